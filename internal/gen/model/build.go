@@ -1,0 +1,772 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"gorm.io/gorm/schema"
+
+	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
+)
+
+// Build reads the models of every file of the request and validates their
+// options. It returns every problem found, joined, each starting with
+// `file:line:col: element name:`.
+//
+// Build runs in passes, as each needs the previous one complete across all
+// files: models and tables, then columns and keys, then references and
+// associations (which need every model's key), then indexes and names.
+func Build(gen *protogen.Plugin) (*Schema, error) {
+	b := &builder{s: &Schema{byName: map[protoreflect.FullName]*Model{}}}
+	for _, f := range gen.Files {
+		b.collect(f, f.Messages)
+	}
+	for _, m := range b.s.Models {
+		b.columns(m)
+		b.key(m)
+	}
+	for _, m := range b.s.Models {
+		b.references(m)
+	}
+	// Belongs-to fields mark their foreign keys, which has-many fields of
+	// other models look for: all of them first.
+	for _, m := range b.s.Models {
+		b.associations(m, StorageBelongsTo)
+	}
+	for _, m := range b.s.Models {
+		b.associations(m, StorageHasMany)
+		b.softDelete(m)
+		b.indexes(m)
+		b.names(m)
+	}
+	tables := map[string]*Model{}
+	for _, m := range b.s.Models {
+		if prev := tables[m.Table]; prev != nil && prev.Desc.ParentFile().Package() == m.Desc.ParentFile().Package() {
+			b.errorf(m.File, m.Desc, "table %q is also used by model %s; set a different (protoforge.v1.model).table", m.Table, prev.Desc.FullName())
+		}
+		tables[m.Table] = m
+	}
+	for _, f := range gen.Files {
+		if !f.Generate {
+			continue
+		}
+		file := &File{File: f}
+		for _, m := range b.s.Models {
+			if m.File == f {
+				file.Models = append(file.Models, m)
+			}
+		}
+		b.s.Files = append(b.s.Files, file)
+	}
+	if len(b.errs) > 0 {
+		return nil, errors.Join(b.errs...)
+	}
+	return b.s, nil
+}
+
+type builder struct {
+	s    *Schema
+	errs []error
+	// opts keeps each model's and field's options for the later passes.
+	modelOpts map[*Model]*protoforgev1.ModelOptions
+	fieldOpts map[*Field]*protoforgev1.FieldOptions
+}
+
+// errorf records a problem at the declaration of desc in file.
+func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+	b.errs = append(b.errs, fmt.Errorf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)))
+}
+
+// Position is `path:line:col` (1-based) of desc's declaration in file.
+func Position(file *protogen.File, desc protoreflect.Descriptor) string {
+	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	if loc.Path == nil {
+		return file.Desc.Path()
+	}
+	return fmt.Sprintf("%s:%d:%d", file.Desc.Path(), loc.StartLine+1, loc.StartColumn+1)
+}
+
+func elementKind(desc protoreflect.Descriptor) string {
+	switch desc.(type) {
+	case protoreflect.FieldDescriptor:
+		return "field"
+	case protoreflect.MessageDescriptor:
+		return "message"
+	case protoreflect.ServiceDescriptor:
+		return "service"
+	case protoreflect.MethodDescriptor:
+		return "method"
+	}
+	return "element"
+}
+
+// collect registers every message with the model option, nested ones too.
+func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
+	for _, msg := range msgs {
+		b.collect(f, msg.Messages)
+		if msg.Desc.IsMapEntry() {
+			continue
+		}
+		opts, _ := proto.GetExtension(msg.Desc.Options(), protoforgev1.E_Model).(*protoforgev1.ModelOptions)
+		if opts == nil {
+			continue
+		}
+		m := &Model{
+			Message:     msg,
+			File:        f,
+			Ident:       f.GoImportPath.Ident(msg.GoIdent.GoName + "Model"),
+			Table:       opts.GetTable(),
+			RenamedFrom: opts.GetRenamedFrom(),
+		}
+		if m.Table == "" {
+			m.Table = schema.NamingStrategy{}.TableName(msg.GoIdent.GoName)
+		} else if !validIdent(m.Table) {
+			b.errorf(f, msg.Desc, "(protoforge.v1.model).table %q is not a valid table name; use letters, digits and underscores, e.g. %q", m.Table, schema.NamingStrategy{}.TableName(msg.GoIdent.GoName))
+		}
+		if b.modelOpts == nil {
+			b.modelOpts = map[*Model]*protoforgev1.ModelOptions{}
+			b.fieldOpts = map[*Field]*protoforgev1.FieldOptions{}
+		}
+		b.modelOpts[m] = opts
+		b.s.Models = append(b.s.Models, m)
+		b.s.byName[msg.Desc.FullName()] = m
+	}
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func validIdent(s string) bool { return identRE.MatchString(s) }
+
+// columns classifies every field and checks the options that concern a
+// single field.
+func (b *builder) columns(m *Model) {
+	for _, pf := range m.Message.Fields {
+		opts, _ := proto.GetExtension(pf.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
+		if opts == nil {
+			opts = &protoforgev1.FieldOptions{}
+		}
+		f := &Field{Field: pf, Model: m, Column: opts.GetColumn()}
+		b.fieldOpts[f] = opts
+		m.Fields = append(m.Fields, f)
+		if f.Column == "" {
+			f.Column = string(pf.Desc.Name())
+		} else if !validIdent(f.Column) {
+			b.errorf(m.File, pf.Desc, "(protoforge.v1.field).column %q is not a valid column name; use letters, digits and underscores, e.g. %q", f.Column, pf.Desc.Name())
+		}
+		if opts.GetIgnore() {
+			f.Storage = StorageIgnored
+			if opts.GetPrimaryKey() {
+				b.errorf(m.File, pf.Desc, "(protoforge.v1.field).ignore and primary_key exclude each other; a key must be stored")
+			}
+			continue
+		}
+		b.classify(f, opts)
+		b.fieldOptions(f, opts)
+		if f.Storage == StorageColumn {
+			m.Columns = append(m.Columns, f)
+		}
+	}
+}
+
+var wrapperTypes = map[protoreflect.FullName]ColumnType{
+	"google.protobuf.BoolValue":   TypeBool,
+	"google.protobuf.Int32Value":  TypeInt32,
+	"google.protobuf.Int64Value":  TypeInt64,
+	"google.protobuf.UInt32Value": TypeUint32,
+	"google.protobuf.UInt64Value": TypeUint64,
+	"google.protobuf.FloatValue":  TypeFloat32,
+	"google.protobuf.DoubleValue": TypeFloat64,
+	"google.protobuf.StringValue": TypeString,
+	"google.protobuf.BytesValue":  TypeBytes,
+}
+
+func isWrapper(name protoreflect.FullName) bool {
+	_, ok := wrapperTypes[name]
+	return ok
+}
+
+var scalarTypes = map[protoreflect.Kind]ColumnType{
+	protoreflect.BoolKind:     TypeBool,
+	protoreflect.Int32Kind:    TypeInt32,
+	protoreflect.Sint32Kind:   TypeInt32,
+	protoreflect.Sfixed32Kind: TypeInt32,
+	protoreflect.Int64Kind:    TypeInt64,
+	protoreflect.Sint64Kind:   TypeInt64,
+	protoreflect.Sfixed64Kind: TypeInt64,
+	protoreflect.Uint32Kind:   TypeUint32,
+	protoreflect.Fixed32Kind:  TypeUint32,
+	protoreflect.Uint64Kind:   TypeUint64,
+	protoreflect.Fixed64Kind:  TypeUint64,
+	protoreflect.FloatKind:    TypeFloat32,
+	protoreflect.DoubleKind:   TypeFloat64,
+	protoreflect.StringKind:   TypeString,
+	protoreflect.BytesKind:    TypeBytes,
+}
+
+// classify decides the storage, type and presence of a stored field.
+func (b *builder) classify(f *Field, opts *protoforgev1.FieldOptions) {
+	d := f.Desc
+	m := f.Model
+	target := b.targetModel(f)
+	if oneof := f.Field.Oneof; oneof != nil && !oneof.Desc.IsSynthetic() {
+		f.Oneof = oneof
+		f.Presence = PresenceOneof
+		if target != nil {
+			b.errorf(m.File, d, "a oneof member cannot hold a model (%s is a model); move the field out of oneof %s", target.Desc.FullName(), oneof.Desc.Name())
+			f.Storage = StorageIgnored
+			return
+		}
+	} else if d.HasPresence() && d.Kind() != protoreflect.MessageKind && d.Kind() != protoreflect.GroupKind {
+		f.Presence = PresenceOptional
+	}
+	switch {
+	case d.IsMap():
+		if vt := b.targetOf(d.MapValue()); vt != nil {
+			b.errorf(m.File, d, "map values that are models are not supported (%s is a model); use a repeated field with a foreign key, or a message without (protoforge.v1.model)", vt.Desc.FullName())
+			f.Storage = StorageIgnored
+			return
+		}
+		f.Type = TypeJSON
+	case d.IsList() && target != nil:
+		f.Storage = StorageHasMany
+		f.Target = target
+	case d.IsList():
+		f.Type = TypeJSON
+	case target != nil:
+		f.Storage = StorageBelongsTo
+		f.Target = target
+	case d.Kind() == protoreflect.EnumKind:
+		f.Type = TypeEnumNumber
+		if opts.GetEnumAsName() {
+			f.Type = TypeEnumName
+		}
+	case d.Kind() == protoreflect.MessageKind || d.Kind() == protoreflect.GroupKind:
+		if f.Presence != PresenceOneof {
+			f.Presence = PresenceMessage
+		}
+		name := d.Message().FullName()
+		switch {
+		case name == "google.protobuf.Timestamp":
+			f.Type = TypeTimestamp
+			if opts.GetKeepNanos() {
+				f.Type = TypeTimestampNanos
+			}
+		case name == "google.protobuf.Duration":
+			f.Type = TypeDuration
+			if opts.GetKeepNanos() {
+				f.Type = TypeDurationNanos
+			}
+		case isWrapper(name):
+			f.Type = wrapperTypes[name]
+			if f.Presence != PresenceOneof {
+				f.Presence = PresenceWrapper
+			} else {
+				// A wrapper inside a oneof keeps its message form.
+				f.Type = TypeJSON
+			}
+		default:
+			f.Type = TypeJSON
+		}
+	default:
+		t, ok := scalarTypes[d.Kind()]
+		if !ok {
+			b.errorf(m.File, d, "kind %v is not supported; use a scalar, enum or message field", d.Kind())
+			f.Storage = StorageIgnored
+			return
+		}
+		f.Type = t
+	}
+}
+
+// targetModel returns the model that a message-typed field holds, or nil.
+func (b *builder) targetModel(f *Field) *Model {
+	if f.Desc.IsMap() {
+		return nil
+	}
+	return b.targetOf(f.Desc)
+}
+
+func (b *builder) targetOf(d protoreflect.FieldDescriptor) *Model {
+	if d.Message() == nil {
+		return nil
+	}
+	return b.s.byName[d.Message().FullName()]
+}
+
+// fieldOptions checks the options that a single field can get wrong.
+func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
+	m, d := f.Model, f.Desc
+	bad := func(format string, args ...any) { b.errorf(m.File, d, format, args...) }
+	kind := kindName(d)
+	if opts.GetPrimaryKey() {
+		switch {
+		case d.IsMap():
+			bad("(protoforge.v1.field).primary_key is not allowed on a map field; keys are single scalar, enum or string fields")
+		case d.IsList():
+			bad("(protoforge.v1.field).primary_key is not allowed on a repeated field; keys are single scalar, enum or string fields")
+		case f.Storage != StorageColumn || f.Presence == PresenceMessage || f.Presence == PresenceWrapper:
+			bad("(protoforge.v1.field).primary_key is not allowed on a message field; keys are single scalar, enum or string fields")
+		case f.Presence != PresenceNone:
+			bad("(protoforge.v1.field).primary_key is not allowed on a field with presence (optional or oneof); remove `optional`")
+		case !f.Type.Indexable() || f.Type == TypeFloat32 || f.Type == TypeFloat64:
+			bad("(protoforge.v1.field).primary_key is not allowed on a %s field; use an integer or string key", kind)
+		default:
+			f.PrimaryKey = true
+		}
+	}
+	if opts.GetSize() > 0 {
+		if f.Storage != StorageColumn || f.Type != TypeString {
+			bad("(protoforge.v1.field).size is only allowed on string fields, not %s; remove it", kind)
+		} else {
+			f.Size = int(opts.GetSize())
+		}
+	}
+	if (opts.GetUnique() || opts.GetIndex()) && (f.Storage != StorageColumn || !f.Type.Indexable()) {
+		opt := "unique"
+		if !opts.GetUnique() {
+			opt = "index"
+		}
+		bad("(protoforge.v1.field).%s is not allowed on a %s field, which is stored as %s; index a scalar field instead", opt, kind, storageName(f))
+	}
+	if opts.GetEnumAsName() && d.Kind() != protoreflect.EnumKind {
+		bad("(protoforge.v1.field).enum_as_name is only allowed on enum fields, not %s; remove it", kind)
+	}
+	if opts.GetEnumAsName() && f.Storage == StorageColumn && f.Type == TypeJSON {
+		bad("(protoforge.v1.field).enum_as_name is only allowed on singular enum fields; repeated enums are stored as JSON with names already")
+	}
+	if opts.GetKeepNanos() && f.Type != TypeTimestampNanos && f.Type != TypeDurationNanos {
+		bad("(protoforge.v1.field).keep_nanos is only allowed on google.protobuf.Timestamp and Duration fields, not %s; remove it", kind)
+	}
+	if opts.AutoIncrement != nil && !opts.GetPrimaryKey() && d.Name() != "id" {
+		bad("(protoforge.v1.field).auto_increment is only allowed on a primary key; remove it or add primary_key: true")
+	}
+	if opts.GetForeignKey() != "" && f.Storage != StorageBelongsTo && f.Storage != StorageHasMany {
+		bad("(protoforge.v1.field).foreign_key is only allowed on fields that hold another model; use references: \"Model\" on a key column instead")
+	}
+	if (opts.GetOnDelete() != 0 || opts.GetOnUpdate() != 0) && opts.GetReferences() == "" && f.Storage != StorageBelongsTo {
+		bad("(protoforge.v1.field).on_delete and on_update need a foreign key; add references: \"Model\"")
+	}
+	if opts.GetReferences() != "" && f.Storage != StorageColumn {
+		bad("(protoforge.v1.field).references is only allowed on scalar key columns, not on a %s field; put it on the foreign key field, e.g. author_id", kind)
+	}
+	f.OnDelete = actionSQL(opts.GetOnDelete())
+	f.OnUpdate = actionSQL(opts.GetOnUpdate())
+	for _, a := range []protoforgev1.ReferentialAction{opts.GetOnDelete(), opts.GetOnUpdate()} {
+		if a == protoforgev1.ReferentialAction_SET_NULL && f.Storage == StorageColumn && !f.Nullable() {
+			bad("SET_NULL needs a nullable column, and this field has no presence; declare it `optional`")
+		}
+	}
+	f.Default = opts.GetDefault()
+	f.NoCheck = opts.GetNoCheck()
+}
+
+func actionSQL(a protoforgev1.ReferentialAction) string {
+	if a == protoforgev1.ReferentialAction_REFERENTIAL_ACTION_UNSPECIFIED {
+		return ""
+	}
+	return strings.ReplaceAll(a.String(), "_", " ")
+}
+
+// kindName spells a field's proto type for messages.
+func kindName(d protoreflect.FieldDescriptor) string {
+	switch {
+	case d.IsMap():
+		return "map"
+	case d.IsList():
+		return "repeated " + singularKind(d)
+	}
+	return singularKind(d)
+}
+
+func singularKind(d protoreflect.FieldDescriptor) string {
+	switch d.Kind() {
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return string(d.Message().FullName())
+	case protoreflect.EnumKind:
+		return string(d.Enum().FullName())
+	}
+	return d.Kind().String()
+}
+
+func storageName(f *Field) string {
+	switch f.Storage {
+	case StorageBelongsTo, StorageHasMany:
+		return "an association"
+	case StorageIgnored:
+		return "nothing"
+	}
+	return f.Type.SQL(Postgres, 0) + " on PostgreSQL"
+}
+
+// key finds the primary key.
+func (b *builder) key(m *Model) {
+	opts := b.modelOpts[m]
+	var marked []*Field
+	for _, f := range m.Fields {
+		if f.PrimaryKey {
+			marked = append(marked, f)
+		}
+	}
+	if names := opts.GetPrimaryKey(); len(names) > 0 {
+		for _, f := range marked {
+			f.PrimaryKey = false
+		}
+		for i, name := range names {
+			f := fieldByName(m, name)
+			switch {
+			case f == nil:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key[%d] names unknown field %q; use proto field names of %s", i, name, m.Desc.Name())
+				continue
+			case f.Storage != StorageColumn || !f.Type.Indexable() || f.Presence != PresenceNone || f.Type == TypeFloat32 || f.Type == TypeFloat64:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key[%d] names field %q, which cannot be a key; keys are single scalar, enum or string fields without presence", i, name)
+				continue
+			case f.PrimaryKey:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key names field %q twice", name)
+				continue
+			}
+			f.PrimaryKey = true
+			m.PrimaryKey = append(m.PrimaryKey, f)
+		}
+		return
+	}
+	switch len(marked) {
+	case 0:
+		if f := fieldByName(m, "id"); f != nil && f.Storage == StorageColumn && f.Presence == PresenceNone && f.Type.Indexable() && f.Type != TypeFloat32 && f.Type != TypeFloat64 {
+			f.PrimaryKey = true
+			m.PrimaryKey = []*Field{f}
+		} else {
+			b.errorf(m.File, m.Desc, "model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `int64 id`")
+			return
+		}
+	case 1:
+		m.PrimaryKey = marked
+	default:
+		var names []string
+		for _, f := range marked {
+			names = append(names, fmt.Sprintf("%q", f.Desc.Name()))
+		}
+		b.errorf(m.File, m.Desc, "fields %s are all marked primary_key; declare a composite key with option (protoforge.v1.model) = {primary_key: [%s]}", strings.Join(names, ", "), strings.Join(names, ", "))
+		return
+	}
+	if len(m.PrimaryKey) == 1 {
+		k := m.PrimaryKey[0]
+		auto := b.fieldOpts[k].AutoIncrement
+		switch {
+		case auto == nil:
+			m.AutoIncrement = k.Type.Integer()
+		case *auto && !k.Type.Integer():
+			b.errorf(m.File, k.Desc, "(protoforge.v1.field).auto_increment needs an int32 or int64 key, not %s; remove it", kindName(k.Desc))
+		default:
+			m.AutoIncrement = *auto
+		}
+	}
+}
+
+func fieldByName(m *Model, name string) *Field {
+	for _, f := range m.Fields {
+		if string(f.Desc.Name()) == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// resolve finds a model by the name written in an option: relative to the
+// package of from, or fully qualified.
+func (b *builder) resolve(from *Model, name string) *Model {
+	name = strings.TrimPrefix(name, ".")
+	if m := b.s.byName[protoreflect.FullName(name)]; m != nil {
+		return m
+	}
+	return b.s.byName[from.Desc.ParentFile().Package().Append(protoreflect.Name(name))]
+}
+
+// references resolves the references option of every column.
+func (b *builder) references(m *Model) {
+	for _, f := range m.Columns {
+		ref := b.fieldOpts[f].GetReferences()
+		if ref == "" {
+			continue
+		}
+		target := b.resolve(m, ref)
+		if target == nil {
+			b.errorf(m.File, f.Desc, "(protoforge.v1.field).references names unknown model %q; name a message with option (protoforge.v1.model), e.g. references: %q", ref, someModelName(b.s, m))
+			continue
+		}
+		if b.keyCompatible(f, target, fmt.Sprintf("(protoforge.v1.field).references %q", ref)) {
+			f.References = target
+		}
+	}
+}
+
+// keyCompatible checks that column f can hold the key of target.
+func (b *builder) keyCompatible(f *Field, target *Model, what string) bool {
+	switch len(target.PrimaryKey) {
+	case 0:
+		return false // reported on the target
+	case 1:
+	default:
+		b.errorf(f.Model.File, f.Desc, "%s points to %s, which has a composite key; references need a single-column key", what, target.Desc.FullName())
+		return false
+	}
+	k := target.PrimaryKey[0]
+	if k.Type != f.Type || (k.Type == TypeEnumNumber && k.Desc.Enum() != f.Desc.Enum()) {
+		b.errorf(f.Model.File, f.Desc, "%s has key %s of type %s, but this field is %s; declare it %s", what, k.Desc.FullName(), kindName(k.Desc), kindName(f.Desc), kindName(k.Desc))
+		return false
+	}
+	return true
+}
+
+func someModelName(s *Schema, not *Model) string {
+	for _, m := range s.Models {
+		if m != not && m.Desc.ParentFile().Package() == not.Desc.ParentFile().Package() {
+			return string(m.Desc.Name())
+		}
+	}
+	return "Author"
+}
+
+// associations resolves the foreign keys of fields that hold models.
+func (b *builder) associations(m *Model, kind Storage) {
+	for _, f := range m.Fields {
+		if f.Storage != kind {
+			continue
+		}
+		if kind == StorageBelongsTo {
+			b.belongsTo(f)
+		} else {
+			b.hasMany(f)
+		}
+	}
+	if kind == StorageHasMany {
+		for _, f := range m.Fields {
+			if f.ForeignKey != nil {
+				m.Associations = append(m.Associations, f)
+			}
+		}
+	}
+}
+
+func (b *builder) belongsTo(f *Field) {
+	m := f.Model
+	name := b.fieldOpts[f].GetForeignKey()
+	if name == "" {
+		name = string(f.Desc.Name()) + "_id"
+	}
+	fk := fieldByName(m, name)
+	if fk == nil || fk.Storage != StorageColumn {
+		b.errorf(m.File, f.Desc, "holds model %s but %s has no key column %q; add a field for the key (e.g. `%s %s = N;`) or name one with (protoforge.v1.field).foreign_key", f.Target.Desc.FullName(), m.Desc.Name(), name, keyKind(f.Target), name)
+		return
+	}
+	if fk.References != nil && fk.References != f.Target {
+		b.errorf(m.File, f.Desc, "holds model %s but its foreign key %s references %s; make them agree", f.Target.Desc.FullName(), fk.Desc.Name(), fk.References.Desc.FullName())
+		return
+	}
+	if !b.keyCompatible(fk, f.Target, fmt.Sprintf("foreign key of %s", f.Desc.Name())) {
+		return
+	}
+	fk.References = f.Target
+	if o := b.fieldOpts[f]; o.GetOnDelete() != 0 || o.GetOnUpdate() != 0 {
+		fk.OnDelete, fk.OnUpdate = actionSQL(o.GetOnDelete()), actionSQL(o.GetOnUpdate())
+	}
+	f.ForeignKey = fk
+}
+
+func keyKind(m *Model) string {
+	if len(m.PrimaryKey) == 1 {
+		return kindName(m.PrimaryKey[0].Desc)
+	}
+	return "int64"
+}
+
+func (b *builder) hasMany(f *Field) {
+	m, t := f.Model, f.Target
+	if len(m.PrimaryKey) != 1 {
+		if len(m.PrimaryKey) > 1 {
+			b.errorf(m.File, f.Desc, "holds many %s, but %s has a composite key; has-many needs a single-column key", t.Desc.FullName(), m.Desc.Name())
+		}
+		return
+	}
+	if name := b.fieldOpts[f].GetForeignKey(); name != "" {
+		fk := fieldByName(t, name)
+		if fk == nil || fk.Storage != StorageColumn {
+			b.errorf(m.File, f.Desc, "(protoforge.v1.field).foreign_key names %q, which is not a column of %s; name a field of %s that holds the key of %s", name, t.Desc.FullName(), t.Desc.Name(), m.Desc.Name())
+			return
+		}
+		if fk.References != nil && fk.References != m {
+			b.errorf(m.File, f.Desc, "(protoforge.v1.field).foreign_key names %s.%s, which references %s, not %s", t.Desc.Name(), name, fk.References.Desc.FullName(), m.Desc.FullName())
+			return
+		}
+		if !b.keyCompatible(fk, m, fmt.Sprintf("foreign key %s.%s", t.Desc.Name(), name)) {
+			return
+		}
+		fk.References = m
+		f.ForeignKey = fk
+		return
+	}
+	var found []*Field
+	for _, c := range t.Columns {
+		if c.References == m {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		b.errorf(m.File, f.Desc, "holds many %s, but no field of %s references %s; add [(protoforge.v1.field) = {references: %q}] to the key field there (e.g. %s_id)", t.Desc.FullName(), t.Desc.Name(), m.Desc.Name(), m.Desc.Name(), strings.ToLower(string(m.Desc.Name())))
+	case 1:
+		f.ForeignKey = found[0]
+	default:
+		b.errorf(m.File, f.Desc, "holds many %s, and fields %s and %s of it both reference %s; name one with (protoforge.v1.field).foreign_key", t.Desc.FullName(), found[0].Desc.Name(), found[1].Desc.Name(), m.Desc.Name())
+	}
+}
+
+// softDelete finds the delete_time column of soft-deleted models.
+func (b *builder) softDelete(m *Model) {
+	if !b.modelOpts[m].GetSoftDelete() {
+		return
+	}
+	f := fieldByName(m, "delete_time")
+	if f == nil || f.Storage != StorageColumn || f.Type != TypeTimestamp || f.Presence != PresenceMessage {
+		b.errorf(m.File, m.Desc, "(protoforge.v1.model).soft_delete needs a field `google.protobuf.Timestamp delete_time` (AIP-164) stored with microseconds; add it")
+		return
+	}
+	m.SoftDelete = f
+}
+
+// indexes collects single-column and declared indexes and names them.
+func (b *builder) indexes(m *Model) {
+	for _, f := range m.Columns {
+		o := b.fieldOpts[f]
+		if (o.GetUnique() || o.GetIndex()) && f.Type.Indexable() {
+			m.Indexes = append(m.Indexes, &Index{Columns: []*Field{f}, Unique: o.GetUnique()})
+		}
+	}
+	for i, ix := range b.modelOpts[m].GetIndexes() {
+		if len(ix.GetFields()) == 0 {
+			b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] has no fields; list proto field names, e.g. fields: [%q]", i, firstColumnName(m))
+			continue
+		}
+		idx := &Index{Name: ix.GetName(), Unique: ix.GetUnique()}
+		ok := true
+		for _, name := range ix.GetFields() {
+			f := fieldByName(m, name)
+			switch {
+			case f == nil:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names unknown field %q; use a proto field name of %s, e.g. %q", i, name, m.Desc.Name(), firstColumnName(m))
+				ok = false
+			case f.Storage != StorageColumn || !f.Type.Indexable():
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names field %q, which is stored as %s and cannot be indexed; index scalar fields", i, name, storageName(f))
+				ok = false
+			default:
+				idx.Columns = append(idx.Columns, f)
+			}
+		}
+		if idx.Name != "" && !validIdent(idx.Name) {
+			b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d].name %q is not a valid index name; use letters, digits and underscores", i, idx.Name)
+			ok = false
+		}
+		if ok {
+			m.Indexes = append(m.Indexes, idx)
+		}
+	}
+	for _, idx := range m.Indexes {
+		if idx.Name == "" {
+			idx.Name = indexName(m.Table, idx)
+		}
+		for _, f := range idx.Columns {
+			keySize(f)
+		}
+	}
+	for _, f := range m.PrimaryKey {
+		keySize(f)
+	}
+}
+
+// keySize bounds strings that are keys or indexed (see DefaultKeySize).
+func keySize(f *Field) {
+	if f.Type == TypeString && f.Size == 0 {
+		f.Size = DefaultKeySize
+	}
+}
+
+func firstColumnName(m *Model) string {
+	for _, f := range m.Columns {
+		if !f.PrimaryKey {
+			return string(f.Desc.Name())
+		}
+	}
+	return "id"
+}
+
+// maxIdent is the longest identifier every dialect accepts (PostgreSQL: 63).
+const maxIdent = 63
+
+// indexName is `idx_<table>_<columns>` (`uniq_` for unique indexes),
+// shortened with a hash when longer than every dialect accepts.
+func indexName(table string, idx *Index) string {
+	prefix := "idx_"
+	if idx.Unique {
+		prefix = "uniq_"
+	}
+	parts := []string{table}
+	for _, c := range idx.Columns {
+		parts = append(parts, c.Column)
+	}
+	name := prefix + strings.Join(parts, "_")
+	if len(name) <= maxIdent {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxIdent-9] + "_" + hex.EncodeToString(sum[:4])
+}
+
+// reserved are the Go names of the generated model's methods.
+var reserved = map[string]bool{"TableName": true, "ToProto": true, "BeforeSave": true, "PreloadAssociations": true}
+
+// names checks that columns, indexes and Go names do not collide.
+func (b *builder) names(m *Model) {
+	if other := b.s.byName[m.Desc.ParentFile().Package().Append(protoreflect.Name(m.Ident.GoName))]; other != nil || messageNamed(m.File, m.Ident.GoName) {
+		b.errorf(m.File, m.Desc, "the generated model %s collides with a message of that name; rename the message", m.Ident.GoName)
+	}
+	seen := map[string]*Field{}
+	for _, f := range m.Columns {
+		key := strings.ToLower(f.Column)
+		if prev := seen[key]; prev != nil {
+			b.errorf(m.File, f.Desc, "column %q is also used by field %s; set a different (protoforge.v1.field).column", f.Column, prev.Desc.FullName())
+			continue
+		}
+		seen[key] = f
+	}
+	for _, f := range m.Fields {
+		if reserved[f.GoName] && f.Storage != StorageIgnored {
+			b.errorf(m.File, f.Desc, "its Go name %s collides with a method of the generated %s; rename the field", f.GoName, m.Ident.GoName)
+		}
+	}
+	idx := map[string]bool{}
+	for _, ix := range m.Indexes {
+		if idx[ix.Name] {
+			b.errorf(m.File, m.Desc, "two indexes are named %q; give one (protoforge.v1.model).indexes name", ix.Name)
+		}
+		idx[ix.Name] = true
+	}
+}
+
+func messageNamed(f *protogen.File, goName string) bool {
+	var walk func([]*protogen.Message) bool
+	walk = func(ms []*protogen.Message) bool {
+		for _, m := range ms {
+			if m.GoIdent.GoName == goName || walk(m.Messages) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(f.Messages)
+}

@@ -1,0 +1,153 @@
+// Package model is the description of what protoforge generates: database
+// models built once from the protogen request.
+//
+// It is the only code that reads protoforge options and descriptors. Build
+// validates every option and reports all problems at once; the emitters
+// (Go models, SQL schema, CRUD services) are projections of the Schema it
+// returns and make no decisions of their own.
+package model
+
+import (
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Schema holds every model of a generation request.
+type Schema struct {
+	// Models lists all models of the request, including those of imported
+	// files, in file then declaration order.
+	Models []*Model
+	// Files lists the files to generate, each with its own models.
+	Files []*File
+
+	byName map[protoreflect.FullName]*Model
+}
+
+// ModelByName returns the model of the message with the given full name.
+func (s *Schema) ModelByName(name protoreflect.FullName) *Model { return s.byName[name] }
+
+// File is a .proto file to generate, with the models it declares.
+type File struct {
+	*protogen.File
+	Models []*Model
+}
+
+// Model is a message with the (protoforge.v1.model) option.
+type Model struct {
+	*protogen.Message
+	// File is the file that declares the message.
+	File *protogen.File
+	// Ident is the generated Go struct, `<Message>Model`.
+	Ident protogen.GoIdent
+	// Table is the table name.
+	Table string
+	// RenamedFrom is the table's previous name, if the model was renamed.
+	RenamedFrom string
+	// Fields lists every field of the message in declaration order,
+	// ignored ones included (Storage tells what each one is).
+	Fields []*Field
+	// Columns lists the fields stored in a column of this table.
+	Columns []*Field
+	// PrimaryKey lists the key columns in key order.
+	PrimaryKey []*Field
+	// AutoIncrement is true when the database assigns the single integer key.
+	AutoIncrement bool
+	// SoftDelete is the delete_time field of a soft-deleted model, or nil.
+	SoftDelete *Field
+	// Indexes lists every index of the table, single-column ones included,
+	// in declaration order.
+	Indexes []*Index
+	// Associations lists the fields that hold other models.
+	Associations []*Field
+}
+
+// Index is a secondary index of a table.
+type Index struct {
+	Name    string
+	Columns []*Field
+	Unique  bool
+}
+
+// Storage tells how a field is kept.
+type Storage int
+
+// The ways a field is kept.
+const (
+	// StorageColumn is a column of the model's table.
+	StorageColumn Storage = iota
+	// StorageIgnored is not stored (the ignore option).
+	StorageIgnored
+	// StorageBelongsTo holds another model whose key is in ForeignKey, a
+	// column of this table.
+	StorageBelongsTo
+	// StorageHasMany holds other models whose ForeignKey column points to
+	// this table's key.
+	StorageHasMany
+)
+
+// Presence tells how a column field marks absence.
+type Presence int
+
+// The kinds of presence of a column field.
+const (
+	// PresenceNone is a field without presence: a NOT NULL column.
+	PresenceNone Presence = iota
+	// PresenceOptional is a proto3 `optional` or proto2 optional scalar:
+	// a nullable column, a pointer in Go.
+	PresenceOptional
+	// PresenceOneof is a member of a oneof: a nullable column.
+	PresenceOneof
+	// PresenceWrapper is a google.protobuf wrapper type: a nullable column
+	// of the wrapped scalar.
+	PresenceWrapper
+	// PresenceMessage is a message field (Timestamp, Duration, or a message
+	// kept as JSON): a nullable column.
+	PresenceMessage
+)
+
+// Field is a field of a model.
+type Field struct {
+	*protogen.Field
+	// Model is the model that declares the field.
+	Model *Model
+	// Storage tells whether and how the field is stored.
+	Storage Storage
+
+	// The rest applies to StorageColumn fields.
+
+	// Column is the column name.
+	Column string
+	// Type is the logical column type; ColumnType.SQL spells it per dialect.
+	Type ColumnType
+	// Presence tells how absence is stored; all but PresenceNone are NULL.
+	Presence Presence
+	// Oneof is the oneof the field belongs to (PresenceOneof), or nil.
+	Oneof *protogen.Oneof
+	// PrimaryKey marks a key column.
+	PrimaryKey bool
+	// Size is the maximum length of a string column, 0 for unlimited.
+	Size int
+	// References is the model this column points to, or nil.
+	References *Model
+	// OnDelete and OnUpdate are the foreign key's actions in SQL spelling
+	// ("CASCADE", "SET NULL", …), empty for the database default.
+	OnDelete, OnUpdate string
+	// Default is the column default as written in the option, or empty.
+	Default string
+	// NoCheck turns off derived CHECK constraints.
+	NoCheck bool
+
+	// The rest applies to StorageBelongsTo and StorageHasMany fields.
+
+	// Target is the model the field holds.
+	Target *Model
+	// ForeignKey is the column holding the key: a field of Model for
+	// belongs-to, a field of Target for has-many.
+	ForeignKey *Field
+}
+
+// Nullable reports whether the column accepts NULL.
+func (f *Field) Nullable() bool { return f.Presence != PresenceNone }
+
+// FullName is the proto full name of the field, as errors name it.
+func (f *Field) FullName() protoreflect.FullName { return f.Desc.FullName() }
