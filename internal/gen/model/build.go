@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
@@ -66,14 +67,39 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 		b.s.Files = append(b.s.Files, file)
 	}
 	if len(b.errs) > 0 {
-		return nil, errors.Join(b.errs...)
+		// Report in source order, whatever pass found the problem.
+		sort.SliceStable(b.errs, func(i, j int) bool { return b.errs[i].less(b.errs[j]) })
+		errs := make([]error, len(b.errs))
+		for i, e := range b.errs {
+			errs[i] = e
+		}
+		return nil, errors.Join(errs...)
 	}
 	return b.s, nil
 }
 
+// posError is a problem at a source position.
+type posError struct {
+	file      string
+	line, col int
+	msg       string
+}
+
+func (e *posError) Error() string { return e.msg }
+
+func (e *posError) less(o *posError) bool {
+	if e.file != o.file {
+		return e.file < o.file
+	}
+	if e.line != o.line {
+		return e.line < o.line
+	}
+	return e.col < o.col
+}
+
 type builder struct {
 	s    *Schema
-	errs []error
+	errs []*posError
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
@@ -81,7 +107,11 @@ type builder struct {
 
 // errorf records a problem at the declaration of desc in file.
 func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
-	b.errs = append(b.errs, fmt.Errorf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)))
+	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	b.errs = append(b.errs, &posError{
+		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
+		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
+	})
 }
 
 // Position is `path:line:col` (1-based) of desc's declaration in file.

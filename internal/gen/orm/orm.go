@@ -158,7 +158,7 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 			if f.ForeignKey == nil {
 				continue
 			}
-			g.P(f.Comments.Leading, f.GoName, " *", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", f.Target.PrimaryKey[0].GoName, "\"`")
+			g.P(f.Comments.Leading, f.GoName, " *", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", f.Target.PrimaryKey[0].GoName, constraint(f.ForeignKey), "\"`")
 		case model.StorageHasMany:
 			if f.ForeignKey == nil {
 				continue
@@ -171,6 +171,21 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("// TableName is the table of ", m.Ident.GoName, ".")
 	g.P("func (", m.Ident.GoName, ") TableName() string { return ", strconv.Quote(m.Table), " }")
 	g.P()
+}
+
+// constraint spells the referential actions of foreign key fk for GORM.
+func constraint(fk *model.Field) string {
+	var parts []string
+	if fk.OnDelete != "" {
+		parts = append(parts, "OnDelete:"+fk.OnDelete)
+	}
+	if fk.OnUpdate != "" {
+		parts = append(parts, "OnUpdate:"+fk.OnUpdate)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ";constraint:" + strings.Join(parts, ",")
 }
 
 // fieldName is the quoted full name that errors carry.

@@ -903,7 +903,7 @@ type BookModel struct {
 	Id       int64        `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	Title    string       `gorm:"column:title;not null;size:300;index:uniq_library_books_author_id_title,unique,priority:2"`
 	AuthorId int64        `gorm:"column:author_id;not null;index:uniq_library_books_author_id_title,unique,priority:1"`
-	Author   *AuthorModel `gorm:"foreignKey:AuthorId;references:Id"`
+	Author   *AuthorModel `gorm:"foreignKey:AuthorId;references:Id;constraint:OnDelete:CASCADE"`
 	FullName string       `gorm:"column:display_name;not null;size:255;index:idx_library_books_display_name"`
 }
 
