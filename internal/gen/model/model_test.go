@@ -1,0 +1,111 @@
+package model_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/gen/model"
+)
+
+func build(t *testing.T, src string) (*model.Schema, error) {
+	t.Helper()
+	req, err := gentest.RequestFromSources(map[string]string{"t/v1/t.proto": src}, "")
+	require.NoError(t, err)
+	gen, err := protogen.Options{}.New(req)
+	require.NoError(t, err)
+	return model.Build(gen)
+}
+
+const header = `syntax = "proto3";
+package t.v1;
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/t/v1;tv1";
+`
+
+func TestBuildClassifiesFields(t *testing.T) {
+	s, err := build(t, header+`
+enum E { E_UNSPECIFIED = 0; }
+message Author {
+  option (protoforge.v1.model) = {table: "writers"};
+  string handle = 1 [(protoforge.v1.field) = {primary_key: true}];
+  repeated Post posts = 2;
+}
+message Post {
+  option (protoforge.v1.model) = {soft_delete: true, indexes: [{fields: ["author_handle", "n"], name: "by_author"}]};
+  int64 id = 1;
+  uint64 n = 2;
+  optional int32 maybe = 3;
+  google.protobuf.Int64Value wrapped = 4;
+  google.protobuf.Timestamp delete_time = 5;
+  repeated string tags = 6;
+  E e = 7 [(protoforge.v1.field) = {enum_as_name: true}];
+  string author_handle = 8 [(protoforge.v1.field) = {references: "Author"}];
+  Author author = 9 [(protoforge.v1.field) = {foreign_key: "author_handle"}];
+  oneof pick { string a = 10; int64 b = 11; }
+  string skip = 12 [(protoforge.v1.field) = {ignore: true}];
+}
+`)
+	require.NoError(t, err)
+	require.Len(t, s.Models, 2)
+	require.Len(t, s.Files, 1)
+	author, post := s.Models[0], s.Models[1]
+	assert.Equal(t, "writers", author.Table)
+	assert.Equal(t, "posts", post.Table)
+	assert.Equal(t, "PostModel", post.Ident.GoName)
+
+	require.Len(t, author.PrimaryKey, 1)
+	assert.Equal(t, "handle", author.PrimaryKey[0].Column)
+	assert.False(t, author.AutoIncrement, "string keys are not auto-incremented")
+	assert.Equal(t, model.DefaultKeySize, author.PrimaryKey[0].Size)
+	require.Len(t, author.Associations, 1)
+	assert.Equal(t, model.StorageHasMany, author.Associations[0].Storage)
+	assert.Equal(t, "author_handle", author.Associations[0].ForeignKey.Column)
+
+	assert.True(t, post.AutoIncrement)
+	cols := map[string]*model.Field{}
+	for _, c := range post.Columns {
+		cols[c.Column] = c
+	}
+	assert.NotContains(t, cols, "skip")
+	assert.NotContains(t, cols, "author", "associations are not columns")
+	assert.Equal(t, model.TypeUint64, cols["n"].Type)
+	assert.Equal(t, model.PresenceOptional, cols["maybe"].Presence)
+	assert.Equal(t, model.PresenceWrapper, cols["wrapped"].Presence)
+	assert.Equal(t, model.TypeInt64, cols["wrapped"].Type)
+	assert.Equal(t, model.TypeJSON, cols["tags"].Type)
+	assert.Equal(t, model.TypeEnumName, cols["e"].Type)
+	assert.Equal(t, model.PresenceOneof, cols["a"].Presence)
+	assert.Same(t, author, cols["author_handle"].References)
+	assert.Same(t, cols["delete_time"], post.SoftDelete)
+
+	require.Len(t, post.Indexes, 1)
+	assert.Equal(t, "by_author", post.Indexes[0].Name)
+	assert.Equal(t, "NUMERIC(20,0)", cols["n"].Type.SQL(model.Postgres, 0))
+	assert.Equal(t, "BIGINT UNSIGNED", cols["n"].Type.SQL(model.MySQL, 0))
+	assert.Equal(t, "TEXT", cols["n"].Type.SQL(model.SQLite, 0))
+}
+
+func TestBuildReportsAllProblems(t *testing.T) {
+	_, err := build(t, header+`
+message A {
+  option (protoforge.v1.model) = {};
+  repeated int64 id = 1 [(protoforge.v1.field) = {primary_key: true}];
+  int64 n = 2 [(protoforge.v1.field) = {size: 3}];
+}
+message B {
+  option (protoforge.v1.model) = {};
+  string name = 1;
+}
+`)
+	require.Error(t, err)
+	assert.Equal(t, `t/v1/t.proto:8:1: message t.v1.A: model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `+"`int64 id`"+`
+t/v1/t.proto:10:3: field t.v1.A.id: (protoforge.v1.field).primary_key is not allowed on a repeated field; keys are single scalar, enum or string fields
+t/v1/t.proto:11:3: field t.v1.A.n: (protoforge.v1.field).size is only allowed on string fields, not int64; remove it
+t/v1/t.proto:13:1: message t.v1.B: model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `+"`int64 id`", err.Error())
+}
