@@ -282,7 +282,7 @@ func collectionsCases(t *testing.T) []rtCase {
 		{name: "full", msg: &kindsv1.Collections{
 			Ints:       []int64{math.MinInt64, math.MaxInt64, twoTo53, 0, -1},
 			Uints:      []uint64{0, maxU64, twoTo53},
-			Doubles:    []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), minFloat, math.MaxFloat64},
+			Doubles:    []float64{math.NaN(), math.Inf(1), math.Inf(-1), minFloat, math.MaxFloat64},
 			Strings:    []string{"", "😀", "line\nbreak", `quote"`},
 			Blobs:      [][]byte{{}, {0}, {0xff, 0xfe}},
 			Bools:      []bool{true, false},
@@ -298,6 +298,8 @@ func collectionsCases(t *testing.T) []rtCase {
 			Any:        anyNested,
 			Stamps:     []*timestamppb.Timestamp{maxTime, minTime},
 		}},
+		{name: "-0 inside JSON", msg: &kindsv1.Collections{Doubles: []float64{math.Copysign(0, -1)}},
+			refusedBy: map[testdb.Dialect]string{testdb.Postgres: "kinds.v1.Collections.doubles"}},
 		{name: "NUL inside JSON", msg: &kindsv1.Collections{Strings: []string{"a\x00"}},
 			refusedBy: map[testdb.Dialect]string{testdb.Postgres: "kinds.v1.Collections.strings"}},
 		{name: "unlinked Any", msg: &kindsv1.Collections{Any: &anypb.Any{TypeUrl: "type.googleapis.com/nowhere.Missing", Value: []byte{8, 1}}},

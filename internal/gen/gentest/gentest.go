@@ -168,4 +168,3 @@ func Files(resp *pluginpb.CodeGeneratorResponse) map[string]string {
 	}
 	return out
 }
-

@@ -1,0 +1,187 @@
+package ormrt
+
+import (
+	"math"
+	"strings"
+	"unicode/utf8"
+)
+
+// NonNilBytes returns b, or an empty slice when b is nil, for bytes fields
+// without presence, whose columns are NOT NULL.
+func NonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// CheckString reports whether the database of dialect d stores s unchanged
+// in a text column. PostgreSQL text cannot hold NUL (0x00) or invalid UTF-8.
+// MySQL utf8mb4 refuses invalid UTF-8 (or, outside strict mode, cuts the
+// string short), except for encoded UTF-16 surrogates, which it keeps.
+// SQLite keeps any bytes. It returns nil when s is storable and a
+// *FieldError naming field otherwise.
+func CheckString(d Dialect, field string, s string) error {
+	switch d {
+	case Postgres:
+		if strings.IndexByte(s, 0) >= 0 {
+			return fieldErrorf(field, "PostgreSQL cannot store NUL (0x00) in text; remove it or use a bytes field")
+		}
+		if !utf8.ValidString(s) {
+			return fieldErrorf(field, "PostgreSQL cannot store invalid UTF-8 in text; use valid UTF-8 or a bytes field")
+		}
+	case MySQL:
+		if !mysqlValidUTF8(s) {
+			return fieldErrorf(field, "MySQL cannot store invalid UTF-8 in utf8mb4 text; use valid UTF-8 or a bytes field")
+		}
+	}
+	return nil
+}
+
+// CheckStringPtr is CheckString for an optional string; nil is storable.
+func CheckStringPtr(d Dialect, field string, s *string) error {
+	if s == nil {
+		return nil
+	}
+	return CheckString(d, field, *s)
+}
+
+// CheckFloat64 reports whether the database of dialect d stores v unchanged
+// in a double precision column. It returns nil when v is storable and a
+// *FieldError naming field otherwise.
+func CheckFloat64(d Dialect, field string, v float64) error {
+	return checkFloat(d, field, v, "double precision")
+}
+
+// CheckFloat64Ptr is CheckFloat64 for an optional double; nil is storable.
+func CheckFloat64Ptr(d Dialect, field string, v *float64) error {
+	if v == nil {
+		return nil
+	}
+	return CheckFloat64(d, field, *v)
+}
+
+// CheckFloat32 reports whether the database of dialect d stores v unchanged
+// in a real column. It returns nil when v is storable and a *FieldError
+// naming field otherwise.
+func CheckFloat32(d Dialect, field string, v float32) error {
+	return checkFloat(d, field, float64(v), "real")
+}
+
+// CheckFloat32Ptr is CheckFloat32 for an optional float; nil is storable.
+func CheckFloat32Ptr(d Dialect, field string, v *float32) error {
+	if v == nil {
+		return nil
+	}
+	return CheckFloat32(d, field, *v)
+}
+
+// checkFloat encodes what each dialect keeps of a float, as measured on
+// PostgreSQL (double precision, real), MySQL/MariaDB (DOUBLE) and SQLite
+// (REAL): PostgreSQL keeps every value bit for bit, including NaN,
+// infinities, -0 and subnormals. MySQL refuses NaN and infinities and turns
+// -0 into 0. SQLite keeps infinities, but turns NaN into NULL and -0 into 0.
+func checkFloat(d Dialect, field string, v float64, typ string) error {
+	var db string
+	switch d {
+	case MySQL:
+		db = "MySQL"
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fieldErrorf(field, "MySQL cannot store %v in a %s column; store a finite number", v, typ)
+		}
+	case SQLite:
+		db = "SQLite"
+		if math.IsNaN(v) {
+			return fieldErrorf(field, "SQLite cannot store NaN in a %s column (it would become NULL); store a number", typ)
+		}
+	default:
+		return nil
+	}
+	if v == 0 && math.Signbit(v) {
+		return fieldErrorf(field, "%s cannot store negative zero in a %s column (it would become 0); store 0", db, typ)
+	}
+	return nil
+}
+
+// CheckJSON reports whether the database of dialect d stores j so that it
+// decodes to the same value. PostgreSQL jsonb cannot hold the escape \u0000
+// in a string, and keeps numbers as numeric, which has no negative zero.
+// It returns nil when j is storable and a *FieldError naming field
+// otherwise.
+func CheckJSON(d Dialect, field string, j JSON) error {
+	if d != Postgres {
+		return nil
+	}
+	switch jsonbLoss(j) {
+	case jsonbNUL:
+		return fieldErrorf(field, "PostgreSQL jsonb cannot store NUL (\\u0000) in a string; remove it, or use a bytes field, which JSON holds as base64")
+	case jsonbNegativeZero:
+		return fieldErrorf(field, "PostgreSQL jsonb cannot store negative zero (it would become 0); store 0")
+	}
+	return nil
+}
+
+// What jsonb would lose of a JSON text.
+const (
+	jsonbNone = iota
+	jsonbNUL
+	jsonbNegativeZero
+)
+
+// jsonbLoss scans the JSON text j for a string holding the escape \u0000 and
+// for a number that is negative zero, such as -0 or -0.0e5.
+func jsonbLoss(j JSON) int {
+	for i := 0; i < len(j); i++ {
+		switch j[i] {
+		case '"':
+			for i++; i < len(j) && j[i] != '"'; i++ {
+				if j[i] == '\\' {
+					if i+5 < len(j) && j[i+1] == 'u' && string(j[i+2:i+6]) == "0000" {
+						return jsonbNUL
+					}
+					i++ // skip the escaped character
+				}
+			}
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			// A number: sign, mantissa, then an exponent, all consumed
+			// here so that the sign of an exponent is not taken for the
+			// sign of a number.
+			negative, zero := j[i] == '-', true
+			if negative {
+				i++
+			}
+			for ; i < len(j) && (j[i] == '.' || ('0' <= j[i] && j[i] <= '9')); i++ {
+				if j[i] != '0' && j[i] != '.' {
+					zero = false
+				}
+			}
+			if i < len(j) && (j[i] == 'e' || j[i] == 'E') {
+				i++
+				for ; i < len(j) && (j[i] == '+' || j[i] == '-' || ('0' <= j[i] && j[i] <= '9')); i++ {
+				}
+			}
+			if negative && zero {
+				return jsonbNegativeZero
+			}
+			i-- // the loop steps to the character after the number
+		}
+	}
+	return jsonbNone
+}
+
+// mysqlValidUTF8 reports whether MySQL's utf8mb4 accepts s: valid UTF-8,
+// where the three-byte encodings of U+D800 to U+DFFF also count as valid.
+func mysqlValidUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			if i+2 < len(s) && s[i] == 0xED && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF {
+				i += 3
+				continue
+			}
+			return false
+		}
+		i += size
+	}
+	return true
+}

@@ -1,0 +1,186 @@
+package ormrt
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// Column types of a JSON value, per dialect.
+const (
+	// JSONColumnPostgres is the PostgreSQL column type of a JSON value.
+	JSONColumnPostgres = "JSONB"
+	// JSONColumnMySQL is the MySQL column type of a JSON value.
+	JSONColumnMySQL = "JSON"
+	// JSONColumnMariaDB is the MariaDB column type of a JSON value. MariaDB's
+	// JSON is LONGTEXT under another name, which its catalog reports as
+	// longtext; declaring LONGTEXT keeps a repeated AutoMigrate from
+	// rebuilding the table every time to turn longtext into JSON.
+	JSONColumnMariaDB = "LONGTEXT"
+	// JSONColumnSQLite is the SQLite column type of a JSON value.
+	JSONColumnSQLite = "TEXT"
+)
+
+// JSON is the JSON text of one protobuf field, as stored in a JSON column:
+// repeated fields, maps, messages that are not models of their own, and the
+// well-known types Struct, Value, ListValue and Any. A nil JSON is SQL NULL.
+type JSON []byte
+
+// GormDataType returns the GORM data type name of JSON.
+func (JSON) GormDataType() string { return "json" }
+
+// GormDBDataType returns the column type of a JSON value on the database db
+// is connected to. AutoMigrate uses it.
+func (JSON) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
+	d := DialectOf(db)
+	if d == MySQL && isMariaDB(db) {
+		return JSONColumnMariaDB
+	}
+	return JSONColumn(d)
+}
+
+// JSONColumn returns the column type of a JSON value on dialect d: JSONB on
+// PostgreSQL, JSON on MySQL and TEXT on SQLite (and on any other dialect).
+// On a MariaDB server, GormDBDataType gives JSONColumnMariaDB instead.
+func JSONColumn(d Dialect) string {
+	switch d {
+	case Postgres:
+		return JSONColumnPostgres
+	case MySQL:
+		return JSONColumnMySQL
+	default:
+		return JSONColumnSQLite
+	}
+}
+
+// Value returns j as a string, or nil (SQL NULL) when j is nil.
+func (j JSON) Value() (driver.Value, error) {
+	if j == nil {
+		return nil, nil
+	}
+	return string(j), nil
+}
+
+// Scan reads a JSON value from a []byte or string; NULL gives a nil JSON.
+// The bytes are copied, since database drivers may reuse their buffers.
+func (j *JSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*j = nil
+	case []byte:
+		*j = append(JSON{}, v...)
+	case string:
+		*j = JSON(v)
+	default:
+		return fmt.Errorf("ormrt.JSON: cannot scan %T", src)
+	}
+	return nil
+}
+
+// The protojson options used on both sides. Partial messages are allowed:
+// the message that carries a single field lacks the others, and required
+// fields are a concern of the whole message, not of one column.
+var (
+	jsonMarshal         = protojson.MarshalOptions{AllowPartial: true}
+	jsonMarshalDefaults = protojson.MarshalOptions{AllowPartial: true, EmitDefaultValues: true}
+	jsonUnmarshal       = protojson.UnmarshalOptions{AllowPartial: true}
+)
+
+// FieldToJSON encodes the value of field number num of m as protojson
+// encodes it (64-bit integers as strings, NaN and infinities as strings,
+// bytes as base64, enums by name or by number when unknown), compacted so
+// that equal values give equal bytes. Lists and maps are never nil: empty
+// ones give [] and {}. A field with presence that is not set gives nil (SQL
+// NULL); a set message field gives its JSON object, {} when empty. Errors,
+// such as an Any whose type is not linked into the program, name the field.
+func FieldToJSON(m protoreflect.Message, num protoreflect.FieldNumber) (JSON, error) {
+	fd := m.Descriptor().Fields().ByNumber(num)
+	if fd == nil {
+		return nil, fieldErrorf(string(m.Descriptor().FullName()), "no field number %d", num)
+	}
+	if fd.HasPresence() && !m.Has(fd) {
+		return nil, nil
+	}
+	tmp := m.Type().New()
+	if m.Has(fd) {
+		tmp.Set(fd, m.Get(fd))
+	}
+	out, err := jsonMarshal.Marshal(tmp.Interface())
+	if err != nil {
+		return nil, &FieldError{Field: string(fd.FullName()), Err: err}
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(out, &obj); err != nil {
+		return nil, &FieldError{Field: string(fd.FullName()), Err: err}
+	}
+	raw, ok := obj[fd.JSONName()]
+	if !ok {
+		switch {
+		case fd.IsList():
+			return JSON("[]"), nil
+		case fd.IsMap():
+			return JSON("{}"), nil
+		}
+		// A scalar without presence holding its zero value: encode the
+		// zero value rather than NULL.
+		out, err = jsonMarshalDefaults.Marshal(tmp.Interface())
+		if err != nil {
+			return nil, &FieldError{Field: string(fd.FullName()), Err: err}
+		}
+		obj = nil
+		if err := json.Unmarshal(out, &obj); err != nil {
+			return nil, &FieldError{Field: string(fd.FullName()), Err: err}
+		}
+		if raw, ok = obj[fd.JSONName()]; !ok {
+			return nil, nil
+		}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, &FieldError{Field: string(fd.FullName()), Err: err}
+	}
+	return JSON(buf.Bytes()), nil
+}
+
+// JSONToField decodes data, as written by FieldToJSON, into field number
+// num of m, replacing its value. A nil data clears the field. Errors name
+// the field.
+func JSONToField(m protoreflect.Message, num protoreflect.FieldNumber, data JSON) error {
+	fd := m.Descriptor().Fields().ByNumber(num)
+	if fd == nil {
+		return fieldErrorf(string(m.Descriptor().FullName()), "no field number %d", num)
+	}
+	if data == nil {
+		m.Clear(fd)
+		return nil
+	}
+	if !json.Valid(data) {
+		return fieldErrorf(string(fd.FullName()), "invalid JSON %q", truncate(string(data)))
+	}
+	name, err := json.Marshal(fd.JSONName())
+	if err != nil {
+		return &FieldError{Field: string(fd.FullName()), Err: err}
+	}
+	wrapped := make([]byte, 0, len(name)+len(data)+3)
+	wrapped = append(wrapped, '{')
+	wrapped = append(wrapped, name...)
+	wrapped = append(wrapped, ':')
+	wrapped = append(wrapped, data...)
+	wrapped = append(wrapped, '}')
+	tmp := m.Type().New()
+	if err := jsonUnmarshal.Unmarshal(wrapped, tmp.Interface()); err != nil {
+		return &FieldError{Field: string(fd.FullName()), Err: err}
+	}
+	if tmp.Has(fd) {
+		m.Set(fd, tmp.Get(fd))
+	} else {
+		m.Clear(fd)
+	}
+	return nil
+}
