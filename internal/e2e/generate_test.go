@@ -27,7 +27,7 @@ func committedFiles(t *testing.T, root string) []string {
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && (strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".orm.go")) {
+			if !e.IsDir() && (strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".orm.go") || filepath.Base(filepath.Dir(path)) == "schema") {
 				rel, _ := filepath.Rel(root, path)
 				out = append(out, filepath.ToSlash(rel))
 			}
@@ -109,7 +109,9 @@ func TestProtoc(t *testing.T) {
 	cmd.Dir = root
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "protoc:\n%s", b)
-	for _, rel := range []string{"internal/e2e/gen/kinds/v1/kinds.orm.go", "internal/e2e/gen/kinds/v1/kinds.pb.go"} {
+	for _, rel := range []string{"internal/e2e/gen/kinds/v1/kinds.orm.go", "internal/e2e/gen/kinds/v1/kinds.pb.go",
+		"internal/e2e/gen/kinds/v1/schema/postgres.sql", "internal/e2e/gen/kinds/v1/schema/mysql.sql",
+		"internal/e2e/gen/kinds/v1/schema/sqlite.sql", "internal/e2e/gen/kinds/v1/schema/schema.json"} {
 		want, err := os.ReadFile(filepath.Join(root, rel))
 		require.NoError(t, err)
 		got, err := os.ReadFile(filepath.Join(out, rel))

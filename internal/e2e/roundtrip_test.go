@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -18,21 +20,33 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+
 	kindsv1 "github.com/protoforge/protoforge/internal/e2e/gen/kinds/v1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
-// allModels are the tables of the kinds package.
-var allModels = []any{
-	&kindsv1.ScalarsModel{}, &kindsv1.OptionalsModel{}, &kindsv1.WrappersModel{},
-	&kindsv1.TimesModel{}, &kindsv1.CollectionsModel{}, &kindsv1.ChoicesModel{},
-	&kindsv1.AuthorModel{}, &kindsv1.BookModel{}, &kindsv1.MembershipModel{}, &kindsv1.TagModel{},
-}
-
+// migrate creates the tables from the declarative schema that
+// protoc-gen-orm generated for the dialect: the shipped DDL is what the
+// round trips run on.
 func migrate(t *testing.T, db *gorm.DB) {
 	t.Helper()
-	require.NoError(t, db.AutoMigrate(allModels...))
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/kinds/v1/schema", db.Dialector.Name()+".sql"))
+}
+
+// applySchema runs the statements of a SQL file one by one.
+func applySchema(t *testing.T, db *gorm.DB, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	stmts, err := atlasmigrate.Stmts(string(src))
+	require.NoError(t, err)
+	require.NotEmpty(t, stmts)
+	for _, st := range stmts {
+		require.NoError(t, db.Exec(st.Text).Error, "%s", st.Text)
+	}
 }
 
 // rtCase is one message written through its model and read back.

@@ -165,6 +165,12 @@ func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 			b.fieldOpts = map[*Field]*protoforgev1.FieldOptions{}
 		}
 		b.modelOpts[m] = opts
+		rr := msg.Desc.ReservedRanges()
+		for i := 0; i < rr.Len(); i++ {
+			for n := rr.Get(i)[0]; n < rr.Get(i)[1] && n-rr.Get(i)[0] < 1000; n++ {
+				m.Reserved = append(m.Reserved, n)
+			}
+		}
 		b.s.Models = append(b.s.Models, m)
 		b.s.byName[msg.Desc.FullName()] = m
 	}
@@ -395,7 +401,17 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 	}
 	f.Default = opts.GetDefault()
 	f.NoCheck = opts.GetNoCheck()
+	f.Rules = readRules(d)
+	// A max_len rule bounds the column as a size would, up to the longest
+	// VARCHAR every dialect indexes well; beyond that the column stays TEXT.
+	if f.Size == 0 && f.Type == TypeString && f.Rules.MaxLen != nil && *f.Rules.MaxLen > 0 && *f.Rules.MaxLen <= maxVarchar {
+		f.Size = int(*f.Rules.MaxLen)
+	}
 }
+
+// maxVarchar is the longest VARCHAR(n) derived from a max_len rule: MySQL's
+// utf8mb4 rows hold at most 16383 characters in one VARCHAR.
+const maxVarchar = 16383
 
 func actionSQL(a protoforgev1.ReferentialAction) string {
 	if a == protoforgev1.ReferentialAction_REFERENTIAL_ACTION_UNSPECIFIED {

@@ -59,6 +59,9 @@ type Model struct {
 	Indexes []*Index
 	// Associations lists the fields that hold other models.
 	Associations []*Field
+	// Reserved lists the message's reserved field numbers: columns that
+	// may be dropped by a migration.
+	Reserved []protoreflect.FieldNumber
 }
 
 // Index is a secondary index of a table.
@@ -136,6 +139,8 @@ type Field struct {
 	Default string
 	// NoCheck turns off derived CHECK constraints.
 	NoCheck bool
+	// Rules are the field's validation rules that shape the column.
+	Rules Rules
 
 	// The rest applies to StorageBelongsTo and StorageHasMany fields.
 

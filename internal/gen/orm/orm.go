@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/internal/gen/sqlschema"
 )
 
 const (
@@ -566,5 +567,5 @@ func Run(gen *protogen.Plugin) error {
 		return err
 	}
 	Generate(gen, s)
-	return nil
+	return sqlschema.Generate(gen, s)
 }

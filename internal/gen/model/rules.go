@@ -1,0 +1,152 @@
+package model
+
+import (
+	"strconv"
+
+	validatepb "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Rules are the validation rules of a field that shape its column: read
+// from protovalidate (`buf.validate.field`) and protoc-gen-validate
+// (`validate.rules`) annotations. Where both give a bound, the tighter wins.
+type Rules struct {
+	// MinLen and MaxLen bound a string's length in characters (nil: none).
+	MinLen, MaxLen *uint64
+	// Min and Max bound a number, as decimal literals (empty: none), with
+	// MinExclusive/MaxExclusive for gt/lt.
+	Min, Max                   string
+	MinExclusive, MaxExclusive bool
+	// DefinedOnly asks that an enum hold one of its declared values.
+	DefinedOnly bool
+	// Required is protovalidate's `required` (or PGV's message.required).
+	Required bool
+}
+
+// IsZero reports whether no rule applies.
+func (r Rules) IsZero() bool {
+	return r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && !r.DefinedOnly && !r.Required
+}
+
+// readRules collects the rules of d from both validation libraries.
+func readRules(d protoreflect.FieldDescriptor) Rules {
+	var r Rules
+	if pv, ok := proto.GetExtension(d.Options(), validatepb.E_Field).(*validatepb.FieldRules); ok && pv != nil {
+		r.Required = pv.GetRequired()
+		r.merge(typeRules(pv.ProtoReflect()))
+	}
+	if pgv, ok := proto.GetExtension(d.Options(), pgvpb.E_Rules).(*pgvpb.FieldRules); ok && pgv != nil {
+		if pgv.GetMessage().GetRequired() {
+			r.Required = true
+		}
+		r.merge(typeRules(pgv.ProtoReflect()))
+	}
+	return r
+}
+
+// typeRules reads the kind-specific rules (StringRules, Int64Rules, …) of
+// a FieldRules message of either library. Both spell the bounds with the
+// same field names, so one reflective reader serves them.
+func typeRules(rules protoreflect.Message) Rules {
+	var out Rules
+	oneof := rules.Descriptor().Oneofs().ByName("type")
+	if oneof == nil {
+		return out
+	}
+	fd := rules.WhichOneof(oneof)
+	if fd == nil || fd.Message() == nil {
+		return out
+	}
+	m := rules.Get(fd).Message()
+	get := func(name protoreflect.Name) (protoreflect.Value, bool) {
+		f := m.Descriptor().Fields().ByName(name)
+		if f == nil || f.IsList() || !m.Has(f) {
+			return protoreflect.Value{}, false
+		}
+		return m.Get(f), true
+	}
+	if v, ok := get("len"); ok {
+		n := v.Uint()
+		out.MinLen, out.MaxLen = &n, &n
+	}
+	if v, ok := get("min_len"); ok {
+		n := v.Uint()
+		out.MinLen = &n
+	}
+	if v, ok := get("max_len"); ok {
+		n := v.Uint()
+		out.MaxLen = &n
+	}
+	for _, b := range []struct {
+		name      protoreflect.Name
+		max, excl bool
+	}{{"gt", false, true}, {"gte", false, false}, {"lt", true, true}, {"lte", true, false}} {
+		v, ok := get(b.name)
+		if !ok {
+			continue
+		}
+		lit := numberLiteral(v, m.Descriptor().Fields().ByName(b.name).Kind())
+		if lit == "" {
+			continue
+		}
+		if b.max {
+			out.Max, out.MaxExclusive = lit, b.excl
+		} else {
+			out.Min, out.MinExclusive = lit, b.excl
+		}
+	}
+	if v, ok := get("defined_only"); ok && v.Bool() {
+		out.DefinedOnly = true
+	}
+	return out
+}
+
+// numberLiteral spells a bound as a decimal literal; timestamps and
+// durations (message-typed bounds) are not column checks.
+func numberLiteral(v protoreflect.Value, k protoreflect.Kind) string {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Int64Kind, protoreflect.Sint32Kind, protoreflect.Sint64Kind,
+		protoreflect.Sfixed32Kind, protoreflect.Sfixed64Kind:
+		return strconv.FormatInt(v.Int(), 10)
+	case protoreflect.Uint32Kind, protoreflect.Uint64Kind, protoreflect.Fixed32Kind, protoreflect.Fixed64Kind:
+		return strconv.FormatUint(v.Uint(), 10)
+	case protoreflect.FloatKind:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 32)
+	case protoreflect.DoubleKind:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	}
+	return ""
+}
+
+// merge keeps the tighter of two rule sets.
+func (r *Rules) merge(o Rules) {
+	if o.MinLen != nil && (r.MinLen == nil || *o.MinLen > *r.MinLen) {
+		r.MinLen = o.MinLen
+	}
+	if o.MaxLen != nil && (r.MaxLen == nil || *o.MaxLen < *r.MaxLen) {
+		r.MaxLen = o.MaxLen
+	}
+	if o.Min != "" && (r.Min == "" || compareDecimal(o.Min, r.Min) > 0) {
+		r.Min, r.MinExclusive = o.Min, o.MinExclusive
+	}
+	if o.Max != "" && (r.Max == "" || compareDecimal(o.Max, r.Max) < 0) {
+		r.Max, r.MaxExclusive = o.Max, o.MaxExclusive
+	}
+	r.DefinedOnly = r.DefinedOnly || o.DefinedOnly
+	r.Required = r.Required || o.Required
+}
+
+// compareDecimal compares two numeric literals.
+func compareDecimal(a, b string) int {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA != nil || errB != nil || x == y {
+		return 0
+	}
+	if x < y {
+		return -1
+	}
+	return 1
+}

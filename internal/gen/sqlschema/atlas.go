@@ -1,0 +1,356 @@
+package sqlschema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
+
+	"github.com/protoforge/protoforge/internal/gen/model"
+)
+
+// Planner returns Atlas's offline differ and planner of dialect d.
+func Planner(d model.Dialect) (schema.Differ, migrate.PlanApplier) {
+	switch d {
+	case model.Postgres:
+		return postgres.DefaultDiff, postgres.DefaultPlan
+	case model.MySQL:
+		return mysql.DefaultDiff, mysql.DefaultPlan
+	case model.SQLite:
+		return sqlite.DefaultDiff, sqlite.DefaultPlan
+	}
+	panic(fmt.Sprintf("sqlschema: unknown dialect %q", d))
+}
+
+// Schema builds the Atlas schema of the snapshot in dialect d. Tables keep
+// the snapshot's order; names are the snapshot's.
+func (s *Snapshot) Schema(d model.Dialect) (*schema.Schema, error) {
+	out := schema.New("")
+	tables := map[string]*schema.Table{}
+	for _, t := range s.Tables {
+		at := schema.NewTable(t.Name)
+		if d == model.MySQL {
+			at.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: "utf8mb4_bin"})
+		}
+		for _, c := range t.Columns {
+			col, err := column(d, c)
+			if err != nil {
+				return nil, fmt.Errorf("table %s: %w", t.Name, err)
+			}
+			at.AddColumns(col)
+		}
+		pk := make([]*schema.Column, 0, len(t.PrimaryKey))
+		for _, name := range t.PrimaryKey {
+			c, ok := at.Column(name)
+			if !ok {
+				return nil, fmt.Errorf("table %s: primary key column %s is not a column", t.Name, name)
+			}
+			pk = append(pk, c)
+		}
+		if len(pk) > 0 {
+			at.SetPrimaryKey(schema.NewPrimaryKey(pk...))
+		}
+		for _, ix := range t.Indexes {
+			idx := schema.NewIndex(ix.Name).SetUnique(ix.Unique)
+			for _, name := range ix.Columns {
+				c, ok := at.Column(name)
+				if !ok {
+					return nil, fmt.Errorf("table %s: index %s names unknown column %s", t.Name, ix.Name, name)
+				}
+				idx.AddColumns(c)
+			}
+			at.AddIndexes(idx)
+		}
+		for _, ck := range t.Checks {
+			at.AddChecks(&schema.Check{Name: ck.Name, Expr: ck.SQL(d)})
+		}
+		out.AddTables(at)
+		tables[t.Name] = at
+	}
+	// Foreign keys once every table exists: they may point forward.
+	for _, t := range s.Tables {
+		at := tables[t.Name]
+		for _, fk := range t.ForeignKeys {
+			ref := tables[fk.RefTable]
+			if ref == nil {
+				return nil, fmt.Errorf("table %s: foreign key %s references table %s, which is not in package %s", t.Name, fk.Name, fk.RefTable, s.Package)
+			}
+			f := schema.NewForeignKey(fk.Name).SetRefTable(ref)
+			for _, name := range fk.Columns {
+				c, _ := at.Column(name)
+				f.AddColumns(c)
+			}
+			for _, name := range fk.RefColumns {
+				c, ok := ref.Column(name)
+				if !ok {
+					return nil, fmt.Errorf("table %s: foreign key %s references unknown column %s.%s", t.Name, fk.Name, fk.RefTable, name)
+				}
+				f.AddRefColumns(c)
+			}
+			f.OnDelete = schema.ReferenceOption(fk.OnDelete)
+			f.OnUpdate = schema.ReferenceOption(fk.OnUpdate)
+			if f.OnDelete == "" {
+				f.OnDelete = schema.NoAction
+			}
+			if f.OnUpdate == "" {
+				f.OnUpdate = schema.NoAction
+			}
+			at.AddForeignKeys(f)
+		}
+	}
+	return out, nil
+}
+
+// column builds the Atlas column of c in dialect d.
+func column(d model.Dialect, c *Column) (*schema.Column, error) {
+	lt, err := ParseType(c.Type)
+	if err != nil {
+		return nil, err
+	}
+	col := schema.NewColumn(c.Name)
+	col.Type = &schema.ColumnType{Type: atlasType(d, lt, c.Size), Null: c.Nullable, Raw: lt.SQL(d, c.Size)}
+	if c.AutoIncrement {
+		switch d {
+		case model.Postgres:
+			col.AddAttrs(&postgres.Identity{Generation: "BY DEFAULT"})
+		case model.MySQL:
+			col.AddAttrs(&mysql.AutoIncrement{})
+		case model.SQLite:
+			col.AddAttrs(&sqlite.AutoIncrement{})
+		}
+	}
+	if c.Default != nil {
+		col.Default = defaultExpr(d, lt, c.Default)
+	}
+	return col, nil
+}
+
+// atlasType is the Atlas type of a logical type: the same spelling as
+// model.ColumnType.SQL, in Atlas's structured form.
+func atlasType(d model.Dialect, t model.ColumnType, size int) schema.Type {
+	switch t {
+	case model.TypeBool:
+		if d == model.MySQL {
+			return &schema.BoolType{T: "bool"}
+		}
+		return &schema.BoolType{T: "boolean"}
+	case model.TypeInt32, model.TypeEnumNumber:
+		if d == model.MySQL {
+			return &schema.IntegerType{T: "int"}
+		}
+		return &schema.IntegerType{T: "integer"}
+	case model.TypeInt64, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
+		if d == model.SQLite {
+			return &schema.IntegerType{T: "integer"}
+		}
+		return &schema.IntegerType{T: "bigint"}
+	case model.TypeUint32:
+		switch d {
+		case model.MySQL:
+			return &schema.IntegerType{T: "int", Unsigned: true}
+		case model.SQLite:
+			return &schema.IntegerType{T: "integer"}
+		}
+		return &schema.IntegerType{T: "bigint"}
+	case model.TypeUint64:
+		switch d {
+		case model.MySQL:
+			return &schema.IntegerType{T: "bigint", Unsigned: true}
+		case model.SQLite:
+			return &schema.StringType{T: "text"}
+		}
+		return &schema.DecimalType{T: "numeric", Precision: 20, Scale: 0}
+	case model.TypeFloat32:
+		switch d {
+		case model.MySQL:
+			return &schema.FloatType{T: "double"}
+		}
+		return &schema.FloatType{T: "real"}
+	case model.TypeFloat64:
+		switch d {
+		case model.MySQL:
+			return &schema.FloatType{T: "double"}
+		case model.SQLite:
+			return &schema.FloatType{T: "real"}
+		}
+		return &schema.FloatType{T: "double precision"}
+	case model.TypeString:
+		if size > 0 && d != model.SQLite {
+			return &schema.StringType{T: "varchar", Size: size}
+		}
+		if d == model.MySQL {
+			return &schema.StringType{T: "longtext"}
+		}
+		return &schema.StringType{T: "text"}
+	case model.TypeEnumName:
+		if d == model.SQLite {
+			return &schema.StringType{T: "text"}
+		}
+		return &schema.StringType{T: "varchar", Size: 255}
+	case model.TypeBytes:
+		switch d {
+		case model.Postgres:
+			return &schema.BinaryType{T: "bytea"}
+		case model.MySQL:
+			return &schema.BinaryType{T: "longblob"}
+		}
+		return &schema.BinaryType{T: "blob"}
+	case model.TypeTimestamp:
+		p := 6
+		switch d {
+		case model.Postgres:
+			return &schema.TimeType{T: "timestamptz", Precision: &p}
+		case model.MySQL:
+			return &schema.TimeType{T: "datetime", Precision: &p}
+		}
+		return &schema.TimeType{T: "datetime"}
+	case model.TypeJSON:
+		switch d {
+		case model.Postgres:
+			return &schema.JSONType{T: "jsonb"}
+		case model.MySQL:
+			return &schema.JSONType{T: "json"}
+		}
+		return &schema.StringType{T: "text"}
+	}
+	panic(fmt.Sprintf("sqlschema: no Atlas type for %v", t))
+}
+
+// defaultExpr spells a default value in dialect d.
+func defaultExpr(d model.Dialect, t model.ColumnType, v *Value) schema.Expr {
+	// MySQL accepts defaults on TEXT, BLOB and JSON columns only as
+	// expressions in parentheses.
+	paren := d == model.MySQL && (t == model.TypeString || t == model.TypeBytes || t == model.TypeJSON)
+	var lit string
+	switch v.Kind {
+	case "bool":
+		lit = v.V
+		if d != model.Postgres {
+			lit = map[string]string{"true": "1", "false": "0"}[v.V]
+		}
+	case "number":
+		lit = v.V
+	case "uint64":
+		if d == model.SQLite {
+			lit = quote(fmt.Sprintf("%020s", v.V))
+		} else {
+			lit = v.V
+		}
+	case "string", "json":
+		lit = quote(v.V)
+	case "bytes":
+		switch d {
+		case model.Postgres:
+			lit = `'\x` + v.V + `'::bytea`
+		default:
+			lit = "X'" + strings.ToUpper(v.V) + "'"
+		}
+	}
+	if paren {
+		return &schema.RawExpr{X: "(" + lit + ")"}
+	}
+	return &schema.RawExpr{X: lit}
+}
+
+// quote spells a SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// SQL spells the check's condition in dialect d.
+func (c *Check) SQL(d model.Dialect) string {
+	col := QuoteIdent(d, c.Column)
+	var parts []string
+	if c.Digits20 && d == model.SQLite {
+		parts = append(parts, "length("+col+") = 20", col+" NOT GLOB '*[^0-9]*'")
+	} else {
+		if c.Min != "" {
+			op := ">="
+			if c.MinExclusive {
+				op = ">"
+			}
+			parts = append(parts, col+" "+op+" "+c.Min)
+		}
+		if c.Max != "" {
+			op := "<="
+			if c.MaxExclusive {
+				op = "<"
+			}
+			parts = append(parts, col+" "+op+" "+c.Max)
+		}
+	}
+	length := "char_length(" + col + ")"
+	if d == model.SQLite {
+		length = "length(" + col + ")"
+	}
+	if c.MinLen != nil {
+		parts = append(parts, fmt.Sprintf("%s >= %d", length, *c.MinLen))
+	}
+	if c.MaxLen != nil {
+		parts = append(parts, fmt.Sprintf("%s <= %d", length, *c.MaxLen))
+	}
+	if len(c.In) > 0 {
+		vals := make([]string, len(c.In))
+		for i, v := range c.In {
+			if strings.HasPrefix(v, `"`) {
+				vals[i] = quote(strings.Trim(v, `"`))
+			} else {
+				vals[i] = v
+			}
+		}
+		parts = append(parts, col+" IN ("+strings.Join(vals, ", ")+")")
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// QuoteIdent quotes an identifier for dialect d.
+func QuoteIdent(d model.Dialect, name string) string {
+	if d == model.MySQL {
+		return "`" + name + "`"
+	}
+	return `"` + name + `"`
+}
+
+// Plan spells changes as SQL statements in dialect d.
+func Plan(d model.Dialect, name string, changes []schema.Change) ([]string, error) {
+	_, planner := Planner(d)
+	plan, err := planner.PlanChanges(context.Background(), name, changes, func(o *migrate.PlanOptions) {
+		o.Mode = migrate.PlanModeUnset
+		o.Indent = "  "
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(plan.Changes))
+	for _, c := range plan.Changes {
+		out = append(out, c.Cmd)
+	}
+	return out, nil
+}
+
+// DDL is the declarative schema of the snapshot in dialect d: the
+// statements that create it in an empty database, one per line group,
+// each ending with a semicolon.
+func (s *Snapshot) DDL(d model.Dialect) (string, error) {
+	sch, err := s.Schema(d)
+	if err != nil {
+		return "", err
+	}
+	changes := make([]schema.Change, 0, len(sch.Tables))
+	for _, t := range sch.Tables {
+		changes = append(changes, &schema.AddTable{T: t})
+	}
+	stmts, err := Plan(d, "schema", changes)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, st := range stmts {
+		b.WriteString(st)
+		b.WriteString(";\n")
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,408 @@
+// Package sqlschema projects the model onto SQL: the schema snapshot
+// (schema.json), which migrations compare, and the declarative DDL of each
+// dialect, planned with Atlas from the same snapshot so that the schema
+// files and the migrations can never disagree.
+package sqlschema
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/protoforge/protoforge/internal/gen/model"
+)
+
+// FormatVersion is the version of the snapshot format.
+const FormatVersion = 1
+
+// Snapshot is the machine-readable schema of one proto package: what
+// protoc-gen-orm writes as schema/schema.json and what `migrate diff`
+// compares. Field numbers are the identities of columns.
+type Snapshot struct {
+	Format  int      `json:"format"`
+	Package string   `json:"package"`
+	Tables  []*Table `json:"tables"`
+}
+
+// Table is a table of the snapshot.
+type Table struct {
+	Name string `json:"name"`
+	// Message is the proto message stored in the table.
+	Message string `json:"message"`
+	// RenamedFrom is the table's previous name, declared in the proto.
+	RenamedFrom string `json:"renamed_from,omitempty"`
+	// Reserved lists the message's reserved field numbers.
+	Reserved    []int32       `json:"reserved,omitempty"`
+	Columns     []*Column     `json:"columns"`
+	PrimaryKey  []string      `json:"primary_key"`
+	Indexes     []*Index      `json:"indexes,omitempty"`
+	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
+	Checks      []*Check      `json:"checks,omitempty"`
+}
+
+// Column is a column of a table.
+type Column struct {
+	Name string `json:"name"`
+	// Field is the proto field number: a column keeps its identity across
+	// renames as long as its field keeps its number.
+	Field int32 `json:"field"`
+	// Type is the logical type (model.ColumnType's name).
+	Type          string `json:"type"`
+	Size          int    `json:"size,omitempty"`
+	Nullable      bool   `json:"nullable,omitempty"`
+	AutoIncrement bool   `json:"auto_increment,omitempty"`
+	// Default is the column default as a typed value: a number, a string,
+	// a bool, or JSON text for JSON columns. Nil for none.
+	Default *Value `json:"default,omitempty"`
+}
+
+// Value is a default value and its kind.
+type Value struct {
+	// Kind is "number", "string", "bool", "bytes" (hex) or "json".
+	Kind string `json:"kind"`
+	V    string `json:"v"`
+}
+
+// Index is a secondary index.
+type Index struct {
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`
+	Unique  bool     `json:"unique,omitempty"`
+}
+
+// ForeignKey is a foreign key constraint.
+type ForeignKey struct {
+	Name       string   `json:"name"`
+	Columns    []string `json:"columns"`
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
+	OnDelete   string   `json:"on_delete,omitempty"`
+	OnUpdate   string   `json:"on_update,omitempty"`
+}
+
+// Check is a CHECK constraint on one column, in a structured form that
+// each dialect spells in its own SQL.
+type Check struct {
+	Name   string `json:"name"`
+	Column string `json:"column"`
+	// Min and Max are inclusive or exclusive numeric bounds.
+	Min          string `json:"min,omitempty"`
+	MinExclusive bool   `json:"min_exclusive,omitempty"`
+	Max          string `json:"max,omitempty"`
+	MaxExclusive bool   `json:"max_exclusive,omitempty"`
+	// MinLen and MaxLen bound a string's length in characters.
+	MinLen *uint64 `json:"min_len,omitempty"`
+	MaxLen *uint64 `json:"max_len,omitempty"`
+	// In lists the allowed values (enum membership).
+	In []string `json:"in,omitempty"`
+	// Digits20 marks a SQLite uint64 column: exactly 20 decimal digits.
+	Digits20 bool `json:"digits20,omitempty"`
+}
+
+// Build projects the models of one proto package.
+func Build(pkg string, models []*model.Model) (*Snapshot, error) {
+	s := &Snapshot{Format: FormatVersion, Package: pkg}
+	for _, m := range models {
+		t := &Table{Name: m.Table, Message: string(m.Desc.FullName()), RenamedFrom: m.RenamedFrom}
+		for _, n := range m.Reserved {
+			t.Reserved = append(t.Reserved, int32(n))
+		}
+		for _, f := range m.Columns {
+			c := &Column{
+				Name:     f.Column,
+				Field:    int32(f.Desc.Number()),
+				Type:     TypeName(f.Type),
+				Size:     f.Size,
+				Nullable: f.Nullable(),
+			}
+			if f.PrimaryKey && m.AutoIncrement {
+				c.AutoIncrement = true
+			}
+			def, err := defaultOf(f)
+			if err != nil {
+				return nil, err
+			}
+			c.Default = def
+			t.Columns = append(t.Columns, c)
+			if !f.NoCheck {
+				t.Checks = append(t.Checks, checksOf(m, f)...)
+			}
+			if f.References != nil {
+				t.ForeignKeys = append(t.ForeignKeys, &ForeignKey{
+					Name:       identifier("fk_" + m.Table + "_" + f.Column),
+					Columns:    []string{f.Column},
+					RefTable:   f.References.Table,
+					RefColumns: []string{f.References.PrimaryKey[0].Column},
+					OnDelete:   f.OnDelete,
+					OnUpdate:   f.OnUpdate,
+				})
+			}
+		}
+		for _, k := range m.PrimaryKey {
+			t.PrimaryKey = append(t.PrimaryKey, k.Column)
+		}
+		for _, ix := range m.Indexes {
+			i := &Index{Name: ix.Name, Unique: ix.Unique}
+			for _, c := range ix.Columns {
+				i.Columns = append(i.Columns, c.Column)
+			}
+			t.Indexes = append(t.Indexes, i)
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	return s, nil
+}
+
+// TypeName is the snapshot spelling of a logical column type.
+func TypeName(t model.ColumnType) string {
+	return typeNames[t]
+}
+
+var typeNames = map[model.ColumnType]string{
+	model.TypeBool: "bool", model.TypeInt32: "int32", model.TypeInt64: "int64", model.TypeUint32: "uint32",
+	model.TypeUint64: "uint64", model.TypeFloat32: "float", model.TypeFloat64: "double", model.TypeString: "string",
+	model.TypeBytes: "bytes", model.TypeEnumNumber: "enum", model.TypeEnumName: "enum_name",
+	model.TypeTimestamp: "timestamp", model.TypeTimestampNanos: "timestamp_nanos", model.TypeDuration: "duration",
+	model.TypeDurationNanos: "duration_nanos", model.TypeJSON: "json",
+}
+
+// ParseType is the inverse of TypeName.
+func ParseType(name string) (model.ColumnType, error) {
+	for t, n := range typeNames {
+		if n == name {
+			return t, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown column type %q", name)
+}
+
+// defaultOf is the column default: the option's value, or the proto zero
+// value for NOT NULL columns, so that a migration adding the column to a
+// table with rows fills them as proto would read them.
+func defaultOf(f *model.Field) (*Value, error) {
+	if f.PrimaryKey {
+		return nil, nil
+	}
+	if f.Default != "" {
+		return parseDefault(f)
+	}
+	if f.Nullable() {
+		return nil, nil
+	}
+	switch f.Type {
+	case model.TypeBool:
+		return &Value{Kind: "bool", V: "false"}, nil
+	case model.TypeString:
+		return &Value{Kind: "string", V: ""}, nil
+	case model.TypeBytes:
+		return &Value{Kind: "bytes", V: ""}, nil
+	case model.TypeEnumName:
+		return &Value{Kind: "string", V: string(f.Enum.Values[0].Desc.Name())}, nil
+	case model.TypeUint64:
+		return &Value{Kind: "uint64", V: "0"}, nil
+	case model.TypeJSON:
+		if f.Desc.IsMap() {
+			return &Value{Kind: "json", V: "{}"}, nil
+		}
+		return &Value{Kind: "json", V: "[]"}, nil
+	}
+	return &Value{Kind: "number", V: "0"}, nil
+}
+
+// parseDefault checks the default option against the field's type.
+func parseDefault(f *model.Field) (*Value, error) {
+	raw := f.Default
+	bad := func(want string) error {
+		return fmt.Errorf("%s: field %s: (protoforge.v1.field).default %q is not %s", model.Position(f.Model.File, f.Desc), f.Desc.FullName(), raw, want)
+	}
+	switch f.Type {
+	case model.TypeBool:
+		if raw != "true" && raw != "false" {
+			return nil, bad("a bool (true or false)")
+		}
+		return &Value{Kind: "bool", V: raw}, nil
+	case model.TypeInt32, model.TypeInt64, model.TypeDuration, model.TypeDurationNanos, model.TypeTimestampNanos:
+		if _, err := strconv.ParseInt(raw, 10, 64); err != nil {
+			return nil, bad("an integer")
+		}
+		return &Value{Kind: "number", V: raw}, nil
+	case model.TypeUint32, model.TypeUint64:
+		if _, err := strconv.ParseUint(raw, 10, 64); err != nil {
+			return nil, bad("an unsigned integer")
+		}
+		if f.Type == model.TypeUint64 {
+			return &Value{Kind: "uint64", V: raw}, nil
+		}
+		return &Value{Kind: "number", V: raw}, nil
+	case model.TypeFloat32, model.TypeFloat64:
+		if v, err := strconv.ParseFloat(raw, 64); err != nil || v != v {
+			return nil, bad("a finite number")
+		}
+		return &Value{Kind: "number", V: raw}, nil
+	case model.TypeString:
+		s, err := strconv.Unquote(raw)
+		if err != nil {
+			return nil, bad(`a quoted string such as "draft"`)
+		}
+		return &Value{Kind: "string", V: s}, nil
+	case model.TypeEnumNumber, model.TypeEnumName:
+		for _, v := range f.Enum.Values {
+			if string(v.Desc.Name()) == raw {
+				if f.Type == model.TypeEnumName {
+					return &Value{Kind: "string", V: raw}, nil
+				}
+				return &Value{Kind: "number", V: strconv.Itoa(int(v.Desc.Number()))}, nil
+			}
+		}
+		return nil, bad("a value of " + string(f.Enum.Desc.FullName()))
+	}
+	return nil, bad("allowed: defaults apply to scalar and enum columns")
+}
+
+// checksOf derives CHECK constraints from validation rules, enum
+// membership and unsigned ranges the column type does not enforce.
+func checksOf(m *model.Model, f *model.Field) []*Check {
+	var out []*Check
+	r := f.Rules
+	name := func(kind string) string { return identifier("chk_" + m.Table + "_" + f.Column + "_" + kind) }
+	switch f.Type {
+	case model.TypeString:
+		if r.MinLen != nil && *r.MinLen > 0 || r.MaxLen != nil && f.Size == 0 {
+			c := &Check{Name: name("len"), Column: f.Column}
+			if r.MinLen != nil && *r.MinLen > 0 {
+				c.MinLen = r.MinLen
+			}
+			if r.MaxLen != nil && f.Size == 0 {
+				c.MaxLen = r.MaxLen
+			}
+			out = append(out, c)
+		}
+	case model.TypeInt32, model.TypeInt64, model.TypeUint32, model.TypeUint64, model.TypeFloat32, model.TypeFloat64:
+		if r.Min != "" || r.Max != "" {
+			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive})
+		}
+	case model.TypeEnumNumber:
+		if r.DefinedOnly {
+			c := &Check{Name: name("enum"), Column: f.Column}
+			for _, v := range sortedEnumNumbers(f.Enum.Desc) {
+				c.In = append(c.In, strconv.Itoa(int(v)))
+			}
+			out = append(out, c)
+		}
+	case model.TypeEnumName:
+		if r.DefinedOnly {
+			c := &Check{Name: name("enum"), Column: f.Column}
+			for _, v := range f.Enum.Values {
+				c.In = append(c.In, strconv.Quote(string(v.Desc.Name())))
+			}
+			out = append(out, c)
+		}
+	}
+	// Unsigned ranges: the column types of PostgreSQL and SQLite are
+	// signed or textual, so a CHECK keeps them to the proto range.
+	switch f.Type {
+	case model.TypeUint32:
+		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "4294967295"})
+	case model.TypeUint64:
+		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "18446744073709551615", Digits20: true})
+	}
+	return out
+}
+
+func sortedEnumNumbers(e protoreflect.EnumDescriptor) []protoreflect.EnumNumber {
+	seen := map[protoreflect.EnumNumber]bool{}
+	var out []protoreflect.EnumNumber
+	for i := 0; i < e.Values().Len(); i++ {
+		n := e.Values().Get(i).Number()
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// maxIdent is the longest identifier every dialect accepts.
+const maxIdent = 63
+
+// identifier shortens a generated name with a hash when it is longer than
+// every dialect accepts.
+func identifier(name string) string {
+	if len(name) <= maxIdent {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxIdent-9] + "_" + hex.EncodeToString(sum[:4])
+}
+
+// Marshal spells the snapshot canonically: indented, fields in a fixed
+// order, a final newline.
+func (s *Snapshot) Marshal() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err) // plain structs always encode
+	}
+	return buf.Bytes()
+}
+
+// Parse reads a snapshot and checks its format version.
+func Parse(data []byte) (*Snapshot, error) {
+	var s Snapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("schema snapshot: %w", err)
+	}
+	if s.Format != FormatVersion {
+		return nil, fmt.Errorf("schema snapshot: format %d, want %d (regenerate with this protoc-gen-orm)", s.Format, FormatVersion)
+	}
+	for _, t := range s.Tables {
+		for _, c := range t.Columns {
+			if _, err := ParseType(c.Type); err != nil {
+				return nil, fmt.Errorf("schema snapshot: table %s column %s: %w", t.Name, c.Name, err)
+			}
+		}
+	}
+	return &s, nil
+}
+
+// Table returns the table with the given name, or nil.
+func (s *Snapshot) Table(name string) *Table {
+	for _, t := range s.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// ColumnByField returns the column of field number n, or nil.
+func (t *Table) ColumnByField(n int32) *Column {
+	for _, c := range t.Columns {
+		if c.Field == n {
+			return c
+		}
+	}
+	return nil
+}
+
+// IsReserved reports whether field number n is reserved in the table's
+// message.
+func (t *Table) IsReserved(n int32) bool {
+	for _, r := range t.Reserved {
+		if r == n {
+			return true
+		}
+	}
+	return false
+}
