@@ -35,6 +35,15 @@
 //
 // Parameters are those of protoc-gen-go: `paths=import|source_relative`,
 // `module=<prefix>` and `M<file>=<go import path>`.
+//
+// Next to the Go, per package, it writes the declarative schema
+// (`schema/postgres.sql`, `schema/mysql.sql`, `schema/sqlite.sql`) and the
+// snapshot `schema/schema.json`, from which the command
+//
+//	protoc-gen-orm migrate diff --schema gen/library/v1/schema/schema.json --dir migrations --name add_rank
+//
+// writes versioned up and down migrations for the three dialects
+// (`protoc-gen-orm migrate --help`).
 package main
 
 import (
@@ -45,6 +54,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 
 	"github.com/protoforge/protoforge/internal/gen/orm"
+	"github.com/protoforge/protoforge/internal/migrate"
 )
 
 func main() {
@@ -52,10 +62,16 @@ func main() {
 		fmt.Println("protoc-gen-orm", version())
 		return
 	}
-	if len(os.Args) == 2 && (os.Args[1] == "--help" || os.Args[1] == "-h") {
-		fmt.Println("protoc-gen-orm is a protoc plugin: run it through protoc or buf generate.")
-		fmt.Println("See https://pkg.go.dev/github.com/protoforge/protoforge/cmd/protoc-gen-orm")
-		return
+	if len(os.Args) >= 2 && os.Args[1] == "migrate" {
+		os.Exit(migrate.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) >= 2 {
+		fmt.Fprintln(os.Stderr, "protoc-gen-orm is a protoc plugin: run it through protoc or buf generate.")
+		fmt.Fprintln(os.Stderr, "As a command: protoc-gen-orm migrate diff|check (see protoc-gen-orm migrate --help).")
+		if os.Args[1] == "--help" || os.Args[1] == "-h" {
+			return
+		}
+		os.Exit(2)
 	}
 	orm.Version = version()
 	protogen.Options{}.Run(orm.Run)

@@ -722,6 +722,23 @@ func (b *builder) indexes(m *Model) {
 			m.Indexes = append(m.Indexes, idx)
 		}
 	}
+	// Foreign key columns get an index unless one starts with them: cascades
+	// and joins need it, and MySQL would otherwise create one implicitly that
+	// migrations cannot see.
+	for _, f := range m.Columns {
+		if f.References == nil || (len(m.PrimaryKey) > 0 && m.PrimaryKey[0] == f) {
+			continue
+		}
+		covered := false
+		for _, ix := range m.Indexes {
+			if len(ix.Columns) > 0 && ix.Columns[0] == f {
+				covered = true
+			}
+		}
+		if !covered {
+			m.Indexes = append(m.Indexes, &Index{Columns: []*Field{f}})
+		}
+	}
 	for _, idx := range m.Indexes {
 		if idx.Name == "" {
 			idx.Name = indexName(m.Table, idx)

@@ -1,0 +1,284 @@
+package migrate_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/internal/gen/orm"
+	"github.com/protoforge/protoforge/internal/migrate"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden migrations under testdata/")
+
+// step is one version of the evolving proto under testdata/evolutions.
+type step struct {
+	dir, name string
+	version   int
+}
+
+func steps(t *testing.T) []step {
+	entries, err := os.ReadDir("testdata/evolutions")
+	require.NoError(t, err)
+	var out []step
+	for i, e := range entries {
+		_, name, _ := strings.Cut(e.Name(), "_")
+		out = append(out, step{dir: filepath.Join("testdata/evolutions", e.Name()), name: name, version: i + 1})
+	}
+	require.GreaterOrEqual(t, len(out), 9)
+	return out
+}
+
+// generateSchema runs protoc-gen-orm on a step's proto and writes its
+// schema.json (and the declarative DDL) into dir.
+func generateSchema(t *testing.T, protoDir, dir string) string {
+	t.Helper()
+	req, err := gentest.Request(protoDir, []string{"shop.proto"}, "")
+	require.NoError(t, err)
+	resp, err := gentest.Run(req, orm.Run)
+	require.NoError(t, err)
+	require.Nil(t, resp.Error, "%s", resp.GetError())
+	out := filepath.Join(dir, "schema")
+	for name, content := range gentest.Files(resp) {
+		if filepath.Base(filepath.Dir(name)) == "schema" {
+			require.NoError(t, os.MkdirAll(out, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(out, filepath.Base(name)), []byte(content), 0o644))
+		}
+	}
+	return filepath.Join(out, "schema.json")
+}
+
+// buildMigrations runs migrate diff for every step, into a golang-migrate
+// directory (compared with the goldens) and a goose directory (applied).
+func buildMigrations(t *testing.T) (gooseDir string, lastSchemaDir string) {
+	t.Helper()
+	gmDir, gooseDir := t.TempDir(), t.TempDir()
+	for _, s := range steps(t) {
+		work := t.TempDir()
+		schemaPath := generateSchema(t, s.dir, work)
+		var out, gooseOut bytes.Buffer
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: schemaPath, Dir: gmDir, Name: s.name, Out: &out,
+			Options: migrate.Options{}}), "step %s:\n%s", s.dir, out.String())
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: schemaPath, Dir: gooseDir, Name: s.name, Format: migrate.FormatGoose, Out: &gooseOut}))
+		plan := strings.Split(out.String(), "Wrote migration")[0]
+		assert.Equal(t, plan, strings.Split(gooseOut.String(), "Wrote migration")[0], "the plan does not depend on the format")
+		compareGolden(t, s, gmDir, plan)
+		lastSchemaDir = filepath.Dir(schemaPath)
+		// A second diff finds nothing to do.
+		out.Reset()
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: schemaPath, Dir: gmDir, Name: "again", Out: &out}))
+		assert.Contains(t, out.String(), "No changes")
+	}
+	return gooseDir, lastSchemaDir
+}
+
+// compareGolden checks the step's migration files and readable plan
+// against testdata/evolutions/<step>/want.
+func compareGolden(t *testing.T, s step, gmDir, plan string) {
+	t.Helper()
+	want := filepath.Join(s.dir, "want")
+	got := map[string]string{"plan.txt": plan}
+	for _, d := range model.Dialects {
+		matches, err := filepath.Glob(filepath.Join(gmDir, string(d), "*"))
+		require.NoError(t, err)
+		for _, m := range matches {
+			if strings.HasPrefix(filepath.Base(m), fmt.Sprintf("%06d_", s.version)) {
+				b, err := os.ReadFile(m)
+				require.NoError(t, err)
+				got[string(d)+"/"+filepath.Base(m)] = string(b)
+			}
+		}
+	}
+	require.Len(t, got, 7, "plan plus an up and a down file per dialect")
+	if *update {
+		require.NoError(t, os.RemoveAll(want))
+		for name, content := range got {
+			p := filepath.Join(want, name)
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		}
+		return
+	}
+	for name, content := range got {
+		b, err := os.ReadFile(filepath.Join(want, name))
+		require.NoError(t, err, "run go test ./internal/migrate -update")
+		assert.Equal(t, string(b), content, "%s/%s differs from the golden file", s.dir, name)
+	}
+}
+
+var gooseDialect = map[testdb.Dialect]goose.Dialect{
+	testdb.Postgres: goose.DialectPostgres,
+	testdb.MySQL:    goose.DialectMySQL,
+	testdb.SQLite:   goose.DialectSQLite3,
+}
+
+// TestEvolutions generates each step's migration, then on every database
+// applies it up with data present, checks the data, applies it down and
+// checks the previous catalog is back, and applies it up again. At the
+// end, all migrations from zero must equal the declarative schema.
+func TestEvolutions(t *testing.T) {
+	gooseDir, lastSchema := buildMigrations(t)
+	all := steps(t)
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		d := testdb.Dialect(db.Dialector.Name())
+		sqlDB, err := db.DB()
+		require.NoError(t, err)
+		p, err := goose.NewProvider(gooseDialect[d], sqlDB, os.DirFS(filepath.Join(gooseDir, string(d))))
+		require.NoError(t, err)
+
+		catalogs := []*schema.Schema{inspect(t, d, sqlDB)}
+		for _, s := range all {
+			v := int64(s.version)
+			_, err := p.UpTo(ctx, v)
+			require.NoError(t, err, "up to %d (%s)", v, s.name)
+			if v == 1 {
+				seed(t, db)
+			}
+			checkData(t, db, s.version)
+			cat := inspect(t, d, sqlDB)
+
+			_, err = p.DownTo(ctx, v-1)
+			require.NoError(t, err, "down from %d (%s)", v, s.name)
+			assertSameCatalog(t, d, catalogs[len(catalogs)-1], inspect(t, d, sqlDB), "after down from %d (%s)", v, s.name)
+			if v > 1 {
+				checkData(t, db, s.version-1)
+			}
+
+			_, err = p.UpTo(ctx, v)
+			require.NoError(t, err, "up to %d again (%s)", v, s.name)
+			if v == 1 {
+				seed(t, db)
+			}
+			checkData(t, db, s.version)
+			assertSameCatalog(t, d, cat, inspect(t, d, sqlDB), "after up to %d again (%s)", v, s.name)
+			catalogs = append(catalogs, cat)
+		}
+
+		// Drift: the declarative schema on an empty database equals all
+		// migrations applied from zero.
+		fresh := testdb.Open(t, d)
+		freshDB, err := fresh.DB()
+		require.NoError(t, err)
+		applyFile(t, freshDB, filepath.Join(lastSchema, string(d)+".sql"))
+		assertSameCatalog(t, d, catalogs[len(catalogs)-1], inspect(t, d, freshDB), "declarative schema vs migrations")
+	})
+}
+
+func seed(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	require.NoError(t, db.Exec("INSERT INTO authors (id, name) VALUES (1, 'Ursula')").Error)
+	require.NoError(t, db.Exec("INSERT INTO books (id, title, author_id) VALUES (1, 'The Dispossessed', 1)").Error)
+}
+
+// checkData checks the seeded rows as the schema of version v names them.
+func checkData(t *testing.T, db *gorm.DB, v int) {
+	t.Helper()
+	table, title := "books", "title"
+	if v >= 4 {
+		title = "headline"
+	}
+	if v >= 5 {
+		table = "titles"
+	}
+	var name string
+	require.NoError(t, db.Raw("SELECT name FROM authors WHERE id = 1").Scan(&name).Error)
+	assert.Equal(t, "Ursula", name, "version %d: author kept", v)
+	var got struct {
+		Title    string
+		AuthorID int64
+	}
+	// The version in a comment keeps PostgreSQL's cached plans apart: a
+	// column's type changes between versions.
+	require.NoError(t, db.Raw(fmt.Sprintf("SELECT %s AS title, author_id FROM %s WHERE id = 1 /* v%d */", title, table, v)).Scan(&got).Error, "version %d", v)
+	assert.Equal(t, "The Dispossessed", got.Title, "version %d: %s.%s kept", v, table, title)
+	assert.EqualValues(t, 1, got.AuthorID)
+	if v >= 3 {
+		var rank int64
+		var isbn string
+		require.NoError(t, db.Raw(fmt.Sprintf("SELECT rank, isbn FROM %s WHERE id = 1 /* v%d */", table, v)).Row().Scan(&rank, &isbn))
+		assert.Zero(t, rank, "version %d: existing rows get the proto zero value", v)
+		assert.Empty(t, strings.TrimLeft(isbn, "0"), "version %d: uint64 zero (%q)", v, isbn)
+	}
+}
+
+// inspect reads the catalog of the database behind db.
+func inspect(t *testing.T, d testdb.Dialect, db *sql.DB) *schema.Schema {
+	t.Helper()
+	var drv atlasmigrate.Driver
+	var err error
+	switch d {
+	case testdb.Postgres:
+		drv, err = postgres.Open(db)
+	case testdb.MySQL:
+		drv, err = mysql.Open(db)
+	case testdb.SQLite:
+		drv, err = sqlite.Open(db)
+	}
+	require.NoError(t, err)
+	s, err := drv.InspectSchema(context.Background(), "", &schema.InspectOptions{Exclude: []string{"goose_db_version", "sqlite_sequence"}})
+	require.NoError(t, err)
+	sort.Slice(s.Tables, func(i, j int) bool { return s.Tables[i].Name < s.Tables[j].Name })
+	return s
+}
+
+// assertSameCatalog fails with the SQL that would turn want into got.
+func assertSameCatalog(t *testing.T, d testdb.Dialect, want, got *schema.Schema, msg string, args ...any) {
+	t.Helper()
+	var differ schema.Differ
+	var planner atlasmigrate.PlanApplier
+	switch d {
+	case testdb.Postgres:
+		differ, planner = postgres.DefaultDiff, postgres.DefaultPlan
+	case testdb.MySQL:
+		differ, planner = mysql.DefaultDiff, mysql.DefaultPlan
+	case testdb.SQLite:
+		differ, planner = sqlite.DefaultDiff, sqlite.DefaultPlan
+	}
+	want.Name, got.Name = "", ""
+	changes, err := differ.SchemaDiff(want, got)
+	require.NoError(t, err)
+	if len(changes) == 0 {
+		return
+	}
+	plan, err := planner.PlanChanges(context.Background(), "drift", changes)
+	var stmts []string
+	if err == nil {
+		for _, c := range plan.Changes {
+			stmts = append(stmts, c.Cmd)
+		}
+	}
+	t.Errorf("catalogs differ "+msg+"; to get from one to the other:\n%s", append(args, strings.Join(stmts, ";\n"))...)
+}
+
+func applyFile(t *testing.T, db *sql.DB, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	stmts, err := atlasmigrate.Stmts(string(src))
+	require.NoError(t, err)
+	for _, s := range stmts {
+		_, err := db.Exec(s.Text)
+		require.NoError(t, err, "%s", s.Text)
+	}
+}

@@ -1,0 +1,459 @@
+// Package migrate writes versioned, reversible migrations from the schema
+// snapshots that protoc-gen-orm emits: `protoc-gen-orm migrate diff` and
+// `migrate check`.
+//
+// The decisions that need the proto are made here, on snapshots: field
+// numbers identify columns (a new name with the same number is a rename),
+// renamed_from or the message name identifies tables, drops need a
+// reserved number or --allow-drop, narrowing needs --force. Atlas then
+// plans the remaining changes per dialect, up from the previous schema and
+// down from the reverse diff.
+package migrate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+)
+
+// Change is one line of the readable plan.
+type Change struct {
+	// Text is the line, e.g. "+ column books.rank bigint NOT NULL DEFAULT 0".
+	Text string
+	// Destructive marks changes that can lose data.
+	Destructive bool
+}
+
+// Options are the flags of `migrate diff`.
+type Options struct {
+	// AllowDrop permits dropping columns and tables not reserved.
+	AllowDrop bool
+	// Force permits narrowing changes.
+	Force bool
+}
+
+// plan is the comparison of two snapshots.
+type plan struct {
+	old, new *sqlschema.Snapshot
+	// renamedOld is old with table and column renames applied, so that
+	// Atlas compares like with like.
+	renamedOld    *sqlschema.Snapshot
+	tableRenames  []rename
+	columnRenames []columnRename
+	changes       []Change
+	refusals      []string
+}
+
+type rename struct{ from, to string }
+
+type columnRename struct {
+	table    string // the new table name
+	from, to string
+	field    int32
+}
+
+// compare matches old and new by identity and collects refusals.
+func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
+	p := &plan{old: old, new: new}
+	ro := clone(old)
+	matched := map[string]*sqlschema.Table{} // new name → old table
+	used := map[string]bool{}
+	for _, nt := range new.Tables {
+		var ot *sqlschema.Table
+		switch {
+		case old.Table(nt.Name) != nil:
+			ot = old.Table(nt.Name)
+		case nt.RenamedFrom != "" && old.Table(nt.RenamedFrom) != nil:
+			ot = old.Table(nt.RenamedFrom)
+		default:
+			for _, t := range old.Tables {
+				if t.Message == nt.Message && new.Table(t.Name) == nil {
+					ot = t
+				}
+			}
+		}
+		if ot == nil || used[ot.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ table %s (%s)", nt.Name, nt.Message)})
+			continue
+		}
+		used[ot.Name] = true
+		matched[nt.Name] = ot
+		if ot.Name != nt.Name {
+			p.tableRenames = append(p.tableRenames, rename{ot.Name, nt.Name})
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ rename table %s → %s", ot.Name, nt.Name)})
+			renameTable(ro, ot.Name, nt.Name)
+		}
+	}
+	for _, ot := range old.Tables {
+		if used[ot.Name] {
+			continue
+		}
+		p.changes = append(p.changes, Change{Text: fmt.Sprintf("- table %s (%s)", ot.Name, ot.Message), Destructive: true})
+		if !opts.AllowDrop {
+			p.refusals = append(p.refusals, fmt.Sprintf("table %s (%s) would be dropped with its rows; pass --allow-drop to drop it, or set (protoforge.v1.model).renamed_from: %q on the message that replaces it", ot.Name, ot.Message, ot.Name))
+		}
+	}
+	for _, nt := range new.Tables {
+		ot := matched[nt.Name]
+		if ot == nil {
+			continue
+		}
+		rt := ro.Table(nt.Name)
+		for _, nc := range nt.Columns {
+			oc := ot.ColumnByField(nc.Field)
+			if oc == nil {
+				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
+				p.changes = append(p.changes, Change{Text: line})
+				continue
+			}
+			if oc.Name != nc.Name {
+				p.columnRenames = append(p.columnRenames, columnRename{nt.Name, oc.Name, nc.Name, nc.Field})
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ rename column %s.%s → %s (field %d)", nt.Name, oc.Name, nc.Name, nc.Field)})
+				renameColumn(rt, oc.Name, nc.Name)
+			}
+			if why := narrowing(oc, nc); why != "" {
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc)), Destructive: true})
+				if !opts.Force {
+					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d): %s; pass --force if the data allows it", nt.Name, nc.Name, nc.Field, why))
+				}
+			} else if describe(oc) != describe(nc) {
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc))})
+			}
+		}
+		for _, oc := range ot.Columns {
+			if nt.ColumnByField(oc.Field) != nil {
+				continue
+			}
+			reserved := nt.IsReserved(oc.Field)
+			note := ""
+			if reserved {
+				note = ", reserved"
+			}
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- column %s.%s (field %d%s)", nt.Name, oc.Name, oc.Field, note), Destructive: true})
+			if !reserved && !opts.AllowDrop {
+				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) would be dropped with its data; declare `reserved %d;` in %s to confirm, or pass --allow-drop", nt.Name, oc.Name, oc.Field, oc.Field, nt.Message))
+			}
+		}
+		p.indexChanges(ot, nt)
+	}
+	p.renamedOld = ro
+	return p
+}
+
+// indexChanges adds readable lines for index changes of a matched table.
+func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
+	have := map[string]bool{}
+	for _, ix := range ot.Indexes {
+		have[ix.Name] = true
+	}
+	want := map[string]bool{}
+	for _, ix := range nt.Indexes {
+		want[ix.Name] = true
+		if !have[ix.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ index %s on %s (%s)", ix.Name, nt.Name, strings.Join(ix.Columns, ", "))})
+		}
+	}
+	for _, ix := range ot.Indexes {
+		if !want[ix.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- index %s on %s", ix.Name, ot.Name)})
+		}
+	}
+	haveFK := map[string]bool{}
+	for _, fk := range ot.ForeignKeys {
+		haveFK[fk.Name] = true
+	}
+	wantFK := map[string]bool{}
+	for _, fk := range nt.ForeignKeys {
+		wantFK[fk.Name] = true
+		if !haveFK[fk.Name] {
+			action := ""
+			if fk.OnDelete != "" {
+				action = " ON DELETE " + fk.OnDelete
+			}
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ foreign key %s: %s.%s → %s.%s%s", fk.Name, nt.Name, strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "), action)})
+		}
+	}
+	for _, fk := range ot.ForeignKeys {
+		if !wantFK[fk.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- foreign key %s on %s", fk.Name, ot.Name)})
+		}
+	}
+	haveCk := map[string]bool{}
+	for _, c := range ot.Checks {
+		haveCk[c.Name] = true
+	}
+	wantCk := map[string]bool{}
+	for _, c := range nt.Checks {
+		wantCk[c.Name] = true
+		if !haveCk[c.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ check %s on %s", c.Name, nt.Name)})
+		}
+	}
+	for _, c := range ot.Checks {
+		if !wantCk[c.Name] {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- check %s on %s", c.Name, ot.Name)})
+		}
+	}
+}
+
+// describe spells a column's type for plan lines.
+func describe(c *sqlschema.Column) string {
+	t, _ := sqlschema.ParseType(c.Type)
+	s := t.SQL(model.Postgres, c.Size)
+	if !c.Nullable {
+		s += " NOT NULL"
+	}
+	if c.Default != nil {
+		v := c.Default.V
+		if c.Default.Kind == "string" || c.Default.Kind == "json" {
+			v = "'" + v + "'"
+		}
+		s += " DEFAULT " + v
+	}
+	return s
+}
+
+// narrowing explains why changing oc into nc can lose data, or returns "".
+func narrowing(oc, nc *sqlschema.Column) string {
+	if oc.Nullable && !nc.Nullable {
+		return "a nullable column becomes NOT NULL, which fails on rows holding NULL"
+	}
+	if oc.Type == nc.Type {
+		if oc.Type == "string" && nc.Size != 0 && (oc.Size == 0 || nc.Size < oc.Size) {
+			return fmt.Sprintf("the length limit shrinks from %s to %d characters, which fails or truncates longer values", sizeName(oc.Size), nc.Size)
+		}
+		return ""
+	}
+	if widenings[oc.Type+"→"+nc.Type] {
+		return ""
+	}
+	return fmt.Sprintf("the type changes from %s to %s, which cannot hold every %s value", oc.Type, nc.Type, oc.Type)
+}
+
+func sizeName(n int) string {
+	if n == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
+}
+
+// widenings are the type changes every value survives.
+var widenings = map[string]bool{
+	"int32→int64": true, "uint32→int64": true, "uint32→uint64": true,
+	"enum→int32": true, "int32→enum": true, "enum→int64": true,
+}
+
+func clone(s *sqlschema.Snapshot) *sqlschema.Snapshot {
+	c, err := sqlschema.Parse(s.Marshal())
+	if err != nil {
+		panic(err) // a snapshot always re-reads
+	}
+	return c
+}
+
+// renameTable renames a table of s and every reference to it.
+func renameTable(s *sqlschema.Snapshot, from, to string) {
+	for _, t := range s.Tables {
+		if t.Name == from {
+			t.Name = to
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.RefTable == from {
+				fk.RefTable = to
+			}
+		}
+	}
+}
+
+// renameColumn renames a column of t and its mentions in t's keys,
+// indexes and checks. References from other tables are renamed by the
+// caller through the snapshot.
+func renameColumn(t *sqlschema.Table, from, to string) {
+	for _, c := range t.Columns {
+		if c.Name == from {
+			c.Name = to
+		}
+	}
+	swap := func(names []string) {
+		for i, n := range names {
+			if n == from {
+				names[i] = to
+			}
+		}
+	}
+	swap(t.PrimaryKey)
+	for _, ix := range t.Indexes {
+		swap(ix.Columns)
+	}
+	for _, fk := range t.ForeignKeys {
+		swap(fk.Columns)
+	}
+	for _, ck := range t.Checks {
+		if ck.Column == from {
+			ck.Column = to
+		}
+	}
+}
+
+// statements plans the up and down SQL of p in dialect d.
+func (p *plan) statements(d model.Dialect) (up, down []string, err error) {
+	// References to renamed columns from other tables.
+	for _, r := range p.columnRenames {
+		for _, t := range p.renamedOld.Tables {
+			for _, fk := range t.ForeignKeys {
+				if fk.RefTable == r.table {
+					for i, c := range fk.RefColumns {
+						if c == r.from {
+							fk.RefColumns[i] = r.to
+						}
+					}
+				}
+			}
+		}
+	}
+	oldS, err := p.old.Schema(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	renamedS, err := p.renamedOld.Schema(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	newS, err := p.new.Schema(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	differ, _ := sqlschema.Planner(d)
+	forward, err := differ.SchemaDiff(renamedS, newS)
+	if err != nil {
+		return nil, nil, err
+	}
+	backward, err := differ.SchemaDiff(newS, renamedS)
+	if err != nil {
+		return nil, nil, err
+	}
+	if forward, err = dropMissedIndexes(d, forward, p.renamedOld, p.new); err != nil {
+		return nil, nil, err
+	}
+	if backward, err = dropMissedIndexes(d, backward, p.new, p.renamedOld); err != nil {
+		return nil, nil, err
+	}
+	renames, unrenames := p.renameChanges(oldS, renamedS)
+	up, err = planAll(d, "up", renames, forward)
+	if err != nil {
+		return nil, nil, err
+	}
+	down, err = planAll(d, "down", backward, unrenames)
+	if err != nil {
+		return nil, nil, err
+	}
+	return up, down, nil
+}
+
+// dropMissedIndexes adds the index drops Atlas leaves out: its MySQL
+// differ drops an index that backs a foreign key from the schemas it
+// compares, taking it for the one MySQL creates implicitly, even when the
+// target has no such index. The schemas are built afresh for that reason.
+func dropMissedIndexes(d model.Dialect, changes []schema.Change, fromSnap, toSnap *sqlschema.Snapshot) ([]schema.Change, error) {
+	from, err := fromSnap.Schema(d)
+	if err != nil {
+		return nil, err
+	}
+	to, err := toSnap.Schema(d)
+	if err != nil {
+		return nil, err
+	}
+	for _, ft := range from.Tables {
+		tt, ok := to.Table(ft.Name)
+		if !ok {
+			continue
+		}
+		var missing []*schema.Index
+		for _, ix := range ft.Indexes {
+			if _, ok := tt.Index(ix.Name); !ok {
+				missing = append(missing, ix)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		var mod *schema.ModifyTable
+		for _, c := range changes {
+			if m, ok := c.(*schema.ModifyTable); ok && m.T.Name == ft.Name {
+				mod = m
+			}
+		}
+		if mod == nil {
+			mod = &schema.ModifyTable{T: tt}
+			changes = append(changes, mod)
+		}
+		for _, ix := range missing {
+			dropped := false
+			for _, c := range mod.Changes {
+				if d, ok := c.(*schema.DropIndex); ok && d.I.Name == ix.Name {
+					dropped = true
+				}
+			}
+			if !dropped {
+				mod.Changes = append(mod.Changes, &schema.DropIndex{I: ix})
+			}
+		}
+	}
+	return changes, nil
+}
+
+// planAll plans groups of changes in order.
+func planAll(d model.Dialect, name string, groups ...[]schema.Change) ([]string, error) {
+	var out []string
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		stmts, err := sqlschema.Plan(d, name, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, stmts...)
+	}
+	return out, nil
+}
+
+// renameChanges are the Atlas changes that rename tables then columns
+// (up), and the reverse that renames columns then tables back (down),
+// between the old schema and the renamed one.
+func (p *plan) renameChanges(oldS, renamedS *schema.Schema) (up, down []schema.Change) {
+	var upTables, downTables, upCols, downCols []schema.Change
+	for _, r := range p.tableRenames {
+		from, _ := oldS.Table(r.from)
+		to, _ := renamedS.Table(r.to)
+		upTables = append(upTables, &schema.RenameTable{From: from, To: to})
+		downTables = append(downTables, &schema.RenameTable{From: to, To: from})
+	}
+	byTable := map[string][]columnRename{}
+	var tables []string
+	for _, r := range p.columnRenames {
+		if _, ok := byTable[r.table]; !ok {
+			tables = append(tables, r.table)
+		}
+		byTable[r.table] = append(byTable[r.table], r)
+	}
+	sort.Strings(tables)
+	for _, name := range tables {
+		t, _ := renamedS.Table(name)
+		var ups, downs []schema.Change
+		for _, r := range byTable[name] {
+			to, _ := t.Column(r.to)
+			from := &schema.Column{Name: r.from, Type: to.Type, Default: to.Default, Attrs: to.Attrs}
+			ups = append(ups, &schema.RenameColumn{From: from, To: to})
+			downs = append(downs, &schema.RenameColumn{From: to, To: from})
+		}
+		upCols = append(upCols, &schema.ModifyTable{T: t, Changes: ups})
+		downCols = append(downCols, &schema.ModifyTable{T: t, Changes: downs})
+	}
+	return append(upTables, upCols...), append(downCols, downTables...)
+}
