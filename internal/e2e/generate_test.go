@@ -100,7 +100,7 @@ func TestProtoc(t *testing.T) {
 	}
 	out := t.TempDir()
 	cmd := exec.Command(protoc,
-		"-I", "options", "-I", "internal/e2e/proto",
+		"-I", "options", "-I", "third_party", "-I", "internal/e2e/proto",
 		"--plugin=protoc-gen-orm="+filepath.Join(bin, "protoc-gen-orm"),
 		"--plugin=protoc-gen-go="+filepath.Join(bin, "protoc-gen-go"),
 		"--go_out="+out, "--go_opt=module=github.com/protoforge/protoforge",
@@ -124,7 +124,7 @@ func TestProtoc(t *testing.T) {
 
 	// paths=source_relative works too.
 	rel := t.TempDir()
-	cmd = exec.Command(protoc, "-I", "options", "-I", "internal/e2e/proto",
+	cmd = exec.Command(protoc, "-I", "options", "-I", "third_party", "-I", "internal/e2e/proto",
 		"--plugin=protoc-gen-orm="+filepath.Join(bin, "protoc-gen-orm"),
 		"--orm_out="+rel, "--orm_opt=paths=source_relative", "kinds/v1/kinds.proto")
 	cmd.Dir = root

@@ -373,6 +373,7 @@ func dropMissedIndexes(d model.Dialect, changes []schema.Change, fromSnap, toSna
 		if !ok {
 			continue
 		}
+		changes = modifiedChecks(changes, ft, tt)
 		var missing []*schema.Index
 		for _, ix := range ft.Indexes {
 			if _, ok := tt.Index(ix.Name); !ok {
@@ -405,6 +406,53 @@ func dropMissedIndexes(d model.Dialect, changes []schema.Change, fromSnap, toSna
 		}
 	}
 	return changes, nil
+}
+
+// modifiedChecks adds the changes of CHECK constraints whose name stays
+// and whose condition changes (a widened size on SQLite), which Atlas's
+// SQLite differ does not see.
+func modifiedChecks(changes []schema.Change, ft, tt *schema.Table) []schema.Change {
+	for _, a := range ft.Attrs {
+		fc, ok := a.(*schema.Check)
+		if !ok {
+			continue
+		}
+		for _, b := range tt.Attrs {
+			tc, ok := b.(*schema.Check)
+			if !ok || tc.Name != fc.Name || tc.Expr == fc.Expr {
+				continue
+			}
+			if hasCheckChange(changes, tt.Name, fc.Name) {
+				continue
+			}
+			changes = append(changes, &schema.ModifyTable{T: tt, Changes: []schema.Change{
+				&schema.DropCheck{C: fc}, &schema.AddCheck{C: tc},
+			}})
+		}
+	}
+	return changes
+}
+
+func hasCheckChange(changes []schema.Change, table, name string) bool {
+	for _, c := range changes {
+		m, ok := c.(*schema.ModifyTable)
+		if !ok || m.T.Name != table {
+			continue
+		}
+		for _, cc := range m.Changes {
+			switch x := cc.(type) {
+			case *schema.ModifyCheck:
+				if x.From.Name == name {
+					return true
+				}
+			case *schema.DropCheck:
+				if x.C.Name == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // planAll plans groups of changes in order.

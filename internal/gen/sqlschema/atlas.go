@@ -67,6 +67,9 @@ func (s *Snapshot) Schema(d model.Dialect) (*schema.Schema, error) {
 			at.AddIndexes(idx)
 		}
 		for _, ck := range t.Checks {
+			if ck.SQLiteOnly && d != model.SQLite {
+				continue
+			}
 			at.AddChecks(&schema.Check{Name: ck.Name, Expr: ck.SQL(d)})
 		}
 		out.AddTables(at)
@@ -264,7 +267,12 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 func (c *Check) SQL(d model.Dialect) string {
 	col := QuoteIdent(d, c.Column)
 	var parts []string
-	if c.Digits20 && d == model.SQLite {
+	bound := func(v string) string { return v }
+	if c.Uint64 && d == model.SQLite {
+		// 20 zero-padded digits compare as text in numeric order.
+		bound = func(v string) string { return quote(fmt.Sprintf("%020s", v)) }
+	}
+	if c.Uint64 && d == model.SQLite && c.Min == "0" && c.Max == "18446744073709551615" {
 		parts = append(parts, "length("+col+") = 20", col+" NOT GLOB '*[^0-9]*'")
 	} else {
 		if c.Min != "" {
@@ -272,14 +280,14 @@ func (c *Check) SQL(d model.Dialect) string {
 			if c.MinExclusive {
 				op = ">"
 			}
-			parts = append(parts, col+" "+op+" "+c.Min)
+			parts = append(parts, col+" "+op+" "+bound(c.Min))
 		}
 		if c.Max != "" {
 			op := "<="
 			if c.MaxExclusive {
 				op = "<"
 			}
-			parts = append(parts, col+" "+op+" "+c.Max)
+			parts = append(parts, col+" "+op+" "+bound(c.Max))
 		}
 	}
 	length := "char_length(" + col + ")"

@@ -99,10 +99,15 @@ type Check struct {
 	// MinLen and MaxLen bound a string's length in characters.
 	MinLen *uint64 `json:"min_len,omitempty"`
 	MaxLen *uint64 `json:"max_len,omitempty"`
+	// SQLiteOnly marks checks that other dialects enforce with the column
+	// type (the length of a VARCHAR, which SQLite stores as TEXT).
+	SQLiteOnly bool `json:"sqlite_only,omitempty"`
 	// In lists the allowed values (enum membership).
 	In []string `json:"in,omitempty"`
-	// Digits20 marks a SQLite uint64 column: exactly 20 decimal digits.
-	Digits20 bool `json:"digits20,omitempty"`
+	// Uint64 marks a uint64 column, which SQLite stores as 20 zero-padded
+	// digits: there the bounds compare as text, and the unsigned check
+	// asks for exactly 20 digits.
+	Uint64 bool `json:"uint64,omitempty"`
 }
 
 // Build projects the models of one proto package.
@@ -273,6 +278,10 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 	name := func(kind string) string { return identifier("chk_" + m.Table + "_" + f.Column + "_" + kind) }
 	switch f.Type {
 	case model.TypeString:
+		if f.Size > 0 {
+			n := uint64(f.Size)
+			out = append(out, &Check{Name: name("size"), Column: f.Column, MaxLen: &n, SQLiteOnly: true})
+		}
 		if r.MinLen != nil && *r.MinLen > 0 || r.MaxLen != nil && f.Size == 0 {
 			c := &Check{Name: name("len"), Column: f.Column}
 			if r.MinLen != nil && *r.MinLen > 0 {
@@ -285,7 +294,7 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 		}
 	case model.TypeInt32, model.TypeInt64, model.TypeUint32, model.TypeUint64, model.TypeFloat32, model.TypeFloat64:
 		if r.Min != "" || r.Max != "" {
-			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive})
+			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Uint64: f.Type == model.TypeUint64})
 		}
 	case model.TypeEnumNumber:
 		if r.DefinedOnly {
@@ -310,7 +319,7 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 	case model.TypeUint32:
 		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "4294967295"})
 	case model.TypeUint64:
-		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "18446744073709551615", Digits20: true})
+		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "18446744073709551615", Uint64: true})
 	}
 	return out
 }

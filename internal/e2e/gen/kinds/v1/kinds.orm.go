@@ -1055,3 +1055,70 @@ func (m *TagModel) BeforeSave(tx *gorm.DB) error {
 		ormrt.CheckString(d, "kinds.v1.Tag.name", m.Name),
 	)
 }
+
+// ConstrainedModel is the GORM model of kinds.v1.Constrained, stored in table constraineds.
+//
+// Validation rules shape the columns: lengths, ranges, enum membership.
+type ConstrainedModel struct {
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	// max_len gives VARCHAR(50); min_len a CHECK.
+	Title string `gorm:"column:title;not null;size:50"`
+	Age   int32  `gorm:"column:age;not null"`
+	Color int32  `gorm:"column:color;not null"`
+	// protoc-gen-validate rules count too.
+	Quota ormrt.Uint64 `gorm:"column:quota;not null"`
+	Ratio float64      `gorm:"column:ratio;not null;type:double precision"`
+	// no_check keeps the rule for the API only.
+	Loose int64  `gorm:"column:loose;not null"`
+	Code  string `gorm:"column:code;not null;size:3"`
+}
+
+// TableName is the table of ConstrainedModel.
+func (ConstrainedModel) TableName() string { return "constraineds" }
+
+// ToModel converts Constrained to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Constrained) ToModel() (*ConstrainedModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &ConstrainedModel{}
+	m.Id = x.Id
+	m.Title = x.Title
+	m.Age = x.Age
+	m.Color = int32(x.Color)
+	m.Quota = ormrt.Uint64(x.Quota)
+	m.Ratio = x.Ratio
+	m.Loose = x.Loose
+	m.Code = x.Code
+	return m, nil
+}
+
+// ToProto converts the model back to Constrained. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *ConstrainedModel) ToProto() (*Constrained, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Constrained{}
+	x.Id = m.Id
+	x.Title = m.Title
+	x.Age = m.Age
+	x.Color = Color(m.Color)
+	x.Quota = uint64(m.Quota)
+	x.Ratio = m.Ratio
+	x.Loose = m.Loose
+	x.Code = m.Code
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field.
+func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error {
+	d := ormrt.DialectOf(tx)
+	return errors.Join(
+		ormrt.CheckString(d, "kinds.v1.Constrained.title", m.Title),
+		ormrt.CheckFloat64(d, "kinds.v1.Constrained.ratio", m.Ratio),
+		ormrt.CheckString(d, "kinds.v1.Constrained.code", m.Code),
+	)
+}

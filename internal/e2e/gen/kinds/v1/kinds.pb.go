@@ -10,6 +10,8 @@
 package kindsv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/envoyproxy/protoc-gen-validate/validate"
 	_ "github.com/protoforge/protoforge/options/protoforge/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1343,11 +1345,115 @@ func (x *Tag) GetUses() uint64 {
 	return 0
 }
 
+// Validation rules shape the columns: lengths, ranges, enum membership.
+type Constrained struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// max_len gives VARCHAR(50); min_len a CHECK.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Age   int32  `protobuf:"varint,3,opt,name=age,proto3" json:"age,omitempty"`
+	Color Color  `protobuf:"varint,4,opt,name=color,proto3,enum=kinds.v1.Color" json:"color,omitempty"`
+	// protoc-gen-validate rules count too.
+	Quota uint64  `protobuf:"varint,5,opt,name=quota,proto3" json:"quota,omitempty"`
+	Ratio float64 `protobuf:"fixed64,6,opt,name=ratio,proto3" json:"ratio,omitempty"`
+	// no_check keeps the rule for the API only.
+	Loose         int64  `protobuf:"varint,7,opt,name=loose,proto3" json:"loose,omitempty"`
+	Code          string `protobuf:"bytes,8,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Constrained) Reset() {
+	*x = Constrained{}
+	mi := &file_kinds_v1_kinds_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Constrained) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Constrained) ProtoMessage() {}
+
+func (x *Constrained) ProtoReflect() protoreflect.Message {
+	mi := &file_kinds_v1_kinds_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Constrained.ProtoReflect.Descriptor instead.
+func (*Constrained) Descriptor() ([]byte, []int) {
+	return file_kinds_v1_kinds_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Constrained) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Constrained) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Constrained) GetAge() int32 {
+	if x != nil {
+		return x.Age
+	}
+	return 0
+}
+
+func (x *Constrained) GetColor() Color {
+	if x != nil {
+		return x.Color
+	}
+	return Color_COLOR_UNSPECIFIED
+}
+
+func (x *Constrained) GetQuota() uint64 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
+}
+
+func (x *Constrained) GetRatio() float64 {
+	if x != nil {
+		return x.Ratio
+	}
+	return 0
+}
+
+func (x *Constrained) GetLoose() int64 {
+	if x != nil {
+		return x.Loose
+	}
+	return 0
+}
+
+func (x *Constrained) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
 var File_kinds_v1_kinds_proto protoreflect.FileDescriptor
 
 const file_kinds_v1_kinds_proto_rawDesc = "" +
 	"\n" +
-	"\x14kinds/v1/kinds.proto\x12\bkinds.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1bprotoforge/v1/options.proto\"\x95\x04\n" +
+	"\x14kinds/v1/kinds.proto\x12\bkinds.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\x95\x04\n" +
 	"\aScalars\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\av_int32\x18\x02 \x01(\x05R\x06vInt32\x12\x17\n" +
@@ -1509,7 +1615,18 @@ const file_kinds_v1_kinds_proto_rawDesc = "" +
 	"\x04role\x18\x03 \x01(\tR\x04role:\x17\xe2\xdd\x19\x13\"\bgroup_id\"\auser_id\";\n" +
 	"\x03Tag\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xe2\xdd\x19\x02\b\x01R\x04name\x12\x12\n" +
-	"\x04uses\x18\x02 \x01(\x04R\x04uses:\x04\xe2\xdd\x19\x00*>\n" +
+	"\x04uses\x18\x02 \x01(\x04R\x04uses:\x04\xe2\xdd\x19\x00\"\xa5\x02\n" +
+	"\vConstrained\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1f\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x182R\x05title\x12\x1c\n" +
+	"\x03age\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x96\x01(\x00R\x03age\x12/\n" +
+	"\x05color\x18\x04 \x01(\x0e2\x0f.kinds.v1.ColorB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05color\x12\x1e\n" +
+	"\x05quota\x18\x05 \x01(\x04B\b\xfaB\x052\x03\x18\xe8\aR\x05quota\x12-\n" +
+	"\x05ratio\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x11\x00\x00\x00\x00\x00\x00\xf0?!\x00\x00\x00\x00\x00\x00\x00\x00R\x05ratio\x12#\n" +
+	"\x05loose\x18\a \x01(\x03B\r\xbaH\x04\"\x02(\n" +
+	"\xe2\xdd\x19\x02p\x01R\x05loose\x12\x1c\n" +
+	"\x04code\x18\b \x01(\tB\b\xfaB\x05r\x03\x98\x01\x03R\x04code:\x04\xe2\xdd\x19\x00*>\n" +
 	"\x05Color\x12\x15\n" +
 	"\x11COLOR_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tCOLOR_RED\x10\x01\x12\x0f\n" +
@@ -1528,7 +1645,7 @@ func file_kinds_v1_kinds_proto_rawDescGZIP() []byte {
 }
 
 var file_kinds_v1_kinds_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kinds_v1_kinds_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_kinds_v1_kinds_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_kinds_v1_kinds_proto_goTypes = []any{
 	(Color)(0),                     // 0: kinds.v1.Color
 	(*Scalars)(nil),                // 1: kinds.v1.Scalars
@@ -1542,68 +1659,70 @@ var file_kinds_v1_kinds_proto_goTypes = []any{
 	(*Book)(nil),                   // 9: kinds.v1.Book
 	(*Membership)(nil),             // 10: kinds.v1.Membership
 	(*Tag)(nil),                    // 11: kinds.v1.Tag
-	nil,                            // 12: kinds.v1.Nested.CountsEntry
-	nil,                            // 13: kinds.v1.Collections.CountsEntry
-	nil,                            // 14: kinds.v1.Collections.NamesEntry
-	nil,                            // 15: kinds.v1.Collections.NestedMapEntry
-	(*wrapperspb.BoolValue)(nil),   // 16: google.protobuf.BoolValue
-	(*wrapperspb.Int32Value)(nil),  // 17: google.protobuf.Int32Value
-	(*wrapperspb.Int64Value)(nil),  // 18: google.protobuf.Int64Value
-	(*wrapperspb.UInt32Value)(nil), // 19: google.protobuf.UInt32Value
-	(*wrapperspb.UInt64Value)(nil), // 20: google.protobuf.UInt64Value
-	(*wrapperspb.FloatValue)(nil),  // 21: google.protobuf.FloatValue
-	(*wrapperspb.DoubleValue)(nil), // 22: google.protobuf.DoubleValue
-	(*wrapperspb.StringValue)(nil), // 23: google.protobuf.StringValue
-	(*wrapperspb.BytesValue)(nil),  // 24: google.protobuf.BytesValue
-	(*timestamppb.Timestamp)(nil),  // 25: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 26: google.protobuf.Duration
-	(*structpb.Struct)(nil),        // 27: google.protobuf.Struct
-	(*structpb.Value)(nil),         // 28: google.protobuf.Value
-	(*structpb.ListValue)(nil),     // 29: google.protobuf.ListValue
-	(*anypb.Any)(nil),              // 30: google.protobuf.Any
+	(*Constrained)(nil),            // 12: kinds.v1.Constrained
+	nil,                            // 13: kinds.v1.Nested.CountsEntry
+	nil,                            // 14: kinds.v1.Collections.CountsEntry
+	nil,                            // 15: kinds.v1.Collections.NamesEntry
+	nil,                            // 16: kinds.v1.Collections.NestedMapEntry
+	(*wrapperspb.BoolValue)(nil),   // 17: google.protobuf.BoolValue
+	(*wrapperspb.Int32Value)(nil),  // 18: google.protobuf.Int32Value
+	(*wrapperspb.Int64Value)(nil),  // 19: google.protobuf.Int64Value
+	(*wrapperspb.UInt32Value)(nil), // 20: google.protobuf.UInt32Value
+	(*wrapperspb.UInt64Value)(nil), // 21: google.protobuf.UInt64Value
+	(*wrapperspb.FloatValue)(nil),  // 22: google.protobuf.FloatValue
+	(*wrapperspb.DoubleValue)(nil), // 23: google.protobuf.DoubleValue
+	(*wrapperspb.StringValue)(nil), // 24: google.protobuf.StringValue
+	(*wrapperspb.BytesValue)(nil),  // 25: google.protobuf.BytesValue
+	(*timestamppb.Timestamp)(nil),  // 26: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),    // 27: google.protobuf.Duration
+	(*structpb.Struct)(nil),        // 28: google.protobuf.Struct
+	(*structpb.Value)(nil),         // 29: google.protobuf.Value
+	(*structpb.ListValue)(nil),     // 30: google.protobuf.ListValue
+	(*anypb.Any)(nil),              // 31: google.protobuf.Any
 }
 var file_kinds_v1_kinds_proto_depIdxs = []int32{
 	0,  // 0: kinds.v1.Scalars.v_enum:type_name -> kinds.v1.Color
 	0,  // 1: kinds.v1.Scalars.v_enum_name:type_name -> kinds.v1.Color
 	0,  // 2: kinds.v1.Optionals.v_enum:type_name -> kinds.v1.Color
 	0,  // 3: kinds.v1.Optionals.v_enum_name:type_name -> kinds.v1.Color
-	16, // 4: kinds.v1.Wrappers.v_bool:type_name -> google.protobuf.BoolValue
-	17, // 5: kinds.v1.Wrappers.v_int32:type_name -> google.protobuf.Int32Value
-	18, // 6: kinds.v1.Wrappers.v_int64:type_name -> google.protobuf.Int64Value
-	19, // 7: kinds.v1.Wrappers.v_uint32:type_name -> google.protobuf.UInt32Value
-	20, // 8: kinds.v1.Wrappers.v_uint64:type_name -> google.protobuf.UInt64Value
-	21, // 9: kinds.v1.Wrappers.v_float:type_name -> google.protobuf.FloatValue
-	22, // 10: kinds.v1.Wrappers.v_double:type_name -> google.protobuf.DoubleValue
-	23, // 11: kinds.v1.Wrappers.v_string:type_name -> google.protobuf.StringValue
-	24, // 12: kinds.v1.Wrappers.v_bytes:type_name -> google.protobuf.BytesValue
-	25, // 13: kinds.v1.Times.at:type_name -> google.protobuf.Timestamp
-	26, // 14: kinds.v1.Times.span:type_name -> google.protobuf.Duration
-	25, // 15: kinds.v1.Times.at_nanos:type_name -> google.protobuf.Timestamp
-	26, // 16: kinds.v1.Times.span_nanos:type_name -> google.protobuf.Duration
+	17, // 4: kinds.v1.Wrappers.v_bool:type_name -> google.protobuf.BoolValue
+	18, // 5: kinds.v1.Wrappers.v_int32:type_name -> google.protobuf.Int32Value
+	19, // 6: kinds.v1.Wrappers.v_int64:type_name -> google.protobuf.Int64Value
+	20, // 7: kinds.v1.Wrappers.v_uint32:type_name -> google.protobuf.UInt32Value
+	21, // 8: kinds.v1.Wrappers.v_uint64:type_name -> google.protobuf.UInt64Value
+	22, // 9: kinds.v1.Wrappers.v_float:type_name -> google.protobuf.FloatValue
+	23, // 10: kinds.v1.Wrappers.v_double:type_name -> google.protobuf.DoubleValue
+	24, // 11: kinds.v1.Wrappers.v_string:type_name -> google.protobuf.StringValue
+	25, // 12: kinds.v1.Wrappers.v_bytes:type_name -> google.protobuf.BytesValue
+	26, // 13: kinds.v1.Times.at:type_name -> google.protobuf.Timestamp
+	27, // 14: kinds.v1.Times.span:type_name -> google.protobuf.Duration
+	26, // 15: kinds.v1.Times.at_nanos:type_name -> google.protobuf.Timestamp
+	27, // 16: kinds.v1.Times.span_nanos:type_name -> google.protobuf.Duration
 	5,  // 17: kinds.v1.Nested.children:type_name -> kinds.v1.Nested
-	12, // 18: kinds.v1.Nested.counts:type_name -> kinds.v1.Nested.CountsEntry
+	13, // 18: kinds.v1.Nested.counts:type_name -> kinds.v1.Nested.CountsEntry
 	0,  // 19: kinds.v1.Collections.colors:type_name -> kinds.v1.Color
-	13, // 20: kinds.v1.Collections.counts:type_name -> kinds.v1.Collections.CountsEntry
-	14, // 21: kinds.v1.Collections.names:type_name -> kinds.v1.Collections.NamesEntry
-	15, // 22: kinds.v1.Collections.nested_map:type_name -> kinds.v1.Collections.NestedMapEntry
+	14, // 20: kinds.v1.Collections.counts:type_name -> kinds.v1.Collections.CountsEntry
+	15, // 21: kinds.v1.Collections.names:type_name -> kinds.v1.Collections.NamesEntry
+	16, // 22: kinds.v1.Collections.nested_map:type_name -> kinds.v1.Collections.NestedMapEntry
 	5,  // 23: kinds.v1.Collections.nested:type_name -> kinds.v1.Nested
 	5,  // 24: kinds.v1.Collections.nested_list:type_name -> kinds.v1.Nested
-	27, // 25: kinds.v1.Collections.attrs:type_name -> google.protobuf.Struct
-	28, // 26: kinds.v1.Collections.value:type_name -> google.protobuf.Value
-	29, // 27: kinds.v1.Collections.list:type_name -> google.protobuf.ListValue
-	30, // 28: kinds.v1.Collections.any:type_name -> google.protobuf.Any
-	25, // 29: kinds.v1.Collections.stamps:type_name -> google.protobuf.Timestamp
+	28, // 25: kinds.v1.Collections.attrs:type_name -> google.protobuf.Struct
+	29, // 26: kinds.v1.Collections.value:type_name -> google.protobuf.Value
+	30, // 27: kinds.v1.Collections.list:type_name -> google.protobuf.ListValue
+	31, // 28: kinds.v1.Collections.any:type_name -> google.protobuf.Any
+	26, // 29: kinds.v1.Collections.stamps:type_name -> google.protobuf.Timestamp
 	0,  // 30: kinds.v1.Choices.color:type_name -> kinds.v1.Color
-	25, // 31: kinds.v1.Choices.when:type_name -> google.protobuf.Timestamp
+	26, // 31: kinds.v1.Choices.when:type_name -> google.protobuf.Timestamp
 	5,  // 32: kinds.v1.Choices.nested:type_name -> kinds.v1.Nested
 	9,  // 33: kinds.v1.Author.books:type_name -> kinds.v1.Book
 	8,  // 34: kinds.v1.Book.author:type_name -> kinds.v1.Author
-	5,  // 35: kinds.v1.Collections.NestedMapEntry.value:type_name -> kinds.v1.Nested
-	36, // [36:36] is the sub-list for method output_type
-	36, // [36:36] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	0,  // 35: kinds.v1.Constrained.color:type_name -> kinds.v1.Color
+	5,  // 36: kinds.v1.Collections.NestedMapEntry.value:type_name -> kinds.v1.Nested
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_kinds_v1_kinds_proto_init() }
@@ -1628,7 +1747,7 @@ func file_kinds_v1_kinds_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kinds_v1_kinds_proto_rawDesc), len(file_kinds_v1_kinds_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

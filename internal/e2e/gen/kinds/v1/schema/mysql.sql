@@ -127,6 +127,24 @@ CREATE TABLE `tags` (
   PRIMARY KEY (`name`),
   CONSTRAINT `chk_tags_uses_unsigned` CHECK (`uses` >= 0 AND `uses` <= 18446744073709551615)
 ) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+CREATE TABLE `constraineds` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `title` varchar(50) NOT NULL DEFAULT (''),
+  `age` int NOT NULL DEFAULT 0,
+  `color` int NOT NULL DEFAULT 0,
+  `quota` bigint unsigned NOT NULL DEFAULT 0,
+  `ratio` double NOT NULL DEFAULT 0,
+  `loose` bigint NOT NULL DEFAULT 0,
+  `code` varchar(3) NOT NULL DEFAULT (''),
+  PRIMARY KEY (`id`),
+  CONSTRAINT `chk_constraineds_title_len` CHECK (char_length(`title`) >= 1),
+  CONSTRAINT `chk_constraineds_age_range` CHECK (`age` >= 0 AND `age` <= 150),
+  CONSTRAINT `chk_constraineds_color_enum` CHECK (`color` IN (0, 1, 2)),
+  CONSTRAINT `chk_constraineds_quota_range` CHECK (`quota` <= 1000),
+  CONSTRAINT `chk_constraineds_quota_unsigned` CHECK (`quota` >= 0 AND `quota` <= 18446744073709551615),
+  CONSTRAINT `chk_constraineds_ratio_range` CHECK (`ratio` > 0 AND `ratio` < 1),
+  CONSTRAINT `chk_constraineds_code_len` CHECK (char_length(`code`) >= 3)
+) CHARSET utf8mb4 COLLATE utf8mb4_bin;
 CREATE TABLE `library_books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(300) NOT NULL DEFAULT (''),

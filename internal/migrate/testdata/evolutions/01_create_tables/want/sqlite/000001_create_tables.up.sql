@@ -3,10 +3,12 @@
 
 CREATE TABLE `authors` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
-  `name` text NOT NULL DEFAULT ('')
+  `name` text NOT NULL DEFAULT (''),
+  CONSTRAINT `chk_authors_name_size` CHECK (length("name") <= 100)
 );
 CREATE TABLE `books` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `title` text NOT NULL DEFAULT (''),
-  `author_id` integer NOT NULL DEFAULT (0)
+  `author_id` integer NOT NULL DEFAULT (0),
+  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 100)
 );
