@@ -158,6 +158,11 @@ func noTxNeeded(stmts []string) bool {
 	return false
 }
 
+// noTxNote warns golang-migrate users, whose SQLite driver wraps every
+// file in a transaction unless told otherwise.
+const noTxNote = "-- Rebuilds a table: run outside a transaction, or PRAGMA foreign_keys is ignored and\n" +
+	"-- dropping the old table cascades (golang-migrate: x-no-tx-wrap=true in the sqlite URL).\n"
+
 // render spells the files of one dialect's migration.
 func render(format string, d model.Dialect, version int, name string, up, down []string) map[string][]byte {
 	base := fmt.Sprintf("%s/%06d_%s", d, version, name)
@@ -177,9 +182,15 @@ func render(format string, d model.Dialect, version int, name string, up, down [
 		}
 		return map[string][]byte{base + ".sql": []byte(b.String())}
 	}
+	note := func(stmts []string) string {
+		if noTxNeeded(stmts) {
+			return noTxNote
+		}
+		return ""
+	}
 	return map[string][]byte{
-		base + ".up.sql":   []byte(header(d, version, name, "up") + "\n" + joinStmts(up)),
-		base + ".down.sql": []byte(header(d, version, name, "down") + "\n" + joinStmts(down)),
+		base + ".up.sql":   []byte(header(d, version, name, "up") + note(up) + "\n" + joinStmts(up)),
+		base + ".down.sql": []byte(header(d, version, name, "down") + note(down) + "\n" + joinStmts(down)),
 	}
 }
 
