@@ -80,6 +80,9 @@ func readDir(root string) (*dir, error) {
 		if st.Schema == nil || st.Schema.Format != sqlschema.FormatVersion {
 			return nil, fmt.Errorf("%s: no schema of format %d recorded; the file was edited by hand or written by another version", filepath.Join(root, StateFile), sqlschema.FormatVersion)
 		}
+		if _, err := sqlschema.Parse(st.Schema.Marshal()); err != nil {
+			return nil, fmt.Errorf("%s: recorded %w; the file was edited by hand or written by another version", filepath.Join(root, StateFile), err)
+		}
 		if st.Format != FormatGolangMigrate && st.Format != FormatGoose {
 			return nil, fmt.Errorf("%s: unknown format %q", filepath.Join(root, StateFile), st.Format)
 		}
