@@ -27,7 +27,8 @@ func committedFiles(t *testing.T, root string) []string {
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && (strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".orm.go") || filepath.Base(filepath.Dir(path)) == "schema") {
+			if !e.IsDir() && (strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".orm.go") ||
+				strings.HasSuffix(path, ".crud.go") || strings.HasSuffix(path, ".connect.go") || filepath.Base(filepath.Dir(path)) == "schema") {
 				rel, _ := filepath.Rel(root, path)
 				out = append(out, filepath.ToSlash(rel))
 			}

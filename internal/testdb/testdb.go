@@ -105,7 +105,7 @@ func DSN(t testing.TB, d Dialect) string {
 	case SQLite:
 		// A shared-cache file keeps all pool connections on one database.
 		path := filepath.Join(t.TempDir(), name+".db")
-		return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)"
+		return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_txlock=immediate"
 	case Postgres:
 		admin := PostgresDSN()
 		createDrop(t, "pgx", admin, d,

@@ -47,6 +47,11 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 		b.indexes(m)
 		b.names(m)
 	}
+	for _, f := range gen.Files {
+		if f.Generate {
+			b.services(f)
+		}
+	}
 	tables := map[string]*Model{}
 	for _, m := range b.s.Models {
 		if prev := tables[m.Table]; prev != nil && prev.Desc.ParentFile().Package() == m.Desc.ParentFile().Package() {

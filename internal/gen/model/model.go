@@ -19,6 +19,9 @@ type Schema struct {
 	Models []*Model
 	// Files lists the files to generate, each with its own models.
 	Files []*File
+	// Services lists the services of the files to generate that have
+	// standard methods.
+	Services []*Service
 
 	byName map[protoreflect.FullName]*Model
 }

@@ -9,9 +9,12 @@
 package libraryv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/protoforge/protoforge/options/protoforge/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -279,25 +282,651 @@ func (x *Book) GetEtag() string {
 	return ""
 }
 
+type GetBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBookRequest) Reset() {
+	*x = GetBookRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBookRequest) ProtoMessage() {}
+
+func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
+func (*GetBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetBookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type ListBooksRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160, e.g. `state = BOOK_STATE_PUBLISHED AND isbn > 9780000000000`.
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132, e.g. `create_time desc`.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	ShowDeleted   bool   `protobuf:"varint,5,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBooksRequest) Reset() {
+	*x = ListBooksRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBooksRequest) ProtoMessage() {}
+
+func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
+func (*ListBooksRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListBooksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListBooksRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListBooksRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListBooksRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListBooksRequest) GetShowDeleted() bool {
+	if x != nil {
+		return x.ShowDeleted
+	}
+	return false
+}
+
+type ListBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBooksResponse) Reset() {
+	*x = ListBooksResponse{}
+	mi := &file_library_v1_library_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBooksResponse) ProtoMessage() {}
+
+func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
+func (*ListBooksResponse) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
+func (x *ListBooksResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type CreateBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Book          *Book                  `protobuf:"bytes,1,opt,name=book,proto3" json:"book,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBookRequest) Reset() {
+	*x = CreateBookRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBookRequest) ProtoMessage() {}
+
+func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
+func (*CreateBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateBookRequest) GetBook() *Book {
+	if x != nil {
+		return x.Book
+	}
+	return nil
+}
+
+type UpdateBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Book          *Book                  `protobuf:"bytes,1,opt,name=book,proto3" json:"book,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBookRequest) Reset() {
+	*x = UpdateBookRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBookRequest) ProtoMessage() {}
+
+func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpdateBookRequest) GetBook() *Book {
+	if x != nil {
+		return x.Book
+	}
+	return nil
+}
+
+func (x *UpdateBookRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type DeleteBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteBookRequest) Reset() {
+	*x = DeleteBookRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteBookRequest) ProtoMessage() {}
+
+func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
+func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeleteBookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DeleteBookRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type UndeleteBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UndeleteBookRequest) Reset() {
+	*x = UndeleteBookRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UndeleteBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UndeleteBookRequest) ProtoMessage() {}
+
+func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
+func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UndeleteBookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UndeleteBookRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type GetAuthorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAuthorRequest) Reset() {
+	*x = GetAuthorRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAuthorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAuthorRequest) ProtoMessage() {}
+
+func (x *GetAuthorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAuthorRequest.ProtoReflect.Descriptor instead.
+func (*GetAuthorRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetAuthorRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ListAuthorsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Filter        string                 `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	OrderBy       string                 `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuthorsRequest) Reset() {
+	*x = ListAuthorsRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuthorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuthorsRequest) ProtoMessage() {}
+
+func (x *ListAuthorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuthorsRequest.ProtoReflect.Descriptor instead.
+func (*ListAuthorsRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListAuthorsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuthorsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAuthorsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListAuthorsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+type ListAuthorsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Authors       []*Author              `protobuf:"bytes,1,rep,name=authors,proto3" json:"authors,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuthorsResponse) Reset() {
+	*x = ListAuthorsResponse{}
+	mi := &file_library_v1_library_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuthorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuthorsResponse) ProtoMessage() {}
+
+func (x *ListAuthorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuthorsResponse.ProtoReflect.Descriptor instead.
+func (*ListAuthorsResponse) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListAuthorsResponse) GetAuthors() []*Author {
+	if x != nil {
+		return x.Authors
+	}
+	return nil
+}
+
+func (x *ListAuthorsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type CreateAuthorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Author        *Author                `protobuf:"bytes,1,opt,name=author,proto3" json:"author,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAuthorRequest) Reset() {
+	*x = CreateAuthorRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAuthorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAuthorRequest) ProtoMessage() {}
+
+func (x *CreateAuthorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAuthorRequest.ProtoReflect.Descriptor instead.
+func (*CreateAuthorRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateAuthorRequest) GetAuthor() *Author {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+type DeleteAuthorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAuthorRequest) Reset() {
+	*x = DeleteAuthorRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAuthorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAuthorRequest) ProtoMessage() {}
+
+func (x *DeleteAuthorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAuthorRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAuthorRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DeleteAuthorRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 var File_library_v1_library_proto protoreflect.FileDescriptor
 
 const file_library_v1_library_proto_rawDesc = "" +
 	"\n" +
 	"\x18library/v1/library.proto\x12\n" +
-	"library.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xc4\x01\n" +
+	"library.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xcb\x01\n" +
 	"\x06Author\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12*\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\a\xe2\xdd\x19\x03\x18\xc8\x01R\vdisplayName\x12;\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x121\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xbaH\x04r\x02\x10\x01\xe2\xdd\x19\x03\x18\xc8\x01R\vdisplayName\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime:\x04\xe2\xdd\x19\x00\"\xa1\x04\n" +
+	"updateTime:\x04\xe2\xdd\x19\x00\"\xb2\x04\n" +
 	"\x04Book\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
-	"\x05title\x18\x02 \x01(\tB\a\xe2\xdd\x19\x03\x18\xac\x02R\x05title\x12+\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12$\n" +
+	"\x05title\x18\x02 \x01(\tB\x0e\xbaH\x04r\x02\x10\x01\xe2\xdd\x19\x03\x18\xac\x02R\x05title\x12+\n" +
 	"\tauthor_id\x18\x03 \x01(\x03B\x0e\xe2\xdd\x19\n" +
-	"2\x06Author8\x03R\bauthorId\x12+\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x15.library.v1.BookStateR\x05state\x12\x1a\n" +
+	"2\x06Author8\x03R\bauthorId\x125\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x15.library.v1.BookStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12\x1a\n" +
 	"\x04isbn\x18\x05 \x01(\x04B\x06\xe2\xdd\x19\x02 \x01R\x04isbn\x12\x12\n" +
 	"\x04tags\x18\x06 \x03(\tR\x04tags\x12:\n" +
 	"\bmetadata\x18\a \x03(\v2\x1e.library.v1.Book.MetadataEntryR\bmetadata\x12;\n" +
@@ -313,12 +942,66 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\x1c\xe2\xdd\x19\x18\x12\x14\n" +
 	"\tauthor_id\n" +
-	"\x05title\x10\x01\x18\x01*t\n" +
+	"\x05title\x10\x01\x18\x01\" \n" +
+	"\x0eGetBookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\xa4\x01\n" +
+	"\x10ListBooksRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\x12!\n" +
+	"\fshow_deleted\x18\x05 \x01(\bR\vshowDeleted\"c\n" +
+	"\x11ListBooksResponse\x12&\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"9\n" +
+	"\x11CreateBookRequest\x12$\n" +
+	"\x04book\x18\x01 \x01(\v2\x10.library.v1.BookR\x04book\"v\n" +
+	"\x11UpdateBookRequest\x12$\n" +
+	"\x04book\x18\x01 \x01(\v2\x10.library.v1.BookR\x04book\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"7\n" +
+	"\x11DeleteBookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"9\n" +
+	"\x13UndeleteBookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"&\n" +
+	"\x10GetAuthorRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x83\x01\n" +
+	"\x12ListAuthorsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"k\n" +
+	"\x13ListAuthorsResponse\x12,\n" +
+	"\aauthors\x18\x01 \x03(\v2\x12.library.v1.AuthorR\aauthors\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"A\n" +
+	"\x13CreateAuthorRequest\x12*\n" +
+	"\x06author\x18\x01 \x01(\v2\x12.library.v1.AuthorR\x06author\")\n" +
+	"\x13DeleteAuthorRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name*t\n" +
 	"\tBookState\x12\x1a\n" +
 	"\x16BOOK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10BOOK_STATE_DRAFT\x10\x01\x12\x18\n" +
 	"\x14BOOK_STATE_PUBLISHED\x10\x02\x12\x1b\n" +
-	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x03BCZAgithub.com/protoforge/protoforge/example/gen/library/v1;libraryv1b\x06proto3"
+	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\x90\x03\n" +
+	"\vBookService\x127\n" +
+	"\aGetBook\x12\x1a.library.v1.GetBookRequest\x1a\x10.library.v1.Book\x12H\n" +
+	"\tListBooks\x12\x1c.library.v1.ListBooksRequest\x1a\x1d.library.v1.ListBooksResponse\x12=\n" +
+	"\n" +
+	"CreateBook\x12\x1d.library.v1.CreateBookRequest\x1a\x10.library.v1.Book\x12=\n" +
+	"\n" +
+	"UpdateBook\x12\x1d.library.v1.UpdateBookRequest\x1a\x10.library.v1.Book\x12=\n" +
+	"\n" +
+	"DeleteBook\x12\x1d.library.v1.DeleteBookRequest\x1a\x10.library.v1.Book\x12A\n" +
+	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book2\xac\x02\n" +
+	"\rAuthorService\x12=\n" +
+	"\tGetAuthor\x12\x1c.library.v1.GetAuthorRequest\x1a\x12.library.v1.Author\x12N\n" +
+	"\vListAuthors\x12\x1e.library.v1.ListAuthorsRequest\x1a\x1f.library.v1.ListAuthorsResponse\x12C\n" +
+	"\fCreateAuthor\x12\x1f.library.v1.CreateAuthorRequest\x1a\x12.library.v1.Author\x12G\n" +
+	"\fDeleteAuthor\x12\x1f.library.v1.DeleteAuthorRequest\x1a\x16.google.protobuf.EmptyBCZAgithub.com/protoforge/protoforge/example/gen/library/v1;libraryv1b\x06proto3"
 
 var (
 	file_library_v1_library_proto_rawDescOnce sync.Once
@@ -333,27 +1016,67 @@ func file_library_v1_library_proto_rawDescGZIP() []byte {
 }
 
 var file_library_v1_library_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_library_v1_library_proto_goTypes = []any{
 	(BookState)(0),                // 0: library.v1.BookState
 	(*Author)(nil),                // 1: library.v1.Author
 	(*Book)(nil),                  // 2: library.v1.Book
-	nil,                           // 3: library.v1.Book.MetadataEntry
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*GetBookRequest)(nil),        // 3: library.v1.GetBookRequest
+	(*ListBooksRequest)(nil),      // 4: library.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),     // 5: library.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),     // 6: library.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),     // 7: library.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),     // 8: library.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),   // 9: library.v1.UndeleteBookRequest
+	(*GetAuthorRequest)(nil),      // 10: library.v1.GetAuthorRequest
+	(*ListAuthorsRequest)(nil),    // 11: library.v1.ListAuthorsRequest
+	(*ListAuthorsResponse)(nil),   // 12: library.v1.ListAuthorsResponse
+	(*CreateAuthorRequest)(nil),   // 13: library.v1.CreateAuthorRequest
+	(*DeleteAuthorRequest)(nil),   // 14: library.v1.DeleteAuthorRequest
+	nil,                           // 15: library.v1.Book.MetadataEntry
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),         // 18: google.protobuf.Empty
 }
 var file_library_v1_library_proto_depIdxs = []int32{
-	4, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
-	4, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
-	0, // 2: library.v1.Book.state:type_name -> library.v1.BookState
-	3, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
-	4, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	4, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	4, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	16, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
+	16, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: library.v1.Book.state:type_name -> library.v1.BookState
+	15, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
+	16, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	16, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	16, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	2,  // 7: library.v1.ListBooksResponse.books:type_name -> library.v1.Book
+	2,  // 8: library.v1.CreateBookRequest.book:type_name -> library.v1.Book
+	2,  // 9: library.v1.UpdateBookRequest.book:type_name -> library.v1.Book
+	17, // 10: library.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 11: library.v1.ListAuthorsResponse.authors:type_name -> library.v1.Author
+	1,  // 12: library.v1.CreateAuthorRequest.author:type_name -> library.v1.Author
+	3,  // 13: library.v1.BookService.GetBook:input_type -> library.v1.GetBookRequest
+	4,  // 14: library.v1.BookService.ListBooks:input_type -> library.v1.ListBooksRequest
+	6,  // 15: library.v1.BookService.CreateBook:input_type -> library.v1.CreateBookRequest
+	7,  // 16: library.v1.BookService.UpdateBook:input_type -> library.v1.UpdateBookRequest
+	8,  // 17: library.v1.BookService.DeleteBook:input_type -> library.v1.DeleteBookRequest
+	9,  // 18: library.v1.BookService.UndeleteBook:input_type -> library.v1.UndeleteBookRequest
+	10, // 19: library.v1.AuthorService.GetAuthor:input_type -> library.v1.GetAuthorRequest
+	11, // 20: library.v1.AuthorService.ListAuthors:input_type -> library.v1.ListAuthorsRequest
+	13, // 21: library.v1.AuthorService.CreateAuthor:input_type -> library.v1.CreateAuthorRequest
+	14, // 22: library.v1.AuthorService.DeleteAuthor:input_type -> library.v1.DeleteAuthorRequest
+	2,  // 23: library.v1.BookService.GetBook:output_type -> library.v1.Book
+	5,  // 24: library.v1.BookService.ListBooks:output_type -> library.v1.ListBooksResponse
+	2,  // 25: library.v1.BookService.CreateBook:output_type -> library.v1.Book
+	2,  // 26: library.v1.BookService.UpdateBook:output_type -> library.v1.Book
+	2,  // 27: library.v1.BookService.DeleteBook:output_type -> library.v1.Book
+	2,  // 28: library.v1.BookService.UndeleteBook:output_type -> library.v1.Book
+	1,  // 29: library.v1.AuthorService.GetAuthor:output_type -> library.v1.Author
+	12, // 30: library.v1.AuthorService.ListAuthors:output_type -> library.v1.ListAuthorsResponse
+	1,  // 31: library.v1.AuthorService.CreateAuthor:output_type -> library.v1.Author
+	18, // 32: library.v1.AuthorService.DeleteAuthor:output_type -> google.protobuf.Empty
+	23, // [23:33] is the sub-list for method output_type
+	13, // [13:23] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_library_v1_library_proto_init() }
@@ -367,9 +1090,9 @@ func file_library_v1_library_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_library_v1_library_proto_rawDesc), len(file_library_v1_library_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   15,
 			NumExtensions: 0,
-			NumServices:   0,
+			NumServices:   2,
 		},
 		GoTypes:           file_library_v1_library_proto_goTypes,
 		DependencyIndexes: file_library_v1_library_proto_depIdxs,

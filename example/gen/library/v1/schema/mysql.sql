@@ -7,7 +7,8 @@ CREATE TABLE `authors` (
   `display_name` varchar(200) NOT NULL DEFAULT (''),
   `create_time` datetime(6) NULL,
   `update_time` datetime(6) NULL,
-  PRIMARY KEY (`id`)
+  PRIMARY KEY (`id`),
+  CONSTRAINT `chk_authors_display_name_len` CHECK (char_length(`display_name`) >= 1)
 ) CHARSET utf8mb4 COLLATE utf8mb4_bin;
 CREATE TABLE `books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
@@ -25,5 +26,7 @@ CREATE TABLE `books` (
   UNIQUE INDEX `uniq_books_isbn` (`isbn`),
   UNIQUE INDEX `uniq_books_author_id_title` (`author_id`, `title`),
   CONSTRAINT `fk_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
+  CONSTRAINT `chk_books_title_len` CHECK (char_length(`title`) >= 1),
+  CONSTRAINT `chk_books_state_enum` CHECK (`state` IN (0, 1, 2, 3)),
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (`isbn` >= 0 AND `isbn` <= 18446744073709551615)
 ) CHARSET utf8mb4 COLLATE utf8mb4_bin;

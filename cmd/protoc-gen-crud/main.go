@@ -1,0 +1,73 @@
+// Command protoc-gen-crud is a protoc plugin that implements the AIP
+// standard methods of services whose messages are protoforge models.
+//
+// For a service such as
+//
+//	service BookService {
+//	  rpc GetBook(GetBookRequest) returns (Book);
+//	  rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
+//	  rpc CreateBook(CreateBookRequest) returns (Book);
+//	  rpc UpdateBook(UpdateBookRequest) returns (Book);
+//	  rpc DeleteBook(DeleteBookRequest) returns (google.protobuf.Empty);
+//	}
+//
+// it writes `<file>.crud.go` with `type BookServiceCRUD struct`, built by
+// `NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option)`, whose methods
+// have the plain signatures `func(ctx, *Req) (*Res, error)` that grpc-go
+// servers and connect-go's simple-mode handlers share. Methods are
+// recognised by AIP name and request shape (AIP-131 to 135, 164), or by
+// (protoforge.v1.method).operation; a recognised name with the wrong shape
+// is a generation error. Other methods are left to the user: embed
+// BookServiceCRUD in your own type and add them, or override standard ones.
+//
+// It runs next to protoc-gen-go, protoc-gen-go-grpc, protoc-gen-orm and
+// (optionally) protoc-gen-connect-go with `simple`:
+//
+//	plugins:
+//	  - local: protoc-gen-crud
+//	    out: gen
+//	    opt: paths=source_relative
+//
+// Parameters: those of protoc-gen-go (`paths`, `module`, `M`), and
+// `grpc=false` to not embed grpc-go's Unimplemented<Service>Server (for
+// projects without protoc-gen-go-grpc).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/protoforge/protoforge/internal/gen/crud"
+)
+
+func main() {
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
+		fmt.Println("protoc-gen-crud", version())
+		return
+	}
+	if len(os.Args) >= 2 {
+		fmt.Fprintln(os.Stderr, "protoc-gen-crud is a protoc plugin: run it through protoc or buf generate.")
+		if os.Args[1] == "--help" || os.Args[1] == "-h" {
+			return
+		}
+		os.Exit(2)
+	}
+	var flags flag.FlagSet
+	grpc := flags.Bool("grpc", true, "embed Unimplemented<Service>Server of protoc-gen-go-grpc")
+	crud.Version = version()
+	protogen.Options{ParamFunc: flags.Set}.Run(func(gen *protogen.Plugin) error {
+		return crud.Run(crud.Params{GRPC: *grpc})(gen)
+	})
+}
+
+// version is the module version the binary was built from, or "(devel)".
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

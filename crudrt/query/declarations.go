@@ -1,0 +1,55 @@
+package query
+
+import (
+	"go.einride.tech/aip/filtering"
+	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// declarations declares t's columns for the filtering package's Checker:
+// one identifier per column with its type (uint64 columns as int, as the
+// translation resolves their literals; enums as their enum type, which
+// declares the value names), true and false, the standard functions,
+// juxtaposition as AND, and field:* on every column type.
+func declarations(t *Table) (*filtering.Declarations, error) {
+	opts := []filtering.DeclarationOption{
+		filtering.DeclareStandardFunctions(),
+		filtering.DeclareFunction(filtering.FunctionFuzzyAnd,
+			filtering.NewFunctionOverload(filtering.FunctionFuzzyAnd+"_bool", filtering.TypeBool, filtering.TypeBool, filtering.TypeBool)),
+		filtering.DeclareFunction(filtering.FunctionHas,
+			filtering.NewFunctionOverload(filtering.FunctionHas+"_bool", filtering.TypeBool, filtering.TypeBool, filtering.TypeString),
+			filtering.NewFunctionOverload(filtering.FunctionHas+"_int", filtering.TypeBool, filtering.TypeInt, filtering.TypeString),
+			filtering.NewFunctionOverload(filtering.FunctionHas+"_float", filtering.TypeBool, filtering.TypeFloat, filtering.TypeString)),
+	}
+	for _, name := range []string{"true", "false"} {
+		if t.column(name) == nil {
+			opts = append(opts, filtering.DeclareIdent(name, filtering.TypeBool))
+		}
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		var typ *expr.Type
+		switch c.Kind {
+		case KindBool:
+			typ = filtering.TypeBool
+		case KindInt, KindUint64:
+			typ = filtering.TypeInt
+		case KindFloat:
+			typ = filtering.TypeFloat
+		case KindString:
+			typ = filtering.TypeString
+		case KindTimestamp:
+			typ = filtering.TypeTimestamp
+		case KindEnum, KindEnumName:
+			et := dynamicpb.NewEnumType(c.Enum)
+			typ = filtering.TypeEnum(et)
+			opts = append(opts,
+				filtering.DeclareEnumIdent(c.Path, et),
+				filtering.DeclareFunction(filtering.FunctionHas,
+					filtering.NewFunctionOverload(filtering.FunctionHas+"_"+typ.GetMessageType(), filtering.TypeBool, typ, filtering.TypeString)))
+			continue
+		}
+		opts = append(opts, filtering.DeclareIdent(c.Path, typ))
+	}
+	return filtering.NewDeclarations(opts...)
+}

@@ -1,0 +1,567 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.einride.tech/aip/filtering"
+	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
+)
+
+// Limits on filters.
+const (
+	// MaxFilterLength is the longest filter ParseFilter accepts, in bytes.
+	MaxFilterLength = 4096
+	// MaxFilterDepth is the deepest nesting of parentheses ParseFilter
+	// accepts.
+	MaxFilterDepth = 32
+)
+
+// ParseFilter parses an AIP-160 filter and translates it to a Condition
+// on t. An empty (or all-space) filter gives the zero Condition.
+//
+// The filter is parsed with go.einride.tech/aip/filtering, checked against
+// t's columns, translated, and then type-checked again by that package's
+// Checker with one identifier declared per column. Every value is bound as
+// a parameter; the SQL holds only t's quoted column names, operators and
+// placeholders.
+//
+// The language:
+//
+//   - AND, OR, NOT (or a leading -), parentheses, and juxtaposition
+//     ("a = 1 b = 2"), which means AND. As in AIP-160, OR binds tighter than
+//     AND. The keywords are upper case.
+//   - Comparisons field op value, with op one of = != < <= > >=. The left
+//     side names a column by its Path; the right side is a literal.
+//   - bool fields: = and != with true or false; a bool field alone is a
+//     condition ("archived", "NOT archived").
+//   - Integer fields: int64 literals, decimal (leading zeros do not make
+//     octal) or 0x hexadecimal.
+//   - uint64 fields: integer literals from 0 to 18446744073709551615. The
+//     filtering package parses integer literals as int64, so ParseFilter
+//     reads every integer literal's digits itself, before parsing, as a
+//     sign and a 64-bit magnitude; the same applies to -9223372036854775808.
+//     A literal outside the field's range is an error.
+//   - float fields: integer or decimal literals (no exponents).
+//   - string fields: quoted literals, with the filtering package's escapes.
+//     With = and !=, each * is a wildcard matching any run of characters
+//     (title = "Dune*", title = "*Messiah"); \* is a literal star. The
+//     other operators compare the text as it is, stars included. Wildcard
+//     comparisons use LIKE with ! as escape character on PostgreSQL and
+//     MySQL, and the case-sensitive GLOB on SQLite (whose LIKE ignores
+//     ASCII case, unlike its =). Strings may not contain NUL.
+//   - timestamp fields: an RFC 3339 string, create_time > "2024-01-01T00:00:00Z",
+//     or timestamp("2024-01-01T00:00:00Z"). Literals are converted as
+//     stored timestamps are (UTC, rounded down to the microsecond), and
+//     must lie within 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+//   - enum fields: = and != with a value name of the field's enum, unquoted
+//     (state = BOOK_STATE_DRAFT).
+//   - The has operator only as field:*, true when a nullable field is set.
+//
+// See Column.Nullable for how NULL compares.
+//
+// Errors in the filter are *Error with Field "filter", naming the problem
+// and where it is. A Table that is not valid gives an error that is not an
+// *Error.
+func ParseFilter(t *Table, filter string) (Condition, error) {
+	if err := t.checkColumns(); err != nil {
+		return Condition{}, err
+	}
+	if len(filter) > MaxFilterLength {
+		return Condition{}, &Error{Field: "filter", Msg: fmt.Sprintf("longer than %d bytes", MaxFilterLength)}
+	}
+	if !utf8.ValidString(filter) {
+		return Condition{}, &Error{Field: "filter", Msg: "not valid UTF-8"}
+	}
+	trimmed := strings.TrimSpace(filter)
+	if trimmed == "" {
+		return Condition{}, nil
+	}
+	p := &filterParser{
+		t:    t,
+		src:  filter,
+		lead: len(filter) - len(strings.TrimLeftFunc(filter, unicode.IsSpace)),
+		ints: make(map[int32]uint64),
+		strs: make(map[int32]string),
+	}
+	prepared, err := p.prepare(trimmed)
+	if err != nil {
+		return Condition{}, err
+	}
+	var parser filtering.Parser
+	parser.Init(prepared)
+	parsed, err := parser.Parse()
+	if err != nil {
+		return Condition{}, p.syntaxError(err, int32(len(trimmed)))
+	}
+	p.positions = parsed.GetSourceInfo().GetPositions()
+	f, err := p.cond(parsed.GetExpr())
+	if err != nil {
+		return Condition{}, err
+	}
+	if err := p.typeCheck(parsed); err != nil {
+		return Condition{}, err
+	}
+	return Condition{SQL: f.sql, Args: p.args}, nil
+}
+
+// filterParser holds the state of one ParseFilter call.
+type filterParser struct {
+	t    *Table
+	src  string // the filter as given
+	lead int    // bytes of leading space trimmed off src before parsing
+
+	// ints maps the offset of each integer literal, and of a minus sign
+	// directly before one, to the literal's magnitude.
+	ints map[int32]uint64
+	// strs maps the offset of each string literal to its source text.
+	strs map[int32]string
+
+	positions map[int64]int32 // offset of each parsed expression, by id
+	args      []any
+}
+
+// errorAt returns an *Error for the problem at byte offset off of the
+// trimmed filter.
+func (p *filterParser) errorAt(off int32, format string, args ...any) *Error {
+	return &Error{Field: "filter", Msg: p.where(off) + ": " + fmt.Sprintf(format, args...)}
+}
+
+// where spells byte offset off of the trimmed filter as a position in the
+// filter as given, counting characters from 1.
+func (p *filterParser) where(off int32) string {
+	end := p.lead + int(off)
+	if end > len(p.src) {
+		end = len(p.src)
+	}
+	before := p.src[:end]
+	line := 1 + strings.Count(before, "\n")
+	col := 1 + utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:])
+	if line == 1 {
+		return fmt.Sprintf("column %d", col)
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+func (p *filterParser) pos(e *expr.Expr) int32 { return p.positions[e.GetId()] }
+
+// prepare lexes the trimmed filter, enforces MaxFilterDepth and records
+// the literals the filtering package cannot represent, rewriting them in
+// place to text of the same length it parses:
+//
+//   - each integer literal's digits become zeros ending in 1 (hexadecimal
+//     ones keep their 0x), so it parses as 1 or -1 whatever its size: the
+//     sign comes from the parser and the magnitude from ints;
+//   - each \* in a string literal becomes \?, a valid escape; the value is
+//     read again from the source text, where \* is a literal star.
+func (p *filterParser) prepare(f string) (string, error) {
+	var lx filtering.Lexer
+	lx.Init(f)
+	var toks []filtering.Token
+	for {
+		tok, err := lx.Lex()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", p.syntaxError(err, int32(len(f)))
+		}
+		toks = append(toks, tok)
+	}
+	buf := []byte(f)
+	depth := 0
+	for i, tok := range toks {
+		off := tok.Position.Offset
+		switch tok.Type {
+		case filtering.TokenTypeLeftParen:
+			if depth++; depth > MaxFilterDepth {
+				return "", p.errorAt(off, "parentheses nested deeper than %d", MaxFilterDepth)
+			}
+		case filtering.TokenTypeRightParen:
+			depth--
+		case filtering.TokenTypeNumber:
+			// Digits next to a dot belong to a float (or a member name).
+			if (i > 0 && toks[i-1].Type == filtering.TokenTypeDot) ||
+				(i+1 < len(toks) && toks[i+1].Type == filtering.TokenTypeDot) {
+				continue
+			}
+			for j := 0; j < len(tok.Value); j++ {
+				if tok.Value[j] < '0' || tok.Value[j] > '9' {
+					return "", p.errorAt(off, "invalid number %s", quoteText(tok.Value))
+				}
+			}
+			n, err := strconv.ParseUint(tok.Value, 10, 64)
+			if err != nil {
+				return "", p.errorAt(off, "integer %s is out of range (the largest is 18446744073709551615)", quoteText(tok.Value))
+			}
+			p.recordInt(toks, i, n)
+			placeholder(buf[off : int(off)+len(tok.Value)])
+		case filtering.TokenTypeHexNumber:
+			digits := tok.Value[2:]
+			if digits == "" {
+				continue // the parser reports it
+			}
+			n, err := strconv.ParseUint(digits, 16, 64)
+			if err != nil {
+				return "", p.errorAt(off, "integer %s is out of range (the largest is 0xffffffffffffffff)", quoteText(tok.Value))
+			}
+			p.recordInt(toks, i, n)
+			placeholder(buf[int(off)+2 : int(off)+len(tok.Value)])
+		case filtering.TokenTypeString:
+			p.strs[off] = tok.Value
+			for j := int(off) + 1; j < int(off)+len(tok.Value)-1; j++ {
+				if buf[j] == '\\' {
+					if buf[j+1] == '*' {
+						buf[j+1] = '?'
+					}
+					j++
+				}
+			}
+		}
+	}
+	return string(buf), nil
+}
+
+// recordInt records magnitude n of the integer literal toks[i] at its
+// offset, and at the offset of a minus sign directly before it, where the
+// parser places a negative literal.
+func (p *filterParser) recordInt(toks []filtering.Token, i int, n uint64) {
+	p.ints[toks[i].Position.Offset] = n
+	if i > 0 && toks[i-1].Type == filtering.TokenTypeMinus {
+		p.ints[toks[i-1].Position.Offset] = n
+	}
+}
+
+// placeholder overwrites digits with zeros ending in 1.
+func placeholder(digits []byte) {
+	for j := range digits {
+		digits[j] = '0'
+	}
+	digits[len(digits)-1] = '1'
+}
+
+// grammarRules are the messages with which the filtering parser wraps
+// errors at each rule; they say where, not what.
+var grammarRules = map[string]bool{
+	"expression": true, "sequence": true, "factor": true, "term": true,
+	"simple": true, "restriction": true, "comparable": true, "member": true,
+	"function": true, "composite": true, "number": true, "float": true,
+	"int": true, "arg": true, "parse token": true,
+}
+
+// syntaxError turns an error of the filtering lexer or parser into an
+// *Error naming its innermost cause and position. end is the length of
+// the trimmed filter.
+func (p *filterParser) syntaxError(err error, end int32) error {
+	type positioned interface {
+		Position() filtering.Position
+		Message() string
+	}
+	msg, off := "", int32(0)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		pe, ok := e.(positioned)
+		if !ok {
+			if errors.Is(e, io.EOF) {
+				msg, off = "unexpected end of filter", end
+			} else if msg == "" {
+				msg = e.Error()
+			}
+			break
+		}
+		off = pe.Position().Offset
+		if !grammarRules[pe.Message()] {
+			msg = pe.Message()
+		}
+	}
+	if msg == "" {
+		msg = "invalid filter"
+	}
+	return p.errorAt(off, "syntax error: %s", msg)
+}
+
+// frag is a translated condition.
+type frag struct {
+	sql string
+	// enclosed reports whether sql is wrapped in parentheses as a whole.
+	enclosed bool
+}
+
+func (f frag) wrapped() string {
+	if f.enclosed {
+		return f.sql
+	}
+	return "(" + f.sql + ")"
+}
+
+// cond translates e, which must be a condition.
+func (p *filterParser) cond(e *expr.Expr) (frag, error) {
+	switch k := e.GetExprKind().(type) {
+	case *expr.Expr_CallExpr:
+		call := k.CallExpr
+		args := call.GetArgs()
+		switch fn := call.GetFunction(); fn {
+		case filtering.FunctionAnd, filtering.FunctionFuzzyAnd, filtering.FunctionOr:
+			if len(args) == 2 {
+				return p.junction(e, fn)
+			}
+		case filtering.FunctionNot:
+			if len(args) == 1 {
+				f, err := p.cond(args[0])
+				if err != nil {
+					return frag{}, err
+				}
+				return frag{sql: "NOT " + f.wrapped()}, nil
+			}
+		case filtering.FunctionEquals, filtering.FunctionNotEquals,
+			filtering.FunctionLessThan, filtering.FunctionLessEquals,
+			filtering.FunctionGreaterThan, filtering.FunctionGreaterEquals,
+			filtering.FunctionHas:
+			if len(args) == 2 {
+				return p.comparison(e, fn, args[0], args[1])
+			}
+		case filtering.FunctionTimestamp, filtering.FunctionDuration:
+			return frag{}, p.errorAt(p.pos(e), "%s(…) is a value, not a condition; compare a field with it", fn)
+		}
+		return frag{}, p.errorAt(p.pos(e), "unknown function %s", quoteText(call.GetFunction()))
+	case *expr.Expr_IdentExpr:
+		name := k.IdentExpr.GetName()
+		c := p.t.column(name)
+		if c == nil {
+			return frag{}, p.unknownField(e, name)
+		}
+		if c.Kind != KindBool {
+			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; compare it with a value, e.g. %s = …", quoteText(name), name)
+		}
+		return p.compare(c, "=", true), nil
+	case *expr.Expr_SelectExpr:
+		return frag{}, p.unknownField(e, memberName(e))
+	case *expr.Expr_ConstExpr:
+		return frag{}, p.errorAt(p.pos(e), "a bare value is not a condition (free-text search is not supported); compare a field with it, e.g. field = %s", constText(k.ConstExpr))
+	}
+	return frag{}, p.errorAt(p.pos(e), "unsupported expression")
+}
+
+// junction translates a chain of AND (or OR) as one flat, parenthesized
+// list.
+func (p *filterParser) junction(e *expr.Expr, fn string) (frag, error) {
+	isAnd := fn != filtering.FunctionOr
+	same := func(x *expr.Expr) bool {
+		c := x.GetCallExpr()
+		if c == nil || len(c.GetArgs()) != 2 {
+			return false
+		}
+		switch c.GetFunction() {
+		case filtering.FunctionAnd, filtering.FunctionFuzzyAnd:
+			return isAnd
+		case filtering.FunctionOr:
+			return !isAnd
+		}
+		return false
+	}
+	// Collect operands left to right without recursion on the chain.
+	var operands []*expr.Expr
+	stack := []*expr.Expr{e}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if same(x) {
+			a := x.GetCallExpr().GetArgs()
+			stack = append(stack, a[1], a[0])
+			continue
+		}
+		operands = append(operands, x)
+	}
+	parts := make([]string, len(operands))
+	for i, x := range operands {
+		f, err := p.cond(x)
+		if err != nil {
+			return frag{}, err
+		}
+		parts[i] = f.sql
+	}
+	sep := " OR "
+	if isAnd {
+		sep = " AND "
+	}
+	return frag{sql: "(" + strings.Join(parts, sep) + ")", enclosed: true}, nil
+}
+
+func (p *filterParser) unknownField(e *expr.Expr, name string) error {
+	hint := ""
+	switch strings.ToUpper(name) {
+	case "AND", "OR", "NOT":
+		hint = "; the keywords AND, OR and NOT are upper case"
+	}
+	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(nil), hint)
+}
+
+// memberName spells a.b.c for an error message.
+func memberName(e *expr.Expr) string {
+	switch k := e.GetExprKind().(type) {
+	case *expr.Expr_IdentExpr:
+		return k.IdentExpr.GetName()
+	case *expr.Expr_SelectExpr:
+		return memberName(k.SelectExpr.GetOperand()) + "." + k.SelectExpr.GetField()
+	}
+	return "…"
+}
+
+func constText(c *expr.Constant) string {
+	switch k := c.GetConstantKind().(type) {
+	case *expr.Constant_StringValue:
+		return quoteText(k.StringValue)
+	case *expr.Constant_DoubleValue:
+		return strconv.FormatFloat(k.DoubleValue, 'g', -1, 64)
+	}
+	return "…"
+}
+
+// sqlOps maps filter comparators to SQL.
+var sqlOps = map[string]string{
+	filtering.FunctionEquals:        "=",
+	filtering.FunctionNotEquals:     "<>",
+	filtering.FunctionLessThan:      "<",
+	filtering.FunctionLessEquals:    "<=",
+	filtering.FunctionGreaterThan:   ">",
+	filtering.FunctionGreaterEquals: ">=",
+}
+
+// comparison translates lhs op rhs.
+func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) (frag, error) {
+	var c *Column
+	switch k := lhs.GetExprKind().(type) {
+	case *expr.Expr_IdentExpr:
+		if c = p.t.column(k.IdentExpr.GetName()); c == nil {
+			return frag{}, p.unknownField(lhs, k.IdentExpr.GetName())
+		}
+	case *expr.Expr_SelectExpr:
+		return frag{}, p.unknownField(lhs, memberName(lhs))
+	default:
+		return frag{}, p.errorAt(p.pos(lhs), "the left side of %s must be a field name", op)
+	}
+	if op == filtering.FunctionHas {
+		return p.has(c, rhs)
+	}
+	v, err := p.literal(c, op, rhs)
+	if err != nil {
+		return frag{}, err
+	}
+	if s, ok := v.(pattern); ok {
+		return p.like(c, op == filtering.FunctionNotEquals, s), nil
+	}
+	return p.compare(c, sqlOps[op], v), nil
+}
+
+// has translates field:*, the only form of the has operator a column
+// supports.
+func (p *filterParser) has(c *Column, rhs *expr.Expr) (frag, error) {
+	if s := rhs.GetConstExpr(); s == nil || s.GetStringValue() != "*" {
+		return frag{}, p.errorAt(p.pos(rhs), "the has operator ':' is supported only as %s:* (is the field set)", c.Path)
+	}
+	if !c.Nullable {
+		return frag{}, p.errorAt(p.pos(rhs), "%s:* tests whether a field is set, but %s is always set", c.Path, c.Path)
+	}
+	return frag{sql: p.t.quote(c.Name) + " IS NOT NULL"}, nil
+}
+
+// compare returns the comparison of column c with canonical value v, with
+// NULL handled as Column.Nullable describes.
+func (p *filterParser) compare(c *Column, op string, v any) frag {
+	ph, arg := bind(p.t.Dialect, v)
+	p.args = append(p.args, arg)
+	return p.nullable(c, p.t.quote(c.Name)+" "+op+" "+ph, op == "<>")
+}
+
+func (p *filterParser) nullable(c *Column, sql string, negative bool) frag {
+	if !c.Nullable {
+		return frag{sql: sql}
+	}
+	q := p.t.quote(c.Name)
+	if negative {
+		return frag{sql: "(" + sql + " OR " + q + " IS NULL)", enclosed: true}
+	}
+	return frag{sql: "(" + sql + " AND " + q + " IS NOT NULL)", enclosed: true}
+}
+
+// like translates a string comparison with wildcards.
+func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
+	q := p.t.quote(c.Name)
+	not := ""
+	if negative {
+		not = "NOT "
+	}
+	var sql string
+	if p.t.Dialect == SQLite {
+		sql = q + " " + not + "GLOB ?"
+		p.args = append(p.args, s.glob())
+	} else {
+		sql = q + " " + not + "LIKE ? ESCAPE '!'"
+		p.args = append(p.args, s.like())
+	}
+	return p.nullable(c, sql, negative)
+}
+
+// pattern is a string literal with wildcards: the literal text between
+// them.
+type pattern []string
+
+// like spells s as a LIKE pattern with escape character !.
+func (s pattern) like() string {
+	var b strings.Builder
+	for i, part := range s {
+		if i > 0 {
+			b.WriteByte('%')
+		}
+		for _, r := range part {
+			if r == '!' || r == '%' || r == '_' {
+				b.WriteByte('!')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// glob spells s as an SQLite GLOB pattern.
+func (s pattern) glob() string {
+	var b strings.Builder
+	for i, part := range s {
+		if i > 0 {
+			b.WriteByte('*')
+		}
+		for _, r := range part {
+			switch r {
+			case '*', '?', '[':
+				b.WriteByte('[')
+				b.WriteRune(r)
+				b.WriteByte(']')
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+// typeCheck runs the filtering package's Checker over the parsed filter,
+// with one identifier declared per column. It cannot run when the
+// declarations collide (an enum value named like a field, or two enums
+// sharing a value name); the column rules already applied then stand
+// alone.
+func (p *filterParser) typeCheck(parsed *expr.ParsedExpr) error {
+	decls, err := declarations(p.t)
+	if err != nil {
+		return nil
+	}
+	var checker filtering.Checker
+	checker.Init(parsed.GetExpr(), parsed.GetSourceInfo(), decls)
+	if _, err := checker.Check(); err != nil {
+		return &Error{Field: "filter", Msg: "type error: " + err.Error()}
+	}
+	return nil
+}

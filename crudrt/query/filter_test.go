@@ -1,0 +1,288 @@
+package query
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+type dialectSQL struct {
+	sql  string
+	args []any
+}
+
+func TestParseFilterSQL(t *testing.T) {
+	ts := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UTC()
+	}
+	cases := []struct {
+		filter string
+		want   map[Dialect]dialectSQL
+	}{{
+		filter: `count = 5`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`"n" = CAST(? AS BIGINT)`, []any{int64(5)}},
+			MySQL:    {"`n` = ?", []any{int64(5)}},
+			SQLite:   {`"n" = ?`, []any{int64(5)}},
+		},
+	}, {
+		filter: `count >= -9223372036854775808 AND count != 9223372036854775807 AND count < 007`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("n" >= CAST(? AS BIGINT) AND "n" <> CAST(? AS BIGINT) AND "n" < CAST(? AS BIGINT))`, []any{int64(math.MinInt64), int64(math.MaxInt64), int64(7)}},
+			MySQL:    {"(`n` >= ? AND `n` <> ? AND `n` < ?)", []any{int64(math.MinInt64), int64(math.MaxInt64), int64(7)}},
+			SQLite:   {`("n" >= ? AND "n" <> ? AND "n" < ?)`, []any{int64(math.MinInt64), int64(math.MaxInt64), int64(7)}},
+		},
+	}, {
+		filter: `serial > 9223372036854775807 AND serial <= 18446744073709551615 OR serial = 0x10`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("u" > ? AND ("u" <= ? OR "u" = ?))`, []any{"09223372036854775807", "18446744073709551615", "00000000000000000016"}},
+			MySQL:    {"(`u` > ? AND (`u` <= ? OR `u` = ?))", []any{uint64(math.MaxInt64), uint64(math.MaxUint64), uint64(16)}},
+			SQLite:   {`("u" > ? AND ("u" <= ? OR "u" = ?))`, []any{"09223372036854775807", "18446744073709551615", "00000000000000000016"}},
+		},
+	}, {
+		filter: `title = "Dune*"`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`"order" LIKE ? ESCAPE '!'`, []any{"Dune%"}},
+			MySQL:    {"`order` LIKE ? ESCAPE '!'", []any{"Dune%"}},
+			SQLite:   {`"order" GLOB ?`, []any{"Dune*"}},
+		},
+	}, {
+		filter: `title != "*100%_off!"`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`"order" NOT LIKE ? ESCAPE '!'`, []any{"%100!%!_off!!"}},
+			MySQL:    {"`order` NOT LIKE ? ESCAPE '!'", []any{"%100!%!_off!!"}},
+			SQLite:   {`"order" NOT GLOB ?`, []any{"*100%_off!"}},
+		},
+	}, {
+		// \* is a literal star; ? and [ are GLOB metacharacters.
+		filter: `title = "a\*b?[c]*" OR title = "x\*"`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("order" LIKE ? ESCAPE '!' OR "order" = ?)`, []any{"a*b?[c]%", "x*"}},
+			MySQL:    {"(`order` LIKE ? ESCAPE '!' OR `order` = ?)", []any{"a*b?[c]%", "x*"}},
+			SQLite:   {`("order" GLOB ? OR "order" = ?)`, []any{"a[*]b[?][[]c]*", "x*"}},
+		},
+	}, {
+		// Only = and != take wildcards.
+		filter: `title < "M*" AND title = 'it\'s "so"'`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("order" < ? AND "order" = ?)`, []any{"M*", `it's "so"`}},
+			MySQL:    {"(`order` < ? AND `order` = ?)", []any{"M*", `it's "so"`}},
+			SQLite:   {`("order" < ? AND "order" = ?)`, []any{"M*", `it's "so"`}},
+		},
+	}, {
+		filter: `create_time >= "2024-01-01T01:00:00.1234567+01:00"`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`"create_time" >= ?`, []any{ts("2024-01-01T00:00:00.123456Z")}},
+			MySQL:    {"`create_time` >= ?", []any{ts("2024-01-01T00:00:00.123456Z")}},
+			SQLite:   {`"create_time" >= ?`, []any{ts("2024-01-01T00:00:00.123456Z")}},
+		},
+	}, {
+		filter: `expire_time < timestamp("9999-12-31T23:59:59.999999999Z")`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("expire_time" < ? AND "expire_time" IS NOT NULL)`, []any{ts("9999-12-31T23:59:59.999999Z")}},
+			MySQL:    {"(`expire_time` < ? AND `expire_time` IS NOT NULL)", []any{ts("9999-12-31T23:59:59.999999Z")}},
+			SQLite:   {`("expire_time" < ? AND "expire_time" IS NOT NULL)`, []any{ts("9999-12-31T23:59:59.999999Z")}},
+		},
+	}, {
+		filter: `rank != 3`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("rank" <> CAST(? AS BIGINT) OR "rank" IS NULL)`, []any{int64(3)}},
+			MySQL:    {"(`rank` <> ? OR `rank` IS NULL)", []any{int64(3)}},
+			SQLite:   {`("rank" <> ? OR "rank" IS NULL)`, []any{int64(3)}},
+		},
+	}, {
+		filter: `state = BOOK_STATE_DRAFT OR state_name != BOOK_STATE_ARCHIVED`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("state" = CAST(? AS BIGINT) OR "state_name" <> ?)`, []any{int64(stateDraft), "BOOK_STATE_ARCHIVED"}},
+			MySQL:    {"(`state` = ? OR `state_name` <> ?)", []any{int64(stateDraft), "BOOK_STATE_ARCHIVED"}},
+			SQLite:   {`("state" = ? OR "state_name" <> ?)`, []any{int64(stateDraft), "BOOK_STATE_ARCHIVED"}},
+		},
+	}, {
+		filter: `active AND NOT (score > 1.5 OR score < -2)`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("active" = ? AND NOT ("score" > CAST(? AS DOUBLE PRECISION) OR "score" < CAST(? AS DOUBLE PRECISION)))`, []any{true, 1.5, -2.0}},
+			MySQL:    {"(`active` = ? AND NOT (`score` > ? OR `score` < ?))", []any{true, 1.5, -2.0}},
+			SQLite:   {`("active" = ? AND NOT ("score" > ? OR "score" < ?))`, []any{true, 1.5, -2.0}},
+		},
+	}, {
+		// Juxtaposition is AND; - is NOT.
+		filter: `expire_time:* -active = false`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("expire_time" IS NOT NULL AND NOT ("active" = ?))`, []any{false}},
+			MySQL:    {"(`expire_time` IS NOT NULL AND NOT (`active` = ?))", []any{false}},
+			SQLite:   {`("expire_time" IS NOT NULL AND NOT ("active" = ?))`, []any{false}},
+		},
+	}, {
+		// AIP-160: OR binds tighter than AND.
+		filter: `count = 1 AND active = true OR score = 2`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("n" = CAST(? AS BIGINT) AND ("active" = ? OR "score" = CAST(? AS DOUBLE PRECISION)))`, []any{int64(1), true, 2.0}},
+			MySQL:    {"(`n` = ? AND (`active` = ? OR `score` = ?))", []any{int64(1), true, 2.0}},
+			SQLite:   {`("n" = ? AND ("active" = ? OR "score" = ?))`, []any{int64(1), true, 2.0}},
+		},
+	}, {
+		filter: "\n  (((count = (-5))))\t",
+		want: map[Dialect]dialectSQL{
+			Postgres: {`"n" = CAST(? AS BIGINT)`, []any{int64(-5)}},
+			MySQL:    {"`n` = ?", []any{int64(-5)}},
+			SQLite:   {`"n" = ?`, []any{int64(-5)}},
+		},
+	}}
+	for _, tc := range cases {
+		for _, d := range dialects {
+			tb := testTable(d)
+			got, err := ParseFilter(tb, tc.filter)
+			if err != nil {
+				t.Errorf("%s: ParseFilter(%q): %v", d, tc.filter, err)
+				continue
+			}
+			want := tc.want[d]
+			if got.SQL != want.sql || !reflect.DeepEqual(got.Args, want.args) {
+				t.Errorf("%s: ParseFilter(%q)\n got %s %#v\nwant %s %#v", d, tc.filter, got.SQL, got.Args, want.sql, want.args)
+			}
+			checkOnlyPlaceholders(t, tb, got)
+		}
+	}
+}
+
+func TestParseFilterEmpty(t *testing.T) {
+	for _, f := range []string{"", "   ", "\n\t "} {
+		c, err := ParseFilter(testTable(Postgres), f)
+		if err != nil || c.SQL != "" || c.Args != nil {
+			t.Errorf("ParseFilter(%q) = %+v, %v; want the zero Condition", f, c, err)
+		}
+	}
+}
+
+func TestParseFilterErrors(t *testing.T) {
+	cases := []struct{ filter, want string }{
+		{`colour = "red"`, `column 1: unknown field "colour" (fields: active, count, create_time, expire_time, id, rank, score, serial, state, state_name, title)`},
+		{`count = 1 AND  colour = "red"`, `column 16: unknown field "colour"`},
+		{"count = 1 AND\n  colour = 2", `line 2, column 3: unknown field "colour"`},
+		{`count = 1 and count = 2`, `unknown field "and" (fields: `},
+		{`book.title = "x"`, `column 1: unknown field "book.title"`},
+		{`count = `, `column 8: syntax error: unexpected end of filter`},
+		{`(count = 1`, `column 11: syntax error: expected )`},
+		{`count = 1)`, `column 10: syntax error: unexpected trailing token )`},
+		{`title = "Dune`, `column 9: syntax error: unterminated string`},
+		{`title = "\q"`, `syntax error: unable to unescape string`},
+		{`title = Dune`, `column 9: bare word "Dune": quote string values, e.g. title = "Dune"`},
+		{`title = count`, `comparing two fields is not supported`},
+		{`title`, `field "title" is not a condition`},
+		{`"Dune"`, `a bare value is not a condition (free-text search is not supported)`},
+		{`42`, `a bare value is not a condition`},
+		{`5 = count`, `column 1: the left side of = must be a field name`},
+		{`count = "5"`, `count takes an integer, not a string`},
+		{`count = 1.5`, `count takes an integer, not a decimal number`},
+		{`count = 9223372036854775808`, `9223372036854775808 is out of range for count, an int64`},
+		{`count = -9223372036854775809`, `-9223372036854775809 is out of range for count, an int64`},
+		{`serial = -1`, `-1 is out of range for serial, a uint64 (0 to 18446744073709551615)`},
+		{`serial = 18446744073709551616`, `column 10: integer "18446744073709551616" is out of range (the largest is 18446744073709551615)`},
+		{`serial = 0x10000000000000000`, `integer "0x10000000000000000" is out of range`},
+		{`active > false`, `active is a bool field: it compares only with = and !=`},
+		{`active = 1`, `active takes true or false, not an integer`},
+		{`active = TRUE`, `unexpected word "TRUE": active takes true or false`},
+		{`state = 1`, `state takes a value of enum querytest.BookState, e.g. BOOK_STATE_ARCHIVED, not an integer`},
+		{`state = "BOOK_STATE_DRAFT"`, `enum values are written without quotes, e.g. state = BOOK_STATE_ARCHIVED`},
+		{`state = BOOK_STATE_GONE`, `"BOOK_STATE_GONE" is not a value of enum querytest.BookState (values: BOOK_STATE_UNSPECIFIED, BOOK_STATE_DRAFT, BOOK_STATE_PUBLISHED, BOOK_STATE_ARCHIVED)`},
+		{`state_name < BOOK_STATE_DRAFT`, `state_name is a enum field: it compares only with = and !=`},
+		{`create_time > "yesterday"`, `column 15: invalid timestamp "yesterday": want RFC 3339`},
+		{`create_time > "2024-01-01"`, `invalid timestamp "2024-01-01"`},
+		{`create_time > timestamp("2024-13-01T00:00:00Z")`, `invalid timestamp "2024-13-01T00:00:00Z"`},
+		{`create_time > "0000-12-31T00:00:00Z"`, `timestamp "0000-12-31T00:00:00Z" is outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z`},
+		{`create_time > timestamp(1)`, `timestamp(…) takes one quoted RFC 3339 string`},
+		{`create_time > 5`, `create_time takes an RFC 3339 timestamp such as "2024-01-01T00:00:00Z", not an integer`},
+		{`title > timestamp("2024-01-01T00:00:00Z")`, `title takes a quoted string, not a timestamp`},
+		{`create_time > duration("1s")`, `the right side of > must be a value`},
+		{`timestamp("2024-01-01T00:00:00Z")`, `timestamp(…) is a value, not a condition`},
+		{`lower(title) = "x"`, `the left side of = must be a field name`},
+		{`regex(title, "x")`, `unknown function "regex"`},
+		{`count = (1 OR 2)`, `the right side of = must be a value`},
+		{`title:"Dune"`, `the has operator ':' is supported only as title:* (is the field set)`},
+		{`count:*`, `count:* tests whether a field is set, but count is always set`},
+		{`title = "nul\x00"`, `string values may not contain NUL characters`},
+		{"title = \"nul\x00\"", `string values may not contain NUL characters`},
+		{"title = \"\xff\"", `not valid UTF-8`},
+		{`count = ١`, `unexpected word "١": count takes an integer`},
+		{`count = 1١`, `column 9: invalid number "1١"`},
+	}
+	for _, tc := range cases {
+		_, err := ParseFilter(testTable(Postgres), tc.filter)
+		if err == nil {
+			t.Errorf("ParseFilter(%q) succeeded, want error %q", tc.filter, tc.want)
+			continue
+		}
+		e := asError(t, err, "filter")
+		if !strings.Contains(e.Error(), tc.want) || !strings.HasPrefix(e.Error(), "filter: ") {
+			t.Errorf("ParseFilter(%q) error\n got %q\nwant it to contain %q", tc.filter, e.Error(), tc.want)
+		}
+	}
+}
+
+func TestParseFilterLimits(t *testing.T) {
+	tb := testTable(SQLite)
+	// A long but valid filter of exactly MaxFilterLength bytes.
+	long := "count = 1" + strings.Repeat(" ", MaxFilterLength-len("count = 1"))
+	if _, err := ParseFilter(tb, long); err != nil {
+		t.Errorf("filter of %d bytes: %v", len(long), err)
+	}
+	_, err := ParseFilter(tb, long+" ")
+	if e := asError(t, err, "filter"); e.Msg != "longer than 4096 bytes" {
+		t.Errorf("got %q", e.Msg)
+	}
+	nested := func(n int) string { return strings.Repeat("(", n) + "count = 1" + strings.Repeat(")", n) }
+	if _, err := ParseFilter(tb, nested(MaxFilterDepth)); err != nil {
+		t.Errorf("depth %d: %v", MaxFilterDepth, err)
+	}
+	_, err = ParseFilter(tb, nested(MaxFilterDepth+1))
+	if e := asError(t, err, "filter"); e.Msg != "column 33: parentheses nested deeper than 32" {
+		t.Errorf("got %q", e.Msg)
+	}
+	// A long flat chain is fine.
+	chain := "count = 1" + strings.Repeat(" OR count = 1", 300)
+	c, err := ParseFilter(tb, chain)
+	if err != nil || len(c.Args) != 301 {
+		t.Fatalf("chain: %v, %d args", err, len(c.Args))
+	}
+	checkOnlyPlaceholders(t, tb, c)
+}
+
+func TestParseFilterBadTable(t *testing.T) {
+	for name, tb := range map[string]*Table{
+		"nil":       nil,
+		"dialect":   {Dialect: "oracle"},
+		"no path":   {Dialect: SQLite, Columns: []Column{{Name: "x"}}},
+		"no name":   {Dialect: SQLite, Columns: []Column{{Path: "x"}}},
+		"duplicate": {Dialect: SQLite, Columns: []Column{{Path: "x", Name: "x"}, {Path: "x", Name: "y"}}},
+		"no enum":   {Dialect: SQLite, Columns: []Column{{Path: "x", Name: "x", Kind: KindEnum}}},
+		"kind":      {Dialect: SQLite, Columns: []Column{{Path: "x", Name: "x", Kind: Kind(99)}}},
+	} {
+		_, err := ParseFilter(tb, "x = 1")
+		var e *Error
+		if err == nil || errorsAs(err, &e) {
+			t.Errorf("%s: got %v, want an error that is not *Error", name, err)
+		}
+	}
+}
+
+// TestParseFilterQuoting checks column names are quoted with their quote
+// characters doubled.
+func TestParseFilterQuoting(t *testing.T) {
+	for d, want := range map[Dialect]string{
+		Postgres: `"we""ird` + "`" + `" = ?`,
+		SQLite:   `"we""ird` + "`" + `" = ?`,
+		MySQL:    "`we\"ird``` = ?",
+	} {
+		tb := &Table{Dialect: d, Columns: []Column{{Path: "w", Name: "we\"ird`", Kind: KindString}}}
+		c, err := ParseFilter(tb, `w = "x"`)
+		if err != nil || c.SQL != want {
+			t.Errorf("%s: got %q, %v; want %q", d, c.SQL, err, want)
+		}
+	}
+}

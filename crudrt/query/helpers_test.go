@@ -1,0 +1,99 @@
+package query
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// bookState is an enum like generated code's, built from a descriptor.
+var bookState = func() protoreflect.EnumDescriptor {
+	values := []string{"BOOK_STATE_UNSPECIFIED", "BOOK_STATE_DRAFT", "BOOK_STATE_PUBLISHED", "BOOK_STATE_ARCHIVED"}
+	enum := &descriptorpb.EnumDescriptorProto{Name: proto.String("BookState")}
+	for i, v := range values {
+		enum.Value = append(enum.Value, &descriptorpb.EnumValueDescriptorProto{Name: proto.String(v), Number: proto.Int32(int32(i))})
+	}
+	f, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name:     proto.String("querytest/book.proto"),
+		Package:  proto.String("querytest"),
+		Syntax:   proto.String("proto3"),
+		EnumType: []*descriptorpb.EnumDescriptorProto{enum},
+	}, nil)
+	if err != nil {
+		panic(err)
+	}
+	return f.Enums().Get(0)
+}()
+
+// Enum numbers of bookState.
+const (
+	stateDraft     = 1
+	statePublished = 2
+	stateArchived  = 3
+)
+
+// testTable has a column of every kind. Some SQL names differ from the
+// paths, and two are reserved words, so quoting and mapping show.
+func testTable(d Dialect) *Table {
+	return &Table{
+		Dialect: d,
+		Key:     []string{"id"},
+		Columns: []Column{
+			{Path: "id", Name: "id", Kind: KindInt},
+			{Path: "active", Name: "active", Kind: KindBool},
+			{Path: "count", Name: "n", Kind: KindInt},
+			{Path: "serial", Name: "u", Kind: KindUint64},
+			{Path: "score", Name: "score", Kind: KindFloat},
+			{Path: "title", Name: "order", Kind: KindString},
+			{Path: "create_time", Name: "create_time", Kind: KindTimestamp},
+			{Path: "state", Name: "state", Kind: KindEnum, Enum: bookState},
+			{Path: "state_name", Name: "state_name", Kind: KindEnumName, Enum: bookState},
+			{Path: "rank", Name: "rank", Kind: KindInt, Nullable: true},
+			{Path: "expire_time", Name: "expire_time", Kind: KindTimestamp, Nullable: true},
+		},
+	}
+}
+
+var dialects = []Dialect{Postgres, MySQL, SQLite}
+
+// asError returns err as an *Error of field, failing t otherwise.
+func asError(t testing.TB, err error, field string) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v (%T), want a *query.Error", err, err)
+	}
+	if e.Field != field {
+		t.Fatalf("error field %q, want %q (%v)", e.Field, field, e)
+	}
+	return e
+}
+
+// sqlWords is what a Condition's SQL may hold besides quoted column names:
+// keywords, operators, placeholders and the LIKE escape character.
+var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|<>|<=|>=|=|<|>|AND|OR|NOT|LIKE|GLOB|ESCAPE|'!'|IS|NULL|CAST|AS|BIGINT|DOUBLE|PRECISION)*$`)
+
+// checkOnlyPlaceholders fails t unless c's SQL consists of t's quoted
+// column names and sqlWords, with one ? per argument: no text of the
+// filter reaches the SQL.
+func checkOnlyPlaceholders(t testing.TB, tb *Table, c Condition) {
+	t.Helper()
+	rest := c.SQL
+	for _, col := range tb.Columns {
+		rest = strings.ReplaceAll(rest, tb.quote(col.Name), " ")
+	}
+	if !sqlWords.MatchString(rest) {
+		t.Fatalf("SQL %q holds more than column names, keywords and placeholders (left: %q)", c.SQL, rest)
+	}
+	if n := strings.Count(c.SQL, "?"); n != len(c.Args) {
+		t.Fatalf("SQL %q has %d placeholders for %d args", c.SQL, n, len(c.Args))
+	}
+}
+
+func errorsAs(err error, target **Error) bool { return errors.As(err, target) }

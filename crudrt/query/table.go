@@ -1,0 +1,241 @@
+package query
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Dialect names the database family SQL is written for, spelled as GORM's
+// Dialector.Name() spells it.
+type Dialect string
+
+// The supported dialects.
+const (
+	// Postgres is PostgreSQL.
+	Postgres Dialect = "postgres"
+	// MySQL is MySQL or MariaDB.
+	MySQL Dialect = "mysql"
+	// SQLite is SQLite.
+	SQLite Dialect = "sqlite"
+)
+
+// Kind is how a column stores its field, which decides the literals a
+// filter may compare it with and the Go values bound for it.
+type Kind int
+
+// The column kinds.
+const (
+	// KindBool is a boolean column: BOOLEAN, or 0/1 on MySQL and SQLite.
+	KindBool Kind = iota
+	// KindInt is an integer column holding int32 or int64 values.
+	KindInt
+	// KindUint64 is a uint64 column as package ormrt stores it:
+	// NUMERIC(20,0) on PostgreSQL, BIGINT UNSIGNED on MySQL, and TEXT of
+	// exactly 20 zero-padded digits on SQLite.
+	KindUint64
+	// KindFloat is a float or double column.
+	KindFloat
+	// KindString is a text column.
+	KindString
+	// KindTimestamp is a timestamp column holding UTC times to the
+	// microsecond: timestamptz on PostgreSQL, datetime(6) on MySQL and
+	// datetime text on SQLite.
+	KindTimestamp
+	// KindEnum is an enum column stored by number (an integer column).
+	KindEnum
+	// KindEnumName is an enum column stored by value name (a text column).
+	KindEnumName
+)
+
+// String returns the name of k used in error messages.
+func (k Kind) String() string {
+	switch k {
+	case KindBool:
+		return "bool"
+	case KindInt:
+		return "integer"
+	case KindUint64:
+		return "uint64"
+	case KindFloat:
+		return "float"
+	case KindString:
+		return "string"
+	case KindTimestamp:
+		return "timestamp"
+	case KindEnum, KindEnumName:
+		return "enum"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Column is a stored field that filters and order_by may name.
+type Column struct {
+	// Path is the proto field name used in filters and order_by, e.g.
+	// "author_id" or "create_time".
+	Path string
+	// Name is the SQL column name. It is always quoted for the dialect.
+	Name string
+	// Kind is how the column stores the field.
+	Kind Kind
+	// Enum is the enum type of a KindEnum or KindEnumName column.
+	Enum protoreflect.EnumDescriptor
+	// Nullable reports whether the column may be NULL (the field may be
+	// unset). A filter treats NULL as a value equal to no literal and
+	// ordered before or after none: f = v, f < v and the like are false for
+	// it, f != v is true, and f:* tests that the field is set. order_by
+	// refuses nullable columns.
+	Nullable bool
+}
+
+// Table describes the columns of one resource's table.
+type Table struct {
+	// Dialect is the database the SQL is written for.
+	Dialect Dialect
+	// Columns lists the fields filters and order_by may name.
+	Columns []Column
+	// Key lists the Paths of the primary key columns, in order; they end
+	// every ordering as tie-breakers.
+	Key []string
+}
+
+// column returns the column t names path, or nil.
+func (t *Table) column(path string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Path == path {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// quote returns name quoted as an identifier of t's dialect.
+func (t *Table) quote(name string) string {
+	return quoteIdent(t.Dialect, name)
+}
+
+func quoteIdent(d Dialect, name string) string {
+	if d == MySQL {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// checkColumns reports a Table whose dialect or columns are not usable.
+// These are errors of the program, not of the request, so they are not
+// *Error.
+func (t *Table) checkColumns() error {
+	if t == nil {
+		return fmt.Errorf("query: nil Table")
+	}
+	switch t.Dialect {
+	case Postgres, MySQL, SQLite:
+	default:
+		return fmt.Errorf("query: Table.Dialect %q is not one of postgres, mysql, sqlite", t.Dialect)
+	}
+	seen := make(map[string]bool, len(t.Columns))
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		switch {
+		case c.Path == "":
+			return fmt.Errorf("query: Table.Columns[%d] has no Path", i)
+		case c.Name == "":
+			return fmt.Errorf("query: column %q has no Name", c.Path)
+		case seen[c.Path]:
+			return fmt.Errorf("query: column %q is listed twice", c.Path)
+		case c.Kind < KindBool || c.Kind > KindEnumName:
+			return fmt.Errorf("query: column %q has unknown %v", c.Path, c.Kind)
+		case (c.Kind == KindEnum || c.Kind == KindEnumName) && c.Enum == nil:
+			return fmt.Errorf("query: enum column %q has no Enum descriptor", c.Path)
+		}
+		seen[c.Path] = true
+	}
+	return nil
+}
+
+// checkKey reports a Table whose key cannot break ties in an ordering.
+func (t *Table) checkKey() error {
+	if err := t.checkColumns(); err != nil {
+		return err
+	}
+	if len(t.Key) == 0 {
+		return fmt.Errorf("query: Table.Key is empty")
+	}
+	seen := make(map[string]bool, len(t.Key))
+	for _, k := range t.Key {
+		c := t.column(k)
+		switch {
+		case c == nil:
+			return fmt.Errorf("query: key %q is not one of Table.Columns", k)
+		case c.Nullable:
+			return fmt.Errorf("query: key column %q is nullable", k)
+		case seen[k]:
+			return fmt.Errorf("query: key %q is listed twice", k)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+// maxListedFields bounds the field names an error message lists.
+const maxListedFields = 30
+
+// fieldList returns the sorted Paths of the columns keep accepts, for an
+// error message.
+func (t *Table) fieldList(keep func(*Column) bool) string {
+	var names []string
+	for i := range t.Columns {
+		if keep == nil || keep(&t.Columns[i]) {
+			names = append(names, t.Columns[i].Path)
+		}
+	}
+	sort.Strings(names)
+	if len(names) > maxListedFields {
+		names = append(names[:maxListedFields], "…")
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Condition is SQL with ? placeholders and the values bound to them, for
+// GORM's db.Where(c.SQL, c.Args...). The zero Condition means no
+// condition; callers skip Where when SQL is empty.
+type Condition struct {
+	// SQL is a boolean expression, parenthesized when it combines others,
+	// so it can be joined with AND as it is.
+	SQL string
+	// Args holds one value per ? in SQL, in order.
+	Args []any
+}
+
+// Error is a client error in a request field; a service maps it to
+// InvalidArgument.
+type Error struct {
+	// Field is the request field at fault: "filter", "order_by" or
+	// "page_token".
+	Field string
+	// Msg describes the problem, and where in the field it is.
+	Msg string
+}
+
+// Error returns "<field>: <msg>".
+func (e *Error) Error() string { return e.Field + ": " + e.Msg }
+
+// quoteText quotes user text for an error message, shortened if long.
+func quoteText(s string) string {
+	const max = 64
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !isRuneStart(s[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q…", s[:cut])
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

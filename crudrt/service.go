@@ -1,0 +1,635 @@
+// Package crudrt is the runtime of the services protoc-gen-crud generates:
+// the AIP standard methods (Get, List, Create, Update, Delete, Undelete) on
+// GORM, with validation, field masks, etags, soft delete, keyset
+// pagination and status errors that grpc-go and connect-go both
+// understand. Generated code only describes the resource and delegates
+// here.
+package crudrt
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"connectrpc.com/connect"
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/protoforge/protoforge/crudrt/query"
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+// Resource describes a model to the runtime; protoc-gen-crud generates
+// one per service.
+type Resource[P proto.Message, M any] struct {
+	// Name is the message's full name, for messages ("library.v1.Book").
+	Name string
+	// Collection is the first segment of resource names ("books").
+	Collection string
+	// Field is the request field that holds the resource in Create and
+	// Update ("book"), which prefixes field paths in errors.
+	Field string
+	// Table describes the stored fields for filters and ordering.
+	Table query.Table
+	// KeyColumn is the key's column; AutoKey means the database assigns it.
+	KeyColumn string
+	AutoKey   bool
+	// Limits are the model's own limits checked before writes.
+	Limits []Limit
+	// ToModel and ToProto are the generated conversions.
+	ToModel func(P) (*M, error)
+	ToProto func(*M) (P, error)
+	// SoftDelete is set for soft-deleted models (delete_time).
+	SoftDelete bool
+}
+
+// Limit is a limit of a column that requests must respect.
+type Limit struct {
+	// Path is the field name; MaxLen its length limit in characters.
+	Path   string
+	MaxLen int
+}
+
+// Option configures a Service.
+type Option func(*options)
+
+type options struct {
+	tokenKey        []byte
+	defaultPageSize int32
+	maxPageSize     int32
+	logger          *slog.Logger
+	now             func() time.Time
+}
+
+// WithPageTokenKey sets the key that signs page tokens. Services behind a
+// load balancer need the same key everywhere; the default is random per
+// process, so tokens do not survive a restart.
+func WithPageTokenKey(key []byte) Option { return func(o *options) { o.tokenKey = key } }
+
+// WithPageSizes sets the page size used when a request asks for none and
+// the largest page served (defaults 50 and 1000).
+func WithPageSizes(def, max int32) Option {
+	return func(o *options) { o.defaultPageSize, o.maxPageSize = def, max }
+}
+
+// WithLogger sets where database errors are logged (they are never sent
+// to clients).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock sets the clock of create_time and update_time.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// Service implements the standard methods of one resource.
+type Service[P proto.Message, M any] struct {
+	db  *gorm.DB
+	res *Resource[P, M]
+	opt options
+	v   protovalidate.Validator
+
+	table                                  query.Table
+	desc                                   protoreflect.MessageDescriptor
+	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
+}
+
+// NewService returns the standard methods of res on db.
+func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts ...Option) *Service[P, M] {
+	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.tokenKey == nil {
+		o.tokenKey = make([]byte, 32)
+		if _, err := rand.Read(o.tokenKey); err != nil {
+			panic(err)
+		}
+	}
+	v, err := protovalidate.New()
+	if err != nil {
+		panic(fmt.Sprintf("crudrt: protovalidate: %v", err))
+	}
+	var zero P
+	desc := zero.ProtoReflect().Descriptor()
+	s := &Service[P, M]{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
+	s.table.Dialect = query.Dialect(db.Dialector.Name())
+	fields := desc.Fields()
+	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
+	s.createTime = timestampField(fields.ByName("create_time"))
+	s.updateTime = timestampField(fields.ByName("update_time"))
+	s.del = timestampField(fields.ByName("delete_time"))
+	if fd := fields.ByName("etag"); fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() {
+		s.etag = fd
+	}
+	return s
+}
+
+func timestampField(fd protoreflect.FieldDescriptor) protoreflect.FieldDescriptor {
+	if fd == nil || fd.Message() == nil || fd.Message().FullName() != "google.protobuf.Timestamp" || fd.IsList() {
+		return nil
+	}
+	return fd
+}
+
+func (s *Service[P, M]) newProto() P {
+	var zero P
+	return zero.ProtoReflect().New().Interface().(P)
+}
+
+func (s *Service[P, M]) fail(ctx context.Context, err error) error {
+	return dbError(ctx, s.opt.logger, s.res.Name, s.res.Field, err)
+}
+
+// keyArg is the value of a key for a query: uint64 keys in their column form.
+func keyArg(key any) any {
+	if u, ok := key.(uint64); ok {
+		return ormrt.Uint64(u)
+	}
+	return key
+}
+
+// KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
+// key's Go type.
+func (s *Service[P, M]) KeyFromName(name string) (any, error) {
+	id, ok := strings.CutPrefix(name, s.res.Collection+"/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, name)})
+	}
+	var v any
+	var err error
+	switch s.key.Kind() {
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		v, err = strconv.ParseInt(id, 10, 64)
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		var n int64
+		n, err = strconv.ParseInt(id, 10, 32)
+		v = int32(n)
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		v, err = strconv.ParseUint(id, 10, 64)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		var n uint64
+		n, err = strconv.ParseUint(id, 10, 32)
+		v = uint32(n)
+	default:
+		v = id
+	}
+	if err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("%q is not a valid id", id)})
+	}
+	return v, nil
+}
+
+// find loads the row with key; deleted rows too when unscoped.
+func (s *Service[P, M]) find(tx *gorm.DB, key any, unscoped, lock bool) (*M, error) {
+	m := new(M)
+	q := tx.Where(s.keyCond(), keyArg(key))
+	if unscoped {
+		q = q.Unscoped()
+	}
+	if lock && tx.Dialector.Name() != "sqlite" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(m).Error; err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (s *Service[P, M]) keyCond() string {
+	return quoteIdent(s.table.Dialect, s.res.KeyColumn) + " = ?"
+}
+
+// Get returns the resource with key. Soft-deleted resources are returned
+// with their delete_time (AIP-164).
+func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
+	var zero P
+	m, err := s.find(s.db.WithContext(ctx), key, true, false)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	p, err := s.res.ToProto(m)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	return p, nil
+}
+
+// Create validates msg, sets the server-managed fields and inserts it.
+func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
+	var zero P
+	if !msg.ProtoReflect().IsValid() {
+		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+	}
+	p := proto.Clone(msg).(P)
+	r := p.ProtoReflect()
+	// Output-only fields (AIP-148, AIP-154) are the server's.
+	if s.res.AutoKey {
+		r.Clear(s.key)
+	}
+	now := timestamppb.New(s.opt.now())
+	for _, fd := range []protoreflect.FieldDescriptor{s.createTime, s.updateTime} {
+		if fd != nil {
+			r.Set(fd, protoreflect.ValueOfMessage(now.ProtoReflect()))
+		}
+	}
+	if s.del != nil {
+		r.Clear(s.del)
+	}
+	if s.etag != nil {
+		r.Set(s.etag, protoreflect.ValueOfString("1"))
+	}
+	if err := s.validate(p); err != nil {
+		return zero, err
+	}
+	m, err := s.res.ToModel(p)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(m).Error; err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	out, err := s.res.ToProto(m)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// managed reports whether fd is set by the server only.
+func (s *Service[P, M]) managed(fd protoreflect.FieldDescriptor) bool {
+	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key
+}
+
+// Update applies the fields of msg named by mask to the stored resource,
+// in one transaction, checking the etag when msg carries one (AIP-134,
+// AIP-154). No mask means the fields msg populates; "*" replaces every
+// field the client may set.
+func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.FieldMask) (P, error) {
+	var zero P
+	if !msg.ProtoReflect().IsValid() {
+		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+	}
+	paths, err := s.maskPaths(msg, mask)
+	if err != nil {
+		return zero, err
+	}
+	key := msg.ProtoReflect().Get(s.key).Interface()
+	var out P
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.find(tx, key, false, true)
+		if err != nil {
+			return err
+		}
+		stored, err := s.res.ToProto(cur)
+		if err != nil {
+			return err
+		}
+		current := ""
+		if s.etag != nil {
+			current = stored.ProtoReflect().Get(s.etag).String()
+			if sent := msg.ProtoReflect().Get(s.etag).String(); sent != "" && sent != current {
+				return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
+			}
+		}
+		next := proto.Clone(stored).(P)
+		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		r := next.ProtoReflect()
+		if s.updateTime != nil {
+			r.Set(s.updateTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+		}
+		if s.etag != nil {
+			r.Set(s.etag, protoreflect.ValueOfString(nextEtag(current)))
+		}
+		if err := s.validate(next); err != nil {
+			return err
+		}
+		m, err := s.res.ToModel(next)
+		if err != nil {
+			return err
+		}
+		q := tx.Model(m).Select("*").Omit(clause.Associations).Where(s.keyCond(), keyArg(key))
+		if s.etag != nil {
+			q = q.Where(quoteIdent(s.table.Dialect, "etag")+" = ?", current)
+		}
+		res := q.Updates(m)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(connect.CodeAborted, "%s changed concurrently; read it again and retry", s.res.Name)
+		}
+		out, err = s.res.ToProto(m)
+		return err
+	})
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// nextEtag is the etag after cur: a counter, so etags only grow.
+func nextEtag(cur string) string {
+	n, _ := strconv.ParseUint(cur, 10, 64)
+	return strconv.FormatUint(n+1, 10)
+}
+
+// maskPaths checks and completes an update mask.
+func (s *Service[P, M]) maskPaths(msg P, mask *fieldmaskpb.FieldMask) ([]string, error) {
+	field := "update_mask"
+	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
+		var paths []string
+		fields := s.desc.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			if fd := fields.Get(i); !s.managed(fd) {
+				paths = append(paths, string(fd.Name()))
+			}
+		}
+		return paths, nil
+	}
+	if len(mask.GetPaths()) == 0 {
+		var paths []string
+		msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			if !s.managed(fd) {
+				paths = append(paths, string(fd.Name()))
+			}
+			return true
+		})
+		return paths, nil
+	}
+	if err := fieldmask.Validate(mask, msg); err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
+	}
+	var paths []string
+	for _, p := range mask.GetPaths() {
+		if p == "*" {
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: `"*" must be the only path`})
+		}
+		top, _, _ := strings.Cut(p, ".")
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
+			continue // output-only fields in a mask are ignored (AIP-161)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// Delete deletes the resource with key, after checking etag when given.
+// Soft-deleted models get their delete_time set and are returned; others
+// are removed and returned as they were.
+func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
+	var out P
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.find(tx, key, false, true)
+		if err != nil {
+			return err
+		}
+		p, err := s.res.ToProto(cur)
+		if err != nil {
+			return err
+		}
+		if err := s.checkEtag(p, etag); err != nil {
+			return err
+		}
+		if !s.res.SoftDelete {
+			out = p
+			return tx.Where(s.keyCond(), keyArg(key)).Delete(new(M)).Error
+		}
+		r := p.ProtoReflect()
+		now := timestamppb.New(s.opt.now())
+		r.Set(s.del, protoreflect.ValueOfMessage(now.ProtoReflect()))
+		if s.updateTime != nil {
+			r.Set(s.updateTime, protoreflect.ValueOfMessage(now.ProtoReflect()))
+		}
+		if s.etag != nil {
+			r.Set(s.etag, protoreflect.ValueOfString(nextEtag(r.Get(s.etag).String())))
+		}
+		return s.save(tx, p, key, &out)
+	})
+	if err != nil {
+		var zero P
+		return zero, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// Undelete restores a soft-deleted resource (AIP-164).
+func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, error) {
+	var out P
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.find(tx, key, true, true)
+		if err != nil {
+			return err
+		}
+		p, err := s.res.ToProto(cur)
+		if err != nil {
+			return err
+		}
+		if err := s.checkEtag(p, etag); err != nil {
+			return err
+		}
+		r := p.ProtoReflect()
+		if !r.Has(s.del) {
+			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+		}
+		r.Clear(s.del)
+		if s.updateTime != nil {
+			r.Set(s.updateTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+		}
+		if s.etag != nil {
+			r.Set(s.etag, protoreflect.ValueOfString(nextEtag(r.Get(s.etag).String())))
+		}
+		return s.save(tx, p, key, &out)
+	})
+	if err != nil {
+		var zero P
+		return zero, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+func (s *Service[P, M]) checkEtag(p P, etag string) error {
+	if etag == "" || s.etag == nil {
+		return nil
+	}
+	if cur := p.ProtoReflect().Get(s.etag).String(); cur != etag {
+		return Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", etag, cur, s.res.Name)
+	}
+	return nil
+}
+
+// save writes every column of p to the row with key, deleted or not.
+func (s *Service[P, M]) save(tx *gorm.DB, p P, key any, out *P) error {
+	m, err := s.res.ToModel(p)
+	if err != nil {
+		return err
+	}
+	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.keyCond(), keyArg(key)).Updates(m).Error; err != nil {
+		return err
+	}
+	*out = p
+	return nil
+}
+
+// ListRequest holds the fields of an AIP-132 List request.
+type ListRequest struct {
+	PageSize    int32
+	PageToken   string
+	Filter      string
+	OrderBy     string
+	ShowDeleted bool
+}
+
+// List returns a page of resources and the token of the next page ("" at
+// the end). Pages are read by keyset on the requested order with the key
+// as tie-breaker, so a deep page costs what the first does, and tokens are
+// signed and bound to the query.
+func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string, error) {
+	size := req.PageSize
+	switch {
+	case size < 0:
+		return nil, "", InvalidArgument("", FieldViolation{Field: "page_size", Description: "must not be negative"})
+	case size == 0:
+		size = s.opt.defaultPageSize
+	case size > s.opt.maxPageSize:
+		size = s.opt.maxPageSize
+	}
+	t := &s.table
+	where, err := query.ParseFilter(t, req.Filter)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	terms, err := query.ParseOrderBy(t, req.OrderBy)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted)
+	q := s.db.WithContext(ctx).Model(new(M))
+	if req.ShowDeleted || !s.res.SoftDelete {
+		q = q.Unscoped()
+	}
+	if where.SQL != "" {
+		q = q.Where(where.SQL, where.Args...)
+	}
+	if req.PageToken != "" {
+		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		after := query.After(t, terms, last)
+		q = q.Where(after.SQL, after.Args...)
+	}
+	var rows []M
+	if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(&rows).Error; err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	next := ""
+	if len(rows) > int(size) {
+		rows = rows[:size]
+		last, err := s.orderValues(&rows[len(rows)-1], terms)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		if next, err = query.EncodeToken(s.opt.tokenKey, qid, terms, last); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	}
+	out := make([]P, 0, len(rows))
+	for i := range rows {
+		p, err := s.res.ToProto(&rows[i])
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		out = append(out, p)
+	}
+	return out, next, nil
+}
+
+// orderValues reads the ordered columns of a row, as the page token
+// carries them.
+func (s *Service[P, M]) orderValues(m *M, terms []query.OrderTerm) ([]any, error) {
+	stmt := &gorm.Statement{DB: s.db}
+	if err := stmt.Parse(m); err != nil {
+		return nil, err
+	}
+	rv := reflect.ValueOf(m)
+	out := make([]any, len(terms))
+	for i, t := range terms {
+		f := stmt.Schema.LookUpField(t.Column.Name)
+		if f == nil {
+			return nil, errors.New("crudrt: no model field for column " + t.Column.Name)
+		}
+		v, zero := f.ValueOf(context.Background(), rv)
+		if zero && reflect.ValueOf(v).Kind() == reflect.Pointer {
+			return nil, errors.New("crudrt: ordered column " + t.Column.Name + " is NULL")
+		}
+		out[i] = deref(v)
+	}
+	return out, nil
+}
+
+func deref(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		return rv.Elem().Interface()
+	}
+	return v
+}
+
+// validate checks p against its protovalidate rules and the model's own
+// limits, and lists every violation.
+func (s *Service[P, M]) validate(p P) error {
+	var vs []FieldViolation
+	if err := s.v.Validate(p); err != nil {
+		var ve *protovalidate.ValidationError
+		if !errors.As(err, &ve) {
+			return Errorf(connect.CodeInternal, "validation: %v", err)
+		}
+		for _, v := range ve.Violations {
+			vs = append(vs, FieldViolation{
+				Field:       joinPath(s.res.Field, protovalidate.FieldPathString(v.Proto.GetField())),
+				Description: v.Proto.GetMessage(),
+			})
+		}
+	}
+	r := p.ProtoReflect()
+	for _, l := range s.res.Limits {
+		fd := s.desc.Fields().ByName(protoreflect.Name(l.Path))
+		if fd == nil || l.MaxLen == 0 {
+			continue
+		}
+		if n := len([]rune(r.Get(fd).String())); n > l.MaxLen {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, l.Path), Description: fmt.Sprintf("at most %d characters (got %d): the column holds no more", l.MaxLen, n)})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+func joinPath(prefix, path string) string {
+	if prefix == "" {
+		return path
+	}
+	return prefix + "." + path
+}
+
+func quoteIdent(d query.Dialect, name string) string {
+	if d == "mysql" {
+		return "`" + name + "`"
+	}
+	return `"` + name + `"`
+}

@@ -1,0 +1,344 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
+)
+
+// Operation is a standard method.
+type Operation int
+
+// The standard methods protoc-gen-crud implements.
+const (
+	OpNone Operation = iota
+	OpGet
+	OpList
+	OpCreate
+	OpUpdate
+	OpDelete
+	OpUndelete
+)
+
+var opNames = map[Operation]string{OpGet: "Get", OpList: "List", OpCreate: "Create", OpUpdate: "Update", OpDelete: "Delete", OpUndelete: "Undelete"}
+
+func (o Operation) String() string { return opNames[o] }
+
+// Service is a service whose standard methods manage one model.
+type Service struct {
+	*protogen.Service
+	File *protogen.File
+	// Model is the model the service manages.
+	Model *Model
+	// Methods lists the recognised standard methods; the others are left
+	// to the user.
+	Methods []*Method
+	// Ident is the generated implementation, `<Service>CRUD`.
+	Ident protogen.GoIdent
+}
+
+// Method is a recognised standard method and the request and response
+// fields it uses.
+type Method struct {
+	*protogen.Method
+	Op Operation
+	// Key is the request's primary-key field (`id`), or nil when the
+	// request names the resource with Name.
+	Key *protogen.Field
+	// Name is the request's AIP-122 `name` field ("books/123"), or nil.
+	Name *protogen.Field
+	// Pattern is the resource name pattern, "<table>/{<key>}".
+	Pattern string
+	// Resource is the request field holding the resource (Create, Update).
+	Resource *protogen.Field
+	// Mask is Update's `update_mask`.
+	Mask *protogen.Field
+	// List request fields; nil when absent.
+	PageSize, PageToken, Filter, OrderBy, ShowDeleted *protogen.Field
+	// Etag is the request's `etag` field (Delete, Undelete), or nil.
+	Etag *protogen.Field
+	// Items and NextPageToken are List's response fields.
+	Items, NextPageToken *protogen.Field
+	// ReturnsEmpty is set when Delete returns google.protobuf.Empty.
+	ReturnsEmpty bool
+}
+
+// services recognises the standard methods of every service of the files
+// to generate.
+func (b *builder) services(f *protogen.File) {
+	for _, s := range f.Services {
+		sopts, _ := proto.GetExtension(s.Desc.Options(), protoforgev1.E_Service).(*protoforgev1.ServiceOptions)
+		svc := &Service{Service: s, File: f, Ident: f.GoImportPath.Ident(s.GoName + "CRUD")}
+		if name := sopts.GetModel(); name != "" {
+			svc.Model = b.resolveIn(f, name)
+			if svc.Model == nil {
+				b.errorf(f, s.Desc, "(protoforge.v1.service).model names unknown model %q; name a message with option (protoforge.v1.model)", name)
+				continue
+			}
+		}
+		for _, m := range s.Methods {
+			op, target := b.recognise(f, svc, m)
+			if op == OpNone {
+				continue
+			}
+			if svc.Model == nil {
+				svc.Model = target
+			}
+			if target != svc.Model {
+				b.errorf(f, m.Desc, "manages %s, but the service's other standard methods manage %s; one service manages one model", target.Desc.FullName(), svc.Model.Desc.FullName())
+				continue
+			}
+			if meth := b.shape(f, svc, m, op); meth != nil {
+				svc.Methods = append(svc.Methods, meth)
+			}
+		}
+		if len(svc.Methods) > 0 {
+			b.s.Services = append(b.s.Services, svc)
+		}
+	}
+}
+
+// resolveIn finds a model by a name written in file f.
+func (b *builder) resolveIn(f *protogen.File, name string) *Model {
+	name = strings.TrimPrefix(name, ".")
+	if m := b.s.byName[protoreflect.FullName(name)]; m != nil {
+		return m
+	}
+	return b.s.byName[f.Desc.Package().Append(protoreflect.Name(name))]
+}
+
+// recognise tells which standard method m is, by its option or its name,
+// and which model it manages.
+func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method) (Operation, *Model) {
+	mopts, _ := proto.GetExtension(m.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
+	explicit := map[protoforgev1.Operation]Operation{
+		protoforgev1.Operation_OPERATION_GET: OpGet, protoforgev1.Operation_OPERATION_LIST: OpList,
+		protoforgev1.Operation_OPERATION_CREATE: OpCreate, protoforgev1.Operation_OPERATION_UPDATE: OpUpdate,
+		protoforgev1.Operation_OPERATION_DELETE: OpDelete, protoforgev1.Operation_OPERATION_UNDELETE: OpUndelete,
+	}
+	switch o := mopts.GetOperation(); {
+	case o == protoforgev1.Operation_OPERATION_NONE:
+		return OpNone, nil
+	case o != protoforgev1.Operation_OPERATION_UNSPECIFIED:
+		op, ok := explicit[o]
+		if !ok {
+			b.errorf(f, m.Desc, "(protoforge.v1.method).operation %v is not implemented yet; remove it or use OPERATION_NONE", o)
+			return OpNone, nil
+		}
+		target := svc.Model
+		if target == nil {
+			target = b.modelFromMethod(f, m, op)
+		}
+		if target == nil {
+			b.errorf(f, m.Desc, "(protoforge.v1.method).operation %v needs the model: set (protoforge.v1.service).model", o)
+			return OpNone, nil
+		}
+		return op, target
+	}
+	for _, op := range []Operation{OpGet, OpList, OpCreate, OpUpdate, OpDelete, OpUndelete} {
+		if !strings.HasPrefix(m.GoName, op.String()) {
+			continue
+		}
+		if target := b.modelFromMethod(f, m, op); target != nil {
+			if svc.Model != nil && target != svc.Model {
+				return OpNone, nil
+			}
+			return op, target
+		}
+	}
+	return OpNone, nil
+}
+
+// modelFromMethod finds the model a method name points to: the model
+// named after the verb (Get*Book*), or for List the model of the response's
+// repeated field.
+func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Operation) *Model {
+	rest := strings.TrimPrefix(m.GoName, op.String())
+	if rest == m.GoName || rest == "" {
+		return nil
+	}
+	if op == OpList {
+		for _, fd := range m.Output.Fields {
+			if fd.Desc.IsList() && fd.Message != nil {
+				if t := b.s.byName[fd.Message.Desc.FullName()]; t != nil {
+					return t
+				}
+			}
+		}
+		return nil
+	}
+	return b.resolveIn(f, rest)
+}
+
+// shape checks the request and response of a recognised method and
+// records the fields the implementation uses.
+func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op Operation) *Method {
+	mm := &Method{Method: m, Op: op}
+	model := svc.Model
+	field := func(msg *protogen.Message, name string) *protogen.Field {
+		for _, fd := range msg.Fields {
+			if string(fd.Desc.Name()) == name {
+				return fd
+			}
+		}
+		return nil
+	}
+	ok := true
+	missing := func(msg *protogen.Message, what, fix string) {
+		b.errorf(f, m.Desc, "%s %s has no %s; add `%s`", kindOfMessage(msg, m), msg.Desc.FullName(), what, fix)
+		ok = false
+	}
+	returnsModel := m.Output.Desc.FullName() == model.Desc.FullName()
+	keyOrName := func() {
+		if len(model.PrimaryKey) != 1 {
+			b.errorf(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			ok = false
+			return
+		}
+		k := model.PrimaryKey[0]
+		if fd := field(m.Input, string(k.Desc.Name())); fd != nil {
+			if fd.Desc.Kind() != k.Desc.Kind() || fd.Desc.IsList() {
+				b.errorf(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it %s", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc))
+				ok = false
+			}
+			mm.Key = fd
+			return
+		}
+		if fd := field(m.Input, "name"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
+			mm.Name = fd
+			mm.Pattern = resourcePattern(model)
+			return
+		}
+		missing(m.Input, fmt.Sprintf("key field %q or AIP-122 `name`", k.Desc.Name()), fmt.Sprintf("%s %s = 1;", kindName(k.Desc), k.Desc.Name()))
+	}
+	resource := func() {
+		want := strings.ToLower(snake(string(model.Desc.Name())))
+		fd := field(m.Input, want)
+		if fd == nil || fd.Message == nil || fd.Message.Desc.FullName() != model.Desc.FullName() {
+			missing(m.Input, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
+			return
+		}
+		mm.Resource = fd
+	}
+	switch op {
+	case OpGet, OpUndelete:
+		keyOrName()
+		if !returnsModel {
+			b.errorf(f, m.Desc, "returns %s; %s returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), op, model.Desc.Name())
+			ok = false
+		}
+		mm.Etag = stringField(field(m.Input, "etag"))
+		if op == OpUndelete && model.SoftDelete == nil {
+			b.errorf(f, m.Desc, "Undelete needs a soft-deleted model; set (protoforge.v1.model).soft_delete on %s", model.Desc.Name())
+			ok = false
+		}
+	case OpDelete:
+		keyOrName()
+		mm.Etag = stringField(field(m.Input, "etag"))
+		switch {
+		case m.Output.Desc.FullName() == "google.protobuf.Empty":
+			mm.ReturnsEmpty = true
+		case returnsModel:
+		default:
+			b.errorf(f, m.Desc, "returns %s; Delete returns google.protobuf.Empty or, for soft delete, the resource", m.Output.Desc.FullName())
+			ok = false
+		}
+	case OpCreate:
+		resource()
+		if !returnsModel {
+			b.errorf(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
+			ok = false
+		}
+	case OpUpdate:
+		resource()
+		if fd := field(m.Input, "update_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" {
+			mm.Mask = fd
+		} else {
+			missing(m.Input, "field `update_mask` of type google.protobuf.FieldMask", "google.protobuf.FieldMask update_mask = 2;")
+		}
+		if !returnsModel {
+			b.errorf(f, m.Desc, "returns %s; Update returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
+			ok = false
+		}
+	case OpList:
+		mm.PageSize = intField(field(m.Input, "page_size"))
+		mm.PageToken = stringField(field(m.Input, "page_token"))
+		mm.Filter = stringField(field(m.Input, "filter"))
+		mm.OrderBy = stringField(field(m.Input, "order_by"))
+		if fd := field(m.Input, "show_deleted"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind {
+			mm.ShowDeleted = fd
+		}
+		if mm.PageSize == nil {
+			missing(m.Input, "field `page_size` (int32)", "int32 page_size = 1;")
+		}
+		if mm.PageToken == nil {
+			missing(m.Input, "field `page_token` (string)", "string page_token = 2;")
+		}
+		for _, fd := range m.Output.Fields {
+			if fd.Desc.IsList() && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
+				mm.Items = fd
+			}
+		}
+		if mm.Items == nil {
+			missing(m.Output, "repeated field of "+string(model.Desc.FullName()), fmt.Sprintf("repeated %s %s = 1;", model.Desc.Name(), snake(m.GoName[len("List"):])))
+		}
+		mm.NextPageToken = stringField(field(m.Output, "next_page_token"))
+		if mm.NextPageToken == nil {
+			missing(m.Output, "field `next_page_token` (string)", "string next_page_token = 2;")
+		}
+	}
+	if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
+		b.errorf(f, m.Desc, "is streaming; standard methods are unary: remove `stream` or set (protoforge.v1.method).operation: OPERATION_NONE")
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return mm
+}
+
+func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {
+	if msg == m.Output {
+		return "response"
+	}
+	return "request"
+}
+
+func stringField(fd *protogen.Field) *protogen.Field {
+	if fd == nil || fd.Desc.Kind() != protoreflect.StringKind || fd.Desc.IsList() {
+		return nil
+	}
+	return fd
+}
+
+func intField(fd *protogen.Field) *protogen.Field {
+	if fd == nil || fd.Desc.Kind() != protoreflect.Int32Kind || fd.Desc.IsList() {
+		return nil
+	}
+	return fd
+}
+
+// resourcePattern is the model's resource name pattern: "<table>/{key}".
+func resourcePattern(m *Model) string {
+	return m.Table + "/{" + string(m.PrimaryKey[0].Desc.Name()) + "}"
+}
+
+// snake turns a Go name into snake_case: "BookEntry" → "book_entry".
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
