@@ -255,7 +255,8 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 	if err != nil {
 		return zero, s.fail(ctx, err)
 	}
-	if err := s.db.WithContext(ctx).Omit(clause.Associations).Create(m).Error; err != nil {
+	// One INSERT needs no transaction of its own (GORM opens one by default).
+	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
 		return zero, s.fail(ctx, err)
 	}
 	out, err := s.res.ToProto(m)

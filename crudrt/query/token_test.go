@@ -164,7 +164,8 @@ func TestDecodeTokenRejects(t *testing.T) {
 	}
 	reject("extended", key, testQuery, terms, tok+"A")
 	reject("extra byte", key, testQuery, terms, base64.RawURLEncoding.EncodeToString(append(bytes.Clone(raw), 0)))
-	reject("padded", key, testQuery, terms, base64.URLEncoding.EncodeToString(raw))
+	reject("padded", key, testQuery, terms, tok+"=")
+	reject("padded twice", key, testQuery, terms, tok+"==")
 	reject("std alphabet", key, testQuery, terms, base64.RawStdEncoding.EncodeToString(raw))
 	reject("line break", key, testQuery, terms, tok[:10]+"\n"+tok[10:])
 	reject("space", key, testQuery, terms, " "+tok)

@@ -17,7 +17,8 @@ import (
 // holds it, to the canonical Go type of c's kind: bool (KindBool), int64
 // (KindInt, KindEnum), uint64 (KindUint64), float64 (KindFloat), string
 // (KindString, and the value name for KindEnumName) or time.Time in UTC,
-// rounded down to the microsecond (KindTimestamp).
+// rounded down to the microsecond, within the range of
+// google.protobuf.Timestamp (KindTimestamp).
 func normalize(c *Column, v any) (any, error) {
 	out, ok := normalizeValue(c, v, 0)
 	if !ok {
@@ -36,7 +37,7 @@ func normalizeValue(c *Column, v any, depth int) (any, bool) {
 	// Types with their own meaning come first, then the reflect kinds.
 	switch x := v.(type) {
 	case time.Time:
-		if c.Kind != KindTimestamp {
+		if c.Kind != KindTimestamp || timestamppb.New(x).CheckValid() != nil {
 			return nil, false
 		}
 		return truncateTime(x), true

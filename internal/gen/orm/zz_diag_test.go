@@ -12,6 +12,9 @@ import (
 )
 
 func TestZZDiag(t *testing.T) {
+	if os.Getenv("ZZ_DIAG") == "" {
+		t.Skip()
+	}
 	stats := map[string]int{}
 	compileErrs := map[string]int{}
 	pluginErrs := map[string]int{}
@@ -64,6 +67,9 @@ func TestZZDiag(t *testing.T) {
 				t.Logf("plugin err %v\n%s", resp.GetError(), dumpSources(srcs))
 			}
 			for _, l := range strings.Split(resp.GetError(), "\n") {
+				if !locatedProblem.MatchString(l) {
+					t.Logf("UNLOCATED: %s", l)
+				}
 				parts := strings.SplitN(l, ": ", 3)
 				m := quotedRE.ReplaceAllString(parts[len(parts)-1], "Q")
 				m = nameRE.ReplaceAllString(m, "N")

@@ -1,6 +1,7 @@
 package orm_test
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 )
 
 func TestZZTime(t *testing.T) {
+	if os.Getenv("ZZ_TIME") == "" {
+		t.Skip()
+	}
 	for i, s := range fuzzSeeds() {
 		t0 := time.Now()
 		srcs := generateProtos(s.syntax, s.data)
