@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,7 @@ type Service[P proto.Message, M any] struct {
 	v   protovalidate.Validator
 
 	table                                  query.Table
+	fb                                     behaviors
 	desc                                   protoreflect.MessageDescriptor
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
@@ -125,6 +127,7 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	s.table.Dialect = query.Dialect(db.Dialector.Name())
 	fields := desc.Fields()
 	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
+	s.fb = readBehaviors(desc)
 	s.createTime = timestampField(fields.ByName("create_time"))
 	s.updateTime = timestampField(fields.ByName("update_time"))
 	s.del = timestampField(fields.ByName("delete_time"))
@@ -245,6 +248,11 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 	if s.del != nil {
 		r.Clear(s.del)
 	}
+	for fd := range s.fb.outputOnly {
+		if fd != s.createTime && fd != s.updateTime && fd != s.key {
+			r.Clear(fd)
+		}
+	}
 	if s.etag != nil {
 		r.Set(s.etag, protoreflect.ValueOfString("1"))
 	}
@@ -268,7 +276,7 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 
 // managed reports whether fd is set by the server only.
 func (s *Service[P, M]) managed(fd protoreflect.FieldDescriptor) bool {
-	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key
+	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key || s.fb.outputOnly[fd]
 }
 
 // Update applies the fields of msg named by mask to the stored resource,
@@ -304,6 +312,9 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 		}
 		next := proto.Clone(stored).(P)
 		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		if err := s.immutable(stored, next); err != nil {
+			return err
+		}
 		r := next.ProtoReflect()
 		if s.updateTime != nil {
 			r.Set(s.updateTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
@@ -589,10 +600,33 @@ func deref(v any) any {
 	return v
 }
 
-// validate checks p against its protovalidate rules and the model's own
-// limits, and lists every violation.
+// immutable refuses changes of IMMUTABLE fields (AIP-203).
+func (s *Service[P, M]) immutable(stored, next P) error {
+	var vs []FieldViolation
+	a, b := stored.ProtoReflect(), next.ProtoReflect()
+	for fd := range s.fb.immutable {
+		if !a.Get(fd).Equal(b.Get(fd)) {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is immutable: it cannot change after creation"})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+// validate checks p against its protovalidate and protoc-gen-validate
+// rules, its REQUIRED fields and the model's own limits, and lists every
+// violation.
 func (s *Service[P, M]) validate(p P) error {
 	var vs []FieldViolation
+	r := p.ProtoReflect()
+	for _, fd := range sortedFields(s.fb.required) {
+		if !r.Has(fd) {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is required"})
+		}
+	}
+	vs = append(vs, pgvViolations(s.res.Field, r)...)
 	if err := s.v.Validate(p); err != nil {
 		var ve *protovalidate.ValidationError
 		if !errors.As(err, &ve) {
@@ -605,7 +639,6 @@ func (s *Service[P, M]) validate(p P) error {
 			})
 		}
 	}
-	r := p.ProtoReflect()
 	for _, l := range s.res.Limits {
 		fd := s.desc.Fields().ByName(protoreflect.Name(l.Path))
 		if fd == nil || l.MaxLen == 0 {
@@ -633,4 +666,15 @@ func quoteIdent(d query.Dialect, name string) string {
 		return "`" + name + "`"
 	}
 	return `"` + name + `"`
+}
+
+// sortedFields lists a set of fields in declaration order, so that errors
+// list violations in a stable order.
+func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.FieldDescriptor {
+	out := make([]protoreflect.FieldDescriptor, 0, len(set))
+	for fd := range set {
+		out = append(out, fd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index() < out[j].Index() })
+	return out
 }

@@ -25,15 +25,15 @@ func spell(terms []OrderTerm) string {
 func TestParseOrderBy(t *testing.T) {
 	tb := testTable(Postgres)
 	for in, want := range map[string]string{
-		"":                            "id",
-		"   ":                         "id",
-		"title":                       "title, id",
-		"title desc":                  "title desc, id",
+		"":                             "id",
+		"   ":                          "id",
+		"title":                        "title, id",
+		"title desc":                   "title desc, id",
 		"  title   desc ,create_time ": "title desc, create_time, id",
-		"title asc,serial desc":       "title, serial desc, id",
-		"id desc":                     "id desc",
-		"id, title":                   "id, title",
-		"state_name,state desc,score": "state_name, state desc, score, id",
+		"title asc,serial desc":        "title, serial desc, id",
+		"id desc":                      "id desc",
+		"id, title":                    "id, title",
+		"state_name,state desc,score":  "state_name, state desc, score, id",
 	} {
 		terms, err := ParseOrderBy(tb, in)
 		if err != nil {
