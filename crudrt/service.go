@@ -21,7 +21,9 @@ import (
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -233,6 +235,29 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
+	p := s.prepareCreate(msg)
+	if err := s.validate(p); err != nil {
+		return zero, err
+	}
+	m, err := s.res.ToModel(p)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	// One INSERT needs no transaction of its own (GORM opens one by default).
+	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	out, err := s.res.ToProto(m)
+	if err != nil {
+		return zero, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// prepareCreate copies msg with the server-managed fields set: the key
+// (when the database assigns it), create and update times, no deletion,
+// the first etag, and output-only fields cleared.
+func (s *Service[P, M]) prepareCreate(msg P) P {
 	p := proto.Clone(msg).(P)
 	r := p.ProtoReflect()
 	// Output-only fields (AIP-148, AIP-154) are the server's.
@@ -256,22 +281,7 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 	if s.etag != nil {
 		r.Set(s.etag, protoreflect.ValueOfString("1"))
 	}
-	if err := s.validate(p); err != nil {
-		return zero, err
-	}
-	m, err := s.res.ToModel(p)
-	if err != nil {
-		return zero, s.fail(ctx, err)
-	}
-	// One INSERT needs no transaction of its own (GORM opens one by default).
-	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
-		return zero, s.fail(ctx, err)
-	}
-	out, err := s.res.ToProto(m)
-	if err != nil {
-		return zero, s.fail(ctx, err)
-	}
-	return out, nil
+	return p
 }
 
 // managed reports whether fd is set by the server only.
@@ -676,5 +686,134 @@ func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.Fiel
 		out = append(out, fd)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Index() < out[j].Index() })
+	return out
+}
+
+// KeysFromNames parses resource names (see KeyFromName); errors name the
+// failing index.
+func (s *Service[P, M]) KeysFromNames(names []string) ([]any, error) {
+	keys := make([]any, 0, len(names))
+	for i, n := range names {
+		k, err := s.KeyFromName(n)
+		if err != nil {
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, n)})
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// BatchGet returns the resources with keys, in the order asked; if any is
+// missing the whole call is NotFound (AIP-231).
+func (s *Service[P, M]) BatchGet(ctx context.Context, keys []any) ([]P, error) {
+	if err := s.batchSize(len(keys)); err != nil {
+		return nil, err
+	}
+	out := make([]P, 0, len(keys))
+	for i, k := range keys {
+		p, err := s.Get(ctx, k)
+		if err != nil {
+			if connect.CodeOf(err) == connect.CodeNotFound {
+				return nil, Errorf(connect.CodeNotFound, "%s %d of the batch (%v) not found", s.res.Name, i, k)
+			}
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// BatchCreate validates every resource, reporting all violations with
+// their index, then inserts them in one transaction: all or none (AIP-233).
+func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) {
+	if err := s.batchSize(len(msgs)); err != nil {
+		return nil, err
+	}
+	var vs []FieldViolation
+	for i, m := range msgs {
+		if err := s.validate(s.prepareCreate(m)); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			for _, v := range violationsOf(e) {
+				vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, v.Field), Description: v.Description})
+			}
+		}
+	}
+	if len(vs) > 0 {
+		return nil, InvalidArgument("", vs...)
+	}
+	out := make([]P, 0, len(msgs))
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, msg := range msgs {
+			p := s.prepareCreate(msg)
+			m, err := s.res.ToModel(p)
+			if err != nil {
+				return err
+			}
+			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
+				return err
+			}
+			created, err := s.res.ToProto(m)
+			if err != nil {
+				return err
+			}
+			out = append(out, created)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// BatchDelete deletes the resources with keys in one transaction: all or
+// none (AIP-235).
+func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
+	if err := s.batchSize(len(keys)); err != nil {
+		return err
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, k := range keys {
+			if _, err := s.find(tx, k, false, true); err != nil {
+				return err
+			}
+			if s.res.SoftDelete {
+				if err := tx.Model(new(M)).Where(s.keyCond(), keyArg(k)).Update("delete_time", s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.Where(s.keyCond(), keyArg(k)).Delete(new(M)).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.fail(ctx, err)
+}
+
+// MaxBatchSize bounds the resources of one batch call.
+const MaxBatchSize = 1000
+
+func (s *Service[P, M]) batchSize(n int) error {
+	if n > MaxBatchSize {
+		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", MaxBatchSize, n)})
+	}
+	return nil
+}
+
+// violationsOf returns the field violations an InvalidArgument carries.
+func violationsOf(e *Error) []FieldViolation {
+	var out []FieldViolation
+	for _, d := range e.details {
+		if br, ok := protoadapt.MessageV2Of(d).(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				out = append(out, FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
+			}
+		}
+	}
 	return out
 }

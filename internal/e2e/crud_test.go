@@ -349,6 +349,48 @@ func TestCRUD(t *testing.T) {
 			assert.Len(t, res.Books, 7)
 		})
 
+		t.Run("batch methods", func(t *testing.T) {
+			res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+				{Book: &libraryv1.Book{Title: "B1", AuthorId: author.Id, Isbn: 101}},
+				{Book: &libraryv1.Book{Title: "B2", AuthorId: author.Id, Isbn: 102}},
+			}})
+			require.NoError(t, err)
+			require.Len(t, res.Books, 2)
+			_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+				{Book: &libraryv1.Book{Title: "ok", AuthorId: author.Id, Isbn: 103}},
+				{Book: &libraryv1.Book{Title: "", AuthorId: author.Id, Isbn: 104}},
+			}})
+			require.Equal(t, connect.CodeInvalidArgument, codeOf(err))
+			assert.Equal(t, []string{"requests[1].book.title"}, badRequestFields(t, err))
+			_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+				{Book: &libraryv1.Book{Title: "atomic", AuthorId: author.Id, Isbn: 105}},
+				{Book: &libraryv1.Book{Title: "dup", AuthorId: author.Id, Isbn: 101}},
+			}})
+			require.Equal(t, connect.CodeAlreadyExists, codeOf(err))
+			list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `title = "atomic"`})
+			require.NoError(t, err)
+			assert.Empty(t, list.Books, "a failed batch writes nothing")
+
+			ids := []int64{res.Books[1].Id, res.Books[0].Id}
+			got, err := c.grpcBooks.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: ids})
+			require.NoError(t, err)
+			require.Len(t, got.Books, 2)
+			assert.Equal(t, "B2", got.Books[0].Title, "in the order asked")
+			_, err = c.books.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{ids[0], 1 << 40}})
+			assert.Equal(t, connect.CodeNotFound, codeOf(err))
+
+			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{ids[0], 1 << 40}})
+			assert.Equal(t, connect.CodeNotFound, codeOf(err))
+			g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
+			require.NoError(t, err)
+			assert.Nil(t, g.DeleteTime, "a failed batch deletes nothing")
+			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: ids})
+			require.NoError(t, err)
+			g, err = c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
+			require.NoError(t, err)
+			assert.NotNil(t, g.DeleteTime, "soft-deleted")
+		})
+
 		t.Run("invalid list requests", func(t *testing.T) {
 			first, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1})
 			require.NoError(t, err)

@@ -188,6 +188,28 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	case model.OpUndelete:
 		key()
 		g.P("return s.svc.Undelete(ctx, key, ", etag, ")")
+	case model.OpBatchGet, model.OpBatchDelete:
+		if m.Keys != nil {
+			g.P("keys := make([]any, 0, len(req.Get", m.Keys.GoName, "()))")
+			g.P("for _, k := range req.Get", m.Keys.GoName, "() { keys = append(keys, k) }")
+		} else {
+			g.P("keys, err := s.svc.KeysFromNames(req.Get", m.Names.GoName, "())")
+			g.P("if err != nil { return nil, err }")
+		}
+		if m.Op == model.OpBatchGet {
+			g.P("items, err := s.svc.BatchGet(ctx, keys)")
+			g.P("if err != nil { return nil, err }")
+			g.P("return &", m.Output.GoIdent, "{", m.Items.GoName, ": items}, nil")
+		} else {
+			g.P("if err := s.svc.BatchDelete(ctx, keys); err != nil { return nil, err }")
+			g.P("return &", m.Output.GoIdent, "{}, nil")
+		}
+	case model.OpBatchCreate:
+		g.P("msgs := make([]*", svc.Model.GoIdent, ", 0, len(req.Get", m.Requests.GoName, "()))")
+		g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
+		g.P("items, err := s.svc.BatchCreate(ctx, msgs)")
+		g.P("if err != nil { return nil, err }")
+		g.P("return &", m.Output.GoIdent, "{", m.Items.GoName, ": items}, nil")
 	case model.OpList:
 		get := func(f *protogen.Field) string {
 			if f == nil {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
@@ -23,9 +24,19 @@ const (
 	OpUpdate
 	OpDelete
 	OpUndelete
+	OpBatchGet
+	OpBatchCreate
+	OpBatchDelete
 )
 
-var opNames = map[Operation]string{OpGet: "Get", OpList: "List", OpCreate: "Create", OpUpdate: "Update", OpDelete: "Delete", OpUndelete: "Undelete"}
+var opNames = map[Operation]string{OpGet: "Get", OpList: "List", OpCreate: "Create", OpUpdate: "Update", OpDelete: "Delete",
+	OpUndelete: "Undelete", OpBatchGet: "BatchGet", OpBatchCreate: "BatchCreate", OpBatchDelete: "BatchDelete"}
+
+// standardOps are tried before batch methods, which may need the model
+// the standard ones name.
+var standardOps = []Operation{OpGet, OpList, OpCreate, OpUpdate, OpDelete, OpUndelete}
+
+var batchOps = []Operation{OpBatchGet, OpBatchCreate, OpBatchDelete}
 
 func (o Operation) String() string { return opNames[o] }
 
@@ -66,6 +77,12 @@ type Method struct {
 	Items, NextPageToken *protogen.Field
 	// ReturnsEmpty is set when Delete returns google.protobuf.Empty.
 	ReturnsEmpty bool
+	// Keys and Names are a batch request's repeated `ids` (key type) or
+	// `names`; Requests is BatchCreate's repeated `requests`.
+	Keys, Names, Requests *protogen.Field
+	// RequestResource is the resource field of each of BatchCreate's
+	// requests.
+	RequestResource *protogen.Field
 }
 
 // services recognises the standard methods of every service of the files
@@ -81,22 +98,25 @@ func (b *builder) services(f *protogen.File) {
 				continue
 			}
 		}
-		for _, m := range s.Methods {
-			op, target := b.recognise(f, svc, m)
-			if op == OpNone {
-				continue
-			}
-			if svc.Model == nil {
-				svc.Model = target
-			}
-			if target != svc.Model {
-				b.errorf(f, m.Desc, "manages %s, but the service's other standard methods manage %s; one service manages one model", target.Desc.FullName(), svc.Model.Desc.FullName())
-				continue
-			}
-			if meth := b.shape(f, svc, m, op); meth != nil {
-				svc.Methods = append(svc.Methods, meth)
+		for pass := 0; pass < 2; pass++ {
+			for _, m := range s.Methods {
+				op, target := b.recognise(f, svc, m, pass == 1)
+				if op == OpNone {
+					continue
+				}
+				if svc.Model == nil {
+					svc.Model = target
+				}
+				if target != svc.Model {
+					b.errorf(f, m.Desc, "manages %s, but the service's other standard methods manage %s; one service manages one model", target.Desc.FullName(), svc.Model.Desc.FullName())
+					continue
+				}
+				if meth := b.shape(f, svc, m, op); meth != nil {
+					svc.Methods = append(svc.Methods, meth)
+				}
 			}
 		}
+		sort.SliceStable(svc.Methods, func(i, j int) bool { return svc.Methods[i].Desc.Index() < svc.Methods[j].Desc.Index() })
 		if len(svc.Methods) > 0 {
 			b.s.Services = append(b.s.Services, svc)
 		}
@@ -114,20 +134,21 @@ func (b *builder) resolveIn(f *protogen.File, name string) *Model {
 
 // recognise tells which standard method m is, by its option or its name,
 // and which model it manages.
-func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method) (Operation, *Model) {
+func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, batch bool) (Operation, *Model) {
 	mopts, _ := proto.GetExtension(m.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
 	explicit := map[protoforgev1.Operation]Operation{
 		protoforgev1.Operation_OPERATION_GET: OpGet, protoforgev1.Operation_OPERATION_LIST: OpList,
 		protoforgev1.Operation_OPERATION_CREATE: OpCreate, protoforgev1.Operation_OPERATION_UPDATE: OpUpdate,
 		protoforgev1.Operation_OPERATION_DELETE: OpDelete, protoforgev1.Operation_OPERATION_UNDELETE: OpUndelete,
+		protoforgev1.Operation_OPERATION_BATCH_GET: OpBatchGet, protoforgev1.Operation_OPERATION_BATCH_CREATE: OpBatchCreate,
+		protoforgev1.Operation_OPERATION_BATCH_DELETE: OpBatchDelete,
 	}
 	switch o := mopts.GetOperation(); {
 	case o == protoforgev1.Operation_OPERATION_NONE:
 		return OpNone, nil
 	case o != protoforgev1.Operation_OPERATION_UNSPECIFIED:
-		op, ok := explicit[o]
-		if !ok {
-			b.errorf(f, m.Desc, "(protoforge.v1.method).operation %v is not implemented yet; remove it or use OPERATION_NONE", o)
+		op := explicit[o]
+		if isBatch(op) != batch {
 			return OpNone, nil
 		}
 		target := svc.Model
@@ -140,11 +161,19 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method) 
 		}
 		return op, target
 	}
-	for _, op := range []Operation{OpGet, OpList, OpCreate, OpUpdate, OpDelete, OpUndelete} {
+	ops := standardOps
+	if batch {
+		ops = batchOps
+	}
+	for _, op := range ops {
 		if !strings.HasPrefix(m.GoName, op.String()) {
 			continue
 		}
-		if target := b.modelFromMethod(f, m, op); target != nil {
+		target := b.modelFromMethod(f, m, op)
+		if target == nil && isBatch(op) && m.GoName != op.String() {
+			target = svc.Model // BatchDeleteBooks returns Empty: the service's model
+		}
+		if target != nil {
 			if svc.Model != nil && target != svc.Model {
 				return OpNone, nil
 			}
@@ -160,6 +189,18 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method) 
 func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Operation) *Model {
 	rest := strings.TrimPrefix(m.GoName, op.String())
 	if rest == m.GoName || rest == "" {
+		return nil
+	}
+	if isBatch(op) {
+		// Batch names are plural: the model is the one the service's
+		// standard methods manage, or the response's repeated field's.
+		for _, fd := range m.Output.Fields {
+			if fd.Desc.IsList() && fd.Message != nil {
+				if t := b.s.byName[fd.Message.Desc.FullName()]; t != nil {
+					return t
+				}
+			}
+		}
 		return nil
 	}
 	if op == OpList {
@@ -291,6 +332,38 @@ func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op O
 		if mm.NextPageToken == nil {
 			missing(m.Output, "field `next_page_token` (string)", "string next_page_token = 2;")
 		}
+	case OpBatchGet, OpBatchDelete:
+		if len(model.PrimaryKey) == 1 {
+			k := model.PrimaryKey[0]
+			if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == k.Desc.Kind() {
+				mm.Keys = fd
+			} else if fd := field(m.Input, "names"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == protoreflect.StringKind {
+				mm.Names = fd
+				mm.Pattern = resourcePattern(model)
+			} else {
+				missing(m.Input, fmt.Sprintf("repeated key field %q or `names`", string(k.Desc.Name())+"s"), fmt.Sprintf("repeated %s %ss = 1;", kindName(k.Desc), k.Desc.Name()))
+			}
+		}
+		if op == OpBatchGet {
+			b.batchItems(f, m, mm, model, &ok)
+		} else if m.Output.Desc.FullName() != "google.protobuf.Empty" {
+			b.errorf(f, m.Desc, "returns %s; BatchDelete returns google.protobuf.Empty", m.Output.Desc.FullName())
+			ok = false
+		}
+	case OpBatchCreate:
+		fd := field(m.Input, "requests")
+		if fd == nil || !fd.Desc.IsList() || fd.Message == nil {
+			missing(m.Input, "field `requests` (repeated Create"+string(model.Desc.Name())+"Request)", fmt.Sprintf("repeated Create%sRequest requests = 1;", model.Desc.Name()))
+		} else {
+			mm.Requests = fd
+			want := snake(string(model.Desc.Name()))
+			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
+				mm.RequestResource = rf
+			} else {
+				missing(fd.Message, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
+			}
+		}
+		b.batchItems(f, m, mm, model, &ok)
 	}
 	if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
 		b.errorf(f, m.Desc, "is streaming; standard methods are unary: remove `stream` or set (protoforge.v1.method).operation: OPERATION_NONE")
@@ -300,6 +373,22 @@ func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op O
 		return nil
 	}
 	return mm
+}
+
+func isBatch(op Operation) bool {
+	return op == OpBatchGet || op == OpBatchCreate || op == OpBatchDelete
+}
+
+// batchItems finds the response's repeated field of the model.
+func (b *builder) batchItems(f *protogen.File, m *protogen.Method, mm *Method, model *Model, ok *bool) {
+	for _, fd := range m.Output.Fields {
+		if fd.Desc.IsList() && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
+			mm.Items = fd
+			return
+		}
+	}
+	b.errorf(f, m.Desc, "response %s has no repeated field of %s; add `repeated %s %s = 1;`", m.Output.Desc.FullName(), model.Desc.FullName(), model.Desc.Name(), model.Table)
+	*ok = false
 }
 
 func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {

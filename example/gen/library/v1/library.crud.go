@@ -96,6 +96,44 @@ func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookReq
 	return s.svc.Undelete(ctx, key, req.GetEtag())
 }
 
+// Returns several books at once, in the order asked (AIP-231).
+func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
+	keys := make([]any, 0, len(req.GetIds()))
+	for _, k := range req.GetIds() {
+		keys = append(keys, k)
+	}
+	items, err := s.svc.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	return &BatchGetBooksResponse{Books: items}, nil
+}
+
+// Adds several books atomically (AIP-233).
+func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
+	msgs := make([]*Book, 0, len(req.GetRequests()))
+	for _, r := range req.GetRequests() {
+		msgs = append(msgs, r.GetBook())
+	}
+	items, err := s.svc.BatchCreate(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return &BatchCreateBooksResponse{Books: items}, nil
+}
+
+// Deletes several books atomically (AIP-235).
+func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+	keys := make([]any, 0, len(req.GetIds()))
+	for _, k := range req.GetIds() {
+		keys = append(keys, k)
+	}
+	if err := s.svc.BatchDelete(ctx, keys); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
 // AuthorServiceCRUD implements the standard methods of library.v1.AuthorService on GORM, for
 // library.v1.Author. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.

@@ -656,6 +656,226 @@ func (x *UndeleteBookRequest) GetEtag() string {
 	return ""
 }
 
+type BatchGetBooksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetBooksRequest) Reset() {
+	*x = BatchGetBooksRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetBooksRequest) ProtoMessage() {}
+
+func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetBooksRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetBooksRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BatchGetBooksRequest) GetIds() []int64 {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+type BatchGetBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetBooksResponse) Reset() {
+	*x = BatchGetBooksResponse{}
+	mi := &file_library_v1_library_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetBooksResponse) ProtoMessage() {}
+
+func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetBooksResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetBooksResponse) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchGetBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
+type BatchCreateBooksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Requests      []*CreateBookRequest   `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateBooksRequest) Reset() {
+	*x = BatchCreateBooksRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateBooksRequest) ProtoMessage() {}
+
+func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateBooksRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateBooksRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchCreateBooksRequest) GetRequests() []*CreateBookRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type BatchCreateBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateBooksResponse) Reset() {
+	*x = BatchCreateBooksResponse{}
+	mi := &file_library_v1_library_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateBooksResponse) ProtoMessage() {}
+
+func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateBooksResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateBooksResponse) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchCreateBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
+type BatchDeleteBooksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteBooksRequest) Reset() {
+	*x = BatchDeleteBooksRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteBooksRequest) ProtoMessage() {}
+
+func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *BatchDeleteBooksRequest) GetIds() []int64 {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
 type GetAuthorRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -665,7 +885,7 @@ type GetAuthorRequest struct {
 
 func (x *GetAuthorRequest) Reset() {
 	*x = GetAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[9]
+	mi := &file_library_v1_library_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +897,7 @@ func (x *GetAuthorRequest) String() string {
 func (*GetAuthorRequest) ProtoMessage() {}
 
 func (x *GetAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[9]
+	mi := &file_library_v1_library_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +910,7 @@ func (x *GetAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAuthorRequest.ProtoReflect.Descriptor instead.
 func (*GetAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{9}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetAuthorRequest) GetName() string {
@@ -712,7 +932,7 @@ type ListAuthorsRequest struct {
 
 func (x *ListAuthorsRequest) Reset() {
 	*x = ListAuthorsRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[10]
+	mi := &file_library_v1_library_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +944,7 @@ func (x *ListAuthorsRequest) String() string {
 func (*ListAuthorsRequest) ProtoMessage() {}
 
 func (x *ListAuthorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[10]
+	mi := &file_library_v1_library_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +957,7 @@ func (x *ListAuthorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuthorsRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{10}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListAuthorsRequest) GetPageSize() int32 {
@@ -778,7 +998,7 @@ type ListAuthorsResponse struct {
 
 func (x *ListAuthorsResponse) Reset() {
 	*x = ListAuthorsResponse{}
-	mi := &file_library_v1_library_proto_msgTypes[11]
+	mi := &file_library_v1_library_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1010,7 @@ func (x *ListAuthorsResponse) String() string {
 func (*ListAuthorsResponse) ProtoMessage() {}
 
 func (x *ListAuthorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[11]
+	mi := &file_library_v1_library_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1023,7 @@ func (x *ListAuthorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuthorsResponse) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{11}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListAuthorsResponse) GetAuthors() []*Author {
@@ -829,7 +1049,7 @@ type CreateAuthorRequest struct {
 
 func (x *CreateAuthorRequest) Reset() {
 	*x = CreateAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[12]
+	mi := &file_library_v1_library_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +1061,7 @@ func (x *CreateAuthorRequest) String() string {
 func (*CreateAuthorRequest) ProtoMessage() {}
 
 func (x *CreateAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[12]
+	mi := &file_library_v1_library_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +1074,7 @@ func (x *CreateAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAuthorRequest.ProtoReflect.Descriptor instead.
 func (*CreateAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{12}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateAuthorRequest) GetAuthor() *Author {
@@ -873,7 +1093,7 @@ type DeleteAuthorRequest struct {
 
 func (x *DeleteAuthorRequest) Reset() {
 	*x = DeleteAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[13]
+	mi := &file_library_v1_library_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1105,7 @@ func (x *DeleteAuthorRequest) String() string {
 func (*DeleteAuthorRequest) ProtoMessage() {}
 
 func (x *DeleteAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[13]
+	mi := &file_library_v1_library_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1118,7 @@ func (x *DeleteAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAuthorRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{13}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteAuthorRequest) GetName() string {
@@ -966,7 +1186,17 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"9\n" +
 	"\x13UndeleteBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"&\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"(\n" +
+	"\x14BatchGetBooksRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\x03R\x03ids\"?\n" +
+	"\x15BatchGetBooksResponse\x12&\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"T\n" +
+	"\x17BatchCreateBooksRequest\x129\n" +
+	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\"B\n" +
+	"\x18BatchCreateBooksResponse\x12&\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"+\n" +
+	"\x17BatchDeleteBooksRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\x03R\x03ids\"&\n" +
 	"\x10GetAuthorRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x83\x01\n" +
 	"\x12ListAuthorsRequest\x12\x1b\n" +
@@ -986,7 +1216,7 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x16BOOK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10BOOK_STATE_DRAFT\x10\x01\x12\x18\n" +
 	"\x14BOOK_STATE_PUBLISHED\x10\x02\x12\x1b\n" +
-	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\x90\x03\n" +
+	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\x96\x05\n" +
 	"\vBookService\x127\n" +
 	"\aGetBook\x12\x1a.library.v1.GetBookRequest\x1a\x10.library.v1.Book\x12H\n" +
 	"\tListBooks\x12\x1c.library.v1.ListBooksRequest\x1a\x1d.library.v1.ListBooksResponse\x12=\n" +
@@ -996,7 +1226,10 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"UpdateBook\x12\x1d.library.v1.UpdateBookRequest\x1a\x10.library.v1.Book\x12=\n" +
 	"\n" +
 	"DeleteBook\x12\x1d.library.v1.DeleteBookRequest\x1a\x10.library.v1.Book\x12A\n" +
-	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book2\xac\x02\n" +
+	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book\x12T\n" +
+	"\rBatchGetBooks\x12 .library.v1.BatchGetBooksRequest\x1a!.library.v1.BatchGetBooksResponse\x12]\n" +
+	"\x10BatchCreateBooks\x12#.library.v1.BatchCreateBooksRequest\x1a$.library.v1.BatchCreateBooksResponse\x12O\n" +
+	"\x10BatchDeleteBooks\x12#.library.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty2\xac\x02\n" +
 	"\rAuthorService\x12=\n" +
 	"\tGetAuthor\x12\x1c.library.v1.GetAuthorRequest\x1a\x12.library.v1.Author\x12N\n" +
 	"\vListAuthors\x12\x1e.library.v1.ListAuthorsRequest\x1a\x1f.library.v1.ListAuthorsResponse\x12C\n" +
@@ -1016,67 +1249,81 @@ func file_library_v1_library_proto_rawDescGZIP() []byte {
 }
 
 var file_library_v1_library_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_library_v1_library_proto_goTypes = []any{
-	(BookState)(0),                // 0: library.v1.BookState
-	(*Author)(nil),                // 1: library.v1.Author
-	(*Book)(nil),                  // 2: library.v1.Book
-	(*GetBookRequest)(nil),        // 3: library.v1.GetBookRequest
-	(*ListBooksRequest)(nil),      // 4: library.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),     // 5: library.v1.ListBooksResponse
-	(*CreateBookRequest)(nil),     // 6: library.v1.CreateBookRequest
-	(*UpdateBookRequest)(nil),     // 7: library.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),     // 8: library.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),   // 9: library.v1.UndeleteBookRequest
-	(*GetAuthorRequest)(nil),      // 10: library.v1.GetAuthorRequest
-	(*ListAuthorsRequest)(nil),    // 11: library.v1.ListAuthorsRequest
-	(*ListAuthorsResponse)(nil),   // 12: library.v1.ListAuthorsResponse
-	(*CreateAuthorRequest)(nil),   // 13: library.v1.CreateAuthorRequest
-	(*DeleteAuthorRequest)(nil),   // 14: library.v1.DeleteAuthorRequest
-	nil,                           // 15: library.v1.Book.MetadataEntry
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),         // 18: google.protobuf.Empty
+	(BookState)(0),                   // 0: library.v1.BookState
+	(*Author)(nil),                   // 1: library.v1.Author
+	(*Book)(nil),                     // 2: library.v1.Book
+	(*GetBookRequest)(nil),           // 3: library.v1.GetBookRequest
+	(*ListBooksRequest)(nil),         // 4: library.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),        // 5: library.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),        // 6: library.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),        // 7: library.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),        // 8: library.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),      // 9: library.v1.UndeleteBookRequest
+	(*BatchGetBooksRequest)(nil),     // 10: library.v1.BatchGetBooksRequest
+	(*BatchGetBooksResponse)(nil),    // 11: library.v1.BatchGetBooksResponse
+	(*BatchCreateBooksRequest)(nil),  // 12: library.v1.BatchCreateBooksRequest
+	(*BatchCreateBooksResponse)(nil), // 13: library.v1.BatchCreateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),  // 14: library.v1.BatchDeleteBooksRequest
+	(*GetAuthorRequest)(nil),         // 15: library.v1.GetAuthorRequest
+	(*ListAuthorsRequest)(nil),       // 16: library.v1.ListAuthorsRequest
+	(*ListAuthorsResponse)(nil),      // 17: library.v1.ListAuthorsResponse
+	(*CreateAuthorRequest)(nil),      // 18: library.v1.CreateAuthorRequest
+	(*DeleteAuthorRequest)(nil),      // 19: library.v1.DeleteAuthorRequest
+	nil,                              // 20: library.v1.Book.MetadataEntry
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 22: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),            // 23: google.protobuf.Empty
 }
 var file_library_v1_library_proto_depIdxs = []int32{
-	16, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
-	16, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
+	21, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
+	21, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: library.v1.Book.state:type_name -> library.v1.BookState
-	15, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
-	16, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	16, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	16, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	20, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
+	21, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	21, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	21, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	2,  // 7: library.v1.ListBooksResponse.books:type_name -> library.v1.Book
 	2,  // 8: library.v1.CreateBookRequest.book:type_name -> library.v1.Book
 	2,  // 9: library.v1.UpdateBookRequest.book:type_name -> library.v1.Book
-	17, // 10: library.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 11: library.v1.ListAuthorsResponse.authors:type_name -> library.v1.Author
-	1,  // 12: library.v1.CreateAuthorRequest.author:type_name -> library.v1.Author
-	3,  // 13: library.v1.BookService.GetBook:input_type -> library.v1.GetBookRequest
-	4,  // 14: library.v1.BookService.ListBooks:input_type -> library.v1.ListBooksRequest
-	6,  // 15: library.v1.BookService.CreateBook:input_type -> library.v1.CreateBookRequest
-	7,  // 16: library.v1.BookService.UpdateBook:input_type -> library.v1.UpdateBookRequest
-	8,  // 17: library.v1.BookService.DeleteBook:input_type -> library.v1.DeleteBookRequest
-	9,  // 18: library.v1.BookService.UndeleteBook:input_type -> library.v1.UndeleteBookRequest
-	10, // 19: library.v1.AuthorService.GetAuthor:input_type -> library.v1.GetAuthorRequest
-	11, // 20: library.v1.AuthorService.ListAuthors:input_type -> library.v1.ListAuthorsRequest
-	13, // 21: library.v1.AuthorService.CreateAuthor:input_type -> library.v1.CreateAuthorRequest
-	14, // 22: library.v1.AuthorService.DeleteAuthor:input_type -> library.v1.DeleteAuthorRequest
-	2,  // 23: library.v1.BookService.GetBook:output_type -> library.v1.Book
-	5,  // 24: library.v1.BookService.ListBooks:output_type -> library.v1.ListBooksResponse
-	2,  // 25: library.v1.BookService.CreateBook:output_type -> library.v1.Book
-	2,  // 26: library.v1.BookService.UpdateBook:output_type -> library.v1.Book
-	2,  // 27: library.v1.BookService.DeleteBook:output_type -> library.v1.Book
-	2,  // 28: library.v1.BookService.UndeleteBook:output_type -> library.v1.Book
-	1,  // 29: library.v1.AuthorService.GetAuthor:output_type -> library.v1.Author
-	12, // 30: library.v1.AuthorService.ListAuthors:output_type -> library.v1.ListAuthorsResponse
-	1,  // 31: library.v1.AuthorService.CreateAuthor:output_type -> library.v1.Author
-	18, // 32: library.v1.AuthorService.DeleteAuthor:output_type -> google.protobuf.Empty
-	23, // [23:33] is the sub-list for method output_type
-	13, // [13:23] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	22, // 10: library.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 11: library.v1.BatchGetBooksResponse.books:type_name -> library.v1.Book
+	6,  // 12: library.v1.BatchCreateBooksRequest.requests:type_name -> library.v1.CreateBookRequest
+	2,  // 13: library.v1.BatchCreateBooksResponse.books:type_name -> library.v1.Book
+	1,  // 14: library.v1.ListAuthorsResponse.authors:type_name -> library.v1.Author
+	1,  // 15: library.v1.CreateAuthorRequest.author:type_name -> library.v1.Author
+	3,  // 16: library.v1.BookService.GetBook:input_type -> library.v1.GetBookRequest
+	4,  // 17: library.v1.BookService.ListBooks:input_type -> library.v1.ListBooksRequest
+	6,  // 18: library.v1.BookService.CreateBook:input_type -> library.v1.CreateBookRequest
+	7,  // 19: library.v1.BookService.UpdateBook:input_type -> library.v1.UpdateBookRequest
+	8,  // 20: library.v1.BookService.DeleteBook:input_type -> library.v1.DeleteBookRequest
+	9,  // 21: library.v1.BookService.UndeleteBook:input_type -> library.v1.UndeleteBookRequest
+	10, // 22: library.v1.BookService.BatchGetBooks:input_type -> library.v1.BatchGetBooksRequest
+	12, // 23: library.v1.BookService.BatchCreateBooks:input_type -> library.v1.BatchCreateBooksRequest
+	14, // 24: library.v1.BookService.BatchDeleteBooks:input_type -> library.v1.BatchDeleteBooksRequest
+	15, // 25: library.v1.AuthorService.GetAuthor:input_type -> library.v1.GetAuthorRequest
+	16, // 26: library.v1.AuthorService.ListAuthors:input_type -> library.v1.ListAuthorsRequest
+	18, // 27: library.v1.AuthorService.CreateAuthor:input_type -> library.v1.CreateAuthorRequest
+	19, // 28: library.v1.AuthorService.DeleteAuthor:input_type -> library.v1.DeleteAuthorRequest
+	2,  // 29: library.v1.BookService.GetBook:output_type -> library.v1.Book
+	5,  // 30: library.v1.BookService.ListBooks:output_type -> library.v1.ListBooksResponse
+	2,  // 31: library.v1.BookService.CreateBook:output_type -> library.v1.Book
+	2,  // 32: library.v1.BookService.UpdateBook:output_type -> library.v1.Book
+	2,  // 33: library.v1.BookService.DeleteBook:output_type -> library.v1.Book
+	2,  // 34: library.v1.BookService.UndeleteBook:output_type -> library.v1.Book
+	11, // 35: library.v1.BookService.BatchGetBooks:output_type -> library.v1.BatchGetBooksResponse
+	13, // 36: library.v1.BookService.BatchCreateBooks:output_type -> library.v1.BatchCreateBooksResponse
+	23, // 37: library.v1.BookService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	1,  // 38: library.v1.AuthorService.GetAuthor:output_type -> library.v1.Author
+	17, // 39: library.v1.AuthorService.ListAuthors:output_type -> library.v1.ListAuthorsResponse
+	1,  // 40: library.v1.AuthorService.CreateAuthor:output_type -> library.v1.Author
+	23, // 41: library.v1.AuthorService.DeleteAuthor:output_type -> google.protobuf.Empty
+	29, // [29:42] is the sub-list for method output_type
+	16, // [16:29] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_library_v1_library_proto_init() }
@@ -1090,7 +1337,7 @@ func file_library_v1_library_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_library_v1_library_proto_rawDesc), len(file_library_v1_library_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

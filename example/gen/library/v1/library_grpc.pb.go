@@ -22,12 +22,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BookService_GetBook_FullMethodName      = "/library.v1.BookService/GetBook"
-	BookService_ListBooks_FullMethodName    = "/library.v1.BookService/ListBooks"
-	BookService_CreateBook_FullMethodName   = "/library.v1.BookService/CreateBook"
-	BookService_UpdateBook_FullMethodName   = "/library.v1.BookService/UpdateBook"
-	BookService_DeleteBook_FullMethodName   = "/library.v1.BookService/DeleteBook"
-	BookService_UndeleteBook_FullMethodName = "/library.v1.BookService/UndeleteBook"
+	BookService_GetBook_FullMethodName          = "/library.v1.BookService/GetBook"
+	BookService_ListBooks_FullMethodName        = "/library.v1.BookService/ListBooks"
+	BookService_CreateBook_FullMethodName       = "/library.v1.BookService/CreateBook"
+	BookService_UpdateBook_FullMethodName       = "/library.v1.BookService/UpdateBook"
+	BookService_DeleteBook_FullMethodName       = "/library.v1.BookService/DeleteBook"
+	BookService_UndeleteBook_FullMethodName     = "/library.v1.BookService/UndeleteBook"
+	BookService_BatchGetBooks_FullMethodName    = "/library.v1.BookService/BatchGetBooks"
+	BookService_BatchCreateBooks_FullMethodName = "/library.v1.BookService/BatchCreateBooks"
+	BookService_BatchDeleteBooks_FullMethodName = "/library.v1.BookService/BatchDeleteBooks"
 )
 
 // BookServiceClient is the client API for BookService service.
@@ -48,6 +51,12 @@ type BookServiceClient interface {
 	DeleteBook(ctx context.Context, in *DeleteBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Restores a deleted book.
 	UndeleteBook(ctx context.Context, in *UndeleteBookRequest, opts ...grpc.CallOption) (*Book, error)
+	// Returns several books at once, in the order asked (AIP-231).
+	BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error)
+	// Adds several books atomically (AIP-233).
+	BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error)
+	// Deletes several books atomically (AIP-235).
+	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type bookServiceClient struct {
@@ -118,6 +127,36 @@ func (c *bookServiceClient) UndeleteBook(ctx context.Context, in *UndeleteBookRe
 	return out, nil
 }
 
+func (c *bookServiceClient) BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetBooksResponse)
+	err := c.cc.Invoke(ctx, BookService_BatchGetBooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bookServiceClient) BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCreateBooksResponse)
+	err := c.cc.Invoke(ctx, BookService_BatchCreateBooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, BookService_BatchDeleteBooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BookServiceServer is the server API for BookService service.
 // All implementations must embed UnimplementedBookServiceServer
 // for forward compatibility.
@@ -136,6 +175,12 @@ type BookServiceServer interface {
 	DeleteBook(context.Context, *DeleteBookRequest) (*Book, error)
 	// Restores a deleted book.
 	UndeleteBook(context.Context, *UndeleteBookRequest) (*Book, error)
+	// Returns several books at once, in the order asked (AIP-231).
+	BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error)
+	// Adds several books atomically (AIP-233).
+	BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error)
+	// Deletes several books atomically (AIP-235).
+	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedBookServiceServer()
 }
 
@@ -163,6 +208,15 @@ func (UnimplementedBookServiceServer) DeleteBook(context.Context, *DeleteBookReq
 }
 func (UnimplementedBookServiceServer) UndeleteBook(context.Context, *UndeleteBookRequest) (*Book, error) {
 	return nil, status.Error(codes.Unimplemented, "method UndeleteBook not implemented")
+}
+func (UnimplementedBookServiceServer) BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetBooks not implemented")
+}
+func (UnimplementedBookServiceServer) BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateBooks not implemented")
+}
+func (UnimplementedBookServiceServer) BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDeleteBooks not implemented")
 }
 func (UnimplementedBookServiceServer) mustEmbedUnimplementedBookServiceServer() {}
 func (UnimplementedBookServiceServer) testEmbeddedByValue()                     {}
@@ -293,6 +347,60 @@ func _BookService_UndeleteBook_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BookService_BatchGetBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetBooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BookServiceServer).BatchGetBooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BookService_BatchGetBooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BookServiceServer).BatchGetBooks(ctx, req.(*BatchGetBooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BookService_BatchCreateBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateBooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BookServiceServer).BatchCreateBooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BookService_BatchCreateBooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BookServiceServer).BatchCreateBooks(ctx, req.(*BatchCreateBooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BookService_BatchDeleteBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteBooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BookServiceServer).BatchDeleteBooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BookService_BatchDeleteBooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BookServiceServer).BatchDeleteBooks(ctx, req.(*BatchDeleteBooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BookService_ServiceDesc is the grpc.ServiceDesc for BookService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -323,6 +431,18 @@ var BookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UndeleteBook",
 			Handler:    _BookService_UndeleteBook_Handler,
+		},
+		{
+			MethodName: "BatchGetBooks",
+			Handler:    _BookService_BatchGetBooks_Handler,
+		},
+		{
+			MethodName: "BatchCreateBooks",
+			Handler:    _BookService_BatchCreateBooks_Handler,
+		},
+		{
+			MethodName: "BatchDeleteBooks",
+			Handler:    _BookService_BatchDeleteBooks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

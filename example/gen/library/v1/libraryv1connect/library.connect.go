@@ -51,6 +51,15 @@ const (
 	// BookServiceUndeleteBookProcedure is the fully-qualified name of the BookService's UndeleteBook
 	// RPC.
 	BookServiceUndeleteBookProcedure = "/library.v1.BookService/UndeleteBook"
+	// BookServiceBatchGetBooksProcedure is the fully-qualified name of the BookService's BatchGetBooks
+	// RPC.
+	BookServiceBatchGetBooksProcedure = "/library.v1.BookService/BatchGetBooks"
+	// BookServiceBatchCreateBooksProcedure is the fully-qualified name of the BookService's
+	// BatchCreateBooks RPC.
+	BookServiceBatchCreateBooksProcedure = "/library.v1.BookService/BatchCreateBooks"
+	// BookServiceBatchDeleteBooksProcedure is the fully-qualified name of the BookService's
+	// BatchDeleteBooks RPC.
+	BookServiceBatchDeleteBooksProcedure = "/library.v1.BookService/BatchDeleteBooks"
 	// AuthorServiceGetAuthorProcedure is the fully-qualified name of the AuthorService's GetAuthor RPC.
 	AuthorServiceGetAuthorProcedure = "/library.v1.AuthorService/GetAuthor"
 	// AuthorServiceListAuthorsProcedure is the fully-qualified name of the AuthorService's ListAuthors
@@ -78,6 +87,12 @@ type BookServiceClient interface {
 	DeleteBook(context.Context, *v1.DeleteBookRequest) (*v1.Book, error)
 	// Restores a deleted book.
 	UndeleteBook(context.Context, *v1.UndeleteBookRequest) (*v1.Book, error)
+	// Returns several books at once, in the order asked (AIP-231).
+	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
+	// Adds several books atomically (AIP-233).
+	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
+	// Deletes several books atomically (AIP-235).
+	BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error)
 }
 
 // NewBookServiceClient constructs a client for the library.v1.BookService service. By default, it
@@ -127,17 +142,38 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(bookServiceMethods.ByName("UndeleteBook")),
 			connect.WithClientOptions(opts...),
 		),
+		batchGetBooks: connect.NewClient[v1.BatchGetBooksRequest, v1.BatchGetBooksResponse](
+			httpClient,
+			baseURL+BookServiceBatchGetBooksProcedure,
+			connect.WithSchema(bookServiceMethods.ByName("BatchGetBooks")),
+			connect.WithClientOptions(opts...),
+		),
+		batchCreateBooks: connect.NewClient[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse](
+			httpClient,
+			baseURL+BookServiceBatchCreateBooksProcedure,
+			connect.WithSchema(bookServiceMethods.ByName("BatchCreateBooks")),
+			connect.WithClientOptions(opts...),
+		),
+		batchDeleteBooks: connect.NewClient[v1.BatchDeleteBooksRequest, emptypb.Empty](
+			httpClient,
+			baseURL+BookServiceBatchDeleteBooksProcedure,
+			connect.WithSchema(bookServiceMethods.ByName("BatchDeleteBooks")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // bookServiceClient implements BookServiceClient.
 type bookServiceClient struct {
-	getBook      *connect.Client[v1.GetBookRequest, v1.Book]
-	listBooks    *connect.Client[v1.ListBooksRequest, v1.ListBooksResponse]
-	createBook   *connect.Client[v1.CreateBookRequest, v1.Book]
-	updateBook   *connect.Client[v1.UpdateBookRequest, v1.Book]
-	deleteBook   *connect.Client[v1.DeleteBookRequest, v1.Book]
-	undeleteBook *connect.Client[v1.UndeleteBookRequest, v1.Book]
+	getBook          *connect.Client[v1.GetBookRequest, v1.Book]
+	listBooks        *connect.Client[v1.ListBooksRequest, v1.ListBooksResponse]
+	createBook       *connect.Client[v1.CreateBookRequest, v1.Book]
+	updateBook       *connect.Client[v1.UpdateBookRequest, v1.Book]
+	deleteBook       *connect.Client[v1.DeleteBookRequest, v1.Book]
+	undeleteBook     *connect.Client[v1.UndeleteBookRequest, v1.Book]
+	batchGetBooks    *connect.Client[v1.BatchGetBooksRequest, v1.BatchGetBooksResponse]
+	batchCreateBooks *connect.Client[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse]
+	batchDeleteBooks *connect.Client[v1.BatchDeleteBooksRequest, emptypb.Empty]
 }
 
 // GetBook calls library.v1.BookService.GetBook.
@@ -194,6 +230,33 @@ func (c *bookServiceClient) UndeleteBook(ctx context.Context, req *v1.UndeleteBo
 	return nil, err
 }
 
+// BatchGetBooks calls library.v1.BookService.BatchGetBooks.
+func (c *bookServiceClient) BatchGetBooks(ctx context.Context, req *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error) {
+	response, err := c.batchGetBooks.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// BatchCreateBooks calls library.v1.BookService.BatchCreateBooks.
+func (c *bookServiceClient) BatchCreateBooks(ctx context.Context, req *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error) {
+	response, err := c.batchCreateBooks.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// BatchDeleteBooks calls library.v1.BookService.BatchDeleteBooks.
+func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, req *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+	response, err := c.batchDeleteBooks.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // BookServiceHandler is an implementation of the library.v1.BookService service.
 type BookServiceHandler interface {
 	// Returns a book, deleted or not.
@@ -208,6 +271,12 @@ type BookServiceHandler interface {
 	DeleteBook(context.Context, *v1.DeleteBookRequest) (*v1.Book, error)
 	// Restores a deleted book.
 	UndeleteBook(context.Context, *v1.UndeleteBookRequest) (*v1.Book, error)
+	// Returns several books at once, in the order asked (AIP-231).
+	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
+	// Adds several books atomically (AIP-233).
+	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
+	// Deletes several books atomically (AIP-235).
+	BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error)
 }
 
 // NewBookServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -253,6 +322,24 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(bookServiceMethods.ByName("UndeleteBook")),
 		connect.WithHandlerOptions(opts...),
 	)
+	bookServiceBatchGetBooksHandler := connect.NewUnaryHandlerSimple(
+		BookServiceBatchGetBooksProcedure,
+		svc.BatchGetBooks,
+		connect.WithSchema(bookServiceMethods.ByName("BatchGetBooks")),
+		connect.WithHandlerOptions(opts...),
+	)
+	bookServiceBatchCreateBooksHandler := connect.NewUnaryHandlerSimple(
+		BookServiceBatchCreateBooksProcedure,
+		svc.BatchCreateBooks,
+		connect.WithSchema(bookServiceMethods.ByName("BatchCreateBooks")),
+		connect.WithHandlerOptions(opts...),
+	)
+	bookServiceBatchDeleteBooksHandler := connect.NewUnaryHandlerSimple(
+		BookServiceBatchDeleteBooksProcedure,
+		svc.BatchDeleteBooks,
+		connect.WithSchema(bookServiceMethods.ByName("BatchDeleteBooks")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/library.v1.BookService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case BookServiceGetBookProcedure:
@@ -267,6 +354,12 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 			bookServiceDeleteBookHandler.ServeHTTP(w, r)
 		case BookServiceUndeleteBookProcedure:
 			bookServiceUndeleteBookHandler.ServeHTTP(w, r)
+		case BookServiceBatchGetBooksProcedure:
+			bookServiceBatchGetBooksHandler.ServeHTTP(w, r)
+		case BookServiceBatchCreateBooksProcedure:
+			bookServiceBatchCreateBooksHandler.ServeHTTP(w, r)
+		case BookServiceBatchDeleteBooksProcedure:
+			bookServiceBatchDeleteBooksHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -298,6 +391,18 @@ func (UnimplementedBookServiceHandler) DeleteBook(context.Context, *v1.DeleteBoo
 
 func (UnimplementedBookServiceHandler) UndeleteBook(context.Context, *v1.UndeleteBookRequest) (*v1.Book, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.UndeleteBook is not implemented"))
+}
+
+func (UnimplementedBookServiceHandler) BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.BatchGetBooks is not implemented"))
+}
+
+func (UnimplementedBookServiceHandler) BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.BatchCreateBooks is not implemented"))
+}
+
+func (UnimplementedBookServiceHandler) BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.BatchDeleteBooks is not implemented"))
 }
 
 // AuthorServiceClient is a client for the library.v1.AuthorService service.
