@@ -145,4 +145,3 @@ func (g Golden) Compiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, strings.TrimSpace(string(out)), "not gofmt-clean")
 }
-
