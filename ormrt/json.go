@@ -160,6 +160,9 @@ func JSONToField(m protoreflect.Message, num protoreflect.FieldNumber, data JSON
 		m.Clear(fd)
 		return nil
 	}
+	if done, err := decodeStrings(m, fd, data); done || err != nil {
+		return err
+	}
 	if !json.Valid(data) {
 		return fieldErrorf(string(fd.FullName()), "invalid JSON %q", truncate(string(data)))
 	}
@@ -183,4 +186,46 @@ func JSONToField(m protoreflect.Message, num protoreflect.FieldNumber, data JSON
 		m.Clear(fd)
 	}
 	return nil
+}
+
+// decodeStrings decodes the common columns whose JSON is plain JSON
+// strings, repeated string and map<string, string>, without the protojson
+// detour, and empty lists and maps of any kind. It reports whether it
+// handled the field.
+func decodeStrings(m protoreflect.Message, fd protoreflect.FieldDescriptor, data JSON) (bool, error) {
+	switch string(data) {
+	case "[]":
+		if fd.IsList() {
+			m.Clear(fd)
+			return true, nil
+		}
+	case "{}":
+		if fd.IsMap() {
+			m.Clear(fd)
+			return true, nil
+		}
+	}
+	switch {
+	case fd.IsList() && fd.Kind() == protoreflect.StringKind:
+		var v []string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return true, &FieldError{Field: string(fd.FullName()), Err: err}
+		}
+		l := m.Mutable(fd).List()
+		for _, s := range v {
+			l.Append(protoreflect.ValueOfString(s))
+		}
+		return true, nil
+	case fd.IsMap() && fd.MapKey().Kind() == protoreflect.StringKind && fd.MapValue().Kind() == protoreflect.StringKind:
+		var v map[string]string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return true, &FieldError{Field: string(fd.FullName()), Err: err}
+		}
+		mp := m.Mutable(fd).Map()
+		for k, s := range v {
+			mp.Set(protoreflect.ValueOfString(k).MapKey(), protoreflect.ValueOfString(s))
+		}
+		return true, nil
+	}
+	return false, nil
 }
