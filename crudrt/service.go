@@ -113,6 +113,9 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	for _, f := range opts {
 		f(&o)
 	}
+	if o.tokenKey != nil && len(o.tokenKey) < query.MinTokenKeyLength {
+		panic(fmt.Sprintf("crudrt: WithPageTokenKey needs at least %d bytes", query.MinTokenKeyLength))
+	}
 	if o.tokenKey == nil {
 		o.tokenKey = make([]byte, 32)
 		if _, err := rand.Read(o.tokenKey); err != nil {

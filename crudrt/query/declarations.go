@@ -1,10 +1,54 @@
 package query
 
 import (
+	"fmt"
+	"strings"
+	"sync"
+
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
 	"google.golang.org/protobuf/types/dynamicpb"
 )
+
+// maxCachedDeclarations bounds the declarations kept for reuse; tables
+// beyond it are declared afresh on every call.
+const maxCachedDeclarations = 256
+
+var declarationCache struct {
+	sync.Mutex
+	m map[string]*filtering.Declarations
+}
+
+// cachedDeclarations returns declarations(t), reusing those of an earlier
+// table with the same column paths, kinds and enum descriptors. A Checker
+// only reads its declarations, so one set serves concurrent calls.
+func cachedDeclarations(t *Table) (*filtering.Declarations, error) {
+	var b strings.Builder
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		fmt.Fprintf(&b, "%q %d %p\n", c.Path, c.Kind, c.Enum)
+	}
+	key := b.String()
+	declarationCache.Lock()
+	d, ok := declarationCache.m[key]
+	declarationCache.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := declarations(t)
+	if err != nil {
+		return nil, err
+	}
+	declarationCache.Lock()
+	if declarationCache.m == nil {
+		declarationCache.m = make(map[string]*filtering.Declarations)
+	}
+	if len(declarationCache.m) < maxCachedDeclarations {
+		declarationCache.m[key] = d
+	}
+	declarationCache.Unlock()
+	return d, nil
+}
 
 // declarations declares t's columns for the filtering package's Checker:
 // one identifier per column with its type (uint64 columns as int, as the

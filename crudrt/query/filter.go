@@ -43,10 +43,11 @@ const (
 //   - Integer fields: int64 literals, decimal (leading zeros do not make
 //     octal) or 0x hexadecimal.
 //   - uint64 fields: integer literals from 0 to 18446744073709551615. The
-//     filtering package parses integer literals as int64, so ParseFilter
-//     reads every integer literal's digits itself, before parsing, as a
-//     sign and a 64-bit magnitude; the same applies to -9223372036854775808.
-//     A literal outside the field's range is an error.
+//     filtering package parses integer literals as int64 and refuses larger
+//     ones, so ParseFilter reads the digits of every integer literal itself
+//     before parsing, as a 64-bit magnitude whose sign the parser supplies
+//     (which also admits -9223372036854775808). A literal outside the
+//     compared field's range is an error.
 //   - float fields: integer or decimal literals (no exponents).
 //   - string fields: quoted literals, with the filtering package's escapes.
 //     With = and !=, each * is a wildcard matching any run of characters
@@ -203,8 +204,8 @@ func (p *filterParser) prepare(f string) (string, error) {
 			placeholder(buf[off : int(off)+len(tok.Value)])
 		case filtering.TokenTypeHexNumber:
 			digits := tok.Value[2:]
-			if digits == "" {
-				continue // the parser reports it
+			if !strings.HasPrefix(tok.Value, "0x") || digits == "" {
+				return "", p.errorAt(off, "invalid number %s", quoteText(tok.Value))
 			}
 			n, err := strconv.ParseUint(digits, 16, 64)
 			if err != nil {
@@ -554,7 +555,7 @@ func (s pattern) glob() string {
 // sharing a value name); the column rules already applied then stand
 // alone.
 func (p *filterParser) typeCheck(parsed *expr.ParsedExpr) error {
-	decls, err := declarations(p.t)
+	decls, err := cachedDeclarations(p.t)
 	if err != nil {
 		return nil
 	}

@@ -211,6 +211,9 @@ func TestParseFilterErrors(t *testing.T) {
 		{"title = \"\xff\"", `not valid UTF-8`},
 		{`count = ١`, `unexpected word "١": count takes an integer`},
 		{`count = 1١`, `column 9: invalid number "1١"`},
+		{`count = 5x1F`, `column 9: invalid number "5x1F"`},
+		{`count = 0x`, `column 9: invalid number "0x"`},
+		{`count = 0xg`, `column 9: invalid number "0x"`},
 	}
 	for _, tc := range cases {
 		_, err := ParseFilter(testTable(Postgres), tc.filter)
@@ -283,6 +286,60 @@ func TestParseFilterQuoting(t *testing.T) {
 		c, err := ParseFilter(tb, `w = "x"`)
 		if err != nil || c.SQL != want {
 			t.Errorf("%s: got %q, %v; want %q", d, c.SQL, err, want)
+		}
+	}
+}
+
+// TestParseFilterDeclarationsPerSchema checks tables with the same paths
+// but other kinds do not share type-checking declarations.
+func TestParseFilterDeclarationsPerSchema(t *testing.T) {
+	a := &Table{Dialect: SQLite, Columns: []Column{{Path: "x", Name: "x", Kind: KindInt}}}
+	b := &Table{Dialect: SQLite, Columns: []Column{{Path: "x", Name: "x", Kind: KindString}}}
+	for i := 0; i < 2; i++ {
+		if _, err := ParseFilter(a, `x = 1`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseFilter(b, `x = "1"`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Declarations that collide (an enum value named like a field) leave
+	// the column rules to decide alone.
+	c := &Table{Dialect: SQLite, Columns: []Column{
+		{Path: "BOOK_STATE_DRAFT", Name: "d", Kind: KindBool},
+		{Path: "state", Name: "s", Kind: KindEnum, Enum: bookState},
+	}}
+	got, err := ParseFilter(c, `state = BOOK_STATE_DRAFT AND BOOK_STATE_DRAFT`)
+	if err != nil || got.SQL != `("s" = ? AND "d" = ?)` {
+		t.Errorf("got %q, %v", got.SQL, err)
+	}
+}
+
+func BenchmarkParseFilter(b *testing.B) {
+	tb := testTable(Postgres)
+	for i := 0; i < b.N; i++ {
+		if _, err := ParseFilter(tb, `title = "Dune*" AND serial > 9223372036854775807 OR state = BOOK_STATE_DRAFT`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestParseFilterConcurrent parses on many goroutines, which share cached
+// declarations.
+func TestParseFilterConcurrent(t *testing.T) {
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 50 && err == nil; i++ {
+				_, err = ParseFilter(testTable(dialects[i%3]), `state = BOOK_STATE_DRAFT AND title = "x*" AND serial > 18446744073709551614`)
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -141,6 +141,78 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	for _, meth := range svc.Methods {
 		genMethod(g, svc, meth)
 	}
+	genRESTRules(g, svc)
+}
+
+// genRESTRules emits the default AIP routes of the standard methods that
+// have no google.api.http annotation, for a transcoder such as
+// connectrpc.com/vanguard (vanguard.WithRules).
+func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
+	var rules [][4]string // selector, verb, path, body
+	c := svc.Model.Table
+	for _, m := range svc.Methods {
+		if m.HasHTTPRule {
+			continue
+		}
+		id := "{" + keyPath(m) + "}"
+		if m.Name != nil {
+			id = "{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
+		}
+		item := "/v1/" + c + "/" + id
+		if m.Name != nil {
+			item = "/v1/" + id
+		}
+		sel := string(m.Desc.FullName())
+		switch m.Op {
+		case model.OpGet:
+			rules = append(rules, [4]string{sel, "Get", item, ""})
+		case model.OpList:
+			rules = append(rules, [4]string{sel, "Get", "/v1/" + c, ""})
+		case model.OpCreate:
+			rules = append(rules, [4]string{sel, "Post", "/v1/" + c, string(m.Resource.Desc.Name())})
+		case model.OpUpdate:
+			res := string(m.Resource.Desc.Name())
+			rules = append(rules, [4]string{sel, "Patch", "/v1/" + c + "/{" + res + "." + string(svc.Model.PrimaryKey[0].Desc.Name()) + "}", res})
+		case model.OpDelete:
+			rules = append(rules, [4]string{sel, "Delete", item, ""})
+		case model.OpUndelete:
+			rules = append(rules, [4]string{sel, "Post", item + ":undelete", "*"})
+		case model.OpBatchGet:
+			rules = append(rules, [4]string{sel, "Get", "/v1/" + c + ":batchGet", ""})
+		case model.OpBatchCreate:
+			rules = append(rules, [4]string{sel, "Post", "/v1/" + c + ":batchCreate", "*"})
+		case model.OpBatchDelete:
+			rules = append(rules, [4]string{sel, "Post", "/v1/" + c + ":batchDelete", "*"})
+		}
+	}
+	if len(rules) == 0 {
+		return
+	}
+	httpRule := protogen.GoImportPath("google.golang.org/genproto/googleapis/api/annotations")
+	g.P("// ", svc.GoName, "RESTRules are the default REST routes (AIP-127/136) of the standard methods")
+	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for vanguard.WithRules.")
+	g.P("func ", svc.GoName, "RESTRules() []*", httpRule.Ident("HttpRule"), " {")
+	g.P("return []*", httpRule.Ident("HttpRule"), "{")
+	for _, r := range rules {
+		body := ""
+		if r[3] != "" {
+			body = ", Body: " + strconv.Quote(r[3])
+		}
+		g.P("{Selector: ", strconv.Quote(r[0]), ", Pattern: &", httpRule.Ident("HttpRule_"+r[1]), "{", r[1], ": ", strconv.Quote(r[2]), "}", body, "},")
+	}
+	g.P("}")
+	g.P("}")
+	g.P()
+}
+
+func keyPath(m *model.Method) string {
+	if m.Key != nil {
+		return string(m.Key.Desc.Name())
+	}
+	if m.Keys != nil {
+		return string(m.Keys.Desc.Name())
+	}
+	return "id"
 }
 
 // resourceField is the request field that holds the resource in Create

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -83,6 +84,9 @@ type Method struct {
 	// RequestResource is the resource field of each of BatchCreate's
 	// requests.
 	RequestResource *protogen.Field
+	// HasHTTPRule is set when the method declares google.api.http; it
+	// then gets no default REST route.
+	HasHTTPRule bool
 }
 
 // services recognises the standard methods of every service of the files
@@ -219,7 +223,7 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 // shape checks the request and response of a recognised method and
 // records the fields the implementation uses.
 func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op Operation) *Method {
-	mm := &Method{Method: m, Op: op}
+	mm := &Method{Method: m, Op: op, HasHTTPRule: proto.HasExtension(m.Desc.Options(), annotations.E_Http)}
 	model := svc.Model
 	field := func(msg *protogen.Message, name string) *protogen.Field {
 		for _, fd := range msg.Fields {

@@ -9,6 +9,7 @@ import (
 	context "context"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
+	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -134,6 +135,22 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 	return &emptypb.Empty{}, nil
 }
 
+// BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
+// of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
+func BookServiceRESTRules() []*annotations.HttpRule {
+	return []*annotations.HttpRule{
+		{Selector: "library.v1.BookService.GetBook", Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}},
+		{Selector: "library.v1.BookService.ListBooks", Pattern: &annotations.HttpRule_Get{Get: "/v1/books"}},
+		{Selector: "library.v1.BookService.CreateBook", Pattern: &annotations.HttpRule_Post{Post: "/v1/books"}, Body: "book"},
+		{Selector: "library.v1.BookService.UpdateBook", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/books/{book.id}"}, Body: "book"},
+		{Selector: "library.v1.BookService.DeleteBook", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/books/{id}"}},
+		{Selector: "library.v1.BookService.UndeleteBook", Pattern: &annotations.HttpRule_Post{Post: "/v1/books/{id}:undelete"}, Body: "*"},
+		{Selector: "library.v1.BookService.BatchGetBooks", Pattern: &annotations.HttpRule_Get{Get: "/v1/books:batchGet"}},
+		{Selector: "library.v1.BookService.BatchCreateBooks", Pattern: &annotations.HttpRule_Post{Post: "/v1/books:batchCreate"}, Body: "*"},
+		{Selector: "library.v1.BookService.BatchDeleteBooks", Pattern: &annotations.HttpRule_Post{Post: "/v1/books:batchDelete"}, Body: "*"},
+	}
+}
+
 // AuthorServiceCRUD implements the standard methods of library.v1.AuthorService on GORM, for
 // library.v1.Author. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
@@ -206,4 +223,15 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+// AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
+// of AuthorService without a google.api.http annotation, e.g. for vanguard.WithRules.
+func AuthorServiceRESTRules() []*annotations.HttpRule {
+	return []*annotations.HttpRule{
+		{Selector: "library.v1.AuthorService.GetAuthor", Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=authors/*}"}},
+		{Selector: "library.v1.AuthorService.ListAuthors", Pattern: &annotations.HttpRule_Get{Get: "/v1/authors"}},
+		{Selector: "library.v1.AuthorService.CreateAuthor", Pattern: &annotations.HttpRule_Post{Post: "/v1/authors"}, Body: "author"},
+		{Selector: "library.v1.AuthorService.DeleteAuthor", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/{name=authors/*}"}},
+	}
 }

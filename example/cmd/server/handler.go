@@ -1,0 +1,122 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"connectrpc.com/vanguard"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt"
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
+)
+
+// newHandler wires the services: connect-go handlers (gRPC, gRPC-Web,
+// Connect) behind vanguard, which adds REST on the default AIP routes,
+// plus reflection and health, CORS, request logs and a body limit.
+func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error) {
+	opts := []crudrt.Option{crudrt.WithLogger(log)}
+	books := libraryv1.NewBookServiceCRUD(db, opts...)
+	authors := libraryv1.NewAuthorServiceCRUD(db, opts...)
+	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(int(cfg.maxBody))}
+
+	mux := http.NewServeMux()
+	var services []*vanguard.Service
+	add := func(path string, handler http.Handler) {
+		// gRPC, gRPC-Web and Connect reach connect-go directly; vanguard
+		// serves the REST routes.
+		mux.Handle(path, handler)
+		services = append(services, vanguard.NewService(path, handler))
+	}
+	add(libraryv1connect.NewBookServiceHandler(books, handlerOpts...))
+	add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...))
+	rules := append(libraryv1.BookServiceRESTRules(), libraryv1.AuthorServiceRESTRules()...)
+	transcoder, err := vanguard.NewTranscoder(services, vanguard.WithRules(rules...))
+	if err != nil {
+		return nil, err
+	}
+	names := []string{libraryv1connect.BookServiceName, libraryv1connect.AuthorServiceName}
+	reflector := grpcreflect.NewStaticReflector(append(names, grpchealth.HealthV1ServiceName)...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
+	mux.Handle("/", transcoder)
+	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(mux, cfg.maxBody))), nil
+}
+
+// withCORS answers preflights and marks responses for the allowed origins,
+// with the headers the Connect, gRPC-Web and REST protocols need.
+func withCORS(origins string, next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range strings.Split(origins, ",") {
+		allowed[strings.TrimSpace(o)] = true
+	}
+	methods := strings.Join(append(connectcors.AllowedMethods(), http.MethodPut, http.MethodPatch, http.MethodDelete), ", ")
+	headers := strings.Join(append(connectcors.AllowedHeaders(), "Authorization"), ", ")
+	exposed := strings.Join(connectcors.ExposedHeaders(), ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (allowed["*"] || allowed[origin]) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Expose-Headers", exposed)
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", methods)
+				h.Set("Access-Control-Allow-Headers", headers)
+				h.Set("Access-Control-Max-Age", "7200")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records the status of a response for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach flushers and deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush forwards to the underlying writer, which streaming protocols need.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// logRequests writes one structured line per request.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "proto", r.Proto,
+			"content_type", r.Header.Get("Content-Type"), "status", sw.status, "duration", time.Since(start))
+	})
+}

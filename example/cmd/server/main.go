@@ -1,0 +1,241 @@
+// Command server serves the example library on one port: gRPC, gRPC-Web
+// and Connect (JSON and binary, HTTP/1.1 and h2c) through connect-go,
+// REST/JSON on the default AIP routes through vanguard, server reflection,
+// health checking and CORS, with no proxy.
+//
+//	go run ./example/cmd/server                       # SQLite file library.db
+//	go run ./example/cmd/server --database-url postgres://postgres@127.0.0.1:5432/library
+//	DATABASE_URL=mysql://root@127.0.0.1:3306/library go run ./example/cmd/server
+//
+// Migrations (example/migrations) are applied at start; a database whose
+// migrations are ahead of the binary is refused.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/mysql"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/protoforge/protoforge/example/migrations"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// config holds the command line.
+type config struct {
+	addr        string
+	databaseURL string
+	maxBody     int64
+	corsOrigins string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "postgres://…, mysql://… or sqlite:<file> (default sqlite:library.db; env DATABASE_URL)")
+	fs.Int64Var(&c.maxBody, "max-body-bytes", 4<<20, "largest request body accepted")
+	fs.StringVar(&c.corsOrigins, "cors-origins", "*", "comma-separated origins allowed by CORS")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if c.databaseURL == "" {
+		c.databaseURL = "sqlite:library.db"
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	db, dialect, err := openDB(ctx, cfg.databaseURL)
+	if err != nil {
+		return err
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+	if err := migrate(ctx, sqlDB, dialect, log); err != nil {
+		return err
+	}
+
+	handler, err := newHandler(db, log, cfg)
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	fmt.Fprintf(stdout, "serving library.v1 on http://%s (%s)\n", lis.Addr(), dialect)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openDB opens the database a URL names and checks it answers within
+// seconds.
+func openDB(ctx context.Context, raw string) (*gorm.DB, string, error) {
+	var dial gorm.Dialector
+	var dialect string
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		dial, dialect = postgres.Open(withParam(raw, "connect_timeout", "5")), "postgres"
+	case strings.HasPrefix(raw, "mysql://"):
+		dsn, err := mysqlDSN(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		dial, dialect = mysql.Open(dsn), "mysql"
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if path == "" {
+			return nil, "", errors.New("--database-url sqlite: needs a file, e.g. sqlite:library.db")
+		}
+		dial, dialect = sqlite.Open("file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"), "sqlite"
+	default:
+		return nil, "", fmt.Errorf("--database-url %q: want postgres://…, mysql://… or sqlite:<file>", redact(raw))
+	}
+	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s database %s: %w", dialect, redact(raw), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, "", err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, "", fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
+	}
+	return db, dialect, nil
+}
+
+// mysqlDSN turns mysql://user:pass@host:port/db?params into the driver's
+// DSN, with the settings the generated models need.
+func mysqlDSN(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("--database-url: %w", err)
+	}
+	cfg := mysqldriver.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net, cfg.Addr = "tcp", u.Host
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	cfg.ParseTime, cfg.Loc = true, time.UTC
+	cfg.Collation = "utf8mb4_bin"
+	cfg.Timeout = 5 * time.Second
+	cfg.Params = map[string]string{"charset": "utf8mb4"}
+	for k, v := range u.Query() {
+		cfg.Params[k] = v[0]
+	}
+	return cfg.FormatDSN(), nil
+}
+
+func withParam(raw, key, value string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get(key) == "" {
+		q.Set(key, value)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// redact hides a password in a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// migrate applies the embedded migrations with goose, refusing a database
+// that is ahead of this binary.
+func migrate(ctx context.Context, db *sql.DB, dialect string, log *slog.Logger) error {
+	fsys, err := migrations.FS(dialect)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(map[string]goose.Dialect{
+		"postgres": goose.DialectPostgres, "mysql": goose.DialectMySQL, "sqlite": goose.DialectSQLite3,
+	}[dialect], db, fsys)
+	if err != nil {
+		return err
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read the migration version: %w", err)
+	}
+	known := int64(0)
+	for _, src := range p.ListSources() {
+		known = max(known, src.Version)
+	}
+	if current > known {
+		return fmt.Errorf("the database is at migration %d but this binary knows migrations up to %d: refusing to start; run a newer server", current, known)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
