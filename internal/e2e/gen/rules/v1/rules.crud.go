@@ -9,6 +9,7 @@ import (
 	context "context"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
+	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	gorm "gorm.io/gorm"
 )
 
@@ -63,4 +64,14 @@ func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetR
 
 func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetRequest) (*Gadget, error) {
 	return s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask())
+}
+
+// GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
+// of GadgetService without a google.api.http annotation, e.g. for vanguard.WithRules.
+func GadgetServiceRESTRules() []*annotations.HttpRule {
+	return []*annotations.HttpRule{
+		{Selector: "rules.v1.GadgetService.GetGadget", Pattern: &annotations.HttpRule_Get{Get: "/v1/gadgets/{id}"}},
+		{Selector: "rules.v1.GadgetService.CreateGadget", Pattern: &annotations.HttpRule_Post{Post: "/v1/gadgets"}, Body: "gadget"},
+		{Selector: "rules.v1.GadgetService.UpdateGadget", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/gadgets/{gadget.id}"}, Body: "gadget"},
+	}
 }
