@@ -192,3 +192,15 @@ func uniqueName() string {
 	}
 	return "pf_test_" + strings.ToLower(hex.EncodeToString(b[:]))
 }
+
+// OpenPath opens an existing SQLite database file.
+func OpenPath(t testing.TB, path string) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("testdb: open %s: %v", path, err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	return db
+}

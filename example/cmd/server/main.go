@@ -147,7 +147,7 @@ func openDB(ctx context.Context, raw string) (*gorm.DB, string, error) {
 	}
 	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		return nil, "", fmt.Errorf("open %s database %s: %w", dialect, redact(raw), err)
+		return nil, "", fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {

@@ -1,0 +1,292 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"connectrpc.com/grpcreflect"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+var serverBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "server-bin")
+	if err != nil {
+		panic(err)
+	}
+	serverBin = filepath.Join(dir, "server")
+	cmd := exec.Command("go", "build", "-o", serverBin, "./example/cmd/server")
+	cmd.Dir = gentest.RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build server: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running server binary.
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+	log  *bytes.Buffer
+	done chan error
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs the binary and waits until it listens.
+func start(t *testing.T, databaseURL string, extra ...string) *server {
+	t.Helper()
+	s := &server{addr: freeAddr(t), log: &bytes.Buffer{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(serverBin, append([]string{"--addr", s.addr, "--database-url", databaseURL}, extra...)...)
+	stdout, err := s.cmd.StdoutPipe()
+	require.NoError(t, err)
+	s.cmd.Stderr = s.log
+	require.NoError(t, s.cmd.Start())
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		ready <- line
+	}()
+	select {
+	case line := <-ready:
+		require.Contains(t, line, "serving library.v1", "log:\n%s", s.log)
+	case err := <-s.done:
+		t.Fatalf("server exited: %v\n%s", err, s.log)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("server did not start\n%s", s.log)
+	}
+	return s
+}
+
+func (s *server) url(path string) string { return "http://" + s.addr + path }
+
+func mysqlURL(t *testing.T) string {
+	dsn := testdb.DSN(t, testdb.MySQL)
+	cfg, err := mysqldriver.ParseDSN(dsn)
+	require.NoError(t, err)
+	u := "mysql://" + cfg.User
+	if cfg.Passwd != "" {
+		u += ":" + cfg.Passwd
+	}
+	return u + "@" + cfg.Addr + "/" + cfg.DBName
+}
+
+func do(t *testing.T, method, url, contentType, body string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestServer talks to the real binary over every protocol it serves, on
+// SQLite (the default), PostgreSQL and MySQL/MariaDB.
+func TestServer(t *testing.T) {
+	urls := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "library.db") },
+		"postgres": func(t *testing.T) string { return testdb.DSN(t, testdb.Postgres) },
+		"mysql":    mysqlURL,
+	}
+	for _, name := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(name, func(t *testing.T) {
+			s := start(t, urls[name](t))
+			const js = "application/json"
+
+			// Connect JSON over HTTP/1.1, as curl sends it.
+			code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
+			require.Equal(t, 200, code, body)
+			var author struct{ ID string `json:"id"` }
+			require.NoError(t, json.Unmarshal([]byte(body), &author))
+
+			// REST on the default AIP routes.
+			code, body = do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"18446744073709551615"}`, author.ID))
+			require.Equal(t, 200, code, body)
+			assert.Contains(t, body, `"isbn":"18446744073709551615"`)
+			code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+			assert.Equal(t, 200, code, body)
+			code, body = do(t, "GET", s.url("/v1/books?filter=isbn%20%3E%209223372036854775807&page_size=10"), "", "")
+			assert.Equal(t, 200, code, body)
+			assert.Contains(t, body, "Dune")
+			code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=title"), js, `{"title":"Dune Messiah"}`)
+			assert.Equal(t, 200, code, body)
+			assert.Contains(t, body, `"etag":"2"`)
+			code, body = do(t, "GET", s.url("/v1/authors/"+author.ID), "", "")
+			assert.Equal(t, 200, code, body)
+			code, _ = do(t, "GET", s.url("/v1/books/999"), "", "")
+			assert.Equal(t, 404, code)
+
+			// grpc-go over h2c on the same port.
+			conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			require.NoError(t, err)
+			defer conn.Close()
+			b, err := libraryv1.NewBookServiceClient(conn).GetBook(context.Background(), &libraryv1.GetBookRequest{Id: 1})
+			require.NoError(t, err)
+			assert.Equal(t, "Dune Messiah", b.Title)
+
+			// gRPC-Web, framed by hand as a browser library would.
+			msg, err := proto.Marshal(&libraryv1.GetBookRequest{Id: 1})
+			require.NoError(t, err)
+			frame := append([]byte{0, 0, 0, 0, 0}, msg...)
+			binary.BigEndian.PutUint32(frame[1:5], uint32(len(msg)))
+			code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/grpc-web+proto", string(frame), "X-Grpc-Web", "1", "Origin", "http://example.test")
+			require.Equal(t, 200, code)
+			require.Greater(t, len(body), 5)
+			var got libraryv1.Book
+			n := binary.BigEndian.Uint32([]byte(body[1:5]))
+			require.NoError(t, proto.Unmarshal([]byte(body[5:5+n]), &got))
+			assert.Equal(t, "Dune Messiah", got.Title)
+			assert.Contains(t, body[5+n:], "grpc-status: 0", "trailers frame")
+
+			// Reflection lists the services; health answers SERVING.
+			h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+				p := new(http.Protocols)
+				p.SetUnencryptedHTTP2(true)
+				return p
+			}()}}
+			rc := grpcreflect.NewClient(h2c, s.url(""))
+			stream := rc.NewStream(context.Background())
+			names, err := stream.ListServices()
+			require.NoError(t, err)
+			_, _ = stream.Close()
+			assert.Contains(t, names, protoreflect.FullName("library.v1.BookService"))
+			code, body = do(t, "POST", s.url("/grpc.health.v1.Health/Check"), js, `{"service":"library.v1.BookService"}`)
+			assert.Equal(t, 200, code, body)
+			assert.Contains(t, body, "SERVING")
+
+			// CORS preflight.
+			req, _ := http.NewRequest("OPTIONS", s.url("/library.v1.BookService/GetBook"), nil)
+			req.Header.Set("Origin", "http://example.test")
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, 204, res.StatusCode)
+			assert.Equal(t, "http://example.test", res.Header.Get("Access-Control-Allow-Origin"))
+
+			// Bad input: proper errors, never a crash.
+			code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), js, `{"id":`)
+			assert.Equal(t, 400, code, body)
+			assert.Contains(t, body, "invalid_argument")
+			code, _ = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "text/plain", `hello`)
+			assert.Equal(t, 415, code)
+			code, _ = do(t, "GET", s.url("/v1/nowhere"), "", "")
+			assert.Equal(t, 404, code)
+			code, _ = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":{"title":"`+strings.Repeat("x", 5<<20)+`"}}`)
+			assert.Contains(t, []int{413, 400, 429}, code, "oversized bodies are refused")
+			code, _ = do(t, "GET", s.url("/v1/books/1"), "", "")
+			assert.Equal(t, 200, code, "still serving")
+			assert.Contains(t, s.log.String(), "msg=request", "structured request logs")
+		})
+	}
+}
+
+// TestGracefulShutdown sends SIGTERM while a request is in flight: the
+// request completes and the server exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", s.url("/library.v1.AuthorService/CreateAuthor"), pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	result := make(chan int, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- -1
+			return
+		}
+		res.Body.Close()
+		result <- res.StatusCode
+	}()
+	_, err = pw.Write([]byte(`{"author":{"displayName":`))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	time.Sleep(200 * time.Millisecond)
+	_, err = pw.Write([]byte(`"Late"}}`))
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	assert.Equal(t, 200, <-result, "the in-flight request completes")
+	select {
+	case err := <-s.done:
+		assert.NoError(t, err, "exit status\n%s", s.log)
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	assert.Contains(t, s.log.String(), "draining")
+}
+
+// TestStartupFailures: an unreachable database fails fast and clearly; a
+// database whose migrations are ahead of the binary is refused.
+func TestStartupFailures(t *testing.T) {
+	startAt := time.Now()
+	out, err := exec.Command(serverBin, "--addr", freeAddr(t), "--database-url", "postgres://postgres@127.0.0.1:1/none?sslmode=disable").CombinedOutput()
+	require.Error(t, err)
+	assert.Less(t, time.Since(startAt), 15*time.Second)
+	assert.Contains(t, string(out), "cannot reach postgres database")
+
+	out, err = exec.Command(serverBin, "--database-url", "oracle://x").CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "want postgres://")
+
+	path := filepath.Join(t.TempDir(), "library.db")
+	s := start(t, "sqlite:"+path)
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	<-s.done
+	db := testdb.OpenPath(t, path)
+	require.NoError(t, db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
+	out, err = exec.Command(serverBin, "--addr", freeAddr(t), "--database-url", "sqlite:"+path).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "at migration 99")
+}
