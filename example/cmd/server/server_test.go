@@ -146,7 +146,9 @@ func TestServer(t *testing.T) {
 			// Connect JSON over HTTP/1.1, as curl sends it.
 			code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
 			require.Equal(t, 200, code, body)
-			var author struct{ ID string `json:"id"` }
+			var author struct {
+				ID string `json:"id"`
+			}
 			require.NoError(t, json.Unmarshal([]byte(body), &author))
 
 			// REST on the default AIP routes.
