@@ -292,3 +292,40 @@ func TestStartupFailures(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, string(out), "at migration 99")
 }
+
+// TestReadmeCommands runs the quick-start commands of README.md, as
+// written, against the server binary: curl with Connect JSON and REST, and
+// buf curl through reflection.
+func TestReadmeCommands(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(gentest.RepoRoot(), "README.md"))
+	require.NoError(t, err)
+	var cmds []string
+	inQuickStart := false
+	for _, line := range strings.Split(strings.ReplaceAll(string(readme), "\\\n", ""), "\n") {
+		switch {
+		case strings.HasPrefix(line, "## "):
+			inQuickStart = line == "## Quick start"
+		case inQuickStart && (strings.HasPrefix(line, "curl ") || strings.HasPrefix(line, "buf curl ")):
+			cmds = append(cmds, line)
+		}
+	}
+	require.GreaterOrEqual(t, len(cmds), 5, "README's quick start shows curl and buf curl commands")
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is not installed")
+		}
+		t.Skip("curl is not installed")
+	}
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	for _, c := range cmds {
+		c = strings.ReplaceAll(c, "127.0.0.1:8080", s.addr)
+		if strings.HasPrefix(c, "buf curl") {
+			c = "go tool -modfile=tools.mod " + c
+		}
+		cmd := exec.Command("sh", "-c", c)
+		cmd.Dir = gentest.RepoRoot()
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s\n%s", c, out)
+		assert.NotContains(t, string(out), `"code"`, "%s answered an error: %s", c, out)
+	}
+}
