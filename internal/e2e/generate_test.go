@@ -16,13 +16,10 @@ import (
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 )
 
-// generatedDirs hold the committed output of the root buf.gen.yaml.
-var generatedDirs = []string{"options", "internal/e2e/gen", "example/gen"}
-
-// committedFiles lists the generated Go files under the generatedDirs.
-func committedFiles(t *testing.T, root string) []string {
+// committedFiles lists the generated files under dirs of root.
+func committedFiles(t *testing.T, root string, dirs ...string) []string {
 	var out []string
-	for _, d := range generatedDirs {
+	for _, d := range dirs {
 		err := filepath.WalkDir(filepath.Join(root, d), func(path string, e os.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -40,41 +37,53 @@ func committedFiles(t *testing.T, root string) []string {
 	return out
 }
 
-// TestBufGenerate runs `go tool -modfile=tools.mod buf generate` (the
-// command README documents) into a temporary directory: protoc-gen-orm
-// works under buf, and the committed generated code is what the
-// generators produce today, byte for byte.
+// TestBufGenerate runs `buf generate` as README documents, for the
+// repository (options, test packages) and for the example, into temporary
+// directories: protoc-gen-orm and protoc-gen-crud work under buf, and the
+// committed generated code is what the generators produce today, byte for
+// byte (the staleness gate).
 func TestBufGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds buf")
 	}
 	root := gentest.RepoRoot()
-	out := t.TempDir()
-	cmd := exec.Command("go", "tool", "-modfile=tools.mod", "buf", "generate", "-o", out)
-	cmd.Dir = root
-	b, err := cmd.CombinedOutput()
-	require.NoError(t, err, "buf generate:\n%s", b)
-
-	for _, rel := range committedFiles(t, root) {
-		want, err := os.ReadFile(filepath.Join(root, rel))
-		require.NoError(t, err)
-		got, err := os.ReadFile(filepath.Join(out, rel))
-		if !assert.NoError(t, err, "%s is committed but no longer generated", rel) {
-			continue
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("%s is stale: run `go tool -modfile=tools.mod buf generate` and commit the result\n%s", rel, firstDiff(string(want), string(got)))
-		}
+	for _, c := range []struct {
+		dir, modfile string
+		outputs      []string
+	}{
+		{".", "tools.mod", []string{"options", "internal/e2e/gen"}},
+		{"example", "../tools.mod", []string{"gen"}},
+	} {
+		t.Run(c.dir, func(t *testing.T) {
+			dir := filepath.Join(root, c.dir)
+			out := t.TempDir()
+			cmd := exec.Command("go", "tool", "-modfile="+c.modfile, "buf", "generate", "-o", out)
+			cmd.Dir = dir
+			b, err := cmd.CombinedOutput()
+			require.NoError(t, err, "buf generate in %s:\n%s", c.dir, b)
+			committed := committedFiles(t, dir, c.outputs...)
+			for _, rel := range committed {
+				want, err := os.ReadFile(filepath.Join(dir, rel))
+				require.NoError(t, err)
+				got, err := os.ReadFile(filepath.Join(out, rel))
+				if !assert.NoError(t, err, "%s/%s is committed but no longer generated", c.dir, rel) {
+					continue
+				}
+				if !bytes.Equal(want, got) {
+					t.Errorf("%s/%s is stale: regenerate with buf generate and commit the result\n%s", c.dir, rel, firstDiff(string(want), string(got)))
+				}
+			}
+			var produced []string
+			_ = filepath.WalkDir(out, func(path string, e os.DirEntry, err error) error {
+				if err == nil && !e.IsDir() {
+					rel, _ := filepath.Rel(out, path)
+					produced = append(produced, filepath.ToSlash(rel))
+				}
+				return err
+			})
+			assert.ElementsMatch(t, committed, produced, "generated files and committed files differ")
+		})
 	}
-	var produced []string
-	_ = filepath.WalkDir(out, func(path string, e os.DirEntry, err error) error {
-		if err == nil && !e.IsDir() {
-			rel, _ := filepath.Rel(out, path)
-			produced = append(produced, filepath.ToSlash(rel))
-		}
-		return err
-	})
-	assert.ElementsMatch(t, committedFiles(t, root), produced, "generated files and committed files differ")
 }
 
 // protocHeader is the line of protoc-gen-go's header that names the
