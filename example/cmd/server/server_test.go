@@ -329,3 +329,34 @@ func TestReadmeCommands(t *testing.T) {
 		assert.NotContains(t, string(out), `"code"`, "%s answered an error: %s", c, out)
 	}
 }
+
+// TestReadmeMigrateCommands runs README's migrate commands, as written,
+// on a copy of the example's migrations: the committed migrations are
+// current, so diff writes nothing and check passes.
+func TestReadmeMigrateCommands(t *testing.T) {
+	root := gentest.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	var cmds []string
+	for _, line := range strings.Split(strings.ReplaceAll(string(readme), "\\\n", ""), "\n") {
+		if strings.HasPrefix(line, "go run ./cmd/protoc-gen-orm migrate ") {
+			cmds = append(cmds, strings.Join(strings.Fields(line), " "))
+		}
+	}
+	require.Len(t, cmds, 2, "README shows migrate diff and migrate check")
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "example/migrations"))))
+	for _, c := range cmds {
+		c = strings.ReplaceAll(c, "--dir example/migrations", "--dir "+dir)
+		cmd := exec.Command("sh", "-c", c)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s\n%s", c, out)
+		assert.Regexp(t, "No changes|OK:", string(out), c)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "sqlite"))
+	require.NoError(t, err)
+	orig, err := os.ReadDir(filepath.Join(root, "example/migrations/sqlite"))
+	require.NoError(t, err)
+	assert.Equal(t, len(orig), len(entries), "nothing was written")
+}
