@@ -415,3 +415,45 @@ func etagNumber(t *testing.T, etag string) int {
 	require.NoError(t, err, "etag %q", etag)
 	return n
 }
+
+// guardedBooks overrides one generated method, as users do for
+// authorisation and defaults, and keeps the others.
+type guardedBooks struct {
+	*libraryv1.BookServiceCRUD
+}
+
+func (g guardedBooks) CreateBook(ctx context.Context, req *libraryv1.CreateBookRequest) (*libraryv1.Book, error) {
+	if req.GetBook().GetTitle() == "forbidden" {
+		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("not allowed"))
+	}
+	if req.GetBook().GetState() == libraryv1.BookState_BOOK_STATE_UNSPECIFIED {
+		req.Book.State = libraryv1.BookState_BOOK_STATE_DRAFT // a default set by the application
+	}
+	return g.BookServiceCRUD.CreateBook(ctx, req)
+}
+
+// TestOverrideByEmbedding checks that hooks live in user code: an
+// embedding type overrides CreateBook and still serves every other method.
+func TestOverrideByEmbedding(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_ = serve(t, db) // migrates
+		mux := http.NewServeMux()
+		mux.Handle(libraryv1connect.NewBookServiceHandler(guardedBooks{libraryv1.NewBookServiceCRUD(db)}))
+		mux.Handle(libraryv1connect.NewAuthorServiceHandler(libraryv1.NewAuthorServiceCRUD(db)))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		books := libraryv1connect.NewBookServiceClient(srv.Client(), srv.URL)
+		authors := libraryv1connect.NewAuthorServiceClient(srv.Client(), srv.URL)
+		ctx := context.Background()
+		a, err := authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "A"}})
+		require.NoError(t, err)
+		_, err = books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "forbidden", AuthorId: a.Id}})
+		assert.Equal(t, connect.CodePermissionDenied, codeOf(err))
+		b, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "fine", AuthorId: a.Id}})
+		require.NoError(t, err)
+		assert.Equal(t, libraryv1.BookState_BOOK_STATE_DRAFT, b.State)
+		g, err := books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+		require.NoError(t, err, "the other methods are the generated ones")
+		assert.Equal(t, "fine", g.Title)
+	})
+}
