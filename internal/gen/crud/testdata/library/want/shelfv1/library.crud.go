@@ -9,6 +9,7 @@ import (
 	context "context"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
+	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -81,4 +82,16 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+// ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
+// of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
+func ShelfServiceRESTRules() []*annotations.HttpRule {
+	return []*annotations.HttpRule{
+		{Selector: "shelf.v1.ShelfService.GetShelf", Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*}"}},
+		{Selector: "shelf.v1.ShelfService.ListShelves", Pattern: &annotations.HttpRule_Get{Get: "/v1/shelves"}},
+		{Selector: "shelf.v1.ShelfService.CreateShelf", Pattern: &annotations.HttpRule_Post{Post: "/v1/shelves"}, Body: "shelf"},
+		{Selector: "shelf.v1.ShelfService.UpdateShelf", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/shelves/{shelf.id}"}, Body: "shelf"},
+		{Selector: "shelf.v1.ShelfService.DeleteShelf", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/shelves/{id}"}},
+	}
 }
