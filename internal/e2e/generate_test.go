@@ -193,3 +193,15 @@ func firstDiff(want, got string) string {
 	}
 	return "(no line differs)"
 }
+
+// TestExampleReadmeDiagram checks that the example's README embeds the ER
+// diagram protoc-gen-orm generates for it.
+func TestExampleReadmeDiagram(t *testing.T) {
+	root := gentest.RepoRoot()
+	erd, err := os.ReadFile(filepath.Join(root, "example/gen/library/v1/schema/erd.mmd"))
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(root, "example/README.md"))
+	require.NoError(t, err)
+	_, diagram, _ := strings.Cut(string(erd), "\n") // without the generated-code comment
+	assert.Contains(t, string(readme), "```mermaid\n"+diagram+"```", "example/README.md embeds a stale diagram: copy gen/library/v1/schema/erd.mmd")
+}
