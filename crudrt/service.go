@@ -51,6 +51,9 @@ type Resource[P proto.Message, M any] struct {
 	AutoKey   bool
 	// Limits are the model's own limits checked before writes.
 	Limits []Limit
+	// Stored maps every stored field's name to its column, so that an
+	// update writes only the columns its mask names.
+	Stored map[string]string
 	// ToModel and ToProto are the generated conversions.
 	ToModel func(P) (*M, error)
 	ToProto func(*M) (P, error)
@@ -342,7 +345,7 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 		if err != nil {
 			return err
 		}
-		q := tx.Model(m).Select("*").Omit(clause.Associations).Where(s.keyCond(), keyArg(key))
+		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.keyCond(), keyArg(key))
 		if s.etag != nil {
 			q = q.Where(quoteIdent(s.table.Dialect, "etag")+" = ?", current)
 		}
@@ -360,6 +363,40 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 		return zero, s.fail(ctx, err)
 	}
 	return out, nil
+}
+
+// updateColumns lists the columns an update with mask paths writes: the
+// masked fields' columns and the server-managed ones; every column when a
+// path is not a plain stored field.
+func (s *Service[P, M]) updateColumns(paths []string) []string {
+	if s.res.Stored == nil {
+		return []string{"*"}
+	}
+	cols := []string{}
+	seen := map[string]bool{}
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			cols = append(cols, c)
+		}
+	}
+	for _, p := range paths {
+		top, _, _ := strings.Cut(p, ".")
+		c, ok := s.res.Stored[top]
+		if !ok {
+			return []string{"*"}
+		}
+		add(c)
+	}
+	for _, fd := range []protoreflect.FieldDescriptor{s.updateTime, s.etag} {
+		if fd != nil {
+			add(s.res.Stored[string(fd.Name())])
+		}
+	}
+	if len(cols) == 0 {
+		return []string{"*"}
+	}
+	return cols
 }
 
 // nextEtag is the etag after cur: a counter, so etags only grow.

@@ -129,6 +129,11 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 		}
 		g.P("},")
 	}
+	g.P("Stored: map[string]string{")
+	for _, f := range m.Columns {
+		g.P(strconv.Quote(string(f.Desc.Name())), ": ", strconv.Quote(f.Column), ",")
+	}
+	g.P("},")
 	g.P("ToModel: (*", m.GoIdent, ").ToModel,")
 	g.P("ToProto: (*", m.Ident, ").ToProto,")
 	if m.SoftDelete != nil {

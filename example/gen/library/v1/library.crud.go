@@ -47,6 +47,19 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 		Limits: []crudrt.Limit{
 			{Path: "title", MaxLen: 300},
 		},
+		Stored: map[string]string{
+			"id":          "id",
+			"title":       "title",
+			"author_id":   "author_id",
+			"state":       "state",
+			"isbn":        "isbn",
+			"tags":        "tags",
+			"metadata":    "metadata",
+			"create_time": "create_time",
+			"update_time": "update_time",
+			"delete_time": "delete_time",
+			"etag":        "etag",
+		},
 		ToModel:    (*Book).ToModel,
 		ToProto:    (*BookModel).ToProto,
 		SoftDelete: true,
@@ -178,6 +191,12 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 		AutoKey:   true,
 		Limits: []crudrt.Limit{
 			{Path: "display_name", MaxLen: 200},
+		},
+		Stored: map[string]string{
+			"id":           "id",
+			"display_name": "display_name",
+			"create_time":  "create_time",
+			"update_time":  "update_time",
 		},
 		ToModel: (*Author).ToModel,
 		ToProto: (*AuthorModel).ToProto,

@@ -47,6 +47,18 @@ func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD
 			{Path: "name", MaxLen: 40},
 			{Path: "note", MaxLen: 5},
 		},
+		Stored: map[string]string{
+			"id":          "id",
+			"name":        "name",
+			"weight":      "weight",
+			"code":        "code",
+			"power":       "power",
+			"serial":      "serial",
+			"owner":       "owner",
+			"create_time": "create_time",
+			"note":        "note",
+			"tags":        "tags",
+		},
 		ToModel: (*Gadget).ToModel,
 		ToProto: (*GadgetModel).ToProto,
 	}

@@ -42,6 +42,12 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 			{Path: "id", MaxLen: 255},
 			{Path: "theme", MaxLen: 80},
 		},
+		Stored: map[string]string{
+			"id":          "id",
+			"theme":       "theme",
+			"create_time": "create_time",
+			"etag":        "etag",
+		},
 		ToModel: (*Shelf).ToModel,
 		ToProto: (*ShelfModel).ToProto,
 	}
