@@ -28,6 +28,10 @@
 //	    out: gen
 //	    opt: paths=source_relative
 //
+// As a command, `protoc-gen-crud scaffold --proto FILE --model NAME`
+// writes the AIP service definition of a model (the service and its
+// request and response messages), ready to generate from.
+//
 // Parameters: those of protoc-gen-go (`paths`, `module`, `M`), and
 // `grpc=false` to not embed grpc-go's Unimplemented<Service>Server (for
 // projects without protoc-gen-go-grpc).
@@ -42,6 +46,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
+	"github.com/protoforge/protoforge/internal/gen/scaffold"
 )
 
 func main() {
@@ -49,8 +54,12 @@ func main() {
 		fmt.Println("protoc-gen-crud", version())
 		return
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "scaffold" {
+		os.Exit(scaffold.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) >= 2 {
 		fmt.Fprintln(os.Stderr, "protoc-gen-crud is a protoc plugin: run it through protoc or buf generate.")
+		fmt.Fprintln(os.Stderr, "As a command: protoc-gen-crud scaffold --proto FILE --model NAME (writes a model's AIP service).")
 		if os.Args[1] == "--help" || os.Args[1] == "-h" {
 			return
 		}
