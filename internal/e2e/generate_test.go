@@ -205,3 +205,32 @@ func TestExampleReadmeDiagram(t *testing.T) {
 	_, diagram, _ := strings.Cut(string(erd), "\n") // without the generated-code comment
 	assert.Contains(t, string(readme), "```mermaid\n"+diagram+"```", "example/README.md embeds a stale diagram: copy gen/library/v1/schema/erd.mmd")
 }
+
+// TestReadmeErrorTable checks that every message in README's table of
+// generation errors is one the golden cases produce.
+func TestReadmeErrorTable(t *testing.T) {
+	root := gentest.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join(root, "internal/gen/*/testdata/err_*/error.txt"))
+	require.NoError(t, err)
+	var goldens strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		goldens.WriteString(strings.ReplaceAll(string(b), "`", "'"))
+	}
+	_, section, _ := strings.Cut(string(readme), "## Generation errors")
+	section, _, _ = strings.Cut(section, "\n## ")
+	rows := 0
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, " | `")
+		if len(cells) != 2 || !strings.HasSuffix(line, "` |") {
+			continue
+		}
+		msg := strings.ReplaceAll(strings.TrimSuffix(cells[1], "` |"), `\|`, "|")
+		assert.Contains(t, goldens.String(), msg, "README's error table shows a message no golden case produces")
+		rows++
+	}
+	assert.GreaterOrEqual(t, rows, 20)
+}
