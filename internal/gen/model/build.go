@@ -52,12 +52,27 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 			b.services(f)
 		}
 	}
-	tables := map[string]*Model{}
+	// A table name is taken once per proto package and once per Go
+	// package: the models of a Go package share one schema.
+	type tableScope struct{ scope, table string }
+	tables := map[tableScope]*Model{}
 	for _, m := range b.s.Models {
-		if prev := tables[m.Table]; prev != nil && prev.Desc.ParentFile().Package() == m.Desc.ParentFile().Package() {
+		var prev *Model
+		for _, k := range []tableScope{
+			{"proto " + string(m.Desc.ParentFile().Package()), m.Table},
+			{"go " + string(m.File.GoImportPath), m.Table},
+		} {
+			if p := tables[k]; p != nil {
+				if prev == nil {
+					prev = p
+				}
+				continue
+			}
+			tables[k] = m
+		}
+		if prev != nil {
 			b.errorf(m.File, m.Desc, "table %q is also used by model %s; set a different (protoforge.v1.model).table", m.Table, prev.Desc.FullName())
 		}
-		tables[m.Table] = m
 	}
 	for _, f := range gen.Files {
 		if !f.Generate {

@@ -175,8 +175,8 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 }
 
 // goComment makes a .proto comment fit for Go source, which must be valid
-// UTF-8 and may hold neither NUL nor a byte order mark; protoc passes
-// comments on byte for byte.
+// UTF-8 and may hold neither NUL nor a byte order mark; a .proto comment is
+// kept byte for byte and may hold any of them.
 func goComment(c protogen.Comments) protogen.Comments {
 	s := strings.ToValidUTF8(string(c), "\uFFFD")
 	s = strings.NewReplacer("\uFEFF", "", "\x00", "\uFFFD").Replace(s)
