@@ -233,7 +233,7 @@ func resourceField(svc *model.Service) string {
 
 func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	recv := "s *" + svc.Ident.GoName
-	g.P(m.Comments.Leading, "func (", recv, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
+	g.P(model.GoComment(m.Comments.Leading), "func (", recv, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
 	key := func() {
 		if m.Key != nil {
 			g.P("key := req.Get", m.Key.GoName, "()")

@@ -134,6 +134,10 @@ func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, form
 	})
 }
 
+func (b *builder) line(file *protogen.File, desc protoreflect.Descriptor) int {
+	return file.Desc.SourceLocations().ByDescriptor(desc).StartLine
+}
+
 // Position is `path:line:col` (1-based) of desc's declaration in file.
 func Position(file *protogen.File, desc protoreflect.Descriptor) string {
 	loc := file.Desc.SourceLocations().ByDescriptor(desc)
@@ -153,6 +157,8 @@ func elementKind(desc protoreflect.Descriptor) string {
 		return "service"
 	case protoreflect.MethodDescriptor:
 		return "method"
+	case protoreflect.OneofDescriptor:
+		return "oneof"
 	}
 	return "element"
 }
@@ -421,6 +427,11 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 	}
 	f.Default = opts.GetDefault()
 	f.NoCheck = opts.GetNoCheck()
+	if f.Default != "" {
+		if _, err := ParseDefault(f); err != nil {
+			b.errs = append(b.errs, &posError{file: m.File.Desc.Path(), line: b.line(m.File, d), msg: err.Error()})
+		}
+	}
 	f.Rules = readRules(d)
 	// A max_len rule bounds the column as a size would, up to the longest
 	// VARCHAR every dialect indexes well; beyond that the column stays TEXT.
@@ -830,6 +841,24 @@ func (b *builder) names(m *Model) {
 	for _, f := range m.Fields {
 		if reserved[f.GoName] && f.Storage != StorageIgnored {
 			b.errorf(m.File, f.Desc, "its Go name %s collides with a method of the generated %s; rename the field", f.GoName, m.Ident.GoName)
+		}
+		if f.GoName == "ToModel" {
+			b.errorf(m.File, f.Desc, "its Go name ToModel collides with the generated method %s.ToModel; rename the field", m.GoIdent.GoName)
+		}
+	}
+	for _, o := range m.Message.Oneofs {
+		if o.GoName == "ToModel" {
+			b.errorf(m.File, o.Desc, "its Go name ToModel collides with the generated method %s.ToModel; rename the oneof", m.GoIdent.GoName)
+		}
+	}
+	for _, f := range m.Columns {
+		if f.References != nil && f.References.File.GoImportPath != m.File.GoImportPath {
+			b.errorf(m.File, f.Desc, "references %s, whose table is in another Go package (%s); each package's schema is written on its own, so a foreign key must stay in the package: drop references and keep the key as a plain column", f.References.Desc.FullName(), f.References.File.GoImportPath)
+		}
+		own := b.fieldOpts[f]
+		fromAssoc := own.GetOnDelete() != protoforgev1.ReferentialAction_SET_NULL && own.GetOnUpdate() != protoforgev1.ReferentialAction_SET_NULL
+		if fromAssoc && (f.OnDelete == "SET NULL" || f.OnUpdate == "SET NULL") && !f.Nullable() {
+			b.errorf(m.File, f.Desc, "SET_NULL (set on the field that holds %s) needs a nullable key column, and this field has no presence; declare it `optional`", f.References.Desc.Name())
 		}
 	}
 	idx := map[string]bool{}

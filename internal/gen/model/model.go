@@ -8,6 +8,8 @@
 package model
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -159,3 +161,11 @@ func (f *Field) Nullable() bool { return f.Presence != PresenceNone }
 
 // FullName is the proto full name of the field, as errors name it.
 func (f *Field) FullName() protoreflect.FullName { return f.Desc.FullName() }
+
+// GoComment makes a proto comment safe to emit as Go: protoc accepts byte
+// order marks, NUL and invalid UTF-8 in comments, gofmt does not.
+func GoComment(c protogen.Comments) protogen.Comments {
+	s := strings.ToValidUTF8(string(c), "\uFFFD")
+	s = strings.NewReplacer("\uFEFF", "", "\x00", "\uFFFD").Replace(s)
+	return protogen.Comments(s)
+}

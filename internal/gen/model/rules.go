@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"strconv"
 
 	validatepb "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
@@ -112,10 +113,16 @@ func numberLiteral(v protoreflect.Value, k protoreflect.Kind) string {
 		return strconv.FormatInt(v.Int(), 10)
 	case protoreflect.Uint32Kind, protoreflect.Uint64Kind, protoreflect.Fixed32Kind, protoreflect.Fixed64Kind:
 		return strconv.FormatUint(v.Uint(), 10)
-	case protoreflect.FloatKind:
-		return strconv.FormatFloat(v.Float(), 'g', -1, 32)
-	case protoreflect.DoubleKind:
-		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		// Infinite and NaN bounds bound nothing a column can check.
+		if math.IsNaN(v.Float()) || math.IsInf(v.Float(), 0) {
+			return ""
+		}
+		bits := 64
+		if k == protoreflect.FloatKind {
+			bits = 32
+		}
+		return strconv.FormatFloat(v.Float(), 'g', -1, bits)
 	}
 	return ""
 }

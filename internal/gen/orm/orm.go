@@ -146,7 +146,7 @@ func gormTag(f *model.Field) string {
 
 func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("// ", m.Ident.GoName, " is the GORM model of ", m.Desc.FullName(), ", stored in table ", m.Table, ".")
-	if c := goComment(m.Comments.Leading); c != "" {
+	if c := model.GoComment(m.Comments.Leading); c != "" {
 		g.P("//")
 		g.P(strings.TrimSuffix(c.String(), "\n"))
 	}
@@ -154,17 +154,17 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 	for _, f := range m.Fields {
 		switch f.Storage {
 		case model.StorageColumn:
-			g.P(goComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", gormTag(f))
+			g.P(model.GoComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", gormTag(f))
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
 				continue
 			}
-			g.P(goComment(f.Comments.Leading), f.GoName, " *", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", f.Target.PrimaryKey[0].GoName, constraint(f.ForeignKey), "\"`")
+			g.P(model.GoComment(f.Comments.Leading), f.GoName, " *", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", f.Target.PrimaryKey[0].GoName, constraint(f.ForeignKey), "\"`")
 		case model.StorageHasMany:
 			if f.ForeignKey == nil {
 				continue
 			}
-			g.P(goComment(f.Comments.Leading), f.GoName, " []", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", m.PrimaryKey[0].GoName, "\"`")
+			g.P(model.GoComment(f.Comments.Leading), f.GoName, " []", f.Target.Ident, " `gorm:\"foreignKey:", f.ForeignKey.GoName, ";references:", m.PrimaryKey[0].GoName, "\"`")
 		}
 	}
 	g.P("}")
@@ -172,15 +172,6 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("// TableName is the table of ", m.Ident.GoName, ".")
 	g.P("func (", m.Ident.GoName, ") TableName() string { return ", strconv.Quote(m.Table), " }")
 	g.P()
-}
-
-// goComment makes a .proto comment fit for Go source, which must be valid
-// UTF-8 and may hold neither NUL nor a byte order mark; a .proto comment is
-// kept byte for byte and may hold any of them.
-func goComment(c protogen.Comments) protogen.Comments {
-	s := strings.ToValidUTF8(string(c), "\uFFFD")
-	s = strings.NewReplacer("\uFEFF", "", "\x00", "\uFFFD").Replace(s)
-	return protogen.Comments(s)
 }
 
 // constraint spells the referential actions of foreign key fk for GORM.

@@ -220,54 +220,14 @@ func defaultOf(f *model.Field) (*Value, error) {
 	return &Value{Kind: "number", V: "0"}, nil
 }
 
-// parseDefault checks the default option against the field's type.
+// parseDefault is the column default of the default option, which the
+// model has checked.
 func parseDefault(f *model.Field) (*Value, error) {
-	raw := f.Default
-	bad := func(want string) error {
-		return fmt.Errorf("%s: field %s: (protoforge.v1.field).default %q is not %s", model.Position(f.Model.File, f.Desc), f.Desc.FullName(), raw, want)
+	d, err := model.ParseDefault(f)
+	if err != nil {
+		return nil, err
 	}
-	switch f.Type {
-	case model.TypeBool:
-		if raw != "true" && raw != "false" {
-			return nil, bad("a bool (true or false)")
-		}
-		return &Value{Kind: "bool", V: raw}, nil
-	case model.TypeInt32, model.TypeInt64, model.TypeDuration, model.TypeDurationNanos, model.TypeTimestampNanos:
-		if _, err := strconv.ParseInt(raw, 10, 64); err != nil {
-			return nil, bad("an integer")
-		}
-		return &Value{Kind: "number", V: raw}, nil
-	case model.TypeUint32, model.TypeUint64:
-		if _, err := strconv.ParseUint(raw, 10, 64); err != nil {
-			return nil, bad("an unsigned integer")
-		}
-		if f.Type == model.TypeUint64 {
-			return &Value{Kind: "uint64", V: raw}, nil
-		}
-		return &Value{Kind: "number", V: raw}, nil
-	case model.TypeFloat32, model.TypeFloat64:
-		if v, err := strconv.ParseFloat(raw, 64); err != nil || v != v {
-			return nil, bad("a finite number")
-		}
-		return &Value{Kind: "number", V: raw}, nil
-	case model.TypeString:
-		s, err := strconv.Unquote(raw)
-		if err != nil {
-			return nil, bad(`a quoted string such as "draft"`)
-		}
-		return &Value{Kind: "string", V: s}, nil
-	case model.TypeEnumNumber, model.TypeEnumName:
-		for _, v := range f.Enum.Values {
-			if string(v.Desc.Name()) == raw {
-				if f.Type == model.TypeEnumName {
-					return &Value{Kind: "string", V: raw}, nil
-				}
-				return &Value{Kind: "number", V: strconv.Itoa(int(v.Desc.Number()))}, nil
-			}
-		}
-		return nil, bad("a value of " + string(f.Enum.Desc.FullName()))
-	}
-	return nil, bad("allowed: defaults apply to scalar and enum columns")
+	return &Value{Kind: d.Kind, V: d.V}, nil
 }
 
 // checksOf derives CHECK constraints from validation rules, enum
