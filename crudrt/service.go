@@ -106,6 +106,8 @@ type Service[P proto.Message, M any] struct {
 
 	table                                  query.Table
 	fb                                     behaviors
+	// columns is the SELECT list of models that scan themselves.
+	columns string
 	desc                                   protoreflect.MessageDescriptor
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
@@ -135,6 +137,7 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	s.table.Dialect = query.Dialect(db.Dialector.Name())
 	fields := desc.Fields()
 	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
+	s.columns = s.selectColumns()
 	s.fb = readBehaviors(desc)
 	s.createTime = timestampField(fields.ByName("create_time"))
 	s.updateTime = timestampField(fields.ByName("update_time"))
@@ -224,9 +227,21 @@ func (s *Service[P, M]) keyCond() string {
 // with their delete_time (AIP-164).
 func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
 	var zero P
-	m, err := s.find(s.db.WithContext(ctx), key, true, false)
-	if err != nil {
-		return zero, s.fail(ctx, err)
+	var m *M
+	if s.columns != "" {
+		rows, err := s.selectRows(ctx, []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}}, "", 1)
+		if err != nil {
+			return zero, s.fail(ctx, err)
+		}
+		if len(rows) == 0 {
+			return zero, s.fail(ctx, gorm.ErrRecordNotFound)
+		}
+		m = rows[0]
+	} else {
+		var err error
+		if m, err = s.find(s.db.WithContext(ctx), key, true, false); err != nil {
+			return zero, s.fail(ctx, err)
+		}
 	}
 	p, err := s.res.ToProto(m)
 	if err != nil {
@@ -575,29 +590,45 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 		return nil, "", s.fail(ctx, err)
 	}
 	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted)
-	q := s.db.WithContext(ctx).Model(new(M))
-	if req.ShowDeleted || !s.res.SoftDelete {
-		q = q.Unscoped()
-	}
-	if where.SQL != "" {
-		q = q.Where(where.SQL, where.Args...)
-	}
+	var after query.Condition
 	if req.PageToken != "" {
 		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
 		if err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
-		after := query.After(t, terms, last)
-		q = q.Where(after.SQL, after.Args...)
+		after = query.After(t, terms, last)
 	}
-	var rows []M
-	if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(&rows).Error; err != nil {
-		return nil, "", s.fail(ctx, err)
+	var rows []*M
+	if s.columns != "" {
+		conds := []query.Condition{where, after}
+		if s.res.SoftDelete && !req.ShowDeleted {
+			conds = append(conds, query.Condition{SQL: quoteIdent(s.table.Dialect, "delete_time") + " IS NULL"})
+		}
+		if rows, err = s.selectRows(ctx, conds, query.OrderSQL(t, terms), int(size)+1); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	} else {
+		q := s.db.WithContext(ctx).Model(new(M))
+		if req.ShowDeleted || !s.res.SoftDelete {
+			q = q.Unscoped()
+		}
+		for _, c := range []query.Condition{where, after} {
+			if c.SQL != "" {
+				q = q.Where(c.SQL, c.Args...)
+			}
+		}
+		var found []M
+		if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(&found).Error; err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		for i := range found {
+			rows = append(rows, &found[i])
+		}
 	}
 	next := ""
 	if len(rows) > int(size) {
 		rows = rows[:size]
-		last, err := s.orderValues(&rows[len(rows)-1], terms)
+		last, err := s.orderValues(rows[len(rows)-1], terms)
 		if err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
@@ -607,7 +638,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 	}
 	out := make([]P, 0, len(rows))
 	for i := range rows {
-		p, err := s.res.ToProto(&rows[i])
+		p, err := s.res.ToProto(rows[i])
 		if err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
@@ -619,6 +650,9 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 // orderValues reads the ordered columns of a row, as the page token
 // carries them.
 func (s *Service[P, M]) orderValues(m *M, terms []query.OrderTerm) ([]any, error) {
+	if sc, ok := any(m).(scanner); ok {
+		return scannedValues(sc, sc.Columns(), terms)
+	}
 	stmt := &gorm.Statement{DB: s.db}
 	if err := stmt.Parse(m); err != nil {
 		return nil, err

@@ -69,6 +69,16 @@ func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
 	)
 }
 
+// Columns lists the columns of AuthorModel in the order of ScanDest.
+func (AuthorModel) Columns() []string {
+	return []string{"id", "display_name", "create_time", "update_time"}
+}
+
+// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
+func (m *AuthorModel) ScanDest() []any {
+	return []any{&m.Id, &m.DisplayName, &m.CreateTime, &m.UpdateTime}
+}
+
 // BookModel is the GORM model of library.v1.Book, stored in table books.
 //
 // A book in the catalogue.
@@ -165,4 +175,14 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 		ormrt.CheckJSON(d, "library.v1.Book.metadata", m.Metadata),
 		ormrt.CheckString(d, "library.v1.Book.etag", m.Etag),
 	)
+}
+
+// Columns lists the columns of BookModel in the order of ScanDest.
+func (BookModel) Columns() []string {
+	return []string{"id", "title", "author_id", "state", "isbn", "tags", "metadata", "create_time", "update_time", "delete_time", "etag"}
+}
+
+// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
+func (m *BookModel) ScanDest() []any {
+	return []any{&m.Id, &m.Title, &m.AuthorId, &m.State, &m.Isbn, &m.Tags, &m.Metadata, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag}
 }

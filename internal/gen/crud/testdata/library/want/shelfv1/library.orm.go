@@ -66,3 +66,13 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 		ormrt.CheckString(d, "shelf.v1.Shelf.etag", m.Etag),
 	)
 }
+
+// Columns lists the columns of ShelfModel in the order of ScanDest.
+func (ShelfModel) Columns() []string {
+	return []string{"id", "theme", "create_time", "etag"}
+}
+
+// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
+func (m *ShelfModel) ScanDest() []any {
+	return []any{&m.Id, &m.Theme, &m.CreateTime, &m.Etag}
+}
