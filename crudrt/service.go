@@ -104,10 +104,10 @@ type Service[P proto.Message, M any] struct {
 	opt options
 	v   protovalidate.Validator
 
-	table                                  query.Table
-	fb                                     behaviors
+	table query.Table
+	fb    behaviors
 	// columns is the SELECT list of models that scan themselves.
-	columns string
+	columns                                string
 	desc                                   protoreflect.MessageDescriptor
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
