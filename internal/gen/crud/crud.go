@@ -91,7 +91,7 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
 	g.P("res := &", crudrtPkg.Ident("Resource"), "[*", m.GoIdent, ", ", m.Ident, "]{")
 	g.P("Name: ", strconv.Quote(string(m.Desc.FullName())), ",")
-	g.P("Collection: ", strconv.Quote(m.Table), ",")
+	g.P("Collection: ", strconv.Quote(svc.Collection()), ",")
 	g.P("Field: ", strconv.Quote(resourceField(svc)), ",")
 	g.P("Table: ", queryPkg.Ident("Table"), "{")
 	g.P("Key: []string{", strconv.Quote(string(m.PrimaryKey[0].Desc.Name())), "},")
@@ -154,7 +154,7 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 // connectrpc.com/vanguard (vanguard.WithRules).
 func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	var rules [][4]string // selector, verb, path, body
-	c := svc.Model.Table
+	c := svc.Collection()
 	for _, m := range svc.Methods {
 		if m.HasHTTPRule {
 			continue

@@ -257,6 +257,10 @@ func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op O
 		if fd := field(m.Input, "name"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
 			mm.Name = fd
 			mm.Pattern = resourcePattern(model)
+			if parts := strings.Split(mm.Pattern, "/"); len(parts) != 2 || !strings.HasPrefix(parts[1], "{") {
+				b.errorf(f, m.Desc, "resource pattern %q of %s has parents; names are supported as \"<collection>/{id}\" only: use the key field %q in the request instead", mm.Pattern, model.Desc.FullName(), k.Desc.Name())
+				ok = false
+			}
 			return
 		}
 		missing(m.Input, fmt.Sprintf("key field %q or AIP-122 `name`", k.Desc.Name()), fmt.Sprintf("%s %s = 1;", kindName(k.Desc), k.Desc.Name()))
@@ -416,9 +420,25 @@ func intField(fd *protogen.Field) *protogen.Field {
 	return fd
 }
 
-// resourcePattern is the model's resource name pattern: "<table>/{key}".
+// resourcePattern is the model's resource name pattern: its
+// google.api.resource pattern when it has one, else "<table>/{key}".
 func resourcePattern(m *Model) string {
+	if r, ok := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) > 0 {
+		return r.GetPattern()[0]
+	}
 	return m.Table + "/{" + string(m.PrimaryKey[0].Desc.Name()) + "}"
+}
+
+// Collection is the collection segment of the service's resource names:
+// the first segment of its pattern.
+func (s *Service) Collection() string {
+	for _, m := range s.Methods {
+		if m.Pattern != "" {
+			c, _, _ := strings.Cut(m.Pattern, "/")
+			return c
+		}
+	}
+	return s.Model.Table
 }
 
 // snake turns a Go name into snake_case: "BookEntry" → "book_entry".

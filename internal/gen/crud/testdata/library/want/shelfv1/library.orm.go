@@ -12,7 +12,7 @@ import (
 	time "time"
 )
 
-// ShelfModel is the GORM model of shelf.v1.Shelf, stored in table shelves.
+// ShelfModel is the GORM model of shelf.v1.Shelf, stored in table shelf_records.
 //
 // A shelf, with a string key chosen by the client.
 type ShelfModel struct {
@@ -23,7 +23,7 @@ type ShelfModel struct {
 }
 
 // TableName is the table of ShelfModel.
-func (ShelfModel) TableName() string { return "shelves" }
+func (ShelfModel) TableName() string { return "shelf_records" }
 
 // ToModel converts Shelf to its GORM model. It fails, naming the field, on values
 // the columns cannot hold. A nil message gives a nil model.

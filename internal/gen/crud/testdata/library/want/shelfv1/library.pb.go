@@ -10,6 +10,7 @@ package shelfv1
 
 import (
 	_ "github.com/protoforge/protoforge/options/protoforge/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -448,13 +449,15 @@ var File_library_proto protoreflect.FileDescriptor
 
 const file_library_proto_rawDesc = "" +
 	"\n" +
-	"\rlibrary.proto\x12\bshelf.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\x94\x01\n" +
+	"\rlibrary.proto\x12\bshelf.v1\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xd2\x01\n" +
 	"\x05Shelf\x12\x16\n" +
 	"\x02id\x18\x01 \x01(\tB\x06\xe2\xdd\x19\x02\b\x01R\x02id\x12\x1c\n" +
 	"\x05theme\x18\x02 \x01(\tB\x06\xe2\xdd\x19\x02\x18PR\x05theme\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag:\x04\xe2\xdd\x19\x00\"%\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag:B\xeaA,\n" +
+	"\x19library.example.com/Shelf\x12\x0fshelves/{shelf}\xe2\xdd\x19\x0f\n" +
+	"\rshelf_records\"%\n" +
 	"\x0fGetShelfRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"P\n" +
 	"\x12ListShelvesRequest\x12\x1b\n" +

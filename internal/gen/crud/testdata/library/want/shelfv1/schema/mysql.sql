@@ -2,7 +2,7 @@
 -- source: library.proto
 -- dialect: MySQL/MariaDB
 
-CREATE TABLE `shelves` (
+CREATE TABLE `shelf_records` (
   `id` varchar(255) NOT NULL,
   `theme` varchar(80) NOT NULL DEFAULT (''),
   `create_time` datetime(6) NULL,

@@ -2,7 +2,7 @@
 -- source: library.proto
 -- dialect: PostgreSQL
 
-CREATE TABLE "shelves" (
+CREATE TABLE "shelf_records" (
   "id" character varying(255) NOT NULL,
   "theme" character varying(80) NOT NULL DEFAULT '',
   "create_time" timestamptz NULL,

@@ -2,12 +2,12 @@
 -- source: library.proto
 -- dialect: SQLite
 
-CREATE TABLE `shelves` (
+CREATE TABLE `shelf_records` (
   `id` text NOT NULL,
   `theme` text NOT NULL DEFAULT (''),
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`),
-  CONSTRAINT `chk_shelves_id_size` CHECK (length("id") <= 255),
-  CONSTRAINT `chk_shelves_theme_size` CHECK (length("theme") <= 80)
+  CONSTRAINT `chk_shelf_records_id_size` CHECK (length("id") <= 255),
+  CONSTRAINT `chk_shelf_records_theme_size` CHECK (length("theme") <= 80)
 );
