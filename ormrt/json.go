@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -106,6 +108,9 @@ func FieldToJSON(m protoreflect.Message, num protoreflect.FieldNumber) (JSON, er
 	}
 	if fd.HasPresence() && !m.Has(fd) {
 		return nil, nil
+	}
+	if out, ok := encodeSimple(m, fd); ok {
+		return out, nil
 	}
 	tmp := m.Type().New()
 	if m.Has(fd) {
@@ -228,4 +233,57 @@ func decodeStrings(m protoreflect.Message, fd protoreflect.FieldDescriptor, data
 		return true, nil
 	}
 	return false, nil
+}
+
+// encodeSimple encodes, without the protojson detour, empty lists and maps
+// and the common string lists and string maps, whose protojson form is
+// plain JSON strings. It reports whether it handled the field.
+func encodeSimple(m protoreflect.Message, fd protoreflect.FieldDescriptor) (JSON, bool) {
+	switch {
+	case fd.IsList():
+		l := m.Get(fd).List()
+		if l.Len() == 0 {
+			return JSON("[]"), true
+		}
+		if fd.Kind() != protoreflect.StringKind {
+			return nil, false
+		}
+		v := make([]string, l.Len())
+		for i := range v {
+			if v[i] = l.Get(i).String(); !utf8.ValidString(v[i]) {
+				return nil, false // protojson reports it
+			}
+		}
+		return marshalPlain(v)
+	case fd.IsMap():
+		mp := m.Get(fd).Map()
+		if mp.Len() == 0 {
+			return JSON("{}"), true
+		}
+		if fd.MapKey().Kind() != protoreflect.StringKind || fd.MapValue().Kind() != protoreflect.StringKind {
+			return nil, false
+		}
+		v := make(map[string]string, mp.Len())
+		valid := true
+		mp.Range(func(k protoreflect.MapKey, val protoreflect.Value) bool {
+			v[k.String()] = val.String()
+			valid = utf8.ValidString(k.String()) && utf8.ValidString(val.String())
+			return valid
+		})
+		if !valid {
+			return nil, false // protojson reports it
+		}
+		return marshalPlain(v) // encoding/json sorts map keys
+	}
+	return nil, false
+}
+
+func marshalPlain(v any) (JSON, bool) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return JSON(strings.TrimSuffix(b.String(), "\n")), true
 }
