@@ -464,46 +464,35 @@ func (s *Service[P, M]) maskPaths(msg P, mask *fieldmaskpb.FieldMask) ([]string,
 // Soft-deleted models get their delete_time set and are returned; others
 // are removed and returned as they were.
 func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
-	var out P
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.find(tx, key, false, true)
-		if err != nil {
-			return err
-		}
-		p, err := s.res.ToProto(cur)
-		if err != nil {
-			return err
-		}
-		if err := s.checkEtag(p, etag); err != nil {
-			return err
-		}
+	return s.mutate(ctx, key, etag, false, func(tx *gorm.DB, p P) (bool, error) {
 		if !s.res.SoftDelete {
-			out = p
-			return tx.Where(s.keyCond(), keyArg(key)).Delete(new(M)).Error
+			return false, tx.Where(s.keyCond(), keyArg(key)).Delete(new(M)).Error
 		}
-		r := p.ProtoReflect()
-		now := timestamppb.New(s.opt.now())
-		r.Set(s.del, protoreflect.ValueOfMessage(now.ProtoReflect()))
-		if s.updateTime != nil {
-			r.Set(s.updateTime, protoreflect.ValueOfMessage(now.ProtoReflect()))
-		}
-		if s.etag != nil {
-			r.Set(s.etag, protoreflect.ValueOfString(nextEtag(r.Get(s.etag).String())))
-		}
-		return s.save(tx, p, key, &out)
+		p.ProtoReflect().Set(s.del, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+		return true, nil
 	})
-	if err != nil {
-		var zero P
-		return zero, s.fail(ctx, err)
-	}
-	return out, nil
 }
 
 // Undelete restores a soft-deleted resource (AIP-164).
 func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, error) {
+	return s.mutate(ctx, key, etag, true, func(_ *gorm.DB, p P) (bool, error) {
+		r := p.ProtoReflect()
+		if !r.Has(s.del) {
+			return false, Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+		}
+		r.Clear(s.del)
+		return true, nil
+	})
+}
+
+// mutate runs change on the stored resource with key in one transaction,
+// after checking etag; when change asks to save, the update time and the
+// etag move on and the row is written back. deleted includes soft-deleted
+// rows in the lookup.
+func (s *Service[P, M]) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p P) (save bool, err error)) (P, error) {
 	var out P
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.find(tx, key, true, true)
+		cur, err := s.find(tx, key, deleted, true)
 		if err != nil {
 			return err
 		}
@@ -514,11 +503,12 @@ func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, 
 		if err := s.checkEtag(p, etag); err != nil {
 			return err
 		}
-		r := p.ProtoReflect()
-		if !r.Has(s.del) {
-			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+		save, err := change(tx, p)
+		if err != nil || !save {
+			out = p
+			return err
 		}
-		r.Clear(s.del)
+		r := p.ProtoReflect()
 		if s.updateTime != nil {
 			r.Set(s.updateTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
 		}
