@@ -59,6 +59,9 @@ type Resource[P proto.Message, M any] struct {
 	ToProto func(*M) (P, error)
 	// SoftDelete is set for soft-deleted models (delete_time).
 	SoftDelete bool
+	// Tenant is the field holding each row's tenant (the tenant option),
+	// or "".
+	Tenant string
 }
 
 // Limit is a limit of a column that requests must respect.
@@ -72,6 +75,7 @@ type Limit struct {
 type Option func(*options)
 
 type options struct {
+	tenant          func(context.Context) (any, error)
 	tokenKey        []byte
 	defaultPageSize int32
 	maxPageSize     int32
@@ -88,6 +92,16 @@ func WithPageTokenKey(key []byte) Option { return func(o *options) { o.tokenKey 
 // the largest page served (defaults 50 and 1000).
 func WithPageSizes(def, max int32) Option {
 	return func(o *options) { o.defaultPageSize, o.maxPageSize = def, max }
+}
+
+// WithTenant tells the service the caller's tenant, from the request
+// context (an authenticated identity, a header an interceptor read…).
+// Models with a tenant field need it: rows are stamped with the tenant on
+// Create, and every method sees only the caller's tenant's rows; another
+// tenant's row is NotFound. An error from tenant is returned as is when it
+// is a status error, else as Unauthenticated.
+func WithTenant(tenant func(ctx context.Context) (any, error)) Option {
+	return func(o *options) { o.tenant = tenant }
 }
 
 // WithLogger sets where database errors are logged (they are never sent
@@ -107,7 +121,10 @@ type Service[P proto.Message, M any] struct {
 	table query.Table
 	fb    behaviors
 	// columns is the SELECT list of models that scan themselves.
-	columns                                string
+	columns string
+	// tenantField and tenantCol hold the tenant of each row, if any.
+	tenantField                            protoreflect.FieldDescriptor
+	tenantCol                              string
 	desc                                   protoreflect.MessageDescriptor
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
@@ -138,6 +155,13 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	fields := desc.Fields()
 	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
 	s.columns = s.selectColumns()
+	if res.Tenant != "" {
+		s.tenantField = fields.ByName(protoreflect.Name(res.Tenant))
+		s.tenantCol = res.Stored[res.Tenant]
+		if s.tenantCol == "" {
+			s.tenantCol = res.Tenant
+		}
+	}
 	s.fb = readBehaviors(desc)
 	s.createTime = timestampField(fields.ByName("create_time"))
 	s.updateTime = timestampField(fields.ByName("update_time"))
@@ -204,9 +228,12 @@ func (s *Service[P, M]) KeyFromName(name string) (any, error) {
 }
 
 // find loads the row with key; deleted rows too when unscoped.
-func (s *Service[P, M]) find(tx *gorm.DB, key any, unscoped, lock bool) (*M, error) {
+func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (*M, error) {
 	m := new(M)
 	q := tx.Where(s.keyCond(), keyArg(key))
+	if c := tenant.cond(); c.SQL != "" {
+		q = q.Where(c.SQL, c.Args...)
+	}
 	if unscoped {
 		q = q.Unscoped()
 	}
@@ -227,9 +254,13 @@ func (s *Service[P, M]) keyCond() string {
 // with their delete_time (AIP-164).
 func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
 	var zero P
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return zero, err
+	}
 	var m *M
 	if s.columns != "" {
-		rows, err := s.selectRows(ctx, []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}}, "", 1)
+		rows, err := s.selectRows(ctx, []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}, tenant.cond()}, "", 1)
 		if err != nil {
 			return zero, s.fail(ctx, err)
 		}
@@ -238,8 +269,7 @@ func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
 		}
 		m = rows[0]
 	} else {
-		var err error
-		if m, err = s.find(s.db.WithContext(ctx), key, true, false); err != nil {
+		if m, err = s.find(s.db.WithContext(ctx), tenant, key, true, false); err != nil {
 			return zero, s.fail(ctx, err)
 		}
 	}
@@ -256,7 +286,11 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
-	p := s.prepareCreate(msg)
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return zero, err
+	}
+	p := s.prepareCreate(msg, tenant)
 	if err := s.validate(p); err != nil {
 		return zero, err
 	}
@@ -278,9 +312,12 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, and output-only fields cleared.
-func (s *Service[P, M]) prepareCreate(msg P) P {
+func (s *Service[P, M]) prepareCreate(msg P, tenant tenantScope) P {
 	p := proto.Clone(msg).(P)
 	r := p.ProtoReflect()
+	if s.tenantField != nil {
+		r.Set(s.tenantField, tenant.value(s.tenantField))
+	}
 	// Output-only fields (AIP-148, AIP-154) are the server's.
 	if s.res.AutoKey {
 		r.Clear(s.key)
@@ -307,7 +344,7 @@ func (s *Service[P, M]) prepareCreate(msg P) P {
 
 // managed reports whether fd is set by the server only.
 func (s *Service[P, M]) managed(fd protoreflect.FieldDescriptor) bool {
-	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key || s.fb.outputOnly[fd]
+	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key || fd == s.tenantField || s.fb.outputOnly[fd]
 }
 
 // Update applies the fields of msg named by mask to the stored resource,
@@ -323,10 +360,14 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 	if err != nil {
 		return zero, err
 	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return zero, err
+	}
 	key := msg.ProtoReflect().Get(s.key).Interface()
 	var out P
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.find(tx, key, false, true)
+		cur, err := s.find(tx, tenant, key, false, true)
 		if err != nil {
 			return err
 		}
@@ -343,6 +384,10 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 		}
 		next := proto.Clone(stored).(P)
 		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		if s.tenantField != nil {
+			// The tenant of a row never changes.
+			next.ProtoReflect().Set(s.tenantField, stored.ProtoReflect().Get(s.tenantField))
+		}
 		if err := s.immutable(stored, next); err != nil {
 			return err
 		}
@@ -490,9 +535,14 @@ func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, 
 // etag move on and the row is written back. deleted includes soft-deleted
 // rows in the lookup.
 func (s *Service[P, M]) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p P) (save bool, err error)) (P, error) {
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		var zero P
+		return zero, err
+	}
 	var out P
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.find(tx, key, deleted, true)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.find(tx, tenant, key, deleted, true)
 		if err != nil {
 			return err
 		}
@@ -579,7 +629,12 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}
-	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted)
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	// A token is bound to the query and to the tenant it was issued to.
+	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v)
 	var after query.Condition
 	if req.PageToken != "" {
 		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
@@ -590,7 +645,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 	}
 	var rows []*M
 	if s.columns != "" {
-		conds := []query.Condition{where, after}
+		conds := []query.Condition{where, after, tenant.cond()}
 		if s.res.SoftDelete && !req.ShowDeleted {
 			conds = append(conds, query.Condition{SQL: quoteIdent(s.table.Dialect, "delete_time") + " IS NULL"})
 		}
@@ -602,7 +657,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 		if req.ShowDeleted || !s.res.SoftDelete {
 			q = q.Unscoped()
 		}
-		for _, c := range []query.Condition{where, after} {
+		for _, c := range []query.Condition{where, after, tenant.cond()} {
 			if c.SQL != "" {
 				q = q.Where(c.SQL, c.Args...)
 			}
@@ -793,9 +848,13 @@ func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) 
 	if err := s.batchSize(len(msgs)); err != nil {
 		return nil, err
 	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var vs []FieldViolation
 	for i, m := range msgs {
-		if err := s.validate(s.prepareCreate(m)); err != nil {
+		if err := s.validate(s.prepareCreate(m, tenant)); err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
 				return nil, err
@@ -809,9 +868,9 @@ func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) 
 		return nil, InvalidArgument("", vs...)
 	}
 	out := make([]P, 0, len(msgs))
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, msg := range msgs {
-			p := s.prepareCreate(msg)
+			p := s.prepareCreate(msg, tenant)
 			m, err := s.res.ToModel(p)
 			if err != nil {
 				return err
@@ -839,9 +898,13 @@ func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
 	if err := s.batchSize(len(keys)); err != nil {
 		return err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, k := range keys {
-			if _, err := s.find(tx, k, false, true); err != nil {
+			if _, err := s.find(tx, tenant, k, false, true); err != nil {
 				return err
 			}
 			if s.res.SoftDelete {
@@ -880,4 +943,73 @@ func violationsOf(e *Error) []FieldViolation {
 		}
 	}
 	return out
+}
+
+// tenantScope is the caller's tenant for one call; the zero value means
+// the model has no tenant field.
+type tenantScope struct {
+	col string
+	v   any
+	d   query.Dialect
+}
+
+// tenantOf resolves the caller's tenant for models with a tenant field.
+func (s *Service[P, M]) tenantOf(ctx context.Context) (tenantScope, error) {
+	if s.tenantField == nil {
+		return tenantScope{}, nil
+	}
+	if s.opt.tenant == nil {
+		return tenantScope{}, Errorf(connect.CodeFailedPrecondition, "%s has a tenant field but the service was built without crudrt.WithTenant", s.res.Name)
+	}
+	v, err := s.opt.tenant(ctx)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return tenantScope{}, e
+		}
+		var ce *connect.Error
+		if errors.As(err, &ce) {
+			return tenantScope{}, &Error{ce: ce}
+		}
+		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "no tenant: %v", err)
+	}
+	switch v.(type) {
+	case string, int64, int32, int:
+	default:
+		return tenantScope{}, Errorf(connect.CodeInternal, "tenant of type %T; want string or an integer", v)
+	}
+	return tenantScope{col: s.tenantCol, v: v, d: s.table.Dialect}, nil
+}
+
+// cond restricts a query to the tenant.
+func (t tenantScope) cond() query.Condition {
+	if t.col == "" {
+		return query.Condition{}
+	}
+	return query.Condition{SQL: quoteIdent(t.d, t.col) + " = ?", Args: []any{t.v}}
+}
+
+// value is the tenant as the field's value.
+func (t tenantScope) value(fd protoreflect.FieldDescriptor) protoreflect.Value {
+	switch v := t.v.(type) {
+	case string:
+		return protoreflect.ValueOfString(v)
+	case int:
+		return integer(fd, int64(v))
+	case int32:
+		return integer(fd, int64(v))
+	case int64:
+		return integer(fd, v)
+	}
+	return fd.Default()
+}
+
+func integer(fd protoreflect.FieldDescriptor, v int64) protoreflect.Value {
+	if fd.Kind() == protoreflect.StringKind {
+		return protoreflect.ValueOfString(strconv.FormatInt(v, 10))
+	}
+	if fd.Kind() == protoreflect.Int32Kind || fd.Kind() == protoreflect.Sint32Kind || fd.Kind() == protoreflect.Sfixed32Kind {
+		return protoreflect.ValueOfInt32(int32(v))
+	}
+	return protoreflect.ValueOfInt64(v)
 }

@@ -139,6 +139,9 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	if m.SoftDelete != nil {
 		g.P("SoftDelete: true,")
 	}
+	if m.Tenant != nil {
+		g.P("Tenant: ", strconv.Quote(string(m.Tenant.Desc.Name())), ",")
+	}
 	g.P("}")
 	g.P("return &", name, "{svc: ", crudrtPkg.Ident("NewService"), "(db, res, opts...)}")
 	g.P("}")

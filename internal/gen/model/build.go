@@ -427,6 +427,18 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 	}
 	f.Default = opts.GetDefault()
 	f.NoCheck = opts.GetNoCheck()
+	if opts.GetTenant() {
+		switch {
+		case f.Storage == StorageColumn && f.Presence != PresenceNone:
+			bad("(protoforge.v1.field).tenant needs a field without presence (every row has a tenant); remove `optional`")
+		case f.Storage != StorageColumn || !(f.Type == TypeString || f.Type == TypeInt32 || f.Type == TypeInt64):
+			bad("(protoforge.v1.field).tenant needs a string, int32 or int64 field, not %s", kind)
+		case m.Tenant != nil:
+			bad("(protoforge.v1.field).tenant is also set on %s; a model has one tenant field", m.Tenant.Desc.Name())
+		default:
+			m.Tenant = f
+		}
+	}
 	if f.Default != "" {
 		if _, err := ParseDefault(f); err != nil {
 			b.errs = append(b.errs, &posError{file: m.File.Desc.Path(), line: b.line(m.File, d), msg: err.Error()})
@@ -755,9 +767,10 @@ func (b *builder) indexes(m *Model) {
 	}
 	// Foreign key columns get an index unless one starts with them: cascades
 	// and joins need it, and MySQL would otherwise create one implicitly that
-	// migrations cannot see.
+	// migrations cannot see. So does the tenant column, which every query
+	// of a tenant's service filters on.
 	for _, f := range m.Columns {
-		if f.References == nil || (len(m.PrimaryKey) > 0 && m.PrimaryKey[0] == f) {
+		if (f.References == nil && f != m.Tenant) || (len(m.PrimaryKey) > 0 && m.PrimaryKey[0] == f) {
 			continue
 		}
 		covered := false

@@ -67,6 +67,8 @@ type Model struct {
 	// Reserved lists the message's reserved field numbers: columns that
 	// may be dropped by a migration.
 	Reserved []protoreflect.FieldNumber
+	// Tenant is the field that holds a row's tenant, or nil.
+	Tenant *Field
 }
 
 // Index is a secondary index of a table.

@@ -378,7 +378,12 @@ type FieldOptions struct {
 	// A default value for the column, written as a proto text literal of the
 	// field's type (`0`, `"draft"`, `true`, an enum value name). Applied by the
 	// database when a migration adds the column to existing rows.
-	Default       string `protobuf:"bytes,15,opt,name=default,proto3" json:"default,omitempty"`
+	Default string `protobuf:"bytes,15,opt,name=default,proto3" json:"default,omitempty"`
+	// Marks the field that holds the tenant of a row. The generated CRUD
+	// service stamps it from the request context on Create and restricts
+	// every method to the caller's tenant: another tenant's row is NotFound.
+	// At most one per model; a string or integer field without presence.
+	Tenant        bool `protobuf:"varint,16,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -516,6 +521,13 @@ func (x *FieldOptions) GetDefault() string {
 		return x.Default
 	}
 	return ""
+}
+
+func (x *FieldOptions) GetTenant() bool {
+	if x != nil {
+		return x.Tenant
+	}
+	return false
 }
 
 // ServiceOptions describe a CRUD service.
@@ -697,7 +709,7 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\x05Index\x12\x16\n" +
 	"\x06fields\x18\x01 \x03(\tR\x06fields\x12\x16\n" +
 	"\x06unique\x18\x02 \x01(\bR\x06unique\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\x95\x04\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xad\x04\n" +
 	"\fFieldOptions\x12\x1f\n" +
 	"\vprimary_key\x18\x01 \x01(\bR\n" +
 	"primaryKey\x12\x16\n" +
@@ -720,7 +732,8 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\vforeign_key\x18\r \x01(\tR\n" +
 	"foreignKey\x12\x19\n" +
 	"\bno_check\x18\x0e \x01(\bR\anoCheck\x12\x18\n" +
-	"\adefault\x18\x0f \x01(\tR\adefaultB\x11\n" +
+	"\adefault\x18\x0f \x01(\tR\adefault\x12\x16\n" +
+	"\x06tenant\x18\x10 \x01(\bR\x06tenantB\x11\n" +
 	"\x0f_auto_increment\"&\n" +
 	"\x0eServiceOptions\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"G\n" +

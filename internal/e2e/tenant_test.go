@@ -1,0 +1,143 @@
+package e2e_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"connectrpc.com/connect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt"
+	tenantv1 "github.com/protoforge/protoforge/internal/e2e/gen/tenant/v1"
+	"github.com/protoforge/protoforge/internal/e2e/gen/tenant/v1/tenantv1connect"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+type tenantKey struct{}
+
+// tenantInterceptor puts the caller's tenant, from the X-Tenant header,
+// into the context, as an authentication interceptor would.
+func tenantInterceptor() connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if t := req.Header().Get("X-Tenant"); t != "" {
+				ctx = context.WithValue(ctx, tenantKey{}, t)
+			}
+			return next(ctx, req)
+		}
+	}
+}
+
+func tenantFromContext(ctx context.Context) (any, error) {
+	t, ok := ctx.Value(tenantKey{}).(string)
+	if !ok {
+		return nil, errors.New("no X-Tenant header")
+	}
+	return t, nil
+}
+
+// asTenant sets the X-Tenant header of every request of a client.
+func asTenant(tenant string) connect.ClientOption {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			req.Header().Set("X-Tenant", tenant)
+			return next(ctx, req)
+		}
+	}))
+}
+
+// TestTenantIsolation proves that every CRUD method sees only the caller's
+// tenant: another tenant's row is NotFound, never PermissionDenied.
+func TestTenantIsolation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+		mux := http.NewServeMux()
+		mux.Handle(tenantv1connect.NewNoteServiceHandler(
+			tenantv1.NewNoteServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
+			connect.WithInterceptors(tenantInterceptor())))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		acme := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL, asTenant("acme"))
+		globex := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL, asTenant("globex"))
+		anon := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL)
+		ctx := context.Background()
+		notFound := func(err error, what string) {
+			t.Helper()
+			assert.Equal(t, connect.CodeNotFound, codeOf(err), "%s: %v", what, err)
+		}
+
+		// Create stamps the caller's tenant, whatever the client sends.
+		a1, err := acme.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "a1", TenantId: "globex"}})
+		require.NoError(t, err)
+		assert.Equal(t, "acme", a1.TenantId)
+		for _, txt := range []string{"a2", "a3", "a4"} {
+			_, err := acme.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: txt}})
+			require.NoError(t, err)
+		}
+		g1, err := globex.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "g1"}})
+		require.NoError(t, err)
+		_, err = anon.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "x"}})
+		assert.Equal(t, connect.CodeUnauthenticated, codeOf(err))
+
+		// Get, Update, Delete, Undelete across tenants: NotFound.
+		_, err = globex.GetNote(ctx, &tenantv1.GetNoteRequest{Id: a1.Id})
+		notFound(err, "Get")
+		_, err = globex.UpdateNote(ctx, &tenantv1.UpdateNoteRequest{Note: &tenantv1.Note{Id: a1.Id, Text: "stolen"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"text"}}})
+		notFound(err, "Update")
+		_, err = globex.DeleteNote(ctx, &tenantv1.DeleteNoteRequest{Id: a1.Id})
+		notFound(err, "Delete")
+		_, err = acme.DeleteNote(ctx, &tenantv1.DeleteNoteRequest{Id: a1.Id})
+		require.NoError(t, err)
+		_, err = globex.UndeleteNote(ctx, &tenantv1.UndeleteNoteRequest{Id: a1.Id})
+		notFound(err, "Undelete")
+		_, err = acme.UndeleteNote(ctx, &tenantv1.UndeleteNoteRequest{Id: a1.Id})
+		require.NoError(t, err)
+
+		// Update cannot move a row to another tenant.
+		u, err := acme.UpdateNote(ctx, &tenantv1.UpdateNoteRequest{Note: &tenantv1.Note{Id: a1.Id, Text: "mine", TenantId: "globex"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"text", "tenant_id"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "acme", u.TenantId)
+
+		// Batches: one foreign id makes the whole call NotFound, and
+		// nothing of the other tenant is deleted.
+		_, err = globex.BatchGetNotes(ctx, &tenantv1.BatchGetNotesRequest{Ids: []int64{g1.Id, a1.Id}})
+		notFound(err, "BatchGet")
+		_, err = globex.BatchDeleteNotes(ctx, &tenantv1.BatchDeleteNotesRequest{Ids: []int64{a1.Id}})
+		notFound(err, "BatchDelete")
+		got, err := acme.GetNote(ctx, &tenantv1.GetNoteRequest{Id: a1.Id})
+		require.NoError(t, err)
+		assert.Nil(t, got.DeleteTime)
+		bc, err := globex.BatchCreateNotes(ctx, &tenantv1.BatchCreateNotesRequest{Requests: []*tenantv1.CreateNoteRequest{{Note: &tenantv1.Note{Text: "g2", TenantId: "acme"}}}})
+		require.NoError(t, err)
+		assert.Equal(t, "globex", bc.Notes[0].TenantId)
+
+		// List: only the caller's rows, even when the filter names another
+		// tenant; a page token of one tenant is refused for another.
+		list, err := globex.ListNotes(ctx, &tenantv1.ListNotesRequest{ShowDeleted: true})
+		require.NoError(t, err)
+		for _, n := range list.Notes {
+			assert.Equal(t, "globex", n.TenantId)
+		}
+		assert.Len(t, list.Notes, 2)
+		list, err = globex.ListNotes(ctx, &tenantv1.ListNotesRequest{Filter: `tenant_id = "acme"`})
+		require.NoError(t, err)
+		assert.Empty(t, list.Notes, "a filter cannot reach another tenant")
+		page, err := acme.ListNotes(ctx, &tenantv1.ListNotesRequest{PageSize: 2})
+		require.NoError(t, err)
+		require.Len(t, page.Notes, 2)
+		require.NotEmpty(t, page.NextPageToken)
+		_, err = globex.ListNotes(ctx, &tenantv1.ListNotesRequest{PageSize: 2, PageToken: page.NextPageToken})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "a token is bound to its tenant")
+		next, err := acme.ListNotes(ctx, &tenantv1.ListNotesRequest{PageSize: 2, PageToken: page.NextPageToken})
+		require.NoError(t, err)
+		assert.Len(t, next.Notes, 2)
+	})
+}
