@@ -75,6 +75,7 @@ type Limit struct {
 type Option func(*options)
 
 type options struct {
+	limits          Limits
 	tenant          func(context.Context) (any, error)
 	tokenKey        []byte
 	defaultPageSize int32
@@ -103,6 +104,21 @@ func WithPageSizes(def, max int32) Option {
 func WithTenant(tenant func(ctx context.Context) (any, error)) Option {
 	return func(o *options) { o.tenant = tenant }
 }
+
+// Limits bound what one request may ask of the database. Zero fields take
+// the defaults; a request over a limit is InvalidArgument naming the field.
+type Limits struct {
+	// MaxFilterLength is the longest filter in bytes (default and ceiling:
+	// query.MaxFilterLength, 4096; nesting is capped at query.MaxFilterDepth).
+	MaxFilterLength int
+	// MaxOrderByTerms is the most order_by terms (default 8).
+	MaxOrderByTerms int
+	// MaxBatchSize is the most resources of one batch call (default 1000).
+	MaxBatchSize int
+}
+
+// WithLimits sets the request limits (page sizes: WithPageSizes).
+func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 
 // WithLogger sets where database errors are logged (they are never sent
 // to clients).
@@ -134,6 +150,15 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.limits.MaxFilterLength <= 0 || o.limits.MaxFilterLength > query.MaxFilterLength {
+		o.limits.MaxFilterLength = query.MaxFilterLength
+	}
+	if o.limits.MaxOrderByTerms <= 0 {
+		o.limits.MaxOrderByTerms = 8
+	}
+	if o.limits.MaxBatchSize <= 0 {
+		o.limits.MaxBatchSize = 1000
 	}
 	if o.tokenKey != nil && len(o.tokenKey) < query.MinTokenKeyLength {
 		panic(fmt.Sprintf("crudrt: WithPageTokenKey needs at least %d bytes", query.MinTokenKeyLength))
@@ -620,6 +645,9 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 	case size > s.opt.maxPageSize:
 		size = s.opt.maxPageSize
 	}
+	if len(req.Filter) > s.opt.limits.MaxFilterLength {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "filter", Description: fmt.Sprintf("at most %d bytes (got %d)", s.opt.limits.MaxFilterLength, len(req.Filter))})
+	}
 	t := &s.table
 	where, err := query.ParseFilter(t, req.Filter)
 	if err != nil {
@@ -628,6 +656,9 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 	terms, err := query.ParseOrderBy(t, req.OrderBy)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
+	}
+	if asked := len(strings.Split(req.OrderBy, ",")); req.OrderBy != "" && asked > s.opt.limits.MaxOrderByTerms {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "order_by", Description: fmt.Sprintf("at most %d terms (got %d)", s.opt.limits.MaxOrderByTerms, asked)})
 	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
@@ -922,12 +953,9 @@ func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
 	return s.fail(ctx, err)
 }
 
-// MaxBatchSize bounds the resources of one batch call.
-const MaxBatchSize = 1000
-
 func (s *Service[P, M]) batchSize(n int) error {
-	if n > MaxBatchSize {
-		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", MaxBatchSize, n)})
+	if n > s.opt.limits.MaxBatchSize {
+		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
 	}
 	return nil
 }

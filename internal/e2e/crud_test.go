@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
 	"github.com/protoforge/protoforge/example/migrations"
@@ -456,4 +457,40 @@ func TestOverrideByEmbedding(t *testing.T) {
 		require.NoError(t, err, "the other methods are the generated ones")
 		assert.Equal(t, "fine", g.Title)
 	})
+}
+
+// TestLimits checks the configurable request limits: each is refused with
+// InvalidArgument naming the field.
+func TestLimits(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	_ = serve(t, db)
+	mux := http.NewServeMux()
+	mux.Handle(libraryv1connect.NewBookServiceHandler(libraryv1.NewBookServiceCRUD(db,
+		crudrt.WithLimits(crudrt.Limits{MaxFilterLength: 20, MaxOrderByTerms: 2, MaxBatchSize: 2}),
+		crudrt.WithPageSizes(5, 10))))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c := libraryv1connect.NewBookServiceClient(srv.Client(), srv.URL)
+	ctx := context.Background()
+	for field, call := range map[string]func() error{
+		"filter": func() error {
+			_, err := c.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `title = "a very long title indeed"`})
+			return err
+		},
+		"order_by": func() error {
+			_, err := c.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: "title, isbn, id"})
+			return err
+		},
+		"requests": func() error {
+			_, err := c.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{1, 2, 3}})
+			return err
+		},
+	} {
+		err := call()
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%s: %v", field, err)
+		assert.Equal(t, []string{field}, badRequestFields(t, err))
+	}
+	res, err := c.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 500})
+	require.NoError(t, err, "page sizes above the maximum are capped, not refused")
+	assert.LessOrEqual(t, len(res.Books), 10)
 }
