@@ -146,4 +146,3 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
-
