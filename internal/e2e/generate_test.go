@@ -234,3 +234,12 @@ func TestReadmeErrorTable(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, rows, 20)
 }
+
+// TestGofmt keeps every Go file of the repository gofmt-clean, generated
+// ones included.
+func TestGofmt(t *testing.T) {
+	root := gentest.RepoRoot()
+	out, err := exec.Command("gofmt", "-l", root).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Empty(t, strings.TrimSpace(string(out)), "gofmt -w these files")
+}
