@@ -54,9 +54,13 @@ type Resource[P proto.Message, M any] struct {
 	// Stored maps every stored field's name to its column, so that an
 	// update writes only the columns its mask names.
 	Stored map[string]string
-	// ToModel and ToProto are the generated conversions.
-	ToModel func(P) (*M, error)
-	ToProto func(*M) (P, error)
+	// ToModel and ToProto are the generated conversions, and New makes an
+	// empty model. M is a pointer to the model struct: with P a pointer too,
+	// every resource shares one instantiation of the runtime's generic
+	// code, which keeps the compile cost of generated packages low.
+	ToModel func(P) (M, error)
+	ToProto func(M) (P, error)
+	New     func() M
 	// SoftDelete is set for soft-deleted models (delete_time).
 	SoftDelete bool
 	// Tenant is the field holding each row's tenant (the tenant option),
@@ -253,8 +257,8 @@ func (s *Service[P, M]) KeyFromName(name string) (any, error) {
 }
 
 // find loads the row with key; deleted rows too when unscoped.
-func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (*M, error) {
-	m := new(M)
+func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (M, error) {
+	m := s.res.New()
 	q := tx.Where(s.keyCond(), keyArg(key))
 	if c := tenant.cond(); c.SQL != "" {
 		q = q.Where(c.SQL, c.Args...)
@@ -266,7 +270,8 @@ func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped,
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	if err := q.Take(m).Error; err != nil {
-		return nil, err
+		var zero M
+		return zero, err
 	}
 	return m, nil
 }
@@ -283,7 +288,7 @@ func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
 	if err != nil {
 		return zero, err
 	}
-	var m *M
+	var m M
 	if s.columns != "" {
 		rows, err := s.selectRows(ctx, []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}, tenant.cond()}, "", 1)
 		if err != nil {
@@ -536,7 +541,7 @@ func (s *Service[P, M]) maskPaths(msg P, mask *fieldmaskpb.FieldMask) ([]string,
 func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
 	return s.mutate(ctx, key, etag, false, func(tx *gorm.DB, p P) (bool, error) {
 		if !s.res.SoftDelete {
-			return false, tx.Where(s.keyCond(), keyArg(key)).Delete(new(M)).Error
+			return false, tx.Where(s.keyCond(), keyArg(key)).Delete(s.res.New()).Error
 		}
 		p.ProtoReflect().Set(s.del, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
 		return true, nil
@@ -674,7 +679,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 		}
 		after = query.After(t, terms, last)
 	}
-	var rows []*M
+	var rows []M
 	if s.columns != "" {
 		conds := []query.Condition{where, after, tenant.cond()}
 		if s.res.SoftDelete && !req.ShowDeleted {
@@ -684,7 +689,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 			return nil, "", s.fail(ctx, err)
 		}
 	} else {
-		q := s.db.WithContext(ctx).Model(new(M))
+		q := s.db.WithContext(ctx).Model(s.res.New())
 		if req.ShowDeleted || !s.res.SoftDelete {
 			q = q.Unscoped()
 		}
@@ -697,9 +702,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 		if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(&found).Error; err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
-		for i := range found {
-			rows = append(rows, &found[i])
-		}
+		rows = found
 	}
 	next := ""
 	if len(rows) > int(size) {
@@ -725,7 +728,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 
 // orderValues reads the ordered columns of a row, as the page token
 // carries them.
-func (s *Service[P, M]) orderValues(m *M, terms []query.OrderTerm) ([]any, error) {
+func (s *Service[P, M]) orderValues(m M, terms []query.OrderTerm) ([]any, error) {
 	if sc, ok := any(m).(scanner); ok {
 		return scannedValues(sc, sc.Columns(), terms)
 	}
@@ -939,12 +942,12 @@ func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
 				return err
 			}
 			if s.res.SoftDelete {
-				if err := tx.Model(new(M)).Where(s.keyCond(), keyArg(k)).Update("delete_time", s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
+				if err := tx.Model(s.res.New()).Where(s.keyCond(), keyArg(k)).Update("delete_time", s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
 					return err
 				}
 				continue
 			}
-			if err := tx.Where(s.keyCond(), keyArg(k)).Delete(new(M)).Error; err != nil {
+			if err := tx.Where(s.keyCond(), keyArg(k)).Delete(s.res.New()).Error; err != nil {
 				return err
 			}
 		}

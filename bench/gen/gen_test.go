@@ -6,6 +6,7 @@ package gen
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -145,4 +146,88 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportMetric(float64(med["crud"])/float64(med["go"]), "crud/go")
 		})
 	}
+}
+
+// BenchmarkCompileCost measures what the emitted code costs `go build`:
+// the synthetic package compiled with its .pb.go alone, and with the
+// .orm.go and .crud.go next to it (target ≤ 2×). Dependencies are built
+// once; each run changes a comment so that only the package recompiles.
+func BenchmarkCompileCost(b *testing.B) {
+	bins := plugins(b)
+	root := gentest.RepoRoot()
+	for _, n := range []int{100} {
+		req, err := gentest.RequestFromSources(synthetic(n), "paths=source_relative")
+		if err != nil {
+			b.Fatal(err)
+		}
+		// crud without grpc-go's Unimplemented server, so that the package
+		// needs no protoc-gen-go-grpc output.
+		req.Parameter = proto.String("paths=source_relative")
+		raw, err := proto.Marshal(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dirs := map[string][]string{"pb": {"go"}, "pb+orm": {"go", "orm"}, "pb+orm+crud": {"go", "orm", "crud"}}
+		for _, name := range []string{"pb", "pb+orm", "pb+orm+crud"} {
+			dir, err := os.MkdirTemp(root, ".bench-compile-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = os.RemoveAll(dir) })
+			for _, plugin := range dirs[name] {
+				r := raw
+				if plugin == "crud" {
+					creq := proto.Clone(req).(*pluginpb.CodeGeneratorRequest)
+					creq.Parameter = proto.String("paths=source_relative,grpc=false")
+					if r, err = proto.Marshal(creq); err != nil {
+						b.Fatal(err)
+					}
+				}
+				resp, err := gentest.RunBinary(mustUnmarshal(b, r), root, bins[plugin])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := gentest.Write(resp, dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pkg := "./" + filepath.Base(dir) + "/synth/v1"
+			build := func() time.Duration {
+				cmd := exec.Command("go", "build", pkg)
+				cmd.Dir = root
+				start := time.Now()
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("go build %s: %v\n%s", pkg, err, out)
+				}
+				return time.Since(start)
+			}
+			build() // dependencies
+			b.Run(fmt.Sprintf("%s/models=%d", name, n), func(b *testing.B) {
+				var ds []time.Duration
+				i := 0
+				for b.Loop() {
+					i++
+					f := filepath.Join(dir, "synth/v1/synth.pb.go")
+					src, err := os.ReadFile(f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := os.WriteFile(f, append(src, []byte(fmt.Sprintf("\n// run %d %d\n", time.Now().UnixNano(), i))...), 0o644); err != nil {
+						b.Fatal(err)
+					}
+					ds = append(ds, build())
+				}
+				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+				b.ReportMetric(float64(ds[len(ds)/2].Milliseconds()), "build-ms")
+			})
+		}
+	}
+}
+
+func mustUnmarshal(b *testing.B, raw []byte) *pluginpb.CodeGeneratorRequest {
+	req := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(raw, req); err != nil {
+		b.Fatal(err)
+	}
+	return req
 }

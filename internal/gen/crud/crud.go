@@ -84,12 +84,12 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	if p.GRPC {
 		g.P(svc.File.GoImportPath.Ident("Unimplemented" + svc.GoName + "Server"))
 	}
-	g.P("svc *", crudrtPkg.Ident("Service"), "[*", m.GoIdent, ", ", m.Ident, "]")
+	g.P("svc *", crudrtPkg.Ident("Service"), "[*", m.GoIdent, ", *", m.Ident, "]")
 	g.P("}")
 	g.P()
 	g.P("// New", name, " returns the standard methods of ", svc.GoName, " on db.")
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
-	g.P("res := &", crudrtPkg.Ident("Resource"), "[*", m.GoIdent, ", ", m.Ident, "]{")
+	g.P("res := &", crudrtPkg.Ident("Resource"), "[*", m.GoIdent, ", *", m.Ident, "]{")
 	g.P("Name: ", strconv.Quote(string(m.Desc.FullName())), ",")
 	g.P("Collection: ", strconv.Quote(svc.Collection()), ",")
 	g.P("Field: ", strconv.Quote(resourceField(svc)), ",")
@@ -136,6 +136,7 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("},")
 	g.P("ToModel: (*", m.GoIdent, ").ToModel,")
 	g.P("ToProto: (*", m.Ident, ").ToProto,")
+	g.P("New: func() *", m.Ident, " { return new(", m.Ident, ") },")
 	if m.SoftDelete != nil {
 		g.P("SoftDelete: true,")
 	}

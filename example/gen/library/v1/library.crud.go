@@ -19,12 +19,12 @@ import (
 // Embed it in your own type to override a method or add the others.
 type BookServiceCRUD struct {
 	UnimplementedBookServiceServer
-	svc *crudrt.Service[*Book, BookModel]
+	svc *crudrt.Service[*Book, *BookModel]
 }
 
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
-	res := &crudrt.Resource[*Book, BookModel]{
+	res := &crudrt.Resource[*Book, *BookModel]{
 		Name:       "library.v1.Book",
 		Collection: "books",
 		Field:      "book",
@@ -62,6 +62,7 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 		},
 		ToModel:    (*Book).ToModel,
 		ToProto:    (*BookModel).ToProto,
+		New:        func() *BookModel { return new(BookModel) },
 		SoftDelete: true,
 	}
 	return &BookServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
@@ -169,12 +170,12 @@ func BookServiceRESTRules() []*annotations.HttpRule {
 // Embed it in your own type to override a method or add the others.
 type AuthorServiceCRUD struct {
 	UnimplementedAuthorServiceServer
-	svc *crudrt.Service[*Author, AuthorModel]
+	svc *crudrt.Service[*Author, *AuthorModel]
 }
 
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
-	res := &crudrt.Resource[*Author, AuthorModel]{
+	res := &crudrt.Resource[*Author, *AuthorModel]{
 		Name:       "library.v1.Author",
 		Collection: "authors",
 		Field:      "author",
@@ -200,6 +201,7 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 		},
 		ToModel: (*Author).ToModel,
 		ToProto: (*AuthorModel).ToProto,
+		New:     func() *AuthorModel { return new(AuthorModel) },
 	}
 	return &AuthorServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
 }

@@ -18,12 +18,12 @@ import (
 // Embed it in your own type to override a method or add the others.
 type GadgetServiceCRUD struct {
 	UnimplementedGadgetServiceServer
-	svc *crudrt.Service[*Gadget, GadgetModel]
+	svc *crudrt.Service[*Gadget, *GadgetModel]
 }
 
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
-	res := &crudrt.Resource[*Gadget, GadgetModel]{
+	res := &crudrt.Resource[*Gadget, *GadgetModel]{
 		Name:       "rules.v1.Gadget",
 		Collection: "gadgets",
 		Field:      "gadget",
@@ -61,6 +61,7 @@ func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD
 		},
 		ToModel: (*Gadget).ToModel,
 		ToProto: (*GadgetModel).ToProto,
+		New:     func() *GadgetModel { return new(GadgetModel) },
 	}
 	return &GadgetServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
 }

@@ -18,12 +18,12 @@ import (
 // Embed it in your own type to override a method or add the others.
 type GizmoServiceCRUD struct {
 	UnimplementedGizmoServiceServer
-	svc *crudrt.Service[*Gizmo, GizmoModel]
+	svc *crudrt.Service[*Gizmo, *GizmoModel]
 }
 
 // NewGizmoServiceCRUD returns the standard methods of GizmoService on db.
 func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
-	res := &crudrt.Resource[*Gizmo, GizmoModel]{
+	res := &crudrt.Resource[*Gizmo, *GizmoModel]{
 		Name:       "scaffold.v1.Gizmo",
 		Collection: "gizmos",
 		Field:      "gizmo",
@@ -50,6 +50,7 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 		},
 		ToModel:    (*Gizmo).ToModel,
 		ToProto:    (*GizmoModel).ToProto,
+		New:        func() *GizmoModel { return new(GizmoModel) },
 		SoftDelete: true,
 	}
 	return &GizmoServiceCRUD{svc: crudrt.NewService(db, res, opts...)}

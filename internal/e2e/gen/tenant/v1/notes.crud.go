@@ -19,12 +19,12 @@ import (
 // Embed it in your own type to override a method or add the others.
 type NoteServiceCRUD struct {
 	UnimplementedNoteServiceServer
-	svc *crudrt.Service[*Note, NoteModel]
+	svc *crudrt.Service[*Note, *NoteModel]
 }
 
 // NewNoteServiceCRUD returns the standard methods of NoteService on db.
 func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
-	res := &crudrt.Resource[*Note, NoteModel]{
+	res := &crudrt.Resource[*Note, *NoteModel]{
 		Name:       "tenant.v1.Note",
 		Collection: "notes",
 		Field:      "note",
@@ -56,6 +56,7 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 		},
 		ToModel:    (*Note).ToModel,
 		ToProto:    (*NoteModel).ToProto,
+		New:        func() *NoteModel { return new(NoteModel) },
 		SoftDelete: true,
 		Tenant:     "tenant_id",
 	}

@@ -19,12 +19,12 @@ import (
 // Embed it in your own type to override a method or add the others.
 type ShelfServiceCRUD struct {
 	UnimplementedShelfServiceServer
-	svc *crudrt.Service[*Shelf, ShelfModel]
+	svc *crudrt.Service[*Shelf, *ShelfModel]
 }
 
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
-	res := &crudrt.Resource[*Shelf, ShelfModel]{
+	res := &crudrt.Resource[*Shelf, *ShelfModel]{
 		Name:       "shelf.v1.Shelf",
 		Collection: "shelves",
 		Field:      "shelf",
@@ -50,6 +50,7 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 		},
 		ToModel: (*Shelf).ToModel,
 		ToProto: (*ShelfModel).ToProto,
+		New:     func() *ShelfModel { return new(ShelfModel) },
 	}
 	return &ShelfServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
 }
