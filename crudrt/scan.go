@@ -18,7 +18,7 @@ type scanner interface {
 }
 
 // selectColumns is the SELECT list of a model that scans itself, or "".
-func (s *Service[P, M]) selectColumns() string {
+func (s *core) selectColumns() string {
 	sc, ok := any(s.res.New()).(scanner)
 	if !ok {
 		return ""
@@ -33,7 +33,7 @@ func (s *Service[P, M]) selectColumns() string {
 
 // selectRows runs one SELECT of the model's columns and scans the rows
 // into models directly (the read path of Get and List).
-func (s *Service[P, M]) selectRows(ctx context.Context, where []query.Condition, order string, limit int) ([]M, error) {
+func (s *core) selectRows(ctx context.Context, where []query.Condition, order string, limit int) ([]any, error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(s.columns)
@@ -61,7 +61,7 @@ func (s *Service[P, M]) selectRows(ctx context.Context, where []query.Condition,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []M
+	var out []any
 	for rows.Next() {
 		m := s.res.New()
 		if err := rows.Scan(any(m).(scanner).ScanDest()...); err != nil {

@@ -131,10 +131,28 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // WithClock sets the clock of create_time and update_time.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Service implements the standard methods of one resource.
-type Service[P proto.Message, M any] struct {
+// info is a Resource without its type parameters: the runtime's core is
+// compiled once, in this package, instead of once per generated package.
+type info struct {
+	Name, Collection, Field string
+	Table                   query.Table
+	KeyColumn               string
+	AutoKey                 bool
+	Limits                  []Limit
+	Stored                  map[string]string
+	SoftDelete              bool
+	Tenant                  string
+	ToModel                 func(proto.Message) (any, error)
+	ToProto                 func(any) (proto.Message, error)
+	New                     func() any
+	NewProto                func() proto.Message
+}
+
+// core implements the standard methods on untyped messages and models;
+// Service is its typed face.
+type core struct {
 	db  *gorm.DB
-	res *Resource[P, M]
+	res *info
 	opt options
 	v   protovalidate.Validator
 
@@ -149,8 +167,26 @@ type Service[P proto.Message, M any] struct {
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
 
+// Service implements the standard methods of one resource.
+type Service[P proto.Message, M any] struct {
+	c *core
+}
+
 // NewService returns the standard methods of res on db.
 func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts ...Option) *Service[P, M] {
+	var zero P
+	in := &info{
+		Name: res.Name, Collection: res.Collection, Field: res.Field, Table: res.Table, KeyColumn: res.KeyColumn,
+		AutoKey: res.AutoKey, Limits: res.Limits, Stored: res.Stored, SoftDelete: res.SoftDelete, Tenant: res.Tenant,
+		ToModel:  func(p proto.Message) (any, error) { return res.ToModel(p.(P)) },
+		ToProto:  func(m any) (proto.Message, error) { return res.ToProto(m.(M)) },
+		New:      func() any { return res.New() },
+		NewProto: func() proto.Message { return zero.ProtoReflect().New().Interface() },
+	}
+	return &Service[P, M]{c: newCore(db, in, zero.ProtoReflect().Descriptor(), opts)}
+}
+
+func newCore(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opts []Option) *core {
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)
@@ -177,9 +213,7 @@ func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts .
 	if err != nil {
 		panic(fmt.Sprintf("crudrt: protovalidate: %v", err))
 	}
-	var zero P
-	desc := zero.ProtoReflect().Descriptor()
-	s := &Service[P, M]{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
+	s := &core{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
 	s.table.Dialect = query.Dialect(db.Dialector.Name())
 	fields := desc.Fields()
 	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
@@ -208,12 +242,9 @@ func timestampField(fd protoreflect.FieldDescriptor) protoreflect.FieldDescripto
 	return fd
 }
 
-func (s *Service[P, M]) newProto() P {
-	var zero P
-	return zero.ProtoReflect().New().Interface().(P)
-}
+func (s *core) newProto() proto.Message { return s.res.NewProto() }
 
-func (s *Service[P, M]) fail(ctx context.Context, err error) error {
+func (s *core) fail(ctx context.Context, err error) error {
 	return dbError(ctx, s.opt.logger, s.res.Name, s.res.Field, err)
 }
 
@@ -227,7 +258,7 @@ func keyArg(key any) any {
 
 // KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
 // key's Go type.
-func (s *Service[P, M]) KeyFromName(name string) (any, error) {
+func (s *core) KeyFromName(name string) (any, error) {
 	id, ok := strings.CutPrefix(name, s.res.Collection+"/")
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, name)})
@@ -257,7 +288,7 @@ func (s *Service[P, M]) KeyFromName(name string) (any, error) {
 }
 
 // find loads the row with key; deleted rows too when unscoped.
-func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (M, error) {
+func (s *core) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (any, error) {
 	m := s.res.New()
 	q := tx.Where(s.keyCond(), keyArg(key))
 	if c := tenant.cond(); c.SQL != "" {
@@ -270,25 +301,25 @@ func (s *Service[P, M]) find(tx *gorm.DB, tenant tenantScope, key any, unscoped,
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	if err := q.Take(m).Error; err != nil {
-		var zero M
+		var zero any
 		return zero, err
 	}
 	return m, nil
 }
 
-func (s *Service[P, M]) keyCond() string {
+func (s *core) keyCond() string {
 	return quoteIdent(s.table.Dialect, s.res.KeyColumn) + " = ?"
 }
 
 // Get returns the resource with key. Soft-deleted resources are returned
 // with their delete_time (AIP-164).
-func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
-	var zero P
+func (s *core) Get(ctx context.Context, key any) (proto.Message, error) {
+	var zero proto.Message
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return zero, err
 	}
-	var m M
+	var m any
 	if s.columns != "" {
 		rows, err := s.selectRows(ctx, []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}, tenant.cond()}, "", 1)
 		if err != nil {
@@ -311,8 +342,8 @@ func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
 }
 
 // Create validates msg, sets the server-managed fields and inserts it.
-func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
-	var zero P
+func (s *core) Create(ctx context.Context, msg proto.Message) (proto.Message, error) {
+	var zero proto.Message
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
@@ -342,8 +373,8 @@ func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, and output-only fields cleared.
-func (s *Service[P, M]) prepareCreate(msg P, tenant tenantScope) P {
-	p := proto.Clone(msg).(P)
+func (s *core) prepareCreate(msg proto.Message, tenant tenantScope) proto.Message {
+	p := proto.Clone(msg)
 	r := p.ProtoReflect()
 	if s.tenantField != nil {
 		r.Set(s.tenantField, tenant.value(s.tenantField))
@@ -373,7 +404,7 @@ func (s *Service[P, M]) prepareCreate(msg P, tenant tenantScope) P {
 }
 
 // managed reports whether fd is set by the server only.
-func (s *Service[P, M]) managed(fd protoreflect.FieldDescriptor) bool {
+func (s *core) managed(fd protoreflect.FieldDescriptor) bool {
 	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key || fd == s.tenantField || s.fb.outputOnly[fd]
 }
 
@@ -381,8 +412,8 @@ func (s *Service[P, M]) managed(fd protoreflect.FieldDescriptor) bool {
 // in one transaction, checking the etag when msg carries one (AIP-134,
 // AIP-154). No mask means the fields msg populates; "*" replaces every
 // field the client may set.
-func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.FieldMask) (P, error) {
-	var zero P
+func (s *core) Update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
+	var zero proto.Message
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
@@ -395,7 +426,7 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 		return zero, err
 	}
 	key := msg.ProtoReflect().Get(s.key).Interface()
-	var out P
+	var out proto.Message
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := s.find(tx, tenant, key, false, true)
 		if err != nil {
@@ -412,7 +443,7 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 				return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
 			}
 		}
-		next := proto.Clone(stored).(P)
+		next := proto.Clone(stored)
 		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
 		if s.tenantField != nil {
 			// The tenant of a row never changes.
@@ -458,7 +489,7 @@ func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.Fie
 // updateColumns lists the columns an update with mask paths writes: the
 // masked fields' columns and the server-managed ones; every column when a
 // path is not a plain stored field.
-func (s *Service[P, M]) updateColumns(paths []string) []string {
+func (s *core) updateColumns(paths []string) []string {
 	if s.res.Stored == nil {
 		return []string{"*"}
 	}
@@ -496,7 +527,7 @@ func nextEtag(cur string) string {
 }
 
 // maskPaths checks and completes an update mask.
-func (s *Service[P, M]) maskPaths(msg P, mask *fieldmaskpb.FieldMask) ([]string, error) {
+func (s *core) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	field := "update_mask"
 	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
 		var paths []string
@@ -538,8 +569,8 @@ func (s *Service[P, M]) maskPaths(msg P, mask *fieldmaskpb.FieldMask) ([]string,
 // Delete deletes the resource with key, after checking etag when given.
 // Soft-deleted models get their delete_time set and are returned; others
 // are removed and returned as they were.
-func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
-	return s.mutate(ctx, key, etag, false, func(tx *gorm.DB, p P) (bool, error) {
+func (s *core) Delete(ctx context.Context, key any, etag string) (proto.Message, error) {
+	return s.mutate(ctx, key, etag, false, func(tx *gorm.DB, p proto.Message) (bool, error) {
 		if !s.res.SoftDelete {
 			return false, tx.Where(s.keyCond(), keyArg(key)).Delete(s.res.New()).Error
 		}
@@ -549,8 +580,8 @@ func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, er
 }
 
 // Undelete restores a soft-deleted resource (AIP-164).
-func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, error) {
-	return s.mutate(ctx, key, etag, true, func(_ *gorm.DB, p P) (bool, error) {
+func (s *core) Undelete(ctx context.Context, key any, etag string) (proto.Message, error) {
+	return s.mutate(ctx, key, etag, true, func(_ *gorm.DB, p proto.Message) (bool, error) {
 		r := p.ProtoReflect()
 		if !r.Has(s.del) {
 			return false, Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
@@ -564,13 +595,13 @@ func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, 
 // after checking etag; when change asks to save, the update time and the
 // etag move on and the row is written back. deleted includes soft-deleted
 // rows in the lookup.
-func (s *Service[P, M]) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p P) (save bool, err error)) (P, error) {
+func (s *core) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p proto.Message) (save bool, err error)) (proto.Message, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
-		var zero P
+		var zero proto.Message
 		return zero, err
 	}
-	var out P
+	var out proto.Message
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := s.find(tx, tenant, key, deleted, true)
 		if err != nil {
@@ -598,13 +629,13 @@ func (s *Service[P, M]) mutate(ctx context.Context, key any, etag string, delete
 		return s.save(tx, p, key, &out)
 	})
 	if err != nil {
-		var zero P
+		var zero proto.Message
 		return zero, s.fail(ctx, err)
 	}
 	return out, nil
 }
 
-func (s *Service[P, M]) checkEtag(p P, etag string) error {
+func (s *core) checkEtag(p proto.Message, etag string) error {
 	if etag == "" || s.etag == nil {
 		return nil
 	}
@@ -615,7 +646,7 @@ func (s *Service[P, M]) checkEtag(p P, etag string) error {
 }
 
 // save writes every column of p to the row with key, deleted or not.
-func (s *Service[P, M]) save(tx *gorm.DB, p P, key any, out *P) error {
+func (s *core) save(tx *gorm.DB, p proto.Message, key any, out *proto.Message) error {
 	m, err := s.res.ToModel(p)
 	if err != nil {
 		return err
@@ -640,7 +671,7 @@ type ListRequest struct {
 // the end). Pages are read by keyset on the requested order with the key
 // as tie-breaker, so a deep page costs what the first does, and tokens are
 // signed and bound to the query.
-func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string, error) {
+func (s *core) List(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {
 	size := req.PageSize
 	switch {
 	case size < 0:
@@ -679,7 +710,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 		}
 		after = query.After(t, terms, last)
 	}
-	var rows []M
+	var rows []any
 	if s.columns != "" {
 		conds := []query.Condition{where, after, tenant.cond()}
 		if s.res.SoftDelete && !req.ShowDeleted {
@@ -698,11 +729,13 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 				q = q.Where(c.SQL, c.Args...)
 			}
 		}
-		var found []M
-		if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(&found).Error; err != nil {
+		found := reflect.New(reflect.SliceOf(reflect.TypeOf(s.res.New())))
+		if err := q.Order(query.OrderSQL(t, terms)).Limit(int(size) + 1).Find(found.Interface()).Error; err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
-		rows = found
+		for i := 0; i < found.Elem().Len(); i++ {
+			rows = append(rows, found.Elem().Index(i).Interface())
+		}
 	}
 	next := ""
 	if len(rows) > int(size) {
@@ -715,7 +748,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 			return nil, "", s.fail(ctx, err)
 		}
 	}
-	out := make([]P, 0, len(rows))
+	out := make([]proto.Message, 0, len(rows))
 	for i := range rows {
 		p, err := s.res.ToProto(rows[i])
 		if err != nil {
@@ -728,7 +761,7 @@ func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string,
 
 // orderValues reads the ordered columns of a row, as the page token
 // carries them.
-func (s *Service[P, M]) orderValues(m M, terms []query.OrderTerm) ([]any, error) {
+func (s *core) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
 	if sc, ok := any(m).(scanner); ok {
 		return scannedValues(sc, sc.Columns(), terms)
 	}
@@ -764,7 +797,7 @@ func deref(v any) any {
 }
 
 // immutable refuses changes of IMMUTABLE fields (AIP-203).
-func (s *Service[P, M]) immutable(stored, next P) error {
+func (s *core) immutable(stored, next proto.Message) error {
 	var vs []FieldViolation
 	a, b := stored.ProtoReflect(), next.ProtoReflect()
 	for fd := range s.fb.immutable {
@@ -781,7 +814,7 @@ func (s *Service[P, M]) immutable(stored, next P) error {
 // validate checks p against its protovalidate and protoc-gen-validate
 // rules, its REQUIRED fields and the model's own limits, and lists every
 // violation.
-func (s *Service[P, M]) validate(p P) error {
+func (s *core) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
 	for _, fd := range sortedFields(s.fb.required) {
@@ -844,7 +877,7 @@ func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.Fiel
 
 // KeysFromNames parses resource names (see KeyFromName); errors name the
 // failing index.
-func (s *Service[P, M]) KeysFromNames(names []string) ([]any, error) {
+func (s *core) KeysFromNames(names []string) ([]any, error) {
 	keys := make([]any, 0, len(names))
 	for i, n := range names {
 		k, err := s.KeyFromName(n)
@@ -858,11 +891,11 @@ func (s *Service[P, M]) KeysFromNames(names []string) ([]any, error) {
 
 // BatchGet returns the resources with keys, in the order asked; if any is
 // missing the whole call is NotFound (AIP-231).
-func (s *Service[P, M]) BatchGet(ctx context.Context, keys []any) ([]P, error) {
+func (s *core) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
 	if err := s.batchSize(len(keys)); err != nil {
 		return nil, err
 	}
-	out := make([]P, 0, len(keys))
+	out := make([]proto.Message, 0, len(keys))
 	for i, k := range keys {
 		p, err := s.Get(ctx, k)
 		if err != nil {
@@ -878,7 +911,7 @@ func (s *Service[P, M]) BatchGet(ctx context.Context, keys []any) ([]P, error) {
 
 // BatchCreate validates every resource, reporting all violations with
 // their index, then inserts them in one transaction: all or none (AIP-233).
-func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) {
+func (s *core) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.Message, error) {
 	if err := s.batchSize(len(msgs)); err != nil {
 		return nil, err
 	}
@@ -901,7 +934,7 @@ func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) 
 	if len(vs) > 0 {
 		return nil, InvalidArgument("", vs...)
 	}
-	out := make([]P, 0, len(msgs))
+	out := make([]proto.Message, 0, len(msgs))
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, msg := range msgs {
 			p := s.prepareCreate(msg, tenant)
@@ -928,7 +961,7 @@ func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) 
 
 // BatchDelete deletes the resources with keys in one transaction: all or
 // none (AIP-235).
-func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
+func (s *core) BatchDelete(ctx context.Context, keys []any) error {
 	if err := s.batchSize(len(keys)); err != nil {
 		return err
 	}
@@ -956,7 +989,7 @@ func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
 	return s.fail(ctx, err)
 }
 
-func (s *Service[P, M]) batchSize(n int) error {
+func (s *core) batchSize(n int) error {
 	if n > s.opt.limits.MaxBatchSize {
 		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
 	}
@@ -985,7 +1018,7 @@ type tenantScope struct {
 }
 
 // tenantOf resolves the caller's tenant for models with a tenant field.
-func (s *Service[P, M]) tenantOf(ctx context.Context) (tenantScope, error) {
+func (s *core) tenantOf(ctx context.Context) (tenantScope, error) {
 	if s.tenantField == nil {
 		return tenantScope{}, nil
 	}
@@ -1043,4 +1076,93 @@ func integer(fd protoreflect.FieldDescriptor, v int64) protoreflect.Value {
 		return protoreflect.ValueOfInt32(int32(v))
 	}
 	return protoreflect.ValueOfInt64(v)
+}
+
+// The typed methods of Service: conversions around the core.
+
+// KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
+// key's Go type.
+func (s *Service[P, M]) KeyFromName(name string) (any, error) { return s.c.KeyFromName(name) }
+
+// KeysFromNames parses resource names; errors name the failing index.
+func (s *Service[P, M]) KeysFromNames(names []string) ([]any, error) {
+	return s.c.KeysFromNames(names)
+}
+
+// Get returns the resource with key. Soft-deleted resources are returned
+// with their delete_time (AIP-164).
+func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
+	return typed[P](s.c.Get(ctx, key))
+}
+
+// Create validates msg, sets the server-managed fields and inserts it.
+func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
+	return typed[P](s.c.Create(ctx, msg))
+}
+
+// Update applies the fields of msg named by mask (see core.Update).
+func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.FieldMask) (P, error) {
+	return typed[P](s.c.Update(ctx, msg, mask))
+}
+
+// Delete deletes (or soft-deletes) the resource with key.
+func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
+	return typed[P](s.c.Delete(ctx, key, etag))
+}
+
+// Undelete restores a soft-deleted resource (AIP-164).
+func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, error) {
+	return typed[P](s.c.Undelete(ctx, key, etag))
+}
+
+// List returns a page of resources and the token of the next page.
+func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string, error) {
+	items, next, err := s.c.List(ctx, req)
+	if err != nil {
+		return nil, "", err
+	}
+	return typedList[P](items), next, nil
+}
+
+// BatchGet returns the resources with keys, in the order asked (AIP-231).
+func (s *Service[P, M]) BatchGet(ctx context.Context, keys []any) ([]P, error) {
+	items, err := s.c.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	return typedList[P](items), nil
+}
+
+// BatchCreate inserts every resource or none (AIP-233).
+func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) {
+	in := make([]proto.Message, len(msgs))
+	for i, m := range msgs {
+		in[i] = m
+	}
+	items, err := s.c.BatchCreate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return typedList[P](items), nil
+}
+
+// BatchDelete deletes every resource with keys or none (AIP-235).
+func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
+	return s.c.BatchDelete(ctx, keys)
+}
+
+func typed[P proto.Message](m proto.Message, err error) (P, error) {
+	if err != nil || m == nil {
+		var zero P
+		return zero, err
+	}
+	return m.(P), nil
+}
+
+func typedList[P proto.Message](items []proto.Message) []P {
+	out := make([]P, len(items))
+	for i, m := range items {
+		out[i] = m.(P)
+	}
+	return out
 }
