@@ -2,7 +2,9 @@ package crudrt
 
 import (
 	"context"
+
 	"errors"
+	"gorm.io/gorm"
 	"reflect"
 	"strconv"
 	"strings"
@@ -34,6 +36,12 @@ func (s *core) selectColumns() string {
 // selectRows runs one SELECT of the model's columns and scans the rows
 // into models directly (the read path of Get and List).
 func (s *core) selectRows(ctx context.Context, where []query.Condition, order string, limit int) ([]any, error) {
+	return s.selectRowsIn(s.db.WithContext(ctx), where, order, limit, false)
+}
+
+// selectRowsIn is selectRows on tx, locking the rows for update when lock
+// is set (PostgreSQL and MySQL; SQLite transactions lock the database).
+func (s *core) selectRowsIn(tx *gorm.DB, where []query.Condition, order string, limit int, lock bool) ([]any, error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(s.columns)
@@ -56,7 +64,10 @@ func (s *core) selectRows(ctx context.Context, where []query.Condition, order st
 	if limit > 0 {
 		b.WriteString(" LIMIT " + strconv.Itoa(limit))
 	}
-	rows, err := s.db.WithContext(ctx).Raw(b.String(), args...).Rows()
+	if lock && s.table.Dialect != query.SQLite {
+		b.WriteString(" FOR UPDATE")
+	}
+	rows, err := tx.Raw(b.String(), args...).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -289,6 +289,20 @@ func (s *core) KeyFromName(name string) (any, error) {
 
 // find loads the row with key; deleted rows too when unscoped.
 func (s *core) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (any, error) {
+	if s.columns != "" {
+		conds := []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}, tenant.cond()}
+		if s.res.SoftDelete && !unscoped {
+			conds = append(conds, query.Condition{SQL: quoteIdent(s.table.Dialect, "delete_time") + " IS NULL"})
+		}
+		rows, err := s.selectRowsIn(tx, conds, "", 1, lock)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			return nil, gorm.ErrRecordNotFound
+		}
+		return rows[0], nil
+	}
 	m := s.res.New()
 	q := tx.Where(s.keyCond(), keyArg(key))
 	if c := tenant.cond(); c.SQL != "" {
