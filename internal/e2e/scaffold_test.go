@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -71,4 +73,56 @@ func TestScaffoldedService(t *testing.T) {
 		require.NoError(t, err)
 		assert.Nil(t, r.DeleteTime)
 	})
+}
+
+// TestScaffoldPassesStandardLint: the scaffolded file passes `buf lint`
+// with the STANDARD rules and no exceptions in buf.yaml; the two rules AIP
+// standard methods cannot follow are ignored method by method, in the file.
+func TestScaffoldPassesStandardLint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds buf")
+	}
+	root := gentest.RepoRoot()
+	got, err := scaffold.Scaffold([]string{
+		filepath.Join(root, "internal/e2e/proto"), filepath.Join(root, "options"), filepath.Join(root, "third_party"),
+	}, "scaffold/v1/gizmo.proto", "Gizmo")
+	require.NoError(t, err)
+
+	ws := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(ws, "options"), os.DirFS(filepath.Join(root, "options"))))
+	require.NoError(t, os.CopyFS(filepath.Join(ws, "third_party"), os.DirFS(filepath.Join(root, "third_party"))))
+	pkg := filepath.Join(ws, "proto", "scaffold", "v1")
+	require.NoError(t, os.MkdirAll(pkg, 0o755))
+	model, err := os.ReadFile(filepath.Join(root, "internal/e2e/proto/scaffold/v1/gizmo.proto"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "gizmo.proto"), model, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "gizmo_service.proto"), []byte(got), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(ws, "buf.yaml"), []byte(`version: v2
+modules:
+  - path: proto
+  - path: options
+  - path: third_party
+lint:
+  use: [STANDARD]
+  ignore: [options, third_party]
+`), 0o644))
+
+	lint := func(file string) (string, error) {
+		// `go tool -modfile` needs a main module: run from the repository.
+		cmd := exec.Command("go", "tool", "-modfile=tools.mod", "buf", "lint", ws, "--path", filepath.Join(ws, file))
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := lint("proto/scaffold/v1/gizmo_service.proto")
+	assert.NoError(t, err, "buf lint (STANDARD) on the scaffolded file:\n%s", out)
+
+	// The test can fail: without the in-file ignores, STANDARD refuses the
+	// AIP shapes.
+	stripped := regexp.MustCompile(`(?m)^\s*// buf:lint:ignore .*\n`).ReplaceAllString(got, "")
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "gizmo_service.proto"), []byte(stripped), 0o644))
+	out, err = lint("proto/scaffold/v1/gizmo_service.proto")
+	assert.Error(t, err)
+	assert.Contains(t, out, `RPC response type "Gizmo" should be named "GetGizmoResponse"`)
+	assert.Contains(t, out, `is used as the request or response type for multiple RPCs`)
 }

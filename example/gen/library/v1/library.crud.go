@@ -69,6 +69,10 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 }
 
 // Returns a book, deleted or not.
+//
+// AIP-131: the response is the resource itself.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
 	key := req.GetId()
 	return s.svc.Get(ctx, key)
@@ -90,22 +94,38 @@ func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) 
 }
 
 // Adds a book.
+//
+// AIP-133: the response is the created resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
 	return s.svc.Create(ctx, req.GetBook())
 }
 
 // Changes the fields of a book named by the update mask.
+//
+// AIP-134: the response is the updated resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
 	return s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask())
 }
 
 // Soft-deletes a book.
+//
+// AIP-164: a soft delete returns the deleted resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
 	key := req.GetId()
 	return s.svc.Delete(ctx, key, req.GetEtag())
 }
 
 // Restores a deleted book.
+//
+// AIP-164: the response is the restored resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
 	key := req.GetId()
 	return s.svc.Undelete(ctx, key, req.GetEtag())
@@ -138,6 +158,10 @@ func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreate
 }
 
 // Deletes several books atomically (AIP-235).
+//
+// AIP-235: the response is google.protobuf.Empty.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
@@ -207,6 +231,10 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 }
 
 // Returns an author by resource name ("authors/1").
+//
+// AIP-131: the response is the resource itself.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {
@@ -230,11 +258,19 @@ func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsReq
 }
 
 // Adds an author.
+//
+// AIP-133: the response is the created resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
 	return s.svc.Create(ctx, req.GetAuthor())
 }
 
 // Removes an author and, by cascade, their books.
+//
+// AIP-135: the response is google.protobuf.Empty.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorRequest) (*emptypb.Empty, error) {
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {

@@ -40,22 +40,46 @@ const (
 // Manages books (AIP-131 to AIP-135 and AIP-164).
 type BookServiceClient interface {
 	// Returns a book, deleted or not.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetBook(ctx context.Context, in *GetBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Lists books, newest page by page.
 	ListBooks(ctx context.Context, in *ListBooksRequest, opts ...grpc.CallOption) (*ListBooksResponse, error)
 	// Adds a book.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateBook(ctx context.Context, in *CreateBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Changes the fields of a book named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateBook(ctx context.Context, in *UpdateBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Soft-deletes a book.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteBook(ctx context.Context, in *DeleteBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Restores a deleted book.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteBook(ctx context.Context, in *UndeleteBookRequest, opts ...grpc.CallOption) (*Book, error)
 	// Returns several books at once, in the order asked (AIP-231).
 	BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
+	//
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -164,22 +188,46 @@ func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDelet
 // Manages books (AIP-131 to AIP-135 and AIP-164).
 type BookServiceServer interface {
 	// Returns a book, deleted or not.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetBook(context.Context, *GetBookRequest) (*Book, error)
 	// Lists books, newest page by page.
 	ListBooks(context.Context, *ListBooksRequest) (*ListBooksResponse, error)
 	// Adds a book.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateBook(context.Context, *CreateBookRequest) (*Book, error)
 	// Changes the fields of a book named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateBook(context.Context, *UpdateBookRequest) (*Book, error)
 	// Soft-deletes a book.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteBook(context.Context, *DeleteBookRequest) (*Book, error)
 	// Restores a deleted book.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteBook(context.Context, *UndeleteBookRequest) (*Book, error)
 	// Returns several books at once, in the order asked (AIP-231).
 	BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
+	//
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedBookServiceServer()
 }
@@ -463,12 +511,24 @@ const (
 // Manages authors.
 type AuthorServiceClient interface {
 	// Returns an author by resource name ("authors/1").
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetAuthor(ctx context.Context, in *GetAuthorRequest, opts ...grpc.CallOption) (*Author, error)
 	// Lists authors.
 	ListAuthors(ctx context.Context, in *ListAuthorsRequest, opts ...grpc.CallOption) (*ListAuthorsResponse, error)
 	// Adds an author.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateAuthor(ctx context.Context, in *CreateAuthorRequest, opts ...grpc.CallOption) (*Author, error)
 	// Removes an author and, by cascade, their books.
+	//
+	// AIP-135: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteAuthor(ctx context.Context, in *DeleteAuthorRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -527,12 +587,24 @@ func (c *authorServiceClient) DeleteAuthor(ctx context.Context, in *DeleteAuthor
 // Manages authors.
 type AuthorServiceServer interface {
 	// Returns an author by resource name ("authors/1").
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetAuthor(context.Context, *GetAuthorRequest) (*Author, error)
 	// Lists authors.
 	ListAuthors(context.Context, *ListAuthorsRequest) (*ListAuthorsResponse, error)
 	// Adds an author.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateAuthor(context.Context, *CreateAuthorRequest) (*Author, error)
 	// Removes an author and, by cascade, their books.
+	//
+	// AIP-135: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteAuthor(context.Context, *DeleteAuthorRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedAuthorServiceServer()
 }

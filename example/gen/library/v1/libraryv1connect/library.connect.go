@@ -76,22 +76,46 @@ const (
 // BookServiceClient is a client for the library.v1.BookService service.
 type BookServiceClient interface {
 	// Returns a book, deleted or not.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetBook(context.Context, *v1.GetBookRequest) (*v1.Book, error)
 	// Lists books, newest page by page.
 	ListBooks(context.Context, *v1.ListBooksRequest) (*v1.ListBooksResponse, error)
 	// Adds a book.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateBook(context.Context, *v1.CreateBookRequest) (*v1.Book, error)
 	// Changes the fields of a book named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateBook(context.Context, *v1.UpdateBookRequest) (*v1.Book, error)
 	// Soft-deletes a book.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteBook(context.Context, *v1.DeleteBookRequest) (*v1.Book, error)
 	// Restores a deleted book.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteBook(context.Context, *v1.UndeleteBookRequest) (*v1.Book, error)
 	// Returns several books at once, in the order asked (AIP-231).
 	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
+	//
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error)
 }
 
@@ -260,22 +284,46 @@ func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, req *v1.BatchD
 // BookServiceHandler is an implementation of the library.v1.BookService service.
 type BookServiceHandler interface {
 	// Returns a book, deleted or not.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetBook(context.Context, *v1.GetBookRequest) (*v1.Book, error)
 	// Lists books, newest page by page.
 	ListBooks(context.Context, *v1.ListBooksRequest) (*v1.ListBooksResponse, error)
 	// Adds a book.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateBook(context.Context, *v1.CreateBookRequest) (*v1.Book, error)
 	// Changes the fields of a book named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateBook(context.Context, *v1.UpdateBookRequest) (*v1.Book, error)
 	// Soft-deletes a book.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteBook(context.Context, *v1.DeleteBookRequest) (*v1.Book, error)
 	// Restores a deleted book.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteBook(context.Context, *v1.UndeleteBookRequest) (*v1.Book, error)
 	// Returns several books at once, in the order asked (AIP-231).
 	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
+	//
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error)
 }
 
@@ -408,12 +456,24 @@ func (UnimplementedBookServiceHandler) BatchDeleteBooks(context.Context, *v1.Bat
 // AuthorServiceClient is a client for the library.v1.AuthorService service.
 type AuthorServiceClient interface {
 	// Returns an author by resource name ("authors/1").
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetAuthor(context.Context, *v1.GetAuthorRequest) (*v1.Author, error)
 	// Lists authors.
 	ListAuthors(context.Context, *v1.ListAuthorsRequest) (*v1.ListAuthorsResponse, error)
 	// Adds an author.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateAuthor(context.Context, *v1.CreateAuthorRequest) (*v1.Author, error)
 	// Removes an author and, by cascade, their books.
+	//
+	// AIP-135: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteAuthor(context.Context, *v1.DeleteAuthorRequest) (*emptypb.Empty, error)
 }
 
@@ -502,12 +562,24 @@ func (c *authorServiceClient) DeleteAuthor(ctx context.Context, req *v1.DeleteAu
 // AuthorServiceHandler is an implementation of the library.v1.AuthorService service.
 type AuthorServiceHandler interface {
 	// Returns an author by resource name ("authors/1").
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetAuthor(context.Context, *v1.GetAuthorRequest) (*v1.Author, error)
 	// Lists authors.
 	ListAuthors(context.Context, *v1.ListAuthorsRequest) (*v1.ListAuthorsResponse, error)
 	// Adds an author.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateAuthor(context.Context, *v1.CreateAuthorRequest) (*v1.Author, error)
 	// Removes an author and, by cascade, their books.
+	//
+	// AIP-135: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteAuthor(context.Context, *v1.DeleteAuthorRequest) (*emptypb.Empty, error)
 }
 

@@ -57,6 +57,10 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 }
 
 // Returns a gizmo.
+//
+// AIP-131: the response is the resource itself.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) GetGizmo(ctx context.Context, req *GetGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	return s.svc.Get(ctx, key)
@@ -78,22 +82,38 @@ func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosReques
 }
 
 // Creates a gizmo.
+//
+// AIP-133: the response is the created resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequest) (*Gizmo, error) {
 	return s.svc.Create(ctx, req.GetGizmo())
 }
 
 // Updates the fields of a gizmo named by the update mask.
+//
+// AIP-134: the response is the updated resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequest) (*Gizmo, error) {
 	return s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask())
 }
 
 // Deletes a gizmo; it can be restored with UndeleteGizmo.
+//
+// AIP-164: a soft delete returns the deleted resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	return s.svc.Delete(ctx, key, req.GetEtag())
 }
 
 // Restores a deleted gizmo.
+//
+// AIP-164: the response is the restored resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	return s.svc.Undelete(ctx, key, req.GetEtag())

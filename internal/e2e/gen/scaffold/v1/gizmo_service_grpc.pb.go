@@ -38,16 +38,36 @@ const (
 // Manages Gizmo resources (AIP-131 to AIP-135, AIP-164).
 type GizmoServiceClient interface {
 	// Returns a gizmo.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetGizmo(ctx context.Context, in *GetGizmoRequest, opts ...grpc.CallOption) (*Gizmo, error)
 	// Lists gizmos, a page at a time.
 	ListGizmos(ctx context.Context, in *ListGizmosRequest, opts ...grpc.CallOption) (*ListGizmosResponse, error)
 	// Creates a gizmo.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateGizmo(ctx context.Context, in *CreateGizmoRequest, opts ...grpc.CallOption) (*Gizmo, error)
 	// Updates the fields of a gizmo named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateGizmo(ctx context.Context, in *UpdateGizmoRequest, opts ...grpc.CallOption) (*Gizmo, error)
 	// Deletes a gizmo; it can be restored with UndeleteGizmo.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteGizmo(ctx context.Context, in *DeleteGizmoRequest, opts ...grpc.CallOption) (*Gizmo, error)
 	// Restores a deleted gizmo.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteGizmo(ctx context.Context, in *UndeleteGizmoRequest, opts ...grpc.CallOption) (*Gizmo, error)
 }
 
@@ -126,16 +146,36 @@ func (c *gizmoServiceClient) UndeleteGizmo(ctx context.Context, in *UndeleteGizm
 // Manages Gizmo resources (AIP-131 to AIP-135, AIP-164).
 type GizmoServiceServer interface {
 	// Returns a gizmo.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetGizmo(context.Context, *GetGizmoRequest) (*Gizmo, error)
 	// Lists gizmos, a page at a time.
 	ListGizmos(context.Context, *ListGizmosRequest) (*ListGizmosResponse, error)
 	// Creates a gizmo.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateGizmo(context.Context, *CreateGizmoRequest) (*Gizmo, error)
 	// Updates the fields of a gizmo named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateGizmo(context.Context, *UpdateGizmoRequest) (*Gizmo, error)
 	// Deletes a gizmo; it can be restored with UndeleteGizmo.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteGizmo(context.Context, *DeleteGizmoRequest) (*Gizmo, error)
 	// Restores a deleted gizmo.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteGizmo(context.Context, *UndeleteGizmoRequest) (*Gizmo, error)
 	mustEmbedUnimplementedGizmoServiceServer()
 }

@@ -63,6 +63,9 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 	return &NoteServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
 }
 
+// AIP-131: the response is the resource itself.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {
 	key := req.GetId()
 	return s.svc.Get(ctx, key)
@@ -82,19 +85,31 @@ func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) 
 	return &ListNotesResponse{Notes: items, NextPageToken: next}, nil
 }
 
+// AIP-133: the response is the created resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest) (*Note, error) {
 	return s.svc.Create(ctx, req.GetNote())
 }
 
+// AIP-134: the response is the updated resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest) (*Note, error) {
 	return s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask())
 }
 
+// AIP-164: a soft delete returns the deleted resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
 	return s.svc.Delete(ctx, key, req.GetEtag())
 }
 
+// AIP-164: the response is the restored resource.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UndeleteNote(ctx context.Context, req *UndeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
 	return s.svc.Undelete(ctx, key, "")
@@ -124,6 +139,9 @@ func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreate
 	return &BatchCreateNotesResponse{Notes: items}, nil
 }
 
+// AIP-235: the response is google.protobuf.Empty.
+// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDeleteNotesRequest) (*emptypb.Empty, error) {
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {

@@ -39,14 +39,32 @@ const (
 //
 // Manages notes.
 type NoteServiceClient interface {
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetNote(ctx context.Context, in *GetNoteRequest, opts ...grpc.CallOption) (*Note, error)
 	ListNotes(ctx context.Context, in *ListNotesRequest, opts ...grpc.CallOption) (*ListNotesResponse, error)
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateNote(ctx context.Context, in *CreateNoteRequest, opts ...grpc.CallOption) (*Note, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateNote(ctx context.Context, in *UpdateNoteRequest, opts ...grpc.CallOption) (*Note, error)
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteNote(ctx context.Context, in *DeleteNoteRequest, opts ...grpc.CallOption) (*Note, error)
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteNote(ctx context.Context, in *UndeleteNoteRequest, opts ...grpc.CallOption) (*Note, error)
 	BatchGetNotes(ctx context.Context, in *BatchGetNotesRequest, opts ...grpc.CallOption) (*BatchGetNotesResponse, error)
 	BatchCreateNotes(ctx context.Context, in *BatchCreateNotesRequest, opts ...grpc.CallOption) (*BatchCreateNotesResponse, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteNotes(ctx context.Context, in *BatchDeleteNotesRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -154,14 +172,32 @@ func (c *noteServiceClient) BatchDeleteNotes(ctx context.Context, in *BatchDelet
 //
 // Manages notes.
 type NoteServiceServer interface {
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetNote(context.Context, *GetNoteRequest) (*Note, error)
 	ListNotes(context.Context, *ListNotesRequest) (*ListNotesResponse, error)
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateNote(context.Context, *CreateNoteRequest) (*Note, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateNote(context.Context, *UpdateNoteRequest) (*Note, error)
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteNote(context.Context, *DeleteNoteRequest) (*Note, error)
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteNote(context.Context, *UndeleteNoteRequest) (*Note, error)
 	BatchGetNotes(context.Context, *BatchGetNotesRequest) (*BatchGetNotesResponse, error)
 	BatchCreateNotes(context.Context, *BatchCreateNotesRequest) (*BatchCreateNotesResponse, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteNotes(context.Context, *BatchDeleteNotesRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedNoteServiceServer()
 }

@@ -58,16 +58,36 @@ const (
 // GizmoServiceClient is a client for the scaffold.v1.GizmoService service.
 type GizmoServiceClient interface {
 	// Returns a gizmo.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetGizmo(context.Context, *v1.GetGizmoRequest) (*v1.Gizmo, error)
 	// Lists gizmos, a page at a time.
 	ListGizmos(context.Context, *v1.ListGizmosRequest) (*v1.ListGizmosResponse, error)
 	// Creates a gizmo.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateGizmo(context.Context, *v1.CreateGizmoRequest) (*v1.Gizmo, error)
 	// Updates the fields of a gizmo named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateGizmo(context.Context, *v1.UpdateGizmoRequest) (*v1.Gizmo, error)
 	// Deletes a gizmo; it can be restored with UndeleteGizmo.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteGizmo(context.Context, *v1.DeleteGizmoRequest) (*v1.Gizmo, error)
 	// Restores a deleted gizmo.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteGizmo(context.Context, *v1.UndeleteGizmoRequest) (*v1.Gizmo, error)
 }
 
@@ -188,16 +208,36 @@ func (c *gizmoServiceClient) UndeleteGizmo(ctx context.Context, req *v1.Undelete
 // GizmoServiceHandler is an implementation of the scaffold.v1.GizmoService service.
 type GizmoServiceHandler interface {
 	// Returns a gizmo.
+	//
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetGizmo(context.Context, *v1.GetGizmoRequest) (*v1.Gizmo, error)
 	// Lists gizmos, a page at a time.
 	ListGizmos(context.Context, *v1.ListGizmosRequest) (*v1.ListGizmosResponse, error)
 	// Creates a gizmo.
+	//
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateGizmo(context.Context, *v1.CreateGizmoRequest) (*v1.Gizmo, error)
 	// Updates the fields of a gizmo named by the update mask.
+	//
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateGizmo(context.Context, *v1.UpdateGizmoRequest) (*v1.Gizmo, error)
 	// Deletes a gizmo; it can be restored with UndeleteGizmo.
+	//
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteGizmo(context.Context, *v1.DeleteGizmoRequest) (*v1.Gizmo, error)
 	// Restores a deleted gizmo.
+	//
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteGizmo(context.Context, *v1.UndeleteGizmoRequest) (*v1.Gizmo, error)
 }
 

@@ -62,14 +62,32 @@ const (
 
 // NoteServiceClient is a client for the tenant.v1.NoteService service.
 type NoteServiceClient interface {
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetNote(context.Context, *v1.GetNoteRequest) (*v1.Note, error)
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateNote(context.Context, *v1.CreateNoteRequest) (*v1.Note, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateNote(context.Context, *v1.UpdateNoteRequest) (*v1.Note, error)
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteNote(context.Context, *v1.DeleteNoteRequest) (*v1.Note, error)
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteNote(context.Context, *v1.UndeleteNoteRequest) (*v1.Note, error)
 	BatchGetNotes(context.Context, *v1.BatchGetNotesRequest) (*v1.BatchGetNotesResponse, error)
 	BatchCreateNotes(context.Context, *v1.BatchCreateNotesRequest) (*v1.BatchCreateNotesResponse, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteNotes(context.Context, *v1.BatchDeleteNotesRequest) (*emptypb.Empty, error)
 }
 
@@ -237,14 +255,32 @@ func (c *noteServiceClient) BatchDeleteNotes(ctx context.Context, req *v1.BatchD
 
 // NoteServiceHandler is an implementation of the tenant.v1.NoteService service.
 type NoteServiceHandler interface {
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetNote(context.Context, *v1.GetNoteRequest) (*v1.Note, error)
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// AIP-133: the response is the created resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateNote(context.Context, *v1.CreateNoteRequest) (*v1.Note, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateNote(context.Context, *v1.UpdateNoteRequest) (*v1.Note, error)
+	// AIP-164: a soft delete returns the deleted resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteNote(context.Context, *v1.DeleteNoteRequest) (*v1.Note, error)
+	// AIP-164: the response is the restored resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteNote(context.Context, *v1.UndeleteNoteRequest) (*v1.Note, error)
 	BatchGetNotes(context.Context, *v1.BatchGetNotesRequest) (*v1.BatchGetNotesResponse, error)
 	BatchCreateNotes(context.Context, *v1.BatchCreateNotesRequest) (*v1.BatchCreateNotesResponse, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	BatchDeleteNotes(context.Context, *v1.BatchDeleteNotesRequest) (*emptypb.Empty, error)
 }
 
