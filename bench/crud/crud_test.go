@@ -125,9 +125,11 @@ type env struct {
 	ids                    []int64
 }
 
-func setup(b *testing.B, rows int) *env {
+// database creates a PostgreSQL database for this benchmark with the
+// example's schema and opens it through GORM and through a pgx pool.
+func database(b *testing.B) (dsn string, db *gorm.DB, pool *pgxpool.Pool) {
 	b.Helper()
-	dsn := testdb.DSN(b, testdb.Postgres)
+	dsn = testdb.DSN(b, testdb.Postgres)
 	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		b.Fatal(err)
@@ -142,11 +144,26 @@ func setup(b *testing.B, rows int) *env {
 	if _, err := p.Up(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	pool, err := pgxpool.New(context.Background(), dsn)
+	pool, err = pgxpool.New(context.Background(), dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
+	return dsn, db, pool
+}
+
+// serve serves h over Connect on a local socket for the benchmark's life.
+func serve(b *testing.B, h libraryv1connect.BookServiceHandler) libraryv1connect.BookServiceClient {
+	mux := http.NewServeMux()
+	mux.Handle(libraryv1connect.NewBookServiceHandler(h))
+	srv := httptest.NewServer(mux)
+	b.Cleanup(srv.Close)
+	return libraryv1connect.NewBookServiceClient(srv.Client(), srv.URL)
+}
+
+func setup(b *testing.B, rows int) *env {
+	b.Helper()
+	_, db, pool := database(b)
 	e := &env{}
 	ctx := context.Background()
 	if err := pool.QueryRow(ctx, `INSERT INTO authors (display_name) VALUES ('Bench') RETURNING id`).Scan(&e.author); err != nil {
@@ -171,15 +188,8 @@ func setup(b *testing.B, rows int) *env {
 		}
 		r.Close()
 	}
-	serve := func(h libraryv1connect.BookServiceHandler) libraryv1connect.BookServiceClient {
-		mux := http.NewServeMux()
-		mux.Handle(libraryv1connect.NewBookServiceHandler(h))
-		srv := httptest.NewServer(mux)
-		b.Cleanup(srv.Close)
-		return libraryv1connect.NewBookServiceClient(srv.Client(), srv.URL)
-	}
-	e.generated = serve(libraryv1.NewBookServiceCRUD(db))
-	e.handwritten = serve(&pgxBooks{pool: pool})
+	e.generated = serve(b, libraryv1.NewBookServiceCRUD(db))
+	e.handwritten = serve(b, &pgxBooks{pool: pool})
 	return e
 }
 
