@@ -16,11 +16,13 @@ import (
 	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
+	"github.com/protoforge/protoforge/example/web"
 )
 
 // newHandler wires the services: connect-go handlers (gRPC, gRPC-Web,
 // Connect) behind vanguard, which adds REST on the default AIP routes,
-// plus reflection and health, CORS, request logs and a body limit.
+// plus reflection and health, the browser page at /, CORS, request logs
+// and a body limit.
 func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error) {
 	opts := []crudrt.Option{crudrt.WithLogger(log)}
 	books := libraryv1.NewBookServiceCRUD(db, opts...)
@@ -47,6 +49,15 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
+	// The browser page claims GET / and its files by exact path; every
+	// other path is the API's.
+	page, err := web.Routes()
+	if err != nil {
+		return nil, err
+	}
+	for pattern, h := range page {
+		mux.Handle(pattern, h)
+	}
 	mux.Handle("/", transcoder)
 	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(mux, cfg.maxBody))), nil
 }

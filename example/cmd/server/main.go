@@ -1,7 +1,8 @@
 // Command server serves the example library on one port: gRPC, gRPC-Web
 // and Connect (JSON and binary, HTTP/1.1 and h2c) through connect-go,
 // REST/JSON on the default AIP routes through vanguard, server reflection,
-// health checking and CORS, with no proxy.
+// health checking, CORS and a browser page at / (example/web), with no
+// proxy.
 //
 //	go run ./example/cmd/server                       # SQLite file library.db
 //	go run ./example/cmd/server --database-url postgres://postgres@127.0.0.1:5432/library
