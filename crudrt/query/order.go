@@ -98,7 +98,10 @@ func OrderSQL(t *Table, terms []OrderTerm) string {
 //
 //	((a > ?) OR (a = ? AND b > ?) OR (a = ? AND b = ? AND c > ?))
 //
-// with < for descending terms. last holds one value per term, of the
+// with < for descending terms. With more than one term, the condition is
+// led by the bound it implies on the first column, (a >= ? AND (…)), so
+// that an index on that column serves a deep page by a range scan rather
+// than by reading every row before it. last holds one value per term, of the
 // column's type as a model or DecodeToken gives it (int64 or any integer,
 // ormrt.Uint64 or uint64, float64, string, bool, time.Time, an enum value
 // or its name); they are bound as ParseFilter binds literals. A value of
@@ -127,6 +130,14 @@ func After(t *Table, terms []OrderTerm, last []any) Condition {
 	var b strings.Builder
 	var args []any
 	b.WriteByte('(')
+	if len(terms) > 1 {
+		op := " >= "
+		if terms[0].Desc {
+			op = " <= "
+		}
+		b.WriteString(cols[0] + op + phs[0] + " AND (")
+		args = append(args, vals[0])
+	}
 	for i, term := range terms {
 		if i > 0 {
 			b.WriteString(" OR ")
@@ -142,6 +153,9 @@ func After(t *Table, terms []OrderTerm, last []any) Condition {
 		}
 		b.WriteString(cols[i] + op + phs[i])
 		args = append(args, vals[i])
+		b.WriteByte(')')
+	}
+	if len(terms) > 1 {
 		b.WriteByte(')')
 	}
 	b.WriteByte(')')
