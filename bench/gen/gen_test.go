@@ -143,20 +143,6 @@ func BenchmarkGenerate(b *testing.B) {
 			}{"peer", []string{"go", "orm", "crud", "gorm"}, syntheticInput(n, true)})
 		}
 		for _, in := range inputs {
-			reqs := map[string][]byte{}
-			for _, name := range in.plugins {
-				param := ""
-				if name == "gorm" {
-					param = "engine=postgres"
-				}
-				req, err := compile(b, in.srcs, peerProtos, param)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if reqs[name], err = proto.Marshal(req); err != nil {
-					b.Fatal(err)
-				}
-			}
 			bin := func(name string) string {
 				if name == "gorm" {
 					return peer
@@ -164,6 +150,21 @@ func BenchmarkGenerate(b *testing.B) {
 				return bins[name]
 			}
 			b.Run(fmt.Sprintf("models=%d/input=%s", n, in.name), func(b *testing.B) {
+				req, err := compile(b, in.srcs, peerProtos, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				reqs := map[string][]byte{}
+				for _, name := range in.plugins {
+					r := req
+					if name == "gorm" {
+						r = proto.Clone(req).(*pluginpb.CodeGeneratorRequest)
+						r.Parameter = proto.String("engine=postgres")
+					}
+					if reqs[name], err = proto.Marshal(r); err != nil {
+						b.Fatal(err)
+					}
+				}
 				times := map[string][]time.Duration{}
 				peak := map[string]int64{}
 				for b.Loop() {
