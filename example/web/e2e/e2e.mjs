@@ -1,13 +1,15 @@
 // End-to-end check of the library page in Debian's Chromium, driven by
-// playwright-core: over one transport (Connect or gRPC-Web) it adds an
+// playwright-core: over each transport (Connect, gRPC-Web) it adds an
 // author, creates books, lists them page by page under a filter, edits one
 // through an update mask, deletes and undeletes one, and checks that the
 // server's field violations appear next to their inputs.
 //
-//   node e2e/e2e.mjs --url http://127.0.0.1:8080 --transport grpc-web \
-//     --run 2 --screenshot /tmp/library.png
+//   node e2e/e2e.mjs --url http://127.0.0.1:8080 [--transports connect,grpc-web] \
+//     [--run 1] [--artifacts DIR]
 //
-// --run makes the names and ISBNs of one run unique on a shared database.
+// --run makes the names and ISBNs of one run unique on a shared database;
+// --artifacts receives a screenshot per transport (library-<transport>.png,
+// library-<transport>-failed.png when a check fails).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,17 +20,18 @@ import { chromium } from "playwright-core";
 const { values: opt } = parseArgs({
   options: {
     url: { type: "string" },
-    transport: { type: "string", default: "connect" },
+    transports: { type: "string", default: "connect,grpc-web" },
     run: { type: "string", default: "1" },
-    screenshot: { type: "string" },
+    artifacts: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
 if (!opt.url) throw new Error("--url is required");
-if (!["connect", "grpc-web"].includes(opt.transport)) throw new Error(`--transport ${opt.transport}: want connect or grpc-web`);
-const run = BigInt(opt.run);
-const label = opt.transport === "grpc-web" ? "gRPC-Web" : "Connect";
-const contentType = opt.transport === "grpc-web" ? "application/grpc-web+proto" : "application/json";
+if (!/^\d+$/.test(opt.run)) throw new Error(`--run ${opt.run}: want a whole number`);
+const transports = opt.transports.split(",");
+for (const t of transports) {
+  if (t !== "connect" && t !== "grpc-web") throw new Error(`--transports: ${t}: want connect or grpc-web`);
+}
 
 const flags = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,54 +44,80 @@ const context = await chromium.launchPersistentContext(profile, {
   args: flags,
   viewport: { width: 1280, height: 1000 },
 });
-const page = context.pages()[0] ?? (await context.newPage());
-page.setDefaultTimeout(15_000);
-
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-// Chromium logs each refused Connect call (HTTP 400) as a failed load;
-// those are the violations the test provokes.
-page.on("console", (m) => {
-  if (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) problems.push(`console: ${m.text()}`);
-});
-// Every API call the page makes, with its content type.
-const calls = [];
-page.on("request", (r) => {
-  const u = new URL(r.url());
-  if (u.pathname.startsWith("/library.v1.")) calls.push({ path: u.pathname, type: r.headers()["content-type"], body: r.postDataBuffer() });
-});
-
-const status = page.getByTestId("status");
-const rows = page.getByTestId("book-row");
-const row = (title) => rows.filter({ has: page.getByTestId("book-title").getByText(title, { exact: true }) });
-async function expectStatus(re) {
-  await page.waitForFunction(
-    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ""),
-    ['[data-testid="status"]', re.source],
-  ).catch(async (e) => {
-    throw new Error(`status ${JSON.stringify(await status.textContent())} does not match ${re}: ${e.message}`);
-  });
-}
-async function expectText(testid, re) {
-  const loc = page.getByTestId(testid);
-  await loc.filter({ hasText: re }).waitFor().catch(async () => {
-    throw new Error(`${testid}: ${JSON.stringify(await loc.textContent())} does not match ${re}`);
-  });
-}
-async function titles() {
-  return page.getByTestId("book-title").allTextContents();
-}
-
+let failed = false;
 try {
+  for (const [i, transport] of transports.entries()) {
+    const page = await context.newPage();
+    const shot = (suffix) =>
+      opt.artifacts ? page.screenshot({ path: path.join(opt.artifacts, `library-${transport}${suffix}.png`), fullPage: true }) : null;
+    try {
+      const calls = await check(page, transport, BigInt(opt.run) * 10n + BigInt(i));
+      await shot("");
+      console.log(`e2e ${transport}: ok (${calls} API calls)`);
+    } catch (err) {
+      failed = true;
+      await shot("-failed")?.catch(() => {});
+      console.error(`e2e ${transport}: ${err.stack ?? err}`);
+    }
+    await page.close();
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+if (failed) process.exitCode = 1;
+
+// check goes through the page over one transport; run sets the names and
+// ISBNs apart from other runs'.
+async function check(page, transport, run) {
+  const label = transport === "grpc-web" ? "gRPC-Web" : "Connect";
+  const contentType = transport === "grpc-web" ? "application/grpc-web+proto" : "application/json";
+  page.setDefaultTimeout(15_000);
+
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // Chromium logs each refused Connect call (HTTP 400) as a failed load;
+  // those are the violations the test provokes.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  // Every API call the page makes, with its content type.
+  const calls = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith("/library.v1.")) calls.push({ path: u.pathname, type: r.headers()["content-type"], body: r.postDataBuffer() });
+  });
+
+  const status = page.getByTestId("status");
+  const rows = page.getByTestId("book-row");
+  const row = (title) => rows.filter({ has: page.getByTestId("book-title").getByText(title, { exact: true }) });
+  async function expectStatus(re) {
+    await page.waitForFunction(
+      ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ""),
+      ['[data-testid="status"]', re.source],
+    ).catch(async (e) => {
+      throw new Error(`status ${JSON.stringify(await status.textContent())} does not match ${re}: ${e.message}`);
+    });
+  }
+  async function expectText(testid, re) {
+    const loc = page.getByTestId(testid);
+    await loc.filter({ hasText: re }).waitFor().catch(async () => {
+      throw new Error(`${testid}: ${JSON.stringify(await loc.textContent())} does not match ${re}`);
+    });
+  }
+  async function titles() {
+    return page.getByTestId("book-title").allTextContents();
+  }
+
   await page.goto(new URL("/", opt.url).href);
   await page.waitForSelector("body[data-ready]");
   // Switch to the other transport and back, so the switch itself is used.
-  const other = opt.transport === "connect" ? "grpc-web" : "connect";
+  const other = transport === "connect" ? "grpc-web" : "connect";
   await page.getByTestId(`transport-${other}`).check();
   await page.waitForSelector(`body[data-ready="${other}"]`);
-  await page.getByTestId(`transport-${opt.transport}`).check();
-  await page.waitForSelector(`body[data-ready="${opt.transport}"]`);
-  assert.match(page.url(), new RegExp(`transport=${opt.transport}`));
+  await page.getByTestId(`transport-${transport}`).check();
+  await page.waitForSelector(`body[data-ready="${transport}"]`);
+  assert.match(page.url(), new RegExp(`transport=${transport}`));
   calls.length = 0;
 
   // An author: the empty name is refused next to its input, then added.
@@ -163,7 +192,7 @@ try {
   await row(revised).getByText("sf, classic", { exact: true }).waitFor();
   const update = calls.findLast((c) => c.path.endsWith("/UpdateBook"));
   assert.ok(update, "an UpdateBook call");
-  if (opt.transport === "connect") {
+  if (transport === "connect") {
     const sent = JSON.parse(update.body.toString());
     assert.equal(sent.updateMask, "title");
     assert.equal(sent.book.etag, "1");
@@ -206,14 +235,5 @@ try {
   const types = new Set(calls.map((c) => c.type));
   assert.deepEqual([...types], [contentType], `content types of the API calls: ${[...types]}`);
   assert.deepEqual(problems, [], "no errors in the page");
-  if (opt.screenshot) await page.screenshot({ path: opt.screenshot, fullPage: true });
-  console.log(`e2e ${opt.transport}: ok (${calls.length} API calls as ${contentType})`);
-} catch (err) {
-  if (opt.screenshot) await page.screenshot({ path: opt.screenshot.replace(/\.png$/, "") + "-failed.png", fullPage: true }).catch(() => {});
-  console.error(`e2e ${opt.transport}: ${err.stack ?? err}`);
-  if (problems.length) console.error(problems.join("\n"));
-  process.exitCode = 1;
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  return calls.length;
 }

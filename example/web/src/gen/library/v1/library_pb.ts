@@ -530,6 +530,10 @@ export const BookService: GenService<{
   /**
    * Returns a book, deleted or not.
    *
+   * AIP-131: the response is the resource itself.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
    * @generated from rpc library.v1.BookService.GetBook
    */
   getBook: {
@@ -550,6 +554,10 @@ export const BookService: GenService<{
   /**
    * Adds a book.
    *
+   * AIP-133: the response is the created resource.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
    * @generated from rpc library.v1.BookService.CreateBook
    */
   createBook: {
@@ -559,6 +567,10 @@ export const BookService: GenService<{
   },
   /**
    * Changes the fields of a book named by the update mask.
+   *
+   * AIP-134: the response is the updated resource.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc library.v1.BookService.UpdateBook
    */
@@ -570,6 +582,10 @@ export const BookService: GenService<{
   /**
    * Soft-deletes a book.
    *
+   * AIP-164: a soft delete returns the deleted resource.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
    * @generated from rpc library.v1.BookService.DeleteBook
    */
   deleteBook: {
@@ -579,6 +595,10 @@ export const BookService: GenService<{
   },
   /**
    * Restores a deleted book.
+   *
+   * AIP-164: the response is the restored resource.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc library.v1.BookService.UndeleteBook
    */
@@ -610,6 +630,10 @@ export const BookService: GenService<{
   /**
    * Deletes several books atomically (AIP-235).
    *
+   * AIP-235: the response is google.protobuf.Empty.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
    * @generated from rpc library.v1.BookService.BatchDeleteBooks
    */
   batchDeleteBooks: {
@@ -628,6 +652,10 @@ export const BookService: GenService<{
 export const AuthorService: GenService<{
   /**
    * Returns an author by resource name ("authors/1").
+   *
+   * AIP-131: the response is the resource itself.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc library.v1.AuthorService.GetAuthor
    */
@@ -649,6 +677,10 @@ export const AuthorService: GenService<{
   /**
    * Adds an author.
    *
+   * AIP-133: the response is the created resource.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
    * @generated from rpc library.v1.AuthorService.CreateAuthor
    */
   createAuthor: {
@@ -658,6 +690,10 @@ export const AuthorService: GenService<{
   },
   /**
    * Removes an author and, by cascade, their books.
+   *
+   * AIP-135: the response is google.protobuf.Empty.
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc library.v1.AuthorService.DeleteAuthor
    */
