@@ -275,7 +275,7 @@ func pagination(w io.Writer, rs results) {
 	fmt.Fprintln(w, "## Pagination of a 1,000,000-row table (`bench/crud`, BenchmarkMillion)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "List(50) of books over Connect: keyset through the generated service at a depth reached with its own")
-	fmt.Fprintln(w, "page tokens, and for reference `LIMIT 50 OFFSET depth` in the same order, interleaved. Ratios are to")
+	fmt.Fprintln(w, "page tokens, and for reference `LIMIT 50 OFFSET depth` in the same order, in alternating blocks. Ratios are to")
 	fmt.Fprintln(w, "the first page of the same order (target for keyset ≤ 1.5 at every depth).")
 	fmt.Fprintln(w)
 	orders := []struct{ key, name string }{{"key", "(default: id)"}, {"title", "`title`"}, {"author_title_desc", "`author_id, title desc`"}}
