@@ -80,6 +80,20 @@ function report(form: HTMLFormElement, action: string, err: unknown): Failure {
   return f;
 }
 
+// busy runs a form's action with its buttons disabled, so a second
+// submit cannot overtake the first.
+async function busy(form: HTMLFormElement, action: () => Promise<void>): Promise<void> {
+  const buttons = [...form.querySelectorAll("button")];
+  for (const b of buttons) b.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  try {
+    await action();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+    form.removeAttribute("aria-busy");
+  }
+}
+
 function stateName(n: number): string {
   const v = BookStateSchema.values.find((v) => v.number === n);
   return v ? v.name.replace(/^BOOK_STATE_/, "").toLowerCase().replace(/_/g, " ") : String(n);
@@ -186,6 +200,7 @@ function renderBooks(books: Book[]): void {
 // loadPage lists the page whose token ends pageTokens.
 async function loadPage(): Promise<void> {
   clearErrors(listForm);
+  setStatus("Loading books…");
   const pageSize = Number(el<HTMLSelectElement>("list-page_size").value);
   try {
     const res = await api.books.listBooks({
@@ -210,9 +225,14 @@ function firstPage(): Promise<void> {
   return loadPage();
 }
 
-authorForm.addEventListener("submit", async (ev) => {
+authorForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
+  void busy(authorForm, () => submitAuthor());
+});
+
+async function submitAuthor(): Promise<void> {
   clearErrors(authorForm);
+  setStatus("Adding the author…");
   const input = el<HTMLInputElement>("author-display_name");
   try {
     const a = await api.authors.createAuthor({ author: { displayName: input.value } });
@@ -223,14 +243,19 @@ authorForm.addEventListener("submit", async (ev) => {
   } catch (err) {
     report(authorForm, "Adding the author", err);
   }
+}
+
+createForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  void busy(createForm, () => submitCreate());
 });
 
-createForm.addEventListener("submit", async (ev) => {
-  ev.preventDefault();
+async function submitCreate(): Promise<void> {
   clearErrors(createForm);
   const fields = readBook(createForm);
   if (!fields) return;
   const authorId = el<HTMLSelectElement>("create-author_id").value;
+  setStatus("Creating the book…");
   try {
     const b = await api.books.createBook({
       book: { ...fields, authorId: authorId === "" ? 0n : BigInt(authorId) },
@@ -241,7 +266,7 @@ createForm.addEventListener("submit", async (ev) => {
   } catch (err) {
     report(createForm, "Creating the book", err);
   }
-});
+}
 
 function startEdit(b: Book): void {
   clearErrors(editForm);
@@ -256,8 +281,12 @@ function startEdit(b: Book): void {
   el<HTMLInputElement>("edit-title").focus();
 }
 
-editForm.addEventListener("submit", async (ev) => {
+editForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
+  void busy(editForm, () => submitEdit());
+});
+
+async function submitEdit(): Promise<void> {
   if (!editing) return;
   clearErrors(editForm);
   const fields = readBook(editForm);
@@ -268,6 +297,7 @@ editForm.addEventListener("submit", async (ev) => {
     return;
   }
   const { id, etag } = editing.book;
+  setStatus("Updating the book…");
   try {
     const b = await api.books.updateBook({
       book: { id, etag, ...fields },
@@ -280,7 +310,7 @@ editForm.addEventListener("submit", async (ev) => {
   } catch (err) {
     report(editForm, "Updating the book", err);
   }
-});
+}
 
 el<HTMLButtonElement>("edit-cancel").addEventListener("click", () => {
   editing = null;
@@ -288,6 +318,7 @@ el<HTMLButtonElement>("edit-cancel").addEventListener("click", () => {
 });
 
 async function deleteBook(b: Book): Promise<void> {
+  setStatus("Deleting the book…");
   try {
     await api.books.deleteBook({ id: b.id, etag: b.etag });
     if (editing?.book.id === b.id) {
@@ -302,6 +333,7 @@ async function deleteBook(b: Book): Promise<void> {
 }
 
 async function undeleteBook(b: Book): Promise<void> {
+  setStatus("Undeleting the book…");
   try {
     await api.books.undeleteBook({ id: b.id, etag: b.etag });
     await loadPage();
