@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -297,7 +298,9 @@ func TestBrowser(t *testing.T) {
 			base := startServer(t, c.url(t))
 			shots := filepath.Join(dir, c.db)
 			require.NoError(t, os.MkdirAll(shots, 0o755))
-			cmd := exec.Command("node", "e2e/e2e.mjs", "--url", base, "--transports", strings.Join(c.transports, ","),
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "node", "e2e/e2e.mjs", "--url", base, "--transports", strings.Join(c.transports, ","),
 				"--artifacts", shots, "--chromium", chromium)
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, err, "e2e.mjs (screenshots in %s):\n%s", shots, out)
