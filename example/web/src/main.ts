@@ -4,7 +4,7 @@
 // to their inputs. Every call goes through the generated client, over
 // Connect or gRPC-Web.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { newApi, failure, transportLabels, type Api, type Failure, type TransportName } from "./api";
+import { newApi, failure, transportLabels, type Api, type TransportName } from "./api";
 import { type Book, BookStateSchema } from "./gen/library/v1/library_pb";
 import { changedPaths, parseIsbn, parseTags, type BookEdit } from "./mask";
 
@@ -55,8 +55,9 @@ function clearErrors(form: HTMLFormElement): void {
 
 // showFieldError puts a message next to the input named field.
 function showFieldError(form: HTMLFormElement, field: string, message: string): boolean {
+  if (field === "") return false;
   const slot = form.querySelector<HTMLElement>(`[data-field="${CSS.escape(field)}"]`);
-  if (!slot || field === "") return false;
+  if (!slot) return false;
   slot.textContent = message;
   const input = form.elements.namedItem(field);
   if (input instanceof HTMLElement) input.setAttribute("aria-invalid", "true");
@@ -66,7 +67,7 @@ function showFieldError(form: HTMLFormElement, field: string, message: string): 
 // report shows a failed call: each field violation whose path starts with
 // the form's prefix ("book.title" in a form of prefix "book") goes next to
 // its input, anything else to the form and the status line.
-function report(form: HTMLFormElement, action: string, err: unknown): Failure {
+function report(form: HTMLFormElement, action: string, err: unknown): void {
   const f = failure(err);
   const prefix = form.dataset.prefix ? `${form.dataset.prefix}.` : "";
   const rest: string[] = [];
@@ -77,7 +78,6 @@ function report(form: HTMLFormElement, action: string, err: unknown): Failure {
   const formError = form.querySelector<HTMLElement>('.form-error[data-field=""]');
   if (formError) formError.textContent = f.fields.size === 0 ? f.message : rest.join("; ");
   setStatus(`${action} failed ${via()}: ${f.code}: ${f.message}`, true);
-  return f;
 }
 
 // busy runs a form's action with its buttons disabled, so a second
