@@ -1,0 +1,405 @@
+package faults_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/protoforge/protoforge/bench/load"
+	"github.com/protoforge/protoforge/crudrt"
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// noLeaks fails the test if goroutines started during it outlive it. It
+// must be called first, so that its check runs after every other cleanup
+// (servers, clients and pools closed).
+func noLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		if err := goleak.Find(ignore); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// codeOf is the code of an error of either client, or of the service.
+func codeOf(err error) connect.Code {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	return connect.Code(status.Code(err))
+}
+
+// env is a served database: the socket's Connect client, a grpc-go client
+// of the same socket, and the service in process.
+type env struct {
+	*load.Server
+	db     *gorm.DB
+	sqlDB  *sql.DB
+	grpc   libraryv1.BookServiceClient
+	author int64
+}
+
+func serve(t *testing.T, db *gorm.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, load.Migrate(ctx, db))
+	// Unavailable databases are logged as warnings: not here.
+	srv, err := load.Serve(db, crudrt.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	conn, err := grpc.NewClient(strings.TrimPrefix(srv.URL, "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	a, err := srv.Authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Faults"}})
+	require.NoError(t, err)
+	return &env{Server: srv, db: db, sqlDB: sqlDB, grpc: libraryv1.NewBookServiceClient(conn), author: a.Id}
+}
+
+func (e *env) create(t *testing.T, title string, isbn uint64) *libraryv1.Book {
+	t.Helper()
+	b, err := e.Books.CreateBook(context.Background(), &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: title, AuthorId: e.author, Isbn: isbn}})
+	require.NoError(t, err)
+	return b
+}
+
+// TestPoolExhausted holds the only connection of the server's pool: calls
+// wait for it until their deadline (DeadlineExceeded) or their
+// cancellation (Canceled), over both clients and in process, change
+// nothing, and the service serves again once the connection is released.
+func TestPoolExhausted(t *testing.T) {
+	for _, d := range testdb.All {
+		t.Run(string(d), func(t *testing.T) {
+			noLeaks(t)
+			e := serve(t, testdb.Open(t, d))
+			b := e.create(t, "Pooled", 1)
+			e.sqlDB.SetMaxOpenConns(1)
+			ctx := context.Background()
+			held, err := e.sqlDB.Conn(ctx)
+			require.NoError(t, err)
+
+			update := &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Changed", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}
+			calls := map[string]func(ctx context.Context) error{
+				"connect Get": func(ctx context.Context) error {
+					_, err := e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+					return err
+				},
+				"connect Update": func(ctx context.Context) error { _, err := e.Books.UpdateBook(ctx, update); return err },
+				"grpc Get": func(ctx context.Context) error {
+					_, err := e.grpc.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+					return err
+				},
+				"grpc Create": func(ctx context.Context) error {
+					_, err := e.grpc.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Never", AuthorId: e.author, Isbn: 2}})
+					return err
+				},
+				"in-process List": func(ctx context.Context) error {
+					_, err := e.Handler.ListBooks(ctx, &libraryv1.ListBooksRequest{})
+					return err
+				},
+				"in-process Update": func(ctx context.Context) error { _, err := e.Handler.UpdateBook(ctx, update); return err },
+				"in-process Delete": func(ctx context.Context) error {
+					_, err := e.Handler.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id})
+					return err
+				},
+			}
+			for name, call := range calls {
+				dctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+				err := call(dctx)
+				cancel()
+				assert.Equal(t, connect.CodeDeadlineExceeded, codeOf(err), "%s: %v", name, err)
+
+				cctx, cancel := context.WithCancel(ctx)
+				time.AfterFunc(100*time.Millisecond, cancel)
+				err = call(cctx)
+				assert.Equal(t, connect.CodeCanceled, codeOf(err), "%s: %v", name, err)
+			}
+
+			// A client's cancellation reaches the server a moment after the
+			// client gave up: wait until every abandoned call has ended, so
+			// that none can take the connection once it is free.
+			require.Eventually(t, func() bool { return e.InFlight() == 0 }, 5*time.Second, 5*time.Millisecond)
+			require.NoError(t, held.Close())
+			got, err := e.grpc.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+			require.NoError(t, err, "serving again once the connection is free")
+			assert.Equal(t, "Pooled", got.Title, "no call that timed out changed the row")
+			assert.Equal(t, b.Etag, got.Etag)
+			assert.Nil(t, got.DeleteTime)
+			_, err = e.Books.UpdateBook(ctx, update)
+			require.NoError(t, err)
+			var titles []string
+			require.NoError(t, e.db.Model(&libraryv1.BookModel{}).Pluck("title", &titles).Error)
+			assert.Equal(t, []string{"Changed"}, titles, "the creates that timed out wrote nothing")
+		})
+	}
+}
+
+// serverDialects are the databases with sessions that lock and can be
+// killed.
+var serverDialects = []testdb.Dialect{testdb.Postgres, testdb.MySQL}
+
+// lockRow opens a transaction on its own connection that locks the row
+// of book id, and returns it; rollback releases it.
+func lockRow(t *testing.T, e *env, id int64) *sql.Tx {
+	t.Helper()
+	tx, err := e.sqlDB.BeginTx(context.Background(), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tx.Rollback() })
+	var got int64
+	require.NoError(t, tx.QueryRow(rebind(e.db, "SELECT id FROM books WHERE id = ? FOR UPDATE"), id).Scan(&got))
+	return tx
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n.
+func rebind(db *gorm.DB, q string) string {
+	if db.Dialector.Name() != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// TestStatementDeadline lets a statement wait for a row lock past the
+// caller's deadline, or be cancelled while it waits: the drivers report
+// that in their own ways (pgx cancels the statement, the MySQL driver
+// drops the connection), and the caller sees DeadlineExceeded or
+// Canceled. The row is unchanged and the service goes on serving.
+func TestStatementDeadline(t *testing.T) {
+	for _, d := range serverDialects {
+		t.Run(string(d), func(t *testing.T) {
+			noLeaks(t)
+			e := serve(t, testdb.Open(t, d))
+			b := e.create(t, "Locked", 1)
+			tx := lockRow(t, e, b.Id)
+			ctx := context.Background()
+			update := &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Changed", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}
+
+			// In process, the code is the service's own mapping of the
+			// driver's error.
+			dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			_, err := e.Handler.UpdateBook(dctx, update)
+			cancel()
+			assert.Equal(t, connect.CodeDeadlineExceeded, load.CodeOf(err), "%v", err)
+			cctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(300*time.Millisecond, cancel)
+			_, err = e.Handler.DeleteBook(cctx, &libraryv1.DeleteBookRequest{Id: b.Id})
+			assert.Equal(t, connect.CodeCanceled, load.CodeOf(err), "%v", err)
+			// Over the socket, the deadline travels with the call.
+			dctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+			_, err = e.grpc.UpdateBook(dctx, update)
+			cancel()
+			assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
+
+			require.NoError(t, tx.Rollback())
+			got, err := e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+			require.NoError(t, err)
+			assert.Equal(t, "Locked", got.Title)
+			assert.Equal(t, b.Etag, got.Etag)
+			assert.Nil(t, got.DeleteTime)
+			_, err = e.Books.UpdateBook(ctx, update)
+			require.NoError(t, err, "serving again")
+		})
+	}
+}
+
+// backendWaiting returns the id of the session of this test's database
+// that waits for a lock, once there is one. PostgreSQL says which session
+// waits; MariaDB's lock views lag, so there it is the one session that
+// stays on the same statement for a while.
+func backendWaiting(t *testing.T, e *env) int64 {
+	t.Helper()
+	q := `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`
+	steady := time.Duration(0)
+	if e.db.Dialector.Name() == "mysql" {
+		q = `SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command <> 'Sleep' AND info IS NOT NULL`
+		steady = 300 * time.Millisecond
+	}
+	var since time.Time
+	last := int64(-1)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var ids []int64
+		require.NoError(t, e.db.Raw(q).Scan(&ids).Error)
+		switch {
+		case len(ids) != 1:
+			last = -1
+		case ids[0] != last:
+			last, since = ids[0], time.Now()
+		}
+		if last >= 0 && time.Since(since) >= steady {
+			return last
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no session waits for the lock")
+	return 0
+}
+
+// kill ends a session as an operator or a failing network would.
+func kill(t *testing.T, e *env, id int64) {
+	t.Helper()
+	if e.db.Dialector.Name() == "mysql" {
+		require.NoError(t, e.db.Exec(fmt.Sprintf("KILL %d", id)).Error)
+		return
+	}
+	var ok bool
+	require.NoError(t, e.db.Raw("SELECT pg_terminate_backend(?)", id).Scan(&ok).Error)
+	require.True(t, ok)
+}
+
+// TestKilledTransaction kills the connection of a batch transaction after
+// it wrote part of its rows, while it waits for a lock: the client gets
+// Unavailable (or Aborted), nothing of the batch remains, and the service
+// serves again on a fresh connection.
+func TestKilledTransaction(t *testing.T) {
+	for _, d := range serverDialects {
+		t.Run(string(d), func(t *testing.T) {
+			noLeaks(t)
+			e := serve(t, testdb.Open(t, d))
+			ctx := context.Background()
+			allowed := []connect.Code{connect.CodeUnavailable, connect.CodeAborted}
+
+			t.Run("BatchCreate", func(t *testing.T) {
+				// An uncommitted row holds isbn 100: the batch's second
+				// insert waits to know whether it may take it.
+				tx, err := e.sqlDB.BeginTx(ctx, nil)
+				require.NoError(t, err)
+				defer func() { _ = tx.Rollback() }()
+				_, err = tx.Exec(rebind(e.db, `INSERT INTO books (title, author_id, state, isbn, tags, metadata, etag) VALUES (?, ?, 0, '100', '[]', '{}', '1')`), "Holder", e.author)
+				require.NoError(t, err)
+
+				done := make(chan error, 1)
+				go func() {
+					_, err := e.Books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+						{Book: &libraryv1.Book{Title: "First", AuthorId: e.author, Isbn: 99}},
+						{Book: &libraryv1.Book{Title: "Second", AuthorId: e.author, Isbn: 100}},
+						{Book: &libraryv1.Book{Title: "Third", AuthorId: e.author, Isbn: 101}},
+					}})
+					done <- err
+				}()
+				kill(t, e, backendWaiting(t, e))
+				err = <-done
+				assert.Contains(t, allowed, load.CodeOf(err), "%v", err)
+				assert.NotContains(t, err.Error(), "SQLSTATE", "database errors are not shown")
+				t.Logf("killed batch: %v", err)
+				require.NoError(t, tx.Rollback())
+
+				var n int64
+				require.NoError(t, e.db.Model(&libraryv1.BookModel{}).Where("title IN ?", []string{"First", "Second", "Third", "Holder"}).Count(&n).Error)
+				assert.Zero(t, n, "nothing of the killed batch remains")
+				e.create(t, "After batch", 99)
+			})
+
+			t.Run("BatchDelete", func(t *testing.T) {
+				first, second := e.create(t, "Keep 1", 200), e.create(t, "Keep 2", 201)
+				tx := lockRow(t, e, second.Id)
+				done := make(chan error, 1)
+				go func() {
+					_, err := e.grpc.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{first.Id, second.Id}})
+					done <- err
+				}()
+				kill(t, e, backendWaiting(t, e))
+				err := <-done
+				assert.Contains(t, allowed, codeOf(err), "%v", err)
+				require.NoError(t, tx.Rollback())
+				for _, b := range []*libraryv1.Book{first, second} {
+					got, err := e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+					require.NoError(t, err)
+					assert.Nil(t, got.DeleteTime, "book %d is not deleted", b.Id)
+					assert.Equal(t, b.Etag, got.Etag)
+				}
+				_, err = e.grpc.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{first.Id, second.Id}})
+				require.NoError(t, err, "serving again")
+			})
+		})
+	}
+}
+
+// TestPostgresRestart restarts a private PostgreSQL in the middle of a
+// load: calls fail with Unavailable (or, for those caught mid-way,
+// DeadlineExceeded or Aborted) while it is down, the service recovers by
+// itself, and afterwards the database holds every acknowledged write,
+// no half batch and no lost counter update.
+func TestPostgresRestart(t *testing.T) {
+	for _, mode := range []string{"fast", "immediate"} {
+		t.Run(mode, func(t *testing.T) {
+			noLeaks(t)
+			c := newCluster(t)
+			db, err := gorm.Open(postgres.Open(c.DSN()), &gorm.Config{Logger: logger.Discard})
+			require.NoError(t, err)
+			sqlDB, err := db.DB()
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sqlDB.Close() })
+			sqlDB.SetMaxOpenConns(8)
+			e := serve(t, db)
+			ctx := context.Background()
+
+			type result struct {
+				rep *load.Report
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				rep, err := load.Run(ctx, e.Books, e.Authors, load.Config{Clients: 8, Duration: 2500 * time.Millisecond, Counters: 4, RequestTimeout: 2 * time.Second, Seed: 7})
+				done <- result{rep, err}
+			}()
+			time.Sleep(800 * time.Millisecond)
+			restarted := time.Now()
+			c.restart(t, mode)
+			t.Logf("%s restart took %v", mode, time.Since(restarted).Round(time.Millisecond))
+			res := <-done
+			require.NoError(t, res.err)
+			rep := res.rep
+			table := rep.Markdown("PostgreSQL restarted (" + mode + ")")
+			t.Log("\n" + table)
+			assert.Empty(t, rep.Unexpected(connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeAborted), table)
+			unavailable := 0
+			for _, s := range rep.Stats {
+				unavailable += s.Codes[connect.CodeUnavailable]
+			}
+			assert.Positive(t, unavailable, "the restart was seen by clients\n%s", table)
+
+			// The pool reconnects by itself: a bounded wait, no restart of
+			// the service.
+			require.Eventually(t, func() bool {
+				_, err := e.Books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "after restart", AuthorId: e.author, Isbn: 1}})
+				return err == nil
+			}, 10*time.Second, 50*time.Millisecond, "the service recovers")
+
+			totals, err := rep.Check(ctx, db)
+			require.NoError(t, err, "invariants after the restart\n%s", table)
+			require.Positive(t, totals.Increments)
+		})
+	}
+}
