@@ -20,7 +20,7 @@ type scanner interface {
 }
 
 // selectColumns is the SELECT list of a model that scans itself, or "".
-func (s *core) selectColumns() string {
+func (s *Service) selectColumns() string {
 	sc, ok := any(s.res.New()).(scanner)
 	if !ok {
 		return ""
@@ -35,13 +35,13 @@ func (s *core) selectColumns() string {
 
 // selectRows runs one SELECT of the model's columns and scans the rows
 // into models directly (the read path of Get and List).
-func (s *core) selectRows(ctx context.Context, where []query.Condition, order string, limit int) ([]any, error) {
+func (s *Service) selectRows(ctx context.Context, where []query.Condition, order string, limit int) ([]any, error) {
 	return s.selectRowsIn(s.db.WithContext(ctx), where, order, limit, false)
 }
 
 // selectRowsIn is selectRows on tx, locking the rows for update when lock
 // is set (PostgreSQL and MySQL; SQLite transactions lock the database).
-func (s *core) selectRowsIn(tx *gorm.DB, where []query.Condition, order string, limit int, lock bool) ([]any, error) {
+func (s *Service) selectRowsIn(tx *gorm.DB, where []query.Condition, order string, limit int, lock bool) ([]any, error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(s.columns)

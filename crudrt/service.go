@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +36,9 @@ import (
 )
 
 // Resource describes a model to the runtime; protoc-gen-crud generates
-// one per service.
-type Resource[P proto.Message, M any] struct {
+// one per service, as static data, so that a generated package compiles
+// little more than its messages.
+type Resource struct {
 	// Name is the message's full name, for messages ("library.v1.Book").
 	Name string
 	// Collection is the first segment of resource names ("books").
@@ -44,28 +46,37 @@ type Resource[P proto.Message, M any] struct {
 	// Field is the request field that holds the resource in Create and
 	// Update ("book"), which prefixes field paths in errors.
 	Field string
-	// Table describes the stored fields for filters and ordering.
-	Table query.Table
-	// KeyColumn is the key's column; AutoKey means the database assigns it.
+	// Key is the key field and KeyColumn its column; AutoKey means the
+	// database assigns it.
+	Key       string
 	KeyColumn string
 	AutoKey   bool
+	// Columns are the stored fields filters and order_by may name. The
+	// enum type of an enum column is taken from the message.
+	Columns []query.Column
 	// Limits are the model's own limits checked before writes.
 	Limits []Limit
-	// Stored maps every stored field's name to its column, so that an
-	// update writes only the columns its mask names.
-	Stored map[string]string
-	// ToModel and ToProto are the generated conversions, and New makes an
-	// empty model. M is a pointer to the model struct: with P a pointer too,
-	// every resource shares one instantiation of the runtime's generic
-	// code, which keeps the compile cost of generated packages low.
-	ToModel func(P) (M, error)
-	ToProto func(M) (P, error)
-	New     func() M
+	// Stored lists every stored field with its column, so that an update
+	// writes only the columns its mask names.
+	Stored []StoredField
 	// SoftDelete is set for soft-deleted models (delete_time).
 	SoftDelete bool
 	// Tenant is the field holding each row's tenant (the tenant option),
 	// or "".
 	Tenant string
+	// Message is a nil message and Model a nil pointer to the model
+	// struct: they give the runtime their types.
+	Message proto.Message
+	Model   any
+	// ToModel and ToProto are the generated conversions, ToModel of a
+	// Message and ToProto of a Model.
+	ToModel func(proto.Message) (any, error)
+	ToProto func(any) (proto.Message, error)
+}
+
+// StoredField is a stored field and its column.
+type StoredField struct {
+	Path, Column string
 }
 
 // Limit is a limit of a column that requests must respect.
@@ -131,26 +142,19 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // WithClock sets the clock of create_time and update_time.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// info is a Resource without its type parameters: the runtime's core is
-// compiled once, in this package, instead of once per generated package.
+// info is what the runtime derives from a Resource.
 type info struct {
-	Name, Collection, Field string
-	Table                   query.Table
-	KeyColumn               string
-	AutoKey                 bool
-	Limits                  []Limit
-	Stored                  map[string]string
-	SoftDelete              bool
-	Tenant                  string
-	ToModel                 func(proto.Message) (any, error)
-	ToProto                 func(any) (proto.Message, error)
-	New                     func() any
-	NewProto                func() proto.Message
+	*Resource
+	Table    query.Table
+	Stored   map[string]string
+	New      func() any
+	NewProto func() proto.Message
 }
 
-// core implements the standard methods on untyped messages and models;
-// Service is its typed face.
-type core struct {
+// Service implements the standard methods of one resource on messages and
+// models of any type: generated services call it and assert the message
+// type of the results, so that its code is compiled once, here.
+type Service struct {
 	db  *gorm.DB
 	res *info
 	opt options
@@ -167,26 +171,31 @@ type core struct {
 	key, createTime, updateTime, etag, del protoreflect.FieldDescriptor
 }
 
-// Service implements the standard methods of one resource.
-type Service[P proto.Message, M any] struct {
-	c *core
-}
-
-// NewService returns the standard methods of res on db.
-func NewService[P proto.Message, M any](db *gorm.DB, res *Resource[P, M], opts ...Option) *Service[P, M] {
-	var zero P
-	in := &info{
-		Name: res.Name, Collection: res.Collection, Field: res.Field, Table: res.Table, KeyColumn: res.KeyColumn,
-		AutoKey: res.AutoKey, Limits: res.Limits, Stored: res.Stored, SoftDelete: res.SoftDelete, Tenant: res.Tenant,
-		ToModel:  func(p proto.Message) (any, error) { return res.ToModel(p.(P)) },
-		ToProto:  func(m any) (proto.Message, error) { return res.ToProto(m.(M)) },
-		New:      func() any { return res.New() },
-		NewProto: func() proto.Message { return zero.ProtoReflect().New().Interface() },
+// NewService returns the standard methods of res on db. res must describe
+// a message and its model as protoc-gen-crud does; it is not modified.
+func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
+	desc := res.Message.ProtoReflect().Descriptor()
+	in := &info{Resource: res, Table: query.Table{Key: []string{res.Key}, Columns: slices.Clone(res.Columns)}}
+	for i, c := range in.Table.Columns {
+		if c.Kind == query.KindEnum || c.Kind == query.KindEnumName {
+			if fd := desc.Fields().ByName(protoreflect.Name(c.Path)); fd != nil && fd.Enum() != nil {
+				in.Table.Columns[i].Enum = fd.Enum()
+			}
+		}
 	}
-	return &Service[P, M]{c: newCore(db, in, zero.ProtoReflect().Descriptor(), opts)}
+	if res.Stored != nil {
+		in.Stored = make(map[string]string, len(res.Stored))
+		for _, f := range res.Stored {
+			in.Stored[f.Path] = f.Column
+		}
+	}
+	model := reflect.TypeOf(res.Model).Elem()
+	in.New = func() any { return reflect.New(model).Interface() }
+	in.NewProto = func() proto.Message { return res.Message.ProtoReflect().New().Interface() }
+	return newService(db, in, desc, opts)
 }
 
-func newCore(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opts []Option) *core {
+func newService(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opts []Option) *Service {
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)
@@ -213,7 +222,7 @@ func newCore(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opts [
 	if err != nil {
 		panic(fmt.Sprintf("crudrt: protovalidate: %v", err))
 	}
-	s := &core{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
+	s := &Service{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
 	s.table.Dialect = query.Dialect(db.Dialector.Name())
 	fields := desc.Fields()
 	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
@@ -242,9 +251,9 @@ func timestampField(fd protoreflect.FieldDescriptor) protoreflect.FieldDescripto
 	return fd
 }
 
-func (s *core) newProto() proto.Message { return s.res.NewProto() }
+func (s *Service) newProto() proto.Message { return s.res.NewProto() }
 
-func (s *core) fail(ctx context.Context, err error) error {
+func (s *Service) fail(ctx context.Context, err error) error {
 	return dbError(ctx, s.opt.logger, s.res.Name, s.res.Field, err)
 }
 
@@ -258,7 +267,7 @@ func keyArg(key any) any {
 
 // KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
 // key's Go type.
-func (s *core) KeyFromName(name string) (any, error) {
+func (s *Service) KeyFromName(name string) (any, error) {
 	id, ok := strings.CutPrefix(name, s.res.Collection+"/")
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, name)})
@@ -288,7 +297,7 @@ func (s *core) KeyFromName(name string) (any, error) {
 }
 
 // find loads the row with key; deleted rows too when unscoped.
-func (s *core) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (any, error) {
+func (s *Service) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock bool) (any, error) {
 	if s.columns != "" {
 		conds := []query.Condition{{SQL: s.keyCond(), Args: []any{keyArg(key)}}, tenant.cond()}
 		if s.res.SoftDelete && !unscoped {
@@ -321,13 +330,13 @@ func (s *core) find(tx *gorm.DB, tenant tenantScope, key any, unscoped, lock boo
 	return m, nil
 }
 
-func (s *core) keyCond() string {
+func (s *Service) keyCond() string {
 	return quoteIdent(s.table.Dialect, s.res.KeyColumn) + " = ?"
 }
 
 // Get returns the resource with key. Soft-deleted resources are returned
 // with their delete_time (AIP-164).
-func (s *core) Get(ctx context.Context, key any) (proto.Message, error) {
+func (s *Service) Get(ctx context.Context, key any) (proto.Message, error) {
 	var zero proto.Message
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
@@ -356,7 +365,7 @@ func (s *core) Get(ctx context.Context, key any) (proto.Message, error) {
 }
 
 // Create validates msg, sets the server-managed fields and inserts it.
-func (s *core) Create(ctx context.Context, msg proto.Message) (proto.Message, error) {
+func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message, error) {
 	var zero proto.Message
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
@@ -387,7 +396,7 @@ func (s *core) Create(ctx context.Context, msg proto.Message) (proto.Message, er
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, and output-only fields cleared.
-func (s *core) prepareCreate(msg proto.Message, tenant tenantScope) proto.Message {
+func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Message {
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
 	if s.tenantField != nil {
@@ -418,7 +427,7 @@ func (s *core) prepareCreate(msg proto.Message, tenant tenantScope) proto.Messag
 }
 
 // managed reports whether fd is set by the server only.
-func (s *core) managed(fd protoreflect.FieldDescriptor) bool {
+func (s *Service) managed(fd protoreflect.FieldDescriptor) bool {
 	return fd == s.createTime || fd == s.updateTime || fd == s.del || fd == s.etag || fd == s.key || fd == s.tenantField || s.fb.outputOnly[fd]
 }
 
@@ -426,7 +435,7 @@ func (s *core) managed(fd protoreflect.FieldDescriptor) bool {
 // in one transaction, checking the etag when msg carries one (AIP-134,
 // AIP-154). No mask means the fields msg populates; "*" replaces every
 // field the client may set.
-func (s *core) Update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
+func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
 	var zero proto.Message
 	if !msg.ProtoReflect().IsValid() {
 		return zero, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
@@ -503,7 +512,7 @@ func (s *core) Update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.
 // updateColumns lists the columns an update with mask paths writes: the
 // masked fields' columns and the server-managed ones; every column when a
 // path is not a plain stored field.
-func (s *core) updateColumns(paths []string) []string {
+func (s *Service) updateColumns(paths []string) []string {
 	if s.res.Stored == nil {
 		return []string{"*"}
 	}
@@ -541,7 +550,7 @@ func nextEtag(cur string) string {
 }
 
 // maskPaths checks and completes an update mask.
-func (s *core) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
+func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	field := "update_mask"
 	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
 		var paths []string
@@ -583,7 +592,7 @@ func (s *core) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]stri
 // Delete deletes the resource with key, after checking etag when given.
 // Soft-deleted models get their delete_time set and are returned; others
 // are removed and returned as they were.
-func (s *core) Delete(ctx context.Context, key any, etag string) (proto.Message, error) {
+func (s *Service) Delete(ctx context.Context, key any, etag string) (proto.Message, error) {
 	return s.mutate(ctx, key, etag, false, func(tx *gorm.DB, p proto.Message) (bool, error) {
 		if !s.res.SoftDelete {
 			return false, tx.Where(s.keyCond(), keyArg(key)).Delete(s.res.New()).Error
@@ -594,7 +603,7 @@ func (s *core) Delete(ctx context.Context, key any, etag string) (proto.Message,
 }
 
 // Undelete restores a soft-deleted resource (AIP-164).
-func (s *core) Undelete(ctx context.Context, key any, etag string) (proto.Message, error) {
+func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Message, error) {
 	return s.mutate(ctx, key, etag, true, func(_ *gorm.DB, p proto.Message) (bool, error) {
 		r := p.ProtoReflect()
 		if !r.Has(s.del) {
@@ -609,7 +618,7 @@ func (s *core) Undelete(ctx context.Context, key any, etag string) (proto.Messag
 // after checking etag; when change asks to save, the update time and the
 // etag move on and the row is written back. deleted includes soft-deleted
 // rows in the lookup.
-func (s *core) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p proto.Message) (save bool, err error)) (proto.Message, error) {
+func (s *Service) mutate(ctx context.Context, key any, etag string, deleted bool, change func(tx *gorm.DB, p proto.Message) (save bool, err error)) (proto.Message, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		var zero proto.Message
@@ -649,7 +658,7 @@ func (s *core) mutate(ctx context.Context, key any, etag string, deleted bool, c
 	return out, nil
 }
 
-func (s *core) checkEtag(p proto.Message, etag string) error {
+func (s *Service) checkEtag(p proto.Message, etag string) error {
 	if etag == "" || s.etag == nil {
 		return nil
 	}
@@ -660,7 +669,7 @@ func (s *core) checkEtag(p proto.Message, etag string) error {
 }
 
 // save writes every column of p to the row with key, deleted or not.
-func (s *core) save(tx *gorm.DB, p proto.Message, key any, out *proto.Message) error {
+func (s *Service) save(tx *gorm.DB, p proto.Message, key any, out *proto.Message) error {
 	m, err := s.res.ToModel(p)
 	if err != nil {
 		return err
@@ -685,7 +694,7 @@ type ListRequest struct {
 // the end). Pages are read by keyset on the requested order with the key
 // as tie-breaker, so a deep page costs what the first does, and tokens are
 // signed and bound to the query.
-func (s *core) List(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {
+func (s *Service) List(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {
 	size := req.PageSize
 	switch {
 	case size < 0:
@@ -775,7 +784,7 @@ func (s *core) List(ctx context.Context, req ListRequest) ([]proto.Message, stri
 
 // orderValues reads the ordered columns of a row, as the page token
 // carries them.
-func (s *core) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
+func (s *Service) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
 	if sc, ok := any(m).(scanner); ok {
 		return scannedValues(sc, sc.Columns(), terms)
 	}
@@ -811,7 +820,7 @@ func deref(v any) any {
 }
 
 // immutable refuses changes of IMMUTABLE fields (AIP-203).
-func (s *core) immutable(stored, next proto.Message) error {
+func (s *Service) immutable(stored, next proto.Message) error {
 	var vs []FieldViolation
 	a, b := stored.ProtoReflect(), next.ProtoReflect()
 	for fd := range s.fb.immutable {
@@ -828,7 +837,7 @@ func (s *core) immutable(stored, next proto.Message) error {
 // validate checks p against its protovalidate and protoc-gen-validate
 // rules, its REQUIRED fields and the model's own limits, and lists every
 // violation.
-func (s *core) validate(p proto.Message) error {
+func (s *Service) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
 	for _, fd := range sortedFields(s.fb.required) {
@@ -891,7 +900,7 @@ func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.Fiel
 
 // KeysFromNames parses resource names (see KeyFromName); errors name the
 // failing index.
-func (s *core) KeysFromNames(names []string) ([]any, error) {
+func (s *Service) KeysFromNames(names []string) ([]any, error) {
 	keys := make([]any, 0, len(names))
 	for i, n := range names {
 		k, err := s.KeyFromName(n)
@@ -905,7 +914,7 @@ func (s *core) KeysFromNames(names []string) ([]any, error) {
 
 // BatchGet returns the resources with keys, in the order asked; if any is
 // missing the whole call is NotFound (AIP-231).
-func (s *core) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
+func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
 	if err := s.batchSize(len(keys)); err != nil {
 		return nil, err
 	}
@@ -925,7 +934,7 @@ func (s *core) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error
 
 // BatchCreate validates every resource, reporting all violations with
 // their index, then inserts them in one transaction: all or none (AIP-233).
-func (s *core) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.Message, error) {
+func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.Message, error) {
 	if err := s.batchSize(len(msgs)); err != nil {
 		return nil, err
 	}
@@ -975,7 +984,7 @@ func (s *core) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.M
 
 // BatchDelete deletes the resources with keys in one transaction: all or
 // none (AIP-235).
-func (s *core) BatchDelete(ctx context.Context, keys []any) error {
+func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 	if err := s.batchSize(len(keys)); err != nil {
 		return err
 	}
@@ -1003,7 +1012,7 @@ func (s *core) BatchDelete(ctx context.Context, keys []any) error {
 	return s.fail(ctx, err)
 }
 
-func (s *core) batchSize(n int) error {
+func (s *Service) batchSize(n int) error {
 	if n > s.opt.limits.MaxBatchSize {
 		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
 	}
@@ -1032,7 +1041,7 @@ type tenantScope struct {
 }
 
 // tenantOf resolves the caller's tenant for models with a tenant field.
-func (s *core) tenantOf(ctx context.Context) (tenantScope, error) {
+func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 	if s.tenantField == nil {
 		return tenantScope{}, nil
 	}
@@ -1090,93 +1099,4 @@ func integer(fd protoreflect.FieldDescriptor, v int64) protoreflect.Value {
 		return protoreflect.ValueOfInt32(int32(v))
 	}
 	return protoreflect.ValueOfInt64(v)
-}
-
-// The typed methods of Service: conversions around the core.
-
-// KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
-// key's Go type.
-func (s *Service[P, M]) KeyFromName(name string) (any, error) { return s.c.KeyFromName(name) }
-
-// KeysFromNames parses resource names; errors name the failing index.
-func (s *Service[P, M]) KeysFromNames(names []string) ([]any, error) {
-	return s.c.KeysFromNames(names)
-}
-
-// Get returns the resource with key. Soft-deleted resources are returned
-// with their delete_time (AIP-164).
-func (s *Service[P, M]) Get(ctx context.Context, key any) (P, error) {
-	return typed[P](s.c.Get(ctx, key))
-}
-
-// Create validates msg, sets the server-managed fields and inserts it.
-func (s *Service[P, M]) Create(ctx context.Context, msg P) (P, error) {
-	return typed[P](s.c.Create(ctx, msg))
-}
-
-// Update applies the fields of msg named by mask (see core.Update).
-func (s *Service[P, M]) Update(ctx context.Context, msg P, mask *fieldmaskpb.FieldMask) (P, error) {
-	return typed[P](s.c.Update(ctx, msg, mask))
-}
-
-// Delete deletes (or soft-deletes) the resource with key.
-func (s *Service[P, M]) Delete(ctx context.Context, key any, etag string) (P, error) {
-	return typed[P](s.c.Delete(ctx, key, etag))
-}
-
-// Undelete restores a soft-deleted resource (AIP-164).
-func (s *Service[P, M]) Undelete(ctx context.Context, key any, etag string) (P, error) {
-	return typed[P](s.c.Undelete(ctx, key, etag))
-}
-
-// List returns a page of resources and the token of the next page.
-func (s *Service[P, M]) List(ctx context.Context, req ListRequest) ([]P, string, error) {
-	items, next, err := s.c.List(ctx, req)
-	if err != nil {
-		return nil, "", err
-	}
-	return typedList[P](items), next, nil
-}
-
-// BatchGet returns the resources with keys, in the order asked (AIP-231).
-func (s *Service[P, M]) BatchGet(ctx context.Context, keys []any) ([]P, error) {
-	items, err := s.c.BatchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	return typedList[P](items), nil
-}
-
-// BatchCreate inserts every resource or none (AIP-233).
-func (s *Service[P, M]) BatchCreate(ctx context.Context, msgs []P) ([]P, error) {
-	in := make([]proto.Message, len(msgs))
-	for i, m := range msgs {
-		in[i] = m
-	}
-	items, err := s.c.BatchCreate(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	return typedList[P](items), nil
-}
-
-// BatchDelete deletes every resource with keys or none (AIP-235).
-func (s *Service[P, M]) BatchDelete(ctx context.Context, keys []any) error {
-	return s.c.BatchDelete(ctx, keys)
-}
-
-func typed[P proto.Message](m proto.Message, err error) (P, error) {
-	if err != nil || m == nil {
-		var zero P
-		return zero, err
-	}
-	return m.(P), nil
-}
-
-func typedList[P proto.Message](items []proto.Message) []P {
-	out := make([]P, len(items))
-	for i, m := range items {
-		out[i] = m.(P)
-	}
-	return out
 }

@@ -5,6 +5,7 @@ package crud
 
 import (
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -18,6 +19,7 @@ const (
 	queryPkg   = protogen.GoImportPath("github.com/protoforge/protoforge/crudrt/query")
 	gormPkg    = protogen.GoImportPath("gorm.io/gorm")
 	contextPkg = protogen.GoImportPath("context")
+	protoPkg   = protogen.GoImportPath("google.golang.org/protobuf/proto")
 )
 
 // Version is written into the header of generated files.
@@ -77,6 +79,7 @@ var kinds = map[model.ColumnType]string{
 func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	m := svc.Model
 	name := svc.Ident.GoName
+	res := resourceVar(name)
 	g.P("// ", name, " implements the standard methods of ", svc.Desc.FullName(), " on GORM, for")
 	g.P("// ", m.Desc.FullName(), ". Its methods serve grpc-go and connect-go (simple mode) alike.")
 	g.P("// Embed it in your own type to override a method or add the others.")
@@ -84,17 +87,41 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	if p.GRPC {
 		g.P(svc.File.GoImportPath.Ident("Unimplemented" + svc.GoName + "Server"))
 	}
-	g.P("svc *", crudrtPkg.Ident("Service"), "[*", m.GoIdent, ", *", m.Ident, "]")
+	g.P("svc *", crudrtPkg.Ident("Service"))
 	g.P("}")
 	g.P()
 	g.P("// New", name, " returns the standard methods of ", svc.GoName, " on db.")
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
-	g.P("res := &", crudrtPkg.Ident("Resource"), "[*", m.GoIdent, ", *", m.Ident, "]{")
+	g.P("return &", name, "{svc: ", crudrtPkg.Ident("NewService"), "(db, &", res, ", opts...)}")
+	g.P("}")
+	g.P()
+	genResource(g, svc, res)
+	for _, meth := range svc.Methods {
+		genMethod(g, svc, meth)
+	}
+	genRESTRules(g, svc)
+}
+
+// resourceVar names the variable holding the crudrt.Resource of the
+// service type name: "bookServiceCRUDResource".
+func resourceVar(name string) string {
+	return strings.ToLower(name[:1]) + name[1:] + "Resource"
+}
+
+// genResource emits the description of the service's model as a
+// package-level literal of constants, which the compiler lays out as data.
+func genResource(g *protogen.GeneratedFile, svc *model.Service, res string) {
+	m := svc.Model
+	g.P("// ", res, " describes ", m.Desc.FullName(), " to the runtime.")
+	g.P("var ", res, " = ", crudrtPkg.Ident("Resource"), "{")
 	g.P("Name: ", strconv.Quote(string(m.Desc.FullName())), ",")
 	g.P("Collection: ", strconv.Quote(svc.Collection()), ",")
 	g.P("Field: ", strconv.Quote(resourceField(svc)), ",")
-	g.P("Table: ", queryPkg.Ident("Table"), "{")
-	g.P("Key: []string{", strconv.Quote(string(m.PrimaryKey[0].Desc.Name())), "},")
+	g.P("Key: ", strconv.Quote(string(m.PrimaryKey[0].Desc.Name())), ",")
+	g.P("KeyColumn: ", strconv.Quote(m.PrimaryKey[0].Column), ",")
+	if m.AutoIncrement {
+		g.P("AutoKey: true,")
+	}
 	g.P("Columns: []", queryPkg.Ident("Column"), "{")
 	for _, f := range m.Columns {
 		k, ok := kinds[f.Type]
@@ -102,20 +129,12 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 			continue
 		}
 		line := "{Path: " + strconv.Quote(string(f.Desc.Name())) + ", Name: " + strconv.Quote(f.Column) + ", Kind: " + g.QualifiedGoIdent(queryPkg.Ident(k))
-		if f.Type == model.TypeEnumNumber || f.Type == model.TypeEnumName {
-			line += ", Enum: " + g.QualifiedGoIdent(f.Enum.GoIdent) + "(0).Descriptor()"
-		}
 		if f.Nullable() {
 			line += ", Nullable: true"
 		}
 		g.P(line, "},")
 	}
 	g.P("},")
-	g.P("},")
-	g.P("KeyColumn: ", strconv.Quote(m.PrimaryKey[0].Column), ",")
-	if m.AutoIncrement {
-		g.P("AutoKey: true,")
-	}
 	var limits []string
 	for _, f := range m.Columns {
 		if f.Type == model.TypeString && f.Size > 0 && f.Presence != model.PresenceWrapper && f.Oneof == nil {
@@ -129,28 +148,23 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 		}
 		g.P("},")
 	}
-	g.P("Stored: map[string]string{")
+	g.P("Stored: []", crudrtPkg.Ident("StoredField"), "{")
 	for _, f := range m.Columns {
-		g.P(strconv.Quote(string(f.Desc.Name())), ": ", strconv.Quote(f.Column), ",")
+		g.P("{Path: ", strconv.Quote(string(f.Desc.Name())), ", Column: ", strconv.Quote(f.Column), "},")
 	}
 	g.P("},")
-	g.P("ToModel: (*", m.GoIdent, ").ToModel,")
-	g.P("ToProto: (*", m.Ident, ").ToProto,")
-	g.P("New: func() *", m.Ident, " { return new(", m.Ident, ") },")
 	if m.SoftDelete != nil {
 		g.P("SoftDelete: true,")
 	}
 	if m.Tenant != nil {
 		g.P("Tenant: ", strconv.Quote(string(m.Tenant.Desc.Name())), ",")
 	}
-	g.P("}")
-	g.P("return &", name, "{svc: ", crudrtPkg.Ident("NewService"), "(db, res, opts...)}")
+	g.P("Message: (*", m.GoIdent, ")(nil),")
+	g.P("Model: (*", m.Ident, ")(nil),")
+	g.P("ToModel: func(p ", protoPkg.Ident("Message"), ") (any, error) { return p.(*", m.GoIdent, ").ToModel() },")
+	g.P("ToProto: func(m any) (", protoPkg.Ident("Message"), ", error) { return m.(*", m.Ident, ").ToProto() },")
 	g.P("}")
 	g.P()
-	for _, meth := range svc.Methods {
-		genMethod(g, svc, meth)
-	}
-	genRESTRules(g, svc)
 }
 
 // genRESTRules emits the default AIP routes of the standard methods that
@@ -174,24 +188,24 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 		sel := string(m.Desc.FullName())
 		switch m.Op {
 		case model.OpGet:
-			rules = append(rules, [4]string{sel, "Get", item, ""})
+			rules = append(rules, [4]string{sel, "GET", item, ""})
 		case model.OpList:
-			rules = append(rules, [4]string{sel, "Get", "/v1/" + c, ""})
+			rules = append(rules, [4]string{sel, "GET", "/v1/" + c, ""})
 		case model.OpCreate:
-			rules = append(rules, [4]string{sel, "Post", "/v1/" + c, string(m.Resource.Desc.Name())})
+			rules = append(rules, [4]string{sel, "POST", "/v1/" + c, string(m.Resource.Desc.Name())})
 		case model.OpUpdate:
 			res := string(m.Resource.Desc.Name())
-			rules = append(rules, [4]string{sel, "Patch", "/v1/" + c + "/{" + res + "." + string(svc.Model.PrimaryKey[0].Desc.Name()) + "}", res})
+			rules = append(rules, [4]string{sel, "PATCH", "/v1/" + c + "/{" + res + "." + string(svc.Model.PrimaryKey[0].Desc.Name()) + "}", res})
 		case model.OpDelete:
-			rules = append(rules, [4]string{sel, "Delete", item, ""})
+			rules = append(rules, [4]string{sel, "DELETE", item, ""})
 		case model.OpUndelete:
-			rules = append(rules, [4]string{sel, "Post", item + ":undelete", "*"})
+			rules = append(rules, [4]string{sel, "POST", item + ":undelete", "*"})
 		case model.OpBatchGet:
-			rules = append(rules, [4]string{sel, "Get", "/v1/" + c + ":batchGet", ""})
+			rules = append(rules, [4]string{sel, "GET", "/v1/" + c + ":batchGet", ""})
 		case model.OpBatchCreate:
-			rules = append(rules, [4]string{sel, "Post", "/v1/" + c + ":batchCreate", "*"})
+			rules = append(rules, [4]string{sel, "POST", "/v1/" + c + ":batchCreate", "*"})
 		case model.OpBatchDelete:
-			rules = append(rules, [4]string{sel, "Post", "/v1/" + c + ":batchDelete", "*"})
+			rules = append(rules, [4]string{sel, "POST", "/v1/" + c + ":batchDelete", "*"})
 		}
 	}
 	if len(rules) == 0 {
@@ -201,15 +215,15 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	g.P("// ", svc.GoName, "RESTRules are the default REST routes (AIP-127/136) of the standard methods")
 	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for vanguard.WithRules.")
 	g.P("func ", svc.GoName, "RESTRules() []*", httpRule.Ident("HttpRule"), " {")
-	g.P("return []*", httpRule.Ident("HttpRule"), "{")
+	g.P("return ", crudrtPkg.Ident("RESTRules"), "(")
 	for _, r := range rules {
 		body := ""
 		if r[3] != "" {
 			body = ", Body: " + strconv.Quote(r[3])
 		}
-		g.P("{Selector: ", strconv.Quote(r[0]), ", Pattern: &", httpRule.Ident("HttpRule_"+r[1]), "{", r[1], ": ", strconv.Quote(r[2]), "}", body, "},")
+		g.P(crudrtPkg.Ident("Route"), "{Selector: ", strconv.Quote(r[0]), ", Verb: ", strconv.Quote(r[1]), ", Path: ", strconv.Quote(r[2]), body, "},")
 	}
-	g.P("}")
+	g.P(")")
 	g.P("}")
 	g.P()
 }
@@ -250,25 +264,40 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	if m.Etag != nil {
 		etag = "req.Get" + m.Etag.GoName + "()"
 	}
+	msg := g.QualifiedGoIdent(svc.Model.GoIdent)
+	// one emits call, which gives one message, and returns the message.
+	one := func(call string) {
+		g.P("res, err := s.svc.", call)
+		g.P("msg, _ := res.(*", msg, ")")
+		g.P("return msg, err")
+	}
+	// items returns the response holding the messages of the call just
+	// emitted, which gives a list, and the extra fields.
+	items := func(field *protogen.Field, extra string) {
+		g.P("if err != nil { return nil, err }")
+		g.P("out := &", m.Output.GoIdent, "{", field.GoName, ": make([]*", msg, ", len(items))", extra, "}")
+		g.P("for i, item := range items { out.", field.GoName, "[i] = item.(*", msg, ") }")
+		g.P("return out, nil")
+	}
 	switch m.Op {
 	case model.OpGet:
 		key()
-		g.P("return s.svc.Get(ctx, key)")
+		one("Get(ctx, key)")
 	case model.OpCreate:
-		g.P("return s.svc.Create(ctx, req.Get", m.Resource.GoName, "())")
+		one("Create(ctx, req.Get" + m.Resource.GoName + "())")
 	case model.OpUpdate:
-		g.P("return s.svc.Update(ctx, req.Get", m.Resource.GoName, "(), req.Get", m.Mask.GoName, "())")
+		one("Update(ctx, req.Get" + m.Resource.GoName + "(), req.Get" + m.Mask.GoName + "())")
 	case model.OpDelete:
 		key()
 		if m.ReturnsEmpty {
 			g.P("if _, err := s.svc.Delete(ctx, key, ", etag, "); err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		} else {
-			g.P("return s.svc.Delete(ctx, key, ", etag, ")")
+			one("Delete(ctx, key, " + etag + ")")
 		}
 	case model.OpUndelete:
 		key()
-		g.P("return s.svc.Undelete(ctx, key, ", etag, ")")
+		one("Undelete(ctx, key, " + etag + ")")
 	case model.OpBatchGet, model.OpBatchDelete:
 		if m.Keys != nil {
 			g.P("keys := make([]any, 0, len(req.Get", m.Keys.GoName, "()))")
@@ -279,18 +308,16 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		}
 		if m.Op == model.OpBatchGet {
 			g.P("items, err := s.svc.BatchGet(ctx, keys)")
-			g.P("if err != nil { return nil, err }")
-			g.P("return &", m.Output.GoIdent, "{", m.Items.GoName, ": items}, nil")
+			items(m.Items, "")
 		} else {
 			g.P("if err := s.svc.BatchDelete(ctx, keys); err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		}
 	case model.OpBatchCreate:
-		g.P("msgs := make([]*", svc.Model.GoIdent, ", 0, len(req.Get", m.Requests.GoName, "()))")
+		g.P("msgs := make([]", protoPkg.Ident("Message"), ", 0, len(req.Get", m.Requests.GoName, "()))")
 		g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
 		g.P("items, err := s.svc.BatchCreate(ctx, msgs)")
-		g.P("if err != nil { return nil, err }")
-		g.P("return &", m.Output.GoIdent, "{", m.Items.GoName, ": items}, nil")
+		items(m.Items, "")
 	case model.OpList:
 		get := func(f *protogen.Field) string {
 			if f == nil {
@@ -305,8 +332,7 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			}
 		}
 		g.P("})")
-		g.P("if err != nil { return nil, err }")
-		g.P("return &", m.Output.GoIdent, "{", m.Items.GoName, ": items, ", m.NextPageToken.GoName, ": next}, nil")
+		items(m.Items, ", "+m.NextPageToken.GoName+": next")
 	}
 	g.P("}")
 	g.P()

@@ -10,6 +10,7 @@ import (
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
+	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -19,53 +20,54 @@ import (
 // Embed it in your own type to override a method or add the others.
 type BookServiceCRUD struct {
 	UnimplementedBookServiceServer
-	svc *crudrt.Service[*Book, *BookModel]
+	svc *crudrt.Service
 }
 
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
-	res := &crudrt.Resource[*Book, *BookModel]{
-		Name:       "library.v1.Book",
-		Collection: "books",
-		Field:      "book",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindInt},
-				{Path: "title", Name: "title", Kind: query.KindString},
-				{Path: "author_id", Name: "author_id", Kind: query.KindInt},
-				{Path: "state", Name: "state", Kind: query.KindEnum, Enum: BookState(0).Descriptor()},
-				{Path: "isbn", Name: "isbn", Kind: query.KindUint64},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "etag", Name: "etag", Kind: query.KindString},
-			},
-		},
-		KeyColumn: "id",
-		AutoKey:   true,
-		Limits: []crudrt.Limit{
-			{Path: "title", MaxLen: 300},
-		},
-		Stored: map[string]string{
-			"id":          "id",
-			"title":       "title",
-			"author_id":   "author_id",
-			"state":       "state",
-			"isbn":        "isbn",
-			"tags":        "tags",
-			"metadata":    "metadata",
-			"create_time": "create_time",
-			"update_time": "update_time",
-			"delete_time": "delete_time",
-			"etag":        "etag",
-		},
-		ToModel:    (*Book).ToModel,
-		ToProto:    (*BookModel).ToProto,
-		New:        func() *BookModel { return new(BookModel) },
-		SoftDelete: true,
-	}
-	return &BookServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &BookServiceCRUD{svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...)}
+}
+
+// bookServiceCRUDResource describes library.v1.Book to the runtime.
+var bookServiceCRUDResource = crudrt.Resource{
+	Name:       "library.v1.Book",
+	Collection: "books",
+	Field:      "book",
+	Key:        "id",
+	KeyColumn:  "id",
+	AutoKey:    true,
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindInt},
+		{Path: "title", Name: "title", Kind: query.KindString},
+		{Path: "author_id", Name: "author_id", Kind: query.KindInt},
+		{Path: "state", Name: "state", Kind: query.KindEnum},
+		{Path: "isbn", Name: "isbn", Kind: query.KindUint64},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", Kind: query.KindString},
+	},
+	Limits: []crudrt.Limit{
+		{Path: "title", MaxLen: 300},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "title", Column: "title"},
+		{Path: "author_id", Column: "author_id"},
+		{Path: "state", Column: "state"},
+		{Path: "isbn", Column: "isbn"},
+		{Path: "tags", Column: "tags"},
+		{Path: "metadata", Column: "metadata"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "update_time", Column: "update_time"},
+		{Path: "delete_time", Column: "delete_time"},
+		{Path: "etag", Column: "etag"},
+	},
+	SoftDelete: true,
+	Message:    (*Book)(nil),
+	Model:      (*BookModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 // Returns a book, deleted or not.
@@ -75,7 +77,9 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
 	key := req.GetId()
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Book)
+	return msg, err
 }
 
 // Lists books, newest page by page.
@@ -90,7 +94,11 @@ func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return &ListBooksResponse{Books: items, NextPageToken: next}, nil
+	out := &ListBooksResponse{Books: make([]*Book, len(items)), NextPageToken: next}
+	for i, item := range items {
+		out.Books[i] = item.(*Book)
+	}
+	return out, nil
 }
 
 // Adds a book.
@@ -99,7 +107,9 @@ func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) 
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	return s.svc.Create(ctx, req.GetBook())
+	res, err := s.svc.Create(ctx, req.GetBook())
+	msg, _ := res.(*Book)
+	return msg, err
 }
 
 // Changes the fields of a book named by the update mask.
@@ -108,7 +118,9 @@ func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	return s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask())
+	res, err := s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask())
+	msg, _ := res.(*Book)
+	return msg, err
 }
 
 // Soft-deletes a book.
@@ -118,7 +130,9 @@ func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
 	key := req.GetId()
-	return s.svc.Delete(ctx, key, req.GetEtag())
+	res, err := s.svc.Delete(ctx, key, req.GetEtag())
+	msg, _ := res.(*Book)
+	return msg, err
 }
 
 // Restores a deleted book.
@@ -128,7 +142,9 @@ func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
 	key := req.GetId()
-	return s.svc.Undelete(ctx, key, req.GetEtag())
+	res, err := s.svc.Undelete(ctx, key, req.GetEtag())
+	msg, _ := res.(*Book)
+	return msg, err
 }
 
 // Returns several books at once, in the order asked (AIP-231).
@@ -141,12 +157,16 @@ func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksR
 	if err != nil {
 		return nil, err
 	}
-	return &BatchGetBooksResponse{Books: items}, nil
+	out := &BatchGetBooksResponse{Books: make([]*Book, len(items))}
+	for i, item := range items {
+		out.Books[i] = item.(*Book)
+	}
+	return out, nil
 }
 
 // Adds several books atomically (AIP-233).
 func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
-	msgs := make([]*Book, 0, len(req.GetRequests()))
+	msgs := make([]proto.Message, 0, len(req.GetRequests()))
 	for _, r := range req.GetRequests() {
 		msgs = append(msgs, r.GetBook())
 	}
@@ -154,7 +174,11 @@ func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreate
 	if err != nil {
 		return nil, err
 	}
-	return &BatchCreateBooksResponse{Books: items}, nil
+	out := &BatchCreateBooksResponse{Books: make([]*Book, len(items))}
+	for i, item := range items {
+		out.Books[i] = item.(*Book)
+	}
+	return out, nil
 }
 
 // Deletes several books atomically (AIP-235).
@@ -176,17 +200,17 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func BookServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "library.v1.BookService.GetBook", Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}},
-		{Selector: "library.v1.BookService.ListBooks", Pattern: &annotations.HttpRule_Get{Get: "/v1/books"}},
-		{Selector: "library.v1.BookService.CreateBook", Pattern: &annotations.HttpRule_Post{Post: "/v1/books"}, Body: "book"},
-		{Selector: "library.v1.BookService.UpdateBook", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/books/{book.id}"}, Body: "book"},
-		{Selector: "library.v1.BookService.DeleteBook", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/books/{id}"}},
-		{Selector: "library.v1.BookService.UndeleteBook", Pattern: &annotations.HttpRule_Post{Post: "/v1/books/{id}:undelete"}, Body: "*"},
-		{Selector: "library.v1.BookService.BatchGetBooks", Pattern: &annotations.HttpRule_Get{Get: "/v1/books:batchGet"}},
-		{Selector: "library.v1.BookService.BatchCreateBooks", Pattern: &annotations.HttpRule_Post{Post: "/v1/books:batchCreate"}, Body: "*"},
-		{Selector: "library.v1.BookService.BatchDeleteBooks", Pattern: &annotations.HttpRule_Post{Post: "/v1/books:batchDelete"}, Body: "*"},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "library.v1.BookService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
+		crudrt.Route{Selector: "library.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
+		crudrt.Route{Selector: "library.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
+		crudrt.Route{Selector: "library.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
+		crudrt.Route{Selector: "library.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
+		crudrt.Route{Selector: "library.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
+		crudrt.Route{Selector: "library.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
+		crudrt.Route{Selector: "library.v1.BookService.BatchCreateBooks", Verb: "POST", Path: "/v1/books:batchCreate", Body: "*"},
+		crudrt.Route{Selector: "library.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
+	)
 }
 
 // AuthorServiceCRUD implements the standard methods of library.v1.AuthorService on GORM, for
@@ -194,40 +218,41 @@ func BookServiceRESTRules() []*annotations.HttpRule {
 // Embed it in your own type to override a method or add the others.
 type AuthorServiceCRUD struct {
 	UnimplementedAuthorServiceServer
-	svc *crudrt.Service[*Author, *AuthorModel]
+	svc *crudrt.Service
 }
 
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
-	res := &crudrt.Resource[*Author, *AuthorModel]{
-		Name:       "library.v1.Author",
-		Collection: "authors",
-		Field:      "author",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindInt},
-				{Path: "display_name", Name: "display_name", Kind: query.KindString},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-			},
-		},
-		KeyColumn: "id",
-		AutoKey:   true,
-		Limits: []crudrt.Limit{
-			{Path: "display_name", MaxLen: 200},
-		},
-		Stored: map[string]string{
-			"id":           "id",
-			"display_name": "display_name",
-			"create_time":  "create_time",
-			"update_time":  "update_time",
-		},
-		ToModel: (*Author).ToModel,
-		ToProto: (*AuthorModel).ToProto,
-		New:     func() *AuthorModel { return new(AuthorModel) },
-	}
-	return &AuthorServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &AuthorServiceCRUD{svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...)}
+}
+
+// authorServiceCRUDResource describes library.v1.Author to the runtime.
+var authorServiceCRUDResource = crudrt.Resource{
+	Name:       "library.v1.Author",
+	Collection: "authors",
+	Field:      "author",
+	Key:        "id",
+	KeyColumn:  "id",
+	AutoKey:    true,
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindInt},
+		{Path: "display_name", Name: "display_name", Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
+	},
+	Limits: []crudrt.Limit{
+		{Path: "display_name", MaxLen: 200},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "display_name", Column: "display_name"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "update_time", Column: "update_time"},
+	},
+	Message: (*Author)(nil),
+	Model:   (*AuthorModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 // Returns an author by resource name ("authors/1").
@@ -240,7 +265,9 @@ func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest
 	if err != nil {
 		return nil, err
 	}
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Author)
+	return msg, err
 }
 
 // Lists authors.
@@ -254,7 +281,11 @@ func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsReq
 	if err != nil {
 		return nil, err
 	}
-	return &ListAuthorsResponse{Authors: items, NextPageToken: next}, nil
+	out := &ListAuthorsResponse{Authors: make([]*Author, len(items)), NextPageToken: next}
+	for i, item := range items {
+		out.Authors[i] = item.(*Author)
+	}
+	return out, nil
 }
 
 // Adds an author.
@@ -263,7 +294,9 @@ func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsReq
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
-	return s.svc.Create(ctx, req.GetAuthor())
+	res, err := s.svc.Create(ctx, req.GetAuthor())
+	msg, _ := res.(*Author)
+	return msg, err
 }
 
 // Removes an author and, by cascade, their books.
@@ -285,10 +318,10 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of AuthorService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func AuthorServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "library.v1.AuthorService.GetAuthor", Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=authors/*}"}},
-		{Selector: "library.v1.AuthorService.ListAuthors", Pattern: &annotations.HttpRule_Get{Get: "/v1/authors"}},
-		{Selector: "library.v1.AuthorService.CreateAuthor", Pattern: &annotations.HttpRule_Post{Post: "/v1/authors"}, Body: "author"},
-		{Selector: "library.v1.AuthorService.DeleteAuthor", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/{name=authors/*}"}},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "library.v1.AuthorService.GetAuthor", Verb: "GET", Path: "/v1/{name=authors/*}"},
+		crudrt.Route{Selector: "library.v1.AuthorService.ListAuthors", Verb: "GET", Path: "/v1/authors"},
+		crudrt.Route{Selector: "library.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/authors", Body: "author"},
+		crudrt.Route{Selector: "library.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/{name=authors/*}"},
+	)
 }

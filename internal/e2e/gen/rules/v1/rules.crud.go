@@ -10,6 +10,7 @@ import (
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
+	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -18,73 +19,80 @@ import (
 // Embed it in your own type to override a method or add the others.
 type GadgetServiceCRUD struct {
 	UnimplementedGadgetServiceServer
-	svc *crudrt.Service[*Gadget, *GadgetModel]
+	svc *crudrt.Service
 }
 
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
-	res := &crudrt.Resource[*Gadget, *GadgetModel]{
-		Name:       "rules.v1.Gadget",
-		Collection: "gadgets",
-		Field:      "gadget",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindInt},
-				{Path: "name", Name: "name", Kind: query.KindString},
-				{Path: "weight", Name: "weight", Kind: query.KindInt},
-				{Path: "code", Name: "code", Kind: query.KindString},
-				{Path: "power", Name: "power", Kind: query.KindEnum, Enum: Power(0).Descriptor()},
-				{Path: "serial", Name: "serial", Kind: query.KindUint64},
-				{Path: "owner", Name: "owner", Kind: query.KindString},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "note", Name: "note", Kind: query.KindString},
-			},
-		},
-		KeyColumn: "id",
-		AutoKey:   true,
-		Limits: []crudrt.Limit{
-			{Path: "name", MaxLen: 40},
-			{Path: "note", MaxLen: 5},
-		},
-		Stored: map[string]string{
-			"id":          "id",
-			"name":        "name",
-			"weight":      "weight",
-			"code":        "code",
-			"power":       "power",
-			"serial":      "serial",
-			"owner":       "owner",
-			"create_time": "create_time",
-			"note":        "note",
-			"tags":        "tags",
-		},
-		ToModel: (*Gadget).ToModel,
-		ToProto: (*GadgetModel).ToProto,
-		New:     func() *GadgetModel { return new(GadgetModel) },
-	}
-	return &GadgetServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &GadgetServiceCRUD{svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...)}
+}
+
+// gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.
+var gadgetServiceCRUDResource = crudrt.Resource{
+	Name:       "rules.v1.Gadget",
+	Collection: "gadgets",
+	Field:      "gadget",
+	Key:        "id",
+	KeyColumn:  "id",
+	AutoKey:    true,
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindInt},
+		{Path: "name", Name: "name", Kind: query.KindString},
+		{Path: "weight", Name: "weight", Kind: query.KindInt},
+		{Path: "code", Name: "code", Kind: query.KindString},
+		{Path: "power", Name: "power", Kind: query.KindEnum},
+		{Path: "serial", Name: "serial", Kind: query.KindUint64},
+		{Path: "owner", Name: "owner", Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "note", Name: "note", Kind: query.KindString},
+	},
+	Limits: []crudrt.Limit{
+		{Path: "name", MaxLen: 40},
+		{Path: "note", MaxLen: 5},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "name", Column: "name"},
+		{Path: "weight", Column: "weight"},
+		{Path: "code", Column: "code"},
+		{Path: "power", Column: "power"},
+		{Path: "serial", Column: "serial"},
+		{Path: "owner", Column: "owner"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "note", Column: "note"},
+		{Path: "tags", Column: "tags"},
+	},
+	Message: (*Gadget)(nil),
+	Model:   (*GadgetModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
 }
 
 func (s *GadgetServiceCRUD) GetGadget(ctx context.Context, req *GetGadgetRequest) (*Gadget, error) {
 	key := req.GetId()
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Gadget)
+	return msg, err
 }
 
 func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetRequest) (*Gadget, error) {
-	return s.svc.Create(ctx, req.GetGadget())
+	res, err := s.svc.Create(ctx, req.GetGadget())
+	msg, _ := res.(*Gadget)
+	return msg, err
 }
 
 func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetRequest) (*Gadget, error) {
-	return s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask())
+	res, err := s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask())
+	msg, _ := res.(*Gadget)
+	return msg, err
 }
 
 // GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of GadgetService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func GadgetServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "rules.v1.GadgetService.GetGadget", Pattern: &annotations.HttpRule_Get{Get: "/v1/gadgets/{id}"}},
-		{Selector: "rules.v1.GadgetService.CreateGadget", Pattern: &annotations.HttpRule_Post{Post: "/v1/gadgets"}, Body: "gadget"},
-		{Selector: "rules.v1.GadgetService.UpdateGadget", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/gadgets/{gadget.id}"}, Body: "gadget"},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "rules.v1.GadgetService.GetGadget", Verb: "GET", Path: "/v1/gadgets/{id}"},
+		crudrt.Route{Selector: "rules.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
+		crudrt.Route{Selector: "rules.v1.GadgetService.UpdateGadget", Verb: "PATCH", Path: "/v1/gadgets/{gadget.id}", Body: "gadget"},
+	)
 }

@@ -10,6 +10,7 @@ import (
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
+	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -18,42 +19,43 @@ import (
 // Embed it in your own type to override a method or add the others.
 type GizmoServiceCRUD struct {
 	UnimplementedGizmoServiceServer
-	svc *crudrt.Service[*Gizmo, *GizmoModel]
+	svc *crudrt.Service
 }
 
 // NewGizmoServiceCRUD returns the standard methods of GizmoService on db.
 func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
-	res := &crudrt.Resource[*Gizmo, *GizmoModel]{
-		Name:       "scaffold.v1.Gizmo",
-		Collection: "gizmos",
-		Field:      "gizmo",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindInt},
-				{Path: "label", Name: "label", Kind: query.KindString},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "etag", Name: "etag", Kind: query.KindString},
-			},
-		},
-		KeyColumn: "id",
-		AutoKey:   true,
-		Stored: map[string]string{
-			"id":          "id",
-			"label":       "label",
-			"create_time": "create_time",
-			"update_time": "update_time",
-			"delete_time": "delete_time",
-			"etag":        "etag",
-		},
-		ToModel:    (*Gizmo).ToModel,
-		ToProto:    (*GizmoModel).ToProto,
-		New:        func() *GizmoModel { return new(GizmoModel) },
-		SoftDelete: true,
-	}
-	return &GizmoServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &GizmoServiceCRUD{svc: crudrt.NewService(db, &gizmoServiceCRUDResource, opts...)}
+}
+
+// gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.
+var gizmoServiceCRUDResource = crudrt.Resource{
+	Name:       "scaffold.v1.Gizmo",
+	Collection: "gizmos",
+	Field:      "gizmo",
+	Key:        "id",
+	KeyColumn:  "id",
+	AutoKey:    true,
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindInt},
+		{Path: "label", Name: "label", Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", Kind: query.KindString},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "label", Column: "label"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "update_time", Column: "update_time"},
+		{Path: "delete_time", Column: "delete_time"},
+		{Path: "etag", Column: "etag"},
+	},
+	SoftDelete: true,
+	Message:    (*Gizmo)(nil),
+	Model:      (*GizmoModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*GizmoModel).ToProto() },
 }
 
 // Returns a gizmo.
@@ -63,7 +65,9 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) GetGizmo(ctx context.Context, req *GetGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Gizmo)
+	return msg, err
 }
 
 // Lists gizmos, a page at a time.
@@ -78,7 +82,11 @@ func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosReques
 	if err != nil {
 		return nil, err
 	}
-	return &ListGizmosResponse{Gizmos: items, NextPageToken: next}, nil
+	out := &ListGizmosResponse{Gizmos: make([]*Gizmo, len(items)), NextPageToken: next}
+	for i, item := range items {
+		out.Gizmos[i] = item.(*Gizmo)
+	}
+	return out, nil
 }
 
 // Creates a gizmo.
@@ -87,7 +95,9 @@ func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosReques
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequest) (*Gizmo, error) {
-	return s.svc.Create(ctx, req.GetGizmo())
+	res, err := s.svc.Create(ctx, req.GetGizmo())
+	msg, _ := res.(*Gizmo)
+	return msg, err
 }
 
 // Updates the fields of a gizmo named by the update mask.
@@ -96,7 +106,9 @@ func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequ
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequest) (*Gizmo, error) {
-	return s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask())
+	res, err := s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask())
+	msg, _ := res.(*Gizmo)
+	return msg, err
 }
 
 // Deletes a gizmo; it can be restored with UndeleteGizmo.
@@ -106,7 +118,9 @@ func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequ
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
-	return s.svc.Delete(ctx, key, req.GetEtag())
+	res, err := s.svc.Delete(ctx, key, req.GetEtag())
+	msg, _ := res.(*Gizmo)
+	return msg, err
 }
 
 // Restores a deleted gizmo.
@@ -116,18 +130,20 @@ func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequ
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
-	return s.svc.Undelete(ctx, key, req.GetEtag())
+	res, err := s.svc.Undelete(ctx, key, req.GetEtag())
+	msg, _ := res.(*Gizmo)
+	return msg, err
 }
 
 // GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of GizmoService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func GizmoServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "scaffold.v1.GizmoService.GetGizmo", Pattern: &annotations.HttpRule_Get{Get: "/v1/gizmos/{id}"}},
-		{Selector: "scaffold.v1.GizmoService.ListGizmos", Pattern: &annotations.HttpRule_Get{Get: "/v1/gizmos"}},
-		{Selector: "scaffold.v1.GizmoService.CreateGizmo", Pattern: &annotations.HttpRule_Post{Post: "/v1/gizmos"}, Body: "gizmo"},
-		{Selector: "scaffold.v1.GizmoService.UpdateGizmo", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/gizmos/{gizmo.id}"}, Body: "gizmo"},
-		{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/gizmos/{id}"}},
-		{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Pattern: &annotations.HttpRule_Post{Post: "/v1/gizmos/{id}:undelete"}, Body: "*"},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.GetGizmo", Verb: "GET", Path: "/v1/gizmos/{id}"},
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.ListGizmos", Verb: "GET", Path: "/v1/gizmos"},
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.CreateGizmo", Verb: "POST", Path: "/v1/gizmos", Body: "gizmo"},
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.UpdateGizmo", Verb: "PATCH", Path: "/v1/gizmos/{gizmo.id}", Body: "gizmo"},
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Verb: "DELETE", Path: "/v1/gizmos/{id}"},
+		crudrt.Route{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Verb: "POST", Path: "/v1/gizmos/{id}:undelete", Body: "*"},
+	)
 }

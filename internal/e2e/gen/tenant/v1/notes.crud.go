@@ -10,6 +10,7 @@ import (
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
+	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -19,48 +20,49 @@ import (
 // Embed it in your own type to override a method or add the others.
 type NoteServiceCRUD struct {
 	UnimplementedNoteServiceServer
-	svc *crudrt.Service[*Note, *NoteModel]
+	svc *crudrt.Service
 }
 
 // NewNoteServiceCRUD returns the standard methods of NoteService on db.
 func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
-	res := &crudrt.Resource[*Note, *NoteModel]{
-		Name:       "tenant.v1.Note",
-		Collection: "notes",
-		Field:      "note",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindInt},
-				{Path: "tenant_id", Name: "tenant_id", Kind: query.KindString},
-				{Path: "text", Name: "text", Kind: query.KindString},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "etag", Name: "etag", Kind: query.KindString},
-			},
-		},
-		KeyColumn: "id",
-		AutoKey:   true,
-		Limits: []crudrt.Limit{
-			{Path: "tenant_id", MaxLen: 64},
-		},
-		Stored: map[string]string{
-			"id":          "id",
-			"tenant_id":   "tenant_id",
-			"text":        "text",
-			"create_time": "create_time",
-			"update_time": "update_time",
-			"delete_time": "delete_time",
-			"etag":        "etag",
-		},
-		ToModel:    (*Note).ToModel,
-		ToProto:    (*NoteModel).ToProto,
-		New:        func() *NoteModel { return new(NoteModel) },
-		SoftDelete: true,
-		Tenant:     "tenant_id",
-	}
-	return &NoteServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &NoteServiceCRUD{svc: crudrt.NewService(db, &noteServiceCRUDResource, opts...)}
+}
+
+// noteServiceCRUDResource describes tenant.v1.Note to the runtime.
+var noteServiceCRUDResource = crudrt.Resource{
+	Name:       "tenant.v1.Note",
+	Collection: "notes",
+	Field:      "note",
+	Key:        "id",
+	KeyColumn:  "id",
+	AutoKey:    true,
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindInt},
+		{Path: "tenant_id", Name: "tenant_id", Kind: query.KindString},
+		{Path: "text", Name: "text", Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", Kind: query.KindString},
+	},
+	Limits: []crudrt.Limit{
+		{Path: "tenant_id", MaxLen: 64},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "tenant_id", Column: "tenant_id"},
+		{Path: "text", Column: "text"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "update_time", Column: "update_time"},
+		{Path: "delete_time", Column: "delete_time"},
+		{Path: "etag", Column: "etag"},
+	},
+	SoftDelete: true,
+	Tenant:     "tenant_id",
+	Message:    (*Note)(nil),
+	Model:      (*NoteModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Note).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*NoteModel).ToProto() },
 }
 
 // AIP-131: the response is the resource itself.
@@ -68,7 +70,9 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {
 	key := req.GetId()
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Note)
+	return msg, err
 }
 
 func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) (*ListNotesResponse, error) {
@@ -82,21 +86,29 @@ func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return &ListNotesResponse{Notes: items, NextPageToken: next}, nil
+	out := &ListNotesResponse{Notes: make([]*Note, len(items)), NextPageToken: next}
+	for i, item := range items {
+		out.Notes[i] = item.(*Note)
+	}
+	return out, nil
 }
 
 // AIP-133: the response is the created resource.
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest) (*Note, error) {
-	return s.svc.Create(ctx, req.GetNote())
+	res, err := s.svc.Create(ctx, req.GetNote())
+	msg, _ := res.(*Note)
+	return msg, err
 }
 
 // AIP-134: the response is the updated resource.
 // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest) (*Note, error) {
-	return s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask())
+	res, err := s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask())
+	msg, _ := res.(*Note)
+	return msg, err
 }
 
 // AIP-164: a soft delete returns the deleted resource.
@@ -104,7 +116,9 @@ func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
-	return s.svc.Delete(ctx, key, req.GetEtag())
+	res, err := s.svc.Delete(ctx, key, req.GetEtag())
+	msg, _ := res.(*Note)
+	return msg, err
 }
 
 // AIP-164: the response is the restored resource.
@@ -112,7 +126,9 @@ func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest
 // buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UndeleteNote(ctx context.Context, req *UndeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
-	return s.svc.Undelete(ctx, key, "")
+	res, err := s.svc.Undelete(ctx, key, "")
+	msg, _ := res.(*Note)
+	return msg, err
 }
 
 func (s *NoteServiceCRUD) BatchGetNotes(ctx context.Context, req *BatchGetNotesRequest) (*BatchGetNotesResponse, error) {
@@ -124,11 +140,15 @@ func (s *NoteServiceCRUD) BatchGetNotes(ctx context.Context, req *BatchGetNotesR
 	if err != nil {
 		return nil, err
 	}
-	return &BatchGetNotesResponse{Notes: items}, nil
+	out := &BatchGetNotesResponse{Notes: make([]*Note, len(items))}
+	for i, item := range items {
+		out.Notes[i] = item.(*Note)
+	}
+	return out, nil
 }
 
 func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreateNotesRequest) (*BatchCreateNotesResponse, error) {
-	msgs := make([]*Note, 0, len(req.GetRequests()))
+	msgs := make([]proto.Message, 0, len(req.GetRequests()))
 	for _, r := range req.GetRequests() {
 		msgs = append(msgs, r.GetNote())
 	}
@@ -136,7 +156,11 @@ func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreate
 	if err != nil {
 		return nil, err
 	}
-	return &BatchCreateNotesResponse{Notes: items}, nil
+	out := &BatchCreateNotesResponse{Notes: make([]*Note, len(items))}
+	for i, item := range items {
+		out.Notes[i] = item.(*Note)
+	}
+	return out, nil
 }
 
 // AIP-235: the response is google.protobuf.Empty.
@@ -156,15 +180,15 @@ func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDelete
 // NoteServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of NoteService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func NoteServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "tenant.v1.NoteService.GetNote", Pattern: &annotations.HttpRule_Get{Get: "/v1/notes/{id}"}},
-		{Selector: "tenant.v1.NoteService.ListNotes", Pattern: &annotations.HttpRule_Get{Get: "/v1/notes"}},
-		{Selector: "tenant.v1.NoteService.CreateNote", Pattern: &annotations.HttpRule_Post{Post: "/v1/notes"}, Body: "note"},
-		{Selector: "tenant.v1.NoteService.UpdateNote", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/notes/{note.id}"}, Body: "note"},
-		{Selector: "tenant.v1.NoteService.DeleteNote", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/notes/{id}"}},
-		{Selector: "tenant.v1.NoteService.UndeleteNote", Pattern: &annotations.HttpRule_Post{Post: "/v1/notes/{id}:undelete"}, Body: "*"},
-		{Selector: "tenant.v1.NoteService.BatchGetNotes", Pattern: &annotations.HttpRule_Get{Get: "/v1/notes:batchGet"}},
-		{Selector: "tenant.v1.NoteService.BatchCreateNotes", Pattern: &annotations.HttpRule_Post{Post: "/v1/notes:batchCreate"}, Body: "*"},
-		{Selector: "tenant.v1.NoteService.BatchDeleteNotes", Pattern: &annotations.HttpRule_Post{Post: "/v1/notes:batchDelete"}, Body: "*"},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "tenant.v1.NoteService.GetNote", Verb: "GET", Path: "/v1/notes/{id}"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.ListNotes", Verb: "GET", Path: "/v1/notes"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.CreateNote", Verb: "POST", Path: "/v1/notes", Body: "note"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.UpdateNote", Verb: "PATCH", Path: "/v1/notes/{note.id}", Body: "note"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.DeleteNote", Verb: "DELETE", Path: "/v1/notes/{id}"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.UndeleteNote", Verb: "POST", Path: "/v1/notes/{id}:undelete", Body: "*"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.BatchGetNotes", Verb: "GET", Path: "/v1/notes:batchGet"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.BatchCreateNotes", Verb: "POST", Path: "/v1/notes:batchCreate", Body: "*"},
+		crudrt.Route{Selector: "tenant.v1.NoteService.BatchDeleteNotes", Verb: "POST", Path: "/v1/notes:batchDelete", Body: "*"},
+	)
 }

@@ -10,6 +10,7 @@ import (
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
+	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -19,40 +20,41 @@ import (
 // Embed it in your own type to override a method or add the others.
 type ShelfServiceCRUD struct {
 	UnimplementedShelfServiceServer
-	svc *crudrt.Service[*Shelf, *ShelfModel]
+	svc *crudrt.Service
 }
 
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
-	res := &crudrt.Resource[*Shelf, *ShelfModel]{
-		Name:       "shelf.v1.Shelf",
-		Collection: "shelves",
-		Field:      "shelf",
-		Table: query.Table{
-			Key: []string{"id"},
-			Columns: []query.Column{
-				{Path: "id", Name: "id", Kind: query.KindString},
-				{Path: "theme", Name: "theme", Kind: query.KindString},
-				{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-				{Path: "etag", Name: "etag", Kind: query.KindString},
-			},
-		},
-		KeyColumn: "id",
-		Limits: []crudrt.Limit{
-			{Path: "id", MaxLen: 255},
-			{Path: "theme", MaxLen: 80},
-		},
-		Stored: map[string]string{
-			"id":          "id",
-			"theme":       "theme",
-			"create_time": "create_time",
-			"etag":        "etag",
-		},
-		ToModel: (*Shelf).ToModel,
-		ToProto: (*ShelfModel).ToProto,
-		New:     func() *ShelfModel { return new(ShelfModel) },
-	}
-	return &ShelfServiceCRUD{svc: crudrt.NewService(db, res, opts...)}
+	return &ShelfServiceCRUD{svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...)}
+}
+
+// shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.
+var shelfServiceCRUDResource = crudrt.Resource{
+	Name:       "shelf.v1.Shelf",
+	Collection: "shelves",
+	Field:      "shelf",
+	Key:        "id",
+	KeyColumn:  "id",
+	Columns: []query.Column{
+		{Path: "id", Name: "id", Kind: query.KindString},
+		{Path: "theme", Name: "theme", Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", Kind: query.KindString},
+	},
+	Limits: []crudrt.Limit{
+		{Path: "id", MaxLen: 255},
+		{Path: "theme", MaxLen: 80},
+	},
+	Stored: []crudrt.StoredField{
+		{Path: "id", Column: "id"},
+		{Path: "theme", Column: "theme"},
+		{Path: "create_time", Column: "create_time"},
+		{Path: "etag", Column: "etag"},
+	},
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // Gets a shelf by resource name.
@@ -61,7 +63,9 @@ func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (
 	if err != nil {
 		return nil, err
 	}
-	return s.svc.Get(ctx, key)
+	res, err := s.svc.Get(ctx, key)
+	msg, _ := res.(*Shelf)
+	return msg, err
 }
 
 func (s *ShelfServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
@@ -72,15 +76,23 @@ func (s *ShelfServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequ
 	if err != nil {
 		return nil, err
 	}
-	return &ListShelvesResponse{Shelves: items, NextPageToken: next}, nil
+	out := &ListShelvesResponse{Shelves: make([]*Shelf, len(items)), NextPageToken: next}
+	for i, item := range items {
+		out.Shelves[i] = item.(*Shelf)
+	}
+	return out, nil
 }
 
 func (s *ShelfServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	return s.svc.Create(ctx, req.GetShelf())
+	res, err := s.svc.Create(ctx, req.GetShelf())
+	msg, _ := res.(*Shelf)
+	return msg, err
 }
 
 func (s *ShelfServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	return s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask())
+	res, err := s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask())
+	msg, _ := res.(*Shelf)
+	return msg, err
 }
 
 func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
@@ -94,11 +106,11 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return []*annotations.HttpRule{
-		{Selector: "shelf.v1.ShelfService.GetShelf", Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*}"}},
-		{Selector: "shelf.v1.ShelfService.ListShelves", Pattern: &annotations.HttpRule_Get{Get: "/v1/shelves"}},
-		{Selector: "shelf.v1.ShelfService.CreateShelf", Pattern: &annotations.HttpRule_Post{Post: "/v1/shelves"}, Body: "shelf"},
-		{Selector: "shelf.v1.ShelfService.UpdateShelf", Pattern: &annotations.HttpRule_Patch{Patch: "/v1/shelves/{shelf.id}"}, Body: "shelf"},
-		{Selector: "shelf.v1.ShelfService.DeleteShelf", Pattern: &annotations.HttpRule_Delete{Delete: "/v1/shelves/{id}"}},
-	}
+	return crudrt.RESTRules(
+		crudrt.Route{Selector: "shelf.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
+		crudrt.Route{Selector: "shelf.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
+		crudrt.Route{Selector: "shelf.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
+		crudrt.Route{Selector: "shelf.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
+		crudrt.Route{Selector: "shelf.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
+	)
 }
