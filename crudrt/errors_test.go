@@ -97,8 +97,11 @@ func TestDBErrorCodes(t *testing.T) {
 			if msg := err.Error(); strings.Contains(msg, c.err.Error()) && c.want != connect.CodeCanceled && c.want != connect.CodeDeadlineExceeded {
 				t.Fatalf("client message %q shows the cause %q", msg, c.err)
 			}
-			if c.want == connect.CodeInternal && !strings.Contains(logs.String(), "database error") {
+			if c.want == connect.CodeInternal && !strings.Contains(logs.String(), "level=ERROR msg=\"crud: database error\"") {
 				t.Fatalf("internal error not logged: %q", logs.String())
+			}
+			if c.want == connect.CodeUnavailable && c.name != "sqlite busy" && !strings.Contains(logs.String(), "level=WARN msg=\"crud: database unavailable\"") {
+				t.Fatalf("unavailable database not logged: %q", logs.String())
 			}
 		})
 	}

@@ -1,0 +1,60 @@
+package main_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
+)
+
+// TestBodyLimit sends requests over --max-body-bytes to the binary: every
+// RPC protocol answers ResourceExhausted, REST 413 or 429 (its HTTP
+// mapping), and a request under the limit still succeeds.
+func TestBodyLimit(t *testing.T) {
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"), "--max-body-bytes", "2048")
+	ctx := context.Background()
+	big := &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: strings.Repeat("x", 4096)}}
+	small := &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Small"}}
+
+	h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(true)
+		return p
+	}()}}
+	for name, opts := range map[string][]connect.ClientOption{
+		"connect binary": nil,
+		"connect json":   {connect.WithProtoJSON()},
+		"grpc-web":       {connect.WithGRPCWeb()},
+		"grpc":           {connect.WithGRPC()},
+	} {
+		c := libraryv1connect.NewAuthorServiceClient(h2c, s.url(""), opts...)
+		_, err := c.CreateAuthor(ctx, big)
+		assert.Equal(t, connect.CodeResourceExhausted, connect.CodeOf(err), "%s: %v", name, err)
+		_, err = c.CreateAuthor(ctx, small)
+		assert.NoError(t, err, name)
+	}
+
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	g := libraryv1.NewAuthorServiceClient(conn)
+	_, err = g.CreateAuthor(ctx, big)
+	assert.Equal(t, codes.ResourceExhausted, status.Code(err), "grpc-go: %v", err)
+	_, err = g.CreateAuthor(ctx, small)
+	assert.NoError(t, err, "grpc-go")
+
+	code, body := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"`+strings.Repeat("x", 4096)+`"}`)
+	assert.Contains(t, []int{http.StatusRequestEntityTooLarge, http.StatusTooManyRequests}, code, body)
+}
