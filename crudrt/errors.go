@@ -92,9 +92,9 @@ func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 // a value the database refuses InvalidArgument; the end of the caller's
 // context is Canceled or DeadlineExceeded, whatever the driver made of it;
 // a lost or refused connection, a restarting or overloaded server
-// Unavailable; a deadlock or serialization failure Aborted (both safe to
-// retry: the transaction was rolled back). Anything else is Internal with
-// a generic message, the cause logged here and never sent.
+// Unavailable; a deadlock or serialization failure Aborted (safe to retry:
+// the transaction was rolled back). Anything else is Internal with a
+// generic message, the cause logged here and never sent.
 func dbError(ctx context.Context, log *slog.Logger, resource string, prefix string, err error) error {
 	if err == nil {
 		return nil
