@@ -40,6 +40,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Seed makes the sequence of operations repeatable.
 	Seed uint64
+	// Started, if set, is called once the set-up is done and the clients
+	// start: faults are injected from then on.
+	Started func()
 }
 
 func (c *Config) defaults() {
@@ -173,6 +176,9 @@ func Run(ctx context.Context, books BookClient, authors AuthorClient, cfg Config
 			return nil, fmt.Errorf("load: create counter: %w", err)
 		}
 		r.counters = append(r.counters, &counter{id: b.Id})
+	}
+	if cfg.Started != nil {
+		cfg.Started()
 	}
 	start := time.Now()
 	stop := start.Add(cfg.Duration)

@@ -352,10 +352,10 @@ func TestKilledTransaction(t *testing.T) {
 // itself, and afterwards the database holds every acknowledged write,
 // no half batch and no lost counter update.
 func TestPostgresRestart(t *testing.T) {
+	c := newCluster(t)
 	for _, mode := range []string{"fast", "immediate"} {
 		t.Run(mode, func(t *testing.T) {
 			noLeaks(t)
-			c := newCluster(t)
 			db, err := gorm.Open(postgres.Open(c.DSN()), &gorm.Config{Logger: logger.Discard})
 			require.NoError(t, err)
 			sqlDB, err := db.DB()
@@ -370,11 +370,18 @@ func TestPostgresRestart(t *testing.T) {
 				err error
 			}
 			done := make(chan result, 1)
+			started := make(chan struct{})
 			go func() {
-				rep, err := load.Run(ctx, e.Books, e.Authors, load.Config{Clients: 8, Duration: 2500 * time.Millisecond, Counters: 4, RequestTimeout: 2 * time.Second, Seed: 7})
+				rep, err := load.Run(ctx, e.Books, e.Authors, load.Config{Clients: 8, Duration: 2500 * time.Millisecond, Counters: 4,
+					RequestTimeout: 2 * time.Second, Seed: 7, Started: func() { close(started) }})
 				done <- result{rep, err}
 			}()
-			time.Sleep(800 * time.Millisecond)
+			select {
+			case <-started:
+			case res := <-done:
+				t.Fatalf("set-up of the load: %v", res.err)
+			}
+			time.Sleep(500 * time.Millisecond)
 			restarted := time.Now()
 			c.restart(t, mode)
 			t.Logf("%s restart took %v", mode, time.Since(restarted).Round(time.Millisecond))
@@ -392,9 +399,9 @@ func TestPostgresRestart(t *testing.T) {
 
 			// The pool reconnects by itself: a bounded wait, no restart of
 			// the service.
-			require.Eventually(t, func() bool {
-				_, err := e.Books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "after restart", AuthorId: e.author, Isbn: 1}})
-				return err == nil
+			require.EventuallyWithT(t, func(c *assert.CollectT) {
+				_, err := e.Books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "after restart", AuthorId: e.author, Isbn: uint64(e.author)}})
+				assert.NoError(c, err)
 			}, 10*time.Second, 50*time.Millisecond, "the service recovers")
 
 			totals, err := rep.Check(ctx, db)
