@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/protoforge/protoforge/bench/load"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -24,10 +26,13 @@ var (
 
 // TestLoad runs the mixed workload against the generated service on each
 // database, then checks the invariants. Only etag conflicts of the shared
-// counters may fail.
+// counters may fail, and no goroutine may outlive the server and the pool.
 func TestLoad(t *testing.T) {
 	for _, d := range testdb.All {
 		t.Run(string(d), func(t *testing.T) {
+			// Registered first, so checked after the pool is closed.
+			ignore := goleak.IgnoreCurrent()
+			t.Cleanup(func() { assert.NoError(t, goleak.Find(ignore), "goroutines left behind") })
 			db := testdb.Open(t, d)
 			sqlDB, err := db.DB()
 			require.NoError(t, err)
