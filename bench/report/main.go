@@ -125,6 +125,17 @@ func (rs results) has(prefix string) bool {
 	return false
 }
 
+// heading writes a section's title and the lines of text under it.
+func heading(w io.Writer, title string, text ...string) {
+	fmt.Fprintf(w, "## %s\n\n", title)
+	for _, l := range text {
+		fmt.Fprintln(w, l)
+	}
+	if len(text) > 0 {
+		fmt.Fprintln(w)
+	}
+}
+
 // table writes a Markdown table.
 func table(w io.Writer, head []string, rows [][]string) {
 	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
@@ -176,12 +187,11 @@ func generation(w io.Writer, rs results) {
 	if !rs.has("BenchmarkGenerate/") {
 		return
 	}
-	fmt.Fprintln(w, "## Generation (`bench/gen`, BenchmarkGenerate)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Each plugin run as its own process on the same CodeGeneratorRequest, interleaved. `full` is the")
-	fmt.Fprintln(w, "synthetic package; `peer` is its variant for protoc-gen-gorm (models marked ormable, the map field")
-	fmt.Fprintln(w, "dropped). Ratio: median time over protoc-gen-go's on the same input (target for ours ≤ 1.5).")
-	fmt.Fprintln(w)
+	heading(w, "Generation (`bench/gen`, BenchmarkGenerate)",
+		"Each plugin run as its own process on the same CodeGeneratorRequest, interleaved. `full` is the",
+		"synthetic package; `peer` is its variant for protoc-gen-gorm (models marked ormable, the map field",
+		"dropped). Ratio: median time over protoc-gen-go's on the same input (target for ours ≤ 1.5).",
+	)
 	plugins := []struct{ key, name string }{{"go", "protoc-gen-go"}, {"orm", "protoc-gen-orm"}, {"crud", "protoc-gen-crud"}, {"gorm", "protoc-gen-gorm v1.1.4"}}
 	var rows [][]string
 	for _, n := range []string{"100", "1000"} {
@@ -208,8 +218,7 @@ func compileCost(w io.Writer, rs results) {
 	if !rs.has("BenchmarkCompileCost/") {
 		return
 	}
-	fmt.Fprintln(w, "## Compile cost of the emitted code (`bench/gen`, BenchmarkCompileCost)")
-	fmt.Fprintln(w)
+	heading(w, "Compile cost of the emitted code (`bench/gen`, BenchmarkCompileCost)")
 	base, _ := rs.get("BenchmarkCompileCost/pb/models=100", "build-ms")
 	var rows [][]string
 	for _, c := range []struct{ key, name string }{{"pb", "`.pb.go`"}, {"pb+orm", "`.pb.go` + `.orm.go`"}, {"pb+orm+crud", "`.pb.go` + `.orm.go` + `.crud.go`"}} {
@@ -224,8 +233,7 @@ func conversions(w io.Writer, rs results) {
 	if !rs.has("BenchmarkScalars/") {
 		return
 	}
-	fmt.Fprintln(w, "## Conversions (`bench/convert`)")
-	fmt.Fprintln(w)
+	heading(w, "Conversions (`bench/convert`)")
 	var rows [][]string
 	for _, f := range []struct{ key, name string }{
 		{"Scalars", "scalars"}, {"Optionals", "optionals"}, {"Wrappers", "wrappers"},
@@ -244,11 +252,10 @@ func crud(w io.Writer, rs results) {
 	if !rs.has("BenchmarkGet/") {
 		return
 	}
-	fmt.Fprintln(w, "## CRUD on PostgreSQL: generated service vs hand-written pgx (`bench/crud`)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Both served over Connect on a local socket. Ratio: pgx time over generated time, i.e. the generated")
-	fmt.Fprintln(w, "service's throughput relative to pgx (target ≥ 0.8).")
-	fmt.Fprintln(w)
+	heading(w, "CRUD on PostgreSQL: generated service vs hand-written pgx (`bench/crud`)",
+		"Both served over Connect on a local socket. Ratio: pgx time over generated time, i.e. the generated",
+		"service's throughput relative to pgx (target ≥ 0.8).",
+	)
 	var rows [][]string
 	for _, op := range []struct{ key, name string }{{"Get", "Get"}, {"Create", "Create"}, {"Update", "Update"}, {"List50", "List, 50 rows"}} {
 		g, ok := rs.get("Benchmark"+op.key+"/generated", "ns/op")
@@ -272,12 +279,11 @@ func pagination(w io.Writer, rs results) {
 	if !rs.has("BenchmarkMillion/order=") {
 		return
 	}
-	fmt.Fprintln(w, "## Pagination of a 1,000,000-row table (`bench/crud`, BenchmarkMillion)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "List(50) of books over Connect: keyset through the generated service at a depth reached with its own")
-	fmt.Fprintln(w, "page tokens, and for reference `LIMIT 50 OFFSET depth` in the same order, in alternating blocks. Ratios are to")
-	fmt.Fprintln(w, "the first page of the same order (target for keyset ≤ 1.5 at every depth).")
-	fmt.Fprintln(w)
+	heading(w, "Pagination of a 1,000,000-row table (`bench/crud`, BenchmarkMillion)",
+		"List(50) of books over Connect: keyset through the generated service at a depth reached with its own",
+		"page tokens, and for reference `LIMIT 50 OFFSET depth` in the same order, in alternating blocks. Ratios are to",
+		"the first page of the same order (target for keyset ≤ 1.5 at every depth).",
+	)
 	orders := []struct{ key, name string }{{"key", "(default: id)"}, {"title", "`title`"}, {"author_title_desc", "`author_id, title desc`"}}
 	var rows [][]string
 	for _, o := range orders {
@@ -305,11 +311,10 @@ func exportMemory(w io.Writer, rs results) {
 	idle, _ := rs.get(name, "server-idle-MiB")
 	rows, _ := rs.get(name, "rows")
 	t, _ := rs.get(name, "ns/op")
-	fmt.Fprintln(w, "## Export memory (`bench/crud`, BenchmarkMillion/export)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The example server (example/cmd/server) as its own process on PostgreSQL; a Connect client pages")
-	fmt.Fprintln(w, "through every book at the largest page size (1000). Peak: the server's VmHWM at the end.")
-	fmt.Fprintln(w)
+	heading(w, "Export memory (`bench/crud`, BenchmarkMillion/export)",
+		"The example server (example/cmd/server) as its own process on PostgreSQL; a Connect client pages",
+		"through every book at the largest page size (1000). Peak: the server's VmHWM at the end.",
+	)
 	table(w, []string{"rows", "export time", "server RSS before", "server peak RSS (target < 100 MB)"},
 		[][]string{{fmt.Sprintf("%.0f", rows), ns(t), mib(idle), mib(peak)}})
 }
