@@ -1,9 +1,13 @@
 package ormrt
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // NonNilBytes returns b, or an empty slice when b is nil, for bytes fields
@@ -184,4 +188,44 @@ func mysqlValidUTF8(s string) bool {
 		i += size
 	}
 	return true
+}
+
+// CheckFields is the BeforeSave hook of generated models: it checks each
+// of values, a pointer to a model field of a text, float or JSON column
+// (optional ones as pointers to pointers, nil being storable), for the
+// database tx is connected to, with CheckString, CheckFloat32,
+// CheckFloat64 or CheckJSON by its type, and joins the errors, each naming
+// its field as fields, which is in the order of values, names it. A value
+// of another type is an error.
+func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
+	if len(fields) != len(values) {
+		return fmt.Errorf("ormrt: %d field names for %d values", len(fields), len(values))
+	}
+	d := DialectOf(tx)
+	var errs []error
+	for i, v := range values {
+		var err error
+		switch v := v.(type) {
+		case *string:
+			err = CheckString(d, fields[i], *v)
+		case **string:
+			err = CheckStringPtr(d, fields[i], *v)
+		case *float64:
+			err = CheckFloat64(d, fields[i], *v)
+		case **float64:
+			err = CheckFloat64Ptr(d, fields[i], *v)
+		case *float32:
+			err = CheckFloat32(d, fields[i], *v)
+		case **float32:
+			err = CheckFloat32Ptr(d, fields[i], *v)
+		case *JSON:
+			err = CheckJSON(d, fields[i], *v)
+		default:
+			err = fmt.Errorf("ormrt: cannot check %s, of type %T", fields[i], v)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -212,18 +212,21 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 		return
 	}
 	httpRule := protogen.GoImportPath("google.golang.org/genproto/googleapis/api/annotations")
+	routes := strings.ToLower(svc.GoName[:1]) + svc.GoName[1:] + "RESTRoutes"
 	g.P("// ", svc.GoName, "RESTRules are the default REST routes (AIP-127/136) of the standard methods")
 	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for vanguard.WithRules.")
 	g.P("func ", svc.GoName, "RESTRules() []*", httpRule.Ident("HttpRule"), " {")
-	g.P("return ", crudrtPkg.Ident("RESTRules"), "(")
+	g.P("return ", crudrtPkg.Ident("RESTRules"), "(", routes, "...)")
+	g.P("}")
+	g.P()
+	g.P("var ", routes, " = []", crudrtPkg.Ident("Route"), "{")
 	for _, r := range rules {
 		body := ""
 		if r[3] != "" {
 			body = ", Body: " + strconv.Quote(r[3])
 		}
-		g.P(crudrtPkg.Ident("Route"), "{Selector: ", strconv.Quote(r[0]), ", Verb: ", strconv.Quote(r[1]), ", Path: ", strconv.Quote(r[2]), body, "},")
+		g.P("{Selector: ", strconv.Quote(r[0]), ", Verb: ", strconv.Quote(r[1]), ", Path: ", strconv.Quote(r[2]), body, "},")
 	}
-	g.P(")")
 	g.P("}")
 	g.P()
 }

@@ -503,39 +503,23 @@ func oneofError(g *protogen.GeneratedFile, f *model.Field) string {
 // would not store unchanged (NUL in PostgreSQL text, NaN where a dialect has
 // none, …), naming the field.
 func genBeforeSave(g *protogen.GeneratedFile, m *model.Model) {
-	var checks []string
+	var names, values []string
 	for _, f := range m.Columns {
-		fn := ""
 		switch f.Type {
-		case model.TypeString:
-			fn = "CheckString"
-		case model.TypeFloat32:
-			fn = "CheckFloat32"
-		case model.TypeFloat64:
-			fn = "CheckFloat64"
-		case model.TypeJSON:
-			checks = append(checks, g.QualifiedGoIdent(ormrtPkg.Ident("CheckJSON"))+"(d, "+fieldName(f)+", m."+f.GoName+")")
-			continue
-		default:
-			continue
+		case model.TypeString, model.TypeFloat32, model.TypeFloat64, model.TypeJSON:
+			names = append(names, fieldName(f))
+			values = append(values, "&m."+f.GoName)
 		}
-		if f.Nullable() {
-			fn += "Ptr"
-		}
-		checks = append(checks, g.QualifiedGoIdent(ormrtPkg.Ident(fn))+"(d, "+fieldName(f)+", m."+f.GoName+")")
 	}
-	if len(checks) == 0 {
+	if len(names) == 0 {
 		return
 	}
 	g.P("// BeforeSave refuses values that the connected database would not store")
 	g.P("// unchanged, naming the field.")
 	g.P("func (m *", m.Ident.GoName, ") BeforeSave(tx *", gormPkg.Ident("DB"), ") error {")
-	g.P("d := ", ormrtPkg.Ident("DialectOf"), "(tx)")
-	g.P("return ", errorsPkg.Ident("Join"), "(")
-	for _, c := range checks {
-		g.P(c, ",")
-	}
-	g.P(")")
+	g.P("return ", ormrtPkg.Ident("CheckFields"), "(tx,")
+	g.P("[]string{", strings.Join(names, ", "), "},")
+	g.P(strings.Join(values, ", "), ")")
 	g.P("}")
 	g.P()
 }
@@ -550,7 +534,7 @@ func genScan(g *protogen.GeneratedFile, m *model.Model) {
 		dests = append(dests, "&m."+f.GoName)
 	}
 	g.P("// Columns lists the columns of ", m.Ident.GoName, " in the order of ScanDest.")
-	g.P("func (", m.Ident.GoName, ") Columns() []string {")
+	g.P("func (*", m.Ident.GoName, ") Columns() []string {")
 	g.P("return []string{", strings.Join(cols, ", "), "}")
 	g.P("}")
 	g.P()

@@ -200,17 +200,19 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func BookServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "library.v1.BookService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
-		crudrt.Route{Selector: "library.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
-		crudrt.Route{Selector: "library.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
-		crudrt.Route{Selector: "library.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
-		crudrt.Route{Selector: "library.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
-		crudrt.Route{Selector: "library.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
-		crudrt.Route{Selector: "library.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
-		crudrt.Route{Selector: "library.v1.BookService.BatchCreateBooks", Verb: "POST", Path: "/v1/books:batchCreate", Body: "*"},
-		crudrt.Route{Selector: "library.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
-	)
+	return crudrt.RESTRules(bookServiceRESTRoutes...)
+}
+
+var bookServiceRESTRoutes = []crudrt.Route{
+	{Selector: "library.v1.BookService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
+	{Selector: "library.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
+	{Selector: "library.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
+	{Selector: "library.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
+	{Selector: "library.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
+	{Selector: "library.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
+	{Selector: "library.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
+	{Selector: "library.v1.BookService.BatchCreateBooks", Verb: "POST", Path: "/v1/books:batchCreate", Body: "*"},
+	{Selector: "library.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
 }
 
 // AuthorServiceCRUD implements the standard methods of library.v1.AuthorService on GORM, for
@@ -318,10 +320,12 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of AuthorService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func AuthorServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "library.v1.AuthorService.GetAuthor", Verb: "GET", Path: "/v1/{name=authors/*}"},
-		crudrt.Route{Selector: "library.v1.AuthorService.ListAuthors", Verb: "GET", Path: "/v1/authors"},
-		crudrt.Route{Selector: "library.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/authors", Body: "author"},
-		crudrt.Route{Selector: "library.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/{name=authors/*}"},
-	)
+	return crudrt.RESTRules(authorServiceRESTRoutes...)
+}
+
+var authorServiceRESTRoutes = []crudrt.Route{
+	{Selector: "library.v1.AuthorService.GetAuthor", Verb: "GET", Path: "/v1/{name=authors/*}"},
+	{Selector: "library.v1.AuthorService.ListAuthors", Verb: "GET", Path: "/v1/authors"},
+	{Selector: "library.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/authors", Body: "author"},
+	{Selector: "library.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/{name=authors/*}"},
 }

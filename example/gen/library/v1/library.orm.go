@@ -6,7 +6,6 @@
 package libraryv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -63,14 +62,13 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "library.v1.Author.display_name", m.DisplayName),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"library.v1.Author.display_name"},
+		&m.DisplayName)
 }
 
 // Columns lists the columns of AuthorModel in the order of ScanDest.
-func (AuthorModel) Columns() []string {
+func (*AuthorModel) Columns() []string {
 	return []string{"id", "display_name", "create_time", "update_time"}
 }
 
@@ -168,17 +166,13 @@ func (m *BookModel) ToProto() (*Book, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "library.v1.Book.title", m.Title),
-		ormrt.CheckJSON(d, "library.v1.Book.tags", m.Tags),
-		ormrt.CheckJSON(d, "library.v1.Book.metadata", m.Metadata),
-		ormrt.CheckString(d, "library.v1.Book.etag", m.Etag),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"library.v1.Book.title", "library.v1.Book.tags", "library.v1.Book.metadata", "library.v1.Book.etag"},
+		&m.Title, &m.Tags, &m.Metadata, &m.Etag)
 }
 
 // Columns lists the columns of BookModel in the order of ScanDest.
-func (BookModel) Columns() []string {
+func (*BookModel) Columns() []string {
 	return []string{"id", "title", "author_id", "state", "isbn", "tags", "metadata", "create_time", "update_time", "delete_time", "etag"}
 }
 

@@ -107,16 +107,13 @@ func (m *ScalarsModel) ToProto() (*Scalars, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *ScalarsModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckFloat32(d, "kinds.v1.Scalars.v_float", m.VFloat),
-		ormrt.CheckFloat64(d, "kinds.v1.Scalars.v_double", m.VDouble),
-		ormrt.CheckString(d, "kinds.v1.Scalars.v_string", m.VString),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Scalars.v_float", "kinds.v1.Scalars.v_double", "kinds.v1.Scalars.v_string"},
+		&m.VFloat, &m.VDouble, &m.VString)
 }
 
 // Columns lists the columns of ScalarsModel in the order of ScanDest.
-func (ScalarsModel) Columns() []string {
+func (*ScalarsModel) Columns() []string {
 	return []string{"id", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_sint32", "v_sint64", "v_fixed32", "v_fixed64", "v_sfixed32", "v_sfixed64", "v_float", "v_double", "v_bool", "v_string", "v_bytes", "v_enum", "v_enum_name"}
 }
 
@@ -311,16 +308,13 @@ func (m *OptionalsModel) ToProto() (*Optionals, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *OptionalsModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckFloat32Ptr(d, "kinds.v1.Optionals.v_float", m.VFloat),
-		ormrt.CheckFloat64Ptr(d, "kinds.v1.Optionals.v_double", m.VDouble),
-		ormrt.CheckStringPtr(d, "kinds.v1.Optionals.v_string", m.VString),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Optionals.v_float", "kinds.v1.Optionals.v_double", "kinds.v1.Optionals.v_string"},
+		&m.VFloat, &m.VDouble, &m.VString)
 }
 
 // Columns lists the columns of OptionalsModel in the order of ScanDest.
-func (OptionalsModel) Columns() []string {
+func (*OptionalsModel) Columns() []string {
 	return []string{"id", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_sint32", "v_sint64", "v_fixed32", "v_fixed64", "v_sfixed32", "v_sfixed64", "v_float", "v_double", "v_bool", "v_string", "v_bytes", "v_enum", "v_enum_name"}
 }
 
@@ -435,16 +429,13 @@ func (m *WrappersModel) ToProto() (*Wrappers, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *WrappersModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckFloat32Ptr(d, "kinds.v1.Wrappers.v_float", m.VFloat),
-		ormrt.CheckFloat64Ptr(d, "kinds.v1.Wrappers.v_double", m.VDouble),
-		ormrt.CheckStringPtr(d, "kinds.v1.Wrappers.v_string", m.VString),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Wrappers.v_float", "kinds.v1.Wrappers.v_double", "kinds.v1.Wrappers.v_string"},
+		&m.VFloat, &m.VDouble, &m.VString)
 }
 
 // Columns lists the columns of WrappersModel in the order of ScanDest.
-func (WrappersModel) Columns() []string {
+func (*WrappersModel) Columns() []string {
 	return []string{"id", "v_bool", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_float", "v_double", "v_string", "v_bytes"}
 }
 
@@ -507,7 +498,7 @@ func (m *TimesModel) ToProto() (*Times, error) {
 }
 
 // Columns lists the columns of TimesModel in the order of ScanDest.
-func (TimesModel) Columns() []string {
+func (*TimesModel) Columns() []string {
 	return []string{"id", "at", "span", "at_nanos", "span_nanos"}
 }
 
@@ -705,30 +696,13 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *CollectionsModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckJSON(d, "kinds.v1.Collections.ints", m.Ints),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.uints", m.Uints),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.doubles", m.Doubles),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.strings", m.Strings),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.blobs", m.Blobs),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.bools", m.Bools),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.colors", m.Colors),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.counts", m.Counts),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.names", m.Names),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.nested_map", m.NestedMap),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.nested", m.Nested),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.nested_list", m.NestedList),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.attrs", m.Attrs),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.value", m.Value),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.list", m.List),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.any", m.Any),
-		ormrt.CheckJSON(d, "kinds.v1.Collections.stamps", m.Stamps),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Collections.ints", "kinds.v1.Collections.uints", "kinds.v1.Collections.doubles", "kinds.v1.Collections.strings", "kinds.v1.Collections.blobs", "kinds.v1.Collections.bools", "kinds.v1.Collections.colors", "kinds.v1.Collections.counts", "kinds.v1.Collections.names", "kinds.v1.Collections.nested_map", "kinds.v1.Collections.nested", "kinds.v1.Collections.nested_list", "kinds.v1.Collections.attrs", "kinds.v1.Collections.value", "kinds.v1.Collections.list", "kinds.v1.Collections.any", "kinds.v1.Collections.stamps"},
+		&m.Ints, &m.Uints, &m.Doubles, &m.Strings, &m.Blobs, &m.Bools, &m.Colors, &m.Counts, &m.Names, &m.NestedMap, &m.Nested, &m.NestedList, &m.Attrs, &m.Value, &m.List, &m.Any, &m.Stamps)
 }
 
 // Columns lists the columns of CollectionsModel in the order of ScanDest.
-func (CollectionsModel) Columns() []string {
+func (*CollectionsModel) Columns() []string {
 	return []string{"id", "ints", "uints", "doubles", "strings", "blobs", "bools", "colors", "counts", "names", "nested_map", "nested", "nested_list", "attrs", "value", "list", "any", "stamps"}
 }
 
@@ -864,16 +838,13 @@ func (m *ChoicesModel) ToProto() (*Choices, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *ChoicesModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckStringPtr(d, "kinds.v1.Choices.text", m.Text),
-		ormrt.CheckJSON(d, "kinds.v1.Choices.nested", m.Nested),
-		ormrt.CheckFloat64Ptr(d, "kinds.v1.Choices.ratio", m.Ratio),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Choices.text", "kinds.v1.Choices.nested", "kinds.v1.Choices.ratio"},
+		&m.Text, &m.Nested, &m.Ratio)
 }
 
 // Columns lists the columns of ChoicesModel in the order of ScanDest.
-func (ChoicesModel) Columns() []string {
+func (*ChoicesModel) Columns() []string {
 	return []string{"id", "text", "number", "unsigned", "blob", "color", "when", "nested", "ratio"}
 }
 
@@ -944,10 +915,9 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "kinds.v1.Author.name", m.Name),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Author.name"},
+		&m.Name)
 }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
@@ -957,7 +927,7 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 }
 
 // Columns lists the columns of AuthorModel in the order of ScanDest.
-func (AuthorModel) Columns() []string {
+func (*AuthorModel) Columns() []string {
 	return []string{"id", "name"}
 }
 
@@ -1022,11 +992,9 @@ func (m *BookModel) ToProto() (*Book, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "kinds.v1.Book.title", m.Title),
-		ormrt.CheckString(d, "kinds.v1.Book.full_name", m.FullName),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Book.title", "kinds.v1.Book.full_name"},
+		&m.Title, &m.FullName)
 }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto
@@ -1036,7 +1004,7 @@ func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 }
 
 // Columns lists the columns of BookModel in the order of ScanDest.
-func (BookModel) Columns() []string {
+func (*BookModel) Columns() []string {
 	return []string{"id", "title", "author_id", "display_name"}
 }
 
@@ -1086,14 +1054,13 @@ func (m *MembershipModel) ToProto() (*Membership, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *MembershipModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "kinds.v1.Membership.role", m.Role),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Membership.role"},
+		&m.Role)
 }
 
 // Columns lists the columns of MembershipModel in the order of ScanDest.
-func (MembershipModel) Columns() []string {
+func (*MembershipModel) Columns() []string {
 	return []string{"group_id", "user_id", "role"}
 }
 
@@ -1140,14 +1107,13 @@ func (m *TagModel) ToProto() (*Tag, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *TagModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "kinds.v1.Tag.name", m.Name),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Tag.name"},
+		&m.Name)
 }
 
 // Columns lists the columns of TagModel in the order of ScanDest.
-func (TagModel) Columns() []string {
+func (*TagModel) Columns() []string {
 	return []string{"name", "uses"}
 }
 
@@ -1215,16 +1181,13 @@ func (m *ConstrainedModel) ToProto() (*Constrained, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "kinds.v1.Constrained.title", m.Title),
-		ormrt.CheckFloat64(d, "kinds.v1.Constrained.ratio", m.Ratio),
-		ormrt.CheckString(d, "kinds.v1.Constrained.code", m.Code),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"kinds.v1.Constrained.title", "kinds.v1.Constrained.ratio", "kinds.v1.Constrained.code"},
+		&m.Title, &m.Ratio, &m.Code)
 }
 
 // Columns lists the columns of ConstrainedModel in the order of ScanDest.
-func (ConstrainedModel) Columns() []string {
+func (*ConstrainedModel) Columns() []string {
 	return []string{"id", "title", "age", "color", "quota", "ratio", "loose", "code"}
 }
 

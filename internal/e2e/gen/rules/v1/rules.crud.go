@@ -90,9 +90,11 @@ func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetR
 // GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of GadgetService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func GadgetServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "rules.v1.GadgetService.GetGadget", Verb: "GET", Path: "/v1/gadgets/{id}"},
-		crudrt.Route{Selector: "rules.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
-		crudrt.Route{Selector: "rules.v1.GadgetService.UpdateGadget", Verb: "PATCH", Path: "/v1/gadgets/{gadget.id}", Body: "gadget"},
-	)
+	return crudrt.RESTRules(gadgetServiceRESTRoutes...)
+}
+
+var gadgetServiceRESTRoutes = []crudrt.Route{
+	{Selector: "rules.v1.GadgetService.GetGadget", Verb: "GET", Path: "/v1/gadgets/{id}"},
+	{Selector: "rules.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
+	{Selector: "rules.v1.GadgetService.UpdateGadget", Verb: "PATCH", Path: "/v1/gadgets/{gadget.id}", Body: "gadget"},
 }

@@ -6,7 +6,6 @@
 package rulesv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -91,18 +90,13 @@ func (m *GadgetModel) ToProto() (*Gadget, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *GadgetModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "rules.v1.Gadget.name", m.Name),
-		ormrt.CheckString(d, "rules.v1.Gadget.code", m.Code),
-		ormrt.CheckString(d, "rules.v1.Gadget.owner", m.Owner),
-		ormrt.CheckString(d, "rules.v1.Gadget.note", m.Note),
-		ormrt.CheckJSON(d, "rules.v1.Gadget.tags", m.Tags),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"rules.v1.Gadget.name", "rules.v1.Gadget.code", "rules.v1.Gadget.owner", "rules.v1.Gadget.note", "rules.v1.Gadget.tags"},
+		&m.Name, &m.Code, &m.Owner, &m.Note, &m.Tags)
 }
 
 // Columns lists the columns of GadgetModel in the order of ScanDest.
-func (GadgetModel) Columns() []string {
+func (*GadgetModel) Columns() []string {
 	return []string{"id", "name", "weight", "code", "power", "serial", "owner", "create_time", "note", "tags"}
 }
 

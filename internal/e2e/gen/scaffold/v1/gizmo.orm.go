@@ -6,7 +6,6 @@
 package scaffoldv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -72,15 +71,13 @@ func (m *GizmoModel) ToProto() (*Gizmo, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *GizmoModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "scaffold.v1.Gizmo.label", m.Label),
-		ormrt.CheckString(d, "scaffold.v1.Gizmo.etag", m.Etag),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"scaffold.v1.Gizmo.label", "scaffold.v1.Gizmo.etag"},
+		&m.Label, &m.Etag)
 }
 
 // Columns lists the columns of GizmoModel in the order of ScanDest.
-func (GizmoModel) Columns() []string {
+func (*GizmoModel) Columns() []string {
 	return []string{"id", "label", "create_time", "update_time", "delete_time", "etag"}
 }
 

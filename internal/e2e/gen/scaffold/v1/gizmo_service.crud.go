@@ -138,12 +138,14 @@ func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmo
 // GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of GizmoService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func GizmoServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.GetGizmo", Verb: "GET", Path: "/v1/gizmos/{id}"},
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.ListGizmos", Verb: "GET", Path: "/v1/gizmos"},
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.CreateGizmo", Verb: "POST", Path: "/v1/gizmos", Body: "gizmo"},
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.UpdateGizmo", Verb: "PATCH", Path: "/v1/gizmos/{gizmo.id}", Body: "gizmo"},
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Verb: "DELETE", Path: "/v1/gizmos/{id}"},
-		crudrt.Route{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Verb: "POST", Path: "/v1/gizmos/{id}:undelete", Body: "*"},
-	)
+	return crudrt.RESTRules(gizmoServiceRESTRoutes...)
+}
+
+var gizmoServiceRESTRoutes = []crudrt.Route{
+	{Selector: "scaffold.v1.GizmoService.GetGizmo", Verb: "GET", Path: "/v1/gizmos/{id}"},
+	{Selector: "scaffold.v1.GizmoService.ListGizmos", Verb: "GET", Path: "/v1/gizmos"},
+	{Selector: "scaffold.v1.GizmoService.CreateGizmo", Verb: "POST", Path: "/v1/gizmos", Body: "gizmo"},
+	{Selector: "scaffold.v1.GizmoService.UpdateGizmo", Verb: "PATCH", Path: "/v1/gizmos/{gizmo.id}", Body: "gizmo"},
+	{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Verb: "DELETE", Path: "/v1/gizmos/{id}"},
+	{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Verb: "POST", Path: "/v1/gizmos/{id}:undelete", Body: "*"},
 }

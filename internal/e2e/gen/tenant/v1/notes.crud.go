@@ -180,15 +180,17 @@ func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDelete
 // NoteServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of NoteService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func NoteServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "tenant.v1.NoteService.GetNote", Verb: "GET", Path: "/v1/notes/{id}"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.ListNotes", Verb: "GET", Path: "/v1/notes"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.CreateNote", Verb: "POST", Path: "/v1/notes", Body: "note"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.UpdateNote", Verb: "PATCH", Path: "/v1/notes/{note.id}", Body: "note"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.DeleteNote", Verb: "DELETE", Path: "/v1/notes/{id}"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.UndeleteNote", Verb: "POST", Path: "/v1/notes/{id}:undelete", Body: "*"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.BatchGetNotes", Verb: "GET", Path: "/v1/notes:batchGet"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.BatchCreateNotes", Verb: "POST", Path: "/v1/notes:batchCreate", Body: "*"},
-		crudrt.Route{Selector: "tenant.v1.NoteService.BatchDeleteNotes", Verb: "POST", Path: "/v1/notes:batchDelete", Body: "*"},
-	)
+	return crudrt.RESTRules(noteServiceRESTRoutes...)
+}
+
+var noteServiceRESTRoutes = []crudrt.Route{
+	{Selector: "tenant.v1.NoteService.GetNote", Verb: "GET", Path: "/v1/notes/{id}"},
+	{Selector: "tenant.v1.NoteService.ListNotes", Verb: "GET", Path: "/v1/notes"},
+	{Selector: "tenant.v1.NoteService.CreateNote", Verb: "POST", Path: "/v1/notes", Body: "note"},
+	{Selector: "tenant.v1.NoteService.UpdateNote", Verb: "PATCH", Path: "/v1/notes/{note.id}", Body: "note"},
+	{Selector: "tenant.v1.NoteService.DeleteNote", Verb: "DELETE", Path: "/v1/notes/{id}"},
+	{Selector: "tenant.v1.NoteService.UndeleteNote", Verb: "POST", Path: "/v1/notes/{id}:undelete", Body: "*"},
+	{Selector: "tenant.v1.NoteService.BatchGetNotes", Verb: "GET", Path: "/v1/notes:batchGet"},
+	{Selector: "tenant.v1.NoteService.BatchCreateNotes", Verb: "POST", Path: "/v1/notes:batchCreate", Body: "*"},
+	{Selector: "tenant.v1.NoteService.BatchDeleteNotes", Verb: "POST", Path: "/v1/notes:batchDelete", Body: "*"},
 }

@@ -6,7 +6,6 @@
 package tenantv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -73,16 +72,13 @@ func (m *NoteModel) ToProto() (*Note, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *NoteModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "tenant.v1.Note.tenant_id", m.TenantId),
-		ormrt.CheckString(d, "tenant.v1.Note.text", m.Text),
-		ormrt.CheckString(d, "tenant.v1.Note.etag", m.Etag),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"tenant.v1.Note.tenant_id", "tenant.v1.Note.text", "tenant.v1.Note.etag"},
+		&m.TenantId, &m.Text, &m.Etag)
 }
 
 // Columns lists the columns of NoteModel in the order of ScanDest.
-func (NoteModel) Columns() []string {
+func (*NoteModel) Columns() []string {
 	return []string{"id", "tenant_id", "text", "create_time", "update_time", "delete_time", "etag"}
 }
 

@@ -106,11 +106,13 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(
-		crudrt.Route{Selector: "shelf.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
-		crudrt.Route{Selector: "shelf.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-		crudrt.Route{Selector: "shelf.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-		crudrt.Route{Selector: "shelf.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
-		crudrt.Route{Selector: "shelf.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
-	)
+	return crudrt.RESTRules(shelfServiceRESTRoutes...)
+}
+
+var shelfServiceRESTRoutes = []crudrt.Route{
+	{Selector: "shelf.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
+	{Selector: "shelf.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
+	{Selector: "shelf.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
+	{Selector: "shelf.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
+	{Selector: "shelf.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
 }

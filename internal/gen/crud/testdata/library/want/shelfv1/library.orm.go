@@ -6,7 +6,6 @@
 package shelfv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -59,16 +58,13 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "shelf.v1.Shelf.id", m.Id),
-		ormrt.CheckString(d, "shelf.v1.Shelf.theme", m.Theme),
-		ormrt.CheckString(d, "shelf.v1.Shelf.etag", m.Etag),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"shelf.v1.Shelf.id", "shelf.v1.Shelf.theme", "shelf.v1.Shelf.etag"},
+		&m.Id, &m.Theme, &m.Etag)
 }
 
 // Columns lists the columns of ShelfModel in the order of ScanDest.
-func (ShelfModel) Columns() []string {
+func (*ShelfModel) Columns() []string {
 	return []string{"id", "theme", "create_time", "etag"}
 }
 

@@ -6,7 +6,6 @@
 package libraryv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -75,10 +74,9 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "library.v1.Author.name", m.Name),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"library.v1.Author.name"},
+		&m.Name)
 }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
@@ -88,7 +86,7 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 }
 
 // Columns lists the columns of AuthorModel in the order of ScanDest.
-func (AuthorModel) Columns() []string {
+func (*AuthorModel) Columns() []string {
 	return []string{"id", "name"}
 }
 
@@ -168,11 +166,9 @@ func (m *BookModel) ToProto() (*Book, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	d := ormrt.DialectOf(tx)
-	return errors.Join(
-		ormrt.CheckString(d, "library.v1.Book.title", m.Title),
-		ormrt.CheckString(d, "library.v1.Book.name", m.Name),
-	)
+	return ormrt.CheckFields(tx,
+		[]string{"library.v1.Book.title", "library.v1.Book.name"},
+		&m.Title, &m.Name)
 }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto
@@ -182,7 +178,7 @@ func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 }
 
 // Columns lists the columns of BookModel in the order of ScanDest.
-func (BookModel) Columns() []string {
+func (*BookModel) Columns() []string {
 	return []string{"id", "title", "author_id", "isbn", "full_name", "create_time", "delete_time"}
 }
 
