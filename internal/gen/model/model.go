@@ -165,9 +165,26 @@ func (f *Field) Nullable() bool { return f.Presence != PresenceNone }
 func (f *Field) FullName() protoreflect.FullName { return f.Desc.FullName() }
 
 // GoComment makes a proto comment safe to emit as Go: protoc accepts byte
-// order marks, NUL and invalid UTF-8 in comments, gofmt does not.
+// order marks, NUL and invalid UTF-8 in comments, gofmt does not. buf's
+// lint directives (`buf:lint:ignore …`) speak to buf, not to Go readers,
+// and are left out.
 func GoComment(c protogen.Comments) protogen.Comments {
 	s := strings.ToValidUTF8(string(c), "\uFFFD")
 	s = strings.NewReplacer("\uFEFF", "", "\x00", "\uFFFD").Replace(s)
+	if strings.Contains(s, "buf:lint:") {
+		var kept []string
+		for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "buf:lint:") {
+				kept = append(kept, line)
+			}
+		}
+		for len(kept) > 0 && strings.TrimSpace(kept[len(kept)-1]) == "" {
+			kept = kept[:len(kept)-1]
+		}
+		if len(kept) == 0 {
+			return ""
+		}
+		s = strings.Join(kept, "\n") + "\n"
+	}
 	return protogen.Comments(s)
 }

@@ -109,3 +109,15 @@ t/v1/t.proto:10:3: field t.v1.A.id: (protoforge.v1.field).primary_key is not all
 t/v1/t.proto:11:3: field t.v1.A.n: (protoforge.v1.field).size is only allowed on string fields, not int64; remove it
 t/v1/t.proto:13:1: message t.v1.B: model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `+"`int64 id`", err.Error())
 }
+
+func TestGoCommentDropsLintDirectives(t *testing.T) {
+	for in, want := range map[string]string{
+		" Returns a book.\n\n AIP-131: the response is the resource itself.\n buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE\n buf:lint:ignore RPC_RESPONSE_STANDARD_NAME\n": " Returns a book.\n\n AIP-131: the response is the resource itself.\n",
+		" buf:lint:ignore RPC_RESPONSE_STANDARD_NAME\n":                  "",
+		" Adds a book.\n\n buf:lint:ignore RPC_RESPONSE_STANDARD_NAME\n": " Adds a book.\n",
+		" Mentions buf:lint:ignore in passing.\n":                        " Mentions buf:lint:ignore in passing.\n",
+		" bad \x00 byte \xff\n":                                          " bad \uFFFD byte \uFFFD\n",
+	} {
+		assert.Equal(t, want, string(model.GoComment(protogen.Comments(in))), "%q", in)
+	}
+}

@@ -73,8 +73,6 @@ var bookServiceCRUDResource = crudrt.Resource{
 // Returns a book, deleted or not.
 //
 // AIP-131: the response is the resource itself.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
 	key := req.GetId()
 	res, err := s.svc.Get(ctx, key)
@@ -104,8 +102,6 @@ func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) 
 // Adds a book.
 //
 // AIP-133: the response is the created resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
 	res, err := s.svc.Create(ctx, req.GetBook())
 	msg, _ := res.(*Book)
@@ -115,8 +111,6 @@ func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest
 // Changes the fields of a book named by the update mask.
 //
 // AIP-134: the response is the updated resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
 	res, err := s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask())
 	msg, _ := res.(*Book)
@@ -126,8 +120,6 @@ func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest
 // Soft-deletes a book.
 //
 // AIP-164: a soft delete returns the deleted resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
 	key := req.GetId()
 	res, err := s.svc.Delete(ctx, key, req.GetEtag())
@@ -138,8 +130,6 @@ func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest
 // Restores a deleted book.
 //
 // AIP-164: the response is the restored resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
 	key := req.GetId()
 	res, err := s.svc.Undelete(ctx, key, req.GetEtag())
@@ -184,8 +174,6 @@ func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreate
 // Deletes several books atomically (AIP-235).
 //
 // AIP-235: the response is google.protobuf.Empty.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
@@ -260,8 +248,6 @@ var authorServiceCRUDResource = crudrt.Resource{
 // Returns an author by resource name ("authors/1").
 //
 // AIP-131: the response is the resource itself.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {
@@ -293,8 +279,6 @@ func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsReq
 // Adds an author.
 //
 // AIP-133: the response is the created resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
 	res, err := s.svc.Create(ctx, req.GetAuthor())
 	msg, _ := res.(*Author)
@@ -304,8 +288,6 @@ func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorR
 // Removes an author and, by cascade, their books.
 //
 // AIP-135: the response is google.protobuf.Empty.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorRequest) (*emptypb.Empty, error) {
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {

@@ -61,8 +61,6 @@ var gizmoServiceCRUDResource = crudrt.Resource{
 // Returns a gizmo.
 //
 // AIP-131: the response is the resource itself.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) GetGizmo(ctx context.Context, req *GetGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	res, err := s.svc.Get(ctx, key)
@@ -92,8 +90,6 @@ func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosReques
 // Creates a gizmo.
 //
 // AIP-133: the response is the created resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequest) (*Gizmo, error) {
 	res, err := s.svc.Create(ctx, req.GetGizmo())
 	msg, _ := res.(*Gizmo)
@@ -103,8 +99,6 @@ func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequ
 // Updates the fields of a gizmo named by the update mask.
 //
 // AIP-134: the response is the updated resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequest) (*Gizmo, error) {
 	res, err := s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask())
 	msg, _ := res.(*Gizmo)
@@ -114,8 +108,6 @@ func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequ
 // Deletes a gizmo; it can be restored with UndeleteGizmo.
 //
 // AIP-164: a soft delete returns the deleted resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	res, err := s.svc.Delete(ctx, key, req.GetEtag())
@@ -126,8 +118,6 @@ func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequ
 // Restores a deleted gizmo.
 //
 // AIP-164: the response is the restored resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmoRequest) (*Gizmo, error) {
 	key := req.GetId()
 	res, err := s.svc.Undelete(ctx, key, req.GetEtag())

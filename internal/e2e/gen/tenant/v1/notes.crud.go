@@ -66,8 +66,6 @@ var noteServiceCRUDResource = crudrt.Resource{
 }
 
 // AIP-131: the response is the resource itself.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {
 	key := req.GetId()
 	res, err := s.svc.Get(ctx, key)
@@ -94,8 +92,6 @@ func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) 
 }
 
 // AIP-133: the response is the created resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest) (*Note, error) {
 	res, err := s.svc.Create(ctx, req.GetNote())
 	msg, _ := res.(*Note)
@@ -103,8 +99,6 @@ func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest
 }
 
 // AIP-134: the response is the updated resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest) (*Note, error) {
 	res, err := s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask())
 	msg, _ := res.(*Note)
@@ -112,8 +106,6 @@ func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest
 }
 
 // AIP-164: a soft delete returns the deleted resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
 	res, err := s.svc.Delete(ctx, key, req.GetEtag())
@@ -122,8 +114,6 @@ func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest
 }
 
 // AIP-164: the response is the restored resource.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) UndeleteNote(ctx context.Context, req *UndeleteNoteRequest) (*Note, error) {
 	key := req.GetId()
 	res, err := s.svc.Undelete(ctx, key, "")
@@ -164,8 +154,6 @@ func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreate
 }
 
 // AIP-235: the response is google.protobuf.Empty.
-// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDeleteNotesRequest) (*emptypb.Empty, error) {
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
