@@ -145,7 +145,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // info is what the runtime derives from a Resource.
 type info struct {
 	*Resource
-	Table    query.Table
+	// Stored maps each stored field to its column (Resource.Stored).
 	Stored   map[string]string
 	New      func() any
 	NewProto func() proto.Message
@@ -175,14 +175,7 @@ type Service struct {
 // a message and its model as protoc-gen-crud does; it is not modified.
 func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	desc := res.Message.ProtoReflect().Descriptor()
-	in := &info{Resource: res, Table: query.Table{Key: []string{res.Key}, Columns: slices.Clone(res.Columns)}}
-	for i, c := range in.Table.Columns {
-		if c.Kind == query.KindEnum || c.Kind == query.KindEnumName {
-			if fd := desc.Fields().ByName(protoreflect.Name(c.Path)); fd != nil && fd.Enum() != nil {
-				in.Table.Columns[i].Enum = fd.Enum()
-			}
-		}
-	}
+	in := &info{Resource: res}
 	if res.Stored != nil {
 		in.Stored = make(map[string]string, len(res.Stored))
 		for _, f := range res.Stored {
@@ -192,10 +185,16 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	model := reflect.TypeOf(res.Model).Elem()
 	in.New = func() any { return reflect.New(model).Interface() }
 	in.NewProto = func() proto.Message { return res.Message.ProtoReflect().New().Interface() }
-	return newService(db, in, desc, opts)
-}
 
-func newService(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opts []Option) *Service {
+	table := query.Table{Key: []string{res.Key}, Columns: slices.Clone(res.Columns), Dialect: query.Dialect(db.Dialector.Name())}
+	for i, c := range table.Columns {
+		if c.Kind == query.KindEnum || c.Kind == query.KindEnumName {
+			if fd := desc.Fields().ByName(protoreflect.Name(c.Path)); fd != nil && fd.Enum() != nil {
+				table.Columns[i].Enum = fd.Enum()
+			}
+		}
+	}
+
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)
@@ -222,14 +221,13 @@ func newService(db *gorm.DB, res *info, desc protoreflect.MessageDescriptor, opt
 	if err != nil {
 		panic(fmt.Sprintf("crudrt: protovalidate: %v", err))
 	}
-	s := &Service{db: db, res: res, opt: o, v: v, desc: desc, table: res.Table}
-	s.table.Dialect = query.Dialect(db.Dialector.Name())
+	s := &Service{db: db, res: in, opt: o, v: v, desc: desc, table: table}
 	fields := desc.Fields()
-	s.key = fields.ByName(protoreflect.Name(res.Table.Key[0]))
+	s.key = fields.ByName(protoreflect.Name(res.Key))
 	s.columns = s.selectColumns()
 	if res.Tenant != "" {
 		s.tenantField = fields.ByName(protoreflect.Name(res.Tenant))
-		s.tenantCol = res.Stored[res.Tenant]
+		s.tenantCol = in.Stored[res.Tenant]
 		if s.tenantCol == "" {
 			s.tenantCol = res.Tenant
 		}
