@@ -190,13 +190,13 @@ func mysqlValidUTF8(s string) bool {
 	return true
 }
 
-// CheckFields is the BeforeSave hook of generated models: it checks each
-// of values, a pointer to a model field of a text, float or JSON column
-// (optional ones as pointers to pointers, nil being storable), for the
-// database tx is connected to, with CheckString, CheckFloat32,
-// CheckFloat64 or CheckJSON by its type, and joins the errors, each naming
-// its field as fields, which is in the order of values, names it. A value
-// of another type is an error.
+// CheckFields is the BeforeSave hook of generated models. values are
+// pointers to the model's text, float and JSON fields (optional ones as
+// pointers to pointers, where nil is storable), and fields their names in
+// the same order. Each value is checked for the database tx is connected
+// to with CheckString, CheckFloat32, CheckFloat64 or CheckJSON, by its
+// type; the errors are joined, each naming its field. A value of any
+// other type is an error.
 func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
 	if len(fields) != len(values) {
 		return fmt.Errorf("ormrt: %d field names for %d values", len(fields), len(values))

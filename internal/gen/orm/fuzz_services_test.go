@@ -91,9 +91,7 @@ var serviceMutations = []func(text, model string) string{
 	},
 	// Get answers with the list response.
 	func(text, model string) string {
-		return regexp.MustCompile(`(rpc Get`+model+`\(Get`+model+`Request\) returns \()\w+\)`).ReplaceAllStringFunc(text, func(s string) string {
-			return regexp.MustCompile(`returns \(\w+\)`).ReplaceAllString(s, "returns (List"+pluralOf(text, model)+"Response)")
-		})
+		return regexp.MustCompile(`(rpc Get`+model+`\(Get`+model+`Request\) returns \()\w+\)`).ReplaceAllString(text, "${1}List"+pluralOf(text, model)+"Response)")
 	},
 	// The service names its model, or a message that is none.
 	func(text, model string) string { return withServiceOption(text, `{model: "`+model+`"}`) },
