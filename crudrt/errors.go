@@ -2,19 +2,12 @@ package crudrt
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strings"
-	"syscall"
 
 	"connectrpc.com/connect"
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -94,7 +87,9 @@ func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 // a lost or refused connection, a restarting or overloaded server
 // Unavailable; a deadlock or serialization failure Aborted (safe to retry:
 // the transaction was rolled back). Anything else is Internal with a
-// generic message, the cause logged here and never sent.
+// generic message, the cause logged here and never sent; when the cause is
+// an error of a driver whose classifier is not registered, the log says
+// which package to import.
 func dbError(ctx context.Context, log *slog.Logger, resource string, prefix string, err error) error {
 	if err == nil {
 		return nil
@@ -118,23 +113,28 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 		return e
 	}
 	switch k := classify(err); k {
-	case kindUnique:
+	case DBErrorUnique:
 		return Errorf(connect.CodeAlreadyExists, "%s already exists (a unique value is taken)", resource)
-	case kindForeign:
+	case DBErrorForeignKey:
 		return Errorf(connect.CodeFailedPrecondition, "%s refers to a row that does not exist, or is referred to by other rows", resource)
-	case kindCheck:
+	case DBErrorCheck:
 		return InvalidArgument(fmt.Sprintf("%s violates a constraint of the schema", resource))
-	case kindBusy:
+	case DBErrorBusy:
 		return Errorf(connect.CodeUnavailable, "the database is busy; retry")
-	case kindUnavailable:
+	case DBErrorUnavailable:
 		log.WarnContext(ctx, "crud: database unavailable", "resource", resource, "error", err)
 		return Errorf(connect.CodeUnavailable, "the database is unavailable; retry")
-	case kindConflict:
+	case DBErrorConflict:
 		return Errorf(connect.CodeAborted, "the transaction conflicted with another and was rolled back; retry")
-	case kindTimeout:
+	case DBErrorTimeout:
 		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows")
 	}
-	log.ErrorContext(ctx, "crud: database error", "resource", resource, "error", err)
+	if imp := missingClassifier(err); imp != "" {
+		log.ErrorContext(ctx, "crud: database error", "resource", resource, "error", err,
+			"hint", fmt.Sprintf("errors of this driver are not classified: import _ %q", imp))
+	} else {
+		log.ErrorContext(ctx, "crud: database error", "resource", resource, "error", err)
+	}
 	return Errorf(connect.CodeInternal, "internal error")
 }
 
@@ -166,108 +166,4 @@ func fieldPath(prefix, full string) string {
 		return name
 	}
 	return prefix + "." + name
-}
-
-// errorKind is what a driver error means to a client.
-type errorKind int
-
-const (
-	kindOther errorKind = iota
-	// kindUnique, kindForeign and kindCheck are constraint violations.
-	kindUnique
-	kindForeign
-	kindCheck
-	// kindBusy is SQLite's locked database.
-	kindBusy
-	// kindUnavailable: the connection was lost or refused, or the server
-	// is shutting down, starting or out of connections.
-	kindUnavailable
-	// kindConflict: a deadlock, serialization failure or lock timeout
-	// rolled the transaction back.
-	kindConflict
-	// kindTimeout: a statement timeout of the server.
-	kindTimeout
-)
-
-// classify reads the errors of the three drivers and of the network.
-func classify(err error) errorKind {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pgKind(pg)
-	}
-	var my *mysql.MySQLError
-	if errors.As(err, &my) {
-		return mysqlKind(my.Number)
-	}
-	var ce *pgconn.ConnectError
-	var ne net.Error
-	switch {
-	case errors.As(err, &ce), errors.As(err, &ne),
-		errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, pgconn.ErrConnClosed),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sql.ErrConnDone),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return kindUnavailable
-	}
-	// SQLite (glebarez/go-sqlite) reports extended result codes in the
-	// message; other drivers' connection errors are sometimes only text.
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "(2067)"), strings.Contains(msg, "(1555)"):
-		return kindUnique
-	case strings.Contains(msg, "FOREIGN KEY constraint failed"), strings.Contains(msg, "(787)"):
-		return kindForeign
-	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
-		return kindCheck
-	case strings.Contains(msg, "SQLITE_BUSY"), strings.Contains(msg, "database is locked"):
-		return kindBusy
-	case strings.Contains(msg, "bad connection"), strings.Contains(msg, "invalid connection"),
-		strings.Contains(msg, "connection refused"), strings.Contains(msg, "connection reset"),
-		strings.Contains(msg, "broken pipe"), strings.Contains(msg, "conn closed"):
-		return kindUnavailable
-	}
-	return kindOther
-}
-
-// pgKind classifies PostgreSQL's SQLSTATEs.
-func pgKind(pg *pgconn.PgError) errorKind {
-	switch pg.Code {
-	case "23505":
-		return kindUnique
-	case "23503":
-		return kindForeign
-	case "23514", "22001", "23502":
-		return kindCheck
-	case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
-		return kindConflict
-	case "57P01", "57P02", "57P03", "53300": // admin or crash shutdown, starting up, too many connections
-		return kindUnavailable
-	case "57014": // query_canceled: by statement_timeout, or by an operator
-		if strings.Contains(pg.Message, "statement timeout") {
-			return kindTimeout
-		}
-		return kindConflict
-	}
-	if strings.HasPrefix(pg.Code, "08") { // connection exceptions
-		return kindUnavailable
-	}
-	return kindOther
-}
-
-// mysqlKind classifies MySQL and MariaDB error numbers.
-func mysqlKind(n uint16) errorKind {
-	switch n {
-	case 1062, 1586:
-		return kindUnique
-	case 1451, 1452, 1216, 1217:
-		return kindForeign
-	case 3819, 4025, 1406, 1048, 1264:
-		return kindCheck
-	case 1213, 1205, 1317: // deadlock, lock wait timeout, statement killed
-		return kindConflict
-	case 1927, 1053, 1040, 1290, 1836: // connection killed, shutdown, too many connections, read-only
-		return kindUnavailable
-	case 3024, 1969: // max_execution_time (MySQL), max_statement_time (MariaDB)
-		return kindTimeout
-	}
-	return kindOther
 }

@@ -1,4 +1,4 @@
-package crudrt
+package crudrt_test
 
 import (
 	"bytes"
@@ -19,11 +19,22 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt"
+	_ "github.com/protoforge/protoforge/crudrt/mysql"
+	_ "github.com/protoforge/protoforge/crudrt/postgres"
 )
 
-// TestDBErrorCodes maps the errors the drivers really return, wrapped as
-// GORM and database/sql wrap them, to the codes clients see.
-func TestDBErrorCodes(t *testing.T) {
+// dbErrorCase is an error a driver really returns, wrapped as GORM and
+// database/sql wrap it, and the code clients see.
+type dbErrorCase struct {
+	name string
+	ctx  context.Context
+	err  error
+	want connect.Code
+}
+
+func dbErrorCases() []dbErrorCase {
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancel2 := context.WithTimeout(context.Background(), 0)
@@ -34,12 +45,7 @@ func TestDBErrorCodes(t *testing.T) {
 		return fmt.Errorf("gorm: %w", &pgconn.PgError{Severity: "FATAL", Code: code, Message: msg})
 	}
 	my := func(n uint16) error { return fmt.Errorf("tx: %w", &mysql.MySQLError{Number: n, Message: "x"}) }
-	cases := []struct {
-		name string
-		ctx  context.Context
-		err  error
-		want connect.Code
-	}{
+	return []dbErrorCase{
 		{"not found", live, gorm.ErrRecordNotFound, connect.CodeNotFound},
 		{"context canceled", live, fmt.Errorf("query: %w", context.Canceled), connect.CodeCanceled},
 		{"context deadline", live, fmt.Errorf("query: %w", context.DeadlineExceeded), connect.CodeDeadlineExceeded},
@@ -81,11 +87,17 @@ func TestDBErrorCodes(t *testing.T) {
 		{"unknown", live, errors.New("syntax error at or near"), connect.CodeInternal},
 		{"pg unknown", live, pg("42601", "syntax error"), connect.CodeInternal},
 	}
-	for _, c := range cases {
+}
+
+// TestDBErrorCodes maps the errors the drivers really return to the codes
+// clients see, with the classifiers of crudrt/postgres and crudrt/mysql
+// registered.
+func TestDBErrorCodes(t *testing.T) {
+	for _, c := range dbErrorCases() {
 		t.Run(c.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
-			err := dbError(c.ctx, log, "library.v1.Book", "book", c.err)
+			err := crudrt.DBError(c.ctx, log, "library.v1.Book", "book", c.err)
 			if got := connect.CodeOf(err); got != c.want {
 				t.Fatalf("code %v, want %v (error %v)", got, c.want, err)
 			}

@@ -2,6 +2,7 @@ package crudrt_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -13,18 +14,25 @@ import (
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
-// bookResource describes library.v1.Book as protoc-gen-crud does, reduced
-// to what the test needs.
+// bookResource describes library.v1.Book as protoc-gen-crud does.
 func bookResource() *crudrt.Resource {
 	return &crudrt.Resource{
-		Name: "library.v1.Book", Collection: "books", Field: "book",
-		Key: "id", KeyColumn: "id", AutoKey: true,
-		Columns: []query.Column{
-			{Path: "id", Name: "id", Kind: query.KindInt},
-			{Path: "title", Name: "title", Kind: query.KindString},
-			{Path: "state", Name: "state", Kind: query.KindEnum},
+		Name: "library.v1.Book", Table: "books", Collection: "books", Field: "book",
+		Columns: []crudrt.Column{
+			{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+			{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 300},
+			{Path: "author_id", Name: "author_id", GoField: "AuthorId", Type: "int64", Queryable: true, Kind: query.KindInt},
+			{Path: "state", Name: "state", GoField: "State", Type: "enum", Queryable: true, Kind: query.KindEnum},
+			{Path: "isbn", Name: "isbn", GoField: "Isbn", Type: "uint64", Queryable: true, Kind: query.KindUint64},
+			{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
+			{Path: "metadata", Name: "metadata", GoField: "Metadata", Type: "JSON"},
+			{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+			{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+			{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+			{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 		},
-		Stored:  []crudrt.StoredField{{Path: "title", Column: "title"}, {Path: "state", Column: "state"}},
+		Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete |
+			crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 		Message: (*libraryv1.Book)(nil),
 		Model:   (*libraryv1.BookModel)(nil),
 		ToModel: func(p proto.Message) (any, error) { return p.(*libraryv1.Book).ToModel() },
@@ -67,10 +75,8 @@ func TestServiceSharesResource(t *testing.T) {
 			t.Fatalf("Get: %v, %v; want %v", got, err, items[0])
 		}
 	}
-	for _, c := range res.Columns {
-		if c.Enum != nil {
-			t.Errorf("NewService set the enum of column %s of the shared resource", c.Path)
-		}
+	if !reflect.DeepEqual(res.Columns, bookResource().Columns) {
+		t.Errorf("NewService changed the columns of the shared resource")
 	}
 }
 

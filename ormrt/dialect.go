@@ -8,7 +8,8 @@ import (
 )
 
 // Dialect names the database family a *gorm.DB talks to, spelled as GORM's
-// Dialector.Name() spells it.
+// Dialector.Name() spells it. It is protoforge's one dialect type: the
+// generators, the migrations, crudrt and its query package all use it.
 type Dialect string
 
 // The dialects generated code supports.
@@ -20,6 +21,16 @@ const (
 	// SQLite is SQLite.
 	SQLite Dialect = "sqlite"
 )
+
+// QuoteIdent quotes name as an identifier of dialect d: in backquotes on
+// MySQL, in double quotes on PostgreSQL and SQLite, with the quote
+// character doubled inside, so that no name ends the identifier early.
+func QuoteIdent(d Dialect, name string) string {
+	if d == MySQL {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
 
 // DialectOf returns the dialect of the database tx is connected to, or ""
 // when tx has no dialector.

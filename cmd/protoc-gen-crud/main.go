@@ -35,48 +35,36 @@
 // Parameters: those of protoc-gen-go (`paths`, `module`, `M`), and
 // `grpc=false` to not embed grpc-go's Unimplemented<Service>Server (for
 // projects without protoc-gen-go-grpc).
+//
+// Files may be proto2, proto3, or of editions 2023 and 2024, with what
+// protoc-gen-orm asks of editions files (see its manual): implicit presence
+// for an implicit key, and `option features.(pb.go).api_level = API_OPEN;`
+// in edition 2024.
 package main
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"runtime/debug"
 
 	"google.golang.org/protobuf/compiler/protogen"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
+	"github.com/protoforge/protoforge/internal/gen/plugin"
 	"github.com/protoforge/protoforge/internal/gen/scaffold"
 )
 
 func main() {
-	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
-		fmt.Println("protoc-gen-crud", version())
-		return
-	}
-	if len(os.Args) >= 2 && os.Args[1] == "scaffold" {
-		os.Exit(scaffold.Main(os.Args[2:], os.Stdout, os.Stderr))
-	}
-	if len(os.Args) >= 2 {
-		fmt.Fprintln(os.Stderr, "protoc-gen-crud is a protoc plugin: run it through protoc or buf generate.")
-		fmt.Fprintln(os.Stderr, "As a command: protoc-gen-crud scaffold --proto FILE --model NAME (writes a model's AIP service).")
-		if os.Args[1] == "--help" || os.Args[1] == "-h" {
-			return
-		}
-		os.Exit(2)
-	}
 	var flags flag.FlagSet
 	grpc := flags.Bool("grpc", true, "embed Unimplemented<Service>Server of protoc-gen-go-grpc")
-	crud.Version = version()
-	protogen.Options{ParamFunc: flags.Set}.Run(func(gen *protogen.Plugin) error {
-		return crud.Run(crud.Params{GRPC: *grpc})(gen)
+	plugin.Main(plugin.Plugin{
+		Name:  "protoc-gen-crud",
+		Flags: &flags,
+		Commands: []plugin.Command{{
+			Name:  "scaffold",
+			Usage: "scaffold --proto FILE --model NAME (writes a model's AIP service)",
+			Main:  scaffold.Main,
+		}},
+		Generate: func(gen *protogen.Plugin) error {
+			return crud.Run(crud.Params{GRPC: *grpc})(gen)
+		},
 	})
-}
-
-// version is the module version the binary was built from, or "(devel)".
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }

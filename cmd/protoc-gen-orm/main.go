@@ -36,6 +36,13 @@
 // Parameters are those of protoc-gen-go: `paths=import|source_relative`,
 // `module=<prefix>` and `M<file>=<go import path>`.
 //
+// Files may be proto2, proto3, or of editions 2023 and 2024. Under editions
+// a field has explicit presence unless `features.field_presence = IMPLICIT`
+// says otherwise, which the implicit `int64 id` key needs; and
+// protoc-gen-go writes edition 2024 files with the Opaque API, whose fields
+// the generated conversions do not reach yet: such files set
+// `option features.(pb.go).api_level = API_OPEN;`.
+//
 // Next to the Go, per package, it writes the declarative schema
 // (`schema/postgres.sql`, `schema/mysql.sql`, `schema/sqlite.sql`) and the
 // snapshot `schema/schema.json`, from which the command
@@ -47,40 +54,19 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"runtime/debug"
-
-	"google.golang.org/protobuf/compiler/protogen"
-
 	"github.com/protoforge/protoforge/internal/gen/orm"
+	"github.com/protoforge/protoforge/internal/gen/plugin"
 	"github.com/protoforge/protoforge/internal/migrate"
 )
 
 func main() {
-	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
-		fmt.Println("protoc-gen-orm", version())
-		return
-	}
-	if len(os.Args) >= 2 && os.Args[1] == "migrate" {
-		os.Exit(migrate.Main(os.Args[2:], os.Stdout, os.Stderr))
-	}
-	if len(os.Args) >= 2 {
-		fmt.Fprintln(os.Stderr, "protoc-gen-orm is a protoc plugin: run it through protoc or buf generate.")
-		fmt.Fprintln(os.Stderr, "As a command: protoc-gen-orm migrate diff|check (see protoc-gen-orm migrate --help).")
-		if os.Args[1] == "--help" || os.Args[1] == "-h" {
-			return
-		}
-		os.Exit(2)
-	}
-	orm.Version = version()
-	protogen.Options{}.Run(orm.Run)
-}
-
-// version is the module version the binary was built from, or "(devel)".
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
+	plugin.Main(plugin.Plugin{
+		Name: "protoc-gen-orm",
+		Commands: []plugin.Command{{
+			Name:  "migrate",
+			Usage: "migrate diff|check (see protoc-gen-orm migrate --help)",
+			Main:  migrate.Main,
+		}},
+		Generate: orm.Run,
+	})
 }

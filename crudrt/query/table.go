@@ -6,20 +6,22 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
-// Dialect names the database family SQL is written for, spelled as GORM's
-// Dialector.Name() spells it.
-type Dialect string
+// Dialect is ormrt.Dialect, the database family SQL is written for: the
+// same type under the name this package has always used.
+type Dialect = ormrt.Dialect
 
-// The supported dialects.
+// The supported dialects, ormrt's.
 const (
 	// Postgres is PostgreSQL.
-	Postgres Dialect = "postgres"
+	Postgres = ormrt.Postgres
 	// MySQL is MySQL or MariaDB.
-	MySQL Dialect = "mysql"
+	MySQL = ormrt.MySQL
 	// SQLite is SQLite.
-	SQLite Dialect = "sqlite"
+	SQLite = ormrt.SQLite
 )
 
 // Kind is how a column stores its field, which decides the literals a
@@ -93,7 +95,7 @@ type Column struct {
 // Table describes the columns of one resource's table.
 type Table struct {
 	// Dialect is the database the SQL is written for.
-	Dialect Dialect
+	Dialect ormrt.Dialect
 	// Columns lists the fields filters and order_by may name.
 	Columns []Column
 	// Key lists the Paths of the primary key columns, in order; they end
@@ -113,14 +115,7 @@ func (t *Table) column(path string) *Column {
 
 // quote returns name quoted as an identifier of t's dialect.
 func (t *Table) quote(name string) string {
-	return quoteIdent(t.Dialect, name)
-}
-
-func quoteIdent(d Dialect, name string) string {
-	if d == MySQL {
-		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	return ormrt.QuoteIdent(t.Dialect, name)
 }
 
 // checkColumns reports a Table whose dialect or columns are not usable.

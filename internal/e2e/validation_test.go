@@ -79,5 +79,21 @@ func TestValidationRuleFamilies(t *testing.T) {
 		assert.EqualValues(t, 9, u.Weight)
 		_, err = c.UpdateGadget(ctx, &rulesv1.UpdateGadgetRequest{Gadget: &rulesv1.Gadget{Id: g.Id, Weight: 0}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"weight"}}})
 		assert.Equal(t, []string{"gadget.weight"}, badRequestFields(t, err), "updates are validated too")
+
+		// Rules on the request's own fields are enforced before anything
+		// else, once; the resource's are reported once, by its own check.
+		_, err = c.GetGadget(ctx, &rulesv1.GetGadgetRequest{Id: 0})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"id"}, badRequestFields(t, err), "PGV rule of a request field")
+		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: validGadget(), RequestId: "far-too-long"})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"request_id"}, badRequestFields(t, err), "protovalidate rule of a request field")
+		bad := validGadget()
+		bad.Weight = 0
+		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: bad, RequestId: "ok"})
+		assert.Equal(t, []string{"gadget.weight"}, badRequestFields(t, err), "the resource is reported once")
+		got, err := c.GetGadget(ctx, &rulesv1.GetGadgetRequest{Id: g.Id})
+		require.NoError(t, err)
+		assert.Equal(t, g.Id, got.Id)
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/protoforge/protoforge/internal/gen/model"
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // StateFile is the file, in the migrations directory, that records the
@@ -44,7 +45,7 @@ type State struct {
 // migrationFile is one file of the directory.
 type migrationFile struct {
 	path    string // slash path relative to the directory
-	dialect model.Dialect
+	dialect ormrt.Dialect
 	version int
 	name    string
 	kind    string // "up", "down" or "goose"
@@ -113,7 +114,7 @@ func readDir(root string) (*dir, error) {
 	return d, nil
 }
 
-func parseName(dl model.Dialect, name string) (migrationFile, error) {
+func parseName(dl ormrt.Dialect, name string) (migrationFile, error) {
 	f := migrationFile{path: string(dl) + "/" + name, dialect: dl}
 	if m := golangMigrateName.FindStringSubmatch(name); m != nil {
 		f.version, _ = strconv.Atoi(m[1])
@@ -141,12 +142,12 @@ func (d *dir) check() error {
 	var problems []string
 	seen := map[string]bool{}
 	type key struct {
-		dialect model.Dialect
+		dialect ormrt.Dialect
 		version int
 		kind    string
 	}
 	kinds := map[key]string{}
-	versions := map[model.Dialect]map[int]bool{}
+	versions := map[ormrt.Dialect]map[int]bool{}
 	for _, f := range d.files {
 		seen[f.path] = true
 		if (f.kind == "goose") != (d.state.Format == FormatGoose) {

@@ -27,6 +27,7 @@ import (
 	"github.com/protoforge/protoforge/internal/gen/orm"
 	"github.com/protoforge/protoforge/internal/migrate"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden migrations under testdata/")
@@ -126,10 +127,10 @@ func compareGolden(t *testing.T, s step, gmDir, plan string) {
 	}
 }
 
-var gooseDialect = map[testdb.Dialect]goose.Dialect{
-	testdb.Postgres: goose.DialectPostgres,
-	testdb.MySQL:    goose.DialectMySQL,
-	testdb.SQLite:   goose.DialectSQLite3,
+var gooseDialect = map[ormrt.Dialect]goose.Dialect{
+	ormrt.Postgres: goose.DialectPostgres,
+	ormrt.MySQL:    goose.DialectMySQL,
+	ormrt.SQLite:   goose.DialectSQLite3,
 }
 
 // TestEvolutions generates each step's migration, then on every database
@@ -142,7 +143,7 @@ func TestEvolutions(t *testing.T) {
 	all := steps(t)
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		d := testdb.Dialect(db.Dialector.Name())
+		d := ormrt.DialectOf(db)
 		sqlDB, err := db.DB()
 		require.NoError(t, err)
 		p, err := goose.NewProvider(gooseDialect[d], sqlDB, os.DirFS(filepath.Join(gooseDir, string(d))))
@@ -221,16 +222,16 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 }
 
 // inspect reads the catalog of the database behind db.
-func inspect(t *testing.T, d testdb.Dialect, db *sql.DB) *schema.Schema {
+func inspect(t *testing.T, d ormrt.Dialect, db *sql.DB) *schema.Schema {
 	t.Helper()
 	var drv atlasmigrate.Driver
 	var err error
 	switch d {
-	case testdb.Postgres:
+	case ormrt.Postgres:
 		drv, err = postgres.Open(db)
-	case testdb.MySQL:
+	case ormrt.MySQL:
 		drv, err = mysql.Open(db)
-	case testdb.SQLite:
+	case ormrt.SQLite:
 		drv, err = sqlite.Open(db)
 	}
 	require.NoError(t, err)
@@ -258,16 +259,16 @@ func inspect(t *testing.T, d testdb.Dialect, db *sql.DB) *schema.Schema {
 }
 
 // assertSameCatalog fails with the SQL that would turn want into got.
-func assertSameCatalog(t *testing.T, d testdb.Dialect, want, got *schema.Schema, msg string, args ...any) {
+func assertSameCatalog(t *testing.T, d ormrt.Dialect, want, got *schema.Schema, msg string, args ...any) {
 	t.Helper()
 	var differ schema.Differ
 	var planner atlasmigrate.PlanApplier
 	switch d {
-	case testdb.Postgres:
+	case ormrt.Postgres:
 		differ, planner = postgres.DefaultDiff, postgres.DefaultPlan
-	case testdb.MySQL:
+	case ormrt.MySQL:
 		differ, planner = mysql.DefaultDiff, mysql.DefaultPlan
-	case testdb.SQLite:
+	case ormrt.SQLite:
 		differ, planner = sqlite.DefaultDiff, sqlite.DefaultPlan
 	}
 	want.Name, got.Name = "", ""

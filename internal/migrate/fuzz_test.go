@@ -13,8 +13,8 @@ import (
 	"ariga.io/atlas/sql/sqlite"
 	_ "github.com/glebarez/go-sqlite"
 
-	"github.com/protoforge/protoforge/internal/gen/model"
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // bytesReader hands out decisions; past the end every decision is 0.
@@ -156,7 +156,7 @@ func FuzzMigrationDiff(f *testing.F) {
 			}
 		}
 		p := compare(old, next, Options{AllowDrop: true, Force: true})
-		up, down, err := p.statements(model.SQLite)
+		up, down, err := p.statements(ormrt.SQLite)
 		if err != nil {
 			t.Fatalf("plan: %v", err)
 		}
@@ -184,7 +184,7 @@ func openMemory(t *testing.T) *sql.DB {
 }
 
 func ddl(t *testing.T, s *sqlschema.Snapshot) []string {
-	text, err := s.DDL(model.SQLite)
+	text, err := s.DDL(ormrt.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}

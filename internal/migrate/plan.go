@@ -17,8 +17,8 @@ import (
 
 	"ariga.io/atlas/sql/schema"
 
-	"github.com/protoforge/protoforge/internal/gen/model"
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Change is one line of the readable plan.
@@ -204,7 +204,7 @@ func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
 // describe spells a column's type for plan lines.
 func describe(c *sqlschema.Column) string {
 	t, _ := sqlschema.ParseType(c.Type)
-	s := t.SQL(model.Postgres, c.Size)
+	s := t.SQL(ormrt.Postgres, c.Size)
 	if !c.Nullable {
 		s += " NOT NULL"
 	}
@@ -301,7 +301,7 @@ func renameColumn(t *sqlschema.Table, from, to string) {
 }
 
 // statements plans the up and down SQL of p in dialect d.
-func (p *plan) statements(d model.Dialect) (up, down []string, err error) {
+func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	// References to renamed columns from other tables.
 	for _, r := range p.columnRenames {
 		for _, t := range p.renamedOld.Tables {
@@ -359,7 +359,7 @@ func (p *plan) statements(d model.Dialect) (up, down []string, err error) {
 // differ drops an index that backs a foreign key from the schemas it
 // compares, taking it for the one MySQL creates implicitly, even when the
 // target has no such index. The schemas are built afresh for that reason.
-func dropMissedIndexes(d model.Dialect, changes []schema.Change, fromSnap, toSnap *sqlschema.Snapshot) ([]schema.Change, error) {
+func dropMissedIndexes(d ormrt.Dialect, changes []schema.Change, fromSnap, toSnap *sqlschema.Snapshot) ([]schema.Change, error) {
 	from, err := fromSnap.Schema(d)
 	if err != nil {
 		return nil, err
@@ -456,7 +456,7 @@ func hasCheckChange(changes []schema.Change, table, name string) bool {
 }
 
 // planAll plans groups of changes in order.
-func planAll(d model.Dialect, name string, groups ...[]schema.Change) ([]string, error) {
+func planAll(d ormrt.Dialect, name string, groups ...[]schema.Change) ([]string, error) {
 	var out []string
 	for _, g := range groups {
 		if len(g) == 0 {

@@ -26,20 +26,22 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
-// Dialect names a database family, as GORM's Dialector.Name() spells it.
-type Dialect string
+// Dialect is ormrt.Dialect, under the name tests have always used.
+type Dialect = ormrt.Dialect
 
-// The dialects every database test runs on.
+// The dialects every database test runs on, ormrt's.
 const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
-	MySQL    Dialect = "mysql"
+	SQLite   = ormrt.SQLite
+	Postgres = ormrt.Postgres
+	MySQL    = ormrt.MySQL
 )
 
 // All lists the dialects in the order tests run them.
-var All = []Dialect{SQLite, Postgres, MySQL}
+var All = []ormrt.Dialect{SQLite, Postgres, MySQL}
 
 const (
 	defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -71,7 +73,7 @@ func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
 
 // Open creates a new, empty database of dialect d for this test and returns
 // a GORM handle to it. The database is dropped when the test ends.
-func Open(t testing.TB, d Dialect) *gorm.DB {
+func Open(t testing.TB, d ormrt.Dialect) *gorm.DB {
 	t.Helper()
 	dsn := DSN(t, d)
 	var dial gorm.Dialector
@@ -98,7 +100,7 @@ func Open(t testing.TB, d Dialect) *gorm.DB {
 // DSN creates a new, empty database of dialect d for this test and returns
 // its DSN, for code that opens the database itself. The database is dropped
 // when the test ends.
-func DSN(t testing.TB, d Dialect) string {
+func DSN(t testing.TB, d ormrt.Dialect) string {
 	t.Helper()
 	name := uniqueName()
 	switch d {
@@ -109,8 +111,8 @@ func DSN(t testing.TB, d Dialect) string {
 	case Postgres:
 		admin := PostgresDSN()
 		createDrop(t, "pgx", admin, d,
-			`CREATE DATABASE "`+name+`"`,
-			`DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
+			"CREATE DATABASE "+ormrt.QuoteIdent(d, name),
+			"DROP DATABASE IF EXISTS "+ormrt.QuoteIdent(d, name)+" WITH (FORCE)")
 		u, err := url.Parse(admin)
 		if err != nil {
 			t.Fatalf("testdb: PROTOFORGE_POSTGRES_DSN is not a URL: %v", err)
@@ -120,8 +122,8 @@ func DSN(t testing.TB, d Dialect) string {
 	case MySQL:
 		admin := MySQLDSN()
 		createDrop(t, "mysql", admin, d,
-			"CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-			"DROP DATABASE IF EXISTS `"+name+"`")
+			"CREATE DATABASE "+ormrt.QuoteIdent(d, name)+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+			"DROP DATABASE IF EXISTS "+ormrt.QuoteIdent(d, name))
 		cfg, err := mysqldriver.ParseDSN(admin)
 		if err != nil {
 			t.Fatalf("testdb: PROTOFORGE_MYSQL_DSN: %v", err)
@@ -142,7 +144,7 @@ func DSN(t testing.TB, d Dialect) string {
 
 // createDrop runs create on the server behind admin and registers drop as
 // cleanup. An unreachable server skips the test, or fails it when CI=true.
-func createDrop(t testing.TB, driver, admin string, d Dialect, create, drop string) {
+func createDrop(t testing.TB, driver, admin string, d ormrt.Dialect, create, drop string) {
 	t.Helper()
 	db, err := sql.Open(driver, admin)
 	if err == nil {
@@ -168,7 +170,7 @@ func createDrop(t testing.TB, driver, admin string, d Dialect, create, drop stri
 
 // Unavailable reports a database server that cannot be reached: a failure
 // when CI=true, a loud skip otherwise.
-func Unavailable(t testing.TB, d Dialect, err error) {
+func Unavailable(t testing.TB, d ormrt.Dialect, err error) {
 	t.Helper()
 	msg := fmt.Sprintf("testdb: %s server unreachable (%v); set %s", d, err, envName(d))
 	if os.Getenv("CI") == "true" {
@@ -178,7 +180,7 @@ func Unavailable(t testing.TB, d Dialect, err error) {
 	t.Skip(msg)
 }
 
-func envName(d Dialect) string {
+func envName(d ormrt.Dialect) string {
 	if d == MySQL {
 		return "PROTOFORGE_MYSQL_DSN"
 	}

@@ -37,7 +37,14 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/protoforge/protoforge/crudrt"
+	// The classifiers of the two drivers' errors, so that clients see
+	// AlreadyExists, Unavailable, Aborted… rather than Internal. A server
+	// on SQLite alone leaves both out and links neither driver.
+	_ "github.com/protoforge/protoforge/crudrt/mysql"
+	_ "github.com/protoforge/protoforge/crudrt/postgres"
 	"github.com/protoforge/protoforge/example/migrations"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 func main() {
@@ -145,6 +152,9 @@ func openDB(ctx context.Context, raw string) (*gorm.DB, string, error) {
 		dial, dialect = sqlite.Open("file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"), "sqlite"
 	default:
 		return nil, "", fmt.Errorf("--database-url %q: want postgres://…, mysql://… or sqlite:<file>", redact(raw))
+	}
+	if err := crudrt.CheckErrorClassifier(ormrt.Dialect(dialect)); err != nil {
+		return nil, "", err
 	}
 	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
 	if err != nil {

@@ -20,6 +20,8 @@ import (
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoforge/protoforge/internal/gen/plugin"
 )
 
 // RepoRoot is the root of the protoforge module.
@@ -38,17 +40,18 @@ func ImportPaths() []string {
 // Request compiles files (relative to dir, which is also the first import
 // path) and returns the request protoc would send a plugin for them.
 func Request(dir string, files []string, parameter string) (*pluginpb.CodeGeneratorRequest, error) {
+	editions := newEditions2024(&protocompile.SourceResolver{
+		ImportPaths: append([]string{dir}, ImportPaths()...),
+	})
 	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			ImportPaths: append([]string{dir}, ImportPaths()...),
-		}),
+		Resolver:       protocompile.WithStandardImports(editions),
 		SourceInfoMode: protocompile.SourceInfoStandard,
 	}
 	compiled, err := c.Compile(context.Background(), files...)
 	if err != nil {
 		return nil, err
 	}
-	return RequestFromFiles(compiled, files, parameter)
+	return requestFromFiles(compiled, files, parameter, editions)
 }
 
 // RequestFromSources is Request for sources held in memory, keyed by path.
@@ -58,23 +61,30 @@ func RequestFromSources(srcs map[string]string, parameter string) (*pluginpb.Cod
 		files = append(files, name)
 	}
 	sort.Strings(files)
+	editions := newEditions2024(protocompile.CompositeResolver{
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(srcs)},
+		&protocompile.SourceResolver{ImportPaths: ImportPaths()},
+	})
 	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
-			&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(srcs)},
-			&protocompile.SourceResolver{ImportPaths: ImportPaths()},
-		}),
+		Resolver:       protocompile.WithStandardImports(editions),
 		SourceInfoMode: protocompile.SourceInfoStandard,
 	}
 	compiled, err := c.Compile(context.Background(), files...)
 	if err != nil {
 		return nil, err
 	}
-	return RequestFromFiles(compiled, files, parameter)
+	return requestFromFiles(compiled, files, parameter, editions)
 }
 
 // RequestFromFiles builds a request generating files from compiled
 // descriptors, with every dependency listed first as protoc does.
 func RequestFromFiles(compiled linker.Files, files []string, parameter string) (*pluginpb.CodeGeneratorRequest, error) {
+	return requestFromFiles(compiled, files, parameter, nil)
+}
+
+// requestFromFiles is RequestFromFiles for files compiled through
+// editions, which says which of them are of edition 2024.
+func requestFromFiles(compiled linker.Files, files []string, parameter string, editions *editions2024) (*pluginpb.CodeGeneratorRequest, error) {
 	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: files}
 	if parameter != "" {
 		req.Parameter = proto.String(parameter)
@@ -90,7 +100,11 @@ func RequestFromFiles(compiled linker.Files, files []string, parameter string) (
 		for i := 0; i < imps.Len(); i++ {
 			add(imps.Get(i).FileDescriptor)
 		}
-		req.ProtoFile = append(req.ProtoFile, protodesc.ToFileDescriptorProto(fd))
+		fdp := protodesc.ToFileDescriptorProto(fd)
+		if editions != nil {
+			editions.restore(fdp)
+		}
+		req.ProtoFile = append(req.ProtoFile, fdp)
 	}
 	for _, f := range compiled {
 		add(f)
@@ -108,12 +122,14 @@ func RequestFromFiles(compiled linker.Files, files []string, parameter string) (
 	return out, nil
 }
 
-// Run runs a plugin function on req, as protogen.Options.Run would.
+// Run runs a plugin function on req, as the plugins' shared main
+// (plugin.Main) would.
 func Run(req *pluginpb.CodeGeneratorRequest, fn func(*protogen.Plugin) error) (*pluginpb.CodeGeneratorResponse, error) {
 	gen, err := protogen.Options{}.New(req)
 	if err != nil {
 		return nil, err
 	}
+	plugin.Support(gen)
 	if err := fn(gen); err != nil {
 		gen.Error(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/gofeaturespb"
 	"gorm.io/gorm/schema"
 
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
@@ -46,12 +47,14 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 		b.softDelete(m)
 		b.indexes(m)
 		b.names(m)
+		roles(m)
 	}
 	for _, f := range gen.Files {
 		if f.Generate {
 			b.services(f)
 		}
 	}
+	b.pgvRules(gen)
 	// A table name is taken once per proto package and once per Go
 	// package: the models of a Go package share one schema.
 	type tableScope struct{ scope, table string }
@@ -163,6 +166,10 @@ func elementKind(desc protoreflect.Descriptor) string {
 	return "element"
 }
 
+// opaqueAdvice is the error of a message whose Go API hides its fields.
+const opaqueAdvice = "the generated code sets message fields directly, which the opaque Go API (the default of edition 2024) hides; " +
+	"use the hybrid or open API: `import \"google/protobuf/go_features.proto\";` and `option features.(pb.go).api_level = API_HYBRID;`"
+
 // collect registers every message with the model option, nested ones too.
 func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 	for _, msg := range msgs {
@@ -185,6 +192,9 @@ func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 			m.Table = schema.NamingStrategy{}.TableName(msg.GoIdent.GoName)
 		} else if !validIdent(m.Table) {
 			b.errorf(f, msg.Desc, "(protoforge.v1.model).table %q is not a valid table name; use letters, digits and underscores, e.g. %q", m.Table, schema.NamingStrategy{}.TableName(msg.GoIdent.GoName))
+		}
+		if msg.APILevel == gofeaturespb.GoFeatures_API_OPAQUE {
+			b.errorf(f, msg.Desc, "%s", opaqueAdvice)
 		}
 		if b.modelOpts == nil {
 			b.modelOpts = map[*Model]*protoforgev1.ModelOptions{}
@@ -531,6 +541,11 @@ func (b *builder) key(m *Model) {
 			f.PrimaryKey = true
 			m.PrimaryKey = []*Field{f}
 		} else {
+			if f != nil && f.Storage == StorageColumn && f.Presence == PresenceOptional && !f.Desc.HasOptionalKeyword() {
+				// Editions give singular fields explicit presence by default.
+				b.errorf(m.File, f.Desc, "field id has explicit presence (the default of editions), and a key column cannot be NULL; declare it `int64 id = 1 [features.field_presence = IMPLICIT];`")
+				return
+			}
 			b.errorf(m.File, m.Desc, "model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `int64 id`")
 			return
 		}

@@ -10,6 +10,8 @@ package model
 import (
 	"strings"
 
+	"github.com/protoforge/protoforge/crudrt"
+
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -148,6 +150,14 @@ type Field struct {
 	NoCheck bool
 	// Rules are the field's validation rules that shape the column.
 	Rules Rules
+	// Role is what the server does with the column (key, etag, …).
+	Role Role
+	// MaxLen is the longest string, in characters, the runtime accepts
+	// for the column before writing (its size), 0 for none.
+	MaxLen int
+	// QueryKind names the crudrt/query kind of a column that filters and
+	// order_by may name ("KindInt", …), or is empty when they may not.
+	QueryKind string
 
 	// The rest applies to StorageBelongsTo and StorageHasMany fields.
 
@@ -156,6 +166,27 @@ type Field struct {
 	// ForeignKey is the column holding the key: a field of Model for
 	// belongs-to, a field of Target for has-many.
 	ForeignKey *Field
+}
+
+// Role is what the server does with a column, in the runtime's terms: the
+// runtime finds the columns it manages by role, never by name.
+type Role = crudrt.Role
+
+// The roles a column may have.
+const (
+	RoleOrdinary   = crudrt.RoleOrdinary
+	RoleID         = crudrt.RoleID
+	RoleEtag       = crudrt.RoleEtag
+	RoleDeleteTime = crudrt.RoleDeleteTime
+	RoleCreateTime = crudrt.RoleCreateTime
+	RoleUpdateTime = crudrt.RoleUpdateTime
+	RoleTenant     = crudrt.RoleTenant
+)
+
+// RoleIdent is the name of the crudrt constant of each role.
+var RoleIdent = map[Role]string{
+	RoleOrdinary: "RoleOrdinary", RoleID: "RoleID", RoleEtag: "RoleEtag", RoleDeleteTime: "RoleDeleteTime",
+	RoleCreateTime: "RoleCreateTime", RoleUpdateTime: "RoleUpdateTime", RoleTenant: "RoleTenant",
 }
 
 // Nullable reports whether the column accepts NULL.

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/gofeaturespb"
 
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
 )
@@ -52,6 +53,9 @@ type Service struct {
 	Methods []*Method
 	// Ident is the generated implementation, `<Service>CRUD`.
 	Ident protogen.GoIdent
+	// ResourceField is the request field that holds the resource in
+	// Create and Update ("book"), which prefixes field paths in errors.
+	ResourceField string
 }
 
 // Method is a recognised standard method and the request and response
@@ -87,6 +91,15 @@ type Method struct {
 	// HasHTTPRule is set when the method declares google.api.http; it
 	// then gets no default REST route.
 	HasHTTPRule bool
+	// Route is the method's default REST route (AIP-127/136), nil when it
+	// has a google.api.http annotation.
+	Route *Route
+}
+
+// Route is an HTTP verb, a path template in google.api.http syntax and
+// the request field that takes the body ("*" for the whole request).
+type Route struct {
+	Verb, Path, Body string
 }
 
 // services recognises the standard methods of every service of the files
@@ -121,6 +134,14 @@ func (b *builder) services(f *protogen.File) {
 			}
 		}
 		sort.SliceStable(svc.Methods, func(i, j int) bool { return svc.Methods[i].Desc.Index() < svc.Methods[j].Desc.Index() })
+		for _, m := range svc.Methods {
+			if m.Resource != nil && svc.ResourceField == "" {
+				svc.ResourceField = string(m.Resource.Desc.Name())
+			}
+		}
+		for _, m := range svc.Methods {
+			m.Route = svc.defaultRoute(m)
+		}
 		if len(svc.Methods) > 0 {
 			b.s.Services = append(b.s.Services, svc)
 		}
@@ -373,6 +394,10 @@ func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op O
 		}
 		b.batchItems(f, m, mm, model, &ok)
 	}
+	if m.Output.APILevel == gofeaturespb.GoFeatures_API_OPAQUE && (op == OpList || isBatch(op) || mm.ReturnsEmpty) {
+		b.errorf(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
+		ok = false
+	}
 	if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
 		b.errorf(f, m.Desc, "is streaming; standard methods are unary: remove `stream` or set (protoforge.v1.method).operation: OPERATION_NONE")
 		ok = false
@@ -439,6 +464,51 @@ func (s *Service) Collection() string {
 		}
 	}
 	return s.Model.Table
+}
+
+// defaultRoute is the AIP default REST route of a standard method without
+// a google.api.http annotation, or nil.
+func (s *Service) defaultRoute(m *Method) *Route {
+	if m.HasHTTPRule || len(s.Model.PrimaryKey) != 1 {
+		return nil // a model without a single key is already an error
+	}
+	c := s.Collection()
+	item := "/v1/" + c + "/{" + keyPath(m) + "}"
+	if m.Name != nil {
+		item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
+	}
+	switch m.Op {
+	case OpGet:
+		return &Route{"GET", item, ""}
+	case OpList:
+		return &Route{"GET", "/v1/" + c, ""}
+	case OpCreate:
+		return &Route{"POST", "/v1/" + c, string(m.Resource.Desc.Name())}
+	case OpUpdate:
+		res := string(m.Resource.Desc.Name())
+		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(s.Model.PrimaryKey[0].Desc.Name()) + "}", res}
+	case OpDelete:
+		return &Route{"DELETE", item, ""}
+	case OpUndelete:
+		return &Route{"POST", item + ":undelete", "*"}
+	case OpBatchGet:
+		return &Route{"GET", "/v1/" + c + ":batchGet", ""}
+	case OpBatchCreate:
+		return &Route{"POST", "/v1/" + c + ":batchCreate", "*"}
+	case OpBatchDelete:
+		return &Route{"POST", "/v1/" + c + ":batchDelete", "*"}
+	}
+	return nil
+}
+
+func keyPath(m *Method) string {
+	if m.Key != nil {
+		return string(m.Key.Desc.Name())
+	}
+	if m.Keys != nil {
+		return string(m.Keys.Desc.Name())
+	}
+	return "id"
 }
 
 // snake turns a Go name into snake_case: "BookEntry" → "book_entry".

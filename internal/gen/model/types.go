@@ -1,19 +1,22 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
 
-// Dialect is a SQL database family, spelled as GORM's Dialector.Name().
-type Dialect string
-
-// The supported dialects.
-const (
-	Postgres Dialect = "postgres"
-	MySQL    Dialect = "mysql"
-	SQLite   Dialect = "sqlite"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
-// Dialects lists the supported dialects in a stable order.
-var Dialects = []Dialect{Postgres, MySQL, SQLite}
+// The supported dialects, ormrt's, under the names this package's code
+// uses.
+const (
+	Postgres = ormrt.Postgres
+	MySQL    = ormrt.MySQL
+	SQLite   = ormrt.SQLite
+)
+
+// Dialects lists the supported dialects in a stable order: the order of
+// generated schemas and migrations.
+var Dialects = []ormrt.Dialect{Postgres, MySQL, SQLite}
 
 // ColumnType is the logical type of a column, independent of the dialect.
 type ColumnType int
@@ -71,7 +74,7 @@ const enumNameSize = 255
 
 // SQL spells the column type in dialect d. size is the string length limit
 // (0: unlimited); it only affects TypeString.
-func (t ColumnType) SQL(d Dialect, size int) string {
+func (t ColumnType) SQL(d ormrt.Dialect, size int) string {
 	switch t {
 	case TypeBool:
 		return pick(d, "BOOLEAN", "BOOLEAN", "BOOLEAN")
@@ -106,7 +109,7 @@ func (t ColumnType) SQL(d Dialect, size int) string {
 	panic(fmt.Sprintf("model: no SQL type for %v", t))
 }
 
-func pick(d Dialect, postgres, mysql, sqlite string) string {
+func pick(d ormrt.Dialect, postgres, mysql, sqlite string) string {
 	switch d {
 	case Postgres:
 		return postgres

@@ -15,12 +15,15 @@ import (
 	"strings"
 
 	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
 	"gorm.io/gorm/schema"
 
-	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
+	"github.com/protoforge/protoforge/internal/gen/model"
 )
 
 const usage = `Usage: protoc-gen-crud scaffold --proto FILE --model NAME [-I DIR]... [--out FILE]
@@ -82,9 +85,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// Scaffold compiles file and writes the service of its model message.
+// Scaffold compiles file and writes the service of its model message. The
+// model is read by model.Build, as the plugins read it: an option they
+// refuse is refused here with the same message.
 func Scaffold(includes []string, file, modelName string) (string, error) {
-	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: includes})}
+	c := protocompile.Compiler{
+		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: includes}),
+		SourceInfoMode: protocompile.SourceInfoStandard,
+	}
 	files, err := c.Compile(context.Background(), file)
 	if err != nil {
 		return "", err
@@ -94,62 +102,74 @@ func Scaffold(includes []string, file, modelName string) (string, error) {
 	if md == nil {
 		return "", fmt.Errorf("%s declares no message %s", file, modelName)
 	}
-	opts, ok := md.Options().(*descriptorpb.MessageOptions)
-	if !ok || !proto.HasExtension(reparse(opts), protoforgev1.E_Model) {
+	gen, err := plugin(fd)
+	if err != nil {
+		return "", err
+	}
+	s, err := model.Build(gen)
+	if err != nil {
+		return "", err
+	}
+	m := s.ModelByName(md.FullName())
+	if m == nil {
 		return "", fmt.Errorf("message %s has no option (protoforge.v1.model); add `option (protoforge.v1.model) = {};`", md.FullName())
 	}
-	mo, _ := proto.GetExtension(reparse(opts), protoforgev1.E_Model).(*protoforgev1.ModelOptions)
-	return render(fd, md, mo), nil
+	if len(m.PrimaryKey) != 1 {
+		return "", fmt.Errorf("%s has a composite key; standard methods need a single-column key", md.FullName())
+	}
+	return render(fd, m), nil
 }
 
-// reparse reads options again with the linked extension types, so that
-// protoforge options compiled from source are typed.
-func reparse(opts *descriptorpb.MessageOptions) *descriptorpb.MessageOptions {
-	b, err := proto.Marshal(opts)
+// plugin is the protogen view of fd and its imports, as protoc would hand
+// it to a plugin generating fd. Files without a go_package get a
+// placeholder import path: scaffold writes no Go.
+func plugin(fd protoreflect.FileDescriptor) (*protogen.Plugin, error) {
+	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: []string{fd.Path()}}
+	seen := map[string]bool{}
+	var params []string
+	var add func(f protoreflect.FileDescriptor)
+	add = func(f protoreflect.FileDescriptor) {
+		if seen[f.Path()] {
+			return
+		}
+		seen[f.Path()] = true
+		imports := f.Imports()
+		for i := 0; i < imports.Len(); i++ {
+			add(imports.Get(i).FileDescriptor)
+		}
+		fdp := protodesc.ToFileDescriptorProto(f)
+		if fdp.GetOptions().GetGoPackage() == "" {
+			params = append(params, "M"+f.Path()+"=scaffold.invalid/"+strings.TrimSuffix(f.Path(), ".proto"))
+		}
+		req.ProtoFile = append(req.ProtoFile, fdp)
+	}
+	add(fd)
+	if len(params) > 0 {
+		req.Parameter = proto.String(strings.Join(params, ","))
+	}
+	// Through the wire, as a plugin receives it, so that options are
+	// parsed with the linked extension types.
+	b, err := proto.Marshal(req)
 	if err != nil {
-		return opts
+		return nil, err
 	}
-	out := &descriptorpb.MessageOptions{}
-	if err := proto.Unmarshal(b, out); err != nil {
-		return opts
+	wire := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(b, wire); err != nil {
+		return nil, err
 	}
-	return out
+	return protogen.Options{}.New(wire)
 }
 
-// keyField is the model's key: the field marked primary_key, or `id`.
-func keyField(md protoreflect.MessageDescriptor) protoreflect.FieldDescriptor {
-	fields := md.Fields()
-	for i := 0; i < fields.Len(); i++ {
-		f := fields.Get(i)
-		fo, _ := f.Options().(*descriptorpb.FieldOptions)
-		if fo == nil {
-			continue
-		}
-		b, _ := proto.Marshal(fo)
-		typed := &descriptorpb.FieldOptions{}
-		_ = proto.Unmarshal(b, typed)
-		if o, _ := proto.GetExtension(typed, protoforgev1.E_Field).(*protoforgev1.FieldOptions); o.GetPrimaryKey() {
-			return f
-		}
-	}
-	return fields.ByName("id")
-}
-
-func render(fd protoreflect.FileDescriptor, md protoreflect.MessageDescriptor, mo *protoforgev1.ModelOptions) string {
+func render(fd protoreflect.FileDescriptor, m *model.Model) string {
+	md := m.Desc
 	name := string(md.Name())
 	plural := snakeToCamel(schema.NamingStrategy{}.TableName(name))
 	lower := strings.ToLower(schema.NamingStrategy{}.ColumnName("", name))
-	collection := schema.NamingStrategy{}.TableName(name)
-	if mo.GetTable() != "" {
-		collection = mo.GetTable()
-	}
-	key := keyField(md)
-	keyType, keyName := "int64", "id"
-	if key != nil {
-		keyType, keyName = scalarName(key), string(key.Name())
-	}
-	soft := mo.GetSoftDelete()
-	etag := md.Fields().ByName("etag") != nil
+	collection := m.Table
+	key := m.PrimaryKey[0].Desc
+	keyType, keyName := scalarName(key), string(key.Name())
+	soft := m.SoftDelete != nil
+	etag := m.ColumnByRole(model.RoleEtag) != nil
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("// The %s service: the AIP standard methods of %s, scaffolded by", name, md.FullName())

@@ -12,16 +12,17 @@ import (
 	"ariga.io/atlas/sql/sqlite"
 
 	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Planner returns Atlas's offline differ and planner of dialect d.
-func Planner(d model.Dialect) (schema.Differ, migrate.PlanApplier) {
+func Planner(d ormrt.Dialect) (schema.Differ, migrate.PlanApplier) {
 	switch d {
-	case model.Postgres:
+	case ormrt.Postgres:
 		return postgres.DefaultDiff, postgres.DefaultPlan
-	case model.MySQL:
+	case ormrt.MySQL:
 		return mysql.DefaultDiff, mysql.DefaultPlan
-	case model.SQLite:
+	case ormrt.SQLite:
 		return sqlite.DefaultDiff, sqlite.DefaultPlan
 	}
 	panic(fmt.Sprintf("sqlschema: unknown dialect %q", d))
@@ -29,12 +30,12 @@ func Planner(d model.Dialect) (schema.Differ, migrate.PlanApplier) {
 
 // Schema builds the Atlas schema of the snapshot in dialect d. Tables keep
 // the snapshot's order; names are the snapshot's.
-func (s *Snapshot) Schema(d model.Dialect) (*schema.Schema, error) {
+func (s *Snapshot) Schema(d ormrt.Dialect) (*schema.Schema, error) {
 	out := schema.New("")
 	tables := map[string]*schema.Table{}
 	for _, t := range s.Tables {
 		at := schema.NewTable(t.Name)
-		if d == model.MySQL {
+		if d == ormrt.MySQL {
 			at.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: "utf8mb4_bin"})
 		}
 		for _, c := range t.Columns {
@@ -67,7 +68,7 @@ func (s *Snapshot) Schema(d model.Dialect) (*schema.Schema, error) {
 			at.AddIndexes(idx)
 		}
 		for _, ck := range t.Checks {
-			if ck.SQLiteOnly && d != model.SQLite {
+			if ck.SQLiteOnly && d != ormrt.SQLite {
 				continue
 			}
 			at.AddChecks(&schema.Check{Name: ck.Name, Expr: ck.SQL(d)})
@@ -110,7 +111,7 @@ func (s *Snapshot) Schema(d model.Dialect) (*schema.Schema, error) {
 }
 
 // column builds the Atlas column of c in dialect d.
-func column(d model.Dialect, c *Column) (*schema.Column, error) {
+func column(d ormrt.Dialect, c *Column) (*schema.Column, error) {
 	lt, err := ParseType(c.Type)
 	if err != nil {
 		return nil, err
@@ -119,11 +120,11 @@ func column(d model.Dialect, c *Column) (*schema.Column, error) {
 	col.Type = &schema.ColumnType{Type: atlasType(d, lt, c.Size), Null: c.Nullable, Raw: lt.SQL(d, c.Size)}
 	if c.AutoIncrement {
 		switch d {
-		case model.Postgres:
+		case ormrt.Postgres:
 			col.AddAttrs(&postgres.Identity{Generation: "BY DEFAULT"})
-		case model.MySQL:
+		case ormrt.MySQL:
 			col.AddAttrs(&mysql.AutoIncrement{})
-		case model.SQLite:
+		case ormrt.SQLite:
 			col.AddAttrs(&sqlite.AutoIncrement{})
 		}
 	}
@@ -135,88 +136,88 @@ func column(d model.Dialect, c *Column) (*schema.Column, error) {
 
 // atlasType is the Atlas type of a logical type: the same spelling as
 // model.ColumnType.SQL, in Atlas's structured form.
-func atlasType(d model.Dialect, t model.ColumnType, size int) schema.Type {
+func atlasType(d ormrt.Dialect, t model.ColumnType, size int) schema.Type {
 	switch t {
 	case model.TypeBool:
-		if d == model.MySQL {
+		if d == ormrt.MySQL {
 			return &schema.BoolType{T: "bool"}
 		}
 		return &schema.BoolType{T: "boolean"}
 	case model.TypeInt32, model.TypeEnumNumber:
-		if d == model.MySQL {
+		if d == ormrt.MySQL {
 			return &schema.IntegerType{T: "int"}
 		}
 		return &schema.IntegerType{T: "integer"}
 	case model.TypeInt64, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
-		if d == model.SQLite {
+		if d == ormrt.SQLite {
 			return &schema.IntegerType{T: "integer"}
 		}
 		return &schema.IntegerType{T: "bigint"}
 	case model.TypeUint32:
 		switch d {
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.IntegerType{T: "int", Unsigned: true}
-		case model.SQLite:
+		case ormrt.SQLite:
 			return &schema.IntegerType{T: "integer"}
 		}
 		return &schema.IntegerType{T: "bigint"}
 	case model.TypeUint64:
 		switch d {
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.IntegerType{T: "bigint", Unsigned: true}
-		case model.SQLite:
+		case ormrt.SQLite:
 			return &schema.StringType{T: "text"}
 		}
 		return &schema.DecimalType{T: "numeric", Precision: 20, Scale: 0}
 	case model.TypeFloat32:
 		switch d {
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.FloatType{T: "double"}
 		}
 		return &schema.FloatType{T: "real"}
 	case model.TypeFloat64:
 		switch d {
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.FloatType{T: "double"}
-		case model.SQLite:
+		case ormrt.SQLite:
 			return &schema.FloatType{T: "real"}
 		}
 		return &schema.FloatType{T: "double precision"}
 	case model.TypeString:
-		if size > 0 && d != model.SQLite {
+		if size > 0 && d != ormrt.SQLite {
 			return &schema.StringType{T: "varchar", Size: size}
 		}
-		if d == model.MySQL {
+		if d == ormrt.MySQL {
 			return &schema.StringType{T: "longtext"}
 		}
 		return &schema.StringType{T: "text"}
 	case model.TypeEnumName:
-		if d == model.SQLite {
+		if d == ormrt.SQLite {
 			return &schema.StringType{T: "text"}
 		}
 		return &schema.StringType{T: "varchar", Size: 255}
 	case model.TypeBytes:
 		switch d {
-		case model.Postgres:
+		case ormrt.Postgres:
 			return &schema.BinaryType{T: "bytea"}
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.BinaryType{T: "longblob"}
 		}
 		return &schema.BinaryType{T: "blob"}
 	case model.TypeTimestamp:
 		p := 6
 		switch d {
-		case model.Postgres:
+		case ormrt.Postgres:
 			return &schema.TimeType{T: "timestamptz", Precision: &p}
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.TimeType{T: "datetime", Precision: &p}
 		}
 		return &schema.TimeType{T: "datetime"}
 	case model.TypeJSON:
 		switch d {
-		case model.Postgres:
+		case ormrt.Postgres:
 			return &schema.JSONType{T: "jsonb"}
-		case model.MySQL:
+		case ormrt.MySQL:
 			return &schema.JSONType{T: "json"}
 		}
 		return &schema.StringType{T: "text"}
@@ -225,21 +226,21 @@ func atlasType(d model.Dialect, t model.ColumnType, size int) schema.Type {
 }
 
 // defaultExpr spells a default value in dialect d.
-func defaultExpr(d model.Dialect, t model.ColumnType, v *Value) schema.Expr {
+func defaultExpr(d ormrt.Dialect, t model.ColumnType, v *Value) schema.Expr {
 	// MySQL accepts defaults on TEXT, BLOB and JSON columns only as
 	// expressions in parentheses.
-	paren := d == model.MySQL && (t == model.TypeString || t == model.TypeBytes || t == model.TypeJSON)
+	paren := d == ormrt.MySQL && (t == model.TypeString || t == model.TypeBytes || t == model.TypeJSON)
 	var lit string
 	switch v.Kind {
 	case "bool":
 		lit = v.V
-		if d != model.Postgres {
+		if d != ormrt.Postgres {
 			lit = map[string]string{"true": "1", "false": "0"}[v.V]
 		}
 	case "number":
 		lit = v.V
 	case "uint64":
-		if d == model.SQLite {
+		if d == ormrt.SQLite {
 			lit = quote(fmt.Sprintf("%020s", v.V))
 		} else {
 			lit = v.V
@@ -248,7 +249,7 @@ func defaultExpr(d model.Dialect, t model.ColumnType, v *Value) schema.Expr {
 		lit = quote(v.V)
 	case "bytes":
 		switch d {
-		case model.Postgres:
+		case ormrt.Postgres:
 			lit = `'\x` + v.V + `'::bytea`
 		default:
 			lit = "X'" + strings.ToUpper(v.V) + "'"
@@ -264,15 +265,15 @@ func defaultExpr(d model.Dialect, t model.ColumnType, v *Value) schema.Expr {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // SQL spells the check's condition in dialect d.
-func (c *Check) SQL(d model.Dialect) string {
-	col := QuoteIdent(d, c.Column)
+func (c *Check) SQL(d ormrt.Dialect) string {
+	col := ormrt.QuoteIdent(d, c.Column)
 	var parts []string
 	bound := func(v string) string { return v }
-	if c.Uint64 && d == model.SQLite {
+	if c.Uint64 && d == ormrt.SQLite {
 		// 20 zero-padded digits compare as text in numeric order.
 		bound = func(v string) string { return quote(fmt.Sprintf("%020s", v)) }
 	}
-	if c.Uint64 && d == model.SQLite && c.Min == "0" && c.Max == "18446744073709551615" {
+	if c.Uint64 && d == ormrt.SQLite && c.Min == "0" && c.Max == "18446744073709551615" {
 		parts = append(parts, "length("+col+") = 20", col+" NOT GLOB '*[^0-9]*'")
 	} else {
 		if c.Min != "" {
@@ -291,7 +292,7 @@ func (c *Check) SQL(d model.Dialect) string {
 		}
 	}
 	length := "char_length(" + col + ")"
-	if d == model.SQLite {
+	if d == ormrt.SQLite {
 		length = "length(" + col + ")"
 	}
 	if c.MinLen != nil {
@@ -314,16 +315,8 @@ func (c *Check) SQL(d model.Dialect) string {
 	return strings.Join(parts, " AND ")
 }
 
-// QuoteIdent quotes an identifier for dialect d.
-func QuoteIdent(d model.Dialect, name string) string {
-	if d == model.MySQL {
-		return "`" + name + "`"
-	}
-	return `"` + name + `"`
-}
-
 // Plan spells changes as SQL statements in dialect d.
-func Plan(d model.Dialect, name string, changes []schema.Change) ([]string, error) {
+func Plan(d ormrt.Dialect, name string, changes []schema.Change) ([]string, error) {
 	_, planner := Planner(d)
 	plan, err := planner.PlanChanges(context.Background(), name, changes, func(o *migrate.PlanOptions) {
 		o.Mode = migrate.PlanModeUnset
@@ -342,7 +335,7 @@ func Plan(d model.Dialect, name string, changes []schema.Change) ([]string, erro
 // DDL is the declarative schema of the snapshot in dialect d: the
 // statements that create it in an empty database, one per line group,
 // each ending with a semicolon.
-func (s *Snapshot) DDL(d model.Dialect) (string, error) {
+func (s *Snapshot) DDL(d ormrt.Dialect) (string, error) {
 	sch, err := s.Schema(d)
 	if err != nil {
 		return "", err

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 
 	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Generate writes, for each Go package with models among the files to
@@ -63,8 +64,8 @@ func Generate(gen *protogen.Plugin, s *model.Schema) error {
 	return nil
 }
 
-var dialectTitle = map[model.Dialect]string{
-	model.Postgres: "PostgreSQL",
-	model.MySQL:    "MySQL/MariaDB",
-	model.SQLite:   "SQLite",
+var dialectTitle = map[ormrt.Dialect]string{
+	ormrt.Postgres: "PostgreSQL",
+	ormrt.MySQL:    "MySQL/MariaDB",
+	ormrt.SQLite:   "SQLite",
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Mermaid draws the snapshot as a Mermaid erDiagram: tables, columns with
@@ -32,7 +32,7 @@ func (s *Snapshot) Mermaid() string {
 		}
 		for _, c := range t.Columns {
 			lt, _ := ParseType(c.Type)
-			typ := strings.NewReplacer(" ", "_", "(", "_", ")", "", ",", "_").Replace(strings.ToLower(lt.SQL(model.Postgres, c.Size)))
+			typ := strings.NewReplacer(" ", "_", "(", "_", ")", "", ",", "_").Replace(strings.ToLower(lt.SQL(ormrt.Postgres, c.Size)))
 			var keys []string
 			if pk[c.Name] {
 				keys = append(keys, "PK")

@@ -31,39 +31,27 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 // bookServiceCRUDResource describes library.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
 	Name:       "library.v1.Book",
+	Table:      "books",
 	Collection: "books",
 	Field:      "book",
-	Key:        "id",
-	KeyColumn:  "id",
-	AutoKey:    true,
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindInt},
-		{Path: "title", Name: "title", Kind: query.KindString},
-		{Path: "author_id", Name: "author_id", Kind: query.KindInt},
-		{Path: "state", Name: "state", Kind: query.KindEnum},
-		{Path: "isbn", Name: "isbn", Kind: query.KindUint64},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", Kind: query.KindString},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 300},
+		{Path: "author_id", Name: "author_id", GoField: "AuthorId", Type: "int64", Queryable: true, Kind: query.KindInt},
+		{Path: "state", Name: "state", GoField: "State", Type: "enum", Queryable: true, Kind: query.KindEnum},
+		{Path: "isbn", Name: "isbn", GoField: "Isbn", Type: "uint64", Queryable: true, Kind: query.KindUint64},
+		{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
+		{Path: "metadata", Name: "metadata", GoField: "Metadata", Type: "JSON"},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
-	Limits: []crudrt.Limit{
-		{Path: "title", MaxLen: 300},
+	Indexes: []crudrt.Index{
+		{Name: "uniq_books_isbn", Columns: []string{"isbn"}, Unique: true},
+		{Name: "uniq_books_author_id_title", Columns: []string{"author_id", "title"}, Unique: true},
 	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "title", Column: "title"},
-		{Path: "author_id", Column: "author_id"},
-		{Path: "state", Column: "state"},
-		{Path: "isbn", Column: "isbn"},
-		{Path: "tags", Column: "tags"},
-		{Path: "metadata", Column: "metadata"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "update_time", Column: "update_time"},
-		{Path: "delete_time", Column: "delete_time"},
-		{Path: "etag", Column: "etag"},
-	},
-	SoftDelete: true,
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Message:    (*Book)(nil),
 	Model:      (*BookModel)(nil),
 	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
@@ -74,14 +62,18 @@ var bookServiceCRUDResource = crudrt.Resource{
 //
 // AIP-131: the response is the resource itself.
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Book)
-	return msg, err
+	return crudrt.One[*Book](s.svc.Get(ctx, key))
 }
 
 // Lists books, newest page by page.
 func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
 		PageSize:    req.GetPageSize(),
 		PageToken:   req.GetPageToken(),
@@ -89,92 +81,96 @@ func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) 
 		OrderBy:     req.GetOrderBy(),
 		ShowDeleted: req.GetShowDeleted(),
 	})
+	out, err := crudrt.All[*Book](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBooksResponse{Books: make([]*Book, len(items)), NextPageToken: next}
-	for i, item := range items {
-		out.Books[i] = item.(*Book)
-	}
-	return out, nil
+	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
 }
 
 // Adds a book.
 //
 // AIP-133: the response is the created resource.
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	res, err := s.svc.Create(ctx, req.GetBook())
-	msg, _ := res.(*Book)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Book](s.svc.Create(ctx, req.GetBook()))
 }
 
 // Changes the fields of a book named by the update mask.
 //
 // AIP-134: the response is the updated resource.
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	res, err := s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask())
-	msg, _ := res.(*Book)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Book](s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask()))
 }
 
 // Soft-deletes a book.
 //
 // AIP-164: a soft delete returns the deleted resource.
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Delete(ctx, key, req.GetEtag())
-	msg, _ := res.(*Book)
-	return msg, err
+	return crudrt.One[*Book](s.svc.Delete(ctx, key, req.GetEtag()))
 }
 
 // Restores a deleted book.
 //
 // AIP-164: the response is the restored resource.
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Undelete(ctx, key, req.GetEtag())
-	msg, _ := res.(*Book)
-	return msg, err
+	return crudrt.One[*Book](s.svc.Undelete(ctx, key, req.GetEtag()))
 }
 
 // Returns several books at once, in the order asked (AIP-231).
 func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
 		keys = append(keys, k)
 	}
 	items, err := s.svc.BatchGet(ctx, keys)
+	out, err := crudrt.All[*Book](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &BatchGetBooksResponse{Books: make([]*Book, len(items))}
-	for i, item := range items {
-		out.Books[i] = item.(*Book)
-	}
-	return out, nil
+	return &BatchGetBooksResponse{Books: out}, nil
 }
 
 // Adds several books atomically (AIP-233).
 func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	msgs := make([]proto.Message, 0, len(req.GetRequests()))
 	for _, r := range req.GetRequests() {
 		msgs = append(msgs, r.GetBook())
 	}
 	items, err := s.svc.BatchCreate(ctx, msgs)
+	out, err := crudrt.All[*Book](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &BatchCreateBooksResponse{Books: make([]*Book, len(items))}
-	for i, item := range items {
-		out.Books[i] = item.(*Book)
-	}
-	return out, nil
+	return &BatchCreateBooksResponse{Books: out}, nil
 }
 
 // Deletes several books atomically (AIP-235).
 //
 // AIP-235: the response is google.protobuf.Empty.
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
 		keys = append(keys, k)
@@ -219,76 +215,71 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 // authorServiceCRUDResource describes library.v1.Author to the runtime.
 var authorServiceCRUDResource = crudrt.Resource{
 	Name:       "library.v1.Author",
+	Table:      "authors",
 	Collection: "authors",
 	Field:      "author",
-	Key:        "id",
-	KeyColumn:  "id",
-	AutoKey:    true,
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindInt},
-		{Path: "display_name", Name: "display_name", Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 200},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 	},
-	Limits: []crudrt.Limit{
-		{Path: "display_name", MaxLen: 200},
-	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "display_name", Column: "display_name"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "update_time", Column: "update_time"},
-	},
-	Message: (*Author)(nil),
-	Model:   (*AuthorModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete,
+	Message:    (*Author)(nil),
+	Model:      (*AuthorModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 // Returns an author by resource name ("authors/1").
 //
 // AIP-131: the response is the resource itself.
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Author)
-	return msg, err
+	return crudrt.One[*Author](s.svc.Get(ctx, key))
 }
 
 // Lists authors.
 func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsRequest) (*ListAuthorsResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
 		PageSize:  req.GetPageSize(),
 		PageToken: req.GetPageToken(),
 		Filter:    req.GetFilter(),
 		OrderBy:   req.GetOrderBy(),
 	})
+	out, err := crudrt.All[*Author](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListAuthorsResponse{Authors: make([]*Author, len(items)), NextPageToken: next}
-	for i, item := range items {
-		out.Authors[i] = item.(*Author)
-	}
-	return out, nil
+	return &ListAuthorsResponse{Authors: out, NextPageToken: next}, nil
 }
 
 // Adds an author.
 //
 // AIP-133: the response is the created resource.
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
-	res, err := s.svc.Create(ctx, req.GetAuthor())
-	msg, _ := res.(*Author)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Author](s.svc.Create(ctx, req.GetAuthor()))
 }
 
 // Removes an author and, by cascade, their books.
 //
 // AIP-135: the response is google.protobuf.Empty.
 func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorRequest) (*emptypb.Empty, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {
 		return nil, err

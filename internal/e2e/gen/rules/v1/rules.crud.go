@@ -30,61 +30,48 @@ func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD
 // gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.
 var gadgetServiceCRUDResource = crudrt.Resource{
 	Name:       "rules.v1.Gadget",
+	Table:      "gadgets",
 	Collection: "gadgets",
 	Field:      "gadget",
-	Key:        "id",
-	KeyColumn:  "id",
-	AutoKey:    true,
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindInt},
-		{Path: "name", Name: "name", Kind: query.KindString},
-		{Path: "weight", Name: "weight", Kind: query.KindInt},
-		{Path: "code", Name: "code", Kind: query.KindString},
-		{Path: "power", Name: "power", Kind: query.KindEnum},
-		{Path: "serial", Name: "serial", Kind: query.KindUint64},
-		{Path: "owner", Name: "owner", Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "note", Name: "note", Kind: query.KindString},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+		{Path: "name", Name: "name", GoField: "Name", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 40},
+		{Path: "weight", Name: "weight", GoField: "Weight", Type: "int32", Queryable: true, Kind: query.KindInt},
+		{Path: "code", Name: "code", GoField: "Code", Type: "string", Queryable: true, Kind: query.KindString},
+		{Path: "power", Name: "power", GoField: "Power", Type: "enum", Queryable: true, Kind: query.KindEnum},
+		{Path: "serial", Name: "serial", GoField: "Serial", Type: "uint64", Queryable: true, Kind: query.KindUint64},
+		{Path: "owner", Name: "owner", GoField: "Owner", Type: "string", Queryable: true, Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "note", Name: "note", GoField: "Note", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 5},
+		{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
 	},
-	Limits: []crudrt.Limit{
-		{Path: "name", MaxLen: 40},
-		{Path: "note", MaxLen: 5},
-	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "name", Column: "name"},
-		{Path: "weight", Column: "weight"},
-		{Path: "code", Column: "code"},
-		{Path: "power", Column: "power"},
-		{Path: "serial", Column: "serial"},
-		{Path: "owner", Column: "owner"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "note", Column: "note"},
-		{Path: "tags", Column: "tags"},
-	},
-	Message: (*Gadget)(nil),
-	Model:   (*GadgetModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
+	Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpUpdate,
+	Message:    (*Gadget)(nil),
+	Model:      (*GadgetModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
 }
 
 func (s *GadgetServiceCRUD) GetGadget(ctx context.Context, req *GetGadgetRequest) (*Gadget, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Gadget)
-	return msg, err
+	return crudrt.One[*Gadget](s.svc.Get(ctx, key))
 }
 
 func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetRequest) (*Gadget, error) {
-	res, err := s.svc.Create(ctx, req.GetGadget())
-	msg, _ := res.(*Gadget)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Gadget](s.svc.Create(ctx, req.GetGadget()))
 }
 
 func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetRequest) (*Gadget, error) {
-	res, err := s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask())
-	msg, _ := res.(*Gadget)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Gadget](s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask()))
 }
 
 // GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -206,8 +206,9 @@ func (x *Gadget) GetTags() []string {
 }
 
 type GetGadgetRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// protoc-gen-validate on a request field.
+	Id            int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -250,8 +251,10 @@ func (x *GetGadgetRequest) GetId() int64 {
 }
 
 type CreateGadgetRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Gadget        *Gadget                `protobuf:"bytes,1,opt,name=gadget,proto3" json:"gadget,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Gadget *Gadget                `protobuf:"bytes,1,opt,name=gadget,proto3" json:"gadget,omitempty"`
+	// protovalidate on a request field.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -291,6 +294,13 @@ func (x *CreateGadgetRequest) GetGadget() *Gadget {
 		return x.Gadget
 	}
 	return nil
+}
+
+func (x *CreateGadgetRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type UpdateGadgetRequest struct {
@@ -365,11 +375,13 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"createTime\x12\x1a\n" +
 	"\x04note\x18\t \x01(\tB\x06\xe2\xdd\x19\x02\x18\x05R\x04note\x12\x1c\n" +
 	"\x04tags\x18\n" +
-	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags:\x04\xe2\xdd\x19\x00\"\"\n" +
-	"\x10GetGadgetRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\"?\n" +
+	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags:\x04\xe2\xdd\x19\x00\"+\n" +
+	"\x10GetGadgetRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\"g\n" +
 	"\x13CreateGadgetRequest\x12(\n" +
-	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\"|\n" +
+	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\x12&\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\bR\trequestId\"|\n" +
 	"\x13UpdateGadgetRequest\x12(\n" +
 	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +

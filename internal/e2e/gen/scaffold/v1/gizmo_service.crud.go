@@ -30,28 +30,18 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.
 var gizmoServiceCRUDResource = crudrt.Resource{
 	Name:       "scaffold.v1.Gizmo",
+	Table:      "gizmos",
 	Collection: "gizmos",
 	Field:      "gizmo",
-	Key:        "id",
-	KeyColumn:  "id",
-	AutoKey:    true,
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindInt},
-		{Path: "label", Name: "label", Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", Kind: query.KindString},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+		{Path: "label", Name: "label", GoField: "Label", Type: "string", Queryable: true, Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "label", Column: "label"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "update_time", Column: "update_time"},
-		{Path: "delete_time", Column: "delete_time"},
-		{Path: "etag", Column: "etag"},
-	},
-	SoftDelete: true,
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete,
 	Message:    (*Gizmo)(nil),
 	Model:      (*GizmoModel)(nil),
 	ToModel:    func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },
@@ -62,14 +52,18 @@ var gizmoServiceCRUDResource = crudrt.Resource{
 //
 // AIP-131: the response is the resource itself.
 func (s *GizmoServiceCRUD) GetGizmo(ctx context.Context, req *GetGizmoRequest) (*Gizmo, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Gizmo)
-	return msg, err
+	return crudrt.One[*Gizmo](s.svc.Get(ctx, key))
 }
 
 // Lists gizmos, a page at a time.
 func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosRequest) (*ListGizmosResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
 		PageSize:    req.GetPageSize(),
 		PageToken:   req.GetPageToken(),
@@ -77,52 +71,53 @@ func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosReques
 		OrderBy:     req.GetOrderBy(),
 		ShowDeleted: req.GetShowDeleted(),
 	})
+	out, err := crudrt.All[*Gizmo](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListGizmosResponse{Gizmos: make([]*Gizmo, len(items)), NextPageToken: next}
-	for i, item := range items {
-		out.Gizmos[i] = item.(*Gizmo)
-	}
-	return out, nil
+	return &ListGizmosResponse{Gizmos: out, NextPageToken: next}, nil
 }
 
 // Creates a gizmo.
 //
 // AIP-133: the response is the created resource.
 func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequest) (*Gizmo, error) {
-	res, err := s.svc.Create(ctx, req.GetGizmo())
-	msg, _ := res.(*Gizmo)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Gizmo](s.svc.Create(ctx, req.GetGizmo()))
 }
 
 // Updates the fields of a gizmo named by the update mask.
 //
 // AIP-134: the response is the updated resource.
 func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequest) (*Gizmo, error) {
-	res, err := s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask())
-	msg, _ := res.(*Gizmo)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Gizmo](s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask()))
 }
 
 // Deletes a gizmo; it can be restored with UndeleteGizmo.
 //
 // AIP-164: a soft delete returns the deleted resource.
 func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequest) (*Gizmo, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Delete(ctx, key, req.GetEtag())
-	msg, _ := res.(*Gizmo)
-	return msg, err
+	return crudrt.One[*Gizmo](s.svc.Delete(ctx, key, req.GetEtag()))
 }
 
 // Restores a deleted gizmo.
 //
 // AIP-164: the response is the restored resource.
 func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmoRequest) (*Gizmo, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Undelete(ctx, key, req.GetEtag())
-	msg, _ := res.(*Gizmo)
-	return msg, err
+	return crudrt.One[*Gizmo](s.svc.Undelete(ctx, key, req.GetEtag()))
 }
 
 // GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -31,34 +31,22 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 // noteServiceCRUDResource describes tenant.v1.Note to the runtime.
 var noteServiceCRUDResource = crudrt.Resource{
 	Name:       "tenant.v1.Note",
+	Table:      "notes",
 	Collection: "notes",
 	Field:      "note",
-	Key:        "id",
-	KeyColumn:  "id",
-	AutoKey:    true,
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindInt},
-		{Path: "tenant_id", Name: "tenant_id", Kind: query.KindString},
-		{Path: "text", Name: "text", Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", Kind: query.KindString},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+		{Path: "tenant_id", Name: "tenant_id", GoField: "TenantId", Type: "string", Role: crudrt.RoleTenant, Queryable: true, Kind: query.KindString, MaxLen: 64},
+		{Path: "text", Name: "text", GoField: "Text", Type: "string", Queryable: true, Kind: query.KindString},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
-	Limits: []crudrt.Limit{
-		{Path: "tenant_id", MaxLen: 64},
+	Indexes: []crudrt.Index{
+		{Name: "idx_notes_tenant_id", Columns: []string{"tenant_id"}},
 	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "tenant_id", Column: "tenant_id"},
-		{Path: "text", Column: "text"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "update_time", Column: "update_time"},
-		{Path: "delete_time", Column: "delete_time"},
-		{Path: "etag", Column: "etag"},
-	},
-	SoftDelete: true,
-	Tenant:     "tenant_id",
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Message:    (*Note)(nil),
 	Model:      (*NoteModel)(nil),
 	ToModel:    func(p proto.Message) (any, error) { return p.(*Note).ToModel() },
@@ -67,13 +55,17 @@ var noteServiceCRUDResource = crudrt.Resource{
 
 // AIP-131: the response is the resource itself.
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Note)
-	return msg, err
+	return crudrt.One[*Note](s.svc.Get(ctx, key))
 }
 
 func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) (*ListNotesResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
 		PageSize:    req.GetPageSize(),
 		PageToken:   req.GetPageToken(),
@@ -81,80 +73,84 @@ func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) 
 		OrderBy:     req.GetOrderBy(),
 		ShowDeleted: req.GetShowDeleted(),
 	})
+	out, err := crudrt.All[*Note](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListNotesResponse{Notes: make([]*Note, len(items)), NextPageToken: next}
-	for i, item := range items {
-		out.Notes[i] = item.(*Note)
-	}
-	return out, nil
+	return &ListNotesResponse{Notes: out, NextPageToken: next}, nil
 }
 
 // AIP-133: the response is the created resource.
 func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest) (*Note, error) {
-	res, err := s.svc.Create(ctx, req.GetNote())
-	msg, _ := res.(*Note)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Note](s.svc.Create(ctx, req.GetNote()))
 }
 
 // AIP-134: the response is the updated resource.
 func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest) (*Note, error) {
-	res, err := s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask())
-	msg, _ := res.(*Note)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Note](s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask()))
 }
 
 // AIP-164: a soft delete returns the deleted resource.
 func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest) (*Note, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Delete(ctx, key, req.GetEtag())
-	msg, _ := res.(*Note)
-	return msg, err
+	return crudrt.One[*Note](s.svc.Delete(ctx, key, req.GetEtag()))
 }
 
 // AIP-164: the response is the restored resource.
 func (s *NoteServiceCRUD) UndeleteNote(ctx context.Context, req *UndeleteNoteRequest) (*Note, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
-	res, err := s.svc.Undelete(ctx, key, "")
-	msg, _ := res.(*Note)
-	return msg, err
+	return crudrt.One[*Note](s.svc.Undelete(ctx, key, ""))
 }
 
 func (s *NoteServiceCRUD) BatchGetNotes(ctx context.Context, req *BatchGetNotesRequest) (*BatchGetNotesResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
 		keys = append(keys, k)
 	}
 	items, err := s.svc.BatchGet(ctx, keys)
+	out, err := crudrt.All[*Note](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &BatchGetNotesResponse{Notes: make([]*Note, len(items))}
-	for i, item := range items {
-		out.Notes[i] = item.(*Note)
-	}
-	return out, nil
+	return &BatchGetNotesResponse{Notes: out}, nil
 }
 
 func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreateNotesRequest) (*BatchCreateNotesResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	msgs := make([]proto.Message, 0, len(req.GetRequests()))
 	for _, r := range req.GetRequests() {
 		msgs = append(msgs, r.GetNote())
 	}
 	items, err := s.svc.BatchCreate(ctx, msgs)
+	out, err := crudrt.All[*Note](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &BatchCreateNotesResponse{Notes: make([]*Note, len(items))}
-	for i, item := range items {
-		out.Notes[i] = item.(*Note)
-	}
-	return out, nil
+	return &BatchCreateNotesResponse{Notes: out}, nil
 }
 
 // AIP-235: the response is google.protobuf.Empty.
 func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDeleteNotesRequest) (*emptypb.Empty, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	keys := make([]any, 0, len(req.GetIds()))
 	for _, k := range req.GetIds() {
 		keys = append(keys, k)

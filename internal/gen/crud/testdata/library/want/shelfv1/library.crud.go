@@ -31,71 +31,67 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 // shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
 	Name:       "shelf.v1.Shelf",
+	Table:      "shelf_records",
 	Collection: "shelves",
 	Field:      "shelf",
-	Key:        "id",
-	KeyColumn:  "id",
-	Columns: []query.Column{
-		{Path: "id", Name: "id", Kind: query.KindString},
-		{Path: "theme", Name: "theme", Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", Kind: query.KindString},
+	Columns: []crudrt.Column{
+		{Path: "id", Name: "id", GoField: "Id", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, MaxLen: 255},
+		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 80},
+		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
-	Limits: []crudrt.Limit{
-		{Path: "id", MaxLen: 255},
-		{Path: "theme", MaxLen: 80},
-	},
-	Stored: []crudrt.StoredField{
-		{Path: "id", Column: "id"},
-		{Path: "theme", Column: "theme"},
-		{Path: "create_time", Column: "create_time"},
-		{Path: "etag", Column: "etag"},
-	},
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
+	Message:    (*Shelf)(nil),
+	Model:      (*ShelfModel)(nil),
+	ToModel:    func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto:    func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // Gets a shelf by resource name.
 func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key, err := s.svc.KeyFromName(req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.svc.Get(ctx, key)
-	msg, _ := res.(*Shelf)
-	return msg, err
+	return crudrt.One[*Shelf](s.svc.Get(ctx, key))
 }
 
 func (s *ShelfServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
 		PageSize:  req.GetPageSize(),
 		PageToken: req.GetPageToken(),
 	})
+	out, err := crudrt.All[*Shelf](items, err)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListShelvesResponse{Shelves: make([]*Shelf, len(items)), NextPageToken: next}
-	for i, item := range items {
-		out.Shelves[i] = item.(*Shelf)
-	}
-	return out, nil
+	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
 }
 
 func (s *ShelfServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	res, err := s.svc.Create(ctx, req.GetShelf())
-	msg, _ := res.(*Shelf)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Shelf](s.svc.Create(ctx, req.GetShelf()))
 }
 
 func (s *ShelfServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	res, err := s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask())
-	msg, _ := res.(*Shelf)
-	return msg, err
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	return crudrt.One[*Shelf](s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask()))
 }
 
 func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
 	key := req.GetId()
 	if _, err := s.svc.Delete(ctx, key, req.GetEtag()); err != nil {
 		return nil, err

@@ -1,0 +1,9 @@
+package crud
+
+// The classifiers of the drivers' errors, as every program serving crudrt
+// services on PostgreSQL or MySQL imports them: the benchmarks serve the
+// example on PostgreSQL.
+import (
+	_ "github.com/protoforge/protoforge/crudrt/mysql"
+	_ "github.com/protoforge/protoforge/crudrt/postgres"
+)

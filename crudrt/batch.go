@@ -1,0 +1,115 @@
+package crudrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// BatchCreate validates every resource, reporting all violations with
+// their index, then inserts them in one transaction: all or none (AIP-233).
+func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.Message, error) {
+	if err := s.implements(OpBatchCreate); err != nil {
+		return nil, err
+	}
+	if err := s.batchSize(len(msgs)); err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prepared := make([]proto.Message, len(msgs))
+	var vs []FieldViolation
+	for i, m := range msgs {
+		if m == nil || !m.ProtoReflect().IsValid() {
+			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "required"})
+			continue
+		}
+		prepared[i] = s.prepareCreate(m, tenant)
+		if err := s.validate(prepared[i]); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			for _, v := range violationsOf(e) {
+				vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, v.Field), Description: v.Description})
+			}
+		}
+	}
+	if len(vs) > 0 {
+		return nil, InvalidArgument("", vs...)
+	}
+	out := make([]proto.Message, 0, len(msgs))
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, p := range prepared {
+			m, err := s.res.ToModel(p)
+			if err != nil {
+				return err
+			}
+			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
+				return err
+			}
+			created, err := s.res.ToProto(m)
+			if err != nil {
+				return err
+			}
+			out = append(out, created)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// BatchDelete deletes the resources with keys in one transaction, each as
+// Delete does: all or none (AIP-235).
+func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
+	if err := s.implements(OpBatchDelete); err != nil {
+		return err
+	}
+	if err := s.batchSize(len(keys)); err != nil {
+		return err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, k := range keys {
+			if _, err := s.remove(tx, tenant, k, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.fail(ctx, err)
+}
+
+func (s *Service) batchSize(n int) error {
+	if n > s.opt.limits.MaxBatchSize {
+		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
+	}
+	return nil
+}
+
+// violationsOf returns the field violations an InvalidArgument carries.
+func violationsOf(e *Error) []FieldViolation {
+	var out []FieldViolation
+	for _, d := range e.details {
+		if br, ok := protoadapt.MessageV2Of(d).(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				out = append(out, FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
+			}
+		}
+	}
+	return out
+}

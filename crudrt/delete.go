@@ -1,0 +1,127 @@
+package crudrt
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Delete deletes the resource with key, after checking etag when given.
+// Soft-deleted models get their delete_time set and are returned as
+// stored; others are removed and returned as they were.
+func (s *Service) Delete(ctx context.Context, key any, etag string) (proto.Message, error) {
+	if err := s.implements(OpDelete); err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out proto.Message
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out, err = s.remove(tx, tenant, key, etag)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// remove deletes the row with key on tx: soft deletion for models with a
+// delete_time, else a DELETE.
+func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string) (proto.Message, error) {
+	if s.deleteTime == nil {
+		p, err := s.load(tx, tenant, key, etag, false)
+		if err != nil {
+			return nil, err
+		}
+		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", keyArg(key))
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		return p, nil
+	}
+	p, err := s.load(tx, tenant, key, etag, false)
+	if err != nil {
+		return nil, err
+	}
+	p.ProtoReflect().Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+	return s.save(tx, p, key)
+}
+
+// Undelete restores a soft-deleted resource (AIP-164).
+func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Message, error) {
+	if err := s.implements(OpUndelete); err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out proto.Message
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := s.load(tx, tenant, key, etag, true)
+		if err != nil {
+			return err
+		}
+		r := p.ProtoReflect()
+		if !r.Has(s.deleteTime.fd) {
+			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+		}
+		r.Clear(s.deleteTime.fd)
+		out, err = s.save(tx, p, key)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// load reads and locks the row with key on tx, deleted ones too when
+// deleted is set, and checks etag when given.
+func (s *Service) load(tx *gorm.DB, tenant tenantScope, key any, etag string, deleted bool) (proto.Message, error) {
+	cur, err := s.find(tx, tenant, key, deleted, true)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.res.ToProto(cur)
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && s.etag != nil {
+		if stored := p.ProtoReflect().Get(s.etag.fd).String(); stored != etag {
+			return nil, Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", etag, stored, s.res.Name)
+		}
+	}
+	return p, nil
+}
+
+// save moves the update time and the etag on and writes every column of
+// p to the row with key, deleted or not. It returns what was stored.
+func (s *Service) save(tx *gorm.DB, p proto.Message, key any) (proto.Message, error) {
+	r := p.ProtoReflect()
+	if s.updateTime != nil {
+		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+	}
+	if s.etag != nil {
+		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(r.Get(s.etag.fd).String())))
+	}
+	m, err := s.res.ToModel(p)
+	if err != nil {
+		return nil, err
+	}
+	// Unscoped: GORM would add its own "delete_time IS NULL" for a
+	// gorm.DeletedAt column, and this row may be deleted.
+	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", keyArg(key)).Updates(m).Error; err != nil {
+		return nil, err
+	}
+	// What ToModel stored (times to the microsecond), not what was asked.
+	return s.res.ToProto(m)
+}

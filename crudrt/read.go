@@ -1,0 +1,284 @@
+package crudrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt/query"
+)
+
+// scanner is what protoc-gen-orm generates on a model for reads without
+// reflection: its columns in a fixed order and a row's destinations.
+type scanner interface {
+	Columns() []string
+	ScanDest() []any
+}
+
+// selectRows runs one SELECT of the model's columns on tx and scans the
+// rows into models directly; lock locks them for update (PostgreSQL and
+// MySQL; SQLite transactions lock the database).
+func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit int, lock bool) ([]scanner, error) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(s.selectList)
+	b.WriteString(" FROM ")
+	b.WriteString(s.from)
+	var args []any
+	var conds []string
+	for _, c := range where {
+		if c.SQL != "" {
+			conds = append(conds, "("+c.SQL+")")
+			args = append(args, c.Args...)
+		}
+	}
+	if len(conds) > 0 {
+		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	if order != "" {
+		b.WriteString(" ORDER BY " + order)
+	}
+	if limit > 0 {
+		b.WriteString(" LIMIT " + strconv.Itoa(limit))
+	}
+	if lock && s.dialect != query.SQLite {
+		b.WriteString(" FOR UPDATE")
+	}
+	rows, err := tx.Raw(b.String(), args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scanner
+	for rows.Next() {
+		m := s.newModel()
+		if err := rows.Scan(m.ScanDest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// find loads the row with key on tx; soft-deleted rows too when deleted
+// is set.
+func (s *Service) find(tx *gorm.DB, tenant tenantScope, key any, deleted, lock bool) (scanner, error) {
+	conds := []query.Condition{s.keyCond(key), tenant.cond()}
+	if !deleted {
+		conds = append(conds, s.notDeleted())
+	}
+	rows, err := s.selectRows(tx, conds, "", 1, lock)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, gorm.ErrRecordNotFound
+	}
+	return rows[0], nil
+}
+
+// Get returns the resource with key. Soft-deleted resources are returned
+// with their delete_time (AIP-164).
+func (s *Service) Get(ctx context.Context, key any) (proto.Message, error) {
+	if err := s.implements(OpGet); err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.find(s.db.WithContext(ctx), tenant, key, true, false)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	p, err := s.res.ToProto(m)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return p, nil
+}
+
+// ListRequest holds the fields of an AIP-132 List request.
+type ListRequest struct {
+	PageSize    int32
+	PageToken   string
+	Filter      string
+	OrderBy     string
+	ShowDeleted bool
+}
+
+// List returns a page of resources and the token of the next page ("" at
+// the end). Pages are read by keyset on the requested order with the key
+// as tie-breaker, so a deep page costs what the first does, and tokens are
+// signed and bound to the query.
+func (s *Service) List(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {
+	if err := s.implements(OpList); err != nil {
+		return nil, "", err
+	}
+	size := req.PageSize
+	switch {
+	case size < 0:
+		return nil, "", InvalidArgument("", FieldViolation{Field: "page_size", Description: "must not be negative"})
+	case size == 0:
+		size = s.opt.defaultPageSize
+	case size > s.opt.maxPageSize:
+		size = s.opt.maxPageSize
+	}
+	if len(req.Filter) > s.opt.limits.MaxFilterLength {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "filter", Description: fmt.Sprintf("at most %d bytes (got %d)", s.opt.limits.MaxFilterLength, len(req.Filter))})
+	}
+	t := &s.table
+	where, err := query.ParseFilter(t, req.Filter)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	terms, err := query.ParseOrderBy(t, req.OrderBy)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	if asked := len(strings.Split(req.OrderBy, ",")); req.OrderBy != "" && asked > s.opt.limits.MaxOrderByTerms {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "order_by", Description: fmt.Sprintf("at most %d terms (got %d)", s.opt.limits.MaxOrderByTerms, asked)})
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	// A token is bound to the query and to the tenant it was issued to.
+	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v)
+	var after query.Condition
+	if req.PageToken != "" {
+		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		after = query.After(t, terms, last)
+	}
+	conds := []query.Condition{where, after, tenant.cond()}
+	if !req.ShowDeleted {
+		conds = append(conds, s.notDeleted())
+	}
+	rows, err := s.selectRows(s.db.WithContext(ctx), conds, query.OrderSQL(t, terms), int(size)+1, false)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	next := ""
+	if len(rows) > int(size) {
+		rows = rows[:size]
+		last, err := s.orderValues(rows[len(rows)-1], terms)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		if next, err = query.EncodeToken(s.opt.tokenKey, qid, terms, last); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	}
+	out := make([]proto.Message, 0, len(rows))
+	for _, m := range rows {
+		p, err := s.res.ToProto(m)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		out = append(out, p)
+	}
+	return out, next, nil
+}
+
+// orderValues reads the ordered columns of a scanned row, as the page
+// token carries them.
+func (s *Service) orderValues(m scanner, terms []query.OrderTerm) ([]any, error) {
+	dest := m.ScanDest()
+	out := make([]any, len(terms))
+	for i, t := range terms {
+		idx := -1
+		for j, c := range s.res.Columns {
+			if c.Name == t.Column.Name {
+				idx = j
+				break
+			}
+		}
+		if idx < 0 {
+			return nil, errors.New("crudrt: no column " + t.Column.Name)
+		}
+		v := reflect.ValueOf(dest[idx]).Elem()
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return nil, errors.New("crudrt: ordered column " + t.Column.Name + " is NULL")
+			}
+			v = v.Elem()
+		}
+		out[i] = v.Interface()
+	}
+	return out, nil
+}
+
+// BatchGet returns the resources with keys, in the order asked, with one
+// query; if any is missing the whole call is NotFound (AIP-231).
+func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
+	if err := s.implements(OpBatchGet); err != nil {
+		return nil, err
+	}
+	if err := s.batchSize(len(keys)); err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]proto.Message, 0, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = keyArg(k)
+	}
+	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{{SQL: s.key.quoted + " IN ?", Args: []any{args}}, tenant.cond()}, "", 0, false)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	found := make(map[string]proto.Message, len(rows))
+	for _, m := range rows {
+		p, err := s.res.ToProto(m)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		found[keyString(p.ProtoReflect().Get(s.key.fd).Interface())] = p
+	}
+	used := make(map[string]bool, len(keys))
+	for i, k := range keys {
+		ks := keyString(k)
+		p, ok := found[ks]
+		if !ok {
+			return nil, Errorf(connect.CodeNotFound, "%s %d of the batch (%v) not found", s.res.Name, i, k)
+		}
+		if used[ks] {
+			p = proto.Clone(p) // a key asked twice gets two messages
+		}
+		used[ks] = true
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// keyString is the canonical spelling of a key value, whatever Go type
+// holds it (request fields, parsed names and protoreflect values differ
+// for enums).
+func keyString(v any) string {
+	switch k := v.(type) {
+	case string:
+		return "s" + k
+	case protoreflect.EnumNumber:
+		return strconv.FormatInt(int64(k), 10)
+	case protoreflect.Enum:
+		return strconv.FormatInt(int64(k.Number()), 10)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,242 @@
+package crudrt
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/protoforge/protoforge/crudrt/query"
+)
+
+// Resource is the one description of a model that crosses from generated
+// code to the runtime. protoc-gen-crud emits it as static data, decided
+// entirely by the generator's model: the runtime takes the table, every
+// column name and what the server does with each column from here, and
+// derives no name of its own from proto names.
+type Resource struct {
+	// Name is the message's full name ("library.v1.Book"), for messages.
+	Name string
+	// Table is the table the rows live in.
+	Table string
+	// Collection is the first segment of resource names ("books").
+	Collection string
+	// Field is the request field that holds the resource in Create and
+	// Update ("book"), which prefixes field paths in errors.
+	Field string
+	// Columns lists every stored field, in the order of the model's
+	// Columns() and ScanDest().
+	Columns []Column
+	// Indexes lists the table's indexes.
+	Indexes []Index
+	// Operations are the standard methods the service implements; the
+	// others answer Unimplemented.
+	Operations Op
+	// Message is a nil message and Model a nil pointer to the model
+	// struct: they give the runtime their types.
+	Message proto.Message
+	Model   any
+	// ToModel and ToProto are the generated conversions, ToModel of a
+	// Message and ToProto of a Model.
+	ToModel func(proto.Message) (any, error)
+	ToProto func(any) (proto.Message, error)
+}
+
+// Column is a stored field and its column.
+type Column struct {
+	// Path is the proto field name ("author_id").
+	Path string
+	// Name is the SQL column name, quoted for the dialect in every query.
+	Name string
+	// GoField is the model struct's field.
+	GoField string
+	// Type is the column's logical type ("int64", "string",
+	// "google.protobuf.Timestamp", …), which the schema spells per dialect.
+	Type string
+	// Role is what the server does with the column.
+	Role Role
+	// Queryable is set when filters and order_by may name the column, and
+	// Kind tells how it compares.
+	Queryable bool
+	Kind      query.Kind
+	// Nullable is set when the column may be NULL (the field has presence).
+	Nullable bool
+	// MaxLen is the longest string, in characters, the column holds (0: no
+	// limit); longer values are refused before any write.
+	MaxLen int
+	// AutoIncrement is set on a key the database assigns.
+	AutoIncrement bool
+}
+
+// Index is an index of the table, by column names.
+type Index struct {
+	Name    string
+	Columns []string
+	Unique  bool
+}
+
+// Role is what the server does with a column.
+type Role int
+
+// The roles of a column.
+const (
+	// RoleOrdinary is a column the client writes.
+	RoleOrdinary Role = iota
+	// RoleID is the primary key.
+	RoleID
+	// RoleEtag is the AIP-154 etag, maintained by the server.
+	RoleEtag
+	// RoleDeleteTime is the AIP-164 delete_time of a soft-deleted model.
+	RoleDeleteTime
+	// RoleCreateTime and RoleUpdateTime are the AIP-148 times, set by the
+	// server.
+	RoleCreateTime
+	RoleUpdateTime
+	// RoleTenant holds the row's tenant (see WithTenant).
+	RoleTenant
+)
+
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant"}
+
+func (r Role) String() string {
+	if r >= 0 && int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// Op is a set of standard methods.
+type Op uint16
+
+// The standard methods.
+const (
+	OpGet Op = 1 << iota
+	OpList
+	OpCreate
+	OpUpdate
+	OpDelete
+	OpUndelete
+	OpBatchGet
+	OpBatchCreate
+	OpBatchDelete
+)
+
+var opNames = [...]string{"Get", "List", "Create", "Update", "Delete", "Undelete", "BatchGet", "BatchCreate", "BatchDelete"}
+
+func (o Op) String() string {
+	var names []string
+	for i, n := range opNames {
+		if o&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, "|")
+}
+
+// Check reports every inconsistency of the description with its message
+// and model: columns that name no field, roles held twice or by a field of
+// the wrong type, a scan order that differs from the model's, operations
+// the columns cannot serve. Generated descriptions pass; NewService panics
+// on one that does not, since that is an error of the program.
+func (r *Resource) Check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if r.Message == nil || r.Model == nil || r.ToModel == nil || r.ToProto == nil {
+		return fmt.Errorf("crudrt: resource %q: Message, Model, ToModel and ToProto are required", r.Name)
+	}
+	desc := r.Message.ProtoReflect().Descriptor()
+	if string(desc.FullName()) != r.Name {
+		bad("Name is %q but Message is %s", r.Name, desc.FullName())
+	}
+	if r.Table == "" {
+		bad("Table is empty")
+	}
+	held := map[Role]string{}
+	paths := map[string]bool{}
+	for _, c := range r.Columns {
+		fd := desc.Fields().ByName(protoreflect.Name(c.Path))
+		switch {
+		case fd == nil:
+			bad("column %q: %s has no field %q", c.Name, r.Name, c.Path)
+			continue
+		case c.Name == "":
+			bad("field %q has no column name", c.Path)
+		case paths[c.Path]:
+			bad("field %q is described twice", c.Path)
+		}
+		paths[c.Path] = true
+		if c.Role != RoleOrdinary {
+			if prev, ok := held[c.Role]; ok {
+				bad("columns %q and %q both have role %v", prev, c.Name, c.Role)
+			}
+			held[c.Role] = c.Name
+		}
+		if want := roleType(c.Role); want != "" && typeOf(fd) != want {
+			bad("column %q has role %v, which needs a %s field, not %s", c.Name, c.Role, want, typeOf(fd))
+		}
+		if c.MaxLen > 0 && fd.Kind() != protoreflect.StringKind {
+			bad("column %q has a length limit but field %q is not a string", c.Name, c.Path)
+		}
+	}
+	if _, ok := held[RoleID]; !ok {
+		bad("no column has role id")
+	}
+	if r.Operations&OpUndelete != 0 {
+		if _, ok := held[RoleDeleteTime]; !ok {
+			bad("Undelete needs a column with role delete_time")
+		}
+	}
+	if rt := reflect.TypeOf(r.Model); rt.Kind() != reflect.Pointer || rt.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("crudrt: resource %s: Model is %T; want a nil pointer to the model struct", r.Name, r.Model)
+	}
+	if tn, ok := reflect.New(reflect.TypeOf(r.Model).Elem()).Interface().(interface{ TableName() string }); ok && tn.TableName() != r.Table {
+		bad("Table is %q but the model's TableName is %q", r.Table, tn.TableName())
+	}
+	if sc, ok := r.Model.(scanner); !ok {
+		bad("model %T does not implement Columns and ScanDest", r.Model)
+	} else {
+		cols := sc.Columns()
+		same := len(cols) == len(r.Columns)
+		for i := 0; same && i < len(cols); i++ {
+			same = cols[i] == r.Columns[i].Name
+		}
+		if !same {
+			names := make([]string, len(r.Columns))
+			for i, c := range r.Columns {
+				names[i] = c.Name
+			}
+			bad("columns %q differ from the model's %q", names, cols)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// roleType is the field type a role needs, or "" for any.
+func roleType(r Role) string {
+	switch r {
+	case RoleEtag:
+		return "string"
+	case RoleDeleteTime, RoleCreateTime, RoleUpdateTime:
+		return "google.protobuf.Timestamp"
+	}
+	return ""
+}
+
+func typeOf(fd protoreflect.FieldDescriptor) string {
+	switch {
+	case fd.IsList() || fd.IsMap():
+		return "repeated field"
+	case fd.Message() != nil:
+		return string(fd.Message().FullName())
+	}
+	return fd.Kind().String()
+}

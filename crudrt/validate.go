@@ -1,0 +1,185 @@
+package crudrt
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	bufvalidate "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	"buf.build/go/protovalidate"
+	"connectrpc.com/connect"
+	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// immutable refuses changes of IMMUTABLE fields (AIP-203).
+func (s *Service) immutable(stored, next proto.Message) error {
+	var vs []FieldViolation
+	a, b := stored.ProtoReflect(), next.ProtoReflect()
+	for _, fd := range sortedFields(s.fb.immutable) {
+		if !a.Get(fd).Equal(b.Get(fd)) {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is immutable: it cannot change after creation"})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+// validate checks p against its protovalidate and protoc-gen-validate
+// rules, its REQUIRED fields and the columns' own limits, and lists every
+// violation.
+func (s *Service) validate(p proto.Message) error {
+	var vs []FieldViolation
+	r := p.ProtoReflect()
+	for _, fd := range sortedFields(s.fb.required) {
+		if !r.Has(fd) {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is required"})
+		}
+	}
+	vs = append(vs, pgvViolations(s.res.Field, r)...)
+	if err := s.v.Validate(p); err != nil {
+		var ve *protovalidate.ValidationError
+		if !errors.As(err, &ve) {
+			return Errorf(connect.CodeInternal, "validation: %v", err)
+		}
+		for _, v := range ve.Violations {
+			vs = append(vs, FieldViolation{
+				Field:       joinPath(s.res.Field, protovalidate.FieldPathString(v.Proto.GetField())),
+				Description: v.Proto.GetMessage(),
+			})
+		}
+	}
+	for _, c := range s.limits {
+		if n := utf8.RuneCountInString(r.Get(c.fd).String()); n > c.MaxLen {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, c.Path), Description: fmt.Sprintf("at most %d characters (got %d): the column holds no more", c.MaxLen, n)})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+// sortedFields lists a set of fields in declaration order, so that errors
+// list violations in a stable order.
+func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.FieldDescriptor {
+	out := make([]protoreflect.FieldDescriptor, 0, len(set))
+	for fd := range set {
+		out = append(out, fd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index() < out[j].Index() })
+	return out
+}
+
+// CheckRequest validates a request's own fields against their
+// protovalidate and protoc-gen-validate rules, before anything else
+// happens: page sizes, filters, ids and the like. The resource the request
+// carries is left to Create, Update and BatchCreate, which validate it
+// once the server's fields are set. Requests without rules cost a map
+// lookup.
+func (s *Service) CheckRequest(req proto.Message) error {
+	if req == nil || !req.ProtoReflect().IsValid() {
+		return nil
+	}
+	md := req.ProtoReflect().Descriptor()
+	has, ok := s.requestRules.Load(md.FullName())
+	if !ok {
+		has = hasRules(md, s.desc, map[protoreflect.FullName]bool{})
+		s.requestRules.Store(md.FullName(), has)
+	}
+	if !has.(bool) {
+		return nil
+	}
+	c := proto.Clone(req)
+	skip := clearResource(c.ProtoReflect(), s.desc, "", 2)
+	var vs []FieldViolation
+	keep := func(v FieldViolation) {
+		for _, p := range skip {
+			if v.Field == p || strings.HasPrefix(v.Field, p+".") || strings.HasPrefix(v.Field, p+"[") {
+				return
+			}
+		}
+		vs = append(vs, v)
+	}
+	for _, v := range pgvViolations("", c.ProtoReflect()) {
+		keep(v)
+	}
+	if err := s.v.Validate(c); err != nil {
+		var ve *protovalidate.ValidationError
+		if !errors.As(err, &ve) {
+			return Errorf(connect.CodeInternal, "validation: %v", err)
+		}
+		for _, v := range ve.Violations {
+			keep(FieldViolation{Field: protovalidate.FieldPathString(v.Proto.GetField()), Description: v.Proto.GetMessage()})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+// clearResource clears the fields of m that hold the resource, down to
+// depth levels (BatchCreate's requests[i].book), and returns their paths.
+func clearResource(m protoreflect.Message, resource protoreflect.MessageDescriptor, prefix string, depth int) []string {
+	var paths []string
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		path := prefix + string(fd.Name())
+		switch {
+		case fd.Message() == nil || fd.IsMap():
+		case fd.Message().FullName() == resource.FullName():
+			paths = append(paths, path)
+			m.Clear(fd)
+		case depth > 1 && fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				paths = append(paths, clearResource(l.Get(i).Message(), resource, fmt.Sprintf("%s[%d].", path, i), depth-1)...)
+			}
+		case depth > 1:
+			paths = append(paths, clearResource(v.Message(), resource, path+".", depth-1)...)
+		}
+		return true
+	})
+	for i, p := range paths {
+		paths[i] = strings.TrimSuffix(p, ".")
+	}
+	return paths
+}
+
+// hasRules reports whether md, or a message it holds other than the
+// resource, carries protovalidate or protoc-gen-validate rules.
+func hasRules(md, resource protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) bool {
+	if md.FullName() == resource.FullName() || seen[md.FullName()] {
+		return false
+	}
+	seen[md.FullName()] = true
+	if proto.HasExtension(md.Options(), bufvalidate.E_Message) {
+		return true
+	}
+	oneofs := md.Oneofs()
+	for i := 0; i < oneofs.Len(); i++ {
+		o := oneofs.Get(i).Options()
+		if proto.HasExtension(o, bufvalidate.E_Oneof) || proto.HasExtension(o, pgvpb.E_Required) {
+			return true
+		}
+	}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if proto.HasExtension(fd.Options(), bufvalidate.E_Field) || proto.HasExtension(fd.Options(), pgvpb.E_Rules) {
+			return true
+		}
+		if fd.IsMap() {
+			fd = fd.MapValue()
+		}
+		if fd.Message() != nil && hasRules(fd.Message(), resource, seen) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,246 @@
+package crudrt
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Create validates msg, sets the server-managed fields and inserts it.
+func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message, error) {
+	if err := s.implements(OpCreate); err != nil {
+		return nil, err
+	}
+	if msg == nil || !msg.ProtoReflect().IsValid() {
+		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := s.prepareCreate(msg, tenant)
+	if err := s.validate(p); err != nil {
+		return nil, err
+	}
+	m, err := s.res.ToModel(p)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	// One INSERT needs no transaction of its own (GORM opens one by default).
+	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out, err := s.res.ToProto(m)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// prepareCreate copies msg with the server-managed fields set: the key
+// (when the database assigns it), create and update times, no deletion,
+// the first etag, the tenant, and output-only fields cleared.
+func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Message {
+	p := proto.Clone(msg)
+	r := p.ProtoReflect()
+	if s.tenant != nil {
+		r.Set(s.tenant.fd, tenant.value(s.tenant.fd))
+	}
+	// Output-only fields (AIP-148, AIP-154) are the server's.
+	if s.key.AutoIncrement {
+		r.Clear(s.key.fd)
+	}
+	now := timestamppb.New(s.opt.now())
+	for _, c := range []*column{s.createTime, s.updateTime} {
+		if c != nil {
+			r.Set(c.fd, protoreflect.ValueOfMessage(now.ProtoReflect()))
+		}
+	}
+	if s.deleteTime != nil {
+		r.Clear(s.deleteTime.fd)
+	}
+	for fd := range s.fb.outputOnly {
+		if !s.is(fd, s.createTime, s.updateTime, s.key) {
+			r.Clear(fd)
+		}
+	}
+	if s.etag != nil {
+		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
+	}
+	return p
+}
+
+// is reports whether fd is the field of one of cols.
+func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
+	for _, c := range cols {
+		if c != nil && c.fd == fd {
+			return true
+		}
+	}
+	return false
+}
+
+// managed reports whether fd is set by the server only.
+func (s *Service) managed(fd protoreflect.FieldDescriptor) bool {
+	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.etag, s.key, s.tenant) || s.fb.outputOnly[fd]
+}
+
+// Update applies the fields of msg named by mask to the stored resource,
+// in one transaction, checking the etag when msg carries one (AIP-134,
+// AIP-154). No mask means the fields msg populates; "*" replaces every
+// field the client may set.
+func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
+	if err := s.implements(OpUpdate); err != nil {
+		return nil, err
+	}
+	if msg == nil || !msg.ProtoReflect().IsValid() {
+		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+	}
+	paths, err := s.maskPaths(msg, mask)
+	if err != nil {
+		return nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := msg.ProtoReflect().Get(s.key.fd).Interface()
+	var out proto.Message
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.find(tx, tenant, key, false, true)
+		if err != nil {
+			return err
+		}
+		stored, err := s.res.ToProto(cur)
+		if err != nil {
+			return err
+		}
+		current := ""
+		if s.etag != nil {
+			current = stored.ProtoReflect().Get(s.etag.fd).String()
+			if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
+				return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
+			}
+		}
+		next := proto.Clone(stored)
+		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		if s.tenant != nil {
+			// The tenant of a row never changes.
+			next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
+		}
+		if err := s.immutable(stored, next); err != nil {
+			return err
+		}
+		r := next.ProtoReflect()
+		if s.updateTime != nil {
+			r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+		}
+		if s.etag != nil {
+			r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
+		}
+		if err := s.validate(next); err != nil {
+			return err
+		}
+		m, err := s.res.ToModel(next)
+		if err != nil {
+			return err
+		}
+		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", keyArg(key))
+		if s.etag != nil {
+			q = q.Where(s.etag.quoted+" = ?", current)
+		}
+		res := q.Updates(m)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(connect.CodeAborted, "%s changed concurrently; read it again and retry", s.res.Name)
+		}
+		out, err = s.res.ToProto(m)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// updateColumns lists the columns an update with mask paths writes: the
+// masked fields' columns and the server-managed ones. A path that names
+// no column (a field that is not stored) writes nothing of its own.
+func (s *Service) updateColumns(paths []string) []string {
+	cols := []string{}
+	seen := map[string]bool{}
+	add := func(c *column) {
+		if c != nil && !seen[c.Name] {
+			seen[c.Name] = true
+			cols = append(cols, c.Name)
+		}
+	}
+	for _, p := range paths {
+		top, _, _ := strings.Cut(p, ".")
+		add(s.byPath[top])
+	}
+	add(s.updateTime)
+	add(s.etag)
+	if len(cols) == 0 {
+		// Nothing stored changes: write the row as it was read.
+		return []string{"*"}
+	}
+	return cols
+}
+
+// nextEtag is the etag after cur: a counter, so etags only grow.
+func nextEtag(cur string) string {
+	n, _ := strconv.ParseUint(cur, 10, 64)
+	return strconv.FormatUint(n+1, 10)
+}
+
+// maskPaths checks and completes an update mask.
+func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
+	const field = "update_mask"
+	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
+		var paths []string
+		fields := s.desc.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			if fd := fields.Get(i); !s.managed(fd) {
+				paths = append(paths, string(fd.Name()))
+			}
+		}
+		return paths, nil
+	}
+	if len(mask.GetPaths()) == 0 {
+		var paths []string
+		msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			if !s.managed(fd) {
+				paths = append(paths, string(fd.Name()))
+			}
+			return true
+		})
+		return paths, nil
+	}
+	if err := fieldmask.Validate(mask, msg); err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
+	}
+	var paths []string
+	for _, p := range mask.GetPaths() {
+		if p == "*" {
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: `"*" must be the only path`})
+		}
+		top, _, _ := strings.Cut(p, ".")
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
+			continue // output-only fields in a mask are ignored (AIP-161)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}

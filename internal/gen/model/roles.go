@@ -1,0 +1,104 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+)
+
+// queryKinds maps column types to the crudrt/query kinds that filters and
+// order_by understand; other columns (bytes, JSON, durations, nanosecond
+// times) are not queryable.
+var queryKinds = map[ColumnType]string{
+	TypeBool: "KindBool", TypeInt32: "KindInt", TypeInt64: "KindInt", TypeUint32: "KindInt",
+	TypeUint64: "KindUint64", TypeFloat32: "KindFloat", TypeFloat64: "KindFloat",
+	TypeString: "KindString", TypeEnumNumber: "KindEnum", TypeEnumName: "KindEnumName",
+	TypeTimestamp: "KindTimestamp",
+}
+
+// roles decides the role and the query kind of every column: the key, the
+// server-managed fields of AIP-148, AIP-154 and AIP-164, and the tenant.
+// Server-managed fields are recognised by their proto name and type, so
+// that renaming their columns changes nothing for the runtime.
+func roles(m *Model) {
+	for _, f := range m.Columns {
+		f.QueryKind = queryKinds[f.Type]
+		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil {
+			f.MaxLen = f.Size
+		}
+		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos
+		switch name := string(f.Desc.Name()); {
+		case f.PrimaryKey:
+			f.Role = RoleID
+		case f == m.SoftDelete:
+			f.Role = RoleDeleteTime
+		case f == m.Tenant:
+			f.Role = RoleTenant
+		case name == "etag" && f.Type == TypeString && f.Presence == PresenceNone:
+			f.Role = RoleEtag
+		case name == "create_time" && timestamp && f.Presence == PresenceMessage:
+			f.Role = RoleCreateTime
+		case name == "update_time" && timestamp && f.Presence == PresenceMessage:
+			f.Role = RoleUpdateTime
+		}
+	}
+}
+
+// ColumnByRole returns the model's column with role r, or nil; for RoleID,
+// the first key column.
+func (m *Model) ColumnByRole(r Role) *Field {
+	for _, f := range m.Columns {
+		if f.Role == r {
+			return f
+		}
+	}
+	return nil
+}
+
+// GormTag is the struct tag of a column field: its column, key, nullness,
+// size, precision and indexes, as GORM reads them.
+func (f *Field) GormTag() string {
+	tags := []string{"column:" + f.Column}
+	if f.PrimaryKey {
+		tags = append(tags, "primaryKey")
+		if f.Type.Integer() && len(f.Model.PrimaryKey) == 1 {
+			if f.Model.AutoIncrement {
+				tags = append(tags, "autoIncrement")
+			} else {
+				tags = append(tags, "autoIncrement:false")
+			}
+		}
+	}
+	if !f.Nullable() {
+		tags = append(tags, "not null")
+	}
+	switch f.Type {
+	case TypeString:
+		if f.Size > 0 {
+			tags = append(tags, "size:"+strconv.Itoa(f.Size))
+		}
+	case TypeEnumName:
+		tags = append(tags, "size:255")
+	case TypeFloat32:
+		tags = append(tags, "type:real")
+	case TypeFloat64:
+		tags = append(tags, "type:double precision")
+	case TypeTimestamp:
+		tags = append(tags, "precision:6")
+	}
+	for _, ix := range f.Model.Indexes {
+		for i, c := range ix.Columns {
+			if c != f {
+				continue
+			}
+			t := "index:" + ix.Name
+			if ix.Unique {
+				t += ",unique"
+			}
+			if len(ix.Columns) > 1 {
+				t += ",priority:" + strconv.Itoa(i+1)
+			}
+			tags = append(tags, t)
+		}
+	}
+	return "`gorm:\"" + strings.Join(tags, ";") + "\"`"
+}
