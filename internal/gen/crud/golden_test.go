@@ -6,6 +6,10 @@ import (
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
+	// The drivers of TestGoldenRuns link goldenrun and the runtime; so
+	// does the test binary, so that go test's cached result is dropped
+	// when they change.
+	_ "github.com/protoforge/protoforge/internal/gen/gentest/goldenrun"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -31,3 +35,8 @@ func TestGolden(t *testing.T) { golden().Test(t) }
 // TestGoldenCompiles vets the golden output packages, which hold the
 // companion plugins' output too.
 func TestGoldenCompiles(t *testing.T) { golden().Compiles(t) }
+
+// TestGoldenRuns exercises the golden output on SQLite, PostgreSQL and
+// MariaDB: the schema, the ORM round trip of every model and the standard
+// methods of every generated service.
+func TestGoldenRuns(t *testing.T) { golden().Runs(t) }

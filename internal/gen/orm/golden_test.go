@@ -5,6 +5,10 @@ import (
 	"testing"
 
 	"github.com/protoforge/protoforge/internal/gen/gentest"
+	// The drivers of TestGoldenRuns link goldenrun and the runtime; so
+	// does the test binary, so that go test's cached result is dropped
+	// when they change.
+	_ "github.com/protoforge/protoforge/internal/gen/gentest/goldenrun"
 	"github.com/protoforge/protoforge/internal/gen/orm"
 )
 
@@ -28,3 +32,7 @@ func TestGolden(t *testing.T) { golden().Test(t) }
 
 // TestGoldenCompiles vets the golden output packages.
 func TestGoldenCompiles(t *testing.T) { golden().Compiles(t) }
+
+// TestGoldenRuns applies the golden schemas on SQLite, PostgreSQL and
+// MariaDB and round-trips a valid message of every model through them.
+func TestGoldenRuns(t *testing.T) { golden().Runs(t) }
