@@ -56,7 +56,7 @@ func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]prot
 			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
 				return err
 			}
-			created, err := s.res.ToProto(m)
+			created, err := s.toProto(m)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -51,8 +52,9 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string) 
 	if err != nil {
 		return nil, err
 	}
-	p.ProtoReflect().Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
-	return s.save(tx, p, key)
+	now := s.opt.now()
+	p.ProtoReflect().Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
+	return s.save(tx, p, key, now)
 }
 
 // Undelete restores a soft-deleted resource (AIP-164).
@@ -75,7 +77,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
 		}
 		r.Clear(s.deleteTime.fd)
-		out, err = s.save(tx, p, key)
+		out, err = s.save(tx, p, key, s.opt.now())
 		return err
 	})
 	if err != nil {
@@ -91,7 +93,7 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, key any, etag string, de
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.res.ToProto(cur)
+	p, err := s.toProto(cur)
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +105,13 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, key any, etag string, de
 	return p, nil
 }
 
-// save moves the update time and the etag on and writes every column of
-// p to the row with key, deleted or not. It returns what was stored.
-func (s *Service) save(tx *gorm.DB, p proto.Message, key any) (proto.Message, error) {
+// save sets the update time to now, moves the etag on and writes every
+// column of p to the row with key, deleted or not. It returns what was
+// stored.
+func (s *Service) save(tx *gorm.DB, p proto.Message, key any, now time.Time) (proto.Message, error) {
 	r := p.ProtoReflect()
 	if s.updateTime != nil {
-		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
 	}
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(r.Get(s.etag.fd).String())))
@@ -123,5 +126,5 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, key any) (proto.Message, er
 		return nil, err
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.
-	return s.res.ToProto(m)
+	return s.toProto(m)
 }

@@ -102,6 +102,11 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 	if errors.As(err, &qe) {
 		return InvalidArgument("", FieldViolation{Field: qe.Field, Description: qe.Msg})
 	}
+	var u *unreadable
+	if errors.As(err, &u) {
+		log.ErrorContext(ctx, "crud: stored row unreadable", "resource", resource, "error", err)
+		return Errorf(connect.CodeInternal, "internal error")
+	}
 	var fe *ormrt.FieldError
 	if errors.As(err, &fe) {
 		return InvalidArgument("", FieldViolation{Field: fieldPath(prefix, fe.Field), Description: fe.Err.Error()})

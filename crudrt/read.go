@@ -99,7 +99,7 @@ func (s *Service) Get(ctx context.Context, key any) (proto.Message, error) {
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	p, err := s.res.ToProto(m)
+	p, err := s.toProto(m)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -182,7 +182,7 @@ func (s *Service) List(ctx context.Context, req ListRequest) ([]proto.Message, s
 	}
 	out := make([]proto.Message, 0, len(rows))
 	for _, m := range rows {
-		p, err := s.res.ToProto(m)
+		p, err := s.toProto(m)
 		if err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
@@ -246,7 +246,7 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 	}
 	found := make(map[string]proto.Message, len(rows))
 	for _, m := range rows {
-		p, err := s.res.ToProto(m)
+		p, err := s.toProto(m)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}

@@ -180,6 +180,9 @@ func (r *Resource) Check() error {
 		if want := roleType(c.Role); want != "" && typeOf(fd) != want {
 			bad("column %q has role %v, which needs a %s field, not %s", c.Name, c.Role, want, typeOf(fd))
 		}
+		if c.Role == RoleTenant && (fd.IsList() || !tenantKinds[fd.Kind()]) {
+			bad("column %q has role tenant, which needs a string, int32 or int64 field, not %s", c.Name, typeOf(fd))
+		}
 		if c.MaxLen > 0 && fd.Kind() != protoreflect.StringKind {
 			bad("column %q has a length limit but field %q is not a string", c.Name, c.Path)
 		}
@@ -218,6 +221,12 @@ func (r *Resource) Check() error {
 		return fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))
 	}
 	return nil
+}
+
+// tenantKinds are the kinds of tenant fields.
+var tenantKinds = map[protoreflect.Kind]bool{
+	protoreflect.StringKind: true, protoreflect.Int32Kind: true, protoreflect.Sint32Kind: true, protoreflect.Sfixed32Kind: true,
+	protoreflect.Int64Kind: true, protoreflect.Sint64Kind: true, protoreflect.Sfixed64Kind: true,
 }
 
 // roleType is the field type a role needs, or "" for any.

@@ -229,6 +229,26 @@ func (s *Service) newProto() proto.Message { return s.res.Message.ProtoReflect()
 
 func (s *Service) newModel() scanner { return reflect.New(s.model).Interface().(scanner) }
 
+// toProto converts a model read from or written to the database. Its
+// errors are the server's (a stored value the message cannot hold), never
+// the request's.
+func (s *Service) toProto(m any) (proto.Message, error) {
+	p, err := s.res.ToProto(m)
+	if err != nil {
+		return nil, &unreadable{err}
+	}
+	return p, nil
+}
+
+// unreadable is a stored row that does not convert to its message:
+// Internal, logged.
+type unreadable struct{ err error }
+
+func (u *unreadable) Error() string {
+	return "stored row does not convert to its message: " + u.err.Error()
+}
+func (u *unreadable) Unwrap() error { return u.err }
+
 func (s *Service) fail(ctx context.Context, err error) error {
 	return dbError(ctx, s.opt.logger, s.res.Name, s.res.Field, err)
 }

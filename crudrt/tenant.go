@@ -3,6 +3,8 @@ package crudrt
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strconv"
 
 	"connectrpc.com/connect"
@@ -14,9 +16,11 @@ import (
 // tenantScope is the caller's tenant for one call; the zero value means
 // the model has no tenant field.
 type tenantScope struct {
-	// col is the quoted tenant column.
+	// col is the quoted tenant column; v the tenant as the column holds
+	// it and pv as the field does.
 	col string
 	v   any
+	pv  protoreflect.Value
 }
 
 // tenantOf resolves the caller's tenant for models with a tenant field.
@@ -39,12 +43,56 @@ func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 		}
 		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "no tenant: %v", err)
 	}
-	switch v.(type) {
-	case string, int64, int32, int:
-	default:
-		return tenantScope{}, Errorf(connect.CodeInternal, "tenant of type %T; want string or an integer", v)
+	pv, err := tenantValue(s.tenant.fd, v)
+	if err != nil {
+		return tenantScope{}, Errorf(connect.CodeInternal, "tenant of %s: %v", s.res.Name, err)
 	}
-	return tenantScope{col: s.tenant.quoted, v: v}, nil
+	return tenantScope{col: s.tenant.quoted, v: pv.Interface(), pv: pv}, nil
+}
+
+// tenantValue converts the tenant WithTenant gave to the value of the
+// tenant field, so that rows are stamped and queried with the same value
+// as the column holds it. A tenant that does not fit the field is an
+// error, never a truncated value.
+func tenantValue(fd protoreflect.FieldDescriptor, v any) (protoreflect.Value, error) {
+	var n int64
+	var isInt bool
+	switch t := v.(type) {
+	case string:
+		switch fd.Kind() {
+		case protoreflect.StringKind:
+			return protoreflect.ValueOfString(t), nil
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+			protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+			parsed, err := strconv.ParseInt(t, 10, 64)
+			if err != nil {
+				return protoreflect.Value{}, fmt.Errorf("tenant %q is not an integer, as field %s is", t, fd.Name())
+			}
+			n, isInt = parsed, true
+		}
+	case int:
+		n, isInt = int64(t), true
+	case int32:
+		n, isInt = int64(t), true
+	case int64:
+		n, isInt = t, true
+	default:
+		return protoreflect.Value{}, fmt.Errorf("tenant of type %T; want string or an integer", v)
+	}
+	if isInt {
+		switch fd.Kind() {
+		case protoreflect.StringKind:
+			return protoreflect.ValueOfString(strconv.FormatInt(n, 10)), nil
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				return protoreflect.Value{}, fmt.Errorf("tenant %d does not fit int32 field %s", n, fd.Name())
+			}
+			return protoreflect.ValueOfInt32(int32(n)), nil
+		case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+			return protoreflect.ValueOfInt64(n), nil
+		}
+	}
+	return protoreflect.Value{}, fmt.Errorf("tenant field %s is %v; tenants are string, int32 or int64 fields", fd.Name(), fd.Kind())
 }
 
 // cond restricts a query to the tenant.
@@ -53,29 +101,4 @@ func (t tenantScope) cond() query.Condition {
 		return query.Condition{}
 	}
 	return query.Condition{SQL: t.col + " = ?", Args: []any{t.v}}
-}
-
-// value is the tenant as the field's value.
-func (t tenantScope) value(fd protoreflect.FieldDescriptor) protoreflect.Value {
-	switch v := t.v.(type) {
-	case string:
-		return protoreflect.ValueOfString(v)
-	case int:
-		return integer(fd, int64(v))
-	case int32:
-		return integer(fd, int64(v))
-	case int64:
-		return integer(fd, v)
-	}
-	return fd.Default()
-}
-
-func integer(fd protoreflect.FieldDescriptor, v int64) protoreflect.Value {
-	if fd.Kind() == protoreflect.StringKind {
-		return protoreflect.ValueOfString(strconv.FormatInt(v, 10))
-	}
-	if fd.Kind() == protoreflect.Int32Kind || fd.Kind() == protoreflect.Sint32Kind || fd.Kind() == protoreflect.Sfixed32Kind {
-		return protoreflect.ValueOfInt32(int32(v))
-	}
-	return protoreflect.ValueOfInt64(v)
 }

@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Create validates msg, sets the server-managed fields and inserts it.
@@ -39,7 +41,7 @@ func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message,
 	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out, err := s.res.ToProto(m)
+	out, err := s.toProto(m)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -53,7 +55,7 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Mes
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
 	if s.tenant != nil {
-		r.Set(s.tenant.fd, tenant.value(s.tenant.fd))
+		r.Set(s.tenant.fd, tenant.pv)
 	}
 	// Output-only fields (AIP-148, AIP-154) are the server's.
 	if s.key.AutoIncrement {
@@ -120,7 +122,7 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		stored, err := s.res.ToProto(cur)
+		stored, err := s.toProto(cur)
 		if err != nil {
 			return err
 		}
@@ -132,7 +134,11 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 			}
 		}
 		next := proto.Clone(stored)
-		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		if len(paths) > 0 {
+			// An empty mask would copy every populated field: a mask of
+			// server-managed fields only changes nothing of the client's.
+			fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		}
 		if s.tenant != nil {
 			// The tenant of a row never changes.
 			next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
@@ -162,10 +168,13 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected == 0 {
+		// The row is locked since it was read, so no other write came in
+		// between; MySQL counts changed rows, not matched ones, so an
+		// update that changes no value affects none there.
+		if res.RowsAffected == 0 && s.dialect != ormrt.MySQL {
 			return Errorf(connect.CodeAborted, "%s changed concurrently; read it again and retry", s.res.Name)
 		}
-		out, err = s.res.ToProto(m)
+		out, err = s.toProto(m)
 		return err
 	})
 	if err != nil {
