@@ -34,3 +34,10 @@ func All[T proto.Message](ms []proto.Message, err error) ([]T, error) {
 	}
 	return out, nil
 }
+
+// Unimplemented is the error of a method the generated code leaves to the
+// user (a custom method, or one that is not mapped): Unimplemented on
+// every protocol, HTTP 501 over REST.
+func Unimplemented(method string) error {
+	return Errorf(connect.CodeUnimplemented, "%s is not implemented", method)
+}

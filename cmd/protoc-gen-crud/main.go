@@ -17,8 +17,11 @@
 // servers and connect-go's simple-mode handlers share. Methods are
 // recognised by AIP name and request shape (AIP-131 to 135, 164), or by
 // (protoforge.v1.method).operation; a recognised name with the wrong shape
-// is a generation error. Other methods are left to the user: embed
-// BookServiceCRUD in your own type and add them, or override standard ones.
+// is a generation error. Other methods are left to the user: the generated
+// type answers each unary one Unimplemented (HTTP 501 over REST), and the
+// plugin prints a warning per method with its file:line:col and why it was
+// not generated. Embed BookServiceCRUD in your own type to implement them,
+// or to override standard ones.
 //
 // It runs next to protoc-gen-go, protoc-gen-go-grpc, protoc-gen-orm and
 // (optionally) protoc-gen-connect-go with `simple`:
@@ -32,18 +35,20 @@
 // writes the AIP service definition of a model (the service and its
 // request and response messages), ready to generate from.
 //
-// Parameters: those of protoc-gen-go (`paths`, `module`, `M`), and
+// Parameters: those of protoc-gen-go (`paths`, `module`, `M`),
 // `grpc=false` to not embed grpc-go's Unimplemented<Service>Server (for
-// projects without protoc-gen-go-grpc).
+// projects without protoc-gen-go-grpc), and `strict=true` to make the
+// warnings errors (a method left to the user, or nothing to generate).
 //
 // Files may be proto2, proto3, or of editions 2023 and 2024, with what
 // protoc-gen-orm asks of editions files (see its manual): implicit presence
-// for an implicit key, and `option features.(pb.go).api_level = API_OPEN;`
-// in edition 2024.
+// for an implicit key, and `option features.(pb.go).api_level = API_HYBRID;`
+// (or API_OPEN) in edition 2024.
 package main
 
 import (
 	"flag"
+	"os"
 
 	"google.golang.org/protobuf/compiler/protogen"
 
@@ -55,6 +60,7 @@ import (
 func main() {
 	var flags flag.FlagSet
 	grpc := flags.Bool("grpc", true, "embed Unimplemented<Service>Server of protoc-gen-go-grpc")
+	strict := flags.Bool("strict", false, "treat warnings (methods left to the user, nothing to generate) as errors")
 	plugin.Main(plugin.Plugin{
 		Name:  "protoc-gen-crud",
 		Flags: &flags,
@@ -64,7 +70,7 @@ func main() {
 			Main:  scaffold.Main,
 		}},
 		Generate: func(gen *protogen.Plugin) error {
-			return crud.Run(crud.Params{GRPC: *grpc})(gen)
+			return crud.Run(crud.Params{GRPC: *grpc, Strict: *strict, Warnings: os.Stderr})(gen)
 		},
 	})
 }

@@ -40,8 +40,9 @@
 // a field has explicit presence unless `features.field_presence = IMPLICIT`
 // says otherwise, which the implicit `int64 id` key needs; and
 // protoc-gen-go writes edition 2024 files with the Opaque API, whose fields
-// the generated conversions do not reach yet: such files set
-// `option features.(pb.go).api_level = API_OPEN;`.
+// the generated conversions do not reach: such files set
+// `option features.(pb.go).api_level = API_HYBRID;` (or API_OPEN). A file
+// that misses either is refused with its line and the fix.
 //
 // Next to the Go, per package, it writes the declarative schema
 // (`schema/postgres.sql`, `schema/mysql.sql`, `schema/sqlite.sql`) and the

@@ -4,6 +4,9 @@
 package crud
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -26,6 +29,11 @@ type Params struct {
 	// GRPC embeds grpc-go's Unimplemented<Service>Server, so that the
 	// implementation satisfies grpc-go's interface (default true).
 	GRPC bool
+	// Strict turns warnings (methods left to the user, nothing to
+	// generate) into errors.
+	Strict bool
+	// Warnings receives the warnings, one per line; nil drops them.
+	Warnings io.Writer
 }
 
 // Run is protoc-gen-crud.
@@ -34,6 +42,18 @@ func Run(p Params) func(gen *protogen.Plugin) error {
 		s, err := model.Build(gen)
 		if err != nil {
 			return err
+		}
+		warnings := s.Warnings
+		if len(s.Services) == 0 && len(warnings) == 0 && !declaresModels(s) {
+			warnings = append(warnings, nothingToGenerate(gen))
+		}
+		if p.Strict && len(warnings) > 0 {
+			return errors.New(strings.Join(warnings, "\n") + "\n(strict: warnings are errors)")
+		}
+		if p.Warnings != nil {
+			for _, w := range warnings {
+				fmt.Fprintln(p.Warnings, "protoc-gen-crud: warning:", w)
+			}
 		}
 		byFile := map[*protogen.File][]*model.Service{}
 		var files []*protogen.File
@@ -58,6 +78,27 @@ func Run(p Params) func(gen *protogen.Plugin) error {
 		}
 		return nil
 	}
+}
+
+// declaresModels reports whether a file to generate declares a model.
+func declaresModels(s *model.Schema) bool {
+	for _, f := range s.Files {
+		if len(f.Models) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// nothingToGenerate says why a request gave no service to implement.
+func nothingToGenerate(gen *protogen.Plugin) string {
+	var files []string
+	for _, f := range gen.Files {
+		if f.Generate {
+			files = append(files, f.Desc.Path())
+		}
+	}
+	return strings.Join(files, ", ") + ": no message has option (protoforge.v1.model), and no service has standard methods; nothing to generate"
 }
 
 // ops names the crudrt constant of each operation.
@@ -89,6 +130,9 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	genResource(g, svc, res)
 	for _, meth := range svc.Methods {
 		genMethod(g, svc, meth)
+	}
+	for _, meth := range svc.Unmapped {
+		genUnimplemented(g, svc, meth)
 	}
 	genRESTRules(g, svc)
 }
@@ -189,6 +233,21 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	for _, r := range routes {
 		g.P(r)
 	}
+	g.P("}")
+	g.P()
+}
+
+// genUnimplemented emits a method that is not a standard method: it
+// answers Unimplemented (HTTP 501 over REST) on every protocol until the
+// user's type, which embeds the generated one, implements it.
+func genUnimplemented(g *protogen.GeneratedFile, svc *model.Service, m *protogen.Method) {
+	if c := model.GoComment(m.Comments.Leading); c != "" {
+		g.P(c, "//")
+	}
+	g.P("// Not a standard method: it answers Unimplemented. Embed ", svc.Ident.GoName, " in your own type")
+	g.P("// and implement it there.")
+	g.P("func (s *", svc.Ident.GoName, ") ", m.GoName, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
+	g.P("return nil, ", crudrtPkg.Ident("Unimplemented"), "(", strconv.Quote(string(m.Desc.FullName())), ")")
 	g.P("}")
 	g.P()
 }

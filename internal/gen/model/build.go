@@ -98,6 +98,10 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
+	sort.SliceStable(b.warns, func(i, j int) bool { return b.warns[i].less(b.warns[j]) })
+	for _, w := range b.warns {
+		b.s.Warnings = append(b.s.Warnings, w.msg)
+	}
 	return b.s, nil
 }
 
@@ -121,8 +125,9 @@ func (e *posError) less(o *posError) bool {
 }
 
 type builder struct {
-	s    *Schema
-	errs []*posError
+	s     *Schema
+	errs  []*posError
+	warns []*posError
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
@@ -132,6 +137,16 @@ type builder struct {
 func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
 	loc := file.Desc.SourceLocations().ByDescriptor(desc)
 	b.errs = append(b.errs, &posError{
+		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
+		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
+	})
+}
+
+// warnf records a warning at the declaration of desc in file: something
+// left to the user that they may not expect.
+func (b *builder) warnf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	b.warns = append(b.warns, &posError{
 		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
 		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
 	})

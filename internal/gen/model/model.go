@@ -27,6 +27,10 @@ type Schema struct {
 	// standard methods.
 	Services []*Service
 
+	// Warnings are what generation leaves to the user, each with its
+	// file:line:col: methods that are not generated and why.
+	Warnings []string
+
 	byName map[protoreflect.FullName]*Model
 }
 

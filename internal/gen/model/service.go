@@ -53,6 +53,10 @@ type Service struct {
 	Methods []*Method
 	// Ident is the generated implementation, `<Service>CRUD`.
 	Ident protogen.GoIdent
+	// Unmapped lists the unary methods that are not standard methods: the
+	// generated type answers them Unimplemented until the user's own type
+	// implements them.
+	Unmapped []*protogen.Method
 	// ResourceField is the request field that holds the resource in
 	// Create and Update ("book"), which prefixes field paths in errors.
 	ResourceField string
@@ -142,10 +146,65 @@ func (b *builder) services(f *protogen.File) {
 		for _, m := range svc.Methods {
 			m.Route = svc.defaultRoute(m)
 		}
+		b.unmapped(f, svc)
 		if len(svc.Methods) > 0 {
 			b.s.Services = append(b.s.Services, svc)
 		}
 	}
+}
+
+// unmapped records the methods of svc that are not standard methods, with
+// a warning saying why each is left to the user.
+func (b *builder) unmapped(f *protogen.File, svc *Service) {
+	mapped := map[*protogen.Method]bool{}
+	for _, m := range svc.Methods {
+		mapped[m.Method] = true
+	}
+	for _, m := range svc.Service.Methods {
+		if mapped[m] {
+			continue
+		}
+		mopts, _ := proto.GetExtension(m.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
+		streaming := m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer()
+		if !streaming && len(svc.Methods) > 0 {
+			svc.Unmapped = append(svc.Unmapped, m)
+		}
+		if mopts.GetOperation() == protoforgev1.Operation_OPERATION_NONE && mopts != nil {
+			continue // left to the user on purpose
+		}
+		impl := svc.Ident.GoName
+		if len(svc.Methods) == 0 {
+			impl = "your own implementation of " + svc.GoName + "Server"
+		}
+		switch why := b.whyNotStandard(f, svc, m); {
+		case streaming:
+			b.warnf(f, m.Desc, "streaming methods are not generated; implement it on %s", impl)
+		case why != "":
+			b.warnf(f, m.Desc, "not generated: %s; it answers Unimplemented until you implement it on %s", why, impl)
+		default:
+			b.warnf(f, m.Desc, "custom method (AIP-136): not generated; it answers Unimplemented until you implement it on %s", impl)
+		}
+	}
+}
+
+// whyNotStandard tells why a method whose name reads like a standard
+// method was not recognised as one, or "" when its name is not a
+// standard method's.
+func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Method) string {
+	for _, op := range append(append([]Operation{}, standardOps...), batchOps...) {
+		rest, ok := strings.CutPrefix(m.GoName, op.String())
+		if !ok || rest == "" {
+			continue
+		}
+		target := b.modelFromMethod(f, m, op)
+		switch {
+		case target == nil:
+			return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
+		case svc.Model != nil && target != svc.Model:
+			return fmt.Sprintf("it manages %s, and this service's standard methods manage %s; a service serves one model: move it to a service of its own", target.Desc.FullName(), svc.Model.Desc.FullName())
+		}
+	}
+	return ""
 }
 
 // resolveIn finds a model by a name written in file f.

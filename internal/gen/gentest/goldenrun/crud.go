@@ -78,6 +78,8 @@ type service struct {
 	name string
 	mi   *modelInfo
 	ops  map[op]*method
+	// custom are the methods the generated type leaves to the user.
+	custom []*method
 	// baseline holds the rows stored before the service's first call (the
 	// ORM step's), by key.
 	baseline map[string]proto.Message
@@ -124,7 +126,12 @@ func (x *exercise) newService(s Service) (*service, error) {
 		}
 		o := recognise(md, goName)
 		if o == opNone {
-			x.r.fail(s.Name+"."+goName, "generated, but not a standard method the driver recognises: not exercised")
+			// A method left to the user: the generated type answers a
+			// unary one Unimplemented.
+			if md.IsStreamingClient() || md.IsStreamingServer() {
+				continue
+			}
+			sv.custom = append(sv.custom, &method{name: goName, desc: md})
 			continue
 		}
 		if mi := sv.x.modelOf(md); mi != nil && sv.mi == nil {
@@ -146,6 +153,20 @@ func (x *exercise) newService(s Service) (*service, error) {
 		return nil, fmt.Errorf("New%sCRUD is %T, not a function", s.Name, s.New)
 	}
 	impl = newFn.Call(append([]reflect.Value{reflect.ValueOf(x.db)}, opts...))[0]
+	for _, m := range sv.custom {
+		step := s.Name + "." + m.name + ": left to the user"
+		fn := impl.MethodByName(m.name)
+		if !fn.IsValid() {
+			x.r.fail(step, "%s has no method %s", impl.Type(), m.name)
+			continue
+		}
+		req := reflect.New(fn.Type().In(1).Elem()).Interface().(proto.Message)
+		if _, err := callMethod(fn, req); codeOf(err) != codes.Unimplemented {
+			x.r.fail(step, "got %v (code %v); want Unimplemented", err, codeOf(err))
+		} else {
+			x.r.ok(step)
+		}
+	}
 	for o, m := range sv.ops {
 		m.fn = impl.MethodByName(m.name)
 		if !m.fn.IsValid() {

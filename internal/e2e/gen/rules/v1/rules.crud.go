@@ -74,6 +74,14 @@ func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetR
 	return crudrt.One[*Gadget](s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask()))
 }
 
+// A custom method (AIP-136), left to the user: it answers Unimplemented.
+//
+// Not a standard method: it answers Unimplemented. Embed GadgetServiceCRUD in your own type
+// and implement it there.
+func (s *GadgetServiceCRUD) ArchiveGadget(context.Context, *ArchiveGadgetRequest) (*Gadget, error) {
+	return nil, crudrt.Unimplemented("rules.v1.GadgetService.ArchiveGadget")
+}
+
 // GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of GadgetService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func GadgetServiceRESTRules() []*annotations.HttpRule {

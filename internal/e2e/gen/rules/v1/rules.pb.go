@@ -205,6 +205,50 @@ func (x *Gadget) GetTags() []string {
 	return nil
 }
 
+type ArchiveGadgetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArchiveGadgetRequest) Reset() {
+	*x = ArchiveGadgetRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArchiveGadgetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArchiveGadgetRequest) ProtoMessage() {}
+
+func (x *ArchiveGadgetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArchiveGadgetRequest.ProtoReflect.Descriptor instead.
+func (*ArchiveGadgetRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ArchiveGadgetRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
 type GetGadgetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// protoc-gen-validate on a request field.
@@ -215,7 +259,7 @@ type GetGadgetRequest struct {
 
 func (x *GetGadgetRequest) Reset() {
 	*x = GetGadgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[1]
+	mi := &file_rules_v1_rules_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +271,7 @@ func (x *GetGadgetRequest) String() string {
 func (*GetGadgetRequest) ProtoMessage() {}
 
 func (x *GetGadgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[1]
+	mi := &file_rules_v1_rules_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +284,7 @@ func (x *GetGadgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGadgetRequest.ProtoReflect.Descriptor instead.
 func (*GetGadgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{1}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetGadgetRequest) GetId() int64 {
@@ -261,7 +305,7 @@ type CreateGadgetRequest struct {
 
 func (x *CreateGadgetRequest) Reset() {
 	*x = CreateGadgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[2]
+	mi := &file_rules_v1_rules_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +317,7 @@ func (x *CreateGadgetRequest) String() string {
 func (*CreateGadgetRequest) ProtoMessage() {}
 
 func (x *CreateGadgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[2]
+	mi := &file_rules_v1_rules_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +330,7 @@ func (x *CreateGadgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGadgetRequest.ProtoReflect.Descriptor instead.
 func (*CreateGadgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{2}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateGadgetRequest) GetGadget() *Gadget {
@@ -313,7 +357,7 @@ type UpdateGadgetRequest struct {
 
 func (x *UpdateGadgetRequest) Reset() {
 	*x = UpdateGadgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[3]
+	mi := &file_rules_v1_rules_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +369,7 @@ func (x *UpdateGadgetRequest) String() string {
 func (*UpdateGadgetRequest) ProtoMessage() {}
 
 func (x *UpdateGadgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[3]
+	mi := &file_rules_v1_rules_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +382,7 @@ func (x *UpdateGadgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGadgetRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGadgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{3}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UpdateGadgetRequest) GetGadget() *Gadget {
@@ -359,7 +403,7 @@ var File_rules_v1_rules_proto protoreflect.FileDescriptor
 
 const file_rules_v1_rules_proto_rawDesc = "" +
 	"\n" +
-	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\x82\x03\n" +
+	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\x82\x03\n" +
 	"\x06Gadget\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x02\x18(R\x04name\x12\"\n" +
@@ -375,7 +419,9 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"createTime\x12\x1a\n" +
 	"\x04note\x18\t \x01(\tB\x06\xe2\xdd\x19\x02\x18\x05R\x04note\x12\x1c\n" +
 	"\x04tags\x18\n" +
-	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags:\x04\xe2\xdd\x19\x00\"+\n" +
+	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags:\x04\xe2\xdd\x19\x00\"&\n" +
+	"\x14ArchiveGadgetRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"+\n" +
 	"\x10GetGadgetRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\"g\n" +
 	"\x13CreateGadgetRequest\x12(\n" +
@@ -389,11 +435,12 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x05Power\x12\x15\n" +
 	"\x11POWER_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rPOWER_BATTERY\x10\x01\x12\x0f\n" +
-	"\vPOWER_MAINS\x10\x022\xcc\x01\n" +
+	"\vPOWER_MAINS\x10\x022\xb4\x02\n" +
 	"\rGadgetService\x129\n" +
 	"\tGetGadget\x12\x1a.rules.v1.GetGadgetRequest\x1a\x10.rules.v1.Gadget\x12?\n" +
 	"\fCreateGadget\x12\x1d.rules.v1.CreateGadgetRequest\x1a\x10.rules.v1.Gadget\x12?\n" +
-	"\fUpdateGadget\x12\x1d.rules.v1.UpdateGadgetRequest\x1a\x10.rules.v1.GadgetBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
+	"\fUpdateGadget\x12\x1d.rules.v1.UpdateGadgetRequest\x1a\x10.rules.v1.Gadget\x12f\n" +
+	"\rArchiveGadget\x12\x1e.rules.v1.ArchiveGadgetRequest\x1a\x10.rules.v1.Gadget\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/gadgets/{id}:archiveBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
 
 var (
 	file_rules_v1_rules_proto_rawDescOnce sync.Once
@@ -408,30 +455,33 @@ func file_rules_v1_rules_proto_rawDescGZIP() []byte {
 }
 
 var file_rules_v1_rules_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_rules_v1_rules_proto_goTypes = []any{
 	(Power)(0),                    // 0: rules.v1.Power
 	(*Gadget)(nil),                // 1: rules.v1.Gadget
-	(*GetGadgetRequest)(nil),      // 2: rules.v1.GetGadgetRequest
-	(*CreateGadgetRequest)(nil),   // 3: rules.v1.CreateGadgetRequest
-	(*UpdateGadgetRequest)(nil),   // 4: rules.v1.UpdateGadgetRequest
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 6: google.protobuf.FieldMask
+	(*ArchiveGadgetRequest)(nil),  // 2: rules.v1.ArchiveGadgetRequest
+	(*GetGadgetRequest)(nil),      // 3: rules.v1.GetGadgetRequest
+	(*CreateGadgetRequest)(nil),   // 4: rules.v1.CreateGadgetRequest
+	(*UpdateGadgetRequest)(nil),   // 5: rules.v1.UpdateGadgetRequest
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 7: google.protobuf.FieldMask
 }
 var file_rules_v1_rules_proto_depIdxs = []int32{
 	0, // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
-	5, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
+	6, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
 	1, // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
 	1, // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	6, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2, // 5: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
-	3, // 6: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
-	4, // 7: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
-	1, // 8: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
-	1, // 9: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
-	1, // 10: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
+	7, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3, // 5: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
+	4, // 6: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
+	5, // 7: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
+	2, // 8: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
+	1, // 9: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
+	1, // 10: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
+	1, // 11: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
+	1, // 12: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
+	9, // [9:13] is the sub-list for method output_type
+	5, // [5:9] is the sub-list for method input_type
 	5, // [5:5] is the sub-list for extension type_name
 	5, // [5:5] is the sub-list for extension extendee
 	0, // [0:5] is the sub-list for field type_name
@@ -448,7 +498,7 @@ func file_rules_v1_rules_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rules_v1_rules_proto_rawDesc), len(file_rules_v1_rules_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

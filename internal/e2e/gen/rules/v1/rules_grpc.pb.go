@@ -22,9 +22,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	GadgetService_GetGadget_FullMethodName    = "/rules.v1.GadgetService/GetGadget"
-	GadgetService_CreateGadget_FullMethodName = "/rules.v1.GadgetService/CreateGadget"
-	GadgetService_UpdateGadget_FullMethodName = "/rules.v1.GadgetService/UpdateGadget"
+	GadgetService_GetGadget_FullMethodName     = "/rules.v1.GadgetService/GetGadget"
+	GadgetService_CreateGadget_FullMethodName  = "/rules.v1.GadgetService/CreateGadget"
+	GadgetService_UpdateGadget_FullMethodName  = "/rules.v1.GadgetService/UpdateGadget"
+	GadgetService_ArchiveGadget_FullMethodName = "/rules.v1.GadgetService/ArchiveGadget"
 )
 
 // GadgetServiceClient is the client API for GadgetService service.
@@ -36,6 +37,8 @@ type GadgetServiceClient interface {
 	GetGadget(ctx context.Context, in *GetGadgetRequest, opts ...grpc.CallOption) (*Gadget, error)
 	CreateGadget(ctx context.Context, in *CreateGadgetRequest, opts ...grpc.CallOption) (*Gadget, error)
 	UpdateGadget(ctx context.Context, in *UpdateGadgetRequest, opts ...grpc.CallOption) (*Gadget, error)
+	// A custom method (AIP-136), left to the user: it answers Unimplemented.
+	ArchiveGadget(ctx context.Context, in *ArchiveGadgetRequest, opts ...grpc.CallOption) (*Gadget, error)
 }
 
 type gadgetServiceClient struct {
@@ -76,6 +79,16 @@ func (c *gadgetServiceClient) UpdateGadget(ctx context.Context, in *UpdateGadget
 	return out, nil
 }
 
+func (c *gadgetServiceClient) ArchiveGadget(ctx context.Context, in *ArchiveGadgetRequest, opts ...grpc.CallOption) (*Gadget, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Gadget)
+	err := c.cc.Invoke(ctx, GadgetService_ArchiveGadget_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GadgetServiceServer is the server API for GadgetService service.
 // All implementations must embed UnimplementedGadgetServiceServer
 // for forward compatibility.
@@ -85,6 +98,8 @@ type GadgetServiceServer interface {
 	GetGadget(context.Context, *GetGadgetRequest) (*Gadget, error)
 	CreateGadget(context.Context, *CreateGadgetRequest) (*Gadget, error)
 	UpdateGadget(context.Context, *UpdateGadgetRequest) (*Gadget, error)
+	// A custom method (AIP-136), left to the user: it answers Unimplemented.
+	ArchiveGadget(context.Context, *ArchiveGadgetRequest) (*Gadget, error)
 	mustEmbedUnimplementedGadgetServiceServer()
 }
 
@@ -103,6 +118,9 @@ func (UnimplementedGadgetServiceServer) CreateGadget(context.Context, *CreateGad
 }
 func (UnimplementedGadgetServiceServer) UpdateGadget(context.Context, *UpdateGadgetRequest) (*Gadget, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateGadget not implemented")
+}
+func (UnimplementedGadgetServiceServer) ArchiveGadget(context.Context, *ArchiveGadgetRequest) (*Gadget, error) {
+	return nil, status.Error(codes.Unimplemented, "method ArchiveGadget not implemented")
 }
 func (UnimplementedGadgetServiceServer) mustEmbedUnimplementedGadgetServiceServer() {}
 func (UnimplementedGadgetServiceServer) testEmbeddedByValue()                       {}
@@ -179,6 +197,24 @@ func _GadgetService_UpdateGadget_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GadgetService_ArchiveGadget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ArchiveGadgetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GadgetServiceServer).ArchiveGadget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GadgetService_ArchiveGadget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GadgetServiceServer).ArchiveGadget(ctx, req.(*ArchiveGadgetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GadgetService_ServiceDesc is the grpc.ServiceDesc for GadgetService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -197,6 +233,10 @@ var GadgetService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateGadget",
 			Handler:    _GadgetService_UpdateGadget_Handler,
+		},
+		{
+			MethodName: "ArchiveGadget",
+			Handler:    _GadgetService_ArchiveGadget_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

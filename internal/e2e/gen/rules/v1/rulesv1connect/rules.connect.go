@@ -44,6 +44,9 @@ const (
 	// GadgetServiceUpdateGadgetProcedure is the fully-qualified name of the GadgetService's
 	// UpdateGadget RPC.
 	GadgetServiceUpdateGadgetProcedure = "/rules.v1.GadgetService/UpdateGadget"
+	// GadgetServiceArchiveGadgetProcedure is the fully-qualified name of the GadgetService's
+	// ArchiveGadget RPC.
+	GadgetServiceArchiveGadgetProcedure = "/rules.v1.GadgetService/ArchiveGadget"
 )
 
 // GadgetServiceClient is a client for the rules.v1.GadgetService service.
@@ -51,6 +54,8 @@ type GadgetServiceClient interface {
 	GetGadget(context.Context, *v1.GetGadgetRequest) (*v1.Gadget, error)
 	CreateGadget(context.Context, *v1.CreateGadgetRequest) (*v1.Gadget, error)
 	UpdateGadget(context.Context, *v1.UpdateGadgetRequest) (*v1.Gadget, error)
+	// A custom method (AIP-136), left to the user: it answers Unimplemented.
+	ArchiveGadget(context.Context, *v1.ArchiveGadgetRequest) (*v1.Gadget, error)
 }
 
 // NewGadgetServiceClient constructs a client for the rules.v1.GadgetService service. By default, it
@@ -82,14 +87,21 @@ func NewGadgetServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(gadgetServiceMethods.ByName("UpdateGadget")),
 			connect.WithClientOptions(opts...),
 		),
+		archiveGadget: connect.NewClient[v1.ArchiveGadgetRequest, v1.Gadget](
+			httpClient,
+			baseURL+GadgetServiceArchiveGadgetProcedure,
+			connect.WithSchema(gadgetServiceMethods.ByName("ArchiveGadget")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // gadgetServiceClient implements GadgetServiceClient.
 type gadgetServiceClient struct {
-	getGadget    *connect.Client[v1.GetGadgetRequest, v1.Gadget]
-	createGadget *connect.Client[v1.CreateGadgetRequest, v1.Gadget]
-	updateGadget *connect.Client[v1.UpdateGadgetRequest, v1.Gadget]
+	getGadget     *connect.Client[v1.GetGadgetRequest, v1.Gadget]
+	createGadget  *connect.Client[v1.CreateGadgetRequest, v1.Gadget]
+	updateGadget  *connect.Client[v1.UpdateGadgetRequest, v1.Gadget]
+	archiveGadget *connect.Client[v1.ArchiveGadgetRequest, v1.Gadget]
 }
 
 // GetGadget calls rules.v1.GadgetService.GetGadget.
@@ -119,11 +131,22 @@ func (c *gadgetServiceClient) UpdateGadget(ctx context.Context, req *v1.UpdateGa
 	return nil, err
 }
 
+// ArchiveGadget calls rules.v1.GadgetService.ArchiveGadget.
+func (c *gadgetServiceClient) ArchiveGadget(ctx context.Context, req *v1.ArchiveGadgetRequest) (*v1.Gadget, error) {
+	response, err := c.archiveGadget.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // GadgetServiceHandler is an implementation of the rules.v1.GadgetService service.
 type GadgetServiceHandler interface {
 	GetGadget(context.Context, *v1.GetGadgetRequest) (*v1.Gadget, error)
 	CreateGadget(context.Context, *v1.CreateGadgetRequest) (*v1.Gadget, error)
 	UpdateGadget(context.Context, *v1.UpdateGadgetRequest) (*v1.Gadget, error)
+	// A custom method (AIP-136), left to the user: it answers Unimplemented.
+	ArchiveGadget(context.Context, *v1.ArchiveGadgetRequest) (*v1.Gadget, error)
 }
 
 // NewGadgetServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -151,6 +174,12 @@ func NewGadgetServiceHandler(svc GadgetServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(gadgetServiceMethods.ByName("UpdateGadget")),
 		connect.WithHandlerOptions(opts...),
 	)
+	gadgetServiceArchiveGadgetHandler := connect.NewUnaryHandlerSimple(
+		GadgetServiceArchiveGadgetProcedure,
+		svc.ArchiveGadget,
+		connect.WithSchema(gadgetServiceMethods.ByName("ArchiveGadget")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/rules.v1.GadgetService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case GadgetServiceGetGadgetProcedure:
@@ -159,6 +188,8 @@ func NewGadgetServiceHandler(svc GadgetServiceHandler, opts ...connect.HandlerOp
 			gadgetServiceCreateGadgetHandler.ServeHTTP(w, r)
 		case GadgetServiceUpdateGadgetProcedure:
 			gadgetServiceUpdateGadgetHandler.ServeHTTP(w, r)
+		case GadgetServiceArchiveGadgetProcedure:
+			gadgetServiceArchiveGadgetHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -178,4 +209,8 @@ func (UnimplementedGadgetServiceHandler) CreateGadget(context.Context, *v1.Creat
 
 func (UnimplementedGadgetServiceHandler) UpdateGadget(context.Context, *v1.UpdateGadgetRequest) (*v1.Gadget, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.GadgetService.UpdateGadget is not implemented"))
+}
+
+func (UnimplementedGadgetServiceHandler) ArchiveGadget(context.Context, *v1.ArchiveGadgetRequest) (*v1.Gadget, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.GadgetService.ArchiveGadget is not implemented"))
 }

@@ -99,6 +99,22 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 	return &emptypb.Empty{}, nil
 }
 
+// Not a standard method: left to the user.
+//
+// Not a standard method: it answers Unimplemented. Embed ShelfServiceCRUD in your own type
+// and implement it there.
+func (s *ShelfServiceCRUD) MergeShelves(context.Context, *MergeShelvesRequest) (*Shelf, error) {
+	return nil, crudrt.Unimplemented("shelf.v1.ShelfService.MergeShelves")
+}
+
+// Named like one, but mapped to none explicitly.
+//
+// Not a standard method: it answers Unimplemented. Embed ShelfServiceCRUD in your own type
+// and implement it there.
+func (s *ShelfServiceCRUD) GetShelfStats(context.Context, *GetShelfRequest) (*Shelf, error) {
+	return nil, crudrt.Unimplemented("shelf.v1.ShelfService.GetShelfStats")
+}
+
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {

@@ -1,0 +1,120 @@
+package crud_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/protoforge/protoforge/internal/gen/crud"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+)
+
+const warnProto = `syntax = "proto3";
+
+package warn.v1;
+
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/warn/v1;warnv1";
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+message Shelf {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+message Note {
+  int64 id = 1;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book);
+  rpc MoveBook(GetBookRequest) returns (Book);
+  rpc GetShelf(GetShelfRequest) returns (Shelf);
+  rpc GetNote(GetBookRequest) returns (Note);
+  rpc WatchBooks(GetBookRequest) returns (stream Book);
+  rpc Ignored(GetBookRequest) returns (Book) {
+    option (protoforge.v1.method) = {operation: OPERATION_NONE};
+  }
+}
+
+message GetBookRequest {
+  int64 id = 1;
+}
+
+message GetShelfRequest {
+  int64 id = 1;
+}
+`
+
+// TestWarnings checks that every method left to the user is named, with
+// its position and the reason, that OPERATION_NONE silences one, and that
+// strict makes them errors.
+func TestWarnings(t *testing.T) {
+	req, err := gentest.RequestFromSources(map[string]string{"warn/v1/warn.proto": warnProto}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
+	if err != nil || res.GetError() != "" {
+		t.Fatalf("generation failed: %v %s", err, res.GetError())
+	}
+	want := []string{
+		"protoc-gen-crud: warning: warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:26:3: method warn.v1.BookService.GetShelf: not generated: it manages warn.v1.Shelf, and this service's standard methods manage warn.v1.Book; a service serves one model: move it to a service of its own; it answers Unimplemented until you implement it on BookServiceCRUD",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: Get names no model (Note is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:28:3: method warn.v1.BookService.WatchBooks: streaming methods are not generated; implement it on BookServiceCRUD",
+	}
+	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))
+	}
+	var code string
+	for _, f := range res.GetFile() {
+		if strings.HasSuffix(f.GetName(), ".crud.go") {
+			code = f.GetContent()
+		}
+	}
+	for _, m := range []string{"MoveBook", "GetShelf", "GetNote", "Ignored"} {
+		if !strings.Contains(code, `crudrt.Unimplemented("warn.v1.BookService.`+m+`")`) {
+			t.Errorf("%s does not answer Unimplemented in the generated code", m)
+		}
+	}
+	if strings.Contains(code, "WatchBooks") {
+		t.Errorf("a streaming method got a unary stub")
+	}
+
+	res, err = gentest.Run(req, crud.Run(crud.Params{GRPC: true, Strict: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := res.GetError(); !strings.Contains(e, "warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method") || !strings.Contains(e, "(strict: warnings are errors)") {
+		t.Errorf("strict: got error %q", e)
+	}
+}
+
+// TestNothingToGenerate: a proto without models or standard methods says
+// so instead of writing nothing silently.
+func TestNothingToGenerate(t *testing.T) {
+	req, err := gentest.RequestFromSources(map[string]string{"plain/v1/plain.proto": "syntax = \"proto3\";\npackage plain.v1;\noption go_package = \"example.com/plain/v1;plainv1\";\nmessage Thing { int64 id = 1; }\n"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := gentest.Run(req, crud.Run(crud.Params{Warnings: &buf}))
+	if err != nil || res.GetError() != "" || len(res.GetFile()) != 0 {
+		t.Fatalf("got %v, %q, %d files", err, res.GetError(), len(res.GetFile()))
+	}
+	want := "protoc-gen-crud: warning: plain/v1/plain.proto: no message has option (protoforge.v1.model), and no service has standard methods; nothing to generate\n"
+	if buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+	res, _ = gentest.Run(req, crud.Run(crud.Params{Strict: true}))
+	if !strings.Contains(res.GetError(), "nothing to generate") {
+		t.Errorf("strict: got error %q", res.GetError())
+	}
+}
