@@ -109,25 +109,35 @@ var ops = map[model.Operation]string{
 }
 
 func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
-	m := svc.Model
 	name := svc.Ident.GoName
-	res := resourceVar(name)
+	var managed []string
+	for _, sm := range svc.Models {
+		managed = append(managed, string(sm.Desc.FullName()))
+	}
 	g.P("// ", name, " implements the standard methods of ", svc.Desc.FullName(), " on GORM, for")
-	g.P("// ", m.Desc.FullName(), ". Its methods serve grpc-go and connect-go (simple mode) alike.")
+	g.P("// ", strings.Join(managed, ", "), ". Its methods serve grpc-go and connect-go (simple mode) alike.")
 	g.P("// Embed it in your own type to override a method or add the others.")
 	g.P("type ", name, " struct {")
 	if p.GRPC {
 		g.P(svc.File.GoImportPath.Ident("Unimplemented" + svc.GoName + "Server"))
 	}
-	g.P("svc *", crudrtPkg.Ident("Service"))
+	for _, sm := range svc.Models {
+		g.P(runtimeField(svc, sm), " *", crudrtPkg.Ident("Service"))
+	}
 	g.P("}")
 	g.P()
 	g.P("// New", name, " returns the standard methods of ", svc.GoName, " on db.")
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
-	g.P("return &", name, "{svc: ", crudrtPkg.Ident("NewService"), "(db, &", res, ", opts...)}")
+	g.P("return &", name, "{")
+	for _, sm := range svc.Models {
+		g.P(runtimeField(svc, sm), ": ", crudrtPkg.Ident("NewService"), "(db, &", resourceVar(svc, sm), ", opts...),")
+	}
+	g.P("}")
 	g.P("}")
 	g.P()
-	genResource(g, svc, res)
+	for _, sm := range svc.Models {
+		genResource(g, svc, sm)
+	}
 	for _, meth := range svc.Methods {
 		genMethod(g, svc, meth)
 	}
@@ -137,23 +147,40 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	genRESTRules(g, svc)
 }
 
-// resourceVar names the variable holding the crudrt.Resource of the
-// service type name: "bookServiceCRUDResource".
-func resourceVar(name string) string {
-	return strings.ToLower(name[:1]) + name[1:] + "Resource"
+// runtimeField names the field of the generated type that holds the
+// runtime of model sm: "svc" when the service has one model, else
+// "svc<Model>".
+func runtimeField(svc *model.Service, sm *model.ServiceModel) string {
+	if len(svc.Models) == 1 {
+		return "svc"
+	}
+	return "svc" + sm.GoIdent.GoName
 }
 
-// genResource emits the description of the service's model as a
-// package-level literal of constants, which the compiler lays out as data.
-// Every value is the model's decision; nothing is derived here.
-func genResource(g *protogen.GeneratedFile, svc *model.Service, res string) {
-	m := svc.Model
+// resourceVar names the variable holding the crudrt.Resource of model sm
+// of the service: "bookServiceCRUDResource", or with several models
+// "libraryServiceCRUDBookResource".
+func resourceVar(svc *model.Service, sm *model.ServiceModel) string {
+	name := svc.Ident.GoName
+	v := strings.ToLower(name[:1]) + name[1:]
+	if len(svc.Models) > 1 {
+		v += sm.GoIdent.GoName
+	}
+	return v + "Resource"
+}
+
+// genResource emits the description of a model as a package-level
+// literal of constants, which the compiler lays out as data. Every value
+// is the model's decision; nothing is derived here.
+func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.ServiceModel) {
+	m := sm.Model
+	res := resourceVar(svc, sm)
 	g.P("// ", res, " describes ", m.Desc.FullName(), " to the runtime.")
 	g.P("var ", res, " = ", crudrtPkg.Ident("Resource"), "{")
 	g.P("Name: ", strconv.Quote(string(m.Desc.FullName())), ",")
 	g.P("Table: ", strconv.Quote(m.Table), ",")
-	g.P("Collection: ", strconv.Quote(svc.Collection()), ",")
-	g.P("Field: ", strconv.Quote(svc.ResourceField), ",")
+	g.P("Collection: ", strconv.Quote(sm.Collection), ",")
+	g.P("Field: ", strconv.Quote(sm.ResourceField), ",")
 	g.P("Columns: []", crudrtPkg.Ident("Column"), "{")
 	for _, f := range m.Columns {
 		line := "{Path: " + strconv.Quote(string(f.Desc.Name())) + ", Name: " + strconv.Quote(f.Column) +
@@ -192,7 +219,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, res string) {
 		g.P("},")
 	}
 	var opList []string
-	for _, meth := range svc.Methods {
+	for _, meth := range sm.Methods {
 		opList = append(opList, g.QualifiedGoIdent(crudrtPkg.Ident(ops[meth.Op])))
 	}
 	g.P("Operations: ", strings.Join(opList, " | "), ",")
@@ -258,22 +285,23 @@ func genUnimplemented(g *protogen.GeneratedFile, svc *model.Service, m *protogen
 func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	recv := "s *" + svc.Ident.GoName
 	g.P(model.GoComment(m.Comments.Leading), "func (", recv, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
-	g.P("if err := s.svc.CheckRequest(req); err != nil { return nil, err }")
+	rt := "s." + runtimeField(svc, m.Model)
+	g.P("if err := ", rt, ".CheckRequest(req); err != nil { return nil, err }")
 	key := func() {
 		if m.Key != nil {
 			g.P("key := req.Get", m.Key.GoName, "()")
 			return
 		}
-		g.P("key, err := s.svc.KeyFromName(req.Get", m.Name.GoName, "())")
+		g.P("key, err := ", rt, ".KeyFromName(req.Get", m.Name.GoName, "())")
 		g.P("if err != nil { return nil, err }")
 	}
 	etag := `""`
 	if m.Etag != nil {
 		etag = "req.Get" + m.Etag.GoName + "()"
 	}
-	msg := "*" + g.QualifiedGoIdent(svc.Model.GoIdent)
+	msg := "*" + g.QualifiedGoIdent(m.Model.GoIdent)
 	one := func(call string) {
-		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](s.svc.", call, ")")
+		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", rt, ".", call, ")")
 	}
 	// items returns the response holding the messages of the call just
 	// emitted, which gives a list, and the extra fields.
@@ -293,7 +321,7 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	case model.OpDelete:
 		key()
 		if m.ReturnsEmpty {
-			g.P("if _, err := s.svc.Delete(ctx, key, ", etag, "); err != nil { return nil, err }")
+			g.P("if _, err := ", rt, ".Delete(ctx, key, ", etag, "); err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		} else {
 			one("Delete(ctx, key, " + etag + ")")
@@ -306,20 +334,20 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			g.P("keys := make([]any, 0, len(req.Get", m.Keys.GoName, "()))")
 			g.P("for _, k := range req.Get", m.Keys.GoName, "() { keys = append(keys, k) }")
 		} else {
-			g.P("keys, err := s.svc.KeysFromNames(req.Get", m.Names.GoName, "())")
+			g.P("keys, err := ", rt, ".KeysFromNames(req.Get", m.Names.GoName, "())")
 			g.P("if err != nil { return nil, err }")
 		}
 		if m.Op == model.OpBatchGet {
-			g.P("items, err := s.svc.BatchGet(ctx, keys)")
+			g.P("items, err := ", rt, ".BatchGet(ctx, keys)")
 			items(m.Items, "")
 		} else {
-			g.P("if err := s.svc.BatchDelete(ctx, keys); err != nil { return nil, err }")
+			g.P("if err := ", rt, ".BatchDelete(ctx, keys); err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		}
 	case model.OpBatchCreate:
 		g.P("msgs := make([]", protoPkg.Ident("Message"), ", 0, len(req.Get", m.Requests.GoName, "()))")
 		g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
-		g.P("items, err := s.svc.BatchCreate(ctx, msgs)")
+		g.P("items, err := ", rt, ".BatchCreate(ctx, msgs)")
 		items(m.Items, "")
 	case model.OpList:
 		get := func(f *protogen.Field) string {
@@ -328,7 +356,7 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			}
 			return "req.Get" + f.GoName + "()"
 		}
-		g.P("items, next, err := s.svc.List(ctx, ", crudrtPkg.Ident("ListRequest"), "{")
+		g.P("items, next, err := ", rt, ".List(ctx, ", crudrtPkg.Ident("ListRequest"), "{")
 		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}} {
 			if kv[1] != "" {
 				g.P(kv[0], ": ", kv[1], ",")

@@ -52,8 +52,9 @@ message GetShelfRequest {
 `
 
 // TestWarnings checks that every method left to the user is named, with
-// its position and the reason, that OPERATION_NONE silences one, and that
-// strict makes them errors.
+// its position and the reason, that OPERATION_NONE silences one, that a
+// second model of the service gets its methods, and that strict makes the
+// warnings errors.
 func TestWarnings(t *testing.T) {
 	req, err := gentest.RequestFromSources(map[string]string{"warn/v1/warn.proto": warnProto}, "")
 	if err != nil {
@@ -66,7 +67,6 @@ func TestWarnings(t *testing.T) {
 	}
 	want := []string{
 		"protoc-gen-crud: warning: warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD",
-		"protoc-gen-crud: warning: warn/v1/warn.proto:26:3: method warn.v1.BookService.GetShelf: not generated: it manages warn.v1.Shelf, and this service's standard methods manage warn.v1.Book; a service serves one model: move it to a service of its own; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: Get names no model (Note is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:28:3: method warn.v1.BookService.WatchBooks: streaming methods are not generated; implement it on BookServiceCRUD",
 	}
@@ -79,7 +79,10 @@ func TestWarnings(t *testing.T) {
 			code = f.GetContent()
 		}
 	}
-	for _, m := range []string{"MoveBook", "GetShelf", "GetNote", "Ignored"} {
+	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
+		t.Errorf("GetShelf, of the service's second model, is not generated")
+	}
+	for _, m := range []string{"MoveBook", "GetNote", "Ignored"} {
 		if !strings.Contains(code, `crudrt.Unimplemented("warn.v1.BookService.`+m+`")`) {
 			t.Errorf("%s does not answer Unimplemented in the generated code", m)
 		}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/gofeaturespb"
+	"gorm.io/gorm/schema"
 
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
 )
@@ -42,24 +43,37 @@ var batchOps = []Operation{OpBatchGet, OpBatchCreate, OpBatchDelete}
 
 func (o Operation) String() string { return opNames[o] }
 
-// Service is a service whose standard methods manage one model.
+// Service is a service with standard methods, on one or more models.
 type Service struct {
 	*protogen.Service
 	File *protogen.File
-	// Model is the model the service manages.
-	Model *Model
-	// Methods lists the recognised standard methods; the others are left
-	// to the user.
+	// Models lists the models the standard methods manage, in the order
+	// of their first method.
+	Models []*ServiceModel
+	// Methods lists the recognised standard methods, in declaration order;
+	// the others are left to the user.
 	Methods []*Method
-	// Ident is the generated implementation, `<Service>CRUD`.
-	Ident protogen.GoIdent
 	// Unmapped lists the unary methods that are not standard methods: the
 	// generated type answers them Unimplemented until the user's own type
 	// implements them.
 	Unmapped []*protogen.Method
+	// Ident is the generated implementation, `<Service>CRUD`.
+	Ident protogen.GoIdent
+
+	// fallback is the model of (protoforge.v1.service).model, or nil.
+	fallback *Model
+}
+
+// ServiceModel is a model a service manages, with the methods that
+// manage it.
+type ServiceModel struct {
+	*Model
+	Methods []*Method
 	// ResourceField is the request field that holds the resource in
 	// Create and Update ("book"), which prefixes field paths in errors.
 	ResourceField string
+	// Collection is the first segment of the model's resource names.
+	Collection string
 }
 
 // Method is a recognised standard method and the request and response
@@ -67,6 +81,8 @@ type Service struct {
 type Method struct {
 	*protogen.Method
 	Op Operation
+	// Model is the model the method manages.
+	Model *ServiceModel
 	// Key is the request's primary-key field (`id`), or nil when the
 	// request names the resource with Name.
 	Key *protogen.Field
@@ -107,50 +123,80 @@ type Route struct {
 }
 
 // services recognises the standard methods of every service of the files
-// to generate.
+// to generate. Each method is matched to its model by its name and shape,
+// so that one service may serve several models.
 func (b *builder) services(f *protogen.File) {
 	for _, s := range f.Services {
 		sopts, _ := proto.GetExtension(s.Desc.Options(), protoforgev1.E_Service).(*protoforgev1.ServiceOptions)
 		svc := &Service{Service: s, File: f, Ident: f.GoImportPath.Ident(s.GoName + "CRUD")}
 		if name := sopts.GetModel(); name != "" {
-			svc.Model = b.resolveIn(f, name)
-			if svc.Model == nil {
+			svc.fallback = b.resolveIn(f, name)
+			if svc.fallback == nil {
 				b.errorf(f, s.Desc, "(protoforge.v1.service).model names unknown model %q; name a message with option (protoforge.v1.model)", name)
 				continue
 			}
 		}
+		// Standard methods first: batch methods may need the model they name.
 		for pass := 0; pass < 2; pass++ {
 			for _, m := range s.Methods {
 				op, target := b.recognise(f, svc, m, pass == 1)
 				if op == OpNone {
 					continue
 				}
-				if svc.Model == nil {
-					svc.Model = target
-				}
-				if target != svc.Model {
-					b.errorf(f, m.Desc, "manages %s, but the service's other standard methods manage %s; one service manages one model", target.Desc.FullName(), svc.Model.Desc.FullName())
-					continue
-				}
-				if meth := b.shape(f, svc, m, op); meth != nil {
+				if meth := b.shape(f, m, op, target); meth != nil {
+					meth.Model = svc.modelFor(target)
 					svc.Methods = append(svc.Methods, meth)
 				}
 			}
 		}
 		sort.SliceStable(svc.Methods, func(i, j int) bool { return svc.Methods[i].Desc.Index() < svc.Methods[j].Desc.Index() })
 		for _, m := range svc.Methods {
-			if m.Resource != nil && svc.ResourceField == "" {
-				svc.ResourceField = string(m.Resource.Desc.Name())
+			sm := m.Model
+			sm.Methods = append(sm.Methods, m)
+			if m.Resource != nil && sm.ResourceField == "" {
+				sm.ResourceField = string(m.Resource.Desc.Name())
+			}
+			if m.Pattern != "" && sm.Collection == "" {
+				sm.Collection, _, _ = strings.Cut(m.Pattern, "/")
 			}
 		}
+		for _, sm := range svc.Models {
+			if sm.Collection == "" {
+				sm.Collection = sm.Table
+			}
+		}
+		sort.SliceStable(svc.Models, func(i, j int) bool { return svc.Models[i].Methods[0].Desc.Index() < svc.Models[j].Methods[0].Desc.Index() })
 		for _, m := range svc.Methods {
-			m.Route = svc.defaultRoute(m)
+			m.Route = defaultRoute(m)
 		}
 		b.unmapped(f, svc)
 		if len(svc.Methods) > 0 {
 			b.s.Services = append(b.s.Services, svc)
 		}
 	}
+}
+
+// modelFor returns the service's entry for model m, adding it.
+func (s *Service) modelFor(m *Model) *ServiceModel {
+	for _, sm := range s.Models {
+		if sm.Model == m {
+			return sm
+		}
+	}
+	sm := &ServiceModel{Model: m}
+	s.Models = append(s.Models, sm)
+	return sm
+}
+
+// only is the service's one model so far, or nil.
+func (s *Service) only() *Model {
+	if s.fallback != nil {
+		return s.fallback
+	}
+	if len(s.Models) == 1 {
+		return s.Models[0].Model
+	}
+	return nil
 }
 
 // unmapped records the methods of svc that are not standard methods, with
@@ -197,11 +243,8 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 			continue
 		}
 		target := b.modelFromMethod(f, m, op)
-		switch {
-		case target == nil:
+		if target == nil && (!isBatch(op) || svc.only() == nil) {
 			return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
-		case svc.Model != nil && target != svc.Model:
-			return fmt.Sprintf("it manages %s, and this service's standard methods manage %s; a service serves one model: move it to a service of its own", target.Desc.FullName(), svc.Model.Desc.FullName())
 		}
 	}
 	return ""
@@ -235,12 +278,18 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		if isBatch(op) != batch {
 			return OpNone, nil
 		}
-		target := svc.Model
+		target := svc.fallback
 		if target == nil {
 			target = b.modelFromMethod(f, m, op)
 		}
 		if target == nil {
-			b.errorf(f, m.Desc, "(protoforge.v1.method).operation %v needs the model: set (protoforge.v1.service).model", o)
+			target = b.modelFromShape(m, op)
+		}
+		if target == nil {
+			target = svc.only()
+		}
+		if target == nil {
+			b.errorf(f, m.Desc, "(protoforge.v1.method).operation %v needs the model: its request or response does not name one; set (protoforge.v1.service).model", o)
 			return OpNone, nil
 		}
 		return op, target
@@ -255,16 +304,62 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		}
 		target := b.modelFromMethod(f, m, op)
 		if target == nil && isBatch(op) && m.GoName != op.String() {
-			target = svc.Model // BatchDeleteBooks returns Empty: the service's model
+			// BatchDeleteBooks returns Empty: the model named by the
+			// plural, else the service's.
+			if target = b.modelFromPlural(f, strings.TrimPrefix(m.GoName, op.String())); target == nil {
+				target = svc.only()
+			}
 		}
 		if target != nil {
-			if svc.Model != nil && target != svc.Model {
-				return OpNone, nil
-			}
 			return op, target
 		}
 	}
 	return OpNone, nil
+}
+
+// modelFromShape finds the model of an explicitly mapped method from its
+// messages: the response itself, or its repeated field of a model.
+func (b *builder) modelFromShape(m *protogen.Method, op Operation) *Model {
+	if t := b.s.byName[m.Output.Desc.FullName()]; t != nil {
+		return t
+	}
+	for _, fd := range append(append([]*protogen.Field{}, m.Output.Fields...), m.Input.Fields...) {
+		if fd.Message != nil && (fd.Desc.IsList() == (op == OpList || op == OpBatchGet || op == OpBatchCreate)) {
+			if t := b.s.byName[fd.Message.Desc.FullName()]; t != nil {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// modelFromPlural finds the model whose plural name is plural ("Books"),
+// in f's package first.
+func (b *builder) modelFromPlural(f *protogen.File, plural string) *Model {
+	var found *Model
+	for _, m := range b.s.Models {
+		if snakeToCamel(schema.NamingStrategy{}.TableName(m.GoIdent.GoName)) != plural {
+			continue
+		}
+		if m.Desc.ParentFile().Package() == f.Desc.Package() {
+			return m
+		}
+		if found == nil {
+			found = m
+		}
+	}
+	return found
+}
+
+// snakeToCamel turns "book_entries" into "BookEntries".
+func snakeToCamel(s string) string {
+	parts := strings.Split(s, "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // modelFromMethod finds the model a method name points to: the model
@@ -302,9 +397,8 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 
 // shape checks the request and response of a recognised method and
 // records the fields the implementation uses.
-func (b *builder) shape(f *protogen.File, svc *Service, m *protogen.Method, op Operation) *Method {
+func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, model *Model) *Method {
 	mm := &Method{Method: m, Op: op, HasHTTPRule: proto.HasExtension(m.Desc.Options(), annotations.E_Http)}
-	model := svc.Model
 	field := func(msg *protogen.Message, name string) *protogen.Field {
 		for _, fd := range msg.Fields {
 			if string(fd.Desc.Name()) == name {
@@ -513,25 +607,13 @@ func resourcePattern(m *Model) string {
 	return m.Table + "/{" + string(m.PrimaryKey[0].Desc.Name()) + "}"
 }
 
-// Collection is the collection segment of the service's resource names:
-// the first segment of its pattern.
-func (s *Service) Collection() string {
-	for _, m := range s.Methods {
-		if m.Pattern != "" {
-			c, _, _ := strings.Cut(m.Pattern, "/")
-			return c
-		}
-	}
-	return s.Model.Table
-}
-
 // defaultRoute is the AIP default REST route of a standard method without
 // a google.api.http annotation, or nil.
-func (s *Service) defaultRoute(m *Method) *Route {
-	if m.HasHTTPRule || len(s.Model.PrimaryKey) != 1 {
+func defaultRoute(m *Method) *Route {
+	if m.HasHTTPRule || len(m.Model.PrimaryKey) != 1 {
 		return nil // a model without a single key is already an error
 	}
-	c := s.Collection()
+	c := m.Model.Collection
 	item := "/v1/" + c + "/{" + keyPath(m) + "}"
 	if m.Name != nil {
 		item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
@@ -545,7 +627,7 @@ func (s *Service) defaultRoute(m *Method) *Route {
 		return &Route{"POST", "/v1/" + c, string(m.Resource.Desc.Name())}
 	case OpUpdate:
 		res := string(m.Resource.Desc.Name())
-		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(s.Model.PrimaryKey[0].Desc.Name()) + "}", res}
+		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "}", res}
 	case OpDelete:
 		return &Route{"DELETE", item, ""}
 	case OpUndelete:

@@ -78,8 +78,6 @@ type service struct {
 	name string
 	mi   *modelInfo
 	ops  map[op]*method
-	// custom are the methods the generated type leaves to the user.
-	custom []*method
 	// baseline holds the rows stored before the service's first call (the
 	// ORM step's), by key.
 	baseline map[string]proto.Message
@@ -89,34 +87,43 @@ type service struct {
 	live map[string]proto.Message
 }
 
-// crud calls the standard methods of s in AIP order and checks their
-// results.
+// crud calls the standard methods of s in AIP order, model by model, and
+// checks their results.
 func (x *exercise) crud(s Service) {
 	step := s.Name
 	x.r.guard(step, func() {
-		sv, err := x.newService(s)
+		svs, err := x.newServices(s)
 		if !x.r.check(step, err) {
 			return
 		}
-		sv.run()
+		for _, sv := range svs {
+			sv.run()
+		}
 	})
 }
 
-// newService builds the generated service s on the database and finds
-// its standard methods.
-func (x *exercise) newService(s Service) (*service, error) {
+// newServices builds the generated service s on the database and finds
+// its standard methods, grouped by the model each manages: one service
+// may serve several models.
+func (x *exercise) newServices(s Service) ([]*service, error) {
 	sd, err := findService(s.Name)
 	if err != nil {
 		return nil, err
 	}
-	sv := &service{x: x, name: s.Name, ops: map[op]*method{}, live: map[string]proto.Message{}}
-	var opts []reflect.Value
 	newFn := reflect.ValueOf(s.New)
 	implemented := map[string]bool{}
 	for _, m := range s.Methods {
 		implemented[m] = true
 	}
-	var impl reflect.Value
+	type found struct {
+		o  op
+		m  *method
+		mi *modelInfo
+	}
+	var standard []found
+	var custom []*method
+	byModel := map[*modelInfo]*service{}
+	var svs []*service
 	methods := sd.Methods()
 	for i := 0; i < methods.Len(); i++ {
 		md := methods.Get(i)
@@ -128,32 +135,51 @@ func (x *exercise) newService(s Service) (*service, error) {
 		if o == opNone {
 			// A method left to the user: the generated type answers a
 			// unary one Unimplemented.
-			if md.IsStreamingClient() || md.IsStreamingServer() {
-				continue
+			if !md.IsStreamingClient() && !md.IsStreamingServer() {
+				custom = append(custom, &method{name: goName, desc: md})
 			}
-			sv.custom = append(sv.custom, &method{name: goName, desc: md})
 			continue
 		}
-		if mi := sv.x.modelOf(md); mi != nil && sv.mi == nil {
-			sv.mi = mi
+		mi := x.modelOf(md)
+		standard = append(standard, found{o, &method{name: goName, desc: md}, mi})
+		if mi != nil && byModel[mi] == nil {
+			byModel[mi] = &service{x: x, name: s.Name, mi: mi, ops: map[op]*method{}, live: map[string]proto.Message{}}
+			svs = append(svs, byModel[mi])
 		}
-		sv.ops[o] = &method{name: goName, desc: md}
 	}
-	if sv.mi == nil {
+	if len(svs) == 0 {
 		return nil, fmt.Errorf("no standard method of %s names a model of the case", sd.FullName())
 	}
-	if sv.mi.tenant != nil {
-		v := tenantValue(sv.mi.tenant).Interface()
-		if i, ok := v.(int32); ok {
-			v = int64(i)
+	for _, f := range standard {
+		sv := byModel[f.mi]
+		if sv == nil {
+			// BatchDeleteBooks names its model only in its name.
+			sv = svs[0]
+			best := 0
+			for _, c := range svs {
+				if n := len(c.mi.desc.Name()); strings.Contains(f.m.name, string(c.mi.desc.Name())) && n > best {
+					sv, best = c, n
+				}
+			}
 		}
-		opts = append(opts, reflect.ValueOf(crudrt.WithTenant(func(context.Context) (any, error) { return v, nil })))
+		sv.ops[f.o] = f.m
+	}
+	var opts []reflect.Value
+	for _, sv := range svs {
+		if sv.mi.tenant != nil {
+			v := tenantValue(sv.mi.tenant).Interface()
+			if i, ok := v.(int32); ok {
+				v = int64(i)
+			}
+			opts = append(opts, reflect.ValueOf(crudrt.WithTenant(func(context.Context) (any, error) { return v, nil })))
+			break
+		}
 	}
 	if newFn.Kind() != reflect.Func {
 		return nil, fmt.Errorf("New%sCRUD is %T, not a function", s.Name, s.New)
 	}
-	impl = newFn.Call(append([]reflect.Value{reflect.ValueOf(x.db)}, opts...))[0]
-	for _, m := range sv.custom {
+	impl := newFn.Call(append([]reflect.Value{reflect.ValueOf(x.db)}, opts...))[0]
+	for _, m := range custom {
 		step := s.Name + "." + m.name + ": left to the user"
 		fn := impl.MethodByName(m.name)
 		if !fn.IsValid() {
@@ -167,15 +193,17 @@ func (x *exercise) newService(s Service) (*service, error) {
 			x.r.ok(step)
 		}
 	}
-	for o, m := range sv.ops {
-		m.fn = impl.MethodByName(m.name)
-		if !m.fn.IsValid() {
-			return nil, fmt.Errorf("%s has no method %s", impl.Type(), m.name)
+	for _, sv := range svs {
+		for o, m := range sv.ops {
+			m.fn = impl.MethodByName(m.name)
+			if !m.fn.IsValid() {
+				return nil, fmt.Errorf("%s has no method %s", impl.Type(), m.name)
+			}
+			m.in = m.fn.Type().In(1)
+			sv.ops[o] = m
 		}
-		m.in = m.fn.Type().In(1)
-		sv.ops[o] = m
 	}
-	return sv, nil
+	return svs, nil
 }
 
 // findService finds the service with Go name goName among the registered

@@ -24,7 +24,9 @@ type GadgetServiceCRUD struct {
 
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
-	return &GadgetServiceCRUD{svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...)}
+	return &GadgetServiceCRUD{
+		svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...),
+	}
 }
 
 // gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.

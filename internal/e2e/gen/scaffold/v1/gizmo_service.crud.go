@@ -24,7 +24,9 @@ type GizmoServiceCRUD struct {
 
 // NewGizmoServiceCRUD returns the standard methods of GizmoService on db.
 func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
-	return &GizmoServiceCRUD{svc: crudrt.NewService(db, &gizmoServiceCRUDResource, opts...)}
+	return &GizmoServiceCRUD{
+		svc: crudrt.NewService(db, &gizmoServiceCRUDResource, opts...),
+	}
 }
 
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.

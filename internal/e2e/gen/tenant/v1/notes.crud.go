@@ -25,7 +25,9 @@ type NoteServiceCRUD struct {
 
 // NewNoteServiceCRUD returns the standard methods of NoteService on db.
 func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
-	return &NoteServiceCRUD{svc: crudrt.NewService(db, &noteServiceCRUDResource, opts...)}
+	return &NoteServiceCRUD{
+		svc: crudrt.NewService(db, &noteServiceCRUDResource, opts...),
+	}
 }
 
 // noteServiceCRUDResource describes tenant.v1.Note to the runtime.

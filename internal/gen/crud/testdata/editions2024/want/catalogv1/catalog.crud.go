@@ -25,7 +25,9 @@ type ItemServiceCRUD struct {
 
 // NewItemServiceCRUD returns the standard methods of ItemService on db.
 func NewItemServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ItemServiceCRUD {
-	return &ItemServiceCRUD{svc: crudrt.NewService(db, &itemServiceCRUDResource, opts...)}
+	return &ItemServiceCRUD{
+		svc: crudrt.NewService(db, &itemServiceCRUDResource, opts...),
+	}
 }
 
 // itemServiceCRUDResource describes catalog.v1.Item to the runtime.

@@ -25,7 +25,9 @@ type ShelfServiceCRUD struct {
 
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
-	return &ShelfServiceCRUD{svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...)}
+	return &ShelfServiceCRUD{
+		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
+	}
 }
 
 // shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.

@@ -25,7 +25,9 @@ type BookServiceCRUD struct {
 
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
-	return &BookServiceCRUD{svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...)}
+	return &BookServiceCRUD{
+		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
+	}
 }
 
 // bookServiceCRUDResource describes renamed.v1.Book to the runtime.

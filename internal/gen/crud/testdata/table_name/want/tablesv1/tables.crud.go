@@ -25,7 +25,9 @@ type BookServiceCRUD struct {
 
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
-	return &BookServiceCRUD{svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...)}
+	return &BookServiceCRUD{
+		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
+	}
 }
 
 // bookServiceCRUDResource describes tables.v1.Book to the runtime.
@@ -145,7 +147,9 @@ type AuthorServiceCRUD struct {
 
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
-	return &AuthorServiceCRUD{svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...)}
+	return &AuthorServiceCRUD{
+		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
+	}
 }
 
 // authorServiceCRUDResource describes tables.v1.Author to the runtime.

@@ -1,0 +1,97 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"connectrpc.com/vanguard"
+	"connectrpc.com/vanguard/vanguardgrpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"gorm.io/gorm"
+
+	manyv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestManyResourcesPerService serves one service of two resources (the
+// golden case many_resources) over real sockets, with grpc-go and REST
+// through vanguard, on every database: each resource has its standard
+// methods and its routes, and the custom method answers Unimplemented.
+func TestManyResourcesPerService(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/many_resources/want/manyv1/schema", db.Dialector.Name()+".sql"))
+		gs := grpc.NewServer()
+		manyv1.RegisterLibraryServiceServer(gs, manyv1.NewLibraryServiceCRUD(db))
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() { _ = gs.Serve(lis) }()
+		t.Cleanup(gs.Stop)
+		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(manyv1.LibraryServiceRESTRules()...))
+		require.NoError(t, err)
+		srv := httptest.NewServer(transcoder)
+		t.Cleanup(srv.Close)
+
+		rest := func(method, path, body string, want int) map[string]any {
+			t.Helper()
+			req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			require.Equal(t, want, resp.StatusCode, "%s %s: %s", method, path, b)
+			out := map[string]any{}
+			if len(b) > 0 {
+				require.NoError(t, json.Unmarshal(b, &out), "%s", b)
+			}
+			return out
+		}
+
+		shelf := rest("POST", "/v1/shelves", `{"theme":"Science fiction"}`, 200)
+		other := rest("POST", "/v1/shelves", `{"theme":"Poetry"}`, 200)
+		book := rest("POST", "/v1/books", fmt.Sprintf(`{"shelfId":%q,"title":"Dune"}`, shelf["id"]), 200)
+		assert.Equal(t, "Science fiction", rest("GET", fmt.Sprintf("/v1/shelves/%s", shelf["id"]), "", 200)["theme"])
+		assert.Equal(t, "Dune", rest("GET", fmt.Sprintf("/v1/books/%s", book["id"]), "", 200)["title"])
+		assert.Len(t, rest("GET", "/v1/shelves", "", 200)["shelves"], 2)
+		assert.Len(t, rest("GET", "/v1/books", "", 200)["books"], 1)
+		u := rest("PATCH", fmt.Sprintf("/v1/books/%s?update_mask=title", book["id"]), `{"title":"Dune Messiah","shelfId":"999"}`, 200)
+		assert.Equal(t, "Dune Messiah", u["title"])
+		assert.Equal(t, shelf["id"], u["shelfId"], "only the masked field changes")
+		d := rest("DELETE", fmt.Sprintf("/v1/books/%s", book["id"]), "", 200)
+		assert.NotEmpty(t, d["deleteTime"], "a soft delete returns the deleted book")
+		rest("POST", fmt.Sprintf("/v1/books/%s:undelete", book["id"]), "{}", 200)
+
+		// The custom method is left to the user: 501 over REST, and
+		// Unimplemented over gRPC.
+		st := rest("POST", fmt.Sprintf("/v1/books/%s:move", book["id"]), fmt.Sprintf(`{"shelfId":%q}`, other["id"]), 501)
+		assert.EqualValues(t, codes.Unimplemented, st["code"])
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		c := manyv1.NewLibraryServiceClient(conn)
+		_, err = c.MoveBook(context.Background(), &manyv1.MoveBookRequest{Id: 1})
+		assert.Equal(t, codes.Unimplemented, status.Code(err))
+		got, err := c.GetShelf(context.Background(), &manyv1.GetShelfRequest{Name: fmt.Sprintf("shelves/%s", other["id"])})
+		require.NoError(t, err)
+		assert.Equal(t, "Poetry", got.GetTheme())
+
+		// Deleting the shelf cascades to its books (the foreign key).
+		rest("DELETE", fmt.Sprintf("/v1/shelves/%s", shelf["id"]), "", 200)
+		rest("GET", fmt.Sprintf("/v1/books/%s", book["id"]), "", 404)
+	})
+}
