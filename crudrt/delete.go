@@ -19,6 +19,12 @@ func (s *Service) Delete(ctx context.Context, key any, etag string) (proto.Messa
 	if err := s.implements(OpDelete); err != nil {
 		return nil, err
 	}
+	return s.delete(ctx, key, etag)
+}
+
+// delete is Delete without the check that the resource declares it, for
+// Store.
+func (s *Service) delete(ctx context.Context, key any, etag string) (proto.Message, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err

@@ -91,6 +91,12 @@ func (s *Service) Get(ctx context.Context, key any) (proto.Message, error) {
 	if err := s.implements(OpGet); err != nil {
 		return nil, err
 	}
+	return s.get(ctx, key)
+}
+
+// get is Get without the check that the resource declares it, for
+// Store.
+func (s *Service) get(ctx context.Context, key any) (proto.Message, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -123,6 +129,12 @@ func (s *Service) List(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if err := s.implements(OpList); err != nil {
 		return nil, "", err
 	}
+	return s.list(ctx, req)
+}
+
+// list is List without the check that the resource declares it, for
+// Store.
+func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {
 	size := req.PageSize
 	switch {
 	case size < 0:

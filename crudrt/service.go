@@ -129,7 +129,7 @@ type Service struct {
 	limits []*column
 	// requestRules caches, per request message, whether it has rules
 	// outside the resource (CheckRequest).
-	requestRules sync.Map
+	requestRules *sync.Map
 }
 
 // NewService returns the standard methods of res on db. res must be a
@@ -173,10 +173,11 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	s := &Service{
 		db: db, res: res, opt: o, v: v, desc: desc, dialect: d,
-		fb:     readBehaviors(desc),
-		from:   ormrt.QuoteIdent(d, res.Table),
-		model:  reflect.TypeOf(res.Model).Elem(),
-		byPath: make(map[string]*column, len(res.Columns)),
+		fb:           readBehaviors(desc),
+		from:         ormrt.QuoteIdent(d, res.Table),
+		model:        reflect.TypeOf(res.Model).Elem(),
+		byPath:       make(map[string]*column, len(res.Columns)),
+		requestRules: &sync.Map{},
 	}
 	s.table = query.Table{Dialect: d}
 	quoted := make([]string, len(res.Columns))

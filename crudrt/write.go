@@ -22,6 +22,12 @@ func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message,
 	if err := s.implements(OpCreate); err != nil {
 		return nil, err
 	}
+	return s.create(ctx, msg)
+}
+
+// create is Create without the check that the resource declares it, for
+// Store.
+func (s *Service) create(ctx context.Context, msg proto.Message) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
@@ -104,6 +110,12 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if err := s.implements(OpUpdate); err != nil {
 		return nil, err
 	}
+	return s.update(ctx, msg, mask)
+}
+
+// update is Update without the check that the resource declares it, for
+// Store.
+func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	manyv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1"
@@ -93,5 +94,92 @@ func TestManyResourcesPerService(t *testing.T) {
 		// Deleting the shelf cascades to its books (the foreign key).
 		rest("DELETE", fmt.Sprintf("/v1/shelves/%s", shelf["id"]), "", 200)
 		rest("GET", fmt.Sprintf("/v1/books/%s", book["id"]), "", 404)
+	})
+}
+
+// library implements the custom method of LibraryService with the stores
+// the generated type exposes, as a user would.
+type library struct{ *manyv1.LibraryServiceCRUD }
+
+// MoveBook moves a book to another shelf, which must exist, in one
+// transaction.
+func (l library) MoveBook(ctx context.Context, req *manyv1.MoveBookRequest) (*manyv1.Book, error) {
+	var moved *manyv1.Book
+	err := l.BookStore().Transaction(ctx, func(tx *gorm.DB) error {
+		if _, err := l.ShelfStore().On(tx).Get(ctx, req.GetShelfId()); err != nil {
+			return err
+		}
+		book, err := l.BookStore().On(tx).Get(ctx, req.GetId())
+		if err != nil {
+			return err
+		}
+		book.ShelfId = req.GetShelfId()
+		moved, err = l.BookStore().On(tx).Update(ctx, book, &fieldmaskpb.FieldMask{Paths: []string{"shelf_id"}})
+		return err
+	})
+	return moved, err
+}
+
+// TestCustomMethodWithStores serves a custom method written with the
+// generated stores over real sockets (gRPC and REST): it sees the standard
+// methods' checks, its transaction commits or rolls back as a whole.
+func TestCustomMethodWithStores(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/many_resources/want/manyv1/schema", db.Dialector.Name()+".sql"))
+		impl := library{manyv1.NewLibraryServiceCRUD(db)}
+		gs := grpc.NewServer()
+		manyv1.RegisterLibraryServiceServer(gs, impl)
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() { _ = gs.Serve(lis) }()
+		t.Cleanup(gs.Stop)
+		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(manyv1.LibraryServiceRESTRules()...))
+		require.NoError(t, err)
+		srv := httptest.NewServer(transcoder)
+		t.Cleanup(srv.Close)
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		c := manyv1.NewLibraryServiceClient(conn)
+		ctx := context.Background()
+
+		a, err := c.CreateShelf(ctx, &manyv1.CreateShelfRequest{Shelf: &manyv1.Shelf{Theme: "a"}})
+		require.NoError(t, err)
+		b, err := c.CreateShelf(ctx, &manyv1.CreateShelfRequest{Shelf: &manyv1.Shelf{Theme: "b"}})
+		require.NoError(t, err)
+		book, err := c.CreateBook(ctx, &manyv1.CreateBookRequest{Book: &manyv1.Book{ShelfId: a.Id, Title: "Dune"}})
+		require.NoError(t, err)
+
+		moved, err := c.MoveBook(ctx, &manyv1.MoveBookRequest{Id: book.Id, ShelfId: b.Id})
+		require.NoError(t, err)
+		assert.Equal(t, b.Id, moved.ShelfId)
+		assert.Equal(t, "2", moved.Etag, "the store's Update moves the etag on")
+
+		_, err = c.MoveBook(ctx, &manyv1.MoveBookRequest{Id: book.Id, ShelfId: 999})
+		assert.Equal(t, codes.NotFound, status.Code(err), "a missing shelf: %v", err)
+		resp, err := http.Post(fmt.Sprintf("%s/v1/books/%d:move", srv.URL, book.Id), "application/json", strings.NewReader(fmt.Sprintf(`{"shelfId":"%d"}`, a.Id)))
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "REST")
+
+		// A transaction that fails after a write leaves nothing behind.
+		stores := library{manyv1.NewLibraryServiceCRUD(db)}
+		err = stores.BookStore().Transaction(ctx, func(tx *gorm.DB) error {
+			got, err := stores.BookStore().On(tx).Get(ctx, book.Id)
+			if err != nil {
+				return err
+			}
+			got.Title = "changed"
+			if _, err := stores.BookStore().On(tx).Update(ctx, got, &fieldmaskpb.FieldMask{Paths: []string{"title"}}); err != nil {
+				return err
+			}
+			_, err = stores.ShelfStore().On(tx).Create(ctx, &manyv1.Shelf{Theme: strings.Repeat("x", 81)})
+			return err
+		})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "the theme is over its size: %v", err)
+		after, err := c.GetBook(ctx, &manyv1.GetBookRequest{Id: book.Id})
+		require.NoError(t, err)
+		assert.Equal(t, "Dune", after.Title, "rolled back")
+		assert.Equal(t, a.Id, after.ShelfId)
 	})
 }

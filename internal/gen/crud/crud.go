@@ -136,6 +136,14 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("}")
 	g.P()
 	for _, sm := range svc.Models {
+		g.P("// ", sm.Store, " is typed access to ", sm.Desc.FullName(), " for the methods you write, with the")
+		g.P("// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.")
+		g.P("func (s *", name, ") ", sm.Store, "() *", crudrtPkg.Ident("Store"), "[*", sm.GoIdent, "] {")
+		g.P("return ", crudrtPkg.Ident("NewStore"), "[*", sm.GoIdent, "](s.", runtimeField(svc, sm), ")")
+		g.P("}")
+		g.P()
+	}
+	for _, sm := range svc.Models {
 		genResource(g, svc, sm)
 	}
 	for _, meth := range svc.Methods {

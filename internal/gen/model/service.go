@@ -74,6 +74,9 @@ type ServiceModel struct {
 	ResourceField string
 	// Collection is the first segment of the model's resource names.
 	Collection string
+	// Store is the generated type's method that returns the model's
+	// crudrt.Store, for the methods the user writes: "<Model>Store".
+	Store string
 }
 
 // Method is a recognised standard method and the request and response
@@ -164,8 +167,16 @@ func (b *builder) services(f *protogen.File) {
 			if sm.Collection == "" {
 				sm.Collection = sm.Table
 			}
+			sm.Store = sm.GoIdent.GoName + "Store"
+			for _, m := range s.Methods {
+				if m.GoName == sm.Store {
+					b.errorf(f, m.Desc, "has the name of the generated %s.%s, which returns the store of %s; rename the method", svc.Ident.GoName, sm.Store, sm.Desc.FullName())
+				}
+			}
 		}
-		sort.SliceStable(svc.Models, func(i, j int) bool { return svc.Models[i].Methods[0].Desc.Index() < svc.Models[j].Methods[0].Desc.Index() })
+		sort.SliceStable(svc.Models, func(i, j int) bool {
+			return svc.Models[i].Methods[0].Desc.Index() < svc.Models[j].Methods[0].Desc.Index()
+		})
 		for _, m := range svc.Methods {
 			m.Route = defaultRoute(m)
 		}

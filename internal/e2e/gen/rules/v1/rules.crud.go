@@ -29,6 +29,12 @@ func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD
 	}
 }
 
+// GadgetStore is typed access to rules.v1.Gadget for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *GadgetServiceCRUD) GadgetStore() *crudrt.Store[*Gadget] {
+	return crudrt.NewStore[*Gadget](s.svc)
+}
+
 // gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.
 var gadgetServiceCRUDResource = crudrt.Resource{
 	Name:       "rules.v1.Gadget",

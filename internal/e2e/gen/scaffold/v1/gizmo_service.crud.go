@@ -29,6 +29,12 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 	}
 }
 
+// GizmoStore is typed access to scaffold.v1.Gizmo for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *GizmoServiceCRUD) GizmoStore() *crudrt.Store[*Gizmo] {
+	return crudrt.NewStore[*Gizmo](s.svc)
+}
+
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.
 var gizmoServiceCRUDResource = crudrt.Resource{
 	Name:       "scaffold.v1.Gizmo",

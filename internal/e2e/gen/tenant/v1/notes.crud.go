@@ -30,6 +30,12 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 	}
 }
 
+// NoteStore is typed access to tenant.v1.Note for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *NoteServiceCRUD) NoteStore() *crudrt.Store[*Note] {
+	return crudrt.NewStore[*Note](s.svc)
+}
+
 // noteServiceCRUDResource describes tenant.v1.Note to the runtime.
 var noteServiceCRUDResource = crudrt.Resource{
 	Name:       "tenant.v1.Note",

@@ -30,6 +30,12 @@ func NewItemServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ItemServiceCRUD {
 	}
 }
 
+// ItemStore is typed access to catalog.v1.Item for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *ItemServiceCRUD) ItemStore() *crudrt.Store[*Item] {
+	return crudrt.NewStore[*Item](s.svc)
+}
+
 // itemServiceCRUDResource describes catalog.v1.Item to the runtime.
 var itemServiceCRUDResource = crudrt.Resource{
 	Name:       "catalog.v1.Item",

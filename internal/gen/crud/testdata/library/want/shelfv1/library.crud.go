@@ -30,6 +30,12 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	}
 }
 
+// ShelfStore is typed access to shelf.v1.Shelf for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *ShelfServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
+	return crudrt.NewStore[*Shelf](s.svc)
+}
+
 // shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
 	Name:       "shelf.v1.Shelf",

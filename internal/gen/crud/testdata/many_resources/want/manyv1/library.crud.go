@@ -32,6 +32,18 @@ func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCR
 	}
 }
 
+// ShelfStore is typed access to many.v1.Shelf for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *LibraryServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
+	return crudrt.NewStore[*Shelf](s.svcShelf)
+}
+
+// BookStore is typed access to many.v1.Book for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *LibraryServiceCRUD) BookStore() *crudrt.Store[*Book] {
+	return crudrt.NewStore[*Book](s.svcBook)
+}
+
 // libraryServiceCRUDShelfResource describes many.v1.Shelf to the runtime.
 var libraryServiceCRUDShelfResource = crudrt.Resource{
 	Name:       "many.v1.Shelf",

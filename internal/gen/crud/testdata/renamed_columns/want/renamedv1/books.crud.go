@@ -30,6 +30,12 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	}
 }
 
+// BookStore is typed access to renamed.v1.Book for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *BookServiceCRUD) BookStore() *crudrt.Store[*Book] {
+	return crudrt.NewStore[*Book](s.svc)
+}
+
 // bookServiceCRUDResource describes renamed.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
 	Name:       "renamed.v1.Book",

@@ -30,6 +30,12 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	}
 }
 
+// BookStore is typed access to tables.v1.Book for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *BookServiceCRUD) BookStore() *crudrt.Store[*Book] {
+	return crudrt.NewStore[*Book](s.svc)
+}
+
 // bookServiceCRUDResource describes tables.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
 	Name:       "tables.v1.Book",
@@ -150,6 +156,12 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 	return &AuthorServiceCRUD{
 		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
 	}
+}
+
+// AuthorStore is typed access to tables.v1.Author for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *AuthorServiceCRUD) AuthorStore() *crudrt.Store[*Author] {
+	return crudrt.NewStore[*Author](s.svc)
 }
 
 // authorServiceCRUDResource describes tables.v1.Author to the runtime.

@@ -1,0 +1,77 @@
+package crudrt
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+)
+
+// Store is typed access to one resource for the methods a user writes
+// (custom methods such as MoveBook or MergeShelves): the standard
+// methods' semantics (validation, server-managed fields, etags, soft
+// delete, tenants, status errors) on messages of type T. Generated types
+// return one per model (`BookStore()`); On puts it inside a transaction
+// the user opened, so that several stores change rows together or not at
+// all.
+type Store[T proto.Message] struct{ s *Service }
+
+// NewStore returns the store of s, whose messages are of type T.
+func NewStore[T proto.Message](s *Service) *Store[T] { return &Store[T]{s: s} }
+
+// On returns the store working in tx, a transaction (or any *gorm.DB) the
+// caller opened, e.g. with Transaction.
+func (st *Store[T]) On(tx *gorm.DB) *Store[T] {
+	c := *st.s
+	c.db = tx
+	return &Store[T]{s: &c}
+}
+
+// Transaction runs fn in one transaction of the store's database: fn's
+// stores (On(tx)) commit together when it returns nil, and roll back
+// otherwise. Errors of the database become status errors as the standard
+// methods' do; fn's own status errors are returned as they are.
+func (st *Store[T]) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return st.s.fail(ctx, st.s.db.WithContext(ctx).Transaction(fn))
+}
+
+// Service returns the untyped runtime of the store.
+func (st *Store[T]) Service() *Service { return st.s }
+
+// Get returns the resource with key, deleted or not.
+func (st *Store[T]) Get(ctx context.Context, key any) (T, error) {
+	return One[T](st.s.get(ctx, key))
+}
+
+// GetByName returns the resource with an AIP-122 name ("books/1").
+func (st *Store[T]) GetByName(ctx context.Context, name string) (T, error) {
+	key, err := st.s.KeyFromName(name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return st.Get(ctx, key)
+}
+
+// List returns a page of resources and the next page's token.
+func (st *Store[T]) List(ctx context.Context, req ListRequest) ([]T, string, error) {
+	items, next, err := st.s.list(ctx, req)
+	out, err := All[T](items, err)
+	return out, next, err
+}
+
+// Create validates msg, sets the server-managed fields and inserts it.
+func (st *Store[T]) Create(ctx context.Context, msg T) (T, error) {
+	return One[T](st.s.create(ctx, msg))
+}
+
+// Update applies the fields of msg named by mask (see Service.Update).
+func (st *Store[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMask) (T, error) {
+	return One[T](st.s.update(ctx, msg, mask))
+}
+
+// Delete deletes the resource with key, checking etag when given.
+func (st *Store[T]) Delete(ctx context.Context, key any, etag string) (T, error) {
+	return One[T](st.s.delete(ctx, key, etag))
+}

@@ -1,0 +1,85 @@
+package crudrt_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt"
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestStore uses the typed store as a custom method would: every call has
+// the standard methods' semantics, even for operations the resource's
+// service does not declare, and On joins the caller's transaction.
+func TestStore(t *testing.T) {
+	ctx := context.Background()
+	l := newLibrary(t, testdb.SQLite)
+	res := bookResource()
+	res.Operations = crudrt.OpGet // the service serves Get only; the store does everything
+	books := crudrt.NewStore[*libraryv1.Book](crudrt.NewService(l.db, res))
+	authors := crudrt.NewStore[*libraryv1.Author](l.authors)
+	if books.Service().Resource() != res {
+		t.Fatal("Service() is not the store's runtime")
+	}
+
+	b, err := books.Create(ctx, &libraryv1.Book{Title: "Dune", AuthorId: l.author, Isbn: 1})
+	if err != nil || b.GetId() == 0 || b.GetEtag() != "1" {
+		t.Fatalf("Create: %v, %v", b, err)
+	}
+	if _, err := books.Create(ctx, &libraryv1.Book{AuthorId: l.author}); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("Create of an invalid book: %v; want InvalidArgument", err)
+	}
+	got, err := books.Get(ctx, b.GetId())
+	if err != nil || got.GetTitle() != "Dune" {
+		t.Fatalf("Get: %v, %v", got, err)
+	}
+	a, err := authors.GetByName(ctx, "authors/"+strconv.FormatInt(l.author, 10))
+	if err != nil || a.GetDisplayName() != "Ursula" {
+		t.Fatalf("GetByName: %v, %v", a, err)
+	}
+	if _, err := authors.GetByName(ctx, "shelves/1"); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("GetByName of another collection: %v; want InvalidArgument", err)
+	}
+	got.Title = "Dune Messiah"
+	u, err := books.Update(ctx, got, &fieldmaskpb.FieldMask{Paths: []string{"title"}})
+	if err != nil || u.GetTitle() != "Dune Messiah" || u.GetEtag() != "2" {
+		t.Fatalf("Update: %v, %v", u, err)
+	}
+	list, next, err := books.List(ctx, crudrt.ListRequest{Filter: `title = "Dune Messiah"`})
+	if err != nil || len(list) != 1 || next != "" {
+		t.Fatalf("List: %v, %q, %v", list, next, err)
+	}
+
+	// A failing transaction rolls back every store's writes in it.
+	boom := errors.New("boom")
+	err = books.Transaction(ctx, func(tx *gorm.DB) error {
+		if _, err := books.On(tx).Update(ctx, &libraryv1.Book{Id: b.GetId(), Title: "lost"}, &fieldmaskpb.FieldMask{Paths: []string{"title"}}); err != nil {
+			return err
+		}
+		if _, err := authors.On(tx).Create(ctx, &libraryv1.Author{DisplayName: "ghost"}); err != nil {
+			return err
+		}
+		return crudrt.Errorf(connect.CodeFailedPrecondition, "%v", boom)
+	})
+	if connect.CodeOf(err) != connect.CodeFailedPrecondition {
+		t.Errorf("Transaction: %v; want the function's own status", err)
+	}
+	if got, _ := books.Get(ctx, b.GetId()); got.GetTitle() != "Dune Messiah" {
+		t.Errorf("after the rolled back transaction the title is %q", got.GetTitle())
+	}
+	if n := countRows(t, l.db, "authors"); n != 1 {
+		t.Errorf("%d authors after the rolled back transaction; want 1", n)
+	}
+
+	d, err := books.Delete(ctx, b.GetId(), "2")
+	if err != nil || d.GetDeleteTime() == nil {
+		t.Fatalf("Delete: %v, %v", d, err)
+	}
+}
