@@ -83,6 +83,9 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
 		}
 		r.Clear(s.deleteTime.fd)
+		if s.purgeTime != nil {
+			r.Clear(s.purgeTime.fd)
+		}
 		out, err = s.save(tx, p, key, s.opt.now())
 		return err
 	})

@@ -26,7 +26,7 @@ type scanner interface {
 // selectRows runs one SELECT of the model's columns on tx and scans the
 // rows into models directly; lock locks them for update (PostgreSQL and
 // MySQL; SQLite transactions lock the database).
-func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit int, lock bool) ([]scanner, error) {
+func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit, offset int, lock bool) ([]scanner, error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(s.selectList)
@@ -48,6 +48,9 @@ func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string,
 	}
 	if limit > 0 {
 		b.WriteString(" LIMIT " + strconv.Itoa(limit))
+		if offset > 0 {
+			b.WriteString(" OFFSET " + strconv.Itoa(offset))
+		}
 	}
 	if lock && s.dialect != query.SQLite {
 		b.WriteString(" FOR UPDATE")
@@ -75,7 +78,7 @@ func (s *Service) find(tx *gorm.DB, tenant tenantScope, key any, deleted, lock b
 	if !deleted {
 		conds = append(conds, s.notDeleted())
 	}
-	rows, err := s.selectRows(tx, conds, "", 1, lock)
+	rows, err := s.selectRows(tx, conds, "", 1, 0, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +122,9 @@ type ListRequest struct {
 	Filter      string
 	OrderBy     string
 	ShowDeleted bool
+	// Skip is AIP-158's skip: results passed over before the page, after
+	// the page token's position when there is one.
+	Skip int32
 }
 
 // List returns a page of resources and the token of the next page ("" at
@@ -143,6 +149,9 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		size = s.opt.defaultPageSize
 	case size > s.opt.maxPageSize:
 		size = s.opt.maxPageSize
+	}
+	if req.Skip < 0 {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "skip", Description: "must not be negative"})
 	}
 	if len(req.Filter) > s.opt.limits.MaxFilterLength {
 		return nil, "", InvalidArgument("", FieldViolation{Field: "filter", Description: fmt.Sprintf("at most %d bytes (got %d)", s.opt.limits.MaxFilterLength, len(req.Filter))})
@@ -177,7 +186,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if !req.ShowDeleted {
 		conds = append(conds, s.notDeleted())
 	}
-	rows, err := s.selectRows(s.db.WithContext(ctx), conds, query.OrderSQL(t, terms), int(size)+1, false)
+	rows, err := s.selectRows(s.db.WithContext(ctx), conds, query.OrderSQL(t, terms), int(size)+1, int(req.Skip), false)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}
@@ -252,7 +261,7 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 	for i, k := range keys {
 		args[i] = keyArg(k)
 	}
-	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{{SQL: s.key.quoted + " IN ?", Args: []any{args}}, tenant.cond()}, "", 0, false)
+	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{{SQL: s.key.quoted + " IN ?", Args: []any{args}}, tenant.cond()}, "", 0, 0, false)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -97,9 +97,12 @@ const (
 	RoleUpdateTime
 	// RoleTenant holds the row's tenant (see WithTenant).
 	RoleTenant
+	// RolePurgeTime is the AIP-164 purge_time of a soft-deleted model:
+	// the server's, cleared by Undelete.
+	RolePurgeTime
 )
 
-var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant"}
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time"}
 
 func (r Role) String() string {
 	if r >= 0 && int(r) < len(roleNames) {
@@ -234,7 +237,7 @@ func roleType(r Role) string {
 	switch r {
 	case RoleEtag:
 		return "string"
-	case RoleDeleteTime, RoleCreateTime, RoleUpdateTime:
+	case RoleDeleteTime, RoleCreateTime, RoleUpdateTime, RolePurgeTime:
 		return "google.protobuf.Timestamp"
 	}
 	return ""

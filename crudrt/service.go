@@ -124,7 +124,7 @@ type Service struct {
 	// byPath holds every described column by field name.
 	byPath map[string]*column
 	// The columns with a role; nil when the resource has none.
-	key, etag, deleteTime, createTime, updateTime, tenant *column
+	key, etag, deleteTime, createTime, updateTime, tenant, purgeTime *column
 	// limits are the string columns with a length limit.
 	limits []*column
 	// requestRules caches, per request message, whether it has rules
@@ -208,6 +208,8 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.updateTime = c
 		case RoleTenant:
 			s.tenant = c
+		case RolePurgeTime:
+			s.purgeTime = c
 		}
 	}
 	s.selectList = strings.Join(quoted, ", ")

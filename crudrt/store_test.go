@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
@@ -81,5 +82,33 @@ func TestStore(t *testing.T) {
 	d, err := books.Delete(ctx, b.GetId(), "2")
 	if err != nil || d.GetDeleteTime() == nil {
 		t.Fatalf("Delete: %v, %v", d, err)
+	}
+}
+
+// TestListSkip: AIP-158's skip passes over results, after the page
+// token's position when there is one; a negative skip is InvalidArgument.
+func TestListSkip(t *testing.T) {
+	ctx := context.Background()
+	l := newLibrary(t, testdb.SQLite)
+	for i, title := range []string{"a", "b", "c", "d", "e"} {
+		l.addBook(t, &libraryv1.Book{Title: title, Isbn: uint64(i + 1)})
+	}
+	titles := func(items []proto.Message) string {
+		var s string
+		for _, it := range items {
+			s += it.(*libraryv1.Book).GetTitle()
+		}
+		return s
+	}
+	items, next, err := l.books.List(ctx, crudrt.ListRequest{OrderBy: "title", PageSize: 2, Skip: 1})
+	if err != nil || titles(items) != "bc" {
+		t.Fatalf("skip 1: %q, %v", titles(items), err)
+	}
+	items, _, err = l.books.List(ctx, crudrt.ListRequest{OrderBy: "title", PageSize: 2, Skip: 1, PageToken: next})
+	if err != nil || titles(items) != "e" {
+		t.Fatalf("skip 1 after the token: %q, %v", titles(items), err)
+	}
+	if _, _, err := l.books.List(ctx, crudrt.ListRequest{Skip: -1}); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("negative skip: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -77,27 +78,47 @@ func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.Fiel
 }
 
 // CheckRequest validates a request's own fields against their
-// protovalidate and protoc-gen-validate rules, before anything else
-// happens: page sizes, filters, ids and the like. The resource the request
-// carries is left to Create, Update and BatchCreate, which validate it
-// once the server's fields are set. Requests without rules cost a map
-// lookup.
+// protovalidate and protoc-gen-validate rules and its REQUIRED field
+// behaviors (AIP-203), before anything else happens: page sizes, filters,
+// ids and the like. The resource the request carries is left to Create,
+// Update and BatchCreate, which validate it once the server's fields are
+// set. Requests without rules cost a map lookup.
 func (s *Service) CheckRequest(req proto.Message) error {
 	if req == nil || !req.ProtoReflect().IsValid() {
 		return nil
 	}
-	md := req.ProtoReflect().Descriptor()
-	has, ok := s.requestRules.Load(md.FullName())
+	r := req.ProtoReflect()
+	md := r.Descriptor()
+	cached, ok := s.requestRules.Load(md.FullName())
 	if !ok {
-		has = hasRules(md, s.desc, map[protoreflect.FullName]bool{})
-		s.requestRules.Store(md.FullName(), has)
+		info := &requestInfo{rules: hasRules(md, s.desc, map[protoreflect.FullName]bool{})}
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			fd := fields.Get(i)
+			fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+			for _, b := range fb {
+				if b == annotations.FieldBehavior_REQUIRED {
+					info.required = append(info.required, fd)
+				}
+			}
+		}
+		cached, _ = s.requestRules.LoadOrStore(md.FullName(), info)
 	}
-	if !has.(bool) {
+	info := cached.(*requestInfo)
+	var vs []FieldViolation
+	for _, fd := range info.required {
+		if !r.Has(fd) {
+			vs = append(vs, FieldViolation{Field: string(fd.Name()), Description: "is required"})
+		}
+	}
+	if !info.rules {
+		if len(vs) > 0 {
+			return InvalidArgument("", vs...)
+		}
 		return nil
 	}
 	c := proto.Clone(req)
 	skip := clearResource(c.ProtoReflect(), s.desc, "", 2)
-	var vs []FieldViolation
 	keep := func(v FieldViolation) {
 		for _, p := range skip {
 			if v.Field == p || strings.HasPrefix(v.Field, p+".") || strings.HasPrefix(v.Field, p+"[") {
@@ -122,6 +143,13 @@ func (s *Service) CheckRequest(req proto.Message) error {
 		return InvalidArgument("", vs...)
 	}
 	return nil
+}
+
+// requestInfo is what checking one request type takes: whether it has
+// validation rules outside the resource, and its REQUIRED fields.
+type requestInfo struct {
+	rules    bool
+	required []protoreflect.FieldDescriptor
 }
 
 // clearResource clears the fields of m that hold the resource, down to

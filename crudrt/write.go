@@ -73,8 +73,10 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Mes
 			r.Set(c.fd, protoreflect.ValueOfMessage(now.ProtoReflect()))
 		}
 	}
-	if s.deleteTime != nil {
-		r.Clear(s.deleteTime.fd)
+	for _, c := range []*column{s.deleteTime, s.purgeTime} {
+		if c != nil {
+			r.Clear(c.fd)
+		}
 	}
 	for fd := range s.fb.outputOnly {
 		if !s.is(fd, s.createTime, s.updateTime, s.key) {
@@ -99,7 +101,7 @@ func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
 
 // managed reports whether fd is set by the server only.
 func (s *Service) managed(fd protoreflect.FieldDescriptor) bool {
-	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.etag, s.key, s.tenant) || s.fb.outputOnly[fd]
+	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.purgeTime, s.etag, s.key, s.tenant) || s.fb.outputOnly[fd]
 }
 
 // Update applies the fields of msg named by mask to the stored resource,

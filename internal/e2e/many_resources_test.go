@@ -70,6 +70,8 @@ func TestManyResourcesPerService(t *testing.T) {
 		assert.Equal(t, "Dune", rest("GET", fmt.Sprintf("/v1/books/%s", book["id"]), "", 200)["title"])
 		assert.Len(t, rest("GET", "/v1/shelves", "", 200)["shelves"], 2)
 		assert.Len(t, rest("GET", "/v1/books", "", 200)["books"], 1)
+		assert.Empty(t, rest("GET", "/v1/books?skip=1", "", 200)["books"], "AIP-158 skip")
+		rest("GET", "/v1/books?skip=-1", "", 400)
 		u := rest("PATCH", fmt.Sprintf("/v1/books/%s?update_mask=title", book["id"]), `{"title":"Dune Messiah","shelfId":"999"}`, 200)
 		assert.Equal(t, "Dune Messiah", u["title"])
 		assert.Equal(t, shelf["id"], u["shelfId"], "only the masked field changes")

@@ -72,6 +72,14 @@ func TestScaffoldedService(t *testing.T) {
 		r, err := c.UndeleteGizmo(ctx, &scaffoldv1.UndeleteGizmoRequest{Id: g.Id})
 		require.NoError(t, err)
 		assert.Nil(t, r.DeleteTime)
+
+		// REQUIRED request fields (AIP-203) are enforced, naming the field.
+		_, err = c.GetGizmo(ctx, &scaffoldv1.GetGizmoRequest{})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"id"}, badRequestFields(t, err))
+		_, err = c.CreateGizmo(ctx, &scaffoldv1.CreateGizmoRequest{})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"gizmo"}, badRequestFields(t, err))
 	})
 }
 

@@ -365,7 +365,7 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			return "req.Get" + f.GoName + "()"
 		}
 		g.P("items, next, err := ", rt, ".List(ctx, ", crudrtPkg.Ident("ListRequest"), "{")
-		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}} {
+		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}, {"Skip", get(m.Skip)}} {
 			if kv[1] != "" {
 				g.P(kv[0], ": ", kv[1], ",")
 			}

@@ -746,12 +746,18 @@ func (b *builder) hasMany(f *Field) {
 	}
 }
 
-// softDelete finds the delete_time column of soft-deleted models.
+// softDelete finds the delete_time column of soft-deleted models: those
+// with the soft_delete option, and those with an AIP-164 delete_time.
 func (b *builder) softDelete(m *Model) {
+	f := fieldByName(m, "delete_time")
 	if !b.modelOpts[m].GetSoftDelete() {
+		// AIP-164: a delete_time Timestamp makes the model soft-deleted
+		// without the option.
+		if f != nil && f.Storage == StorageColumn && f.Type == TypeTimestamp && f.Presence == PresenceMessage {
+			m.SoftDelete = f
+		}
 		return
 	}
-	f := fieldByName(m, "delete_time")
 	if f == nil || f.Storage != StorageColumn || f.Type != TypeTimestamp || f.Presence != PresenceMessage {
 		b.errorf(m.File, m.Desc, "(protoforge.v1.model).soft_delete needs a field `google.protobuf.Timestamp delete_time` (AIP-164) stored with microseconds; add it")
 		return

@@ -185,12 +185,14 @@ const (
 	RoleCreateTime = crudrt.RoleCreateTime
 	RoleUpdateTime = crudrt.RoleUpdateTime
 	RoleTenant     = crudrt.RoleTenant
+	RolePurgeTime  = crudrt.RolePurgeTime
 )
 
 // RoleIdent is the name of the crudrt constant of each role.
 var RoleIdent = map[Role]string{
 	RoleOrdinary: "RoleOrdinary", RoleID: "RoleID", RoleEtag: "RoleEtag", RoleDeleteTime: "RoleDeleteTime",
 	RoleCreateTime: "RoleCreateTime", RoleUpdateTime: "RoleUpdateTime", RoleTenant: "RoleTenant",
+	RolePurgeTime: "RolePurgeTime",
 }
 
 // Nullable reports whether the column accepts NULL.

@@ -39,6 +39,8 @@ func roles(m *Model) {
 			f.Role = RoleCreateTime
 		case name == "update_time" && timestamp && f.Presence == PresenceMessage:
 			f.Role = RoleUpdateTime
+		case name == "purge_time" && m.SoftDelete != nil && timestamp && f.Presence == PresenceMessage:
+			f.Role = RolePurgeTime
 		}
 	}
 }

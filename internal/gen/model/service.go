@@ -98,7 +98,7 @@ type Method struct {
 	// Mask is Update's `update_mask`.
 	Mask *protogen.Field
 	// List request fields; nil when absent.
-	PageSize, PageToken, Filter, OrderBy, ShowDeleted *protogen.Field
+	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip *protogen.Field
 	// Etag is the request's `etag` field (Delete, Undelete), or nil.
 	Etag *protogen.Field
 	// Items and NextPageToken are List's response fields.
@@ -501,6 +501,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpList:
 		mm.PageSize = intField(field(m.Input, "page_size"))
+		mm.Skip = intField(field(m.Input, "skip"))
 		mm.PageToken = stringField(field(m.Input, "page_token"))
 		mm.Filter = stringField(field(m.Input, "filter"))
 		mm.OrderBy = stringField(field(m.Input, "order_by"))

@@ -91,6 +91,12 @@ func (reg *registry) read(mi *modelInfo) error {
 	}
 	mopts, _ := proto.GetExtension(md.Options(), protoforgev1.E_Model).(*protoforgev1.ModelOptions)
 	mi.softDelete = mopts.GetSoftDelete()
+	if dt := md.Fields().ByName("delete_time"); dt != nil && dt.Message() != nil && dt.Message().FullName() == "google.protobuf.Timestamp" && !dt.IsList() {
+		// AIP-164: a delete_time makes the model soft-deleted without the
+		// option (unless it keeps nanoseconds or is not stored).
+		fo, _ := proto.GetExtension(dt.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
+		mi.softDelete = mi.softDelete || (!fo.GetKeepNanos() && !fo.GetIgnore())
+	}
 
 	fields := md.Fields()
 	for _, name := range mopts.GetPrimaryKey() {

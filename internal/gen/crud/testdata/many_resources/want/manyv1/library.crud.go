@@ -161,6 +161,7 @@ func (s *LibraryServiceCRUD) ListBooks(ctx context.Context, req *ListBooksReques
 		Filter:      req.GetFilter(),
 		OrderBy:     req.GetOrderBy(),
 		ShowDeleted: req.GetShowDeleted(),
+		Skip:        req.GetSkip(),
 	})
 	out, err := crudrt.All[*Book](items, err)
 	if err != nil {
