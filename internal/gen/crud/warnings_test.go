@@ -121,3 +121,68 @@ func TestNothingToGenerate(t *testing.T) {
 		t.Errorf("strict: got error %q", res.GetError())
 	}
 }
+
+const aipProto = `syntax = "proto3";
+
+package aip.v1;
+
+import "google/api/resource.proto";
+
+option go_package = "example.com/aip/v1;aipv1";
+
+message Shelf {
+  option (google.api.resource) = {type: "library.example.com/Shelf" pattern: "shelves/{shelf}"};
+  int64 id = 1;
+  string theme = 2;
+}
+
+message Book {
+  option (google.api.resource) = {type: "library.example.com/Book" pattern: "shelves/{shelf}/books/{book}"};
+  string name = 1;
+  string title = 2;
+}
+
+service LibraryService {
+  rpc GetShelf(GetShelfRequest) returns (Shelf);
+  rpc GetBook(GetBookRequest) returns (Book);
+}
+
+message GetShelfRequest {
+  int64 id = 1;
+}
+
+message GetBookRequest {
+  string name = 1;
+}
+`
+
+// TestResourcesAreModels: a message with google.api.resource is a model
+// without protoforge's option when it has a key; one named only by its
+// name is not generated, and a warning says why.
+func TestResourcesAreModels(t *testing.T) {
+	req, err := gentest.RequestFromSources(map[string]string{"aip/v1/aip.proto": aipProto}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
+	if err != nil || res.GetError() != "" {
+		t.Fatalf("generation failed: %v %s", err, res.GetError())
+	}
+	want := []string{
+		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified only by their name are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
+		`protoc-gen-crud: warning: aip/v1/aip.proto:23:3: method aip.v1.LibraryService.GetBook: not generated: Get names no model (Book is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on LibraryServiceCRUD`,
+	}
+	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	var code string
+	for _, f := range res.GetFile() {
+		if strings.HasSuffix(f.GetName(), ".crud.go") {
+			code = f.GetContent()
+		}
+	}
+	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svc.Get(ctx, key))") {
+		t.Errorf("the Shelf resource got no Get:\n%s", code)
+	}
+}

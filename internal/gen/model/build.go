@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -185,6 +186,29 @@ func elementKind(desc protoreflect.Descriptor) string {
 const opaqueAdvice = "the generated code sets message fields directly, which the opaque Go API (the default of edition 2024) hides; " +
 	"use the hybrid or open API: `import \"google/protobuf/go_features.proto\";` and `option features.(pb.go).api_level = API_HYBRID;`"
 
+// resourceModel makes a message with google.api.resource a model without
+// protoforge's option (AIP-123), when it has a key the models can store:
+// a field marked primary_key or a field `id`. Resources named only by
+// their `name` are not generated yet: a warning says so, and their
+// methods are left to the user.
+func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protoforgev1.ModelOptions {
+	r, _ := proto.GetExtension(msg.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if r == nil {
+		return nil
+	}
+	for _, fd := range msg.Fields {
+		fo, _ := proto.GetExtension(fd.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
+		if fo.GetPrimaryKey() || fd.Desc.Name() == "id" {
+			return &protoforgev1.ModelOptions{}
+		}
+	}
+	if !f.Generate {
+		return nil
+	}
+	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: it has no key column, and resources identified only by their name are not supported yet; add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it", r.GetType(), strings.Join(r.GetPattern(), ", "))
+	return nil
+}
+
 // collect registers every message with the model option, nested ones too.
 func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 	for _, msg := range msgs {
@@ -194,7 +218,9 @@ func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 		}
 		opts, _ := proto.GetExtension(msg.Desc.Options(), protoforgev1.E_Model).(*protoforgev1.ModelOptions)
 		if opts == nil {
-			continue
+			if opts = b.resourceModel(f, msg); opts == nil {
+				continue
+			}
 		}
 		m := &Model{
 			Message:     msg,

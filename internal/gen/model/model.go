@@ -43,7 +43,8 @@ type File struct {
 	Models []*Model
 }
 
-// Model is a message with the (protoforge.v1.model) option.
+// Model is a message with the (protoforge.v1.model) option, or a
+// google.api.resource message with a key (AIP-123).
 type Model struct {
 	*protogen.Message
 	// File is the file that declares the message.
