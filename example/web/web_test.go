@@ -26,6 +26,7 @@ import (
 	"github.com/protoforge/protoforge/example/web"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/internal/testsupport"
 )
 
 // chromium is Debian's build, which the browser test drives.
@@ -177,9 +178,11 @@ func requireNode(t *testing.T, tools ...string) {
 	t.Helper()
 	missing := func(what string) {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (.ci/run installs it)", what)
+			t.Fatalf("%s is missing and CI=true (.ci/run installs it)", what)
 		}
-		t.Skipf("*** %s is missing: run `npm ci` in example/web (and apt-get install chromium chromium-driver) ***", what)
+		msg := fmt.Sprintf("*** SKIPPING %s: %s is missing: run `npm ci` in example/web (and apt-get install chromium chromium-driver) ***", t.Name(), what)
+		testsupport.SkipNotice(msg)
+		t.Skip(msg)
 	}
 	if _, err := exec.LookPath("node"); err != nil {
 		missing("node")
@@ -201,6 +204,7 @@ func TestGenerated(t *testing.T) {
 		t.Skip("runs buf, esbuild and tsc")
 	}
 	requireNode(t, "node_modules/.bin/protoc-gen-es", "node_modules/.bin/esbuild", "node_modules/.bin/tsc")
+	require.NoError(t, testsupport.WarmBuf(gentest.RepoRoot()))
 	out := t.TempDir()
 	cmd := exec.Command("go", "tool", "-modfile=../tools.mod", "buf", "generate", "--template", "buf.gen.web.yaml", "-o", out)
 	cmd.Dir = ".."

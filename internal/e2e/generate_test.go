@@ -2,19 +2,84 @@ package e2e_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testsupport"
 )
+
+// requireTool returns the path of an external tool a test needs. A
+// missing tool fails the test when CI=true (.ci/run installs it, so its
+// absence is a broken CI image, not a reason to pass), and skips it
+// loudly otherwise (skipNotice).
+func requireTool(t *testing.T, name, install string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed and CI=true: %s (.ci/run does)", name, install)
+	}
+	msg := fmt.Sprintf("*** SKIPPING %s: %s is not installed: %s ***", t.Name(), name, install)
+	testsupport.SkipNotice(msg)
+	t.Skip(msg)
+	return ""
+}
+
+// requireProtoc is requireTool for Debian's protoc.
+func requireProtoc(t *testing.T) string {
+	t.Helper()
+	return requireTool(t, "protoc", "apt-get install protobuf-compiler")
+}
+
+// plugins builds protoc-gen-orm and protoc-gen-go once for the tests that
+// run them under protoc, into a directory removed when the package's tests
+// end, and returns that directory.
+var plugins = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "e2e-plugins-")
+	if err != nil {
+		return "", err
+	}
+	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/protoc-gen-orm", "google.golang.org/protobuf/cmd/protoc-gen-go")
+	cmd.Dir = gentest.RepoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build the plugins: %v\n%s", err, b)
+	}
+	return dir, nil
+})
+
+// cleanups run after all of the package's tests (TestMain).
+var cleanups []func()
+
+// TestMain builds buf first, under warmBuf's lock, unless -short skips the
+// tests that run it (TestBufGenerate, TestBreakingChecksCatchOptionChanges,
+// TestScaffoldPassesStandardLint).
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		if err := testsupport.WarmBuf(gentest.RepoRoot()); err != nil {
+			fmt.Fprintf(os.Stderr, "warm buf: %v\n", err)
+		}
+	}
+	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
+	os.Exit(code)
+}
 
 // committedFiles lists the generated files under dirs of root.
 func committedFiles(t *testing.T, root string, dirs ...string) []string {
@@ -42,10 +107,15 @@ func committedFiles(t *testing.T, root string, dirs ...string) []string {
 // directories: protoc-gen-orm and protoc-gen-crud work under buf, and the
 // committed generated code is what the generators produce today, byte for
 // byte (the staleness gate).
+//
+// buf is no external tool: `go tool` builds it from tools.mod, so it
+// cannot be missing. Only -short skips this test (building buf takes about
+// three minutes the first time); .ci/run never passes -short.
 func TestBufGenerate(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds buf")
+		t.Skip("-short: skipping buf generate (builds buf, about 3 minutes the first time)")
 	}
+	t.Parallel()
 	root := gentest.RepoRoot()
 	for _, c := range []struct {
 		dir, modfile string
@@ -55,6 +125,7 @@ func TestBufGenerate(t *testing.T) {
 		{"example", "../tools.mod", []string{"gen"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join(root, c.dir)
 			out := t.TempDir()
 			cmd := exec.Command("go", "tool", "-modfile="+c.modfile, "buf", "generate", "-o", out)
@@ -93,21 +164,11 @@ var protocHeader = regexp.MustCompile(`(?m)^// \tprotoc +.*$`)
 // TestProtoc runs protoc-gen-orm under Debian's protoc, as users without
 // buf do, and compares its output with the committed files.
 func TestProtoc(t *testing.T) {
-	protoc, err := exec.LookPath("protoc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("protoc is not installed (apt-get install protobuf-compiler)")
-		}
-		t.Skip("*** protoc is not installed: apt-get install protobuf-compiler ***")
-	}
+	t.Parallel()
+	protoc := requireProtoc(t)
 	root := gentest.RepoRoot()
-	bin := t.TempDir()
-	for _, p := range []string{"./cmd/protoc-gen-orm", "google.golang.org/protobuf/cmd/protoc-gen-go"} {
-		cmd := exec.Command("go", "build", "-o", bin, p)
-		cmd.Dir = root
-		b, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go build %s:\n%s", p, b)
-	}
+	bin, err := plugins()
+	require.NoError(t, err)
 	out := t.TempDir()
 	cmd := exec.Command(protoc,
 		"-I", "options", "-I", "third_party", "-I", "internal/e2e/proto",
@@ -147,16 +208,11 @@ func TestProtoc(t *testing.T) {
 // TestProtocReportsErrors checks that a bad option reaches the protoc user
 // as a clear message with file:line:col and a non-zero exit.
 func TestProtocReportsErrors(t *testing.T) {
-	protoc, err := exec.LookPath("protoc")
-	if err != nil {
-		t.Skip("protoc is not installed")
-	}
+	t.Parallel()
+	protoc := requireProtoc(t)
 	root := gentest.RepoRoot()
-	bin := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/protoc-gen-orm")
-	cmd.Dir = root
-	b, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", b)
+	bin, err := plugins()
+	require.NoError(t, err)
 	dir := t.TempDir()
 	src := `syntax = "proto3";
 package bad.v1;
@@ -168,10 +224,10 @@ message Item {
 }
 `
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.proto"), []byte(src), 0o644))
-	cmd = exec.Command(protoc, "-I", dir, "-I", filepath.Join(root, "options"),
+	cmd := exec.Command(protoc, "-I", dir, "-I", filepath.Join(root, "options"),
 		"--plugin=protoc-gen-orm="+filepath.Join(bin, "protoc-gen-orm"),
 		"--orm_out="+t.TempDir(), "bad.proto")
-	b, err = cmd.CombinedOutput()
+	b, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	assert.Contains(t, string(b), "bad.proto:5:1: message bad.v1.Item: model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `int64 id`")
 }

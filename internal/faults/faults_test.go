@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +30,7 @@ import (
 	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/internal/testsupport"
 )
 
 // noLeaks fails the test if goroutines started during it outlive it. It
@@ -78,6 +82,48 @@ func serve(t *testing.T, db *gorm.DB) *env {
 	return &env{Server: srv, db: db, sqlDB: sqlDB, grpc: libraryv1.NewBookServiceClient(conn), author: a.Id}
 }
 
+// cancelWhen runs calls concurrently under one context and cancels it as
+// soon as blocked reports that they all wait (nil), rather than after a
+// guessed pause: the cancellation is known to reach calls that wait. It
+// fails the test if a call returns before the cancellation, and returns
+// each call's error.
+func cancelWhen(t *testing.T, calls map[string]func(context.Context) error, interval time.Duration, blocked func() error) map[string]error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		errs     = map[string]error{}
+		returned atomic.Int64
+		wg       sync.WaitGroup
+	)
+	for name, call := range calls {
+		wg.Go(func() {
+			err := call(ctx)
+			returned.Add(1)
+			mu.Lock()
+			errs[name] = err
+			mu.Unlock()
+		})
+	}
+	var early map[string]error
+	testsupport.Poll(t, 10*time.Second, interval, "the calls wait", func() error {
+		if returned.Load() > 0 {
+			mu.Lock()
+			early = maps.Clone(errs)
+			mu.Unlock()
+			return nil
+		}
+		return blocked()
+	})
+	cancel()
+	wg.Wait()
+	if early != nil {
+		t.Fatalf("calls returned before they were cancelled: %v", early)
+	}
+	return errs
+}
+
 func (e *env) create(t *testing.T, title string, isbn uint64) *libraryv1.Book {
 	t.Helper()
 	b, err := e.Books.CreateBook(context.Background(), &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: title, AuthorId: e.author, Isbn: isbn}})
@@ -89,6 +135,8 @@ func (e *env) create(t *testing.T, title string, isbn uint64) *libraryv1.Book {
 // wait for it until their deadline (DeadlineExceeded) or their
 // cancellation (Canceled), over both clients and in process, change
 // nothing, and the service serves again once the connection is released.
+// The calls of each phase run concurrently: they all queue for the one
+// connection.
 func TestPoolExhausted(t *testing.T) {
 	for _, d := range testdb.All {
 		t.Run(string(d), func(t *testing.T) {
@@ -125,22 +173,44 @@ func TestPoolExhausted(t *testing.T) {
 					return err
 				},
 			}
+			// The 150 ms deadline is the behaviour under test (a caller
+			// that gives up while it waits for the pool), not a pause.
+			var wg sync.WaitGroup
 			for name, call := range calls {
-				dctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
-				err := call(dctx)
-				cancel()
-				assert.Equal(t, connect.CodeDeadlineExceeded, codeOf(err), "%s: %v", name, err)
-
-				cctx, cancel := context.WithCancel(ctx)
-				time.AfterFunc(100*time.Millisecond, cancel)
-				err = call(cctx)
-				assert.Equal(t, connect.CodeCanceled, codeOf(err), "%s: %v", name, err)
+				wg.Go(func() {
+					dctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+					defer cancel()
+					err := call(dctx)
+					assert.Equal(t, connect.CodeDeadlineExceeded, codeOf(err), "%s: %v", name, err)
+				})
 			}
+			wg.Wait()
 
 			// A client's cancellation reaches the server a moment after the
 			// client gave up: wait until every abandoned call has ended, so
-			// that none can take the connection once it is free.
-			require.Eventually(t, func() bool { return e.InFlight() == 0 }, 5*time.Second, 5*time.Millisecond)
+			// that none can take the connection once it is free, and none
+			// is counted as a waiter of the next phase.
+			idle := func() error {
+				if n := e.InFlight(); n != 0 {
+					return fmt.Errorf("%d calls in flight", n)
+				}
+				return nil
+			}
+			testsupport.WaitFor(t, 5*time.Second, "abandoned calls end", idle)
+
+			// Cancelled once every call waits for the connection, as the
+			// pool counts its waiters.
+			before := e.sqlDB.Stats().WaitCount
+			errs := cancelWhen(t, calls, 5*time.Millisecond, func() error {
+				if n := e.sqlDB.Stats().WaitCount - before; n < int64(len(calls)) {
+					return fmt.Errorf("%d of %d calls wait for the connection", n, len(calls))
+				}
+				return nil
+			})
+			for name, err := range errs {
+				assert.Equal(t, connect.CodeCanceled, codeOf(err), "%s: %v", name, err)
+			}
+			testsupport.WaitFor(t, 5*time.Second, "abandoned calls end", idle)
 			require.NoError(t, held.Close())
 			got, err := e.grpc.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
 			require.NoError(t, err, "serving again once the connection is free")
@@ -206,14 +276,22 @@ func TestStatementDeadline(t *testing.T) {
 			update := &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Changed", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}
 
 			// In process, the code is the service's own mapping of the
-			// driver's error.
+			// driver's error. The 300 ms deadlines are the behaviour under
+			// test (a statement still waiting when its caller's deadline
+			// passes), not pauses.
 			dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 			_, err := e.Handler.UpdateBook(dctx, update)
 			cancel()
 			assert.Equal(t, connect.CodeDeadlineExceeded, load.CodeOf(err), "%v", err)
-			cctx, cancel := context.WithCancel(ctx)
-			time.AfterFunc(300*time.Millisecond, cancel)
-			_, err = e.Handler.DeleteBook(cctx, &libraryv1.DeleteBookRequest{Id: b.Id})
+			// Cancelled once the database reports the statement waiting
+			// for the lock. (On MariaDB the update above still waits on
+			// the server: the driver only dropped its connection.)
+			busy := busySessions(t, e)
+			errs := cancelWhen(t, map[string]func(context.Context) error{"in-process Delete": func(ctx context.Context) error {
+				_, err := e.Handler.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id})
+				return err
+			}}, lockPoll(e), func() error { _, err := lockWaiter(e, busy); return err })
+			err = errs["in-process Delete"]
 			assert.Equal(t, connect.CodeCanceled, load.CodeOf(err), "%v", err)
 			// Over the socket, the deadline travels with the call.
 			dctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
@@ -233,37 +311,76 @@ func TestStatementDeadline(t *testing.T) {
 	}
 }
 
-// backendWaiting returns the id of the session of this test's database
-// that waits for a lock, once there is one. PostgreSQL says which session
-// waits; MariaDB's lock views lag, so there it is the one session that
-// stays on the same statement for a while.
-func backendWaiting(t *testing.T, e *env) int64 {
+// busySessions lists the sessions of this test's database that run a
+// statement now (not idle, nor idle in a transaction), read live: a
+// session that waits for a lock later and is not among them is the new
+// waiter.
+func busySessions(t *testing.T, e *env) map[int64]bool {
 	t.Helper()
-	q := `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`
-	steady := time.Duration(0)
+	q := `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`
 	if e.db.Dialector.Name() == "mysql" {
-		q = `SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command <> 'Sleep' AND info IS NOT NULL`
-		steady = 300 * time.Millisecond
+		q = `SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command <> 'Sleep'`
 	}
-	var since time.Time
-	last := int64(-1)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var ids []int64
-		require.NoError(t, e.db.Raw(q).Scan(&ids).Error)
-		switch {
-		case len(ids) != 1:
-			last = -1
-		case ids[0] != last:
-			last, since = ids[0], time.Now()
-		}
-		if last >= 0 && time.Since(since) >= steady {
-			return last
-		}
-		time.Sleep(20 * time.Millisecond)
+	var ids []int64
+	require.NoError(t, e.db.Raw(q).Scan(&ids).Error)
+	busy := map[int64]bool{}
+	for _, id := range ids {
+		busy[id] = true
 	}
-	t.Fatal("no session waits for the lock")
-	return 0
+	return busy
+}
+
+// lockWaiter returns the id of the one session of this test's database,
+// not among old, that waits for a row lock, or an error while there is
+// none. PostgreSQL reports the wait in pg_stat_activity; InnoDB reports
+// the transaction in LOCK WAIT in information_schema.innodb_trx.
+func lockWaiter(e *env, old map[int64]bool) (int64, error) {
+	q := `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`
+	if e.db.Dialector.Name() == "mysql" {
+		q = `SELECT t.trx_mysql_thread_id FROM information_schema.innodb_trx t
+			JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+			WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`
+	}
+	var ids []int64
+	if err := e.db.Raw(q).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	var waiting []int64
+	for _, id := range ids {
+		if !old[id] {
+			waiting = append(waiting, id)
+		}
+	}
+	if len(waiting) != 1 {
+		return 0, fmt.Errorf("%d new sessions wait for a lock, want 1 (all waiting: %v)", len(waiting), ids)
+	}
+	return waiting[0], nil
+}
+
+// lockPoll is how often lockWaiter may be polled. InnoDB refreshes the
+// snapshot behind innodb_trx only when it has not been read for 100 ms
+// (CACHE_MIN_IDLE_TIME), so polling it faster would keep reading the
+// same stale snapshot: poll just slower than that. PostgreSQL's view is
+// live.
+func lockPoll(e *env) time.Duration {
+	if e.db.Dialector.Name() == "mysql" {
+		return 120 * time.Millisecond
+	}
+	return 5 * time.Millisecond
+}
+
+// backendWaiting returns the id of the session of this test's database,
+// not among busy (see busySessions), that waits for a lock, once there is
+// one.
+func backendWaiting(t *testing.T, e *env, busy map[int64]bool) int64 {
+	t.Helper()
+	var id int64
+	testsupport.Poll(t, 10*time.Second, lockPoll(e), "a session waits for the lock", func() error {
+		var err error
+		id, err = lockWaiter(e, busy)
+		return err
+	})
+	return id
 }
 
 // kill ends a session as an operator or a failing network would.
@@ -299,6 +416,7 @@ func TestKilledTransaction(t *testing.T) {
 				_, err = tx.Exec(rebind(e.db, `INSERT INTO books (title, author_id, state, isbn, tags, metadata, etag) VALUES (?, ?, 0, '100', '[]', '{}', '1')`), "Holder", e.author)
 				require.NoError(t, err)
 
+				busy := busySessions(t, e)
 				done := make(chan error, 1)
 				go func() {
 					_, err := e.Books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
@@ -308,7 +426,7 @@ func TestKilledTransaction(t *testing.T) {
 					}})
 					done <- err
 				}()
-				kill(t, e, backendWaiting(t, e))
+				kill(t, e, backendWaiting(t, e, busy))
 				err = <-done
 				assert.Contains(t, allowed, load.CodeOf(err), "%v", err)
 				assert.NotContains(t, err.Error(), "SQLSTATE", "database errors are not shown")
@@ -324,12 +442,13 @@ func TestKilledTransaction(t *testing.T) {
 			t.Run("BatchDelete", func(t *testing.T) {
 				first, second := e.create(t, "Keep 1", 200), e.create(t, "Keep 2", 201)
 				tx := lockRow(t, e, second.Id)
+				busy := busySessions(t, e)
 				done := make(chan error, 1)
 				go func() {
 					_, err := e.grpc.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{first.Id, second.Id}})
 					done <- err
 				}()
-				kill(t, e, backendWaiting(t, e))
+				kill(t, e, backendWaiting(t, e, busy))
 				err := <-done
 				assert.Contains(t, allowed, codeOf(err), "%v", err)
 				require.NoError(t, tx.Rollback())
@@ -344,6 +463,43 @@ func TestKilledTransaction(t *testing.T) {
 			})
 		})
 	}
+}
+
+// countingBooks is the load's client, counting the writes acknowledged to
+// it, so that the restart can wait until the load is under way.
+type countingBooks struct {
+	load.BookClient
+	acked atomic.Int64
+}
+
+func (c *countingBooks) ack(err error) {
+	if err == nil {
+		c.acked.Add(1)
+	}
+}
+
+func (c *countingBooks) CreateBook(ctx context.Context, r *libraryv1.CreateBookRequest) (*libraryv1.Book, error) {
+	b, err := c.BookClient.CreateBook(ctx, r)
+	c.ack(err)
+	return b, err
+}
+
+func (c *countingBooks) UpdateBook(ctx context.Context, r *libraryv1.UpdateBookRequest) (*libraryv1.Book, error) {
+	b, err := c.BookClient.UpdateBook(ctx, r)
+	c.ack(err)
+	return b, err
+}
+
+func (c *countingBooks) DeleteBook(ctx context.Context, r *libraryv1.DeleteBookRequest) (*libraryv1.Book, error) {
+	b, err := c.BookClient.DeleteBook(ctx, r)
+	c.ack(err)
+	return b, err
+}
+
+func (c *countingBooks) BatchCreateBooks(ctx context.Context, r *libraryv1.BatchCreateBooksRequest) (*libraryv1.BatchCreateBooksResponse, error) {
+	b, err := c.BookClient.BatchCreateBooks(ctx, r)
+	c.ack(err)
+	return b, err
 }
 
 // TestPostgresRestart restarts a private PostgreSQL in the middle of a
@@ -371,8 +527,9 @@ func TestPostgresRestart(t *testing.T) {
 			}
 			done := make(chan result, 1)
 			started := make(chan struct{})
+			books := &countingBooks{BookClient: e.Books}
 			go func() {
-				rep, err := load.Run(ctx, e.Books, e.Authors, load.Config{Clients: 8, Duration: 2500 * time.Millisecond, Counters: 4,
+				rep, err := load.Run(ctx, books, e.Authors, load.Config{Clients: 8, Duration: 2500 * time.Millisecond, Counters: 4,
 					RequestTimeout: 2 * time.Second, Seed: 7, Started: func() { close(started) }})
 				done <- result{rep, err}
 			}()
@@ -381,7 +538,16 @@ func TestPostgresRestart(t *testing.T) {
 			case res := <-done:
 				t.Fatalf("set-up of the load: %v", res.err)
 			}
-			time.Sleep(500 * time.Millisecond)
+			// Restart once the load is under way: it has had writes
+			// acknowledged that the check afterwards must find.
+			base := books.acked.Load()
+			const underWay = 50
+			testsupport.WaitFor(t, 2*time.Second, "the load is under way", func() error {
+				if n := books.acked.Load() - base; n < underWay {
+					return fmt.Errorf("%d of %d writes acknowledged", n, underWay)
+				}
+				return nil
+			})
 			restarted := time.Now()
 			c.restart(t, mode)
 			t.Logf("%s restart took %v", mode, time.Since(restarted).Round(time.Millisecond))

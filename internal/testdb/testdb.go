@@ -27,6 +27,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/protoforge/protoforge/internal/testsupport"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -176,7 +177,7 @@ func Unavailable(t testing.TB, d ormrt.Dialect, err error) {
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
-	fmt.Fprintf(os.Stderr, "\n*** SKIPPING %s: %s ***\n\n", t.Name(), msg)
+	testsupport.SkipNotice(fmt.Sprintf("*** SKIPPING %s: %s ***", t.Name(), msg))
 	t.Skip(msg)
 }
 

@@ -23,6 +23,7 @@ import (
 // RPC protocol answers ResourceExhausted, REST too (as HTTP 429), and a
 // request under the limit still succeeds.
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"), "--max-body-bytes", "2048")
 	ctx := context.Background()
 	big := &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: strings.Repeat("x", 4096)}}

@@ -6,14 +6,17 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +33,7 @@ import (
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/internal/testsupport"
 )
 
 var serverBin string
@@ -55,8 +59,31 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	log  *bytes.Buffer
-	done chan error
+	log  *syncBuffer
+	// exited is closed once the process has exited and its stderr is
+	// all in log; err is then its exit status. A closed channel, not a
+	// value, so that any number of waiters (the test, the cleanup) see it.
+	exited chan struct{}
+	err    error
+}
+
+// syncBuffer is the server's stderr: written by exec's copying goroutine
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -69,19 +96,23 @@ func freeAddr(t *testing.T) string {
 // start runs the binary and waits until it listens.
 func start(t *testing.T, databaseURL string, extra ...string) *server {
 	t.Helper()
-	s := &server{addr: freeAddr(t), log: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{addr: freeAddr(t), log: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(serverBin, append([]string{"--addr", s.addr, "--database-url", databaseURL}, extra...)...)
 	stdout, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
 	s.cmd.Stderr = s.log
 	require.NoError(t, s.cmd.Start())
-	go func() { s.done <- s.cmd.Wait() }()
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
+		case <-s.exited:
+		case <-time.After(10 * time.Second): // a bound, not a pause: returns on exit
 			_ = s.cmd.Process.Kill()
+			<-s.exited
 		}
 	})
 	ready := make(chan string, 1)
@@ -92,9 +123,9 @@ func start(t *testing.T, databaseURL string, extra ...string) *server {
 	select {
 	case line := <-ready:
 		require.Contains(t, line, "serving library.v1", "log:\n%s", s.log)
-	case err := <-s.done:
-		t.Fatalf("server exited: %v\n%s", err, s.log)
-	case <-time.After(60 * time.Second):
+	case <-s.exited:
+		t.Fatalf("server exited: %v\n%s", s.err, s.log)
+	case <-time.After(60 * time.Second): // a bound: returns on the first line
 		t.Fatalf("server did not start\n%s", s.log)
 	}
 	return s
@@ -133,6 +164,7 @@ func do(t *testing.T, method, url, contentType, body string, header ...string) (
 // TestServer talks to the real binary over every protocol it serves, on
 // SQLite (the default), PostgreSQL and MySQL/MariaDB.
 func TestServer(t *testing.T) {
+	t.Parallel()
 	urls := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "library.db") },
 		"postgres": func(t *testing.T) string { return testdb.DSN(t, testdb.Postgres) },
@@ -140,6 +172,7 @@ func TestServer(t *testing.T) {
 	}
 	for _, name := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s := start(t, urls[name](t))
 			const js = "application/json"
 
@@ -228,42 +261,95 @@ func TestServer(t *testing.T) {
 			assert.Contains(t, []int{413, 400, 429}, code, "oversized bodies are refused")
 			code, _ = do(t, "GET", s.url("/v1/books/1"), "", "")
 			assert.Equal(t, 200, code, "still serving")
-			assert.Contains(t, s.log.String(), "msg=request", "structured request logs")
+			// The server logs a request after answering it: the line may
+			// reach its stderr a moment after the client has the answer.
+			testsupport.WaitFor(t, 5*time.Second, "structured request logs", func() error {
+				if !strings.Contains(s.log.String(), "msg=request") {
+					return errors.New("no msg=request in the log")
+				}
+				return nil
+			})
 		})
 	}
 }
 
 // TestGracefulShutdown sends SIGTERM while a request is in flight: the
 // request completes and the server exits 0.
+//
+// No sleeps: the request asks for 100 Continue, which the server sends
+// only once its handler reads the body, so the request is known to be in
+// the handler when SIGTERM is sent; the rest of the body is sent once the
+// server has stopped accepting connections, so the request is known to
+// span the shutdown.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
 	pr, pw := io.Pipe()
-	req, err := http.NewRequest("POST", s.url("/library.v1.AuthorService/CreateAuthor"), pr)
+	defer pw.Close()
+	inHandler := make(chan struct{})
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		Got100Continue: func() { close(inHandler) },
+	})
+	req, err := http.NewRequestWithContext(ctx, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), pr)
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	result := make(chan int, 1)
+	req.Header.Set("Expect", "100-continue")
+	// Its own transport: the body waits for 100 Continue, however long.
+	transport := &http.Transport{ExpectContinueTimeout: time.Minute}
+	defer transport.CloseIdleConnections()
+	type answer struct {
+		code int
+		err  error
+	}
+	result := make(chan answer, 1)
 	go func() {
-		res, err := http.DefaultClient.Do(req)
+		res, err := (&http.Client{Transport: transport}).Do(req)
 		if err != nil {
-			result <- -1
+			result <- answer{err: err}
 			return
 		}
 		res.Body.Close()
-		result <- res.StatusCode
+		result <- answer{code: res.StatusCode}
 	}()
+	select {
+	case <-inHandler:
+	case a := <-result:
+		t.Fatalf("the request ended (%d, %v) before its handler read the body\n%s", a.code, a.err, s.log)
+	case <-s.exited:
+		t.Fatalf("server exited: %v\n%s", s.err, s.log)
+	case <-time.After(15 * time.Second): // a bound: returns on 100 Continue
+		t.Fatalf("no 100 Continue: the handler never read the body\n%s", s.log)
+	}
 	_, err = pw.Write([]byte(`{"author":{"displayName":`))
 	require.NoError(t, err)
-	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-	time.Sleep(200 * time.Millisecond)
+	// Shutdown closes the listener first, then waits for active requests.
+	testsupport.WaitFor(t, 15*time.Second, "the server stops accepting connections", func() error {
+		c, err := net.Dial("tcp", s.addr)
+		if err == nil {
+			_ = c.Close()
+			return errors.New("still accepting connections")
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			return err
+		}
+		return nil
+	})
+	select {
+	case <-s.exited:
+		t.Fatalf("the server exited with a request in flight: %v\n%s", s.err, s.log)
+	default:
+	}
 	_, err = pw.Write([]byte(`"Late"}}`))
 	require.NoError(t, err)
 	require.NoError(t, pw.Close())
-	assert.Equal(t, 200, <-result, "the in-flight request completes")
+	a := <-result
+	require.NoError(t, a.err, "the in-flight request completes")
+	assert.Equal(t, 200, a.code, "the in-flight request completes")
 	select {
-	case err := <-s.done:
-		assert.NoError(t, err, "exit status\n%s", s.log)
-	case <-time.After(15 * time.Second):
+	case <-s.exited:
+		assert.NoError(t, s.err, "exit status\n%s", s.log)
+	case <-time.After(15 * time.Second): // a bound: returns on exit
 		t.Fatal("server did not stop")
 	}
 	assert.Contains(t, s.log.String(), "draining")
@@ -272,6 +358,7 @@ func TestGracefulShutdown(t *testing.T) {
 // TestStartupFailures: an unreachable database fails fast and clearly; a
 // database whose migrations are ahead of the binary is refused.
 func TestStartupFailures(t *testing.T) {
+	t.Parallel()
 	startAt := time.Now()
 	out, err := exec.Command(serverBin, "--addr", freeAddr(t), "--database-url", "postgres://postgres@127.0.0.1:1/none?sslmode=disable").CombinedOutput()
 	require.Error(t, err)
@@ -285,7 +372,7 @@ func TestStartupFailures(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "library.db")
 	s := start(t, "sqlite:"+path)
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-	<-s.done
+	<-s.exited
 	db := testdb.OpenPath(t, path)
 	require.NoError(t, db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
 	out, err = exec.Command(serverBin, "--addr", freeAddr(t), "--database-url", "sqlite:"+path).CombinedOutput()
@@ -297,6 +384,7 @@ func TestStartupFailures(t *testing.T) {
 // written, against the server binary: curl with Connect JSON and REST, and
 // buf curl through reflection.
 func TestReadmeCommands(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(gentest.RepoRoot(), "README.md"))
 	require.NoError(t, err)
 	var cmds []string
@@ -311,11 +399,16 @@ func TestReadmeCommands(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(cmds), 5, "README's quick start shows curl and buf curl commands")
 	if _, err := exec.LookPath("curl"); err != nil {
+		// A missing tool fails under CI (.ci/run installs it) and skips
+		// loudly elsewhere.
 		if os.Getenv("CI") == "true" {
-			t.Fatal("curl is not installed")
+			t.Fatal("curl is not installed and CI=true: apt-get install curl (.ci/run does)")
 		}
-		t.Skip("curl is not installed")
+		msg := fmt.Sprintf("*** SKIPPING %s: curl is not installed: apt-get install curl ***", t.Name())
+		testsupport.SkipNotice(msg)
+		t.Skip(msg)
 	}
+	require.NoError(t, testsupport.WarmBuf(gentest.RepoRoot()))
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
 	for _, c := range cmds {
 		c = strings.ReplaceAll(c, "127.0.0.1:8080", s.addr)
@@ -334,6 +427,7 @@ func TestReadmeCommands(t *testing.T) {
 // on a copy of the example's migrations: the committed migrations are
 // current, so diff writes nothing and check passes.
 func TestReadmeMigrateCommands(t *testing.T) {
+	t.Parallel()
 	root := gentest.RepoRoot()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
