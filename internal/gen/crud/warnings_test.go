@@ -67,7 +67,7 @@ func TestWarnings(t *testing.T) {
 	}
 	want := []string{
 		"protoc-gen-crud: warning: warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD",
-		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: Get names no model (Note is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: warn.v1.Note is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:28:3: method warn.v1.BookService.WatchBooks: streaming methods are not generated; implement it on BookServiceCRUD",
 	}
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -142,9 +142,20 @@ message Book {
   string title = 2;
 }
 
+message Author {
+  option (google.api.resource) = {type: "library.example.com/Author" pattern: "authors/{author}"};
+  int64 id = 1;
+  repeated Shelf shelves = 2;
+}
+
 service LibraryService {
   rpc GetShelf(GetShelfRequest) returns (Shelf);
   rpc GetBook(GetBookRequest) returns (Book);
+  rpc CreateShelf(CreateShelfRequest) returns (Shelf);
+}
+
+message CreateShelfRequest {
+  Shelf resource = 1;
 }
 
 message GetShelfRequest {
@@ -158,7 +169,10 @@ message GetBookRequest {
 
 // TestResourcesAreModels: a message with google.api.resource is a model
 // without protoforge's option when it has a key; one named only by its
-// name is not generated, and a warning says why.
+// name, or one that cannot be stored as it is, is not generated, and a
+// warning says why; a method of an inferred resource whose shape does not
+// fit is a warning, not an error, so a proto written for others still
+// generates.
 func TestResourcesAreModels(t *testing.T) {
 	req, err := gentest.RequestFromSources(map[string]string{"aip/v1/aip.proto": aipProto}, "")
 	if err != nil {
@@ -171,7 +185,9 @@ func TestResourcesAreModels(t *testing.T) {
 	}
 	want := []string{
 		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified only by their name are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
-		`protoc-gen-crud: warning: aip/v1/aip.proto:23:3: method aip.v1.LibraryService.GetBook: not generated: Get names no model (Book is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on LibraryServiceCRUD`,
+		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
+		`protoc-gen-crud: warning: aip/v1/aip.proto:29:3: method aip.v1.LibraryService.GetBook: not generated: its resource aip.v1.Book is not generated (see the warning on the message); it answers Unimplemented until you implement it on LibraryServiceCRUD`,
+		"protoc-gen-crud: warning: aip/v1/aip.proto:30:3: method aip.v1.LibraryService.CreateShelf: not generated: request aip.v1.CreateShelfRequest has no field \"shelf\" of type aip.v1.Shelf; add `Shelf shelf = 1;`; it answers Unimplemented until you implement it",
 	}
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
@@ -184,5 +200,8 @@ func TestResourcesAreModels(t *testing.T) {
 	}
 	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svc.Get(ctx, key))") {
 		t.Errorf("the Shelf resource got no Get:\n%s", code)
+	}
+	if !strings.Contains(code, `crudrt.Unimplemented("aip.v1.LibraryService.CreateShelf")`) {
+		t.Errorf("CreateShelf, whose shape does not fit, does not answer Unimplemented")
 	}
 }

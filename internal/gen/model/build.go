@@ -26,8 +26,26 @@ import (
 // Build runs in passes, as each needs the previous one complete across all
 // files: models and tables, then columns and keys, then references and
 // associations (which need every model's key), then indexes and names.
+//
+// Resources inferred from google.api.resource (no protoforge option) are
+// best effort: one that cannot be stored as it is is left out, with a
+// warning that says why, and the schema is built again without it.
 func Build(gen *protogen.Plugin) (*Schema, error) {
-	b := &builder{s: &Schema{byName: map[protoreflect.FullName]*Model{}}}
+	excluded := map[protoreflect.FullName]string{}
+	for {
+		b := &builder{s: &Schema{byName: map[protoreflect.FullName]*Model{}}, warned: map[*protogen.Method]bool{},
+			excluded: excluded, failed: map[protoreflect.FullName]string{}}
+		s, err := b.build(gen)
+		if len(b.failed) == 0 {
+			return s, err
+		}
+		for name, why := range b.failed {
+			excluded[name] = why
+		}
+	}
+}
+
+func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	for _, f := range gen.Files {
 		b.collect(f, f.Messages)
 	}
@@ -129,18 +147,48 @@ type builder struct {
 	s     *Schema
 	errs  []*posError
 	warns []*posError
+	// warned holds the methods a warning already names.
+	warned map[*protogen.Method]bool
+	// excluded are the inferred resources left out of this build, and
+	// failed those this build found unusable, with the first problem.
+	excluded, failed map[protoreflect.FullName]string
+	// inferred are the models of this build without the model option.
+	inferred map[protoreflect.FullName]bool
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
 }
 
-// errorf records a problem at the declaration of desc in file.
+// errorf records a problem at the declaration of desc in file. A problem
+// of an inferred resource fails that resource instead (see Build).
 func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+	if owner := ownerMessage(desc); owner != "" && b.inferred[owner] {
+		if _, ok := b.failed[owner]; !ok {
+			b.failed[owner] = fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...))
+		}
+		return
+	}
 	loc := file.Desc.SourceLocations().ByDescriptor(desc)
 	b.errs = append(b.errs, &posError{
 		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
 		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
 	})
+}
+
+// ownerMessage is the message a field, oneof or message descriptor
+// belongs to.
+func ownerMessage(desc protoreflect.Descriptor) protoreflect.FullName {
+	switch d := desc.(type) {
+	case protoreflect.MessageDescriptor:
+		return d.FullName()
+	case protoreflect.FieldDescriptor:
+		if p, ok := d.Parent().(protoreflect.MessageDescriptor); ok {
+			return p.FullName()
+		}
+	case protoreflect.OneofDescriptor:
+		return d.Parent().FullName()
+	}
+	return ""
 }
 
 // warnf records a warning at the declaration of desc in file: something
@@ -196,6 +244,12 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	if r == nil {
 		return nil
 	}
+	if why, ok := b.excluded[msg.Desc.FullName()]; ok {
+		if f.Generate {
+			b.warnf(f, msg.Desc, "resource %q is not generated: %s", r.GetType(), why)
+		}
+		return nil
+	}
 	for _, fd := range msg.Fields {
 		fo, _ := proto.GetExtension(fd.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
 		if fo.GetPrimaryKey() || fd.Desc.Name() == "id" {
@@ -217,10 +271,16 @@ func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 			continue
 		}
 		opts, _ := proto.GetExtension(msg.Desc.Options(), protoforgev1.E_Model).(*protoforgev1.ModelOptions)
+		inferred := false
 		if opts == nil {
 			if opts = b.resourceModel(f, msg); opts == nil {
 				continue
 			}
+			inferred = true
+			if b.inferred == nil {
+				b.inferred = map[protoreflect.FullName]bool{}
+			}
+			b.inferred[msg.Desc.FullName()] = true
 		}
 		m := &Model{
 			Message:     msg,
@@ -228,6 +288,7 @@ func (b *builder) collect(f *protogen.File, msgs []*protogen.Message) {
 			Ident:       f.GoImportPath.Ident(msg.GoIdent.GoName + "Model"),
 			Table:       opts.GetTable(),
 			RenamedFrom: opts.GetRenamedFrom(),
+			Inferred:    inferred,
 		}
 		if m.Table == "" {
 			m.Table = schema.NamingStrategy{}.TableName(msg.GoIdent.GoName)

@@ -76,6 +76,9 @@ type Model struct {
 	Reserved []protoreflect.FieldNumber
 	// Tenant is the field that holds a row's tenant, or nil.
 	Tenant *Field
+	// Inferred is set for a google.api.resource message without the
+	// model option: its methods that do not fit are warnings, not errors.
+	Inferred bool
 }
 
 // Index is a secondary index of a table.

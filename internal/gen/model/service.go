@@ -229,6 +229,9 @@ func (b *builder) unmapped(f *protogen.File, svc *Service) {
 		if mopts.GetOperation() == protoforgev1.Operation_OPERATION_NONE && mopts != nil {
 			continue // left to the user on purpose
 		}
+		if b.warned[m] {
+			continue // its shape was reported
+		}
 		impl := svc.Ident.GoName
 		if len(svc.Methods) == 0 {
 			impl = "your own implementation of " + svc.GoName + "Server"
@@ -254,9 +257,34 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 			continue
 		}
 		target := b.modelFromMethod(f, m, op)
-		if target == nil && (!isBatch(op) || svc.only() == nil) {
-			return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
+		if target != nil || (isBatch(op) && svc.only() != nil) {
+			continue
 		}
+		// Say what the method's resource is, as the messages show it.
+		var msg *protogen.Message
+		for _, fd := range m.Output.Fields {
+			if fd.Desc.IsList() && fd.Message != nil {
+				msg = fd.Message
+			}
+		}
+		if !isBatch(op) && op != OpList {
+			msg = nil
+			if m.Output.Desc.Name() == protoreflect.Name(rest) {
+				msg = m.Output
+			}
+			for _, fd := range m.Input.Fields {
+				if fd.Message != nil && fd.Message.Desc.Name() == protoreflect.Name(rest) {
+					msg = fd.Message
+				}
+			}
+		}
+		switch {
+		case msg != nil && proto.HasExtension(msg.Desc.Options(), annotations.E_Resource):
+			return fmt.Sprintf("its resource %s is not generated (see the warning on the message)", msg.Desc.FullName())
+		case msg != nil:
+			return fmt.Sprintf("%s is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation", msg.Desc.FullName())
+		}
+		return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
 	}
 	return ""
 }
@@ -409,6 +437,16 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 // shape checks the request and response of a recognised method and
 // records the fields the implementation uses.
 func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, model *Model) *Method {
+	// A model inferred from google.api.resource (no protoforge option)
+	// comes from a proto its authors did not write for protoforge: a
+	// method that does not fit is a warning, and is left to the user.
+	report := b.errorf
+	if model.Inferred {
+		report = func(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+			b.warned[m] = true
+			b.warnf(file, desc, "not generated: "+format+"; it answers Unimplemented until you implement it", args...)
+		}
+	}
 	mm := &Method{Method: m, Op: op, HasHTTPRule: proto.HasExtension(m.Desc.Options(), annotations.E_Http)}
 	field := func(msg *protogen.Message, name string) *protogen.Field {
 		for _, fd := range msg.Fields {
@@ -420,20 +458,20 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	}
 	ok := true
 	missing := func(msg *protogen.Message, what, fix string) {
-		b.errorf(f, m.Desc, "%s %s has no %s; add `%s`", kindOfMessage(msg, m), msg.Desc.FullName(), what, fix)
+		report(f, m.Desc, "%s %s has no %s; add `%s`", kindOfMessage(msg, m), msg.Desc.FullName(), what, fix)
 		ok = false
 	}
 	returnsModel := m.Output.Desc.FullName() == model.Desc.FullName()
 	keyOrName := func() {
 		if len(model.PrimaryKey) != 1 {
-			b.errorf(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
 			ok = false
 			return
 		}
 		k := model.PrimaryKey[0]
 		if fd := field(m.Input, string(k.Desc.Name())); fd != nil {
 			if fd.Desc.Kind() != k.Desc.Kind() || fd.Desc.IsList() {
-				b.errorf(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it %s", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc))
+				report(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it %s", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc))
 				ok = false
 			}
 			mm.Key = fd
@@ -443,7 +481,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			mm.Name = fd
 			mm.Pattern = resourcePattern(model)
 			if parts := strings.Split(mm.Pattern, "/"); len(parts) != 2 || !strings.HasPrefix(parts[1], "{") {
-				b.errorf(f, m.Desc, "resource pattern %q of %s has parents; names are supported as \"<collection>/{id}\" only: use the key field %q in the request instead", mm.Pattern, model.Desc.FullName(), k.Desc.Name())
+				report(f, m.Desc, "resource pattern %q of %s has parents; names are supported as \"<collection>/{id}\" only: use the key field %q in the request instead", mm.Pattern, model.Desc.FullName(), k.Desc.Name())
 				ok = false
 			}
 			return
@@ -463,12 +501,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	case OpGet, OpUndelete:
 		keyOrName()
 		if !returnsModel {
-			b.errorf(f, m.Desc, "returns %s; %s returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), op, model.Desc.Name())
+			report(f, m.Desc, "returns %s; %s returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), op, model.Desc.Name())
 			ok = false
 		}
 		mm.Etag = stringField(field(m.Input, "etag"))
 		if op == OpUndelete && model.SoftDelete == nil {
-			b.errorf(f, m.Desc, "Undelete needs a soft-deleted model; set (protoforge.v1.model).soft_delete on %s", model.Desc.Name())
+			report(f, m.Desc, "Undelete needs a soft-deleted model; set (protoforge.v1.model).soft_delete on %s", model.Desc.Name())
 			ok = false
 		}
 	case OpDelete:
@@ -479,13 +517,13 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			mm.ReturnsEmpty = true
 		case returnsModel:
 		default:
-			b.errorf(f, m.Desc, "returns %s; Delete returns google.protobuf.Empty or, for soft delete, the resource", m.Output.Desc.FullName())
+			report(f, m.Desc, "returns %s; Delete returns google.protobuf.Empty or, for soft delete, the resource", m.Output.Desc.FullName())
 			ok = false
 		}
 	case OpCreate:
 		resource()
 		if !returnsModel {
-			b.errorf(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
+			report(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
 			ok = false
 		}
 	case OpUpdate:
@@ -496,7 +534,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			missing(m.Input, "field `update_mask` of type google.protobuf.FieldMask", "google.protobuf.FieldMask update_mask = 2;")
 		}
 		if !returnsModel {
-			b.errorf(f, m.Desc, "returns %s; Update returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
+			report(f, m.Desc, "returns %s; Update returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
 			ok = false
 		}
 	case OpList:
@@ -541,7 +579,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if op == OpBatchGet {
 			b.batchItems(f, m, mm, model, &ok)
 		} else if m.Output.Desc.FullName() != "google.protobuf.Empty" {
-			b.errorf(f, m.Desc, "returns %s; BatchDelete returns google.protobuf.Empty", m.Output.Desc.FullName())
+			report(f, m.Desc, "returns %s; BatchDelete returns google.protobuf.Empty", m.Output.Desc.FullName())
 			ok = false
 		}
 	case OpBatchCreate:
@@ -560,11 +598,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		b.batchItems(f, m, mm, model, &ok)
 	}
 	if m.Output.APILevel == gofeaturespb.GoFeatures_API_OPAQUE && (op == OpList || isBatch(op) || mm.ReturnsEmpty) {
-		b.errorf(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
+		report(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
 		ok = false
 	}
 	if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
-		b.errorf(f, m.Desc, "is streaming; standard methods are unary: remove `stream` or set (protoforge.v1.method).operation: OPERATION_NONE")
+		report(f, m.Desc, "is streaming; standard methods are unary: remove `stream` or set (protoforge.v1.method).operation: OPERATION_NONE")
 		ok = false
 	}
 	if !ok {
@@ -585,7 +623,14 @@ func (b *builder) batchItems(f *protogen.File, m *protogen.Method, mm *Method, m
 			return
 		}
 	}
-	b.errorf(f, m.Desc, "response %s has no repeated field of %s; add `repeated %s %s = 1;`", m.Output.Desc.FullName(), model.Desc.FullName(), model.Desc.Name(), model.Table)
+	report := b.errorf
+	if model.Inferred {
+		b.warned[m] = true
+		report = func(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+			b.warnf(file, desc, "not generated: "+format+"; it answers Unimplemented until you implement it", args...)
+		}
+	}
+	report(f, m.Desc, "response %s has no repeated field of %s; add `repeated %s %s = 1;`", m.Output.Desc.FullName(), model.Desc.FullName(), model.Desc.Name(), model.Table)
 	*ok = false
 }
 
