@@ -152,10 +152,32 @@ service LibraryService {
   rpc GetShelf(GetShelfRequest) returns (Shelf);
   rpc GetBook(GetBookRequest) returns (Book);
   rpc CreateShelf(CreateShelfRequest) returns (Shelf);
+  rpc GetPage(GetPageRequest) returns (Page);
+  rpc ListShelves(ListShelvesRequest) returns (ListShelvesResponse);
 }
 
 message CreateShelfRequest {
   Shelf resource = 1;
+}
+
+message Page {
+  option (google.api.resource) = {type: "library.example.com/Page" pattern: "books/{book}/pages/{page}"};
+  int64 id = 1;
+}
+
+message GetPageRequest {
+  int64 id = 1;
+}
+
+message ListShelvesRequest {
+  string parent = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+}
+
+message ListShelvesResponse {
+  repeated Shelf shelves = 1;
+  string next_page_token = 2;
 }
 
 message GetShelfRequest {
@@ -188,6 +210,8 @@ func TestResourcesAreModels(t *testing.T) {
 		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
 		`protoc-gen-crud: warning: aip/v1/aip.proto:29:3: method aip.v1.LibraryService.GetBook: not generated: its resource aip.v1.Book is not generated (see the warning on the message); it answers Unimplemented until you implement it on LibraryServiceCRUD`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:30:3: method aip.v1.LibraryService.CreateShelf: not generated: request aip.v1.CreateShelfRequest has no field \"shelf\" of type aip.v1.Shelf; add `Shelf shelf = 1;`; it answers Unimplemented until you implement it",
+		`protoc-gen-crud: warning: aip/v1/aip.proto:31:3: method aip.v1.LibraryService.GetPage: not generated: resource aip.v1.Page has parents (pattern "books/{book}/pages/{page}"), and scoping methods to a parent is not supported yet; it answers Unimplemented until you implement it`,
+		"protoc-gen-crud: warning: aip/v1/aip.proto:32:3: method aip.v1.LibraryService.ListShelves: not generated: request aip.v1.ListShelvesRequest has `parent`, and scoping List to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it",
 	}
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))

@@ -457,6 +457,18 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		return nil
 	}
 	ok := true
+	if model.Inferred {
+		if r, _ := proto.GetExtension(model.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil {
+			for _, p := range r.GetPattern() {
+				if strings.Count(p, "{") > 1 {
+					// Its rows belong to parents, which a key alone does
+					// not scope: serving it would mix every parent's rows.
+					report(f, m.Desc, "resource %s has parents (pattern %q), and scoping methods to a parent is not supported yet", model.Desc.FullName(), p)
+					return nil
+				}
+			}
+		}
+	}
 	missing := func(msg *protogen.Message, what, fix string) {
 		report(f, m.Desc, "%s %s has no %s; add `%s`", kindOfMessage(msg, m), msg.Desc.FullName(), what, fix)
 		ok = false
@@ -599,6 +611,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	}
 	if m.Output.APILevel == gofeaturespb.GoFeatures_API_OPAQUE && (op == OpList || isBatch(op) || mm.ReturnsEmpty) {
 		report(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
+		ok = false
+	}
+	if fd := field(m.Input, "parent"); fd != nil && ok {
+		// Serving it while ignoring parent would show or write the rows
+		// of every parent: one customer would see another's.
+		report(f, m.Desc, "request %s has `parent`, and scoping %s to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE)", m.Input.Desc.FullName(), op)
 		ok = false
 	}
 	if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
