@@ -278,6 +278,13 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 				}
 			}
 		}
+		if msg == nil {
+			for _, fm := range f.Messages {
+				if fm.Desc.Name() == protoreflect.Name(rest) {
+					msg = fm // DeleteShelf returns Empty: the message named Shelf
+				}
+			}
+		}
 		switch {
 		case msg != nil && proto.HasExtension(msg.Desc.Options(), annotations.E_Resource):
 			return fmt.Sprintf("its resource %s is not generated (see the warning on the message)", msg.Desc.FullName())
