@@ -32,7 +32,11 @@ func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]prot
 			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "required"})
 			continue
 		}
-		prepared[i] = s.prepareCreate(m, tenant)
+		p, err := s.prepareCreate(m, tenant, "")
+		if err != nil {
+			return nil, err
+		}
+		prepared[i] = p
 		if err := s.validate(prepared[i]); err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

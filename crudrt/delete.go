@@ -48,7 +48,7 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string) 
 		if err != nil {
 			return nil, err
 		}
-		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", keyArg(key))
+		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", s.mustColumnKey(key))
 		if res.Error != nil {
 			return nil, res.Error
 		}
@@ -131,7 +131,7 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, key any, now time.Time) (pr
 	}
 	// Unscoped: GORM would add its own "delete_time IS NULL" for a
 	// gorm.DeletedAt column, and this row may be deleted.
-	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", keyArg(key)).Updates(m).Error; err != nil {
+	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", s.mustColumnKey(key)).Updates(m).Error; err != nil {
 		return nil, err
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.

@@ -74,7 +74,11 @@ func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string,
 // find loads the row with key on tx; soft-deleted rows too when deleted
 // is set.
 func (s *Service) find(tx *gorm.DB, tenant tenantScope, key any, deleted, lock bool) (scanner, error) {
-	conds := []query.Condition{s.keyCond(key), tenant.cond()}
+	k, err := s.columnKey(key)
+	if err != nil {
+		return nil, err
+	}
+	conds := []query.Condition{s.keyCond(k), tenant.cond()}
 	if !deleted {
 		conds = append(conds, s.notDeleted())
 	}
@@ -259,7 +263,11 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 	}
 	args := make([]any, len(keys))
 	for i, k := range keys {
-		args[i] = keyArg(k)
+		ck, err := s.columnKey(k)
+		if err != nil {
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: violationsOf(err.(*Error))[0].Description})
+		}
+		args[i] = ck
 	}
 	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{{SQL: s.key.quoted + " IN ?", Args: []any{args}}, tenant.cond()}, "", 0, 0, false)
 	if err != nil {

@@ -35,6 +35,9 @@ type Resource struct {
 	// Operations are the standard methods the service implements; the
 	// others answer Unimplemented.
 	Operations Op
+	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
+	// resource identified by its name, which names the id in errors.
+	IDField string
 	// Message is a nil message and Model a nil pointer to the model
 	// struct: they give the runtime their types.
 	Message proto.Message
@@ -69,6 +72,10 @@ type Column struct {
 	MaxLen int
 	// AutoIncrement is set on a key the database assigns.
 	AutoIncrement bool
+	// NamePattern is set on the AIP-122 name of a resource identified by
+	// its name ("shelves/{shelf}"): the column holds the id, the server
+	// assigns the name on Create.
+	NamePattern string
 }
 
 // Index is an index of the table, by column names.

@@ -187,6 +187,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		s.byPath[c.Path] = c
 		if c.Queryable {
 			qc := query.Column{Path: c.Path, Name: c.Name, Kind: c.Kind, Nullable: c.Nullable}
+			if c.NamePattern != "" {
+				qc.Prefix = ormrt.NamePrefix(c.NamePattern)
+			}
 			if c.fd.Enum() != nil {
 				qc.Enum = c.fd.Enum()
 			}
@@ -264,8 +267,29 @@ func keyArg(key any) any {
 	return key
 }
 
-func (s *Service) keyCond(key any) query.Condition {
-	return query.Condition{SQL: s.key.quoted + " = ?", Args: []any{keyArg(key)}}
+// columnKey is the value the key column holds for key: the id of a
+// resource name for resources identified by their name (a name that does
+// not match the pattern is InvalidArgument), else keyArg's.
+func (s *Service) columnKey(key any) (any, error) {
+	if s.key.NamePattern == "" {
+		return keyArg(key), nil
+	}
+	name, _ := key.(string)
+	id, err := ormrt.NameID(s.key.NamePattern, name, s.key.Path)
+	if err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
+	}
+	return id, nil
+}
+
+// mustColumnKey is columnKey of a key that find has already accepted.
+func (s *Service) mustColumnKey(key any) any {
+	k, _ := s.columnKey(key)
+	return k
+}
+
+func (s *Service) keyCond(stored any) query.Condition {
+	return query.Condition{SQL: s.key.quoted + " = ?", Args: []any{stored}}
 }
 
 // notDeleted hides soft-deleted rows.

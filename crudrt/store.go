@@ -63,7 +63,13 @@ func (st *Store[T]) List(ctx context.Context, req ListRequest) ([]T, string, err
 
 // Create validates msg, sets the server-managed fields and inserts it.
 func (st *Store[T]) Create(ctx context.Context, msg T) (T, error) {
-	return One[T](st.s.create(ctx, msg))
+	return One[T](st.s.create(ctx, "", msg))
+}
+
+// CreateWithID is Create with the id of the resource's name chosen by the
+// client (see Service.CreateWithID).
+func (st *Store[T]) CreateWithID(ctx context.Context, id string, msg T) (T, error) {
+	return One[T](st.s.create(ctx, id, msg))
 }
 
 // Update applies the fields of msg named by mask (see Service.Update).

@@ -2,10 +2,13 @@ package crudrt
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -17,17 +20,25 @@ import (
 	"github.com/protoforge/protoforge/ormrt"
 )
 
-// Create validates msg, sets the server-managed fields and inserts it.
+// Create validates msg, sets the server-managed fields and inserts it. A
+// resource identified by its name gets a name the server generates.
 func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message, error) {
+	return s.CreateWithID(ctx, "", msg)
+}
+
+// CreateWithID is Create with the id of the resource's name chosen by the
+// client (AIP-133 `{resource}_id`, AIP-122 syntax), for resources
+// identified by their name; an empty id lets the server choose one.
+func (s *Service) CreateWithID(ctx context.Context, id string, msg proto.Message) (proto.Message, error) {
 	if err := s.implements(OpCreate); err != nil {
 		return nil, err
 	}
-	return s.create(ctx, msg)
+	return s.create(ctx, id, msg)
 }
 
-// create is Create without the check that the resource declares it, for
-// Store.
-func (s *Service) create(ctx context.Context, msg proto.Message) (proto.Message, error) {
+// create is CreateWithID without the check that the resource declares it,
+// for Store.
+func (s *Service) create(ctx context.Context, id string, msg proto.Message) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
@@ -35,7 +46,10 @@ func (s *Service) create(ctx context.Context, msg proto.Message) (proto.Message,
 	if err != nil {
 		return nil, err
 	}
-	p := s.prepareCreate(msg, tenant)
+	p, err := s.prepareCreate(msg, tenant, id)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.validate(p); err != nil {
 		return nil, err
 	}
@@ -57,9 +71,24 @@ func (s *Service) create(ctx context.Context, msg proto.Message) (proto.Message,
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, the tenant, and output-only fields cleared.
-func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Message {
+func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, id string) (proto.Message, error) {
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
+	if s.key.NamePattern != "" {
+		// AIP-133: the server names the resource; a name the client sent
+		// is not used.
+		switch {
+		case id == "":
+			u, err := uuid.NewV7()
+			if err != nil {
+				return nil, err
+			}
+			id = u.String()
+		case !resourceID.MatchString(id):
+			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)})
+		}
+		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, id)))
+	}
 	if s.tenant != nil {
 		r.Set(s.tenant.fd, tenant.pv)
 	}
@@ -86,8 +115,11 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope) proto.Mes
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
-	return p
+	return p, nil
 }
+
+// resourceID is AIP-122's syntax of a resource id a client chooses.
+var resourceID = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // is reports whether fd is the field of one of cols.
 func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
@@ -174,7 +206,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", keyArg(key))
+		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", s.mustColumnKey(key))
 		if s.etag != nil {
 			q = q.Where(s.etag.quoted+" = ?", current)
 		}

@@ -36,7 +36,11 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 		case *expr.Constant_StringValue:
 			switch c.Kind {
 			case KindString:
-				return p.stringLiteral(rhs, v.StringValue, equality)
+				lit, err := p.stringLiteral(rhs, v.StringValue, equality)
+				if err != nil || c.Prefix == "" {
+					return lit, err
+				}
+				return p.stripPrefix(c, rhs, lit)
 			case KindTimestamp:
 				return p.timeLiteral(rhs, v.StringValue)
 			case KindEnum, KindEnumName:
@@ -191,6 +195,33 @@ func (p *filterParser) stringLiteral(rhs *expr.Expr, value string, wildcards boo
 		return pattern(parts), nil
 	}
 	return strings.Join(parts, "*"), nil
+}
+
+// stripPrefix turns a resource name literal into the id its column holds:
+// "shelves/1" → "1" for a column with Prefix "shelves/", wildcards kept.
+func (p *filterParser) stripPrefix(c *Column, rhs *expr.Expr, lit any) (any, error) {
+	bad := func() (any, error) {
+		return nil, p.errorAt(p.pos(rhs), "%s holds resource names: write %s, e.g. %s = %s", c.Path, quoteText(c.Prefix+"…"), c.Path, strconv.Quote(c.Prefix+"x"))
+	}
+	switch v := lit.(type) {
+	case string:
+		id, ok := strings.CutPrefix(v, c.Prefix)
+		if !ok {
+			return bad()
+		}
+		return id, nil
+	case pattern:
+		if len(v) == 0 {
+			return bad()
+		}
+		first, ok := strings.CutPrefix(v[0], c.Prefix)
+		if !ok {
+			return bad()
+		}
+		out := append(pattern{first}, v[1:]...)
+		return out, nil
+	}
+	return lit, nil
 }
 
 // splitStars unquotes raw, a string literal as written, and splits it at

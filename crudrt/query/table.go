@@ -90,6 +90,10 @@ type Column struct {
 	// it, f != v is true, and f:* tests that the field is set. order_by
 	// refuses nullable columns.
 	Nullable bool
+	// Prefix is set on a string column that holds the id of a resource
+	// name: filters write names ("shelves/1"), and the prefix ("shelves/")
+	// is taken off before comparing.
+	Prefix string
 }
 
 // Table describes the columns of one resource's table.

@@ -208,6 +208,9 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 		if f.PrimaryKey && m.AutoIncrement {
 			line += ", AutoIncrement: true"
 		}
+		if f.NamePattern != "" {
+			line += ", NamePattern: " + strconv.Quote(f.NamePattern)
+		}
 		g.P(line, "},")
 	}
 	g.P("},")
@@ -231,6 +234,12 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 		opList = append(opList, g.QualifiedGoIdent(crudrtPkg.Ident(ops[meth.Op])))
 	}
 	g.P("Operations: ", strings.Join(opList, " | "), ",")
+	for _, meth := range sm.Methods {
+		if meth.ResourceID != nil {
+			g.P("IDField: ", strconv.Quote(string(meth.ResourceID.Desc.Name())), ",")
+			break
+		}
+	}
 	g.P("Message: (*", m.GoIdent, ")(nil),")
 	g.P("Model: (*", m.Ident, ")(nil),")
 	g.P("ToModel: func(p ", protoPkg.Ident("Message"), ") (any, error) { return p.(*", m.GoIdent, ").ToModel() },")
@@ -323,7 +332,11 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		key()
 		one("Get(ctx, key)")
 	case model.OpCreate:
-		one("Create(ctx, req.Get" + m.Resource.GoName + "())")
+		if m.ResourceID != nil {
+			one("CreateWithID(ctx, req.Get" + m.ResourceID.GoName + "(), req.Get" + m.Resource.GoName + "())")
+		} else {
+			one("Create(ctx, req.Get" + m.Resource.GoName + "())")
+		}
 	case model.OpUpdate:
 		one("Update(ctx, req.Get" + m.Resource.GoName + "(), req.Get" + m.Mask.GoName + "())")
 	case model.OpDelete:

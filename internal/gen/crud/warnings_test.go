@@ -206,7 +206,7 @@ func TestResourcesAreModels(t *testing.T) {
 		t.Fatalf("generation failed: %v %s", err, res.GetError())
 	}
 	want := []string{
-		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified only by their name are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
+		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified by names with parents are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
 		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
 		`protoc-gen-crud: warning: aip/v1/aip.proto:29:3: method aip.v1.LibraryService.GetBook: not generated: its resource aip.v1.Book is not generated (see the warning on the message); it answers Unimplemented until you implement it on LibraryServiceCRUD`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:30:3: method aip.v1.LibraryService.CreateShelf: not generated: request aip.v1.CreateShelfRequest has no field \"shelf\" of type aip.v1.Shelf; add `Shelf shelf = 1;`; it answers Unimplemented until you implement it",

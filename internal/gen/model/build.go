@@ -154,6 +154,9 @@ type builder struct {
 	excluded, failed map[protoreflect.FullName]string
 	// inferred are the models of this build without the model option.
 	inferred map[protoreflect.FullName]bool
+	// namePatterns are the patterns of the inferred models identified by
+	// their name.
+	namePatterns map[protoreflect.FullName]string
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
@@ -256,11 +259,38 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 			return &protoforgev1.ModelOptions{}
 		}
 	}
+	// Identified by its name (AIP-122): the name is the key, stored as the
+	// id its pattern's variable holds. Top-level patterns for now.
+	nameField := r.GetNameField()
+	if nameField == "" {
+		nameField = "name"
+	}
+	nf := msg.Desc.Fields().ByName(protoreflect.Name(nameField))
+	patterns := r.GetPattern()
+	if nf != nil && nf.Kind() == protoreflect.StringKind && nf.Cardinality() != protoreflect.Repeated &&
+		len(patterns) == 1 && topLevelPattern(patterns[0]) {
+		if b.namePatterns == nil {
+			b.namePatterns = map[protoreflect.FullName]string{}
+		}
+		b.namePatterns[msg.Desc.FullName()] = patterns[0]
+		return &protoforgev1.ModelOptions{PrimaryKey: []string{nameField}}
+	}
 	if !f.Generate {
 		return nil
 	}
-	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: it has no key column, and resources identified only by their name are not supported yet; add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it", r.GetType(), strings.Join(r.GetPattern(), ", "))
+	why := "it has no key column, and resources identified by names with parents are not supported yet"
+	if len(patterns) > 1 {
+		why = "it has several patterns, and only resources with one are supported yet"
+	}
+	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it", r.GetType(), strings.Join(patterns, ", "), why)
 	return nil
+}
+
+// topLevelPattern reports whether pattern is "<collection>/{<variable>}".
+func topLevelPattern(pattern string) bool {
+	collection, v, ok := strings.Cut(pattern, "/")
+	return ok && validIdent(strings.ReplaceAll(collection, "-", "_")) && strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}") &&
+		validIdent(v[1:len(v)-1])
 }
 
 // collect registers every message with the model option, nested ones too.
@@ -329,6 +359,11 @@ func (b *builder) columns(m *Model) {
 		f := &Field{Field: pf, Model: m, Column: opts.GetColumn()}
 		b.fieldOpts[f] = opts
 		m.Fields = append(m.Fields, f)
+		if p := b.namePatterns[m.Desc.FullName()]; p != "" && len(b.modelOpts[m].GetPrimaryKey()) == 1 && pf.Desc.Name() == protoreflect.Name(b.modelOpts[m].GetPrimaryKey()[0]) && f.Column == "" {
+			// The name's column holds the id: "shelves/{shelf}" → shelf.
+			f.NamePattern = p
+			f.Column = p[strings.IndexByte(p, '{')+1 : len(p)-1]
+		}
 		if f.Column == "" {
 			f.Column = string(pf.Desc.Name())
 		} else if !validIdent(f.Column) {

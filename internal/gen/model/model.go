@@ -160,6 +160,10 @@ type Field struct {
 	Rules Rules
 	// Role is what the server does with the column (key, etag, …).
 	Role Role
+	// NamePattern is set on the AIP-122 name of a resource identified by
+	// its name: the column holds the id of the pattern's variable
+	// ("shelves/{shelf}" → the shelf), and the name is rebuilt on read.
+	NamePattern string
 	// MaxLen is the longest string, in characters, the runtime accepts
 	// for the column before writing (its size), 0 for none.
 	MaxLen int

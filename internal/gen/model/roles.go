@@ -22,7 +22,7 @@ var queryKinds = map[ColumnType]string{
 func roles(m *Model) {
 	for _, f := range m.Columns {
 		f.QueryKind = queryKinds[f.Type]
-		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil {
+		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" {
 			f.MaxLen = f.Size
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos

@@ -95,6 +95,9 @@ type Method struct {
 	Pattern string
 	// Resource is the request field holding the resource (Create, Update).
 	Resource *protogen.Field
+	// ResourceID is Create's AIP-133 `{resource}_id` of a resource
+	// identified by its name, or nil.
+	ResourceID *protogen.Field
 	// Mask is Update's `update_mask`.
 	Mask *protogen.Field
 	// List request fields; nil when absent.
@@ -164,6 +167,9 @@ func (b *builder) services(f *protogen.File) {
 			}
 		}
 		for _, sm := range svc.Models {
+			if len(sm.PrimaryKey) == 1 && sm.PrimaryKey[0].NamePattern != "" {
+				sm.Collection, _, _ = strings.Cut(sm.PrimaryKey[0].NamePattern, "/")
+			}
 			if sm.Collection == "" {
 				sm.Collection = sm.Table
 			}
@@ -257,7 +263,7 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 			continue
 		}
 		target := b.modelFromMethod(f, m, op)
-		if target != nil || (isBatch(op) && svc.only() != nil) {
+		if target != nil || (isBatch(op) && svc.only() != nil && !listsMessages(m.Output)) {
 			continue
 		}
 		// Say what the method's resource is, as the messages show it.
@@ -352,7 +358,7 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		if target == nil && isBatch(op) && m.GoName != op.String() {
 			// BatchDeleteBooks returns Empty: the model named by the
 			// plural, else the service's.
-			if target = b.modelFromPlural(f, strings.TrimPrefix(m.GoName, op.String())); target == nil {
+			if target = b.modelFromPlural(f, strings.TrimPrefix(m.GoName, op.String())); target == nil && !listsMessages(m.Output) {
 				target = svc.only()
 			}
 		}
@@ -361,6 +367,17 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		}
 	}
 	return OpNone, nil
+}
+
+// listsMessages reports whether msg has a repeated message field: a batch
+// response naming its resource, which then is no other.
+func listsMessages(msg *protogen.Message) bool {
+	for _, fd := range msg.Fields {
+		if fd.Desc.IsList() && fd.Message != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // modelFromShape finds the model of an explicitly mapped method from its
@@ -541,6 +558,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpCreate:
 		resource()
+		if len(model.PrimaryKey) == 1 && model.PrimaryKey[0].NamePattern != "" {
+			// AIP-133: the id of the name the server assigns.
+			mm.ResourceID = stringField(field(m.Input, snake(string(model.Desc.Name()))+"_id"))
+		}
 		if !returnsModel {
 			report(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
 			ok = false
@@ -696,9 +717,13 @@ func defaultRoute(m *Method) *Route {
 		return nil // a model without a single key is already an error
 	}
 	c := m.Model.Collection
+	named := m.Model.PrimaryKey[0].NamePattern != ""
 	item := "/v1/" + c + "/{" + keyPath(m) + "}"
-	if m.Name != nil {
-		item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
+	if m.Name != nil || named {
+		item = "/v1/{" + keyPath(m) + "=" + c + "/*}"
+		if m.Name != nil {
+			item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
+		}
 	}
 	switch m.Op {
 	case OpGet:
@@ -709,6 +734,9 @@ func defaultRoute(m *Method) *Route {
 		return &Route{"POST", "/v1/" + c, string(m.Resource.Desc.Name())}
 	case OpUpdate:
 		res := string(m.Resource.Desc.Name())
+		if named {
+			return &Route{"PATCH", "/v1/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "=" + c + "/*}", res}
+		}
 		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "}", res}
 	case OpDelete:
 		return &Route{"DELETE", item, ""}

@@ -186,6 +186,9 @@ func needsErr(m *model.Model) bool {
 		if f.Storage != model.StorageColumn {
 			continue
 		}
+		if f.NamePattern != "" {
+			return true
+		}
 		switch f.Type {
 		case model.TypeJSON:
 			return true
@@ -215,6 +218,10 @@ func scalarToModel(g *protogen.GeneratedFile, f *model.Field, v string) string {
 func toModelColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "x." + f.GoName
 	dst := "m." + f.GoName
+	if f.NamePattern != "" {
+		g.P("if ", dst, ", err = ", ormrtPkg.Ident("NameID"), "(", strconv.Quote(f.NamePattern), ", ", src, ", ", fieldName(f), "); err != nil { return nil, err }")
+		return
+	}
 	if f.Oneof != nil {
 		if f.Type == model.TypeJSON {
 			// The member is a message kept as JSON: reflection handles it.
@@ -347,6 +354,10 @@ func scalarToProto(f *model.Field, g *protogen.GeneratedFile, v string) string {
 func toProtoColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "m." + f.GoName
 	dst := "x." + f.GoName
+	if f.NamePattern != "" {
+		g.P(dst, " = ", ormrtPkg.Ident("NameOf"), "(", strconv.Quote(f.NamePattern), ", ", src, ")")
+		return
+	}
 	switch f.Type {
 	case model.TypeTimestamp, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
 		fn := map[model.ColumnType]string{

@@ -41,6 +41,7 @@ func (s *service) create() bool {
 			return false
 		}
 		req.Set(fd, protoreflect.ValueOfMessage(msg.ProtoReflect()))
+		s.setResourceID(m, req, msg)
 		got, err := s.call(opCreate, req)
 		if err != nil {
 			s.x.r.fail(s.step(opCreate, ""), "error %v (code %v)\nsent: %s", err, codeOf(err), text(msg))
@@ -58,11 +59,42 @@ func (s *service) create() bool {
 			msg.ProtoReflect().Set(s.mi.keys[0], s.keyOf(s.rows[0]))
 			req := m.newRequest()
 			req.Set(s.resourceField(m.desc.Input()), protoreflect.ValueOfMessage(msg.ProtoReflect()))
+			s.setResourceID(m, req, msg)
 			_, err := s.call(opCreate, req)
 			s.expectCode(s.step(opCreate, "an existing key"), err, codes.AlreadyExists)
 		}
 	}
 	return true
+}
+
+// setResourceID sets Create's AIP-133 `<resource>_id` of a resource
+// identified by its name to the id of msg's name, which the server then
+// assigns.
+func (s *service) setResourceID(m *method, req protoreflect.Message, msg proto.Message) {
+	if s.mi.namePrefix == "" {
+		return
+	}
+	fd := m.field(protoreflect.Name(snakeCase(string(s.mi.desc.Name())) + "_id"))
+	if fd == nil {
+		return
+	}
+	name := msg.ProtoReflect().Get(s.mi.keys[0]).String()
+	req.Set(fd, protoreflect.ValueOfString(strings.TrimPrefix(name, s.mi.namePrefix)))
+}
+
+// snakeCase turns "BookEntry" into "book_entry".
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (s *service) add(m proto.Message) {

@@ -51,7 +51,7 @@ func (s *service) missingKey() protoreflect.Value {
 	k := s.mi.keys[0]
 	switch k.Kind() {
 	case protoreflect.StringKind:
-		return protoreflect.ValueOfString("no-such-key")
+		return protoreflect.ValueOfString(s.mi.namePrefix + "no-such-key")
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
 		return protoreflect.ValueOfInt32(2_000_000_000)
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:

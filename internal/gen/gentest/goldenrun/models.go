@@ -26,7 +26,10 @@ type modelInfo struct {
 	collection string
 	keys       []protoreflect.FieldDescriptor
 	// autoKey: the database assigns the (single, integer) key.
-	autoKey    bool
+	autoKey bool
+	// namePrefix is "<collection>/" of a resource identified by its name,
+	// whose server assigns names from Create's `<resource>_id`.
+	namePrefix string
 	softDelete bool
 	// The server-managed fields of AIP-148/154/164, nil when absent.
 	createTime, updateTime, deleteTime, etag protoreflect.FieldDescriptor
@@ -162,6 +165,16 @@ func (reg *registry) read(mi *modelInfo) error {
 	if len(mi.keys) == 0 {
 		if fd := fields.ByName("id"); fd != nil {
 			mi.keys = append(mi.keys, fd)
+		}
+	}
+	if len(mi.keys) == 0 && mopts == nil {
+		// A google.api.resource identified by its name (AIP-122): the name
+		// is the key, of the form "<collection>/<id>".
+		if r, ok := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) == 1 {
+			if fd := fields.ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind {
+				mi.keys = append(mi.keys, fd)
+				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
+			}
 		}
 	}
 	if len(mi.keys) == 0 {

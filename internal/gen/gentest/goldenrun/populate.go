@@ -65,6 +65,10 @@ func (p *populator) message(mi *modelInfo, seed int) (proto.Message, error) {
 			msg.Set(fd, key)
 			continue
 		}
+		if mi.namePrefix != "" && mi.isKey(fd) {
+			msg.Set(fd, protoreflect.ValueOfString(fmt.Sprintf("%sn%d", mi.namePrefix, seed)))
+			continue
+		}
 		if err := setField(msg, fd, fieldRules(fd), seed, 0); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,136 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"connectrpc.com/vanguard"
+	"connectrpc.com/vanguard/vanguardgrpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	aipnamesv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestResourceNames serves a resource identified by its name (AIP-122,
+// no protoforge option) over gRPC and REST on every database: the server
+// assigns names from shelf_id or an id of its own, ignores the name a
+// client sends on Create, refuses ids and names of the wrong form, and
+// filters, reads, updates and deletes by name.
+func TestResourceNames(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_names/want/aipnamesv1/schema", db.Dialector.Name()+".sql"))
+		gs := grpc.NewServer()
+		aipnamesv1.RegisterShelfServiceServer(gs, aipnamesv1.NewShelfServiceCRUD(db))
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() { _ = gs.Serve(lis) }()
+		t.Cleanup(gs.Stop)
+		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(aipnamesv1.ShelfServiceRESTRules()...))
+		require.NoError(t, err)
+		srv := httptest.NewServer(transcoder)
+		t.Cleanup(srv.Close)
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		c := aipnamesv1.NewShelfServiceClient(conn)
+		ctx := context.Background()
+
+		// REST: POST /v1/shelves?shelf_id=…, the name in the body is not used.
+		resp, err := http.Post(srv.URL+"/v1/shelves?shelf_id=sci-fi", "application/json", strings.NewReader(`{"name":"shelves/evil","theme":"Science fiction"}`))
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var created aipnamesv1.Shelf
+		require.NoError(t, protojson.Unmarshal(body, &created))
+		assert.Equal(t, "shelves/sci-fi", created.Name, "the server names the resource from shelf_id")
+
+		generated, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/evil", Theme: "Poetry"}})
+		require.NoError(t, err)
+		assert.Regexp(t, regexp.MustCompile(`^shelves/[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$`), generated.Name, "a server-chosen id")
+
+		_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "sci-fi", Shelf: &aipnamesv1.Shelf{Theme: "again"}})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+		for _, bad := range []string{"Sci_Fi", "-x", "x-", "1abc", strings.Repeat("a", 64)} {
+			_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: bad, Shelf: &aipnamesv1.Shelf{Theme: "t"}})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "id %q: %v", bad, err)
+			assert.Contains(t, status.Convert(err).Message(), "shelf_id", "id %q", bad)
+		}
+
+		got, err := c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/sci-fi"})
+		require.NoError(t, err)
+		assert.Equal(t, "Science fiction", got.Theme)
+		for _, bad := range []string{"books/sci-fi", "shelves/", "shelves/a/b", "sci-fi"} {
+			_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: bad})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "name %q: %v", bad, err)
+		}
+		_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/nothing"})
+		assert.Equal(t, codes.NotFound, status.Code(err))
+
+		list, err := c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{Filter: `name = "shelves/sci-fi"`})
+		require.NoError(t, err)
+		require.Len(t, list.Shelves, 1)
+		assert.Equal(t, "shelves/sci-fi", list.Shelves[0].Name)
+		list, err = c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{Filter: `name = "shelves/sci*"`})
+		require.NoError(t, err)
+		assert.Len(t, list.Shelves, 1, "a wildcard after the collection")
+		_, err = c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{Filter: `name = "sci-fi"`})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "a filter on name takes names: %v", err)
+		list, err = c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{OrderBy: "name desc", PageSize: 1})
+		require.NoError(t, err)
+		require.Len(t, list.Shelves, 1)
+		assert.Equal(t, "shelves/sci-fi", list.Shelves[0].Name, "ordered by name")
+		list, err = c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{OrderBy: "name desc", PageSize: 1, PageToken: list.NextPageToken})
+		require.NoError(t, err)
+		require.Len(t, list.Shelves, 1)
+		assert.Equal(t, generated.Name, list.Shelves[0].Name, "the next page")
+
+		u, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/sci-fi", Theme: "SF"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"theme"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "SF", u.Theme)
+		assert.Equal(t, "shelves/sci-fi", u.Name)
+		req, err := http.NewRequest(http.MethodPatch, srv.URL+"/v1/shelves/sci-fi?update_mask=theme", strings.NewReader(`{"theme":"Sci-fi"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ = io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"name":"shelves/sci-fi"`)
+
+		batch, err := c.BatchGetShelves(ctx, &aipnamesv1.BatchGetShelvesRequest{Names: []string{generated.Name, "shelves/sci-fi"}})
+		require.NoError(t, err)
+		require.Len(t, batch.Shelves, 2)
+		assert.Equal(t, generated.Name, batch.Shelves[0].Name)
+		_, err = c.BatchGetShelves(ctx, &aipnamesv1.BatchGetShelvesRequest{Names: []string{"books/1"}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err))
+
+		req, err = http.NewRequest(http.MethodDelete, srv.URL+"/v1/shelves/sci-fi", nil)
+		require.NoError(t, err)
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/sci-fi"})
+		assert.Equal(t, codes.NotFound, status.Code(err), fmt.Sprint(err))
+	})
+}

@@ -1,0 +1,28 @@
+package ormrt_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+func TestResourceNames(t *testing.T) {
+	id, err := ormrt.NameID("shelves/{shelf}", "shelves/sci-fi", "lib.Shelf.name")
+	if err != nil || id != "sci-fi" {
+		t.Fatalf("NameID: %q, %v", id, err)
+	}
+	if got := ormrt.NameOf("shelves/{shelf}", "sci-fi"); got != "shelves/sci-fi" {
+		t.Errorf("NameOf: %q", got)
+	}
+	if got := ormrt.NameOf("shelves/{shelf}", ""); got != "" {
+		t.Errorf("NameOf of no id: %q", got)
+	}
+	for _, bad := range []string{"", "shelves/", "books/1", "shelves/1/books/2", "shelves"} {
+		_, err := ormrt.NameID("shelves/{shelf}", bad, "lib.Shelf.name")
+		var fe *ormrt.FieldError
+		if !errors.As(err, &fe) || fe.Field != "lib.Shelf.name" {
+			t.Errorf("NameID(%q): %v; want a FieldError naming the field", bad, err)
+		}
+	}
+}
