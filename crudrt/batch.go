@@ -15,6 +15,12 @@ import (
 // BatchCreate validates every resource, reporting all violations with
 // their index, then inserts them in one transaction: all or none (AIP-233).
 func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]proto.Message, error) {
+	return s.BatchCreateWithIDs(ctx, nil, msgs)
+}
+
+// BatchCreateWithIDs is BatchCreate with the id each resource identified
+// by its name asks for (ids[i] for msgs[i]; empty: the server chooses).
+func (s *Service) BatchCreateWithIDs(ctx context.Context, ids []string, msgs []proto.Message) ([]proto.Message, error) {
 	if err := s.implements(OpBatchCreate); err != nil {
 		return nil, err
 	}
@@ -32,9 +38,20 @@ func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]prot
 			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "required"})
 			continue
 		}
-		p, err := s.prepareCreate(m, tenant, "")
+		id := ""
+		if i < len(ids) {
+			id = ids[i]
+		}
+		p, err := s.prepareCreate(m, tenant, id)
 		if err != nil {
-			return nil, err
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			for _, v := range violationsOf(e) {
+				vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, v.Field), Description: v.Description})
+			}
+			continue
 		}
 		prepared[i] = p
 		if err := s.validate(prepared[i]); err != nil {

@@ -124,6 +124,21 @@ func TestResourceNames(t *testing.T) {
 		_, err = c.BatchGetShelves(ctx, &aipnamesv1.BatchGetShelvesRequest{Names: []string{"books/1"}})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err))
 
+		// BatchCreate: each request's shelf_id names its shelf; one bad id
+		// refuses the whole batch, naming its index.
+		bc, err := c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
+			{ShelfId: "poetry", Shelf: &aipnamesv1.Shelf{Theme: "p"}}, {Shelf: &aipnamesv1.Shelf{Name: "shelves/evil", Theme: "q"}}}})
+		require.NoError(t, err)
+		require.Len(t, bc.Shelves, 2)
+		assert.Equal(t, "shelves/poetry", bc.Shelves[0].Name)
+		assert.NotEqual(t, "shelves/evil", bc.Shelves[1].Name, "the server names it")
+		_, err = c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
+			{ShelfId: "drama", Shelf: &aipnamesv1.Shelf{Theme: "d"}}, {ShelfId: "Bad_Id", Shelf: &aipnamesv1.Shelf{Theme: "b"}}}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Contains(t, status.Convert(err).Message(), "requests[1].shelf_id")
+		_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/drama"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "all or none")
+
 		req, err = http.NewRequest(http.MethodDelete, srv.URL+"/v1/shelves/sci-fi", nil)
 		require.NoError(t, err)
 		resp, err = http.DefaultClient.Do(req)

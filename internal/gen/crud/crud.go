@@ -367,8 +367,17 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		}
 	case model.OpBatchCreate:
 		g.P("msgs := make([]", protoPkg.Ident("Message"), ", 0, len(req.Get", m.Requests.GoName, "()))")
-		g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
-		g.P("items, err := ", rt, ".BatchCreate(ctx, msgs)")
+		if m.ResourceID != nil {
+			g.P("ids := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
+			g.P("for _, r := range req.Get", m.Requests.GoName, "() {")
+			g.P("msgs = append(msgs, r.Get", m.RequestResource.GoName, "())")
+			g.P("ids = append(ids, r.Get", m.ResourceID.GoName, "())")
+			g.P("}")
+			g.P("items, err := ", rt, ".BatchCreateWithIDs(ctx, ids, msgs)")
+		} else {
+			g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
+			g.P("items, err := ", rt, ".BatchCreate(ctx, msgs)")
+		}
 		items(m.Items, "")
 	case model.OpList:
 		get := func(f *protogen.Field) string {

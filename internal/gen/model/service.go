@@ -96,7 +96,8 @@ type Method struct {
 	// Resource is the request field holding the resource (Create, Update).
 	Resource *protogen.Field
 	// ResourceID is Create's AIP-133 `{resource}_id` of a resource
-	// identified by its name, or nil.
+	// identified by its name (for BatchCreate, the field of each of its
+	// requests), or nil.
 	ResourceID *protogen.Field
 	// Mask is Update's `update_mask`.
 	Mask *protogen.Field
@@ -631,6 +632,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			want := snake(string(model.Desc.Name()))
 			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
 				mm.RequestResource = rf
+				if len(model.PrimaryKey) == 1 && model.PrimaryKey[0].NamePattern != "" {
+					mm.ResourceID = stringField(field(fd.Message, want+"_id"))
+				}
 			} else {
 				missing(fd.Message, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
 			}

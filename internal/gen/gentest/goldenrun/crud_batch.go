@@ -2,6 +2,7 @@ package goldenrun
 
 import (
 	"fmt"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -36,6 +37,11 @@ func (s *service) batch() {
 			sent = append(sent, msg)
 			item := l.NewElement()
 			item.Message().Set(resFd, protoreflect.ValueOfMessage(msg.ProtoReflect()))
+			if s.mi.namePrefix != "" {
+				if idFd := reqsFd.Message().Fields().ByName(protoreflect.Name(snakeCase(string(s.mi.desc.Name())) + "_id")); idFd != nil {
+					item.Message().Set(idFd, protoreflect.ValueOfString(strings.TrimPrefix(msg.ProtoReflect().Get(s.mi.keys[0]).String(), s.mi.namePrefix)))
+				}
+			}
 			l.Append(item)
 		}
 		resp, err := s.call(opBatchCreate, req)

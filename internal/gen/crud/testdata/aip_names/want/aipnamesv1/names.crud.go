@@ -48,7 +48,7 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet,
+	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchCreate,
 	IDField:    "shelf_id",
 	Message:    (*Shelf)(nil),
 	Model:      (*ShelfModel)(nil),
@@ -122,6 +122,24 @@ func (s *ShelfServiceCRUD) BatchGetShelves(ctx context.Context, req *BatchGetShe
 	return &BatchGetShelvesResponse{Shelves: out}, nil
 }
 
+func (s *ShelfServiceCRUD) BatchCreateShelves(ctx context.Context, req *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
+	if err := s.svc.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	msgs := make([]proto.Message, 0, len(req.GetRequests()))
+	ids := make([]string, 0, len(req.GetRequests()))
+	for _, r := range req.GetRequests() {
+		msgs = append(msgs, r.GetShelf())
+		ids = append(ids, r.GetShelfId())
+	}
+	items, err := s.svc.BatchCreateWithIDs(ctx, ids, msgs)
+	out, err := crudrt.All[*Shelf](items, err)
+	if err != nil {
+		return nil, err
+	}
+	return &BatchCreateShelvesResponse{Shelves: out}, nil
+}
+
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
@@ -135,4 +153,5 @@ var shelfServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipnames.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/{shelf.name=shelves/*}", Body: "shelf"},
 	{Selector: "aipnames.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=shelves/*}"},
 	{Selector: "aipnames.v1.ShelfService.BatchGetShelves", Verb: "GET", Path: "/v1/shelves:batchGet"},
+	{Selector: "aipnames.v1.ShelfService.BatchCreateShelves", Verb: "POST", Path: "/v1/shelves:batchCreate", Body: "*"},
 }

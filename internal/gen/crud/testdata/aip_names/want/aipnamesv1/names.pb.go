@@ -508,6 +508,94 @@ func (x *BatchGetShelvesResponse) GetShelves() []*Shelf {
 	return nil
 }
 
+type BatchCreateShelvesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Requests      []*CreateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateShelvesRequest) Reset() {
+	*x = BatchCreateShelvesRequest{}
+	mi := &file_names_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateShelvesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateShelvesRequest) ProtoMessage() {}
+
+func (x *BatchCreateShelvesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_names_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateShelvesRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateShelvesRequest) Descriptor() ([]byte, []int) {
+	return file_names_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BatchCreateShelvesRequest) GetRequests() []*CreateShelfRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type BatchCreateShelvesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shelves       []*Shelf               `protobuf:"bytes,1,rep,name=shelves,proto3" json:"shelves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateShelvesResponse) Reset() {
+	*x = BatchCreateShelvesResponse{}
+	mi := &file_names_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateShelvesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateShelvesResponse) ProtoMessage() {}
+
+func (x *BatchCreateShelvesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_names_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateShelvesResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateShelvesResponse) Descriptor() ([]byte, []int) {
+	return file_names_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchCreateShelvesResponse) GetShelves() []*Shelf {
+	if x != nil {
+		return x.Shelves
+	}
+	return nil
+}
+
 var File_names_proto protoreflect.FileDescriptor
 
 const file_names_proto_rawDesc = "" +
@@ -544,14 +632,19 @@ const file_names_proto_rawDesc = "" +
 	"\x16BatchGetShelvesRequest\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\"G\n" +
 	"\x17BatchGetShelvesResponse\x12,\n" +
-	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves2\xcc\x03\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"X\n" +
+	"\x19BatchCreateShelvesRequest\x12;\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.CreateShelfRequestR\brequests\"J\n" +
+	"\x1aBatchCreateShelvesResponse\x12,\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves2\xb3\x04\n" +
 	"\fShelfService\x12<\n" +
 	"\bGetShelf\x12\x1c.aipnames.v1.GetShelfRequest\x1a\x12.aipnames.v1.Shelf\x12P\n" +
 	"\vListShelves\x12\x1f.aipnames.v1.ListShelvesRequest\x1a .aipnames.v1.ListShelvesResponse\x12B\n" +
 	"\vCreateShelf\x12\x1f.aipnames.v1.CreateShelfRequest\x1a\x12.aipnames.v1.Shelf\x12B\n" +
 	"\vUpdateShelf\x12\x1f.aipnames.v1.UpdateShelfRequest\x1a\x12.aipnames.v1.Shelf\x12F\n" +
 	"\vDeleteShelf\x12\x1f.aipnames.v1.DeleteShelfRequest\x1a\x16.google.protobuf.Empty\x12\\\n" +
-	"\x0fBatchGetShelves\x12#.aipnames.v1.BatchGetShelvesRequest\x1a$.aipnames.v1.BatchGetShelvesResponseBbZ`github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1;aipnamesv1b\x06proto3"
+	"\x0fBatchGetShelves\x12#.aipnames.v1.BatchGetShelvesRequest\x1a$.aipnames.v1.BatchGetShelvesResponse\x12e\n" +
+	"\x12BatchCreateShelves\x12&.aipnames.v1.BatchCreateShelvesRequest\x1a'.aipnames.v1.BatchCreateShelvesResponseBbZ`github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1;aipnamesv1b\x06proto3"
 
 var (
 	file_names_proto_rawDescOnce sync.Once
@@ -565,45 +658,51 @@ func file_names_proto_rawDescGZIP() []byte {
 	return file_names_proto_rawDescData
 }
 
-var file_names_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_names_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_names_proto_goTypes = []any{
-	(*Shelf)(nil),                   // 0: aipnames.v1.Shelf
-	(*GetShelfRequest)(nil),         // 1: aipnames.v1.GetShelfRequest
-	(*ListShelvesRequest)(nil),      // 2: aipnames.v1.ListShelvesRequest
-	(*ListShelvesResponse)(nil),     // 3: aipnames.v1.ListShelvesResponse
-	(*CreateShelfRequest)(nil),      // 4: aipnames.v1.CreateShelfRequest
-	(*UpdateShelfRequest)(nil),      // 5: aipnames.v1.UpdateShelfRequest
-	(*DeleteShelfRequest)(nil),      // 6: aipnames.v1.DeleteShelfRequest
-	(*BatchGetShelvesRequest)(nil),  // 7: aipnames.v1.BatchGetShelvesRequest
-	(*BatchGetShelvesResponse)(nil), // 8: aipnames.v1.BatchGetShelvesResponse
-	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 10: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 11: google.protobuf.Empty
+	(*Shelf)(nil),                      // 0: aipnames.v1.Shelf
+	(*GetShelfRequest)(nil),            // 1: aipnames.v1.GetShelfRequest
+	(*ListShelvesRequest)(nil),         // 2: aipnames.v1.ListShelvesRequest
+	(*ListShelvesResponse)(nil),        // 3: aipnames.v1.ListShelvesResponse
+	(*CreateShelfRequest)(nil),         // 4: aipnames.v1.CreateShelfRequest
+	(*UpdateShelfRequest)(nil),         // 5: aipnames.v1.UpdateShelfRequest
+	(*DeleteShelfRequest)(nil),         // 6: aipnames.v1.DeleteShelfRequest
+	(*BatchGetShelvesRequest)(nil),     // 7: aipnames.v1.BatchGetShelvesRequest
+	(*BatchGetShelvesResponse)(nil),    // 8: aipnames.v1.BatchGetShelvesResponse
+	(*BatchCreateShelvesRequest)(nil),  // 9: aipnames.v1.BatchCreateShelvesRequest
+	(*BatchCreateShelvesResponse)(nil), // 10: aipnames.v1.BatchCreateShelvesResponse
+	(*timestamppb.Timestamp)(nil),      // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 12: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 13: google.protobuf.Empty
 }
 var file_names_proto_depIdxs = []int32{
-	9,  // 0: aipnames.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
+	11, // 0: aipnames.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: aipnames.v1.ListShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
 	0,  // 2: aipnames.v1.CreateShelfRequest.shelf:type_name -> aipnames.v1.Shelf
 	0,  // 3: aipnames.v1.UpdateShelfRequest.shelf:type_name -> aipnames.v1.Shelf
-	10, // 4: aipnames.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12, // 4: aipnames.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 5: aipnames.v1.BatchGetShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
-	1,  // 6: aipnames.v1.ShelfService.GetShelf:input_type -> aipnames.v1.GetShelfRequest
-	2,  // 7: aipnames.v1.ShelfService.ListShelves:input_type -> aipnames.v1.ListShelvesRequest
-	4,  // 8: aipnames.v1.ShelfService.CreateShelf:input_type -> aipnames.v1.CreateShelfRequest
-	5,  // 9: aipnames.v1.ShelfService.UpdateShelf:input_type -> aipnames.v1.UpdateShelfRequest
-	6,  // 10: aipnames.v1.ShelfService.DeleteShelf:input_type -> aipnames.v1.DeleteShelfRequest
-	7,  // 11: aipnames.v1.ShelfService.BatchGetShelves:input_type -> aipnames.v1.BatchGetShelvesRequest
-	0,  // 12: aipnames.v1.ShelfService.GetShelf:output_type -> aipnames.v1.Shelf
-	3,  // 13: aipnames.v1.ShelfService.ListShelves:output_type -> aipnames.v1.ListShelvesResponse
-	0,  // 14: aipnames.v1.ShelfService.CreateShelf:output_type -> aipnames.v1.Shelf
-	0,  // 15: aipnames.v1.ShelfService.UpdateShelf:output_type -> aipnames.v1.Shelf
-	11, // 16: aipnames.v1.ShelfService.DeleteShelf:output_type -> google.protobuf.Empty
-	8,  // 17: aipnames.v1.ShelfService.BatchGetShelves:output_type -> aipnames.v1.BatchGetShelvesResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	4,  // 6: aipnames.v1.BatchCreateShelvesRequest.requests:type_name -> aipnames.v1.CreateShelfRequest
+	0,  // 7: aipnames.v1.BatchCreateShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
+	1,  // 8: aipnames.v1.ShelfService.GetShelf:input_type -> aipnames.v1.GetShelfRequest
+	2,  // 9: aipnames.v1.ShelfService.ListShelves:input_type -> aipnames.v1.ListShelvesRequest
+	4,  // 10: aipnames.v1.ShelfService.CreateShelf:input_type -> aipnames.v1.CreateShelfRequest
+	5,  // 11: aipnames.v1.ShelfService.UpdateShelf:input_type -> aipnames.v1.UpdateShelfRequest
+	6,  // 12: aipnames.v1.ShelfService.DeleteShelf:input_type -> aipnames.v1.DeleteShelfRequest
+	7,  // 13: aipnames.v1.ShelfService.BatchGetShelves:input_type -> aipnames.v1.BatchGetShelvesRequest
+	9,  // 14: aipnames.v1.ShelfService.BatchCreateShelves:input_type -> aipnames.v1.BatchCreateShelvesRequest
+	0,  // 15: aipnames.v1.ShelfService.GetShelf:output_type -> aipnames.v1.Shelf
+	3,  // 16: aipnames.v1.ShelfService.ListShelves:output_type -> aipnames.v1.ListShelvesResponse
+	0,  // 17: aipnames.v1.ShelfService.CreateShelf:output_type -> aipnames.v1.Shelf
+	0,  // 18: aipnames.v1.ShelfService.UpdateShelf:output_type -> aipnames.v1.Shelf
+	13, // 19: aipnames.v1.ShelfService.DeleteShelf:output_type -> google.protobuf.Empty
+	8,  // 20: aipnames.v1.ShelfService.BatchGetShelves:output_type -> aipnames.v1.BatchGetShelvesResponse
+	10, // 21: aipnames.v1.ShelfService.BatchCreateShelves:output_type -> aipnames.v1.BatchCreateShelvesResponse
+	15, // [15:22] is the sub-list for method output_type
+	8,  // [8:15] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_names_proto_init() }
@@ -617,7 +716,7 @@ func file_names_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_names_proto_rawDesc), len(file_names_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

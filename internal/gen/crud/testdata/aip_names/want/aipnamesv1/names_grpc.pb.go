@@ -24,12 +24,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ShelfService_GetShelf_FullMethodName        = "/aipnames.v1.ShelfService/GetShelf"
-	ShelfService_ListShelves_FullMethodName     = "/aipnames.v1.ShelfService/ListShelves"
-	ShelfService_CreateShelf_FullMethodName     = "/aipnames.v1.ShelfService/CreateShelf"
-	ShelfService_UpdateShelf_FullMethodName     = "/aipnames.v1.ShelfService/UpdateShelf"
-	ShelfService_DeleteShelf_FullMethodName     = "/aipnames.v1.ShelfService/DeleteShelf"
-	ShelfService_BatchGetShelves_FullMethodName = "/aipnames.v1.ShelfService/BatchGetShelves"
+	ShelfService_GetShelf_FullMethodName           = "/aipnames.v1.ShelfService/GetShelf"
+	ShelfService_ListShelves_FullMethodName        = "/aipnames.v1.ShelfService/ListShelves"
+	ShelfService_CreateShelf_FullMethodName        = "/aipnames.v1.ShelfService/CreateShelf"
+	ShelfService_UpdateShelf_FullMethodName        = "/aipnames.v1.ShelfService/UpdateShelf"
+	ShelfService_DeleteShelf_FullMethodName        = "/aipnames.v1.ShelfService/DeleteShelf"
+	ShelfService_BatchGetShelves_FullMethodName    = "/aipnames.v1.ShelfService/BatchGetShelves"
+	ShelfService_BatchCreateShelves_FullMethodName = "/aipnames.v1.ShelfService/BatchCreateShelves"
 )
 
 // ShelfServiceClient is the client API for ShelfService service.
@@ -44,6 +45,7 @@ type ShelfServiceClient interface {
 	UpdateShelf(ctx context.Context, in *UpdateShelfRequest, opts ...grpc.CallOption) (*Shelf, error)
 	DeleteShelf(ctx context.Context, in *DeleteShelfRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	BatchGetShelves(ctx context.Context, in *BatchGetShelvesRequest, opts ...grpc.CallOption) (*BatchGetShelvesResponse, error)
+	BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error)
 }
 
 type shelfServiceClient struct {
@@ -114,6 +116,16 @@ func (c *shelfServiceClient) BatchGetShelves(ctx context.Context, in *BatchGetSh
 	return out, nil
 }
 
+func (c *shelfServiceClient) BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCreateShelvesResponse)
+	err := c.cc.Invoke(ctx, ShelfService_BatchCreateShelves_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ShelfServiceServer is the server API for ShelfService service.
 // All implementations must embed UnimplementedShelfServiceServer
 // for forward compatibility.
@@ -126,6 +138,7 @@ type ShelfServiceServer interface {
 	UpdateShelf(context.Context, *UpdateShelfRequest) (*Shelf, error)
 	DeleteShelf(context.Context, *DeleteShelfRequest) (*emptypb.Empty, error)
 	BatchGetShelves(context.Context, *BatchGetShelvesRequest) (*BatchGetShelvesResponse, error)
+	BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error)
 	mustEmbedUnimplementedShelfServiceServer()
 }
 
@@ -153,6 +166,9 @@ func (UnimplementedShelfServiceServer) DeleteShelf(context.Context, *DeleteShelf
 }
 func (UnimplementedShelfServiceServer) BatchGetShelves(context.Context, *BatchGetShelvesRequest) (*BatchGetShelvesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchGetShelves not implemented")
+}
+func (UnimplementedShelfServiceServer) BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateShelves not implemented")
 }
 func (UnimplementedShelfServiceServer) mustEmbedUnimplementedShelfServiceServer() {}
 func (UnimplementedShelfServiceServer) testEmbeddedByValue()                      {}
@@ -283,6 +299,24 @@ func _ShelfService_BatchGetShelves_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ShelfService_BatchCreateShelves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateShelvesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ShelfServiceServer).BatchCreateShelves(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ShelfService_BatchCreateShelves_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ShelfServiceServer).BatchCreateShelves(ctx, req.(*BatchCreateShelvesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ShelfService_ServiceDesc is the grpc.ServiceDesc for ShelfService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -313,6 +347,10 @@ var ShelfService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchGetShelves",
 			Handler:    _ShelfService_BatchGetShelves_Handler,
+		},
+		{
+			MethodName: "BatchCreateShelves",
+			Handler:    _ShelfService_BatchCreateShelves_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
