@@ -4,21 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"connectrpc.com/vanguard"
-	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -37,24 +32,14 @@ import (
 func TestResourceNames(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_names/want/aipnamesv1/schema", db.Dialector.Name()+".sql"))
-		gs := grpc.NewServer()
-		aipnamesv1.RegisterShelfServiceServer(gs, aipnamesv1.NewShelfServiceCRUD(db))
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		go func() { _ = gs.Serve(lis) }()
-		t.Cleanup(gs.Stop)
-		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(aipnamesv1.ShelfServiceRESTRules()...))
-		require.NoError(t, err)
-		srv := httptest.NewServer(transcoder)
-		t.Cleanup(srv.Close)
-		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = conn.Close() })
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			aipnamesv1.RegisterShelfServiceServer(gs, aipnamesv1.NewShelfServiceCRUD(db))
+		}, aipnamesv1.ShelfServiceRESTRules())
 		c := aipnamesv1.NewShelfServiceClient(conn)
 		ctx := context.Background()
 
 		// REST: POST /v1/shelves?shelf_id=…, the name in the body is not used.
-		resp, err := http.Post(srv.URL+"/v1/shelves?shelf_id=sci-fi", "application/json", strings.NewReader(`{"name":"shelves/evil","theme":"Science fiction"}`))
+		resp, err := http.Post(base+"/v1/shelves?shelf_id=sci-fi", "application/json", strings.NewReader(`{"name":"shelves/evil","theme":"Science fiction"}`))
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
@@ -107,7 +92,7 @@ func TestResourceNames(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "SF", u.Theme)
 		assert.Equal(t, "shelves/sci-fi", u.Name)
-		req, err := http.NewRequest(http.MethodPatch, srv.URL+"/v1/shelves/sci-fi?update_mask=theme", strings.NewReader(`{"theme":"Sci-fi"}`))
+		req, err := http.NewRequest(http.MethodPatch, base+"/v1/shelves/sci-fi?update_mask=theme", strings.NewReader(`{"theme":"Sci-fi"}`))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err = http.DefaultClient.Do(req)
@@ -139,7 +124,7 @@ func TestResourceNames(t *testing.T) {
 		_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/drama"})
 		assert.Equal(t, codes.NotFound, status.Code(err), "all or none")
 
-		req, err = http.NewRequest(http.MethodDelete, srv.URL+"/v1/shelves/sci-fi", nil)
+		req, err = http.NewRequest(http.MethodDelete, base+"/v1/shelves/sci-fi", nil)
 		require.NoError(t, err)
 		resp, err = http.DefaultClient.Do(req)
 		require.NoError(t, err)

@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"connectrpc.com/vanguard"
-	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
@@ -35,20 +30,13 @@ import (
 func TestManyResourcesPerService(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/many_resources/want/manyv1/schema", db.Dialector.Name()+".sql"))
-		gs := grpc.NewServer()
-		manyv1.RegisterLibraryServiceServer(gs, manyv1.NewLibraryServiceCRUD(db))
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		go func() { _ = gs.Serve(lis) }()
-		t.Cleanup(gs.Stop)
-		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(manyv1.LibraryServiceRESTRules()...))
-		require.NoError(t, err)
-		srv := httptest.NewServer(transcoder)
-		t.Cleanup(srv.Close)
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			manyv1.RegisterLibraryServiceServer(gs, manyv1.NewLibraryServiceCRUD(db))
+		}, manyv1.LibraryServiceRESTRules())
 
 		rest := func(method, path, body string, want int) map[string]any {
 			t.Helper()
-			req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+			req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 			require.NoError(t, err)
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
@@ -83,11 +71,8 @@ func TestManyResourcesPerService(t *testing.T) {
 		// Unimplemented over gRPC.
 		st := rest("POST", fmt.Sprintf("/v1/books/%s:move", book["id"]), fmt.Sprintf(`{"shelfId":%q}`, other["id"]), 501)
 		assert.EqualValues(t, codes.Unimplemented, st["code"])
-		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = conn.Close() })
 		c := manyv1.NewLibraryServiceClient(conn)
-		_, err = c.MoveBook(context.Background(), &manyv1.MoveBookRequest{Id: 1})
+		_, err := c.MoveBook(context.Background(), &manyv1.MoveBookRequest{Id: 1})
 		assert.Equal(t, codes.Unimplemented, status.Code(err))
 		got, err := c.GetShelf(context.Background(), &manyv1.GetShelfRequest{Name: fmt.Sprintf("shelves/%s", other["id"])})
 		require.NoError(t, err)
@@ -129,19 +114,7 @@ func TestCustomMethodWithStores(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/many_resources/want/manyv1/schema", db.Dialector.Name()+".sql"))
 		impl := library{manyv1.NewLibraryServiceCRUD(db)}
-		gs := grpc.NewServer()
-		manyv1.RegisterLibraryServiceServer(gs, impl)
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		go func() { _ = gs.Serve(lis) }()
-		t.Cleanup(gs.Stop)
-		transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(manyv1.LibraryServiceRESTRules()...))
-		require.NoError(t, err)
-		srv := httptest.NewServer(transcoder)
-		t.Cleanup(srv.Close)
-		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = conn.Close() })
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) { manyv1.RegisterLibraryServiceServer(gs, impl) }, manyv1.LibraryServiceRESTRules())
 		c := manyv1.NewLibraryServiceClient(conn)
 		ctx := context.Background()
 
@@ -159,7 +132,7 @@ func TestCustomMethodWithStores(t *testing.T) {
 
 		_, err = c.MoveBook(ctx, &manyv1.MoveBookRequest{Id: book.Id, ShelfId: 999})
 		assert.Equal(t, codes.NotFound, status.Code(err), "a missing shelf: %v", err)
-		resp, err := http.Post(fmt.Sprintf("%s/v1/books/%d:move", srv.URL, book.Id), "application/json", strings.NewReader(fmt.Sprintf(`{"shelfId":"%d"}`, a.Id)))
+		resp, err := http.Post(fmt.Sprintf("%s/v1/books/%d:move", base, book.Id), "application/json", strings.NewReader(fmt.Sprintf(`{"shelfId":"%d"}`, a.Id)))
 		require.NoError(t, err)
 		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "REST")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/types/pluginpb"
+
 	"github.com/protoforge/protoforge/internal/gen/crud"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 )
@@ -56,15 +58,7 @@ message GetShelfRequest {
 // second model of the service gets its methods, and that strict makes the
 // warnings errors.
 func TestWarnings(t *testing.T) {
-	req, err := gentest.RequestFromSources(map[string]string{"warn/v1/warn.proto": warnProto}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
-	if err != nil || res.GetError() != "" {
-		t.Fatalf("generation failed: %v %s", err, res.GetError())
-	}
+	req, buf, code := generate(t, "warn/v1/warn.proto", warnProto)
 	want := []string{
 		"protoc-gen-crud: warning: warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: warn.v1.Note is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
@@ -72,12 +66,6 @@ func TestWarnings(t *testing.T) {
 	}
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))
-	}
-	var code string
-	for _, f := range res.GetFile() {
-		if strings.HasSuffix(f.GetName(), ".crud.go") {
-			code = f.GetContent()
-		}
 	}
 	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
 		t.Errorf("GetShelf, of the service's second model, is not generated")
@@ -91,7 +79,7 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("a streaming method got a unary stub")
 	}
 
-	res, err = gentest.Run(req, crud.Run(crud.Params{GRPC: true, Strict: true}))
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Strict: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,15 +184,7 @@ message GetBookRequest {
 // fit is a warning, not an error, so a proto written for others still
 // generates.
 func TestResourcesAreModels(t *testing.T) {
-	req, err := gentest.RequestFromSources(map[string]string{"aip/v1/aip.proto": aipProto}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
-	if err != nil || res.GetError() != "" {
-		t.Fatalf("generation failed: %v %s", err, res.GetError())
-	}
+	_, buf, code := generate(t, "aip/v1/aip.proto", aipProto)
 	want := []string{
 		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified by names with parents are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
 		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
@@ -216,16 +196,32 @@ func TestResourcesAreModels(t *testing.T) {
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
-	var code string
-	for _, f := range res.GetFile() {
-		if strings.HasSuffix(f.GetName(), ".crud.go") {
-			code = f.GetContent()
-		}
-	}
 	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svc.Get(ctx, key))") {
 		t.Errorf("the Shelf resource got no Get:\n%s", code)
 	}
 	if !strings.Contains(code, `crudrt.Unimplemented("aip.v1.LibraryService.CreateShelf")`) {
 		t.Errorf("CreateShelf, whose shape does not fit, does not answer Unimplemented")
 	}
+}
+
+// generate runs protoc-gen-crud on one file, failing the test if it fails,
+// and returns the request, the warnings and the generated .crud.go.
+func generate(t *testing.T, path, src string) (*pluginpb.CodeGeneratorRequest, *bytes.Buffer, string) {
+	t.Helper()
+	req, err := gentest.RequestFromSources(map[string]string{path: src}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
+	if err != nil || res.GetError() != "" {
+		t.Fatalf("generation failed: %v %s", err, res.GetError())
+	}
+	var code string
+	for _, f := range res.GetFile() {
+		if strings.HasSuffix(f.GetName(), ".crud.go") {
+			code = f.GetContent()
+		}
+	}
+	return req, &buf, code
 }

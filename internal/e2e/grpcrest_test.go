@@ -1,0 +1,36 @@
+package e2e_test
+
+import (
+	"net"
+	"net/http/httptest"
+	"testing"
+
+	"connectrpc.com/vanguard"
+	"connectrpc.com/vanguard/vanguardgrpc"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// serveGRPCREST serves the services register adds to a grpc-go server on
+// a real socket, and REST (the rules plus the protos' google.api.http)
+// through vanguard on another. It returns the REST base URL and a client
+// connection to the gRPC server; both close with the test.
+func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule) (string, *grpc.ClientConn) {
+	t.Helper()
+	gs := grpc.NewServer()
+	register(gs)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = gs.Serve(lis) }()
+	t.Cleanup(gs.Stop)
+	transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(rules...))
+	require.NoError(t, err)
+	srv := httptest.NewServer(transcoder)
+	t.Cleanup(srv.Close)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return srv.URL, conn
+}
