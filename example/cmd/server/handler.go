@@ -27,7 +27,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	opts := []crudrt.Option{crudrt.WithLogger(log)}
 	books := libraryv1.NewBookServiceCRUD(db, opts...)
 	authors := libraryv1.NewAuthorServiceCRUD(db, opts...)
-	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(int(cfg.maxBody))}
+	// Strict JSON: an unknown field or enum name is InvalidArgument, not
+	// silently dropped, over Connect and REST alike.
+	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(int(cfg.maxBody)), connect.WithCodec(crudrt.JSON{})}
 
 	mux := http.NewServeMux()
 	var services []*vanguard.Service
@@ -40,7 +42,8 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	add(libraryv1connect.NewBookServiceHandler(books, handlerOpts...))
 	add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...))
 	rules := append(libraryv1.BookServiceRESTRules(), libraryv1.AuthorServiceRESTRules()...)
-	transcoder, err := vanguard.NewTranscoder(services, vanguard.WithRules(rules...))
+	transcoder, err := vanguard.NewTranscoder(services, vanguard.WithRules(rules...),
+		vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
 	if err != nil {
 		return nil, err
 	}

@@ -454,3 +454,36 @@ func TestReadmeMigrateCommands(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(orig), len(entries), "nothing was written")
 }
+
+// TestStrictJSON: JSON requests are read strictly over Connect and REST
+// alike (crudrt.JSON, crudrt.RESTJSON): an unknown enum name, an unknown
+// field, a duplicate key or a value of the wrong type is InvalidArgument
+// (HTTP 400) naming it, never dropped, and nothing is stored.
+func TestStrictJSON(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
+	require.Equal(t, 200, code, body)
+	for name, tc := range map[string]struct{ restBody, mention string }{
+		"unknown enum name":  {`{"title":"A","authorId":"1","state":"BOOK_STATE_BOGUS"}`, `enum field state: \"BOOK_STATE_BOGUS`},
+		"unknown field":      {`{"title":"A","authorId":"1","colour":"red"}`, `unknown field \"colour`},
+		"duplicate key":      {`{"title":"A","title":"B","authorId":"1"}`, `duplicate field \"title`},
+		"wrong type":         {`{"title":7,"authorId":"1"}`, `title`},
+		"int64 out of range": {`{"title":"A","authorId":"9223372036854775808"}`, `authorId`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, body := do(t, "POST", s.url("/v1/books"), js, tc.restBody)
+			assert.Equal(t, 400, code, "REST: %s", body)
+			assert.Contains(t, body, `"code":3`, "REST")
+			assert.Contains(t, body, tc.mention, "REST")
+			code, body = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":`+tc.restBody+`}`)
+			assert.Equal(t, 400, code, "Connect: %s", body)
+			assert.Contains(t, body, `"code":"invalid_argument"`, "Connect")
+			assert.Contains(t, body, tc.mention, "Connect")
+		})
+	}
+	code, body = do(t, "GET", s.url("/v1/books"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.NotContains(t, body, `"title"`, "nothing was stored")
+}
