@@ -265,7 +265,7 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 	for i, k := range keys {
 		ck, err := s.columnKey(k)
 		if err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: violationsOf(err.(*Error))[0].Description})
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)})
 		}
 		args[i] = ck
 	}
