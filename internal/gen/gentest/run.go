@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +54,7 @@ func (g Golden) Runs(t *testing.T) {
 	bin := t.TempDir()
 	args := []string{"build", "-ldflags=-s -w", "-o", bin + string(filepath.Separator)}
 	for _, r := range runs {
-		args = append(args, "./"+filepath.ToSlash(r.driverDir))
+		args = append(args, r.driverDir)
 	}
 	start := time.Now()
 	out, buildErr := exec.Command("go", args...).CombinedOutput()
@@ -82,8 +84,7 @@ type result struct {
 // caseRun is the driver of one case.
 type caseRun struct {
 	c Case
-	// driverDir is the driver's package directory, relative to the test's
-	// working directory.
+	// driverDir is the driver's package directory, absolute.
 	driverDir string
 	// schemaDirs hold the case's schema/ folders (one per Go package with
 	// models), absolute.
@@ -252,8 +253,17 @@ func (g Golden) writeDriver(t *testing.T, c Case) (*caseRun, error) {
 		return nil, fmt.Errorf("driver of %s: %v\n%s", c.Name, err, b.Bytes())
 	}
 	// A directory of its own per run, named after the case so that the
-	// binaries of one `go build -o dir/` do not collide.
-	dir, err := os.MkdirTemp(c.Dir, "run_"+sanitize(c.Name)+"_")
+	// binaries of one `go build -o dir/` do not collide. The drivers live
+	// under _runs, which the go tool's patterns skip, and not next to the
+	// case: writing there would change the directories the golden tests
+	// read, and Go's test cache would rerun them every time.
+	// (Mkdir, not MkdirAll: a stat of _runs would enter the test cache's
+	// key, and _runs changes with every run of the other package.)
+	base := filepath.Join(RepoRoot(), "internal", "gen", "gentest", "_runs")
+	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(base, "run_"+sanitize(c.Name)+"_")
 	if err != nil {
 		return nil, err
 	}
