@@ -43,24 +43,28 @@ func (s *Service) delete(ctx context.Context, key any, etag string) (proto.Messa
 // remove deletes the row with key on tx: soft deletion for models with a
 // delete_time, else a DELETE.
 func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string) (proto.Message, error) {
+	ck, err := s.columnKey(key)
+	if err != nil {
+		return nil, err
+	}
 	if s.deleteTime == nil {
-		p, err := s.load(tx, tenant, key, etag, false)
+		p, err := s.load(tx, tenant, ck, etag, false)
 		if err != nil {
 			return nil, err
 		}
-		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", s.mustColumnKey(key))
+		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", ck)
 		if res.Error != nil {
 			return nil, res.Error
 		}
 		return p, nil
 	}
-	p, err := s.load(tx, tenant, key, etag, false)
+	p, err := s.load(tx, tenant, ck, etag, false)
 	if err != nil {
 		return nil, err
 	}
 	now := s.opt.now()
 	p.ProtoReflect().Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
-	return s.save(tx, p, key, now)
+	return s.save(tx, p, ck, now)
 }
 
 // Undelete restores a soft-deleted resource (AIP-164).
@@ -72,9 +76,13 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
+	ck, err := s.columnKey(key)
+	if err != nil {
+		return nil, err
+	}
 	var out proto.Message
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := s.load(tx, tenant, key, etag, true)
+		p, err := s.load(tx, tenant, ck, etag, true)
 		if err != nil {
 			return err
 		}
@@ -86,7 +94,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		if s.purgeTime != nil {
 			r.Clear(s.purgeTime.fd)
 		}
-		out, err = s.save(tx, p, key, s.opt.now())
+		out, err = s.save(tx, p, ck, s.opt.now())
 		return err
 	})
 	if err != nil {
@@ -95,10 +103,10 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	return out, nil
 }
 
-// load reads and locks the row with key on tx, deleted ones too when
+// load reads and locks the row whose key column holds ck on tx, deleted ones too when
 // deleted is set, and checks etag when given.
-func (s *Service) load(tx *gorm.DB, tenant tenantScope, key any, etag string, deleted bool) (proto.Message, error) {
-	cur, err := s.find(tx, tenant, key, deleted, true)
+func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck any, etag string, deleted bool) (proto.Message, error) {
+	cur, err := s.find(tx, tenant, ck, deleted, true)
 	if err != nil {
 		return nil, err
 	}
@@ -115,9 +123,9 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, key any, etag string, de
 }
 
 // save sets the update time to now, moves the etag on and writes every
-// column of p to the row with key, deleted or not. It returns what was
+// column of p to the row whose key column holds ck, deleted or not. It returns what was
 // stored.
-func (s *Service) save(tx *gorm.DB, p proto.Message, key any, now time.Time) (proto.Message, error) {
+func (s *Service) save(tx *gorm.DB, p proto.Message, ck any, now time.Time) (proto.Message, error) {
 	r := p.ProtoReflect()
 	if s.updateTime != nil {
 		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
@@ -131,7 +139,7 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, key any, now time.Time) (pr
 	}
 	// Unscoped: GORM would add its own "delete_time IS NULL" for a
 	// gorm.DeletedAt column, and this row may be deleted.
-	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", s.mustColumnKey(key)).Updates(m).Error; err != nil {
+	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", ck).Updates(m).Error; err != nil {
 		return nil, err
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.

@@ -71,14 +71,10 @@ func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string,
 	return out, rows.Err()
 }
 
-// find loads the row with key on tx; soft-deleted rows too when deleted
-// is set.
-func (s *Service) find(tx *gorm.DB, tenant tenantScope, key any, deleted, lock bool) (scanner, error) {
-	k, err := s.columnKey(key)
-	if err != nil {
-		return nil, err
-	}
-	conds := []query.Condition{s.keyCond(k), tenant.cond()}
+// find loads the row whose key column holds ck (see columnKey) on tx;
+// soft-deleted rows too when deleted is set.
+func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck any, deleted, lock bool) (scanner, error) {
+	conds := []query.Condition{s.keyCond(ck), tenant.cond()}
 	if !deleted {
 		conds = append(conds, s.notDeleted())
 	}
@@ -108,7 +104,11 @@ func (s *Service) get(ctx context.Context, key any) (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.find(s.db.WithContext(ctx), tenant, key, true, false)
+	ck, err := s.columnKey(key)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.find(s.db.WithContext(ctx), tenant, ck, true, false)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

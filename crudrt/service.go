@@ -231,8 +231,6 @@ func (s *Service) implements(op Op) error {
 	return nil
 }
 
-func (s *Service) newProto() proto.Message { return s.res.Message.ProtoReflect().New().Interface() }
-
 func (s *Service) newModel() scanner { return reflect.New(s.model).Interface().(scanner) }
 
 // toProto converts a model read from or written to the database. Its
@@ -280,12 +278,6 @@ func (s *Service) columnKey(key any) (any, error) {
 		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
 	}
 	return id, nil
-}
-
-// mustColumnKey is columnKey of a key that find has already accepted.
-func (s *Service) mustColumnKey(key any) any {
-	k, _ := s.columnKey(key)
-	return k
 }
 
 func (s *Service) keyCond(stored any) query.Condition {

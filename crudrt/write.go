@@ -161,10 +161,13 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if err != nil {
 		return nil, err
 	}
-	key := msg.ProtoReflect().Get(s.key.fd).Interface()
+	ck, err := s.columnKey(msg.ProtoReflect().Get(s.key.fd).Interface())
+	if err != nil {
+		return nil, err
+	}
 	var out proto.Message
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.find(tx, tenant, key, false, true)
+		cur, err := s.find(tx, tenant, ck, false, true)
 		if err != nil {
 			return err
 		}
@@ -206,19 +209,10 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", s.mustColumnKey(key))
-		if s.etag != nil {
-			q = q.Where(s.etag.quoted+" = ?", current)
-		}
-		res := q.Updates(m)
-		if res.Error != nil {
-			return res.Error
-		}
-		// The row is locked since it was read, so no other write came in
-		// between; MySQL counts changed rows, not matched ones, so an
-		// update that changes no value affects none there.
-		if res.RowsAffected == 0 && s.dialect != ormrt.MySQL {
-			return Errorf(connect.CodeAborted, "%s changed concurrently; read it again and retry", s.res.Name)
+		// The row is locked since it was read (on SQLite the transaction
+		// holds the database), so the etag checked above is still current.
+		if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", ck).Updates(m).Error; err != nil {
+			return err
 		}
 		out, err = s.toProto(m)
 		return err

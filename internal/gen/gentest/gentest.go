@@ -17,8 +17,8 @@ import (
 	"github.com/bufbuild/protocompile/linker"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/plugin"
@@ -85,41 +85,15 @@ func RequestFromFiles(compiled linker.Files, files []string, parameter string) (
 // requestFromFiles is RequestFromFiles for files compiled through
 // editions, which says which of them are of edition 2024.
 func requestFromFiles(compiled linker.Files, files []string, parameter string, editions *editions2024) (*pluginpb.CodeGeneratorRequest, error) {
-	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: files}
-	if parameter != "" {
-		req.Parameter = proto.String(parameter)
+	all := make([]protoreflect.FileDescriptor, len(compiled))
+	for i, f := range compiled {
+		all[i] = f
 	}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		imps := fd.Imports()
-		for i := 0; i < imps.Len(); i++ {
-			add(imps.Get(i).FileDescriptor)
-		}
-		fdp := protodesc.ToFileDescriptorProto(fd)
-		if editions != nil {
-			editions.restore(fdp)
-		}
-		req.ProtoFile = append(req.ProtoFile, fdp)
+	var edit func(*descriptorpb.FileDescriptorProto)
+	if editions != nil {
+		edit = editions.restore
 	}
-	for _, f := range compiled {
-		add(f)
-	}
-	// Round-trip through the wire, as a plugin receives it, so that options
-	// are parsed with the plugin's own extension types.
-	b, err := proto.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	out := &pluginpb.CodeGeneratorRequest{}
-	if err := proto.Unmarshal(b, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return plugin.Request(all, files, parameter, edit)
 }
 
 // Run runs a plugin function on req, as the plugins' shared main

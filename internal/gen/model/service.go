@@ -402,7 +402,7 @@ func (b *builder) modelFromShape(m *protogen.Method, op Operation) *Model {
 func (b *builder) modelFromPlural(f *protogen.File, plural string) *Model {
 	var found *Model
 	for _, m := range b.s.Models {
-		if snakeToCamel(schema.NamingStrategy{}.TableName(m.GoIdent.GoName)) != plural {
+		if Plural(m.GoIdent.GoName) != plural {
 			continue
 		}
 		if m.Desc.ParentFile().Package() == f.Desc.Package() {
@@ -415,9 +415,10 @@ func (b *builder) modelFromPlural(f *protogen.File, plural string) *Model {
 	return found
 }
 
-// snakeToCamel turns "book_entries" into "BookEntries".
-func snakeToCamel(s string) string {
-	parts := strings.Split(s, "_")
+// Plural is the plural of a Go message name as AIP method names spell it
+// ("BookEntry" → "BookEntries"), by GORM's inflection of table names.
+func Plural(goName string) string {
+	parts := strings.Split(schema.NamingStrategy{}.TableName(goName), "_")
 	for i, p := range parts {
 		if p != "" {
 			parts[i] = strings.ToUpper(p[:1]) + p[1:]

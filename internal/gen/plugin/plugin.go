@@ -21,6 +21,8 @@ import (
 	"golang.org/x/mod/semver"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
@@ -164,4 +166,45 @@ func HeaderVersion(v string) string {
 		return Devel
 	}
 	return v
+}
+
+// Request is the request protoc would send a plugin generating the files
+// named generate among files: every file with its imports listed before
+// it, parameter as given, and edit (if not nil) applied to each file's
+// descriptor proto. It goes through the wire once, as a plugin receives
+// it, so that options are parsed with the plugin's linked extension types.
+func Request(files []protoreflect.FileDescriptor, generate []string, parameter string, edit func(*descriptorpb.FileDescriptorProto)) (*pluginpb.CodeGeneratorRequest, error) {
+	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: generate}
+	if parameter != "" {
+		req.Parameter = proto.String(parameter)
+	}
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imps := fd.Imports()
+		for i := 0; i < imps.Len(); i++ {
+			add(imps.Get(i).FileDescriptor)
+		}
+		fdp := protodesc.ToFileDescriptorProto(fd)
+		if edit != nil {
+			edit(fdp)
+		}
+		req.ProtoFile = append(req.ProtoFile, fdp)
+	}
+	for _, f := range files {
+		add(f)
+	}
+	b, err := proto.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	out := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -17,13 +17,12 @@ import (
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
-	"google.golang.org/protobuf/types/pluginpb"
 	"gorm.io/gorm/schema"
 
 	"github.com/protoforge/protoforge/internal/gen/model"
+	genplugin "github.com/protoforge/protoforge/internal/gen/plugin"
 )
 
 const usage = `Usage: protoc-gen-crud scaffold --proto FILE --model NAME [-I DIR]... [--out FILE]
@@ -124,46 +123,25 @@ func Scaffold(includes []string, file, modelName string) (string, error) {
 // it to a plugin generating fd. Files without a go_package get a
 // placeholder import path: scaffold writes no Go.
 func plugin(fd protoreflect.FileDescriptor) (*protogen.Plugin, error) {
-	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: []string{fd.Path()}}
-	seen := map[string]bool{}
 	var params []string
-	var add func(f protoreflect.FileDescriptor)
-	add = func(f protoreflect.FileDescriptor) {
-		if seen[f.Path()] {
-			return
-		}
-		seen[f.Path()] = true
-		imports := f.Imports()
-		for i := 0; i < imports.Len(); i++ {
-			add(imports.Get(i).FileDescriptor)
-		}
-		fdp := protodesc.ToFileDescriptorProto(f)
+	req, err := genplugin.Request([]protoreflect.FileDescriptor{fd}, []string{fd.Path()}, "", func(fdp *descriptorpb.FileDescriptorProto) {
 		if fdp.GetOptions().GetGoPackage() == "" {
-			params = append(params, "M"+f.Path()+"=scaffold.invalid/"+strings.TrimSuffix(f.Path(), ".proto"))
+			params = append(params, "M"+fdp.GetName()+"=scaffold.invalid/"+strings.TrimSuffix(fdp.GetName(), ".proto"))
 		}
-		req.ProtoFile = append(req.ProtoFile, fdp)
-	}
-	add(fd)
-	if len(params) > 0 {
-		req.Parameter = proto.String(strings.Join(params, ","))
-	}
-	// Through the wire, as a plugin receives it, so that options are
-	// parsed with the linked extension types.
-	b, err := proto.Marshal(req)
+	})
 	if err != nil {
 		return nil, err
 	}
-	wire := &pluginpb.CodeGeneratorRequest{}
-	if err := proto.Unmarshal(b, wire); err != nil {
-		return nil, err
+	if len(params) > 0 {
+		req.Parameter = proto.String(strings.Join(params, ","))
 	}
-	return protogen.Options{}.New(wire)
+	return protogen.Options{}.New(req)
 }
 
 func render(fd protoreflect.FileDescriptor, m *model.Model) string {
 	md := m.Desc
 	name := string(md.Name())
-	plural := snakeToCamel(schema.NamingStrategy{}.TableName(name))
+	plural := model.Plural(name)
 	lower := strings.ToLower(schema.NamingStrategy{}.ColumnName("", name))
 	collection := m.Table
 	key := m.PrimaryKey[0].Desc
@@ -287,15 +265,4 @@ func scalarName(f protoreflect.FieldDescriptor) string {
 		return string(f.Enum().FullName())
 	}
 	return f.Kind().String()
-}
-
-// snakeToCamel turns "book_entries" into "BookEntries".
-func snakeToCamel(s string) string {
-	parts := strings.Split(s, "_")
-	for i, p := range parts {
-		if p != "" {
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "")
 }
