@@ -164,7 +164,7 @@ func TestStampedBinary(t *testing.T) {
 	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, "./cmd/protoc-gen-orm")
 	build.Dir = gentest.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
-		if bytes.Contains(out, []byte("VCS")) {
+		if bytes.Contains(out, []byte("VCS")) && os.Getenv("CI") != "true" {
 			t.Skipf("no version control here: %s", out)
 		}
 		t.Fatalf("go build: %v\n%s", err, out)
