@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"go.einride.tech/aip/resourcename"
 )
 
 // BatchCreate validates every resource, reporting all violations with
@@ -21,6 +24,13 @@ func (s *Service) BatchCreate(ctx context.Context, msgs []proto.Message) ([]prot
 // BatchCreateWithIDs is BatchCreate with the id each resource identified
 // by its name asks for (ids[i] for msgs[i]; empty: the server chooses).
 func (s *Service) BatchCreateWithIDs(ctx context.Context, ids []string, msgs []proto.Message) ([]proto.Message, error) {
+	return s.BatchCreateIn(ctx, "", nil, ids, msgs)
+}
+
+// BatchCreateIn is BatchCreateWithIDs for resources named under a parent
+// (AIP-233): parents[i] is the parent of msgs[i], which must equal parent
+// when both are given; either may be empty, not both.
+func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids []string, msgs []proto.Message) ([]proto.Message, error) {
 	if err := s.implements(OpBatchCreate); err != nil {
 		return nil, err
 	}
@@ -42,7 +52,30 @@ func (s *Service) BatchCreateWithIDs(ctx context.Context, ids []string, msgs []p
 		if i < len(ids) {
 			id = ids[i]
 		}
-		p, err := s.prepareCreate(m, tenant, id)
+		var pids []string
+		if len(s.parents) > 0 {
+			own := ""
+			if i < len(parents) {
+				own = parents[i]
+			}
+			field := fmt.Sprintf("requests[%d].parent", i)
+			switch {
+			case own == "":
+				own, field = parent, "parent"
+			case parent != "" && own != parent:
+				vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%q differs from the batch's parent %q (AIP-233)", own, parent)})
+				continue
+			}
+			if pids, err = s.parentIDs(field, own); err != nil {
+				var e *Error
+				if errors.As(err, &e) {
+					vs = append(vs, violationsOf(e)...)
+					continue
+				}
+				return nil, err
+			}
+		}
+		p, err := s.prepareCreate(m, tenant, pids, id)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -69,12 +102,15 @@ func (s *Service) BatchCreateWithIDs(ctx context.Context, ids []string, msgs []p
 	}
 	out := make([]proto.Message, 0, len(msgs))
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, p := range prepared {
+		for i, p := range prepared {
 			m, err := s.res.ToModel(p)
 			if err != nil {
 				return err
 			}
 			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
+				if len(s.parents) > 0 && classify(err) == DBErrorForeignKey {
+					return s.batchParentMissing(ctx, i, p, err)
+				}
 				return err
 			}
 			created, err := s.toProto(m)
@@ -94,10 +130,19 @@ func (s *Service) BatchCreateWithIDs(ctx context.Context, ids []string, msgs []p
 // BatchDelete deletes the resources with keys in one transaction, each as
 // Delete does: all or none (AIP-235).
 func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
+	return s.BatchDeleteIn(ctx, "", keys)
+}
+
+// BatchDeleteIn is BatchDelete under parent (AIP-235): a name that is not
+// under it is InvalidArgument; "" or wildcards allow any parent.
+func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) error {
 	if err := s.implements(OpBatchDelete); err != nil {
 		return err
 	}
 	if err := s.batchSize(len(keys)); err != nil {
+		return err
+	}
+	if _, err := s.batchKeys("names", parent, keys); err != nil {
 		return err
 	}
 	tenant, err := s.tenantOf(ctx)
@@ -106,7 +151,7 @@ func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, k := range keys {
-			if _, err := s.remove(tx, tenant, k, ""); err != nil {
+			if _, err := s.remove(tx, tenant, k, "", false); err != nil {
 				return err
 			}
 		}
@@ -133,4 +178,20 @@ func violationsOf(e *Error) []FieldViolation {
 		}
 	}
 	return out
+}
+
+// batchParentMissing reports the foreign key violation of the i-th insert
+// of a batch: NotFound naming its parent when that does not exist. The
+// check reads outside the failed transaction.
+func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message, err error) error {
+	ids, nerr := s.nameIDs(s.key.Path, p.ProtoReflect().Get(s.key.fd).String())
+	if nerr != nil {
+		return err
+	}
+	pids := ids[:len(ids)-1]
+	parent := resourcename.Sprint(s.parentPattern, pids...)
+	if e := s.parentMissing(s.db.WithContext(ctx), parent, pids, err); e != err {
+		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, e.Error())
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -10,28 +11,38 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Delete deletes the resource with key, after checking etag when given.
 // Soft-deleted models get their delete_time set and are returned as
 // stored; others are removed and returned as they were.
 func (s *Service) Delete(ctx context.Context, key any, etag string) (proto.Message, error) {
+	return s.DeleteForce(ctx, key, etag, false)
+}
+
+// DeleteForce is Delete with AIP-135's force: a resource with children
+// (resources named under it) is FailedPrecondition unless force is set,
+// which deletes the children too, in the same transaction. Soft-deleted
+// children are soft deleted, the others removed.
+func (s *Service) DeleteForce(ctx context.Context, key any, etag string, force bool) (proto.Message, error) {
 	if err := s.implements(OpDelete); err != nil {
 		return nil, err
 	}
-	return s.delete(ctx, key, etag)
+	return s.delete(ctx, key, etag, force)
 }
 
-// delete is Delete without the check that the resource declares it, for
-// Store.
-func (s *Service) delete(ctx context.Context, key any, etag string) (proto.Message, error) {
+// delete is DeleteForce without the check that the resource declares it,
+// for Store.
+func (s *Service) delete(ctx context.Context, key any, etag string, force bool) (proto.Message, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out proto.Message
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		out, err = s.remove(tx, tenant, key, etag)
+		out, err = s.remove(tx, tenant, key, etag, force)
 		return err
 	})
 	if err != nil {
@@ -42,27 +53,26 @@ func (s *Service) delete(ctx context.Context, key any, etag string) (proto.Messa
 
 // remove deletes the row with key on tx: soft deletion for models with a
 // delete_time, else a DELETE.
-func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string) (proto.Message, error) {
+func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string, force bool) (proto.Message, error) {
 	ck, err := s.columnKey(key)
 	if err != nil {
 		return nil, err
-	}
-	if s.deleteTime == nil {
-		p, err := s.load(tx, tenant, ck, etag, false)
-		if err != nil {
-			return nil, err
-		}
-		res := tx.Exec("DELETE FROM "+s.from+" WHERE "+s.key.quoted+" = ?", ck)
-		if res.Error != nil {
-			return nil, res.Error
-		}
-		return p, nil
 	}
 	p, err := s.load(tx, tenant, ck, etag, false)
 	if err != nil {
 		return nil, err
 	}
 	now := s.opt.now()
+	if err := s.removeChildren(tx, key, ck, force, now); err != nil {
+		return nil, err
+	}
+	if s.deleteTime == nil {
+		kc := s.keyCond(ck)
+		if res := tx.Exec("DELETE FROM "+s.from+" WHERE "+kc.SQL, kc.Args...); res.Error != nil {
+			return nil, res.Error
+		}
+		return p, nil
+	}
 	p.ProtoReflect().Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
 	return s.save(tx, p, ck, now)
 }
@@ -105,7 +115,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 
 // load reads and locks the row whose key column holds ck on tx, deleted ones too when
 // deleted is set, and checks etag when given.
-func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck any, etag string, deleted bool) (proto.Message, error) {
+func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck rowKey, etag string, deleted bool) (proto.Message, error) {
 	cur, err := s.find(tx, tenant, ck, deleted, true)
 	if err != nil {
 		return nil, err
@@ -125,7 +135,7 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck any, etag string, del
 // save sets the update time to now, moves the etag on and writes every
 // column of p to the row whose key column holds ck, deleted or not. It returns what was
 // stored.
-func (s *Service) save(tx *gorm.DB, p proto.Message, ck any, now time.Time) (proto.Message, error) {
+func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (proto.Message, error) {
 	r := p.ProtoReflect()
 	if s.updateTime != nil {
 		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
@@ -139,9 +149,55 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck any, now time.Time) (pro
 	}
 	// Unscoped: GORM would add its own "delete_time IS NULL" for a
 	// gorm.DeletedAt column, and this row may be deleted.
-	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(s.key.quoted+" = ?", ck).Updates(m).Error; err != nil {
+	kc := s.keyCond(ck)
+	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
 		return nil, err
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.
 	return s.toProto(m)
+}
+
+// removeChildren applies AIP-135 to the children of the row ck on tx,
+// before the row itself is deleted: without force, live children make
+// the call FailedPrecondition (any child, deleted or not, when the row is
+// removed, since its foreign keys would refuse); with force, children
+// are deleted the deepest first, soft deleted where they can be when the
+// row itself is.
+func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, now time.Time) error {
+	soft := s.deleteTime != nil
+	for _, c := range s.res.Children {
+		var b strings.Builder
+		for i, col := range c.Columns {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString(ormrt.QuoteIdent(s.dialect, col) + " = ?")
+		}
+		where, args := b.String(), []any(ck)
+		table := ormrt.QuoteIdent(s.dialect, c.Table)
+		live := where
+		if soft && c.DeleteTime != "" {
+			live += " AND " + ormrt.QuoteIdent(s.dialect, c.DeleteTime) + " IS NULL"
+		}
+		if !force {
+			var found []int
+			if err := tx.Raw("SELECT 1 FROM "+table+" WHERE "+live+" LIMIT 1", args...).Scan(&found).Error; err != nil {
+				return err
+			}
+			if len(found) > 0 {
+				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name)
+			}
+			continue
+		}
+		var res *gorm.DB
+		if soft && c.DeleteTime != "" {
+			res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, c.DeleteTime)+" = ? WHERE "+live, append([]any{now.UTC().Truncate(time.Microsecond)}, args...)...)
+		} else {
+			res = tx.Exec("DELETE FROM "+table+" WHERE "+where, args...)
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+	}
+	return nil
 }

@@ -73,7 +73,7 @@ func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string,
 
 // find loads the row whose key column holds ck (see columnKey) on tx;
 // soft-deleted rows too when deleted is set.
-func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck any, deleted, lock bool) (scanner, error) {
+func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck rowKey, deleted, lock bool) (scanner, error) {
 	conds := []query.Condition{s.keyCond(ck), tenant.cond()}
 	if !deleted {
 		conds = append(conds, s.notDeleted())
@@ -129,6 +129,11 @@ type ListRequest struct {
 	// Skip is AIP-158's skip: results passed over before the page, after
 	// the page token's position when there is one.
 	Skip int32
+	// Parent is AIP-132's parent of a resource under a parent: only its
+	// children are listed ("-" in place of an id lists across parents,
+	// AIP-159). It is required for such a resource, and ignored for
+	// others.
+	Parent string
 }
 
 // List returns a page of resources and the token of the next page ("" at
@@ -172,12 +177,17 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if asked := len(strings.Split(req.OrderBy, ",")); req.OrderBy != "" && asked > s.opt.limits.MaxOrderByTerms {
 		return nil, "", InvalidArgument("", FieldViolation{Field: "order_by", Description: fmt.Sprintf("at most %d terms (got %d)", s.opt.limits.MaxOrderByTerms, asked)})
 	}
+	parent, err := s.parentIDs("parent", req.Parent)
+	if err != nil {
+		return nil, "", err
+	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	// A token is bound to the query and to the tenant it was issued to.
-	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v)
+	// A token is bound to the query, to the parent and to the tenant it
+	// was issued to.
+	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v\x00%q", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v, parent)
 	var after query.Condition
 	if req.PageToken != "" {
 		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
@@ -186,7 +196,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		}
 		after = query.After(t, terms, last)
 	}
-	conds := []query.Condition{where, after, tenant.cond()}
+	conds := []query.Condition{where, after, tenant.cond(), s.parentCond(parent)}
 	if !req.ShowDeleted {
 		conds = append(conds, s.notDeleted())
 	}
@@ -247,10 +257,20 @@ func (s *Service) orderValues(m scanner, terms []query.OrderTerm) ([]any, error)
 // BatchGet returns the resources with keys, in the order asked, with one
 // query; if any is missing the whole call is NotFound (AIP-231).
 func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
+	return s.BatchGetIn(ctx, "", keys)
+}
+
+// BatchGetIn is BatchGet under parent (AIP-231): a name that is not
+// under it is InvalidArgument; "" or wildcards allow any parent.
+func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]proto.Message, error) {
 	if err := s.implements(OpBatchGet); err != nil {
 		return nil, err
 	}
 	if err := s.batchSize(len(keys)); err != nil {
+		return nil, err
+	}
+	cks, err := s.batchKeys("names", parent, keys)
+	if err != nil {
 		return nil, err
 	}
 	tenant, err := s.tenantOf(ctx)
@@ -261,15 +281,7 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		ck, err := s.columnKey(k)
-		if err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)})
-		}
-		args[i] = ck
-	}
-	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{{SQL: s.key.quoted + " IN ?", Args: []any{args}}, tenant.cond()}, "", 0, 0, false)
+	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{s.keysCond(cks), tenant.cond()}, "", 0, 0, false)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -295,6 +307,49 @@ func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, er
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// batchKeys converts the keys of a batch call, checking that each lies
+// under parent when one is given; errors name field[i].
+func (s *Service) batchKeys(field, parent string, keys []any) ([]rowKey, error) {
+	var pids []string
+	if parent != "" {
+		var err error
+		if pids, err = s.parentIDs("parent", parent); err != nil {
+			return nil, err
+		}
+	}
+	cks := make([]rowKey, len(keys))
+	for i, k := range keys {
+		ck, err := s.columnKey(k)
+		if err != nil {
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)})
+		}
+		if pids != nil && !underParent(ck, pids) {
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("%v is not under parent %q", k, parent)})
+		}
+		cks[i] = ck
+	}
+	return cks, nil
+}
+
+// keysCond selects the rows of keys.
+func (s *Service) keysCond(keys []rowKey) query.Condition {
+	if len(s.parents) == 0 {
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k[0]
+		}
+		return query.Condition{SQL: s.key.quoted + " IN ?", Args: []any{args}}
+	}
+	parts := make([]string, len(keys))
+	var args []any
+	for i, k := range keys {
+		c := s.keyCond(k)
+		parts[i] = "(" + c.SQL + ")"
+		args = append(args, c.Args...)
+	}
+	return query.Condition{SQL: strings.Join(parts, " OR "), Args: args}
 }
 
 // keyString is the canonical spelling of a key value, whatever Go type

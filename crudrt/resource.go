@@ -35,6 +35,13 @@ type Resource struct {
 	// Operations are the standard methods the service implements; the
 	// others answer Unimplemented.
 	Operations Op
+	// Parent is the resource this one is named under, when it is stored
+	// in the same database; nil otherwise.
+	Parent *ParentTable
+	// Children are the resources named under this one, the deepest first
+	// (AIP-135: Delete refuses while they exist, unless forced, and a
+	// forced Delete deletes them too).
+	Children []Child
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
 	IDField string
@@ -78,6 +85,28 @@ type Column struct {
 	NamePattern string
 }
 
+// ParentTable is where the parent of a resource named under a parent is
+// stored: its table and key columns, in pattern order.
+type ParentTable struct {
+	// Name is the parent's message, for errors.
+	Name    string
+	Table   string
+	Columns []string
+}
+
+// Child is a resource named under another: its table and the columns
+// that hold its ancestor's name, in the ancestor's pattern order.
+type Child struct {
+	// Name is the child's message ("library.v1.Book"), for errors.
+	Name  string
+	Table string
+	// Columns hold the variables of the ancestor's name.
+	Columns []string
+	// DeleteTime is the child's delete_time column when it is soft
+	// deleted, else empty.
+	DeleteTime string
+}
+
 // Index is an index of the table, by column names.
 type Index struct {
 	Name    string
@@ -107,9 +136,13 @@ const (
 	// RolePurgeTime is the AIP-164 purge_time of a soft-deleted model:
 	// the server's, cleared by Undelete.
 	RolePurgeTime
+	// RoleParent holds one parent variable of the name of a resource
+	// under a parent ("shelves/{shelf}/books/{book}": the shelf); with the
+	// RoleID column (the book) it is the key. Its Path is the name's.
+	RoleParent
 )
 
-var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time"}
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent"}
 
 func (r Role) String() string {
 	if r >= 0 && int(r) < len(roleNames) {
@@ -177,8 +210,14 @@ func (r *Resource) Check() error {
 			continue
 		case c.Name == "":
 			bad("field %q has no column name", c.Path)
-		case paths[c.Path]:
+		case paths[c.Path] && c.Role != RoleParent:
 			bad("field %q is described twice", c.Path)
+		}
+		if c.Role == RoleParent {
+			if c.NamePattern == "" || fd.Kind() != protoreflect.StringKind {
+				bad("column %q has role parent, which needs the string name field and its pattern", c.Name)
+			}
+			continue
 		}
 		paths[c.Path] = true
 		if c.Role != RoleOrdinary {

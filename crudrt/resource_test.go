@@ -149,7 +149,7 @@ func TestRoleString(t *testing.T) {
 	for r, want := range map[crudrt.Role]string{
 		crudrt.RoleOrdinary: "ordinary", crudrt.RoleID: "id", crudrt.RoleEtag: "etag", crudrt.RoleDeleteTime: "delete_time",
 		crudrt.RoleCreateTime: "create_time", crudrt.RoleUpdateTime: "update_time", crudrt.RoleTenant: "tenant",
-		crudrt.RolePurgeTime: "purge_time", crudrt.Role(8): "Role(8)", crudrt.Role(-1): "Role(-1)",
+		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.Role(9): "Role(9)", crudrt.Role(-1): "Role(-1)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("Role(%d).String() = %q, want %q", int(r), got, want)

@@ -125,6 +125,11 @@ type Service struct {
 	byPath map[string]*column
 	// The columns with a role; nil when the resource has none.
 	key, etag, deleteTime, createTime, updateTime, tenant, purgeTime *column
+	// parents hold the parent variables of the name of a resource under a
+	// parent, in pattern order (RoleParent), and parentPattern is the
+	// pattern of the parent's name ("shelves/{shelf}").
+	parents       []*column
+	parentPattern string
 	// limits are the string columns with a length limit.
 	limits []*column
 	// requestRules caches, per request message, whether it has rules
@@ -184,7 +189,11 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	for i := range res.Columns {
 		c := &column{Column: &res.Columns[i], fd: desc.Fields().ByName(protoreflect.Name(res.Columns[i].Path)), quoted: ormrt.QuoteIdent(d, res.Columns[i].Name)}
 		quoted[i] = c.quoted
-		s.byPath[c.Path] = c
+		if c.Role == RoleParent {
+			s.parents = append(s.parents, c)
+		} else {
+			s.byPath[c.Path] = c
+		}
 		if c.Queryable {
 			qc := query.Column{Path: c.Path, Name: c.Name, Kind: c.Kind, Nullable: c.Nullable}
 			if c.NamePattern != "" {
@@ -216,7 +225,26 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 	}
 	s.selectList = strings.Join(quoted, ", ")
-	s.table.Key = []string{s.key.Path}
+	// The key columns break ties in every order, also those filters do
+	// not name.
+	for _, c := range append(append([]*column{}, s.parents...), s.key) {
+		path := c.Path
+		if c.Role == RoleParent {
+			path = c.Path + ":" + c.Name
+		}
+		if !c.Queryable || c.Role == RoleParent {
+			kind := query.KindString
+			if c.Kind != 0 {
+				kind = c.Kind
+			}
+			s.table.Columns = append(s.table.Columns, query.Column{Path: path, Name: c.Name, Kind: kind, KeyOnly: true})
+		}
+		s.table.Key = append(s.table.Key, path)
+	}
+	if len(s.parents) > 0 {
+		parts := strings.Split(s.key.NamePattern, "/")
+		s.parentPattern = strings.Join(parts[:len(parts)-2], "/")
+	}
 	return s
 }
 
@@ -265,23 +293,102 @@ func keyArg(key any) any {
 	return key
 }
 
-// columnKey is the value the key column holds for key: the id of a
-// resource name for resources identified by their name (a name that does
-// not match the pattern is InvalidArgument), else keyArg's.
-func (s *Service) columnKey(key any) (any, error) {
+// rowKey is the stored key of one row: the values of the parent columns
+// (for a resource under a parent), then the key column's.
+type rowKey []any
+
+// columnKey is the stored key of key: the ids of a resource name for
+// resources identified by their name (a name that does not match the
+// pattern is InvalidArgument), else keyArg's.
+func (s *Service) columnKey(key any) (rowKey, error) {
 	if s.key.NamePattern == "" {
-		return keyArg(key), nil
+		return rowKey{keyArg(key)}, nil
 	}
 	name, _ := key.(string)
-	id, err := ormrt.NameID(s.key.NamePattern, name, s.key.Path)
+	ids, err := s.nameIDs(s.key.Path, name)
 	if err != nil {
-		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
+		return nil, err
 	}
-	return id, nil
+	k := make(rowKey, len(ids))
+	for i, id := range ids {
+		k[i] = id
+	}
+	return k, nil
 }
 
-func (s *Service) keyCond(stored any) query.Condition {
-	return query.Condition{SQL: s.key.quoted + " = ?", Args: []any{stored}}
+// nameIDs splits a resource name into the ids of its pattern's variables;
+// a name that does not match is InvalidArgument naming field.
+func (s *Service) nameIDs(field, name string) ([]string, error) {
+	ids := make([]string, len(s.parents)+1)
+	ptrs := make([]*string, len(ids))
+	for i := range ids {
+		ptrs[i] = &ids[i]
+	}
+	if err := ormrt.ScanName(s.key.NamePattern, name, field, ptrs...); err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
+	}
+	return ids, nil
+}
+
+// keyCond selects the row of k.
+func (s *Service) keyCond(k rowKey) query.Condition {
+	if len(k) == 1 {
+		return query.Condition{SQL: s.key.quoted + " = ?", Args: []any{k[0]}}
+	}
+	parts := make([]string, 0, len(k))
+	for _, c := range s.parents {
+		parts = append(parts, c.quoted+" = ?")
+	}
+	parts = append(parts, s.key.quoted+" = ?")
+	return query.Condition{SQL: strings.Join(parts, " AND "), Args: append([]any{}, k...)}
+}
+
+// parentIDs splits a parent name (AIP-132 `parent`) into the ids of the
+// parent pattern's variables, where "-" is AIP-159's wildcard; a name
+// that does not match is InvalidArgument naming field. A resource
+// without parents has none.
+func (s *Service) parentIDs(field, parent string) ([]string, error) {
+	if len(s.parents) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(s.parents))
+	ptrs := make([]*string, len(ids))
+	for i := range ids {
+		ptrs[i] = &ids[i]
+	}
+	if err := ormrt.ScanName(s.parentPattern, parent, field, ptrs...); err != nil {
+		desc := fmt.Sprintf("want %s, got %q", s.parentPattern, parent)
+		if parent == "" {
+			desc = "required: the parent, " + s.parentPattern
+		}
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: desc})
+	}
+	return ids, nil
+}
+
+// parentCond selects the rows under the parent of ids (see parentIDs);
+// wildcards match any parent.
+func (s *Service) parentCond(ids []string) query.Condition {
+	var parts []string
+	var args []any
+	for i, id := range ids {
+		if id != "-" {
+			parts = append(parts, s.parents[i].quoted+" = ?")
+			args = append(args, id)
+		}
+	}
+	return query.Condition{SQL: strings.Join(parts, " AND "), Args: args}
+}
+
+// underParent reports whether the key k of a row lies under the parent
+// of ids (wildcards included).
+func underParent(k rowKey, ids []string) bool {
+	for i, id := range ids {
+		if id != "-" && k[i] != id {
+			return false
+		}
+	}
+	return true
 }
 
 // notDeleted hides soft-deleted rows.
@@ -295,6 +402,13 @@ func (s *Service) notDeleted() query.Condition {
 // KeyFromName parses an AIP-122 resource name "<collection>/<key>" into the
 // key's Go type.
 func (s *Service) KeyFromName(name string) (any, error) {
+	if s.key.NamePattern != "" {
+		// The name is the key of a resource identified by its name.
+		if _, err := s.nameIDs("name", name); err != nil {
+			return nil, err
+		}
+		return name, nil
+	}
 	id, ok := strings.CutPrefix(name, s.res.Collection+"/")
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, name)})

@@ -63,13 +63,19 @@ func (st *Store[T]) List(ctx context.Context, req ListRequest) ([]T, string, err
 
 // Create validates msg, sets the server-managed fields and inserts it.
 func (st *Store[T]) Create(ctx context.Context, msg T) (T, error) {
-	return One[T](st.s.create(ctx, "", msg))
+	return One[T](st.s.create(ctx, "", "", msg))
 }
 
 // CreateWithID is Create with the id of the resource's name chosen by the
 // client (see Service.CreateWithID).
 func (st *Store[T]) CreateWithID(ctx context.Context, id string, msg T) (T, error) {
-	return One[T](st.s.create(ctx, id, msg))
+	return One[T](st.s.create(ctx, "", id, msg))
+}
+
+// CreateIn is CreateWithID under parent, for resources named under a
+// parent (see Service.CreateIn).
+func (st *Store[T]) CreateIn(ctx context.Context, parent, id string, msg T) (T, error) {
+	return One[T](st.s.create(ctx, parent, id, msg))
 }
 
 // Update applies the fields of msg named by mask (see Service.Update).
@@ -79,5 +85,5 @@ func (st *Store[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMa
 
 // Delete deletes the resource with key, checking etag when given.
 func (st *Store[T]) Delete(ctx context.Context, key any, etag string) (T, error) {
-	return One[T](st.s.delete(ctx, key, etag))
+	return One[T](st.s.delete(ctx, key, etag, false))
 }

@@ -30,23 +30,34 @@ func (s *Service) Create(ctx context.Context, msg proto.Message) (proto.Message,
 // client (AIP-133 `{resource}_id`, AIP-122 syntax), for resources
 // identified by their name; an empty id lets the server choose one.
 func (s *Service) CreateWithID(ctx context.Context, id string, msg proto.Message) (proto.Message, error) {
+	return s.CreateIn(ctx, "", id, msg)
+}
+
+// CreateIn is CreateWithID under parent (AIP-133), for resources named
+// under a parent: the name is parent + the collection + the id, and a
+// parent that does not exist is NotFound. Others take no parent.
+func (s *Service) CreateIn(ctx context.Context, parent, id string, msg proto.Message) (proto.Message, error) {
 	if err := s.implements(OpCreate); err != nil {
 		return nil, err
 	}
-	return s.create(ctx, id, msg)
+	return s.create(ctx, parent, id, msg)
 }
 
-// create is CreateWithID without the check that the resource declares it,
+// create is CreateIn without the check that the resource declares it,
 // for Store.
-func (s *Service) create(ctx context.Context, id string, msg proto.Message) (proto.Message, error) {
+func (s *Service) create(ctx context.Context, parent, id string, msg proto.Message) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+	}
+	pids, err := s.parentIDs("parent", parent)
+	if err != nil {
+		return nil, err
 	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepareCreate(msg, tenant, id)
+	p, err := s.prepareCreate(msg, tenant, pids, id)
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +69,9 @@ func (s *Service) create(ctx context.Context, id string, msg proto.Message) (pro
 		return nil, s.fail(ctx, err)
 	}
 	// One INSERT needs no transaction of its own (GORM opens one by default).
-	if err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
-		return nil, s.fail(ctx, err)
+	db := s.db.WithContext(ctx)
+	if err := db.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
+		return nil, s.fail(ctx, s.parentMissing(db, parent, pids, err))
 	}
 	out, err := s.toProto(m)
 	if err != nil {
@@ -71,9 +83,14 @@ func (s *Service) create(ctx context.Context, id string, msg proto.Message) (pro
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, the tenant, and output-only fields cleared.
-func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, id string) (proto.Message, error) {
+func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []string, id string) (proto.Message, error) {
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
+	for _, pid := range parent {
+		if pid == "-" {
+			return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: "a resource is created under one parent: the wildcard \"-\" is for List (AIP-159)"})
+		}
+	}
 	if s.key.NamePattern != "" {
 		// AIP-133: the server names the resource; a name the client sent
 		// is not used.
@@ -87,7 +104,7 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, id string
 		case !resourceID.MatchString(id):
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)})
 		}
-		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, id)))
+		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, append(append([]string{}, parent...), id)...)))
 	}
 	if s.tenant != nil {
 		r.Set(s.tenant.fd, tenant.pv)
@@ -116,6 +133,31 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, id string
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
 	return p, nil
+}
+
+// parentMissing turns the foreign key violation of an insert under a
+// parent that does not exist into NotFound naming the parent (AIP-133);
+// other errors are returned as they are.
+func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
+	p := s.res.Parent
+	if p == nil || len(pids) != len(p.Columns) || classify(err) != DBErrorForeignKey {
+		return err
+	}
+	var b strings.Builder
+	args := make([]any, len(pids))
+	b.WriteString("SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, p.Table) + " WHERE ")
+	for i, c := range p.Columns {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(ormrt.QuoteIdent(s.dialect, c) + " = ?")
+		args[i] = pids[i]
+	}
+	var found []int
+	if qerr := db.Raw(b.String()+" LIMIT 1", args...).Scan(&found).Error; qerr != nil || len(found) > 0 {
+		return err // the violation is another key's
+	}
+	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
 }
 
 // resourceID is AIP-122's syntax of a resource id a client chooses.
@@ -211,7 +253,8 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		}
 		// The row is locked since it was read (on SQLite the transaction
 		// holds the database), so the etag checked above is still current.
-		if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(s.key.quoted+" = ?", ck).Updates(m).Error; err != nil {
+		kc := s.keyCond(ck)
+		if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
 			return err
 		}
 		out, err = s.toProto(m)

@@ -3,31 +3,48 @@ package ormrt
 import (
 	"fmt"
 	"strings"
+
+	"go.einride.tech/aip/resourcename"
 )
 
-// NameID returns the id of an AIP-122 resource name of a top-level
-// pattern: "shelves/1" of "shelves/{shelf}" is "1". The column of a
-// resource identified by its name holds the id alone; a name that does not
-// match the pattern is an error naming field.
-func NameID(pattern, name, field string) (string, error) {
-	prefix := NamePrefix(pattern)
-	id, ok := strings.CutPrefix(name, prefix)
-	if !ok || id == "" || strings.Contains(id, "/") {
-		return "", &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s", name, pattern)}
+// ScanName stores the variables of an AIP-122 resource name into ids, one
+// per variable of pattern in order: "shelves/1/books/2" of
+// "shelves/{shelf}/books/{book}" gives "1" and "2". A resource identified
+// by its name stores these ids, one column each, instead of the name. A
+// name that does not match the pattern, or with an empty variable, is an
+// error naming field.
+func ScanName(pattern, name, field string, ids ...*string) error {
+	if err := resourcename.Sscan(name, pattern, ids...); err != nil {
+		return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s", name, pattern)}
 	}
-	return id, nil
+	for _, id := range ids {
+		if *id == "" {
+			return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s: a segment is empty", name, pattern)}
+		}
+	}
+	return nil
 }
 
-// NameOf is the resource name of id under pattern: "shelves/" + id.
-func NameOf(pattern, id string) string {
-	if id == "" {
+// NameID returns the id of an AIP-122 resource name of a top-level
+// pattern: "shelves/1" of "shelves/{shelf}" is "1" (see ScanName).
+func NameID(pattern, name, field string) (string, error) {
+	var id string
+	err := ScanName(pattern, name, field, &id)
+	return id, err
+}
+
+// NameOf is the resource name of ids under pattern, the inverse of
+// ScanName: "shelves/1/books/2". A row without its own id (the last) has
+// no name: "".
+func NameOf(pattern string, ids ...string) string {
+	if len(ids) == 0 || ids[len(ids)-1] == "" {
 		return ""
 	}
-	return NamePrefix(pattern) + id
+	return resourcename.Sprint(pattern, ids...)
 }
 
-// NamePrefix is what precedes the single variable of a top-level pattern:
-// "shelves/" of "shelves/{shelf}".
+// NamePrefix is what precedes the first variable of a pattern: "shelves/"
+// of "shelves/{shelf}".
 func NamePrefix(pattern string) string {
 	if i := strings.IndexByte(pattern, '{'); i >= 0 {
 		return pattern[:i]

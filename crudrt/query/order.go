@@ -73,7 +73,7 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 	}
 	for _, k := range t.Key {
 		if !seen[k] {
-			terms = append(terms, OrderTerm{Column: t.column(k)})
+			terms = append(terms, OrderTerm{Column: t.keyColumn(k)})
 		}
 	}
 	return terms, nil

@@ -94,6 +94,9 @@ type Column struct {
 	// name: filters write names ("shelves/1"), and the prefix ("shelves/")
 	// is taken off before comparing.
 	Prefix string
+	// KeyOnly marks a key column that filters and order_by do not name
+	// (a parent variable of a resource name): it only breaks ties.
+	KeyOnly bool
 }
 
 // Table describes the columns of one resource's table.
@@ -107,8 +110,18 @@ type Table struct {
 	Key []string
 }
 
-// column returns the column t names path, or nil.
+// column returns the column filters and order_by name path, or nil.
 func (t *Table) column(path string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Path == path && !t.Columns[i].KeyOnly {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// keyColumn returns the column of key path, or nil.
+func (t *Table) keyColumn(path string) *Column {
 	for i := range t.Columns {
 		if t.Columns[i].Path == path {
 			return &t.Columns[i]
@@ -164,7 +177,7 @@ func (t *Table) checkKey() error {
 	}
 	seen := make(map[string]bool, len(t.Key))
 	for _, k := range t.Key {
-		c := t.column(k)
+		c := t.keyColumn(k)
 		switch {
 		case c == nil:
 			return fmt.Errorf("query: key %q is not one of Table.Columns", k)
@@ -186,7 +199,7 @@ const maxListedFields = 30
 func (t *Table) fieldList(keep func(*Column) bool) string {
 	var names []string
 	for i := range t.Columns {
-		if keep == nil || keep(&t.Columns[i]) {
+		if !t.Columns[i].KeyOnly && (keep == nil || keep(&t.Columns[i])) {
 			names = append(names, t.Columns[i].Path)
 		}
 	}

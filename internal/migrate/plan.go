@@ -105,7 +105,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 		}
 		rt := ro.Table(nt.Name)
 		for _, nc := range nt.Columns {
-			oc := ot.ColumnByField(nc.Field)
+			oc := ot.ColumnOf(nc)
 			if oc == nil {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
@@ -126,10 +126,10 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			}
 		}
 		for _, oc := range ot.Columns {
-			if nt.ColumnByField(oc.Field) != nil {
+			if nt.ColumnOf(oc) != nil {
 				continue
 			}
-			reserved := nt.IsReserved(oc.Field)
+			reserved := oc.Field != 0 && nt.IsReserved(oc.Field)
 			note := ""
 			if reserved {
 				note = ", reserved"

@@ -234,6 +234,28 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 		opList = append(opList, g.QualifiedGoIdent(crudrtPkg.Ident(ops[meth.Op])))
 	}
 	g.P("Operations: ", strings.Join(opList, " | "), ",")
+	if p := m.Parent; p != nil {
+		cols := make([]string, len(p.PrimaryKey))
+		for i, c := range p.PrimaryKey {
+			cols[i] = strconv.Quote(c.Column)
+		}
+		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: []string{", strings.Join(cols, ", "), "}},")
+	}
+	if len(m.Children) > 0 {
+		g.P("Children: []", crudrtPkg.Ident("Child"), "{")
+		for _, c := range m.Children {
+			cols := make([]string, len(m.Name.NameParts))
+			for i, p := range c.Name.NameParts[:len(m.Name.NameParts)] {
+				cols[i] = strconv.Quote(p.Column)
+			}
+			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
+			if c.SoftDelete != nil {
+				line += ", DeleteTime: " + strconv.Quote(c.SoftDelete.Column)
+			}
+			g.P(line, "},")
+		}
+		g.P("},")
+	}
 	for _, meth := range sm.Methods {
 		if meth.ResourceID != nil {
 			g.P("IDField: ", strconv.Quote(string(meth.ResourceID.Desc.Name())), ",")
@@ -332,7 +354,13 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		key()
 		one("Get(ctx, key)")
 	case model.OpCreate:
-		if m.ResourceID != nil {
+		if m.Parent != nil {
+			id := `""`
+			if m.ResourceID != nil {
+				id = "req.Get" + m.ResourceID.GoName + "()"
+			}
+			one("CreateIn(ctx, req.Get" + m.Parent.GoName + "(), " + id + ", req.Get" + m.Resource.GoName + "())")
+		} else if m.ResourceID != nil {
 			one("CreateWithID(ctx, req.Get" + m.ResourceID.GoName + "(), req.Get" + m.Resource.GoName + "())")
 		} else {
 			one("Create(ctx, req.Get" + m.Resource.GoName + "())")
@@ -341,11 +369,15 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		one("Update(ctx, req.Get" + m.Resource.GoName + "(), req.Get" + m.Mask.GoName + "())")
 	case model.OpDelete:
 		key()
+		call := "Delete(ctx, key, " + etag + ")"
+		if m.Force != nil {
+			call = "DeleteForce(ctx, key, " + etag + ", req.Get" + m.Force.GoName + "())"
+		}
 		if m.ReturnsEmpty {
-			g.P("if _, err := ", rt, ".Delete(ctx, key, ", etag, "); err != nil { return nil, err }")
+			g.P("if _, err := ", rt, ".", call, "; err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		} else {
-			one("Delete(ctx, key, " + etag + ")")
+			one(call)
 		}
 	case model.OpUndelete:
 		key()
@@ -358,16 +390,43 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			g.P("keys, err := ", rt, ".KeysFromNames(req.Get", m.Names.GoName, "())")
 			g.P("if err != nil { return nil, err }")
 		}
+		in, parent := "", ""
+		if m.Parent != nil {
+			in, parent = "In", "req.Get"+m.Parent.GoName+"(), "
+		}
 		if m.Op == model.OpBatchGet {
-			g.P("items, err := ", rt, ".BatchGet(ctx, keys)")
+			g.P("items, err := ", rt, ".BatchGet", in, "(ctx, ", parent, "keys)")
 			items(m.Items, "")
 		} else {
-			g.P("if err := ", rt, ".BatchDelete(ctx, keys); err != nil { return nil, err }")
+			g.P("if err := ", rt, ".BatchDelete", in, "(ctx, ", parent, "keys); err != nil { return nil, err }")
 			g.P("return &", m.Output.GoIdent, "{}, nil")
 		}
 	case model.OpBatchCreate:
 		g.P("msgs := make([]", protoPkg.Ident("Message"), ", 0, len(req.Get", m.Requests.GoName, "()))")
-		if m.ResourceID != nil {
+		if m.Parent != nil || m.RequestParent != nil {
+			ids, parents, parent := "nil", "nil", `""`
+			if m.Parent != nil {
+				parent = "req.Get" + m.Parent.GoName + "()"
+			}
+			if m.ResourceID != nil {
+				ids = "ids"
+				g.P("ids := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
+			}
+			if m.RequestParent != nil {
+				parents = "parents"
+				g.P("parents := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
+			}
+			g.P("for _, r := range req.Get", m.Requests.GoName, "() {")
+			g.P("msgs = append(msgs, r.Get", m.RequestResource.GoName, "())")
+			if m.ResourceID != nil {
+				g.P("ids = append(ids, r.Get", m.ResourceID.GoName, "())")
+			}
+			if m.RequestParent != nil {
+				g.P("parents = append(parents, r.Get", m.RequestParent.GoName, "())")
+			}
+			g.P("}")
+			g.P("items, err := ", rt, ".BatchCreateIn(ctx, ", parent, ", ", parents, ", ", ids, ", msgs)")
+		} else if m.ResourceID != nil {
 			g.P("ids := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
 			g.P("for _, r := range req.Get", m.Requests.GoName, "() {")
 			g.P("msgs = append(msgs, r.Get", m.RequestResource.GoName, "())")
@@ -387,7 +446,7 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 			return "req.Get" + f.GoName + "()"
 		}
 		g.P("items, next, err := ", rt, ".List(ctx, ", crudrtPkg.Ident("ListRequest"), "{")
-		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}, {"Skip", get(m.Skip)}} {
+		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}, {"Skip", get(m.Skip)}, {"Parent", get(m.Parent)}} {
 			if kv[1] != "" {
 				g.P(kv[0], ": ", kv[1], ",")
 			}

@@ -186,9 +186,7 @@ message GetBookRequest {
 func TestResourcesAreModels(t *testing.T) {
 	_, buf, code := generate(t, "aip/v1/aip.proto", aipProto)
 	want := []string{
-		`protoc-gen-crud: warning: aip/v1/aip.proto:15:1: message aip.v1.Book: resource "library.example.com/Book" (pattern "shelves/{shelf}/books/{book}") is not generated: it has no key column, and resources identified by names with parents are not supported yet; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`,
 		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
-		`protoc-gen-crud: warning: aip/v1/aip.proto:29:3: method aip.v1.LibraryService.GetBook: not generated: its resource aip.v1.Book is not generated (see the warning on the message); it answers Unimplemented until you implement it on LibraryServiceCRUD`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:30:3: method aip.v1.LibraryService.CreateShelf: not generated: request aip.v1.CreateShelfRequest has no field \"shelf\" of type aip.v1.Shelf; add `Shelf shelf = 1;`; it answers Unimplemented until you implement it",
 		`protoc-gen-crud: warning: aip/v1/aip.proto:31:3: method aip.v1.LibraryService.GetPage: not generated: resource aip.v1.Page has parents (pattern "books/{book}/pages/{page}"), and scoping methods to a parent is not supported yet; it answers Unimplemented until you implement it`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:32:3: method aip.v1.LibraryService.ListShelves: not generated: request aip.v1.ListShelvesRequest has `parent`, and scoping List to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it",
@@ -196,8 +194,11 @@ func TestResourcesAreModels(t *testing.T) {
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
-	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svc.Get(ctx, key))") {
+	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
 		t.Errorf("the Shelf resource got no Get:\n%s", code)
+	}
+	if !strings.Contains(code, "return crudrt.One[*Book](s.svcBook.Get(ctx, key))") {
+		t.Errorf("the Book resource, named under a shelf, got no Get:\n%s", code)
 	}
 	if !strings.Contains(code, `crudrt.Unimplemented("aip.v1.LibraryService.CreateShelf")`) {
 		t.Errorf("CreateShelf, whose shape does not fit, does not answer Unimplemented")

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"go.einride.tech/aip/resourcename"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
@@ -56,6 +57,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	for _, m := range b.s.Models {
 		b.references(m)
 	}
+	b.parents()
 	// Belongs-to fields mark their foreign keys, which has-many fields of
 	// other models look for: all of them first.
 	for _, m := range b.s.Models {
@@ -260,15 +262,27 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 		}
 	}
 	// Identified by its name (AIP-122): the name is the key, stored as the
-	// id its pattern's variable holds. Top-level patterns for now.
+	// ids its pattern's variables hold, one column each.
 	nameField := r.GetNameField()
 	if nameField == "" {
 		nameField = "name"
 	}
 	nf := msg.Desc.Fields().ByName(protoreflect.Name(nameField))
 	patterns := r.GetPattern()
-	if nf != nil && nf.Kind() == protoreflect.StringKind && nf.Cardinality() != protoreflect.Repeated &&
-		len(patterns) == 1 && topLevelPattern(patterns[0]) {
+	why := ""
+	switch {
+	case nf == nil || nf.Kind() != protoreflect.StringKind || nf.Cardinality() == protoreflect.Repeated:
+		why = fmt.Sprintf("it has no key column and no string field %q to hold its name", nameField)
+	case len(patterns) == 0:
+		why = "it has no pattern"
+	case len(patterns) > 1:
+		why = "it has several patterns, and a resource's rows are stored under one; keep one pattern, or add `int64 id` to store it by id"
+	default:
+		if _, err := patternVars(patterns[0]); err != nil {
+			why = err.Error()
+		}
+	}
+	if why == "" {
 		if b.namePatterns == nil {
 			b.namePatterns = map[protoreflect.FullName]string{}
 		}
@@ -278,19 +292,79 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	if !f.Generate {
 		return nil
 	}
-	why := "it has no key column, and resources identified by names with parents are not supported yet"
-	if len(patterns) > 1 {
-		why = "it has several patterns, and only resources with one are supported yet"
-	}
 	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it", r.GetType(), strings.Join(patterns, ", "), why)
 	return nil
 }
 
-// topLevelPattern reports whether pattern is "<collection>/{<variable>}".
-func topLevelPattern(pattern string) bool {
-	collection, v, ok := strings.Cut(pattern, "/")
-	return ok && validIdent(strings.ReplaceAll(collection, "-", "_")) && strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}") &&
-		validIdent(v[1:len(v)-1])
+// patternVars returns the variables of an AIP-122 pattern of collections
+// and ids, "shelves/{shelf}/books/{book}" → shelf, book, or why the
+// pattern cannot name stored rows.
+func patternVars(pattern string) ([]string, error) {
+	if err := resourcename.ValidatePattern(pattern); err != nil {
+		return nil, fmt.Errorf("pattern %q is not a valid AIP-122 pattern: %v", pattern, err)
+	}
+	parts := strings.Split(pattern, "/")
+	if len(parts)%2 != 0 {
+		return nil, fmt.Errorf("pattern %q does not end with a variable (a singleton, AIP-156); its rows have no id of their own", pattern)
+	}
+	var vars []string
+	seen := map[string]bool{}
+	for i := 0; i < len(parts); i += 2 {
+		c, v := parts[i], parts[i+1]
+		if strings.HasPrefix(c, "{") || !strings.HasPrefix(v, "{") || !validIdent(strings.ReplaceAll(c, "-", "_")) || !validIdent(v[1:len(v)-1]) {
+			return nil, fmt.Errorf("pattern %q does not alternate collections and variables", pattern)
+		}
+		v = v[1 : len(v)-1]
+		if seen[v] {
+			return nil, fmt.Errorf("pattern %q uses variable %q twice", pattern, v)
+		}
+		seen[v] = true
+		vars = append(vars, v)
+	}
+	return vars, nil
+}
+
+// parents links each resource under a parent to the model of its parent
+// pattern, when that model is in the same Go package (its key is then a
+// foreign key target), and lists every model's descendants.
+func (b *builder) parents() {
+	byPattern := map[string]*Model{}
+	for _, m := range b.s.Models {
+		if m.Name != nil {
+			byPattern[m.Name.NamePattern] = m
+		}
+	}
+	for _, m := range b.s.Models {
+		if p := byPattern[m.ParentPattern()]; p != nil && p != m && p.File.GoImportPath == m.File.GoImportPath {
+			m.Parent = p
+		}
+	}
+	depth := func(m *Model) int {
+		n := 0
+		for p := m.Parent; p != nil && n < 100; p = p.Parent {
+			n++
+		}
+		return n
+	}
+	for _, m := range b.s.Models {
+		for p := m.Parent; p != nil; p = p.Parent {
+			p.Children = append(p.Children, m)
+		}
+	}
+	for _, m := range b.s.Models {
+		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
+	}
+}
+
+// camel turns a snake_case variable into a Go name: "shelf_id" → "ShelfId".
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // collect registers every message with the model option, nested ones too.
@@ -359,10 +433,23 @@ func (b *builder) columns(m *Model) {
 		f := &Field{Field: pf, Model: m, Column: opts.GetColumn()}
 		b.fieldOpts[f] = opts
 		m.Fields = append(m.Fields, f)
+		var parents []*Field
 		if p := b.namePatterns[m.Desc.FullName()]; p != "" && len(b.modelOpts[m].GetPrimaryKey()) == 1 && pf.Desc.Name() == protoreflect.Name(b.modelOpts[m].GetPrimaryKey()[0]) && f.Column == "" {
-			// The name's column holds the id: "shelves/{shelf}" → shelf.
+			// The name's columns hold the ids: "shelves/{shelf}/books/{book}"
+			// → shelf (a column made for it) and book (the name field's).
+			vars, _ := patternVars(p)
 			f.NamePattern = p
-			f.Column = p[strings.IndexByte(p, '{')+1 : len(p)-1]
+			f.Column = vars[len(vars)-1]
+			m.Name = f
+			for _, v := range vars[:len(vars)-1] {
+				spf := *pf
+				spf.GoName = camel(v)
+				pc := &Field{Field: &spf, Model: m, Column: v, NamePattern: p, NameOf: f, Type: TypeString, PrimaryKey: true}
+				keySize(pc)
+				b.fieldOpts[pc] = &protoforgev1.FieldOptions{}
+				parents = append(parents, pc)
+			}
+			f.NameParts = append(append(f.NameParts, parents...), f)
 		}
 		if f.Column == "" {
 			f.Column = string(pf.Desc.Name())
@@ -379,6 +466,8 @@ func (b *builder) columns(m *Model) {
 		b.classify(f, opts)
 		b.fieldOptions(f, opts)
 		if f.Storage == StorageColumn {
+			m.Fields = append(m.Fields[:len(m.Fields)-1], append(parents, f)...)
+			m.Columns = append(m.Columns, parents...)
 			m.Columns = append(m.Columns, f)
 		}
 	}
@@ -668,6 +757,17 @@ func (b *builder) key(m *Model) {
 				continue
 			}
 			f.PrimaryKey = true
+			if len(f.NameParts) > 0 {
+				for _, p := range f.NameParts {
+					p.PrimaryKey = true
+					if n := len(f.NameParts); n > 3 && (p.Size == 0 || p.Size > maxKeyBytes/4/n) {
+						// MySQL's InnoDB keys hold 3072 bytes, 4 per character.
+						p.Size = maxKeyBytes / 4 / n
+					}
+				}
+				m.PrimaryKey = append(m.PrimaryKey, f.NameParts...)
+				continue
+			}
 			m.PrimaryKey = append(m.PrimaryKey, f)
 		}
 		return
@@ -710,9 +810,12 @@ func (b *builder) key(m *Model) {
 	}
 }
 
+// maxKeyBytes is the longest key InnoDB indexes (MySQL, MariaDB).
+const maxKeyBytes = 3072
+
 func fieldByName(m *Model, name string) *Field {
 	for _, f := range m.Fields {
-		if string(f.Desc.Name()) == name {
+		if string(f.Desc.Name()) == name && f.NameOf == nil {
 			return f
 		}
 	}

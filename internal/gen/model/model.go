@@ -79,6 +79,49 @@ type Model struct {
 	// Inferred is set for a google.api.resource message without the
 	// model option: its methods that do not fit are warnings, not errors.
 	Inferred bool
+	// Name is the AIP-122 name of a resource identified by its name, or
+	// nil: its NameParts are the key.
+	Name *Field
+	// Parent is the model of the parent pattern of a resource under a
+	// parent ("shelves/{shelf}" of "shelves/{shelf}/books/{book}"), when
+	// that is a model of the same Go package: the parent columns are then
+	// a foreign key to its key. Nil otherwise.
+	Parent *Model
+	// Children are the models whose Parent chain leads here, the deepest
+	// first: what a forced Delete deletes (AIP-135).
+	Children []*Model
+}
+
+// Identity is the field that identifies a row in requests: the single
+// key column, or the name of a resource identified by its name. Nil for
+// a composite key of ordinary columns.
+func (m *Model) Identity() *Field {
+	if m.Name != nil {
+		return m.Name
+	}
+	if len(m.PrimaryKey) == 1 {
+		return m.PrimaryKey[0]
+	}
+	return nil
+}
+
+// ParentColumns are the columns that hold the parent variables of the
+// name, in pattern order; none for a top-level resource.
+func (m *Model) ParentColumns() []*Field {
+	if m.Name == nil {
+		return nil
+	}
+	return m.Name.NameParts[:len(m.Name.NameParts)-1]
+}
+
+// ParentPattern is the pattern of the parent of a resource under a
+// parent ("shelves/{shelf}"), or "".
+func (m *Model) ParentPattern() string {
+	if m.Name == nil || len(m.Name.NameParts) < 2 {
+		return ""
+	}
+	parts := strings.Split(m.Name.NamePattern, "/")
+	return strings.Join(parts[:len(parts)-2], "/")
 }
 
 // Index is a secondary index of a table.
@@ -164,6 +207,14 @@ type Field struct {
 	// its name: the column holds the id of the pattern's variable
 	// ("shelves/{shelf}" → the shelf), and the name is rebuilt on read.
 	NamePattern string
+	// NameParts are the columns that hold the variables of the name, in
+	// pattern order: the parents' (synthetic fields, see NameOf), then the
+	// field's own column. Set on the name field only.
+	NameParts []*Field
+	// NameOf is set on a column that holds a parent variable of a name:
+	// a field made for the column (it shares the name field's descriptor),
+	// the name field it belongs to.
+	NameOf *Field
 	// MaxLen is the longest string, in characters, the runtime accepts
 	// for the column before writing (its size), 0 for none.
 	MaxLen int
@@ -194,13 +245,14 @@ const (
 	RoleUpdateTime = crudrt.RoleUpdateTime
 	RoleTenant     = crudrt.RoleTenant
 	RolePurgeTime  = crudrt.RolePurgeTime
+	RoleParent     = crudrt.RoleParent
 )
 
 // RoleIdent is the name of the crudrt constant of each role.
 var RoleIdent = map[Role]string{
 	RoleOrdinary: "RoleOrdinary", RoleID: "RoleID", RoleEtag: "RoleEtag", RoleDeleteTime: "RoleDeleteTime",
 	RoleCreateTime: "RoleCreateTime", RoleUpdateTime: "RoleUpdateTime", RoleTenant: "RoleTenant",
-	RolePurgeTime: "RolePurgeTime",
+	RolePurgeTime: "RolePurgeTime", RoleParent: "RoleParent",
 }
 
 // Nullable reports whether the column accepts NULL.

@@ -26,7 +26,14 @@ func roles(m *Model) {
 			f.MaxLen = f.Size
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos
+		if m.Name != nil && len(m.Name.NameParts) > 1 && (f == m.Name || f.NameOf != nil) {
+			// A name under a parent spans columns: filters and order_by
+			// do not name it.
+			f.QueryKind = ""
+		}
 		switch name := string(f.Desc.Name()); {
+		case f.NameOf != nil:
+			f.Role = RoleParent
 		case f.PrimaryKey:
 			f.Role = RoleID
 		case f == m.SoftDelete:

@@ -99,6 +99,12 @@ type Method struct {
 	// identified by its name (for BatchCreate, the field of each of its
 	// requests), or nil.
 	ResourceID *protogen.Field
+	// Parent is the request's AIP-132/133 `parent` of a resource under a
+	// parent, or nil; RequestParent is the `parent` of each of
+	// BatchCreate's requests, or nil.
+	Parent, RequestParent *protogen.Field
+	// Force is Delete's AIP-135 `force` (bool), or nil.
+	Force *protogen.Field
 	// Mask is Update's `update_mask`.
 	Mask *protogen.Field
 	// List request fields; nil when absent.
@@ -168,8 +174,9 @@ func (b *builder) services(f *protogen.File) {
 			}
 		}
 		for _, sm := range svc.Models {
-			if len(sm.PrimaryKey) == 1 && sm.PrimaryKey[0].NamePattern != "" {
-				sm.Collection, _, _ = strings.Cut(sm.PrimaryKey[0].NamePattern, "/")
+			if sm.Name != nil {
+				parts := strings.Split(sm.Name.NamePattern, "/")
+				sm.Collection = parts[len(parts)-2]
 			}
 			if sm.Collection == "" {
 				sm.Collection = sm.Table
@@ -483,7 +490,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		return nil
 	}
 	ok := true
-	if model.Inferred {
+	if model.Inferred && model.Name == nil {
 		if r, _ := proto.GetExtension(model.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil {
 			for _, p := range r.GetPattern() {
 				if strings.Count(p, "{") > 1 {
@@ -501,12 +508,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	}
 	returnsModel := m.Output.Desc.FullName() == model.Desc.FullName()
 	keyOrName := func() {
-		if len(model.PrimaryKey) != 1 {
+		k := model.Identity()
+		if k == nil {
 			report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
 			ok = false
 			return
 		}
-		k := model.PrimaryKey[0]
 		if fd := field(m.Input, string(k.Desc.Name())); fd != nil {
 			if fd.Desc.Kind() != k.Desc.Kind() || fd.Desc.IsList() {
 				report(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it %s", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc))
@@ -518,7 +525,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if fd := field(m.Input, "name"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
 			mm.Name = fd
 			mm.Pattern = resourcePattern(model)
-			if parts := strings.Split(mm.Pattern, "/"); len(parts) != 2 || !strings.HasPrefix(parts[1], "{") {
+			if parts := strings.Split(mm.Pattern, "/"); model.Name == nil && (len(parts) != 2 || !strings.HasPrefix(parts[1], "{")) {
 				report(f, m.Desc, "resource pattern %q of %s has parents; names are supported as \"<collection>/{id}\" only: use the key field %q in the request instead", mm.Pattern, model.Desc.FullName(), k.Desc.Name())
 				ok = false
 			}
@@ -550,6 +557,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	case OpDelete:
 		keyOrName()
 		mm.Etag = stringField(field(m.Input, "etag"))
+		if fd := field(m.Input, "force"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
+			mm.Force = fd
+		}
 		switch {
 		case m.Output.Desc.FullName() == "google.protobuf.Empty":
 			mm.ReturnsEmpty = true
@@ -560,9 +570,14 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpCreate:
 		resource()
-		if len(model.PrimaryKey) == 1 && model.PrimaryKey[0].NamePattern != "" {
+		if model.Name != nil {
 			// AIP-133: the id of the name the server assigns.
 			mm.ResourceID = stringField(field(m.Input, snake(string(model.Desc.Name()))+"_id"))
+		}
+		if len(model.ParentColumns()) > 0 {
+			if mm.Parent = stringField(field(m.Input, "parent")); mm.Parent == nil {
+				missing(m.Input, "field `parent` (string): "+string(model.Desc.FullName())+" is named under a parent ("+model.Name.NamePattern+")", "string parent = 1;")
+			}
 		}
 		if !returnsModel {
 			report(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
@@ -607,8 +622,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			missing(m.Output, "field `next_page_token` (string)", "string next_page_token = 2;")
 		}
 	case OpBatchGet, OpBatchDelete:
-		if len(model.PrimaryKey) == 1 {
-			k := model.PrimaryKey[0]
+		if k := model.Identity(); k != nil {
 			if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == k.Desc.Kind() {
 				mm.Keys = fd
 			} else if fd := field(m.Input, "names"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == protoreflect.StringKind {
@@ -633,8 +647,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			want := snake(string(model.Desc.Name()))
 			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
 				mm.RequestResource = rf
-				if len(model.PrimaryKey) == 1 && model.PrimaryKey[0].NamePattern != "" {
+				if model.Name != nil {
 					mm.ResourceID = stringField(field(fd.Message, want+"_id"))
+				}
+				if len(model.ParentColumns()) > 0 {
+					mm.RequestParent = stringField(field(fd.Message, "parent"))
 				}
 			} else {
 				missing(fd.Message, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
@@ -646,7 +663,15 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		report(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
 		ok = false
 	}
-	if fd := field(m.Input, "parent"); fd != nil && ok {
+	if len(model.ParentColumns()) > 0 {
+		switch op {
+		case OpList, OpBatchGet, OpBatchDelete, OpBatchCreate:
+			mm.Parent = stringField(field(m.Input, "parent"))
+		}
+		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
+			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+model.Name.NamePattern+")", "string parent = 1;")
+		}
+	} else if fd := field(m.Input, "parent"); fd != nil && ok {
 		// Serving it while ignoring parent would show or write the rows
 		// of every parent: one customer would see another's.
 		report(f, m.Desc, "request %s has `parent`, and scoping %s to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE)", m.Input.Desc.FullName(), op)
@@ -718,29 +743,39 @@ func resourcePattern(m *Model) string {
 // defaultRoute is the AIP default REST route of a standard method without
 // a google.api.http annotation, or nil.
 func defaultRoute(m *Method) *Route {
-	if m.HasHTTPRule || len(m.Model.PrimaryKey) != 1 {
+	if m.HasHTTPRule || m.Model.Identity() == nil {
 		return nil // a model without a single key is already an error
 	}
 	c := m.Model.Collection
-	named := m.Model.PrimaryKey[0].NamePattern != ""
+	named := m.Model.Name != nil
 	item := "/v1/" + c + "/{" + keyPath(m) + "}"
-	if m.Name != nil || named {
-		item = "/v1/{" + keyPath(m) + "=" + c + "/*}"
-		if m.Name != nil {
-			item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + c + "/*}"
+	// collection is the path of List and Create: under the parent for a
+	// resource named under one.
+	collection := "/v1/" + c
+	if named || m.Name != nil {
+		glob := c + "/*"
+		if named {
+			glob = globOf(m.Model.Name.NamePattern)
 		}
+		item = "/v1/{" + keyPath(m) + "=" + glob + "}"
+		if m.Name != nil {
+			item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + glob + "}"
+		}
+	}
+	if p := m.Model.ParentPattern(); p != "" && m.Parent != nil {
+		collection = "/v1/{" + string(m.Parent.Desc.Name()) + "=" + globOf(p) + "}/" + c
 	}
 	switch m.Op {
 	case OpGet:
 		return &Route{"GET", item, ""}
 	case OpList:
-		return &Route{"GET", "/v1/" + c, ""}
+		return &Route{"GET", collection, ""}
 	case OpCreate:
-		return &Route{"POST", "/v1/" + c, string(m.Resource.Desc.Name())}
+		return &Route{"POST", collection, string(m.Resource.Desc.Name())}
 	case OpUpdate:
 		res := string(m.Resource.Desc.Name())
 		if named {
-			return &Route{"PATCH", "/v1/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "=" + c + "/*}", res}
+			return &Route{"PATCH", "/v1/{" + res + "." + string(m.Model.Name.Desc.Name()) + "=" + globOf(m.Model.Name.NamePattern) + "}", res}
 		}
 		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "}", res}
 	case OpDelete:
@@ -748,13 +783,25 @@ func defaultRoute(m *Method) *Route {
 	case OpUndelete:
 		return &Route{"POST", item + ":undelete", "*"}
 	case OpBatchGet:
-		return &Route{"GET", "/v1/" + c + ":batchGet", ""}
+		return &Route{"GET", collection + ":batchGet", ""}
 	case OpBatchCreate:
-		return &Route{"POST", "/v1/" + c + ":batchCreate", "*"}
+		return &Route{"POST", collection + ":batchCreate", "*"}
 	case OpBatchDelete:
-		return &Route{"POST", "/v1/" + c + ":batchDelete", "*"}
+		return &Route{"POST", collection + ":batchDelete", "*"}
 	}
 	return nil
+}
+
+// globOf is a pattern as a path template matches it: every variable a
+// single segment, "shelves/{shelf}/books/{book}" → "shelves/*/books/*".
+func globOf(pattern string) string {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func keyPath(m *Method) string {

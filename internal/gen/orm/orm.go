@@ -103,6 +103,11 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 	for _, f := range m.Fields {
 		switch f.Storage {
 		case model.StorageColumn:
+			if f.NameOf != nil {
+				g.P("// ", f.GoName, " holds {", f.Column, "} of the name ", f.NamePattern, ".")
+				g.P(f.GoName, " ", goType(g, f), " ", f.GormTag())
+				continue
+			}
 			g.P(model.GoComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", f.GormTag())
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
@@ -218,8 +223,15 @@ func scalarToModel(g *protogen.GeneratedFile, f *model.Field, v string) string {
 func toModelColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "x." + f.GoName
 	dst := "m." + f.GoName
+	if f.NameOf != nil {
+		return // set with the name
+	}
 	if f.NamePattern != "" {
-		g.P("if ", dst, ", err = ", ormrtPkg.Ident("NameID"), "(", strconv.Quote(f.NamePattern), ", ", src, ", ", fieldName(f), "); err != nil { return nil, err }")
+		dsts := make([]string, len(f.NameParts))
+		for i, p := range f.NameParts {
+			dsts[i] = "&m." + p.GoName
+		}
+		g.P("if err = ", ormrtPkg.Ident("ScanName"), "(", strconv.Quote(f.NamePattern), ", ", src, ", ", fieldName(f), ", ", strings.Join(dsts, ", "), "); err != nil { return nil, err }")
 		return
 	}
 	if f.Oneof != nil {
@@ -354,8 +366,15 @@ func scalarToProto(f *model.Field, g *protogen.GeneratedFile, v string) string {
 func toProtoColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "m." + f.GoName
 	dst := "x." + f.GoName
+	if f.NameOf != nil {
+		return // read with the name
+	}
 	if f.NamePattern != "" {
-		g.P(dst, " = ", ormrtPkg.Ident("NameOf"), "(", strconv.Quote(f.NamePattern), ", ", src, ")")
+		srcs := make([]string, len(f.NameParts))
+		for i, p := range f.NameParts {
+			srcs[i] = "m." + p.GoName
+		}
+		g.P(dst, " = ", ormrtPkg.Ident("NameOf"), "(", strconv.Quote(f.NamePattern), ", ", strings.Join(srcs, ", "), ")")
 		return
 	}
 	switch f.Type {

@@ -48,6 +48,9 @@ func (s *Snapshot) Mermaid() string {
 				line += " " + strings.Join(keys, ",")
 			}
 			note := fmt.Sprintf("field %d", c.Field)
+			if c.Field == 0 {
+				note = "parent in the name"
+			}
 			if c.Nullable {
 				note += ", nullable"
 			}

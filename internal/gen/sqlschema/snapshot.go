@@ -129,6 +129,11 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			if f.PrimaryKey && m.AutoIncrement {
 				c.AutoIncrement = true
 			}
+			if f.NameOf != nil {
+				// A parent variable of the name: no field of its own,
+				// identified by its column name.
+				c.Field = 0
+			}
 			def, err := defaultOf(f)
 			if err != nil {
 				return nil, err
@@ -148,6 +153,16 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 					OnUpdate:   f.OnUpdate,
 				})
 			}
+		}
+		if p := m.Parent; p != nil {
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_parent"), RefTable: p.Table}
+			for _, c := range m.ParentColumns() {
+				fk.Columns = append(fk.Columns, c.Column)
+			}
+			for _, c := range p.PrimaryKey {
+				fk.RefColumns = append(fk.RefColumns, c.Column)
+			}
+			t.ForeignKeys = append(t.ForeignKeys, fk)
 		}
 		for _, k := range m.PrimaryKey {
 			t.PrimaryKey = append(t.PrimaryKey, k.Column)
@@ -353,6 +368,21 @@ func (s *Snapshot) Table(name string) *Table {
 		}
 	}
 	return nil
+}
+
+// ColumnOf returns the column of t that is c: the column of the same
+// field number, or of the same name for a column without a field (a
+// parent variable of a resource name), or nil.
+func (t *Table) ColumnOf(c *Column) *Column {
+	if c.Field == 0 {
+		for _, o := range t.Columns {
+			if o.Field == 0 && o.Name == c.Name {
+				return o
+			}
+		}
+		return nil
+	}
+	return t.ColumnByField(c.Field)
 }
 
 // ColumnByField returns the column of field number n, or nil.

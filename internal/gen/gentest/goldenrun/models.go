@@ -30,7 +30,12 @@ type modelInfo struct {
 	// namePrefix is "<collection>/" of a resource identified by its name,
 	// whose server assigns names from Create's `<resource>_id`.
 	namePrefix string
-	softDelete bool
+	// underParent is set on a resource named under a parent
+	// ("shelves/{shelf}/books/{book}"): its rows need their parents' and
+	// its methods a `parent`, which internal/e2e's TestNestedResources
+	// exercises; this harness leaves it out, saying so.
+	underParent bool
+	softDelete  bool
 	// The server-managed fields of AIP-148/154/164, nil when absent.
 	createTime, updateTime, deleteTime, etag protoreflect.FieldDescriptor
 	tenant                                   protoreflect.FieldDescriptor
@@ -174,6 +179,7 @@ func (reg *registry) read(mi *modelInfo) error {
 			if fd := fields.ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind {
 				mi.keys = append(mi.keys, fd)
 				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
+				mi.underParent = strings.Count(r.GetPattern()[0], "{") > 1
 			}
 		}
 	}

@@ -33,7 +33,7 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	m := &ShelfModel{}
 	var err error
-	if m.Name, err = ormrt.NameID("shelves/{shelf}", x.Name, "aipnames.v1.Shelf.name"); err != nil {
+	if err = ormrt.ScanName("shelves/{shelf}", x.Name, "aipnames.v1.Shelf.name", &m.Name); err != nil {
 		return nil, err
 	}
 	m.Theme = x.Theme
