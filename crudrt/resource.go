@@ -102,8 +102,10 @@ type Child struct {
 	Table string
 	// Columns hold the variables of the ancestor's name.
 	Columns []string
-	// DeleteTime is the child's delete_time column when it is soft
-	// deleted, else empty.
+	// DeleteTime is the child's delete_time column when a forced soft
+	// delete of the ancestor soft deletes it too (the child and every
+	// resource between are soft deleted), else empty: the child is
+	// removed.
 	DeleteTime string
 }
 

@@ -249,7 +249,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 				cols[i] = strconv.Quote(p.Column)
 			}
 			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
-			if c.SoftDelete != nil {
+			if softUnder(c, m) {
 				line += ", DeleteTime: " + strconv.Quote(c.SoftDelete.Column)
 			}
 			g.P(line, "},")
@@ -268,6 +268,18 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	g.P("ToProto: func(m any) (", protoPkg.Ident("Message"), ", error) { return m.(*", m.Ident, ").ToProto() },")
 	g.P("}")
 	g.P()
+}
+
+// softUnder reports whether descendant c and every model between it and
+// ancestor a are soft deleted: then a forced soft delete of a soft
+// deletes c too, else c is removed (a removed row's children go with it).
+func softUnder(c, a *model.Model) bool {
+	for m := c; m != nil && m != a; m = m.Parent {
+		if m.SoftDelete == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // genRESTRules emits the default AIP routes of the standard methods that

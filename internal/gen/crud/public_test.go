@@ -3,9 +3,14 @@ package crud_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
@@ -61,4 +66,99 @@ func TestPublicAIPProtos(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publicModule is the Go import path of testdata/public/want, where
+// TestPublicGenerated writes each set's packages.
+const publicModule = "github.com/protoforge/protoforge/internal/gen/crud/testdata/public/want"
+
+// publicSets are the public proto sets built as Go packages: each is
+// generated into want/<dir> as package pkg.
+var publicSets = []struct {
+	dir, pkg string
+	files    []string
+}{
+	{"library", "library", []string{"google/example/library/v1/library.proto"}},
+	{"freight", "freight", []string{"einride/example/freight/v1/freight_service.proto", "einride/example/freight/v1/shipment.proto",
+		"einride/example/freight/v1/shipper.proto", "einride/example/freight/v1/site.proto"}},
+}
+
+// TestPublicGenerated generates the public proto sets with protoc-gen-go,
+// protoc-gen-go-grpc, protoc-gen-orm (Go and schema) and protoc-gen-crud
+// into testdata/public/want/<set>, as Go packages of this module (the
+// imported google/api and google/type files keep their genproto
+// packages), and compares every file with the checked-in one; -update
+// rewrites them. internal/e2e serves them on every database.
+func TestPublicGenerated(t *testing.T) {
+	dir := filepath.Join("testdata", "public")
+	for _, set := range publicSets {
+		t.Run(set.dir, func(t *testing.T) {
+			params := []string{"module=" + publicModule}
+			for _, f := range set.files {
+				params = append(params, "M"+f+"="+publicModule+"/"+set.dir+";"+set.pkg)
+			}
+			req, err := gentest.Request(dir, set.files, strings.Join(params, ","))
+			require.NoError(t, err)
+			var warnings bytes.Buffer
+			crudResp, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &warnings}))
+			require.NoError(t, err)
+			require.Empty(t, crudResp.GetError(), "protoc-gen-crud")
+			resps := []*pluginpb.CodeGeneratorResponse{crudResp}
+			for _, argv := range [][]string{
+				{"go", "tool", "protoc-gen-go"},
+				{"go", "tool", "protoc-gen-go-grpc"},
+				{"go", "run", "./cmd/protoc-gen-orm"},
+			} {
+				resp, err := gentest.RunBinary(req, gentest.RepoRoot(), argv...)
+				require.NoError(t, err)
+				require.Empty(t, resp.GetError(), "%v", argv)
+				resps = append(resps, resp)
+			}
+			wantDir := filepath.Join(dir, "want")
+			setDir := filepath.Join(wantDir, set.dir)
+			files := map[string]string{}
+			for _, resp := range resps {
+				for name, content := range gentest.Files(resp) {
+					require.True(t, strings.HasPrefix(name, set.dir+"/"), "%s is not under want/%s", name, set.dir)
+					files[name] = content
+				}
+			}
+			require.NotEmpty(t, files)
+			if *update {
+				require.NoError(t, os.RemoveAll(setDir))
+				for _, resp := range resps {
+					require.NoError(t, gentest.Write(resp, wantDir))
+				}
+				return
+			}
+			for name, content := range files {
+				want, err := os.ReadFile(filepath.Join(wantDir, name))
+				require.NoError(t, err, "run the test with -update")
+				assert.Equal(t, string(want), content, "%s differs from the checked-in file; run with -update and review the diff", name)
+			}
+			_ = filepath.WalkDir(setDir, func(path string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, _ := filepath.Rel(wantDir, path)
+				if _, ok := files[filepath.ToSlash(rel)]; !ok {
+					t.Errorf("%s is no longer generated; run with -update", path)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestPublicGeneratedCompiles vets the packages TestPublicGenerated
+// writes.
+func TestPublicGeneratedCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds packages")
+	}
+	out, err := exec.Command("go", "vet", "./testdata/public/want/...").CombinedOutput()
+	require.NoError(t, err, "go vet:\n%s", out)
+	out, err = exec.Command("gofmt", "-l", filepath.Join("testdata", "public", "want")).CombinedOutput()
+	require.NoError(t, err)
+	assert.Empty(t, strings.TrimSpace(string(out)), "not gofmt-clean")
 }

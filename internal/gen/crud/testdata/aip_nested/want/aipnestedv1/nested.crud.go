@@ -66,7 +66,7 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete | crudrt.OpUndelete,
 	Children: []crudrt.Child{
-		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher"}, DeleteTime: "delete_time"},
+		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher"}},
 		{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher"}},
 	},
 	IDField: "publisher_id",
