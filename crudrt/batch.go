@@ -103,6 +103,9 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	out := make([]proto.Message, 0, len(msgs))
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i, p := range prepared {
+			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
+				return err
+			}
 			m, err := s.res.ToModel(p)
 			if err != nil {
 				return err

@@ -83,6 +83,23 @@ type Column struct {
 	// its name ("shelves/{shelf}"): the column holds the id, the server
 	// assigns the name on Create.
 	NamePattern string
+	// RefersTo is set on a google.api.resource_reference field: the
+	// resource whose name it holds must exist when it is written.
+	RefersTo *Reference
+}
+
+// Reference is the resource a field names: where it is stored and how
+// its names decompose into its key columns.
+type Reference struct {
+	// Name is the referenced message, for errors.
+	Name    string
+	Table   string
+	Pattern string
+	// Columns hold the variables of Pattern, in order.
+	Columns []string
+	// DeleteTime is its delete_time column when it is soft deleted: a
+	// deleted resource is not referred to.
+	DeleteTime string
 }
 
 // ParentTable is where the parent of a resource named under a parent is

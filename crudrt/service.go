@@ -130,6 +130,8 @@ type Service struct {
 	// pattern of the parent's name ("shelves/{shelf}").
 	parents       []*column
 	parentPattern string
+	// refs are the google.api.resource_reference columns.
+	refs []*column
 	// limits are the string columns with a length limit.
 	limits []*column
 	// requestRules caches, per request message, whether it has rules
@@ -206,6 +208,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		if c.MaxLen > 0 {
 			s.limits = append(s.limits, c)
+		}
+		if c.RefersTo != nil {
+			s.refs = append(s.refs, c)
 		}
 		switch c.Role {
 		case RoleID:

@@ -14,6 +14,9 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // immutable refuses changes of IMMUTABLE fields (AIP-203).
@@ -210,4 +213,54 @@ func hasRules(md, resource protoreflect.MessageDescriptor, seen map[protoreflect
 		}
 	}
 	return false
+}
+
+// checkRefs checks on db that every google.api.resource_reference field
+// of p that is set names a resource that exists (and is not deleted); a
+// name of the wrong form or of a missing resource is InvalidArgument
+// naming the field under prefix.
+func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
+	r := p.ProtoReflect()
+	var vs []FieldViolation
+	for _, c := range s.refs {
+		name := r.Get(c.fd).String()
+		if name == "" {
+			continue
+		}
+		ref := c.RefersTo
+		ids := make([]string, len(ref.Columns))
+		ptrs := make([]*string, len(ids))
+		for i := range ids {
+			ptrs[i] = &ids[i]
+		}
+		field := joinPath(prefix, c.Path)
+		if err := ormrt.ScanName(ref.Pattern, name, field, ptrs...); err != nil {
+			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("want a %s name, %s, got %q", ref.Name, ref.Pattern, name)})
+			continue
+		}
+		var b strings.Builder
+		args := make([]any, len(ids))
+		b.WriteString("SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, ref.Table) + " WHERE ")
+		for i, col := range ref.Columns {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString(ormrt.QuoteIdent(s.dialect, col) + " = ?")
+			args[i] = ids[i]
+		}
+		if ref.DeleteTime != "" {
+			b.WriteString(" AND " + ormrt.QuoteIdent(s.dialect, ref.DeleteTime) + " IS NULL")
+		}
+		var found []int
+		if err := db.Raw(b.String()+" LIMIT 1", args...).Scan(&found).Error; err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%s %q does not exist", ref.Name, name)})
+		}
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
 }

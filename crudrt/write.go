@@ -70,6 +70,9 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	}
 	// One INSERT needs no transaction of its own (GORM opens one by default).
 	db := s.db.WithContext(ctx)
+	if err := s.checkRefs(db, p, s.res.Field); err != nil {
+		return nil, s.fail(ctx, err)
+	}
 	if err := db.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
 		return nil, s.fail(ctx, s.parentMissing(db, parent, pids, err))
 	}
@@ -245,6 +248,9 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 			r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
 		}
 		if err := s.validate(next); err != nil {
+			return err
+		}
+		if err := s.checkRefs(tx, next, s.res.Field); err != nil {
 			return err
 		}
 		m, err := s.res.ToModel(next)

@@ -87,6 +87,25 @@ func TestNestedResources(t *testing.T) {
 		assert.Equal(t, codes.InvalidArgument, code(err), "title is REQUIRED")
 		assert.Contains(t, status.Convert(err).Message(), "book.title")
 
+		// google.api.resource_reference: the shelf named must exist.
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/acme/shelves/fiction", BookId: "moved", Book: &nestedv1.Book{Title: "moved", PreviousShelf: "publishers/acme/shelves/poetry"}})
+		assert.Equal(t, codes.InvalidArgument, code(err), "a reference to a missing shelf: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "book.previous_shelf")
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/acme/shelves/fiction", BookId: "moved", Book: &nestedv1.Book{Title: "moved", PreviousShelf: "shelves/fiction"}})
+		assert.Equal(t, codes.InvalidArgument, code(err), "a reference of the wrong form: %v", err)
+		moved, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/acme/shelves/fiction", BookId: "moved", Book: &nestedv1.Book{Title: "moved", PreviousShelf: "publishers/globex/shelves/fiction"}})
+		require.NoError(t, err)
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: moved.Name, PreviousShelf: "publishers/globex/shelves/none"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"previous_shelf"}}})
+		assert.Equal(t, codes.InvalidArgument, code(err), "Update to a missing shelf: %v", err)
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: moved.Name})
+		require.NoError(t, err)
+		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/acme/shelves/fiction", Requests: []*nestedv1.CreateBookRequest{
+			{BookId: "r1", Book: &nestedv1.Book{Title: "r1"}},
+			{BookId: "r2", Book: &nestedv1.Book{Title: "r2", PreviousShelf: "publishers/acme/shelves/none"}},
+		}})
+		assert.Equal(t, codes.InvalidArgument, code(err), "a batch with a reference to a missing shelf: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "requests[1].book.previous_shelf")
+
 		acmeDune, globexDune := books["acme"][0], books["globex"][0]
 		crossName := "publishers/globex/shelves/fiction/books/" + strings.TrimPrefix(generated.Name, "publishers/acme/shelves/fiction/books/")
 
@@ -231,7 +250,7 @@ func TestNestedResources(t *testing.T) {
 		require.NoError(t, db.Table("books").Where("publisher = ?", "globex").Count(&left).Error)
 		assert.Zero(t, left, "a forced delete removes the shelf's books with it")
 		require.NoError(t, db.Table("books").Where("publisher = ?", "acme").Count(&left).Error)
-		assert.Equal(t, int64(5), left, "acme's books are untouched")
+		assert.Equal(t, int64(6), left, "acme's books are untouched (one of them soft deleted)")
 
 		// The soft-deleted publisher: its live shelves hold it, force soft
 		// deletes the descendants that can be and removes the others.

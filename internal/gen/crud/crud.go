@@ -211,6 +211,18 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 		if f.NamePattern != "" {
 			line += ", NamePattern: " + strconv.Quote(f.NamePattern)
 		}
+		if t := f.RefersTo; t != nil {
+			cols := make([]string, len(t.Name.NameParts))
+			for i, c := range t.Name.NameParts {
+				cols[i] = strconv.Quote(c.Column)
+			}
+			line += ", RefersTo: &" + g.QualifiedGoIdent(crudrtPkg.Ident("Reference")) + "{Name: " + strconv.Quote(string(t.Desc.FullName())) +
+				", Table: " + strconv.Quote(t.Table) + ", Pattern: " + strconv.Quote(t.Name.NamePattern) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
+			if t.SoftDelete != nil {
+				line += ", DeleteTime: " + strconv.Quote(t.SoftDelete.Column)
+			}
+			line += "}"
+		}
 		g.P(line, "},")
 	}
 	g.P("},")

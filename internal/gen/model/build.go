@@ -339,6 +339,23 @@ func (b *builder) parents() {
 			m.Parent = p
 		}
 	}
+	byType := map[string]*Model{}
+	for _, m := range b.s.Models {
+		if r, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil && m.Name != nil {
+			byType[r.GetType()] = m
+		}
+	}
+	for _, m := range b.s.Models {
+		for _, f := range m.Columns {
+			ref, _ := proto.GetExtension(f.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+			if ref == nil || f.NameOf != nil || f == m.Name || f.Type != TypeString {
+				continue
+			}
+			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
+				f.RefersTo = t
+			}
+		}
+	}
 	depth := func(m *Model) int {
 		n := 0
 		for p := m.Parent; p != nil && n < 100; p = p.Parent {

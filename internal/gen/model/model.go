@@ -215,6 +215,10 @@ type Field struct {
 	// a field made for the column (it shares the name field's descriptor),
 	// the name field it belongs to.
 	NameOf *Field
+	// RefersTo is the resource a `google.api.resource_reference` string
+	// field names (a model named by its pattern, in the same Go package):
+	// the server checks on every write that it exists. Nil otherwise.
+	RefersTo *Model
 	// MaxLen is the longest string, in characters, the runtime accepts
 	// for the column before writing (its size), 0 for none.
 	MaxLen int

@@ -116,6 +116,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
+		{Path: "previous_shelf", Name: "previous_shelf", GoField: "PreviousShelf", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "aipnested.v1.Shelf", Table: "shelves", Pattern: "publishers/{publisher}/shelves/{shelf}", Columns: []string{"publisher", "shelf"}}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher", "shelf"}},

@@ -149,6 +149,8 @@ type BookModel struct {
 	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	Etag       string         `gorm:"column:etag;not null"`
+	// The shelf the book was on before, which must exist.
+	PreviousShelf string `gorm:"column:previous_shelf;not null"`
 }
 
 // TableName is the table of BookModel.
@@ -178,6 +180,7 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, err
 	}
 	m.Etag = x.Etag
+	m.PreviousShelf = x.PreviousShelf
 	return m, nil
 }
 
@@ -196,6 +199,7 @@ func (m *BookModel) ToProto() (*Book, error) {
 	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
 	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
 	x.Etag = m.Etag
+	x.PreviousShelf = m.PreviousShelf
 	return x, nil
 }
 
@@ -203,16 +207,16 @@ func (m *BookModel) ToProto() (*Book, error) {
 // unchanged, naming the field.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
-		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag"},
-		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag)
+		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag", "aipnested.v1.Book.previous_shelf"},
+		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag, &m.PreviousShelf)
 }
 
 // Columns lists the columns of BookModel in the order of ScanDest.
 func (*BookModel) Columns() []string {
-	return []string{"publisher", "shelf", "book", "title", "isbn", "pages", "create_time", "update_time", "delete_time", "etag"}
+	return []string{"publisher", "shelf", "book", "title", "isbn", "pages", "create_time", "update_time", "delete_time", "etag", "previous_shelf"}
 }
 
 // ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
 func (m *BookModel) ScanDest() []any {
-	return []any{&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Pages, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag}
+	return []any{&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Pages, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag, &m.PreviousShelf}
 }

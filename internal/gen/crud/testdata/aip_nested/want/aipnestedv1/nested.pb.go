@@ -156,15 +156,17 @@ func (x *Shelf) GetTheme() string {
 
 // A book on a shelf, soft deleted.
 type Book struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Isbn          string                 `protobuf:"bytes,3,opt,name=isbn,proto3" json:"isbn,omitempty"`
-	Pages         int64                  `protobuf:"varint,4,opt,name=pages,proto3" json:"pages,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
-	Etag          string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Title      string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Isbn       string                 `protobuf:"bytes,3,opt,name=isbn,proto3" json:"isbn,omitempty"`
+	Pages      int64                  `protobuf:"varint,4,opt,name=pages,proto3" json:"pages,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The shelf the book was on before, which must exist.
+	PreviousShelf string `protobuf:"bytes,9,opt,name=previous_shelf,json=previousShelf,proto3" json:"previous_shelf,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -251,6 +253,13 @@ func (x *Book) GetDeleteTime() *timestamppb.Timestamp {
 func (x *Book) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Book) GetPreviousShelf() string {
+	if x != nil {
+		return x.PreviousShelf
 	}
 	return ""
 }
@@ -1566,7 +1575,7 @@ const file_nested_proto_rawDesc = "" +
 	"\x05Shelf\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
 	"\x05theme\x18\x02 \x01(\tR\x05theme:E\xeaAB\n" +
-	"\x18nested.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\x9c\x03\n" +
+	"\x18nested.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\xe2\x03\n" +
 	"\x04Book\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x1a\n" +
 	"\x05title\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x05title\x12\x18\n" +
@@ -1578,7 +1587,9 @@ const file_nested_proto_rawDesc = "" +
 	"updateTime\x12A\n" +
 	"\vdelete_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"deleteTime\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag:Q\xeaAN\n" +
+	"\x04etag\x18\b \x01(\tR\x04etag\x12D\n" +
+	"\x0eprevious_shelf\x18\t \x01(\tB\x1d\xfaA\x1a\n" +
+	"\x18nested.example.com/ShelfR\rpreviousShelf:Q\xeaAN\n" +
 	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}\"/\n" +
 	"\x13GetPublisherRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"v\n" +

@@ -27,6 +27,7 @@ CREATE TABLE `books` (
   `update_time` datetime(6) NULL,
   `delete_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
+  `previous_shelf` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 COLLATE utf8mb4_bin;

@@ -27,6 +27,7 @@ CREATE TABLE "books" (
   "update_time" timestamptz NULL,
   "delete_time" timestamptz NULL,
   "etag" text NOT NULL DEFAULT '',
+  "previous_shelf" text NOT NULL DEFAULT '',
   PRIMARY KEY ("publisher", "shelf", "book"),
   CONSTRAINT "fk_books_parent" FOREIGN KEY ("publisher", "shelf") REFERENCES "shelves" ("publisher", "shelf") ON UPDATE NO ACTION ON DELETE NO ACTION
 );

@@ -30,6 +30,7 @@ CREATE TABLE `books` (
   `update_time` datetime NULL,
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
+  `previous_shelf` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_books_publisher_size` CHECK (length("publisher") <= 255),
