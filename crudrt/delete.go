@@ -66,6 +66,9 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string, 
 	if err := s.removeChildren(tx, key, ck, force, now); err != nil {
 		return nil, err
 	}
+	if err := s.referred(tx, p); err != nil {
+		return nil, err
+	}
 	if s.deleteTime == nil {
 		kc := s.keyCond(ck)
 		if res := tx.Exec("DELETE FROM "+s.from+" WHERE "+kc.SQL, kc.Args...); res.Error != nil {
@@ -197,6 +200,31 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 		}
 		if res.Error != nil {
 			return res.Error
+		}
+	}
+	return nil
+}
+
+// referred refuses the deletion of p while a live row of another
+// resource names it in a google.api.resource_reference field: such a
+// reference is checked when written and kept true here, as a foreign key
+// would.
+func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
+	if len(s.res.Referrers) == 0 {
+		return nil
+	}
+	name := p.ProtoReflect().Get(s.key.fd).String()
+	for _, r := range s.res.Referrers {
+		q := "SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, r.Table) + " WHERE " + ormrt.QuoteIdent(s.dialect, r.Column) + " = ?"
+		if r.DeleteTime != "" {
+			q += " AND " + ormrt.QuoteIdent(s.dialect, r.DeleteTime) + " IS NULL"
+		}
+		var found []int
+		if err := tx.Raw(q+" LIMIT 1", name).Scan(&found).Error; err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name)
 		}
 	}
 	return nil

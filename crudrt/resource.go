@@ -42,6 +42,9 @@ type Resource struct {
 	// (AIP-135: Delete refuses while they exist, unless forced, and a
 	// forced Delete deletes them too).
 	Children []Child
+	// Referrers are the google.api.resource_reference columns that name
+	// this resource: Delete refuses while a live row refers to it.
+	Referrers []Referrer
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
 	IDField string
@@ -109,6 +112,17 @@ type ParentTable struct {
 	Name    string
 	Table   string
 	Columns []string
+}
+
+// Referrer is a column that holds the names of another resource.
+type Referrer struct {
+	// Name is the field's full name, for errors.
+	Name   string
+	Table  string
+	Column string
+	// DeleteTime is the referring table's delete_time column, if any:
+	// soft-deleted rows do not hold the resource.
+	DeleteTime string
 }
 
 // Child is a resource named under another: its table and the columns

@@ -97,6 +97,12 @@ func TestNestedResources(t *testing.T) {
 		require.NoError(t, err)
 		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: moved.Name, PreviousShelf: "publishers/globex/shelves/none"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"previous_shelf"}}})
 		assert.Equal(t, codes.InvalidArgument, code(err), "Update to a missing shelf: %v", err)
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/globex/shelves/fiction", Force: true})
+		assert.Equal(t, codes.FailedPrecondition, code(err), "a shelf a live book refers to: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "previous_shelf")
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/globex/shelves/fiction"})
+		require.NoError(t, err)
+		assert.Len(t, list.Books, 3, "the refused forced delete took no book with it")
 		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: moved.Name})
 		require.NoError(t, err)
 		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/acme/shelves/fiction", Requests: []*nestedv1.CreateBookRequest{
@@ -126,7 +132,7 @@ func TestNestedResources(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 
 		// List: only the parent's children; "-" lists across parents.
-		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/globex/shelves/fiction"})
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/globex/shelves/fiction"})
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{"globex dune", "globex emma", "globex ulysses"}, titles(list.Books))
 		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/-/shelves/fiction", Filter: `title = "acme emma" OR title = "globex emma"`})

@@ -253,6 +253,17 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 		}
 		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: []string{", strings.Join(cols, ", "), "}},")
 	}
+	if len(m.Referrers) > 0 {
+		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
+		for _, f := range m.Referrers {
+			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column)
+			if f.Model.SoftDelete != nil {
+				line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
+			}
+			g.P(line, "},")
+		}
+		g.P("},")
+	}
 	if len(m.Children) > 0 {
 		g.P("Children: []", crudrtPkg.Ident("Child"), "{")
 		for _, c := range m.Children {

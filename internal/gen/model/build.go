@@ -328,14 +328,16 @@ func patternVars(pattern string) ([]string, error) {
 // pattern, when that model is in the same Go package (its key is then a
 // foreign key target), and lists every model's descendants.
 func (b *builder) parents() {
+	// A parent is known by its collections, whatever its variables are
+	// called: "shelves/{shelf}" of a book is "shelves/{shelf_id}".
 	byPattern := map[string]*Model{}
 	for _, m := range b.s.Models {
 		if m.Name != nil {
-			byPattern[m.Name.NamePattern] = m
+			byPattern[globOf(m.Name.NamePattern)] = m
 		}
 	}
 	for _, m := range b.s.Models {
-		if p := byPattern[m.ParentPattern()]; p != nil && p != m && p.File.GoImportPath == m.File.GoImportPath {
+		if p := byPattern[globOf(m.ParentPattern())]; p != nil && m.ParentPattern() != "" && p != m && p.File.GoImportPath == m.File.GoImportPath {
 			m.Parent = p
 		}
 	}
@@ -353,6 +355,7 @@ func (b *builder) parents() {
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
 				f.RefersTo = t
+				t.Referrers = append(t.Referrers, f)
 			}
 		}
 	}

@@ -90,6 +90,9 @@ type Model struct {
 	// Children are the models whose Parent chain leads here, the deepest
 	// first: what a forced Delete deletes (AIP-135).
 	Children []*Model
+	// Referrers are the google.api.resource_reference columns of models
+	// of the same Go package that name this model's resources.
+	Referrers []*Field
 }
 
 // Identity is the field that identifies a row in requests: the single

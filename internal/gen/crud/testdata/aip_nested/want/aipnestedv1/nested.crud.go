@@ -89,6 +89,9 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
 	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Publisher", Table: "publishers", Columns: []string{"publisher"}},
+	Referrers: []crudrt.Referrer{
+		{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", DeleteTime: "delete_time"},
+	},
 	Children: []crudrt.Child{
 		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher", "shelf"}, DeleteTime: "delete_time"},
 	},

@@ -91,10 +91,14 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet,
 	Parent:     &crudrt.ParentTable{Name: "einride.example.freight.v1.Shipper", Table: "shippers", Columns: []string{"shipper"}},
-	Message:    (*Site)(nil),
-	Model:      (*SiteModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Site).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*SiteModel).ToProto() },
+	Referrers: []crudrt.Referrer{
+		{Name: "einride.example.freight.v1.Shipment.origin_site", Table: "shipments", Column: "origin_site", DeleteTime: "delete_time"},
+		{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", DeleteTime: "delete_time"},
+	},
+	Message: (*Site)(nil),
+	Model:   (*SiteModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Site).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*SiteModel).ToProto() },
 }
 
 // freightServiceCRUDShipmentResource describes einride.example.freight.v1.Shipment to the runtime.
@@ -109,8 +113,8 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "origin_site", Name: "origin_site", GoField: "OriginSite", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "destination_site", Name: "destination_site", GoField: "DestinationSite", Type: "string", Queryable: true, Kind: query.KindString},
+		{Path: "origin_site", Name: "origin_site", GoField: "OriginSite", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "einride.example.freight.v1.Site", Table: "sites", Pattern: "shippers/{shipper}/sites/{site}", Columns: []string{"shipper", "site"}, DeleteTime: "delete_time"}},
+		{Path: "destination_site", Name: "destination_site", GoField: "DestinationSite", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "einride.example.freight.v1.Site", Table: "sites", Pattern: "shippers/{shipper}/sites/{site}", Columns: []string{"shipper", "site"}, DeleteTime: "delete_time"}},
 		{Path: "pickup_earliest_time", Name: "pickup_earliest_time", GoField: "PickupEarliestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "pickup_latest_time", Name: "pickup_latest_time", GoField: "PickupLatestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "delivery_earliest_time", Name: "delivery_earliest_time", GoField: "DeliveryEarliestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},

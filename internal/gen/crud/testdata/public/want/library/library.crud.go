@@ -54,10 +54,13 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString},
 	},
 	Operations: crudrt.OpCreate | crudrt.OpGet | crudrt.OpList | crudrt.OpDelete,
-	Message:    (*Shelf)(nil),
-	Model:      (*ShelfModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
+	Children: []crudrt.Child{
+		{Name: "google.example.library.v1.Book", Table: "books", Columns: []string{"shelf"}},
+	},
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // libraryServiceCRUDBookResource describes google.example.library.v1.Book to the runtime.
@@ -74,6 +77,7 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 		{Path: "read", Name: "read", GoField: "Read", Type: "bool", Queryable: true, Kind: query.KindBool},
 	},
 	Operations: crudrt.OpCreate | crudrt.OpGet | crudrt.OpList | crudrt.OpDelete | crudrt.OpUpdate,
+	Parent:     &crudrt.ParentTable{Name: "google.example.library.v1.Shelf", Table: "shelves", Columns: []string{"shelf_id"}},
 	Message:    (*Book)(nil),
 	Model:      (*BookModel)(nil),
 	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },

@@ -2,16 +2,17 @@
 -- source: google/example/library/v1/library.proto
 -- dialect: MySQL/MariaDB
 
+CREATE TABLE `shelves` (
+  `shelf_id` varchar(255) NOT NULL,
+  `theme` longtext NOT NULL DEFAULT (''),
+  PRIMARY KEY (`shelf_id`)
+) CHARSET utf8mb4 COLLATE utf8mb4_bin;
 CREATE TABLE `books` (
   `shelf` varchar(255) NOT NULL,
   `book` varchar(255) NOT NULL,
   `author` longtext NOT NULL DEFAULT (''),
   `title` longtext NOT NULL DEFAULT (''),
   `read` bool NOT NULL DEFAULT 0,
-  PRIMARY KEY (`shelf`, `book`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
-CREATE TABLE `shelves` (
-  `shelf_id` varchar(255) NOT NULL,
-  `theme` longtext NOT NULL DEFAULT (''),
-  PRIMARY KEY (`shelf_id`)
+  PRIMARY KEY (`shelf`, `book`),
+  CONSTRAINT `fk_books_parent` FOREIGN KEY (`shelf`) REFERENCES `shelves` (`shelf_id`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 COLLATE utf8mb4_bin;

@@ -2,16 +2,17 @@
 -- source: google/example/library/v1/library.proto
 -- dialect: PostgreSQL
 
+CREATE TABLE "shelves" (
+  "shelf_id" character varying(255) NOT NULL,
+  "theme" text NOT NULL DEFAULT '',
+  PRIMARY KEY ("shelf_id")
+);
 CREATE TABLE "books" (
   "shelf" character varying(255) NOT NULL,
   "book" character varying(255) NOT NULL,
   "author" text NOT NULL DEFAULT '',
   "title" text NOT NULL DEFAULT '',
   "read" boolean NOT NULL DEFAULT false,
-  PRIMARY KEY ("shelf", "book")
-);
-CREATE TABLE "shelves" (
-  "shelf_id" character varying(255) NOT NULL,
-  "theme" text NOT NULL DEFAULT '',
-  PRIMARY KEY ("shelf_id")
+  PRIMARY KEY ("shelf", "book"),
+  CONSTRAINT "fk_books_parent" FOREIGN KEY ("shelf") REFERENCES "shelves" ("shelf_id") ON UPDATE NO ACTION ON DELETE NO ACTION
 );

@@ -9,6 +9,7 @@ CREATE TABLE `books` (
   `title` text NOT NULL DEFAULT (''),
   `read` boolean NOT NULL DEFAULT (0),
   PRIMARY KEY (`shelf`, `book`),
+  CONSTRAINT `fk_books_parent` FOREIGN KEY (`shelf`) REFERENCES `shelves` (`shelf_id`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_books_shelf_size` CHECK (length("shelf") <= 255),
   CONSTRAINT `chk_books_book_size` CHECK (length("book") <= 255)
 );
