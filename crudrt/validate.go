@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -215,6 +216,16 @@ func hasRules(md, resource protoreflect.MessageDescriptor, seen map[protoreflect
 	return false
 }
 
+// hasRefs reports whether p sets a google.api.resource_reference field.
+func (s *Service) hasRefs(p proto.Message) bool {
+	for _, c := range s.refs {
+		if p.ProtoReflect().Get(c.fd).String() != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // checkRefs checks on db that every google.api.resource_reference field
 // of p that is set names a resource that exists (and is not deleted); a
 // name of the wrong form or of a missing resource is InvalidArgument
@@ -251,8 +262,17 @@ func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
 		if ref.DeleteTime != "" {
 			b.WriteString(" AND " + ormrt.QuoteIdent(s.dialect, ref.DeleteTime) + " IS NULL")
 		}
+		// The row found stays locked until the write commits, so that a
+		// concurrent Delete of it waits and then sees the reference.
+		b.WriteString(" LIMIT 1")
+		switch s.dialect {
+		case query.Postgres:
+			b.WriteString(" FOR SHARE")
+		case query.MySQL:
+			b.WriteString(" LOCK IN SHARE MODE")
+		}
 		var found []int
-		if err := db.Raw(b.String()+" LIMIT 1", args...).Scan(&found).Error; err != nil {
+		if err := db.Raw(b.String(), args...).Scan(&found).Error; err != nil {
 			return err
 		}
 		if len(found) == 0 {

@@ -70,10 +70,22 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	}
 	// One INSERT needs no transaction of its own (GORM opens one by default).
 	db := s.db.WithContext(ctx)
-	if err := s.checkRefs(db, p, s.res.Field); err != nil {
-		return nil, s.fail(ctx, err)
+	insert := func(tx *gorm.DB) error {
+		return tx.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
-	if err := db.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error; err != nil {
+	if s.hasRefs(p) {
+		// The resources it refers to are checked and locked in the
+		// insert's transaction.
+		err = db.Transaction(func(tx *gorm.DB) error {
+			if err := s.checkRefs(tx, p, s.res.Field); err != nil {
+				return err
+			}
+			return insert(tx)
+		})
+	} else {
+		err = insert(db)
+	}
+	if err != nil {
 		return nil, s.fail(ctx, s.parentMissing(db, parent, pids, err))
 	}
 	out, err := s.toProto(m)

@@ -331,3 +331,50 @@ func restDo(t *testing.T, method, url, body string) (*http.Response, []byte) {
 	}
 	return resp, b
 }
+
+// TestReferencesRace races the Delete of a shelf with the Create of a book
+// that refers to it, on every database: exactly one of them wins, and no
+// live book ever refers to a shelf that is gone.
+func TestReferencesRace(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_nested/want/aipnestedv1/schema", db.Dialector.Name()+".sql"))
+		_, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			nestedv1.RegisterNestedServiceServer(gs, nestedv1.NewNestedServiceCRUD(db))
+		}, nestedv1.NestedServiceRESTRules())
+		c := nestedv1.NewNestedServiceClient(conn)
+		ctx := context.Background()
+		_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: "p", Publisher: &nestedv1.Publisher{DisplayName: "p"}})
+		require.NoError(t, err)
+		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "home", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		const rounds = 20
+		for i := 0; i < rounds; i++ {
+			shelf := "publishers/p/shelves/s" + strings.Repeat("x", i%3) + string(rune('a'+i))
+			_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: strings.TrimPrefix(shelf, "publishers/p/shelves/"), Shelf: &nestedv1.Shelf{}})
+			require.NoError(t, err)
+			errs := make(chan error, 2)
+			go func() {
+				_, err := c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: shelf})
+				errs <- err
+			}()
+			go func() {
+				_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/home", Book: &nestedv1.Book{Title: "t", PreviousShelf: shelf}})
+				errs <- err
+			}()
+			e1, e2 := <-errs, <-errs
+			for _, e := range []error{e1, e2} {
+				switch status.Code(e) {
+				case codes.OK, codes.InvalidArgument, codes.FailedPrecondition, codes.Aborted:
+				default:
+					t.Errorf("round %d: %v", i, e)
+				}
+			}
+			_, getErr := c.GetShelf(ctx, &nestedv1.GetShelfRequest{Name: shelf})
+			list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/home", Filter: `previous_shelf = "` + shelf + `"`})
+			require.NoError(t, err)
+			if status.Code(getErr) == codes.NotFound {
+				assert.Empty(t, list.Books, "round %d: a live book refers to the deleted %s", i, shelf)
+			}
+		}
+	})
+}
