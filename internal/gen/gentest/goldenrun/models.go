@@ -31,11 +31,17 @@ type modelInfo struct {
 	// whose server assigns names from Create's `<resource>_id`.
 	namePrefix string
 	// underParent is set on a resource named under a parent
-	// ("shelves/{shelf}/books/{book}"): its rows need their parents' and
-	// its methods a `parent`, which internal/e2e's TestNestedResources
-	// exercises; this harness leaves it out, saying so.
+	// ("shelves/{shelf}/books/{book}"): its rows and calls go under one
+	// parent, parentName, the stored row of parent when the parent is a
+	// model of the case; namePrefix is set once that row is stored.
 	underParent bool
-	softDelete  bool
+	pattern     string
+	// resRefs are the google.api.resource_reference fields naming a
+	// model of the case, which are set to a stored row's name.
+	resRefs    map[protoreflect.FieldDescriptor]*modelInfo
+	parent     *modelInfo
+	parentName string
+	softDelete bool
 	// The server-managed fields of AIP-148/154/164, nil when absent.
 	createTime, updateTime, deleteTime, etag protoreflect.FieldDescriptor
 	tenant                                   protoreflect.FieldDescriptor
@@ -73,6 +79,35 @@ func newRegistry(c Case) (*registry, error) {
 	for _, mi := range reg.models {
 		if err := reg.read(mi); err != nil {
 			return nil, err
+		}
+	}
+	byType := map[string]*modelInfo{}
+	for _, mi := range reg.models {
+		if r, ok := proto.GetExtension(mi.desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && mi.pattern != "" {
+			byType[r.GetType()] = mi
+		}
+	}
+	for _, mi := range reg.models {
+		mi.resRefs = map[protoreflect.FieldDescriptor]*modelInfo{}
+		for i := 0; i < mi.desc.Fields().Len(); i++ {
+			fd := mi.desc.Fields().Get(i)
+			if ref, ok := proto.GetExtension(fd.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference); ok && ref != nil {
+				if t := byType[ref.GetType()]; t != nil && t != mi {
+					mi.resRefs[fd] = t
+				}
+			}
+		}
+	}
+	for _, mi := range reg.models {
+		if !mi.underParent {
+			continue
+		}
+		parts := strings.Split(mi.pattern, "/")
+		want := glob(strings.Join(parts[:len(parts)-2], "/"))
+		for _, p := range reg.models {
+			if p.pattern != "" && glob(p.pattern) == want {
+				mi.parent = p
+			}
 		}
 	}
 	return reg, nil
@@ -179,7 +214,8 @@ func (reg *registry) read(mi *modelInfo) error {
 			if fd := fields.ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind {
 				mi.keys = append(mi.keys, fd)
 				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
-				mi.underParent = strings.Count(r.GetPattern()[0], "{") > 1
+				mi.pattern = r.GetPattern()[0]
+				mi.underParent = strings.Count(mi.pattern, "{") > 1
 			}
 		}
 	}
@@ -243,6 +279,14 @@ func (reg *registry) order() []*modelInfo {
 			return
 		}
 		state[mi] = 1
+		if mi.parent != nil {
+			visit(mi.parent)
+		}
+		for i := 0; i < mi.desc.Fields().Len(); i++ {
+			if t := mi.resRefs[mi.desc.Fields().Get(i)]; t != nil {
+				visit(t)
+			}
+		}
 		for i := 0; i < mi.desc.Fields().Len(); i++ {
 			if t := mi.refs[mi.desc.Fields().Get(i)]; t != nil && t != mi {
 				visit(t)
@@ -255,4 +299,39 @@ func (reg *registry) order() []*modelInfo {
 		visit(mi)
 	}
 	return out
+}
+
+// glob is a name pattern with its variables as "*".
+func glob(pattern string) string {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// placeParent chooses the parent the rows of mi go under: the stored row
+// of its parent model, or a name of the parent pattern when the parent is
+// no model of the case.
+func (mi *modelInfo) placeParent(stored map[*modelInfo]protoreflect.Value) error {
+	parts := strings.Split(mi.pattern, "/")
+	if mi.parent != nil {
+		v, ok := stored[mi.parent]
+		if !ok {
+			return fmt.Errorf("%s is named under %s, which has no stored row", mi.desc.FullName(), mi.parent.desc.FullName())
+		}
+		mi.parentName = v.String()
+	} else {
+		pp := append([]string{}, parts[:len(parts)-2]...)
+		for i, p := range pp {
+			if strings.HasPrefix(p, "{") {
+				pp[i] = "p1"
+			}
+		}
+		mi.parentName = strings.Join(pp, "/")
+	}
+	mi.namePrefix = mi.parentName + "/" + parts[len(parts)-2] + "/"
+	return nil
 }

@@ -65,6 +65,12 @@ func (p *populator) message(mi *modelInfo, seed int) (proto.Message, error) {
 			msg.Set(fd, key)
 			continue
 		}
+		if target := mi.resRefs[fd]; target != nil {
+			if name, ok := p.parents[target]; ok {
+				msg.Set(fd, name) // a stored resource's name
+			}
+			continue
+		}
 		if mi.namePrefix != "" && mi.isKey(fd) {
 			msg.Set(fd, protoreflect.ValueOfString(fmt.Sprintf("%sn%d", mi.namePrefix, seed)))
 			continue
