@@ -210,6 +210,9 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
 	}
+	if len(mask.GetPaths()) == 0 && fullMask(ctx) {
+		mask = &fieldmaskpb.FieldMask{Paths: []string{"*"}} // update_mask=* over REST (RESTGuard)
+	}
 	paths, err := s.maskPaths(msg, mask)
 	if err != nil {
 		return nil, err

@@ -61,7 +61,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	for pattern, h := range page {
 		mux.Handle(pattern, h)
 	}
-	mux.Handle("/", transcoder)
+	// REST answers malformed queries InvalidArgument, as Connect does, and
+	// takes update_mask=*.
+	mux.Handle("/", crudrt.RESTGuard(transcoder))
 	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(mux, cfg.maxBody))), nil
 }
 

@@ -1,0 +1,135 @@
+package crudrt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// RESTGuard wraps the REST transcoder (vanguard) of a server so that REST
+// answers malformed requests as Connect does, InvalidArgument (HTTP 400)
+// naming the problem, where the transcoder would answer 500 Unknown or
+// read something else than was sent:
+//   - a query string with bad percent-encoding (the transcoder would drop
+//     the pair) or a key or value that is not UTF-8;
+//   - a query parameter the request has no field for;
+//   - `update_mask=*`, AIP-134's full replacement, which a FieldMask in
+//     JSON cannot hold: it reaches Update as the mask "*".
+//
+// Mount it around the transcoder only; gRPC, gRPC-Web and Connect requests
+// do not go through it.
+func RESTGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.RawQuery; q != "" {
+			vals, err := url.ParseQuery(q)
+			if err != nil {
+				writeRESTError(w, http.StatusBadRequest, 3, "malformed query string: "+err.Error())
+				return
+			}
+			for k, vs := range vals {
+				if !utf8.ValidString(k) {
+					writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q is not valid UTF-8", strings.ToValidUTF8(k, "\uFFFD")))
+					return
+				}
+				for _, v := range vs {
+					if !utf8.ValidString(v) {
+						writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q: value is not valid UTF-8", k))
+						return
+					}
+				}
+			}
+			for _, k := range []string{"update_mask", "updateMask"} {
+				if vs, ok := vals[k]; ok && len(vs) == 1 && strings.TrimSpace(vs[0]) == "*" {
+					delete(vals, k)
+					r = r.Clone(context.WithValue(r.Context(), fullMaskKey{}, true))
+					r.URL.RawQuery = vals.Encode()
+				}
+			}
+		}
+		gw := &guardWriter{ResponseWriter: w}
+		next.ServeHTTP(gw, r)
+		gw.finish()
+	})
+}
+
+// fullMaskKey marks a request whose update mask is "*" (see RESTGuard).
+type fullMaskKey struct{}
+
+func fullMask(ctx context.Context) bool {
+	v, _ := ctx.Value(fullMaskKey{}).(bool)
+	return v
+}
+
+// writeRESTError writes a google.rpc.Status as vanguard's REST errors are.
+func writeRESTError(w http.ResponseWriter, status, code int, msg string) {
+	b, _ := json.Marshal(map[string]any{"code": code, "message": msg, "details": []any{}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// guardWriter holds back a 500 answer of the transcoder to turn the
+// errors of the request's own making that it reports as Unknown into
+// InvalidArgument; other answers pass through as they are written.
+type guardWriter struct {
+	http.ResponseWriter
+	held   bool
+	status int
+	buf    bytes.Buffer
+}
+
+func (g *guardWriter) WriteHeader(status int) {
+	if status == http.StatusInternalServerError && !g.held {
+		g.held, g.status = true, status
+		return
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	if g.held {
+		return g.buf.Write(b)
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+func (g *guardWriter) Flush() {
+	if f, ok := g.ResponseWriter.(http.Flusher); ok && !g.held {
+		f.Flush()
+	}
+}
+
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// requestFaults are the transcoder's Unknown errors that the request
+// caused.
+var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body"}
+
+func (g *guardWriter) finish() {
+	if !g.held {
+		return
+	}
+	var st struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(g.buf.Bytes(), &st) == nil && st.Code == 2 {
+		for _, f := range requestFaults {
+			if strings.Contains(st.Message, f) {
+				g.Header().Del("Content-Length")
+				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, st.Message)
+				return
+			}
+		}
+	}
+	g.Header().Set("Content-Length", strconv.Itoa(g.buf.Len()))
+	g.ResponseWriter.WriteHeader(g.status)
+	_, _ = g.ResponseWriter.Write(g.buf.Bytes())
+}

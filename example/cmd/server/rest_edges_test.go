@@ -1,0 +1,95 @@
+package main_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+)
+
+// TestRESTMalformedQuery sends malformed query strings over REST: each is
+// InvalidArgument (HTTP 400, code 3) naming the problem, as the same
+// mistake is over Connect, never 500 and never read as something else.
+func TestRESTMalformedQuery(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	for name, tc := range map[string]struct{ path, mention string }{
+		"unknown parameter":           {"/v1/books?colour=red", `colour`},
+		"unknown parameter on Get":    {"/v1/books/1?update_mask=title", `update_mask`},
+		"invalid UTF-8 value":         {"/v1/books?filter=%ff", `not valid UTF-8`},
+		"invalid UTF-8 key":           {"/v1/books?%ff=1", `not valid UTF-8`},
+		"bad percent-encoding":        {"/v1/books?filter=%zz", `malformed query string`},
+		"bad percent-encoding in key": {"/v1/books?page%zz=1", `malformed query string`},
+		"wrong type":                  {"/v1/books?page_size=abc", `page_size`},
+		"int32 out of range":          {"/v1/books?page_size=99999999999", `page_size`},
+		"negative page size":          {"/v1/books?page_size=-1", `page_size`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, body := do(t, "GET", s.url(tc.path), "", "")
+			assert.Equal(t, 400, code, "%s", body)
+			assert.Contains(t, body, `"code":3`)
+			assert.Contains(t, body, tc.mention)
+		})
+	}
+	// The same mistakes over Connect.
+	code, body := do(t, "POST", s.url("/library.v1.BookService/ListBooks"), "application/json", `{"colour":"red"}`)
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, `"code":"invalid_argument"`)
+	code, body = do(t, "POST", s.url("/library.v1.BookService/ListBooks"), "application/json", `{"pageSize":-1}`)
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, "page_size")
+	// Well-formed queries still work.
+	code, body = do(t, "GET", s.url("/v1/books?page_size=5&filter=title%20%3D%20%22%C3%A9%22"), "", "")
+	assert.Equal(t, 200, code, body)
+}
+
+// TestUpdateMaskStar replaces a book with update_mask "*" (AIP-134) over
+// REST (query), Connect JSON (body), gRPC and gRPC's binary mask: every
+// field the client may set takes the sent value, unset ones included.
+func TestUpdateMaskStar(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/v1/authors"), js, `{"displayName":"Frank"}`)
+	require.Equal(t, 200, code, body)
+	for i, title := range []string{"Dune", "Dune 2", "Dune 3"} {
+		code, body := do(t, "POST", s.url("/v1/books"), js, `{"title":"`+title+`","authorId":"1","isbn":"`+string(rune('1'+i))+`","tags":["sf"],"metadata":{"k":"v"}}`)
+		require.Equal(t, 200, code, body)
+	}
+	// REST: PATCH /v1/books/1?update_mask=*: tags and metadata are cleared.
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=*"), js, `{"title":"Dune Messiah","authorId":"1"}`)
+	require.Equal(t, 200, code, body)
+	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Dune Messiah"`)
+	assert.NotContains(t, body, `"sf"`, "a full replacement clears what was not sent")
+	assert.NotContains(t, body, `"isbn"`, "isbn, not sent, is 0 now")
+
+	// Connect JSON: "updateMask": "*" in the body.
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","title":"Children of Dune","authorId":"1","isbn":"22"},"updateMask":"*"}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Children of Dune"`)
+	assert.NotContains(t, body, `"sf"`, "tags replaced by none")
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","title":"x","authorId":"1"},"updateMask":"*","updateMask":"title"}`)
+	assert.Equal(t, 400, code, "a duplicate key stays refused: %s", body)
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","title":"x","authorId":"1"},"updateMask":"*,title"}`)
+	assert.Equal(t, 400, code, `"*" must be the only path: %s`, body)
+
+	// gRPC: the binary mask holds "*" as it is.
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	c := libraryv1.NewBookServiceClient(conn)
+	b, err := c.UpdateBook(context.Background(), &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: 3, Title: "God Emperor", AuthorId: 1, Isbn: 33}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}})
+	require.NoError(t, err)
+	assert.Equal(t, "God Emperor", b.Title)
+	assert.Empty(t, b.Tags)
+	assert.Empty(t, b.Metadata)
+}
