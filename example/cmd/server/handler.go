@@ -64,7 +64,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// REST answers malformed queries InvalidArgument, as Connect does, and
 	// takes update_mask=*.
 	mux.Handle("/", crudrt.RESTGuard(transcoder))
-	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(mux, cfg.maxBody))), nil
+	// A malformed gRPC or gRPC-Web envelope is the client's fault:
+	// InvalidArgument, not connect-go's Internal.
+	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(crudrt.RPCGuard(mux), cfg.maxBody))), nil
 }
 
 // withCORS answers preflights and marks responses for the allowed origins,

@@ -2,7 +2,10 @@ package main_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -92,4 +95,46 @@ func TestUpdateMaskStar(t *testing.T) {
 	assert.Equal(t, "God Emperor", b.Title)
 	assert.Empty(t, b.Tags)
 	assert.Empty(t, b.Metadata)
+}
+
+// TestMalformedEnvelopes sends malformed gRPC and gRPC-Web frames: each is
+// InvalidArgument (the request's fault), never Internal. (gRPC-Web's text
+// encoding is not served: connect-go answers it 415.)
+func TestMalformedEnvelopes(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(true)
+		return p
+	}()}}
+	for name, frame := range map[string]string{
+		"truncated payload":       "\x00\x00\x00\x00\x64abc",
+		"truncated header":        "\x00\x00\x00",
+		"compressed, no encoding": "\x01\x00\x00\x00\x00",
+		"invalid wire format":     "\x00\x00\x00\x00\x03\xff\xff\xff",
+	} {
+		for _, ct := range []string{"application/grpc-web+proto", "application/grpc+proto"} {
+			t.Run(name+" "+ct, func(t *testing.T) {
+				req, err := http.NewRequest("POST", s.url("/library.v1.BookService/GetBook"), strings.NewReader(frame))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", ct)
+				client := http.DefaultClient
+				if ct == "application/grpc+proto" {
+					client = h2c
+					req.Header.Set("Te", "trailers")
+				}
+				resp, err := client.Do(req)
+				require.NoError(t, err)
+				b, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				status := resp.Header.Get("Grpc-Status") + resp.Trailer.Get("Grpc-Status")
+				if status == "" && len(b) > 5 {
+					status = string(b) // gRPC-Web trailers in the body
+				}
+				assert.Contains(t, status, "3", "want InvalidArgument; headers %v trailers %v body %q", resp.Header, resp.Trailer, b)
+				assert.NotContains(t, status, "13")
+			})
+		}
+	}
 }
