@@ -246,7 +246,7 @@ func splitStars(raw string) ([]string, error) {
 		if i > 0 {
 			cur.WriteByte('*') // written \*
 		}
-		text, err := filtering.Token{Type: filtering.TokenTypeString, Value: quote + seg + quote}.Unquote()
+		text, err := filtering.Token{Type: filtering.TokenTypeString, Value: quote + escapeCR(seg) + quote}.Unquote()
 		if err != nil {
 			return nil, err
 		}
@@ -259,6 +259,33 @@ func splitStars(raw string) ([]string, error) {
 		}
 	}
 	return append(parts, cur.String()), nil
+}
+
+// escapeCR writes each raw carriage return of a literal's source as the
+// escape \r, which keeps it: unquoting reads a raw one (alone or before a
+// line feed) as a line feed. A carriage return after an odd run of
+// backslashes is left as it is, an invalid escape.
+func escapeCR(seg string) string {
+	if !strings.Contains(seg, "\r") {
+		return seg
+	}
+	var b strings.Builder
+	slashes := 0
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if c == '\r' && slashes%2 == 0 {
+			b.WriteString(`\r`)
+			slashes = 0
+			continue
+		}
+		if c == '\\' {
+			slashes++
+		} else {
+			slashes = 0
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // timeLiteral resolves an RFC 3339 timestamp as it would be stored.
