@@ -47,6 +47,9 @@ type plan struct {
 	columnRenames []columnRename
 	changes       []Change
 	refusals      []string
+	// collated are the tables whose strings now compare byte by byte
+	// (sqlschema.CollationBinary) and did not.
+	collated []string
 }
 
 type rename struct{ from, to string }
@@ -140,6 +143,10 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			}
 		}
 		p.indexChanges(ot, nt)
+		if ot.Collation != nt.Collation && nt.Collation == sqlschema.CollationBinary {
+			p.collated = append(p.collated, nt.Name)
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings compare byte by byte, trailing spaces included (MySQL/MariaDB collation)", nt.Name)})
+		}
 	}
 	p.renamedOld = ro
 	return p
@@ -351,6 +358,15 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	down, err = planAll(d, "down", backward, unrenames)
 	if err != nil {
 		return nil, nil, err
+	}
+	if d == ormrt.MySQL {
+		// ALTER TABLE … COLLATE would change the default of new columns
+		// only: CONVERT changes every string column.
+		for _, t := range p.collated {
+			q := ormrt.QuoteIdent(d, t)
+			up = append(up, "ALTER TABLE "+q+" CONVERT TO CHARACTER SET utf8mb4 "+sqlschema.MySQLCollation)
+			down = append(down, "ALTER TABLE "+q+" CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+		}
 	}
 	return up, down, nil
 }

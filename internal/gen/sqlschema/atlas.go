@@ -36,7 +36,7 @@ func (s *Snapshot) Schema(d ormrt.Dialect) (*schema.Schema, error) {
 	for _, t := range s.Tables {
 		at := schema.NewTable(t.Name)
 		if d == ormrt.MySQL {
-			at.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: "utf8mb4_bin"})
+			at.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: mysqlSchemaCollation})
 		}
 		for _, c := range t.Columns {
 			col, err := column(d, c)
@@ -327,10 +327,25 @@ func Plan(d ormrt.Dialect, name string, changes []schema.Change) ([]string, erro
 	}
 	out := make([]string, 0, len(plan.Changes))
 	for _, c := range plan.Changes {
-		out = append(out, c.Cmd)
+		cmd := c.Cmd
+		if d == ormrt.MySQL {
+			cmd = strings.ReplaceAll(cmd, "COLLATE "+mysqlSchemaCollation, MySQLCollation)
+		}
+		out = append(out, cmd)
 	}
 	return out, nil
 }
+
+// mysqlSchemaCollation is the collation the Atlas schema of a MySQL table
+// carries; MySQLCollation is how the SQL spells it, so that strings compare
+// byte by byte, trailing spaces included, as on PostgreSQL and SQLite:
+// MariaDB (10.2.2 and later) reads utf8mb4_nopad_bin and MySQL (8.0 and
+// later) utf8mb4_0900_bin, each skipping the other's comment. utf8mb4_bin
+// would compare "a" and "a " equal (PAD SPACE) on both.
+const (
+	mysqlSchemaCollation = "utf8mb4_bin"
+	MySQLCollation       = "/*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */"
+)
 
 // DDL is the declarative schema of the snapshot in dialect d: the
 // statements that create it in an empty database, one per line group,

@@ -44,7 +44,15 @@ type Table struct {
 	Indexes     []*Index      `json:"indexes,omitempty"`
 	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []*Check      `json:"checks,omitempty"`
+	// Collation is how the table's strings compare on MySQL/MariaDB:
+	// CollationBinary (byte by byte, trailing spaces included), or empty
+	// for tables of earlier snapshots (utf8mb4_bin, which pads).
+	Collation string `json:"collation,omitempty"`
 }
+
+// CollationBinary marks tables whose strings compare byte by byte on
+// every database (see MySQLCollation).
+const CollationBinary = "binary"
 
 // Column is a column of a table.
 type Column struct {
@@ -114,7 +122,7 @@ type Check struct {
 func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 	s := &Snapshot{Format: FormatVersion, Package: pkg}
 	for _, m := range models {
-		t := &Table{Name: m.Table, Message: string(m.Desc.FullName()), RenamedFrom: m.RenamedFrom}
+		t := &Table{Name: m.Table, Message: string(m.Desc.FullName()), RenamedFrom: m.RenamedFrom, Collation: CollationBinary}
 		for _, n := range m.Reserved {
 			t.Reserved = append(t.Reserved, int32(n))
 		}

@@ -9,7 +9,7 @@ CREATE TABLE `authors` (
   `update_time` datetime(6) NULL,
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_authors_display_name_len` CHECK (char_length(`display_name`) >= 1)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(300) NOT NULL DEFAULT (''),
@@ -29,4 +29,4 @@ CREATE TABLE `books` (
   CONSTRAINT `chk_books_title_len` CHECK (char_length(`title`) >= 1),
   CONSTRAINT `chk_books_state_enum` CHECK (`state` IN (0, 1, 2, 3)),
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (`isbn` >= 0 AND `isbn` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -26,7 +26,7 @@ CREATE TABLE `scalars` (
   CONSTRAINT `chk_scalars_v_uint64_unsigned` CHECK (`v_uint64` >= 0 AND `v_uint64` <= 18446744073709551615),
   CONSTRAINT `chk_scalars_v_fixed32_unsigned` CHECK (`v_fixed32` >= 0 AND `v_fixed32` <= 4294967295),
   CONSTRAINT `chk_scalars_v_fixed64_unsigned` CHECK (`v_fixed64` >= 0 AND `v_fixed64` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `optionals` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `v_int32` int NULL,
@@ -51,7 +51,7 @@ CREATE TABLE `optionals` (
   CONSTRAINT `chk_optionals_v_uint64_unsigned` CHECK (`v_uint64` >= 0 AND `v_uint64` <= 18446744073709551615),
   CONSTRAINT `chk_optionals_v_fixed32_unsigned` CHECK (`v_fixed32` >= 0 AND `v_fixed32` <= 4294967295),
   CONSTRAINT `chk_optionals_v_fixed64_unsigned` CHECK (`v_fixed64` >= 0 AND `v_fixed64` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `wrappers` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `v_bool` bool NULL,
@@ -66,7 +66,7 @@ CREATE TABLE `wrappers` (
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_wrappers_v_uint32_unsigned` CHECK (`v_uint32` >= 0 AND `v_uint32` <= 4294967295),
   CONSTRAINT `chk_wrappers_v_uint64_unsigned` CHECK (`v_uint64` >= 0 AND `v_uint64` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `times` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `at` datetime(6) NULL,
@@ -74,7 +74,7 @@ CREATE TABLE `times` (
   `at_nanos` bigint NULL,
   `span_nanos` bigint NULL,
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `collections` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `ints` json NOT NULL DEFAULT ('[]'),
@@ -95,7 +95,7 @@ CREATE TABLE `collections` (
   `any` json NULL,
   `stamps` json NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `choices` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `text` longtext NULL,
@@ -108,25 +108,25 @@ CREATE TABLE `choices` (
   `ratio` double NULL,
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_choices_unsigned_unsigned` CHECK (`unsigned` >= 0 AND `unsigned` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `authors` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `name` varchar(200) NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`),
   UNIQUE INDEX `uniq_authors_name` (`name`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `memberships` (
   `group_id` bigint NOT NULL,
   `user_id` bigint NOT NULL,
   `role` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`group_id`, `user_id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `tags` (
   `name` varchar(255) NOT NULL,
   `uses` bigint unsigned NOT NULL DEFAULT 0,
   PRIMARY KEY (`name`),
   CONSTRAINT `chk_tags_uses_unsigned` CHECK (`uses` >= 0 AND `uses` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `constraineds` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(50) NOT NULL DEFAULT (''),
@@ -144,7 +144,7 @@ CREATE TABLE `constraineds` (
   CONSTRAINT `chk_constraineds_quota_unsigned` CHECK (`quota` >= 0 AND `quota` <= 18446744073709551615),
   CONSTRAINT `chk_constraineds_ratio_range` CHECK (`ratio` > 0 AND `ratio` < 1),
   CONSTRAINT `chk_constraineds_code_len` CHECK (char_length(`code`) >= 3)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `library_books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(300) NOT NULL DEFAULT (''),
@@ -154,4 +154,4 @@ CREATE TABLE `library_books` (
   INDEX `idx_library_books_display_name` (`display_name`),
   UNIQUE INDEX `uniq_library_books_author_id_title` (`author_id`, `title`),
   CONSTRAINT `fk_library_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

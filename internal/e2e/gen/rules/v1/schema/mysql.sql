@@ -19,4 +19,4 @@ CREATE TABLE `gadgets` (
   CONSTRAINT `chk_gadgets_power_enum` CHECK (`power` IN (0, 1, 2)),
   CONSTRAINT `chk_gadgets_serial_range` CHECK (`serial` > 9223372036854775807),
   CONSTRAINT `chk_gadgets_serial_unsigned` CHECK (`serial` >= 0 AND `serial` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

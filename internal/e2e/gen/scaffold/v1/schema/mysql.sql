@@ -10,4 +10,4 @@ CREATE TABLE `gizmos` (
   `delete_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -12,4 +12,4 @@ CREATE TABLE `notes` (
   `etag` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`),
   INDEX `idx_notes_tenant_id` (`tenant_id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

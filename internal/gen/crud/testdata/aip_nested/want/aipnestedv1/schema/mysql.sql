@@ -8,14 +8,14 @@ CREATE TABLE `publishers` (
   `delete_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `shelves` (
   `publisher` varchar(255) NOT NULL,
   `shelf` varchar(255) NOT NULL,
   `theme` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`, `shelf`),
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (
   `publisher` varchar(255) NOT NULL,
   `shelf` varchar(255) NOT NULL,
@@ -30,4 +30,4 @@ CREATE TABLE `books` (
   `previous_shelf` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -8,7 +8,7 @@ CREATE TABLE `shelves` (
   `create_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `shelf_id` bigint NOT NULL DEFAULT 0,
@@ -19,4 +19,4 @@ CREATE TABLE `books` (
   PRIMARY KEY (`id`),
   INDEX `idx_books_shelf_id` (`shelf_id`),
   CONSTRAINT `fk_books_shelf_id` FOREIGN KEY (`shelf_id`) REFERENCES `shelves` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -14,4 +14,4 @@ CREATE TABLE `notes` (
   CONSTRAINT `chk_notes_text_len` CHECK (char_length(`text`) >= 1),
   CONSTRAINT `chk_notes_priority_range` CHECK (`priority` >= 1 AND `priority` <= 5),
   CONSTRAINT `chk_notes_urgency_enum` CHECK (`urgency` IN (0, 1, 2))
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -9,7 +9,7 @@ CREATE TABLE `shippers` (
   `delete_time` datetime(6) NULL,
   `display_name` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shipper`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `shipments` (
   `shipper` varchar(255) NOT NULL,
   `shipment` varchar(255) NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE `shipments` (
   `external_reference_id` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shipper`, `shipment`),
   CONSTRAINT `fk_shipments_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `sites` (
   `shipper` varchar(255) NOT NULL,
   `site` varchar(255) NOT NULL,
@@ -38,4 +38,4 @@ CREATE TABLE `sites` (
   `lat_lng` json NULL,
   PRIMARY KEY (`shipper`, `site`),
   CONSTRAINT `fk_sites_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

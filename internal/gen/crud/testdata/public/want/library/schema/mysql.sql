@@ -6,7 +6,7 @@ CREATE TABLE `shelves` (
   `shelf_id` varchar(255) NOT NULL,
   `theme` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf_id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (
   `shelf` varchar(255) NOT NULL,
   `book` varchar(255) NOT NULL,
@@ -15,4 +15,4 @@ CREATE TABLE `books` (
   `read` bool NOT NULL DEFAULT 0,
   PRIMARY KEY (`shelf`, `book`),
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`shelf`) REFERENCES `shelves` (`shelf_id`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -11,4 +11,4 @@ CREATE TABLE `books` (
   `modified_at` datetime(6) NULL,
   `removed_at` datetime(6) NULL,
   PRIMARY KEY (`book_id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -9,10 +9,10 @@ CREATE TABLE `library_books` (
   `create_time` datetime(6) NULL,
   `update_time` datetime(6) NULL,
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `people` (
   `id` varchar(64) NOT NULL,
   `display_name` longtext NOT NULL DEFAULT (''),
   `born` int NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

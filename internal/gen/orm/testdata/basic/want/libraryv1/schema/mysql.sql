@@ -6,7 +6,7 @@ CREATE TABLE `authors` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `name` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(200) NOT NULL DEFAULT (''),
@@ -21,4 +21,4 @@ CREATE TABLE `books` (
   UNIQUE INDEX `uniq_books_author_id_title` (`author_id`, `title`),
   CONSTRAINT `fk_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (`isbn` >= 0 AND `isbn` <= 18446744073709551615)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

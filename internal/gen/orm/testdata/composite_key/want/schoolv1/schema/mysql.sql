@@ -6,7 +6,7 @@ CREATE TABLE `courses` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `title` varchar(120) NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `enrollments` (
   `course_id` bigint NOT NULL,
   `student_id` varchar(64) NOT NULL,
@@ -16,4 +16,4 @@ CREATE TABLE `enrollments` (
   PRIMARY KEY (`course_id`, `student_id`),
   INDEX `idx_enrollments_student_id` (`student_id`),
   CONSTRAINT `fk_enrollments_course_id` FOREIGN KEY (`course_id`) REFERENCES `courses` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -11,4 +11,4 @@ CREATE TABLE `items` (
   `create_time` datetime(6) NULL,
   PRIMARY KEY (`id`),
   UNIQUE INDEX `uniq_items_sku` (`sku`)
-) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
