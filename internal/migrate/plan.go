@@ -371,7 +371,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	return up, down, nil
 }
 
-// dropMissedIndexes adds the index drops Atlas leaves out: its MySQL
+// dropMissedIndexes adds the index drops and creations Atlas leaves out: its MySQL
 // differ drops an index that backs a foreign key from the schemas it
 // compares, taking it for the one MySQL creates implicitly, even when the
 // target has no such index. The schemas are built afresh for that reason.
@@ -390,13 +390,18 @@ func dropMissedIndexes(d ormrt.Dialect, changes []schema.Change, fromSnap, toSna
 			continue
 		}
 		changes = modifiedChecks(changes, ft, tt)
-		var missing []*schema.Index
+		var missing, added []*schema.Index
 		for _, ix := range ft.Indexes {
 			if _, ok := tt.Index(ix.Name); !ok {
 				missing = append(missing, ix)
 			}
 		}
-		if len(missing) == 0 {
+		for _, ix := range tt.Indexes {
+			if _, ok := ft.Index(ix.Name); !ok {
+				added = append(added, ix)
+			}
+		}
+		if len(missing) == 0 && len(added) == 0 {
 			continue
 		}
 		var mod *schema.ModifyTable
@@ -408,6 +413,22 @@ func dropMissedIndexes(d ormrt.Dialect, changes []schema.Change, fromSnap, toSna
 		if mod == nil {
 			mod = &schema.ModifyTable{T: tt}
 			changes = append(changes, mod)
+		}
+		// The same differ leaves out the index that backs a foreign key
+		// when the source has another one led by its columns: a down
+		// migration would then drop the only index the key has, which
+		// MySQL refuses (errno 150, 1553). Indexes are added before any
+		// is dropped, in the one ALTER TABLE.
+		for _, ix := range added {
+			present := false
+			for _, c := range mod.Changes {
+				if a, ok := c.(*schema.AddIndex); ok && a.I.Name == ix.Name {
+					present = true
+				}
+			}
+			if !present {
+				mod.Changes = append([]schema.Change{&schema.AddIndex{I: ix}}, mod.Changes...)
+			}
 		}
 		for _, ix := range missing {
 			dropped := false
