@@ -222,6 +222,9 @@ func describe(c *sqlschema.Column) string {
 		}
 		s += " DEFAULT " + v
 	}
+	if c.MySQLCollation != "" {
+		s += " (MySQL: COLLATE " + c.MySQLCollation + ")"
+	}
 	return s
 }
 

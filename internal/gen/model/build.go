@@ -683,6 +683,18 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 	}
 	f.Default = opts.GetDefault()
 	f.NoCheck = opts.GetNoCheck()
+	if c := opts.GetMysqlCollation(); c != "" {
+		switch {
+		case f.Storage != StorageColumn || f.Type != TypeString:
+			bad("(protoforge.v1.field).mysql_collation applies to string columns, not to a %s field; remove it", kind)
+		case !collationRE.MatchString(c):
+			bad("(protoforge.v1.field).mysql_collation %q is not a collation name; write one such as \"utf8mb4_unicode_ci\"", c)
+		case !strings.HasPrefix(c, "utf8mb4_"):
+			bad("(protoforge.v1.field).mysql_collation %q is not a utf8mb4 collation, and tables are utf8mb4; use one such as \"utf8mb4_unicode_ci\"", c)
+		default:
+			f.MySQLCollation = c
+		}
+	}
 	if opts.GetTenant() {
 		switch {
 		case f.Storage == StorageColumn && f.Presence != PresenceNone:
@@ -829,6 +841,8 @@ func (b *builder) key(m *Model) {
 		}
 	}
 }
+
+var collationRE = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 
 // maxKeyBytes is the longest key InnoDB indexes (MySQL, MariaDB).
 const maxKeyBytes = 3072

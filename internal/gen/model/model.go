@@ -200,6 +200,9 @@ type Field struct {
 	OnDelete, OnUpdate string
 	// Default is the column default as written in the option, or empty.
 	Default string
+	// MySQLCollation is the column's MySQL/MariaDB collation when the
+	// option picks one, else empty (the tables' binary collation).
+	MySQLCollation string
 	// NoCheck turns off derived CHECK constraints.
 	NoCheck bool
 	// Rules are the field's validation rules that shape the column.

@@ -131,6 +131,9 @@ func column(d ormrt.Dialect, c *Column) (*schema.Column, error) {
 	if c.Default != nil {
 		col.Default = defaultExpr(d, lt, c.Default)
 	}
+	if c.MySQLCollation != "" && d == ormrt.MySQL {
+		col.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: c.MySQLCollation})
+	}
 	return col, nil
 }
 

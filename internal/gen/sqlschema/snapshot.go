@@ -68,6 +68,8 @@ type Column struct {
 	// Default is the column default as a typed value: a number, a string,
 	// a bool, or JSON text for JSON columns. Nil for none.
 	Default *Value `json:"default,omitempty"`
+	// MySQLCollation is the column's own MySQL/MariaDB collation, if any.
+	MySQLCollation string `json:"mysql_collation,omitempty"`
 }
 
 // Value is a default value and its kind.
@@ -128,11 +130,12 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 		}
 		for _, f := range m.Columns {
 			c := &Column{
-				Name:     f.Column,
-				Field:    int32(f.Desc.Number()),
-				Type:     TypeName(f.Type),
-				Size:     f.Size,
-				Nullable: f.Nullable(),
+				Name:           f.Column,
+				Field:          int32(f.Desc.Number()),
+				Type:           TypeName(f.Type),
+				Size:           f.Size,
+				Nullable:       f.Nullable(),
+				MySQLCollation: f.MySQLCollation,
 			}
 			if f.PrimaryKey && m.AutoIncrement {
 				c.AutoIncrement = true

@@ -383,9 +383,15 @@ type FieldOptions struct {
 	// service stamps it from the request context on Create and restricts
 	// every method to the caller's tenant: another tenant's row is NotFound.
 	// At most one per model; a string or integer field without presence.
-	Tenant        bool `protobuf:"varint,16,opt,name=tenant,proto3" json:"tenant,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Tenant bool `protobuf:"varint,16,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The MySQL/MariaDB collation of a string column, e.g.
+	// "utf8mb4_unicode_ci" for case- and accent-insensitive comparisons and
+	// unique keys. By default strings compare byte by byte, trailing spaces
+	// included, on every database; PostgreSQL and SQLite keep that order
+	// whatever this says. Filters and order_by compare as the column does.
+	MysqlCollation string `protobuf:"bytes,17,opt,name=mysql_collation,json=mysqlCollation,proto3" json:"mysql_collation,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *FieldOptions) Reset() {
@@ -528,6 +534,13 @@ func (x *FieldOptions) GetTenant() bool {
 		return x.Tenant
 	}
 	return false
+}
+
+func (x *FieldOptions) GetMysqlCollation() string {
+	if x != nil {
+		return x.MysqlCollation
+	}
+	return ""
 }
 
 // ServiceOptions describe a CRUD service.
@@ -709,7 +722,7 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\x05Index\x12\x16\n" +
 	"\x06fields\x18\x01 \x03(\tR\x06fields\x12\x16\n" +
 	"\x06unique\x18\x02 \x01(\bR\x06unique\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xad\x04\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xd6\x04\n" +
 	"\fFieldOptions\x12\x1f\n" +
 	"\vprimary_key\x18\x01 \x01(\bR\n" +
 	"primaryKey\x12\x16\n" +
@@ -733,7 +746,8 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"foreignKey\x12\x19\n" +
 	"\bno_check\x18\x0e \x01(\bR\anoCheck\x12\x18\n" +
 	"\adefault\x18\x0f \x01(\tR\adefault\x12\x16\n" +
-	"\x06tenant\x18\x10 \x01(\bR\x06tenantB\x11\n" +
+	"\x06tenant\x18\x10 \x01(\bR\x06tenant\x12'\n" +
+	"\x0fmysql_collation\x18\x11 \x01(\tR\x0emysqlCollationB\x11\n" +
 	"\x0f_auto_increment\"&\n" +
 	"\x0eServiceOptions\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"G\n" +
