@@ -90,7 +90,7 @@ func committedFiles(t *testing.T, root string, dirs ...string) []string {
 				return err
 			}
 			if !e.IsDir() && (strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".orm.go") ||
-				strings.HasSuffix(path, ".crud.go") || strings.HasSuffix(path, ".connect.go") || filepath.Base(filepath.Dir(path)) == "schema") {
+				strings.HasSuffix(path, ".crud.go") || strings.HasSuffix(path, ".openapi.json") || strings.HasSuffix(path, ".connect.go") || filepath.Base(filepath.Dir(path)) == "schema") {
 				rel, _ := filepath.Rel(root, path)
 				out = append(out, filepath.ToSlash(rel))
 			}

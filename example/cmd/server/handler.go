@@ -61,6 +61,12 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	for pattern, h := range page {
 		mux.Handle(pattern, h)
 	}
+	// The OpenAPI 3.1 document of the REST routes (both services are in
+	// library.proto, which has one document).
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(libraryv1.BookServiceOpenAPI())
+	})
 	// REST answers malformed queries InvalidArgument, as Connect does, and
 	// takes update_mask=*.
 	mux.Handle("/", crudrt.RESTGuard(transcoder))

@@ -7,6 +7,7 @@ package libraryv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -318,3 +319,14 @@ var authorServiceRESTRoutes = []crudrt.Route{
 	{Selector: "library.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/authors", Body: "author"},
 	{Selector: "library.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/{name=authors/*}"},
 }
+
+//go:embed library.openapi.json
+var libraryOpenAPI []byte
+
+// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of library/v1/library.proto, BookService among them, e.g. to serve at /openapi.json.
+func BookServiceOpenAPI() []byte { return libraryOpenAPI }
+
+// AuthorServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of library/v1/library.proto, AuthorService among them, e.g. to serve at /openapi.json.
+func AuthorServiceOpenAPI() []byte { return libraryOpenAPI }

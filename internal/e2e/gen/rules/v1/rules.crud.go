@@ -7,6 +7,7 @@ package rulesv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -101,3 +102,10 @@ var gadgetServiceRESTRoutes = []crudrt.Route{
 	{Selector: "rules.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
 	{Selector: "rules.v1.GadgetService.UpdateGadget", Verb: "PATCH", Path: "/v1/gadgets/{gadget.id}", Body: "gadget"},
 }
+
+//go:embed rules.openapi.json
+var rulesOpenAPI []byte
+
+// GadgetServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json.
+func GadgetServiceOpenAPI() []byte { return rulesOpenAPI }

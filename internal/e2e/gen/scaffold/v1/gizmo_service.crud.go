@@ -7,6 +7,7 @@ package scaffoldv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -142,3 +143,10 @@ var gizmoServiceRESTRoutes = []crudrt.Route{
 	{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Verb: "DELETE", Path: "/v1/gizmos/{id}"},
 	{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Verb: "POST", Path: "/v1/gizmos/{id}:undelete", Body: "*"},
 }
+
+//go:embed gizmo_service.openapi.json
+var gizmoServiceOpenAPI []byte
+
+// GizmoServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of scaffold/v1/gizmo_service.proto, GizmoService among them, e.g. to serve at /openapi.json.
+func GizmoServiceOpenAPI() []byte { return gizmoServiceOpenAPI }

@@ -7,6 +7,7 @@ package tenantv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -186,3 +187,10 @@ var noteServiceRESTRoutes = []crudrt.Route{
 	{Selector: "tenant.v1.NoteService.BatchCreateNotes", Verb: "POST", Path: "/v1/notes:batchCreate", Body: "*"},
 	{Selector: "tenant.v1.NoteService.BatchDeleteNotes", Verb: "POST", Path: "/v1/notes:batchDelete", Body: "*"},
 }
+
+//go:embed notes.openapi.json
+var notesOpenAPI []byte
+
+// NoteServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of tenant/v1/notes.proto, NoteService among them, e.g. to serve at /openapi.json.
+func NoteServiceOpenAPI() []byte { return notesOpenAPI }

@@ -7,6 +7,7 @@ package aipnamesv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -155,3 +156,10 @@ var shelfServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipnames.v1.ShelfService.BatchGetShelves", Verb: "GET", Path: "/v1/shelves:batchGet"},
 	{Selector: "aipnames.v1.ShelfService.BatchCreateShelves", Verb: "POST", Path: "/v1/shelves:batchCreate", Body: "*"},
 }
+
+//go:embed names.openapi.json
+var namesOpenAPI []byte
+
+// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of names.proto, ShelfService among them, e.g. to serve at /openapi.json.
+func ShelfServiceOpenAPI() []byte { return namesOpenAPI }

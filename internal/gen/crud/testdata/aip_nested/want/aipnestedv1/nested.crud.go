@@ -7,6 +7,7 @@ package aipnestedv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -363,3 +364,10 @@ var nestedServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipnested.v1.NestedService.BatchCreateBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchCreate", Body: "*"},
 	{Selector: "aipnested.v1.NestedService.BatchDeleteBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchDelete", Body: "*"},
 }
+
+//go:embed nested.openapi.json
+var nestedOpenAPI []byte
+
+// NestedServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of nested.proto, NestedService among them, e.g. to serve at /openapi.json.
+func NestedServiceOpenAPI() []byte { return nestedOpenAPI }

@@ -7,6 +7,7 @@ package aipsoftv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -124,3 +125,10 @@ var shelfServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipsoft.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
 	{Selector: "aipsoft.v1.ShelfService.UndeleteShelf", Verb: "POST", Path: "/v1/shelves/{id}:undelete", Body: "*"},
 }
+
+//go:embed shelves.openapi.json
+var shelvesOpenAPI []byte
+
+// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of shelves.proto, ShelfService among them, e.g. to serve at /openapi.json.
+func ShelfServiceOpenAPI() []byte { return shelvesOpenAPI }

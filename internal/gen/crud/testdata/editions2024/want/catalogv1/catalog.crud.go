@@ -7,6 +7,7 @@ package catalogv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -119,3 +120,10 @@ var itemServiceRESTRoutes = []crudrt.Route{
 	{Selector: "catalog.v1.ItemService.UpdateItem", Verb: "PATCH", Path: "/v1/items/{item.id}", Body: "item"},
 	{Selector: "catalog.v1.ItemService.DeleteItem", Verb: "DELETE", Path: "/v1/items/{id}"},
 }
+
+//go:embed catalog.openapi.json
+var catalogOpenAPI []byte
+
+// ItemServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of catalog.proto, ItemService among them, e.g. to serve at /openapi.json.
+func ItemServiceOpenAPI() []byte { return catalogOpenAPI }

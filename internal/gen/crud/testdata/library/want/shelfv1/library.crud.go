@@ -7,6 +7,7 @@ package shelfv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -136,3 +137,10 @@ var shelfServiceRESTRoutes = []crudrt.Route{
 	{Selector: "shelf.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
 	{Selector: "shelf.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
 }
+
+//go:embed library.openapi.json
+var libraryOpenAPI []byte
+
+// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of library.proto, ShelfService among them, e.g. to serve at /openapi.json.
+func ShelfServiceOpenAPI() []byte { return libraryOpenAPI }

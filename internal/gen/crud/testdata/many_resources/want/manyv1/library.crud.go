@@ -7,6 +7,7 @@ package manyv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -259,3 +260,10 @@ var libraryServiceRESTRoutes = []crudrt.Route{
 	{Selector: "many.v1.LibraryService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
 	{Selector: "many.v1.LibraryService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
 }
+
+//go:embed library.openapi.json
+var libraryOpenAPI []byte
+
+// LibraryServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of library.proto, LibraryService among them, e.g. to serve at /openapi.json.
+func LibraryServiceOpenAPI() []byte { return libraryOpenAPI }

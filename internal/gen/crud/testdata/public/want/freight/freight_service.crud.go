@@ -7,6 +7,7 @@ package freight
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	proto "google.golang.org/protobuf/proto"
@@ -335,3 +336,10 @@ func (s *FreightServiceCRUD) DeleteShipment(ctx context.Context, req *DeleteShip
 	key := req.GetName()
 	return crudrt.One[*Shipment](s.svcShipment.Delete(ctx, key, ""))
 }
+
+//go:embed freight_service.openapi.json
+var freightServiceOpenAPI []byte
+
+// FreightServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of einride/example/freight/v1/freight_service.proto, FreightService among them, e.g. to serve at /openapi.json.
+func FreightServiceOpenAPI() []byte { return freightServiceOpenAPI }

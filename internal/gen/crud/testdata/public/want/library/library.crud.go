@@ -7,6 +7,7 @@ package library
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	proto "google.golang.org/protobuf/proto"
@@ -209,3 +210,10 @@ func (s *LibraryServiceCRUD) MergeShelves(context.Context, *MergeShelvesRequest)
 func (s *LibraryServiceCRUD) MoveBook(context.Context, *MoveBookRequest) (*Book, error) {
 	return nil, crudrt.Unimplemented("google.example.library.v1.LibraryService.MoveBook")
 }
+
+//go:embed library.openapi.json
+var libraryOpenAPI []byte
+
+// LibraryServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of google/example/library/v1/library.proto, LibraryService among them, e.g. to serve at /openapi.json.
+func LibraryServiceOpenAPI() []byte { return libraryOpenAPI }

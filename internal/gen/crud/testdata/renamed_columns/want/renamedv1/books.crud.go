@@ -7,6 +7,7 @@ package renamedv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -143,3 +144,10 @@ var bookServiceRESTRoutes = []crudrt.Route{
 	{Selector: "renamed.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
 	{Selector: "renamed.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
 }
+
+//go:embed books.openapi.json
+var booksOpenAPI []byte
+
+// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of books.proto, BookService among them, e.g. to serve at /openapi.json.
+func BookServiceOpenAPI() []byte { return booksOpenAPI }

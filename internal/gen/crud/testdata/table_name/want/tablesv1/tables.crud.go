@@ -7,6 +7,7 @@ package tablesv1
 
 import (
 	context "context"
+	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
@@ -276,3 +277,14 @@ var authorServiceRESTRoutes = []crudrt.Route{
 	{Selector: "tables.v1.AuthorService.BatchGetAuthors", Verb: "GET", Path: "/v1/people:batchGet"},
 	{Selector: "tables.v1.AuthorService.BatchDeleteAuthors", Verb: "POST", Path: "/v1/people:batchDelete", Body: "*"},
 }
+
+//go:embed tables.openapi.json
+var tablesOpenAPI []byte
+
+// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of tables.proto, BookService among them, e.g. to serve at /openapi.json.
+func BookServiceOpenAPI() []byte { return tablesOpenAPI }
+
+// AuthorServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
+// of tables.proto, AuthorService among them, e.g. to serve at /openapi.json.
+func AuthorServiceOpenAPI() []byte { return tablesOpenAPI }

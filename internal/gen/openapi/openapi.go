@@ -1,0 +1,591 @@
+// Package openapi writes the OpenAPI 3.1 document of the REST surface of
+// the services protoc-gen-crud generates: the routes vanguard serves (the
+// AIP default routes of the standard methods, and every google.api.http
+// binding of the file's services, additional bindings included) with
+// their messages as protojson writes and reads them.
+//
+// The document is built with kin-openapi and validated before it is
+// written, so that an invalid one is a generation error, never a file.
+package openapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/protoforge/protoforge/internal/gen/model"
+)
+
+// Route is one REST binding of a method.
+type Route struct {
+	Verb, Path, Body string
+}
+
+// Routes returns the REST bindings of a method as vanguard serves them: its
+// google.api.http rule and additional bindings, else the default route of
+// a standard method (def, nil when it has none).
+func Routes(m *protogen.Method, def *model.Route) []Route {
+	rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
+	if rule == nil || rule.GetPattern() == nil {
+		if def == nil {
+			return nil
+		}
+		return []Route{{def.Verb, def.Path, def.Body}}
+	}
+	var out []Route
+	for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+		var verb, path string
+		switch p := r.GetPattern().(type) {
+		case *annotations.HttpRule_Get:
+			verb, path = "GET", p.Get
+		case *annotations.HttpRule_Put:
+			verb, path = "PUT", p.Put
+		case *annotations.HttpRule_Post:
+			verb, path = "POST", p.Post
+		case *annotations.HttpRule_Delete:
+			verb, path = "DELETE", p.Delete
+		case *annotations.HttpRule_Patch:
+			verb, path = "PATCH", p.Patch
+		case *annotations.HttpRule_Custom:
+			verb, path = strings.ToUpper(p.Custom.GetKind()), p.Custom.GetPath()
+		default:
+			continue
+		}
+		out = append(out, Route{verb, path, r.GetBody()})
+	}
+	return out
+}
+
+// builder holds the document being built.
+type builder struct {
+	doc      *openapi3.T
+	schema   *model.Schema
+	messages map[protoreflect.FullName]*protogen.Message
+	// skeletons maps each documented path, parameters blanked, to it.
+	skeletons map[string]string
+}
+
+// Document builds the OpenAPI document of the services of f that
+// protoc-gen-crud implements.
+func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openapi3.T, error) {
+	b := &builder{
+		doc: &openapi3.T{
+			OpenAPI: "3.1.0",
+			Info: &openapi3.Info{
+				Title:       string(f.Desc.Package()),
+				Version:     string(f.Desc.Package()),
+				Description: "The REST/JSON surface of " + f.Desc.Path() + ", as the generated server serves it (protojson). Streaming methods have no REST binding and are not listed.",
+			},
+			Paths:      openapi3.NewPaths(),
+			Components: &openapi3.Components{Schemas: openapi3.Schemas{}},
+		},
+		schema:   s,
+		messages: map[protoreflect.FullName]*protogen.Message{},
+	}
+	b.doc.Components.Schemas["google.rpc.Status"] = statusSchema()
+	for _, svc := range svcs {
+		b.doc.Tags = append(b.doc.Tags, &openapi3.Tag{Name: string(svc.Desc.Name()), Description: comment(svc.Comments.Leading)})
+		defaults := map[*protogen.Method]*model.Route{}
+		for _, m := range svc.Methods {
+			defaults[m.Method] = m.Route
+		}
+		for _, m := range svc.Service.Methods {
+			if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
+				continue
+			}
+			for i, r := range Routes(m, defaults[m]) {
+				if err := b.operation(svc, m, r, i); err != nil {
+					return nil, fmt.Errorf("%s: %w", m.Desc.FullName(), err)
+				}
+			}
+		}
+	}
+	if err := b.doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi: the document of %s does not validate: %w", f.Desc.Path(), err)
+	}
+	return b.doc, nil
+}
+
+// JSON is the document as indented JSON, with sorted keys.
+func JSON(doc *openapi3.T) ([]byte, error) {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// operation adds the i-th binding r of method m.
+func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i int) error {
+	path, params, bound, err := b.template(r.Path, m.Input)
+	if err != nil {
+		return err
+	}
+	path, params = b.samePath(path, params)
+	op := openapi3.NewOperation()
+	op.OperationID = string(svc.Desc.Name()) + "_" + string(m.Desc.Name())
+	if i > 0 {
+		op.OperationID += fmt.Sprint(i + 1)
+	}
+	op.Tags = []string{string(svc.Desc.Name())}
+	op.Summary = firstLine(comment(m.Comments.Leading))
+	op.Description = comment(m.Comments.Leading)
+	op.Parameters = params
+	switch r.Body {
+	case "":
+		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
+	case "*":
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+			WithJSONSchemaRef(b.messageRef(m.Input))}
+	default:
+		fd := m.Input.Desc.Fields().ByName(protoreflect.Name(r.Body))
+		if fd == nil {
+			return fmt.Errorf("body %q is not a field of %s", r.Body, m.Input.Desc.FullName())
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+			WithJSONSchemaRef(b.fieldSchema(fieldOf(m.Input, fd)))}
+		bound[string(fd.Name())] = true
+		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
+	}
+	op.Responses = openapi3.NewResponses()
+	op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").
+		WithJSONSchemaRef(b.messageRef(m.Output))})
+	op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+		WithDescription("An error: google.rpc.Status, the HTTP status its code maps to (InvalidArgument 400, NotFound 404, Unimplemented 501, …).").
+		WithJSONSchemaRef(openapi3.NewSchemaRef("#/components/schemas/google.rpc.Status", b.doc.Components.Schemas["google.rpc.Status"].Value))})
+	item := b.doc.Paths.Value(path)
+	if item == nil {
+		item = &openapi3.PathItem{}
+		b.doc.Paths.Set(path, item)
+	}
+	if item.GetOperation(r.Verb) != nil {
+		return fmt.Errorf("%s %s is bound twice", r.Verb, path)
+	}
+	item.SetOperation(r.Verb, op)
+	return nil
+}
+
+// samePath gives path the parameter names of a path already documented
+// that differs only by them ("/v1/shelves/{name}" and "/v1/shelves/{id}"
+// are one path for OpenAPI, and for the router).
+func (b *builder) samePath(path string, params openapi3.Parameters) (string, openapi3.Parameters) {
+	skel, names := skeleton(path)
+	if b.skeletons == nil {
+		b.skeletons = map[string]string{}
+	}
+	first, ok := b.skeletons[skel]
+	if !ok {
+		b.skeletons[skel] = path
+		return path, params
+	}
+	_, want := skeleton(first)
+	rename := map[string]string{}
+	for i, n := range names {
+		rename[n] = want[i]
+	}
+	for _, p := range params {
+		if to, ok := rename[p.Value.Name]; ok {
+			p.Value.Name = to
+		}
+	}
+	return first, params
+}
+
+// skeleton is path with its parameters blanked, and their names in order.
+func skeleton(path string) (string, []string) {
+	var out strings.Builder
+	var names []string
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			out.WriteString(path)
+			return out.String(), names
+		}
+		j := strings.IndexByte(path[i:], '}')
+		out.WriteString(path[:i] + "{}")
+		names = append(names, path[i+1:i+j])
+		path = path[i+j+1:]
+	}
+}
+
+// template turns a google.api.http path template into an OpenAPI path, its
+// path parameters, and the request fields the path binds. A variable of
+// several segments ({name=shelves/*/books/*}) becomes one parameter per
+// wildcard, named after the variables of the resource pattern it matches.
+func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.Parameters, map[string]bool, error) {
+	bound := map[string]bool{}
+	var params openapi3.Parameters
+	var out strings.Builder
+	seen := map[string]bool{}
+	for len(tpl) > 0 {
+		i := strings.IndexByte(tpl, '{')
+		if i < 0 {
+			out.WriteString(tpl)
+			break
+		}
+		out.WriteString(tpl[:i])
+		j := strings.IndexByte(tpl[i:], '}')
+		if j < 0 {
+			return "", nil, nil, fmt.Errorf("path template %q: unclosed variable", tpl)
+		}
+		v := tpl[i+1 : i+j]
+		tpl = tpl[i+j+1:]
+		field, glob, _ := strings.Cut(v, "=")
+		top, _, _ := strings.Cut(field, ".")
+		bound[top] = true
+		if glob == "" {
+			glob = "*"
+		}
+		segs := strings.Split(glob, "/")
+		names := b.variableNames(glob, field)
+		for k, seg := range segs {
+			if k > 0 {
+				out.WriteByte('/')
+			}
+			if seg != "*" && seg != "**" {
+				out.WriteString(seg)
+				continue
+			}
+			name := names[k]
+			for seen[name] {
+				name += "_"
+			}
+			seen[name] = true
+			out.WriteString("{" + name + "}")
+			desc := fmt.Sprintf("Sets the request field `%s`", field)
+			if glob != "*" {
+				desc += fmt.Sprintf(", whose value is `%s` with this segment in place of its wildcard", glob)
+			}
+			p := openapi3.NewPathParameter(name).WithDescription(desc + ".").WithSchema(openapi3.NewStringSchema())
+			params = append(params, &openapi3.ParameterRef{Value: p})
+		}
+	}
+	return out.String(), params, bound, nil
+}
+
+// variableNames names the wildcards of glob: the variables of a resource
+// pattern of the same shape, else the field's last name (numbered).
+func (b *builder) variableNames(glob, field string) map[int]string {
+	names := map[int]string{}
+	for _, m := range b.schema.Models {
+		if m.Name == nil {
+			continue
+		}
+		pat := strings.Split(m.Name.NamePattern, "/")
+		segs := strings.Split(glob, "/")
+		if len(pat) != len(segs) {
+			continue
+		}
+		ok := true
+		for k, seg := range segs {
+			isVar := strings.HasPrefix(pat[k], "{")
+			if (seg == "*") != isVar || (!isVar && seg != pat[k]) {
+				ok = false
+			}
+		}
+		if ok {
+			for k, p := range pat {
+				if strings.HasPrefix(p, "{") {
+					names[k] = strings.Trim(p, "{}")
+				}
+			}
+			return names
+		}
+	}
+	last := field[strings.LastIndexByte(field, '.')+1:]
+	n := 0
+	for k, seg := range strings.Split(glob, "/") {
+		if seg == "*" || seg == "**" {
+			n++
+			names[k] = last
+			if n > 1 {
+				names[k] = fmt.Sprintf("%s_%d", last, n)
+			}
+		}
+	}
+	return names
+}
+
+// queryParams are the fields of in not bound by the path or body that a
+// query string can set: scalars, enums, their lists, and the well-known
+// types protojson spells as strings.
+func (b *builder) queryParams(in *protogen.Message, bound map[string]bool, prefix string) openapi3.Parameters {
+	var out openapi3.Parameters
+	for _, f := range in.Fields {
+		name := string(f.Desc.Name())
+		if bound[name] || f.Desc.IsMap() {
+			continue
+		}
+		if f.Message != nil {
+			if _, ok := stringWKT[f.Message.Desc.FullName()]; !ok {
+				continue
+			}
+		}
+		p := openapi3.NewQueryParameter(prefix + name).WithSchema(b.fieldSchema(f).Value)
+		if d := comment(f.Comments.Leading); d != "" {
+			p.Description = d
+		}
+		out = append(out, &openapi3.ParameterRef{Value: p})
+	}
+	return out
+}
+
+// stringWKT are the well-known types protojson writes as JSON strings.
+var stringWKT = map[protoreflect.FullName]*openapi3.Schema{
+	"google.protobuf.Timestamp": {Type: &openapi3.Types{"string"}, Format: "date-time", Description: "RFC 3339, e.g. 2024-01-02T03:04:05.678Z."},
+	"google.protobuf.Duration":  {Type: &openapi3.Types{"string"}, Pattern: `^-?[0-9]+(\.[0-9]{1,9})?s$`, Description: "Seconds with up to nine fractional digits and the suffix s, e.g. 1.5s."},
+	"google.protobuf.FieldMask": {Type: &openapi3.Types{"string"}, Description: "Field paths in lowerCamelCase, separated by commas; \"*\" replaces every field (AIP-134)."},
+}
+
+// messageRef is the schema of a message: a reference to its component,
+// added on first use, or the inline schema of a well-known type.
+func (b *builder) messageRef(m *protogen.Message) *openapi3.SchemaRef {
+	name := m.Desc.FullName()
+	if s := wellKnown(name); s != nil {
+		return openapi3.NewSchemaRef("", s)
+	}
+	comp, ok := b.doc.Components.Schemas[string(name)]
+	if !ok {
+		// Registered before its fields, so that recursion ends; filled
+		// in place, so that references made meanwhile see it.
+		comp = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+		b.doc.Components.Schemas[string(name)] = comp
+		*comp.Value = *b.messageSchema(m)
+	}
+	return openapi3.NewSchemaRef("#/components/schemas/"+string(name), comp.Value)
+}
+
+// messageSchema is the object protojson writes for m.
+func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
+	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Description: comment(m.Comments.Leading), Properties: openapi3.Schemas{}}
+	for _, o := range m.Oneofs {
+		if o.Desc.IsSynthetic() {
+			continue
+		}
+		var names []string
+		for _, f := range o.Fields {
+			names = append(names, "`"+f.Desc.JSONName()+"`")
+		}
+		s.Description = strings.TrimSpace(s.Description + "\n\nAt most one of " + strings.Join(names, ", ") + " is set (oneof " + string(o.Desc.Name()) + ").")
+	}
+	for _, f := range m.Fields {
+		ref := b.fieldSchema(f)
+		if f.Desc.HasPresence() && !f.Desc.IsList() {
+			// protojson reads null as unset, and writes it for unset
+			// fields when it emits unpopulated ones.
+			ref = nullable(ref)
+		}
+		behaviors := fieldBehaviors(f)
+		desc := comment(f.Comments.Leading)
+		if behaviors[annotations.FieldBehavior_OUTPUT_ONLY] || behaviors[annotations.FieldBehavior_IDENTIFIER] || behaviors[annotations.FieldBehavior_IMMUTABLE] {
+			// A property with a $ref takes no siblings: wrap it.
+			v := &openapi3.Schema{Description: desc}
+			if ref.Ref != "" {
+				v.AllOf = openapi3.SchemaRefs{ref}
+			} else {
+				c := *ref.Value
+				v = &c
+				if desc != "" {
+					v.Description = desc
+				}
+			}
+			v.ReadOnly = behaviors[annotations.FieldBehavior_OUTPUT_ONLY]
+			switch {
+			case behaviors[annotations.FieldBehavior_IDENTIFIER]:
+				v.Description = strings.TrimSpace(v.Description + "\n\nIdentifier: the server assigns it on create.")
+			case behaviors[annotations.FieldBehavior_IMMUTABLE]:
+				v.Description = strings.TrimSpace(v.Description + "\n\nImmutable: set on create, never changed by an update.")
+			}
+			ref = openapi3.NewSchemaRef("", v)
+		} else if desc != "" && ref.Ref == "" {
+			c := *ref.Value
+			c.Description = desc
+			ref = openapi3.NewSchemaRef("", &c)
+		} else if desc != "" {
+			ref = openapi3.NewSchemaRef("", &openapi3.Schema{Description: desc, AllOf: openapi3.SchemaRefs{ref}})
+		}
+		s.Properties[f.Desc.JSONName()] = ref
+		if behaviors[annotations.FieldBehavior_REQUIRED] {
+			s.Required = append(s.Required, f.Desc.JSONName())
+		}
+	}
+	sort.Strings(s.Required)
+	return s
+}
+
+// nullable is ref that also accepts null.
+func nullable(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+	if ref.Ref != "" || ref.Value.Type == nil {
+		return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: openapi3.SchemaRefs{ref, openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"null"}})}})
+	}
+	c := *ref.Value
+	if !c.Type.Includes("null") {
+		t := append(openapi3.Types{}, (*c.Type)...)
+		c.Type = &t
+		*c.Type = append(*c.Type, "null")
+	}
+	return openapi3.NewSchemaRef("", &c)
+}
+
+// fieldSchema is the schema of a field's JSON value.
+func (b *builder) fieldSchema(f *protogen.Field) *openapi3.SchemaRef {
+	switch {
+	case f.Desc.IsMap():
+		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"object"},
+			AdditionalProperties: openapi3.AdditionalProperties{Schema: b.fieldSchema(f.Message.Fields[1])}})
+	case f.Desc.IsList():
+		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: b.singular(f)})
+	}
+	return b.singular(f)
+}
+
+// singular is the schema of one value of f.
+func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
+	switch f.Desc.Kind() {
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return b.messageRef(f.Message)
+	case protoreflect.EnumKind:
+		var names []any
+		for _, v := range f.Enum.Values {
+			names = append(names, string(v.Desc.Name()))
+		}
+		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: names,
+			Description: "A value name of " + string(f.Enum.Desc.FullName()) + "."})
+	}
+	return openapi3.NewSchemaRef("", scalar(f.Desc.Kind()))
+}
+
+// scalar is the protojson spelling of a scalar kind.
+func scalar(k protoreflect.Kind) *openapi3.Schema {
+	switch k {
+	case protoreflect.BoolKind:
+		return &openapi3.Schema{Type: &openapi3.Types{"boolean"}}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		return &openapi3.Schema{Type: &openapi3.Types{"integer"}, Format: "int32"}
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return &openapi3.Schema{Type: &openapi3.Types{"integer"}, Format: "int64", Min: ptr(0), Max: ptr(4294967295)}
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "int64", Pattern: `^-?[0-9]+$`, Description: "A 64-bit integer, as a decimal string (protojson)."}
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "uint64", Pattern: `^[0-9]+$`, Description: "An unsigned 64-bit integer, as a decimal string (protojson)."}
+	case protoreflect.FloatKind:
+		return &openapi3.Schema{Type: &openapi3.Types{"number"}, Format: "float"}
+	case protoreflect.DoubleKind:
+		return &openapi3.Schema{Type: &openapi3.Types{"number"}, Format: "double"}
+	case protoreflect.BytesKind:
+		return &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "byte", Description: "Base64."}
+	}
+	return &openapi3.Schema{Type: &openapi3.Types{"string"}}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// wellKnown is the inline schema of a google.protobuf type, or nil.
+func wellKnown(name protoreflect.FullName) *openapi3.Schema {
+	if s, ok := stringWKT[name]; ok {
+		c := *s
+		return &c
+	}
+	wrapper := func(s *openapi3.Schema) *openapi3.Schema {
+		c := *s
+		t := append(openapi3.Types{}, (*c.Type)...)
+		t = append(t, "null")
+		c.Type = &t
+		return &c
+	}
+	switch name {
+	case "google.protobuf.Empty":
+		return &openapi3.Schema{Type: &openapi3.Types{"object"}}
+	case "google.protobuf.Struct":
+		return &openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Has: boolPtr(true)}}
+	case "google.protobuf.Value":
+		return &openapi3.Schema{Description: "Any JSON value."}
+	case "google.protobuf.ListValue":
+		return &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewSchemaRef("", &openapi3.Schema{})}
+	case "google.protobuf.Any":
+		return &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"@type"},
+			Properties:           openapi3.Schemas{"@type": openapi3.NewSchemaRef("", openapi3.NewStringSchema())},
+			AdditionalProperties: openapi3.AdditionalProperties{Has: boolPtr(true)}}
+	case "google.protobuf.BoolValue":
+		return wrapper(scalar(protoreflect.BoolKind))
+	case "google.protobuf.Int32Value":
+		return wrapper(scalar(protoreflect.Int32Kind))
+	case "google.protobuf.UInt32Value":
+		return wrapper(scalar(protoreflect.Uint32Kind))
+	case "google.protobuf.Int64Value":
+		return wrapper(scalar(protoreflect.Int64Kind))
+	case "google.protobuf.UInt64Value":
+		return wrapper(scalar(protoreflect.Uint64Kind))
+	case "google.protobuf.FloatValue":
+		return wrapper(scalar(protoreflect.FloatKind))
+	case "google.protobuf.DoubleValue":
+		return wrapper(scalar(protoreflect.DoubleKind))
+	case "google.protobuf.StringValue":
+		return wrapper(scalar(protoreflect.StringKind))
+	case "google.protobuf.BytesValue":
+		return wrapper(scalar(protoreflect.BytesKind))
+	}
+	return nil
+}
+
+func boolPtr(v bool) *bool { return &v }
+
+// statusSchema is google.rpc.Status as the REST transcoder writes errors.
+func statusSchema() *openapi3.SchemaRef {
+	return openapi3.NewSchemaRef("", &openapi3.Schema{
+		Type:        &openapi3.Types{"object"},
+		Description: "An error (google.rpc.Status): the gRPC code, a message, and details such as google.rpc.BadRequest's field violations.",
+		Properties: openapi3.Schemas{
+			"code":    openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"integer"}, Format: "int32", Description: "The google.rpc.Code, e.g. 3 for INVALID_ARGUMENT."}),
+			"message": openapi3.NewSchemaRef("", openapi3.NewStringSchema()),
+			"details": openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewSchemaRef("", wellKnown("google.protobuf.Any"))}),
+		},
+	})
+}
+
+// fieldBehaviors are the google.api.field_behavior values of f.
+func fieldBehaviors(f *protogen.Field) map[annotations.FieldBehavior]bool {
+	out := map[annotations.FieldBehavior]bool{}
+	if bs, ok := proto.GetExtension(f.Desc.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior); ok {
+		for _, b := range bs {
+			out[b] = true
+		}
+	}
+	return out
+}
+
+func fieldOf(m *protogen.Message, fd protoreflect.FieldDescriptor) *protogen.Field {
+	for _, f := range m.Fields {
+		if f.Desc == fd {
+			return f
+		}
+	}
+	return nil
+}
+
+// comment is a proto comment as a description: trimmed, buf's lint
+// directives left out.
+func comment(c protogen.Comments) string {
+	return strings.TrimSpace(string(model.GoComment(c)))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, ".")
+}
