@@ -31,6 +31,10 @@ func (r Rules) IsZero() bool {
 	return r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && !r.DefinedOnly && !r.Required
 }
 
+// ReadRules returns the rules of d that have a counterpart in a JSON
+// schema: lengths, bounds, defined enums, required.
+func ReadRules(d protoreflect.FieldDescriptor) Rules { return readRules(d) }
+
 // readRules collects the rules of d from both validation libraries.
 func readRules(d protoreflect.FieldDescriptor) Rules {
 	var r Rules

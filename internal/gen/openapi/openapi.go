@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -384,8 +385,19 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 		}
 		s.Description = strings.TrimSpace(s.Description + "\n\nAt most one of " + strings.Join(names, ", ") + " is set (oneof " + string(o.Desc.Name()) + ").")
 	}
+	mod := b.schema.ModelByName(m.Desc.FullName())
 	for _, f := range m.Fields {
 		ref := b.fieldSchema(f)
+		rules := model.ReadRules(f.Desc)
+		if mod != nil {
+			for _, mf := range mod.Columns {
+				if mf.Field == f && mf.NameOf == nil && mf.MaxLen > 0 && (rules.MaxLen == nil || uint64(mf.MaxLen) < *rules.MaxLen) {
+					n := uint64(mf.MaxLen)
+					rules.MaxLen = &n // the column's size
+				}
+			}
+		}
+		ref = constrained(ref, f, rules)
 		if f.Desc.HasPresence() && !f.Desc.IsList() {
 			// protojson reads null as unset, and writes it for unset
 			// fields when it emits unpopulated ones.
@@ -421,12 +433,49 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 			ref = openapi3.NewSchemaRef("", &openapi3.Schema{Description: desc, AllOf: openapi3.SchemaRefs{ref}})
 		}
 		s.Properties[f.Desc.JSONName()] = ref
-		if behaviors[annotations.FieldBehavior_REQUIRED] {
+		if behaviors[annotations.FieldBehavior_REQUIRED] || rules.Required {
 			s.Required = append(s.Required, f.Desc.JSONName())
 		}
 	}
 	sort.Strings(s.Required)
 	return s
+}
+
+// constrained adds the validation rules of f to its schema: string
+// lengths and the bounds of numbers JSON writes as numbers. (64-bit
+// integers are strings in JSON; their bounds stay the server's.)
+func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *openapi3.SchemaRef {
+	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "") {
+		return ref
+	}
+	c := *ref.Value
+	switch f.Desc.Kind() {
+	case protoreflect.StringKind:
+		if r.MinLen != nil {
+			c.MinLength = *r.MinLen
+		}
+		if r.MaxLen != nil {
+			n := *r.MaxLen
+			c.MaxLength = &n
+		}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
+		protoreflect.FloatKind, protoreflect.DoubleKind:
+		if v, err := strconv.ParseFloat(r.Min, 64); err == nil && r.Min != "" {
+			c.Min = &v
+			if r.MinExclusive {
+				c.Min, c.ExclusiveMin = nil, openapi3.ExclusiveBound{Value: &v}
+			}
+		}
+		if v, err := strconv.ParseFloat(r.Max, 64); err == nil && r.Max != "" {
+			c.Max = &v
+			if r.MaxExclusive {
+				c.Max, c.ExclusiveMax = nil, openapi3.ExclusiveBound{Value: &v}
+			}
+		}
+	default:
+		return ref
+	}
+	return openapi3.NewSchemaRef("", &c)
 }
 
 // nullable is ref that also accepts null.
