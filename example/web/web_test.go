@@ -134,7 +134,8 @@ func TestServe(t *testing.T) {
 	for p := range routes {
 		patterns = append(patterns, p)
 	}
-	assert.ElementsMatch(t, []string{"GET /{$}", "GET /app.js", "GET /style.css"}, patterns)
+	assert.ElementsMatch(t, []string{"GET /{$}", "GET /app.js", "GET /style.css",
+		"GET /docs.html", "GET /docs.js", "GET /swagger-ui-bundle.js", "GET /swagger-ui.css", "GET /swagger-ui-LICENSE.txt"}, patterns)
 
 	base := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
 	res, body := get(t, "GET", base+"/")
@@ -229,6 +230,15 @@ func TestGenerated(t *testing.T) {
 	if !bytes.Equal(want, got) {
 		t.Error("static/app.js is stale: run `npm run build` in example/web and commit it")
 	}
+	for _, name := range []string{"swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-LICENSE.txt"} {
+		want, err := os.ReadFile(filepath.Join("static", name))
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err)
+		if !bytes.Equal(want, got) {
+			t.Errorf("static/%s is not swagger-ui-dist's as package.json pins it: run `npm run build` in example/web and commit it", name)
+		}
+	}
 
 	cmd = exec.Command("node_modules/.bin/tsc", "--noEmit", "-p", ".")
 	b, err = cmd.CombinedOutput()
@@ -318,4 +328,22 @@ func TestBrowser(t *testing.T) {
 			t.Logf("%s", strings.TrimSpace(string(out)))
 		})
 	}
+}
+
+// TestDocsPage drives the API docs page (Swagger UI on /openapi.json) in
+// Debian's Chromium (e2e/docs.mjs): every documented operation is listed,
+// and a request sent from the page reaches the server and shows its answer.
+func TestDocsPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	requireNode(t, "node_modules/playwright-core", chromium)
+	dir := artifacts(t)
+	base := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "node", "e2e/docs.mjs", "--url", base, "--artifacts", dir, "--chromium", chromium).CombinedOutput()
+	require.NoError(t, err, "docs.mjs (screenshots in %s):\n%s", dir, out)
+	assert.Contains(t, string(out), "docs: ok")
+	t.Logf("%s", strings.TrimSpace(string(out)))
 }
