@@ -24,6 +24,11 @@ type Rules struct {
 	DefinedOnly bool
 	// Required is protovalidate's `required` (or PGV's message.required).
 	Required bool
+	// Pattern is a string's RE2 pattern and In the strings it may be,
+	// which documents show (the validators enforce them; they shape no
+	// column).
+	Pattern string
+	In      []string
 }
 
 // IsZero reports whether no rule applies.
@@ -71,6 +76,15 @@ func typeRules(rules protoreflect.Message) Rules {
 			return protoreflect.Value{}, false
 		}
 		return m.Get(f), true
+	}
+	if v, ok := get("pattern"); ok && fd.Message().Fields().ByName("pattern").Kind() == protoreflect.StringKind {
+		out.Pattern = v.String()
+	}
+	if f := m.Descriptor().Fields().ByName("in"); f != nil && f.IsList() && f.Kind() == protoreflect.StringKind {
+		l := m.Get(f).List()
+		for i := 0; i < l.Len(); i++ {
+			out.In = append(out.In, l.Get(i).String())
+		}
 	}
 	if v, ok := get("len"); ok {
 		n := v.Uint()
@@ -147,6 +161,12 @@ func (r *Rules) merge(o Rules) {
 	}
 	r.DefinedOnly = r.DefinedOnly || o.DefinedOnly
 	r.Required = r.Required || o.Required
+	if o.Pattern != "" && r.Pattern == "" {
+		r.Pattern = o.Pattern
+	}
+	if len(o.In) > 0 && len(r.In) == 0 {
+		r.In = o.In
+	}
 }
 
 // compareDecimal compares two numeric literals.

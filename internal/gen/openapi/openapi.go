@@ -445,12 +445,16 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 // lengths and the bounds of numbers JSON writes as numbers. (64-bit
 // integers are strings in JSON; their bounds stay the server's.)
 func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *openapi3.SchemaRef {
-	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "") {
+	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && r.Pattern == "" && len(r.In) == 0) {
 		return ref
 	}
 	c := *ref.Value
 	switch f.Desc.Kind() {
 	case protoreflect.StringKind:
+		c.Pattern = r.Pattern
+		for _, v := range r.In {
+			c.Enum = append(c.Enum, v)
+		}
 		if r.MinLen != nil {
 			c.MinLength = *r.MinLen
 		}
