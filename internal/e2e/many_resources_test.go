@@ -136,6 +136,17 @@ func TestCustomMethodWithStores(t *testing.T) {
 		require.NoError(t, err)
 		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "REST")
+		// The additional binding: the shelf in the path.
+		resp, err = http.Post(fmt.Sprintf("%s/v1/shelves/%d/books/%d:move", base, b.Id, book.Id), "application/json", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "REST, additional binding")
+		again, err := c.GetBook(ctx, &manyv1.GetBookRequest{Id: book.Id})
+		require.NoError(t, err)
+		assert.Equal(t, b.Id, again.ShelfId, "moved by the additional binding")
+		resp, err = http.Post(fmt.Sprintf("%s/v1/books/%d:move", base, book.Id), "application/json", strings.NewReader(fmt.Sprintf(`{"shelfId":"%d"}`, a.Id)))
+		require.NoError(t, err)
+		_ = resp.Body.Close()
 
 		// A transaction that fails after a write leaves nothing behind.
 		stores := library{manyv1.NewLibraryServiceCRUD(db)}

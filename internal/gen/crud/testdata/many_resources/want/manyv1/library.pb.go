@@ -1125,7 +1125,7 @@ const file_library_proto_rawDesc = "" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"<\n" +
 	"\x0fMoveBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
-	"\bshelf_id\x18\x02 \x01(\x03R\ashelfId2\x9e\a\n" +
+	"\bshelf_id\x18\x02 \x01(\x03R\ashelfId2\xcc\a\n" +
 	"\x0eLibraryService\x124\n" +
 	"\bGetShelf\x12\x18.many.v1.GetShelfRequest\x1a\x0e.many.v1.Shelf\x12H\n" +
 	"\vListShelves\x12\x1b.many.v1.ListShelvesRequest\x1a\x1c.many.v1.ListShelvesResponse\x12:\n" +
@@ -1142,8 +1142,8 @@ const file_library_proto_rawDesc = "" +
 	"DeleteBook\x12\x1a.many.v1.DeleteBookRequest\x1a\r.many.v1.Book\x12;\n" +
 	"\fUndeleteBook\x12\x1c.many.v1.UndeleteBookRequest\x1a\r.many.v1.Book\x12N\n" +
 	"\rBatchGetBooks\x12\x1d.many.v1.BatchGetBooksRequest\x1a\x1e.many.v1.BatchGetBooksResponse\x12L\n" +
-	"\x10BatchDeleteBooks\x12 .many.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty\x12S\n" +
-	"\bMoveBook\x12\x18.many.v1.MoveBookRequest\x1a\r.many.v1.Book\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/books/{id}:moveB_Z]github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1;manyv1b\x06proto3"
+	"\x10BatchDeleteBooks\x12 .many.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty\x12\x80\x01\n" +
+	"\bMoveBook\x12\x18.many.v1.MoveBookRequest\x1a\r.many.v1.Book\"K\x82\xd3\xe4\x93\x02E:\x01*Z+:\x01*\"&/v1/shelves/{shelf_id}/books/{id}:move\"\x13/v1/books/{id}:moveB_Z]github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1;manyv1b\x06proto3"
 
 var (
 	file_library_proto_rawDescOnce sync.Once
