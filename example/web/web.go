@@ -1,8 +1,10 @@
 // Package web holds the library example's browser page (static/): a
 // TypeScript client generated from the example's protos with
 // protoc-gen-es and bundled with esbuild, which talks Connect or gRPC-Web
-// to the server that serves it. The bundle is committed, so serving the
-// page needs no Node.js; rebuilding it does (see example/README.md).
+// to the server that serves it; and the API docs page (static/docs.html),
+// Swagger UI on the server's /openapi.json. The bundle and Swagger UI are
+// committed, so serving the pages needs no Node.js; rebuilding them does
+// (see example/README.md).
 package web
 
 import (
