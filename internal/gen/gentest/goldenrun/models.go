@@ -211,7 +211,11 @@ func (reg *registry) read(mi *modelInfo) error {
 		// A google.api.resource identified by its name (AIP-122): the name
 		// is the key, of the form "<collection>/<id>".
 		if r, ok := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) == 1 {
-			if fd := fields.ByName("name"); fd != nil && fd.Kind() == protoreflect.StringKind {
+			nameField := r.GetNameField()
+			if nameField == "" {
+				nameField = "name"
+			}
+			if fd := fields.ByName(protoreflect.Name(nameField)); fd != nil && fd.Kind() == protoreflect.StringKind {
 				mi.keys = append(mi.keys, fd)
 				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
 				mi.pattern = r.GetPattern()[0]
