@@ -101,7 +101,8 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		return nil, InvalidArgument("", vs...)
 	}
 	out := make([]proto.Message, 0, len(msgs))
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
+		out = out[:0] // a retried transaction starts over
 		for i, p := range prepared {
 			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
 				return err
@@ -152,7 +153,7 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 	if err != nil {
 		return err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		for _, k := range keys {
 			if _, err := s.remove(tx, tenant, k, "", false); err != nil {
 				return err

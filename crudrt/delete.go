@@ -41,7 +41,7 @@ func (s *Service) delete(ctx context.Context, key any, etag string, force bool) 
 		return nil, err
 	}
 	var out proto.Message
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		out, err = s.remove(tx, tenant, key, etag, force)
 		return err
 	})
@@ -94,7 +94,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		return nil, err
 	}
 	var out proto.Message
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		p, err := s.load(tx, tenant, ck, etag, true)
 		if err != nil {
 			return err

@@ -76,14 +76,14 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if s.hasRefs(p) {
 		// The resources it refers to are checked and locked in the
 		// insert's transaction.
-		err = db.Transaction(func(tx *gorm.DB) error {
+		err = s.transaction(ctx, func(tx *gorm.DB) error {
 			if err := s.checkRefs(tx, p, s.res.Field); err != nil {
 				return err
 			}
 			return insert(tx)
 		})
 	} else {
-		err = insert(db)
+		err = s.retry(ctx, func() error { return insert(db) })
 	}
 	if err != nil {
 		return nil, s.fail(ctx, s.parentMissing(db, parent, pids, err))
@@ -226,7 +226,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, err
 	}
 	var out proto.Message
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		cur, err := s.find(tx, tenant, ck, false, true)
 		if err != nil {
 			return err

@@ -50,7 +50,7 @@ func numberKind(n uint16) crudrt.DBErrorKind {
 		return crudrt.DBErrorCheck
 	case 1213, 1205, 1317: // deadlock, lock wait timeout, statement killed
 		return crudrt.DBErrorConflict
-	case 1927, 1053, 1040, 1290, 1836: // connection killed, shutdown, too many connections, read-only
+	case 1927, 1053, 1040, 1290, 1836, 1047: // connection killed, shutdown, too many connections, read-only, Galera node not ready
 		return crudrt.DBErrorUnavailable
 	case 3024, 1969: // max_execution_time (MySQL), max_statement_time (MariaDB)
 		return crudrt.DBErrorTimeout

@@ -1,0 +1,47 @@
+package crudrt
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// conflictAttempts bounds how often a write of the service's own is run
+// when the database rolls it back for a conflict (a deadlock, a
+// serialization failure, Galera's certification failure at commit).
+const conflictAttempts = 3
+
+// transaction runs fn in a transaction of the service's database, again
+// when the database rolled it back for a conflict (see retry). Inside a
+// transaction the caller opened (Store.On(tx)), fn runs once: the
+// caller's transaction is what a conflict rolls back.
+func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	db := s.db.WithContext(ctx)
+	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		return db.Transaction(fn)
+	}
+	return s.retry(ctx, func() error { return db.Transaction(fn) })
+}
+
+// retry runs write, up to conflictAttempts times in all, while the
+// database rolls it back for a conflict: the rollback undid every
+// statement, so running it again applies the write once, against what is
+// stored then (an etag checked inside is checked again). The last error
+// is returned as it is; the caller turns it into a status (Aborted).
+func (s *Service) retry(ctx context.Context, write func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := write()
+		if err == nil || attempt == conflictAttempts || ctx.Err() != nil || classify(err) != DBErrorConflict {
+			return err
+		}
+		// A short, random pause lets the winner of the conflict commit.
+		pause := time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
