@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -25,6 +28,9 @@ import (
 // and a body limit.
 func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error) {
 	opts := []crudrt.Option{crudrt.WithLogger(log)}
+	if cfg.pageTokenKey != "" {
+		opts = append(opts, crudrt.WithPageTokenKey([]byte(cfg.pageTokenKey)))
+	}
 	books := libraryv1.NewBookServiceCRUD(db, opts...)
 	authors := libraryv1.NewAuthorServiceCRUD(db, opts...)
 	// Strict JSON: an unknown field or enum name is InvalidArgument, not
@@ -61,6 +67,17 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	for pattern, h := range page {
 		mux.Handle(pattern, h)
 	}
+	// Liveness: the process serves. Readiness: its database answers, and a
+	// Galera node is synced (wsrep_ready), so that a load balancer routes
+	// only to servers that can serve.
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := ready(r.Context(), db); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
 	// The OpenAPI 3.1 document of the REST routes (both services are in
 	// library.proto, which has one document).
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -143,4 +160,33 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		log.Info("request", "method", r.Method, "path", r.URL.Path, "proto", r.Proto,
 			"content_type", r.Header.Get("Content-Type"), "status", sw.status, "duration", time.Since(start))
 	})
+}
+
+// ready checks that the database answers within a second and, on a
+// MariaDB Galera node, that the node is ready for queries (wsrep_ready):
+// a node out of the cluster's primary component refuses them.
+func ready(ctx context.Context, db *gorm.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	if db.Dialector.Name() != "mysql" {
+		return nil
+	}
+	var name, value string
+	err = sqlDB.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'").Scan(&name, &value)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil // not a Galera node
+	case err != nil:
+		return errors.New("database unreachable")
+	case !strings.EqualFold(value, "ON"):
+		return errors.New("galera node not ready (wsrep_ready=" + value + ")")
+	}
+	return nil
 }

@@ -38,6 +38,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/protoforge/protoforge/crudrt"
+	"github.com/protoforge/protoforge/crudrt/query"
 	// The classifiers of the two drivers' errors, so that clients see
 	// AlreadyExists, Unavailable, Aborted… rather than Internal. A server
 	// on SQLite alone leaves both out and links neither driver.
@@ -60,6 +61,9 @@ type config struct {
 	databaseURL string
 	maxBody     int64
 	corsOrigins string
+	// pageTokenKey signs page tokens; servers behind one load balancer
+	// share it, so that a token one issued is accepted by the others.
+	pageTokenKey string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -70,8 +74,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "postgres://…, mysql://… or sqlite:<file> (default sqlite:library.db; env DATABASE_URL)")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 4<<20, "largest request body accepted")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "*", "comma-separated origins allowed by CORS")
+	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if c.pageTokenKey != "" && len(c.pageTokenKey) < query.MinTokenKeyLength {
+		return nil, fmt.Errorf("--page-token-key: at least %d bytes (got %d)", query.MinTokenKeyLength, len(c.pageTokenKey))
 	}
 	if c.databaseURL == "" {
 		c.databaseURL = "sqlite:library.db"
