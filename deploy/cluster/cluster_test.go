@@ -191,7 +191,7 @@ func TestNodeLoss(t *testing.T) {
 	var mu sync.Mutex
 	var created []int64
 	errs := map[connect.Code]int{}
-	var lastErr time.Time
+	var firstErr, lastErr time.Time
 	start := time.Now()
 	stop := start.Add(16 * time.Second)
 	var wg sync.WaitGroup
@@ -212,6 +212,9 @@ func TestNodeLoss(t *testing.T) {
 				} else {
 					errs[code(err)]++
 					lastErr = time.Now()
+					if firstErr.IsZero() {
+						firstErr = lastErr
+					}
 					if k := code(err); k != connect.CodeUnavailable && k != connect.CodeAborted && k != connect.CodeDeadlineExceeded {
 						t.Errorf("during the fault: %v", err)
 					}
@@ -224,6 +227,7 @@ func TestNodeLoss(t *testing.T) {
 		}(c)
 	}
 	time.Sleep(3 * time.Second)
+	killed := time.Now()
 	script(t, "node", "kill", "3")
 	time.Sleep(time.Second)
 	script(t, "server", "kill", "2")
@@ -232,7 +236,8 @@ func TestNodeLoss(t *testing.T) {
 	script(t, "server", "start", "2")
 	recovered := time.Now()
 	wg.Wait()
-	t.Logf("%d creates acknowledged; errors by code during the fault: %v; last error %v after recovery", len(created), errs, lastErr.Sub(recovered).Round(time.Millisecond))
+	t.Logf("%d creates acknowledged; errors by code during the fault: %v; errors from %v to %v after the node was killed (window %v); last error %v after recovery",
+		len(created), errs, firstErr.Sub(killed).Round(time.Millisecond), lastErr.Sub(killed).Round(time.Millisecond), lastErr.Sub(firstErr).Round(time.Millisecond), lastErr.Sub(recovered).Round(time.Millisecond))
 	assert.Greater(t, len(created), 50)
 	assert.True(t, lastErr.IsZero() || lastErr.Before(recovered.Add(4*time.Second)), "errors %v after the node and server were back", lastErr.Sub(recovered))
 
