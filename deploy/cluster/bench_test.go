@@ -92,10 +92,10 @@ func TestClusterThroughput(t *testing.T) {
 		return float64(len(lat)) / elapsed.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100], failed
 	}
 	type row struct {
-		setup, op     string
-		rate          float64
-		p50, p99      time.Duration
-		failed        int
+		setup, op string
+		rate      float64
+		p50, p99  time.Duration
+		failed    int
 	}
 	var rows []row
 	run := func(setup string, c libraryv1connect.BookServiceClient) {
