@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,11 +176,14 @@ func TestAcrossServers(t *testing.T) {
 	}
 }
 
-// TestNodeLoss runs mixed load through the balancer while one database
-// node is killed and restarted (it rejoins by IST) and one server is
-// killed and restarted: during the fault only Unavailable, Aborted and
-// DeadlineExceeded are seen, the last seconds are clean, and every
-// acknowledged create is on every node.
+// TestNodeLoss runs mixed load through the balancer (creates, reads, and
+// reads and updates of one shared book) while one database node is killed
+// and restarted (it rejoins by IST) and one server is killed and
+// restarted: during the fault only Unavailable, Aborted and
+// DeadlineExceeded are seen, no client sees the shared book's etag go
+// back, the last seconds are clean, and every acknowledged create is on
+// every node. CLUSTER_LOAD_CLIENTS and CLUSTER_LOAD_SECONDS size it
+// (default 12 clients, 16 s).
 func TestNodeLoss(t *testing.T) {
 	up(t)
 	books, authors, _ := clients(t)
@@ -191,19 +195,43 @@ func TestNodeLoss(t *testing.T) {
 	var mu sync.Mutex
 	var created []int64
 	errs := map[connect.Code]int{}
+	shared, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "shared", AuthorId: a.Id, Isbn: uint64(run - 1)}})
+	require.NoError(t, err)
 	var firstErr, lastErr time.Time
 	start := time.Now()
-	stop := start.Add(16 * time.Second)
+	stop := start.Add(time.Duration(envInt("CLUSTER_LOAD_SECONDS", 16)) * time.Second)
 	var wg sync.WaitGroup
-	for c := 0; c < 12; c++ {
+	for c := 0; c < envInt("CLUSTER_LOAD_CLIENTS", 12); c++ {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
+			seen := int64(0) // the highest etag of the shared book this client saw
+			etag := func(b *libraryv1.Book) {
+				e, _ := strconv.ParseInt(b.GetEtag(), 10, 64)
+				if e < seen {
+					t.Errorf("client %d saw etag %d after %d: etags go back", c, e, seen)
+				}
+				seen = e
+			}
 			for n := 0; time.Now().Before(stop); n++ {
 				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 				b, err := books.CreateBook(cctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("load %d-%d", c, n), AuthorId: a.Id, Isbn: uint64(run + int64(c*100000+n))}})
 				if err == nil {
 					_, err = books.GetBook(cctx, &libraryv1.GetBookRequest{Id: b.Id})
+				}
+				if err == nil {
+					var s *libraryv1.Book
+					if s, err = books.GetBook(cctx, &libraryv1.GetBookRequest{Id: shared.Id}); err == nil {
+						etag(s)
+					}
+				}
+				if err == nil && n%4 == 0 {
+					var s *libraryv1.Book
+					s, err = books.UpdateBook(cctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: shared.Id, Title: fmt.Sprintf("shared %d-%d", c, n)},
+						UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+					if err == nil {
+						etag(s)
+					}
 				}
 				cancel()
 				mu.Lock()
