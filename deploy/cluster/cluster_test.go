@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -280,6 +281,26 @@ func TestNodeLoss(t *testing.T) {
 	assert.Greater(t, len(created), 50)
 	assert.True(t, lastErr.IsZero() || lastErr.Before(recovered.Add(4*time.Second)), "errors %v after the node and server were back", lastErr.Sub(recovered))
 
+	// The servers that lived through the fault hold no goroutine of the
+	// runtime once the load is over (servers 1 and 3; 3 lost its node).
+	time.Sleep(2 * time.Second)
+	for _, i := range []int{1, 3} {
+		assert.Zero(t, runtimeGoroutines(t, i), "server %d: goroutines still in crudrt after the load", i)
+	}
+	// Ids the nodes assigned concurrently never collide: Galera gives each
+	// node its own auto_increment_offset.
+	ids := map[int64]bool{}
+	for _, id := range created {
+		assert.False(t, ids[id], "id %d assigned twice", id)
+		ids[id] = true
+	}
+	for i, db := range nodes(t) {
+		var name string
+		var inc int
+		require.NoError(t, db.QueryRow("SHOW VARIABLES LIKE 'auto_increment_increment'").Scan(&name, &inc))
+		assert.Equal(t, 3, inc, "node %d", i+1)
+	}
+
 	// Every acknowledged create is on every node.
 	for i, db := range nodes(t) {
 		var n int
@@ -297,4 +318,27 @@ func TestNodeLoss(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runtimeGoroutines counts the goroutines of example server i whose stack
+// is in crudrt, from its /debug/pprof/ listener.
+func runtimeGoroutines(t *testing.T, i int) int {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/goroutine?debug=1", 19080+i))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	n, all := 0, 0
+	for _, block := range strings.Split(string(b), "\n\n") {
+		var count int
+		if _, err := fmt.Sscanf(block, "%d @", &count); err != nil {
+			continue
+		}
+		all += count
+		if strings.Contains(block, "protoforge/crudrt") {
+			n += count
+		}
+	}
+	require.Greater(t, all, 3, "server %d's goroutine profile reads as goroutines:\n%s", i, b)
+	return n
 }

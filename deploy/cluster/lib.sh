@@ -83,7 +83,7 @@ stop_node() {
 start_server() {
   local i=$1
   DATABASE_URL="mysql://protoforge:protoforge@127.0.0.1:$(node_port "$i")/library" PAGE_TOKEN_KEY=$PAGE_TOKEN_KEY \
-    "$DIR/server" --addr "127.0.0.1:$(server_port "$i")" >>"$DIR/server$i.out" 2>>"$DIR/server$i.log" &
+    "$DIR/server" --addr "127.0.0.1:$(server_port "$i")" --debug-addr "127.0.0.1:$((19080 + i))" >>"$DIR/server$i.out" 2>>"$DIR/server$i.log" &
   echo $! >"$DIR/server$i.pid"
 }
 

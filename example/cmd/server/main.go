@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -64,6 +65,9 @@ type config struct {
 	// pageTokenKey signs page tokens; servers behind one load balancer
 	// share it, so that a token one issued is accepted by the others.
 	pageTokenKey string
+	// debugAddr serves net/http/pprof (goroutines, heap…) on its own
+	// listener, for operators; empty: off.
+	debugAddr string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -75,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 4<<20, "largest request body accepted")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "*", "comma-separated origins allowed by CORS")
 	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/ (goroutines, heap); off when empty, never on the API's port")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -117,6 +122,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
+	if cfg.debugAddr != "" {
+		dlis, err := net.Listen("tcp", cfg.debugAddr)
+		if err != nil {
+			return err
+		}
+		dmux := http.NewServeMux()
+		dmux.HandleFunc("/debug/pprof/", pprof.Index)
+		dsrv := &http.Server{Handler: dmux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = dsrv.Serve(dlis) }()
+		defer dsrv.Close()
+	}
 	fmt.Fprintf(stdout, "serving library.v1 on http://%s (%s)\n", lis.Addr(), dialect)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
