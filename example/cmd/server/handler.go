@@ -89,7 +89,11 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	mux.Handle("/", crudrt.RESTGuard(transcoder))
 	// A malformed gRPC or gRPC-Web envelope is the client's fault:
 	// InvalidArgument, not connect-go's Internal.
-	return logRequests(log, withCORS(cfg.corsOrigins, http.MaxBytesHandler(crudrt.RPCGuard(mux), cfg.maxBody))), nil
+	// Past --max-in-flight, requests wait a bounded time and are then
+	// turned away; health checks are always answered.
+	limit := cfg.limit
+	limit.Exempt = []string{"/livez", "/readyz", "/grpc.health.v1.Health/"}
+	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.RPCGuard(mux), cfg.maxBody), limit))), nil
 }
 
 // withCORS answers preflights and marks responses for the allowed origins,

@@ -68,6 +68,8 @@ type config struct {
 	// debugAddr serves net/http/pprof (goroutines, heap…) on its own
 	// listener, for operators; empty: off.
 	debugAddr string
+	// limit sheds load past a number of requests in flight.
+	limit crudrt.Limit
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -79,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 4<<20, "largest request body accepted")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "*", "comma-separated origins allowed by CORS")
 	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
+	fs.IntVar(&c.limit.MaxInFlight, "max-in-flight", 256, "most requests served at once; past it a request waits --max-queue-wait for a place, then gets ResourceExhausted (HTTP 429, Retry-After); 0: no limit")
+	fs.DurationVar(&c.limit.MaxWait, "max-queue-wait", 2*time.Second, "how long a request past --max-in-flight waits for a place")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/ (goroutines, heap); off when empty, never on the API's port")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
