@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,8 @@ type config struct {
 	debugAddr string
 	// limit sheds load past a number of requests in flight.
 	limit crudrt.Limit
+	// dbMaxConns bounds the database connections (PostgreSQL, MySQL).
+	dbMaxConns int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -83,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
 	fs.IntVar(&c.limit.MaxInFlight, "max-in-flight", 256, "most requests served at once; past it a request waits --max-queue-wait for a place, then gets ResourceExhausted (HTTP 429, Retry-After); 0: no limit")
 	fs.DurationVar(&c.limit.MaxWait, "max-queue-wait", 2*time.Second, "how long a request past --max-in-flight waits for a place")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", 4*runtime.GOMAXPROCS(0), "most connections to PostgreSQL or MySQL/MariaDB; requests beyond them wait for one (default: 4 per core, so that the database's processes do not outnumber the cores many times over)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/ (goroutines, heap); off when empty, never on the API's port")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -110,6 +114,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sqlDB, _ := db.DB()
+	if dialect != "sqlite" && cfg.dbMaxConns > 0 {
+		sqlDB.SetMaxOpenConns(cfg.dbMaxConns)
+		sqlDB.SetMaxIdleConns(cfg.dbMaxConns)
+	}
 	defer sqlDB.Close()
 	if err := migrate(ctx, sqlDB, dialect, log); err != nil {
 		return err
