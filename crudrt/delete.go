@@ -135,9 +135,10 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck rowKey, etag string, 
 	return p, nil
 }
 
-// save sets the update time to now, moves the etag on and writes every
-// column of p to the row whose key column holds ck, deleted or not. It returns what was
-// stored.
+// save sets the update time to now, moves the etag on and writes the
+// columns Delete and Undelete change (delete_time, purge_time,
+// update_time, etag) of p to the row whose key column holds ck, deleted
+// or not. It returns what was stored.
 func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (proto.Message, error) {
 	r := p.ProtoReflect()
 	if s.updateTime != nil {
@@ -152,8 +153,15 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 	}
 	// Unscoped: GORM would add its own "delete_time IS NULL" for a
 	// gorm.DeletedAt column, and this row may be deleted.
+	// Only the columns Delete and Undelete change are written.
+	cols := []string{}
+	for _, c := range []*column{s.deleteTime, s.purgeTime, s.updateTime, s.etag} {
+		if c != nil {
+			cols = append(cols, c.Name)
+		}
+	}
 	kc := s.keyCond(ck)
-	if err := tx.Unscoped().Model(m).Select("*").Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
+	if err := tx.Unscoped().Model(m).Select(cols).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
 		return nil, err
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.
