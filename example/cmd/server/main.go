@@ -66,7 +66,7 @@ type config struct {
 	// pageTokenKey signs page tokens; servers behind one load balancer
 	// share it, so that a token one issued is accepted by the others.
 	pageTokenKey string
-	// debugAddr serves net/http/pprof (goroutines, heap…) on its own
+	// debugAddr serves net/http/pprof (CPU, goroutines, heap…) on its own
 	// listener, for operators; empty: off.
 	debugAddr string
 	// limit sheds load past a number of requests in flight.
@@ -141,6 +141,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		dmux := http.NewServeMux()
 		dmux.HandleFunc("/debug/pprof/", pprof.Index)
+		dmux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dmux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dmux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		dsrv := &http.Server{Handler: dmux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = dsrv.Serve(dlis) }()
 		defer dsrv.Close()
