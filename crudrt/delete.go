@@ -2,7 +2,6 @@ package crudrt
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -177,34 +176,26 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, now time.Time) error {
 	soft := s.deleteTime != nil
 	for _, c := range s.res.Children {
-		var b strings.Builder
-		for i, col := range c.Columns {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.WriteString(ormrt.QuoteIdent(s.dialect, col) + " = ?")
-		}
-		where, args := b.String(), []any(ck)
-		table := ormrt.QuoteIdent(s.dialect, c.Table)
-		live := where
-		if soft && c.DeleteTime != "" {
-			live += " AND " + ormrt.QuoteIdent(s.dialect, c.DeleteTime) + " IS NULL"
+		live := ""
+		if soft {
+			live = c.DeleteTime
 		}
 		if !force {
-			var found []int
-			if err := tx.Raw("SELECT 1 FROM "+table+" WHERE "+live+" LIMIT 1", args...).Scan(&found).Error; err != nil {
+			found, err := s.exists(tx, c.Table, c.Columns, ck, live, false)
+			if err != nil {
 				return err
 			}
-			if len(found) > 0 {
+			if found {
 				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name)
 			}
 			continue
 		}
+		table := ormrt.QuoteIdent(s.dialect, c.Table)
 		var res *gorm.DB
-		if soft && c.DeleteTime != "" {
-			res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, c.DeleteTime)+" = ? WHERE "+live, append([]any{now.UTC().Truncate(time.Microsecond)}, args...)...)
+		if live != "" {
+			res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, live)+" = ? WHERE "+s.match(c.Columns, live), append([]any{now.UTC().Truncate(time.Microsecond)}, ck...)...)
 		} else {
-			res = tx.Exec("DELETE FROM "+table+" WHERE "+where, args...)
+			res = tx.Exec("DELETE FROM "+table+" WHERE "+s.match(c.Columns, ""), ck...)
 		}
 		if res.Error != nil {
 			return res.Error
@@ -223,15 +214,11 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 	}
 	name := p.ProtoReflect().Get(s.key.fd).String()
 	for _, r := range s.res.Referrers {
-		q := "SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, r.Table) + " WHERE " + ormrt.QuoteIdent(s.dialect, r.Column) + " = ?"
-		if r.DeleteTime != "" {
-			q += " AND " + ormrt.QuoteIdent(s.dialect, r.DeleteTime) + " IS NULL"
-		}
-		var found []int
-		if err := tx.Raw(q+" LIMIT 1", name).Scan(&found).Error; err != nil {
+		found, err := s.exists(tx, r.Table, []string{r.Column}, []any{name}, r.DeleteTime, false)
+		if err != nil {
 			return err
 		}
-		if len(found) > 0 {
+		if found {
 			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name)
 		}
 	}

@@ -324,15 +324,22 @@ func (s *Service) columnKey(key any) (rowKey, error) {
 // nameIDs splits a resource name into the ids of its pattern's variables;
 // a name that does not match is InvalidArgument naming field.
 func (s *Service) nameIDs(field, name string) ([]string, error) {
-	ids := make([]string, len(s.parents)+1)
-	ptrs := make([]*string, len(ids))
-	for i := range ids {
-		ptrs[i] = &ids[i]
-	}
-	if err := ormrt.ScanName(s.key.NamePattern, name, field, ptrs...); err != nil {
+	ids, err := scanIDs(s.key.NamePattern, name, len(s.parents)+1)
+	if err != nil {
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
 	}
 	return ids, nil
+}
+
+// scanIDs splits name into the n variables of pattern (see
+// ormrt.ScanName).
+func scanIDs(pattern, name string, n int) ([]string, error) {
+	ids := make([]string, n)
+	ptrs := make([]*string, n)
+	for i := range ids {
+		ptrs[i] = &ids[i]
+	}
+	return ids, ormrt.ScanName(pattern, name, "", ptrs...)
 }
 
 // keyCond selects the row of k.
@@ -356,12 +363,8 @@ func (s *Service) parentIDs(field, parent string) ([]string, error) {
 	if len(s.parents) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(s.parents))
-	ptrs := make([]*string, len(ids))
-	for i := range ids {
-		ptrs[i] = &ids[i]
-	}
-	if err := ormrt.ScanName(s.parentPattern, parent, field, ptrs...); err != nil {
+	ids, err := scanIDs(s.parentPattern, parent, len(s.parents))
+	if err != nil {
 		desc := fmt.Sprintf("want %s, got %q", s.parentPattern, parent)
 		if parent == "" {
 			desc = "required: the parent, " + s.parentPattern

@@ -15,9 +15,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
-
-	"github.com/protoforge/protoforge/crudrt/query"
-	"github.com/protoforge/protoforge/ormrt"
 )
 
 // immutable refuses changes of IMMUTABLE fields (AIP-203).
@@ -239,43 +236,19 @@ func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
 			continue
 		}
 		ref := c.RefersTo
-		ids := make([]string, len(ref.Columns))
-		ptrs := make([]*string, len(ids))
-		for i := range ids {
-			ptrs[i] = &ids[i]
-		}
 		field := joinPath(prefix, c.Path)
-		if err := ormrt.ScanName(ref.Pattern, name, field, ptrs...); err != nil {
+		ids, err := scanIDs(ref.Pattern, name, len(ref.Columns))
+		if err != nil {
 			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("want a %s name, %s, got %q", ref.Name, ref.Pattern, name)})
 			continue
 		}
-		var b strings.Builder
-		args := make([]any, len(ids))
-		b.WriteString("SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, ref.Table) + " WHERE ")
-		for i, col := range ref.Columns {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.WriteString(ormrt.QuoteIdent(s.dialect, col) + " = ?")
-			args[i] = ids[i]
-		}
-		if ref.DeleteTime != "" {
-			b.WriteString(" AND " + ormrt.QuoteIdent(s.dialect, ref.DeleteTime) + " IS NULL")
-		}
 		// The row found stays locked until the write commits, so that a
 		// concurrent Delete of it waits and then sees the reference.
-		b.WriteString(" LIMIT 1")
-		switch s.dialect {
-		case query.Postgres:
-			b.WriteString(" FOR SHARE")
-		case query.MySQL:
-			b.WriteString(" LOCK IN SHARE MODE")
-		}
-		var found []int
-		if err := db.Raw(b.String(), args...).Scan(&found).Error; err != nil {
+		found, err := s.exists(db, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
+		if err != nil {
 			return err
 		}
-		if len(found) == 0 {
+		if !found {
 			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%s %q does not exist", ref.Name, name)})
 		}
 	}

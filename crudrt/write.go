@@ -158,18 +158,7 @@ func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err e
 	if p == nil || len(pids) != len(p.Columns) || classify(err) != DBErrorForeignKey {
 		return err
 	}
-	var b strings.Builder
-	args := make([]any, len(pids))
-	b.WriteString("SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, p.Table) + " WHERE ")
-	for i, c := range p.Columns {
-		if i > 0 {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(ormrt.QuoteIdent(s.dialect, c) + " = ?")
-		args[i] = pids[i]
-	}
-	var found []int
-	if qerr := db.Raw(b.String()+" LIMIT 1", args...).Scan(&found).Error; qerr != nil || len(found) > 0 {
+	if found, qerr := s.exists(db, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
 		return err // the violation is another key's
 	}
 	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)

@@ -25,14 +25,6 @@ func ScanName(pattern, name, field string, ids ...*string) error {
 	return nil
 }
 
-// NameID returns the id of an AIP-122 resource name of a top-level
-// pattern: "shelves/1" of "shelves/{shelf}" is "1" (see ScanName).
-func NameID(pattern, name, field string) (string, error) {
-	var id string
-	err := ScanName(pattern, name, field, &id)
-	return id, err
-}
-
 // NameOf is the resource name of ids under pattern, the inverse of
 // ScanName: "shelves/1/books/2". A row without its own id (the last) has
 // no name: "".

@@ -8,9 +8,9 @@ import (
 )
 
 func TestResourceNames(t *testing.T) {
-	id, err := ormrt.NameID("shelves/{shelf}", "shelves/sci-fi", "lib.Shelf.name")
-	if err != nil || id != "sci-fi" {
-		t.Fatalf("NameID: %q, %v", id, err)
+	var id string
+	if err := ormrt.ScanName("shelves/{shelf}", "shelves/sci-fi", "lib.Shelf.name", &id); err != nil || id != "sci-fi" {
+		t.Fatalf("ScanName: %q, %v", id, err)
 	}
 	if got := ormrt.NameOf("shelves/{shelf}", "sci-fi"); got != "shelves/sci-fi" {
 		t.Errorf("NameOf: %q", got)
@@ -19,10 +19,10 @@ func TestResourceNames(t *testing.T) {
 		t.Errorf("NameOf of no id: %q", got)
 	}
 	for _, bad := range []string{"", "shelves/", "books/1", "shelves/1/books/2", "shelves"} {
-		_, err := ormrt.NameID("shelves/{shelf}", bad, "lib.Shelf.name")
+		err := ormrt.ScanName("shelves/{shelf}", bad, "lib.Shelf.name", &id)
 		var fe *ormrt.FieldError
 		if !errors.As(err, &fe) || fe.Field != "lib.Shelf.name" {
-			t.Errorf("NameID(%q): %v; want a FieldError naming the field", bad, err)
+			t.Errorf("ScanName(%q): %v; want a FieldError naming the field", bad, err)
 		}
 	}
 }

@@ -67,9 +67,8 @@ func Routes(m *protogen.Method, def *model.Route) []Route {
 
 // builder holds the document being built.
 type builder struct {
-	doc      *openapi3.T
-	schema   *model.Schema
-	messages map[protoreflect.FullName]*protogen.Message
+	doc    *openapi3.T
+	schema *model.Schema
 	// skeletons maps each documented path, parameters blanked, to it.
 	skeletons map[string]string
 }
@@ -88,8 +87,7 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 			Paths:      openapi3.NewPaths(),
 			Components: &openapi3.Components{Schemas: openapi3.Schemas{}},
 		},
-		schema:   s,
-		messages: map[protoreflect.FullName]*protogen.Message{},
+		schema: s,
 	}
 	b.doc.Components.Schemas["google.rpc.Status"] = statusSchema()
 	for _, svc := range svcs {

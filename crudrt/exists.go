@@ -1,0 +1,54 @@
+package crudrt
+
+import (
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt/query"
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+// match is the condition that table's columns cols hold one value each
+// (bound in order) and, when deleteTime is set, that the row is not
+// soft deleted: what the checks of parents, children and references ask
+// of other resources' tables.
+func (s *Service) match(cols []string, deleteTime string) string {
+	parts := make([]string, 0, len(cols)+1)
+	for _, c := range cols {
+		parts = append(parts, ormrt.QuoteIdent(s.dialect, c)+" = ?")
+	}
+	if deleteTime != "" {
+		parts = append(parts, ormrt.QuoteIdent(s.dialect, deleteTime)+" IS NULL")
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// exists reports whether table has a row matching cols = vals (see match)
+// on db; share locks it until the transaction ends when lock is set
+// (PostgreSQL and MySQL; SQLite transactions lock the database).
+func (s *Service) exists(db *gorm.DB, table string, cols []string, vals []any, deleteTime string, lock bool) (bool, error) {
+	q := "SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, table) + " WHERE " + s.match(cols, deleteTime) + " LIMIT 1"
+	if lock {
+		switch s.dialect {
+		case query.Postgres:
+			q += " FOR SHARE"
+		case query.MySQL:
+			q += " LOCK IN SHARE MODE"
+		}
+	}
+	var found []int
+	if err := db.Raw(q, vals...).Scan(&found).Error; err != nil {
+		return false, err
+	}
+	return len(found) > 0, nil
+}
+
+// anys converts strings to query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
