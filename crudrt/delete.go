@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -69,6 +70,9 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string, 
 		return nil, err
 	}
 	if s.deleteTime == nil {
+		if err := s.detach(tx, ck); err != nil {
+			return nil, err
+		}
 		kc := s.keyCond(ck)
 		if res := tx.Exec("DELETE FROM "+s.from+" WHERE "+kc.SQL, kc.Args...); res.Error != nil {
 			return nil, res.Error
@@ -105,6 +109,15 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		r.Clear(s.deleteTime.fd)
 		if s.purgeTime != nil {
 			r.Clear(s.purgeTime.fd)
+		}
+		// A resource it refers to may have been removed while it was
+		// deleted (see detach): it comes back only with its references.
+		vs, err := s.missingRefs(tx, p, "")
+		if err != nil {
+			return err
+		}
+		if len(vs) > 0 {
+			return Errorf(connect.CodeFailedPrecondition, "%s cannot be restored: %s %s; restore or recreate it first, or update the deleted %s", s.res.Name, vs[0].Field, vs[0].Description, s.res.Name)
 		}
 		out, err = s.save(tx, p, ck, s.opt.now())
 		return err
@@ -157,6 +170,12 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 	for _, c := range []*column{s.deleteTime, s.purgeTime, s.updateTime, s.etag} {
 		if c != nil {
 			cols = append(cols, c.Name)
+		}
+	}
+	for _, c := range s.refs {
+		// Undelete attaches references again (see detach).
+		for _, k := range c.parts {
+			cols = append(cols, k.Name)
 		}
 	}
 	kc := s.keyCond(ck)
@@ -213,13 +232,40 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 		return nil
 	}
 	name := p.ProtoReflect().Get(s.key.fd).String()
+	ck, err := s.columnKey(name)
+	if err != nil {
+		return err
+	}
 	for _, r := range s.res.Referrers {
-		found, err := s.exists(tx, r.Table, []string{r.Column}, []any{name}, r.DeleteTime, false)
+		found, err := s.exists(tx, r.Table, r.Keys, ck, r.DeleteTime, false)
 		if err != nil {
 			return err
 		}
 		if found {
 			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name)
+		}
+	}
+	return nil
+}
+
+// detach clears the foreign key columns of the soft-deleted rows that
+// refer to the row ck before it is removed (live ones have made referred
+// refuse): the reference itself is kept, and Undelete of such a row is
+// FailedPrecondition until the resource it names exists again. Without
+// this a deleted row would hold its references forever, since nothing
+// purges it.
+func (s *Service) detach(tx *gorm.DB, ck rowKey) error {
+	for _, r := range s.res.Referrers {
+		if r.DeleteTime == "" || len(r.Keys) != len(ck) {
+			continue
+		}
+		set := make([]string, len(r.Keys))
+		for i, k := range r.Keys {
+			set[i] = ormrt.QuoteIdent(s.dialect, k) + " = NULL"
+		}
+		q := "UPDATE " + ormrt.QuoteIdent(s.dialect, r.Table) + " SET " + strings.Join(set, ", ") + " WHERE " + s.match(r.Keys, "") + " AND " + ormrt.QuoteIdent(s.dialect, r.DeleteTime) + " IS NOT NULL"
+		if err := tx.Exec(q, ck...).Error; err != nil {
+			return err
 		}
 	}
 	return nil

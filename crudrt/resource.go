@@ -43,7 +43,8 @@ type Resource struct {
 	// forced Delete deletes them too).
 	Children []Child
 	// Referrers are the google.api.resource_reference columns that name
-	// this resource: Delete refuses while a live row refers to it.
+	// this resource: Delete refuses while a live row refers to it, and
+	// detaches soft-deleted rows that do (see Undelete).
 	Referrers []Referrer
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
@@ -120,6 +121,9 @@ type Referrer struct {
 	Name   string
 	Table  string
 	Column string
+	// Keys are the referring table's RoleReference columns: the variables
+	// of the name, a foreign key to this resource's key columns.
+	Keys []string
 	// DeleteTime is the referring table's delete_time column, if any:
 	// soft-deleted rows do not hold the resource.
 	DeleteTime string
@@ -173,9 +177,15 @@ const (
 	// under a parent ("shelves/{shelf}/books/{book}": the shelf); with the
 	// RoleID column (the book) it is the key. Its Path is the name's.
 	RoleParent
+	// RoleReference holds one variable of the name a
+	// google.api.resource_reference column holds (NULL when it is empty);
+	// with the other variables it is a foreign key to the referenced
+	// resource's key. Its Path is the reference's; the server writes it
+	// whenever it writes the reference.
+	RoleReference
 )
 
-var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent"}
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference"}
 
 func (r Role) String() string {
 	if r >= 0 && int(r) < len(roleNames) {
@@ -235,6 +245,7 @@ func (r *Resource) Check() error {
 	}
 	held := map[Role]string{}
 	paths := map[string]bool{}
+	refs := map[string]bool{}
 	for _, c := range r.Columns {
 		fd := desc.Fields().ByName(protoreflect.Name(c.Path))
 		switch {
@@ -243,8 +254,17 @@ func (r *Resource) Check() error {
 			continue
 		case c.Name == "":
 			bad("field %q has no column name", c.Path)
-		case paths[c.Path] && c.Role != RoleParent:
+		case paths[c.Path] && c.Role != RoleParent && c.Role != RoleReference:
 			bad("field %q is described twice", c.Path)
+		}
+		if c.Role == RoleReference {
+			if !refs[c.Path] || !c.Nullable || c.Queryable {
+				bad("column %q has role reference, which needs a nullable column after the described resource_reference field %q", c.Name, c.Path)
+			}
+			continue
+		}
+		if c.RefersTo != nil {
+			refs[c.Path] = true
 		}
 		if c.Role == RoleParent {
 			if c.NamePattern == "" || fd.Kind() != protoreflect.StringKind {

@@ -83,6 +83,10 @@ func TestResourceCheck(t *testing.T) {
 		}, []string{`column "title" has role delete_time, which needs a google.protobuf.Timestamp field, not string`}},
 		{"max length of a number", func(t *testing.T, r *crudrt.Resource) { r.Columns[columnIndex(t, r, "isbn")].MaxLen = 13 },
 			[]string{`column "isbn" has a length limit but field "isbn" is not a string`}},
+		{"reference key without a reference", func(t *testing.T, r *crudrt.Resource) {
+			c := &r.Columns[columnIndex(t, r, "author_id")]
+			c.Role, c.Path, c.Nullable = crudrt.RoleReference, "title", true
+		}, []string{`column "author_id" has role reference, which needs a nullable column after the described resource_reference field "title"`}},
 		{"no id", func(t *testing.T, r *crudrt.Resource) { r.Columns[columnIndex(t, r, "id")].Role = crudrt.RoleOrdinary },
 			[]string{"no column has role id"}},
 		{"undelete without delete_time", func(t *testing.T, r *crudrt.Resource) {
@@ -149,7 +153,7 @@ func TestRoleString(t *testing.T) {
 	for r, want := range map[crudrt.Role]string{
 		crudrt.RoleOrdinary: "ordinary", crudrt.RoleID: "id", crudrt.RoleEtag: "etag", crudrt.RoleDeleteTime: "delete_time",
 		crudrt.RoleCreateTime: "create_time", crudrt.RoleUpdateTime: "update_time", crudrt.RoleTenant: "tenant",
-		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.Role(9): "Role(9)", crudrt.Role(-1): "Role(-1)",
+		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.RoleReference: "reference", crudrt.Role(10): "Role(10)", crudrt.Role(-1): "Role(-1)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("Role(%d).String() = %q, want %q", int(r), got, want)

@@ -102,6 +102,9 @@ type column struct {
 	*Column
 	fd     protoreflect.FieldDescriptor
 	quoted string
+	// parts are the RoleReference columns of a reference column, written
+	// with it.
+	parts []*column
 }
 
 // Service implements the standard methods of one resource on messages and
@@ -191,9 +194,13 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	for i := range res.Columns {
 		c := &column{Column: &res.Columns[i], fd: desc.Fields().ByName(protoreflect.Name(res.Columns[i].Path)), quoted: ormrt.QuoteIdent(d, res.Columns[i].Name)}
 		quoted[i] = c.quoted
-		if c.Role == RoleParent {
+		switch c.Role {
+		case RoleParent:
 			s.parents = append(s.parents, c)
-		} else {
+		case RoleReference:
+			ref := s.byPath[c.Path]
+			ref.parts = append(ref.parts, c)
+		default:
 			s.byPath[c.Path] = c
 		}
 		if c.Queryable {

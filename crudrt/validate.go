@@ -228,6 +228,19 @@ func (s *Service) hasRefs(p proto.Message) bool {
 // name of the wrong form or of a missing resource is InvalidArgument
 // naming the field under prefix.
 func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
+	vs, err := s.missingRefs(db, p, prefix)
+	if err != nil {
+		return err
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+// missingRefs lists the references of p that checkRefs refuses, and
+// locks the rows of those it accepts.
+func (s *Service) missingRefs(db *gorm.DB, p proto.Message, prefix string) ([]FieldViolation, error) {
 	r := p.ProtoReflect()
 	var vs []FieldViolation
 	for _, c := range s.refs {
@@ -246,14 +259,11 @@ func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
 		// concurrent Delete of it waits and then sees the reference.
 		found, err := s.exists(db, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !found {
 			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%s %q does not exist", ref.Name, name)})
 		}
 	}
-	if len(vs) > 0 {
-		return InvalidArgument("", vs...)
-	}
-	return nil
+	return vs, nil
 }

@@ -282,10 +282,14 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 func (s *Service) updateColumns(paths []string) []string {
 	cols := []string{}
 	seen := map[string]bool{}
-	add := func(c *column) {
+	var add func(c *column)
+	add = func(c *column) {
 		if c != nil && !seen[c.Name] {
 			seen[c.Name] = true
 			cols = append(cols, c.Name)
+			for _, p := range c.parts {
+				add(p)
+			}
 		}
 	}
 	for _, p := range paths {

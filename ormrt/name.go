@@ -43,3 +43,22 @@ func NamePrefix(pattern string) string {
 	}
 	return pattern
 }
+
+// RefIDs are the variables of the name a google.api.resource_reference
+// field holds, one per variable of pattern, as its foreign key columns
+// store them; nil (NULL columns, no key to check) when the name is empty
+// or does not match pattern, which the server refuses before any write.
+func RefIDs(pattern, name string) []string {
+	if name == "" {
+		return nil
+	}
+	ids := make([]string, strings.Count(pattern, "{"))
+	ptrs := make([]*string, len(ids))
+	for i := range ids {
+		ptrs[i] = &ids[i]
+	}
+	if ScanName(pattern, name, "", ptrs...) != nil {
+		return nil
+	}
+	return ids
+}

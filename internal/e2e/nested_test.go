@@ -34,11 +34,7 @@ import (
 // and a forced Delete takes the children with it.
 func TestNestedResources(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_nested/want/aipnestedv1/schema", db.Dialector.Name()+".sql"))
-		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			nestedv1.RegisterNestedServiceServer(gs, nestedv1.NewNestedServiceCRUD(db))
-		}, nestedv1.NestedServiceRESTRules())
-		c := nestedv1.NewNestedServiceClient(conn)
+		base, c := serveNested(t, db)
 		ctx := context.Background()
 		code := func(err error) codes.Code { return status.Code(err) }
 
@@ -276,6 +272,16 @@ func TestNestedResources(t *testing.T) {
 	})
 }
 
+// serveNested applies the aip_nested schema to db and serves it over gRPC
+// and REST: the REST base URL and a gRPC client.
+func serveNested(t *testing.T, db *gorm.DB) (string, nestedv1.NestedServiceClient) {
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_nested/want/aipnestedv1/schema", db.Dialector.Name()+".sql"))
+	base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+		nestedv1.RegisterNestedServiceServer(gs, nestedv1.NewNestedServiceCRUD(db))
+	}, nestedv1.NestedServiceRESTRules())
+	return base, nestedv1.NewNestedServiceClient(conn)
+}
+
 func titles(bs []*nestedv1.Book) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
@@ -337,11 +343,7 @@ func restDo(t *testing.T, method, url, body string) (*http.Response, []byte) {
 // live book ever refers to a shelf that is gone.
 func TestReferencesRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_nested/want/aipnestedv1/schema", db.Dialector.Name()+".sql"))
-		_, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			nestedv1.RegisterNestedServiceServer(gs, nestedv1.NewNestedServiceCRUD(db))
-		}, nestedv1.NestedServiceRESTRules())
-		c := nestedv1.NewNestedServiceClient(conn)
+		_, c := serveNested(t, db)
 		ctx := context.Background()
 		_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: "p", Publisher: &nestedv1.Publisher{DisplayName: "p"}})
 		require.NoError(t, err)
@@ -376,5 +378,79 @@ func TestReferencesRace(t *testing.T) {
 				assert.Empty(t, list.Books, "round %d: a live book refers to the deleted %s", i, shelf)
 			}
 		}
+	})
+}
+
+// TestReferenceForeignKey checks that a google.api.resource_reference is
+// a foreign key in the schema, on every database: writes that bypass the
+// server cannot make a reference dangle, the server keeps the key columns
+// in step with the reference on Create and Update, a soft-deleted row does
+// not keep the resource it names from being deleted, and Undelete brings
+// it back only with a resource to refer to.
+func TestReferenceForeignKey(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: "p", Publisher: &nestedv1.Publisher{DisplayName: "p"}})
+		require.NoError(t, err)
+		for _, id := range []string{"home", "old", "other"} {
+			_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: id, Shelf: &nestedv1.Shelf{}})
+			require.NoError(t, err)
+		}
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/home", BookId: "b", Book: &nestedv1.Book{Title: "b", PreviousShelf: "publishers/p/shelves/old"}})
+		require.NoError(t, err)
+		keys := func() (pub, shelf *string) {
+			t.Helper()
+			row := db.Raw("SELECT previous_shelf_publisher, previous_shelf_shelf FROM books WHERE book = ?", "b").Row()
+			require.NoError(t, row.Scan(&pub, &shelf))
+			return pub, shelf
+		}
+		pub, shelf := keys()
+		require.NotNil(t, pub)
+		require.NotNil(t, shelf)
+		assert.Equal(t, "p", *pub)
+		assert.Equal(t, "old", *shelf, "Create writes the reference's key columns")
+
+		// Writes that bypass the server meet the foreign key.
+		assert.Error(t, db.Exec("UPDATE books SET previous_shelf_shelf = 'none' WHERE book = 'b'").Error, "a dangling key")
+		assert.Error(t, db.Exec("DELETE FROM shelves WHERE shelf = 'old'").Error, "a referred-to shelf")
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/p/shelves/old"})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a live book refers to it: %v", err)
+
+		// Update moves the key with the reference; clearing it clears them.
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, PreviousShelf: "publishers/p/shelves/other"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"previous_shelf"}}})
+		require.NoError(t, err)
+		_, shelf = keys()
+		require.NotNil(t, shelf)
+		assert.Equal(t, "other", *shelf)
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"previous_shelf"}}})
+		require.NoError(t, err)
+		pub, shelf = keys()
+		assert.Nil(t, pub, "an empty reference has no key")
+		assert.Nil(t, shelf)
+		require.NoError(t, db.Exec("DELETE FROM shelves WHERE shelf = 'old'").Error, "nothing refers to it any more")
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, PreviousShelf: "publishers/p/shelves/other"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"previous_shelf"}}})
+		require.NoError(t, err)
+
+		// A soft-deleted book does not hold its shelf; it comes back only
+		// when the shelf exists again.
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name})
+		require.NoError(t, err)
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/p/shelves/other"})
+		require.NoError(t, err, "only a deleted book refers to it")
+		pub, shelf = keys()
+		assert.Nil(t, pub, "the deleted book's key is detached")
+		assert.Nil(t, shelf)
+		_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: b.Name})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "the shelf it names is gone: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "previous_shelf")
+		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "other", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		back, err := c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: b.Name})
+		require.NoError(t, err)
+		assert.Equal(t, "publishers/p/shelves/other", back.PreviousShelf)
+		_, shelf = keys()
+		require.NotNil(t, shelf, "Undelete attaches the key again")
+		assert.Equal(t, "other", *shelf)
 	})
 }

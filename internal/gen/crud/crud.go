@@ -269,7 +269,11 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	if len(m.Referrers) > 0 {
 		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
 		for _, f := range m.Referrers {
-			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column)
+			keys := make([]string, len(f.RefParts))
+			for i, p := range f.RefParts {
+				keys[i] = strconv.Quote(p.Column)
+			}
+			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: []string{" + strings.Join(keys, ", ") + "}"
 			if f.Model.SoftDelete != nil {
 				line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
 			}

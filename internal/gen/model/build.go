@@ -350,7 +350,7 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		for _, f := range m.Columns {
 			ref, _ := proto.GetExtension(f.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
-			if ref == nil || f.NameOf != nil || f == m.Name || f.Type != TypeString {
+			if ref == nil || f.Synthetic() || f == m.Name || f.Type != TypeString {
 				continue
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
@@ -358,6 +358,9 @@ func (b *builder) parents() {
 				t.Referrers = append(t.Referrers, f)
 			}
 		}
+	}
+	for _, m := range b.s.Models {
+		b.refParts(m)
 	}
 	depth := func(m *Model) int {
 		n := 0
@@ -374,6 +377,52 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
 	}
+}
+
+// refParts gives every resource_reference field of m the columns that
+// hold the variables of the name it holds, placed after it:
+// previous_shelf of "publishers/{publisher}/shelves/{shelf}" gets
+// previous_shelf_publisher and previous_shelf_shelf, nullable (an empty
+// reference is NULL) and of the referenced key columns' types, and an
+// index over them, which the foreign key to the referenced table uses.
+func (b *builder) refParts(m *Model) {
+	var fields, cols []*Field
+	for _, f := range m.Fields {
+		fields = append(fields, f)
+		if t := f.RefersTo; t != nil {
+			fields = append(fields, b.refPartsOf(f, t)...)
+		}
+	}
+	for _, f := range m.Columns {
+		cols = append(cols, f)
+		cols = append(cols, f.RefParts...)
+	}
+	m.Fields, m.Columns = fields, cols
+}
+
+func (b *builder) refPartsOf(f *Field, t *Model) []*Field {
+	vars, _ := patternVars(t.Name.NamePattern)
+	for i, k := range t.Name.NameParts {
+		spf := *f.Field
+		spf.GoName = f.GoName + camel(vars[i])
+		pc := &Field{
+			Field: &spf, Model: f.Model, Storage: StorageColumn, RefPartOf: f,
+			Column: identifier(f.Column + "_" + vars[i]), Type: k.Type, Size: k.Size,
+			MySQLCollation: k.MySQLCollation, Presence: PresenceOptional,
+		}
+		b.fieldOpts[pc] = &protoforgev1.FieldOptions{}
+		f.RefParts = append(f.RefParts, pc)
+	}
+	return f.RefParts
+}
+
+// identifier shortens a name longer than every dialect accepts with a hash.
+func identifier(name string) string {
+	if len(name) <= maxIdent {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxIdent-9] + "_" + hex.EncodeToString(sum[:4])
 }
 
 // camel turns a snake_case variable into a Go name: "shelf_id" → "ShelfId".
@@ -849,7 +898,7 @@ const maxKeyBytes = 3072
 
 func fieldByName(m *Model, name string) *Field {
 	for _, f := range m.Fields {
-		if string(f.Desc.Name()) == name && f.NameOf == nil {
+		if string(f.Desc.Name()) == name && !f.Synthetic() {
 			return f
 		}
 	}
@@ -1078,6 +1127,11 @@ func (b *builder) indexes(m *Model) {
 			m.Indexes = append(m.Indexes, &Index{Columns: []*Field{f}})
 		}
 	}
+	for _, f := range m.Columns {
+		if len(f.RefParts) > 0 {
+			m.Indexes = append(m.Indexes, &Index{Columns: f.RefParts})
+		}
+	}
 	for _, idx := range m.Indexes {
 		if idx.Name == "" {
 			idx.Name = indexName(m.Table, idx)
@@ -1121,12 +1175,7 @@ func indexName(table string, idx *Index) string {
 	for _, c := range idx.Columns {
 		parts = append(parts, c.Column)
 	}
-	name := prefix + strings.Join(parts, "_")
-	if len(name) <= maxIdent {
-		return name
-	}
-	sum := sha256.Sum256([]byte(name))
-	return name[:maxIdent-9] + "_" + hex.EncodeToString(sum[:4])
+	return identifier(prefix + strings.Join(parts, "_"))
 }
 
 // reserved are the Go names of the generated model's methods.
@@ -1141,10 +1190,21 @@ func (b *builder) names(m *Model) {
 	for _, f := range m.Columns {
 		key := strings.ToLower(f.Column)
 		if prev := seen[key]; prev != nil {
+			if f.Synthetic() || prev.Synthetic() {
+				b.errorf(m.File, f.Desc, "column %q, which holds a variable of a resource name, is also used by field %s; rename that field or set (protoforge.v1.field).column", f.Column, prev.Desc.FullName())
+				continue
+			}
 			b.errorf(m.File, f.Desc, "column %q is also used by field %s; set a different (protoforge.v1.field).column", f.Column, prev.Desc.FullName())
 			continue
 		}
 		seen[key] = f
+	}
+	goNames := map[string]*Field{}
+	for _, f := range m.Fields {
+		if prev := goNames[f.GoName]; prev != nil && (f.Synthetic() || prev.Synthetic()) {
+			b.errorf(m.File, f.Desc, "the Go field %s of column %q, which holds a variable of a resource name, is also the Go name of field %s; rename that field", f.GoName, f.Column, prev.Desc.FullName())
+		}
+		goNames[f.GoName] = f
 	}
 	for _, f := range m.Fields {
 		if reserved[f.GoName] && f.Storage != StorageIgnored {

@@ -225,6 +225,15 @@ type Field struct {
 	// field names (a model named by its pattern, in the same Go package):
 	// the server checks on every write that it exists. Nil otherwise.
 	RefersTo *Model
+	// RefParts are the columns that hold the variables of the name a
+	// RefersTo field holds, in pattern order (synthetic fields, see
+	// RefPartOf): together a foreign key to the referenced resource's key,
+	// so that the database, too, refuses a reference to a missing row.
+	RefParts []*Field
+	// RefPartOf is set on a column that holds one variable of the name in
+	// a resource_reference field: a field made for the column (it shares
+	// the reference field's descriptor), the reference field.
+	RefPartOf *Field
 	// MaxLen is the longest string, in characters, the runtime accepts
 	// for the column before writing (its size), 0 for none.
 	MaxLen int
@@ -256,14 +265,20 @@ const (
 	RoleTenant     = crudrt.RoleTenant
 	RolePurgeTime  = crudrt.RolePurgeTime
 	RoleParent     = crudrt.RoleParent
+	RoleReference  = crudrt.RoleReference
 )
 
 // RoleIdent is the name of the crudrt constant of each role.
 var RoleIdent = map[Role]string{
 	RoleOrdinary: "RoleOrdinary", RoleID: "RoleID", RoleEtag: "RoleEtag", RoleDeleteTime: "RoleDeleteTime",
 	RoleCreateTime: "RoleCreateTime", RoleUpdateTime: "RoleUpdateTime", RoleTenant: "RoleTenant",
-	RolePurgeTime: "RolePurgeTime", RoleParent: "RoleParent",
+	RolePurgeTime: "RolePurgeTime", RoleParent: "RoleParent", RoleReference: "RoleReference",
 }
+
+// Synthetic reports whether f is a column made by the model rather than
+// declared by a proto field: a parent variable of a name (NameOf) or a
+// variable of a reference (RefPartOf).
+func (f *Field) Synthetic() bool { return f.NameOf != nil || f.RefPartOf != nil }
 
 // Nullable reports whether the column accepts NULL.
 func (f *Field) Nullable() bool { return f.Presence != PresenceNone }

@@ -31,7 +31,14 @@ func roles(m *Model) {
 			// do not name it.
 			f.QueryKind = ""
 		}
+		if f.RefPartOf != nil {
+			// A variable of a reference: the runtime writes it with the
+			// reference, and filters name the reference itself.
+			f.QueryKind = ""
+		}
 		switch name := string(f.Desc.Name()); {
+		case f.RefPartOf != nil:
+			f.Role = RoleReference
 		case f.NameOf != nil:
 			f.Role = RoleParent
 		case f.PrimaryKey:

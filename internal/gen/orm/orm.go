@@ -108,6 +108,11 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 				g.P(f.GoName, " ", goType(g, f), " ", f.GormTag())
 				continue
 			}
+			if r := f.RefPartOf; r != nil {
+				g.P("// ", f.GoName, " holds a variable of the ", r.RefersTo.Desc.Name(), " name in ", r.GoName, ", for the foreign key.")
+				g.P(f.GoName, " ", goType(g, f), " ", f.GormTag())
+				continue
+			}
 			g.P(model.GoComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", f.GormTag())
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
@@ -223,8 +228,19 @@ func scalarToModel(g *protogen.GeneratedFile, f *model.Field, v string) string {
 func toModelColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "x." + f.GoName
 	dst := "m." + f.GoName
-	if f.NameOf != nil {
-		return // set with the name
+	if f.NameOf != nil || f.RefPartOf != nil {
+		return // set with the name or the reference
+	}
+	if len(f.RefParts) > 0 {
+		dsts := make([]string, len(f.RefParts))
+		refs := make([]string, len(f.RefParts))
+		for i, p := range f.RefParts {
+			dsts[i] = "m." + p.GoName
+			refs[i] = "&ids[" + strconv.Itoa(i) + "]"
+		}
+		g.P("if ids := ", ormrtPkg.Ident("RefIDs"), "(", strconv.Quote(f.RefersTo.Name.NamePattern), ", x.Get", f.GoName, "()); ids != nil {")
+		g.P(strings.Join(dsts, ", "), " = ", strings.Join(refs, ", "))
+		g.P("}")
 	}
 	if f.NamePattern != "" {
 		dsts := make([]string, len(f.NameParts))
@@ -366,8 +382,8 @@ func scalarToProto(f *model.Field, g *protogen.GeneratedFile, v string) string {
 func toProtoColumn(g *protogen.GeneratedFile, f *model.Field) {
 	src := "m." + f.GoName
 	dst := "x." + f.GoName
-	if f.NameOf != nil {
-		return // read with the name
+	if f.NameOf != nil || f.RefPartOf != nil {
+		return // read with the name, or not read (the reference is)
 	}
 	if f.NamePattern != "" {
 		srcs := make([]string, len(f.NameParts))

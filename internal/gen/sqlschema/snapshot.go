@@ -140,9 +140,9 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			if f.PrimaryKey && m.AutoIncrement {
 				c.AutoIncrement = true
 			}
-			if f.NameOf != nil {
-				// A parent variable of the name: no field of its own,
-				// identified by its column name.
+			if f.Synthetic() {
+				// A variable of a name or a reference: no field of its
+				// own, identified by its column name.
 				c.Field = 0
 			}
 			def, err := defaultOf(f)
@@ -164,6 +164,19 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 					OnUpdate:   f.OnUpdate,
 				})
 			}
+		}
+		for _, f := range m.Columns {
+			if len(f.RefParts) == 0 {
+				continue
+			}
+			// The reference's variables name a row of the referenced
+			// table, which cannot be deleted while referred to.
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + f.Column), RefTable: f.RefersTo.Table}
+			for i, p := range f.RefParts {
+				fk.Columns = append(fk.Columns, p.Column)
+				fk.RefColumns = append(fk.RefColumns, f.RefersTo.Name.NameParts[i].Column)
+			}
+			t.ForeignKeys = append(t.ForeignKeys, fk)
 		}
 		if p := m.Parent; p != nil {
 			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_parent"), RefTable: p.Table}

@@ -91,7 +91,7 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
 	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Publisher", Table: "publishers", Columns: []string{"publisher"}},
 	Referrers: []crudrt.Referrer{
-		{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", DeleteTime: "delete_time"},
+		{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", Keys: []string{"previous_shelf_publisher", "previous_shelf_shelf"}, DeleteTime: "delete_time"},
 	},
 	Children: []crudrt.Child{
 		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher", "shelf"}, DeleteTime: "delete_time"},
@@ -121,6 +121,11 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 		{Path: "previous_shelf", Name: "previous_shelf", GoField: "PreviousShelf", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "aipnested.v1.Shelf", Table: "shelves", Pattern: "publishers/{publisher}/shelves/{shelf}", Columns: []string{"publisher", "shelf"}}},
+		{Path: "previous_shelf", Name: "previous_shelf_publisher", GoField: "PreviousShelfPublisher", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
+		{Path: "previous_shelf", Name: "previous_shelf_shelf", GoField: "PreviousShelfShelf", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
+	},
+	Indexes: []crudrt.Index{
+		{Name: "idx_books_previous_shelf_publisher_previous_shelf_shelf", Columns: []string{"previous_shelf_publisher", "previous_shelf_shelf"}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher", "shelf"}},

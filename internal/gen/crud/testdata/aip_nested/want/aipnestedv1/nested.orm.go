@@ -151,6 +151,10 @@ type BookModel struct {
 	Etag       string         `gorm:"column:etag;not null"`
 	// The shelf the book was on before, which must exist.
 	PreviousShelf string `gorm:"column:previous_shelf;not null"`
+	// PreviousShelfPublisher holds a variable of the Shelf name in PreviousShelf, for the foreign key.
+	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1"`
+	// PreviousShelfShelf holds a variable of the Shelf name in PreviousShelf, for the foreign key.
+	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2"`
 }
 
 // TableName is the table of BookModel.
@@ -180,6 +184,9 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, err
 	}
 	m.Etag = x.Etag
+	if ids := ormrt.RefIDs("publishers/{publisher}/shelves/{shelf}", x.GetPreviousShelf()); ids != nil {
+		m.PreviousShelfPublisher, m.PreviousShelfShelf = &ids[0], &ids[1]
+	}
 	m.PreviousShelf = x.PreviousShelf
 	return m, nil
 }
@@ -207,16 +214,16 @@ func (m *BookModel) ToProto() (*Book, error) {
 // unchanged, naming the field.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
-		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag", "aipnested.v1.Book.previous_shelf"},
-		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag, &m.PreviousShelf)
+		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf"},
+		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag, &m.PreviousShelf, &m.PreviousShelfPublisher, &m.PreviousShelfShelf)
 }
 
 // Columns lists the columns of BookModel in the order of ScanDest.
 func (*BookModel) Columns() []string {
-	return []string{"publisher", "shelf", "book", "title", "isbn", "pages", "create_time", "update_time", "delete_time", "etag", "previous_shelf"}
+	return []string{"publisher", "shelf", "book", "title", "isbn", "pages", "create_time", "update_time", "delete_time", "etag", "previous_shelf", "previous_shelf_publisher", "previous_shelf_shelf"}
 }
 
 // ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
 func (m *BookModel) ScanDest() []any {
-	return []any{&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Pages, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag, &m.PreviousShelf}
+	return []any{&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Pages, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag, &m.PreviousShelf, &m.PreviousShelfPublisher, &m.PreviousShelfShelf}
 }

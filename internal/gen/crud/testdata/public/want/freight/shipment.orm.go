@@ -32,9 +32,17 @@ type ShipmentModel struct {
 	// The resource name of the origin site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
 	OriginSite string `gorm:"column:origin_site;not null"`
+	// OriginSiteShipper holds a variable of the Site name in OriginSite, for the foreign key.
+	OriginSiteShipper *string `gorm:"column:origin_site_shipper;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:1"`
+	// OriginSiteSite holds a variable of the Site name in OriginSite, for the foreign key.
+	OriginSiteSite *string `gorm:"column:origin_site_site;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:2"`
 	// The resource name of the destination site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
 	DestinationSite string `gorm:"column:destination_site;not null"`
+	// DestinationSiteShipper holds a variable of the Site name in DestinationSite, for the foreign key.
+	DestinationSiteShipper *string `gorm:"column:destination_site_shipper;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:1"`
+	// DestinationSiteSite holds a variable of the Site name in DestinationSite, for the foreign key.
+	DestinationSiteSite *string `gorm:"column:destination_site_site;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:2"`
 	// The earliest pickup time of the shipment at the origin site.
 	PickupEarliestTime *time.Time `gorm:"column:pickup_earliest_time;precision:6"`
 	// The latest pickup time of the shipment at the origin site.
@@ -74,7 +82,13 @@ func (x *Shipment) ToModel() (*ShipmentModel, error) {
 	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "einride.example.freight.v1.Shipment.delete_time"); err != nil {
 		return nil, err
 	}
+	if ids := ormrt.RefIDs("shippers/{shipper}/sites/{site}", x.GetOriginSite()); ids != nil {
+		m.OriginSiteShipper, m.OriginSiteSite = &ids[0], &ids[1]
+	}
 	m.OriginSite = x.OriginSite
+	if ids := ormrt.RefIDs("shippers/{shipper}/sites/{site}", x.GetDestinationSite()); ids != nil {
+		m.DestinationSiteShipper, m.DestinationSiteSite = &ids[0], &ids[1]
+	}
 	m.DestinationSite = x.DestinationSite
 	if m.PickupEarliestTime, err = ormrt.TimestampToTime(x.PickupEarliestTime, "einride.example.freight.v1.Shipment.pickup_earliest_time"); err != nil {
 		return nil, err
@@ -133,16 +147,16 @@ func (m *ShipmentModel) ToProto() (*Shipment, error) {
 // unchanged, naming the field.
 func (m *ShipmentModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
-		[]string{"einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.line_items", "einride.example.freight.v1.Shipment.annotations", "einride.example.freight.v1.Shipment.external_reference_id"},
-		&m.Shipper, &m.Name, &m.OriginSite, &m.DestinationSite, &m.LineItems, &m.Annotations, &m.ExternalReferenceId)
+		[]string{"einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.line_items", "einride.example.freight.v1.Shipment.annotations", "einride.example.freight.v1.Shipment.external_reference_id"},
+		&m.Shipper, &m.Name, &m.OriginSite, &m.OriginSiteShipper, &m.OriginSiteSite, &m.DestinationSite, &m.DestinationSiteShipper, &m.DestinationSiteSite, &m.LineItems, &m.Annotations, &m.ExternalReferenceId)
 }
 
 // Columns lists the columns of ShipmentModel in the order of ScanDest.
 func (*ShipmentModel) Columns() []string {
-	return []string{"shipper", "shipment", "create_time", "update_time", "delete_time", "origin_site", "destination_site", "pickup_earliest_time", "pickup_latest_time", "delivery_earliest_time", "delivery_latest_time", "line_items", "annotations", "external_reference_id"}
+	return []string{"shipper", "shipment", "create_time", "update_time", "delete_time", "origin_site", "origin_site_shipper", "origin_site_site", "destination_site", "destination_site_shipper", "destination_site_site", "pickup_earliest_time", "pickup_latest_time", "delivery_earliest_time", "delivery_latest_time", "line_items", "annotations", "external_reference_id"}
 }
 
 // ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
 func (m *ShipmentModel) ScanDest() []any {
-	return []any{&m.Shipper, &m.Name, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.OriginSite, &m.DestinationSite, &m.PickupEarliestTime, &m.PickupLatestTime, &m.DeliveryEarliestTime, &m.DeliveryLatestTime, &m.LineItems, &m.Annotations, &m.ExternalReferenceId}
+	return []any{&m.Shipper, &m.Name, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.OriginSite, &m.OriginSiteShipper, &m.OriginSiteSite, &m.DestinationSite, &m.DestinationSiteShipper, &m.DestinationSiteSite, &m.PickupEarliestTime, &m.PickupLatestTime, &m.DeliveryEarliestTime, &m.DeliveryLatestTime, &m.LineItems, &m.Annotations, &m.ExternalReferenceId}
 }

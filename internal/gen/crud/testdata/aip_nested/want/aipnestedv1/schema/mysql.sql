@@ -28,6 +28,10 @@ CREATE TABLE `books` (
   `delete_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
   `previous_shelf` longtext NOT NULL DEFAULT (''),
+  `previous_shelf_publisher` varchar(255) NULL,
+  `previous_shelf_shelf` varchar(255) NULL,
   PRIMARY KEY (`publisher`, `shelf`, `book`),
+  INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` (`previous_shelf_publisher`, `previous_shelf_shelf`),
+  CONSTRAINT `fk_books_previous_shelf` FOREIGN KEY (`previous_shelf_publisher`, `previous_shelf_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -31,9 +31,15 @@ CREATE TABLE `books` (
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   `previous_shelf` text NOT NULL DEFAULT (''),
+  `previous_shelf_publisher` text NULL,
+  `previous_shelf_shelf` text NULL,
   PRIMARY KEY (`publisher`, `shelf`, `book`),
+  CONSTRAINT `fk_books_previous_shelf` FOREIGN KEY (`previous_shelf_publisher`, `previous_shelf_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_books_publisher_size` CHECK (length("publisher") <= 255),
   CONSTRAINT `chk_books_shelf_size` CHECK (length("shelf") <= 255),
-  CONSTRAINT `chk_books_book_size` CHECK (length("book") <= 255)
+  CONSTRAINT `chk_books_book_size` CHECK (length("book") <= 255),
+  CONSTRAINT `chk_books_previous_shelf_publisher_size` CHECK (length("previous_shelf_publisher") <= 255),
+  CONSTRAINT `chk_books_previous_shelf_shelf_size` CHECK (length("previous_shelf_shelf") <= 255)
 );
+CREATE INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` ON `books` (`previous_shelf_publisher`, `previous_shelf_shelf`);

@@ -10,24 +10,6 @@ CREATE TABLE `shippers` (
   `display_name` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shipper`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
-CREATE TABLE `shipments` (
-  `shipper` varchar(255) NOT NULL,
-  `shipment` varchar(255) NOT NULL,
-  `create_time` datetime(6) NULL,
-  `update_time` datetime(6) NULL,
-  `delete_time` datetime(6) NULL,
-  `origin_site` longtext NOT NULL DEFAULT (''),
-  `destination_site` longtext NOT NULL DEFAULT (''),
-  `pickup_earliest_time` datetime(6) NULL,
-  `pickup_latest_time` datetime(6) NULL,
-  `delivery_earliest_time` datetime(6) NULL,
-  `delivery_latest_time` datetime(6) NULL,
-  `line_items` json NOT NULL DEFAULT ('[]'),
-  `annotations` json NOT NULL DEFAULT ('{}'),
-  `external_reference_id` longtext NOT NULL DEFAULT (''),
-  PRIMARY KEY (`shipper`, `shipment`),
-  CONSTRAINT `fk_shipments_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION
-) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `sites` (
   `shipper` varchar(255) NOT NULL,
   `site` varchar(255) NOT NULL,
@@ -38,4 +20,30 @@ CREATE TABLE `sites` (
   `lat_lng` json NULL,
   PRIMARY KEY (`shipper`, `site`),
   CONSTRAINT `fk_sites_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `shipments` (
+  `shipper` varchar(255) NOT NULL,
+  `shipment` varchar(255) NOT NULL,
+  `create_time` datetime(6) NULL,
+  `update_time` datetime(6) NULL,
+  `delete_time` datetime(6) NULL,
+  `origin_site` longtext NOT NULL DEFAULT (''),
+  `origin_site_shipper` varchar(255) NULL,
+  `origin_site_site` varchar(255) NULL,
+  `destination_site` longtext NOT NULL DEFAULT (''),
+  `destination_site_shipper` varchar(255) NULL,
+  `destination_site_site` varchar(255) NULL,
+  `pickup_earliest_time` datetime(6) NULL,
+  `pickup_latest_time` datetime(6) NULL,
+  `delivery_earliest_time` datetime(6) NULL,
+  `delivery_latest_time` datetime(6) NULL,
+  `line_items` json NOT NULL DEFAULT ('[]'),
+  `annotations` json NOT NULL DEFAULT ('{}'),
+  `external_reference_id` longtext NOT NULL DEFAULT (''),
+  PRIMARY KEY (`shipper`, `shipment`),
+  INDEX `idx_shipments_origin_site_shipper_origin_site_site` (`origin_site_shipper`, `origin_site_site`),
+  INDEX `idx_shipments_destination_site_shipper_destination_site_site` (`destination_site_shipper`, `destination_site_site`),
+  CONSTRAINT `fk_shipments_origin_site` FOREIGN KEY (`origin_site_shipper`, `origin_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_shipments_destination_site` FOREIGN KEY (`destination_site_shipper`, `destination_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_shipments_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -10,24 +10,6 @@ CREATE TABLE "shippers" (
   "display_name" text NOT NULL DEFAULT '',
   PRIMARY KEY ("shipper")
 );
-CREATE TABLE "shipments" (
-  "shipper" character varying(255) NOT NULL,
-  "shipment" character varying(255) NOT NULL,
-  "create_time" timestamptz NULL,
-  "update_time" timestamptz NULL,
-  "delete_time" timestamptz NULL,
-  "origin_site" text NOT NULL DEFAULT '',
-  "destination_site" text NOT NULL DEFAULT '',
-  "pickup_earliest_time" timestamptz NULL,
-  "pickup_latest_time" timestamptz NULL,
-  "delivery_earliest_time" timestamptz NULL,
-  "delivery_latest_time" timestamptz NULL,
-  "line_items" jsonb NOT NULL DEFAULT '[]',
-  "annotations" jsonb NOT NULL DEFAULT '{}',
-  "external_reference_id" text NOT NULL DEFAULT '',
-  PRIMARY KEY ("shipper", "shipment"),
-  CONSTRAINT "fk_shipments_parent" FOREIGN KEY ("shipper") REFERENCES "shippers" ("shipper") ON UPDATE NO ACTION ON DELETE NO ACTION
-);
 CREATE TABLE "sites" (
   "shipper" character varying(255) NOT NULL,
   "site" character varying(255) NOT NULL,
@@ -39,3 +21,29 @@ CREATE TABLE "sites" (
   PRIMARY KEY ("shipper", "site"),
   CONSTRAINT "fk_sites_parent" FOREIGN KEY ("shipper") REFERENCES "shippers" ("shipper") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
+CREATE TABLE "shipments" (
+  "shipper" character varying(255) NOT NULL,
+  "shipment" character varying(255) NOT NULL,
+  "create_time" timestamptz NULL,
+  "update_time" timestamptz NULL,
+  "delete_time" timestamptz NULL,
+  "origin_site" text NOT NULL DEFAULT '',
+  "origin_site_shipper" character varying(255) NULL,
+  "origin_site_site" character varying(255) NULL,
+  "destination_site" text NOT NULL DEFAULT '',
+  "destination_site_shipper" character varying(255) NULL,
+  "destination_site_site" character varying(255) NULL,
+  "pickup_earliest_time" timestamptz NULL,
+  "pickup_latest_time" timestamptz NULL,
+  "delivery_earliest_time" timestamptz NULL,
+  "delivery_latest_time" timestamptz NULL,
+  "line_items" jsonb NOT NULL DEFAULT '[]',
+  "annotations" jsonb NOT NULL DEFAULT '{}',
+  "external_reference_id" text NOT NULL DEFAULT '',
+  PRIMARY KEY ("shipper", "shipment"),
+  CONSTRAINT "fk_shipments_origin_site" FOREIGN KEY ("origin_site_shipper", "origin_site_site") REFERENCES "sites" ("shipper", "site") ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT "fk_shipments_destination_site" FOREIGN KEY ("destination_site_shipper", "destination_site_site") REFERENCES "sites" ("shipper", "site") ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT "fk_shipments_parent" FOREIGN KEY ("shipper") REFERENCES "shippers" ("shipper") ON UPDATE NO ACTION ON DELETE NO ACTION
+);
+CREATE INDEX "idx_shipments_origin_site_shipper_origin_site_site" ON "shipments" ("origin_site_shipper", "origin_site_site");
+CREATE INDEX "idx_shipments_destination_site_shipper_destination_site_site" ON "shipments" ("destination_site_shipper", "destination_site_site");

@@ -9,7 +9,11 @@ CREATE TABLE `shipments` (
   `update_time` datetime NULL,
   `delete_time` datetime NULL,
   `origin_site` text NOT NULL DEFAULT (''),
+  `origin_site_shipper` text NULL,
+  `origin_site_site` text NULL,
   `destination_site` text NOT NULL DEFAULT (''),
+  `destination_site_shipper` text NULL,
+  `destination_site_site` text NULL,
   `pickup_earliest_time` datetime NULL,
   `pickup_latest_time` datetime NULL,
   `delivery_earliest_time` datetime NULL,
@@ -18,10 +22,18 @@ CREATE TABLE `shipments` (
   `annotations` text NOT NULL DEFAULT ('{}'),
   `external_reference_id` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shipper`, `shipment`),
+  CONSTRAINT `fk_shipments_origin_site` FOREIGN KEY (`origin_site_shipper`, `origin_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_shipments_destination_site` FOREIGN KEY (`destination_site_shipper`, `destination_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shipments_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_shipments_shipper_size` CHECK (length("shipper") <= 255),
-  CONSTRAINT `chk_shipments_shipment_size` CHECK (length("shipment") <= 255)
+  CONSTRAINT `chk_shipments_shipment_size` CHECK (length("shipment") <= 255),
+  CONSTRAINT `chk_shipments_origin_site_shipper_size` CHECK (length("origin_site_shipper") <= 255),
+  CONSTRAINT `chk_shipments_origin_site_site_size` CHECK (length("origin_site_site") <= 255),
+  CONSTRAINT `chk_shipments_destination_site_shipper_size` CHECK (length("destination_site_shipper") <= 255),
+  CONSTRAINT `chk_shipments_destination_site_site_size` CHECK (length("destination_site_site") <= 255)
 );
+CREATE INDEX `idx_shipments_origin_site_shipper_origin_site_site` ON `shipments` (`origin_site_shipper`, `origin_site_site`);
+CREATE INDEX `idx_shipments_destination_site_shipper_destination_site_site` ON `shipments` (`destination_site_shipper`, `destination_site_site`);
 CREATE TABLE `shippers` (
   `shipper` text NOT NULL,
   `create_time` datetime NULL,
