@@ -40,11 +40,11 @@ func TestGeneratedBookService(t *testing.T) {
 	}
 	wantCode(t, err, connect.CodeNotFound)
 
-	page, err := books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1, OrderBy: "title desc"})
+	page, err := books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1, OrderBy: "title desc, id desc"})
 	if err != nil || len(page.Books) != 1 || page.Books[0].Title != "b" || page.NextPageToken == "" {
 		t.Fatalf("ListBooks = %v, %v", page, err)
 	}
-	page, err = books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1, OrderBy: "title desc", PageToken: page.NextPageToken})
+	page, err = books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1, OrderBy: "title desc, id desc", PageToken: page.NextPageToken})
 	if err != nil || len(page.Books) != 1 || page.Books[0].Title != "a" || page.NextPageToken != "" {
 		t.Fatalf("ListBooks, page 2 = %v, %v", page, err)
 	}

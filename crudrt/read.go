@@ -28,20 +28,35 @@ type scanner interface {
 // MySQL; SQLite transactions lock the database).
 func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit, offset int, lock bool) ([]scanner, error) {
 	var b strings.Builder
+	args := s.selectSQL(&b, where, order, limit, offset)
+	if lock && s.dialect != query.SQLite {
+		b.WriteString(" FOR UPDATE")
+	}
+	return s.scanRows(tx, b.String(), args)
+}
+
+// selectSQL writes the SELECT of selectRows to b and returns its
+// arguments.
+func (s *Service) selectSQL(b *strings.Builder, where []query.Condition, order string, limit, offset int) []any {
 	b.WriteString("SELECT ")
 	b.WriteString(s.selectList)
 	b.WriteString(" FROM ")
 	b.WriteString(s.from)
 	var args []any
-	var conds []string
+	first := true
 	for _, c := range where {
-		if c.SQL != "" {
-			conds = append(conds, "("+c.SQL+")")
-			args = append(args, c.Args...)
+		if c.SQL == "" {
+			continue
 		}
-	}
-	if len(conds) > 0 {
-		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+		if first {
+			b.WriteString(" WHERE (")
+			first = false
+		} else {
+			b.WriteString(" AND (")
+		}
+		b.WriteString(c.SQL)
+		b.WriteByte(')')
+		args = append(args, c.Args...)
 	}
 	if order != "" {
 		b.WriteString(" ORDER BY " + order)
@@ -52,10 +67,38 @@ func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string,
 			b.WriteString(" OFFSET " + strconv.Itoa(offset))
 		}
 	}
-	if lock && s.dialect != query.SQLite {
-		b.WriteString(" FOR UPDATE")
+	return args
+}
+
+// selectRanges reads a page that starts after a keyset position, given as
+// query.AfterRanges' conditions: one SELECT per range, each read by one
+// index seek and limited to the page, in one statement (UNION ALL), then
+// ordered and limited again. With a single range it is selectRows.
+func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int) ([]scanner, error) {
+	if len(ranges) < 2 {
+		return s.selectRows(tx, append(where, ranges...), order, limit, offset, false)
 	}
-	rows, err := tx.Raw(b.String(), args...).Rows()
+	var b strings.Builder
+	var args []any
+	b.WriteString("SELECT " + s.selectList + " FROM (")
+	for i, r := range ranges {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT * FROM (")
+		args = append(args, s.selectSQL(&b, append(where[:len(where):len(where)], r), order, limit+offset, 0)...)
+		b.WriteString(") AS r" + strconv.Itoa(i))
+	}
+	b.WriteString(") AS page ORDER BY " + order + " LIMIT " + strconv.Itoa(limit))
+	if offset > 0 {
+		b.WriteString(" OFFSET " + strconv.Itoa(offset))
+	}
+	return s.scanRows(tx, b.String(), args)
+}
+
+// scanRows runs q and scans its rows into models.
+func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error) {
+	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -188,19 +231,35 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	// A token is bound to the query, to the parent and to the tenant it
 	// was issued to.
 	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v\x00%q", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v, parent)
-	var after query.Condition
+	indexed, err := s.offered(req.OrderBy, terms)
+	if err != nil {
+		return nil, "", err
+	}
+	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
+	if !req.ShowDeleted {
+		conds = append(conds, s.notDeleted())
+	}
+	var ranges []query.Condition
 	if req.PageToken != "" {
 		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
 		if err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
-		after = query.After(t, terms, last)
+		// Rows are distinct on a unique index's columns: the terms after
+		// them never decide, and the position is read without them.
+		n := s.distinct(terms)
+		terms, last := terms[:n], last[:n]
+		if row, ok := query.AfterRow(t, terms, last); ok && indexed {
+			// One index range, wherever the page starts.
+			conds = append(conds, row)
+		} else if indexed {
+			// One index range per term.
+			ranges = query.AfterRanges(t, terms, last)
+		} else {
+			conds = append(conds, query.After(t, terms, last))
+		}
 	}
-	conds := []query.Condition{where, after, tenant.cond(), s.parentCond(parent)}
-	if !req.ShowDeleted {
-		conds = append(conds, s.notDeleted())
-	}
-	rows, err := s.selectRows(s.db.WithContext(ctx), conds, query.OrderSQL(t, terms), int(size)+1, int(req.Skip), false)
+	rows, err := s.selectRanges(s.db.WithContext(ctx), conds, ranges, query.OrderSQL(t, terms), int(size)+1, int(req.Skip))
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}
@@ -224,6 +283,95 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		out = append(out, p)
 	}
 	return out, next, nil
+}
+
+// offered refuses an order the resource does not offer (Resource.Orders:
+// an order offered, or its exact reverse, up to the columns rows are
+// distinct on: "isbn desc" of a unique isbn, "title desc, id desc" of
+// "title") and reports
+// whether an index (or the key) serves terms: the key or an index begins
+// with their columns, in their directions or all reversed (a unique index
+// needs only to begin the order).
+func (s *Service) offered(orderBy string, terms []query.OrderTerm) (bool, error) {
+	// What follows the columns rows are distinct on never decides.
+	terms = terms[:s.distinct(terms)]
+	match := func(cols []string, desc []bool, unique bool) bool {
+		n := len(terms)
+		if unique && len(cols) < n {
+			// Rows are distinct on a unique index's columns: what
+			// follows them in the order never decides.
+			n = len(cols)
+		}
+		if len(cols) < n {
+			return false
+		}
+		same, reversed := true, true
+		for i, t := range terms[:n] {
+			if cols[i] != t.Column.Name {
+				return false
+			}
+			d := i < len(desc) && desc[i]
+			same = same && d == t.Desc
+			reversed = reversed && d != t.Desc
+		}
+		return same || reversed
+	}
+	key := make([]string, 0, len(s.parents)+1)
+	for _, c := range append(append([]*column{}, s.parents...), s.key) {
+		key = append(key, c.Name)
+	}
+	if match(key, nil, true) {
+		return true, nil
+	}
+	for _, o := range s.res.Orders {
+		if match(o.Columns, o.Desc, false) {
+			return true, nil
+		}
+	}
+	if len(s.res.Orders) > 0 {
+		offered := make([]string, 0, len(s.res.Orders)+1)
+		offered = append(offered, `"" (the key)`)
+		for _, o := range s.res.Orders {
+			offered = append(offered, strconv.Quote(o.OrderBy))
+		}
+		return false, InvalidArgument("", FieldViolation{Field: "order_by", Description: fmt.Sprintf("%q is not an order %s offers; offered: %s", orderBy, s.res.Name, strings.Join(offered, ", "))})
+	}
+	for _, ix := range s.res.Indexes {
+		if match(ix.Columns, ix.Desc, ix.Unique) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// distinct is the length of the shortest prefix of terms whose columns
+// include all those of a unique index (or the key): rows differ there.
+func (s *Service) distinct(terms []query.OrderTerm) int {
+	seen := map[string]bool{}
+	covers := func(cols []string) bool {
+		for _, c := range cols {
+			if !seen[c] {
+				return false
+			}
+		}
+		return true
+	}
+	key := make([]string, 0, len(s.parents)+1)
+	for _, c := range append(append([]*column{}, s.parents...), s.key) {
+		key = append(key, c.Name)
+	}
+	for i, t := range terms {
+		seen[t.Column.Name] = true
+		if covers(key) {
+			return i + 1
+		}
+		for _, ix := range s.res.Indexes {
+			if ix.Unique && covers(ix.Columns) {
+				return i + 1
+			}
+		}
+	}
+	return len(terms)
 }
 
 // orderValues reads the ordered columns of a scanned row, as the page

@@ -32,6 +32,9 @@ type Resource struct {
 	Columns []Column
 	// Indexes lists the table's indexes.
 	Indexes []Index
+	// Orders are the orders List offers; empty when it offers any order
+	// of stored fields.
+	Orders []Order
 	// Operations are the standard methods the service implements; the
 	// others answer Unimplemented.
 	Operations Op
@@ -148,7 +151,21 @@ type Child struct {
 type Index struct {
 	Name    string
 	Columns []string
-	Unique  bool
+	// Desc marks the descending parts, one per column; nil when all
+	// ascend.
+	Desc   []bool
+	Unique bool
+}
+
+// Order is an order List offers ((protoforge.v1.model).order_by), backed
+// by an index.
+type Order struct {
+	// OrderBy is the order as a client writes it ("author_id, title desc").
+	OrderBy string
+	// Columns and Desc are the ordered columns and their directions, the
+	// key's columns ending them.
+	Columns []string
+	Desc    []bool
 }
 
 // Role is what the server does with a column.

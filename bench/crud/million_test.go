@@ -36,6 +36,7 @@ var orders = []struct{ name, orderBy, sql string }{
 	{"key", "", "id"},
 	{"title", "title", "title, id"},
 	{"author_title_desc", "author_id, title desc", "author_id, title DESC, id"},
+	{"isbn", "isbn", "isbn, id"},
 }
 
 // depths are the rows skipped before the page read.

@@ -115,18 +115,7 @@ func After(t *Table, terms []OrderTerm, last []any) Condition {
 	if len(terms) == 0 {
 		return Condition{}
 	}
-	cols := make([]string, len(terms))
-	phs := make([]string, len(terms))
-	vals := make([]any, len(terms))
-	for i, term := range terms {
-		cols[i] = t.quote(term.Column.Name)
-		v, err := normalize(term.Column, last[i])
-		if err != nil {
-			phs[i], vals[i] = "?", last[i]
-			continue
-		}
-		phs[i], vals[i] = bind(t.Dialect, v)
-	}
+	cols, phs, vals := bound(t, terms, last)
 	var b strings.Builder
 	var args []any
 	b.WriteByte('(')
@@ -160,4 +149,81 @@ func After(t *Table, terms []OrderTerm, last []any) Condition {
 	}
 	b.WriteByte(')')
 	return Condition{SQL: b.String(), Args: args}
+}
+
+// bound spells the columns of terms, and binds last's values for them.
+func bound(t *Table, terms []OrderTerm, last []any) (cols, phs []string, vals []any) {
+	cols = make([]string, len(terms))
+	phs = make([]string, len(terms))
+	vals = make([]any, len(terms))
+	for i, term := range terms {
+		cols[i] = t.quote(term.Column.Name)
+		v, err := normalize(term.Column, last[i])
+		if err != nil {
+			phs[i], vals[i] = "?", last[i]
+			continue
+		}
+		phs[i], vals[i] = bind(t.Dialect, v)
+	}
+	return cols, phs, vals
+}
+
+// AfterRanges splits the condition After gives into one condition per
+// term, each an index range: equal on the terms before it, strictly after
+// on its own,
+//
+//	(a = ? AND b = ? AND c > ?), (a = ? AND b > ?), (a > ?)
+//
+// (< for descending terms), the rows that come first in the order first.
+// Their rows do not overlap and, read in this sequence, follow the order:
+// each is what an index on the ordered columns (in their directions, or
+// all reversed) reads from one seek, whatever the directions, where
+// After's single condition leaves a planner no range past the first
+// column. last is as for After; AfterRanges panics if len(last) !=
+// len(terms).
+func AfterRanges(t *Table, terms []OrderTerm, last []any) []Condition {
+	if len(last) != len(terms) {
+		panic(fmt.Sprintf("query.AfterRanges: %d values for %d terms", len(last), len(terms)))
+	}
+	cols, phs, vals := bound(t, terms, last)
+	out := make([]Condition, 0, len(terms))
+	for i := len(terms) - 1; i >= 0; i-- {
+		var parts []string
+		var args []any
+		for j := 0; j < i; j++ {
+			parts = append(parts, cols[j]+" = "+phs[j])
+			args = append(args, vals[j])
+		}
+		op := " > "
+		if terms[i].Desc {
+			op = " < "
+		}
+		parts = append(parts, cols[i]+op+phs[i])
+		args = append(args, vals[i])
+		out = append(out, Condition{SQL: strings.Join(parts, " AND "), Args: args})
+	}
+	return out
+}
+
+// AfterRow is the condition After gives, as one row-value comparison,
+// (a, b, c) > (?, ?, ?) (< when every term descends), which PostgreSQL and
+// SQLite read as one index range: for orders whose terms all go one way,
+// on those dialects. ok is false otherwise (mixed directions need
+// AfterRanges; MySQL and MariaDB do not read such a comparison as a range).
+// last is as for After.
+func AfterRow(t *Table, terms []OrderTerm, last []any) (c Condition, ok bool) {
+	if len(last) != len(terms) || len(terms) < 2 || t.Dialect == MySQL {
+		return Condition{}, false
+	}
+	for _, term := range terms[1:] {
+		if term.Desc != terms[0].Desc {
+			return Condition{}, false
+		}
+	}
+	cols, phs, vals := bound(t, terms, last)
+	op := " > "
+	if terms[0].Desc {
+		op = " < "
+	}
+	return Condition{SQL: "(" + strings.Join(cols, ", ") + ")" + op + "(" + strings.Join(phs, ", ") + ")", Args: vals}, true
 }

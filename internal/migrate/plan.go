@@ -162,7 +162,14 @@ func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
 	for _, ix := range nt.Indexes {
 		want[ix.Name] = true
 		if !have[ix.Name] {
-			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ index %s on %s (%s)", ix.Name, nt.Name, strings.Join(ix.Columns, ", "))})
+			parts := make([]string, len(ix.Columns))
+			for i, c := range ix.Columns {
+				parts[i] = c
+				if i < len(ix.Desc) && ix.Desc[i] {
+					parts[i] += " desc"
+				}
+			}
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ index %s on %s (%s)", ix.Name, nt.Name, strings.Join(parts, ", "))})
 		}
 	}
 	for _, ix := range ot.Indexes {

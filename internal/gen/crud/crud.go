@@ -190,6 +190,24 @@ func resourceVar(svc *model.Service, sm *model.ServiceModel) string {
 	return v + "Resource"
 }
 
+// columnList spells the column names of fs as a Go []string literal.
+func columnList(fs []*model.Field) string {
+	cols := make([]string, len(fs))
+	for i, f := range fs {
+		cols[i] = strconv.Quote(f.Column)
+	}
+	return "[]string{" + strings.Join(cols, ", ") + "}"
+}
+
+// boolSlice spells bs as a Go literal.
+func boolSlice(bs []bool) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = strconv.FormatBool(b)
+	}
+	return "[]bool{" + strings.Join(parts, ", ") + "}"
+}
+
 // genResource emits the description of a model as a package-level
 // literal of constants, which the compiler lays out as data. Every value
 // is the model's decision; nothing is derived here.
@@ -242,15 +260,21 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	if len(m.Indexes) > 0 {
 		g.P("Indexes: []", crudrtPkg.Ident("Index"), "{")
 		for _, ix := range m.Indexes {
-			cols := make([]string, len(ix.Columns))
-			for i, c := range ix.Columns {
-				cols[i] = strconv.Quote(c.Column)
+			line := "{Name: " + strconv.Quote(ix.Name) + ", Columns: " + columnList(ix.Columns)
+			if ix.Desc != nil {
+				line += ", Desc: " + boolSlice(ix.Desc)
 			}
-			line := "{Name: " + strconv.Quote(ix.Name) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
 			if ix.Unique {
 				line += ", Unique: true"
 			}
 			g.P(line, "},")
+		}
+		g.P("},")
+	}
+	if len(m.Orders) > 0 {
+		g.P("Orders: []", crudrtPkg.Ident("Order"), "{")
+		for _, o := range m.Orders {
+			g.P("{OrderBy: ", strconv.Quote(o.Text), ", Columns: ", columnList(o.Columns), ", Desc: ", boolSlice(o.Desc), "},")
 		}
 		g.P("},")
 	}
@@ -269,11 +293,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	if len(m.Referrers) > 0 {
 		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
 		for _, f := range m.Referrers {
-			keys := make([]string, len(f.RefParts))
-			for i, p := range f.RefParts {
-				keys[i] = strconv.Quote(p.Column)
-			}
-			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: []string{" + strings.Join(keys, ", ") + "}"
+			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: " + columnList(f.RefParts)
 			if f.Model.SoftDelete != nil {
 				line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
 			}

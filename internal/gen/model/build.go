@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -1088,7 +1089,13 @@ func (b *builder) indexes(m *Model) {
 		}
 		idx := &Index{Name: ix.GetName(), Unique: ix.GetUnique()}
 		ok := true
-		for _, name := range ix.GetFields() {
+		for _, part := range ix.GetFields() {
+			name, desc, okPart := indexPart(part)
+			if !okPart {
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] part %q: want a proto field name, optionally followed by \" desc\", e.g. %q", i, part, firstColumnName(m)+" desc")
+				ok = false
+				continue
+			}
 			f := fieldByName(m, name)
 			switch {
 			case f == nil:
@@ -1099,7 +1106,11 @@ func (b *builder) indexes(m *Model) {
 				ok = false
 			default:
 				idx.Columns = append(idx.Columns, f)
+				idx.Desc = append(idx.Desc, desc)
 			}
+		}
+		if !slices.Contains(idx.Desc, true) {
+			idx.Desc = nil
 		}
 		if idx.Name != "" && !validIdent(idx.Name) {
 			b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d].name %q is not a valid index name; use letters, digits and underscores", i, idx.Name)
@@ -1132,6 +1143,7 @@ func (b *builder) indexes(m *Model) {
 			m.Indexes = append(m.Indexes, &Index{Columns: f.RefParts})
 		}
 	}
+	b.orders(m)
 	for _, idx := range m.Indexes {
 		if idx.Name == "" {
 			idx.Name = indexName(m.Table, idx)
@@ -1143,6 +1155,115 @@ func (b *builder) indexes(m *Model) {
 	for _, f := range m.PrimaryKey {
 		keySize(f)
 	}
+}
+
+// indexPart splits an index part, "title" or "title desc".
+func indexPart(part string) (name string, desc, ok bool) {
+	words := strings.Fields(part)
+	switch {
+	case len(words) == 1:
+		return words[0], false, true
+	case len(words) == 2 && (words[1] == "desc" || words[1] == "asc"):
+		return words[0], words[1] == "desc", true
+	}
+	return "", false, false
+}
+
+// orders reads (protoforge.v1.model).order_by: each order's terms must
+// be stored fields List may order by, and each gets an index unless one
+// (or the key) already serves it.
+func (b *builder) orders(m *Model) {
+	for i, text := range b.modelOpts[m].GetOrderBy() {
+		o := &Order{}
+		seen := map[*Field]bool{}
+		var terms []string
+		ok := true
+		for _, raw := range strings.Split(text, ",") {
+			name, desc, okTerm := indexPart(raw)
+			f := fieldByName(m, name)
+			switch {
+			case !okTerm:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q: term %q: want a proto field name, optionally followed by \" desc\" (AIP-132)", i, text, strings.TrimSpace(raw))
+			case f == nil:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names unknown field %q; use a proto field name of %s", i, text, name, m.Desc.Name())
+			case f.Storage != StorageColumn || queryKinds[f.Type] == "" || f.Nullable() || (m.Name == f && len(f.NameParts) > 1):
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names field %q, which List cannot order by; order by stored scalar, string, enum or Timestamp fields without presence", i, text, name)
+			case seen[f]:
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names field %q twice", i, text, name)
+			default:
+				seen[f] = true
+				o.Columns = append(o.Columns, f)
+				o.Desc = append(o.Desc, desc)
+				if desc {
+					name += " desc"
+				}
+				terms = append(terms, name)
+				continue
+			}
+			ok = false
+		}
+		if !ok {
+			continue
+		}
+		o.Text = strings.Join(terms, ", ")
+		for _, k := range m.PrimaryKey {
+			if !seen[k] {
+				o.Columns = append(o.Columns, k)
+				o.Desc = append(o.Desc, false)
+			}
+		}
+		for _, prev := range m.Orders {
+			if prev.Text == o.Text {
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q is offered twice", i, text)
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		m.Orders = append(m.Orders, o)
+		if !o.served(m) {
+			ix := &Index{Columns: o.Columns, Desc: o.Desc}
+			if !slices.Contains(ix.Desc, true) {
+				ix.Desc = nil
+			}
+			m.Indexes = append(m.Indexes, ix)
+		}
+	}
+}
+
+// served reports whether the key or an index of m begins with the
+// order's columns, in its directions or all of them reversed (an index
+// read backwards); a unique index needs only to begin the order.
+func (o *Order) served(m *Model) bool {
+	cands := append([]*Index{{Columns: m.PrimaryKey, Unique: true}}, m.Indexes...)
+	for _, ix := range cands {
+		n := len(o.Columns)
+		if ix.Unique && len(ix.Columns) < n {
+			// Rows are distinct on a unique index's columns: what
+			// follows them never decides.
+			n = len(ix.Columns)
+		}
+		if len(ix.Columns) < n {
+			continue
+		}
+		same, reversed := true, true
+		for i, c := range o.Columns[:n] {
+			if ix.Columns[i] != c {
+				same, reversed = false, false
+				break
+			}
+			if ix.IsDesc(i) == o.Desc[i] {
+				reversed = false
+			} else {
+				same = false
+			}
+		}
+		if same || reversed {
+			return true
+		}
+	}
+	return false
 }
 
 // keySize bounds strings that are keys or indexed (see DefaultKeySize).
@@ -1172,8 +1293,11 @@ func indexName(table string, idx *Index) string {
 		prefix = "uniq_"
 	}
 	parts := []string{table}
-	for _, c := range idx.Columns {
+	for i, c := range idx.Columns {
 		parts = append(parts, c.Column)
+		if idx.IsDesc(i) {
+			parts = append(parts, "desc")
+		}
 	}
 	return identifier(prefix + strings.Join(parts, "_"))
 }

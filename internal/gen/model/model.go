@@ -93,6 +93,9 @@ type Model struct {
 	// Referrers are the google.api.resource_reference columns of models
 	// of the same Go package that name this model's resources.
 	Referrers []*Field
+	// Orders are the orders List offers, each backed by an index; empty
+	// when any order is offered.
+	Orders []*Order
 }
 
 // Identity is the field that identifies a row in requests: the single
@@ -131,7 +134,23 @@ func (m *Model) ParentPattern() string {
 type Index struct {
 	Name    string
 	Columns []*Field
-	Unique  bool
+	// Desc marks the descending parts, one per column; nil when all
+	// ascend.
+	Desc   []bool
+	Unique bool
+}
+
+// IsDesc reports whether the i-th part of the index descends.
+func (ix *Index) IsDesc(i int) bool { return i < len(ix.Desc) && ix.Desc[i] }
+
+// Order is an order List offers ((protoforge.v1.model).order_by): its
+// terms, the key's columns ending it as the tie-breaker.
+type Order struct {
+	// Text is the order_by as List compares it: terms joined by ", ",
+	// " desc" after descending ones, the key's columns left out.
+	Text    string
+	Columns []*Field
+	Desc    []bool
 }
 
 // Storage tells how a field is kept.

@@ -113,6 +113,9 @@ func (f *Field) GormTag() string {
 			if len(ix.Columns) > 1 {
 				t += ",priority:" + strconv.Itoa(i+1)
 			}
+			if ix.IsDesc(i) {
+				t += ",sort:desc"
+			}
 			tags = append(tags, t)
 		}
 	}

@@ -58,12 +58,12 @@ func (s *Snapshot) Schema(d ormrt.Dialect) (*schema.Schema, error) {
 		}
 		for _, ix := range t.Indexes {
 			idx := schema.NewIndex(ix.Name).SetUnique(ix.Unique)
-			for _, name := range ix.Columns {
+			for i, name := range ix.Columns {
 				c, ok := at.Column(name)
 				if !ok {
 					return nil, fmt.Errorf("table %s: index %s names unknown column %s", t.Name, ix.Name, name)
 				}
-				idx.AddColumns(c)
+				idx.AddParts(&schema.IndexPart{SeqNo: i, C: c, Desc: i < len(ix.Desc) && ix.Desc[i]})
 			}
 			at.AddIndexes(idx)
 		}

@@ -83,7 +83,9 @@ type Value struct {
 type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
-	Unique  bool     `json:"unique,omitempty"`
+	// Desc marks descending parts, one per column; absent when all ascend.
+	Desc   []bool `json:"desc,omitempty"`
+	Unique bool   `json:"unique,omitempty"`
 }
 
 // ForeignKey is a foreign key constraint.
@@ -192,7 +194,7 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			t.PrimaryKey = append(t.PrimaryKey, k.Column)
 		}
 		for _, ix := range m.Indexes {
-			i := &Index{Name: ix.Name, Unique: ix.Unique}
+			i := &Index{Name: ix.Name, Unique: ix.Unique, Desc: ix.Desc}
 			for _, c := range ix.Columns {
 				i.Columns = append(i.Columns, c.Column)
 			}

@@ -193,7 +193,19 @@ type ModelOptions struct {
 	PrimaryKey []string `protobuf:"bytes,4,rep,name=primary_key,json=primaryKey,proto3" json:"primary_key,omitempty"`
 	// The previous table name of a renamed model. Migrations turn the change
 	// into a table rename and keep the rows.
-	RenamedFrom   string `protobuf:"bytes,5,opt,name=renamed_from,json=renamedFrom,proto3" json:"renamed_from,omitempty"`
+	RenamedFrom string `protobuf:"bytes,5,opt,name=renamed_from,json=renamedFrom,proto3" json:"renamed_from,omitempty"`
+	// The orders List offers, as AIP-132 order_by strings ("title",
+	// "author_id, title desc"); the key ends each as the tie-breaker. Each is
+	// backed by an index: a declared one whose fields begin with the order's
+	// (directions all the same, or all reversed), else one made for it
+	// (`idx_<table>_<column>[_desc]…_<key>`), so that every page, first or
+	// deep, is read by index ranges. When set, List answers any other
+	// order_by with InvalidArgument naming the orders offered (the key order,
+	// order_by empty, and the exact reverse of an offered order up to the
+	// columns rows are distinct on, are offered too); when empty, any stored
+	// field may be ordered by, and only orders an index matches are
+	// index-backed.
+	OrderBy       []string `protobuf:"bytes,6,rep,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,10 +275,19 @@ func (x *ModelOptions) GetRenamedFrom() string {
 	return ""
 }
 
+func (x *ModelOptions) GetOrderBy() []string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return nil
+}
+
 // An index over one or more columns.
 type Index struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Proto field names of the indexed fields, in index order. At least one.
+	// Proto field names of the indexed fields, in index order, each
+	// optionally followed by " desc" for a descending part ("title desc").
+	// At least one.
 	Fields []string `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty"`
 	// Rejects two rows with equal values in all fields.
 	Unique bool `protobuf:"varint,2,opt,name=unique,proto3" json:"unique,omitempty"`
@@ -710,7 +731,7 @@ var File_protoforge_v1_options_proto protoreflect.FileDescriptor
 
 const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1bprotoforge/v1/options.proto\x12\rprotoforge.v1\x1a google/protobuf/descriptor.proto\"\xb9\x01\n" +
+	"\x1bprotoforge/v1/options.proto\x12\rprotoforge.v1\x1a google/protobuf/descriptor.proto\"\xd4\x01\n" +
 	"\fModelOptions\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12.\n" +
 	"\aindexes\x18\x02 \x03(\v2\x14.protoforge.v1.IndexR\aindexes\x12\x1f\n" +
@@ -718,7 +739,8 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"softDelete\x12\x1f\n" +
 	"\vprimary_key\x18\x04 \x03(\tR\n" +
 	"primaryKey\x12!\n" +
-	"\frenamed_from\x18\x05 \x01(\tR\vrenamedFrom\"K\n" +
+	"\frenamed_from\x18\x05 \x01(\tR\vrenamedFrom\x12\x19\n" +
+	"\border_by\x18\x06 \x03(\tR\aorderBy\"K\n" +
 	"\x05Index\x12\x16\n" +
 	"\x06fields\x18\x01 \x03(\tR\x06fields\x12\x16\n" +
 	"\x06unique\x18\x02 \x01(\bR\x06unique\x12\x12\n" +

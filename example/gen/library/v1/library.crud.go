@@ -59,6 +59,13 @@ var bookServiceCRUDResource = crudrt.Resource{
 	Indexes: []crudrt.Index{
 		{Name: "uniq_books_isbn", Columns: []string{"isbn"}, Unique: true},
 		{Name: "uniq_books_author_id_title", Columns: []string{"author_id", "title"}, Unique: true},
+		{Name: "idx_books_title_id", Columns: []string{"title", "id"}},
+		{Name: "idx_books_author_id_title_desc_id", Columns: []string{"author_id", "title", "id"}, Desc: []bool{false, true, false}},
+	},
+	Orders: []crudrt.Order{
+		{OrderBy: "title", Columns: []string{"title", "id"}, Desc: []bool{false, false}},
+		{OrderBy: "author_id, title desc", Columns: []string{"author_id", "title", "id"}, Desc: []bool{false, true, false}},
+		{OrderBy: "isbn", Columns: []string{"isbn", "id"}, Desc: []bool{false, false}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Message:    (*Book)(nil),

@@ -82,10 +82,10 @@ func (m *AuthorModel) ScanDest() []any {
 // A book in the catalogue.
 type BookModel struct {
 	// Assigned by the database.
-	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Title string `gorm:"column:title;not null;size:300;index:uniq_books_author_id_title,unique,priority:2"`
+	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null;index:idx_books_title_id,priority:2;index:idx_books_author_id_title_desc_id,priority:3"`
+	Title string `gorm:"column:title;not null;size:300;index:uniq_books_author_id_title,unique,priority:2;index:idx_books_title_id,priority:1;index:idx_books_author_id_title_desc_id,priority:2,sort:desc"`
 	// The author; deleting an author deletes their books.
-	AuthorId int64 `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1"`
+	AuthorId int64 `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1;index:idx_books_author_id_title_desc_id,priority:1"`
 	State    int32 `gorm:"column:state;not null"`
 	// ISBN-13 as a number: it needs the whole uint64 range.
 	Isbn       ormrt.Uint64 `gorm:"column:isbn;not null;index:uniq_books_isbn,unique"`

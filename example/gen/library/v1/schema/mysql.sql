@@ -25,6 +25,8 @@ CREATE TABLE `books` (
   PRIMARY KEY (`id`),
   UNIQUE INDEX `uniq_books_isbn` (`isbn`),
   UNIQUE INDEX `uniq_books_author_id_title` (`author_id`, `title`),
+  INDEX `idx_books_title_id` (`title`, `id`),
+  INDEX `idx_books_author_id_title_desc_id` (`author_id`, `title` DESC, `id`),
   CONSTRAINT `fk_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
   CONSTRAINT `chk_books_title_len` CHECK (char_length(`title`) >= 1),
   CONSTRAINT `chk_books_state_enum` CHECK (`state` IN (0, 1, 2, 3)),

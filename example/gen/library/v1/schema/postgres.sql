@@ -30,3 +30,5 @@ CREATE TABLE "books" (
 );
 CREATE UNIQUE INDEX "uniq_books_isbn" ON "books" ("isbn");
 CREATE UNIQUE INDEX "uniq_books_author_id_title" ON "books" ("author_id", "title");
+CREATE INDEX "idx_books_title_id" ON "books" ("title", "id");
+CREATE INDEX "idx_books_author_id_title_desc_id" ON "books" ("author_id", "title" DESC, "id");
