@@ -40,6 +40,23 @@ func (s *Service) delete(ctx context.Context, key any, etag string, force bool) 
 	if err != nil {
 		return nil, err
 	}
+	if s.canSwap(ctx) {
+		// A soft delete of this row only: no transaction needed.
+		ck, err := s.columnKey(key)
+		if err != nil {
+			return nil, err
+		}
+		out, ok, err := s.swap(ctx, tenant, ck, etag, false, func(r protoreflect.Message, now time.Time) error {
+			r.Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
+			return nil
+		})
+		if ok {
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return out, nil
+		}
+	}
 	var out proto.Message
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		out, err = s.remove(tx, tenant, key, etag, force)
@@ -96,6 +113,24 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
+	if s.canSwap(ctx) {
+		out, ok, err := s.swap(ctx, tenant, ck, etag, true, func(r protoreflect.Message, _ time.Time) error {
+			if !r.Has(s.deleteTime.fd) {
+				return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+			}
+			r.Clear(s.deleteTime.fd)
+			if s.purgeTime != nil {
+				r.Clear(s.purgeTime.fd)
+			}
+			return nil
+		})
+		if ok {
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return out, nil
+		}
+	}
 	var out proto.Message
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		p, err := s.load(tx, tenant, ck, etag, true)
@@ -128,6 +163,12 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	return out, nil
 }
 
+// staleEtag is the Aborted of a Delete or Undelete with an etag that is
+// not the stored one.
+func staleEtag(name, sent, stored string) error {
+	return Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", sent, stored, name)
+}
+
 // load reads and locks the row whose key column holds ck on tx, deleted ones too when
 // deleted is set, and checks etag when given.
 func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck rowKey, etag string, deleted bool) (proto.Message, error) {
@@ -141,7 +182,7 @@ func (s *Service) load(tx *gorm.DB, tenant tenantScope, ck rowKey, etag string, 
 	}
 	if etag != "" && s.etag != nil {
 		if stored := p.ProtoReflect().Get(s.etag.fd).String(); stored != etag {
-			return nil, Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", etag, stored, s.res.Name)
+			return nil, staleEtag(s.res.Name, etag, stored)
 		}
 	}
 	return p, nil
@@ -166,12 +207,7 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 	// Unscoped: GORM would add its own "delete_time IS NULL" for a
 	// gorm.DeletedAt column, and this row may be deleted.
 	// Only the columns Delete and Undelete change are written.
-	cols := []string{}
-	for _, c := range []*column{s.deleteTime, s.purgeTime, s.updateTime, s.etag} {
-		if c != nil {
-			cols = append(cols, c.Name)
-		}
-	}
+	cols := s.swapColumns()
 	for _, c := range s.refs {
 		// Undelete attaches references again (see detach).
 		for _, k := range c.parts {
