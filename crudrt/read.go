@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -98,6 +99,19 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 
 // scanRows runs q and scans its rows into models.
 func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error) {
+	if r, ok := rowReaders.Load(s.dialect); ok {
+		if pool, ok := tx.Statement.ConnPool.(*sql.DB); ok {
+			var out []scanner
+			err := r.(RowReader)(tx.Statement.Context, pool, q, args, func() []any {
+				m := s.newModel()
+				out = append(out, m)
+				return m.ScanDest()
+			})
+			if !errors.Is(err, ErrNoRowReader) {
+				return out, err
+			}
+		}
+	}
 	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
