@@ -23,7 +23,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -71,7 +73,9 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		if !ok {
 			return crudrt.ErrNoRowReader
 		}
-		rows, err := c.Conn().Query(ctx, Rebind(query), args...)
+		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
+		// without decoding PostgreSQL's binary form into a big number.
+		rows, err := c.Conn().Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -84,6 +88,8 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		return rows.Err()
 	})
 }
+
+var textNumeric = pgx.QueryResultFormatsByOID{pgtype.NumericOID: pgx.TextFormatCode}
 
 // Rebind turns the ? placeholders of query into PostgreSQL's $1, $2, …;
 // a ? inside a quoted string or identifier is left alone.
