@@ -29,6 +29,17 @@ func (s *Service) canSwap(ctx context.Context) bool {
 	return !inTx
 }
 
+// canSwapUpdate reports whether Update may write without a transaction:
+// the row has an etag, no reference of it needs the referenced rows
+// locked, and the caller opened no transaction.
+func (s *Service) canSwapUpdate(ctx context.Context) bool {
+	if s.etag == nil || len(s.refs) > 0 {
+		return false
+	}
+	_, inTx := s.db.WithContext(ctx).Statement.ConnPool.(gorm.TxCommitter)
+	return !inTx
+}
+
 // swap changes the row ck with two statements and no transaction: it
 // reads the row (deleted ones too when deleted is set), checks etag when
 // given, lets change set the new delete_time at now (it may refuse), and
