@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
+	"strings"
 	"sync"
+
+	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/ormrt"
 )
@@ -27,3 +31,46 @@ var rowReaders sync.Map // ormrt.Dialect → RowReader
 // writes that need no transaction). Package crudrt/postgres registers
 // pgx's.
 func RegisterRowReader(d ormrt.Dialect, r RowReader) { rowReaders.Store(d, r) }
+
+// insertRow inserts m with one INSERT through the dialect's RowReader,
+// outside transactions, where one is registered: the model's BeforeSave,
+// then every column but a key the database assigns (read back with
+// RETURNING). done is false where it does not apply, and GORM inserts.
+func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
+	r, ok := rowReaders.Load(s.dialect)
+	if !ok || s.dialect != ormrt.Postgres {
+		return false, nil
+	}
+	pool, ok := tx.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return false, nil
+	}
+	if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
+		if err := h.BeforeSave(tx); err != nil {
+			return true, err
+		}
+	}
+	dest := m.(scanner).ScanDest()
+	cols := make([]string, 0, len(dest))
+	args := make([]any, 0, len(dest))
+	var key any
+	for i, c := range s.res.Columns {
+		if c.AutoIncrement {
+			key = dest[i]
+			continue
+		}
+		cols = append(cols, ormrt.QuoteIdent(s.dialect, c.Name))
+		args = append(args, reflect.ValueOf(dest[i]).Elem().Interface())
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + s.from + " (" + strings.Join(cols, ", ") + ") VALUES (")
+	b.WriteString(strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")")
+	if key != nil {
+		b.WriteString(" RETURNING " + s.key.quoted)
+	}
+	err = r.(RowReader)(tx.Statement.Context, pool, b.String(), args, func() []any { return []any{key} })
+	if errors.Is(err, ErrNoRowReader) {
+		return false, nil
+	}
+	return true, err
+}

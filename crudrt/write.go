@@ -71,6 +71,9 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	// One INSERT needs no transaction of its own (GORM opens one by default).
 	db := s.db.WithContext(ctx)
 	insert := func(tx *gorm.DB) error {
+		if done, err := s.insertRow(tx, m); done {
+			return err
+		}
 		return tx.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
 	if s.hasRefs(p) {
