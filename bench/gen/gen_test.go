@@ -261,7 +261,7 @@ func gormPeer(b *testing.B) (bin, protos string) {
 
 // BenchmarkCompileCost measures what the emitted code costs `go build`:
 // the synthetic package compiled with its .pb.go alone, and with the
-// .orm.go and .crud.go next to it (target ≤ 2×). Dependencies are built
+// .orm.go and .crud.go next to it (target ≤ 1.5×). Dependencies are built
 // once; each run changes a comment so that only the package recompiles.
 func BenchmarkCompileCost(b *testing.B) {
 	bins := plugins(b)
