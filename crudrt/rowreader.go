@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
+	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -73,4 +77,85 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 		return false, nil
 	}
 	return true, err
+}
+
+// nextEtagSQL is nextEtag in PostgreSQL's SQL: the counter plus one, "1"
+// for a value that is not one.
+const nextEtagSQL = `CASE WHEN %[1]s ~ '^[0-9]{1,19}$' THEN CAST(CAST(%[1]s AS NUMERIC) + 1 AS TEXT) ELSE '1' END`
+
+// swapReturning is swap as one statement, where the dialect's RowReader
+// can read what an UPDATE … RETURNING gives (PostgreSQL): the row ck is
+// soft deleted (deleting) or restored only if it is live (deleted), its
+// etag is etag when one is given, and the row as stored is returned.
+// done is false when no row matched or the statement does not apply:
+// swap then reads the row and tells why.
+func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowKey, etag string, deleting bool) (out proto.Message, done bool, err error) {
+	r, ok := rowReaders.Load(s.dialect)
+	if !ok || s.dialect != ormrt.Postgres {
+		return nil, false, nil
+	}
+	db := s.db.WithContext(ctx)
+	pool, ok := db.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return nil, false, nil
+	}
+	now := s.opt.now().UTC().Truncate(time.Microsecond)
+	var set []string
+	var args []any
+	if deleting {
+		set = append(set, s.deleteTime.quoted+" = ?")
+		args = append(args, now)
+	} else {
+		set = append(set, s.deleteTime.quoted+" = NULL")
+		if s.purgeTime != nil {
+			set = append(set, s.purgeTime.quoted+" = NULL")
+		}
+	}
+	if s.updateTime != nil {
+		set = append(set, s.updateTime.quoted+" = ?")
+		args = append(args, now)
+	}
+	set = append(set, s.etag.quoted+" = "+fmt.Sprintf(nextEtagSQL, s.etag.quoted))
+	live := " IS NULL"
+	if !deleting {
+		live = " IS NOT NULL"
+	}
+	where := []query.Condition{s.keyCond(ck), tenant.cond(), {SQL: s.deleteTime.quoted + live}}
+	if etag != "" {
+		where = append(where, query.Condition{SQL: s.etag.quoted + " = ?", Args: []any{etag}})
+	}
+	var b strings.Builder
+	b.WriteString("UPDATE " + s.from + " SET " + strings.Join(set, ", ") + " WHERE ")
+	first := true
+	for _, c := range where {
+		if c.SQL == "" {
+			continue
+		}
+		if !first {
+			b.WriteString(" AND ")
+		}
+		first = false
+		b.WriteString("(" + c.SQL + ")")
+		args = append(args, c.Args...)
+	}
+	b.WriteString(" RETURNING " + s.selectList)
+	var rows []scanner
+	err = s.retry(ctx, func() error {
+		rows = rows[:0]
+		return r.(RowReader)(ctx, pool, b.String(), args, func() []any {
+			m := s.newModel()
+			rows = append(rows, m)
+			return m.ScanDest()
+		})
+	})
+	switch {
+	case errors.Is(err, ErrNoRowReader):
+		return nil, false, nil
+	case err != nil:
+		return nil, true, err
+	case len(rows) != 1:
+		return nil, false, nil
+	}
+	out, err = s.toProto(rows[0])
+	return out, true, err
 }

@@ -48,6 +48,9 @@ func (s *Service) canSwapUpdate(ctx context.Context) bool {
 // again. ok is false when the row kept changing: the caller then takes
 // the transaction's way. The result is what was stored.
 func (s *Service) swap(ctx context.Context, tenant tenantScope, ck rowKey, etag string, deleted bool, change func(r protoreflect.Message, now time.Time) error) (out proto.Message, ok bool, err error) {
+	if out, done, err := s.swapReturning(ctx, tenant, ck, etag, !deleted); done {
+		return out, true, err
+	}
 	db := s.db.WithContext(ctx)
 	for range swapAttempts {
 		cur, err := s.find(db, tenant, ck, deleted, false)
