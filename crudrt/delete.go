@@ -41,16 +41,12 @@ func (s *Service) delete(ctx context.Context, key any, etag string, force bool) 
 		return nil, err
 	}
 	if s.canSwap(ctx) {
-		// A soft delete of this row only: no transaction needed.
+		// A soft delete of this row only: one statement.
 		ck, err := s.columnKey(key)
 		if err != nil {
 			return nil, err
 		}
-		out, ok, err := s.swap(ctx, tenant, ck, etag, false, func(r protoreflect.Message, now time.Time) error {
-			r.Set(s.deleteTime.fd, protoreflect.ValueOfMessage(timestamppb.New(now).ProtoReflect()))
-			return nil
-		})
-		if ok {
+		if out, done, err := s.swapReturning(ctx, tenant, ck, etag, true); done {
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
@@ -114,17 +110,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		return nil, err
 	}
 	if s.canSwap(ctx) {
-		out, ok, err := s.swap(ctx, tenant, ck, etag, true, func(r protoreflect.Message, _ time.Time) error {
-			if !r.Has(s.deleteTime.fd) {
-				return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
-			}
-			r.Clear(s.deleteTime.fd)
-			if s.purgeTime != nil {
-				r.Clear(s.purgeTime.fd)
-			}
-			return nil
-		})
-		if ok {
+		if out, done, err := s.swapReturning(ctx, tenant, ck, etag, false); done {
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}

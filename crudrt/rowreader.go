@@ -28,7 +28,15 @@ type RowReader func(ctx context.Context, db *sql.DB, query string, args []any, d
 // ErrNoRowReader is what a RowReader returns for a pool it cannot read.
 var ErrNoRowReader = errors.New("crudrt: no row reader for this driver")
 
-var rowReaders sync.Map // ormrt.Dialect → RowReader
+var rowReaders, rowWriters sync.Map // ormrt.Dialect → RowReader
+
+// RegisterRowWriter makes w run the single-statement writes of services
+// on databases of dialect d that return rows (Delete and Undelete of a
+// soft-deleted resource as one UPDATE … RETURNING). A RowWriter is a
+// RowReader that runs query in a transaction of its own, which it commits
+// only once every row is read: a call whose caller gave up (a deadline, a
+// cancellation) never commits. Package crudrt/postgres registers pgx's.
+func RegisterRowWriter(d ormrt.Dialect, w RowReader) { rowWriters.Store(d, w) }
 
 // RegisterRowReader makes r read the rows of services on databases of
 // dialect d outside transactions (Get, List, BatchGet and the reads of
@@ -83,14 +91,16 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 // for a value that is not one.
 const nextEtagSQL = `CASE WHEN %[1]s ~ '^[0-9]{1,19}$' THEN CAST(CAST(%[1]s AS NUMERIC) + 1 AS TEXT) ELSE '1' END`
 
-// swapReturning is swap as one statement, where the dialect's RowReader
-// can read what an UPDATE … RETURNING gives (PostgreSQL): the row ck is
-// soft deleted (deleting) or restored only if it is live (deleted), its
-// etag is etag when one is given, and the row as stored is returned.
-// done is false when no row matched or the statement does not apply:
-// swap then reads the row and tells why.
+// swapReturning soft deletes (deleting) or restores the row ck with one
+// UPDATE … RETURNING through the dialect's RowWriter (PostgreSQL), where
+// Delete and Undelete would otherwise read and lock the row, write it and
+// commit: only a live (deleting) or deleted (restoring) row with etag,
+// when one is given, is written; its etag is counted on by SQL, and the
+// row is returned as stored. done is false when no row matched or the
+// statement does not apply: the transaction's way then reads the row and
+// tells why.
 func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowKey, etag string, deleting bool) (out proto.Message, done bool, err error) {
-	r, ok := rowReaders.Load(s.dialect)
+	r, ok := rowWriters.Load(s.dialect)
 	if !ok || s.dialect != ormrt.Postgres {
 		return nil, false, nil
 	}
@@ -126,18 +136,7 @@ func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowK
 	}
 	var b strings.Builder
 	b.WriteString("UPDATE " + s.from + " SET " + strings.Join(set, ", ") + " WHERE ")
-	first := true
-	for _, c := range where {
-		if c.SQL == "" {
-			continue
-		}
-		if !first {
-			b.WriteString(" AND ")
-		}
-		first = false
-		b.WriteString("(" + c.SQL + ")")
-		args = append(args, c.Args...)
-	}
+	args = append(args, whereSQL(&b, where)...)
 	b.WriteString(" RETURNING " + s.selectList)
 	var rows []scanner
 	err = s.retry(ctx, func() error {

@@ -218,24 +218,20 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, err
 	}
 	var out proto.Message
-	// apply reads the row on tx, merges msg into it and writes it back.
-	// Locked (in a transaction), the etag read stays current; unlocked,
-	// the UPDATE holds only while the etag is the one read, and written
-	// reports whether it did.
-	apply := func(tx *gorm.DB, lock bool) (written bool, err error) {
-		cur, err := s.find(tx, tenant, ck, false, lock)
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
+		cur, err := s.find(tx, tenant, ck, false, true)
 		if err != nil {
-			return false, err
+			return err
 		}
 		stored, err := s.toProto(cur)
 		if err != nil {
-			return false, err
+			return err
 		}
 		current := ""
 		if s.etag != nil {
 			current = stored.ProtoReflect().Get(s.etag.fd).String()
 			if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
-				return false, Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
+				return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
 			}
 		}
 		next := proto.Clone(stored)
@@ -249,7 +245,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 			next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
 		}
 		if err := s.immutable(stored, next); err != nil {
-			return false, err
+			return err
 		}
 		r := next.ProtoReflect()
 		if s.updateTime != nil {
@@ -259,50 +255,22 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 			r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
 		}
 		if err := s.validate(next); err != nil {
-			return false, err
+			return err
 		}
 		if err := s.checkRefs(tx, next, s.res.Field); err != nil {
-			return false, err
+			return err
 		}
 		m, err := s.res.ToModel(next)
 		if err != nil {
-			return false, err
+			return err
 		}
+		// The row is locked since it was read (on SQLite the transaction
+		// holds the database), so the etag checked above is still current.
 		kc := s.keyCond(ck)
-		q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...)
-		if !lock {
-			q = q.Where(s.etag.quoted+" = ?", current)
-		}
-		res := q.Updates(m)
-		if res.Error != nil {
-			return false, res.Error
-		}
-		if !lock && res.RowsAffected != 1 {
-			return false, nil // changed since it was read
+		if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
+			return err
 		}
 		out, err = s.toProto(m)
-		return true, err
-	}
-	if s.canSwapUpdate(ctx) {
-		// No transaction: the etag tells whether the row changed between
-		// the read and the write, and a changed row is read again.
-		db := s.db.WithContext(ctx)
-		for range swapAttempts {
-			var written bool
-			err := s.retry(ctx, func() (err error) {
-				written, err = apply(db, false)
-				return err
-			})
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			if written {
-				return out, nil
-			}
-		}
-	}
-	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		_, err := apply(tx, true)
 		return err
 	})
 	if err != nil {

@@ -18,7 +18,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -35,6 +37,7 @@ import (
 func init() {
 	crudrt.RegisterErrorClassifier(ormrt.Postgres, Classify)
 	crudrt.RegisterRowReader(ormrt.Postgres, Read)
+	crudrt.RegisterRowWriter(ormrt.Postgres, Write)
 }
 
 // Classify reads pgx's errors in err's chain: the server's SQLSTATE, a
@@ -75,21 +78,73 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		}
 		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
 		// without decoding PostgreSQL's binary form into a big number.
-		rows, err := c.Conn().Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := rows.Scan(dest()...); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return scanAll(func() (pgx.Rows, error) {
+			return c.Conn().Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
+		}, dest)
 	})
 }
 
 var textNumeric = pgx.QueryResultFormatsByOID{pgtype.NumericOID: pgx.TextFormatCode}
+
+// Write is crudrt's RowWriter for pools of pgx's database/sql driver: it
+// sends BEGIN and the statement together, reads the rows the statement
+// returns into dest, and only then commits, so that a statement whose
+// caller gave up (cancelled while it waited for a lock, say) is rolled
+// back rather than committed behind the caller's back. A connection that
+// cannot be rolled back is discarded.
+func Write(ctx context.Context, db *sql.DB, query string, args []any, dest func() []any) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return crudrt.ErrNoRowReader
+		}
+		pc := c.Conn()
+		rollback := func(cause error) error {
+			if _, err := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+				return fmt.Errorf("%w: %w", driver.ErrBadConn, cause)
+			}
+			return cause
+		}
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue(Rebind(query), args...)
+		br := pc.SendBatch(ctx, b)
+		_, err := br.Exec()
+		if err == nil {
+			err = scanAll(br.Query, dest)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return rollback(err)
+		}
+		if _, err := pc.Exec(ctx, "COMMIT"); err != nil {
+			return rollback(err)
+		}
+		return nil
+	})
+}
+
+// scanAll runs query and scans each of its rows into dest's destinations.
+func scanAll(query func() (pgx.Rows, error), dest func() []any) error {
+	rows, err := query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest()...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
 
 // Rebind turns the ? placeholders of query into PostgreSQL's $1, $2, …;
 // a ? inside a quoted string or identifier is left alone.
