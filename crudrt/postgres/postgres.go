@@ -66,6 +66,18 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 			return crudrt.ErrNoRowReader
 		}
 	}
+	return withConn(ctx, db, func(pc *pgx.Conn) error {
+		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
+		// without decoding PostgreSQL's binary form into a big number.
+		return scanAll(func() (pgx.Rows, error) {
+			return pc.Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
+		}, dest)
+	})
+}
+
+// withConn runs f on the pgx connection of one of db's connections, or
+// is crudrt.ErrNoRowReader for another driver's.
+func withConn(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -76,11 +88,7 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		if !ok {
 			return crudrt.ErrNoRowReader
 		}
-		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
-		// without decoding PostgreSQL's binary form into a big number.
-		return scanAll(func() (pgx.Rows, error) {
-			return c.Conn().Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
-		}, dest)
+		return f(c.Conn())
 	})
 }
 
@@ -93,17 +101,7 @@ var textNumeric = pgx.QueryResultFormatsByOID{pgtype.NumericOID: pgx.TextFormatC
 // back rather than committed behind the caller's back. A connection that
 // cannot be rolled back is discarded.
 func Write(ctx context.Context, db *sql.DB, query string, args []any, dest func() []any) error {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return crudrt.ErrNoRowReader
-		}
-		pc := c.Conn()
+	return withConn(ctx, db, func(pc *pgx.Conn) error {
 		rollback := func(cause error) error {
 			if _, err := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
 				return fmt.Errorf("%w: %w", driver.ErrBadConn, cause)
