@@ -99,7 +99,7 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 
 // scanRows runs q and scans its rows into models.
 func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error) {
-	if r, ok := rowReaders.Load(s.dialect); ok {
+	if r, ok := rowReaders.Load(s.dialect); ok && !s.opt.gormOnly {
 		if pool, ok := tx.Statement.ConnPool.(*sql.DB); ok {
 			var out []scanner
 			err := r.(RowReader)(tx.Statement.Context, pool, q, args, func() []any {

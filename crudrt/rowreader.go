@@ -50,7 +50,7 @@ func RegisterRowReader(d ormrt.Dialect, r RowReader) { rowReaders.Store(d, r) }
 // RETURNING). done is false where it does not apply, and GORM inserts.
 func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 	r, ok := rowReaders.Load(s.dialect)
-	if !ok || s.dialect != ormrt.Postgres {
+	if !ok || s.dialect != ormrt.Postgres || s.opt.gormOnly {
 		return false, nil
 	}
 	pool, ok := tx.Statement.ConnPool.(*sql.DB)

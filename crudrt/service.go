@@ -52,6 +52,7 @@ type options struct {
 	maxPageSize     int32
 	logger          *slog.Logger
 	now             func() time.Time
+	gormOnly        bool
 }
 
 // WithPageTokenKey sets the key that signs page tokens. Services behind a
@@ -86,6 +87,13 @@ type Limits struct {
 	// MaxBatchSize is the most resources of one batch call (default 1000).
 	MaxBatchSize int
 }
+
+// WithGORMOnly sends every statement through GORM, also those a
+// registered RowReader or RowWriter would run (reads, inserts and
+// single-statement deletes on PostgreSQL): for programs whose GORM
+// callbacks or plugins (logging, tracing, session settings) must see
+// every statement, at the cost of GORM's and database/sql's overhead.
+func WithGORMOnly() Option { return func(o *options) { o.gormOnly = true } }
 
 // WithLimits sets the request limits (page sizes: WithPageSizes).
 func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
