@@ -15,10 +15,11 @@ import (
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
-// TestDeleteRacesUpdate races Delete (and then Undelete), which write
-// without a transaction when the row is all they change, with Update, on
-// every database: whichever wins, what Delete and Undelete return is what
-// is stored, and an etag read before the other write is Aborted.
+// TestDeleteRacesUpdate races Delete (and then Undelete), which on
+// PostgreSQL are one UPDATE … RETURNING when the row is all they change,
+// with Update, on every database: whichever wins, what Delete and Undelete
+// return is what is stored, and an etag read before the other write is
+// Aborted.
 func TestDeleteRacesUpdate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		migrateExample(t, db)
@@ -78,8 +79,7 @@ func TestDeleteRacesUpdate(t *testing.T) {
 
 // TestBlindUpdatesRace runs Updates without etags on one row from many
 // goroutines, on every database: each is applied exactly once (the etag
-// counts them), whether it wrote without a transaction or, after the row
-// kept changing under it, in one.
+// counts them).
 func TestBlindUpdatesRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		migrateExample(t, db)
