@@ -265,3 +265,15 @@ func wantInvalid(t testing.TB, err error, fields ...string) {
 		}
 	}
 }
+
+// generatedLibrary applies the example's migrations to db and returns its
+// generated book service and an author of it.
+func generatedLibrary(t testing.TB, db *gorm.DB, opts ...crudrt.Option) (*libraryv1.BookServiceCRUD, *libraryv1.Author) {
+	t.Helper()
+	migrateExample(t, db)
+	a, err := libraryv1.NewAuthorServiceCRUD(db).CreateAuthor(context.Background(), &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return libraryv1.NewBookServiceCRUD(db, opts...), a
+}

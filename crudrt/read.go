@@ -44,20 +44,12 @@ func (s *Service) selectSQL(b *strings.Builder, where []query.Condition, order s
 	b.WriteString(" FROM ")
 	b.WriteString(s.from)
 	var args []any
-	first := true
 	for _, c := range where {
-		if c.SQL == "" {
-			continue
+		if c.SQL != "" {
+			b.WriteString(" WHERE ")
+			args = whereSQL(b, where)
+			break
 		}
-		if first {
-			b.WriteString(" WHERE (")
-			first = false
-		} else {
-			b.WriteString(" AND (")
-		}
-		b.WriteString(c.SQL)
-		b.WriteByte(')')
-		args = append(args, c.Args...)
 	}
 	if order != "" {
 		b.WriteString(" ORDER BY " + order)
@@ -302,10 +294,9 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 // offered refuses an order the resource does not offer (Resource.Orders:
 // an order offered, or its exact reverse, up to the columns rows are
 // distinct on: "isbn desc" of a unique isbn, "title desc, id desc" of
-// "title") and reports
-// whether an index (or the key) serves terms: the key or an index begins
-// with their columns, in their directions or all reversed (a unique index
-// needs only to begin the order).
+// "title") and reports whether an index (or the key) serves terms: the
+// key or an index begins with their columns, in their directions or all
+// reversed (a unique index needs only to begin the order).
 func (s *Service) offered(orderBy string, terms []query.OrderTerm) (bool, error) {
 	// What follows the columns rows are distinct on never decides.
 	terms = terms[:s.distinct(terms)]
@@ -330,11 +321,7 @@ func (s *Service) offered(orderBy string, terms []query.OrderTerm) (bool, error)
 		}
 		return same || reversed
 	}
-	key := make([]string, 0, len(s.parents)+1)
-	for _, c := range append(append([]*column{}, s.parents...), s.key) {
-		key = append(key, c.Name)
-	}
-	if match(key, nil, true) {
+	if match(s.keyColumns, nil, true) {
 		return true, nil
 	}
 	for _, o := range s.res.Orders {
@@ -370,13 +357,9 @@ func (s *Service) distinct(terms []query.OrderTerm) int {
 		}
 		return true
 	}
-	key := make([]string, 0, len(s.parents)+1)
-	for _, c := range append(append([]*column{}, s.parents...), s.key) {
-		key = append(key, c.Name)
-	}
 	for i, t := range terms {
 		seen[t.Column.Name] = true
-		if covers(key) {
+		if covers(s.keyColumns) {
 			return i + 1
 		}
 		for _, ix := range s.res.Indexes {

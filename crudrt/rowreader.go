@@ -4,16 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"sync"
-	"time"
 
-	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
-	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -63,7 +59,6 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 		}
 	}
 	dest := m.(scanner).ScanDest()
-	cols := make([]string, 0, len(dest))
 	args := make([]any, 0, len(dest))
 	var key any
 	for i, c := range s.res.Columns {
@@ -71,90 +66,27 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 			key = dest[i]
 			continue
 		}
-		cols = append(cols, ormrt.QuoteIdent(s.dialect, c.Name))
 		args = append(args, reflect.ValueOf(dest[i]).Elem().Interface())
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + s.from + " (" + strings.Join(cols, ", ") + ") VALUES (")
-	b.WriteString(strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")")
-	if key != nil {
-		b.WriteString(" RETURNING " + s.key.quoted)
-	}
-	err = r.(RowReader)(tx.Statement.Context, pool, b.String(), args, func() []any { return []any{key} })
+	err = r.(RowReader)(tx.Statement.Context, pool, s.insertSQL, args, func() []any { return []any{key} })
 	if errors.Is(err, ErrNoRowReader) {
 		return false, nil
 	}
 	return true, err
 }
 
-// nextEtagSQL is nextEtag in PostgreSQL's SQL: the counter plus one, "1"
-// for a value that is not one.
-const nextEtagSQL = `CASE WHEN %[1]s ~ '^[0-9]{1,19}$' THEN CAST(CAST(%[1]s AS NUMERIC) + 1 AS TEXT) ELSE '1' END`
-
-// swapReturning soft deletes (deleting) or restores the row ck with one
-// UPDATE … RETURNING through the dialect's RowWriter (PostgreSQL), where
-// Delete and Undelete would otherwise read and lock the row, write it and
-// commit: only a live (deleting) or deleted (restoring) row with etag,
-// when one is given, is written; its etag is counted on by SQL, and the
-// row is returned as stored. done is false when no row matched or the
-// statement does not apply: the transaction's way then reads the row and
-// tells why.
-func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowKey, etag string, deleting bool) (out proto.Message, done bool, err error) {
-	r, ok := rowWriters.Load(s.dialect)
-	if !ok || s.dialect != ormrt.Postgres {
-		return nil, false, nil
-	}
-	db := s.db.WithContext(ctx)
-	pool, ok := db.Statement.ConnPool.(*sql.DB)
-	if !ok {
-		return nil, false, nil
-	}
-	now := s.opt.now().UTC().Truncate(time.Microsecond)
-	var set []string
-	var args []any
-	if deleting {
-		set = append(set, s.deleteTime.quoted+" = ?")
-		args = append(args, now)
-	} else {
-		set = append(set, s.deleteTime.quoted+" = NULL")
-		if s.purgeTime != nil {
-			set = append(set, s.purgeTime.quoted+" = NULL")
+// insertSQL is the INSERT of insertRow: every column but a key the
+// database assigns, which RETURNING reads back.
+func insertSQL(from string, cols []*column) string {
+	var names []string
+	returning := ""
+	for _, c := range cols {
+		if c.AutoIncrement {
+			returning = " RETURNING " + c.quoted
+			continue
 		}
+		names = append(names, c.quoted)
 	}
-	if s.updateTime != nil {
-		set = append(set, s.updateTime.quoted+" = ?")
-		args = append(args, now)
-	}
-	set = append(set, s.etag.quoted+" = "+fmt.Sprintf(nextEtagSQL, s.etag.quoted))
-	live := " IS NULL"
-	if !deleting {
-		live = " IS NOT NULL"
-	}
-	where := []query.Condition{s.keyCond(ck), tenant.cond(), {SQL: s.deleteTime.quoted + live}}
-	if etag != "" {
-		where = append(where, query.Condition{SQL: s.etag.quoted + " = ?", Args: []any{etag}})
-	}
-	var b strings.Builder
-	b.WriteString("UPDATE " + s.from + " SET " + strings.Join(set, ", ") + " WHERE ")
-	args = append(args, whereSQL(&b, where)...)
-	b.WriteString(" RETURNING " + s.selectList)
-	var rows []scanner
-	err = s.retry(ctx, func() error {
-		rows = rows[:0]
-		return r.(RowReader)(ctx, pool, b.String(), args, func() []any {
-			m := s.newModel()
-			rows = append(rows, m)
-			return m.ScanDest()
-		})
-	})
-	switch {
-	case errors.Is(err, ErrNoRowReader):
-		return nil, false, nil
-	case err != nil:
-		return nil, true, err
-	case len(rows) != 1:
-		return nil, false, nil
-	}
-	out, err = s.toProto(rows[0])
-	return out, true, err
+	return "INSERT INTO " + from + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")" + returning
 }

@@ -141,6 +141,10 @@ type Service struct {
 	// pattern of the parent's name ("shelves/{shelf}").
 	parents       []*column
 	parentPattern string
+	// keyColumns are the key's column names: the parents', then the id's.
+	keyColumns []string
+	// insertSQL is insertRow's statement.
+	insertSQL string
 	// refs are the google.api.resource_reference columns.
 	refs []*column
 	// limits are the string columns with a length limit.
@@ -199,9 +203,10 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	s.table = query.Table{Dialect: d}
 	quoted := make([]string, len(res.Columns))
+	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {
 		c := &column{Column: &res.Columns[i], fd: desc.Fields().ByName(protoreflect.Name(res.Columns[i].Path)), quoted: ormrt.QuoteIdent(d, res.Columns[i].Name)}
-		quoted[i] = c.quoted
+		quoted[i], all[i] = c.quoted, c
 		switch c.Role {
 		case RoleParent:
 			s.parents = append(s.parents, c)
@@ -245,6 +250,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 	}
 	s.selectList = strings.Join(quoted, ", ")
+	s.insertSQL = insertSQL(s.from, all)
 	// The key columns break ties in every order, also those filters do
 	// not name.
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {
@@ -260,6 +266,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.table.Columns = append(s.table.Columns, query.Column{Path: path, Name: c.Name, Kind: kind, KeyOnly: true})
 		}
 		s.table.Key = append(s.table.Key, path)
+		s.keyColumns = append(s.keyColumns, c.Name)
 	}
 	if len(s.parents) > 0 {
 		parts := strings.Split(s.key.NamePattern, "/")

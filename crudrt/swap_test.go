@@ -22,13 +22,8 @@ import (
 // Aborted.
 func TestDeleteRacesUpdate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		migrateExample(t, db)
 		ctx := context.Background()
-		a, err := libraryv1.NewAuthorServiceCRUD(db).CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "a"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		books := libraryv1.NewBookServiceCRUD(db)
+		books, a := generatedLibrary(t, db)
 		for round := range 20 {
 			b, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprint("t", round), AuthorId: a.Id, Isbn: uint64(round + 1)}})
 			if err != nil {
@@ -82,13 +77,8 @@ func TestDeleteRacesUpdate(t *testing.T) {
 // counts them).
 func TestBlindUpdatesRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		migrateExample(t, db)
 		ctx := context.Background()
-		a, err := libraryv1.NewAuthorServiceCRUD(db).CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "a"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		books := libraryv1.NewBookServiceCRUD(db)
+		books, a := generatedLibrary(t, db)
 		b, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "t", AuthorId: a.Id, Isbn: 1}})
 		if err != nil {
 			t.Fatal(err)

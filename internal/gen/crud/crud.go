@@ -243,12 +243,8 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 			line += ", NamePattern: " + strconv.Quote(f.NamePattern)
 		}
 		if t := f.RefersTo; t != nil {
-			cols := make([]string, len(t.Name.NameParts))
-			for i, c := range t.Name.NameParts {
-				cols[i] = strconv.Quote(c.Column)
-			}
 			line += ", RefersTo: &" + g.QualifiedGoIdent(crudrtPkg.Ident("Reference")) + "{Name: " + strconv.Quote(string(t.Desc.FullName())) +
-				", Table: " + strconv.Quote(t.Table) + ", Pattern: " + strconv.Quote(t.Name.NamePattern) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
+				", Table: " + strconv.Quote(t.Table) + ", Pattern: " + strconv.Quote(t.Name.NamePattern) + ", Columns: " + columnList(t.Name.NameParts)
 			if t.SoftDelete != nil {
 				line += ", DeleteTime: " + strconv.Quote(t.SoftDelete.Column)
 			}
@@ -284,11 +280,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	}
 	g.P("Operations: ", strings.Join(opList, " | "), ",")
 	if p := m.Parent; p != nil {
-		cols := make([]string, len(p.PrimaryKey))
-		for i, c := range p.PrimaryKey {
-			cols[i] = strconv.Quote(c.Column)
-		}
-		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: []string{", strings.Join(cols, ", "), "}},")
+		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: ", columnList(p.PrimaryKey), "},")
 	}
 	if len(m.Referrers) > 0 {
 		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
@@ -304,11 +296,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	if len(m.Children) > 0 {
 		g.P("Children: []", crudrtPkg.Ident("Child"), "{")
 		for _, c := range m.Children {
-			cols := make([]string, len(m.Name.NameParts))
-			for i, p := range c.Name.NameParts[:len(m.Name.NameParts)] {
-				cols[i] = strconv.Quote(p.Column)
-			}
-			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: []string{" + strings.Join(cols, ", ") + "}"
+			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: " + columnList(c.Name.NameParts[:len(m.Name.NameParts)])
 			if softUnder(c, m) {
 				line += ", DeleteTime: " + strconv.Quote(c.SoftDelete.Column)
 			}
