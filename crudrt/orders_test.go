@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
@@ -98,6 +99,30 @@ func TestListOrdersOffered(t *testing.T) {
 				if fmt.Sprint(got) != fmt.Sprint(wantIDs) {
 					t.Errorf("order_by %q, pages of %d:\n got %v\nwant %v", c.orderBy, size, got, wantIDs)
 				}
+			}
+		}
+		// AIP-158 skip after a token, across the ranges of a mixed order.
+		want := append([]*libraryv1.Book(nil), all...)
+		sort.SliceStable(want, func(i, j int) bool { return then(author, rev(title), byID)(want[i], want[j]) < 0 })
+		store := books.BookStore()
+		_, token, err := store.List(ctx, crudrt.ListRequest{OrderBy: "author_id, title desc", PageSize: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, skip := range []int32{0, 2, 5, 100} {
+			page, _, err := store.List(ctx, crudrt.ListRequest{OrderBy: "author_id, title desc", PageSize: 3, PageToken: token, Skip: skip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, wantIDs []int64
+			for _, b := range page {
+				got = append(got, b.Id)
+			}
+			for _, b := range want[min(len(want), 3+int(skip)):min(len(want), 6+int(skip))] {
+				wantIDs = append(wantIDs, b.Id)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(wantIDs) {
+				t.Errorf("skip %d after the first page: %v, want %v", skip, got, wantIDs)
 			}
 		}
 		for _, bad := range []string{"title desc", "state", "author_id, title", "author_id", "title, isbn"} {

@@ -66,10 +66,30 @@ func (s *Service) selectSQL(b *strings.Builder, where []query.Condition, order s
 // selectRanges reads a page that starts after a keyset position, given as
 // query.AfterRanges' conditions: one SELECT per range, each read by one
 // index seek and limited to the page, in one statement (UNION ALL), then
-// ordered and limited again. With a single range it is selectRows.
+// ordered and limited again; on MySQL and MariaDB one statement per range,
+// in order, until the page is full. With a single range it is selectRows.
 func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int) ([]scanner, error) {
 	if len(ranges) < 2 {
 		return s.selectRows(tx, append(where, ranges...), order, limit, offset, false)
+	}
+	if s.dialect == query.MySQL {
+		// MariaDB 10.11 can crash freeing the temporary tables of such a
+		// UNION of derived tables as a prepared statement: the ranges are
+		// read one after the other, in order, until the page is full.
+		var out []scanner
+		for _, r := range ranges {
+			rows, err := s.selectRows(tx, append(where[:len(where):len(where)], r), order, limit+offset-len(out), 0, false)
+			if err != nil {
+				return nil, err
+			}
+			if out = append(out, rows...); len(out) >= limit+offset {
+				break
+			}
+		}
+		if offset >= len(out) {
+			return nil, nil
+		}
+		return out[offset:min(len(out), offset+limit)], nil
 	}
 	var b strings.Builder
 	var args []any
