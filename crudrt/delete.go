@@ -133,7 +133,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		}
 		// A resource it refers to may have been removed while it was
 		// deleted (see detach): it comes back only with its references.
-		vs, err := s.missingRefs(tx, p, "")
+		vs, err := s.missingRefs(gormQuerier{tx}, p, "")
 		if err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 			live = c.DeleteTime
 		}
 		if !force {
-			found, err := s.exists(tx, c.Table, c.Columns, ck, live, false)
+			found, err := s.exists(gormQuerier{tx}, c.Table, c.Columns, ck, live, false)
 			if err != nil {
 				return err
 			}
@@ -259,7 +259,7 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 		return err
 	}
 	for _, r := range s.res.Referrers {
-		found, err := s.exists(tx, r.Table, r.Keys, ck, r.DeleteTime, false)
+		found, err := s.exists(gormQuerier{tx}, r.Table, r.Keys, ck, r.DeleteTime, false)
 		if err != nil {
 			return err
 		}

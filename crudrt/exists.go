@@ -27,7 +27,7 @@ func (s *Service) match(cols []string, deleteTime string) string {
 // exists reports whether table has a row matching cols = vals (see match)
 // on db; share locks it until the transaction ends when lock is set
 // (PostgreSQL and MySQL; SQLite transactions lock the database).
-func (s *Service) exists(db *gorm.DB, table string, cols []string, vals []any, deleteTime string, lock bool) (bool, error) {
+func (s *Service) exists(db querier, table string, cols []string, vals []any, deleteTime string, lock bool) (bool, error) {
 	q := "SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, table) + " WHERE " + s.match(cols, deleteTime) + " LIMIT 1"
 	if lock {
 		switch s.dialect {
@@ -37,11 +37,37 @@ func (s *Service) exists(db *gorm.DB, table string, cols []string, vals []any, d
 			q += " LOCK IN SHARE MODE"
 		}
 	}
-	var found []int
-	if err := db.Raw(q, vals...).Scan(&found).Error; err != nil {
+	found := false
+	if err := db.Query(q, vals, func() []any {
+		found = true
+		return []any{new(int)}
+	}); err != nil {
 		return false, err
 	}
-	return len(found) > 0, nil
+	return found, nil
+}
+
+// querier runs the queries of checks, in a transaction or not: GORM's
+// (gormQuerier) or a TxRunner's TxConn.
+type querier interface {
+	Query(query string, args []any, dest func() []any) error
+}
+
+// gormQuerier queries through GORM.
+type gormQuerier struct{ db *gorm.DB }
+
+func (g gormQuerier) Query(q string, args []any, dest func() []any) error {
+	rows, err := g.db.Raw(q, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest()...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // anys converts strings to query arguments.

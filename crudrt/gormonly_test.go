@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -13,8 +14,8 @@ import (
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
-// TestGORMOnly checks on PostgreSQL, where crudrt/postgres reads, inserts
-// and soft deletes past GORM, that WithGORMOnly sends those statements
+// TestGORMOnly checks on PostgreSQL, where crudrt/postgres reads, inserts,
+// updates and soft deletes past GORM, that WithGORMOnly sends those statements
 // through GORM's callbacks again, where plugins see them.
 func TestGORMOnly(t *testing.T) {
 	db := testdb.Open(t, testdb.Postgres)
@@ -45,6 +46,9 @@ func TestGORMOnly(t *testing.T) {
 		if _, err := books.ListBooks(ctx, &libraryv1.ListBooksRequest{}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: fmt.Sprint("u", isbn)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id}); err != nil {
 			t.Fatal(err)
 		}
@@ -57,10 +61,11 @@ func TestGORMOnly(t *testing.T) {
 		return seen.Load() - before
 	}
 	if n := calls(libraryv1.NewBookServiceCRUD(db), 1); n != 0 {
-		t.Errorf("GORM saw %d statements of Create, Get, List, Delete and Undelete through the row reader, want 0", n)
+		t.Errorf("GORM saw %d statements of Create, Get, List, Update, Delete and Undelete past GORM, want 0", n)
 	}
-	// Create; Get; List; Delete, Undelete and Delete each read and write.
-	if n := calls(libraryv1.NewBookServiceCRUD(db, crudrt.WithGORMOnly()), 2); n < 9 {
-		t.Errorf("GORM saw %d statements with WithGORMOnly, want at least 9", n)
+	// Create; Get; List; Update, Delete, Undelete and Delete each read and
+	// write.
+	if n := calls(libraryv1.NewBookServiceCRUD(db, crudrt.WithGORMOnly()), 2); n < 11 {
+		t.Errorf("GORM saw %d statements with WithGORMOnly, want at least 11", n)
 	}
 }

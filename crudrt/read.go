@@ -109,45 +109,37 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 	return s.scanRows(tx, b.String(), args)
 }
 
+// into returns the destinations of a new model for each row read,
+// appending the model to out.
+func (s *Service) into(out *[]scanner) func() []any {
+	return func() []any {
+		m := s.newModel()
+		*out = append(*out, m)
+		return m.ScanDest()
+	}
+}
+
 // scanRows runs q and scans its rows into models.
 func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error) {
+	var out []scanner
+	dest := s.into(&out)
 	if r, ok := rowReaders.Load(s.dialect); ok && !s.opt.gormOnly {
 		if pool, ok := tx.Statement.ConnPool.(*sql.DB); ok {
-			var out []scanner
-			err := r.(RowReader)(tx.Statement.Context, pool, q, args, func() []any {
-				m := s.newModel()
-				out = append(out, m)
-				return m.ScanDest()
-			})
+			err := r.(RowReader)(tx.Statement.Context, pool, q, args, dest)
 			if !errors.Is(err, ErrNoRowReader) {
 				return out, err
 			}
 		}
 	}
-	rows, err := tx.Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []scanner
-	for rows.Next() {
-		m := s.newModel()
-		if err := rows.Scan(m.ScanDest()...); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	out = nil
+	err := gormQuerier{tx}.Query(q, args, dest)
+	return out, err
 }
 
 // find loads the row whose key column holds ck (see columnKey) on tx;
 // soft-deleted rows too when deleted is set.
 func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck rowKey, deleted, lock bool) (scanner, error) {
-	conds := []query.Condition{s.keyCond(ck), tenant.cond()}
-	if !deleted {
-		conds = append(conds, s.notDeleted())
-	}
-	rows, err := s.selectRows(tx, conds, "", 1, 0, lock)
+	rows, err := s.selectRows(tx, s.findConds(tenant, ck, deleted), "", 1, 0, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +147,15 @@ func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck rowKey, deleted, lock
 		return nil, gorm.ErrRecordNotFound
 	}
 	return rows[0], nil
+}
+
+// findConds are find's conditions.
+func (s *Service) findConds(tenant tenantScope, ck rowKey, deleted bool) []query.Condition {
+	conds := []query.Condition{s.keyCond(ck), tenant.cond()}
+	if !deleted {
+		conds = append(conds, s.notDeleted())
+	}
+	return conds
 }
 
 // Get returns the resource with key. Soft-deleted resources are returned

@@ -40,6 +40,49 @@ func RegisterRowWriter(d ormrt.Dialect, w RowReader) { rowWriters.Store(d, w) }
 // pgx's.
 func RegisterRowReader(d ormrt.Dialect, r RowReader) { rowReaders.Store(d, r) }
 
+// A TxConn runs the statements of one transaction of a TxRunner, with ?
+// placeholders as crudrt writes them.
+type TxConn interface {
+	// Query runs query and scans each row into the destinations dest
+	// returns for it.
+	Query(query string, args []any, dest func() []any) error
+	// Exec runs a statement and returns the number of rows it changed.
+	Exec(query string, args []any) (int64, error)
+}
+
+// A TxRunner runs fn in one transaction on one of db's connections the
+// driver's own way: it may send BEGIN together with fn's first statement,
+// commits when fn returns nil, after every row fn asked for was read, and
+// rolls back otherwise, so that a call whose caller gave up never
+// commits. One that cannot serve db returns ErrNoRowReader before running
+// fn.
+type TxRunner func(ctx context.Context, db *sql.DB, fn func(TxConn) error) error
+
+var txRunners sync.Map // ormrt.Dialect → TxRunner
+
+// RegisterTxRunner makes r run the transactions of Update on databases of
+// dialect d, past database/sql and GORM. Package crudrt/postgres
+// registers pgx's.
+func RegisterTxRunner(d ormrt.Dialect, r TxRunner) { txRunners.Store(d, r) }
+
+// txRunner returns the TxRunner for s's writes in ctx and the pool it
+// runs on: none inside a transaction the caller opened, with
+// WithGORMOnly, or for a dialect without one.
+func (s *Service) txRunner(ctx context.Context) (TxRunner, *sql.DB, bool) {
+	if s.opt.gormOnly {
+		return nil, nil, false
+	}
+	r, ok := txRunners.Load(s.dialect)
+	if !ok {
+		return nil, nil, false
+	}
+	pool, ok := s.db.WithContext(ctx).Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return nil, nil, false
+	}
+	return r.(TxRunner), pool, true
+}
+
 // insertRow inserts m with one INSERT through the dialect's RowReader,
 // outside transactions, where one is registered: the model's BeforeSave,
 // then every column but a key the database assigns (read back with

@@ -110,6 +110,8 @@ type column struct {
 	*Column
 	fd     protoreflect.FieldDescriptor
 	quoted string
+	// index is the column's place in the model's scan order.
+	index int
 	// parts are the RoleReference columns of a reference column, written
 	// with it.
 	parts []*column
@@ -134,6 +136,8 @@ type Service struct {
 	model            reflect.Type
 	// byPath holds every described column by field name.
 	byPath map[string]*column
+	// byName holds every column by column name.
+	byName map[string]*column
 	// The columns with a role; nil when the resource has none.
 	key, etag, deleteTime, createTime, updateTime, tenant, purgeTime *column
 	// parents hold the parent variables of the name of a resource under a
@@ -199,14 +203,16 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		from:         ormrt.QuoteIdent(d, res.Table),
 		model:        reflect.TypeOf(res.Model).Elem(),
 		byPath:       make(map[string]*column, len(res.Columns)),
+		byName:       make(map[string]*column, len(res.Columns)),
 		requestRules: &sync.Map{},
 	}
 	s.table = query.Table{Dialect: d}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {
-		c := &column{Column: &res.Columns[i], fd: desc.Fields().ByName(protoreflect.Name(res.Columns[i].Path)), quoted: ormrt.QuoteIdent(d, res.Columns[i].Name)}
+		c := &column{Column: &res.Columns[i], fd: desc.Fields().ByName(protoreflect.Name(res.Columns[i].Path)), quoted: ormrt.QuoteIdent(d, res.Columns[i].Name), index: i}
 		quoted[i], all[i] = c.quoted, c
+		s.byName[c.Name] = c
 		switch c.Role {
 		case RoleParent:
 			s.parents = append(s.parents, c)

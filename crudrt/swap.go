@@ -114,11 +114,7 @@ func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowK
 	var rows []scanner
 	err = s.retry(ctx, func() error {
 		rows = rows[:0]
-		return r.(RowReader)(ctx, pool, b.String(), args, func() []any {
-			m := s.newModel()
-			rows = append(rows, m)
-			return m.ScanDest()
-		})
+		return r.(RowReader)(ctx, pool, b.String(), args, s.into(&rows))
 	})
 	switch {
 	case errors.Is(err, ErrNoRowReader):

@@ -228,7 +228,12 @@ func (s *Service) hasRefs(p proto.Message) bool {
 // name of the wrong form or of a missing resource is InvalidArgument
 // naming the field under prefix.
 func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
-	vs, err := s.missingRefs(db, p, prefix)
+	return s.checkRefsOn(gormQuerier{db}, p, prefix)
+}
+
+// checkRefsOn is checkRefs on q.
+func (s *Service) checkRefsOn(q querier, p proto.Message, prefix string) error {
+	vs, err := s.missingRefs(q, p, prefix)
 	if err != nil {
 		return err
 	}
@@ -240,7 +245,7 @@ func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
 
 // missingRefs lists the references of p that checkRefs refuses, and
 // locks the rows of those it accepts.
-func (s *Service) missingRefs(db *gorm.DB, p proto.Message, prefix string) ([]FieldViolation, error) {
+func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]FieldViolation, error) {
 	r := p.ProtoReflect()
 	var vs []FieldViolation
 	for _, c := range s.refs {

@@ -2,7 +2,9 @@ package crudrt
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -161,7 +164,7 @@ func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err e
 	if p == nil || len(pids) != len(p.Columns) || classify(err) != DBErrorForeignKey {
 		return err
 	}
-	if found, qerr := s.exists(db, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
+	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
 		return err // the violation is another key's
 	}
 	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
@@ -218,49 +221,50 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, err
 	}
 	var out proto.Message
+	if run, pool, ok := s.txRunner(ctx); ok {
+		err = s.retry(ctx, func() error {
+			return run(ctx, pool, func(c TxConn) error {
+				var b strings.Builder
+				args := s.selectSQL(&b, s.findConds(tenant, ck, false), "", 1, 0)
+				b.WriteString(" FOR UPDATE")
+				var rows []scanner
+				if err := c.Query(b.String(), args, s.into(&rows)); err != nil {
+					return err
+				}
+				if len(rows) == 0 {
+					return gorm.ErrRecordNotFound
+				}
+				m, err := s.updated(c, rows[0], msg, paths)
+				if err != nil {
+					return err
+				}
+				if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
+					if err := h.BeforeSave(s.db); err != nil {
+						return err
+					}
+				}
+				if q, args := s.updateSQL(m.(scanner), s.updateColumns(paths), ck); q != "" {
+					if _, err := c.Exec(q, args); err != nil {
+						return err
+					}
+				}
+				out, err = s.toProto(m)
+				return err
+			})
+		})
+		if !errors.Is(err, ErrNoRowReader) {
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return out, nil
+		}
+	}
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		cur, err := s.find(tx, tenant, ck, false, true)
 		if err != nil {
 			return err
 		}
-		stored, err := s.toProto(cur)
-		if err != nil {
-			return err
-		}
-		current := ""
-		if s.etag != nil {
-			current = stored.ProtoReflect().Get(s.etag.fd).String()
-			if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
-				return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
-			}
-		}
-		next := proto.Clone(stored)
-		if len(paths) > 0 {
-			// An empty mask would copy every populated field: a mask of
-			// server-managed fields only changes nothing of the client's.
-			fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
-		}
-		if s.tenant != nil {
-			// The tenant of a row never changes.
-			next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
-		}
-		if err := s.immutable(stored, next); err != nil {
-			return err
-		}
-		r := next.ProtoReflect()
-		if s.updateTime != nil {
-			r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
-		}
-		if s.etag != nil {
-			r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
-		}
-		if err := s.validate(next); err != nil {
-			return err
-		}
-		if err := s.checkRefs(tx, next, s.res.Field); err != nil {
-			return err
-		}
-		m, err := s.res.ToModel(next)
+		m, err := s.updated(gormQuerier{tx}, cur, msg, paths)
 		if err != nil {
 			return err
 		}
@@ -277,6 +281,76 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, s.fail(ctx, err)
 	}
 	return out, nil
+}
+
+// updated is the model Update writes over cur, the stored row it read
+// and locked: msg's fields named by paths, the server-managed fields
+// counted on, checked (etag, immutable fields, validation, references on
+// q).
+func (s *Service) updated(q querier, cur scanner, msg proto.Message, paths []string) (any, error) {
+	stored, err := s.toProto(cur)
+	if err != nil {
+		return nil, err
+	}
+	current := ""
+	if s.etag != nil {
+		current = stored.ProtoReflect().Get(s.etag.fd).String()
+		if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
+			return nil, Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
+		}
+	}
+	next := proto.Clone(stored)
+	if len(paths) > 0 {
+		// An empty mask would copy every populated field: a mask of
+		// server-managed fields only changes nothing of the client's.
+		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+	}
+	if s.tenant != nil {
+		// The tenant of a row never changes.
+		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
+	}
+	if err := s.immutable(stored, next); err != nil {
+		return nil, err
+	}
+	r := next.ProtoReflect()
+	if s.updateTime != nil {
+		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+	}
+	if s.etag != nil {
+		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
+	}
+	if err := s.validate(next); err != nil {
+		return nil, err
+	}
+	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {
+		return nil, err
+	}
+	return s.res.ToModel(next)
+}
+
+// updateSQL is the UPDATE of the row with key ck to m's values of cols
+// (see updateColumns), and its arguments; "" when nothing is written.
+func (s *Service) updateSQL(m scanner, cols []string, ck rowKey) (string, []any) {
+	if len(cols) == 1 && cols[0] == "*" {
+		// Nothing stored changes, and the row stays locked until the
+		// transaction ends.
+		return "", nil
+	}
+	dest := m.ScanDest()
+	var b strings.Builder
+	b.WriteString("UPDATE " + s.from + " SET ")
+	args := make([]any, 0, len(cols)+len(ck))
+	for i, name := range cols {
+		c := s.byName[name]
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.quoted + " = ?")
+		args = append(args, reflect.ValueOf(dest[c.index]).Elem().Interface())
+	}
+	b.WriteString(" WHERE ")
+	args = append(args, whereSQL(&b, []query.Condition{s.keyCond(ck)})...)
+	return b.String(), args
 }
 
 // updateColumns lists the columns an update with mask paths writes: the

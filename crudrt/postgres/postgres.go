@@ -38,6 +38,7 @@ func init() {
 	crudrt.RegisterErrorClassifier(ormrt.Postgres, Classify)
 	crudrt.RegisterRowReader(ormrt.Postgres, Read)
 	crudrt.RegisterRowWriter(ormrt.Postgres, Write)
+	crudrt.RegisterTxRunner(ormrt.Postgres, Tx)
 }
 
 // Classify reads pgx's errors in err's chain: the server's SQLSTATE, a
@@ -127,6 +128,75 @@ func Write(ctx context.Context, db *sql.DB, query string, args []any, dest func(
 		}
 		return nil
 	})
+}
+
+// Tx is crudrt's TxRunner for pools of pgx's database/sql driver: BEGIN
+// goes out together with fn's first statement (one round trip for both),
+// and COMMIT once fn has returned nil, having read every row it asked
+// for; otherwise the transaction is rolled back, or the connection
+// discarded when it cannot be. Other drivers' connections are
+// crudrt.ErrNoRowReader, before fn runs.
+func Tx(ctx context.Context, db *sql.DB, fn func(crudrt.TxConn) error) error {
+	return withConn(ctx, db, func(pc *pgx.Conn) error {
+		t := &txConn{ctx: ctx, pc: pc}
+		err := fn(t)
+		if !t.begun {
+			return err
+		}
+		if err == nil {
+			if _, err = pc.Exec(ctx, "COMMIT"); err == nil {
+				return nil
+			}
+		}
+		if _, rerr := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			return fmt.Errorf("%w: %w", driver.ErrBadConn, err)
+		}
+		return err
+	})
+}
+
+// txConn is the connection of one Tx.
+type txConn struct {
+	ctx   context.Context
+	pc    *pgx.Conn
+	begun bool
+}
+
+// Query runs query in the transaction, sending BEGIN with it when it is
+// the first statement. NUMERIC results come as text, as Read's do, except
+// in that first statement (pgx's batches take no result formats).
+func (t *txConn) Query(query string, args []any, dest func() []any) error {
+	if t.begun {
+		return scanAll(func() (pgx.Rows, error) {
+			return t.pc.Query(t.ctx, Rebind(query), append([]any{textNumeric}, args...)...)
+		}, dest)
+	}
+	t.begun = true
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(Rebind(query), args...)
+	br := t.pc.SendBatch(t.ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		err = scanAll(br.Query, dest)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Exec runs a statement in the transaction and returns the number of rows
+// it changed.
+func (t *txConn) Exec(query string, args []any) (int64, error) {
+	if !t.begun {
+		t.begun = true
+		if _, err := t.pc.Exec(t.ctx, "BEGIN"); err != nil {
+			return 0, err
+		}
+	}
+	tag, err := t.pc.Exec(t.ctx, Rebind(query), args...)
+	return tag.RowsAffected(), err
 }
 
 // scanAll runs query and scans each of its rows into dest's destinations.
