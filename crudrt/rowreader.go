@@ -3,10 +3,12 @@ package crudrt
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -109,13 +111,45 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 			key = dest[i]
 			continue
 		}
-		args = append(args, reflect.ValueOf(dest[i]).Elem().Interface())
+		a, err := argOf(dest[i])
+		if err != nil {
+			return true, err
+		}
+		args = append(args, a)
 	}
 	err = r.(RowReader)(tx.Statement.Context, pool, s.insertSQL, args, func() []any { return []any{key} })
 	if errors.Is(err, ErrNoRowReader) {
 		return false, nil
 	}
 	return true, err
+}
+
+// argOf is the argument a statement binds for the model field p points
+// to (one of ScanDest's destinations): a driver.Valuer's value, as
+// database/sql would bind it, so that the driver encodes a plain value.
+func argOf(p any) (any, error) {
+	switch p := p.(type) {
+	case driver.Valuer:
+		return p.Value()
+	case *string:
+		return *p, nil
+	case *int64:
+		return *p, nil
+	case *int32:
+		return *p, nil
+	case *bool:
+		return *p, nil
+	case *float64:
+		return *p, nil
+	case *[]byte:
+		return *p, nil
+	case **time.Time:
+		if *p == nil {
+			return nil, nil
+		}
+		return **p, nil
+	}
+	return reflect.ValueOf(p).Elem().Interface(), nil
 }
 
 // insertSQL is the INSERT of insertRow: every column but a key the

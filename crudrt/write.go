@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -243,7 +242,11 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 						return err
 					}
 				}
-				if q, args := s.updateSQL(m.(scanner), s.updateColumns(paths), ck); q != "" {
+				q, args, err := s.updateSQL(m.(scanner), s.updateColumns(paths), ck)
+				if err != nil {
+					return err
+				}
+				if q != "" {
 					if _, err := c.Exec(q, args); err != nil {
 						return err
 					}
@@ -330,11 +333,11 @@ func (s *Service) updated(q querier, cur scanner, msg proto.Message, paths []str
 
 // updateSQL is the UPDATE of the row with key ck to m's values of cols
 // (see updateColumns), and its arguments; "" when nothing is written.
-func (s *Service) updateSQL(m scanner, cols []string, ck rowKey) (string, []any) {
+func (s *Service) updateSQL(m scanner, cols []string, ck rowKey) (string, []any, error) {
 	if len(cols) == 1 && cols[0] == "*" {
 		// Nothing stored changes, and the row stays locked until the
 		// transaction ends.
-		return "", nil
+		return "", nil, nil
 	}
 	dest := m.ScanDest()
 	var b strings.Builder
@@ -346,11 +349,15 @@ func (s *Service) updateSQL(m scanner, cols []string, ck rowKey) (string, []any)
 			b.WriteString(", ")
 		}
 		b.WriteString(c.quoted + " = ?")
-		args = append(args, reflect.ValueOf(dest[c.index]).Elem().Interface())
+		a, err := argOf(dest[c.index])
+		if err != nil {
+			return "", nil, err
+		}
+		args = append(args, a)
 	}
 	b.WriteString(" WHERE ")
 	args = append(args, whereSQL(&b, []query.Condition{s.keyCond(ck)})...)
-	return b.String(), args
+	return b.String(), args, nil
 }
 
 // updateColumns lists the columns an update with mask paths writes: the
