@@ -22,6 +22,10 @@ import (
 	"github.com/protoforge/protoforge/example/web"
 )
 
+// compressMinBytes is the size from which responses are compressed for
+// clients that accept it.
+const compressMinBytes = 1024
+
 // newHandler wires the services: connect-go handlers (gRPC, gRPC-Web,
 // Connect) behind vanguard, which adds REST on the default AIP routes,
 // plus reflection and health, the browser page at /, CORS, request logs
@@ -34,8 +38,15 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	books := libraryv1.NewBookServiceCRUD(db, opts...)
 	authors := libraryv1.NewAuthorServiceCRUD(db, opts...)
 	// Strict JSON: an unknown field or enum name is InvalidArgument, not
-	// silently dropped, over Connect and REST alike.
-	handlerOpts := []connect.HandlerOption{connect.WithReadMaxBytes(int(cfg.maxBody)), connect.WithCodec(crudrt.JSON{})}
+	// silently dropped, over Connect and REST alike. Responses under
+	// compressMinBytes go out uncompressed, even to clients that accept
+	// gzip: compressing a single resource costs more CPU than the bytes it
+	// saves on the wire.
+	handlerOpts := []connect.HandlerOption{
+		connect.WithReadMaxBytes(int(cfg.maxBody)),
+		connect.WithCodec(crudrt.JSON{}),
+		connect.WithCompressMinBytes(compressMinBytes),
+	}
 
 	mux := http.NewServeMux()
 	var services []*vanguard.Service

@@ -487,3 +487,60 @@ func TestStrictJSON(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	assert.NotContains(t, body, `"title"`, "nothing was stored")
 }
+
+// TestCompression checks that a client accepting gzip gets small
+// responses (one book) uncompressed and large ones (a page of books)
+// compressed, over Connect and gRPC-Web alike.
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
+	require.Equal(t, 200, code, body)
+	var author struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &author))
+	for i := range 40 {
+		code, body = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, fmt.Sprintf(`{"book":{"title":"Book %d","authorId":%q,"isbn":"%d"}}`, i, author.ID, i+1))
+		require.Equal(t, 200, code, body)
+	}
+	// encoding is the response's Content-Encoding, or for gRPC-Web, whose
+	// header names the stream's encoding, that of the first message when
+	// its frame is flagged compressed.
+	encoding := func(path, contentType, body string) (string, int) {
+		t.Helper()
+		req, err := http.NewRequest("POST", s.url(path), strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", contentType)
+		// Set by hand, the transport leaves the body as it came.
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Grpc-Accept-Encoding", "gzip")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.Equal(t, 200, res.StatusCode, "%s", b)
+		if strings.HasPrefix(contentType, "application/grpc-web") {
+			require.NotEmpty(t, b)
+			if b[0]&1 == 1 {
+				return res.Header.Get("Grpc-Encoding"), len(b)
+			}
+			return "", len(b)
+		}
+		return res.Header.Get("Content-Encoding"), len(b)
+	}
+	enc, n := encoding("/library.v1.BookService/GetBook", js, `{"id":"1"}`)
+	assert.Equal(t, "", enc, "one book (%d bytes)", n)
+	enc, n = encoding("/library.v1.BookService/ListBooks", js, `{"pageSize":40}`)
+	assert.Equal(t, "gzip", enc, "a page of 40 books (%d bytes)", n)
+
+	// gRPC-Web: an empty request message is an empty frame.
+	frame := string([]byte{0, 0, 0, 0, 0})
+	enc, _ = encoding("/library.v1.BookService/ListBooks", "application/grpc-web+proto", frame)
+	assert.Equal(t, "gzip", enc, "a gRPC-Web page of the default size")
+	one := string([]byte{0, 0, 0, 0, 2, 0x08, 0x01}) // GetBookRequest{id: 1}
+	enc, _ = encoding("/library.v1.BookService/GetBook", "application/grpc-web+proto", one)
+	assert.Equal(t, "", enc, "one book over gRPC-Web")
+}
