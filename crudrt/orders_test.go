@@ -104,7 +104,10 @@ func TestListOrdersOffered(t *testing.T) {
 		// AIP-158 skip after a token, across the ranges of a mixed order.
 		want := append([]*libraryv1.Book(nil), all...)
 		sort.SliceStable(want, func(i, j int) bool { return then(author, rev(title), byID)(want[i], want[j]) < 0 })
-		store := books.BookStore()
+		store, err := crudrt.StoreOf[*libraryv1.Book](books)
+		if err != nil {
+			t.Fatal(err)
+		}
 		_, token, err := store.List(ctx, crudrt.ListRequest{OrderBy: "author_id, title desc", PageSize: 3})
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,9 @@ package crudrt
 
 import (
 	"context"
+	"strings"
+
+	"connectrpc.com/connect"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -11,14 +14,40 @@ import (
 // Store is typed access to one resource for the methods a user writes
 // (custom methods such as MoveBook or MergeShelves): the standard
 // methods' semantics (validation, server-managed fields, etags, soft
-// delete, tenants, status errors) on messages of type T. Generated types
-// return one per model (`BookStore()`); On puts it inside a transaction
-// the user opened, so that several stores change rows together or not at
-// all.
+// delete, tenants, status errors) on messages of type T. StoreOf returns
+// the store of a generated type's resource (`crudrt.StoreOf[*Book](impl)`),
+// and the generated types of services with methods left to the user have
+// one accessor per resource (`BookStore()`). On puts it inside a
+// transaction the user opened, so that several stores change rows together
+// or not at all.
 type Store[T proto.Message] struct{ s *Service }
 
 // NewStore returns the store of s, whose messages are of type T.
 func NewStore[T proto.Message](s *Service) *Store[T] { return &Store[T]{s: s} }
+
+// StoreOf returns the store of the resource of set whose message is T:
+// set is a type protoc-gen-crud generated (`*BookServiceCRUD`), or one
+// that embeds it, and its CRUDServices method lists the runtimes it
+// serves. It is an Internal error when set serves no resource of type T.
+//
+// Only the code that calls StoreOf instantiates Store for T, so generated
+// packages do not compile a store per resource that nothing uses.
+func StoreOf[T proto.Message](set interface{ CRUDServices() []*Service }) (*Store[T], error) {
+	svcs := set.CRUDServices()
+	served := make([]string, 0, len(svcs))
+	for _, s := range svcs {
+		if _, ok := s.res.Message.(T); ok {
+			return NewStore[T](s), nil
+		}
+		served = append(served, s.res.Name)
+	}
+	if len(served) == 0 {
+		served = append(served, "none")
+	}
+	var zero T
+	return nil, Errorf(connect.CodeInternal, "internal error: crudrt.StoreOf: %T serves no resource of type %T; it serves %s",
+		set, zero, strings.Join(served, ", "))
+}
 
 // On returns the store working in tx, a transaction (or any *gorm.DB) the
 // caller opened, e.g. with Transaction.

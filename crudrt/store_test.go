@@ -85,6 +85,47 @@ func TestStore(t *testing.T) {
 	}
 }
 
+// TestStoreOf finds the store of a generated type's resource by its
+// message type, also through a type that embeds the generated one, and
+// names what the type serves when it serves no such resource.
+func TestStoreOf(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.SQLite)
+	migrateExample(t, db)
+	authorsCRUD := libraryv1.NewAuthorServiceCRUD(db)
+	custom := struct{ *libraryv1.BookServiceCRUD }{libraryv1.NewBookServiceCRUD(db)}
+
+	authors, err := crudrt.StoreOf[*libraryv1.Author](authorsCRUD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := authors.Create(ctx, &libraryv1.Author{DisplayName: "Ursula"})
+	if err != nil {
+		t.Fatalf("Create through StoreOf: %v", err)
+	}
+	books, err := crudrt.StoreOf[*libraryv1.Book](custom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if books.Service() != custom.CRUDServices()[0] {
+		t.Error("StoreOf's store is not on the generated type's runtime")
+	}
+	b, err := books.Create(ctx, &libraryv1.Book{Title: "Dune", AuthorId: a.GetId(), Isbn: 1})
+	if err != nil {
+		t.Fatalf("Create through StoreOf: %v", err)
+	}
+	got, err := custom.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.GetId()})
+	if err != nil || got.GetTitle() != "Dune" {
+		t.Errorf("the generated GetBook after the store's Create: %v, %v", got, err)
+	}
+
+	_, err = crudrt.StoreOf[*libraryv1.Book](authorsCRUD)
+	want := "internal: internal error: crudrt.StoreOf: *libraryv1.AuthorServiceCRUD serves no resource of type *libraryv1.Book; it serves library.v1.Author"
+	if connect.CodeOf(err) != connect.CodeInternal || err.Error() != want {
+		t.Errorf("StoreOf of a resource the type does not serve: %v\nwant %s", err, want)
+	}
+}
+
 // TestListSkip: AIP-158's skip passes over results, after the page
 // token's position when there is one; a negative skip is InvalidArgument.
 func TestListSkip(t *testing.T) {

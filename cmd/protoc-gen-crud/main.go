@@ -37,8 +37,15 @@
 //
 // Parameters: those of protoc-gen-go (`paths`, `module`, `M`),
 // `grpc=false` to not embed grpc-go's Unimplemented<Service>Server (for
-// projects without protoc-gen-go-grpc), and `strict=true` to make the
-// warnings errors (a method left to the user, or nothing to generate).
+// projects without protoc-gen-go-grpc), `strict=true` to make the
+// warnings errors (a method left to the user, or nothing to generate), and
+// `stores=auto|all|none`, which generated types have a typed store
+// accessor per resource (`BookStore()`): by default (`auto`) those of
+// services with methods left to the user, where custom methods are
+// written; `all` every type, `none` none. Every generated type has
+// `CRUDServices()`, from which `crudrt.StoreOf[*Book](impl)` gives the
+// same store anywhere; an accessor costs the package's compilation an
+// instantiation of crudrt.Store whether it is called or not.
 //
 // Files may be proto2, proto3, or of editions 2023 and 2024, with what
 // protoc-gen-orm asks of editions files (see its manual): implicit presence
@@ -48,6 +55,7 @@ package main
 
 import (
 	"flag"
+	"io"
 	"os"
 
 	"google.golang.org/protobuf/compiler/protogen"
@@ -57,11 +65,17 @@ import (
 	"github.com/protoforge/protoforge/internal/gen/scaffold"
 )
 
-func main() {
+func main() { plugin.Main(newPlugin(os.Stderr)) }
+
+// newPlugin is protoc-gen-crud with its parameters, printing warnings to
+// warnings.
+func newPlugin(warnings io.Writer) plugin.Plugin {
 	var flags flag.FlagSet
 	grpc := flags.Bool("grpc", true, "embed Unimplemented<Service>Server of protoc-gen-go-grpc")
 	strict := flags.Bool("strict", false, "treat warnings (methods left to the user, nothing to generate) as errors")
-	plugin.Main(plugin.Plugin{
+	var stores crud.Stores
+	flags.Var(&stores, "stores", "which generated types have <Model>Store() accessors: auto (services with methods left to the user), all, none")
+	return plugin.Plugin{
 		Name:  "protoc-gen-crud",
 		Flags: &flags,
 		Commands: []plugin.Command{{
@@ -70,7 +84,7 @@ func main() {
 			Main:  scaffold.Main,
 		}},
 		Generate: func(gen *protogen.Plugin) error {
-			return crud.Run(crud.Params{GRPC: *grpc, Strict: *strict, Warnings: os.Stderr})(gen)
+			return crud.Run(crud.Params{GRPC: *grpc, Strict: *strict, Stores: stores, Warnings: warnings})(gen)
 		},
-	})
+	}
 }

@@ -33,8 +33,50 @@ type Params struct {
 	// Strict turns warnings (methods left to the user, nothing to
 	// generate) into errors.
 	Strict bool
+	// Stores says which generated types have the `<Model>Store()`
+	// accessors (default StoresAuto).
+	Stores Stores
 	// Warnings receives the warnings, one per line; nil drops them.
 	Warnings io.Writer
+}
+
+// Stores is the `stores` parameter: which generated types have a
+// `<Model>Store()` accessor per resource. Each accessor makes the compiler
+// instantiate all of crudrt.Store's methods for the model in the generated
+// package, so they are generated where methods are written by hand;
+// crudrt.StoreOf gives the same store from any generated type.
+type Stores int
+
+const (
+	// StoresAuto generates them on the types of services with methods left
+	// to the user (custom methods, methods that cannot be mapped).
+	StoresAuto Stores = iota
+	// StoresAll generates them on every type.
+	StoresAll
+	// StoresNone generates none.
+	StoresNone
+)
+
+var storesNames = []string{StoresAuto: "auto", StoresAll: "all", StoresNone: "none"}
+
+// String is the parameter's value.
+func (s Stores) String() string { return storesNames[s] }
+
+// Set parses the parameter's value, for flag.Var.
+func (s *Stores) Set(v string) error {
+	for i, name := range storesNames {
+		if v == name {
+			*s = Stores(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("parameter stores=%s: want stores=auto (accessors on the services with methods left to the user), stores=all or stores=none", v)
+}
+
+// accessors reports whether the generated type of svc has its stores'
+// accessors.
+func (s Stores) accessors(svc *model.Service) bool {
+	return s == StoresAll || s == StoresAuto && svc.LeavesMethods()
 }
 
 // Run is protoc-gen-crud.
@@ -148,13 +190,25 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("}")
 	g.P("}")
 	g.P()
+	var fields []string
 	for _, sm := range svc.Models {
-		g.P("// ", sm.Store, " is typed access to ", sm.Desc.FullName(), " for the methods you write, with the")
-		g.P("// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.")
-		g.P("func (s *", name, ") ", sm.Store, "() *", crudrtPkg.Ident("Store"), "[*", sm.GoIdent, "] {")
-		g.P("return ", crudrtPkg.Ident("NewStore"), "[*", sm.GoIdent, "](s.", runtimeField(svc, sm), ")")
-		g.P("}")
-		g.P()
+		fields = append(fields, "s."+runtimeField(svc, sm))
+	}
+	g.P("// ", model.CRUDServices, " returns the runtimes of the resources ", name, " serves, from which")
+	g.P("// ", crudrtPkg.Ident("StoreOf"), " gives typed stores for the methods you write.")
+	g.P("func (s *", name, ") ", model.CRUDServices, "() []*", crudrtPkg.Ident("Service"), " {")
+	g.P("return []*", crudrtPkg.Ident("Service"), "{", strings.Join(fields, ", "), "}")
+	g.P("}")
+	g.P()
+	if p.Stores.accessors(svc) {
+		for _, sm := range svc.Models {
+			g.P("// ", sm.Store, " is typed access to ", sm.Desc.FullName(), " for the methods you write, with the")
+			g.P("// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.")
+			g.P("func (s *", name, ") ", sm.Store, "() *", crudrtPkg.Ident("Store"), "[*", sm.GoIdent, "] {")
+			g.P("return ", crudrtPkg.Ident("NewStore"), "[*", sm.GoIdent, "](s.", runtimeField(svc, sm), ")")
+			g.P("}")
+			g.P()
+		}
 	}
 	for _, sm := range svc.Models {
 		genResource(g, svc, sm)

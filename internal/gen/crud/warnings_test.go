@@ -218,11 +218,5 @@ func generate(t *testing.T, path, src string) (*pluginpb.CodeGeneratorRequest, *
 	if err != nil || res.GetError() != "" {
 		t.Fatalf("generation failed: %v %s", err, res.GetError())
 	}
-	var code string
-	for _, f := range res.GetFile() {
-		if strings.HasSuffix(f.GetName(), ".crud.go") {
-			code = f.GetContent()
-		}
-	}
-	return req, &buf, code
+	return req, &buf, crudFile(res.GetFile())
 }

@@ -76,6 +76,8 @@ type ServiceModel struct {
 	Collection string
 	// Store is the generated type's method that returns the model's
 	// crudrt.Store, for the methods the user writes: "<Model>Store".
+	// protoc-gen-crud's `stores` parameter says which types have it; no
+	// method of the service may have its name either way.
 	Store string
 }
 
@@ -188,6 +190,13 @@ func (b *builder) services(f *protogen.File) {
 				}
 			}
 		}
+		if len(svc.Methods) > 0 {
+			for _, m := range s.Methods {
+				if m.GoName == CRUDServices {
+					b.errorf(f, m.Desc, "has the name of the generated %s.%s, which returns the runtimes of its resources for crudrt.StoreOf; rename the method", svc.Ident.GoName, CRUDServices)
+				}
+			}
+		}
 		sort.SliceStable(svc.Models, func(i, j int) bool {
 			return svc.Models[i].Methods[0].Desc.Index() < svc.Models[j].Methods[0].Desc.Index()
 		})
@@ -200,6 +209,17 @@ func (b *builder) services(f *protogen.File) {
 		}
 	}
 }
+
+// CRUDServices is the method of every generated type that lists the
+// runtimes of its resources (crudrt.StoreOf reads it); no method of the
+// service may have its name.
+const CRUDServices = "CRUDServices"
+
+// LeavesMethods reports whether the service has methods that are not
+// generated (custom methods, methods that cannot be mapped, streaming
+// methods): the user implements them on a type that embeds the generated
+// one, with the resources' stores.
+func (s *Service) LeavesMethods() bool { return len(s.Methods) < len(s.Service.Methods) }
 
 // modelFor returns the service's entry for model m, adding it.
 func (s *Service) modelFor(m *Model) *ServiceModel {

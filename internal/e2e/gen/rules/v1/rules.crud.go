@@ -30,6 +30,12 @@ func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD
 	}
 }
 
+// CRUDServices returns the runtimes of the resources GadgetServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *GadgetServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
+}
+
 // GadgetStore is typed access to rules.v1.Gadget for the methods you write, with the
 // standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
 func (s *GadgetServiceCRUD) GadgetStore() *crudrt.Store[*Gadget] {

@@ -30,10 +30,10 @@ func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 	}
 }
 
-// GizmoStore is typed access to scaffold.v1.Gizmo for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *GizmoServiceCRUD) GizmoStore() *crudrt.Store[*Gizmo] {
-	return crudrt.NewStore[*Gizmo](s.svc)
+// CRUDServices returns the runtimes of the resources GizmoServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *GizmoServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.

@@ -31,10 +31,10 @@ func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 	}
 }
 
-// NoteStore is typed access to tenant.v1.Note for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *NoteServiceCRUD) NoteStore() *crudrt.Store[*Note] {
-	return crudrt.NewStore[*Note](s.svc)
+// CRUDServices returns the runtimes of the resources NoteServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *NoteServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // noteServiceCRUDResource describes tenant.v1.Note to the runtime.

@@ -32,16 +32,10 @@ func NewInstanceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *InstanceService
 	}
 }
 
-// InstanceStore is typed access to aipext.v1.Instance for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *InstanceServiceCRUD) InstanceStore() *crudrt.Store[*Instance] {
-	return crudrt.NewStore[*Instance](s.svcInstance)
-}
-
-// KeyStore is typed access to aipext.v1.Key for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *InstanceServiceCRUD) KeyStore() *crudrt.Store[*Key] {
-	return crudrt.NewStore[*Key](s.svcKey)
+// CRUDServices returns the runtimes of the resources InstanceServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *InstanceServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svcInstance, s.svcKey}
 }
 
 // instanceServiceCRUDInstanceResource describes aipext.v1.Instance to the runtime.

@@ -35,22 +35,10 @@ func NewNestedServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NestedServiceCRUD
 	}
 }
 
-// PublisherStore is typed access to aipnested.v1.Publisher for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *NestedServiceCRUD) PublisherStore() *crudrt.Store[*Publisher] {
-	return crudrt.NewStore[*Publisher](s.svcPublisher)
-}
-
-// ShelfStore is typed access to aipnested.v1.Shelf for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *NestedServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
-	return crudrt.NewStore[*Shelf](s.svcShelf)
-}
-
-// BookStore is typed access to aipnested.v1.Book for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *NestedServiceCRUD) BookStore() *crudrt.Store[*Book] {
-	return crudrt.NewStore[*Book](s.svcBook)
+// CRUDServices returns the runtimes of the resources NestedServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *NestedServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svcPublisher, s.svcShelf, s.svcBook}
 }
 
 // nestedServiceCRUDPublisherResource describes aipnested.v1.Publisher to the runtime.

@@ -30,10 +30,10 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	}
 }
 
-// ShelfStore is typed access to aipsoft.v1.Shelf for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *ShelfServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
-	return crudrt.NewStore[*Shelf](s.svc)
+// CRUDServices returns the runtimes of the resources ShelfServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // shelfServiceCRUDResource describes aipsoft.v1.Shelf to the runtime.

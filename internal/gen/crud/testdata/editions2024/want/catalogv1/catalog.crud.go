@@ -31,10 +31,10 @@ func NewItemServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ItemServiceCRUD {
 	}
 }
 
-// ItemStore is typed access to catalog.v1.Item for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *ItemServiceCRUD) ItemStore() *crudrt.Store[*Item] {
-	return crudrt.NewStore[*Item](s.svc)
+// CRUDServices returns the runtimes of the resources ItemServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *ItemServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // itemServiceCRUDResource describes catalog.v1.Item to the runtime.

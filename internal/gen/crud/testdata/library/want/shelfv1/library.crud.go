@@ -31,6 +31,12 @@ func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	}
 }
 
+// CRUDServices returns the runtimes of the resources ShelfServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
+}
+
 // ShelfStore is typed access to shelf.v1.Shelf for the methods you write, with the
 // standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
 func (s *ShelfServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {

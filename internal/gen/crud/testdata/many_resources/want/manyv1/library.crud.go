@@ -33,6 +33,12 @@ func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCR
 	}
 }
 
+// CRUDServices returns the runtimes of the resources LibraryServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *LibraryServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svcShelf, s.svcBook}
+}
+
 // ShelfStore is typed access to many.v1.Shelf for the methods you write, with the
 // standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
 func (s *LibraryServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {

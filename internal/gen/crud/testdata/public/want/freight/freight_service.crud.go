@@ -33,22 +33,10 @@ func NewFreightServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FreightServiceCR
 	}
 }
 
-// ShipperStore is typed access to einride.example.freight.v1.Shipper for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *FreightServiceCRUD) ShipperStore() *crudrt.Store[*Shipper] {
-	return crudrt.NewStore[*Shipper](s.svcShipper)
-}
-
-// SiteStore is typed access to einride.example.freight.v1.Site for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *FreightServiceCRUD) SiteStore() *crudrt.Store[*Site] {
-	return crudrt.NewStore[*Site](s.svcSite)
-}
-
-// ShipmentStore is typed access to einride.example.freight.v1.Shipment for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *FreightServiceCRUD) ShipmentStore() *crudrt.Store[*Shipment] {
-	return crudrt.NewStore[*Shipment](s.svcShipment)
+// CRUDServices returns the runtimes of the resources FreightServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *FreightServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svcShipper, s.svcSite, s.svcShipment}
 }
 
 // freightServiceCRUDShipperResource describes einride.example.freight.v1.Shipper to the runtime.

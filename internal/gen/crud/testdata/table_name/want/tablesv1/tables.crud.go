@@ -31,10 +31,10 @@ func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	}
 }
 
-// BookStore is typed access to tables.v1.Book for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *BookServiceCRUD) BookStore() *crudrt.Store[*Book] {
-	return crudrt.NewStore[*Book](s.svc)
+// CRUDServices returns the runtimes of the resources BookServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // bookServiceCRUDResource describes tables.v1.Book to the runtime.
@@ -159,10 +159,10 @@ func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD
 	}
 }
 
-// AuthorStore is typed access to tables.v1.Author for the methods you write, with the
-// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
-func (s *AuthorServiceCRUD) AuthorStore() *crudrt.Store[*Author] {
-	return crudrt.NewStore[*Author](s.svc)
+// CRUDServices returns the runtimes of the resources AuthorServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *AuthorServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
 }
 
 // authorServiceCRUDResource describes tables.v1.Author to the runtime.
