@@ -89,7 +89,7 @@ func (s *Service) txRunner(ctx context.Context) (TxRunner, *sql.DB, bool) {
 // outside transactions, where one is registered: the model's BeforeSave,
 // then every column but a key the database assigns (read back with
 // RETURNING). done is false where it does not apply, and GORM inserts.
-func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
+func (s *Service) insertRow(ctx context.Context, tx *gorm.DB, m any) (done bool, err error) {
 	r, ok := rowReaders.Load(s.dialect)
 	if !ok || s.dialect != ormrt.Postgres || s.opt.gormOnly {
 		return false, nil
@@ -117,7 +117,7 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 		}
 		args = append(args, a)
 	}
-	err = r.(RowReader)(tx.Statement.Context, pool, s.insertSQL, args, func() []any { return []any{key} })
+	err = r.(RowReader)(ctx, pool, s.insertSQL, args, func() []any { return []any{key} })
 	if errors.Is(err, ErrNoRowReader) {
 		return false, nil
 	}
@@ -129,8 +129,6 @@ func (s *Service) insertRow(tx *gorm.DB, m any) (done bool, err error) {
 // database/sql would bind it, so that the driver encodes a plain value.
 func argOf(p any) (any, error) {
 	switch p := p.(type) {
-	case driver.Valuer:
-		return p.Value()
 	case *string:
 		return *p, nil
 	case *int64:
@@ -148,6 +146,8 @@ func argOf(p any) (any, error) {
 			return nil, nil
 		}
 		return **p, nil
+	case driver.Valuer:
+		return p.Value()
 	}
 	return reflect.ValueOf(p).Elem().Interface(), nil
 }

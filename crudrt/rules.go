@@ -10,15 +10,14 @@ import (
 
 // behaviors are the google.api.field_behavior marks of a message's fields.
 type behaviors struct {
-	required, outputOnly, immutable map[protoreflect.FieldDescriptor]bool
+	// required and immutable are in declaration order, the order of the
+	// violations reported.
+	required, immutable []protoreflect.FieldDescriptor
+	outputOnly          map[protoreflect.FieldDescriptor]bool
 }
 
 func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
-	b := behaviors{
-		required:   map[protoreflect.FieldDescriptor]bool{},
-		outputOnly: map[protoreflect.FieldDescriptor]bool{},
-		immutable:  map[protoreflect.FieldDescriptor]bool{},
-	}
+	b := behaviors{outputOnly: map[protoreflect.FieldDescriptor]bool{}}
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
@@ -26,15 +25,24 @@ func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
 		for _, fb := range v {
 			switch fb {
 			case annotations.FieldBehavior_REQUIRED:
-				b.required[fd] = true
+				b.required = appendOnce(b.required, fd)
 			case annotations.FieldBehavior_OUTPUT_ONLY:
 				b.outputOnly[fd] = true
 			case annotations.FieldBehavior_IMMUTABLE:
-				b.immutable[fd] = true
+				b.immutable = appendOnce(b.immutable, fd)
 			}
 		}
 	}
 	return b
+}
+
+// appendOnce appends fd to fds, the fields read so far in declaration
+// order, unless it is already the last one (a behavior given twice).
+func appendOnce(fds []protoreflect.FieldDescriptor, fd protoreflect.FieldDescriptor) []protoreflect.FieldDescriptor {
+	if len(fds) > 0 && fds[len(fds)-1] == fd {
+		return fds
+	}
+	return append(fds, fd)
 }
 
 // pgvViolations checks the protoc-gen-validate rules (`validate.rules`,

@@ -3,7 +3,6 @@ package crudrt
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -21,7 +20,7 @@ import (
 func (s *Service) immutable(stored, next proto.Message) error {
 	var vs []FieldViolation
 	a, b := stored.ProtoReflect(), next.ProtoReflect()
-	for _, fd := range sortedFields(s.fb.immutable) {
+	for _, fd := range s.fb.immutable {
 		if !a.Get(fd).Equal(b.Get(fd)) {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is immutable: it cannot change after creation"})
 		}
@@ -38,7 +37,7 @@ func (s *Service) immutable(stored, next proto.Message) error {
 func (s *Service) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
-	for _, fd := range sortedFields(s.fb.required) {
+	for _, fd := range s.fb.required {
 		if !r.Has(fd) {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is required"})
 		}
@@ -65,17 +64,6 @@ func (s *Service) validate(p proto.Message) error {
 		return InvalidArgument("", vs...)
 	}
 	return nil
-}
-
-// sortedFields lists a set of fields in declaration order, so that errors
-// list violations in a stable order.
-func sortedFields(set map[protoreflect.FieldDescriptor]bool) []protoreflect.FieldDescriptor {
-	out := make([]protoreflect.FieldDescriptor, 0, len(set))
-	for fd := range set {
-		out = append(out, fd)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Index() < out[j].Index() })
-	return out
 }
 
 // CheckRequest validates a request's own fields against their

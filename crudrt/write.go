@@ -71,12 +71,11 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		return nil, s.fail(ctx, err)
 	}
 	// One INSERT needs no transaction of its own (GORM opens one by default).
-	db := s.db.WithContext(ctx)
 	insert := func(tx *gorm.DB) error {
-		if done, err := s.insertRow(tx, m); done {
+		if done, err := s.insertRow(ctx, tx, m); done {
 			return err
 		}
-		return tx.Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
+		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
 	if s.hasRefs(p) {
 		// The resources it refers to are checked and locked in the
@@ -88,10 +87,10 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 			return insert(tx)
 		})
 	} else {
-		err = s.retry(ctx, func() error { return insert(db) })
+		err = s.retry(ctx, func() error { return insert(s.db) })
 	}
 	if err != nil {
-		return nil, s.fail(ctx, s.parentMissing(db, parent, pids, err))
+		return nil, s.fail(ctx, s.parentMissing(s.db.WithContext(ctx), parent, pids, err))
 	}
 	out, err := s.toProto(m)
 	if err != nil {

@@ -215,31 +215,37 @@ func scanAll(query func() (pgx.Rows, error), dest func() []any) error {
 }
 
 // Rebind turns the ? placeholders of query into PostgreSQL's $1, $2, …;
-// a ? inside a quoted string or identifier is left alone.
+// a ? inside a quoted string or identifier is left alone. The text
+// between placeholders and quotes is copied in runs.
 func Rebind(query string) string {
 	if !strings.Contains(query, "?") {
 		return query
 	}
 	var b strings.Builder
-	b.Grow(len(query) + 16)
+	b.Grow(len(query) + 32)
 	n := 0
-	var quote byte
-	for i := 0; i < len(query); i++ {
-		ch := query[i]
-		switch {
-		case quote != 0:
-			if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '?':
+	for {
+		i := strings.IndexAny(query, "?'\"")
+		if i < 0 {
+			b.WriteString(query)
+			return b.String()
+		}
+		if query[i] == '?' {
+			b.WriteString(query[:i])
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))
+			query = query[i+1:]
 			continue
 		}
-		b.WriteByte(ch)
+		// A quoted string or identifier, up to its closing quote (a
+		// doubled quote inside is two quoted runs back to back).
+		end := strings.IndexByte(query[i+1:], query[i])
+		if end < 0 {
+			b.WriteString(query)
+			return b.String()
+		}
+		b.WriteString(query[:i+end+2])
+		query = query[i+end+2:]
 	}
-	return b.String()
 }

@@ -14,3 +14,10 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRebind(b *testing.B) {
+	q := `INSERT INTO "books" ("title", "author_id", "state", "isbn", "tags", "metadata", "create_time", "update_time", "delete_time", "etag") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`
+	for b.Loop() {
+		_ = Rebind(q)
+	}
+}
