@@ -105,6 +105,15 @@ func Diff(o DiffOptions) error {
 func sameSchema(a, b *sqlschema.Snapshot) bool {
 	ca, cb := clone(a), clone(b)
 	ca.Package, cb.Package = "", ""
+	// The names a reference's key is read from are not schema: a
+	// snapshot written before they were recorded is the same schema.
+	for _, s := range []*sqlschema.Snapshot{ca, cb} {
+		for _, t := range s.Tables {
+			for _, fk := range t.ForeignKeys {
+				fk.NameColumn, fk.NamePattern = "", ""
+			}
+		}
+	}
 	return string(ca.Marshal()) == string(cb.Marshal())
 }
 

@@ -154,9 +154,7 @@ func TestEvolutions(t *testing.T) {
 			v := int64(s.version)
 			_, err := p.UpTo(ctx, v)
 			require.NoError(t, err, "up to %d (%s)", v, s.name)
-			if v == 1 {
-				seed(t, db)
-			}
+			seed(t, db, s.version)
 			checkData(t, db, s.version)
 			cat := inspect(t, d, sqlDB)
 			fresh := testdb.Open(t, d)
@@ -174,9 +172,7 @@ func TestEvolutions(t *testing.T) {
 
 			_, err = p.UpTo(ctx, v)
 			require.NoError(t, err, "up to %d again (%s)", v, s.name)
-			if v == 1 {
-				seed(t, db)
-			}
+			seed(t, db, s.version)
 			checkData(t, db, s.version)
 			assertSameCatalog(t, d, cat, inspect(t, d, sqlDB), "after up to %d again (%s)", v, s.name)
 			catalogs = append(catalogs, cat)
@@ -184,10 +180,53 @@ func TestEvolutions(t *testing.T) {
 	})
 }
 
-func seed(t *testing.T, db *gorm.DB) {
+// seed writes the rows of version v's new tables and columns: the first
+// author and book at version 1; at version 15, a store, a shelf, and
+// titles whose shelf names it, names a shelf that does not exist, does
+// not have the pattern's form, or is empty.
+func seed(t *testing.T, db *gorm.DB, v int) {
 	t.Helper()
-	require.NoError(t, db.Exec("INSERT INTO authors (id, name) VALUES (1, 'Ursula')").Error)
-	require.NoError(t, db.Exec("INSERT INTO books (id, title, author_id) VALUES (1, 'The Dispossessed', 1)").Error)
+	switch v {
+	case 1:
+		require.NoError(t, db.Exec("INSERT INTO authors (id, name) VALUES (1, 'Ursula')").Error)
+		require.NoError(t, db.Exec("INSERT INTO books (id, title, author_id) VALUES (1, 'The Dispossessed', 1)").Error)
+	case 15:
+		// Up again after down: the titles kept their rows, not their shelf.
+		require.NoError(t, db.Exec("DELETE FROM titles WHERE id > 1").Error)
+		require.NoError(t, db.Exec("INSERT INTO stores (store) VALUES ('s1')").Error)
+		require.NoError(t, db.Exec("INSERT INTO shelves (store, shelf) VALUES ('s1', 'a'), ('s1', 'b')").Error)
+		require.NoError(t, db.Exec("UPDATE titles SET shelf = 'stores/s1/shelves/a' WHERE id = 1").Error)
+		for i, name := range backfillNames[1:] {
+			require.NoError(t, db.Exec(fmt.Sprintf("INSERT INTO titles (id, headline, author_id, rank, isbn, shelf) VALUES (%d, 'h', 1, 0, '%020d', ?)", i+2, i+2), name).Error)
+		}
+	}
+}
+
+// backfillNames are the shelves of titles 1, 2, …; only the first names a
+// shelf that exists in the pattern's form.
+var backfillNames = []string{"stores/s1/shelves/a", "stores/s1/shelves/missing", "stores/s1/shelves/a/books/1", "shelves/a", "stores/s1/shelves/", "", "stores/s1/shelves/b"}
+
+// checkBackfill checks that the titles' shelf keys were read from their
+// names where the name has the pattern's form and the shelf exists, are
+// NULL elsewhere, and hold the shelf they name.
+func checkBackfill(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	rows, err := db.Raw("SELECT id, shelf_store, shelf_shelf FROM titles ORDER BY id").Rows()
+	require.NoError(t, err)
+	defer rows.Close()
+	got := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var store, shelf sql.NullString
+		require.NoError(t, rows.Scan(&id, &store, &shelf))
+		if store.Valid || shelf.Valid {
+			got[id] = store.String + "/" + shelf.String
+		}
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, map[int64]string{1: "s1/a", 7: "s1/b"}, got, "shelf keys read from %q", backfillNames)
+	err = db.Exec("DELETE FROM shelves WHERE store = 's1' AND shelf = 'a'").Error
+	assert.Error(t, err, "a shelf named by a title written before the reference is held by the foreign key")
 }
 
 // checkData checks the seeded rows as the schema of version v names them.
@@ -212,6 +251,9 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 	require.NoError(t, db.Raw(fmt.Sprintf("SELECT %s AS title, author_id FROM %s WHERE id = 1 /* v%d */", title, table, v)).Scan(&got).Error, "version %d", v)
 	assert.Equal(t, "The Dispossessed", got.Title, "version %d: %s.%s kept", v, table, title)
 	assert.EqualValues(t, 1, got.AuthorID)
+	if v >= 16 {
+		checkBackfill(t, db)
+	}
 	if v >= 3 {
 		var rank int64
 		var isbn string

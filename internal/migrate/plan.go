@@ -50,6 +50,9 @@ type plan struct {
 	// collated are the tables whose strings now compare byte by byte
 	// (sqlschema.CollationBinary) and did not.
 	collated []string
+	// backfills are the references whose new key columns are filled from
+	// the names already stored.
+	backfills []backfill
 }
 
 type rename struct{ from, to string }
@@ -143,6 +146,10 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			}
 		}
 		p.indexChanges(ot, nt)
+		for _, b := range backfills(rt, nt) {
+			p.backfills = append(p.backfills, b)
+			p.changes = append(p.changes, Change{Text: b.describe()})
+		}
 		if ot.Collation != nt.Collation && nt.Collation == sqlschema.CollationBinary {
 			p.collated = append(p.collated, nt.Name)
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings compare byte by byte, trailing spaces included (MySQL/MariaDB collation)", nt.Name)})
@@ -346,7 +353,18 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 		return nil, nil, err
 	}
 	differ, _ := sqlschema.Planner(d)
-	forward, err := differ.SchemaDiff(renamedS, newS)
+	// With backfills, up goes through mid: the new schema without the
+	// foreign keys of the columns to fill, which are added once filled.
+	mid := withoutBackfilledKeys(p.new, p.backfills)
+	midS, err := mid.Schema(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	forward, err := differ.SchemaDiff(renamedS, midS)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := differ.SchemaDiff(midS, newS)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -354,7 +372,10 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if forward, err = dropMissedIndexes(d, forward, p.renamedOld, p.new); err != nil {
+	if forward, err = dropMissedIndexes(d, forward, p.renamedOld, mid); err != nil {
+		return nil, nil, err
+	}
+	if keys, err = dropMissedIndexes(d, keys, mid, p.new); err != nil {
 		return nil, nil, err
 	}
 	if backward, err = dropMissedIndexes(d, backward, p.new, p.renamedOld); err != nil {
@@ -363,6 +384,12 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	renames, unrenames := p.renameChanges(oldS, renamedS)
 	up, err = planAll(d, "up", renames, forward)
 	if err != nil {
+		return nil, nil, err
+	}
+	for _, b := range p.backfills {
+		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
+	}
+	if up, err = appendPlan(up, d, keys); err != nil {
 		return nil, nil, err
 	}
 	down, err = planAll(d, "down", backward, unrenames)
@@ -516,6 +543,12 @@ func planAll(d ormrt.Dialect, name string, groups ...[]schema.Change) ([]string,
 		out = append(out, stmts...)
 	}
 	return out, nil
+}
+
+// appendPlan appends the statements of changes to stmts.
+func appendPlan(stmts []string, d ormrt.Dialect, changes []schema.Change) ([]string, error) {
+	more, err := planAll(d, "up", changes)
+	return append(stmts, more...), err
 }
 
 // renameChanges are the Atlas changes that rename tables then columns

@@ -96,6 +96,12 @@ type ForeignKey struct {
 	RefColumns []string `json:"ref_columns"`
 	OnDelete   string   `json:"on_delete,omitempty"`
 	OnUpdate   string   `json:"on_update,omitempty"`
+	// NameColumn and NamePattern are set on the key of a
+	// google.api.resource_reference: Columns hold the variables of
+	// NamePattern, in order, of the name NameColumn holds. A migration
+	// that adds the key to rows that hold names fills it from them.
+	NameColumn  string `json:"name_column,omitempty"`
+	NamePattern string `json:"name_pattern,omitempty"`
 }
 
 // Check is a CHECK constraint on one column, in a structured form that
@@ -173,7 +179,7 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			}
 			// The reference's variables name a row of the referenced
 			// table, which cannot be deleted while referred to.
-			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + f.Column), RefTable: f.RefersTo.Table}
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + f.Column), RefTable: f.RefersTo.Table, NameColumn: f.Column, NamePattern: f.RefersTo.Name.NamePattern}
 			for i, p := range f.RefParts {
 				fk.Columns = append(fk.Columns, p.Column)
 				fk.RefColumns = append(fk.RefColumns, f.RefersTo.Name.NameParts[i].Column)
@@ -409,6 +415,16 @@ func (t *Table) ColumnOf(c *Column) *Column {
 		return nil
 	}
 	return t.ColumnByField(c.Field)
+}
+
+// Column returns the column named name, or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // ColumnByField returns the column of field number n, or nil.

@@ -1,0 +1,142 @@
+package migrate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+// backfill is a google.api.resource_reference whose key columns a
+// migration adds to a table whose rows already hold names: the names are
+// read into the new columns before the foreign key is added, so that
+// rows written before are held by it too.
+type backfill struct {
+	table *sqlschema.Table // the new table
+	fk    *sqlschema.ForeignKey
+}
+
+// backfills finds the references of nt whose key columns are new while
+// their name column was there before (in ot, the old table with renames
+// applied).
+func backfills(ot, nt *sqlschema.Table) []backfill {
+	var out []backfill
+	for _, fk := range nt.ForeignKeys {
+		if fk.NameColumn == "" || ot.Column(fk.NameColumn) == nil || len(namePositions(fk.NamePattern)) != len(fk.Columns) {
+			continue
+		}
+		fresh := true
+		for _, c := range fk.Columns {
+			if ot.Column(c) != nil {
+				fresh = false
+			}
+		}
+		if fresh {
+			out = append(out, backfill{nt, fk})
+		}
+	}
+	return out
+}
+
+// namePositions are the 1-based positions of the variables among the
+// segments of an AIP-122 pattern ("shelves/{shelf}/books/{book}": 2, 4).
+func namePositions(pattern string) []int {
+	var out []int
+	for i, seg := range strings.Split(pattern, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// describe is the plan's line for b.
+func (b backfill) describe() string {
+	return fmt.Sprintf("~ fill %s.%s from the names in %s (%s), where the named row exists", b.table.Name, strings.Join(b.fk.Columns, ", "), b.fk.NameColumn, b.fk.NamePattern)
+}
+
+// sql is the statement that fills b's key columns, in dialect d, from the
+// names that have the pattern's form exactly and name a row of the
+// referenced table; other rows keep NULL, which the foreign key allows.
+func (b backfill) sql(d ormrt.Dialect, ref *sqlschema.Table) string {
+	q := func(s string) string { return ormrt.QuoteIdent(d, s) }
+	src := "t." + q(b.fk.NameColumn)
+	segs := strings.Split(b.fk.NamePattern, "/")
+	// seg is the n-th segment of the name, 1-based.
+	seg := func(n int) string {
+		switch d {
+		case ormrt.Postgres:
+			return fmt.Sprintf("split_part(%s, '/', %d)", src, n)
+		case ormrt.MySQL:
+			return fmt.Sprintf("SUBSTRING_INDEX(SUBSTRING_INDEX(%s, '/', %d), '/', -1)", src, n)
+		default:
+			// SQLite has no split: drop n-1 segments, then cut at the
+			// next slash.
+			rest := src
+			for i := 1; i < n; i++ {
+				rest = fmt.Sprintf("substr(%s, instr(%s, '/') + 1)", rest, rest)
+			}
+			return fmt.Sprintf("substr(%s || '/', 1, instr(%s || '/', '/') - 1)", rest, rest)
+		}
+	}
+	// The name rebuilt from its segments equals the name: it has the
+	// pattern's literals and no more segments.
+	var parts []string
+	for i, s := range segs {
+		if i > 0 {
+			parts = append(parts, "'/'")
+		}
+		if strings.HasPrefix(s, "{") {
+			parts = append(parts, seg(i+1))
+		} else {
+			parts = append(parts, "'"+strings.ReplaceAll(s, "'", "''")+"'")
+		}
+	}
+	shape := strings.Join(parts, " || ")
+	if d == ormrt.MySQL {
+		shape = "CONCAT(" + strings.Join(parts, ", ") + ")"
+	}
+	text := "TEXT"
+	if d == ormrt.MySQL {
+		text = "CHAR"
+	}
+	var match, set []string
+	for i, n := range namePositions(b.fk.NamePattern) {
+		rc := "r." + q(b.fk.RefColumns[i])
+		if ref == nil || ref.Column(b.fk.RefColumns[i]) == nil || ref.Column(b.fk.RefColumns[i]).Type != "string" {
+			rc = "CAST(" + rc + " AS " + text + ")"
+		}
+		match = append(match, rc+" = "+seg(n))
+		col := q(b.fk.Columns[i])
+		if d == ormrt.MySQL {
+			col = "t." + col
+		}
+		set = append(set, col+" = r."+q(b.fk.RefColumns[i]))
+	}
+	where := src + " <> '' AND " + src + " = " + shape
+	switch d {
+	case ormrt.MySQL:
+		return "UPDATE " + q(b.table.Name) + " AS t JOIN " + q(b.fk.RefTable) + " AS r ON " + strings.Join(match, " AND ") +
+			" SET " + strings.Join(set, ", ") + " WHERE " + where
+	default:
+		return "UPDATE " + q(b.table.Name) + " AS t SET " + strings.Join(set, ", ") + " FROM " + q(b.fk.RefTable) + " AS r WHERE " +
+			strings.Join(match, " AND ") + " AND " + where
+	}
+}
+
+// withoutBackfilledKeys is s without the foreign keys of bs: the schema
+// between adding their columns and filling them.
+func withoutBackfilledKeys(s *sqlschema.Snapshot, bs []backfill) *sqlschema.Snapshot {
+	out := clone(s)
+	for _, b := range bs {
+		t := out.Table(b.table.Name)
+		for i, fk := range t.ForeignKeys {
+			if fk.Name == b.fk.Name {
+				t.ForeignKeys = append(t.ForeignKeys[:i:i], t.ForeignKeys[i+1:]...)
+				break
+			}
+		}
+	}
+	return out
+}
