@@ -231,6 +231,9 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 			}
 			continue
 		}
+		if err := s.childReferrers(tx, c, ck, live); err != nil {
+			return err
+		}
 		table := ormrt.QuoteIdent(s.dialect, c.Table)
 		var res *gorm.DB
 		if live != "" {
@@ -240,6 +243,60 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 		}
 		if res.Error != nil {
 			return res.Error
+		}
+	}
+	return nil
+}
+
+// childReferrers applies referred and detach to the rows of child c of
+// the row ck that a forced delete deletes (the live ones when live, the
+// child's delete_time, is set, since they are soft deleted; else every
+// one, since they are removed): a live row that names one refuses the
+// delete, naming its field; soft-deleted rows that name a removed one
+// lose their keys.
+func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) error {
+	if len(c.Referrers) == 0 || len(c.Key) == 0 {
+		return nil
+	}
+	q := func(n string) string { return ormrt.QuoteIdent(s.dialect, n) }
+	list := func(cols []string) string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = q(c)
+		}
+		return strings.Join(out, ", ")
+	}
+	// The child rows' keys, as a derived table: MySQL reads a table
+	// that the same statement updates only through one.
+	rows := "SELECT * FROM (SELECT " + list(c.Key) + " FROM " + q(c.Table) + " WHERE " + s.match(c.Columns, live) + ") AS k"
+	for _, r := range c.Referrers {
+		if len(r.Keys) != len(c.Key) {
+			continue
+		}
+		in := "(" + list(r.Keys) + ") IN (" + rows + ")"
+		cond := in
+		if r.DeleteTime != "" {
+			cond += " AND " + q(r.DeleteTime) + " IS NULL"
+		}
+		found := false
+		if err := (gormQuerier{tx}).Query("SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", ck, func() []any {
+			found = true
+			return []any{new(int)}
+		}); err != nil {
+			return err
+		}
+		if found {
+			return Errorf(connect.CodeFailedPrecondition, "%s under it is referred to by %s of another resource; change or delete that first", c.Name, r.Name)
+		}
+		if live != "" || r.DeleteTime == "" {
+			continue
+		}
+		set := make([]string, len(r.Keys))
+		for i, k := range r.Keys {
+			set[i] = q(k) + " = NULL"
+		}
+		if err := tx.Exec("UPDATE "+q(r.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+in+" AND "+q(r.DeleteTime)+" IS NOT NULL", ck...).Error; err != nil {
+			return err
 		}
 	}
 	return nil

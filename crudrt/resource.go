@@ -145,6 +145,13 @@ type Child struct {
 	// resource between are soft deleted), else empty: the child is
 	// removed.
 	DeleteTime string
+	// Key is the child's key columns (the variables of its name), and
+	// Referrers the google.api.resource_reference fields that name a
+	// child: a forced delete of the ancestor is refused while a live row
+	// names a child it deletes, and clears the keys of soft-deleted rows
+	// that name a child it removes.
+	Key       []string
+	Referrers []Referrer
 }
 
 // Index is an index of the table, by column names.

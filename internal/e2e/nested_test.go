@@ -454,3 +454,44 @@ func TestReferenceForeignKey(t *testing.T) {
 		assert.Equal(t, "other", *shelf)
 	})
 }
+
+// TestForceDeleteReferredChildren checks AIP-135's force against
+// references to the children it deletes: a live row that names one
+// refuses the delete, naming its field, and nothing is deleted; a
+// soft-deleted row that names one lets it go, losing its key but not its
+// reference.
+func TestForceDeleteReferredChildren(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		for _, p := range []string{"p", "q"} {
+			_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: p, Publisher: &nestedv1.Publisher{DisplayName: p}})
+			require.NoError(t, err)
+		}
+		_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "home", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/q", ShelfId: "s", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/home", BookId: "b", Book: &nestedv1.Book{Title: "b", PreviousShelf: "publishers/q/shelves/s"}})
+		require.NoError(t, err)
+
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/q", Force: true})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a live book names a shelf of it: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "previous_shelf")
+		_, err = c.GetShelf(ctx, &nestedv1.GetShelfRequest{Name: "publishers/q/shelves/s"})
+		require.NoError(t, err, "nothing was deleted")
+
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name})
+		require.NoError(t, err)
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/q", Force: true})
+		require.NoError(t, err, "only a deleted book names a shelf of it")
+		_, err = c.GetShelf(ctx, &nestedv1.GetShelfRequest{Name: "publishers/q/shelves/s"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "the shelf went with its publisher: %v", err)
+		var pub, shelf *string
+		var ref string
+		require.NoError(t, db.Raw("SELECT previous_shelf, previous_shelf_publisher, previous_shelf_shelf FROM books WHERE book = ?", "b").Row().Scan(&ref, &pub, &shelf))
+		assert.Equal(t, "publishers/q/shelves/s", ref, "the reference is kept")
+		assert.Nil(t, pub, "the deleted book's key is detached")
+		assert.Nil(t, shelf)
+	})
+}

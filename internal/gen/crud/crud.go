@@ -339,11 +339,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	if len(m.Referrers) > 0 {
 		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
 		for _, f := range m.Referrers {
-			line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: " + columnList(f.RefParts)
-			if f.Model.SoftDelete != nil {
-				line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
-			}
-			g.P(line, "},")
+			g.P(referrerLiteral(f), ",")
 		}
 		g.P("},")
 	}
@@ -353,6 +349,14 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: " + columnList(c.Name.NameParts[:len(m.Name.NameParts)])
 			if softUnder(c, m) {
 				line += ", DeleteTime: " + strconv.Quote(c.SoftDelete.Column)
+			}
+			if len(c.Referrers) > 0 {
+				g.P(line, ", Key: ", columnList(c.Name.NameParts), ", Referrers: []", crudrtPkg.Ident("Referrer"), "{")
+				for _, f := range c.Referrers {
+					g.P(referrerLiteral(f), ",")
+				}
+				g.P("}},")
+				continue
 			}
 			g.P(line, "},")
 		}
@@ -370,6 +374,15 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	g.P("ToProto: func(m any) (", protoPkg.Ident("Message"), ", error) { return m.(*", m.Ident, ").ToProto() },")
 	g.P("}")
 	g.P()
+}
+
+// referrerLiteral is the crudrt.Referrer literal of reference field f.
+func referrerLiteral(f *model.Field) string {
+	line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: " + columnList(f.RefParts)
+	if f.Model.SoftDelete != nil {
+		line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
+	}
+	return line + "}"
 }
 
 // softUnder reports whether descendant c and every model between it and

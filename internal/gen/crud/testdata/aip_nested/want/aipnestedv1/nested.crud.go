@@ -56,7 +56,9 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete | crudrt.OpUndelete,
 	Children: []crudrt.Child{
 		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher"}},
-		{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher"}},
+		{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher"}, Key: []string{"publisher", "shelf"}, Referrers: []crudrt.Referrer{
+			{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", Keys: []string{"previous_shelf_publisher", "previous_shelf_shelf"}, DeleteTime: "delete_time"},
+		}},
 	},
 	IDField: "publisher_id",
 	Message: (*Publisher)(nil),

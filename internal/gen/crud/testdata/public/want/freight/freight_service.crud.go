@@ -55,7 +55,10 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
 	Children: []crudrt.Child{
 		{Name: "einride.example.freight.v1.Shipment", Table: "shipments", Columns: []string{"shipper"}, DeleteTime: "delete_time"},
-		{Name: "einride.example.freight.v1.Site", Table: "sites", Columns: []string{"shipper"}, DeleteTime: "delete_time"},
+		{Name: "einride.example.freight.v1.Site", Table: "sites", Columns: []string{"shipper"}, DeleteTime: "delete_time", Key: []string{"shipper", "site"}, Referrers: []crudrt.Referrer{
+			{Name: "einride.example.freight.v1.Shipment.origin_site", Table: "shipments", Column: "origin_site", Keys: []string{"origin_site_shipper", "origin_site_site"}, DeleteTime: "delete_time"},
+			{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", Keys: []string{"destination_site_shipper", "destination_site_site"}, DeleteTime: "delete_time"},
+		}},
 	},
 	Message: (*Shipper)(nil),
 	Model:   (*ShipperModel)(nil),
