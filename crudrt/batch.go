@@ -132,7 +132,8 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 }
 
 // BatchDelete deletes the resources with keys in one transaction, each as
-// Delete does: all or none (AIP-235).
+// Delete does: all or none (AIP-235). A key given more than once deletes
+// its resource once, as BatchGet returns it for each time it is asked.
 func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 	return s.BatchDeleteIn(ctx, "", keys)
 }
@@ -146,15 +147,24 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 	if err := s.batchSize(len(keys)); err != nil {
 		return err
 	}
-	if _, err := s.batchKeys("names", parent, keys); err != nil {
+	cks, err := s.batchKeys("names", parent, keys)
+	if err != nil {
 		return err
+	}
+	seen := make(map[string]bool, len(cks))
+	unique := keys[:0:0]
+	for i, ck := range cks {
+		if k := fmt.Sprintf("%#v", ck); !seen[k] {
+			seen[k] = true
+			unique = append(unique, keys[i])
+		}
 	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return err
 	}
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		for _, k := range keys {
+		for _, k := range unique {
 			if _, err := s.remove(tx, tenant, k, "", false); err != nil {
 				return err
 			}

@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"google.golang.org/genproto/googleapis/api/annotations"
 )
 
 // RESTGuard wraps the REST transcoder (vanguard) of a server so that REST
@@ -20,11 +24,21 @@ import (
 //     the pair) or a key or value that is not UTF-8;
 //   - a query parameter the request has no field for;
 //   - `update_mask=*`, AIP-134's full replacement, which a FieldMask in
-//     JSON cannot hold: it reaches Update as the mask "*".
+//     JSON cannot hold: it reaches Update as the mask "*"; with other
+//     update_mask values it is InvalidArgument, as "*" with other paths
+//     is over gRPC and Connect;
+//   - given the transcoder's rules, a query parameter that names a field
+//     the URL path or the body sets (`/v1/books/1?id=2`, `?book.title=x`
+//     on a route whose body is the book, any field on a route whose body
+//     is "*"), which the transcoder would let override the path or the
+//     body: the call would act on another resource than the URL names.
+//     The google.api.http annotations of the methods of the services that
+//     rules name are read too.
 //
-// Mount it around the transcoder only; gRPC, gRPC-Web and Connect requests
-// do not go through it.
-func RESTGuard(next http.Handler) http.Handler {
+// Mount it around the transcoder only, with the rules given to it;
+// gRPC, gRPC-Web and Connect requests do not go through it.
+func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
+	routes := restRoutes(rules)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if q := r.URL.RawQuery; q != "" {
 			vals, err := url.ParseQuery(q)
@@ -44,11 +58,30 @@ func RESTGuard(next http.Handler) http.Handler {
 					}
 				}
 			}
+			masks := append(vals["update_mask"], vals["updateMask"]...)
 			for _, k := range []string{"update_mask", "updateMask"} {
 				if vs, ok := vals[k]; ok && len(vs) == 1 && strings.TrimSpace(vs[0]) == "*" {
+					if len(masks) > 1 {
+						writeRESTError(w, http.StatusBadRequest, 3, "invalid request: update_mask: '*' must not be used with other paths")
+						return
+					}
 					delete(vals, k)
 					r = r.Clone(context.WithValue(r.Context(), fullMaskKey{}, true))
 					r.URL.RawQuery = vals.Encode()
+				}
+			}
+			if len(vals) > 0 {
+				keys := slices.Sorted(maps.Keys(vals))
+				for i := range routes {
+					if !routes[i].matches(r.Method, r.URL.EscapedPath()) {
+						continue
+					}
+					for _, k := range keys {
+						if by, ok := routes[i].conflict(k); ok {
+							writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
+							return
+						}
+					}
 				}
 			}
 		}

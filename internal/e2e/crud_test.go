@@ -392,6 +392,29 @@ func TestCRUD(t *testing.T) {
 			assert.NotNil(t, g.DeleteTime, "soft-deleted")
 		})
 
+		t.Run("batch delete of a repeated id", func(t *testing.T) {
+			// Each id given twice: the book is deleted once, not NotFound
+			// (it existed when the call began), over gRPC and Connect.
+			res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+				{Book: &libraryv1.Book{Title: "R1", AuthorId: author.Id, Isbn: 201}},
+				{Book: &libraryv1.Book{Title: "R2", AuthorId: author.Id, Isbn: 202}},
+			}})
+			require.NoError(t, err)
+			a, b := res.Books[0].Id, res.Books[1].Id
+			_, err = c.grpcBooks.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{a, a}})
+			require.NoError(t, err)
+			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, a, b}})
+			assert.Equal(t, connect.CodeNotFound, codeOf(err), "a was deleted by the call before")
+			_, err = c.booksH2C.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, b}})
+			require.NoError(t, err)
+			for _, id := range []int64{a, b} {
+				g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: id})
+				require.NoError(t, err)
+				assert.NotNil(t, g.DeleteTime, "soft-deleted")
+				assert.Equal(t, "2", g.Etag, "deleted once")
+			}
+		})
+
 		t.Run("invalid list requests", func(t *testing.T) {
 			first, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1})
 			require.NoError(t, err)

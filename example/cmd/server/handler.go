@@ -96,8 +96,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 		_, _ = w.Write(libraryv1.BookServiceOpenAPI())
 	})
 	// REST answers malformed queries InvalidArgument, as Connect does, and
-	// takes update_mask=*.
-	mux.Handle("/", crudrt.RESTGuard(transcoder))
+	// takes update_mask=*; given the rules, it refuses a query parameter
+	// that would override the path or the body (/v1/books/1?id=2).
+	mux.Handle("/", crudrt.RESTGuard(transcoder, rules...))
 	// A malformed gRPC or gRPC-Web envelope is the client's fault:
 	// InvalidArgument, not connect-go's Internal.
 	// Past --max-in-flight, requests wait a bounded time and are then

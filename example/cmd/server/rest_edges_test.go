@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,16 +59,10 @@ func TestRESTMalformedQuery(t *testing.T) {
 // field the client may set takes the sent value, unset ones included.
 func TestUpdateMaskStar(t *testing.T) {
 	t.Parallel()
-	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	s := startWithBooks(t, `,"tags":["sf"],"metadata":{"k":"v"}`, "Dune", "Dune 2", "Dune 3")
 	const js = "application/json"
-	code, body := do(t, "POST", s.url("/v1/authors"), js, `{"displayName":"Frank"}`)
-	require.Equal(t, 200, code, body)
-	for i, title := range []string{"Dune", "Dune 2", "Dune 3"} {
-		code, body := do(t, "POST", s.url("/v1/books"), js, `{"title":"`+title+`","authorId":"1","isbn":"`+string(rune('1'+i))+`","tags":["sf"],"metadata":{"k":"v"}}`)
-		require.Equal(t, 200, code, body)
-	}
 	// REST: PATCH /v1/books/1?update_mask=*: tags and metadata are cleared.
-	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=*"), js, `{"title":"Dune Messiah","authorId":"1"}`)
+	code, body := do(t, "PATCH", s.url("/v1/books/1?update_mask=*"), js, `{"title":"Dune Messiah","authorId":"1"}`)
 	require.Equal(t, 200, code, body)
 	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
 	require.Equal(t, 200, code, body)
@@ -95,6 +90,21 @@ func TestUpdateMaskStar(t *testing.T) {
 	assert.Equal(t, "God Emperor", b.Title)
 	assert.Empty(t, b.Tags)
 	assert.Empty(t, b.Metadata)
+}
+
+// startWithBooks starts a server on SQLite with the author "Frank" and a
+// book of each title by him, with ISBNs 1, 2…, and extra fields (JSON
+// members after a comma) in each.
+func startWithBooks(t *testing.T, extra string, titles ...string) *server {
+	t.Helper()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	code, body := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"Frank"}`)
+	require.Equal(t, 200, code, body)
+	for i, title := range titles {
+		code, body := do(t, "POST", s.url("/v1/books"), "application/json", `{"title":"`+title+`","authorId":"1","isbn":"`+strconv.Itoa(i+1)+`"`+extra+`}`)
+		require.Equal(t, 200, code, body)
+	}
+	return s
 }
 
 // TestMalformedEnvelopes sends malformed gRPC and gRPC-Web frames: each is
@@ -137,4 +147,50 @@ func TestMalformedEnvelopes(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestRESTQueryCannotOverride sends REST requests whose query string names
+// a field that the URL path or the body already sets. The transcoder would
+// apply the query last, so that DELETE /v1/books/2?id=1 deleted book 1 and
+// PATCH /v1/books/2?book.id=1 changed book 1: each is InvalidArgument
+// (HTTP 400) naming the parameter, and nothing is written.
+func TestRESTQueryCannotOverride(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune", "Emma")
+	const js = "application/json"
+	for name, tc := range map[string]struct{ method, path, body, mention string }{
+		"path id on Get":          {"GET", "/v1/books/2?id=1", "", `\"id\"`},
+		"path id on Delete":       {"DELETE", "/v1/books/2?id=1", "", `\"id\"`},
+		"path id percent-encoded": {"DELETE", "/v1/books/%32?id=1", "", `\"id\"`},
+		"path id on Update":       {"PATCH", "/v1/books/2?book.id=1&update_mask=title", `{"title":"Moved"}`, `\"book.id\"`},
+		"JSON name on Update":     {"PATCH", "/v1/books/2?book.authorId=5", `{"title":"Moved"}`, `\"book.authorId\"`},
+		"body field on Update":    {"PATCH", "/v1/books/1?book.title=Other", `{"title":"Moved"}`, `\"book.title\"`},
+		"body field on Create":    {"POST", "/v1/books?book.title=Other", `{"title":"Moved","authorId":"1","isbn":"9"}`, `\"book.title\"`},
+		"path id on Undelete":     {"POST", "/v1/books/2:undelete?id=1", `{}`, `\"id\"`},
+		"whole body":              {"POST", "/v1/books:batchDelete?ids=1", `{"ids":["2"]}`, `\"ids\"`},
+		"name on GetAuthor":       {"GET", "/v1/authors/1?name=authors/2", "", `\"name\"`},
+		"star and another mask":   {"PATCH", "/v1/books/1?updateMask=*&update_mask=title", `{"title":"Moved"}`, `'*'`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, body := do(t, tc.method, s.url(tc.path), js, tc.body)
+			assert.Equal(t, 400, code, "%s", body)
+			assert.Contains(t, body, `"code":3`)
+			assert.Contains(t, body, tc.mention)
+		})
+	}
+	// Both books are as they were: not deleted, not renamed.
+	for id, title := range map[string]string{"1": "Dune", "2": "Emma"} {
+		code, body := do(t, "GET", s.url("/v1/books/"+id), "", "")
+		require.Equal(t, 200, code, body)
+		assert.Contains(t, body, `"title":"`+title+`"`)
+		assert.Contains(t, body, `"etag":"1"`)
+		assert.NotContains(t, body, `deleteTime`)
+	}
+	// Query parameters the path and body leave free still work.
+	code, body := do(t, "PATCH", s.url("/v1/books/1?update_mask=title"), js, `{"title":"Dune Messiah"}`)
+	assert.Equal(t, 200, code, body)
+	code, body = do(t, "GET", s.url("/v1/books:batchGet?ids=1&ids=2"), "", "")
+	assert.Equal(t, 200, code, body)
+	code, body = do(t, "DELETE", s.url("/v1/books/2?etag=1"), "", "")
+	assert.Equal(t, 200, code, body)
 }

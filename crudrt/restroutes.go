@@ -1,0 +1,234 @@
+package crudrt
+
+import (
+	"net/url"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// restRoute is a REST route as RESTGuard reads it: which requests it
+// matches, and which fields of its request the path and the body set.
+type restRoute struct {
+	method string
+	segs   []string // literals, "*" and "**"
+	verb   string   // the custom verb after ':', or ""
+	// vars are the field paths (proto names) that path variables set, body
+	// the one the body sets; bodyAll says the body is the whole request.
+	vars    [][]string
+	body    []string
+	bodyAll bool
+	input   protoreflect.MessageDescriptor // nil when not linked in
+}
+
+// restRoutes reads rules, and the google.api.http annotations of every
+// method of the services they name, into routes. Rules it cannot read
+// are left out: the transcoder refuses them itself.
+func restRoutes(rules []*annotations.HttpRule) []restRoute {
+	var out []restRoute
+	services := map[protoreflect.FullName]bool{}
+	var add func(rule *annotations.HttpRule, input protoreflect.MessageDescriptor)
+	add = func(rule *annotations.HttpRule, input protoreflect.MessageDescriptor) {
+		if input == nil {
+			if d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(rule.GetSelector())); err == nil {
+				if m, ok := d.(protoreflect.MethodDescriptor); ok {
+					input = m.Input()
+					services[m.Parent().FullName()] = true
+				}
+			}
+		}
+		if r, ok := parseRESTRule(rule, input); ok {
+			out = append(out, r)
+		}
+		for _, b := range rule.GetAdditionalBindings() {
+			add(b, input)
+		}
+	}
+	for _, rule := range rules {
+		add(rule, nil)
+	}
+	for name := range services {
+		d, _ := protoregistry.GlobalFiles.FindDescriptorByName(name)
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if !ok {
+			continue
+		}
+		for i := range sd.Methods().Len() {
+			m := sd.Methods().Get(i)
+			if rule, ok := proto.GetExtension(m.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule != nil && rule.GetPattern() != nil {
+				add(rule, m.Input())
+			}
+		}
+	}
+	return out
+}
+
+func parseRESTRule(rule *annotations.HttpRule, input protoreflect.MessageDescriptor) (restRoute, bool) {
+	r := restRoute{input: input}
+	var path string
+	switch p := rule.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		r.method, path = "GET", p.Get
+	case *annotations.HttpRule_Put:
+		r.method, path = "PUT", p.Put
+	case *annotations.HttpRule_Post:
+		r.method, path = "POST", p.Post
+	case *annotations.HttpRule_Delete:
+		r.method, path = "DELETE", p.Delete
+	case *annotations.HttpRule_Patch:
+		r.method, path = "PATCH", p.Patch
+	case *annotations.HttpRule_Custom:
+		r.method, path = p.Custom.GetKind(), p.Custom.GetPath()
+	default:
+		return r, false
+	}
+	switch body := rule.GetBody(); body {
+	case "":
+	case "*":
+		r.bodyAll = true
+	default:
+		r.body = strings.Split(body, ".")
+	}
+	if !strings.HasPrefix(path, "/") {
+		return r, false
+	}
+	// Split at slashes outside braces; a ':' outside braces in the last
+	// segment starts the verb.
+	var top []string
+	depth, start := 0, 1
+	for i := 1; i <= len(path); i++ {
+		if i == len(path) || (path[i] == '/' && depth == 0) {
+			top = append(top, path[start:i])
+			start = i + 1
+			continue
+		}
+		switch path[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+	}
+	if last := top[len(top)-1]; !strings.HasSuffix(last, "}") || strings.Contains(last[strings.LastIndexByte(last, '}'):], ":") {
+		depth = 0
+		for i := 0; i < len(last); i++ {
+			switch last[i] {
+			case '{':
+				depth++
+			case '}':
+				depth--
+			case ':':
+				if depth == 0 {
+					r.verb = last[i+1:]
+					top[len(top)-1] = last[:i]
+					i = len(last)
+				}
+			}
+		}
+	}
+	for _, s := range top {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			name, pattern, ok := strings.Cut(s[1:len(s)-1], "=")
+			if !ok {
+				pattern = "*"
+			}
+			r.vars = append(r.vars, strings.Split(name, "."))
+			r.segs = append(r.segs, strings.Split(pattern, "/")...)
+			continue
+		}
+		r.segs = append(r.segs, s)
+	}
+	return r, true
+}
+
+// matches reports whether a request with this method and escaped path is
+// one of the route's.
+func (r *restRoute) matches(method, escapedPath string) bool {
+	if method != r.method || !strings.HasPrefix(escapedPath, "/") {
+		return false
+	}
+	p := escapedPath[1:]
+	if r.verb != "" {
+		var ok bool
+		if p, ok = strings.CutSuffix(p, ":"+r.verb); !ok {
+			return false
+		}
+	}
+	return matchSegments(r.segs, strings.Split(p, "/"))
+}
+
+func matchSegments(segs, parts []string) bool {
+	if len(segs) == 0 {
+		return len(parts) == 0
+	}
+	switch segs[0] {
+	case "**":
+		for i := 0; i <= len(parts); i++ {
+			if matchSegments(segs[1:], parts[i:]) {
+				return true
+			}
+		}
+		return false
+	case "*":
+		return len(parts) > 0 && parts[0] != "" && matchSegments(segs[1:], parts[1:])
+	}
+	if len(parts) == 0 {
+		return false
+	}
+	lit, err := url.PathUnescape(parts[0])
+	return err == nil && lit == segs[0] && matchSegments(segs[1:], parts[1:])
+}
+
+// conflict reports whether the query parameter key names a field that the
+// route's path or body sets (or a field inside one, or one that holds
+// one), and which of the two.
+func (r *restRoute) conflict(key string) (string, bool) {
+	path, known := r.resolve(key)
+	for _, v := range r.vars {
+		if prefixOf(path, v) || prefixOf(v, path) {
+			return "the URL path", true
+		}
+	}
+	if (r.bodyAll && known) || (r.body != nil && (prefixOf(path, r.body) || prefixOf(r.body, path))) {
+		return "the request body", true
+	}
+	return "", false
+}
+
+// resolve turns a query parameter key, whose parts are proto or JSON
+// names, into proto names where the request's descriptor knows them, and
+// reports whether it knows them all.
+func (r *restRoute) resolve(key string) ([]string, bool) {
+	parts := strings.Split(key, ".")
+	md := r.input
+	for i, p := range parts {
+		if md == nil {
+			return parts, false
+		}
+		fd := md.Fields().ByName(protoreflect.Name(p))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(p)
+		}
+		if fd == nil {
+			return parts, false
+		}
+		parts[i] = string(fd.Name())
+		md = fd.Message()
+	}
+	return parts, true
+}
+
+func prefixOf(a, b []string) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

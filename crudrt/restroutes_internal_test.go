@@ -1,0 +1,50 @@
+package crudrt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"google.golang.org/genproto/googleapis/api/annotations"
+)
+
+// TestRESTRouteMatch reads path templates as google.api.http does:
+// variables with and without patterns, ** and custom verbs.
+func TestRESTRouteMatch(t *testing.T) {
+	for _, tc := range []struct {
+		rule            *annotations.HttpRule
+		method, path    string
+		match           bool
+		conflicts, free []string
+	}{
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/7", true, []string{"id"}, []string{"view"}},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/7/x", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "DELETE", "/v1/books/7", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*/books/*}"}}, "GET", "/v1/shelves/a/books/b", true, []string{"name"}, []string{"view"}},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*/books/*}"}}, "GET", "/v1/shelves/a", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=files/**}"}}, "GET", "/v1/files/a/b/c", true, []string{"name"}, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: "/v1/books/{id}:undelete"}, Body: "*"}, "POST", "/v1/books/7:undelete", true, []string{"id", "etag"}, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Post{Post: "/v1/books/{id}:undelete"}, Body: "*"}, "POST", "/v1/books/7", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books:batchGet"}}, "GET", "/v1/books:batchGet", true, nil, []string{"ids"}},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books:batchGet"}}, "GET", "/v1/books", false, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Patch{Patch: "/v1/books/{book.id}"}, Body: "book"}, "PATCH", "/v1/books/%37", true, []string{"book", "book.id", "book.title"}, []string{"update_mask"}},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Custom{Custom: &annotations.CustomHttpPattern{Kind: "HEAD", Path: "/v1/x"}}}, "HEAD", "/v1/x", true, nil, []string{"a"}},
+	} {
+		r, ok := parseRESTRule(tc.rule, nil)
+		assert.True(t, ok)
+		assert.Equal(t, tc.match, r.matches(tc.method, tc.path), "%v %s %s", tc.rule, tc.method, tc.path)
+		for _, k := range tc.conflicts {
+			_, c := r.conflict(k)
+			// Without a descriptor, "*" bodies cannot tell fields from
+			// unknown keys and leave those to the transcoder.
+			if r.bodyAll && k != "id" {
+				continue
+			}
+			assert.True(t, c, "%v: %s", tc.rule, k)
+		}
+		for _, k := range tc.free {
+			_, c := r.conflict(k)
+			assert.False(t, c, "%v: %s", tc.rule, k)
+		}
+	}
+}
