@@ -85,7 +85,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				}
 			}
 		}
-		gw := &guardWriter{ResponseWriter: w}
+		gw := &guardWriter{ResponseWriter: w, method: r.Method, path: r.URL.Path}
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})
@@ -110,16 +110,25 @@ func writeRESTError(w http.ResponseWriter, status, code int, msg string) {
 
 // guardWriter holds back a 500 answer of the transcoder to turn the
 // errors of the request's own making that it reports as Unknown into
-// InvalidArgument; other answers pass through as they are written.
+// InvalidArgument, and its plain-text answers to a path no route has
+// (404) or a method the path's routes do not take (405) to give them a
+// google.rpc.Status body as every other REST error has; other answers
+// pass through as they are written.
 type guardWriter struct {
 	http.ResponseWriter
-	held   bool
-	status int
-	buf    bytes.Buffer
+	method, path string
+	held         bool
+	status       int
+	buf          bytes.Buffer
 }
 
 func (g *guardWriter) WriteHeader(status int) {
-	if status == http.StatusInternalServerError && !g.held {
+	if g.held {
+		return
+	}
+	switch {
+	case status == http.StatusInternalServerError,
+		(status == http.StatusNotFound || status == http.StatusMethodNotAllowed) && !strings.HasPrefix(g.Header().Get("Content-Type"), "application/json"):
 		g.held, g.status = true, status
 		return
 	}
@@ -147,6 +156,21 @@ var requestFaults = []string{"unknown field in field path", "contains invalid UT
 
 func (g *guardWriter) finish() {
 	if !g.held {
+		return
+	}
+	switch g.status {
+	case http.StatusNotFound:
+		g.Header().Del("X-Content-Type-Options")
+		writeRESTError(g.ResponseWriter, g.status, 5, fmt.Sprintf("no REST route for %s %s", g.method, g.path))
+		return
+	case http.StatusMethodNotAllowed:
+		g.Header().Del("X-Content-Type-Options")
+		allowed := strings.Split(g.Header().Get("Allow"), ",")
+		for i := range allowed {
+			allowed[i] = strings.TrimSpace(allowed[i])
+		}
+		slices.Sort(allowed)
+		writeRESTError(g.ResponseWriter, g.status, 12, fmt.Sprintf("%s is not a method of %s; its routes take %s", g.method, g.path, strings.Join(allowed, ", ")))
 		return
 	}
 	var st struct {

@@ -194,3 +194,37 @@ func TestRESTQueryCannotOverride(t *testing.T) {
 	code, body = do(t, "DELETE", s.url("/v1/books/2?etag=1"), "", "")
 	assert.Equal(t, 200, code, body)
 }
+
+// TestRESTNoRoute checks that a path no REST route has, and a method the
+// path's routes do not take, are answered with a google.rpc.Status body
+// (NotFound, Unimplemented) as every other REST error is, not plain text;
+// a resource that does not exist stays the service's own NotFound.
+func TestRESTNoRoute(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		mention      string
+	}{
+		{"GET", "/v1/nothing", 404, `"code":5`},
+		{"GET", "/v1/books/1/chapters", 404, `no REST route for GET /v1/books/1/chapters`},
+		{"DELETE", "/v1/books", 405, `"code":12`},
+		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`},
+		{"GET", "/v1/books/1", 404, `library.v1.Book not found`},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, s.url(tc.path), nil)
+			require.NoError(t, err)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, res.StatusCode, "%s", b)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			assert.Contains(t, strings.ReplaceAll(string(b), `", "`, `","`), tc.mention)
+			assert.Contains(t, string(b), `"message"`)
+		})
+	}
+}
