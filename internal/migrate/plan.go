@@ -499,9 +499,20 @@ func modifiedChecks(changes []schema.Change, ft, tt *schema.Table) []schema.Chan
 			if hasCheckChange(changes, tt.Name, fc.Name) {
 				continue
 			}
-			changes = append(changes, &schema.ModifyTable{T: tt, Changes: []schema.Change{
-				&schema.DropCheck{C: fc}, &schema.AddCheck{C: tc},
-			}})
+			// One change of the table for all its checks: SQLite
+			// rebuilds a table once per change.
+			var mod *schema.ModifyTable
+			for _, c := range changes {
+				if m, ok := c.(*schema.ModifyTable); ok && m.T.Name == tt.Name {
+					mod = m
+					break
+				}
+			}
+			if mod == nil {
+				mod = &schema.ModifyTable{T: tt}
+				changes = append(changes, mod)
+			}
+			mod.Changes = append(mod.Changes, &schema.DropCheck{C: fc}, &schema.AddCheck{C: tc})
 		}
 	}
 	return changes

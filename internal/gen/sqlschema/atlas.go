@@ -298,12 +298,20 @@ func (c *Check) SQL(d ormrt.Dialect) string {
 	if d == ormrt.SQLite {
 		length = "length(" + col + ")"
 	}
+	var lens []string
 	if c.MinLen != nil {
-		parts = append(parts, fmt.Sprintf("%s >= %d", length, *c.MinLen))
+		lens = append(lens, fmt.Sprintf("%s >= %d", length, *c.MinLen))
 	}
 	if c.MaxLen != nil {
-		parts = append(parts, fmt.Sprintf("%s <= %d", length, *c.MaxLen))
+		lens = append(lens, fmt.Sprintf("%s <= %d", length, *c.MaxLen))
 	}
+	if len(lens) > 0 && d == ormrt.SQLite && c.NulSafe {
+		// SQLite's length() counts up to the first NUL, and no function
+		// of its counts the characters past one: a string that holds NUL
+		// is left to the server's own check, which counts them all.
+		lens = []string{"(instr(" + col + ", char(0)) > 0 OR " + strings.Join(lens, " AND ") + ")"}
+	}
+	parts = append(parts, lens...)
 	if len(c.In) > 0 {
 		vals := make([]string, len(c.In))
 		for i, v := range c.In {

@@ -117,6 +117,11 @@ type Check struct {
 	// MinLen and MaxLen bound a string's length in characters.
 	MinLen *uint64 `json:"min_len,omitempty"`
 	MaxLen *uint64 `json:"max_len,omitempty"`
+	// NulSafe lets strings that hold NUL past the length bounds on
+	// SQLite, whose length() stops at the first NUL (the server counts
+	// every character itself); absent in snapshots written before, whose
+	// tables a migration then rebuilds.
+	NulSafe bool `json:"nul_safe,omitempty"`
 	// SQLiteOnly marks checks that other dialects enforce with the column
 	// type (the length of a VARCHAR, which SQLite stores as TEXT).
 	SQLiteOnly bool `json:"sqlite_only,omitempty"`
@@ -287,10 +292,10 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 	case model.TypeString:
 		if f.Size > 0 {
 			n := uint64(f.Size)
-			out = append(out, &Check{Name: name("size"), Column: f.Column, MaxLen: &n, SQLiteOnly: true})
+			out = append(out, &Check{Name: name("size"), Column: f.Column, MaxLen: &n, SQLiteOnly: true, NulSafe: true})
 		}
 		if r.MinLen != nil && *r.MinLen > 0 || r.MaxLen != nil && f.Size == 0 {
-			c := &Check{Name: name("len"), Column: f.Column}
+			c := &Check{Name: name("len"), Column: f.Column, NulSafe: true}
 			if r.MinLen != nil && *r.MinLen > 0 {
 				c.MinLen = r.MinLen
 			}

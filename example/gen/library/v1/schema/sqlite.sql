@@ -7,8 +7,8 @@ CREATE TABLE `authors` (
   `display_name` text NOT NULL DEFAULT (''),
   `create_time` datetime NULL,
   `update_time` datetime NULL,
-  CONSTRAINT `chk_authors_display_name_size` CHECK (length("display_name") <= 200),
-  CONSTRAINT `chk_authors_display_name_len` CHECK (length("display_name") >= 1)
+  CONSTRAINT `chk_authors_display_name_size` CHECK (instr("display_name", char(0)) > 0 OR length("display_name") <= 200),
+  CONSTRAINT `chk_authors_display_name_len` CHECK (instr("display_name", char(0)) > 0 OR length("display_name") >= 1)
 );
 CREATE TABLE `books` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -23,8 +23,8 @@ CREATE TABLE `books` (
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   CONSTRAINT `fk_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 300),
-  CONSTRAINT `chk_books_title_len` CHECK (length("title") >= 1),
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 300),
+  CONSTRAINT `chk_books_title_len` CHECK (instr("title", char(0)) > 0 OR length("title") >= 1),
   CONSTRAINT `chk_books_state_enum` CHECK ("state" IN (0, 1, 2, 3)),
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*')
 );

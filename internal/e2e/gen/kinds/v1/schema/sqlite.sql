@@ -106,7 +106,7 @@ CREATE TABLE `choices` (
 CREATE TABLE `authors` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `name` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_authors_name_size` CHECK (length("name") <= 200)
+  CONSTRAINT `chk_authors_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 200)
 );
 CREATE UNIQUE INDEX `uniq_authors_name` ON `authors` (`name`);
 CREATE TABLE `library_books` (
@@ -115,8 +115,8 @@ CREATE TABLE `library_books` (
   `author_id` integer NOT NULL DEFAULT (0),
   `display_name` text NOT NULL DEFAULT (''),
   CONSTRAINT `fk_library_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_library_books_title_size` CHECK (length("title") <= 300),
-  CONSTRAINT `chk_library_books_display_name_size` CHECK (length("display_name") <= 255)
+  CONSTRAINT `chk_library_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 300),
+  CONSTRAINT `chk_library_books_display_name_size` CHECK (instr("display_name", char(0)) > 0 OR length("display_name") <= 255)
 );
 CREATE INDEX `idx_library_books_display_name` ON `library_books` (`display_name`);
 CREATE UNIQUE INDEX `uniq_library_books_author_id_title` ON `library_books` (`author_id`, `title`);
@@ -130,7 +130,7 @@ CREATE TABLE `tags` (
   `name` text NOT NULL,
   `uses` text NOT NULL DEFAULT ('00000000000000000000'),
   PRIMARY KEY (`name`),
-  CONSTRAINT `chk_tags_name_size` CHECK (length("name") <= 255),
+  CONSTRAINT `chk_tags_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 255),
   CONSTRAINT `chk_tags_uses_unsigned` CHECK (length("uses") = 20 AND "uses" NOT GLOB '*[^0-9]*')
 );
 CREATE TABLE `constraineds` (
@@ -142,13 +142,13 @@ CREATE TABLE `constraineds` (
   `ratio` real NOT NULL DEFAULT (0),
   `loose` integer NOT NULL DEFAULT (0),
   `code` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_constraineds_title_size` CHECK (length("title") <= 50),
-  CONSTRAINT `chk_constraineds_title_len` CHECK (length("title") >= 1),
+  CONSTRAINT `chk_constraineds_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 50),
+  CONSTRAINT `chk_constraineds_title_len` CHECK (instr("title", char(0)) > 0 OR length("title") >= 1),
   CONSTRAINT `chk_constraineds_age_range` CHECK ("age" >= 0 AND "age" <= 150),
   CONSTRAINT `chk_constraineds_color_enum` CHECK ("color" IN (0, 1, 2)),
   CONSTRAINT `chk_constraineds_quota_range` CHECK ("quota" <= '00000000000000001000'),
   CONSTRAINT `chk_constraineds_quota_unsigned` CHECK (length("quota") = 20 AND "quota" NOT GLOB '*[^0-9]*'),
   CONSTRAINT `chk_constraineds_ratio_range` CHECK ("ratio" > 0 AND "ratio" < 1),
-  CONSTRAINT `chk_constraineds_code_size` CHECK (length("code") <= 3),
-  CONSTRAINT `chk_constraineds_code_len` CHECK (length("code") >= 3)
+  CONSTRAINT `chk_constraineds_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 3),
+  CONSTRAINT `chk_constraineds_code_len` CHECK (instr("code", char(0)) > 0 OR length("code") >= 3)
 );

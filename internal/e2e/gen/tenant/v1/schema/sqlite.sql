@@ -10,6 +10,6 @@ CREATE TABLE `notes` (
   `update_time` datetime NULL,
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_notes_tenant_id_size` CHECK (length("tenant_id") <= 64)
+  CONSTRAINT `chk_notes_tenant_id_size` CHECK (instr("tenant_id", char(0)) > 0 OR length("tenant_id") <= 64)
 );
 CREATE INDEX `idx_notes_tenant_id` ON `notes` (`tenant_id`);

@@ -4,11 +4,11 @@
 CREATE TABLE `authors` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `name` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_authors_name_size` CHECK (length("name") <= 100)
+  CONSTRAINT `chk_authors_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 100)
 );
 CREATE TABLE `books` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `title` text NOT NULL DEFAULT (''),
   `author_id` integer NOT NULL DEFAULT (0),
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 100)
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 100)
 );

@@ -7,7 +7,7 @@ PRAGMA foreign_keys = off;
 CREATE TABLE `new_authors` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `name` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_authors_name_size` CHECK (length("name") <= 100)
+  CONSTRAINT `chk_authors_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 100)
 );
 INSERT INTO `new_authors` (`id`, `name`) SELECT `id`, `name` FROM `authors`;
 DROP TABLE `authors`;

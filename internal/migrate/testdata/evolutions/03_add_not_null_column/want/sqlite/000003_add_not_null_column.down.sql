@@ -8,7 +8,7 @@ CREATE TABLE `new_books` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `title` text NOT NULL DEFAULT (''),
   `author_id` integer NOT NULL DEFAULT (0),
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 100)
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 100)
 );
 INSERT INTO `new_books` (`id`, `title`, `author_id`) SELECT `id`, `title`, `author_id` FROM `books`;
 DROP TABLE `books`;

@@ -10,7 +10,7 @@ CREATE TABLE `new_books` (
   `author_id` integer NOT NULL DEFAULT (0),
   `rank` integer NOT NULL DEFAULT (0),
   `isbn` text NOT NULL DEFAULT ('00000000000000000000'),
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 100),
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 100),
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*')
 );
 INSERT INTO `new_books` (`id`, `title`, `author_id`) SELECT `id`, `title`, `author_id` FROM `books`;

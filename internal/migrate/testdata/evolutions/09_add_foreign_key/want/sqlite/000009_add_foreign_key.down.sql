@@ -10,7 +10,7 @@ CREATE TABLE `new_titles` (
   `author_id` integer NOT NULL DEFAULT (0),
   `rank` integer NOT NULL DEFAULT (0),
   `isbn` text NOT NULL DEFAULT ('00000000000000000000'),
-  CONSTRAINT `chk_titles_headline_size` CHECK (length("headline") <= 300),
+  CONSTRAINT `chk_titles_headline_size` CHECK (instr("headline", char(0)) > 0 OR length("headline") <= 300),
   CONSTRAINT `chk_titles_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*')
 );
 INSERT INTO `new_titles` (`id`, `headline`, `author_id`, `rank`, `isbn`) SELECT `id`, `headline`, `author_id`, `rank`, `isbn` FROM `titles`;

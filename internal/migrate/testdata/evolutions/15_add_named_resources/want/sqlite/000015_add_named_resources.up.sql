@@ -12,7 +12,7 @@ CREATE TABLE `new_titles` (
   `isbn` text NOT NULL DEFAULT ('00000000000000000000'),
   `shelf` text NOT NULL DEFAULT (''),
   CONSTRAINT `fk_titles_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_titles_headline_size` CHECK (length("headline") <= 300),
+  CONSTRAINT `chk_titles_headline_size` CHECK (instr("headline", char(0)) > 0 OR length("headline") <= 300),
   CONSTRAINT `chk_titles_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*')
 );
 INSERT INTO `new_titles` (`id`, `headline`, `author_id`, `rank`, `isbn`) SELECT `id`, `headline`, `author_id`, `rank`, `isbn` FROM `titles`;
@@ -23,14 +23,14 @@ CREATE INDEX `idx_titles_author_id` ON `titles` (`author_id`);
 CREATE TABLE `stores` (
   `store` text NOT NULL,
   PRIMARY KEY (`store`),
-  CONSTRAINT `chk_stores_store_size` CHECK (length("store") <= 255)
+  CONSTRAINT `chk_stores_store_size` CHECK (instr("store", char(0)) > 0 OR length("store") <= 255)
 );
 CREATE TABLE `shelves` (
   `store` text NOT NULL,
   `shelf` text NOT NULL,
   PRIMARY KEY (`store`, `shelf`),
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`store`) REFERENCES `stores` (`store`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_shelves_store_size` CHECK (length("store") <= 255),
-  CONSTRAINT `chk_shelves_shelf_size` CHECK (length("shelf") <= 255)
+  CONSTRAINT `chk_shelves_store_size` CHECK (instr("store", char(0)) > 0 OR length("store") <= 255),
+  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );
 PRAGMA foreign_keys = on;

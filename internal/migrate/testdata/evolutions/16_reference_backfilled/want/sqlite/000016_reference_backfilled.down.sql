@@ -12,7 +12,7 @@ CREATE TABLE `new_titles` (
   `isbn` text NOT NULL DEFAULT ('00000000000000000000'),
   `shelf` text NOT NULL DEFAULT (''),
   CONSTRAINT `fk_titles_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_titles_headline_size` CHECK (length("headline") <= 300),
+  CONSTRAINT `chk_titles_headline_size` CHECK (instr("headline", char(0)) > 0 OR length("headline") <= 300),
   CONSTRAINT `chk_titles_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*')
 );
 INSERT INTO `new_titles` (`id`, `headline`, `author_id`, `rank`, `isbn`, `shelf`) SELECT `id`, `headline`, `author_id`, `rank`, `isbn`, `shelf` FROM `titles`;

@@ -14,10 +14,10 @@ CREATE TABLE `new_titles` (
   `shelf_store` text NULL,
   `shelf_shelf` text NULL,
   CONSTRAINT `fk_titles_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_titles_headline_size` CHECK (length("headline") <= 300),
+  CONSTRAINT `chk_titles_headline_size` CHECK (instr("headline", char(0)) > 0 OR length("headline") <= 300),
   CONSTRAINT `chk_titles_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*'),
-  CONSTRAINT `chk_titles_shelf_store_size` CHECK (length("shelf_store") <= 255),
-  CONSTRAINT `chk_titles_shelf_shelf_size` CHECK (length("shelf_shelf") <= 255)
+  CONSTRAINT `chk_titles_shelf_store_size` CHECK (instr("shelf_store", char(0)) > 0 OR length("shelf_store") <= 255),
+  CONSTRAINT `chk_titles_shelf_shelf_size` CHECK (instr("shelf_shelf", char(0)) > 0 OR length("shelf_shelf") <= 255)
 );
 INSERT INTO `new_titles` (`id`, `headline`, `author_id`, `rank`, `isbn`, `shelf`) SELECT `id`, `headline`, `author_id`, `rank`, `isbn`, `shelf` FROM `titles`;
 DROP TABLE `titles`;
@@ -39,10 +39,10 @@ CREATE TABLE `new_titles` (
   `shelf_shelf` text NULL,
   CONSTRAINT `fk_titles_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
   CONSTRAINT `fk_titles_shelf` FOREIGN KEY (`shelf_store`, `shelf_shelf`) REFERENCES `shelves` (`store`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_titles_headline_size` CHECK (length("headline") <= 300),
+  CONSTRAINT `chk_titles_headline_size` CHECK (instr("headline", char(0)) > 0 OR length("headline") <= 300),
   CONSTRAINT `chk_titles_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*'),
-  CONSTRAINT `chk_titles_shelf_store_size` CHECK (length("shelf_store") <= 255),
-  CONSTRAINT `chk_titles_shelf_shelf_size` CHECK (length("shelf_shelf") <= 255)
+  CONSTRAINT `chk_titles_shelf_store_size` CHECK (instr("shelf_store", char(0)) > 0 OR length("shelf_store") <= 255),
+  CONSTRAINT `chk_titles_shelf_shelf_size` CHECK (instr("shelf_shelf", char(0)) > 0 OR length("shelf_shelf") <= 255)
 );
 INSERT INTO `new_titles` (`id`, `headline`, `author_id`, `rank`, `isbn`, `shelf`, `shelf_store`, `shelf_shelf`) SELECT `id`, `headline`, `author_id`, `rank`, `isbn`, `shelf`, `shelf_store`, `shelf_shelf` FROM `titles`;
 DROP TABLE `titles`;

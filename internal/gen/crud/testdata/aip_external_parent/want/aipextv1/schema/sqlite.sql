@@ -12,15 +12,15 @@ CREATE TABLE `instances` (
   `update_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `location`, `instance`),
-  CONSTRAINT `chk_instances_project_size` CHECK (length("project") <= 255),
-  CONSTRAINT `chk_instances_location_size` CHECK (length("location") <= 255),
-  CONSTRAINT `chk_instances_instance_size` CHECK (length("instance") <= 255)
+  CONSTRAINT `chk_instances_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
+  CONSTRAINT `chk_instances_location_size` CHECK (instr("location", char(0)) > 0 OR length("location") <= 255),
+  CONSTRAINT `chk_instances_instance_size` CHECK (instr("instance", char(0)) > 0 OR length("instance") <= 255)
 );
 CREATE TABLE `keys` (
   `project` text NOT NULL,
   `key` text NOT NULL,
   `algorithm` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `key`),
-  CONSTRAINT `chk_keys_project_size` CHECK (length("project") <= 255),
-  CONSTRAINT `chk_keys_key_size` CHECK (length("key") <= 255)
+  CONSTRAINT `chk_keys_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
+  CONSTRAINT `chk_keys_key_size` CHECK (instr("key", char(0)) > 0 OR length("key") <= 255)
 );

@@ -8,5 +8,5 @@ CREATE TABLE `shelves` (
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`),
-  CONSTRAINT `chk_shelves_shelf_size` CHECK (length("shelf") <= 255)
+  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );

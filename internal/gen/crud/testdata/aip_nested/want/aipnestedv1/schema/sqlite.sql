@@ -8,7 +8,7 @@ CREATE TABLE `publishers` (
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`),
-  CONSTRAINT `chk_publishers_publisher_size` CHECK (length("publisher") <= 255)
+  CONSTRAINT `chk_publishers_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255)
 );
 CREATE TABLE `shelves` (
   `publisher` text NOT NULL,
@@ -16,8 +16,8 @@ CREATE TABLE `shelves` (
   `theme` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`publisher`, `shelf`),
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_shelves_publisher_size` CHECK (length("publisher") <= 255),
-  CONSTRAINT `chk_shelves_shelf_size` CHECK (length("shelf") <= 255)
+  CONSTRAINT `chk_shelves_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255),
+  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );
 CREATE TABLE `books` (
   `publisher` text NOT NULL,
@@ -36,10 +36,10 @@ CREATE TABLE `books` (
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   CONSTRAINT `fk_books_previous_shelf` FOREIGN KEY (`previous_shelf_publisher`, `previous_shelf_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_books_publisher_size` CHECK (length("publisher") <= 255),
-  CONSTRAINT `chk_books_shelf_size` CHECK (length("shelf") <= 255),
-  CONSTRAINT `chk_books_book_size` CHECK (length("book") <= 255),
-  CONSTRAINT `chk_books_previous_shelf_publisher_size` CHECK (length("previous_shelf_publisher") <= 255),
-  CONSTRAINT `chk_books_previous_shelf_shelf_size` CHECK (length("previous_shelf_shelf") <= 255)
+  CONSTRAINT `chk_books_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255),
+  CONSTRAINT `chk_books_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255),
+  CONSTRAINT `chk_books_book_size` CHECK (instr("book", char(0)) > 0 OR length("book") <= 255),
+  CONSTRAINT `chk_books_previous_shelf_publisher_size` CHECK (instr("previous_shelf_publisher", char(0)) > 0 OR length("previous_shelf_publisher") <= 255),
+  CONSTRAINT `chk_books_previous_shelf_shelf_size` CHECK (instr("previous_shelf_shelf", char(0)) > 0 OR length("previous_shelf_shelf") <= 255)
 );
 CREATE INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` ON `books` (`previous_shelf_publisher`, `previous_shelf_shelf`);

@@ -8,5 +8,5 @@ CREATE TABLE `shelves` (
   `delete_time` datetime NULL,
   `purge_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_shelves_theme_size` CHECK (length("theme") <= 80)
+  CONSTRAINT `chk_shelves_theme_size` CHECK (instr("theme", char(0)) > 0 OR length("theme") <= 80)
 );

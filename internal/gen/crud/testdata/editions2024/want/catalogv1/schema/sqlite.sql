@@ -8,5 +8,5 @@ CREATE TABLE `items` (
   `subtitle` text NULL,
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_items_title_size` CHECK (length("title") <= 120)
+  CONSTRAINT `chk_items_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 120)
 );

@@ -8,6 +8,6 @@ CREATE TABLE `shelf_records` (
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`),
-  CONSTRAINT `chk_shelf_records_id_size` CHECK (length("id") <= 255),
-  CONSTRAINT `chk_shelf_records_theme_size` CHECK (length("theme") <= 80)
+  CONSTRAINT `chk_shelf_records_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 255),
+  CONSTRAINT `chk_shelf_records_theme_size` CHECK (instr("theme", char(0)) > 0 OR length("theme") <= 80)
 );

@@ -7,7 +7,7 @@ CREATE TABLE `shelves` (
   `theme` text NOT NULL DEFAULT (''),
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_shelves_theme_size` CHECK (length("theme") <= 80)
+  CONSTRAINT `chk_shelves_theme_size` CHECK (instr("theme", char(0)) > 0 OR length("theme") <= 80)
 );
 CREATE TABLE `books` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -17,6 +17,6 @@ CREATE TABLE `books` (
   `delete_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   CONSTRAINT `fk_books_shelf_id` FOREIGN KEY (`shelf_id`) REFERENCES `shelves` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 200)
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 200)
 );
 CREATE INDEX `idx_books_shelf_id` ON `books` (`shelf_id`);

@@ -10,8 +10,8 @@ CREATE TABLE `notes` (
   `code` text NOT NULL DEFAULT (''),
   `etag` text NOT NULL DEFAULT (''),
   `update_time` datetime NULL,
-  CONSTRAINT `chk_notes_text_size` CHECK (length("text") <= 500),
-  CONSTRAINT `chk_notes_text_len` CHECK (length("text") >= 1),
+  CONSTRAINT `chk_notes_text_size` CHECK (instr("text", char(0)) > 0 OR length("text") <= 500),
+  CONSTRAINT `chk_notes_text_len` CHECK (instr("text", char(0)) > 0 OR length("text") >= 1),
   CONSTRAINT `chk_notes_priority_range` CHECK ("priority" >= 1 AND "priority" <= 5),
   CONSTRAINT `chk_notes_urgency_enum` CHECK ("urgency" IN (0, 1, 2))
 );

@@ -25,12 +25,12 @@ CREATE TABLE `shipments` (
   CONSTRAINT `fk_shipments_origin_site` FOREIGN KEY (`origin_site_shipper`, `origin_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shipments_destination_site` FOREIGN KEY (`destination_site_shipper`, `destination_site_site`) REFERENCES `sites` (`shipper`, `site`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shipments_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_shipments_shipper_size` CHECK (length("shipper") <= 255),
-  CONSTRAINT `chk_shipments_shipment_size` CHECK (length("shipment") <= 255),
-  CONSTRAINT `chk_shipments_origin_site_shipper_size` CHECK (length("origin_site_shipper") <= 255),
-  CONSTRAINT `chk_shipments_origin_site_site_size` CHECK (length("origin_site_site") <= 255),
-  CONSTRAINT `chk_shipments_destination_site_shipper_size` CHECK (length("destination_site_shipper") <= 255),
-  CONSTRAINT `chk_shipments_destination_site_site_size` CHECK (length("destination_site_site") <= 255)
+  CONSTRAINT `chk_shipments_shipper_size` CHECK (instr("shipper", char(0)) > 0 OR length("shipper") <= 255),
+  CONSTRAINT `chk_shipments_shipment_size` CHECK (instr("shipment", char(0)) > 0 OR length("shipment") <= 255),
+  CONSTRAINT `chk_shipments_origin_site_shipper_size` CHECK (instr("origin_site_shipper", char(0)) > 0 OR length("origin_site_shipper") <= 255),
+  CONSTRAINT `chk_shipments_origin_site_site_size` CHECK (instr("origin_site_site", char(0)) > 0 OR length("origin_site_site") <= 255),
+  CONSTRAINT `chk_shipments_destination_site_shipper_size` CHECK (instr("destination_site_shipper", char(0)) > 0 OR length("destination_site_shipper") <= 255),
+  CONSTRAINT `chk_shipments_destination_site_site_size` CHECK (instr("destination_site_site", char(0)) > 0 OR length("destination_site_site") <= 255)
 );
 CREATE INDEX `idx_shipments_origin_site_shipper_origin_site_site` ON `shipments` (`origin_site_shipper`, `origin_site_site`);
 CREATE INDEX `idx_shipments_destination_site_shipper_destination_site_site` ON `shipments` (`destination_site_shipper`, `destination_site_site`);
@@ -41,7 +41,7 @@ CREATE TABLE `shippers` (
   `delete_time` datetime NULL,
   `display_name` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shipper`),
-  CONSTRAINT `chk_shippers_shipper_size` CHECK (length("shipper") <= 255)
+  CONSTRAINT `chk_shippers_shipper_size` CHECK (instr("shipper", char(0)) > 0 OR length("shipper") <= 255)
 );
 CREATE TABLE `sites` (
   `shipper` text NOT NULL,
@@ -53,6 +53,6 @@ CREATE TABLE `sites` (
   `lat_lng` text NULL,
   PRIMARY KEY (`shipper`, `site`),
   CONSTRAINT `fk_sites_parent` FOREIGN KEY (`shipper`) REFERENCES `shippers` (`shipper`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_sites_shipper_size` CHECK (length("shipper") <= 255),
-  CONSTRAINT `chk_sites_site_size` CHECK (length("site") <= 255)
+  CONSTRAINT `chk_sites_shipper_size` CHECK (instr("shipper", char(0)) > 0 OR length("shipper") <= 255),
+  CONSTRAINT `chk_sites_site_size` CHECK (instr("site", char(0)) > 0 OR length("site") <= 255)
 );

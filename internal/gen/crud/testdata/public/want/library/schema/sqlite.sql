@@ -10,12 +10,12 @@ CREATE TABLE `books` (
   `read` boolean NOT NULL DEFAULT (0),
   PRIMARY KEY (`shelf`, `book`),
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`shelf`) REFERENCES `shelves` (`shelf_id`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `chk_books_shelf_size` CHECK (length("shelf") <= 255),
-  CONSTRAINT `chk_books_book_size` CHECK (length("book") <= 255)
+  CONSTRAINT `chk_books_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255),
+  CONSTRAINT `chk_books_book_size` CHECK (instr("book", char(0)) > 0 OR length("book") <= 255)
 );
 CREATE TABLE `shelves` (
   `shelf_id` text NOT NULL,
   `theme` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf_id`),
-  CONSTRAINT `chk_shelves_shelf_id_size` CHECK (length("shelf_id") <= 255)
+  CONSTRAINT `chk_shelves_shelf_id_size` CHECK (instr("shelf_id", char(0)) > 0 OR length("shelf_id") <= 255)
 );

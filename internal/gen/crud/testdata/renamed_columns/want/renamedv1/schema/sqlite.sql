@@ -10,5 +10,5 @@ CREATE TABLE `books` (
   `created_at` datetime NULL,
   `modified_at` datetime NULL,
   `removed_at` datetime NULL,
-  CONSTRAINT `chk_books_book_title_size` CHECK (length("book_title") <= 200)
+  CONSTRAINT `chk_books_book_title_size` CHECK (instr("book_title", char(0)) > 0 OR length("book_title") <= 200)
 );

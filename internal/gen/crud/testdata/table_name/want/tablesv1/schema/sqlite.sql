@@ -8,12 +8,12 @@ CREATE TABLE `library_books` (
   `author` text NOT NULL DEFAULT (''),
   `create_time` datetime NULL,
   `update_time` datetime NULL,
-  CONSTRAINT `chk_library_books_title_size` CHECK (length("title") <= 200)
+  CONSTRAINT `chk_library_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 200)
 );
 CREATE TABLE `people` (
   `id` text NOT NULL,
   `display_name` text NOT NULL DEFAULT (''),
   `born` integer NOT NULL DEFAULT (0),
   PRIMARY KEY (`id`),
-  CONSTRAINT `chk_people_id_size` CHECK (length("id") <= 64)
+  CONSTRAINT `chk_people_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 64)
 );

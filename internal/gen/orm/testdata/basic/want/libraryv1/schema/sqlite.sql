@@ -15,9 +15,9 @@ CREATE TABLE `books` (
   `create_time` datetime NULL,
   `delete_time` datetime NULL,
   CONSTRAINT `fk_books_author_id` FOREIGN KEY (`author_id`) REFERENCES `authors` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_books_title_size` CHECK (length("title") <= 200),
+  CONSTRAINT `chk_books_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 200),
   CONSTRAINT `chk_books_isbn_unsigned` CHECK (length("isbn") = 20 AND "isbn" NOT GLOB '*[^0-9]*'),
-  CONSTRAINT `chk_books_full_name_size` CHECK (length("full_name") <= 255)
+  CONSTRAINT `chk_books_full_name_size` CHECK (instr("full_name", char(0)) > 0 OR length("full_name") <= 255)
 );
 CREATE UNIQUE INDEX `uniq_books_isbn` ON `books` (`isbn`);
 CREATE INDEX `idx_books_full_name` ON `books` (`full_name`);

@@ -5,7 +5,7 @@
 CREATE TABLE `courses` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `title` text NOT NULL DEFAULT (''),
-  CONSTRAINT `chk_courses_title_size` CHECK (length("title") <= 120)
+  CONSTRAINT `chk_courses_title_size` CHECK (instr("title", char(0)) > 0 OR length("title") <= 120)
 );
 CREATE TABLE `enrollments` (
   `course_id` integer NOT NULL,
@@ -15,6 +15,6 @@ CREATE TABLE `enrollments` (
   `note` text NULL,
   PRIMARY KEY (`course_id`, `student_id`),
   CONSTRAINT `fk_enrollments_course_id` FOREIGN KEY (`course_id`) REFERENCES `courses` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE,
-  CONSTRAINT `chk_enrollments_student_id_size` CHECK (length("student_id") <= 64)
+  CONSTRAINT `chk_enrollments_student_id_size` CHECK (instr("student_id", char(0)) > 0 OR length("student_id") <= 64)
 );
 CREATE INDEX `idx_enrollments_student_id` ON `enrollments` (`student_id`);

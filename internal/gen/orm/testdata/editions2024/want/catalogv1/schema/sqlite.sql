@@ -9,6 +9,6 @@ CREATE TABLE `items` (
   `stage` integer NOT NULL DEFAULT (0),
   `tags` text NOT NULL DEFAULT ('[]'),
   `create_time` datetime NULL,
-  CONSTRAINT `chk_items_sku_size` CHECK (length("sku") <= 32)
+  CONSTRAINT `chk_items_sku_size` CHECK (instr("sku", char(0)) > 0 OR length("sku") <= 32)
 );
 CREATE UNIQUE INDEX `uniq_items_sku` ON `items` (`sku`);

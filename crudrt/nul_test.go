@@ -1,0 +1,64 @@
+package crudrt_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"gorm.io/gorm"
+
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+// TestNULStrings stores strings that hold NUL in columns with length
+// rules, through the example's migrations: SQLite and MySQL keep them
+// (SQLite's length checks, whose length() stops at the first NUL, leave
+// such strings to the server's count), PostgreSQL refuses them naming the
+// field; the server counts a NUL as a character on every database.
+func TestNULStrings(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, _ = generatedLibrary(t, db)
+		authors := libraryv1.NewAuthorServiceCRUD(db)
+		ctx := context.Background()
+		for _, name := range []string{"\x00", "\x00a\x00", "a\x00" + strings.Repeat("é", 198)} {
+			got, err := authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: name}})
+			if ormrt.DialectOf(db) == ormrt.Postgres {
+				if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "display_name") {
+					t.Errorf("%q on PostgreSQL: %v, want InvalidArgument naming display_name", name, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%q: %v", name, err)
+				continue
+			}
+			back, err := authors.GetAuthor(ctx, &libraryv1.GetAuthorRequest{Name: "authors/" + strconv.FormatInt(got.Id, 10)})
+			if err != nil || back.DisplayName != name {
+				t.Errorf("%q read back as %q, %v", name, back.GetDisplayName(), err)
+			}
+		}
+		if ormrt.DialectOf(db) == ormrt.Postgres {
+			return
+		}
+		// Raw writes over the column's 200 characters: refused without NUL
+		// on both; with one, by MySQL's VARCHAR, while SQLite's checks,
+		// which cannot count past a NUL, leave it to the server's own.
+		if err := db.Exec("INSERT INTO authors (display_name) VALUES (?)", strings.Repeat("é", 201)).Error; err == nil {
+			t.Error("a raw write of 201 characters was stored in a column of 200")
+		}
+		if ormrt.DialectOf(db) == ormrt.MySQL {
+			if err := db.Exec("INSERT INTO authors (display_name) VALUES (?)", "\x00"+strings.Repeat("a", 200)).Error; err == nil {
+				t.Error("a raw write of 201 characters starting with NUL was stored in a column of 200")
+			}
+		}
+		// Through the server, a NUL counts as a character everywhere.
+		_, err := authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "\x00" + strings.Repeat("a", 200)}})
+		if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "display_name") {
+			t.Errorf("201 characters starting with NUL: %v, want InvalidArgument naming display_name", err)
+		}
+	})
+}
