@@ -23,6 +23,8 @@ import (
 //   - a query string with bad percent-encoding (the transcoder would drop
 //     the pair) or a key or value that is not UTF-8;
 //   - a query parameter the request has no field for;
+//   - an empty `update_mask=`, which is no mask, as an empty mask in a JSON
+//     body is;
 //   - `update_mask=*`, AIP-134's full replacement, which a FieldMask in
 //     JSON cannot hold: it reaches Update as the mask "*"; with other
 //     update_mask values it is InvalidArgument, as "*" with other paths
@@ -56,6 +58,14 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 						writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q: value is not valid UTF-8", k))
 						return
 					}
+				}
+			}
+			for _, k := range []string{"update_mask", "updateMask"} {
+				if vs, ok := vals[k]; ok && len(vs) == 1 && strings.TrimSpace(vs[0]) == "" {
+					// An empty mask is no mask, as in a JSON body.
+					delete(vals, k)
+					r = r.Clone(r.Context())
+					r.URL.RawQuery = vals.Encode()
 				}
 			}
 			masks := append(vals["update_mask"], vals["updateMask"]...)

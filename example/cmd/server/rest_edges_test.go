@@ -228,3 +228,20 @@ func TestRESTNoRoute(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyUpdateMask sends an empty update mask over REST (query) and
+// Connect (JSON body): both are no mask, so the fields the body sets are
+// written, and the others kept.
+func TestEmptyUpdateMask(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, `,"tags":["sf"]`, "Dune", "Dune 2")
+	const js = "application/json"
+	code, body := do(t, "PATCH", s.url("/v1/books/1?update_mask="), js, `{"title":"Dune Messiah"}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Dune Messiah"`)
+	assert.Contains(t, body, `"sf"`, "tags not sent are kept")
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","title":"Children of Dune"},"updateMask":""}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Children of Dune"`)
+	assert.Contains(t, body, `"sf"`)
+}
