@@ -17,8 +17,9 @@ import (
 )
 
 // TestKeyFromName parses "<collection>/<id>" into the Go type of every key
-// kind, and refuses names of another collection, of no or a nested id, and
-// ids out of the key's range.
+// kind, and refuses names of another collection, of no or a nested id,
+// ids out of the key's range, and numbers not written the one way they
+// are written back (a name is the resource's identity).
 func TestKeyFromName(t *testing.T) {
 	db := testdb.Open(t, testdb.SQLite)
 	cases := []struct {
@@ -71,6 +72,11 @@ func TestKeyFromName(t *testing.T) {
 		{"v_uint32", "scalars/4294967296"},
 		{"v_fixed32", "scalars/-1"},
 		{"v_string", "scalars/a/b"},
+		{"id", "scalars/01"},
+		{"id", "scalars/+1"},
+		{"id", "scalars/-0"},
+		{"v_uint64", "scalars/007"},
+		{"v_int32", "scalars/+5"},
 	}
 	for _, c := range bad {
 		svc := crudrt.NewService(db, scalarsResource(c.key))

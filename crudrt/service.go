@@ -470,6 +470,10 @@ func (s *Service) KeyFromName(name string) (any, error) {
 	if err != nil {
 		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("%q is not a valid id", id)})
 	}
+	if canonical := fmt.Sprint(v); canonical != id {
+		// A name is the resource's identity: "books/01" is not "books/1".
+		return nil, InvalidArgument("", FieldViolation{Field: "name", Description: fmt.Sprintf("%q is not a valid id: write it %q", id, canonical)})
+	}
 	return v, nil
 }
 
