@@ -221,36 +221,8 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	var out proto.Message
 	if run, pool, ok := s.txRunner(ctx); ok {
 		err = s.retry(ctx, func() error {
-			return run(ctx, pool, func(c TxConn) error {
-				var b strings.Builder
-				args := s.selectSQL(&b, s.findConds(tenant, ck, false), "", 1, 0)
-				b.WriteString(" FOR UPDATE")
-				var rows []scanner
-				if err := c.Query(b.String(), args, s.into(&rows)); err != nil {
-					return err
-				}
-				if len(rows) == 0 {
-					return gorm.ErrRecordNotFound
-				}
-				m, err := s.updated(c, rows[0], msg, paths)
-				if err != nil {
-					return err
-				}
-				if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
-					if err := h.BeforeSave(s.db); err != nil {
-						return err
-					}
-				}
-				q, args, err := s.updateSQL(m.(scanner), s.updateColumns(paths), ck)
-				if err != nil {
-					return err
-				}
-				if q != "" {
-					if _, err := c.Exec(q, args); err != nil {
-						return err
-					}
-				}
-				out, err = s.toProto(m)
+			return run(ctx, pool, func(c TxConn) (err error) {
+				out, err = s.updateOn(c, tenant, ck, msg, paths)
 				return err
 			})
 		})
@@ -283,6 +255,41 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, s.fail(ctx, err)
 	}
 	return out, nil
+}
+
+// updateOn is Update's transaction on a TxRunner's connection c: it reads
+// and locks the row, then writes the columns of paths and the
+// server-managed ones with an UPDATE of its own.
+func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Message, paths []string) (proto.Message, error) {
+	var b strings.Builder
+	args := s.selectSQL(&b, s.findConds(tenant, ck, false), "", 1, 0)
+	b.WriteString(" FOR UPDATE")
+	var rows []scanner
+	if err := c.Query(b.String(), args, s.into(&rows)); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, gorm.ErrRecordNotFound
+	}
+	m, err := s.updated(c, rows[0], msg, paths)
+	if err != nil {
+		return nil, err
+	}
+	if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
+		if err := h.BeforeSave(s.db); err != nil {
+			return nil, err
+		}
+	}
+	q, args, err := s.updateSQL(m.(scanner), s.updateColumns(paths), ck)
+	if err != nil {
+		return nil, err
+	}
+	if q != "" {
+		if _, err := c.Exec(q, args); err != nil {
+			return nil, err
+		}
+	}
+	return s.toProto(m)
 }
 
 // updated is the model Update writes over cur, the stored row it read
