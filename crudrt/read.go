@@ -489,7 +489,11 @@ func (s *Service) batchKeys(field, parent string, keys []any) ([]rowKey, error) 
 	for i, k := range keys {
 		ck, err := s.columnKey(k)
 		if err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)})
+			desc := fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)
+			if name, ok := k.(string); ok && s.key.NamePattern != "" {
+				_, desc = s.splitName(name)
+			}
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: desc})
 		}
 		if pids != nil && !underParent(ck, pids) {
 			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("%v is not under parent %q", k, parent)})

@@ -2,17 +2,58 @@ package e2e_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
+
+// TestNameWildcardOutsideList checks AIP-159 on every database, over gRPC
+// and REST: "-" reads across collections in List's parent only. A name
+// with "-" in Get, Update, Delete, Undelete, BatchGet or BatchDelete
+// names no resource (ids under different parents may be the same) and
+// is InvalidArgument naming the field, not a lookup of the id "-".
+func TestNameWildcardOutsideList(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		for _, name := range []string{"publishers/-/shelves/s/books/b", "publishers/p/shelves/-/books/b", "publishers/p/shelves/s/books/-"} {
+			_, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+			assertField(t, err, codes.InvalidArgument, "name", "Get %s", name)
+			_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+			assertField(t, err, codes.InvalidArgument, "name", "Update %s", name)
+			_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name})
+			assertField(t, err, codes.InvalidArgument, "name", "Delete %s", name)
+			_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: name})
+			assertField(t, err, codes.InvalidArgument, "name", "Undelete %s", name)
+			_, err = c.BatchGetBooks(ctx, &nestedv1.BatchGetBooksRequest{Parent: "publishers/-/shelves/-", Names: []string{"publishers/p/shelves/s/books/b", name}})
+			assertField(t, err, codes.InvalidArgument, "names[1]", "BatchGet %s", name)
+			_, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Parent: "publishers/-/shelves/-", Names: []string{name}})
+			assertField(t, err, codes.InvalidArgument, "names[0]", "BatchDelete %s", name)
+			resp, body := restDo(t, "GET", base+"/v1/"+name, "")
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "GET %s: %s", name, body)
+			assert.Contains(t, string(body), `"code":3`)
+		}
+		_, err := c.GetPublisher(ctx, &nestedv1.GetPublisherRequest{Name: "publishers/-"})
+		assertField(t, err, codes.InvalidArgument, "name", "Get publishers/-")
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/-", Force: true})
+		assertField(t, err, codes.InvalidArgument, "name", "Delete publishers/-")
+		// The book is untouched, and List still takes the wildcard.
+		got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: "publishers/p/shelves/s/books/b"})
+		require.NoError(t, err)
+		assert.Equal(t, "b", got.Title)
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/-/shelves/-"})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"publishers/p/shelves/s/books/b"}, names(list.Books))
+	})
+}
 
 // TestRelativeNamesOnly checks AIP-122 on every database: the names a
 // service is asked for, and the references it stores, are relative
