@@ -7,12 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
+	freightv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/public/want/freight"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
@@ -79,6 +81,64 @@ func TestRelativeNamesOnly(t *testing.T) {
 		}
 		_, err := c.GetPublisher(ctx, &nestedv1.GetPublisherRequest{Name: "publishers/p"})
 		require.NoError(t, err, "the publisher is still there")
+	})
+}
+
+// TestListUnderMissingParent checks AIP-132 on every database, over gRPC
+// and REST, for the nested service and Einride's freight service: List
+// under a parent that does not exist is NotFound naming it, not an empty
+// page; a parent that exists, soft deleted or without children, lists
+// what it has, and a parent with a wildcard is never looked up.
+func TestListUnderMissingParent(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "empty", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+
+		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/none"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "books of a missing shelf: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "publishers/p/shelves/none")
+		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/q/shelves/s"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "a shelf of a missing publisher: %v", err)
+		_, err = c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: "publishers/q"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "shelves of a missing publisher: %v", err)
+		resp, body := restDo(t, "GET", base+"/v1/publishers/p/shelves/none/books", "")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"code":5`)
+
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/empty"})
+		require.NoError(t, err, "a shelf without books")
+		assert.Empty(t, list.Books)
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", Filter: `title = "none"`})
+		require.NoError(t, err, "a filter that matches nothing")
+		assert.Empty(t, list.Books)
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/q/shelves/-"})
+		require.NoError(t, err, "a wildcard is not looked up")
+		assert.Empty(t, list.Books)
+		_, err = c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: "publishers/-"})
+		require.NoError(t, err)
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/p", Force: true})
+		require.NoError(t, err)
+		_, err = c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: "publishers/p"})
+		require.NoError(t, err, "a soft-deleted publisher exists (Get returns it)")
+
+		// Einride's freight: sites and shipments of a missing shipper.
+		applySchema(t, db, publicSchema(db, "freight"))
+		fbase, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			freightv1.RegisterFreightServiceServer(gs, freightv1.NewFreightServiceCRUD(db))
+		}, nil)
+		f := freightv1.NewFreightServiceClient(conn)
+		shipper, err := f.CreateShipper(ctx, &freightv1.CreateShipperRequest{Shipper: &freightv1.Shipper{DisplayName: "s"}})
+		require.NoError(t, err)
+		sites, err := f.ListSites(ctx, &freightv1.ListSitesRequest{Parent: shipper.Name})
+		require.NoError(t, err)
+		assert.Empty(t, sites.Sites)
+		_, err = f.ListSites(ctx, &freightv1.ListSitesRequest{Parent: "shippers/none"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "sites of a missing shipper: %v", err)
+		_, err = f.ListShipments(ctx, &freightv1.ListShipmentsRequest{Parent: "shippers/none"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "shipments of a missing shipper: %v", err)
+		resp, body = restDo(t, "GET", fbase+"/v1/shippers/none/sites", "")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s", body)
 	})
 }
 
