@@ -142,6 +142,34 @@ func TestListUnderMissingParent(t *testing.T) {
 	})
 }
 
+// TestUndeleteLive checks AIP-164 on every database, over gRPC and REST:
+// Undelete of a resource that is not deleted is AlreadyExists (HTTP 409),
+// and changes nothing.
+func TestUndeleteLive(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		before, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: "publishers/p/shelves/s/books/b"})
+		require.NoError(t, err)
+		_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: before.Name})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+		_, err = c.UndeletePublisher(ctx, &nestedv1.UndeletePublisherRequest{Name: "publishers/p"})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+		resp, body := restDo(t, "POST", base+"/v1/"+before.Name+":undelete", `{}`)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"code":6`)
+		after, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: before.Name})
+		require.NoError(t, err)
+		assert.Equal(t, before.Etag, after.Etag, "nothing changed")
+		// A deleted one comes back, once.
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: before.Name})
+		require.NoError(t, err)
+		_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: before.Name})
+		require.NoError(t, err)
+		_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: before.Name})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+	})
+}
+
 // eachSeededNested runs fn on every database with the nested service
 // served (see serveNested) and publishers/p/shelves/s/books/b (title "b")
 // created.
