@@ -170,6 +170,38 @@ func TestUndeleteLive(t *testing.T) {
 	})
 }
 
+// TestUpdateSoftDeleted checks AIP-164 on every database, over gRPC and
+// REST: a soft-deleted resource is not mutable, so Update of one is
+// FailedPrecondition (Get still returns it), where it was NotFound; a
+// resource that never existed stays NotFound, and Undelete makes it
+// mutable again.
+func TestUpdateSoftDeleted(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		const name = "publishers/p/shelves/s/books/b"
+		update := func(title string) error {
+			_, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: title}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+			return err
+		}
+		deleted, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name})
+		require.NoError(t, err)
+		err = update("changed")
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+		resp, body := restDo(t, "PATCH", base+"/v1/"+name+"?update_mask=title", `{"title":"changed"}`)
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"code":9`)
+		got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+		require.NoError(t, err)
+		assert.Equal(t, "b", got.Title, "unchanged")
+		assert.Equal(t, deleted.Etag, got.Etag)
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: "publishers/p/shelves/s/books/none", Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "never created: %v", err)
+		_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: name})
+		require.NoError(t, err)
+		require.NoError(t, update("changed"), "live again")
+	})
+}
+
 // eachSeededNested runs fn on every database with the nested service
 // served (see serveNested) and publishers/p/shelves/s/books/b (title "b")
 // created.
