@@ -125,7 +125,9 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		}
 		r := p.ProtoReflect()
 		if !r.Has(s.deleteTime.fd) {
-			return Errorf(connect.CodeFailedPrecondition, "%s is not deleted", s.res.Name)
+			// AIP-164: Undelete of a resource that is not deleted is
+			// ALREADY_EXISTS (HTTP 409).
+			return Errorf(connect.CodeAlreadyExists, "%s is not deleted", s.res.Name)
 		}
 		r.Clear(s.deleteTime.fd)
 		if s.purgeTime != nil {

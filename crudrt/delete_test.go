@@ -23,7 +23,7 @@ func TestSoftDelete(t *testing.T) {
 	keep := l.addBook(t, &libraryv1.Book{Title: "kept", Isbn: 2})
 
 	_, err := l.books.Undelete(ctx, b.Id, "")
-	wantCode(t, err, connect.CodeFailedPrecondition)
+	wantCode(t, err, connect.CodeAlreadyExists) // AIP-164: not deleted
 	_, err = l.books.Delete(ctx, b.Id, "7")
 	wantCode(t, err, connect.CodeAborted)
 	_, err = l.books.Delete(ctx, b.Id+100, "")
@@ -69,7 +69,7 @@ func TestSoftDelete(t *testing.T) {
 		t.Errorf("Undelete returned %v, stored %v", restored, got)
 	}
 	_, err = l.books.Undelete(ctx, b.Id, "")
-	wantCode(t, err, connect.CodeFailedPrecondition)
+	wantCode(t, err, connect.CodeAlreadyExists)
 	if n := countRows(t, l.db, "books"); n != 2 {
 		t.Errorf("%d rows, want 2: a soft delete keeps the row", n)
 	}

@@ -88,7 +88,7 @@ func TestDialects(t *testing.T) {
 			}
 			stored(und)
 			_, err = l.books.Undelete(ctx, b.Id, "")
-			wantCode(t, err, connect.CodeFailedPrecondition)
+			wantCode(t, err, connect.CodeAlreadyExists)
 
 			// Batches.
 			bg, err := l.books.BatchGet(ctx, []any{books[3].Id, books[1].Id, books[3].Id})

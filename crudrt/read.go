@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -290,6 +291,14 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}
+	if len(rows) == 0 {
+		// AIP-132: the children of a parent that does not exist are not an
+		// empty page but NOT_FOUND. Asked only when nothing was found, so
+		// that a page with rows costs no more.
+		if err := s.listParentMissing(ctx, req.Parent, parent); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	}
 	next := ""
 	if len(rows) > int(size) {
 		rows = rows[:size]
@@ -310,6 +319,24 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		out = append(out, p)
 	}
 	return out, next, nil
+}
+
+// listParentMissing is NotFound naming the parent of a List when that
+// parent, a resource of the service's package named without wildcards,
+// does not exist (soft-deleted parents exist: Get returns them).
+func (s *Service) listParentMissing(ctx context.Context, parent string, pids []string) error {
+	p := s.res.Parent
+	if p == nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
+		return nil
+	}
+	found, err := s.exists(gormQuerier{s.db.WithContext(ctx)}, p.Table, p.Columns, anys(pids), "", false)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
+	}
+	return nil
 }
 
 // offered refuses an order the resource does not offer (Resource.Orders:
@@ -489,7 +516,11 @@ func (s *Service) batchKeys(field, parent string, keys []any) ([]rowKey, error) 
 	for i, k := range keys {
 		ck, err := s.columnKey(k)
 		if err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)})
+			desc := fmt.Sprintf("want %s, got %v", s.key.NamePattern, k)
+			if name, ok := k.(string); ok && s.key.NamePattern != "" {
+				_, desc = s.splitName(name)
+			}
+			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: desc})
 		}
 		if pids != nil && !underParent(ck, pids) {
 			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("%v is not under parent %q", k, parent)})

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -350,13 +351,30 @@ func (s *Service) columnKey(key any) (rowKey, error) {
 }
 
 // nameIDs splits a resource name into the ids of its pattern's variables;
-// a name that does not match is InvalidArgument naming field.
+// a name that does not match, or that holds the wildcard, is
+// InvalidArgument naming field (see splitName).
 func (s *Service) nameIDs(field, name string) ([]string, error) {
-	ids, err := scanIDs(s.key.NamePattern, name, len(s.parents)+1)
-	if err != nil {
-		return nil, InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)})
+	ids, problem := s.splitName(name)
+	if problem != "" {
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: problem})
 	}
 	return ids, nil
+}
+
+// splitName splits a resource name into the ids of its pattern's
+// variables, or says what is wrong with it: it does not match the
+// pattern, or one of its ids is AIP-159's wildcard "-", which reads across
+// collections in List only: a name names one resource, and ids under
+// different parents may be the same.
+func (s *Service) splitName(name string) ([]string, string) {
+	ids, err := scanIDs(s.key.NamePattern, name, len(s.parents)+1)
+	if err != nil {
+		return nil, fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)
+	}
+	if slices.Contains(ids, "-") {
+		return nil, fmt.Sprintf("%q: the wildcard \"-\" is for List's parent (AIP-159); a name names one resource", name)
+	}
+	return ids, ""
 }
 
 // scanIDs splits name into the n variables of pattern (see

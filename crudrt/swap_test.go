@@ -65,8 +65,8 @@ func TestDeleteRacesUpdate(t *testing.T) {
 			if stored, err = books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id}); err != nil || !proto.Equal(back, stored) {
 				t.Fatalf("round %d: Undelete returned %v, stored is %v (%v)", round, back, stored, err)
 			}
-			if _, err = books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id}); connect.CodeOf(err) != connect.CodeFailedPrecondition {
-				t.Fatalf("round %d: Undelete of a live book: %v, want FailedPrecondition", round, err)
+			if _, err = books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id}); connect.CodeOf(err) != connect.CodeAlreadyExists {
+				t.Fatalf("round %d: Undelete of a live book: %v, want AlreadyExists", round, err)
 			}
 		}
 	})

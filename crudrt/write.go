@@ -228,7 +228,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		})
 		if !errors.Is(err, ErrNoRowReader) {
 			if err != nil {
-				return nil, s.fail(ctx, err)
+				return nil, s.fail(ctx, s.updateDeleted(ctx, tenant, ck, err))
 			}
 			return out, nil
 		}
@@ -252,7 +252,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return err
 	})
 	if err != nil {
-		return nil, s.fail(ctx, err)
+		return nil, s.fail(ctx, s.updateDeleted(ctx, tenant, ck, err))
 	}
 	return out, nil
 }
@@ -290,6 +290,20 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 		}
 	}
 	return s.toProto(m)
+}
+
+// updateDeleted turns the NotFound of an Update whose resource is soft
+// deleted into FailedPrecondition (AIP-164: a soft-deleted resource is
+// not mutable, and Get still returns it); other errors are returned as
+// they are. The row is looked for only when none was found live.
+func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowKey, err error) error {
+	if s.deleteTime == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
+		return err
+	}
+	if _, ferr := s.find(s.db.WithContext(ctx), tenant, ck, true, false); ferr != nil {
+		return err
+	}
+	return Errorf(connect.CodeFailedPrecondition, "%s is deleted: undelete it before updating it (AIP-164)", s.res.Name)
 }
 
 // updated is the model Update writes over cur, the stored row it read

@@ -240,12 +240,12 @@ func TestUpdate(t *testing.T) {
 	other := l.addBook(t, &libraryv1.Book{Title: "other", Isbn: 42})
 	_, err = l.books.Update(ctx, &libraryv1.Book{Id: orig.Id, Isbn: other.Isbn}, nil)
 	wantCode(t, err, connect.CodeAlreadyExists)
-	// A deleted book is not updated.
+	// A deleted book is not updated (AIP-164: not mutable).
 	if _, err := l.books.Delete(ctx, other.Id, ""); err != nil {
 		t.Fatal(err)
 	}
 	_, err = l.books.Update(ctx, &libraryv1.Book{Id: other.Id, Title: "undead"}, nil)
-	wantCode(t, err, connect.CodeNotFound)
+	wantCode(t, err, connect.CodeFailedPrecondition)
 }
 
 // TestUpdateOutputOnlyMask: a mask of output-only paths only, or no mask

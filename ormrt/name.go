@@ -12,8 +12,14 @@ import (
 // "shelves/{shelf}/books/{book}" gives "1" and "2". A resource identified
 // by its name stores these ids, one column each, instead of the name. A
 // name that does not match the pattern, or with an empty variable, is an
-// error naming field.
+// error naming field, and so is a name with a leading slash or a full
+// resource name ("//library.example.com/shelves/1"): the names a service
+// stores and is asked for are relative (AIP-122), and such a name would
+// be read as another one than its text.
 func ScanName(pattern, name, field string, ids ...*string) error {
+	if strings.HasPrefix(name, "/") {
+		return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s: a relative name has no leading slash", name, pattern)}
+	}
 	if err := resourcename.Sscan(name, pattern, ids...); err != nil {
 		return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s", name, pattern)}
 	}

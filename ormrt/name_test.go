@@ -18,7 +18,7 @@ func TestResourceNames(t *testing.T) {
 	if got := ormrt.NameOf("shelves/{shelf}", ""); got != "" {
 		t.Errorf("NameOf of no id: %q", got)
 	}
-	for _, bad := range []string{"", "shelves/", "books/1", "shelves/1/books/2", "shelves"} {
+	for _, bad := range []string{"", "shelves/", "books/1", "shelves/1/books/2", "shelves", "/shelves/1", "//library.example.com/shelves/1", "//shelves/1"} {
 		err := ormrt.ScanName("shelves/{shelf}", bad, "lib.Shelf.name", &id)
 		var fe *ormrt.FieldError
 		if !errors.As(err, &fe) || fe.Field != "lib.Shelf.name" {

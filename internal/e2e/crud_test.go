@@ -290,7 +290,7 @@ func TestCRUD(t *testing.T) {
 			require.NoError(t, err)
 			assert.Nil(t, u.DeleteTime)
 			_, err = c.books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id})
-			assert.Equal(t, connect.CodeFailedPrecondition, codeOf(err))
+			assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "AIP-164: Undelete of a book that is not deleted")
 
 			// Hard delete through the author cascades to books.
 			a2, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Temp"}})
