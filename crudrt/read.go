@@ -323,10 +323,13 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 
 // listParentMissing is NotFound naming the parent of a List when that
 // parent, a resource of the service's package named without wildcards,
-// does not exist (soft-deleted parents exist: Get returns them).
+// does not exist (soft-deleted parents exist: Get returns them). Under a
+// tenant it stays an empty page: the parent's table is read without the
+// tenant, and NotFound would tell a caller whether another tenant's
+// parent exists.
 func (s *Service) listParentMissing(ctx context.Context, parent string, pids []string) error {
 	p := s.res.Parent
-	if p == nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
+	if p == nil || s.tenant != nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
 		return nil
 	}
 	found, err := s.exists(gormQuerier{s.db.WithContext(ctx)}, p.Table, p.Columns, anys(pids), "", false)
