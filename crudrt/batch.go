@@ -45,7 +45,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	var vs []FieldViolation
 	for i, m := range msgs {
 		if m == nil || !m.ProtoReflect().IsValid() {
-			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "required"})
+			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "is required"})
 			continue
 		}
 		id := ""

@@ -49,7 +49,7 @@ func (s *Service) CreateIn(ctx context.Context, parent, id string, msg proto.Mes
 // for Store.
 func (s *Service) create(ctx context.Context, parent, id string, msg proto.Message) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
-		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "is required"})
 	}
 	pids, err := s.parentIDs("parent", parent)
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 // Store.
 func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
 	if msg == nil || !msg.ProtoReflect().IsValid() {
-		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "required"})
+		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "is required"})
 	}
 	if len(mask.GetPaths()) == 0 && fullMask(ctx) {
 		mask = &fieldmaskpb.FieldMask{Paths: []string{"*"}} // update_mask=* over REST (RESTGuard)
