@@ -34,8 +34,9 @@ import (
 //     on a route whose body is the book, any field on a route whose body
 //     is "*"), which the transcoder would let override the path or the
 //     body: the call would act on another resource than the URL names.
-//     The google.api.http annotations of the methods of the services that
-//     rules name are read too.
+//     The google.api.http annotations of the methods of every service
+//     linked into the program are read too, so a service whose methods
+//     are all annotated needs no rules.
 //
 // Mount it around the transcoder only, with the rules given to it;
 // gRPC, gRPC-Web and Connect requests do not go through it.

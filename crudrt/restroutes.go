@@ -25,7 +25,8 @@ type restRoute struct {
 }
 
 // restRoutes reads rules, and the google.api.http annotations of every
-// method of the services they name, into routes. Rules it cannot read
+// method of the services they name and of every other service linked into
+// the program, into routes. Rules it cannot read
 // are left out: the transcoder refuses them itself.
 func restRoutes(rules []*annotations.HttpRule) []restRoute {
 	var out []restRoute
@@ -50,6 +51,14 @@ func restRoutes(rules []*annotations.HttpRule) []restRoute {
 	for _, rule := range rules {
 		add(rule, nil)
 	}
+	// Every service linked into the program: one whose methods all carry
+	// google.api.http annotations has no default rules to be named by.
+	protoregistry.GlobalFiles.RangeFiles(func(f protoreflect.FileDescriptor) bool {
+		for i := range f.Services().Len() {
+			services[f.Services().Get(i).FullName()] = true
+		}
+		return true
+	})
 	for name := range services {
 		d, _ := protoregistry.GlobalFiles.FindDescriptorByName(name)
 		sd, ok := d.(protoreflect.ServiceDescriptor)
