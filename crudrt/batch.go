@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -42,6 +43,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		return nil, err
 	}
 	prepared := make([]proto.Message, len(msgs))
+	checked := map[string]bool{} // parents of the caller's tenant
 	var vs []FieldViolation
 	for i, m := range msgs {
 		if m == nil || !m.ProtoReflect().IsValid() {
@@ -87,6 +89,13 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 			continue
 		}
 		prepared[i] = p
+		if tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != "" && len(pids) > 0 && !checked[strings.Join(pids, "/")] {
+			// The foreign key holds any tenant's parent.
+			checked[strings.Join(pids, "/")] = true
+			if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, resourcename.Sprint(s.parentPattern, pids...), pids); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+		}
 		if err := s.validate(prepared[i]); err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

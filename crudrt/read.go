@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -295,7 +294,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		// AIP-132: the children of a parent that does not exist are not an
 		// empty page but NOT_FOUND. Asked only when nothing was found, so
 		// that a page with rows costs no more.
-		if err := s.listParentMissing(ctx, req.Parent, parent); err != nil {
+		if err := s.listParentMissing(ctx, tenant, req.Parent, parent); err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
 	}
@@ -323,23 +322,10 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 
 // listParentMissing is NotFound naming the parent of a List when that
 // parent, a resource of the service's package named without wildcards,
-// does not exist (soft-deleted parents exist: Get returns them). Under a
-// tenant it stays an empty page: the parent's table is read without the
-// tenant, and NotFound would tell a caller whether another tenant's
-// parent exists.
-func (s *Service) listParentMissing(ctx context.Context, parent string, pids []string) error {
-	p := s.res.Parent
-	if p == nil || s.tenant != nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
-		return nil
-	}
-	found, err := s.exists(gormQuerier{s.db.WithContext(ctx)}, p.Table, p.Columns, anys(pids), "", false)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
-	}
-	return nil
+// does not exist (soft-deleted parents exist: Get returns them), or is
+// another tenant's.
+func (s *Service) listParentMissing(ctx context.Context, tenant tenantScope, parent string, pids []string) error {
+	return s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, parent, pids)
 }
 
 // offered refuses an order the resource does not offer (Resource.Orders:

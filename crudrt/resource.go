@@ -116,6 +116,10 @@ type ParentTable struct {
 	Name    string
 	Table   string
 	Columns []string
+	// Tenant is the parent table's tenant column, if it has one: a
+	// resource of a tenant is created and listed only under a parent of
+	// the same tenant.
+	Tenant string
 }
 
 // Referrer is a column that holds the names of another resource.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,12 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	p, err := s.prepareCreate(msg, tenant, pids, id)
 	if err != nil {
 		return nil, err
+	}
+	if tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != "" {
+		// The foreign key holds any tenant's parent.
+		if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, parent, pids); err != nil {
+			return nil, s.fail(ctx, err)
+		}
 	}
 	if err := s.validate(p); err != nil {
 		return nil, err
@@ -152,6 +159,29 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
 	return p, nil
+}
+
+// parentOf is NotFound naming parent when the row of pids, the ids of a
+// parent named without wildcards, does not exist in the parent's table,
+// or belongs to another tenant than the caller's: to a caller, another
+// tenant's parent does not exist.
+func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []string) error {
+	p := s.res.Parent
+	if p == nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
+		return nil
+	}
+	cols, vals := p.Columns, anys(pids)
+	if p.Tenant != "" && tenant.col != "" {
+		cols, vals = append(cols[:len(cols):len(cols)], p.Tenant), append(vals, tenant.v)
+	}
+	found, err := s.exists(q, p.Table, cols, vals, "", false)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
+	}
+	return nil
 }
 
 // parentMissing turns the foreign key violation of an insert under a

@@ -141,3 +141,57 @@ func TestTenantIsolation(t *testing.T) {
 		assert.Len(t, next.Notes, 2)
 	})
 }
+
+// TestTenantParents proves that a tenant's resources live under its own
+// parents only: creating, batch creating or listing under another
+// tenant's parent is NotFound, as under a parent that does not exist,
+// and nothing is written.
+func TestTenantParents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+		mux := http.NewServeMux()
+		mux.Handle(tenantv1connect.NewFolderServiceHandler(
+			tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
+			connect.WithInterceptors(tenantInterceptor())))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		acme := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme"))
+		globex := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
+		ctx := context.Background()
+
+		_, err := acme.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "plans", Folder: &tenantv1.Folder{Title: "plans"}})
+		require.NoError(t, err)
+		d, err := acme.CreateDoc(ctx, &tenantv1.CreateDocRequest{Parent: "folders/plans", DocId: "a", Doc: &tenantv1.Doc{Text: "a"}})
+		require.NoError(t, err)
+		assert.Equal(t, "folders/plans/docs/a", d.Name)
+
+		for what, err := range map[string]error{
+			"create under another tenant's folder": func() error {
+				_, err := globex.CreateDoc(ctx, &tenantv1.CreateDocRequest{Parent: "folders/plans", DocId: "g", Doc: &tenantv1.Doc{Text: "g"}})
+				return err
+			}(),
+			"batch create under another tenant's folder": func() error {
+				_, err := globex.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/plans", Requests: []*tenantv1.CreateDocRequest{{DocId: "g1", Doc: &tenantv1.Doc{Text: "g"}}}})
+				return err
+			}(),
+			"list under another tenant's folder": func() error {
+				_, err := globex.ListDocs(ctx, &tenantv1.ListDocsRequest{Parent: "folders/plans"})
+				return err
+			}(),
+			"list under a folder that does not exist": func() error {
+				_, err := globex.ListDocs(ctx, &tenantv1.ListDocsRequest{Parent: "folders/none"})
+				return err
+			}(),
+		} {
+			assert.Equal(t, connect.CodeNotFound, codeOf(err), "%s: %v", what, err)
+		}
+		var n int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM docs").Scan(&n).Error)
+		assert.EqualValues(t, 1, n, "only acme's document was written")
+		res, err := acme.ListDocs(ctx, &tenantv1.ListDocsRequest{Parent: "folders/plans"})
+		require.NoError(t, err)
+		assert.Len(t, res.Docs, 1)
+		_, err = acme.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/plans", Requests: []*tenantv1.CreateDocRequest{{DocId: "b", Doc: &tenantv1.Doc{Text: "b"}}}})
+		require.NoError(t, err, "the owner writes under its folder")
+	})
+}

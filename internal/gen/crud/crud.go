@@ -334,7 +334,11 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 	}
 	g.P("Operations: ", strings.Join(opList, " | "), ",")
 	if p := m.Parent; p != nil {
-		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: ", columnList(p.PrimaryKey), "},")
+		tenant := ""
+		if p.Tenant != nil {
+			tenant = ", Tenant: " + strconv.Quote(p.Tenant.Column)
+		}
+		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: ", columnList(p.PrimaryKey), tenant, "},")
 	}
 	if len(m.Referrers) > 0 {
 		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
