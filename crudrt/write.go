@@ -353,10 +353,29 @@ func (s *Service) updated(q querier, cur scanner, msg proto.Message, paths []str
 		}
 	}
 	next := proto.Clone(stored)
-	if len(paths) > 0 {
+	var plain []string
+	for _, p := range paths {
+		fd, key, ok, _ := s.mapKeyPath(p)
+		if !ok {
+			plain = append(plain, p)
+			continue
+		}
+		// AIP-161: one entry of a map, set as the request has it, or
+		// removed when the request has none.
+		src, dst := msg.ProtoReflect().Get(fd).Map(), next.ProtoReflect().Mutable(fd).Map()
+		if v := src.Get(key); src.Has(key) {
+			if fd.MapValue().Message() != nil {
+				v = protoreflect.ValueOfMessage(proto.Clone(v.Message().Interface()).ProtoReflect())
+			}
+			dst.Set(key, v)
+		} else {
+			dst.Clear(key)
+		}
+	}
+	if len(plain) > 0 {
 		// An empty mask would copy every populated field: a mask of
 		// server-managed fields only changes nothing of the client's.
-		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: paths}, next, msg)
+		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: plain}, next, msg)
 	}
 	if s.tenant != nil {
 		// The tenant of a row never changes.
@@ -445,6 +464,66 @@ func nextEtag(cur string) string {
 	return strconv.FormatUint(n+1, 10)
 }
 
+// mapKeyPath reads an update mask path that names one entry of a map
+// field of the resource (AIP-161: "labels.env", or "labels.`a.b`" for a
+// key that is not an identifier, a backtick in it doubled): ok reports
+// whether path is one, and err what is wrong with one.
+func (s *Service) mapKeyPath(path string) (fd protoreflect.FieldDescriptor, key protoreflect.MapKey, ok bool, err error) {
+	top, rest, found := strings.Cut(path, ".")
+	fd = s.desc.Fields().ByName(protoreflect.Name(top))
+	if !found || fd == nil || !fd.IsMap() {
+		return nil, key, false, nil
+	}
+	k := rest
+	if strings.HasPrefix(rest, "`") {
+		inner, closed := strings.CutSuffix(rest[1:], "`")
+		if !closed || strings.Contains(strings.ReplaceAll(inner, "``", ""), "`") {
+			return nil, key, true, fmt.Errorf("invalid field path: %s: a quoted map key ends with a backtick, and a backtick in it is doubled", path)
+		}
+		k = strings.ReplaceAll(inner, "``", "`")
+	} else if !mapKeyRE.MatchString(rest) {
+		return nil, key, true, fmt.Errorf("invalid field path: %s: quote a map key that is not an identifier with backticks (AIP-161)", path)
+	}
+	switch kd := fd.MapKey(); kd.Kind() {
+	case protoreflect.StringKind:
+		key = protoreflect.ValueOfString(k).MapKey()
+	case protoreflect.BoolKind:
+		b, perr := strconv.ParseBool(k)
+		if perr != nil {
+			return nil, key, true, fmt.Errorf("invalid field path: %s: the map's keys are bools", path)
+		}
+		key = protoreflect.ValueOfBool(b).MapKey()
+	default:
+		v, perr := protoreflect.Value{}, error(nil)
+		switch kd.Kind() {
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+			var n int64
+			n, perr = strconv.ParseInt(k, 10, 32)
+			v = protoreflect.ValueOfInt32(int32(n))
+		case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+			var n int64
+			n, perr = strconv.ParseInt(k, 10, 64)
+			v = protoreflect.ValueOfInt64(n)
+		case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+			var n uint64
+			n, perr = strconv.ParseUint(k, 10, 32)
+			v = protoreflect.ValueOfUint32(uint32(n))
+		default:
+			var n uint64
+			n, perr = strconv.ParseUint(k, 10, 64)
+			v = protoreflect.ValueOfUint64(n)
+		}
+		if perr != nil {
+			return nil, key, true, fmt.Errorf("invalid field path: %s: the map's keys are integers", path)
+		}
+		key = v.MapKey()
+	}
+	return fd, key, true, nil
+}
+
+// mapKeyRE is a map key written in a field path without backticks.
+var mapKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
 // maskPaths checks and completes an update mask.
 func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	const field = "update_mask"
@@ -468,7 +547,15 @@ func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]s
 		})
 		return paths, nil
 	}
-	if err := fieldmask.Validate(mask, msg); err != nil {
+	var plain []string
+	for _, p := range mask.GetPaths() {
+		if _, _, ok, err := s.mapKeyPath(p); err != nil {
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
+		} else if !ok {
+			plain = append(plain, p)
+		}
+	}
+	if err := fieldmask.Validate(&fieldmaskpb.FieldMask{Paths: plain}, msg); err != nil {
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
 	}
 	var paths []string

@@ -245,3 +245,20 @@ func TestEmptyUpdateMask(t *testing.T) {
 	assert.Contains(t, body, `"title":"Children of Dune"`)
 	assert.Contains(t, body, `"sf"`)
 }
+
+// TestUpdateMapEntryMask updates one entry of a map over REST (query) and
+// Connect JSON (body) with an AIP-161 path: the entry sent is set, the
+// others are kept.
+func TestUpdateMapEntryMask(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, `,"metadata":{"genre":"sf","lang":"en"}`, "Dune", "Dune 2")
+	const js = "application/json"
+	code, body := do(t, "PATCH", s.url("/v1/books/1?update_mask=metadata.genre"), js, `{"metadata":{"genre":"fantasy","lang":"fr"}}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"genre":"fantasy"`)
+	assert.Contains(t, body, `"lang":"en"`, "only the masked entry changes")
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","metadata":{}},"updateMask":"metadata.lang"}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"genre":"sf"`)
+	assert.NotContains(t, body, `"lang"`, "an entry masked but not sent is removed")
+}
