@@ -96,7 +96,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				}
 			}
 		}
-		gw := &guardWriter{ResponseWriter: w, method: r.Method, path: r.URL.Path}
+		gw := &guardWriter{ResponseWriter: w, method: r.Method, path: r.URL.EscapedPath()}
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})

@@ -209,6 +209,7 @@ func TestRESTNoRoute(t *testing.T) {
 	}{
 		{"GET", "/v1/nothing", 404, `"code":5`},
 		{"GET", "/v1/books/1/chapters", 404, `no REST route for GET /v1/books/1/chapters`},
+		{"GET", "/v1/books/1%2Fchapters", 404, `no REST route for GET /v1/books/1%2Fchapters`},
 		{"DELETE", "/v1/books", 405, `"code":12`},
 		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`},
 		{"GET", "/v1/books/1", 404, `library.v1.Book not found`},
