@@ -270,14 +270,15 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	}
 	nf := msg.Desc.Fields().ByName(protoreflect.Name(nameField))
 	patterns := r.GetPattern()
-	why := ""
+	why, fix := "", "add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it"
 	switch {
 	case nf == nil || nf.Kind() != protoreflect.StringKind || nf.Cardinality() == protoreflect.Repeated:
 		why = fmt.Sprintf("it has no key column and no string field %q to hold its name", nameField)
 	case len(patterns) == 0:
 		why = "it has no pattern"
 	case len(patterns) > 1:
-		why = "it has several patterns, and a resource's rows are stored under one; keep one pattern, or add `int64 id` to store it by id"
+		why = "it has several patterns, and a resource's rows are stored under one"
+		fix = "keep one pattern, or " + fix
 	default:
 		if _, err := patternVars(patterns[0]); err != nil {
 			why = err.Error()
@@ -293,7 +294,7 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	if !f.Generate {
 		return nil
 	}
-	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it", r.GetType(), strings.Join(patterns, ", "), why)
+	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; %s", r.GetType(), strings.Join(patterns, ", "), why, fix)
 	return nil
 }
 

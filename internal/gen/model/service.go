@@ -312,22 +312,40 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 				}
 			}
 		}
-		if msg == nil {
-			for _, fm := range f.Messages {
-				if fm.Desc.Name() == protoreflect.Name(rest) {
-					msg = fm // DeleteShelf returns Empty: the message named Shelf
-				}
-			}
+		var desc protoreflect.MessageDescriptor
+		if msg != nil {
+			desc = msg.Desc
+		} else {
+			// DeleteShelf returns Empty: the message named Shelf, in
+			// this file or in one of its package it imports.
+			desc = packageMessage(f.Desc, protoreflect.Name(rest))
 		}
 		switch {
-		case msg != nil && proto.HasExtension(msg.Desc.Options(), annotations.E_Resource):
-			return fmt.Sprintf("its resource %s is not generated (see the warning on the message)", msg.Desc.FullName())
-		case msg != nil:
-			return fmt.Sprintf("%s is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation", msg.Desc.FullName())
+		case desc != nil && proto.HasExtension(desc.Options(), annotations.E_Resource):
+			return fmt.Sprintf("its resource %s is not generated (see the warning on the message)", desc.FullName())
+		case desc != nil:
+			return fmt.Sprintf("%s is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation", desc.FullName())
 		}
 		return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
 	}
 	return ""
+}
+
+// packageMessage finds the top-level message name of file f's package,
+// declared in f or in a file of the same package that f imports.
+func packageMessage(f protoreflect.FileDescriptor, name protoreflect.Name) protoreflect.MessageDescriptor {
+	if md := f.Messages().ByName(name); md != nil {
+		return md
+	}
+	imports := f.Imports()
+	for i := 0; i < imports.Len(); i++ {
+		if imp := imports.Get(i); imp.Package() == f.Package() {
+			if md := imp.Messages().ByName(name); md != nil {
+				return md
+			}
+		}
+	}
+	return nil
 }
 
 // resolveIn finds a model by a name written in file f.
