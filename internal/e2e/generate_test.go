@@ -295,7 +295,5 @@ func TestReadmeErrorTable(t *testing.T) {
 // ones included.
 func TestGofmt(t *testing.T) {
 	root := gentest.RepoRoot()
-	out, err := exec.Command("gofmt", "-l", root).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	assert.Empty(t, strings.TrimSpace(string(out)), "gofmt -w these files")
+	assert.Empty(t, gentest.Unformatted(t, root), "gofmt -w these files")
 }
