@@ -285,6 +285,9 @@ func (b *builder) unmapped(f *protogen.File, svc *Service) {
 // method was not recognised as one, or "" when its name is not a
 // standard method's.
 func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Method) string {
+	if customVerb(m) {
+		return "" // GetIamPolicy at /v1/{resource=…}:getIamPolicy is a custom method (AIP-136)
+	}
 	for _, op := range append(append([]Operation{}, standardOps...), batchOps...) {
 		rest, ok := strings.CutPrefix(m.GoName, op.String())
 		if !ok || rest == "" {
@@ -329,6 +332,34 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 		return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
 	}
 	return ""
+}
+
+// customVerb reports whether m's google.api.http rule ends in a custom
+// verb (":getIamPolicy"), which standard methods never have (AIP-136);
+// the verbs of batch methods and Undelete are not custom.
+func customVerb(m *protogen.Method) bool {
+	rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
+	var path string
+	switch p := rule.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		path = p.Get
+	case *annotations.HttpRule_Post:
+		path = p.Post
+	case *annotations.HttpRule_Put:
+		path = p.Put
+	case *annotations.HttpRule_Patch:
+		path = p.Patch
+	case *annotations.HttpRule_Delete:
+		path = p.Delete
+	case *annotations.HttpRule_Custom:
+		path = p.Custom.GetPath()
+	}
+	_, verb, found := strings.Cut(path[strings.LastIndexAny(path, "/}")+1:], ":")
+	switch verb {
+	case "batchGet", "batchCreate", "batchUpdate", "batchDelete", "undelete":
+		return false // the verbs of AIP-164 and AIP-231…235
+	}
+	return found
 }
 
 // packageMessage finds the top-level message name of file f's package,
