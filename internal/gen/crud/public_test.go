@@ -2,6 +2,7 @@ package crud_test
 
 import (
 	"bytes"
+	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
@@ -139,6 +141,18 @@ func TestPublicGenerated(t *testing.T) {
 				require.NoError(t, err)
 				require.Empty(t, resp.GetError(), "protoc-gen-go on %v", deps)
 				resps = append(resps, resp)
+			}
+			// protoc-gen-go copies doc comments as the proto spells them,
+			// and gofmt rewraps some (Cloud Tasks' target.proto): the
+			// checked-in files are kept as gofmt writes them.
+			for _, resp := range resps {
+				for _, f := range resp.GetFile() {
+					if strings.HasSuffix(f.GetName(), ".pb.go") {
+						src, err := format.Source([]byte(f.GetContent()))
+						require.NoError(t, err, "gofmt %s", f.GetName())
+						f.Content = proto.String(string(src))
+					}
+				}
 			}
 			wantDir := filepath.Join(dir, "want")
 			setDir := filepath.Join(wantDir, set.dir)

@@ -120,27 +120,27 @@ func (HttpMethod) EnumDescriptor() ([]byte, []int) {
 // * User-specified throttling: [retry
 // configuration][google.cloud.tasks.v2.Queue.retry_config],
 //
-//	[rate limits][google.cloud.tasks.v2.Queue.rate_limits], and the [queue's
-//	state][google.cloud.tasks.v2.Queue.state].
+//		[rate limits][google.cloud.tasks.v2.Queue.rate_limits], and the [queue's
+//		state][google.cloud.tasks.v2.Queue.state].
 //
-//   - System throttling: To prevent the worker from overloading, Cloud Tasks may
-//     temporarily reduce the queue's effective rate. User-specified settings
-//     will not be changed.
+//	  - System throttling: To prevent the worker from overloading, Cloud Tasks may
+//	    temporarily reduce the queue's effective rate. User-specified settings
+//	    will not be changed.
 //
-//     System throttling happens because:
+//	    System throttling happens because:
 //
-//   - Cloud Tasks backs off on all errors. Normally the backoff specified in
-//     [rate limits][google.cloud.tasks.v2.Queue.rate_limits] will be used. But
-//     if the worker returns `429` (Too Many Requests), `503` (Service
-//     Unavailable), or the rate of errors is high, Cloud Tasks will use a
-//     higher backoff rate. The retry specified in the `Retry-After` HTTP
-//     response header is considered.
+//	  - Cloud Tasks backs off on all errors. Normally the backoff specified in
+//	    [rate limits][google.cloud.tasks.v2.Queue.rate_limits] will be used. But
+//	    if the worker returns `429` (Too Many Requests), `503` (Service
+//	    Unavailable), or the rate of errors is high, Cloud Tasks will use a
+//	    higher backoff rate. The retry specified in the `Retry-After` HTTP
+//	    response header is considered.
 //
-//   - To prevent traffic spikes and to smooth sudden increases in traffic,
-//     dispatches ramp up slowly when the queue is newly created or idle and
-//     if large numbers of tasks suddenly become available to dispatch (due to
-//     spikes in create task rates, the queue being unpaused, or many tasks
-//     that are scheduled at the same time).
+//	  - To prevent traffic spikes and to smooth sudden increases in traffic,
+//	    dispatches ramp up slowly when the queue is newly created or idle and
+//	    if large numbers of tasks suddenly become available to dispatch (due to
+//	    spikes in create task rates, the queue being unpaused, or many tasks
+//	    that are scheduled at the same time).
 type HttpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The full url path that the request will be sent to.
