@@ -89,7 +89,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 			continue
 		}
 		prepared[i] = p
-		if tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != "" && len(pids) > 0 && !checked[strings.Join(pids, "/")] {
+		if s.tenantParents(tenant) && len(pids) > 0 && !checked[strings.Join(pids, "/")] {
 			// The foreign key holds any tenant's parent.
 			checked[strings.Join(pids, "/")] = true
 			if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, resourcename.Sprint(s.parentPattern, pids...), pids); err != nil {

@@ -280,11 +280,8 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) e
 		if r.DeleteTime != "" {
 			cond += " AND " + q(r.DeleteTime) + " IS NULL"
 		}
-		found := false
-		if err := (gormQuerier{tx}).Query("SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", ck, func() []any {
-			found = true
-			return []any{new(int)}
-		}); err != nil {
+		found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", ck)
+		if err != nil {
 			return err
 		}
 		if found {

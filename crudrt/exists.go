@@ -37,14 +37,17 @@ func (s *Service) exists(db querier, table string, cols []string, vals []any, de
 			q += " LOCK IN SHARE MODE"
 		}
 	}
+	return anyRow(db, q, vals)
+}
+
+// anyRow reports whether query q, of one column, returns a row on db.
+func anyRow(db querier, q string, args []any) (bool, error) {
 	found := false
-	if err := db.Query(q, vals, func() []any {
+	err := db.Query(q, args, func() []any {
 		found = true
 		return []any{new(int)}
-	}); err != nil {
-		return false, err
-	}
-	return found, nil
+	})
+	return found, err
 }
 
 // querier runs the queries of checks, in a transaction or not: GORM's

@@ -294,7 +294,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		// AIP-132: the children of a parent that does not exist are not an
 		// empty page but NOT_FOUND. Asked only when nothing was found, so
 		// that a page with rows costs no more.
-		if err := s.listParentMissing(ctx, tenant, req.Parent, parent); err != nil {
+		if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, req.Parent, parent); err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
 	}
@@ -318,14 +318,6 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		out = append(out, p)
 	}
 	return out, next, nil
-}
-
-// listParentMissing is NotFound naming the parent of a List when that
-// parent, a resource of the service's package named without wildcards,
-// does not exist (soft-deleted parents exist: Get returns them), or is
-// another tenant's.
-func (s *Service) listParentMissing(ctx context.Context, tenant tenantScope, parent string, pids []string) error {
-	return s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, parent, pids)
 }
 
 // offered refuses an order the resource does not offer (Resource.Orders:

@@ -64,7 +64,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
-	if tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != "" {
+	if s.tenantParents(tenant) {
 		// The foreign key holds any tenant's parent.
 		if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, parent, pids); err != nil {
 			return nil, s.fail(ctx, err)
@@ -159,6 +159,12 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
 	return p, nil
+}
+
+// tenantParents reports whether the caller's parents must be checked to
+// be of its tenant: the resource and its parent both have one.
+func (s *Service) tenantParents(tenant tenantScope) bool {
+	return tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != ""
 }
 
 // parentOf is NotFound naming parent when the row of pids, the ids of a

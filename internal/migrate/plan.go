@@ -389,9 +389,11 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	for _, b := range p.backfills {
 		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
 	}
-	if up, err = appendPlan(up, d, keys); err != nil {
+	more, err := planAll(d, "up", keys)
+	if err != nil {
 		return nil, nil, err
 	}
+	up = append(up, more...)
 	down, err = planAll(d, "down", backward, unrenames)
 	if err != nil {
 		return nil, nil, err
@@ -554,12 +556,6 @@ func planAll(d ormrt.Dialect, name string, groups ...[]schema.Change) ([]string,
 		out = append(out, stmts...)
 	}
 	return out, nil
-}
-
-// appendPlan appends the statements of changes to stmts.
-func appendPlan(stmts []string, d ormrt.Dialect, changes []schema.Change) ([]string, error) {
-	more, err := planAll(d, "up", changes)
-	return append(stmts, more...), err
 }
 
 // renameChanges are the Atlas changes that rename tables then columns
