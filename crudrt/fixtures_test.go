@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
@@ -22,6 +23,7 @@ import (
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // The fixtures of the tests of the Service: the example's library on any
@@ -151,7 +153,10 @@ func authorResource() *crudrt.Resource {
 // scalarsResource describes kinds.v1.Scalars with its key on the field
 // keyPath (every other column ordinary), for keys of every kind.
 func scalarsResource(keyPath string) *crudrt.Resource {
-	cols := (*kindsv1.ScalarsModel)(nil).Columns()
+	layout, err := ormrt.LayoutOf(reflect.TypeFor[kindsv1.ScalarsModel]())
+	if err != nil {
+		panic(err)
+	}
 	res := &crudrt.Resource{
 		Name: "kinds.v1.Scalars", Table: "scalars", Collection: "scalars", Field: "scalars",
 		Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete |
@@ -161,8 +166,8 @@ func scalarsResource(keyPath string) *crudrt.Resource {
 		ToModel: func(p proto.Message) (any, error) { return p.(*kindsv1.Scalars).ToModel() },
 		ToProto: func(m any) (proto.Message, error) { return m.(*kindsv1.ScalarsModel).ToProto() },
 	}
-	for _, c := range cols {
-		col := crudrt.Column{Path: c, Name: c}
+	for i, c := range layout.Columns {
+		col := crudrt.Column{Path: c, Name: c, GoField: layout.Fields[i].Name}
 		if c == keyPath {
 			col.Role = crudrt.RoleID
 			col.Queryable, col.Kind = true, query.KindInt

@@ -17,17 +17,10 @@ import (
 	"github.com/protoforge/protoforge/crudrt/query"
 )
 
-// scanner is what protoc-gen-orm generates on a model for reads without
-// reflection: its columns in a fixed order and a row's destinations.
-type scanner interface {
-	Columns() []string
-	ScanDest() []any
-}
-
 // selectRows runs one SELECT of the model's columns on tx and scans the
 // rows into models directly; lock locks them for update (PostgreSQL and
 // MySQL; SQLite transactions lock the database).
-func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit, offset int, lock bool) ([]scanner, error) {
+func (s *Service) selectRows(tx *gorm.DB, where []query.Condition, order string, limit, offset int, lock bool) ([]any, error) {
 	var b strings.Builder
 	args := s.selectSQL(&b, where, order, limit, offset)
 	if lock && s.dialect != query.SQLite {
@@ -68,7 +61,7 @@ func (s *Service) selectSQL(b *strings.Builder, where []query.Condition, order s
 // index seek and limited to the page, in one statement (UNION ALL), then
 // ordered and limited again; on MySQL and MariaDB one statement per range,
 // in order, until the page is full. With a single range it is selectRows.
-func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int) ([]scanner, error) {
+func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int) ([]any, error) {
 	if len(ranges) < 2 {
 		return s.selectRows(tx, append(where, ranges...), order, limit, offset, false)
 	}
@@ -76,7 +69,7 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 		// MariaDB 10.11 can crash freeing the temporary tables of such a
 		// UNION of derived tables as a prepared statement: the ranges are
 		// read one after the other, in order, until the page is full.
-		var out []scanner
+		var out []any
 		for _, r := range ranges {
 			rows, err := s.selectRows(tx, append(where[:len(where):len(where)], r), order, limit+offset-len(out), 0, false)
 			if err != nil {
@@ -111,17 +104,17 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 
 // into returns the destinations of a new model for each row read,
 // appending the model to out.
-func (s *Service) into(out *[]scanner) func() []any {
+func (s *Service) into(out *[]any) func() []any {
 	return func() []any {
 		m := s.newModel()
 		*out = append(*out, m)
-		return m.ScanDest()
+		return s.dest(m)
 	}
 }
 
 // scanRows runs q and scans its rows into models.
-func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error) {
-	var out []scanner
+func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]any, error) {
+	var out []any
 	dest := s.into(&out)
 	if r, ok := rowReaders.Load(s.dialect); ok && !s.opt.gormOnly {
 		if pool, ok := tx.Statement.ConnPool.(*sql.DB); ok {
@@ -138,7 +131,7 @@ func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]scanner, error)
 
 // find loads the row whose key column holds ck (see columnKey) on tx;
 // soft-deleted rows too when deleted is set.
-func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck rowKey, deleted, lock bool) (scanner, error) {
+func (s *Service) find(tx *gorm.DB, tenant tenantScope, ck rowKey, deleted, lock bool) (any, error) {
 	rows, err := s.selectRows(tx, s.findConds(tenant, ck, deleted), "", 1, 0, lock)
 	if err != nil {
 		return nil, err
@@ -402,8 +395,8 @@ func (s *Service) distinct(terms []query.OrderTerm) int {
 
 // orderValues reads the ordered columns of a scanned row, as the page
 // token carries them.
-func (s *Service) orderValues(m scanner, terms []query.OrderTerm) ([]any, error) {
-	dest := m.ScanDest()
+func (s *Service) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
+	dest := s.dest(m)
 	out := make([]any, len(terms))
 	for i, t := range terms {
 		idx := -1

@@ -27,8 +27,8 @@ type Resource struct {
 	// Field is the request field that holds the resource in Create and
 	// Update ("book"), which prefixes field paths in errors.
 	Field string
-	// Columns lists every stored field, in the order of the model's
-	// Columns() and ScanDest().
+	// Columns lists every stored field, in the order of the model
+	// struct's column fields (ormrt.Columns).
 	Columns []Column
 	// Indexes lists the table's indexes.
 	Indexes []Index
@@ -331,21 +331,8 @@ func (r *Resource) Check() error {
 	if tn, ok := reflect.New(reflect.TypeOf(r.Model).Elem()).Interface().(interface{ TableName() string }); ok && tn.TableName() != r.Table {
 		bad("Table is %q but the model's TableName is %q", r.Table, tn.TableName())
 	}
-	if sc, ok := r.Model.(scanner); !ok {
-		bad("model %T does not implement Columns and ScanDest", r.Model)
-	} else {
-		cols := sc.Columns()
-		same := len(cols) == len(r.Columns)
-		for i := 0; same && i < len(cols); i++ {
-			same = cols[i] == r.Columns[i].Name
-		}
-		if !same {
-			names := make([]string, len(r.Columns))
-			for i, c := range r.Columns {
-				names[i] = c.Name
-			}
-			bad("columns %q differ from the model's %q", names, cols)
-		}
+	if _, err := modelDests(r); err != nil {
+		bad("%v", err)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))

@@ -49,7 +49,7 @@ func columnIndex(t *testing.T, res *crudrt.Resource, path string) int {
 // TestResourceCheck reports every inconsistency of a description, and
 // NewService panics with the same message.
 func TestResourceCheck(t *testing.T) {
-	type noScanner struct{ ID int64 }
+	type noColumns struct{ ID int64 }
 	cases := []struct {
 		name   string
 		change func(t *testing.T, r *crudrt.Resource)
@@ -98,8 +98,10 @@ func TestResourceCheck(t *testing.T) {
 		}, []string{`columns ["id" "author_id" "title"`, `differ from the model's ["id" "title" "author_id"`}},
 		{"missing column", func(t *testing.T, r *crudrt.Resource) { r.Columns = r.Columns[:len(r.Columns)-1] },
 			[]string{"differ from the model's"}},
-		{"model without Columns", func(t *testing.T, r *crudrt.Resource) { r.Model = (*noScanner)(nil) },
-			[]string{"does not implement Columns and ScanDest"}},
+		{"model without column tags", func(t *testing.T, r *crudrt.Resource) { r.Model = (*noColumns)(nil) },
+			[]string{"differ from the model's []"}},
+		{"column on another field", func(t *testing.T, r *crudrt.Resource) { r.Columns[1].GoField = "Nope" },
+			[]string{"is the model's field", ", not Nope"}},
 		{"model is a struct", func(t *testing.T, r *crudrt.Resource) { r.Model = libraryv1.BookModel{} },
 			[]string{"Model is libraryv1.BookModel; want a nil pointer to the model struct"}},
 		{"model is a pointer to an int", func(t *testing.T, r *crudrt.Resource) { r.Model = new(int64) },

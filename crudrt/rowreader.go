@@ -103,7 +103,7 @@ func (s *Service) insertRow(ctx context.Context, tx *gorm.DB, m any) (done bool,
 			return true, err
 		}
 	}
-	dest := m.(scanner).ScanDest()
+	dest := s.dest(m)
 	args := make([]any, 0, len(dest))
 	var key any
 	for i, c := range s.res.Columns {
@@ -125,7 +125,7 @@ func (s *Service) insertRow(ctx context.Context, tx *gorm.DB, m any) (done bool,
 }
 
 // argOf is the argument a statement binds for the model field p points
-// to (one of ScanDest's destinations): a driver.Valuer's value, as
+// to (one of dest's destinations): a driver.Valuer's value, as
 // database/sql would bind it, so that the driver encodes a plain value.
 func argOf(p any) (any, error) {
 	switch p := p.(type) {

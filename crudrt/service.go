@@ -134,7 +134,9 @@ type Service struct {
 	// from is the quoted table and selectList the quoted columns in the
 	// model's scan order.
 	from, selectList string
-	model            reflect.Type
+	// dests locate the columns in the model struct (see dest).
+	dests []fieldDest
+	model reflect.Type
 	// byPath holds every described column by field name.
 	byPath map[string]*column
 	// byName holds every column by column name.
@@ -206,6 +208,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		byPath:       make(map[string]*column, len(res.Columns)),
 		byName:       make(map[string]*column, len(res.Columns)),
 		requestRules: &sync.Map{},
+		dests:        mustDests(res),
 	}
 	s.table = query.Table{Dialect: d}
 	quoted := make([]string, len(res.Columns))
@@ -293,7 +296,16 @@ func (s *Service) implements(op Op) error {
 	return nil
 }
 
-func (s *Service) newModel() scanner { return reflect.New(s.model).Interface().(scanner) }
+// mustDests is modelDests of a resource that passed Check.
+func mustDests(res *Resource) []fieldDest {
+	d, err := modelDests(res)
+	if err != nil {
+		panic("crudrt: resource " + res.Name + ": " + err.Error())
+	}
+	return d
+}
+
+func (s *Service) newModel() any { return reflect.New(s.model).Interface() }
 
 // toProto converts a model read from or written to the database. Its
 // errors are the server's (a stored value the message cannot hold), never

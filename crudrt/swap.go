@@ -111,7 +111,7 @@ func (s *Service) swapReturning(ctx context.Context, tenant tenantScope, ck rowK
 	b.WriteString("UPDATE " + s.from + " SET " + strings.Join(set, ", ") + " WHERE ")
 	args = append(args, whereSQL(&b, where)...)
 	b.WriteString(" RETURNING " + s.selectList)
-	var rows []scanner
+	var rows []any
 	err = s.retry(ctx, func() error {
 		rows = rows[:0]
 		return r.(RowReader)(ctx, pool, b.String(), args, s.into(&rows))

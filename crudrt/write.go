@@ -300,7 +300,7 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	var b strings.Builder
 	args := s.selectSQL(&b, s.findConds(tenant, ck, false), "", 1, 0)
 	b.WriteString(" FOR UPDATE")
-	var rows []scanner
+	var rows []any
 	if err := c.Query(b.String(), args, s.into(&rows)); err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 			return nil, err
 		}
 	}
-	q, args, err := s.updateSQL(m.(scanner), s.updateColumns(paths), ck)
+	q, args, err := s.updateSQL(m, s.updateColumns(paths), ck)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +346,7 @@ func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowK
 // and locked: msg's fields named by paths, the server-managed fields
 // counted on, checked (etag, immutable fields, validation, references on
 // q).
-func (s *Service) updated(q querier, cur scanner, msg proto.Message, paths []string) (any, error) {
+func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string) (any, error) {
 	stored, err := s.toProto(cur)
 	if err != nil {
 		return nil, err
@@ -408,13 +408,13 @@ func (s *Service) updated(q querier, cur scanner, msg proto.Message, paths []str
 
 // updateSQL is the UPDATE of the row with key ck to m's values of cols
 // (see updateColumns), and its arguments; "" when nothing is written.
-func (s *Service) updateSQL(m scanner, cols []string, ck rowKey) (string, []any, error) {
+func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, error) {
 	if len(cols) == 1 && cols[0] == "*" {
 		// Nothing stored changes, and the row stays locked until the
 		// transaction ends.
 		return "", nil, nil
 	}
-	dest := m.ScanDest()
+	dest := s.dest(m)
 	var b strings.Builder
 	b.WriteString("UPDATE " + s.from + " SET ")
 	args := make([]any, 0, len(cols)+len(ck))

@@ -1304,7 +1304,7 @@ func indexName(table string, idx *Index) string {
 }
 
 // reserved are the Go names of the generated model's methods.
-var reserved = map[string]bool{"TableName": true, "ToProto": true, "BeforeSave": true, "PreloadAssociations": true, "Columns": true, "ScanDest": true}
+var reserved = map[string]bool{"TableName": true, "ToProto": true, "BeforeSave": true, "PreloadAssociations": true}
 
 // names checks that columns, indexes and Go names do not collide.
 func (b *builder) names(m *Model) {

@@ -46,7 +46,6 @@ func generateFile(gen *protogen.Plugin, f *model.File) {
 		genToProto(g, m)
 		genBeforeSave(g, m)
 		genPreload(g, m)
-		genScan(g, m)
 	}
 }
 
@@ -514,27 +513,6 @@ func genBeforeSave(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("return ", ormrtPkg.Ident("CheckFields"), "(tx,")
 	g.P("[]string{", strings.Join(names, ", "), "},")
 	g.P(strings.Join(values, ", "), ")")
-	g.P("}")
-	g.P()
-}
-
-// genScan emits the columns of the model in a fixed order and the scan
-// destinations of a row in that order, so that readers can scan rows
-// without reflection.
-func genScan(g *protogen.GeneratedFile, m *model.Model) {
-	var cols, dests []string
-	for _, f := range m.Columns {
-		cols = append(cols, strconv.Quote(f.Column))
-		dests = append(dests, "&m."+f.GoName)
-	}
-	g.P("// Columns lists the columns of ", m.Ident.GoName, " in the order of ScanDest.")
-	g.P("func (*", m.Ident.GoName, ") Columns() []string {")
-	g.P("return []string{", strings.Join(cols, ", "), "}")
-	g.P("}")
-	g.P()
-	g.P("// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.")
-	g.P("func (m *", m.Ident.GoName, ") ScanDest() []any {")
-	g.P("return []any{", strings.Join(dests, ", "), "}")
 	g.P("}")
 	g.P()
 }

@@ -67,16 +67,6 @@ func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
 		&m.DisplayName)
 }
 
-// Columns lists the columns of AuthorModel in the order of ScanDest.
-func (*AuthorModel) Columns() []string {
-	return []string{"id", "display_name", "create_time", "update_time"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *AuthorModel) ScanDest() []any {
-	return []any{&m.Id, &m.DisplayName, &m.CreateTime, &m.UpdateTime}
-}
-
 // BookModel is the GORM model of library.v1.Book, stored in table books.
 //
 // A book in the catalogue.
@@ -169,14 +159,4 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"library.v1.Book.title", "library.v1.Book.tags", "library.v1.Book.metadata", "library.v1.Book.etag"},
 		&m.Title, &m.Tags, &m.Metadata, &m.Etag)
-}
-
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"id", "title", "author_id", "state", "isbn", "tags", "metadata", "create_time", "update_time", "delete_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.AuthorId, &m.State, &m.Isbn, &m.Tags, &m.Metadata, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag}
 }

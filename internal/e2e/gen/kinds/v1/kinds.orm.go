@@ -112,16 +112,6 @@ func (m *ScalarsModel) BeforeSave(tx *gorm.DB) error {
 		&m.VFloat, &m.VDouble, &m.VString)
 }
 
-// Columns lists the columns of ScalarsModel in the order of ScanDest.
-func (*ScalarsModel) Columns() []string {
-	return []string{"id", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_sint32", "v_sint64", "v_fixed32", "v_fixed64", "v_sfixed32", "v_sfixed64", "v_float", "v_double", "v_bool", "v_string", "v_bytes", "v_enum", "v_enum_name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ScalarsModel) ScanDest() []any {
-	return []any{&m.Id, &m.VInt32, &m.VInt64, &m.VUint32, &m.VUint64, &m.VSint32, &m.VSint64, &m.VFixed32, &m.VFixed64, &m.VSfixed32, &m.VSfixed64, &m.VFloat, &m.VDouble, &m.VBool, &m.VString, &m.VBytes, &m.VEnum, &m.VEnumName}
-}
-
 // OptionalsModel is the GORM model of kinds.v1.Optionals, stored in table optionals.
 //
 // Every scalar kind with `optional`: absence and zero stay distinct.
@@ -313,16 +303,6 @@ func (m *OptionalsModel) BeforeSave(tx *gorm.DB) error {
 		&m.VFloat, &m.VDouble, &m.VString)
 }
 
-// Columns lists the columns of OptionalsModel in the order of ScanDest.
-func (*OptionalsModel) Columns() []string {
-	return []string{"id", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_sint32", "v_sint64", "v_fixed32", "v_fixed64", "v_sfixed32", "v_sfixed64", "v_float", "v_double", "v_bool", "v_string", "v_bytes", "v_enum", "v_enum_name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *OptionalsModel) ScanDest() []any {
-	return []any{&m.Id, &m.VInt32, &m.VInt64, &m.VUint32, &m.VUint64, &m.VSint32, &m.VSint64, &m.VFixed32, &m.VFixed64, &m.VSfixed32, &m.VSfixed64, &m.VFloat, &m.VDouble, &m.VBool, &m.VString, &m.VBytes, &m.VEnum, &m.VEnumName}
-}
-
 // WrappersModel is the GORM model of kinds.v1.Wrappers, stored in table wrappers.
 //
 // Every wrapper type.
@@ -434,16 +414,6 @@ func (m *WrappersModel) BeforeSave(tx *gorm.DB) error {
 		&m.VFloat, &m.VDouble, &m.VString)
 }
 
-// Columns lists the columns of WrappersModel in the order of ScanDest.
-func (*WrappersModel) Columns() []string {
-	return []string{"id", "v_bool", "v_int32", "v_int64", "v_uint32", "v_uint64", "v_float", "v_double", "v_string", "v_bytes"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *WrappersModel) ScanDest() []any {
-	return []any{&m.Id, &m.VBool, &m.VInt32, &m.VInt64, &m.VUint32, &m.VUint64, &m.VFloat, &m.VDouble, &m.VString, &m.VBytes}
-}
-
 // TimesModel is the GORM model of kinds.v1.Times, stored in table times.
 //
 // Timestamps and durations, with microseconds and with nanoseconds.
@@ -495,16 +465,6 @@ func (m *TimesModel) ToProto() (*Times, error) {
 	x.AtNanos = ormrt.NanosToTimestamp(m.AtNanos)
 	x.SpanNanos = ormrt.NanosToDuration(m.SpanNanos)
 	return x, nil
-}
-
-// Columns lists the columns of TimesModel in the order of ScanDest.
-func (*TimesModel) Columns() []string {
-	return []string{"id", "at", "span", "at_nanos", "span_nanos"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *TimesModel) ScanDest() []any {
-	return []any{&m.Id, &m.At, &m.Span, &m.AtNanos, &m.SpanNanos}
 }
 
 // CollectionsModel is the GORM model of kinds.v1.Collections, stored in table collections.
@@ -701,16 +661,6 @@ func (m *CollectionsModel) BeforeSave(tx *gorm.DB) error {
 		&m.Ints, &m.Uints, &m.Doubles, &m.Strings, &m.Blobs, &m.Bools, &m.Colors, &m.Counts, &m.Names, &m.NestedMap, &m.Nested, &m.NestedList, &m.Attrs, &m.Value, &m.List, &m.Any, &m.Stamps)
 }
 
-// Columns lists the columns of CollectionsModel in the order of ScanDest.
-func (*CollectionsModel) Columns() []string {
-	return []string{"id", "ints", "uints", "doubles", "strings", "blobs", "bools", "colors", "counts", "names", "nested_map", "nested", "nested_list", "attrs", "value", "list", "any", "stamps"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *CollectionsModel) ScanDest() []any {
-	return []any{&m.Id, &m.Ints, &m.Uints, &m.Doubles, &m.Strings, &m.Blobs, &m.Bools, &m.Colors, &m.Counts, &m.Names, &m.NestedMap, &m.Nested, &m.NestedList, &m.Attrs, &m.Value, &m.List, &m.Any, &m.Stamps}
-}
-
 // ChoicesModel is the GORM model of kinds.v1.Choices, stored in table choices.
 //
 // A oneof: each member is its own nullable column.
@@ -843,16 +793,6 @@ func (m *ChoicesModel) BeforeSave(tx *gorm.DB) error {
 		&m.Text, &m.Nested, &m.Ratio)
 }
 
-// Columns lists the columns of ChoicesModel in the order of ScanDest.
-func (*ChoicesModel) Columns() []string {
-	return []string{"id", "text", "number", "unsigned", "blob", "color", "when", "nested", "ratio"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ChoicesModel) ScanDest() []any {
-	return []any{&m.Id, &m.Text, &m.Number, &m.Unsigned, &m.Blob, &m.Color, &m.When, &m.Nested, &m.Ratio}
-}
-
 // AuthorModel is the GORM model of kinds.v1.Author, stored in table authors.
 //
 // An author has many books.
@@ -926,16 +866,6 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Books")
 }
 
-// Columns lists the columns of AuthorModel in the order of ScanDest.
-func (*AuthorModel) Columns() []string {
-	return []string{"id", "name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *AuthorModel) ScanDest() []any {
-	return []any{&m.Id, &m.Name}
-}
-
 // BookModel is the GORM model of kinds.v1.Book, stored in table library_books.
 //
 // A book belongs to an author.
@@ -1003,16 +933,6 @@ func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Author")
 }
 
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"id", "title", "author_id", "display_name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.AuthorId, &m.FullName}
-}
-
 // MembershipModel is the GORM model of kinds.v1.Membership, stored in table memberships.
 //
 // A composite key.
@@ -1059,16 +979,6 @@ func (m *MembershipModel) BeforeSave(tx *gorm.DB) error {
 		&m.Role)
 }
 
-// Columns lists the columns of MembershipModel in the order of ScanDest.
-func (*MembershipModel) Columns() []string {
-	return []string{"group_id", "user_id", "role"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *MembershipModel) ScanDest() []any {
-	return []any{&m.GroupId, &m.UserId, &m.Role}
-}
-
 // TagModel is the GORM model of kinds.v1.Tag, stored in table tags.
 //
 // A string key chosen by the client.
@@ -1110,16 +1020,6 @@ func (m *TagModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"kinds.v1.Tag.name"},
 		&m.Name)
-}
-
-// Columns lists the columns of TagModel in the order of ScanDest.
-func (*TagModel) Columns() []string {
-	return []string{"name", "uses"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *TagModel) ScanDest() []any {
-	return []any{&m.Name, &m.Uses}
 }
 
 // ConstrainedModel is the GORM model of kinds.v1.Constrained, stored in table constraineds.
@@ -1184,14 +1084,4 @@ func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"kinds.v1.Constrained.title", "kinds.v1.Constrained.ratio", "kinds.v1.Constrained.code"},
 		&m.Title, &m.Ratio, &m.Code)
-}
-
-// Columns lists the columns of ConstrainedModel in the order of ScanDest.
-func (*ConstrainedModel) Columns() []string {
-	return []string{"id", "title", "age", "color", "quota", "ratio", "loose", "code"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ConstrainedModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.Age, &m.Color, &m.Quota, &m.Ratio, &m.Loose, &m.Code}
 }

@@ -94,13 +94,3 @@ func (m *GadgetModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"rules.v1.Gadget.name", "rules.v1.Gadget.code", "rules.v1.Gadget.owner", "rules.v1.Gadget.note", "rules.v1.Gadget.tags"},
 		&m.Name, &m.Code, &m.Owner, &m.Note, &m.Tags)
 }
-
-// Columns lists the columns of GadgetModel in the order of ScanDest.
-func (*GadgetModel) Columns() []string {
-	return []string{"id", "name", "weight", "code", "power", "serial", "owner", "create_time", "note", "tags"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *GadgetModel) ScanDest() []any {
-	return []any{&m.Id, &m.Name, &m.Weight, &m.Code, &m.Power, &m.Serial, &m.Owner, &m.CreateTime, &m.Note, &m.Tags}
-}

@@ -75,13 +75,3 @@ func (m *GizmoModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"scaffold.v1.Gizmo.label", "scaffold.v1.Gizmo.etag"},
 		&m.Label, &m.Etag)
 }
-
-// Columns lists the columns of GizmoModel in the order of ScanDest.
-func (*GizmoModel) Columns() []string {
-	return []string{"id", "label", "create_time", "update_time", "delete_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *GizmoModel) ScanDest() []any {
-	return []any{&m.Id, &m.Label, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag}
-}

@@ -60,16 +60,6 @@ func (m *FolderModel) BeforeSave(tx *gorm.DB) error {
 		&m.Name, &m.TenantId, &m.Title)
 }
 
-// Columns lists the columns of FolderModel in the order of ScanDest.
-func (*FolderModel) Columns() []string {
-	return []string{"folder", "tenant_id", "title"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *FolderModel) ScanDest() []any {
-	return []any{&m.Name, &m.TenantId, &m.Title}
-}
-
 // DocModel is the GORM model of tenant.v1.Doc, stored in table docs.
 //
 // A document in a folder of the same tenant.
@@ -120,14 +110,4 @@ func (m *DocModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"tenant.v1.Doc.name", "tenant.v1.Doc.name", "tenant.v1.Doc.tenant_id", "tenant.v1.Doc.text"},
 		&m.Folder, &m.Name, &m.TenantId, &m.Text)
-}
-
-// Columns lists the columns of DocModel in the order of ScanDest.
-func (*DocModel) Columns() []string {
-	return []string{"folder", "doc", "tenant_id", "text"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *DocModel) ScanDest() []any {
-	return []any{&m.Folder, &m.Name, &m.TenantId, &m.Text}
 }

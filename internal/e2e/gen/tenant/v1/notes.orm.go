@@ -76,13 +76,3 @@ func (m *NoteModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"tenant.v1.Note.tenant_id", "tenant.v1.Note.text", "tenant.v1.Note.etag"},
 		&m.TenantId, &m.Text, &m.Etag)
 }
-
-// Columns lists the columns of NoteModel in the order of ScanDest.
-func (*NoteModel) Columns() []string {
-	return []string{"id", "tenant_id", "text", "create_time", "update_time", "delete_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *NoteModel) ScanDest() []any {
-	return []any{&m.Id, &m.TenantId, &m.Text, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag}
-}

@@ -77,16 +77,6 @@ func (m *InstanceModel) BeforeSave(tx *gorm.DB) error {
 		&m.Project, &m.Location, &m.Name, &m.DisplayName, &m.Etag)
 }
 
-// Columns lists the columns of InstanceModel in the order of ScanDest.
-func (*InstanceModel) Columns() []string {
-	return []string{"project", "location", "instance", "display_name", "node_count", "create_time", "update_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *InstanceModel) ScanDest() []any {
-	return []any{&m.Project, &m.Location, &m.Name, &m.DisplayName, &m.NodeCount, &m.CreateTime, &m.UpdateTime, &m.Etag}
-}
-
 // KeyModel is the GORM model of aipext.v1.Key, stored in table keys.
 //
 // A key, named by `path`.
@@ -133,14 +123,4 @@ func (m *KeyModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"aipext.v1.Key.path", "aipext.v1.Key.path", "aipext.v1.Key.algorithm"},
 		&m.Project, &m.Path, &m.Algorithm)
-}
-
-// Columns lists the columns of KeyModel in the order of ScanDest.
-func (*KeyModel) Columns() []string {
-	return []string{"project", "key", "algorithm"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *KeyModel) ScanDest() []any {
-	return []any{&m.Project, &m.Path, &m.Algorithm}
 }

@@ -65,13 +65,3 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"aipnames.v1.Shelf.name", "aipnames.v1.Shelf.theme", "aipnames.v1.Shelf.etag"},
 		&m.Name, &m.Theme, &m.Etag)
 }
-
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"shelf", "theme", "create_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Name, &m.Theme, &m.CreateTime, &m.Etag}
-}

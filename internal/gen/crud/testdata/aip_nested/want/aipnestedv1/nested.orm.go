@@ -65,16 +65,6 @@ func (m *PublisherModel) BeforeSave(tx *gorm.DB) error {
 		&m.Name, &m.DisplayName, &m.Etag)
 }
 
-// Columns lists the columns of PublisherModel in the order of ScanDest.
-func (*PublisherModel) Columns() []string {
-	return []string{"publisher", "display_name", "delete_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *PublisherModel) ScanDest() []any {
-	return []any{&m.Name, &m.DisplayName, &m.DeleteTime, &m.Etag}
-}
-
 // ShelfModel is the GORM model of aipnested.v1.Shelf, stored in table shelves.
 //
 // A shelf of a publisher.
@@ -121,16 +111,6 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"aipnested.v1.Shelf.name", "aipnested.v1.Shelf.name", "aipnested.v1.Shelf.theme"},
 		&m.Publisher, &m.Name, &m.Theme)
-}
-
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"publisher", "shelf", "theme"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Publisher, &m.Name, &m.Theme}
 }
 
 // BookModel is the GORM model of aipnested.v1.Book, stored in table books.
@@ -216,14 +196,4 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf"},
 		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag, &m.PreviousShelf, &m.PreviousShelfPublisher, &m.PreviousShelfShelf)
-}
-
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"publisher", "shelf", "book", "title", "isbn", "pages", "create_time", "update_time", "delete_time", "etag", "previous_shelf", "previous_shelf_publisher", "previous_shelf_shelf"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Pages, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.Etag, &m.PreviousShelf, &m.PreviousShelfPublisher, &m.PreviousShelfShelf}
 }

@@ -67,13 +67,3 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"aipsoft.v1.Shelf.theme", "aipsoft.v1.Shelf.etag"},
 		&m.Theme, &m.Etag)
 }
-
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"id", "theme", "delete_time", "purge_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Id, &m.Theme, &m.DeleteTime, &m.PurgeTime, &m.Etag}
-}

@@ -73,13 +73,3 @@ func (m *ItemModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"catalog.v1.Item.title", "catalog.v1.Item.subtitle", "catalog.v1.Item.etag"},
 		&m.Title, &m.Subtitle, &m.Etag)
 }
-
-// Columns lists the columns of ItemModel in the order of ScanDest.
-func (*ItemModel) Columns() []string {
-	return []string{"id", "title", "subtitle", "create_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ItemModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.Subtitle, &m.CreateTime, &m.Etag}
-}

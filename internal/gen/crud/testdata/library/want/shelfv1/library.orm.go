@@ -62,13 +62,3 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"shelf.v1.Shelf.id", "shelf.v1.Shelf.theme", "shelf.v1.Shelf.etag"},
 		&m.Id, &m.Theme, &m.Etag)
 }
-
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"id", "theme", "create_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Id, &m.Theme, &m.CreateTime, &m.Etag}
-}

@@ -63,16 +63,6 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 		&m.Theme, &m.Etag)
 }
 
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"id", "theme", "create_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Id, &m.Theme, &m.CreateTime, &m.Etag}
-}
-
 // BookModel is the GORM model of many.v1.Book, stored in table books.
 //
 // A book on a shelf.
@@ -131,14 +121,4 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"many.v1.Book.title", "many.v1.Book.etag"},
 		&m.Title, &m.Etag)
-}
-
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"id", "shelf_id", "title", "update_time", "delete_time", "etag"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.ShelfId, &m.Title, &m.UpdateTime, &m.DeleteTime, &m.Etag}
 }

@@ -72,13 +72,3 @@ func (m *NoteModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"notes.v1.Note.text", "notes.v1.Note.code", "notes.v1.Note.etag"},
 		&m.Text, &m.Code, &m.Etag)
 }
-
-// Columns lists the columns of NoteModel in the order of ScanDest.
-func (*NoteModel) Columns() []string {
-	return []string{"id", "text", "priority", "urgency", "code", "etag", "update_time"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *NoteModel) ScanDest() []any {
-	return []any{&m.Id, &m.Text, &m.Priority, &m.Urgency, &m.Code, &m.Etag, &m.UpdateTime}
-}

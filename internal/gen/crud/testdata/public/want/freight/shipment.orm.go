@@ -150,13 +150,3 @@ func (m *ShipmentModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.line_items", "einride.example.freight.v1.Shipment.annotations", "einride.example.freight.v1.Shipment.external_reference_id"},
 		&m.Shipper, &m.Name, &m.OriginSite, &m.OriginSiteShipper, &m.OriginSiteSite, &m.DestinationSite, &m.DestinationSiteShipper, &m.DestinationSiteSite, &m.LineItems, &m.Annotations, &m.ExternalReferenceId)
 }
-
-// Columns lists the columns of ShipmentModel in the order of ScanDest.
-func (*ShipmentModel) Columns() []string {
-	return []string{"shipper", "shipment", "create_time", "update_time", "delete_time", "origin_site", "origin_site_shipper", "origin_site_site", "destination_site", "destination_site_shipper", "destination_site_site", "pickup_earliest_time", "pickup_latest_time", "delivery_earliest_time", "delivery_latest_time", "line_items", "annotations", "external_reference_id"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShipmentModel) ScanDest() []any {
-	return []any{&m.Shipper, &m.Name, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.OriginSite, &m.OriginSiteShipper, &m.OriginSiteSite, &m.DestinationSite, &m.DestinationSiteShipper, &m.DestinationSiteSite, &m.PickupEarliestTime, &m.PickupLatestTime, &m.DeliveryEarliestTime, &m.DeliveryLatestTime, &m.LineItems, &m.Annotations, &m.ExternalReferenceId}
-}

@@ -78,13 +78,3 @@ func (m *ShipperModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"einride.example.freight.v1.Shipper.name", "einride.example.freight.v1.Shipper.display_name"},
 		&m.Name, &m.DisplayName)
 }
-
-// Columns lists the columns of ShipperModel in the order of ScanDest.
-func (*ShipperModel) Columns() []string {
-	return []string{"shipper", "create_time", "update_time", "delete_time", "display_name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShipperModel) ScanDest() []any {
-	return []any{&m.Name, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.DisplayName}
-}

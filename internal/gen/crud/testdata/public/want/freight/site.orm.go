@@ -91,13 +91,3 @@ func (m *SiteModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"einride.example.freight.v1.Site.name", "einride.example.freight.v1.Site.name", "einride.example.freight.v1.Site.display_name", "einride.example.freight.v1.Site.lat_lng"},
 		&m.Shipper, &m.Name, &m.DisplayName, &m.LatLng)
 }
-
-// Columns lists the columns of SiteModel in the order of ScanDest.
-func (*SiteModel) Columns() []string {
-	return []string{"shipper", "site", "create_time", "update_time", "delete_time", "display_name", "lat_lng"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *SiteModel) ScanDest() []any {
-	return []any{&m.Shipper, &m.Name, &m.CreateTime, &m.UpdateTime, &m.DeleteTime, &m.DisplayName, &m.LatLng}
-}

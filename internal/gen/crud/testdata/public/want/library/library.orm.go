@@ -70,16 +70,6 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 		&m.Shelf, &m.Name, &m.Author, &m.Title)
 }
 
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"shelf", "book", "author", "title", "read"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Shelf, &m.Name, &m.Author, &m.Title, &m.Read}
-}
-
 // ShelfModel is the GORM model of google.example.library.v1.Shelf, stored in table shelves.
 //
 // A Shelf contains a collection of books with a theme.
@@ -128,14 +118,4 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"google.example.library.v1.Shelf.name", "google.example.library.v1.Shelf.theme"},
 		&m.Name, &m.Theme)
-}
-
-// Columns lists the columns of ShelfModel in the order of ScanDest.
-func (*ShelfModel) Columns() []string {
-	return []string{"shelf_id", "theme"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ShelfModel) ScanDest() []any {
-	return []any{&m.Name, &m.Theme}
 }

@@ -199,13 +199,3 @@ func (m *QueueModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.app_engine_routing_override", "google.cloud.tasks.v2.Queue.rate_limits", "google.cloud.tasks.v2.Queue.retry_config", "google.cloud.tasks.v2.Queue.stackdriver_logging_config"},
 		&m.Project, &m.Location, &m.Name, &m.AppEngineRoutingOverride, &m.RateLimits, &m.RetryConfig, &m.StackdriverLoggingConfig)
 }
-
-// Columns lists the columns of QueueModel in the order of ScanDest.
-func (*QueueModel) Columns() []string {
-	return []string{"project", "location", "queue", "app_engine_routing_override", "rate_limits", "retry_config", "state", "purge_time", "stackdriver_logging_config"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *QueueModel) ScanDest() []any {
-	return []any{&m.Project, &m.Location, &m.Name, &m.AppEngineRoutingOverride, &m.RateLimits, &m.RetryConfig, &m.State, &m.PurgeTime, &m.StackdriverLoggingConfig}
-}

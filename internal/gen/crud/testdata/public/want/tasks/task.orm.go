@@ -209,13 +209,3 @@ func (m *TaskModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.app_engine_http_request", "google.cloud.tasks.v2.Task.http_request", "google.cloud.tasks.v2.Task.first_attempt", "google.cloud.tasks.v2.Task.last_attempt"},
 		&m.Project, &m.Location, &m.Queue, &m.Name, &m.AppEngineHttpRequest, &m.HttpRequest, &m.FirstAttempt, &m.LastAttempt)
 }
-
-// Columns lists the columns of TaskModel in the order of ScanDest.
-func (*TaskModel) Columns() []string {
-	return []string{"project", "location", "queue", "task", "app_engine_http_request", "http_request", "schedule_time", "create_time", "dispatch_deadline", "dispatch_count", "response_count", "first_attempt", "last_attempt", "view"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *TaskModel) ScanDest() []any {
-	return []any{&m.Project, &m.Location, &m.Queue, &m.Name, &m.AppEngineHttpRequest, &m.HttpRequest, &m.ScheduleTime, &m.CreateTime, &m.DispatchDeadline, &m.DispatchCount, &m.ResponseCount, &m.FirstAttempt, &m.LastAttempt, &m.View}
-}

@@ -76,13 +76,3 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"renamed.v1.Book.title", "renamed.v1.Book.shelf", "renamed.v1.Book.etag"},
 		&m.Title, &m.Shelf, &m.Etag)
 }
-
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"book_id", "book_title", "shelf_code", "version_tag", "created_at", "modified_at", "removed_at"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.Shelf, &m.Etag, &m.CreateTime, &m.UpdateTime, &m.DeleteTime}
-}

@@ -69,16 +69,6 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 		&m.Title, &m.Author)
 }
 
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"id", "title", "author", "create_time", "update_time"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.Author, &m.CreateTime, &m.UpdateTime}
-}
-
 // AuthorModel is the GORM model of tables.v1.Author, stored in table people.
 //
 // A writer, stored in people and named authors/{author}, served by methods
@@ -125,14 +115,4 @@ func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"tables.v1.Author.id", "tables.v1.Author.display_name"},
 		&m.Id, &m.DisplayName)
-}
-
-// Columns lists the columns of AuthorModel in the order of ScanDest.
-func (*AuthorModel) Columns() []string {
-	return []string{"id", "display_name", "born"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *AuthorModel) ScanDest() []any {
-	return []any{&m.Id, &m.DisplayName, &m.Born}
 }

@@ -85,16 +85,6 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Books")
 }
 
-// Columns lists the columns of AuthorModel in the order of ScanDest.
-func (*AuthorModel) Columns() []string {
-	return []string{"id", "name"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *AuthorModel) ScanDest() []any {
-	return []any{&m.Id, &m.Name}
-}
-
 // BookModel is the GORM model of library.v1.Book, stored in table books.
 //
 // A book in the catalogue.
@@ -175,14 +165,4 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 // fills them in: use it as db.Scopes(BookModel{}.PreloadAssociations).
 func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Author")
-}
-
-// Columns lists the columns of BookModel in the order of ScanDest.
-func (*BookModel) Columns() []string {
-	return []string{"id", "title", "author_id", "isbn", "full_name", "create_time", "delete_time"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *BookModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title, &m.AuthorId, &m.Isbn, &m.Name, &m.CreateTime, &m.DeleteTime}
 }

@@ -55,16 +55,6 @@ func (m *CourseModel) BeforeSave(tx *gorm.DB) error {
 		&m.Title)
 }
 
-// Columns lists the columns of CourseModel in the order of ScanDest.
-func (*CourseModel) Columns() []string {
-	return []string{"id", "title"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *CourseModel) ScanDest() []any {
-	return []any{&m.Id, &m.Title}
-}
-
 // EnrollmentModel is the GORM model of school.v1.Enrollment, stored in table enrollments.
 //
 // A student's place in a course, keyed by both.
@@ -124,14 +114,4 @@ func (m *EnrollmentModel) BeforeSave(tx *gorm.DB) error {
 	return ormrt.CheckFields(tx,
 		[]string{"school.v1.Enrollment.student_id", "school.v1.Enrollment.note"},
 		&m.StudentId, &m.Note)
-}
-
-// Columns lists the columns of EnrollmentModel in the order of ScanDest.
-func (*EnrollmentModel) Columns() []string {
-	return []string{"course_id", "student_id", "grade", "enrolled_at", "note"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *EnrollmentModel) ScanDest() []any {
-	return []any{&m.CourseId, &m.StudentId, &m.Grade, &m.EnrolledAt, &m.Note}
 }

@@ -82,13 +82,3 @@ func (m *ItemModel) BeforeSave(tx *gorm.DB) error {
 		[]string{"catalog.v1.Item.sku", "catalog.v1.Item.subtitle", "catalog.v1.Item.tags"},
 		&m.Sku, &m.Subtitle, &m.Tags)
 }
-
-// Columns lists the columns of ItemModel in the order of ScanDest.
-func (*ItemModel) Columns() []string {
-	return []string{"id", "sku", "subtitle", "stage", "tags", "create_time"}
-}
-
-// ScanDest returns the destinations of a row of Columns, for sql.Rows.Scan.
-func (m *ItemModel) ScanDest() []any {
-	return []any{&m.Id, &m.Sku, &m.Subtitle, &m.Stage, &m.Tags, &m.CreateTime}
-}
