@@ -330,9 +330,34 @@ func BenchmarkCompileCost(b *testing.B) {
 				}
 				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 				b.ReportMetric(float64(ds[len(ds)/2].Milliseconds()), "build-ms")
+				b.ReportMetric(float64(compilerAlloc(b, root, pkg, dir)), "compiler-MB")
 			})
 		}
 	}
+}
+
+// compilerAlloc is what the compiler allocates to compile pkg, in MB: its
+// peak memory when it compiles without collecting garbage (GOGC=off) on
+// one backend goroutine (-c=1). Unlike wall time, it hardly moves with the
+// machine's load, so it compares emitted code from run to run.
+func compilerAlloc(b *testing.B, root, pkg, dir string) int64 {
+	f := filepath.Join(dir, "synth/v1/synth.pb.go")
+	src, err := os.ReadFile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(f, append(src, []byte(fmt.Sprintf("\n// alloc %d\n", time.Now().UnixNano()))...), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-gcflags=-c=1", pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOGC=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	// The go command waits for the compiler, so its rusage holds the
+	// compiler's peak (KiB on Linux); the go command's own is smaller.
+	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024
 }
 
 func mustUnmarshal(b *testing.B, raw []byte) *pluginpb.CodeGeneratorRequest {
