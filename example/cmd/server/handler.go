@@ -100,12 +100,14 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// that would override the path or the body (/v1/books/1?id=2).
 	mux.Handle("/", crudrt.RESTGuard(transcoder, rules...))
 	// A malformed gRPC or gRPC-Web envelope is the client's fault:
-	// InvalidArgument, not connect-go's Internal.
+	// InvalidArgument, not connect-go's Internal (RPCGuard). gRPC-Web's
+	// text mode (base64), the grpc-web JavaScript client's default, is
+	// served through the binary mode (GRPCWebText).
 	// Past --max-in-flight, requests wait a bounded time and are then
 	// turned away; health checks are always answered.
 	limit := cfg.limit
 	limit.Exempt = []string{"/livez", "/readyz", "/grpc.health.v1.Health/"}
-	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.RPCGuard(mux), cfg.maxBody), limit))), nil
+	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
 
 // withCORS answers preflights and marks responses for the allowed origins,

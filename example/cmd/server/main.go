@@ -1,5 +1,5 @@
 // Command server serves the example library on one port: gRPC, gRPC-Web
-// and Connect (JSON and binary, HTTP/1.1 and h2c) through connect-go,
+// (binary and text) and Connect (JSON and binary, HTTP/1.1 and h2c) through connect-go,
 // REST/JSON on the default AIP routes through vanguard, server reflection,
 // health checking, CORS and a browser page at / (example/web), with no
 // proxy.

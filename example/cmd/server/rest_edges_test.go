@@ -108,8 +108,8 @@ func startWithBooks(t *testing.T, extra string, titles ...string) *server {
 }
 
 // TestMalformedEnvelopes sends malformed gRPC and gRPC-Web frames: each is
-// InvalidArgument (the request's fault), never Internal. (gRPC-Web's text
-// encoding is not served: connect-go answers it 415.)
+// InvalidArgument (the request's fault), never Internal. TestGRPCWebText
+// sends them in gRPC-Web's text mode.
 func TestMalformedEnvelopes(t *testing.T) {
 	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
