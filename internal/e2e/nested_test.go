@@ -282,6 +282,18 @@ func serveNested(t *testing.T, db *gorm.DB) (string, nestedv1.NestedServiceClien
 	return base, nestedv1.NewNestedServiceClient(conn)
 }
 
+// nestedShelf creates the publisher and its shelf, and returns the
+// shelf's name.
+func nestedShelf(t *testing.T, c nestedv1.NestedServiceClient, publisher, shelf string) string {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: publisher, Publisher: &nestedv1.Publisher{DisplayName: publisher}})
+	require.NoError(t, err)
+	sh, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/" + publisher, ShelfId: shelf, Shelf: &nestedv1.Shelf{}})
+	require.NoError(t, err)
+	return sh.Name
+}
+
 func titles(bs []*nestedv1.Book) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
@@ -345,10 +357,7 @@ func TestReferencesRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		_, c := serveNested(t, db)
 		ctx := context.Background()
-		_, err := c.CreatePublisher(ctx, &nestedv1.CreatePublisherRequest{PublisherId: "p", Publisher: &nestedv1.Publisher{DisplayName: "p"}})
-		require.NoError(t, err)
-		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "home", Shelf: &nestedv1.Shelf{}})
-		require.NoError(t, err)
+		nestedShelf(t, c, "p", "home")
 		const rounds = 20
 		for i := 0; i < rounds; i++ {
 			shelf := "publishers/p/shelves/s" + strings.Repeat("x", i%3) + string(rune('a'+i))

@@ -90,8 +90,14 @@ func TestValidationRuleFamilies(t *testing.T) {
 		assert.Equal(t, []string{"request_id"}, badRequestFields(t, err), "protovalidate rule of a request field")
 		bad := validGadget()
 		bad.Weight = 0
-		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: bad, RequestId: "ok"})
+		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: bad})
 		assert.Equal(t, []string{"gadget.weight"}, badRequestFields(t, err), "the resource is reported once")
+		// The generated Create does not serve request_id (AIP-155): a
+		// request that sets it is refused before anything is written.
+		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: validGadget(), RequestId: "ok"})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"request_id"}, badRequestFields(t, err), "a request field the method does not serve")
+		assert.Contains(t, err.Error(), "not supported")
 		got, err := c.GetGadget(ctx, &rulesv1.GetGadgetRequest{Id: g.Id})
 		require.NoError(t, err)
 		assert.Equal(t, g.Id, got.Id)

@@ -457,6 +457,27 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	g.P(model.GoComment(m.Comments.Leading), "func (", recv, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
 	rt := "s." + runtimeField(svc, m.Model)
 	g.P("if err := ", rt, ".CheckRequest(req); err != nil { return nil, err }")
+	if len(m.Unsupported) > 0 {
+		quoted := make([]string, len(m.Unsupported))
+		for i, p := range m.Unsupported {
+			quoted[i] = strconv.Quote(p)
+		}
+		g.P("if err := ", crudrtPkg.Ident("Unsupported"), "(req, ", strings.Join(quoted, ", "), "); err != nil { return nil, err }")
+	}
+	// apply is what a call's result goes through: the AIP-157 read mask
+	// when the request has one.
+	apply, applyAll := "", ""
+	if m.ReadMask != nil {
+		g.P("mask, err := ", rt, ".ReadMask(req.Get", m.ReadMask.GoName, "())")
+		g.P("if err != nil { return nil, err }")
+		apply, applyAll = "mask.Apply(", "mask.ApplyAll("
+	}
+	closing := func(open string) string {
+		if open == "" {
+			return ""
+		}
+		return ")"
+	}
 	key := func() {
 		if m.Key != nil {
 			g.P("key := req.Get", m.Key.GoName, "()")
@@ -471,12 +492,12 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	}
 	msg := "*" + g.QualifiedGoIdent(m.Model.GoIdent)
 	one := func(call string) {
-		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", rt, ".", call, ")")
+		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", apply, rt, ".", call, closing(apply), ")")
 	}
 	// items returns the response holding the messages of the call just
 	// emitted, which gives a list, and the extra fields.
 	items := func(field *protogen.Field, extra string) {
-		g.P("out, err := ", crudrtPkg.Ident("All"), "[", msg, "](items, err)")
+		g.P("out, err := ", crudrtPkg.Ident("All"), "[", msg, "](", applyAll, "items, err", closing(applyAll), ")")
 		g.P("if err != nil { return nil, err }")
 		g.P("return &", m.Output.GoIdent, "{", field.GoName, ": out", extra, "}, nil")
 	}

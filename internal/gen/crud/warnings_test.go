@@ -50,6 +50,13 @@ message GetBookRequest {
 
 message GetShelfRequest {
   int64 id = 1;
+  string request_id = 2;
+  ShelfView view = 3;
+}
+
+enum ShelfView {
+  SHELF_VIEW_UNSPECIFIED = 0;
+  SHELF_VIEW_FULL = 1;
 }
 `
 
@@ -63,9 +70,14 @@ func TestWarnings(t *testing.T) {
 		"protoc-gen-crud: warning: warn/v1/warn.proto:25:3: method warn.v1.BookService.MoveBook: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:27:3: method warn.v1.BookService.GetNote: not generated: warn.v1.Note is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:28:3: method warn.v1.BookService.WatchBooks: streaming methods are not generated; implement it on BookServiceCRUD",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:40:3: field warn.v1.GetShelfRequest.request_id: not used by the generated Get: a request that sets it is refused with InvalidArgument; implement GetShelf yourself to serve it",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:41:3: field warn.v1.GetShelfRequest.view: not used by the generated Get: every request is answered with the full resource (AIP-157)",
 	}
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(code, `if err := crudrt.Unsupported(req, "request_id"); err != nil {`) {
+		t.Errorf("GetShelf does not refuse request_id:\n%s", code)
 	}
 	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
 		t.Errorf("GetShelf, of the service's second model, is not generated")

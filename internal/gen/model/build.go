@@ -35,7 +35,7 @@ import (
 func Build(gen *protogen.Plugin) (*Schema, error) {
 	excluded := map[protoreflect.FullName]string{}
 	for {
-		b := &builder{s: &Schema{byName: map[protoreflect.FullName]*Model{}}, warned: map[*protogen.Method]bool{},
+		b := &builder{s: &Schema{byName: map[protoreflect.FullName]*Model{}}, warned: map[*protogen.Method]bool{}, warnedFields: map[string]bool{},
 			excluded: excluded, failed: map[protoreflect.FullName]string{}}
 		s, err := b.build(gen)
 		if len(b.failed) == 0 {
@@ -150,8 +150,10 @@ type builder struct {
 	s     *Schema
 	errs  []*posError
 	warns []*posError
-	// warned holds the methods a warning already names.
-	warned map[*protogen.Method]bool
+	// warned holds the methods a warning already names; warnedFields the
+	// request fields, with the operation that does not serve them.
+	warned       map[*protogen.Method]bool
+	warnedFields map[string]bool
 	// excluded are the inferred resources left out of this build, and
 	// failed those this build found unusable, with the first problem.
 	excluded, failed map[protoreflect.FullName]string

@@ -123,6 +123,13 @@ type Method struct {
 	// RequestResource is the resource field of each of BatchCreate's
 	// requests.
 	RequestResource *protogen.Field
+	// ReadMask is the request's AIP-157 `read_mask` (FieldMask), or nil:
+	// the response holds only the fields it names.
+	ReadMask *protogen.Field
+	// Unsupported are the request's fields the method does not serve
+	// (paths from the request, "requests.request_id" inside BatchCreate's
+	// requests): a request that sets one is refused, never half served.
+	Unsupported []string
 	// HasHTTPRule is set when the method declares google.api.http; it
 	// then gets no default REST route.
 	HasHTTPRule bool
@@ -753,7 +760,60 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	if !ok {
 		return nil
 	}
+	if fd := field(m.Input, "read_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && op != OpBatchDelete && !mm.ReturnsEmpty {
+		mm.ReadMask = fd
+	}
+	b.unsupported(f, mm)
 	return mm
+}
+
+// unsupported lists in mm.Unsupported the request fields that mm does not
+// serve, and warns of each at its declaration: the generated method
+// refuses a request that sets one (InvalidArgument naming it), as serving
+// it while ignoring the field would drop what the client asked for
+// (AIP-163 validate_only would write, AIP-155 request_id would not be
+// idempotent). A view enum (AIP-157 `view`, `*_view`) is served as the
+// full resource, which every view's fields are part of.
+func (b *builder) unsupported(f *protogen.File, mm *Method) {
+	used := map[*protogen.Field]bool{}
+	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
+		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
+		mm.ReadMask, mm.RequestResource, mm.RequestParent} {
+		if fd != nil {
+			used[fd] = true
+		}
+	}
+	check := func(msg *protogen.Message, prefix string) {
+		for _, fd := range msg.Fields {
+			if used[fd] {
+				continue
+			}
+			name := string(fd.Desc.Name())
+			view := fd.Enum != nil && !fd.Desc.IsList() && (name == "view" || strings.HasSuffix(name, "_view"))
+			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
+			switch {
+			case b.warnedFields[once]:
+				// A request message that two methods share.
+			case view:
+				b.warnf(f, fd.Desc, "not used by the generated %s: every request is answered with the full resource (AIP-157)", mm.Op)
+			default:
+				b.warnf(f, fd.Desc, "not used by the generated %s: a request that sets it is refused with InvalidArgument; implement %s yourself to serve it", mm.Op, mm.GoName)
+			}
+			b.warnedFields[once] = true
+			if !view {
+				mm.Unsupported = append(mm.Unsupported, prefix+name)
+			}
+		}
+	}
+	check(mm.Input, "")
+	if mm.Requests != nil && mm.Requests.Message != nil {
+		// BatchCreate's requests: their resource_id and parent (used
+		// above through ResourceID and RequestParent) and the resource.
+		if mm.ResourceID != nil {
+			used[mm.ResourceID] = true
+		}
+		check(mm.Requests.Message, string(mm.Requests.Desc.Name())+".")
+	}
 }
 
 func isBatch(op Operation) bool {

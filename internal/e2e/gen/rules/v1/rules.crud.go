@@ -79,6 +79,9 @@ func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetR
 	if err := s.svc.CheckRequest(req); err != nil {
 		return nil, err
 	}
+	if err := crudrt.Unsupported(req, "request_id"); err != nil {
+		return nil, err
+	}
 	return crudrt.One[*Gadget](s.svc.Create(ctx, req.GetGadget()))
 }
 

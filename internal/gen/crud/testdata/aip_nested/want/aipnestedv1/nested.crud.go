@@ -228,12 +228,20 @@ func (s *NestedServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*
 	if err := s.svcBook.CheckRequest(req); err != nil {
 		return nil, err
 	}
+	mask, err := s.svcBook.ReadMask(req.GetReadMask())
+	if err != nil {
+		return nil, err
+	}
 	key := req.GetName()
-	return crudrt.One[*Book](s.svcBook.Get(ctx, key))
+	return crudrt.One[*Book](mask.Apply(s.svcBook.Get(ctx, key)))
 }
 
 func (s *NestedServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
 	if err := s.svcBook.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	mask, err := s.svcBook.ReadMask(req.GetReadMask())
+	if err != nil {
 		return nil, err
 	}
 	items, next, err := s.svcBook.List(ctx, crudrt.ListRequest{
@@ -245,7 +253,7 @@ func (s *NestedServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest
 		Skip:        req.GetSkip(),
 		Parent:      req.GetParent(),
 	})
-	out, err := crudrt.All[*Book](items, err)
+	out, err := crudrt.All[*Book](mask.ApplyAll(items, err))
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +262,9 @@ func (s *NestedServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest
 
 func (s *NestedServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
 	if err := s.svcBook.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	if err := crudrt.Unsupported(req, "validate_only"); err != nil {
 		return nil, err
 	}
 	return crudrt.One[*Book](s.svcBook.CreateIn(ctx, req.GetParent(), req.GetBookId(), req.GetBook()))
@@ -300,6 +311,9 @@ func (s *NestedServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBook
 
 func (s *NestedServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
 	if err := s.svcBook.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	if err := crudrt.Unsupported(req, "requests.validate_only"); err != nil {
 		return nil, err
 	}
 	msgs := make([]proto.Message, 0, len(req.GetRequests()))

@@ -913,8 +913,10 @@ func (x *DeleteShelfRequest) GetForce() bool {
 }
 
 type GetBookRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// AIP-157: the fields of the answer.
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -956,6 +958,13 @@ func (x *GetBookRequest) GetName() string {
 	return ""
 }
 
+func (x *GetBookRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
+}
+
 type ListBooksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
@@ -965,6 +974,7 @@ type ListBooksRequest struct {
 	OrderBy       string                 `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	ShowDeleted   bool                   `protobuf:"varint,6,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
 	Skip          int32                  `protobuf:"varint,7,opt,name=skip,proto3" json:"skip,omitempty"`
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,8,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1048,6 +1058,13 @@ func (x *ListBooksRequest) GetSkip() int32 {
 	return 0
 }
 
+func (x *ListBooksRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
+}
+
 type ListBooksResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
@@ -1101,10 +1118,13 @@ func (x *ListBooksResponse) GetNextPageToken() string {
 }
 
 type CreateBookRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	BookId        string                 `protobuf:"bytes,2,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
-	Book          *Book                  `protobuf:"bytes,3,opt,name=book,proto3" json:"book,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	BookId string                 `protobuf:"bytes,2,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
+	Book   *Book                  `protobuf:"bytes,3,opt,name=book,proto3" json:"book,omitempty"`
+	// AIP-163, which the generated Create does not serve: it refuses a
+	// request that sets it.
+	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1158,6 +1178,13 @@ func (x *CreateBookRequest) GetBook() *Book {
 		return x.Book
 	}
 	return nil
+}
+
+func (x *CreateBookRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 type UpdateBookRequest struct {
@@ -1634,9 +1661,10 @@ const file_nested_proto_rawDesc = "" +
 	"updateMask\"D\n" +
 	"\x12DeleteShelfRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x14\n" +
-	"\x05force\x18\x02 \x01(\bR\x05force\"*\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"c\n" +
 	"\x0eGetBookRequest\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\xd6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x127\n" +
+	"\tread_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"\x8f\x02\n" +
 	"\x10ListBooksRequest\x12\x1c\n" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -1645,14 +1673,16 @@ const file_nested_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
 	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
 	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12\x12\n" +
-	"\x04skip\x18\a \x01(\x05R\x04skip\"e\n" +
+	"\x04skip\x18\a \x01(\x05R\x04skip\x127\n" +
+	"\tread_mask\x18\b \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"e\n" +
 	"\x11ListBooksResponse\x12(\n" +
 	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"x\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9d\x01\n" +
 	"\x11CreateBookRequest\x12\x1c\n" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x17\n" +
 	"\abook_id\x18\x02 \x01(\tR\x06bookId\x12,\n" +
-	"\x04book\x18\x03 \x01(\v2\x12.aipnested.v1.BookB\x04\xe2A\x01\x02R\x04book\"~\n" +
+	"\x04book\x18\x03 \x01(\v2\x12.aipnested.v1.BookB\x04\xe2A\x01\x02R\x04book\x12#\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"~\n" +
 	"\x11UpdateBookRequest\x12,\n" +
 	"\x04book\x18\x01 \x01(\v2\x12.aipnested.v1.BookB\x04\xe2A\x01\x02R\x04book\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1756,56 +1786,58 @@ var file_nested_proto_depIdxs = []int32{
 	1,  // 7: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
 	1,  // 8: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
 	28, // 9: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 10: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
-	2,  // 11: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
-	2,  // 12: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	28, // 13: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 14: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	18, // 15: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
-	2,  // 16: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	3,  // 17: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	4,  // 18: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	6,  // 19: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	7,  // 20: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	8,  // 21: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	9,  // 22: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	10, // 23: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	12, // 24: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	13, // 25: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	14, // 26: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	15, // 27: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	16, // 28: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	18, // 29: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	19, // 30: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	20, // 31: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	21, // 32: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	22, // 33: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	24, // 34: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	26, // 35: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 36: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	5,  // 37: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 38: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 39: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 40: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 41: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	11, // 42: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 43: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 44: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	29, // 45: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	2,  // 46: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	17, // 47: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 48: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 49: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 50: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 51: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	23, // 52: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	25, // 53: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	29, // 54: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	36, // [36:55] is the sub-list for method output_type
-	17, // [17:36] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	28, // 10: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	28, // 11: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 12: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
+	2,  // 13: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
+	2,  // 14: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
+	28, // 15: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 16: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
+	18, // 17: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	2,  // 18: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
+	3,  // 19: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	4,  // 20: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	6,  // 21: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	7,  // 22: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	8,  // 23: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	9,  // 24: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	10, // 25: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	12, // 26: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	13, // 27: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	14, // 28: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	15, // 29: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	16, // 30: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	18, // 31: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	19, // 32: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	20, // 33: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	21, // 34: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	22, // 35: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	24, // 36: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	26, // 37: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 38: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	5,  // 39: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 40: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 41: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 42: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 43: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	11, // 44: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 45: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 46: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	29, // 47: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	2,  // 48: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	17, // 49: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 50: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 51: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 52: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 53: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	23, // 54: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	25, // 55: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	29, // 56: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	38, // [38:57] is the sub-list for method output_type
+	19, // [19:38] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }

@@ -1,0 +1,146 @@
+package crudrt
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// Unsupported refuses a request that sets one of the fields at paths,
+// which the generated method does not serve (protoc-gen-crud warns of
+// each): InvalidArgument with a violation per field set, so that nothing
+// a client asks for is silently dropped. A path "requests.request_id"
+// looks into each element of the repeated message field requests
+// ("requests[2].request_id" in the violation).
+func Unsupported(req proto.Message, paths ...string) error {
+	if req == nil {
+		return nil
+	}
+	var vs []FieldViolation
+	for _, p := range paths {
+		vs = unsupported(req.ProtoReflect(), "", strings.Split(p, "."), vs)
+	}
+	if len(vs) > 0 {
+		return InvalidArgument("", vs...)
+	}
+	return nil
+}
+
+func unsupported(m protoreflect.Message, prefix string, path []string, vs []FieldViolation) []FieldViolation {
+	fd := m.Descriptor().Fields().ByName(protoreflect.Name(path[0]))
+	if fd == nil || !m.Has(fd) {
+		return vs
+	}
+	name := prefix + path[0]
+	if len(path) == 1 {
+		return append(vs, FieldViolation{Field: name, Description: "is not supported by this server: leave it unset"})
+	}
+	switch {
+	case fd.IsList() && fd.Message() != nil:
+		l := m.Get(fd).List()
+		for i := 0; i < l.Len(); i++ {
+			vs = unsupported(l.Get(i).Message(), fmt.Sprintf("%s[%d].", name, i), path[1:], vs)
+		}
+	case fd.Message() != nil && !fd.IsMap():
+		vs = unsupported(m.Get(fd).Message(), name+".", path[1:], vs)
+	}
+	return vs
+}
+
+// ReadMask is an AIP-157 read mask checked against the resource: Apply
+// leaves in a response only the fields it names. The zero ReadMask (no
+// mask, or "*") keeps every field.
+type ReadMask struct {
+	tree maskTree
+}
+
+// maskTree is a field mask as a tree of field names; a leaf (nil
+// children) keeps the whole field.
+type maskTree map[protoreflect.Name]maskTree
+
+// ReadMask checks mask, the request's read_mask, against the resource's
+// message: a path that names no field, or goes through a repeated or map
+// field, is InvalidArgument naming read_mask. An empty mask and "*" keep
+// every field (AIP-157).
+func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
+	paths := mask.GetPaths()
+	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
+		return ReadMask{}, nil
+	}
+	tree := maskTree{}
+	for _, p := range paths {
+		if err := tree.add(s.desc, p); err != nil {
+			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: err.Error()})
+		}
+	}
+	return ReadMask{tree: tree}, nil
+}
+
+func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
+	if path == "*" {
+		return fmt.Errorf("%q: \"*\" stands alone in a read mask", path)
+	}
+	segs := strings.Split(path, ".")
+	node := t
+	for i, seg := range segs {
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil {
+			return fmt.Errorf("%q: %s has no field %q", path, md.FullName(), seg)
+		}
+		last := i == len(segs)-1
+		if !last && (fd.Message() == nil || fd.IsList() || fd.IsMap()) {
+			return fmt.Errorf("%q: %s is not a singular message, so a path cannot go into it", path, fd.Name())
+		}
+		child, seen := node[fd.Name()]
+		switch {
+		case seen && child == nil:
+			// The whole field is kept already.
+			return nil
+		case last:
+			node[fd.Name()] = nil
+			return nil
+		case !seen:
+			child = maskTree{}
+			node[fd.Name()] = child
+		}
+		node, md = child, fd.Message()
+	}
+	return nil
+}
+
+// Apply leaves in m only the fields of the mask, and passes err through.
+func (r ReadMask) Apply(m proto.Message, err error) (proto.Message, error) {
+	if err == nil && r.tree != nil && m != nil {
+		r.tree.prune(m.ProtoReflect())
+	}
+	return m, err
+}
+
+// ApplyAll is Apply for each message of a List or batch call.
+func (r ReadMask) ApplyAll(ms []proto.Message, err error) ([]proto.Message, error) {
+	if err == nil && r.tree != nil {
+		for _, m := range ms {
+			if m != nil {
+				r.tree.prune(m.ProtoReflect())
+			}
+		}
+	}
+	return ms, err
+}
+
+func (t maskTree) prune(m protoreflect.Message) {
+	// Range allows changes to the field it is at.
+	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		child, keep := t[fd.Name()]
+		switch {
+		case !keep:
+			m.Clear(fd)
+		case child != nil:
+			child.prune(m.Mutable(fd).Message())
+		}
+		return true
+	})
+}

@@ -1,0 +1,106 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestReadMaskAndUnservedFields serves a request with an AIP-157
+// read_mask and one with a field the generated method does not serve
+// (AIP-163 validate_only), over gRPC and REST on every database: the
+// answer holds only the masked fields, a mask naming no field is
+// InvalidArgument naming read_mask, and a request that sets the unserved
+// field is refused, naming it, with nothing written.
+func TestReadMaskAndUnservedFields(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Isbn: "1", Pages: 412}})
+		require.NoError(t, err)
+
+		got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "title"}}})
+		require.NoError(t, err)
+		assert.Equal(t, b.Name, got.Name)
+		assert.Equal(t, "Dune", got.Title)
+		assert.Zero(t, got.Pages, "a field outside the mask")
+		assert.Nil(t, got.CreateTime, "a field outside the mask")
+		assert.Empty(t, got.Etag, "a field outside the mask")
+
+		for _, mask := range [][]string{nil, {"*"}} {
+			got, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: mask}})
+			require.NoError(t, err)
+			assert.EqualValues(t, 412, got.Pages, "mask %q keeps every field", mask)
+			assert.NotNil(t, got.CreateTime)
+		}
+
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"pages"}}})
+		require.NoError(t, err)
+		require.Len(t, list.Books, 1)
+		assert.EqualValues(t, 412, list.Books[0].Pages)
+		assert.Empty(t, list.Books[0].Name, "a field outside the mask")
+
+		for _, bad := range [][]string{{"colour"}, {"title.x"}, {"name", "*"}} {
+			_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: bad}})
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "mask %q: %v", bad, err)
+			assert.Equal(t, []string{"read_mask"}, grpcViolationFields(t, err), "mask %q", bad)
+		}
+
+		// Over REST the mask is a query parameter, in either spelling.
+		resp, body := restDo(t, "GET", base+"/v1/"+b.Name+"?read_mask=title,createTime", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var rb nestedv1.Book
+		require.NoError(t, protojson.Unmarshal(body, &rb))
+		assert.Equal(t, "Dune", rb.Title)
+		assert.NotNil(t, rb.CreateTime)
+		assert.Empty(t, rb.Name)
+		resp, body = restDo(t, "GET", base+"/v1/"+b.Name+"?read_mask=colour", "")
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), "read_mask")
+
+		// validate_only is not served: refused, and nothing is written.
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}, ValidateOnly: true})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"validate_only"}, grpcViolationFields(t, err))
+		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: shelf, Requests: []*nestedv1.CreateBookRequest{
+			{BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}},
+			{BookId: "ulysses", Book: &nestedv1.Book{Title: "Ulysses", Isbn: "3"}, ValidateOnly: true},
+		}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"requests[1].validate_only"}, grpcViolationFields(t, err))
+		resp, body = restDo(t, "POST", base+"/v1/"+shelf+"/books?book_id=emma&validate_only=true", `{"title":"Emma","isbn":"2"}`)
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+		assert.True(t, strings.Contains(string(body), "validate_only"), "%s", body)
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"Dune"}, titles(list.Books), "nothing was written")
+	})
+}
+
+// grpcViolationFields are the fields of the BadRequest details of err.
+func grpcViolationFields(t *testing.T, err error) []string {
+	t.Helper()
+	var out []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.FieldViolations {
+				out = append(out, v.Field)
+			}
+		}
+	}
+	return out
+}
