@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -214,7 +215,7 @@ func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message
 	pids := ids[:len(ids)-1]
 	parent := resourcename.Sprint(s.parentPattern, pids...)
 	if e := s.parentMissing(s.db.WithContext(ctx), parent, pids, err); e != err {
-		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, e.Error())
+		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, e.Error()).WithReason("PARENT_NOT_FOUND", "request", strconv.Itoa(i), "parent", parent)
 	}
 	return err
 }

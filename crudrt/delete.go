@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -127,7 +128,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		if !r.Has(s.deleteTime.fd) {
 			// AIP-164: Undelete of a resource that is not deleted is
 			// ALREADY_EXISTS (HTTP 409).
-			return Errorf(connect.CodeAlreadyExists, "%s is not deleted", s.res.Name)
+			return Errorf(connect.CodeAlreadyExists, "%s is not deleted", s.res.Name).WithReason("RESOURCE_NOT_DELETED", "resource", s.res.Name)
 		}
 		r.Clear(s.deleteTime.fd)
 		if s.purgeTime != nil {
@@ -154,7 +155,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 // staleEtag is the Aborted of a Delete or Undelete with an etag that is
 // not the stored one.
 func staleEtag(name, sent, stored string) error {
-	return Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", sent, stored, name)
+	return Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", sent, stored, name).WithReason("ETAG_MISMATCH", "etag", sent, "currentEtag", stored, "name", name)
 }
 
 // load reads and locks the row whose key column holds ck on tx, deleted ones too when
@@ -229,7 +230,7 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 				return err
 			}
 			if found {
-				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name)
+				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 			}
 			continue
 		}
@@ -285,7 +286,7 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) e
 			return err
 		}
 		if found {
-			return Errorf(connect.CodeFailedPrecondition, "%s under it is referred to by %s of another resource; change or delete that first", c.Name, r.Name)
+			return Errorf(connect.CodeFailedPrecondition, "%s under it is referred to by %s of another resource; change or delete that first", c.Name, r.Name).WithReason("RESOURCE_REFERENCED", "resource", c.Name, "referrer", r.Name)
 		}
 		if live != "" || r.DeleteTime == "" {
 			continue
@@ -320,7 +321,7 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 			return err
 		}
 		if found {
-			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name)
+			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name).WithReason("RESOURCE_REFERENCED", "resource", name, "referrer", r.Name)
 		}
 	}
 	return nil

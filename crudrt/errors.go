@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -19,36 +20,89 @@ import (
 )
 
 // Error is the error every method returns: a status code, a message for
-// the client and optional details. It is understood by connect-go (it
-// unwraps to *connect.Error) and by grpc-go (GRPCStatus), so the same
-// service value serves both.
+// the client and details: always a google.rpc.ErrorInfo (AIP-193: a
+// machine-readable reason, the domain ErrorDomain and the message's
+// variables), and the BadRequest of an InvalidArgument. It is understood
+// by connect-go (it unwraps to *connect.Error) and by grpc-go
+// (GRPCStatus), so the same service value serves both.
 type Error struct {
 	ce      *connect.Error
+	info    *errdetails.ErrorInfo
 	details []protoadapt.MessageV1
+	once    sync.Once
 }
+
+// ErrorDomain is the ErrorInfo domain of the errors of generated
+// services: the infrastructure that produces them (AIP-193), whatever the
+// API, so that clients can tell its reasons from their own.
+const ErrorDomain = "crudrt.protoforge.github.com"
 
 func (e *Error) Error() string { return e.ce.Error() }
 
-// Unwrap gives connect-go its *connect.Error.
-func (e *Error) Unwrap() error { return e.ce }
+// Unwrap gives connect-go its *connect.Error, with the details.
+func (e *Error) Unwrap() error {
+	e.attach()
+	return e.ce
+}
+
+// attach adds the ErrorInfo to the connect error once, first among its
+// details.
+func (e *Error) attach() {
+	e.once.Do(func() {
+		ce := connect.NewError(e.ce.Code(), errors.New(e.ce.Message()))
+		for _, d := range e.allDetails() {
+			if cd, err := connect.NewErrorDetail(protoadapt.MessageV2Of(d)); err == nil {
+				ce.AddDetail(cd)
+			}
+		}
+		e.ce = ce
+	})
+}
+
+func (e *Error) allDetails() []protoadapt.MessageV1 {
+	return append([]protoadapt.MessageV1{protoadapt.MessageV1Of(e.info)}, e.details...)
+}
 
 // Code is the status code.
 func (e *Error) Code() connect.Code { return e.ce.Code() }
 
+// Reason is the ErrorInfo reason (UPPER_SNAKE_CASE).
+func (e *Error) Reason() string { return e.info.GetReason() }
+
 // GRPCStatus gives grpc-go the status with its details.
 func (e *Error) GRPCStatus() *status.Status {
 	st := status.New(codes.Code(e.ce.Code()), e.ce.Message())
-	if len(e.details) > 0 {
-		if withDetails, err := st.WithDetails(e.details...); err == nil {
-			return withDetails
-		}
+	if withDetails, err := st.WithDetails(e.allDetails()...); err == nil {
+		return withDetails
 	}
 	return st
 }
 
+// WithReason sets the ErrorInfo reason (UPPER_SNAKE_CASE, one cause) and
+// adds metadata: the variables of the message, keys in lowerCamelCase.
+func (e *Error) WithReason(reason string, metadata ...string) *Error {
+	e.info.Reason = reason
+	for i := 0; i+1 < len(metadata); i += 2 {
+		if e.info.Metadata == nil {
+			e.info.Metadata = map[string]string{}
+		}
+		e.info.Metadata[metadata[i]] = metadata[i+1]
+	}
+	return e
+}
+
+// newError is an Error whose reason is the code's name until WithReason
+// names the cause.
+func newError(code connect.Code, msg string) *Error {
+	return &Error{
+		ce:   connect.NewError(code, errors.New(msg)),
+		info: &errdetails.ErrorInfo{Reason: strings.ToUpper(code.String()), Domain: ErrorDomain},
+	}
+}
+
 // Errorf builds an Error with a code and a message for the client.
 func Errorf(code connect.Code, format string, args ...any) *Error {
-	return &Error{ce: connect.NewError(code, fmt.Errorf(format, args...))}
+	return newError(code, fmt.Sprintf(format, args...))
 }
 
 // FieldViolation is one invalid field of a request.
@@ -70,12 +124,14 @@ func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 	if msg == "" {
 		msg = "invalid request: " + strings.Join(parts, "; ")
 	}
-	e := &Error{ce: connect.NewError(connect.CodeInvalidArgument, errors.New(msg))}
+	e := newError(connect.CodeInvalidArgument, msg)
 	if len(violations) > 0 {
-		if d, err := connect.NewErrorDetail(br); err == nil {
-			e.ce.AddDetail(d)
-		}
 		e.details = append(e.details, protoadapt.MessageV1Of(br))
+		fields := make([]string, len(violations))
+		for i, v := range violations {
+			fields[i] = v.Field
+		}
+		e.WithReason("FIELD_VIOLATION", "fields", strings.Join(fields, ","))
 	}
 	return e
 }
@@ -112,27 +168,27 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 		return InvalidArgument("", FieldViolation{Field: fieldPath(prefix, fe.Field), Description: fe.Err.Error()})
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Errorf(connect.CodeNotFound, "%s not found", resource)
+		return Errorf(connect.CodeNotFound, "%s not found", resource).WithReason("RESOURCE_NOT_FOUND", "resource", resource)
 	}
 	if e := contextError(ctx, err); e != nil {
 		return e
 	}
 	switch k := classify(err); k {
 	case DBErrorUnique:
-		return Errorf(connect.CodeAlreadyExists, "%s already exists (a unique value is taken)", resource)
+		return Errorf(connect.CodeAlreadyExists, "%s already exists (a unique value is taken)", resource).WithReason("RESOURCE_ALREADY_EXISTS", "resource", resource)
 	case DBErrorForeignKey:
-		return Errorf(connect.CodeFailedPrecondition, "%s refers to a row that does not exist, or is referred to by other rows", resource)
+		return Errorf(connect.CodeFailedPrecondition, "%s refers to a row that does not exist, or is referred to by other rows", resource).WithReason("REFERENCE_VIOLATION", "resource", resource)
 	case DBErrorCheck:
-		return InvalidArgument(fmt.Sprintf("%s violates a constraint of the schema", resource))
+		return InvalidArgument(fmt.Sprintf("%s violates a constraint of the schema", resource)).WithReason("SCHEMA_CONSTRAINT", "resource", resource)
 	case DBErrorBusy:
-		return Errorf(connect.CodeUnavailable, "the database is busy; retry")
+		return Errorf(connect.CodeUnavailable, "the database is busy; retry").WithReason("DATABASE_BUSY")
 	case DBErrorUnavailable:
 		log.WarnContext(ctx, "crud: database unavailable", "resource", resource, "error", err)
-		return Errorf(connect.CodeUnavailable, "the database is unavailable; retry")
+		return Errorf(connect.CodeUnavailable, "the database is unavailable; retry").WithReason("DATABASE_UNAVAILABLE")
 	case DBErrorConflict:
-		return Errorf(connect.CodeAborted, "the transaction conflicted with another and was rolled back; retry")
+		return Errorf(connect.CodeAborted, "the transaction conflicted with another and was rolled back; retry").WithReason("TRANSACTION_CONFLICT")
 	case DBErrorTimeout:
-		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows")
+		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows").WithReason("STATEMENT_TIMEOUT")
 	}
 	if imp := missingClassifier(err); imp != "" {
 		log.ErrorContext(ctx, "crud: database error", "resource", resource, "error", err,

@@ -7,6 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // GRPCWebText serves gRPC-Web's text mode (PROTOCOL-WEB.md: content type
@@ -31,15 +36,15 @@ func GRPCWebText(next http.Handler) http.Handler {
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				webTextError(w, text, "8", "the request body is larger than the server accepts")
+				webTextError(w, text, "8", "BODY_TOO_LARGE", "the request body is larger than the server accepts")
 				return
 			}
-			webTextError(w, text, "3", "the request body could not be read")
+			webTextError(w, text, "3", "MALFORMED_REQUEST", "the request body could not be read")
 			return
 		}
 		body, err := decodeBase64Chunks(raw)
 		if err != nil {
-			webTextError(w, text, "3", "the request body is not base64, as application/grpc-web-text requires: "+err.Error())
+			webTextError(w, text, "3", "MALFORMED_BASE64", "the request body is not base64, as application/grpc-web-text requires: "+err.Error())
 			return
 		}
 		r = r.Clone(r.Context())
@@ -92,13 +97,19 @@ func decodeBase64Chunks(s []byte) ([]byte, error) {
 	return out, nil
 }
 
-// webTextError answers a trailers-only gRPC-Web response with status code
-// and message.
-func webTextError(w http.ResponseWriter, contentType, code, msg string) {
+// webTextError answers a trailers-only gRPC-Web response with status code,
+// message and an ErrorInfo of reason (grpc-status-details-bin).
+func webTextError(w http.ResponseWriter, contentType, code, reason, msg string) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Grpc-Status", code)
 	h.Set("Grpc-Message", grpcPercentEncode(msg))
+	n, _ := strconv.Atoi(code)
+	if st, err := status.New(codes.Code(n), msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}); err == nil {
+		if b, err := proto.Marshal(st.Proto()); err == nil {
+			h.Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 

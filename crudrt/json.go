@@ -64,7 +64,7 @@ func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
 // InvalidArgument (vanguard would answer a plain error Unknown, HTTP 500).
 func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 	if err := unmarshalJSON(data, msg); err != nil {
-		return connect.NewError(connect.CodeInvalidArgument, err)
+		return Errorf(connect.CodeInvalidArgument, "%v", err).WithReason("MALFORMED_JSON")
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package crudrt
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -81,11 +80,8 @@ func shed(w http.ResponseWriter, r *http.Request, ew *connect.ErrorWriter, limit
 		rpc = true // Connect: /package.Service/Method
 	}
 	if rpc && ew.IsSupported(r) {
-		_ = ew.Write(w, r, connect.NewError(connect.CodeResourceExhausted, errors.New(msg)))
+		_ = ew.Write(w, r, Errorf(connect.CodeResourceExhausted, "%s", msg).WithReason("SERVER_BUSY", "inFlightLimit", strconv.Itoa(limit)))
 		return
 	}
-	body := `{"code":8,"message":` + strconv.Quote(msg) + `,"details":[]}`
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = w.Write([]byte(body))
+	writeRESTError(w, http.StatusTooManyRequests, 8, "SERVER_BUSY", msg)
 }

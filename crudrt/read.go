@@ -465,7 +465,7 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 		ks := keyString(k)
 		p, ok := found[ks]
 		if !ok {
-			return nil, Errorf(connect.CodeNotFound, "%s %d of the batch (%v) not found", s.res.Name, i, k)
+			return nil, Errorf(connect.CodeNotFound, "%s %d of the batch (%v) not found", s.res.Name, i, k).WithReason("RESOURCE_NOT_FOUND", "resource", s.res.Name, "index", strconv.Itoa(i), "key", fmt.Sprint(k))
 		}
 		if used[ks] {
 			p = proto.Clone(p) // a key asked twice gets two messages

@@ -46,17 +46,17 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		if q := r.URL.RawQuery; q != "" {
 			vals, err := url.ParseQuery(q)
 			if err != nil {
-				writeRESTError(w, http.StatusBadRequest, 3, "malformed query string: "+err.Error())
+				writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", "malformed query string: "+err.Error())
 				return
 			}
 			for k, vs := range vals {
 				if !utf8.ValidString(k) {
-					writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q is not valid UTF-8", strings.ToValidUTF8(k, "\uFFFD")))
+					writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q is not valid UTF-8", strings.ToValidUTF8(k, "\uFFFD")))
 					return
 				}
 				for _, v := range vs {
 					if !utf8.ValidString(v) {
-						writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q: value is not valid UTF-8", k))
+						writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q: value is not valid UTF-8", k))
 						return
 					}
 				}
@@ -73,7 +73,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			for _, k := range []string{"update_mask", "updateMask"} {
 				if vs, ok := vals[k]; ok && len(vs) == 1 && strings.TrimSpace(vs[0]) == "*" {
 					if len(masks) > 1 {
-						writeRESTError(w, http.StatusBadRequest, 3, "invalid request: update_mask: '*' must not be used with other paths")
+						writeRESTError(w, http.StatusBadRequest, 3, "INVALID_UPDATE_MASK", "invalid request: update_mask: '*' must not be used with other paths")
 						return
 					}
 					delete(vals, k)
@@ -89,7 +89,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					}
 					for _, k := range keys {
 						if by, ok := routes[i].conflict(k); ok {
-							writeRESTError(w, http.StatusBadRequest, 3, fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
+							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_OVERRIDES_FIELD", fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
 							return
 						}
 					}
@@ -111,8 +111,9 @@ func fullMask(ctx context.Context) bool {
 }
 
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.
-func writeRESTError(w http.ResponseWriter, status, code int, msg string) {
-	b, _ := json.Marshal(map[string]any{"code": code, "message": msg, "details": []any{}})
+func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string) {
+	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": ErrorDomain}
+	b, _ := json.Marshal(map[string]any{"code": code, "message": msg, "details": []any{info}})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
@@ -172,7 +173,7 @@ func (g *guardWriter) finish() {
 	switch g.status {
 	case http.StatusNotFound:
 		g.Header().Del("X-Content-Type-Options")
-		writeRESTError(g.ResponseWriter, g.status, 5, fmt.Sprintf("no REST route for %s %s", g.method, g.path))
+		writeRESTError(g.ResponseWriter, g.status, 5, "NO_REST_ROUTE", fmt.Sprintf("no REST route for %s %s", g.method, g.path))
 		return
 	case http.StatusMethodNotAllowed:
 		g.Header().Del("X-Content-Type-Options")
@@ -181,7 +182,7 @@ func (g *guardWriter) finish() {
 			allowed[i] = strings.TrimSpace(allowed[i])
 		}
 		slices.Sort(allowed)
-		writeRESTError(g.ResponseWriter, g.status, 12, fmt.Sprintf("%s is not a method of %s; its routes take %s", g.method, g.path, strings.Join(allowed, ", ")))
+		writeRESTError(g.ResponseWriter, g.status, 12, "METHOD_NOT_ALLOWED", fmt.Sprintf("%s is not a method of %s; its routes take %s", g.method, g.path, strings.Join(allowed, ", ")))
 		return
 	}
 	var st struct {
@@ -192,7 +193,7 @@ func (g *guardWriter) finish() {
 		for _, f := range requestFaults {
 			if strings.Contains(st.Message, f) {
 				g.Header().Del("Content-Length")
-				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, st.Message)
+				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, "MALFORMED_REQUEST", st.Message)
 				return
 			}
 		}

@@ -39,5 +39,5 @@ func All[T proto.Message](ms []proto.Message, err error) ([]T, error) {
 // user (a custom method, or one that is not mapped): Unimplemented on
 // every protocol, HTTP 501 over REST.
 func Unimplemented(method string) error {
-	return Errorf(connect.CodeUnimplemented, "%s is not implemented", method)
+	return Errorf(connect.CodeUnimplemented, "%s is not implemented", method).WithReason("METHOD_NOT_IMPLEMENTED", "method", method)
 }

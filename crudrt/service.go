@@ -291,7 +291,7 @@ func (s *Service) Resource() *Resource { return s.res }
 // implements refuses an operation the resource does not declare.
 func (s *Service) implements(op Op) error {
 	if s.res.Operations&op == 0 {
-		return Errorf(connect.CodeUnimplemented, "%s does not implement %v", s.res.Name, op)
+		return Errorf(connect.CodeUnimplemented, "%s does not implement %v", s.res.Name, op).WithReason("METHOD_NOT_IMPLEMENTED", "resource", s.res.Name, "method", op.String())
 	}
 	return nil
 }

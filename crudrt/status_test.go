@@ -33,9 +33,14 @@ func TestErrorStatus(t *testing.T) {
 		t.Errorf("Unwrap: %v", ce)
 	}
 	st := e.GRPCStatus()
-	if st.Code() != codes.NotFound || st.Message() != "book 7 not found" || len(st.Details()) != 0 {
+	if st.Code() != codes.NotFound || st.Message() != "book 7 not found" || len(st.Details()) != 1 {
 		t.Errorf("GRPCStatus: %v", st)
 	}
+	// AIP-193: exactly one ErrorInfo, on both protocols; its reason is the
+	// code's name until the cause is named.
+	wantInfo(t, e, "NOT_FOUND", nil)
+	named := crudrt.Errorf(connect.CodeAborted, "etag %q is stale", "3").WithReason("ETAG_MISMATCH", "etag", "3")
+	wantInfo(t, named, "ETAG_MISMATCH", map[string]string{"etag": "3"})
 	// Wrapped, grpc-go still finds the status.
 	if got := status.Code(fmt.Errorf("handler: %w", e)); got != codes.NotFound {
 		t.Errorf("status.Code of a wrapped error: %v", got)
@@ -46,18 +51,56 @@ func TestErrorStatus(t *testing.T) {
 		t.Errorf("InvalidArgument: %v", inv)
 	}
 	st = inv.GRPCStatus()
-	if st.Code() != codes.InvalidArgument || len(st.Details()) != 1 {
+	if st.Code() != codes.InvalidArgument || len(st.Details()) != 2 {
 		t.Fatalf("GRPCStatus: %v", st)
 	}
-	br, ok := st.Details()[0].(*errdetails.BadRequest)
+	wantInfo(t, inv, "FIELD_VIOLATION", map[string]string{"fields": "book.title,book.isbn"})
+	br, ok := st.Details()[1].(*errdetails.BadRequest)
 	if !ok || len(br.FieldViolations) != 2 || br.FieldViolations[0].Field != "book.title" || br.FieldViolations[1].Description != "taken" {
 		t.Errorf("details: %v", st.Details())
 	}
 	wantInvalid(t, inv, "book.title", "book.isbn")
-	// A message of its own, and no violation: no details.
+	// A message of its own, and no violation: no BadRequest.
 	plain := crudrt.InvalidArgument("bad request")
-	if plain.Error() != "invalid_argument: bad request" || len(plain.GRPCStatus().Details()) != 0 || len(violations(t, plain)) != 0 {
+	wantInfo(t, plain, "INVALID_ARGUMENT", nil)
+	if plain.Error() != "invalid_argument: bad request" || len(plain.GRPCStatus().Details()) != 1 || len(violations(t, plain)) != 0 {
 		t.Errorf("InvalidArgument without violations: %v, %v", plain, plain.GRPCStatus().Details())
+	}
+}
+
+// wantInfo checks that e carries exactly one google.rpc.ErrorInfo, of
+// the runtime's domain, with reason and metadata, over gRPC and Connect.
+func wantInfo(t *testing.T, e *crudrt.Error, reason string, metadata map[string]string) {
+	t.Helper()
+	var infos []*errdetails.ErrorInfo
+	for _, d := range e.GRPCStatus().Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			infos = append(infos, info)
+		}
+	}
+	var ce *connect.Error
+	if !errors.As(e, &ce) {
+		t.Fatalf("%v is not a connect error", e)
+	}
+	var connectInfos int
+	for _, d := range ce.Details() {
+		if v, err := d.Value(); err == nil {
+			if _, ok := v.(*errdetails.ErrorInfo); ok {
+				connectInfos++
+			}
+		}
+	}
+	if len(infos) != 1 || connectInfos != 1 {
+		t.Fatalf("%v: %d ErrorInfo over gRPC, %d over Connect; want exactly one", e, len(infos), connectInfos)
+	}
+	got := infos[0]
+	if got.Reason != reason || got.Domain != crudrt.ErrorDomain || e.Reason() != reason {
+		t.Errorf("%v: ErrorInfo %v; want reason %s, domain %s", e, got, reason, crudrt.ErrorDomain)
+	}
+	for k, v := range metadata {
+		if got.Metadata[k] != v {
+			t.Errorf("%v: metadata %s = %q; want %q", e, k, got.Metadata[k], v)
+		}
 	}
 }
 

@@ -29,7 +29,7 @@ func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 		return tenantScope{}, nil
 	}
 	if s.opt.tenant == nil {
-		return tenantScope{}, Errorf(connect.CodeFailedPrecondition, "%s has a tenant field but the service was built without crudrt.WithTenant", s.res.Name)
+		return tenantScope{}, Errorf(connect.CodeFailedPrecondition, "%s has a tenant field but the service was built without crudrt.WithTenant", s.res.Name).WithReason("TENANT_NOT_CONFIGURED", "resource", s.res.Name)
 	}
 	v, err := s.opt.tenant(ctx)
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 		if errors.As(err, &ce) {
 			return tenantScope{}, &Error{ce: ce}
 		}
-		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "no tenant: %v", err)
+		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "no tenant: %v", err).WithReason("TENANT_MISSING")
 	}
 	pv, err := tenantValue(s.tenant.fd, v)
 	if err != nil {

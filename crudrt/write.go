@@ -185,7 +185,7 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 		return err
 	}
 	if !found {
-		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
+		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err e
 	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
 		return err // the violation is another key's
 	}
-	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent)
+	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
 }
 
 // resourceID is AIP-122's syntax of a resource id a client chooses.
@@ -339,7 +339,7 @@ func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowK
 	if _, ferr := s.find(s.db.WithContext(ctx), tenant, ck, true, false); ferr != nil {
 		return err
 	}
-	return Errorf(connect.CodeFailedPrecondition, "%s is deleted: undelete it before updating it (AIP-164)", s.res.Name)
+	return Errorf(connect.CodeFailedPrecondition, "%s is deleted: undelete it before updating it (AIP-164)", s.res.Name).WithReason("RESOURCE_DELETED", "resource", s.res.Name)
 }
 
 // updated is the model Update writes over cur, the stored row it read
@@ -355,7 +355,7 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 	if s.etag != nil {
 		current = stored.ProtoReflect().Get(s.etag.fd).String()
 		if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
-			return nil, Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current)
+			return nil, Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current).WithReason("ETAG_MISMATCH", "etag", sent, "resource", s.res.Name, "currentEtag", current)
 		}
 	}
 	next := proto.Clone(stored)

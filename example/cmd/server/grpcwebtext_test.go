@@ -127,9 +127,12 @@ func TestGRPCWebText(t *testing.T) {
 		require.NoError(t, err, "details %q", details)
 		var st status.Status
 		require.NoError(t, proto.Unmarshal(raw, &st))
-		require.NotEmpty(t, st.Details)
+		require.Len(t, st.Details, 2, "an ErrorInfo (AIP-193) and the BadRequest")
+		var info errdetails.ErrorInfo
+		require.NoError(t, st.Details[0].UnmarshalTo(&info))
+		assert.Equal(t, "FIELD_VIOLATION", info.Reason)
 		var br errdetails.BadRequest
-		require.NoError(t, st.Details[0].UnmarshalTo(&br))
+		require.NoError(t, st.Details[1].UnmarshalTo(&br))
 		require.NotEmpty(t, br.FieldViolations)
 		assert.Equal(t, "book.title", br.FieldViolations[0].Field)
 	})

@@ -1,0 +1,105 @@
+package main_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/protoforge/protoforge/crudrt"
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+)
+
+// TestErrorInfo checks AIP-193 on the real server: every error carries
+// exactly one google.rpc.ErrorInfo, of the runtime's domain, whose reason
+// names the cause and whose metadata holds the message's variables, over
+// REST, Connect and gRPC alike.
+func TestErrorInfo(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	infos := func(body string) []map[string]any {
+		t.Helper()
+		var st struct {
+			Details []map[string]any `json:"details"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+		var out []map[string]any
+		for _, d := range st.Details {
+			if d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo" || d["type"] == "google.rpc.ErrorInfo" {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		method, path, contentType, body string
+		status                          int
+		reason                          string
+		metadata                        map[string]string
+	}{
+		"REST not found":      {"GET", "/v1/books/999", "", "", 404, "RESOURCE_NOT_FOUND", map[string]string{"resource": "library.v1.Book"}},
+		"REST field":          {"POST", "/v1/books", "application/json", `{"authorId":"1","isbn":"5"}`, 400, "FIELD_VIOLATION", map[string]string{"fields": "book.title"}},
+		"REST stale etag":     {"PATCH", "/v1/books/1?update_mask=title", "application/json", `{"title":"x","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1"}},
+		"REST no route":       {"GET", "/v1/nowhere", "", "", 404, "NO_REST_ROUTE", nil},
+		"REST override":       {"DELETE", "/v1/books/999?id=1", "", "", 400, "QUERY_OVERRIDES_FIELD", nil},
+		"REST malformed JSON": {"POST", "/v1/books", "application/json", `{"title":"a","title":"b"}`, 400, "MALFORMED_JSON", nil},
+		"Connect not found":   {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
+		"Connect exists":      {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
+			require.Equal(t, tc.status, code, body)
+			got := infos(body)
+			require.Len(t, got, 1, "exactly one ErrorInfo: %s", body)
+			info := got[0]
+			if v, ok := info["value"].(string); ok {
+				// Connect's JSON carries the detail as base64 protobuf.
+				info = decodeInfo(t, v)
+			}
+			assert.Equal(t, tc.reason, info["reason"], body)
+			assert.Equal(t, crudrt.ErrorDomain, info["domain"], body)
+			md, _ := info["metadata"].(map[string]any)
+			for k, v := range tc.metadata {
+				assert.Equal(t, v, md[k], "metadata %s: %s", k, body)
+			}
+		})
+	}
+
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = libraryv1.NewBookServiceClient(conn).GetBook(context.Background(), &libraryv1.GetBookRequest{Id: 999})
+	var n int
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			n++
+			assert.Equal(t, "RESOURCE_NOT_FOUND", info.Reason)
+			assert.Equal(t, crudrt.ErrorDomain, info.Domain)
+		}
+	}
+	assert.Equal(t, 1, n, "gRPC: exactly one ErrorInfo in %v", status.Convert(err).Details())
+}
+
+// decodeInfo reads a Connect error detail's value: an ErrorInfo in
+// unpadded base64 protobuf.
+func decodeInfo(t *testing.T, v string) map[string]any {
+	t.Helper()
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "="))
+	require.NoError(t, err)
+	var info errdetails.ErrorInfo
+	require.NoError(t, proto.Unmarshal(b, &info))
+	md := map[string]any{}
+	for k, v := range info.Metadata {
+		md[k] = v
+	}
+	return map[string]any{"reason": info.Reason, "domain": info.Domain, "metadata": md}
+}
