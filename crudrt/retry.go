@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -17,8 +18,23 @@ const conflictAttempts = 3
 // when the database rolled it back for a conflict (see retry). Inside a
 // transaction the caller opened (Store.On(tx)), fn runs once: the
 // caller's transaction is what a conflict rolls back.
-func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) (err error) {
 	db := s.db.WithContext(ctx)
+	if validateOnly(ctx) {
+		// The write is carried out in full, then rolled back.
+		run := fn
+		fn = func(tx *gorm.DB) error {
+			if err := run(tx); err != nil {
+				return err
+			}
+			return errValidateOnly
+		}
+		defer func() {
+			if errors.Is(err, errValidateOnly) {
+				err = nil
+			}
+		}()
+	}
 	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
 		return db.Transaction(fn)
 	}

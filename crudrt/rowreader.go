@@ -71,7 +71,7 @@ func RegisterTxRunner(d ormrt.Dialect, r TxRunner) { txRunners.Store(d, r) }
 // runs on: none inside a transaction the caller opened, with
 // WithGORMOnly, or for a dialect without one.
 func (s *Service) txRunner(ctx context.Context) (TxRunner, *sql.DB, bool) {
-	if s.opt.gormOnly {
+	if s.opt.gormOnly || validateOnly(ctx) {
 		return nil, nil, false
 	}
 	r, ok := txRunners.Load(s.dialect)

@@ -23,7 +23,7 @@ func (s *Service) canSwap(ctx context.Context) bool {
 	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.Referrers) > 0 || len(s.refs) > 0 {
 		return false
 	}
-	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly {
+	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly || validateOnly(ctx) {
 		return false
 	}
 	_, inTx := s.db.WithContext(ctx).Statement.ConnPool.(gorm.TxCommitter)

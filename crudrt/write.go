@@ -84,7 +84,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		}
 		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
-	if s.hasRefs(p) {
+	if s.hasRefs(p) || validateOnly(ctx) {
 		// The resources it refers to are checked and locked in the
 		// insert's transaction.
 		err = s.transaction(ctx, func(tx *gorm.DB) error {

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,12 +18,13 @@ import (
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
-// TestReadMaskAndUnservedFields serves a request with an AIP-157
-// read_mask and one with a field the generated method does not serve
-// (AIP-163 validate_only), over gRPC and REST on every database: the
-// answer holds only the masked fields, a mask naming no field is
-// InvalidArgument naming read_mask, and a request that sets the unserved
-// field is refused, naming it, with nothing written.
+// TestReadMaskAndUnservedFields serves requests with an AIP-157
+// read_mask, an AIP-163 validate_only, and a field the generated method
+// does not serve (AIP-155 request_id), over gRPC and REST on every
+// database: the answer holds only the masked fields, a mask naming no
+// field is InvalidArgument naming read_mask; a validate-only write answers
+// what the write would, with its errors, and stores nothing; a request
+// that sets the unserved field is refused, naming it.
 func TestReadMaskAndUnservedFields(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		base, c := serveNested(t, db)
@@ -72,22 +72,47 @@ func TestReadMaskAndUnservedFields(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
 		assert.Contains(t, string(body), "read_mask")
 
-		// validate_only is not served: refused, and nothing is written.
-		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}, ValidateOnly: true})
+		// validate_only (AIP-163): the write is carried out, every check
+		// and constraint included, and rolled back.
+		vb, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}, ValidateOnly: true})
+		require.NoError(t, err)
+		assert.Equal(t, shelf+"/books/emma", vb.Name, "the answer is what Create would give")
+		assert.NotNil(t, vb.CreateTime)
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Isbn: "9"}, ValidateOnly: true})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "the database's constraints are checked: %v", err)
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "x", Book: &nestedv1.Book{Isbn: "4"}, ValidateOnly: true})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "validation: %v", err)
+		ub, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Title: "Dune Messiah"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, ValidateOnly: true})
+		require.NoError(t, err)
+		assert.Equal(t, "Dune Messiah", ub.Title)
+		assert.Equal(t, "2", ub.Etag, "the etag the update would give")
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Etag: "7", Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, ValidateOnly: true})
+		assert.Equal(t, codes.Aborted, status.Code(err), "a stale etag: %v", err)
+		del, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name, ValidateOnly: true})
+		require.NoError(t, err)
+		assert.NotNil(t, del.DeleteTime, "the answer is the deleted book")
+		resp, body = restDo(t, "POST", base+"/v1/"+shelf+"/books?book_id=ulysses&validate_only=true", `{"title":"Ulysses","isbn":"3"}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+
+		// request_id (AIP-155) is not served: refused, naming it.
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name, RequestId: "r-1"})
 		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
-		assert.Equal(t, []string{"validate_only"}, grpcViolationFields(t, err))
+		assert.Equal(t, []string{"request_id"}, grpcViolationFields(t, err))
+		// Nor is each of BatchCreate's requests' own validate_only.
 		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: shelf, Requests: []*nestedv1.CreateBookRequest{
 			{BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}},
 			{BookId: "ulysses", Book: &nestedv1.Book{Title: "Ulysses", Isbn: "3"}, ValidateOnly: true},
 		}})
 		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 		assert.Equal(t, []string{"requests[1].validate_only"}, grpcViolationFields(t, err))
-		resp, body = restDo(t, "POST", base+"/v1/"+shelf+"/books?book_id=emma&validate_only=true", `{"title":"Emma","isbn":"2"}`)
-		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
-		assert.True(t, strings.Contains(string(body), "validate_only"), "%s", body)
-		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf})
+
+		// Nothing was written.
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf, ShowDeleted: true})
 		require.NoError(t, err)
-		assert.Equal(t, []string{"Dune"}, titles(list.Books), "nothing was written")
+		require.Len(t, list.Books, 1)
+		assert.Equal(t, "Dune", list.Books[0].Title)
+		assert.Equal(t, "1", list.Books[0].Etag)
+		assert.Nil(t, list.Books[0].DeleteTime)
 	})
 }
 

@@ -464,6 +464,9 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 		}
 		g.P("if err := ", crudrtPkg.Ident("Unsupported"), "(req, ", strings.Join(quoted, ", "), "); err != nil { return nil, err }")
 	}
+	if m.ValidateOnly != nil {
+		g.P("ctx = ", crudrtPkg.Ident("ValidateOnly"), "(ctx, req.Get", m.ValidateOnly.GoName, "())")
+	}
 	// apply is what a call's result goes through: the AIP-157 read mask
 	// when the request has one.
 	apply, applyAll := "", ""

@@ -126,6 +126,9 @@ type Method struct {
 	// ReadMask is the request's AIP-157 `read_mask` (FieldMask), or nil:
 	// the response holds only the fields it names.
 	ReadMask *protogen.Field
+	// ValidateOnly is the request's AIP-163 `validate_only` (bool) of a
+	// write, or nil: the write is carried out and rolled back.
+	ValidateOnly *protogen.Field
 	// Unsupported are the request's fields the method does not serve
 	// (paths from the request, "requests.request_id" inside BatchCreate's
 	// requests): a request that sets one is refused, never half served.
@@ -763,6 +766,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	if fd := field(m.Input, "read_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && op != OpBatchDelete && !mm.ReturnsEmpty {
 		mm.ReadMask = fd
 	}
+	switch op {
+	case OpCreate, OpUpdate, OpDelete, OpUndelete, OpBatchCreate, OpBatchDelete:
+		if fd := field(m.Input, "validate_only"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
+			mm.ValidateOnly = fd
+		}
+	}
 	b.unsupported(f, mm)
 	return mm
 }
@@ -778,7 +787,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
-		mm.ReadMask, mm.RequestResource, mm.RequestParent} {
+		mm.ReadMask, mm.ValidateOnly, mm.RequestResource, mm.RequestParent} {
 		if fd != nil {
 			used[fd] = true
 		}

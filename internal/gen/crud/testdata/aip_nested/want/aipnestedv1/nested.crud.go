@@ -264,9 +264,7 @@ func (s *NestedServiceCRUD) CreateBook(ctx context.Context, req *CreateBookReque
 	if err := s.svcBook.CheckRequest(req); err != nil {
 		return nil, err
 	}
-	if err := crudrt.Unsupported(req, "validate_only"); err != nil {
-		return nil, err
-	}
+	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
 	return crudrt.One[*Book](s.svcBook.CreateIn(ctx, req.GetParent(), req.GetBookId(), req.GetBook()))
 }
 
@@ -274,6 +272,7 @@ func (s *NestedServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookReque
 	if err := s.svcBook.CheckRequest(req); err != nil {
 		return nil, err
 	}
+	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
 	return crudrt.One[*Book](s.svcBook.Update(ctx, req.GetBook(), req.GetUpdateMask()))
 }
 
@@ -281,6 +280,10 @@ func (s *NestedServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookReque
 	if err := s.svcBook.CheckRequest(req); err != nil {
 		return nil, err
 	}
+	if err := crudrt.Unsupported(req, "request_id"); err != nil {
+		return nil, err
+	}
+	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
 	key := req.GetName()
 	return crudrt.One[*Book](s.svcBook.Delete(ctx, key, req.GetEtag()))
 }
