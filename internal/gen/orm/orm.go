@@ -325,26 +325,7 @@ func timeToModel(g *protogen.GeneratedFile, f *model.Field, src, dst string) {
 }
 
 func jsonToModel(g *protogen.GeneratedFile, f *model.Field, dst string) {
-	if empty := emptyJSON(f); empty != "" {
-		// An empty list or map is written without reflection.
-		g.P("if len(x.", f.GoName, ") == 0 {")
-		g.P(dst, " = ", ormrtPkg.Ident("JSON"), "(", strconv.Quote(empty), ")")
-		g.P("} else if ", dst, ", err = ", ormrtPkg.Ident("FieldToJSON"), "(x.ProtoReflect(), ", f.Desc.Number(), "); err != nil { return nil, err }")
-		return
-	}
 	g.P("if ", dst, ", err = ", ormrtPkg.Ident("FieldToJSON"), "(x.ProtoReflect(), ", f.Desc.Number(), "); err != nil { return nil, err }")
-}
-
-// emptyJSON is the JSON of an empty list or map field as FieldToJSON writes
-// it, [] or {}, and "" for the JSON columns of other fields.
-func emptyJSON(f *model.Field) string {
-	switch {
-	case f.Desc.IsList():
-		return "[]"
-	case f.Desc.IsMap():
-		return "{}"
-	}
-	return ""
 }
 
 func genToProto(g *protogen.GeneratedFile, m *model.Model) {
@@ -431,12 +412,7 @@ func toProtoColumn(g *protogen.GeneratedFile, f *model.Field) {
 		g.P(dst, " = ", ormrtPkg.Ident(fn), "(", src, ")")
 		return
 	case model.TypeJSON:
-		if empty := emptyJSON(f); empty != "" {
-			// An empty list or map leaves the new message's field as it is.
-			g.P("if ", src, " != nil && string(", src, ") != ", strconv.Quote(empty), " {")
-		} else {
-			g.P("if ", src, " != nil {")
-		}
+		g.P("if ", src, " != nil {")
 		if f.Oneof != nil {
 			g.P("if x.", f.Oneof.GoName, " != nil { return nil, ", oneofError(g, f), " }")
 		}

@@ -105,14 +105,10 @@ func (x *Book) ToModel() (*BookModel, error) {
 	m.AuthorId = x.AuthorId
 	m.State = int32(x.State)
 	m.Isbn = ormrt.Uint64(x.Isbn)
-	if len(x.Tags) == 0 {
-		m.Tags = ormrt.JSON("[]")
-	} else if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
+	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
 		return nil, err
 	}
-	if len(x.Metadata) == 0 {
-		m.Metadata = ormrt.JSON("{}")
-	} else if m.Metadata, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
+	if m.Metadata, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
 		return nil, err
 	}
 	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "library.v1.Book.create_time"); err != nil {
@@ -140,12 +136,12 @@ func (m *BookModel) ToProto() (*Book, error) {
 	x.AuthorId = m.AuthorId
 	x.State = BookState(m.State)
 	x.Isbn = uint64(m.Isbn)
-	if m.Tags != nil && string(m.Tags) != "[]" {
+	if m.Tags != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 6, m.Tags); err != nil {
 			return nil, err
 		}
 	}
-	if m.Metadata != nil && string(m.Metadata) != "{}" {
+	if m.Metadata != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 7, m.Metadata); err != nil {
 			return nil, err
 		}

@@ -503,62 +503,40 @@ func (x *Collections) ToModel() (*CollectionsModel, error) {
 	m := &CollectionsModel{}
 	var err error
 	m.Id = x.Id
-	if len(x.Ints) == 0 {
-		m.Ints = ormrt.JSON("[]")
-	} else if m.Ints, err = ormrt.FieldToJSON(x.ProtoReflect(), 2); err != nil {
+	if m.Ints, err = ormrt.FieldToJSON(x.ProtoReflect(), 2); err != nil {
 		return nil, err
 	}
-	if len(x.Uints) == 0 {
-		m.Uints = ormrt.JSON("[]")
-	} else if m.Uints, err = ormrt.FieldToJSON(x.ProtoReflect(), 3); err != nil {
+	if m.Uints, err = ormrt.FieldToJSON(x.ProtoReflect(), 3); err != nil {
 		return nil, err
 	}
-	if len(x.Doubles) == 0 {
-		m.Doubles = ormrt.JSON("[]")
-	} else if m.Doubles, err = ormrt.FieldToJSON(x.ProtoReflect(), 4); err != nil {
+	if m.Doubles, err = ormrt.FieldToJSON(x.ProtoReflect(), 4); err != nil {
 		return nil, err
 	}
-	if len(x.Strings) == 0 {
-		m.Strings = ormrt.JSON("[]")
-	} else if m.Strings, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
+	if m.Strings, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
 		return nil, err
 	}
-	if len(x.Blobs) == 0 {
-		m.Blobs = ormrt.JSON("[]")
-	} else if m.Blobs, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
+	if m.Blobs, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
 		return nil, err
 	}
-	if len(x.Bools) == 0 {
-		m.Bools = ormrt.JSON("[]")
-	} else if m.Bools, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
+	if m.Bools, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
 		return nil, err
 	}
-	if len(x.Colors) == 0 {
-		m.Colors = ormrt.JSON("[]")
-	} else if m.Colors, err = ormrt.FieldToJSON(x.ProtoReflect(), 8); err != nil {
+	if m.Colors, err = ormrt.FieldToJSON(x.ProtoReflect(), 8); err != nil {
 		return nil, err
 	}
-	if len(x.Counts) == 0 {
-		m.Counts = ormrt.JSON("{}")
-	} else if m.Counts, err = ormrt.FieldToJSON(x.ProtoReflect(), 9); err != nil {
+	if m.Counts, err = ormrt.FieldToJSON(x.ProtoReflect(), 9); err != nil {
 		return nil, err
 	}
-	if len(x.Names) == 0 {
-		m.Names = ormrt.JSON("{}")
-	} else if m.Names, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
+	if m.Names, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
 		return nil, err
 	}
-	if len(x.NestedMap) == 0 {
-		m.NestedMap = ormrt.JSON("{}")
-	} else if m.NestedMap, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
+	if m.NestedMap, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
 		return nil, err
 	}
 	if m.Nested, err = ormrt.FieldToJSON(x.ProtoReflect(), 12); err != nil {
 		return nil, err
 	}
-	if len(x.NestedList) == 0 {
-		m.NestedList = ormrt.JSON("[]")
-	} else if m.NestedList, err = ormrt.FieldToJSON(x.ProtoReflect(), 13); err != nil {
+	if m.NestedList, err = ormrt.FieldToJSON(x.ProtoReflect(), 13); err != nil {
 		return nil, err
 	}
 	if m.Attrs, err = ormrt.FieldToJSON(x.ProtoReflect(), 14); err != nil {
@@ -573,9 +551,7 @@ func (x *Collections) ToModel() (*CollectionsModel, error) {
 	if m.Any, err = ormrt.FieldToJSON(x.ProtoReflect(), 17); err != nil {
 		return nil, err
 	}
-	if len(x.Stamps) == 0 {
-		m.Stamps = ormrt.JSON("[]")
-	} else if m.Stamps, err = ormrt.FieldToJSON(x.ProtoReflect(), 18); err != nil {
+	if m.Stamps, err = ormrt.FieldToJSON(x.ProtoReflect(), 18); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -589,52 +565,52 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 	}
 	x := &Collections{}
 	x.Id = m.Id
-	if m.Ints != nil && string(m.Ints) != "[]" {
+	if m.Ints != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 2, m.Ints); err != nil {
 			return nil, err
 		}
 	}
-	if m.Uints != nil && string(m.Uints) != "[]" {
+	if m.Uints != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 3, m.Uints); err != nil {
 			return nil, err
 		}
 	}
-	if m.Doubles != nil && string(m.Doubles) != "[]" {
+	if m.Doubles != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 4, m.Doubles); err != nil {
 			return nil, err
 		}
 	}
-	if m.Strings != nil && string(m.Strings) != "[]" {
+	if m.Strings != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 5, m.Strings); err != nil {
 			return nil, err
 		}
 	}
-	if m.Blobs != nil && string(m.Blobs) != "[]" {
+	if m.Blobs != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 6, m.Blobs); err != nil {
 			return nil, err
 		}
 	}
-	if m.Bools != nil && string(m.Bools) != "[]" {
+	if m.Bools != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 7, m.Bools); err != nil {
 			return nil, err
 		}
 	}
-	if m.Colors != nil && string(m.Colors) != "[]" {
+	if m.Colors != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 8, m.Colors); err != nil {
 			return nil, err
 		}
 	}
-	if m.Counts != nil && string(m.Counts) != "{}" {
+	if m.Counts != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 9, m.Counts); err != nil {
 			return nil, err
 		}
 	}
-	if m.Names != nil && string(m.Names) != "{}" {
+	if m.Names != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 10, m.Names); err != nil {
 			return nil, err
 		}
 	}
-	if m.NestedMap != nil && string(m.NestedMap) != "{}" {
+	if m.NestedMap != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 11, m.NestedMap); err != nil {
 			return nil, err
 		}
@@ -644,7 +620,7 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 			return nil, err
 		}
 	}
-	if m.NestedList != nil && string(m.NestedList) != "[]" {
+	if m.NestedList != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 13, m.NestedList); err != nil {
 			return nil, err
 		}
@@ -669,7 +645,7 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 			return nil, err
 		}
 	}
-	if m.Stamps != nil && string(m.Stamps) != "[]" {
+	if m.Stamps != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 18, m.Stamps); err != nil {
 			return nil, err
 		}

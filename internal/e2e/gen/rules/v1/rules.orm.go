@@ -57,9 +57,7 @@ func (x *Gadget) ToModel() (*GadgetModel, error) {
 		return nil, err
 	}
 	m.Note = x.Note
-	if len(x.Tags) == 0 {
-		m.Tags = ormrt.JSON("[]")
-	} else if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
+	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -81,7 +79,7 @@ func (m *GadgetModel) ToProto() (*Gadget, error) {
 	x.Owner = m.Owner
 	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
 	x.Note = m.Note
-	if m.Tags != nil && string(m.Tags) != "[]" {
+	if m.Tags != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 10, m.Tags); err != nil {
 			return nil, err
 		}

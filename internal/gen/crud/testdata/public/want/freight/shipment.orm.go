@@ -102,14 +102,10 @@ func (x *Shipment) ToModel() (*ShipmentModel, error) {
 	if m.DeliveryLatestTime, err = ormrt.TimestampToTime(x.DeliveryLatestTime, "einride.example.freight.v1.Shipment.delivery_latest_time"); err != nil {
 		return nil, err
 	}
-	if len(x.LineItems) == 0 {
-		m.LineItems = ormrt.JSON("[]")
-	} else if m.LineItems, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
+	if m.LineItems, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
 		return nil, err
 	}
-	if len(x.Annotations) == 0 {
-		m.Annotations = ormrt.JSON("{}")
-	} else if m.Annotations, err = ormrt.FieldToJSON(x.ProtoReflect(), 12); err != nil {
+	if m.Annotations, err = ormrt.FieldToJSON(x.ProtoReflect(), 12); err != nil {
 		return nil, err
 	}
 	m.ExternalReferenceId = x.ExternalReferenceId
@@ -133,12 +129,12 @@ func (m *ShipmentModel) ToProto() (*Shipment, error) {
 	x.PickupLatestTime = ormrt.TimeToTimestamp(m.PickupLatestTime)
 	x.DeliveryEarliestTime = ormrt.TimeToTimestamp(m.DeliveryEarliestTime)
 	x.DeliveryLatestTime = ormrt.TimeToTimestamp(m.DeliveryLatestTime)
-	if m.LineItems != nil && string(m.LineItems) != "[]" {
+	if m.LineItems != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 11, m.LineItems); err != nil {
 			return nil, err
 		}
 	}
-	if m.Annotations != nil && string(m.Annotations) != "{}" {
+	if m.Annotations != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 12, m.Annotations); err != nil {
 			return nil, err
 		}

@@ -43,9 +43,7 @@ func (x *Item) ToModel() (*ItemModel, error) {
 		m.Subtitle = &c
 	}
 	m.Stage = int32(x.Stage)
-	if len(x.Tags) == 0 {
-		m.Tags = ormrt.JSON("[]")
-	} else if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
+	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
 		return nil, err
 	}
 	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "catalog.v1.Item.create_time"); err != nil {
@@ -68,7 +66,7 @@ func (m *ItemModel) ToProto() (*Item, error) {
 		x.Subtitle = &v
 	}
 	x.Stage = Stage(m.Stage)
-	if m.Tags != nil && string(m.Tags) != "[]" {
+	if m.Tags != nil {
 		if err := ormrt.JSONToField(x.ProtoReflect(), 5, m.Tags); err != nil {
 			return nil, err
 		}
