@@ -815,6 +815,18 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 		}
 	}
 	check(mm.Input, "")
+	// A List or batch response built in place: its fields other than the
+	// resources and the page token are never set.
+	if mm.Items != nil {
+		for _, fd := range mm.Output.Fields {
+			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
+			if fd == mm.Items || fd == mm.NextPageToken || b.warnedFields[once] {
+				continue
+			}
+			b.warnedFields[once] = true
+			b.warnf(f, fd.Desc, "never set by the generated %s: it is always empty (implement %s yourself to fill it)", mm.Op, mm.GoName)
+		}
+	}
 	if mm.Requests != nil && mm.Requests.Message != nil {
 		// BatchCreate's requests: their resource_id and parent (used
 		// above through ResourceID and RequestParent) and the resource.
