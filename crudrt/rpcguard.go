@@ -1,19 +1,42 @@
 package crudrt
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// RPCGuard wraps the gRPC and gRPC-Web handlers of a server so that a
-// malformed request envelope (a frame shorter than its length prefix, a
-// truncated header, a compressed flag without an encoding) is
-// InvalidArgument, as the request's fault, where connect-go answers
-// Internal ("protocol error: …"), a code that says the server failed.
-// Other requests pass through untouched.
+// RPCGuard wraps the gRPC, gRPC-Web and Connect handlers of a server:
+//   - a malformed request envelope (a frame shorter than its length
+//     prefix, a truncated header, a compressed flag without an encoding)
+//     is InvalidArgument, as the request's fault, where connect-go answers
+//     Internal ("protocol error: …"), a code that says the server failed;
+//   - an error that connect-go raises before the request reaches the
+//     service (a message it cannot decode, an unknown procedure) gets the
+//     google.rpc.ErrorInfo every error carries (AIP-193), with the code's
+//     name as its reason.
+//
+// Other requests and answers pass through untouched.
 func RPCGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+		ct := r.Header.Get("Content-Type")
+		if !strings.HasPrefix(ct, "application/grpc") {
+			if connectProcedure(r) {
+				cw := &connectWriter{ResponseWriter: w}
+				next.ServeHTTP(cw, r)
+				cw.finish()
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -22,6 +45,14 @@ func RPCGuard(next http.Handler) http.Handler {
 		// gRPC over HTTP/2 sends the status as trailers, set by now.
 		fixProtocolStatus(w.Header(), http.TrailerPrefix)
 	})
+}
+
+// connectProcedure reports whether r calls a procedure in the Connect
+// protocol: /package.Service/Method, whose first segment holds a dot, as
+// no REST route's does.
+func connectProcedure(r *http.Request) bool {
+	seg, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return ok && strings.Contains(seg, ".") && rest != "" && !strings.Contains(rest, "/")
 }
 
 // rpcWriter fixes the status of a gRPC-Web trailers-only answer, which
@@ -58,9 +89,113 @@ func (p *rpcWriter) Flush() {
 func (p *rpcWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // fixProtocolStatus turns connect-go's Internal for a malformed envelope
-// into InvalidArgument in h, under the key prefix.
+// into InvalidArgument in h, under the key prefix, and gives an error
+// status without an ErrorInfo one.
 func fixProtocolStatus(h http.Header, prefix string) {
-	if h.Get(prefix+"Grpc-Status") == "13" && strings.HasPrefix(h.Get(prefix+"Grpc-Message"), "protocol error") {
-		h.Set(prefix+"Grpc-Status", "3")
+	code := h.Get(prefix + "Grpc-Status")
+	if code == "13" && strings.HasPrefix(h.Get(prefix+"Grpc-Message"), "protocol error") {
+		code = "3"
+		h.Set(prefix+"Grpc-Status", code)
 	}
+	n, err := strconv.Atoi(code)
+	if err != nil || n == 0 {
+		return
+	}
+	st := &spb.Status{Code: int32(n)}
+	if raw := h.Get(prefix + "Grpc-Status-Details-Bin"); raw != "" {
+		b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(raw, "="))
+		if err != nil || proto.Unmarshal(b, st) != nil {
+			return
+		}
+		st.Code = int32(n)
+	} else if msg, err := url.PathUnescape(h.Get(prefix + "Grpc-Message")); err == nil {
+		st.Message = msg
+	}
+	for _, d := range st.Details {
+		if d.MessageIs((*errdetails.ErrorInfo)(nil)) {
+			return
+		}
+	}
+	info, err := anypb.New(codeInfo(connect.Code(n)))
+	if err != nil {
+		return
+	}
+	st.Details = append([]*anypb.Any{info}, st.Details...)
+	if b, err := proto.Marshal(st); err == nil {
+		h.Set(prefix+"Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
+	}
+}
+
+// codeInfo is the ErrorInfo of an error raised outside the services:
+// the code's name as the reason.
+func codeInfo(code connect.Code) *errdetails.ErrorInfo {
+	return &errdetails.ErrorInfo{Reason: strings.ToUpper(code.String()), Domain: ErrorDomain}
+}
+
+// connectWriter holds back a Connect error answer (an HTTP error status
+// with a JSON body) to give it an ErrorInfo when it has none.
+type connectWriter struct {
+	http.ResponseWriter
+	held   bool
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *connectWriter) WriteHeader(status int) {
+	if status >= 400 && strings.HasPrefix(c.Header().Get("Content-Type"), "application/json") {
+		c.held, c.status = true, status
+		return
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *connectWriter) Write(b []byte) (int, error) {
+	if c.held {
+		return c.buf.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *connectWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok && !c.held {
+		f.Flush()
+	}
+}
+
+func (c *connectWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (c *connectWriter) finish() {
+	if !c.held {
+		return
+	}
+	body := c.buf.Bytes()
+	var e struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message,omitempty"`
+		Details []json.RawMessage `json:"details,omitempty"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Code != "" {
+		has := false
+		for _, d := range e.Details {
+			var t struct {
+				Type string `json:"type"`
+			}
+			if json.Unmarshal(d, &t) == nil && t.Type == "google.rpc.ErrorInfo" {
+				has = true
+			}
+		}
+		var code connect.Code
+		if !has && code.UnmarshalText([]byte(e.Code)) == nil {
+			if b, err := proto.Marshal(codeInfo(code)); err == nil {
+				d, _ := json.Marshal(map[string]string{"type": "google.rpc.ErrorInfo", "value": base64.RawStdEncoding.EncodeToString(b)})
+				e.Details = append([]json.RawMessage{d}, e.Details...)
+				if out, err := json.Marshal(e); err == nil {
+					body = out
+				}
+			}
+		}
+	}
+	c.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(body)
 }

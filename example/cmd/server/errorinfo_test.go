@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
@@ -54,6 +55,9 @@ func TestErrorInfo(t *testing.T) {
 		"REST malformed JSON": {"POST", "/v1/books", "application/json", `{"title":"a","title":"b"}`, 400, "MALFORMED_JSON", nil},
 		"Connect not found":   {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
 		"Connect exists":      {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
+		// Raised by connect-go before the service: the code's name.
+		"Connect undecodable": {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "INVALID_ARGUMENT", nil},
+		"Connect binary":      {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
@@ -87,6 +91,23 @@ func TestErrorInfo(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, n, "gRPC: exactly one ErrorInfo in %v", status.Convert(err).Details())
+
+	// A message connect-go cannot decode, over gRPC (trailers) and
+	// gRPC-Web (headers): the ErrorInfo is added on the way out.
+	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
+		resp, _ := rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x00\x00\x00\x00\x03\xff\xff\xff")
+		raw := resp.Header.Get("Grpc-Status-Details-Bin") + resp.Trailer.Get("Grpc-Status-Details-Bin")
+		b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(raw, "="))
+		require.NoError(t, err, "%s: details %q", ct, raw)
+		var st spb.Status
+		require.NoError(t, proto.Unmarshal(b, &st), ct)
+		assert.EqualValues(t, 3, st.Code, ct)
+		require.NotEmpty(t, st.Details, ct)
+		var info errdetails.ErrorInfo
+		require.NoError(t, st.Details[0].UnmarshalTo(&info), ct)
+		assert.Equal(t, "INVALID_ARGUMENT", info.Reason, ct)
+		assert.Equal(t, crudrt.ErrorDomain, info.Domain, ct)
+	}
 }
 
 // decodeInfo reads a Connect error detail's value: an ErrorInfo in

@@ -107,17 +107,35 @@ func startWithBooks(t *testing.T, extra string, titles ...string) *server {
 	return s
 }
 
+// rawRPC posts one framed gRPC (over h2c, with its trailers) or gRPC-Web
+// request and returns the response, its body read.
+func rawRPC(t *testing.T, url, contentType, frame string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, strings.NewReader(frame))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	client := http.DefaultClient
+	if strings.HasPrefix(contentType, "application/grpc+") {
+		client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+			p := new(http.Protocols)
+			p.SetUnencryptedHTTP2(true)
+			return p
+		}()}}
+		req.Header.Set("Te", "trailers")
+	}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	return resp, b
+}
+
 // TestMalformedEnvelopes sends malformed gRPC and gRPC-Web frames: each is
 // InvalidArgument (the request's fault), never Internal. TestGRPCWebText
 // sends them in gRPC-Web's text mode.
 func TestMalformedEnvelopes(t *testing.T) {
 	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
-	h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
-		p := new(http.Protocols)
-		p.SetUnencryptedHTTP2(true)
-		return p
-	}()}}
 	for name, frame := range map[string]string{
 		"truncated payload":       "\x00\x00\x00\x00\x64abc",
 		"truncated header":        "\x00\x00\x00",
@@ -126,18 +144,7 @@ func TestMalformedEnvelopes(t *testing.T) {
 	} {
 		for _, ct := range []string{"application/grpc-web+proto", "application/grpc+proto"} {
 			t.Run(name+" "+ct, func(t *testing.T) {
-				req, err := http.NewRequest("POST", s.url("/library.v1.BookService/GetBook"), strings.NewReader(frame))
-				require.NoError(t, err)
-				req.Header.Set("Content-Type", ct)
-				client := http.DefaultClient
-				if ct == "application/grpc+proto" {
-					client = h2c
-					req.Header.Set("Te", "trailers")
-				}
-				resp, err := client.Do(req)
-				require.NoError(t, err)
-				b, _ := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
+				resp, b := rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, frame)
 				status := resp.Header.Get("Grpc-Status") + resp.Trailer.Get("Grpc-Status")
 				if status == "" && len(b) > 5 {
 					status = string(b) // gRPC-Web trailers in the body
