@@ -31,7 +31,11 @@ func (s *Service) DeleteForce(ctx context.Context, key any, etag string, force b
 	if err := s.implements(OpDelete); err != nil {
 		return nil, err
 	}
-	return s.delete(ctx, key, etag, force)
+	out, err := s.delete(ctx, key, etag, force)
+	if err != nil && allowMissing(ctx) && missing(err) {
+		return nil, nil
+	}
+	return out, err
 }
 
 // delete is DeleteForce without the check that the resource declares it,

@@ -3,6 +3,8 @@ package crudrt
 import (
 	"context"
 	"errors"
+
+	"connectrpc.com/connect"
 )
 
 type validateOnlyKey struct{}
@@ -29,3 +31,29 @@ func validateOnly(ctx context.Context) bool {
 // errValidateOnly rolls back the transaction of a validate-only write once
 // it has succeeded.
 var errValidateOnly = errors.New("crudrt: validate only: rolled back")
+
+type allowMissingKey struct{}
+
+// AllowMissing returns ctx under which, when on is set, a write of a
+// resource that does not exist is AIP-134's and AIP-135's allow_missing:
+// Update of a resource identified by its name creates it from the
+// request's resource, under the parent and with the id its name gives (the
+// mask is ignored, as AIP-134 says); Delete succeeds and returns (nil, nil).
+// A resource that exists but is soft deleted is not missing.
+func AllowMissing(ctx context.Context, on bool) context.Context {
+	if !on {
+		return ctx
+	}
+	return context.WithValue(ctx, allowMissingKey{}, true)
+}
+
+func allowMissing(ctx context.Context) bool {
+	on, _ := ctx.Value(allowMissingKey{}).(bool)
+	return on
+}
+
+// missing reports whether err is the NotFound of the resource itself.
+func missing(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code() == connect.CodeNotFound && e.Reason() == "RESOURCE_NOT_FOUND"
+}

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"go.einride.tech/aip/fieldmask"
+	"go.einride.tech/aip/resourcename"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -230,7 +231,20 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if err := s.implements(OpUpdate); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, msg, mask)
+	out, err := s.update(ctx, msg, mask)
+	if err != nil && allowMissing(ctx) && s.key.NamePattern != "" && missing(err) {
+		// AIP-134's upsert: the name gives the parent and the id.
+		ids, nerr := s.nameIDs(s.res.Field+"."+s.key.Path, msg.ProtoReflect().Get(s.key.fd).String())
+		if nerr != nil {
+			return nil, nerr
+		}
+		parent := ""
+		if len(s.parents) > 0 {
+			parent = resourcename.Sprint(s.parentPattern, ids[:len(ids)-1]...)
+		}
+		return s.create(ctx, parent, ids[len(ids)-1], msg)
+	}
+	return out, err
 }
 
 // update is Update without the check that the resource declares it, for

@@ -24,7 +24,8 @@ import (
 // database: the answer holds only the masked fields, a mask naming no
 // field is InvalidArgument naming read_mask; a validate-only write answers
 // what the write would, with its errors, and stores nothing; a request
-// that sets the unserved field is refused, naming it.
+// that sets the unserved field is refused, naming it; allow_missing
+// creates on Update and succeeds on Delete.
 func TestReadMaskAndUnservedFields(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		base, c := serveNested(t, db)
@@ -94,6 +95,35 @@ func TestReadMaskAndUnservedFields(t *testing.T) {
 		resp, body = restDo(t, "POST", base+"/v1/"+shelf+"/books?book_id=ulysses&validate_only=true", `{"title":"Ulysses","isbn":"3"}`)
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 
+		// allow_missing: Update creates a book that does not exist, under the
+		// parent and with the id of its name, the mask ignored (AIP-134);
+		// without it, the book is NotFound. Delete of a shelf that does not
+		// exist succeeds (AIP-135).
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: shelf + "/books/emma", Title: "Emma", Isbn: "2"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+		up, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: shelf + "/books/emma", Title: "Emma", Isbn: "2", Pages: 3}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, AllowMissing: true, ValidateOnly: true})
+		require.NoError(t, err)
+		assert.Equal(t, shelf+"/books/emma", up.Name)
+		up, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: shelf + "/books/emma", Title: "Emma", Isbn: "2", Pages: 3}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, AllowMissing: true})
+		require.NoError(t, err)
+		assert.Equal(t, shelf+"/books/emma", up.Name)
+		assert.EqualValues(t, 3, up.Pages, "created from the whole resource: the mask is ignored")
+		assert.Equal(t, "1", up.Etag)
+		up, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: shelf + "/books/emma", Title: "Emma!", Pages: 9}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, AllowMissing: true})
+		require.NoError(t, err)
+		assert.Equal(t, "Emma!", up.Title, "an existing book is updated")
+		assert.EqualValues(t, 3, up.Pages, "through the mask")
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: "publishers/acme/shelves/nowhere/books/x", Title: "X"}, AllowMissing: true})
+		assert.Equal(t, codes.NotFound, status.Code(err), "the parent must exist: %v", err)
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/acme/shelves/nowhere"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/acme/shelves/nowhere", AllowMissing: true})
+		assert.NoError(t, err)
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: shelf + "/books/emma"})
+		require.NoError(t, err)
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: shelf + "/books/emma"})
+		require.Error(t, err, "a soft-deleted book is not deleted again")
+
 		// request_id (AIP-155) is not served: refused, naming it.
 		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name, RequestId: "r-1"})
 		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
@@ -106,13 +136,14 @@ func TestReadMaskAndUnservedFields(t *testing.T) {
 		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 		assert.Equal(t, []string{"requests[1].validate_only"}, grpcViolationFields(t, err))
 
-		// Nothing was written.
-		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf, ShowDeleted: true})
+		// Nothing was written by the validate-only calls and the refused ones.
+		list, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf, ShowDeleted: true, OrderBy: "title"})
 		require.NoError(t, err)
-		require.Len(t, list.Books, 1)
+		require.Len(t, list.Books, 2)
 		assert.Equal(t, "Dune", list.Books[0].Title)
 		assert.Equal(t, "1", list.Books[0].Etag)
 		assert.Nil(t, list.Books[0].DeleteTime)
+		assert.Equal(t, "Emma!", list.Books[1].Title, "the book allow_missing created")
 	})
 }
 

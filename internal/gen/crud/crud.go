@@ -467,6 +467,9 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	if m.ValidateOnly != nil {
 		g.P("ctx = ", crudrtPkg.Ident("ValidateOnly"), "(ctx, req.Get", m.ValidateOnly.GoName, "())")
 	}
+	if m.AllowMissing != nil {
+		g.P("ctx = ", crudrtPkg.Ident("AllowMissing"), "(ctx, req.Get", m.AllowMissing.GoName, "())")
+	}
 	// apply is what a call's result goes through: the AIP-157 read mask
 	// when the request has one.
 	apply, applyAll := "", ""

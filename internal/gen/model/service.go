@@ -129,6 +129,11 @@ type Method struct {
 	// ValidateOnly is the request's AIP-163 `validate_only` (bool) of a
 	// write, or nil: the write is carried out and rolled back.
 	ValidateOnly *protogen.Field
+	// AllowMissing is the request's `allow_missing` (bool) of an Update of
+	// a resource identified by its name, without a tenant (AIP-134: it is
+	// created), or of a Delete that returns Empty (AIP-135: it succeeds),
+	// or nil.
+	AllowMissing *protogen.Field
 	// Unsupported are the request's fields the method does not serve
 	// (paths from the request, "requests.request_id" inside BatchCreate's
 	// requests): a request that sets one is refused, never half served.
@@ -772,6 +777,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			mm.ValidateOnly = fd
 		}
 	}
+	if fd := field(m.Input, "allow_missing"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() &&
+		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty)) {
+		mm.AllowMissing = fd
+	}
 	b.unsupported(f, mm)
 	return mm
 }
@@ -787,7 +796,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
-		mm.ReadMask, mm.ValidateOnly, mm.RequestResource, mm.RequestParent} {
+		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent} {
 		if fd != nil {
 			used[fd] = true
 		}

@@ -217,6 +217,7 @@ func (s *NestedServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfReq
 	if err := s.svcShelf.CheckRequest(req); err != nil {
 		return nil, err
 	}
+	ctx = crudrt.AllowMissing(ctx, req.GetAllowMissing())
 	key := req.GetName()
 	if _, err := s.svcShelf.DeleteForce(ctx, key, "", req.GetForce()); err != nil {
 		return nil, err
@@ -273,6 +274,7 @@ func (s *NestedServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookReque
 		return nil, err
 	}
 	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
+	ctx = crudrt.AllowMissing(ctx, req.GetAllowMissing())
 	return crudrt.One[*Book](s.svcBook.Update(ctx, req.GetBook(), req.GetUpdateMask()))
 }
 

@@ -861,9 +861,11 @@ func (x *UpdateShelfRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type DeleteShelfRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Force         bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Force bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	// AIP-135: deleting a shelf that does not exist succeeds.
+	AllowMissing  bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -908,6 +910,13 @@ func (x *DeleteShelfRequest) GetName() string {
 func (x *DeleteShelfRequest) GetForce() bool {
 	if x != nil {
 		return x.Force
+	}
+	return false
+}
+
+func (x *DeleteShelfRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
 	}
 	return false
 }
@@ -1187,10 +1196,12 @@ func (x *CreateBookRequest) GetValidateOnly() bool {
 }
 
 type UpdateBookRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Book          *Book                  `protobuf:"bytes,1,opt,name=book,proto3" json:"book,omitempty"`
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
-	ValidateOnly  bool                   `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Book         *Book                  `protobuf:"bytes,1,opt,name=book,proto3" json:"book,omitempty"`
+	UpdateMask   *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	ValidateOnly bool                   `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// AIP-134: a book that does not exist is created.
+	AllowMissing  bool `protobuf:"varint,4,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1242,6 +1253,13 @@ func (x *UpdateBookRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 func (x *UpdateBookRequest) GetValidateOnly() bool {
 	if x != nil {
 		return x.ValidateOnly
+	}
+	return false
+}
+
+func (x *UpdateBookRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
 	}
 	return false
 }
@@ -1683,10 +1701,11 @@ const file_nested_proto_rawDesc = "" +
 	"\x12UpdateShelfRequest\x12/\n" +
 	"\x05shelf\x18\x01 \x01(\v2\x13.aipnested.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"D\n" +
+	"updateMask\"i\n" +
 	"\x12DeleteShelfRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x14\n" +
-	"\x05force\x18\x02 \x01(\bR\x05force\"c\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\x12#\n" +
+	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing\"c\n" +
 	"\x0eGetBookRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x127\n" +
 	"\tread_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"\x8f\x02\n" +
@@ -1707,12 +1726,13 @@ const file_nested_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x17\n" +
 	"\abook_id\x18\x02 \x01(\tR\x06bookId\x12,\n" +
 	"\x04book\x18\x03 \x01(\v2\x12.aipnested.v1.BookB\x04\xe2A\x01\x02R\x04book\x12#\n" +
-	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"\xa3\x01\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"\xc8\x01\n" +
 	"\x11UpdateBookRequest\x12,\n" +
 	"\x04book\x18\x01 \x01(\v2\x12.aipnested.v1.BookB\x04\xe2A\x01\x02R\x04book\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12#\n" +
-	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\x85\x01\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12#\n" +
+	"\rallow_missing\x18\x04 \x01(\bR\fallowMissing\"\x85\x01\n" +
 	"\x11DeleteBookRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12#\n" +
