@@ -1,6 +1,7 @@
 package crudrt
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -51,7 +52,7 @@ func GRPCWebText(next http.Handler) http.Handler {
 		r.Header.Set("Content-Type", binary)
 		r.Header.Del("Content-Length")
 		r.ContentLength = int64(len(body))
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		tw := &textWriter{ResponseWriter: w, contentType: text}
 		next.ServeHTTP(tw, r)
 		tw.end()

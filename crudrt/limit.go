@@ -79,6 +79,11 @@ func shed(w http.ResponseWriter, r *http.Request, ew *connect.ErrorWriter, limit
 	if seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); strings.Contains(seg, ".") {
 		rpc = true // Connect: /package.Service/Method
 	}
+	if binary, ok := grpcWebBinary(r.Header.Get("Content-Type")); ok {
+		// gRPC-Web's text mode, which connect-go does not know.
+		webTextError(w, "application/grpc-web-text"+strings.TrimPrefix(binary, "application/grpc-web"), "8", "SERVER_BUSY", msg)
+		return
+	}
 	if rpc && ew.IsSupported(r) {
 		_ = ew.Write(w, r, Errorf(connect.CodeResourceExhausted, "%s", msg).WithReason("SERVER_BUSY", "inFlightLimit", strconv.Itoa(limit)))
 		return

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 )
 
 // TestStatelessServers runs two servers on one database, as behind a load
@@ -144,6 +146,10 @@ func TestOverload(t *testing.T) {
 	}
 	code, body = do(t, "GET", s.url("/readyz"), "", "")
 	assert.Equal(t, 200, code, "health under overload: %s", body)
+	resp, _ := webTextCall(t, s.url("/library.v1.BookService/ListBooks"), "application/grpc-web-text", textFrame(t, &libraryv1.ListBooksRequest{}))
+	assert.Equal(t, 200, resp.StatusCode, "gRPC-Web text: the status is in the headers")
+	assert.Equal(t, "8", resp.Header.Get("Grpc-Status"), "gRPC-Web text is turned away as ResourceExhausted")
+	assert.Equal(t, "application/grpc-web-text+proto", resp.Header.Get("Content-Type"))
 	wg.Wait()
 	assert.Equal(t, map[int]int{429: 40}, codes, "every request past the held one is turned away")
 
