@@ -248,3 +248,55 @@ func generate(t *testing.T, path, src string) (*pluginpb.CodeGeneratorRequest, *
 	}
 	return req, &buf, crudFile(res.GetFile())
 }
+
+const ignoredProto = `syntax = "proto3";
+
+package ign.v1;
+
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/ign/v1;ignv1";
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book) {
+    option (protoforge.v1.method) = {ignored_fields: ["trace_id"IGNORED]};
+  }
+}
+
+message GetBookRequest {
+  int64 id = 1;
+  string trace_id = 2;
+  string request_id = 3;
+}
+`
+
+// TestIgnoredFields checks (protoforge.v1.method).ignored_fields: the
+// fields it names are accepted and left unused, with no warning, while the
+// method still refuses the others; a name that is no unserved request
+// field stops generation, naming it.
+func TestIgnoredFields(t *testing.T) {
+	_, buf, code := generate(t, "ign/v1/ign.proto", strings.Replace(ignoredProto, "IGNORED", "", 1))
+	want := "protoc-gen-crud: warning: ign/v1/ign.proto:23:3: field ign.v1.GetBookRequest.request_id: not used by the generated Get: a request that sets it is refused with InvalidArgument; implement GetBook yourself to serve it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(code, `crudrt.Unsupported(req, "request_id")`) || strings.Contains(code, "trace_id") {
+		t.Errorf("GetBook should refuse request_id and leave trace_id alone:\n%s", code)
+	}
+	for _, bad := range []string{`, "nope"`, `, "id"`} {
+		req, err := gentest.RequestFromSources(map[string]string{"ign/v1/ign.proto": strings.Replace(ignoredProto, "IGNORED", bad, 1)}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &bytes.Buffer{}}))
+		name := strings.Trim(bad, `, "`)
+		if err != nil || !strings.Contains(res.GetError(), "ign/v1/ign.proto:15:3") || !strings.Contains(res.GetError(), `ignored_fields names "`+name+`"`) {
+			t.Errorf("ignored_fields %s: got %v, %q; want an error with the method's position naming it", bad, err, res.GetError())
+		}
+	}
+}

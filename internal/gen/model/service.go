@@ -793,6 +793,19 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 // idempotent). A view enum (AIP-157 `view`, `*_view`) is served as the
 // full resource, which every view's fields are part of.
 func (b *builder) unsupported(f *protogen.File, mm *Method) {
+	// (protoforge.v1.method).ignored_fields: accepted and left unused.
+	ignored := map[string]bool{}
+	mopts, _ := proto.GetExtension(mm.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
+	for _, name := range mopts.GetIgnoredFields() {
+		ignored[name] = false
+	}
+	defer func() {
+		for name, seen := range ignored {
+			if !seen {
+				b.errorf(f, mm.Desc, "(protoforge.v1.method).ignored_fields names %q, which is not a request field the generated %s leaves unserved", name, mm.Op)
+			}
+		}
+	}()
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
@@ -803,10 +816,14 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	}
 	check := func(msg *protogen.Message, prefix string) {
 		for _, fd := range msg.Fields {
+			name := string(fd.Desc.Name())
+			if _, ok := ignored[prefix+name]; ok && !used[fd] {
+				ignored[prefix+name] = true
+				continue
+			}
 			if used[fd] {
 				continue
 			}
-			name := string(fd.Desc.Name())
 			view := fd.Enum != nil && !fd.Desc.IsList() && (name == "view" || strings.HasSuffix(name, "_view"))
 			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
 			switch {

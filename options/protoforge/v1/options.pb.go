@@ -617,7 +617,12 @@ type MethodOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The standard method this method implements. Default: recognised from
 	// the method name and request shape.
-	Operation     Operation `protobuf:"varint,1,opt,name=operation,proto3,enum=protoforge.v1.Operation" json:"operation,omitempty"`
+	Operation Operation `protobuf:"varint,1,opt,name=operation,proto3,enum=protoforge.v1.Operation" json:"operation,omitempty"`
+	// Request fields the generated method accepts and leaves unused (for
+	// instance a tracing id), by name, or "requests.<name>" inside
+	// BatchCreate's requests. Any other request field it does not serve makes
+	// it refuse a request that sets the field (InvalidArgument naming it).
+	IgnoredFields []string `protobuf:"bytes,2,rep,name=ignored_fields,json=ignoredFields,proto3" json:"ignored_fields,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -657,6 +662,13 @@ func (x *MethodOptions) GetOperation() Operation {
 		return x.Operation
 	}
 	return Operation_OPERATION_UNSPECIFIED
+}
+
+func (x *MethodOptions) GetIgnoredFields() []string {
+	if x != nil {
+		return x.IgnoredFields
+	}
+	return nil
 }
 
 var file_protoforge_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -772,9 +784,10 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\x0fmysql_collation\x18\x11 \x01(\tR\x0emysqlCollationB\x11\n" +
 	"\x0f_auto_increment\"&\n" +
 	"\x0eServiceOptions\x12\x14\n" +
-	"\x05model\x18\x01 \x01(\tR\x05model\"G\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\"n\n" +
 	"\rMethodOptions\x126\n" +
-	"\toperation\x18\x01 \x01(\x0e2\x18.protoforge.v1.OperationR\toperation*\x80\x01\n" +
+	"\toperation\x18\x01 \x01(\x0e2\x18.protoforge.v1.OperationR\toperation\x12%\n" +
+	"\x0eignored_fields\x18\x02 \x03(\tR\rignoredFields*\x80\x01\n" +
 	"\x11ReferentialAction\x12\"\n" +
 	"\x1eREFERENTIAL_ACTION_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tNO_ACTION\x10\x01\x12\f\n" +
