@@ -96,7 +96,7 @@ func (e *Error) WithReason(reason string, metadata ...string) *Error {
 func newError(code connect.Code, msg string) *Error {
 	return &Error{
 		ce:   connect.NewError(code, errors.New(msg)),
-		info: &errdetails.ErrorInfo{Reason: strings.ToUpper(code.String()), Domain: ErrorDomain},
+		info: codeInfo(code),
 	}
 }
 

@@ -77,7 +77,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 						return
 					}
 					delete(vals, k)
-					r = r.Clone(context.WithValue(r.Context(), fullMaskKey{}, true))
+					r = r.Clone(withFlag(r.Context(), fullMaskKey{}, true))
 					r.URL.RawQuery = vals.Encode()
 				}
 			}
@@ -96,7 +96,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				}
 			}
 		}
-		gw := &guardWriter{ResponseWriter: w, method: r.Method, path: r.URL.EscapedPath()}
+		gw := newGuardWriter(w, r)
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})
@@ -105,10 +105,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 // fullMaskKey marks a request whose update mask is "*" (see RESTGuard).
 type fullMaskKey struct{}
 
-func fullMask(ctx context.Context) bool {
-	v, _ := ctx.Value(fullMaskKey{}).(bool)
-	return v
-}
+func fullMask(ctx context.Context) bool { return flag(ctx, fullMaskKey{}) }
 
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.
 func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string) {
@@ -120,6 +117,50 @@ func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string)
 	_, _ = w.Write(b)
 }
 
+// heldWriter passes an answer through as it is written, unless hold
+// says, at WriteHeader, to keep it back: its status and body are then
+// kept for the guard to rewrite once the handler has returned.
+type heldWriter struct {
+	http.ResponseWriter
+	hold   func(status int, h http.Header) bool
+	held   bool
+	status int
+	buf    bytes.Buffer
+}
+
+func (g *heldWriter) WriteHeader(status int) {
+	if g.held {
+		return
+	}
+	if g.hold(status, g.Header()) {
+		g.held, g.status = true, status
+		return
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *heldWriter) Write(b []byte) (int, error) {
+	if g.held {
+		return g.buf.Write(b)
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+func (g *heldWriter) Flush() {
+	if f, ok := g.ResponseWriter.(http.Flusher); ok && !g.held {
+		f.Flush()
+	}
+}
+
+func (g *heldWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// release writes a held answer as body, with its status.
+func (g *heldWriter) release(body []byte) {
+	g.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	g.ResponseWriter.WriteHeader(g.status)
+	_, _ = g.ResponseWriter.Write(body)
+}
+
 // guardWriter holds back a 500 answer of the transcoder to turn the
 // errors of the request's own making that it reports as Unknown into
 // InvalidArgument, and its plain-text answers to a path no route has
@@ -127,40 +168,19 @@ func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string)
 // google.rpc.Status body as every other REST error has; other answers
 // pass through as they are written.
 type guardWriter struct {
-	http.ResponseWriter
+	heldWriter
 	method, path string
-	held         bool
-	status       int
-	buf          bytes.Buffer
 }
 
-func (g *guardWriter) WriteHeader(status int) {
-	if g.held {
-		return
-	}
-	switch {
-	case status == http.StatusInternalServerError,
-		(status == http.StatusNotFound || status == http.StatusMethodNotAllowed) && !strings.HasPrefix(g.Header().Get("Content-Type"), "application/json"):
-		g.held, g.status = true, status
-		return
-	}
-	g.ResponseWriter.WriteHeader(status)
-}
-
-func (g *guardWriter) Write(b []byte) (int, error) {
-	if g.held {
-		return g.buf.Write(b)
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-func (g *guardWriter) Flush() {
-	if f, ok := g.ResponseWriter.(http.Flusher); ok && !g.held {
-		f.Flush()
+func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
+	return &guardWriter{
+		heldWriter: heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
+			return status == http.StatusInternalServerError ||
+				(status == http.StatusNotFound || status == http.StatusMethodNotAllowed) && !strings.HasPrefix(h.Get("Content-Type"), "application/json")
+		}},
+		method: r.Method, path: r.URL.EscapedPath(),
 	}
 }
-
-func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // requestFaults are the transcoder's Unknown errors that the request
 // caused.
@@ -198,7 +218,5 @@ func (g *guardWriter) finish() {
 			}
 		}
 	}
-	g.Header().Set("Content-Length", strconv.Itoa(g.buf.Len()))
-	g.ResponseWriter.WriteHeader(g.status)
-	_, _ = g.ResponseWriter.Write(g.buf.Bytes())
+	g.release(g.buf.Bytes())
 }

@@ -1,7 +1,6 @@
 package crudrt
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -32,7 +31,9 @@ func RPCGuard(next http.Handler) http.Handler {
 		ct := r.Header.Get("Content-Type")
 		if !strings.HasPrefix(ct, "application/grpc") {
 			if connectProcedure(r) {
-				cw := &connectWriter{ResponseWriter: w}
+				cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
+					return status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json")
+				}}}
 				next.ServeHTTP(cw, r)
 				cw.finish()
 				return
@@ -134,35 +135,7 @@ func codeInfo(code connect.Code) *errdetails.ErrorInfo {
 
 // connectWriter holds back a Connect error answer (an HTTP error status
 // with a JSON body) to give it an ErrorInfo when it has none.
-type connectWriter struct {
-	http.ResponseWriter
-	held   bool
-	status int
-	buf    bytes.Buffer
-}
-
-func (c *connectWriter) WriteHeader(status int) {
-	if status >= 400 && strings.HasPrefix(c.Header().Get("Content-Type"), "application/json") {
-		c.held, c.status = true, status
-		return
-	}
-	c.ResponseWriter.WriteHeader(status)
-}
-
-func (c *connectWriter) Write(b []byte) (int, error) {
-	if c.held {
-		return c.buf.Write(b)
-	}
-	return c.ResponseWriter.Write(b)
-}
-
-func (c *connectWriter) Flush() {
-	if f, ok := c.ResponseWriter.(http.Flusher); ok && !c.held {
-		f.Flush()
-	}
-}
-
-func (c *connectWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+type connectWriter struct{ heldWriter }
 
 func (c *connectWriter) finish() {
 	if !c.held {
@@ -195,7 +168,5 @@ func (c *connectWriter) finish() {
 			}
 		}
 	}
-	c.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	c.ResponseWriter.WriteHeader(c.status)
-	_, _ = c.ResponseWriter.Write(body)
+	c.release(body)
 }

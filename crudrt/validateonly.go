@@ -17,14 +17,22 @@ type validateOnlyKey struct{}
 // database assigns are drawn and not used (PostgreSQL's and MySQL's
 // sequences do not roll back).
 func ValidateOnly(ctx context.Context, on bool) context.Context {
+	return withFlag(ctx, validateOnlyKey{}, on)
+}
+
+func validateOnly(ctx context.Context) bool { return flag(ctx, validateOnlyKey{}) }
+
+// withFlag sets the flag key in ctx when on is set.
+func withFlag(ctx context.Context, key any, on bool) context.Context {
 	if !on {
 		return ctx
 	}
-	return context.WithValue(ctx, validateOnlyKey{}, true)
+	return context.WithValue(ctx, key, true)
 }
 
-func validateOnly(ctx context.Context) bool {
-	on, _ := ctx.Value(validateOnlyKey{}).(bool)
+// flag reports whether ctx has the flag key.
+func flag(ctx context.Context, key any) bool {
+	on, _ := ctx.Value(key).(bool)
 	return on
 }
 
@@ -41,16 +49,10 @@ type allowMissingKey struct{}
 // mask is ignored, as AIP-134 says); Delete succeeds and returns (nil, nil).
 // A resource that exists but is soft deleted is not missing.
 func AllowMissing(ctx context.Context, on bool) context.Context {
-	if !on {
-		return ctx
-	}
-	return context.WithValue(ctx, allowMissingKey{}, true)
+	return withFlag(ctx, allowMissingKey{}, on)
 }
 
-func allowMissing(ctx context.Context) bool {
-	on, _ := ctx.Value(allowMissingKey{}).(bool)
-	return on
-}
+func allowMissing(ctx context.Context) bool { return flag(ctx, allowMissingKey{}) }
 
 // missing reports whether err is the NotFound of the resource itself.
 func missing(err error) bool {

@@ -64,6 +64,59 @@ func TestStatelessServers(t *testing.T) {
 	assert.Contains(t, string(out), "--page-token-key: at least 16 bytes")
 }
 
+// holdPlace takes the only place of a server run with --max-in-flight 1:
+// a REST Create whose handler runs as soon as its headers arrive and
+// waits for the rest of its body, which the returned writer sends; its
+// status comes on the channel. It returns once another request is turned
+// away. The request is itself turned away while the one before it still
+// holds the place: then it is sent again.
+func holdPlace(t *testing.T, s *server) (*io.PipeWriter, <-chan int) {
+	t.Helper()
+	for attempt := 0; attempt < 50; attempt++ {
+		pr, pw := io.Pipe()
+		req, err := http.NewRequest("POST", s.url("/v1/books"), pr)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		held := make(chan int, 1)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				held <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			held <- resp.StatusCode
+		}()
+		_, _ = pw.Write([]byte(`{"title":`))
+		if placeTaken(t, s, held) {
+			return pw, held
+		}
+		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the held request never took the place")
+	return nil, nil
+}
+
+// placeTaken waits until a request to s is turned away (true), or the
+// held request ends (false).
+func placeTaken(t *testing.T, s *server, held <-chan int) bool {
+	for i := 0; i < 20; i++ {
+		select {
+		case code := <-held:
+			require.Equal(t, 429, code, "the held request ended other than turned away")
+			return false
+		default:
+		}
+		if code, _ := do(t, "GET", s.url("/v1/books"), "", ""); code == 429 {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
 // TestOverload drives the real server past --max-in-flight 1 with
 // --max-queue-wait 0: while one request holds the only place (a REST
 // Create whose body is still arriving), concurrent requests are turned
@@ -77,52 +130,7 @@ func TestOverload(t *testing.T) {
 	code, body := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"Frank"}`)
 	require.Equal(t, 200, code, body)
 
-	// The held request: its handler runs as soon as the headers arrive,
-	// and waits for the rest of the body. It is turned away itself while
-	// the request before it still holds the place: then it is sent again.
-	var pw *io.PipeWriter
-	var held chan int
-	for attempt := 0; ; attempt++ {
-		require.Less(t, attempt, 50, "the held request never took the place")
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
-		req, err := http.NewRequest("POST", s.url("/v1/books"), pr)
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		held = make(chan int, 1)
-		go func(held chan int) {
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Error(err)
-				held <- 0
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			held <- resp.StatusCode
-		}(held)
-		_, _ = pw.Write([]byte(`{"title":`))
-		taken := false
-		for i := 0; i < 20 && !taken; i++ {
-			select {
-			case code := <-held:
-				require.Equal(t, 429, code, "the held request ended early")
-				i = 20
-				continue
-			default:
-			}
-			if code, _ = do(t, "GET", s.url("/v1/books"), "", ""); code == 429 {
-				taken = true
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if taken {
-			break
-		}
-		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
-		time.Sleep(20 * time.Millisecond)
-	}
+	pw, held := holdPlace(t, s)
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -131,11 +139,11 @@ func TestOverload(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			path, ct, body := "/v1/books?page_size=100", "", ""
+			method, path, ct, body := "GET", "/v1/books?page_size=100", "", "" // REST
 			if i%2 == 1 {
-				path, ct, body = "/library.v1.BookService/ListBooks", "application/json", "{}"
+				method, path, ct, body = "POST", "/library.v1.BookService/ListBooks", "application/json", "{}" // Connect
 			}
-			code, got := do(t, map[bool]string{true: "GET", false: "POST"}[ct == ""], s.url(path), ct, body)
+			code, got := do(t, method, s.url(path), ct, body)
 			mu.Lock()
 			codes[code]++
 			mu.Unlock()

@@ -470,19 +470,17 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	if m.AllowMissing != nil {
 		g.P("ctx = ", crudrtPkg.Ident("AllowMissing"), "(ctx, req.Get", m.AllowMissing.GoName, "())")
 	}
-	// apply is what a call's result goes through: the AIP-157 read mask
-	// when the request has one.
-	apply, applyAll := "", ""
 	if m.ReadMask != nil {
 		g.P("mask, err := ", rt, ".ReadMask(req.Get", m.ReadMask.GoName, "())")
 		g.P("if err != nil { return nil, err }")
-		apply, applyAll = "mask.Apply(", "mask.ApplyAll("
 	}
-	closing := func(open string) string {
-		if open == "" {
-			return ""
+	// masked passes a call's results through the AIP-157 read mask
+	// (mask.Apply or mask.ApplyAll) when the request has one.
+	masked := func(apply, results string) string {
+		if m.ReadMask == nil {
+			return results
 		}
-		return ")"
+		return "mask." + apply + "(" + results + ")"
 	}
 	key := func() {
 		if m.Key != nil {
@@ -498,12 +496,12 @@ func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
 	}
 	msg := "*" + g.QualifiedGoIdent(m.Model.GoIdent)
 	one := func(call string) {
-		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", apply, rt, ".", call, closing(apply), ")")
+		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", masked("Apply", rt+"."+call), ")")
 	}
 	// items returns the response holding the messages of the call just
 	// emitted, which gives a list, and the extra fields.
 	items := func(field *protogen.Field, extra string) {
-		g.P("out, err := ", crudrtPkg.Ident("All"), "[", msg, "](", applyAll, "items, err", closing(applyAll), ")")
+		g.P("out, err := ", crudrtPkg.Ident("All"), "[", msg, "](", masked("ApplyAll", "items, err"), ")")
 		g.P("if err != nil { return nil, err }")
 		g.P("return &", m.Output.GoIdent, "{", field.GoName, ": out", extra, "}, nil")
 	}
