@@ -52,6 +52,9 @@ type Resource struct {
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
 	IDField string
+	// Methods are the standard methods generated for the resource, which
+	// call Call with their place here.
+	Methods []Method
 	// Message is a nil message and Model a nil pointer to the model
 	// struct: they give the runtime their types.
 	Message proto.Message
@@ -333,6 +336,14 @@ func (r *Resource) Check() error {
 	}
 	if _, err := modelDests(r); err != nil {
 		bad("%v", err)
+	}
+	for i := range r.Methods {
+		m := &r.Methods[i]
+		if _, err := m.resolve(desc); err != nil {
+			errs = append(errs, err)
+		} else if r.Operations&m.Op == 0 {
+			bad("method %s: Operations do not include %v", m.Name, m.Op)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))

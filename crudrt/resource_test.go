@@ -114,6 +114,31 @@ func TestResourceCheck(t *testing.T) {
 			[]string{"Message, Model, ToModel and ToProto are required"}},
 		{"no ToProto", func(t *testing.T, r *crudrt.Resource) { r.ToProto = nil },
 			[]string{"Message, Model, ToModel and ToProto are required"}},
+		{"method field unknown", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "ident"}}
+		}, []string{`method library.v1.BookService.GetBook: library.v1.GetBookRequest has no field "ident"`}},
+		{"method field of the wrong type", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*libraryv1.DeleteBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "etag", Etag: "id"}}
+		}, []string{"field library.v1.DeleteBookRequest.id is int64, want string"}},
+		{"method without its key", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil)}}
+		}, []string{"method library.v1.BookService.GetBook (Get) needs one of Key and NameField"}},
+		{"method answering another message", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Author)(nil), Key: "id"}}
+		}, []string{"(Get) needs the resource as the response"}},
+		{"list without its items", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*libraryv1.ListBooksRequest)(nil), Response: (*libraryv1.ListBooksResponse)(nil), Items: "next_page_token", NextPageToken: "next_page_token"}}
+		}, []string{"field library.v1.ListBooksResponse.next_page_token is string, want repeated library.v1.Book", "(List) needs Items and NextPageToken"}},
+		{"method of an operation not offered", func(t *testing.T, r *crudrt.Resource) {
+			r.Operations &^= crudrt.OpGet
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "id"}}
+		}, []string{"method library.v1.BookService.GetBook: Operations do not include Get"}},
+		{"method of two operations", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet | crudrt.OpList, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "id"}}
+		}, []string{"method x.Get: Op is Get|List, want one operation"}},
+		{"method without types", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet, Key: "id"}}
+		}, []string{"method x.Get: Request and Response are required"}},
 		{"every error at once", func(t *testing.T, r *crudrt.Resource) {
 			r.Name = "x.Y"
 			r.Columns[columnIndex(t, r, "id")].Role = crudrt.RoleOrdinary
@@ -217,4 +242,25 @@ func TestUnimplemented(t *testing.T) {
 	if svc.Resource() != res {
 		t.Errorf("Resource() is not the description the service was built from")
 	}
+}
+
+// TestCallRefusesMismatch: Call answers Internal, never panics, when a
+// generated method passes a place or a request that does not match its
+// resource's Methods.
+func TestCallRefusesMismatch(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	svc := libraryv1.NewBookServiceCRUD(db).CRUDServices()[0]
+	ctx := context.Background()
+	_, err := crudrt.Call[*libraryv1.Book](ctx, svc, 0, &libraryv1.ListBooksRequest{})
+	wantCode(t, err, connect.CodeInternal)
+	if !strings.Contains(err.Error(), "library.v1.BookService.GetBook takes library.v1.GetBookRequest, not library.v1.ListBooksRequest") {
+		t.Errorf("error %q does not name the method and both requests", err)
+	}
+	for _, i := range []int{-1, len(svc.Resource().Methods)} {
+		_, err := crudrt.Call[*libraryv1.Book](ctx, svc, i, &libraryv1.GetBookRequest{Id: 1})
+		wantCode(t, err, connect.CodeInternal)
+	}
+	// The right place, but a response type other than the method's.
+	_, err = crudrt.Call[*libraryv1.Author](ctx, svc, 1, &libraryv1.ListBooksRequest{})
+	wantCode(t, err, connect.CodeInternal)
 }

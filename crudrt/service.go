@@ -156,6 +156,8 @@ type Service struct {
 	refs []*column
 	// limits are the string columns with a length limit.
 	limits []*column
+	// methods are the resource's Methods, resolved.
+	methods []method
 	// requestRules caches, per request message, whether it has rules
 	// outside the resource (CheckRequest).
 	requestRules *sync.Map
@@ -211,6 +213,10 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		dests:        mustDests(res),
 	}
 	s.table = query.Table{Dialect: d}
+	s.methods = make([]method, len(res.Methods))
+	for i := range res.Methods {
+		s.methods[i], _ = res.Methods[i].resolve(desc) // Check passed
+	}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {

@@ -82,7 +82,7 @@ message UpdateM%dRequest { M%d m%d = 1; google.protobuf.FieldMask update_mask = 
 }
 
 // plugins are built once per run.
-func plugins(b *testing.B) map[string]string {
+func plugins(b testing.TB) map[string]string {
 	b.Helper()
 	dir := b.TempDir()
 	out := map[string]string{}

@@ -372,6 +372,13 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 			break
 		}
 	}
+	if len(sm.Methods) > 0 {
+		g.P("Methods: []", crudrtPkg.Ident("Method"), "{")
+		for _, meth := range sm.Methods {
+			g.P(methodLiteral(g, meth), ",")
+		}
+		g.P("},")
+	}
 	g.P("Message: (*", m.GoIdent, ")(nil),")
 	g.P("Model: (*", m.Ident, ")(nil),")
 	g.P("ToModel: func(p ", protoPkg.Ident("Message"), ") (any, error) { return p.(*", m.GoIdent, ").ToModel() },")
@@ -449,169 +456,73 @@ func genUnimplemented(g *protogen.GeneratedFile, svc *model.Service, m *protogen
 	g.P()
 }
 
-// genMethod emits one standard method. Every path returns a message or an
-// error, never both nil: crudrt.One and crudrt.All turn a missing message
-// into an error.
+// genMethod emits one standard method: a call of crudrt.Call with the
+// method's place in its resource's Methods, which describe it.
 func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
-	recv := "s *" + svc.Ident.GoName
-	g.P(model.GoComment(m.Comments.Leading), "func (", recv, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
-	rt := "s." + runtimeField(svc, m.Model)
-	g.P("if err := ", rt, ".CheckRequest(req); err != nil { return nil, err }")
+	g.P(model.GoComment(m.Comments.Leading), "func (s *", svc.Ident.GoName, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
+	g.P("return ", crudrtPkg.Ident("Call"), "[*", m.Output.GoIdent, "](ctx, s.", runtimeField(svc, m.Model), ", ", methodIndex(m), ", req)")
+	g.P("}")
+	g.P()
+}
+
+// methodIndex is m's place in the Methods of its resource.
+func methodIndex(m *model.Method) int {
+	for i, x := range m.Model.Methods {
+		if x == m {
+			return i
+		}
+	}
+	panic("crud: method " + string(m.Desc.FullName()) + " is not among its model's methods")
+}
+
+// methodLiteral is the crudrt.Method literal describing m: its operation,
+// types, and the request and response fields it serves, by proto name.
+func methodLiteral(g *protogen.GeneratedFile, m *model.Method) string {
+	var b strings.Builder
+	b.WriteString("{Name: " + strconv.Quote(string(m.Desc.FullName())) + ", Op: " + g.QualifiedGoIdent(crudrtPkg.Ident(ops[m.Op])) +
+		", Request: (*" + g.QualifiedGoIdent(m.Input.GoIdent) + ")(nil), Response: (*" + g.QualifiedGoIdent(m.Output.GoIdent) + ")(nil)")
+	for _, kv := range []struct {
+		name string
+		f    *protogen.Field
+	}{
+		{"Key", m.Key}, {"NameField", m.Name}, {"Keys", m.Keys}, {"Names", m.Names}, {"Etag", m.Etag}, {"Force", m.Force},
+		{"Parent", m.Parent}, {"ResourceID", resourceID(m)}, {"Resource", m.Resource}, {"Mask", m.Mask},
+		{"PageSize", m.PageSize}, {"PageToken", m.PageToken}, {"Filter", m.Filter}, {"OrderBy", m.OrderBy},
+		{"ShowDeleted", m.ShowDeleted}, {"Skip", m.Skip}, {"Requests", m.Requests}, {"RequestResource", m.RequestResource},
+		{"RequestParent", m.RequestParent}, {"RequestID", requestID(m)}, {"Items", m.Items}, {"NextPageToken", m.NextPageToken},
+		{"ReadMask", m.ReadMask}, {"ValidateOnly", m.ValidateOnly}, {"AllowMissing", m.AllowMissing},
+	} {
+		if kv.f != nil {
+			b.WriteString(", " + kv.name + ": " + strconv.Quote(string(kv.f.Desc.Name())))
+		}
+	}
+	if m.ReturnsEmpty {
+		b.WriteString(", ReturnsEmpty: true")
+	}
 	if len(m.Unsupported) > 0 {
 		quoted := make([]string, len(m.Unsupported))
 		for i, p := range m.Unsupported {
 			quoted[i] = strconv.Quote(p)
 		}
-		g.P("if err := ", crudrtPkg.Ident("Unsupported"), "(req, ", strings.Join(quoted, ", "), "); err != nil { return nil, err }")
+		b.WriteString(", Unsupported: []string{" + strings.Join(quoted, ", ") + "}")
 	}
-	if m.ValidateOnly != nil {
-		g.P("ctx = ", crudrtPkg.Ident("ValidateOnly"), "(ctx, req.Get", m.ValidateOnly.GoName, "())")
+	return b.String() + "}"
+}
+
+// resourceID is Create's `{resource}_id` request field; BatchCreate's is
+// a field of each of its requests (requestID).
+func resourceID(m *model.Method) *protogen.Field {
+	if m.Op == model.OpBatchCreate {
+		return nil
 	}
-	if m.AllowMissing != nil {
-		g.P("ctx = ", crudrtPkg.Ident("AllowMissing"), "(ctx, req.Get", m.AllowMissing.GoName, "())")
+	return m.ResourceID
+}
+
+func requestID(m *model.Method) *protogen.Field {
+	if m.Op != model.OpBatchCreate {
+		return nil
 	}
-	if m.ReadMask != nil {
-		g.P("mask, err := ", rt, ".ReadMask(req.Get", m.ReadMask.GoName, "())")
-		g.P("if err != nil { return nil, err }")
-	}
-	// masked passes a call's results through the AIP-157 read mask
-	// (mask.Apply or mask.ApplyAll) when the request has one.
-	masked := func(apply, results string) string {
-		if m.ReadMask == nil {
-			return results
-		}
-		return "mask." + apply + "(" + results + ")"
-	}
-	key := func() {
-		if m.Key != nil {
-			g.P("key := req.Get", m.Key.GoName, "()")
-			return
-		}
-		g.P("key, err := ", rt, ".KeyFromName(req.Get", m.Name.GoName, "())")
-		g.P("if err != nil { return nil, err }")
-	}
-	etag := `""`
-	if m.Etag != nil {
-		etag = "req.Get" + m.Etag.GoName + "()"
-	}
-	msg := "*" + g.QualifiedGoIdent(m.Model.GoIdent)
-	one := func(call string) {
-		g.P("return ", crudrtPkg.Ident("One"), "[", msg, "](", masked("Apply", rt+"."+call), ")")
-	}
-	// items returns the response holding the messages of the call just
-	// emitted, which gives a list, and the extra fields.
-	items := func(field *protogen.Field, extra string) {
-		g.P("out, err := ", crudrtPkg.Ident("All"), "[", msg, "](", masked("ApplyAll", "items, err"), ")")
-		g.P("if err != nil { return nil, err }")
-		g.P("return &", m.Output.GoIdent, "{", field.GoName, ": out", extra, "}, nil")
-	}
-	switch m.Op {
-	case model.OpGet:
-		key()
-		one("Get(ctx, key)")
-	case model.OpCreate:
-		if m.Parent != nil {
-			id := `""`
-			if m.ResourceID != nil {
-				id = "req.Get" + m.ResourceID.GoName + "()"
-			}
-			one("CreateIn(ctx, req.Get" + m.Parent.GoName + "(), " + id + ", req.Get" + m.Resource.GoName + "())")
-		} else if m.ResourceID != nil {
-			one("CreateWithID(ctx, req.Get" + m.ResourceID.GoName + "(), req.Get" + m.Resource.GoName + "())")
-		} else {
-			one("Create(ctx, req.Get" + m.Resource.GoName + "())")
-		}
-	case model.OpUpdate:
-		one("Update(ctx, req.Get" + m.Resource.GoName + "(), req.Get" + m.Mask.GoName + "())")
-	case model.OpDelete:
-		key()
-		call := "Delete(ctx, key, " + etag + ")"
-		if m.Force != nil {
-			call = "DeleteForce(ctx, key, " + etag + ", req.Get" + m.Force.GoName + "())"
-		}
-		if m.ReturnsEmpty {
-			g.P("if _, err := ", rt, ".", call, "; err != nil { return nil, err }")
-			g.P("return &", m.Output.GoIdent, "{}, nil")
-		} else {
-			one(call)
-		}
-	case model.OpUndelete:
-		key()
-		one("Undelete(ctx, key, " + etag + ")")
-	case model.OpBatchGet, model.OpBatchDelete:
-		if m.Keys != nil {
-			g.P("keys := make([]any, 0, len(req.Get", m.Keys.GoName, "()))")
-			g.P("for _, k := range req.Get", m.Keys.GoName, "() { keys = append(keys, k) }")
-		} else {
-			g.P("keys, err := ", rt, ".KeysFromNames(req.Get", m.Names.GoName, "())")
-			g.P("if err != nil { return nil, err }")
-		}
-		in, parent := "", ""
-		if m.Parent != nil {
-			in, parent = "In", "req.Get"+m.Parent.GoName+"(), "
-		}
-		if m.Op == model.OpBatchGet {
-			g.P("items, err := ", rt, ".BatchGet", in, "(ctx, ", parent, "keys)")
-			items(m.Items, "")
-		} else {
-			g.P("if err := ", rt, ".BatchDelete", in, "(ctx, ", parent, "keys); err != nil { return nil, err }")
-			g.P("return &", m.Output.GoIdent, "{}, nil")
-		}
-	case model.OpBatchCreate:
-		g.P("msgs := make([]", protoPkg.Ident("Message"), ", 0, len(req.Get", m.Requests.GoName, "()))")
-		if m.Parent != nil || m.RequestParent != nil {
-			ids, parents, parent := "nil", "nil", `""`
-			if m.Parent != nil {
-				parent = "req.Get" + m.Parent.GoName + "()"
-			}
-			if m.ResourceID != nil {
-				ids = "ids"
-				g.P("ids := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
-			}
-			if m.RequestParent != nil {
-				parents = "parents"
-				g.P("parents := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
-			}
-			g.P("for _, r := range req.Get", m.Requests.GoName, "() {")
-			g.P("msgs = append(msgs, r.Get", m.RequestResource.GoName, "())")
-			if m.ResourceID != nil {
-				g.P("ids = append(ids, r.Get", m.ResourceID.GoName, "())")
-			}
-			if m.RequestParent != nil {
-				g.P("parents = append(parents, r.Get", m.RequestParent.GoName, "())")
-			}
-			g.P("}")
-			g.P("items, err := ", rt, ".BatchCreateIn(ctx, ", parent, ", ", parents, ", ", ids, ", msgs)")
-		} else if m.ResourceID != nil {
-			g.P("ids := make([]string, 0, len(req.Get", m.Requests.GoName, "()))")
-			g.P("for _, r := range req.Get", m.Requests.GoName, "() {")
-			g.P("msgs = append(msgs, r.Get", m.RequestResource.GoName, "())")
-			g.P("ids = append(ids, r.Get", m.ResourceID.GoName, "())")
-			g.P("}")
-			g.P("items, err := ", rt, ".BatchCreateWithIDs(ctx, ids, msgs)")
-		} else {
-			g.P("for _, r := range req.Get", m.Requests.GoName, "() { msgs = append(msgs, r.Get", m.RequestResource.GoName, "()) }")
-			g.P("items, err := ", rt, ".BatchCreate(ctx, msgs)")
-		}
-		items(m.Items, "")
-	case model.OpList:
-		get := func(f *protogen.Field) string {
-			if f == nil {
-				return ""
-			}
-			return "req.Get" + f.GoName + "()"
-		}
-		g.P("items, next, err := ", rt, ".List(ctx, ", crudrtPkg.Ident("ListRequest"), "{")
-		for _, kv := range [][2]string{{"PageSize", get(m.PageSize)}, {"PageToken", get(m.PageToken)}, {"Filter", get(m.Filter)}, {"OrderBy", get(m.OrderBy)}, {"ShowDeleted", get(m.ShowDeleted)}, {"Skip", get(m.Skip)}, {"Parent", get(m.Parent)}} {
-			if kv[1] != "" {
-				g.P(kv[0], ": ", kv[1], ",")
-			}
-		}
-		g.P("})")
-		items(m.Items, ", "+m.NextPageToken.GoName+": next")
-	}
-	g.P("}")
-	g.P()
+	return m.ResourceID
 }
 
 // genOpenAPI embeds the file's OpenAPI document and returns it from each

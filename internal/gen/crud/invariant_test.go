@@ -15,8 +15,8 @@ import (
 // TestNoNilNilReturns checks every generated .crud.go of the repository
 // (goldens, the example, the end-to-end packages): no method returns a nil
 // message with a nil error. Each return gives an error that is not nil, a
-// message built in place (&T{…}, nil), or the result of crudrt.One or
-// crudrt.All, which never give both nil.
+// message built in place (&T{…}, nil), or the result of crudrt.Call,
+// crudrt.One or crudrt.All, which never give both nil.
 func TestNoNilNilReturns(t *testing.T) {
 	root := gentest.RepoRoot()
 	var files []string
@@ -80,10 +80,10 @@ func badReturn(ret *ast.ReturnStmt) string {
 		if ix, ok := fun.(*ast.IndexExpr); ok {
 			fun = ix.X
 		}
-		if sel, ok := fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "One" || sel.Sel.Name == "All") {
+		if sel, ok := fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "Call" || sel.Sel.Name == "One" || sel.Sel.Name == "All") {
 			return ""
 		}
-		return "returns a call other than crudrt.One or crudrt.All"
+		return "returns a call other than crudrt.Call, crudrt.One or crudrt.All"
 	case 2:
 		msg, err := ret.Results[0], ret.Results[1]
 		switch {
@@ -107,13 +107,14 @@ func badReturn(ret *ast.ReturnStmt) string {
 // TestBadReturn shows what the invariant refuses.
 func TestBadReturn(t *testing.T) {
 	for src, want := range map[string]string{
-		"return nil, nil":                      "returns (nil, nil)",
-		"return msg, err":                      "returns both a message and an error",
-		"return msg, nil":                      "returns a message that may be nil with a nil error",
-		"return s.svc.Get(ctx, key)":           "returns a call other than crudrt.One or crudrt.All",
-		"return nil, err":                      "",
-		"return &Res{}, nil":                   "",
-		"return crudrt.One[*Book](s.Get(ctx))": "",
+		"return nil, nil":                               "returns (nil, nil)",
+		"return msg, err":                               "returns both a message and an error",
+		"return msg, nil":                               "returns a message that may be nil with a nil error",
+		"return s.svc.Get(ctx, key)":                    "returns a call other than crudrt.Call, crudrt.One or crudrt.All",
+		"return crudrt.Call[*Book](ctx, s.svc, 0, req)": "",
+		"return nil, err":                               "",
+		"return &Res{}, nil":                            "",
+		"return crudrt.One[*Book](s.Get(ctx))":          "",
 	} {
 		f, err := parser.ParseFile(token.NewFileSet(), "x.go", "package x\nfunc f() {\n"+src+"\n}\n", 0)
 		if err != nil {

@@ -92,10 +92,10 @@ func TestWarnings(t *testing.T) {
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(code, `if err := crudrt.Unsupported(req, "request_id"); err != nil {`) {
+	if !strings.Contains(code, `Unsupported: []string{"request_id"}`) {
 		t.Errorf("GetShelf does not refuse request_id:\n%s", code)
 	}
-	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
+	if !strings.Contains(code, "return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)") {
 		t.Errorf("GetShelf, of the service's second model, is not generated")
 	}
 	for _, m := range []string{"MoveBook", "GetNote", "Ignored"} {
@@ -222,10 +222,10 @@ func TestResourcesAreModels(t *testing.T) {
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
-	if !strings.Contains(code, "return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))") {
+	if !strings.Contains(code, "return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)") {
 		t.Errorf("the Shelf resource got no Get:\n%s", code)
 	}
-	if !strings.Contains(code, "return crudrt.One[*Book](s.svcBook.Get(ctx, key))") {
+	if !strings.Contains(code, "return crudrt.Call[*Book](ctx, s.svcBook, 0, req)") {
 		t.Errorf("the Book resource, named under a shelf, got no Get:\n%s", code)
 	}
 	if !strings.Contains(code, `crudrt.Unimplemented("aip.v1.LibraryService.CreateShelf")`) {
@@ -285,7 +285,7 @@ func TestIgnoredFields(t *testing.T) {
 	if got := strings.TrimSpace(buf.String()); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
-	if !strings.Contains(code, `crudrt.Unsupported(req, "request_id")`) || strings.Contains(code, "trace_id") {
+	if !strings.Contains(code, `Unsupported: []string{"request_id"}`) || strings.Contains(code, "trace_id") {
 		t.Errorf("GetBook should refuse request_id and leave trace_id alone:\n%s", code)
 	}
 	for _, bad := range []string{`, "nope"`, `, "id"`} {

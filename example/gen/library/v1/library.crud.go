@@ -68,133 +68,78 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{OrderBy: "isbn", Columns: []string{"isbn", "id"}, Desc: []bool{false, false}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
+		{Name: "library.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "books", NextPageToken: "next_page_token"},
+		{Name: "library.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
+		{Name: "library.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
+		{Name: "library.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
+		{Name: "library.v1.BookService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
+		{Name: "library.v1.BookService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "ids", Items: "books"},
+		{Name: "library.v1.BookService.BatchCreateBooks", Op: crudrt.OpBatchCreate, Request: (*BatchCreateBooksRequest)(nil), Response: (*BatchCreateBooksResponse)(nil), Requests: "requests", RequestResource: "book", Items: "books"},
+		{Name: "library.v1.BookService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 // Returns a book, deleted or not.
 //
 // AIP-131: the response is the resource itself.
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Get(ctx, key))
+	return crudrt.Call[*Book](ctx, s.svc, 0, req)
 }
 
 // Lists books, newest page by page.
 func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svc, 1, req)
 }
 
 // Adds a book.
 //
 // AIP-133: the response is the created resource.
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Create(ctx, req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svc, 2, req)
 }
 
 // Changes the fields of a book named by the update mask.
 //
 // AIP-134: the response is the updated resource.
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svc, 3, req)
 }
 
 // Soft-deletes a book.
 //
 // AIP-164: a soft delete returns the deleted resource.
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svc, 4, req)
 }
 
 // Restores a deleted book.
 //
 // AIP-164: the response is the restored resource.
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Undelete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svc, 5, req)
 }
 
 // Returns several books at once, in the order asked (AIP-231).
 func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	items, err := s.svc.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchGetBooksResponse](ctx, s.svc, 6, req)
 }
 
 // Adds several books atomically (AIP-233).
 func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	msgs := make([]proto.Message, 0, len(req.GetRequests()))
-	for _, r := range req.GetRequests() {
-		msgs = append(msgs, r.GetBook())
-	}
-	items, err := s.svc.BatchCreate(ctx, msgs)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchCreateBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchCreateBooksResponse](ctx, s.svc, 7, req)
 }
 
 // Deletes several books atomically (AIP-235).
 //
 // AIP-235: the response is google.protobuf.Empty.
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	if err := s.svc.BatchDelete(ctx, keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 8, req)
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
@@ -249,69 +194,42 @@ var authorServiceCRUDResource = crudrt.Resource{
 		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete,
-	Message:    (*Author)(nil),
-	Model:      (*AuthorModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "library.v1.AuthorService.GetAuthor", Op: crudrt.OpGet, Request: (*GetAuthorRequest)(nil), Response: (*Author)(nil), NameField: "name"},
+		{Name: "library.v1.AuthorService.ListAuthors", Op: crudrt.OpList, Request: (*ListAuthorsRequest)(nil), Response: (*ListAuthorsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "authors", NextPageToken: "next_page_token"},
+		{Name: "library.v1.AuthorService.CreateAuthor", Op: crudrt.OpCreate, Request: (*CreateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author"},
+		{Name: "library.v1.AuthorService.DeleteAuthor", Op: crudrt.OpDelete, Request: (*DeleteAuthorRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", ReturnsEmpty: true},
+	},
+	Message: (*Author)(nil),
+	Model:   (*AuthorModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 // Returns an author by resource name ("authors/1").
 //
 // AIP-131: the response is the resource itself.
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svc.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Author](s.svc.Get(ctx, key))
+	return crudrt.Call[*Author](ctx, s.svc, 0, req)
 }
 
 // Lists authors.
 func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsRequest) (*ListAuthorsResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-	})
-	out, err := crudrt.All[*Author](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListAuthorsResponse{Authors: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListAuthorsResponse](ctx, s.svc, 1, req)
 }
 
 // Adds an author.
 //
 // AIP-133: the response is the created resource.
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Author](s.svc.Create(ctx, req.GetAuthor()))
+	return crudrt.Call[*Author](ctx, s.svc, 2, req)
 }
 
 // Removes an author and, by cascade, their books.
 //
 // AIP-135: the response is google.protobuf.Empty.
 func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svc.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.svc.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 3, req)
 }
 
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -61,35 +61,27 @@ var gadgetServiceCRUDResource = crudrt.Resource{
 		{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
 	},
 	Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpUpdate,
-	Message:    (*Gadget)(nil),
-	Model:      (*GadgetModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "rules.v1.GadgetService.GetGadget", Op: crudrt.OpGet, Request: (*GetGadgetRequest)(nil), Response: (*Gadget)(nil), Key: "id"},
+		{Name: "rules.v1.GadgetService.CreateGadget", Op: crudrt.OpCreate, Request: (*CreateGadgetRequest)(nil), Response: (*Gadget)(nil), Resource: "gadget", Unsupported: []string{"request_id"}},
+		{Name: "rules.v1.GadgetService.UpdateGadget", Op: crudrt.OpUpdate, Request: (*UpdateGadgetRequest)(nil), Response: (*Gadget)(nil), Resource: "gadget", Mask: "update_mask"},
+	},
+	Message: (*Gadget)(nil),
+	Model:   (*GadgetModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
 }
 
 func (s *GadgetServiceCRUD) GetGadget(ctx context.Context, req *GetGadgetRequest) (*Gadget, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Gadget](s.svc.Get(ctx, key))
+	return crudrt.Call[*Gadget](ctx, s.svc, 0, req)
 }
 
 func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetRequest) (*Gadget, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	if err := crudrt.Unsupported(req, "request_id"); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Gadget](s.svc.Create(ctx, req.GetGadget()))
+	return crudrt.Call[*Gadget](ctx, s.svc, 1, req)
 }
 
 func (s *GadgetServiceCRUD) UpdateGadget(ctx context.Context, req *UpdateGadgetRequest) (*Gadget, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Gadget](s.svc.Update(ctx, req.GetGadget(), req.GetUpdateMask()))
+	return crudrt.Call[*Gadget](ctx, s.svc, 2, req)
 }
 
 // A custom method (AIP-136), left to the user: it answers Unimplemented.

@@ -51,82 +51,58 @@ var gizmoServiceCRUDResource = crudrt.Resource{
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete,
-	Message:    (*Gizmo)(nil),
-	Model:      (*GizmoModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*GizmoModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "scaffold.v1.GizmoService.GetGizmo", Op: crudrt.OpGet, Request: (*GetGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id"},
+		{Name: "scaffold.v1.GizmoService.ListGizmos", Op: crudrt.OpList, Request: (*ListGizmosRequest)(nil), Response: (*ListGizmosResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "gizmos", NextPageToken: "next_page_token"},
+		{Name: "scaffold.v1.GizmoService.CreateGizmo", Op: crudrt.OpCreate, Request: (*CreateGizmoRequest)(nil), Response: (*Gizmo)(nil), Resource: "gizmo"},
+		{Name: "scaffold.v1.GizmoService.UpdateGizmo", Op: crudrt.OpUpdate, Request: (*UpdateGizmoRequest)(nil), Response: (*Gizmo)(nil), Resource: "gizmo", Mask: "update_mask"},
+		{Name: "scaffold.v1.GizmoService.DeleteGizmo", Op: crudrt.OpDelete, Request: (*DeleteGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id", Etag: "etag"},
+		{Name: "scaffold.v1.GizmoService.UndeleteGizmo", Op: crudrt.OpUndelete, Request: (*UndeleteGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id", Etag: "etag"},
+	},
+	Message: (*Gizmo)(nil),
+	Model:   (*GizmoModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*GizmoModel).ToProto() },
 }
 
 // Returns a gizmo.
 //
 // AIP-131: the response is the resource itself.
 func (s *GizmoServiceCRUD) GetGizmo(ctx context.Context, req *GetGizmoRequest) (*Gizmo, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Gizmo](s.svc.Get(ctx, key))
+	return crudrt.Call[*Gizmo](ctx, s.svc, 0, req)
 }
 
 // Lists gizmos, a page at a time.
 func (s *GizmoServiceCRUD) ListGizmos(ctx context.Context, req *ListGizmosRequest) (*ListGizmosResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Gizmo](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListGizmosResponse{Gizmos: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListGizmosResponse](ctx, s.svc, 1, req)
 }
 
 // Creates a gizmo.
 //
 // AIP-133: the response is the created resource.
 func (s *GizmoServiceCRUD) CreateGizmo(ctx context.Context, req *CreateGizmoRequest) (*Gizmo, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Gizmo](s.svc.Create(ctx, req.GetGizmo()))
+	return crudrt.Call[*Gizmo](ctx, s.svc, 2, req)
 }
 
 // Updates the fields of a gizmo named by the update mask.
 //
 // AIP-134: the response is the updated resource.
 func (s *GizmoServiceCRUD) UpdateGizmo(ctx context.Context, req *UpdateGizmoRequest) (*Gizmo, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Gizmo](s.svc.Update(ctx, req.GetGizmo(), req.GetUpdateMask()))
+	return crudrt.Call[*Gizmo](ctx, s.svc, 3, req)
 }
 
 // Deletes a gizmo; it can be restored with UndeleteGizmo.
 //
 // AIP-164: a soft delete returns the deleted resource.
 func (s *GizmoServiceCRUD) DeleteGizmo(ctx context.Context, req *DeleteGizmoRequest) (*Gizmo, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Gizmo](s.svc.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Gizmo](ctx, s.svc, 4, req)
 }
 
 // Restores a deleted gizmo.
 //
 // AIP-164: the response is the restored resource.
 func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmoRequest) (*Gizmo, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Gizmo](s.svc.Undelete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Gizmo](ctx, s.svc, 5, req)
 }
 
 // GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -57,6 +57,9 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 		{Name: "tenant.v1.Doc", Table: "docs", Columns: []string{"folder"}},
 	},
 	IDField: "folder_id",
+	Methods: []crudrt.Method{
+		{Name: "tenant.v1.FolderService.CreateFolder", Op: crudrt.OpCreate, Request: (*CreateFolderRequest)(nil), Response: (*Folder)(nil), ResourceID: "folder_id", Resource: "folder"},
+	},
 	Message: (*Folder)(nil),
 	Model:   (*FolderModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Folder).ToModel() },
@@ -81,62 +84,33 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 	Operations: crudrt.OpCreate | crudrt.OpList | crudrt.OpBatchCreate,
 	Parent:     &crudrt.ParentTable{Name: "tenant.v1.Folder", Table: "folders", Columns: []string{"folder"}, Tenant: "tenant_id"},
 	IDField:    "doc_id",
-	Message:    (*Doc)(nil),
-	Model:      (*DocModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Doc).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*DocModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "tenant.v1.FolderService.CreateDoc", Op: crudrt.OpCreate, Request: (*CreateDocRequest)(nil), Response: (*Doc)(nil), Parent: "parent", ResourceID: "doc_id", Resource: "doc"},
+		{Name: "tenant.v1.FolderService.ListDocs", Op: crudrt.OpList, Request: (*ListDocsRequest)(nil), Response: (*ListDocsResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "docs", NextPageToken: "next_page_token"},
+		{Name: "tenant.v1.FolderService.BatchCreateDocs", Op: crudrt.OpBatchCreate, Request: (*BatchCreateDocsRequest)(nil), Response: (*BatchCreateDocsResponse)(nil), Parent: "parent", Requests: "requests", RequestResource: "doc", RequestParent: "parent", RequestID: "doc_id", Items: "docs"},
+	},
+	Message: (*Doc)(nil),
+	Model:   (*DocModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Doc).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*DocModel).ToProto() },
 }
 
 // AIP-133: the response is the created resource.
 func (s *FolderServiceCRUD) CreateFolder(ctx context.Context, req *CreateFolderRequest) (*Folder, error) {
-	if err := s.svcFolder.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Folder](s.svcFolder.CreateWithID(ctx, req.GetFolderId(), req.GetFolder()))
+	return crudrt.Call[*Folder](ctx, s.svcFolder, 0, req)
 }
 
 // AIP-133: the response is the created resource.
 func (s *FolderServiceCRUD) CreateDoc(ctx context.Context, req *CreateDocRequest) (*Doc, error) {
-	if err := s.svcDoc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Doc](s.svcDoc.CreateIn(ctx, req.GetParent(), req.GetDocId(), req.GetDoc()))
+	return crudrt.Call[*Doc](ctx, s.svcDoc, 0, req)
 }
 
 func (s *FolderServiceCRUD) ListDocs(ctx context.Context, req *ListDocsRequest) (*ListDocsResponse, error) {
-	if err := s.svcDoc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcDoc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Doc](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListDocsResponse{Docs: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListDocsResponse](ctx, s.svcDoc, 1, req)
 }
 
 func (s *FolderServiceCRUD) BatchCreateDocs(ctx context.Context, req *BatchCreateDocsRequest) (*BatchCreateDocsResponse, error) {
-	if err := s.svcDoc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	msgs := make([]proto.Message, 0, len(req.GetRequests()))
-	ids := make([]string, 0, len(req.GetRequests()))
-	parents := make([]string, 0, len(req.GetRequests()))
-	for _, r := range req.GetRequests() {
-		msgs = append(msgs, r.GetDoc())
-		ids = append(ids, r.GetDocId())
-		parents = append(parents, r.GetParent())
-	}
-	items, err := s.svcDoc.BatchCreateIn(ctx, req.GetParent(), parents, ids, msgs)
-	out, err := crudrt.All[*Doc](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchCreateDocsResponse{Docs: out}, nil
+	return crudrt.Call[*BatchCreateDocsResponse](ctx, s.svcDoc, 2, req)
 }
 
 // FolderServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -56,118 +56,63 @@ var noteServiceCRUDResource = crudrt.Resource{
 		{Name: "idx_notes_tenant_id", Columns: []string{"tenant_id"}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Message:    (*Note)(nil),
-	Model:      (*NoteModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Note).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*NoteModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "tenant.v1.NoteService.GetNote", Op: crudrt.OpGet, Request: (*GetNoteRequest)(nil), Response: (*Note)(nil), Key: "id"},
+		{Name: "tenant.v1.NoteService.ListNotes", Op: crudrt.OpList, Request: (*ListNotesRequest)(nil), Response: (*ListNotesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "notes", NextPageToken: "next_page_token"},
+		{Name: "tenant.v1.NoteService.CreateNote", Op: crudrt.OpCreate, Request: (*CreateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note"},
+		{Name: "tenant.v1.NoteService.UpdateNote", Op: crudrt.OpUpdate, Request: (*UpdateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note", Mask: "update_mask"},
+		{Name: "tenant.v1.NoteService.DeleteNote", Op: crudrt.OpDelete, Request: (*DeleteNoteRequest)(nil), Response: (*Note)(nil), Key: "id", Etag: "etag"},
+		{Name: "tenant.v1.NoteService.UndeleteNote", Op: crudrt.OpUndelete, Request: (*UndeleteNoteRequest)(nil), Response: (*Note)(nil), Key: "id"},
+		{Name: "tenant.v1.NoteService.BatchGetNotes", Op: crudrt.OpBatchGet, Request: (*BatchGetNotesRequest)(nil), Response: (*BatchGetNotesResponse)(nil), Keys: "ids", Items: "notes"},
+		{Name: "tenant.v1.NoteService.BatchCreateNotes", Op: crudrt.OpBatchCreate, Request: (*BatchCreateNotesRequest)(nil), Response: (*BatchCreateNotesResponse)(nil), Requests: "requests", RequestResource: "note", Items: "notes"},
+		{Name: "tenant.v1.NoteService.BatchDeleteNotes", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteNotesRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
+	},
+	Message: (*Note)(nil),
+	Model:   (*NoteModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Note).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*NoteModel).ToProto() },
 }
 
 // AIP-131: the response is the resource itself.
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Note](s.svc.Get(ctx, key))
+	return crudrt.Call[*Note](ctx, s.svc, 0, req)
 }
 
 func (s *NoteServiceCRUD) ListNotes(ctx context.Context, req *ListNotesRequest) (*ListNotesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Note](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListNotesResponse{Notes: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListNotesResponse](ctx, s.svc, 1, req)
 }
 
 // AIP-133: the response is the created resource.
 func (s *NoteServiceCRUD) CreateNote(ctx context.Context, req *CreateNoteRequest) (*Note, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Note](s.svc.Create(ctx, req.GetNote()))
+	return crudrt.Call[*Note](ctx, s.svc, 2, req)
 }
 
 // AIP-134: the response is the updated resource.
 func (s *NoteServiceCRUD) UpdateNote(ctx context.Context, req *UpdateNoteRequest) (*Note, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Note](s.svc.Update(ctx, req.GetNote(), req.GetUpdateMask()))
+	return crudrt.Call[*Note](ctx, s.svc, 3, req)
 }
 
 // AIP-164: a soft delete returns the deleted resource.
 func (s *NoteServiceCRUD) DeleteNote(ctx context.Context, req *DeleteNoteRequest) (*Note, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Note](s.svc.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Note](ctx, s.svc, 4, req)
 }
 
 // AIP-164: the response is the restored resource.
 func (s *NoteServiceCRUD) UndeleteNote(ctx context.Context, req *UndeleteNoteRequest) (*Note, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Note](s.svc.Undelete(ctx, key, ""))
+	return crudrt.Call[*Note](ctx, s.svc, 5, req)
 }
 
 func (s *NoteServiceCRUD) BatchGetNotes(ctx context.Context, req *BatchGetNotesRequest) (*BatchGetNotesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	items, err := s.svc.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Note](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetNotesResponse{Notes: out}, nil
+	return crudrt.Call[*BatchGetNotesResponse](ctx, s.svc, 6, req)
 }
 
 func (s *NoteServiceCRUD) BatchCreateNotes(ctx context.Context, req *BatchCreateNotesRequest) (*BatchCreateNotesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	msgs := make([]proto.Message, 0, len(req.GetRequests()))
-	for _, r := range req.GetRequests() {
-		msgs = append(msgs, r.GetNote())
-	}
-	items, err := s.svc.BatchCreate(ctx, msgs)
-	out, err := crudrt.All[*Note](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchCreateNotesResponse{Notes: out}, nil
+	return crudrt.Call[*BatchCreateNotesResponse](ctx, s.svc, 7, req)
 }
 
 // AIP-235: the response is google.protobuf.Empty.
 func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDeleteNotesRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	if err := s.svc.BatchDelete(ctx, keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 8, req)
 }
 
 // NoteServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -56,10 +56,17 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
 	IDField:    "instance_id",
-	Message:    (*Instance)(nil),
-	Model:      (*InstanceModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Instance).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*InstanceModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "aipext.v1.InstanceService.GetInstance", Op: crudrt.OpGet, Request: (*GetInstanceRequest)(nil), Response: (*Instance)(nil), Key: "name"},
+		{Name: "aipext.v1.InstanceService.ListInstances", Op: crudrt.OpList, Request: (*ListInstancesRequest)(nil), Response: (*ListInstancesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "instances", NextPageToken: "next_page_token"},
+		{Name: "aipext.v1.InstanceService.CreateInstance", Op: crudrt.OpCreate, Request: (*CreateInstanceRequest)(nil), Response: (*Instance)(nil), Parent: "parent", ResourceID: "instance_id", Resource: "instance"},
+		{Name: "aipext.v1.InstanceService.UpdateInstance", Op: crudrt.OpUpdate, Request: (*UpdateInstanceRequest)(nil), Response: (*Instance)(nil), Resource: "instance", Mask: "update_mask"},
+		{Name: "aipext.v1.InstanceService.DeleteInstance", Op: crudrt.OpDelete, Request: (*DeleteInstanceRequest)(nil), Response: (*Instance)(nil), Key: "name", Etag: "etag"},
+	},
+	Message: (*Instance)(nil),
+	Model:   (*InstanceModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Instance).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*InstanceModel).ToProto() },
 }
 
 // instanceServiceCRUDKeyResource describes aipext.v1.Key to the runtime.
@@ -75,89 +82,47 @@ var instanceServiceCRUDKeyResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpList,
 	IDField:    "key_id",
-	Message:    (*Key)(nil),
-	Model:      (*KeyModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Key).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*KeyModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "aipext.v1.InstanceService.GetKey", Op: crudrt.OpGet, Request: (*GetKeyRequest)(nil), Response: (*Key)(nil), Key: "path"},
+		{Name: "aipext.v1.InstanceService.CreateKey", Op: crudrt.OpCreate, Request: (*CreateKeyRequest)(nil), Response: (*Key)(nil), Parent: "parent", ResourceID: "key_id", Resource: "key"},
+		{Name: "aipext.v1.InstanceService.ListKeys", Op: crudrt.OpList, Request: (*ListKeysRequest)(nil), Response: (*ListKeysResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "keys", NextPageToken: "next_page_token"},
+	},
+	Message: (*Key)(nil),
+	Model:   (*KeyModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Key).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*KeyModel).ToProto() },
 }
 
 func (s *InstanceServiceCRUD) GetInstance(ctx context.Context, req *GetInstanceRequest) (*Instance, error) {
-	if err := s.svcInstance.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Instance](s.svcInstance.Get(ctx, key))
+	return crudrt.Call[*Instance](ctx, s.svcInstance, 0, req)
 }
 
 func (s *InstanceServiceCRUD) ListInstances(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
-	if err := s.svcInstance.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcInstance.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Instance](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListInstancesResponse{Instances: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListInstancesResponse](ctx, s.svcInstance, 1, req)
 }
 
 func (s *InstanceServiceCRUD) CreateInstance(ctx context.Context, req *CreateInstanceRequest) (*Instance, error) {
-	if err := s.svcInstance.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Instance](s.svcInstance.CreateIn(ctx, req.GetParent(), req.GetInstanceId(), req.GetInstance()))
+	return crudrt.Call[*Instance](ctx, s.svcInstance, 2, req)
 }
 
 func (s *InstanceServiceCRUD) UpdateInstance(ctx context.Context, req *UpdateInstanceRequest) (*Instance, error) {
-	if err := s.svcInstance.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Instance](s.svcInstance.Update(ctx, req.GetInstance(), req.GetUpdateMask()))
+	return crudrt.Call[*Instance](ctx, s.svcInstance, 3, req)
 }
 
 func (s *InstanceServiceCRUD) DeleteInstance(ctx context.Context, req *DeleteInstanceRequest) (*Instance, error) {
-	if err := s.svcInstance.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Instance](s.svcInstance.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Instance](ctx, s.svcInstance, 4, req)
 }
 
 func (s *InstanceServiceCRUD) GetKey(ctx context.Context, req *GetKeyRequest) (*Key, error) {
-	if err := s.svcKey.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetPath()
-	return crudrt.One[*Key](s.svcKey.Get(ctx, key))
+	return crudrt.Call[*Key](ctx, s.svcKey, 0, req)
 }
 
 func (s *InstanceServiceCRUD) CreateKey(ctx context.Context, req *CreateKeyRequest) (*Key, error) {
-	if err := s.svcKey.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Key](s.svcKey.CreateIn(ctx, req.GetParent(), req.GetKeyId(), req.GetKey()))
+	return crudrt.Call[*Key](ctx, s.svcKey, 1, req)
 }
 
 func (s *InstanceServiceCRUD) ListKeys(ctx context.Context, req *ListKeysRequest) (*ListKeysResponse, error) {
-	if err := s.svcKey.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcKey.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Key](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListKeysResponse{Keys: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListKeysResponse](ctx, s.svcKey, 2, req)
 }
 
 // InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

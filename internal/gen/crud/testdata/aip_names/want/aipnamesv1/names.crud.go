@@ -51,94 +51,47 @@ var shelfServiceCRUDResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchCreate,
 	IDField:    "shelf_id",
-	Message:    (*Shelf)(nil),
-	Model:      (*ShelfModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "aipnames.v1.ShelfService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
+		{Name: "aipnames.v1.ShelfService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
+		{Name: "aipnames.v1.ShelfService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), ResourceID: "shelf_id", Resource: "shelf"},
+		{Name: "aipnames.v1.ShelfService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
+		{Name: "aipnames.v1.ShelfService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", Etag: "etag", ReturnsEmpty: true},
+		{Name: "aipnames.v1.ShelfService.BatchGetShelves", Op: crudrt.OpBatchGet, Request: (*BatchGetShelvesRequest)(nil), Response: (*BatchGetShelvesResponse)(nil), Keys: "names", Items: "shelves"},
+		{Name: "aipnames.v1.ShelfService.BatchCreateShelves", Op: crudrt.OpBatchCreate, Request: (*BatchCreateShelvesRequest)(nil), Response: (*BatchCreateShelvesResponse)(nil), Requests: "requests", RequestResource: "shelf", RequestID: "shelf_id", Items: "shelves"},
+	},
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shelf](s.svc.Get(ctx, key))
+	return crudrt.Call[*Shelf](ctx, s.svc, 0, req)
 }
 
 func (s *ShelfServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-	})
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShelvesResponse](ctx, s.svc, 1, req)
 }
 
 func (s *ShelfServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svc.CreateWithID(ctx, req.GetShelfId(), req.GetShelf()))
+	return crudrt.Call[*Shelf](ctx, s.svc, 2, req)
 }
 
 func (s *ShelfServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask()))
+	return crudrt.Call[*Shelf](ctx, s.svc, 3, req)
 }
 
 func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	if _, err := s.svc.Delete(ctx, key, req.GetEtag()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
 func (s *ShelfServiceCRUD) BatchGetShelves(ctx context.Context, req *BatchGetShelvesRequest) (*BatchGetShelvesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetNames()))
-	for _, k := range req.GetNames() {
-		keys = append(keys, k)
-	}
-	items, err := s.svc.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetShelvesResponse{Shelves: out}, nil
+	return crudrt.Call[*BatchGetShelvesResponse](ctx, s.svc, 5, req)
 }
 
 func (s *ShelfServiceCRUD) BatchCreateShelves(ctx context.Context, req *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	msgs := make([]proto.Message, 0, len(req.GetRequests()))
-	ids := make([]string, 0, len(req.GetRequests()))
-	for _, r := range req.GetRequests() {
-		msgs = append(msgs, r.GetShelf())
-		ids = append(ids, r.GetShelfId())
-	}
-	items, err := s.svc.BatchCreateWithIDs(ctx, ids, msgs)
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchCreateShelvesResponse{Shelves: out}, nil
+	return crudrt.Call[*BatchCreateShelvesResponse](ctx, s.svc, 6, req)
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

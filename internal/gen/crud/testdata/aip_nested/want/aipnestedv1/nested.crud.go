@@ -61,6 +61,13 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 		}},
 	},
 	IDField: "publisher_id",
+	Methods: []crudrt.Method{
+		{Name: "aipnested.v1.NestedService.GetPublisher", Op: crudrt.OpGet, Request: (*GetPublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name"},
+		{Name: "aipnested.v1.NestedService.ListPublishers", Op: crudrt.OpList, Request: (*ListPublishersRequest)(nil), Response: (*ListPublishersResponse)(nil), PageSize: "page_size", PageToken: "page_token", ShowDeleted: "show_deleted", Items: "publishers", NextPageToken: "next_page_token"},
+		{Name: "aipnested.v1.NestedService.CreatePublisher", Op: crudrt.OpCreate, Request: (*CreatePublisherRequest)(nil), Response: (*Publisher)(nil), ResourceID: "publisher_id", Resource: "publisher"},
+		{Name: "aipnested.v1.NestedService.DeletePublisher", Op: crudrt.OpDelete, Request: (*DeletePublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name", Etag: "etag", Force: "force"},
+		{Name: "aipnested.v1.NestedService.UndeletePublisher", Op: crudrt.OpUndelete, Request: (*UndeletePublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name"},
+	},
 	Message: (*Publisher)(nil),
 	Model:   (*PublisherModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Publisher).ToModel() },
@@ -87,6 +94,13 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher", "shelf"}, DeleteTime: "delete_time"},
 	},
 	IDField: "shelf_id",
+	Methods: []crudrt.Method{
+		{Name: "aipnested.v1.NestedService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
+		{Name: "aipnested.v1.NestedService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
+		{Name: "aipnested.v1.NestedService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Parent: "parent", ResourceID: "shelf_id", Resource: "shelf"},
+		{Name: "aipnested.v1.NestedService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
+		{Name: "aipnested.v1.NestedService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", Force: "force", AllowMissing: "allow_missing", ReturnsEmpty: true},
+	},
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
@@ -120,235 +134,97 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
 	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher", "shelf"}},
 	IDField:    "book_id",
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "aipnested.v1.NestedService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "name", ReadMask: "read_mask"},
+		{Name: "aipnested.v1.NestedService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Skip: "skip", Items: "books", NextPageToken: "next_page_token", ReadMask: "read_mask"},
+		{Name: "aipnested.v1.NestedService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Parent: "parent", ResourceID: "book_id", Resource: "book", ValidateOnly: "validate_only"},
+		{Name: "aipnested.v1.NestedService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask", ValidateOnly: "validate_only", AllowMissing: "allow_missing"},
+		{Name: "aipnested.v1.NestedService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "name", Etag: "etag", ValidateOnly: "validate_only", Unsupported: []string{"request_id"}},
+		{Name: "aipnested.v1.NestedService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "name", Etag: "etag"},
+		{Name: "aipnested.v1.NestedService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "names", Parent: "parent", Items: "books"},
+		{Name: "aipnested.v1.NestedService.BatchCreateBooks", Op: crudrt.OpBatchCreate, Request: (*BatchCreateBooksRequest)(nil), Response: (*BatchCreateBooksResponse)(nil), Parent: "parent", Requests: "requests", RequestResource: "book", RequestParent: "parent", RequestID: "book_id", Items: "books", Unsupported: []string{"requests.validate_only"}},
+		{Name: "aipnested.v1.NestedService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "names", Parent: "parent"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *NestedServiceCRUD) GetPublisher(ctx context.Context, req *GetPublisherRequest) (*Publisher, error) {
-	if err := s.svcPublisher.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Publisher](s.svcPublisher.Get(ctx, key))
+	return crudrt.Call[*Publisher](ctx, s.svcPublisher, 0, req)
 }
 
 func (s *NestedServiceCRUD) ListPublishers(ctx context.Context, req *ListPublishersRequest) (*ListPublishersResponse, error) {
-	if err := s.svcPublisher.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcPublisher.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Publisher](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListPublishersResponse{Publishers: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListPublishersResponse](ctx, s.svcPublisher, 1, req)
 }
 
 func (s *NestedServiceCRUD) CreatePublisher(ctx context.Context, req *CreatePublisherRequest) (*Publisher, error) {
-	if err := s.svcPublisher.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Publisher](s.svcPublisher.CreateWithID(ctx, req.GetPublisherId(), req.GetPublisher()))
+	return crudrt.Call[*Publisher](ctx, s.svcPublisher, 2, req)
 }
 
 func (s *NestedServiceCRUD) DeletePublisher(ctx context.Context, req *DeletePublisherRequest) (*Publisher, error) {
-	if err := s.svcPublisher.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Publisher](s.svcPublisher.DeleteForce(ctx, key, req.GetEtag(), req.GetForce()))
+	return crudrt.Call[*Publisher](ctx, s.svcPublisher, 3, req)
 }
 
 func (s *NestedServiceCRUD) UndeletePublisher(ctx context.Context, req *UndeletePublisherRequest) (*Publisher, error) {
-	if err := s.svcPublisher.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Publisher](s.svcPublisher.Undelete(ctx, key, ""))
+	return crudrt.Call[*Publisher](ctx, s.svcPublisher, 4, req)
 }
 
 func (s *NestedServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)
 }
 
 func (s *NestedServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcShelf.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShelvesResponse](ctx, s.svcShelf, 1, req)
 }
 
 func (s *NestedServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.CreateIn(ctx, req.GetParent(), req.GetShelfId(), req.GetShelf()))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 2, req)
 }
 
 func (s *NestedServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.Update(ctx, req.GetShelf(), req.GetUpdateMask()))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 3, req)
 }
 
 func (s *NestedServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	ctx = crudrt.AllowMissing(ctx, req.GetAllowMissing())
-	key := req.GetName()
-	if _, err := s.svcShelf.DeleteForce(ctx, key, "", req.GetForce()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcShelf, 4, req)
 }
 
 func (s *NestedServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	mask, err := s.svcBook.ReadMask(req.GetReadMask())
-	if err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Book](mask.Apply(s.svcBook.Get(ctx, key)))
+	return crudrt.Call[*Book](ctx, s.svcBook, 0, req)
 }
 
 func (s *NestedServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	mask, err := s.svcBook.ReadMask(req.GetReadMask())
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcBook.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-		Skip:        req.GetSkip(),
-		Parent:      req.GetParent(),
-	})
-	out, err := crudrt.All[*Book](mask.ApplyAll(items, err))
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svcBook, 1, req)
 }
 
 func (s *NestedServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
-	return crudrt.One[*Book](s.svcBook.CreateIn(ctx, req.GetParent(), req.GetBookId(), req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 2, req)
 }
 
 func (s *NestedServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
-	ctx = crudrt.AllowMissing(ctx, req.GetAllowMissing())
-	return crudrt.One[*Book](s.svcBook.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 3, req)
 }
 
 func (s *NestedServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	if err := crudrt.Unsupported(req, "request_id"); err != nil {
-		return nil, err
-	}
-	ctx = crudrt.ValidateOnly(ctx, req.GetValidateOnly())
-	key := req.GetName()
-	return crudrt.One[*Book](s.svcBook.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 4, req)
 }
 
 func (s *NestedServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Book](s.svcBook.Undelete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 5, req)
 }
 
 func (s *NestedServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetNames()))
-	for _, k := range req.GetNames() {
-		keys = append(keys, k)
-	}
-	items, err := s.svcBook.BatchGetIn(ctx, req.GetParent(), keys)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchGetBooksResponse](ctx, s.svcBook, 6, req)
 }
 
 func (s *NestedServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	if err := crudrt.Unsupported(req, "requests.validate_only"); err != nil {
-		return nil, err
-	}
-	msgs := make([]proto.Message, 0, len(req.GetRequests()))
-	ids := make([]string, 0, len(req.GetRequests()))
-	parents := make([]string, 0, len(req.GetRequests()))
-	for _, r := range req.GetRequests() {
-		msgs = append(msgs, r.GetBook())
-		ids = append(ids, r.GetBookId())
-		parents = append(parents, r.GetParent())
-	}
-	items, err := s.svcBook.BatchCreateIn(ctx, req.GetParent(), parents, ids, msgs)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchCreateBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchCreateBooksResponse](ctx, s.svcBook, 7, req)
 }
 
 func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetNames()))
-	for _, k := range req.GetNames() {
-		keys = append(keys, k)
-	}
-	if err := s.svcBook.BatchDeleteIn(ctx, req.GetParent(), keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 8, req)
 }
 
 // NestedServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

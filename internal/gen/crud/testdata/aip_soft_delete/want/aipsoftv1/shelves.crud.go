@@ -50,65 +50,42 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete,
-	Message:    (*Shelf)(nil),
-	Model:      (*ShelfModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "aipsoft.v1.ShelfService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id"},
+		{Name: "aipsoft.v1.ShelfService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", ShowDeleted: "show_deleted", Items: "shelves", NextPageToken: "next_page_token"},
+		{Name: "aipsoft.v1.ShelfService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
+		{Name: "aipsoft.v1.ShelfService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
+		{Name: "aipsoft.v1.ShelfService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id", Etag: "etag"},
+		{Name: "aipsoft.v1.ShelfService.UndeleteShelf", Op: crudrt.OpUndelete, Request: (*UndeleteShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id"},
+	},
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Shelf](s.svc.Get(ctx, key))
+	return crudrt.Call[*Shelf](ctx, s.svc, 0, req)
 }
 
 func (s *ShelfServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShelvesResponse](ctx, s.svc, 1, req)
 }
 
 func (s *ShelfServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svc.Create(ctx, req.GetShelf()))
+	return crudrt.Call[*Shelf](ctx, s.svc, 2, req)
 }
 
 func (s *ShelfServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svc.Update(ctx, req.GetShelf(), req.GetUpdateMask()))
+	return crudrt.Call[*Shelf](ctx, s.svc, 3, req)
 }
 
 func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Shelf](s.svc.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Shelf](ctx, s.svc, 4, req)
 }
 
 func (s *ShelfServiceCRUD) UndeleteShelf(ctx context.Context, req *UndeleteShelfRequest) (*Shelf, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Shelf](s.svc.Undelete(ctx, key, ""))
+	return crudrt.Call[*Shelf](ctx, s.svc, 5, req)
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -51,60 +51,37 @@ var itemServiceCRUDResource = crudrt.Resource{
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Message:    (*Item)(nil),
-	Model:      (*ItemModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Item).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ItemModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "catalog.v1.ItemService.GetItem", Op: crudrt.OpGet, Request: (*GetItemRequest)(nil), Response: (*Item)(nil), Key: "id"},
+		{Name: "catalog.v1.ItemService.ListItems", Op: crudrt.OpList, Request: (*ListItemsRequest)(nil), Response: (*ListItemsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "items", NextPageToken: "next_page_token"},
+		{Name: "catalog.v1.ItemService.CreateItem", Op: crudrt.OpCreate, Request: (*CreateItemRequest)(nil), Response: (*Item)(nil), Resource: "item"},
+		{Name: "catalog.v1.ItemService.UpdateItem", Op: crudrt.OpUpdate, Request: (*UpdateItemRequest)(nil), Response: (*Item)(nil), Resource: "item", Mask: "update_mask"},
+		{Name: "catalog.v1.ItemService.DeleteItem", Op: crudrt.OpDelete, Request: (*DeleteItemRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", Etag: "etag", ReturnsEmpty: true},
+	},
+	Message: (*Item)(nil),
+	Model:   (*ItemModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Item).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ItemModel).ToProto() },
 }
 
 func (s *ItemServiceCRUD) GetItem(ctx context.Context, req *GetItemRequest) (*Item, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Item](s.svc.Get(ctx, key))
+	return crudrt.Call[*Item](ctx, s.svc, 0, req)
 }
 
 func (s *ItemServiceCRUD) ListItems(ctx context.Context, req *ListItemsRequest) (*ListItemsResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-	})
-	out, err := crudrt.All[*Item](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListItemsResponse{Items: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListItemsResponse](ctx, s.svc, 1, req)
 }
 
 func (s *ItemServiceCRUD) CreateItem(ctx context.Context, req *CreateItemRequest) (*Item, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Item](s.svc.Create(ctx, req.GetItem()))
+	return crudrt.Call[*Item](ctx, s.svc, 2, req)
 }
 
 func (s *ItemServiceCRUD) UpdateItem(ctx context.Context, req *UpdateItemRequest) (*Item, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Item](s.svc.Update(ctx, req.GetItem(), req.GetUpdateMask()))
+	return crudrt.Call[*Item](ctx, s.svc, 3, req)
 }
 
 func (s *ItemServiceCRUD) DeleteItem(ctx context.Context, req *DeleteItemRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	if _, err := s.svc.Delete(ctx, key, req.GetEtag()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
 // ItemServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -64,10 +64,17 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Message:    (*Shelf)(nil),
-	Model:      (*ShelfModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "many.v1.LibraryService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), NameField: "name"},
+		{Name: "many.v1.LibraryService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
+		{Name: "many.v1.LibraryService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
+		{Name: "many.v1.LibraryService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
+		{Name: "many.v1.LibraryService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", Etag: "etag", ReturnsEmpty: true},
+	},
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // libraryServiceCRUDBookResource describes many.v1.Book to the runtime.
@@ -88,153 +95,72 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 		{Name: "idx_books_shelf_id", Columns: []string{"shelf_id"}},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchDelete,
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "many.v1.LibraryService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
+		{Name: "many.v1.LibraryService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Skip: "skip", Items: "books", NextPageToken: "next_page_token"},
+		{Name: "many.v1.LibraryService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
+		{Name: "many.v1.LibraryService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
+		{Name: "many.v1.LibraryService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
+		{Name: "many.v1.LibraryService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
+		{Name: "many.v1.LibraryService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "ids", Items: "books"},
+		{Name: "many.v1.LibraryService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *LibraryServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svcShelf.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)
 }
 
 func (s *LibraryServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcShelf.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-	})
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShelvesResponse](ctx, s.svcShelf, 1, req)
 }
 
 func (s *LibraryServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.Create(ctx, req.GetShelf()))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 2, req)
 }
 
 func (s *LibraryServiceCRUD) UpdateShelf(ctx context.Context, req *UpdateShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.Update(ctx, req.GetShelf(), req.GetUpdateMask()))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 3, req)
 }
 
 func (s *LibraryServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svcShelf.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.svcShelf.Delete(ctx, key, req.GetEtag()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcShelf, 4, req)
 }
 
 func (s *LibraryServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svcBook.Get(ctx, key))
+	return crudrt.Call[*Book](ctx, s.svcBook, 0, req)
 }
 
 func (s *LibraryServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcBook.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-		Skip:        req.GetSkip(),
-	})
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svcBook, 1, req)
 }
 
 func (s *LibraryServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svcBook.Create(ctx, req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 2, req)
 }
 
 func (s *LibraryServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svcBook.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 3, req)
 }
 
 func (s *LibraryServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svcBook.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 4, req)
 }
 
 func (s *LibraryServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svcBook.Undelete(ctx, key, ""))
+	return crudrt.Call[*Book](ctx, s.svcBook, 5, req)
 }
 
 func (s *LibraryServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	items, err := s.svcBook.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchGetBooksResponse](ctx, s.svcBook, 6, req)
 }
 
 func (s *LibraryServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	if err := s.svcBook.BatchDelete(ctx, keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 7, req)
 }
 
 // Moves a book to another shelf: a custom method (AIP-136).

@@ -60,6 +60,13 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 			{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", Keys: []string{"destination_site_shipper", "destination_site_site"}, DeleteTime: "delete_time"},
 		}},
 	},
+	Methods: []crudrt.Method{
+		{Name: "einride.example.freight.v1.FreightService.GetShipper", Op: crudrt.OpGet, Request: (*GetShipperRequest)(nil), Response: (*Shipper)(nil), Key: "name"},
+		{Name: "einride.example.freight.v1.FreightService.ListShippers", Op: crudrt.OpList, Request: (*ListShippersRequest)(nil), Response: (*ListShippersResponse)(nil), PageSize: "page_size", PageToken: "page_token", Items: "shippers", NextPageToken: "next_page_token"},
+		{Name: "einride.example.freight.v1.FreightService.CreateShipper", Op: crudrt.OpCreate, Request: (*CreateShipperRequest)(nil), Response: (*Shipper)(nil), Resource: "shipper"},
+		{Name: "einride.example.freight.v1.FreightService.UpdateShipper", Op: crudrt.OpUpdate, Request: (*UpdateShipperRequest)(nil), Response: (*Shipper)(nil), Resource: "shipper", Mask: "update_mask"},
+		{Name: "einride.example.freight.v1.FreightService.DeleteShipper", Op: crudrt.OpDelete, Request: (*DeleteShipperRequest)(nil), Response: (*Shipper)(nil), Key: "name"},
+	},
 	Message: (*Shipper)(nil),
 	Model:   (*ShipperModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shipper).ToModel() },
@@ -86,6 +93,14 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 	Referrers: []crudrt.Referrer{
 		{Name: "einride.example.freight.v1.Shipment.origin_site", Table: "shipments", Column: "origin_site", Keys: []string{"origin_site_shipper", "origin_site_site"}, DeleteTime: "delete_time"},
 		{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", Keys: []string{"destination_site_shipper", "destination_site_site"}, DeleteTime: "delete_time"},
+	},
+	Methods: []crudrt.Method{
+		{Name: "einride.example.freight.v1.FreightService.GetSite", Op: crudrt.OpGet, Request: (*GetSiteRequest)(nil), Response: (*Site)(nil), Key: "name"},
+		{Name: "einride.example.freight.v1.FreightService.ListSites", Op: crudrt.OpList, Request: (*ListSitesRequest)(nil), Response: (*ListSitesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Skip: "skip", Items: "sites", NextPageToken: "next_page_token"},
+		{Name: "einride.example.freight.v1.FreightService.CreateSite", Op: crudrt.OpCreate, Request: (*CreateSiteRequest)(nil), Response: (*Site)(nil), Parent: "parent", Resource: "site"},
+		{Name: "einride.example.freight.v1.FreightService.UpdateSite", Op: crudrt.OpUpdate, Request: (*UpdateSiteRequest)(nil), Response: (*Site)(nil), Resource: "site", Mask: "update_mask"},
+		{Name: "einride.example.freight.v1.FreightService.DeleteSite", Op: crudrt.OpDelete, Request: (*DeleteSiteRequest)(nil), Response: (*Site)(nil), Key: "name"},
+		{Name: "einride.example.freight.v1.FreightService.BatchGetSites", Op: crudrt.OpBatchGet, Request: (*BatchGetSitesRequest)(nil), Response: (*BatchGetSitesResponse)(nil), Keys: "names", Parent: "parent", Items: "sites"},
 	},
 	Message: (*Site)(nil),
 	Model:   (*SiteModel)(nil),
@@ -125,59 +140,45 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
 	Parent:     &crudrt.ParentTable{Name: "einride.example.freight.v1.Shipper", Table: "shippers", Columns: []string{"shipper"}},
-	Message:    (*Shipment)(nil),
-	Model:      (*ShipmentModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Shipment).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*ShipmentModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "einride.example.freight.v1.FreightService.GetShipment", Op: crudrt.OpGet, Request: (*GetShipmentRequest)(nil), Response: (*Shipment)(nil), Key: "name"},
+		{Name: "einride.example.freight.v1.FreightService.ListShipments", Op: crudrt.OpList, Request: (*ListShipmentsRequest)(nil), Response: (*ListShipmentsResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "shipments", NextPageToken: "next_page_token"},
+		{Name: "einride.example.freight.v1.FreightService.CreateShipment", Op: crudrt.OpCreate, Request: (*CreateShipmentRequest)(nil), Response: (*Shipment)(nil), Parent: "parent", Resource: "shipment"},
+		{Name: "einride.example.freight.v1.FreightService.UpdateShipment", Op: crudrt.OpUpdate, Request: (*UpdateShipmentRequest)(nil), Response: (*Shipment)(nil), Resource: "shipment", Mask: "update_mask"},
+		{Name: "einride.example.freight.v1.FreightService.DeleteShipment", Op: crudrt.OpDelete, Request: (*DeleteShipmentRequest)(nil), Response: (*Shipment)(nil), Key: "name"},
+	},
+	Message: (*Shipment)(nil),
+	Model:   (*ShipmentModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Shipment).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*ShipmentModel).ToProto() },
 }
 
 // Get a shipper.
 //
 // See: https://google.aip.dev/131 (Standard methods: Get).
 func (s *FreightServiceCRUD) GetShipper(ctx context.Context, req *GetShipperRequest) (*Shipper, error) {
-	if err := s.svcShipper.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shipper](s.svcShipper.Get(ctx, key))
+	return crudrt.Call[*Shipper](ctx, s.svcShipper, 0, req)
 }
 
 // List shippers.
 //
 // See: https://google.aip.dev/132 (Standard methods: List).
 func (s *FreightServiceCRUD) ListShippers(ctx context.Context, req *ListShippersRequest) (*ListShippersResponse, error) {
-	if err := s.svcShipper.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcShipper.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-	})
-	out, err := crudrt.All[*Shipper](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShippersResponse{Shippers: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShippersResponse](ctx, s.svcShipper, 1, req)
 }
 
 // Create a shipper.
 //
 // See: https://google.aip.dev/133 (Standard methods: Create).
 func (s *FreightServiceCRUD) CreateShipper(ctx context.Context, req *CreateShipperRequest) (*Shipper, error) {
-	if err := s.svcShipper.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shipper](s.svcShipper.Create(ctx, req.GetShipper()))
+	return crudrt.Call[*Shipper](ctx, s.svcShipper, 2, req)
 }
 
 // Update a shipper.
 //
 // See: https://google.aip.dev/134 (Standard methods: Update).
 func (s *FreightServiceCRUD) UpdateShipper(ctx context.Context, req *UpdateShipperRequest) (*Shipper, error) {
-	if err := s.svcShipper.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shipper](s.svcShipper.Update(ctx, req.GetShipper(), req.GetUpdateMask()))
+	return crudrt.Call[*Shipper](ctx, s.svcShipper, 3, req)
 }
 
 // Delete a shipper.
@@ -185,62 +186,35 @@ func (s *FreightServiceCRUD) UpdateShipper(ctx context.Context, req *UpdateShipp
 // See: https://google.aip.dev/135 (Standard methods: Delete).
 // See: https://google.aip.dev/164 (Soft delete).
 func (s *FreightServiceCRUD) DeleteShipper(ctx context.Context, req *DeleteShipperRequest) (*Shipper, error) {
-	if err := s.svcShipper.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shipper](s.svcShipper.Delete(ctx, key, ""))
+	return crudrt.Call[*Shipper](ctx, s.svcShipper, 4, req)
 }
 
 // Get a site.
 //
 // See: https://google.aip.dev/131 (Standard methods: Get).
 func (s *FreightServiceCRUD) GetSite(ctx context.Context, req *GetSiteRequest) (*Site, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Site](s.svcSite.Get(ctx, key))
+	return crudrt.Call[*Site](ctx, s.svcSite, 0, req)
 }
 
 // List sites for a shipper.
 //
 // See: https://google.aip.dev/132 (Standard methods: List).
 func (s *FreightServiceCRUD) ListSites(ctx context.Context, req *ListSitesRequest) (*ListSitesResponse, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcSite.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Skip:      req.GetSkip(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Site](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListSitesResponse{Sites: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListSitesResponse](ctx, s.svcSite, 1, req)
 }
 
 // Create a site.
 //
 // See: https://google.aip.dev/133 (Standard methods: Create).
 func (s *FreightServiceCRUD) CreateSite(ctx context.Context, req *CreateSiteRequest) (*Site, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Site](s.svcSite.CreateIn(ctx, req.GetParent(), "", req.GetSite()))
+	return crudrt.Call[*Site](ctx, s.svcSite, 2, req)
 }
 
 // Update a site.
 //
 // See: https://google.aip.dev/134 (Standard methods: Update).
 func (s *FreightServiceCRUD) UpdateSite(ctx context.Context, req *UpdateSiteRequest) (*Site, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Site](s.svcSite.Update(ctx, req.GetSite(), req.GetUpdateMask()))
+	return crudrt.Call[*Site](ctx, s.svcSite, 3, req)
 }
 
 // Delete a site.
@@ -248,80 +222,42 @@ func (s *FreightServiceCRUD) UpdateSite(ctx context.Context, req *UpdateSiteRequ
 // See: https://google.aip.dev/135 (Standard methods: Delete).
 // See: https://google.aip.dev/164 (Soft delete).
 func (s *FreightServiceCRUD) DeleteSite(ctx context.Context, req *DeleteSiteRequest) (*Site, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Site](s.svcSite.Delete(ctx, key, ""))
+	return crudrt.Call[*Site](ctx, s.svcSite, 4, req)
 }
 
 // Batch get sites.
 //
 // See: https://google.aip.dev/231 (Batch methods: Get).
 func (s *FreightServiceCRUD) BatchGetSites(ctx context.Context, req *BatchGetSitesRequest) (*BatchGetSitesResponse, error) {
-	if err := s.svcSite.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetNames()))
-	for _, k := range req.GetNames() {
-		keys = append(keys, k)
-	}
-	items, err := s.svcSite.BatchGetIn(ctx, req.GetParent(), keys)
-	out, err := crudrt.All[*Site](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetSitesResponse{Sites: out}, nil
+	return crudrt.Call[*BatchGetSitesResponse](ctx, s.svcSite, 5, req)
 }
 
 // Get a shipment.
 //
 // See: https://google.aip.dev/131 (Standard methods: Get).
 func (s *FreightServiceCRUD) GetShipment(ctx context.Context, req *GetShipmentRequest) (*Shipment, error) {
-	if err := s.svcShipment.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shipment](s.svcShipment.Get(ctx, key))
+	return crudrt.Call[*Shipment](ctx, s.svcShipment, 0, req)
 }
 
 // List shipments for a shipper.
 //
 // See: https://google.aip.dev/132 (Standard methods: List).
 func (s *FreightServiceCRUD) ListShipments(ctx context.Context, req *ListShipmentsRequest) (*ListShipmentsResponse, error) {
-	if err := s.svcShipment.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcShipment.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Shipment](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShipmentsResponse{Shipments: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShipmentsResponse](ctx, s.svcShipment, 1, req)
 }
 
 // Create a shipment.
 //
 // See: https://google.aip.dev/133 (Standard methods: Create).
 func (s *FreightServiceCRUD) CreateShipment(ctx context.Context, req *CreateShipmentRequest) (*Shipment, error) {
-	if err := s.svcShipment.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shipment](s.svcShipment.CreateIn(ctx, req.GetParent(), "", req.GetShipment()))
+	return crudrt.Call[*Shipment](ctx, s.svcShipment, 2, req)
 }
 
 // Update a shipment.
 //
 // See: https://google.aip.dev/134 (Standard methods: Update).
 func (s *FreightServiceCRUD) UpdateShipment(ctx context.Context, req *UpdateShipmentRequest) (*Shipment, error) {
-	if err := s.svcShipment.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shipment](s.svcShipment.Update(ctx, req.GetShipment(), req.GetUpdateMask()))
+	return crudrt.Call[*Shipment](ctx, s.svcShipment, 3, req)
 }
 
 // Delete a shipment.
@@ -329,11 +265,7 @@ func (s *FreightServiceCRUD) UpdateShipment(ctx context.Context, req *UpdateShip
 // See: https://google.aip.dev/135 (Standard methods: Delete).
 // See: https://google.aip.dev/164 (Soft delete).
 func (s *FreightServiceCRUD) DeleteShipment(ctx context.Context, req *DeleteShipmentRequest) (*Shipment, error) {
-	if err := s.svcShipment.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shipment](s.svcShipment.Delete(ctx, key, ""))
+	return crudrt.Call[*Shipment](ctx, s.svcShipment, 4, req)
 }
 
 //go:embed freight_service.openapi.json

@@ -64,6 +64,12 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 	Children: []crudrt.Child{
 		{Name: "google.example.library.v1.Book", Table: "books", Columns: []string{"shelf"}},
 	},
+	Methods: []crudrt.Method{
+		{Name: "google.example.library.v1.LibraryService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
+		{Name: "google.example.library.v1.LibraryService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
+		{Name: "google.example.library.v1.LibraryService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Items: "shelves", NextPageToken: "next_page_token"},
+		{Name: "google.example.library.v1.LibraryService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
+	},
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
@@ -85,113 +91,66 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpCreate | crudrt.OpGet | crudrt.OpList | crudrt.OpDelete | crudrt.OpUpdate,
 	Parent:     &crudrt.ParentTable{Name: "google.example.library.v1.Shelf", Table: "shelves", Columns: []string{"shelf_id"}},
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "google.example.library.v1.LibraryService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Parent: "parent", Resource: "book"},
+		{Name: "google.example.library.v1.LibraryService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "name"},
+		{Name: "google.example.library.v1.LibraryService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "books", NextPageToken: "next_page_token"},
+		{Name: "google.example.library.v1.LibraryService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
+		{Name: "google.example.library.v1.LibraryService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 // Creates a shelf, and returns the new Shelf.
 func (s *LibraryServiceCRUD) CreateShelf(ctx context.Context, req *CreateShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Shelf](s.svcShelf.Create(ctx, req.GetShelf()))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)
 }
 
 // Gets a shelf. Returns NOT_FOUND if the shelf does not exist.
 func (s *LibraryServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Shelf](s.svcShelf.Get(ctx, key))
+	return crudrt.Call[*Shelf](ctx, s.svcShelf, 1, req)
 }
 
 // Lists shelves. The order is unspecified but deterministic. Newly created
 // shelves will not necessarily be added to the end of this list.
 func (s *LibraryServiceCRUD) ListShelves(ctx context.Context, req *ListShelvesRequest) (*ListShelvesResponse, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcShelf.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-	})
-	out, err := crudrt.All[*Shelf](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListShelvesResponse{Shelves: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListShelvesResponse](ctx, s.svcShelf, 2, req)
 }
 
 // Deletes a shelf. Returns NOT_FOUND if the shelf does not exist.
 func (s *LibraryServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequest) (*emptypb.Empty, error) {
-	if err := s.svcShelf.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	if _, err := s.svcShelf.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcShelf, 3, req)
 }
 
 // Creates a book, and returns the new Book.
 func (s *LibraryServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svcBook.CreateIn(ctx, req.GetParent(), "", req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 0, req)
 }
 
 // Gets a book. Returns NOT_FOUND if the book does not exist.
 func (s *LibraryServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Book](s.svcBook.Get(ctx, key))
+	return crudrt.Call[*Book](ctx, s.svcBook, 1, req)
 }
 
 // Lists books in a shelf. The order is unspecified but deterministic. Newly
 // created books will not necessarily be added to the end of this list.
 // Returns NOT_FOUND if the shelf does not exist.
 func (s *LibraryServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcBook.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svcBook, 2, req)
 }
 
 // Deletes a book. Returns NOT_FOUND if the book does not exist.
 func (s *LibraryServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*emptypb.Empty, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	if _, err := s.svcBook.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 3, req)
 }
 
 // Updates a book. Returns INVALID_ARGUMENT if the name of the book
 // is non-empty and does not equal the existing name.
 func (s *LibraryServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svcBook.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svcBook.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svcBook, 4, req)
 }
 
 // Merges two shelves by adding all books from the shelf named

@@ -72,6 +72,13 @@ var cloudTasksCRUDQueueResource = crudrt.Resource{
 	Children: []crudrt.Child{
 		{Name: "google.cloud.tasks.v2.Task", Table: "tasks", Columns: []string{"project", "location", "queue"}},
 	},
+	Methods: []crudrt.Method{
+		{Name: "google.cloud.tasks.v2.CloudTasks.ListQueues", Op: crudrt.OpList, Request: (*ListQueuesRequest)(nil), Response: (*ListQueuesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", Items: "queues", NextPageToken: "next_page_token"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.GetQueue", Op: crudrt.OpGet, Request: (*GetQueueRequest)(nil), Response: (*Queue)(nil), Key: "name"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.CreateQueue", Op: crudrt.OpCreate, Request: (*CreateQueueRequest)(nil), Response: (*Queue)(nil), Parent: "parent", Resource: "queue"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.UpdateQueue", Op: crudrt.OpUpdate, Request: (*UpdateQueueRequest)(nil), Response: (*Queue)(nil), Resource: "queue", Mask: "update_mask"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.DeleteQueue", Op: crudrt.OpDelete, Request: (*DeleteQueueRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
+	},
 	Message: (*Queue)(nil),
 	Model:   (*QueueModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Queue).ToModel() },
@@ -102,39 +109,28 @@ var cloudTasksCRUDTaskResource = crudrt.Resource{
 	},
 	Operations: crudrt.OpList | crudrt.OpGet | crudrt.OpCreate | crudrt.OpDelete,
 	Parent:     &crudrt.ParentTable{Name: "google.cloud.tasks.v2.Queue", Table: "queues", Columns: []string{"project", "location", "queue"}},
-	Message:    (*Task)(nil),
-	Model:      (*TaskModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Task).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*TaskModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "google.cloud.tasks.v2.CloudTasks.ListTasks", Op: crudrt.OpList, Request: (*ListTasksRequest)(nil), Response: (*ListTasksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "tasks", NextPageToken: "next_page_token"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.GetTask", Op: crudrt.OpGet, Request: (*GetTaskRequest)(nil), Response: (*Task)(nil), Key: "name"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.CreateTask", Op: crudrt.OpCreate, Request: (*CreateTaskRequest)(nil), Response: (*Task)(nil), Parent: "parent", Resource: "task"},
+		{Name: "google.cloud.tasks.v2.CloudTasks.DeleteTask", Op: crudrt.OpDelete, Request: (*DeleteTaskRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
+	},
+	Message: (*Task)(nil),
+	Model:   (*TaskModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Task).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*TaskModel).ToProto() },
 }
 
 // Lists queues.
 //
 // Queues are returned in lexicographical order.
 func (s *CloudTasksCRUD) ListQueues(ctx context.Context, req *ListQueuesRequest) (*ListQueuesResponse, error) {
-	if err := s.svcQueue.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcQueue.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Queue](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListQueuesResponse{Queues: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListQueuesResponse](ctx, s.svcQueue, 0, req)
 }
 
 // Gets a queue.
 func (s *CloudTasksCRUD) GetQueue(ctx context.Context, req *GetQueueRequest) (*Queue, error) {
-	if err := s.svcQueue.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Queue](s.svcQueue.Get(ctx, key))
+	return crudrt.Call[*Queue](ctx, s.svcQueue, 1, req)
 }
 
 // Creates a queue.
@@ -150,10 +146,7 @@ func (s *CloudTasksCRUD) GetQueue(ctx context.Context, req *GetQueueRequest) (*Q
 // queue.yaml](https://cloud.google.com/tasks/docs/queue-yaml) before using
 // this method.
 func (s *CloudTasksCRUD) CreateQueue(ctx context.Context, req *CreateQueueRequest) (*Queue, error) {
-	if err := s.svcQueue.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Queue](s.svcQueue.CreateIn(ctx, req.GetParent(), "", req.GetQueue()))
+	return crudrt.Call[*Queue](ctx, s.svcQueue, 2, req)
 }
 
 // Updates a queue.
@@ -172,10 +165,7 @@ func (s *CloudTasksCRUD) CreateQueue(ctx context.Context, req *CreateQueueReques
 // queue.yaml](https://cloud.google.com/tasks/docs/queue-yaml) before using
 // this method.
 func (s *CloudTasksCRUD) UpdateQueue(ctx context.Context, req *UpdateQueueRequest) (*Queue, error) {
-	if err := s.svcQueue.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Queue](s.svcQueue.Update(ctx, req.GetQueue(), req.GetUpdateMask()))
+	return crudrt.Call[*Queue](ctx, s.svcQueue, 3, req)
 }
 
 // Deletes a queue.
@@ -192,14 +182,7 @@ func (s *CloudTasksCRUD) UpdateQueue(ctx context.Context, req *UpdateQueueReques
 // queue.yaml](https://cloud.google.com/tasks/docs/queue-yaml) before using
 // this method.
 func (s *CloudTasksCRUD) DeleteQueue(ctx context.Context, req *DeleteQueueRequest) (*emptypb.Empty, error) {
-	if err := s.svcQueue.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	if _, err := s.svcQueue.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcQueue, 4, req)
 }
 
 // Lists the tasks in a queue.
@@ -212,28 +195,12 @@ func (s *CloudTasksCRUD) DeleteQueue(ctx context.Context, req *DeleteQueueReques
 // The tasks may be returned in any order. The ordering may change at any
 // time.
 func (s *CloudTasksCRUD) ListTasks(ctx context.Context, req *ListTasksRequest) (*ListTasksResponse, error) {
-	if err := s.svcTask.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svcTask.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Parent:    req.GetParent(),
-	})
-	out, err := crudrt.All[*Task](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListTasksResponse{Tasks: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListTasksResponse](ctx, s.svcTask, 0, req)
 }
 
 // Gets a task.
 func (s *CloudTasksCRUD) GetTask(ctx context.Context, req *GetTaskRequest) (*Task, error) {
-	if err := s.svcTask.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	return crudrt.One[*Task](s.svcTask.Get(ctx, key))
+	return crudrt.Call[*Task](ctx, s.svcTask, 1, req)
 }
 
 // Creates a task and adds it to a queue.
@@ -242,10 +209,7 @@ func (s *CloudTasksCRUD) GetTask(ctx context.Context, req *GetTaskRequest) (*Tas
 //
 // * The maximum task size is 100KB.
 func (s *CloudTasksCRUD) CreateTask(ctx context.Context, req *CreateTaskRequest) (*Task, error) {
-	if err := s.svcTask.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Task](s.svcTask.CreateIn(ctx, req.GetParent(), "", req.GetTask()))
+	return crudrt.Call[*Task](ctx, s.svcTask, 2, req)
 }
 
 // Deletes a task.
@@ -254,14 +218,7 @@ func (s *CloudTasksCRUD) CreateTask(ctx context.Context, req *CreateTaskRequest)
 // cannot be deleted if it has executed successfully or permanently
 // failed.
 func (s *CloudTasksCRUD) DeleteTask(ctx context.Context, req *DeleteTaskRequest) (*emptypb.Empty, error) {
-	if err := s.svcTask.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetName()
-	if _, err := s.svcTask.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcTask, 3, req)
 }
 
 // Purges a queue by deleting all of its tasks.

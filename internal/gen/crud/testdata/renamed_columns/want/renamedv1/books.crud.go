@@ -53,80 +53,47 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{Path: "delete_time", Name: "removed_at", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchDelete,
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "renamed.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
+		{Name: "renamed.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "books", NextPageToken: "next_page_token"},
+		{Name: "renamed.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
+		{Name: "renamed.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
+		{Name: "renamed.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
+		{Name: "renamed.v1.BookService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
+		{Name: "renamed.v1.BookService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Get(ctx, key))
+	return crudrt.Call[*Book](ctx, s.svc, 0, req)
 }
 
 func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:    req.GetPageSize(),
-		PageToken:   req.GetPageToken(),
-		Filter:      req.GetFilter(),
-		OrderBy:     req.GetOrderBy(),
-		ShowDeleted: req.GetShowDeleted(),
-	})
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svc, 1, req)
 }
 
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Create(ctx, req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svc, 2, req)
 }
 
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svc, 3, req)
 }
 
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Delete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svc, 4, req)
 }
 
 func (s *BookServiceCRUD) UndeleteBook(ctx context.Context, req *UndeleteBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Book](s.svc.Undelete(ctx, key, req.GetEtag()))
+	return crudrt.Call[*Book](ctx, s.svc, 5, req)
 }
 
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	if err := s.svc.BatchDelete(ctx, keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 6, req)
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

@@ -51,82 +51,42 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet,
-	Message:    (*Book)(nil),
-	Model:      (*BookModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "tables.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), NameField: "name"},
+		{Name: "tables.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "books", NextPageToken: "next_page_token"},
+		{Name: "tables.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
+		{Name: "tables.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
+		{Name: "tables.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", ReturnsEmpty: true},
+		{Name: "tables.v1.BookService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Names: "names", Items: "books"},
+	},
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svc.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Get(ctx, key))
+	return crudrt.Call[*Book](ctx, s.svc, 0, req)
 }
 
 func (s *BookServiceCRUD) ListBooks(ctx context.Context, req *ListBooksRequest) (*ListBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-		OrderBy:   req.GetOrderBy(),
-	})
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListBooksResponse{Books: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListBooksResponse](ctx, s.svc, 1, req)
 }
 
 func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Create(ctx, req.GetBook()))
+	return crudrt.Call[*Book](ctx, s.svc, 2, req)
 }
 
 func (s *BookServiceCRUD) UpdateBook(ctx context.Context, req *UpdateBookRequest) (*Book, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Book](s.svc.Update(ctx, req.GetBook(), req.GetUpdateMask()))
+	return crudrt.Call[*Book](ctx, s.svc, 3, req)
 }
 
 func (s *BookServiceCRUD) DeleteBook(ctx context.Context, req *DeleteBookRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key, err := s.svc.KeyFromName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.svc.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
 func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksRequest) (*BatchGetBooksResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys, err := s.svc.KeysFromNames(req.GetNames())
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.svc.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Book](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetBooksResponse{Books: out}, nil
+	return crudrt.Call[*BatchGetBooksResponse](ctx, s.svc, 5, req)
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
@@ -177,89 +137,47 @@ var authorServiceCRUDResource = crudrt.Resource{
 		{Path: "born", Name: "born", GoField: "Born", Type: "int32", Queryable: true, Kind: query.KindInt},
 	},
 	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchDelete,
-	Message:    (*Author)(nil),
-	Model:      (*AuthorModel)(nil),
-	ToModel:    func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
-	ToProto:    func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
+	Methods: []crudrt.Method{
+		{Name: "tables.v1.AuthorService.GetAuthor", Op: crudrt.OpGet, Request: (*GetAuthorRequest)(nil), Response: (*Author)(nil), Key: "id"},
+		{Name: "tables.v1.AuthorService.ListAuthors", Op: crudrt.OpList, Request: (*ListAuthorsRequest)(nil), Response: (*ListAuthorsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", Items: "authors", NextPageToken: "next_page_token"},
+		{Name: "tables.v1.AuthorService.CreateAuthor", Op: crudrt.OpCreate, Request: (*CreateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author"},
+		{Name: "tables.v1.AuthorService.UpdateAuthor", Op: crudrt.OpUpdate, Request: (*UpdateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author", Mask: "update_mask"},
+		{Name: "tables.v1.AuthorService.DeleteAuthor", Op: crudrt.OpDelete, Request: (*DeleteAuthorRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", ReturnsEmpty: true},
+		{Name: "tables.v1.AuthorService.BatchGetAuthors", Op: crudrt.OpBatchGet, Request: (*BatchGetAuthorsRequest)(nil), Response: (*BatchGetAuthorsResponse)(nil), Keys: "ids", Items: "authors"},
+		{Name: "tables.v1.AuthorService.BatchDeleteAuthors", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteAuthorsRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
+	},
+	Message: (*Author)(nil),
+	Model:   (*AuthorModel)(nil),
+	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
+	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	return crudrt.One[*Author](s.svc.Get(ctx, key))
+	return crudrt.Call[*Author](ctx, s.svc, 0, req)
 }
 
 func (s *AuthorServiceCRUD) ListAuthors(ctx context.Context, req *ListAuthorsRequest) (*ListAuthorsResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	items, next, err := s.svc.List(ctx, crudrt.ListRequest{
-		PageSize:  req.GetPageSize(),
-		PageToken: req.GetPageToken(),
-		Filter:    req.GetFilter(),
-	})
-	out, err := crudrt.All[*Author](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &ListAuthorsResponse{Authors: out, NextPageToken: next}, nil
+	return crudrt.Call[*ListAuthorsResponse](ctx, s.svc, 1, req)
 }
 
 func (s *AuthorServiceCRUD) CreateAuthor(ctx context.Context, req *CreateAuthorRequest) (*Author, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Author](s.svc.Create(ctx, req.GetAuthor()))
+	return crudrt.Call[*Author](ctx, s.svc, 2, req)
 }
 
 func (s *AuthorServiceCRUD) UpdateAuthor(ctx context.Context, req *UpdateAuthorRequest) (*Author, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	return crudrt.One[*Author](s.svc.Update(ctx, req.GetAuthor(), req.GetUpdateMask()))
+	return crudrt.Call[*Author](ctx, s.svc, 3, req)
 }
 
 func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	key := req.GetId()
-	if _, err := s.svc.Delete(ctx, key, ""); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
 func (s *AuthorServiceCRUD) BatchGetAuthors(ctx context.Context, req *BatchGetAuthorsRequest) (*BatchGetAuthorsResponse, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	items, err := s.svc.BatchGet(ctx, keys)
-	out, err := crudrt.All[*Author](items, err)
-	if err != nil {
-		return nil, err
-	}
-	return &BatchGetAuthorsResponse{Authors: out}, nil
+	return crudrt.Call[*BatchGetAuthorsResponse](ctx, s.svc, 5, req)
 }
 
 func (s *AuthorServiceCRUD) BatchDeleteAuthors(ctx context.Context, req *BatchDeleteAuthorsRequest) (*emptypb.Empty, error) {
-	if err := s.svc.CheckRequest(req); err != nil {
-		return nil, err
-	}
-	keys := make([]any, 0, len(req.GetIds()))
-	for _, k := range req.GetIds() {
-		keys = append(keys, k)
-	}
-	if err := s.svc.BatchDelete(ctx, keys); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 6, req)
 }
 
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods

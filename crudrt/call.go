@@ -1,0 +1,425 @@
+package crudrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// Method describes one standard method of a generated type to the
+// runtime: its operation, its request and response messages, and which of
+// their fields carry what, by proto field name ("" when the message has no
+// such field). Generated methods are one call of Call each; what they do
+// with the request is decided here from this description, and compiled
+// once.
+type Method struct {
+	// Name is the method's full name ("library.v1.BookService.GetBook"),
+	// for errors.
+	Name string
+	// Op is the operation: exactly one of the Op constants.
+	Op Op
+	// Request and Response are nil messages of the method's types.
+	Request, Response proto.Message
+
+	// Key is the request's key field ("id"), Name the field holding the
+	// resource's AIP-122 name ("name"): Get, Delete and Undelete have one.
+	Key, NameField string
+	// Keys and Names are a batch request's repeated keys or names.
+	Keys, Names string
+	// Etag is Delete's and Undelete's etag, Force Delete's force.
+	Etag, Force string
+	// Parent is the request's AIP-132/133 parent, ResourceID Create's
+	// `{resource}_id`.
+	Parent, ResourceID string
+	// Resource is the field holding the resource (Create, Update), Mask
+	// Update's update_mask.
+	Resource, Mask string
+	// List's request fields.
+	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string
+	// Requests is BatchCreate's repeated requests, and RequestResource,
+	// RequestParent and RequestID the fields of each of them.
+	Requests, RequestResource, RequestParent, RequestID string
+	// Items is the response's repeated resources (List, BatchGet,
+	// BatchCreate), NextPageToken List's next page token.
+	Items, NextPageToken string
+	// ReturnsEmpty is set on a Delete whose response is an empty message
+	// rather than the resource.
+	ReturnsEmpty bool
+	// ReadMask (AIP-157), ValidateOnly (AIP-163) and AllowMissing
+	// (AIP-134/135) are the request's fields of those names, when served.
+	ReadMask, ValidateOnly, AllowMissing string
+	// Unsupported are the request's fields the method does not serve
+	// (Unsupported): a request that sets one is refused.
+	Unsupported []string
+}
+
+// method is a Method with its fields resolved.
+type method struct {
+	*Method
+	req, resp protoreflect.MessageDescriptor
+
+	key, name, keys, names, etag, force, parent, resourceID, resource, mask   protoreflect.FieldDescriptor
+	pageSize, pageToken, filter, orderBy, showDeleted, skip                   protoreflect.FieldDescriptor
+	requests, requestResource, requestParent, requestID, items, nextPageToken protoreflect.FieldDescriptor
+	readMask, validateOnly, allowMissing                                      protoreflect.FieldDescriptor
+}
+
+// resolve finds the fields of m in its messages and checks their kinds
+// against what the operation does with them.
+func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
+	r := method{Method: m}
+	if m.Request == nil || m.Response == nil {
+		return r, fmt.Errorf("method %s: Request and Response are required", m.Name)
+	}
+	r.req, r.resp = m.Request.ProtoReflect().Descriptor(), m.Response.ProtoReflect().Descriptor()
+	var errs []error
+	field := func(md protoreflect.MessageDescriptor, name, want string) protoreflect.FieldDescriptor {
+		if name == "" {
+			return nil
+		}
+		fd := md.Fields().ByName(protoreflect.Name(name))
+		if fd == nil {
+			errs = append(errs, fmt.Errorf("method %s: %s has no field %q", m.Name, md.FullName(), name))
+			return nil
+		}
+		if !shapeIs(fd, want) {
+			errs = append(errs, fmt.Errorf("method %s: field %s is %s, want %s", m.Name, fd.FullName(), fieldShape(fd), want))
+			return nil
+		}
+		return fd
+	}
+	resName := string(res.FullName())
+	in := r.req
+	r.key = field(in, m.Key, "key")
+	r.name = field(in, m.NameField, "string")
+	r.keys = field(in, m.Keys, "repeated key")
+	r.names = field(in, m.Names, "repeated string")
+	r.etag = field(in, m.Etag, "string")
+	r.force = field(in, m.Force, "bool")
+	r.parent = field(in, m.Parent, "string")
+	r.resourceID = field(in, m.ResourceID, "string")
+	r.resource = field(in, m.Resource, resName)
+	r.mask = field(in, m.Mask, "google.protobuf.FieldMask")
+	r.pageSize = field(in, m.PageSize, "int32")
+	r.pageToken = field(in, m.PageToken, "string")
+	r.filter = field(in, m.Filter, "string")
+	r.orderBy = field(in, m.OrderBy, "string")
+	r.showDeleted = field(in, m.ShowDeleted, "bool")
+	r.skip = field(in, m.Skip, "int32")
+	r.readMask = field(in, m.ReadMask, "google.protobuf.FieldMask")
+	r.validateOnly = field(in, m.ValidateOnly, "bool")
+	r.allowMissing = field(in, m.AllowMissing, "bool")
+	if m.Requests != "" {
+		fd := in.Fields().ByName(protoreflect.Name(m.Requests))
+		if fd == nil || !fd.IsList() || fd.Message() == nil {
+			errs = append(errs, fmt.Errorf("method %s: %s has no repeated message field %q", m.Name, in.FullName(), m.Requests))
+		} else {
+			r.requests = fd
+			each := fd.Message()
+			r.requestResource = field(each, m.RequestResource, resName)
+			r.requestParent = field(each, m.RequestParent, "string")
+			r.requestID = field(each, m.RequestID, "string")
+		}
+	}
+	r.items = field(r.resp, m.Items, "repeated "+resName)
+	r.nextPageToken = field(r.resp, m.NextPageToken, "string")
+	need := func(ok bool, what string) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("method %s (%v) needs %s", m.Name, m.Op, what))
+		}
+	}
+	switch m.Op {
+	case OpGet, OpDelete, OpUndelete:
+		need((r.key == nil) != (r.name == nil), "one of Key and NameField")
+		need(m.Op == OpDelete && m.ReturnsEmpty || r.resp == res, "the resource as the response")
+	case OpCreate:
+		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
+	case OpUpdate:
+		need(r.resource != nil && r.mask != nil && r.resp == res, "Resource, Mask and the resource as the response")
+	case OpList:
+		need(r.items != nil && r.nextPageToken != nil, "Items and NextPageToken")
+	case OpBatchGet, OpBatchDelete:
+		need((r.keys == nil) != (r.names == nil), "one of Keys and Names")
+		need(m.Op == OpBatchDelete || r.items != nil, "Items")
+	case OpBatchCreate:
+		need(r.requests != nil && r.requestResource != nil && r.items != nil, "Requests, RequestResource and Items")
+	default:
+		errs = append(errs, fmt.Errorf("method %s: Op is %v, want one operation", m.Name, m.Op))
+	}
+	return r, errors.Join(errs...)
+}
+
+// fieldShape spells what a field holds: "map", "repeated " and its
+// element's type, or its type as typeOf spells it.
+func fieldShape(fd protoreflect.FieldDescriptor) string {
+	switch {
+	case fd.IsMap():
+		return "map"
+	case fd.IsList() && fd.Message() != nil:
+		return "repeated " + string(fd.Message().FullName())
+	case fd.IsList():
+		return "repeated " + fd.Kind().String()
+	case fd.Message() != nil:
+		return string(fd.Message().FullName())
+	}
+	return fd.Kind().String()
+}
+
+// shapeIs reports whether fd holds what want says: a shape as fieldShape
+// spells it, "key" (a scalar a key column holds) or "repeated key".
+func shapeIs(fd protoreflect.FieldDescriptor, want string) bool {
+	switch want {
+	case "key":
+		return !fd.IsList() && !fd.IsMap() && keyKinds[fd.Kind()]
+	case "repeated key":
+		return fd.IsList() && keyKinds[fd.Kind()]
+	}
+	return fieldShape(fd) == want
+}
+
+// keyKinds are the kinds of key fields.
+var keyKinds = map[protoreflect.Kind]bool{
+	protoreflect.StringKind: true, protoreflect.BytesKind: true,
+	protoreflect.Int32Kind: true, protoreflect.Sint32Kind: true, protoreflect.Sfixed32Kind: true,
+	protoreflect.Int64Kind: true, protoreflect.Sint64Kind: true, protoreflect.Sfixed64Kind: true,
+	protoreflect.Uint32Kind: true, protoreflect.Fixed32Kind: true, protoreflect.Uint64Kind: true, protoreflect.Fixed64Kind: true,
+}
+
+// Call serves standard method i of the service's resource (its place in
+// Resource.Methods) for a generated method: every generated standard
+// method is this one call. It never returns a nil message without an
+// error (see One).
+func Call[T proto.Message](ctx context.Context, s *Service, i int, req proto.Message) (T, error) {
+	out, err := s.call(ctx, i, req)
+	return One[T](out, err)
+}
+
+func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Message, error) {
+	if i < 0 || i >= len(s.methods) {
+		return nil, Errorf(connect.CodeInternal, "internal error: %s has no method %d", s.res.Name, i)
+	}
+	m := &s.methods[i]
+	if req == nil {
+		req = m.Request
+	}
+	r := req.ProtoReflect()
+	if r.Descriptor() != m.req {
+		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
+	}
+	if err := s.CheckRequest(req); err != nil {
+		return nil, err
+	}
+	if len(m.Unsupported) > 0 {
+		if err := Unsupported(req, m.Unsupported...); err != nil {
+			return nil, err
+		}
+	}
+	if m.validateOnly != nil {
+		ctx = ValidateOnly(ctx, r.Get(m.validateOnly).Bool())
+	}
+	if m.allowMissing != nil {
+		ctx = AllowMissing(ctx, r.Get(m.allowMissing).Bool())
+	}
+	var mask ReadMask
+	if m.readMask != nil {
+		var err error
+		if mask, err = s.ReadMask(fieldMask(r, m.readMask)); err != nil {
+			return nil, err
+		}
+	}
+	str := func(fd protoreflect.FieldDescriptor) string {
+		if fd == nil {
+			return ""
+		}
+		return r.Get(fd).String()
+	}
+	key := func() (any, error) {
+		if m.key != nil {
+			return r.Get(m.key).Interface(), nil
+		}
+		return s.KeyFromName(str(m.name))
+	}
+	switch m.Op {
+	case OpGet:
+		k, err := key()
+		if err != nil {
+			return nil, err
+		}
+		return mask.Apply(s.Get(ctx, k))
+	case OpCreate:
+		res := message(r, m.resource)
+		switch {
+		case m.parent != nil:
+			return mask.Apply(s.CreateIn(ctx, str(m.parent), str(m.resourceID), res))
+		case m.resourceID != nil:
+			return mask.Apply(s.CreateWithID(ctx, str(m.resourceID), res))
+		}
+		return mask.Apply(s.Create(ctx, res))
+	case OpUpdate:
+		return mask.Apply(s.Update(ctx, message(r, m.resource), fieldMask(r, m.mask)))
+	case OpDelete:
+		k, err := key()
+		if err != nil {
+			return nil, err
+		}
+		var out proto.Message
+		if m.force != nil {
+			out, err = s.DeleteForce(ctx, k, str(m.etag), r.Get(m.force).Bool())
+		} else {
+			out, err = s.Delete(ctx, k, str(m.etag))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.ReturnsEmpty {
+			return m.Response.ProtoReflect().Type().New().Interface(), nil
+		}
+		return mask.Apply(out, nil)
+	case OpUndelete:
+		k, err := key()
+		if err != nil {
+			return nil, err
+		}
+		return mask.Apply(s.Undelete(ctx, k, str(m.etag)))
+	case OpList:
+		items, next, err := s.List(ctx, ListRequest{
+			PageSize:    int32Of(r, m.pageSize),
+			PageToken:   str(m.pageToken),
+			Filter:      str(m.filter),
+			OrderBy:     str(m.orderBy),
+			ShowDeleted: m.showDeleted != nil && r.Get(m.showDeleted).Bool(),
+			Skip:        int32Of(r, m.skip),
+			Parent:      str(m.parent),
+		})
+		resp, err := m.respond(mask.ApplyAll(items, err))
+		if err != nil {
+			return nil, err
+		}
+		resp.Set(m.nextPageToken, protoreflect.ValueOfString(next))
+		return resp.Interface(), nil
+	case OpBatchGet, OpBatchDelete:
+		var keys []any
+		if m.keys != nil {
+			list := r.Get(m.keys).List()
+			keys = make([]any, list.Len())
+			for j := range keys {
+				keys[j] = list.Get(j).Interface()
+			}
+		} else {
+			list := r.Get(m.names).List()
+			names := make([]string, list.Len())
+			for j := range names {
+				names[j] = list.Get(j).String()
+			}
+			var err error
+			if keys, err = s.KeysFromNames(names); err != nil {
+				return nil, err
+			}
+		}
+		if m.Op == OpBatchDelete {
+			var err error
+			if m.parent != nil {
+				err = s.BatchDeleteIn(ctx, str(m.parent), keys)
+			} else {
+				err = s.BatchDelete(ctx, keys)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return m.Response.ProtoReflect().Type().New().Interface(), nil
+		}
+		var items []proto.Message
+		var err error
+		if m.parent != nil {
+			items, err = s.BatchGetIn(ctx, str(m.parent), keys)
+		} else {
+			items, err = s.BatchGet(ctx, keys)
+		}
+		resp, err := m.respond(mask.ApplyAll(items, err))
+		if err != nil {
+			return nil, err
+		}
+		return resp.Interface(), nil
+	case OpBatchCreate:
+		list := r.Get(m.requests).List()
+		msgs := make([]proto.Message, list.Len())
+		var ids, parents []string
+		if m.requestID != nil {
+			ids = make([]string, list.Len())
+		}
+		if m.requestParent != nil {
+			parents = make([]string, list.Len())
+		}
+		for j := range msgs {
+			each := list.Get(j).Message()
+			msgs[j] = message(each, m.requestResource)
+			if ids != nil {
+				ids[j] = each.Get(m.requestID).String()
+			}
+			if parents != nil {
+				parents[j] = each.Get(m.requestParent).String()
+			}
+		}
+		var items []proto.Message
+		var err error
+		switch {
+		case m.parent != nil || m.requestParent != nil:
+			items, err = s.BatchCreateIn(ctx, str(m.parent), parents, ids, msgs)
+		case ids != nil:
+			items, err = s.BatchCreateWithIDs(ctx, ids, msgs)
+		default:
+			items, err = s.BatchCreate(ctx, msgs)
+		}
+		resp, err := m.respond(mask.ApplyAll(items, err))
+		if err != nil {
+			return nil, err
+		}
+		return resp.Interface(), nil
+	}
+	return nil, Errorf(connect.CodeInternal, "internal error: %s: operation %v", m.Name, m.Op)
+}
+
+// respond is a new response holding items in its Items field. Like All,
+// it refuses an item that is not a valid message of the resource's type.
+func (m *method) respond(items []proto.Message, err error) (protoreflect.Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	resp := m.Response.ProtoReflect().Type().New()
+	list := resp.Mutable(m.items).List()
+	want := m.items.Message()
+	for _, it := range items {
+		if it == nil || !it.ProtoReflect().IsValid() || it.ProtoReflect().Descriptor() != want {
+			return nil, Errorf(connect.CodeInternal, "internal error: the service returned %T where %s was expected", it, want.FullName())
+		}
+		list.Append(protoreflect.ValueOfMessage(it.ProtoReflect()))
+	}
+	return resp, nil
+}
+
+// message is the message field fd of r as its generated type: a nil
+// pointer of that type when it is not set, as the generated getter gives.
+func message(r protoreflect.Message, fd protoreflect.FieldDescriptor) proto.Message {
+	return r.Get(fd).Message().Interface()
+}
+
+// fieldMask is FieldMask field fd of r, nil when it is not set.
+func fieldMask(r protoreflect.Message, fd protoreflect.FieldDescriptor) *fieldmaskpb.FieldMask {
+	if !r.Has(fd) {
+		return nil
+	}
+	fm, _ := r.Get(fd).Message().Interface().(*fieldmaskpb.FieldMask)
+	return fm
+}
+
+func int32Of(r protoreflect.Message, fd protoreflect.FieldDescriptor) int32 {
+	if fd == nil {
+		return 0
+	}
+	return int32(r.Get(fd).Int())
+}
