@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -23,8 +24,9 @@ type Method struct {
 	Name string
 	// Op is the operation: exactly one of the Op constants.
 	Op Op
-	// Request and Response are nil messages of the method's types.
-	Request, Response proto.Message
+	// Request and Response are the full names of the method's messages,
+	// found among the linked generated types (protoregistry.GlobalTypes).
+	Request, Response string
 
 	// Key is the request's key field ("id"), Name the field holding the
 	// resource's AIP-122 name ("name"): Get, Delete and Undelete have one.
@@ -61,7 +63,8 @@ type Method struct {
 // method is a Method with its fields resolved.
 type method struct {
 	*Method
-	req, resp protoreflect.MessageDescriptor
+	req, resp         protoreflect.MessageDescriptor
+	reqType, respType protoreflect.MessageType
 
 	key, name, keys, names, etag, force, parent, resourceID, resource, mask   protoreflect.FieldDescriptor
 	pageSize, pageToken, filter, orderBy, showDeleted, skip                   protoreflect.FieldDescriptor
@@ -73,10 +76,17 @@ type method struct {
 // against what the operation does with them.
 func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	r := method{Method: m}
-	if m.Request == nil || m.Response == nil {
+	if m.Request == "" || m.Response == "" {
 		return r, fmt.Errorf("method %s: Request and Response are required", m.Name)
 	}
-	r.req, r.resp = m.Request.ProtoReflect().Descriptor(), m.Response.ProtoReflect().Descriptor()
+	var err error
+	if r.reqType, err = protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(m.Request)); err != nil {
+		return r, fmt.Errorf("method %s: request %s: %w", m.Name, m.Request, err)
+	}
+	if r.respType, err = protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(m.Response)); err != nil {
+		return r, fmt.Errorf("method %s: response %s: %w", m.Name, m.Response, err)
+	}
+	r.req, r.resp = r.reqType.Descriptor(), r.respType.Descriptor()
 	var errs []error
 	field := func(md protoreflect.MessageDescriptor, name, want string) protoreflect.FieldDescriptor {
 		if name == "" {
@@ -205,7 +215,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	}
 	m := &s.methods[i]
 	if req == nil {
-		req = m.Request
+		req = m.reqType.Zero().Interface()
 	}
 	r := req.ProtoReflect()
 	if r.Descriptor() != m.req {
@@ -277,7 +287,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			return nil, err
 		}
 		if m.ReturnsEmpty {
-			return m.Response.ProtoReflect().Type().New().Interface(), nil
+			return m.respType.New().Interface(), nil
 		}
 		return mask.Apply(out, nil)
 	case OpUndelete:
@@ -331,7 +341,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			if err != nil {
 				return nil, err
 			}
-			return m.Response.ProtoReflect().Type().New().Interface(), nil
+			return m.respType.New().Interface(), nil
 		}
 		var items []proto.Message
 		var err error
@@ -390,7 +400,7 @@ func (m *method) respond(items []proto.Message, err error) (protoreflect.Message
 	if err != nil {
 		return nil, err
 	}
-	resp := m.Response.ProtoReflect().Type().New()
+	resp := m.respType.New()
 	list := resp.Mutable(m.items).List()
 	want := m.items.Message()
 	for _, it := range items {

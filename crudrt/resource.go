@@ -1,6 +1,7 @@
 package crudrt
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -18,6 +19,12 @@ import (
 // column name and what the server does with each column from here, and
 // derives no name of its own from proto names.
 type Resource struct {
+	// Spec, when it is set, is the description as protoc-gen-crud writes
+	// it: a JSON object of the fields below from Name to Methods, which
+	// NewService and Check read from it (a string costs the compiler next
+	// to nothing, a Go literal of the same data costs it much more). Those
+	// fields are then left empty here.
+	Spec string `json:"-"`
 	// Name is the message's full name ("library.v1.Book"), for messages.
 	Name string
 	// Table is the table the rows live in.
@@ -57,12 +64,33 @@ type Resource struct {
 	Methods []Method
 	// Message is a nil message and Model a nil pointer to the model
 	// struct: they give the runtime their types.
-	Message proto.Message
-	Model   any
+	Message proto.Message `json:"-"`
+	Model   any           `json:"-"`
 	// ToModel and ToProto are the generated conversions, ToModel of a
 	// Message and ToProto of a Model.
-	ToModel func(proto.Message) (any, error)
-	ToProto func(any) (proto.Message, error)
+	ToModel func(proto.Message) (any, error) `json:"-"`
+	ToProto func(any) (proto.Message, error) `json:"-"`
+}
+
+// described is r with the fields of its Spec read, or r itself when it
+// has none.
+func (r *Resource) described() (*Resource, error) {
+	if r.Spec == "" {
+		return r, nil
+	}
+	out := *r
+	out.Spec = ""
+	dec := json.NewDecoder(strings.NewReader(r.Spec))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		var named struct{ Name string }
+		_ = json.Unmarshal([]byte(r.Spec), &named)
+		return nil, fmt.Errorf("crudrt: resource %q: Spec: %w", named.Name, err)
+	}
+	if r.Name != "" || r.Table != "" || len(r.Columns) > 0 || len(r.Methods) > 0 || r.Operations != 0 {
+		return nil, fmt.Errorf("crudrt: resource %s: both Spec and the fields it holds are set", out.Name)
+	}
+	return &out, nil
 }
 
 // Column is a stored field and its column.
@@ -218,6 +246,24 @@ const (
 
 var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference"}
 
+// MarshalText and UnmarshalText spell a role by its name in Spec.
+func (r Role) MarshalText() ([]byte, error) {
+	if r < 0 || int(r) >= len(roleNames) {
+		return nil, fmt.Errorf("no role %d", int(r))
+	}
+	return []byte(roleNames[r]), nil
+}
+
+func (r *Role) UnmarshalText(b []byte) error {
+	for i, n := range roleNames {
+		if n == string(b) {
+			*r = Role(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("no role %q (want one of %s)", b, strings.Join(roleNames[:], ", "))
+}
+
 func (r Role) String() string {
 	if r >= 0 && int(r) < len(roleNames) {
 		return roleNames[r]
@@ -243,6 +289,28 @@ const (
 
 var opNames = [...]string{"Get", "List", "Create", "Update", "Delete", "Undelete", "BatchGet", "BatchCreate", "BatchDelete"}
 
+// MarshalText and UnmarshalText spell a set of methods as String does
+// ("Get|List"), in Spec.
+func (o Op) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+func (o *Op) UnmarshalText(b []byte) error {
+	*o = 0
+	if string(b) == "none" {
+		return nil
+	}
+next:
+	for _, name := range strings.Split(string(b), "|") {
+		for i, n := range opNames {
+			if n == name {
+				*o |= 1 << i
+				continue next
+			}
+		}
+		return fmt.Errorf("no method %q (want some of %s, joined by |)", name, strings.Join(opNames[:], ", "))
+	}
+	return nil
+}
+
 func (o Op) String() string {
 	var names []string
 	for i, n := range opNames {
@@ -262,6 +330,10 @@ func (o Op) String() string {
 // the columns cannot serve. Generated descriptions pass; NewService panics
 // on one that does not, since that is an error of the program.
 func (r *Resource) Check() error {
+	r, err := r.described()
+	if err != nil {
+		return err
+	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if r.Message == nil || r.Model == nil || r.ToModel == nil || r.ToProto == nil {

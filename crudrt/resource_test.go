@@ -115,30 +115,45 @@ func TestResourceCheck(t *testing.T) {
 		{"no ToProto", func(t *testing.T, r *crudrt.Resource) { r.ToProto = nil },
 			[]string{"Message, Model, ToModel and ToProto are required"}},
 		{"method field unknown", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "ident"}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Book", Key: "ident"}}
 		}, []string{`method library.v1.BookService.GetBook: library.v1.GetBookRequest has no field "ident"`}},
 		{"method field of the wrong type", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*libraryv1.DeleteBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "etag", Etag: "id"}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: "library.v1.DeleteBookRequest", Response: "library.v1.Book", Key: "etag", Etag: "id"}}
 		}, []string{"field library.v1.DeleteBookRequest.id is int64, want string"}},
 		{"method without its key", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil)}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Book"}}
 		}, []string{"method library.v1.BookService.GetBook (Get) needs one of Key and NameField"}},
 		{"method answering another message", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Author)(nil), Key: "id"}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Author", Key: "id"}}
 		}, []string{"(Get) needs the resource as the response"}},
 		{"list without its items", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*libraryv1.ListBooksRequest)(nil), Response: (*libraryv1.ListBooksResponse)(nil), Items: "next_page_token", NextPageToken: "next_page_token"}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.ListBooks", Op: crudrt.OpList, Request: "library.v1.ListBooksRequest", Response: "library.v1.ListBooksResponse", Items: "next_page_token", NextPageToken: "next_page_token"}}
 		}, []string{"field library.v1.ListBooksResponse.next_page_token is string, want repeated library.v1.Book", "(List) needs Items and NextPageToken"}},
 		{"method of an operation not offered", func(t *testing.T, r *crudrt.Resource) {
 			r.Operations &^= crudrt.OpGet
-			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "id"}}
+			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Book", Key: "id"}}
 		}, []string{"method library.v1.BookService.GetBook: Operations do not include Get"}},
 		{"method of two operations", func(t *testing.T, r *crudrt.Resource) {
-			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet | crudrt.OpList, Request: (*libraryv1.GetBookRequest)(nil), Response: (*libraryv1.Book)(nil), Key: "id"}}
+			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet | crudrt.OpList, Request: "library.v1.GetBookRequest", Response: "library.v1.Book", Key: "id"}}
 		}, []string{"method x.Get: Op is Get|List, want one operation"}},
 		{"method without types", func(t *testing.T, r *crudrt.Resource) {
 			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet, Key: "id"}}
 		}, []string{"method x.Get: Request and Response are required"}},
+		{"spec with an unknown name", func(t *testing.T, r *crudrt.Resource) {
+			*r = crudrt.Resource{Spec: `{"Name": "library.v1.Book", "Tabel": "books"}`, Message: r.Message, Model: r.Model, ToModel: r.ToModel, ToProto: r.ToProto}
+		}, []string{`Spec: json: unknown field "Tabel"`}},
+		{"spec with an unknown role", func(t *testing.T, r *crudrt.Resource) {
+			*r = crudrt.Resource{Spec: `{"Name": "library.v1.Book", "Columns": [{"Path": "id", "Role": "key"}]}`, Message: r.Message, Model: r.Model, ToModel: r.ToModel, ToProto: r.ToProto}
+		}, []string{`no role "key"`}},
+		{"spec with an unknown operation", func(t *testing.T, r *crudrt.Resource) {
+			*r = crudrt.Resource{Spec: `{"Name": "library.v1.Book", "Operations": "Get|Watch"}`, Message: r.Message, Model: r.Model, ToModel: r.ToModel, ToProto: r.ToProto}
+		}, []string{`no method "Watch"`}},
+		{"spec and the fields it holds", func(t *testing.T, r *crudrt.Resource) {
+			r.Spec = `{"Name": "library.v1.Book"}`
+		}, []string{"both Spec and the fields it holds are set"}},
+		{"method of an unknown message", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet, Request: "library.v1.FetchBookRequest", Response: "library.v1.Book", Key: "id"}}
+		}, []string{`method x.Get: request library.v1.FetchBookRequest: `, "not found"}},
 		{"every error at once", func(t *testing.T, r *crudrt.Resource) {
 			r.Name = "x.Y"
 			r.Columns[columnIndex(t, r, "id")].Role = crudrt.RoleOrdinary

@@ -171,6 +171,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	if err := res.Check(); err != nil {
 		panic(err.Error())
 	}
+	res, _ = res.described() // Check passed
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)

@@ -52,6 +52,27 @@ const (
 	KindEnumName
 )
 
+var kindNames = [...]string{KindBool: "bool", KindInt: "int", KindUint64: "uint64", KindFloat: "float", KindString: "string", KindTimestamp: "timestamp", KindEnum: "enum", KindEnumName: "enum_name"}
+
+// MarshalText and UnmarshalText spell a kind by a name of its own
+// ("enum_name"), as descriptions in JSON hold it.
+func (k Kind) MarshalText() ([]byte, error) {
+	if k < 0 || int(k) >= len(kindNames) {
+		return nil, fmt.Errorf("no kind %d", int(k))
+	}
+	return []byte(kindNames[k]), nil
+}
+
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("no column kind %q", b)
+}
+
 // String returns the name of k used in error messages.
 func (k Kind) String() string {
 	switch k {

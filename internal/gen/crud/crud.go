@@ -19,7 +19,6 @@ import (
 
 const (
 	crudrtPkg  = protogen.GoImportPath("github.com/protoforge/protoforge/crudrt")
-	queryPkg   = protogen.GoImportPath("github.com/protoforge/protoforge/crudrt/query")
 	gormPkg    = protogen.GoImportPath("gorm.io/gorm")
 	contextPkg = protogen.GoImportPath("context")
 	protoPkg   = protogen.GoImportPath("google.golang.org/protobuf/proto")
@@ -244,156 +243,21 @@ func resourceVar(svc *model.Service, sm *model.ServiceModel) string {
 	return v + "Resource"
 }
 
-// columnList spells the column names of fs as a Go []string literal.
-func columnList(fs []*model.Field) string {
-	cols := make([]string, len(fs))
-	for i, f := range fs {
-		cols[i] = strconv.Quote(f.Column)
-	}
-	return "[]string{" + strings.Join(cols, ", ") + "}"
-}
-
-// boolSlice spells bs as a Go literal.
-func boolSlice(bs []bool) string {
-	parts := make([]string, len(bs))
-	for i, b := range bs {
-		parts[i] = strconv.FormatBool(b)
-	}
-	return "[]bool{" + strings.Join(parts, ", ") + "}"
-}
-
-// genResource emits the description of a model as a package-level
-// literal of constants, which the compiler lays out as data. Every value
-// is the model's decision; nothing is derived here.
+// genResource emits the description of a model to the runtime: its
+// Spec, the JSON of every decision the model made (see spec.go), with the
+// Go types and conversions beside it. Nothing is derived here.
 func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.ServiceModel) {
 	m := sm.Model
 	res := resourceVar(svc, sm)
 	g.P("// ", res, " describes ", m.Desc.FullName(), " to the runtime.")
 	g.P("var ", res, " = ", crudrtPkg.Ident("Resource"), "{")
-	g.P("Name: ", strconv.Quote(string(m.Desc.FullName())), ",")
-	g.P("Table: ", strconv.Quote(m.Table), ",")
-	g.P("Collection: ", strconv.Quote(sm.Collection), ",")
-	g.P("Field: ", strconv.Quote(sm.ResourceField), ",")
-	g.P("Columns: []", crudrtPkg.Ident("Column"), "{")
-	for _, f := range m.Columns {
-		line := "{Path: " + strconv.Quote(string(f.Desc.Name())) + ", Name: " + strconv.Quote(f.Column) +
-			", GoField: " + strconv.Quote(f.GoName) + ", Type: " + strconv.Quote(f.Type.String())
-		if f.Role != model.RoleOrdinary {
-			line += ", Role: " + g.QualifiedGoIdent(crudrtPkg.Ident(model.RoleIdent[f.Role]))
-		}
-		if f.QueryKind != "" {
-			line += ", Queryable: true, Kind: " + g.QualifiedGoIdent(queryPkg.Ident(f.QueryKind))
-		}
-		if f.Nullable() {
-			line += ", Nullable: true"
-		}
-		if f.MaxLen > 0 {
-			line += ", MaxLen: " + strconv.Itoa(f.MaxLen)
-		}
-		if f.PrimaryKey && m.AutoIncrement {
-			line += ", AutoIncrement: true"
-		}
-		if f.NamePattern != "" {
-			line += ", NamePattern: " + strconv.Quote(f.NamePattern)
-		}
-		if t := f.RefersTo; t != nil {
-			line += ", RefersTo: &" + g.QualifiedGoIdent(crudrtPkg.Ident("Reference")) + "{Name: " + strconv.Quote(string(t.Desc.FullName())) +
-				", Table: " + strconv.Quote(t.Table) + ", Pattern: " + strconv.Quote(t.Name.NamePattern) + ", Columns: " + columnList(t.Name.NameParts)
-			if t.SoftDelete != nil {
-				line += ", DeleteTime: " + strconv.Quote(t.SoftDelete.Column)
-			}
-			line += "}"
-		}
-		g.P(line, "},")
-	}
-	g.P("},")
-	if len(m.Indexes) > 0 {
-		g.P("Indexes: []", crudrtPkg.Ident("Index"), "{")
-		for _, ix := range m.Indexes {
-			line := "{Name: " + strconv.Quote(ix.Name) + ", Columns: " + columnList(ix.Columns)
-			if ix.Desc != nil {
-				line += ", Desc: " + boolSlice(ix.Desc)
-			}
-			if ix.Unique {
-				line += ", Unique: true"
-			}
-			g.P(line, "},")
-		}
-		g.P("},")
-	}
-	if len(m.Orders) > 0 {
-		g.P("Orders: []", crudrtPkg.Ident("Order"), "{")
-		for _, o := range m.Orders {
-			g.P("{OrderBy: ", strconv.Quote(o.Text), ", Columns: ", columnList(o.Columns), ", Desc: ", boolSlice(o.Desc), "},")
-		}
-		g.P("},")
-	}
-	var opList []string
-	for _, meth := range sm.Methods {
-		opList = append(opList, g.QualifiedGoIdent(crudrtPkg.Ident(ops[meth.Op])))
-	}
-	g.P("Operations: ", strings.Join(opList, " | "), ",")
-	if p := m.Parent; p != nil {
-		tenant := ""
-		if p.Tenant != nil {
-			tenant = ", Tenant: " + strconv.Quote(p.Tenant.Column)
-		}
-		g.P("Parent: &", crudrtPkg.Ident("ParentTable"), "{Name: ", strconv.Quote(string(p.Desc.FullName())), ", Table: ", strconv.Quote(p.Table), ", Columns: ", columnList(p.PrimaryKey), tenant, "},")
-	}
-	if len(m.Referrers) > 0 {
-		g.P("Referrers: []", crudrtPkg.Ident("Referrer"), "{")
-		for _, f := range m.Referrers {
-			g.P(referrerLiteral(f), ",")
-		}
-		g.P("},")
-	}
-	if len(m.Children) > 0 {
-		g.P("Children: []", crudrtPkg.Ident("Child"), "{")
-		for _, c := range m.Children {
-			line := "{Name: " + strconv.Quote(string(c.Desc.FullName())) + ", Table: " + strconv.Quote(c.Table) + ", Columns: " + columnList(c.Name.NameParts[:len(m.Name.NameParts)])
-			if softUnder(c, m) {
-				line += ", DeleteTime: " + strconv.Quote(c.SoftDelete.Column)
-			}
-			if len(c.Referrers) > 0 {
-				g.P(line, ", Key: ", columnList(c.Name.NameParts), ", Referrers: []", crudrtPkg.Ident("Referrer"), "{")
-				for _, f := range c.Referrers {
-					g.P(referrerLiteral(f), ",")
-				}
-				g.P("}},")
-				continue
-			}
-			g.P(line, "},")
-		}
-		g.P("},")
-	}
-	for _, meth := range sm.Methods {
-		if meth.ResourceID != nil {
-			g.P("IDField: ", strconv.Quote(string(meth.ResourceID.Desc.Name())), ",")
-			break
-		}
-	}
-	if len(sm.Methods) > 0 {
-		g.P("Methods: []", crudrtPkg.Ident("Method"), "{")
-		for _, meth := range sm.Methods {
-			g.P(methodLiteral(g, meth), ",")
-		}
-		g.P("},")
-	}
+	g.P("Spec: ", specLiteral(resourceSpec(sm)), ",")
 	g.P("Message: (*", m.GoIdent, ")(nil),")
 	g.P("Model: (*", m.Ident, ")(nil),")
 	g.P("ToModel: func(p ", protoPkg.Ident("Message"), ") (any, error) { return p.(*", m.GoIdent, ").ToModel() },")
 	g.P("ToProto: func(m any) (", protoPkg.Ident("Message"), ", error) { return m.(*", m.Ident, ").ToProto() },")
 	g.P("}")
 	g.P()
-}
-
-// referrerLiteral is the crudrt.Referrer literal of reference field f.
-func referrerLiteral(f *model.Field) string {
-	line := "{Name: " + strconv.Quote(string(f.FullName())) + ", Table: " + strconv.Quote(f.Model.Table) + ", Column: " + strconv.Quote(f.Column) + ", Keys: " + columnList(f.RefParts)
-	if f.Model.SoftDelete != nil {
-		line += ", DeleteTime: " + strconv.Quote(f.Model.SoftDelete.Column)
-	}
-	return line + "}"
 }
 
 // softUnder reports whether descendant c and every model between it and
@@ -473,56 +337,6 @@ func methodIndex(m *model.Method) int {
 		}
 	}
 	panic("crud: method " + string(m.Desc.FullName()) + " is not among its model's methods")
-}
-
-// methodLiteral is the crudrt.Method literal describing m: its operation,
-// types, and the request and response fields it serves, by proto name.
-func methodLiteral(g *protogen.GeneratedFile, m *model.Method) string {
-	var b strings.Builder
-	b.WriteString("{Name: " + strconv.Quote(string(m.Desc.FullName())) + ", Op: " + g.QualifiedGoIdent(crudrtPkg.Ident(ops[m.Op])) +
-		", Request: (*" + g.QualifiedGoIdent(m.Input.GoIdent) + ")(nil), Response: (*" + g.QualifiedGoIdent(m.Output.GoIdent) + ")(nil)")
-	for _, kv := range []struct {
-		name string
-		f    *protogen.Field
-	}{
-		{"Key", m.Key}, {"NameField", m.Name}, {"Keys", m.Keys}, {"Names", m.Names}, {"Etag", m.Etag}, {"Force", m.Force},
-		{"Parent", m.Parent}, {"ResourceID", resourceID(m)}, {"Resource", m.Resource}, {"Mask", m.Mask},
-		{"PageSize", m.PageSize}, {"PageToken", m.PageToken}, {"Filter", m.Filter}, {"OrderBy", m.OrderBy},
-		{"ShowDeleted", m.ShowDeleted}, {"Skip", m.Skip}, {"Requests", m.Requests}, {"RequestResource", m.RequestResource},
-		{"RequestParent", m.RequestParent}, {"RequestID", requestID(m)}, {"Items", m.Items}, {"NextPageToken", m.NextPageToken},
-		{"ReadMask", m.ReadMask}, {"ValidateOnly", m.ValidateOnly}, {"AllowMissing", m.AllowMissing},
-	} {
-		if kv.f != nil {
-			b.WriteString(", " + kv.name + ": " + strconv.Quote(string(kv.f.Desc.Name())))
-		}
-	}
-	if m.ReturnsEmpty {
-		b.WriteString(", ReturnsEmpty: true")
-	}
-	if len(m.Unsupported) > 0 {
-		quoted := make([]string, len(m.Unsupported))
-		for i, p := range m.Unsupported {
-			quoted[i] = strconv.Quote(p)
-		}
-		b.WriteString(", Unsupported: []string{" + strings.Join(quoted, ", ") + "}")
-	}
-	return b.String() + "}"
-}
-
-// resourceID is Create's `{resource}_id` request field; BatchCreate's is
-// a field of each of its requests (requestID).
-func resourceID(m *model.Method) *protogen.Field {
-	if m.Op == model.OpBatchCreate {
-		return nil
-	}
-	return m.ResourceID
-}
-
-func requestID(m *model.Method) *protogen.Field {
-	if m.Op != model.OpBatchCreate {
-		return nil
-	}
-	return m.ResourceID
 }
 
 // genOpenAPI embeds the file's OpenAPI document and returns it from each

@@ -92,7 +92,7 @@ func TestWarnings(t *testing.T) {
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(code, `Unsupported: []string{"request_id"}`) {
+	if !strings.Contains(code, `"Unsupported":["request_id"]`) {
 		t.Errorf("GetShelf does not refuse request_id:\n%s", code)
 	}
 	if !strings.Contains(code, "return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)") {
@@ -285,7 +285,7 @@ func TestIgnoredFields(t *testing.T) {
 	if got := strings.TrimSpace(buf.String()); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
-	if !strings.Contains(code, `Unsupported: []string{"request_id"}`) || strings.Contains(code, "trace_id") {
+	if !strings.Contains(code, `"Unsupported":["request_id"]`) || strings.Contains(code, "trace_id") {
 		t.Errorf("GetBook should refuse request_id and leave trace_id alone:\n%s", code)
 	}
 	for _, bad := range []string{`, "nope"`, `, "id"`} {

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,46 +38,48 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes library.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
-	Name:       "library.v1.Book",
-	Table:      "books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 300},
-		{Path: "author_id", Name: "author_id", GoField: "AuthorId", Type: "int64", Queryable: true, Kind: query.KindInt},
-		{Path: "state", Name: "state", GoField: "State", Type: "enum", Queryable: true, Kind: query.KindEnum},
-		{Path: "isbn", Name: "isbn", GoField: "Isbn", Type: "uint64", Queryable: true, Kind: query.KindUint64},
-		{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
-		{Path: "metadata", Name: "metadata", GoField: "Metadata", Type: "JSON"},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "uniq_books_isbn", Columns: []string{"isbn"}, Unique: true},
-		{Name: "uniq_books_author_id_title", Columns: []string{"author_id", "title"}, Unique: true},
-		{Name: "idx_books_title_id", Columns: []string{"title", "id"}},
-		{Name: "idx_books_author_id_title_desc_id", Columns: []string{"author_id", "title", "id"}, Desc: []bool{false, true, false}},
-	},
-	Orders: []crudrt.Order{
-		{OrderBy: "title", Columns: []string{"title", "id"}, Desc: []bool{false, false}},
-		{OrderBy: "author_id, title desc", Columns: []string{"author_id", "title", "id"}, Desc: []bool{false, true, false}},
-		{OrderBy: "isbn", Columns: []string{"isbn", "id"}, Desc: []bool{false, false}},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
-		{Name: "library.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "books", NextPageToken: "next_page_token"},
-		{Name: "library.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
-		{Name: "library.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
-		{Name: "library.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
-		{Name: "library.v1.BookService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
-		{Name: "library.v1.BookService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "ids", Items: "books"},
-		{Name: "library.v1.BookService.BatchCreateBooks", Op: crudrt.OpBatchCreate, Request: (*BatchCreateBooksRequest)(nil), Response: (*BatchCreateBooksResponse)(nil), Requests: "requests", RequestResource: "book", Items: "books"},
-		{Name: "library.v1.BookService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "library.v1.Book",
+	"Table": "books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":300},
+		{"Path":"author_id","Name":"author_id","GoField":"AuthorId","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"state","Name":"state","GoField":"State","Type":"enum","Queryable":true,"Kind":"enum"},
+		{"Path":"isbn","Name":"isbn","GoField":"Isbn","Type":"uint64","Queryable":true,"Kind":"uint64"},
+		{"Path":"tags","Name":"tags","GoField":"Tags","Type":"JSON"},
+		{"Path":"metadata","Name":"metadata","GoField":"Metadata","Type":"JSON"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"uniq_books_isbn","Columns":["isbn"],"Unique":true},
+		{"Name":"uniq_books_author_id_title","Columns":["author_id","title"],"Unique":true},
+		{"Name":"idx_books_title_id","Columns":["title","id"]},
+		{"Name":"idx_books_author_id_title_desc_id","Columns":["author_id","title","id"],"Desc":[false,true,false]}
+	],
+	"Orders": [
+		{"OrderBy":"title","Columns":["title","id"],"Desc":[false,false]},
+		{"OrderBy":"author_id, title desc","Columns":["author_id","title","id"],"Desc":[false,true,false]},
+		{"OrderBy":"isbn","Columns":["isbn","id"],"Desc":[false,false]}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete",
+	"Methods": [
+		{"Name":"library.v1.BookService.GetBook","Op":"Get","Request":"library.v1.GetBookRequest","Response":"library.v1.Book","Key":"id"},
+		{"Name":"library.v1.BookService.ListBooks","Op":"List","Request":"library.v1.ListBooksRequest","Response":"library.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"books","NextPageToken":"next_page_token"},
+		{"Name":"library.v1.BookService.CreateBook","Op":"Create","Request":"library.v1.CreateBookRequest","Response":"library.v1.Book","Resource":"book"},
+		{"Name":"library.v1.BookService.UpdateBook","Op":"Update","Request":"library.v1.UpdateBookRequest","Response":"library.v1.Book","Resource":"book","Mask":"update_mask"},
+		{"Name":"library.v1.BookService.DeleteBook","Op":"Delete","Request":"library.v1.DeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"library.v1.BookService.UndeleteBook","Op":"Undelete","Request":"library.v1.UndeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"library.v1.BookService.BatchGetBooks","Op":"BatchGet","Request":"library.v1.BatchGetBooksRequest","Response":"library.v1.BatchGetBooksResponse","Keys":"ids","Items":"books"},
+		{"Name":"library.v1.BookService.BatchCreateBooks","Op":"BatchCreate","Request":"library.v1.BatchCreateBooksRequest","Response":"library.v1.BatchCreateBooksResponse","Requests":"requests","RequestResource":"book","Items":"books"},
+		{"Name":"library.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"library.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
@@ -183,23 +184,25 @@ func (s *AuthorServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // authorServiceCRUDResource describes library.v1.Author to the runtime.
 var authorServiceCRUDResource = crudrt.Resource{
-	Name:       "library.v1.Author",
-	Table:      "authors",
-	Collection: "authors",
-	Field:      "author",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 200},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete,
-	Methods: []crudrt.Method{
-		{Name: "library.v1.AuthorService.GetAuthor", Op: crudrt.OpGet, Request: (*GetAuthorRequest)(nil), Response: (*Author)(nil), NameField: "name"},
-		{Name: "library.v1.AuthorService.ListAuthors", Op: crudrt.OpList, Request: (*ListAuthorsRequest)(nil), Response: (*ListAuthorsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "authors", NextPageToken: "next_page_token"},
-		{Name: "library.v1.AuthorService.CreateAuthor", Op: crudrt.OpCreate, Request: (*CreateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author"},
-		{Name: "library.v1.AuthorService.DeleteAuthor", Op: crudrt.OpDelete, Request: (*DeleteAuthorRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "library.v1.Author",
+	"Table": "authors",
+	"Collection": "authors",
+	"Field": "author",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+	],
+	"Operations": "Get|List|Create|Delete",
+	"Methods": [
+		{"Name":"library.v1.AuthorService.GetAuthor","Op":"Get","Request":"library.v1.GetAuthorRequest","Response":"library.v1.Author","NameField":"name"},
+		{"Name":"library.v1.AuthorService.ListAuthors","Op":"List","Request":"library.v1.ListAuthorsRequest","Response":"library.v1.ListAuthorsResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"authors","NextPageToken":"next_page_token"},
+		{"Name":"library.v1.AuthorService.CreateAuthor","Op":"Create","Request":"library.v1.CreateAuthorRequest","Response":"library.v1.Author","Resource":"author"},
+		{"Name":"library.v1.AuthorService.DeleteAuthor","Op":"Delete","Request":"library.v1.DeleteAuthorRequest","Response":"google.protobuf.Empty","NameField":"name","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Author)(nil),
 	Model:   (*AuthorModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },

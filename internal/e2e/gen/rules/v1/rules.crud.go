@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
@@ -44,28 +43,30 @@ func (s *GadgetServiceCRUD) GadgetStore() *crudrt.Store[*Gadget] {
 
 // gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.
 var gadgetServiceCRUDResource = crudrt.Resource{
-	Name:       "rules.v1.Gadget",
-	Table:      "gadgets",
-	Collection: "gadgets",
-	Field:      "gadget",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "name", Name: "name", GoField: "Name", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 40},
-		{Path: "weight", Name: "weight", GoField: "Weight", Type: "int32", Queryable: true, Kind: query.KindInt},
-		{Path: "code", Name: "code", GoField: "Code", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "power", Name: "power", GoField: "Power", Type: "enum", Queryable: true, Kind: query.KindEnum},
-		{Path: "serial", Name: "serial", GoField: "Serial", Type: "uint64", Queryable: true, Kind: query.KindUint64},
-		{Path: "owner", Name: "owner", GoField: "Owner", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "note", Name: "note", GoField: "Note", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 5},
-		{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
-	},
-	Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpUpdate,
-	Methods: []crudrt.Method{
-		{Name: "rules.v1.GadgetService.GetGadget", Op: crudrt.OpGet, Request: (*GetGadgetRequest)(nil), Response: (*Gadget)(nil), Key: "id"},
-		{Name: "rules.v1.GadgetService.CreateGadget", Op: crudrt.OpCreate, Request: (*CreateGadgetRequest)(nil), Response: (*Gadget)(nil), Resource: "gadget", Unsupported: []string{"request_id"}},
-		{Name: "rules.v1.GadgetService.UpdateGadget", Op: crudrt.OpUpdate, Request: (*UpdateGadgetRequest)(nil), Response: (*Gadget)(nil), Resource: "gadget", Mask: "update_mask"},
-	},
+	Spec: `{
+	"Name": "rules.v1.Gadget",
+	"Table": "gadgets",
+	"Collection": "gadgets",
+	"Field": "gadget",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"name","Name":"name","GoField":"Name","Type":"string","Queryable":true,"Kind":"string","MaxLen":40},
+		{"Path":"weight","Name":"weight","GoField":"Weight","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"power","Name":"power","GoField":"Power","Type":"enum","Queryable":true,"Kind":"enum"},
+		{"Path":"serial","Name":"serial","GoField":"Serial","Type":"uint64","Queryable":true,"Kind":"uint64"},
+		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"note","Name":"note","GoField":"Note","Type":"string","Queryable":true,"Kind":"string","MaxLen":5},
+		{"Path":"tags","Name":"tags","GoField":"Tags","Type":"JSON"}
+	],
+	"Operations": "Get|Create|Update",
+	"Methods": [
+		{"Name":"rules.v1.GadgetService.GetGadget","Op":"Get","Request":"rules.v1.GetGadgetRequest","Response":"rules.v1.Gadget","Key":"id"},
+		{"Name":"rules.v1.GadgetService.CreateGadget","Op":"Create","Request":"rules.v1.CreateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","Unsupported":["request_id"]},
+		{"Name":"rules.v1.GadgetService.UpdateGadget","Op":"Update","Request":"rules.v1.UpdateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","Mask":"update_mask"}
+	]
+}`,
 	Message: (*Gadget)(nil),
 	Model:   (*GadgetModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },

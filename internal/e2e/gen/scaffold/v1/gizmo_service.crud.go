@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
@@ -38,27 +37,29 @@ func (s *GizmoServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.
 var gizmoServiceCRUDResource = crudrt.Resource{
-	Name:       "scaffold.v1.Gizmo",
-	Table:      "gizmos",
-	Collection: "gizmos",
-	Field:      "gizmo",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "label", Name: "label", GoField: "Label", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete,
-	Methods: []crudrt.Method{
-		{Name: "scaffold.v1.GizmoService.GetGizmo", Op: crudrt.OpGet, Request: (*GetGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id"},
-		{Name: "scaffold.v1.GizmoService.ListGizmos", Op: crudrt.OpList, Request: (*ListGizmosRequest)(nil), Response: (*ListGizmosResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "gizmos", NextPageToken: "next_page_token"},
-		{Name: "scaffold.v1.GizmoService.CreateGizmo", Op: crudrt.OpCreate, Request: (*CreateGizmoRequest)(nil), Response: (*Gizmo)(nil), Resource: "gizmo"},
-		{Name: "scaffold.v1.GizmoService.UpdateGizmo", Op: crudrt.OpUpdate, Request: (*UpdateGizmoRequest)(nil), Response: (*Gizmo)(nil), Resource: "gizmo", Mask: "update_mask"},
-		{Name: "scaffold.v1.GizmoService.DeleteGizmo", Op: crudrt.OpDelete, Request: (*DeleteGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id", Etag: "etag"},
-		{Name: "scaffold.v1.GizmoService.UndeleteGizmo", Op: crudrt.OpUndelete, Request: (*UndeleteGizmoRequest)(nil), Response: (*Gizmo)(nil), Key: "id", Etag: "etag"},
-	},
+	Spec: `{
+	"Name": "scaffold.v1.Gizmo",
+	"Table": "gizmos",
+	"Collection": "gizmos",
+	"Field": "gizmo",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete",
+	"Methods": [
+		{"Name":"scaffold.v1.GizmoService.GetGizmo","Op":"Get","Request":"scaffold.v1.GetGizmoRequest","Response":"scaffold.v1.Gizmo","Key":"id"},
+		{"Name":"scaffold.v1.GizmoService.ListGizmos","Op":"List","Request":"scaffold.v1.ListGizmosRequest","Response":"scaffold.v1.ListGizmosResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"gizmos","NextPageToken":"next_page_token"},
+		{"Name":"scaffold.v1.GizmoService.CreateGizmo","Op":"Create","Request":"scaffold.v1.CreateGizmoRequest","Response":"scaffold.v1.Gizmo","Resource":"gizmo"},
+		{"Name":"scaffold.v1.GizmoService.UpdateGizmo","Op":"Update","Request":"scaffold.v1.UpdateGizmoRequest","Response":"scaffold.v1.Gizmo","Resource":"gizmo","Mask":"update_mask"},
+		{"Name":"scaffold.v1.GizmoService.DeleteGizmo","Op":"Delete","Request":"scaffold.v1.DeleteGizmoRequest","Response":"scaffold.v1.Gizmo","Key":"id","Etag":"etag"},
+		{"Name":"scaffold.v1.GizmoService.UndeleteGizmo","Op":"Undelete","Request":"scaffold.v1.UndeleteGizmoRequest","Response":"scaffold.v1.Gizmo","Key":"id","Etag":"etag"}
+	]
+}`,
 	Message: (*Gizmo)(nil),
 	Model:   (*GizmoModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
@@ -40,26 +39,28 @@ func (s *FolderServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // folderServiceCRUDFolderResource describes tenant.v1.Folder to the runtime.
 var folderServiceCRUDFolderResource = crudrt.Resource{
-	Name:       "tenant.v1.Folder",
-	Table:      "folders",
-	Collection: "folders",
-	Field:      "folder",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "folder", GoField: "Name", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, NamePattern: "folders/{folder}"},
-		{Path: "tenant_id", Name: "tenant_id", GoField: "TenantId", Type: "string", Role: crudrt.RoleTenant, Queryable: true, Kind: query.KindString, MaxLen: 64},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_folders_tenant_id", Columns: []string{"tenant_id"}},
-	},
-	Operations: crudrt.OpCreate,
-	Children: []crudrt.Child{
-		{Name: "tenant.v1.Doc", Table: "docs", Columns: []string{"folder"}},
-	},
-	IDField: "folder_id",
-	Methods: []crudrt.Method{
-		{Name: "tenant.v1.FolderService.CreateFolder", Op: crudrt.OpCreate, Request: (*CreateFolderRequest)(nil), Response: (*Folder)(nil), ResourceID: "folder_id", Resource: "folder"},
-	},
+	Spec: `{
+	"Name": "tenant.v1.Folder",
+	"Table": "folders",
+	"Collection": "folders",
+	"Field": "folder",
+	"Columns": [
+		{"Path":"name","Name":"folder","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"folders/{folder}"},
+		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_folders_tenant_id","Columns":["tenant_id"]}
+	],
+	"Operations": "Create",
+	"Children": [
+		{"Name":"tenant.v1.Doc","Table":"docs","Columns":["folder"]}
+	],
+	"IDField": "folder_id",
+	"Methods": [
+		{"Name":"tenant.v1.FolderService.CreateFolder","Op":"Create","Request":"tenant.v1.CreateFolderRequest","Response":"tenant.v1.Folder","ResourceID":"folder_id","Resource":"folder"}
+	]
+}`,
 	Message: (*Folder)(nil),
 	Model:   (*FolderModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Folder).ToModel() },
@@ -68,27 +69,29 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 
 // folderServiceCRUDDocResource describes tenant.v1.Doc to the runtime.
 var folderServiceCRUDDocResource = crudrt.Resource{
-	Name:       "tenant.v1.Doc",
-	Table:      "docs",
-	Collection: "docs",
-	Field:      "doc",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "folder", GoField: "Folder", Type: "string", Role: crudrt.RoleParent, NamePattern: "folders/{folder}/docs/{doc}"},
-		{Path: "name", Name: "doc", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "folders/{folder}/docs/{doc}"},
-		{Path: "tenant_id", Name: "tenant_id", GoField: "TenantId", Type: "string", Role: crudrt.RoleTenant, Queryable: true, Kind: query.KindString, MaxLen: 64},
-		{Path: "text", Name: "text", GoField: "Text", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_docs_tenant_id", Columns: []string{"tenant_id"}},
-	},
-	Operations: crudrt.OpCreate | crudrt.OpList | crudrt.OpBatchCreate,
-	Parent:     &crudrt.ParentTable{Name: "tenant.v1.Folder", Table: "folders", Columns: []string{"folder"}, Tenant: "tenant_id"},
-	IDField:    "doc_id",
-	Methods: []crudrt.Method{
-		{Name: "tenant.v1.FolderService.CreateDoc", Op: crudrt.OpCreate, Request: (*CreateDocRequest)(nil), Response: (*Doc)(nil), Parent: "parent", ResourceID: "doc_id", Resource: "doc"},
-		{Name: "tenant.v1.FolderService.ListDocs", Op: crudrt.OpList, Request: (*ListDocsRequest)(nil), Response: (*ListDocsResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "docs", NextPageToken: "next_page_token"},
-		{Name: "tenant.v1.FolderService.BatchCreateDocs", Op: crudrt.OpBatchCreate, Request: (*BatchCreateDocsRequest)(nil), Response: (*BatchCreateDocsResponse)(nil), Parent: "parent", Requests: "requests", RequestResource: "doc", RequestParent: "parent", RequestID: "doc_id", Items: "docs"},
-	},
+	Spec: `{
+	"Name": "tenant.v1.Doc",
+	"Table": "docs",
+	"Collection": "docs",
+	"Field": "doc",
+	"Columns": [
+		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","NamePattern":"folders/{folder}/docs/{doc}"},
+		{"Path":"name","Name":"doc","GoField":"Name","Type":"string","Role":"id","NamePattern":"folders/{folder}/docs/{doc}"},
+		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
+		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_docs_tenant_id","Columns":["tenant_id"]}
+	],
+	"Operations": "Create|List|BatchCreate",
+	"Parent": {"Name":"tenant.v1.Folder","Table":"folders","Columns":["folder"],"Tenant":"tenant_id"},
+	"IDField": "doc_id",
+	"Methods": [
+		{"Name":"tenant.v1.FolderService.CreateDoc","Op":"Create","Request":"tenant.v1.CreateDocRequest","Response":"tenant.v1.Doc","Parent":"parent","ResourceID":"doc_id","Resource":"doc"},
+		{"Name":"tenant.v1.FolderService.ListDocs","Op":"List","Request":"tenant.v1.ListDocsRequest","Response":"tenant.v1.ListDocsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"docs","NextPageToken":"next_page_token"},
+		{"Name":"tenant.v1.FolderService.BatchCreateDocs","Op":"BatchCreate","Request":"tenant.v1.BatchCreateDocsRequest","Response":"tenant.v1.BatchCreateDocsResponse","Parent":"parent","Requests":"requests","RequestResource":"doc","RequestParent":"parent","RequestID":"doc_id","Items":"docs"}
+	]
+}`,
 	Message: (*Doc)(nil),
 	Model:   (*DocModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Doc).ToModel() },

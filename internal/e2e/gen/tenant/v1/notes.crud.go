@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,34 +38,36 @@ func (s *NoteServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // noteServiceCRUDResource describes tenant.v1.Note to the runtime.
 var noteServiceCRUDResource = crudrt.Resource{
-	Name:       "tenant.v1.Note",
-	Table:      "notes",
-	Collection: "notes",
-	Field:      "note",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "tenant_id", Name: "tenant_id", GoField: "TenantId", Type: "string", Role: crudrt.RoleTenant, Queryable: true, Kind: query.KindString, MaxLen: 64},
-		{Path: "text", Name: "text", GoField: "Text", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_notes_tenant_id", Columns: []string{"tenant_id"}},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "tenant.v1.NoteService.GetNote", Op: crudrt.OpGet, Request: (*GetNoteRequest)(nil), Response: (*Note)(nil), Key: "id"},
-		{Name: "tenant.v1.NoteService.ListNotes", Op: crudrt.OpList, Request: (*ListNotesRequest)(nil), Response: (*ListNotesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "notes", NextPageToken: "next_page_token"},
-		{Name: "tenant.v1.NoteService.CreateNote", Op: crudrt.OpCreate, Request: (*CreateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note"},
-		{Name: "tenant.v1.NoteService.UpdateNote", Op: crudrt.OpUpdate, Request: (*UpdateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note", Mask: "update_mask"},
-		{Name: "tenant.v1.NoteService.DeleteNote", Op: crudrt.OpDelete, Request: (*DeleteNoteRequest)(nil), Response: (*Note)(nil), Key: "id", Etag: "etag"},
-		{Name: "tenant.v1.NoteService.UndeleteNote", Op: crudrt.OpUndelete, Request: (*UndeleteNoteRequest)(nil), Response: (*Note)(nil), Key: "id"},
-		{Name: "tenant.v1.NoteService.BatchGetNotes", Op: crudrt.OpBatchGet, Request: (*BatchGetNotesRequest)(nil), Response: (*BatchGetNotesResponse)(nil), Keys: "ids", Items: "notes"},
-		{Name: "tenant.v1.NoteService.BatchCreateNotes", Op: crudrt.OpBatchCreate, Request: (*BatchCreateNotesRequest)(nil), Response: (*BatchCreateNotesResponse)(nil), Requests: "requests", RequestResource: "note", Items: "notes"},
-		{Name: "tenant.v1.NoteService.BatchDeleteNotes", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteNotesRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "tenant.v1.Note",
+	"Table": "notes",
+	"Collection": "notes",
+	"Field": "note",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
+		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_notes_tenant_id","Columns":["tenant_id"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete",
+	"Methods": [
+		{"Name":"tenant.v1.NoteService.GetNote","Op":"Get","Request":"tenant.v1.GetNoteRequest","Response":"tenant.v1.Note","Key":"id"},
+		{"Name":"tenant.v1.NoteService.ListNotes","Op":"List","Request":"tenant.v1.ListNotesRequest","Response":"tenant.v1.ListNotesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"notes","NextPageToken":"next_page_token"},
+		{"Name":"tenant.v1.NoteService.CreateNote","Op":"Create","Request":"tenant.v1.CreateNoteRequest","Response":"tenant.v1.Note","Resource":"note"},
+		{"Name":"tenant.v1.NoteService.UpdateNote","Op":"Update","Request":"tenant.v1.UpdateNoteRequest","Response":"tenant.v1.Note","Resource":"note","Mask":"update_mask"},
+		{"Name":"tenant.v1.NoteService.DeleteNote","Op":"Delete","Request":"tenant.v1.DeleteNoteRequest","Response":"tenant.v1.Note","Key":"id","Etag":"etag"},
+		{"Name":"tenant.v1.NoteService.UndeleteNote","Op":"Undelete","Request":"tenant.v1.UndeleteNoteRequest","Response":"tenant.v1.Note","Key":"id"},
+		{"Name":"tenant.v1.NoteService.BatchGetNotes","Op":"BatchGet","Request":"tenant.v1.BatchGetNotesRequest","Response":"tenant.v1.BatchGetNotesResponse","Keys":"ids","Items":"notes"},
+		{"Name":"tenant.v1.NoteService.BatchCreateNotes","Op":"BatchCreate","Request":"tenant.v1.BatchCreateNotesRequest","Response":"tenant.v1.BatchCreateNotesResponse","Requests":"requests","RequestResource":"note","Items":"notes"},
+		{"Name":"tenant.v1.NoteService.BatchDeleteNotes","Op":"BatchDelete","Request":"tenant.v1.BatchDeleteNotesRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Note)(nil),
 	Model:   (*NoteModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Note).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
@@ -40,29 +39,31 @@ func (s *InstanceServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // instanceServiceCRUDInstanceResource describes aipext.v1.Instance to the runtime.
 var instanceServiceCRUDInstanceResource = crudrt.Resource{
-	Name:       "aipext.v1.Instance",
-	Table:      "instances",
-	Collection: "instances",
-	Field:      "instance",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "project", GoField: "Project", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/instances/{instance}"},
-		{Path: "name", Name: "location", GoField: "Location", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/instances/{instance}"},
-		{Path: "name", Name: "instance", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "projects/{project}/locations/{location}/instances/{instance}"},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "node_count", Name: "node_count", GoField: "NodeCount", Type: "int32", Queryable: true, Kind: query.KindInt},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	IDField:    "instance_id",
-	Methods: []crudrt.Method{
-		{Name: "aipext.v1.InstanceService.GetInstance", Op: crudrt.OpGet, Request: (*GetInstanceRequest)(nil), Response: (*Instance)(nil), Key: "name"},
-		{Name: "aipext.v1.InstanceService.ListInstances", Op: crudrt.OpList, Request: (*ListInstancesRequest)(nil), Response: (*ListInstancesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "instances", NextPageToken: "next_page_token"},
-		{Name: "aipext.v1.InstanceService.CreateInstance", Op: crudrt.OpCreate, Request: (*CreateInstanceRequest)(nil), Response: (*Instance)(nil), Parent: "parent", ResourceID: "instance_id", Resource: "instance"},
-		{Name: "aipext.v1.InstanceService.UpdateInstance", Op: crudrt.OpUpdate, Request: (*UpdateInstanceRequest)(nil), Response: (*Instance)(nil), Resource: "instance", Mask: "update_mask"},
-		{Name: "aipext.v1.InstanceService.DeleteInstance", Op: crudrt.OpDelete, Request: (*DeleteInstanceRequest)(nil), Response: (*Instance)(nil), Key: "name", Etag: "etag"},
-	},
+	Spec: `{
+	"Name": "aipext.v1.Instance",
+	"Table": "instances",
+	"Collection": "instances",
+	"Field": "instance",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"name","Name":"instance","GoField":"Name","Type":"string","Role":"id","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"node_count","Name":"node_count","GoField":"NodeCount","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"IDField": "instance_id",
+	"Methods": [
+		{"Name":"aipext.v1.InstanceService.GetInstance","Op":"Get","Request":"aipext.v1.GetInstanceRequest","Response":"aipext.v1.Instance","Key":"name"},
+		{"Name":"aipext.v1.InstanceService.ListInstances","Op":"List","Request":"aipext.v1.ListInstancesRequest","Response":"aipext.v1.ListInstancesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"instances","NextPageToken":"next_page_token"},
+		{"Name":"aipext.v1.InstanceService.CreateInstance","Op":"Create","Request":"aipext.v1.CreateInstanceRequest","Response":"aipext.v1.Instance","Parent":"parent","ResourceID":"instance_id","Resource":"instance"},
+		{"Name":"aipext.v1.InstanceService.UpdateInstance","Op":"Update","Request":"aipext.v1.UpdateInstanceRequest","Response":"aipext.v1.Instance","Resource":"instance","Mask":"update_mask"},
+		{"Name":"aipext.v1.InstanceService.DeleteInstance","Op":"Delete","Request":"aipext.v1.DeleteInstanceRequest","Response":"aipext.v1.Instance","Key":"name","Etag":"etag"}
+	]
+}`,
 	Message: (*Instance)(nil),
 	Model:   (*InstanceModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Instance).ToModel() },
@@ -71,22 +72,24 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 
 // instanceServiceCRUDKeyResource describes aipext.v1.Key to the runtime.
 var instanceServiceCRUDKeyResource = crudrt.Resource{
-	Name:       "aipext.v1.Key",
-	Table:      "keys",
-	Collection: "keys",
-	Field:      "key",
-	Columns: []crudrt.Column{
-		{Path: "path", Name: "project", GoField: "Project", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/keys/{key}"},
-		{Path: "path", Name: "key", GoField: "Path", Type: "string", Role: crudrt.RoleID, NamePattern: "projects/{project}/keys/{key}"},
-		{Path: "algorithm", Name: "algorithm", GoField: "Algorithm", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpList,
-	IDField:    "key_id",
-	Methods: []crudrt.Method{
-		{Name: "aipext.v1.InstanceService.GetKey", Op: crudrt.OpGet, Request: (*GetKeyRequest)(nil), Response: (*Key)(nil), Key: "path"},
-		{Name: "aipext.v1.InstanceService.CreateKey", Op: crudrt.OpCreate, Request: (*CreateKeyRequest)(nil), Response: (*Key)(nil), Parent: "parent", ResourceID: "key_id", Resource: "key"},
-		{Name: "aipext.v1.InstanceService.ListKeys", Op: crudrt.OpList, Request: (*ListKeysRequest)(nil), Response: (*ListKeysResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "keys", NextPageToken: "next_page_token"},
-	},
+	Spec: `{
+	"Name": "aipext.v1.Key",
+	"Table": "keys",
+	"Collection": "keys",
+	"Field": "key",
+	"Columns": [
+		{"Path":"path","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/keys/{key}"},
+		{"Path":"path","Name":"key","GoField":"Path","Type":"string","Role":"id","NamePattern":"projects/{project}/keys/{key}"},
+		{"Path":"algorithm","Name":"algorithm","GoField":"Algorithm","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|Create|List",
+	"IDField": "key_id",
+	"Methods": [
+		{"Name":"aipext.v1.InstanceService.GetKey","Op":"Get","Request":"aipext.v1.GetKeyRequest","Response":"aipext.v1.Key","Key":"path"},
+		{"Name":"aipext.v1.InstanceService.CreateKey","Op":"Create","Request":"aipext.v1.CreateKeyRequest","Response":"aipext.v1.Key","Parent":"parent","ResourceID":"key_id","Resource":"key"},
+		{"Name":"aipext.v1.InstanceService.ListKeys","Op":"List","Request":"aipext.v1.ListKeysRequest","Response":"aipext.v1.ListKeysResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"keys","NextPageToken":"next_page_token"}
+	]
+}`,
 	Message: (*Key)(nil),
 	Model:   (*KeyModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Key).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,27 +38,29 @@ func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // shelfServiceCRUDResource describes aipnames.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
-	Name:       "aipnames.v1.Shelf",
-	Table:      "shelves",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shelf", GoField: "Name", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, NamePattern: "shelves/{shelf}"},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchCreate,
-	IDField:    "shelf_id",
-	Methods: []crudrt.Method{
-		{Name: "aipnames.v1.ShelfService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
-		{Name: "aipnames.v1.ShelfService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "aipnames.v1.ShelfService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), ResourceID: "shelf_id", Resource: "shelf"},
-		{Name: "aipnames.v1.ShelfService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
-		{Name: "aipnames.v1.ShelfService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", Etag: "etag", ReturnsEmpty: true},
-		{Name: "aipnames.v1.ShelfService.BatchGetShelves", Op: crudrt.OpBatchGet, Request: (*BatchGetShelvesRequest)(nil), Response: (*BatchGetShelvesResponse)(nil), Keys: "names", Items: "shelves"},
-		{Name: "aipnames.v1.ShelfService.BatchCreateShelves", Op: crudrt.OpBatchCreate, Request: (*BatchCreateShelvesRequest)(nil), Response: (*BatchCreateShelvesResponse)(nil), Requests: "requests", RequestResource: "shelf", RequestID: "shelf_id", Items: "shelves"},
-	},
+	Spec: `{
+	"Name": "aipnames.v1.Shelf",
+	"Table": "shelves",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf}"},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate",
+	"IDField": "shelf_id",
+	"Methods": [
+		{"Name":"aipnames.v1.ShelfService.GetShelf","Op":"Get","Request":"aipnames.v1.GetShelfRequest","Response":"aipnames.v1.Shelf","Key":"name"},
+		{"Name":"aipnames.v1.ShelfService.ListShelves","Op":"List","Request":"aipnames.v1.ListShelvesRequest","Response":"aipnames.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"aipnames.v1.ShelfService.CreateShelf","Op":"Create","Request":"aipnames.v1.CreateShelfRequest","Response":"aipnames.v1.Shelf","ResourceID":"shelf_id","Resource":"shelf"},
+		{"Name":"aipnames.v1.ShelfService.UpdateShelf","Op":"Update","Request":"aipnames.v1.UpdateShelfRequest","Response":"aipnames.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
+		{"Name":"aipnames.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"aipnames.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true},
+		{"Name":"aipnames.v1.ShelfService.BatchGetShelves","Op":"BatchGet","Request":"aipnames.v1.BatchGetShelvesRequest","Response":"aipnames.v1.BatchGetShelvesResponse","Keys":"names","Items":"shelves"},
+		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves"}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -43,31 +42,31 @@ func (s *NestedServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // nestedServiceCRUDPublisherResource describes aipnested.v1.Publisher to the runtime.
 var nestedServiceCRUDPublisherResource = crudrt.Resource{
-	Name:       "aipnested.v1.Publisher",
-	Table:      "publishers",
-	Collection: "publishers",
-	Field:      "publisher",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "publisher", GoField: "Name", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, NamePattern: "publishers/{publisher}"},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpDelete | crudrt.OpUndelete,
-	Children: []crudrt.Child{
-		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher"}},
-		{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher"}, Key: []string{"publisher", "shelf"}, Referrers: []crudrt.Referrer{
-			{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", Keys: []string{"previous_shelf_publisher", "previous_shelf_shelf"}, DeleteTime: "delete_time"},
-		}},
-	},
-	IDField: "publisher_id",
-	Methods: []crudrt.Method{
-		{Name: "aipnested.v1.NestedService.GetPublisher", Op: crudrt.OpGet, Request: (*GetPublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name"},
-		{Name: "aipnested.v1.NestedService.ListPublishers", Op: crudrt.OpList, Request: (*ListPublishersRequest)(nil), Response: (*ListPublishersResponse)(nil), PageSize: "page_size", PageToken: "page_token", ShowDeleted: "show_deleted", Items: "publishers", NextPageToken: "next_page_token"},
-		{Name: "aipnested.v1.NestedService.CreatePublisher", Op: crudrt.OpCreate, Request: (*CreatePublisherRequest)(nil), Response: (*Publisher)(nil), ResourceID: "publisher_id", Resource: "publisher"},
-		{Name: "aipnested.v1.NestedService.DeletePublisher", Op: crudrt.OpDelete, Request: (*DeletePublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name", Etag: "etag", Force: "force"},
-		{Name: "aipnested.v1.NestedService.UndeletePublisher", Op: crudrt.OpUndelete, Request: (*UndeletePublisherRequest)(nil), Response: (*Publisher)(nil), Key: "name"},
-	},
+	Spec: `{
+	"Name": "aipnested.v1.Publisher",
+	"Table": "publishers",
+	"Collection": "publishers",
+	"Field": "publisher",
+	"Columns": [
+		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"publishers/{publisher}"},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Delete|Undelete",
+	"Children": [
+		{"Name":"aipnested.v1.Book","Table":"books","Columns":["publisher"]},
+		{"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher"],"Key":["publisher","shelf"],"Referrers":[{"Name":"aipnested.v1.Book.previous_shelf","Table":"books","Column":"previous_shelf","Keys":["previous_shelf_publisher","previous_shelf_shelf"],"DeleteTime":"delete_time"}]}
+	],
+	"IDField": "publisher_id",
+	"Methods": [
+		{"Name":"aipnested.v1.NestedService.GetPublisher","Op":"Get","Request":"aipnested.v1.GetPublisherRequest","Response":"aipnested.v1.Publisher","Key":"name"},
+		{"Name":"aipnested.v1.NestedService.ListPublishers","Op":"List","Request":"aipnested.v1.ListPublishersRequest","Response":"aipnested.v1.ListPublishersResponse","PageSize":"page_size","PageToken":"page_token","ShowDeleted":"show_deleted","Items":"publishers","NextPageToken":"next_page_token"},
+		{"Name":"aipnested.v1.NestedService.CreatePublisher","Op":"Create","Request":"aipnested.v1.CreatePublisherRequest","Response":"aipnested.v1.Publisher","ResourceID":"publisher_id","Resource":"publisher"},
+		{"Name":"aipnested.v1.NestedService.DeletePublisher","Op":"Delete","Request":"aipnested.v1.DeletePublisherRequest","Response":"aipnested.v1.Publisher","Key":"name","Etag":"etag","Force":"force"},
+		{"Name":"aipnested.v1.NestedService.UndeletePublisher","Op":"Undelete","Request":"aipnested.v1.UndeletePublisherRequest","Response":"aipnested.v1.Publisher","Key":"name"}
+	]
+}`,
 	Message: (*Publisher)(nil),
 	Model:   (*PublisherModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Publisher).ToModel() },
@@ -76,31 +75,33 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 
 // nestedServiceCRUDShelfResource describes aipnested.v1.Shelf to the runtime.
 var nestedServiceCRUDShelfResource = crudrt.Resource{
-	Name:       "aipnested.v1.Shelf",
-	Table:      "shelves",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "publisher", GoField: "Publisher", Type: "string", Role: crudrt.RoleParent, NamePattern: "publishers/{publisher}/shelves/{shelf}"},
-		{Path: "name", Name: "shelf", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "publishers/{publisher}/shelves/{shelf}"},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Publisher", Table: "publishers", Columns: []string{"publisher"}},
-	Referrers: []crudrt.Referrer{
-		{Name: "aipnested.v1.Book.previous_shelf", Table: "books", Column: "previous_shelf", Keys: []string{"previous_shelf_publisher", "previous_shelf_shelf"}, DeleteTime: "delete_time"},
-	},
-	Children: []crudrt.Child{
-		{Name: "aipnested.v1.Book", Table: "books", Columns: []string{"publisher", "shelf"}, DeleteTime: "delete_time"},
-	},
-	IDField: "shelf_id",
-	Methods: []crudrt.Method{
-		{Name: "aipnested.v1.NestedService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
-		{Name: "aipnested.v1.NestedService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "aipnested.v1.NestedService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Parent: "parent", ResourceID: "shelf_id", Resource: "shelf"},
-		{Name: "aipnested.v1.NestedService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
-		{Name: "aipnested.v1.NestedService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", Force: "force", AllowMissing: "allow_missing", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "aipnested.v1.Shelf",
+	"Table": "shelves",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Parent": {"Name":"aipnested.v1.Publisher","Table":"publishers","Columns":["publisher"]},
+	"Children": [
+		{"Name":"aipnested.v1.Book","Table":"books","Columns":["publisher","shelf"],"DeleteTime":"delete_time"}
+	],
+	"Referrers": [
+		{"Name":"aipnested.v1.Book.previous_shelf","Table":"books","Column":"previous_shelf","Keys":["previous_shelf_publisher","previous_shelf_shelf"],"DeleteTime":"delete_time"}
+	],
+	"IDField": "shelf_id",
+	"Methods": [
+		{"Name":"aipnested.v1.NestedService.GetShelf","Op":"Get","Request":"aipnested.v1.GetShelfRequest","Response":"aipnested.v1.Shelf","Key":"name"},
+		{"Name":"aipnested.v1.NestedService.ListShelves","Op":"List","Request":"aipnested.v1.ListShelvesRequest","Response":"aipnested.v1.ListShelvesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"aipnested.v1.NestedService.CreateShelf","Op":"Create","Request":"aipnested.v1.CreateShelfRequest","Response":"aipnested.v1.Shelf","Parent":"parent","ResourceID":"shelf_id","Resource":"shelf"},
+		{"Name":"aipnested.v1.NestedService.UpdateShelf","Op":"Update","Request":"aipnested.v1.UpdateShelfRequest","Response":"aipnested.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
+		{"Name":"aipnested.v1.NestedService.DeleteShelf","Op":"Delete","Request":"aipnested.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Force":"force","ReturnsEmpty":true,"AllowMissing":"allow_missing"}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
@@ -109,42 +110,44 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 
 // nestedServiceCRUDBookResource describes aipnested.v1.Book to the runtime.
 var nestedServiceCRUDBookResource = crudrt.Resource{
-	Name:       "aipnested.v1.Book",
-	Table:      "books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "publisher", GoField: "Publisher", Type: "string", Role: crudrt.RoleParent, NamePattern: "publishers/{publisher}/shelves/{shelf}/books/{book}"},
-		{Path: "name", Name: "shelf", GoField: "Shelf", Type: "string", Role: crudrt.RoleParent, NamePattern: "publishers/{publisher}/shelves/{shelf}/books/{book}"},
-		{Path: "name", Name: "book", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "publishers/{publisher}/shelves/{shelf}/books/{book}"},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "isbn", Name: "isbn", GoField: "Isbn", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "pages", Name: "pages", GoField: "Pages", Type: "int64", Queryable: true, Kind: query.KindInt},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-		{Path: "previous_shelf", Name: "previous_shelf", GoField: "PreviousShelf", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "aipnested.v1.Shelf", Table: "shelves", Pattern: "publishers/{publisher}/shelves/{shelf}", Columns: []string{"publisher", "shelf"}}},
-		{Path: "previous_shelf", Name: "previous_shelf_publisher", GoField: "PreviousShelfPublisher", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-		{Path: "previous_shelf", Name: "previous_shelf_shelf", GoField: "PreviousShelfShelf", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_books_previous_shelf_publisher_previous_shelf_shelf", Columns: []string{"previous_shelf_publisher", "previous_shelf_shelf"}},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Parent:     &crudrt.ParentTable{Name: "aipnested.v1.Shelf", Table: "shelves", Columns: []string{"publisher", "shelf"}},
-	IDField:    "book_id",
-	Methods: []crudrt.Method{
-		{Name: "aipnested.v1.NestedService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "name", ReadMask: "read_mask"},
-		{Name: "aipnested.v1.NestedService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Skip: "skip", Items: "books", NextPageToken: "next_page_token", ReadMask: "read_mask"},
-		{Name: "aipnested.v1.NestedService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Parent: "parent", ResourceID: "book_id", Resource: "book", ValidateOnly: "validate_only"},
-		{Name: "aipnested.v1.NestedService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask", ValidateOnly: "validate_only", AllowMissing: "allow_missing"},
-		{Name: "aipnested.v1.NestedService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "name", Etag: "etag", ValidateOnly: "validate_only", Unsupported: []string{"request_id"}},
-		{Name: "aipnested.v1.NestedService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "name", Etag: "etag"},
-		{Name: "aipnested.v1.NestedService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "names", Parent: "parent", Items: "books"},
-		{Name: "aipnested.v1.NestedService.BatchCreateBooks", Op: crudrt.OpBatchCreate, Request: (*BatchCreateBooksRequest)(nil), Response: (*BatchCreateBooksResponse)(nil), Parent: "parent", Requests: "requests", RequestResource: "book", RequestParent: "parent", RequestID: "book_id", Items: "books", Unsupported: []string{"requests.validate_only"}},
-		{Name: "aipnested.v1.NestedService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "names", Parent: "parent"},
-	},
+	Spec: `{
+	"Name": "aipnested.v1.Book",
+	"Table": "books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"isbn","Name":"isbn","GoField":"Isbn","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"pages","Name":"pages","GoField":"Pages","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
+		{"Path":"previous_shelf","Name":"previous_shelf","GoField":"PreviousShelf","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aipnested.v1.Shelf","Table":"shelves","Pattern":"publishers/{publisher}/shelves/{shelf}","Columns":["publisher","shelf"]}},
+		{"Path":"previous_shelf","Name":"previous_shelf_publisher","GoField":"PreviousShelfPublisher","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"previous_shelf","Name":"previous_shelf_shelf","GoField":"PreviousShelfShelf","Type":"string","Role":"reference","Nullable":true,"MaxLen":255}
+	],
+	"Indexes": [
+		{"Name":"idx_books_previous_shelf_publisher_previous_shelf_shelf","Columns":["previous_shelf_publisher","previous_shelf_shelf"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete",
+	"Parent": {"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"]},
+	"IDField": "book_id",
+	"Methods": [
+		{"Name":"aipnested.v1.NestedService.GetBook","Op":"Get","Request":"aipnested.v1.GetBookRequest","Response":"aipnested.v1.Book","Key":"name","ReadMask":"read_mask"},
+		{"Name":"aipnested.v1.NestedService.ListBooks","Op":"List","Request":"aipnested.v1.ListBooksRequest","Response":"aipnested.v1.ListBooksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token","ReadMask":"read_mask"},
+		{"Name":"aipnested.v1.NestedService.CreateBook","Op":"Create","Request":"aipnested.v1.CreateBookRequest","Response":"aipnested.v1.Book","Parent":"parent","ResourceID":"book_id","Resource":"book","ValidateOnly":"validate_only"},
+		{"Name":"aipnested.v1.NestedService.UpdateBook","Op":"Update","Request":"aipnested.v1.UpdateBookRequest","Response":"aipnested.v1.Book","Resource":"book","Mask":"update_mask","ValidateOnly":"validate_only","AllowMissing":"allow_missing"},
+		{"Name":"aipnested.v1.NestedService.DeleteBook","Op":"Delete","Request":"aipnested.v1.DeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag","ValidateOnly":"validate_only","Unsupported":["request_id"]},
+		{"Name":"aipnested.v1.NestedService.UndeleteBook","Op":"Undelete","Request":"aipnested.v1.UndeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag"},
+		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
+		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
+		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },

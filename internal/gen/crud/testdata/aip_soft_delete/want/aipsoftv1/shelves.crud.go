@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
@@ -38,26 +37,28 @@ func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // shelfServiceCRUDResource describes aipsoft.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
-	Name:       "aipsoft.v1.Shelf",
-	Table:      "shelves",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 80},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "purge_time", Name: "purge_time", GoField: "PurgeTime", Type: "google.protobuf.Timestamp", Role: crudrt.RolePurgeTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete,
-	Methods: []crudrt.Method{
-		{Name: "aipsoft.v1.ShelfService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id"},
-		{Name: "aipsoft.v1.ShelfService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", ShowDeleted: "show_deleted", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "aipsoft.v1.ShelfService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
-		{Name: "aipsoft.v1.ShelfService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
-		{Name: "aipsoft.v1.ShelfService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id", Etag: "etag"},
-		{Name: "aipsoft.v1.ShelfService.UndeleteShelf", Op: crudrt.OpUndelete, Request: (*UndeleteShelfRequest)(nil), Response: (*Shelf)(nil), Key: "id"},
-	},
+	Spec: `{
+	"Name": "aipsoft.v1.Shelf",
+	"Table": "shelves",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string","MaxLen":80},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"purge_time","Name":"purge_time","GoField":"PurgeTime","Type":"google.protobuf.Timestamp","Role":"purge_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete",
+	"Methods": [
+		{"Name":"aipsoft.v1.ShelfService.GetShelf","Op":"Get","Request":"aipsoft.v1.GetShelfRequest","Response":"aipsoft.v1.Shelf","Key":"id"},
+		{"Name":"aipsoft.v1.ShelfService.ListShelves","Op":"List","Request":"aipsoft.v1.ListShelvesRequest","Response":"aipsoft.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","ShowDeleted":"show_deleted","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"aipsoft.v1.ShelfService.CreateShelf","Op":"Create","Request":"aipsoft.v1.CreateShelfRequest","Response":"aipsoft.v1.Shelf","Resource":"shelf"},
+		{"Name":"aipsoft.v1.ShelfService.UpdateShelf","Op":"Update","Request":"aipsoft.v1.UpdateShelfRequest","Response":"aipsoft.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
+		{"Name":"aipsoft.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"aipsoft.v1.DeleteShelfRequest","Response":"aipsoft.v1.Shelf","Key":"id","Etag":"etag"},
+		{"Name":"aipsoft.v1.ShelfService.UndeleteShelf","Op":"Undelete","Request":"aipsoft.v1.UndeleteShelfRequest","Response":"aipsoft.v1.Shelf","Key":"id"}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },

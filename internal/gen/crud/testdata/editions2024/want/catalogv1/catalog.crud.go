@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,25 +38,27 @@ func (s *ItemServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // itemServiceCRUDResource describes catalog.v1.Item to the runtime.
 var itemServiceCRUDResource = crudrt.Resource{
-	Name:       "catalog.v1.Item",
-	Table:      "items",
-	Collection: "items",
-	Field:      "item",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 120},
-		{Path: "subtitle", Name: "subtitle", GoField: "Subtitle", Type: "string", Queryable: true, Kind: query.KindString, Nullable: true},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Methods: []crudrt.Method{
-		{Name: "catalog.v1.ItemService.GetItem", Op: crudrt.OpGet, Request: (*GetItemRequest)(nil), Response: (*Item)(nil), Key: "id"},
-		{Name: "catalog.v1.ItemService.ListItems", Op: crudrt.OpList, Request: (*ListItemsRequest)(nil), Response: (*ListItemsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "items", NextPageToken: "next_page_token"},
-		{Name: "catalog.v1.ItemService.CreateItem", Op: crudrt.OpCreate, Request: (*CreateItemRequest)(nil), Response: (*Item)(nil), Resource: "item"},
-		{Name: "catalog.v1.ItemService.UpdateItem", Op: crudrt.OpUpdate, Request: (*UpdateItemRequest)(nil), Response: (*Item)(nil), Resource: "item", Mask: "update_mask"},
-		{Name: "catalog.v1.ItemService.DeleteItem", Op: crudrt.OpDelete, Request: (*DeleteItemRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", Etag: "etag", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "catalog.v1.Item",
+	"Table": "items",
+	"Collection": "items",
+	"Field": "item",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":120},
+		{"Path":"subtitle","Name":"subtitle","GoField":"Subtitle","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Methods": [
+		{"Name":"catalog.v1.ItemService.GetItem","Op":"Get","Request":"catalog.v1.GetItemRequest","Response":"catalog.v1.Item","Key":"id"},
+		{"Name":"catalog.v1.ItemService.ListItems","Op":"List","Request":"catalog.v1.ListItemsRequest","Response":"catalog.v1.ListItemsResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"items","NextPageToken":"next_page_token"},
+		{"Name":"catalog.v1.ItemService.CreateItem","Op":"Create","Request":"catalog.v1.CreateItemRequest","Response":"catalog.v1.Item","Resource":"item"},
+		{"Name":"catalog.v1.ItemService.UpdateItem","Op":"Update","Request":"catalog.v1.UpdateItemRequest","Response":"catalog.v1.Item","Resource":"item","Mask":"update_mask"},
+		{"Name":"catalog.v1.ItemService.DeleteItem","Op":"Delete","Request":"catalog.v1.DeleteItemRequest","Response":"google.protobuf.Empty","Key":"id","Etag":"etag","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Item)(nil),
 	Model:   (*ItemModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Item).ToModel() },

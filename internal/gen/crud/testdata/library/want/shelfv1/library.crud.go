@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -45,24 +44,26 @@ func (s *ShelfServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
 
 // shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
-	Name:       "shelf.v1.Shelf",
-	Table:      "shelf_records",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, MaxLen: 255},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 80},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Methods: []crudrt.Method{
-		{Name: "shelf.v1.ShelfService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), NameField: "name"},
-		{Name: "shelf.v1.ShelfService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "shelf.v1.ShelfService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
-		{Name: "shelf.v1.ShelfService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
-		{Name: "shelf.v1.ShelfService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", Etag: "etag", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "shelf.v1.Shelf",
+	"Table": "shelf_records",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string","MaxLen":80},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Methods": [
+		{"Name":"shelf.v1.ShelfService.GetShelf","Op":"Get","Request":"shelf.v1.GetShelfRequest","Response":"shelf.v1.Shelf","NameField":"name"},
+		{"Name":"shelf.v1.ShelfService.ListShelves","Op":"List","Request":"shelf.v1.ListShelvesRequest","Response":"shelf.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"shelf.v1.ShelfService.CreateShelf","Op":"Create","Request":"shelf.v1.CreateShelfRequest","Response":"shelf.v1.Shelf","Resource":"shelf"},
+		{"Name":"shelf.v1.ShelfService.UpdateShelf","Op":"Update","Request":"shelf.v1.UpdateShelfRequest","Response":"shelf.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
+		{"Name":"shelf.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"shelf.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"id","Etag":"etag","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },

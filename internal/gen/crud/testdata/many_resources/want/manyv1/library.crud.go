@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -53,24 +52,26 @@ func (s *LibraryServiceCRUD) BookStore() *crudrt.Store[*Book] {
 
 // libraryServiceCRUDShelfResource describes many.v1.Shelf to the runtime.
 var libraryServiceCRUDShelfResource = crudrt.Resource{
-	Name:       "many.v1.Shelf",
-	Table:      "shelves",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 80},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Methods: []crudrt.Method{
-		{Name: "many.v1.LibraryService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), NameField: "name"},
-		{Name: "many.v1.LibraryService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "many.v1.LibraryService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
-		{Name: "many.v1.LibraryService.UpdateShelf", Op: crudrt.OpUpdate, Request: (*UpdateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf", Mask: "update_mask"},
-		{Name: "many.v1.LibraryService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", Etag: "etag", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "many.v1.Shelf",
+	"Table": "shelves",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string","MaxLen":80},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Methods": [
+		{"Name":"many.v1.LibraryService.GetShelf","Op":"Get","Request":"many.v1.GetShelfRequest","Response":"many.v1.Shelf","NameField":"name"},
+		{"Name":"many.v1.LibraryService.ListShelves","Op":"List","Request":"many.v1.ListShelvesRequest","Response":"many.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"many.v1.LibraryService.CreateShelf","Op":"Create","Request":"many.v1.CreateShelfRequest","Response":"many.v1.Shelf","Resource":"shelf"},
+		{"Name":"many.v1.LibraryService.UpdateShelf","Op":"Update","Request":"many.v1.UpdateShelfRequest","Response":"many.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
+		{"Name":"many.v1.LibraryService.DeleteShelf","Op":"Delete","Request":"many.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","NameField":"name","Etag":"etag","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
@@ -79,32 +80,34 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 
 // libraryServiceCRUDBookResource describes many.v1.Book to the runtime.
 var libraryServiceCRUDBookResource = crudrt.Resource{
-	Name:       "many.v1.Book",
-	Table:      "books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "shelf_id", Name: "shelf_id", GoField: "ShelfId", Type: "int64", Queryable: true, Kind: query.KindInt},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 200},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_books_shelf_id", Columns: []string{"shelf_id"}},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchGet | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "many.v1.LibraryService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
-		{Name: "many.v1.LibraryService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Skip: "skip", Items: "books", NextPageToken: "next_page_token"},
-		{Name: "many.v1.LibraryService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
-		{Name: "many.v1.LibraryService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
-		{Name: "many.v1.LibraryService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
-		{Name: "many.v1.LibraryService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
-		{Name: "many.v1.LibraryService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Keys: "ids", Items: "books"},
-		{Name: "many.v1.LibraryService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "many.v1.Book",
+	"Table": "books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"shelf_id","Name":"shelf_id","GoField":"ShelfId","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_books_shelf_id","Columns":["shelf_id"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchDelete",
+	"Methods": [
+		{"Name":"many.v1.LibraryService.GetBook","Op":"Get","Request":"many.v1.GetBookRequest","Response":"many.v1.Book","Key":"id"},
+		{"Name":"many.v1.LibraryService.ListBooks","Op":"List","Request":"many.v1.ListBooksRequest","Response":"many.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token"},
+		{"Name":"many.v1.LibraryService.CreateBook","Op":"Create","Request":"many.v1.CreateBookRequest","Response":"many.v1.Book","Resource":"book"},
+		{"Name":"many.v1.LibraryService.UpdateBook","Op":"Update","Request":"many.v1.UpdateBookRequest","Response":"many.v1.Book","Resource":"book","Mask":"update_mask"},
+		{"Name":"many.v1.LibraryService.DeleteBook","Op":"Delete","Request":"many.v1.DeleteBookRequest","Response":"many.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"many.v1.LibraryService.UndeleteBook","Op":"Undelete","Request":"many.v1.UndeleteBookRequest","Response":"many.v1.Book","Key":"id"},
+		{"Name":"many.v1.LibraryService.BatchGetBooks","Op":"BatchGet","Request":"many.v1.BatchGetBooksRequest","Response":"many.v1.BatchGetBooksResponse","Keys":"ids","Items":"books"},
+		{"Name":"many.v1.LibraryService.BatchDeleteBooks","Op":"BatchDelete","Request":"many.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,30 +38,32 @@ func (s *NoteServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // noteServiceCRUDResource describes notes.v1.Note to the runtime.
 var noteServiceCRUDResource = crudrt.Resource{
-	Name:       "notes.v1.Note",
-	Table:      "notes",
-	Collection: "notes",
-	Field:      "note",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "text", Name: "text", GoField: "Text", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 500},
-		{Path: "priority", Name: "priority", GoField: "Priority", Type: "int32", Queryable: true, Kind: query.KindInt},
-		{Path: "urgency", Name: "urgency", GoField: "Urgency", Type: "enum", Queryable: true, Kind: query.KindEnum},
-		{Path: "code", Name: "code", GoField: "Code", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "etag", Name: "etag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "notes.v1.NoteService.GetNote", Op: crudrt.OpGet, Request: (*GetNoteRequest)(nil), Response: (*Note)(nil), Key: "id"},
-		{Name: "notes.v1.NoteService.ListNotes", Op: crudrt.OpList, Request: (*ListNotesRequest)(nil), Response: (*ListNotesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "notes", NextPageToken: "next_page_token"},
-		{Name: "notes.v1.NoteService.CreateNote", Op: crudrt.OpCreate, Request: (*CreateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note"},
-		{Name: "notes.v1.NoteService.UpdateNote", Op: crudrt.OpUpdate, Request: (*UpdateNoteRequest)(nil), Response: (*Note)(nil), Resource: "note", Mask: "update_mask"},
-		{Name: "notes.v1.NoteService.DeleteNote", Op: crudrt.OpDelete, Request: (*DeleteNoteRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", Etag: "etag", ReturnsEmpty: true},
-		{Name: "notes.v1.NoteService.BatchGetNotes", Op: crudrt.OpBatchGet, Request: (*BatchGetNotesRequest)(nil), Response: (*BatchGetNotesResponse)(nil), Keys: "ids", Items: "notes"},
-		{Name: "notes.v1.NoteService.BatchCreateNotes", Op: crudrt.OpBatchCreate, Request: (*BatchCreateNotesRequest)(nil), Response: (*BatchCreateNotesResponse)(nil), Requests: "requests", RequestResource: "note", Items: "notes"},
-		{Name: "notes.v1.NoteService.BatchDeleteNotes", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteNotesRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "notes.v1.Note",
+	"Table": "notes",
+	"Collection": "notes",
+	"Field": "note",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string","MaxLen":500},
+		{"Path":"priority","Name":"priority","GoField":"Priority","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"urgency","Name":"urgency","GoField":"Urgency","Type":"enum","Queryable":true,"Kind":"enum"},
+		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+	],
+	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate|BatchDelete",
+	"Methods": [
+		{"Name":"notes.v1.NoteService.GetNote","Op":"Get","Request":"notes.v1.GetNoteRequest","Response":"notes.v1.Note","Key":"id"},
+		{"Name":"notes.v1.NoteService.ListNotes","Op":"List","Request":"notes.v1.ListNotesRequest","Response":"notes.v1.ListNotesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"notes","NextPageToken":"next_page_token"},
+		{"Name":"notes.v1.NoteService.CreateNote","Op":"Create","Request":"notes.v1.CreateNoteRequest","Response":"notes.v1.Note","Resource":"note"},
+		{"Name":"notes.v1.NoteService.UpdateNote","Op":"Update","Request":"notes.v1.UpdateNoteRequest","Response":"notes.v1.Note","Resource":"note","Mask":"update_mask"},
+		{"Name":"notes.v1.NoteService.DeleteNote","Op":"Delete","Request":"notes.v1.DeleteNoteRequest","Response":"google.protobuf.Empty","Key":"id","Etag":"etag","ReturnsEmpty":true},
+		{"Name":"notes.v1.NoteService.BatchGetNotes","Op":"BatchGet","Request":"notes.v1.BatchGetNotesRequest","Response":"notes.v1.BatchGetNotesResponse","Keys":"ids","Items":"notes"},
+		{"Name":"notes.v1.NoteService.BatchCreateNotes","Op":"BatchCreate","Request":"notes.v1.BatchCreateNotesRequest","Response":"notes.v1.BatchCreateNotesResponse","Requests":"requests","RequestResource":"note","Items":"notes"},
+		{"Name":"notes.v1.NoteService.BatchDeleteNotes","Op":"BatchDelete","Request":"notes.v1.BatchDeleteNotesRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Note)(nil),
 	Model:   (*NoteModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Note).ToModel() },

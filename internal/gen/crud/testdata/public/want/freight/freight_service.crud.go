@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
@@ -41,32 +40,31 @@ func (s *FreightServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // freightServiceCRUDShipperResource describes einride.example.freight.v1.Shipper to the runtime.
 var freightServiceCRUDShipperResource = crudrt.Resource{
-	Name:       "einride.example.freight.v1.Shipper",
-	Table:      "shippers",
-	Collection: "shippers",
-	Field:      "shipper",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shipper", GoField: "Name", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, NamePattern: "shippers/{shipper}"},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Children: []crudrt.Child{
-		{Name: "einride.example.freight.v1.Shipment", Table: "shipments", Columns: []string{"shipper"}, DeleteTime: "delete_time"},
-		{Name: "einride.example.freight.v1.Site", Table: "sites", Columns: []string{"shipper"}, DeleteTime: "delete_time", Key: []string{"shipper", "site"}, Referrers: []crudrt.Referrer{
-			{Name: "einride.example.freight.v1.Shipment.origin_site", Table: "shipments", Column: "origin_site", Keys: []string{"origin_site_shipper", "origin_site_site"}, DeleteTime: "delete_time"},
-			{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", Keys: []string{"destination_site_shipper", "destination_site_site"}, DeleteTime: "delete_time"},
-		}},
-	},
-	Methods: []crudrt.Method{
-		{Name: "einride.example.freight.v1.FreightService.GetShipper", Op: crudrt.OpGet, Request: (*GetShipperRequest)(nil), Response: (*Shipper)(nil), Key: "name"},
-		{Name: "einride.example.freight.v1.FreightService.ListShippers", Op: crudrt.OpList, Request: (*ListShippersRequest)(nil), Response: (*ListShippersResponse)(nil), PageSize: "page_size", PageToken: "page_token", Items: "shippers", NextPageToken: "next_page_token"},
-		{Name: "einride.example.freight.v1.FreightService.CreateShipper", Op: crudrt.OpCreate, Request: (*CreateShipperRequest)(nil), Response: (*Shipper)(nil), Resource: "shipper"},
-		{Name: "einride.example.freight.v1.FreightService.UpdateShipper", Op: crudrt.OpUpdate, Request: (*UpdateShipperRequest)(nil), Response: (*Shipper)(nil), Resource: "shipper", Mask: "update_mask"},
-		{Name: "einride.example.freight.v1.FreightService.DeleteShipper", Op: crudrt.OpDelete, Request: (*DeleteShipperRequest)(nil), Response: (*Shipper)(nil), Key: "name"},
-	},
+	Spec: `{
+	"Name": "einride.example.freight.v1.Shipper",
+	"Table": "shippers",
+	"Collection": "shippers",
+	"Field": "shipper",
+	"Columns": [
+		{"Path":"name","Name":"shipper","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shippers/{shipper}"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Children": [
+		{"Name":"einride.example.freight.v1.Shipment","Table":"shipments","Columns":["shipper"],"DeleteTime":"delete_time"},
+		{"Name":"einride.example.freight.v1.Site","Table":"sites","Columns":["shipper"],"DeleteTime":"delete_time","Key":["shipper","site"],"Referrers":[{"Name":"einride.example.freight.v1.Shipment.origin_site","Table":"shipments","Column":"origin_site","Keys":["origin_site_shipper","origin_site_site"],"DeleteTime":"delete_time"},{"Name":"einride.example.freight.v1.Shipment.destination_site","Table":"shipments","Column":"destination_site","Keys":["destination_site_shipper","destination_site_site"],"DeleteTime":"delete_time"}]}
+	],
+	"Methods": [
+		{"Name":"einride.example.freight.v1.FreightService.GetShipper","Op":"Get","Request":"einride.example.freight.v1.GetShipperRequest","Response":"einride.example.freight.v1.Shipper","Key":"name"},
+		{"Name":"einride.example.freight.v1.FreightService.ListShippers","Op":"List","Request":"einride.example.freight.v1.ListShippersRequest","Response":"einride.example.freight.v1.ListShippersResponse","PageSize":"page_size","PageToken":"page_token","Items":"shippers","NextPageToken":"next_page_token"},
+		{"Name":"einride.example.freight.v1.FreightService.CreateShipper","Op":"Create","Request":"einride.example.freight.v1.CreateShipperRequest","Response":"einride.example.freight.v1.Shipper","Resource":"shipper"},
+		{"Name":"einride.example.freight.v1.FreightService.UpdateShipper","Op":"Update","Request":"einride.example.freight.v1.UpdateShipperRequest","Response":"einride.example.freight.v1.Shipper","Resource":"shipper","Mask":"update_mask"},
+		{"Name":"einride.example.freight.v1.FreightService.DeleteShipper","Op":"Delete","Request":"einride.example.freight.v1.DeleteShipperRequest","Response":"einride.example.freight.v1.Shipper","Key":"name"}
+	]
+}`,
 	Message: (*Shipper)(nil),
 	Model:   (*ShipperModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shipper).ToModel() },
@@ -75,33 +73,35 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 
 // freightServiceCRUDSiteResource describes einride.example.freight.v1.Site to the runtime.
 var freightServiceCRUDSiteResource = crudrt.Resource{
-	Name:       "einride.example.freight.v1.Site",
-	Table:      "sites",
-	Collection: "sites",
-	Field:      "site",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shipper", GoField: "Shipper", Type: "string", Role: crudrt.RoleParent, NamePattern: "shippers/{shipper}/sites/{site}"},
-		{Path: "name", Name: "site", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "shippers/{shipper}/sites/{site}"},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "lat_lng", Name: "lat_lng", GoField: "LatLng", Type: "JSON", Nullable: true},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet,
-	Parent:     &crudrt.ParentTable{Name: "einride.example.freight.v1.Shipper", Table: "shippers", Columns: []string{"shipper"}},
-	Referrers: []crudrt.Referrer{
-		{Name: "einride.example.freight.v1.Shipment.origin_site", Table: "shipments", Column: "origin_site", Keys: []string{"origin_site_shipper", "origin_site_site"}, DeleteTime: "delete_time"},
-		{Name: "einride.example.freight.v1.Shipment.destination_site", Table: "shipments", Column: "destination_site", Keys: []string{"destination_site_shipper", "destination_site_site"}, DeleteTime: "delete_time"},
-	},
-	Methods: []crudrt.Method{
-		{Name: "einride.example.freight.v1.FreightService.GetSite", Op: crudrt.OpGet, Request: (*GetSiteRequest)(nil), Response: (*Site)(nil), Key: "name"},
-		{Name: "einride.example.freight.v1.FreightService.ListSites", Op: crudrt.OpList, Request: (*ListSitesRequest)(nil), Response: (*ListSitesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Skip: "skip", Items: "sites", NextPageToken: "next_page_token"},
-		{Name: "einride.example.freight.v1.FreightService.CreateSite", Op: crudrt.OpCreate, Request: (*CreateSiteRequest)(nil), Response: (*Site)(nil), Parent: "parent", Resource: "site"},
-		{Name: "einride.example.freight.v1.FreightService.UpdateSite", Op: crudrt.OpUpdate, Request: (*UpdateSiteRequest)(nil), Response: (*Site)(nil), Resource: "site", Mask: "update_mask"},
-		{Name: "einride.example.freight.v1.FreightService.DeleteSite", Op: crudrt.OpDelete, Request: (*DeleteSiteRequest)(nil), Response: (*Site)(nil), Key: "name"},
-		{Name: "einride.example.freight.v1.FreightService.BatchGetSites", Op: crudrt.OpBatchGet, Request: (*BatchGetSitesRequest)(nil), Response: (*BatchGetSitesResponse)(nil), Keys: "names", Parent: "parent", Items: "sites"},
-	},
+	Spec: `{
+	"Name": "einride.example.freight.v1.Site",
+	"Table": "sites",
+	"Collection": "sites",
+	"Field": "site",
+	"Columns": [
+		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","NamePattern":"shippers/{shipper}/sites/{site}"},
+		{"Path":"name","Name":"site","GoField":"Name","Type":"string","Role":"id","NamePattern":"shippers/{shipper}/sites/{site}"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"lat_lng","Name":"lat_lng","GoField":"LatLng","Type":"JSON","Nullable":true}
+	],
+	"Operations": "Get|List|Create|Update|Delete|BatchGet",
+	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"]},
+	"Referrers": [
+		{"Name":"einride.example.freight.v1.Shipment.origin_site","Table":"shipments","Column":"origin_site","Keys":["origin_site_shipper","origin_site_site"],"DeleteTime":"delete_time"},
+		{"Name":"einride.example.freight.v1.Shipment.destination_site","Table":"shipments","Column":"destination_site","Keys":["destination_site_shipper","destination_site_site"],"DeleteTime":"delete_time"}
+	],
+	"Methods": [
+		{"Name":"einride.example.freight.v1.FreightService.GetSite","Op":"Get","Request":"einride.example.freight.v1.GetSiteRequest","Response":"einride.example.freight.v1.Site","Key":"name"},
+		{"Name":"einride.example.freight.v1.FreightService.ListSites","Op":"List","Request":"einride.example.freight.v1.ListSitesRequest","Response":"einride.example.freight.v1.ListSitesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Skip":"skip","Items":"sites","NextPageToken":"next_page_token"},
+		{"Name":"einride.example.freight.v1.FreightService.CreateSite","Op":"Create","Request":"einride.example.freight.v1.CreateSiteRequest","Response":"einride.example.freight.v1.Site","Parent":"parent","Resource":"site"},
+		{"Name":"einride.example.freight.v1.FreightService.UpdateSite","Op":"Update","Request":"einride.example.freight.v1.UpdateSiteRequest","Response":"einride.example.freight.v1.Site","Resource":"site","Mask":"update_mask"},
+		{"Name":"einride.example.freight.v1.FreightService.DeleteSite","Op":"Delete","Request":"einride.example.freight.v1.DeleteSiteRequest","Response":"einride.example.freight.v1.Site","Key":"name"},
+		{"Name":"einride.example.freight.v1.FreightService.BatchGetSites","Op":"BatchGet","Request":"einride.example.freight.v1.BatchGetSitesRequest","Response":"einride.example.freight.v1.BatchGetSitesResponse","Keys":"names","Parent":"parent","Items":"sites"}
+	]
+}`,
 	Message: (*Site)(nil),
 	Model:   (*SiteModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Site).ToModel() },
@@ -110,43 +110,45 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 
 // freightServiceCRUDShipmentResource describes einride.example.freight.v1.Shipment to the runtime.
 var freightServiceCRUDShipmentResource = crudrt.Resource{
-	Name:       "einride.example.freight.v1.Shipment",
-	Table:      "shipments",
-	Collection: "shipments",
-	Field:      "shipment",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shipper", GoField: "Shipper", Type: "string", Role: crudrt.RoleParent, NamePattern: "shippers/{shipper}/shipments/{shipment}"},
-		{Path: "name", Name: "shipment", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "shippers/{shipper}/shipments/{shipment}"},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "delete_time", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "origin_site", Name: "origin_site", GoField: "OriginSite", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "einride.example.freight.v1.Site", Table: "sites", Pattern: "shippers/{shipper}/sites/{site}", Columns: []string{"shipper", "site"}, DeleteTime: "delete_time"}},
-		{Path: "origin_site", Name: "origin_site_shipper", GoField: "OriginSiteShipper", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-		{Path: "origin_site", Name: "origin_site_site", GoField: "OriginSiteSite", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-		{Path: "destination_site", Name: "destination_site", GoField: "DestinationSite", Type: "string", Queryable: true, Kind: query.KindString, RefersTo: &crudrt.Reference{Name: "einride.example.freight.v1.Site", Table: "sites", Pattern: "shippers/{shipper}/sites/{site}", Columns: []string{"shipper", "site"}, DeleteTime: "delete_time"}},
-		{Path: "destination_site", Name: "destination_site_shipper", GoField: "DestinationSiteShipper", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-		{Path: "destination_site", Name: "destination_site_site", GoField: "DestinationSiteSite", Type: "string", Role: crudrt.RoleReference, Nullable: true, MaxLen: 255},
-		{Path: "pickup_earliest_time", Name: "pickup_earliest_time", GoField: "PickupEarliestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "pickup_latest_time", Name: "pickup_latest_time", GoField: "PickupLatestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delivery_earliest_time", Name: "delivery_earliest_time", GoField: "DeliveryEarliestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delivery_latest_time", Name: "delivery_latest_time", GoField: "DeliveryLatestTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "line_items", Name: "line_items", GoField: "LineItems", Type: "JSON"},
-		{Path: "annotations", Name: "annotations", GoField: "Annotations", Type: "JSON"},
-		{Path: "external_reference_id", Name: "external_reference_id", GoField: "ExternalReferenceId", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Indexes: []crudrt.Index{
-		{Name: "idx_shipments_origin_site_shipper_origin_site_site", Columns: []string{"origin_site_shipper", "origin_site_site"}},
-		{Name: "idx_shipments_destination_site_shipper_destination_site_site", Columns: []string{"destination_site_shipper", "destination_site_site"}},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Parent:     &crudrt.ParentTable{Name: "einride.example.freight.v1.Shipper", Table: "shippers", Columns: []string{"shipper"}},
-	Methods: []crudrt.Method{
-		{Name: "einride.example.freight.v1.FreightService.GetShipment", Op: crudrt.OpGet, Request: (*GetShipmentRequest)(nil), Response: (*Shipment)(nil), Key: "name"},
-		{Name: "einride.example.freight.v1.FreightService.ListShipments", Op: crudrt.OpList, Request: (*ListShipmentsRequest)(nil), Response: (*ListShipmentsResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "shipments", NextPageToken: "next_page_token"},
-		{Name: "einride.example.freight.v1.FreightService.CreateShipment", Op: crudrt.OpCreate, Request: (*CreateShipmentRequest)(nil), Response: (*Shipment)(nil), Parent: "parent", Resource: "shipment"},
-		{Name: "einride.example.freight.v1.FreightService.UpdateShipment", Op: crudrt.OpUpdate, Request: (*UpdateShipmentRequest)(nil), Response: (*Shipment)(nil), Resource: "shipment", Mask: "update_mask"},
-		{Name: "einride.example.freight.v1.FreightService.DeleteShipment", Op: crudrt.OpDelete, Request: (*DeleteShipmentRequest)(nil), Response: (*Shipment)(nil), Key: "name"},
-	},
+	Spec: `{
+	"Name": "einride.example.freight.v1.Shipment",
+	"Table": "shipments",
+	"Collection": "shipments",
+	"Field": "shipment",
+	"Columns": [
+		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","NamePattern":"shippers/{shipper}/shipments/{shipment}"},
+		{"Path":"name","Name":"shipment","GoField":"Name","Type":"string","Role":"id","NamePattern":"shippers/{shipper}/shipments/{shipment}"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"origin_site","Name":"origin_site","GoField":"OriginSite","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"einride.example.freight.v1.Site","Table":"sites","Pattern":"shippers/{shipper}/sites/{site}","Columns":["shipper","site"],"DeleteTime":"delete_time"}},
+		{"Path":"origin_site","Name":"origin_site_shipper","GoField":"OriginSiteShipper","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"origin_site","Name":"origin_site_site","GoField":"OriginSiteSite","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"destination_site","Name":"destination_site","GoField":"DestinationSite","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"einride.example.freight.v1.Site","Table":"sites","Pattern":"shippers/{shipper}/sites/{site}","Columns":["shipper","site"],"DeleteTime":"delete_time"}},
+		{"Path":"destination_site","Name":"destination_site_shipper","GoField":"DestinationSiteShipper","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"destination_site","Name":"destination_site_site","GoField":"DestinationSiteSite","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"pickup_earliest_time","Name":"pickup_earliest_time","GoField":"PickupEarliestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"pickup_latest_time","Name":"pickup_latest_time","GoField":"PickupLatestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delivery_earliest_time","Name":"delivery_earliest_time","GoField":"DeliveryEarliestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delivery_latest_time","Name":"delivery_latest_time","GoField":"DeliveryLatestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"line_items","Name":"line_items","GoField":"LineItems","Type":"JSON"},
+		{"Path":"annotations","Name":"annotations","GoField":"Annotations","Type":"JSON"},
+		{"Path":"external_reference_id","Name":"external_reference_id","GoField":"ExternalReferenceId","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_shipments_origin_site_shipper_origin_site_site","Columns":["origin_site_shipper","origin_site_site"]},
+		{"Name":"idx_shipments_destination_site_shipper_destination_site_site","Columns":["destination_site_shipper","destination_site_site"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"]},
+	"Methods": [
+		{"Name":"einride.example.freight.v1.FreightService.GetShipment","Op":"Get","Request":"einride.example.freight.v1.GetShipmentRequest","Response":"einride.example.freight.v1.Shipment","Key":"name"},
+		{"Name":"einride.example.freight.v1.FreightService.ListShipments","Op":"List","Request":"einride.example.freight.v1.ListShipmentsRequest","Response":"einride.example.freight.v1.ListShipmentsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"shipments","NextPageToken":"next_page_token"},
+		{"Name":"einride.example.freight.v1.FreightService.CreateShipment","Op":"Create","Request":"einride.example.freight.v1.CreateShipmentRequest","Response":"einride.example.freight.v1.Shipment","Parent":"parent","Resource":"shipment"},
+		{"Name":"einride.example.freight.v1.FreightService.UpdateShipment","Op":"Update","Request":"einride.example.freight.v1.UpdateShipmentRequest","Response":"einride.example.freight.v1.Shipment","Resource":"shipment","Mask":"update_mask"},
+		{"Name":"einride.example.freight.v1.FreightService.DeleteShipment","Op":"Delete","Request":"einride.example.freight.v1.DeleteShipmentRequest","Response":"einride.example.freight.v1.Shipment","Key":"name"}
+	]
+}`,
 	Message: (*Shipment)(nil),
 	Model:   (*ShipmentModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shipment).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
@@ -52,24 +51,26 @@ func (s *LibraryServiceCRUD) BookStore() *crudrt.Store[*Book] {
 
 // libraryServiceCRUDShelfResource describes google.example.library.v1.Shelf to the runtime.
 var libraryServiceCRUDShelfResource = crudrt.Resource{
-	Name:       "google.example.library.v1.Shelf",
-	Table:      "shelves",
-	Collection: "shelves",
-	Field:      "shelf",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shelf_id", GoField: "Name", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, NamePattern: "shelves/{shelf_id}"},
-		{Path: "theme", Name: "theme", GoField: "Theme", Type: "string", Queryable: true, Kind: query.KindString},
-	},
-	Operations: crudrt.OpCreate | crudrt.OpGet | crudrt.OpList | crudrt.OpDelete,
-	Children: []crudrt.Child{
-		{Name: "google.example.library.v1.Book", Table: "books", Columns: []string{"shelf"}},
-	},
-	Methods: []crudrt.Method{
-		{Name: "google.example.library.v1.LibraryService.CreateShelf", Op: crudrt.OpCreate, Request: (*CreateShelfRequest)(nil), Response: (*Shelf)(nil), Resource: "shelf"},
-		{Name: "google.example.library.v1.LibraryService.GetShelf", Op: crudrt.OpGet, Request: (*GetShelfRequest)(nil), Response: (*Shelf)(nil), Key: "name"},
-		{Name: "google.example.library.v1.LibraryService.ListShelves", Op: crudrt.OpList, Request: (*ListShelvesRequest)(nil), Response: (*ListShelvesResponse)(nil), PageSize: "page_size", PageToken: "page_token", Items: "shelves", NextPageToken: "next_page_token"},
-		{Name: "google.example.library.v1.LibraryService.DeleteShelf", Op: crudrt.OpDelete, Request: (*DeleteShelfRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "google.example.library.v1.Shelf",
+	"Table": "shelves",
+	"Collection": "shelves",
+	"Field": "shelf",
+	"Columns": [
+		{"Path":"name","Name":"shelf_id","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf_id}"},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Create|Get|List|Delete",
+	"Children": [
+		{"Name":"google.example.library.v1.Book","Table":"books","Columns":["shelf"]}
+	],
+	"Methods": [
+		{"Name":"google.example.library.v1.LibraryService.CreateShelf","Op":"Create","Request":"google.example.library.v1.CreateShelfRequest","Response":"google.example.library.v1.Shelf","Resource":"shelf"},
+		{"Name":"google.example.library.v1.LibraryService.GetShelf","Op":"Get","Request":"google.example.library.v1.GetShelfRequest","Response":"google.example.library.v1.Shelf","Key":"name"},
+		{"Name":"google.example.library.v1.LibraryService.ListShelves","Op":"List","Request":"google.example.library.v1.ListShelvesRequest","Response":"google.example.library.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Items":"shelves","NextPageToken":"next_page_token"},
+		{"Name":"google.example.library.v1.LibraryService.DeleteShelf","Op":"Delete","Request":"google.example.library.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Shelf)(nil),
 	Model:   (*ShelfModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
@@ -78,26 +79,28 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 
 // libraryServiceCRUDBookResource describes google.example.library.v1.Book to the runtime.
 var libraryServiceCRUDBookResource = crudrt.Resource{
-	Name:       "google.example.library.v1.Book",
-	Table:      "books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "shelf", GoField: "Shelf", Type: "string", Role: crudrt.RoleParent, NamePattern: "shelves/{shelf}/books/{book}"},
-		{Path: "name", Name: "book", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "shelves/{shelf}/books/{book}"},
-		{Path: "author", Name: "author", GoField: "Author", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "read", Name: "read", GoField: "Read", Type: "bool", Queryable: true, Kind: query.KindBool},
-	},
-	Operations: crudrt.OpCreate | crudrt.OpGet | crudrt.OpList | crudrt.OpDelete | crudrt.OpUpdate,
-	Parent:     &crudrt.ParentTable{Name: "google.example.library.v1.Shelf", Table: "shelves", Columns: []string{"shelf_id"}},
-	Methods: []crudrt.Method{
-		{Name: "google.example.library.v1.LibraryService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Parent: "parent", Resource: "book"},
-		{Name: "google.example.library.v1.LibraryService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "name"},
-		{Name: "google.example.library.v1.LibraryService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "books", NextPageToken: "next_page_token"},
-		{Name: "google.example.library.v1.LibraryService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
-		{Name: "google.example.library.v1.LibraryService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
-	},
+	Spec: `{
+	"Name": "google.example.library.v1.Book",
+	"Table": "books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","NamePattern":"shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","NamePattern":"shelves/{shelf}/books/{book}"},
+		{"Path":"author","Name":"author","GoField":"Author","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"read","Name":"read","GoField":"Read","Type":"bool","Queryable":true,"Kind":"bool"}
+	],
+	"Operations": "Create|Get|List|Delete|Update",
+	"Parent": {"Name":"google.example.library.v1.Shelf","Table":"shelves","Columns":["shelf_id"]},
+	"Methods": [
+		{"Name":"google.example.library.v1.LibraryService.CreateBook","Op":"Create","Request":"google.example.library.v1.CreateBookRequest","Response":"google.example.library.v1.Book","Parent":"parent","Resource":"book"},
+		{"Name":"google.example.library.v1.LibraryService.GetBook","Op":"Get","Request":"google.example.library.v1.GetBookRequest","Response":"google.example.library.v1.Book","Key":"name"},
+		{"Name":"google.example.library.v1.LibraryService.ListBooks","Op":"List","Request":"google.example.library.v1.ListBooksRequest","Response":"google.example.library.v1.ListBooksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"books","NextPageToken":"next_page_token"},
+		{"Name":"google.example.library.v1.LibraryService.DeleteBook","Op":"Delete","Request":"google.example.library.v1.DeleteBookRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true},
+		{"Name":"google.example.library.v1.LibraryService.UpdateBook","Op":"Update","Request":"google.example.library.v1.UpdateBookRequest","Response":"google.example.library.v1.Book","Resource":"book","Mask":"update_mask"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },

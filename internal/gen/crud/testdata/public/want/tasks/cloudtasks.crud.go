@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	iampb "github.com/protoforge/protoforge/internal/gen/crud/testdata/public/want/tasks/iampb"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -53,32 +52,34 @@ func (s *CloudTasksCRUD) TaskStore() *crudrt.Store[*Task] {
 
 // cloudTasksCRUDQueueResource describes google.cloud.tasks.v2.Queue to the runtime.
 var cloudTasksCRUDQueueResource = crudrt.Resource{
-	Name:       "google.cloud.tasks.v2.Queue",
-	Table:      "queues",
-	Collection: "queues",
-	Field:      "queue",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "project", GoField: "Project", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/queues/{queue}"},
-		{Path: "name", Name: "location", GoField: "Location", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/queues/{queue}"},
-		{Path: "name", Name: "queue", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "projects/{project}/locations/{location}/queues/{queue}"},
-		{Path: "app_engine_routing_override", Name: "app_engine_routing_override", GoField: "AppEngineRoutingOverride", Type: "JSON", Nullable: true},
-		{Path: "rate_limits", Name: "rate_limits", GoField: "RateLimits", Type: "JSON", Nullable: true},
-		{Path: "retry_config", Name: "retry_config", GoField: "RetryConfig", Type: "JSON", Nullable: true},
-		{Path: "state", Name: "state", GoField: "State", Type: "enum", Queryable: true, Kind: query.KindEnum},
-		{Path: "purge_time", Name: "purge_time", GoField: "PurgeTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "stackdriver_logging_config", Name: "stackdriver_logging_config", GoField: "StackdriverLoggingConfig", Type: "JSON", Nullable: true},
-	},
-	Operations: crudrt.OpList | crudrt.OpGet | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete,
-	Children: []crudrt.Child{
-		{Name: "google.cloud.tasks.v2.Task", Table: "tasks", Columns: []string{"project", "location", "queue"}},
-	},
-	Methods: []crudrt.Method{
-		{Name: "google.cloud.tasks.v2.CloudTasks.ListQueues", Op: crudrt.OpList, Request: (*ListQueuesRequest)(nil), Response: (*ListQueuesResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Filter: "filter", Items: "queues", NextPageToken: "next_page_token"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.GetQueue", Op: crudrt.OpGet, Request: (*GetQueueRequest)(nil), Response: (*Queue)(nil), Key: "name"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.CreateQueue", Op: crudrt.OpCreate, Request: (*CreateQueueRequest)(nil), Response: (*Queue)(nil), Parent: "parent", Resource: "queue"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.UpdateQueue", Op: crudrt.OpUpdate, Request: (*UpdateQueueRequest)(nil), Response: (*Queue)(nil), Resource: "queue", Mask: "update_mask"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.DeleteQueue", Op: crudrt.OpDelete, Request: (*DeleteQueueRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "google.cloud.tasks.v2.Queue",
+	"Table": "queues",
+	"Collection": "queues",
+	"Field": "queue",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/queues/{queue}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/queues/{queue}"},
+		{"Path":"name","Name":"queue","GoField":"Name","Type":"string","Role":"id","NamePattern":"projects/{project}/locations/{location}/queues/{queue}"},
+		{"Path":"app_engine_routing_override","Name":"app_engine_routing_override","GoField":"AppEngineRoutingOverride","Type":"JSON","Nullable":true},
+		{"Path":"rate_limits","Name":"rate_limits","GoField":"RateLimits","Type":"JSON","Nullable":true},
+		{"Path":"retry_config","Name":"retry_config","GoField":"RetryConfig","Type":"JSON","Nullable":true},
+		{"Path":"state","Name":"state","GoField":"State","Type":"enum","Queryable":true,"Kind":"enum"},
+		{"Path":"purge_time","Name":"purge_time","GoField":"PurgeTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"stackdriver_logging_config","Name":"stackdriver_logging_config","GoField":"StackdriverLoggingConfig","Type":"JSON","Nullable":true}
+	],
+	"Operations": "List|Get|Create|Update|Delete",
+	"Children": [
+		{"Name":"google.cloud.tasks.v2.Task","Table":"tasks","Columns":["project","location","queue"]}
+	],
+	"Methods": [
+		{"Name":"google.cloud.tasks.v2.CloudTasks.ListQueues","Op":"List","Request":"google.cloud.tasks.v2.ListQueuesRequest","Response":"google.cloud.tasks.v2.ListQueuesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"queues","NextPageToken":"next_page_token"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.GetQueue","Op":"Get","Request":"google.cloud.tasks.v2.GetQueueRequest","Response":"google.cloud.tasks.v2.Queue","Key":"name"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.CreateQueue","Op":"Create","Request":"google.cloud.tasks.v2.CreateQueueRequest","Response":"google.cloud.tasks.v2.Queue","Parent":"parent","Resource":"queue"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.UpdateQueue","Op":"Update","Request":"google.cloud.tasks.v2.UpdateQueueRequest","Response":"google.cloud.tasks.v2.Queue","Resource":"queue","Mask":"update_mask"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.DeleteQueue","Op":"Delete","Request":"google.cloud.tasks.v2.DeleteQueueRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Queue)(nil),
 	Model:   (*QueueModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Queue).ToModel() },
@@ -87,34 +88,36 @@ var cloudTasksCRUDQueueResource = crudrt.Resource{
 
 // cloudTasksCRUDTaskResource describes google.cloud.tasks.v2.Task to the runtime.
 var cloudTasksCRUDTaskResource = crudrt.Resource{
-	Name:       "google.cloud.tasks.v2.Task",
-	Table:      "tasks",
-	Collection: "tasks",
-	Field:      "task",
-	Columns: []crudrt.Column{
-		{Path: "name", Name: "project", GoField: "Project", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
-		{Path: "name", Name: "location", GoField: "Location", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
-		{Path: "name", Name: "queue", GoField: "Queue", Type: "string", Role: crudrt.RoleParent, NamePattern: "projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
-		{Path: "name", Name: "task", GoField: "Name", Type: "string", Role: crudrt.RoleID, NamePattern: "projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
-		{Path: "app_engine_http_request", Name: "app_engine_http_request", GoField: "AppEngineHttpRequest", Type: "JSON", Nullable: true},
-		{Path: "http_request", Name: "http_request", GoField: "HttpRequest", Type: "JSON", Nullable: true},
-		{Path: "schedule_time", Name: "schedule_time", GoField: "ScheduleTime", Type: "google.protobuf.Timestamp", Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "dispatch_deadline", Name: "dispatch_deadline", GoField: "DispatchDeadline", Type: "google.protobuf.Duration", Nullable: true},
-		{Path: "dispatch_count", Name: "dispatch_count", GoField: "DispatchCount", Type: "int32", Queryable: true, Kind: query.KindInt},
-		{Path: "response_count", Name: "response_count", GoField: "ResponseCount", Type: "int32", Queryable: true, Kind: query.KindInt},
-		{Path: "first_attempt", Name: "first_attempt", GoField: "FirstAttempt", Type: "JSON", Nullable: true},
-		{Path: "last_attempt", Name: "last_attempt", GoField: "LastAttempt", Type: "JSON", Nullable: true},
-		{Path: "view", Name: "view", GoField: "View", Type: "enum", Queryable: true, Kind: query.KindEnum},
-	},
-	Operations: crudrt.OpList | crudrt.OpGet | crudrt.OpCreate | crudrt.OpDelete,
-	Parent:     &crudrt.ParentTable{Name: "google.cloud.tasks.v2.Queue", Table: "queues", Columns: []string{"project", "location", "queue"}},
-	Methods: []crudrt.Method{
-		{Name: "google.cloud.tasks.v2.CloudTasks.ListTasks", Op: crudrt.OpList, Request: (*ListTasksRequest)(nil), Response: (*ListTasksResponse)(nil), Parent: "parent", PageSize: "page_size", PageToken: "page_token", Items: "tasks", NextPageToken: "next_page_token"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.GetTask", Op: crudrt.OpGet, Request: (*GetTaskRequest)(nil), Response: (*Task)(nil), Key: "name"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.CreateTask", Op: crudrt.OpCreate, Request: (*CreateTaskRequest)(nil), Response: (*Task)(nil), Parent: "parent", Resource: "task"},
-		{Name: "google.cloud.tasks.v2.CloudTasks.DeleteTask", Op: crudrt.OpDelete, Request: (*DeleteTaskRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "name", ReturnsEmpty: true},
-	},
+	Spec: `{
+	"Name": "google.cloud.tasks.v2.Task",
+	"Table": "tasks",
+	"Collection": "tasks",
+	"Field": "task",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
+		{"Path":"name","Name":"queue","GoField":"Queue","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
+		{"Path":"name","Name":"task","GoField":"Name","Type":"string","Role":"id","NamePattern":"projects/{project}/locations/{location}/queues/{queue}/tasks/{task}"},
+		{"Path":"app_engine_http_request","Name":"app_engine_http_request","GoField":"AppEngineHttpRequest","Type":"JSON","Nullable":true},
+		{"Path":"http_request","Name":"http_request","GoField":"HttpRequest","Type":"JSON","Nullable":true},
+		{"Path":"schedule_time","Name":"schedule_time","GoField":"ScheduleTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"dispatch_deadline","Name":"dispatch_deadline","GoField":"DispatchDeadline","Type":"google.protobuf.Duration","Nullable":true},
+		{"Path":"dispatch_count","Name":"dispatch_count","GoField":"DispatchCount","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"response_count","Name":"response_count","GoField":"ResponseCount","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"first_attempt","Name":"first_attempt","GoField":"FirstAttempt","Type":"JSON","Nullable":true},
+		{"Path":"last_attempt","Name":"last_attempt","GoField":"LastAttempt","Type":"JSON","Nullable":true},
+		{"Path":"view","Name":"view","GoField":"View","Type":"enum","Queryable":true,"Kind":"enum"}
+	],
+	"Operations": "List|Get|Create|Delete",
+	"Parent": {"Name":"google.cloud.tasks.v2.Queue","Table":"queues","Columns":["project","location","queue"]},
+	"Methods": [
+		{"Name":"google.cloud.tasks.v2.CloudTasks.ListTasks","Op":"List","Request":"google.cloud.tasks.v2.ListTasksRequest","Response":"google.cloud.tasks.v2.ListTasksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"tasks","NextPageToken":"next_page_token"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.GetTask","Op":"Get","Request":"google.cloud.tasks.v2.GetTaskRequest","Response":"google.cloud.tasks.v2.Task","Key":"name"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.CreateTask","Op":"Create","Request":"google.cloud.tasks.v2.CreateTaskRequest","Response":"google.cloud.tasks.v2.Task","Parent":"parent","Resource":"task"},
+		{"Name":"google.cloud.tasks.v2.CloudTasks.DeleteTask","Op":"Delete","Request":"google.cloud.tasks.v2.DeleteTaskRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
+	]
+}`,
 	Message: (*Task)(nil),
 	Model:   (*TaskModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Task).ToModel() },

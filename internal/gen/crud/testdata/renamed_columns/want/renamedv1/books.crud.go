@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,29 +38,31 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes renamed.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
-	Name:       "renamed.v1.Book",
-	Table:      "books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "book_id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "title", Name: "book_title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 200},
-		{Path: "shelf", Name: "shelf_code", GoField: "Shelf", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "etag", Name: "version_tag", GoField: "Etag", Type: "string", Role: crudrt.RoleEtag, Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "created_at", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "modified_at", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "delete_time", Name: "removed_at", GoField: "DeleteTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleDeleteTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpUndelete | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "renamed.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), Key: "id"},
-		{Name: "renamed.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", ShowDeleted: "show_deleted", Items: "books", NextPageToken: "next_page_token"},
-		{Name: "renamed.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
-		{Name: "renamed.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
-		{Name: "renamed.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
-		{Name: "renamed.v1.BookService.UndeleteBook", Op: crudrt.OpUndelete, Request: (*UndeleteBookRequest)(nil), Response: (*Book)(nil), Key: "id", Etag: "etag"},
-		{Name: "renamed.v1.BookService.BatchDeleteBooks", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteBooksRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "renamed.v1.Book",
+	"Table": "books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"id","Name":"book_id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"title","Name":"book_title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
+		{"Path":"shelf","Name":"shelf_code","GoField":"Shelf","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"etag","Name":"version_tag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"created_at","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"modified_at","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"removed_at","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+	],
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchDelete",
+	"Methods": [
+		{"Name":"renamed.v1.BookService.GetBook","Op":"Get","Request":"renamed.v1.GetBookRequest","Response":"renamed.v1.Book","Key":"id"},
+		{"Name":"renamed.v1.BookService.ListBooks","Op":"List","Request":"renamed.v1.ListBooksRequest","Response":"renamed.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"books","NextPageToken":"next_page_token"},
+		{"Name":"renamed.v1.BookService.CreateBook","Op":"Create","Request":"renamed.v1.CreateBookRequest","Response":"renamed.v1.Book","Resource":"book"},
+		{"Name":"renamed.v1.BookService.UpdateBook","Op":"Update","Request":"renamed.v1.UpdateBookRequest","Response":"renamed.v1.Book","Resource":"book","Mask":"update_mask"},
+		{"Name":"renamed.v1.BookService.DeleteBook","Op":"Delete","Request":"renamed.v1.DeleteBookRequest","Response":"renamed.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"renamed.v1.BookService.UndeleteBook","Op":"Undelete","Request":"renamed.v1.UndeleteBookRequest","Response":"renamed.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"renamed.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"renamed.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },

@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	query "github.com/protoforge/protoforge/crudrt/query"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
 	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -39,26 +38,28 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes tables.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
-	Name:       "tables.v1.Book",
-	Table:      "library_books",
-	Collection: "books",
-	Field:      "book",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
-		{Path: "title", Name: "title", GoField: "Title", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 200},
-		{Path: "author", Name: "author", GoField: "Author", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-		{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet,
-	Methods: []crudrt.Method{
-		{Name: "tables.v1.BookService.GetBook", Op: crudrt.OpGet, Request: (*GetBookRequest)(nil), Response: (*Book)(nil), NameField: "name"},
-		{Name: "tables.v1.BookService.ListBooks", Op: crudrt.OpList, Request: (*ListBooksRequest)(nil), Response: (*ListBooksResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", OrderBy: "order_by", Items: "books", NextPageToken: "next_page_token"},
-		{Name: "tables.v1.BookService.CreateBook", Op: crudrt.OpCreate, Request: (*CreateBookRequest)(nil), Response: (*Book)(nil), Resource: "book"},
-		{Name: "tables.v1.BookService.UpdateBook", Op: crudrt.OpUpdate, Request: (*UpdateBookRequest)(nil), Response: (*Book)(nil), Resource: "book", Mask: "update_mask"},
-		{Name: "tables.v1.BookService.DeleteBook", Op: crudrt.OpDelete, Request: (*DeleteBookRequest)(nil), Response: (*emptypb.Empty)(nil), NameField: "name", ReturnsEmpty: true},
-		{Name: "tables.v1.BookService.BatchGetBooks", Op: crudrt.OpBatchGet, Request: (*BatchGetBooksRequest)(nil), Response: (*BatchGetBooksResponse)(nil), Names: "names", Items: "books"},
-	},
+	Spec: `{
+	"Name": "tables.v1.Book",
+	"Table": "library_books",
+	"Collection": "books",
+	"Field": "book",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
+		{"Path":"author","Name":"author","GoField":"Author","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+	],
+	"Operations": "Get|List|Create|Update|Delete|BatchGet",
+	"Methods": [
+		{"Name":"tables.v1.BookService.GetBook","Op":"Get","Request":"tables.v1.GetBookRequest","Response":"tables.v1.Book","NameField":"name"},
+		{"Name":"tables.v1.BookService.ListBooks","Op":"List","Request":"tables.v1.ListBooksRequest","Response":"tables.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"books","NextPageToken":"next_page_token"},
+		{"Name":"tables.v1.BookService.CreateBook","Op":"Create","Request":"tables.v1.CreateBookRequest","Response":"tables.v1.Book","Resource":"book"},
+		{"Name":"tables.v1.BookService.UpdateBook","Op":"Update","Request":"tables.v1.UpdateBookRequest","Response":"tables.v1.Book","Resource":"book","Mask":"update_mask"},
+		{"Name":"tables.v1.BookService.DeleteBook","Op":"Delete","Request":"tables.v1.DeleteBookRequest","Response":"google.protobuf.Empty","NameField":"name","ReturnsEmpty":true},
+		{"Name":"tables.v1.BookService.BatchGetBooks","Op":"BatchGet","Request":"tables.v1.BatchGetBooksRequest","Response":"tables.v1.BatchGetBooksResponse","Names":"names","Items":"books"}
+	]
+}`,
 	Message: (*Book)(nil),
 	Model:   (*BookModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
@@ -127,25 +128,27 @@ func (s *AuthorServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // authorServiceCRUDResource describes tables.v1.Author to the runtime.
 var authorServiceCRUDResource = crudrt.Resource{
-	Name:       "tables.v1.Author",
-	Table:      "people",
-	Collection: "people",
-	Field:      "author",
-	Columns: []crudrt.Column{
-		{Path: "id", Name: "id", GoField: "Id", Type: "string", Role: crudrt.RoleID, Queryable: true, Kind: query.KindString, MaxLen: 64},
-		{Path: "display_name", Name: "display_name", GoField: "DisplayName", Type: "string", Queryable: true, Kind: query.KindString},
-		{Path: "born", Name: "born", GoField: "Born", Type: "int32", Queryable: true, Kind: query.KindInt},
-	},
-	Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete | crudrt.OpBatchGet | crudrt.OpBatchDelete,
-	Methods: []crudrt.Method{
-		{Name: "tables.v1.AuthorService.GetAuthor", Op: crudrt.OpGet, Request: (*GetAuthorRequest)(nil), Response: (*Author)(nil), Key: "id"},
-		{Name: "tables.v1.AuthorService.ListAuthors", Op: crudrt.OpList, Request: (*ListAuthorsRequest)(nil), Response: (*ListAuthorsResponse)(nil), PageSize: "page_size", PageToken: "page_token", Filter: "filter", Items: "authors", NextPageToken: "next_page_token"},
-		{Name: "tables.v1.AuthorService.CreateAuthor", Op: crudrt.OpCreate, Request: (*CreateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author"},
-		{Name: "tables.v1.AuthorService.UpdateAuthor", Op: crudrt.OpUpdate, Request: (*UpdateAuthorRequest)(nil), Response: (*Author)(nil), Resource: "author", Mask: "update_mask"},
-		{Name: "tables.v1.AuthorService.DeleteAuthor", Op: crudrt.OpDelete, Request: (*DeleteAuthorRequest)(nil), Response: (*emptypb.Empty)(nil), Key: "id", ReturnsEmpty: true},
-		{Name: "tables.v1.AuthorService.BatchGetAuthors", Op: crudrt.OpBatchGet, Request: (*BatchGetAuthorsRequest)(nil), Response: (*BatchGetAuthorsResponse)(nil), Keys: "ids", Items: "authors"},
-		{Name: "tables.v1.AuthorService.BatchDeleteAuthors", Op: crudrt.OpBatchDelete, Request: (*BatchDeleteAuthorsRequest)(nil), Response: (*emptypb.Empty)(nil), Keys: "ids"},
-	},
+	Spec: `{
+	"Name": "tables.v1.Author",
+	"Table": "people",
+	"Collection": "people",
+	"Field": "author",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":64},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"born","Name":"born","GoField":"Born","Type":"int32","Queryable":true,"Kind":"int"}
+	],
+	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchDelete",
+	"Methods": [
+		{"Name":"tables.v1.AuthorService.GetAuthor","Op":"Get","Request":"tables.v1.GetAuthorRequest","Response":"tables.v1.Author","Key":"id"},
+		{"Name":"tables.v1.AuthorService.ListAuthors","Op":"List","Request":"tables.v1.ListAuthorsRequest","Response":"tables.v1.ListAuthorsResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"authors","NextPageToken":"next_page_token"},
+		{"Name":"tables.v1.AuthorService.CreateAuthor","Op":"Create","Request":"tables.v1.CreateAuthorRequest","Response":"tables.v1.Author","Resource":"author"},
+		{"Name":"tables.v1.AuthorService.UpdateAuthor","Op":"Update","Request":"tables.v1.UpdateAuthorRequest","Response":"tables.v1.Author","Resource":"author","Mask":"update_mask"},
+		{"Name":"tables.v1.AuthorService.DeleteAuthor","Op":"Delete","Request":"tables.v1.DeleteAuthorRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true},
+		{"Name":"tables.v1.AuthorService.BatchGetAuthors","Op":"BatchGet","Request":"tables.v1.BatchGetAuthorsRequest","Response":"tables.v1.BatchGetAuthorsResponse","Keys":"ids","Items":"authors"},
+		{"Name":"tables.v1.AuthorService.BatchDeleteAuthors","Op":"BatchDelete","Request":"tables.v1.BatchDeleteAuthorsRequest","Response":"google.protobuf.Empty","Keys":"ids"}
+	]
+}`,
 	Message: (*Author)(nil),
 	Model:   (*AuthorModel)(nil),
 	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
