@@ -263,6 +263,9 @@ func gormPeer(b *testing.B) (bin, protos string) {
 // the synthetic package compiled with its .pb.go alone, and with the
 // .orm.go and .crud.go next to it (target ≤ 1.5×). Dependencies are built
 // once; each run changes a comment so that only the package recompiles.
+// Each variant reports its median build time and what the compiler
+// allocates; side-by-side builds the three in turns and reports the
+// median of each round's ratios, which the machine's load moves least.
 func BenchmarkCompileCost(b *testing.B) {
 	bins := plugins(b)
 	root := gentest.RepoRoot()
@@ -278,14 +281,15 @@ func BenchmarkCompileCost(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		dirs := map[string][]string{"pb": {"go"}, "pb+orm": {"go", "orm"}, "pb+orm+crud": {"go", "orm", "crud"}}
+		plugins := map[string][]string{"pb": {"go"}, "pb+orm": {"go", "orm"}, "pb+orm+crud": {"go", "orm", "crud"}}
+		dirs, pkgs := map[string]string{}, map[string]string{}
 		for _, name := range []string{"pb", "pb+orm", "pb+orm+crud"} {
 			dir, err := os.MkdirTemp(root, ".bench-compile-")
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { _ = os.RemoveAll(dir) })
-			for _, plugin := range dirs[name] {
+			for _, plugin := range plugins[name] {
 				r := raw
 				if plugin == "crud" {
 					creq := proto.Clone(req).(*pluginpb.CodeGeneratorRequest)
@@ -303,37 +307,75 @@ func BenchmarkCompileCost(b *testing.B) {
 				}
 			}
 			pkg := "./" + filepath.Base(dir) + "/synth/v1"
-			build := func() time.Duration {
-				cmd := exec.Command("go", "build", pkg)
-				cmd.Dir = root
-				start := time.Now()
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("go build %s: %v\n%s", pkg, err, out)
-				}
-				return time.Since(start)
-			}
-			build() // dependencies
+			pkgs[name] = pkg
+			dirs[name] = dir
+			goBuild(b, root, dir, pkg) // dependencies
 			b.Run(fmt.Sprintf("%s/models=%d", name, n), func(b *testing.B) {
 				var ds []time.Duration
-				i := 0
 				for b.Loop() {
-					i++
-					f := filepath.Join(dir, "synth/v1/synth.pb.go")
-					src, err := os.ReadFile(f)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := os.WriteFile(f, append(src, []byte(fmt.Sprintf("\n// run %d %d\n", time.Now().UnixNano(), i))...), 0o644); err != nil {
-						b.Fatal(err)
-					}
-					ds = append(ds, build())
+					ds = append(ds, goBuild(b, root, dir, pkg))
 				}
-				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-				b.ReportMetric(float64(ds[len(ds)/2].Milliseconds()), "build-ms")
+				b.ReportMetric(float64(median(ds).Milliseconds()), "build-ms")
 				b.ReportMetric(float64(compilerAlloc(b, root, pkg, dir)), "compiler-MB")
 			})
 		}
+		// The three in turns, the order rotated every round, so that each
+		// round's ratios compare builds made under the same load of the
+		// machine; reported as the median of the rounds' ratios.
+		b.Run(fmt.Sprintf("side-by-side/models=%d", n), func(b *testing.B) {
+			names := []string{"pb", "pb+orm", "pb+orm+crud"}
+			times := map[string][]time.Duration{}
+			var orm, crud []float64
+			round := 0
+			for b.Loop() {
+				t := map[string]time.Duration{}
+				for i := range names {
+					name := names[(i+round)%len(names)]
+					t[name] = goBuild(b, root, dirs[name], pkgs[name])
+					times[name] = append(times[name], t[name])
+				}
+				orm = append(orm, float64(t["pb+orm"])/float64(t["pb"]))
+				crud = append(crud, float64(t["pb+orm+crud"])/float64(t["pb"]))
+				round++
+			}
+			b.ReportMetric(float64(median(times["pb"]).Milliseconds()), "pb-ms")
+			b.ReportMetric(float64(median(times["pb+orm+crud"]).Milliseconds()), "all-ms")
+			b.ReportMetric(medianOf(orm), "orm-ratio")
+			b.ReportMetric(medianOf(crud), "all-ratio")
+		})
 	}
+}
+
+// goBuild builds pkg after changing a comment of its .pb.go, so that only
+// the package recompiles, and returns the wall time of `go build`.
+func goBuild(b *testing.B, root, dir, pkg string) time.Duration {
+	f := filepath.Join(dir, "synth/v1/synth.pb.go")
+	src, err := os.ReadFile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(f, append(src, []byte(fmt.Sprintf("\n// run %d\n", time.Now().UnixNano()))...), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", pkg)
+	cmd.Dir = root
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return time.Since(start)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func medianOf(fs []float64) float64 {
+	s := append([]float64(nil), fs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
 
 // compilerAlloc is what the compiler allocates to compile pkg, in MB: its

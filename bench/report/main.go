@@ -220,13 +220,26 @@ func compileCost(w io.Writer, rs results) {
 	}
 	heading(w, "Compile cost of the emitted code (`bench/gen`, BenchmarkCompileCost)")
 	base, _ := rs.get("BenchmarkCompileCost/pb/models=100", "build-ms")
+	baseMB, _ := rs.get("BenchmarkCompileCost/pb/models=100", "compiler-MB")
+	side := "BenchmarkCompileCost/side-by-side/models=100"
 	var rows [][]string
-	for _, c := range []struct{ key, name string }{{"pb", "`.pb.go`"}, {"pb+orm", "`.pb.go` + `.orm.go`"}, {"pb+orm+crud", "`.pb.go` + `.orm.go` + `.crud.go`"}} {
-		if v, ok := rs.get("BenchmarkCompileCost/"+c.key+"/models=100", "build-ms"); ok {
-			rows = append(rows, []string{c.name, ms(v), ratio(v, base)})
+	for _, c := range []struct{ key, name, sideRatio string }{
+		{"pb", "`.pb.go`", ""}, {"pb+orm", "`.pb.go` + `.orm.go`", "orm-ratio"}, {"pb+orm+crud", "`.pb.go` + `.orm.go` + `.crud.go`", "all-ratio"},
+	} {
+		v, ok := rs.get("BenchmarkCompileCost/"+c.key+"/models=100", "build-ms")
+		if !ok {
+			continue
 		}
+		row := []string{c.name, ms(v), ratio(v, base), "", ""}
+		if r, ok := rs.get(side, c.sideRatio); ok {
+			row[3] = fmt.Sprintf("%.2f", r)
+		}
+		if mb, ok := rs.get("BenchmarkCompileCost/"+c.key+"/models=100", "compiler-MB"); ok && baseMB > 0 {
+			row[4] = fmt.Sprintf("%.0f MB (%.2f×)", mb, mb/baseMB)
+		}
+		rows = append(rows, row)
 	}
-	table(w, []string{"package of 100 models", "go build", "× .pb.go alone (target ≤ 2)"}, rows)
+	table(w, []string{"package of 100 models", "go build", "× .pb.go alone (target ≤ 1.5)", "× in turns (median of rounds)", "compiler allocation"}, rows)
 }
 
 func conversions(w io.Writer, rs results) {
