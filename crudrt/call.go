@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -70,6 +72,10 @@ type method struct {
 	pageSize, pageToken, filter, orderBy, showDeleted, skip                   protoreflect.FieldDescriptor
 	requests, requestResource, requestParent, requestID, items, nextPageToken protoreflect.FieldDescriptor
 	readMask, validateOnly, allowMissing                                      protoreflect.FieldDescriptor
+	// itemsField is the Go struct field of items in the generated response
+	// (-1 when the response is not a generated struct), which respond
+	// fills with one slice rather than one append per item.
+	itemsField int
 }
 
 // resolve finds the fields of m in its messages and checks their kinds
@@ -137,6 +143,10 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 		}
 	}
 	r.items = field(r.resp, m.Items, "repeated "+resName)
+	r.itemsField = -1
+	if r.items != nil {
+		r.itemsField = goField(r.respType, r.items)
+	}
 	r.nextPageToken = field(r.resp, m.NextPageToken, "string")
 	need := func(ok bool, what string) {
 		if !ok {
@@ -401,15 +411,54 @@ func (m *method) respond(items []proto.Message, err error) (protoreflect.Message
 		return nil, err
 	}
 	resp := m.respType.New()
-	list := resp.Mutable(m.items).List()
 	want := m.items.Message()
 	for _, it := range items {
 		if it == nil || !it.ProtoReflect().IsValid() || it.ProtoReflect().Descriptor() != want {
 			return nil, Errorf(connect.CodeInternal, "internal error: the service returned %T where %s was expected", it, want.FullName())
 		}
+	}
+	if m.itemsField >= 0 && len(items) > 0 {
+		f := reflect.ValueOf(resp.Interface()).Elem().Field(m.itemsField)
+		list := reflect.MakeSlice(f.Type(), len(items), len(items))
+		elem := f.Type().Elem()
+		for i, it := range items {
+			v := reflect.ValueOf(it)
+			if v.Type() != elem {
+				return nil, Errorf(connect.CodeInternal, "internal error: the service returned %T where %v was expected", it, elem)
+			}
+			list.Index(i).Set(v)
+		}
+		f.Set(list)
+		return resp, nil
+	}
+	list := resp.Mutable(m.items).List()
+	for _, it := range items {
 		list.Append(protoreflect.ValueOfMessage(it.ProtoReflect()))
 	}
 	return resp, nil
+}
+
+// goField is the index of the field of the generated Go struct of mt that
+// holds fd, by its `protobuf:"…,name=…"` tag, or -1.
+func goField(mt protoreflect.MessageType, fd protoreflect.FieldDescriptor) int {
+	t := reflect.TypeOf(mt.Zero().Interface())
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return -1
+	}
+	t = t.Elem()
+	want := "name=" + string(fd.Name())
+	for i := 0; i < t.NumField(); i++ {
+		tag, ok := t.Field(i).Tag.Lookup("protobuf")
+		if !ok || t.Field(i).Type.Kind() != reflect.Slice {
+			continue
+		}
+		for _, part := range strings.Split(tag, ",") {
+			if part == want {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // message is the message field fd of r as its generated type: a nil

@@ -1,0 +1,48 @@
+package crudrt
+
+import (
+	"reflect"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// TestRespond: a List or batch response is filled through the generated
+// struct's field when there is one, and through protoreflect otherwise,
+// with the same result; an item of another type is refused either way.
+// (FileDescriptorSet's `file` stands for a response's resources.)
+func TestRespond(t *testing.T) {
+	mt := (&descriptorpb.FileDescriptorSet{}).ProtoReflect().Type()
+	fd := mt.Descriptor().Fields().ByName("file")
+	i := goField(mt, fd)
+	if i < 0 || reflect.TypeOf(descriptorpb.FileDescriptorSet{}).Field(i).Name != "File" {
+		t.Fatalf("goField(FileDescriptorSet, file) = %d; want the index of File", i)
+	}
+	scalar := (&descriptorpb.FileDescriptorProto{}).ProtoReflect().Type()
+	if j := goField(scalar, scalar.Descriptor().Fields().ByName("name")); j != -1 {
+		t.Errorf("goField of a string field = %d; want -1", j)
+	}
+	items := []proto.Message{&descriptorpb.FileDescriptorProto{Name: proto.String("a")}, &descriptorpb.FileDescriptorProto{Name: proto.String("b")}}
+	var got []proto.Message
+	for _, field := range []int{i, -1} {
+		m := &method{Method: &Method{Name: "List"}, respType: mt, items: fd, itemsField: field}
+		resp, err := m.respond(items, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, resp.Interface())
+		if _, err := m.respond([]proto.Message{&descriptorpb.DescriptorProto{}}, nil); err == nil {
+			t.Errorf("field %d: a DescriptorProto among files was accepted", field)
+		}
+		if _, err := m.respond([]proto.Message{(*descriptorpb.FileDescriptorProto)(nil)}, nil); err == nil {
+			t.Errorf("field %d: a nil file was accepted", field)
+		}
+	}
+	want := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{items[0].(*descriptorpb.FileDescriptorProto), items[1].(*descriptorpb.FileDescriptorProto)}}
+	for _, g := range got {
+		if !proto.Equal(g, want) {
+			t.Errorf("respond gave %v; want %v", g, want)
+		}
+	}
+}
