@@ -163,6 +163,23 @@ type Service struct {
 	requestRules *sync.Map
 }
 
+// NewServiceOf is NewService for generated code: the message type P and
+// the model type M give the resource its Message and Model, and their
+// ToModel and ToProto methods its conversions, so that the generated
+// description is data only. res is not modified.
+func NewServiceOf[P interface {
+	proto.Message
+	ToModel() (M, error)
+}, M interface{ ToProto() (P, error) }](db *gorm.DB, res *Resource, opts ...Option) *Service {
+	r := *res
+	var p P
+	var m M
+	r.Message, r.Model = p, m
+	r.ToModel = func(msg proto.Message) (any, error) { return msg.(P).ToModel() }
+	r.ToProto = func(v any) (proto.Message, error) { return v.(M).ToProto() }
+	return NewService(db, &r, opts...)
+}
+
 // NewService returns the standard methods of res on db. res must be a
 // description as protoc-gen-crud generates it (Resource.Check passes; the
 // program is wrong otherwise, and NewService panics saying why); it is

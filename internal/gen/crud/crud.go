@@ -21,7 +21,6 @@ const (
 	crudrtPkg  = protogen.GoImportPath("github.com/protoforge/protoforge/crudrt")
 	gormPkg    = protogen.GoImportPath("gorm.io/gorm")
 	contextPkg = protogen.GoImportPath("context")
-	protoPkg   = protogen.GoImportPath("google.golang.org/protobuf/proto")
 )
 
 // Params are protoc-gen-crud's own parameters.
@@ -184,7 +183,7 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
 	g.P("return &", name, "{")
 	for _, sm := range svc.Models {
-		g.P(runtimeField(svc, sm), ": ", crudrtPkg.Ident("NewService"), "(db, &", resourceVar(svc, sm), ", opts...),")
+		g.P(runtimeField(svc, sm), ": ", crudrtPkg.Ident("NewServiceOf"), "[*", sm.GoIdent, ", *", sm.Ident, "](db, &", resourceVar(svc, sm), ", opts...),")
 	}
 	g.P("}")
 	g.P("}")
@@ -244,18 +243,15 @@ func resourceVar(svc *model.Service, sm *model.ServiceModel) string {
 }
 
 // genResource emits the description of a model to the runtime: its
-// Spec, the JSON of every decision the model made (see spec.go), with the
-// Go types and conversions beside it. Nothing is derived here.
+// Spec, the JSON of every decision the model made (see spec.go). The Go
+// types and their conversions reach the runtime through NewServiceOf's
+// type parameters. Nothing is derived here.
 func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.ServiceModel) {
 	m := sm.Model
 	res := resourceVar(svc, sm)
 	g.P("// ", res, " describes ", m.Desc.FullName(), " to the runtime.")
 	g.P("var ", res, " = ", crudrtPkg.Ident("Resource"), "{")
 	g.P("Spec: ", specLiteral(resourceSpec(sm)), ",")
-	g.P("Message: (*", m.GoIdent, ")(nil),")
-	g.P("Model: (*", m.Ident, ")(nil),")
-	g.P("ToModel: func(p ", protoPkg.Ident("Message"), ") (any, error) { return p.(*", m.GoIdent, ").ToModel() },")
-	g.P("ToProto: func(m any) (", protoPkg.Ident("Message"), ", error) { return m.(*", m.Ident, ").ToProto() },")
 	g.P("}")
 	g.P()
 }

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -80,10 +79,6 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"Name":"library.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"library.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 // Returns a book, deleted or not.
@@ -172,7 +167,7 @@ type AuthorServiceCRUD struct {
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
 	return &AuthorServiceCRUD{
-		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Author, *AuthorModel](db, &authorServiceCRUDResource, opts...),
 	}
 }
 
@@ -203,10 +198,6 @@ var authorServiceCRUDResource = crudrt.Resource{
 		{"Name":"library.v1.AuthorService.DeleteAuthor","Op":"Delete","Request":"library.v1.DeleteAuthorRequest","Response":"google.protobuf.Empty","NameField":"name","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Author)(nil),
-	Model:   (*AuthorModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 // Returns an author by resource name ("authors/1").

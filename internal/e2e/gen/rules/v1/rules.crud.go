@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -25,7 +24,7 @@ type GadgetServiceCRUD struct {
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
 	return &GadgetServiceCRUD{
-		svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Gadget, *GadgetModel](db, &gadgetServiceCRUDResource, opts...),
 	}
 }
 
@@ -67,10 +66,6 @@ var gadgetServiceCRUDResource = crudrt.Resource{
 		{"Name":"rules.v1.GadgetService.UpdateGadget","Op":"Update","Request":"rules.v1.UpdateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","Mask":"update_mask"}
 	]
 }`,
-	Message: (*Gadget)(nil),
-	Model:   (*GadgetModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Gadget).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*GadgetModel).ToProto() },
 }
 
 func (s *GadgetServiceCRUD) GetGadget(ctx context.Context, req *GetGadgetRequest) (*Gadget, error) {

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -25,7 +24,7 @@ type GizmoServiceCRUD struct {
 // NewGizmoServiceCRUD returns the standard methods of GizmoService on db.
 func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 	return &GizmoServiceCRUD{
-		svc: crudrt.NewService(db, &gizmoServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Gizmo, *GizmoModel](db, &gizmoServiceCRUDResource, opts...),
 	}
 }
 
@@ -60,10 +59,6 @@ var gizmoServiceCRUDResource = crudrt.Resource{
 		{"Name":"scaffold.v1.GizmoService.UndeleteGizmo","Op":"Undelete","Request":"scaffold.v1.UndeleteGizmoRequest","Response":"scaffold.v1.Gizmo","Key":"id","Etag":"etag"}
 	]
 }`,
-	Message: (*Gizmo)(nil),
-	Model:   (*GizmoModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Gizmo).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*GizmoModel).ToProto() },
 }
 
 // Returns a gizmo.

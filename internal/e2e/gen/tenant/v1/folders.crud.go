@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -26,8 +25,8 @@ type FolderServiceCRUD struct {
 // NewFolderServiceCRUD returns the standard methods of FolderService on db.
 func NewFolderServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FolderServiceCRUD {
 	return &FolderServiceCRUD{
-		svcFolder: crudrt.NewService(db, &folderServiceCRUDFolderResource, opts...),
-		svcDoc:    crudrt.NewService(db, &folderServiceCRUDDocResource, opts...),
+		svcFolder: crudrt.NewServiceOf[*Folder, *FolderModel](db, &folderServiceCRUDFolderResource, opts...),
+		svcDoc:    crudrt.NewServiceOf[*Doc, *DocModel](db, &folderServiceCRUDDocResource, opts...),
 	}
 }
 
@@ -61,10 +60,6 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 		{"Name":"tenant.v1.FolderService.CreateFolder","Op":"Create","Request":"tenant.v1.CreateFolderRequest","Response":"tenant.v1.Folder","ResourceID":"folder_id","Resource":"folder"}
 	]
 }`,
-	Message: (*Folder)(nil),
-	Model:   (*FolderModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Folder).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*FolderModel).ToProto() },
 }
 
 // folderServiceCRUDDocResource describes tenant.v1.Doc to the runtime.
@@ -92,10 +87,6 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 		{"Name":"tenant.v1.FolderService.BatchCreateDocs","Op":"BatchCreate","Request":"tenant.v1.BatchCreateDocsRequest","Response":"tenant.v1.BatchCreateDocsResponse","Parent":"parent","Requests":"requests","RequestResource":"doc","RequestParent":"parent","RequestID":"doc_id","Items":"docs"}
 	]
 }`,
-	Message: (*Doc)(nil),
-	Model:   (*DocModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Doc).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*DocModel).ToProto() },
 }
 
 // AIP-133: the response is the created resource.

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -26,8 +25,8 @@ type InstanceServiceCRUD struct {
 // NewInstanceServiceCRUD returns the standard methods of InstanceService on db.
 func NewInstanceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *InstanceServiceCRUD {
 	return &InstanceServiceCRUD{
-		svcInstance: crudrt.NewService(db, &instanceServiceCRUDInstanceResource, opts...),
-		svcKey:      crudrt.NewService(db, &instanceServiceCRUDKeyResource, opts...),
+		svcInstance: crudrt.NewServiceOf[*Instance, *InstanceModel](db, &instanceServiceCRUDInstanceResource, opts...),
+		svcKey:      crudrt.NewServiceOf[*Key, *KeyModel](db, &instanceServiceCRUDKeyResource, opts...),
 	}
 }
 
@@ -64,10 +63,6 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 		{"Name":"aipext.v1.InstanceService.DeleteInstance","Op":"Delete","Request":"aipext.v1.DeleteInstanceRequest","Response":"aipext.v1.Instance","Key":"name","Etag":"etag"}
 	]
 }`,
-	Message: (*Instance)(nil),
-	Model:   (*InstanceModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Instance).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*InstanceModel).ToProto() },
 }
 
 // instanceServiceCRUDKeyResource describes aipext.v1.Key to the runtime.
@@ -90,10 +85,6 @@ var instanceServiceCRUDKeyResource = crudrt.Resource{
 		{"Name":"aipext.v1.InstanceService.ListKeys","Op":"List","Request":"aipext.v1.ListKeysRequest","Response":"aipext.v1.ListKeysResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"keys","NextPageToken":"next_page_token"}
 	]
 }`,
-	Message: (*Key)(nil),
-	Model:   (*KeyModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Key).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*KeyModel).ToProto() },
 }
 
 func (s *InstanceServiceCRUD) GetInstance(ctx context.Context, req *GetInstanceRequest) (*Instance, error) {

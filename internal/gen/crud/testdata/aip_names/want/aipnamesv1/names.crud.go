@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -61,10 +60,6 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves"}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {

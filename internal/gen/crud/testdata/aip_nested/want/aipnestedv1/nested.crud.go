@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -28,9 +27,9 @@ type NestedServiceCRUD struct {
 // NewNestedServiceCRUD returns the standard methods of NestedService on db.
 func NewNestedServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NestedServiceCRUD {
 	return &NestedServiceCRUD{
-		svcPublisher: crudrt.NewService(db, &nestedServiceCRUDPublisherResource, opts...),
-		svcShelf:     crudrt.NewService(db, &nestedServiceCRUDShelfResource, opts...),
-		svcBook:      crudrt.NewService(db, &nestedServiceCRUDBookResource, opts...),
+		svcPublisher: crudrt.NewServiceOf[*Publisher, *PublisherModel](db, &nestedServiceCRUDPublisherResource, opts...),
+		svcShelf:     crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &nestedServiceCRUDShelfResource, opts...),
+		svcBook:      crudrt.NewServiceOf[*Book, *BookModel](db, &nestedServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -67,10 +66,6 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.UndeletePublisher","Op":"Undelete","Request":"aipnested.v1.UndeletePublisherRequest","Response":"aipnested.v1.Publisher","Key":"name"}
 	]
 }`,
-	Message: (*Publisher)(nil),
-	Model:   (*PublisherModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Publisher).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*PublisherModel).ToProto() },
 }
 
 // nestedServiceCRUDShelfResource describes aipnested.v1.Shelf to the runtime.
@@ -102,10 +97,6 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.DeleteShelf","Op":"Delete","Request":"aipnested.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Force":"force","ReturnsEmpty":true,"AllowMissing":"allow_missing"}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // nestedServiceCRUDBookResource describes aipnested.v1.Book to the runtime.
@@ -148,10 +139,6 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *NestedServiceCRUD) GetPublisher(ctx context.Context, req *GetPublisherRequest) (*Publisher, error) {

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -25,7 +24,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -59,10 +58,6 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Name":"aipsoft.v1.ShelfService.UndeleteShelf","Op":"Undelete","Request":"aipsoft.v1.UndeleteShelfRequest","Response":"aipsoft.v1.Shelf","Key":"id"}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 func (s *ShelfServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type ItemServiceCRUD struct {
 // NewItemServiceCRUD returns the standard methods of ItemService on db.
 func NewItemServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ItemServiceCRUD {
 	return &ItemServiceCRUD{
-		svc: crudrt.NewService(db, &itemServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Item, *ItemModel](db, &itemServiceCRUDResource, opts...),
 	}
 }
 
@@ -59,10 +58,6 @@ var itemServiceCRUDResource = crudrt.Resource{
 		{"Name":"catalog.v1.ItemService.DeleteItem","Op":"Delete","Request":"catalog.v1.DeleteItemRequest","Response":"google.protobuf.Empty","Key":"id","Etag":"etag","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Item)(nil),
-	Model:   (*ItemModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Item).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ItemModel).ToProto() },
 }
 
 func (s *ItemServiceCRUD) GetItem(ctx context.Context, req *GetItemRequest) (*Item, error) {

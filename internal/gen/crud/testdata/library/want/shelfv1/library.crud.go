@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -64,10 +63,6 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Name":"shelf.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"shelf.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"id","Etag":"etag","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // Gets a shelf by resource name.

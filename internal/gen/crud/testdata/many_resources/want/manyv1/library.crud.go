@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -27,8 +26,8 @@ type LibraryServiceCRUD struct {
 // NewLibraryServiceCRUD returns the standard methods of LibraryService on db.
 func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCRUD {
 	return &LibraryServiceCRUD{
-		svcShelf: crudrt.NewService(db, &libraryServiceCRUDShelfResource, opts...),
-		svcBook:  crudrt.NewService(db, &libraryServiceCRUDBookResource, opts...),
+		svcShelf: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &libraryServiceCRUDShelfResource, opts...),
+		svcBook:  crudrt.NewServiceOf[*Book, *BookModel](db, &libraryServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -72,10 +71,6 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"many.v1.LibraryService.DeleteShelf","Op":"Delete","Request":"many.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","NameField":"name","Etag":"etag","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // libraryServiceCRUDBookResource describes many.v1.Book to the runtime.
@@ -108,10 +103,6 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"many.v1.LibraryService.BatchDeleteBooks","Op":"BatchDelete","Request":"many.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *LibraryServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type NoteServiceCRUD struct {
 // NewNoteServiceCRUD returns the standard methods of NoteService on db.
 func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 	return &NoteServiceCRUD{
-		svc: crudrt.NewService(db, &noteServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Note, *NoteModel](db, &noteServiceCRUDResource, opts...),
 	}
 }
 
@@ -64,10 +63,6 @@ var noteServiceCRUDResource = crudrt.Resource{
 		{"Name":"notes.v1.NoteService.BatchDeleteNotes","Op":"BatchDelete","Request":"notes.v1.BatchDeleteNotesRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
-	Message: (*Note)(nil),
-	Model:   (*NoteModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Note).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*NoteModel).ToProto() },
 }
 
 func (s *NoteServiceCRUD) GetNote(ctx context.Context, req *GetNoteRequest) (*Note, error) {

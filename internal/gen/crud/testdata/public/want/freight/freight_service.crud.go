@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	proto "google.golang.org/protobuf/proto"
 	gorm "gorm.io/gorm"
 )
 
@@ -26,9 +25,9 @@ type FreightServiceCRUD struct {
 // NewFreightServiceCRUD returns the standard methods of FreightService on db.
 func NewFreightServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FreightServiceCRUD {
 	return &FreightServiceCRUD{
-		svcShipper:  crudrt.NewService(db, &freightServiceCRUDShipperResource, opts...),
-		svcSite:     crudrt.NewService(db, &freightServiceCRUDSiteResource, opts...),
-		svcShipment: crudrt.NewService(db, &freightServiceCRUDShipmentResource, opts...),
+		svcShipper:  crudrt.NewServiceOf[*Shipper, *ShipperModel](db, &freightServiceCRUDShipperResource, opts...),
+		svcSite:     crudrt.NewServiceOf[*Site, *SiteModel](db, &freightServiceCRUDSiteResource, opts...),
+		svcShipment: crudrt.NewServiceOf[*Shipment, *ShipmentModel](db, &freightServiceCRUDShipmentResource, opts...),
 	}
 }
 
@@ -65,10 +64,6 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 		{"Name":"einride.example.freight.v1.FreightService.DeleteShipper","Op":"Delete","Request":"einride.example.freight.v1.DeleteShipperRequest","Response":"einride.example.freight.v1.Shipper","Key":"name"}
 	]
 }`,
-	Message: (*Shipper)(nil),
-	Model:   (*ShipperModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shipper).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShipperModel).ToProto() },
 }
 
 // freightServiceCRUDSiteResource describes einride.example.freight.v1.Site to the runtime.
@@ -102,10 +97,6 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 		{"Name":"einride.example.freight.v1.FreightService.BatchGetSites","Op":"BatchGet","Request":"einride.example.freight.v1.BatchGetSitesRequest","Response":"einride.example.freight.v1.BatchGetSitesResponse","Keys":"names","Parent":"parent","Items":"sites"}
 	]
 }`,
-	Message: (*Site)(nil),
-	Model:   (*SiteModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Site).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*SiteModel).ToProto() },
 }
 
 // freightServiceCRUDShipmentResource describes einride.example.freight.v1.Shipment to the runtime.
@@ -149,10 +140,6 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 		{"Name":"einride.example.freight.v1.FreightService.DeleteShipment","Op":"Delete","Request":"einride.example.freight.v1.DeleteShipmentRequest","Response":"einride.example.freight.v1.Shipment","Key":"name"}
 	]
 }`,
-	Message: (*Shipment)(nil),
-	Model:   (*ShipmentModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shipment).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShipmentModel).ToProto() },
 }
 
 // Get a shipper.

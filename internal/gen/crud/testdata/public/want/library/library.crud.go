@@ -9,7 +9,6 @@ import (
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,8 +25,8 @@ type LibraryServiceCRUD struct {
 // NewLibraryServiceCRUD returns the standard methods of LibraryService on db.
 func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCRUD {
 	return &LibraryServiceCRUD{
-		svcShelf: crudrt.NewService(db, &libraryServiceCRUDShelfResource, opts...),
-		svcBook:  crudrt.NewService(db, &libraryServiceCRUDBookResource, opts...),
+		svcShelf: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &libraryServiceCRUDShelfResource, opts...),
+		svcBook:  crudrt.NewServiceOf[*Book, *BookModel](db, &libraryServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -71,10 +70,6 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"google.example.library.v1.LibraryService.DeleteShelf","Op":"Delete","Request":"google.example.library.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Shelf)(nil),
-	Model:   (*ShelfModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Shelf).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*ShelfModel).ToProto() },
 }
 
 // libraryServiceCRUDBookResource describes google.example.library.v1.Book to the runtime.
@@ -101,10 +96,6 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"google.example.library.v1.LibraryService.UpdateBook","Op":"Update","Request":"google.example.library.v1.UpdateBookRequest","Response":"google.example.library.v1.Book","Resource":"book","Mask":"update_mask"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 // Creates a shelf, and returns the new Shelf.

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	iampb "github.com/protoforge/protoforge/internal/gen/crud/testdata/public/want/tasks/iampb"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -27,8 +26,8 @@ type CloudTasksCRUD struct {
 // NewCloudTasksCRUD returns the standard methods of CloudTasks on db.
 func NewCloudTasksCRUD(db *gorm.DB, opts ...crudrt.Option) *CloudTasksCRUD {
 	return &CloudTasksCRUD{
-		svcQueue: crudrt.NewService(db, &cloudTasksCRUDQueueResource, opts...),
-		svcTask:  crudrt.NewService(db, &cloudTasksCRUDTaskResource, opts...),
+		svcQueue: crudrt.NewServiceOf[*Queue, *QueueModel](db, &cloudTasksCRUDQueueResource, opts...),
+		svcTask:  crudrt.NewServiceOf[*Task, *TaskModel](db, &cloudTasksCRUDTaskResource, opts...),
 	}
 }
 
@@ -80,10 +79,6 @@ var cloudTasksCRUDQueueResource = crudrt.Resource{
 		{"Name":"google.cloud.tasks.v2.CloudTasks.DeleteQueue","Op":"Delete","Request":"google.cloud.tasks.v2.DeleteQueueRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Queue)(nil),
-	Model:   (*QueueModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Queue).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*QueueModel).ToProto() },
 }
 
 // cloudTasksCRUDTaskResource describes google.cloud.tasks.v2.Task to the runtime.
@@ -118,10 +113,6 @@ var cloudTasksCRUDTaskResource = crudrt.Resource{
 		{"Name":"google.cloud.tasks.v2.CloudTasks.DeleteTask","Op":"Delete","Request":"google.cloud.tasks.v2.DeleteTaskRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
 	]
 }`,
-	Message: (*Task)(nil),
-	Model:   (*TaskModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Task).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*TaskModel).ToProto() },
 }
 
 // Lists queues.

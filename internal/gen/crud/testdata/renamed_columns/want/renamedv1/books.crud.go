@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -63,10 +62,6 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"Name":"renamed.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"renamed.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
 	annotations "google.golang.org/genproto/googleapis/api/annotations"
-	proto "google.golang.org/protobuf/proto"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	gorm "gorm.io/gorm"
 )
@@ -26,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -60,10 +59,6 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"Name":"tables.v1.BookService.BatchGetBooks","Op":"BatchGet","Request":"tables.v1.BatchGetBooksRequest","Response":"tables.v1.BatchGetBooksResponse","Names":"names","Items":"books"}
 	]
 }`,
-	Message: (*Book)(nil),
-	Model:   (*BookModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Book).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*BookModel).ToProto() },
 }
 
 func (s *BookServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
@@ -116,7 +111,7 @@ type AuthorServiceCRUD struct {
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
 	return &AuthorServiceCRUD{
-		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
+		svc: crudrt.NewServiceOf[*Author, *AuthorModel](db, &authorServiceCRUDResource, opts...),
 	}
 }
 
@@ -149,10 +144,6 @@ var authorServiceCRUDResource = crudrt.Resource{
 		{"Name":"tables.v1.AuthorService.BatchDeleteAuthors","Op":"BatchDelete","Request":"tables.v1.BatchDeleteAuthorsRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
-	Message: (*Author)(nil),
-	Model:   (*AuthorModel)(nil),
-	ToModel: func(p proto.Message) (any, error) { return p.(*Author).ToModel() },
-	ToProto: func(m any) (proto.Message, error) { return m.(*AuthorModel).ToProto() },
 }
 
 func (s *AuthorServiceCRUD) GetAuthor(ctx context.Context, req *GetAuthorRequest) (*Author, error) {
