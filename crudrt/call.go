@@ -30,7 +30,7 @@ type Method struct {
 	// found among the linked generated types (protoregistry.GlobalTypes).
 	Request, Response string
 
-	// Key is the request's key field ("id"), Name the field holding the
+	// Key is the request's key field ("id"), NameField the field holding the
 	// resource's AIP-122 name ("name"): Get, Delete and Undelete have one.
 	Key, NameField string
 	// Keys and Names are a batch request's repeated keys or names.
