@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -190,13 +192,11 @@ func mysqlValidUTF8(s string) bool {
 	return true
 }
 
-// CheckFields is the BeforeSave hook of generated models. values are
-// pointers to the model's text, float and JSON fields (optional ones as
-// pointers to pointers, where nil is storable), and fields their names in
-// the same order. Each value is checked for the database tx is connected
-// to with CheckString, CheckFloat32, CheckFloat64 or CheckJSON, by its
-// type; the errors are joined, each naming its field. A value of any
-// other type is an error.
+// CheckFields checks values, pointers to a model's text, float and JSON
+// fields (optional ones as pointers to pointers, where nil is storable),
+// for the database tx is connected to, as CheckModel does; fields are
+// their names in the same order. The errors are joined, each naming its
+// field. A value of any other type is an error.
 func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
 	if len(fields) != len(values) {
 		return fmt.Errorf("ormrt: %d field names for %d values", len(fields), len(values))
@@ -204,28 +204,93 @@ func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
 	d := DialectOf(tx)
 	var errs []error
 	for i, v := range values {
-		var err error
-		switch v := v.(type) {
-		case *string:
-			err = CheckString(d, fields[i], *v)
-		case **string:
-			err = CheckStringPtr(d, fields[i], *v)
-		case *float64:
-			err = CheckFloat64(d, fields[i], *v)
-		case **float64:
-			err = CheckFloat64Ptr(d, fields[i], *v)
-		case *float32:
-			err = CheckFloat32(d, fields[i], *v)
-		case **float32:
-			err = CheckFloat32Ptr(d, fields[i], *v)
-		case *JSON:
-			err = CheckJSON(d, fields[i], *v)
-		default:
-			err = fmt.Errorf("ormrt: cannot check %s, of type %T", fields[i], v)
-		}
-		if err != nil {
+		if err := checkValue(d, fields[i], v); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckModel is the BeforeSave hook of generated models: m points to a
+// model struct, and each of its fields with a `protoforge:"<field>"` tag
+// (the proto field's full name, which errors name) is checked for the
+// database tx is connected to with CheckString, CheckFloat32,
+// CheckFloat64 or CheckJSON, by its type (string, float32, float64 or
+// JSON, or a pointer to one of the first three, where nil is storable).
+// The errors are joined, each naming its field.
+func CheckModel(tx *gorm.DB, m any) error {
+	v := reflect.ValueOf(m)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("ormrt: CheckModel of %T; want a pointer to a model struct", m)
+	}
+	plan := checkPlanOf(v.Type().Elem())
+	if plan.err != nil {
+		return plan.err
+	}
+	d := DialectOf(tx)
+	var errs []error
+	s := v.Elem()
+	for _, f := range plan.fields {
+		if err := checkValue(d, f.name, s.Field(f.index).Addr().Interface()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkValue checks the field v points to by its type (see CheckFields).
+func checkValue(d Dialect, field string, v any) error {
+	switch v := v.(type) {
+	case *string:
+		return CheckString(d, field, *v)
+	case **string:
+		return CheckStringPtr(d, field, *v)
+	case *float64:
+		return CheckFloat64(d, field, *v)
+	case **float64:
+		return CheckFloat64Ptr(d, field, *v)
+	case *float32:
+		return CheckFloat32(d, field, *v)
+	case **float32:
+		return CheckFloat32Ptr(d, field, *v)
+	case *JSON:
+		return CheckJSON(d, field, *v)
+	}
+	return fmt.Errorf("ormrt: cannot check %s, of type %T", field, v)
+}
+
+// checkPlan lists the checked fields of a model struct, in field order.
+type checkPlan struct {
+	fields []checkedField
+	err    error
+}
+
+type checkedField struct {
+	index int
+	name  string
+}
+
+var checkPlans sync.Map // reflect.Type → *checkPlan
+
+func checkPlanOf(t reflect.Type) *checkPlan {
+	if p, ok := checkPlans.Load(t); ok {
+		return p.(*checkPlan)
+	}
+	p := &checkPlan{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, ok := f.Tag.Lookup("protoforge")
+		if !ok {
+			continue
+		}
+		switch f.Type {
+		case reflect.TypeFor[string](), reflect.TypeFor[*string](), reflect.TypeFor[float64](), reflect.TypeFor[*float64](),
+			reflect.TypeFor[float32](), reflect.TypeFor[*float32](), reflect.TypeFor[JSON]():
+		default:
+			p.err = fmt.Errorf("ormrt: %s.%s (%s) has a protoforge tag but is of type %s, which is not checked", t, f.Name, name, f.Type)
+		}
+		p.fields = append(p.fields, checkedField{index: i, name: name})
+	}
+	got, _ := checkPlans.LoadOrStore(t, p)
+	return got.(*checkPlan)
 }

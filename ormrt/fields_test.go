@@ -52,6 +52,45 @@ func TestCheckFields(t *testing.T) {
 	}
 }
 
+// TestCheckModel: CheckModel checks the fields of a model that carry a
+// protoforge tag, as CheckFields does, naming them by their tags, in field
+// order; untagged fields are not checked, and a tag on a field of a type it
+// cannot check, or a value that is not a pointer to a struct, is an error.
+func TestCheckModel(t *testing.T) {
+	pg := &gorm.DB{Config: &gorm.Config{Dialector: namedDialector{name: "postgres"}}}
+	sqlite := &gorm.DB{Config: &gorm.Config{Dialector: namedDialector{name: "sqlite"}}}
+	type model struct {
+		S      string     `gorm:"column:s" protoforge:"m.s"`
+		PS     *string    `protoforge:"m.ps"`
+		NilS   *string    `protoforge:"m.nils"`
+		F64    float64    `protoforge:"m.f64"`
+		PF64   *float64   `protoforge:"m.pf64"`
+		F32    float32    `protoforge:"m.f32"`
+		PF32   *float32   `protoforge:"m.pf32"`
+		J      ormrt.JSON `protoforge:"m.j"`
+		Free   string     // not checked
+		Number int64
+	}
+	nul, nan, f32 := "a\x00b", math.NaN(), float32(math.Copysign(0, -1))
+	m := &model{S: nul, PS: &nul, F64: nan, PF64: &nan, F32: f32, PF32: &f32, J: ormrt.JSON(`{"a":"\u0000"}`), Free: nul}
+	assertFields(t, ormrt.CheckModel(pg, m), "m.s", "m.ps", "m.j")
+	assertFields(t, ormrt.CheckModel(sqlite, m), "m.f64", "m.pf64", "m.f32", "m.pf32")
+	if err := ormrt.CheckModel(pg, &model{S: "ok", Free: nul}); err != nil {
+		t.Errorf("storable values refused (the untagged field is not checked): %v", err)
+	}
+	type wrong struct {
+		N int64 `protoforge:"m.n"`
+	}
+	if err := ormrt.CheckModel(pg, &wrong{}); err == nil || !strings.Contains(err.Error(), "m.n") {
+		t.Errorf("a tag on an int64: %v", err)
+	}
+	for _, v := range []any{model{}, (*model)(nil), new(int)} {
+		if err := ormrt.CheckModel(pg, v); err == nil {
+			t.Errorf("CheckModel(%T) is no error", v)
+		}
+	}
+}
+
 // assertFields checks that err joins one *FieldError per name, in order.
 func assertFields(t *testing.T, err error, names ...string) {
 	t.Helper()

@@ -104,15 +104,15 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 		case model.StorageColumn:
 			if f.NameOf != nil {
 				g.P("// ", f.GoName, " holds {", f.Column, "} of the name ", f.NamePattern, ".")
-				g.P(f.GoName, " ", goType(g, f), " ", f.GormTag())
+				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
 				continue
 			}
 			if r := f.RefPartOf; r != nil {
 				g.P("// ", f.GoName, " holds a variable of the ", r.RefersTo.Desc.Name(), " name in ", r.GoName, ", for the foreign key.")
-				g.P(f.GoName, " ", goType(g, f), " ", f.GormTag())
+				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
 				continue
 			}
-			g.P(model.GoComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", f.GormTag())
+			g.P(model.GoComment(f.Comments.Leading), f.GoName, " ", goType(g, f), " ", structTag(f))
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
 				continue
@@ -492,28 +492,44 @@ func oneofError(g *protogen.GeneratedFile, f *model.Field) string {
 	return g.QualifiedGoIdent(errorsPkg.Ident("New")) + "(" + strconv.Quote(string(f.Desc.FullName())+": another member of oneof "+string(f.Oneof.Desc.Name())+" is also set") + ")"
 }
 
+// checked reports whether BeforeSave checks column f: text, floats and
+// JSON, whose values a database may not store unchanged.
+func checked(f *model.Field) bool {
+	switch f.Type {
+	case model.TypeString, model.TypeFloat32, model.TypeFloat64, model.TypeJSON:
+		return true
+	}
+	return false
+}
+
+// structTag is the struct tag of column f: its gorm tag and, when
+// BeforeSave checks it, the proto field it stores, which errors name
+// (`protoforge:"library.v1.Book.title"`, read by ormrt.CheckModel).
+func structTag(f *model.Field) string {
+	tag := f.GormTag()
+	if !checked(f) {
+		return tag
+	}
+	return strings.TrimSuffix(tag, "`") + " protoforge:" + strconv.Quote(string(f.Desc.FullName())) + "`"
+}
+
 // genBeforeSave emits the hook that refuses values the connected database
 // would not store unchanged (NUL in PostgreSQL text, NaN where a dialect has
-// none, …), naming the field.
+// none, …), naming the field: ormrt.CheckModel checks the fields whose
+// struct tags name their proto field (structTag).
 func genBeforeSave(g *protogen.GeneratedFile, m *model.Model) {
-	var names, values []string
+	n := 0
 	for _, f := range m.Columns {
-		switch f.Type {
-		case model.TypeString, model.TypeFloat32, model.TypeFloat64, model.TypeJSON:
-			names = append(names, fieldName(f))
-			values = append(values, "&m."+f.GoName)
+		if checked(f) {
+			n++
 		}
 	}
-	if len(names) == 0 {
+	if n == 0 {
 		return
 	}
 	g.P("// BeforeSave refuses values that the connected database would not store")
-	g.P("// unchanged, naming the field.")
-	g.P("func (m *", m.Ident.GoName, ") BeforeSave(tx *", gormPkg.Ident("DB"), ") error {")
-	g.P("return ", ormrtPkg.Ident("CheckFields"), "(tx,")
-	g.P("[]string{", strings.Join(names, ", "), "},")
-	g.P(strings.Join(values, ", "), ")")
-	g.P("}")
+	g.P("// unchanged, naming the field: those of the fields with a protoforge tag.")
+	g.P("func (m *", m.Ident.GoName, ") BeforeSave(tx *", gormPkg.Ident("DB"), ") error { return ", ormrtPkg.Ident("CheckModel"), "(tx, m) }")
 	g.P()
 }
 

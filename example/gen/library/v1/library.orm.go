@@ -18,7 +18,7 @@ type AuthorModel struct {
 	// Assigned by the database.
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// The name as printed on covers.
-	DisplayName string     `gorm:"column:display_name;not null;size:200"`
+	DisplayName string     `gorm:"column:display_name;not null;size:200" protoforge:"library.v1.Author.display_name"`
 	CreateTime  *time.Time `gorm:"column:create_time;precision:6"`
 	UpdateTime  *time.Time `gorm:"column:update_time;precision:6"`
 }
@@ -60,12 +60,8 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"library.v1.Author.display_name"},
-		&m.DisplayName)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of library.v1.Book, stored in table books.
 //
@@ -73,20 +69,20 @@ func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
 type BookModel struct {
 	// Assigned by the database.
 	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null;index:idx_books_title_id,priority:2;index:idx_books_author_id_title_desc_id,priority:3"`
-	Title string `gorm:"column:title;not null;size:300;index:uniq_books_author_id_title,unique,priority:2;index:idx_books_title_id,priority:1;index:idx_books_author_id_title_desc_id,priority:2,sort:desc"`
+	Title string `gorm:"column:title;not null;size:300;index:uniq_books_author_id_title,unique,priority:2;index:idx_books_title_id,priority:1;index:idx_books_author_id_title_desc_id,priority:2,sort:desc" protoforge:"library.v1.Book.title"`
 	// The author; deleting an author deletes their books.
 	AuthorId int64 `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1;index:idx_books_author_id_title_desc_id,priority:1"`
 	State    int32 `gorm:"column:state;not null"`
 	// ISBN-13 as a number: it needs the whole uint64 range.
 	Isbn       ormrt.Uint64 `gorm:"column:isbn;not null;index:uniq_books_isbn,unique"`
-	Tags       ormrt.JSON   `gorm:"column:tags;not null"`
-	Metadata   ormrt.JSON   `gorm:"column:metadata;not null"`
+	Tags       ormrt.JSON   `gorm:"column:tags;not null" protoforge:"library.v1.Book.tags"`
+	Metadata   ormrt.JSON   `gorm:"column:metadata;not null" protoforge:"library.v1.Book.metadata"`
 	CreateTime *time.Time   `gorm:"column:create_time;precision:6"`
 	UpdateTime *time.Time   `gorm:"column:update_time;precision:6"`
 	// AIP-164 soft delete.
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// AIP-154 entity tag, maintained by the server.
-	Etag string `gorm:"column:etag;not null"`
+	Etag string `gorm:"column:etag;not null" protoforge:"library.v1.Book.etag"`
 }
 
 // TableName is the table of BookModel.
@@ -154,9 +150,5 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"library.v1.Book.title", "library.v1.Book.tags", "library.v1.Book.metadata", "library.v1.Book.etag"},
-		&m.Title, &m.Tags, &m.Metadata, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -29,10 +29,10 @@ type ScalarsModel struct {
 	VFixed64  ormrt.Uint64 `gorm:"column:v_fixed64;not null"`
 	VSfixed32 int32        `gorm:"column:v_sfixed32;not null"`
 	VSfixed64 int64        `gorm:"column:v_sfixed64;not null"`
-	VFloat    float32      `gorm:"column:v_float;not null;type:real"`
-	VDouble   float64      `gorm:"column:v_double;not null;type:double precision"`
+	VFloat    float32      `gorm:"column:v_float;not null;type:real" protoforge:"kinds.v1.Scalars.v_float"`
+	VDouble   float64      `gorm:"column:v_double;not null;type:double precision" protoforge:"kinds.v1.Scalars.v_double"`
 	VBool     bool         `gorm:"column:v_bool;not null"`
-	VString   string       `gorm:"column:v_string;not null"`
+	VString   string       `gorm:"column:v_string;not null" protoforge:"kinds.v1.Scalars.v_string"`
 	VBytes    []byte       `gorm:"column:v_bytes;not null"`
 	VEnum     int32        `gorm:"column:v_enum;not null"`
 	VEnumName string       `gorm:"column:v_enum_name;not null;size:255"`
@@ -105,12 +105,8 @@ func (m *ScalarsModel) ToProto() (*Scalars, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ScalarsModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Scalars.v_float", "kinds.v1.Scalars.v_double", "kinds.v1.Scalars.v_string"},
-		&m.VFloat, &m.VDouble, &m.VString)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ScalarsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // OptionalsModel is the GORM model of kinds.v1.Optionals, stored in table optionals.
 //
@@ -127,10 +123,10 @@ type OptionalsModel struct {
 	VFixed64  *ormrt.Uint64 `gorm:"column:v_fixed64"`
 	VSfixed32 *int32        `gorm:"column:v_sfixed32"`
 	VSfixed64 *int64        `gorm:"column:v_sfixed64"`
-	VFloat    *float32      `gorm:"column:v_float;type:real"`
-	VDouble   *float64      `gorm:"column:v_double;type:double precision"`
+	VFloat    *float32      `gorm:"column:v_float;type:real" protoforge:"kinds.v1.Optionals.v_float"`
+	VDouble   *float64      `gorm:"column:v_double;type:double precision" protoforge:"kinds.v1.Optionals.v_double"`
 	VBool     *bool         `gorm:"column:v_bool"`
-	VString   *string       `gorm:"column:v_string"`
+	VString   *string       `gorm:"column:v_string" protoforge:"kinds.v1.Optionals.v_string"`
 	VBytes    ormrt.Bytes   `gorm:"column:v_bytes"`
 	VEnum     *int32        `gorm:"column:v_enum"`
 	VEnumName *string       `gorm:"column:v_enum_name;size:255"`
@@ -296,12 +292,8 @@ func (m *OptionalsModel) ToProto() (*Optionals, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *OptionalsModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Optionals.v_float", "kinds.v1.Optionals.v_double", "kinds.v1.Optionals.v_string"},
-		&m.VFloat, &m.VDouble, &m.VString)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *OptionalsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // WrappersModel is the GORM model of kinds.v1.Wrappers, stored in table wrappers.
 //
@@ -313,9 +305,9 @@ type WrappersModel struct {
 	VInt64  *int64        `gorm:"column:v_int64"`
 	VUint32 *uint32       `gorm:"column:v_uint32"`
 	VUint64 *ormrt.Uint64 `gorm:"column:v_uint64"`
-	VFloat  *float32      `gorm:"column:v_float;type:real"`
-	VDouble *float64      `gorm:"column:v_double;type:double precision"`
-	VString *string       `gorm:"column:v_string"`
+	VFloat  *float32      `gorm:"column:v_float;type:real" protoforge:"kinds.v1.Wrappers.v_float"`
+	VDouble *float64      `gorm:"column:v_double;type:double precision" protoforge:"kinds.v1.Wrappers.v_double"`
+	VString *string       `gorm:"column:v_string" protoforge:"kinds.v1.Wrappers.v_string"`
 	VBytes  ormrt.Bytes   `gorm:"column:v_bytes"`
 }
 
@@ -407,12 +399,8 @@ func (m *WrappersModel) ToProto() (*Wrappers, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *WrappersModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Wrappers.v_float", "kinds.v1.Wrappers.v_double", "kinds.v1.Wrappers.v_string"},
-		&m.VFloat, &m.VDouble, &m.VString)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *WrappersModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // TimesModel is the GORM model of kinds.v1.Times, stored in table times.
 //
@@ -472,23 +460,23 @@ func (m *TimesModel) ToProto() (*Times, error) {
 // Repeated fields, maps, nested messages and the dynamic well-known types.
 type CollectionsModel struct {
 	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Ints       ormrt.JSON `gorm:"column:ints;not null"`
-	Uints      ormrt.JSON `gorm:"column:uints;not null"`
-	Doubles    ormrt.JSON `gorm:"column:doubles;not null"`
-	Strings    ormrt.JSON `gorm:"column:strings;not null"`
-	Blobs      ormrt.JSON `gorm:"column:blobs;not null"`
-	Bools      ormrt.JSON `gorm:"column:bools;not null"`
-	Colors     ormrt.JSON `gorm:"column:colors;not null"`
-	Counts     ormrt.JSON `gorm:"column:counts;not null"`
-	Names      ormrt.JSON `gorm:"column:names;not null"`
-	NestedMap  ormrt.JSON `gorm:"column:nested_map;not null"`
-	Nested     ormrt.JSON `gorm:"column:nested"`
-	NestedList ormrt.JSON `gorm:"column:nested_list;not null"`
-	Attrs      ormrt.JSON `gorm:"column:attrs"`
-	Value      ormrt.JSON `gorm:"column:value"`
-	List       ormrt.JSON `gorm:"column:list"`
-	Any        ormrt.JSON `gorm:"column:any"`
-	Stamps     ormrt.JSON `gorm:"column:stamps;not null"`
+	Ints       ormrt.JSON `gorm:"column:ints;not null" protoforge:"kinds.v1.Collections.ints"`
+	Uints      ormrt.JSON `gorm:"column:uints;not null" protoforge:"kinds.v1.Collections.uints"`
+	Doubles    ormrt.JSON `gorm:"column:doubles;not null" protoforge:"kinds.v1.Collections.doubles"`
+	Strings    ormrt.JSON `gorm:"column:strings;not null" protoforge:"kinds.v1.Collections.strings"`
+	Blobs      ormrt.JSON `gorm:"column:blobs;not null" protoforge:"kinds.v1.Collections.blobs"`
+	Bools      ormrt.JSON `gorm:"column:bools;not null" protoforge:"kinds.v1.Collections.bools"`
+	Colors     ormrt.JSON `gorm:"column:colors;not null" protoforge:"kinds.v1.Collections.colors"`
+	Counts     ormrt.JSON `gorm:"column:counts;not null" protoforge:"kinds.v1.Collections.counts"`
+	Names      ormrt.JSON `gorm:"column:names;not null" protoforge:"kinds.v1.Collections.names"`
+	NestedMap  ormrt.JSON `gorm:"column:nested_map;not null" protoforge:"kinds.v1.Collections.nested_map"`
+	Nested     ormrt.JSON `gorm:"column:nested" protoforge:"kinds.v1.Collections.nested"`
+	NestedList ormrt.JSON `gorm:"column:nested_list;not null" protoforge:"kinds.v1.Collections.nested_list"`
+	Attrs      ormrt.JSON `gorm:"column:attrs" protoforge:"kinds.v1.Collections.attrs"`
+	Value      ormrt.JSON `gorm:"column:value" protoforge:"kinds.v1.Collections.value"`
+	List       ormrt.JSON `gorm:"column:list" protoforge:"kinds.v1.Collections.list"`
+	Any        ormrt.JSON `gorm:"column:any" protoforge:"kinds.v1.Collections.any"`
+	Stamps     ormrt.JSON `gorm:"column:stamps;not null" protoforge:"kinds.v1.Collections.stamps"`
 }
 
 // TableName is the table of CollectionsModel.
@@ -654,26 +642,22 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *CollectionsModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Collections.ints", "kinds.v1.Collections.uints", "kinds.v1.Collections.doubles", "kinds.v1.Collections.strings", "kinds.v1.Collections.blobs", "kinds.v1.Collections.bools", "kinds.v1.Collections.colors", "kinds.v1.Collections.counts", "kinds.v1.Collections.names", "kinds.v1.Collections.nested_map", "kinds.v1.Collections.nested", "kinds.v1.Collections.nested_list", "kinds.v1.Collections.attrs", "kinds.v1.Collections.value", "kinds.v1.Collections.list", "kinds.v1.Collections.any", "kinds.v1.Collections.stamps"},
-		&m.Ints, &m.Uints, &m.Doubles, &m.Strings, &m.Blobs, &m.Bools, &m.Colors, &m.Counts, &m.Names, &m.NestedMap, &m.Nested, &m.NestedList, &m.Attrs, &m.Value, &m.List, &m.Any, &m.Stamps)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *CollectionsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ChoicesModel is the GORM model of kinds.v1.Choices, stored in table choices.
 //
 // A oneof: each member is its own nullable column.
 type ChoicesModel struct {
 	Id       int64         `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Text     *string       `gorm:"column:text"`
+	Text     *string       `gorm:"column:text" protoforge:"kinds.v1.Choices.text"`
 	Number   *int64        `gorm:"column:number"`
 	Unsigned *ormrt.Uint64 `gorm:"column:unsigned"`
 	Blob     ormrt.Bytes   `gorm:"column:blob"`
 	Color    *int32        `gorm:"column:color"`
 	When     *time.Time    `gorm:"column:when;precision:6"`
-	Nested   ormrt.JSON    `gorm:"column:nested"`
-	Ratio    *float64      `gorm:"column:ratio;type:double precision"`
+	Nested   ormrt.JSON    `gorm:"column:nested" protoforge:"kinds.v1.Choices.nested"`
+	Ratio    *float64      `gorm:"column:ratio;type:double precision" protoforge:"kinds.v1.Choices.ratio"`
 }
 
 // TableName is the table of ChoicesModel.
@@ -786,19 +770,15 @@ func (m *ChoicesModel) ToProto() (*Choices, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ChoicesModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Choices.text", "kinds.v1.Choices.nested", "kinds.v1.Choices.ratio"},
-		&m.Text, &m.Nested, &m.Ratio)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ChoicesModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // AuthorModel is the GORM model of kinds.v1.Author, stored in table authors.
 //
 // An author has many books.
 type AuthorModel struct {
 	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Name string `gorm:"column:name;not null;size:200;index:uniq_authors_name,unique"`
+	Name string `gorm:"column:name;not null;size:200;index:uniq_authors_name,unique" protoforge:"kinds.v1.Author.name"`
 	// Loaded with PreloadAssociations.
 	Books []BookModel `gorm:"foreignKey:AuthorId;references:Id"`
 }
@@ -853,12 +833,8 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Author.name"},
-		&m.Name)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
 // fills them in: use it as db.Scopes(AuthorModel{}.PreloadAssociations).
@@ -871,10 +847,10 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 // A book belongs to an author.
 type BookModel struct {
 	Id       int64        `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Title    string       `gorm:"column:title;not null;size:300;index:uniq_library_books_author_id_title,unique,priority:2"`
+	Title    string       `gorm:"column:title;not null;size:300;index:uniq_library_books_author_id_title,unique,priority:2" protoforge:"kinds.v1.Book.title"`
 	AuthorId int64        `gorm:"column:author_id;not null;index:uniq_library_books_author_id_title,unique,priority:1"`
 	Author   *AuthorModel `gorm:"foreignKey:AuthorId;references:Id;constraint:OnDelete:CASCADE"`
-	FullName string       `gorm:"column:display_name;not null;size:255;index:idx_library_books_display_name"`
+	FullName string       `gorm:"column:display_name;not null;size:255;index:idx_library_books_display_name" protoforge:"kinds.v1.Book.full_name"`
 }
 
 // TableName is the table of BookModel.
@@ -920,12 +896,8 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Book.title", "kinds.v1.Book.full_name"},
-		&m.Title, &m.FullName)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto
 // fills them in: use it as db.Scopes(BookModel{}.PreloadAssociations).
@@ -939,7 +911,7 @@ func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 type MembershipModel struct {
 	GroupId int64  `gorm:"column:group_id;primaryKey;not null"`
 	UserId  int64  `gorm:"column:user_id;primaryKey;not null"`
-	Role    string `gorm:"column:role;not null"`
+	Role    string `gorm:"column:role;not null" protoforge:"kinds.v1.Membership.role"`
 }
 
 // TableName is the table of MembershipModel.
@@ -972,18 +944,14 @@ func (m *MembershipModel) ToProto() (*Membership, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *MembershipModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Membership.role"},
-		&m.Role)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *MembershipModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // TagModel is the GORM model of kinds.v1.Tag, stored in table tags.
 //
 // A string key chosen by the client.
 type TagModel struct {
-	Name string       `gorm:"column:name;primaryKey;not null;size:255"`
+	Name string       `gorm:"column:name;primaryKey;not null;size:255" protoforge:"kinds.v1.Tag.name"`
 	Uses ormrt.Uint64 `gorm:"column:uses;not null"`
 }
 
@@ -1015,12 +983,8 @@ func (m *TagModel) ToProto() (*Tag, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *TagModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Tag.name"},
-		&m.Name)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *TagModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ConstrainedModel is the GORM model of kinds.v1.Constrained, stored in table constraineds.
 //
@@ -1028,15 +992,15 @@ func (m *TagModel) BeforeSave(tx *gorm.DB) error {
 type ConstrainedModel struct {
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// max_len gives VARCHAR(50); min_len a CHECK.
-	Title string `gorm:"column:title;not null;size:50"`
+	Title string `gorm:"column:title;not null;size:50" protoforge:"kinds.v1.Constrained.title"`
 	Age   int32  `gorm:"column:age;not null"`
 	Color int32  `gorm:"column:color;not null"`
 	// protoc-gen-validate rules count too.
 	Quota ormrt.Uint64 `gorm:"column:quota;not null"`
-	Ratio float64      `gorm:"column:ratio;not null;type:double precision"`
+	Ratio float64      `gorm:"column:ratio;not null;type:double precision" protoforge:"kinds.v1.Constrained.ratio"`
 	// no_check keeps the rule for the API only.
 	Loose int64  `gorm:"column:loose;not null"`
-	Code  string `gorm:"column:code;not null;size:3"`
+	Code  string `gorm:"column:code;not null;size:3" protoforge:"kinds.v1.Constrained.code"`
 }
 
 // TableName is the table of ConstrainedModel.
@@ -1079,9 +1043,5 @@ func (m *ConstrainedModel) ToProto() (*Constrained, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"kinds.v1.Constrained.title", "kinds.v1.Constrained.ratio", "kinds.v1.Constrained.code"},
-		&m.Title, &m.Ratio, &m.Code)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,22 +17,22 @@ import (
 type GadgetModel struct {
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// protovalidate: string length.
-	Name string `gorm:"column:name;not null;size:40"`
+	Name string `gorm:"column:name;not null;size:40" protoforge:"rules.v1.Gadget.name"`
 	// protoc-gen-validate: numeric range.
 	Weight int32 `gorm:"column:weight;not null"`
 	// protoc-gen-validate: pattern.
-	Code string `gorm:"column:code;not null"`
+	Code string `gorm:"column:code;not null" protoforge:"rules.v1.Gadget.code"`
 	// protoc-gen-validate: enum membership.
 	Power int32 `gorm:"column:power;not null"`
 	// protovalidate: uint64 range beyond int64.
 	Serial ormrt.Uint64 `gorm:"column:serial;not null"`
 	// Field behaviors.
-	Owner      string     `gorm:"column:owner;not null"`
+	Owner      string     `gorm:"column:owner;not null" protoforge:"rules.v1.Gadget.owner"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 	// The model's own limit (size).
-	Note string `gorm:"column:note;not null;size:5"`
+	Note string `gorm:"column:note;not null;size:5" protoforge:"rules.v1.Gadget.note"`
 	// protoc-gen-validate: repeated sizes.
-	Tags ormrt.JSON `gorm:"column:tags;not null"`
+	Tags ormrt.JSON `gorm:"column:tags;not null" protoforge:"rules.v1.Gadget.tags"`
 }
 
 // TableName is the table of GadgetModel.
@@ -88,9 +88,5 @@ func (m *GadgetModel) ToProto() (*Gadget, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *GadgetModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"rules.v1.Gadget.name", "rules.v1.Gadget.code", "rules.v1.Gadget.owner", "rules.v1.Gadget.note", "rules.v1.Gadget.tags"},
-		&m.Name, &m.Code, &m.Owner, &m.Note, &m.Tags)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *GadgetModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

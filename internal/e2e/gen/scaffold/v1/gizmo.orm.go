@@ -18,12 +18,12 @@ type GizmoModel struct {
 	// The key.
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// What it is called.
-	Label      string         `gorm:"column:label;not null"`
+	Label      string         `gorm:"column:label;not null" protoforge:"scaffold.v1.Gizmo.label"`
 	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
 	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// The entity tag.
-	Etag string `gorm:"column:etag;not null"`
+	Etag string `gorm:"column:etag;not null" protoforge:"scaffold.v1.Gizmo.etag"`
 }
 
 // TableName is the table of GizmoModel.
@@ -69,9 +69,5 @@ func (m *GizmoModel) ToProto() (*Gizmo, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *GizmoModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"scaffold.v1.Gizmo.label", "scaffold.v1.Gizmo.etag"},
-		&m.Label, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *GizmoModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

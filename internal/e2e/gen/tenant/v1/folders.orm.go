@@ -14,10 +14,10 @@ import (
 //
 // A folder of one tenant.
 type FolderModel struct {
-	Name string `gorm:"column:folder;primaryKey;not null;size:255"`
+	Name string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Folder.name"`
 	// Stamped by the server from the caller's tenant.
-	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_folders_tenant_id"`
-	Title    string `gorm:"column:title;not null"`
+	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_folders_tenant_id" protoforge:"tenant.v1.Folder.tenant_id"`
+	Title    string `gorm:"column:title;not null" protoforge:"tenant.v1.Folder.title"`
 }
 
 // TableName is the table of FolderModel.
@@ -53,23 +53,19 @@ func (m *FolderModel) ToProto() (*Folder, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *FolderModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"tenant.v1.Folder.name", "tenant.v1.Folder.tenant_id", "tenant.v1.Folder.title"},
-		&m.Name, &m.TenantId, &m.Title)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *FolderModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // DocModel is the GORM model of tenant.v1.Doc, stored in table docs.
 //
 // A document in a folder of the same tenant.
 type DocModel struct {
 	// Folder holds {folder} of the name folders/{folder}/docs/{doc}.
-	Folder string `gorm:"column:folder;primaryKey;not null;size:255"`
-	Name   string `gorm:"column:doc;primaryKey;not null;size:255"`
+	Folder string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name"`
+	Name   string `gorm:"column:doc;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name"`
 	// Stamped by the server from the caller's tenant.
-	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_docs_tenant_id"`
-	Text     string `gorm:"column:text;not null"`
+	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_docs_tenant_id" protoforge:"tenant.v1.Doc.tenant_id"`
+	Text     string `gorm:"column:text;not null" protoforge:"tenant.v1.Doc.text"`
 }
 
 // TableName is the table of DocModel.
@@ -105,9 +101,5 @@ func (m *DocModel) ToProto() (*Doc, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *DocModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"tenant.v1.Doc.name", "tenant.v1.Doc.name", "tenant.v1.Doc.tenant_id", "tenant.v1.Doc.text"},
-		&m.Folder, &m.Name, &m.TenantId, &m.Text)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *DocModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

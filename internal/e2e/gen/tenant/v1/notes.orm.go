@@ -17,12 +17,12 @@ import (
 type NoteModel struct {
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// Stamped by the server from the caller's tenant.
-	TenantId   string         `gorm:"column:tenant_id;not null;size:64;index:idx_notes_tenant_id"`
-	Text       string         `gorm:"column:text;not null"`
+	TenantId   string         `gorm:"column:tenant_id;not null;size:64;index:idx_notes_tenant_id" protoforge:"tenant.v1.Note.tenant_id"`
+	Text       string         `gorm:"column:text;not null" protoforge:"tenant.v1.Note.text"`
 	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
 	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
-	Etag       string         `gorm:"column:etag;not null"`
+	Etag       string         `gorm:"column:etag;not null" protoforge:"tenant.v1.Note.etag"`
 }
 
 // TableName is the table of NoteModel.
@@ -70,9 +70,5 @@ func (m *NoteModel) ToProto() (*Note, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *NoteModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"tenant.v1.Note.tenant_id", "tenant.v1.Note.text", "tenant.v1.Note.etag"},
-		&m.TenantId, &m.Text, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *NoteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,15 +16,15 @@ import (
 // An instance in a location of a project.
 type InstanceModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/instances/{instance}.
-	Project string `gorm:"column:project;primaryKey;not null;size:255"`
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/instances/{instance}.
-	Location    string     `gorm:"column:location;primaryKey;not null;size:255"`
-	Name        string     `gorm:"column:instance;primaryKey;not null;size:255"`
-	DisplayName string     `gorm:"column:display_name;not null"`
+	Location    string     `gorm:"column:location;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
+	Name        string     `gorm:"column:instance;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
+	DisplayName string     `gorm:"column:display_name;not null" protoforge:"aipext.v1.Instance.display_name"`
 	NodeCount   int32      `gorm:"column:node_count;not null"`
 	CreateTime  *time.Time `gorm:"column:create_time;precision:6"`
 	UpdateTime  *time.Time `gorm:"column:update_time;precision:6"`
-	Etag        string     `gorm:"column:etag;not null"`
+	Etag        string     `gorm:"column:etag;not null" protoforge:"aipext.v1.Instance.etag"`
 }
 
 // TableName is the table of InstanceModel.
@@ -70,21 +70,17 @@ func (m *InstanceModel) ToProto() (*Instance, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *InstanceModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipext.v1.Instance.name", "aipext.v1.Instance.name", "aipext.v1.Instance.name", "aipext.v1.Instance.display_name", "aipext.v1.Instance.etag"},
-		&m.Project, &m.Location, &m.Name, &m.DisplayName, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *InstanceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // KeyModel is the GORM model of aipext.v1.Key, stored in table keys.
 //
 // A key, named by `path`.
 type KeyModel struct {
 	// Project holds {project} of the name projects/{project}/keys/{key}.
-	Project   string `gorm:"column:project;primaryKey;not null;size:255"`
-	Path      string `gorm:"column:key;primaryKey;not null;size:255"`
-	Algorithm string `gorm:"column:algorithm;not null"`
+	Project   string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path"`
+	Path      string `gorm:"column:key;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path"`
+	Algorithm string `gorm:"column:algorithm;not null" protoforge:"aipext.v1.Key.algorithm"`
 }
 
 // TableName is the table of KeyModel.
@@ -118,9 +114,5 @@ func (m *KeyModel) ToProto() (*Key, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *KeyModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipext.v1.Key.path", "aipext.v1.Key.path", "aipext.v1.Key.algorithm"},
-		&m.Project, &m.Path, &m.Algorithm)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *KeyModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,10 +16,10 @@ import (
 // A shelf of the library.
 type ShelfModel struct {
 	// The resource name, "shelves/{shelf}".
-	Name       string     `gorm:"column:shelf;primaryKey;not null;size:255"`
-	Theme      string     `gorm:"column:theme;not null"`
+	Name       string     `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnames.v1.Shelf.name"`
+	Theme      string     `gorm:"column:theme;not null" protoforge:"aipnames.v1.Shelf.theme"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
-	Etag       string     `gorm:"column:etag;not null"`
+	Etag       string     `gorm:"column:etag;not null" protoforge:"aipnames.v1.Shelf.etag"`
 }
 
 // TableName is the table of ShelfModel.
@@ -59,9 +59,5 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipnames.v1.Shelf.name", "aipnames.v1.Shelf.theme", "aipnames.v1.Shelf.etag"},
-		&m.Name, &m.Theme, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

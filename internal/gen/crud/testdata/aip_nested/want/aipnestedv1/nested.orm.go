@@ -15,10 +15,10 @@ import (
 //
 // A publisher, soft deleted (AIP-164).
 type PublisherModel struct {
-	Name        string         `gorm:"column:publisher;primaryKey;not null;size:255"`
-	DisplayName string         `gorm:"column:display_name;not null"`
+	Name        string         `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Publisher.name"`
+	DisplayName string         `gorm:"column:display_name;not null" protoforge:"aipnested.v1.Publisher.display_name"`
 	DeleteTime  gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
-	Etag        string         `gorm:"column:etag;not null"`
+	Etag        string         `gorm:"column:etag;not null" protoforge:"aipnested.v1.Publisher.etag"`
 }
 
 // TableName is the table of PublisherModel.
@@ -58,21 +58,17 @@ func (m *PublisherModel) ToProto() (*Publisher, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *PublisherModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipnested.v1.Publisher.name", "aipnested.v1.Publisher.display_name", "aipnested.v1.Publisher.etag"},
-		&m.Name, &m.DisplayName, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *PublisherModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ShelfModel is the GORM model of aipnested.v1.Shelf, stored in table shelves.
 //
 // A shelf of a publisher.
 type ShelfModel struct {
 	// Publisher holds {publisher} of the name publishers/{publisher}/shelves/{shelf}.
-	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255"`
-	Name      string `gorm:"column:shelf;primaryKey;not null;size:255"`
-	Theme     string `gorm:"column:theme;not null"`
+	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name"`
+	Name      string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name"`
+	Theme     string `gorm:"column:theme;not null" protoforge:"aipnested.v1.Shelf.theme"`
 }
 
 // TableName is the table of ShelfModel.
@@ -106,35 +102,31 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipnested.v1.Shelf.name", "aipnested.v1.Shelf.name", "aipnested.v1.Shelf.theme"},
-		&m.Publisher, &m.Name, &m.Theme)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of aipnested.v1.Book, stored in table books.
 //
 // A book on a shelf, soft deleted.
 type BookModel struct {
 	// Publisher holds {publisher} of the name publishers/{publisher}/shelves/{shelf}/books/{book}.
-	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255"`
+	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
 	// Shelf holds {shelf} of the name publishers/{publisher}/shelves/{shelf}/books/{book}.
-	Shelf      string         `gorm:"column:shelf;primaryKey;not null;size:255"`
-	Name       string         `gorm:"column:book;primaryKey;not null;size:255"`
-	Title      string         `gorm:"column:title;not null"`
-	Isbn       string         `gorm:"column:isbn;not null"`
+	Shelf      string         `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
+	Name       string         `gorm:"column:book;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
+	Title      string         `gorm:"column:title;not null" protoforge:"aipnested.v1.Book.title"`
+	Isbn       string         `gorm:"column:isbn;not null" protoforge:"aipnested.v1.Book.isbn"`
 	Pages      int64          `gorm:"column:pages;not null"`
 	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
 	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
-	Etag       string         `gorm:"column:etag;not null"`
+	Etag       string         `gorm:"column:etag;not null" protoforge:"aipnested.v1.Book.etag"`
 	// The shelf the book was on before, which must exist.
-	PreviousShelf string `gorm:"column:previous_shelf;not null"`
+	PreviousShelf string `gorm:"column:previous_shelf;not null" protoforge:"aipnested.v1.Book.previous_shelf"`
 	// PreviousShelfPublisher holds a variable of the Shelf name in PreviousShelf, for the foreign key.
-	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1"`
+	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1" protoforge:"aipnested.v1.Book.previous_shelf"`
 	// PreviousShelfShelf holds a variable of the Shelf name in PreviousShelf, for the foreign key.
-	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2"`
+	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2" protoforge:"aipnested.v1.Book.previous_shelf"`
 }
 
 // TableName is the table of BookModel.
@@ -191,9 +183,5 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.name", "aipnested.v1.Book.title", "aipnested.v1.Book.isbn", "aipnested.v1.Book.etag", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf", "aipnested.v1.Book.previous_shelf"},
-		&m.Publisher, &m.Shelf, &m.Name, &m.Title, &m.Isbn, &m.Etag, &m.PreviousShelf, &m.PreviousShelfPublisher, &m.PreviousShelfShelf)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

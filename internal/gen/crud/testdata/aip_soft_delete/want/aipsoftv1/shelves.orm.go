@@ -16,10 +16,10 @@ import (
 // A shelf that can be restored after deletion.
 type ShelfModel struct {
 	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Theme      string         `gorm:"column:theme;not null;size:80"`
+	Theme      string         `gorm:"column:theme;not null;size:80" protoforge:"aipsoft.v1.Shelf.theme"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	PurgeTime  *time.Time     `gorm:"column:purge_time;precision:6"`
-	Etag       string         `gorm:"column:etag;not null"`
+	Etag       string         `gorm:"column:etag;not null" protoforge:"aipsoft.v1.Shelf.etag"`
 }
 
 // TableName is the table of ShelfModel.
@@ -61,9 +61,5 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"aipsoft.v1.Shelf.theme", "aipsoft.v1.Shelf.etag"},
-		&m.Theme, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

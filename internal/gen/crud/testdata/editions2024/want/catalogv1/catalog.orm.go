@@ -17,11 +17,11 @@ import (
 type ItemModel struct {
 	// Assigned by the database.
 	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Title string `gorm:"column:title;not null;size:120"`
+	Title string `gorm:"column:title;not null;size:120" protoforge:"catalog.v1.Item.title"`
 	// Present or absent: a NULL column.
-	Subtitle   *string    `gorm:"column:subtitle"`
+	Subtitle   *string    `gorm:"column:subtitle" protoforge:"catalog.v1.Item.subtitle"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
-	Etag       string     `gorm:"column:etag;not null"`
+	Etag       string     `gorm:"column:etag;not null" protoforge:"catalog.v1.Item.etag"`
 }
 
 // TableName is the table of ItemModel.
@@ -67,9 +67,5 @@ func (m *ItemModel) ToProto() (*Item, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ItemModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"catalog.v1.Item.title", "catalog.v1.Item.subtitle", "catalog.v1.Item.etag"},
-		&m.Title, &m.Subtitle, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ItemModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

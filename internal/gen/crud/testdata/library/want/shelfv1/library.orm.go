@@ -15,10 +15,10 @@ import (
 //
 // A shelf, with a string key chosen by the client.
 type ShelfModel struct {
-	Id         string     `gorm:"column:id;primaryKey;not null;size:255"`
-	Theme      string     `gorm:"column:theme;not null;size:80"`
+	Id         string     `gorm:"column:id;primaryKey;not null;size:255" protoforge:"shelf.v1.Shelf.id"`
+	Theme      string     `gorm:"column:theme;not null;size:80" protoforge:"shelf.v1.Shelf.theme"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
-	Etag       string     `gorm:"column:etag;not null"`
+	Etag       string     `gorm:"column:etag;not null" protoforge:"shelf.v1.Shelf.etag"`
 }
 
 // TableName is the table of ShelfModel.
@@ -56,9 +56,5 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"shelf.v1.Shelf.id", "shelf.v1.Shelf.theme", "shelf.v1.Shelf.etag"},
-		&m.Id, &m.Theme, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,9 +16,9 @@ import (
 // A shelf, named shelves/{id}.
 type ShelfModel struct {
 	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Theme      string     `gorm:"column:theme;not null;size:80"`
+	Theme      string     `gorm:"column:theme;not null;size:80" protoforge:"many.v1.Shelf.theme"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
-	Etag       string     `gorm:"column:etag;not null"`
+	Etag       string     `gorm:"column:etag;not null" protoforge:"many.v1.Shelf.etag"`
 }
 
 // TableName is the table of ShelfModel.
@@ -56,12 +56,8 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"many.v1.Shelf.theme", "many.v1.Shelf.etag"},
-		&m.Theme, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of many.v1.Book, stored in table books.
 //
@@ -69,10 +65,10 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
 type BookModel struct {
 	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	ShelfId    int64          `gorm:"column:shelf_id;not null;index:idx_books_shelf_id"`
-	Title      string         `gorm:"column:title;not null;size:200"`
+	Title      string         `gorm:"column:title;not null;size:200" protoforge:"many.v1.Book.title"`
 	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
-	Etag       string         `gorm:"column:etag;not null"`
+	Etag       string         `gorm:"column:etag;not null" protoforge:"many.v1.Book.etag"`
 }
 
 // TableName is the table of BookModel.
@@ -116,9 +112,5 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"many.v1.Book.title", "many.v1.Book.etag"},
-		&m.Title, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,11 +17,11 @@ import (
 type NoteModel struct {
 	// Assigned by the database.
 	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Text       string     `gorm:"column:text;not null;size:500"`
+	Text       string     `gorm:"column:text;not null;size:500" protoforge:"notes.v1.Note.text"`
 	Priority   int32      `gorm:"column:priority;not null"`
 	Urgency    int32      `gorm:"column:urgency;not null"`
-	Code       string     `gorm:"column:code;not null"`
-	Etag       string     `gorm:"column:etag;not null"`
+	Code       string     `gorm:"column:code;not null" protoforge:"notes.v1.Note.code"`
+	Etag       string     `gorm:"column:etag;not null" protoforge:"notes.v1.Note.etag"`
 	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
 }
 
@@ -66,9 +66,5 @@ func (m *NoteModel) ToProto() (*Note, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *NoteModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"notes.v1.Note.text", "notes.v1.Note.code", "notes.v1.Note.etag"},
-		&m.Text, &m.Code, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *NoteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -18,9 +18,9 @@ import (
 // [site][einride.example.freight.v1.Site].
 type ShipmentModel struct {
 	// Shipper holds {shipper} of the name shippers/{shipper}/shipments/{shipment}.
-	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255"`
+	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name"`
 	// The resource name of the shipment.
-	Name string `gorm:"column:shipment;primaryKey;not null;size:255"`
+	Name string `gorm:"column:shipment;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name"`
 	// The creation timestamp of the shipment.
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 	// The last update timestamp of the shipment.
@@ -31,18 +31,18 @@ type ShipmentModel struct {
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// The resource name of the origin site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
-	OriginSite string `gorm:"column:origin_site;not null"`
+	OriginSite string `gorm:"column:origin_site;not null" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
 	// OriginSiteShipper holds a variable of the Site name in OriginSite, for the foreign key.
-	OriginSiteShipper *string `gorm:"column:origin_site_shipper;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:1"`
+	OriginSiteShipper *string `gorm:"column:origin_site_shipper;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
 	// OriginSiteSite holds a variable of the Site name in OriginSite, for the foreign key.
-	OriginSiteSite *string `gorm:"column:origin_site_site;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:2"`
+	OriginSiteSite *string `gorm:"column:origin_site_site;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
 	// The resource name of the destination site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
-	DestinationSite string `gorm:"column:destination_site;not null"`
+	DestinationSite string `gorm:"column:destination_site;not null" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
 	// DestinationSiteShipper holds a variable of the Site name in DestinationSite, for the foreign key.
-	DestinationSiteShipper *string `gorm:"column:destination_site_shipper;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:1"`
+	DestinationSiteShipper *string `gorm:"column:destination_site_shipper;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
 	// DestinationSiteSite holds a variable of the Site name in DestinationSite, for the foreign key.
-	DestinationSiteSite *string `gorm:"column:destination_site_site;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:2"`
+	DestinationSiteSite *string `gorm:"column:destination_site_site;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
 	// The earliest pickup time of the shipment at the origin site.
 	PickupEarliestTime *time.Time `gorm:"column:pickup_earliest_time;precision:6"`
 	// The latest pickup time of the shipment at the origin site.
@@ -52,11 +52,11 @@ type ShipmentModel struct {
 	// The latest delivery time of the shipment at the destination site.
 	DeliveryLatestTime *time.Time `gorm:"column:delivery_latest_time;precision:6"`
 	// The line items of the shipment.
-	LineItems ormrt.JSON `gorm:"column:line_items;not null"`
+	LineItems ormrt.JSON `gorm:"column:line_items;not null" protoforge:"einride.example.freight.v1.Shipment.line_items"`
 	// Annotations of the shipment.
-	Annotations ormrt.JSON `gorm:"column:annotations;not null"`
+	Annotations ormrt.JSON `gorm:"column:annotations;not null" protoforge:"einride.example.freight.v1.Shipment.annotations"`
 	// Reference ID provided by external system.
-	ExternalReferenceId string `gorm:"column:external_reference_id;not null"`
+	ExternalReferenceId string `gorm:"column:external_reference_id;not null" protoforge:"einride.example.freight.v1.Shipment.external_reference_id"`
 }
 
 // TableName is the table of ShipmentModel.
@@ -144,9 +144,5 @@ func (m *ShipmentModel) ToProto() (*Shipment, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShipmentModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.name", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.origin_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.destination_site", "einride.example.freight.v1.Shipment.line_items", "einride.example.freight.v1.Shipment.annotations", "einride.example.freight.v1.Shipment.external_reference_id"},
-		&m.Shipper, &m.Name, &m.OriginSite, &m.OriginSiteShipper, &m.OriginSiteSite, &m.DestinationSite, &m.DestinationSiteShipper, &m.DestinationSiteSite, &m.LineItems, &m.Annotations, &m.ExternalReferenceId)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShipmentModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

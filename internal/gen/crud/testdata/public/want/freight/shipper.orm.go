@@ -16,7 +16,7 @@ import (
 // A shipper is a supplier or owner of goods to be transported.
 type ShipperModel struct {
 	// The resource name of the shipper.
-	Name string `gorm:"column:shipper;primaryKey;not null;size:255"`
+	Name string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipper.name"`
 	// The creation timestamp of the shipper.
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 	// The last update timestamp of the shipper.
@@ -26,7 +26,7 @@ type ShipperModel struct {
 	// The deletion timestamp of the shipper.
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// The display name of the shipper.
-	DisplayName string `gorm:"column:display_name;not null"`
+	DisplayName string `gorm:"column:display_name;not null" protoforge:"einride.example.freight.v1.Shipper.display_name"`
 }
 
 // TableName is the table of ShipperModel.
@@ -72,9 +72,5 @@ func (m *ShipperModel) ToProto() (*Shipper, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShipperModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"einride.example.freight.v1.Shipper.name", "einride.example.freight.v1.Shipper.display_name"},
-		&m.Name, &m.DisplayName)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShipperModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,9 +17,9 @@ import (
 // transport network.
 type SiteModel struct {
 	// Shipper holds {shipper} of the name shippers/{shipper}/sites/{site}.
-	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255"`
+	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name"`
 	// The resource name of the site.
-	Name string `gorm:"column:site;primaryKey;not null;size:255"`
+	Name string `gorm:"column:site;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name"`
 	// The creation timestamp of the site.
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 	// The last update timestamp of the site.
@@ -29,9 +29,9 @@ type SiteModel struct {
 	// The deletion timestamp of the site.
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// The display name of the site.
-	DisplayName string `gorm:"column:display_name;not null"`
+	DisplayName string `gorm:"column:display_name;not null" protoforge:"einride.example.freight.v1.Site.display_name"`
 	// The geographic location of the site.
-	LatLng ormrt.JSON `gorm:"column:lat_lng"`
+	LatLng ormrt.JSON `gorm:"column:lat_lng" protoforge:"einride.example.freight.v1.Site.lat_lng"`
 }
 
 // TableName is the table of SiteModel.
@@ -85,9 +85,5 @@ func (m *SiteModel) ToProto() (*Site, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *SiteModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"einride.example.freight.v1.Site.name", "einride.example.freight.v1.Site.name", "einride.example.freight.v1.Site.display_name", "einride.example.freight.v1.Site.lat_lng"},
-		&m.Shipper, &m.Name, &m.DisplayName, &m.LatLng)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *SiteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -15,15 +15,15 @@ import (
 // A single book in the library.
 type BookModel struct {
 	// Shelf holds {shelf} of the name shelves/{shelf}/books/{book}.
-	Shelf string `gorm:"column:shelf;primaryKey;not null;size:255"`
+	Shelf string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name"`
 	// The resource name of the book.
 	// Book names have the form `shelves/{shelf_id}/books/{book_id}`.
 	// The name is ignored when creating a book.
-	Name string `gorm:"column:book;primaryKey;not null;size:255"`
+	Name string `gorm:"column:book;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name"`
 	// The name of the book author.
-	Author string `gorm:"column:author;not null"`
+	Author string `gorm:"column:author;not null" protoforge:"google.example.library.v1.Book.author"`
 	// The title of the book.
-	Title string `gorm:"column:title;not null"`
+	Title string `gorm:"column:title;not null" protoforge:"google.example.library.v1.Book.title"`
 	// Value indicating whether the book has been read.
 	Read bool `gorm:"column:read;not null"`
 }
@@ -63,12 +63,8 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"google.example.library.v1.Book.name", "google.example.library.v1.Book.name", "google.example.library.v1.Book.author", "google.example.library.v1.Book.title"},
-		&m.Shelf, &m.Name, &m.Author, &m.Title)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ShelfModel is the GORM model of google.example.library.v1.Shelf, stored in table shelves.
 //
@@ -77,9 +73,9 @@ type ShelfModel struct {
 	// The resource name of the shelf.
 	// Shelf names have the form `shelves/{shelf_id}`.
 	// The name is ignored when creating a shelf.
-	Name string `gorm:"column:shelf_id;primaryKey;not null;size:255"`
+	Name string `gorm:"column:shelf_id;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Shelf.name"`
 	// The theme of the shelf
-	Theme string `gorm:"column:theme;not null"`
+	Theme string `gorm:"column:theme;not null" protoforge:"google.example.library.v1.Shelf.theme"`
 }
 
 // TableName is the table of ShelfModel.
@@ -113,9 +109,5 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ShelfModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"google.example.library.v1.Shelf.name", "google.example.library.v1.Shelf.theme"},
-		&m.Name, &m.Theme)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -18,9 +18,9 @@ import (
 // retry options, queue types, and others.
 type QueueModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/queues/{queue}.
-	Project string `gorm:"column:project;primaryKey;not null;size:255"`
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/queues/{queue}.
-	Location string `gorm:"column:location;primaryKey;not null;size:255"`
+	Location string `gorm:"column:location;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
 	// Caller-specified and required in
 	// [CreateQueue][google.cloud.tasks.v2.CloudTasks.CreateQueue], after which it
 	// becomes output only.
@@ -41,7 +41,7 @@ type QueueModel struct {
 	//     For more information, see https://cloud.google.com/about/locations/.
 	//   - `QUEUE_ID` can contain letters ([A-Za-z]), numbers ([0-9]), or
 	//     hyphens (-). The maximum length is 100 characters.
-	Name string `gorm:"column:queue;primaryKey;not null;size:255"`
+	Name string `gorm:"column:queue;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
 	// Overrides for
 	// [task-level
 	// app_engine_routing][google.cloud.tasks.v2.AppEngineHttpRequest.app_engine_routing].
@@ -53,7 +53,7 @@ type QueueModel struct {
 	// [App Engine tasks][google.cloud.tasks.v2.AppEngineHttpRequest] in the
 	// queue, no matter what the setting is for the [task-level
 	// app_engine_routing][google.cloud.tasks.v2.AppEngineHttpRequest.app_engine_routing].
-	AppEngineRoutingOverride ormrt.JSON `gorm:"column:app_engine_routing_override"`
+	AppEngineRoutingOverride ormrt.JSON `gorm:"column:app_engine_routing_override" protoforge:"google.cloud.tasks.v2.Queue.app_engine_routing_override"`
 	// Rate limits for task dispatches.
 	//
 	// [rate_limits][google.cloud.tasks.v2.Queue.rate_limits] and
@@ -86,7 +86,7 @@ type QueueModel struct {
 	//   - System throttling due to `429` (Too Many Requests) or `503` (Service
 	//     Unavailable) responses from the worker, high error rates, or to smooth
 	//     sudden large traffic spikes.
-	RateLimits ormrt.JSON `gorm:"column:rate_limits"`
+	RateLimits ormrt.JSON `gorm:"column:rate_limits" protoforge:"google.cloud.tasks.v2.Queue.rate_limits"`
 	// Settings that determine the retry behavior.
 	//
 	//   - For tasks created using Cloud Tasks: the queue-level retry settings
@@ -97,7 +97,7 @@ type QueueModel struct {
 	//     explicitly set on the task and were created by the App Engine SDK. See
 	//     [App Engine
 	//     documentation](https://cloud.google.com/appengine/docs/standard/python/taskqueue/push/retrying-tasks).
-	RetryConfig ormrt.JSON `gorm:"column:retry_config"`
+	RetryConfig ormrt.JSON `gorm:"column:retry_config" protoforge:"google.cloud.tasks.v2.Queue.retry_config"`
 	// Output only. The state of the queue.
 	//
 	// `state` can only be changed by calling
@@ -123,7 +123,7 @@ type QueueModel struct {
 	// Configuration options for writing logs to
 	// [Stackdriver Logging](https://cloud.google.com/logging/docs/). If this
 	// field is unset, then no logs are written.
-	StackdriverLoggingConfig ormrt.JSON `gorm:"column:stackdriver_logging_config"`
+	StackdriverLoggingConfig ormrt.JSON `gorm:"column:stackdriver_logging_config" protoforge:"google.cloud.tasks.v2.Queue.stackdriver_logging_config"`
 }
 
 // TableName is the table of QueueModel.
@@ -193,9 +193,5 @@ func (m *QueueModel) ToProto() (*Queue, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *QueueModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.name", "google.cloud.tasks.v2.Queue.app_engine_routing_override", "google.cloud.tasks.v2.Queue.rate_limits", "google.cloud.tasks.v2.Queue.retry_config", "google.cloud.tasks.v2.Queue.stackdriver_logging_config"},
-		&m.Project, &m.Location, &m.Name, &m.AppEngineRoutingOverride, &m.RateLimits, &m.RetryConfig, &m.StackdriverLoggingConfig)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *QueueModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,11 +17,11 @@ import (
 // A unit of scheduled work.
 type TaskModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Project string `gorm:"column:project;primaryKey;not null;size:192"`
+	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Location string `gorm:"column:location;primaryKey;not null;size:192"`
+	Location string `gorm:"column:location;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
 	// Queue holds {queue} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Queue string `gorm:"column:queue;primaryKey;not null;size:192"`
+	Queue string `gorm:"column:queue;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
 	// Optionally caller-specified in
 	// [CreateTask][google.cloud.tasks.v2.CloudTasks.CreateTask].
 	//
@@ -43,17 +43,17 @@ type TaskModel struct {
 	//     hyphens (-). The maximum length is 100 characters.
 	//   - `TASK_ID` can contain only letters ([A-Za-z]), numbers ([0-9]),
 	//     hyphens (-), or underscores (_). The maximum length is 500 characters.
-	Name string `gorm:"column:task;primaryKey;not null;size:192"`
+	Name string `gorm:"column:task;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
 	// HTTP request that is sent to the App Engine app handler.
 	//
 	// An App Engine task is a task that has
 	// [AppEngineHttpRequest][google.cloud.tasks.v2.AppEngineHttpRequest] set.
-	AppEngineHttpRequest ormrt.JSON `gorm:"column:app_engine_http_request"`
+	AppEngineHttpRequest ormrt.JSON `gorm:"column:app_engine_http_request" protoforge:"google.cloud.tasks.v2.Task.app_engine_http_request"`
 	// HTTP request that is sent to the worker.
 	//
 	// An HTTP task is a task that has
 	// [HttpRequest][google.cloud.tasks.v2.HttpRequest] set.
-	HttpRequest ormrt.JSON `gorm:"column:http_request"`
+	HttpRequest ormrt.JSON `gorm:"column:http_request" protoforge:"google.cloud.tasks.v2.Task.http_request"`
 	// The time when the task is scheduled to be attempted or retried.
 	//
 	// `schedule_time` will be truncated to the nearest microsecond.
@@ -110,9 +110,9 @@ type TaskModel struct {
 	// Only [dispatch_time][google.cloud.tasks.v2.Attempt.dispatch_time] will be
 	// set. The other [Attempt][google.cloud.tasks.v2.Attempt] information is not
 	// retained by Cloud Tasks.
-	FirstAttempt ormrt.JSON `gorm:"column:first_attempt"`
+	FirstAttempt ormrt.JSON `gorm:"column:first_attempt" protoforge:"google.cloud.tasks.v2.Task.first_attempt"`
 	// Output only. The status of the task's last attempt.
-	LastAttempt ormrt.JSON `gorm:"column:last_attempt"`
+	LastAttempt ormrt.JSON `gorm:"column:last_attempt" protoforge:"google.cloud.tasks.v2.Task.last_attempt"`
 	// Output only. The view specifies which subset of the
 	// [Task][google.cloud.tasks.v2.Task] has been returned.
 	View int32 `gorm:"column:view;not null"`
@@ -203,9 +203,5 @@ func (m *TaskModel) ToProto() (*Task, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *TaskModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.name", "google.cloud.tasks.v2.Task.app_engine_http_request", "google.cloud.tasks.v2.Task.http_request", "google.cloud.tasks.v2.Task.first_attempt", "google.cloud.tasks.v2.Task.last_attempt"},
-		&m.Project, &m.Location, &m.Queue, &m.Name, &m.AppEngineHttpRequest, &m.HttpRequest, &m.FirstAttempt, &m.LastAttempt)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *TaskModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

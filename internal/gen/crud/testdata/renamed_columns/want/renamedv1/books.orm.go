@@ -17,9 +17,9 @@ import (
 type BookModel struct {
 	// Assigned by the database.
 	Id         int64          `gorm:"column:book_id;primaryKey;autoIncrement;not null"`
-	Title      string         `gorm:"column:book_title;not null;size:200"`
-	Shelf      string         `gorm:"column:shelf_code;not null"`
-	Etag       string         `gorm:"column:version_tag;not null"`
+	Title      string         `gorm:"column:book_title;not null;size:200" protoforge:"renamed.v1.Book.title"`
+	Shelf      string         `gorm:"column:shelf_code;not null" protoforge:"renamed.v1.Book.shelf"`
+	Etag       string         `gorm:"column:version_tag;not null" protoforge:"renamed.v1.Book.etag"`
 	CreateTime *time.Time     `gorm:"column:created_at;precision:6"`
 	UpdateTime *time.Time     `gorm:"column:modified_at;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:removed_at;precision:6"`
@@ -70,9 +70,5 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"renamed.v1.Book.title", "renamed.v1.Book.shelf", "renamed.v1.Book.etag"},
-		&m.Title, &m.Shelf, &m.Etag)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

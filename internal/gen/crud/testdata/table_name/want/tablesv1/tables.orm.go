@@ -17,8 +17,8 @@ import (
 type BookModel struct {
 	// Assigned by the database.
 	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Title      string     `gorm:"column:title;not null;size:200"`
-	Author     string     `gorm:"column:author;not null"`
+	Title      string     `gorm:"column:title;not null;size:200" protoforge:"tables.v1.Book.title"`
+	Author     string     `gorm:"column:author;not null" protoforge:"tables.v1.Book.author"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
 }
@@ -62,12 +62,8 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"tables.v1.Book.title", "tables.v1.Book.author"},
-		&m.Title, &m.Author)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // AuthorModel is the GORM model of tables.v1.Author, stored in table people.
 //
@@ -75,8 +71,8 @@ func (m *BookModel) BeforeSave(tx *gorm.DB) error {
 // that take the key itself.
 type AuthorModel struct {
 	// Chosen by the client.
-	Id          string `gorm:"column:id;primaryKey;not null;size:64"`
-	DisplayName string `gorm:"column:display_name;not null"`
+	Id          string `gorm:"column:id;primaryKey;not null;size:64" protoforge:"tables.v1.Author.id"`
+	DisplayName string `gorm:"column:display_name;not null" protoforge:"tables.v1.Author.display_name"`
 	Born        int32  `gorm:"column:born;not null"`
 }
 
@@ -110,9 +106,5 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"tables.v1.Author.id", "tables.v1.Author.display_name"},
-		&m.Id, &m.DisplayName)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,7 +17,7 @@ import (
 type AuthorModel struct {
 	// Assigned by the database.
 	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Name string `gorm:"column:name;not null"`
+	Name string `gorm:"column:name;not null" protoforge:"library.v1.Author.name"`
 	// The author's books, loaded with PreloadAssociations.
 	Books []BookModel `gorm:"foreignKey:AuthorId;references:Id"`
 }
@@ -72,12 +72,8 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *AuthorModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"library.v1.Author.name"},
-		&m.Name)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
 // fills them in: use it as db.Scopes(AuthorModel{}.PreloadAssociations).
@@ -91,10 +87,10 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 type BookModel struct {
 	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
 	// The title as printed.
-	Title      string         `gorm:"column:title;not null;size:200;index:uniq_books_author_id_title,unique,priority:2"`
+	Title      string         `gorm:"column:title;not null;size:200;index:uniq_books_author_id_title,unique,priority:2" protoforge:"library.v1.Book.title"`
 	AuthorId   int64          `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1"`
 	Isbn       ormrt.Uint64   `gorm:"column:isbn;not null;index:uniq_books_isbn,unique"`
-	Name       string         `gorm:"column:full_name;not null;size:255;index:idx_books_full_name"`
+	Name       string         `gorm:"column:full_name;not null;size:255;index:idx_books_full_name" protoforge:"library.v1.Book.name"`
 	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
 	// The author, when loaded.
@@ -154,12 +150,8 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *BookModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"library.v1.Book.title", "library.v1.Book.name"},
-		&m.Title, &m.Name)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto
 // fills them in: use it as db.Scopes(BookModel{}.PreloadAssociations).

@@ -17,7 +17,7 @@ import (
 type CourseModel struct {
 	// Assigned by the database.
 	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Title string `gorm:"column:title;not null;size:120"`
+	Title string `gorm:"column:title;not null;size:120" protoforge:"school.v1.Course.title"`
 }
 
 // TableName is the table of CourseModel.
@@ -48,22 +48,18 @@ func (m *CourseModel) ToProto() (*Course, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *CourseModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"school.v1.Course.title"},
-		&m.Title)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *CourseModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // EnrollmentModel is the GORM model of school.v1.Enrollment, stored in table enrollments.
 //
 // A student's place in a course, keyed by both.
 type EnrollmentModel struct {
 	CourseId   int64      `gorm:"column:course_id;primaryKey;not null"`
-	StudentId  string     `gorm:"column:student_id;primaryKey;not null;size:64;index:idx_enrollments_student_id"`
+	StudentId  string     `gorm:"column:student_id;primaryKey;not null;size:64;index:idx_enrollments_student_id" protoforge:"school.v1.Enrollment.student_id"`
 	Grade      int32      `gorm:"column:grade;not null"`
 	EnrolledAt *time.Time `gorm:"column:enrolled_at;precision:6"`
-	Note       *string    `gorm:"column:note"`
+	Note       *string    `gorm:"column:note" protoforge:"school.v1.Enrollment.note"`
 }
 
 // TableName is the table of EnrollmentModel.
@@ -109,9 +105,5 @@ func (m *EnrollmentModel) ToProto() (*Enrollment, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *EnrollmentModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"school.v1.Enrollment.student_id", "school.v1.Enrollment.note"},
-		&m.StudentId, &m.Note)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *EnrollmentModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -17,11 +17,11 @@ import (
 type ItemModel struct {
 	// Assigned by the database.
 	Id  int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	Sku string `gorm:"column:sku;not null;size:32;index:uniq_items_sku,unique"`
+	Sku string `gorm:"column:sku;not null;size:32;index:uniq_items_sku,unique" protoforge:"catalog.v1.Item.sku"`
 	// Present or absent: a NULL column.
-	Subtitle   *string    `gorm:"column:subtitle"`
+	Subtitle   *string    `gorm:"column:subtitle" protoforge:"catalog.v1.Item.subtitle"`
 	Stage      int32      `gorm:"column:stage;not null"`
-	Tags       ormrt.JSON `gorm:"column:tags;not null"`
+	Tags       ormrt.JSON `gorm:"column:tags;not null" protoforge:"catalog.v1.Item.tags"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
 }
 
@@ -76,9 +76,5 @@ func (m *ItemModel) ToProto() (*Item, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field.
-func (m *ItemModel) BeforeSave(tx *gorm.DB) error {
-	return ormrt.CheckFields(tx,
-		[]string{"catalog.v1.Item.sku", "catalog.v1.Item.subtitle", "catalog.v1.Item.tags"},
-		&m.Sku, &m.Subtitle, &m.Tags)
-}
+// unchanged, naming the field: those of the fields with a protoforge tag.
+func (m *ItemModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
