@@ -32,34 +32,34 @@ type Method struct {
 
 	// Key is the request's key field ("id"), NameField the field holding the
 	// resource's AIP-122 name ("name"): Get, Delete and Undelete have one.
-	Key, NameField string
+	Key, NameField string `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
-	Keys, Names string
+	Keys, Names string `json:",omitempty"`
 	// Etag is Delete's and Undelete's etag, Force Delete's force.
-	Etag, Force string
+	Etag, Force string `json:",omitempty"`
 	// Parent is the request's AIP-132/133 parent, ResourceID Create's
 	// `{resource}_id`.
-	Parent, ResourceID string
+	Parent, ResourceID string `json:",omitempty"`
 	// Resource is the field holding the resource (Create, Update), Mask
 	// Update's update_mask.
-	Resource, Mask string
+	Resource, Mask string `json:",omitempty"`
 	// List's request fields.
-	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string
+	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string `json:",omitempty"`
 	// Requests is BatchCreate's repeated requests, and RequestResource,
 	// RequestParent and RequestID the fields of each of them.
-	Requests, RequestResource, RequestParent, RequestID string
+	Requests, RequestResource, RequestParent, RequestID string `json:",omitempty"`
 	// Items is the response's repeated resources (List, BatchGet,
 	// BatchCreate), NextPageToken List's next page token.
-	Items, NextPageToken string
+	Items, NextPageToken string `json:",omitempty"`
 	// ReturnsEmpty is set on a Delete whose response is an empty message
 	// rather than the resource.
-	ReturnsEmpty bool
+	ReturnsEmpty bool `json:",omitempty"`
 	// ReadMask (AIP-157), ValidateOnly (AIP-163) and AllowMissing
 	// (AIP-134/135) are the request's fields of those names, when served.
-	ReadMask, ValidateOnly, AllowMissing string
+	ReadMask, ValidateOnly, AllowMissing string `json:",omitempty"`
 	// Unsupported are the request's fields the method does not serve
 	// (Unsupported): a request that sets one is refused.
-	Unsupported []string
+	Unsupported []string `json:",omitempty"`
 }
 
 // method is a Method with its fields resolved.

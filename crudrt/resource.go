@@ -30,38 +30,38 @@ type Resource struct {
 	// Table is the table the rows live in.
 	Table string
 	// Collection is the first segment of resource names ("books").
-	Collection string
+	Collection string `json:",omitempty"`
 	// Field is the request field that holds the resource in Create and
 	// Update ("book"), which prefixes field paths in errors.
-	Field string
+	Field string `json:",omitempty"`
 	// Columns lists every stored field, in the order of the model
 	// struct's column fields (ormrt.Columns).
-	Columns []Column
+	Columns []Column `json:",omitempty"`
 	// Indexes lists the table's indexes.
-	Indexes []Index
+	Indexes []Index `json:",omitempty"`
 	// Orders are the orders List offers; empty when it offers any order
 	// of stored fields.
-	Orders []Order
+	Orders []Order `json:",omitempty"`
 	// Operations are the standard methods the service implements; the
 	// others answer Unimplemented.
-	Operations Op
+	Operations Op `json:",omitempty"`
 	// Parent is the resource this one is named under, when it is stored
 	// in the same database; nil otherwise.
-	Parent *ParentTable
+	Parent *ParentTable `json:",omitempty"`
 	// Children are the resources named under this one, the deepest first
 	// (AIP-135: Delete refuses while they exist, unless forced, and a
 	// forced Delete deletes them too).
-	Children []Child
+	Children []Child `json:",omitempty"`
 	// Referrers are the google.api.resource_reference columns that name
 	// this resource: Delete refuses while a live row refers to it, and
 	// detaches soft-deleted rows that do (see Undelete).
-	Referrers []Referrer
+	Referrers []Referrer `json:",omitempty"`
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
-	IDField string
+	IDField string `json:",omitempty"`
 	// Methods are the standard methods generated for the resource, which
 	// call Call with their place here.
-	Methods []Method
+	Methods []Method `json:",omitempty"`
 	// Message is a nil message and Model a nil pointer to the model
 	// struct: they give the runtime their types.
 	Message proto.Message `json:"-"`
@@ -105,25 +105,25 @@ type Column struct {
 	// "google.protobuf.Timestamp", …), which the schema spells per dialect.
 	Type string
 	// Role is what the server does with the column.
-	Role Role
+	Role Role `json:",omitempty"`
 	// Queryable is set when filters and order_by may name the column, and
 	// Kind tells how it compares.
-	Queryable bool
-	Kind      query.Kind
+	Queryable bool       `json:",omitempty"`
+	Kind      query.Kind `json:",omitempty"`
 	// Nullable is set when the column may be NULL (the field has presence).
-	Nullable bool
+	Nullable bool `json:",omitempty"`
 	// MaxLen is the longest string, in characters, the column holds (0: no
 	// limit); longer values are refused before any write.
-	MaxLen int
+	MaxLen int `json:",omitempty"`
 	// AutoIncrement is set on a key the database assigns.
-	AutoIncrement bool
+	AutoIncrement bool `json:",omitempty"`
 	// NamePattern is set on the AIP-122 name of a resource identified by
 	// its name ("shelves/{shelf}"): the column holds the id, the server
 	// assigns the name on Create.
-	NamePattern string
+	NamePattern string `json:",omitempty"`
 	// RefersTo is set on a google.api.resource_reference field: the
 	// resource whose name it holds must exist when it is written.
-	RefersTo *Reference
+	RefersTo *Reference `json:",omitempty"`
 }
 
 // Reference is the resource a field names: where it is stored and how
@@ -137,7 +137,7 @@ type Reference struct {
 	Columns []string
 	// DeleteTime is its delete_time column when it is soft deleted: a
 	// deleted resource is not referred to.
-	DeleteTime string
+	DeleteTime string `json:",omitempty"`
 }
 
 // ParentTable is where the parent of a resource named under a parent is
@@ -150,7 +150,7 @@ type ParentTable struct {
 	// Tenant is the parent table's tenant column, if it has one: a
 	// resource of a tenant is created and listed only under a parent of
 	// the same tenant.
-	Tenant string
+	Tenant string `json:",omitempty"`
 }
 
 // Referrer is a column that holds the names of another resource.
@@ -164,7 +164,7 @@ type Referrer struct {
 	Keys []string
 	// DeleteTime is the referring table's delete_time column, if any:
 	// soft-deleted rows do not hold the resource.
-	DeleteTime string
+	DeleteTime string `json:",omitempty"`
 }
 
 // Child is a resource named under another: its table and the columns
@@ -179,14 +179,14 @@ type Child struct {
 	// delete of the ancestor soft deletes it too (the child and every
 	// resource between are soft deleted), else empty: the child is
 	// removed.
-	DeleteTime string
+	DeleteTime string `json:",omitempty"`
 	// Key is the child's key columns (the variables of its name), and
 	// Referrers the google.api.resource_reference fields that name a
 	// child: a forced delete of the ancestor is refused while a live row
 	// names a child it deletes, and clears the keys of soft-deleted rows
 	// that name a child it removes.
-	Key       []string
-	Referrers []Referrer
+	Key       []string   `json:",omitempty"`
+	Referrers []Referrer `json:",omitempty"`
 }
 
 // Index is an index of the table, by column names.
@@ -195,8 +195,8 @@ type Index struct {
 	Columns []string
 	// Desc marks the descending parts, one per column; nil when all
 	// ascend.
-	Desc   []bool
-	Unique bool
+	Desc   []bool `json:",omitempty"`
+	Unique bool   `json:",omitempty"`
 }
 
 // Order is an order List offers ((protoforge.v1.model).order_by), backed
@@ -330,14 +330,29 @@ func (o Op) String() string {
 // the columns cannot serve. Generated descriptions pass; NewService panics
 // on one that does not, since that is an error of the program.
 func (r *Resource) Check() error {
+	_, err := r.check()
+	return err
+}
+
+// checked is a description that passed Check, with what checking it
+// found: its fields read from its Spec, its methods' fields and its
+// columns' places in the model struct, which NewService keeps.
+type checked struct {
+	res     *Resource
+	methods []method
+	dests   []fieldDest
+}
+
+func (r *Resource) check() (*checked, error) {
 	r, err := r.described()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := &checked{res: r, methods: make([]method, len(r.Methods))}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if r.Message == nil || r.Model == nil || r.ToModel == nil || r.ToProto == nil {
-		return fmt.Errorf("crudrt: resource %q: Message, Model, ToModel and ToProto are required", r.Name)
+		return nil, fmt.Errorf("crudrt: resource %q: Message, Model, ToModel and ToProto are required", r.Name)
 	}
 	desc := r.Message.ProtoReflect().Descriptor()
 	if string(desc.FullName()) != r.Name {
@@ -401,26 +416,26 @@ func (r *Resource) Check() error {
 		}
 	}
 	if rt := reflect.TypeOf(r.Model); rt.Kind() != reflect.Pointer || rt.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("crudrt: resource %s: Model is %T; want a nil pointer to the model struct", r.Name, r.Model)
+		return nil, fmt.Errorf("crudrt: resource %s: Model is %T; want a nil pointer to the model struct", r.Name, r.Model)
 	}
 	if tn, ok := reflect.New(reflect.TypeOf(r.Model).Elem()).Interface().(interface{ TableName() string }); ok && tn.TableName() != r.Table {
 		bad("Table is %q but the model's TableName is %q", r.Table, tn.TableName())
 	}
-	if _, err := modelDests(r); err != nil {
+	if out.dests, err = modelDests(r); err != nil {
 		bad("%v", err)
 	}
 	for i := range r.Methods {
 		m := &r.Methods[i]
-		if _, err := m.resolve(desc); err != nil {
+		if out.methods[i], err = m.resolve(desc); err != nil {
 			errs = append(errs, err)
 		} else if r.Operations&m.Op == 0 {
 			bad("method %s: Operations do not include %v", m.Name, m.Op)
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))
+		return nil, fmt.Errorf("crudrt: resource %s: %w", r.Name, errors.Join(errs...))
 	}
-	return nil
+	return out, nil
 }
 
 // tenantKinds are the kinds of tenant fields.

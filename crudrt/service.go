@@ -185,10 +185,11 @@ func NewServiceOf[P interface {
 // program is wrong otherwise, and NewService panics saying why); it is
 // not modified.
 func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
-	if err := res.Check(); err != nil {
+	ck, err := res.check()
+	if err != nil {
 		panic(err.Error())
 	}
-	res, _ = res.described() // Check passed
+	res = ck.res
 	o := options{defaultPageSize: 50, maxPageSize: 1000, logger: slog.Default(), now: time.Now}
 	for _, f := range opts {
 		f(&o)
@@ -228,13 +229,10 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		byPath:       make(map[string]*column, len(res.Columns)),
 		byName:       make(map[string]*column, len(res.Columns)),
 		requestRules: &sync.Map{},
-		dests:        mustDests(res),
+		dests:        ck.dests,
+		methods:      ck.methods,
 	}
 	s.table = query.Table{Dialect: d}
-	s.methods = make([]method, len(res.Methods))
-	for i := range res.Methods {
-		s.methods[i], _ = res.Methods[i].resolve(desc) // Check passed
-	}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {
@@ -318,15 +316,6 @@ func (s *Service) implements(op Op) error {
 		return Errorf(connect.CodeUnimplemented, "%s does not implement %v", s.res.Name, op).WithReason("METHOD_NOT_IMPLEMENTED", "resource", s.res.Name, "method", op.String())
 	}
 	return nil
-}
-
-// mustDests is modelDests of a resource that passed Check.
-func mustDests(res *Resource) []fieldDest {
-	d, err := modelDests(res)
-	if err != nil {
-		panic("crudrt: resource " + res.Name + ": " + err.Error())
-	}
-	return d
 }
 
 func (s *Service) newModel() any { return reflect.New(s.model).Interface() }

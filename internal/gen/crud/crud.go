@@ -154,13 +154,6 @@ func nothingToGenerate(gen *protogen.Plugin) string {
 	return strings.Join(files, ", ") + ": no message has option (protoforge.v1.model), and no service has standard methods; nothing to generate"
 }
 
-// ops names the crudrt constant of each operation.
-var ops = map[model.Operation]string{
-	model.OpGet: "OpGet", model.OpList: "OpList", model.OpCreate: "OpCreate", model.OpUpdate: "OpUpdate",
-	model.OpDelete: "OpDelete", model.OpUndelete: "OpUndelete", model.OpBatchGet: "OpBatchGet",
-	model.OpBatchCreate: "OpBatchCreate", model.OpBatchDelete: "OpBatchDelete",
-}
-
 func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	name := svc.Ident.GoName
 	var managed []string

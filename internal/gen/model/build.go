@@ -1189,7 +1189,7 @@ func (b *builder) orders(m *Model) {
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q: term %q: want a proto field name, optionally followed by \" desc\" (AIP-132)", i, text, strings.TrimSpace(raw))
 			case f == nil:
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names unknown field %q; use a proto field name of %s", i, text, name, m.Desc.Name())
-			case f.Storage != StorageColumn || queryKinds[f.Type] == "" || f.Nullable() || (m.Name == f && len(f.NameParts) > 1):
+			case f.Storage != StorageColumn || !orderable(f) || f.Nullable() || (m.Name == f && len(f.NameParts) > 1):
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names field %q, which List cannot order by; order by stored scalar, string, enum or Timestamp fields without presence", i, text, name)
 			case seen[f]:
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names field %q twice", i, text, name)
@@ -1376,4 +1376,11 @@ func messageNamed(f *protogen.File, goName string) bool {
 		return false
 	}
 	return walk(f.Messages)
+}
+
+// orderable reports whether column type of f is one filters and order_by
+// compare (see queryKinds).
+func orderable(f *Field) bool {
+	_, ok := queryKinds[f.Type]
+	return ok
 }

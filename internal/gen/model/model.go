@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/protoforge/protoforge/crudrt"
+	"github.com/protoforge/protoforge/crudrt/query"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -256,9 +257,10 @@ type Field struct {
 	// MaxLen is the longest string, in characters, the runtime accepts
 	// for the column before writing (its size), 0 for none.
 	MaxLen int
-	// QueryKind names the crudrt/query kind of a column that filters and
-	// order_by may name ("KindInt", …), or is empty when they may not.
-	QueryKind string
+	// Queryable is set on a column that filters and order_by may name, and
+	// QueryKind tells how it compares.
+	Queryable bool
+	QueryKind query.Kind
 
 	// The rest applies to StorageBelongsTo and StorageHasMany fields.
 
@@ -286,13 +288,6 @@ const (
 	RoleParent     = crudrt.RoleParent
 	RoleReference  = crudrt.RoleReference
 )
-
-// RoleIdent is the name of the crudrt constant of each role.
-var RoleIdent = map[Role]string{
-	RoleOrdinary: "RoleOrdinary", RoleID: "RoleID", RoleEtag: "RoleEtag", RoleDeleteTime: "RoleDeleteTime",
-	RoleCreateTime: "RoleCreateTime", RoleUpdateTime: "RoleUpdateTime", RoleTenant: "RoleTenant",
-	RolePurgeTime: "RolePurgeTime", RoleParent: "RoleParent", RoleReference: "RoleReference",
-}
 
 // Synthetic reports whether f is a column made by the model rather than
 // declared by a proto field: a parent variable of a name (NameOf) or a

@@ -3,16 +3,18 @@ package model
 import (
 	"strconv"
 	"strings"
+
+	"github.com/protoforge/protoforge/crudrt/query"
 )
 
 // queryKinds maps column types to the crudrt/query kinds that filters and
 // order_by understand; other columns (bytes, JSON, durations, nanosecond
 // times) are not queryable.
-var queryKinds = map[ColumnType]string{
-	TypeBool: "KindBool", TypeInt32: "KindInt", TypeInt64: "KindInt", TypeUint32: "KindInt",
-	TypeUint64: "KindUint64", TypeFloat32: "KindFloat", TypeFloat64: "KindFloat",
-	TypeString: "KindString", TypeEnumNumber: "KindEnum", TypeEnumName: "KindEnumName",
-	TypeTimestamp: "KindTimestamp",
+var queryKinds = map[ColumnType]query.Kind{
+	TypeBool: query.KindBool, TypeInt32: query.KindInt, TypeInt64: query.KindInt, TypeUint32: query.KindInt,
+	TypeUint64: query.KindUint64, TypeFloat32: query.KindFloat, TypeFloat64: query.KindFloat,
+	TypeString: query.KindString, TypeEnumNumber: query.KindEnum, TypeEnumName: query.KindEnumName,
+	TypeTimestamp: query.KindTimestamp,
 }
 
 // roles decides the role and the query kind of every column: the key, the
@@ -21,7 +23,7 @@ var queryKinds = map[ColumnType]string{
 // that renaming their columns changes nothing for the runtime.
 func roles(m *Model) {
 	for _, f := range m.Columns {
-		f.QueryKind = queryKinds[f.Type]
+		f.QueryKind, f.Queryable = queryKinds[f.Type]
 		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" {
 			f.MaxLen = f.Size
 		}
@@ -29,12 +31,12 @@ func roles(m *Model) {
 		if m.Name != nil && len(m.Name.NameParts) > 1 && (f == m.Name || f.NameOf != nil) {
 			// A name under a parent spans columns: filters and order_by
 			// do not name it.
-			f.QueryKind = ""
+			f.Queryable = false
 		}
 		if f.RefPartOf != nil {
 			// A variable of a reference: the runtime writes it with the
 			// reference, and filters name the reference itself.
-			f.QueryKind = ""
+			f.Queryable = false
 		}
 		switch name := string(f.Desc.Name()); {
 		case f.RefPartOf != nil:

@@ -12,36 +12,33 @@ import (
 	"google.golang.org/protobuf/types/gofeaturespb"
 	"gorm.io/gorm/schema"
 
+	"github.com/protoforge/protoforge/crudrt"
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
 )
 
-// Operation is a standard method.
-type Operation int
+// Operation is a standard method: one of the runtime's operations, or
+// OpNone.
+type Operation = crudrt.Op
 
 // The standard methods protoc-gen-crud implements.
 const (
-	OpNone Operation = iota
-	OpGet
-	OpList
-	OpCreate
-	OpUpdate
-	OpDelete
-	OpUndelete
-	OpBatchGet
-	OpBatchCreate
-	OpBatchDelete
+	OpNone        Operation = 0
+	OpGet                   = crudrt.OpGet
+	OpList                  = crudrt.OpList
+	OpCreate                = crudrt.OpCreate
+	OpUpdate                = crudrt.OpUpdate
+	OpDelete                = crudrt.OpDelete
+	OpUndelete              = crudrt.OpUndelete
+	OpBatchGet              = crudrt.OpBatchGet
+	OpBatchCreate           = crudrt.OpBatchCreate
+	OpBatchDelete           = crudrt.OpBatchDelete
 )
-
-var opNames = map[Operation]string{OpGet: "Get", OpList: "List", OpCreate: "Create", OpUpdate: "Update", OpDelete: "Delete",
-	OpUndelete: "Undelete", OpBatchGet: "BatchGet", OpBatchCreate: "BatchCreate", OpBatchDelete: "BatchDelete"}
 
 // standardOps are tried before batch methods, which may need the model
 // the standard ones name.
 var standardOps = []Operation{OpGet, OpList, OpCreate, OpUpdate, OpDelete, OpUndelete}
 
 var batchOps = []Operation{OpBatchGet, OpBatchCreate, OpBatchDelete}
-
-func (o Operation) String() string { return opNames[o] }
 
 // Service is a service with standard methods, on one or more models.
 type Service struct {

@@ -78,7 +78,7 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 	"Indexes": [
 		{"Name":"idx_docs_tenant_id","Columns":["tenant_id"]}
 	],
-	"Operations": "Create|List|BatchCreate",
+	"Operations": "List|Create|BatchCreate",
 	"Parent": {"Name":"tenant.v1.Folder","Table":"folders","Columns":["folder"],"Tenant":"tenant_id"},
 	"IDField": "doc_id",
 	"Methods": [

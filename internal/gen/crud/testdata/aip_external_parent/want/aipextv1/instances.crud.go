@@ -77,7 +77,7 @@ var instanceServiceCRUDKeyResource = crudrt.Resource{
 		{"Path":"path","Name":"key","GoField":"Path","Type":"string","Role":"id","NamePattern":"projects/{project}/keys/{key}"},
 		{"Path":"algorithm","Name":"algorithm","GoField":"Algorithm","Type":"string","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|Create|List",
+	"Operations": "Get|List|Create",
 	"IDField": "key_id",
 	"Methods": [
 		{"Name":"aipext.v1.InstanceService.GetKey","Op":"Get","Request":"aipext.v1.GetKeyRequest","Response":"aipext.v1.Key","Key":"path"},

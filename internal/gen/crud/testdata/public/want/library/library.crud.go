@@ -59,7 +59,7 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 		{"Path":"name","Name":"shelf_id","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf_id}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Create|Get|List|Delete",
+	"Operations": "Get|List|Create|Delete",
 	"Children": [
 		{"Name":"google.example.library.v1.Book","Table":"books","Columns":["shelf"]}
 	],
@@ -84,9 +84,9 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","NamePattern":"shelves/{shelf}/books/{book}"},
 		{"Path":"author","Name":"author","GoField":"Author","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"read","Name":"read","GoField":"Read","Type":"bool","Queryable":true,"Kind":"bool"}
+		{"Path":"read","Name":"read","GoField":"Read","Type":"bool","Queryable":true}
 	],
-	"Operations": "Create|Get|List|Delete|Update",
+	"Operations": "Get|List|Create|Update|Delete",
 	"Parent": {"Name":"google.example.library.v1.Shelf","Table":"shelves","Columns":["shelf_id"]},
 	"Methods": [
 		{"Name":"google.example.library.v1.LibraryService.CreateBook","Op":"Create","Request":"google.example.library.v1.CreateBookRequest","Response":"google.example.library.v1.Book","Parent":"parent","Resource":"book"},

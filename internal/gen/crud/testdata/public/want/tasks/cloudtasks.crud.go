@@ -67,7 +67,7 @@ var cloudTasksCRUDQueueResource = crudrt.Resource{
 		{"Path":"purge_time","Name":"purge_time","GoField":"PurgeTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"stackdriver_logging_config","Name":"stackdriver_logging_config","GoField":"StackdriverLoggingConfig","Type":"JSON","Nullable":true}
 	],
-	"Operations": "List|Get|Create|Update|Delete",
+	"Operations": "Get|List|Create|Update|Delete",
 	"Children": [
 		{"Name":"google.cloud.tasks.v2.Task","Table":"tasks","Columns":["project","location","queue"]}
 	],
@@ -104,7 +104,7 @@ var cloudTasksCRUDTaskResource = crudrt.Resource{
 		{"Path":"last_attempt","Name":"last_attempt","GoField":"LastAttempt","Type":"JSON","Nullable":true},
 		{"Path":"view","Name":"view","GoField":"View","Type":"enum","Queryable":true,"Kind":"enum"}
 	],
-	"Operations": "List|Get|Create|Delete",
+	"Operations": "Get|List|Create|Delete",
 	"Parent": {"Name":"google.cloud.tasks.v2.Queue","Table":"queues","Columns":["project","location","queue"]},
 	"Methods": [
 		{"Name":"google.cloud.tasks.v2.CloudTasks.ListTasks","Op":"List","Request":"google.cloud.tasks.v2.ListTasksRequest","Response":"google.cloud.tasks.v2.ListTasksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"tasks","NextPageToken":"next_page_token"},
