@@ -213,20 +213,18 @@ func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
 
 // CheckModel is the BeforeSave hook of generated models: m points to a
 // model struct, and each of its fields with a `protoforge:"<field>"` tag
-// (the proto field's full name, which errors name) is checked for the
-// database tx is connected to with CheckString, CheckFloat32,
-// CheckFloat64 or CheckJSON, by its type (string, float32, float64 or
-// JSON, or a pointer to one of the first three, where nil is storable).
-// The errors are joined, each naming its field.
+// (the proto field's full name, which errors name, see CopyToModel) whose
+// type is string, float32, float64 or JSON, or a pointer to one of the
+// first three (where nil is storable), is checked for the database tx is
+// connected to with CheckString, CheckFloat32, CheckFloat64 or CheckJSON.
+// Fields of other types are stored unchanged by every database. The errors
+// are joined, each naming its field.
 func CheckModel(tx *gorm.DB, m any) error {
 	v := reflect.ValueOf(m)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("ormrt: CheckModel of %T; want a pointer to a model struct", m)
 	}
 	plan := checkPlanOf(v.Type().Elem())
-	if plan.err != nil {
-		return plan.err
-	}
 	d := DialectOf(tx)
 	var errs []error
 	s := v.Elem()
@@ -262,7 +260,6 @@ func checkValue(d Dialect, field string, v any) error {
 // checkPlan lists the checked fields of a model struct, in field order.
 type checkPlan struct {
 	fields []checkedField
-	err    error
 }
 
 type checkedField struct {
@@ -279,17 +276,16 @@ func checkPlanOf(t reflect.Type) *checkPlan {
 	p := &checkPlan{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		name, ok := f.Tag.Lookup("protoforge")
+		tag, ok := f.Tag.Lookup("protoforge")
 		if !ok {
 			continue
 		}
 		switch f.Type {
 		case reflect.TypeFor[string](), reflect.TypeFor[*string](), reflect.TypeFor[float64](), reflect.TypeFor[*float64](),
 			reflect.TypeFor[float32](), reflect.TypeFor[*float32](), reflect.TypeFor[JSON]():
-		default:
-			p.err = fmt.Errorf("ormrt: %s.%s (%s) has a protoforge tag but is of type %s, which is not checked", t, f.Name, name, f.Type)
+			name, _ := tagField(tag)
+			p.fields = append(p.fields, checkedField{index: i, name: name})
 		}
-		p.fields = append(p.fields, checkedField{index: i, name: name})
 	}
 	got, _ := checkPlans.LoadOrStore(t, p)
 	return got.(*checkPlan)

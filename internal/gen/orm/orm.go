@@ -16,10 +16,9 @@ import (
 )
 
 const (
-	ormrtPkg  = protogen.GoImportPath("github.com/protoforge/protoforge/ormrt")
-	gormPkg   = protogen.GoImportPath("gorm.io/gorm")
-	timePkg   = protogen.GoImportPath("time")
-	errorsPkg = protogen.GoImportPath("errors")
+	ormrtPkg = protogen.GoImportPath("github.com/protoforge/protoforge/ormrt")
+	gormPkg  = protogen.GoImportPath("gorm.io/gorm")
+	timePkg  = protogen.GoImportPath("time")
 )
 
 // Generate writes `<name>.orm.go` for every file of s that declares models.
@@ -158,11 +157,14 @@ func genToModel(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("m := &", m.Ident.GoName, "{}")
 	if needsErr(m) {
 		g.P("var err error")
+		g.P("if err = ", ormrtPkg.Ident("CopyToModel"), "(x, m); err != nil { return nil, err }")
+	} else {
+		g.P("if err := ", ormrtPkg.Ident("CopyToModel"), "(x, m); err != nil { return nil, err }")
 	}
 	for _, f := range m.Fields {
 		switch f.Storage {
 		case model.StorageColumn:
-			toModelColumn(g, f)
+			toModelName(g, f)
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
 				continue
@@ -187,46 +189,23 @@ func genToModel(g *protogen.GeneratedFile, m *model.Model) {
 	g.P()
 }
 
+// needsErr reports whether ToModel needs a variable err past the copy.
 func needsErr(m *model.Model) bool {
 	for _, f := range m.Fields {
 		if f.Storage == model.StorageBelongsTo && f.ForeignKey != nil {
 			return true
 		}
-		if f.Storage != model.StorageColumn {
-			continue
-		}
-		if f.NamePattern != "" {
+		if f.Storage == model.StorageColumn && f.NamePattern != "" {
 			return true
-		}
-		switch f.Type {
-		case model.TypeJSON:
-			return true
-		case model.TypeTimestamp, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
-			if f.Oneof == nil {
-				return true
-			}
 		}
 	}
 	return false
 }
 
-// scalarToModel spells the conversion of a proto scalar value v to the
-// model's Go type (without pointer).
-func scalarToModel(g *protogen.GeneratedFile, f *model.Field, v string) string {
-	switch f.Type {
-	case model.TypeUint64:
-		return g.QualifiedGoIdent(ormrtPkg.Ident("Uint64")) + "(" + v + ")"
-	case model.TypeEnumNumber:
-		return "int32(" + v + ")"
-	case model.TypeEnumName:
-		return g.QualifiedGoIdent(ormrtPkg.Ident("EnumToName")) + "(" + v + ".Number(), " + v + ".Descriptor())"
-	}
-	return v
-}
-
-func toModelColumn(g *protogen.GeneratedFile, f *model.Field) {
-	src := "x." + f.GoName
-	dst := "m." + f.GoName
+// toModelName converts what the copy leaves of column f to the model: a
+// resource name into its columns, and a reference by name into the
+// columns of its foreign key (the reference itself is copied).
+func toModelName(g *protogen.GeneratedFile, f *model.Field) {
 	if f.NameOf != nil || f.RefPartOf != nil {
 		return // set with the name or the reference
 	}
@@ -246,86 +225,8 @@ func toModelColumn(g *protogen.GeneratedFile, f *model.Field) {
 		for i, p := range f.NameParts {
 			dsts[i] = "&m." + p.GoName
 		}
-		g.P("if err = ", ormrtPkg.Ident("ScanName"), "(", strconv.Quote(f.NamePattern), ", ", src, ", ", fieldName(f), ", ", strings.Join(dsts, ", "), "); err != nil { return nil, err }")
-		return
+		g.P("if err = ", ormrtPkg.Ident("ScanName"), "(", strconv.Quote(f.NamePattern), ", x.", f.GoName, ", ", fieldName(f), ", ", strings.Join(dsts, ", "), "); err != nil { return nil, err }")
 	}
-	if f.Oneof != nil {
-		if f.Type == model.TypeJSON {
-			// The member is a message kept as JSON: reflection handles it.
-			jsonToModel(g, f, dst)
-			return
-		}
-		g.P("if v, ok := x.", f.Oneof.GoName, ".(*", f.GoIdent, "); ok {")
-		src = "v." + f.GoName
-		switch f.Type {
-		case model.TypeTimestamp, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
-			timeToModel(g, f, src, dst)
-		case model.TypeBytes:
-			g.P(dst, " = ", ormrtPkg.Ident("NonNilBytes"), "(", src, ")")
-		default:
-			g.P("c := ", scalarToModel(g, f, src))
-			g.P(dst, " = &c")
-		}
-		g.P("}")
-		return
-	}
-	switch f.Type {
-	case model.TypeTimestamp, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
-		timeToModel(g, f, src, dst)
-		return
-	case model.TypeJSON:
-		jsonToModel(g, f, dst)
-		return
-	case model.TypeBytes:
-		switch f.Presence {
-		case model.PresenceNone:
-			g.P(dst, " = ", ormrtPkg.Ident("NonNilBytes"), "(", src, ")")
-		case model.PresenceWrapper:
-			g.P("if ", src, " != nil { ", dst, " = ", ormrtPkg.Ident("NonNilBytes"), "(", src, ".Value) }")
-		default:
-			g.P(dst, " = ", src)
-		}
-		return
-	}
-	switch f.Presence {
-	case model.PresenceNone:
-		g.P(dst, " = ", scalarToModel(g, f, src))
-	case model.PresenceOptional:
-		g.P("if ", src, " != nil {")
-		g.P("c := ", scalarToModel(g, f, "(*"+src+")"))
-		g.P(dst, " = &c")
-		g.P("}")
-	case model.PresenceWrapper:
-		g.P("if ", src, " != nil {")
-		g.P("c := ", scalarToModel(g, f, src+".Value"))
-		g.P(dst, " = &c")
-		g.P("}")
-	default:
-		panic(fmt.Sprintf("orm: unexpected presence of %s", f.Desc.FullName()))
-	}
-}
-
-func timeToModel(g *protogen.GeneratedFile, f *model.Field, src, dst string) {
-	fn := map[model.ColumnType]string{
-		model.TypeTimestamp:      "TimestampToTime",
-		model.TypeTimestampNanos: "TimestampToNanos",
-		model.TypeDuration:       "DurationToMicros",
-		model.TypeDurationNanos:  "DurationToNanos",
-	}[f.Type]
-	if f.Model.SoftDelete == f {
-		fn = "TimestampToDeletedAt"
-	}
-	if f.Oneof != nil {
-		g.P("c, err := ", ormrtPkg.Ident(fn), "(", src, ", ", fieldName(f), ")")
-		g.P("if err != nil { return nil, err }")
-		g.P(dst, " = c")
-		return
-	}
-	g.P("if ", dst, ", err = ", ormrtPkg.Ident(fn), "(", src, ", ", fieldName(f), "); err != nil { return nil, err }")
-}
-
-func jsonToModel(g *protogen.GeneratedFile, f *model.Field, dst string) {
-	g.P("if ", dst, ", err = ", ormrtPkg.Ident("FieldToJSON"), "(x.ProtoReflect(), ", f.Desc.Number(), "); err != nil { return nil, err }")
 }
 
 func genToProto(g *protogen.GeneratedFile, m *model.Model) {
@@ -334,10 +235,17 @@ func genToProto(g *protogen.GeneratedFile, m *model.Model) {
 	g.P("func (m *", m.Ident.GoName, ") ToProto() (*", m.GoIdent, ", error) {")
 	g.P("if m == nil { return nil, nil }")
 	g.P("x := &", m.GoIdent, "{}")
+	g.P("if err := ", ormrtPkg.Ident("CopyToProto"), "(m, x); err != nil { return nil, err }")
 	for _, f := range m.Fields {
 		switch f.Storage {
 		case model.StorageColumn:
-			toProtoColumn(g, f)
+			if f.NamePattern != "" && f.NameOf == nil && f.RefPartOf == nil {
+				srcs := make([]string, len(f.NameParts))
+				for i, p := range f.NameParts {
+					srcs[i] = "m." + p.GoName
+				}
+				g.P("x.", f.GoName, " = ", ormrtPkg.Ident("NameOf"), "(", strconv.Quote(f.NamePattern), ", ", strings.Join(srcs, ", "), ")")
+			}
 		case model.StorageBelongsTo:
 			if f.ForeignKey == nil {
 				continue
@@ -366,130 +274,23 @@ func genToProto(g *protogen.GeneratedFile, m *model.Model) {
 	g.P()
 }
 
-// scalarToProto spells the conversion of a model value v (without
-// pointer) to the proto Go type; enum names can fail and are handled apart.
-func scalarToProto(f *model.Field, g *protogen.GeneratedFile, v string) string {
-	switch f.Type {
-	case model.TypeUint64:
-		return "uint64(" + v + ")"
-	case model.TypeEnumNumber:
-		return g.QualifiedGoIdent(f.Enum.GoIdent) + "(" + v + ")"
+// structTag is the struct tag of column f: its gorm tag and the proto
+// field it stores, which ormrt.CopyToModel and ormrt.CopyToProto convert
+// and errors name (`protoforge:"library.v1.Book.title"`, see ormrt): with
+// the option nanos or micros for a Timestamp or Duration kept as an
+// integer, and name for the columns of a resource name or of a reference
+// by name, which ToModel and ToProto convert themselves.
+func structTag(f *model.Field) string {
+	tag := string(f.Desc.FullName())
+	switch {
+	case f.NamePattern != "" || f.NameOf != nil || f.RefPartOf != nil:
+		tag += ",name"
+	case f.Type == model.TypeTimestampNanos || f.Type == model.TypeDurationNanos:
+		tag += ",nanos"
+	case f.Type == model.TypeDuration:
+		tag += ",micros"
 	}
-	return v
-}
-
-func toProtoColumn(g *protogen.GeneratedFile, f *model.Field) {
-	src := "m." + f.GoName
-	dst := "x." + f.GoName
-	if f.NameOf != nil || f.RefPartOf != nil {
-		return // read with the name, or not read (the reference is)
-	}
-	if f.NamePattern != "" {
-		srcs := make([]string, len(f.NameParts))
-		for i, p := range f.NameParts {
-			srcs[i] = "m." + p.GoName
-		}
-		g.P(dst, " = ", ormrtPkg.Ident("NameOf"), "(", strconv.Quote(f.NamePattern), ", ", strings.Join(srcs, ", "), ")")
-		return
-	}
-	switch f.Type {
-	case model.TypeTimestamp, model.TypeTimestampNanos, model.TypeDuration, model.TypeDurationNanos:
-		fn := map[model.ColumnType]string{
-			model.TypeTimestamp:      "TimeToTimestamp",
-			model.TypeTimestampNanos: "NanosToTimestamp",
-			model.TypeDuration:       "MicrosToDuration",
-			model.TypeDurationNanos:  "NanosToDuration",
-		}[f.Type]
-		if f.Model.SoftDelete == f {
-			fn = "DeletedAtToTimestamp"
-		}
-		if f.Oneof != nil {
-			g.P("if v := ", ormrtPkg.Ident(fn), "(", src, "); v != nil {")
-			oneofSet(g, f, "v")
-			g.P("}")
-			return
-		}
-		g.P(dst, " = ", ormrtPkg.Ident(fn), "(", src, ")")
-		return
-	case model.TypeJSON:
-		g.P("if ", src, " != nil {")
-		if f.Oneof != nil {
-			g.P("if x.", f.Oneof.GoName, " != nil { return nil, ", oneofError(g, f), " }")
-		}
-		g.P("if err := ", ormrtPkg.Ident("JSONToField"), "(x.ProtoReflect(), ", f.Desc.Number(), ", ", src, "); err != nil { return nil, err }")
-		g.P("}")
-		return
-	case model.TypeEnumName:
-		ptr := f.Presence != model.PresenceNone
-		if ptr {
-			g.P("if ", src, " != nil {")
-			src = "*" + src
-		} else {
-			g.P("{")
-		}
-		g.P("n, err := ", ormrtPkg.Ident("EnumFromName"), "(", src, ", ", f.Enum.GoIdent, "(0).Descriptor(), ", fieldName(f), ")")
-		g.P("if err != nil { return nil, err }")
-		g.P("v := ", f.Enum.GoIdent, "(n)")
-		switch f.Presence {
-		case model.PresenceNone:
-			g.P(dst, " = v")
-		case model.PresenceOptional:
-			g.P(dst, " = &v")
-		case model.PresenceOneof:
-			oneofSet(g, f, "v")
-		}
-		g.P("}")
-		return
-	}
-	switch f.Presence {
-	case model.PresenceNone:
-		g.P(dst, " = ", scalarToProto(f, g, src))
-	case model.PresenceOptional:
-		if f.Type == model.TypeBytes {
-			g.P(dst, " = ", src) // presence of optional bytes is non-nil
-			return
-		}
-		g.P("if ", src, " != nil {")
-		g.P("v := ", scalarToProto(f, g, "*"+src))
-		g.P(dst, " = &v")
-		g.P("}")
-	case model.PresenceOneof:
-		if f.Type == model.TypeBytes {
-			g.P("if ", src, " != nil {")
-			oneofSet(g, f, src)
-		} else {
-			g.P("if ", src, " != nil {")
-			oneofSet(g, f, scalarToProto(f, g, "*"+src))
-		}
-		g.P("}")
-	case model.PresenceWrapper:
-		g.P("if ", src, " != nil {")
-		v := "*" + src
-		if f.Type == model.TypeBytes {
-			v = src
-		}
-		g.P(dst, " = ", wrapperCtor(f), "(", scalarToProto(f, g, v), ")")
-		g.P("}")
-	}
-}
-
-// wrapperCtor is the wrapperspb constructor of a wrapper field.
-func wrapperCtor(f *model.Field) protogen.GoIdent {
-	name := map[model.ColumnType]string{
-		model.TypeBool: "Bool", model.TypeInt32: "Int32", model.TypeInt64: "Int64",
-		model.TypeUint32: "UInt32", model.TypeUint64: "UInt64", model.TypeFloat32: "Float",
-		model.TypeFloat64: "Double", model.TypeString: "String", model.TypeBytes: "Bytes",
-	}[f.Type]
-	return protogen.GoImportPath("google.golang.org/protobuf/types/known/wrapperspb").Ident(name)
-}
-
-func oneofSet(g *protogen.GeneratedFile, f *model.Field, v string) {
-	g.P("if x.", f.Oneof.GoName, " != nil { return nil, ", oneofError(g, f), " }")
-	g.P("x.", f.Oneof.GoName, " = &", f.GoIdent, "{", f.GoName, ": ", v, "}")
-}
-
-func oneofError(g *protogen.GeneratedFile, f *model.Field) string {
-	return g.QualifiedGoIdent(errorsPkg.Ident("New")) + "(" + strconv.Quote(string(f.Desc.FullName())+": another member of oneof "+string(f.Oneof.Desc.Name())+" is also set") + ")"
+	return strings.TrimSuffix(f.GormTag(), "`") + " protoforge:" + strconv.Quote(tag) + "`"
 }
 
 // checked reports whether BeforeSave checks column f: text, floats and
@@ -500,17 +301,6 @@ func checked(f *model.Field) bool {
 		return true
 	}
 	return false
-}
-
-// structTag is the struct tag of column f: its gorm tag and, when
-// BeforeSave checks it, the proto field it stores, which errors name
-// (`protoforge:"library.v1.Book.title"`, read by ormrt.CheckModel).
-func structTag(f *model.Field) string {
-	tag := f.GormTag()
-	if !checked(f) {
-		return tag
-	}
-	return strings.TrimSuffix(tag, "`") + " protoforge:" + strconv.Quote(string(f.Desc.FullName())) + "`"
 }
 
 // genBeforeSave emits the hook that refuses values the connected database
@@ -528,7 +318,7 @@ func genBeforeSave(g *protogen.GeneratedFile, m *model.Model) {
 		return
 	}
 	g.P("// BeforeSave refuses values that the connected database would not store")
-	g.P("// unchanged, naming the field: those of the fields with a protoforge tag.")
+	g.P("// unchanged, naming the field: its text, float and JSON fields.")
 	g.P("func (m *", m.Ident.GoName, ") BeforeSave(tx *", gormPkg.Ident("DB"), ") error { return ", ormrtPkg.Ident("CheckModel"), "(tx, m) }")
 	g.P()
 }

@@ -16,11 +16,11 @@ import (
 // Someone who writes books.
 type AuthorModel struct {
 	// Assigned by the database.
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"library.v1.Author.id"`
 	// The name as printed on covers.
 	DisplayName string     `gorm:"column:display_name;not null;size:200" protoforge:"library.v1.Author.display_name"`
-	CreateTime  *time.Time `gorm:"column:create_time;precision:6"`
-	UpdateTime  *time.Time `gorm:"column:update_time;precision:6"`
+	CreateTime  *time.Time `gorm:"column:create_time;precision:6" protoforge:"library.v1.Author.create_time"`
+	UpdateTime  *time.Time `gorm:"column:update_time;precision:6" protoforge:"library.v1.Author.update_time"`
 }
 
 // TableName is the table of AuthorModel.
@@ -33,13 +33,7 @@ func (x *Author) ToModel() (*AuthorModel, error) {
 		return nil, nil
 	}
 	m := &AuthorModel{}
-	var err error
-	m.Id = x.Id
-	m.DisplayName = x.DisplayName
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "library.v1.Author.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "library.v1.Author.update_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -52,15 +46,14 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 		return nil, nil
 	}
 	x := &Author{}
-	x.Id = m.Id
-	x.DisplayName = m.DisplayName
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of library.v1.Book, stored in table books.
@@ -68,19 +61,19 @@ func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx
 // A book in the catalogue.
 type BookModel struct {
 	// Assigned by the database.
-	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null;index:idx_books_title_id,priority:2;index:idx_books_author_id_title_desc_id,priority:3"`
+	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null;index:idx_books_title_id,priority:2;index:idx_books_author_id_title_desc_id,priority:3" protoforge:"library.v1.Book.id"`
 	Title string `gorm:"column:title;not null;size:300;index:uniq_books_author_id_title,unique,priority:2;index:idx_books_title_id,priority:1;index:idx_books_author_id_title_desc_id,priority:2,sort:desc" protoforge:"library.v1.Book.title"`
 	// The author; deleting an author deletes their books.
-	AuthorId int64 `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1;index:idx_books_author_id_title_desc_id,priority:1"`
-	State    int32 `gorm:"column:state;not null"`
+	AuthorId int64 `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1;index:idx_books_author_id_title_desc_id,priority:1" protoforge:"library.v1.Book.author_id"`
+	State    int32 `gorm:"column:state;not null" protoforge:"library.v1.Book.state"`
 	// ISBN-13 as a number: it needs the whole uint64 range.
-	Isbn       ormrt.Uint64 `gorm:"column:isbn;not null;index:uniq_books_isbn,unique"`
+	Isbn       ormrt.Uint64 `gorm:"column:isbn;not null;index:uniq_books_isbn,unique" protoforge:"library.v1.Book.isbn"`
 	Tags       ormrt.JSON   `gorm:"column:tags;not null" protoforge:"library.v1.Book.tags"`
 	Metadata   ormrt.JSON   `gorm:"column:metadata;not null" protoforge:"library.v1.Book.metadata"`
-	CreateTime *time.Time   `gorm:"column:create_time;precision:6"`
-	UpdateTime *time.Time   `gorm:"column:update_time;precision:6"`
+	CreateTime *time.Time   `gorm:"column:create_time;precision:6" protoforge:"library.v1.Book.create_time"`
+	UpdateTime *time.Time   `gorm:"column:update_time;precision:6" protoforge:"library.v1.Book.update_time"`
 	// AIP-164 soft delete.
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"library.v1.Book.delete_time"`
 	// AIP-154 entity tag, maintained by the server.
 	Etag string `gorm:"column:etag;not null" protoforge:"library.v1.Book.etag"`
 }
@@ -95,28 +88,9 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, nil
 	}
 	m := &BookModel{}
-	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	m.AuthorId = x.AuthorId
-	m.State = int32(x.State)
-	m.Isbn = ormrt.Uint64(x.Isbn)
-	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	if m.Metadata, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
-		return nil, err
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "library.v1.Book.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "library.v1.Book.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "library.v1.Book.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -127,28 +101,12 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.AuthorId = m.AuthorId
-	x.State = BookState(m.State)
-	x.Isbn = uint64(m.Isbn)
-	if m.Tags != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 6, m.Tags); err != nil {
-			return nil, err
-		}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
-	if m.Metadata != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 7, m.Metadata); err != nil {
-			return nil, err
-		}
-	}
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -6,9 +6,7 @@
 package kindsv1
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
-	wrapperspb "google.golang.org/protobuf/types/known/wrapperspb"
 	gorm "gorm.io/gorm"
 	time "time"
 )
@@ -18,24 +16,24 @@ import (
 // Every scalar kind without presence.
 type ScalarsModel struct {
 	// The key, assigned by the database.
-	Id        int64        `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	VInt32    int32        `gorm:"column:v_int32;not null"`
-	VInt64    int64        `gorm:"column:v_int64;not null"`
-	VUint32   uint32       `gorm:"column:v_uint32;not null"`
-	VUint64   ormrt.Uint64 `gorm:"column:v_uint64;not null"`
-	VSint32   int32        `gorm:"column:v_sint32;not null"`
-	VSint64   int64        `gorm:"column:v_sint64;not null"`
-	VFixed32  uint32       `gorm:"column:v_fixed32;not null"`
-	VFixed64  ormrt.Uint64 `gorm:"column:v_fixed64;not null"`
-	VSfixed32 int32        `gorm:"column:v_sfixed32;not null"`
-	VSfixed64 int64        `gorm:"column:v_sfixed64;not null"`
+	Id        int64        `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Scalars.id"`
+	VInt32    int32        `gorm:"column:v_int32;not null" protoforge:"kinds.v1.Scalars.v_int32"`
+	VInt64    int64        `gorm:"column:v_int64;not null" protoforge:"kinds.v1.Scalars.v_int64"`
+	VUint32   uint32       `gorm:"column:v_uint32;not null" protoforge:"kinds.v1.Scalars.v_uint32"`
+	VUint64   ormrt.Uint64 `gorm:"column:v_uint64;not null" protoforge:"kinds.v1.Scalars.v_uint64"`
+	VSint32   int32        `gorm:"column:v_sint32;not null" protoforge:"kinds.v1.Scalars.v_sint32"`
+	VSint64   int64        `gorm:"column:v_sint64;not null" protoforge:"kinds.v1.Scalars.v_sint64"`
+	VFixed32  uint32       `gorm:"column:v_fixed32;not null" protoforge:"kinds.v1.Scalars.v_fixed32"`
+	VFixed64  ormrt.Uint64 `gorm:"column:v_fixed64;not null" protoforge:"kinds.v1.Scalars.v_fixed64"`
+	VSfixed32 int32        `gorm:"column:v_sfixed32;not null" protoforge:"kinds.v1.Scalars.v_sfixed32"`
+	VSfixed64 int64        `gorm:"column:v_sfixed64;not null" protoforge:"kinds.v1.Scalars.v_sfixed64"`
 	VFloat    float32      `gorm:"column:v_float;not null;type:real" protoforge:"kinds.v1.Scalars.v_float"`
 	VDouble   float64      `gorm:"column:v_double;not null;type:double precision" protoforge:"kinds.v1.Scalars.v_double"`
-	VBool     bool         `gorm:"column:v_bool;not null"`
+	VBool     bool         `gorm:"column:v_bool;not null" protoforge:"kinds.v1.Scalars.v_bool"`
 	VString   string       `gorm:"column:v_string;not null" protoforge:"kinds.v1.Scalars.v_string"`
-	VBytes    []byte       `gorm:"column:v_bytes;not null"`
-	VEnum     int32        `gorm:"column:v_enum;not null"`
-	VEnumName string       `gorm:"column:v_enum_name;not null;size:255"`
+	VBytes    []byte       `gorm:"column:v_bytes;not null" protoforge:"kinds.v1.Scalars.v_bytes"`
+	VEnum     int32        `gorm:"column:v_enum;not null" protoforge:"kinds.v1.Scalars.v_enum"`
+	VEnumName string       `gorm:"column:v_enum_name;not null;size:255" protoforge:"kinds.v1.Scalars.v_enum_name"`
 }
 
 // TableName is the table of ScalarsModel.
@@ -48,24 +46,9 @@ func (x *Scalars) ToModel() (*ScalarsModel, error) {
 		return nil, nil
 	}
 	m := &ScalarsModel{}
-	m.Id = x.Id
-	m.VInt32 = x.VInt32
-	m.VInt64 = x.VInt64
-	m.VUint32 = x.VUint32
-	m.VUint64 = ormrt.Uint64(x.VUint64)
-	m.VSint32 = x.VSint32
-	m.VSint64 = x.VSint64
-	m.VFixed32 = x.VFixed32
-	m.VFixed64 = ormrt.Uint64(x.VFixed64)
-	m.VSfixed32 = x.VSfixed32
-	m.VSfixed64 = x.VSfixed64
-	m.VFloat = x.VFloat
-	m.VDouble = x.VDouble
-	m.VBool = x.VBool
-	m.VString = x.VString
-	m.VBytes = ormrt.NonNilBytes(x.VBytes)
-	m.VEnum = int32(x.VEnum)
-	m.VEnumName = ormrt.EnumToName(x.VEnumName.Number(), x.VEnumName.Descriptor())
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -76,60 +59,38 @@ func (m *ScalarsModel) ToProto() (*Scalars, error) {
 		return nil, nil
 	}
 	x := &Scalars{}
-	x.Id = m.Id
-	x.VInt32 = m.VInt32
-	x.VInt64 = m.VInt64
-	x.VUint32 = m.VUint32
-	x.VUint64 = uint64(m.VUint64)
-	x.VSint32 = m.VSint32
-	x.VSint64 = m.VSint64
-	x.VFixed32 = m.VFixed32
-	x.VFixed64 = uint64(m.VFixed64)
-	x.VSfixed32 = m.VSfixed32
-	x.VSfixed64 = m.VSfixed64
-	x.VFloat = m.VFloat
-	x.VDouble = m.VDouble
-	x.VBool = m.VBool
-	x.VString = m.VString
-	x.VBytes = m.VBytes
-	x.VEnum = Color(m.VEnum)
-	{
-		n, err := ormrt.EnumFromName(m.VEnumName, Color(0).Descriptor(), "kinds.v1.Scalars.v_enum_name")
-		if err != nil {
-			return nil, err
-		}
-		v := Color(n)
-		x.VEnumName = v
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ScalarsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // OptionalsModel is the GORM model of kinds.v1.Optionals, stored in table optionals.
 //
 // Every scalar kind with `optional`: absence and zero stay distinct.
 type OptionalsModel struct {
-	Id        int64         `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	VInt32    *int32        `gorm:"column:v_int32"`
-	VInt64    *int64        `gorm:"column:v_int64"`
-	VUint32   *uint32       `gorm:"column:v_uint32"`
-	VUint64   *ormrt.Uint64 `gorm:"column:v_uint64"`
-	VSint32   *int32        `gorm:"column:v_sint32"`
-	VSint64   *int64        `gorm:"column:v_sint64"`
-	VFixed32  *uint32       `gorm:"column:v_fixed32"`
-	VFixed64  *ormrt.Uint64 `gorm:"column:v_fixed64"`
-	VSfixed32 *int32        `gorm:"column:v_sfixed32"`
-	VSfixed64 *int64        `gorm:"column:v_sfixed64"`
+	Id        int64         `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Optionals.id"`
+	VInt32    *int32        `gorm:"column:v_int32" protoforge:"kinds.v1.Optionals.v_int32"`
+	VInt64    *int64        `gorm:"column:v_int64" protoforge:"kinds.v1.Optionals.v_int64"`
+	VUint32   *uint32       `gorm:"column:v_uint32" protoforge:"kinds.v1.Optionals.v_uint32"`
+	VUint64   *ormrt.Uint64 `gorm:"column:v_uint64" protoforge:"kinds.v1.Optionals.v_uint64"`
+	VSint32   *int32        `gorm:"column:v_sint32" protoforge:"kinds.v1.Optionals.v_sint32"`
+	VSint64   *int64        `gorm:"column:v_sint64" protoforge:"kinds.v1.Optionals.v_sint64"`
+	VFixed32  *uint32       `gorm:"column:v_fixed32" protoforge:"kinds.v1.Optionals.v_fixed32"`
+	VFixed64  *ormrt.Uint64 `gorm:"column:v_fixed64" protoforge:"kinds.v1.Optionals.v_fixed64"`
+	VSfixed32 *int32        `gorm:"column:v_sfixed32" protoforge:"kinds.v1.Optionals.v_sfixed32"`
+	VSfixed64 *int64        `gorm:"column:v_sfixed64" protoforge:"kinds.v1.Optionals.v_sfixed64"`
 	VFloat    *float32      `gorm:"column:v_float;type:real" protoforge:"kinds.v1.Optionals.v_float"`
 	VDouble   *float64      `gorm:"column:v_double;type:double precision" protoforge:"kinds.v1.Optionals.v_double"`
-	VBool     *bool         `gorm:"column:v_bool"`
+	VBool     *bool         `gorm:"column:v_bool" protoforge:"kinds.v1.Optionals.v_bool"`
 	VString   *string       `gorm:"column:v_string" protoforge:"kinds.v1.Optionals.v_string"`
-	VBytes    ormrt.Bytes   `gorm:"column:v_bytes"`
-	VEnum     *int32        `gorm:"column:v_enum"`
-	VEnumName *string       `gorm:"column:v_enum_name;size:255"`
+	VBytes    ormrt.Bytes   `gorm:"column:v_bytes" protoforge:"kinds.v1.Optionals.v_bytes"`
+	VEnum     *int32        `gorm:"column:v_enum" protoforge:"kinds.v1.Optionals.v_enum"`
+	VEnumName *string       `gorm:"column:v_enum_name;size:255" protoforge:"kinds.v1.Optionals.v_enum_name"`
 }
 
 // TableName is the table of OptionalsModel.
@@ -142,71 +103,8 @@ func (x *Optionals) ToModel() (*OptionalsModel, error) {
 		return nil, nil
 	}
 	m := &OptionalsModel{}
-	m.Id = x.Id
-	if x.VInt32 != nil {
-		c := (*x.VInt32)
-		m.VInt32 = &c
-	}
-	if x.VInt64 != nil {
-		c := (*x.VInt64)
-		m.VInt64 = &c
-	}
-	if x.VUint32 != nil {
-		c := (*x.VUint32)
-		m.VUint32 = &c
-	}
-	if x.VUint64 != nil {
-		c := ormrt.Uint64((*x.VUint64))
-		m.VUint64 = &c
-	}
-	if x.VSint32 != nil {
-		c := (*x.VSint32)
-		m.VSint32 = &c
-	}
-	if x.VSint64 != nil {
-		c := (*x.VSint64)
-		m.VSint64 = &c
-	}
-	if x.VFixed32 != nil {
-		c := (*x.VFixed32)
-		m.VFixed32 = &c
-	}
-	if x.VFixed64 != nil {
-		c := ormrt.Uint64((*x.VFixed64))
-		m.VFixed64 = &c
-	}
-	if x.VSfixed32 != nil {
-		c := (*x.VSfixed32)
-		m.VSfixed32 = &c
-	}
-	if x.VSfixed64 != nil {
-		c := (*x.VSfixed64)
-		m.VSfixed64 = &c
-	}
-	if x.VFloat != nil {
-		c := (*x.VFloat)
-		m.VFloat = &c
-	}
-	if x.VDouble != nil {
-		c := (*x.VDouble)
-		m.VDouble = &c
-	}
-	if x.VBool != nil {
-		c := (*x.VBool)
-		m.VBool = &c
-	}
-	if x.VString != nil {
-		c := (*x.VString)
-		m.VString = &c
-	}
-	m.VBytes = x.VBytes
-	if x.VEnum != nil {
-		c := int32((*x.VEnum))
-		m.VEnum = &c
-	}
-	if x.VEnumName != nil {
-		c := ormrt.EnumToName((*x.VEnumName).Number(), (*x.VEnumName).Descriptor())
-		m.VEnumName = &c
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -218,97 +116,30 @@ func (m *OptionalsModel) ToProto() (*Optionals, error) {
 		return nil, nil
 	}
 	x := &Optionals{}
-	x.Id = m.Id
-	if m.VInt32 != nil {
-		v := *m.VInt32
-		x.VInt32 = &v
-	}
-	if m.VInt64 != nil {
-		v := *m.VInt64
-		x.VInt64 = &v
-	}
-	if m.VUint32 != nil {
-		v := *m.VUint32
-		x.VUint32 = &v
-	}
-	if m.VUint64 != nil {
-		v := uint64(*m.VUint64)
-		x.VUint64 = &v
-	}
-	if m.VSint32 != nil {
-		v := *m.VSint32
-		x.VSint32 = &v
-	}
-	if m.VSint64 != nil {
-		v := *m.VSint64
-		x.VSint64 = &v
-	}
-	if m.VFixed32 != nil {
-		v := *m.VFixed32
-		x.VFixed32 = &v
-	}
-	if m.VFixed64 != nil {
-		v := uint64(*m.VFixed64)
-		x.VFixed64 = &v
-	}
-	if m.VSfixed32 != nil {
-		v := *m.VSfixed32
-		x.VSfixed32 = &v
-	}
-	if m.VSfixed64 != nil {
-		v := *m.VSfixed64
-		x.VSfixed64 = &v
-	}
-	if m.VFloat != nil {
-		v := *m.VFloat
-		x.VFloat = &v
-	}
-	if m.VDouble != nil {
-		v := *m.VDouble
-		x.VDouble = &v
-	}
-	if m.VBool != nil {
-		v := *m.VBool
-		x.VBool = &v
-	}
-	if m.VString != nil {
-		v := *m.VString
-		x.VString = &v
-	}
-	x.VBytes = m.VBytes
-	if m.VEnum != nil {
-		v := Color(*m.VEnum)
-		x.VEnum = &v
-	}
-	if m.VEnumName != nil {
-		n, err := ormrt.EnumFromName(*m.VEnumName, Color(0).Descriptor(), "kinds.v1.Optionals.v_enum_name")
-		if err != nil {
-			return nil, err
-		}
-		v := Color(n)
-		x.VEnumName = &v
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *OptionalsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // WrappersModel is the GORM model of kinds.v1.Wrappers, stored in table wrappers.
 //
 // Every wrapper type.
 type WrappersModel struct {
-	Id      int64         `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	VBool   *bool         `gorm:"column:v_bool"`
-	VInt32  *int32        `gorm:"column:v_int32"`
-	VInt64  *int64        `gorm:"column:v_int64"`
-	VUint32 *uint32       `gorm:"column:v_uint32"`
-	VUint64 *ormrt.Uint64 `gorm:"column:v_uint64"`
+	Id      int64         `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Wrappers.id"`
+	VBool   *bool         `gorm:"column:v_bool" protoforge:"kinds.v1.Wrappers.v_bool"`
+	VInt32  *int32        `gorm:"column:v_int32" protoforge:"kinds.v1.Wrappers.v_int32"`
+	VInt64  *int64        `gorm:"column:v_int64" protoforge:"kinds.v1.Wrappers.v_int64"`
+	VUint32 *uint32       `gorm:"column:v_uint32" protoforge:"kinds.v1.Wrappers.v_uint32"`
+	VUint64 *ormrt.Uint64 `gorm:"column:v_uint64" protoforge:"kinds.v1.Wrappers.v_uint64"`
 	VFloat  *float32      `gorm:"column:v_float;type:real" protoforge:"kinds.v1.Wrappers.v_float"`
 	VDouble *float64      `gorm:"column:v_double;type:double precision" protoforge:"kinds.v1.Wrappers.v_double"`
 	VString *string       `gorm:"column:v_string" protoforge:"kinds.v1.Wrappers.v_string"`
-	VBytes  ormrt.Bytes   `gorm:"column:v_bytes"`
+	VBytes  ormrt.Bytes   `gorm:"column:v_bytes" protoforge:"kinds.v1.Wrappers.v_bytes"`
 }
 
 // TableName is the table of WrappersModel.
@@ -321,41 +152,8 @@ func (x *Wrappers) ToModel() (*WrappersModel, error) {
 		return nil, nil
 	}
 	m := &WrappersModel{}
-	m.Id = x.Id
-	if x.VBool != nil {
-		c := x.VBool.Value
-		m.VBool = &c
-	}
-	if x.VInt32 != nil {
-		c := x.VInt32.Value
-		m.VInt32 = &c
-	}
-	if x.VInt64 != nil {
-		c := x.VInt64.Value
-		m.VInt64 = &c
-	}
-	if x.VUint32 != nil {
-		c := x.VUint32.Value
-		m.VUint32 = &c
-	}
-	if x.VUint64 != nil {
-		c := ormrt.Uint64(x.VUint64.Value)
-		m.VUint64 = &c
-	}
-	if x.VFloat != nil {
-		c := x.VFloat.Value
-		m.VFloat = &c
-	}
-	if x.VDouble != nil {
-		c := x.VDouble.Value
-		m.VDouble = &c
-	}
-	if x.VString != nil {
-		c := x.VString.Value
-		m.VString = &c
-	}
-	if x.VBytes != nil {
-		m.VBytes = ormrt.NonNilBytes(x.VBytes.Value)
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -367,50 +165,25 @@ func (m *WrappersModel) ToProto() (*Wrappers, error) {
 		return nil, nil
 	}
 	x := &Wrappers{}
-	x.Id = m.Id
-	if m.VBool != nil {
-		x.VBool = wrapperspb.Bool(*m.VBool)
-	}
-	if m.VInt32 != nil {
-		x.VInt32 = wrapperspb.Int32(*m.VInt32)
-	}
-	if m.VInt64 != nil {
-		x.VInt64 = wrapperspb.Int64(*m.VInt64)
-	}
-	if m.VUint32 != nil {
-		x.VUint32 = wrapperspb.UInt32(*m.VUint32)
-	}
-	if m.VUint64 != nil {
-		x.VUint64 = wrapperspb.UInt64(uint64(*m.VUint64))
-	}
-	if m.VFloat != nil {
-		x.VFloat = wrapperspb.Float(*m.VFloat)
-	}
-	if m.VDouble != nil {
-		x.VDouble = wrapperspb.Double(*m.VDouble)
-	}
-	if m.VString != nil {
-		x.VString = wrapperspb.String(*m.VString)
-	}
-	if m.VBytes != nil {
-		x.VBytes = wrapperspb.Bytes(m.VBytes)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *WrappersModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // TimesModel is the GORM model of kinds.v1.Times, stored in table times.
 //
 // Timestamps and durations, with microseconds and with nanoseconds.
 type TimesModel struct {
-	Id        int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	At        *time.Time `gorm:"column:at;precision:6"`
-	Span      *int64     `gorm:"column:span"`
-	AtNanos   *int64     `gorm:"column:at_nanos"`
-	SpanNanos *int64     `gorm:"column:span_nanos"`
+	Id        int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Times.id"`
+	At        *time.Time `gorm:"column:at;precision:6" protoforge:"kinds.v1.Times.at"`
+	Span      *int64     `gorm:"column:span" protoforge:"kinds.v1.Times.span,micros"`
+	AtNanos   *int64     `gorm:"column:at_nanos" protoforge:"kinds.v1.Times.at_nanos,nanos"`
+	SpanNanos *int64     `gorm:"column:span_nanos" protoforge:"kinds.v1.Times.span_nanos,nanos"`
 }
 
 // TableName is the table of TimesModel.
@@ -423,18 +196,7 @@ func (x *Times) ToModel() (*TimesModel, error) {
 		return nil, nil
 	}
 	m := &TimesModel{}
-	var err error
-	m.Id = x.Id
-	if m.At, err = ormrt.TimestampToTime(x.At, "kinds.v1.Times.at"); err != nil {
-		return nil, err
-	}
-	if m.Span, err = ormrt.DurationToMicros(x.Span, "kinds.v1.Times.span"); err != nil {
-		return nil, err
-	}
-	if m.AtNanos, err = ormrt.TimestampToNanos(x.AtNanos, "kinds.v1.Times.at_nanos"); err != nil {
-		return nil, err
-	}
-	if m.SpanNanos, err = ormrt.DurationToNanos(x.SpanNanos, "kinds.v1.Times.span_nanos"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -447,11 +209,9 @@ func (m *TimesModel) ToProto() (*Times, error) {
 		return nil, nil
 	}
 	x := &Times{}
-	x.Id = m.Id
-	x.At = ormrt.TimeToTimestamp(m.At)
-	x.Span = ormrt.MicrosToDuration(m.Span)
-	x.AtNanos = ormrt.NanosToTimestamp(m.AtNanos)
-	x.SpanNanos = ormrt.NanosToDuration(m.SpanNanos)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
@@ -459,7 +219,7 @@ func (m *TimesModel) ToProto() (*Times, error) {
 //
 // Repeated fields, maps, nested messages and the dynamic well-known types.
 type CollectionsModel struct {
-	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Collections.id"`
 	Ints       ormrt.JSON `gorm:"column:ints;not null" protoforge:"kinds.v1.Collections.ints"`
 	Uints      ormrt.JSON `gorm:"column:uints;not null" protoforge:"kinds.v1.Collections.uints"`
 	Doubles    ormrt.JSON `gorm:"column:doubles;not null" protoforge:"kinds.v1.Collections.doubles"`
@@ -489,57 +249,7 @@ func (x *Collections) ToModel() (*CollectionsModel, error) {
 		return nil, nil
 	}
 	m := &CollectionsModel{}
-	var err error
-	m.Id = x.Id
-	if m.Ints, err = ormrt.FieldToJSON(x.ProtoReflect(), 2); err != nil {
-		return nil, err
-	}
-	if m.Uints, err = ormrt.FieldToJSON(x.ProtoReflect(), 3); err != nil {
-		return nil, err
-	}
-	if m.Doubles, err = ormrt.FieldToJSON(x.ProtoReflect(), 4); err != nil {
-		return nil, err
-	}
-	if m.Strings, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
-		return nil, err
-	}
-	if m.Blobs, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
-		return nil, err
-	}
-	if m.Bools, err = ormrt.FieldToJSON(x.ProtoReflect(), 7); err != nil {
-		return nil, err
-	}
-	if m.Colors, err = ormrt.FieldToJSON(x.ProtoReflect(), 8); err != nil {
-		return nil, err
-	}
-	if m.Counts, err = ormrt.FieldToJSON(x.ProtoReflect(), 9); err != nil {
-		return nil, err
-	}
-	if m.Names, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
-		return nil, err
-	}
-	if m.NestedMap, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
-		return nil, err
-	}
-	if m.Nested, err = ormrt.FieldToJSON(x.ProtoReflect(), 12); err != nil {
-		return nil, err
-	}
-	if m.NestedList, err = ormrt.FieldToJSON(x.ProtoReflect(), 13); err != nil {
-		return nil, err
-	}
-	if m.Attrs, err = ormrt.FieldToJSON(x.ProtoReflect(), 14); err != nil {
-		return nil, err
-	}
-	if m.Value, err = ormrt.FieldToJSON(x.ProtoReflect(), 15); err != nil {
-		return nil, err
-	}
-	if m.List, err = ormrt.FieldToJSON(x.ProtoReflect(), 16); err != nil {
-		return nil, err
-	}
-	if m.Any, err = ormrt.FieldToJSON(x.ProtoReflect(), 17); err != nil {
-		return nil, err
-	}
-	if m.Stamps, err = ormrt.FieldToJSON(x.ProtoReflect(), 18); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -552,110 +262,27 @@ func (m *CollectionsModel) ToProto() (*Collections, error) {
 		return nil, nil
 	}
 	x := &Collections{}
-	x.Id = m.Id
-	if m.Ints != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 2, m.Ints); err != nil {
-			return nil, err
-		}
-	}
-	if m.Uints != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 3, m.Uints); err != nil {
-			return nil, err
-		}
-	}
-	if m.Doubles != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 4, m.Doubles); err != nil {
-			return nil, err
-		}
-	}
-	if m.Strings != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 5, m.Strings); err != nil {
-			return nil, err
-		}
-	}
-	if m.Blobs != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 6, m.Blobs); err != nil {
-			return nil, err
-		}
-	}
-	if m.Bools != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 7, m.Bools); err != nil {
-			return nil, err
-		}
-	}
-	if m.Colors != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 8, m.Colors); err != nil {
-			return nil, err
-		}
-	}
-	if m.Counts != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 9, m.Counts); err != nil {
-			return nil, err
-		}
-	}
-	if m.Names != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 10, m.Names); err != nil {
-			return nil, err
-		}
-	}
-	if m.NestedMap != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 11, m.NestedMap); err != nil {
-			return nil, err
-		}
-	}
-	if m.Nested != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 12, m.Nested); err != nil {
-			return nil, err
-		}
-	}
-	if m.NestedList != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 13, m.NestedList); err != nil {
-			return nil, err
-		}
-	}
-	if m.Attrs != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 14, m.Attrs); err != nil {
-			return nil, err
-		}
-	}
-	if m.Value != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 15, m.Value); err != nil {
-			return nil, err
-		}
-	}
-	if m.List != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 16, m.List); err != nil {
-			return nil, err
-		}
-	}
-	if m.Any != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 17, m.Any); err != nil {
-			return nil, err
-		}
-	}
-	if m.Stamps != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 18, m.Stamps); err != nil {
-			return nil, err
-		}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *CollectionsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ChoicesModel is the GORM model of kinds.v1.Choices, stored in table choices.
 //
 // A oneof: each member is its own nullable column.
 type ChoicesModel struct {
-	Id       int64         `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id       int64         `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Choices.id"`
 	Text     *string       `gorm:"column:text" protoforge:"kinds.v1.Choices.text"`
-	Number   *int64        `gorm:"column:number"`
-	Unsigned *ormrt.Uint64 `gorm:"column:unsigned"`
-	Blob     ormrt.Bytes   `gorm:"column:blob"`
-	Color    *int32        `gorm:"column:color"`
-	When     *time.Time    `gorm:"column:when;precision:6"`
+	Number   *int64        `gorm:"column:number" protoforge:"kinds.v1.Choices.number"`
+	Unsigned *ormrt.Uint64 `gorm:"column:unsigned" protoforge:"kinds.v1.Choices.unsigned"`
+	Blob     ormrt.Bytes   `gorm:"column:blob" protoforge:"kinds.v1.Choices.blob"`
+	Color    *int32        `gorm:"column:color" protoforge:"kinds.v1.Choices.color"`
+	When     *time.Time    `gorm:"column:when;precision:6" protoforge:"kinds.v1.Choices.when"`
 	Nested   ormrt.JSON    `gorm:"column:nested" protoforge:"kinds.v1.Choices.nested"`
 	Ratio    *float64      `gorm:"column:ratio;type:double precision" protoforge:"kinds.v1.Choices.ratio"`
 }
@@ -670,40 +297,8 @@ func (x *Choices) ToModel() (*ChoicesModel, error) {
 		return nil, nil
 	}
 	m := &ChoicesModel{}
-	var err error
-	m.Id = x.Id
-	if v, ok := x.Choice.(*Choices_Text); ok {
-		c := v.Text
-		m.Text = &c
-	}
-	if v, ok := x.Choice.(*Choices_Number); ok {
-		c := v.Number
-		m.Number = &c
-	}
-	if v, ok := x.Choice.(*Choices_Unsigned); ok {
-		c := ormrt.Uint64(v.Unsigned)
-		m.Unsigned = &c
-	}
-	if v, ok := x.Choice.(*Choices_Blob); ok {
-		m.Blob = ormrt.NonNilBytes(v.Blob)
-	}
-	if v, ok := x.Choice.(*Choices_Color); ok {
-		c := int32(v.Color)
-		m.Color = &c
-	}
-	if v, ok := x.Choice.(*Choices_When); ok {
-		c, err := ormrt.TimestampToTime(v.When, "kinds.v1.Choices.when")
-		if err != nil {
-			return nil, err
-		}
-		m.When = c
-	}
-	if m.Nested, err = ormrt.FieldToJSON(x.ProtoReflect(), 8); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
-	}
-	if v, ok := x.Choice.(*Choices_Ratio); ok {
-		c := v.Ratio
-		m.Ratio = &c
 	}
 	return m, nil
 }
@@ -715,69 +310,21 @@ func (m *ChoicesModel) ToProto() (*Choices, error) {
 		return nil, nil
 	}
 	x := &Choices{}
-	x.Id = m.Id
-	if m.Text != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.text: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Text{Text: *m.Text}
-	}
-	if m.Number != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.number: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Number{Number: *m.Number}
-	}
-	if m.Unsigned != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.unsigned: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Unsigned{Unsigned: uint64(*m.Unsigned)}
-	}
-	if m.Blob != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.blob: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Blob{Blob: m.Blob}
-	}
-	if m.Color != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.color: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Color{Color: Color(*m.Color)}
-	}
-	if v := ormrt.TimeToTimestamp(m.When); v != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.when: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_When{When: v}
-	}
-	if m.Nested != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.nested: another member of oneof choice is also set")
-		}
-		if err := ormrt.JSONToField(x.ProtoReflect(), 8, m.Nested); err != nil {
-			return nil, err
-		}
-	}
-	if m.Ratio != nil {
-		if x.Choice != nil {
-			return nil, errors.New("kinds.v1.Choices.ratio: another member of oneof choice is also set")
-		}
-		x.Choice = &Choices_Ratio{Ratio: *m.Ratio}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ChoicesModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // AuthorModel is the GORM model of kinds.v1.Author, stored in table authors.
 //
 // An author has many books.
 type AuthorModel struct {
-	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Author.id"`
 	Name string `gorm:"column:name;not null;size:200;index:uniq_authors_name,unique" protoforge:"kinds.v1.Author.name"`
 	// Loaded with PreloadAssociations.
 	Books []BookModel `gorm:"foreignKey:AuthorId;references:Id"`
@@ -793,8 +340,9 @@ func (x *Author) ToModel() (*AuthorModel, error) {
 		return nil, nil
 	}
 	m := &AuthorModel{}
-	m.Id = x.Id
-	m.Name = x.Name
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if len(x.Books) > 0 {
 		m.Books = make([]BookModel, 0, len(x.Books))
 		for _, v := range x.Books {
@@ -817,8 +365,9 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 		return nil, nil
 	}
 	x := &Author{}
-	x.Id = m.Id
-	x.Name = m.Name
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	if len(m.Books) > 0 {
 		x.Books = make([]*Book, 0, len(m.Books))
 		for i := range m.Books {
@@ -833,7 +382,7 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
@@ -846,9 +395,9 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 //
 // A book belongs to an author.
 type BookModel struct {
-	Id       int64        `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id       int64        `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Book.id"`
 	Title    string       `gorm:"column:title;not null;size:300;index:uniq_library_books_author_id_title,unique,priority:2" protoforge:"kinds.v1.Book.title"`
-	AuthorId int64        `gorm:"column:author_id;not null;index:uniq_library_books_author_id_title,unique,priority:1"`
+	AuthorId int64        `gorm:"column:author_id;not null;index:uniq_library_books_author_id_title,unique,priority:1" protoforge:"kinds.v1.Book.author_id"`
 	Author   *AuthorModel `gorm:"foreignKey:AuthorId;references:Id;constraint:OnDelete:CASCADE"`
 	FullName string       `gorm:"column:display_name;not null;size:255;index:idx_library_books_display_name" protoforge:"kinds.v1.Book.full_name"`
 }
@@ -864,13 +413,12 @@ func (x *Book) ToModel() (*BookModel, error) {
 	}
 	m := &BookModel{}
 	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	m.AuthorId = x.AuthorId
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if m.Author, err = x.Author.ToModel(); err != nil {
 		return nil, err
 	}
-	m.FullName = x.FullName
 	return m, nil
 }
 
@@ -881,9 +429,9 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.AuthorId = m.AuthorId
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	if m.Author != nil {
 		v, err := m.Author.ToProto()
 		if err != nil {
@@ -891,12 +439,11 @@ func (m *BookModel) ToProto() (*Book, error) {
 		}
 		x.Author = v
 	}
-	x.FullName = m.FullName
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto
@@ -909,8 +456,8 @@ func (BookModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 //
 // A composite key.
 type MembershipModel struct {
-	GroupId int64  `gorm:"column:group_id;primaryKey;not null"`
-	UserId  int64  `gorm:"column:user_id;primaryKey;not null"`
+	GroupId int64  `gorm:"column:group_id;primaryKey;not null" protoforge:"kinds.v1.Membership.group_id"`
+	UserId  int64  `gorm:"column:user_id;primaryKey;not null" protoforge:"kinds.v1.Membership.user_id"`
 	Role    string `gorm:"column:role;not null" protoforge:"kinds.v1.Membership.role"`
 }
 
@@ -924,9 +471,9 @@ func (x *Membership) ToModel() (*MembershipModel, error) {
 		return nil, nil
 	}
 	m := &MembershipModel{}
-	m.GroupId = x.GroupId
-	m.UserId = x.UserId
-	m.Role = x.Role
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -937,14 +484,14 @@ func (m *MembershipModel) ToProto() (*Membership, error) {
 		return nil, nil
 	}
 	x := &Membership{}
-	x.GroupId = m.GroupId
-	x.UserId = m.UserId
-	x.Role = m.Role
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *MembershipModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // TagModel is the GORM model of kinds.v1.Tag, stored in table tags.
@@ -952,7 +499,7 @@ func (m *MembershipModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckMode
 // A string key chosen by the client.
 type TagModel struct {
 	Name string       `gorm:"column:name;primaryKey;not null;size:255" protoforge:"kinds.v1.Tag.name"`
-	Uses ormrt.Uint64 `gorm:"column:uses;not null"`
+	Uses ormrt.Uint64 `gorm:"column:uses;not null" protoforge:"kinds.v1.Tag.uses"`
 }
 
 // TableName is the table of TagModel.
@@ -965,8 +512,9 @@ func (x *Tag) ToModel() (*TagModel, error) {
 		return nil, nil
 	}
 	m := &TagModel{}
-	m.Name = x.Name
-	m.Uses = ormrt.Uint64(x.Uses)
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -977,29 +525,30 @@ func (m *TagModel) ToProto() (*Tag, error) {
 		return nil, nil
 	}
 	x := &Tag{}
-	x.Name = m.Name
-	x.Uses = uint64(m.Uses)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *TagModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ConstrainedModel is the GORM model of kinds.v1.Constrained, stored in table constraineds.
 //
 // Validation rules shape the columns: lengths, ranges, enum membership.
 type ConstrainedModel struct {
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"kinds.v1.Constrained.id"`
 	// max_len gives VARCHAR(50); min_len a CHECK.
 	Title string `gorm:"column:title;not null;size:50" protoforge:"kinds.v1.Constrained.title"`
-	Age   int32  `gorm:"column:age;not null"`
-	Color int32  `gorm:"column:color;not null"`
+	Age   int32  `gorm:"column:age;not null" protoforge:"kinds.v1.Constrained.age"`
+	Color int32  `gorm:"column:color;not null" protoforge:"kinds.v1.Constrained.color"`
 	// protoc-gen-validate rules count too.
-	Quota ormrt.Uint64 `gorm:"column:quota;not null"`
+	Quota ormrt.Uint64 `gorm:"column:quota;not null" protoforge:"kinds.v1.Constrained.quota"`
 	Ratio float64      `gorm:"column:ratio;not null;type:double precision" protoforge:"kinds.v1.Constrained.ratio"`
 	// no_check keeps the rule for the API only.
-	Loose int64  `gorm:"column:loose;not null"`
+	Loose int64  `gorm:"column:loose;not null" protoforge:"kinds.v1.Constrained.loose"`
 	Code  string `gorm:"column:code;not null;size:3" protoforge:"kinds.v1.Constrained.code"`
 }
 
@@ -1013,14 +562,9 @@ func (x *Constrained) ToModel() (*ConstrainedModel, error) {
 		return nil, nil
 	}
 	m := &ConstrainedModel{}
-	m.Id = x.Id
-	m.Title = x.Title
-	m.Age = x.Age
-	m.Color = int32(x.Color)
-	m.Quota = ormrt.Uint64(x.Quota)
-	m.Ratio = x.Ratio
-	m.Loose = x.Loose
-	m.Code = x.Code
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -1031,17 +575,12 @@ func (m *ConstrainedModel) ToProto() (*Constrained, error) {
 		return nil, nil
 	}
 	x := &Constrained{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.Age = m.Age
-	x.Color = Color(m.Color)
-	x.Quota = uint64(m.Quota)
-	x.Ratio = m.Ratio
-	x.Loose = m.Loose
-	x.Code = m.Code
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ConstrainedModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -15,20 +15,20 @@ import (
 //
 // A gadget with a rule of every family.
 type GadgetModel struct {
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"rules.v1.Gadget.id"`
 	// protovalidate: string length.
 	Name string `gorm:"column:name;not null;size:40" protoforge:"rules.v1.Gadget.name"`
 	// protoc-gen-validate: numeric range.
-	Weight int32 `gorm:"column:weight;not null"`
+	Weight int32 `gorm:"column:weight;not null" protoforge:"rules.v1.Gadget.weight"`
 	// protoc-gen-validate: pattern.
 	Code string `gorm:"column:code;not null" protoforge:"rules.v1.Gadget.code"`
 	// protoc-gen-validate: enum membership.
-	Power int32 `gorm:"column:power;not null"`
+	Power int32 `gorm:"column:power;not null" protoforge:"rules.v1.Gadget.power"`
 	// protovalidate: uint64 range beyond int64.
-	Serial ormrt.Uint64 `gorm:"column:serial;not null"`
+	Serial ormrt.Uint64 `gorm:"column:serial;not null" protoforge:"rules.v1.Gadget.serial"`
 	// Field behaviors.
 	Owner      string     `gorm:"column:owner;not null" protoforge:"rules.v1.Gadget.owner"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"rules.v1.Gadget.create_time"`
 	// The model's own limit (size).
 	Note string `gorm:"column:note;not null;size:5" protoforge:"rules.v1.Gadget.note"`
 	// protoc-gen-validate: repeated sizes.
@@ -45,19 +45,7 @@ func (x *Gadget) ToModel() (*GadgetModel, error) {
 		return nil, nil
 	}
 	m := &GadgetModel{}
-	var err error
-	m.Id = x.Id
-	m.Name = x.Name
-	m.Weight = x.Weight
-	m.Code = x.Code
-	m.Power = int32(x.Power)
-	m.Serial = ormrt.Uint64(x.Serial)
-	m.Owner = x.Owner
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "rules.v1.Gadget.create_time"); err != nil {
-		return nil, err
-	}
-	m.Note = x.Note
-	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -70,23 +58,12 @@ func (m *GadgetModel) ToProto() (*Gadget, error) {
 		return nil, nil
 	}
 	x := &Gadget{}
-	x.Id = m.Id
-	x.Name = m.Name
-	x.Weight = m.Weight
-	x.Code = m.Code
-	x.Power = Power(m.Power)
-	x.Serial = uint64(m.Serial)
-	x.Owner = m.Owner
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.Note = m.Note
-	if m.Tags != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 10, m.Tags); err != nil {
-			return nil, err
-		}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *GadgetModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,12 +16,12 @@ import (
 // A gizmo.
 type GizmoModel struct {
 	// The key.
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"scaffold.v1.Gizmo.id"`
 	// What it is called.
 	Label      string         `gorm:"column:label;not null" protoforge:"scaffold.v1.Gizmo.label"`
-	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
-	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	CreateTime *time.Time     `gorm:"column:create_time;precision:6" protoforge:"scaffold.v1.Gizmo.create_time"`
+	UpdateTime *time.Time     `gorm:"column:update_time;precision:6" protoforge:"scaffold.v1.Gizmo.update_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"scaffold.v1.Gizmo.delete_time"`
 	// The entity tag.
 	Etag string `gorm:"column:etag;not null" protoforge:"scaffold.v1.Gizmo.etag"`
 }
@@ -36,19 +36,9 @@ func (x *Gizmo) ToModel() (*GizmoModel, error) {
 		return nil, nil
 	}
 	m := &GizmoModel{}
-	var err error
-	m.Id = x.Id
-	m.Label = x.Label
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "scaffold.v1.Gizmo.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "scaffold.v1.Gizmo.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "scaffold.v1.Gizmo.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -59,15 +49,12 @@ func (m *GizmoModel) ToProto() (*Gizmo, error) {
 		return nil, nil
 	}
 	x := &Gizmo{}
-	x.Id = m.Id
-	x.Label = m.Label
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *GizmoModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -14,7 +14,7 @@ import (
 //
 // A folder of one tenant.
 type FolderModel struct {
-	Name string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Folder.name"`
+	Name string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Folder.name,name"`
 	// Stamped by the server from the caller's tenant.
 	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_folders_tenant_id" protoforge:"tenant.v1.Folder.tenant_id"`
 	Title    string `gorm:"column:title;not null" protoforge:"tenant.v1.Folder.title"`
@@ -31,11 +31,12 @@ func (x *Folder) ToModel() (*FolderModel, error) {
 	}
 	m := &FolderModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("folders/{folder}", x.Name, "tenant.v1.Folder.name", &m.Name); err != nil {
 		return nil, err
 	}
-	m.TenantId = x.TenantId
-	m.Title = x.Title
 	return m, nil
 }
 
@@ -46,14 +47,15 @@ func (m *FolderModel) ToProto() (*Folder, error) {
 		return nil, nil
 	}
 	x := &Folder{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("folders/{folder}", m.Name)
-	x.TenantId = m.TenantId
-	x.Title = m.Title
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *FolderModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // DocModel is the GORM model of tenant.v1.Doc, stored in table docs.
@@ -61,8 +63,8 @@ func (m *FolderModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx
 // A document in a folder of the same tenant.
 type DocModel struct {
 	// Folder holds {folder} of the name folders/{folder}/docs/{doc}.
-	Folder string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name"`
-	Name   string `gorm:"column:doc;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name"`
+	Folder string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name,name"`
+	Name   string `gorm:"column:doc;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name,name"`
 	// Stamped by the server from the caller's tenant.
 	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_docs_tenant_id" protoforge:"tenant.v1.Doc.tenant_id"`
 	Text     string `gorm:"column:text;not null" protoforge:"tenant.v1.Doc.text"`
@@ -79,11 +81,12 @@ func (x *Doc) ToModel() (*DocModel, error) {
 	}
 	m := &DocModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("folders/{folder}/docs/{doc}", x.Name, "tenant.v1.Doc.name", &m.Folder, &m.Name); err != nil {
 		return nil, err
 	}
-	m.TenantId = x.TenantId
-	m.Text = x.Text
 	return m, nil
 }
 
@@ -94,12 +97,13 @@ func (m *DocModel) ToProto() (*Doc, error) {
 		return nil, nil
 	}
 	x := &Doc{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("folders/{folder}/docs/{doc}", m.Folder, m.Name)
-	x.TenantId = m.TenantId
-	x.Text = m.Text
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *DocModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

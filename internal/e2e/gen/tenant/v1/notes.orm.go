@@ -15,13 +15,13 @@ import (
 //
 // A note of one tenant.
 type NoteModel struct {
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"tenant.v1.Note.id"`
 	// Stamped by the server from the caller's tenant.
 	TenantId   string         `gorm:"column:tenant_id;not null;size:64;index:idx_notes_tenant_id" protoforge:"tenant.v1.Note.tenant_id"`
 	Text       string         `gorm:"column:text;not null" protoforge:"tenant.v1.Note.text"`
-	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
-	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	CreateTime *time.Time     `gorm:"column:create_time;precision:6" protoforge:"tenant.v1.Note.create_time"`
+	UpdateTime *time.Time     `gorm:"column:update_time;precision:6" protoforge:"tenant.v1.Note.update_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"tenant.v1.Note.delete_time"`
 	Etag       string         `gorm:"column:etag;not null" protoforge:"tenant.v1.Note.etag"`
 }
 
@@ -35,20 +35,9 @@ func (x *Note) ToModel() (*NoteModel, error) {
 		return nil, nil
 	}
 	m := &NoteModel{}
-	var err error
-	m.Id = x.Id
-	m.TenantId = x.TenantId
-	m.Text = x.Text
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "tenant.v1.Note.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "tenant.v1.Note.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "tenant.v1.Note.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -59,16 +48,12 @@ func (m *NoteModel) ToProto() (*Note, error) {
 		return nil, nil
 	}
 	x := &Note{}
-	x.Id = m.Id
-	x.TenantId = m.TenantId
-	x.Text = m.Text
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *NoteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

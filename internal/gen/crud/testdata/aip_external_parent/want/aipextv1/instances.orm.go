@@ -16,14 +16,14 @@ import (
 // An instance in a location of a project.
 type InstanceModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/instances/{instance}.
-	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name,name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/instances/{instance}.
-	Location    string     `gorm:"column:location;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
-	Name        string     `gorm:"column:instance;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name"`
+	Location    string     `gorm:"column:location;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name,name"`
+	Name        string     `gorm:"column:instance;primaryKey;not null;size:255" protoforge:"aipext.v1.Instance.name,name"`
 	DisplayName string     `gorm:"column:display_name;not null" protoforge:"aipext.v1.Instance.display_name"`
-	NodeCount   int32      `gorm:"column:node_count;not null"`
-	CreateTime  *time.Time `gorm:"column:create_time;precision:6"`
-	UpdateTime  *time.Time `gorm:"column:update_time;precision:6"`
+	NodeCount   int32      `gorm:"column:node_count;not null" protoforge:"aipext.v1.Instance.node_count"`
+	CreateTime  *time.Time `gorm:"column:create_time;precision:6" protoforge:"aipext.v1.Instance.create_time"`
+	UpdateTime  *time.Time `gorm:"column:update_time;precision:6" protoforge:"aipext.v1.Instance.update_time"`
 	Etag        string     `gorm:"column:etag;not null" protoforge:"aipext.v1.Instance.etag"`
 }
 
@@ -38,18 +38,12 @@ func (x *Instance) ToModel() (*InstanceModel, error) {
 	}
 	m := &InstanceModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("projects/{project}/locations/{location}/instances/{instance}", x.Name, "aipext.v1.Instance.name", &m.Project, &m.Location, &m.Name); err != nil {
 		return nil, err
 	}
-	m.DisplayName = x.DisplayName
-	m.NodeCount = x.NodeCount
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "aipext.v1.Instance.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "aipext.v1.Instance.update_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -60,17 +54,15 @@ func (m *InstanceModel) ToProto() (*Instance, error) {
 		return nil, nil
 	}
 	x := &Instance{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("projects/{project}/locations/{location}/instances/{instance}", m.Project, m.Location, m.Name)
-	x.DisplayName = m.DisplayName
-	x.NodeCount = m.NodeCount
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.Etag = m.Etag
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *InstanceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // KeyModel is the GORM model of aipext.v1.Key, stored in table keys.
@@ -78,8 +70,8 @@ func (m *InstanceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(
 // A key, named by `path`.
 type KeyModel struct {
 	// Project holds {project} of the name projects/{project}/keys/{key}.
-	Project   string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path"`
-	Path      string `gorm:"column:key;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path"`
+	Project   string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path,name"`
+	Path      string `gorm:"column:key;primaryKey;not null;size:255" protoforge:"aipext.v1.Key.path,name"`
 	Algorithm string `gorm:"column:algorithm;not null" protoforge:"aipext.v1.Key.algorithm"`
 }
 
@@ -94,10 +86,12 @@ func (x *Key) ToModel() (*KeyModel, error) {
 	}
 	m := &KeyModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("projects/{project}/keys/{key}", x.Path, "aipext.v1.Key.path", &m.Project, &m.Path); err != nil {
 		return nil, err
 	}
-	m.Algorithm = x.Algorithm
 	return m, nil
 }
 
@@ -108,11 +102,13 @@ func (m *KeyModel) ToProto() (*Key, error) {
 		return nil, nil
 	}
 	x := &Key{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Path = ormrt.NameOf("projects/{project}/keys/{key}", m.Project, m.Path)
-	x.Algorithm = m.Algorithm
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *KeyModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,9 +16,9 @@ import (
 // A shelf of the library.
 type ShelfModel struct {
 	// The resource name, "shelves/{shelf}".
-	Name       string     `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnames.v1.Shelf.name"`
+	Name       string     `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnames.v1.Shelf.name,name"`
 	Theme      string     `gorm:"column:theme;not null" protoforge:"aipnames.v1.Shelf.theme"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"aipnames.v1.Shelf.create_time"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"aipnames.v1.Shelf.etag"`
 }
 
@@ -33,14 +33,12 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	m := &ShelfModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shelves/{shelf}", x.Name, "aipnames.v1.Shelf.name", &m.Name); err != nil {
 		return nil, err
 	}
-	m.Theme = x.Theme
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "aipnames.v1.Shelf.create_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -51,13 +49,13 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("shelves/{shelf}", m.Name)
-	x.Theme = m.Theme
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.Etag = m.Etag
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -15,9 +15,9 @@ import (
 //
 // A publisher, soft deleted (AIP-164).
 type PublisherModel struct {
-	Name        string         `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Publisher.name"`
+	Name        string         `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Publisher.name,name"`
 	DisplayName string         `gorm:"column:display_name;not null" protoforge:"aipnested.v1.Publisher.display_name"`
-	DeleteTime  gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	DeleteTime  gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"aipnested.v1.Publisher.delete_time"`
 	Etag        string         `gorm:"column:etag;not null" protoforge:"aipnested.v1.Publisher.etag"`
 }
 
@@ -32,14 +32,12 @@ func (x *Publisher) ToModel() (*PublisherModel, error) {
 	}
 	m := &PublisherModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("publishers/{publisher}", x.Name, "aipnested.v1.Publisher.name", &m.Name); err != nil {
 		return nil, err
 	}
-	m.DisplayName = x.DisplayName
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "aipnested.v1.Publisher.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -50,15 +48,15 @@ func (m *PublisherModel) ToProto() (*Publisher, error) {
 		return nil, nil
 	}
 	x := &Publisher{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("publishers/{publisher}", m.Name)
-	x.DisplayName = m.DisplayName
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *PublisherModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ShelfModel is the GORM model of aipnested.v1.Shelf, stored in table shelves.
@@ -66,8 +64,8 @@ func (m *PublisherModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel
 // A shelf of a publisher.
 type ShelfModel struct {
 	// Publisher holds {publisher} of the name publishers/{publisher}/shelves/{shelf}.
-	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name"`
-	Name      string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name"`
+	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name,name"`
+	Name      string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name,name"`
 	Theme     string `gorm:"column:theme;not null" protoforge:"aipnested.v1.Shelf.theme"`
 }
 
@@ -82,10 +80,12 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	m := &ShelfModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("publishers/{publisher}/shelves/{shelf}", x.Name, "aipnested.v1.Shelf.name", &m.Publisher, &m.Name); err != nil {
 		return nil, err
 	}
-	m.Theme = x.Theme
 	return m, nil
 }
 
@@ -96,13 +96,15 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("publishers/{publisher}/shelves/{shelf}", m.Publisher, m.Name)
-	x.Theme = m.Theme
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of aipnested.v1.Book, stored in table books.
@@ -110,23 +112,23 @@ func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx,
 // A book on a shelf, soft deleted.
 type BookModel struct {
 	// Publisher holds {publisher} of the name publishers/{publisher}/shelves/{shelf}/books/{book}.
-	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
+	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name,name"`
 	// Shelf holds {shelf} of the name publishers/{publisher}/shelves/{shelf}/books/{book}.
-	Shelf      string         `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
-	Name       string         `gorm:"column:book;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name"`
+	Shelf      string         `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name,name"`
+	Name       string         `gorm:"column:book;primaryKey;not null;size:255" protoforge:"aipnested.v1.Book.name,name"`
 	Title      string         `gorm:"column:title;not null" protoforge:"aipnested.v1.Book.title"`
 	Isbn       string         `gorm:"column:isbn;not null" protoforge:"aipnested.v1.Book.isbn"`
-	Pages      int64          `gorm:"column:pages;not null"`
-	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
-	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	Pages      int64          `gorm:"column:pages;not null" protoforge:"aipnested.v1.Book.pages"`
+	CreateTime *time.Time     `gorm:"column:create_time;precision:6" protoforge:"aipnested.v1.Book.create_time"`
+	UpdateTime *time.Time     `gorm:"column:update_time;precision:6" protoforge:"aipnested.v1.Book.update_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"aipnested.v1.Book.delete_time"`
 	Etag       string         `gorm:"column:etag;not null" protoforge:"aipnested.v1.Book.etag"`
 	// The shelf the book was on before, which must exist.
 	PreviousShelf string `gorm:"column:previous_shelf;not null" protoforge:"aipnested.v1.Book.previous_shelf"`
 	// PreviousShelfPublisher holds a variable of the Shelf name in PreviousShelf, for the foreign key.
-	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1" protoforge:"aipnested.v1.Book.previous_shelf"`
+	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1" protoforge:"aipnested.v1.Book.previous_shelf,name"`
 	// PreviousShelfShelf holds a variable of the Shelf name in PreviousShelf, for the foreign key.
-	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2" protoforge:"aipnested.v1.Book.previous_shelf"`
+	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2" protoforge:"aipnested.v1.Book.previous_shelf,name"`
 }
 
 // TableName is the table of BookModel.
@@ -140,26 +142,15 @@ func (x *Book) ToModel() (*BookModel, error) {
 	}
 	m := &BookModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("publishers/{publisher}/shelves/{shelf}/books/{book}", x.Name, "aipnested.v1.Book.name", &m.Publisher, &m.Shelf, &m.Name); err != nil {
 		return nil, err
 	}
-	m.Title = x.Title
-	m.Isbn = x.Isbn
-	m.Pages = x.Pages
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "aipnested.v1.Book.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "aipnested.v1.Book.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "aipnested.v1.Book.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	if ids := ormrt.RefIDs("publishers/{publisher}/shelves/{shelf}", x.GetPreviousShelf()); ids != nil {
 		m.PreviousShelfPublisher, m.PreviousShelfShelf = &ids[0], &ids[1]
 	}
-	m.PreviousShelf = x.PreviousShelf
 	return m, nil
 }
 
@@ -170,18 +161,13 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("publishers/{publisher}/shelves/{shelf}/books/{book}", m.Publisher, m.Shelf, m.Name)
-	x.Title = m.Title
-	x.Isbn = m.Isbn
-	x.Pages = m.Pages
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
-	x.PreviousShelf = m.PreviousShelf
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

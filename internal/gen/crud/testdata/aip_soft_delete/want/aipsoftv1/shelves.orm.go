@@ -15,10 +15,10 @@ import (
 //
 // A shelf that can be restored after deletion.
 type ShelfModel struct {
-	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"aipsoft.v1.Shelf.id"`
 	Theme      string         `gorm:"column:theme;not null;size:80" protoforge:"aipsoft.v1.Shelf.theme"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
-	PurgeTime  *time.Time     `gorm:"column:purge_time;precision:6"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"aipsoft.v1.Shelf.delete_time"`
+	PurgeTime  *time.Time     `gorm:"column:purge_time;precision:6" protoforge:"aipsoft.v1.Shelf.purge_time"`
 	Etag       string         `gorm:"column:etag;not null" protoforge:"aipsoft.v1.Shelf.etag"`
 }
 
@@ -32,16 +32,9 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 		return nil, nil
 	}
 	m := &ShelfModel{}
-	var err error
-	m.Id = x.Id
-	m.Theme = x.Theme
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "aipsoft.v1.Shelf.delete_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	if m.PurgeTime, err = ormrt.TimestampToTime(x.PurgeTime, "aipsoft.v1.Shelf.purge_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -52,14 +45,12 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
-	x.Id = m.Id
-	x.Theme = m.Theme
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.PurgeTime = ormrt.TimeToTimestamp(m.PurgeTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,11 +16,11 @@ import (
 // An item of the catalogue.
 type ItemModel struct {
 	// Assigned by the database.
-	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"catalog.v1.Item.id"`
 	Title string `gorm:"column:title;not null;size:120" protoforge:"catalog.v1.Item.title"`
 	// Present or absent: a NULL column.
 	Subtitle   *string    `gorm:"column:subtitle" protoforge:"catalog.v1.Item.subtitle"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"catalog.v1.Item.create_time"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"catalog.v1.Item.etag"`
 }
 
@@ -34,17 +34,9 @@ func (x *Item) ToModel() (*ItemModel, error) {
 		return nil, nil
 	}
 	m := &ItemModel{}
-	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	if x.Subtitle != nil {
-		c := (*x.Subtitle)
-		m.Subtitle = &c
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "catalog.v1.Item.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -55,17 +47,12 @@ func (m *ItemModel) ToProto() (*Item, error) {
 		return nil, nil
 	}
 	x := &Item{}
-	x.Id = m.Id
-	x.Title = m.Title
-	if m.Subtitle != nil {
-		v := *m.Subtitle
-		x.Subtitle = &v
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.Etag = m.Etag
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ItemModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

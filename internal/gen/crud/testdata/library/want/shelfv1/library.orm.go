@@ -17,7 +17,7 @@ import (
 type ShelfModel struct {
 	Id         string     `gorm:"column:id;primaryKey;not null;size:255" protoforge:"shelf.v1.Shelf.id"`
 	Theme      string     `gorm:"column:theme;not null;size:80" protoforge:"shelf.v1.Shelf.theme"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"shelf.v1.Shelf.create_time"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"shelf.v1.Shelf.etag"`
 }
 
@@ -31,13 +31,9 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 		return nil, nil
 	}
 	m := &ShelfModel{}
-	var err error
-	m.Id = x.Id
-	m.Theme = x.Theme
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "shelf.v1.Shelf.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -48,13 +44,12 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
-	x.Id = m.Id
-	x.Theme = m.Theme
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -15,9 +15,9 @@ import (
 //
 // A shelf, named shelves/{id}.
 type ShelfModel struct {
-	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"many.v1.Shelf.id"`
 	Theme      string     `gorm:"column:theme;not null;size:80" protoforge:"many.v1.Shelf.theme"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"many.v1.Shelf.create_time"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"many.v1.Shelf.etag"`
 }
 
@@ -31,13 +31,9 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 		return nil, nil
 	}
 	m := &ShelfModel{}
-	var err error
-	m.Id = x.Id
-	m.Theme = x.Theme
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "many.v1.Shelf.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -48,26 +44,25 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
-	x.Id = m.Id
-	x.Theme = m.Theme
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // BookModel is the GORM model of many.v1.Book, stored in table books.
 //
 // A book on a shelf.
 type BookModel struct {
-	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null"`
-	ShelfId    int64          `gorm:"column:shelf_id;not null;index:idx_books_shelf_id"`
+	Id         int64          `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"many.v1.Book.id"`
+	ShelfId    int64          `gorm:"column:shelf_id;not null;index:idx_books_shelf_id" protoforge:"many.v1.Book.shelf_id"`
 	Title      string         `gorm:"column:title;not null;size:200" protoforge:"many.v1.Book.title"`
-	UpdateTime *time.Time     `gorm:"column:update_time;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	UpdateTime *time.Time     `gorm:"column:update_time;precision:6" protoforge:"many.v1.Book.update_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"many.v1.Book.delete_time"`
 	Etag       string         `gorm:"column:etag;not null" protoforge:"many.v1.Book.etag"`
 }
 
@@ -81,17 +76,9 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, nil
 	}
 	m := &BookModel{}
-	var err error
-	m.Id = x.Id
-	m.ShelfId = x.ShelfId
-	m.Title = x.Title
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "many.v1.Book.update_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "many.v1.Book.delete_time"); err != nil {
-		return nil, err
-	}
-	m.Etag = x.Etag
 	return m, nil
 }
 
@@ -102,15 +89,12 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.ShelfId = m.ShelfId
-	x.Title = m.Title
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.Etag = m.Etag
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

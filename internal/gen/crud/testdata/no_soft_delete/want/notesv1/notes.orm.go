@@ -16,13 +16,13 @@ import (
 // A note, deleted for good.
 type NoteModel struct {
 	// Assigned by the database.
-	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"notes.v1.Note.id"`
 	Text       string     `gorm:"column:text;not null;size:500" protoforge:"notes.v1.Note.text"`
-	Priority   int32      `gorm:"column:priority;not null"`
-	Urgency    int32      `gorm:"column:urgency;not null"`
+	Priority   int32      `gorm:"column:priority;not null" protoforge:"notes.v1.Note.priority"`
+	Urgency    int32      `gorm:"column:urgency;not null" protoforge:"notes.v1.Note.urgency"`
 	Code       string     `gorm:"column:code;not null" protoforge:"notes.v1.Note.code"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"notes.v1.Note.etag"`
-	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"notes.v1.Note.update_time"`
 }
 
 // TableName is the table of NoteModel.
@@ -35,14 +35,7 @@ func (x *Note) ToModel() (*NoteModel, error) {
 		return nil, nil
 	}
 	m := &NoteModel{}
-	var err error
-	m.Id = x.Id
-	m.Text = x.Text
-	m.Priority = x.Priority
-	m.Urgency = int32(x.Urgency)
-	m.Code = x.Code
-	m.Etag = x.Etag
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "notes.v1.Note.update_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -55,16 +48,12 @@ func (m *NoteModel) ToProto() (*Note, error) {
 		return nil, nil
 	}
 	x := &Note{}
-	x.Id = m.Id
-	x.Text = m.Text
-	x.Priority = m.Priority
-	x.Urgency = Urgency(m.Urgency)
-	x.Code = m.Code
-	x.Etag = m.Etag
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *NoteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

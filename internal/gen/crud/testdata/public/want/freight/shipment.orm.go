@@ -18,39 +18,39 @@ import (
 // [site][einride.example.freight.v1.Site].
 type ShipmentModel struct {
 	// Shipper holds {shipper} of the name shippers/{shipper}/shipments/{shipment}.
-	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name"`
+	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name,name"`
 	// The resource name of the shipment.
-	Name string `gorm:"column:shipment;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name"`
+	Name string `gorm:"column:shipment;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipment.name,name"`
 	// The creation timestamp of the shipment.
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.create_time"`
 	// The last update timestamp of the shipment.
 	//
 	// Updated when create/update/delete operation is shipment.
-	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.update_time"`
 	// The deletion timestamp of the shipment.
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.delete_time"`
 	// The resource name of the origin site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
 	OriginSite string `gorm:"column:origin_site;not null" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
 	// OriginSiteShipper holds a variable of the Site name in OriginSite, for the foreign key.
-	OriginSiteShipper *string `gorm:"column:origin_site_shipper;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
+	OriginSiteShipper *string `gorm:"column:origin_site_shipper;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.origin_site,name"`
 	// OriginSiteSite holds a variable of the Site name in OriginSite, for the foreign key.
-	OriginSiteSite *string `gorm:"column:origin_site_site;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.origin_site"`
+	OriginSiteSite *string `gorm:"column:origin_site_site;size:255;index:idx_shipments_origin_site_shipper_origin_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.origin_site,name"`
 	// The resource name of the destination site of the shipment.
 	// Format: shippers/{shipper}/sites/{site}
 	DestinationSite string `gorm:"column:destination_site;not null" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
 	// DestinationSiteShipper holds a variable of the Site name in DestinationSite, for the foreign key.
-	DestinationSiteShipper *string `gorm:"column:destination_site_shipper;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
+	DestinationSiteShipper *string `gorm:"column:destination_site_shipper;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:1" protoforge:"einride.example.freight.v1.Shipment.destination_site,name"`
 	// DestinationSiteSite holds a variable of the Site name in DestinationSite, for the foreign key.
-	DestinationSiteSite *string `gorm:"column:destination_site_site;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.destination_site"`
+	DestinationSiteSite *string `gorm:"column:destination_site_site;size:255;index:idx_shipments_destination_site_shipper_destination_site_site,priority:2" protoforge:"einride.example.freight.v1.Shipment.destination_site,name"`
 	// The earliest pickup time of the shipment at the origin site.
-	PickupEarliestTime *time.Time `gorm:"column:pickup_earliest_time;precision:6"`
+	PickupEarliestTime *time.Time `gorm:"column:pickup_earliest_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.pickup_earliest_time"`
 	// The latest pickup time of the shipment at the origin site.
-	PickupLatestTime *time.Time `gorm:"column:pickup_latest_time;precision:6"`
+	PickupLatestTime *time.Time `gorm:"column:pickup_latest_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.pickup_latest_time"`
 	// The earliest delivery time of the shipment at the destination site.
-	DeliveryEarliestTime *time.Time `gorm:"column:delivery_earliest_time;precision:6"`
+	DeliveryEarliestTime *time.Time `gorm:"column:delivery_earliest_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.delivery_earliest_time"`
 	// The latest delivery time of the shipment at the destination site.
-	DeliveryLatestTime *time.Time `gorm:"column:delivery_latest_time;precision:6"`
+	DeliveryLatestTime *time.Time `gorm:"column:delivery_latest_time;precision:6" protoforge:"einride.example.freight.v1.Shipment.delivery_latest_time"`
 	// The line items of the shipment.
 	LineItems ormrt.JSON `gorm:"column:line_items;not null" protoforge:"einride.example.freight.v1.Shipment.line_items"`
 	// Annotations of the shipment.
@@ -70,45 +70,18 @@ func (x *Shipment) ToModel() (*ShipmentModel, error) {
 	}
 	m := &ShipmentModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shippers/{shipper}/shipments/{shipment}", x.Name, "einride.example.freight.v1.Shipment.name", &m.Shipper, &m.Name); err != nil {
-		return nil, err
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "einride.example.freight.v1.Shipment.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "einride.example.freight.v1.Shipment.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "einride.example.freight.v1.Shipment.delete_time"); err != nil {
 		return nil, err
 	}
 	if ids := ormrt.RefIDs("shippers/{shipper}/sites/{site}", x.GetOriginSite()); ids != nil {
 		m.OriginSiteShipper, m.OriginSiteSite = &ids[0], &ids[1]
 	}
-	m.OriginSite = x.OriginSite
 	if ids := ormrt.RefIDs("shippers/{shipper}/sites/{site}", x.GetDestinationSite()); ids != nil {
 		m.DestinationSiteShipper, m.DestinationSiteSite = &ids[0], &ids[1]
 	}
-	m.DestinationSite = x.DestinationSite
-	if m.PickupEarliestTime, err = ormrt.TimestampToTime(x.PickupEarliestTime, "einride.example.freight.v1.Shipment.pickup_earliest_time"); err != nil {
-		return nil, err
-	}
-	if m.PickupLatestTime, err = ormrt.TimestampToTime(x.PickupLatestTime, "einride.example.freight.v1.Shipment.pickup_latest_time"); err != nil {
-		return nil, err
-	}
-	if m.DeliveryEarliestTime, err = ormrt.TimestampToTime(x.DeliveryEarliestTime, "einride.example.freight.v1.Shipment.delivery_earliest_time"); err != nil {
-		return nil, err
-	}
-	if m.DeliveryLatestTime, err = ormrt.TimestampToTime(x.DeliveryLatestTime, "einride.example.freight.v1.Shipment.delivery_latest_time"); err != nil {
-		return nil, err
-	}
-	if m.LineItems, err = ormrt.FieldToJSON(x.ProtoReflect(), 11); err != nil {
-		return nil, err
-	}
-	if m.Annotations, err = ormrt.FieldToJSON(x.ProtoReflect(), 12); err != nil {
-		return nil, err
-	}
-	m.ExternalReferenceId = x.ExternalReferenceId
 	return m, nil
 }
 
@@ -119,30 +92,13 @@ func (m *ShipmentModel) ToProto() (*Shipment, error) {
 		return nil, nil
 	}
 	x := &Shipment{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("shippers/{shipper}/shipments/{shipment}", m.Shipper, m.Name)
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.OriginSite = m.OriginSite
-	x.DestinationSite = m.DestinationSite
-	x.PickupEarliestTime = ormrt.TimeToTimestamp(m.PickupEarliestTime)
-	x.PickupLatestTime = ormrt.TimeToTimestamp(m.PickupLatestTime)
-	x.DeliveryEarliestTime = ormrt.TimeToTimestamp(m.DeliveryEarliestTime)
-	x.DeliveryLatestTime = ormrt.TimeToTimestamp(m.DeliveryLatestTime)
-	if m.LineItems != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 11, m.LineItems); err != nil {
-			return nil, err
-		}
-	}
-	if m.Annotations != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 12, m.Annotations); err != nil {
-			return nil, err
-		}
-	}
-	x.ExternalReferenceId = m.ExternalReferenceId
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShipmentModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,15 +16,15 @@ import (
 // A shipper is a supplier or owner of goods to be transported.
 type ShipperModel struct {
 	// The resource name of the shipper.
-	Name string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipper.name"`
+	Name string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Shipper.name,name"`
 	// The creation timestamp of the shipper.
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"einride.example.freight.v1.Shipper.create_time"`
 	// The last update timestamp of the shipper.
 	//
 	// Updated when create/update/delete operation is performed.
-	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"einride.example.freight.v1.Shipper.update_time"`
 	// The deletion timestamp of the shipper.
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"einride.example.freight.v1.Shipper.delete_time"`
 	// The display name of the shipper.
 	DisplayName string `gorm:"column:display_name;not null" protoforge:"einride.example.freight.v1.Shipper.display_name"`
 }
@@ -40,19 +40,12 @@ func (x *Shipper) ToModel() (*ShipperModel, error) {
 	}
 	m := &ShipperModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shippers/{shipper}", x.Name, "einride.example.freight.v1.Shipper.name", &m.Name); err != nil {
 		return nil, err
 	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "einride.example.freight.v1.Shipper.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "einride.example.freight.v1.Shipper.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "einride.example.freight.v1.Shipper.delete_time"); err != nil {
-		return nil, err
-	}
-	m.DisplayName = x.DisplayName
 	return m, nil
 }
 
@@ -63,14 +56,13 @@ func (m *ShipperModel) ToProto() (*Shipper, error) {
 		return nil, nil
 	}
 	x := &Shipper{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("shippers/{shipper}", m.Name)
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.DisplayName = m.DisplayName
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShipperModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

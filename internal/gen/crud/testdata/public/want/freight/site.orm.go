@@ -17,17 +17,17 @@ import (
 // transport network.
 type SiteModel struct {
 	// Shipper holds {shipper} of the name shippers/{shipper}/sites/{site}.
-	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name"`
+	Shipper string `gorm:"column:shipper;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name,name"`
 	// The resource name of the site.
-	Name string `gorm:"column:site;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name"`
+	Name string `gorm:"column:site;primaryKey;not null;size:255" protoforge:"einride.example.freight.v1.Site.name,name"`
 	// The creation timestamp of the site.
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"einride.example.freight.v1.Site.create_time"`
 	// The last update timestamp of the site.
 	//
 	// Updated when create/update/delete operation is performed.
-	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"einride.example.freight.v1.Site.update_time"`
 	// The deletion timestamp of the site.
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"einride.example.freight.v1.Site.delete_time"`
 	// The display name of the site.
 	DisplayName string `gorm:"column:display_name;not null" protoforge:"einride.example.freight.v1.Site.display_name"`
 	// The geographic location of the site.
@@ -45,20 +45,10 @@ func (x *Site) ToModel() (*SiteModel, error) {
 	}
 	m := &SiteModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shippers/{shipper}/sites/{site}", x.Name, "einride.example.freight.v1.Site.name", &m.Shipper, &m.Name); err != nil {
-		return nil, err
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "einride.example.freight.v1.Site.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "einride.example.freight.v1.Site.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "einride.example.freight.v1.Site.delete_time"); err != nil {
-		return nil, err
-	}
-	m.DisplayName = x.DisplayName
-	if m.LatLng, err = ormrt.FieldToJSON(x.ProtoReflect(), 6); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -71,19 +61,13 @@ func (m *SiteModel) ToProto() (*Site, error) {
 		return nil, nil
 	}
 	x := &Site{}
-	x.Name = ormrt.NameOf("shippers/{shipper}/sites/{site}", m.Shipper, m.Name)
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
-	x.DisplayName = m.DisplayName
-	if m.LatLng != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 6, m.LatLng); err != nil {
-			return nil, err
-		}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
+	x.Name = ormrt.NameOf("shippers/{shipper}/sites/{site}", m.Shipper, m.Name)
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *SiteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

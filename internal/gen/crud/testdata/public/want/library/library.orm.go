@@ -15,17 +15,17 @@ import (
 // A single book in the library.
 type BookModel struct {
 	// Shelf holds {shelf} of the name shelves/{shelf}/books/{book}.
-	Shelf string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name"`
+	Shelf string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name,name"`
 	// The resource name of the book.
 	// Book names have the form `shelves/{shelf_id}/books/{book_id}`.
 	// The name is ignored when creating a book.
-	Name string `gorm:"column:book;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name"`
+	Name string `gorm:"column:book;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Book.name,name"`
 	// The name of the book author.
 	Author string `gorm:"column:author;not null" protoforge:"google.example.library.v1.Book.author"`
 	// The title of the book.
 	Title string `gorm:"column:title;not null" protoforge:"google.example.library.v1.Book.title"`
 	// Value indicating whether the book has been read.
-	Read bool `gorm:"column:read;not null"`
+	Read bool `gorm:"column:read;not null" protoforge:"google.example.library.v1.Book.read"`
 }
 
 // TableName is the table of BookModel.
@@ -39,12 +39,12 @@ func (x *Book) ToModel() (*BookModel, error) {
 	}
 	m := &BookModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shelves/{shelf}/books/{book}", x.Name, "google.example.library.v1.Book.name", &m.Shelf, &m.Name); err != nil {
 		return nil, err
 	}
-	m.Author = x.Author
-	m.Title = x.Title
-	m.Read = x.Read
 	return m, nil
 }
 
@@ -55,15 +55,15 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("shelves/{shelf}/books/{book}", m.Shelf, m.Name)
-	x.Author = m.Author
-	x.Title = m.Title
-	x.Read = m.Read
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // ShelfModel is the GORM model of google.example.library.v1.Shelf, stored in table shelves.
@@ -73,7 +73,7 @@ type ShelfModel struct {
 	// The resource name of the shelf.
 	// Shelf names have the form `shelves/{shelf_id}`.
 	// The name is ignored when creating a shelf.
-	Name string `gorm:"column:shelf_id;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Shelf.name"`
+	Name string `gorm:"column:shelf_id;primaryKey;not null;size:255" protoforge:"google.example.library.v1.Shelf.name,name"`
 	// The theme of the shelf
 	Theme string `gorm:"column:theme;not null" protoforge:"google.example.library.v1.Shelf.theme"`
 }
@@ -89,10 +89,12 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	m := &ShelfModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("shelves/{shelf_id}", x.Name, "google.example.library.v1.Shelf.name", &m.Name); err != nil {
 		return nil, err
 	}
-	m.Theme = x.Theme
 	return m, nil
 }
 
@@ -103,11 +105,13 @@ func (m *ShelfModel) ToProto() (*Shelf, error) {
 		return nil, nil
 	}
 	x := &Shelf{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("shelves/{shelf_id}", m.Name)
-	x.Theme = m.Theme
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ShelfModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

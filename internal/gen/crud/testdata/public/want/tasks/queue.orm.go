@@ -18,9 +18,9 @@ import (
 // retry options, queue types, and others.
 type QueueModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/queues/{queue}.
-	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name,name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/queues/{queue}.
-	Location string `gorm:"column:location;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
+	Location string `gorm:"column:location;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name,name"`
 	// Caller-specified and required in
 	// [CreateQueue][google.cloud.tasks.v2.CloudTasks.CreateQueue], after which it
 	// becomes output only.
@@ -41,7 +41,7 @@ type QueueModel struct {
 	//     For more information, see https://cloud.google.com/about/locations/.
 	//   - `QUEUE_ID` can contain letters ([A-Za-z]), numbers ([0-9]), or
 	//     hyphens (-). The maximum length is 100 characters.
-	Name string `gorm:"column:queue;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name"`
+	Name string `gorm:"column:queue;primaryKey;not null;size:255" protoforge:"google.cloud.tasks.v2.Queue.name,name"`
 	// Overrides for
 	// [task-level
 	// app_engine_routing][google.cloud.tasks.v2.AppEngineHttpRequest.app_engine_routing].
@@ -106,7 +106,7 @@ type QueueModel struct {
 	// [queue.yaml/xml](https://cloud.google.com/appengine/docs/python/config/queueref).
 	// [UpdateQueue][google.cloud.tasks.v2.CloudTasks.UpdateQueue] cannot be used
 	// to change `state`.
-	State int32 `gorm:"column:state;not null"`
+	State int32 `gorm:"column:state;not null" protoforge:"google.cloud.tasks.v2.Queue.state"`
 	// Output only. The last time this queue was purged.
 	//
 	// All tasks that were [created][google.cloud.tasks.v2.Task.create_time]
@@ -119,7 +119,7 @@ type QueueModel struct {
 	//
 	// Purge time will be truncated to the nearest microsecond. Purge
 	// time will be unset if the queue has never been purged.
-	PurgeTime *time.Time `gorm:"column:purge_time;precision:6"`
+	PurgeTime *time.Time `gorm:"column:purge_time;precision:6" protoforge:"google.cloud.tasks.v2.Queue.purge_time"`
 	// Configuration options for writing logs to
 	// [Stackdriver Logging](https://cloud.google.com/logging/docs/). If this
 	// field is unset, then no logs are written.
@@ -137,23 +137,10 @@ func (x *Queue) ToModel() (*QueueModel, error) {
 	}
 	m := &QueueModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("projects/{project}/locations/{location}/queues/{queue}", x.Name, "google.cloud.tasks.v2.Queue.name", &m.Project, &m.Location, &m.Name); err != nil {
-		return nil, err
-	}
-	if m.AppEngineRoutingOverride, err = ormrt.FieldToJSON(x.ProtoReflect(), 2); err != nil {
-		return nil, err
-	}
-	if m.RateLimits, err = ormrt.FieldToJSON(x.ProtoReflect(), 3); err != nil {
-		return nil, err
-	}
-	if m.RetryConfig, err = ormrt.FieldToJSON(x.ProtoReflect(), 4); err != nil {
-		return nil, err
-	}
-	m.State = int32(x.State)
-	if m.PurgeTime, err = ormrt.TimestampToTime(x.PurgeTime, "google.cloud.tasks.v2.Queue.purge_time"); err != nil {
-		return nil, err
-	}
-	if m.StackdriverLoggingConfig, err = ormrt.FieldToJSON(x.ProtoReflect(), 9); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -166,32 +153,13 @@ func (m *QueueModel) ToProto() (*Queue, error) {
 		return nil, nil
 	}
 	x := &Queue{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("projects/{project}/locations/{location}/queues/{queue}", m.Project, m.Location, m.Name)
-	if m.AppEngineRoutingOverride != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 2, m.AppEngineRoutingOverride); err != nil {
-			return nil, err
-		}
-	}
-	if m.RateLimits != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 3, m.RateLimits); err != nil {
-			return nil, err
-		}
-	}
-	if m.RetryConfig != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 4, m.RetryConfig); err != nil {
-			return nil, err
-		}
-	}
-	x.State = Queue_State(m.State)
-	x.PurgeTime = ormrt.TimeToTimestamp(m.PurgeTime)
-	if m.StackdriverLoggingConfig != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 9, m.StackdriverLoggingConfig); err != nil {
-			return nil, err
-		}
-	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *QueueModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -6,7 +6,6 @@
 package tasks
 
 import (
-	errors "errors"
 	ormrt "github.com/protoforge/protoforge/ormrt"
 	gorm "gorm.io/gorm"
 	time "time"
@@ -17,11 +16,11 @@ import (
 // A unit of scheduled work.
 type TaskModel struct {
 	// Project holds {project} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
+	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name,name"`
 	// Location holds {location} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Location string `gorm:"column:location;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
+	Location string `gorm:"column:location;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name,name"`
 	// Queue holds {queue} of the name projects/{project}/locations/{location}/queues/{queue}/tasks/{task}.
-	Queue string `gorm:"column:queue;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
+	Queue string `gorm:"column:queue;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name,name"`
 	// Optionally caller-specified in
 	// [CreateTask][google.cloud.tasks.v2.CloudTasks.CreateTask].
 	//
@@ -43,7 +42,7 @@ type TaskModel struct {
 	//     hyphens (-). The maximum length is 100 characters.
 	//   - `TASK_ID` can contain only letters ([A-Za-z]), numbers ([0-9]),
 	//     hyphens (-), or underscores (_). The maximum length is 500 characters.
-	Name string `gorm:"column:task;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name"`
+	Name string `gorm:"column:task;primaryKey;not null;size:192" protoforge:"google.cloud.tasks.v2.Task.name,name"`
 	// HTTP request that is sent to the App Engine app handler.
 	//
 	// An App Engine task is a task that has
@@ -57,11 +56,11 @@ type TaskModel struct {
 	// The time when the task is scheduled to be attempted or retried.
 	//
 	// `schedule_time` will be truncated to the nearest microsecond.
-	ScheduleTime *time.Time `gorm:"column:schedule_time;precision:6"`
+	ScheduleTime *time.Time `gorm:"column:schedule_time;precision:6" protoforge:"google.cloud.tasks.v2.Task.schedule_time"`
 	// Output only. The time that the task was created.
 	//
 	// `create_time` will be truncated to the nearest second.
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"google.cloud.tasks.v2.Task.create_time"`
 	// The deadline for requests sent to the worker. If the worker does not
 	// respond by this deadline then the request is cancelled and the attempt
 	// is marked as a `DEADLINE_EXCEEDED` failure. Cloud Tasks will retry the
@@ -97,14 +96,14 @@ type TaskModel struct {
 	//
 	// `dispatch_deadline` will be truncated to the nearest millisecond. The
 	// deadline is an approximate deadline.
-	DispatchDeadline *int64 `gorm:"column:dispatch_deadline"`
+	DispatchDeadline *int64 `gorm:"column:dispatch_deadline" protoforge:"google.cloud.tasks.v2.Task.dispatch_deadline,micros"`
 	// Output only. The number of attempts dispatched.
 	//
 	// This count includes attempts which have been dispatched but haven't
 	// received a response.
-	DispatchCount int32 `gorm:"column:dispatch_count;not null"`
+	DispatchCount int32 `gorm:"column:dispatch_count;not null" protoforge:"google.cloud.tasks.v2.Task.dispatch_count"`
 	// Output only. The number of attempts which have received a response.
-	ResponseCount int32 `gorm:"column:response_count;not null"`
+	ResponseCount int32 `gorm:"column:response_count;not null" protoforge:"google.cloud.tasks.v2.Task.response_count"`
 	// Output only. The status of the task's first attempt.
 	//
 	// Only [dispatch_time][google.cloud.tasks.v2.Attempt.dispatch_time] will be
@@ -115,7 +114,7 @@ type TaskModel struct {
 	LastAttempt ormrt.JSON `gorm:"column:last_attempt" protoforge:"google.cloud.tasks.v2.Task.last_attempt"`
 	// Output only. The view specifies which subset of the
 	// [Task][google.cloud.tasks.v2.Task] has been returned.
-	View int32 `gorm:"column:view;not null"`
+	View int32 `gorm:"column:view;not null" protoforge:"google.cloud.tasks.v2.Task.view"`
 }
 
 // TableName is the table of TaskModel.
@@ -129,33 +128,12 @@ func (x *Task) ToModel() (*TaskModel, error) {
 	}
 	m := &TaskModel{}
 	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if err = ormrt.ScanName("projects/{project}/locations/{location}/queues/{queue}/tasks/{task}", x.Name, "google.cloud.tasks.v2.Task.name", &m.Project, &m.Location, &m.Queue, &m.Name); err != nil {
 		return nil, err
 	}
-	if m.AppEngineHttpRequest, err = ormrt.FieldToJSON(x.ProtoReflect(), 2); err != nil {
-		return nil, err
-	}
-	if m.HttpRequest, err = ormrt.FieldToJSON(x.ProtoReflect(), 3); err != nil {
-		return nil, err
-	}
-	if m.ScheduleTime, err = ormrt.TimestampToTime(x.ScheduleTime, "google.cloud.tasks.v2.Task.schedule_time"); err != nil {
-		return nil, err
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "google.cloud.tasks.v2.Task.create_time"); err != nil {
-		return nil, err
-	}
-	if m.DispatchDeadline, err = ormrt.DurationToMicros(x.DispatchDeadline, "google.cloud.tasks.v2.Task.dispatch_deadline"); err != nil {
-		return nil, err
-	}
-	m.DispatchCount = x.DispatchCount
-	m.ResponseCount = x.ResponseCount
-	if m.FirstAttempt, err = ormrt.FieldToJSON(x.ProtoReflect(), 9); err != nil {
-		return nil, err
-	}
-	if m.LastAttempt, err = ormrt.FieldToJSON(x.ProtoReflect(), 10); err != nil {
-		return nil, err
-	}
-	m.View = int32(x.View)
 	return m, nil
 }
 
@@ -166,42 +144,13 @@ func (m *TaskModel) ToProto() (*Task, error) {
 		return nil, nil
 	}
 	x := &Task{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	x.Name = ormrt.NameOf("projects/{project}/locations/{location}/queues/{queue}/tasks/{task}", m.Project, m.Location, m.Queue, m.Name)
-	if m.AppEngineHttpRequest != nil {
-		if x.MessageType != nil {
-			return nil, errors.New("google.cloud.tasks.v2.Task.app_engine_http_request: another member of oneof message_type is also set")
-		}
-		if err := ormrt.JSONToField(x.ProtoReflect(), 2, m.AppEngineHttpRequest); err != nil {
-			return nil, err
-		}
-	}
-	if m.HttpRequest != nil {
-		if x.MessageType != nil {
-			return nil, errors.New("google.cloud.tasks.v2.Task.http_request: another member of oneof message_type is also set")
-		}
-		if err := ormrt.JSONToField(x.ProtoReflect(), 3, m.HttpRequest); err != nil {
-			return nil, err
-		}
-	}
-	x.ScheduleTime = ormrt.TimeToTimestamp(m.ScheduleTime)
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.DispatchDeadline = ormrt.MicrosToDuration(m.DispatchDeadline)
-	x.DispatchCount = m.DispatchCount
-	x.ResponseCount = m.ResponseCount
-	if m.FirstAttempt != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 9, m.FirstAttempt); err != nil {
-			return nil, err
-		}
-	}
-	if m.LastAttempt != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 10, m.LastAttempt); err != nil {
-			return nil, err
-		}
-	}
-	x.View = Task_View(m.View)
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *TaskModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,13 +16,13 @@ import (
 // A book whose columns are all named otherwise.
 type BookModel struct {
 	// Assigned by the database.
-	Id         int64          `gorm:"column:book_id;primaryKey;autoIncrement;not null"`
+	Id         int64          `gorm:"column:book_id;primaryKey;autoIncrement;not null" protoforge:"renamed.v1.Book.id"`
 	Title      string         `gorm:"column:book_title;not null;size:200" protoforge:"renamed.v1.Book.title"`
 	Shelf      string         `gorm:"column:shelf_code;not null" protoforge:"renamed.v1.Book.shelf"`
 	Etag       string         `gorm:"column:version_tag;not null" protoforge:"renamed.v1.Book.etag"`
-	CreateTime *time.Time     `gorm:"column:created_at;precision:6"`
-	UpdateTime *time.Time     `gorm:"column:modified_at;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:removed_at;precision:6"`
+	CreateTime *time.Time     `gorm:"column:created_at;precision:6" protoforge:"renamed.v1.Book.create_time"`
+	UpdateTime *time.Time     `gorm:"column:modified_at;precision:6" protoforge:"renamed.v1.Book.update_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:removed_at;precision:6" protoforge:"renamed.v1.Book.delete_time"`
 }
 
 // TableName is the table of BookModel.
@@ -35,18 +35,7 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, nil
 	}
 	m := &BookModel{}
-	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	m.Shelf = x.Shelf
-	m.Etag = x.Etag
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "renamed.v1.Book.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "renamed.v1.Book.update_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "renamed.v1.Book.delete_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -59,16 +48,12 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.Shelf = m.Shelf
-	x.Etag = m.Etag
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

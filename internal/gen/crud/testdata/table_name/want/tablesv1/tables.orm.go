@@ -16,11 +16,11 @@ import (
 // A book, stored in library_books and named books/{book}.
 type BookModel struct {
 	// Assigned by the database.
-	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"tables.v1.Book.id"`
 	Title      string     `gorm:"column:title;not null;size:200" protoforge:"tables.v1.Book.title"`
 	Author     string     `gorm:"column:author;not null" protoforge:"tables.v1.Book.author"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
-	UpdateTime *time.Time `gorm:"column:update_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"tables.v1.Book.create_time"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"tables.v1.Book.update_time"`
 }
 
 // TableName is the table of BookModel.
@@ -33,14 +33,7 @@ func (x *Book) ToModel() (*BookModel, error) {
 		return nil, nil
 	}
 	m := &BookModel{}
-	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	m.Author = x.Author
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "tables.v1.Book.create_time"); err != nil {
-		return nil, err
-	}
-	if m.UpdateTime, err = ormrt.TimestampToTime(x.UpdateTime, "tables.v1.Book.update_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -53,16 +46,14 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.Author = m.Author
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.UpdateTime = ormrt.TimeToTimestamp(m.UpdateTime)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // AuthorModel is the GORM model of tables.v1.Author, stored in table people.
@@ -73,7 +64,7 @@ type AuthorModel struct {
 	// Chosen by the client.
 	Id          string `gorm:"column:id;primaryKey;not null;size:64" protoforge:"tables.v1.Author.id"`
 	DisplayName string `gorm:"column:display_name;not null" protoforge:"tables.v1.Author.display_name"`
-	Born        int32  `gorm:"column:born;not null"`
+	Born        int32  `gorm:"column:born;not null" protoforge:"tables.v1.Author.born"`
 }
 
 // TableName is the table of AuthorModel.
@@ -86,9 +77,9 @@ func (x *Author) ToModel() (*AuthorModel, error) {
 		return nil, nil
 	}
 	m := &AuthorModel{}
-	m.Id = x.Id
-	m.DisplayName = x.DisplayName
-	m.Born = x.Born
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -99,12 +90,12 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 		return nil, nil
 	}
 	x := &Author{}
-	x.Id = m.Id
-	x.DisplayName = m.DisplayName
-	x.Born = m.Born
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

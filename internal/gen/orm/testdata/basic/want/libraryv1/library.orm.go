@@ -16,7 +16,7 @@ import (
 // Someone who writes books.
 type AuthorModel struct {
 	// Assigned by the database.
-	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id   int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"library.v1.Author.id"`
 	Name string `gorm:"column:name;not null" protoforge:"library.v1.Author.name"`
 	// The author's books, loaded with PreloadAssociations.
 	Books []BookModel `gorm:"foreignKey:AuthorId;references:Id"`
@@ -32,8 +32,9 @@ func (x *Author) ToModel() (*AuthorModel, error) {
 		return nil, nil
 	}
 	m := &AuthorModel{}
-	m.Id = x.Id
-	m.Name = x.Name
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	if len(x.Books) > 0 {
 		m.Books = make([]BookModel, 0, len(x.Books))
 		for _, v := range x.Books {
@@ -56,8 +57,9 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 		return nil, nil
 	}
 	x := &Author{}
-	x.Id = m.Id
-	x.Name = m.Name
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	if len(m.Books) > 0 {
 		x.Books = make([]*Book, 0, len(m.Books))
 		for i := range m.Books {
@@ -72,7 +74,7 @@ func (m *AuthorModel) ToProto() (*Author, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *AuthorModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that AuthorModel holds, so that ToProto
@@ -85,14 +87,14 @@ func (AuthorModel) PreloadAssociations(db *gorm.DB) *gorm.DB {
 //
 // A book in the catalogue.
 type BookModel struct {
-	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"library.v1.Book.id"`
 	// The title as printed.
 	Title      string         `gorm:"column:title;not null;size:200;index:uniq_books_author_id_title,unique,priority:2" protoforge:"library.v1.Book.title"`
-	AuthorId   int64          `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1"`
-	Isbn       ormrt.Uint64   `gorm:"column:isbn;not null;index:uniq_books_isbn,unique"`
+	AuthorId   int64          `gorm:"column:author_id;not null;index:uniq_books_author_id_title,unique,priority:1" protoforge:"library.v1.Book.author_id"`
+	Isbn       ormrt.Uint64   `gorm:"column:isbn;not null;index:uniq_books_isbn,unique" protoforge:"library.v1.Book.isbn"`
 	Name       string         `gorm:"column:full_name;not null;size:255;index:idx_books_full_name" protoforge:"library.v1.Book.name"`
-	CreateTime *time.Time     `gorm:"column:create_time;precision:6"`
-	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6"`
+	CreateTime *time.Time     `gorm:"column:create_time;precision:6" protoforge:"library.v1.Book.create_time"`
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"library.v1.Book.delete_time"`
 	// The author, when loaded.
 	Author *AuthorModel `gorm:"foreignKey:AuthorId;references:Id;constraint:OnDelete:CASCADE"`
 }
@@ -108,15 +110,7 @@ func (x *Book) ToModel() (*BookModel, error) {
 	}
 	m := &BookModel{}
 	var err error
-	m.Id = x.Id
-	m.Title = x.Title
-	m.AuthorId = x.AuthorId
-	m.Isbn = ormrt.Uint64(x.Isbn)
-	m.Name = x.Name
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "library.v1.Book.create_time"); err != nil {
-		return nil, err
-	}
-	if m.DeleteTime, err = ormrt.TimestampToDeletedAt(x.DeleteTime, "library.v1.Book.delete_time"); err != nil {
+	if err = ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	if m.Author, err = x.Author.ToModel(); err != nil {
@@ -132,13 +126,9 @@ func (m *BookModel) ToProto() (*Book, error) {
 		return nil, nil
 	}
 	x := &Book{}
-	x.Id = m.Id
-	x.Title = m.Title
-	x.AuthorId = m.AuthorId
-	x.Isbn = uint64(m.Isbn)
-	x.Name = m.Name
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
-	x.DeleteTime = ormrt.DeletedAtToTimestamp(m.DeleteTime)
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	if m.Author != nil {
 		v, err := m.Author.ToProto()
 		if err != nil {
@@ -150,7 +140,7 @@ func (m *BookModel) ToProto() (*Book, error) {
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *BookModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // PreloadAssociations loads the models that BookModel holds, so that ToProto

@@ -16,7 +16,7 @@ import (
 // A course.
 type CourseModel struct {
 	// Assigned by the database.
-	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id    int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"school.v1.Course.id"`
 	Title string `gorm:"column:title;not null;size:120" protoforge:"school.v1.Course.title"`
 }
 
@@ -30,8 +30,9 @@ func (x *Course) ToModel() (*CourseModel, error) {
 		return nil, nil
 	}
 	m := &CourseModel{}
-	m.Id = x.Id
-	m.Title = x.Title
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -42,23 +43,24 @@ func (m *CourseModel) ToProto() (*Course, error) {
 		return nil, nil
 	}
 	x := &Course{}
-	x.Id = m.Id
-	x.Title = m.Title
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *CourseModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
 // EnrollmentModel is the GORM model of school.v1.Enrollment, stored in table enrollments.
 //
 // A student's place in a course, keyed by both.
 type EnrollmentModel struct {
-	CourseId   int64      `gorm:"column:course_id;primaryKey;not null"`
+	CourseId   int64      `gorm:"column:course_id;primaryKey;not null" protoforge:"school.v1.Enrollment.course_id"`
 	StudentId  string     `gorm:"column:student_id;primaryKey;not null;size:64;index:idx_enrollments_student_id" protoforge:"school.v1.Enrollment.student_id"`
-	Grade      int32      `gorm:"column:grade;not null"`
-	EnrolledAt *time.Time `gorm:"column:enrolled_at;precision:6"`
+	Grade      int32      `gorm:"column:grade;not null" protoforge:"school.v1.Enrollment.grade"`
+	EnrolledAt *time.Time `gorm:"column:enrolled_at;precision:6" protoforge:"school.v1.Enrollment.enrolled_at"`
 	Note       *string    `gorm:"column:note" protoforge:"school.v1.Enrollment.note"`
 }
 
@@ -72,16 +74,8 @@ func (x *Enrollment) ToModel() (*EnrollmentModel, error) {
 		return nil, nil
 	}
 	m := &EnrollmentModel{}
-	var err error
-	m.CourseId = x.CourseId
-	m.StudentId = x.StudentId
-	m.Grade = x.Grade
-	if m.EnrolledAt, err = ormrt.TimestampToTime(x.EnrolledAt, "school.v1.Enrollment.enrolled_at"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
-	}
-	if x.Note != nil {
-		c := (*x.Note)
-		m.Note = &c
 	}
 	return m, nil
 }
@@ -93,17 +87,12 @@ func (m *EnrollmentModel) ToProto() (*Enrollment, error) {
 		return nil, nil
 	}
 	x := &Enrollment{}
-	x.CourseId = m.CourseId
-	x.StudentId = m.StudentId
-	x.Grade = m.Grade
-	x.EnrolledAt = ormrt.TimeToTimestamp(m.EnrolledAt)
-	if m.Note != nil {
-		v := *m.Note
-		x.Note = &v
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *EnrollmentModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -16,13 +16,13 @@ import (
 // An item of the catalogue.
 type ItemModel struct {
 	// Assigned by the database.
-	Id  int64  `gorm:"column:id;primaryKey;autoIncrement;not null"`
+	Id  int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"catalog.v1.Item.id"`
 	Sku string `gorm:"column:sku;not null;size:32;index:uniq_items_sku,unique" protoforge:"catalog.v1.Item.sku"`
 	// Present or absent: a NULL column.
 	Subtitle   *string    `gorm:"column:subtitle" protoforge:"catalog.v1.Item.subtitle"`
-	Stage      int32      `gorm:"column:stage;not null"`
+	Stage      int32      `gorm:"column:stage;not null" protoforge:"catalog.v1.Item.stage"`
 	Tags       ormrt.JSON `gorm:"column:tags;not null" protoforge:"catalog.v1.Item.tags"`
-	CreateTime *time.Time `gorm:"column:create_time;precision:6"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"catalog.v1.Item.create_time"`
 }
 
 // TableName is the table of ItemModel.
@@ -35,18 +35,7 @@ func (x *Item) ToModel() (*ItemModel, error) {
 		return nil, nil
 	}
 	m := &ItemModel{}
-	var err error
-	m.Id = x.Id
-	m.Sku = x.Sku
-	if x.Subtitle != nil {
-		c := (*x.Subtitle)
-		m.Subtitle = &c
-	}
-	m.Stage = int32(x.Stage)
-	if m.Tags, err = ormrt.FieldToJSON(x.ProtoReflect(), 5); err != nil {
-		return nil, err
-	}
-	if m.CreateTime, err = ormrt.TimestampToTime(x.CreateTime, "catalog.v1.Item.create_time"); err != nil {
+	if err := ormrt.CopyToModel(x, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -59,22 +48,12 @@ func (m *ItemModel) ToProto() (*Item, error) {
 		return nil, nil
 	}
 	x := &Item{}
-	x.Id = m.Id
-	x.Sku = m.Sku
-	if m.Subtitle != nil {
-		v := *m.Subtitle
-		x.Subtitle = &v
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
 	}
-	x.Stage = Stage(m.Stage)
-	if m.Tags != nil {
-		if err := ormrt.JSONToField(x.ProtoReflect(), 5, m.Tags); err != nil {
-			return nil, err
-		}
-	}
-	x.CreateTime = ormrt.TimeToTimestamp(m.CreateTime)
 	return x, nil
 }
 
 // BeforeSave refuses values that the connected database would not store
-// unchanged, naming the field: those of the fields with a protoforge tag.
+// unchanged, naming the field: its text, float and JSON fields.
 func (m *ItemModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
