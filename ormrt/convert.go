@@ -1,6 +1,7 @@
 package ormrt
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -80,7 +81,8 @@ func copyFields(x proto.Message, m any, toModel bool) error {
 			} else if !copyPlain(f.plain, xf, mf) {
 				err = f.toProtoDirect(xf, mf)
 			}
-		} else {
+		}
+		if !f.direct || err == errReflect {
 			if pr == nil {
 				pr = x.ProtoReflect()
 			}
@@ -113,7 +115,13 @@ const (
 	convDurationMicros                 // Duration ↔ *int64 microseconds
 	convDurationNanos                  // Duration ↔ *int64 nanoseconds
 	convJSON                           // any field ↔ JSON
+	convJSONStrings                    // a []string ↔ JSON, in place
+	convJSONStringMap                  // a map[string]string ↔ JSON, in place
 )
+
+// errReflect is what a conversion in place answers when a value needs
+// protoreflect (to report an error as protojson does).
+var errReflect = errors.New("ormrt: through protoreflect")
 
 // plainCopy is the size of a value that converts by a copy of its bits,
 // the commonest conversion, which CopyToModel and CopyToProto do inline.
@@ -298,6 +306,15 @@ func newConvField(sf reflect.StructField, tag string, md protoreflect.MessageDes
 			return cannot()
 		}
 		f.op = convJSON
+		gf, ok := goFields[fd.Number()]
+		switch {
+		case !ok || f.oneof != nil:
+		case fd.IsList() && fd.Kind() == protoreflect.StringKind && gf.Type == reflect.TypeFor[[]string]():
+			f.op, f.direct, f.pOff = convJSONStrings, true, gf.Offset
+		case fd.IsMap() && fd.MapKey().Kind() == protoreflect.StringKind && fd.MapValue().Kind() == protoreflect.StringKind &&
+			gf.Type == reflect.TypeFor[map[string]string]():
+			f.op, f.direct, f.pOff = convJSONStringMap, true, gf.Offset
+		}
 		return f, nil
 	}
 	if fd.IsList() || fd.IsMap() {
@@ -578,6 +595,18 @@ func (f *convField) toModelDirect(dst, src unsafe.Pointer) error {
 		return f.timestampToModel(dst, *(**timestamppb.Timestamp)(src))
 	case convDurationMicros, convDurationNanos:
 		return f.durationToModel(dst, *(**durationpb.Duration)(src))
+	case convJSONStrings, convJSONStringMap:
+		var j JSON
+		var ok bool
+		if f.op == convJSONStrings {
+			j, ok = encodeStrings(*(*[]string)(src))
+		} else {
+			j, ok = encodeStringMap(*(*map[string]string)(src))
+		}
+		if !ok {
+			return errReflect
+		}
+		*(*JSON)(dst) = j
 	}
 	return nil
 }
@@ -616,6 +645,24 @@ func (f *convField) toProtoDirect(dst, src unsafe.Pointer) error {
 		*(**timestamppb.Timestamp)(dst) = f.modelToTimestamp(src)
 	case convDurationMicros, convDurationNanos:
 		*(**durationpb.Duration)(dst) = f.modelToDuration(src)
+	case convJSONStrings:
+		*(*[]string)(dst) = nil
+		if j := *(*JSON)(src); j != nil && string(j) != "[]" {
+			v, err := decodeStringList(j)
+			if err != nil {
+				return &FieldError{Field: f.name, Err: err}
+			}
+			*(*[]string)(dst) = v
+		}
+	case convJSONStringMap:
+		*(*map[string]string)(dst) = nil
+		if j := *(*JSON)(src); j != nil && string(j) != "{}" {
+			v, err := decodeStringMap(j)
+			if err != nil {
+				return &FieldError{Field: f.name, Err: err}
+			}
+			*(*map[string]string)(dst) = v
+		}
 	}
 	return nil
 }
@@ -737,7 +784,7 @@ func (f *convField) modelToDuration(src unsafe.Pointer) *durationpb.Duration {
 // oneof members, wrapper types, JSON columns and fields whose Go type in
 // the message is not the expected one.
 func (f *convField) toModelReflect(dst unsafe.Pointer, pr protoreflect.Message) error {
-	if f.op == convJSON {
+	if f.op == convJSON || f.op == convJSONStrings || f.op == convJSONStringMap {
 		j, err := FieldToJSON(pr, f.fd.Number())
 		*(*JSON)(dst) = j
 		return err
@@ -809,7 +856,7 @@ func (f *convField) toModelReflect(dst unsafe.Pointer, pr protoreflect.Message) 
 func (f *convField) toProtoReflect(pr protoreflect.Message, src unsafe.Pointer) error {
 	var v protoreflect.Value
 	switch f.op {
-	case convJSON:
+	case convJSON, convJSONStrings, convJSONStringMap:
 		j := *(*JSON)(src)
 		if j == nil {
 			return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	kindsv1 "github.com/protoforge/protoforge/internal/e2e/gen/kinds/v1"
 	"github.com/protoforge/protoforge/ormrt"
 	"google.golang.org/protobuf/proto"
@@ -59,7 +60,11 @@ func conversionSamples() []proto.Message {
 		&kindsv1.Choices{Id: 13, Choice: &kindsv1.Choices_Nested{Nested: &kindsv1.Nested{Big: math.MinInt64}}},
 		&kindsv1.Choices{Id: 14, Choice: &kindsv1.Choices_Ratio{Ratio: -0.25}},
 		&kindsv1.Collections{Id: 15},
-		&kindsv1.Collections{Id: 16, Ints: []int64{math.MinInt64}, Counts: map[string]int64{"a": 1}, Value: structpb.NewNullValue()},
+		&kindsv1.Collections{Id: 16, Ints: []int64{math.MinInt64}, Counts: map[string]int64{"a": 1}, Value: structpb.NewNullValue(),
+			Strings: []string{"", "é\x00<&>\"", "😀"}},
+		&libraryv1.Book{},
+		&libraryv1.Book{Id: 17, Title: "t", Tags: []string{"a"}, Metadata: map[string]string{"": "", "k": "v\u2028"},
+			CreateTime: at, DeleteTime: at, State: libraryv1.BookState_BOOK_STATE_PUBLISHED},
 	}
 }
 
@@ -185,6 +190,22 @@ func TestCopyErrors(t *testing.T) {
 			_, err := (&kindsv1.OptionalsModel{VEnumName: ptr("")}).ToProto()
 			return err
 		}(), "kinds.v1.Optionals.v_enum_name"},
+		{"invalid UTF-8 in a string list", func() error {
+			_, err := (&kindsv1.Collections{Strings: []string{"ok", "\xff"}}).ToModel()
+			return err
+		}(), "kinds.v1.Collections.strings"},
+		{"invalid UTF-8 in a string map", func() error {
+			_, err := (&libraryv1.Book{Metadata: map[string]string{"\xff": ""}}).ToModel()
+			return err
+		}(), "library.v1.Book.metadata"},
+		{"a string list that is not JSON", func() error {
+			_, err := (&kindsv1.CollectionsModel{Strings: ormrt.JSON(`["a"`)}).ToProto()
+			return err
+		}(), "kinds.v1.Collections.strings"},
+		{"a string map of numbers", func() error {
+			_, err := (&libraryv1.BookModel{Metadata: ormrt.JSON(`{"a":1}`)}).ToProto()
+			return err
+		}(), "library.v1.Book.metadata"},
 		{"two oneof members", func() error {
 			_, err := (&kindsv1.ChoicesModel{Text: ptr("a"), Ratio: ptr(1.0)}).ToProto()
 			return err
@@ -295,8 +316,9 @@ func TestCopyPlanErrors(t *testing.T) {
 }
 
 // TestCopyInPlace: the fields of a generated message's own struct are read
-// and written in place, wrapper types included; oneof members and JSON
-// columns go through protoreflect.
+// and written in place, wrapper types and JSON columns of string lists and
+// maps included; oneof members and other JSON columns go through
+// protoreflect.
 func TestCopyInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		x    proto.Message
@@ -308,6 +330,8 @@ func TestCopyInPlace(t *testing.T) {
 		{&kindsv1.Times{}, &kindsv1.TimesModel{}, "id at span at_nanos span_nanos"},
 		{&kindsv1.Wrappers{}, &kindsv1.WrappersModel{}, "id v_bool v_int32 v_int64 v_uint32 v_uint64 v_float v_double v_string v_bytes"},
 		{&kindsv1.Choices{}, &kindsv1.ChoicesModel{}, "id"},
+		{&kindsv1.Collections{}, &kindsv1.CollectionsModel{}, "id strings"},
+		{&libraryv1.Book{}, &libraryv1.BookModel{}, "id title author_id state isbn tags metadata create_time update_time delete_time etag"},
 	} {
 		got, err := ormrt.DirectFields(tc.x, tc.m)
 		if err != nil {

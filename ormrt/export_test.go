@@ -17,3 +17,10 @@ func DirectFields(x proto.Message, m any) ([]string, error) {
 	}
 	return out, nil
 }
+
+// DecodeStringList and DecodeStringMap decode JSON columns of string
+// lists and maps.
+var (
+	DecodeStringList = decodeStringList
+	DecodeStringMap  = decodeStringMap
+)

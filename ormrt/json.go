@@ -212,8 +212,8 @@ func decodeStrings(m protoreflect.Message, fd protoreflect.FieldDescriptor, data
 	}
 	switch {
 	case fd.IsList() && fd.Kind() == protoreflect.StringKind:
-		var v []string
-		if err := json.Unmarshal(data, &v); err != nil {
+		v, err := decodeStringList(data)
+		if err != nil {
 			return true, &FieldError{Field: string(fd.FullName()), Err: err}
 		}
 		l := m.Mutable(fd).List()
@@ -222,8 +222,8 @@ func decodeStrings(m protoreflect.Message, fd protoreflect.FieldDescriptor, data
 		}
 		return true, nil
 	case fd.IsMap() && fd.MapKey().Kind() == protoreflect.StringKind && fd.MapValue().Kind() == protoreflect.StringKind:
-		var v map[string]string
-		if err := json.Unmarshal(data, &v); err != nil {
+		v, err := decodeStringMap(data)
+		if err != nil {
 			return true, &FieldError{Field: string(fd.FullName()), Err: err}
 		}
 		mp := m.Mutable(fd).Map()
@@ -250,11 +250,9 @@ func encodeSimple(m protoreflect.Message, fd protoreflect.FieldDescriptor) (JSON
 		}
 		v := make([]string, l.Len())
 		for i := range v {
-			if v[i] = l.Get(i).String(); !utf8.ValidString(v[i]) {
-				return nil, false // protojson reports it
-			}
+			v[i] = l.Get(i).String()
 		}
-		return marshalPlain(v)
+		return encodeStrings(v)
 	case fd.IsMap():
 		mp := m.Get(fd).Map()
 		if mp.Len() == 0 {
@@ -264,18 +262,41 @@ func encodeSimple(m protoreflect.Message, fd protoreflect.FieldDescriptor) (JSON
 			return nil, false
 		}
 		v := make(map[string]string, mp.Len())
-		valid := true
 		mp.Range(func(k protoreflect.MapKey, val protoreflect.Value) bool {
 			v[k.String()] = val.String()
-			valid = utf8.ValidString(k.String()) && utf8.ValidString(val.String())
-			return valid
+			return true
 		})
-		if !valid {
-			return nil, false // protojson reports it
-		}
-		return marshalPlain(v) // encoding/json sorts map keys
+		return encodeStringMap(v)
 	}
 	return nil, false
+}
+
+// encodeStrings encodes a repeated string as protojson does, and reports
+// whether it could: not when a string is invalid UTF-8, which protojson
+// reports.
+func encodeStrings(v []string) (JSON, bool) {
+	if len(v) == 0 {
+		return JSON("[]"), true
+	}
+	for _, s := range v {
+		if !utf8.ValidString(s) {
+			return nil, false
+		}
+	}
+	return marshalPlain(v)
+}
+
+// encodeStringMap is encodeStrings for a map<string, string>.
+func encodeStringMap(v map[string]string) (JSON, bool) {
+	if len(v) == 0 {
+		return JSON("{}"), true
+	}
+	for k, s := range v {
+		if !utf8.ValidString(k) || !utf8.ValidString(s) {
+			return nil, false
+		}
+	}
+	return marshalPlain(v) // encoding/json sorts map keys
 }
 
 func marshalPlain(v any) (JSON, bool) {
@@ -286,4 +307,91 @@ func marshalPlain(v any) (JSON, bool) {
 		return nil, false
 	}
 	return JSON(strings.TrimSuffix(b.String(), "\n")), true
+}
+
+// decodeStringList decodes a JSON array of strings, as encoding/json does.
+func decodeStringList(data []byte) ([]string, error) {
+	if v, ok := plainStrings(data, '[', ']'); ok {
+		return v, nil
+	}
+	var v []string
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// decodeStringMap decodes a JSON object of string members, as
+// encoding/json does (the last of duplicate keys wins).
+func decodeStringMap(data []byte) (map[string]string, error) {
+	if kv, ok := plainStrings(data, '{', '}'); ok {
+		v := make(map[string]string, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			v[kv[i]] = kv[i+1]
+		}
+		return v, nil
+	}
+	var v map[string]string
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// plainStrings splits data, a JSON array of strings (open '[') or an
+// object of string members (open '{', giving key, value, key, value…),
+// into its strings, when no string holds an escape, a control character
+// or invalid UTF-8: the common case, which it reads without reflection.
+// It reports false for anything else, valid or not, which encoding/json
+// then decodes or refuses.
+func plainStrings(data []byte, open, close byte) ([]string, bool) {
+	i := skipSpace(data, 0)
+	if i == len(data) || data[i] != open {
+		return nil, false
+	}
+	out := []string{} // as encoding/json: empty, not nil
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == close {
+		return out, skipSpace(data, i+1) == len(data)
+	}
+	for {
+		if i == len(data) || data[i] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(data[i+1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		str := data[i+1 : i+1+end]
+		for _, c := range str {
+			if c < 0x20 || c == '\\' {
+				return nil, false
+			}
+		}
+		if !utf8.Valid(str) {
+			return nil, false
+		}
+		out = append(out, string(str))
+		i = skipSpace(data, i+end+2)
+		if i == len(data) {
+			return nil, false
+		}
+		sep := byte(',')
+		if open == '{' && len(out)%2 == 1 {
+			sep = ':'
+		}
+		switch {
+		case data[i] == sep:
+			i = skipSpace(data, i+1)
+		case data[i] == close && sep == ',':
+			return out, skipSpace(data, i+1) == len(data)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// skipSpace returns the index of the first byte of data at or past i that
+// is not JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
 }
