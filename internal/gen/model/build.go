@@ -863,6 +863,11 @@ func (b *builder) key(m *Model) {
 			f.PrimaryKey = true
 			m.PrimaryKey = []*Field{f}
 		} else {
+			if f != nil && f.Storage == StorageColumn && f.Presence == PresenceOptional && m.File.Desc.Syntax() == protoreflect.Proto2 {
+				// Every singular field of proto2 has presence.
+				b.errorf(m.File, f.Desc, "field id has presence, as every singular field of proto2 has, and a key column cannot be NULL; declare the model in proto3 or in an edition, with `int64 id = 1;` (proto3) or `int64 id = 1 [features.field_presence = IMPLICIT];`")
+				return
+			}
 			if f != nil && f.Storage == StorageColumn && f.Presence == PresenceOptional && !f.Desc.HasOptionalKeyword() {
 				// Editions give singular fields explicit presence by default.
 				b.errorf(m.File, f.Desc, "field id has explicit presence (the default of editions), and a key column cannot be NULL; declare it `int64 id = 1 [features.field_presence = IMPLICIT];`")
