@@ -173,36 +173,51 @@ type convField struct {
 }
 
 type convPlan struct {
-	msg    reflect.Type // the message's Go type, a pointer
-	fields []convField
-	err    error
+	// md is the message's descriptor, which a message whose Go type is
+	// not a generated one (dynamicpb) is checked against on each call.
+	md      protoreflect.MessageDescriptor
+	checkMD bool
+	fields  []convField
+	err     error
 }
 
-var convPlans sync.Map // reflect.Type (pointer to the model struct) → *convPlan
+// convKey is what a plan is made for: the model's and the message's Go
+// types (pointers).
+type convKey struct{ model, msg reflect.Type }
+
+var convPlans sync.Map // convKey → *convPlan
 
 // convPlanFor returns the plan of m's type and the addresses of the
 // structs x and m point to.
 func convPlanFor(x proto.Message, m any) (*convPlan, unsafe.Pointer, unsafe.Pointer, error) {
 	mv := reflect.ValueOf(m)
 	if mv.Kind() != reflect.Pointer || mv.Type().Elem().Kind() != reflect.Struct || mv.IsNil() {
-		return nil, nil, nil, fmt.Errorf("ormrt: converting %T: want a non-nil pointer to a model struct", m)
+		return nil, nil, nil, fieldErrorf(fmt.Sprintf("%T", m), "not a non-nil pointer to a model struct")
 	}
 	xv := reflect.ValueOf(x)
 	if xv.Kind() != reflect.Pointer || xv.Type().Elem().Kind() != reflect.Struct || xv.IsNil() {
-		return nil, nil, nil, fmt.Errorf("ormrt: converting %T: want a non-nil pointer to a generated message, not %T", m, x)
+		return nil, nil, nil, fieldErrorf(fmt.Sprintf("%T", m), "converting %T, not a non-nil pointer to a message", x)
 	}
+	key := convKey{mv.Type(), xv.Type()}
 	var p *convPlan
-	if got, ok := convPlans.Load(mv.Type()); ok {
+	if got, ok := convPlans.Load(key); ok {
 		p = got.(*convPlan)
 	} else {
-		got, _ := convPlans.LoadOrStore(mv.Type(), newConvPlan(mv.Type().Elem(), x))
+		got, _ := convPlans.LoadOrStore(key, newConvPlan(mv.Type().Elem(), x))
 		p = got.(*convPlan)
 	}
 	if p.err != nil {
 		return nil, nil, nil, p.err
 	}
-	if xv.Type() != p.msg {
-		return nil, nil, nil, fmt.Errorf("ormrt: %s stores %s, not %s", mv.Type().Elem(), p.msg, xv.Type())
+	if p.checkMD {
+		if md := x.ProtoReflect().Descriptor(); md != p.md {
+			// Another message of the same implementation: its own plan.
+			np := newConvPlan(mv.Type().Elem(), x)
+			if np.err != nil {
+				return nil, nil, nil, np.err
+			}
+			p = np
+		}
 	}
 	return p, xv.UnsafePointer(), mv.UnsafePointer(), nil
 }
@@ -220,9 +235,9 @@ var (
 // newConvPlan reads the protoforge tags of model struct t, whose message
 // is x's.
 func newConvPlan(t reflect.Type, x proto.Message) *convPlan {
-	p := &convPlan{msg: reflect.TypeOf(x)}
 	md := x.ProtoReflect().Descriptor()
-	goFields := protoGoFields(p.msg.Elem())
+	goFields := protoGoFields(reflect.TypeOf(x).Elem())
+	p := &convPlan{md: md, checkMD: len(goFields) == 0}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag, ok := sf.Tag.Lookup("protoforge")

@@ -289,12 +289,21 @@ func TestCopyPlanErrors(t *testing.T) {
 		}
 	}
 
-	// A model's plan is made for one message type.
-	if _, err := (&kindsv1.Scalars{}).ToModel(); err != nil {
-		t.Fatal(err)
+	// Another message than the model's is refused, and refusing it
+	// leaves the model's own conversions as they were, whichever call
+	// comes first.
+	var other kindsv1.ScalarsModel
+	type twin kindsv1.ScalarsModel
+	for _, m := range []any{&other, &twin{}} {
+		if err := ormrt.CopyToModel(&kindsv1.Optionals{}, m); err == nil || !strings.Contains(err.Error(), "names no field of kinds.v1.Optionals") {
+			t.Errorf("converting another message into %T: %v", m, err)
+		}
+		if err := ormrt.CopyToModel(&kindsv1.Scalars{VInt32: 7}, m); err != nil {
+			t.Errorf("%T after a refused message: %v", m, err)
+		}
 	}
-	if err := ormrt.CopyToModel(&kindsv1.Optionals{}, &kindsv1.ScalarsModel{}); err == nil || !strings.Contains(err.Error(), "Optionals") {
-		t.Errorf("converting another message into a model: %v", err)
+	if other.VInt32 != 7 {
+		t.Errorf("VInt32 = %d, want 7", other.VInt32)
 	}
 	for _, tc := range []struct {
 		x proto.Message
@@ -306,11 +315,12 @@ func TestCopyPlanErrors(t *testing.T) {
 		{nil, &kindsv1.ScalarsModel{}},
 		{&kindsv1.Scalars{}, new(int)},
 	} {
-		if err := ormrt.CopyToModel(tc.x, tc.m); err == nil {
-			t.Errorf("CopyToModel(%T, %T) is no error", tc.x, tc.m)
+		var fe *ormrt.FieldError
+		if err := ormrt.CopyToModel(tc.x, tc.m); !errors.As(err, &fe) {
+			t.Errorf("CopyToModel(%T, %T): %v, want a *FieldError", tc.x, tc.m, err)
 		}
-		if err := ormrt.CopyToProto(tc.m, tc.x); err == nil {
-			t.Errorf("CopyToProto(%T, %T) is no error", tc.m, tc.x)
+		if err := ormrt.CopyToProto(tc.m, tc.x); !errors.As(err, &fe) {
+			t.Errorf("CopyToProto(%T, %T): %v, want a *FieldError", tc.m, tc.x, err)
 		}
 	}
 }
@@ -339,6 +349,25 @@ func TestCopyInPlace(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%T: in place %v, want %s", tc.m, got, tc.want)
+		}
+	}
+}
+
+// TestCopyDynamicDescriptors: dynamic messages share one Go type whatever
+// their descriptor; each conversion is checked against the descriptor of
+// the message it is given.
+func TestCopyDynamicDescriptors(t *testing.T) {
+	type scalarsTwin kindsv1.ScalarsModel
+	m := &scalarsTwin{}
+	scalars := dynamicpb.NewMessage((&kindsv1.Scalars{}).ProtoReflect().Descriptor())
+	proto.Merge(scalars, &kindsv1.Scalars{VString: "s"})
+	optionals := dynamicpb.NewMessage((&kindsv1.Optionals{}).ProtoReflect().Descriptor())
+	for i := 0; i < 2; i++ {
+		if err := ormrt.CopyToModel(scalars, m); err != nil || m.VString != "s" {
+			t.Fatalf("dynamic Scalars: %v, %q", err, m.VString)
+		}
+		if err := ormrt.CopyToModel(optionals, m); err == nil || !strings.Contains(err.Error(), "names no field of kinds.v1.Optionals") {
+			t.Errorf("dynamic Optionals into a Scalars model: %v", err)
 		}
 	}
 }
