@@ -194,6 +194,8 @@ func gadgetResource() *crudrt.Resource {
 			{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
 			{Path: "note", Name: "note", GoField: "Note", Type: "string", Queryable: true, Kind: query.KindString, MaxLen: 5},
 			{Path: "tags", Name: "tags", GoField: "Tags", Type: "JSON"},
+			{Path: "level", Name: "level", GoField: "Level", Type: "int32", Queryable: true, Kind: query.KindInt},
+			{Path: "ratio", Name: "ratio", GoField: "Ratio", Type: "double", Queryable: true, Kind: query.KindFloat},
 		},
 		Operations: crudrt.OpGet | crudrt.OpList | crudrt.OpCreate | crudrt.OpUpdate | crudrt.OpDelete |
 			crudrt.OpBatchGet | crudrt.OpBatchCreate | crudrt.OpBatchDelete,

@@ -49,14 +49,16 @@ func TestValidationRuleFamilies(t *testing.T) {
 			mutate func(*rulesv1.Gadget)
 			fields []string
 		}{
-			"protovalidate string length": {func(g *rulesv1.Gadget) { g.Name = "x" }, []string{"gadget.name"}},
-			"protovalidate uint64 bound":  {func(g *rulesv1.Gadget) { g.Serial = 5 }, []string{"gadget.serial"}},
-			"PGV numeric range":           {func(g *rulesv1.Gadget) { g.Weight = 0 }, []string{"gadget.weight"}},
-			"PGV pattern":                 {func(g *rulesv1.Gadget) { g.Code = "lmp" }, []string{"gadget.code"}},
-			"PGV enum defined_only":       {func(g *rulesv1.Gadget) { g.Power = 9 }, []string{"gadget.power"}},
-			"PGV repeated max_items":      {func(g *rulesv1.Gadget) { g.Tags = []string{"a", "b", "c"} }, []string{"gadget.tags"}},
-			"REQUIRED field behavior":     {func(g *rulesv1.Gadget) { g.Owner = "" }, []string{"gadget.owner"}},
-			"model size limit":            {func(g *rulesv1.Gadget) { g.Note = "too long" }, []string{"gadget.note"}},
+			"protovalidate string length":   {func(g *rulesv1.Gadget) { g.Name = "x" }, []string{"gadget.name"}},
+			"protovalidate uint64 bound":    {func(g *rulesv1.Gadget) { g.Serial = 5 }, []string{"gadget.serial"}},
+			"PGV numeric range":             {func(g *rulesv1.Gadget) { g.Weight = 0 }, []string{"gadget.weight"}},
+			"PGV pattern":                   {func(g *rulesv1.Gadget) { g.Code = "lmp" }, []string{"gadget.code"}},
+			"PGV enum defined_only":         {func(g *rulesv1.Gadget) { g.Power = 9 }, []string{"gadget.power"}},
+			"PGV repeated max_items":        {func(g *rulesv1.Gadget) { g.Tags = []string{"a", "b", "c"} }, []string{"gadget.tags"}},
+			"REQUIRED field behavior":       {func(g *rulesv1.Gadget) { g.Owner = "" }, []string{"gadget.owner"}},
+			"model size limit":              {func(g *rulesv1.Gadget) { g.Note = "too long" }, []string{"gadget.note"}},
+			"PGV exclusive range":           {func(g *rulesv1.Gadget) { g.Level = 5 }, []string{"gadget.level"}},
+			"protovalidate exclusive range": {func(g *rulesv1.Gadget) { g.Ratio = 0.75 }, []string{"gadget.ratio"}},
 			"every violation at once": {func(g *rulesv1.Gadget) { g.Name, g.Weight, g.Code, g.Owner = "", 5000, "?", "" },
 				[]string{"gadget.name", "gadget.weight", "gadget.code", "gadget.owner"}},
 		}
@@ -68,6 +70,21 @@ func TestValidationRuleFamilies(t *testing.T) {
 				require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
 				assert.ElementsMatch(t, tc.fields, badRequestFields(t, err))
 			})
+		}
+
+		// An exclusive range (a lower bound above the upper one) lets
+		// through values on either side of its gap, on both sides of the
+		// API and in the schema's CHECK, which spells it with OR.
+		for _, v := range []struct {
+			level int32
+			ratio float64
+		}{{4, 0.5}, {11, 1}, {-2147483648, -1e300}, {2147483647, 1e300}} {
+			in := validGadget()
+			in.Level, in.Ratio = v.level, v.ratio
+			out, err := c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: in})
+			require.NoError(t, err, "level %d, ratio %g", v.level, v.ratio)
+			assert.Equal(t, v.level, out.Level)
+			assert.Equal(t, v.ratio, out.Ratio)
 		}
 
 		// IMMUTABLE: owner cannot change through Update; other fields can.

@@ -121,3 +121,20 @@ func TestGoCommentDropsLintDirectives(t *testing.T) {
 		assert.Equal(t, want, string(model.GoComment(protogen.Comments(in))), "%q", in)
 	}
 }
+
+// TestRulesOutside: a lower bound at or above the upper one is an
+// exclusive range (both validation libraries read it so; at equal bounds,
+// where they differ, the reading that lets more through).
+func TestRulesOutside(t *testing.T) {
+	for _, tc := range []struct {
+		min, max string
+		want     bool
+	}{
+		{"1", "5", false}, {"10", "5", true}, {"5", "5", true}, {"0", "-5", true}, {"-5", "0", false},
+		{"1", "", false}, {"", "5", false}, {"18446744073709551615", "1", true}, {"0.5", "0.25", true},
+	} {
+		if got := (model.Rules{Min: tc.min, Max: tc.max}).Outside(); got != tc.want {
+			t.Errorf("Min %q, Max %q: Outside() = %v, want %v", tc.min, tc.max, got, tc.want)
+		}
+	}
+}

@@ -169,6 +169,16 @@ func (r *Rules) merge(o Rules) {
 	}
 }
 
+// Outside reports whether the bounds form an exclusive range: a lower
+// bound at or above the upper one, which both libraries read as "outside
+// the range between them" (protoc-gen-validate from equal bounds on,
+// protovalidate from a lower bound strictly above): a valid value meets
+// either bound, not both. At equal bounds, where the libraries differ,
+// checks built on it accept what either accepts.
+func (r Rules) Outside() bool {
+	return r.Min != "" && r.Max != "" && compareDecimal(r.Min, r.Max) >= 0
+}
+
 // compareDecimal compares two numeric literals.
 func compareDecimal(a, b string) int {
 	x, errA := strconv.ParseFloat(a, 64)

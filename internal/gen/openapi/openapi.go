@@ -462,16 +462,22 @@ func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *ope
 		}
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
 		protoreflect.FloatKind, protoreflect.DoubleKind:
+		lower, upper := &c, &c
+		if r.Outside() {
+			// An exclusive range: a value meets either bound.
+			lower, upper = &openapi3.Schema{}, &openapi3.Schema{}
+			c.AnyOf = openapi3.SchemaRefs{openapi3.NewSchemaRef("", upper), openapi3.NewSchemaRef("", lower)}
+		}
 		if v, err := strconv.ParseFloat(r.Min, 64); err == nil && r.Min != "" {
-			c.Min = &v
+			lower.Min = &v
 			if r.MinExclusive {
-				c.Min, c.ExclusiveMin = nil, openapi3.ExclusiveBound{Value: &v}
+				lower.Min, lower.ExclusiveMin = nil, openapi3.ExclusiveBound{Value: &v}
 			}
 		}
 		if v, err := strconv.ParseFloat(r.Max, 64); err == nil && r.Max != "" {
-			c.Max = &v
+			upper.Max = &v
 			if r.MaxExclusive {
-				c.Max, c.ExclusiveMax = nil, openapi3.ExclusiveBound{Value: &v}
+				upper.Max, upper.ExclusiveMax = nil, openapi3.ExclusiveBound{Value: &v}
 			}
 		}
 	default:

@@ -279,20 +279,27 @@ func (c *Check) SQL(d ormrt.Dialect) string {
 	if c.Uint64 && d == ormrt.SQLite && c.Min == "0" && c.Max == "18446744073709551615" {
 		parts = append(parts, "length("+col+") = 20", col+" NOT GLOB '*[^0-9]*'")
 	} else {
+		var bounds []string
 		if c.Min != "" {
 			op := ">="
 			if c.MinExclusive {
 				op = ">"
 			}
-			parts = append(parts, col+" "+op+" "+bound(c.Min))
+			bounds = append(bounds, col+" "+op+" "+bound(c.Min))
 		}
 		if c.Max != "" {
 			op := "<="
 			if c.MaxExclusive {
 				op = "<"
 			}
-			parts = append(parts, col+" "+op+" "+bound(c.Max))
+			bounds = append(bounds, col+" "+op+" "+bound(c.Max))
 		}
+		if c.Outside && len(bounds) == 2 {
+			// An exclusive range: either bound (lt: 0, gt: 10 lets
+			// through all but [0, 10]).
+			bounds = []string{"(" + bounds[1] + " OR " + bounds[0] + ")"}
+		}
+		parts = append(parts, bounds...)
 	}
 	length := "char_length(" + col + ")"
 	if d == ormrt.SQLite {

@@ -114,6 +114,9 @@ type Check struct {
 	MinExclusive bool   `json:"min_exclusive,omitempty"`
 	Max          string `json:"max,omitempty"`
 	MaxExclusive bool   `json:"max_exclusive,omitempty"`
+	// Outside makes Min and Max an exclusive range: a value meets one
+	// bound or the other (model.Rules.Outside).
+	Outside bool `json:"outside,omitempty"`
 	// MinLen and MaxLen bound a string's length in characters.
 	MinLen *uint64 `json:"min_len,omitempty"`
 	MaxLen *uint64 `json:"max_len,omitempty"`
@@ -306,7 +309,7 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 		}
 	case model.TypeInt32, model.TypeInt64, model.TypeUint32, model.TypeUint64, model.TypeFloat32, model.TypeFloat64:
 		if r.Min != "" || r.Max != "" {
-			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Uint64: f.Type == model.TypeUint64})
+			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64})
 		}
 	case model.TypeEnumNumber:
 		if r.DefinedOnly {

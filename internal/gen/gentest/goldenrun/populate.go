@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -196,6 +197,10 @@ func element(newMsg func() protoreflect.Value, fd protoreflect.FieldDescriptor, 
 	case "google.protobuf.ListValue":
 		l, _ := structpb.NewList([]any{fmt.Sprintf("v%d", seed), float64(seed)})
 		proto.Merge(m.Interface(), l)
+	case "google.protobuf.FieldMask":
+		// Paths that protojson can write (snake_case that round-trips
+		// through lowerCamelCase): letters, no digits.
+		proto.Merge(m.Interface(), &fieldmaskpb.FieldMask{Paths: []string{"title", fmt.Sprintf("a.path_%c", 'a'+rune(seed%26))}})
 	case "google.protobuf.Any":
 		a, err := anypb.New(wrapperspb.String(fmt.Sprintf("any-%d", seed)))
 		if err != nil {
@@ -307,6 +312,7 @@ func contains(list []protoreflect.Value, v protoreflect.Value) bool {
 
 // signed is seed+1 moved into the rule's bounds, avoiding not_in.
 func signed(r *rules, seed int, lo, hi int64) (int64, error) {
+	max0 := hi
 	if r.gt != nil {
 		lo = max(lo, r.gt.Int()+1)
 	}
@@ -318,6 +324,12 @@ func signed(r *rules, seed int, lo, hi int64) (int64, error) {
 	}
 	if r.lte != nil {
 		hi = min(hi, r.lte.Int())
+	}
+	if lo > hi && (r.gt != nil || r.gte != nil) && (r.lt != nil || r.lte != nil) {
+		// A lower bound above the upper one is an exclusive range
+		// (protoc-gen-validate and protovalidate alike): values at or
+		// above the lower bound are valid.
+		hi = max0
 	}
 	if lo > hi {
 		return 0, fmt.Errorf("empty range [%d, %d]", lo, hi)
@@ -341,7 +353,7 @@ func signed(r *rules, seed int, lo, hi int64) (int64, error) {
 
 // unsigned is signed for unsigned kinds.
 func unsigned(r *rules, seed int, hi uint64) (uint64, error) {
-	lo := uint64(0)
+	lo, max0 := uint64(0), hi
 	if r.gt != nil {
 		lo = max(lo, r.gt.Uint()+1)
 	}
@@ -353,6 +365,9 @@ func unsigned(r *rules, seed int, hi uint64) (uint64, error) {
 	}
 	if r.lte != nil {
 		hi = min(hi, r.lte.Uint())
+	}
+	if lo > hi && (r.gt != nil || r.gte != nil) && (r.lt != nil || r.lte != nil) {
+		hi = max0 // an exclusive range, as in signed
 	}
 	if lo > hi {
 		return 0, fmt.Errorf("empty range [%d, %d]", lo, hi)

@@ -33,6 +33,11 @@ type GadgetModel struct {
 	Note string `gorm:"column:note;not null;size:5" protoforge:"rules.v1.Gadget.note"`
 	// protoc-gen-validate: repeated sizes.
 	Tags ormrt.JSON `gorm:"column:tags;not null" protoforge:"rules.v1.Gadget.tags"`
+	// protoc-gen-validate: an exclusive range (a lower bound above the
+	// upper one): anything but 5 to 10.
+	Level int32 `gorm:"column:level;not null" protoforge:"rules.v1.Gadget.level"`
+	// protovalidate: an exclusive range: at most 0.5 or at least 1.
+	Ratio float64 `gorm:"column:ratio;not null;type:double precision" protoforge:"rules.v1.Gadget.ratio"`
 }
 
 // TableName is the table of GadgetModel.

@@ -100,7 +100,12 @@ type Gadget struct {
 	// The model's own limit (size).
 	Note string `protobuf:"bytes,9,opt,name=note,proto3" json:"note,omitempty"`
 	// protoc-gen-validate: repeated sizes.
-	Tags          []string `protobuf:"bytes,10,rep,name=tags,proto3" json:"tags,omitempty"`
+	Tags []string `protobuf:"bytes,10,rep,name=tags,proto3" json:"tags,omitempty"`
+	// protoc-gen-validate: an exclusive range (a lower bound above the
+	// upper one): anything but 5 to 10.
+	Level int32 `protobuf:"varint,11,opt,name=level,proto3" json:"level,omitempty"`
+	// protovalidate: an exclusive range: at most 0.5 or at least 1.
+	Ratio         float64 `protobuf:"fixed64,12,opt,name=ratio,proto3" json:"ratio,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -203,6 +208,20 @@ func (x *Gadget) GetTags() []string {
 		return x.Tags
 	}
 	return nil
+}
+
+func (x *Gadget) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *Gadget) GetRatio() float64 {
+	if x != nil {
+		return x.Ratio
+	}
+	return 0
 }
 
 type ArchiveGadgetRequest struct {
@@ -403,7 +422,7 @@ var File_rules_v1_rules_proto protoreflect.FileDescriptor
 
 const file_rules_v1_rules_proto_rawDesc = "" +
 	"\n" +
-	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\x82\x03\n" +
+	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xd2\x03\n" +
 	"\x06Gadget\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x02\x18(R\x04name\x12\"\n" +
@@ -419,7 +438,10 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"createTime\x12\x1a\n" +
 	"\x04note\x18\t \x01(\tB\x06\xe2\xdd\x19\x02\x18\x05R\x04note\x12\x1c\n" +
 	"\x04tags\x18\n" +
-	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags:\x04\xe2\xdd\x19\x00\"&\n" +
+	" \x03(\tB\b\xfaB\x05\x92\x01\x02\x10\x02R\x04tags\x12\x1f\n" +
+	"\x05level\x18\v \x01(\x05B\t\xfaB\x06\x1a\x04\x10\x05 \n" +
+	"R\x05level\x12-\n" +
+	"\x05ratio\x18\f \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xe0?)\x00\x00\x00\x00\x00\x00\xf0?R\x05ratio:\x04\xe2\xdd\x19\x00\"&\n" +
 	"\x14ArchiveGadgetRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"+\n" +
 	"\x10GetGadgetRequest\x12\x17\n" +

@@ -13,10 +13,14 @@ CREATE TABLE "gadgets" (
   "create_time" timestamptz NULL,
   "note" character varying(5) NOT NULL DEFAULT '',
   "tags" jsonb NOT NULL DEFAULT '[]',
+  "level" integer NOT NULL DEFAULT 0,
+  "ratio" double precision NOT NULL DEFAULT 0,
   PRIMARY KEY ("id"),
   CONSTRAINT "chk_gadgets_name_len" CHECK (char_length("name") >= 2),
   CONSTRAINT "chk_gadgets_weight_range" CHECK ("weight" >= 1 AND "weight" <= 1000),
   CONSTRAINT "chk_gadgets_power_enum" CHECK ("power" IN (0, 1, 2)),
   CONSTRAINT "chk_gadgets_serial_range" CHECK ("serial" > 9223372036854775807),
-  CONSTRAINT "chk_gadgets_serial_unsigned" CHECK ("serial" >= 0 AND "serial" <= 18446744073709551615)
+  CONSTRAINT "chk_gadgets_serial_unsigned" CHECK ("serial" >= 0 AND "serial" <= 18446744073709551615),
+  CONSTRAINT "chk_gadgets_level_range" CHECK ("level" < 5 OR "level" > 10),
+  CONSTRAINT "chk_gadgets_ratio_range" CHECK ("ratio" <= 0.5 OR "ratio" >= 1)
 );

@@ -13,11 +13,15 @@ CREATE TABLE `gadgets` (
   `create_time` datetime NULL,
   `note` text NOT NULL DEFAULT (''),
   `tags` text NOT NULL DEFAULT ('[]'),
+  `level` integer NOT NULL DEFAULT (0),
+  `ratio` real NOT NULL DEFAULT (0),
   CONSTRAINT `chk_gadgets_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 40),
   CONSTRAINT `chk_gadgets_name_len` CHECK (instr("name", char(0)) > 0 OR length("name") >= 2),
   CONSTRAINT `chk_gadgets_weight_range` CHECK ("weight" >= 1 AND "weight" <= 1000),
   CONSTRAINT `chk_gadgets_power_enum` CHECK ("power" IN (0, 1, 2)),
   CONSTRAINT `chk_gadgets_serial_range` CHECK ("serial" > '09223372036854775807'),
   CONSTRAINT `chk_gadgets_serial_unsigned` CHECK (length("serial") = 20 AND "serial" NOT GLOB '*[^0-9]*'),
-  CONSTRAINT `chk_gadgets_note_size` CHECK (instr("note", char(0)) > 0 OR length("note") <= 5)
+  CONSTRAINT `chk_gadgets_note_size` CHECK (instr("note", char(0)) > 0 OR length("note") <= 5),
+  CONSTRAINT `chk_gadgets_level_range` CHECK ("level" < 5 OR "level" > 10),
+  CONSTRAINT `chk_gadgets_ratio_range` CHECK ("ratio" <= 0.5 OR "ratio" >= 1)
 );

@@ -49,7 +49,9 @@ var noteServiceCRUDResource = crudrt.Resource{
 		{"Path":"urgency","Name":"urgency","GoField":"Urgency","Type":"enum","Queryable":true,"Kind":"enum"},
 		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
-		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"score","Name":"score","GoField":"Score","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"rank","Name":"rank","GoField":"Rank","Type":"uint32","Queryable":true,"Kind":"int"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate|BatchDelete",
 	"Methods": [

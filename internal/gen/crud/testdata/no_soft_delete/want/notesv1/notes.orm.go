@@ -23,6 +23,10 @@ type NoteModel struct {
 	Code       string     `gorm:"column:code;not null" protoforge:"notes.v1.Note.code"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"notes.v1.Note.etag"`
 	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"notes.v1.Note.update_time"`
+	// Exclusive ranges (a lower bound above the upper one): values on
+	// either side of the gap, in the validators and the schema's CHECK.
+	Score int64  `gorm:"column:score;not null" protoforge:"notes.v1.Note.score"`
+	Rank  uint32 `gorm:"column:rank;not null" protoforge:"notes.v1.Note.rank"`
 }
 
 // TableName is the table of NoteModel.

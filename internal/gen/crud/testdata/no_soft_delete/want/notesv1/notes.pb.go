@@ -85,13 +85,17 @@ func (Urgency) EnumDescriptor() ([]byte, []int) {
 type Note struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assigned by the database.
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
-	Priority      int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
-	Urgency       Urgency                `protobuf:"varint,4,opt,name=urgency,proto3,enum=notes.v1.Urgency" json:"urgency,omitempty"`
-	Code          string                 `protobuf:"bytes,5,opt,name=code,proto3" json:"code,omitempty"`
-	Etag          string                 `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Text       string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Priority   int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
+	Urgency    Urgency                `protobuf:"varint,4,opt,name=urgency,proto3,enum=notes.v1.Urgency" json:"urgency,omitempty"`
+	Code       string                 `protobuf:"bytes,5,opt,name=code,proto3" json:"code,omitempty"`
+	Etag       string                 `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Exclusive ranges (a lower bound above the upper one): values on
+	// either side of the gap, in the validators and the schema's CHECK.
+	Score         int64  `protobuf:"varint,8,opt,name=score,proto3" json:"score,omitempty"`
+	Rank          uint32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -173,6 +177,20 @@ func (x *Note) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Note) GetScore() int64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *Note) GetRank() uint32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
 }
 
 type GetNoteRequest struct {
@@ -711,7 +729,7 @@ var File_notes_proto protoreflect.FileDescriptor
 
 const file_notes_proto_rawDesc = "" +
 	"\n" +
-	"\vnotes.proto\x12\bnotes.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\x9a\x02\n" +
+	"\vnotes.proto\x12\bnotes.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xe3\x02\n" +
 	"\x04Note\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
 	"\x04text\x18\x02 \x01(\tB\n" +
@@ -721,7 +739,10 @@ const file_notes_proto_rawDesc = "" +
 	"\x04code\x18\x05 \x01(\tB\x19\xfaB\x16r\x142\x12^[A-Z]{2}[0-9]{3}$R\x04code\x12\x12\n" +
 	"\x04etag\x18\x06 \x01(\tR\x04etag\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime:\x04\xe2\xdd\x19\x00\" \n" +
+	"updateTime\x12(\n" +
+	"\x05score\x18\b \x01(\x03B\x12\xfaB\x0f\"\r\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01 \x01R\x05score\x12\x1d\n" +
+	"\x04rank\x18\t \x01(\rB\t\xbaH\x06*\x04\x10\n" +
+	" dR\x04rank:\x04\xe2\xdd\x19\x00\" \n" +
 	"\x0eGetNoteRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"\x81\x01\n" +
 	"\x10ListNotesRequest\x12\x1b\n" +

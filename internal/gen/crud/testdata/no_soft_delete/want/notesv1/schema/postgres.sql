@@ -10,8 +10,13 @@ CREATE TABLE "notes" (
   "code" text NOT NULL DEFAULT '',
   "etag" text NOT NULL DEFAULT '',
   "update_time" timestamptz NULL,
+  "score" bigint NOT NULL DEFAULT 0,
+  "rank" bigint NOT NULL DEFAULT 0,
   PRIMARY KEY ("id"),
   CONSTRAINT "chk_notes_text_len" CHECK (char_length("text") >= 1),
   CONSTRAINT "chk_notes_priority_range" CHECK ("priority" >= 1 AND "priority" <= 5),
-  CONSTRAINT "chk_notes_urgency_enum" CHECK ("urgency" IN (0, 1, 2))
+  CONSTRAINT "chk_notes_urgency_enum" CHECK ("urgency" IN (0, 1, 2)),
+  CONSTRAINT "chk_notes_score_range" CHECK ("score" < -1 OR "score" > 1),
+  CONSTRAINT "chk_notes_rank_range" CHECK ("rank" < 10 OR "rank" > 100),
+  CONSTRAINT "chk_notes_rank_unsigned" CHECK ("rank" >= 0 AND "rank" <= 4294967295)
 );
