@@ -3,6 +3,7 @@ package crudrt
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -37,6 +38,12 @@ func (s *Service) immutable(stored, next proto.Message) error {
 func (s *Service) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
+	// A key the database assigns is not there yet on a Create: its rules
+	// (`gt: 0` on an id, say) hold for the value the database gives it.
+	unassigned := ""
+	if s.key != nil && s.key.AutoIncrement && !r.Has(s.key.fd) {
+		unassigned = joinPath(s.res.Field, s.key.Path)
+	}
 	for _, fd := range s.fb.required {
 		if !r.Has(fd) {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is required"})
@@ -59,6 +66,9 @@ func (s *Service) validate(p proto.Message) error {
 		if n := utf8.RuneCountInString(r.Get(c.fd).String()); n > c.MaxLen {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, c.Path), Description: fmt.Sprintf("at most %d characters (got %d): the column holds no more", c.MaxLen, n)})
 		}
+	}
+	if unassigned != "" {
+		vs = slices.DeleteFunc(vs, func(v FieldViolation) bool { return v.Field == unassigned })
 	}
 	if len(vs) > 0 {
 		return InvalidArgument("", vs...)

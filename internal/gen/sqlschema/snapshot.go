@@ -288,6 +288,13 @@ func parseDefault(f *model.Field) (*Value, error) {
 // checksOf derives CHECK constraints from validation rules, enum
 // membership and unsigned ranges the column type does not enforce.
 func checksOf(m *model.Model, f *model.Field) []*Check {
+	if f.PrimaryKey && m.AutoIncrement {
+		// The database numbers this column itself: MariaDB refuses any
+		// CHECK on an AUTO_INCREMENT column (error 1901), and a rule's
+		// bound would refuse the database's own numbering elsewhere. The
+		// API validators still apply the rules.
+		return nil
+	}
 	var out []*Check
 	r := f.Rules
 	name := func(kind string) string { return identifier("chk_" + m.Table + "_" + f.Column + "_" + kind) }

@@ -15,7 +15,9 @@ import (
 //
 // A note, deleted for good.
 type NoteModel struct {
-	// Assigned by the database.
+	// Assigned by the database. Its rule holds for every id the database
+	// assigns (the schema has no CHECK on it: MariaDB refuses one on an
+	// AUTO_INCREMENT column).
 	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"notes.v1.Note.id"`
 	Text       string     `gorm:"column:text;not null;size:500" protoforge:"notes.v1.Note.text"`
 	Priority   int32      `gorm:"column:priority;not null" protoforge:"notes.v1.Note.priority"`

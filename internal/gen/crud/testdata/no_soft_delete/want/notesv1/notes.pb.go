@@ -84,7 +84,9 @@ func (Urgency) EnumDescriptor() ([]byte, []int) {
 // A note, deleted for good.
 type Note struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Assigned by the database.
+	// Assigned by the database. Its rule holds for every id the database
+	// assigns (the schema has no CHECK on it: MariaDB refuses one on an
+	// AUTO_INCREMENT column).
 	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	Text       string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	Priority   int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
@@ -729,9 +731,9 @@ var File_notes_proto protoreflect.FileDescriptor
 
 const file_notes_proto_rawDesc = "" +
 	"\n" +
-	"\vnotes.proto\x12\bnotes.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xe3\x02\n" +
-	"\x04Note\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
+	"\vnotes.proto\x12\bnotes.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xec\x02\n" +
+	"\x04Note\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x1e\n" +
 	"\x04text\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x04text\x12%\n" +
 	"\bpriority\x18\x03 \x01(\x05B\t\xfaB\x06\x1a\x04\x18\x05(\x01R\bpriority\x125\n" +
