@@ -766,7 +766,9 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 		}
 	}
 	f.Rules = readRules(d)
-	if f.Type == TypeString && f.Size > 0 && f.Rules.MinLen != nil && *f.Rules.MinLen > uint64(f.Size) {
+	if r := f.Rules; r.MinLen != nil && r.MaxLen != nil && *r.MinLen > *r.MaxLen {
+		bad("its rules ask for at least %d and at most %d characters: no value is valid; fix the rules", *r.MinLen, *r.MaxLen)
+	} else if f.Type == TypeString && f.Size > 0 && f.Rules.MinLen != nil && *f.Rules.MinLen > uint64(f.Size) {
 		bad("its rules ask for at least %d characters and its column holds at most %d ((protoforge.v1.field).size): no valid value fits; raise the size or lower the rule", *f.Rules.MinLen, f.Size)
 	}
 	// A max_len rule bounds the column as a size would, up to the longest

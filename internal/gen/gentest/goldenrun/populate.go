@@ -312,7 +312,7 @@ func contains(list []protoreflect.Value, v protoreflect.Value) bool {
 
 // signed is seed+1 moved into the rule's bounds, avoiding not_in.
 func signed(r *rules, seed int, lo, hi int64) (int64, error) {
-	max0 := hi
+	min0, max0 := lo, hi
 	if r.gt != nil {
 		lo = max(lo, r.gt.Int()+1)
 	}
@@ -328,8 +328,12 @@ func signed(r *rules, seed int, lo, hi int64) (int64, error) {
 	if lo > hi && (r.gt != nil || r.gte != nil) && (r.lt != nil || r.lte != nil) {
 		// A lower bound above the upper one is an exclusive range
 		// (protoc-gen-validate and protovalidate alike): values at or
-		// above the lower bound are valid.
-		hi = max0
+		// above the lower bound are valid, or at or below the upper one.
+		if lo <= max0 {
+			hi = max0
+		} else {
+			lo = min0
+		}
 	}
 	if lo > hi {
 		return 0, fmt.Errorf("empty range [%d, %d]", lo, hi)
@@ -354,6 +358,7 @@ func signed(r *rules, seed int, lo, hi int64) (int64, error) {
 // unsigned is signed for unsigned kinds.
 func unsigned(r *rules, seed int, hi uint64) (uint64, error) {
 	lo, max0 := uint64(0), hi
+	min0 := lo
 	if r.gt != nil {
 		lo = max(lo, r.gt.Uint()+1)
 	}
@@ -367,7 +372,11 @@ func unsigned(r *rules, seed int, hi uint64) (uint64, error) {
 		hi = min(hi, r.lte.Uint())
 	}
 	if lo > hi && (r.gt != nil || r.gte != nil) && (r.lt != nil || r.lte != nil) {
-		hi = max0 // an exclusive range, as in signed
+		if lo <= max0 { // an exclusive range, as in signed
+			hi = max0
+		} else {
+			lo = min0
+		}
 	}
 	if lo > hi {
 		return 0, fmt.Errorf("empty range [%d, %d]", lo, hi)
