@@ -202,6 +202,11 @@ func shapeIs(fd protoreflect.FieldDescriptor, want string) bool {
 	return fieldShape(fd) == want
 }
 
+// IsKeyKind reports whether a key of kind k can be served: strings,
+// bytes and integers (not enums, bools or floats). protoc-gen-crud
+// refuses standard methods on a resource whose key is of another kind.
+func IsKeyKind(k protoreflect.Kind) bool { return keyKinds[k] }
+
 // keyKinds are the kinds of key fields.
 var keyKinds = map[protoreflect.Kind]bool{
 	protoreflect.StringKind: true, protoreflect.BytesKind: true,

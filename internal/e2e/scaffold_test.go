@@ -38,6 +38,25 @@ func TestScaffoldIsCurrent(t *testing.T) {
 
 	_, err = scaffold.Scaffold([]string{filepath.Join(root, "internal/e2e/proto"), filepath.Join(root, "options")}, "scaffold/v1/gizmo.proto", "Widget")
 	assert.ErrorContains(t, err, "declares no message Widget")
+
+	// A model keyed by an enum gets no service: its standard methods
+	// could not be served (protoc-gen-crud refuses them the same way).
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "swatch.proto"), []byte(`syntax = "proto3";
+package swatch.v1;
+import "protoforge/v1/options.proto";
+option go_package = "example.com/swatch/v1;swatchv1";
+enum Color {
+  COLOR_UNSPECIFIED = 0;
+  COLOR_RED = 1;
+}
+message Swatch {
+  option (protoforge.v1.model) = {};
+  Color color = 1 [(protoforge.v1.field) = {primary_key: true}];
+}
+`), 0o644))
+	_, err = scaffold.Scaffold([]string{dir, filepath.Join(root, "options")}, "swatch.proto", "Swatch")
+	assert.ErrorContains(t, err, `the key "color" of swatch.v1.Swatch is enum`)
 }
 
 // TestScaffoldedService generates from the scaffolded service and calls
