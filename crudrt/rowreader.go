@@ -164,6 +164,11 @@ func insertSQL(from string, cols []*column) string {
 		}
 		names = append(names, c.quoted)
 	}
+	if len(names) == 0 {
+		// Only the key the database assigns: PostgreSQL has no empty
+		// column list.
+		return "INSERT INTO " + from + " DEFAULT VALUES" + returning
+	}
 	return "INSERT INTO " + from + " (" + strings.Join(names, ", ") + ") VALUES (" +
 		strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")" + returning
 }

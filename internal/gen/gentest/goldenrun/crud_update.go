@@ -48,7 +48,9 @@ func (s *service) update() {
 	step := s.step(opUpdate, "")
 	fields := s.updateFields()
 	if len(fields) == 0 {
-		s.x.r.fail(step, "%s has no field an update can change", s.mi.desc.FullName())
+		// A model of its key alone (and server-managed fields): nothing
+		// to change.
+		s.x.r.ok(s.step(opUpdate, "no field an update can change"))
 		return
 	}
 	idx := min(1, len(s.rows)-1)

@@ -227,9 +227,11 @@ func (reg *registry) read(mi *modelInfo) error {
 		return fmt.Errorf("%s: no key", md.FullName())
 	}
 	if len(mi.keys) == 1 {
-		// An int32 or int64 key auto-increments unless auto_increment: false.
+		// A key of a signed 32- or 64-bit kind (an int32 or int64 column)
+		// auto-increments unless auto_increment: false.
 		switch k := mi.keys[0]; k.Kind() {
-		case protoreflect.Int32Kind, protoreflect.Int64Kind:
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+			protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
 			fo, _ := proto.GetExtension(k.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
 			mi.autoKey = fo == nil || fo.AutoIncrement == nil || fo.GetAutoIncrement()
 		}
