@@ -70,6 +70,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		b.indexes(m)
 		b.names(m)
 		roles(m)
+		b.rowSize(m)
 	}
 	for _, f := range gen.Files {
 		if f.Generate {
@@ -1277,6 +1278,53 @@ func (o *Order) served(m *Model) bool {
 		}
 	}
 	return false
+}
+
+// mysqlMaxRow is MySQL's limit on a row, in bytes, TEXT, BLOB and JSON
+// columns counting only their 12 bytes in the row.
+const mysqlMaxRow = 65535
+
+// rowSize refuses a model whose columns MySQL could not fit in one row
+// (error 1118 when the schema is applied), naming its widest VARCHAR.
+// Bytes as MySQL counts them: a VARCHAR 4 a character and its length
+// (1 or 2 bytes), TEXT, BLOB and JSON 12, numbers and times their width,
+// and a bit per nullable column.
+func (b *builder) rowSize(m *Model) {
+	total, nullable := 0, 0
+	var widest *Field
+	for _, f := range m.Columns {
+		if f.Nullable() {
+			nullable++
+		}
+		switch {
+		case f.Type == TypeString && f.Size > 0 || f.Type == TypeEnumName:
+			n := f.Size
+			if f.Type == TypeEnumName {
+				n = enumNameSize
+			}
+			total += 4 * n
+			if 4*n > 255 {
+				total += 2
+			} else {
+				total++
+			}
+			if f.Type == TypeString && (widest == nil || f.Size > widest.Size) {
+				widest = f
+			}
+		case f.Type == TypeBool:
+			total++
+		case f.Type == TypeInt32 || f.Type == TypeEnumNumber || f.Type == TypeUint32:
+			total += 4
+		case f.Type == TypeString || f.Type == TypeBytes || f.Type == TypeJSON:
+			total += 12
+		default: // 64-bit numbers, DOUBLE, DATETIME(6)
+			total += 8
+		}
+	}
+	total += (nullable + 7) / 8
+	if total > mysqlMaxRow && widest != nil {
+		b.errorf(m.File, widest.Desc, "the columns of table %q take %d bytes of a MySQL row, over its %d (a VARCHAR 4 bytes a character in utf8mb4); this one holds %d characters: lower its size or max_len, or let it be TEXT (no size, a max_len over %d, not a key nor indexed)", m.Table, total, mysqlMaxRow, widest.Size, maxVarchar)
+	}
 }
 
 // keySize bounds strings that are keys or indexed (see DefaultKeySize).
