@@ -1015,6 +1015,7 @@ func (b *builder) belongsTo(f *Field) {
 		return
 	}
 	fk.References = f.Target
+	keySize(fk)
 	if o := b.fieldOpts[f]; o.GetOnDelete() != 0 || o.GetOnUpdate() != 0 {
 		fk.OnDelete, fk.OnUpdate = actionSQL(o.GetOnDelete()), actionSQL(o.GetOnUpdate())
 	}
@@ -1050,6 +1051,7 @@ func (b *builder) hasMany(f *Field) {
 			return
 		}
 		fk.References = m
+		keySize(fk) // a string foreign key is a bounded VARCHAR, as the key it holds
 		f.ForeignKey = fk
 		return
 	}

@@ -81,6 +81,24 @@ func newRegistry(c Case) (*registry, error) {
 			return nil, err
 		}
 	}
+	// A has-many association naming its foreign key makes that field of
+	// the held model a reference to the holder.
+	for _, mi := range reg.models {
+		for i := 0; i < mi.desc.Fields().Len(); i++ {
+			fd := mi.desc.Fields().Get(i)
+			fo, _ := proto.GetExtension(fd.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
+			t := reg.byName[""]
+			if fd.Message() != nil {
+				t = reg.byName[fd.Message().FullName()]
+			}
+			if t == nil || t == mi || !fd.IsList() || fo.GetForeignKey() == "" {
+				continue
+			}
+			if fk := t.desc.Fields().ByName(protoreflect.Name(fo.GetForeignKey())); fk != nil && t.refs[fk] == nil {
+				t.refs[fk] = mi
+			}
+		}
+	}
 	byType := map[string]*modelInfo{}
 	for _, mi := range reg.models {
 		if r, ok := proto.GetExtension(mi.desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && mi.pattern != "" {
