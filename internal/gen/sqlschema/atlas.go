@@ -3,6 +3,7 @@ package sqlschema
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
@@ -69,6 +70,12 @@ func (s *Snapshot) Schema(d ormrt.Dialect) (*schema.Schema, error) {
 		}
 		for _, ck := range t.Checks {
 			if ck.SQLiteOnly && d != ormrt.SQLite {
+				continue
+			}
+			if d == ormrt.MySQL && changedByAction(t, ck.Column) {
+				// MariaDB refuses a CHECK on a column a foreign key's
+				// action writes (error 1901); the server's validators
+				// still apply the rule.
 				continue
 			}
 			at.AddChecks(&schema.Check{Name: ck.Name, Expr: ck.SQL(d)})
@@ -387,4 +394,25 @@ func (s *Snapshot) DDL(d ormrt.Dialect) (string, error) {
 		b.WriteString(";\n")
 	}
 	return b.String(), nil
+}
+
+// changedByAction reports whether a referential action of one of t's
+// foreign keys writes column: ON DELETE SET NULL or SET DEFAULT, or an
+// ON UPDATE other than NO ACTION and RESTRICT.
+func changedByAction(t *Table, column string) bool {
+	for _, fk := range t.ForeignKeys {
+		if !slices.Contains(fk.Columns, column) {
+			continue
+		}
+		switch fk.OnDelete {
+		case "SET NULL", "SET DEFAULT":
+			return true
+		}
+		switch fk.OnUpdate {
+		case "", "NO ACTION", "RESTRICT":
+		default:
+			return true
+		}
+	}
+	return false
 }
