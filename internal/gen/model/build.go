@@ -767,6 +767,9 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 		}
 	}
 	f.Rules = readRules(d)
+	if noValue(f) {
+		bad("its rules let no %s value through (%s): fix the rules", f.Type, f.Rules.bounds())
+	}
 	if r := f.Rules; r.MinLen != nil && r.MaxLen != nil && *r.MinLen > *r.MaxLen {
 		bad("its rules ask for at least %d and at most %d characters: no value is valid; fix the rules", *r.MinLen, *r.MaxLen)
 	} else if f.Type == TypeString && f.Size > 0 && f.Rules.MinLen != nil && *f.Rules.MinLen > uint64(f.Size) {

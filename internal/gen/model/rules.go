@@ -2,7 +2,9 @@ package model
 
 import (
 	"math"
+	"math/big"
 	"strconv"
+	"strings"
 
 	validatepb "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
@@ -190,4 +192,77 @@ func compareDecimal(a, b string) int {
 		return -1
 	}
 	return 1
+}
+
+// integerRange is the range of an integer column type, or nils.
+func integerRange(t ColumnType) (lo, hi *big.Int) {
+	switch t {
+	case TypeInt32:
+		return big.NewInt(math.MinInt32), big.NewInt(math.MaxInt32)
+	case TypeInt64:
+		return big.NewInt(math.MinInt64), big.NewInt(math.MaxInt64)
+	case TypeUint32:
+		return big.NewInt(0), big.NewInt(math.MaxUint32)
+	case TypeUint64:
+		return big.NewInt(0), new(big.Int).SetUint64(math.MaxUint64)
+	}
+	return nil, nil
+}
+
+// noValue reports whether the numeric bounds of integer field f let no
+// value of its type through: a lower bound above the type's largest
+// value, an upper one below its smallest, or an inside range with no
+// integer in it (an exclusive range fails only when neither side has one).
+func noValue(f *Field) bool {
+	lo, hi := integerRange(f.Type)
+	r := f.Rules
+	if lo == nil || r.Min == "" && r.Max == "" {
+		return false
+	}
+	var minEff, maxEff *big.Int
+	if r.Min != "" {
+		if v, ok := new(big.Int).SetString(r.Min, 10); ok {
+			if r.MinExclusive {
+				v.Add(v, big.NewInt(1))
+			}
+			minEff = v
+		}
+	}
+	if r.Max != "" {
+		if v, ok := new(big.Int).SetString(r.Max, 10); ok {
+			if r.MaxExclusive {
+				v.Sub(v, big.NewInt(1))
+			}
+			maxEff = v
+		}
+	}
+	lowerOK := minEff == nil || minEff.Cmp(hi) <= 0
+	upperOK := maxEff == nil || maxEff.Cmp(lo) >= 0
+	if r.Outside() {
+		return !lowerOK && !upperOK
+	}
+	if minEff != nil && maxEff != nil && minEff.Cmp(maxEff) > 0 {
+		return true
+	}
+	return !lowerOK || !upperOK
+}
+
+// bounds spells the numeric bounds as the rules do.
+func (r Rules) bounds() string {
+	var parts []string
+	if r.Min != "" {
+		op := "gte"
+		if r.MinExclusive {
+			op = "gt"
+		}
+		parts = append(parts, op+": "+r.Min)
+	}
+	if r.Max != "" {
+		op := "lte"
+		if r.MaxExclusive {
+			op = "lt"
+		}
+		parts = append(parts, op+": "+r.Max)
+	}
+	return strings.Join(parts, ", ")
 }
