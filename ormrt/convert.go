@@ -75,10 +75,8 @@ func copyFields(x proto.Message, m any, toModel bool) error {
 		if f.direct {
 			xf := unsafe.Add(xp, f.pOff)
 			if toModel {
-				if !copyPlain(f.plain, mf, xf) {
-					err = f.toModelDirect(mf, xf)
-				}
-			} else if !copyPlain(f.plain, xf, mf) {
+				err = f.toModelDirect(mf, xf)
+			} else {
 				err = f.toProtoDirect(xf, mf)
 			}
 		}
@@ -123,43 +121,12 @@ const (
 // protoreflect (to report an error as protojson does).
 var errReflect = errors.New("ormrt: through protoreflect")
 
-// plainCopy is the size of a value that converts by a copy of its bits,
-// the commonest conversion, which CopyToModel and CopyToProto do inline.
-type plainCopy uint8
-
-const (
-	plainNone plainCopy = iota
-	plain1
-	plain4
-	plain8
-	plainString
-)
-
-// copyPlain copies a value of size c from src to dst, and reports whether
-// c is one of the sizes (not plainNone).
-func copyPlain(c plainCopy, dst, src unsafe.Pointer) bool {
-	switch c {
-	case plain8:
-		*(*uint64)(dst) = *(*uint64)(src)
-	case plainString:
-		*(*string)(dst) = *(*string)(src)
-	case plain4:
-		*(*uint32)(dst) = *(*uint32)(src)
-	case plain1:
-		*(*bool)(dst) = *(*bool)(src)
-	default:
-		return false
-	}
-	return true
-}
-
 // convField is the conversion of one tagged model field.
 type convField struct {
-	op    convOp
-	plain plainCopy    // of a direct convScalar
-	kind  reflect.Kind // of the value, for convScalar and convOptional
-	name  string       // the proto field's full name, which errors name
-	fd    protoreflect.FieldDescriptor
+	op   convOp
+	kind reflect.Kind // of the value, for convScalar and convOptional
+	name string       // the proto field's full name, which errors name
+	fd   protoreflect.FieldDescriptor
 	// oneof is the (non-synthetic) oneof fd belongs to, or nil.
 	oneof protoreflect.OneofDescriptor
 	// wrapper is the value field of fd's wrapper message, or nil.
@@ -378,18 +345,6 @@ func newConvField(sf reflect.StructField, tag string, md protoreflect.MessageDes
 	}
 	if gf, ok := goFields[fd.Number()]; ok && f.oneof == nil && want != nil && sameRepr(gf.Type, want) {
 		f.direct, f.pOff = true, gf.Offset
-		if f.op == convScalar && f.wrapper == nil {
-			switch f.kind {
-			case reflect.Bool:
-				f.plain = plain1
-			case reflect.Int32, reflect.Uint32, reflect.Float32:
-				f.plain = plain4
-			case reflect.Int64, reflect.Uint64, reflect.Float64:
-				f.plain = plain8
-			case reflect.String:
-				f.plain = plainString
-			}
-		}
 	}
 	return f, nil
 }
@@ -409,14 +364,7 @@ var wrapperTypes = map[protoreflect.Name]reflect.Type{
 
 // isWrapper reports whether md is one of the google.protobuf wrapper types.
 func isWrapper(md protoreflect.MessageDescriptor) bool {
-	if md.ParentFile().Package() != "google.protobuf" || !strings.HasSuffix(string(md.Name()), "Value") {
-		return false
-	}
-	switch md.Name() {
-	case "BoolValue", "Int32Value", "Int64Value", "UInt32Value", "UInt64Value", "FloatValue", "DoubleValue", "StringValue", "BytesValue":
-		return true
-	}
-	return false
+	return md.ParentFile().Package() == "google.protobuf" && wrapperTypes[md.Name()] != nil
 }
 
 // valueOp sets the op of a scalar or enum value vfd, with or without

@@ -8,6 +8,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -110,6 +111,17 @@ func (m *Model) Identity() *Field {
 		return m.PrimaryKey[0]
 	}
 	return nil
+}
+
+// UnservedKey says why the standard methods cannot serve m's key, whose
+// kind the runtime does not read as a key (crudrt.IsKeyKind); "" when
+// they can, or when m has no single key.
+func (m *Model) UnservedKey() string {
+	k := m.Identity()
+	if k == nil || crudrt.IsKeyKind(k.Desc.Kind()) {
+		return ""
+	}
+	return fmt.Sprintf("the key %q of %s is %s; standard methods serve keys of string, bytes and integer kinds", k.Desc.Name(), m.Desc.FullName(), kindName(k.Desc))
 }
 
 // ParentColumns are the columns that hold the parent variables of the

@@ -583,10 +583,8 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 		}
 	}
-	if k := model.Identity(); k != nil && !crudrt.IsKeyKind(k.Desc.Kind()) {
-		// The runtime reads and compares keys as strings, bytes and
-		// integers only.
-		report(f, m.Desc, "the key %q of %s is %s; standard methods serve keys of string, bytes and integer kinds: key the model by another field, or set operation: OPERATION_NONE on the method", k.Desc.Name(), model.Desc.FullName(), kindName(k.Desc))
+	if why := model.UnservedKey(); why != "" {
+		report(f, m.Desc, "%s: key the model by another field, or set operation: OPERATION_NONE on the method", why)
 		return nil
 	}
 	missing := func(msg *protogen.Message, what, fix string) {

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 	"gorm.io/gorm/schema"
 
-	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
 	genplugin "github.com/protoforge/protoforge/internal/gen/plugin"
 )
@@ -117,8 +116,8 @@ func Scaffold(includes []string, file, modelName string) (string, error) {
 	if len(m.PrimaryKey) != 1 {
 		return "", fmt.Errorf("%s has a composite key; standard methods need a single-column key", md.FullName())
 	}
-	if k := m.PrimaryKey[0]; !crudrt.IsKeyKind(k.Desc.Kind()) {
-		return "", fmt.Errorf("the key %q of %s is %s; standard methods serve keys of string, bytes and integer kinds", k.Desc.Name(), md.FullName(), k.Desc.Kind())
+	if why := m.UnservedKey(); why != "" {
+		return "", errors.New(why)
 	}
 	return render(fd, m), nil
 }
