@@ -152,6 +152,8 @@ type Service struct {
 	keyColumns []string
 	// insertSQL is insertRow's statement.
 	insertSQL string
+	// createClears are the fields Create clears: see clearedOnCreate.
+	createClears []protoreflect.FieldDescriptor
 	// refs are the google.api.resource_reference columns.
 	refs []*column
 	// limits are the string columns with a length limit.
@@ -283,6 +285,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	s.selectList = strings.Join(quoted, ", ")
 	s.insertSQL = insertSQL(s.from, all)
+	s.createClears = s.clearedOnCreate()
 	// The key columns break ties in every order, also those filters do
 	// not name.
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {

@@ -146,20 +146,28 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 			r.Set(c.fd, protoreflect.ValueOfMessage(now.ProtoReflect()))
 		}
 	}
-	for _, c := range []*column{s.deleteTime, s.purgeTime} {
-		if c != nil {
-			r.Clear(c.fd)
-		}
-	}
-	for fd := range s.fb.outputOnly {
-		if !s.is(fd, s.createTime, s.updateTime, s.key) {
-			r.Clear(fd)
-		}
+	for _, fd := range s.createClears {
+		r.Clear(fd)
 	}
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
 	return p, nil
+}
+
+// clearedOnCreate are the fields a Create clears, in declaration order:
+// no deletion or purge time, and no output-only field (AIP-148, AIP-154)
+// but those the server sets itself: the key, the times, the tenant.
+func (s *Service) clearedOnCreate() []protoreflect.FieldDescriptor {
+	var out []protoreflect.FieldDescriptor
+	fields := s.desc.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if s.is(fd, s.deleteTime, s.purgeTime) || s.fb.outputOnly[fd] && !s.is(fd, s.createTime, s.updateTime, s.key, s.tenant) {
+			out = append(out, fd)
+		}
+	}
+	return out
 }
 
 // tenantParents reports whether the caller's parents must be checked to

@@ -161,9 +161,12 @@ func TestTenantParents(t *testing.T) {
 
 		_, err := acme.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "plans", Folder: &tenantv1.Folder{Title: "plans"}})
 		require.NoError(t, err)
-		d, err := acme.CreateDoc(ctx, &tenantv1.CreateDocRequest{Parent: "folders/plans", DocId: "a", Doc: &tenantv1.Doc{Text: "a"}})
+		// Doc.tenant_id is OUTPUT_ONLY: the server stamps it all the same,
+		// over what the client sent.
+		d, err := acme.CreateDoc(ctx, &tenantv1.CreateDocRequest{Parent: "folders/plans", DocId: "a", Doc: &tenantv1.Doc{Text: "a", TenantId: "globex"}})
 		require.NoError(t, err)
 		assert.Equal(t, "folders/plans/docs/a", d.Name)
+		assert.Equal(t, "acme", d.TenantId)
 
 		for what, err := range map[string]error{
 			"create under another tenant's folder": func() error {

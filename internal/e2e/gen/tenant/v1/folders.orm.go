@@ -65,7 +65,8 @@ type DocModel struct {
 	// Folder holds {folder} of the name folders/{folder}/docs/{doc}.
 	Folder string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name,name"`
 	Name   string `gorm:"column:doc;primaryKey;not null;size:255" protoforge:"tenant.v1.Doc.name,name"`
-	// Stamped by the server from the caller's tenant.
+	// Stamped by the server from the caller's tenant: output only, which the
+	// server keeps rather than clearing as it does other output-only fields.
 	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_docs_tenant_id" protoforge:"tenant.v1.Doc.tenant_id"`
 	Text     string `gorm:"column:text;not null" protoforge:"tenant.v1.Doc.text"`
 }

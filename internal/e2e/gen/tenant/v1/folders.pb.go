@@ -92,7 +92,8 @@ func (x *Folder) GetTitle() string {
 type Doc struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Stamped by the server from the caller's tenant.
+	// Stamped by the server from the caller's tenant: output only, which the
+	// server keeps rather than clearing as it does other output-only fields.
 	TenantId      string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	Text          string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -479,10 +480,10 @@ const file_tenant_v1_folders_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12&\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\t\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title:0\xeaA-\n" +
-	"\x19tenant.example.com/Folder\x12\x10folders/{folder}\"\x95\x01\n" +
+	"\x19tenant.example.com/Folder\x12\x10folders/{folder}\"\x99\x01\n" +
 	"\x03Doc\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12&\n" +
-	"\ttenant_id\x18\x02 \x01(\tB\t\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
+	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text:8\xeaA5\n" +
 	"\x16tenant.example.com/Doc\x12\x1bfolders/{folder}/docs/{doc}\"c\n" +
 	"\x13CreateFolderRequest\x12\x1b\n" +
