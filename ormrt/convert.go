@@ -150,7 +150,16 @@ type convPlan struct {
 
 // convKey is what a plan is made for: the model's and the message's Go
 // types (pointers).
-type convKey struct{ model, msg reflect.Type }
+// convKey is a model type and a message type, by the type words of the
+// interfaces that hold them: comparing and hashing two pointers costs a
+// fraction of two reflect.Types in an interface each, on every call.
+type convKey struct{ model, msg unsafe.Pointer }
+
+// typeWord is the type word of the interface that holds v: one pointer per
+// dynamic type.
+func typeWord(v any) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0]
+}
 
 var convPlans sync.Map // convKey → *convPlan
 
@@ -165,7 +174,7 @@ func convPlanFor(x proto.Message, m any) (*convPlan, unsafe.Pointer, unsafe.Poin
 	if xv.Kind() != reflect.Pointer || xv.Type().Elem().Kind() != reflect.Struct || xv.IsNil() {
 		return nil, nil, nil, fieldErrorf(fmt.Sprintf("%T", m), "converting %T, not a non-nil pointer to a message", x)
 	}
-	key := convKey{mv.Type(), xv.Type()}
+	key := convKey{typeWord(m), typeWord(x)}
 	var p *convPlan
 	if got, ok := convPlans.Load(key); ok {
 		p = got.(*convPlan)
