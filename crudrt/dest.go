@@ -88,35 +88,74 @@ func (s *Service) dest(m any) []any {
 	base := reflect.ValueOf(m).UnsafePointer()
 	out := make([]any, len(s.dests))
 	for i, f := range s.dests {
-		p := unsafe.Add(base, f.off)
-		switch f.kind {
-		case destString:
-			out[i] = (*string)(p)
-		case destInt64:
-			out[i] = (*int64)(p)
-		case destInt32:
-			out[i] = (*int32)(p)
-		case destBool:
-			out[i] = (*bool)(p)
-		case destFloat64:
-			out[i] = (*float64)(p)
-		case destBytes:
-			out[i] = (*[]byte)(p)
-		case destTimePtr:
-			out[i] = (**time.Time)(p)
-		case destStringPtr:
-			out[i] = (**string)(p)
-		case destInt64Ptr:
-			out[i] = (**int64)(p)
-		case destInt32Ptr:
-			out[i] = (**int32)(p)
-		case destUint64:
-			out[i] = (*ormrt.Uint64)(p)
-		case destJSON:
-			out[i] = (*ormrt.JSON)(p)
-		default:
-			out[i] = reflect.NewAt(f.typ, p).Interface()
-		}
+		out[i] = f.at(unsafe.Add(base, f.off))
 	}
 	return out
+}
+
+// at is the destination of the field at p.
+func (f fieldDest) at(p unsafe.Pointer) any {
+	switch f.kind {
+	case destString:
+		return (*string)(p)
+	case destInt64:
+		return (*int64)(p)
+	case destInt32:
+		return (*int32)(p)
+	case destBool:
+		return (*bool)(p)
+	case destFloat64:
+		return (*float64)(p)
+	case destBytes:
+		return (*[]byte)(p)
+	case destTimePtr:
+		return (**time.Time)(p)
+	case destStringPtr:
+		return (**string)(p)
+	case destInt64Ptr:
+		return (**int64)(p)
+	case destInt32Ptr:
+		return (**int32)(p)
+	case destUint64:
+		return (*ormrt.Uint64)(p)
+	case destJSON:
+		return (*ormrt.JSON)(p)
+	}
+	return reflect.NewAt(f.typ, p).Interface()
+}
+
+// arg is the argument a statement binds for column i of m (a pointer to
+// a model struct): argOf of its destination.
+func (s *Service) arg(m any, i int) (any, error) {
+	f := s.dests[i]
+	return f.arg(unsafe.Add(reflect.ValueOf(m).UnsafePointer(), f.off))
+}
+
+// arg is argOf(f.at(p)), made without the destination for the common
+// types.
+func (f fieldDest) arg(p unsafe.Pointer) (any, error) {
+	switch f.kind {
+	case destString:
+		return *(*string)(p), nil
+	case destInt64:
+		return *(*int64)(p), nil
+	case destInt32:
+		return *(*int32)(p), nil
+	case destBool:
+		return *(*bool)(p), nil
+	case destFloat64:
+		return *(*float64)(p), nil
+	case destBytes:
+		return *(*[]byte)(p), nil
+	case destTimePtr:
+		if t := *(**time.Time)(p); t != nil {
+			return *t, nil
+		}
+		return nil, nil
+	case destUint64:
+		return (*(*ormrt.Uint64)(p)).Value()
+	case destJSON:
+		return (*(*ormrt.JSON)(p)).Value()
+	}
+	return argOf(f.at(p))
 }

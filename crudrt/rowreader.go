@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"gorm.io/gorm"
 
@@ -103,15 +104,14 @@ func (s *Service) insertRow(ctx context.Context, tx *gorm.DB, m any) (done bool,
 			return true, err
 		}
 	}
-	dest := s.dest(m)
-	args := make([]any, 0, len(dest))
+	args := make([]any, 0, len(s.dests))
 	var key any
 	for i, c := range s.res.Columns {
 		if c.AutoIncrement {
-			key = dest[i]
+			key = s.dests[i].at(unsafe.Add(reflect.ValueOf(m).UnsafePointer(), s.dests[i].off))
 			continue
 		}
-		a, err := argOf(dest[i])
+		a, err := s.arg(m, i)
 		if err != nil {
 			return true, err
 		}

@@ -436,7 +436,6 @@ func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, err
 		// transaction ends.
 		return "", nil, nil
 	}
-	dest := s.dest(m)
 	var b strings.Builder
 	b.WriteString("UPDATE " + s.from + " SET ")
 	args := make([]any, 0, len(cols)+len(ck))
@@ -446,7 +445,7 @@ func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, err
 			b.WriteString(", ")
 		}
 		b.WriteString(c.quoted + " = ?")
-		a, err := argOf(dest[c.index])
+		a, err := s.arg(m, c.index)
 		if err != nil {
 			return "", nil, err
 		}

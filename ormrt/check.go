@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"gorm.io/gorm"
 )
@@ -224,12 +225,12 @@ func CheckModel(tx *gorm.DB, m any) error {
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("ormrt: CheckModel of %T; want a pointer to a model struct", m)
 	}
-	plan := checkPlanOf(v.Type().Elem())
+	plan := checkPlanOf(m, v.Type().Elem())
 	d := DialectOf(tx)
+	base := v.UnsafePointer()
 	var errs []error
-	s := v.Elem()
 	for _, f := range plan.fields {
-		if err := checkValue(d, f.name, s.Field(f.index).Addr().Interface()); err != nil {
+		if err := f.check(d, unsafe.Add(base, f.off)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -262,15 +263,61 @@ type checkPlan struct {
 	fields []checkedField
 }
 
+// checkedField is a checked field: where it is in the struct, its type
+// and the proto field errors name.
 type checkedField struct {
-	index int
-	name  string
+	off  uintptr
+	typ  checkedType
+	name string
 }
 
-var checkPlans sync.Map // reflect.Type → *checkPlan
+type checkedType uint8
 
-func checkPlanOf(t reflect.Type) *checkPlan {
-	if p, ok := checkPlans.Load(t); ok {
+const (
+	checkedString checkedType = iota
+	checkedStringPtr
+	checkedFloat64
+	checkedFloat64Ptr
+	checkedFloat32
+	checkedFloat32Ptr
+	checkedJSON
+)
+
+var checkedTypes = map[reflect.Type]checkedType{
+	reflect.TypeFor[string]():   checkedString,
+	reflect.TypeFor[*string]():  checkedStringPtr,
+	reflect.TypeFor[float64]():  checkedFloat64,
+	reflect.TypeFor[*float64](): checkedFloat64Ptr,
+	reflect.TypeFor[float32]():  checkedFloat32,
+	reflect.TypeFor[*float32](): checkedFloat32Ptr,
+	reflect.TypeFor[JSON]():     checkedJSON,
+}
+
+// check checks the field at p, as checkValue does.
+func (f *checkedField) check(d Dialect, p unsafe.Pointer) error {
+	switch f.typ {
+	case checkedString:
+		return CheckString(d, f.name, *(*string)(p))
+	case checkedStringPtr:
+		return CheckStringPtr(d, f.name, *(**string)(p))
+	case checkedFloat64:
+		return CheckFloat64(d, f.name, *(*float64)(p))
+	case checkedFloat64Ptr:
+		return CheckFloat64Ptr(d, f.name, *(**float64)(p))
+	case checkedFloat32:
+		return CheckFloat32(d, f.name, *(*float32)(p))
+	case checkedFloat32Ptr:
+		return CheckFloat32Ptr(d, f.name, *(**float32)(p))
+	}
+	return CheckJSON(d, f.name, *(*JSON)(p))
+}
+
+var checkPlans sync.Map // type word of the model pointer → *checkPlan
+
+// checkPlanOf is the plan of model struct t, which m points to.
+func checkPlanOf(m any, t reflect.Type) *checkPlan {
+	key := typeWord(m)
+	if p, ok := checkPlans.Load(key); ok {
 		return p.(*checkPlan)
 	}
 	p := &checkPlan{}
@@ -280,13 +327,11 @@ func checkPlanOf(t reflect.Type) *checkPlan {
 		if !ok {
 			continue
 		}
-		switch f.Type {
-		case reflect.TypeFor[string](), reflect.TypeFor[*string](), reflect.TypeFor[float64](), reflect.TypeFor[*float64](),
-			reflect.TypeFor[float32](), reflect.TypeFor[*float32](), reflect.TypeFor[JSON]():
+		if ct, ok := checkedTypes[f.Type]; ok {
 			name, _ := tagField(tag)
-			p.fields = append(p.fields, checkedField{index: i, name: name})
+			p.fields = append(p.fields, checkedField{off: f.Offset, typ: ct, name: name})
 		}
 	}
-	got, _ := checkPlans.LoadOrStore(t, p)
+	got, _ := checkPlans.LoadOrStore(key, p)
 	return got.(*checkPlan)
 }

@@ -24,6 +24,9 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -62,7 +65,7 @@ func Classify(err error) crudrt.DBErrorKind {
 // connections are crudrt.ErrNoRowReader.
 func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func() []any) error {
 	for _, a := range args {
-		if k := reflect.ValueOf(a).Kind(); (k == reflect.Slice || k == reflect.Array) && reflect.TypeOf(a).Elem().Kind() != reflect.Uint8 {
+		if isList(a) {
 			// A list (IN ?), which gorm spells out: read through it.
 			return crudrt.ErrNoRowReader
 		}
@@ -74,6 +77,16 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 			return pc.Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
 		}, dest)
 	})
+}
+
+// isList reports whether a is a slice or array other than bytes.
+func isList(a any) bool {
+	switch a.(type) {
+	case nil, string, int64, int32, bool, float64, []byte, time.Time:
+		return false
+	}
+	k := reflect.ValueOf(a).Kind()
+	return (k == reflect.Slice || k == reflect.Array) && reflect.TypeOf(a).Elem().Kind() != reflect.Uint8
 }
 
 // withConn runs f on the pgx connection of one of db's connections, or
@@ -215,9 +228,35 @@ func scanAll(query func() (pgx.Rows, error), dest func() []any) error {
 }
 
 // Rebind turns the ? placeholders of query into PostgreSQL's $1, $2, …;
-// a ? inside a quoted string or identifier is left alone. The text
-// between placeholders and quotes is copied in runs.
+// a ? inside a quoted string or identifier is left alone. The statements
+// a service runs are few and run again and again, so the answers are kept,
+// up to reboundBudget bytes of statements; past that, each is rebound anew.
 func Rebind(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	if got, ok := rebound.Load(query); ok {
+		return got.(string)
+	}
+	out := rebind(query)
+	if reboundBytes.Add(int64(len(query)+len(out))) <= reboundBudget {
+		rebound.Store(query, out)
+	}
+	return out
+}
+
+// reboundBudget bounds the memory of Rebind's answers: statements built
+// from filters, orders and masks of clients' choosing differ without end.
+const reboundBudget = 4 << 20
+
+var (
+	rebound      sync.Map // query → its rebound text
+	reboundBytes atomic.Int64
+)
+
+// rebind is Rebind without the kept answers. The text between
+// placeholders and quotes is copied in runs.
+func rebind(query string) string {
 	if !strings.Contains(query, "?") {
 		return query
 	}
