@@ -242,9 +242,12 @@ const (
 	// resource's key. Its Path is the reference's; the server writes it
 	// whenever it writes the reference.
 	RoleReference
+	// RoleUID is the AIP-148 uid, an output-only string: a UUID4 the
+	// server assigns on Create, which never changes.
+	RoleUID
 )
 
-var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference"}
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference", "uid"}
 
 // MarshalText and UnmarshalText spell a role by its name in Spec.
 func (r Role) MarshalText() ([]byte, error) {
@@ -447,7 +450,7 @@ var tenantKinds = map[protoreflect.Kind]bool{
 // roleType is the field type a role needs, or "" for any.
 func roleType(r Role) string {
 	switch r {
-	case RoleEtag:
+	case RoleEtag, RoleUID:
 		return "string"
 	case RoleDeleteTime, RoleCreateTime, RoleUpdateTime, RolePurgeTime:
 		return "google.protobuf.Timestamp"

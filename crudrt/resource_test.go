@@ -73,6 +73,9 @@ func TestResourceCheck(t *testing.T) {
 			r.Columns[columnIndex(t, r, "etag")].Role = crudrt.RoleOrdinary
 			r.Columns[columnIndex(t, r, "author_id")].Role = crudrt.RoleEtag
 		}, []string{`column "author_id" has role etag, which needs a string field, not int64`}},
+		{"uid of the wrong type", func(t *testing.T, r *crudrt.Resource) {
+			r.Columns[columnIndex(t, r, "isbn")].Role = crudrt.RoleUID
+		}, []string{`column "isbn" has role uid, which needs a string field, not uint64`}},
 		{"time of the wrong type", func(t *testing.T, r *crudrt.Resource) {
 			r.Columns[columnIndex(t, r, "update_time")].Role = crudrt.RoleOrdinary
 			r.Columns[columnIndex(t, r, "tags")].Role = crudrt.RoleUpdateTime
@@ -195,7 +198,7 @@ func TestRoleString(t *testing.T) {
 	for r, want := range map[crudrt.Role]string{
 		crudrt.RoleOrdinary: "ordinary", crudrt.RoleID: "id", crudrt.RoleEtag: "etag", crudrt.RoleDeleteTime: "delete_time",
 		crudrt.RoleCreateTime: "create_time", crudrt.RoleUpdateTime: "update_time", crudrt.RoleTenant: "tenant",
-		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.RoleReference: "reference", crudrt.Role(10): "Role(10)", crudrt.Role(-1): "Role(-1)",
+		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.RoleReference: "reference", crudrt.RoleUID: "uid", crudrt.Role(11): "Role(11)", crudrt.Role(-1): "Role(-1)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("Role(%d).String() = %q, want %q", int(r), got, want)

@@ -142,7 +142,7 @@ type Service struct {
 	// byName holds every column by column name.
 	byName map[string]*column
 	// The columns with a role; nil when the resource has none.
-	key, etag, deleteTime, createTime, updateTime, tenant, purgeTime *column
+	key, etag, deleteTime, createTime, updateTime, tenant, purgeTime, uid *column
 	// parents hold the parent variables of the name of a resource under a
 	// parent, in pattern order (RoleParent), and parentPattern is the
 	// pattern of the parent's name ("shelves/{shelf}").
@@ -281,6 +281,8 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.tenant = c
 		case RolePurgeTime:
 			s.purgeTime = c
+		case RoleUID:
+			s.uid = c
 		}
 	}
 	s.selectList = strings.Join(quoted, ", ")

@@ -109,7 +109,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
-// the first etag, the tenant, and output-only fields cleared.
+// the first etag, the tenant, the uid, and output-only fields cleared.
 func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []string, id string) (proto.Message, error) {
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
@@ -151,6 +151,14 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 	}
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
+	}
+	if s.uid != nil {
+		// AIP-148: a UUID4, whatever the client sent.
+		u, err := uuid.NewRandom()
+		if err != nil {
+			return nil, err
+		}
+		r.Set(s.uid.fd, protoreflect.ValueOfString(u.String()))
 	}
 	return p, nil
 }
@@ -228,7 +236,7 @@ func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
 
 // managed reports whether fd is set by the server only.
 func (s *Service) managed(fd protoreflect.FieldDescriptor) bool {
-	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.purgeTime, s.etag, s.key, s.tenant) || s.fb.outputOnly[fd]
+	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.purgeTime, s.etag, s.key, s.tenant, s.uid) || s.fb.outputOnly[fd]
 }
 
 // Update applies the fields of msg named by mask to the stored resource,

@@ -31,11 +31,7 @@ import (
 // filters, reads, updates and deletes by name.
 func TestResourceNames(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_names/want/aipnamesv1/schema", db.Dialector.Name()+".sql"))
-		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			aipnamesv1.RegisterShelfServiceServer(gs, aipnamesv1.NewShelfServiceCRUD(db))
-		}, aipnamesv1.ShelfServiceRESTRules())
-		c := aipnamesv1.NewShelfServiceClient(conn)
+		base, c := serveShelves(t, db)
 		ctx := context.Background()
 
 		// REST: POST /v1/shelves?shelf_id=…, the name in the body is not used.
@@ -133,4 +129,60 @@ func TestResourceNames(t *testing.T) {
 		_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/sci-fi"})
 		assert.Equal(t, codes.NotFound, status.Code(err), fmt.Sprint(err))
 	})
+}
+
+// TestResourceUID: an output-only `uid` (AIP-148) is a UUID4 the server
+// assigns on every Create, whatever the client sends, and never changes:
+// an update that names it, alone or through "*", leaves it as it was.
+func TestResourceUID(t *testing.T) {
+	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveShelves(t, db)
+		ctx := context.Background()
+
+		a, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "a", Shelf: &aipnamesv1.Shelf{Theme: "a", Uid: "client-chosen"}})
+		require.NoError(t, err)
+		resp, err := http.Post(base+"/v1/shelves?shelf_id=b", "application/json", strings.NewReader(`{"theme":"b","uid":"00000000-0000-4000-8000-000000000000"}`))
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var b aipnamesv1.Shelf
+		require.NoError(t, protojson.Unmarshal(body, &b))
+		bc, err := c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
+			{ShelfId: "c", Shelf: &aipnamesv1.Shelf{Theme: "c", Uid: "x"}}, {ShelfId: "d", Shelf: &aipnamesv1.Shelf{Theme: "d", Uid: "x"}}}})
+		require.NoError(t, err)
+		seen := map[string]bool{}
+		for _, s := range append([]*aipnamesv1.Shelf{a, &b}, bc.Shelves...) {
+			assert.Regexp(t, uuid4, s.Uid, "%s: a UUID4 of the server's", s.Name)
+			assert.False(t, seen[s.Uid], "%s: uid %s given twice", s.Name, s.Uid)
+			seen[s.Uid] = true
+			got, err := c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: s.Name})
+			require.NoError(t, err)
+			assert.Equal(t, s.Uid, got.Uid, "%s: stored as answered", s.Name)
+		}
+		list, err := c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{Filter: fmt.Sprintf("uid = %q", b.Uid)})
+		require.NoError(t, err)
+		require.Len(t, list.Shelves, 1)
+		assert.Equal(t, "shelves/b", list.Shelves[0].Name)
+
+		for _, mask := range [][]string{{"uid"}, {"uid", "theme"}, {"*"}} {
+			u, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: a.Name, Theme: "new", Uid: "changed"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: mask}})
+			require.NoError(t, err, "mask %v: an output-only field in a request is ignored, not refused", mask)
+			assert.Equal(t, a.Uid, u.Uid, "mask %v", mask)
+			got, err := c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: a.Name})
+			require.NoError(t, err)
+			assert.Equal(t, a.Uid, got.Uid, "mask %v", mask)
+		}
+	})
+}
+
+// serveShelves serves aip_names' ShelfService on db over gRPC and REST,
+// and returns the REST base URL and a gRPC client.
+func serveShelves(t *testing.T, db *gorm.DB) (string, aipnamesv1.ShelfServiceClient) {
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_names/want/aipnamesv1/schema", db.Dialector.Name()+".sql"))
+	base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+		aipnamesv1.RegisterShelfServiceServer(gs, aipnamesv1.NewShelfServiceCRUD(db))
+	}, aipnamesv1.ShelfServiceRESTRules())
+	return base, aipnamesv1.NewShelfServiceClient(conn)
 }

@@ -299,6 +299,7 @@ const (
 	RolePurgeTime  = crudrt.RolePurgeTime
 	RoleParent     = crudrt.RoleParent
 	RoleReference  = crudrt.RoleReference
+	RoleUID        = crudrt.RoleUID
 )
 
 // Synthetic reports whether f is a column made by the model rather than

@@ -138,3 +138,46 @@ func TestRulesOutside(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleUID: the AIP-148 uid is the server's only when it is an
+// output-only plain string; any other uid is the client's.
+func TestRoleUID(t *testing.T) {
+	s, err := build(t, `syntax = "proto3";
+package t.v1;
+import "google/api/field_behavior.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/t/v1;tv1";
+message A {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+  string uid = 2 [(google.api.field_behavior) = OUTPUT_ONLY];
+}
+message B {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+  string uid = 2;
+}
+message C {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+  int64 uid = 2 [(google.api.field_behavior) = OUTPUT_ONLY];
+}
+message D {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+  optional string uid = 2 [(google.api.field_behavior) = OUTPUT_ONLY];
+}
+`)
+	require.NoError(t, err)
+	for i, want := range []model.Role{model.RoleUID, model.RoleOrdinary, model.RoleOrdinary, model.RoleOrdinary} {
+		m := s.Models[i]
+		var uid *model.Field
+		for _, c := range m.Columns {
+			if c.Column == "uid" {
+				uid = c
+			}
+		}
+		require.NotNil(t, uid, "%s", m.Desc.FullName())
+		assert.Equal(t, want, uid.Role, "%s", m.Desc.FullName())
+	}
+}

@@ -1,8 +1,12 @@
 package model
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/protoforge/protoforge/crudrt/query"
 )
@@ -18,7 +22,8 @@ var queryKinds = map[ColumnType]query.Kind{
 }
 
 // roles decides the role and the query kind of every column: the key, the
-// server-managed fields of AIP-148, AIP-154 and AIP-164, and the tenant.
+// server-managed fields of AIP-148 (the times, and an output-only uid),
+// AIP-154 and AIP-164, and the tenant.
 // Server-managed fields are recognised by their proto name and type, so
 // that renaming their columns changes nothing for the runtime.
 func roles(m *Model) {
@@ -57,8 +62,16 @@ func roles(m *Model) {
 			f.Role = RoleUpdateTime
 		case name == "purge_time" && m.SoftDelete != nil && timestamp && f.Presence == PresenceMessage:
 			f.Role = RolePurgeTime
+		case name == "uid" && f.Type == TypeString && f.Presence == PresenceNone && f.Oneof == nil && outputOnly(f):
+			f.Role = RoleUID
 		}
 	}
+}
+
+// outputOnly reports whether f is marked OUTPUT_ONLY (AIP-203).
+func outputOnly(f *Field) bool {
+	fb, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+	return slices.Contains(fb, annotations.FieldBehavior_OUTPUT_ONLY)
 }
 
 // ColumnByRole returns the model's column with role r, or nil; for RoleID,

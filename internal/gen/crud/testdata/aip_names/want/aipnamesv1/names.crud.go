@@ -46,7 +46,8 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
-		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
+		{"Path":"uid","Name":"uid","GoField":"Uid","Type":"string","Role":"uid","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate",
 	"IDField": "shelf_id",

@@ -20,6 +20,8 @@ type ShelfModel struct {
 	Theme      string     `gorm:"column:theme;not null" protoforge:"aipnames.v1.Shelf.theme"`
 	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"aipnames.v1.Shelf.create_time"`
 	Etag       string     `gorm:"column:etag;not null" protoforge:"aipnames.v1.Shelf.etag"`
+	// AIP-148: a UUID4 the server assigns.
+	Uid string `gorm:"column:uid;not null" protoforge:"aipnames.v1.Shelf.uid"`
 }
 
 // TableName is the table of ShelfModel.

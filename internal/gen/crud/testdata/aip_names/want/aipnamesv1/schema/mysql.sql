@@ -7,5 +7,6 @@ CREATE TABLE `shelves` (
   `theme` longtext NOT NULL DEFAULT (''),
   `create_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
+  `uid` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

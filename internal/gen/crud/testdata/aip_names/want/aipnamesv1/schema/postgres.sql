@@ -7,5 +7,6 @@ CREATE TABLE "shelves" (
   "theme" text NOT NULL DEFAULT '',
   "create_time" timestamptz NULL,
   "etag" text NOT NULL DEFAULT '',
+  "uid" text NOT NULL DEFAULT '',
   PRIMARY KEY ("shelf")
 );

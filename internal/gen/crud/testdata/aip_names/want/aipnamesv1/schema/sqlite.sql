@@ -7,6 +7,7 @@ CREATE TABLE `shelves` (
   `theme` text NOT NULL DEFAULT (''),
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
+  `uid` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`),
   CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );
