@@ -25,8 +25,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"gorm.io/driver/postgres"
-
+	crpg "github.com/protoforge/protoforge/crudrt/postgres"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
 	"github.com/protoforge/protoforge/example/migrations"
@@ -137,11 +136,18 @@ type env struct {
 }
 
 // database creates a PostgreSQL database for this benchmark with the
-// example's schema and opens it through GORM and through a pgx pool.
+// example's schema and opens it as the generated service's users are told
+// to (crudrt/postgres.Open: GORM and the runtime on one pgx pool), and
+// through a pgx pool of the hand-written handler's own.
 func database(b testing.TB) (dsn string, db *gorm.DB, pool *pgxpool.Pool) {
 	b.Helper()
 	dsn = testdb.DSN(b, testdb.Postgres)
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	genPool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(genPool.Close)
+	db, err = crpg.Open(genPool, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,7 +8,9 @@
 //
 // Import it in every program that serves crudrt services on PostgreSQL.
 // It also registers Read, which reads rows outside transactions with pgx
-// itself rather than through database/sql's generic rows.
+// itself rather than through database/sql's generic rows, and Write and
+// Tx. Open gives a GORM database on a pgx pool on which they take the
+// pool's connections directly.
 // It is a package of its own so that programs on other databases do not
 // link pgx. Without it, errors that carry a SQLSTATE are still read
 // (crudrt.SQLStateKind), but pgx's connection errors may be Internal, and
@@ -31,7 +33,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	gormpostgres "gorm.io/driver/postgres"
+	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/ormrt"
@@ -89,9 +94,41 @@ func isList(a any) bool {
 	return (k == reflect.Slice || k == reflect.Array) && reflect.TypeOf(a).Elem().Kind() != reflect.Uint8
 }
 
-// withConn runs f on the pgx connection of one of db's connections, or
-// is crudrt.ErrNoRowReader for another driver's.
+// Open returns a GORM database on pool, PostgreSQL's recommended set-up:
+// GORM works through database/sql over the pool (stdlib.OpenDBFromPool,
+// which keeps no idle connections of its own), and the services of crudrt
+// read and write with the pool's connections directly (Read, Write, Tx),
+// without database/sql's pool in between. The process then has one pool,
+// whose limits bound every connection. Closing the returned database does
+// not close pool.
+func Open(pool *pgxpool.Pool, opts ...gorm.Option) (*gorm.DB, error) {
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	db, err := gorm.Open(gormpostgres.New(gormpostgres.Config{Conn: sqlDB}), opts...)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	pools.Store(sqlDB, pool)
+	return db, nil
+}
+
+var pools sync.Map // *sql.DB of Open → its *pgxpool.Pool
+
+// withConn runs f on the pgx connection of one of db's connections (one
+// of the pool's for a database of Open), or is crudrt.ErrNoRowReader for
+// another driver's. A connection f leaves in a transaction or broken is
+// not reused.
 func withConn(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
+	if p, ok := pools.Load(db); ok {
+		c, err := p.(*pgxpool.Pool).Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		// Release destroys a connection that is closed, busy or in a
+		// transaction.
+		defer c.Release()
+		return f(c.Conn())
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,8 +27,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/protoforge/protoforge/crudrt"
+	crpg "github.com/protoforge/protoforge/crudrt/postgres"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/example/gen/library/v1/libraryv1connect"
 	"github.com/protoforge/protoforge/example/migrations"
@@ -132,310 +135,323 @@ func badRequestFields(t *testing.T, err error) []string {
 }
 
 func TestCRUD(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		c := serve(t, db)
-		ctx := context.Background()
-
-		author, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Ursula K. Le Guin", Id: 999}})
+	testdb.Each(t, crudSuite)
+	// PostgreSQL as crudrt/postgres.Open sets it up: one pgx pool for GORM
+	// and the runtime.
+	t.Run("postgres-pool", func(t *testing.T) {
+		pool, err := pgxpool.New(context.Background(), testdb.DSN(t, testdb.Postgres))
 		require.NoError(t, err)
-		require.NotZero(t, author.Id)
-		assert.NotEqual(t, int64(999), author.Id, "the key is the server's")
-		assert.NotNil(t, author.CreateTime, "create_time is set by the server")
-
-		got, err := c.grpcAuthors.GetAuthor(ctx, &libraryv1.GetAuthorRequest{Name: fmt.Sprintf("authors/%d", author.Id)})
+		t.Cleanup(pool.Close)
+		db, err := crpg.Open(pool, &gorm.Config{Logger: logger.Discard})
 		require.NoError(t, err)
-		assert.True(t, proto.Equal(author, got), "want %v\n got %v", author, got)
-		_, err = c.grpcAuthors.GetAuthor(ctx, &libraryv1.GetAuthorRequest{Name: "shelves/1"})
-		assert.Equal(t, codes.InvalidArgument, status.Code(err))
+		crudSuite(t, db)
+	})
+}
 
-		t.Run("create and get", func(t *testing.T) {
-			in := &libraryv1.Book{Title: "The Dispossessed", AuthorId: author.Id, State: libraryv1.BookState_BOOK_STATE_PUBLISHED,
-				Isbn: math.MaxUint64, Tags: []string{"utopia"}, Metadata: map[string]string{"lang": "en"}, Etag: "client"}
-			b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: in})
-			require.NoError(t, err)
-			assert.Equal(t, "1", b.Etag, "etag is the server's")
-			assert.Equal(t, uint64(math.MaxUint64), b.Isbn)
-			g, err := c.grpcBooks.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
-			require.NoError(t, err)
-			assert.True(t, proto.Equal(b, g), "want %v\n got %v", b, g)
-			_, err = c.booksH2C.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id + 1000})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err))
+// crudSuite runs the example's services on db through every protocol.
+func crudSuite(t *testing.T, db *gorm.DB) {
+	c := serve(t, db)
+	ctx := context.Background()
+
+	author, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Ursula K. Le Guin", Id: 999}})
+	require.NoError(t, err)
+	require.NotZero(t, author.Id)
+	assert.NotEqual(t, int64(999), author.Id, "the key is the server's")
+	assert.NotNil(t, author.CreateTime, "create_time is set by the server")
+
+	got, err := c.grpcAuthors.GetAuthor(ctx, &libraryv1.GetAuthorRequest{Name: fmt.Sprintf("authors/%d", author.Id)})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(author, got), "want %v\n got %v", author, got)
+	_, err = c.grpcAuthors.GetAuthor(ctx, &libraryv1.GetAuthorRequest{Name: "shelves/1"})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err))
+
+	t.Run("create and get", func(t *testing.T) {
+		in := &libraryv1.Book{Title: "The Dispossessed", AuthorId: author.Id, State: libraryv1.BookState_BOOK_STATE_PUBLISHED,
+			Isbn: math.MaxUint64, Tags: []string{"utopia"}, Metadata: map[string]string{"lang": "en"}, Etag: "client"}
+		b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: in})
+		require.NoError(t, err)
+		assert.Equal(t, "1", b.Etag, "etag is the server's")
+		assert.Equal(t, uint64(math.MaxUint64), b.Isbn)
+		g, err := c.grpcBooks.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(b, g), "want %v\n got %v", b, g)
+		_, err = c.booksH2C.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id + 1000})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err))
+	})
+
+	t.Run("validation", func(t *testing.T) {
+		_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "", AuthorId: author.Id, State: 42}})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.ElementsMatch(t, []string{"book.title", "book.state"}, badRequestFields(t, err))
+		_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: strings.Repeat("x", 301), AuthorId: author.Id}})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err))
+		assert.Equal(t, []string{"book.title"}, badRequestFields(t, err))
+		_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err))
+		// grpc-go sees the same details.
+		_, err = c.grpcBooks.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{AuthorId: author.Id}})
+		st := status.Convert(err)
+		require.Equal(t, codes.InvalidArgument, st.Code())
+		require.Len(t, st.Details(), 2, "an ErrorInfo (AIP-193) and the BadRequest")
+		assert.Equal(t, "FIELD_VIOLATION", st.Details()[0].(*errdetails.ErrorInfo).GetReason())
+		assert.Equal(t, "book.title", st.Details()[1].(*errdetails.BadRequest).GetFieldViolations()[0].GetField())
+	})
+
+	t.Run("constraint errors", func(t *testing.T) {
+		_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Orphan", AuthorId: author.Id + 1000}})
+		assert.Equal(t, connect.CodeFailedPrecondition, codeOf(err), "%v", err)
+		_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Twin", AuthorId: author.Id, Isbn: 77}})
+		require.NoError(t, err)
+		_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Twin 2", AuthorId: author.Id, Isbn: 77}})
+		assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "%v", err)
+		assert.NotContains(t, err.Error(), "uniq_", "database errors are not shown")
+	})
+
+	t.Run("update with field masks", func(t *testing.T) {
+		b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Lathe", AuthorId: author.Id, Isbn: 1, Tags: []string{"a"}}})
+		require.NoError(t, err)
+		u, err := c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{
+			Book:       &libraryv1.Book{Id: b.Id, Title: "The Lathe of Heaven", Isbn: 999, Etag: b.Etag},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
 		})
+		require.NoError(t, err)
+		assert.Equal(t, "The Lathe of Heaven", u.Title)
+		assert.Equal(t, uint64(1), u.Isbn, "fields outside the mask are untouched")
+		assert.Equal(t, []string{"a"}, u.Tags)
+		assert.Equal(t, "2", u.Etag)
+		assert.True(t, u.UpdateTime.AsTime().After(b.CreateTime.AsTime()) || u.UpdateTime.AsTime().Equal(b.CreateTime.AsTime()))
 
-		t.Run("validation", func(t *testing.T) {
-			_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "", AuthorId: author.Id, State: 42}})
-			require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
-			assert.ElementsMatch(t, []string{"book.title", "book.state"}, badRequestFields(t, err))
-			_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: strings.Repeat("x", 301), AuthorId: author.Id}})
-			require.Equal(t, connect.CodeInvalidArgument, codeOf(err))
-			assert.Equal(t, []string{"book.title"}, badRequestFields(t, err))
-			_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{})
-			assert.Equal(t, connect.CodeInvalidArgument, codeOf(err))
-			// grpc-go sees the same details.
-			_, err = c.grpcBooks.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{AuthorId: author.Id}})
-			st := status.Convert(err)
-			require.Equal(t, codes.InvalidArgument, st.Code())
-			require.Len(t, st.Details(), 2, "an ErrorInfo (AIP-193) and the BadRequest")
-			assert.Equal(t, "FIELD_VIOLATION", st.Details()[0].(*errdetails.ErrorInfo).GetReason())
-			assert.Equal(t, "book.title", st.Details()[1].(*errdetails.BadRequest).GetFieldViolations()[0].GetField())
-		})
+		_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"colour"}}})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err))
+		assert.Equal(t, []string{"update_mask"}, badRequestFields(t, err))
 
-		t.Run("constraint errors", func(t *testing.T) {
-			_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Orphan", AuthorId: author.Id + 1000}})
-			assert.Equal(t, connect.CodeFailedPrecondition, codeOf(err), "%v", err)
-			_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Twin", AuthorId: author.Id, Isbn: 77}})
-			require.NoError(t, err)
-			_, err = c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Twin 2", AuthorId: author.Id, Isbn: 77}})
-			assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "%v", err)
-			assert.NotContains(t, err.Error(), "uniq_", "database errors are not shown")
-		})
+		// protojson cannot spell a "*" path: the binary client sends it.
+		r, err := c.booksH2C.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Replaced", AuthorId: author.Id}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "Replaced", r.Title)
+		assert.Zero(t, r.Isbn, "* replaces every field")
+		assert.Empty(t, r.Tags)
+		assert.Equal(t, b.CreateTime.AsTime(), r.CreateTime.AsTime(), "create_time is kept")
 
-		t.Run("update with field masks", func(t *testing.T) {
-			b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Lathe", AuthorId: author.Id, Isbn: 1, Tags: []string{"a"}}})
-			require.NoError(t, err)
-			u, err := c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{
-				Book:       &libraryv1.Book{Id: b.Id, Title: "The Lathe of Heaven", Isbn: 999, Etag: b.Etag},
-				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
-			})
-			require.NoError(t, err)
-			assert.Equal(t, "The Lathe of Heaven", u.Title)
-			assert.Equal(t, uint64(1), u.Isbn, "fields outside the mask are untouched")
-			assert.Equal(t, []string{"a"}, u.Tags)
-			assert.Equal(t, "2", u.Etag)
-			assert.True(t, u.UpdateTime.AsTime().After(b.CreateTime.AsTime()) || u.UpdateTime.AsTime().Equal(b.CreateTime.AsTime()))
+		_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Stale", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+		assert.Equal(t, connect.CodeAborted, codeOf(err))
+		_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id + 1000, Title: "None"}})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err))
+	})
 
-			_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"colour"}}})
-			assert.Equal(t, connect.CodeInvalidArgument, codeOf(err))
-			assert.Equal(t, []string{"update_mask"}, badRequestFields(t, err))
-
-			// protojson cannot spell a "*" path: the binary client sends it.
-			r, err := c.booksH2C.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Replaced", AuthorId: author.Id}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}})
-			require.NoError(t, err)
-			assert.Equal(t, "Replaced", r.Title)
-			assert.Zero(t, r.Isbn, "* replaces every field")
-			assert.Empty(t, r.Tags)
-			assert.Equal(t, b.CreateTime.AsTime(), r.CreateTime.AsTime(), "create_time is kept")
-
-			_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Stale", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
-			assert.Equal(t, connect.CodeAborted, codeOf(err))
-			_, err = c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id + 1000, Title: "None"}})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err))
-		})
-
-		t.Run("concurrent updates with etags", func(t *testing.T) {
-			b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "v0", AuthorId: author.Id, Isbn: 5}})
-			require.NoError(t, err)
-			var mu sync.Mutex
-			var accepted []*libraryv1.Book
-			var wg sync.WaitGroup
-			for i := 0; i < 24; i++ {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					for attempt := 0; attempt < 50; attempt++ {
-						cur, err := c.booksH2C.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
-						if !assert.NoError(t, err) {
-							return
-						}
-						u, err := c.booksH2C.UpdateBook(ctx, &libraryv1.UpdateBookRequest{
-							Book:       &libraryv1.Book{Id: b.Id, Title: fmt.Sprintf("writer %d", i), Etag: cur.Etag},
-							UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
-						})
-						if err == nil {
-							mu.Lock()
-							accepted = append(accepted, u)
-							mu.Unlock()
-							return
-						}
-						if !assert.Equal(t, connect.CodeAborted, codeOf(err), "%v", err) {
-							return
-						}
+	t.Run("concurrent updates with etags", func(t *testing.T) {
+		b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "v0", AuthorId: author.Id, Isbn: 5}})
+		require.NoError(t, err)
+		var mu sync.Mutex
+		var accepted []*libraryv1.Book
+		var wg sync.WaitGroup
+		for i := 0; i < 24; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				for attempt := 0; attempt < 50; attempt++ {
+					cur, err := c.booksH2C.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+					if !assert.NoError(t, err) {
+						return
 					}
-				}(i)
-			}
-			wg.Wait()
-			require.Len(t, accepted, 24, "every writer eventually succeeds")
-			seen := map[string]bool{}
-			var last *libraryv1.Book
-			for _, a := range accepted {
-				assert.False(t, seen[a.Etag], "etag %s issued twice: a lost update", a.Etag)
-				seen[a.Etag] = true
-				if last == nil || etagNumber(t, a.Etag) > etagNumber(t, last.Etag) {
-					last = a
+					u, err := c.booksH2C.UpdateBook(ctx, &libraryv1.UpdateBookRequest{
+						Book:       &libraryv1.Book{Id: b.Id, Title: fmt.Sprintf("writer %d", i), Etag: cur.Etag},
+						UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+					})
+					if err == nil {
+						mu.Lock()
+						accepted = append(accepted, u)
+						mu.Unlock()
+						return
+					}
+					if !assert.Equal(t, connect.CodeAborted, codeOf(err), "%v", err) {
+						return
+					}
 				}
+			}(i)
+		}
+		wg.Wait()
+		require.Len(t, accepted, 24, "every writer eventually succeeds")
+		seen := map[string]bool{}
+		var last *libraryv1.Book
+		for _, a := range accepted {
+			assert.False(t, seen[a.Etag], "etag %s issued twice: a lost update", a.Etag)
+			seen[a.Etag] = true
+			if last == nil || etagNumber(t, a.Etag) > etagNumber(t, last.Etag) {
+				last = a
 			}
-			final, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
-			require.NoError(t, err)
-			assert.Equal(t, "25", final.Etag, "24 accepted updates after the create")
-			assert.Equal(t, last.Title, final.Title, "the final state is the last accepted update")
-		})
+		}
+		final, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+		require.NoError(t, err)
+		assert.Equal(t, "25", final.Etag, "24 accepted updates after the create")
+		assert.Equal(t, last.Title, final.Title, "the final state is the last accepted update")
+	})
 
-		t.Run("soft delete and undelete", func(t *testing.T) {
-			b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Gone", AuthorId: author.Id, Isbn: 6}})
-			require.NoError(t, err)
-			_, err = c.books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id, Etag: "stale"})
-			assert.Equal(t, connect.CodeAborted, codeOf(err))
-			d, err := c.books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id, Etag: b.Etag})
-			require.NoError(t, err)
-			require.NotNil(t, d.DeleteTime)
-			list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf("id = %d", b.Id)})
-			require.NoError(t, err)
-			assert.Empty(t, list.Books, "List hides deleted books")
-			list, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf("id = %d", b.Id), ShowDeleted: true})
-			require.NoError(t, err)
-			assert.Len(t, list.Books, 1, "show_deleted shows them")
-			g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
-			require.NoError(t, err)
-			assert.NotNil(t, g.DeleteTime, "Get returns a deleted book with delete_time")
-			u, err := c.books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id})
-			require.NoError(t, err)
-			assert.Nil(t, u.DeleteTime)
-			_, err = c.books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id})
-			assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "AIP-164: Undelete of a book that is not deleted")
+	t.Run("soft delete and undelete", func(t *testing.T) {
+		b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Gone", AuthorId: author.Id, Isbn: 6}})
+		require.NoError(t, err)
+		_, err = c.books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id, Etag: "stale"})
+		assert.Equal(t, connect.CodeAborted, codeOf(err))
+		d, err := c.books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id, Etag: b.Etag})
+		require.NoError(t, err)
+		require.NotNil(t, d.DeleteTime)
+		list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf("id = %d", b.Id)})
+		require.NoError(t, err)
+		assert.Empty(t, list.Books, "List hides deleted books")
+		list, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf("id = %d", b.Id), ShowDeleted: true})
+		require.NoError(t, err)
+		assert.Len(t, list.Books, 1, "show_deleted shows them")
+		g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+		require.NoError(t, err)
+		assert.NotNil(t, g.DeleteTime, "Get returns a deleted book with delete_time")
+		u, err := c.books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id})
+		require.NoError(t, err)
+		assert.Nil(t, u.DeleteTime)
+		_, err = c.books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id})
+		assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "AIP-164: Undelete of a book that is not deleted")
 
-			// Hard delete through the author cascades to books.
-			a2, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Temp"}})
-			require.NoError(t, err)
-			tb, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Temp", AuthorId: a2.Id, Isbn: 8}})
-			require.NoError(t, err)
-			_, err = c.authors.DeleteAuthor(ctx, &libraryv1.DeleteAuthorRequest{Name: fmt.Sprintf("authors/%d", a2.Id)})
-			require.NoError(t, err)
-			_, err = c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: tb.Id})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err))
-		})
+		// Hard delete through the author cascades to books.
+		a2, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Temp"}})
+		require.NoError(t, err)
+		tb, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Temp", AuthorId: a2.Id, Isbn: 8}})
+		require.NoError(t, err)
+		_, err = c.authors.DeleteAuthor(ctx, &libraryv1.DeleteAuthorRequest{Name: fmt.Sprintf("authors/%d", a2.Id)})
+		require.NoError(t, err)
+		_, err = c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: tb.Id})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err))
+	})
 
-		t.Run("list pages, filters and order", func(t *testing.T) {
-			a3, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Pager"}})
+	t.Run("list pages, filters and order", func(t *testing.T) {
+		a3, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Pager"}})
+		require.NoError(t, err)
+		isbns := []uint64{math.MaxUint64 - 1, 1 << 63, math.MaxInt64, 10, 11, 12, 13}
+		for i, isbn := range isbns {
+			_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("p%d", i), AuthorId: a3.Id, Isbn: isbn}})
 			require.NoError(t, err)
-			isbns := []uint64{math.MaxUint64 - 1, 1 << 63, math.MaxInt64, 10, 11, 12, 13}
-			for i, isbn := range isbns {
-				_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("p%d", i), AuthorId: a3.Id, Isbn: isbn}})
-				require.NoError(t, err)
-			}
-			filter := fmt.Sprintf("author_id = %d", a3.Id)
-			var titles []string
-			req := &libraryv1.ListBooksRequest{PageSize: 3, Filter: filter, OrderBy: "isbn desc"}
-			pages := 0
-			for {
-				res, err := c.books.ListBooks(ctx, req)
-				require.NoError(t, err)
-				pages++
-				for _, b := range res.Books {
-					titles = append(titles, b.Title)
-				}
-				if pages == 1 {
-					// Rows inserted between pages do not disturb the pages
-					// already read (they sort first here).
-					_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "late", AuthorId: a3.Id, Isbn: math.MaxUint64 - 2}})
-					require.NoError(t, err)
-				}
-				if res.NextPageToken == "" {
-					break
-				}
-				req.PageToken = res.NextPageToken
-			}
-			assert.Equal(t, 3, pages)
-			assert.Equal(t, []string{"p0", "p1", "p2", "p6", "p5", "p4", "p3"}, titles)
-
-			res, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: filter + " AND isbn > 9223372036854775807", OrderBy: "isbn"})
+		}
+		filter := fmt.Sprintf("author_id = %d", a3.Id)
+		var titles []string
+		req := &libraryv1.ListBooksRequest{PageSize: 3, Filter: filter, OrderBy: "isbn desc"}
+		pages := 0
+		for {
+			res, err := c.books.ListBooks(ctx, req)
 			require.NoError(t, err)
-			var got []uint64
+			pages++
 			for _, b := range res.Books {
-				got = append(got, b.Isbn)
+				titles = append(titles, b.Title)
 			}
-			assert.Equal(t, []uint64{1 << 63, math.MaxUint64 - 2, math.MaxUint64 - 1}, got)
+			if pages == 1 {
+				// Rows inserted between pages do not disturb the pages
+				// already read (they sort first here).
+				_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "late", AuthorId: a3.Id, Isbn: math.MaxUint64 - 2}})
+				require.NoError(t, err)
+			}
+			if res.NextPageToken == "" {
+				break
+			}
+			req.PageToken = res.NextPageToken
+		}
+		assert.Equal(t, 3, pages)
+		assert.Equal(t, []string{"p0", "p1", "p2", "p6", "p5", "p4", "p3"}, titles)
 
-			since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-			res, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf(`%s AND create_time > "%s" AND title = "p*"`, filter, since)})
-			require.NoError(t, err)
-			assert.Len(t, res.Books, 7)
-		})
+		res, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: filter + " AND isbn > 9223372036854775807", OrderBy: "isbn"})
+		require.NoError(t, err)
+		var got []uint64
+		for _, b := range res.Books {
+			got = append(got, b.Isbn)
+		}
+		assert.Equal(t, []uint64{1 << 63, math.MaxUint64 - 2, math.MaxUint64 - 1}, got)
 
-		t.Run("batch methods", func(t *testing.T) {
-			res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
-				{Book: &libraryv1.Book{Title: "B1", AuthorId: author.Id, Isbn: 101}},
-				{Book: &libraryv1.Book{Title: "B2", AuthorId: author.Id, Isbn: 102}},
-			}})
-			require.NoError(t, err)
-			require.Len(t, res.Books, 2)
-			_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
-				{Book: &libraryv1.Book{Title: "ok", AuthorId: author.Id, Isbn: 103}},
-				{Book: &libraryv1.Book{Title: "", AuthorId: author.Id, Isbn: 104}},
-			}})
-			require.Equal(t, connect.CodeInvalidArgument, codeOf(err))
-			assert.Equal(t, []string{"requests[1].book.title"}, badRequestFields(t, err))
-			_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
-				{Book: &libraryv1.Book{Title: "atomic", AuthorId: author.Id, Isbn: 105}},
-				{Book: &libraryv1.Book{Title: "dup", AuthorId: author.Id, Isbn: 101}},
-			}})
-			require.Equal(t, connect.CodeAlreadyExists, codeOf(err))
-			list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `title = "atomic"`})
-			require.NoError(t, err)
-			assert.Empty(t, list.Books, "a failed batch writes nothing")
+		since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+		res, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: fmt.Sprintf(`%s AND create_time > "%s" AND title = "p*"`, filter, since)})
+		require.NoError(t, err)
+		assert.Len(t, res.Books, 7)
+	})
 
-			ids := []int64{res.Books[1].Id, res.Books[0].Id}
-			got, err := c.grpcBooks.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: ids})
-			require.NoError(t, err)
-			require.Len(t, got.Books, 2)
-			assert.Equal(t, "B2", got.Books[0].Title, "in the order asked")
-			_, err = c.books.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{ids[0], 1 << 40}})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err))
+	t.Run("batch methods", func(t *testing.T) {
+		res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+			{Book: &libraryv1.Book{Title: "B1", AuthorId: author.Id, Isbn: 101}},
+			{Book: &libraryv1.Book{Title: "B2", AuthorId: author.Id, Isbn: 102}},
+		}})
+		require.NoError(t, err)
+		require.Len(t, res.Books, 2)
+		_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+			{Book: &libraryv1.Book{Title: "ok", AuthorId: author.Id, Isbn: 103}},
+			{Book: &libraryv1.Book{Title: "", AuthorId: author.Id, Isbn: 104}},
+		}})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err))
+		assert.Equal(t, []string{"requests[1].book.title"}, badRequestFields(t, err))
+		_, err = c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+			{Book: &libraryv1.Book{Title: "atomic", AuthorId: author.Id, Isbn: 105}},
+			{Book: &libraryv1.Book{Title: "dup", AuthorId: author.Id, Isbn: 101}},
+		}})
+		require.Equal(t, connect.CodeAlreadyExists, codeOf(err))
+		list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `title = "atomic"`})
+		require.NoError(t, err)
+		assert.Empty(t, list.Books, "a failed batch writes nothing")
 
-			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{ids[0], 1 << 40}})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err))
-			g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
-			require.NoError(t, err)
-			assert.Nil(t, g.DeleteTime, "a failed batch deletes nothing")
-			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: ids})
-			require.NoError(t, err)
-			g, err = c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
+		ids := []int64{res.Books[1].Id, res.Books[0].Id}
+		got, err := c.grpcBooks.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: ids})
+		require.NoError(t, err)
+		require.Len(t, got.Books, 2)
+		assert.Equal(t, "B2", got.Books[0].Title, "in the order asked")
+		_, err = c.books.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{ids[0], 1 << 40}})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err))
+
+		_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{ids[0], 1 << 40}})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err))
+		g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
+		require.NoError(t, err)
+		assert.Nil(t, g.DeleteTime, "a failed batch deletes nothing")
+		_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: ids})
+		require.NoError(t, err)
+		g, err = c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: ids[0]})
+		require.NoError(t, err)
+		assert.NotNil(t, g.DeleteTime, "soft-deleted")
+	})
+
+	t.Run("batch delete of a repeated id", func(t *testing.T) {
+		// Each id given twice: the book is deleted once, not NotFound
+		// (it existed when the call began), over gRPC and Connect.
+		res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+			{Book: &libraryv1.Book{Title: "R1", AuthorId: author.Id, Isbn: 201}},
+			{Book: &libraryv1.Book{Title: "R2", AuthorId: author.Id, Isbn: 202}},
+		}})
+		require.NoError(t, err)
+		a, b := res.Books[0].Id, res.Books[1].Id
+		_, err = c.grpcBooks.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{a, a}})
+		require.NoError(t, err)
+		_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, a, b}})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err), "a was deleted by the call before")
+		_, err = c.booksH2C.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, b}})
+		require.NoError(t, err)
+		for _, id := range []int64{a, b} {
+			g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: id})
 			require.NoError(t, err)
 			assert.NotNil(t, g.DeleteTime, "soft-deleted")
-		})
+			assert.Equal(t, "2", g.Etag, "deleted once")
+		}
+	})
 
-		t.Run("batch delete of a repeated id", func(t *testing.T) {
-			// Each id given twice: the book is deleted once, not NotFound
-			// (it existed when the call began), over gRPC and Connect.
-			res, err := c.books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
-				{Book: &libraryv1.Book{Title: "R1", AuthorId: author.Id, Isbn: 201}},
-				{Book: &libraryv1.Book{Title: "R2", AuthorId: author.Id, Isbn: 202}},
-			}})
-			require.NoError(t, err)
-			a, b := res.Books[0].Id, res.Books[1].Id
-			_, err = c.grpcBooks.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{a, a}})
-			require.NoError(t, err)
-			_, err = c.books.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, a, b}})
-			assert.Equal(t, connect.CodeNotFound, codeOf(err), "a was deleted by the call before")
-			_, err = c.booksH2C.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{b, b}})
-			require.NoError(t, err)
-			for _, id := range []int64{a, b} {
-				g, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: id})
-				require.NoError(t, err)
-				assert.NotNil(t, g.DeleteTime, "soft-deleted")
-				assert.Equal(t, "2", g.Etag, "deleted once")
-			}
-		})
-
-		t.Run("invalid list requests", func(t *testing.T) {
-			first, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1})
-			require.NoError(t, err)
-			require.NotEmpty(t, first.NextPageToken)
-			tampered := first.NextPageToken[:len(first.NextPageToken)-2] + "xx"
-			if tampered == first.NextPageToken {
-				tampered = first.NextPageToken[:len(first.NextPageToken)-2] + "yy"
-			}
-			for name, req := range map[string]*libraryv1.ListBooksRequest{
-				"negative page size":     {PageSize: -1},
-				"unknown filter field":   {Filter: "colour = 1"},
-				"bad filter syntax":      {Filter: "title = "},
-				"unknown order":          {OrderBy: "colour"},
-				"tampered token":         {PageToken: tampered},
-				"token of another query": {PageToken: first.NextPageToken, Filter: "isbn > 0"},
-			} {
-				_, err := c.books.ListBooks(ctx, req)
-				assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%s: %v", name, err)
-			}
-		})
+	t.Run("invalid list requests", func(t *testing.T) {
+		first, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1})
+		require.NoError(t, err)
+		require.NotEmpty(t, first.NextPageToken)
+		tampered := first.NextPageToken[:len(first.NextPageToken)-2] + "xx"
+		if tampered == first.NextPageToken {
+			tampered = first.NextPageToken[:len(first.NextPageToken)-2] + "yy"
+		}
+		for name, req := range map[string]*libraryv1.ListBooksRequest{
+			"negative page size":     {PageSize: -1},
+			"unknown filter field":   {Filter: "colour = 1"},
+			"bad filter syntax":      {Filter: "title = "},
+			"unknown order":          {OrderBy: "colour"},
+			"tampered token":         {PageToken: tampered},
+			"token of another query": {PageToken: first.NextPageToken, Filter: "isbn > 0"},
+		} {
+			_, err := c.books.ListBooks(ctx, req)
+			assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%s: %v", name, err)
+		}
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -33,9 +34,9 @@ import (
 
 	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/mysql"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -45,7 +46,7 @@ import (
 	// AlreadyExists, Unavailable, Aborted… rather than Internal. A server
 	// on SQLite alone leaves both out and links neither driver.
 	_ "github.com/protoforge/protoforge/crudrt/mysql"
-	_ "github.com/protoforge/protoforge/crudrt/postgres"
+	crpg "github.com/protoforge/protoforge/crudrt/postgres"
 	"github.com/protoforge/protoforge/example/migrations"
 	"github.com/protoforge/protoforge/ormrt"
 )
@@ -109,16 +110,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	db, dialect, err := openDB(ctx, cfg.databaseURL)
+	db, dialect, closeDB, err := openDB(ctx, cfg.databaseURL, cfg.dbMaxConns)
 	if err != nil {
 		return err
 	}
+	defer closeDB()
 	sqlDB, _ := db.DB()
-	if dialect != "sqlite" && cfg.dbMaxConns > 0 {
-		sqlDB.SetMaxOpenConns(cfg.dbMaxConns)
-		sqlDB.SetMaxIdleConns(cfg.dbMaxConns)
-	}
-	defer sqlDB.Close()
 	if err := migrate(ctx, sqlDB, dialect, log); err != nil {
 		return err
 	}
@@ -169,47 +166,80 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openDB opens the database a URL names and checks it answers within
-// seconds.
-func openDB(ctx context.Context, raw string) (*gorm.DB, string, error) {
+// openDB opens the database a URL names, with at most maxConns
+// connections (0: no bound) on PostgreSQL and MySQL, and checks it answers
+// within seconds. PostgreSQL is a pgx pool that GORM and the services
+// share (crudrt/postgres.Open). closeDB closes what it opened.
+func openDB(ctx context.Context, raw string, maxConns int) (db *gorm.DB, dialect string, closeDB func(), err error) {
 	var dial gorm.Dialector
-	var dialect string
+	var pool *pgxpool.Pool
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		dial, dialect = postgres.Open(withParam(raw, "connect_timeout", "5")), "postgres"
+		dialect = "postgres"
+		pcfg, err := pgxpool.ParseConfig(withParam(raw, "connect_timeout", "5"))
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("--database-url %s: %w", redact(raw), err)
+		}
+		if maxConns > 0 {
+			pcfg.MaxConns = int32(min(maxConns, math.MaxInt32))
+		}
+		if pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+			return nil, "", nil, fmt.Errorf("cannot reach postgres database %s: %w", redact(raw), err)
+		}
 	case strings.HasPrefix(raw, "mysql://"):
 		dsn, err := mysqlDSN(raw)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		dial, dialect = mysql.Open(dsn), "mysql"
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if path == "" {
-			return nil, "", errors.New("--database-url sqlite: needs a file, e.g. sqlite:library.db")
+			return nil, "", nil, errors.New("--database-url sqlite: needs a file, e.g. sqlite:library.db")
 		}
 		dial, dialect = sqlite.Open("file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"), "sqlite"
 	default:
-		return nil, "", fmt.Errorf("--database-url %q: want postgres://…, mysql://… or sqlite:<file>", redact(raw))
+		return nil, "", nil, fmt.Errorf("--database-url %q: want postgres://…, mysql://… or sqlite:<file>", redact(raw))
+	}
+	closeDB = func() {}
+	if pool != nil {
+		closeDB = pool.Close
 	}
 	if err := crudrt.CheckErrorClassifier(ormrt.Dialect(dialect)); err != nil {
-		return nil, "", err
+		closeDB()
+		return nil, "", nil, err
 	}
-	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	config := &gorm.Config{Logger: logger.Discard}
+	if pool != nil {
+		db, err = crpg.Open(pool, config)
+	} else {
+		db, err = gorm.Open(dial, config)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
+		closeDB()
+		return nil, "", nil, fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, "", err
+		closeDB()
+		return nil, "", nil, err
+	}
+	if dialect == "mysql" && maxConns > 0 {
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
+	}
+	closePool := closeDB
+	closeDB = func() {
+		_ = sqlDB.Close()
+		closePool()
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
-		_ = sqlDB.Close()
-		return nil, "", fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
+		closeDB()
+		return nil, "", nil, fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
 	}
-	return db, dialect, nil
+	return db, dialect, closeDB, nil
 }
 
 // mysqlDSN turns mysql://user:pass@host:port/db?params into the driver's
