@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/protoforge/protoforge/crudrt"
+	"github.com/protoforge/protoforge/crudrt/query"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
 	scaffoldv1 "github.com/protoforge/protoforge/internal/e2e/gen/scaffold/v1"
@@ -73,6 +74,12 @@ func TestResourceCheck(t *testing.T) {
 			r.Columns[columnIndex(t, r, "etag")].Role = crudrt.RoleOrdinary
 			r.Columns[columnIndex(t, r, "author_id")].Role = crudrt.RoleEtag
 		}, []string{`column "author_id" has role etag, which needs a string field, not int64`}},
+		{"list kind on a string", func(t *testing.T, r *crudrt.Resource) {
+			r.Columns[columnIndex(t, r, "title")].Kind = query.KindStringList
+		}, []string{`column "title" is queried as a list of strings, but field "title" is string`}},
+		{"map kind on a list", func(t *testing.T, r *crudrt.Resource) {
+			r.Columns[columnIndex(t, r, "tags")].Queryable, r.Columns[columnIndex(t, r, "tags")].Kind = true, query.KindStringMap
+		}, []string{`column "tags" is queried as a map of strings, but field "tags" is repeated field`}},
 		{"uid of the wrong type", func(t *testing.T, r *crudrt.Resource) {
 			r.Columns[columnIndex(t, r, "isbn")].Role = crudrt.RoleUID
 		}, []string{`column "isbn" has role uid, which needs a string field, not uint64`}},

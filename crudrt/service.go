@@ -234,7 +234,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		dests:        ck.dests,
 		methods:      ck.methods,
 	}
-	s.table = query.Table{Dialect: d}
+	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {

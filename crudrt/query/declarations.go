@@ -84,6 +84,10 @@ func declarations(t *Table) (*filtering.Declarations, error) {
 			typ = filtering.TypeString
 		case KindTimestamp:
 			typ = filtering.TypeTimestamp
+		case KindStringList:
+			typ = filtering.TypeList(filtering.TypeString)
+		case KindStringMap:
+			typ = filtering.TypeMap(filtering.TypeString, filtering.TypeString)
 		case KindEnum, KindEnumName:
 			et := dynamicpb.NewEnumType(c.Enum)
 			typ = filtering.TypeEnum(et)

@@ -62,7 +62,16 @@ const (
 //     must lie within 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
 //   - enum fields: = and != with a value name of the field's enum, unquoted
 //     (state = BOOK_STATE_DRAFT).
-//   - The has operator only as field:*, true when a nullable field is set.
+//   - The has operator as field:*, true when a nullable field is set.
+//   - Lists of strings (KindStringList): tags:"sf" is true when an element
+//     is "sf"; tags:* when the list is not empty. Maps of strings
+//     (KindStringMap): metadata:"lang" is true when the map has the key
+//     "lang"; metadata.lang = "en" (or metadata.lang:"en") when its value
+//     at "lang" is "en", metadata.lang != "en" when it is not (or the key
+//     is absent), metadata.lang:* when the key is present; metadata:* when
+//     the map is not empty. Keys and values are literals without
+//     wildcards, compared byte for byte: JSON containment on PostgreSQL
+//     (jsonb) and MySQL, json_each on SQLite.
 //
 // See Column.Nullable for how NULL compares.
 //
@@ -335,11 +344,19 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		if c == nil {
 			return frag{}, p.unknownField(e, name)
 		}
-		if c.Kind != KindBool {
-			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; compare it with a value, e.g. %s = …", quoteText(name), name)
+		switch c.Kind {
+		case KindBool:
+			return p.compare(c, "=", true), nil
+		case KindStringList:
+			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; test for an element, e.g. %s:\"…\"", quoteText(name), name)
+		case KindStringMap:
+			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; test for a key, e.g. %s:\"…\", or compare a value, e.g. %s.key = \"…\"", quoteText(name), name, name)
 		}
-		return p.compare(c, "=", true), nil
+		return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; compare it with a value, e.g. %s = …", quoteText(name), name)
 	case *expr.Expr_SelectExpr:
+		if c, key, ok := p.mapEntry(e); ok {
+			return frag{}, p.errorAt(p.pos(e), "%s is not a condition; compare it with a value, e.g. %s.%s = \"…\"", quoteText(memberName(e)), c.Path, key)
+		}
 		return frag{}, p.unknownField(e, memberName(e))
 	case *expr.Expr_ConstExpr:
 		return frag{}, p.errorAt(p.pos(e), "a bare value is not a condition (free-text search is not supported); compare a field with it, e.g. field = %s", constText(k.ConstExpr))
@@ -440,7 +457,13 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 		if c = p.t.column(k.IdentExpr.GetName()); c == nil {
 			return frag{}, p.unknownField(lhs, k.IdentExpr.GetName())
 		}
+		if c.Kind.collection() {
+			return p.collection(c, op, rhs)
+		}
 	case *expr.Expr_SelectExpr:
+		if c, key, ok := p.mapEntry(lhs); ok {
+			return p.mapValue(c, key, op, rhs)
+		}
 		return frag{}, p.unknownField(lhs, memberName(lhs))
 	default:
 		return frag{}, p.errorAt(p.pos(lhs), "the left side of %s must be a field name", op)
@@ -468,6 +491,130 @@ func (p *filterParser) has(c *Column, rhs *expr.Expr) (frag, error) {
 		return frag{}, p.errorAt(p.pos(rhs), "%s:* tests whether a field is set, but %s is always set", c.Path, c.Path)
 	}
 	return frag{sql: p.t.quote(c.Name) + " IS NOT NULL"}, nil
+}
+
+// mapEntry reports whether e is m.key for a KindStringMap column m.
+func (p *filterParser) mapEntry(e *expr.Expr) (*Column, string, bool) {
+	sel := e.GetSelectExpr()
+	id := sel.GetOperand().GetIdentExpr()
+	if id == nil {
+		return nil, "", false
+	}
+	c := p.t.column(id.GetName())
+	if c == nil || c.Kind != KindStringMap {
+		return nil, "", false
+	}
+	return c, sel.GetField(), true
+}
+
+// element reads the string a list or map is tested for: a literal without
+// wildcards. star reports a bare *.
+func (p *filterParser) element(c *Column, what string, rhs *expr.Expr) (v string, star bool, err error) {
+	if s := rhs.GetConstExpr(); s != nil && s.GetStringValue() == "*" {
+		return "", true, nil
+	}
+	lit, err := p.literal(&Column{Path: c.Path, Name: c.Name, Kind: KindString}, filtering.FunctionEquals, rhs)
+	if err != nil {
+		return "", false, err
+	}
+	v, ok := lit.(string)
+	if !ok {
+		return "", false, p.errorAt(p.pos(rhs), "%s takes no wildcards; write \\* for a star", what)
+	}
+	return v, false, nil
+}
+
+// collection translates list:"value" (an element equals value), map:"key"
+// (the map has the key), and list:* or map:* (not empty), the has
+// operator being the only comparison of a whole list or map (AIP-160).
+func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, error) {
+	if op != filtering.FunctionHas {
+		if c.Kind == KindStringList {
+			return frag{}, p.errorAt(p.pos(rhs), "%s is a list: test for an element with %s:\"…\"", c.Path, c.Path)
+		}
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a map: test for a key with %s:\"…\", or compare a value with %s.key = \"…\"", c.Path, c.Path, c.Path)
+	}
+	what := "an element of " + c.Path
+	if c.Kind == KindStringMap {
+		what = "a key of " + c.Path
+	}
+	v, star, err := p.element(c, what, rhs)
+	if err != nil {
+		return frag{}, err
+	}
+	q, qq := p.t.quote(c.Name), p.t.From+"."+p.t.quote(c.Name)
+	if star {
+		switch {
+		case p.t.Dialect == Postgres && c.Kind == KindStringList:
+			return frag{sql: "jsonb_array_length(" + q + ") > 0"}, nil
+		case p.t.Dialect == Postgres:
+			return frag{sql: q + " <> '{}'::jsonb"}, nil
+		case p.t.Dialect == MySQL:
+			return frag{sql: "JSON_LENGTH(" + q + ") > 0"}, nil
+		}
+		return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + "))"}, nil
+	}
+	if c.Kind == KindStringMap {
+		return p.collectionKey(c, v), nil
+	}
+	p.args = append(p.args, v)
+	switch p.t.Dialect {
+	case Postgres:
+		return frag{sql: q + " @> jsonb_build_array(CAST(? AS text))"}, nil
+	case MySQL:
+		return frag{sql: "JSON_CONTAINS(" + q + ", JSON_QUOTE(?))"}, nil
+	}
+	return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.type = 'text' AND j.value = ?)"}, nil
+}
+
+// mapValue translates map.key op rhs: = and != compare the value at key
+// (a map without the key has no value equal to any), :"value" is =, and
+// :* tests for the key.
+func (p *filterParser) mapValue(c *Column, key, op string, rhs *expr.Expr) (frag, error) {
+	path := c.Path + "." + key
+	switch op {
+	case filtering.FunctionEquals, filtering.FunctionNotEquals, filtering.FunctionHas:
+	default:
+		return frag{}, p.errorAt(p.pos(rhs), "%s compares only with =, != and :", path)
+	}
+	v, star, err := p.element(c, path, rhs)
+	if err != nil {
+		return frag{}, err
+	}
+	if star {
+		if op != filtering.FunctionHas {
+			return frag{}, p.errorAt(p.pos(rhs), "%s takes no wildcards; write \\* for a star, or %s:* to test for the key", path, path)
+		}
+		return p.collectionKey(c, key), nil
+	}
+	q, qq := p.t.quote(c.Name), p.t.From+"."+p.t.quote(c.Name)
+	p.args = append(p.args, key, v)
+	var sql string
+	switch p.t.Dialect {
+	case Postgres:
+		sql = q + " @> jsonb_build_object(CAST(? AS text), CAST(? AS text))"
+	case MySQL:
+		sql = "JSON_CONTAINS(" + q + ", JSON_OBJECT(?, ?))"
+	default:
+		sql = "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.key = ? AND j.type = 'text' AND j.value = ?)"
+	}
+	if op == filtering.FunctionNotEquals {
+		return frag{sql: "NOT (" + sql + ")"}, nil
+	}
+	return frag{sql: sql}, nil
+}
+
+// collectionKey tests map c for key.
+func (p *filterParser) collectionKey(c *Column, key string) frag {
+	p.args = append(p.args, key)
+	q, qq := p.t.quote(c.Name), p.t.From+"."+p.t.quote(c.Name)
+	switch p.t.Dialect {
+	case Postgres:
+		return frag{sql: "(" + q + " -> CAST(? AS text)) IS NOT NULL", enclosed: true}
+	case MySQL:
+		return frag{sql: "JSON_CONTAINS(JSON_KEYS(" + q + "), JSON_QUOTE(?))"}
+	}
+	return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.key = ?)"}
 }
 
 // compare returns the comparison of column c with canonical value v, with

@@ -41,7 +41,10 @@ func FuzzParseFilter(f *testing.F) {
 		f.Add(`title = "` + s + `"`)
 		f.Add(`title = ` + filterLiteral(s))
 	}
-	tables := []*Table{testTable(Postgres), testTable(MySQL), testTable(SQLite)}
+	for _, s := range []string{`tags:"a"`, `tags:*`, `metadata:"k"`, `metadata.k = "v"`, `metadata.k != "v"`, `metadata.k:*`, `-tags:"x" OR metadata.a:"b"`, `metadata.k.x = "v"`} {
+		f.Add(s)
+	}
+	tables := []*Table{collectionTable(Postgres), collectionTable(MySQL), collectionTable(SQLite)}
 	f.Fuzz(func(t *testing.T, filter string) {
 		for _, tb := range tables {
 			c, err := ParseFilter(tb, filter)

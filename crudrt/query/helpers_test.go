@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"github.com/protoforge/protoforge/ormrt"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,6 +61,16 @@ func testTable(d Dialect) *Table {
 	}
 }
 
+// collectionTable is testTable with a list and a map of strings.
+func collectionTable(d Dialect) *Table {
+	t := testTable(d)
+	t.From = ormrt.QuoteIdent(d, "qt_rows")
+	t.Columns = append(t.Columns,
+		Column{Path: "tags", Name: "tags", Kind: KindStringList},
+		Column{Path: "metadata", Name: "meta", Kind: KindStringMap})
+	return t
+}
+
 var dialects = []Dialect{Postgres, MySQL, SQLite}
 
 // asError returns err as an *Error of field, failing t otherwise.
@@ -77,7 +88,10 @@ func asError(t testing.TB, err error, field string) *Error {
 
 // sqlWords is what a Condition's SQL may hold besides quoted column names:
 // keywords, operators, placeholders and the LIKE escape character.
-var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|<>|<=|>=|=|<|>|AND|OR|NOT|LIKE|GLOB|ESCAPE|'!'|IS|NULL|CAST|AS|BIGINT|DOUBLE|PRECISION)*$`)
+var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|OR|NOT|LIKE|GLOB|ESCAPE|'!'|IS|NULL|CAST|AS|BIGINT|DOUBLE|PRECISION|` +
+	// Lists and maps of strings.
+	`text|jsonb_build_array|jsonb_build_object|jsonb_array_length|'\{\}'::jsonb|0|1|JSON_CONTAINS|JSON_QUOTE|JSON_KEYS|JSON_OBJECT|JSON_LENGTH|` +
+	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j)*$`)
 
 // checkOnlyPlaceholders fails t unless c's SQL consists of t's quoted
 // column names and sqlWords, with one ? per argument: no text of the
@@ -85,6 +99,9 @@ var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|<>|<=|>=|=|<|>|AND|OR|NOT|LI
 func checkOnlyPlaceholders(t testing.TB, tb *Table, c Condition) {
 	t.Helper()
 	rest := c.SQL
+	if tb.From != "" {
+		rest = strings.ReplaceAll(rest, tb.From+".", " ")
+	}
 	for _, col := range tb.Columns {
 		rest = strings.ReplaceAll(rest, tb.quote(col.Name), " ")
 	}

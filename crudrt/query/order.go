@@ -61,9 +61,11 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 			c := t.column(path)
 			switch {
 			case c == nil:
-				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Nullable }))
+				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Nullable && !c.Kind.collection() }))
 			case c.Nullable:
 				return fail("field %s may be unset, and cannot be ordered by", quoteText(path))
+			case c.Kind.collection():
+				return fail("field %s is a %v, and cannot be ordered by", quoteText(path), c.Kind)
 			case seen[path]:
 				return fail("field %s is named twice", quoteText(path))
 			}

@@ -50,9 +50,17 @@ const (
 	KindEnum
 	// KindEnumName is an enum column stored by value name (a text column).
 	KindEnumName
+	// KindStringList is a repeated string field stored as a JSON array
+	// (jsonb on PostgreSQL, JSON on MySQL, text on SQLite): filters test
+	// its elements with the has operator (tags:"sf").
+	KindStringList
+	// KindStringMap is a map<string, string> field stored as a JSON
+	// object: filters test its keys (metadata:"lang") and compare its
+	// values (metadata.lang = "en").
+	KindStringMap
 )
 
-var kindNames = [...]string{KindBool: "bool", KindInt: "int", KindUint64: "uint64", KindFloat: "float", KindString: "string", KindTimestamp: "timestamp", KindEnum: "enum", KindEnumName: "enum_name"}
+var kindNames = [...]string{KindBool: "bool", KindInt: "int", KindUint64: "uint64", KindFloat: "float", KindString: "string", KindTimestamp: "timestamp", KindEnum: "enum", KindEnumName: "enum_name", KindStringList: "string_list", KindStringMap: "string_map"}
 
 // MarshalText and UnmarshalText spell a kind by a name of its own
 // ("enum_name"), as descriptions in JSON hold it.
@@ -73,6 +81,9 @@ func (k *Kind) UnmarshalText(b []byte) error {
 	return fmt.Errorf("no column kind %q", b)
 }
 
+// collection reports whether k is a list or a map.
+func (k Kind) collection() bool { return k == KindStringList || k == KindStringMap }
+
 // String returns the name of k used in error messages.
 func (k Kind) String() string {
 	switch k {
@@ -90,6 +101,10 @@ func (k Kind) String() string {
 		return "timestamp"
 	case KindEnum, KindEnumName:
 		return "enum"
+	case KindStringList:
+		return "list of strings"
+	case KindStringMap:
+		return "map of strings"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -126,6 +141,11 @@ type Table struct {
 	Dialect ormrt.Dialect
 	// Columns lists the fields filters and order_by may name.
 	Columns []Column
+	// From is the table as the statement's FROM clause names it, quoted:
+	// filters on KindStringList and KindStringMap columns name the column
+	// with it on SQLite, where a bare name inside json_each(…) could mean
+	// one of json_each's own columns.
+	From string
 	// Key lists the Paths of the primary key columns, in order; they end
 	// every ordering as tie-breakers.
 	Key []string
@@ -178,8 +198,10 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q has no Name", c.Path)
 		case seen[c.Path]:
 			return fmt.Errorf("query: column %q is listed twice", c.Path)
-		case c.Kind < KindBool || c.Kind > KindEnumName:
+		case c.Kind < KindBool || c.Kind > KindStringMap:
 			return fmt.Errorf("query: column %q has unknown %v", c.Path, c.Kind)
+		case (c.Kind == KindStringList || c.Kind == KindStringMap) && t.From == "":
+			return fmt.Errorf("query: column %q is a %v, which needs Table.From", c.Path, c.Kind)
 		case (c.Kind == KindEnum || c.Kind == KindEnumName) && c.Enum == nil:
 			return fmt.Errorf("query: enum column %q has no Enum descriptor", c.Path)
 		}

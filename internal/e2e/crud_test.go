@@ -321,6 +321,59 @@ func crudSuite(t *testing.T, db *gorm.DB) {
 		assert.Equal(t, connect.CodeNotFound, codeOf(err))
 	})
 
+	t.Run("filters on lists and maps", func(t *testing.T) {
+		a, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Tagger"}})
+		require.NoError(t, err)
+		books := []*libraryv1.Book{
+			{Title: "l1", Tags: []string{"sf", "classic"}, Metadata: map[string]string{"lang": "en"}},
+			{Title: "l2", Tags: []string{"SF"}, Metadata: map[string]string{"lang": "EN", "ed.2": "yes"}},
+			{Title: "l3", Tags: []string{"sf "}, Metadata: map[string]string{"lang": "en "}},
+			{Title: "l4"},
+		}
+		for i, b := range books {
+			b.AuthorId, b.Isbn = a.Id, uint64(900+i)
+			_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: b})
+			require.NoError(t, err)
+		}
+		for filter, want := range map[string][]string{
+			`tags:"sf"`:                      {"l1"},
+			`tags:"SF" OR tags:"sf "`:        {"l2", "l3"},
+			`NOT tags:"sf"`:                  {"l2", "l3", "l4"},
+			`tags:*`:                         {"l1", "l2", "l3"},
+			`metadata.lang = "en"`:           {"l1"},
+			`metadata.lang != "en"`:          {"l2", "l3", "l4"},
+			`metadata:"ed.2"`:                {"l2"},
+			`metadata:*`:                     {"l1", "l2", "l3"},
+			`tags:"classic" metadata:"lang"`: {"l1"},
+		} {
+			f := fmt.Sprintf("author_id = %d AND (%s)", a.Id, filter)
+			for name, list := range map[string]func() ([]*libraryv1.Book, error){
+				"connect": func() ([]*libraryv1.Book, error) {
+					res, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: f, OrderBy: "title"})
+					return res.GetBooks(), err
+				},
+				"grpc": func() ([]*libraryv1.Book, error) {
+					res, err := c.grpcBooks.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: f, OrderBy: "title"})
+					return res.GetBooks(), err
+				},
+			} {
+				got, err := list()
+				require.NoError(t, err, "%s: %s", name, filter)
+				var titles []string
+				for _, b := range got {
+					titles = append(titles, b.Title)
+				}
+				assert.Equal(t, want, titles, "%s: %s", name, filter)
+			}
+		}
+		_, err = c.booksH2C.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `tags = "sf"`})
+		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Equal(t, []string{"filter"}, badRequestFields(t, err))
+		assert.Contains(t, err.Error(), `tags is a list: test for an element with tags:"…"`)
+		_, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: "metadata"})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+	})
+
 	t.Run("list pages, filters and order", func(t *testing.T) {
 		a3, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Pager"}})
 		require.NoError(t, err)

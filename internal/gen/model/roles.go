@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/protoforge/protoforge/crudrt/query"
 )
@@ -29,6 +30,11 @@ var queryKinds = map[ColumnType]query.Kind{
 func roles(m *Model) {
 	for _, f := range m.Columns {
 		f.QueryKind, f.Queryable = queryKinds[f.Type]
+		if k, ok := collectionKind(f); ok {
+			// Filters test elements and keys (AIP-160's has operator);
+			// order_by does not name it (see orderable).
+			f.QueryKind, f.Queryable = k, true
+		}
 		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" {
 			f.MaxLen = f.Size
 		}
@@ -66,6 +72,22 @@ func roles(m *Model) {
 			f.Role = RoleUID
 		}
 	}
+}
+
+// collectionKind is the query kind of a repeated string field or a
+// map<string, string> field stored as a JSON column.
+func collectionKind(f *Field) (query.Kind, bool) {
+	if f.Type != TypeJSON || f.Oneof != nil {
+		return 0, false
+	}
+	d := f.Desc
+	switch {
+	case d.IsList() && d.Kind() == protoreflect.StringKind:
+		return query.KindStringList, true
+	case d.IsMap() && d.MapKey().Kind() == protoreflect.StringKind && d.MapValue().Kind() == protoreflect.StringKind:
+		return query.KindStringMap, true
+	}
+	return 0, false
 }
 
 // outputOnly reports whether f is marked OUTPUT_ONLY (AIP-203).

@@ -57,7 +57,7 @@ var gadgetServiceCRUDResource = crudrt.Resource{
 		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"note","Name":"note","GoField":"Note","Type":"string","Queryable":true,"Kind":"string","MaxLen":5},
-		{"Path":"tags","Name":"tags","GoField":"Tags","Type":"JSON"},
+		{"Path":"tags","Name":"tags","GoField":"Tags","Type":"JSON","Queryable":true,"Kind":"string_list"},
 		{"Path":"level","Name":"level","GoField":"Level","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"ratio","Name":"ratio","GoField":"Ratio","Type":"double","Queryable":true,"Kind":"float"}
 	],

@@ -123,7 +123,7 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 		{"Path":"delivery_earliest_time","Name":"delivery_earliest_time","GoField":"DeliveryEarliestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"delivery_latest_time","Name":"delivery_latest_time","GoField":"DeliveryLatestTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"line_items","Name":"line_items","GoField":"LineItems","Type":"JSON"},
-		{"Path":"annotations","Name":"annotations","GoField":"Annotations","Type":"JSON"},
+		{"Path":"annotations","Name":"annotations","GoField":"Annotations","Type":"JSON","Queryable":true,"Kind":"string_map"},
 		{"Path":"external_reference_id","Name":"external_reference_id","GoField":"ExternalReferenceId","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Indexes": [
