@@ -509,7 +509,10 @@ func (p *filterParser) mapEntry(e *expr.Expr) (*Column, string, bool) {
 
 // element reads the string a list or map is tested for: a literal without
 // wildcards. star reports a bare *.
-func (p *filterParser) element(c *Column, what string, rhs *expr.Expr) (v string, star bool, err error) {
+func (p *filterParser) element(c *Column, op, what string, rhs *expr.Expr) (v string, star bool, err error) {
+	if rhs.GetCallExpr() != nil {
+		return "", false, p.errorAt(p.pos(rhs), "the right side of %s must be a value", op)
+	}
 	if s := rhs.GetConstExpr(); s != nil && s.GetStringValue() == "*" {
 		return "", true, nil
 	}
@@ -538,7 +541,7 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 	if c.Kind == KindStringMap {
 		what = "a key of " + c.Path
 	}
-	v, star, err := p.element(c, what, rhs)
+	v, star, err := p.element(c, op, what, rhs)
 	if err != nil {
 		return frag{}, err
 	}
@@ -577,7 +580,7 @@ func (p *filterParser) mapValue(c *Column, key, op string, rhs *expr.Expr) (frag
 	default:
 		return frag{}, p.errorAt(p.pos(rhs), "%s compares only with =, != and :", path)
 	}
-	v, star, err := p.element(c, path, rhs)
+	v, star, err := p.element(c, op, path, rhs)
 	if err != nil {
 		return frag{}, err
 	}
