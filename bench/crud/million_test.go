@@ -45,7 +45,7 @@ var depths = []int{0, 10_000, 100_000, 990_000}
 // samples and offsetSamples are how many keyset and OFFSET pages one
 // iteration of a depth times, so that -benchtime 1x gives medians and runs
 // the export once.
-const samples, offsetSamples = 15, 5
+const samples, offsetSamples = 41, 5
 
 // offsetBooks is the OFFSET reference: ListBooks reads page_token as the
 // number of rows to skip, in the order order_by names.
