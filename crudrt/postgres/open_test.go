@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"runtime"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
@@ -75,4 +79,34 @@ func TestOpenUsesThePool(t *testing.T) {
 		}
 		c.Release()
 	}
+}
+
+// TestOpenForgetsCollectedDatabases: a database of Open that the program
+// lets go takes its entry (and the pool it holds) with it.
+func TestOpenForgetsCollectedDatabases(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), testdb.DSN(t, testdb.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	key := func() weak.Pointer[sql.DB] {
+		db, err := Open(pool, &gorm.Config{Logger: logger.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB, _ := db.DB()
+		_ = sqlDB.Close()
+		return weak.Make(sqlDB)
+	}()
+	if _, ok := pools.Load(key); !ok {
+		t.Fatal("Open registered no pool")
+	}
+	for i := 0; i < 50; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if _, ok := pools.Load(key); !ok {
+			return
+		}
+	}
+	t.Error("the entry of a collected database is still there")
 }

@@ -24,11 +24,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -108,18 +110,22 @@ func Open(pool *pgxpool.Pool, opts ...gorm.Option) (*gorm.DB, error) {
 		_ = sqlDB.Close()
 		return nil, err
 	}
-	pools.Store(sqlDB, pool)
+	key := weak.Make(sqlDB)
+	pools.Store(key, pool)
+	// The entry goes with the database, so that a program (or a test)
+	// that opens many keeps none of the pools it has let go.
+	runtime.AddCleanup(sqlDB, func(k weak.Pointer[sql.DB]) { pools.Delete(k) }, key)
 	return db, nil
 }
 
-var pools sync.Map // *sql.DB of Open → its *pgxpool.Pool
+var pools sync.Map // weak.Pointer to a *sql.DB of Open → its *pgxpool.Pool
 
 // withConn runs f on the pgx connection of one of db's connections (one
 // of the pool's for a database of Open), or is crudrt.ErrNoRowReader for
 // another driver's. A connection f leaves in a transaction or broken is
 // not reused.
 func withConn(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
-	if p, ok := pools.Load(db); ok {
+	if p, ok := pools.Load(weak.Make(db)); ok {
 		c, err := p.(*pgxpool.Pool).Acquire(ctx)
 		if err != nil {
 			return err
