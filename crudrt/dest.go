@@ -85,7 +85,7 @@ func modelDests(res *Resource) ([]fieldDest, error) {
 // dest returns the destinations of a row of the resource's columns in m,
 // a pointer to a model struct: a typed pointer to each column's field.
 func (s *Service) dest(m any) []any {
-	base := reflect.ValueOf(m).UnsafePointer()
+	base := modelBase(m)
 	out := make([]any, len(s.dests))
 	for i, f := range s.dests {
 		out[i] = f.at(unsafe.Add(base, f.off))
@@ -124,12 +124,9 @@ func (f fieldDest) at(p unsafe.Pointer) any {
 	return reflect.NewAt(f.typ, p).Interface()
 }
 
-// arg is the argument a statement binds for column i of m (a pointer to
-// a model struct): argOf of its destination.
-func (s *Service) arg(m any, i int) (any, error) {
-	f := s.dests[i]
-	return f.arg(unsafe.Add(reflect.ValueOf(m).UnsafePointer(), f.off))
-}
+// modelBase is the address of the model struct m points to, to which
+// the dests' offsets are added.
+func modelBase(m any) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
 
 // arg is argOf(f.at(p)), made without the destination for the common
 // types.

@@ -409,12 +409,12 @@ func (r *Resource) check() (*checked, error) {
 		if c.MaxLen > 0 && fd.Kind() != protoreflect.StringKind {
 			bad("column %q has a length limit but field %q is not a string", c.Name, c.Path)
 		}
-		strings := func(fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.StringKind }
+		isString := func(fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.StringKind }
 		switch {
 		case !c.Queryable:
-		case c.Kind == query.KindStringList && !(fd.IsList() && strings(fd)):
+		case c.Kind == query.KindStringList && !(fd.IsList() && isString(fd)):
 			bad("column %q is queried as a list of strings, but field %q is %s", c.Name, c.Path, typeOf(fd))
-		case c.Kind == query.KindStringMap && !(fd.IsMap() && strings(fd.MapKey()) && strings(fd.MapValue())):
+		case c.Kind == query.KindStringMap && !(fd.IsMap() && isString(fd.MapKey()) && isString(fd.MapValue())):
 			bad("column %q is queried as a map of strings, but field %q is %s", c.Name, c.Path, typeOf(fd))
 		}
 	}

@@ -106,12 +106,14 @@ func (s *Service) insertRow(ctx context.Context, tx *gorm.DB, m any) (done bool,
 	}
 	args := make([]any, 0, len(s.dests))
 	var key any
+	base := modelBase(m)
 	for i, c := range s.res.Columns {
+		f := s.dests[i]
 		if c.AutoIncrement {
-			key = s.dests[i].at(unsafe.Add(reflect.ValueOf(m).UnsafePointer(), s.dests[i].off))
+			key = f.at(unsafe.Add(base, f.off))
 			continue
 		}
-		a, err := s.arg(m, i)
+		a, err := f.arg(unsafe.Add(base, f.off))
 		if err != nil {
 			return true, err
 		}

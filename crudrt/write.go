@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -444,6 +445,7 @@ func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, err
 		// transaction ends.
 		return "", nil, nil
 	}
+	base := modelBase(m)
 	var b strings.Builder
 	b.WriteString("UPDATE " + s.from + " SET ")
 	args := make([]any, 0, len(cols)+len(ck))
@@ -453,7 +455,8 @@ func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, err
 			b.WriteString(", ")
 		}
 		b.WriteString(c.quoted + " = ?")
-		a, err := s.arg(m, c.index)
+		f := s.dests[c.index]
+		a, err := f.arg(unsafe.Add(base, f.off))
 		if err != nil {
 			return "", nil, err
 		}

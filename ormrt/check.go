@@ -237,23 +237,15 @@ func CheckModel(tx *gorm.DB, m any) error {
 	return errors.Join(errs...)
 }
 
-// checkValue checks the field v points to by its type (see CheckFields).
+// checkValue checks the field v points to by its type (see CheckFields),
+// as CheckModel checks a field of that type.
 func checkValue(d Dialect, field string, v any) error {
-	switch v := v.(type) {
-	case *string:
-		return CheckString(d, field, *v)
-	case **string:
-		return CheckStringPtr(d, field, *v)
-	case *float64:
-		return CheckFloat64(d, field, *v)
-	case **float64:
-		return CheckFloat64Ptr(d, field, *v)
-	case *float32:
-		return CheckFloat32(d, field, *v)
-	case **float32:
-		return CheckFloat32Ptr(d, field, *v)
-	case *JSON:
-		return CheckJSON(d, field, *v)
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		if ct, ok := checkedTypes[rv.Type().Elem()]; ok {
+			f := checkedField{typ: ct, name: field}
+			return f.check(d, rv.UnsafePointer())
+		}
 	}
 	return fmt.Errorf("ormrt: cannot check %s, of type %T", field, v)
 }

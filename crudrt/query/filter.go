@@ -545,6 +545,9 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 	if err != nil {
 		return frag{}, err
 	}
+	if c.Kind == KindStringMap && !star {
+		return p.collectionKey(c, v), nil
+	}
 	q, qq := p.t.quote(c.Name), p.t.From+"."+p.t.quote(c.Name)
 	if star {
 		switch {
@@ -556,9 +559,6 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 			return frag{sql: "JSON_LENGTH(" + q + ") > 0"}, nil
 		}
 		return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + "))"}, nil
-	}
-	if c.Kind == KindStringMap {
-		return p.collectionKey(c, v), nil
 	}
 	p.args = append(p.args, v)
 	switch p.t.Dialect {

@@ -172,19 +172,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // share (crudrt/postgres.Open). closeDB closes what it opened.
 func openDB(ctx context.Context, raw string, maxConns int) (db *gorm.DB, dialect string, closeDB func(), err error) {
 	var dial gorm.Dialector
-	var pool *pgxpool.Pool
+	var pcfg *pgxpool.Config // PostgreSQL's
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		dialect = "postgres"
-		pcfg, err := pgxpool.ParseConfig(withParam(raw, "connect_timeout", "5"))
-		if err != nil {
+		if pcfg, err = pgxpool.ParseConfig(withParam(raw, "connect_timeout", "5")); err != nil {
 			return nil, "", nil, fmt.Errorf("--database-url %s: %w", redact(raw), err)
 		}
 		if maxConns > 0 {
 			pcfg.MaxConns = int32(min(maxConns, math.MaxInt32))
-		}
-		if pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
-			return nil, "", nil, fmt.Errorf("cannot reach postgres database %s: %w", redact(raw), err)
 		}
 	case strings.HasPrefix(raw, "mysql://"):
 		dsn, err := mysqlDSN(raw)
@@ -201,34 +197,33 @@ func openDB(ctx context.Context, raw string, maxConns int) (db *gorm.DB, dialect
 	default:
 		return nil, "", nil, fmt.Errorf("--database-url %q: want postgres://…, mysql://… or sqlite:<file>", redact(raw))
 	}
-	closeDB = func() {}
-	if pool != nil {
-		closeDB = pool.Close
-	}
 	if err := crudrt.CheckErrorClassifier(ormrt.Dialect(dialect)); err != nil {
-		closeDB()
 		return nil, "", nil, err
 	}
 	config := &gorm.Config{Logger: logger.Discard}
-	if pool != nil {
+	closePool := func() {}
+	if pcfg != nil {
+		pool, perr := pgxpool.NewWithConfig(ctx, pcfg)
+		if perr != nil {
+			return nil, "", nil, fmt.Errorf("cannot reach postgres database %s: %w", redact(raw), perr)
+		}
+		closePool = pool.Close
 		db, err = crpg.Open(pool, config)
 	} else {
 		db, err = gorm.Open(dial, config)
 	}
-	if err != nil {
-		closeDB()
-		return nil, "", nil, fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
+	var sqlDB *sql.DB
+	if err == nil {
+		sqlDB, err = db.DB()
 	}
-	sqlDB, err := db.DB()
 	if err != nil {
-		closeDB()
-		return nil, "", nil, err
+		closePool()
+		return nil, "", nil, fmt.Errorf("cannot reach %s database %s: %w", dialect, redact(raw), err)
 	}
 	if dialect == "mysql" && maxConns > 0 {
 		sqlDB.SetMaxOpenConns(maxConns)
 		sqlDB.SetMaxIdleConns(maxConns)
 	}
-	closePool := closeDB
 	closeDB = func() {
 		_ = sqlDB.Close()
 		closePool()
