@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -218,4 +220,179 @@ func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message
 		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, e.Error()).WithReason("PARENT_NOT_FOUND", "request", strconv.Itoa(i), "parent", parent)
 	}
 	return err
+}
+
+// BatchUpdateItem is one update of a BatchUpdate: the resource, with its
+// key or name, and the fields to change (nil: the batch's mask, or else
+// the fields the resource populates, as Update reads no mask).
+type BatchUpdateItem struct {
+	Resource proto.Message
+	Mask     *fieldmaskpb.FieldMask
+}
+
+// BatchUpdate applies every update in one transaction, each as Update
+// does: all or none (AIP-234).
+func (s *Service) BatchUpdate(ctx context.Context, updates []BatchUpdateItem) ([]proto.Message, error) {
+	return s.BatchUpdateIn(ctx, "", nil, updates)
+}
+
+// BatchUpdateIn is BatchUpdate under parent, with the batch's own mask
+// (AIP-234): a resource that is not under parent ("" or wildcards allow
+// any) is InvalidArgument, and so is an update whose own mask is set and
+// differs from a batch mask that is set. Every refusal that reading the
+// request can tell is reported at once, with the index of its update; the
+// updates then run in order, and the first that fails (NotFound, Aborted
+// on a stale etag…) rolls back all, naming its index. A resource named by
+// two updates is refused: their order would decide what is stored.
+func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldmaskpb.FieldMask, updates []BatchUpdateItem) ([]proto.Message, error) {
+	if err := s.implements(OpBatchUpdate); err != nil {
+		return nil, err
+	}
+	if err := s.batchSize(len(updates)); err != nil {
+		return nil, err
+	}
+	var pids []string
+	if parent != "" {
+		var err error
+		if pids, err = s.parentIDs("parent", parent); err != nil {
+			return nil, err
+		}
+	}
+	if len(mask.GetPaths()) == 0 && fullMask(ctx) {
+		mask = &fieldmaskpb.FieldMask{Paths: []string{"*"}} // update_mask=* over REST (RESTGuard)
+	}
+	type planned struct {
+		msg   proto.Message
+		paths []string
+		ck    rowKey
+	}
+	plans := make([]planned, len(updates))
+	var vs []FieldViolation
+	at := func(i int, err error) error {
+		var e *Error
+		if !errors.As(err, &e) || e.Code() != connect.CodeInvalidArgument {
+			return err
+		}
+		for _, v := range violationsOf(e) {
+			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, v.Field), Description: v.Description})
+		}
+		return nil
+	}
+	first := map[string]int{}
+	for i, u := range updates {
+		msg := u.Resource
+		if msg == nil || !msg.ProtoReflect().IsValid() {
+			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "is required"})
+			continue
+		}
+		m := u.Mask
+		if len(mask.GetPaths()) > 0 {
+			if len(m.GetPaths()) > 0 && !slices.Equal(m.GetPaths(), mask.GetPaths()) {
+				vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].update_mask", i), Description: fmt.Sprintf("%q differs from the batch's update_mask %q: set one of them, or the same (AIP-234)", strings.Join(m.GetPaths(), ","), strings.Join(mask.GetPaths(), ","))})
+				continue
+			}
+			m = mask
+		}
+		paths, err := s.maskPaths(msg, m)
+		if err != nil {
+			if m == mask {
+				return nil, err // the batch's own mask: "update_mask"
+			}
+			if err = at(i, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		key := msg.ProtoReflect().Get(s.key.fd).Interface()
+		keyField := fmt.Sprintf("requests[%d].%s", i, joinPath(s.res.Field, s.key.Path))
+		ck, err := s.columnKey(key)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			for _, v := range violationsOf(e) {
+				vs = append(vs, FieldViolation{Field: keyField, Description: v.Description})
+			}
+			continue
+		}
+		if pids != nil && !underParent(ck, pids) {
+			vs = append(vs, FieldViolation{Field: keyField, Description: fmt.Sprintf("%v is not under parent %q (AIP-234)", key, parent)})
+			continue
+		}
+		id := fmt.Sprintf("%#v", ck)
+		if j, ok := first[id]; ok {
+			vs = append(vs, FieldViolation{Field: keyField, Description: fmt.Sprintf("names the resource of requests[%d] again: update each resource once per batch", j)})
+			continue
+		}
+		first[id] = i
+		plans[i] = planned{msg, paths, ck}
+	}
+	if len(vs) > 0 {
+		return nil, InvalidArgument("", vs...)
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]proto.Message, len(updates))
+	failed := -1
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
+		vs, failed = vs[:0], -1 // a retried transaction starts over
+		for i, p := range plans {
+			cur, err := s.find(tx, tenant, p.ck, false, true)
+			if err != nil {
+				failed = i
+				return err
+			}
+			m, err := s.updated(gormQuerier{tx}, cur, p.msg, p.paths)
+			if err != nil {
+				if err = at(i, err); err != nil {
+					failed = i
+					return err
+				}
+				continue // every update is checked; none is written
+			}
+			if len(vs) > 0 {
+				continue
+			}
+			kc := s.keyCond(p.ck)
+			if err := tx.Model(m).Select(s.updateColumns(p.paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
+				failed = i
+				return err
+			}
+			if out[i], err = s.toProto(m); err != nil {
+				return err
+			}
+		}
+		if len(vs) > 0 {
+			return InvalidArgument("", vs...)
+		}
+		return nil
+	})
+	if err == nil {
+		return out, nil
+	}
+	if failed < 0 {
+		return nil, s.fail(ctx, err)
+	}
+	err = s.updateDeleted(ctx, tenant, plans[failed].ck, err)
+	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), failed)
+}
+
+// inRequest names the update of a batch that err, a status, is about: its
+// message starts "requests[i]: ", and its ErrorInfo says "request": "i".
+// Field violations name their request already.
+func inRequest(err error, i int) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Code() == connect.CodeInvalidArgument && len(violationsOf(e)) > 0 {
+		return err
+	}
+	out := Errorf(e.Code(), "requests[%d]: %s", i, e.ce.Message())
+	out.details = e.details
+	out.WithReason(e.Reason(), "request", strconv.Itoa(i))
+	for k, v := range e.info.GetMetadata() {
+		out.WithReason(e.Reason(), k, v)
+	}
+	return out
 }

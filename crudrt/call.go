@@ -41,15 +41,16 @@ type Method struct {
 	// `{resource}_id`.
 	Parent, ResourceID string `json:",omitempty"`
 	// Resource is the field holding the resource (Create, Update), Mask
-	// Update's update_mask.
+	// Update's update_mask (BatchUpdate's: the mask of all its requests).
 	Resource, Mask string `json:",omitempty"`
 	// List's request fields.
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string `json:",omitempty"`
-	// Requests is BatchCreate's repeated requests, and RequestResource,
-	// RequestParent and RequestID the fields of each of them.
-	Requests, RequestResource, RequestParent, RequestID string `json:",omitempty"`
+	// Requests is BatchCreate's or BatchUpdate's repeated requests, and
+	// RequestResource, RequestParent, RequestID and RequestMask the fields
+	// of each of them.
+	Requests, RequestResource, RequestParent, RequestID, RequestMask string `json:",omitempty"`
 	// Items is the response's repeated resources (List, BatchGet,
-	// BatchCreate), NextPageToken List's next page token.
+	// BatchCreate, BatchUpdate), NextPageToken List's next page token.
 	Items, NextPageToken string `json:",omitempty"`
 	// ReturnsEmpty is set on a Delete whose response is an empty message
 	// rather than the resource.
@@ -68,10 +69,11 @@ type method struct {
 	req, resp         protoreflect.MessageDescriptor
 	reqType, respType protoreflect.MessageType
 
-	key, name, keys, names, etag, force, parent, resourceID, resource, mask   protoreflect.FieldDescriptor
-	pageSize, pageToken, filter, orderBy, showDeleted, skip                   protoreflect.FieldDescriptor
-	requests, requestResource, requestParent, requestID, items, nextPageToken protoreflect.FieldDescriptor
-	readMask, validateOnly, allowMissing                                      protoreflect.FieldDescriptor
+	key, name, keys, names, etag, force, parent, resourceID, resource, mask protoreflect.FieldDescriptor
+	pageSize, pageToken, filter, orderBy, showDeleted, skip                 protoreflect.FieldDescriptor
+	requests, requestResource, requestParent, requestID, requestMask        protoreflect.FieldDescriptor
+	items, nextPageToken                                                    protoreflect.FieldDescriptor
+	readMask, validateOnly, allowMissing                                    protoreflect.FieldDescriptor
 	// itemsField is the Go struct field of items in the generated response
 	// (-1 when the response is not a generated struct), which respond
 	// fills with one slice rather than one append per item.
@@ -140,6 +142,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 			r.requestResource = field(each, m.RequestResource, resName)
 			r.requestParent = field(each, m.RequestParent, "string")
 			r.requestID = field(each, m.RequestID, "string")
+			r.requestMask = field(each, m.RequestMask, "google.protobuf.FieldMask")
 		}
 	}
 	r.items = field(r.resp, m.Items, "repeated "+resName)
@@ -166,7 +169,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	case OpBatchGet, OpBatchDelete:
 		need((r.keys == nil) != (r.names == nil), "one of Keys and Names")
 		need(m.Op == OpBatchDelete || r.items != nil, "Items")
-	case OpBatchCreate:
+	case OpBatchCreate, OpBatchUpdate:
 		need(r.requests != nil && r.requestResource != nil && r.items != nil, "Requests, RequestResource and Items")
 	default:
 		errs = append(errs, fmt.Errorf("method %s: Op is %v, want one operation", m.Name, m.Op))
@@ -401,6 +404,25 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			items, err = s.BatchCreate(ctx, msgs)
 		}
 		resp, err := m.respond(mask.ApplyAll(items, err))
+		if err != nil {
+			return nil, err
+		}
+		return resp.Interface(), nil
+	case OpBatchUpdate:
+		list := r.Get(m.requests).List()
+		updates := make([]BatchUpdateItem, list.Len())
+		for j := range updates {
+			each := list.Get(j).Message()
+			updates[j].Resource = message(each, m.requestResource)
+			if m.requestMask != nil {
+				updates[j].Mask = fieldMask(each, m.requestMask)
+			}
+		}
+		var all *fieldmaskpb.FieldMask
+		if m.mask != nil {
+			all = fieldMask(r, m.mask)
+		}
+		resp, err := m.respond(mask.ApplyAll(s.BatchUpdateIn(ctx, str(m.parent), all, updates)))
 		if err != nil {
 			return nil, err
 		}

@@ -288,9 +288,10 @@ const (
 	OpBatchGet
 	OpBatchCreate
 	OpBatchDelete
+	OpBatchUpdate
 )
 
-var opNames = [...]string{"Get", "List", "Create", "Update", "Delete", "Undelete", "BatchGet", "BatchCreate", "BatchDelete"}
+var opNames = [...]string{"Get", "List", "Create", "Update", "Delete", "Undelete", "BatchGet", "BatchCreate", "BatchDelete", "BatchUpdate"}
 
 // MarshalText and UnmarshalText spell a set of methods as String does
 // ("Get|List"), in Spec.

@@ -186,6 +186,22 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 // caused.
 var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body"}
 
+// decodeFault reports whether msg is an error of protojson's decoding of
+// the body, which the transcoder reports as Unknown for some values (a
+// FieldMask path that no field name spells, such as "*"): "proto:", a
+// space or a no-break space (protobuf-go picks either, so that no one
+// matches its messages exactly), then the position, "(line 1:15)", or
+// "syntax error" and the position. An
+// error of encoding a response has no position.
+func decodeFault(msg string) bool {
+	rest, ok := strings.CutPrefix(msg, "proto:")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimPrefix(strings.TrimLeft(rest, " \u00a0"), "syntax error ")
+	return strings.HasPrefix(rest, "(line ")
+}
+
 func (g *guardWriter) finish() {
 	if !g.held {
 		return
@@ -211,7 +227,7 @@ func (g *guardWriter) finish() {
 	}
 	if json.Unmarshal(g.buf.Bytes(), &st) == nil && st.Code == 2 {
 		for _, f := range requestFaults {
-			if strings.Contains(st.Message, f) {
+			if strings.Contains(st.Message, f) || decodeFault(st.Message) {
 				g.Header().Del("Content-Length")
 				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, "MALFORMED_REQUEST", st.Message)
 				return

@@ -11,11 +11,14 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/protoforge/protoforge/crudrt"
 )
 
 // serveGRPCREST serves the services register adds to a grpc-go server on
 // a real socket, and REST (the rules plus the protos' google.api.http)
-// through vanguard on another. It returns the REST base URL and a client
+// through vanguard behind crudrt.RESTGuard, as the example server
+// mounts it, on another. It returns the REST base URL and a client
 // connection to the gRPC server; both close with the test.
 func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule) (string, *grpc.ClientConn) {
 	t.Helper()
@@ -27,7 +30,7 @@ func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotatio
 	t.Cleanup(gs.Stop)
 	transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(rules...))
 	require.NoError(t, err)
-	srv := httptest.NewServer(transcoder)
+	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
 	t.Cleanup(srv.Close)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

@@ -103,7 +103,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 		Parent: name(m.Parent), Resource: name(m.Resource), Mask: name(m.Mask),
 		PageSize: name(m.PageSize), PageToken: name(m.PageToken), Filter: name(m.Filter), OrderBy: name(m.OrderBy),
 		ShowDeleted: name(m.ShowDeleted), Skip: name(m.Skip),
-		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent),
+		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent), RequestMask: name(m.RequestMask),
 		Items: name(m.Items), NextPageToken: name(m.NextPageToken), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
 		Unsupported: m.Unsupported,

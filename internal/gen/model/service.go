@@ -32,13 +32,14 @@ const (
 	OpBatchGet              = crudrt.OpBatchGet
 	OpBatchCreate           = crudrt.OpBatchCreate
 	OpBatchDelete           = crudrt.OpBatchDelete
+	OpBatchUpdate           = crudrt.OpBatchUpdate
 )
 
 // standardOps are tried before batch methods, which may need the model
 // the standard ones name.
 var standardOps = []Operation{OpGet, OpList, OpCreate, OpUpdate, OpDelete, OpUndelete}
 
-var batchOps = []Operation{OpBatchGet, OpBatchCreate, OpBatchDelete}
+var batchOps = []Operation{OpBatchGet, OpBatchCreate, OpBatchUpdate, OpBatchDelete}
 
 // Service is a service with standard methods, on one or more models.
 type Service struct {
@@ -104,7 +105,8 @@ type Method struct {
 	Parent, RequestParent *protogen.Field
 	// Force is Delete's AIP-135 `force` (bool), or nil.
 	Force *protogen.Field
-	// Mask is Update's `update_mask`.
+	// Mask is Update's `update_mask`, or BatchUpdate's (for all its
+	// requests), or nil.
 	Mask *protogen.Field
 	// List request fields; nil when absent.
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip *protogen.Field
@@ -115,11 +117,13 @@ type Method struct {
 	// ReturnsEmpty is set when Delete returns google.protobuf.Empty.
 	ReturnsEmpty bool
 	// Keys and Names are a batch request's repeated `ids` (key type) or
-	// `names`; Requests is BatchCreate's repeated `requests`.
+	// `names`; Requests is BatchCreate's or BatchUpdate's repeated
+	// `requests`.
 	Keys, Names, Requests *protogen.Field
-	// RequestResource is the resource field of each of BatchCreate's
-	// requests.
-	RequestResource *protogen.Field
+	// RequestResource is the resource field of each of BatchCreate's or
+	// BatchUpdate's requests, RequestMask the `update_mask` of each of
+	// BatchUpdate's, or nil.
+	RequestResource, RequestMask *protogen.Field
 	// ReadMask is the request's AIP-157 `read_mask` (FieldMask), or nil:
 	// the response holds only the fields it names.
 	ReadMask *protogen.Field
@@ -409,7 +413,7 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		protoforgev1.Operation_OPERATION_CREATE: OpCreate, protoforgev1.Operation_OPERATION_UPDATE: OpUpdate,
 		protoforgev1.Operation_OPERATION_DELETE: OpDelete, protoforgev1.Operation_OPERATION_UNDELETE: OpUndelete,
 		protoforgev1.Operation_OPERATION_BATCH_GET: OpBatchGet, protoforgev1.Operation_OPERATION_BATCH_CREATE: OpBatchCreate,
-		protoforgev1.Operation_OPERATION_BATCH_DELETE: OpBatchDelete,
+		protoforgev1.Operation_OPERATION_BATCH_DELETE: OpBatchDelete, protoforgev1.Operation_OPERATION_BATCH_UPDATE: OpBatchUpdate,
 	}
 	switch o := mopts.GetOperation(); {
 	case o == protoforgev1.Operation_OPERATION_NONE:
@@ -476,7 +480,7 @@ func (b *builder) modelFromShape(m *protogen.Method, op Operation) *Model {
 		return t
 	}
 	for _, fd := range append(append([]*protogen.Field{}, m.Output.Fields...), m.Input.Fields...) {
-		if fd.Message != nil && (fd.Desc.IsList() == (op == OpList || op == OpBatchGet || op == OpBatchCreate)) {
+		if fd.Message != nil && (fd.Desc.IsList() == (op == OpList || op == OpBatchGet || op == OpBatchCreate || op == OpBatchUpdate)) {
 			if t := b.s.byName[fd.Message.Desc.FullName()]; t != nil {
 				return t
 			}
@@ -743,6 +747,30 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 		}
 		b.batchItems(f, m, mm, model, &ok)
+	case OpBatchUpdate:
+		if model.Identity() == nil {
+			report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			return nil
+		}
+		fd := field(m.Input, "requests")
+		if fd == nil || !fd.Desc.IsList() || fd.Message == nil {
+			missing(m.Input, "field `requests` (repeated Update"+string(model.Desc.Name())+"Request)", fmt.Sprintf("repeated Update%sRequest requests = 1;", model.Desc.Name()))
+		} else {
+			mm.Requests = fd
+			want := snake(string(model.Desc.Name()))
+			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
+				mm.RequestResource = rf
+			} else {
+				missing(fd.Message, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
+			}
+			if mf := field(fd.Message, "update_mask"); mf != nil && mf.Message != nil && mf.Message.Desc.FullName() == "google.protobuf.FieldMask" {
+				mm.RequestMask = mf
+			}
+		}
+		if mf := field(m.Input, "update_mask"); mf != nil && mf.Message != nil && mf.Message.Desc.FullName() == "google.protobuf.FieldMask" {
+			mm.Mask = mf
+		}
+		b.batchItems(f, m, mm, model, &ok)
 	}
 	if m.Output.APILevel == gofeaturespb.GoFeatures_API_OPAQUE && (op == OpList || isBatch(op) || mm.ReturnsEmpty) {
 		report(f, m.Desc, "response %s: %s", m.Output.Desc.FullName(), opaqueAdvice)
@@ -750,7 +778,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	}
 	if len(model.ParentColumns()) > 0 {
 		switch op {
-		case OpList, OpBatchGet, OpBatchDelete, OpBatchCreate:
+		case OpList, OpBatchGet, OpBatchDelete, OpBatchCreate, OpBatchUpdate:
 			mm.Parent = stringField(field(m.Input, "parent"))
 		}
 		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
@@ -773,7 +801,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		mm.ReadMask = fd
 	}
 	switch op {
-	case OpCreate, OpUpdate, OpDelete, OpUndelete, OpBatchCreate, OpBatchDelete:
+	case OpCreate, OpUpdate, OpDelete, OpUndelete, OpBatchCreate, OpBatchUpdate, OpBatchDelete:
 		if fd := field(m.Input, "validate_only"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
 			mm.ValidateOnly = fd
 		}
@@ -810,7 +838,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
-		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent} {
+		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent, mm.RequestMask} {
 		if fd != nil {
 			used[fd] = true
 		}
@@ -856,7 +884,8 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	}
 	if mm.Requests != nil && mm.Requests.Message != nil {
 		// BatchCreate's requests: their resource_id and parent (used
-		// above through ResourceID and RequestParent) and the resource.
+		// above through ResourceID and RequestParent) and the resource;
+		// BatchUpdate's: the resource and the mask.
 		if mm.ResourceID != nil {
 			used[mm.ResourceID] = true
 		}
@@ -865,7 +894,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 }
 
 func isBatch(op Operation) bool {
-	return op == OpBatchGet || op == OpBatchCreate || op == OpBatchDelete
+	return op == OpBatchGet || op == OpBatchCreate || op == OpBatchUpdate || op == OpBatchDelete
 }
 
 // batchItems finds the response's repeated field of the model.
@@ -963,6 +992,8 @@ func defaultRoute(m *Method) *Route {
 		return &Route{"GET", collection + ":batchGet", ""}
 	case OpBatchCreate:
 		return &Route{"POST", collection + ":batchCreate", "*"}
+	case OpBatchUpdate:
+		return &Route{"POST", collection + ":batchUpdate", "*"}
 	case OpBatchDelete:
 		return &Route{"POST", collection + ":batchDelete", "*"}
 	}

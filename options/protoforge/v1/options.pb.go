@@ -97,7 +97,7 @@ func (ReferentialAction) EnumDescriptor() ([]byte, []int) {
 	return file_protoforge_v1_options_proto_rawDescGZIP(), []int{0}
 }
 
-// The standard methods (AIP-131 to AIP-135, AIP-164, AIP-231/233/235).
+// The standard methods (AIP-131 to AIP-135, AIP-164, AIP-231 to AIP-235).
 type Operation int32
 
 const (
@@ -113,7 +113,8 @@ const (
 	Operation_OPERATION_BATCH_CREATE Operation = 8
 	Operation_OPERATION_BATCH_DELETE Operation = 9
 	// Never implemented by the generated code: left to the user.
-	Operation_OPERATION_NONE Operation = 10
+	Operation_OPERATION_NONE         Operation = 10
+	Operation_OPERATION_BATCH_UPDATE Operation = 11
 )
 
 // Enum value maps for Operation.
@@ -130,6 +131,7 @@ var (
 		8:  "OPERATION_BATCH_CREATE",
 		9:  "OPERATION_BATCH_DELETE",
 		10: "OPERATION_NONE",
+		11: "OPERATION_BATCH_UPDATE",
 	}
 	Operation_value = map[string]int32{
 		"OPERATION_UNSPECIFIED":  0,
@@ -143,6 +145,7 @@ var (
 		"OPERATION_BATCH_CREATE": 8,
 		"OPERATION_BATCH_DELETE": 9,
 		"OPERATION_NONE":         10,
+		"OPERATION_BATCH_UPDATE": 11,
 	}
 )
 
@@ -619,9 +622,10 @@ type MethodOptions struct {
 	// the method name and request shape.
 	Operation Operation `protobuf:"varint,1,opt,name=operation,proto3,enum=protoforge.v1.Operation" json:"operation,omitempty"`
 	// Request fields the generated method accepts and leaves unused (for
-	// instance a tracing id), by name, or "requests.<name>" inside
-	// BatchCreate's requests. Any other request field it does not serve makes
-	// it refuse a request that sets the field (InvalidArgument naming it).
+	// instance a tracing id), by name, or "requests.<name>" inside the
+	// requests of BatchCreate and BatchUpdate. Any other request field it
+	// does not serve makes it refuse a request that sets the field
+	// (InvalidArgument naming it).
 	IgnoredFields []string `protobuf:"bytes,2,rep,name=ignored_fields,json=ignoredFields,proto3" json:"ignored_fields,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -794,7 +798,7 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\bRESTRICT\x10\x02\x12\v\n" +
 	"\aCASCADE\x10\x03\x12\f\n" +
 	"\bSET_NULL\x10\x04\x12\x0f\n" +
-	"\vSET_DEFAULT\x10\x05*\x8c\x02\n" +
+	"\vSET_DEFAULT\x10\x05*\xa8\x02\n" +
 	"\tOperation\x12\x19\n" +
 	"\x15OPERATION_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rOPERATION_GET\x10\x01\x12\x12\n" +
@@ -807,7 +811,8 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\x16OPERATION_BATCH_CREATE\x10\b\x12\x1a\n" +
 	"\x16OPERATION_BATCH_DELETE\x10\t\x12\x12\n" +
 	"\x0eOPERATION_NONE\x10\n" +
-	":T\n" +
+	"\x12\x1a\n" +
+	"\x16OPERATION_BATCH_UPDATE\x10\v:T\n" +
 	"\x05model\x12\x1f.google.protobuf.MessageOptions\x18ܛ\x03 \x01(\v2\x1b.protoforge.v1.ModelOptionsR\x05model:R\n" +
 	"\x05field\x12\x1d.google.protobuf.FieldOptions\x18ܛ\x03 \x01(\v2\x1b.protoforge.v1.FieldOptionsR\x05field:Z\n" +
 	"\aservice\x12\x1f.google.protobuf.ServiceOptions\x18ܛ\x03 \x01(\v2\x1d.protoforge.v1.ServiceOptionsR\aservice:V\n" +

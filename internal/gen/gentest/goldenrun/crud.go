@@ -33,6 +33,7 @@ const (
 	opBatchGet
 	opBatchCreate
 	opBatchDelete
+	opBatchUpdate
 )
 
 // prefixes recognise methods by name, as DESIGN.md §6 does; batch names
@@ -41,7 +42,7 @@ var prefixes = []struct {
 	prefix string
 	op     op
 }{
-	{"BatchGet", opBatchGet}, {"BatchCreate", opBatchCreate}, {"BatchDelete", opBatchDelete},
+	{"BatchGet", opBatchGet}, {"BatchCreate", opBatchCreate}, {"BatchUpdate", opBatchUpdate}, {"BatchDelete", opBatchDelete},
 	{"Undelete", opUndelete}, {"Get", opGet}, {"List", opList}, {"Create", opCreate},
 	{"Update", opUpdate}, {"Delete", opDelete},
 }
@@ -51,7 +52,7 @@ var explicitOps = map[protoforgev1.Operation]op{
 	protoforgev1.Operation_OPERATION_CREATE: opCreate, protoforgev1.Operation_OPERATION_UPDATE: opUpdate,
 	protoforgev1.Operation_OPERATION_DELETE: opDelete, protoforgev1.Operation_OPERATION_UNDELETE: opUndelete,
 	protoforgev1.Operation_OPERATION_BATCH_GET: opBatchGet, protoforgev1.Operation_OPERATION_BATCH_CREATE: opBatchCreate,
-	protoforgev1.Operation_OPERATION_BATCH_DELETE: opBatchDelete,
+	protoforgev1.Operation_OPERATION_BATCH_DELETE: opBatchDelete, protoforgev1.Operation_OPERATION_BATCH_UPDATE: opBatchUpdate,
 }
 
 // method is one standard method of a generated service.

@@ -7,10 +7,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
-// batch creates two resources with BatchCreate, reads them with BatchGet
-// and deletes them with BatchDelete.
+// batch creates two resources with BatchCreate, reads them with BatchGet,
+// changes them with BatchUpdate and deletes them with BatchDelete.
 func (s *service) batch() {
 	var batchRows []proto.Message
 	if m := s.ops[opBatchCreate]; m != nil {
@@ -114,6 +115,7 @@ func (s *service) batch() {
 			}
 		}
 	}
+	s.batchUpdate(batchRows)
 	if m := s.ops[opBatchDelete]; m != nil {
 		step := s.step(opBatchDelete, "")
 		req := m.newRequest()
@@ -148,5 +150,98 @@ func (s *service) batch() {
 		if ok {
 			s.x.r.ok(step)
 		}
+	}
+}
+
+// batchUpdate changes one field of each of rows with BatchUpdate, the
+// update_mask naming it, and checks what comes back and what is stored;
+// then sends a batch whose second resource is missing, which is NotFound
+// and changes none.
+func (s *service) batchUpdate(rows []proto.Message) {
+	m := s.ops[opBatchUpdate]
+	if m == nil {
+		return
+	}
+	step := s.step(opBatchUpdate, "")
+	reqsFd := m.field("requests")
+	itemsFd := s.itemsField(m.desc.Output())
+	if reqsFd == nil || reqsFd.Message() == nil || itemsFd == nil {
+		s.x.r.fail(step, "%s has no repeated requests, or its response no repeated %s", m.desc.Input().FullName(), s.mi.desc.Name())
+		return
+	}
+	resFd, maskFd := s.resourceField(reqsFd.Message()), reqsFd.Message().Fields().ByName("update_mask")
+	if resFd == nil || maskFd == nil {
+		s.x.r.fail(step, "%s has no field of %s, or no update_mask", reqsFd.Message().FullName(), s.mi.desc.FullName())
+		return
+	}
+	fields := s.updateFields()
+	if len(fields) == 0 {
+		s.x.r.ok(s.step(opBatchUpdate, "no field an update can change"))
+		return
+	}
+	fd := fields[0]
+	mask := &fieldmaskpb.FieldMask{Paths: []string{string(fd.Name())}}
+	build := func(msgs []proto.Message) protoreflect.Message {
+		req := m.newRequest()
+		l := req.Mutable(reqsFd).List()
+		for _, msg := range msgs {
+			item := l.NewElement()
+			item.Message().Set(resFd, protoreflect.ValueOfMessage(msg.ProtoReflect()))
+			item.Message().Set(maskFd, protoreflect.ValueOfMessage(mask.ProtoReflect()))
+			l.Append(item)
+		}
+		return req
+	}
+	var sent, want []proto.Message
+	for _, r := range rows {
+		v, err := another(fd, r.ProtoReflect().Get(fd), s.x.nextSeed())
+		if !s.x.r.check(step, err) {
+			return
+		}
+		msg := proto.Clone(r)
+		msg.ProtoReflect().Set(fd, v)
+		sent = append(sent, msg)
+		want = append(want, proto.Clone(msg))
+	}
+	resp, err := s.call(opBatchUpdate, build(sent))
+	if err != nil {
+		s.x.r.fail(step, "error %v (code %v)", err, codeOf(err))
+		return
+	}
+	got := items(resp, itemsFd)
+	if len(got) != len(sent) {
+		s.x.r.fail(step, "sent %d updates, got %d resources back", len(sent), len(got))
+		return
+	}
+	ok := true
+	for i := range got {
+		problems := s.managedMoved(rows[i], got[i], want[i])
+		if d := diff(want[i], got[i]); d != "" {
+			problems = append(problems, "want only "+string(fd.Name())+" changed: "+d)
+		}
+		if len(problems) > 0 {
+			s.x.r.fail(step, "resource %d: %s", i, strings.Join(problems, "; "))
+			ok = false
+			continue
+		}
+		rows[i] = got[i]
+		s.live[keyString(s.keyOf(got[i]))] = got[i]
+		ok = s.expectGet("after BatchUpdate", s.keyOf(got[i]), got[i]) && ok
+	}
+	if !ok {
+		return
+	}
+	// All or none: the first update is rolled back with the missing one.
+	first := proto.Clone(rows[0])
+	if v, err := another(fd, first.ProtoReflect().Get(fd), s.x.nextSeed()); err == nil {
+		first.ProtoReflect().Set(fd, v)
+	}
+	missing := proto.Clone(rows[0])
+	missing.ProtoReflect().Set(s.mi.keys[0], s.missingKey())
+	_, err = s.call(opBatchUpdate, build([]proto.Message{first, missing}))
+	ok = s.expectCode(s.step(opBatchUpdate, "a missing resource"), err, codes.NotFound) && ok
+	ok = s.expectGet("after a BatchUpdate that failed", s.keyOf(rows[0]), rows[0]) && ok
+	if ok {
+		s.x.r.ok(step)
 	}
 }

@@ -49,7 +49,7 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
 		{"Path":"uid","Name":"uid","GoField":"Uid","Type":"string","Role":"uid","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate",
+	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate|BatchUpdate",
 	"IDField": "shelf_id",
 	"Methods": [
 		{"Name":"aipnames.v1.ShelfService.GetShelf","Op":"Get","Request":"aipnames.v1.GetShelfRequest","Response":"aipnames.v1.Shelf","Key":"name"},
@@ -58,7 +58,8 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Name":"aipnames.v1.ShelfService.UpdateShelf","Op":"Update","Request":"aipnames.v1.UpdateShelfRequest","Response":"aipnames.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
 		{"Name":"aipnames.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"aipnames.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true},
 		{"Name":"aipnames.v1.ShelfService.BatchGetShelves","Op":"BatchGet","Request":"aipnames.v1.BatchGetShelvesRequest","Response":"aipnames.v1.BatchGetShelvesResponse","Keys":"names","Items":"shelves"},
-		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves"}
+		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves"},
+		{"Name":"aipnames.v1.ShelfService.BatchUpdateShelves","Op":"BatchUpdate","Request":"aipnames.v1.BatchUpdateShelvesRequest","Response":"aipnames.v1.BatchUpdateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestMask":"update_mask","Items":"shelves"}
 	]
 }`,
 }
@@ -91,6 +92,10 @@ func (s *ShelfServiceCRUD) BatchCreateShelves(ctx context.Context, req *BatchCre
 	return crudrt.Call[*BatchCreateShelvesResponse](ctx, s.svc, 6, req)
 }
 
+func (s *ShelfServiceCRUD) BatchUpdateShelves(ctx context.Context, req *BatchUpdateShelvesRequest) (*BatchUpdateShelvesResponse, error) {
+	return crudrt.Call[*BatchUpdateShelvesResponse](ctx, s.svc, 7, req)
+}
+
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
@@ -105,6 +110,7 @@ var shelfServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipnames.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=shelves/*}"},
 	{Selector: "aipnames.v1.ShelfService.BatchGetShelves", Verb: "GET", Path: "/v1/shelves:batchGet"},
 	{Selector: "aipnames.v1.ShelfService.BatchCreateShelves", Verb: "POST", Path: "/v1/shelves:batchCreate", Body: "*"},
+	{Selector: "aipnames.v1.ShelfService.BatchUpdateShelves", Verb: "POST", Path: "/v1/shelves:batchUpdate", Body: "*"},
 }
 
 //go:embed names.openapi.json

@@ -605,6 +605,94 @@ func (x *BatchCreateShelvesResponse) GetShelves() []*Shelf {
 	return nil
 }
 
+type BatchUpdateShelvesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Requests      []*UpdateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateShelvesRequest) Reset() {
+	*x = BatchUpdateShelvesRequest{}
+	mi := &file_names_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateShelvesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateShelvesRequest) ProtoMessage() {}
+
+func (x *BatchUpdateShelvesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_names_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateShelvesRequest.ProtoReflect.Descriptor instead.
+func (*BatchUpdateShelvesRequest) Descriptor() ([]byte, []int) {
+	return file_names_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchUpdateShelvesRequest) GetRequests() []*UpdateShelfRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type BatchUpdateShelvesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shelves       []*Shelf               `protobuf:"bytes,1,rep,name=shelves,proto3" json:"shelves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateShelvesResponse) Reset() {
+	*x = BatchUpdateShelvesResponse{}
+	mi := &file_names_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateShelvesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateShelvesResponse) ProtoMessage() {}
+
+func (x *BatchUpdateShelvesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_names_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateShelvesResponse.ProtoReflect.Descriptor instead.
+func (*BatchUpdateShelvesResponse) Descriptor() ([]byte, []int) {
+	return file_names_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchUpdateShelvesResponse) GetShelves() []*Shelf {
+	if x != nil {
+		return x.Shelves
+	}
+	return nil
+}
+
 var File_names_proto protoreflect.FileDescriptor
 
 const file_names_proto_rawDesc = "" +
@@ -646,7 +734,11 @@ const file_names_proto_rawDesc = "" +
 	"\x19BatchCreateShelvesRequest\x12;\n" +
 	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.CreateShelfRequestR\brequests\"J\n" +
 	"\x1aBatchCreateShelvesResponse\x12,\n" +
-	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves2\xb3\x04\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"X\n" +
+	"\x19BatchUpdateShelvesRequest\x12;\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.UpdateShelfRequestR\brequests\"J\n" +
+	"\x1aBatchUpdateShelvesResponse\x12,\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves2\x9a\x05\n" +
 	"\fShelfService\x12<\n" +
 	"\bGetShelf\x12\x1c.aipnames.v1.GetShelfRequest\x1a\x12.aipnames.v1.Shelf\x12P\n" +
 	"\vListShelves\x12\x1f.aipnames.v1.ListShelvesRequest\x1a .aipnames.v1.ListShelvesResponse\x12B\n" +
@@ -654,7 +746,8 @@ const file_names_proto_rawDesc = "" +
 	"\vUpdateShelf\x12\x1f.aipnames.v1.UpdateShelfRequest\x1a\x12.aipnames.v1.Shelf\x12F\n" +
 	"\vDeleteShelf\x12\x1f.aipnames.v1.DeleteShelfRequest\x1a\x16.google.protobuf.Empty\x12\\\n" +
 	"\x0fBatchGetShelves\x12#.aipnames.v1.BatchGetShelvesRequest\x1a$.aipnames.v1.BatchGetShelvesResponse\x12e\n" +
-	"\x12BatchCreateShelves\x12&.aipnames.v1.BatchCreateShelvesRequest\x1a'.aipnames.v1.BatchCreateShelvesResponseBbZ`github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1;aipnamesv1b\x06proto3"
+	"\x12BatchCreateShelves\x12&.aipnames.v1.BatchCreateShelvesRequest\x1a'.aipnames.v1.BatchCreateShelvesResponse\x12e\n" +
+	"\x12BatchUpdateShelves\x12&.aipnames.v1.BatchUpdateShelvesRequest\x1a'.aipnames.v1.BatchUpdateShelvesResponseBbZ`github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1;aipnamesv1b\x06proto3"
 
 var (
 	file_names_proto_rawDescOnce sync.Once
@@ -668,7 +761,7 @@ func file_names_proto_rawDescGZIP() []byte {
 	return file_names_proto_rawDescData
 }
 
-var file_names_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_names_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_names_proto_goTypes = []any{
 	(*Shelf)(nil),                      // 0: aipnames.v1.Shelf
 	(*GetShelfRequest)(nil),            // 1: aipnames.v1.GetShelfRequest
@@ -681,38 +774,44 @@ var file_names_proto_goTypes = []any{
 	(*BatchGetShelvesResponse)(nil),    // 8: aipnames.v1.BatchGetShelvesResponse
 	(*BatchCreateShelvesRequest)(nil),  // 9: aipnames.v1.BatchCreateShelvesRequest
 	(*BatchCreateShelvesResponse)(nil), // 10: aipnames.v1.BatchCreateShelvesResponse
-	(*timestamppb.Timestamp)(nil),      // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 12: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 13: google.protobuf.Empty
+	(*BatchUpdateShelvesRequest)(nil),  // 11: aipnames.v1.BatchUpdateShelvesRequest
+	(*BatchUpdateShelvesResponse)(nil), // 12: aipnames.v1.BatchUpdateShelvesResponse
+	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 14: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 15: google.protobuf.Empty
 }
 var file_names_proto_depIdxs = []int32{
-	11, // 0: aipnames.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
+	13, // 0: aipnames.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: aipnames.v1.ListShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
 	0,  // 2: aipnames.v1.CreateShelfRequest.shelf:type_name -> aipnames.v1.Shelf
 	0,  // 3: aipnames.v1.UpdateShelfRequest.shelf:type_name -> aipnames.v1.Shelf
-	12, // 4: aipnames.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	14, // 4: aipnames.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 5: aipnames.v1.BatchGetShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
 	4,  // 6: aipnames.v1.BatchCreateShelvesRequest.requests:type_name -> aipnames.v1.CreateShelfRequest
 	0,  // 7: aipnames.v1.BatchCreateShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
-	1,  // 8: aipnames.v1.ShelfService.GetShelf:input_type -> aipnames.v1.GetShelfRequest
-	2,  // 9: aipnames.v1.ShelfService.ListShelves:input_type -> aipnames.v1.ListShelvesRequest
-	4,  // 10: aipnames.v1.ShelfService.CreateShelf:input_type -> aipnames.v1.CreateShelfRequest
-	5,  // 11: aipnames.v1.ShelfService.UpdateShelf:input_type -> aipnames.v1.UpdateShelfRequest
-	6,  // 12: aipnames.v1.ShelfService.DeleteShelf:input_type -> aipnames.v1.DeleteShelfRequest
-	7,  // 13: aipnames.v1.ShelfService.BatchGetShelves:input_type -> aipnames.v1.BatchGetShelvesRequest
-	9,  // 14: aipnames.v1.ShelfService.BatchCreateShelves:input_type -> aipnames.v1.BatchCreateShelvesRequest
-	0,  // 15: aipnames.v1.ShelfService.GetShelf:output_type -> aipnames.v1.Shelf
-	3,  // 16: aipnames.v1.ShelfService.ListShelves:output_type -> aipnames.v1.ListShelvesResponse
-	0,  // 17: aipnames.v1.ShelfService.CreateShelf:output_type -> aipnames.v1.Shelf
-	0,  // 18: aipnames.v1.ShelfService.UpdateShelf:output_type -> aipnames.v1.Shelf
-	13, // 19: aipnames.v1.ShelfService.DeleteShelf:output_type -> google.protobuf.Empty
-	8,  // 20: aipnames.v1.ShelfService.BatchGetShelves:output_type -> aipnames.v1.BatchGetShelvesResponse
-	10, // 21: aipnames.v1.ShelfService.BatchCreateShelves:output_type -> aipnames.v1.BatchCreateShelvesResponse
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	5,  // 8: aipnames.v1.BatchUpdateShelvesRequest.requests:type_name -> aipnames.v1.UpdateShelfRequest
+	0,  // 9: aipnames.v1.BatchUpdateShelvesResponse.shelves:type_name -> aipnames.v1.Shelf
+	1,  // 10: aipnames.v1.ShelfService.GetShelf:input_type -> aipnames.v1.GetShelfRequest
+	2,  // 11: aipnames.v1.ShelfService.ListShelves:input_type -> aipnames.v1.ListShelvesRequest
+	4,  // 12: aipnames.v1.ShelfService.CreateShelf:input_type -> aipnames.v1.CreateShelfRequest
+	5,  // 13: aipnames.v1.ShelfService.UpdateShelf:input_type -> aipnames.v1.UpdateShelfRequest
+	6,  // 14: aipnames.v1.ShelfService.DeleteShelf:input_type -> aipnames.v1.DeleteShelfRequest
+	7,  // 15: aipnames.v1.ShelfService.BatchGetShelves:input_type -> aipnames.v1.BatchGetShelvesRequest
+	9,  // 16: aipnames.v1.ShelfService.BatchCreateShelves:input_type -> aipnames.v1.BatchCreateShelvesRequest
+	11, // 17: aipnames.v1.ShelfService.BatchUpdateShelves:input_type -> aipnames.v1.BatchUpdateShelvesRequest
+	0,  // 18: aipnames.v1.ShelfService.GetShelf:output_type -> aipnames.v1.Shelf
+	3,  // 19: aipnames.v1.ShelfService.ListShelves:output_type -> aipnames.v1.ListShelvesResponse
+	0,  // 20: aipnames.v1.ShelfService.CreateShelf:output_type -> aipnames.v1.Shelf
+	0,  // 21: aipnames.v1.ShelfService.UpdateShelf:output_type -> aipnames.v1.Shelf
+	15, // 22: aipnames.v1.ShelfService.DeleteShelf:output_type -> google.protobuf.Empty
+	8,  // 23: aipnames.v1.ShelfService.BatchGetShelves:output_type -> aipnames.v1.BatchGetShelvesResponse
+	10, // 24: aipnames.v1.ShelfService.BatchCreateShelves:output_type -> aipnames.v1.BatchCreateShelvesResponse
+	12, // 25: aipnames.v1.ShelfService.BatchUpdateShelves:output_type -> aipnames.v1.BatchUpdateShelvesResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_names_proto_init() }
@@ -726,7 +825,7 @@ func file_names_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_names_proto_rawDesc), len(file_names_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	ShelfService_DeleteShelf_FullMethodName        = "/aipnames.v1.ShelfService/DeleteShelf"
 	ShelfService_BatchGetShelves_FullMethodName    = "/aipnames.v1.ShelfService/BatchGetShelves"
 	ShelfService_BatchCreateShelves_FullMethodName = "/aipnames.v1.ShelfService/BatchCreateShelves"
+	ShelfService_BatchUpdateShelves_FullMethodName = "/aipnames.v1.ShelfService/BatchUpdateShelves"
 )
 
 // ShelfServiceClient is the client API for ShelfService service.
@@ -46,6 +47,7 @@ type ShelfServiceClient interface {
 	DeleteShelf(ctx context.Context, in *DeleteShelfRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	BatchGetShelves(ctx context.Context, in *BatchGetShelvesRequest, opts ...grpc.CallOption) (*BatchGetShelvesResponse, error)
 	BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error)
+	BatchUpdateShelves(ctx context.Context, in *BatchUpdateShelvesRequest, opts ...grpc.CallOption) (*BatchUpdateShelvesResponse, error)
 }
 
 type shelfServiceClient struct {
@@ -126,6 +128,16 @@ func (c *shelfServiceClient) BatchCreateShelves(ctx context.Context, in *BatchCr
 	return out, nil
 }
 
+func (c *shelfServiceClient) BatchUpdateShelves(ctx context.Context, in *BatchUpdateShelvesRequest, opts ...grpc.CallOption) (*BatchUpdateShelvesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchUpdateShelvesResponse)
+	err := c.cc.Invoke(ctx, ShelfService_BatchUpdateShelves_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ShelfServiceServer is the server API for ShelfService service.
 // All implementations must embed UnimplementedShelfServiceServer
 // for forward compatibility.
@@ -139,6 +151,7 @@ type ShelfServiceServer interface {
 	DeleteShelf(context.Context, *DeleteShelfRequest) (*emptypb.Empty, error)
 	BatchGetShelves(context.Context, *BatchGetShelvesRequest) (*BatchGetShelvesResponse, error)
 	BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error)
+	BatchUpdateShelves(context.Context, *BatchUpdateShelvesRequest) (*BatchUpdateShelvesResponse, error)
 	mustEmbedUnimplementedShelfServiceServer()
 }
 
@@ -169,6 +182,9 @@ func (UnimplementedShelfServiceServer) BatchGetShelves(context.Context, *BatchGe
 }
 func (UnimplementedShelfServiceServer) BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchCreateShelves not implemented")
+}
+func (UnimplementedShelfServiceServer) BatchUpdateShelves(context.Context, *BatchUpdateShelvesRequest) (*BatchUpdateShelvesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchUpdateShelves not implemented")
 }
 func (UnimplementedShelfServiceServer) mustEmbedUnimplementedShelfServiceServer() {}
 func (UnimplementedShelfServiceServer) testEmbeddedByValue()                      {}
@@ -317,6 +333,24 @@ func _ShelfService_BatchCreateShelves_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ShelfService_BatchUpdateShelves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchUpdateShelvesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ShelfServiceServer).BatchUpdateShelves(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ShelfService_BatchUpdateShelves_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ShelfServiceServer).BatchUpdateShelves(ctx, req.(*BatchUpdateShelvesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ShelfService_ServiceDesc is the grpc.ServiceDesc for ShelfService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -351,6 +385,10 @@ var ShelfService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchCreateShelves",
 			Handler:    _ShelfService_BatchCreateShelves_Handler,
+		},
+		{
+			MethodName: "BatchUpdateShelves",
+			Handler:    _ShelfService_BatchUpdateShelves_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -124,7 +124,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 	"Indexes": [
 		{"Name":"idx_books_previous_shelf_publisher_previous_shelf_shelf","Columns":["previous_shelf_publisher","previous_shelf_shelf"]}
 	],
-	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete",
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete|BatchUpdate",
 	"Parent": {"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"]},
 	"IDField": "book_id",
 	"Methods": [
@@ -136,6 +136,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.UndeleteBook","Op":"Undelete","Request":"aipnested.v1.UndeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag"},
 		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
 		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
+		{"Name":"aipnested.v1.NestedService.BatchUpdateBooks","Op":"BatchUpdate","Request":"aipnested.v1.BatchUpdateBooksRequest","Response":"aipnested.v1.BatchUpdateBooksResponse","Parent":"parent","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books","ValidateOnly":"validate_only","Unsupported":["requests.validate_only","requests.allow_missing"]},
 		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent"}
 	]
 }`,
@@ -213,8 +214,12 @@ func (s *NestedServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCrea
 	return crudrt.Call[*BatchCreateBooksResponse](ctx, s.svcBook, 7, req)
 }
 
+func (s *NestedServiceCRUD) BatchUpdateBooks(ctx context.Context, req *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error) {
+	return crudrt.Call[*BatchUpdateBooksResponse](ctx, s.svcBook, 8, req)
+}
+
 func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 8, req)
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 9, req)
 }
 
 // NestedServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
@@ -242,6 +247,7 @@ var nestedServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipnested.v1.NestedService.UndeleteBook", Verb: "POST", Path: "/v1/{name=publishers/*/shelves/*/books/*}:undelete", Body: "*"},
 	{Selector: "aipnested.v1.NestedService.BatchGetBooks", Verb: "GET", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchGet"},
 	{Selector: "aipnested.v1.NestedService.BatchCreateBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchCreate", Body: "*"},
+	{Selector: "aipnested.v1.NestedService.BatchUpdateBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchUpdate", Body: "*"},
 	{Selector: "aipnested.v1.NestedService.BatchDeleteBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchDelete", Body: "*"},
 }
 

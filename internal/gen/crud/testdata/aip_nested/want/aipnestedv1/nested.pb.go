@@ -1578,6 +1578,120 @@ func (x *BatchCreateBooksResponse) GetBooks() []*Book {
 	return nil
 }
 
+// AIP-234: every book under parent, all or none; update_mask, when set,
+// is the mask of every request.
+type BatchUpdateBooksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Requests      []*UpdateBookRequest   `protobuf:"bytes,2,rep,name=requests,proto3" json:"requests,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	ValidateOnly  bool                   `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateBooksRequest) Reset() {
+	*x = BatchUpdateBooksRequest{}
+	mi := &file_nested_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateBooksRequest) ProtoMessage() {}
+
+func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
+func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *BatchUpdateBooksRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchUpdateBooksRequest) GetRequests() []*UpdateBookRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+func (x *BatchUpdateBooksRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *BatchUpdateBooksRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+type BatchUpdateBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateBooksResponse) Reset() {
+	*x = BatchUpdateBooksResponse{}
+	mi := &file_nested_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateBooksResponse) ProtoMessage() {}
+
+func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
+func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
 type BatchDeleteBooksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
@@ -1588,7 +1702,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1714,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1727,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{26}
+	return file_nested_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BatchDeleteBooksRequest) GetParent() string {
@@ -1751,10 +1865,18 @@ const file_nested_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12;\n" +
 	"\brequests\x18\x02 \x03(\v2\x1f.aipnested.v1.CreateBookRequestR\brequests\"D\n" +
 	"\x18BatchCreateBooksResponse\x12(\n" +
+	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"\xd0\x01\n" +
+	"\x17BatchUpdateBooksRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12;\n" +
+	"\brequests\x18\x02 \x03(\v2\x1f.aipnested.v1.UpdateBookRequestR\brequests\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12#\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"D\n" +
+	"\x18BatchUpdateBooksResponse\x12(\n" +
 	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"G\n" +
 	"\x17BatchDeleteBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
-	"\x05names\x18\x02 \x03(\tR\x05names2\xc6\v\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names2\xa9\f\n" +
 	"\rNestedService\x12J\n" +
 	"\fGetPublisher\x12!.aipnested.v1.GetPublisherRequest\x1a\x17.aipnested.v1.Publisher\x12[\n" +
 	"\x0eListPublishers\x12#.aipnested.v1.ListPublishersRequest\x1a$.aipnested.v1.ListPublishersResponse\x12P\n" +
@@ -1776,7 +1898,8 @@ const file_nested_proto_rawDesc = "" +
 	"DeleteBook\x12\x1f.aipnested.v1.DeleteBookRequest\x1a\x12.aipnested.v1.Book\x12E\n" +
 	"\fUndeleteBook\x12!.aipnested.v1.UndeleteBookRequest\x1a\x12.aipnested.v1.Book\x12X\n" +
 	"\rBatchGetBooks\x12\".aipnested.v1.BatchGetBooksRequest\x1a#.aipnested.v1.BatchGetBooksResponse\x12a\n" +
-	"\x10BatchCreateBooks\x12%.aipnested.v1.BatchCreateBooksRequest\x1a&.aipnested.v1.BatchCreateBooksResponse\x12Q\n" +
+	"\x10BatchCreateBooks\x12%.aipnested.v1.BatchCreateBooksRequest\x1a&.aipnested.v1.BatchCreateBooksResponse\x12a\n" +
+	"\x10BatchUpdateBooks\x12%.aipnested.v1.BatchUpdateBooksRequest\x1a&.aipnested.v1.BatchUpdateBooksResponse\x12Q\n" +
 	"\x10BatchDeleteBooks\x12%.aipnested.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.EmptyBeZcgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1;aipnestedv1b\x06proto3"
 
 var (
@@ -1791,7 +1914,7 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_nested_proto_goTypes = []any{
 	(*Publisher)(nil),                // 0: aipnested.v1.Publisher
 	(*Shelf)(nil),                    // 1: aipnested.v1.Shelf
@@ -1819,74 +1942,81 @@ var file_nested_proto_goTypes = []any{
 	(*BatchGetBooksResponse)(nil),    // 23: aipnested.v1.BatchGetBooksResponse
 	(*BatchCreateBooksRequest)(nil),  // 24: aipnested.v1.BatchCreateBooksRequest
 	(*BatchCreateBooksResponse)(nil), // 25: aipnested.v1.BatchCreateBooksResponse
-	(*BatchDeleteBooksRequest)(nil),  // 26: aipnested.v1.BatchDeleteBooksRequest
-	(*timestamppb.Timestamp)(nil),    // 27: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 28: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 29: google.protobuf.Empty
+	(*BatchUpdateBooksRequest)(nil),  // 26: aipnested.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil), // 27: aipnested.v1.BatchUpdateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),  // 28: aipnested.v1.BatchDeleteBooksRequest
+	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 30: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),            // 31: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	27, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	27, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	27, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	27, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	29, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	29, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	29, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	29, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
 	0,  // 5: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
 	1,  // 6: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
 	1,  // 7: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
 	1,  // 8: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	28, // 9: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	28, // 10: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	28, // 11: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	30, // 9: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 10: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	30, // 11: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
 	2,  // 12: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
 	2,  // 13: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
 	2,  // 14: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	28, // 15: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 15: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 16: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
 	18, // 17: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
 	2,  // 18: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	3,  // 19: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	4,  // 20: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	6,  // 21: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	7,  // 22: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	8,  // 23: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	9,  // 24: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	10, // 25: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	12, // 26: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	13, // 27: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	14, // 28: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	15, // 29: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	16, // 30: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	18, // 31: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	19, // 32: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	20, // 33: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	21, // 34: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	22, // 35: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	24, // 36: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	26, // 37: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 38: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	5,  // 39: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 40: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 41: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 42: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 43: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	11, // 44: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 45: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 46: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	29, // 47: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	2,  // 48: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	17, // 49: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 50: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 51: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 52: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 53: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	23, // 54: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	25, // 55: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	29, // 56: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	38, // [38:57] is the sub-list for method output_type
-	19, // [19:38] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 19: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	30, // 20: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 21: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
+	3,  // 22: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	4,  // 23: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	6,  // 24: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	7,  // 25: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	8,  // 26: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	9,  // 27: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	10, // 28: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	12, // 29: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	13, // 30: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	14, // 31: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	15, // 32: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	16, // 33: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	18, // 34: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	19, // 35: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	20, // 36: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	21, // 37: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	22, // 38: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	24, // 39: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	26, // 40: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	28, // 41: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 42: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	5,  // 43: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 44: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 45: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 46: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 47: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	11, // 48: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 49: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 50: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	31, // 51: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	2,  // 52: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	17, // 53: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 54: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 55: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 56: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 57: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	23, // 58: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	25, // 59: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	27, // 60: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	31, // 61: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	42, // [42:62] is the sub-list for method output_type
+	22, // [22:42] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
@@ -1900,7 +2030,7 @@ func file_nested_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,7 @@ const (
 	NestedService_UndeleteBook_FullMethodName      = "/aipnested.v1.NestedService/UndeleteBook"
 	NestedService_BatchGetBooks_FullMethodName     = "/aipnested.v1.NestedService/BatchGetBooks"
 	NestedService_BatchCreateBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchCreateBooks"
+	NestedService_BatchUpdateBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchUpdateBooks"
 	NestedService_BatchDeleteBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchDeleteBooks"
 )
 
@@ -72,6 +73,7 @@ type NestedServiceClient interface {
 	UndeleteBook(ctx context.Context, in *UndeleteBookRequest, opts ...grpc.CallOption) (*Book, error)
 	BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error)
 	BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error)
+	BatchUpdateBooks(ctx context.Context, in *BatchUpdateBooksRequest, opts ...grpc.CallOption) (*BatchUpdateBooksResponse, error)
 	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -263,6 +265,16 @@ func (c *nestedServiceClient) BatchCreateBooks(ctx context.Context, in *BatchCre
 	return out, nil
 }
 
+func (c *nestedServiceClient) BatchUpdateBooks(ctx context.Context, in *BatchUpdateBooksRequest, opts ...grpc.CallOption) (*BatchUpdateBooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchUpdateBooksResponse)
+	err := c.cc.Invoke(ctx, NestedService_BatchUpdateBooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *nestedServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
@@ -297,6 +309,7 @@ type NestedServiceServer interface {
 	UndeleteBook(context.Context, *UndeleteBookRequest) (*Book, error)
 	BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error)
 	BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error)
+	BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error)
 	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedNestedServiceServer()
 }
@@ -361,6 +374,9 @@ func (UnimplementedNestedServiceServer) BatchGetBooks(context.Context, *BatchGet
 }
 func (UnimplementedNestedServiceServer) BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchCreateBooks not implemented")
+}
+func (UnimplementedNestedServiceServer) BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchUpdateBooks not implemented")
 }
 func (UnimplementedNestedServiceServer) BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchDeleteBooks not implemented")
@@ -710,6 +726,24 @@ func _NestedService_BatchCreateBooks_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NestedService_BatchUpdateBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchUpdateBooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NestedServiceServer).BatchUpdateBooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NestedService_BatchUpdateBooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NestedServiceServer).BatchUpdateBooks(ctx, req.(*BatchUpdateBooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _NestedService_BatchDeleteBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(BatchDeleteBooksRequest)
 	if err := dec(in); err != nil {
@@ -806,6 +840,10 @@ var NestedService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchCreateBooks",
 			Handler:    _NestedService_BatchCreateBooks_Handler,
+		},
+		{
+			MethodName: "BatchUpdateBooks",
+			Handler:    _NestedService_BatchUpdateBooks_Handler,
 		},
 		{
 			MethodName: "BatchDeleteBooks",

@@ -1,0 +1,39 @@
+package crudrt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// TestDecodeFault: every error of protojson's decoding of a body is the
+// request's fault, whichever space protobuf-go put after "proto:", and an
+// error of encoding is not.
+func TestDecodeFault(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		into proto.Message
+	}{
+		{`{"paths":"*"}`, &fieldmaskpb.FieldMask{}},
+		{`"*"`, &fieldmaskpb.FieldMask{}},
+		{`"yesterday"`, &timestamppb.Timestamp{}},
+		{`{"seconds":"x"}`, &timestamppb.Timestamp{}},
+	} {
+		err := protojson.Unmarshal([]byte(tc.body), tc.into)
+		if assert.Error(t, err, tc.body) {
+			assert.True(t, decodeFault(err.Error()), "%q", err)
+		}
+	}
+	_, err := protojson.Marshal(&fieldmaskpb.FieldMask{Paths: []string{"*"}})
+	if assert.Error(t, err) {
+		assert.False(t, decodeFault(err.Error()), "%q", err)
+	}
+	assert.True(t, decodeFault("proto:\u00a0(line 1:15): invalid value"))
+	assert.True(t, decodeFault("proto: (line 1:15): invalid value"))
+	assert.False(t, decodeFault("proto: not found"))
+	assert.False(t, decodeFault("database says (line 1)"))
+}
