@@ -38,7 +38,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	if err := s.implements(OpBatchCreate); err != nil {
 		return nil, err
 	}
-	if err := s.batchSize(len(msgs)); err != nil {
+	if err := s.batchSize("requests", len(msgs)); err != nil {
 		return nil, err
 	}
 	tenant, err := s.tenantOf(ctx)
@@ -156,10 +156,10 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 	if err := s.implements(OpBatchDelete); err != nil {
 		return err
 	}
-	if err := s.batchSize(len(keys)); err != nil {
+	if err := s.batchSize(s.keysField(OpBatchDelete), len(keys)); err != nil {
 		return err
 	}
-	cks, err := s.batchKeys("names", parent, keys)
+	cks, err := s.batchKeys(s.keysField(OpBatchDelete), parent, keys)
 	if err != nil {
 		return err
 	}
@@ -186,11 +186,34 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 	return s.fail(ctx, err)
 }
 
-func (s *Service) batchSize(n int) error {
+// batchSize refuses a batch of more than MaxBatchSize, naming the
+// request's repeated field.
+func (s *Service) batchSize(field string, n int) error {
 	if n > s.opt.limits.MaxBatchSize {
-		return InvalidArgument("", FieldViolation{Field: "requests", Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
+		return InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("at most %d per call (got %d)", s.opt.limits.MaxBatchSize, n)})
 	}
 	return nil
+}
+
+// keysField is the request's repeated field of keys or names of the
+// resource's method op (BatchGet, BatchDelete), for errors: as its
+// description names it, else "names" or the key's plural, as
+// protoc-gen-crud recognises them.
+func (s *Service) keysField(op Op) string {
+	for i := range s.methods {
+		if m := &s.methods[i]; m.Op == op {
+			if m.Keys != "" {
+				return m.Keys
+			}
+			if m.Names != "" {
+				return m.Names
+			}
+		}
+	}
+	if s.key.NamePattern != "" {
+		return "names"
+	}
+	return s.key.Path + "s"
 }
 
 // violationsOf returns the field violations an InvalidArgument carries.
@@ -248,7 +271,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	if err := s.implements(OpBatchUpdate); err != nil {
 		return nil, err
 	}
-	if err := s.batchSize(len(updates)); err != nil {
+	if err := s.batchSize("requests", len(updates)); err != nil {
 		return nil, err
 	}
 	var pids []string

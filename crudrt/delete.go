@@ -156,10 +156,11 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	return out, nil
 }
 
-// staleEtag is the Aborted of a Delete or Undelete with an etag that is
-// not the stored one.
-func staleEtag(name, sent, stored string) error {
-	return Errorf(connect.CodeAborted, "etag %q is stale (current etag %q); read %s again and retry", sent, stored, name).WithReason("ETAG_MISMATCH", "etag", sent, "currentEtag", stored, "name", name)
+// staleEtag is the Aborted of an Update, Delete or Undelete of resource
+// with an etag that is not the stored one: one message and one ErrorInfo
+// whatever the method (AIP-193: the reason's metadata keys are stable).
+func staleEtag(resource, sent, stored string) *Error {
+	return Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, resource, stored).WithReason("ETAG_MISMATCH", "etag", sent, "resource", resource, "currentEtag", stored)
 }
 
 // load reads and locks the row whose key column holds ck on tx, deleted ones too when

@@ -433,10 +433,10 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 	if err := s.implements(OpBatchGet); err != nil {
 		return nil, err
 	}
-	if err := s.batchSize(len(keys)); err != nil {
+	if err := s.batchSize(s.keysField(OpBatchGet), len(keys)); err != nil {
 		return nil, err
 	}
-	cks, err := s.batchKeys("names", parent, keys)
+	cks, err := s.batchKeys(s.keysField(OpBatchGet), parent, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/api/annotations"
 )
 
@@ -161,12 +162,15 @@ func (g *heldWriter) release(body []byte) {
 	_, _ = g.ResponseWriter.Write(body)
 }
 
-// guardWriter holds back a 500 answer of the transcoder to turn the
-// errors of the request's own making that it reports as Unknown into
-// InvalidArgument, and its plain-text answers to a path no route has
-// (404) or a method the path's routes do not take (405) to give them a
-// google.rpc.Status body as every other REST error has; other answers
-// pass through as they are written.
+// guardWriter holds back the transcoder's error answers: a 500 to turn
+// the errors of the request's own making that it reports as Unknown into
+// InvalidArgument; its plain-text answers to a path no route has (404), a
+// method the path's routes do not take (405) or a body it cannot read
+// (415) to give them a google.rpc.Status body as every other REST error
+// has; and the errors it raises itself (a path value or query parameter
+// of the wrong type, a body over the limit) to give them the ErrorInfo
+// every error carries (AIP-193), with the code's name as its reason.
+// Other answers pass through as they are written.
 type guardWriter struct {
 	heldWriter
 	method, path string
@@ -175,8 +179,7 @@ type guardWriter struct {
 func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 	return &guardWriter{
 		heldWriter: heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
-			return status == http.StatusInternalServerError ||
-				(status == http.StatusNotFound || status == http.StatusMethodNotAllowed) && !strings.HasPrefix(h.Get("Content-Type"), "application/json")
+			return status >= 400
 		}},
 		method: r.Method, path: r.URL.EscapedPath(),
 	}
@@ -184,7 +187,9 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 
 // requestFaults are the transcoder's Unknown errors that the request
 // caused.
-var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body"}
+var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body",
+	// A body whose Content-Encoding does not decode.
+	"gzip: ", "flate: ", "zlib: "}
 
 // decodeFault reports whether msg is an error of protojson's decoding of
 // the body, which the transcoder reports as Unknown for some values (a
@@ -206,12 +211,33 @@ func (g *guardWriter) finish() {
 	if !g.held {
 		return
 	}
-	switch g.status {
-	case http.StatusNotFound:
+	var st struct {
+		Code    int               `json:"code"`
+		Message string            `json:"message"`
+		Details []json.RawMessage `json:"details"`
+	}
+	// The transcoder's errors are a google.rpc.Status in JSON, whatever
+	// Content-Type it gives them (at times the gRPC call's own).
+	plain := json.Unmarshal(g.buf.Bytes(), &st) != nil || st.Code == 0
+	for _, k := range []string{"Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin", "Trailer"} {
+		g.Header().Del(k)
+	}
+	switch {
+	case g.status == http.StatusUnsupportedMediaType && plain:
+		g.Header().Del("X-Content-Type-Options")
+		msg := strings.TrimSpace(g.buf.String())
+		if strings.Contains(msg, "compression") {
+			// As connect-go answers a Content-Encoding it does not take.
+			writeRESTError(g.ResponseWriter, http.StatusNotImplemented, 12, "UNSUPPORTED_COMPRESSION", msg)
+			return
+		}
+		writeRESTError(g.ResponseWriter, g.status, 3, "UNSUPPORTED_MEDIA_TYPE", msg)
+		return
+	case g.status == http.StatusNotFound && plain:
 		g.Header().Del("X-Content-Type-Options")
 		writeRESTError(g.ResponseWriter, g.status, 5, "NO_REST_ROUTE", fmt.Sprintf("no REST route for %s %s", g.method, g.path))
 		return
-	case http.StatusMethodNotAllowed:
+	case g.status == http.StatusMethodNotAllowed && plain:
 		g.Header().Del("X-Content-Type-Options")
 		allowed := strings.Split(g.Header().Get("Allow"), ",")
 		for i := range allowed {
@@ -221,11 +247,12 @@ func (g *guardWriter) finish() {
 		writeRESTError(g.ResponseWriter, g.status, 12, "METHOD_NOT_ALLOWED", fmt.Sprintf("%s is not a method of %s; its routes take %s", g.method, g.path, strings.Join(allowed, ", ")))
 		return
 	}
-	var st struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
+	if plain {
+		g.release(g.buf.Bytes())
+		return
 	}
-	if json.Unmarshal(g.buf.Bytes(), &st) == nil && st.Code == 2 {
+	g.Header().Set("Content-Type", "application/json")
+	if st.Code == 2 {
 		for _, f := range requestFaults {
 			if strings.Contains(st.Message, f) || decodeFault(st.Message) {
 				g.Header().Del("Content-Length")
@@ -234,5 +261,29 @@ func (g *guardWriter) finish() {
 			}
 		}
 	}
-	g.release(g.buf.Bytes())
+	for _, d := range st.Details {
+		var t struct {
+			Type string `json:"@type"`
+		}
+		if json.Unmarshal(d, &t) == nil && t.Type == "type.googleapis.com/google.rpc.ErrorInfo" {
+			g.release(g.buf.Bytes())
+			return
+		}
+	}
+	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": codeInfo(connect.Code(st.Code)).GetReason(), "domain": ErrorDomain}
+	details := append([]any{info}, anySlice(st.Details)...)
+	b, err := json.Marshal(map[string]any{"code": st.Code, "message": st.Message, "details": details})
+	if err != nil {
+		g.release(g.buf.Bytes())
+		return
+	}
+	g.release(b)
+}
+
+func anySlice(raw []json.RawMessage) []any {
+	out := make([]any, len(raw))
+	for i, r := range raw {
+		out[i] = r
+	}
+	return out
 }

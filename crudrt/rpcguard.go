@@ -17,8 +17,8 @@ import (
 
 // RPCGuard wraps the gRPC, gRPC-Web and Connect handlers of a server:
 //   - a malformed request envelope (a frame shorter than its length
-//     prefix, a truncated header, a compressed flag without an encoding)
-//     is InvalidArgument, as the request's fault, where connect-go answers
+//     prefix, a truncated header, a compressed flag without an encoding,
+//     a request frame flagged as trailers) is InvalidArgument, as the request's fault, where connect-go answers
 //     Internal ("protocol error: …"), a code that says the server failed;
 //   - an error that connect-go raises before the request reaches the
 //     service (a message it cannot decode, an unknown procedure) gets the
@@ -94,7 +94,7 @@ func (p *rpcWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 // status without an ErrorInfo one.
 func fixProtocolStatus(h http.Header, prefix string) {
 	code := h.Get(prefix + "Grpc-Status")
-	if code == "13" && strings.HasPrefix(h.Get(prefix+"Grpc-Message"), "protocol error") {
+	if msg, _ := url.PathUnescape(h.Get(prefix + "Grpc-Message")); code == "13" && protocolError(msg) {
 		code = "3"
 		h.Set(prefix+"Grpc-Status", code)
 	}
@@ -125,6 +125,13 @@ func fixProtocolStatus(h http.Header, prefix string) {
 	if b, err := proto.Marshal(st); err == nil {
 		h.Set(prefix+"Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
 	}
+}
+
+// protocolError reports whether msg is connect-go's error for a request
+// envelope it cannot read: "protocol error: …", or in gRPC-Web "gRPC-Web
+// protocol error: …" (a request frame flagged as trailers).
+func protocolError(msg string) bool {
+	return strings.HasPrefix(msg, "protocol error") || strings.HasPrefix(msg, "gRPC-Web protocol error")
 }
 
 // codeInfo is the ErrorInfo of an error raised outside the services:

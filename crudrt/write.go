@@ -386,7 +386,7 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 	if s.etag != nil {
 		current = stored.ProtoReflect().Get(s.etag.fd).String()
 		if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
-			return nil, Errorf(connect.CodeAborted, "etag %q is stale: %s changed since it was read (current etag %q); read it again and retry", sent, s.res.Name, current).WithReason("ETAG_MISMATCH", "etag", sent, "resource", s.res.Name, "currentEtag", current)
+			return nil, staleEtag(s.res.Name, sent, current)
 		}
 	}
 	next := proto.Clone(stored)

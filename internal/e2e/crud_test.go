@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -578,8 +579,16 @@ func TestLimits(t *testing.T) {
 			_, err := c.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: "title, isbn, id"})
 			return err
 		},
-		"requests": func() error {
+		// The request's own field (AIP-193), whichever batch method.
+		"ids": func() error {
 			_, err := c.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{1, 2, 3}})
+			if _, derr := c.BatchDeleteBooks(ctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{1, 2, 3}}); codeOf(derr) != connect.CodeInvalidArgument || !slices.Equal(badRequestFields(t, derr), []string{"ids"}) {
+				return fmt.Errorf("BatchDelete: %w", derr)
+			}
+			return err
+		},
+		"requests": func() error {
+			_, err := c.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: make([]*libraryv1.CreateBookRequest, 3)})
 			return err
 		},
 	} {

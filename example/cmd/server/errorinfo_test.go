@@ -49,12 +49,18 @@ func TestErrorInfo(t *testing.T) {
 	}{
 		"REST not found":      {"GET", "/v1/books/999", "", "", 404, "RESOURCE_NOT_FOUND", map[string]string{"resource": "library.v1.Book"}},
 		"REST field":          {"POST", "/v1/books", "application/json", `{"authorId":"1","isbn":"5"}`, 400, "FIELD_VIOLATION", map[string]string{"fields": "book.title"}},
-		"REST stale etag":     {"PATCH", "/v1/books/1?update_mask=title", "application/json", `{"title":"x","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1"}},
+		"REST stale etag":     {"PATCH", "/v1/books/1?update_mask=title", "application/json", `{"title":"x","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1", "resource": "library.v1.Book"}},
 		"REST no route":       {"GET", "/v1/nowhere", "", "", 404, "NO_REST_ROUTE", nil},
 		"REST override":       {"DELETE", "/v1/books/999?id=1", "", "", 400, "QUERY_OVERRIDES_FIELD", nil},
 		"REST malformed JSON": {"POST", "/v1/books", "application/json", `{"title":"a","title":"b"}`, 400, "MALFORMED_JSON", nil},
-		"Connect not found":   {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
-		"Connect exists":      {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
+		// Raised by the transcoder before the service: the code's name.
+		"REST path value":    {"GET", "/v1/books/abc", "", "", 400, "INVALID_ARGUMENT", nil},
+		"REST query value":   {"GET", "/v1/books?page_size=abc", "", "", 400, "INVALID_ARGUMENT", nil},
+		"REST media type":    {"POST", "/v1/books", "text/plain", `title`, 415, "UNSUPPORTED_MEDIA_TYPE", nil},
+		"REST batch limit":   {"GET", "/v1/books:batchGet?" + strings.Repeat("ids=1&", 1001), "", "", 400, "FIELD_VIOLATION", map[string]string{"fields": "ids"}},
+		"Connect stale etag": {"POST", "/library.v1.BookService/DeleteBook", "application/json", `{"id":"1","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1", "resource": "library.v1.Book"}},
+		"Connect not found":  {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
+		"Connect exists":     {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
 		// Raised by connect-go before the service: the code's name.
 		"Connect undecodable": {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "INVALID_ARGUMENT", nil},
 		"Connect binary":      {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},

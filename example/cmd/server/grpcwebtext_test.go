@@ -143,6 +143,7 @@ func TestGRPCWebText(t *testing.T) {
 			"length not a quantum":   "AAAAAA",
 			"truncated frame inside": base64.StdEncoding.EncodeToString([]byte("\x00\x00\x00\x00\x64abc")),
 			"invalid wire format":    base64.StdEncoding.EncodeToString([]byte("\x00\x00\x00\x00\x03\xff\xff\xff")),
+			"trailers flag":          base64.StdEncoding.EncodeToString([]byte("\x80\x00\x00\x00\x02\x08\x01")),
 		} {
 			resp, out := webTextCall(t, s.url("/library.v1.BookService/GetBook"), "application/grpc-web-text", body)
 			require.Equal(t, 200, resp.StatusCode, name)

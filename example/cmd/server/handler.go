@@ -79,8 +79,8 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 		mux.Handle(pattern, h)
 	}
 	// Liveness: the process serves. Readiness: its database answers, and a
-	// Galera node is synced (wsrep_ready), so that a load balancer routes
-	// only to servers that can serve.
+	// Galera node (wsrep_on) is synced (wsrep_ready), so that a load
+	// balancer routes only to servers that can serve.
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context(), db); err != nil {
@@ -196,15 +196,44 @@ func ready(ctx context.Context, db *gorm.DB) error {
 	if db.Dialector.Name() != "mysql" {
 		return nil
 	}
-	var name, value string
-	err = sqlDB.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'").Scan(&name, &value)
+	return galeraReady(ctx, func(ctx context.Context, query string) (string, bool, error) {
+		var name, value string
+		err := sqlDB.QueryRowContext(ctx, query).Scan(&name, &value)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		return value, err == nil, err
+	})
+}
+
+// showFunc runs a SHOW statement that names one variable and returns its
+// value, or found=false when the server has no such variable.
+type showFunc func(ctx context.Context, query string) (value string, found bool, err error)
+
+// galeraReady is ready's check of a MySQL or MariaDB server. Only a Galera
+// node (wsrep_on=ON) must also be ready for queries (wsrep_ready=ON). A
+// plain MariaDB is not one: its server has the wsrep variables but
+// wsrep_on=OFF, and wsrep_ready stays OFF for good; MySQL has no wsrep
+// variables at all.
+func galeraReady(ctx context.Context, show showFunc) error {
+	on, found, err := show(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'")
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil // not a Galera node
 	case err != nil:
 		return errors.New("database unreachable")
-	case !strings.EqualFold(value, "ON"):
+	case !found || !isOn(on):
+		return nil // not a Galera node
+	}
+	value, found, err := show(ctx, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+	switch {
+	case err != nil:
+		return errors.New("database unreachable")
+	case !found:
+		return errors.New("galera node not ready (no wsrep_ready)")
+	case !isOn(value):
 		return errors.New("galera node not ready (wsrep_ready=" + value + ")")
 	}
 	return nil
 }
+
+// isOn reports whether a boolean server variable is set: ON, or 1.
+func isOn(v string) bool { return strings.EqualFold(v, "ON") || v == "1" }

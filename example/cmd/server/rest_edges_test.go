@@ -141,6 +141,7 @@ func TestMalformedEnvelopes(t *testing.T) {
 		"truncated header":        "\x00\x00\x00",
 		"compressed, no encoding": "\x01\x00\x00\x00\x00",
 		"invalid wire format":     "\x00\x00\x00\x00\x03\xff\xff\xff",
+		"trailers flag":           "\x80\x00\x00\x00\x02\x08\x01",
 	} {
 		for _, ct := range []string{"application/grpc-web+proto", "application/grpc+proto"} {
 			t.Run(name+" "+ct, func(t *testing.T) {
@@ -269,4 +270,35 @@ func TestUpdateMapEntryMask(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"genre":"sf"`)
 	assert.NotContains(t, body, `"lang"`, "an entry masked but not sent is removed")
+}
+
+// TestContentEncoding sends a body whose Content-Encoding the server
+// cannot decode, over REST and Connect: the same code on both, a body that
+// is not what it says is InvalidArgument and an encoding the server does
+// not take Unimplemented, each with a google.rpc.Status and its ErrorInfo;
+// nothing is stored.
+func TestContentEncoding(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	const js = "application/json"
+	for name, tc := range map[string]struct {
+		encoding, restCode, connectCode string
+		status                          int
+	}{
+		"not gzip":     {"gzip", `"code":3`, `"code":"invalid_argument"`, 400},
+		"not accepted": {"br", `"code":12`, `"code":"unimplemented"`, 501},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, body := do(t, "POST", s.url("/v1/books"), js, `{"title":"A","authorId":"1","isbn":"77"}`, "Content-Encoding", tc.encoding)
+			assert.Equal(t, tc.status, code, "REST: %s", body)
+			assert.Contains(t, body, tc.restCode, "REST")
+			assert.Contains(t, body, "google.rpc.ErrorInfo", "REST")
+			code, body = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":{"title":"A","authorId":"1","isbn":"77"}}`, "Content-Encoding", tc.encoding)
+			assert.Equal(t, tc.status, code, "Connect: %s", body)
+			assert.Contains(t, body, tc.connectCode, "Connect")
+		})
+	}
+	code, body := do(t, "GET", s.url("/v1/books?filter=isbn%3D77"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.NotContains(t, body, `"title"`, "nothing was stored")
 }
