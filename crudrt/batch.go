@@ -113,8 +113,9 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		return nil, InvalidArgument("", vs...)
 	}
 	out := make([]proto.Message, 0, len(msgs))
+	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		out = out[:0] // a retried transaction starts over
+		out, failed = out[:0], -1 // a retried transaction starts over
 		for i, p := range prepared {
 			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
 				return err
@@ -127,6 +128,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 				if len(s.parents) > 0 && classify(err) == DBErrorForeignKey {
 					return s.batchParentMissing(ctx, i, p, err)
 				}
+				failed = i
 				return err
 			}
 			created, err := s.toProto(m)
@@ -137,6 +139,9 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		}
 		return nil
 	})
+	if err != nil && failed >= 0 {
+		return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
+	}
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -164,25 +169,31 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 		return err
 	}
 	seen := make(map[string]bool, len(cks))
-	unique := keys[:0:0]
+	var unique []int // the index of each key's first time
 	for i, ck := range cks {
 		if k := fmt.Sprintf("%#v", ck); !seen[k] {
 			seen[k] = true
-			unique = append(unique, keys[i])
+			unique = append(unique, i)
 		}
 	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return err
 	}
+	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		for _, k := range unique {
-			if _, err := s.remove(tx, tenant, k, "", false); err != nil {
+		failed = -1
+		for _, i := range unique {
+			if _, err := s.remove(tx, tenant, keys[i], "", false); err != nil {
+				failed = i
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil && failed >= 0 {
+		return inRequest(s.fail(ctx, err), s.keysField(OpBatchDelete), failed)
+	}
 	return s.fail(ctx, err)
 }
 
@@ -400,20 +411,32 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		return nil, s.fail(ctx, err)
 	}
 	err = s.updateDeleted(ctx, tenant, plans[failed].ck, err)
-	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), failed)
+	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
 }
 
-// inRequest names the update of a batch that err, a status, is about: its
-// message starts "requests[i]: ", and its ErrorInfo says "request": "i".
-// Field violations name their request already.
-func inRequest(err error, i int) error {
+// inRequest names the element of a batch that err, a status, is about,
+// the i-th of the request's repeated field: its message starts
+// "field[i]: ", and its ErrorInfo says "index": "i", as BatchGet's
+// NotFound does. Field violations name their element already, and an
+// error of the transaction or the database (Unavailable, a conflict, the
+// end of the caller's context) is about no element.
+func inRequest(err error, field string, i int) error {
 	var e *Error
 	if !errors.As(err, &e) || e.Code() == connect.CodeInvalidArgument && len(violationsOf(e)) > 0 {
 		return err
 	}
-	out := Errorf(e.Code(), "requests[%d]: %s", i, e.ce.Message())
+	switch e.Code() {
+	case connect.CodeNotFound, connect.CodeAlreadyExists, connect.CodeFailedPrecondition, connect.CodeInvalidArgument:
+	case connect.CodeAborted:
+		if e.Reason() != "ETAG_MISMATCH" {
+			return err
+		}
+	default:
+		return err
+	}
+	out := Errorf(e.Code(), "%s[%d]: %s", field, i, e.ce.Message())
 	out.details = e.details
-	out.WithReason(e.Reason(), "request", strconv.Itoa(i))
+	out.WithReason(e.Reason(), "index", strconv.Itoa(i))
 	for k, v := range e.info.GetMetadata() {
 		out.WithReason(e.Reason(), k, v)
 	}

@@ -72,7 +72,7 @@ func batchUpdateShelves(t *testing.T, db *gorm.DB) {
 	}})
 	require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 	assert.Contains(t, status.Convert(err).Message(), "requests[1]")
-	assert.Equal(t, "1", errorInfo(err).GetMetadata()["request"])
+	assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
 	// A stale etag is Aborted, and nothing is written either.
 	_, err = c.BatchUpdateShelves(ctx, &aipnamesv1.BatchUpdateShelvesRequest{Requests: []*aipnamesv1.UpdateShelfRequest{
 		{Shelf: &aipnamesv1.Shelf{Name: "shelves/b", Theme: "lost"}, UpdateMask: theme},
@@ -92,6 +92,17 @@ func batchUpdateShelves(t *testing.T, db *gorm.DB) {
 	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	assert.Equal(t, []string{"requests[1].shelf.name", "requests[2].shelf.name", "requests[3].update_mask", "requests[4].shelf"}, grpcViolationFields(t, err))
 	assert.Equal(t, map[string]string{"a": "new a", "b": "old b", "c": "new c"}, themes(), "nothing of a refused batch is written")
+
+	// BatchCreate names the request that failed, as BatchUpdate does.
+	_, err = c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
+		{ShelfId: "d", Shelf: &aipnamesv1.Shelf{Theme: "d"}},
+		{ShelfId: "a", Shelf: &aipnamesv1.Shelf{Theme: "taken"}},
+	}})
+	require.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "requests[1]")
+	assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
+	_, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/d"})
+	assert.Equal(t, codes.NotFound, status.Code(err), "rolled back: %v", err)
 
 	// REST: POST /v1/shelves:batchUpdate, the whole request as the body.
 	r, body := restDo(t, "POST", base+"/v1/shelves:batchUpdate", `{"requests":[{"shelf":{"name":"shelves/b","theme":"rest b"},"updateMask":"theme"}]}`)
@@ -194,6 +205,13 @@ func batchUpdateBooks(t *testing.T, db *gorm.DB) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(999), resp.Books[0].Pages)
 	assert.Equal(t, before[0].Etag, stored(books[0].Name).Etag)
+
+	// BatchDelete names the name that failed.
+	err = batchDelete(ctx, c, "", books[2].Name, fiction+"/books/none")
+	require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "names[1]")
+	assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
+	assert.Empty(t, stored(books[2].Name).DeleteTime, "rolled back")
 
 	// A soft-deleted book cannot change (AIP-164), and says which.
 	_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: books[1].Name})
