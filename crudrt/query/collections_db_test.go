@@ -2,9 +2,20 @@ package query
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/protoforge/protoforge/internal/testdb"
 	"github.com/protoforge/protoforge/ormrt"
@@ -12,7 +23,9 @@ import (
 
 // collectionRow is a row of qc_rows: a list and a map of strings stored
 // as JSON, with values that differ only in case, trailing spaces,
-// normalization, quotes and metacharacters.
+// normalization, quotes and metacharacters, and in the characters JSON
+// writers escape (control characters, U+2028, U+2029, <, > and &) or
+// leave as they are (U+007F, /, characters outside the BMP).
 type collectionRow struct {
 	id   int64
 	tags []string
@@ -28,6 +41,147 @@ var collectionRows = []collectionRow{
 	{6, []string{}, map[string]string{}},
 	{7, []string{`O'Brien "x"`, "%_*"}, map[string]string{"": "empty key", "lang": ""}},
 	{8, []string{"1", "[1]"}, map[string]string{"n": "1", "lang": "en\tx"}},
+	{9, []string{"p\u2029", "<&>", "x\x0by"}, map[string]string{"\u2028": "p\u2029", "c": "a\x1fb", "h": "<&>", "k": "p\u2029", "p\u2029": "k"}},
+	{10, []string{"p", "p\u2028", "\x7f", "a/b", "\b\f\n\r\x01"}, map[string]string{"\u2029": "p", "c": "a\x1eb", "h": "<&>\x7f", "k": "p\u2028", "<&>": "\b\f\n\r\x01", "\x7f": "<&>"}},
+	{11, []string{"😀", "\U0010FFFD", "\u2028\u2029"}, map[string]string{"😀": "\U0010FFFD", "/": "a/b", "a/b": "p\u2028", "k": "p", "c": "\x7f"}},
+}
+
+// collectionSpellings are the ways the rows are written as JSON text: a
+// string has many spellings, and a filter must find it in each, since
+// rows written earlier, or by other programs, keep theirs.
+var collectionSpellings = []struct {
+	name   string
+	encode func(v any) string
+}{
+	// ormrt's writer, which writes U+2028 and U+2029 as \u2028 and
+	// \u2029 and control characters as \b, \f, \n, \r, \t or \u00xx.
+	{"ormrt", ormrtJSON},
+	// encoding/json's Marshal, which also escapes <, > and &.
+	{"json", func(v any) string {
+		out, err := json.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return string(out)
+	}},
+	// protojson, ormrt's writer before string lists and maps were written
+	// directly: U+2028 and U+2029 as they are.
+	{"protojson", func(v any) string {
+		var m proto.Message
+		var err error
+		switch v := v.(type) {
+		case []string:
+			m, err = structpb.NewList(anys(v))
+		case map[string]string:
+			mv := map[string]any{}
+			for k, s := range v {
+				mv[k] = s
+			}
+			m, err = structpb.NewStruct(mv)
+		}
+		if err != nil {
+			panic(err)
+		}
+		out, err := protojson.Marshal(m)
+		if err != nil {
+			panic(err)
+		}
+		return string(out)
+	}},
+	// Every character escaped, in upper-case hexadecimal, characters
+	// outside the BMP as surrogate pairs.
+	{"escaped", func(v any) string {
+		str := func(s string) string {
+			var b strings.Builder
+			b.WriteByte('"')
+			for _, r := range s {
+				for _, u := range utf16.Encode([]rune{r}) {
+					fmt.Fprintf(&b, `\u%04X`, u)
+				}
+			}
+			b.WriteByte('"')
+			return b.String()
+		}
+		var parts []string
+		switch v := v.(type) {
+		case []string:
+			for _, s := range v {
+				parts = append(parts, str(s))
+			}
+			return "[" + strings.Join(parts, ",") + "]"
+		case map[string]string:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				parts = append(parts, str(k)+":"+str(v[k]))
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		}
+		panic(v)
+	}},
+}
+
+// collectionMessage is a message with a list (field 1) and a map (field
+// 2) of strings, for ormrtJSON.
+var collectionMessage = func() protoreflect.MessageDescriptor {
+	str := descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum()
+	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	rep := descriptorpb.FieldDescriptorProto_LABEL_REPEATED.Enum()
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name:    proto.String("qc.proto"),
+		Package: proto.String("qc"),
+		Syntax:  proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("Row"),
+			Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("tags"), Number: proto.Int32(1), Label: rep, Type: str, JsonName: proto.String("tags")},
+				{Name: proto.String("metadata"), Number: proto.Int32(2), Label: rep, Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(),
+					TypeName: proto.String(".qc.Row.MetadataEntry"), JsonName: proto.String("metadata")},
+			},
+			NestedType: []*descriptorpb.DescriptorProto{{
+				Name: proto.String("MetadataEntry"),
+				Field: []*descriptorpb.FieldDescriptorProto{
+					{Name: proto.String("key"), Number: proto.Int32(1), Label: opt, Type: str, JsonName: proto.String("key")},
+					{Name: proto.String("value"), Number: proto.Int32(2), Label: opt, Type: str, JsonName: proto.String("value")},
+				},
+				Options: &descriptorpb.MessageOptions{MapEntry: proto.Bool(true)},
+			}},
+		}},
+	}, nil)
+	if err != nil {
+		panic(err)
+	}
+	return fd.Messages().Get(0)
+}()
+
+// ormrtJSON writes a list or map of strings as ormrt.FieldToJSON does.
+func ormrtJSON(v any) string {
+	m := dynamicpb.NewMessage(collectionMessage)
+	num := protoreflect.FieldNumber(1)
+	switch v := v.(type) {
+	case []string:
+		l := m.Mutable(m.Descriptor().Fields().ByNumber(num)).List()
+		for _, s := range v {
+			l.Append(protoreflect.ValueOfString(s))
+		}
+	case map[string]string:
+		num = 2
+		mp := m.Mutable(m.Descriptor().Fields().ByNumber(num)).Map()
+		for k, s := range v {
+			mp.Set(protoreflect.ValueOfString(k).MapKey(), protoreflect.ValueOfString(s))
+		}
+	}
+	out, err := ormrt.FieldToJSON(m, num)
+	if err != nil {
+		panic(err)
+	}
+	return string(out)
+}
+
+func anys(v []string) []any {
+	out := make([]any, len(v))
+	for i, s := range v {
+		out[i] = s
+	}
+	return out
 }
 
 func collectionIDs(keep func(r collectionRow) bool) []int64 {
@@ -41,8 +195,9 @@ func collectionIDs(keep func(r collectionRow) bool) []int64 {
 }
 
 // TestDBCollections runs the has operator and map-value comparisons on
-// lists and maps of strings stored as JSON, on every database: a value
-// matches only the same string, byte for byte.
+// lists and maps of strings stored as JSON, on every database and in each
+// of collectionSpellings: a value matches only the same string, byte for
+// byte, however the JSON text spells it.
 func TestDBCollections(t *testing.T) {
 	has := func(v string) func(r collectionRow) bool {
 		return func(r collectionRow) bool { return slices.Contains(r.tags, v) }
@@ -92,43 +247,85 @@ func TestDBCollections(t *testing.T) {
 		{"metadata.é = \"e\u0301\"", value("é", "e\u0301")},
 		{`tags:"a" AND metadata.lang = "en"`, func(r collectionRow) bool { return has("a")(r) && value("lang", "en")(r) }},
 		{`tags:"A" OR metadata.lang = "en "`, func(r collectionRow) bool { return has("A")(r) || value("lang", "en ")(r) }},
+		{"tags:\"p\u2029\"", has("p\u2029")},
+		{"metadata:\"\u2028\"", key("\u2028")},
+		{"metadata.k = \"p\u2029\"", value("k", "p\u2029")},
+		{"metadata.k != \"p\u2029\"", not(value("k", "p\u2029"))},
+		{`metadata.c = "a\x1fb"`, value("c", "a\x1fb")},
+		{`tags:"\b\f\n\r\x01"`, has("\b\f\n\r\x01")},
+	}
+	// Every string of the rows, tested as an element, as a key, and as
+	// the value of each key a filter can name.
+	var strs []string
+	for _, r := range collectionRows {
+		strs = append(strs, r.tags...)
+		for k, v := range r.meta {
+			strs = append(strs, k, v)
+		}
+	}
+	slices.Sort(strs)
+	for _, s := range slices.Compact(strs) {
+		lit := filterLiteral(s)
+		cases = append(cases,
+			struct {
+				filter string
+				keep   func(r collectionRow) bool
+			}{"tags:" + lit, has(s)},
+			struct {
+				filter string
+				keep   func(r collectionRow) bool
+			}{"metadata:" + lit, key(s)})
+		for _, k := range []string{"lang", "n", "c", "h", "k", "é", "😀", "a/b", "\x7f"} {
+			cases = append(cases,
+				struct {
+					filter string
+					keep   func(r collectionRow) bool
+				}{"metadata." + k + " = " + lit, value(k, s)},
+				struct {
+					filter string
+					keep   func(r collectionRow) bool
+				}{"metadata." + k + " != " + lit, not(value(k, s))})
+		}
 	}
 	for _, d := range testdb.All {
 		t.Run(string(d), func(t *testing.T) {
 			db := testdb.Open(t, d)
 			typ := ormrt.JSONColumn(d)
-			if err := db.Exec("CREATE TABLE qc_rows (id BIGINT PRIMARY KEY, tags " + typ + " NOT NULL, metadata " + typ + " NOT NULL)").Error; err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range collectionRows {
-				tags, _ := json.Marshal(r.tags)
-				meta, _ := json.Marshal(r.meta)
-				if err := db.Exec("INSERT INTO qc_rows (id, tags, metadata) VALUES (?, ?, ?)", r.id, string(tags), string(meta)).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
-			tb := &Table{Dialect: d, From: ormrt.QuoteIdent(d, "qc_rows"), Key: []string{"id"}, Columns: []Column{
-				{Path: "id", Name: "id", Kind: KindInt},
-				{Path: "tags", Name: "tags", Kind: KindStringList},
-				{Path: "metadata", Name: "metadata", Kind: KindStringMap},
-			}}
-			for _, c := range cases {
-				cond, err := ParseFilter(tb, c.filter)
-				if err != nil {
-					t.Errorf("%s: %v", c.filter, err)
-					continue
-				}
-				var ids []int64
-				if err := db.Table("qc_rows").Where(cond.SQL, cond.Args...).Order("id").Pluck("id", &ids).Error; err != nil {
-					t.Errorf("%s: %s: %v", c.filter, cond.SQL, err)
-					continue
-				}
-				if ids == nil {
-					ids = []int64{}
-				}
-				if want := collectionIDs(c.keep); !slices.Equal(ids, want) {
-					t.Errorf("%s: ids %v, want %v (%s %v)", c.filter, ids, want, cond.SQL, cond.Args)
-				}
+			for _, sp := range collectionSpellings {
+				t.Run(sp.name, func(t *testing.T) {
+					table := "qc_rows_" + sp.name
+					if err := db.Exec("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, tags " + typ + " NOT NULL, metadata " + typ + " NOT NULL)").Error; err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range collectionRows {
+						if err := db.Exec("INSERT INTO "+table+" (id, tags, metadata) VALUES (?, ?, ?)", r.id, sp.encode(r.tags), sp.encode(r.meta)).Error; err != nil {
+							t.Fatal(err)
+						}
+					}
+					tb := &Table{Dialect: d, From: ormrt.QuoteIdent(d, table), Key: []string{"id"}, Columns: []Column{
+						{Path: "id", Name: "id", Kind: KindInt},
+						{Path: "tags", Name: "tags", Kind: KindStringList},
+						{Path: "metadata", Name: "metadata", Kind: KindStringMap},
+					}}
+					for _, c := range cases {
+						cond, err := ParseFilter(tb, c.filter)
+						if err != nil {
+							t.Errorf("%q: %v", c.filter, err)
+							continue
+						}
+						var ids []int64
+						if err := db.Table(table).Where(cond.SQL, cond.Args...).Order("id").Pluck("id", &ids).Error; err != nil {
+							t.Errorf("%q: %s: %v", c.filter, cond.SQL, err)
+							continue
+						}
+						if ids == nil {
+							ids = []int64{}
+						}
+						if want := collectionIDs(c.keep); !slices.Equal(ids, want) {
+							t.Errorf("%q: ids %v, want %v (%s %q)", c.filter, ids, want, cond.SQL, cond.Args)
+						}
+					}
+				})
 			}
 		})
 	}

@@ -70,8 +70,10 @@ const (
 //     at "lang" is "en", metadata.lang != "en" when it is not (or the key
 //     is absent), metadata.lang:* when the key is present; metadata:* when
 //     the map is not empty. Keys and values are literals without
-//     wildcards, compared byte for byte: JSON containment on PostgreSQL
-//     (jsonb) and MySQL, json_each on SQLite.
+//     wildcards, compared byte for byte, however the stored JSON text
+//     spells them (escaped or not): jsonb containment on PostgreSQL,
+//     JSON_CONTAINS on MySQL and MariaDB (and JSON_TABLE where the JSON
+//     text holds escapes, see mysqlEither), json_each on SQLite.
 //
 // See Column.Nullable for how NULL compares.
 //
@@ -565,7 +567,9 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 	case Postgres:
 		return frag{sql: q + " @> jsonb_build_array(CAST(? AS text))"}, nil
 	case MySQL:
-		return frag{sql: "JSON_CONTAINS(" + q + ", JSON_QUOTE(?))"}, nil
+		return p.mysqlEither(q, "JSON_CONTAINS("+q+", JSON_QUOTE(?))",
+			"EXISTS (SELECT 1 FROM JSON_TABLE("+qq+", '$[*]' COLUMNS ("+mysqlText+" PATH '$', e JSON PATH '$')) AS j "+
+				"WHERE JSON_TYPE(j.e) = 'STRING' AND "+mysqlSame("j.s")+")"), nil
 	}
 	return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.type = 'text' AND j.value = ?)"}, nil
 }
@@ -597,7 +601,13 @@ func (p *filterParser) mapValue(c *Column, key, op string, rhs *expr.Expr) (frag
 	case Postgres:
 		sql = q + " @> jsonb_build_object(CAST(? AS text), CAST(? AS text))"
 	case MySQL:
-		sql = "JSON_CONTAINS(" + q + ", JSON_OBJECT(?, ?))"
+		// The key as the JSON text spells it, from JSON_KEYS, names it in
+		// the path: MariaDB's JSON_EXTRACT finds a member by the spelling
+		// of its name.
+		value := "JSON_EXTRACT(" + qq + ", CONCAT('$.', j.p))"
+		sql = p.mysqlEither(q, "JSON_CONTAINS("+q+", JSON_OBJECT(?, ?))",
+			"EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS("+qq+"), '$[*]' COLUMNS ("+mysqlText+" PATH '$', p JSON PATH '$')) AS j "+
+				"WHERE "+mysqlSame("j.s")+" AND JSON_TYPE("+value+") = 'STRING' AND "+mysqlSame("JSON_UNQUOTE("+value+")")+")").sql
 	default:
 		sql = "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.key = ? AND j.type = 'text' AND j.value = ?)"
 	}
@@ -615,9 +625,46 @@ func (p *filterParser) collectionKey(c *Column, key string) frag {
 	case Postgres:
 		return frag{sql: "(" + q + " -> CAST(? AS text)) IS NOT NULL", enclosed: true}
 	case MySQL:
-		return frag{sql: "JSON_CONTAINS(JSON_KEYS(" + q + "), JSON_QUOTE(?))"}
+		return p.mysqlEither(q, "JSON_CONTAINS(JSON_KEYS("+q+"), JSON_QUOTE(?))",
+			"EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS("+qq+"), '$[*]' COLUMNS ("+mysqlText+" PATH '$')) AS j WHERE "+mysqlSame("j.s")+")")
 	}
 	return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.key = ?)"}
+}
+
+// mysqlEither tests a list or map, column q, on MySQL and MariaDB: with
+// fast, JSON_CONTAINS of the value as JSON_QUOTE or JSON_OBJECT spell it,
+// or else, when the column's JSON text holds an escape (a backslash), with
+// decoded, which compares the decoded strings. Each takes the same
+// arguments, which the caller has added once.
+//
+// MariaDB's JSON functions (JSON_CONTAINS, JSON_KEYS, the member names of
+// JSON_EXTRACT's paths) compare strings as the JSON text spells them, byte
+// for byte, and a string has many spellings: "p\u2029" or "p" and the
+// character itself, \u001f or \u001F. They vary by writer: ormrt's
+// escapes U+2028, U+2029 and control characters as encoding/json does,
+// the protojson it used before leaves U+2028 and U+2029 as they are, and
+// JSON_QUOTE escapes only ", \ and control characters, in upper-case
+// hexadecimal. The same spelling means the same string, so fast finds no
+// row it should not; and text without a backslash has a string in one
+// spelling only, JSON_QUOTE's, so there fast misses none. decoded, whose
+// JSON_TABLE makes the query several times slower, runs only on the rest.
+// (MySQL, which stores JSON parsed, would need only fast.)
+func (p *filterParser) mysqlEither(q, fast, decoded string) frag {
+	n := strings.Count(fast, "?")
+	p.args = append(p.args, p.args[len(p.args)-n:]...)
+	return frag{sql: "(" + fast + " OR (LOCATE(CHAR(92), " + q + ") > 0 AND " + decoded + "))", enclosed: true}
+}
+
+// mysqlText is the column of JSON_TABLE into which decoded compares a
+// decoded string: utf8mb4 whatever the defaults, and compared by
+// mysqlSame as bytes, so that no collation folds case or ignores trailing
+// spaces.
+const mysqlText = "s LONGTEXT CHARACTER SET utf8mb4"
+
+// mysqlSame compares the string expression x with the next argument, byte
+// for byte.
+func mysqlSame(x string) string {
+	return "CAST(" + x + " AS BINARY) = CAST(? AS BINARY)"
 }
 
 // compare returns the comparison of column c with canonical value v, with

@@ -41,7 +41,8 @@ func FuzzParseFilter(f *testing.F) {
 		f.Add(`title = "` + s + `"`)
 		f.Add(`title = ` + filterLiteral(s))
 	}
-	for _, s := range []string{`tags:"a"`, `tags:*`, `metadata:"k"`, `metadata.k = "v"`, `metadata.k != "v"`, `metadata.k:*`, `-tags:"x" OR metadata.a:"b"`, `metadata.k.x = "v"`} {
+	for _, s := range []string{`tags:"a"`, `tags:*`, `metadata:"k"`, `metadata.k = "v"`, `metadata.k != "v"`, `metadata.k:*`, `-tags:"x" OR metadata.a:"b"`, `metadata.k.x = "v"`,
+		"tags:\"p\u2029\"", "metadata:\"\u2028\"", "metadata.k != \"<&>\x1f\x7f\""} {
 		f.Add(s)
 	}
 	tables := []*Table{collectionTable(Postgres), collectionTable(MySQL), collectionTable(SQLite)}

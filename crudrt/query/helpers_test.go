@@ -90,7 +90,9 @@ func asError(t testing.TB, err error, field string) *Error {
 // keywords, operators, placeholders and the LIKE escape character.
 var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|OR|NOT|LIKE|GLOB|ESCAPE|'!'|IS|NULL|CAST|AS|BIGINT|DOUBLE|PRECISION|` +
 	// Lists and maps of strings.
-	`text|jsonb_build_array|jsonb_build_object|jsonb_array_length|'\{\}'::jsonb|0|1|JSON_CONTAINS|JSON_QUOTE|JSON_KEYS|JSON_OBJECT|JSON_LENGTH|` +
+	`text|jsonb_build_array|jsonb_build_object|jsonb_array_length|'\{\}'::jsonb|0|1|JSON_CONTAINS|JSON_QUOTE|JSON_KEYS|JSON_OBJECT|JSON_LENGTH|LOCATE|CHAR|92|` +
+	`JSON_TABLE|'\$\[\*\]'|COLUMNS|s LONGTEXT CHARACTER SET utf8mb4 PATH '\$'|[ep] JSON PATH '\$'|JSON_TYPE|'STRING'|BINARY|` +
+	`JSON_EXTRACT|CONCAT|'\$\.'|JSON_UNQUOTE|j\.[sep]|` +
 	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j)*$`)
 
 // checkOnlyPlaceholders fails t unless c's SQL consists of t's quoted
