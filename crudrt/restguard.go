@@ -244,6 +244,7 @@ func (g *guardWriter) finish() {
 			allowed[i] = strings.TrimSpace(allowed[i])
 		}
 		slices.Sort(allowed)
+		g.Header().Set("Allow", strings.Join(allowed, ", ")) // the same on every call
 		writeRESTError(g.ResponseWriter, g.status, 12, "METHOD_NOT_ALLOWED", fmt.Sprintf("%s is not a method of %s; its routes take %s", g.method, g.path, strings.Join(allowed, ", ")))
 		return
 	}

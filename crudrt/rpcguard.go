@@ -21,9 +21,13 @@ import (
 //     a request frame flagged as trailers) is InvalidArgument, as the request's fault, where connect-go answers
 //     Internal ("protocol error: …"), a code that says the server failed;
 //   - an error that connect-go raises before the request reaches the
-//     service (a message it cannot decode, an unknown procedure) gets the
-//     google.rpc.ErrorInfo every error carries (AIP-193), with the code's
-//     name as its reason.
+//     service (a message it cannot decode) gets the google.rpc.ErrorInfo
+//     every error carries (AIP-193), with the code's name as its reason;
+//   - a procedure no handler serves, which the mux answers with a
+//     plain-text 404, is Unimplemented as each protocol spells it: gRPC
+//     and gRPC-Web a trailers-only answer with grpc-status 12 (as grpc-go
+//     answers an unknown method), Connect a 404 with a JSON error, each
+//     with its ErrorInfo.
 //
 // Other requests and answers pass through untouched.
 func RPCGuard(next http.Handler) http.Handler {
@@ -32,8 +36,8 @@ func RPCGuard(next http.Handler) http.Handler {
 		if !strings.HasPrefix(ct, "application/grpc") {
 			if connectProcedure(r) {
 				cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
-					return status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json")
-				}}}
+					return status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") || unknownProcedure(status, h)
+				}}, r.URL.Path}
 				next.ServeHTTP(cw, r)
 				cw.finish()
 				return
@@ -42,10 +46,45 @@ func RPCGuard(next http.Handler) http.Handler {
 			return
 		}
 		pw := &rpcWriter{ResponseWriter: w}
-		next.ServeHTTP(pw, r)
+		// A gRPC answer is HTTP 200 whatever its status: a 404 is the
+		// mux's, or the REST transcoder's for a service no handler has.
+		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, _ http.Header) bool { return status == http.StatusNotFound }}
+		next.ServeHTTP(uw, r)
+		if uw.held {
+			// Trailers-only: the status in the headers, no body.
+			h := w.Header()
+			h.Del("X-Content-Type-Options")
+			h.Set("Content-Type", ct)
+			h.Set("Grpc-Status", strconv.Itoa(int(connect.CodeUnimplemented)))
+			h.Set("Grpc-Message", url.PathEscape("unknown procedure "+r.URL.Path))
+			h.Del("Content-Length")
+			pw.WriteHeader(http.StatusOK)
+			return
+		}
 		// gRPC over HTTP/2 sends the status as trailers, set by now.
 		fixProtocolStatus(w.Header(), http.TrailerPrefix)
 	})
+}
+
+// unknownProcedure reports whether an answer is the mux's plain-text 404
+// for a path no handler serves.
+func unknownProcedure(status int, h http.Header) bool {
+	return status == http.StatusNotFound && strings.HasPrefix(h.Get("Content-Type"), "text/plain")
+}
+
+// noRESTRoute reports whether an answer is RESTGuard's 404 for a path no
+// REST route has: a procedure of a service no handler serves, which fell
+// through to the REST transcoder.
+func noRESTRoute(status int, body []byte) bool {
+	if status != http.StatusNotFound {
+		return false
+	}
+	var st struct {
+		Details []struct {
+			Reason string `json:"reason"`
+		} `json:"details"`
+	}
+	return json.Unmarshal(body, &st) == nil && len(st.Details) > 0 && st.Details[0].Reason == "NO_REST_ROUTE"
 }
 
 // connectProcedure reports whether r calls a procedure in the Connect
@@ -142,11 +181,21 @@ func codeInfo(code connect.Code) *errdetails.ErrorInfo {
 
 // connectWriter holds back a Connect error answer (an HTTP error status
 // with a JSON body) to give it an ErrorInfo when it has none.
-type connectWriter struct{ heldWriter }
+type connectWriter struct {
+	heldWriter
+	path string
+}
 
 func (c *connectWriter) finish() {
 	if !c.held {
 		return
+	}
+	if unknownProcedure(c.status, c.Header()) || noRESTRoute(c.status, c.buf.Bytes()) {
+		c.Header().Del("X-Content-Type-Options")
+		c.Header().Set("Content-Type", "application/json")
+		b, _ := json.Marshal(map[string]string{"code": connect.CodeUnimplemented.String(), "message": "unknown procedure " + c.path})
+		c.buf.Reset()
+		c.buf.Write(b)
 	}
 	body := c.buf.Bytes()
 	var e struct {

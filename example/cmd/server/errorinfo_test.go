@@ -62,8 +62,10 @@ func TestErrorInfo(t *testing.T) {
 		"Connect not found":  {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
 		"Connect exists":     {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
 		// Raised by connect-go before the service: the code's name.
-		"Connect undecodable": {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "INVALID_ARGUMENT", nil},
-		"Connect binary":      {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},
+		"Connect undecodable":       {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "INVALID_ARGUMENT", nil},
+		"Connect binary":            {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},
+		"Connect unknown procedure": {"POST", "/library.v1.BookService/Nope", "application/json", `{}`, 404, "UNIMPLEMENTED", nil},
+		"Connect unknown service":   {"POST", "/library.v9.Nothing/Get", "application/proto", "", 404, "UNIMPLEMENTED", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
@@ -98,20 +100,32 @@ func TestErrorInfo(t *testing.T) {
 	}
 	assert.Equal(t, 1, n, "gRPC: exactly one ErrorInfo in %v", status.Convert(err).Details())
 
-	// A message connect-go cannot decode, over gRPC (trailers) and
-	// gRPC-Web (headers): the ErrorInfo is added on the way out.
-	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
-		resp, _ := rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x00\x00\x00\x00\x03\xff\xff\xff")
+	// A message connect-go cannot decode, and a procedure no handler
+	// serves, over gRPC (trailers) and gRPC-Web (headers): the ErrorInfo
+	// is added on the way out.
+	for _, tc := range []struct {
+		ct, path string
+		code     int32
+		reason   string
+	}{
+		{"application/grpc+proto", "/library.v1.BookService/GetBook", 3, "INVALID_ARGUMENT"},
+		{"application/grpc-web+proto", "/library.v1.BookService/GetBook", 3, "INVALID_ARGUMENT"},
+		{"application/grpc+proto", "/library.v1.BookService/Nope", 12, "UNIMPLEMENTED"},
+		{"application/grpc-web+proto", "/library.v9.Nothing/Get", 12, "UNIMPLEMENTED"},
+	} {
+		ct := tc.ct + " " + tc.path
+		resp, _ := rawRPC(t, s.url(tc.path), tc.ct, "\x00\x00\x00\x00\x03\xff\xff\xff")
+		assert.Equal(t, 200, resp.StatusCode, ct)
 		raw := resp.Header.Get("Grpc-Status-Details-Bin") + resp.Trailer.Get("Grpc-Status-Details-Bin")
 		b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(raw, "="))
 		require.NoError(t, err, "%s: details %q", ct, raw)
 		var st spb.Status
 		require.NoError(t, proto.Unmarshal(b, &st), ct)
-		assert.EqualValues(t, 3, st.Code, ct)
+		assert.Equal(t, tc.code, st.Code, ct)
 		require.NotEmpty(t, st.Details, ct)
 		var info errdetails.ErrorInfo
 		require.NoError(t, st.Details[0].UnmarshalTo(&info), ct)
-		assert.Equal(t, "INVALID_ARGUMENT", info.Reason, ct)
+		assert.Equal(t, tc.reason, info.Reason, ct)
 		assert.Equal(t, crudrt.ErrorDomain, info.Domain, ct)
 	}
 }

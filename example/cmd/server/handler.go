@@ -164,6 +164,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Flush forwards to the underlying writer, which streaming protocols need.
 func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK // flushing sends the header
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -175,8 +178,17 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "proto", r.Proto,
-			"content_type", r.Header.Get("Content-Type"), "status", sw.status, "duration", time.Since(start))
+		if sw.status == 0 {
+			sw.status = http.StatusOK // what net/http sends for a handler that wrote nothing
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "proto", r.Proto,
+			"content_type", r.Header.Get("Content-Type"), "status", sw.status, "duration", time.Since(start)}
+		// gRPC and gRPC-Web answer HTTP 200 and carry their status in
+		// trailers or, for a trailers-only answer, in the headers.
+		if gs := w.Header().Get("Grpc-Status") + w.Header().Get(http.TrailerPrefix+"Grpc-Status"); gs != "" {
+			attrs = append(attrs, "grpc_status", gs)
+		}
+		log.Info("request", attrs...)
 	})
 }
 

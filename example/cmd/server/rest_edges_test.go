@@ -214,13 +214,14 @@ func TestRESTNoRoute(t *testing.T) {
 		method, path string
 		status       int
 		mention      string
+		allow        string // sorted, the same on every call
 	}{
-		{"GET", "/v1/nothing", 404, `"code":5`},
-		{"GET", "/v1/books/1/chapters", 404, `no REST route for GET /v1/books/1/chapters`},
-		{"GET", "/v1/books/1%2Fchapters", 404, `no REST route for GET /v1/books/1%2Fchapters`},
-		{"DELETE", "/v1/books", 405, `"code":12`},
-		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`},
-		{"GET", "/v1/books/1", 404, `library.v1.Book not found`},
+		{"GET", "/v1/nothing", 404, `"code":5`, ""},
+		{"GET", "/v1/books/1/chapters", 404, `no REST route for GET /v1/books/1/chapters`, ""},
+		{"GET", "/v1/books/1%2Fchapters", 404, `no REST route for GET /v1/books/1%2Fchapters`, ""},
+		{"DELETE", "/v1/books", 405, `"code":12`, "GET, POST"},
+		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`, "DELETE, GET, PATCH"},
+		{"GET", "/v1/books/1", 404, `library.v1.Book not found`, ""},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, s.url(tc.path), nil)
@@ -234,6 +235,7 @@ func TestRESTNoRoute(t *testing.T) {
 			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
 			assert.Contains(t, strings.ReplaceAll(string(b), `", "`, `","`), tc.mention)
 			assert.Contains(t, string(b), `"message"`)
+			assert.Equal(t, tc.allow, res.Header.Get("Allow"))
 		})
 	}
 }
