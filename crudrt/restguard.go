@@ -30,6 +30,10 @@ import (
 //     JSON cannot hold: it reaches Update as the mask "*"; with other
 //     update_mask values it is InvalidArgument, as "*" with other paths
 //     is over gRPC and Connect;
+//   - a field that holds one value (a scalar, not repeated) given by
+//     more than one query parameter (`?page_size=1&page_size=2`,
+//     `?page_size=1&pageSize=2`), of which the transcoder would keep the
+//     last;
 //   - given the transcoder's rules, a query parameter that names a field
 //     the URL path or the body sets (`/v1/books/1?id=2`, `?book.title=x`
 //     on a route whose body is the book, any field on a route whose body
@@ -88,9 +92,22 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					if !routes[i].matches(r.Method, r.URL.EscapedPath()) {
 						continue
 					}
+					given := map[string][]string{} // the keys of each single-valued field
 					for _, k := range keys {
 						if by, ok := routes[i].conflict(k); ok {
 							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_OVERRIDES_FIELD", fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
+							return
+						}
+						if path, ok := routes[i].single(k); ok {
+							for range vals[k] {
+								given[path] = append(given[path], k)
+							}
+						}
+					}
+					for _, path := range slices.Sorted(maps.Keys(given)) {
+						if ks := given[path]; len(ks) > 1 {
+							// The transcoder would keep the last value.
+							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_REPEATS_FIELD", fmt.Sprintf("query parameters %s give field %s %d values; it takes one", strings.Join(slices.Compact(ks), " and "), path, len(ks)))
 							return
 						}
 					}

@@ -230,6 +230,29 @@ func (r *restRoute) resolve(key string) ([]string, bool) {
 	return parts, true
 }
 
+// single reports whether the query parameter key names a scalar field
+// of the route's request that holds one value (not repeated, not a
+// message), and its path in proto names.
+func (r *restRoute) single(key string) (string, bool) {
+	parts := strings.Split(key, ".")
+	md := r.input
+	var fd protoreflect.FieldDescriptor
+	for i, p := range parts {
+		if md == nil {
+			return "", false
+		}
+		if fd = md.Fields().ByName(protoreflect.Name(p)); fd == nil {
+			fd = md.Fields().ByJSONName(p)
+		}
+		if fd == nil {
+			return "", false
+		}
+		parts[i] = string(fd.Name())
+		md = fd.Message()
+	}
+	return strings.Join(parts, "."), fd != nil && !fd.IsList() && !fd.IsMap() && fd.Message() == nil
+}
+
 func prefixOf(a, b []string) bool {
 	if len(a) > len(b) {
 		return false

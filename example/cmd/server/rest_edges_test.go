@@ -304,3 +304,33 @@ func TestContentEncoding(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	assert.NotContains(t, body, `"title"`, "nothing was stored")
 }
+
+// TestRESTRepeatedQuery: a field that takes one value given by more than
+// one query parameter, under one name or its two spellings, is
+// InvalidArgument naming them, where the transcoder would keep the last
+// value (a DELETE would check the second etag); repeated fields take
+// every value.
+func TestRESTRepeatedQuery(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune", "Emma")
+	for _, tc := range []struct{ method, path, mention string }{
+		{"GET", "/v1/books?filter=title%3D%22Dune%22&filter=title%3D%22Emma%22", `filter`},
+		{"GET", "/v1/books?page_size=1&pageSize=2", `pageSize and page_size`},
+		{"GET", "/v1/books?orderBy=title&orderBy=title", `order_by`},
+		{"DELETE", "/v1/books/1?etag=2&etag=1", `etag`},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			code, body := do(t, tc.method, s.url(tc.path), "", "")
+			assert.Equal(t, 400, code, "%s", body)
+			assert.Contains(t, body, `"code":3`)
+			assert.Contains(t, body, "QUERY_REPEATS_FIELD")
+			assert.Contains(t, body, tc.mention)
+		})
+	}
+	code, body := do(t, "GET", s.url("/v1/books:batchGet?ids=1&ids=2"), "", "")
+	assert.Equal(t, 200, code, body)
+	assert.Contains(t, body, "Emma", "a repeated field takes every value")
+	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.NotContains(t, body, "deleteTime", "nothing was deleted")
+}
