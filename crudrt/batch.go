@@ -292,8 +292,10 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 			return nil, err
 		}
 	}
-	if len(mask.GetPaths()) == 0 && fullMask(ctx) {
-		mask = &fieldmaskpb.FieldMask{Paths: []string{"*"}} // update_mask=* over REST (RESTGuard)
+	if len(mask.GetPaths()) == 0 {
+		if qm := queryMask(ctx); qm != nil {
+			mask = qm // the update_mask query parameter of a REST request (RESTGuard)
+		}
 	}
 	type planned struct {
 		msg   proto.Message

@@ -15,6 +15,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 // RESTGuard wraps the REST transcoder (vanguard) of a server so that REST
@@ -26,10 +27,12 @@ import (
 //   - a query parameter the request has no field for;
 //   - an empty `update_mask=`, which is no mask, as an empty mask in a JSON
 //     body is;
-//   - `update_mask=*`, AIP-134's full replacement, which a FieldMask in
-//     JSON cannot hold: it reaches Update as the mask "*"; with other
-//     update_mask values it is InvalidArgument, as "*" with other paths
-//     is over gRPC and Connect;
+//   - `update_mask`, which it reads itself and hands to Update (or
+//     BatchUpdate) as the request's mask: a FieldMask in JSON cannot hold
+//     AIP-134's full replacement `*` (with other paths it is
+//     InvalidArgument, as over gRPC and Connect), a map key quoted in
+//     backticks (AIP-161, `metadata.`+"`x.y`"+`) or a field's proto name
+//     (`author_id`, which it takes as well as the JSON name `authorId`);
 //   - a field that holds one value (a scalar, not repeated) given by
 //     more than one query parameter (`?page_size=1&page_size=2`,
 //     `?page_size=1&pageSize=2`), of which the transcoder would keep the
@@ -74,17 +77,30 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					r.URL.RawQuery = vals.Encode()
 				}
 			}
-			masks := append(vals["update_mask"], vals["updateMask"]...)
-			for _, k := range []string{"update_mask", "updateMask"} {
-				if vs, ok := vals[k]; ok && len(vs) == 1 && strings.TrimSpace(vs[0]) == "*" {
-					if len(masks) > 1 {
-						writeRESTError(w, http.StatusBadRequest, 3, "INVALID_UPDATE_MASK", "invalid request: update_mask: '*' must not be used with other paths")
-						return
-					}
-					delete(vals, k)
-					r = r.Clone(withFlag(r.Context(), fullMaskKey{}, true))
-					r.URL.RawQuery = vals.Encode()
+			var route *restRoute
+			for i := range routes {
+				if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+					route = &routes[i]
+					break
 				}
+			}
+			if masks := append(vals["update_mask"], vals["updateMask"]...); len(masks) > 0 && route.takesMask() {
+				// The mask is read here, not by the transcoder, whose
+				// FieldMask in JSON cannot hold "*", map keys in
+				// backticks or proto names (author_id).
+				var paths []string
+				for _, m := range masks {
+					paths = append(paths, splitMask(m)...)
+				}
+				if slices.Contains(paths, "*") && len(paths) > 1 {
+					writeRESTError(w, http.StatusBadRequest, 3, "INVALID_UPDATE_MASK", "invalid request: update_mask: '*' must not be used with other paths")
+					return
+				}
+				paths = route.maskPaths(paths)
+				delete(vals, "update_mask")
+				delete(vals, "updateMask")
+				r = r.Clone(context.WithValue(r.Context(), queryMaskKey{}, paths))
+				r.URL.RawQuery = vals.Encode()
 			}
 			if len(vals) > 0 {
 				keys := slices.Sorted(maps.Keys(vals))
@@ -120,10 +136,29 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	})
 }
 
-// fullMaskKey marks a request whose update mask is "*" (see RESTGuard).
-type fullMaskKey struct{}
+// queryMaskKey holds the paths of a REST request's update_mask query
+// parameter, in proto names (see RESTGuard).
+type queryMaskKey struct{}
 
-func fullMask(ctx context.Context) bool { return flag(ctx, fullMaskKey{}) }
+// queryMask is the update mask of a REST request's query, or nil.
+func queryMask(ctx context.Context) *fieldmaskpb.FieldMask {
+	if paths, ok := ctx.Value(queryMaskKey{}).([]string); ok && len(paths) > 0 {
+		return &fieldmaskpb.FieldMask{Paths: paths}
+	}
+	return nil
+}
+
+// splitMask splits a FieldMask's text form at its commas, except inside a
+// map key quoted in backticks (AIP-161), and drops empty paths.
+func splitMask(s string) []string {
+	var out []string
+	for _, p := range splitUnquoted(s, ',') {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.
 func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string) {

@@ -37,3 +37,12 @@ func TestDecodeFault(t *testing.T) {
 	assert.False(t, decodeFault("proto: not found"))
 	assert.False(t, decodeFault("database says (line 1)"))
 }
+
+// TestSplitMask: commas and dots inside a map key quoted in backticks
+// (a doubled backtick is one backtick of the key) split nothing.
+func TestSplitMask(t *testing.T) {
+	assert.Equal(t, []string{"title", "metadata.`a,b`", "metadata.`x``,y`"}, splitMask(" title, ,metadata.`a,b`,metadata.`x``,y`"))
+	assert.Equal(t, []string{"metadata", "`x.y`"}, splitPath("metadata.`x.y`"))
+	assert.Equal(t, []string{"a", "b", "`c``.d`"}, splitPath("a.b.`c``.d`"))
+	assert.Empty(t, splitMask(""))
+}

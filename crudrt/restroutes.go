@@ -253,6 +253,104 @@ func (r *restRoute) single(key string) (string, bool) {
 	return strings.Join(parts, "."), fd != nil && !fd.IsList() && !fd.IsMap() && fd.Message() == nil
 }
 
+// takesMask reports whether the route's request has an update_mask, a
+// FieldMask: Update's or BatchUpdate's.
+func (r *restRoute) takesMask() bool {
+	if r == nil || r.input == nil {
+		return false
+	}
+	fd := r.input.Fields().ByName("update_mask")
+	return fd != nil && !fd.IsList() && fd.Message() != nil && fd.Message().FullName() == "google.protobuf.FieldMask"
+}
+
+// maskPaths spells paths, the update mask of a request of the route, in
+// proto names: each segment that names a field of the updated resource by
+// its JSON name takes the field's name; a map key, and whatever names no
+// field, is left as it is (Update refuses what names nothing).
+func (r *restRoute) maskPaths(paths []string) []string {
+	md := r.maskedMessage()
+	if md == nil {
+		return paths
+	}
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		segs := splitPath(p)
+		m := md
+		for j, seg := range segs {
+			if m == nil || strings.HasPrefix(seg, "`") {
+				break
+			}
+			fd := m.Fields().ByName(protoreflect.Name(seg))
+			if fd == nil {
+				fd = m.Fields().ByJSONName(seg)
+			}
+			if fd == nil {
+				break
+			}
+			segs[j] = string(fd.Name())
+			if fd.IsMap() {
+				break // the next segment is a key
+			}
+			m = fd.Message()
+		}
+		out[i] = strings.Join(segs, ".")
+	}
+	return out
+}
+
+// maskedMessage is the message the route's update_mask applies to: the
+// resource the body holds (Update), or the resource of each of the
+// requests (BatchUpdate); nil when the request has no update_mask.
+func (r *restRoute) maskedMessage() protoreflect.MessageDescriptor {
+	if r.input == nil {
+		return nil
+	}
+	in := r.input
+	if fd := in.Fields().ByName("requests"); r.bodyAll && fd != nil && fd.IsList() && fd.Message() != nil {
+		in = fd.Message()
+	}
+	if fd := in.Fields().ByName("update_mask"); fd == nil || fd.Message() == nil || fd.Message().FullName() != "google.protobuf.FieldMask" {
+		return nil
+	}
+	if len(r.body) == 1 && in == r.input {
+		if fd := in.Fields().ByName(protoreflect.Name(r.body[0])); fd != nil {
+			return fd.Message()
+		}
+	}
+	var found protoreflect.MessageDescriptor
+	for i := range in.Fields().Len() {
+		fd := in.Fields().Get(i)
+		if m := fd.Message(); m != nil && !fd.IsList() && !fd.IsMap() && m.FullName() != "google.protobuf.FieldMask" {
+			if found != nil {
+				return nil // two candidates: leave the paths as they are
+			}
+			found = m
+		}
+	}
+	return found
+}
+
+// splitPath splits a field mask path at its dots, except inside a map key
+// quoted in backticks.
+func splitPath(p string) []string { return splitUnquoted(p, '.') }
+
+// splitUnquoted splits s at sep, except between backticks (a doubled
+// backtick inside them is one backtick of the key, and quotes again).
+func splitUnquoted(s string, sep byte) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] == '`' {
+			quoted = !quoted
+		}
+		if i == len(s) || s[i] == sep && !quoted {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
 func prefixOf(a, b []string) bool {
 	if len(a) > len(b) {
 		return false

@@ -270,8 +270,10 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "is required"})
 	}
-	if len(mask.GetPaths()) == 0 && fullMask(ctx) {
-		mask = &fieldmaskpb.FieldMask{Paths: []string{"*"}} // update_mask=* over REST (RESTGuard)
+	if len(mask.GetPaths()) == 0 {
+		if qm := queryMask(ctx); qm != nil {
+			mask = qm // the update_mask query parameter of a REST request (RESTGuard)
+		}
 	}
 	paths, err := s.maskPaths(msg, mask)
 	if err != nil {

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -333,4 +334,42 @@ func TestRESTRepeatedQuery(t *testing.T) {
 	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
 	require.Equal(t, 200, code, body)
 	assert.NotContains(t, body, "deleteTime", "nothing was deleted")
+}
+
+// TestRESTUpdateMaskQuery: the update_mask query parameter takes what a
+// FieldMask in JSON cannot hold, as gRPC does: proto names (author_id)
+// as well as JSON names (authorId), map keys quoted in backticks
+// (AIP-161), with dots and commas inside; a path that names nothing is
+// InvalidArgument naming update_mask.
+func TestRESTUpdateMaskQuery(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/v1/authors"), js, `{"displayName":"Ursula"}`)
+	require.Equal(t, 200, code, body)
+	book := func() map[string]any {
+		code, body := do(t, "GET", s.url("/v1/books/1"), "", "")
+		require.Equal(t, 200, code, body)
+		var b map[string]any
+		require.NoError(t, json.Unmarshal([]byte(body), &b))
+		return b
+	}
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=author_id"), js, `{"authorId":"2","title":"Not this"}`)
+	require.Equal(t, 200, code, body)
+	assert.Equal(t, "2", book()["authorId"])
+	assert.Equal(t, "Dune", book()["title"], "outside the mask")
+	code, body = do(t, "PATCH", s.url("/v1/books/1?updateMask=authorId"), js, `{"authorId":"1"}`)
+	require.Equal(t, 200, code, body)
+	assert.Equal(t, "1", book()["authorId"])
+
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=metadata.%60x.y%60,title&update_mask=metadata.%60a,b%60"), js,
+		`{"title":"Dune!","metadata":{"x.y":"1","a,b":"2","other":"3"}}`)
+	require.Equal(t, 200, code, body)
+	assert.Equal(t, map[string]any{"x.y": "1", "a,b": "2"}, book()["metadata"], "only the keys the mask names")
+	assert.Equal(t, "Dune!", book()["title"])
+
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=nope"), js, `{"title":"x"}`)
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, "update_mask")
+	assert.Equal(t, "Dune!", book()["title"])
 }
