@@ -470,7 +470,8 @@ func (s *Service) updateSQL(m any, cols []string, ck rowKey) (string, []any, err
 }
 
 // updateColumns lists the columns an update with mask paths writes: the
-// masked fields' columns and the server-managed ones. A path that names
+// masked fields' columns (with those of the other members of their
+// oneofs) and the server-managed ones. A path that names
 // no column (a field that is not stored) writes nothing of its own.
 func (s *Service) updateColumns(paths []string) []string {
 	cols := []string{}
@@ -488,6 +489,15 @@ func (s *Service) updateColumns(paths []string) []string {
 	for _, p := range paths {
 		top, _, _ := strings.Cut(p, ".")
 		add(s.byPath[top])
+		// Setting a member of a oneof clears the others: their columns
+		// are written too, or the row would hold two members.
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil {
+			if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
+				for i := range od.Fields().Len() {
+					add(s.byPath[string(od.Fields().Get(i).Name())])
+				}
+			}
+		}
 	}
 	add(s.updateTime)
 	add(s.etag)

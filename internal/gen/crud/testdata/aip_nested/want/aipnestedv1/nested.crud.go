@@ -119,7 +119,9 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
 		{"Path":"previous_shelf","Name":"previous_shelf","GoField":"PreviousShelf","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aipnested.v1.Shelf","Table":"shelves","Pattern":"publishers/{publisher}/shelves/{shelf}","Columns":["publisher","shelf"]}},
 		{"Path":"previous_shelf","Name":"previous_shelf_publisher","GoField":"PreviousShelfPublisher","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
-		{"Path":"previous_shelf","Name":"previous_shelf_shelf","GoField":"PreviousShelfShelf","Type":"string","Role":"reference","Nullable":true,"MaxLen":255}
+		{"Path":"previous_shelf","Name":"previous_shelf_shelf","GoField":"PreviousShelfShelf","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"print_run","Name":"print_run","GoField":"PrintRun","Type":"int64","Queryable":true,"Kind":"int","Nullable":true},
+		{"Path":"ebook","Name":"ebook","GoField":"Ebook","Type":"JSON","Nullable":true}
 	],
 	"Indexes": [
 		{"Name":"idx_books_previous_shelf_publisher_previous_shelf_shelf","Columns":["previous_shelf_publisher","previous_shelf_shelf"]}

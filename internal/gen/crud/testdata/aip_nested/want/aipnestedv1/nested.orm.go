@@ -128,7 +128,9 @@ type BookModel struct {
 	// PreviousShelfPublisher holds a variable of the Shelf name in PreviousShelf, for the foreign key.
 	PreviousShelfPublisher *string `gorm:"column:previous_shelf_publisher;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:1" protoforge:"aipnested.v1.Book.previous_shelf,name"`
 	// PreviousShelfShelf holds a variable of the Shelf name in PreviousShelf, for the foreign key.
-	PreviousShelfShelf *string `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2" protoforge:"aipnested.v1.Book.previous_shelf,name"`
+	PreviousShelfShelf *string    `gorm:"column:previous_shelf_shelf;size:255;index:idx_books_previous_shelf_publisher_previous_shelf_shelf,priority:2" protoforge:"aipnested.v1.Book.previous_shelf,name"`
+	PrintRun           *int64     `gorm:"column:print_run" protoforge:"aipnested.v1.Book.print_run"`
+	Ebook              ormrt.JSON `gorm:"column:ebook" protoforge:"aipnested.v1.Book.ebook"`
 }
 
 // TableName is the table of BookModel.

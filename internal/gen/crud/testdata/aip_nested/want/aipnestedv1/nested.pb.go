@@ -167,6 +167,13 @@ type Book struct {
 	Etag       string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	// The shelf the book was on before, which must exist.
 	PreviousShelf string `protobuf:"bytes,9,opt,name=previous_shelf,json=previousShelf,proto3" json:"previous_shelf,omitempty"`
+	// How the book is published: setting one clears the other.
+	//
+	// Types that are valid to be assigned to Edition:
+	//
+	//	*Book_PrintRun
+	//	*Book_Ebook
+	Edition       isBook_Edition `protobuf_oneof:"edition"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -264,6 +271,92 @@ func (x *Book) GetPreviousShelf() string {
 	return ""
 }
 
+func (x *Book) GetEdition() isBook_Edition {
+	if x != nil {
+		return x.Edition
+	}
+	return nil
+}
+
+func (x *Book) GetPrintRun() int64 {
+	if x != nil {
+		if x, ok := x.Edition.(*Book_PrintRun); ok {
+			return x.PrintRun
+		}
+	}
+	return 0
+}
+
+func (x *Book) GetEbook() *Ebook {
+	if x != nil {
+		if x, ok := x.Edition.(*Book_Ebook); ok {
+			return x.Ebook
+		}
+	}
+	return nil
+}
+
+type isBook_Edition interface {
+	isBook_Edition()
+}
+
+type Book_PrintRun struct {
+	PrintRun int64 `protobuf:"varint,10,opt,name=print_run,json=printRun,proto3,oneof"`
+}
+
+type Book_Ebook struct {
+	Ebook *Ebook `protobuf:"bytes,11,opt,name=ebook,proto3,oneof"`
+}
+
+func (*Book_PrintRun) isBook_Edition() {}
+
+func (*Book_Ebook) isBook_Edition() {}
+
+// An electronic edition.
+type Ebook struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Format        string                 `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ebook) Reset() {
+	*x = Ebook{}
+	mi := &file_nested_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ebook) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ebook) ProtoMessage() {}
+
+func (x *Ebook) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ebook.ProtoReflect.Descriptor instead.
+func (*Ebook) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Ebook) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 type GetPublisherRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -273,7 +366,7 @@ type GetPublisherRequest struct {
 
 func (x *GetPublisherRequest) Reset() {
 	*x = GetPublisherRequest{}
-	mi := &file_nested_proto_msgTypes[3]
+	mi := &file_nested_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -285,7 +378,7 @@ func (x *GetPublisherRequest) String() string {
 func (*GetPublisherRequest) ProtoMessage() {}
 
 func (x *GetPublisherRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[3]
+	mi := &file_nested_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -298,7 +391,7 @@ func (x *GetPublisherRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublisherRequest.ProtoReflect.Descriptor instead.
 func (*GetPublisherRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{3}
+	return file_nested_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetPublisherRequest) GetName() string {
@@ -319,7 +412,7 @@ type ListPublishersRequest struct {
 
 func (x *ListPublishersRequest) Reset() {
 	*x = ListPublishersRequest{}
-	mi := &file_nested_proto_msgTypes[4]
+	mi := &file_nested_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -331,7 +424,7 @@ func (x *ListPublishersRequest) String() string {
 func (*ListPublishersRequest) ProtoMessage() {}
 
 func (x *ListPublishersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[4]
+	mi := &file_nested_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -344,7 +437,7 @@ func (x *ListPublishersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishersRequest.ProtoReflect.Descriptor instead.
 func (*ListPublishersRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{4}
+	return file_nested_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListPublishersRequest) GetPageSize() int32 {
@@ -378,7 +471,7 @@ type ListPublishersResponse struct {
 
 func (x *ListPublishersResponse) Reset() {
 	*x = ListPublishersResponse{}
-	mi := &file_nested_proto_msgTypes[5]
+	mi := &file_nested_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +483,7 @@ func (x *ListPublishersResponse) String() string {
 func (*ListPublishersResponse) ProtoMessage() {}
 
 func (x *ListPublishersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[5]
+	mi := &file_nested_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +496,7 @@ func (x *ListPublishersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishersResponse.ProtoReflect.Descriptor instead.
 func (*ListPublishersResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{5}
+	return file_nested_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListPublishersResponse) GetPublishers() []*Publisher {
@@ -430,7 +523,7 @@ type CreatePublisherRequest struct {
 
 func (x *CreatePublisherRequest) Reset() {
 	*x = CreatePublisherRequest{}
-	mi := &file_nested_proto_msgTypes[6]
+	mi := &file_nested_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +535,7 @@ func (x *CreatePublisherRequest) String() string {
 func (*CreatePublisherRequest) ProtoMessage() {}
 
 func (x *CreatePublisherRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[6]
+	mi := &file_nested_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +548,7 @@ func (x *CreatePublisherRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePublisherRequest.ProtoReflect.Descriptor instead.
 func (*CreatePublisherRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{6}
+	return file_nested_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreatePublisherRequest) GetPublisherId() string {
@@ -483,7 +576,7 @@ type DeletePublisherRequest struct {
 
 func (x *DeletePublisherRequest) Reset() {
 	*x = DeletePublisherRequest{}
-	mi := &file_nested_proto_msgTypes[7]
+	mi := &file_nested_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +588,7 @@ func (x *DeletePublisherRequest) String() string {
 func (*DeletePublisherRequest) ProtoMessage() {}
 
 func (x *DeletePublisherRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[7]
+	mi := &file_nested_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +601,7 @@ func (x *DeletePublisherRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePublisherRequest.ProtoReflect.Descriptor instead.
 func (*DeletePublisherRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{7}
+	return file_nested_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeletePublisherRequest) GetName() string {
@@ -541,7 +634,7 @@ type UndeletePublisherRequest struct {
 
 func (x *UndeletePublisherRequest) Reset() {
 	*x = UndeletePublisherRequest{}
-	mi := &file_nested_proto_msgTypes[8]
+	mi := &file_nested_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -553,7 +646,7 @@ func (x *UndeletePublisherRequest) String() string {
 func (*UndeletePublisherRequest) ProtoMessage() {}
 
 func (x *UndeletePublisherRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[8]
+	mi := &file_nested_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -566,7 +659,7 @@ func (x *UndeletePublisherRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeletePublisherRequest.ProtoReflect.Descriptor instead.
 func (*UndeletePublisherRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{8}
+	return file_nested_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UndeletePublisherRequest) GetName() string {
@@ -585,7 +678,7 @@ type GetShelfRequest struct {
 
 func (x *GetShelfRequest) Reset() {
 	*x = GetShelfRequest{}
-	mi := &file_nested_proto_msgTypes[9]
+	mi := &file_nested_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +690,7 @@ func (x *GetShelfRequest) String() string {
 func (*GetShelfRequest) ProtoMessage() {}
 
 func (x *GetShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[9]
+	mi := &file_nested_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +703,7 @@ func (x *GetShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShelfRequest.ProtoReflect.Descriptor instead.
 func (*GetShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{9}
+	return file_nested_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetShelfRequest) GetName() string {
@@ -633,7 +726,7 @@ type ListShelvesRequest struct {
 
 func (x *ListShelvesRequest) Reset() {
 	*x = ListShelvesRequest{}
-	mi := &file_nested_proto_msgTypes[10]
+	mi := &file_nested_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +738,7 @@ func (x *ListShelvesRequest) String() string {
 func (*ListShelvesRequest) ProtoMessage() {}
 
 func (x *ListShelvesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[10]
+	mi := &file_nested_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +751,7 @@ func (x *ListShelvesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShelvesRequest.ProtoReflect.Descriptor instead.
 func (*ListShelvesRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{10}
+	return file_nested_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListShelvesRequest) GetParent() string {
@@ -706,7 +799,7 @@ type ListShelvesResponse struct {
 
 func (x *ListShelvesResponse) Reset() {
 	*x = ListShelvesResponse{}
-	mi := &file_nested_proto_msgTypes[11]
+	mi := &file_nested_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +811,7 @@ func (x *ListShelvesResponse) String() string {
 func (*ListShelvesResponse) ProtoMessage() {}
 
 func (x *ListShelvesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[11]
+	mi := &file_nested_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +824,7 @@ func (x *ListShelvesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShelvesResponse.ProtoReflect.Descriptor instead.
 func (*ListShelvesResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{11}
+	return file_nested_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListShelvesResponse) GetShelves() []*Shelf {
@@ -759,7 +852,7 @@ type CreateShelfRequest struct {
 
 func (x *CreateShelfRequest) Reset() {
 	*x = CreateShelfRequest{}
-	mi := &file_nested_proto_msgTypes[12]
+	mi := &file_nested_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +864,7 @@ func (x *CreateShelfRequest) String() string {
 func (*CreateShelfRequest) ProtoMessage() {}
 
 func (x *CreateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[12]
+	mi := &file_nested_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +877,7 @@ func (x *CreateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateShelfRequest.ProtoReflect.Descriptor instead.
 func (*CreateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{12}
+	return file_nested_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateShelfRequest) GetParent() string {
@@ -818,7 +911,7 @@ type UpdateShelfRequest struct {
 
 func (x *UpdateShelfRequest) Reset() {
 	*x = UpdateShelfRequest{}
-	mi := &file_nested_proto_msgTypes[13]
+	mi := &file_nested_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +923,7 @@ func (x *UpdateShelfRequest) String() string {
 func (*UpdateShelfRequest) ProtoMessage() {}
 
 func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[13]
+	mi := &file_nested_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +936,7 @@ func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateShelfRequest.ProtoReflect.Descriptor instead.
 func (*UpdateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{13}
+	return file_nested_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateShelfRequest) GetShelf() *Shelf {
@@ -872,7 +965,7 @@ type DeleteShelfRequest struct {
 
 func (x *DeleteShelfRequest) Reset() {
 	*x = DeleteShelfRequest{}
-	mi := &file_nested_proto_msgTypes[14]
+	mi := &file_nested_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +977,7 @@ func (x *DeleteShelfRequest) String() string {
 func (*DeleteShelfRequest) ProtoMessage() {}
 
 func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[14]
+	mi := &file_nested_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +990,7 @@ func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShelfRequest.ProtoReflect.Descriptor instead.
 func (*DeleteShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{14}
+	return file_nested_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeleteShelfRequest) GetName() string {
@@ -932,7 +1025,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_nested_proto_msgTypes[15]
+	mi := &file_nested_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1037,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[15]
+	mi := &file_nested_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1050,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{15}
+	return file_nested_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetBookRequest) GetName() string {
@@ -990,7 +1083,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1095,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1108,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{16}
+	return file_nested_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListBooksRequest) GetParent() string {
@@ -1084,7 +1177,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1189,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1202,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{17}
+	return file_nested_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -1139,7 +1232,7 @@ type CreateBookRequest struct {
 
 func (x *CreateBookRequest) Reset() {
 	*x = CreateBookRequest{}
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1244,7 @@ func (x *CreateBookRequest) String() string {
 func (*CreateBookRequest) ProtoMessage() {}
 
 func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1257,7 @@ func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{18}
+	return file_nested_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateBookRequest) GetParent() string {
@@ -1208,7 +1301,7 @@ type UpdateBookRequest struct {
 
 func (x *UpdateBookRequest) Reset() {
 	*x = UpdateBookRequest{}
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1313,7 @@ func (x *UpdateBookRequest) String() string {
 func (*UpdateBookRequest) ProtoMessage() {}
 
 func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1326,7 @@ func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{19}
+	return file_nested_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateBookRequest) GetBook() *Book {
@@ -1278,7 +1371,7 @@ type DeleteBookRequest struct {
 
 func (x *DeleteBookRequest) Reset() {
 	*x = DeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1290,7 +1383,7 @@ func (x *DeleteBookRequest) String() string {
 func (*DeleteBookRequest) ProtoMessage() {}
 
 func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,7 +1396,7 @@ func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{20}
+	return file_nested_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteBookRequest) GetName() string {
@@ -1344,7 +1437,7 @@ type UndeleteBookRequest struct {
 
 func (x *UndeleteBookRequest) Reset() {
 	*x = UndeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1449,7 @@ func (x *UndeleteBookRequest) String() string {
 func (*UndeleteBookRequest) ProtoMessage() {}
 
 func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1462,7 @@ func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{21}
+	return file_nested_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UndeleteBookRequest) GetName() string {
@@ -1396,7 +1489,7 @@ type BatchGetBooksRequest struct {
 
 func (x *BatchGetBooksRequest) Reset() {
 	*x = BatchGetBooksRequest{}
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1501,7 @@ func (x *BatchGetBooksRequest) String() string {
 func (*BatchGetBooksRequest) ProtoMessage() {}
 
 func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1514,7 @@ func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{22}
+	return file_nested_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BatchGetBooksRequest) GetParent() string {
@@ -1447,7 +1540,7 @@ type BatchGetBooksResponse struct {
 
 func (x *BatchGetBooksResponse) Reset() {
 	*x = BatchGetBooksResponse{}
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1552,7 @@ func (x *BatchGetBooksResponse) String() string {
 func (*BatchGetBooksResponse) ProtoMessage() {}
 
 func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1565,7 @@ func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{23}
+	return file_nested_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BatchGetBooksResponse) GetBooks() []*Book {
@@ -1492,7 +1585,7 @@ type BatchCreateBooksRequest struct {
 
 func (x *BatchCreateBooksRequest) Reset() {
 	*x = BatchCreateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1597,7 @@ func (x *BatchCreateBooksRequest) String() string {
 func (*BatchCreateBooksRequest) ProtoMessage() {}
 
 func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1610,7 @@ func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{24}
+	return file_nested_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BatchCreateBooksRequest) GetParent() string {
@@ -1543,7 +1636,7 @@ type BatchCreateBooksResponse struct {
 
 func (x *BatchCreateBooksResponse) Reset() {
 	*x = BatchCreateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1648,7 @@ func (x *BatchCreateBooksResponse) String() string {
 func (*BatchCreateBooksResponse) ProtoMessage() {}
 
 func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1661,7 @@ func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{25}
+	return file_nested_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BatchCreateBooksResponse) GetBooks() []*Book {
@@ -1592,7 +1685,7 @@ type BatchUpdateBooksRequest struct {
 
 func (x *BatchUpdateBooksRequest) Reset() {
 	*x = BatchUpdateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1604,7 +1697,7 @@ func (x *BatchUpdateBooksRequest) String() string {
 func (*BatchUpdateBooksRequest) ProtoMessage() {}
 
 func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1617,7 +1710,7 @@ func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{26}
+	return file_nested_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BatchUpdateBooksRequest) GetParent() string {
@@ -1657,7 +1750,7 @@ type BatchUpdateBooksResponse struct {
 
 func (x *BatchUpdateBooksResponse) Reset() {
 	*x = BatchUpdateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1669,7 +1762,7 @@ func (x *BatchUpdateBooksResponse) String() string {
 func (*BatchUpdateBooksResponse) ProtoMessage() {}
 
 func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1682,7 +1775,7 @@ func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{27}
+	return file_nested_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
@@ -1702,7 +1795,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1807,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1820,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{28}
+	return file_nested_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BatchDeleteBooksRequest) GetParent() string {
@@ -1759,7 +1852,7 @@ const file_nested_proto_rawDesc = "" +
 	"\x05Shelf\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
 	"\x05theme\x18\x02 \x01(\tR\x05theme:E\xeaAB\n" +
-	"\x18nested.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\xe2\x03\n" +
+	"\x18nested.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\xb9\x04\n" +
 	"\x04Book\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x1a\n" +
 	"\x05title\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x05title\x12\x18\n" +
@@ -1773,8 +1866,14 @@ const file_nested_proto_rawDesc = "" +
 	"deleteTime\x12\x12\n" +
 	"\x04etag\x18\b \x01(\tR\x04etag\x12D\n" +
 	"\x0eprevious_shelf\x18\t \x01(\tB\x1d\xfaA\x1a\n" +
-	"\x18nested.example.com/ShelfR\rpreviousShelf:Q\xeaAN\n" +
-	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}\"/\n" +
+	"\x18nested.example.com/ShelfR\rpreviousShelf\x12\x1d\n" +
+	"\tprint_run\x18\n" +
+	" \x01(\x03H\x00R\bprintRun\x12+\n" +
+	"\x05ebook\x18\v \x01(\v2\x13.aipnested.v1.EbookH\x00R\x05ebook:Q\xeaAN\n" +
+	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}B\t\n" +
+	"\aedition\"\x1f\n" +
+	"\x05Ebook\x12\x16\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format\"/\n" +
 	"\x13GetPublisherRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"v\n" +
 	"\x15ListPublishersRequest\x12\x1b\n" +
@@ -1914,109 +2013,111 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_nested_proto_goTypes = []any{
 	(*Publisher)(nil),                // 0: aipnested.v1.Publisher
 	(*Shelf)(nil),                    // 1: aipnested.v1.Shelf
 	(*Book)(nil),                     // 2: aipnested.v1.Book
-	(*GetPublisherRequest)(nil),      // 3: aipnested.v1.GetPublisherRequest
-	(*ListPublishersRequest)(nil),    // 4: aipnested.v1.ListPublishersRequest
-	(*ListPublishersResponse)(nil),   // 5: aipnested.v1.ListPublishersResponse
-	(*CreatePublisherRequest)(nil),   // 6: aipnested.v1.CreatePublisherRequest
-	(*DeletePublisherRequest)(nil),   // 7: aipnested.v1.DeletePublisherRequest
-	(*UndeletePublisherRequest)(nil), // 8: aipnested.v1.UndeletePublisherRequest
-	(*GetShelfRequest)(nil),          // 9: aipnested.v1.GetShelfRequest
-	(*ListShelvesRequest)(nil),       // 10: aipnested.v1.ListShelvesRequest
-	(*ListShelvesResponse)(nil),      // 11: aipnested.v1.ListShelvesResponse
-	(*CreateShelfRequest)(nil),       // 12: aipnested.v1.CreateShelfRequest
-	(*UpdateShelfRequest)(nil),       // 13: aipnested.v1.UpdateShelfRequest
-	(*DeleteShelfRequest)(nil),       // 14: aipnested.v1.DeleteShelfRequest
-	(*GetBookRequest)(nil),           // 15: aipnested.v1.GetBookRequest
-	(*ListBooksRequest)(nil),         // 16: aipnested.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),        // 17: aipnested.v1.ListBooksResponse
-	(*CreateBookRequest)(nil),        // 18: aipnested.v1.CreateBookRequest
-	(*UpdateBookRequest)(nil),        // 19: aipnested.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),        // 20: aipnested.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),      // 21: aipnested.v1.UndeleteBookRequest
-	(*BatchGetBooksRequest)(nil),     // 22: aipnested.v1.BatchGetBooksRequest
-	(*BatchGetBooksResponse)(nil),    // 23: aipnested.v1.BatchGetBooksResponse
-	(*BatchCreateBooksRequest)(nil),  // 24: aipnested.v1.BatchCreateBooksRequest
-	(*BatchCreateBooksResponse)(nil), // 25: aipnested.v1.BatchCreateBooksResponse
-	(*BatchUpdateBooksRequest)(nil),  // 26: aipnested.v1.BatchUpdateBooksRequest
-	(*BatchUpdateBooksResponse)(nil), // 27: aipnested.v1.BatchUpdateBooksResponse
-	(*BatchDeleteBooksRequest)(nil),  // 28: aipnested.v1.BatchDeleteBooksRequest
-	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 30: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 31: google.protobuf.Empty
+	(*Ebook)(nil),                    // 3: aipnested.v1.Ebook
+	(*GetPublisherRequest)(nil),      // 4: aipnested.v1.GetPublisherRequest
+	(*ListPublishersRequest)(nil),    // 5: aipnested.v1.ListPublishersRequest
+	(*ListPublishersResponse)(nil),   // 6: aipnested.v1.ListPublishersResponse
+	(*CreatePublisherRequest)(nil),   // 7: aipnested.v1.CreatePublisherRequest
+	(*DeletePublisherRequest)(nil),   // 8: aipnested.v1.DeletePublisherRequest
+	(*UndeletePublisherRequest)(nil), // 9: aipnested.v1.UndeletePublisherRequest
+	(*GetShelfRequest)(nil),          // 10: aipnested.v1.GetShelfRequest
+	(*ListShelvesRequest)(nil),       // 11: aipnested.v1.ListShelvesRequest
+	(*ListShelvesResponse)(nil),      // 12: aipnested.v1.ListShelvesResponse
+	(*CreateShelfRequest)(nil),       // 13: aipnested.v1.CreateShelfRequest
+	(*UpdateShelfRequest)(nil),       // 14: aipnested.v1.UpdateShelfRequest
+	(*DeleteShelfRequest)(nil),       // 15: aipnested.v1.DeleteShelfRequest
+	(*GetBookRequest)(nil),           // 16: aipnested.v1.GetBookRequest
+	(*ListBooksRequest)(nil),         // 17: aipnested.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),        // 18: aipnested.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),        // 19: aipnested.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),        // 20: aipnested.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),        // 21: aipnested.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),      // 22: aipnested.v1.UndeleteBookRequest
+	(*BatchGetBooksRequest)(nil),     // 23: aipnested.v1.BatchGetBooksRequest
+	(*BatchGetBooksResponse)(nil),    // 24: aipnested.v1.BatchGetBooksResponse
+	(*BatchCreateBooksRequest)(nil),  // 25: aipnested.v1.BatchCreateBooksRequest
+	(*BatchCreateBooksResponse)(nil), // 26: aipnested.v1.BatchCreateBooksResponse
+	(*BatchUpdateBooksRequest)(nil),  // 27: aipnested.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil), // 28: aipnested.v1.BatchUpdateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),  // 29: aipnested.v1.BatchDeleteBooksRequest
+	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 31: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),            // 32: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	29, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	29, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	29, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	29, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
-	0,  // 4: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
-	0,  // 5: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
-	1,  // 6: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
-	1,  // 7: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	1,  // 8: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	30, // 9: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	30, // 10: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	30, // 11: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
-	2,  // 12: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
-	2,  // 13: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
-	2,  // 14: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	30, // 15: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 16: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	18, // 17: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
-	2,  // 18: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	19, // 19: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	30, // 20: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 21: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	3,  // 22: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	4,  // 23: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	6,  // 24: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	7,  // 25: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	8,  // 26: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	9,  // 27: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	10, // 28: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	12, // 29: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	13, // 30: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	14, // 31: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	15, // 32: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	16, // 33: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	18, // 34: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	19, // 35: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	20, // 36: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	21, // 37: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	22, // 38: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	24, // 39: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	26, // 40: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	28, // 41: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 42: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	5,  // 43: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 44: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 45: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 46: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 47: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	11, // 48: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 49: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 50: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	31, // 51: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	2,  // 52: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	17, // 53: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 54: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 55: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 56: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 57: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	23, // 58: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	25, // 59: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	27, // 60: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	31, // 61: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	42, // [42:62] is the sub-list for method output_type
-	22, // [22:42] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	30, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	30, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	30, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	30, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	3,  // 4: aipnested.v1.Book.ebook:type_name -> aipnested.v1.Ebook
+	0,  // 5: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
+	0,  // 6: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
+	1,  // 7: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
+	1,  // 8: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
+	1,  // 9: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
+	31, // 10: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	31, // 11: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	31, // 12: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 13: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
+	2,  // 14: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
+	2,  // 15: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
+	31, // 16: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 17: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
+	19, // 18: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	2,  // 19: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
+	20, // 20: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	31, // 21: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 22: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
+	4,  // 23: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	5,  // 24: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	7,  // 25: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	8,  // 26: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	9,  // 27: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	10, // 28: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	11, // 29: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	13, // 30: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	14, // 31: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	15, // 32: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	16, // 33: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	17, // 34: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	19, // 35: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	20, // 36: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	21, // 37: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	22, // 38: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	23, // 39: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	25, // 40: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	27, // 41: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	29, // 42: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 43: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 44: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 45: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 46: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 47: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 48: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 49: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 50: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 51: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	32, // 52: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	2,  // 53: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	18, // 54: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 55: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 56: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 57: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 58: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	24, // 59: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	26, // 60: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	28, // 61: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	32, // 62: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	43, // [43:63] is the sub-list for method output_type
+	23, // [23:43] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
@@ -2024,13 +2125,17 @@ func file_nested_proto_init() {
 	if File_nested_proto != nil {
 		return
 	}
+	file_nested_proto_msgTypes[2].OneofWrappers = []any{
+		(*Book_PrintRun)(nil),
+		(*Book_Ebook)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,8 @@ CREATE TABLE `books` (
   `previous_shelf` longtext NOT NULL DEFAULT (''),
   `previous_shelf_publisher` varchar(255) NULL,
   `previous_shelf_shelf` varchar(255) NULL,
+  `print_run` bigint NULL,
+  `ebook` json NULL,
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` (`previous_shelf_publisher`, `previous_shelf_shelf`),
   CONSTRAINT `fk_books_previous_shelf` FOREIGN KEY (`previous_shelf_publisher`, `previous_shelf_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,

@@ -30,6 +30,8 @@ CREATE TABLE "books" (
   "previous_shelf" text NOT NULL DEFAULT '',
   "previous_shelf_publisher" character varying(255) NULL,
   "previous_shelf_shelf" character varying(255) NULL,
+  "print_run" bigint NULL,
+  "ebook" jsonb NULL,
   PRIMARY KEY ("publisher", "shelf", "book"),
   CONSTRAINT "fk_books_previous_shelf" FOREIGN KEY ("previous_shelf_publisher", "previous_shelf_shelf") REFERENCES "shelves" ("publisher", "shelf") ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT "fk_books_parent" FOREIGN KEY ("publisher", "shelf") REFERENCES "shelves" ("publisher", "shelf") ON UPDATE NO ACTION ON DELETE NO ACTION

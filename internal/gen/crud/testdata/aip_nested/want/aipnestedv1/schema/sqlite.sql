@@ -33,6 +33,8 @@ CREATE TABLE `books` (
   `previous_shelf` text NOT NULL DEFAULT (''),
   `previous_shelf_publisher` text NULL,
   `previous_shelf_shelf` text NULL,
+  `print_run` integer NULL,
+  `ebook` text NULL,
   PRIMARY KEY (`publisher`, `shelf`, `book`),
   CONSTRAINT `fk_books_previous_shelf` FOREIGN KEY (`previous_shelf_publisher`, `previous_shelf_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_books_parent` FOREIGN KEY (`publisher`, `shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,

@@ -1,0 +1,76 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestOneofUpdate switches the member of a oneof (a scalar and a message)
+// with Update, by mask, without a mask, and with BatchUpdate, on every
+// database: the other member is cleared in what is stored, so that the
+// row reads back as the message it was written from, and List, Get and
+// REST keep serving the collection.
+func TestOneofUpdate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Edition: &nestedv1.Book_PrintRun{PrintRun: 5000}}})
+		require.NoError(t, err)
+		get := func() *nestedv1.Book {
+			t.Helper()
+			got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name})
+			require.NoError(t, err)
+			return got
+		}
+		mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+		up, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "pdf"}}}, UpdateMask: mask("ebook")})
+		require.NoError(t, err)
+		assert.Equal(t, "pdf", up.GetEbook().GetFormat())
+		got := get()
+		assert.Equal(t, "pdf", got.GetEbook().GetFormat(), "the new member")
+		assert.Zero(t, got.GetPrintRun(), "the other member is cleared")
+
+		// Without a mask: the populated fields, the scalar member.
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Title: "Dune", Edition: &nestedv1.Book_PrintRun{PrintRun: 7}}})
+		require.NoError(t, err)
+		got = get()
+		assert.Equal(t, int64(7), got.GetPrintRun())
+		assert.Nil(t, got.GetEbook())
+
+		// A mask naming the member that is not set leaves the other one:
+		// only the fields the mask names change.
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name}, UpdateMask: mask("ebook")})
+		require.NoError(t, err)
+		assert.Equal(t, int64(7), get().GetPrintRun())
+
+		// BatchUpdate, and the collection still reads.
+		_, err = c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{Parent: shelf, UpdateMask: mask("print_run"), Requests: []*nestedv1.UpdateBookRequest{
+			{Book: &nestedv1.Book{Name: b.Name, Edition: &nestedv1.Book_PrintRun{PrintRun: 9}}},
+		}})
+		require.NoError(t, err)
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub"}}}, UpdateMask: mask("ebook")})
+		require.NoError(t, err)
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf})
+		require.NoError(t, err, "status %v", status.Code(err))
+		require.Len(t, list.Books, 1)
+		assert.Equal(t, "epub", list.Books[0].GetEbook().GetFormat())
+		assert.Zero(t, list.Books[0].GetPrintRun())
+		r, body := restDo(t, "GET", base+"/v1/"+shelf+"/books", "")
+		assert.Equal(t, http.StatusOK, r.StatusCode, "%s", body)
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: shelf + "/books/none"})
+		assert.Equal(t, codes.NotFound, status.Code(err))
+	})
+}
