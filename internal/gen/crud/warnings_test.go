@@ -300,3 +300,59 @@ func TestIgnoredFields(t *testing.T) {
 		}
 	}
 }
+
+// TestUncheckedReferences: a resource reference the server does not check
+// (on a repeated field, inside a message stored as JSON) is a warning at
+// its field, never silently unchecked; a singular one is checked and not
+// warned of.
+func TestUncheckedReferences(t *testing.T) {
+	_, buf, code := generate(t, "refs/v1/refs.proto", `syntax = "proto3";
+
+package refs.v1;
+
+import "google/api/resource.proto";
+
+option go_package = "example.com/refs/v1;refsv1";
+
+message Shelf {
+  option (google.api.resource) = {type: "refs.example.com/Shelf" pattern: "shelves/{shelf}"};
+  string name = 1;
+}
+
+message Book {
+  option (google.api.resource) = {type: "refs.example.com/Book" pattern: "books/{book}"};
+  string name = 1;
+  string shelf = 2 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
+  repeated string shelves = 3 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
+  Placement placement = 4;
+}
+
+message Placement {
+  string shelf = 1 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
+  map<string, Placement> others = 2;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book);
+}
+
+message GetBookRequest {
+  string name = 1;
+}
+`)
+	got := buf.String()
+	for _, want := range []string{
+		`refs/v1/refs.proto:18:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
+		`refs/v1/refs.proto:19:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings:\n%s\nwant a line with %s", got, want)
+		}
+	}
+	if strings.Contains(got, "refs.v1.Book.shelf:") {
+		t.Errorf("the singular reference is checked, and not warned of:\n%s", got)
+	}
+	if !strings.Contains(code, `"RefersTo":{"Name":"refs.v1.Shelf"`) {
+		t.Errorf("the singular reference is not checked:\n%s", code)
+	}
+}

@@ -355,7 +355,11 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		for _, f := range m.Columns {
 			ref, _ := proto.GetExtension(f.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
-			if ref == nil || f.Synthetic() || f == m.Name || f.Type != TypeString {
+			if f.Synthetic() || f == m.Name {
+				continue
+			}
+			if ref == nil || f.Type != TypeString {
+				b.uncheckedRefs(m, f, ref)
 				continue
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
@@ -382,6 +386,56 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
 	}
+}
+
+// uncheckedRefs warns of the resource references that field f of m holds
+// and the server does not check (AIP-122: the name is stored as sent, and
+// deleting what it names is not refused): f's own when it is repeated or
+// a map (ref), and those of the fields of a message f stores as JSON.
+func (b *builder) uncheckedRefs(m *Model, f *Field, ref *annotations.ResourceReference) {
+	if ref != nil {
+		b.warnf(m.File, f.Desc, "resource_reference %q on a %s is not checked: the names are stored as sent, and deleting what they name is not refused; check them in a method of your own", ref.GetType()+ref.GetChildType(), kindOfRepeated(f.Desc))
+		return
+	}
+	if f.Desc.Message() == nil {
+		return
+	}
+	var paths []string
+	seen := map[protoreflect.FullName]bool{}
+	var walk func(md protoreflect.MessageDescriptor, prefix string)
+	walk = func(md protoreflect.MessageDescriptor, prefix string) {
+		if seen[md.FullName()] || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+			return
+		}
+		seen[md.FullName()] = true
+		for i := range md.Fields().Len() {
+			fd := md.Fields().Get(i)
+			path := prefix + "." + string(fd.Name())
+			if proto.HasExtension(fd.Options(), annotations.E_ResourceReference) {
+				paths = append(paths, path)
+			}
+			if fd.IsMap() {
+				fd = fd.MapValue()
+			}
+			if fd.Message() != nil {
+				walk(fd.Message(), path)
+			}
+		}
+	}
+	walk(f.Desc.Message(), string(f.Desc.Name()))
+	if len(paths) > 0 {
+		b.warnf(m.File, f.Desc, "holds resource references inside a message stored as JSON (%s), which are not checked: the names are stored as sent, and deleting what they name is not refused", strings.Join(paths, ", "))
+	}
+}
+
+func kindOfRepeated(fd protoreflect.FieldDescriptor) string {
+	switch {
+	case fd.IsMap():
+		return "map"
+	case fd.IsList():
+		return "repeated field"
+	}
+	return "field of type " + fd.Kind().String()
 }
 
 // refParts gives every resource_reference field of m the columns that
