@@ -154,6 +154,9 @@ type Service struct {
 	insertSQL string
 	// createClears are the fields Create clears: see clearedOnCreate.
 	createClears []protoreflect.FieldDescriptor
+	// nested are the REQUIRED and OUTPUT_ONLY fields of the messages the
+	// resource holds, or nil.
+	nested *nestedPlan
 	// refs are the google.api.resource_reference columns.
 	refs []*column
 	// limits are the string columns with a length limit.
@@ -288,6 +291,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	s.selectList = strings.Join(quoted, ", ")
 	s.insertSQL = insertSQL(s.from, all)
 	s.createClears = s.clearedOnCreate()
+	s.nested = nestedPlanOf(desc, 0)
 	// The key columns break ties in every order, also those filters do
 	// not name.
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {

@@ -49,6 +49,7 @@ func (s *Service) validate(p proto.Message) error {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is required"})
 		}
 	}
+	vs = append(vs, s.nested.requiredViolations(r, s.res.Field)...)
 	vs = append(vs, pgvViolations(s.res.Field, r)...)
 	if err := s.v.Validate(p); err != nil {
 		var ve *protovalidate.ValidationError

@@ -150,6 +150,7 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 	for _, fd := range s.createClears {
 		r.Clear(fd)
 	}
+	s.nested.clearOutputOnly(r)
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString("1"))
 	}
@@ -420,6 +421,7 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		// The tenant of a row never changes.
 		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
 	}
+	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
 	if err := s.immutable(stored, next); err != nil {
 		return nil, err
 	}

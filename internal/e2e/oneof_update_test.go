@@ -74,3 +74,47 @@ func TestOneofUpdate(t *testing.T) {
 		assert.Equal(t, codes.NotFound, status.Code(err))
 	})
 }
+
+// TestNestedFieldBehavior: REQUIRED and OUTPUT_ONLY hold in the messages
+// a resource holds (AIP-203), on every database: a present ebook needs its
+// format, on Create, Update and BatchCreate, naming the path; the
+// downloads a client sends are ignored on Create and Update, and an
+// update of the ebook keeps the stored value.
+func TestNestedFieldBehavior(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+
+		_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "x", Book: &nestedv1.Book{Title: "X", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{}}}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"book.ebook.format"}, grpcViolationFields(t, err))
+		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: shelf, Requests: []*nestedv1.CreateBookRequest{
+			{BookId: "y", Book: &nestedv1.Book{Title: "Y"}},
+			{BookId: "z", Book: &nestedv1.Book{Title: "Z", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Downloads: 3}}}},
+		}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"requests[1].book.ebook.format"}, grpcViolationFields(t, err))
+
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "pdf", Downloads: 99}}}})
+		require.NoError(t, err)
+		assert.Zero(t, b.GetEbook().GetDownloads(), "output only: the client's value is ignored")
+		got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name})
+		require.NoError(t, err)
+		assert.Zero(t, got.GetEbook().GetDownloads())
+
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{}}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"ebook"}}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"book.ebook.format"}, grpcViolationFields(t, err))
+		// The server's count, as the server's own code would store it.
+		require.NoError(t, db.Exec(`UPDATE books SET ebook = ? WHERE book = ?`, `{"format":"pdf","downloads":"5"}`, "dune").Error)
+		for _, paths := range [][]string{{"ebook"}, {"ebook.downloads"}, {"ebook.format", "ebook.downloads"}, {"title"}} {
+			up, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Title: "Dune", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", Downloads: 7}}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+			require.NoError(t, err, "%v", paths)
+			assert.Equal(t, int64(5), up.GetEbook().GetDownloads(), "mask %v: the stored value is kept", paths)
+			got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name})
+			require.NoError(t, err)
+			assert.Equal(t, int64(5), got.GetEbook().GetDownloads(), "mask %v", paths)
+		}
+	})
+}

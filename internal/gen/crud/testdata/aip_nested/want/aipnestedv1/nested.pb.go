@@ -314,8 +314,11 @@ func (*Book_Ebook) isBook_Edition() {}
 
 // An electronic edition.
 type Ebook struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Format        string                 `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required whenever the book has an ebook (AIP-203).
+	Format string `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	// Counted by the server: what a client sends is ignored.
+	Downloads     int64 `protobuf:"varint,2,opt,name=downloads,proto3" json:"downloads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -355,6 +358,13 @@ func (x *Ebook) GetFormat() string {
 		return x.Format
 	}
 	return ""
+}
+
+func (x *Ebook) GetDownloads() int64 {
+	if x != nil {
+		return x.Downloads
+	}
+	return 0
 }
 
 type GetPublisherRequest struct {
@@ -1871,9 +1881,10 @@ const file_nested_proto_rawDesc = "" +
 	" \x01(\x03H\x00R\bprintRun\x12+\n" +
 	"\x05ebook\x18\v \x01(\v2\x13.aipnested.v1.EbookH\x00R\x05ebook:Q\xeaAN\n" +
 	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}B\t\n" +
-	"\aedition\"\x1f\n" +
-	"\x05Ebook\x12\x16\n" +
-	"\x06format\x18\x01 \x01(\tR\x06format\"/\n" +
+	"\aedition\"I\n" +
+	"\x05Ebook\x12\x1c\n" +
+	"\x06format\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06format\x12\"\n" +
+	"\tdownloads\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\tdownloads\"/\n" +
 	"\x13GetPublisherRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"v\n" +
 	"\x15ListPublishersRequest\x12\x1b\n" +

@@ -1,0 +1,175 @@
+package crudrt
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// nestedPlan holds the google.api.field_behavior marks that matter below
+// the resource's own fields (AIP-203): REQUIRED and OUTPUT_ONLY fields of
+// the messages the resource holds, at any depth. The resource's own
+// fields are read by readBehaviors; well-known types have none.
+type nestedPlan struct {
+	required, outputOnly []protoreflect.FieldDescriptor
+	// sub are the message fields (singular, repeated or map values) whose
+	// messages have marks of their own or below.
+	sub []nestedField
+}
+
+type nestedField struct {
+	fd   protoreflect.FieldDescriptor
+	plan *nestedPlan
+}
+
+// maxNestedDepth bounds the plan of recursive messages: marks deeper
+// than this are not enforced.
+const maxNestedDepth = 16
+
+// nestedPlanOf is the plan of md's message fields, or nil when no message
+// below md has a mark.
+func nestedPlanOf(md protoreflect.MessageDescriptor, depth int) *nestedPlan {
+	if depth > maxNestedDepth || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+		return nil
+	}
+	p := &nestedPlan{}
+	if depth > 0 {
+		b := readBehaviors(md)
+		p.required = b.required
+		fields := md.Fields()
+		for i := range fields.Len() {
+			if fd := fields.Get(i); b.outputOnly[fd] {
+				p.outputOnly = append(p.outputOnly, fd)
+			}
+		}
+	}
+	fields := md.Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		m := fd.Message()
+		if fd.IsMap() {
+			m = fd.MapValue().Message()
+		}
+		if m == nil {
+			continue
+		}
+		if sub := nestedPlanOf(m, depth+1); sub != nil {
+			p.sub = append(p.sub, nestedField{fd, sub})
+		}
+	}
+	if len(p.required) == 0 && len(p.outputOnly) == 0 && len(p.sub) == 0 {
+		return nil
+	}
+	return p
+}
+
+// each calls fn with every message that field f of m holds, and its path
+// under prefix: "a", "a[2]", `a["key"]`.
+func (f nestedField) each(m protoreflect.Message, prefix string, fn func(protoreflect.Message, string)) {
+	if !m.Has(f.fd) {
+		return
+	}
+	path := joinPath(prefix, string(f.fd.Name()))
+	v := m.Get(f.fd)
+	switch {
+	case f.fd.IsList():
+		l := v.List()
+		for i := range l.Len() {
+			fn(l.Get(i).Message(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case f.fd.IsMap():
+		v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+			fn(v.Message(), fmt.Sprintf("%s[%q]", path, k.String()))
+			return true
+		})
+	default:
+		fn(m.Mutable(f.fd).Message(), path)
+	}
+}
+
+// requiredViolations lists the REQUIRED fields that are not set in the
+// messages m holds (a REQUIRED field of a message that is not there is
+// not required), with their paths under prefix.
+func (p *nestedPlan) requiredViolations(m protoreflect.Message, prefix string) []FieldViolation {
+	if p == nil {
+		return nil
+	}
+	var vs []FieldViolation
+	for _, f := range p.sub {
+		f.each(m, prefix, func(sub protoreflect.Message, path string) {
+			for _, fd := range f.plan.required {
+				if !sub.Has(fd) {
+					vs = append(vs, FieldViolation{Field: joinPath(path, string(fd.Name())), Description: "is required"})
+				}
+			}
+			vs = append(vs, f.plan.requiredViolations(sub, path)...)
+		})
+	}
+	return vs
+}
+
+// clearOutputOnly clears the OUTPUT_ONLY fields of the messages m holds:
+// values a client sent, which are the server's (AIP-203).
+func (p *nestedPlan) clearOutputOnly(m protoreflect.Message) {
+	if p == nil {
+		return
+	}
+	for _, f := range p.sub {
+		f.each(m, "", func(sub protoreflect.Message, _ string) {
+			for _, fd := range f.plan.outputOnly {
+				sub.Clear(fd)
+			}
+			f.plan.clearOutputOnly(sub)
+		})
+	}
+}
+
+// keepOutputOnly gives the messages of next, the resource an update
+// writes, the OUTPUT_ONLY values of stored, the resource it read: a
+// message both hold in the same singular field keeps its stored values; in
+// any other (one the update brought, a list or map element) they are
+// cleared. Only the top-level fields touched by paths are visited: the
+// others are stored's already.
+func (p *nestedPlan) keepOutputOnly(next, stored protoreflect.Message, paths []string) {
+	if p == nil {
+		return
+	}
+	for _, f := range p.sub {
+		name := string(f.fd.Name())
+		touched := false
+		for _, path := range paths {
+			if path == name || strings.HasPrefix(path, name+".") {
+				touched = true
+				break
+			}
+		}
+		if touched {
+			f.keep(next, stored)
+		}
+	}
+}
+
+// keep reconciles field f of next with stored's, as keepOutputOnly says.
+func (f nestedField) keep(next, stored protoreflect.Message) {
+	if f.fd.IsList() || f.fd.IsMap() || !stored.Has(f.fd) || !next.Has(f.fd) {
+		f.each(next, "", func(sub protoreflect.Message, _ string) {
+			for _, fd := range f.plan.outputOnly {
+				sub.Clear(fd)
+			}
+			f.plan.clearOutputOnly(sub)
+		})
+		return
+	}
+	n, s := next.Mutable(f.fd).Message(), stored.Get(f.fd).Message()
+	for _, fd := range f.plan.outputOnly {
+		if s.Has(fd) {
+			n.Set(fd, s.Get(fd))
+		} else {
+			n.Clear(fd)
+		}
+	}
+	for _, sub := range f.plan.sub {
+		sub.keep(n, s)
+	}
+}
