@@ -149,7 +149,8 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 }
 
 // BatchDelete deletes the resources with keys in one transaction, each as
-// Delete does: all or none (AIP-235). A key given more than once deletes
+// Delete does: all or none (AIP-235). Under AllowMissing, a resource that
+// does not exist is skipped. A key given more than once deletes
 // its resource once, as BatchGet returns it for each time it is asked.
 func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 	return s.BatchDeleteIn(ctx, "", keys)
@@ -185,6 +186,9 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 		failed = -1
 		for _, i := range unique {
 			if _, err := s.remove(tx, tenant, keys[i], "", false); err != nil {
+				if allowMissing(ctx) && missing(s.fail(ctx, err)) {
+					continue // AIP-235: deleted already
+				}
 				failed = i
 				return err
 			}

@@ -212,6 +212,12 @@ func batchUpdateBooks(t *testing.T, db *gorm.DB) {
 	assert.Contains(t, status.Convert(err).Message(), "names[1]")
 	assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
 	assert.Empty(t, stored(books[2].Name).DeleteTime, "rolled back")
+	// With allow_missing, what does not exist is skipped (AIP-235).
+	_, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Names: []string{fiction + "/books/none", books[2].Name}, AllowMissing: true})
+	require.NoError(t, err)
+	assert.NotEmpty(t, stored(books[2].Name).DeleteTime, "the one that exists is deleted")
+	_, err = c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: books[2].Name})
+	require.NoError(t, err)
 
 	// A soft-deleted book cannot change (AIP-164), and says which.
 	_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: books[1].Name})

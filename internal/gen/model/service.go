@@ -132,8 +132,8 @@ type Method struct {
 	ValidateOnly *protogen.Field
 	// AllowMissing is the request's `allow_missing` (bool) of an Update of
 	// a resource identified by its name, without a tenant (AIP-134: it is
-	// created), or of a Delete that returns Empty (AIP-135: it succeeds),
-	// or nil.
+	// created), of a Delete that returns Empty (AIP-135: it succeeds), or
+	// of a BatchDelete (AIP-235: the missing ones are skipped), or nil.
 	AllowMissing *protogen.Field
 	// Unsupported are the request's fields the method does not serve
 	// (paths from the request, "requests.request_id" inside BatchCreate's
@@ -807,7 +807,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	}
 	if fd := field(m.Input, "allow_missing"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() &&
-		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty)) {
+		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty) || op == OpBatchDelete) {
 		mm.AllowMissing = fd
 	}
 	b.unsupported(f, mm)

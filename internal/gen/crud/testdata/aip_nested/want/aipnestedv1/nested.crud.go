@@ -139,7 +139,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
 		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
 		{"Name":"aipnested.v1.NestedService.BatchUpdateBooks","Op":"BatchUpdate","Request":"aipnested.v1.BatchUpdateBooksRequest","Response":"aipnested.v1.BatchUpdateBooksResponse","Parent":"parent","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books","ValidateOnly":"validate_only","Unsupported":["requests.validate_only","requests.allow_missing"]},
-		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent"}
+		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent","AllowMissing":"allow_missing"}
 	]
 }`,
 }

@@ -1796,9 +1796,11 @@ func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
 }
 
 type BatchDeleteBooksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	Names         []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Names  []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	// AIP-235: names of books that do not exist are skipped.
+	AllowMissing  bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1845,6 +1847,13 @@ func (x *BatchDeleteBooksRequest) GetNames() []string {
 		return x.Names
 	}
 	return nil
+}
+
+func (x *BatchDeleteBooksRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
 }
 
 var File_nested_proto protoreflect.FileDescriptor
@@ -1983,10 +1992,11 @@ const file_nested_proto_rawDesc = "" +
 	"updateMask\x12#\n" +
 	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"D\n" +
 	"\x18BatchUpdateBooksResponse\x12(\n" +
-	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"G\n" +
+	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"l\n" +
 	"\x17BatchDeleteBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
-	"\x05names\x18\x02 \x03(\tR\x05names2\xa9\f\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\x12#\n" +
+	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing2\xa9\f\n" +
 	"\rNestedService\x12J\n" +
 	"\fGetPublisher\x12!.aipnested.v1.GetPublisherRequest\x1a\x17.aipnested.v1.Publisher\x12[\n" +
 	"\x0eListPublishers\x12#.aipnested.v1.ListPublishersRequest\x1a$.aipnested.v1.ListPublishersResponse\x12P\n" +
