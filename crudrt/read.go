@@ -368,12 +368,14 @@ func (s *Service) offered(orderBy string, terms []query.OrderTerm) (bool, error)
 }
 
 // distinct is the length of the shortest prefix of terms whose columns
-// include all those of a unique index (or the key): rows differ there.
+// include all those of a unique index (or the key): rows differ there. A
+// unique index with a nullable column does not count: rows may share its
+// NULLs.
 func (s *Service) distinct(terms []query.OrderTerm) int {
 	seen := map[string]bool{}
 	covers := func(cols []string) bool {
 		for _, c := range cols {
-			if !seen[c] {
+			if !seen[c] || s.byName[c] != nil && s.byName[c].Nullable {
 				return false
 			}
 		}
@@ -412,9 +414,21 @@ func (s *Service) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
 		v := reflect.ValueOf(dest[idx]).Elem()
 		for v.Kind() == reflect.Pointer {
 			if v.IsNil() {
-				return nil, errors.New("crudrt: ordered column " + t.Column.Name + " is NULL")
+				if !t.Column.Nullable {
+					return nil, errors.New("crudrt: ordered column " + t.Column.Name + " is NULL")
+				}
+				break
 			}
 			v = v.Elem()
+		}
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			continue // NULL: out[i] stays nil
+		}
+		if d, ok := v.Interface().(gorm.DeletedAt); ok {
+			if d.Valid {
+				out[i] = d.Time
+			}
+			continue
 		}
 		out[i] = v.Interface()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -224,7 +225,6 @@ func TestListRequestLimits(t *testing.T) {
 		{`tags = "a"`, "", "filter"},
 		{"", "colour", "order_by"},
 		{"", "tags", "order_by"},
-		{"", "create_time", "order_by"}, // may be unset
 		{"", "title, title", "order_by"},
 		{"", "title sideways", "order_by"},
 	} {
@@ -354,5 +354,57 @@ func TestBatchGet(t *testing.T) {
 	got, err = l.books.BatchGet(ctx, []any{b.Id})
 	if err != nil || got[0].(*libraryv1.Book).GetDeleteTime() == nil {
 		t.Errorf("BatchGet of a deleted book: %v, %v", got, err)
+	}
+}
+
+// TestListNullableOrder pages one book at a time through orders on
+// create_time, which rows written around the server may leave NULL, on
+// every database: NULLs are smaller than any time (first ascending, last
+// descending), every book is listed once, and the tokens carry NULL.
+func TestListNullableOrder(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range testdb.All {
+		t.Run(string(d), func(t *testing.T) {
+			clock := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+			l := newLibrary(t, d, crudrt.WithClock(func() time.Time { return clock }))
+			var ids []int64
+			for i := range 6 {
+				b := l.addBook(t, &libraryv1.Book{Title: fmt.Sprintf("b%d", i), Isbn: uint64(i + 1)})
+				ids = append(ids, b.Id)
+				if i%3 == 0 {
+					// Not the server's: no creation time.
+					if err := l.db.Exec("UPDATE books SET create_time = NULL WHERE id = ?", b.Id).Error; err != nil {
+						t.Fatal(err)
+					}
+				}
+				if i != 4 {
+					clock = clock.Add(time.Hour) // books 4 and 5 share a time
+				}
+			}
+			// 0 and 3 are NULL; 1, 2, then 4 and 5 at one time.
+			for orderBy, want := range map[string][]int64{
+				"create_time":             {ids[0], ids[3], ids[1], ids[2], ids[4], ids[5]},
+				"create_time desc":        {ids[4], ids[5], ids[2], ids[1], ids[0], ids[3]},
+				"create_time desc, title": {ids[4], ids[5], ids[2], ids[1], ids[0], ids[3]},
+			} {
+				var got []int64
+				token := ""
+				for range 10 {
+					page, next, err := l.books.List(ctx, crudrt.ListRequest{OrderBy: orderBy, PageSize: 1, PageToken: token})
+					if err != nil {
+						t.Fatalf("%s: %v", orderBy, err)
+					}
+					for _, m := range page {
+						got = append(got, m.(*libraryv1.Book).Id)
+					}
+					if token = next; token == "" {
+						break
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: pages give %v, want %v", orderBy, got, want)
+				}
+			}
+		})
 	}
 }

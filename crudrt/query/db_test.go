@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"reflect"
@@ -51,8 +52,54 @@ func (r *dbRow) value(path string) any {
 		return r.State
 	case "state_name":
 		return r.StateName
+	case "rank":
+		if r.Rank == nil {
+			return nil
+		}
+		return *r.Rank
+	case "expire_time":
+		if r.ExpireTime == nil {
+			return nil
+		}
+		return *r.ExpireTime
 	}
 	panic("no ordered column " + path)
+}
+
+// compareValues orders two values of a column as ORDER BY does, NULL
+// (nil) smallest.
+func compareValues(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	switch x := a.(type) {
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case int32:
+		return cmp.Compare(x, b.(int32))
+	case ormrt.Uint64:
+		return cmp.Compare(x, b.(ormrt.Uint64))
+	case float64:
+		return cmp.Compare(x, b.(float64))
+	case string:
+		return strings.Compare(x, b.(string))
+	case bool:
+		switch {
+		case x == b.(bool):
+			return 0
+		case x:
+			return 1
+		}
+		return -1
+	case time.Time:
+		return x.Compare(b.(time.Time))
+	}
+	panic(fmt.Sprintf("no order of %T", a))
 }
 
 func utc(s string) time.Time {
@@ -351,6 +398,12 @@ func TestDBKeyset(t *testing.T) {
 		{"count desc", ""},
 		{"active desc, serial desc, create_time", `title = "*Dune*" OR active`},
 		{"id desc", ""},
+		// Nullable columns: NULL smallest on every database.
+		{"rank", ""},
+		{"rank desc", ""},
+		{"expire_time desc, title", ""},
+		{"rank, expire_time desc", ""},
+		{"expire_time, rank desc, title desc", `score >= 0`},
 	}
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		tb := createTestTable(t, db)
@@ -377,6 +430,28 @@ func TestDBKeyset(t *testing.T) {
 				}
 				if len(all) < 7 {
 					t.Fatalf("only %d rows to page through", len(all))
+				}
+				// The order is the same on every database, NULLs smallest.
+				byID := map[int64]dbRow{}
+				for _, r := range testRows {
+					byID[r.ID] = r
+				}
+				want := slices.Clone(all)
+				slices.SortStableFunc(want, func(a, b int64) int {
+					ra, rb := byID[a], byID[b]
+					for _, term := range terms {
+						c := compareValues(ra.value(term.Column.Path), rb.value(term.Column.Path))
+						if term.Desc {
+							c = -c
+						}
+						if c != 0 {
+							return c
+						}
+					}
+					return 0
+				})
+				if !slices.Equal(all, want) {
+					t.Errorf("ORDER BY gives\n%v\nwant (NULLs smallest)\n%v", all, want)
 				}
 				queryID := tc.filter + "\x00" + tc.orderBy
 				var paged []int64
@@ -416,6 +491,28 @@ func TestDBKeyset(t *testing.T) {
 				}
 				if !slices.Equal(paged, all) {
 					t.Errorf("pages visit\n%v\nORDER BY gives\n%v", paged, all)
+				}
+				// AfterRanges: the ranges read one after the other give the
+				// rows after each position, in order.
+				for i := range all {
+					row := byID[all[i]]
+					values := make([]any, len(terms))
+					for j, term := range terms {
+						values[j] = row.value(term.Column.Path)
+					}
+					var rest []int64
+					for _, c := range AfterRanges(tb, terms, values) {
+						checkOnlyPlaceholders(t, tb, c)
+						var ids []int64
+						if err := base().Where(c.SQL, c.Args...).Pluck("id", &ids).Error; err != nil {
+							t.Fatal(err)
+						}
+						rest = append(rest, ids...)
+					}
+					if !slices.Equal(rest, all[i+1:]) {
+						t.Errorf("after row %d (%v): ranges give\n%v\nwant\n%v", all[i], values, rest, all[i+1:])
+						break
+					}
 				}
 			})
 		}

@@ -24,10 +24,12 @@ type OrderTerm struct {
 // appended in ascending order, so the ordering is total, as keyset
 // pagination needs. An empty order_by gives the key.
 //
-// Unknown fields, nullable fields (NULLs sort first on some databases and
-// last on others, and no keyset condition compares them portably), fields
-// named twice and malformed terms are *Error with Field "order_by". A
-// Table that is not valid gives an error that is not an *Error.
+// A nullable field orders its NULLs as smaller than any value, on every
+// database: first in ascending order, last in descending order.
+//
+// Unknown fields, lists and maps, fields named twice and malformed terms
+// are *Error with Field "order_by". A Table that is not valid gives an
+// error that is not an *Error.
 func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 	if err := t.checkKey(); err != nil {
 		return nil, err
@@ -61,9 +63,7 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 			c := t.column(path)
 			switch {
 			case c == nil:
-				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Nullable && !c.Kind.collection() }))
-			case c.Nullable:
-				return fail("field %s may be unset, and cannot be ordered by", quoteText(path))
+				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Kind.collection() }))
 			case c.Kind.collection():
 				return fail("field %s is a %v, and cannot be ordered by", quoteText(path), c.Kind)
 			case seen[path]:
@@ -83,6 +83,8 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 
 // OrderSQL spells terms as the list after ORDER BY (without the keyword),
 // with t's column names quoted for its dialect: `"title" DESC, "id" ASC`.
+// NULLs are smaller than any value: MySQL and SQLite order them so, and
+// PostgreSQL is told to (NULLS FIRST ascending, NULLS LAST descending).
 func OrderSQL(t *Table, terms []OrderTerm) string {
 	parts := make([]string, len(terms))
 	for i, term := range terms {
@@ -90,9 +92,72 @@ func OrderSQL(t *Table, terms []OrderTerm) string {
 		if term.Desc {
 			dir = " DESC"
 		}
+		if term.Column.Nullable && t.Dialect == Postgres {
+			if term.Desc {
+				dir += " NULLS LAST"
+			} else {
+				dir += " NULLS FIRST"
+			}
+		}
 		parts[i] = t.quote(term.Column.Name) + dir
 	}
 	return strings.Join(parts, ", ")
+}
+
+// keyset spells the parts of keyset conditions for terms and their last
+// values, NULL included (smaller than any value).
+type keyset struct {
+	cols, phs []string
+	vals      []any
+	terms     []OrderTerm
+}
+
+// eq is term i equal to its last value, and its arguments.
+func (k *keyset) eq(i int) (string, []any) {
+	if k.vals[i] == nil && k.terms[i].Column.Nullable {
+		return k.cols[i] + " IS NULL", nil
+	}
+	return k.cols[i] + " = " + k.phs[i], []any{k.vals[i]}
+}
+
+// after is term i strictly after its last value, and its arguments; ok is
+// false when no value is (descending, after NULL).
+func (k *keyset) after(i int) (sql string, args []any, ok bool) {
+	term := k.terms[i]
+	switch {
+	case k.vals[i] == nil && term.Column.Nullable && term.Desc:
+		return "", nil, false
+	case k.vals[i] == nil && term.Column.Nullable:
+		return k.cols[i] + " IS NOT NULL", nil, true
+	case term.Desc && term.Column.Nullable:
+		return "(" + k.cols[i] + " < " + k.phs[i] + " OR " + k.cols[i] + " IS NULL)", []any{k.vals[i]}, true
+	case term.Desc:
+		return k.cols[i] + " < " + k.phs[i], []any{k.vals[i]}, true
+	}
+	return k.cols[i] + " > " + k.phs[i], []any{k.vals[i]}, true
+}
+
+// ranges are the conditions of AfterRanges, first term's last, in the
+// order their rows come.
+func (k *keyset) ranges() []Condition {
+	out := make([]Condition, 0, len(k.terms))
+	for i := len(k.terms) - 1; i >= 0; i-- {
+		gt, gtArgs, ok := k.after(i)
+		if !ok {
+			continue
+		}
+		var parts []string
+		var args []any
+		for j := 0; j < i; j++ {
+			sql, a := k.eq(j)
+			parts = append(parts, sql)
+			args = append(args, a...)
+		}
+		parts = append(parts, gt)
+		args = append(args, gtArgs...)
+		out = append(out, Condition{SQL: strings.Join(parts, " AND "), Args: args})
+	}
+	return out
 }
 
 // After returns the keyset condition that selects the rows strictly after
@@ -117,40 +182,42 @@ func After(t *Table, terms []OrderTerm, last []any) Condition {
 	if len(terms) == 0 {
 		return Condition{}
 	}
-	cols, phs, vals := bound(t, terms, last)
+	k := newKeyset(t, terms, last)
+	ranges := k.ranges()
+	if len(ranges) == 0 {
+		return Condition{SQL: "1 = 0"} // nothing comes after
+	}
 	var b strings.Builder
 	var args []any
 	b.WriteByte('(')
-	if len(terms) > 1 {
+	lead := len(terms) > 1 && !terms[0].Column.Nullable
+	if lead {
 		op := " >= "
 		if terms[0].Desc {
 			op = " <= "
 		}
-		b.WriteString(cols[0] + op + phs[0] + " AND (")
-		args = append(args, vals[0])
+		b.WriteString(k.cols[0] + op + k.phs[0] + " AND (")
+		args = append(args, k.vals[0])
 	}
-	for i, term := range terms {
-		if i > 0 {
+	// The ranges in the order of the terms: (a > ?) OR (a = ? AND b > ?)…
+	for i := len(ranges) - 1; i >= 0; i-- {
+		if i < len(ranges)-1 {
 			b.WriteString(" OR ")
 		}
-		b.WriteByte('(')
-		for j := 0; j < i; j++ {
-			b.WriteString(cols[j] + " = " + phs[j] + " AND ")
-			args = append(args, vals[j])
-		}
-		op := " > "
-		if term.Desc {
-			op = " < "
-		}
-		b.WriteString(cols[i] + op + phs[i])
-		args = append(args, vals[i])
-		b.WriteByte(')')
+		b.WriteString("(" + ranges[i].SQL + ")")
+		args = append(args, ranges[i].Args...)
 	}
-	if len(terms) > 1 {
+	if lead {
 		b.WriteByte(')')
 	}
 	b.WriteByte(')')
 	return Condition{SQL: b.String(), Args: args}
+}
+
+// newKeyset binds last for terms.
+func newKeyset(t *Table, terms []OrderTerm, last []any) *keyset {
+	cols, phs, vals := bound(t, terms, last)
+	return &keyset{cols: cols, phs: phs, vals: vals, terms: terms}
 }
 
 // bound spells the columns of terms, and binds last's values for them.
@@ -160,6 +227,10 @@ func bound(t *Table, terms []OrderTerm, last []any) (cols, phs []string, vals []
 	vals = make([]any, len(terms))
 	for i, term := range terms {
 		cols[i] = t.quote(term.Column.Name)
+		if last[i] == nil && term.Column.Nullable {
+			phs[i] = "NULL" // never bound: keyset spells it IS NULL
+			continue
+		}
 		v, err := normalize(term.Column, last[i])
 		if err != nil {
 			phs[i], vals[i] = "?", last[i]
@@ -187,24 +258,7 @@ func AfterRanges(t *Table, terms []OrderTerm, last []any) []Condition {
 	if len(last) != len(terms) {
 		panic(fmt.Sprintf("query.AfterRanges: %d values for %d terms", len(last), len(terms)))
 	}
-	cols, phs, vals := bound(t, terms, last)
-	out := make([]Condition, 0, len(terms))
-	for i := len(terms) - 1; i >= 0; i-- {
-		var parts []string
-		var args []any
-		for j := 0; j < i; j++ {
-			parts = append(parts, cols[j]+" = "+phs[j])
-			args = append(args, vals[j])
-		}
-		op := " > "
-		if terms[i].Desc {
-			op = " < "
-		}
-		parts = append(parts, cols[i]+op+phs[i])
-		args = append(args, vals[i])
-		out = append(out, Condition{SQL: strings.Join(parts, " AND "), Args: args})
-	}
-	return out
+	return newKeyset(t, terms, last).ranges()
 }
 
 // AfterRow is the condition After gives, as one row-value comparison,
@@ -217,9 +271,9 @@ func AfterRow(t *Table, terms []OrderTerm, last []any) (c Condition, ok bool) {
 	if len(last) != len(terms) || len(terms) < 2 || t.Dialect == MySQL {
 		return Condition{}, false
 	}
-	for _, term := range terms[1:] {
-		if term.Desc != terms[0].Desc {
-			return Condition{}, false
+	for _, term := range terms {
+		if term.Desc != terms[0].Desc || term.Column.Nullable {
+			return Condition{}, false // a row value does not order NULLs
 		}
 	}
 	cols, phs, vals := bound(t, terms, last)

@@ -59,6 +59,9 @@ func TestParseOrderByCompositeKey(t *testing.T) {
 		"id desc":    "id desc, state",
 		"title":      "title, state, id",
 		"state desc": "state desc, id",
+		// Nullable fields order too, their NULLs smallest.
+		"rank":             "rank, state, id",
+		"expire_time desc": "expire_time desc, state, id",
 	} {
 		terms, err := ParseOrderBy(tb, in)
 		if err != nil || spell(terms) != want {
@@ -69,11 +72,9 @@ func TestParseOrderByCompositeKey(t *testing.T) {
 
 func TestParseOrderByErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"colour":            `order_by: unknown field "colour" (fields: active, count, create_time, id, score, serial, state, state_name, title)`,
+		"colour":            `order_by: unknown field "colour" (fields: active, count, create_time, expire_time, id, rank, score, serial, state, state_name, title)`,
 		"title, colour":     `unknown field "colour"`,
 		"book.title":        `unknown field "book.title"`,
-		"rank":              `order_by: field "rank" may be unset, and cannot be ordered by`,
-		"expire_time desc":  `field "expire_time" may be unset`,
 		"title, title desc": `order_by: field "title" is named twice`,
 		"title,":            `order_by: term 2 is empty`,
 		",title":            `term 1 is empty`,

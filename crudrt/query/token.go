@@ -39,6 +39,8 @@ const (
 	tagFloat  = 'f'
 	tagString = 's'
 	tagTime   = 't'
+	// tagNull is the value of a nullable column that holds NULL.
+	tagNull = 'n'
 )
 
 // EncodeToken returns the page token that resumes the query after the row
@@ -63,6 +65,10 @@ func EncodeToken(key []byte, query string, terms []OrderTerm, last []any) (strin
 	}
 	payload := []byte{tokenVersion}
 	for i, term := range terms {
+		if last[i] == nil && term.Column.Nullable {
+			payload = append(payload, tagNull)
+			continue
+		}
 		v, err := normalize(term.Column, last[i])
 		if err != nil {
 			return "", err
@@ -192,6 +198,10 @@ func decodeValues(b []byte, terms []OrderTerm) ([]any, error) {
 	b = b[1:]
 	out := make([]any, len(terms))
 	for i, term := range terms {
+		if len(b) > 0 && b[0] == tagNull && term.Column.Nullable {
+			out[i], b = nil, b[1:]
+			continue
+		}
 		if len(b) == 0 || b[0] != tagOf(term.Column.Kind) {
 			return nil, errBadPayload
 		}
