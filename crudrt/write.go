@@ -395,14 +395,19 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 	next := proto.Clone(stored)
 	var plain []string
 	for _, p := range paths {
-		fd, key, ok, _ := s.mapKeyPath(p)
+		in, fd, key, ok, _ := s.mapKeyPath(p)
 		if !ok {
 			plain = append(plain, p)
 			continue
 		}
 		// AIP-161: one entry of a map, set as the request has it, or
-		// removed when the request has none.
-		src, dst := msg.ProtoReflect().Get(fd).Map(), next.ProtoReflect().Mutable(fd).Map()
+		// removed when the request has none; the map in the messages the
+		// path goes through.
+		from, to := msg.ProtoReflect(), next.ProtoReflect()
+		for _, f := range in {
+			from, to = from.Get(f).Message(), to.Mutable(f).Message()
+		}
+		src, dst := from.Get(fd).Map(), to.Mutable(fd).Map()
 		if v := src.Get(key); src.Has(key) {
 			if fd.MapValue().Message() != nil {
 				v = protoreflect.ValueOfMessage(proto.Clone(v.Message().Interface()).ProtoReflect())
@@ -520,12 +525,32 @@ func nextEtag(cur string) string {
 // field of the resource (AIP-161: "labels.env", or "labels.`a.b`" for a
 // key that is not an identifier, a backtick in it doubled): ok reports
 // whether path is one, and err what is wrong with one.
-func (s *Service) mapKeyPath(path string) (fd protoreflect.FieldDescriptor, key protoreflect.MapKey, ok bool, err error) {
-	top, rest, found := strings.Cut(path, ".")
-	fd = s.desc.Fields().ByName(protoreflect.Name(top))
-	if !found || fd == nil || !fd.IsMap() {
-		return nil, key, false, nil
+func (s *Service) mapKeyPath(path string) (in []protoreflect.FieldDescriptor, fd protoreflect.FieldDescriptor, key protoreflect.MapKey, ok bool, err error) {
+	// The singular messages down to the map: "a.b.key" is key of map b of
+	// message a (AIP-161 names map keys at any depth).
+	segs := splitUnquoted(path, '.')
+	md := s.desc
+	for i, seg := range segs[:len(segs)-1] {
+		f := md.Fields().ByName(protoreflect.Name(seg))
+		switch {
+		case f == nil:
+			return nil, nil, key, false, nil
+		case f.IsMap():
+			// What follows is the key: unquoted, one identifier.
+			fd, key, ok, err = mapKey(path, f, strings.Join(segs[i+1:], "."))
+			return in, fd, key, ok, err
+		case f.Message() != nil && !f.IsList():
+			in = append(in, f)
+			md = f.Message()
+		default:
+			return nil, nil, key, false, nil
+		}
 	}
+	return nil, nil, key, false, nil
+}
+
+// mapKey reads the key rest of map fd, at the end of path.
+func mapKey(path string, fd protoreflect.FieldDescriptor, rest string) (_ protoreflect.FieldDescriptor, key protoreflect.MapKey, ok bool, err error) {
 	k := rest
 	if strings.HasPrefix(rest, "`") {
 		inner, closed := strings.CutSuffix(rest[1:], "`")
@@ -601,7 +626,7 @@ func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]s
 	}
 	var plain []string
 	for _, p := range mask.GetPaths() {
-		if _, _, ok, err := s.mapKeyPath(p); err != nil {
+		if _, _, _, ok, err := s.mapKeyPath(p); err != nil {
 			return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
 		} else if !ok {
 			plain = append(plain, p)

@@ -116,5 +116,21 @@ func TestNestedFieldBehavior(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, int64(5), got.GetEbook().GetDownloads(), "mask %v", paths)
 		}
+
+		// A key of a map inside the ebook (AIP-161): that entry alone is
+		// set, or removed.
+		links := func(paths ...string) map[string]string {
+			t.Helper()
+			up, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", Links: map[string]string{"pdf": "p2", "web": "w2", "a.b": "x"}}}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+			require.NoError(t, err, "%v", paths)
+			return up.GetEbook().GetLinks()
+		}
+		assert.Equal(t, map[string]string{"pdf": "p2", "web": "w2", "a.b": "x"}, links("ebook.links"))
+		require.NoError(t, db.Exec(`UPDATE books SET ebook = ? WHERE book = ?`, `{"format":"pdf","links":{"pdf":"p1","web":"w1","old":"o"}}`, "dune").Error)
+		assert.Equal(t, map[string]string{"pdf": "p2", "web": "w1", "old": "o"}, links("ebook.links.pdf"))
+		assert.Equal(t, map[string]string{"pdf": "p2", "web": "w1", "a.b": "x"}, links("ebook.links.old", "ebook.links.`a.b`"), "old removed: the request has no such key")
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"ebook.links.a.b"}}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err))
+		assert.Contains(t, status.Convert(err).Message(), "backticks")
 	})
 }

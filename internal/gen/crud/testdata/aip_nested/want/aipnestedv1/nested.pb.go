@@ -318,7 +318,10 @@ type Ebook struct {
 	// Required whenever the book has an ebook (AIP-203).
 	Format string `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
 	// Counted by the server: what a client sends is ignored.
-	Downloads     int64 `protobuf:"varint,2,opt,name=downloads,proto3" json:"downloads,omitempty"`
+	Downloads int64 `protobuf:"varint,2,opt,name=downloads,proto3" json:"downloads,omitempty"`
+	// Where to get it, by format: an update mask names one
+	// ("ebook.links.pdf", AIP-161).
+	Links         map[string]string `protobuf:"bytes,3,rep,name=links,proto3" json:"links,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +368,13 @@ func (x *Ebook) GetDownloads() int64 {
 		return x.Downloads
 	}
 	return 0
+}
+
+func (x *Ebook) GetLinks() map[string]string {
+	if x != nil {
+		return x.Links
+	}
+	return nil
 }
 
 type GetPublisherRequest struct {
@@ -1890,10 +1900,15 @@ const file_nested_proto_rawDesc = "" +
 	" \x01(\x03H\x00R\bprintRun\x12+\n" +
 	"\x05ebook\x18\v \x01(\v2\x13.aipnested.v1.EbookH\x00R\x05ebook:Q\xeaAN\n" +
 	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}B\t\n" +
-	"\aedition\"I\n" +
+	"\aedition\"\xb9\x01\n" +
 	"\x05Ebook\x12\x1c\n" +
 	"\x06format\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06format\x12\"\n" +
-	"\tdownloads\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\tdownloads\"/\n" +
+	"\tdownloads\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\tdownloads\x124\n" +
+	"\x05links\x18\x03 \x03(\v2\x1e.aipnested.v1.Ebook.LinksEntryR\x05links\x1a8\n" +
+	"\n" +
+	"LinksEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"/\n" +
 	"\x13GetPublisherRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"v\n" +
 	"\x15ListPublishersRequest\x12\x1b\n" +
@@ -2034,7 +2049,7 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_nested_proto_goTypes = []any{
 	(*Publisher)(nil),                // 0: aipnested.v1.Publisher
 	(*Shelf)(nil),                    // 1: aipnested.v1.Shelf
@@ -2066,79 +2081,81 @@ var file_nested_proto_goTypes = []any{
 	(*BatchUpdateBooksRequest)(nil),  // 27: aipnested.v1.BatchUpdateBooksRequest
 	(*BatchUpdateBooksResponse)(nil), // 28: aipnested.v1.BatchUpdateBooksResponse
 	(*BatchDeleteBooksRequest)(nil),  // 29: aipnested.v1.BatchDeleteBooksRequest
-	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 31: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 32: google.protobuf.Empty
+	nil,                              // 30: aipnested.v1.Ebook.LinksEntry
+	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 32: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),            // 33: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	30, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	30, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	30, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	30, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	31, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	31, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	31, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	31, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: aipnested.v1.Book.ebook:type_name -> aipnested.v1.Ebook
-	0,  // 5: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
-	0,  // 6: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
-	1,  // 7: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
-	1,  // 8: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	1,  // 9: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	31, // 10: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	31, // 11: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	31, // 12: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
-	2,  // 13: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
-	2,  // 14: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
-	2,  // 15: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	31, // 16: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 17: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	19, // 18: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
-	2,  // 19: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	20, // 20: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	31, // 21: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 22: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	4,  // 23: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	5,  // 24: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	7,  // 25: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	8,  // 26: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	9,  // 27: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	10, // 28: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	11, // 29: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	13, // 30: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	14, // 31: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	15, // 32: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	16, // 33: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	17, // 34: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	19, // 35: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	20, // 36: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	21, // 37: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	22, // 38: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	23, // 39: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	25, // 40: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	27, // 41: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	29, // 42: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 43: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	6,  // 44: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 45: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 46: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 47: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 48: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	12, // 49: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 50: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 51: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	32, // 52: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	2,  // 53: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	18, // 54: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 55: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 56: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 57: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 58: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	24, // 59: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	26, // 60: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	28, // 61: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	32, // 62: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	43, // [43:63] is the sub-list for method output_type
-	23, // [23:43] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	30, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
+	0,  // 6: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
+	0,  // 7: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
+	1,  // 8: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
+	1,  // 9: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
+	1,  // 10: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
+	32, // 11: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 12: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	32, // 13: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 14: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
+	2,  // 15: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
+	2,  // 16: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
+	32, // 17: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 18: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
+	19, // 19: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	2,  // 20: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
+	20, // 21: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	32, // 22: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 23: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
+	4,  // 24: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	5,  // 25: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	7,  // 26: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	8,  // 27: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	9,  // 28: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	10, // 29: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	11, // 30: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	13, // 31: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	14, // 32: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	15, // 33: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	16, // 34: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	17, // 35: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	19, // 36: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	20, // 37: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	21, // 38: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	22, // 39: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	23, // 40: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	25, // 41: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	27, // 42: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	29, // 43: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 44: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 45: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 46: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 47: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 48: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 49: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 50: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 51: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 52: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	33, // 53: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	2,  // 54: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	18, // 55: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 56: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 57: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 58: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 59: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	24, // 60: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	26, // 61: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	28, // 62: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	33, // 63: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	44, // [44:64] is the sub-list for method output_type
+	24, // [24:44] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
@@ -2156,7 +2173,7 @@ func file_nested_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
