@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,6 +52,20 @@ import (
 func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	routes := restRoutes(rules)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			// RFC 9110 (9.3.2): HEAD is GET without the body, which the
+			// server does not send.
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+			// Media types and the charset are case-insensitive (RFC 9110
+			// 8.3.1), and JSON is UTF-8: the transcoder takes one spelling.
+			if mt, params, err := mime.ParseMediaType(ct); err == nil && mt == "application/json" && (params["charset"] == "" || strings.EqualFold(params["charset"], "utf-8")) && len(params) <= 1 {
+				r = r.Clone(r.Context())
+				r.Header.Set("Content-Type", "application/json")
+			}
+		}
 		if q := r.URL.RawQuery; q != "" {
 			vals, err := url.ParseQuery(q)
 			if err != nil {
@@ -60,6 +75,12 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			for k, vs := range vals {
 				if !utf8.ValidString(k) {
 					writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q is not valid UTF-8", strings.ToValidUTF8(k, "\uFFFD")))
+					return
+				}
+				if k == "" || slices.Contains(strings.Split(k, "."), "") {
+					// The transcoder would panic on "filter.", answering
+					// 200 with no body.
+					writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q is not a field path: a name is empty", k))
 					return
 				}
 				for _, v := range vs {
@@ -84,7 +105,12 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					break
 				}
 			}
-			if masks := append(vals["update_mask"], vals["updateMask"]...); len(masks) > 0 && route.takesMask() {
+			maskKeys := []string{"update_mask", "updateMask", "update_mask.paths", "updateMask.paths"}
+			var masks []string
+			for _, k := range maskKeys {
+				masks = append(masks, vals[k]...)
+			}
+			if len(masks) > 0 && route.takesMask() {
 				// The mask is read here, not by the transcoder, whose
 				// FieldMask in JSON cannot hold "*", map keys in
 				// backticks or proto names (author_id).
@@ -97,8 +123,9 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					return
 				}
 				paths = route.maskPaths(paths)
-				delete(vals, "update_mask")
-				delete(vals, "updateMask")
+				for _, k := range maskKeys {
+					delete(vals, k)
+				}
 				r = r.Clone(context.WithValue(r.Context(), queryMaskKey{}, paths))
 				r.URL.RawQuery = vals.Encode()
 			}
@@ -110,6 +137,10 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					}
 					given := map[string][]string{} // the keys of each single-valued field
 					for _, k := range keys {
+						if field, ok := routes[i].intoScalar(k); ok {
+							writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q names a field inside %s, which is not a message", k, field))
+							return
+						}
 						if by, ok := routes[i].conflict(k); ok {
 							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_OVERRIDES_FIELD", fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
 							return
@@ -240,8 +271,8 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 // requestFaults are the transcoder's Unknown errors that the request
 // caused.
 var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body",
-	// A body whose Content-Encoding does not decode.
-	"gzip: ", "flate: ", "zlib: "}
+	// A body whose Content-Encoding does not decode (or ends early).
+	"gzip: ", "flate: ", "zlib: ", "unexpected EOF"}
 
 // decodeFault reports whether msg is an error of protojson's decoding of
 // the body, which the transcoder reports as Unknown for some values (a

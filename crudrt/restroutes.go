@@ -253,6 +253,31 @@ func (r *restRoute) single(key string) (string, bool) {
 	return strings.Join(parts, "."), fd != nil && !fd.IsList() && !fd.IsMap() && fd.Message() == nil
 }
 
+// intoScalar reports whether the query parameter key goes on past a
+// field of the route's request that holds no fields (`filter.x`), and
+// that field's path.
+func (r *restRoute) intoScalar(key string) (string, bool) {
+	parts := strings.Split(key, ".")
+	md := r.input
+	for i, p := range parts[:len(parts)-1] {
+		if md == nil {
+			return "", false
+		}
+		fd := md.Fields().ByName(protoreflect.Name(p))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(p)
+		}
+		if fd == nil {
+			return "", false
+		}
+		if fd.Message() == nil || fd.IsList() {
+			return strings.Join(parts[:i+1], "."), true
+		}
+		md = fd.Message()
+	}
+	return "", false
+}
+
 // takesMask reports whether the route's request has an update_mask, a
 // FieldMask: Update's or BatchUpdate's.
 func (r *restRoute) takesMask() bool {

@@ -3,8 +3,10 @@ package crudrt
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -33,16 +35,19 @@ import (
 func RPCGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
-		if !strings.HasPrefix(ct, "application/grpc") {
-			if connectProcedure(r) {
-				cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
-					return status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") || unknownProcedure(status, h)
-				}}, r.URL.Path}
-				next.ServeHTTP(cw, r)
-				cw.finish()
-				return
-			}
-			next.ServeHTTP(w, r)
+		grpc := strings.HasPrefix(ct, "application/grpc")
+		if p := r.URL.Path; p != cleanPath(p) {
+			// No procedure or route has such a path: answered here, where
+			// the mux would redirect to the cleaned one (307).
+			unknownPath(w, r, grpc)
+			return
+		}
+		if !grpc {
+			cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
+				return connectProcedure(r) && status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") || unknownProcedure(status, h)
+			}}, r}
+			next.ServeHTTP(cw, r)
+			cw.finish()
 			return
 		}
 		pw := &rpcWriter{ResponseWriter: w}
@@ -51,19 +56,57 @@ func RPCGuard(next http.Handler) http.Handler {
 		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, _ http.Header) bool { return status == http.StatusNotFound }}
 		next.ServeHTTP(uw, r)
 		if uw.held {
-			// Trailers-only: the status in the headers, no body.
-			h := w.Header()
-			h.Del("X-Content-Type-Options")
-			h.Set("Content-Type", ct)
-			h.Set("Grpc-Status", strconv.Itoa(int(connect.CodeUnimplemented)))
-			h.Set("Grpc-Message", url.PathEscape("unknown procedure "+r.URL.Path))
-			h.Del("Content-Length")
-			pw.WriteHeader(http.StatusOK)
+			w.Header().Del("X-Content-Type-Options")
+			unknownPath(pw, r, true)
 			return
 		}
 		// gRPC over HTTP/2 sends the status as trailers, set by now.
 		fixProtocolStatus(w.Header(), http.TrailerPrefix)
 	})
+}
+
+// cleanPath is p as net/http's mux cleans it: no empty, "." or ".."
+// segment; a trailing slash is kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// unknownPath answers a request for a path that names no procedure or
+// route, as its protocol spells Unimplemented or NotFound: gRPC and
+// gRPC-Web a trailers-only grpc-status 12 (as grpc-go answers an unknown
+// method), Connect (a first segment with a dot, as procedures have) a 404
+// with its JSON error, REST a 404 google.rpc.Status; each with its
+// ErrorInfo.
+func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
+	msg := "unknown procedure " + r.URL.Path
+	h := w.Header()
+	h.Del("Content-Length")
+	switch seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); {
+	case grpc:
+		// Trailers-only: the status in the headers, no body.
+		h.Set("Content-Type", r.Header.Get("Content-Type"))
+		h.Set("Grpc-Status", strconv.Itoa(int(connect.CodeUnimplemented)))
+		h.Set("Grpc-Message", url.PathEscape(msg))
+		fixProtocolStatus(h, "")
+		w.WriteHeader(http.StatusOK)
+	case strings.Contains(seg, "."):
+		b, _ := proto.Marshal(codeInfo(connect.CodeUnimplemented))
+		d, _ := json.Marshal(map[string]string{"type": "google.rpc.ErrorInfo", "value": base64.RawStdEncoding.EncodeToString(b)})
+		body, _ := json.Marshal(map[string]any{"code": connect.CodeUnimplemented.String(), "message": msg, "details": []json.RawMessage{d}})
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(body)
+	default:
+		writeRESTError(w, http.StatusNotFound, 5, "NO_REST_ROUTE", fmt.Sprintf("no REST route for %s %s", r.Method, r.URL.EscapedPath()))
+	}
 }
 
 // unknownProcedure reports whether an answer is the mux's plain-text 404
@@ -170,7 +213,10 @@ func fixProtocolStatus(h http.Header, prefix string) {
 // envelope it cannot read: "protocol error: …", or in gRPC-Web "gRPC-Web
 // protocol error: …" (a request frame flagged as trailers).
 func protocolError(msg string) bool {
-	return strings.HasPrefix(msg, "protocol error") || strings.HasPrefix(msg, "gRPC-Web protocol error")
+	return strings.HasPrefix(msg, "protocol error") || strings.HasPrefix(msg, "gRPC-Web protocol error") ||
+		// Frames after one flagged as trailers: connect-go reads the
+		// request as it reads a response.
+		strings.HasPrefix(msg, "corrupt response: ")
 }
 
 // codeInfo is the ErrorInfo of an error raised outside the services:
@@ -183,19 +229,17 @@ func codeInfo(code connect.Code) *errdetails.ErrorInfo {
 // with a JSON body) to give it an ErrorInfo when it has none.
 type connectWriter struct {
 	heldWriter
-	path string
+	r *http.Request
 }
 
 func (c *connectWriter) finish() {
 	if !c.held {
 		return
 	}
-	if unknownProcedure(c.status, c.Header()) || noRESTRoute(c.status, c.buf.Bytes()) {
+	if unknownProcedure(c.status, c.Header()) || connectProcedure(c.r) && noRESTRoute(c.status, c.buf.Bytes()) {
 		c.Header().Del("X-Content-Type-Options")
-		c.Header().Set("Content-Type", "application/json")
-		b, _ := json.Marshal(map[string]string{"code": connect.CodeUnimplemented.String(), "message": "unknown procedure " + c.path})
-		c.buf.Reset()
-		c.buf.Write(b)
+		unknownPath(c.ResponseWriter, c.r, false)
+		return
 	}
 	body := c.buf.Bytes()
 	var e struct {

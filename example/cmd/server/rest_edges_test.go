@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -372,4 +374,72 @@ func TestRESTUpdateMaskQuery(t *testing.T) {
 	assert.Equal(t, 400, code, body)
 	assert.Contains(t, body, "update_mask")
 	assert.Equal(t, "Dune!", book()["title"])
+}
+
+// TestRoundTwoEdges: query keys that are no field path, a FieldMask by
+// its paths, a gzip body cut short, spellings of the JSON media type,
+// HEAD, and paths that are not clean or name no procedure, each answered
+// as its protocol spells the mistake, never 200 with no body, 500 or a
+// redirect.
+func TestRoundTwoEdges(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune", "Emma")
+	const js = "application/json"
+	for _, tc := range []struct {
+		method, path, contentType, body string
+		status                          int
+		mention                         string
+	}{
+		{"GET", "/v1/books?filter.=1", "", "", 400, "MALFORMED_QUERY"},
+		{"GET", "/v1/books?=1", "", "", 400, "MALFORMED_QUERY"},
+		{"GET", "/v1/books?.filter=1", "", "", 400, "MALFORMED_QUERY"},
+		{"DELETE", "/v1/books/2?etag.=1", "", "", 400, "MALFORMED_QUERY"},
+		{"GET", "/v1/books?filter.x=1", "", "", 400, `inside filter`},
+		{"PATCH", "/v1/books/1?update_mask.paths=title", js, `{"title":"Dune!","isbn":"99"}`, 200, `"isbn":"1"`},
+		{"PATCH", "/v1/books/1?update_mask.paths=*", js, `{"title":"Dune","isbn":"1","authorId":"1"}`, 200, `"title":"Dune"`},
+		{"POST", "/v1/books/2:undelete", "application/json;charset=UTF-8", `{}`, 409, "RESOURCE_NOT_DELETED"},
+		{"POST", "/v1/books/2:undelete", "Application/JSON", `{}`, 409, "RESOURCE_NOT_DELETED"},
+		{"GET", "/v1/books//1", "", "", 404, "NO_REST_ROUTE"},
+		{"GET", "/v1/./books", "", "", 404, "NO_REST_ROUTE"},
+		{"POST", "/library.v1.BookService//GetBook", js, `{}`, 404, `"code":"unimplemented"`},
+		{"POST", "/library.v1.BookService/GetBook/extra", js, `{}`, 404, `"code":"unimplemented"`},
+		{"POST", "/library.v1.BookService/", js, `{}`, 404, `"code":"unimplemented"`},
+	} {
+		t.Run(tc.method+" "+tc.path+" "+tc.contentType, func(t *testing.T) {
+			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
+			assert.Equal(t, tc.status, code, "%s", body)
+			assert.Contains(t, body, tc.mention)
+			if code >= 400 {
+				assert.Contains(t, body, "ErrorInfo")
+			}
+		})
+	}
+	// HEAD is GET without the body.
+	req, err := http.NewRequest("HEAD", s.url("/v1/books"), nil)
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	// A gzip body cut short is the request's fault, as on Connect.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(`{"title":"Cut","authorId":"1","isbn":"5"}`))
+	_ = zw.Close()
+	code, body := do(t, "POST", s.url("/v1/books"), js, gz.String()[:20], "Content-Encoding", "gzip")
+	assert.Equal(t, 400, code, body)
+	// gRPC and gRPC-Web: a path that is not clean names no procedure, and
+	// a frame after one flagged as trailers is the request's fault.
+	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
+		resp, b := rawRPC(t, s.url("/library.v1.BookService//GetBook"), ct, "\x00\x00\x00\x00\x00")
+		assert.Equal(t, 200, resp.StatusCode, ct)
+		assert.Equal(t, "12", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), "%s: %q", ct, b)
+		resp, b = rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x02\x08\x02")
+		status := resp.Header.Get("Grpc-Status") + resp.Trailer.Get("Grpc-Status")
+		if status == "" {
+			status = string(b)
+		}
+		assert.Contains(t, status, "3", "%s: %q", ct, b)
+		assert.NotContains(t, status, "13", ct)
+	}
 }
