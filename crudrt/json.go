@@ -69,12 +69,14 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 	return nil
 }
 
-// unmarshalJSON is protojson.Unmarshal that also takes "*" for a
-// google.protobuf.FieldMask field of the request (AIP-134's full
-// replacement, `"updateMask": "*"`), which JSON's FieldMask cannot hold.
+// unmarshalJSON is protojson.Unmarshal that also takes, in a
+// google.protobuf.FieldMask field of the request, what JSON's FieldMask
+// cannot hold: "*" (AIP-134's full replacement, `"updateMask": "*"`) and
+// map keys quoted in backticks (AIP-161, "metadata.`x.y`"), as gRPC and
+// the REST query parameter take them.
 func unmarshalJSON(data []byte, m proto.Message) error {
 	err := protojson.Unmarshal(data, m)
-	if err == nil || !strings.Contains(err.Error(), `FieldMask.paths contains invalid path: "*"`) {
+	if err == nil || !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`) {
 		return err
 	}
 	masks := map[string]protoreflect.FieldDescriptor{}
@@ -84,30 +86,32 @@ func unmarshalJSON(data []byte, m proto.Message) error {
 			masks[fd.JSONName()], masks[string(fd.Name())] = fd, fd
 		}
 	}
-	rebuilt, star, rerr := withoutStarMasks(data, masks)
-	if rerr != nil || len(star) == 0 {
+	rebuilt, taken, rerr := withoutQuotedMasks(data, masks)
+	if rerr != nil || len(taken) == 0 {
 		return err
 	}
 	proto.Reset(m)
 	if err := protojson.Unmarshal(rebuilt, m); err != nil {
 		return err
 	}
-	for _, fd := range star {
-		m.ProtoReflect().Set(fd, protoreflect.ValueOfMessage((&fieldmaskpb.FieldMask{Paths: []string{"*"}}).ProtoReflect()))
+	for fd, paths := range taken {
+		m.ProtoReflect().Set(fd, protoreflect.ValueOfMessage((&fieldmaskpb.FieldMask{Paths: paths}).ProtoReflect()))
 	}
 	return nil
 }
 
-// withoutStarMasks copies the JSON object data without its members that
-// are one of masks and hold "*", which it returns; the other members keep
-// their order and repetitions.
-func withoutStarMasks(data []byte, masks map[string]protoreflect.FieldDescriptor) ([]byte, []protoreflect.FieldDescriptor, error) {
+// withoutQuotedMasks copies the JSON object data without its members that
+// are one of masks and hold "*" or a backtick, whose paths it returns, in
+// proto names (the JSON names of fields turned back as protojson does;
+// quoted map keys as they are); the other members keep their order and
+// repetitions.
+func withoutQuotedMasks(data []byte, masks map[string]protoreflect.FieldDescriptor) ([]byte, map[protoreflect.FieldDescriptor][]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, nil, errors.New("not an object")
 	}
 	var out bytes.Buffer
-	var star []protoreflect.FieldDescriptor
+	taken := map[protoreflect.FieldDescriptor][]string{}
 	seen := map[protoreflect.FieldDescriptor]bool{}
 	out.WriteByte('{')
 	for dec.More() {
@@ -125,8 +129,19 @@ func withoutStarMasks(data []byte, masks map[string]protoreflect.FieldDescriptor
 				return nil, nil, errors.New("duplicate field " + key)
 			}
 			seen[fd] = true
-			if string(bytes.TrimSpace(raw)) == `"*"` {
-				star = append(star, fd)
+			var text string
+			if json.Unmarshal(raw, &text) == nil && strings.ContainsAny(text, "*`") {
+				var paths []string
+				for _, p := range splitMask(text) {
+					segs := splitUnquoted(p, '.')
+					for i, seg := range segs {
+						if !strings.HasPrefix(seg, "`") {
+							segs[i] = snakeCase(seg)
+						}
+					}
+					paths = append(paths, strings.Join(segs, "."))
+				}
+				taken[fd] = paths
 				continue
 			}
 		}
@@ -145,7 +160,21 @@ func withoutStarMasks(data []byte, masks map[string]protoreflect.FieldDescriptor
 		return nil, nil, errors.New("trailing data")
 	}
 	out.WriteByte('}')
-	return out.Bytes(), star, nil
+	return out.Bytes(), taken, nil
+}
+
+// snakeCase is the field name of a JSON name, as protojson reads a
+// FieldMask: "authorId" → "author_id".
+func snakeCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 var errNotProto = errors.New("json: not a protobuf message")

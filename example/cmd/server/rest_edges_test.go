@@ -370,6 +370,15 @@ func TestRESTUpdateMaskQuery(t *testing.T) {
 	assert.Equal(t, map[string]any{"x.y": "1", "a,b": "2"}, book()["metadata"], "only the keys the mask names")
 	assert.Equal(t, "Dune!", book()["title"])
 
+	// Over Connect JSON too: a map key in backticks, which protojson's
+	// FieldMask cannot hold, with a field by its JSON name.
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js,
+		"{\"book\":{\"id\":\"1\",\"title\":\"Dune?\",\"authorId\":\"2\",\"metadata\":{\"x.y\":\"9\",\"a,b\":\"8\"}},\"updateMask\":\"metadata.`x.y`,authorId\"}")
+	require.Equal(t, 200, code, body)
+	assert.Equal(t, map[string]any{"x.y": "9", "a,b": "2"}, book()["metadata"], "only the key the mask names")
+	assert.Equal(t, "2", book()["authorId"])
+	assert.Equal(t, "Dune!", book()["title"], "outside the mask")
+
 	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=nope"), js, `{"title":"x"}`)
 	assert.Equal(t, 400, code, body)
 	assert.Contains(t, body, "update_mask")
