@@ -444,11 +444,31 @@ func crudSuite(t *testing.T, db *gorm.DB) {
 		require.NoError(t, err)
 		assert.Empty(t, list.Books, "a failed batch writes nothing")
 
+		// BatchUpdate (AIP-234), over Connect and gRPC: all or none.
+		up, err := c.books.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, Requests: []*libraryv1.UpdateBookRequest{
+			{Book: &libraryv1.Book{Id: res.Books[1].Id, Title: "B2'", Isbn: 9}},
+			{Book: &libraryv1.Book{Id: res.Books[0].Id, Title: "B1'"}},
+		}})
+		require.NoError(t, err)
+		require.Len(t, up.Books, 2)
+		assert.Equal(t, "B2'", up.Books[0].Title, "in the order of the requests")
+		assert.Equal(t, uint64(102), up.Books[0].Isbn, "outside the batch's mask")
+		assert.Equal(t, "2", up.Books[1].Etag)
+		_, err = c.grpcBooks.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{Requests: []*libraryv1.UpdateBookRequest{
+			{Book: &libraryv1.Book{Id: res.Books[0].Id, Title: "lost"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}},
+			{Book: &libraryv1.Book{Id: res.Books[1].Id, Isbn: 101}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"isbn"}}},
+		}})
+		require.Equal(t, codes.AlreadyExists, status.Code(err), "isbn 101 is taken: %v", err)
+		assert.Contains(t, status.Convert(err).Message(), "requests[1]")
+		g0, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: res.Books[0].Id})
+		require.NoError(t, err)
+		assert.Equal(t, "B1'", g0.Title, "a failed batch writes nothing")
+
 		ids := []int64{res.Books[1].Id, res.Books[0].Id}
 		got, err := c.grpcBooks.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: ids})
 		require.NoError(t, err)
 		require.Len(t, got.Books, 2)
-		assert.Equal(t, "B2", got.Books[0].Title, "in the order asked")
+		assert.Equal(t, "B2'", got.Books[0].Title, "in the order asked")
 		_, err = c.books.BatchGetBooks(ctx, &libraryv1.BatchGetBooksRequest{Ids: []int64{ids[0], 1 << 40}})
 		assert.Equal(t, connect.CodeNotFound, codeOf(err))
 

@@ -92,6 +92,7 @@ func TestOpenAPI(t *testing.T) {
 	call("PATCH", "/v1/books/{id}", map[string]string{"id": "1"}, url.Values{"update_mask": {"title"}}, `{"title":"The Dispossessed (1974)"}`, 200)
 	call("POST", "/v1/books:batchCreate", none, nil, `{"requests":[{"book":{"title":"A","authorId":"1","isbn":"1"}},{"book":{"title":"B","authorId":"1","isbn":"2"}}]}`, 200)
 	call("GET", "/v1/books:batchGet", none, url.Values{"ids": {"2", "3"}}, "", 200)
+	call("POST", "/v1/books:batchUpdate", none, nil, `{"requests":[{"book":{"id":"2","title":"A2"}},{"book":{"id":"3","title":"B2"}}],"updateMask":"title"}`, 200)
 	call("DELETE", "/v1/books/{id}", map[string]string{"id": "1"}, nil, "", 200)
 	call("POST", "/v1/books/{id}:undelete", map[string]string{"id": "1"}, nil, `{}`, 200)
 	call("POST", "/v1/books:batchDelete", none, nil, `{"ids":["2","3"]}`, 200)

@@ -66,7 +66,7 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"OrderBy":"author_id, title desc","Columns":["author_id","title","id"],"Desc":[false,true,false]},
 		{"OrderBy":"isbn","Columns":["isbn","id"],"Desc":[false,false]}
 	],
-	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete",
+	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete|BatchUpdate",
 	"Methods": [
 		{"Name":"library.v1.BookService.GetBook","Op":"Get","Request":"library.v1.GetBookRequest","Response":"library.v1.Book","Key":"id"},
 		{"Name":"library.v1.BookService.ListBooks","Op":"List","Request":"library.v1.ListBooksRequest","Response":"library.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"books","NextPageToken":"next_page_token"},
@@ -76,6 +76,7 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"Name":"library.v1.BookService.UndeleteBook","Op":"Undelete","Request":"library.v1.UndeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag"},
 		{"Name":"library.v1.BookService.BatchGetBooks","Op":"BatchGet","Request":"library.v1.BatchGetBooksRequest","Response":"library.v1.BatchGetBooksResponse","Keys":"ids","Items":"books"},
 		{"Name":"library.v1.BookService.BatchCreateBooks","Op":"BatchCreate","Request":"library.v1.BatchCreateBooksRequest","Response":"library.v1.BatchCreateBooksResponse","Requests":"requests","RequestResource":"book","Items":"books"},
+		{"Name":"library.v1.BookService.BatchUpdateBooks","Op":"BatchUpdate","Request":"library.v1.BatchUpdateBooksRequest","Response":"library.v1.BatchUpdateBooksResponse","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books"},
 		{"Name":"library.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"library.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
 	]
 }`,
@@ -131,11 +132,16 @@ func (s *BookServiceCRUD) BatchCreateBooks(ctx context.Context, req *BatchCreate
 	return crudrt.Call[*BatchCreateBooksResponse](ctx, s.svc, 7, req)
 }
 
+// Changes several books atomically, each as UpdateBook does (AIP-234).
+func (s *BookServiceCRUD) BatchUpdateBooks(ctx context.Context, req *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error) {
+	return crudrt.Call[*BatchUpdateBooksResponse](ctx, s.svc, 8, req)
+}
+
 // Deletes several books atomically (AIP-235).
 //
 // AIP-235: the response is google.protobuf.Empty.
 func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 8, req)
+	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 9, req)
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
@@ -153,6 +159,7 @@ var bookServiceRESTRoutes = []crudrt.Route{
 	{Selector: "library.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
 	{Selector: "library.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
 	{Selector: "library.v1.BookService.BatchCreateBooks", Verb: "POST", Path: "/v1/books:batchCreate", Body: "*"},
+	{Selector: "library.v1.BookService.BatchUpdateBooks", Verb: "POST", Path: "/v1/books:batchUpdate", Body: "*"},
 	{Selector: "library.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
 }
 

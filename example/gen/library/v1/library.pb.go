@@ -832,6 +832,104 @@ func (x *BatchCreateBooksResponse) GetBooks() []*Book {
 	return nil
 }
 
+type BatchUpdateBooksRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requests []*UpdateBookRequest   `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// When set, the mask of every request, whose own masks are then empty
+	// or the same.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateBooksRequest) Reset() {
+	*x = BatchUpdateBooksRequest{}
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateBooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateBooksRequest) ProtoMessage() {}
+
+func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
+func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *BatchUpdateBooksRequest) GetRequests() []*UpdateBookRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+func (x *BatchUpdateBooksRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type BatchUpdateBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchUpdateBooksResponse) Reset() {
+	*x = BatchUpdateBooksResponse{}
+	mi := &file_library_v1_library_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchUpdateBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchUpdateBooksResponse) ProtoMessage() {}
+
+func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_library_v1_library_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
+func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
+	return file_library_v1_library_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
 type BatchDeleteBooksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
@@ -841,7 +939,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[13]
+	mi := &file_library_v1_library_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +951,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[13]
+	mi := &file_library_v1_library_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +964,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{13}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchDeleteBooksRequest) GetIds() []int64 {
@@ -885,7 +983,7 @@ type GetAuthorRequest struct {
 
 func (x *GetAuthorRequest) Reset() {
 	*x = GetAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[14]
+	mi := &file_library_v1_library_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +995,7 @@ func (x *GetAuthorRequest) String() string {
 func (*GetAuthorRequest) ProtoMessage() {}
 
 func (x *GetAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[14]
+	mi := &file_library_v1_library_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1008,7 @@ func (x *GetAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAuthorRequest.ProtoReflect.Descriptor instead.
 func (*GetAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{14}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetAuthorRequest) GetName() string {
@@ -932,7 +1030,7 @@ type ListAuthorsRequest struct {
 
 func (x *ListAuthorsRequest) Reset() {
 	*x = ListAuthorsRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[15]
+	mi := &file_library_v1_library_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1042,7 @@ func (x *ListAuthorsRequest) String() string {
 func (*ListAuthorsRequest) ProtoMessage() {}
 
 func (x *ListAuthorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[15]
+	mi := &file_library_v1_library_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1055,7 @@ func (x *ListAuthorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuthorsRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{15}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListAuthorsRequest) GetPageSize() int32 {
@@ -998,7 +1096,7 @@ type ListAuthorsResponse struct {
 
 func (x *ListAuthorsResponse) Reset() {
 	*x = ListAuthorsResponse{}
-	mi := &file_library_v1_library_proto_msgTypes[16]
+	mi := &file_library_v1_library_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1108,7 @@ func (x *ListAuthorsResponse) String() string {
 func (*ListAuthorsResponse) ProtoMessage() {}
 
 func (x *ListAuthorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[16]
+	mi := &file_library_v1_library_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1121,7 @@ func (x *ListAuthorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuthorsResponse) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{16}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListAuthorsResponse) GetAuthors() []*Author {
@@ -1049,7 +1147,7 @@ type CreateAuthorRequest struct {
 
 func (x *CreateAuthorRequest) Reset() {
 	*x = CreateAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[17]
+	mi := &file_library_v1_library_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1159,7 @@ func (x *CreateAuthorRequest) String() string {
 func (*CreateAuthorRequest) ProtoMessage() {}
 
 func (x *CreateAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[17]
+	mi := &file_library_v1_library_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1172,7 @@ func (x *CreateAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAuthorRequest.ProtoReflect.Descriptor instead.
 func (*CreateAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{17}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateAuthorRequest) GetAuthor() *Author {
@@ -1093,7 +1191,7 @@ type DeleteAuthorRequest struct {
 
 func (x *DeleteAuthorRequest) Reset() {
 	*x = DeleteAuthorRequest{}
-	mi := &file_library_v1_library_proto_msgTypes[18]
+	mi := &file_library_v1_library_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1203,7 @@ func (x *DeleteAuthorRequest) String() string {
 func (*DeleteAuthorRequest) ProtoMessage() {}
 
 func (x *DeleteAuthorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_v1_library_proto_msgTypes[18]
+	mi := &file_library_v1_library_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1216,7 @@ func (x *DeleteAuthorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAuthorRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAuthorRequest) Descriptor() ([]byte, []int) {
-	return file_library_v1_library_proto_rawDescGZIP(), []int{18}
+	return file_library_v1_library_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteAuthorRequest) GetName() string {
@@ -1194,6 +1292,12 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x17BatchCreateBooksRequest\x129\n" +
 	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\"B\n" +
 	"\x18BatchCreateBooksResponse\x12&\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"\x91\x01\n" +
+	"\x17BatchUpdateBooksRequest\x129\n" +
+	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.UpdateBookRequestR\brequests\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"B\n" +
+	"\x18BatchUpdateBooksResponse\x12&\n" +
 	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"+\n" +
 	"\x17BatchDeleteBooksRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"&\n" +
@@ -1216,7 +1320,7 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x16BOOK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10BOOK_STATE_DRAFT\x10\x01\x12\x18\n" +
 	"\x14BOOK_STATE_PUBLISHED\x10\x02\x12\x1b\n" +
-	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\x96\x05\n" +
+	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\xf5\x05\n" +
 	"\vBookService\x127\n" +
 	"\aGetBook\x12\x1a.library.v1.GetBookRequest\x1a\x10.library.v1.Book\x12H\n" +
 	"\tListBooks\x12\x1c.library.v1.ListBooksRequest\x1a\x1d.library.v1.ListBooksResponse\x12=\n" +
@@ -1228,7 +1332,8 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"DeleteBook\x12\x1d.library.v1.DeleteBookRequest\x1a\x10.library.v1.Book\x12A\n" +
 	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book\x12T\n" +
 	"\rBatchGetBooks\x12 .library.v1.BatchGetBooksRequest\x1a!.library.v1.BatchGetBooksResponse\x12]\n" +
-	"\x10BatchCreateBooks\x12#.library.v1.BatchCreateBooksRequest\x1a$.library.v1.BatchCreateBooksResponse\x12O\n" +
+	"\x10BatchCreateBooks\x12#.library.v1.BatchCreateBooksRequest\x1a$.library.v1.BatchCreateBooksResponse\x12]\n" +
+	"\x10BatchUpdateBooks\x12#.library.v1.BatchUpdateBooksRequest\x1a$.library.v1.BatchUpdateBooksResponse\x12O\n" +
 	"\x10BatchDeleteBooks\x12#.library.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty2\xac\x02\n" +
 	"\rAuthorService\x12=\n" +
 	"\tGetAuthor\x12\x1c.library.v1.GetAuthorRequest\x1a\x12.library.v1.Author\x12N\n" +
@@ -1249,7 +1354,7 @@ func file_library_v1_library_proto_rawDescGZIP() []byte {
 }
 
 var file_library_v1_library_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_library_v1_library_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_library_v1_library_proto_goTypes = []any{
 	(BookState)(0),                   // 0: library.v1.BookState
 	(*Author)(nil),                   // 1: library.v1.Author
@@ -1265,65 +1370,72 @@ var file_library_v1_library_proto_goTypes = []any{
 	(*BatchGetBooksResponse)(nil),    // 11: library.v1.BatchGetBooksResponse
 	(*BatchCreateBooksRequest)(nil),  // 12: library.v1.BatchCreateBooksRequest
 	(*BatchCreateBooksResponse)(nil), // 13: library.v1.BatchCreateBooksResponse
-	(*BatchDeleteBooksRequest)(nil),  // 14: library.v1.BatchDeleteBooksRequest
-	(*GetAuthorRequest)(nil),         // 15: library.v1.GetAuthorRequest
-	(*ListAuthorsRequest)(nil),       // 16: library.v1.ListAuthorsRequest
-	(*ListAuthorsResponse)(nil),      // 17: library.v1.ListAuthorsResponse
-	(*CreateAuthorRequest)(nil),      // 18: library.v1.CreateAuthorRequest
-	(*DeleteAuthorRequest)(nil),      // 19: library.v1.DeleteAuthorRequest
-	nil,                              // 20: library.v1.Book.MetadataEntry
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 22: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 23: google.protobuf.Empty
+	(*BatchUpdateBooksRequest)(nil),  // 14: library.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil), // 15: library.v1.BatchUpdateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),  // 16: library.v1.BatchDeleteBooksRequest
+	(*GetAuthorRequest)(nil),         // 17: library.v1.GetAuthorRequest
+	(*ListAuthorsRequest)(nil),       // 18: library.v1.ListAuthorsRequest
+	(*ListAuthorsResponse)(nil),      // 19: library.v1.ListAuthorsResponse
+	(*CreateAuthorRequest)(nil),      // 20: library.v1.CreateAuthorRequest
+	(*DeleteAuthorRequest)(nil),      // 21: library.v1.DeleteAuthorRequest
+	nil,                              // 22: library.v1.Book.MetadataEntry
+	(*timestamppb.Timestamp)(nil),    // 23: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 24: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),            // 25: google.protobuf.Empty
 }
 var file_library_v1_library_proto_depIdxs = []int32{
-	21, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
-	21, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
+	23, // 0: library.v1.Author.create_time:type_name -> google.protobuf.Timestamp
+	23, // 1: library.v1.Author.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: library.v1.Book.state:type_name -> library.v1.BookState
-	20, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
-	21, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	21, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	21, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	22, // 3: library.v1.Book.metadata:type_name -> library.v1.Book.MetadataEntry
+	23, // 4: library.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	23, // 5: library.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	23, // 6: library.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	2,  // 7: library.v1.ListBooksResponse.books:type_name -> library.v1.Book
 	2,  // 8: library.v1.CreateBookRequest.book:type_name -> library.v1.Book
 	2,  // 9: library.v1.UpdateBookRequest.book:type_name -> library.v1.Book
-	22, // 10: library.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 10: library.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 11: library.v1.BatchGetBooksResponse.books:type_name -> library.v1.Book
 	6,  // 12: library.v1.BatchCreateBooksRequest.requests:type_name -> library.v1.CreateBookRequest
 	2,  // 13: library.v1.BatchCreateBooksResponse.books:type_name -> library.v1.Book
-	1,  // 14: library.v1.ListAuthorsResponse.authors:type_name -> library.v1.Author
-	1,  // 15: library.v1.CreateAuthorRequest.author:type_name -> library.v1.Author
-	3,  // 16: library.v1.BookService.GetBook:input_type -> library.v1.GetBookRequest
-	4,  // 17: library.v1.BookService.ListBooks:input_type -> library.v1.ListBooksRequest
-	6,  // 18: library.v1.BookService.CreateBook:input_type -> library.v1.CreateBookRequest
-	7,  // 19: library.v1.BookService.UpdateBook:input_type -> library.v1.UpdateBookRequest
-	8,  // 20: library.v1.BookService.DeleteBook:input_type -> library.v1.DeleteBookRequest
-	9,  // 21: library.v1.BookService.UndeleteBook:input_type -> library.v1.UndeleteBookRequest
-	10, // 22: library.v1.BookService.BatchGetBooks:input_type -> library.v1.BatchGetBooksRequest
-	12, // 23: library.v1.BookService.BatchCreateBooks:input_type -> library.v1.BatchCreateBooksRequest
-	14, // 24: library.v1.BookService.BatchDeleteBooks:input_type -> library.v1.BatchDeleteBooksRequest
-	15, // 25: library.v1.AuthorService.GetAuthor:input_type -> library.v1.GetAuthorRequest
-	16, // 26: library.v1.AuthorService.ListAuthors:input_type -> library.v1.ListAuthorsRequest
-	18, // 27: library.v1.AuthorService.CreateAuthor:input_type -> library.v1.CreateAuthorRequest
-	19, // 28: library.v1.AuthorService.DeleteAuthor:input_type -> library.v1.DeleteAuthorRequest
-	2,  // 29: library.v1.BookService.GetBook:output_type -> library.v1.Book
-	5,  // 30: library.v1.BookService.ListBooks:output_type -> library.v1.ListBooksResponse
-	2,  // 31: library.v1.BookService.CreateBook:output_type -> library.v1.Book
-	2,  // 32: library.v1.BookService.UpdateBook:output_type -> library.v1.Book
-	2,  // 33: library.v1.BookService.DeleteBook:output_type -> library.v1.Book
-	2,  // 34: library.v1.BookService.UndeleteBook:output_type -> library.v1.Book
-	11, // 35: library.v1.BookService.BatchGetBooks:output_type -> library.v1.BatchGetBooksResponse
-	13, // 36: library.v1.BookService.BatchCreateBooks:output_type -> library.v1.BatchCreateBooksResponse
-	23, // 37: library.v1.BookService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	1,  // 38: library.v1.AuthorService.GetAuthor:output_type -> library.v1.Author
-	17, // 39: library.v1.AuthorService.ListAuthors:output_type -> library.v1.ListAuthorsResponse
-	1,  // 40: library.v1.AuthorService.CreateAuthor:output_type -> library.v1.Author
-	23, // 41: library.v1.AuthorService.DeleteAuthor:output_type -> google.protobuf.Empty
-	29, // [29:42] is the sub-list for method output_type
-	16, // [16:29] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	7,  // 14: library.v1.BatchUpdateBooksRequest.requests:type_name -> library.v1.UpdateBookRequest
+	24, // 15: library.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 16: library.v1.BatchUpdateBooksResponse.books:type_name -> library.v1.Book
+	1,  // 17: library.v1.ListAuthorsResponse.authors:type_name -> library.v1.Author
+	1,  // 18: library.v1.CreateAuthorRequest.author:type_name -> library.v1.Author
+	3,  // 19: library.v1.BookService.GetBook:input_type -> library.v1.GetBookRequest
+	4,  // 20: library.v1.BookService.ListBooks:input_type -> library.v1.ListBooksRequest
+	6,  // 21: library.v1.BookService.CreateBook:input_type -> library.v1.CreateBookRequest
+	7,  // 22: library.v1.BookService.UpdateBook:input_type -> library.v1.UpdateBookRequest
+	8,  // 23: library.v1.BookService.DeleteBook:input_type -> library.v1.DeleteBookRequest
+	9,  // 24: library.v1.BookService.UndeleteBook:input_type -> library.v1.UndeleteBookRequest
+	10, // 25: library.v1.BookService.BatchGetBooks:input_type -> library.v1.BatchGetBooksRequest
+	12, // 26: library.v1.BookService.BatchCreateBooks:input_type -> library.v1.BatchCreateBooksRequest
+	14, // 27: library.v1.BookService.BatchUpdateBooks:input_type -> library.v1.BatchUpdateBooksRequest
+	16, // 28: library.v1.BookService.BatchDeleteBooks:input_type -> library.v1.BatchDeleteBooksRequest
+	17, // 29: library.v1.AuthorService.GetAuthor:input_type -> library.v1.GetAuthorRequest
+	18, // 30: library.v1.AuthorService.ListAuthors:input_type -> library.v1.ListAuthorsRequest
+	20, // 31: library.v1.AuthorService.CreateAuthor:input_type -> library.v1.CreateAuthorRequest
+	21, // 32: library.v1.AuthorService.DeleteAuthor:input_type -> library.v1.DeleteAuthorRequest
+	2,  // 33: library.v1.BookService.GetBook:output_type -> library.v1.Book
+	5,  // 34: library.v1.BookService.ListBooks:output_type -> library.v1.ListBooksResponse
+	2,  // 35: library.v1.BookService.CreateBook:output_type -> library.v1.Book
+	2,  // 36: library.v1.BookService.UpdateBook:output_type -> library.v1.Book
+	2,  // 37: library.v1.BookService.DeleteBook:output_type -> library.v1.Book
+	2,  // 38: library.v1.BookService.UndeleteBook:output_type -> library.v1.Book
+	11, // 39: library.v1.BookService.BatchGetBooks:output_type -> library.v1.BatchGetBooksResponse
+	13, // 40: library.v1.BookService.BatchCreateBooks:output_type -> library.v1.BatchCreateBooksResponse
+	15, // 41: library.v1.BookService.BatchUpdateBooks:output_type -> library.v1.BatchUpdateBooksResponse
+	25, // 42: library.v1.BookService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	1,  // 43: library.v1.AuthorService.GetAuthor:output_type -> library.v1.Author
+	19, // 44: library.v1.AuthorService.ListAuthors:output_type -> library.v1.ListAuthorsResponse
+	1,  // 45: library.v1.AuthorService.CreateAuthor:output_type -> library.v1.Author
+	25, // 46: library.v1.AuthorService.DeleteAuthor:output_type -> google.protobuf.Empty
+	33, // [33:47] is the sub-list for method output_type
+	19, // [19:33] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_library_v1_library_proto_init() }
@@ -1337,7 +1449,7 @@ func file_library_v1_library_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_library_v1_library_proto_rawDesc), len(file_library_v1_library_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

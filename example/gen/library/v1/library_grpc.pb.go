@@ -30,6 +30,7 @@ const (
 	BookService_UndeleteBook_FullMethodName     = "/library.v1.BookService/UndeleteBook"
 	BookService_BatchGetBooks_FullMethodName    = "/library.v1.BookService/BatchGetBooks"
 	BookService_BatchCreateBooks_FullMethodName = "/library.v1.BookService/BatchCreateBooks"
+	BookService_BatchUpdateBooks_FullMethodName = "/library.v1.BookService/BatchUpdateBooks"
 	BookService_BatchDeleteBooks_FullMethodName = "/library.v1.BookService/BatchDeleteBooks"
 )
 
@@ -75,6 +76,8 @@ type BookServiceClient interface {
 	BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error)
+	// Changes several books atomically, each as UpdateBook does (AIP-234).
+	BatchUpdateBooks(ctx context.Context, in *BatchUpdateBooksRequest, opts ...grpc.CallOption) (*BatchUpdateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
 	//
 	// AIP-235: the response is google.protobuf.Empty.
@@ -171,6 +174,16 @@ func (c *bookServiceClient) BatchCreateBooks(ctx context.Context, in *BatchCreat
 	return out, nil
 }
 
+func (c *bookServiceClient) BatchUpdateBooks(ctx context.Context, in *BatchUpdateBooksRequest, opts ...grpc.CallOption) (*BatchUpdateBooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchUpdateBooksResponse)
+	err := c.cc.Invoke(ctx, BookService_BatchUpdateBooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
@@ -223,6 +236,8 @@ type BookServiceServer interface {
 	BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error)
+	// Changes several books atomically, each as UpdateBook does (AIP-234).
+	BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
 	//
 	// AIP-235: the response is google.protobuf.Empty.
@@ -262,6 +277,9 @@ func (UnimplementedBookServiceServer) BatchGetBooks(context.Context, *BatchGetBo
 }
 func (UnimplementedBookServiceServer) BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchCreateBooks not implemented")
+}
+func (UnimplementedBookServiceServer) BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchUpdateBooks not implemented")
 }
 func (UnimplementedBookServiceServer) BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchDeleteBooks not implemented")
@@ -431,6 +449,24 @@ func _BookService_BatchCreateBooks_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BookService_BatchUpdateBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchUpdateBooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BookServiceServer).BatchUpdateBooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BookService_BatchUpdateBooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BookServiceServer).BatchUpdateBooks(ctx, req.(*BatchUpdateBooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BookService_BatchDeleteBooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(BatchDeleteBooksRequest)
 	if err := dec(in); err != nil {
@@ -487,6 +523,10 @@ var BookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchCreateBooks",
 			Handler:    _BookService_BatchCreateBooks_Handler,
+		},
+		{
+			MethodName: "BatchUpdateBooks",
+			Handler:    _BookService_BatchUpdateBooks_Handler,
 		},
 		{
 			MethodName: "BatchDeleteBooks",

@@ -57,6 +57,9 @@ const (
 	// BookServiceBatchCreateBooksProcedure is the fully-qualified name of the BookService's
 	// BatchCreateBooks RPC.
 	BookServiceBatchCreateBooksProcedure = "/library.v1.BookService/BatchCreateBooks"
+	// BookServiceBatchUpdateBooksProcedure is the fully-qualified name of the BookService's
+	// BatchUpdateBooks RPC.
+	BookServiceBatchUpdateBooksProcedure = "/library.v1.BookService/BatchUpdateBooks"
 	// BookServiceBatchDeleteBooksProcedure is the fully-qualified name of the BookService's
 	// BatchDeleteBooks RPC.
 	BookServiceBatchDeleteBooksProcedure = "/library.v1.BookService/BatchDeleteBooks"
@@ -111,6 +114,8 @@ type BookServiceClient interface {
 	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
+	// Changes several books atomically, each as UpdateBook does (AIP-234).
+	BatchUpdateBooks(context.Context, *v1.BatchUpdateBooksRequest) (*v1.BatchUpdateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
 	//
 	// AIP-235: the response is google.protobuf.Empty.
@@ -178,6 +183,12 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(bookServiceMethods.ByName("BatchCreateBooks")),
 			connect.WithClientOptions(opts...),
 		),
+		batchUpdateBooks: connect.NewClient[v1.BatchUpdateBooksRequest, v1.BatchUpdateBooksResponse](
+			httpClient,
+			baseURL+BookServiceBatchUpdateBooksProcedure,
+			connect.WithSchema(bookServiceMethods.ByName("BatchUpdateBooks")),
+			connect.WithClientOptions(opts...),
+		),
 		batchDeleteBooks: connect.NewClient[v1.BatchDeleteBooksRequest, emptypb.Empty](
 			httpClient,
 			baseURL+BookServiceBatchDeleteBooksProcedure,
@@ -197,6 +208,7 @@ type bookServiceClient struct {
 	undeleteBook     *connect.Client[v1.UndeleteBookRequest, v1.Book]
 	batchGetBooks    *connect.Client[v1.BatchGetBooksRequest, v1.BatchGetBooksResponse]
 	batchCreateBooks *connect.Client[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse]
+	batchUpdateBooks *connect.Client[v1.BatchUpdateBooksRequest, v1.BatchUpdateBooksResponse]
 	batchDeleteBooks *connect.Client[v1.BatchDeleteBooksRequest, emptypb.Empty]
 }
 
@@ -272,6 +284,15 @@ func (c *bookServiceClient) BatchCreateBooks(ctx context.Context, req *v1.BatchC
 	return nil, err
 }
 
+// BatchUpdateBooks calls library.v1.BookService.BatchUpdateBooks.
+func (c *bookServiceClient) BatchUpdateBooks(ctx context.Context, req *v1.BatchUpdateBooksRequest) (*v1.BatchUpdateBooksResponse, error) {
+	response, err := c.batchUpdateBooks.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // BatchDeleteBooks calls library.v1.BookService.BatchDeleteBooks.
 func (c *bookServiceClient) BatchDeleteBooks(ctx context.Context, req *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error) {
 	response, err := c.batchDeleteBooks.CallUnary(ctx, connect.NewRequest(req))
@@ -319,6 +340,8 @@ type BookServiceHandler interface {
 	BatchGetBooks(context.Context, *v1.BatchGetBooksRequest) (*v1.BatchGetBooksResponse, error)
 	// Adds several books atomically (AIP-233).
 	BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error)
+	// Changes several books atomically, each as UpdateBook does (AIP-234).
+	BatchUpdateBooks(context.Context, *v1.BatchUpdateBooksRequest) (*v1.BatchUpdateBooksResponse, error)
 	// Deletes several books atomically (AIP-235).
 	//
 	// AIP-235: the response is google.protobuf.Empty.
@@ -382,6 +405,12 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(bookServiceMethods.ByName("BatchCreateBooks")),
 		connect.WithHandlerOptions(opts...),
 	)
+	bookServiceBatchUpdateBooksHandler := connect.NewUnaryHandlerSimple(
+		BookServiceBatchUpdateBooksProcedure,
+		svc.BatchUpdateBooks,
+		connect.WithSchema(bookServiceMethods.ByName("BatchUpdateBooks")),
+		connect.WithHandlerOptions(opts...),
+	)
 	bookServiceBatchDeleteBooksHandler := connect.NewUnaryHandlerSimple(
 		BookServiceBatchDeleteBooksProcedure,
 		svc.BatchDeleteBooks,
@@ -406,6 +435,8 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 			bookServiceBatchGetBooksHandler.ServeHTTP(w, r)
 		case BookServiceBatchCreateBooksProcedure:
 			bookServiceBatchCreateBooksHandler.ServeHTTP(w, r)
+		case BookServiceBatchUpdateBooksProcedure:
+			bookServiceBatchUpdateBooksHandler.ServeHTTP(w, r)
 		case BookServiceBatchDeleteBooksProcedure:
 			bookServiceBatchDeleteBooksHandler.ServeHTTP(w, r)
 		default:
@@ -447,6 +478,10 @@ func (UnimplementedBookServiceHandler) BatchGetBooks(context.Context, *v1.BatchG
 
 func (UnimplementedBookServiceHandler) BatchCreateBooks(context.Context, *v1.BatchCreateBooksRequest) (*v1.BatchCreateBooksResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.BatchCreateBooks is not implemented"))
+}
+
+func (UnimplementedBookServiceHandler) BatchUpdateBooks(context.Context, *v1.BatchUpdateBooksRequest) (*v1.BatchUpdateBooksResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("library.v1.BookService.BatchUpdateBooks is not implemented"))
 }
 
 func (UnimplementedBookServiceHandler) BatchDeleteBooks(context.Context, *v1.BatchDeleteBooksRequest) (*emptypb.Empty, error) {
