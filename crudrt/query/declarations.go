@@ -63,7 +63,15 @@ func declarations(t *Table) (*filtering.Declarations, error) {
 		filtering.DeclareFunction(filtering.FunctionHas,
 			filtering.NewFunctionOverload(filtering.FunctionHas+"_bool", filtering.TypeBool, filtering.TypeBool, filtering.TypeString),
 			filtering.NewFunctionOverload(filtering.FunctionHas+"_int", filtering.TypeBool, filtering.TypeInt, filtering.TypeString),
-			filtering.NewFunctionOverload(filtering.FunctionHas+"_float", filtering.TypeBool, filtering.TypeFloat, filtering.TypeString)),
+			filtering.NewFunctionOverload(filtering.FunctionHas+"_float", filtering.TypeBool, filtering.TypeFloat, filtering.TypeString),
+			filtering.NewFunctionOverload(filtering.FunctionHas+"_duration", filtering.TypeBool, filtering.TypeDuration, filtering.TypeString)),
+	}
+	// A duration compares with a quoted duration, as a timestamp does with
+	// a quoted time ("90s"; literal.go reads it).
+	for _, fn := range []string{filtering.FunctionEquals, filtering.FunctionNotEquals, filtering.FunctionLessThan,
+		filtering.FunctionLessEquals, filtering.FunctionGreaterThan, filtering.FunctionGreaterEquals} {
+		opts = append(opts, filtering.DeclareFunction(fn,
+			filtering.NewFunctionOverload(fn+"_duration_string", filtering.TypeBool, filtering.TypeDuration, filtering.TypeString)))
 	}
 	for _, name := range []string{"true", "false"} {
 		if t.column(name) == nil {
@@ -84,6 +92,8 @@ func declarations(t *Table) (*filtering.Declarations, error) {
 			typ = filtering.TypeString
 		case KindTimestamp:
 			typ = filtering.TypeTimestamp
+		case KindDuration, KindDurationNanos:
+			typ = filtering.TypeDuration
 		case KindStringList:
 			typ = filtering.TypeList(filtering.TypeString)
 		case KindStringMap:

@@ -199,7 +199,7 @@ func TestParseFilterErrors(t *testing.T) {
 		{`create_time > timestamp(1)`, `timestamp(…) takes one quoted RFC 3339 string`},
 		{`create_time > 5`, `create_time takes an RFC 3339 timestamp such as "2024-01-01T00:00:00Z", not an integer`},
 		{`title > timestamp("2024-01-01T00:00:00Z")`, `title takes a quoted string, not a timestamp`},
-		{`create_time > duration("1s")`, `the right side of > must be a value`},
+		{`create_time > duration("1s")`, `create_time takes an RFC 3339 timestamp such as "2024-01-01T00:00:00Z", not a duration`},
 		{`timestamp("2024-01-01T00:00:00Z")`, `timestamp(…) is a value, not a condition`},
 		{`lower(title) = "x"`, `the left side of = must be a field name`},
 		{`regex(title, "x")`, `unknown function "regex"`},

@@ -43,6 +43,8 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 				return p.stripPrefix(c, rhs, lit)
 			case KindTimestamp:
 				return p.timeLiteral(rhs, v.StringValue)
+			case KindDuration, KindDurationNanos:
+				return p.durationLiteral(c, rhs, v.StringValue)
 			case KindEnum, KindEnumName:
 				return nil, p.errorAt(p.pos(rhs), "enum values are written without quotes, e.g. %s = %s", c.Path, enumExample(c))
 			}
@@ -85,6 +87,18 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 			}
 			return nil, p.errorAt(p.pos(rhs), "timestamp(…) takes one quoted RFC 3339 string")
 		}
+		if call.GetFunction() == filtering.FunctionDuration && len(call.GetArgs()) == 1 {
+			arg := call.GetArgs()[0]
+			if s := arg.GetConstExpr(); s != nil {
+				if _, ok := s.GetConstantKind().(*expr.Constant_StringValue); ok {
+					if c.Kind != KindDuration && c.Kind != KindDurationNanos {
+						return nil, p.mismatch(c, rhs, "a duration")
+					}
+					return p.durationLiteral(c, arg, s.GetStringValue())
+				}
+			}
+			return nil, p.errorAt(p.pos(rhs), "duration(…) takes one quoted duration, e.g. \"90s\"")
+		}
 	}
 	return nil, p.errorAt(p.pos(rhs), "the right side of %s must be a value", op)
 }
@@ -104,6 +118,8 @@ func takes(c *Column) string {
 		return "a quoted string"
 	case KindTimestamp:
 		return `an RFC 3339 timestamp such as "2024-01-01T00:00:00Z"`
+	case KindDuration, KindDurationNanos:
+		return `a duration such as "90s" or "1.5h"`
 	}
 	return "a value of enum " + string(c.Enum.FullName()) + ", e.g. " + enumExample(c)
 }
@@ -286,6 +302,20 @@ func escapeCR(seg string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// durationLiteral resolves an AIP-160 duration ("90s", "1.5h", as Go
+// writes them) as column c stores it: microseconds, rounded toward zero
+// as ormrt stores a Duration, or nanoseconds.
+func (p *filterParser) durationLiteral(c *Column, at *expr.Expr, s string) (any, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, p.errorAt(p.pos(at), "invalid duration %s: want a number and a unit, e.g. \"90s\" or \"1.5h\"", quoteText(s))
+	}
+	if c.Kind == KindDurationNanos {
+		return d.Nanoseconds(), nil
+	}
+	return d.Microseconds(), nil
 }
 
 // timeLiteral resolves an RFC 3339 timestamp as it would be stored.

@@ -58,9 +58,15 @@ const (
 	// object: filters test its keys (metadata:"lang") and compare its
 	// values (metadata.lang = "en").
 	KindStringMap
+	// KindDuration is a google.protobuf.Duration column holding
+	// microseconds (an integer column): filters compare it with AIP-160
+	// durations, "90s", "1.5h", duration("2m").
+	KindDuration
+	// KindDurationNanos is KindDuration of a column holding nanoseconds.
+	KindDurationNanos
 )
 
-var kindNames = [...]string{KindBool: "bool", KindInt: "int", KindUint64: "uint64", KindFloat: "float", KindString: "string", KindTimestamp: "timestamp", KindEnum: "enum", KindEnumName: "enum_name", KindStringList: "string_list", KindStringMap: "string_map"}
+var kindNames = [...]string{KindBool: "bool", KindInt: "int", KindUint64: "uint64", KindFloat: "float", KindString: "string", KindTimestamp: "timestamp", KindEnum: "enum", KindEnumName: "enum_name", KindStringList: "string_list", KindStringMap: "string_map", KindDuration: "duration", KindDurationNanos: "duration_nanos"}
 
 // MarshalText and UnmarshalText spell a kind by a name of its own
 // ("enum_name"), as descriptions in JSON hold it.
@@ -105,6 +111,8 @@ func (k Kind) String() string {
 		return "list of strings"
 	case KindStringMap:
 		return "map of strings"
+	case KindDuration, KindDurationNanos:
+		return "duration"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -199,7 +207,7 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q has no Name", c.Path)
 		case seen[c.Path]:
 			return fmt.Errorf("query: column %q is listed twice", c.Path)
-		case c.Kind < KindBool || c.Kind > KindStringMap:
+		case c.Kind < KindBool || c.Kind > KindDurationNanos:
 			return fmt.Errorf("query: column %q has unknown %v", c.Path, c.Kind)
 		case (c.Kind == KindStringList || c.Kind == KindStringMap) && t.From == "":
 			return fmt.Errorf("query: column %q is a %v, which needs Table.From", c.Path, c.Kind)

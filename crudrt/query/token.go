@@ -176,7 +176,7 @@ func tagOf(k Kind) byte {
 	switch k {
 	case KindBool:
 		return tagBool
-	case KindInt, KindEnum:
+	case KindInt, KindEnum, KindDuration, KindDurationNanos:
 		return tagInt
 	case KindUint64:
 		return tagUint

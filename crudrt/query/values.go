@@ -89,7 +89,7 @@ func normalizeValue(c *Column, v any, depth int) (any, bool) {
 
 func normalizeInt(c *Column, n int64) (any, bool) {
 	switch c.Kind {
-	case KindInt, KindEnum:
+	case KindInt, KindEnum, KindDuration, KindDurationNanos:
 		return n, true
 	case KindUint64:
 		if n < 0 {

@@ -13,13 +13,13 @@ import (
 )
 
 // queryKinds maps column types to the crudrt/query kinds that filters and
-// order_by understand; other columns (bytes, JSON, durations, nanosecond
-// times) are not queryable.
+// order_by understand; other columns (bytes, JSON, nanosecond times) are
+// not queryable.
 var queryKinds = map[ColumnType]query.Kind{
 	TypeBool: query.KindBool, TypeInt32: query.KindInt, TypeInt64: query.KindInt, TypeUint32: query.KindInt,
 	TypeUint64: query.KindUint64, TypeFloat32: query.KindFloat, TypeFloat64: query.KindFloat,
 	TypeString: query.KindString, TypeEnumNumber: query.KindEnum, TypeEnumName: query.KindEnumName,
-	TypeTimestamp: query.KindTimestamp,
+	TypeTimestamp: query.KindTimestamp, TypeDuration: query.KindDuration, TypeDurationNanos: query.KindDurationNanos,
 }
 
 // roles decides the role and the query kind of every column: the key, the

@@ -97,7 +97,7 @@ var cloudTasksCRUDTaskResource = crudrt.Resource{
 		{"Path":"http_request","Name":"http_request","GoField":"HttpRequest","Type":"JSON","Nullable":true},
 		{"Path":"schedule_time","Name":"schedule_time","GoField":"ScheduleTime","Type":"google.protobuf.Timestamp","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
-		{"Path":"dispatch_deadline","Name":"dispatch_deadline","GoField":"DispatchDeadline","Type":"google.protobuf.Duration","Nullable":true},
+		{"Path":"dispatch_deadline","Name":"dispatch_deadline","GoField":"DispatchDeadline","Type":"google.protobuf.Duration","Queryable":true,"Kind":"duration","Nullable":true},
 		{"Path":"dispatch_count","Name":"dispatch_count","GoField":"DispatchCount","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"response_count","Name":"response_count","GoField":"ResponseCount","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"first_attempt","Name":"first_attempt","GoField":"FirstAttempt","Type":"JSON","Nullable":true},
