@@ -113,7 +113,9 @@ func (f *Field) GormTag() string {
 	tags := []string{"column:" + f.Column}
 	if f.PrimaryKey {
 		tags = append(tags, "primaryKey")
-		if f.Type.Integer() && len(f.Model.PrimaryKey) == 1 {
+		// GORM numbers any integer key it finds zero unless told not to:
+		// uint32 keys too, which never auto-increment here.
+		if (f.Type.Integer() || f.Type == TypeUint32) && len(f.Model.PrimaryKey) == 1 {
 			if f.Model.AutoIncrement {
 				tags = append(tags, "autoIncrement")
 			} else {

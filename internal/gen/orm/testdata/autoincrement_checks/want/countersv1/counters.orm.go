@@ -89,7 +89,7 @@ func (m *TallyModel) ToProto() (*Tally, error) {
 //
 // A 32-bit unsigned key with a protoc-gen-validate rule.
 type MarkModel struct {
-	Id    uint32 `gorm:"column:id;primaryKey;not null" protoforge:"counters.v1.Mark.id"`
+	Id    uint32 `gorm:"column:id;primaryKey;autoIncrement:false;not null" protoforge:"counters.v1.Mark.id"`
 	Label string `gorm:"column:label;not null" protoforge:"counters.v1.Mark.label"`
 }
 

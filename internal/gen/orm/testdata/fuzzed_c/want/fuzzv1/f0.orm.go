@@ -12,7 +12,7 @@ import (
 
 // Shelf_NodeModel is the GORM model of fuzz.v1.Shelf.Node, stored in table entries.
 type Shelf_NodeModel struct {
-	Id         uint32         `gorm:"column:id;primaryKey;not null;index:uniq_entries_id_parent_id_tags,unique,priority:1" protoforge:"fuzz.v1.Shelf.Node.id"`
+	Id         uint32         `gorm:"column:id;primaryKey;autoIncrement:false;not null;index:uniq_entries_id_parent_id_tags,unique,priority:1" protoforge:"fuzz.v1.Shelf.Node.id"`
 	Sub2       ormrt.JSON     `gorm:"column:sub2" protoforge:"fuzz.v1.Shelf.Node.sub2"`
 	ParentId   float64        `gorm:"column:parent_id;not null;type:double precision;index:uniq_entries_id_parent_id_tags,unique,priority:2" protoforge:"fuzz.v1.Shelf.Node.parent_id"`
 	Tags       *bool          `gorm:"column:tags;index:uniq_entries_id_parent_id_tags,unique,priority:3" protoforge:"fuzz.v1.Shelf.Node.tags"`

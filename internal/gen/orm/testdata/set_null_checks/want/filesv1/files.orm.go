@@ -49,7 +49,7 @@ func (m *FolderModel) ToProto() (*Folder, error) {
 //
 // A drawer, keyed by a number the client picks.
 type DrawerModel struct {
-	Number uint32 `gorm:"column:number;primaryKey;not null" protoforge:"files.v1.Drawer.number"`
+	Number uint32 `gorm:"column:number;primaryKey;autoIncrement:false;not null" protoforge:"files.v1.Drawer.number"`
 }
 
 // TableName is the table of DrawerModel.
