@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
-	filesv1 "github.com/protoforge/protoforge/internal/gen/orm/testdata/set_null_checks/want/filesv1"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
+	filesv1 "github.com/protoforge/protoforge/internal/gen/orm/testdata/set_null_checks/want/filesv1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
