@@ -601,6 +601,37 @@ func mapKey(path string, fd protoreflect.FieldDescriptor, rest string) (_ protor
 // mapKeyRE is a map key written in a field path without backticks.
 var mapKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
+// maskFieldPath checks a field mask path of field names against md (each
+// segment but the last a singular message field: a path into a list, a
+// map or a scalar names nothing an update can set) and spells it with the
+// fields' names: a group may be named by its message's name too, as text
+// formats name it ("Meta" for the group field meta).
+func maskFieldPath(md protoreflect.MessageDescriptor, p string) (string, bool) {
+	segs := strings.Split(p, ".")
+	for i, seg := range segs {
+		if md == nil {
+			return "", false
+		}
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil {
+			if gd := md.Fields().ByName(protoreflect.Name(strings.ToLower(seg))); gd != nil && gd.Kind() == protoreflect.GroupKind && string(gd.Message().Name()) == seg {
+				fd = gd
+			}
+		}
+		if fd == nil {
+			return "", false
+		}
+		segs[i] = string(fd.Name())
+		if i < len(segs)-1 {
+			if fd.IsList() || fd.IsMap() || fd.Message() == nil {
+				return "", false
+			}
+			md = fd.Message()
+		}
+	}
+	return strings.Join(segs, "."), true
+}
+
 // maskPaths checks and completes an update mask.
 func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	const field = "update_mask"
@@ -624,21 +655,19 @@ func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]s
 		})
 		return paths, nil
 	}
-	var plain []string
-	for _, p := range mask.GetPaths() {
-		if _, _, _, ok, err := s.mapKeyPath(p); err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
-		} else if !ok {
-			plain = append(plain, p)
-		}
-	}
-	if err := fieldmask.Validate(&fieldmaskpb.FieldMask{Paths: plain}, msg); err != nil {
-		return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
-	}
 	var paths []string
 	for _, p := range mask.GetPaths() {
 		if p == "*" {
-			return nil, InvalidArgument("", FieldViolation{Field: field, Description: `"*" must be the only path`})
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: "invalid field path: '*' must not be used with other paths"})
+		}
+		if _, _, _, ok, err := s.mapKeyPath(p); err != nil {
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
+		} else if !ok {
+			named, ok := maskFieldPath(s.desc, p)
+			if !ok {
+				return nil, InvalidArgument("", FieldViolation{Field: field, Description: "invalid field path: " + p})
+			}
+			p = named
 		}
 		top, _, _ := strings.Cut(p, ".")
 		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
