@@ -356,3 +356,63 @@ message GetBookRequest {
 		t.Errorf("the singular reference is not checked:\n%s", code)
 	}
 }
+
+// TestRouteClash: a standard method whose default REST route another
+// method binds already (a second service's ListBooks, a method mapped to
+// Get beside GetBook) gets none, with a warning at the method, and is
+// generated: generation does not stop on a clash it made itself.
+func TestRouteClash(t *testing.T) {
+	_, buf, code := generate(t, "clash/v1/clash.proto", `syntax = "proto3";
+
+package clash.v1;
+
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/clash/v1;clashv1";
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book);
+  rpc FetchBook(GetBookRequest) returns (Book) {
+    option (protoforge.v1.method) = {operation: OPERATION_GET};
+  }
+  rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
+}
+
+service ShelfService {
+  rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
+}
+
+message GetBookRequest {
+  int64 id = 1;
+}
+
+message ListBooksRequest {
+  int32 page_size = 1;
+  string page_token = 2;
+}
+
+message ListBooksResponse {
+  repeated Book books = 1;
+  string next_page_token = 2;
+}
+`)
+	got := buf.String()
+	for _, want := range []string{
+		`clash/v1/clash.proto:16:3: method clash.v1.BookService.FetchBook: no default REST route: GET /v1/books/{id} is clash.v1.BookService.GetBook's already`,
+		`clash/v1/clash.proto:23:3: method clash.v1.ShelfService.ListBooks: no default REST route: GET /v1/books is clash.v1.BookService.ListBooks's already`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings:\n%s\nwant a line with %s", got, want)
+		}
+	}
+	for _, want := range []string{"func (s *BookServiceCRUD) FetchBook(", "func (s *ShelfServiceCRUD) ListBooks("} {
+		if !strings.Contains(code, want) {
+			t.Errorf("%s is not generated", want)
+		}
+	}
+}

@@ -77,6 +77,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 			b.services(f)
 		}
 	}
+	b.uniqueRoutes()
 	b.pgvRules(gen)
 	// A table name is taken once per proto package and once per Go
 	// package: the models of a Go package share one schema.

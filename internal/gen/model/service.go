@@ -1000,6 +1000,92 @@ func defaultRoute(m *Method) *Route {
 	return nil
 }
 
+// uniqueRoutes drops the default REST route of a standard method that
+// another method's route already binds (the same verb and path, whatever
+// its variables are called: two services' ListBooks of one collection, or
+// a method mapped to Get beside GetBook), warning at the method: it is
+// served over gRPC, gRPC-Web and Connect, and over REST once it has a
+// google.api.http binding of its own. google.api.http bindings are taken
+// first, then default routes in the order of the files and methods.
+func (b *builder) uniqueRoutes() {
+	type bound struct {
+		svc *Service
+		m   *protogen.Method
+	}
+	taken := map[string]bound{}
+	for _, svc := range b.s.Services {
+		for _, m := range svc.Service.Methods {
+			rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
+			for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+				if verb, path := httpRule(r); verb != "" {
+					if _, ok := taken[routeKey(verb, path)]; !ok {
+						taken[routeKey(verb, path)] = bound{svc, m}
+					}
+				}
+			}
+		}
+	}
+	for _, svc := range b.s.Services {
+		for _, m := range svc.Methods {
+			if m.Route == nil {
+				continue
+			}
+			key := routeKey(m.Route.Verb, m.Route.Path)
+			if prev, ok := taken[key]; ok && prev.m != m.Method {
+				b.warnf(svc.File, m.Desc, "no default REST route: %s %s is %s's already; add a google.api.http binding to serve it over REST (it is served over gRPC, gRPC-Web and Connect)", m.Route.Verb, m.Route.Path, prev.m.Desc.FullName())
+				m.Route = nil
+				continue
+			}
+			taken[key] = bound{svc, m.Method}
+		}
+	}
+}
+
+// httpRule is the verb and path template of a google.api.http rule, or "".
+func httpRule(r *annotations.HttpRule) (verb, path string) {
+	switch p := r.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return "GET", p.Get
+	case *annotations.HttpRule_Put:
+		return "PUT", p.Put
+	case *annotations.HttpRule_Post:
+		return "POST", p.Post
+	case *annotations.HttpRule_Delete:
+		return "DELETE", p.Delete
+	case *annotations.HttpRule_Patch:
+		return "PATCH", p.Patch
+	case *annotations.HttpRule_Custom:
+		return p.Custom.GetKind(), p.Custom.GetPath()
+	}
+	return "", ""
+}
+
+// routeKey is a route as a router tells routes apart: its verb and its
+// path with every variable as the segments it matches.
+func routeKey(verb, path string) string {
+	var b strings.Builder
+	b.WriteString(verb + " ")
+	for i := 0; i < len(path); i++ {
+		if path[i] != '{' {
+			b.WriteByte(path[i])
+			continue
+		}
+		end := strings.IndexByte(path[i:], '}')
+		if end < 0 {
+			b.WriteString(path[i:])
+			break
+		}
+		v := path[i+1 : i+end]
+		if _, pattern, ok := strings.Cut(v, "="); ok {
+			b.WriteString(pattern)
+		} else {
+			b.WriteString("*")
+		}
+		i += end
+	}
+	return b.String()
+}
+
 // globOf is a pattern as a path template matches it: every variable a
 // single segment, "shelves/{shelf}/books/{book}" → "shelves/*/books/*".
 func globOf(pattern string) string {

@@ -102,7 +102,7 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 			}
 			for i, r := range Routes(m, defaults[m]) {
 				if err := b.operation(svc, m, r, i); err != nil {
-					return nil, fmt.Errorf("%s: %w", m.Desc.FullName(), err)
+					return nil, fmt.Errorf("%s: method %s: %w", model.Position(svc.File, m.Desc), m.Desc.FullName(), err)
 				}
 			}
 		}
@@ -174,7 +174,7 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		b.doc.Paths.Set(path, item)
 	}
 	if item.GetOperation(r.Verb) != nil {
-		return fmt.Errorf("%s %s is bound twice", r.Verb, path)
+		return fmt.Errorf("%s %s is bound twice (by two google.api.http bindings): change one of them", r.Verb, path)
 	}
 	item.SetOperation(r.Verb, op)
 	return nil
