@@ -355,21 +355,7 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 // the verbs of batch methods and Undelete are not custom.
 func customVerb(m *protogen.Method) bool {
 	rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
-	var path string
-	switch p := rule.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		path = p.Get
-	case *annotations.HttpRule_Post:
-		path = p.Post
-	case *annotations.HttpRule_Put:
-		path = p.Put
-	case *annotations.HttpRule_Patch:
-		path = p.Patch
-	case *annotations.HttpRule_Delete:
-		path = p.Delete
-	case *annotations.HttpRule_Custom:
-		path = p.Custom.GetPath()
-	}
+	_, path := httpRule(rule)
 	_, verb, found := strings.Cut(path[strings.LastIndexAny(path, "/}")+1:], ":")
 	switch verb {
 	case "batchGet", "batchCreate", "batchUpdate", "batchDelete", "undelete":
