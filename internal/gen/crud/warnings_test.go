@@ -325,6 +325,7 @@ message Book {
   string shelf = 2 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
   repeated string shelves = 3 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
   Placement placement = 4;
+  string any_shelf = 5 [(google.api.resource_reference).child_type = "refs.example.com/Shelf"];
 }
 
 message Placement {
@@ -344,6 +345,7 @@ message GetBookRequest {
 	for _, want := range []string{
 		`refs/v1/refs.proto:18:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
 		`refs/v1/refs.proto:19:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
+		`refs/v1/refs.proto:20:3: field refs.v1.Book.any_shelf: resource_reference child_type "refs.example.com/Shelf" is not checked`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("warnings:\n%s\nwant a line with %s", got, want)

@@ -363,6 +363,11 @@ func (b *builder) parents() {
 				b.uncheckedRefs(m, f, ref)
 				continue
 			}
+			if ref.GetChildType() != "" {
+				// Any resource of whatever parent child_type names.
+				b.warnf(m.File, f.Desc, "resource_reference child_type %q is not checked: the name is stored as sent, and deleting what it names is not refused; name the resource's type with `type` to have it checked", ref.GetChildType())
+				continue
+			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
 				f.RefersTo = t
 				t.Referrers = append(t.Referrers, f)
