@@ -745,6 +745,12 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 			bad("(protoforge.v1.field).primary_key is not allowed on a repeated field; keys are single scalar, enum or string fields")
 		case f.Storage != StorageColumn || f.Presence == PresenceMessage || f.Presence == PresenceWrapper:
 			bad("(protoforge.v1.field).primary_key is not allowed on a message field; keys are single scalar, enum or string fields")
+		case f.Presence != PresenceNone && d.ContainingOneof() != nil && !d.ContainingOneof().IsSynthetic():
+			bad("(protoforge.v1.field).primary_key is not allowed on a member of oneof %s: a key column cannot be NULL; move the key out of the oneof", d.ContainingOneof().Name())
+		case f.Presence != PresenceNone && d.Syntax() == protoreflect.Proto2:
+			bad("(protoforge.v1.field).primary_key is not allowed on a field with presence, as every singular field of proto2 has (required too), and a key column cannot be NULL; declare the model in proto3, or in an edition with [features.field_presence = IMPLICIT] on the key")
+		case f.Presence != PresenceNone && d.Syntax() == protoreflect.Editions:
+			bad("(protoforge.v1.field).primary_key is not allowed on a field with explicit presence (the default of editions), and a key column cannot be NULL; add [features.field_presence = IMPLICIT]")
 		case f.Presence != PresenceNone:
 			bad("(protoforge.v1.field).primary_key is not allowed on a field with presence (optional or oneof); remove `optional`")
 		case !f.Type.Indexable() || f.Type == TypeFloat32 || f.Type == TypeFloat64:

@@ -181,3 +181,40 @@ message D {
 		assert.Equal(t, want, uid.Role, "%s", m.Desc.FullName())
 	}
 }
+
+// TestKeyWithPresence: a key with presence is refused with the fix its
+// syntax needs: proto2 (required included), editions' explicit presence,
+// a oneof member.
+func TestKeyWithPresence(t *testing.T) {
+	for src, want := range map[string]string{
+		`syntax = "proto2";
+package t.v1;
+import "protoforge/v1/options.proto";
+option go_package = "example.com/t/v1;tv1";
+message A {
+  option (protoforge.v1.model) = {};
+  required string code = 1 [(protoforge.v1.field) = {primary_key: true}];
+}
+`: "as every singular field of proto2 has (required too), and a key column cannot be NULL; declare the model in proto3",
+		`edition = "2023";
+package t.v1;
+import "protoforge/v1/options.proto";
+option go_package = "example.com/t/v1;tv1";
+message A {
+  option (protoforge.v1.model) = {};
+  string code = 1 [(protoforge.v1.field) = {primary_key: true}];
+}
+`: "explicit presence (the default of editions), and a key column cannot be NULL; add [features.field_presence = IMPLICIT]",
+		header + `
+message A {
+  option (protoforge.v1.model) = {};
+  oneof k { string code = 1 [(protoforge.v1.field) = {primary_key: true}]; }
+}
+`: "a member of oneof k",
+	} {
+		_, err := build(t, src)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), want)
+		assert.NotContains(t, err.Error(), "remove `optional`")
+	}
+}

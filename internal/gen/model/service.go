@@ -585,7 +585,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	keyOrName := func() {
 		k := model.Identity()
 		if k == nil {
-			report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			if len(model.PrimaryKey) > 1 {
+				report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			} // else: no key, which the model reports
 			ok = false
 			return
 		}
@@ -735,7 +737,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		b.batchItems(f, m, mm, model, &ok)
 	case OpBatchUpdate:
 		if model.Identity() == nil {
-			report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			if len(model.PrimaryKey) > 1 {
+				report(f, m.Desc, "%s has a composite key; standard methods need a single-column key", model.Desc.FullName())
+			}
 			return nil
 		}
 		fd := field(m.Input, "requests")
