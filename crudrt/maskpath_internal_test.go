@@ -5,7 +5,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // TestMaskFieldPath: update mask paths name fields by their names, a
@@ -47,5 +49,41 @@ func TestMaskFieldPath(t *testing.T) {
 		if got, ok := maskFieldPath(md, in); ok {
 			t.Errorf("maskFieldPath(%q) = %q; want it refused", in, got)
 		}
+	}
+}
+
+// TestProto2Required: a proto2 required field is REQUIRED, at the top
+// and in the messages a resource holds: a message without it would be
+// stored and then fail to marshal in every answer that carries it.
+func TestProto2Required(t *testing.T) {
+	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	req := descriptorpb.FieldDescriptorProto_LABEL_REQUIRED.Enum()
+	str := descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum()
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("r.proto"), Package: proto.String("r"), Syntax: proto.String("proto2"),
+		MessageType: []*descriptorpb.DescriptorProto{
+			{Name: proto.String("Spec"), Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("code"), Number: proto.Int32(1), Label: req, Type: str},
+				{Name: proto.String("label"), Number: proto.Int32(2), Label: opt, Type: str},
+			}},
+			{Name: proto.String("Gadget"), Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("must"), Number: proto.Int32(1), Label: req, Type: str},
+				{Name: proto.String("spec"), Number: proto.Int32(2), Label: opt, Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(), TypeName: proto.String(".r.Spec")},
+			}},
+		},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gadget := fd.Messages().ByName("Gadget")
+	if b := readBehaviors(gadget); len(b.required) != 1 || b.required[0].Name() != "must" {
+		t.Errorf("required: %v", b.required)
+	}
+	m := dynamicpb.NewMessage(gadget)
+	m.Set(gadget.Fields().ByName("must"), protoreflect.ValueOfString("x"))
+	m.Mutable(gadget.Fields().ByName("spec")).Message().Set(fd.Messages().ByName("Spec").Fields().ByName("label"), protoreflect.ValueOfString("l"))
+	vs := nestedPlanOf(gadget, 0).requiredViolations(m, "gadget")
+	if len(vs) != 1 || vs[0].Field != "gadget.spec.code" {
+		t.Errorf("violations %v, want gadget.spec.code", vs)
 	}
 }

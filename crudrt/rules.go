@@ -21,6 +21,11 @@ func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
+		if fd.Cardinality() == protoreflect.Required {
+			// proto2's required (editions' LEGACY_REQUIRED): a message
+			// without it does not marshal, so it is never stored.
+			b.required = appendOnce(b.required, fd)
+		}
 		v, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
 		for _, fb := range v {
 			switch fb {

@@ -95,11 +95,13 @@ func (s *Service) CheckRequest(req proto.Message) error {
 		fields := md.Fields()
 		for i := 0; i < fields.Len(); i++ {
 			fd := fields.Get(i)
+			required := fd.Cardinality() == protoreflect.Required
 			fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
 			for _, b := range fb {
-				if b == annotations.FieldBehavior_REQUIRED {
-					info.required = append(info.required, fd)
-				}
+				required = required || b == annotations.FieldBehavior_REQUIRED
+			}
+			if required {
+				info.required = append(info.required, fd)
 			}
 		}
 		cached, _ = s.requestRules.LoadOrStore(md.FullName(), info)
