@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,7 +186,9 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		failed = -1
-		for _, i := range unique {
+		// In the order of the keys, as BatchUpdate locks its rows.
+		for _, j := range keyOrder(unique, func(i int) rowKey { return cks[i] }) {
+			i := unique[j]
 			if _, err := s.remove(tx, tenant, keys[i], "", false); err != nil {
 				if allowMissing(ctx) && missing(s.fail(ctx, err)) {
 					continue // AIP-235: deleted already
@@ -379,13 +383,21 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		vs, failed = vs[:0], -1 // a retried transaction starts over
-		for i, p := range plans {
-			cur, err := s.find(tx, tenant, p.ck, false, true)
+		// The rows are read and locked in the order of their keys, the
+		// same for every batch: two batches that name the same rows in
+		// different orders would otherwise each hold a row the other
+		// waits for (PostgreSQL breaks such deadlocks a second apart).
+		rows := make([]any, len(plans))
+		for _, i := range keyOrder(plans, func(p planned) rowKey { return p.ck }) {
+			cur, err := s.find(tx, tenant, plans[i].ck, false, true)
 			if err != nil {
 				failed = i
 				return err
 			}
-			m, err := s.updated(gormQuerier{tx}, cur, p.msg, p.paths)
+			rows[i] = cur
+		}
+		for i, p := range plans {
+			m, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths)
 			if err != nil {
 				if err = at(i, err); err != nil {
 					failed = i
@@ -418,6 +430,47 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	}
 	err = s.updateDeleted(ctx, tenant, plans[failed].ck, err)
 	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
+}
+
+// keyOrder is the indexes of items in the order of their keys: numbers
+// by value, strings byte by byte, column after column.
+func keyOrder[T any](items []T, key func(T) rowKey) []int {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ka, kb := key(items[a]), key(items[b])
+		for c := range min(len(ka), len(kb)) {
+			if d := compareKeyPart(ka[c], kb[c]); d != 0 {
+				return d
+			}
+		}
+		return len(ka) - len(kb)
+	})
+	return order
+}
+
+// compareKeyPart orders two values of a key column: integers by value,
+// anything else by its spelling.
+func compareKeyPart(a, b any) int {
+	ia, aok := asInt(a)
+	ib, bok := asInt(b)
+	if aok && bok {
+		return ia.Cmp(ib)
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+func asInt(v any) (*big.Int, bool) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return big.NewInt(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return new(big.Int).SetUint64(rv.Uint()), true
+	}
+	return nil, false
 }
 
 // inRequest names the element of a batch that err, a status, is about,
