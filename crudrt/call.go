@@ -239,12 +239,15 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if r.Descriptor() != m.req {
 		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
 	}
-	if m.mask != nil && !r.Has(m.mask) {
-		if qm := queryMask(ctx); qm != nil {
-			// The update_mask query parameter of a REST request, which
-			// RESTGuard reads: the request holds it as if it were sent.
-			r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
+	if qm := queryMask(ctx); qm != nil && m.mask != nil {
+		// The update_mask query parameter of a REST request, which
+		// RESTGuard reads: the request holds it as if it were sent, and
+		// a body that has one too is refused, as a query parameter that
+		// names a field the body sets is.
+		if r.Has(m.mask) {
+			return nil, InvalidArgument("", FieldViolation{Field: "update_mask", Description: "given in the query and in the body: give it once"})
 		}
+		r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
 	}
 	if err := s.CheckRequest(req); err != nil {
 		return nil, err

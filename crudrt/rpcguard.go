@@ -88,7 +88,16 @@ func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
 	msg := "unknown procedure " + r.URL.Path
 	h := w.Header()
 	h.Del("Content-Length")
-	switch seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); {
+	// The first segment that is not empty or a dot: "//library.v1.X/Get"
+	// calls a procedure, "/./v1/books" a REST route.
+	seg := ""
+	for _, s := range strings.Split(r.URL.Path, "/") {
+		if s != "" && s != "." && s != ".." {
+			seg = s
+			break
+		}
+	}
+	switch {
 	case grpc:
 		// Trailers-only: the status in the headers, no body.
 		h.Set("Content-Type", r.Header.Get("Content-Type"))
