@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -70,97 +71,220 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 }
 
 // unmarshalJSON is protojson.Unmarshal that also takes, in a
-// google.protobuf.FieldMask field of the request, what JSON's FieldMask
+// google.protobuf.FieldMask field anywhere in the request (the request's
+// own, or one of each of BatchUpdate's requests), what JSON's FieldMask
 // cannot hold: "*" (AIP-134's full replacement, `"updateMask": "*"`) and
 // map keys quoted in backticks (AIP-161, "metadata.`x.y`"), as gRPC and
-// the REST query parameter take them.
+// the REST query parameter take them. Such a mask is read in a second
+// pass, spelled in hexadecimal behind maskSentinel, which protojson takes
+// as a path, and read back once the message is decoded.
 func unmarshalJSON(data []byte, m proto.Message) error {
 	err := protojson.Unmarshal(data, m)
 	if err == nil || !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`) {
 		return err
 	}
-	masks := map[string]protoreflect.FieldDescriptor{}
-	fields := m.ProtoReflect().Descriptor().Fields()
-	for i := 0; i < fields.Len(); i++ {
-		if fd := fields.Get(i); fd.Message() != nil && fd.Message().FullName() == "google.protobuf.FieldMask" && !fd.IsList() {
-			masks[fd.JSONName()], masks[string(fd.Name())] = fd, fd
-		}
-	}
-	rebuilt, taken, rerr := withoutQuotedMasks(data, masks)
-	if rerr != nil || len(taken) == 0 {
+	var out bytes.Buffer
+	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor())
+	if rerr != nil || n == 0 {
 		return err
 	}
 	proto.Reset(m)
-	if err := protojson.Unmarshal(rebuilt, m); err != nil {
+	if err := protojson.Unmarshal(out.Bytes(), m); err != nil {
 		return err
 	}
-	for fd, paths := range taken {
-		m.ProtoReflect().Set(fd, protoreflect.ValueOfMessage((&fieldmaskpb.FieldMask{Paths: paths}).ProtoReflect()))
-	}
+	decodeMasks(m.ProtoReflect())
 	return nil
 }
 
-// withoutQuotedMasks copies the JSON object data without its members that
-// are one of masks and hold "*" or a backtick, whose paths it returns, in
-// proto names (the JSON names of fields turned back as protojson does;
-// quoted map keys as they are); the other members keep their order and
-// repetitions.
-func withoutQuotedMasks(data []byte, masks map[string]protoreflect.FieldDescriptor) ([]byte, map[protoreflect.FieldDescriptor][]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, nil, errors.New("not an object")
+// maskSentinel starts a FieldMask path that stands for a mask encodeMasks
+// spelled in hexadecimal.
+const maskSentinel = "xprotoforgemaskx"
+
+var fieldMaskName = (&fieldmaskpb.FieldMask{}).ProtoReflect().Descriptor().FullName()
+
+// encodeMasks copies the JSON value data of message md to out, with every
+// FieldMask that holds "*" or a backtick spelled behind maskSentinel, and
+// counts them. Members keep their order and repetitions.
+func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor) (int, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		out.Write(data)
+		return 0, nil
 	}
-	var out bytes.Buffer
-	taken := map[protoreflect.FieldDescriptor][]string{}
-	seen := map[protoreflect.FieldDescriptor]bool{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return 0, err
+	}
+	n := 0
 	out.WriteByte('{')
+	first := true
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, nil, err
+			return 0, err
 		}
 		key, _ := t.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, err
+			return 0, err
 		}
-		if fd, ok := masks[key]; ok {
-			if seen[fd] {
-				return nil, nil, errors.New("duplicate field " + key)
-			}
-			seen[fd] = true
-			var text string
-			if json.Unmarshal(raw, &text) == nil && strings.ContainsAny(text, "*`") {
-				var paths []string
-				for _, p := range splitMask(text) {
-					segs := splitUnquoted(p, '.')
-					for i, seg := range segs {
-						if !strings.HasPrefix(seg, "`") {
-							segs[i] = snakeCase(seg)
-						}
-					}
-					paths = append(paths, strings.Join(segs, "."))
-				}
-				taken[fd] = paths
-				continue
-			}
-		}
-		if out.Len() > 1 {
+		if !first {
 			out.WriteByte(',')
 		}
+		first = false
 		k, _ := json.Marshal(key)
 		out.Write(k)
 		out.WriteByte(':')
-		out.Write(raw)
+		fd := md.Fields().ByJSONName(key)
+		if fd == nil {
+			fd = md.Fields().ByName(protoreflect.Name(key))
+		}
+		c, err := encodeValue(out, raw, fd)
+		if err != nil {
+			return 0, err
+		}
+		n += c
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, nil, err
-	}
-	if dec.More() {
-		return nil, nil, errors.New("trailing data")
+		return 0, err
 	}
 	out.WriteByte('}')
-	return out.Bytes(), taken, nil
+	return n, nil
+}
+
+// encodeValue copies the JSON value raw of field fd (nil: unknown) to
+// out, as encodeMasks does.
+func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor) (int, error) {
+	if fd == nil || fd.Message() == nil {
+		out.Write(raw)
+		return 0, nil
+	}
+	md := fd.Message()
+	if fd.IsMap() {
+		md = fd.MapValue().Message()
+		if md == nil {
+			out.Write(raw)
+			return 0, nil
+		}
+	}
+	each := func(item json.RawMessage) (int, error) {
+		var s string
+		if md.FullName() == fieldMaskName && json.Unmarshal(item, &s) == nil {
+			if strings.ContainsAny(s, "*`") {
+				b, _ := json.Marshal(maskSentinel + hex.EncodeToString([]byte(s)))
+				out.Write(b)
+				return 1, nil
+			}
+			out.Write(item)
+			return 0, nil
+		}
+		if strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+			out.Write(item)
+			return 0, nil
+		}
+		return encodeMasks(out, item, md)
+	}
+	trimmed := bytes.TrimSpace(raw)
+	switch {
+	case fd.IsList() && len(trimmed) > 0 && trimmed[0] == '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return 0, err
+		}
+		n := 0
+		out.WriteByte('[')
+		for i, it := range items {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			c, err := each(it)
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+		out.WriteByte(']')
+		return n, nil
+	case fd.IsMap() && len(trimmed) > 0 && trimmed[0] == '{':
+		// The keys of a map are not fields: copied as they are.
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		if _, err := dec.Token(); err != nil {
+			return 0, err
+		}
+		n := 0
+		out.WriteByte('{')
+		for i := 0; dec.More(); i++ {
+			t, err := dec.Token()
+			if err != nil {
+				return 0, err
+			}
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return 0, err
+			}
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			k, _ := json.Marshal(t)
+			out.Write(k)
+			out.WriteByte(':')
+			c, err := each(v)
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+		out.WriteByte('}')
+		return n, nil
+	case fd.IsList() || fd.IsMap():
+		out.Write(raw)
+		return 0, nil
+	}
+	return each(raw)
+}
+
+// decodeMasks reads back the FieldMasks of m that encodeMasks spelled
+// behind maskSentinel: the paths split at commas outside backticks, their
+// fields' JSON names turned back as protojson does.
+func decodeMasks(m protoreflect.Message) {
+	if m.Descriptor().FullName() == fieldMaskName {
+		fm, ok := m.Interface().(*fieldmaskpb.FieldMask)
+		if !ok || len(fm.Paths) != 1 || !strings.HasPrefix(fm.Paths[0], maskSentinel) {
+			return
+		}
+		text, err := hex.DecodeString(strings.TrimPrefix(fm.Paths[0], maskSentinel))
+		if err != nil {
+			return
+		}
+		var paths []string
+		for _, p := range splitMask(string(text)) {
+			segs := splitUnquoted(p, '.')
+			for i, seg := range segs {
+				if !strings.HasPrefix(seg, "`") {
+					segs[i] = snakeCase(seg)
+				}
+			}
+			paths = append(paths, strings.Join(segs, "."))
+		}
+		fm.Paths = paths
+		return
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			for i := range v.List().Len() {
+				decodeMasks(v.List().Get(i).Message())
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				decodeMasks(mv.Message())
+				return true
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			decodeMasks(v.Message())
+		}
+		return true
+	})
 }
 
 // snakeCase is the field name of a JSON name, as protojson reads a

@@ -413,6 +413,10 @@ func TestRoundTwoEdges(t *testing.T) {
 		{"GET", "/./v1/books", "", "", 404, "NO_REST_ROUTE"},
 		{"POST", "//library.v1.BookService/GetBook", js, `{}`, 404, `"code":"unimplemented"`},
 		{"POST", "/v1/books:batchUpdate?update_mask=title", js, `{"updateMask":"isbn","requests":[{"book":{"id":"1","title":"Both"}}]}`, 400, "given in the query and in the body"},
+		// A request's own mask in a batch, in JSON: "*" and a map key in
+		// backticks, which protojson's FieldMask cannot hold.
+		{"POST", "/library.v1.BookService/BatchUpdateBooks", js, "{\"requests\":[{\"book\":{\"id\":\"2\",\"metadata\":{\"a.b\":\"1\"}},\"updateMask\":\"metadata.`a.b`\"}]}", 200, `"a.b":"1"`},
+		{"POST", "/v1/books:batchUpdate", js, `{"requests":[{"book":{"id":"2","title":"Emma","isbn":"2","authorId":"1"},"updateMask":"*"}]}`, 200, `"etag":"3"`},
 		{"POST", "/library.v1.BookService//GetBook", js, `{}`, 404, `"code":"unimplemented"`},
 		{"POST", "/library.v1.BookService/GetBook/extra", js, `{}`, 404, `"code":"unimplemented"`},
 		{"POST", "/library.v1.BookService/", js, `{}`, 404, `"code":"unimplemented"`},
