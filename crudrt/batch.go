@@ -331,7 +331,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		}
 		m := u.Mask
 		if len(mask.GetPaths()) > 0 {
-			if len(m.GetPaths()) > 0 && !slices.Equal(m.GetPaths(), mask.GetPaths()) {
+			if len(m.GetPaths()) > 0 && !sameFields(m.GetPaths(), mask.GetPaths()) {
 				vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].update_mask", i), Description: fmt.Sprintf("%q differs from the batch's update_mask %q: set one of them, or the same (AIP-234)", strings.Join(m.GetPaths(), ","), strings.Join(mask.GetPaths(), ","))})
 				continue
 			}
@@ -430,6 +430,15 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	}
 	err = s.updateDeleted(ctx, tenant, plans[failed].ck, err)
 	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
+}
+
+// sameFields reports whether two masks name the same paths, in any order
+// and however often.
+func sameFields(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 // keyOrder is the indexes of items in the order of their keys: numbers

@@ -168,6 +168,11 @@ func batchUpdateBooks(t *testing.T, db *gorm.DB) {
 	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	assert.Equal(t, []string{"parent"}, grpcViolationFields(t, err))
 
+	// The same fields in another order are the same mask.
+	_, err = c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"pages", "title"}}, Requests: []*nestedv1.UpdateBookRequest{
+		{Book: &nestedv1.Book{Name: books[0].Name, Title: "One", Pages: 101}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title", "pages", "title"}}},
+	}})
+	require.NoError(t, err)
 	// A request's own mask must be the batch's when both are set.
 	_, err = c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{UpdateMask: pages, Requests: []*nestedv1.UpdateBookRequest{
 		{Book: &nestedv1.Book{Name: books[0].Name, Title: "T"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}},
