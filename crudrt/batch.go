@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -441,45 +439,17 @@ func sameFields(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-// keyOrder is the indexes of items in the order of their keys: numbers
-// by value, strings byte by byte, column after column.
+// keyOrder is the indexes of items in one order of their keys, the same
+// for every call: transactions that lock rows in it never wait for each
+// other in a cycle.
 func keyOrder[T any](items []T, key func(T) rowKey) []int {
 	order := make([]int, len(items))
+	spelled := make([]string, len(items))
 	for i := range order {
-		order[i] = i
+		order[i], spelled[i] = i, fmt.Sprintf("%#v", key(items[i]))
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		ka, kb := key(items[a]), key(items[b])
-		for c := range min(len(ka), len(kb)) {
-			if d := compareKeyPart(ka[c], kb[c]); d != 0 {
-				return d
-			}
-		}
-		return len(ka) - len(kb)
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(spelled[a], spelled[b]) })
 	return order
-}
-
-// compareKeyPart orders two values of a key column: integers by value,
-// anything else by its spelling.
-func compareKeyPart(a, b any) int {
-	ia, aok := asInt(a)
-	ib, bok := asInt(b)
-	if aok && bok {
-		return ia.Cmp(ib)
-	}
-	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
-}
-
-func asInt(v any) (*big.Int, bool) {
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return big.NewInt(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return new(big.Int).SetUint64(rv.Uint()), true
-	}
-	return nil, false
 }
 
 // inRequest names the element of a batch that err, a status, is about,

@@ -211,69 +211,56 @@ func (r *restRoute) conflict(key string) (string, bool) {
 // names, into proto names where the request's descriptor knows them, and
 // reports whether it knows them all.
 func (r *restRoute) resolve(key string) ([]string, bool) {
+	parts, fds := r.fields(key)
+	return parts, len(fds) == len(parts)
+}
+
+// fields resolves the parts of a query parameter key against the route's
+// request, as far as its descriptor knows them: the parts, those resolved
+// in proto names, and the fields of those resolved.
+func (r *restRoute) fields(key string) ([]string, []protoreflect.FieldDescriptor) {
 	parts := strings.Split(key, ".")
+	var fds []protoreflect.FieldDescriptor
 	md := r.input
 	for i, p := range parts {
 		if md == nil {
-			return parts, false
+			break
 		}
 		fd := md.Fields().ByName(protoreflect.Name(p))
 		if fd == nil {
 			fd = md.Fields().ByJSONName(p)
 		}
 		if fd == nil {
-			return parts, false
+			break
 		}
 		parts[i] = string(fd.Name())
+		fds = append(fds, fd)
 		md = fd.Message()
 	}
-	return parts, true
+	return parts, fds
 }
 
 // single reports whether the query parameter key names a scalar field
 // of the route's request that holds one value (not repeated, not a
 // message), and its path in proto names.
 func (r *restRoute) single(key string) (string, bool) {
-	parts := strings.Split(key, ".")
-	md := r.input
-	var fd protoreflect.FieldDescriptor
-	for i, p := range parts {
-		if md == nil {
-			return "", false
-		}
-		if fd = md.Fields().ByName(protoreflect.Name(p)); fd == nil {
-			fd = md.Fields().ByJSONName(p)
-		}
-		if fd == nil {
-			return "", false
-		}
-		parts[i] = string(fd.Name())
-		md = fd.Message()
+	parts, fds := r.fields(key)
+	if len(fds) != len(parts) {
+		return "", false
 	}
-	return strings.Join(parts, "."), fd != nil && !fd.IsList() && !fd.IsMap() && fd.Message() == nil
+	fd := fds[len(fds)-1]
+	return strings.Join(parts, "."), !fd.IsList() && !fd.IsMap() && fd.Message() == nil
 }
 
 // intoScalar reports whether the query parameter key goes on past a
 // field of the route's request that holds no fields (`filter.x`), and
 // that field's path.
 func (r *restRoute) intoScalar(key string) (string, bool) {
-	parts := strings.Split(key, ".")
-	md := r.input
-	for i, p := range parts[:len(parts)-1] {
-		if md == nil {
-			return "", false
-		}
-		fd := md.Fields().ByName(protoreflect.Name(p))
-		if fd == nil {
-			fd = md.Fields().ByJSONName(p)
-		}
-		if fd == nil {
-			return "", false
-		}
-		if fd.Message() == nil || fd.IsList() {
+	parts, fds := r.fields(key)
+	for i, fd := range fds {
+		if i < len(parts)-1 && (fd.Message() == nil || fd.IsList()) {
 			return strings.Join(parts[:i+1], "."), true
 		}
-		md = fd.Message()
 	}
 	return "", false
 }

@@ -20,7 +20,8 @@ import (
 // RPCGuard wraps the gRPC, gRPC-Web and Connect handlers of a server:
 //   - a malformed request envelope (a frame shorter than its length
 //     prefix, a truncated header, a compressed flag without an encoding,
-//     a request frame flagged as trailers) is InvalidArgument, as the request's fault, where connect-go answers
+//     a request frame flagged as trailers) is InvalidArgument, as the
+//     request's fault, where connect-go answers
 //     Internal ("protocol error: …"), a code that says the server failed;
 //   - an error that connect-go raises before the request reaches the
 //     service (a message it cannot decode) gets the google.rpc.ErrorInfo
@@ -29,7 +30,8 @@ import (
 //     plain-text 404, is Unimplemented as each protocol spells it: gRPC
 //     and gRPC-Web a trailers-only answer with grpc-status 12 (as grpc-go
 //     answers an unknown method), Connect a 404 with a JSON error, each
-//     with its ErrorInfo.
+//     with its ErrorInfo; so is a path that is not clean (`//`, `/./`),
+//     which the mux would redirect.
 //
 // Other requests and answers pass through untouched.
 func RPCGuard(next http.Handler) http.Handler {
@@ -106,9 +108,8 @@ func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
 		fixProtocolStatus(h, "")
 		w.WriteHeader(http.StatusOK)
 	case strings.Contains(seg, "."):
-		b, _ := proto.Marshal(codeInfo(connect.CodeUnimplemented))
-		d, _ := json.Marshal(map[string]string{"type": "google.rpc.ErrorInfo", "value": base64.RawStdEncoding.EncodeToString(b)})
-		body, _ := json.Marshal(map[string]any{"code": connect.CodeUnimplemented.String(), "message": msg, "details": []json.RawMessage{d}})
+		body, _ := json.Marshal(map[string]string{"code": connect.CodeUnimplemented.String(), "message": msg})
+		body = withErrorInfo(body)
 		h.Set("Content-Type", "application/json")
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusNotFound)
@@ -250,32 +251,40 @@ func (c *connectWriter) finish() {
 		unknownPath(c.ResponseWriter, c.r, false)
 		return
 	}
-	body := c.buf.Bytes()
+	c.release(withErrorInfo(c.buf.Bytes()))
+}
+
+// withErrorInfo is the Connect JSON error body with the ErrorInfo of its
+// code first among its details, unless it has one.
+func withErrorInfo(body []byte) []byte {
 	var e struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message,omitempty"`
 		Details []json.RawMessage `json:"details,omitempty"`
 	}
-	if json.Unmarshal(body, &e) == nil && e.Code != "" {
-		has := false
-		for _, d := range e.Details {
-			var t struct {
-				Type string `json:"type"`
-			}
-			if json.Unmarshal(d, &t) == nil && t.Type == "google.rpc.ErrorInfo" {
-				has = true
-			}
+	if json.Unmarshal(body, &e) != nil || e.Code == "" {
+		return body
+	}
+	for _, d := range e.Details {
+		var t struct {
+			Type string `json:"type"`
 		}
-		var code connect.Code
-		if !has && code.UnmarshalText([]byte(e.Code)) == nil {
-			if b, err := proto.Marshal(codeInfo(code)); err == nil {
-				d, _ := json.Marshal(map[string]string{"type": "google.rpc.ErrorInfo", "value": base64.RawStdEncoding.EncodeToString(b)})
-				e.Details = append([]json.RawMessage{d}, e.Details...)
-				if out, err := json.Marshal(e); err == nil {
-					body = out
-				}
-			}
+		if json.Unmarshal(d, &t) == nil && t.Type == "google.rpc.ErrorInfo" {
+			return body
 		}
 	}
-	c.release(body)
+	var code connect.Code
+	if code.UnmarshalText([]byte(e.Code)) != nil {
+		return body
+	}
+	b, err := proto.Marshal(codeInfo(code))
+	if err != nil {
+		return body
+	}
+	d, _ := json.Marshal(map[string]string{"type": "google.rpc.ErrorInfo", "value": base64.RawStdEncoding.EncodeToString(b)})
+	e.Details = append([]json.RawMessage{d}, e.Details...)
+	if out, err := json.Marshal(e); err == nil {
+		return out
+	}
+	return body
 }
