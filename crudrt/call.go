@@ -58,6 +58,10 @@ type Method struct {
 	// ReadMask (AIP-157), ValidateOnly (AIP-163) and AllowMissing
 	// (AIP-134/135) are the request's fields of those names, when served.
 	ReadMask, ValidateOnly, AllowMissing string `json:",omitempty"`
+	// IdempotencyKey is the request's AIP-155 `request_id` of a write:
+	// a request that sets it is carried out once, and a repeat of it gets
+	// the first one's response (see Resource.RequestIDTable).
+	IdempotencyKey string `json:",omitempty"`
 	// Unsupported are the request's fields the method does not serve
 	// (Unsupported): a request that sets one is refused.
 	Unsupported []string `json:",omitempty"`
@@ -73,7 +77,7 @@ type method struct {
 	pageSize, pageToken, filter, orderBy, showDeleted, skip                 protoreflect.FieldDescriptor
 	requests, requestResource, requestParent, requestID, requestMask        protoreflect.FieldDescriptor
 	items, nextPageToken                                                    protoreflect.FieldDescriptor
-	readMask, validateOnly, allowMissing                                    protoreflect.FieldDescriptor
+	readMask, validateOnly, allowMissing, idempotencyKey                    protoreflect.FieldDescriptor
 	// itemsField is the Go struct field of items in the generated response
 	// (-1 when the response is not a generated struct), which respond
 	// fills with one slice rather than one append per item.
@@ -132,6 +136,10 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	r.readMask = field(in, m.ReadMask, "google.protobuf.FieldMask")
 	r.validateOnly = field(in, m.ValidateOnly, "bool")
 	r.allowMissing = field(in, m.AllowMissing, "bool")
+	r.idempotencyKey = field(in, m.IdempotencyKey, "string")
+	if r.idempotencyKey != nil && m.Op&(OpCreate|OpUpdate|OpDelete|OpUndelete|OpBatchCreate|OpBatchUpdate|OpBatchDelete) == 0 {
+		errs = append(errs, fmt.Errorf("method %s: IdempotencyKey is for writes, not %v", m.Name, m.Op))
+	}
 	if m.Requests != "" {
 		fd := in.Fields().ByName(protoreflect.Name(m.Requests))
 		if fd == nil || !fd.IsList() || fd.Message() == nil {
@@ -239,7 +247,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if r.Descriptor() != m.req {
 		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
 	}
-	if qm := queryMask(ctx); qm != nil && m.mask != nil {
+	if qm := queryMask(ctx); qm != nil && m.mask != nil && !flag(ctx, recordingKey{}) {
 		// The update_mask query parameter of a REST request, which
 		// RESTGuard reads: the request holds it as if it were sent, and
 		// a body that has one too is refused, as a query parameter that
@@ -262,6 +270,11 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	}
 	if m.allowMissing != nil {
 		ctx = AllowMissing(ctx, r.Get(m.allowMissing).Bool())
+	}
+	if m.idempotencyKey != nil {
+		if id := r.Get(m.idempotencyKey).String(); id != "" && !validateOnly(ctx) && !flag(ctx, recordingKey{}) {
+			return s.once(ctx, i, m, req, id)
+		}
 	}
 	var mask ReadMask
 	if m.readMask != nil {

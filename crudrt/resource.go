@@ -62,6 +62,10 @@ type Resource struct {
 	// Methods are the standard methods generated for the resource, which
 	// call Call with their place here.
 	Methods []Method `json:",omitempty"`
+	// RequestIDTable is the table of the schema where the methods with
+	// an IdempotencyKey record the AIP-155 request ids they have served,
+	// with their responses; set when one of them has one.
+	RequestIDTable string `json:",omitempty"`
 	// Message is a nil message and Model a nil pointer to the model
 	// struct: they give the runtime their types.
 	Message proto.Message `json:"-"`
@@ -442,6 +446,11 @@ func (r *Resource) check() (*checked, error) {
 			errs = append(errs, err)
 		} else if r.Operations&m.Op == 0 {
 			bad("method %s: Operations do not include %v", m.Name, m.Op)
+		}
+	}
+	for _, m := range r.Methods {
+		if m.IdempotencyKey != "" && r.RequestIDTable == "" {
+			bad("method %s has an IdempotencyKey, and RequestIDTable is empty", m.Name)
 		}
 	}
 	if len(errs) > 0 {

@@ -35,7 +35,7 @@ func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) (
 			}
 		}()
 	}
-	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+	if s.inTx() {
 		return db.Transaction(fn)
 	}
 	return s.retry(ctx, func() error { return db.Transaction(fn) })
@@ -60,4 +60,11 @@ func (s *Service) retry(ctx context.Context, write func() error) error {
 		case <-time.After(pause):
 		}
 	}
+}
+
+// inTx reports whether s works in a transaction the caller opened
+// (Store.On, a request id being recorded).
+func (s *Service) inTx() bool {
+	_, in := s.db.Statement.ConnPool.(gorm.TxCommitter)
+	return in
 }

@@ -86,9 +86,11 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		}
 		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
-	if s.hasRefs(p) || validateOnly(ctx) {
+	if s.hasRefs(p) || validateOnly(ctx) || s.inTx() {
 		// The resources it refers to are checked and locked in the
-		// insert's transaction.
+		// insert's transaction; in a transaction of the caller's, a
+		// failed insert is rolled back to a savepoint, which lets what
+		// follows (parentMissing) read.
 		err = s.transaction(ctx, func(tx *gorm.DB) error {
 			if err := s.checkRefs(tx, p, s.res.Field); err != nil {
 				return err

@@ -20,8 +20,9 @@ import (
 
 // TestReadMaskAndUnservedFields serves requests with an AIP-157
 // read_mask, an AIP-163 validate_only, and a field the generated method
-// does not serve (AIP-155 request_id), over gRPC and REST on every
-// database: the answer holds only the masked fields, a mask naming no
+// does not serve (each of BatchCreate's requests' validate_only), over
+// gRPC and REST on every database: the answer holds only the masked
+// fields, a mask naming no
 // field is InvalidArgument naming read_mask; a validate-only write answers
 // what the write would, with its errors, and stores nothing; a request
 // that sets the unserved field is refused, naming it; allow_missing
@@ -124,10 +125,12 @@ func TestReadMaskAndUnservedFields(t *testing.T) {
 		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: shelf + "/books/emma"})
 		require.Error(t, err, "a soft-deleted book is not deleted again")
 
-		// request_id (AIP-155) is not served: refused, naming it.
-		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name, RequestId: "r-1"})
-		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
-		assert.Equal(t, []string{"request_id"}, grpcViolationFields(t, err))
+		// A validate-only write records no request id (AIP-155): the id
+		// is still free afterwards, for another request.
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: b.Name, RequestId: "r-1", ValidateOnly: true})
+		require.NoError(t, err)
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: shelf + "/books/nothing", RequestId: "r-1", ValidateOnly: true})
+		require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 		// Nor is each of BatchCreate's requests' own validate_only.
 		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: shelf, Requests: []*nestedv1.CreateBookRequest{
 			{BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Isbn: "2"}},

@@ -109,12 +109,13 @@ func TestValidationRuleFamilies(t *testing.T) {
 		bad.Weight = 0
 		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: bad})
 		assert.Equal(t, []string{"gadget.weight"}, badRequestFields(t, err), "the resource is reported once")
-		// The generated Create does not serve request_id (AIP-155): a
-		// request that sets it is refused before anything is written.
-		_, err = c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: validGadget(), RequestId: "ok"})
-		require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
-		assert.Equal(t, []string{"request_id"}, badRequestFields(t, err), "a request field the method does not serve")
-		assert.Contains(t, err.Error(), "not supported")
+		// A request_id that passes its rules is served (AIP-155): the
+		// repeat gets the gadget the first request created.
+		once, err := c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: validGadget(), RequestId: "ok"})
+		require.NoError(t, err)
+		twice, err := c.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: validGadget(), RequestId: "ok"})
+		require.NoError(t, err)
+		assert.Equal(t, once.Id, twice.Id)
 		got, err := c.GetGadget(ctx, &rulesv1.GetGadgetRequest{Id: g.Id})
 		require.NoError(t, err)
 		assert.Equal(t, g.Id, got.Id)

@@ -78,13 +78,13 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			ot = old.Table(nt.RenamedFrom)
 		default:
 			for _, t := range old.Tables {
-				if t.Message == nt.Message && new.Table(t.Name) == nil {
+				if nt.Message != "" && t.Message == nt.Message && new.Table(t.Name) == nil {
 					ot = t
 				}
 			}
 		}
 		if ot == nil || used[ot.Name] {
-			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ table %s (%s)", nt.Name, nt.Message)})
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ table %s (%s)", nt.Name, holds(nt))})
 			continue
 		}
 		used[ot.Name] = true
@@ -99,8 +99,12 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 		if used[ot.Name] {
 			continue
 		}
-		p.changes = append(p.changes, Change{Text: fmt.Sprintf("- table %s (%s)", ot.Name, ot.Message), Destructive: true})
-		if !opts.AllowDrop {
+		p.changes = append(p.changes, Change{Text: fmt.Sprintf("- table %s (%s)", ot.Name, holds(ot)), Destructive: true})
+		switch {
+		case opts.AllowDrop:
+		case ot.Message == "":
+			p.refusals = append(p.refusals, fmt.Sprintf("table %s (%s) would be dropped with the request ids it recorded: no write of the package serves `request_id` any more; pass --allow-drop to drop it", ot.Name, holds(ot)))
+		default:
 			p.refusals = append(p.refusals, fmt.Sprintf("table %s (%s) would be dropped with its rows; pass --allow-drop to drop it, or set (protoforge.v1.model).renamed_from: %q on the message that replaces it", ot.Name, ot.Message, ot.Name))
 		}
 	}
@@ -591,4 +595,13 @@ func (p *plan) renameChanges(oldS, renamedS *schema.Schema) (up, down []schema.C
 		downCols = append(downCols, &schema.ModifyTable{T: t, Changes: downs})
 	}
 	return append(upTables, upCols...), append(downCols, downTables...)
+}
+
+// holds says what a table stores: its message, or the AIP-155 request ids
+// of the package's writes for the table without one.
+func holds(t *sqlschema.Table) string {
+	if t.Message == "" {
+		return "AIP-155 request ids"
+	}
+	return t.Message
 }

@@ -306,6 +306,46 @@ func TestDropTableNeedsAllowDrop(t *testing.T) {
 	assert.Nil(t, p.state(t).Schema.Table("authors"))
 }
 
+// TestRequestIDTable: the table of AIP-155 request ids comes with the
+// first write that serves request_id, and goes, with its ids, only with
+// --allow-drop once none serves it; a model cannot take its name.
+func TestRequestIDTable(t *testing.T) {
+	service := `service BookService {
+  rpc CreateBook(CreateBookRequest) returns (Book);
+}
+
+message CreateBookRequest {
+  Book book = 1;
+  string request_id = 2;
+}
+`
+	p := newProject(t)
+	p.start(t, book(bookV1))
+	p.generate(t, book(bookV1)+service)
+	out, err := p.diff("request_ids", migrate.Options{})
+	require.NoError(t, err, "%s", out)
+	assert.True(t, strings.HasPrefix(out, "+ table shop_v1_request_ids (AIP-155 request ids)\nWrote migration 000002"), "%s", out)
+	assert.Contains(t, p.read(t, "postgres/000002_request_ids.up.sql"), `CREATE TABLE "shop_v1_request_ids"`)
+
+	p.generate(t, book(bookV1))
+	before := tree(t, p.dir)
+	_, err = p.diff("no_request_ids", migrate.Options{})
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	assert.Contains(t, err.Error(), "table shop_v1_request_ids (AIP-155 request ids) would be dropped with the request ids it recorded")
+	assert.Equal(t, before, tree(t, p.dir))
+	out, err = p.diff("no_request_ids", migrate.Options{AllowDrop: true})
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, p.read(t, "mysql/000003_no_request_ids.up.sql"), "DROP TABLE `shop_v1_request_ids`;")
+
+	taken := "message Log {\n  option (protoforge.v1.model) = {table: \"shop_v1_request_ids\"};\n\n  int64 id = 1;\n}\n\n"
+	req, err := gentest.RequestFromSources(map[string]string{"shop/v1/shop.proto": protoHeader + taken + book(bookV1) + service}, "")
+	require.NoError(t, err)
+	resp, err := gentest.Run(req, orm.Run)
+	require.NoError(t, err)
+	assert.Contains(t, resp.GetError(), `shop/v1/shop.proto:`)
+	assert.Contains(t, resp.GetError(), `table "shop_v1_request_ids" holds the AIP-155 request ids`)
+}
+
 func TestNarrowingNeedsForce(t *testing.T) {
 	const base = `  int64 id = 1;
   string title = 2 [(protoforge.v1.field) = {size: 200}];

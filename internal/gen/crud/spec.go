@@ -74,6 +74,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 	}
 	for _, meth := range sm.Methods {
 		r.Methods = append(r.Methods, methodSpec(meth))
+		if meth.IdempotencyKey != nil {
+			r.RequestIDTable = m.RequestIDTable
+		}
 	}
 	return r
 }
@@ -106,7 +109,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent), RequestMask: name(m.RequestMask),
 		Items: name(m.Items), NextPageToken: name(m.NextPageToken), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
-		Unsupported: m.Unsupported,
+		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported,
 	}
 	// BatchCreate's `{resource}_id` is a field of each of its requests.
 	if m.Op == model.OpBatchCreate {

@@ -83,7 +83,16 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	// package: the models of a Go package share one schema.
 	type tableScope struct{ scope, table string }
 	tables := map[tableScope]*Model{}
+	recorded := map[tableScope]bool{}
 	for _, m := range b.s.Models {
+		if m.RequestIDTable != "" {
+			recorded[tableScope{string(m.File.GoImportPath), m.RequestIDTable}] = true
+		}
+	}
+	for _, m := range b.s.Models {
+		if recorded[tableScope{string(m.File.GoImportPath), m.Table}] {
+			b.errorf(m.File, m.Desc, "table %q holds the AIP-155 request ids of the package's writes that serve `request_id`; set a different (protoforge.v1.model).table", m.Table)
+		}
 		var prev *Model
 		for _, k := range []tableScope{
 			{"proto " + string(m.Desc.ParentFile().Package()), m.Table},

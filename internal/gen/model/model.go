@@ -57,6 +57,10 @@ type Model struct {
 	Table string
 	// RenamedFrom is the table's previous name, if the model was renamed.
 	RenamedFrom string
+	// RequestIDTable is the table of the AIP-155 request ids of the
+	// model's package (RequestIDTableOf), set when a generated write of
+	// the model serves `request_id`; the schema then holds the table.
+	RequestIDTable string
 	// Fields lists every field of the message in declaration order,
 	// ignored ones included (Storage tells what each one is).
 	Fields []*Field
@@ -336,4 +340,12 @@ func GoComment(c protogen.Comments) protogen.Comments {
 		s = strings.Join(kept, "\n") + "\n"
 	}
 	return protogen.Comments(s)
+}
+
+// RequestIDTableOf is the table, in the schema of proto package pkg, of
+// the AIP-155 request ids its writes have served, with their responses:
+// `library_v1_request_ids`. Named after the package, so that the schemas
+// of several packages can share one database.
+func RequestIDTableOf(pkg protoreflect.FullName) string {
+	return identifier(strings.ReplaceAll(string(pkg), ".", "_") + "_request_ids")
 }

@@ -135,6 +135,10 @@ type Method struct {
 	// created), of a Delete that returns Empty (AIP-135: it succeeds), or
 	// of a BatchDelete (AIP-235: the missing ones are skipped), or nil.
 	AllowMissing *protogen.Field
+	// IdempotencyKey is the request's AIP-155 `request_id` (string) of a
+	// write, or nil: a request that sets it is carried out once, and its
+	// repeats get the first one's response (see Model.RequestIDTable).
+	IdempotencyKey *protogen.Field
 	// Unsupported are the request's fields the method does not serve
 	// (paths from the request, "requests.request_id" inside BatchCreate's
 	// requests): a request that sets one is refused, never half served.
@@ -795,6 +799,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if fd := field(m.Input, "validate_only"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
 			mm.ValidateOnly = fd
 		}
+		if fd := field(m.Input, "request_id"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
+			mm.IdempotencyKey = fd
+			model.RequestIDTable = RequestIDTableOf(model.Desc.ParentFile().Package())
+		}
 	}
 	if fd := field(m.Input, "allow_missing"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() &&
 		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty) || op == OpBatchDelete) {
@@ -828,7 +836,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
-		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent, mm.RequestMask} {
+		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent, mm.RequestMask, mm.IdempotencyKey} {
 		if fd != nil {
 			used[fd] = true
 		}

@@ -48,7 +48,10 @@ func (s *Snapshot) Mermaid() string {
 				line += " " + strings.Join(keys, ",")
 			}
 			note := fmt.Sprintf("field %d", c.Field)
-			if c.Field == 0 {
+			switch {
+			case t.Message == "":
+				note = "AIP-155"
+			case c.Field == 0:
 				note = "parent in the name"
 			}
 			if c.Nullable {

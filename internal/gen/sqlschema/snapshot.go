@@ -216,8 +216,40 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 		}
 		s.Tables = append(s.Tables, t)
 	}
+	added := map[string]bool{}
+	for _, m := range models {
+		if m.RequestIDTable != "" && !added[m.RequestIDTable] {
+			added[m.RequestIDTable] = true
+			s.Tables = append(s.Tables, requestIDTable(m.RequestIDTable))
+		}
+	}
 	return s, nil
 }
+
+// requestIDTable is the table of the AIP-155 request ids the package's
+// writes have served (crudrt: Resource.RequestIDTable): the id, the
+// method, a digest of the request that recognises its repeats, the
+// response they get, and when it was served. It stores no message: its
+// columns are known by their names.
+func requestIDTable(name string) *Table {
+	return &Table{
+		Name:      name,
+		Collation: CollationBinary,
+		Columns: []*Column{
+			{Name: "request_id", Type: TypeName(model.TypeString), Size: requestIDSize},
+			{Name: "method", Type: TypeName(model.TypeString), Size: 255},
+			{Name: "request_hash", Type: TypeName(model.TypeBytes)},
+			{Name: "response", Type: TypeName(model.TypeBytes)},
+			{Name: "create_time", Type: TypeName(model.TypeTimestamp)},
+		},
+		PrimaryKey: []string{"request_id"},
+		Indexes:    []*Index{{Name: identifier("idx_" + name + "_create_time"), Columns: []string{"create_time"}}},
+	}
+}
+
+// requestIDSize is the longest request id the table holds
+// (crudrt.MaxRequestIDLength).
+const requestIDSize = 64
 
 // TypeName is the snapshot spelling of a logical column type.
 func TypeName(t model.ColumnType) string {

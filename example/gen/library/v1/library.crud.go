@@ -72,13 +72,14 @@ var bookServiceCRUDResource = crudrt.Resource{
 		{"Name":"library.v1.BookService.ListBooks","Op":"List","Request":"library.v1.ListBooksRequest","Response":"library.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"books","NextPageToken":"next_page_token"},
 		{"Name":"library.v1.BookService.CreateBook","Op":"Create","Request":"library.v1.CreateBookRequest","Response":"library.v1.Book","Resource":"book"},
 		{"Name":"library.v1.BookService.UpdateBook","Op":"Update","Request":"library.v1.UpdateBookRequest","Response":"library.v1.Book","Resource":"book","Mask":"update_mask"},
-		{"Name":"library.v1.BookService.DeleteBook","Op":"Delete","Request":"library.v1.DeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag"},
+		{"Name":"library.v1.BookService.DeleteBook","Op":"Delete","Request":"library.v1.DeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag","IdempotencyKey":"request_id"},
 		{"Name":"library.v1.BookService.UndeleteBook","Op":"Undelete","Request":"library.v1.UndeleteBookRequest","Response":"library.v1.Book","Key":"id","Etag":"etag"},
 		{"Name":"library.v1.BookService.BatchGetBooks","Op":"BatchGet","Request":"library.v1.BatchGetBooksRequest","Response":"library.v1.BatchGetBooksResponse","Keys":"ids","Items":"books"},
-		{"Name":"library.v1.BookService.BatchCreateBooks","Op":"BatchCreate","Request":"library.v1.BatchCreateBooksRequest","Response":"library.v1.BatchCreateBooksResponse","Requests":"requests","RequestResource":"book","Items":"books"},
+		{"Name":"library.v1.BookService.BatchCreateBooks","Op":"BatchCreate","Request":"library.v1.BatchCreateBooksRequest","Response":"library.v1.BatchCreateBooksResponse","Requests":"requests","RequestResource":"book","Items":"books","IdempotencyKey":"request_id"},
 		{"Name":"library.v1.BookService.BatchUpdateBooks","Op":"BatchUpdate","Request":"library.v1.BatchUpdateBooksRequest","Response":"library.v1.BatchUpdateBooksResponse","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books"},
 		{"Name":"library.v1.BookService.BatchDeleteBooks","Op":"BatchDelete","Request":"library.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"ids"}
-	]
+	],
+	"RequestIDTable": "library_v1_request_ids"
 }`,
 }
 

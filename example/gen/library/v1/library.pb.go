@@ -553,9 +553,12 @@ func (x *UpdateBookRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type DeleteBookRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag  string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// AIP-155: a repeat of the request (a retry) gets the first one's
+	// answer, and the book is deleted once.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -600,6 +603,13 @@ func (x *DeleteBookRequest) GetId() int64 {
 func (x *DeleteBookRequest) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *DeleteBookRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -745,8 +755,11 @@ func (x *BatchGetBooksResponse) GetBooks() []*Book {
 }
 
 type BatchCreateBooksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Requests      []*CreateBookRequest   `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requests []*CreateBookRequest   `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// AIP-155: a retry of the batch gets the books the first one created,
+	// and creates none.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -786,6 +799,13 @@ func (x *BatchCreateBooksRequest) GetRequests() []*CreateBookRequest {
 		return x.Requests
 	}
 	return nil
+}
+
+func (x *BatchCreateBooksRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type BatchCreateBooksResponse struct {
@@ -1278,19 +1298,23 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x11UpdateBookRequest\x12$\n" +
 	"\x04book\x18\x01 \x01(\v2\x10.library.v1.BookR\x04book\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"7\n" +
+	"updateMask\"V\n" +
 	"\x11DeleteBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"9\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"9\n" +
 	"\x13UndeleteBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"(\n" +
 	"\x14BatchGetBooksRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"?\n" +
 	"\x15BatchGetBooksResponse\x12&\n" +
-	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"T\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"s\n" +
 	"\x17BatchCreateBooksRequest\x129\n" +
-	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\"B\n" +
+	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"B\n" +
 	"\x18BatchCreateBooksResponse\x12&\n" +
 	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"\x91\x01\n" +
 	"\x17BatchUpdateBooksRequest\x129\n" +

@@ -64,9 +64,10 @@ var gadgetServiceCRUDResource = crudrt.Resource{
 	"Operations": "Get|Create|Update",
 	"Methods": [
 		{"Name":"rules.v1.GadgetService.GetGadget","Op":"Get","Request":"rules.v1.GetGadgetRequest","Response":"rules.v1.Gadget","Key":"id"},
-		{"Name":"rules.v1.GadgetService.CreateGadget","Op":"Create","Request":"rules.v1.CreateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","Unsupported":["request_id"]},
+		{"Name":"rules.v1.GadgetService.CreateGadget","Op":"Create","Request":"rules.v1.CreateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","IdempotencyKey":"request_id"},
 		{"Name":"rules.v1.GadgetService.UpdateGadget","Op":"Update","Request":"rules.v1.UpdateGadgetRequest","Response":"rules.v1.Gadget","Resource":"gadget","Mask":"update_mask"}
-	]
+	],
+	"RequestIDTable": "rules_v1_request_ids"
 }`,
 }
 

@@ -54,13 +54,14 @@ var shelfServiceCRUDResource = crudrt.Resource{
 	"Methods": [
 		{"Name":"aipnames.v1.ShelfService.GetShelf","Op":"Get","Request":"aipnames.v1.GetShelfRequest","Response":"aipnames.v1.Shelf","Key":"name"},
 		{"Name":"aipnames.v1.ShelfService.ListShelves","Op":"List","Request":"aipnames.v1.ListShelvesRequest","Response":"aipnames.v1.ListShelvesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"shelves","NextPageToken":"next_page_token"},
-		{"Name":"aipnames.v1.ShelfService.CreateShelf","Op":"Create","Request":"aipnames.v1.CreateShelfRequest","Response":"aipnames.v1.Shelf","ResourceID":"shelf_id","Resource":"shelf"},
-		{"Name":"aipnames.v1.ShelfService.UpdateShelf","Op":"Update","Request":"aipnames.v1.UpdateShelfRequest","Response":"aipnames.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
-		{"Name":"aipnames.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"aipnames.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true},
+		{"Name":"aipnames.v1.ShelfService.CreateShelf","Op":"Create","Request":"aipnames.v1.CreateShelfRequest","Response":"aipnames.v1.Shelf","ResourceID":"shelf_id","Resource":"shelf","IdempotencyKey":"request_id"},
+		{"Name":"aipnames.v1.ShelfService.UpdateShelf","Op":"Update","Request":"aipnames.v1.UpdateShelfRequest","Response":"aipnames.v1.Shelf","Resource":"shelf","Mask":"update_mask","IdempotencyKey":"request_id"},
+		{"Name":"aipnames.v1.ShelfService.DeleteShelf","Op":"Delete","Request":"aipnames.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true,"IdempotencyKey":"request_id"},
 		{"Name":"aipnames.v1.ShelfService.BatchGetShelves","Op":"BatchGet","Request":"aipnames.v1.BatchGetShelvesRequest","Response":"aipnames.v1.BatchGetShelvesResponse","Keys":"names","Items":"shelves"},
-		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves"},
-		{"Name":"aipnames.v1.ShelfService.BatchUpdateShelves","Op":"BatchUpdate","Request":"aipnames.v1.BatchUpdateShelvesRequest","Response":"aipnames.v1.BatchUpdateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestMask":"update_mask","Items":"shelves"}
-	]
+		{"Name":"aipnames.v1.ShelfService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnames.v1.BatchCreateShelvesRequest","Response":"aipnames.v1.BatchCreateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestID":"shelf_id","Items":"shelves","IdempotencyKey":"request_id","Unsupported":["requests.request_id"]},
+		{"Name":"aipnames.v1.ShelfService.BatchUpdateShelves","Op":"BatchUpdate","Request":"aipnames.v1.BatchUpdateShelvesRequest","Response":"aipnames.v1.BatchUpdateShelvesResponse","Requests":"requests","RequestResource":"shelf","RequestMask":"update_mask","Items":"shelves","IdempotencyKey":"request_id","Unsupported":["requests.request_id"]}
+	],
+	"RequestIDTable": "aipnames_v1_request_ids"
 }`,
 }
 

@@ -275,8 +275,11 @@ func (x *ListShelvesResponse) GetNextPageToken() string {
 type CreateShelfRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The id of the shelf's name; the server chooses one when empty.
-	ShelfId       string `protobuf:"bytes,1,opt,name=shelf_id,json=shelfId,proto3" json:"shelf_id,omitempty"`
-	Shelf         *Shelf `protobuf:"bytes,2,opt,name=shelf,proto3" json:"shelf,omitempty"`
+	ShelfId string `protobuf:"bytes,1,opt,name=shelf_id,json=shelfId,proto3" json:"shelf_id,omitempty"`
+	Shelf   *Shelf `protobuf:"bytes,2,opt,name=shelf,proto3" json:"shelf,omitempty"`
+	// AIP-155: a request that repeats this id gets the first one's
+	// response, and is carried out once.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -325,10 +328,20 @@ func (x *CreateShelfRequest) GetShelf() *Shelf {
 	return nil
 }
 
+func (x *CreateShelfRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type UpdateShelfRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Shelf         *Shelf                 `protobuf:"bytes,1,opt,name=shelf,proto3" json:"shelf,omitempty"`
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Shelf      *Shelf                 `protobuf:"bytes,1,opt,name=shelf,proto3" json:"shelf,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// AIP-155: a request that repeats this id gets the first one's
+	// response, and is carried out once.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,10 +390,20 @@ func (x *UpdateShelfRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+func (x *UpdateShelfRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type DeleteShelfRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Etag  string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// AIP-155: a request that repeats this id gets the first one's
+	// response, and is carried out once.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -425,6 +448,13 @@ func (x *DeleteShelfRequest) GetName() string {
 func (x *DeleteShelfRequest) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *DeleteShelfRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -518,8 +548,11 @@ func (x *BatchGetShelvesResponse) GetShelves() []*Shelf {
 }
 
 type BatchCreateShelvesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Requests      []*CreateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requests []*CreateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// AIP-155: a request that repeats this id gets the first one's
+	// response, and is carried out once.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -559,6 +592,13 @@ func (x *BatchCreateShelvesRequest) GetRequests() []*CreateShelfRequest {
 		return x.Requests
 	}
 	return nil
+}
+
+func (x *BatchCreateShelvesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type BatchCreateShelvesResponse struct {
@@ -606,8 +646,11 @@ func (x *BatchCreateShelvesResponse) GetShelves() []*Shelf {
 }
 
 type BatchUpdateShelvesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Requests      []*UpdateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requests []*UpdateShelfRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// AIP-155: a request that repeats this id gets the first one's
+	// response, and is carried out once.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -647,6 +690,13 @@ func (x *BatchUpdateShelvesRequest) GetRequests() []*UpdateShelfRequest {
 		return x.Requests
 	}
 	return nil
+}
+
+func (x *BatchUpdateShelvesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type BatchUpdateShelvesResponse struct {
@@ -716,27 +766,37 @@ const file_names_proto_rawDesc = "" +
 	"\border_by\x18\x04 \x01(\tR\aorderBy\"k\n" +
 	"\x13ListShelvesResponse\x12,\n" +
 	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"_\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"~\n" +
 	"\x12CreateShelfRequest\x12\x19\n" +
 	"\bshelf_id\x18\x01 \x01(\tR\ashelfId\x12.\n" +
-	"\x05shelf\x18\x02 \x01(\v2\x12.aipnames.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\"\x81\x01\n" +
+	"\x05shelf\x18\x02 \x01(\v2\x12.aipnames.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xa0\x01\n" +
 	"\x12UpdateShelfRequest\x12.\n" +
 	"\x05shelf\x18\x01 \x01(\v2\x12.aipnames.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"B\n" +
+	"updateMask\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"a\n" +
 	"\x12DeleteShelfRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\".\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\".\n" +
 	"\x16BatchGetShelvesRequest\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\"G\n" +
 	"\x17BatchGetShelvesResponse\x12,\n" +
-	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"X\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"w\n" +
 	"\x19BatchCreateShelvesRequest\x12;\n" +
-	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.CreateShelfRequestR\brequests\"J\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.CreateShelfRequestR\brequests\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"J\n" +
 	"\x1aBatchCreateShelvesResponse\x12,\n" +
-	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"X\n" +
+	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves\"w\n" +
 	"\x19BatchUpdateShelvesRequest\x12;\n" +
-	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.UpdateShelfRequestR\brequests\"J\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.aipnames.v1.UpdateShelfRequestR\brequests\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"J\n" +
 	"\x1aBatchUpdateShelvesResponse\x12,\n" +
 	"\ashelves\x18\x01 \x03(\v2\x12.aipnames.v1.ShelfR\ashelves2\x9a\x05\n" +
 	"\fShelfService\x12<\n" +

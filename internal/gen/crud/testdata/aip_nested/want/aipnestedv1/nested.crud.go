@@ -134,13 +134,14 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.ListBooks","Op":"List","Request":"aipnested.v1.ListBooksRequest","Response":"aipnested.v1.ListBooksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token","ReadMask":"read_mask"},
 		{"Name":"aipnested.v1.NestedService.CreateBook","Op":"Create","Request":"aipnested.v1.CreateBookRequest","Response":"aipnested.v1.Book","Parent":"parent","ResourceID":"book_id","Resource":"book","ValidateOnly":"validate_only"},
 		{"Name":"aipnested.v1.NestedService.UpdateBook","Op":"Update","Request":"aipnested.v1.UpdateBookRequest","Response":"aipnested.v1.Book","Resource":"book","Mask":"update_mask","ValidateOnly":"validate_only","AllowMissing":"allow_missing"},
-		{"Name":"aipnested.v1.NestedService.DeleteBook","Op":"Delete","Request":"aipnested.v1.DeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag","ValidateOnly":"validate_only","Unsupported":["request_id"]},
+		{"Name":"aipnested.v1.NestedService.DeleteBook","Op":"Delete","Request":"aipnested.v1.DeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag","ValidateOnly":"validate_only","IdempotencyKey":"request_id"},
 		{"Name":"aipnested.v1.NestedService.UndeleteBook","Op":"Undelete","Request":"aipnested.v1.UndeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag"},
 		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
 		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
 		{"Name":"aipnested.v1.NestedService.BatchUpdateBooks","Op":"BatchUpdate","Request":"aipnested.v1.BatchUpdateBooksRequest","Response":"aipnested.v1.BatchUpdateBooksResponse","Parent":"parent","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books","ValidateOnly":"validate_only","Unsupported":["requests.validate_only","requests.allow_missing"]},
 		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent","AllowMissing":"allow_missing"}
-	]
+	],
+	"RequestIDTable": "aipnested_v1_request_ids"
 }`,
 }
 

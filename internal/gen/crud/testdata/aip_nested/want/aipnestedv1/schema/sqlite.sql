@@ -45,3 +45,12 @@ CREATE TABLE `books` (
   CONSTRAINT `chk_books_previous_shelf_shelf_size` CHECK (instr("previous_shelf_shelf", char(0)) > 0 OR length("previous_shelf_shelf") <= 255)
 );
 CREATE INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` ON `books` (`previous_shelf_publisher`, `previous_shelf_shelf`);
+CREATE TABLE `aipnested_v1_request_ids` (
+  `request_id` text NOT NULL,
+  `method` text NOT NULL,
+  `request_hash` blob NOT NULL,
+  `response` blob NOT NULL,
+  `create_time` datetime NOT NULL,
+  PRIMARY KEY (`request_id`)
+);
+CREATE INDEX `idx_aipnested_v1_request_ids_create_time` ON `aipnested_v1_request_ids` (`create_time`);

@@ -1,0 +1,159 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	aipnamesv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestRequestID serves AIP-155 request ids on every write that has one,
+// over gRPC and REST on every database: a write is carried out once per
+// id, its repeats get its response (even once the resource has changed
+// or is gone), an id sent with another request is refused naming it, a
+// write that fails records nothing, and concurrent requests with one id
+// write once and all get that write's response.
+func TestRequestID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveShelves(t, db)
+		ctx := context.Background()
+		count := func() int {
+			var n int64
+			require.NoError(t, db.Table("shelves").Count(&n).Error)
+			return int(n)
+		}
+
+		// Create: the server chooses the name once.
+		create := &aipnamesv1.CreateShelfRequest{Shelf: &aipnamesv1.Shelf{Theme: "once"}, RequestId: "7f1c7a52-3b8e-4f0e-9c39-0d6a1f1b2c01"}
+		first, err := c.CreateShelf(ctx, create)
+		require.NoError(t, err)
+		again, err := c.CreateShelf(ctx, create)
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(first, again), "a repeat gets the first response:\n%v\n%v", first, again)
+		assert.Equal(t, 1, count(), "a repeat writes nothing")
+
+		// The same id with other fields, or for another method, is refused.
+		_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{Shelf: &aipnamesv1.Shelf{Theme: "other"}, RequestId: create.RequestId})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"request_id"}, grpcViolationFields(t, err))
+		assert.Equal(t, "REQUEST_ID_REUSED", errorInfo(err).GetReason())
+		_, err = c.DeleteShelf(ctx, &aipnamesv1.DeleteShelfRequest{Name: first.Name, RequestId: create.RequestId})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, 1, count())
+
+		// Ids the table cannot hold are refused, naming the field.
+		for _, id := range []string{strings.Repeat("a", 65), "with space", "é"} {
+			_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{Shelf: &aipnamesv1.Shelf{Theme: "x"}, RequestId: id})
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "%q: %v", id, err)
+			assert.Equal(t, []string{"request_id"}, grpcViolationFields(t, err))
+		}
+		assert.Equal(t, 1, count())
+
+		// A write that fails records nothing: the id can be used again.
+		_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "Not-An-Id", Shelf: &aipnamesv1.Shelf{Theme: "x"}, RequestId: "retry-1"})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		named, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "named", Shelf: &aipnamesv1.Shelf{Theme: "x"}, RequestId: "retry-1"})
+		require.NoError(t, err)
+		assert.Equal(t, "shelves/named", named.Name)
+		_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "named", Shelf: &aipnamesv1.Shelf{Theme: "x"}, RequestId: "retry-2"})
+		require.Equal(t, codes.AlreadyExists, status.Code(err), "another id is another request: %v", err)
+
+		// Update: applied once, the etag moves once.
+		update := &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/named", Theme: "updated"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"theme"}}, RequestId: "update-1"}
+		u1, err := c.UpdateShelf(ctx, update)
+		require.NoError(t, err)
+		u2, err := c.UpdateShelf(ctx, update)
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(u1, u2), "%v\n%v", u1, u2)
+		got, err := c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/named"})
+		require.NoError(t, err)
+		assert.Equal(t, u1.Etag, got.Etag, "the update was applied once")
+		assert.NotEqual(t, named.Etag, got.Etag)
+
+		// Delete: a repeat succeeds as the first did, though the shelf is gone.
+		del := &aipnamesv1.DeleteShelfRequest{Name: "shelves/named", RequestId: "delete-1"}
+		_, err = c.DeleteShelf(ctx, del)
+		require.NoError(t, err)
+		_, err = c.DeleteShelf(ctx, del)
+		require.NoError(t, err, "the repeat of a Delete that succeeded succeeds")
+		_, err = c.DeleteShelf(ctx, &aipnamesv1.DeleteShelfRequest{Name: "shelves/named"})
+		require.Equal(t, codes.NotFound, status.Code(err), "without an id, a second Delete is NotFound: %v", err)
+
+		// Batch writes: the batch's own id.
+		batch := &aipnamesv1.BatchCreateShelvesRequest{RequestId: "batch-1", Requests: []*aipnamesv1.CreateShelfRequest{
+			{ShelfId: "b1", Shelf: &aipnamesv1.Shelf{Theme: "b"}}, {ShelfId: "b2", Shelf: &aipnamesv1.Shelf{Theme: "b"}},
+		}}
+		b1, err := c.BatchCreateShelves(ctx, batch)
+		require.NoError(t, err)
+		b2, err := c.BatchCreateShelves(ctx, batch)
+		require.NoError(t, err, "the repeat does not meet the shelves the first created")
+		assert.True(t, proto.Equal(b1, b2))
+		_, err = c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
+			{ShelfId: "b3", Shelf: &aipnamesv1.Shelf{Theme: "b"}, RequestId: "inner"},
+		}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "the requests' own ids are not served: %v", err)
+		assert.Equal(t, []string{"requests[0].request_id"}, grpcViolationFields(t, err))
+
+		// Concurrent requests with one id: one write, one response.
+		before := count()
+		const n = 6
+		var wg sync.WaitGroup
+		out := make([]*aipnamesv1.Shelf, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i], errs[i] = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{Shelf: &aipnamesv1.Shelf{Theme: "raced"}, RequestId: "race-1"})
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			require.NoError(t, errs[i])
+			assert.True(t, proto.Equal(out[0], out[i]), "%v\n%v", out[0], out[i])
+		}
+		assert.Equal(t, before+1, count())
+
+		// REST: the id in the query of a route whose body is the shelf.
+		post := func() map[string]any {
+			resp, err := http.Post(base+"/v1/shelves?requestId=rest-1", "application/json", strings.NewReader(`{"theme":"rest"}`))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(b, &m))
+			return m
+		}
+		r1, r2 := post(), post()
+		assert.Equal(t, r1, r2)
+		assert.Equal(t, before+2, count())
+
+		// Purged ids are forgotten: a repeat is a new request.
+		svc := aipnamesv1.NewShelfServiceCRUD(db).CRUDServices()[0]
+		purged, err := svc.PurgeRequestIDs(ctx, time.Now().Add(-time.Hour))
+		require.NoError(t, err)
+		assert.Zero(t, purged, "nothing is that old")
+		purged, err = svc.PurgeRequestIDs(ctx, time.Now().Add(time.Minute))
+		require.NoError(t, err)
+		assert.Positive(t, purged)
+		r3 := post()
+		assert.NotEqual(t, r1["name"], r3["name"])
+		assert.Equal(t, before+3, count())
+	})
+}
