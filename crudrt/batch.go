@@ -125,8 +125,10 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 				return err
 			}
 			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
-				if len(s.parents) > 0 && classify(err) == DBErrorForeignKey {
-					return s.batchParentMissing(ctx, i, p, err)
+				if k := classify(err); len(s.parents) > 0 && (k == DBErrorForeignKey || k == DBErrorCheck) {
+					if e := s.batchParentMissing(ctx, i, p, err); e != err {
+						return e
+					}
 				}
 				failed = i
 				return err
@@ -246,9 +248,10 @@ func violationsOf(e *Error) []FieldViolation {
 	return out
 }
 
-// batchParentMissing reports the foreign key violation of the i-th insert
-// of a batch: NotFound naming its parent when that does not exist. The
-// check reads outside the failed transaction.
+// batchParentMissing reports the foreign key violation (or the refusal
+// of too long a parent id) of the i-th insert of a batch: NotFound naming
+// its parent when that does not exist. The check reads outside the failed
+// transaction.
 func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message, err error) error {
 	ids, nerr := s.nameIDs(s.key.Path, p.ProtoReflect().Get(s.key.fd).String())
 	if nerr != nil {

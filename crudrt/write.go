@@ -212,11 +212,13 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 }
 
 // parentMissing turns the foreign key violation of an insert under a
-// parent that does not exist into NotFound naming the parent (AIP-133);
-// other errors are returned as they are.
+// parent that does not exist into NotFound naming the parent (AIP-133),
+// and so the refusal of a parent id longer than the columns that hold it
+// (a check of the schema, which comes first), when no such parent
+// exists; other errors are returned as they are.
 func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
 	p := s.res.Parent
-	if p == nil || len(pids) != len(p.Columns) || classify(err) != DBErrorForeignKey {
+	if k := classify(err); p == nil || len(pids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
 		return err
 	}
 	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -234,4 +235,27 @@ func assertField(t *testing.T, err error, code codes.Code, field, msg string, ar
 		return
 	}
 	assert.Contains(t, st.Message(), field+":", append([]any{msg}, args...)...)
+}
+
+// TestLongParentID: a parent whose ids are longer than the columns that
+// hold them in the child's table does not exist, and a Create under it is
+// NotFound naming the parent on every database, as under any other
+// missing parent (the schema refuses the ids before their foreign key
+// would).
+func TestLongParentID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		for _, n := range []int{64, 255, 256, 1000} {
+			long := strings.Repeat("a", n)
+			_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/" + long, ShelfId: "s", Shelf: &nestedv1.Shelf{}})
+			require.Equal(t, codes.NotFound, status.Code(err), "%d: %v", n, err)
+			assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+			_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/" + long + "/shelves/s", BookId: "b", Book: &nestedv1.Book{Title: "b"}})
+			require.Equal(t, codes.NotFound, status.Code(err), "%d: %v", n, err)
+			assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+			_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/" + long + "/shelves/s", Requests: []*nestedv1.CreateBookRequest{{BookId: "b", Book: &nestedv1.Book{Title: "b"}}}})
+			require.Equal(t, codes.NotFound, status.Code(err), "%d: %v", n, err)
+		}
+	})
 }

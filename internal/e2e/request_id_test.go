@@ -103,6 +103,17 @@ func TestRequestID(t *testing.T) {
 		b2, err := c.BatchCreateShelves(ctx, batch)
 		require.NoError(t, err, "the repeat does not meet the shelves the first created")
 		assert.True(t, proto.Equal(b1, b2))
+		bu := &aipnamesv1.BatchUpdateShelvesRequest{RequestId: "batch-2", Requests: []*aipnamesv1.UpdateShelfRequest{
+			{Shelf: &aipnamesv1.Shelf{Name: "shelves/b1", Theme: "c"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"theme"}}},
+		}}
+		u3, err := c.BatchUpdateShelves(ctx, bu)
+		require.NoError(t, err)
+		u4, err := c.BatchUpdateShelves(ctx, bu)
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(u3, u4))
+		got, err = c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/b1"})
+		require.NoError(t, err)
+		assert.Equal(t, u3.Shelves[0].Etag, got.Etag, "the batch update was applied once")
 		_, err = c.BatchCreateShelves(ctx, &aipnamesv1.BatchCreateShelvesRequest{Requests: []*aipnamesv1.CreateShelfRequest{
 			{ShelfId: "b3", Shelf: &aipnamesv1.Shelf{Theme: "b"}, RequestId: "inner"},
 		}})
