@@ -78,6 +78,8 @@ type method struct {
 	requests, requestResource, requestParent, requestID, requestMask        protoreflect.FieldDescriptor
 	items, nextPageToken                                                    protoreflect.FieldDescriptor
 	readMask, validateOnly, allowMissing, idempotencyKey                    protoreflect.FieldDescriptor
+	// info is what checking the request takes (CheckRequest).
+	info *requestInfo
 	// itemsField is the Go struct field of items in the generated response
 	// (-1 when the response is not a generated struct), which respond
 	// fills with one slice rather than one append per item.
@@ -247,18 +249,22 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if r.Descriptor() != m.req {
 		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
 	}
-	if qm := queryMask(ctx); qm != nil && m.mask != nil && !flag(ctx, recordingKey{}) {
-		// The update_mask query parameter of a REST request, which
-		// RESTGuard reads: the request holds it as if it were sent, and
-		// a body that has one too is refused, as a query parameter that
-		// names a field the body sets is.
-		if r.Has(m.mask) {
-			return nil, InvalidArgument("", FieldViolation{Field: "update_mask", Description: "given in the query and in the body: give it once"})
+	if m.mask != nil {
+		if qm := queryMask(ctx); qm != nil && !flag(ctx, recordingKey{}) {
+			// The update_mask query parameter of a REST request, which
+			// RESTGuard reads: the request holds it as if it were sent,
+			// and a body that has one too is refused, as a query
+			// parameter that names a field the body sets is.
+			if r.Has(m.mask) {
+				return nil, InvalidArgument("", FieldViolation{Field: "update_mask", Description: "given in the query and in the body: give it once"})
+			}
+			r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
 		}
-		r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
 	}
-	if err := s.CheckRequest(req); err != nil {
-		return nil, err
+	if r.IsValid() {
+		if err := s.checkRequest(req, m.info); err != nil {
+			return nil, err
+		}
 	}
 	if len(m.Unsupported) > 0 {
 		if err := Unsupported(req, m.Unsupported...); err != nil {

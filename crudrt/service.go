@@ -237,6 +237,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		dests:        ck.dests,
 		methods:      ck.methods,
 	}
+	for i := range s.methods {
+		s.methods[i].info = s.requestInfoOf(s.methods[i].req)
+	}
 	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))

@@ -91,22 +91,32 @@ func (s *Service) CheckRequest(req proto.Message) error {
 	md := r.Descriptor()
 	cached, ok := s.requestRules.Load(md.FullName())
 	if !ok {
-		info := &requestInfo{rules: hasRules(md, s.desc, map[protoreflect.FullName]bool{})}
-		fields := md.Fields()
-		for i := 0; i < fields.Len(); i++ {
-			fd := fields.Get(i)
-			required := fd.Cardinality() == protoreflect.Required
-			fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-			for _, b := range fb {
-				required = required || b == annotations.FieldBehavior_REQUIRED
-			}
-			if required {
-				info.required = append(info.required, fd)
-			}
-		}
-		cached, _ = s.requestRules.LoadOrStore(md.FullName(), info)
+		cached, _ = s.requestRules.LoadOrStore(md.FullName(), s.requestInfoOf(md))
 	}
-	info := cached.(*requestInfo)
+	return s.checkRequest(req, cached.(*requestInfo))
+}
+
+// requestInfoOf finds what checking requests of type md takes.
+func (s *Service) requestInfoOf(md protoreflect.MessageDescriptor) *requestInfo {
+	info := &requestInfo{rules: hasRules(md, s.desc, map[protoreflect.FullName]bool{})}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		required := fd.Cardinality() == protoreflect.Required
+		fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+		for _, b := range fb {
+			required = required || b == annotations.FieldBehavior_REQUIRED
+		}
+		if required {
+			info.required = append(info.required, fd)
+		}
+	}
+	return info
+}
+
+// checkRequest is CheckRequest of a valid request of the type of info.
+func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
+	r := req.ProtoReflect()
 	var vs []FieldViolation
 	for _, fd := range info.required {
 		if !r.Has(fd) {
