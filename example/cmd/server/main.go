@@ -42,6 +42,7 @@ import (
 
 	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/crudrt/query"
+	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	// The classifiers of the two drivers' errors, so that clients see
 	// AlreadyExists, Unavailable, Aborted… rather than Internal. A server
 	// on SQLite alone leaves both out and links neither driver.
@@ -74,6 +75,9 @@ type config struct {
 	limit crudrt.Limit
 	// dbMaxConns bounds the database connections (PostgreSQL, MySQL).
 	dbMaxConns int
+	// requestIDRetention is how long AIP-155 request ids are kept; 0
+	// keeps them for ever.
+	requestIDRetention time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -88,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.limit.MaxInFlight, "max-in-flight", 256, "most requests served at once; past it a request waits --max-queue-wait for a place, then gets ResourceExhausted (HTTP 429, Retry-After); 0: no limit")
 	fs.DurationVar(&c.limit.MaxWait, "max-queue-wait", 2*time.Second, "how long a request past --max-in-flight waits for a place")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", 4*runtime.GOMAXPROCS(0), "most connections to PostgreSQL or MySQL/MariaDB; requests beyond them wait for one (default: 4 per core, so that the database's processes do not outnumber the cores many times over)")
+	fs.DurationVar(&c.requestIDRetention, "request-id-retention", 24*time.Hour, "how long a write's AIP-155 request_id is remembered: a repeat within it gets the first response, a later one is a new request; 0: for ever")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/ (goroutines, heap); off when empty, never on the API's port")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -123,6 +128,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	handler, err := newHandler(db, log, cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.requestIDRetention > 0 {
+		// One table holds the request ids of every service of library.v1.
+		go purgeRequestIDs(ctx, libraryv1.NewBookServiceCRUD(db).CRUDServices()[0], cfg.requestIDRetention, log)
 	}
 	lis, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -313,4 +322,24 @@ func migrate(ctx context.Context, db *sql.DB, dialect string, log *slog.Logger) 
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
 	return nil
+}
+
+// purgeRequestIDs forgets the AIP-155 request ids older than retention,
+// at a quarter of it (at most hourly), until ctx ends.
+func purgeRequestIDs(ctx context.Context, svc *crudrt.Service, retention time.Duration, log *slog.Logger) {
+	every := min(max(retention/4, 100*time.Millisecond), time.Hour)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := svc.PurgeRequestIDs(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			log.Warn("request ids not purged", "error", err)
+		} else if n > 0 {
+			log.Info("request ids purged", "count", n, "older than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
