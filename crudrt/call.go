@@ -278,8 +278,13 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		ctx = AllowMissing(ctx, r.Get(m.allowMissing).Bool())
 	}
 	if m.idempotencyKey != nil {
-		if id := r.Get(m.idempotencyKey).String(); id != "" && !validateOnly(ctx) && !flag(ctx, recordingKey{}) {
-			return s.once(ctx, i, m, req, id)
+		if id := r.Get(m.idempotencyKey).String(); id != "" && !flag(ctx, recordingKey{}) {
+			if !validateOnly(ctx) {
+				return s.once(ctx, i, m, req, id)
+			}
+			if out, err := s.replay(ctx, m, req, id); err != nil || out != nil {
+				return out, err
+			}
 		}
 	}
 	var mask ReadMask

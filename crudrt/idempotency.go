@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/ormrt"
@@ -36,13 +40,10 @@ var errRequestIDRace = errors.New("crudrt: request id recorded concurrently")
 // method, other fields, another tenant) is refused. A write that fails
 // records nothing, so that the request can be retried with its id.
 // Concurrent requests with one id wait for each other: one carries the
-// write out, the others answer its response.
+// write out, the others answer its response (or, when it failed, carry
+// the write out in turn).
 func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message, id string) (proto.Message, error) {
-	field := string(m.idempotencyKey.Name())
-	if err := checkRequestID(id); err != nil {
-		return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
-	}
-	digest, err := s.requestDigest(ctx, m, req)
+	digest, err := s.requestDigest(ctx, m, req, id)
 	if err != nil {
 		return nil, err
 	}
@@ -52,30 +53,17 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 		var out proto.Message
 		err := s.retry(ctx, func() error {
 			return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-				var found bool
-				var sum, resp []byte
-				if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+table+" WHERE request_id = ?", []any{id}, func() []any {
-					found = true
-					return []any{&sum, &resp}
-				}); err != nil {
+				var err error
+				if out, err = s.recorded(tx, m, id, digest); err != nil || out != nil {
 					return err
-				}
-				if found {
-					if !bytes.Equal(sum, digest) {
-						return InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("%q was sent with another request: a request id names one request (AIP-155)", id)}).
-							WithReason("REQUEST_ID_REUSED", field, id)
-					}
-					out = m.respType.New().Interface()
-					if err := proto.Unmarshal(resp, out); err != nil {
-						return fmt.Errorf("crudrt: the recorded response of request id %q: %w", id, err)
-					}
-					return nil
 				}
 				// Recorded first: a concurrent request with the same id
 				// waits here until this one commits or rolls back.
 				if err := tx.Exec("INSERT INTO "+table+" (request_id, method, request_hash, response, create_time) VALUES (?, ?, ?, ?, ?)",
 					id, m.Name, digest, []byte{}, s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
-					if classify(err) == DBErrorUnique {
+					if k := classify(err); k == DBErrorUnique || k == DBErrorConflict {
+						// Recorded meanwhile, or (InnoDB) a deadlock among
+						// the requests that waited for one that rolled back.
 						return errRequestIDRace
 					}
 					return err
@@ -100,13 +88,58 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 		switch {
 		case err == nil:
 			return out, nil
-		case errors.Is(err, errRequestIDRace) && attempt < conflictAttempts:
+		case errors.Is(err, errRequestIDRace) && attempt < raceAttempts && ctx.Err() == nil:
+			// Each turn, one of the requests that waited goes on.
+			time.Sleep(time.Duration(1+rand.IntN(5)) * time.Millisecond)
 			continue
 		case errors.Is(err, errRequestIDRace):
-			return nil, Errorf(connect.CodeAborted, "request id %q is being served by another request: retry", id).WithReason("REQUEST_ID_BUSY", field, id)
+			return nil, Errorf(connect.CodeAborted, "request id %q is being served by another request: retry", id).WithReason("REQUEST_ID_BUSY", string(m.idempotencyKey.Name()), id)
 		}
 		return nil, s.fail(ctx, err)
 	}
+}
+
+// raceAttempts bounds the turns of a request whose id other requests
+// hold: one of them goes on each turn.
+const raceAttempts = 100
+
+// replay answers a validate-only write whose request sets its request_id
+// as the write would: InvalidArgument for an id it would refuse, the
+// recorded response of a repeat; nil, nil when the write would be carried
+// out (and the validate-only write then is).
+func (s *Service) replay(ctx context.Context, m *method, req proto.Message, id string) (proto.Message, error) {
+	digest, err := s.requestDigest(ctx, m, req, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.recorded(s.db.WithContext(ctx), m, id, digest)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// recorded is the response recorded for id, nil when none is, or
+// InvalidArgument when id was recorded for another request than digest's.
+func (s *Service) recorded(tx *gorm.DB, m *method, id string, digest []byte) (proto.Message, error) {
+	var found bool
+	var sum, resp []byte
+	if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)+" WHERE request_id = ?", []any{id}, func() []any {
+		found = true
+		return []any{&sum, &resp}
+	}); err != nil || !found {
+		return nil, err
+	}
+	field := string(m.idempotencyKey.Name())
+	if !bytes.Equal(sum, digest) {
+		return nil, InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("%q was sent with another request: a request id names one request (AIP-155)", id)}).
+			WithReason("REQUEST_ID_REUSED", field, id)
+	}
+	out := m.respType.New().Interface()
+	if err := proto.Unmarshal(resp, out); err != nil {
+		return nil, fmt.Errorf("crudrt: the recorded response of request id %q: %w", id, err)
+	}
+	return out, nil
 }
 
 // checkRequestID refuses a request id the table cannot hold as sent: one
@@ -115,24 +148,34 @@ func checkRequestID(id string) error {
 	if len(id) > MaxRequestIDLength {
 		return fmt.Errorf("at most %d characters (got %d): a UUID is recommended (AIP-155)", MaxRequestIDLength, len(id))
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] <= ' ' || id[i] > '~' {
-			return fmt.Errorf("%q holds %q: printable ASCII characters only, a UUID is recommended (AIP-155)", id, id[i])
+	for _, r := range id {
+		if r <= ' ' || r > '~' {
+			return fmt.Errorf("%q holds %q: printable ASCII characters only, a UUID is recommended (AIP-155)", id, r)
 		}
 	}
 	return nil
 }
 
-// requestDigest is what a request is recognised by when its id comes
-// again: the method, the caller's tenant, and the request's fields but
-// its id, deterministically encoded.
-func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Message) ([]byte, error) {
+// requestDigest checks id and returns what its request is recognised by
+// when the id comes again: the method, the caller's tenant, and the
+// request's fields but the id and validate_only, deterministically
+// encoded, without unknown fields, and with the paths of its field masks
+// sorted and empty masks left out, as they mean the same.
+func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Message, id string) ([]byte, error) {
+	if err := checkRequestID(id); err != nil {
+		return nil, InvalidArgument("", FieldViolation{Field: string(m.idempotencyKey.Name()), Description: err.Error()})
+	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := proto.Clone(req)
-	c.ProtoReflect().Clear(m.idempotencyKey)
+	r := c.ProtoReflect()
+	r.Clear(m.idempotencyKey)
+	if m.validateOnly != nil {
+		r.Clear(m.validateOnly)
+	}
+	canonical(r)
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
 		return nil, err
@@ -141,6 +184,44 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 	fmt.Fprintf(h, "%s\x00%T\x00%v\x00", m.Name, tenant.v, tenant.v)
 	h.Write(b)
 	return h.Sum(nil), nil
+}
+
+// canonical drops the unknown fields of m and of the messages it holds,
+// sorts the paths of its field masks (without repeats) and clears the
+// empty ones.
+func canonical(m protoreflect.Message) {
+	m.SetUnknown(nil)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Message() == nil:
+		case fd.IsMap():
+			if fd.MapValue().Message() != nil {
+				v.Map().Range(func(_ protoreflect.MapKey, e protoreflect.Value) bool {
+					canonical(e.Message())
+					return true
+				})
+			}
+		case fd.IsList():
+			for i := 0; i < v.List().Len(); i++ {
+				canonical(v.List().Get(i).Message())
+			}
+		case fd.Message().FullName() == "google.protobuf.FieldMask":
+			mask, ok := v.Message().Interface().(*fieldmaskpb.FieldMask)
+			if !ok {
+				break
+			}
+			if len(mask.GetPaths()) == 0 {
+				m.Clear(fd)
+				break
+			}
+			slices.Sort(mask.Paths)
+			mask.Paths = slices.Compact(mask.Paths)
+			mask.ProtoReflect().SetUnknown(nil)
+		default:
+			canonical(v.Message())
+		}
+		return true
+	})
 }
 
 // PurgeRequestIDs deletes the AIP-155 request ids recorded before

@@ -14,12 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	aipnamesv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1"
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // TestRequestID serves AIP-155 request ids on every write that has one,
@@ -166,5 +169,77 @@ func TestRequestID(t *testing.T) {
 		r3 := post()
 		assert.NotEqual(t, r1["name"], r3["name"])
 		assert.Equal(t, before+3, count())
+	})
+}
+
+// TestRequestIDEdges: a validate-only write answers what the write would
+// with its request id (a refused id, a repeat's recorded response, an id
+// of another request); requests that mean the same (unknown fields, an
+// empty mask, mask paths in another order or repeated) are one request;
+// concurrent requests with one id whose write fails each get the write's
+// error, on every database.
+func TestRequestIDEdges(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		// Two schemas, two databases: both have a table shelves.
+		_, nc := serveNested(t, testdb.Open(t, ormrt.DialectOf(db)))
+		_, c := serveShelves(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, nc, "acme", "s1")
+		_, err := nc.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Isbn: "1"}})
+		require.NoError(t, err)
+		name := shelf + "/books/dune"
+
+		_, err = nc.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, ValidateOnly: true, RequestId: strings.Repeat("a", 65)})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"request_id"}, grpcViolationFields(t, err))
+		deleted, err := nc.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, RequestId: "v-1"})
+		require.NoError(t, err)
+		checked, err := nc.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, RequestId: "v-1", ValidateOnly: true})
+		require.NoError(t, err, "the write would answer its recorded response")
+		assert.True(t, proto.Equal(deleted, checked))
+		_, err = nc.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, RequestId: "v-1", Etag: "7", ValidateOnly: true})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, "REQUEST_ID_REUSED", errorInfo(err).GetReason())
+
+		// One request, however it is spelled.
+		created, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "e", Shelf: &aipnamesv1.Shelf{Theme: "e"}})
+		require.NoError(t, err)
+		up := func(mask *fieldmaskpb.FieldMask, unknown bool) (*aipnamesv1.Shelf, error) {
+			req := &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: created.Name, Theme: "f"}, UpdateMask: mask, RequestId: "spelled"}
+			if unknown {
+				req.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1))
+			}
+			return c.UpdateShelf(ctx, req)
+		}
+		u1, err := up(&fieldmaskpb.FieldMask{Paths: []string{"theme"}}, false)
+		require.NoError(t, err)
+		for _, mask := range []*fieldmaskpb.FieldMask{{Paths: []string{"theme", "theme"}}, {Paths: []string{"theme"}}} {
+			u, err := up(mask, true)
+			require.NoError(t, err, "%v", mask)
+			assert.True(t, proto.Equal(u1, u))
+		}
+		_, err = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "g", Shelf: &aipnamesv1.Shelf{Theme: "g"}, RequestId: "empty-mask"})
+		require.NoError(t, err)
+		e1, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/g", Theme: "h"}, RequestId: "no-mask"})
+		require.NoError(t, err)
+		e2, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/g", Theme: "h"}, UpdateMask: &fieldmaskpb.FieldMask{}, RequestId: "no-mask"})
+		require.NoError(t, err, "an empty mask is no mask")
+		assert.True(t, proto.Equal(e1, e2))
+
+		// Concurrent requests with one id whose write fails.
+		const n = 40
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "e", Shelf: &aipnamesv1.Shelf{Theme: "taken"}, RequestId: "fails"})
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			assert.Equal(t, codes.AlreadyExists, status.Code(errs[i]), "%v", errs[i])
+		}
 	})
 }
