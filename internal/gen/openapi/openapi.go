@@ -279,32 +279,37 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 }
 
 // variableNames names the wildcards of glob: the variables of a resource
-// pattern of the same shape, else the field's last name (numbered).
+// pattern of the same shape, or of the parent part of one (a parent
+// outside the package), else the field's last name (numbered).
 func (b *builder) variableNames(glob, field string) map[int]string {
 	names := map[int]string{}
-	for _, m := range b.schema.Models {
-		if m.Name == nil {
-			continue
-		}
-		pat := strings.Split(m.Name.NamePattern, "/")
-		segs := strings.Split(glob, "/")
-		if len(pat) != len(segs) {
-			continue
-		}
-		ok := true
-		for k, seg := range segs {
-			isVar := strings.HasPrefix(pat[k], "{")
-			if (seg == "*") != isVar || (!isVar && seg != pat[k]) {
-				ok = false
+	segs := strings.Split(glob, "/")
+	// A pattern of the glob's length first, then the parents in longer ones.
+	for _, exact := range []bool{true, false} {
+		for _, m := range b.schema.Models {
+			if m.Name == nil {
+				continue
 			}
-		}
-		if ok {
-			for k, p := range pat {
-				if strings.HasPrefix(p, "{") {
-					names[k] = strings.Trim(p, "{}")
+			pat := strings.Split(m.Name.NamePattern, "/")
+			if len(pat) < len(segs) || exact != (len(pat) == len(segs)) {
+				continue
+			}
+			pat = pat[:len(segs)]
+			ok := true
+			for k, seg := range segs {
+				isVar := strings.HasPrefix(pat[k], "{")
+				if (seg == "*") != isVar || (!isVar && seg != pat[k]) {
+					ok = false
 				}
 			}
-			return names
+			if ok {
+				for k, p := range pat {
+					if strings.HasPrefix(p, "{") {
+						names[k] = strings.Trim(p, "{}")
+					}
+				}
+				return names
+			}
 		}
 	}
 	last := field[strings.LastIndexByte(field, '.')+1:]
