@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 
@@ -50,8 +51,9 @@ type Method struct {
 	// of each of them.
 	Requests, RequestResource, RequestParent, RequestID, RequestMask string `json:",omitempty"`
 	// Items is the response's repeated resources (List, BatchGet,
-	// BatchCreate, BatchUpdate), NextPageToken List's next page token.
-	Items, NextPageToken string `json:",omitempty"`
+	// BatchCreate, BatchUpdate), NextPageToken List's next page token and
+	// TotalSize its AIP-132 total_size (int32 or int64).
+	Items, NextPageToken, TotalSize string `json:",omitempty"`
 	// ReturnsEmpty is set on a Delete whose response is an empty message
 	// rather than the resource.
 	ReturnsEmpty bool `json:",omitempty"`
@@ -76,7 +78,7 @@ type method struct {
 	key, name, keys, names, etag, force, parent, resourceID, resource, mask protoreflect.FieldDescriptor
 	pageSize, pageToken, filter, orderBy, showDeleted, skip                 protoreflect.FieldDescriptor
 	requests, requestResource, requestParent, requestID, requestMask        protoreflect.FieldDescriptor
-	items, nextPageToken                                                    protoreflect.FieldDescriptor
+	items, nextPageToken, totalSize                                         protoreflect.FieldDescriptor
 	readMask, validateOnly, allowMissing, idempotencyKey                    protoreflect.FieldDescriptor
 	// info is what checking the request takes (CheckRequest).
 	info *requestInfo
@@ -161,6 +163,13 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 		r.itemsField = goField(r.respType, r.items)
 	}
 	r.nextPageToken = field(r.resp, m.NextPageToken, "string")
+	if m.TotalSize != "" {
+		if fd := r.resp.Fields().ByName(protoreflect.Name(m.TotalSize)); fd == nil || fd.Cardinality() == protoreflect.Repeated || (fd.Kind() != protoreflect.Int32Kind && fd.Kind() != protoreflect.Int64Kind) || m.Op != OpList {
+			errs = append(errs, fmt.Errorf("method %s: TotalSize %q is no int32 or int64 field of a List response", m.Name, m.TotalSize))
+		} else {
+			r.totalSize = fd
+		}
+	}
 	need := func(ok bool, what string) {
 		if !ok {
 			errs = append(errs, fmt.Errorf("method %s (%v) needs %s", m.Name, m.Op, what))
@@ -349,7 +358,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		}
 		return mask.Apply(s.Undelete(ctx, k, str(m.etag)))
 	case OpList:
-		items, next, err := s.List(ctx, ListRequest{
+		lr := ListRequest{
 			PageSize:    int32Of(r, m.pageSize),
 			PageToken:   str(m.pageToken),
 			Filter:      str(m.filter),
@@ -357,12 +366,27 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			ShowDeleted: m.showDeleted != nil && r.Get(m.showDeleted).Bool(),
 			Skip:        int32Of(r, m.skip),
 			Parent:      str(m.parent),
-		})
+		}
+		items, next, err := s.List(ctx, lr)
 		resp, err := m.respond(mask.ApplyAll(items, err))
 		if err != nil {
 			return nil, err
 		}
 		resp.Set(m.nextPageToken, protoreflect.ValueOfString(next))
+		if m.totalSize != nil {
+			// A first page that holds every resource counts them.
+			total := int64(len(items))
+			if lr.PageToken != "" || lr.Skip != 0 || next != "" {
+				if total, err = s.Count(ctx, lr); err != nil {
+					return nil, err
+				}
+			}
+			if m.totalSize.Kind() == protoreflect.Int32Kind {
+				resp.Set(m.totalSize, protoreflect.ValueOfInt32(int32(min(total, math.MaxInt32))))
+			} else {
+				resp.Set(m.totalSize, protoreflect.ValueOfInt64(total))
+			}
+		}
 		return resp.Interface(), nil
 	case OpBatchGet, OpBatchDelete:
 		var keys []any

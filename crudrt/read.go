@@ -225,14 +225,11 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if req.Skip < 0 {
 		return nil, "", InvalidArgument("", FieldViolation{Field: "skip", Description: "must not be negative"})
 	}
-	if len(req.Filter) > s.opt.limits.MaxFilterLength {
-		return nil, "", InvalidArgument("", FieldViolation{Field: "filter", Description: fmt.Sprintf("at most %d bytes (got %d)", s.opt.limits.MaxFilterLength, len(req.Filter))})
-	}
-	t := &s.table
-	where, err := query.ParseFilter(t, req.Filter)
+	where, err := s.filter(req.Filter)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}
+	t := &s.table
 	terms, err := query.ParseOrderBy(t, req.OrderBy)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
@@ -311,6 +308,58 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		out = append(out, p)
 	}
 	return out, next, nil
+}
+
+// filter is the condition of an AIP-160 filter.
+func (s *Service) filter(filter string) (query.Condition, error) {
+	if len(filter) > s.opt.limits.MaxFilterLength {
+		return query.Condition{}, InvalidArgument("", FieldViolation{Field: "filter", Description: fmt.Sprintf("at most %d bytes (got %d)", s.opt.limits.MaxFilterLength, len(filter))})
+	}
+	return query.ParseFilter(&s.table, filter)
+}
+
+// Count returns how many resources the pages of a List request hold in
+// all (AIP-132's total_size): those its filter, parent and show_deleted
+// select, whatever its page token, page size, skip and order. It is one
+// COUNT of the rows; a parent that does not exist is NotFound, as in List.
+func (s *Service) Count(ctx context.Context, req ListRequest) (int64, error) {
+	if err := s.implements(OpList); err != nil {
+		return 0, err
+	}
+	where, err := s.filter(req.Filter)
+	if err != nil {
+		return 0, s.fail(ctx, err)
+	}
+	parent, err := s.parentIDs("parent", req.Parent)
+	if err != nil {
+		return 0, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
+	if !req.ShowDeleted {
+		conds = append(conds, s.notDeleted())
+	}
+	var b strings.Builder
+	b.WriteString("SELECT COUNT(*) FROM " + s.from)
+	var cond strings.Builder
+	args := whereSQL(&cond, conds)
+	if cond.Len() > 0 {
+		b.WriteString(" WHERE " + cond.String())
+	}
+	var n int64
+	db := s.db.WithContext(ctx)
+	if err := (gormQuerier{db}).Query(b.String(), args, func() []any { return []any{&n} }); err != nil {
+		return 0, s.fail(ctx, err)
+	}
+	if n == 0 {
+		if err := s.parentOf(gormQuerier{db}, tenant, req.Parent, parent); err != nil {
+			return 0, s.fail(ctx, err)
+		}
+	}
+	return n, nil
 }
 
 // offered refuses an order the resource does not offer (Resource.Orders:

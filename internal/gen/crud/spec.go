@@ -107,7 +107,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 		PageSize: name(m.PageSize), PageToken: name(m.PageToken), Filter: name(m.Filter), OrderBy: name(m.OrderBy),
 		ShowDeleted: name(m.ShowDeleted), Skip: name(m.Skip),
 		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent), RequestMask: name(m.RequestMask),
-		Items: name(m.Items), NextPageToken: name(m.NextPageToken), ReturnsEmpty: m.ReturnsEmpty,
+		Items: name(m.Items), NextPageToken: name(m.NextPageToken), TotalSize: name(m.TotalSize), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
 		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported,
 	}

@@ -71,7 +71,7 @@ message ListShelvesRequest {
 message ListShelvesResponse {
   repeated Shelf shelves = 1;
   string next_page_token = 2;
-  int32 total_size = 3;
+  repeated string unreachable = 3;
 }
 `
 
@@ -87,7 +87,7 @@ func TestWarnings(t *testing.T) {
 		"protoc-gen-crud: warning: warn/v1/warn.proto:28:3: method warn.v1.BookService.WatchBooks: streaming methods are not generated; implement it on BookServiceCRUD",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:40:3: field warn.v1.GetShelfRequest.request_id: not used by the generated Get: a request that sets it is refused with InvalidArgument; implement GetShelf yourself to serve it",
 		"protoc-gen-crud: warning: warn/v1/warn.proto:41:3: field warn.v1.GetShelfRequest.view: not used by the generated Get: every request is answered with the full resource (AIP-157)",
-		"protoc-gen-crud: warning: warn/v1/warn.proto:61:3: field warn.v1.ListShelvesResponse.total_size: never set by the generated List: it is always empty (implement ListShelves yourself to fill it)",
+		"protoc-gen-crud: warning: warn/v1/warn.proto:61:3: field warn.v1.ListShelvesResponse.unreachable: never set by the generated List: it is always empty (implement ListShelves yourself to fill it)",
 	}
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), strings.Join(want, "\n"))

@@ -112,8 +112,9 @@ type Method struct {
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip *protogen.Field
 	// Etag is the request's `etag` field (Delete, Undelete), or nil.
 	Etag *protogen.Field
-	// Items and NextPageToken are List's response fields.
-	Items, NextPageToken *protogen.Field
+	// Items and NextPageToken are List's response fields, TotalSize its
+	// AIP-132 `total_size` (int32 or int64), or nil.
+	Items, NextPageToken, TotalSize *protogen.Field
 	// ReturnsEmpty is set when Delete returns google.protobuf.Empty.
 	ReturnsEmpty bool
 	// Keys and Names are a batch request's repeated `ids` (key type) or
@@ -702,6 +703,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if mm.NextPageToken == nil {
 			missing(m.Output, "field `next_page_token` (string)", "string next_page_token = 2;")
 		}
+		if fd := field(m.Output, "total_size"); fd != nil && !fd.Desc.IsList() && (fd.Desc.Kind() == protoreflect.Int32Kind || fd.Desc.Kind() == protoreflect.Int64Kind) {
+			mm.TotalSize = fd
+		}
 	case OpBatchGet, OpBatchDelete:
 		if k := model.Identity(); k != nil {
 			if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == k.Desc.Kind() {
@@ -873,7 +877,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	if mm.Items != nil {
 		for _, fd := range mm.Output.Fields {
 			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
-			if fd == mm.Items || fd == mm.NextPageToken || b.warnedFields[once] {
+			if fd == mm.Items || fd == mm.NextPageToken || fd == mm.TotalSize || b.warnedFields[once] {
 				continue
 			}
 			b.warnedFields[once] = true

@@ -131,7 +131,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 	"IDField": "book_id",
 	"Methods": [
 		{"Name":"aipnested.v1.NestedService.GetBook","Op":"Get","Request":"aipnested.v1.GetBookRequest","Response":"aipnested.v1.Book","Key":"name","ReadMask":"read_mask"},
-		{"Name":"aipnested.v1.NestedService.ListBooks","Op":"List","Request":"aipnested.v1.ListBooksRequest","Response":"aipnested.v1.ListBooksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token","ReadMask":"read_mask"},
+		{"Name":"aipnested.v1.NestedService.ListBooks","Op":"List","Request":"aipnested.v1.ListBooksRequest","Response":"aipnested.v1.ListBooksResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token","TotalSize":"total_size","ReadMask":"read_mask"},
 		{"Name":"aipnested.v1.NestedService.CreateBook","Op":"Create","Request":"aipnested.v1.CreateBookRequest","Response":"aipnested.v1.Book","Parent":"parent","ResourceID":"book_id","Resource":"book","ValidateOnly":"validate_only"},
 		{"Name":"aipnested.v1.NestedService.UpdateBook","Op":"Update","Request":"aipnested.v1.UpdateBookRequest","Response":"aipnested.v1.Book","Resource":"book","Mask":"update_mask","ValidateOnly":"validate_only","AllowMissing":"allow_missing"},
 		{"Name":"aipnested.v1.NestedService.DeleteBook","Op":"Delete","Request":"aipnested.v1.DeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag","ValidateOnly":"validate_only","IdempotencyKey":"request_id"},

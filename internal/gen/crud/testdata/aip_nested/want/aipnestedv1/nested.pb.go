@@ -1191,6 +1191,8 @@ type ListBooksResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// AIP-132: how many books the pages hold in all.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1237,6 +1239,13 @@ func (x *ListBooksResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListBooksResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
 }
 
 type CreateBookRequest struct {
@@ -1965,10 +1974,12 @@ const file_nested_proto_rawDesc = "" +
 	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
 	"\fshow_deleted\x18\x06 \x01(\bR\vshowDeleted\x12\x12\n" +
 	"\x04skip\x18\a \x01(\x05R\x04skip\x127\n" +
-	"\tread_mask\x18\b \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"e\n" +
+	"\tread_mask\x18\b \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"\x84\x01\n" +
 	"\x11ListBooksResponse\x12(\n" +
 	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9d\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9d\x01\n" +
 	"\x11CreateBookRequest\x12\x1c\n" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x17\n" +
 	"\abook_id\x18\x02 \x01(\tR\x06bookId\x12,\n" +
