@@ -163,6 +163,10 @@ type Service struct {
 	limits []*column
 	// methods are the resource's Methods, resolved.
 	methods []method
+	// rules is set when the resource, or a message it holds, has
+	// protovalidate or protoc-gen-validate rules: without any, validation
+	// skips both.
+	rules bool
 	// requestRules caches, per request message, whether it has rules
 	// outside the resource (CheckRequest).
 	requestRules *sync.Map
@@ -240,6 +244,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	for i := range s.methods {
 		s.methods[i].info = s.requestInfoOf(s.methods[i].req)
 	}
+	s.rules = hasRules(desc, "", map[protoreflect.FullName]bool{})
 	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))

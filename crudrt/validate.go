@@ -50,8 +50,10 @@ func (s *Service) validate(p proto.Message) error {
 		}
 	}
 	vs = append(vs, s.nested.requiredViolations(r, s.res.Field)...)
-	vs = append(vs, pgvViolations(s.res.Field, r)...)
-	if err := s.v.Validate(p); err != nil {
+	if s.rules {
+		vs = append(vs, pgvViolations(s.res.Field, r)...)
+	}
+	if err := s.validateRules(p); err != nil {
 		var ve *protovalidate.ValidationError
 		if !errors.As(err, &ve) {
 			return Errorf(connect.CodeInternal, "validation: %v", err)
@@ -98,7 +100,7 @@ func (s *Service) CheckRequest(req proto.Message) error {
 
 // requestInfoOf finds what checking requests of type md takes.
 func (s *Service) requestInfoOf(md protoreflect.MessageDescriptor) *requestInfo {
-	info := &requestInfo{rules: hasRules(md, s.desc, map[protoreflect.FullName]bool{})}
+	info := &requestInfo{rules: hasRules(md, s.desc.FullName(), map[protoreflect.FullName]bool{})}
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
@@ -192,9 +194,10 @@ func clearResource(m protoreflect.Message, resource protoreflect.MessageDescript
 }
 
 // hasRules reports whether md, or a message it holds other than the
-// resource, carries protovalidate or protoc-gen-validate rules.
-func hasRules(md, resource protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) bool {
-	if md.FullName() == resource.FullName() || seen[md.FullName()] {
+// resource (named skip; none when empty), carries protovalidate or
+// protoc-gen-validate rules.
+func hasRules(md protoreflect.MessageDescriptor, skip protoreflect.FullName, seen map[protoreflect.FullName]bool) bool {
+	if md.FullName() == skip || seen[md.FullName()] {
 		return false
 	}
 	seen[md.FullName()] = true
@@ -217,7 +220,7 @@ func hasRules(md, resource protoreflect.MessageDescriptor, seen map[protoreflect
 		if fd.IsMap() {
 			fd = fd.MapValue()
 		}
-		if fd.Message() != nil && hasRules(fd.Message(), resource, seen) {
+		if fd.Message() != nil && hasRules(fd.Message(), skip, seen) {
 			return true
 		}
 	}
@@ -282,4 +285,13 @@ func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]Fie
 		}
 	}
 	return vs, nil
+}
+
+// validateRules is protovalidate's Validate of a resource, which a
+// resource without any rule skips.
+func (s *Service) validateRules(p proto.Message) error {
+	if !s.rules {
+		return nil
+	}
+	return s.v.Validate(p)
 }
