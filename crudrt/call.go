@@ -377,7 +377,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			// A first page that holds every resource counts them.
 			total := int64(len(items))
 			if lr.PageToken != "" || lr.Skip != 0 || next != "" {
-				if total, err = s.Count(ctx, lr); err != nil {
+				if total, err = s.count(ctx, lr); err != nil {
 					return nil, err
 				}
 			}

@@ -326,6 +326,12 @@ func (s *Service) Count(ctx context.Context, req ListRequest) (int64, error) {
 	if err := s.implements(OpList); err != nil {
 		return 0, err
 	}
+	return s.count(ctx, req)
+}
+
+// count is Count without the check that the resource declares List, for
+// Store.
+func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 	where, err := s.filter(req.Filter)
 	if err != nil {
 		return 0, s.fail(ctx, err)

@@ -90,6 +90,12 @@ func (st *Store[T]) List(ctx context.Context, req ListRequest) ([]T, string, err
 	return out, next, err
 }
 
+// Count returns how many resources the pages of req hold in all (AIP-132
+// total_size; see Service.Count).
+func (st *Store[T]) Count(ctx context.Context, req ListRequest) (int64, error) {
+	return st.s.count(ctx, req)
+}
+
 // Create validates msg, sets the server-managed fields and inserts it.
 func (st *Store[T]) Create(ctx context.Context, msg T) (T, error) {
 	return One[T](st.s.create(ctx, "", "", msg))

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
@@ -71,6 +72,13 @@ func TestListTotalSize(t *testing.T) {
 		}
 		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/acme/shelves/none", PageSize: 1})
 		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+
+		// The typed store counts for the methods users write.
+		store, err := crudrt.StoreOf[*nestedv1.Book](nestedv1.NewNestedServiceCRUD(db))
+		require.NoError(t, err)
+		n, err := store.Count(ctx, crudrt.ListRequest{Parent: s1, ShowDeleted: true})
+		require.NoError(t, err)
+		assert.EqualValues(t, 5, n)
 
 		resp, body := restDo(t, "GET", base+"/v1/"+s1+"/books?pageSize=1", "")
 		require.Equal(t, 200, resp.StatusCode, body)
