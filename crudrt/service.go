@@ -271,7 +271,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			}
 			s.table.Columns = append(s.table.Columns, qc)
 		}
-		if c.MaxLen > 0 {
+		if c.MaxLen > 0 && c.Role != RoleReference && c.Role != RoleParent {
+			// A variable of a name or a reference is one id of the field:
+			// the field's length is not its own.
 			s.limits = append(s.limits, c)
 		}
 		if c.RefersTo != nil {
@@ -377,11 +379,16 @@ type rowKey []any
 // resources identified by their name (a name that does not match the
 // pattern is InvalidArgument), else keyArg's.
 func (s *Service) columnKey(key any) (rowKey, error) {
+	return s.columnKeyAt(s.key.Path, key)
+}
+
+// columnKeyAt is columnKey of a key the request holds at field.
+func (s *Service) columnKeyAt(field string, key any) (rowKey, error) {
 	if s.key.NamePattern == "" {
 		return rowKey{keyArg(key)}, nil
 	}
 	name, _ := key.(string)
-	ids, err := s.nameIDs(s.key.Path, name)
+	ids, err := s.nameIDs(field, name)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +418,7 @@ func (s *Service) nameIDs(field, name string) ([]string, error) {
 func (s *Service) splitName(name string) ([]string, string) {
 	ids, err := scanIDs(s.key.NamePattern, name, len(s.parents)+1)
 	if err != nil {
-		return nil, fmt.Sprintf("want %s, got %q", s.key.NamePattern, name)
+		return nil, nameProblem(s.key.NamePattern, name)
 	}
 	if slices.Contains(ids, "-") {
 		return nil, fmt.Sprintf("%q: the wildcard \"-\" is for List's parent (AIP-159); a name names one resource", name)
@@ -453,13 +460,23 @@ func (s *Service) parentIDs(field, parent string) ([]string, error) {
 	}
 	ids, err := scanIDs(s.parentPattern, parent, len(s.parents))
 	if err != nil {
-		desc := fmt.Sprintf("want %s, got %q", s.parentPattern, parent)
+		desc := nameProblem(s.parentPattern, parent)
 		if parent == "" {
 			desc = "required: the parent, " + s.parentPattern
 		}
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: desc})
 	}
 	return ids, nil
+}
+
+// nameProblem says what is wrong with a name that does not scan as
+// pattern: a NUL character, which no id holds (PostgreSQL could not even
+// look it up), or the form.
+func nameProblem(pattern, name string) string {
+	if strings.IndexByte(name, 0) >= 0 {
+		return fmt.Sprintf("%q holds a NUL character, which no resource id does (AIP-122)", name)
+	}
+	return fmt.Sprintf("want %s, got %q", pattern, name)
 }
 
 // parentCond selects the rows under the parent of ids (see parentIDs);

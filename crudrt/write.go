@@ -288,7 +288,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if err != nil {
 		return nil, err
 	}
-	ck, err := s.columnKey(msg.ProtoReflect().Get(s.key.fd).Interface())
+	ck, err := s.columnKeyAt(joinPath(s.res.Field, s.key.Path), msg.ProtoReflect().Get(s.key.fd).Interface())
 	if err != nil {
 		return nil, err
 	}

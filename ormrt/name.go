@@ -27,6 +27,9 @@ func ScanName(pattern, name, field string, ids ...*string) error {
 		if *id == "" {
 			return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s: a segment is empty", name, pattern)}
 		}
+		if strings.IndexByte(*id, 0) >= 0 {
+			return &FieldError{Field: field, Err: fmt.Errorf("resource name %q holds a NUL character, which no resource id does (AIP-122)", name)}
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -256,6 +257,53 @@ func TestLongParentID(t *testing.T) {
 			assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
 			_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/" + long + "/shelves/s", Requests: []*nestedv1.CreateBookRequest{{BookId: "b", Book: &nestedv1.Book{Title: "b"}}}})
 			require.Equal(t, codes.NotFound, status.Code(err), "%d: %v", n, err)
+		}
+	})
+}
+
+// TestNULInNames: a name or parent that holds a NUL character names no
+// resource (AIP-122 ids hold none, and PostgreSQL cannot even compare
+// one): every method refuses it with InvalidArgument naming the field,
+// on every database, over gRPC and REST; and a reference whose ids each
+// fit their columns is measured by its ids, not as one string.
+func TestNULInNames(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "s1")
+		bad := "publishers/a\x00b/shelves/s1"
+		check := func(what string, err error, field string) {
+			t.Helper()
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", what, err)
+			assert.Equal(t, []string{field}, grpcViolationFields(t, err), what)
+			assert.Contains(t, status.Convert(err).Message()+fmt.Sprint(status.Convert(err).Details()), "NUL", what)
+		}
+		_, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: bad, PageSize: 1})
+		check("List", err, "parent")
+		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/\x00/shelves/-"})
+		check("List across shelves", err, "parent")
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: bad, BookId: "b", Book: &nestedv1.Book{Title: "t"}})
+		check("Create", err, "parent")
+		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: bad, Requests: []*nestedv1.CreateBookRequest{{BookId: "b", Book: &nestedv1.Book{Title: "t"}}}})
+		check("BatchCreate", err, "parent")
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: bad + "/books/b"})
+		check("Get", err, "name")
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: shelf + "/books/\x00"})
+		check("Delete", err, "name")
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: bad + "/books/b", Title: "t"}, AllowMissing: true})
+		check("Update", err, "book.name")
+		_, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Parent: shelf, Names: []string{shelf + "/books/\x00"}, AllowMissing: true})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "BatchDelete: %v", err)
+		resp, body := restDo(t, "GET", base+"/v1/publishers/%00/shelves/s1/books?pageSize=1", "")
+		assert.Equal(t, 400, resp.StatusCode, "%s", body)
+
+		// A reference's ids fit their columns: it does not exist, once.
+		long := "publishers/acme/shelves/" + strings.Repeat("a", 255)
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "r", Book: &nestedv1.Book{Title: "t", PreviousShelf: long}})
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "at most 255 characters", "the name is not one column")
+		if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
+			assert.Len(t, grpcViolationFields(t, err), 1, "%v", err)
 		}
 	})
 }

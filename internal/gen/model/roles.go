@@ -35,7 +35,7 @@ func roles(m *Model) {
 			// order_by does not name it (see orderable).
 			f.QueryKind, f.Queryable = k, true
 		}
-		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" {
+		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" && f.RefPartOf == nil {
 			f.MaxLen = f.Size
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos

@@ -118,8 +118,8 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
 		{"Path":"previous_shelf","Name":"previous_shelf","GoField":"PreviousShelf","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aipnested.v1.Shelf","Table":"shelves","Pattern":"publishers/{publisher}/shelves/{shelf}","Columns":["publisher","shelf"]}},
-		{"Path":"previous_shelf","Name":"previous_shelf_publisher","GoField":"PreviousShelfPublisher","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
-		{"Path":"previous_shelf","Name":"previous_shelf_shelf","GoField":"PreviousShelfShelf","Type":"string","Role":"reference","Nullable":true,"MaxLen":255},
+		{"Path":"previous_shelf","Name":"previous_shelf_publisher","GoField":"PreviousShelfPublisher","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"previous_shelf","Name":"previous_shelf_shelf","GoField":"PreviousShelfShelf","Type":"string","Role":"reference","Nullable":true},
 		{"Path":"print_run","Name":"print_run","GoField":"PrintRun","Type":"int64","Queryable":true,"Kind":"int","Nullable":true},
 		{"Path":"ebook","Name":"ebook","GoField":"Ebook","Type":"JSON","Nullable":true}
 	],
