@@ -43,6 +43,11 @@ const (
 	DBErrorConflict
 	// DBErrorTimeout is a statement timeout of the server: DeadlineExceeded.
 	DBErrorTimeout
+	// DBErrorUnstorable is a value sought that no row can hold, as the
+	// database cannot store it (PostgreSQL's NUL character, 22021):
+	// NotFound. Writes refuse such values before the database (see
+	// ormrt.CheckModel).
+	DBErrorUnstorable
 )
 
 // ErrorClassifier reads the errors of one database driver, wherever they
@@ -229,6 +234,8 @@ func SQLStateKind(sqlstate, message string) DBErrorKind {
 		return DBErrorForeignKey
 	case "23514", "22001", "23502":
 		return DBErrorCheck
+	case "22021": // character_not_in_repertoire: a NUL in a text argument
+		return DBErrorUnstorable
 	case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
 		return DBErrorConflict
 	case "57P01", "57P02", "57P03", "53300": // admin or crash shutdown, starting up, too many connections

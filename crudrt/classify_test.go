@@ -88,6 +88,7 @@ func TestCheckErrorClassifier(t *testing.T) {
 func TestClassifiers(t *testing.T) {
 	wrap := func(err error) error { return fmt.Errorf("gorm: %w", err) }
 	assert.Equal(t, crudrt.DBErrorUnique, crudpostgres.Classify(wrap(&pgconn.PgError{Code: "23505"})))
+	assert.Equal(t, crudrt.DBErrorUnstorable, crudpostgres.Classify(wrap(&pgconn.PgError{Code: "22021"})))
 	assert.Equal(t, crudrt.DBErrorTimeout, crudpostgres.Classify(wrap(&pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"})))
 	assert.Equal(t, crudrt.DBErrorUnavailable, crudpostgres.Classify(wrap(pgconn.ErrConnClosed)))
 	assert.Equal(t, crudrt.DBErrorUnknown, crudpostgres.Classify(wrap(&mysql.MySQLError{Number: 1062})))

@@ -189,6 +189,8 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 		return Errorf(connect.CodeAborted, "the transaction conflicted with another and was rolled back; retry").WithReason("TRANSACTION_CONFLICT")
 	case DBErrorTimeout:
 		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows").WithReason("STATEMENT_TIMEOUT")
+	case DBErrorUnstorable:
+		return Errorf(connect.CodeNotFound, "%s not found", resource).WithReason("RESOURCE_NOT_FOUND", "resource", resource)
 	}
 	if imp := missingClassifier(err); imp != "" {
 		log.ErrorContext(ctx, "crud: database error", "resource", resource, "error", err,

@@ -3,6 +3,7 @@ package crudrt_test
 import (
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 	"math"
 	"reflect"
 	"strings"
@@ -238,4 +239,29 @@ func TestStringKeys(t *testing.T) {
 	if err != nil || created.(*kindsv1.Tag).GetName() != "zig" {
 		t.Fatalf("Create = %v, %v", created, err)
 	}
+}
+
+// TestNULKeys: a string key holding a NUL character that no row has is
+// NotFound on every database, PostgreSQL too, which cannot even compare
+// one (22021) and stores none.
+func TestNULKeys(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		applyE2ESchema(t, db, "kinds")
+		tags := crudrt.NewService(db, tagResource())
+		if _, err := tags.Create(ctx, &kindsv1.Tag{Name: "go"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"\x00", "go\x00"} {
+			_, err := tags.Get(ctx, key)
+			wantCode(t, err, connect.CodeNotFound)
+			_, err = tags.BatchGet(ctx, []any{"go", key})
+			wantCode(t, err, connect.CodeNotFound)
+			_, err = tags.Delete(ctx, key, "")
+			wantCode(t, err, connect.CodeNotFound)
+		}
+		if _, err := tags.Get(ctx, "go"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
