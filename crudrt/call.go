@@ -303,6 +303,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			return nil, err
 		}
 	}
+	mask.hide = s.fb.inputOnly
 	str := func(fd protoreflect.FieldDescriptor) string {
 		if fd == nil {
 			return ""

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,7 +44,7 @@ var errRequestIDRace = errors.New("crudrt: request id recorded concurrently")
 // write out, the others answer its response (or, when it failed, carry
 // the write out in turn).
 func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message, id string) (proto.Message, error) {
-	digest, err := s.requestDigest(ctx, m, req, id)
+	scope, digest, err := s.requestDigest(ctx, m, req, id)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +55,13 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 		err := s.retry(ctx, func() error {
 			return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var err error
-				if out, err = s.recorded(tx, m, id, digest); err != nil || out != nil {
+				if out, err = s.recorded(tx, m, scope, id, digest); err != nil || out != nil {
 					return err
 				}
 				// Recorded first: a concurrent request with the same id
 				// waits here until this one commits or rolls back.
-				if err := tx.Exec("INSERT INTO "+table+" (request_id, method, request_hash, response, create_time) VALUES (?, ?, ?, ?, ?)",
-					id, m.Name, digest, []byte{}, s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
+				if err := tx.Exec("INSERT INTO "+table+" (tenant, request_id, method, request_hash, response, create_time) VALUES (?, ?, ?, ?, ?, ?)",
+					scope, id, m.Name, digest, []byte{}, s.opt.now().UTC().Truncate(time.Microsecond)).Error; err != nil {
 					if k := classify(err); k == DBErrorUnique || k == DBErrorConflict {
 						// Recorded meanwhile, or (InnoDB) a deadlock among
 						// the requests that waited for one that rolled back.
@@ -78,7 +79,7 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 				if err != nil {
 					return err
 				}
-				if err := tx.Exec("UPDATE "+table+" SET response = ? WHERE request_id = ?", b, id).Error; err != nil {
+				if err := tx.Exec("UPDATE "+table+" SET response = ? WHERE tenant = ? AND request_id = ?", b, scope, id).Error; err != nil {
 					return err
 				}
 				out = res
@@ -108,23 +109,24 @@ const raceAttempts = 100
 // recorded response of a repeat; nil, nil when the write would be carried
 // out (and the validate-only write then is).
 func (s *Service) replay(ctx context.Context, m *method, req proto.Message, id string) (proto.Message, error) {
-	digest, err := s.requestDigest(ctx, m, req, id)
+	scope, digest, err := s.requestDigest(ctx, m, req, id)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.recorded(s.db.WithContext(ctx), m, id, digest)
+	out, err := s.recorded(s.db.WithContext(ctx), m, scope, id, digest)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	return out, nil
 }
 
-// recorded is the response recorded for id, nil when none is, or
-// InvalidArgument when id was recorded for another request than digest's.
-func (s *Service) recorded(tx *gorm.DB, m *method, id string, digest []byte) (proto.Message, error) {
+// recorded is the response recorded for id in the tenant's scope, nil
+// when none is, or InvalidArgument when id was recorded for another
+// request than digest's.
+func (s *Service) recorded(tx *gorm.DB, m *method, scope, id string, digest []byte) (proto.Message, error) {
 	var found bool
 	var sum, resp []byte
-	if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)+" WHERE request_id = ?", []any{id}, func() []any {
+	if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)+" WHERE tenant = ? AND request_id = ?", []any{scope, id}, func() []any {
 		found = true
 		return []any{&sum, &resp}
 	}); err != nil || !found {
@@ -156,18 +158,24 @@ func checkRequestID(id string) error {
 	return nil
 }
 
-// requestDigest checks id and returns what its request is recognised by
-// when the id comes again: the method, the caller's tenant, and the
-// request's fields but the id and validate_only, deterministically
-// encoded, without unknown fields, and with the paths of its field masks
-// sorted and empty masks left out, as they mean the same.
-func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Message, id string) ([]byte, error) {
+// requestDigest checks id and returns the scope of the caller's ids (a
+// digest of its tenant, empty without tenants: tenants choose their ids
+// apart) and what its request is recognised by when the id comes again:
+// the method, the tenant, and the request's fields but the id and
+// validate_only, deterministically encoded, without unknown fields, and
+// with the paths of its field masks sorted and empty masks left out, as
+// they mean the same.
+func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Message, id string) (scope string, digest []byte, err error) {
 	if err := checkRequestID(id); err != nil {
-		return nil, InvalidArgument("", FieldViolation{Field: string(m.idempotencyKey.Name()), Description: err.Error()})
+		return "", nil, InvalidArgument("", FieldViolation{Field: string(m.idempotencyKey.Name()), Description: err.Error()})
 	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
+	}
+	if tenant.v != nil {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%T\x00%v", tenant.v, tenant.v))
+		scope = hex.EncodeToString(sum[:])
 	}
 	c := proto.Clone(req)
 	r := c.ProtoReflect()
@@ -178,12 +186,12 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 	canonical(r)
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%T\x00%v\x00", m.Name, tenant.v, tenant.v)
 	h.Write(b)
-	return h.Sum(nil), nil
+	return scope, h.Sum(nil), nil
 }
 
 // canonical drops the unknown fields of m and of the messages it holds,

@@ -52,9 +52,14 @@ func unsupported(m protoreflect.Message, prefix string, path []string, vs []Fiel
 
 // ReadMask is an AIP-157 read mask checked against the resource: Apply
 // leaves in a response only the fields it names. The zero ReadMask (no
-// mask, or "*") keeps every field.
+// mask, or "*") keeps every field. A ReadMask of Service.ReadMask also
+// clears the resource's INPUT_ONLY fields (AIP-203), as every response of
+// the standard methods does.
 type ReadMask struct {
 	tree maskTree
+	// hide are the resource's INPUT_ONLY fields, which no response holds
+	// (AIP-203).
+	hide []protoreflect.FieldDescriptor
 }
 
 // maskTree is a field mask as a tree of field names; a leaf (nil
@@ -68,7 +73,7 @@ type maskTree map[protoreflect.Name]maskTree
 func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 	paths := mask.GetPaths()
 	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
-		return ReadMask{}, nil
+		return ReadMask{hide: s.fb.inputOnly}, nil
 	}
 	tree := maskTree{}
 	for _, p := range paths {
@@ -76,7 +81,7 @@ func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: err.Error()})
 		}
 	}
-	return ReadMask{tree: tree}, nil
+	return ReadMask{tree: tree, hide: s.fb.inputOnly}, nil
 }
 
 func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
@@ -113,22 +118,34 @@ func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
 
 // Apply leaves in m only the fields of the mask, and passes err through.
 func (r ReadMask) Apply(m proto.Message, err error) (proto.Message, error) {
-	if err == nil && r.tree != nil && m != nil {
-		r.tree.prune(m.ProtoReflect())
+	if err == nil && m != nil {
+		r.apply(m.ProtoReflect())
 	}
 	return m, err
 }
 
 // ApplyAll is Apply for each message of a List or batch call.
 func (r ReadMask) ApplyAll(ms []proto.Message, err error) ([]proto.Message, error) {
-	if err == nil && r.tree != nil {
+	if err == nil {
 		for _, m := range ms {
 			if m != nil {
-				r.tree.prune(m.ProtoReflect())
+				r.apply(m.ProtoReflect())
 			}
 		}
 	}
 	return ms, err
+}
+
+// apply prunes m to the mask and clears its hidden fields.
+func (r ReadMask) apply(m protoreflect.Message) {
+	if r.tree != nil {
+		r.tree.prune(m)
+	}
+	for _, fd := range r.hide {
+		if fd.ContainingMessage() == m.Descriptor() {
+			m.Clear(fd)
+		}
+	}
 }
 
 func (t maskTree) prune(m protoreflect.Message) {

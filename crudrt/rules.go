@@ -14,6 +14,9 @@ type behaviors struct {
 	// violations reported.
 	required, immutable []protoreflect.FieldDescriptor
 	outputOnly          map[protoreflect.FieldDescriptor]bool
+	// inputOnly are the INPUT_ONLY fields (AIP-203): stored as written,
+	// never in a response.
+	inputOnly []protoreflect.FieldDescriptor
 }
 
 func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
@@ -35,6 +38,8 @@ func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
 				b.outputOnly[fd] = true
 			case annotations.FieldBehavior_IMMUTABLE:
 				b.immutable = appendOnce(b.immutable, fd)
+			case annotations.FieldBehavior_INPUT_ONLY:
+				b.inputOnly = appendOnce(b.inputOnly, fd)
 			}
 		}
 	}

@@ -139,6 +139,18 @@ func TestTenantIsolation(t *testing.T) {
 		next, err := acme.ListNotes(ctx, &tenantv1.ListNotesRequest{PageSize: 2, PageToken: page.NextPageToken})
 		require.NoError(t, err)
 		assert.Len(t, next.Notes, 2)
+
+		// AIP-155 request ids are each tenant's own: the same id names a
+		// request of acme's and another of globex's.
+		ra, err := acme.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "ra"}, RequestId: "1"})
+		require.NoError(t, err)
+		rg, err := globex.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "rg"}, RequestId: "1"})
+		require.NoError(t, err, "another tenant's request with the same id is its own")
+		assert.NotEqual(t, ra.Id, rg.Id)
+		assert.Equal(t, "globex", rg.TenantId)
+		again, err := acme.CreateNote(ctx, &tenantv1.CreateNoteRequest{Note: &tenantv1.Note{Text: "ra"}, RequestId: "1"})
+		require.NoError(t, err)
+		assert.Equal(t, ra.Id, again.Id, "acme's repeat gets acme's response")
 	})
 }
 

@@ -4,12 +4,13 @@
 -- +goose Up
 -- +goose StatementBegin
 CREATE TABLE "library_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
   "request_id" character varying(64) NOT NULL,
   "method" character varying(255) NOT NULL,
   "request_hash" bytea NOT NULL,
   "response" bytea NOT NULL,
   "create_time" timestamptz NOT NULL,
-  PRIMARY KEY ("request_id")
+  PRIMARY KEY ("tenant", "request_id")
 );
 -- +goose StatementEnd
 -- +goose StatementBegin

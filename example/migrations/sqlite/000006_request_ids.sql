@@ -5,12 +5,13 @@
 -- +goose Up
 -- +goose StatementBegin
 CREATE TABLE `library_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 -- +goose StatementEnd
 -- +goose StatementBegin

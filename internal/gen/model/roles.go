@@ -44,6 +44,11 @@ func roles(m *Model) {
 			// do not name it.
 			f.Queryable = false
 		}
+		if hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {
+			// AIP-203: never in a response, so never read back through
+			// a filter or an order either.
+			f.Queryable = false
+		}
 		if f.RefPartOf != nil {
 			// A variable of a reference: the runtime writes it with the
 			// reference, and filters name the reference itself.
@@ -91,9 +96,12 @@ func collectionKind(f *Field) (query.Kind, bool) {
 }
 
 // outputOnly reports whether f is marked OUTPUT_ONLY (AIP-203).
-func outputOnly(f *Field) bool {
+func outputOnly(f *Field) bool { return hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) }
+
+// hasBehavior reports whether f is marked b (AIP-203).
+func hasBehavior(f *Field, b annotations.FieldBehavior) bool {
 	fb, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-	return slices.Contains(fb, annotations.FieldBehavior_OUTPUT_ONLY)
+	return slices.Contains(fb, b)
 }
 
 // ColumnByRole returns the model's column with role r, or nil; for RoleID,

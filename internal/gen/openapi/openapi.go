@@ -408,7 +408,7 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 		}
 		behaviors := fieldBehaviors(f)
 		desc := comment(f.Comments.Leading)
-		if behaviors[annotations.FieldBehavior_OUTPUT_ONLY] || behaviors[annotations.FieldBehavior_IDENTIFIER] || behaviors[annotations.FieldBehavior_IMMUTABLE] {
+		if behaviors[annotations.FieldBehavior_OUTPUT_ONLY] || behaviors[annotations.FieldBehavior_INPUT_ONLY] || behaviors[annotations.FieldBehavior_IDENTIFIER] || behaviors[annotations.FieldBehavior_IMMUTABLE] {
 			// A property with a $ref takes no siblings: wrap it.
 			v := &openapi3.Schema{Description: desc}
 			if ref.Ref != "" {
@@ -421,6 +421,7 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 				}
 			}
 			v.ReadOnly = behaviors[annotations.FieldBehavior_OUTPUT_ONLY]
+			v.WriteOnly = behaviors[annotations.FieldBehavior_INPUT_ONLY]
 			switch {
 			case behaviors[annotations.FieldBehavior_IDENTIFIER]:
 				v.Description = strings.TrimSpace(v.Description + "\n\nIdentifier: the server assigns it on create.")

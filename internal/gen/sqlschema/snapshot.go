@@ -227,22 +227,24 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 }
 
 // requestIDTable is the table of the AIP-155 request ids the package's
-// writes have served (crudrt: Resource.RequestIDTable): the id, the
-// method, a digest of the request that recognises its repeats, the
-// response they get, and when it was served. It stores no message: its
-// columns are known by their names.
+// writes have served (crudrt: Resource.RequestIDTable): the caller's
+// tenant (a digest, empty without tenants) and the id, which tenants
+// choose apart, the method, a digest of the request that recognises its
+// repeats, the response they get, and when it was served. It stores no
+// message: its columns are known by their names.
 func requestIDTable(name string) *Table {
 	return &Table{
 		Name:      name,
 		Collation: CollationBinary,
 		Columns: []*Column{
+			{Name: "tenant", Type: TypeName(model.TypeString), Size: 64},
 			{Name: "request_id", Type: TypeName(model.TypeString), Size: requestIDSize},
 			{Name: "method", Type: TypeName(model.TypeString), Size: 255},
 			{Name: "request_hash", Type: TypeName(model.TypeBytes)},
 			{Name: "response", Type: TypeName(model.TypeBytes)},
 			{Name: "create_time", Type: TypeName(model.TypeTimestamp)},
 		},
-		PrimaryKey: []string{"request_id"},
+		PrimaryKey: []string{"tenant", "request_id"},
 		Indexes:    []*Index{{Name: identifier("idx_" + name + "_create_time"), Columns: []string{"create_time"}}},
 	}
 }

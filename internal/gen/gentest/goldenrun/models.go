@@ -45,7 +45,7 @@ type modelInfo struct {
 	// The server-managed fields of AIP-148/154/164, nil when absent.
 	createTime, updateTime, deleteTime, etag protoreflect.FieldDescriptor
 	tenant                                   protoreflect.FieldDescriptor
-	outputOnly, immutable                    map[protoreflect.FieldDescriptor]bool
+	outputOnly, immutable, inputOnly         map[protoreflect.FieldDescriptor]bool
 	// ignored fields are not stored; assoc fields hold other models
 	// (belongs-to, has-many) and are left to PreloadAssociations.
 	ignored, assoc map[protoreflect.FieldDescriptor]bool
@@ -135,6 +135,7 @@ func newRegistry(c Case) (*registry, error) {
 func (reg *registry) read(mi *modelInfo) error {
 	md := mi.desc
 	mi.outputOnly = map[protoreflect.FieldDescriptor]bool{}
+	mi.inputOnly = map[protoreflect.FieldDescriptor]bool{}
 	mi.immutable = map[protoreflect.FieldDescriptor]bool{}
 	mi.ignored = map[protoreflect.FieldDescriptor]bool{}
 	mi.assoc = map[protoreflect.FieldDescriptor]bool{}
@@ -206,6 +207,8 @@ func (reg *registry) read(mi *modelInfo) error {
 				mi.outputOnly[fd] = true
 			case annotations.FieldBehavior_IMMUTABLE:
 				mi.immutable[fd] = true
+			case annotations.FieldBehavior_INPUT_ONLY:
+				mi.inputOnly[fd] = true
 			}
 		}
 		timestamp := fd.Message() != nil && fd.Message().FullName() == "google.protobuf.Timestamp" && !fd.IsList()

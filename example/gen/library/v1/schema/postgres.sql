@@ -11,12 +11,13 @@ CREATE TABLE "authors" (
   CONSTRAINT "chk_authors_display_name_len" CHECK (char_length("display_name") >= 1)
 );
 CREATE TABLE "library_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
   "request_id" character varying(64) NOT NULL,
   "method" character varying(255) NOT NULL,
   "request_hash" bytea NOT NULL,
   "response" bytea NOT NULL,
   "create_time" timestamptz NOT NULL,
-  PRIMARY KEY ("request_id")
+  PRIMARY KEY ("tenant", "request_id")
 );
 CREATE INDEX "idx_library_v1_request_ids_create_time" ON "library_v1_request_ids" ("create_time");
 CREATE TABLE "books" (

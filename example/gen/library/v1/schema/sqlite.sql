@@ -33,11 +33,12 @@ CREATE UNIQUE INDEX `uniq_books_author_id_title` ON `books` (`author_id`, `title
 CREATE INDEX `idx_books_title_id` ON `books` (`title`, `id`);
 CREATE INDEX `idx_books_author_id_title_desc_id` ON `books` (`author_id`, `title` DESC, `id`);
 CREATE TABLE `library_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 CREATE INDEX `idx_library_v1_request_ids_create_time` ON `library_v1_request_ids` (`create_time`);

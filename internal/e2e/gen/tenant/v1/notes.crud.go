@@ -58,14 +58,15 @@ var noteServiceCRUDResource = crudrt.Resource{
 	"Methods": [
 		{"Name":"tenant.v1.NoteService.GetNote","Op":"Get","Request":"tenant.v1.GetNoteRequest","Response":"tenant.v1.Note","Key":"id"},
 		{"Name":"tenant.v1.NoteService.ListNotes","Op":"List","Request":"tenant.v1.ListNotesRequest","Response":"tenant.v1.ListNotesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Items":"notes","NextPageToken":"next_page_token"},
-		{"Name":"tenant.v1.NoteService.CreateNote","Op":"Create","Request":"tenant.v1.CreateNoteRequest","Response":"tenant.v1.Note","Resource":"note"},
+		{"Name":"tenant.v1.NoteService.CreateNote","Op":"Create","Request":"tenant.v1.CreateNoteRequest","Response":"tenant.v1.Note","Resource":"note","IdempotencyKey":"request_id"},
 		{"Name":"tenant.v1.NoteService.UpdateNote","Op":"Update","Request":"tenant.v1.UpdateNoteRequest","Response":"tenant.v1.Note","Resource":"note","Mask":"update_mask"},
 		{"Name":"tenant.v1.NoteService.DeleteNote","Op":"Delete","Request":"tenant.v1.DeleteNoteRequest","Response":"tenant.v1.Note","Key":"id","Etag":"etag"},
 		{"Name":"tenant.v1.NoteService.UndeleteNote","Op":"Undelete","Request":"tenant.v1.UndeleteNoteRequest","Response":"tenant.v1.Note","Key":"id"},
 		{"Name":"tenant.v1.NoteService.BatchGetNotes","Op":"BatchGet","Request":"tenant.v1.BatchGetNotesRequest","Response":"tenant.v1.BatchGetNotesResponse","Keys":"ids","Items":"notes"},
-		{"Name":"tenant.v1.NoteService.BatchCreateNotes","Op":"BatchCreate","Request":"tenant.v1.BatchCreateNotesRequest","Response":"tenant.v1.BatchCreateNotesResponse","Requests":"requests","RequestResource":"note","Items":"notes"},
+		{"Name":"tenant.v1.NoteService.BatchCreateNotes","Op":"BatchCreate","Request":"tenant.v1.BatchCreateNotesRequest","Response":"tenant.v1.BatchCreateNotesResponse","Requests":"requests","RequestResource":"note","Items":"notes","Unsupported":["requests.request_id"]},
 		{"Name":"tenant.v1.NoteService.BatchDeleteNotes","Op":"BatchDelete","Request":"tenant.v1.BatchDeleteNotesRequest","Response":"google.protobuf.Empty","Keys":"ids"}
-	]
+	],
+	"RequestIDTable": "tenant_v1_request_ids"
 }`,
 }
 

@@ -294,8 +294,10 @@ func (x *ListNotesResponse) GetNextPageToken() string {
 }
 
 type CreateNoteRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Note          *Note                  `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Note  *Note                  `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	// AIP-155: ids are the tenant's own.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -335,6 +337,13 @@ func (x *CreateNoteRequest) GetNote() *Note {
 		return x.Note
 	}
 	return nil
+}
+
+func (x *CreateNoteRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type UpdateNoteRequest struct {
@@ -732,9 +741,11 @@ const file_tenant_v1_notes_proto_rawDesc = "" +
 	"\fshow_deleted\x18\x05 \x01(\bR\vshowDeleted\"b\n" +
 	"\x11ListNotesResponse\x12%\n" +
 	"\x05notes\x18\x01 \x03(\v2\x0f.tenant.v1.NoteR\x05notes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"W\n" +
 	"\x11CreateNoteRequest\x12#\n" +
-	"\x04note\x18\x01 \x01(\v2\x0f.tenant.v1.NoteR\x04note\"u\n" +
+	"\x04note\x18\x01 \x01(\v2\x0f.tenant.v1.NoteR\x04note\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"u\n" +
 	"\x11UpdateNoteRequest\x12#\n" +
 	"\x04note\x18\x01 \x01(\v2\x0f.tenant.v1.NoteR\x04note\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +

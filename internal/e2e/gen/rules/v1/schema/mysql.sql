@@ -25,11 +25,12 @@ CREATE TABLE `gadgets` (
   CONSTRAINT `chk_gadgets_ratio_range` CHECK (`ratio` <= 0.5 OR `ratio` >= 1)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
+  `tenant` varchar(64) NOT NULL,
   `request_id` varchar(64) NOT NULL,
   `method` varchar(255) NOT NULL,
   `request_hash` longblob NOT NULL,
   `response` longblob NOT NULL,
   `create_time` datetime(6) NOT NULL,
-  PRIMARY KEY (`request_id`),
+  PRIMARY KEY (`tenant`, `request_id`),
   INDEX `idx_rules_v1_request_ids_create_time` (`create_time`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

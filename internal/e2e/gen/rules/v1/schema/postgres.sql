@@ -25,11 +25,12 @@ CREATE TABLE "gadgets" (
   CONSTRAINT "chk_gadgets_ratio_range" CHECK ("ratio" <= 0.5 OR "ratio" >= 1)
 );
 CREATE TABLE "rules_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
   "request_id" character varying(64) NOT NULL,
   "method" character varying(255) NOT NULL,
   "request_hash" bytea NOT NULL,
   "response" bytea NOT NULL,
   "create_time" timestamptz NOT NULL,
-  PRIMARY KEY ("request_id")
+  PRIMARY KEY ("tenant", "request_id")
 );
 CREATE INDEX "idx_rules_v1_request_ids_create_time" ON "rules_v1_request_ids" ("create_time");

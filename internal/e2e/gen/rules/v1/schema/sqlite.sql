@@ -26,11 +26,12 @@ CREATE TABLE `gadgets` (
   CONSTRAINT `chk_gadgets_ratio_range` CHECK ("ratio" <= 0.5 OR "ratio" >= 1)
 );
 CREATE TABLE `rules_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 CREATE INDEX `idx_rules_v1_request_ids_create_time` ON `rules_v1_request_ids` (`create_time`);

@@ -20,6 +20,16 @@ CREATE TABLE "notes" (
   PRIMARY KEY ("id")
 );
 CREATE INDEX "idx_notes_tenant_id" ON "notes" ("tenant_id");
+CREATE TABLE "tenant_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
+  "request_id" character varying(64) NOT NULL,
+  "method" character varying(255) NOT NULL,
+  "request_hash" bytea NOT NULL,
+  "response" bytea NOT NULL,
+  "create_time" timestamptz NOT NULL,
+  PRIMARY KEY ("tenant", "request_id")
+);
+CREATE INDEX "idx_tenant_v1_request_ids_create_time" ON "tenant_v1_request_ids" ("create_time");
 CREATE TABLE "docs" (
   "folder" character varying(255) NOT NULL,
   "doc" character varying(255) NOT NULL,

@@ -34,3 +34,13 @@ CREATE TABLE `notes` (
   CONSTRAINT `chk_notes_tenant_id_size` CHECK (instr("tenant_id", char(0)) > 0 OR length("tenant_id") <= 64)
 );
 CREATE INDEX `idx_notes_tenant_id` ON `notes` (`tenant_id`);
+CREATE TABLE `tenant_v1_request_ids` (
+  `tenant` text NOT NULL,
+  `request_id` text NOT NULL,
+  `method` text NOT NULL,
+  `request_hash` blob NOT NULL,
+  `response` blob NOT NULL,
+  `create_time` datetime NOT NULL,
+  PRIMARY KEY (`tenant`, `request_id`)
+);
+CREATE INDEX `idx_tenant_v1_request_ids_create_time` ON `tenant_v1_request_ids` (`create_time`);

@@ -22,6 +22,8 @@ type ShelfModel struct {
 	Etag       string     `gorm:"column:etag;not null" protoforge:"aipnames.v1.Shelf.etag"`
 	// AIP-148: a UUID4 the server assigns.
 	Uid string `gorm:"column:uid;not null" protoforge:"aipnames.v1.Shelf.uid"`
+	// AIP-203: stored as written, never in a response.
+	Secret string `gorm:"column:secret;not null" protoforge:"aipnames.v1.Shelf.secret"`
 }
 
 // TableName is the table of ShelfModel.

@@ -2,11 +2,12 @@
 -- postgres migration 000017_request_ids (up)
 
 CREATE TABLE "shop_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
   "request_id" character varying(64) NOT NULL,
   "method" character varying(255) NOT NULL,
   "request_hash" bytea NOT NULL,
   "response" bytea NOT NULL,
   "create_time" timestamptz NOT NULL,
-  PRIMARY KEY ("request_id")
+  PRIMARY KEY ("tenant", "request_id")
 );
 CREATE INDEX "idx_shop_v1_request_ids_create_time" ON "shop_v1_request_ids" ("create_time");

@@ -2,11 +2,12 @@
 -- sqlite migration 000017_request_ids (up)
 
 CREATE TABLE `shop_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 CREATE INDEX `idx_shop_v1_request_ids_create_time` ON `shop_v1_request_ids` (`create_time`);

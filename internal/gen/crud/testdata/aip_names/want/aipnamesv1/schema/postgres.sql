@@ -8,14 +8,16 @@ CREATE TABLE "shelves" (
   "create_time" timestamptz NULL,
   "etag" text NOT NULL DEFAULT '',
   "uid" text NOT NULL DEFAULT '',
+  "secret" text NOT NULL DEFAULT '',
   PRIMARY KEY ("shelf")
 );
 CREATE TABLE "aipnames_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
   "request_id" character varying(64) NOT NULL,
   "method" character varying(255) NOT NULL,
   "request_hash" bytea NOT NULL,
   "response" bytea NOT NULL,
   "create_time" timestamptz NOT NULL,
-  PRIMARY KEY ("request_id")
+  PRIMARY KEY ("tenant", "request_id")
 );
 CREATE INDEX "idx_aipnames_v1_request_ids_create_time" ON "aipnames_v1_request_ids" ("create_time");

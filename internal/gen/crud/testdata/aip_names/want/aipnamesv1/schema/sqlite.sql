@@ -8,15 +8,17 @@ CREATE TABLE `shelves` (
   `create_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
   `uid` text NOT NULL DEFAULT (''),
+  `secret` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`),
   CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );
 CREATE TABLE `aipnames_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 CREATE INDEX `idx_aipnames_v1_request_ids_create_time` ON `aipnames_v1_request_ids` (`create_time`);

@@ -46,11 +46,12 @@ CREATE TABLE `books` (
 );
 CREATE INDEX `idx_books_previous_shelf_publisher_previous_shelf_shelf` ON `books` (`previous_shelf_publisher`, `previous_shelf_shelf`);
 CREATE TABLE `aipnested_v1_request_ids` (
+  `tenant` text NOT NULL,
   `request_id` text NOT NULL,
   `method` text NOT NULL,
   `request_hash` blob NOT NULL,
   `response` blob NOT NULL,
   `create_time` datetime NOT NULL,
-  PRIMARY KEY (`request_id`)
+  PRIMARY KEY (`tenant`, `request_id`)
 );
 CREATE INDEX `idx_aipnested_v1_request_ids_create_time` ON `aipnested_v1_request_ids` (`create_time`);

@@ -1,0 +1,69 @@
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	aipnamesv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestInputOnly serves AIP-203's INPUT_ONLY on every database, over gRPC
+// and REST: the field is stored as the client writes it (Create, Update
+// through a mask) and no response holds it, a request id's recorded
+// response included; filters and orders cannot read it back.
+func TestInputOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveShelves(t, db)
+		ctx := context.Background()
+		stored := func(shelf string) string {
+			var v string
+			require.NoError(t, db.Raw("SELECT secret FROM shelves WHERE shelf = ?", shelf).Scan(&v).Error)
+			return v
+		}
+		created, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "s", Shelf: &aipnamesv1.Shelf{Theme: "t", Secret: "hunter2"}, RequestId: "io-1"})
+		require.NoError(t, err)
+		assert.Empty(t, created.Secret, "Create's response")
+		assert.Equal(t, "hunter2", stored("s"))
+		again, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "s", Shelf: &aipnamesv1.Shelf{Theme: "t", Secret: "hunter2"}, RequestId: "io-1"})
+		require.NoError(t, err)
+		assert.Empty(t, again.Secret, "a repeat's recorded response")
+		got, err := c.GetShelf(ctx, &aipnamesv1.GetShelfRequest{Name: "shelves/s"})
+		require.NoError(t, err)
+		assert.Empty(t, got.Secret, "Get")
+		up, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/s", Secret: "swordfish"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"secret"}}})
+		require.NoError(t, err)
+		assert.Empty(t, up.Secret, "Update")
+		assert.Equal(t, "swordfish", stored("s"))
+		up, err = c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/s", Theme: "u"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"theme"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "swordfish", stored("s"), "an update of other fields keeps it")
+		list, err := c.ListShelves(ctx, &aipnamesv1.ListShelvesRequest{})
+		require.NoError(t, err)
+		require.Len(t, list.Shelves, 1)
+		assert.Empty(t, list.Shelves[0].Secret, "List")
+		batch, err := c.BatchGetShelves(ctx, &aipnamesv1.BatchGetShelvesRequest{Names: []string{"shelves/s"}})
+		require.NoError(t, err)
+		assert.Empty(t, batch.Shelves[0].Secret, "BatchGet")
+		for _, q := range []*aipnamesv1.ListShelvesRequest{{Filter: `secret = "swordfish"`}, {OrderBy: "secret"}} {
+			_, err = c.ListShelves(ctx, q)
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", q, err)
+		}
+		resp, err := http.Get(base + "/v1/shelves/s")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode, "%s", body)
+		assert.False(t, strings.Contains(string(body), "swordfish"), "%s", body)
+	})
+}
