@@ -45,7 +45,9 @@ func (s *Service) delete(ctx context.Context, key any, etag string, force bool) 
 	if err != nil {
 		return nil, err
 	}
-	if s.canSwap(ctx) {
+	// A NUL etag, which PostgreSQL cannot compare, takes the path that
+	// reads the row: it is stale there.
+	if s.canSwap(ctx) && strings.IndexByte(etag, 0) < 0 {
 		// A soft delete of this row only: one statement.
 		ck, err := s.columnKey(key)
 		if err != nil {
@@ -114,7 +116,9 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
-	if s.canSwap(ctx) {
+	// A NUL etag, which PostgreSQL cannot compare, takes the path that
+	// reads the row: it is stale there.
+	if s.canSwap(ctx) && strings.IndexByte(etag, 0) < 0 {
 		if out, done, err := s.swapReturning(ctx, tenant, ck, etag, false); done {
 			if err != nil {
 				return nil, s.fail(ctx, err)

@@ -9,7 +9,9 @@ import (
 	"connectrpc.com/connect"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	tenantv1 "github.com/protoforge/protoforge/internal/e2e/gen/tenant/v1"
 	"github.com/protoforge/protoforge/internal/testdb"
 	"github.com/protoforge/protoforge/ormrt"
 )
@@ -59,6 +61,36 @@ func TestNULStrings(t *testing.T) {
 		_, err := authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "\x00" + strings.Repeat("a", 200)}})
 		if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "display_name") {
 			t.Errorf("201 characters starting with NUL: %v, want InvalidArgument naming display_name", err)
+		}
+	})
+}
+
+// TestNULElsewhere: a tenant that is not UTF-8 text without NUL is
+// Unauthenticated, and a Delete or Undelete whose etag holds NUL is
+// stale (Aborted), on every database: PostgreSQL could compare neither.
+func TestNULElsewhere(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		books, author := generatedLibrary(t, db)
+		b, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "t", AuthorId: author.Id, Isbn: 7}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id, Etag: "\x00"})
+		wantCode(t, err, connect.CodeAborted)
+		if _, err := books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = books.UndeleteBook(ctx, &libraryv1.UndeleteBookRequest{Id: b.Id, Etag: "1\x00"})
+		wantCode(t, err, connect.CodeAborted)
+
+		applyE2ESchema(t, db, "tenant")
+		notes := crudrt.NewService(db, noteResource(), crudrt.WithTenant(tenantOfCtx))
+		for _, tenant := range []string{"caf\xe9", "a\x00b"} {
+			_, err := notes.Create(asTenant(tenant), &tenantv1.Note{Text: "x"})
+			wantCode(t, err, connect.CodeUnauthenticated)
+			_, _, err = notes.List(asTenant(tenant), crudrt.ListRequest{})
+			wantCode(t, err, connect.CodeUnauthenticated)
 		}
 	})
 }

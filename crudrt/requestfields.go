@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -77,6 +78,10 @@ func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 	}
 	tree := maskTree{}
 	for _, p := range paths {
+		first, _, _ := strings.Cut(p, ".")
+		if fd := s.desc.Fields().ByName(protoreflect.Name(first)); fd != nil && slices.Contains(s.fb.inputOnly, fd) {
+			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: fmt.Sprintf("%q is INPUT_ONLY: no response holds it (AIP-203)", p)})
+		}
 		if err := tree.add(s.desc, p); err != nil {
 			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: err.Error()})
 		}

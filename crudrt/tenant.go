@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -42,6 +44,11 @@ func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 			return tenantScope{}, &Error{ce: ce}
 		}
 		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "no tenant: %v", err).WithReason("TENANT_MISSING")
+	}
+	if t, ok := v.(string); ok && (!utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0) {
+		// Read from what the caller sent, most likely: no column holds
+		// it the same on every database.
+		return tenantScope{}, Errorf(connect.CodeUnauthenticated, "the caller's tenant is not UTF-8 text without NUL").WithReason("TENANT_INVALID")
 	}
 	pv, err := tenantValue(s.tenant.fd, v)
 	if err != nil {

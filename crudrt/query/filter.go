@@ -464,6 +464,9 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 		}
 	case *expr.Expr_SelectExpr:
 		if c, key, ok := p.mapEntry(lhs); ok {
+			if strings.IndexByte(key, 0) >= 0 {
+				return frag{}, p.errorAt(p.pos(lhs), "map keys may not contain NUL characters")
+			}
 			return p.mapValue(c, key, op, rhs)
 		}
 		return frag{}, p.unknownField(lhs, memberName(lhs))

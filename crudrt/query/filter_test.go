@@ -343,3 +343,16 @@ func TestParseFilterConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestMapKeyNUL: a map key holding NUL is refused as a string value
+// holding one is (PostgreSQL could not compare it).
+func TestMapKeyNUL(t *testing.T) {
+	for _, d := range dialects {
+		for _, f := range []string{"metadata.`a\x00` = \"v\"", "metadata.`a\x00`:*", "metadata.`\x00` != \"v\""} {
+			_, err := ParseFilter(collectionTable(d), f)
+			if err == nil || !strings.Contains(err.Error(), "map keys may not contain NUL characters") {
+				t.Errorf("%s %q: %v", d, f, err)
+			}
+		}
+	}
+}

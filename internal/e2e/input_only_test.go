@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -59,6 +60,11 @@ func TestInputOnly(t *testing.T) {
 			_, err = c.ListShelves(ctx, q)
 			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", q, err)
 		}
+		// A read mask cannot ask for it.
+		svc := aipnamesv1.NewShelfServiceCRUD(db).CRUDServices()[0]
+		_, err = svc.ReadMask(&fieldmaskpb.FieldMask{Paths: []string{"theme", "secret"}})
+		require.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
+		assert.Contains(t, err.Error(), "INPUT_ONLY")
 		resp, err := http.Get(base + "/v1/shelves/s")
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)

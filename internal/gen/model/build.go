@@ -70,6 +70,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		b.indexes(m)
 		b.names(m)
 		roles(m)
+		b.inputOnly(m)
 		b.rowSize(m)
 	}
 	for _, f := range gen.Files {

@@ -218,3 +218,40 @@ message A {
 		assert.NotContains(t, err.Error(), "remove `optional`")
 	}
 }
+
+// TestInputOnlyRefused: INPUT_ONLY (AIP-203) is refused, at the field,
+// where no response could leave it out or where the server would tell the
+// stored value; a plain INPUT_ONLY field is not queryable.
+func TestInputOnlyRefused(t *testing.T) {
+	const h = `syntax = "proto3";
+package t.v1;
+import "google/api/field_behavior.proto";
+import "google/protobuf/timestamp.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/t/v1;tv1";
+`
+	for name, c := range map[string]struct{ src, want string }{
+		"etag":      {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string etag = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.etag: is INPUT_ONLY, and the server manages it"},
+		"key":       {`message A { option (protoforge.v1.model) = {}; int64 id = 1 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.id: is INPUT_ONLY, and the server manages it"},
+		"time":      {`message A { option (protoforge.v1.model) = {}; int64 id = 1; google.protobuf.Timestamp create_time = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.create_time: is INPUT_ONLY"},
+		"immutable": {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = IMMUTABLE]; }`, "t.v1.A.s: is INPUT_ONLY and IMMUTABLE"},
+		"output":    {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = OUTPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and OUTPUT_ONLY"},
+		"unique":    {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (protoforge.v1.field) = {unique: true}]; }`, "t.v1.A.s: is INPUT_ONLY and in index"},
+		"order":     {`message A { option (protoforge.v1.model) = {order_by: ["s"]}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and in"},
+		"nested":    {`message In { string s = 1 [(google.api.field_behavior) = INPUT_ONLY]; } message A { option (protoforge.v1.model) = {}; int64 id = 1; In in = 2; }`, "holds t.v1.In, whose field s is INPUT_ONLY"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := build(t, h+c.src)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), "t/v1/t.proto:")
+		})
+	}
+	s, err := build(t, h+`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`)
+	require.NoError(t, err)
+	for _, c := range s.Models[0].Columns {
+		if c.Column == "s" {
+			assert.False(t, c.Queryable)
+		}
+	}
+}

@@ -168,3 +168,69 @@ func (f *Field) GormTag() string {
 	}
 	return "`gorm:\"" + strings.Join(tags, ";") + "\"`"
 }
+
+// inputOnly refuses INPUT_ONLY (AIP-203) where the server cannot keep it
+// out of every response, or where it would tell the stored value: on a
+// field the server manages or that identifies the resource, with
+// OUTPUT_ONLY, IDENTIFIER or IMMUTABLE (an update that names it would
+// answer whether a guess is right), in a unique index (AlreadyExists
+// would) or an index or order List could read, and on the fields of the
+// messages a resource holds.
+func (b *builder) inputOnly(m *Model) {
+	for _, f := range m.Columns {
+		if f.Synthetic() || !hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {
+			continue
+		}
+		switch {
+		case f.Role != RoleOrdinary:
+			b.errorf(m.File, f.Desc, "is INPUT_ONLY, and the server manages it or names the resource by it (%s): no response could hold it; remove INPUT_ONLY", f.Role)
+		case hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY), hasBehavior(f, annotations.FieldBehavior_IDENTIFIER):
+			b.errorf(m.File, f.Desc, "is INPUT_ONLY and OUTPUT_ONLY or IDENTIFIER: it could be neither written nor read; keep one behavior")
+		case hasBehavior(f, annotations.FieldBehavior_IMMUTABLE):
+			b.errorf(m.File, f.Desc, "is INPUT_ONLY and IMMUTABLE: an update naming it would answer whether a guess of the stored value is right; remove IMMUTABLE")
+		}
+		for _, ix := range m.Indexes {
+			if slices.Contains(ix.Columns, f) {
+				b.errorf(m.File, f.Desc, "is INPUT_ONLY and in index %s: a unique one would answer whether a value is taken, and List never reads it; remove it from the index", ix.Name)
+				break
+			}
+		}
+		for _, o := range m.Orders {
+			if slices.Contains(o.Columns, f) {
+				b.errorf(m.File, f.Desc, "is INPUT_ONLY and in (protoforge.v1.model).order_by %q: an order would tell the stored values; remove it from order_by", o.Text)
+				break
+			}
+		}
+	}
+	seen := map[protoreflect.FullName]bool{}
+	var walk func(md protoreflect.MessageDescriptor)
+	walk = func(md protoreflect.MessageDescriptor) {
+		if seen[md.FullName()] {
+			return
+		}
+		seen[md.FullName()] = true
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			fd := fields.Get(i)
+			fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+			if slices.Contains(fb, annotations.FieldBehavior_INPUT_ONLY) {
+				b.errorf(m.File, m.Desc, "holds %s, whose field %s is INPUT_ONLY: responses hide INPUT_ONLY fields of the resource itself only; move it to %s or remove INPUT_ONLY", md.FullName(), fd.Name(), m.Desc.Name())
+			}
+			if fd.IsMap() {
+				fd = fd.MapValue()
+			}
+			if fd.Message() != nil {
+				walk(fd.Message())
+			}
+		}
+	}
+	for _, f := range m.Fields {
+		d := f.Desc
+		if d.IsMap() {
+			d = d.MapValue()
+		}
+		if d.Message() != nil && f.Storage != StorageBelongsTo && f.Storage != StorageHasMany {
+			walk(d.Message())
+		}
+	}
+}
