@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
 )
 
@@ -71,6 +72,9 @@ type builder struct {
 	schema *model.Schema
 	// skeletons maps each documented path, parameters blanked, to it.
 	skeletons map[string]string
+	// requestIDs are the AIP-155 request_id fields the server serves,
+	// whose values it bounds.
+	requestIDs map[protoreflect.FullName]bool
 }
 
 // Document builds the OpenAPI document of the services of f that
@@ -87,7 +91,15 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 			Paths:      openapi3.NewPaths(),
 			Components: &openapi3.Components{Schemas: openapi3.Schemas{}},
 		},
-		schema: s,
+		schema:     s,
+		requestIDs: map[protoreflect.FullName]bool{},
+	}
+	for _, svc := range svcs {
+		for _, m := range svc.Methods {
+			if m.IdempotencyKey != nil {
+				b.requestIDs[m.IdempotencyKey.Desc.FullName()] = true
+			}
+		}
 	}
 	b.doc.Components.Schemas["google.rpc.Status"] = statusSchema()
 	for _, svc := range svcs {
@@ -531,8 +543,17 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: names,
 			Description: "A value name of " + string(f.Enum.Desc.FullName()) + "."})
 	}
-	return openapi3.NewSchemaRef("", scalar(f.Desc.Kind()))
+	s := scalar(f.Desc.Kind())
+	if b.requestIDs[f.Desc.FullName()] {
+		// crudrt.MaxRequestIDLength printable ASCII characters.
+		s.MaxLength = ptrUint(crudrt.MaxRequestIDLength)
+		s.Pattern = `^[!-~]*$`
+		s.Description = "AIP-155: a repeat of the request with this id gets the first response; a UUID is recommended."
+	}
+	return openapi3.NewSchemaRef("", s)
 }
+
+func ptrUint(n uint64) *uint64 { return &n }
 
 // scalar is the protojson spelling of a scalar kind.
 func scalar(k protoreflect.Kind) *openapi3.Schema {
