@@ -106,9 +106,19 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				}
 			}
 			maskKeys := []string{"update_mask", "updateMask", "update_mask.paths", "updateMask.paths"}
-			var masks []string
+			var masks, spelled []string
 			for _, k := range maskKeys {
 				masks = append(masks, vals[k]...)
+				if len(vals[k]) > 0 {
+					spelled = append(spelled, k)
+				}
+			}
+			if len(spelled) > 1 {
+				// One spelling may repeat (a mask's paths are a list);
+				// two spellings are two masks, of which the transcoder
+				// would keep one.
+				writeRESTError(w, http.StatusBadRequest, 3, "QUERY_REPEATS_FIELD", fmt.Sprintf("query parameters %s all give field update_mask; give it under one name", strings.Join(spelled, " and ")))
+				return
 			}
 			if len(masks) > 0 && route.takesMask() {
 				// The mask is read here, not by the transcoder, whose

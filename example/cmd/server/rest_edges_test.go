@@ -180,7 +180,7 @@ func TestRESTQueryCannotOverride(t *testing.T) {
 		"path id on Undelete":     {"POST", "/v1/books/2:undelete?id=1", `{}`, `\"id\"`},
 		"whole body":              {"POST", "/v1/books:batchDelete?ids=1", `{"ids":["2"]}`, `\"ids\"`},
 		"name on GetAuthor":       {"GET", "/v1/authors/1?name=authors/2", "", `\"name\"`},
-		"star and another mask":   {"PATCH", "/v1/books/1?updateMask=*&update_mask=title", `{"title":"Moved"}`, `'*'`},
+		"star and another mask":   {"PATCH", "/v1/books/1?update_mask=*&update_mask=title", `{"title":"Moved"}`, `'*'`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), js, tc.body)
@@ -321,6 +321,8 @@ func TestRESTRepeatedQuery(t *testing.T) {
 		{"GET", "/v1/books?page_size=1&pageSize=2", `pageSize and page_size`},
 		{"GET", "/v1/books?orderBy=title&orderBy=title", `order_by`},
 		{"DELETE", "/v1/books/1?etag=2&etag=1", `etag`},
+		{"PATCH", "/v1/books/1?update_mask=title&updateMask=isbn", `update_mask and updateMask`},
+		{"PATCH", "/v1/books/1?update_mask=title&update_mask.paths=isbn", `update_mask and update_mask.paths`},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), "", "")
