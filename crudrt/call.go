@@ -303,7 +303,9 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			return nil, err
 		}
 	}
-	mask.hide = s.fb.inputOnly
+	if m.readMask == nil {
+		mask = s.responseMask()
+	}
 	str := func(fd protoreflect.FieldDescriptor) string {
 		if fd == nil {
 			return ""

@@ -8,11 +8,12 @@ import (
 )
 
 // nestedPlan holds the google.api.field_behavior marks that matter below
-// the resource's own fields (AIP-203): REQUIRED and OUTPUT_ONLY fields of
-// the messages the resource holds, at any depth. The resource's own
-// fields are read by readBehaviors; well-known types have none.
+// the resource's own fields (AIP-203): REQUIRED, OUTPUT_ONLY and
+// INPUT_ONLY fields of the messages the resource holds, at any depth. The
+// resource's own fields are read by readBehaviors; well-known types have
+// none.
 type nestedPlan struct {
-	required, outputOnly []protoreflect.FieldDescriptor
+	required, outputOnly, inputOnly []protoreflect.FieldDescriptor
 	// sub are the message fields (singular, repeated or map values) whose
 	// messages have marks of their own or below.
 	sub []nestedField
@@ -36,7 +37,7 @@ func nestedPlanOf(md protoreflect.MessageDescriptor, depth int) *nestedPlan {
 	p := &nestedPlan{}
 	if depth > 0 {
 		b := readBehaviors(md)
-		p.required = b.required
+		p.required, p.inputOnly = b.required, b.inputOnly
 		fields := md.Fields()
 		for i := range fields.Len() {
 			if fd := fields.Get(i); b.outputOnly[fd] {
@@ -58,7 +59,7 @@ func nestedPlanOf(md protoreflect.MessageDescriptor, depth int) *nestedPlan {
 			p.sub = append(p.sub, nestedField{fd, sub})
 		}
 	}
-	if len(p.required) == 0 && len(p.outputOnly) == 0 && len(p.sub) == 0 {
+	if len(p.required) == 0 && len(p.outputOnly) == 0 && len(p.inputOnly) == 0 && len(p.sub) == 0 {
 		return nil
 	}
 	return p
@@ -125,6 +126,22 @@ func (p *nestedPlan) clearOutputOnly(m protoreflect.Message) {
 	}
 }
 
+// hideInputOnly clears the INPUT_ONLY fields of the messages m holds, a
+// response: no response holds them (AIP-203).
+func (p *nestedPlan) hideInputOnly(m protoreflect.Message) {
+	if p == nil {
+		return
+	}
+	for _, f := range p.sub {
+		f.each(m, "", func(sub protoreflect.Message, _ string) {
+			for _, fd := range f.plan.inputOnly {
+				sub.Clear(fd)
+			}
+			f.plan.hideInputOnly(sub)
+		})
+	}
+}
+
 // keepOutputOnly gives the messages of next, the resource an update
 // writes, the OUTPUT_ONLY values of stored, the resource it read: a
 // message both hold in the same singular field keeps its stored values; in
@@ -172,4 +189,21 @@ func (f nestedField) keep(next, stored protoreflect.Message) {
 	for _, sub := range f.plan.sub {
 		sub.keep(n, s)
 	}
+}
+
+// hasInputOnly reports whether a message below the resource has an
+// INPUT_ONLY field.
+func (p *nestedPlan) hasInputOnly() bool {
+	if p == nil {
+		return false
+	}
+	if len(p.inputOnly) > 0 {
+		return true
+	}
+	for _, f := range p.sub {
+		if f.plan.hasInputOnly() {
+			return true
+		}
+	}
+	return false
 }

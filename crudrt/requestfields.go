@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"fmt"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"slices"
 	"strings"
 
@@ -59,8 +60,11 @@ func unsupported(m protoreflect.Message, prefix string, path []string, vs []Fiel
 type ReadMask struct {
 	tree maskTree
 	// hide are the resource's INPUT_ONLY fields, which no response holds
-	// (AIP-203).
-	hide []protoreflect.FieldDescriptor
+	// (AIP-203), and nested those of the messages it holds.
+	hide   []protoreflect.FieldDescriptor
+	nested *nestedPlan
+	// res is the resource's message, whose responses are hidden from.
+	res protoreflect.MessageDescriptor
 }
 
 // maskTree is a field mask as a tree of field names; a leaf (nil
@@ -74,19 +78,20 @@ type maskTree map[protoreflect.Name]maskTree
 func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 	paths := mask.GetPaths()
 	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
-		return ReadMask{hide: s.fb.inputOnly}, nil
+		return s.responseMask(), nil
 	}
 	tree := maskTree{}
 	for _, p := range paths {
-		first, _, _ := strings.Cut(p, ".")
-		if fd := s.desc.Fields().ByName(protoreflect.Name(first)); fd != nil && slices.Contains(s.fb.inputOnly, fd) {
+		if inputOnlyPath(s.desc, p) {
 			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: fmt.Sprintf("%q is INPUT_ONLY: no response holds it (AIP-203)", p)})
 		}
 		if err := tree.add(s.desc, p); err != nil {
 			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: err.Error()})
 		}
 	}
-	return ReadMask{tree: tree, hide: s.fb.inputOnly}, nil
+	rm := s.responseMask()
+	rm.tree = tree
+	return rm, nil
 }
 
 func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
@@ -146,11 +151,13 @@ func (r ReadMask) apply(m protoreflect.Message) {
 	if r.tree != nil {
 		r.tree.prune(m)
 	}
-	for _, fd := range r.hide {
-		if fd.ContainingMessage() == m.Descriptor() {
-			m.Clear(fd)
-		}
+	if r.res == nil || m.Descriptor() != r.res {
+		return // nothing hidden, or not the resource (Empty)
 	}
+	for _, fd := range r.hide {
+		m.Clear(fd)
+	}
+	r.nested.hideInputOnly(m)
 }
 
 func (t maskTree) prune(m protoreflect.Message) {
@@ -165,4 +172,39 @@ func (t maskTree) prune(m protoreflect.Message) {
 		}
 		return true
 	})
+}
+
+// responseMask is the ReadMask of a response without a read mask: every
+// field but the INPUT_ONLY ones (found once, by NewService).
+func (s *Service) responseMask() ReadMask { return s.hidden }
+
+// hiddenMask is responseMask's value.
+func (s *Service) hiddenMask() ReadMask {
+	if len(s.fb.inputOnly) == 0 && !s.nested.hasInputOnly() {
+		return ReadMask{}
+	}
+	return ReadMask{hide: s.fb.inputOnly, nested: s.nested, res: s.desc}
+}
+
+// inputOnlyPath reports whether a field path names an INPUT_ONLY field, or
+// goes through one.
+func inputOnlyPath(md protoreflect.MessageDescriptor, path string) bool {
+	for _, seg := range strings.Split(path, ".") {
+		if md == nil {
+			return false
+		}
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil {
+			return false
+		}
+		fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+		if slices.Contains(fb, annotations.FieldBehavior_INPUT_ONLY) {
+			return true
+		}
+		if fd.IsMap() {
+			return false // a map key follows
+		}
+		md = fd.Message()
+	}
+	return false
 }

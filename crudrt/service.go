@@ -163,6 +163,8 @@ type Service struct {
 	limits []*column
 	// methods are the resource's Methods, resolved.
 	methods []method
+	// hidden is what every response leaves out (responseMask).
+	hidden ReadMask
 	// rules is set when the resource, or a message it holds, has
 	// protovalidate or protoc-gen-validate rules: without any, validation
 	// skips both.
@@ -302,6 +304,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	s.insertSQL = insertSQL(s.from, all)
 	s.createClears = s.clearedOnCreate()
 	s.nested = nestedPlanOf(desc, 0)
+	s.hidden = s.hiddenMask()
 	// The key columns break ties in every order, also those filters do
 	// not name.
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {

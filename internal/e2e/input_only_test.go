@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	aipnamesv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_names/want/aipnamesv1"
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
@@ -71,5 +72,42 @@ func TestInputOnly(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, 200, resp.StatusCode, "%s", body)
 		assert.False(t, strings.Contains(string(body), "swordfish"), "%s", body)
+	})
+}
+
+// TestInputOnlyNested: an INPUT_ONLY field of a message the resource
+// holds is stored (in its JSON column) and left out of every response,
+// and read masks cannot name it, on every database.
+func TestInputOnlyNested(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "s1")
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "e", Book: &nestedv1.Book{Title: "E", Isbn: "1", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", DrmKey: "k-123"}}}})
+		require.NoError(t, err)
+		require.NotNil(t, b.GetEbook())
+		assert.Equal(t, "epub", b.GetEbook().GetFormat())
+		assert.Empty(t, b.GetEbook().GetDrmKey(), "Create")
+		var stored string
+		require.NoError(t, db.Raw("SELECT ebook FROM books WHERE book = ?", "e").Scan(&stored).Error)
+		assert.Contains(t, stored, "k-123", "stored as sent")
+		got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name})
+		require.NoError(t, err)
+		assert.Empty(t, got.GetEbook().GetDrmKey(), "Get")
+		assert.Equal(t, "epub", got.GetEbook().GetFormat())
+		got, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"ebook"}}})
+		require.NoError(t, err)
+		assert.Empty(t, got.GetEbook().GetDrmKey(), "Get with a read mask")
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"ebook.drm_key"}}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf})
+		require.NoError(t, err)
+		require.Len(t, list.Books, 1)
+		assert.Empty(t, list.Books[0].GetEbook().GetDrmKey(), "List")
+		up, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: b.Name, Title: "F"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+		require.NoError(t, err)
+		assert.Empty(t, up.GetEbook().GetDrmKey(), "Update")
+		require.NoError(t, db.Raw("SELECT ebook FROM books WHERE book = ?", "e").Scan(&stored).Error)
+		assert.Contains(t, stored, "k-123", "an update of other fields keeps it")
 	})
 }

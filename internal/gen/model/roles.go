@@ -202,35 +202,4 @@ func (b *builder) inputOnly(m *Model) {
 			}
 		}
 	}
-	seen := map[protoreflect.FullName]bool{}
-	var walk func(md protoreflect.MessageDescriptor)
-	walk = func(md protoreflect.MessageDescriptor) {
-		if seen[md.FullName()] {
-			return
-		}
-		seen[md.FullName()] = true
-		fields := md.Fields()
-		for i := 0; i < fields.Len(); i++ {
-			fd := fields.Get(i)
-			fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-			if slices.Contains(fb, annotations.FieldBehavior_INPUT_ONLY) {
-				b.errorf(m.File, m.Desc, "holds %s, whose field %s is INPUT_ONLY: responses hide INPUT_ONLY fields of the resource itself only; move it to %s or remove INPUT_ONLY", md.FullName(), fd.Name(), m.Desc.Name())
-			}
-			if fd.IsMap() {
-				fd = fd.MapValue()
-			}
-			if fd.Message() != nil {
-				walk(fd.Message())
-			}
-		}
-	}
-	for _, f := range m.Fields {
-		d := f.Desc
-		if d.IsMap() {
-			d = d.MapValue()
-		}
-		if d.Message() != nil && f.Storage != StorageBelongsTo && f.Storage != StorageHasMany {
-			walk(d.Message())
-		}
-	}
 }

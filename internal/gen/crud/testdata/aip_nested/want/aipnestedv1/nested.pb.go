@@ -321,7 +321,9 @@ type Ebook struct {
 	Downloads int64 `protobuf:"varint,2,opt,name=downloads,proto3" json:"downloads,omitempty"`
 	// Where to get it, by format: an update mask names one
 	// ("ebook.links.pdf", AIP-161).
-	Links         map[string]string `protobuf:"bytes,3,rep,name=links,proto3" json:"links,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Links map[string]string `protobuf:"bytes,3,rep,name=links,proto3" json:"links,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Stored as sent, never in a response (AIP-203).
+	DrmKey        string `protobuf:"bytes,4,opt,name=drm_key,json=drmKey,proto3" json:"drm_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -375,6 +377,13 @@ func (x *Ebook) GetLinks() map[string]string {
 		return x.Links
 	}
 	return nil
+}
+
+func (x *Ebook) GetDrmKey() string {
+	if x != nil {
+		return x.DrmKey
+	}
+	return ""
 }
 
 type GetPublisherRequest struct {
@@ -1908,11 +1917,12 @@ const file_nested_proto_rawDesc = "" +
 	" \x01(\x03H\x00R\bprintRun\x12+\n" +
 	"\x05ebook\x18\v \x01(\v2\x13.aipnested.v1.EbookH\x00R\x05ebook:Q\xeaAN\n" +
 	"\x17nested.example.com/Book\x123publishers/{publisher}/shelves/{shelf}/books/{book}B\t\n" +
-	"\aedition\"\xb9\x01\n" +
+	"\aedition\"\xd8\x01\n" +
 	"\x05Ebook\x12\x1c\n" +
 	"\x06format\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06format\x12\"\n" +
 	"\tdownloads\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\tdownloads\x124\n" +
-	"\x05links\x18\x03 \x03(\v2\x1e.aipnested.v1.Ebook.LinksEntryR\x05links\x1a8\n" +
+	"\x05links\x18\x03 \x03(\v2\x1e.aipnested.v1.Ebook.LinksEntryR\x05links\x12\x1d\n" +
+	"\adrm_key\x18\x04 \x01(\tB\x04\xe2A\x01\x04R\x06drmKey\x1a8\n" +
 	"\n" +
 	"LinksEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
