@@ -113,31 +113,27 @@ func (p *nestedPlan) requiredViolations(m protoreflect.Message, prefix string) [
 // clearOutputOnly clears the OUTPUT_ONLY fields of the messages m holds:
 // values a client sent, which are the server's (AIP-203).
 func (p *nestedPlan) clearOutputOnly(m protoreflect.Message) {
-	if p == nil {
-		return
-	}
-	for _, f := range p.sub {
-		f.each(m, "", func(sub protoreflect.Message, _ string) {
-			for _, fd := range f.plan.outputOnly {
-				sub.Clear(fd)
-			}
-			f.plan.clearOutputOnly(sub)
-		})
-	}
+	p.clear(m, func(q *nestedPlan) []protoreflect.FieldDescriptor { return q.outputOnly })
 }
 
 // hideInputOnly clears the INPUT_ONLY fields of the messages m holds, a
 // response: no response holds them (AIP-203).
 func (p *nestedPlan) hideInputOnly(m protoreflect.Message) {
+	p.clear(m, func(q *nestedPlan) []protoreflect.FieldDescriptor { return q.inputOnly })
+}
+
+// clear clears, in every message m holds at any depth, the fields that
+// which picks from that message's plan.
+func (p *nestedPlan) clear(m protoreflect.Message, which func(*nestedPlan) []protoreflect.FieldDescriptor) {
 	if p == nil {
 		return
 	}
 	for _, f := range p.sub {
 		f.each(m, "", func(sub protoreflect.Message, _ string) {
-			for _, fd := range f.plan.inputOnly {
+			for _, fd := range which(f.plan) {
 				sub.Clear(fd)
 			}
-			f.plan.hideInputOnly(sub)
+			f.plan.clear(sub, which)
 		})
 	}
 }
