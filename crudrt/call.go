@@ -296,15 +296,12 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			}
 		}
 	}
-	var mask ReadMask
+	mask := s.hidden
 	if m.readMask != nil {
 		var err error
 		if mask, err = s.ReadMask(fieldMask(r, m.readMask)); err != nil {
 			return nil, err
 		}
-	}
-	if m.readMask == nil {
-		mask = s.responseMask()
 	}
 	str := func(fd protoreflect.FieldDescriptor) string {
 		if fd == nil {

@@ -45,9 +45,7 @@ func (s *Service) delete(ctx context.Context, key any, etag string, force bool) 
 	if err != nil {
 		return nil, err
 	}
-	// A NUL etag, which PostgreSQL cannot compare, takes the path that
-	// reads the row: it is stale there.
-	if s.canSwap(ctx) && strings.IndexByte(etag, 0) < 0 {
+	if s.canSwap(ctx, etag) {
 		// A soft delete of this row only: one statement.
 		ck, err := s.columnKey(key)
 		if err != nil {
@@ -116,9 +114,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
-	// A NUL etag, which PostgreSQL cannot compare, takes the path that
-	// reads the row: it is stale there.
-	if s.canSwap(ctx) && strings.IndexByte(etag, 0) < 0 {
+	if s.canSwap(ctx, etag) {
 		if out, done, err := s.swapReturning(ctx, tenant, ck, etag, false); done {
 			if err != nil {
 				return nil, s.fail(ctx, err)

@@ -16,8 +16,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
-
-	"github.com/protoforge/protoforge/ormrt"
 )
 
 // MaxRequestIDLength is the longest AIP-155 request_id served, in
@@ -48,7 +46,7 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 	if err != nil {
 		return nil, err
 	}
-	table := ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)
+	table := s.requestIDs
 	rec := withFlag(ctx, recordingKey{}, true)
 	for attempt := 1; ; attempt++ {
 		var out proto.Message
@@ -89,14 +87,13 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 		switch {
 		case err == nil:
 			return out, nil
-		case errors.Is(err, errRequestIDRace) && attempt < raceAttempts && ctx.Err() == nil:
-			// Each turn, one of the requests that waited goes on.
-			time.Sleep(time.Duration(1+rand.IntN(5)) * time.Millisecond)
-			continue
-		case errors.Is(err, errRequestIDRace):
+		case !errors.Is(err, errRequestIDRace):
+			return nil, s.fail(ctx, err)
+		}
+		// Each turn, one of the requests that waited goes on.
+		if attempt == raceAttempts || !pause(ctx, time.Duration(1+rand.IntN(5))*time.Millisecond) {
 			return nil, Errorf(connect.CodeAborted, "request id %q is being served by another request: retry", id).WithReason("REQUEST_ID_BUSY", string(m.idempotencyKey.Name()), id)
 		}
-		return nil, s.fail(ctx, err)
 	}
 }
 
@@ -126,7 +123,7 @@ func (s *Service) replay(ctx context.Context, m *method, req proto.Message, id s
 func (s *Service) recorded(tx *gorm.DB, m *method, scope, id string, digest []byte) (proto.Message, error) {
 	var found bool
 	var sum, resp []byte
-	if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)+" WHERE tenant = ? AND request_id = ?", []any{scope, id}, func() []any {
+	if err := (gormQuerier{tx}).Query("SELECT request_hash, response FROM "+s.requestIDs+" WHERE tenant = ? AND request_id = ?", []any{scope, id}, func() []any {
 		found = true
 		return []any{&sum, &resp}
 	}); err != nil || !found {
@@ -238,10 +235,10 @@ func canonical(m protoreflect.Message) {
 // request. Call it from time to time to bound the table; a resource
 // whose methods serve no request_id has none (0, nil).
 func (s *Service) PurgeRequestIDs(ctx context.Context, before time.Time) (int64, error) {
-	if s.res.RequestIDTable == "" {
+	if s.requestIDs == "" {
 		return 0, nil
 	}
-	res := s.db.WithContext(ctx).Exec("DELETE FROM "+ormrt.QuoteIdent(s.dialect, s.res.RequestIDTable)+" WHERE create_time < ?", before.UTC())
+	res := s.db.WithContext(ctx).Exec("DELETE FROM "+s.requestIDs+" WHERE create_time < ?", before.UTC())
 	if res.Error != nil {
 		return 0, s.fail(ctx, res.Error)
 	}

@@ -237,11 +237,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if asked := len(strings.Split(req.OrderBy, ",")); req.OrderBy != "" && asked > s.opt.limits.MaxOrderByTerms {
 		return nil, "", InvalidArgument("", FieldViolation{Field: "order_by", Description: fmt.Sprintf("at most %d terms (got %d)", s.opt.limits.MaxOrderByTerms, asked)})
 	}
-	parent, err := s.parentIDs("parent", req.Parent)
-	if err != nil {
-		return nil, "", err
-	}
-	tenant, err := s.tenantOf(ctx)
+	conds, tenant, parent, err := s.selection(ctx, where, req)
 	if err != nil {
 		return nil, "", err
 	}
@@ -251,10 +247,6 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	indexed, err := s.offered(req.OrderBy, terms)
 	if err != nil {
 		return nil, "", err
-	}
-	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
-	if !req.ShowDeleted {
-		conds = append(conds, s.notDeleted())
 	}
 	var ranges []query.Condition
 	if req.PageToken != "" {
@@ -310,6 +302,26 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	return out, next, nil
 }
 
+// selection is what a List request selects, whatever its page: the rows
+// of the filter's condition where, under its parent (the ids, also
+// returned), of the caller's tenant, and not deleted unless it shows
+// them.
+func (s *Service) selection(ctx context.Context, where query.Condition, req ListRequest) ([]query.Condition, tenantScope, []string, error) {
+	parent, err := s.parentIDs("parent", req.Parent)
+	if err != nil {
+		return nil, tenantScope{}, nil, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, tenantScope{}, nil, err
+	}
+	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
+	if !req.ShowDeleted {
+		conds = append(conds, s.notDeleted())
+	}
+	return conds, tenant, parent, nil
+}
+
 // filter is the condition of an AIP-160 filter.
 func (s *Service) filter(filter string) (query.Condition, error) {
 	if len(filter) > s.opt.limits.MaxFilterLength {
@@ -336,17 +348,9 @@ func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 	if err != nil {
 		return 0, s.fail(ctx, err)
 	}
-	parent, err := s.parentIDs("parent", req.Parent)
+	conds, tenant, parent, err := s.selection(ctx, where, req)
 	if err != nil {
 		return 0, err
-	}
-	tenant, err := s.tenantOf(ctx)
-	if err != nil {
-		return 0, err
-	}
-	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
-	if !req.ShowDeleted {
-		conds = append(conds, s.notDeleted())
 	}
 	var b strings.Builder
 	b.WriteString("SELECT COUNT(*) FROM " + s.from)

@@ -2,10 +2,10 @@ package crudrt
 
 import (
 	"fmt"
-	"google.golang.org/genproto/googleapis/api/annotations"
 	"slices"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -78,7 +78,7 @@ type maskTree map[protoreflect.Name]maskTree
 func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 	paths := mask.GetPaths()
 	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
-		return s.responseMask(), nil
+		return s.hidden, nil
 	}
 	tree := maskTree{}
 	for _, p := range paths {
@@ -89,7 +89,7 @@ func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 			return ReadMask{}, InvalidArgument("", FieldViolation{Field: "read_mask", Description: err.Error()})
 		}
 	}
-	rm := s.responseMask()
+	rm := s.hidden
 	rm.tree = tree
 	return rm, nil
 }
@@ -174,11 +174,8 @@ func (t maskTree) prune(m protoreflect.Message) {
 	})
 }
 
-// responseMask is the ReadMask of a response without a read mask: every
-// field but the INPUT_ONLY ones (found once, by NewService).
-func (s *Service) responseMask() ReadMask { return s.hidden }
-
-// hiddenMask is responseMask's value.
+// hiddenMask is the ReadMask of a response without a read mask
+// (Service.hidden): every field but the INPUT_ONLY ones.
 func (s *Service) hiddenMask() ReadMask {
 	if len(s.fb.inputOnly) == 0 && !s.nested.hasInputOnly() {
 		return ReadMask{}
@@ -197,8 +194,7 @@ func inputOnlyPath(md protoreflect.MessageDescriptor, path string) bool {
 		if fd == nil {
 			return false
 		}
-		fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-		if slices.Contains(fb, annotations.FieldBehavior_INPUT_ONLY) {
+		if slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_INPUT_ONLY) {
 			return true
 		}
 		if fd.IsMap() {

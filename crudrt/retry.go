@@ -53,12 +53,19 @@ func (s *Service) retry(ctx context.Context, write func() error) error {
 			return err
 		}
 		// A short, random pause lets the winner of the conflict commit.
-		pause := time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, time.Duration(1+rand.IntN(10*attempt))*time.Millisecond) {
 			return err
-		case <-time.After(pause):
 		}
+	}
+}
+
+// pause waits d, and reports false when ctx ends first.
+func pause(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
 	}
 }
 

@@ -29,8 +29,7 @@ func readBehaviors(md protoreflect.MessageDescriptor) behaviors {
 			// without it does not marshal, so it is never stored.
 			b.required = appendOnce(b.required, fd)
 		}
-		v, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-		for _, fb := range v {
+		for _, fb := range fieldBehaviors(fd) {
 			switch fb {
 			case annotations.FieldBehavior_REQUIRED:
 				b.required = appendOnce(b.required, fd)
@@ -68,4 +67,10 @@ func pgvViolations(prefix string, m protoreflect.Message) []FieldViolation {
 		out[i] = FieldViolation{Field: joinPath(prefix, v.Field), Description: v.Description}
 	}
 	return out
+}
+
+// fieldBehaviors are fd's google.api.field_behavior marks.
+func fieldBehaviors(fd protoreflect.FieldDescriptor) []annotations.FieldBehavior {
+	fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+	return fb
 }

@@ -163,7 +163,11 @@ type Service struct {
 	limits []*column
 	// methods are the resource's Methods, resolved.
 	methods []method
-	// hidden is what every response leaves out (responseMask).
+	// requestIDs is the quoted table of the resource's AIP-155 request
+	// ids (Resource.RequestIDTable), or empty.
+	requestIDs string
+	// hidden is the ReadMask of a response without a read mask: what
+	// every response leaves out (hiddenMask).
 	hidden ReadMask
 	// rules is set when the resource, or a message it holds, has
 	// protovalidate or protoc-gen-validate rules: without any, validation
@@ -305,6 +309,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	s.createClears = s.clearedOnCreate()
 	s.nested = nestedPlanOf(desc, 0)
 	s.hidden = s.hiddenMask()
+	if res.RequestIDTable != "" {
+		s.requestIDs = ormrt.QuoteIdent(d, res.RequestIDTable)
+	}
 	// The key columns break ties in every order, also those filters do
 	// not name.
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {

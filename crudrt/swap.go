@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
@@ -18,16 +17,17 @@ import (
 // canSwap reports whether Delete and Undelete of this resource may run as
 // swapReturning: a soft delete that touches no other table (no children,
 // no references either way), on a row with an etag, outside a
-// transaction the caller opened, on a dialect with a RowWriter.
-func (s *Service) canSwap(ctx context.Context) bool {
+// transaction the caller opened, on a dialect with a RowWriter. An etag
+// holding NUL, which PostgreSQL cannot compare, takes the path that reads
+// the row, where it is stale.
+func (s *Service) canSwap(ctx context.Context, etag string) bool {
 	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.Referrers) > 0 || len(s.refs) > 0 {
 		return false
 	}
-	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly || validateOnly(ctx) {
+	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly || validateOnly(ctx) || strings.IndexByte(etag, 0) >= 0 {
 		return false
 	}
-	_, inTx := s.db.WithContext(ctx).Statement.ConnPool.(gorm.TxCommitter)
-	return !inTx
+	return !s.inTx()
 }
 
 // whereSQL writes the conditions to b, joined by AND, and returns their

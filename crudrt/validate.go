@@ -11,7 +11,6 @@ import (
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
-	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
@@ -51,18 +50,19 @@ func (s *Service) validate(p proto.Message) error {
 	}
 	vs = append(vs, s.nested.requiredViolations(r, s.res.Field)...)
 	if s.rules {
+		// Without any rule, both walks would find nothing.
 		vs = append(vs, pgvViolations(s.res.Field, r)...)
-	}
-	if err := s.validateRules(p); err != nil {
-		var ve *protovalidate.ValidationError
-		if !errors.As(err, &ve) {
-			return Errorf(connect.CodeInternal, "validation: %v", err)
-		}
-		for _, v := range ve.Violations {
-			vs = append(vs, FieldViolation{
-				Field:       joinPath(s.res.Field, protovalidate.FieldPathString(v.Proto.GetField())),
-				Description: v.Proto.GetMessage(),
-			})
+		if err := s.v.Validate(p); err != nil {
+			var ve *protovalidate.ValidationError
+			if !errors.As(err, &ve) {
+				return Errorf(connect.CodeInternal, "validation: %v", err)
+			}
+			for _, v := range ve.Violations {
+				vs = append(vs, FieldViolation{
+					Field:       joinPath(s.res.Field, protovalidate.FieldPathString(v.Proto.GetField())),
+					Description: v.Proto.GetMessage(),
+				})
+			}
 		}
 	}
 	for _, c := range s.limits {
@@ -100,20 +100,10 @@ func (s *Service) CheckRequest(req proto.Message) error {
 
 // requestInfoOf finds what checking requests of type md takes.
 func (s *Service) requestInfoOf(md protoreflect.MessageDescriptor) *requestInfo {
-	info := &requestInfo{rules: hasRules(md, s.desc.FullName(), map[protoreflect.FullName]bool{})}
-	fields := md.Fields()
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		required := fd.Cardinality() == protoreflect.Required
-		fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
-		for _, b := range fb {
-			required = required || b == annotations.FieldBehavior_REQUIRED
-		}
-		if required {
-			info.required = append(info.required, fd)
-		}
+	return &requestInfo{
+		rules:    hasRules(md, s.desc.FullName(), map[protoreflect.FullName]bool{}),
+		required: readBehaviors(md).required,
 	}
-	return info
 }
 
 // checkRequest is CheckRequest of a valid request of the type of info.
@@ -285,13 +275,4 @@ func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]Fie
 		}
 	}
 	return vs, nil
-}
-
-// validateRules is protovalidate's Validate of a resource, which a
-// resource without any rule skips.
-func (s *Service) validateRules(p proto.Message) error {
-	if !s.rules {
-		return nil
-	}
-	return s.v.Validate(p)
 }

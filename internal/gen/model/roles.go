@@ -173,9 +173,8 @@ func (f *Field) GormTag() string {
 // out of every response, or where it would tell the stored value: on a
 // field the server manages or that identifies the resource, with
 // OUTPUT_ONLY, IDENTIFIER or IMMUTABLE (an update that names it would
-// answer whether a guess is right), in a unique index (AlreadyExists
-// would) or an index or order List could read, and on the fields of the
-// messages a resource holds.
+// answer whether a guess is right), and in a unique index (AlreadyExists
+// would) or any index or declared order, which List never reads it by.
 func (b *builder) inputOnly(m *Model) {
 	for _, f := range m.Columns {
 		if f.Synthetic() || !hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {

@@ -546,14 +546,12 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 	s := scalar(f.Desc.Kind())
 	if b.requestIDs[f.Desc.FullName()] {
 		// crudrt.MaxRequestIDLength printable ASCII characters.
-		s.MaxLength = ptrUint(crudrt.MaxRequestIDLength)
+		s.MaxLength = openapi3.Uint64Ptr(crudrt.MaxRequestIDLength)
 		s.Pattern = `^[!-~]*$`
 		s.Description = "AIP-155: a repeat of the request with this id gets the first response; a UUID is recommended."
 	}
 	return openapi3.NewSchemaRef("", s)
 }
-
-func ptrUint(n uint64) *uint64 { return &n }
 
 // scalar is the protojson spelling of a scalar kind.
 func scalar(k protoreflect.Kind) *openapi3.Schema {

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
 )
 
@@ -238,7 +239,7 @@ func requestIDTable(name string) *Table {
 		Collation: CollationBinary,
 		Columns: []*Column{
 			{Name: "tenant", Type: TypeName(model.TypeString), Size: 64},
-			{Name: "request_id", Type: TypeName(model.TypeString), Size: requestIDSize},
+			{Name: "request_id", Type: TypeName(model.TypeString), Size: crudrt.MaxRequestIDLength},
 			{Name: "method", Type: TypeName(model.TypeString), Size: 255},
 			{Name: "request_hash", Type: TypeName(model.TypeBytes)},
 			{Name: "response", Type: TypeName(model.TypeBytes)},
@@ -248,10 +249,6 @@ func requestIDTable(name string) *Table {
 		Indexes:    []*Index{{Name: identifier("idx_" + name + "_create_time"), Columns: []string{"create_time"}}},
 	}
 }
-
-// requestIDSize is the longest request id the table holds
-// (crudrt.MaxRequestIDLength).
-const requestIDSize = 64
 
 // TypeName is the snapshot spelling of a logical column type.
 func TypeName(t model.ColumnType) string {
