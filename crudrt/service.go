@@ -169,10 +169,9 @@ type Service struct {
 	// hidden is the ReadMask of a response without a read mask: what
 	// every response leaves out (hiddenMask).
 	hidden ReadMask
-	// rules is set when the resource, or a message it holds, has
-	// protovalidate or protoc-gen-validate rules: without any, validation
-	// skips both.
-	rules bool
+	// rules are the kinds of rules the resource, or a message it holds,
+	// has: validation skips the walk of a kind it has none of.
+	rules ruleKinds
 	// requestRules caches, per request message, whether it has rules
 	// outside the resource (CheckRequest).
 	requestRules *sync.Map
@@ -250,7 +249,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	for i := range s.methods {
 		s.methods[i].info = s.requestInfoOf(s.methods[i].req)
 	}
-	s.rules = hasRules(desc, "", map[protoreflect.FullName]bool{})
+	s.rules = rulesIn(desc, "", map[protoreflect.FullName]bool{})
 	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))

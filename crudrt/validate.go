@@ -49,9 +49,11 @@ func (s *Service) validate(p proto.Message) error {
 		}
 	}
 	vs = append(vs, s.nested.requiredViolations(r, s.res.Field)...)
-	if s.rules {
-		// Without any rule, both walks would find nothing.
+	// Without rules of its kind, a walk would find nothing.
+	if s.rules.pgv {
 		vs = append(vs, pgvViolations(s.res.Field, r)...)
+	}
+	if s.rules.pv {
 		if err := s.v.Validate(p); err != nil {
 			var ve *protovalidate.ValidationError
 			if !errors.As(err, &ve) {
@@ -101,7 +103,7 @@ func (s *Service) CheckRequest(req proto.Message) error {
 // requestInfoOf finds what checking requests of type md takes.
 func (s *Service) requestInfoOf(md protoreflect.MessageDescriptor) *requestInfo {
 	return &requestInfo{
-		rules:    hasRules(md, s.desc.FullName(), map[protoreflect.FullName]bool{}),
+		rules:    rulesIn(md, s.desc.FullName(), map[protoreflect.FullName]bool{}),
 		required: readBehaviors(md).required,
 	}
 }
@@ -115,7 +117,7 @@ func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
 			vs = append(vs, FieldViolation{Field: string(fd.Name()), Description: "is required"})
 		}
 	}
-	if !info.rules {
+	if !info.rules.any() {
 		if len(vs) > 0 {
 			return InvalidArgument("", vs...)
 		}
@@ -131,16 +133,20 @@ func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
 		}
 		vs = append(vs, v)
 	}
-	for _, v := range pgvViolations("", c.ProtoReflect()) {
-		keep(v)
-	}
-	if err := s.v.Validate(c); err != nil {
-		var ve *protovalidate.ValidationError
-		if !errors.As(err, &ve) {
-			return Errorf(connect.CodeInternal, "validation: %v", err)
+	if info.rules.pgv {
+		for _, v := range pgvViolations("", c.ProtoReflect()) {
+			keep(v)
 		}
-		for _, v := range ve.Violations {
-			keep(FieldViolation{Field: protovalidate.FieldPathString(v.Proto.GetField()), Description: v.Proto.GetMessage()})
+	}
+	if info.rules.pv {
+		if err := s.v.Validate(c); err != nil {
+			var ve *protovalidate.ValidationError
+			if !errors.As(err, &ve) {
+				return Errorf(connect.CodeInternal, "validation: %v", err)
+			}
+			for _, v := range ve.Violations {
+				keep(FieldViolation{Field: protovalidate.FieldPathString(v.Proto.GetField()), Description: v.Proto.GetMessage()})
+			}
 		}
 	}
 	if len(vs) > 0 {
@@ -152,7 +158,7 @@ func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
 // requestInfo is what checking one request type takes: whether it has
 // validation rules outside the resource, and its REQUIRED fields.
 type requestInfo struct {
-	rules    bool
+	rules    ruleKinds
 	required []protoreflect.FieldDescriptor
 }
 
@@ -183,38 +189,42 @@ func clearResource(m protoreflect.Message, resource protoreflect.MessageDescript
 	return paths
 }
 
-// hasRules reports whether md, or a message it holds other than the
-// resource (named skip; none when empty), carries protovalidate or
-// protoc-gen-validate rules.
-func hasRules(md protoreflect.MessageDescriptor, skip protoreflect.FullName, seen map[protoreflect.FullName]bool) bool {
+// ruleKinds are the kinds of validation rules a message carries: pv
+// protovalidate's, pgv protoc-gen-validate's. Each walk runs only where
+// its kind is found.
+type ruleKinds struct{ pv, pgv bool }
+
+func (k ruleKinds) any() bool { return k.pv || k.pgv }
+
+// rulesIn are the kinds of rules md, or a message it holds other than
+// the resource (named skip; none when empty), carries.
+func rulesIn(md protoreflect.MessageDescriptor, skip protoreflect.FullName, seen map[protoreflect.FullName]bool) ruleKinds {
+	var k ruleKinds
 	if md.FullName() == skip || seen[md.FullName()] {
-		return false
+		return k
 	}
 	seen[md.FullName()] = true
-	if proto.HasExtension(md.Options(), bufvalidate.E_Message) {
-		return true
-	}
+	k.pv = proto.HasExtension(md.Options(), bufvalidate.E_Message)
 	oneofs := md.Oneofs()
 	for i := 0; i < oneofs.Len(); i++ {
 		o := oneofs.Get(i).Options()
-		if proto.HasExtension(o, bufvalidate.E_Oneof) || proto.HasExtension(o, pgvpb.E_Required) {
-			return true
-		}
+		k.pv = k.pv || proto.HasExtension(o, bufvalidate.E_Oneof)
+		k.pgv = k.pgv || proto.HasExtension(o, pgvpb.E_Required)
 	}
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
-		if proto.HasExtension(fd.Options(), bufvalidate.E_Field) || proto.HasExtension(fd.Options(), pgvpb.E_Rules) {
-			return true
-		}
+		k.pv = k.pv || proto.HasExtension(fd.Options(), bufvalidate.E_Field)
+		k.pgv = k.pgv || proto.HasExtension(fd.Options(), pgvpb.E_Rules)
 		if fd.IsMap() {
 			fd = fd.MapValue()
 		}
-		if fd.Message() != nil && hasRules(fd.Message(), skip, seen) {
-			return true
+		if fd.Message() != nil {
+			in := rulesIn(fd.Message(), skip, seen)
+			k.pv, k.pgv = k.pv || in.pv, k.pgv || in.pgv
 		}
 	}
-	return false
+	return k
 }
 
 // hasRefs reports whether p sets a google.api.resource_reference field.
