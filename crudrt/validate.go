@@ -54,18 +54,11 @@ func (s *Service) validate(p proto.Message) error {
 		vs = append(vs, pgvViolations(s.res.Field, r)...)
 	}
 	if s.rules.pv {
-		if err := s.v.Validate(p); err != nil {
-			var ve *protovalidate.ValidationError
-			if !errors.As(err, &ve) {
-				return Errorf(connect.CodeInternal, "validation: %v", err)
-			}
-			for _, v := range ve.Violations {
-				vs = append(vs, FieldViolation{
-					Field:       joinPath(s.res.Field, protovalidate.FieldPathString(v.Proto.GetField())),
-					Description: v.Proto.GetMessage(),
-				})
-			}
+		pv, err := s.pvViolations(s.res.Field, p)
+		if err != nil {
+			return err
 		}
+		vs = append(vs, pv...)
 	}
 	for _, c := range s.limits {
 		if n := utf8.RuneCountInString(r.Get(c.fd).String()); n > c.MaxLen {
@@ -98,6 +91,24 @@ func (s *Service) CheckRequest(req proto.Message) error {
 		cached, _ = s.requestRules.LoadOrStore(md.FullName(), s.requestInfoOf(md))
 	}
 	return s.checkRequest(req, cached.(*requestInfo))
+}
+
+// pvViolations are m's violations of its protovalidate rules, their
+// fields under prefix.
+func (s *Service) pvViolations(prefix string, m proto.Message) ([]FieldViolation, error) {
+	err := s.v.Validate(m)
+	if err == nil {
+		return nil, nil
+	}
+	var ve *protovalidate.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, Errorf(connect.CodeInternal, "validation: %v", err)
+	}
+	out := make([]FieldViolation, len(ve.Violations))
+	for i, v := range ve.Violations {
+		out[i] = FieldViolation{Field: joinPath(prefix, protovalidate.FieldPathString(v.Proto.GetField())), Description: v.Proto.GetMessage()}
+	}
+	return out, nil
 }
 
 // requestInfoOf finds what checking requests of type md takes.
@@ -139,14 +150,12 @@ func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
 		}
 	}
 	if info.rules.pv {
-		if err := s.v.Validate(c); err != nil {
-			var ve *protovalidate.ValidationError
-			if !errors.As(err, &ve) {
-				return Errorf(connect.CodeInternal, "validation: %v", err)
-			}
-			for _, v := range ve.Violations {
-				keep(FieldViolation{Field: protovalidate.FieldPathString(v.Proto.GetField()), Description: v.Proto.GetMessage()})
-			}
+		pv, err := s.pvViolations("", c)
+		if err != nil {
+			return err
+		}
+		for _, v := range pv {
+			keep(v)
 		}
 	}
 	if len(vs) > 0 {
