@@ -284,18 +284,30 @@ func crud(w io.Writer, rs results) {
 		"the median of the side-by-side runs and their range; allocations from the runs of each alone.",
 	)
 	var rows [][]string
-	for _, op := range []struct{ key, name string }{{"Get", "Get"}, {"Create", "Create"}, {"Update", "Update"}, {"List50", "List, 50 rows"}} {
-		side := "Benchmark" + op.key + "/side-by-side"
+	row := func(side, name string, allocs bool) {
 		g, ok := rs.get(side, "generated-µs/op")
 		if !ok {
-			continue
+			return
 		}
 		p, _ := rs.get(side, "pgx-µs/op")
 		r, _ := rs.get(side, "ratio")
 		lo, hi := rs.span(side, "ratio")
-		ga, _ := rs.get("Benchmark"+op.key+"/generated", "allocs/op")
-		pa, _ := rs.get("Benchmark"+op.key+"/pgx", "allocs/op")
-		rows = append(rows, []string{op.name, ns(g * 1000), ns(p * 1000), fmt.Sprintf("%.2f (%.2f–%.2f)", r, lo, hi), fmt.Sprintf("%.0f / %.0f", ga, pa)})
+		a := ""
+		if allocs {
+			op := strings.TrimSuffix(side, "/side-by-side")
+			ga, _ := rs.get(op+"/generated", "allocs/op")
+			pa, _ := rs.get(op+"/pgx", "allocs/op")
+			a = fmt.Sprintf("%.0f / %.0f", ga, pa)
+		}
+		rows = append(rows, []string{name, ns(g * 1000), ns(p * 1000), fmt.Sprintf("%.2f (%.2f–%.2f)", r, lo, hi), a})
+	}
+	for _, op := range []struct{ key, name string }{{"Get", "Get"}, {"Create", "Create"}, {"Update", "Update"}, {"List50", "List, 50 rows"}} {
+		row("Benchmark"+op.key+"/side-by-side", op.name, true)
+	}
+	// For reference, the writes against the peer that validates its
+	// requests with protovalidate, as the generated service does.
+	for _, op := range []string{"Create", "Update"} {
+		row("Benchmark"+op+"/side-by-side-validating", op+", pgx validating", false)
 	}
 	table(w, []string{"operation", "generated", "pgx", "throughput ratio (range)", "allocs/op generated / pgx"}, rows)
 	first, ok := rs.get("BenchmarkListDepth/first", "ns/op")
