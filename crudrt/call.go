@@ -67,6 +67,11 @@ type Method struct {
 	// Unsupported are the request's fields the method does not serve
 	// (Unsupported): a request that sets one is refused.
 	Unsupported []string `json:",omitempty"`
+	// OperationMetadata is set on a write that returns a long-running
+	// operation (AIP-151): the full name of the operation's metadata
+	// message. Response is then the operation's response, and the method
+	// answers a google.longrunning.Operation holding it, done.
+	OperationMetadata string `json:",omitempty"`
 }
 
 // method is a Method with its fields resolved.
@@ -82,6 +87,8 @@ type method struct {
 	readMask, validateOnly, allowMissing, idempotencyKey                    protoreflect.FieldDescriptor
 	// info is what checking the request takes (CheckRequest).
 	info *requestInfo
+	// lro is how a long-running method answers, or nil.
+	lro *lroTypes
 	// itemsField is the Go struct field of items in the generated response
 	// (-1 when the response is not a generated struct), which respond
 	// fills with one slice rather than one append per item.
@@ -168,6 +175,14 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 			errs = append(errs, fmt.Errorf("method %s: TotalSize %q is no int32 or int64 field of a List response", m.Name, m.TotalSize))
 		} else {
 			r.totalSize = fd
+		}
+	}
+	if m.OperationMetadata != "" {
+		if r.lro, err = resolveLRO(m.OperationMetadata); err != nil {
+			errs = append(errs, fmt.Errorf("method %s: %w", m.Name, err))
+		}
+		if m.Op&(OpCreate|OpUpdate|OpDelete|OpUndelete|OpBatchCreate|OpBatchUpdate|OpBatchDelete) == 0 {
+			errs = append(errs, fmt.Errorf("method %s: a %v is not long-running", m.Name, m.Op))
 		}
 	}
 	need := func(ok bool, what string) {
@@ -296,6 +311,21 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			}
 		}
 	}
+	if m.lro == nil {
+		return s.serve(ctx, m, r)
+	}
+	// A long-running method (AIP-151) is done when it answers.
+	began := s.opt.now()
+	out, err := s.serve(ctx, m, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.operation(m, out, began)
+}
+
+// serve carries out method m of the request r: what call answers, or
+// the response of a long-running method's operation.
+func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message) (proto.Message, error) {
 	mask := s.hidden
 	if m.readMask != nil {
 		var err error

@@ -134,7 +134,7 @@ func (s *Service) recorded(tx *gorm.DB, m *method, scope, id string, digest []by
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: fmt.Sprintf("%q was sent with another request: a request id names one request (AIP-155)", id)}).
 			WithReason("REQUEST_ID_REUSED", field, id)
 	}
-	out := m.respType.New().Interface()
+	out := m.answerType().New().Interface()
 	if err := proto.Unmarshal(resp, out); err != nil {
 		return nil, fmt.Errorf("crudrt: the recorded response of request id %q: %w", id, err)
 	}

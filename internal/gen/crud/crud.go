@@ -312,8 +312,9 @@ func genUnimplemented(g *protogen.GeneratedFile, svc *model.Service, m *protogen
 // genMethod emits one standard method: a call of crudrt.Call with the
 // method's place in its resource's Methods, which describe it.
 func genMethod(g *protogen.GeneratedFile, svc *model.Service, m *model.Method) {
-	g.P(model.GoComment(m.Comments.Leading), "func (s *", svc.Ident.GoName, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error) {")
-	g.P("return ", crudrtPkg.Ident("Call"), "[*", m.Output.GoIdent, "](ctx, s.", runtimeField(svc, m.Model), ", ", methodIndex(m), ", req)")
+	out := m.Returns().GoIdent
+	g.P(model.GoComment(m.Comments.Leading), "func (s *", svc.Ident.GoName, ") ", m.GoName, "(ctx ", contextPkg.Ident("Context"), ", req *", m.Input.GoIdent, ") (*", out, ", error) {")
+	g.P("return ", crudrtPkg.Ident("Call"), "[*", out, "](ctx, s.", runtimeField(svc, m.Model), ", ", methodIndex(m), ", req)")
 	g.P("}")
 	g.P()
 }

@@ -111,6 +111,10 @@ func methodSpec(m *model.Method) crudrt.Method {
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
 		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported,
 	}
+	if m.LRO != nil {
+		// Response is the operation's: what the method carries out.
+		s.OperationMetadata = string(m.LRO.Metadata.Desc.FullName())
+	}
 	// BatchCreate's `{resource}_id` is a field of each of its requests.
 	if m.Op == model.OpBatchCreate {
 		s.RequestID = name(m.ResourceID)

@@ -48,6 +48,7 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 }
 
 func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
+	b.indexMessages(gen)
 	for _, f := range gen.Files {
 		b.collect(f, f.Messages)
 	}
@@ -177,6 +178,8 @@ type builder struct {
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
+	// messages are the messages of the request's files by full name.
+	messages map[protoreflect.FullName]*protogen.Message
 }
 
 // errorf records a problem at the declaration of desc in file. A problem

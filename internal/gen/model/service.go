@@ -150,6 +150,9 @@ type Method struct {
 	// Route is the method's default REST route (AIP-127/136), nil when it
 	// has a google.api.http annotation.
 	Route *Route
+	// LRO is set when the method returns a long-running operation
+	// (AIP-151): the method is read as if it returned LRO.Response.
+	LRO *LRO
 }
 
 // Route is an HTTP verb, a path template in google.api.http syntax and
@@ -172,17 +175,38 @@ func (b *builder) services(f *protogen.File) {
 				continue
 			}
 		}
+		// A method returning a long-running operation is read as the
+		// method returning its response.
+		read := make([]*protogen.Method, len(s.Methods))
+		lros := make([]*LRO, len(s.Methods))
+		for i, m := range s.Methods {
+			read[i], lros[i] = b.longRunning(f, m)
+		}
 		// Standard methods first: batch methods may need the model they name.
 		for pass := 0; pass < 2; pass++ {
-			for _, m := range s.Methods {
+			for i, m := range read {
+				if m == nil {
+					continue
+				}
 				op, target := b.recognise(f, svc, m, pass == 1)
 				if op == OpNone {
 					continue
 				}
+				if lros[i] != nil && (op == OpGet || op == OpList || op == OpBatchGet) {
+					b.warnf(f, m.Desc, "returns %s: a %s is not long-running (AIP-151); not generated, it answers Unimplemented until you implement it", operationName, op)
+					b.warned[s.Methods[i]] = true
+					continue
+				}
 				if meth := b.shape(f, m, op, target); meth != nil {
 					meth.Model = svc.modelFor(target)
+					meth.LRO = lros[i]
 					svc.Methods = append(svc.Methods, meth)
 				}
+			}
+		}
+		for i, m := range read {
+			if m != nil && m != s.Methods[i] && b.warned[m] {
+				b.warned[s.Methods[i]] = true // its shape was reported
 			}
 		}
 		sort.SliceStable(svc.Methods, func(i, j int) bool { return svc.Methods[i].Desc.Index() < svc.Methods[j].Desc.Index() })
@@ -270,7 +294,7 @@ func (s *Service) only() *Model {
 func (b *builder) unmapped(f *protogen.File, svc *Service) {
 	mapped := map[*protogen.Method]bool{}
 	for _, m := range svc.Methods {
-		mapped[m.Method] = true
+		mapped[m.Declared()] = true
 	}
 	for _, m := range svc.Service.Methods {
 		if mapped[m] {

@@ -106,7 +106,7 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 		b.doc.Tags = append(b.doc.Tags, &openapi3.Tag{Name: string(svc.Desc.Name()), Description: comment(svc.Comments.Leading)})
 		defaults := map[*protogen.Method]*model.Route{}
 		for _, m := range svc.Methods {
-			defaults[m.Method] = m.Route
+			defaults[m.Declared()] = m.Route
 		}
 		for _, m := range svc.Service.Methods {
 			if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {

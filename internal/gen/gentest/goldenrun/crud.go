@@ -265,10 +265,10 @@ func recognise(md protoreflect.MethodDescriptor, goName string) op {
 
 // modelOf is the model a method returns, lists or takes.
 func (x *exercise) modelOf(md protoreflect.MethodDescriptor) *modelInfo {
-	if mi := x.reg.byName[md.Output().FullName()]; mi != nil {
+	if mi := x.reg.byName[outputOf(md).FullName()]; mi != nil {
 		return mi
 	}
-	for _, msg := range []protoreflect.MessageDescriptor{md.Output(), md.Input()} {
+	for _, msg := range []protoreflect.MessageDescriptor{outputOf(md), md.Input()} {
 		fields := msg.Fields()
 		for i := 0; i < fields.Len(); i++ {
 			if fd := fields.Get(i); fd.Message() != nil {
@@ -299,7 +299,11 @@ func (s *service) call(o op, req protoreflect.Message) (proto.Message, error) {
 		// Calls of a resource under a parent go under its parent.
 		req.Set(fd, protoreflect.ValueOfString(s.mi.parentName))
 	}
-	return callMethod(s.ops[o].fn, req.Interface())
+	out, err := callMethod(s.ops[o].fn, req.Interface())
+	if err != nil {
+		return out, err
+	}
+	return unwrapOperation(s.ops[o].desc, out)
 }
 
 // codeOf is the gRPC code of err, as grpc-go and connect-go clients see it.

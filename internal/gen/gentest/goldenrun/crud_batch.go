@@ -17,7 +17,7 @@ func (s *service) batch() {
 	if m := s.ops[opBatchCreate]; m != nil {
 		step := s.step(opBatchCreate, "")
 		reqsFd := m.field("requests")
-		itemsFd := s.itemsField(m.desc.Output())
+		itemsFd := s.itemsField(outputOf(m.desc))
 		if reqsFd == nil || reqsFd.Message() == nil || itemsFd == nil {
 			s.x.r.fail(step, "%s has no repeated requests, or its response no repeated %s", m.desc.Input().FullName(), s.mi.desc.Name())
 			return
@@ -85,7 +85,7 @@ func (s *service) batch() {
 	if m := s.ops[opBatchGet]; m != nil {
 		step := s.step(opBatchGet, "")
 		req := m.newRequest()
-		itemsFd := s.itemsField(m.desc.Output())
+		itemsFd := s.itemsField(outputOf(m.desc))
 		if err := s.setKeys(opBatchGet, req, keys); err != nil || itemsFd == nil {
 			s.x.r.fail(step, "%v (or no repeated %s in the response)", err, s.mi.desc.Name())
 			return
@@ -164,7 +164,7 @@ func (s *service) batchUpdate(rows []proto.Message) {
 	}
 	step := s.step(opBatchUpdate, "")
 	reqsFd := m.field("requests")
-	itemsFd := s.itemsField(m.desc.Output())
+	itemsFd := s.itemsField(outputOf(m.desc))
 	if reqsFd == nil || reqsFd.Message() == nil || itemsFd == nil {
 		s.x.r.fail(step, "%s has no repeated requests, or its response no repeated %s", m.desc.Input().FullName(), s.mi.desc.Name())
 		return

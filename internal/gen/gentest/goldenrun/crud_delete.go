@@ -57,7 +57,7 @@ func (s *service) delete() {
 		return
 	}
 	delete(s.live, keyString(key))
-	returnsModel := m.desc.Output().FullName() == s.mi.desc.FullName()
+	returnsModel := outputOf(m.desc).FullName() == s.mi.desc.FullName()
 	switch {
 	case s.mi.softDelete && s.mi.deleteTime != nil:
 		var after proto.Message

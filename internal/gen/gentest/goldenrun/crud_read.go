@@ -84,9 +84,9 @@ func (s *service) get() {
 func (s *service) listAll(what string, set func(m *method, req protoreflect.Message)) ([]proto.Message, bool) {
 	m := s.ops[opList]
 	step := s.step(opList, what)
-	itemsFd := s.itemsField(m.desc.Output())
+	itemsFd := s.itemsField(outputOf(m.desc))
 	sizeFd, tokenFd := m.field("page_size"), m.field("page_token")
-	nextFd := m.desc.Output().Fields().ByName("next_page_token")
+	nextFd := outputOf(m.desc).Fields().ByName("next_page_token")
 	if itemsFd == nil || sizeFd == nil || tokenFd == nil || nextFd == nil {
 		s.x.r.fail(step, "%s or its response lacks page_size, page_token, next_page_token or the repeated %s", m.desc.Input().FullName(), s.mi.desc.Name())
 		return nil, false

@@ -1,0 +1,117 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	aiplrov1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_lro/want/aiplrov1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestLongRunning: standard methods that return long-running operations
+// (AIP-151) answer, over gRPC and REST on every database, an operation
+// that is done: named operations/<id>, its response what the method
+// returns otherwise (equal to what is stored), its metadata the declared
+// type telling when it began and ended, its target and its verb. A
+// refused request is an error, not an operation; a repeated request_id
+// gets the same operation.
+func TestLongRunning(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_lro/want/aiplrov1/schema", db.Dialector.Name()+".sql"))
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			aiplrov1.RegisterInstanceServiceServer(gs, aiplrov1.NewInstanceServiceCRUD(db))
+		}, aiplrov1.InstanceServiceRESTRules())
+		c := aiplrov1.NewInstanceServiceClient(conn)
+		ctx := context.Background()
+
+		create := &aiplrov1.CreateInstanceRequest{InstanceId: "alpha", Instance: &aiplrov1.Instance{DisplayName: "Alpha", NodeCount: 3}, RequestId: "create-alpha"}
+		op, err := c.CreateInstance(ctx, create)
+		require.NoError(t, err)
+		made := &aiplrov1.Instance{}
+		meta := checkOperation(t, op, made, "create")
+		assert.Equal(t, "instances/alpha", made.Name)
+		assert.Equal(t, "Alpha", made.DisplayName)
+		assert.Equal(t, int64(3), made.NodeCount)
+		assert.Equal(t, "instances/alpha", meta.Target)
+		got, err := c.GetInstance(ctx, &aiplrov1.GetInstanceRequest{Name: "instances/alpha"})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(made, got), "the operation's response is what is stored:\n%v\n%v", made, got)
+
+		// AIP-155: the repeat gets the recorded operation.
+		again, err := c.CreateInstance(ctx, create)
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(op, again), "a repeated request_id gets the first operation:\n%v\n%v", op, again)
+
+		// A refused request is an error, not an operation.
+		_, err = c.CreateInstance(ctx, &aiplrov1.CreateInstanceRequest{InstanceId: "Not An Id", Instance: &aiplrov1.Instance{DisplayName: "x"}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		_, err = c.CreateInstance(ctx, &aiplrov1.CreateInstanceRequest{InstanceId: "alpha", Instance: &aiplrov1.Instance{DisplayName: "again"}})
+		assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
+
+		// Update over REST: the operation in JSON, its response typed.
+		resp, body := restDo(t, http.MethodPatch, base+"/v1/instances/alpha?update_mask=display_name", `{"displayName":"Renamed"}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var js struct {
+			Name     string
+			Done     bool
+			Response map[string]any
+			Metadata map[string]any
+		}
+		require.NoError(t, json.Unmarshal(body, &js), "%s", body)
+		assert.True(t, js.Done, "%s", body)
+		assert.True(t, strings.HasPrefix(js.Name, "operations/"), "%s", body)
+		assert.Equal(t, "type.googleapis.com/aiplro.v1.Instance", js.Response["@type"], "%s", body)
+		assert.Equal(t, "Renamed", js.Response["displayName"], "%s", body)
+		assert.Equal(t, "type.googleapis.com/aiplro.v1.OperationMetadata", js.Metadata["@type"], "%s", body)
+		assert.Equal(t, "update", js.Metadata["verb"], "%s", body)
+
+		op, err = c.UpdateInstance(ctx, &aiplrov1.UpdateInstanceRequest{Instance: &aiplrov1.Instance{Name: "instances/alpha", NodeCount: 5}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"node_count"}}})
+		require.NoError(t, err)
+		updated := &aiplrov1.Instance{}
+		checkOperation(t, op, updated, "update")
+		assert.Equal(t, "Renamed", updated.DisplayName)
+		assert.Equal(t, int64(5), updated.NodeCount)
+
+		_, err = c.DeleteInstance(ctx, &aiplrov1.DeleteInstanceRequest{Name: "instances/alpha", Etag: "stale"})
+		assert.Equal(t, codes.Aborted, status.Code(err), "%v", err)
+		op, err = c.DeleteInstance(ctx, &aiplrov1.DeleteInstanceRequest{Name: "instances/alpha"})
+		require.NoError(t, err)
+		checkOperation(t, op, &emptypb.Empty{}, "delete")
+		_, err = c.GetInstance(ctx, &aiplrov1.GetInstanceRequest{Name: "instances/alpha"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	})
+}
+
+// checkOperation checks that op is done and named operations/<id>, with
+// a response of resp's type (read into resp) and metadata of
+// OperationMetadata with its times and verb, which it returns.
+func checkOperation(t *testing.T, op *longrunningpb.Operation, resp proto.Message, verb string) *aiplrov1.OperationMetadata {
+	t.Helper()
+	require.True(t, op.GetDone(), "%v", op)
+	require.True(t, strings.HasPrefix(op.GetName(), "operations/") && len(op.GetName()) > len("operations/"), "%v", op)
+	require.Nil(t, op.GetError(), "%v", op)
+	require.NoError(t, op.GetResponse().UnmarshalTo(resp), "%v", op)
+	meta := &aiplrov1.OperationMetadata{}
+	require.NoError(t, op.GetMetadata().UnmarshalTo(meta), "%v", op)
+	assert.Equal(t, verb, meta.Verb)
+	require.NotNil(t, meta.CreateTime)
+	require.NotNil(t, meta.EndTime)
+	assert.False(t, meta.EndTime.AsTime().Before(meta.CreateTime.AsTime()), "%v", meta)
+	return meta
+}

@@ -1,0 +1,94 @@
+package crud_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/protoforge/protoforge/internal/gen/crud"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+)
+
+const lroProto = `syntax = "proto3";
+
+package lro.v1;
+
+import "google/longrunning/operations.proto";
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/lro/v1;lrov1";
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+message Meta {}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book);
+  rpc CreateBook(CreateBookRequest) returns (google.longrunning.Operation) {
+    option (google.longrunning.operation_info) = {response_type: "Book" metadata_type: "Meta"};
+  }
+  rpc UpdateBook(UpdateBookRequest) returns (google.longrunning.Operation);
+  rpc DeleteBook(DeleteBookRequest) returns (google.longrunning.Operation) {
+    option (google.longrunning.operation_info) = {response_type: "google.protobuf.Empty" metadata_type: "lro.v1.Meta"};
+  }
+}
+
+service ReadService {
+  rpc GetBook(GetBookRequest) returns (google.longrunning.Operation) {
+    option (google.longrunning.operation_info) = {response_type: "Book" metadata_type: "Meta"};
+  }
+}
+
+message GetBookRequest { int64 id = 1; }
+message CreateBookRequest { Book book = 1; }
+message UpdateBookRequest { Book book = 1; }
+message DeleteBookRequest { int64 id = 1; }
+`
+
+// TestLongRunningMethods: writes that return a long-running operation
+// (AIP-151) are generated, returning the operation, with the metadata
+// type in their description; one without operation_info, and a Get,
+// which is never long-running, are left to the user with a warning.
+func TestLongRunningMethods(t *testing.T) {
+	_, buf, code := generate(t, "lro/v1/lro.proto", lroProto)
+	want := []string{
+		"protoc-gen-crud: warning: lro/v1/lro.proto:22:3: method lro.v1.BookService.UpdateBook: returns google.longrunning.Operation without (google.longrunning.operation_info) naming its response_type and metadata_type (AIP-151): not generated; it answers Unimplemented until you implement it",
+		"protoc-gen-crud: warning: lro/v1/lro.proto:29:3: method lro.v1.ReadService.GetBook: returns google.longrunning.Operation: a Get is not long-running (AIP-151); not generated, it answers Unimplemented until you implement it",
+	}
+	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	for _, s := range []string{
+		"func (s *BookServiceCRUD) CreateBook(ctx context.Context, req *CreateBookRequest) (*longrunningpb.Operation, error) {",
+		`"Response":"lro.v1.Book","Resource":"book","OperationMetadata":"lro.v1.Meta"`,
+		`"Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true,"OperationMetadata":"lro.v1.Meta"`,
+		`crudrt.Unimplemented("lro.v1.BookService.UpdateBook")`,
+	} {
+		if !strings.Contains(code, s) {
+			t.Errorf("the generated code lacks %s:\n%s", s, code)
+		}
+	}
+	if strings.Contains(code, "ReadServiceCRUD") {
+		t.Errorf("ReadService, whose one method is a long-running Get, got a generated type:\n%s", code)
+	}
+}
+
+// TestLongRunningUnknownTypes: operation_info naming a message that does
+// not exist is an error at the method, naming the option.
+func TestLongRunningUnknownTypes(t *testing.T) {
+	src := strings.Replace(lroProto, `metadata_type: "lro.v1.Meta"`, `metadata_type: "NoSuchMeta"`, 1)
+	req, err := gentest.RequestFromSources(map[string]string{"lro/v1/lro.proto": src}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `lro/v1/lro.proto:23:3: method lro.v1.BookService.DeleteBook: (google.longrunning.operation_info).metadata_type "NoSuchMeta" names no message`
+	if !strings.Contains(res.GetError(), want) {
+		t.Errorf("error %q; want it to contain %q", res.GetError(), want)
+	}
+}
