@@ -75,6 +75,8 @@ type builder struct {
 	// requestIDs are the AIP-155 request_id fields the server serves,
 	// whose values it bounds.
 	requestIDs map[protoreflect.FullName]bool
+	// lros are the long-running standard methods, as declared.
+	lros map[*protogen.Method]*model.LRO
 }
 
 // Document builds the OpenAPI document of the services of f that
@@ -93,6 +95,7 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 		},
 		schema:     s,
 		requestIDs: map[protoreflect.FullName]bool{},
+		lros:       map[*protogen.Method]*model.LRO{},
 	}
 	for _, svc := range svcs {
 		for _, m := range svc.Methods {
@@ -107,6 +110,9 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 		defaults := map[*protogen.Method]*model.Route{}
 		for _, m := range svc.Methods {
 			defaults[m.Declared()] = m.Route
+			if m.LRO != nil {
+				b.lros[m.Declared()] = m.LRO
+			}
 		}
 		for _, m := range svc.Service.Methods {
 			if m.Desc.IsStreamingClient() || m.Desc.IsStreamingServer() {
@@ -157,6 +163,9 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 	op.Tags = []string{string(svc.Desc.Name())}
 	op.Summary = firstLine(comment(m.Comments.Leading))
 	op.Description = comment(m.Comments.Leading)
+	if lro := b.lros[m]; lro != nil {
+		op.Description = strings.TrimSpace(op.Description + fmt.Sprintf("\n\nLong-running (AIP-151): the answer is a google.longrunning.Operation, done when it is returned, whose `response` holds a %s and whose `metadata` a %s.", lro.Response.Desc.FullName(), lro.Metadata.Desc.FullName()))
+	}
 	op.Parameters = params
 	switch r.Body {
 	case "":

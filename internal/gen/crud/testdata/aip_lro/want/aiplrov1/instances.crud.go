@@ -50,14 +50,16 @@ var instanceServiceCRUDResource = crudrt.Resource{
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|List|Create|Update|Delete",
+	"Operations": "Get|List|Create|Update|Delete|BatchCreate|BatchDelete",
 	"IDField": "instance_id",
 	"Methods": [
 		{"Name":"aiplro.v1.InstanceService.GetInstance","Op":"Get","Request":"aiplro.v1.GetInstanceRequest","Response":"aiplro.v1.Instance","Key":"name"},
 		{"Name":"aiplro.v1.InstanceService.ListInstances","Op":"List","Request":"aiplro.v1.ListInstancesRequest","Response":"aiplro.v1.ListInstancesResponse","PageSize":"page_size","PageToken":"page_token","Items":"instances","NextPageToken":"next_page_token"},
 		{"Name":"aiplro.v1.InstanceService.CreateInstance","Op":"Create","Request":"aiplro.v1.CreateInstanceRequest","Response":"aiplro.v1.Instance","ResourceID":"instance_id","Resource":"instance","IdempotencyKey":"request_id","OperationMetadata":"aiplro.v1.OperationMetadata"},
 		{"Name":"aiplro.v1.InstanceService.UpdateInstance","Op":"Update","Request":"aiplro.v1.UpdateInstanceRequest","Response":"aiplro.v1.Instance","Resource":"instance","Mask":"update_mask","OperationMetadata":"aiplro.v1.OperationMetadata"},
-		{"Name":"aiplro.v1.InstanceService.DeleteInstance","Op":"Delete","Request":"aiplro.v1.DeleteInstanceRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true,"OperationMetadata":"aiplro.v1.OperationMetadata"}
+		{"Name":"aiplro.v1.InstanceService.DeleteInstance","Op":"Delete","Request":"aiplro.v1.DeleteInstanceRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true,"OperationMetadata":"aiplro.v1.OperationMetadata"},
+		{"Name":"aiplro.v1.InstanceService.BatchCreateInstances","Op":"BatchCreate","Request":"aiplro.v1.BatchCreateInstancesRequest","Response":"aiplro.v1.BatchCreateInstancesResponse","Requests":"requests","RequestResource":"instance","RequestID":"instance_id","Items":"instances","Unsupported":["requests.request_id"],"OperationMetadata":"aiplro.v1.OperationMetadata"},
+		{"Name":"aiplro.v1.InstanceService.BatchDeleteInstances","Op":"BatchDelete","Request":"aiplro.v1.BatchDeleteInstancesRequest","Response":"google.protobuf.Empty","Keys":"names","OperationMetadata":"aiplro.v1.OperationMetadata"}
 	],
 	"RequestIDTable": "aiplro_v1_request_ids"
 }`,
@@ -83,6 +85,14 @@ func (s *InstanceServiceCRUD) DeleteInstance(ctx context.Context, req *DeleteIns
 	return crudrt.Call[*longrunningpb.Operation](ctx, s.svc, 4, req)
 }
 
+func (s *InstanceServiceCRUD) BatchCreateInstances(ctx context.Context, req *BatchCreateInstancesRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svc, 5, req)
+}
+
+func (s *InstanceServiceCRUD) BatchDeleteInstances(ctx context.Context, req *BatchDeleteInstancesRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svc, 6, req)
+}
+
 // InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of InstanceService without a google.api.http annotation, e.g. for vanguard.WithRules.
 func InstanceServiceRESTRules() []*annotations.HttpRule {
@@ -95,6 +105,8 @@ var instanceServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aiplro.v1.InstanceService.CreateInstance", Verb: "POST", Path: "/v1/instances", Body: "instance"},
 	{Selector: "aiplro.v1.InstanceService.UpdateInstance", Verb: "PATCH", Path: "/v1/{instance.name=instances/*}", Body: "instance"},
 	{Selector: "aiplro.v1.InstanceService.DeleteInstance", Verb: "DELETE", Path: "/v1/{name=instances/*}"},
+	{Selector: "aiplro.v1.InstanceService.BatchCreateInstances", Verb: "POST", Path: "/v1/instances:batchCreate", Body: "*"},
+	{Selector: "aiplro.v1.InstanceService.BatchDeleteInstances", Verb: "POST", Path: "/v1/instances:batchDelete", Body: "*"},
 }
 
 //go:embed instances.openapi.json

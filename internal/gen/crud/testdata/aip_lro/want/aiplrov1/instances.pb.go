@@ -513,6 +513,138 @@ func (x *DeleteInstanceRequest) GetEtag() string {
 	return ""
 }
 
+type BatchCreateInstancesRequest struct {
+	state         protoimpl.MessageState   `protogen:"open.v1"`
+	Requests      []*CreateInstanceRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateInstancesRequest) Reset() {
+	*x = BatchCreateInstancesRequest{}
+	mi := &file_instances_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateInstancesRequest) ProtoMessage() {}
+
+func (x *BatchCreateInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_instances_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateInstancesRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_instances_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BatchCreateInstancesRequest) GetRequests() []*CreateInstanceRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type BatchCreateInstancesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instances     []*Instance            `protobuf:"bytes,1,rep,name=instances,proto3" json:"instances,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateInstancesResponse) Reset() {
+	*x = BatchCreateInstancesResponse{}
+	mi := &file_instances_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateInstancesResponse) ProtoMessage() {}
+
+func (x *BatchCreateInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_instances_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateInstancesResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_instances_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BatchCreateInstancesResponse) GetInstances() []*Instance {
+	if x != nil {
+		return x.Instances
+	}
+	return nil
+}
+
+type BatchDeleteInstancesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Names         []string               `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteInstancesRequest) Reset() {
+	*x = BatchDeleteInstancesRequest{}
+	mi := &file_instances_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteInstancesRequest) ProtoMessage() {}
+
+func (x *BatchDeleteInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_instances_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteInstancesRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_instances_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchDeleteInstancesRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
 var File_instances_proto protoreflect.FileDescriptor
 
 const file_instances_proto_rawDesc = "" +
@@ -559,7 +691,13 @@ const file_instances_proto_rawDesc = "" +
 	"updateMask\"E\n" +
 	"\x15DeleteInstanceRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag2\xaa\x04\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"a\n" +
+	"\x1bBatchCreateInstancesRequest\x12B\n" +
+	"\brequests\x18\x01 \x03(\v2 .aiplro.v1.CreateInstanceRequestB\x04\xe2A\x01\x02R\brequests\"Q\n" +
+	"\x1cBatchCreateInstancesResponse\x121\n" +
+	"\tinstances\x18\x01 \x03(\v2\x13.aiplro.v1.InstanceR\tinstances\"9\n" +
+	"\x1bBatchDeleteInstancesRequest\x12\x1a\n" +
+	"\x05names\x18\x01 \x03(\tB\x04\xe2A\x01\x02R\x05names2\xcf\x06\n" +
 	"\x0fInstanceService\x12A\n" +
 	"\vGetInstance\x12\x1d.aiplro.v1.GetInstanceRequest\x1a\x13.aiplro.v1.Instance\x12R\n" +
 	"\rListInstances\x12\x1f.aiplro.v1.ListInstancesRequest\x1a .aiplro.v1.ListInstancesResponse\x12s\n" +
@@ -568,6 +706,10 @@ const file_instances_proto_rawDesc = "" +
 	"\x0eUpdateInstance\x12 .aiplro.v1.UpdateInstanceRequest\x1a\x1d.google.longrunning.Operation\"4\xcaA1\n" +
 	"\x12aiplro.v1.Instance\x12\x1baiplro.v1.OperationMetadata\x12\x80\x01\n" +
 	"\x0eDeleteInstance\x12 .aiplro.v1.DeleteInstanceRequest\x1a\x1d.google.longrunning.Operation\"-\xcaA*\n" +
+	"\x15google.protobuf.Empty\x12\x11OperationMetadata\x12\x93\x01\n" +
+	"\x14BatchCreateInstances\x12&.aiplro.v1.BatchCreateInstancesRequest\x1a\x1d.google.longrunning.Operation\"4\xcaA1\n" +
+	"\x1cBatchCreateInstancesResponse\x12\x11OperationMetadata\x12\x8c\x01\n" +
+	"\x14BatchDeleteInstances\x12&.aiplro.v1.BatchDeleteInstancesRequest\x1a\x1d.google.longrunning.Operation\"-\xcaA*\n" +
 	"\x15google.protobuf.Empty\x12\x11OperationMetadataB\\ZZgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_lro/want/aiplrov1;aiplrov1b\x06proto3"
 
 var (
@@ -582,44 +724,53 @@ func file_instances_proto_rawDescGZIP() []byte {
 	return file_instances_proto_rawDescData
 }
 
-var file_instances_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_instances_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_instances_proto_goTypes = []any{
-	(*Instance)(nil),                // 0: aiplro.v1.Instance
-	(*OperationMetadata)(nil),       // 1: aiplro.v1.OperationMetadata
-	(*GetInstanceRequest)(nil),      // 2: aiplro.v1.GetInstanceRequest
-	(*ListInstancesRequest)(nil),    // 3: aiplro.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil),   // 4: aiplro.v1.ListInstancesResponse
-	(*CreateInstanceRequest)(nil),   // 5: aiplro.v1.CreateInstanceRequest
-	(*UpdateInstanceRequest)(nil),   // 6: aiplro.v1.UpdateInstanceRequest
-	(*DeleteInstanceRequest)(nil),   // 7: aiplro.v1.DeleteInstanceRequest
-	(*timestamppb.Timestamp)(nil),   // 8: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 9: google.protobuf.FieldMask
-	(*longrunningpb.Operation)(nil), // 10: google.longrunning.Operation
+	(*Instance)(nil),                     // 0: aiplro.v1.Instance
+	(*OperationMetadata)(nil),            // 1: aiplro.v1.OperationMetadata
+	(*GetInstanceRequest)(nil),           // 2: aiplro.v1.GetInstanceRequest
+	(*ListInstancesRequest)(nil),         // 3: aiplro.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),        // 4: aiplro.v1.ListInstancesResponse
+	(*CreateInstanceRequest)(nil),        // 5: aiplro.v1.CreateInstanceRequest
+	(*UpdateInstanceRequest)(nil),        // 6: aiplro.v1.UpdateInstanceRequest
+	(*DeleteInstanceRequest)(nil),        // 7: aiplro.v1.DeleteInstanceRequest
+	(*BatchCreateInstancesRequest)(nil),  // 8: aiplro.v1.BatchCreateInstancesRequest
+	(*BatchCreateInstancesResponse)(nil), // 9: aiplro.v1.BatchCreateInstancesResponse
+	(*BatchDeleteInstancesRequest)(nil),  // 10: aiplro.v1.BatchDeleteInstancesRequest
+	(*timestamppb.Timestamp)(nil),        // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 12: google.protobuf.FieldMask
+	(*longrunningpb.Operation)(nil),      // 13: google.longrunning.Operation
 }
 var file_instances_proto_depIdxs = []int32{
-	8,  // 0: aiplro.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 1: aiplro.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 2: aiplro.v1.OperationMetadata.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 3: aiplro.v1.OperationMetadata.end_time:type_name -> google.protobuf.Timestamp
+	11, // 0: aiplro.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
+	11, // 1: aiplro.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
+	11, // 2: aiplro.v1.OperationMetadata.create_time:type_name -> google.protobuf.Timestamp
+	11, // 3: aiplro.v1.OperationMetadata.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: aiplro.v1.ListInstancesResponse.instances:type_name -> aiplro.v1.Instance
 	0,  // 5: aiplro.v1.CreateInstanceRequest.instance:type_name -> aiplro.v1.Instance
 	0,  // 6: aiplro.v1.UpdateInstanceRequest.instance:type_name -> aiplro.v1.Instance
-	9,  // 7: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 8: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
-	3,  // 9: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
-	5,  // 10: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
-	6,  // 11: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
-	7,  // 12: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
-	0,  // 13: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
-	4,  // 14: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
-	10, // 15: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
-	10, // 16: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
-	10, // 17: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	12, // 7: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 8: aiplro.v1.BatchCreateInstancesRequest.requests:type_name -> aiplro.v1.CreateInstanceRequest
+	0,  // 9: aiplro.v1.BatchCreateInstancesResponse.instances:type_name -> aiplro.v1.Instance
+	2,  // 10: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
+	3,  // 11: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
+	5,  // 12: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
+	6,  // 13: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
+	7,  // 14: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
+	8,  // 15: aiplro.v1.InstanceService.BatchCreateInstances:input_type -> aiplro.v1.BatchCreateInstancesRequest
+	10, // 16: aiplro.v1.InstanceService.BatchDeleteInstances:input_type -> aiplro.v1.BatchDeleteInstancesRequest
+	0,  // 17: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
+	4,  // 18: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
+	13, // 19: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
+	13, // 20: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
+	13, // 21: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
+	13, // 22: aiplro.v1.InstanceService.BatchCreateInstances:output_type -> google.longrunning.Operation
+	13, // 23: aiplro.v1.InstanceService.BatchDeleteInstances:output_type -> google.longrunning.Operation
+	17, // [17:24] is the sub-list for method output_type
+	10, // [10:17] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_instances_proto_init() }
@@ -633,7 +784,7 @@ func file_instances_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_instances_proto_rawDesc), len(file_instances_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

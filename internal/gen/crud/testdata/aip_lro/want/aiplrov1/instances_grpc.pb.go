@@ -26,11 +26,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InstanceService_GetInstance_FullMethodName    = "/aiplro.v1.InstanceService/GetInstance"
-	InstanceService_ListInstances_FullMethodName  = "/aiplro.v1.InstanceService/ListInstances"
-	InstanceService_CreateInstance_FullMethodName = "/aiplro.v1.InstanceService/CreateInstance"
-	InstanceService_UpdateInstance_FullMethodName = "/aiplro.v1.InstanceService/UpdateInstance"
-	InstanceService_DeleteInstance_FullMethodName = "/aiplro.v1.InstanceService/DeleteInstance"
+	InstanceService_GetInstance_FullMethodName          = "/aiplro.v1.InstanceService/GetInstance"
+	InstanceService_ListInstances_FullMethodName        = "/aiplro.v1.InstanceService/ListInstances"
+	InstanceService_CreateInstance_FullMethodName       = "/aiplro.v1.InstanceService/CreateInstance"
+	InstanceService_UpdateInstance_FullMethodName       = "/aiplro.v1.InstanceService/UpdateInstance"
+	InstanceService_DeleteInstance_FullMethodName       = "/aiplro.v1.InstanceService/DeleteInstance"
+	InstanceService_BatchCreateInstances_FullMethodName = "/aiplro.v1.InstanceService/BatchCreateInstances"
+	InstanceService_BatchDeleteInstances_FullMethodName = "/aiplro.v1.InstanceService/BatchDeleteInstances"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -44,6 +46,8 @@ type InstanceServiceClient interface {
 	CreateInstance(ctx context.Context, in *CreateInstanceRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 	UpdateInstance(ctx context.Context, in *UpdateInstanceRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 	DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
+	BatchCreateInstances(ctx context.Context, in *BatchCreateInstancesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
+	BatchDeleteInstances(ctx context.Context, in *BatchDeleteInstancesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 }
 
 type instanceServiceClient struct {
@@ -104,6 +108,26 @@ func (c *instanceServiceClient) DeleteInstance(ctx context.Context, in *DeleteIn
 	return out, nil
 }
 
+func (c *instanceServiceClient) BatchCreateInstances(ctx context.Context, in *BatchCreateInstancesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(longrunningpb.Operation)
+	err := c.cc.Invoke(ctx, InstanceService_BatchCreateInstances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *instanceServiceClient) BatchDeleteInstances(ctx context.Context, in *BatchDeleteInstancesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(longrunningpb.Operation)
+	err := c.cc.Invoke(ctx, InstanceService_BatchDeleteInstances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -115,6 +139,8 @@ type InstanceServiceServer interface {
 	CreateInstance(context.Context, *CreateInstanceRequest) (*longrunningpb.Operation, error)
 	UpdateInstance(context.Context, *UpdateInstanceRequest) (*longrunningpb.Operation, error)
 	DeleteInstance(context.Context, *DeleteInstanceRequest) (*longrunningpb.Operation, error)
+	BatchCreateInstances(context.Context, *BatchCreateInstancesRequest) (*longrunningpb.Operation, error)
+	BatchDeleteInstances(context.Context, *BatchDeleteInstancesRequest) (*longrunningpb.Operation, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -139,6 +165,12 @@ func (UnimplementedInstanceServiceServer) UpdateInstance(context.Context, *Updat
 }
 func (UnimplementedInstanceServiceServer) DeleteInstance(context.Context, *DeleteInstanceRequest) (*longrunningpb.Operation, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteInstance not implemented")
+}
+func (UnimplementedInstanceServiceServer) BatchCreateInstances(context.Context, *BatchCreateInstancesRequest) (*longrunningpb.Operation, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateInstances not implemented")
+}
+func (UnimplementedInstanceServiceServer) BatchDeleteInstances(context.Context, *BatchDeleteInstancesRequest) (*longrunningpb.Operation, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDeleteInstances not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -251,6 +283,42 @@ func _InstanceService_DeleteInstance_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_BatchCreateInstances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateInstancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).BatchCreateInstances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_BatchCreateInstances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).BatchCreateInstances(ctx, req.(*BatchCreateInstancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InstanceService_BatchDeleteInstances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteInstancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).BatchDeleteInstances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_BatchDeleteInstances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).BatchDeleteInstances(ctx, req.(*BatchDeleteInstancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -277,6 +345,14 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteInstance",
 			Handler:    _InstanceService_DeleteInstance_Handler,
+		},
+		{
+			MethodName: "BatchCreateInstances",
+			Handler:    _InstanceService_BatchCreateInstances_Handler,
+		},
+		{
+			MethodName: "BatchDeleteInstances",
+			Handler:    _InstanceService_BatchDeleteInstances_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
