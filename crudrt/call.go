@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -303,6 +304,11 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	}
 	if m.idempotencyKey != nil {
 		if id := r.Get(m.idempotencyKey).String(); id != "" && !flag(ctx, recordingKey{}) {
+			if formatOf(m.idempotencyKey) == annotations.FieldInfo_UUID4 {
+				// AIP-202: a UUID may be normalized to lowercase; in
+				// either case it names one request.
+				id = strings.ToLower(id)
+			}
 			if !validateOnly(ctx) {
 				return s.once(ctx, i, m, req, id)
 			}

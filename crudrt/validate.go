@@ -11,6 +11,7 @@ import (
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
@@ -52,6 +53,9 @@ func (s *Service) validate(p proto.Message) error {
 	// Without rules of its kind, a walk would find nothing.
 	if s.rules.pgv {
 		vs = append(vs, pgvViolations(s.res.Field, r)...)
+	}
+	if s.rules.formats {
+		vs = append(vs, formatViolations(s.res.Field, r)...)
 	}
 	if s.rules.pv {
 		pv, err := s.pvViolations(s.res.Field, p)
@@ -149,6 +153,11 @@ func (s *Service) checkRequest(req proto.Message, info *requestInfo) error {
 			keep(v)
 		}
 	}
+	if info.rules.formats {
+		for _, v := range formatViolations("", c.ProtoReflect()) {
+			keep(v)
+		}
+	}
 	if info.rules.pv {
 		pv, err := s.pvViolations("", c)
 		if err != nil {
@@ -199,11 +208,12 @@ func clearResource(m protoreflect.Message, resource protoreflect.MessageDescript
 }
 
 // ruleKinds are the kinds of validation rules a message carries: pv
-// protovalidate's, pgv protoc-gen-validate's. Each walk runs only where
-// its kind is found.
-type ruleKinds struct{ pv, pgv bool }
+// protovalidate's, pgv protoc-gen-validate's, formats AIP-202's
+// (google.api.field_info).format. Each walk runs only where its kind is
+// found.
+type ruleKinds struct{ pv, pgv, formats bool }
 
-func (k ruleKinds) any() bool { return k.pv || k.pgv }
+func (k ruleKinds) any() bool { return k.pv || k.pgv || k.formats }
 
 // rulesIn are the kinds of rules md, or a message it holds other than
 // the resource (named skip; none when empty), carries.
@@ -228,9 +238,10 @@ func rulesIn(md protoreflect.MessageDescriptor, skip protoreflect.FullName, seen
 		if fd.IsMap() {
 			fd = fd.MapValue()
 		}
+		k.formats = k.formats || formatOf(fd) != annotations.FieldInfo_FORMAT_UNSPECIFIED
 		if fd.Message() != nil {
 			in := rulesIn(fd.Message(), skip, seen)
-			k.pv, k.pgv = k.pv || in.pv, k.pgv || in.pgv
+			k.pv, k.pgv, k.formats = k.pv || in.pv, k.pgv || in.pgv, k.formats || in.formats
 		}
 	}
 	return k

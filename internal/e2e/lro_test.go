@@ -11,6 +11,7 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -40,7 +41,7 @@ func TestLongRunning(t *testing.T) {
 		c := aiplrov1.NewInstanceServiceClient(conn)
 		ctx := context.Background()
 
-		create := &aiplrov1.CreateInstanceRequest{InstanceId: "alpha", Instance: &aiplrov1.Instance{DisplayName: "Alpha", NodeCount: 3}, RequestId: "create-alpha"}
+		create := &aiplrov1.CreateInstanceRequest{InstanceId: "alpha", Instance: &aiplrov1.Instance{DisplayName: "Alpha", NodeCount: 3, IpAddress: "010.001.002.003", Peers: []string{"2001:DB8::1", "::ffff:10.0.0.1"}}, RequestId: "f47ac10b-58cc-4372-a567-0e02b2c3d479"}
 		op, err := c.CreateInstance(ctx, create)
 		require.NoError(t, err)
 		made := &aiplrov1.Instance{}
@@ -53,10 +54,35 @@ func TestLongRunning(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, proto.Equal(made, got), "the operation's response is what is stored:\n%v\n%v", made, got)
 
-		// AIP-155: the repeat gets the recorded operation.
+		// AIP-155: the repeat gets the recorded operation; AIP-202: a UUID
+		// in capitals is the same request id.
 		again, err := c.CreateInstance(ctx, create)
 		require.NoError(t, err)
 		assert.True(t, proto.Equal(op, again), "a repeated request_id gets the first operation:\n%v\n%v", op, again)
+		upper := proto.Clone(create).(*aiplrov1.CreateInstanceRequest)
+		upper.RequestId = strings.ToUpper(create.RequestId)
+		again, err = c.CreateInstance(ctx, upper)
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(op, again), "the request id in capitals gets the first operation:\n%v\n%v", op, again)
+
+		// AIP-202: values of a field with a format have it, or the request
+		// is refused naming the field.
+		for _, bad := range []struct {
+			req   *aiplrov1.CreateInstanceRequest
+			field string
+		}{
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{}, RequestId: "create-beta"}, "request_id"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{}, RequestId: "f47ac10b-58cc-7372-a567-0e02b2c3d479"}, "request_id"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{IpAddress: "10.0.0.256"}}, "instance.ip_address"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{IpAddress: "fe80::1%eth0"}}, "instance.ip_address"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Peers: []string{"2001:db8::1", "10.0.0.1"}}}, "instance.peers[1]"},
+		} {
+			_, err := c.CreateInstance(ctx, bad.req)
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", bad.req, err)
+			assert.Equal(t, []string{bad.field}, violationFields(err), "%v: %v", bad.req, err)
+		}
+		_, err = c.GetInstance(ctx, &aiplrov1.GetInstanceRequest{Name: "instances/beta"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "a refused request wrote nothing: %v", err)
 
 		// A refused request is an error, not an operation.
 		_, err = c.CreateInstance(ctx, &aiplrov1.CreateInstanceRequest{InstanceId: "Not An Id", Instance: &aiplrov1.Instance{DisplayName: "x"}})
@@ -114,4 +140,18 @@ func checkOperation(t *testing.T, op *longrunningpb.Operation, resp proto.Messag
 	require.NotNil(t, meta.EndTime)
 	assert.False(t, meta.EndTime.AsTime().Before(meta.CreateTime.AsTime()), "%v", meta)
 	return meta
+}
+
+// violationFields are the fields of the google.rpc.BadRequest of a gRPC
+// error.
+func violationFields(err error) []string {
+	var out []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				out = append(out, v.GetField())
+			}
+		}
+	}
+	return out
 }

@@ -559,6 +559,20 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 		s.Pattern = `^[!-~]*$`
 		s.Description = "AIP-155: a repeat of the request with this id gets the first response; a UUID is recommended."
 	}
+	if f.Desc.Kind() == protoreflect.StringKind {
+		info, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+		switch info.GetFormat() {
+		case annotations.FieldInfo_UUID4:
+			s.Format, s.Pattern = "uuid", `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`
+			s.Description = strings.TrimSpace(strings.Replace(s.Description, "; a UUID is recommended.", ".", 1) + " A UUID version 4 (AIP-202), in either case.")
+		case annotations.FieldInfo_IPV4:
+			s.Format, s.Description = "ipv4", strings.TrimSpace(s.Description+" An IPv4 address (AIP-202).")
+		case annotations.FieldInfo_IPV6:
+			s.Format, s.Description = "ipv6", strings.TrimSpace(s.Description+" An IPv6 address (AIP-202).")
+		case annotations.FieldInfo_IPV4_OR_IPV6:
+			s.Description = strings.TrimSpace(s.Description + " An IPv4 or IPv6 address (AIP-202).")
+		}
+	}
 	return openapi3.NewSchemaRef("", s)
 }
 

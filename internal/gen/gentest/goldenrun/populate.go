@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -253,6 +254,9 @@ func scalar(fd protoreflect.FieldDescriptor, r *rules, seed int) (protoreflect.V
 	case protoreflect.EnumKind:
 		return enumValue(fd, r, seed)
 	case protoreflect.StringKind:
+		if v, ok := formatted(fd, seed); ok {
+			return protoreflect.ValueOfString(v), nil
+		}
 		s, err := stringValue(string(fd.Name()), r, seed)
 		return protoreflect.ValueOfString(s), err
 	case protoreflect.BytesKind:
@@ -542,4 +546,20 @@ func another(fd protoreflect.FieldDescriptor, cur protoreflect.Value, seed int) 
 		}
 	}
 	return protoreflect.Value{}, fmt.Errorf("%s: no valid value other than %v", fd.FullName(), cur)
+}
+
+// formatted is a value of the AIP-202 format of string field fd
+// ((google.api.field_info).format), distinct per seed; ok is false for a
+// field without one.
+func formatted(fd protoreflect.FieldDescriptor, seed int) (string, bool) {
+	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+	switch info.GetFormat() {
+	case annotations.FieldInfo_UUID4:
+		return fmt.Sprintf("%08x-0000-4000-8000-%012x", seed, seed), true
+	case annotations.FieldInfo_IPV4, annotations.FieldInfo_IPV4_OR_IPV6:
+		return fmt.Sprintf("10.%d.%d.%d", seed>>16&255, seed>>8&255, seed&255), true
+	case annotations.FieldInfo_IPV6:
+		return fmt.Sprintf("2001:db8::%x", seed&0xffff), true
+	}
+	return "", false
 }

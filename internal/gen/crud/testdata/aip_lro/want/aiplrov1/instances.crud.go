@@ -48,7 +48,9 @@ var instanceServiceCRUDResource = crudrt.Resource{
 		{"Path":"node_count","Name":"node_count","GoField":"NodeCount","Type":"int64","Queryable":true,"Kind":"int"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
-		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
+		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
+		{"Path":"ip_address","Name":"ip_address","GoField":"IpAddress","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"peers","Name":"peers","GoField":"Peers","Type":"JSON","Queryable":true,"Kind":"string_list"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchCreate|BatchDelete",
 	"IDField": "instance_id",

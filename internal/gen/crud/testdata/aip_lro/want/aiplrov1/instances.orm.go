@@ -21,6 +21,8 @@ type InstanceModel struct {
 	CreateTime  *time.Time `gorm:"column:create_time;precision:6" protoforge:"aiplro.v1.Instance.create_time"`
 	UpdateTime  *time.Time `gorm:"column:update_time;precision:6" protoforge:"aiplro.v1.Instance.update_time"`
 	Etag        string     `gorm:"column:etag;not null" protoforge:"aiplro.v1.Instance.etag"`
+	IpAddress   string     `gorm:"column:ip_address;not null" protoforge:"aiplro.v1.Instance.ip_address"`
+	Peers       ormrt.JSON `gorm:"column:peers;not null" protoforge:"aiplro.v1.Instance.peers"`
 }
 
 // TableName is the table of InstanceModel.

@@ -9,6 +9,8 @@ CREATE TABLE `instances` (
   `create_time` datetime(6) NULL,
   `update_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
+  `ip_address` longtext NOT NULL DEFAULT (''),
+  `peers` json NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`instance`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `aiplro_v1_request_ids` (

@@ -9,6 +9,8 @@ CREATE TABLE "instances" (
   "create_time" timestamptz NULL,
   "update_time" timestamptz NULL,
   "etag" text NOT NULL DEFAULT '',
+  "ip_address" text NOT NULL DEFAULT '',
+  "peers" jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY ("instance")
 );
 CREATE TABLE "aiplro_v1_request_ids" (

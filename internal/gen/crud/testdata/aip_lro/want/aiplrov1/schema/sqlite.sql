@@ -9,6 +9,8 @@ CREATE TABLE `instances` (
   `create_time` datetime NULL,
   `update_time` datetime NULL,
   `etag` text NOT NULL DEFAULT (''),
+  `ip_address` text NOT NULL DEFAULT (''),
+  `peers` text NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`instance`),
   CONSTRAINT `chk_instances_instance_size` CHECK (instr("instance", char(0)) > 0 OR length("instance") <= 255)
 );

@@ -1,0 +1,207 @@
+package crudrt
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// formatOf is the AIP-202 format of string field fd,
+// (google.api.field_info).format, or FORMAT_UNSPECIFIED.
+func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
+	if fd.Kind() != protoreflect.StringKind {
+		return annotations.FieldInfo_FORMAT_UNSPECIFIED
+	}
+	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+	return info.GetFormat()
+}
+
+// formatPlan is where a message's values have a format: its string
+// fields with one (singular, repeated, or map values) and the message
+// fields to look into.
+type formatPlan struct {
+	fields []formatField
+	nested []protoreflect.FieldDescriptor
+}
+
+type formatField struct {
+	fd     protoreflect.FieldDescriptor
+	format annotations.FieldInfo_Format
+}
+
+var formatPlans sync.Map // protoreflect.FullName → *formatPlan (nil: none)
+
+// formatPlanOf is md's plan, nil when no value of md, at any depth, has a
+// format.
+func formatPlanOf(md protoreflect.MessageDescriptor) *formatPlan {
+	if p, ok := formatPlans.Load(md.FullName()); ok {
+		return p.(*formatPlan)
+	}
+	p := buildFormatPlan(md, map[protoreflect.FullName]bool{})
+	formatPlans.Store(md.FullName(), p)
+	return p
+}
+
+func buildFormatPlan(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) *formatPlan {
+	if seen[md.FullName()] {
+		return nil
+	}
+	seen[md.FullName()] = true
+	p := &formatPlan{}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		value := fd
+		if fd.IsMap() {
+			value = fd.MapValue()
+		}
+		if f := formatOf(value); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+			p.fields = append(p.fields, formatField{fd, f})
+		}
+		if value.Message() != nil && (value.Message().FullName() == md.FullName() || buildFormatPlan(value.Message(), seen) != nil) {
+			p.nested = append(p.nested, fd)
+		}
+	}
+	if len(p.fields) == 0 && len(p.nested) == 0 {
+		return nil
+	}
+	return p
+}
+
+// formatViolations are the values of m, at any depth, that do not have
+// their field's AIP-202 format, their paths under prefix. Empty strings
+// are left to REQUIRED.
+func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
+	p := formatPlanOf(m.Descriptor())
+	if p == nil {
+		return nil
+	}
+	var out []FieldViolation
+	check := func(path, v string, f annotations.FieldInfo_Format) {
+		if v != "" && !hasFormat(v, f) {
+			out = append(out, FieldViolation{Field: path, Description: strconv.Quote(v) + " is not " + formatText[f] + " (AIP-202)"})
+		}
+	}
+	for _, f := range p.fields {
+		path := joinPath(prefix, string(f.fd.Name()))
+		switch v := m.Get(f.fd); {
+		case f.fd.IsList():
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				check(path+"["+strconv.Itoa(i)+"]", l.Get(i).String(), f.format)
+			}
+		case f.fd.IsMap():
+			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+				check(path+"["+strconv.Quote(k.String())+"]", v.String(), f.format)
+				return true
+			})
+		default:
+			check(path, v.String(), f.format)
+		}
+	}
+	for _, fd := range p.nested {
+		if !m.Has(fd) {
+			continue
+		}
+		path := joinPath(prefix, string(fd.Name()))
+		switch v := m.Get(fd); {
+		case fd.IsList():
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				out = append(out, formatViolations(path+"["+strconv.Itoa(i)+"]", l.Get(i).Message())...)
+			}
+		case fd.IsMap():
+			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+				out = append(out, formatViolations(path+"["+strconv.Quote(k.String())+"]", v.Message())...)
+				return true
+			})
+		default:
+			out = append(out, formatViolations(path, v.Message())...)
+		}
+	}
+	return out
+}
+
+var formatText = map[annotations.FieldInfo_Format]string{
+	annotations.FieldInfo_UUID4:        "a UUID version 4 (RFC 4122)",
+	annotations.FieldInfo_IPV4:         "an IPv4 address (RFC 791)",
+	annotations.FieldInfo_IPV6:         "an IPv6 address (RFC 2460)",
+	annotations.FieldInfo_IPV4_OR_IPV6: "an IPv4 or IPv6 address",
+}
+
+// hasFormat reports whether v has format f, in the forms AIP-202 allows:
+// a UUID in either case; an IPv4 address with or without leading zeros;
+// an IPv6 address in any RFC 4291 form, without a zone. A format this
+// runtime does not know holds any value.
+func hasFormat(v string, f annotations.FieldInfo_Format) bool {
+	switch f {
+	case annotations.FieldInfo_UUID4:
+		return isUUID4(v)
+	case annotations.FieldInfo_IPV4:
+		return isIPv4(v)
+	case annotations.FieldInfo_IPV6:
+		return isIPv6(v)
+	case annotations.FieldInfo_IPV4_OR_IPV6:
+		return isIPv4(v) || isIPv6(v)
+	}
+	return true
+}
+
+// isUUID4 reports whether v is the 8-4-4-4-12 hex form of a version 4
+// UUID of the RFC 4122 variant.
+func isUUID4(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return v[14] == '4' && strings.IndexByte("89abAB", v[19]) >= 0
+}
+
+// isIPv4 reports whether v is four dotted decimal octets, each of one to
+// three digits (leading zeros allowed: AIP-202 lets a server strip them).
+func isIPv4(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || len(p) > 3 {
+			return false
+		}
+		n := 0
+		for i := 0; i < len(p); i++ {
+			if p[i] < '0' || p[i] > '9' {
+				return false
+			}
+			n = n*10 + int(p[i]-'0')
+		}
+		if n > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// isIPv6 reports whether v is an IPv6 address without a zone.
+func isIPv6(v string) bool {
+	if !strings.Contains(v, ":") {
+		return false
+	}
+	a, err := netip.ParseAddr(v)
+	return err == nil && a.Is6() && a.Zone() == ""
+}
