@@ -34,8 +34,15 @@ func TestRequestIDs(t *testing.T) {
 	code, again := do(t, "DELETE", s.url("/v1/books/1?requestId=0b9f3c2e-7a61-4d8e-9f00-1c2d3e4f5a6b"), "", "")
 	require.Equal(t, 200, code, again)
 	assert.JSONEq(t, first, again, "a retry answers the first response")
-	code, body = do(t, "DELETE", s.url("/v1/books/1?requestId=another"), "", "")
+	code, body = do(t, "DELETE", s.url("/v1/books/1?requestId=6c1f0d2e-9b3a-4e7f-8a21-3d4c5b6a7f80"), "", "")
 	assert.Equal(t, 404, code, "another id is another request: %s", body)
+	// The ids are UUIDs (google.api.field_info), in either case.
+	code, body = do(t, "DELETE", s.url("/v1/books/1?requestId=0B9F3C2E-7A61-4D8E-9F00-1C2D3E4F5A6B"), "", "")
+	assert.Equal(t, 200, code, "the id in capitals is the same id: %s", body)
+	assert.JSONEq(t, first, body, "the id in capitals answers the first response")
+	code, body = do(t, "DELETE", s.url("/v1/books/1?requestId=retry-1"), "", "")
+	assert.Equal(t, 400, code, "an id that is not a UUID: %s", body)
+	assert.Contains(t, body, "request_id", "the refusal names the field")
 
 	// Past the retention, the id is forgotten.
 	deadline := time.Now().Add(30 * time.Second) // a bound: returns once purged

@@ -11,6 +11,7 @@ package libraryv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/protoforge/protoforge/options/protoforge/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -557,7 +558,7 @@ type DeleteBookRequest struct {
 	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	Etag  string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	// AIP-155: a repeat of the request (a retry) gets the first one's
-	// answer, and the book is deleted once.
+	// answer, and the book is deleted once. A UUID version 4.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -758,7 +759,7 @@ type BatchCreateBooksRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Requests []*CreateBookRequest   `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	// AIP-155: a retry of the batch gets the books the first one created,
-	// and creates none.
+	// and creates none. A UUID version 4.
 	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1251,7 +1252,7 @@ var File_library_v1_library_proto protoreflect.FileDescriptor
 const file_library_v1_library_proto_rawDesc = "" +
 	"\n" +
 	"\x18library/v1/library.proto\x12\n" +
-	"library.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xcb\x01\n" +
+	"library.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xcb\x01\n" +
 	"\x06Author\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x121\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xbaH\x04r\x02\x10\x01\xe2\xdd\x19\x03\x18\xc8\x01R\vdisplayName\x12;\n" +
@@ -1298,23 +1299,23 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x11UpdateBookRequest\x12$\n" +
 	"\x04book\x18\x01 \x01(\v2\x10.library.v1.BookR\x04book\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"V\n" +
+	"updateMask\"`\n" +
 	"\x11DeleteBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"9\n" +
+	"request_id\x18\x03 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"9\n" +
 	"\x13UndeleteBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"(\n" +
 	"\x14BatchGetBooksRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"?\n" +
 	"\x15BatchGetBooksResponse\x12&\n" +
-	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"s\n" +
+	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"}\n" +
 	"\x17BatchCreateBooksRequest\x129\n" +
-	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\x12\x1d\n" +
+	"\brequests\x18\x01 \x03(\v2\x1d.library.v1.CreateBookRequestR\brequests\x12'\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"B\n" +
+	"request_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"B\n" +
 	"\x18BatchCreateBooksResponse\x12&\n" +
 	"\x05books\x18\x01 \x03(\v2\x10.library.v1.BookR\x05books\"\x91\x01\n" +
 	"\x17BatchUpdateBooksRequest\x129\n" +
