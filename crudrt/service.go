@@ -276,6 +276,10 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			}
 			s.table.Columns = append(s.table.Columns, qc)
 		}
+		if fd := c.fd; c.Type == "JSON" && c.Role == RoleOrdinary && fd != nil && fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !slices.Contains(s.fb.inputOnly, fd) {
+			// A message stored as JSON: filters reach into it.
+			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, nil, fd.Message())...)
+		}
 		if c.MaxLen > 0 && c.Role != RoleReference && c.Role != RoleParent {
 			// A variable of a name or a reference is one id of the field:
 			// the field's length is not its own.

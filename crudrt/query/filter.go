@@ -359,7 +359,14 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		if c, key, ok := p.mapEntry(e); ok {
 			return frag{}, p.errorAt(p.pos(e), "%s is not a condition; compare it with a value, e.g. %s.%s = \"…\"", quoteText(memberName(e)), c.Path, key)
 		}
-		return frag{}, p.unknownField(e, memberName(e))
+		c := p.t.column(memberName(e))
+		switch {
+		case c == nil || c.JSON == nil:
+			return frag{}, p.unknownField(e, memberName(e))
+		case c.Kind == KindBool:
+			return p.compare(c, "=", true), nil
+		}
+		return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; compare it with a value, e.g. %s = …", quoteText(c.Path), c.Path)
 	case *expr.Expr_ConstExpr:
 		return frag{}, p.errorAt(p.pos(e), "a bare value is not a condition (free-text search is not supported); compare a field with it, e.g. field = %s", constText(k.ConstExpr))
 	}
@@ -469,7 +476,12 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 			}
 			return p.mapValue(c, key, op, rhs)
 		}
-		return frag{}, p.unknownField(lhs, memberName(lhs))
+		if c = p.t.column(memberName(lhs)); c == nil || c.JSON == nil {
+			return frag{}, p.unknownField(lhs, memberName(lhs))
+		}
+		if c.Kind == KindEnumName && op != filtering.FunctionEquals && op != filtering.FunctionNotEquals && op != filtering.FunctionHas {
+			return frag{}, p.errorAt(p.pos(rhs), "%s is an enum inside a message stored as JSON: it compares only with = and !=", c.Path)
+		}
 	default:
 		return frag{}, p.errorAt(p.pos(lhs), "the left side of %s must be a field name", op)
 	}
@@ -491,6 +503,10 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 func (p *filterParser) has(c *Column, rhs *expr.Expr) (frag, error) {
 	if s := rhs.GetConstExpr(); s == nil || s.GetStringValue() != "*" {
 		return frag{}, p.errorAt(p.pos(rhs), "the has operator ':' is supported only as %s:* (is the field set)", c.Path)
+	}
+	if c.JSON != nil {
+		// Set: the object holds it (protojson leaves zero values out).
+		return frag{sql: p.jsonPresent(c)}, nil
 	}
 	if !c.Nullable {
 		return frag{}, p.errorAt(p.pos(rhs), "%s:* tests whether a field is set, but %s is always set", c.Path, c.Path)
@@ -675,7 +691,81 @@ func mysqlSame(x string) string {
 func (p *filterParser) compare(c *Column, op string, v any) frag {
 	ph, arg := bind(p.t.Dialect, v)
 	p.args = append(p.args, arg)
-	return p.nullable(c, p.t.quote(c.Name)+" "+op+" "+ph, op == "<>")
+	if c.JSON != nil && p.t.Dialect == MySQL && (c.Kind == KindString || c.Kind == KindEnumName) {
+		ph = "CAST(" + ph + " AS BINARY)"
+	}
+	return p.nullable(c, p.operand(c)+" "+op+" "+ph, op == "<>")
+}
+
+// operand is the SQL of column c's value: its quoted name, or for a value
+// inside JSON, the value read from the object, its field's zero value
+// where the object leaves it out. Strings compare as bytes on every
+// database (on MySQL and MariaDB, whatever the collation of what their
+// JSON functions return).
+func (p *filterParser) operand(c *Column) string {
+	q := p.t.quote(c.Name)
+	if c.JSON == nil {
+		return q
+	}
+	text := jsonAt(p.t.Dialect, q, c.JSON, false)
+	switch c.Kind {
+	case KindInt:
+		// Numbers, and 64-bit integers as protojson's strings.
+		return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), 0)"
+	case KindBool:
+		switch p.t.Dialect {
+		case Postgres:
+			return "COALESCE(CAST(" + text + " AS BOOLEAN), FALSE)"
+		case MySQL:
+			return "COALESCE(" + text + " = 'true', FALSE)"
+		}
+		return "COALESCE(" + text + ", 0)" // json_extract reads true as 1
+	}
+	zero := "''"
+	if c.Kind == KindEnumName {
+		// An enum's zero value, by name (by number when it has none).
+		zero = "'0'"
+		if v := c.Enum.Values().ByNumber(0); v != nil {
+			zero = "'" + string(v.Name()) + "'"
+		}
+	}
+	if p.t.Dialect == MySQL {
+		return "CAST(COALESCE(" + text + ", " + zero + ") AS BINARY)"
+	}
+	return "COALESCE(" + text + ", " + zero + ")"
+}
+
+// integerType is the 64-bit integer type of CAST, per dialect.
+var integerType = map[Dialect]string{Postgres: "BIGINT", MySQL: "SIGNED", SQLite: "INTEGER"}
+
+// jsonPresent tests that the object holds value c.
+func (p *filterParser) jsonPresent(c *Column) string {
+	return jsonAt(p.t.Dialect, p.t.quote(c.Name), c.JSON, true) + " IS NOT NULL"
+}
+
+// jsonAt reads the value at keys of JSON column q: as text (NULL when
+// left out), or, with raw, as something NULL exactly when left out. The
+// keys are identifiers (checkColumns), which the paths spell bare.
+func jsonAt(d Dialect, q string, keys []string, raw bool) string {
+	switch d {
+	case Postgres:
+		op := " #>> '{"
+		if raw {
+			op = " #> '{"
+		}
+		return "(" + q + op + strings.Join(keys, ",") + "}')"
+	case MySQL:
+		x := "JSON_EXTRACT(" + q + ", '$." + strings.Join(keys, ".") + "')"
+		if raw {
+			return x
+		}
+		return "JSON_UNQUOTE(" + x + ")"
+	}
+	fn := "json_extract("
+	if raw {
+		fn = "json_type("
+	}
+	return fn + q + ", '$." + strings.Join(keys, ".") + "')"
 }
 
 func (p *filterParser) nullable(c *Column, sql string, negative bool) frag {
@@ -691,7 +781,7 @@ func (p *filterParser) nullable(c *Column, sql string, negative bool) frag {
 
 // like translates a string comparison with wildcards.
 func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
-	q := p.t.quote(c.Name)
+	q := p.operand(c)
 	not := ""
 	if negative {
 		not = "NOT "

@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -141,6 +142,14 @@ type Column struct {
 	// KeyOnly marks a key column that filters and order_by do not name
 	// (a parent variable of a resource name): it only breaks ties.
 	KeyOnly bool
+	// JSON, when set, makes the column a value inside the JSON object
+	// column Name holds (a message stored as JSON): the keys that lead to
+	// it ("format" for ebook.format), as protojson writes them. Kind is
+	// then the value's, one of KindString, KindInt, KindBool and
+	// KindEnumName; a value the object leaves out (protojson leaves out
+	// zero values, and a message that is not set holds none) is its
+	// field's zero value. Filters compare it; order_by does not name it.
+	JSON []string
 }
 
 // Table describes the columns of one resource's table.
@@ -213,6 +222,13 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q is a %v, which needs Table.From", c.Path, c.Kind)
 		case (c.Kind == KindEnum || c.Kind == KindEnumName) && c.Enum == nil:
 			return fmt.Errorf("query: enum column %q has no Enum descriptor", c.Path)
+		case c.JSON != nil && (c.Nullable || c.Prefix != "" || c.KeyOnly || !jsonKinds[c.Kind]):
+			return fmt.Errorf("query: column %q is a value inside JSON, which is a string, integer, bool or enum name, never null", c.Path)
+		}
+		for _, k := range c.JSON {
+			if !jsonKey.MatchString(k) {
+				return fmt.Errorf("query: column %q: JSON key %q is not an identifier", c.Path, k)
+			}
 		}
 		seen[c.Path] = true
 	}
@@ -303,3 +319,9 @@ func quoteText(s string) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// jsonKinds are the kinds of values inside JSON that filters compare.
+var jsonKinds = map[Kind]bool{KindString: true, KindInt: true, KindBool: true, KindEnumName: true}
+
+// jsonKey is a key a JSON path names without quoting.
+var jsonKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

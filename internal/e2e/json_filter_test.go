@@ -1,0 +1,129 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"gorm.io/gorm"
+
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
+	jsonfilterv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/json_filter/want/jsonfilterv1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestFilterInsideJSON: filters compare the values of a message stored as
+// JSON (AIP-160's traversal), at any depth, on every database, with the
+// same answers: strings byte for byte, integers (64-bit ones too, which
+// protojson writes as strings) as numbers, bools, enums by name, and a
+// value the JSON leaves out (a zero value, or a message not set) as its
+// zero value; :* tests that a value is set. What a filter cannot compare
+// there (floats, lists, order_by) is InvalidArgument naming the field.
+func TestFilterInsideJSON(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/json_filter/want/jsonfilterv1/schema", db.Dialector.Name()+".sql"))
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			jsonfilterv1.RegisterGadgetServiceServer(gs, jsonfilterv1.NewGadgetServiceCRUD(db))
+		}, jsonfilterv1.GadgetServiceRESTRules())
+		c := jsonfilterv1.NewGadgetServiceClient(conn)
+		ctx := context.Background()
+		for _, g := range []*jsonfilterv1.Gadget{
+			{Name: "a", Spec: &jsonfilterv1.Spec{Label: "Alpha", Count: 3, Serial: 9007199254740993, Sealed: true, Color: jsonfilterv1.Color_RED, Size: &jsonfilterv1.Size{Width: 4000000000, Depth: -5}}},
+			{Name: "b", Spec: &jsonfilterv1.Spec{Label: "alpha ", Count: -2, Color: jsonfilterv1.Color_GREEN, Spare: &jsonfilterv1.Spec{Label: "inner", Sealed: true}}},
+			{Name: "c", Spec: &jsonfilterv1.Spec{}},
+			{Name: "d"},
+		} {
+			_, err := c.CreateGadget(ctx, &jsonfilterv1.CreateGadgetRequest{Gadget: g})
+			require.NoError(t, err)
+		}
+		for _, tc := range []struct {
+			filter string
+			want   []string
+		}{
+			{`spec.label = "Alpha"`, []string{"a"}},
+			{`spec.label = "alpha"`, nil},
+			{`spec.label = "alpha "`, []string{"b"}},
+			{`spec.label = ""`, []string{"c", "d"}},
+			{`spec.label != ""`, []string{"a", "b"}},
+			{`spec.label = "al*"`, []string{"b"}},
+			{`spec.label > "B"`, []string{"b"}},
+			{`spec.count > 0`, []string{"a"}},
+			{`spec.count < 0`, []string{"b"}},
+			{`spec.count = 0`, []string{"c", "d"}},
+			{`spec.serial = 9007199254740993`, []string{"a"}},
+			{`spec.serial > 9007199254740992`, []string{"a"}},
+			{`spec.sealed`, []string{"a"}},
+			{`spec.sealed = false`, []string{"b", "c", "d"}},
+			{`NOT spec.sealed`, []string{"b", "c", "d"}},
+			{`spec.color = RED`, []string{"a"}},
+			{`spec.color = COLOR_UNSPECIFIED`, []string{"c", "d"}},
+			{`spec.color != GREEN`, []string{"a", "c", "d"}},
+			{`spec.size.width = 4000000000`, []string{"a"}},
+			{`spec.size.depth < 0`, []string{"a"}},
+			{`spec.spare.label = "inner"`, []string{"b"}},
+			{`spec.spare.sealed AND spec.count < 0`, []string{"b"}},
+			{`spec.label:*`, []string{"a", "b"}},
+			{`spec.sealed:*`, []string{"a"}},
+			{`spec.size.depth:*`, []string{"a"}},
+			{`name = "a" OR spec.color = GREEN`, []string{"a", "b"}},
+		} {
+			res, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: tc.filter})
+			require.NoError(t, err, tc.filter)
+			var got []string
+			for _, g := range res.Gadgets {
+				got = append(got, g.Name)
+			}
+			sort.Strings(got)
+			assert.Equal(t, tc.want, got, tc.filter)
+		}
+
+		// The same over REST.
+		resp, body := restDo(t, http.MethodGet, base+"/v1/gadgets?filter="+url.QueryEscape(`spec.size.width > 3999999999 AND spec.color = RED`), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var list struct{ Gadgets []struct{ Name string } }
+		require.NoError(t, json.Unmarshal(body, &list))
+		require.Len(t, list.Gadgets, 1, "%s", body)
+		assert.Equal(t, "a", list.Gadgets[0].Name)
+
+		for _, bad := range []struct{ filter, orderBy string }{
+			{filter: `spec.weight > 1`},
+			{filter: `spec.parts:"x"`},
+			{filter: `spec.color > RED`},
+			{filter: `spec.nothing = 1`},
+			{filter: `spec.count = "x"`},
+			{filter: `spec = 1`},
+			{orderBy: `spec.label`},
+		} {
+			_, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: bad.filter, OrderBy: bad.orderBy})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%+v: %v", bad, err)
+		}
+	})
+}
+
+// TestFilterInsideJSONInputOnly: an INPUT_ONLY field of a message stored
+// as JSON is not a field filters know (a filter would tell the stored
+// value); its siblings are.
+func TestFilterInsideJSONInputOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		nestedShelf(t, c, "p", "s")
+		_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/s", BookId: "b", Book: &nestedv1.Book{Title: "b", Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", DrmKey: "secret"}}}})
+		require.NoError(t, err)
+		res, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", Filter: `ebook.format = "epub"`})
+		require.NoError(t, err)
+		assert.Len(t, res.Books, 1)
+		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", Filter: `ebook.drm_key = "secret"`})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	})
+}
