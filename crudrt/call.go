@@ -326,7 +326,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
-	return s.operation(m, out, began)
+	return s.operation(m, r, out, began)
 }
 
 // serve carries out method m of the request r: what call answers, or

@@ -57,7 +57,7 @@ func resolveLRO(metadata string) (*lroTypes, error) {
 	}
 	mf := meta.Descriptor().Fields()
 	optional := func(name protoreflect.Name, shape string) protoreflect.FieldDescriptor {
-		if fd := mf.ByName(name); fd != nil && shapeIs(fd, shape) && fd.ContainingOneof() == nil {
+		if fd := mf.ByName(name); fd != nil && shapeIs(fd, shape) && (fd.ContainingOneof() == nil || fd.ContainingOneof().IsSynthetic()) {
 			return fd
 		}
 		return nil
@@ -68,10 +68,10 @@ func resolveLRO(metadata string) (*lroTypes, error) {
 }
 
 // operation is the done long-running operation that answers method m
-// with out: named operations/<uuid>, its response out, its metadata
-// telling when it began and ended (both now: it is done when returned),
-// its target (the resource's name, when it has one) and its verb.
-func (s *Service) operation(m *method, out proto.Message, began time.Time) (proto.Message, error) {
+// of request r with out: named operations/<uuid>, its response out, its
+// metadata telling when it began and ended (both now: it is done when
+// returned), its target and its verb.
+func (s *Service) operation(m *method, r protoreflect.Message, out proto.Message, began time.Time) (proto.Message, error) {
 	l := m.lro
 	resp, err := anypb.New(out)
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *Service) operation(m *method, out proto.Message, began time.Time) (prot
 		meta.Set(l.endTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
 	}
 	if l.target != nil {
-		if t := s.target(out); t != "" {
+		if t := s.target(m, r, out); t != "" {
 			meta.Set(l.target, protoreflect.ValueOfString(t))
 		}
 	}
@@ -104,14 +104,23 @@ func (s *Service) operation(m *method, out proto.Message, began time.Time) (prot
 	return op.Interface(), nil
 }
 
-// target is the resource name of out when it is the resource and has
-// one, else "".
-func (s *Service) target(out proto.Message) string {
-	r := out.ProtoReflect()
-	if r.Descriptor() != s.desc || s.key == nil || s.key.NamePattern == "" {
+// target is what an operation of method m on request r acted on, by
+// resource name: the resource out when it is one, else the name the
+// request gives (a Delete that answers Empty), else the request's parent
+// (a batch); "" for resources without names.
+func (s *Service) target(m *method, r protoreflect.Message, out proto.Message) string {
+	if s.key == nil || s.key.NamePattern == "" {
 		return ""
 	}
-	return r.Get(s.key.fd).String()
+	if o := out.ProtoReflect(); o.Descriptor() == s.desc {
+		return o.Get(s.key.fd).String()
+	}
+	for _, fd := range []protoreflect.FieldDescriptor{m.name, m.key, m.parent} {
+		if fd != nil && r.Get(fd).String() != "" {
+			return r.Get(fd).String()
+		}
+	}
+	return ""
 }
 
 // verbs are the metadata's verbs of the long-running operations, as

@@ -54,7 +54,7 @@ message DeleteBookRequest { int64 id = 1; }
 func TestLongRunningMethods(t *testing.T) {
 	_, buf, code := generate(t, "lro/v1/lro.proto", lroProto)
 	want := []string{
-		"protoc-gen-crud: warning: lro/v1/lro.proto:22:3: method lro.v1.BookService.UpdateBook: returns google.longrunning.Operation without (google.longrunning.operation_info) naming its response_type and metadata_type (AIP-151): not generated; it answers Unimplemented until you implement it",
+		"protoc-gen-crud: warning: lro/v1/lro.proto:22:3: method lro.v1.BookService.UpdateBook: returns google.longrunning.Operation without (google.longrunning.operation_info) naming its response_type and metadata_type (AIP-151); not generated, it answers Unimplemented until you implement it",
 		"protoc-gen-crud: warning: lro/v1/lro.proto:29:3: method lro.v1.ReadService.GetBook: returns google.longrunning.Operation: a Get is not long-running (AIP-151); not generated, it answers Unimplemented until you implement it",
 	}
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
@@ -75,20 +75,45 @@ func TestLongRunningMethods(t *testing.T) {
 	}
 }
 
-// TestLongRunningUnknownTypes: operation_info naming a message that does
-// not exist is an error at the method, naming the option.
-func TestLongRunningUnknownTypes(t *testing.T) {
+// TestLongRunningProblems: operation_info naming a message that does not
+// exist leaves the method to the user with a warning, as other methods
+// that do not fit; with protoforge's own method option it is an error.
+// A response_type that does not fit the method is reported as such, with
+// the advice to change it there.
+func TestLongRunningProblems(t *testing.T) {
 	src := strings.Replace(lroProto, `metadata_type: "lro.v1.Meta"`, `metadata_type: "NoSuchMeta"`, 1)
-	req, err := gentest.RequestFromSources(map[string]string{"lro/v1/lro.proto": src}, "")
-	if err != nil {
-		t.Fatal(err)
+	_, buf, code := generate(t, "lro/v1/lro.proto", src)
+	if want := `lro/v1/lro.proto:23:3: method lro.v1.BookService.DeleteBook: (google.longrunning.operation_info).metadata_type "NoSuchMeta" names no message of this file or its imports`; !strings.Contains(buf.String(), want) {
+		t.Errorf("warnings:\n%s\nwant one containing %s", buf, want)
 	}
-	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
-	if err != nil {
-		t.Fatal(err)
+	if !strings.Contains(code, `crudrt.Unimplemented("lro.v1.BookService.DeleteBook")`) {
+		t.Errorf("DeleteBook does not answer Unimplemented:\n%s", code)
 	}
-	want := `lro/v1/lro.proto:23:3: method lro.v1.BookService.DeleteBook: (google.longrunning.operation_info).metadata_type "NoSuchMeta" names no message`
-	if !strings.Contains(res.GetError(), want) {
-		t.Errorf("error %q; want it to contain %q", res.GetError(), want)
+
+	explicit := strings.Replace(src, `rpc DeleteBook(DeleteBookRequest) returns (google.longrunning.Operation) {`,
+		`rpc DeleteBook(DeleteBookRequest) returns (google.longrunning.Operation) {
+    option (protoforge.v1.method) = {operation: OPERATION_DELETE};`, 1)
+	for name, src := range map[string]string{
+		"explicit, unknown metadata": explicit,
+		"explicit, no operation_info": strings.Replace(lroProto, `rpc UpdateBook(UpdateBookRequest) returns (google.longrunning.Operation);`,
+			`rpc UpdateBook(UpdateBookRequest) returns (google.longrunning.Operation) { option (protoforge.v1.method) = {operation: OPERATION_UPDATE}; }`, 1),
+		"wrong response_type": strings.Replace(lroProto, `{response_type: "Book" metadata_type: "Meta"}`, `{response_type: "Meta" metadata_type: "Meta"}`, 1),
+	} {
+		req, err := gentest.RequestFromSources(map[string]string{"lro/v1/lro.proto": src}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{
+			"explicit, unknown metadata":  `method lro.v1.BookService.DeleteBook: (google.longrunning.operation_info).metadata_type "NoSuchMeta" names no message`,
+			"explicit, no operation_info": `method lro.v1.BookService.UpdateBook: returns google.longrunning.Operation without (google.longrunning.operation_info)`,
+			"wrong response_type":         "method lro.v1.BookService.CreateBook: its operation's (google.longrunning.operation_info).response_type is lro.v1.Meta; Create returns the resource: name Book in response_type",
+		}[name]
+		if !strings.Contains(res.GetError(), want) {
+			t.Errorf("%s: error %q; want it to contain %q", name, res.GetError(), want)
+		}
 	}
 }

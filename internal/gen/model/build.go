@@ -180,6 +180,9 @@ type builder struct {
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
 	// messages are the messages of the request's files by full name.
 	messages map[protoreflect.FullName]*protogen.Message
+	// lroRead are the long-running methods read as returning their
+	// operation's response (see longRunning).
+	lroRead map[*protogen.Method]bool
 }
 
 // errorf records a problem at the declaration of desc in file. A problem

@@ -5,8 +5,11 @@ import (
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
 )
 
 // LRO is how a standard method that returns a long-running operation
@@ -57,10 +60,25 @@ func (b *builder) longRunning(f *protogen.File, m *protogen.Method) (*protogen.M
 	if m.Output.Desc.FullName() != operationName {
 		return m, nil
 	}
+	// With protoforge's own method option a problem is an error, as the
+	// option promises a standard method; otherwise the method is left to
+	// the user, with a warning.
+	mopts, _ := proto.GetExtension(m.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
+	if mopts.GetOperation() == protoforgev1.Operation_OPERATION_NONE && mopts != nil {
+		return nil, nil
+	}
+	explicit := mopts.GetOperation() != protoforgev1.Operation_OPERATION_UNSPECIFIED
+	problem := func(format string, args ...any) {
+		if explicit {
+			b.errorf(f, m.Desc, format, args...)
+			return
+		}
+		b.warnf(f, m.Desc, format+"; not generated, it answers Unimplemented until you implement it", args...)
+		b.warned[m] = true
+	}
 	resp, meta, ok := readOperationInfo(m.Desc.Options())
 	if !ok || resp == "" || meta == "" {
-		b.warnf(f, m.Desc, "returns %s without (google.longrunning.operation_info) naming its response_type and metadata_type (AIP-151): not generated; it answers Unimplemented until you implement it", operationName)
-		b.warned[m] = true
+		problem("returns %s without (google.longrunning.operation_info) naming its response_type and metadata_type (AIP-151)", operationName)
 		return nil, nil
 	}
 	lro := &LRO{Method: m, Operation: m.Output}
@@ -69,12 +87,16 @@ func (b *builder) longRunning(f *protogen.File, m *protogen.Method) (*protogen.M
 		msg          **protogen.Message
 	}{{resp, "response_type", &lro.Response}, {meta, "metadata_type", &lro.Metadata}} {
 		if *t.msg = b.messageNamed(m.Desc.ParentFile().Package(), t.name); *t.msg == nil {
-			b.errorf(f, m.Desc, "(google.longrunning.operation_info).%s %q names no message of this file or its imports (AIP-151: a fully qualified name outside the package)", t.option, t.name)
+			problem("(google.longrunning.operation_info).%s %q names no message of this file or its imports (AIP-151: a fully qualified name outside the package)", t.option, t.name)
 			return nil, nil
 		}
 	}
 	read := *m
 	read.Output = lro.Response
+	if b.lroRead == nil {
+		b.lroRead = map[*protogen.Method]bool{}
+	}
+	b.lroRead[&read] = true
 	return &read, lro
 }
 

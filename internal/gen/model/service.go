@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -254,6 +255,9 @@ func (b *builder) services(f *protogen.File) {
 		}
 	}
 }
+
+// declareReturns is the advice on what a method should return.
+var declareReturns = regexp.MustCompile("declare `returns \\(([A-Za-z0-9_.]+)\\)`")
 
 // CRUDServices is the method of every generated type that lists the
 // runtimes of its resources (crudrt.StoreOf reads it); no method of the
@@ -578,6 +582,16 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		report = func(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
 			b.warned[m] = true
 			b.warnf(file, desc, "not generated: "+format+"; it answers Unimplemented until you implement it", args...)
+		}
+	}
+	if b.lroRead[m] {
+		// What it returns is what its operation_info names.
+		plain := report
+		report = func(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
+			msg := fmt.Sprintf(format, args...)
+			msg = strings.Replace(msg, "returns "+string(m.Output.Desc.FullName())+";", "its operation's (google.longrunning.operation_info).response_type is "+string(m.Output.Desc.FullName())+";", 1)
+			msg = declareReturns.ReplaceAllString(msg, "name $1 in response_type")
+			plain(file, desc, "%s", msg)
 		}
 	}
 	mm := &Method{Method: m, Op: op, HasHTTPRule: proto.HasExtension(m.Desc.Options(), annotations.E_Http)}

@@ -26,6 +26,7 @@ func operationInfo(md protoreflect.MethodDescriptor) (resp, meta protoreflect.Fu
 	}
 	info := proto.GetExtension(md.Options(), xt).(proto.Message).ProtoReflect()
 	qualify := func(name string) protoreflect.FullName {
+		name = strings.TrimPrefix(name, ".")
 		if _, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name)); err == nil {
 			return protoreflect.FullName(name)
 		}
@@ -86,7 +87,7 @@ func unwrapOperation(md protoreflect.MethodDescriptor, out proto.Message) (proto
 	// The metadata tells when the operation began and ended.
 	md2 := got[0].ProtoReflect()
 	for _, name := range []protoreflect.Name{"create_time", "end_time"} {
-		if fd := md2.Descriptor().Fields().ByName(name); fd != nil && !md2.Has(fd) {
+		if fd := md2.Descriptor().Fields().ByName(name); fd != nil && !fd.IsList() && fd.Message() != nil && fd.Message().FullName() == "google.protobuf.Timestamp" && !md2.Has(fd) {
 			return nil, fmt.Errorf("%s answered an operation whose metadata has no %s: %v", md.FullName(), name, got[0])
 		}
 	}

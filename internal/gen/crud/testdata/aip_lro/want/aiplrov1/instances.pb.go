@@ -138,7 +138,7 @@ type OperationMetadata struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
 	CreateTime            *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	EndTime               *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	Target                string                 `protobuf:"bytes,3,opt,name=target,proto3" json:"target,omitempty"`
+	Target                *string                `protobuf:"bytes,3,opt,name=target,proto3,oneof" json:"target,omitempty"`
 	Verb                  string                 `protobuf:"bytes,4,opt,name=verb,proto3" json:"verb,omitempty"`
 	RequestedCancellation bool                   `protobuf:"varint,5,opt,name=requested_cancellation,json=requestedCancellation,proto3" json:"requested_cancellation,omitempty"`
 	ApiVersion            string                 `protobuf:"bytes,6,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
@@ -191,8 +191,8 @@ func (x *OperationMetadata) GetEndTime() *timestamppb.Timestamp {
 }
 
 func (x *OperationMetadata) GetTarget() string {
-	if x != nil {
-		return x.Target
+	if x != nil && x.Target != nil {
+		return *x.Target
 	}
 	return ""
 }
@@ -680,16 +680,17 @@ const file_instances_proto_rawDesc = "" +
 	"\n" +
 	"ip_address\x18\a \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x04R\tipAddress\x12\x1e\n" +
 	"\x05peers\x18\b \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x03R\x05peers:3\xeaA0\n" +
-	"\x18lro.example.com/Instance\x12\x14instances/{instance}\"\x8b\x02\n" +
+	"\x18lro.example.com/Instance\x12\x14instances/{instance}\"\x9b\x02\n" +
 	"\x11OperationMetadata\x12;\n" +
 	"\vcreate_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x125\n" +
-	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x16\n" +
-	"\x06target\x18\x03 \x01(\tR\x06target\x12\x12\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
+	"\x06target\x18\x03 \x01(\tH\x00R\x06target\x88\x01\x01\x12\x12\n" +
 	"\x04verb\x18\x04 \x01(\tR\x04verb\x125\n" +
 	"\x16requested_cancellation\x18\x05 \x01(\bR\x15requestedCancellation\x12\x1f\n" +
 	"\vapi_version\x18\x06 \x01(\tR\n" +
-	"apiVersion\".\n" +
+	"apiVersionB\t\n" +
+	"\a_target\".\n" +
 	"\x12GetInstanceRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"R\n" +
 	"\x14ListInstancesRequest\x12\x1b\n" +
@@ -798,6 +799,7 @@ func file_instances_proto_init() {
 	if File_instances_proto != nil {
 		return
 	}
+	file_instances_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
