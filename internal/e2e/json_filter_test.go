@@ -3,10 +3,12 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,6 +96,18 @@ func TestFilterInsideJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal(body, &list))
 		require.Len(t, list.Gadgets, 1, "%s", body)
 		assert.Equal(t, "a", list.Gadgets[0].Name)
+
+		// Strings the JSON text escapes (controls, U+2028, quotes and
+		// backslashes) and characters beyond the BMP compare as written.
+		for i, label := range []string{"line\u2028sep", "tab\there", "quote\"back\\slash", "nul\x01ctl", "emoji 🙂", "é"} {
+			_, err := c.CreateGadget(ctx, &jsonfilterv1.CreateGadgetRequest{Gadget: &jsonfilterv1.Gadget{Name: fmt.Sprintf("esc%d", i), Spec: &jsonfilterv1.Spec{Label: label}}})
+			require.NoError(t, err)
+			res, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: "spec.label = " + strconv.Quote(label)})
+			require.NoError(t, err, "%q", label)
+			if assert.Len(t, res.Gadgets, 1, "%q", label) {
+				assert.Equal(t, fmt.Sprintf("esc%d", i), res.Gadgets[0].Name)
+			}
+		}
 
 		for _, bad := range []struct{ filter, orderBy string }{
 			{filter: `spec.weight > 1`},
