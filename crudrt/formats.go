@@ -11,10 +11,16 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// formatOf is the AIP-202 format of string field fd,
-// (google.api.field_info).format, or FORMAT_UNSPECIFIED.
+// formatOf is the AIP-202 format of the string values of field fd,
+// (google.api.field_info).format: of a string field, of the elements of
+// a repeated one, of the values of a map of strings (the option sits on
+// the map field); FORMAT_UNSPECIFIED otherwise.
 func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
-	if fd.Kind() != protoreflect.StringKind {
+	value := fd
+	if fd.IsMap() {
+		value = fd.MapValue()
+	}
+	if value.Kind() != protoreflect.StringKind {
 		return annotations.FieldInfo_FORMAT_UNSPECIFIED
 	}
 	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
@@ -42,35 +48,50 @@ func formatPlanOf(md protoreflect.MessageDescriptor) *formatPlan {
 	if p, ok := formatPlans.Load(md.FullName()); ok {
 		return p.(*formatPlan)
 	}
-	p := buildFormatPlan(md, map[protoreflect.FullName]bool{})
-	formatPlans.Store(md.FullName(), p)
-	return p
-}
-
-func buildFormatPlan(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) *formatPlan {
-	if seen[md.FullName()] {
-		return nil
-	}
-	seen[md.FullName()] = true
 	p := &formatPlan{}
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
-		value := fd
-		if fd.IsMap() {
-			value = fd.MapValue()
-		}
-		if f := formatOf(value); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+		if f := formatOf(fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
 			p.fields = append(p.fields, formatField{fd, f})
 		}
-		if value.Message() != nil && (value.Message().FullName() == md.FullName() || buildFormatPlan(value.Message(), seen) != nil) {
+		if m := messageOf(fd); m != nil && reachesFormat(m, map[protoreflect.FullName]bool{}) {
 			p.nested = append(p.nested, fd)
 		}
 	}
 	if len(p.fields) == 0 && len(p.nested) == 0 {
-		return nil
+		p = nil
 	}
+	formatPlans.Store(md.FullName(), p)
 	return p
+}
+
+// messageOf is the message field fd holds (a map's values), or nil.
+func messageOf(fd protoreflect.FieldDescriptor) protoreflect.MessageDescriptor {
+	if fd.IsMap() {
+		return fd.MapValue().Message()
+	}
+	return fd.Message()
+}
+
+// reachesFormat reports whether a field of md, or of a message md holds
+// at any depth, has a format; seen are the messages looked at already.
+func reachesFormat(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) bool {
+	if seen[md.FullName()] {
+		return false
+	}
+	seen[md.FullName()] = true
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if formatOf(fd) != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+			return true
+		}
+		if m := messageOf(fd); m != nil && reachesFormat(m, seen) {
+			return true
+		}
+	}
+	return false
 }
 
 // formatViolations are the values of m, at any depth, that do not have
@@ -83,11 +104,17 @@ func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
 	}
 	var out []FieldViolation
 	check := func(path, v string, f annotations.FieldInfo_Format) {
-		if v != "" && !hasFormat(v, f) {
+		if !hasFormat(v, f) {
 			out = append(out, FieldViolation{Field: path, Description: strconv.Quote(v) + " is not " + formatText[f] + " (AIP-202)"})
 		}
 	}
 	for _, f := range p.fields {
+		if !m.Has(f.fd) {
+			// A field without presence holding "" is not set: REQUIRED
+			// says whether it must be. Elements, map values and a set
+			// optional field are values, "" too.
+			continue
+		}
 		path := joinPath(prefix, string(f.fd.Name()))
 		switch v := m.Get(f.fd); {
 		case f.fd.IsList():

@@ -235,10 +235,10 @@ func rulesIn(md protoreflect.MessageDescriptor, skip protoreflect.FullName, seen
 		fd := fields.Get(i)
 		k.pv = k.pv || proto.HasExtension(fd.Options(), bufvalidate.E_Field)
 		k.pgv = k.pgv || proto.HasExtension(fd.Options(), pgvpb.E_Rules)
+		k.formats = k.formats || formatOf(fd) != annotations.FieldInfo_FORMAT_UNSPECIFIED
 		if fd.IsMap() {
 			fd = fd.MapValue()
 		}
-		k.formats = k.formats || formatOf(fd) != annotations.FieldInfo_FORMAT_UNSPECIFIED
 		if fd.Message() != nil {
 			in := rulesIn(fd.Message(), skip, seen)
 			k.pv, k.pgv, k.formats = k.pv || in.pv, k.pgv || in.pgv, k.formats || in.formats

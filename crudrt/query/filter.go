@@ -729,8 +729,12 @@ func (p *filterParser) operand(c *Column) string {
 			zero = "'" + string(v.Name()) + "'"
 		}
 	}
-	if p.t.Dialect == MySQL {
+	switch p.t.Dialect {
+	case MySQL:
 		return "CAST(COALESCE(" + text + ", " + zero + ") AS BINARY)"
+	case Postgres:
+		// Byte order, whatever the database's collation.
+		return "(COALESCE(" + text + ", " + zero + ") COLLATE \"C\")"
 	}
 	return "COALESCE(" + text + ", " + zero + ")"
 }
@@ -749,11 +753,12 @@ func (p *filterParser) jsonPresent(c *Column) string {
 func jsonAt(d Dialect, q string, keys []string, raw bool) string {
 	switch d {
 	case Postgres:
-		op := " #>> '{"
+		// Quoted: a bare null in an array literal is NULL.
+		op := " #>> '{\""
 		if raw {
-			op = " #> '{"
+			op = " #> '{\""
 		}
-		return "(" + q + op + strings.Join(keys, ",") + "}')"
+		return "(" + q + op + strings.Join(keys, "\",\"") + "\"}')"
 	case MySQL:
 		x := "JSON_EXTRACT(" + q + ", '$." + strings.Join(keys, ".") + "')"
 		if raw {

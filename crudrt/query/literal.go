@@ -61,7 +61,9 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 			if c.Kind == KindEnum {
 				return int64(ev.Number()), nil
 			}
-			return string(ev.Name()), nil
+			// By name, a number is stored under its first name (as
+			// protojson writes it): an alias means that one.
+			return string(c.Enum.Values().ByNumber(ev.Number()).Name()), nil
 		case name == "true" || name == "false":
 			if c.Kind == KindBool {
 				return name == "true", nil

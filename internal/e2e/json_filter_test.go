@@ -16,7 +16,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	jsonfilterv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/json_filter/want/jsonfilterv1"
@@ -40,7 +42,7 @@ func TestFilterInsideJSON(t *testing.T) {
 		c := jsonfilterv1.NewGadgetServiceClient(conn)
 		ctx := context.Background()
 		for _, g := range []*jsonfilterv1.Gadget{
-			{Name: "a", Spec: &jsonfilterv1.Spec{Label: "Alpha", Count: 3, Serial: 9007199254740993, Sealed: true, Color: jsonfilterv1.Color_RED, Size: &jsonfilterv1.Size{Width: 4000000000, Depth: -5}}},
+			{Name: "a", Spec: &jsonfilterv1.Spec{Label: "Alpha", Count: 3, Serial: 9007199254740993, Sealed: true, Color: jsonfilterv1.Color_RED, Size: &jsonfilterv1.Size{Width: 4000000000, Depth: -5}, Null: "n", Mode: jsonfilterv1.Mode_RUNNING}},
 			{Name: "b", Spec: &jsonfilterv1.Spec{Label: "alpha ", Count: -2, Color: jsonfilterv1.Color_GREEN, Spare: &jsonfilterv1.Spec{Label: "inner", Sealed: true}}},
 			{Name: "c", Spec: &jsonfilterv1.Spec{}},
 			{Name: "d"},
@@ -78,6 +80,14 @@ func TestFilterInsideJSON(t *testing.T) {
 			{`spec.sealed:*`, []string{"a"}},
 			{`spec.size.depth:*`, []string{"a"}},
 			{`name = "a" OR spec.color = GREEN`, []string{"a", "b"}},
+			// A key PostgreSQL's paths must quote.
+			{`spec.null = "n"`, []string{"a"}},
+			{`spec.null:*`, []string{"a"}},
+			// Aliases mean their number: RUNNING is stored as STARTED.
+			{`spec.mode = RUNNING`, []string{"a"}},
+			{`spec.mode = STARTED`, []string{"a"}},
+			{`spec.mode != RUNNING`, []string{"b", "c", "d"}},
+			{`spec.mode = MODE_NONE`, []string{"b", "c", "d"}},
 		} {
 			res, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: tc.filter})
 			require.NoError(t, err, tc.filter)
@@ -140,4 +150,35 @@ func TestFilterInsideJSONInputOnly(t *testing.T) {
 		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", Filter: `ebook.drm_key = "secret"`})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	})
+}
+
+// TestFilterInsideJSONByteOrder: strings inside JSON order byte by byte
+// on a PostgreSQL database whose collation does not (ICU en-US puts "a"
+// before "B" and ignores "["), as on the other databases.
+func TestFilterInsideJSONByteOrder(t *testing.T) {
+	db, err := gorm.Open(postgres.Open(testdb.PostgresDSNWith(t, "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' TEMPLATE template0")), &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/json_filter/want/jsonfilterv1/schema/postgres.sql"))
+	s := jsonfilterv1.NewGadgetServiceCRUD(db)
+	ctx := context.Background()
+	for _, label := range []string{"a", "B", "[x"} {
+		_, err := s.CreateGadget(ctx, &jsonfilterv1.CreateGadgetRequest{Gadget: &jsonfilterv1.Gadget{Name: label, Spec: &jsonfilterv1.Spec{Label: label}}})
+		require.NoError(t, err)
+	}
+	for filter, want := range map[string][]string{
+		`spec.label > "B"`: {"[x", "a"},
+		`spec.label < "B"`: nil,
+	} {
+		res, err := s.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: filter})
+		require.NoError(t, err, filter)
+		var got []string
+		for _, g := range res.Gadgets {
+			got = append(got, g.Name)
+		}
+		sort.Strings(got)
+		assert.Equal(t, want, got, filter)
+	}
 }

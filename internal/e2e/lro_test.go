@@ -76,6 +76,10 @@ func TestLongRunning(t *testing.T) {
 			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{IpAddress: "10.0.0.256"}}, "instance.ip_address"},
 			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{IpAddress: "fe80::1%eth0"}}, "instance.ip_address"},
 			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Peers: []string{"2001:db8::1", "10.0.0.1"}}}, "instance.peers[1]"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Peers: []string{""}}}, "instance.peers[0]"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Zones: map[string]string{"z": "::1"}}}, `instance.zones["z"]`},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Primary: &aiplrov1.Endpoint{Ip: "10.0.0.1"}, Backup: &aiplrov1.Endpoint{Ip: "x"}}}, "instance.backup.ip"},
+			{&aiplrov1.CreateInstanceRequest{InstanceId: "beta", Instance: &aiplrov1.Instance{Backup: &aiplrov1.Endpoint{HostId: proto.String("")}}}, "instance.backup.host_id"},
 		} {
 			_, err := c.CreateInstance(ctx, bad.req)
 			require.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", bad.req, err)

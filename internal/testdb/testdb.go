@@ -98,6 +98,23 @@ func Open(t testing.TB, d ormrt.Dialect) *gorm.DB {
 	return db
 }
 
+// PostgresDSNWith is DSN for PostgreSQL, the database created with
+// options ("LOCALE_PROVIDER icu ICU_LOCALE 'en-US' TEMPLATE template0").
+func PostgresDSNWith(t testing.TB, options string) string {
+	t.Helper()
+	name := uniqueName()
+	admin := PostgresDSN()
+	createDrop(t, "pgx", admin, Postgres,
+		strings.TrimSpace("CREATE DATABASE "+ormrt.QuoteIdent(Postgres, name)+" "+options),
+		"DROP DATABASE IF EXISTS "+ormrt.QuoteIdent(Postgres, name)+" WITH (FORCE)")
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("testdb: PROTOFORGE_POSTGRES_DSN is not a URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
 // DSN creates a new, empty database of dialect d for this test and returns
 // its DSN, for code that opens the database itself. The database is dropped
 // when the test ends.
@@ -110,16 +127,7 @@ func DSN(t testing.TB, d ormrt.Dialect) string {
 		path := filepath.Join(t.TempDir(), name+".db")
 		return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_txlock=immediate"
 	case Postgres:
-		admin := PostgresDSN()
-		createDrop(t, "pgx", admin, d,
-			"CREATE DATABASE "+ormrt.QuoteIdent(d, name),
-			"DROP DATABASE IF EXISTS "+ormrt.QuoteIdent(d, name)+" WITH (FORCE)")
-		u, err := url.Parse(admin)
-		if err != nil {
-			t.Fatalf("testdb: PROTOFORGE_POSTGRES_DSN is not a URL: %v", err)
-		}
-		u.Path = "/" + name
-		return u.String()
+		return PostgresDSNWith(t, "")
 	case MySQL:
 		admin := MySQLDSN()
 		createDrop(t, "mysql", admin, d,

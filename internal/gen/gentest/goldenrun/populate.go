@@ -99,6 +99,11 @@ func setField(msg protoreflect.Message, fd protoreflect.FieldDescriptor, r *rule
 			if err != nil {
 				return err
 			}
+			if s, ok := formatted(fd, seed*10+i); ok {
+				// The format of a map's values sits on the map field.
+				m.Set(k.MapKey(), protoreflect.ValueOfString(s))
+				continue
+			}
 			v, err := element(m.NewValue, fd.MapValue(), vr, seed*10+i, depth)
 			if err != nil {
 				return err
@@ -552,6 +557,9 @@ func another(fd protoreflect.FieldDescriptor, cur protoreflect.Value, seed int) 
 // ((google.api.field_info).format), distinct per seed; ok is false for a
 // field without one.
 func formatted(fd protoreflect.FieldDescriptor, seed int) (string, bool) {
+	if fd.IsMap() && fd.MapValue().Kind() != protoreflect.StringKind {
+		return "", false
+	}
 	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
 	switch info.GetFormat() {
 	case annotations.FieldInfo_UUID4:

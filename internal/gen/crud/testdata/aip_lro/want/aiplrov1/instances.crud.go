@@ -50,7 +50,10 @@ var instanceServiceCRUDResource = crudrt.Resource{
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
 		{"Path":"ip_address","Name":"ip_address","GoField":"IpAddress","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"peers","Name":"peers","GoField":"Peers","Type":"JSON","Queryable":true,"Kind":"string_list"}
+		{"Path":"peers","Name":"peers","GoField":"Peers","Type":"JSON","Queryable":true,"Kind":"string_list"},
+		{"Path":"zones","Name":"zones","GoField":"Zones","Type":"JSON","Queryable":true,"Kind":"string_map"},
+		{"Path":"primary","Name":"primary","GoField":"Primary","Type":"JSON","Nullable":true},
+		{"Path":"backup","Name":"backup","GoField":"Backup","Type":"JSON","Nullable":true}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchCreate|BatchDelete",
 	"IDField": "instance_id",

@@ -23,6 +23,9 @@ type InstanceModel struct {
 	Etag        string     `gorm:"column:etag;not null" protoforge:"aiplro.v1.Instance.etag"`
 	IpAddress   string     `gorm:"column:ip_address;not null" protoforge:"aiplro.v1.Instance.ip_address"`
 	Peers       ormrt.JSON `gorm:"column:peers;not null" protoforge:"aiplro.v1.Instance.peers"`
+	Zones       ormrt.JSON `gorm:"column:zones;not null" protoforge:"aiplro.v1.Instance.zones"`
+	Primary     ormrt.JSON `gorm:"column:primary" protoforge:"aiplro.v1.Instance.primary"`
+	Backup      ormrt.JSON `gorm:"column:backup" protoforge:"aiplro.v1.Instance.backup"`
 }
 
 // TableName is the table of InstanceModel.

@@ -43,6 +43,9 @@ type Instance struct {
 	Etag          string                 `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
 	IpAddress     string                 `protobuf:"bytes,7,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	Peers         []string               `protobuf:"bytes,8,rep,name=peers,proto3" json:"peers,omitempty"`
+	Zones         map[string]string      `protobuf:"bytes,9,rep,name=zones,proto3" json:"zones,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Primary       *Endpoint              `protobuf:"bytes,10,opt,name=primary,proto3" json:"primary,omitempty"`
+	Backup        *Endpoint              `protobuf:"bytes,11,opt,name=backup,proto3" json:"backup,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -133,6 +136,80 @@ func (x *Instance) GetPeers() []string {
 	return nil
 }
 
+func (x *Instance) GetZones() map[string]string {
+	if x != nil {
+		return x.Zones
+	}
+	return nil
+}
+
+func (x *Instance) GetPrimary() *Endpoint {
+	if x != nil {
+		return x.Primary
+	}
+	return nil
+}
+
+func (x *Instance) GetBackup() *Endpoint {
+	if x != nil {
+		return x.Backup
+	}
+	return nil
+}
+
+// Where an instance answers.
+type Endpoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ip            string                 `protobuf:"bytes,1,opt,name=ip,proto3" json:"ip,omitempty"`
+	HostId        *string                `protobuf:"bytes,2,opt,name=host_id,json=hostId,proto3,oneof" json:"host_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Endpoint) Reset() {
+	*x = Endpoint{}
+	mi := &file_instances_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Endpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Endpoint) ProtoMessage() {}
+
+func (x *Endpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_instances_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
+func (*Endpoint) Descriptor() ([]byte, []int) {
+	return file_instances_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Endpoint) GetIp() string {
+	if x != nil {
+		return x.Ip
+	}
+	return ""
+}
+
+func (x *Endpoint) GetHostId() string {
+	if x != nil && x.HostId != nil {
+		return *x.HostId
+	}
+	return ""
+}
+
 // What the operations of InstanceService tell while they run.
 type OperationMetadata struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
@@ -148,7 +225,7 @@ type OperationMetadata struct {
 
 func (x *OperationMetadata) Reset() {
 	*x = OperationMetadata{}
-	mi := &file_instances_proto_msgTypes[1]
+	mi := &file_instances_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -160,7 +237,7 @@ func (x *OperationMetadata) String() string {
 func (*OperationMetadata) ProtoMessage() {}
 
 func (x *OperationMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[1]
+	mi := &file_instances_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -173,7 +250,7 @@ func (x *OperationMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationMetadata.ProtoReflect.Descriptor instead.
 func (*OperationMetadata) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{1}
+	return file_instances_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *OperationMetadata) GetCreateTime() *timestamppb.Timestamp {
@@ -227,7 +304,7 @@ type GetInstanceRequest struct {
 
 func (x *GetInstanceRequest) Reset() {
 	*x = GetInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[2]
+	mi := &file_instances_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +316,7 @@ func (x *GetInstanceRequest) String() string {
 func (*GetInstanceRequest) ProtoMessage() {}
 
 func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[2]
+	mi := &file_instances_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +329,7 @@ func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
 func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{2}
+	return file_instances_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetInstanceRequest) GetName() string {
@@ -272,7 +349,7 @@ type ListInstancesRequest struct {
 
 func (x *ListInstancesRequest) Reset() {
 	*x = ListInstancesRequest{}
-	mi := &file_instances_proto_msgTypes[3]
+	mi := &file_instances_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -284,7 +361,7 @@ func (x *ListInstancesRequest) String() string {
 func (*ListInstancesRequest) ProtoMessage() {}
 
 func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[3]
+	mi := &file_instances_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -297,7 +374,7 @@ func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesRequest.ProtoReflect.Descriptor instead.
 func (*ListInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{3}
+	return file_instances_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListInstancesRequest) GetPageSize() int32 {
@@ -324,7 +401,7 @@ type ListInstancesResponse struct {
 
 func (x *ListInstancesResponse) Reset() {
 	*x = ListInstancesResponse{}
-	mi := &file_instances_proto_msgTypes[4]
+	mi := &file_instances_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -336,7 +413,7 @@ func (x *ListInstancesResponse) String() string {
 func (*ListInstancesResponse) ProtoMessage() {}
 
 func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[4]
+	mi := &file_instances_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -349,7 +426,7 @@ func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesResponse.ProtoReflect.Descriptor instead.
 func (*ListInstancesResponse) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{4}
+	return file_instances_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListInstancesResponse) GetInstances() []*Instance {
@@ -377,7 +454,7 @@ type CreateInstanceRequest struct {
 
 func (x *CreateInstanceRequest) Reset() {
 	*x = CreateInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[5]
+	mi := &file_instances_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +466,7 @@ func (x *CreateInstanceRequest) String() string {
 func (*CreateInstanceRequest) ProtoMessage() {}
 
 func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[5]
+	mi := &file_instances_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +479,7 @@ func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{5}
+	return file_instances_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateInstanceRequest) GetInstanceId() string {
@@ -436,7 +513,7 @@ type UpdateInstanceRequest struct {
 
 func (x *UpdateInstanceRequest) Reset() {
 	*x = UpdateInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[6]
+	mi := &file_instances_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +525,7 @@ func (x *UpdateInstanceRequest) String() string {
 func (*UpdateInstanceRequest) ProtoMessage() {}
 
 func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[6]
+	mi := &file_instances_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +538,7 @@ func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{6}
+	return file_instances_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateInstanceRequest) GetInstance() *Instance {
@@ -488,7 +565,7 @@ type DeleteInstanceRequest struct {
 
 func (x *DeleteInstanceRequest) Reset() {
 	*x = DeleteInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[7]
+	mi := &file_instances_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +577,7 @@ func (x *DeleteInstanceRequest) String() string {
 func (*DeleteInstanceRequest) ProtoMessage() {}
 
 func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[7]
+	mi := &file_instances_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +590,7 @@ func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteInstanceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{7}
+	return file_instances_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteInstanceRequest) GetName() string {
@@ -539,7 +616,7 @@ type BatchCreateInstancesRequest struct {
 
 func (x *BatchCreateInstancesRequest) Reset() {
 	*x = BatchCreateInstancesRequest{}
-	mi := &file_instances_proto_msgTypes[8]
+	mi := &file_instances_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +628,7 @@ func (x *BatchCreateInstancesRequest) String() string {
 func (*BatchCreateInstancesRequest) ProtoMessage() {}
 
 func (x *BatchCreateInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[8]
+	mi := &file_instances_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +641,7 @@ func (x *BatchCreateInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateInstancesRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{8}
+	return file_instances_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BatchCreateInstancesRequest) GetRequests() []*CreateInstanceRequest {
@@ -583,7 +660,7 @@ type BatchCreateInstancesResponse struct {
 
 func (x *BatchCreateInstancesResponse) Reset() {
 	*x = BatchCreateInstancesResponse{}
-	mi := &file_instances_proto_msgTypes[9]
+	mi := &file_instances_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +672,7 @@ func (x *BatchCreateInstancesResponse) String() string {
 func (*BatchCreateInstancesResponse) ProtoMessage() {}
 
 func (x *BatchCreateInstancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[9]
+	mi := &file_instances_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +685,7 @@ func (x *BatchCreateInstancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateInstancesResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateInstancesResponse) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{9}
+	return file_instances_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchCreateInstancesResponse) GetInstances() []*Instance {
@@ -627,7 +704,7 @@ type BatchDeleteInstancesRequest struct {
 
 func (x *BatchDeleteInstancesRequest) Reset() {
 	*x = BatchDeleteInstancesRequest{}
-	mi := &file_instances_proto_msgTypes[10]
+	mi := &file_instances_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +716,7 @@ func (x *BatchDeleteInstancesRequest) String() string {
 func (*BatchDeleteInstancesRequest) ProtoMessage() {}
 
 func (x *BatchDeleteInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[10]
+	mi := &file_instances_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +729,7 @@ func (x *BatchDeleteInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteInstancesRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{10}
+	return file_instances_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchDeleteInstancesRequest) GetNames() []string {
@@ -666,7 +743,7 @@ var File_instances_proto protoreflect.FileDescriptor
 
 const file_instances_proto_rawDesc = "" +
 	"\n" +
-	"\x0finstances.proto\x12\taiplro.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x19google/api/resource.proto\x1a#google/longrunning/operations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfe\x02\n" +
+	"\x0finstances.proto\x12\taiplro.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x19google/api/resource.proto\x1a#google/longrunning/operations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd4\x04\n" +
 	"\bInstance\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x1d\n" +
@@ -679,8 +756,21 @@ const file_instances_proto_rawDesc = "" +
 	"\x04etag\x18\x06 \x01(\tR\x04etag\x12'\n" +
 	"\n" +
 	"ip_address\x18\a \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x04R\tipAddress\x12\x1e\n" +
-	"\x05peers\x18\b \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x03R\x05peers:3\xeaA0\n" +
-	"\x18lro.example.com/Instance\x12\x14instances/{instance}\"\x9b\x02\n" +
+	"\x05peers\x18\b \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x03R\x05peers\x12>\n" +
+	"\x05zones\x18\t \x03(\v2\x1e.aiplro.v1.Instance.ZonesEntryB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x05zones\x12-\n" +
+	"\aprimary\x18\n" +
+	" \x01(\v2\x13.aiplro.v1.EndpointR\aprimary\x12+\n" +
+	"\x06backup\x18\v \x01(\v2\x13.aiplro.v1.EndpointR\x06backup\x1a8\n" +
+	"\n" +
+	"ZonesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:3\xeaA0\n" +
+	"\x18lro.example.com/Instance\x12\x14instances/{instance}\"X\n" +
+	"\bEndpoint\x12\x18\n" +
+	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\x12&\n" +
+	"\ahost_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01H\x00R\x06hostId\x88\x01\x01B\n" +
+	"\n" +
+	"\b_host_id\"\x9b\x02\n" +
 	"\x11OperationMetadata\x12;\n" +
 	"\vcreate_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x125\n" +
@@ -745,53 +835,58 @@ func file_instances_proto_rawDescGZIP() []byte {
 	return file_instances_proto_rawDescData
 }
 
-var file_instances_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_instances_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_instances_proto_goTypes = []any{
 	(*Instance)(nil),                     // 0: aiplro.v1.Instance
-	(*OperationMetadata)(nil),            // 1: aiplro.v1.OperationMetadata
-	(*GetInstanceRequest)(nil),           // 2: aiplro.v1.GetInstanceRequest
-	(*ListInstancesRequest)(nil),         // 3: aiplro.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil),        // 4: aiplro.v1.ListInstancesResponse
-	(*CreateInstanceRequest)(nil),        // 5: aiplro.v1.CreateInstanceRequest
-	(*UpdateInstanceRequest)(nil),        // 6: aiplro.v1.UpdateInstanceRequest
-	(*DeleteInstanceRequest)(nil),        // 7: aiplro.v1.DeleteInstanceRequest
-	(*BatchCreateInstancesRequest)(nil),  // 8: aiplro.v1.BatchCreateInstancesRequest
-	(*BatchCreateInstancesResponse)(nil), // 9: aiplro.v1.BatchCreateInstancesResponse
-	(*BatchDeleteInstancesRequest)(nil),  // 10: aiplro.v1.BatchDeleteInstancesRequest
-	(*timestamppb.Timestamp)(nil),        // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),        // 12: google.protobuf.FieldMask
-	(*longrunningpb.Operation)(nil),      // 13: google.longrunning.Operation
+	(*Endpoint)(nil),                     // 1: aiplro.v1.Endpoint
+	(*OperationMetadata)(nil),            // 2: aiplro.v1.OperationMetadata
+	(*GetInstanceRequest)(nil),           // 3: aiplro.v1.GetInstanceRequest
+	(*ListInstancesRequest)(nil),         // 4: aiplro.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),        // 5: aiplro.v1.ListInstancesResponse
+	(*CreateInstanceRequest)(nil),        // 6: aiplro.v1.CreateInstanceRequest
+	(*UpdateInstanceRequest)(nil),        // 7: aiplro.v1.UpdateInstanceRequest
+	(*DeleteInstanceRequest)(nil),        // 8: aiplro.v1.DeleteInstanceRequest
+	(*BatchCreateInstancesRequest)(nil),  // 9: aiplro.v1.BatchCreateInstancesRequest
+	(*BatchCreateInstancesResponse)(nil), // 10: aiplro.v1.BatchCreateInstancesResponse
+	(*BatchDeleteInstancesRequest)(nil),  // 11: aiplro.v1.BatchDeleteInstancesRequest
+	nil,                                  // 12: aiplro.v1.Instance.ZonesEntry
+	(*timestamppb.Timestamp)(nil),        // 13: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 14: google.protobuf.FieldMask
+	(*longrunningpb.Operation)(nil),      // 15: google.longrunning.Operation
 }
 var file_instances_proto_depIdxs = []int32{
-	11, // 0: aiplro.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
-	11, // 1: aiplro.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
-	11, // 2: aiplro.v1.OperationMetadata.create_time:type_name -> google.protobuf.Timestamp
-	11, // 3: aiplro.v1.OperationMetadata.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 4: aiplro.v1.ListInstancesResponse.instances:type_name -> aiplro.v1.Instance
-	0,  // 5: aiplro.v1.CreateInstanceRequest.instance:type_name -> aiplro.v1.Instance
-	0,  // 6: aiplro.v1.UpdateInstanceRequest.instance:type_name -> aiplro.v1.Instance
-	12, // 7: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 8: aiplro.v1.BatchCreateInstancesRequest.requests:type_name -> aiplro.v1.CreateInstanceRequest
-	0,  // 9: aiplro.v1.BatchCreateInstancesResponse.instances:type_name -> aiplro.v1.Instance
-	2,  // 10: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
-	3,  // 11: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
-	5,  // 12: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
-	6,  // 13: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
-	7,  // 14: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
-	8,  // 15: aiplro.v1.InstanceService.BatchCreateInstances:input_type -> aiplro.v1.BatchCreateInstancesRequest
-	10, // 16: aiplro.v1.InstanceService.BatchDeleteInstances:input_type -> aiplro.v1.BatchDeleteInstancesRequest
-	0,  // 17: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
-	4,  // 18: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
-	13, // 19: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
-	13, // 20: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
-	13, // 21: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
-	13, // 22: aiplro.v1.InstanceService.BatchCreateInstances:output_type -> google.longrunning.Operation
-	13, // 23: aiplro.v1.InstanceService.BatchDeleteInstances:output_type -> google.longrunning.Operation
-	17, // [17:24] is the sub-list for method output_type
-	10, // [10:17] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 0: aiplro.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
+	13, // 1: aiplro.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
+	12, // 2: aiplro.v1.Instance.zones:type_name -> aiplro.v1.Instance.ZonesEntry
+	1,  // 3: aiplro.v1.Instance.primary:type_name -> aiplro.v1.Endpoint
+	1,  // 4: aiplro.v1.Instance.backup:type_name -> aiplro.v1.Endpoint
+	13, // 5: aiplro.v1.OperationMetadata.create_time:type_name -> google.protobuf.Timestamp
+	13, // 6: aiplro.v1.OperationMetadata.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 7: aiplro.v1.ListInstancesResponse.instances:type_name -> aiplro.v1.Instance
+	0,  // 8: aiplro.v1.CreateInstanceRequest.instance:type_name -> aiplro.v1.Instance
+	0,  // 9: aiplro.v1.UpdateInstanceRequest.instance:type_name -> aiplro.v1.Instance
+	14, // 10: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 11: aiplro.v1.BatchCreateInstancesRequest.requests:type_name -> aiplro.v1.CreateInstanceRequest
+	0,  // 12: aiplro.v1.BatchCreateInstancesResponse.instances:type_name -> aiplro.v1.Instance
+	3,  // 13: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
+	4,  // 14: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
+	6,  // 15: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
+	7,  // 16: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
+	8,  // 17: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
+	9,  // 18: aiplro.v1.InstanceService.BatchCreateInstances:input_type -> aiplro.v1.BatchCreateInstancesRequest
+	11, // 19: aiplro.v1.InstanceService.BatchDeleteInstances:input_type -> aiplro.v1.BatchDeleteInstancesRequest
+	0,  // 20: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
+	5,  // 21: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
+	15, // 22: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
+	15, // 23: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
+	15, // 24: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
+	15, // 25: aiplro.v1.InstanceService.BatchCreateInstances:output_type -> google.longrunning.Operation
+	15, // 26: aiplro.v1.InstanceService.BatchDeleteInstances:output_type -> google.longrunning.Operation
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_instances_proto_init() }
@@ -800,13 +895,14 @@ func file_instances_proto_init() {
 		return
 	}
 	file_instances_proto_msgTypes[1].OneofWrappers = []any{}
+	file_instances_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_instances_proto_rawDesc), len(file_instances_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// A mode whose values have aliases: protojson writes a number's first
+// name.
+type Mode int32
+
+const (
+	Mode_MODE_UNSPECIFIED Mode = 0
+	Mode_MODE_NONE        Mode = 0
+	Mode_STARTED          Mode = 1
+	Mode_RUNNING          Mode = 1
+)
+
+// Enum value maps for Mode.
+var (
+	Mode_name = map[int32]string{
+		0: "MODE_UNSPECIFIED",
+		// Duplicate value: 0: "MODE_NONE",
+		1: "STARTED",
+		// Duplicate value: 1: "RUNNING",
+	}
+	Mode_value = map[string]int32{
+		"MODE_UNSPECIFIED": 0,
+		"MODE_NONE":        0,
+		"STARTED":          1,
+		"RUNNING":          1,
+	}
+)
+
+func (x Mode) Enum() *Mode {
+	p := new(Mode)
+	*p = x
+	return p
+}
+
+func (x Mode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Mode) Descriptor() protoreflect.EnumDescriptor {
+	return file_gadgets_proto_enumTypes[0].Descriptor()
+}
+
+func (Mode) Type() protoreflect.EnumType {
+	return &file_gadgets_proto_enumTypes[0]
+}
+
+func (x Mode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Mode.Descriptor instead.
+func (Mode) EnumDescriptor() ([]byte, []int) {
+	return file_gadgets_proto_rawDescGZIP(), []int{0}
+}
+
 // A color.
 type Color int32
 
@@ -59,11 +113,11 @@ func (x Color) String() string {
 }
 
 func (Color) Descriptor() protoreflect.EnumDescriptor {
-	return file_gadgets_proto_enumTypes[0].Descriptor()
+	return file_gadgets_proto_enumTypes[1].Descriptor()
 }
 
 func (Color) Type() protoreflect.EnumType {
-	return &file_gadgets_proto_enumTypes[0]
+	return &file_gadgets_proto_enumTypes[1]
 }
 
 func (x Color) Number() protoreflect.EnumNumber {
@@ -72,7 +126,7 @@ func (x Color) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Color.Descriptor instead.
 func (Color) EnumDescriptor() ([]byte, []int) {
-	return file_gadgets_proto_rawDescGZIP(), []int{0}
+	return file_gadgets_proto_rawDescGZIP(), []int{1}
 }
 
 // A gadget, with its specification stored as JSON.
@@ -148,6 +202,8 @@ type Spec struct {
 	Weight        float64                `protobuf:"fixed64,7,opt,name=weight,proto3" json:"weight,omitempty"`
 	Parts         []string               `protobuf:"bytes,8,rep,name=parts,proto3" json:"parts,omitempty"`
 	Spare         *Spec                  `protobuf:"bytes,10,opt,name=spare,proto3" json:"spare,omitempty"`
+	Null          string                 `protobuf:"bytes,11,opt,name=null,proto3" json:"null,omitempty"`
+	Mode          Mode                   `protobuf:"varint,12,opt,name=mode,proto3,enum=jsonfilter.v1.Mode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -243,6 +299,20 @@ func (x *Spec) GetSpare() *Spec {
 		return x.Spare
 	}
 	return nil
+}
+
+func (x *Spec) GetNull() string {
+	if x != nil {
+		return x.Null
+	}
+	return ""
+}
+
+func (x *Spec) GetMode() Mode {
+	if x != nil {
+		return x.Mode
+	}
+	return Mode_MODE_UNSPECIFIED
 }
 
 // A size.
@@ -514,7 +584,7 @@ const file_gadgets_proto_rawDesc = "" +
 	"\x06Gadget\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
-	"\x04spec\x18\x03 \x01(\v2\x13.jsonfilter.v1.SpecR\x04spec:\x04\xe2\xdd\x19\x00\"\x90\x02\n" +
+	"\x04spec\x18\x03 \x01(\v2\x13.jsonfilter.v1.SpecR\x04spec:\x04\xe2\xdd\x19\x00\"\xcd\x02\n" +
 	"\x04Spec\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x16\n" +
@@ -525,7 +595,9 @@ const file_gadgets_proto_rawDesc = "" +
 	"\x06weight\x18\a \x01(\x01R\x06weight\x12\x14\n" +
 	"\x05parts\x18\b \x03(\tR\x05parts\x12)\n" +
 	"\x05spare\x18\n" +
-	" \x01(\v2\x13.jsonfilter.v1.SpecR\x05spare\"2\n" +
+	" \x01(\v2\x13.jsonfilter.v1.SpecR\x05spare\x12\x12\n" +
+	"\x04null\x18\v \x01(\tR\x04null\x12'\n" +
+	"\x04mode\x18\f \x01(\x0e2\x13.jsonfilter.v1.ModeR\x04mode\"2\n" +
 	"\x04Size\x12\x14\n" +
 	"\x05width\x18\x01 \x01(\rR\x05width\x12\x14\n" +
 	"\x05depth\x18\x02 \x01(\x12R\x05depth\"\"\n" +
@@ -541,7 +613,12 @@ const file_gadgets_proto_rawDesc = "" +
 	"\agadgets\x18\x01 \x03(\v2\x15.jsonfilter.v1.GadgetR\agadgets\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"D\n" +
 	"\x13CreateGadgetRequest\x12-\n" +
-	"\x06gadget\x18\x01 \x01(\v2\x15.jsonfilter.v1.GadgetR\x06gadget*2\n" +
+	"\x06gadget\x18\x01 \x01(\v2\x15.jsonfilter.v1.GadgetR\x06gadget*I\n" +
+	"\x04Mode\x12\x14\n" +
+	"\x10MODE_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tMODE_NONE\x10\x00\x12\v\n" +
+	"\aSTARTED\x10\x01\x12\v\n" +
+	"\aRUNNING\x10\x01\x1a\x02\x10\x01*2\n" +
 	"\x05Color\x12\x15\n" +
 	"\x11COLOR_UNSPECIFIED\x10\x00\x12\a\n" +
 	"\x03RED\x10\x01\x12\t\n" +
@@ -563,36 +640,38 @@ func file_gadgets_proto_rawDescGZIP() []byte {
 	return file_gadgets_proto_rawDescData
 }
 
-var file_gadgets_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_gadgets_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_gadgets_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_gadgets_proto_goTypes = []any{
-	(Color)(0),                  // 0: jsonfilter.v1.Color
-	(*Gadget)(nil),              // 1: jsonfilter.v1.Gadget
-	(*Spec)(nil),                // 2: jsonfilter.v1.Spec
-	(*Size)(nil),                // 3: jsonfilter.v1.Size
-	(*GetGadgetRequest)(nil),    // 4: jsonfilter.v1.GetGadgetRequest
-	(*ListGadgetsRequest)(nil),  // 5: jsonfilter.v1.ListGadgetsRequest
-	(*ListGadgetsResponse)(nil), // 6: jsonfilter.v1.ListGadgetsResponse
-	(*CreateGadgetRequest)(nil), // 7: jsonfilter.v1.CreateGadgetRequest
+	(Mode)(0),                   // 0: jsonfilter.v1.Mode
+	(Color)(0),                  // 1: jsonfilter.v1.Color
+	(*Gadget)(nil),              // 2: jsonfilter.v1.Gadget
+	(*Spec)(nil),                // 3: jsonfilter.v1.Spec
+	(*Size)(nil),                // 4: jsonfilter.v1.Size
+	(*GetGadgetRequest)(nil),    // 5: jsonfilter.v1.GetGadgetRequest
+	(*ListGadgetsRequest)(nil),  // 6: jsonfilter.v1.ListGadgetsRequest
+	(*ListGadgetsResponse)(nil), // 7: jsonfilter.v1.ListGadgetsResponse
+	(*CreateGadgetRequest)(nil), // 8: jsonfilter.v1.CreateGadgetRequest
 }
 var file_gadgets_proto_depIdxs = []int32{
-	2, // 0: jsonfilter.v1.Gadget.spec:type_name -> jsonfilter.v1.Spec
-	0, // 1: jsonfilter.v1.Spec.color:type_name -> jsonfilter.v1.Color
-	3, // 2: jsonfilter.v1.Spec.size:type_name -> jsonfilter.v1.Size
-	2, // 3: jsonfilter.v1.Spec.spare:type_name -> jsonfilter.v1.Spec
-	1, // 4: jsonfilter.v1.ListGadgetsResponse.gadgets:type_name -> jsonfilter.v1.Gadget
-	1, // 5: jsonfilter.v1.CreateGadgetRequest.gadget:type_name -> jsonfilter.v1.Gadget
-	4, // 6: jsonfilter.v1.GadgetService.GetGadget:input_type -> jsonfilter.v1.GetGadgetRequest
-	5, // 7: jsonfilter.v1.GadgetService.ListGadgets:input_type -> jsonfilter.v1.ListGadgetsRequest
-	7, // 8: jsonfilter.v1.GadgetService.CreateGadget:input_type -> jsonfilter.v1.CreateGadgetRequest
-	1, // 9: jsonfilter.v1.GadgetService.GetGadget:output_type -> jsonfilter.v1.Gadget
-	6, // 10: jsonfilter.v1.GadgetService.ListGadgets:output_type -> jsonfilter.v1.ListGadgetsResponse
-	1, // 11: jsonfilter.v1.GadgetService.CreateGadget:output_type -> jsonfilter.v1.Gadget
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	3,  // 0: jsonfilter.v1.Gadget.spec:type_name -> jsonfilter.v1.Spec
+	1,  // 1: jsonfilter.v1.Spec.color:type_name -> jsonfilter.v1.Color
+	4,  // 2: jsonfilter.v1.Spec.size:type_name -> jsonfilter.v1.Size
+	3,  // 3: jsonfilter.v1.Spec.spare:type_name -> jsonfilter.v1.Spec
+	0,  // 4: jsonfilter.v1.Spec.mode:type_name -> jsonfilter.v1.Mode
+	2,  // 5: jsonfilter.v1.ListGadgetsResponse.gadgets:type_name -> jsonfilter.v1.Gadget
+	2,  // 6: jsonfilter.v1.CreateGadgetRequest.gadget:type_name -> jsonfilter.v1.Gadget
+	5,  // 7: jsonfilter.v1.GadgetService.GetGadget:input_type -> jsonfilter.v1.GetGadgetRequest
+	6,  // 8: jsonfilter.v1.GadgetService.ListGadgets:input_type -> jsonfilter.v1.ListGadgetsRequest
+	8,  // 9: jsonfilter.v1.GadgetService.CreateGadget:input_type -> jsonfilter.v1.CreateGadgetRequest
+	2,  // 10: jsonfilter.v1.GadgetService.GetGadget:output_type -> jsonfilter.v1.Gadget
+	7,  // 11: jsonfilter.v1.GadgetService.ListGadgets:output_type -> jsonfilter.v1.ListGadgetsResponse
+	2,  // 12: jsonfilter.v1.GadgetService.CreateGadget:output_type -> jsonfilter.v1.Gadget
+	10, // [10:13] is the sub-list for method output_type
+	7,  // [7:10] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_gadgets_proto_init() }
@@ -605,7 +684,7 @@ func file_gadgets_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gadgets_proto_rawDesc), len(file_gadgets_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,

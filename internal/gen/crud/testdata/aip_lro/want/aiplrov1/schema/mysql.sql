@@ -11,6 +11,9 @@ CREATE TABLE `instances` (
   `etag` longtext NOT NULL DEFAULT (''),
   `ip_address` longtext NOT NULL DEFAULT (''),
   `peers` json NOT NULL DEFAULT ('[]'),
+  `zones` json NOT NULL DEFAULT ('{}'),
+  `primary` json NULL,
+  `backup` json NULL,
   PRIMARY KEY (`instance`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `aiplro_v1_request_ids` (

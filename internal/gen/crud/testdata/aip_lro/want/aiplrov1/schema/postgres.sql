@@ -11,6 +11,9 @@ CREATE TABLE "instances" (
   "etag" text NOT NULL DEFAULT '',
   "ip_address" text NOT NULL DEFAULT '',
   "peers" jsonb NOT NULL DEFAULT '[]',
+  "zones" jsonb NOT NULL DEFAULT '{}',
+  "primary" jsonb NULL,
+  "backup" jsonb NULL,
   PRIMARY KEY ("instance")
 );
 CREATE TABLE "aiplro_v1_request_ids" (

@@ -11,6 +11,9 @@ CREATE TABLE `instances` (
   `etag` text NOT NULL DEFAULT (''),
   `ip_address` text NOT NULL DEFAULT (''),
   `peers` text NOT NULL DEFAULT ('[]'),
+  `zones` text NOT NULL DEFAULT ('{}'),
+  `primary` text NULL,
+  `backup` text NULL,
   PRIMARY KEY (`instance`),
   CONSTRAINT `chk_instances_instance_size` CHECK (instr("instance", char(0)) > 0 OR length("instance") <= 255)
 );
