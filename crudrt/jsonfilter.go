@@ -11,13 +11,19 @@ import (
 )
 
 // maxJSONDepth bounds how deep filters reach into messages stored as
-// JSON (ebook.publisher.country is depth 2).
-const maxJSONDepth = 4
+// JSON (ebook.publisher.country is depth 2), and maxJSONColumns how many
+// values of one such message they know: messages that hold themselves
+// several times would otherwise multiply them.
+const (
+	maxJSONDepth   = 4
+	maxJSONColumns = 256
+)
 
 // jsonColumns are the values filters compare inside the message field
 // fd that column name stores as JSON (AIP-160's traversal, ebook.format):
 // its strings, integers up to 64 bits, bools and enums (by name), at any
-// depth up to maxJSONDepth, through singular messages other than
+// depth up to maxJSONDepth (the first maxJSONColumns of them, in
+// declaration order, depth first), through singular messages other than
 // protobuf's own. Lists, maps, floats, bytes, unsigned 64-bit integers,
 // times and durations are left out, and so are INPUT_ONLY fields, which
 // no request may tell about, and fields whose JSON name a path cannot
@@ -48,6 +54,9 @@ func jsonColumns(path, name string, keys []string, md protoreflect.MessageDescri
 			c.Kind, c.Enum = query.KindEnumName, fd.Enum()
 		case protoreflect.MessageKind:
 			out = append(out, jsonColumns(p, name, k, fd.Message())...)
+			if len(out) > maxJSONColumns {
+				return out[:maxJSONColumns]
+			}
 			continue
 		default:
 			continue
