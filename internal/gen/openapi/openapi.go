@@ -531,8 +531,13 @@ func nullable(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
 func (b *builder) fieldSchema(f *protogen.Field) *openapi3.SchemaRef {
 	switch {
 	case f.Desc.IsMap():
+		values := b.fieldSchema(f.Message.Fields[1])
+		if values.Ref == "" && f.Message.Fields[1].Desc.Kind() == protoreflect.StringKind {
+			// The format of a map's values sits on the map field.
+			withFormat(values.Value, f.Desc)
+		}
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"object"},
-			AdditionalProperties: openapi3.AdditionalProperties{Schema: b.fieldSchema(f.Message.Fields[1])}})
+			AdditionalProperties: openapi3.AdditionalProperties{Schema: values}})
 	case f.Desc.IsList():
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: b.singular(f)})
 	}
@@ -560,20 +565,26 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 		s.Description = "AIP-155: a repeat of the request with this id gets the first response; a UUID is recommended."
 	}
 	if f.Desc.Kind() == protoreflect.StringKind {
-		info, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
-		switch info.GetFormat() {
-		case annotations.FieldInfo_UUID4:
-			s.Format, s.Pattern = "uuid", `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`
-			s.Description = strings.TrimSpace(strings.Replace(s.Description, "; a UUID is recommended.", ".", 1) + " A UUID version 4 (AIP-202), in either case.")
-		case annotations.FieldInfo_IPV4:
-			s.Format, s.Description = "ipv4", strings.TrimSpace(s.Description+" An IPv4 address (AIP-202).")
-		case annotations.FieldInfo_IPV6:
-			s.Format, s.Description = "ipv6", strings.TrimSpace(s.Description+" An IPv6 address (AIP-202).")
-		case annotations.FieldInfo_IPV4_OR_IPV6:
-			s.Description = strings.TrimSpace(s.Description + " An IPv4 or IPv6 address (AIP-202).")
-		}
+		withFormat(s, f.Desc)
 	}
 	return openapi3.NewSchemaRef("", s)
+}
+
+// withFormat documents in s, a string's schema, the AIP-202 format of
+// field fd's values.
+func withFormat(s *openapi3.Schema, fd protoreflect.FieldDescriptor) {
+	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+	switch info.GetFormat() {
+	case annotations.FieldInfo_UUID4:
+		s.Format, s.Pattern = "uuid", `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`
+		s.Description = strings.TrimSpace(strings.Replace(s.Description, "; a UUID is recommended.", ".", 1) + " A UUID version 4 (AIP-202), in either case.")
+	case annotations.FieldInfo_IPV4:
+		s.Format, s.Description = "ipv4", strings.TrimSpace(s.Description+" An IPv4 address (AIP-202).")
+	case annotations.FieldInfo_IPV6:
+		s.Format, s.Description = "ipv6", strings.TrimSpace(s.Description+" An IPv6 address (AIP-202).")
+	case annotations.FieldInfo_IPV4_OR_IPV6:
+		s.Description = strings.TrimSpace(s.Description + " An IPv4 or IPv6 address (AIP-202).")
+	}
 }
 
 // scalar is the protojson spelling of a scalar kind.
