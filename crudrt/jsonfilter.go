@@ -53,6 +53,11 @@ func jsonColumns(path, name string, keys []string, md protoreflect.MessageDescri
 		case protoreflect.EnumKind:
 			c.Kind, c.Enum = query.KindEnumName, fd.Enum()
 		case protoreflect.MessageKind:
+			if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") || !bareKey(fd.JSONName()) {
+				continue
+			}
+			// Set or not (spec.size:*), and its fields.
+			out = append(out, query.Column{Path: p, Name: name, JSON: k, Kind: query.KindString, Presence: true})
 			out = append(out, jsonColumns(p, name, k, fd.Message())...)
 			if len(out) > maxJSONColumns {
 				return out[:maxJSONColumns]

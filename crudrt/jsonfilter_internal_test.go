@@ -9,8 +9,8 @@ import (
 )
 
 // TestJSONColumnsBounded: a message that holds itself several times gives
-// filters its values down to maxJSONDepth levels, and no more than
-// maxJSONColumns of them in all.
+// filters its values (and whether its messages are set) down to
+// maxJSONDepth levels, and no more than maxJSONColumns of them in all.
 func TestJSONColumnsBounded(t *testing.T) {
 	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
 	msg := descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum()
@@ -30,8 +30,17 @@ func TestJSONColumnsBounded(t *testing.T) {
 	if len(cols) != maxJSONColumns {
 		t.Errorf("%d columns; want %d", len(cols), maxJSONColumns)
 	}
-	if cols[0].Path != "n.a.a.a.label" || len(cols[0].JSON) != 4 {
-		t.Errorf("first column %s %v; want n.a.a.a.label, four keys deep", cols[0].Path, cols[0].JSON)
+	if c := cols[0]; c.Path != "n.a" || !c.Presence {
+		t.Errorf("first column %s (presence %v); want n.a, tested for presence", c.Path, c.Presence)
+	}
+	found := false
+	for _, c := range cols {
+		if c.Path == "n.a.a.a.label" {
+			found = len(c.JSON) == 4 && !c.Presence
+		}
+	}
+	if !found {
+		t.Errorf("no value n.a.a.a.label four keys deep among %d columns", len(cols))
 	}
 	for _, c := range cols {
 		if len(c.JSON) > maxJSONDepth {

@@ -277,7 +277,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.table.Columns = append(s.table.Columns, qc)
 		}
 		if fd := c.fd; c.Type == "JSON" && c.Role == RoleOrdinary && fd != nil && fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !slices.Contains(s.fb.inputOnly, fd) {
-			// A message stored as JSON: filters reach into it.
+			// A message stored as JSON: filters test whether it is set
+			// (spec:*) and reach into it.
+			s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
 			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, nil, fd.Message())...)
 		}
 		if c.MaxLen > 0 && c.Role != RoleReference && c.Role != RoleParent {

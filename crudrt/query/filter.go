@@ -346,6 +346,9 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		if c == nil {
 			return frag{}, p.unknownField(e, name)
 		}
+		if c.Presence {
+			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; test whether it is set, %s:*, or compare its fields, e.g. %s.field = …", quoteText(name), name, name)
+		}
 		switch c.Kind {
 		case KindBool:
 			return p.compare(c, "=", true), nil
@@ -363,6 +366,8 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		switch {
 		case c == nil || c.JSON == nil:
 			return frag{}, p.unknownField(e, memberName(e))
+		case c.Presence:
+			return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; test whether it is set, %s:*, or compare its fields, e.g. %s.field = …", quoteText(c.Path), c.Path, c.Path)
 		case c.Kind == KindBool:
 			return p.compare(c, "=", true), nil
 		}
@@ -487,6 +492,9 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 	}
 	if op == filtering.FunctionHas {
 		return p.has(c, rhs)
+	}
+	if c.Presence {
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a message: test whether it is set, %s:*, or compare its fields, e.g. %s.field = …", c.Path, c.Path, c.Path)
 	}
 	v, err := p.literal(c, op, rhs)
 	if err != nil {

@@ -63,10 +63,10 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 			c := t.column(path)
 			switch {
 			case c == nil:
-				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Kind.collection() && c.JSON == nil }))
+				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Kind.collection() && c.JSON == nil && !c.Presence }))
 			case c.Kind.collection():
 				return fail("field %s is a %v, and cannot be ordered by", quoteText(path), c.Kind)
-			case c.JSON != nil:
+			case c.JSON != nil || c.Presence:
 				return fail("field %s is inside a message stored as JSON, and cannot be ordered by", quoteText(path))
 			case seen[path]:
 				return fail("field %s is named twice", quoteText(path))

@@ -150,6 +150,11 @@ type Column struct {
 	// zero values, and a message that is not set holds none) is its
 	// field's zero value. Filters compare it; order_by does not name it.
 	JSON []string
+	// Presence marks a column that filters only test for being set: a
+	// nullable column holding a message as JSON (spec:*), or a message
+	// inside one (JSON: spec.size:*); the values are compared through the
+	// columns of its fields.
+	Presence bool
 }
 
 // Table describes the columns of one resource's table.
@@ -222,6 +227,8 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q is a %v, which needs Table.From", c.Path, c.Kind)
 		case (c.Kind == KindEnum || c.Kind == KindEnumName) && c.Enum == nil:
 			return fmt.Errorf("query: enum column %q has no Enum descriptor", c.Path)
+		case c.Presence && (c.Nullable == (c.JSON != nil) || c.KeyOnly):
+			return fmt.Errorf("query: column %q is tested for presence only, which needs a nullable column or a value inside JSON", c.Path)
 		case c.JSON != nil && (c.Nullable || c.Prefix != "" || c.KeyOnly || !jsonKinds[c.Kind]):
 			return fmt.Errorf("query: column %q is a value inside JSON, which is a string, integer, bool or enum name, never null", c.Path)
 		}

@@ -79,6 +79,11 @@ func TestFilterInsideJSON(t *testing.T) {
 			{`spec.label:*`, []string{"a", "b"}},
 			{`spec.sealed:*`, []string{"a"}},
 			{`spec.size.depth:*`, []string{"a"}},
+			// A message is set when the JSON holds it, empty or not.
+			{`spec:*`, []string{"a", "b", "c"}},
+			{`NOT spec:*`, []string{"d"}},
+			{`spec.size:*`, []string{"a"}},
+			{`spec.spare:*`, []string{"b"}},
 			{`name = "a" OR spec.color = GREEN`, []string{"a", "b"}},
 			// A key PostgreSQL's paths must quote.
 			{`spec.null = "n"`, []string{"a"}},
@@ -126,6 +131,9 @@ func TestFilterInsideJSON(t *testing.T) {
 			{filter: `spec.nothing = 1`},
 			{filter: `spec.count = "x"`},
 			{filter: `spec = 1`},
+			{filter: `spec = "x"`},
+			{filter: `spec`},
+			{orderBy: `spec`},
 			{orderBy: `spec.label`},
 		} {
 			_, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: bad.filter, OrderBy: bad.orderBy})
