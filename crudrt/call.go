@@ -286,13 +286,15 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
 		}
 	}
-	if r.IsValid() {
-		if err := s.checkRequest(req, m.info); err != nil {
+	// A field the method does not serve is refused first: its other
+	// checks would have the client fix what it cannot use.
+	if len(m.Unsupported) > 0 {
+		if err := Unsupported(req, m.Unsupported...); err != nil {
 			return nil, err
 		}
 	}
-	if len(m.Unsupported) > 0 {
-		if err := Unsupported(req, m.Unsupported...); err != nil {
+	if r.IsValid() {
+		if err := s.checkRequest(req, m.info); err != nil {
 			return nil, err
 		}
 	}
@@ -318,27 +320,35 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		}
 	}
 	if m.lro == nil {
-		return s.serve(ctx, m, r)
+		return s.serve(ctx, m, r, nil)
 	}
-	// A long-running method (AIP-151) is done when it answers.
+	// A long-running method (AIP-151) is done when it answers; its
+	// target is the resource's name before a read mask leaves it out.
 	began := s.opt.now()
-	out, err := s.serve(ctx, m, r)
+	var target string
+	out, err := s.serve(ctx, m, r, func(res proto.Message) { target = s.target(m, r, res) })
 	if err != nil {
 		return nil, err
 	}
-	return s.operation(m, r, out, began)
+	if target == "" {
+		target = s.target(m, r, out)
+	}
+	return s.operation(m, out, began, target)
 }
 
 // serve carries out method m of the request r: what call answers, or
-// the response of a long-running method's operation.
-func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message) (proto.Message, error) {
-	mask := s.hidden
+// the response of a long-running method's operation. seen, when set, is
+// given the resource a method answers with before the response's mask
+// applies.
+func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, seen func(proto.Message)) (proto.Message, error) {
+	hide := s.hidden
 	if m.readMask != nil {
 		var err error
-		if mask, err = s.ReadMask(fieldMask(r, m.readMask)); err != nil {
+		if hide, err = s.ReadMask(fieldMask(r, m.readMask)); err != nil {
 			return nil, err
 		}
 	}
+	mask := answerMask{hide, seen}
 	str := func(fd protoreflect.FieldDescriptor) string {
 		if fd == nil {
 			return ""
@@ -523,6 +533,21 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message) 
 		return resp.Interface(), nil
 	}
 	return nil, Errorf(connect.CodeInternal, "internal error: %s: operation %v", m.Name, m.Op)
+}
+
+// answerMask is the mask of a method's response, which first shows the
+// resource to seen, when set.
+type answerMask struct {
+	ReadMask
+	seen func(proto.Message)
+}
+
+// Apply is ReadMask.Apply, after seen.
+func (a answerMask) Apply(m proto.Message, err error) (proto.Message, error) {
+	if a.seen != nil && err == nil && m != nil {
+		a.seen(m)
+	}
+	return a.ReadMask.Apply(m, err)
 }
 
 // respond is a new response holding items in its Items field. Like All,

@@ -20,11 +20,29 @@ func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
 	if fd.IsMap() {
 		value = fd.MapValue()
 	}
-	if value.Kind() != protoreflect.StringKind {
+	if value.Kind() != protoreflect.StringKind || holdsNames(fd) {
 		return annotations.FieldInfo_FORMAT_UNSPECIFIED
 	}
 	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
 	return info.GetFormat()
+}
+
+// holdsNames reports whether fd holds resource names, which no format
+// describes (generation warns of one): a resource's name field, or a
+// resource_reference.
+func holdsNames(fd protoreflect.FieldDescriptor) bool {
+	if proto.HasExtension(fd.Options(), annotations.E_ResourceReference) {
+		return true
+	}
+	r, _ := proto.GetExtension(fd.ContainingMessage().Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if r == nil {
+		return false
+	}
+	name := r.GetNameField()
+	if name == "" {
+		name = "name"
+	}
+	return string(fd.Name()) == name
 }
 
 // formatPlan is where a message's values have a format: its string

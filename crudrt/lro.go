@@ -68,10 +68,10 @@ func resolveLRO(metadata string) (*lroTypes, error) {
 }
 
 // operation is the done long-running operation that answers method m
-// of request r with out: named operations/<uuid>, its response out, its
-// metadata telling when it began and ended (both now: it is done when
-// returned), its target and its verb.
-func (s *Service) operation(m *method, r protoreflect.Message, out proto.Message, began time.Time) (proto.Message, error) {
+// with out: named operations/<uuid>, its response out, its metadata
+// telling when it began and ended (both now: it is done when returned),
+// its target (see target) and its verb.
+func (s *Service) operation(m *method, out proto.Message, began time.Time, target string) (proto.Message, error) {
 	l := m.lro
 	resp, err := anypb.New(out)
 	if err != nil {
@@ -84,10 +84,8 @@ func (s *Service) operation(m *method, r protoreflect.Message, out proto.Message
 	if l.endTime != nil {
 		meta.Set(l.endTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
 	}
-	if l.target != nil {
-		if t := s.target(m, r, out); t != "" {
-			meta.Set(l.target, protoreflect.ValueOfString(t))
-		}
+	if l.target != nil && target != "" {
+		meta.Set(l.target, protoreflect.ValueOfString(target))
 	}
 	if l.verb != nil {
 		meta.Set(l.verb, protoreflect.ValueOfString(verbs[m.Op]))

@@ -88,6 +88,14 @@ func TestLongRunning(t *testing.T) {
 		_, err = c.GetInstance(ctx, &aiplrov1.GetInstanceRequest{Name: "instances/beta"})
 		assert.Equal(t, codes.NotFound, status.Code(err), "a refused request wrote nothing: %v", err)
 
+		// A read mask shapes the response, not the target.
+		op, err = c.CreateInstance(ctx, &aiplrov1.CreateInstanceRequest{InstanceId: "masked", Instance: &aiplrov1.Instance{DisplayName: "M"}, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+		require.NoError(t, err)
+		masked := &aiplrov1.Instance{}
+		meta = checkOperation(t, op, masked, "create")
+		assert.Equal(t, "", masked.Name, "the read mask leaves the name out of the response")
+		assert.Equal(t, "instances/masked", meta.GetTarget())
+
 		// A refused request is an error, not an operation.
 		_, err = c.CreateInstance(ctx, &aiplrov1.CreateInstanceRequest{InstanceId: "Not An Id", Instance: &aiplrov1.Instance{DisplayName: "x"}})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)

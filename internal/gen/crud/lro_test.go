@@ -117,3 +117,44 @@ func TestLongRunningProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatWarnings: formats the server cannot check, or no value it
+// takes can have, are named at their fields.
+func TestFormatWarnings(t *testing.T) {
+	src := `syntax = "proto3";
+package fmtw.v1;
+import "google/api/field_info.proto";
+import "google/api/resource.proto";
+option go_package = "example.com/fmtw/v1;fmtwv1";
+message Shelf {
+  option (google.api.resource) = {type: "fmtw.example.com/Shelf" pattern: "shelves/{shelf}"};
+  string name = 1 [(google.api.field_info).format = UUID4];
+  int64 count = 2 [(google.api.field_info).format = IPV4];
+  string previous = 3 [(google.api.resource_reference).type = "fmtw.example.com/Shelf", (google.api.field_info).format = UUID4];
+  string host = 4 [(google.api.field_info).format = IPV4];
+}
+service ShelfService {
+  rpc GetShelf(GetShelfRequest) returns (Shelf);
+  rpc CreateShelf(CreateShelfRequest) returns (Shelf);
+}
+message GetShelfRequest { string name = 1; }
+message CreateShelfRequest {
+  string shelf_id = 1 [(google.api.field_info).format = UUID4];
+  Shelf shelf = 2;
+}
+`
+	_, buf, _ := generate(t, "fmtw/v1/fmtw.proto", src)
+	for _, want := range []string{
+		"fmtw/v1/fmtw.proto:8:3: field fmtw.v1.Shelf.name: (google.api.field_info).format UUID4 on a field that holds resource names",
+		"fmtw/v1/fmtw.proto:9:3: field fmtw.v1.Shelf.count: (google.api.field_info).format IPV4 describes strings; on a int64 field it is not checked",
+		"fmtw/v1/fmtw.proto:10:3: field fmtw.v1.Shelf.previous: (google.api.field_info).format UUID4 on a field that holds resource names",
+		"fmtw/v1/fmtw.proto:19:3: field fmtw.v1.CreateShelfRequest.shelf_id: (google.api.field_info).format UUID4 on a resource id",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("warnings lack %q:\n%s", want, buf)
+		}
+	}
+	if strings.Contains(buf.String(), "Shelf.host") {
+		t.Errorf("a format the server checks is warned of:\n%s", buf)
+	}
+}

@@ -77,6 +77,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	for _, f := range gen.Files {
 		if f.Generate {
 			b.services(f)
+			b.formats(f)
 		}
 	}
 	b.uniqueRoutes()

@@ -3,6 +3,7 @@ package model
 import (
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -209,4 +210,44 @@ func readOperationInfo(opts protoreflect.ProtoMessage) (resp, meta string, ok bo
 		raw = raw[n:]
 	}
 	return resp, meta, ok
+}
+
+// formats warns of the AIP-202 formats of f's fields that the server
+// does not check, or that no value the server takes can have: on a field
+// that is not a string (or a list or map of strings), on a field that
+// holds resource names (a resource's name, a resource_reference), and a
+// UUID4 on Create's `{resource}_id`, whose AIP-122 syntax refuses a UUID
+// that starts with a digit or holds capitals.
+func (b *builder) formats(f *protogen.File) {
+	var walk func([]*protogen.Message)
+	walk = func(ms []*protogen.Message) {
+		for _, m := range ms {
+			for _, fd := range m.Fields {
+				info, _ := proto.GetExtension(fd.Desc.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+				format := info.GetFormat()
+				if format == annotations.FieldInfo_FORMAT_UNSPECIFIED {
+					continue
+				}
+				value := fd.Desc
+				if fd.Desc.IsMap() {
+					value = fd.Desc.MapValue()
+				}
+				r, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+				nameField := r.GetNameField()
+				if nameField == "" {
+					nameField = "name"
+				}
+				switch {
+				case value.Kind() != protoreflect.StringKind:
+					b.warnf(f, fd.Desc, "(google.api.field_info).format %v describes strings; on a %s field it is not checked", format, value.Kind())
+				case proto.HasExtension(fd.Desc.Options(), annotations.E_ResourceReference) || r != nil && string(fd.Desc.Name()) == nameField:
+					b.warnf(f, fd.Desc, "(google.api.field_info).format %v on a field that holds resource names, which it never describes (AIP-202 formats describe values such as ids): not checked", format)
+				case format == annotations.FieldInfo_UUID4 && strings.HasSuffix(string(fd.Desc.Name()), "_id") && strings.HasPrefix(string(m.Desc.Name()), "Create") && b.s.byName[m.Desc.ParentFile().Package().Append(protoreflect.Name(strings.TrimSuffix(strings.TrimPrefix(string(m.Desc.Name()), "Create"), "Request")))] != nil:
+					b.warnf(f, fd.Desc, "(google.api.field_info).format UUID4 on a resource id: AIP-122 ids are lowercase letters, digits and hyphens starting with a letter, so a UUID that starts with a digit or holds capitals is refused as an id")
+				}
+			}
+			walk(m.Messages)
+		}
+	}
+	walk(f.Messages)
 }

@@ -476,7 +476,14 @@ func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *ope
 	c := *ref.Value
 	switch f.Desc.Kind() {
 	case protoreflect.StringKind:
-		c.Pattern = r.Pattern
+		switch {
+		case r.Pattern == "":
+		case c.Pattern != "":
+			// Both the format's pattern and the rule's hold.
+			c.AllOf = append(c.AllOf, openapi3.NewSchemaRef("", &openapi3.Schema{Pattern: r.Pattern}))
+		default:
+			c.Pattern = r.Pattern
+		}
 		for _, v := range r.In {
 			c.Enum = append(c.Enum, v)
 		}

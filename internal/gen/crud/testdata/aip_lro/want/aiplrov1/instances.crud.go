@@ -60,10 +60,10 @@ var instanceServiceCRUDResource = crudrt.Resource{
 	"Methods": [
 		{"Name":"aiplro.v1.InstanceService.GetInstance","Op":"Get","Request":"aiplro.v1.GetInstanceRequest","Response":"aiplro.v1.Instance","Key":"name"},
 		{"Name":"aiplro.v1.InstanceService.ListInstances","Op":"List","Request":"aiplro.v1.ListInstancesRequest","Response":"aiplro.v1.ListInstancesResponse","PageSize":"page_size","PageToken":"page_token","Items":"instances","NextPageToken":"next_page_token"},
-		{"Name":"aiplro.v1.InstanceService.CreateInstance","Op":"Create","Request":"aiplro.v1.CreateInstanceRequest","Response":"aiplro.v1.Instance","ResourceID":"instance_id","Resource":"instance","IdempotencyKey":"request_id","OperationMetadata":"aiplro.v1.OperationMetadata"},
+		{"Name":"aiplro.v1.InstanceService.CreateInstance","Op":"Create","Request":"aiplro.v1.CreateInstanceRequest","Response":"aiplro.v1.Instance","ResourceID":"instance_id","Resource":"instance","ReadMask":"read_mask","IdempotencyKey":"request_id","OperationMetadata":"aiplro.v1.OperationMetadata"},
 		{"Name":"aiplro.v1.InstanceService.UpdateInstance","Op":"Update","Request":"aiplro.v1.UpdateInstanceRequest","Response":"aiplro.v1.Instance","Resource":"instance","Mask":"update_mask","OperationMetadata":"aiplro.v1.OperationMetadata"},
 		{"Name":"aiplro.v1.InstanceService.DeleteInstance","Op":"Delete","Request":"aiplro.v1.DeleteInstanceRequest","Response":"google.protobuf.Empty","Key":"name","Etag":"etag","ReturnsEmpty":true,"OperationMetadata":"aiplro.v1.OperationMetadata"},
-		{"Name":"aiplro.v1.InstanceService.BatchCreateInstances","Op":"BatchCreate","Request":"aiplro.v1.BatchCreateInstancesRequest","Response":"aiplro.v1.BatchCreateInstancesResponse","Requests":"requests","RequestResource":"instance","RequestID":"instance_id","Items":"instances","Unsupported":["requests.request_id"],"OperationMetadata":"aiplro.v1.OperationMetadata"},
+		{"Name":"aiplro.v1.InstanceService.BatchCreateInstances","Op":"BatchCreate","Request":"aiplro.v1.BatchCreateInstancesRequest","Response":"aiplro.v1.BatchCreateInstancesResponse","Requests":"requests","RequestResource":"instance","RequestID":"instance_id","Items":"instances","Unsupported":["requests.request_id","requests.read_mask"],"OperationMetadata":"aiplro.v1.OperationMetadata"},
 		{"Name":"aiplro.v1.InstanceService.BatchDeleteInstances","Op":"BatchDelete","Request":"aiplro.v1.BatchDeleteInstancesRequest","Response":"google.protobuf.Empty","Keys":"names","OperationMetadata":"aiplro.v1.OperationMetadata"}
 	],
 	"RequestIDTable": "aiplro_v1_request_ids"

@@ -448,6 +448,7 @@ type CreateInstanceRequest struct {
 	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
 	Instance      *Instance              `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
 	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -501,6 +502,13 @@ func (x *CreateInstanceRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateInstanceRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
 }
 
 type UpdateInstanceRequest struct {
@@ -789,13 +797,14 @@ const file_instances_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"r\n" +
 	"\x15ListInstancesResponse\x121\n" +
 	"\tinstances\x18\x01 \x03(\v2\x13.aiplro.v1.InstanceR\tinstances\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd1\x01\n" +
 	"\x15CreateInstanceRequest\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +
 	"instanceId\x125\n" +
 	"\binstance\x18\x02 \x01(\v2\x13.aiplro.v1.InstanceB\x04\xe2A\x01\x02R\binstance\x12'\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"\x8b\x01\n" +
+	"request_id\x18\x03 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\x127\n" +
+	"\tread_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"\x8b\x01\n" +
 	"\x15UpdateInstanceRequest\x125\n" +
 	"\binstance\x18\x01 \x01(\v2\x13.aiplro.v1.InstanceB\x04\xe2A\x01\x02R\binstance\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -864,29 +873,30 @@ var file_instances_proto_depIdxs = []int32{
 	13, // 6: aiplro.v1.OperationMetadata.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 7: aiplro.v1.ListInstancesResponse.instances:type_name -> aiplro.v1.Instance
 	0,  // 8: aiplro.v1.CreateInstanceRequest.instance:type_name -> aiplro.v1.Instance
-	0,  // 9: aiplro.v1.UpdateInstanceRequest.instance:type_name -> aiplro.v1.Instance
-	14, // 10: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	6,  // 11: aiplro.v1.BatchCreateInstancesRequest.requests:type_name -> aiplro.v1.CreateInstanceRequest
-	0,  // 12: aiplro.v1.BatchCreateInstancesResponse.instances:type_name -> aiplro.v1.Instance
-	3,  // 13: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
-	4,  // 14: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
-	6,  // 15: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
-	7,  // 16: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
-	8,  // 17: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
-	9,  // 18: aiplro.v1.InstanceService.BatchCreateInstances:input_type -> aiplro.v1.BatchCreateInstancesRequest
-	11, // 19: aiplro.v1.InstanceService.BatchDeleteInstances:input_type -> aiplro.v1.BatchDeleteInstancesRequest
-	0,  // 20: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
-	5,  // 21: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
-	15, // 22: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
-	15, // 23: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
-	15, // 24: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
-	15, // 25: aiplro.v1.InstanceService.BatchCreateInstances:output_type -> google.longrunning.Operation
-	15, // 26: aiplro.v1.InstanceService.BatchDeleteInstances:output_type -> google.longrunning.Operation
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	14, // 9: aiplro.v1.CreateInstanceRequest.read_mask:type_name -> google.protobuf.FieldMask
+	0,  // 10: aiplro.v1.UpdateInstanceRequest.instance:type_name -> aiplro.v1.Instance
+	14, // 11: aiplro.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 12: aiplro.v1.BatchCreateInstancesRequest.requests:type_name -> aiplro.v1.CreateInstanceRequest
+	0,  // 13: aiplro.v1.BatchCreateInstancesResponse.instances:type_name -> aiplro.v1.Instance
+	3,  // 14: aiplro.v1.InstanceService.GetInstance:input_type -> aiplro.v1.GetInstanceRequest
+	4,  // 15: aiplro.v1.InstanceService.ListInstances:input_type -> aiplro.v1.ListInstancesRequest
+	6,  // 16: aiplro.v1.InstanceService.CreateInstance:input_type -> aiplro.v1.CreateInstanceRequest
+	7,  // 17: aiplro.v1.InstanceService.UpdateInstance:input_type -> aiplro.v1.UpdateInstanceRequest
+	8,  // 18: aiplro.v1.InstanceService.DeleteInstance:input_type -> aiplro.v1.DeleteInstanceRequest
+	9,  // 19: aiplro.v1.InstanceService.BatchCreateInstances:input_type -> aiplro.v1.BatchCreateInstancesRequest
+	11, // 20: aiplro.v1.InstanceService.BatchDeleteInstances:input_type -> aiplro.v1.BatchDeleteInstancesRequest
+	0,  // 21: aiplro.v1.InstanceService.GetInstance:output_type -> aiplro.v1.Instance
+	5,  // 22: aiplro.v1.InstanceService.ListInstances:output_type -> aiplro.v1.ListInstancesResponse
+	15, // 23: aiplro.v1.InstanceService.CreateInstance:output_type -> google.longrunning.Operation
+	15, // 24: aiplro.v1.InstanceService.UpdateInstance:output_type -> google.longrunning.Operation
+	15, // 25: aiplro.v1.InstanceService.DeleteInstance:output_type -> google.longrunning.Operation
+	15, // 26: aiplro.v1.InstanceService.BatchCreateInstances:output_type -> google.longrunning.Operation
+	15, // 27: aiplro.v1.InstanceService.BatchDeleteInstances:output_type -> google.longrunning.Operation
+	21, // [21:28] is the sub-list for method output_type
+	14, // [14:21] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_instances_proto_init() }
