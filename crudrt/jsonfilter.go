@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -19,58 +20,83 @@ const (
 	maxJSONColumns = 256
 )
 
-// jsonColumns are the values filters compare inside the message field
-// fd that column name stores as JSON (AIP-160's traversal, ebook.format):
-// its strings, integers up to 64 bits, bools and enums (by name), at any
-// depth up to maxJSONDepth (the first maxJSONColumns of them, in
-// declaration order, depth first), through singular messages other than
-// protobuf's own. Lists, maps, floats, bytes, unsigned 64-bit integers,
-// times and durations are left out, and so are INPUT_ONLY fields, which
-// no request may tell about, and fields whose JSON name a path cannot
-// spell bare.
-func jsonColumns(path, name string, keys []string, md protoreflect.MessageDescriptor) []query.Column {
-	if len(keys) >= maxJSONDepth || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
-		return nil // a message that holds itself stops here too
+// jsonColumns are the values filters compare inside the message md
+// that column name stores as JSON (AIP-160's traversal, ebook.format),
+// and whether its messages are set (ebook.links:*): its strings,
+// integers up to 64 bits, bools and enums (by name), at any depth up to
+// maxJSONDepth, through singular messages other than protobuf's own,
+// level by level, the first maxJSONColumns of them (so that a message
+// holding itself does not crowd out its own fields). Lists, maps,
+// floats, bytes, unsigned 64-bit integers, times and durations are left
+// out, and so are INPUT_ONLY fields, which no request may tell about,
+// fields whose JSON name a path cannot spell bare, and string fields
+// whose default a filter could not spell.
+func jsonColumns(path, name string, md protoreflect.MessageDescriptor) []query.Column {
+	type level struct {
+		path string
+		keys []string
+		md   protoreflect.MessageDescriptor
 	}
 	var out []query.Column
-	fields := md.Fields()
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if fd.IsList() || fd.IsMap() || slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_INPUT_ONLY) {
-			continue
-		}
-		p := path + "." + string(fd.Name())
-		k := append(keys[:len(keys):len(keys)], fd.JSONName())
-		c := query.Column{Path: p, Name: name, JSON: k}
-		switch fd.Kind() {
-		case protoreflect.StringKind:
-			c.Kind = query.KindString
-		case protoreflect.BoolKind:
-			c.Kind = query.KindBool
-		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
-			protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
-			c.Kind = query.KindInt
-		case protoreflect.EnumKind:
-			c.Kind, c.Enum = query.KindEnumName, fd.Enum()
-		case protoreflect.MessageKind:
-			if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") || !bareKey(fd.JSONName()) {
+	queue := []level{{path, nil, md}}
+	for len(queue) > 0 && len(out) < maxJSONColumns {
+		l := queue[0]
+		queue = queue[1:]
+		fields := l.md.Fields()
+		for i := 0; i < fields.Len() && len(out) < maxJSONColumns; i++ {
+			fd := fields.Get(i)
+			if fd.IsList() || fd.IsMap() || !bareKey(fd.JSONName()) || slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_INPUT_ONLY) {
 				continue
 			}
-			// Set or not (spec.size:*), and its fields.
-			out = append(out, query.Column{Path: p, Name: name, JSON: k, Kind: query.KindString, Presence: true})
-			out = append(out, jsonColumns(p, name, k, fd.Message())...)
-			if len(out) > maxJSONColumns {
-				return out[:maxJSONColumns]
+			c := query.Column{Path: l.path + "." + string(fd.Name()), Name: name, JSON: append(l.keys[:len(l.keys):len(l.keys)], fd.JSONName())}
+			switch fd.Kind() {
+			case protoreflect.StringKind:
+				c.Kind, c.Zero = query.KindString, fd.Default().String()
+				if !plainText(c.Zero) {
+					continue
+				}
+			case protoreflect.BoolKind:
+				c.Kind, c.Zero = query.KindBool, strconv.FormatBool(fd.Default().Bool())
+			case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+				c.Kind, c.Zero = query.KindInt, strconv.FormatInt(fd.Default().Int(), 10)
+			case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+				c.Kind, c.Zero = query.KindInt, strconv.FormatUint(fd.Default().Uint(), 10)
+			case protoreflect.EnumKind:
+				c.Kind, c.Enum = query.KindEnumName, fd.Enum()
+				// By the name protojson writes for the default's number
+				// (the first; a closed enum's default is its first value).
+				if v := fd.Enum().Values().ByNumber(fd.Default().Enum()); v != nil {
+					c.Zero = string(v.Name())
+				} else if v := fd.DefaultEnumValue(); v != nil {
+					c.Zero = string(v.Name())
+				}
+			case protoreflect.MessageKind:
+				if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") {
+					continue
+				}
+				// Set or not (spec.size:*), and its fields a level down.
+				c.Kind, c.Presence = query.KindString, true
+				if len(c.JSON) < maxJSONDepth {
+					queue = append(queue, level{c.Path, c.JSON, fd.Message()})
+				}
+			default:
+				continue
 			}
-			continue
-		default:
-			continue
-		}
-		if bareKey(fd.JSONName()) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// plainText reports whether a filter's SQL can spell s as a literal as it
+// is: printable ASCII without quotes or backslashes.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' || s[i] == '\'' || s[i] == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // bareKey reports whether a JSON path can name key k unquoted.

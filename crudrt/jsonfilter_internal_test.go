@@ -9,8 +9,9 @@ import (
 )
 
 // TestJSONColumnsBounded: a message that holds itself several times gives
-// filters its values (and whether its messages are set) down to
-// maxJSONDepth levels, and no more than maxJSONColumns of them in all.
+// filters its values (and whether its messages are set) level by level,
+// its own fields first, down to maxJSONDepth levels and no more than
+// maxJSONColumns of them in all.
 func TestJSONColumnsBounded(t *testing.T) {
 	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
 	msg := descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum()
@@ -26,25 +27,27 @@ func TestJSONColumnsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols := jsonColumns("n", "n", nil, fd.Messages().ByName("Node"))
+	cols := jsonColumns("n", "n", fd.Messages().ByName("Node"))
 	if len(cols) != maxJSONColumns {
 		t.Errorf("%d columns; want %d", len(cols), maxJSONColumns)
 	}
-	if c := cols[0]; c.Path != "n.a" || !c.Presence {
-		t.Errorf("first column %s (presence %v); want n.a, tested for presence", c.Path, c.Presence)
-	}
-	found := false
-	for _, c := range cols {
-		if c.Path == "n.a.a.a.label" {
-			found = len(c.JSON) == 4 && !c.Presence
+	// Level by level: the message's own fields first, its label among them.
+	var top []string
+	for _, c := range cols[:7] {
+		top = append(top, c.Path)
+		if len(c.JSON) != 1 {
+			t.Errorf("%s is among the first seven but %d keys deep", c.Path, len(c.JSON))
 		}
 	}
-	if !found {
-		t.Errorf("no value n.a.a.a.label four keys deep among %d columns", len(cols))
+	if top[0] != "n.a" || !cols[0].Presence || top[6] != "n.label" || cols[6].Presence {
+		t.Errorf("the first level is %v; want n.a … n.f (set or not) and n.label", top)
 	}
-	for _, c := range cols {
-		if len(c.JSON) > maxJSONDepth {
-			t.Errorf("%s is %d keys deep", c.Path, len(c.JSON))
+	for i := 1; i < len(cols); i++ {
+		if len(cols[i].JSON) < len(cols[i-1].JSON) {
+			t.Errorf("%s comes after the deeper %s", cols[i].Path, cols[i-1].Path)
+		}
+		if len(cols[i].JSON) > maxJSONDepth {
+			t.Errorf("%s is %d keys deep", cols[i].Path, len(cols[i].JSON))
 		}
 	}
 }

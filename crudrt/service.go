@@ -280,7 +280,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			// A message stored as JSON: filters test whether it is set
 			// (spec:*) and reach into it.
 			s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
-			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, nil, fd.Message())...)
+			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, fd.Message())...)
 		}
 		if c.MaxLen > 0 && c.Role != RoleReference && c.Role != RoleParent {
 			// A variable of a name or a reference is one id of the field:

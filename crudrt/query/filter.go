@@ -420,6 +420,16 @@ func (p *filterParser) junction(e *expr.Expr, fn string) (frag, error) {
 	if isAnd {
 		sep = " AND "
 	}
+	// A database parses a chain as a tree as deep as the chain is long
+	// (SQLite refuses one over 1000 deep): long chains are grouped in
+	// parenthesized runs, which keeps the tree shallow.
+	for len(parts) > maxRun {
+		var grouped []string
+		for i := 0; i < len(parts); i += maxRun {
+			grouped = append(grouped, "("+strings.Join(parts[i:min(i+maxRun, len(parts))], sep)+")")
+		}
+		parts = grouped
+	}
 	return frag{sql: "(" + strings.Join(parts, sep) + ")", enclosed: true}, nil
 }
 
@@ -429,7 +439,8 @@ func (p *filterParser) unknownField(e *expr.Expr, name string) error {
 	case "AND", "OR", "NOT":
 		hint = "; the keywords AND, OR and NOT are upper case"
 	}
-	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(nil), hint)
+	// The fields inside messages stored as JSON go under their message.
+	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(func(c *Column) bool { return c.JSON == nil }), hint)
 }
 
 // memberName spells a.b.c for an error message.
@@ -719,18 +730,23 @@ func (p *filterParser) operand(c *Column) string {
 	switch c.Kind {
 	case KindInt:
 		// Numbers, and 64-bit integers as protojson's strings.
-		return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), 0)"
+		zero := c.Zero
+		if zero == "" {
+			zero = "0"
+		}
+		return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), " + zero + ")"
 	case KindBool:
+		zero := map[bool]string{false: "FALSE", true: "TRUE"}[c.Zero == "true"]
 		switch p.t.Dialect {
 		case Postgres:
-			return "COALESCE(CAST(" + text + " AS BOOLEAN), FALSE)"
+			return "COALESCE(CAST(" + text + " AS BOOLEAN), " + zero + ")"
 		case MySQL:
-			return "COALESCE(" + text + " = 'true', FALSE)"
+			return "COALESCE(" + text + " = 'true', " + zero + ")"
 		}
-		return "COALESCE(" + text + ", 0)" // json_extract reads true as 1
+		return "COALESCE(" + text + ", " + zero + ")" // json_extract reads true as 1
 	}
-	zero := "''"
-	if c.Kind == KindEnumName {
+	zero := "'" + c.Zero + "'"
+	if c.Kind == KindEnumName && c.Zero == "" {
 		// An enum's zero value, by name (by number when it has none).
 		zero = "'0'"
 		if v := c.Enum.Values().ByNumber(0); v != nil {
@@ -746,6 +762,10 @@ func (p *filterParser) operand(c *Column) string {
 	}
 	return "COALESCE(" + text + ", " + zero + ")"
 }
+
+// maxRun is the longest run of AND or OR that a filter's SQL chains
+// without parentheses.
+const maxRun = 64
 
 // integerType is the 64-bit integer type of CAST, per dialect.
 var integerType = map[Dialect]string{Postgres: "BIGINT", MySQL: "SIGNED", SQLite: "INTEGER"}

@@ -66,7 +66,9 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Kind.collection() && c.JSON == nil && !c.Presence }))
 			case c.Kind.collection():
 				return fail("field %s is a %v, and cannot be ordered by", quoteText(path), c.Kind)
-			case c.JSON != nil || c.Presence:
+			case c.Presence && c.JSON == nil:
+				return fail("field %s is a message, and cannot be ordered by", quoteText(path))
+			case c.JSON != nil:
 				return fail("field %s is inside a message stored as JSON, and cannot be ordered by", quoteText(path))
 			case seen[path]:
 				return fail("field %s is named twice", quoteText(path))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -150,6 +151,12 @@ type Column struct {
 	// zero values, and a message that is not set holds none) is its
 	// field's zero value. Filters compare it; order_by does not name it.
 	JSON []string
+	// Zero is what a value inside JSON is when the object leaves it out:
+	// its field's default (the zero value but where proto2 or editions
+	// declare another), as text: a string, a decimal integer, true or
+	// false, an enum value's name. It holds printable ASCII without
+	// quotes or backslashes.
+	Zero string
 	// Presence marks a column that filters only test for being set: a
 	// nullable column holding a message as JSON (spec:*), or a message
 	// inside one (JSON: spec.size:*); the values are compared through the
@@ -231,6 +238,9 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q is tested for presence only, which needs a nullable column or a value inside JSON", c.Path)
 		case c.JSON != nil && (c.Nullable || c.Prefix != "" || c.KeyOnly || !jsonKinds[c.Kind]):
 			return fmt.Errorf("query: column %q is a value inside JSON, which is a string, integer, bool or enum name, never null", c.Path)
+		}
+		if !jsonZero(c) {
+			return fmt.Errorf("query: column %q: Zero %q is no %v a filter can spell", c.Path, c.Zero, c.Kind)
 		}
 		for _, k := range c.JSON {
 			if !jsonKey.MatchString(k) {
@@ -332,3 +342,25 @@ var jsonKinds = map[Kind]bool{KindString: true, KindInt: true, KindBool: true, K
 
 // jsonKey is a key a JSON path names without quoting.
 var jsonKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// jsonZero reports whether c's Zero is one of its kind that SQL can
+// spell as it is.
+func jsonZero(c *Column) bool {
+	z := c.Zero
+	if z == "" {
+		return true
+	}
+	switch c.Kind {
+	case KindInt:
+		_, err := strconv.ParseInt(z, 10, 64)
+		return err == nil
+	case KindBool:
+		return z == "true" || z == "false"
+	}
+	for i := 0; i < len(z); i++ {
+		if z[i] < ' ' || z[i] > '~' || z[i] == '\'' || z[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}

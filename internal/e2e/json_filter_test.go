@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -44,8 +45,8 @@ func TestFilterInsideJSON(t *testing.T) {
 		for _, g := range []*jsonfilterv1.Gadget{
 			{Name: "a", Spec: &jsonfilterv1.Spec{Label: "Alpha", Count: 3, Serial: 9007199254740993, Sealed: true, Color: jsonfilterv1.Color_RED, Size: &jsonfilterv1.Size{Width: 4000000000, Depth: -5}, Null: "n", Mode: jsonfilterv1.Mode_RUNNING}},
 			{Name: "b", Spec: &jsonfilterv1.Spec{Label: "alpha ", Count: -2, Color: jsonfilterv1.Color_GREEN, Spare: &jsonfilterv1.Spec{Label: "inner", Sealed: true}}},
-			{Name: "c", Spec: &jsonfilterv1.Spec{}},
-			{Name: "d"},
+			{Name: "c", Spec: &jsonfilterv1.Spec{}, Conf: &jsonfilterv1.Conf{}},
+			{Name: "d", Conf: &jsonfilterv1.Conf{N: proto.Int32(0), S: proto.String(""), On: proto.Bool(false), Level: jsonfilterv1.Level_HIGH.Enum(), Level2: jsonfilterv1.Level_LOW.Enum()}},
 		} {
 			_, err := c.CreateGadget(ctx, &jsonfilterv1.CreateGadgetRequest{Gadget: g})
 			require.NoError(t, err)
@@ -93,6 +94,16 @@ func TestFilterInsideJSON(t *testing.T) {
 			{`spec.mode = STARTED`, []string{"a"}},
 			{`spec.mode != RUNNING`, []string{"b", "c", "d"}},
 			{`spec.mode = MODE_NONE`, []string{"b", "c", "d"}},
+			// A value left out is its declared default (edition 2023),
+			// whether the message is empty or not set at all.
+			{`conf.n = 5`, []string{"a", "b", "c"}},
+			{`conf.n = 0`, []string{"d"}},
+			{`conf.s = "dflt"`, []string{"a", "b", "c"}},
+			{`conf.on`, []string{"a", "b", "c"}},
+			{`conf.level = LOW`, []string{"a", "b", "c"}},
+			{`conf.level2 = HIGH`, []string{"a", "b", "c"}},
+			{`conf.level2 = LOW`, []string{"d"}},
+			{`conf.n:*`, []string{"d"}},
 		} {
 			res, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: tc.filter})
 			require.NoError(t, err, tc.filter)

@@ -44,7 +44,8 @@ var gadgetServiceCRUDResource = crudrt.Resource{
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
 		{"Path":"name","Name":"name","GoField":"Name","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"spec","Name":"spec","GoField":"Spec","Type":"JSON","Nullable":true}
+		{"Path":"spec","Name":"spec","GoField":"Spec","Type":"JSON","Nullable":true},
+		{"Path":"conf","Name":"conf","GoField":"Conf","Type":"JSON","Nullable":true}
 	],
 	"Operations": "Get|List|Create",
 	"Methods": [

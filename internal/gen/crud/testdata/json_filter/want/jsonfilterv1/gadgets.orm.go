@@ -17,6 +17,7 @@ type GadgetModel struct {
 	Id   int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"jsonfilter.v1.Gadget.id"`
 	Name string     `gorm:"column:name;not null" protoforge:"jsonfilter.v1.Gadget.name"`
 	Spec ormrt.JSON `gorm:"column:spec" protoforge:"jsonfilter.v1.Gadget.spec"`
+	Conf ormrt.JSON `gorm:"column:conf" protoforge:"jsonfilter.v1.Gadget.conf"`
 }
 
 // TableName is the table of GadgetModel.

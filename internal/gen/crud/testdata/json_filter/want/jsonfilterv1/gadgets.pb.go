@@ -135,6 +135,7 @@ type Gadget struct {
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Spec          *Spec                  `protobuf:"bytes,3,opt,name=spec,proto3" json:"spec,omitempty"`
+	Conf          *Conf                  `protobuf:"bytes,4,opt,name=conf,proto3" json:"conf,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -186,6 +187,13 @@ func (x *Gadget) GetName() string {
 func (x *Gadget) GetSpec() *Spec {
 	if x != nil {
 		return x.Spec
+	}
+	return nil
+}
+
+func (x *Gadget) GetConf() *Conf {
+	if x != nil {
+		return x.Conf
 	}
 	return nil
 }
@@ -580,11 +588,13 @@ var File_gadgets_proto protoreflect.FileDescriptor
 
 const file_gadgets_proto_rawDesc = "" +
 	"\n" +
-	"\rgadgets.proto\x12\rjsonfilter.v1\x1a\x1bprotoforge/v1/options.proto\"[\n" +
+	"\rgadgets.proto\x12\rjsonfilter.v1\x1a\n" +
+	"conf.proto\x1a\x1bprotoforge/v1/options.proto\"\x84\x01\n" +
 	"\x06Gadget\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
-	"\x04spec\x18\x03 \x01(\v2\x13.jsonfilter.v1.SpecR\x04spec:\x04\xe2\xdd\x19\x00\"\xcd\x02\n" +
+	"\x04spec\x18\x03 \x01(\v2\x13.jsonfilter.v1.SpecR\x04spec\x12'\n" +
+	"\x04conf\x18\x04 \x01(\v2\x13.jsonfilter.v1.ConfR\x04conf:\x04\xe2\xdd\x19\x00\"\xcd\x02\n" +
 	"\x04Spec\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x16\n" +
@@ -652,26 +662,28 @@ var file_gadgets_proto_goTypes = []any{
 	(*ListGadgetsRequest)(nil),  // 6: jsonfilter.v1.ListGadgetsRequest
 	(*ListGadgetsResponse)(nil), // 7: jsonfilter.v1.ListGadgetsResponse
 	(*CreateGadgetRequest)(nil), // 8: jsonfilter.v1.CreateGadgetRequest
+	(*Conf)(nil),                // 9: jsonfilter.v1.Conf
 }
 var file_gadgets_proto_depIdxs = []int32{
 	3,  // 0: jsonfilter.v1.Gadget.spec:type_name -> jsonfilter.v1.Spec
-	1,  // 1: jsonfilter.v1.Spec.color:type_name -> jsonfilter.v1.Color
-	4,  // 2: jsonfilter.v1.Spec.size:type_name -> jsonfilter.v1.Size
-	3,  // 3: jsonfilter.v1.Spec.spare:type_name -> jsonfilter.v1.Spec
-	0,  // 4: jsonfilter.v1.Spec.mode:type_name -> jsonfilter.v1.Mode
-	2,  // 5: jsonfilter.v1.ListGadgetsResponse.gadgets:type_name -> jsonfilter.v1.Gadget
-	2,  // 6: jsonfilter.v1.CreateGadgetRequest.gadget:type_name -> jsonfilter.v1.Gadget
-	5,  // 7: jsonfilter.v1.GadgetService.GetGadget:input_type -> jsonfilter.v1.GetGadgetRequest
-	6,  // 8: jsonfilter.v1.GadgetService.ListGadgets:input_type -> jsonfilter.v1.ListGadgetsRequest
-	8,  // 9: jsonfilter.v1.GadgetService.CreateGadget:input_type -> jsonfilter.v1.CreateGadgetRequest
-	2,  // 10: jsonfilter.v1.GadgetService.GetGadget:output_type -> jsonfilter.v1.Gadget
-	7,  // 11: jsonfilter.v1.GadgetService.ListGadgets:output_type -> jsonfilter.v1.ListGadgetsResponse
-	2,  // 12: jsonfilter.v1.GadgetService.CreateGadget:output_type -> jsonfilter.v1.Gadget
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	9,  // 1: jsonfilter.v1.Gadget.conf:type_name -> jsonfilter.v1.Conf
+	1,  // 2: jsonfilter.v1.Spec.color:type_name -> jsonfilter.v1.Color
+	4,  // 3: jsonfilter.v1.Spec.size:type_name -> jsonfilter.v1.Size
+	3,  // 4: jsonfilter.v1.Spec.spare:type_name -> jsonfilter.v1.Spec
+	0,  // 5: jsonfilter.v1.Spec.mode:type_name -> jsonfilter.v1.Mode
+	2,  // 6: jsonfilter.v1.ListGadgetsResponse.gadgets:type_name -> jsonfilter.v1.Gadget
+	2,  // 7: jsonfilter.v1.CreateGadgetRequest.gadget:type_name -> jsonfilter.v1.Gadget
+	5,  // 8: jsonfilter.v1.GadgetService.GetGadget:input_type -> jsonfilter.v1.GetGadgetRequest
+	6,  // 9: jsonfilter.v1.GadgetService.ListGadgets:input_type -> jsonfilter.v1.ListGadgetsRequest
+	8,  // 10: jsonfilter.v1.GadgetService.CreateGadget:input_type -> jsonfilter.v1.CreateGadgetRequest
+	2,  // 11: jsonfilter.v1.GadgetService.GetGadget:output_type -> jsonfilter.v1.Gadget
+	7,  // 12: jsonfilter.v1.GadgetService.ListGadgets:output_type -> jsonfilter.v1.ListGadgetsResponse
+	2,  // 13: jsonfilter.v1.GadgetService.CreateGadget:output_type -> jsonfilter.v1.Gadget
+	11, // [11:14] is the sub-list for method output_type
+	8,  // [8:11] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_gadgets_proto_init() }
@@ -679,6 +691,7 @@ func file_gadgets_proto_init() {
 	if File_gadgets_proto != nil {
 		return
 	}
+	file_conf_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

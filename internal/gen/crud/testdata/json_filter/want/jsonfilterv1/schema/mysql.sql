@@ -6,5 +6,6 @@ CREATE TABLE `gadgets` (
   `id` bigint NOT NULL AUTO_INCREMENT,
   `name` longtext NOT NULL DEFAULT (''),
   `spec` json NULL,
+  `conf` json NULL,
   PRIMARY KEY (`id`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -5,5 +5,6 @@
 CREATE TABLE `gadgets` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `name` text NOT NULL DEFAULT (''),
-  `spec` text NULL
+  `spec` text NULL,
+  `conf` text NULL
 );
