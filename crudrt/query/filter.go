@@ -440,6 +440,11 @@ func (p *filterParser) unknownField(e *expr.Expr, name string) error {
 		hint = "; the keywords AND, OR and NOT are upper case"
 	}
 	// The fields inside messages stored as JSON go under their message.
+	for i := range p.t.Columns {
+		if c := &p.t.Columns[i]; c.Presence && strings.HasPrefix(name, c.Path+".") {
+			hint = fmt.Sprintf("; %s is inside %s, a message stored as JSON, of which filters compare the strings, integers, bools and enums, to four levels", quoteText(name), c.Path)
+		}
+	}
 	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(func(c *Column) bool { return c.JSON == nil }), hint)
 }
 

@@ -150,6 +150,8 @@ func TestFilterInsideJSON(t *testing.T) {
 			_, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: bad.filter, OrderBy: bad.orderBy})
 			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%+v: %v", bad, err)
 		}
+		_, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: `spec.spare.spare.spare.spare.label = "x"`})
+		assert.Contains(t, status.Convert(err).Message(), "a message stored as JSON, of which filters compare the strings, integers, bools and enums, to four levels", "%v", err)
 	})
 }
 
