@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,10 +141,9 @@ func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
 				check(path+"["+strconv.Itoa(i)+"]", l.Get(i).String(), f.format)
 			}
 		case f.fd.IsMap():
-			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-				check(path+"["+strconv.Quote(k.String())+"]", v.String(), f.format)
-				return true
-			})
+			for _, k := range sortedKeys(v.Map()) {
+				check(path+"["+strconv.Quote(k.String())+"]", v.Map().Get(k).String(), f.format)
+			}
 		default:
 			check(path, v.String(), f.format)
 		}
@@ -159,15 +159,26 @@ func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
 				out = append(out, formatViolations(path+"["+strconv.Itoa(i)+"]", l.Get(i).Message())...)
 			}
 		case fd.IsMap():
-			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-				out = append(out, formatViolations(path+"["+strconv.Quote(k.String())+"]", v.Message())...)
-				return true
-			})
+			for _, k := range sortedKeys(v.Map()) {
+				out = append(out, formatViolations(path+"["+strconv.Quote(k.String())+"]", v.Map().Get(k).Message())...)
+			}
 		default:
 			out = append(out, formatViolations(path, v.Message())...)
 		}
 	}
 	return out
+}
+
+// sortedKeys are m's keys in order, so that violations are listed the
+// same way every time.
+func sortedKeys(m protoreflect.Map) []protoreflect.MapKey {
+	keys := make([]protoreflect.MapKey, 0, m.Len())
+	m.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+		keys = append(keys, k)
+		return true
+	})
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	return keys
 }
 
 var formatText = map[annotations.FieldInfo_Format]string{
