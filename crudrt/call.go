@@ -90,6 +90,9 @@ type method struct {
 	info *requestInfo
 	// lro is how a long-running method answers, or nil.
 	lro *lroTypes
+	// uuidKey is set when idempotencyKey is a UUID4 (AIP-202), whose
+	// capitals name the same request.
+	uuidKey bool
 	// itemsField is the Go struct field of items in the generated response
 	// (-1 when the response is not a generated struct), which respond
 	// fills with one slice rather than one append per item.
@@ -149,6 +152,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	r.validateOnly = field(in, m.ValidateOnly, "bool")
 	r.allowMissing = field(in, m.AllowMissing, "bool")
 	r.idempotencyKey = field(in, m.IdempotencyKey, "string")
+	r.uuidKey = r.idempotencyKey != nil && formatOf(r.idempotencyKey) == annotations.FieldInfo_UUID4
 	if r.idempotencyKey != nil && m.Op&(OpCreate|OpUpdate|OpDelete|OpUndelete|OpBatchCreate|OpBatchUpdate|OpBatchDelete) == 0 {
 		errs = append(errs, fmt.Errorf("method %s: IdempotencyKey is for writes, not %v", m.Name, m.Op))
 	}
@@ -306,7 +310,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	}
 	if m.idempotencyKey != nil {
 		if id := r.Get(m.idempotencyKey).String(); id != "" && !flag(ctx, recordingKey{}) {
-			if formatOf(m.idempotencyKey) == annotations.FieldInfo_UUID4 {
+			if m.uuidKey {
 				// AIP-202: a UUID may be normalized to lowercase; in
 				// either case it names one request.
 				id = strings.ToLower(id)

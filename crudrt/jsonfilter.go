@@ -52,7 +52,7 @@ func jsonColumns(path, name string, md protoreflect.MessageDescriptor) []query.C
 			switch fd.Kind() {
 			case protoreflect.StringKind:
 				c.Kind, c.Zero = query.KindString, fd.Default().String()
-				if !plainText(c.Zero) {
+				if !query.Spellable(c.Zero) {
 					continue
 				}
 			case protoreflect.BoolKind:
@@ -86,17 +86,6 @@ func jsonColumns(path, name string, md protoreflect.MessageDescriptor) []query.C
 		}
 	}
 	return out
-}
-
-// plainText reports whether a filter's SQL can spell s as a literal as it
-// is: printable ASCII without quotes or backslashes.
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] > '~' || s[i] == '\'' || s[i] == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // bareKey reports whether a JSON path can name key k unquoted.

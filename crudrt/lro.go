@@ -1,6 +1,7 @@
 package crudrt
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,8 +53,8 @@ func resolveLRO(metadata string) (*lroTypes, error) {
 	}
 	l.name, l.done = want("name", "string"), want("done", "bool")
 	l.response, l.metaFd = want("response", "google.protobuf.Any"), want("metadata", "google.protobuf.Any")
-	if len(errs) > 0 {
-		return nil, errs[0]
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	mf := meta.Descriptor().Fields()
 	optional := func(name protoreflect.Name, shape string) protoreflect.FieldDescriptor {

@@ -741,7 +741,10 @@ func (p *filterParser) operand(c *Column) string {
 		}
 		return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), " + zero + ")"
 	case KindBool:
-		zero := map[bool]string{false: "FALSE", true: "TRUE"}[c.Zero == "true"]
+		zero := "FALSE"
+		if c.Zero == "true" {
+			zero = "TRUE"
+		}
 		switch p.t.Dialect {
 		case Postgres:
 			return "COALESCE(CAST(" + text + " AS BOOLEAN), " + zero + ")"

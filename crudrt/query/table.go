@@ -357,8 +357,14 @@ func jsonZero(c *Column) bool {
 	case KindBool:
 		return z == "true" || z == "false"
 	}
-	for i := 0; i < len(z); i++ {
-		if z[i] < ' ' || z[i] > '~' || z[i] == '\'' || z[i] == '\\' {
+	return Spellable(z)
+}
+
+// Spellable reports whether SQL can spell s as a literal as it is, on
+// every dialect: printable ASCII without quotes or backslashes.
+func Spellable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' || s[i] == '\'' || s[i] == '\\' {
 			return false
 		}
 	}

@@ -219,6 +219,15 @@ func readOperationInfo(opts protoreflect.ProtoMessage) (resp, meta string, ok bo
 // UUID4 on Create's `{resource}_id`, whose AIP-122 syntax refuses a UUID
 // that starts with a digit or holds capitals.
 func (b *builder) formats(f *protogen.File) {
+	// The `{resource}_id` fields of the Creates and BatchCreates served.
+	ids := map[protoreflect.FieldDescriptor]bool{}
+	for _, svc := range b.s.Services {
+		for _, m := range svc.Methods {
+			if m.ResourceID != nil {
+				ids[m.ResourceID.Desc] = true
+			}
+		}
+	}
 	var walk func([]*protogen.Message)
 	walk = func(ms []*protogen.Message) {
 		for _, m := range ms {
@@ -242,7 +251,7 @@ func (b *builder) formats(f *protogen.File) {
 					b.warnf(f, fd.Desc, "(google.api.field_info).format %v describes strings; on a %s field it is not checked", format, value.Kind())
 				case proto.HasExtension(fd.Desc.Options(), annotations.E_ResourceReference) || r != nil && string(fd.Desc.Name()) == nameField:
 					b.warnf(f, fd.Desc, "(google.api.field_info).format %v on a field that holds resource names, which it never describes (AIP-202 formats describe values such as ids): not checked", format)
-				case format == annotations.FieldInfo_UUID4 && strings.HasSuffix(string(fd.Desc.Name()), "_id") && strings.HasPrefix(string(m.Desc.Name()), "Create") && b.s.byName[m.Desc.ParentFile().Package().Append(protoreflect.Name(strings.TrimSuffix(strings.TrimPrefix(string(m.Desc.Name()), "Create"), "Request")))] != nil:
+				case format == annotations.FieldInfo_UUID4 && ids[fd.Desc]:
 					b.warnf(f, fd.Desc, "(google.api.field_info).format UUID4 on a resource id: AIP-122 ids are lowercase letters, digits and hyphens starting with a letter, so a UUID that starts with a digit or holds capitals is refused as an id")
 				}
 			}
