@@ -229,7 +229,13 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 		if soft {
 			live = c.DeleteTime
 		}
-		if !force {
+		if c.Singleton {
+			if soft && c.Stays {
+				continue
+			}
+			live = ""
+		}
+		if !force && !c.Singleton {
 			found, err := s.exists(gormQuerier{tx}, c.Table, c.Columns, ck, live, false)
 			if err != nil {
 				return err

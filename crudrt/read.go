@@ -173,6 +173,9 @@ func (s *Service) get(ctx context.Context, key any) (proto.Message, error) {
 	}
 	m, err := s.find(s.db.WithContext(ctx), tenant, ck, true, false)
 	if err != nil {
+		if s.singleton && errors.Is(err, gorm.ErrRecordNotFound) {
+			return s.singletonDefault(ctx, tenant, ck)
+		}
 		return nil, s.fail(ctx, err)
 	}
 	p, err := s.toProto(m)

@@ -191,6 +191,14 @@ type Child struct {
 	// that name a child it removes.
 	Key       []string   `json:",omitempty"`
 	Referrers []Referrer `json:",omitempty"`
+	// Singleton is set on a singleton child (AIP-156), which exists with
+	// its parent: it never refuses a Delete, and goes with the row
+	// whether or not the Delete forces, unless Stays is also set and the
+	// row is soft deleted: its parent is then soft deleted too (the
+	// ancestor itself, or a descendant of it soft deleted with it), and
+	// it stays to come back with it.
+	Singleton bool `json:",omitempty"`
+	Stays     bool `json:",omitempty"`
 }
 
 // Index is an index of the table, by column names.

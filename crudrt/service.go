@@ -148,6 +148,12 @@ type Service struct {
 	// pattern of the parent's name ("shelves/{shelf}").
 	parents       []*column
 	parentPattern string
+	// singleton is set for a singleton resource (AIP-156), whose name
+	// pattern ends with a collection ("users/{user}/config"): its key is
+	// its parent's, and ownerPattern is the pattern of that parent
+	// ("users/{user}"), which the resource's name ends under.
+	singleton    bool
+	ownerPattern string
 	// keyColumns are the key's column names: the parents', then the id's.
 	keyColumns []string
 	// insertSQL is insertRow's statement.
@@ -334,9 +340,18 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		s.table.Key = append(s.table.Key, path)
 		s.keyColumns = append(s.keyColumns, c.Name)
 	}
-	if len(s.parents) > 0 {
+	if s.key.NamePattern != "" {
 		parts := strings.Split(s.key.NamePattern, "/")
-		s.parentPattern = strings.Join(parts[:len(parts)-2], "/")
+		if len(parts)%2 == 1 {
+			// A singleton keyed like its parent, whose own parent (the
+			// parent variables) its name holds before.
+			s.singleton = true
+			s.ownerPattern = strings.Join(parts[:len(parts)-1], "/")
+			parts = parts[:len(parts)-1]
+		}
+		if len(s.parents) > 0 {
+			s.parentPattern = strings.Join(parts[:len(parts)-2], "/")
+		}
 	}
 	return s
 }

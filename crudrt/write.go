@@ -131,7 +131,8 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 				return nil, err
 			}
 			id = u.String()
-		case !resourceID.MatchString(id):
+		case !s.singleton && !resourceID.MatchString(id):
+			// A singleton's id is its parent's, which its name gave.
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)})
 		}
 		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, append(append([]string{}, parent...), id)...)))
@@ -254,6 +255,11 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, err
 	}
 	out, err := s.update(ctx, msg, mask)
+	if err != nil && s.singleton && missing(err) {
+		// A singleton exists with its parent (AIP-156): its first
+		// write stores it.
+		return s.writeSingleton(ctx, msg, mask)
+	}
 	if err != nil && allowMissing(ctx) && s.key.NamePattern != "" && missing(err) {
 		// AIP-134's upsert: the name gives the parent and the id.
 		ids, nerr := s.nameIDs(s.res.Field+"."+s.key.Path, msg.ProtoReflect().Get(s.key.fd).String())
@@ -275,16 +281,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if msg == nil || !msg.ProtoReflect().IsValid() {
 		return nil, InvalidArgument("", FieldViolation{Field: s.res.Field, Description: "is required"})
 	}
-	if len(mask.GetPaths()) == 0 {
-		if qm := queryMask(ctx); qm != nil {
-			mask = qm // the update_mask query parameter of a REST request (RESTGuard)
-		}
-	}
-	paths, err := s.maskPaths(msg, mask)
-	if err != nil {
-		return nil, err
-	}
-	tenant, err := s.tenantOf(ctx)
+	paths, tenant, err := s.updateScope(ctx, msg, mask)
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +326,23 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return nil, s.fail(ctx, s.updateDeleted(ctx, tenant, ck, err))
 	}
 	return out, nil
+}
+
+// updateScope is what an Update of msg writes, the paths of its mask
+// (the update_mask query parameter of a REST request when the request
+// has none: see RESTGuard), and the caller's tenant.
+func (s *Service) updateScope(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, tenantScope, error) {
+	if len(mask.GetPaths()) == 0 {
+		if qm := queryMask(ctx); qm != nil {
+			mask = qm
+		}
+	}
+	paths, err := s.maskPaths(msg, mask)
+	if err != nil {
+		return nil, tenantScope{}, err
+	}
+	tenant, err := s.tenantOf(ctx)
+	return paths, tenant, err
 }
 
 // updateOn is Update's transaction on a TxRunner's connection c: it reads
@@ -397,6 +411,34 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		}
 	}
 	next := proto.Clone(stored)
+	s.applyPaths(next, msg, paths)
+	if s.tenant != nil {
+		// The tenant of a row never changes.
+		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
+	}
+	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
+	if err := s.immutable(stored, next); err != nil {
+		return nil, err
+	}
+	r := next.ProtoReflect()
+	if s.updateTime != nil {
+		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
+	}
+	if s.etag != nil {
+		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
+	}
+	if err := s.validate(next); err != nil {
+		return nil, err
+	}
+	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {
+		return nil, err
+	}
+	return s.res.ToModel(next)
+}
+
+// applyPaths sets the fields of next that paths name (checked by
+// maskPaths) to msg's: AIP-161's map entries one by one.
+func (s *Service) applyPaths(next, msg proto.Message, paths []string) {
 	var plain []string
 	for _, p := range paths {
 		in, fd, key, ok, _ := s.mapKeyPath(p)
@@ -426,28 +468,6 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		// server-managed fields only changes nothing of the client's.
 		fieldmask.Update(&fieldmaskpb.FieldMask{Paths: plain}, next, msg)
 	}
-	if s.tenant != nil {
-		// The tenant of a row never changes.
-		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
-	}
-	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
-	if err := s.immutable(stored, next); err != nil {
-		return nil, err
-	}
-	r := next.ProtoReflect()
-	if s.updateTime != nil {
-		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
-	}
-	if s.etag != nil {
-		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
-	}
-	if err := s.validate(next); err != nil {
-		return nil, err
-	}
-	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {
-		return nil, err
-	}
-	return s.res.ToModel(next)
 }
 
 // updateSQL is the UPDATE of the row with key ck to m's values of cols

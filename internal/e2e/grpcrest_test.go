@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"connectrpc.com/vanguard"
-	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/protoforge/protoforge/crudrt"
 )
@@ -28,7 +29,16 @@ func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotatio
 	require.NoError(t, err)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
-	transcoder, err := vanguardgrpc.NewTranscoder(gs, vanguard.WithRules(rules...))
+	// The services' descriptors with the rules as their methods'
+	// google.api.http, as the example server mounts them.
+	var services []*vanguard.Service
+	for name := range gs.GetServiceInfo() {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		require.NoError(t, err)
+		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), gs,
+			vanguard.WithTargetProtocols(vanguard.ProtocolGRPC), vanguard.WithTargetCodecs(vanguard.CodecProto)))
+	}
+	transcoder, err := vanguard.NewTranscoder(services)
 	require.NoError(t, err)
 	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
 	t.Cleanup(srv.Close)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
 	"github.com/protoforge/protoforge/internal/e2e/gen/rules/v1/rulesv1connect"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
@@ -63,8 +64,8 @@ func TestUnimplementedMethods(t *testing.T) {
 
 			// Connect, gRPC-Web and REST (vanguard) on one HTTP server.
 			path, handler := rulesv1connect.NewGadgetServiceHandler(tc.impl(db))
-			transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{vanguard.NewService(path, handler)},
-				vanguard.WithRules(rulesv1.GadgetServiceRESTRules()...))
+			transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{vanguard.NewServiceWithSchema(
+				crudrt.ServiceWithRules(rulesv1.File_rules_v1_rules_proto.Services().ByName("GadgetService"), rulesv1.GadgetServiceRESTRules()...), handler)})
 			require.NoError(t, err)
 			mux := http.NewServeMux()
 			mux.Handle(path, handler)

@@ -14,6 +14,8 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 	"connectrpc.com/vanguard"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -50,16 +52,26 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 
 	mux := http.NewServeMux()
 	var services []*vanguard.Service
-	add := func(path string, handler http.Handler) {
-		// gRPC, gRPC-Web and Connect reach connect-go directly; vanguard
-		// serves the REST routes.
-		mux.Handle(path, handler)
-		services = append(services, vanguard.NewService(path, handler))
-	}
-	add(libraryv1connect.NewBookServiceHandler(books, handlerOpts...))
-	add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...))
 	rules := append(libraryv1.BookServiceRESTRules(), libraryv1.AuthorServiceRESTRules()...)
-	transcoder, err := vanguard.NewTranscoder(services, vanguard.WithRules(rules...),
+	add := func(path string, handler http.Handler) error {
+		// gRPC, gRPC-Web and Connect reach connect-go directly; vanguard
+		// serves the REST routes, which the rules give the methods'
+		// descriptors.
+		mux.Handle(path, handler)
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(strings.Trim(path, "/")))
+		if err != nil {
+			return err
+		}
+		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), handler))
+		return nil
+	}
+	if err := add(libraryv1connect.NewBookServiceHandler(books, handlerOpts...)); err != nil {
+		return nil, err
+	}
+	if err := add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...)); err != nil {
+		return nil, err
+	}
+	transcoder, err := vanguard.NewTranscoder(services,
 		vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
 	if err != nil {
 		return nil, err

@@ -263,7 +263,7 @@ func softUnder(c, a *model.Model) bool {
 
 // genRESTRules emits the default AIP routes of the standard methods that
 // have no google.api.http annotation, for a transcoder such as
-// connectrpc.com/vanguard (vanguard.WithRules).
+// connectrpc.com/vanguard (crudrt.ServiceWithRules).
 func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	var routes []string
 	for _, m := range svc.Methods {
@@ -281,7 +281,7 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	httpRule := protogen.GoImportPath("google.golang.org/genproto/googleapis/api/annotations")
 	v := strings.ToLower(svc.GoName[:1]) + svc.GoName[1:] + "RESTRoutes"
 	g.P("// ", svc.GoName, "RESTRules are the default REST routes (AIP-127/136) of the standard methods")
-	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for vanguard.WithRules.")
+	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.")
 	g.P("func ", svc.GoName, "RESTRules() []*", httpRule.Ident("HttpRule"), " {")
 	g.P("return ", crudrtPkg.Ident("RESTRules"), "(", v, "...)")
 	g.P("}")

@@ -55,7 +55,10 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 	}
 	for _, c := range m.Children {
 		child := crudrt.Child{Name: string(c.Desc.FullName()), Table: c.Table, Columns: columnNames(c.Name.NameParts[:len(m.Name.NameParts)])}
-		if softUnder(c, m) {
+		if c.Singleton() {
+			// It goes with its parent, or stays with it (AIP-156).
+			child.Singleton, child.Stays = true, softUnder(c.Parent, m)
+		} else if softUnder(c, m) {
 			child.DeleteTime = c.SoftDelete.Column
 		}
 		if len(c.Referrers) > 0 {

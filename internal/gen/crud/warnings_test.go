@@ -418,3 +418,75 @@ message ListBooksResponse {
 		}
 	}
 }
+
+const singletonProto = `syntax = "proto3";
+
+package single.v1;
+
+import "google/api/resource.proto";
+
+option go_package = "example.com/single/v1;singlev1";
+
+message Config {
+  option (google.api.resource) = {
+    type: "single.example.com/Config"
+    pattern: "users/{user}/config"
+  };
+  string name = 1;
+  string theme = 2;
+}
+
+message Global {
+  option (google.api.resource) = {
+    type: "single.example.com/Global"
+    pattern: "global"
+  };
+  string name = 1;
+}
+
+service ConfigService {
+  rpc GetConfig(GetConfigRequest) returns (Config);
+  rpc CreateConfig(CreateConfigRequest) returns (Config);
+  rpc ListConfigs(ListConfigsRequest) returns (ListConfigsResponse);
+}
+
+message GetConfigRequest {
+  string name = 1;
+}
+
+message CreateConfigRequest {
+  string parent = 1;
+  Config config = 2;
+}
+
+message ListConfigsRequest {
+  string parent = 1;
+}
+
+message ListConfigsResponse {
+  repeated Config configs = 1;
+}
+`
+
+// TestSingletonMethods checks what generation does with a singleton
+// (AIP-156): Get is served, Create and List are left to the user with a
+// warning naming the pattern, and a singleton without a parent, which
+// has no key, is left out saying why.
+func TestSingletonMethods(t *testing.T) {
+	_, buf, code := generate(t, "single/v1/single.proto", singletonProto)
+	for _, want := range []string{
+		`single/v1/single.proto:18:1: message single.v1.Global: resource "single.example.com/Global" (pattern "global") is not generated: pattern "global" does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key`,
+		`method single.v1.ConfigService.CreateConfig: not generated: single.v1.Config is a singleton (AIP-156, pattern "users/{user}/config"), which the standard methods serve with Get and Update only: it exists as long as its parent does; it answers Unimplemented until you implement it`,
+		`method single.v1.ConfigService.ListConfigs: not generated: single.v1.Config is a singleton (AIP-156`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("warnings lack %q:\n%s", want, buf)
+		}
+	}
+	if !strings.Contains(code, "return crudrt.Call[*Config](ctx, s.svc, 0, req)") {
+		t.Errorf("GetConfig is not served:\n%s", code)
+	}
+	if !strings.Contains(code, `crudrt.Unimplemented("single.v1.ConfigService.CreateConfig")`) {
+		t.Errorf("CreateConfig does not answer Unimplemented:\n%s", code)
+	}
+}

@@ -328,7 +328,13 @@ func patternVars(pattern string) ([]string, error) {
 	}
 	parts := strings.Split(pattern, "/")
 	if len(parts)%2 != 0 {
-		return nil, fmt.Errorf("pattern %q does not end with a variable (a singleton, AIP-156); its rows have no id of their own", pattern)
+		// A singleton (AIP-156), "users/{user}/config": one row per
+		// parent, keyed by the parent's variables.
+		last := parts[len(parts)-1]
+		if len(parts) == 1 || strings.HasPrefix(last, "{") || !validIdent(strings.ReplaceAll(last, "-", "_")) {
+			return nil, fmt.Errorf("pattern %q does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key", pattern)
+		}
+		parts = parts[:len(parts)-1]
 	}
 	var vars []string
 	seen := map[string]bool{}

@@ -134,12 +134,34 @@ func (m *Model) ParentColumns() []*Field {
 	if m.Name == nil {
 		return nil
 	}
+	if m.Singleton() {
+		// Its key is its parent's.
+		return m.Name.NameParts
+	}
 	return m.Name.NameParts[:len(m.Name.NameParts)-1]
+}
+
+// Singleton reports whether m is a singleton resource (AIP-156), whose
+// pattern ends with a collection, "users/{user}/config": one per parent,
+// stored under its parent's variables, with no id of its own.
+func (m *Model) Singleton() bool {
+	return m.Name != nil && SingletonPattern(m.Name.NamePattern)
+}
+
+// SingletonPattern reports whether an AIP-122 pattern names a singleton:
+// it ends with a collection rather than a variable.
+func SingletonPattern(pattern string) bool {
+	parts := strings.Split(pattern, "/")
+	return len(parts)%2 == 1 && !strings.HasPrefix(parts[len(parts)-1], "{")
 }
 
 // ParentPattern is the pattern of the parent of a resource under a
 // parent ("shelves/{shelf}"), or "".
 func (m *Model) ParentPattern() string {
+	if m.Singleton() {
+		parts := strings.Split(m.Name.NamePattern, "/")
+		return strings.Join(parts[:len(parts)-1], "/")
+	}
 	if m.Name == nil || len(m.Name.NameParts) < 2 {
 		return ""
 	}

@@ -39,9 +39,10 @@ func roles(m *Model) {
 			f.MaxLen = f.Size
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos
-		if m.Name != nil && len(m.Name.NameParts) > 1 && (f == m.Name || f.NameOf != nil) {
-			// A name under a parent spans columns: filters and order_by
-			// do not name it.
+		if m.Name != nil && (len(m.Name.NameParts) > 1 || m.Singleton()) && (f == m.Name || f.NameOf != nil) {
+			// A name under a parent spans columns, and a singleton's
+			// ends with its collection: filters and order_by do not name
+			// it.
 			f.Queryable = false
 		}
 		if hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {

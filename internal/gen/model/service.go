@@ -616,6 +616,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 		}
 	}
+	if model.Singleton() && op != OpGet && op != OpUpdate {
+		// AIP-156: a singleton exists with its parent; it is not
+		// created, deleted or listed on its own.
+		report(f, m.Desc, "%s is a singleton (AIP-156, pattern %q), which the standard methods serve with Get and Update only: it exists as long as its parent does", model.Desc.FullName(), model.Name.NamePattern)
+		return nil
+	}
 	if why := model.UnservedKey(); why != "" {
 		report(f, m.Desc, "%s: key the model by another field, or set operation: OPERATION_NONE on the method", why)
 		return nil

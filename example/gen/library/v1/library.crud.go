@@ -146,7 +146,7 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func BookServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(bookServiceRESTRoutes...)
 }
@@ -235,7 +235,7 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 }
 
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of AuthorService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of AuthorService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func AuthorServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(authorServiceRESTRoutes...)
 }

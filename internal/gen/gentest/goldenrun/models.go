@@ -36,6 +36,11 @@ type modelInfo struct {
 	// model of the case; namePrefix is set once that row is stored.
 	underParent bool
 	pattern     string
+	// singleton is set on a singleton resource (AIP-156, a pattern that
+	// ends with a collection): one row per parent, served by Get and
+	// Update only. The exercise leaves it to the tests written for it
+	// (internal/e2e TestSingletons), saying so.
+	singleton bool
 	// resRefs are the google.api.resource_reference fields naming a
 	// model of the case, which are set to a stored row's name.
 	resRefs    map[protoreflect.FieldDescriptor]*modelInfo
@@ -241,6 +246,7 @@ func (reg *registry) read(mi *modelInfo) error {
 				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
 				mi.pattern = r.GetPattern()[0]
 				mi.underParent = strings.Count(mi.pattern, "{") > 1
+				mi.singleton = strings.Count(mi.pattern, "/")%2 == 0
 			}
 		}
 	}

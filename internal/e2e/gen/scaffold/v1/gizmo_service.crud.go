@@ -102,7 +102,7 @@ func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmo
 }
 
 // GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of GizmoService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of GizmoService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func GizmoServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(gizmoServiceRESTRoutes...)
 }

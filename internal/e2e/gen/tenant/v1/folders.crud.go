@@ -108,7 +108,7 @@ func (s *FolderServiceCRUD) BatchCreateDocs(ctx context.Context, req *BatchCreat
 }
 
 // FolderServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of FolderService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of FolderService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func FolderServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(folderServiceRESTRoutes...)
 }

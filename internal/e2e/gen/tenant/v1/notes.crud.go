@@ -113,7 +113,7 @@ func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDelete
 }
 
 // NoteServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of NoteService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of NoteService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func NoteServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(noteServiceRESTRoutes...)
 }

@@ -120,7 +120,7 @@ func (s *InstanceServiceCRUD) ListKeys(ctx context.Context, req *ListKeysRequest
 }
 
 // InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of InstanceService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of InstanceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func InstanceServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(instanceServiceRESTRoutes...)
 }

@@ -99,7 +99,7 @@ func (s *InstanceServiceCRUD) BatchDeleteInstances(ctx context.Context, req *Bat
 }
 
 // InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of InstanceService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of InstanceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func InstanceServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(instanceServiceRESTRoutes...)
 }

@@ -99,7 +99,7 @@ func (s *ShelfServiceCRUD) BatchUpdateShelves(ctx context.Context, req *BatchUpd
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(shelfServiceRESTRoutes...)
 }

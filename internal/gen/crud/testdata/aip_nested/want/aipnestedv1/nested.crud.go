@@ -226,7 +226,7 @@ func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDele
 }
 
 // NestedServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of NestedService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of NestedService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func NestedServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(nestedServiceRESTRoutes...)
 }

@@ -85,7 +85,7 @@ func (s *ShelfServiceCRUD) UndeleteShelf(ctx context.Context, req *UndeleteShelf
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(shelfServiceRESTRoutes...)
 }

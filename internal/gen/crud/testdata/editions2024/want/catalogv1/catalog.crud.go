@@ -81,7 +81,7 @@ func (s *ItemServiceCRUD) DeleteItem(ctx context.Context, req *DeleteItemRequest
 }
 
 // ItemServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ItemService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ItemService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ItemServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(itemServiceRESTRoutes...)
 }

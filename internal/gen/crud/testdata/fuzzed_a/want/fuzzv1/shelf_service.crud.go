@@ -107,7 +107,7 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(shelfServiceRESTRoutes...)
 }

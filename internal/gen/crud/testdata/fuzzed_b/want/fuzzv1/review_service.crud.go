@@ -101,7 +101,7 @@ func (s *ReviewServiceCRUD) DeleteReview(ctx context.Context, req *DeleteReviewR
 }
 
 // ReviewServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ReviewService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ReviewService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ReviewServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(reviewServiceRESTRoutes...)
 }

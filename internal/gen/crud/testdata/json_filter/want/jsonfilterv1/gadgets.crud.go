@@ -69,7 +69,7 @@ func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetR
 }
 
 // GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of GadgetService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of GadgetService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func GadgetServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(gadgetServiceRESTRoutes...)
 }

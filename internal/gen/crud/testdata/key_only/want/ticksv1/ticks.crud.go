@@ -77,7 +77,7 @@ func (s *TickServiceCRUD) DeleteTick(ctx context.Context, req *DeleteTickRequest
 }
 
 // TickServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of TickService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of TickService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func TickServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(tickServiceRESTRoutes...)
 }

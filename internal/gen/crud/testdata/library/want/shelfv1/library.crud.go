@@ -103,7 +103,7 @@ func (s *ShelfServiceCRUD) GetShelfStats(context.Context, *GetShelfRequest) (*Sh
 }
 
 // ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func ShelfServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(shelfServiceRESTRoutes...)
 }

@@ -166,7 +166,7 @@ func (s *LibraryServiceCRUD) MoveBook(context.Context, *MoveBookRequest) (*Book,
 }
 
 // LibraryServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of LibraryService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of LibraryService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func LibraryServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(libraryServiceRESTRoutes...)
 }

@@ -93,7 +93,7 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func BookServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(bookServiceRESTRoutes...)
 }

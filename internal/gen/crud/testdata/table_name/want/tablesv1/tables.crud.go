@@ -86,7 +86,7 @@ func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksR
 }
 
 // BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func BookServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(bookServiceRESTRoutes...)
 }
@@ -175,7 +175,7 @@ func (s *AuthorServiceCRUD) BatchDeleteAuthors(ctx context.Context, req *BatchDe
 }
 
 // AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of AuthorService without a google.api.http annotation, e.g. for vanguard.WithRules.
+// of AuthorService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func AuthorServiceRESTRules() []*annotations.HttpRule {
 	return crudrt.RESTRules(authorServiceRESTRoutes...)
 }
