@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
@@ -288,9 +289,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
 			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, fd.Message())...)
 		}
-		if c.MaxLen > 0 && c.Role != RoleReference && c.Role != RoleParent {
+		if c.MaxLen > 0 && c.Role != RoleReference && c.NamePattern == "" {
 			// A variable of a name or a reference is one id of the field:
-			// the field's length is not its own.
+			// the field's length is not its own (see idProblem).
 			s.limits = append(s.limits, c)
 		}
 		if c.RefersTo != nil {
@@ -342,7 +343,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	if s.key.NamePattern != "" {
 		parts := strings.Split(s.key.NamePattern, "/")
-		if len(parts)%2 == 1 {
+		if ormrt.SingletonPattern(s.key.NamePattern) {
 			// A singleton keyed like its parent, whose own parent (the
 			// parent variables) its name holds before.
 			s.singleton = true
@@ -497,6 +498,22 @@ func (s *Service) parentIDs(field, parent string) ([]string, error) {
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: desc})
 	}
 	return ids, nil
+}
+
+// idProblem says which of the ids of a name, the parents' first, is longer
+// than its column holds: "" when none is. Such a name names no stored
+// resource, and no write can store it (see ownerOf).
+func (s *Service) idProblem(ids []string) string {
+	for i, id := range ids {
+		c := s.key
+		if i < len(s.parents) {
+			c = s.parents[i]
+		}
+		if n := utf8.RuneCountInString(id); c.MaxLen > 0 && n > c.MaxLen && id != "-" {
+			return fmt.Sprintf("{%s} of %s is %d characters long; at most %d are stored", c.Name, s.key.NamePattern, n, c.MaxLen)
+		}
+	}
+	return ""
 }
 
 // nameProblem says what is wrong with a name that does not scan as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"connectrpc.com/connect"
 	"go.einride.tech/aip/resourcename"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -27,8 +28,8 @@ func (s *Service) singletonDefault(ctx context.Context, tenant tenantScope, ck r
 	for i, v := range ck {
 		ids[i], _ = v.(string)
 	}
-	if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, resourcename.Sprint(s.ownerPattern, ids...), ids); err != nil {
-		return nil, s.fail(ctx, err)
+	if err := s.ownerOf(ctx, tenant, ids); err != nil {
+		return nil, err
 	}
 	p := newOf(s.res.Message).ProtoReflect()
 	p.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, ids...)))
@@ -58,9 +59,8 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 	if err != nil {
 		return nil, err
 	}
-	owner := resourcename.Sprint(s.ownerPattern, ids...)
-	if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, owner, ids); err != nil {
-		return nil, s.fail(ctx, err)
+	if err := s.ownerOf(ctx, tenant, ids); err != nil {
+		return nil, err
 	}
 	next := newOf(s.res.Message)
 	next.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
@@ -79,11 +79,26 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 		return s.update(ctx, msg, mask)
 	case errors.As(err, &e) && e.Reason() == "REFERENCE_VIOLATION":
 		// The parent was deleted meanwhile.
-		if perr := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, owner, ids); perr != nil {
-			return nil, s.fail(ctx, perr)
+		if perr := s.ownerOf(ctx, tenant, ids); perr != nil {
+			return nil, perr
 		}
 	}
 	return nil, err
+}
+
+// ownerOf is NotFound naming the parent of the singleton of ids when the
+// parent does not exist: when it is a resource this package stores and
+// has no row, and when its ids are longer than the columns hold, as for
+// a Create under such a parent, even where the package does not store it.
+func (s *Service) ownerOf(ctx context.Context, tenant tenantScope, ids []string) error {
+	owner := resourcename.Sprint(s.ownerPattern, ids...)
+	if p := s.idProblem(ids); p != "" {
+		return Errorf(connect.CodeNotFound, "parent %q not found: %s", owner, p).WithReason("PARENT_NOT_FOUND", "parent", owner)
+	}
+	if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, owner, ids); err != nil {
+		return s.fail(ctx, err)
+	}
+	return nil
 }
 
 // newOf is a new, empty message of m's type.

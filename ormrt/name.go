@@ -44,6 +44,14 @@ func NameOf(pattern string, ids ...string) string {
 	return resourcename.Sprint(pattern, ids...)
 }
 
+// SingletonPattern reports whether an AIP-122 pattern names a singleton
+// (AIP-156): it ends with a collection rather than a variable,
+// "users/{user}/config".
+func SingletonPattern(pattern string) bool {
+	parts := strings.Split(pattern, "/")
+	return len(parts)%2 == 1 && !strings.HasPrefix(parts[len(parts)-1], "{")
+}
+
 // NamePrefix is what precedes the first variable of a pattern: "shelves/"
 // of "shelves/{shelf}".
 func NamePrefix(pattern string) string {

@@ -26,3 +26,20 @@ func TestResourceNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSingletonPattern tells singletons (AIP-156), whose pattern ends
+// with a collection, from resources with ids of their own.
+func TestSingletonPattern(t *testing.T) {
+	for pattern, want := range map[string]bool{
+		"users/{user}/config":                            true,
+		"projects/{project}/locations/{location}/config": true,
+		"config":                    true,
+		"users/{user}":              false,
+		"users/{user}/books/{book}": false,
+		"{a}":                       false,
+	} {
+		if got := ormrt.SingletonPattern(pattern); got != want {
+			t.Errorf("SingletonPattern(%q) = %v, want %v", pattern, got, want)
+		}
+	}
+}

@@ -65,6 +65,22 @@ func TestSingletons(t *testing.T) {
 			assert.Equal(t, codes.InvalidArgument, code(err), "Update %q: %v", name, err)
 		}
 
+		// A parent whose ids are longer than the columns hold does not
+		// exist, as for a Create under it (TestLongParentID), also where
+		// this API does not store the parent: Get and Update agree.
+		long := strings.Repeat("b", 256)
+		_, err = c.GetPublisherSettings(ctx, &singletonv1.GetPublisherSettingsRequest{Name: "publishers/" + long + "/settings"})
+		assert.Equal(t, codes.NotFound, code(err), "%v", err)
+		_, err = c.GetProjectSettings(ctx, &singletonv1.GetProjectSettingsRequest{Name: "projects/" + long + "/settings"})
+		assert.Equal(t, codes.NotFound, code(err), "%v", err)
+		assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+		assert.Contains(t, status.Convert(err).Message(), "256 characters long; at most 255")
+		_, err = c.UpdateProjectSettings(ctx, &singletonv1.UpdateProjectSettingsRequest{ProjectSettings: &singletonv1.ProjectSettings{Name: "projects/" + long + "/settings", Region: "eu"}})
+		assert.Equal(t, codes.NotFound, code(err), "%v", err)
+		assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+		_, err = c.GetProjectSettings(ctx, &singletonv1.GetProjectSettingsRequest{Name: "projects/" + strings.Repeat("é", 255) + "/settings"})
+		assert.NoError(t, err, "255 characters, 510 bytes: stored")
+
 		// An etag cannot match a singleton never written.
 		_, err = c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{PublisherSettings: &singletonv1.PublisherSettings{Name: "publishers/acme/settings", Locale: "fr", Etag: "1"}})
 		assert.Equal(t, codes.Aborted, code(err), "%v", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/crudrt/query"
+	"github.com/protoforge/protoforge/ormrt"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -145,14 +146,7 @@ func (m *Model) ParentColumns() []*Field {
 // pattern ends with a collection, "users/{user}/config": one per parent,
 // stored under its parent's variables, with no id of its own.
 func (m *Model) Singleton() bool {
-	return m.Name != nil && SingletonPattern(m.Name.NamePattern)
-}
-
-// SingletonPattern reports whether an AIP-122 pattern names a singleton:
-// it ends with a collection rather than a variable.
-func SingletonPattern(pattern string) bool {
-	parts := strings.Split(pattern, "/")
-	return len(parts)%2 == 1 && !strings.HasPrefix(parts[len(parts)-1], "{")
+	return m.Name != nil && ormrt.SingletonPattern(m.Name.NamePattern)
 }
 
 // ParentPattern is the pattern of the parent of a resource under a
@@ -293,6 +287,7 @@ type Field struct {
 	// the reference field's descriptor), the reference field.
 	RefPartOf *Field
 	// MaxLen is the longest string, in characters, the runtime accepts
+	// (for a column of a name, NamePattern set: the longest id)
 	// for the column before writing (its size), 0 for none.
 	MaxLen int
 	// Queryable is set on a column that filters and order_by may name, and

@@ -35,7 +35,9 @@ func roles(m *Model) {
 			// order_by does not name it (see orderable).
 			f.QueryKind, f.Queryable = k, true
 		}
-		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.NamePattern == "" && f.RefPartOf == nil {
+		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.RefPartOf == nil {
+			// For a column of a name, the longest id it holds: the
+			// runtime checks the ids of the names requests hold.
 			f.MaxLen = f.Size
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos

@@ -415,7 +415,7 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 		rules := model.ReadRules(f.Desc)
 		if mod != nil {
 			for _, mf := range mod.Columns {
-				if mf.Field == f && mf.NameOf == nil && mf.MaxLen > 0 && (rules.MaxLen == nil || uint64(mf.MaxLen) < *rules.MaxLen) {
+				if mf.Field == f && mf.NamePattern == "" && mf.MaxLen > 0 && (rules.MaxLen == nil || uint64(mf.MaxLen) < *rules.MaxLen) {
 					n := uint64(mf.MaxLen)
 					rules.MaxLen = &n // the column's size
 				}

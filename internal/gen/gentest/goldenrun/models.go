@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // modelInfo is what the driver reads of one model from its descriptor
@@ -246,7 +247,7 @@ func (reg *registry) read(mi *modelInfo) error {
 				mi.namePrefix, _, _ = strings.Cut(r.GetPattern()[0], "{")
 				mi.pattern = r.GetPattern()[0]
 				mi.underParent = strings.Count(mi.pattern, "{") > 1
-				mi.singleton = strings.Count(mi.pattern, "/")%2 == 0
+				mi.singleton = ormrt.SingletonPattern(mi.pattern)
 			}
 		}
 	}

@@ -44,7 +44,7 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 	"Collection": "folders",
 	"Field": "folder",
 	"Columns": [
-		{"Path":"name","Name":"folder","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"folders/{folder}"},
+		{"Path":"name","Name":"folder","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"folders/{folder}"},
 		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"}
 	],
@@ -70,8 +70,8 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 	"Collection": "docs",
 	"Field": "doc",
 	"Columns": [
-		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","NamePattern":"folders/{folder}/docs/{doc}"},
-		{"Path":"name","Name":"doc","GoField":"Name","Type":"string","Role":"id","NamePattern":"folders/{folder}/docs/{doc}"},
+		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"folders/{folder}/docs/{doc}"},
+		{"Path":"name","Name":"doc","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"folders/{folder}/docs/{doc}"},
 		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
 		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string"}
 	],

@@ -44,9 +44,9 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 	"Collection": "instances",
 	"Field": "instance",
 	"Columns": [
-		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
-		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
-		{"Path":"name","Name":"instance","GoField":"Name","Type":"string","Role":"id","NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
+		{"Path":"name","Name":"instance","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}"},
 		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"node_count","Name":"node_count","GoField":"NodeCount","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
@@ -73,8 +73,8 @@ var instanceServiceCRUDKeyResource = crudrt.Resource{
 	"Collection": "keys",
 	"Field": "key",
 	"Columns": [
-		{"Path":"path","Name":"project","GoField":"Project","Type":"string","Role":"parent","NamePattern":"projects/{project}/keys/{key}"},
-		{"Path":"path","Name":"key","GoField":"Path","Type":"string","Role":"id","NamePattern":"projects/{project}/keys/{key}"},
+		{"Path":"path","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/keys/{key}"},
+		{"Path":"path","Name":"key","GoField":"Path","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/keys/{key}"},
 		{"Path":"algorithm","Name":"algorithm","GoField":"Algorithm","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create",

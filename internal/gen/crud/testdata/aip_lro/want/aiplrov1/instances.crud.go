@@ -43,7 +43,7 @@ var instanceServiceCRUDResource = crudrt.Resource{
 	"Collection": "instances",
 	"Field": "instance",
 	"Columns": [
-		{"Path":"name","Name":"instance","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"instances/{instance}"},
+		{"Path":"name","Name":"instance","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"instances/{instance}"},
 		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"node_count","Name":"node_count","GoField":"NodeCount","Type":"int64","Queryable":true,"Kind":"int"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},

@@ -43,7 +43,7 @@ var shelfServiceCRUDResource = crudrt.Resource{
 	"Collection": "shelves",
 	"Field": "shelf",
 	"Columns": [
-		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf}"},
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"shelves/{shelf}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},

@@ -47,7 +47,7 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 	"Collection": "publishers",
 	"Field": "publisher",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"publishers/{publisher}"},
+		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"publishers/{publisher}"},
 		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
@@ -76,8 +76,8 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 	"Collection": "shelves",
 	"Field": "shelf",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
-		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
@@ -107,9 +107,9 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 	"Collection": "books",
 	"Field": "book",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
-		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
-		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}/books/{book}"},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"isbn","Name":"isbn","GoField":"Isbn","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"pages","Name":"pages","GoField":"Pages","Type":"int64","Queryable":true,"Kind":"int"},

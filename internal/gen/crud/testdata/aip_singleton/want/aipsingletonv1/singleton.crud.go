@@ -81,7 +81,7 @@ var singletonServiceCRUDPublisherResource = crudrt.Resource{
 	"Collection": "publishers",
 	"Field": "publisher",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"publishers/{publisher}"},
+		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"publishers/{publisher}"},
 		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true}
 	],
@@ -109,7 +109,7 @@ var singletonServiceCRUDPublisherSettingsResource = crudrt.Resource{
 	"Collection": "{publisher}",
 	"Field": "publisher_settings",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/settings"},
+		{"Path":"name","Name":"publisher","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/settings"},
 		{"Path":"locale","Name":"locale","GoField":"Locale","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"page_size","Name":"page_size","GoField":"PageSize","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"labels","Name":"labels","GoField":"Labels","Type":"JSON","Queryable":true,"Kind":"string_map"},
@@ -134,8 +134,8 @@ var singletonServiceCRUDShelfResource = crudrt.Resource{
 	"Collection": "shelves",
 	"Field": "shelf",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
-		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|Create|Delete",
@@ -160,8 +160,8 @@ var singletonServiceCRUDShelfConfigResource = crudrt.Resource{
 	"Collection": "{shelf}",
 	"Field": "shelf_config",
 	"Columns": [
-		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","NamePattern":"publishers/{publisher}/shelves/{shelf}/config"},
-		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","NamePattern":"publishers/{publisher}/shelves/{shelf}/config"},
+		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}/config"},
+		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}/config"},
 		{"Path":"capacity","Name":"capacity","GoField":"Capacity","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"locked","Name":"locked","GoField":"Locked","Type":"bool","Queryable":true}
 	],
@@ -182,7 +182,7 @@ var singletonServiceCRUDProjectSettingsResource = crudrt.Resource{
 	"Collection": "{project}",
 	"Field": "project_settings",
 	"Columns": [
-		{"Path":"name","Name":"project","GoField":"Name","Type":"string","Role":"id","NamePattern":"projects/{project}/settings"},
+		{"Path":"name","Name":"project","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/settings"},
 		{"Path":"region","Name":"region","GoField":"Region","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"}
 	],

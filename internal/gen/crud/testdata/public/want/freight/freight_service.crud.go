@@ -45,7 +45,7 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 	"Collection": "shippers",
 	"Field": "shipper",
 	"Columns": [
-		{"Path":"name","Name":"shipper","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shippers/{shipper}"},
+		{"Path":"name","Name":"shipper","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"shippers/{shipper}"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
@@ -74,8 +74,8 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 	"Collection": "sites",
 	"Field": "site",
 	"Columns": [
-		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","NamePattern":"shippers/{shipper}/sites/{site}"},
-		{"Path":"name","Name":"site","GoField":"Name","Type":"string","Role":"id","NamePattern":"shippers/{shipper}/sites/{site}"},
+		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"shippers/{shipper}/sites/{site}"},
+		{"Path":"name","Name":"site","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"shippers/{shipper}/sites/{site}"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
@@ -107,8 +107,8 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 	"Collection": "shipments",
 	"Field": "shipment",
 	"Columns": [
-		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","NamePattern":"shippers/{shipper}/shipments/{shipment}"},
-		{"Path":"name","Name":"shipment","GoField":"Name","Type":"string","Role":"id","NamePattern":"shippers/{shipper}/shipments/{shipment}"},
+		{"Path":"name","Name":"shipper","GoField":"Shipper","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"shippers/{shipper}/shipments/{shipment}"},
+		{"Path":"name","Name":"shipment","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"shippers/{shipper}/shipments/{shipment}"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},

@@ -56,7 +56,7 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 	"Collection": "shelves",
 	"Field": "shelf",
 	"Columns": [
-		{"Path":"name","Name":"shelf_id","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","NamePattern":"shelves/{shelf_id}"},
+		{"Path":"name","Name":"shelf_id","GoField":"Name","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":255,"NamePattern":"shelves/{shelf_id}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Delete",
@@ -80,8 +80,8 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 	"Collection": "books",
 	"Field": "book",
 	"Columns": [
-		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","NamePattern":"shelves/{shelf}/books/{book}"},
-		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","NamePattern":"shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"shelf","GoField":"Shelf","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"shelves/{shelf}/books/{book}"},
+		{"Path":"name","Name":"book","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"shelves/{shelf}/books/{book}"},
 		{"Path":"author","Name":"author","GoField":"Author","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"read","Name":"read","GoField":"Read","Type":"bool","Queryable":true}
