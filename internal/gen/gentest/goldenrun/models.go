@@ -38,9 +38,8 @@ type modelInfo struct {
 	underParent bool
 	pattern     string
 	// singleton is set on a singleton resource (AIP-156, a pattern that
-	// ends with a collection): one row per parent, served by Get and
-	// Update only. The exercise leaves it to the tests written for it
-	// (internal/e2e TestSingletons), saying so.
+	// ends with a collection): one row per parent, parentName, served by
+	// Get and Update only (see service.singleton).
 	singleton bool
 	// resRefs are the google.api.resource_reference fields naming a
 	// model of the case, which are set to a stored row's name.
@@ -123,11 +122,10 @@ func newRegistry(c Case) (*registry, error) {
 		}
 	}
 	for _, mi := range reg.models {
-		if !mi.underParent {
+		if !mi.underParent && !mi.singleton {
 			continue
 		}
-		parts := strings.Split(mi.pattern, "/")
-		want := glob(strings.Join(parts[:len(parts)-2], "/"))
+		want := glob(mi.parentPattern())
 		for _, p := range reg.models {
 			if p.pattern != "" && glob(p.pattern) == want {
 				mi.parent = p
@@ -335,6 +333,17 @@ func (reg *registry) order() []*modelInfo {
 	return out
 }
 
+// parentPattern is the pattern of the parent of mi's name: without the
+// last collection and id, or a singleton's collection.
+func (mi *modelInfo) parentPattern() string {
+	parts := strings.Split(mi.pattern, "/")
+	cut := 2
+	if mi.singleton {
+		cut = 1
+	}
+	return strings.Join(parts[:len(parts)-cut], "/")
+}
+
 // glob is a name pattern with its variables as "*".
 func glob(pattern string) string {
 	parts := strings.Split(pattern, "/")
@@ -358,7 +367,7 @@ func (mi *modelInfo) placeParent(stored map[*modelInfo]protoreflect.Value) error
 		}
 		mi.parentName = v.String()
 	} else {
-		pp := append([]string{}, parts[:len(parts)-2]...)
+		pp := strings.Split(mi.parentPattern(), "/")
 		for i, p := range pp {
 			if strings.HasPrefix(p, "{") {
 				pp[i] = "p1"
@@ -366,6 +375,17 @@ func (mi *modelInfo) placeParent(stored map[*modelInfo]protoreflect.Value) error
 		}
 		mi.parentName = strings.Join(pp, "/")
 	}
+	if mi.singleton {
+		// Its name is its parent's and its collection.
+		mi.namePrefix = ""
+		return nil
+	}
 	mi.namePrefix = mi.parentName + "/" + parts[len(parts)-2] + "/"
 	return nil
+}
+
+// singletonName is the name of the singleton under parentName.
+func (mi *modelInfo) singletonName() string {
+	parts := strings.Split(mi.pattern, "/")
+	return mi.parentName + "/" + parts[len(parts)-1]
 }

@@ -1,0 +1,77 @@
+package goldenrun
+
+import (
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// singleton exercises a singleton resource (AIP-156) under its parent
+// (the ORM step's row of the parent model, or a name of the parent
+// pattern): Get of one never written answers its name and defaults;
+// Update without a mask stores the fields a valid message sets, and Get
+// then answers what Update did; an Update again changes what it names;
+// under a parent of the case that does not exist, Get is NotFound.
+func (s *service) singleton() {
+	name := protoreflect.ValueOfString(s.mi.singletonName())
+	key := s.mi.keys[0]
+	if s.ops[opGet] != nil {
+		got, err := s.getOne(name)
+		if !s.x.r.check(s.step(opGet, "never written"), err) {
+			return
+		}
+		want := got.ProtoReflect().New()
+		want.Set(key, name)
+		if s.mi.tenant != nil {
+			want.Set(s.mi.tenant, got.ProtoReflect().Get(s.mi.tenant))
+		}
+		if d := diff(want.Interface(), got); d != "" {
+			s.x.r.fail(s.step(opGet, "never written"), "want its name and defaults: %s", d)
+			return
+		}
+		s.x.r.ok(s.step(opGet, "never written: its defaults"))
+		if s.mi.parent != nil {
+			gone := strings.TrimPrefix(s.mi.singletonName(), s.mi.parentName)
+			_, err := s.getOne(protoreflect.ValueOfString(s.mi.parentName + "-gone" + gone))
+			s.expectCode(s.step(opGet, "under a parent that does not exist"), err, codes.NotFound)
+		}
+	}
+	m := s.ops[opUpdate]
+	if m == nil {
+		return
+	}
+	msg, ok := s.newMessage(opUpdate)
+	if !ok {
+		return
+	}
+	msg.ProtoReflect().Set(key, name)
+	if s.mi.etag != nil {
+		msg.ProtoReflect().Clear(s.mi.etag)
+	}
+	req := m.newRequest()
+	fd := s.resourceField(m.desc.Input())
+	if fd == nil {
+		s.x.r.fail(s.step(opUpdate, ""), "request %s has no field of %s", m.desc.Input().FullName(), s.mi.desc.FullName())
+		return
+	}
+	req.Set(fd, protoreflect.ValueOfMessage(msg.ProtoReflect()))
+	got, err := s.call(opUpdate, req)
+	if err != nil {
+		s.x.r.fail(s.step(opUpdate, "the first write"), "error %v (code %v)\nsent: %s", err, codeOf(err), text(msg))
+		return
+	}
+	if !s.expectCreated(s.step(opUpdate, "the first write"), msg, got) {
+		return
+	}
+	s.x.r.ok(s.step(opUpdate, "the first write stores it"))
+	if !s.expectGet("after the first write", name, got) {
+		return
+	}
+	s.rows = []proto.Message{got}
+	s.update()
+	if len(s.rows) > 0 {
+		s.expectGet("after Update", name, s.rows[0])
+	}
+}
