@@ -134,10 +134,12 @@ type Column struct {
 // its names decompose into its key columns.
 type Reference struct {
 	// Name is the referenced message, for errors.
-	Name    string
+	Name string
+	// Table and Columns are where the resources are, Columns holding the
+	// variables of Pattern, in order: for a singleton (AIP-156), which
+	// exists as long as its parent does, the parent's.
 	Table   string
 	Pattern string
-	// Columns hold the variables of Pattern, in order.
 	Columns []string
 	// DeleteTime is its delete_time column when it is soft deleted: a
 	// deleted resource is not referred to.

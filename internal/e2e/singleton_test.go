@@ -81,6 +81,26 @@ func TestSingletons(t *testing.T) {
 		_, err = c.GetProjectSettings(ctx, &singletonv1.GetProjectSettingsRequest{Name: "projects/" + strings.Repeat("é", 255) + "/settings"})
 		assert.NoError(t, err, "255 characters, 510 bytes: stored")
 
+		// A reference to a singleton holds while its parent exists,
+		// written or not; its parent is not deleted while a live row
+		// names the singleton.
+		_, err = c.CreatePublisher(ctx, &singletonv1.CreatePublisherRequest{PublisherId: "globex", Publisher: &singletonv1.Publisher{}})
+		require.NoError(t, err)
+		_, err = c.CreateShelf(ctx, &singletonv1.CreateShelfRequest{Parent: "publishers/acme", ShelfId: "styled", Shelf: &singletonv1.Shelf{StyleFrom: "publishers/globex/settings"}})
+		require.NoError(t, err, "the settings of globex exist, never written")
+		for _, ref := range []string{"publishers/nobody/settings", "publishers/globex", "publishers/globex/settings/x"} {
+			_, err = c.CreateShelf(ctx, &singletonv1.CreateShelfRequest{Parent: "publishers/acme", ShelfId: "bad", Shelf: &singletonv1.Shelf{StyleFrom: ref}})
+			assert.Equal(t, codes.InvalidArgument, code(err), "%s: %v", ref, err)
+			assert.Equal(t, []string{"shelf.style_from"}, violationFields(err), ref)
+		}
+		_, err = c.DeletePublisher(ctx, &singletonv1.DeletePublisherRequest{Name: "publishers/globex"})
+		assert.Equal(t, codes.FailedPrecondition, code(err), "a live shelf names its settings: %v", err)
+		require.Error(t, db.Exec("UPDATE shelves SET style_from_publisher = 'nobody' WHERE shelf = 'styled'").Error, "the schema holds the reference too")
+		_, err = c.DeleteShelf(ctx, &singletonv1.DeleteShelfRequest{Name: "publishers/acme/shelves/styled"})
+		require.NoError(t, err)
+		_, err = c.DeletePublisher(ctx, &singletonv1.DeletePublisherRequest{Name: "publishers/globex"})
+		require.NoError(t, err, "named by no live row any more")
+
 		// An etag cannot match a singleton never written.
 		_, err = c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{PublisherSettings: &singletonv1.PublisherSettings{Name: "publishers/acme/settings", Locale: "fr", Etag: "1"}})
 		assert.Equal(t, codes.Aborted, code(err), "%v", err)

@@ -28,9 +28,10 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 			c.Queryable, c.Kind = true, f.QueryKind
 		}
 		if t := f.RefersTo; t != nil {
-			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: t.Table, Pattern: t.Name.NamePattern, Columns: columnNames(t.Name.NameParts)}
-			if t.SoftDelete != nil {
-				c.RefersTo.DeleteTime = t.SoftDelete.Column
+			rows := f.RefRows()
+			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts)}
+			if rows.SoftDelete != nil {
+				c.RefersTo.DeleteTime = rows.SoftDelete.Column
 			}
 		}
 		r.Columns = append(r.Columns, c)

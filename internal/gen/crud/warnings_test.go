@@ -444,6 +444,15 @@ message Global {
   string name = 1;
 }
 
+message Note {
+  option (google.api.resource) = {
+    type: "single.example.com/Note"
+    pattern: "notes/{note}"
+  };
+  string name = 1;
+  string config = 2 [(google.api.resource_reference).type = "single.example.com/Config"];
+}
+
 service ConfigService {
   rpc GetConfig(GetConfigRequest) returns (Config);
   rpc CreateConfig(CreateConfigRequest) returns (Config);
@@ -470,14 +479,16 @@ message ListConfigsResponse {
 
 // TestSingletonMethods checks what generation does with a singleton
 // (AIP-156): Get is served, Create and List are left to the user with a
-// warning naming the pattern, and a singleton without a parent, which
-// has no key, is left out saying why.
+// warning naming the pattern, a singleton without a parent, which has no
+// key, is left out saying why, and a reference to a singleton whose
+// parent is not stored is not checked, saying why.
 func TestSingletonMethods(t *testing.T) {
 	_, buf, code := generate(t, "single/v1/single.proto", singletonProto)
 	for _, want := range []string{
 		`single/v1/single.proto:18:1: message single.v1.Global: resource "single.example.com/Global" (pattern "global") is not generated: pattern "global" does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key`,
 		`method single.v1.ConfigService.CreateConfig: not generated: single.v1.Config is a singleton (AIP-156, pattern "users/{user}/config"), which the standard methods serve with Get and Update only: it exists as long as its parent does; it answers Unimplemented until you implement it`,
 		`method single.v1.ConfigService.ListConfigs: not generated: single.v1.Config is a singleton (AIP-156`,
+		`field single.v1.Note.config: resource_reference "single.example.com/Config" is not checked: single.v1.Config is a singleton (AIP-156) whose parent this package does not store, so it always exists; the name is stored as sent`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("warnings lack %q:\n%s", want, buf)

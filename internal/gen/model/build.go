@@ -392,8 +392,13 @@ func (b *builder) parents() {
 				continue
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
+				if t.Singleton() && t.Parent == nil {
+					b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s is a singleton (AIP-156) whose parent this package does not store, so it always exists; the name is stored as sent", ref.GetType(), t.Desc.FullName())
+					continue
+				}
 				f.RefersTo = t
-				t.Referrers = append(t.Referrers, f)
+				rows := f.RefRows()
+				rows.Referrers = append(rows.Referrers, f)
 			}
 		}
 	}

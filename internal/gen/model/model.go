@@ -129,6 +129,17 @@ func (m *Model) UnservedKey() string {
 	return fmt.Sprintf("the key %q of %s is %s; standard methods serve keys of string, bytes and integer kinds", k.Desc.Name(), m.Desc.FullName(), kindName(k.Desc))
 }
 
+// RefRows is the model whose rows the key columns of a reference name:
+// RefersTo, or for a singleton (AIP-156) its parent, since a singleton
+// exists as long as its parent does, written or not. Their keys are the
+// same variables. Nil for a field that is no reference.
+func (f *Field) RefRows() *Model {
+	if t := f.RefersTo; t != nil && t.Singleton() {
+		return t.Parent
+	}
+	return f.RefersTo
+}
+
 // ParentColumns are the columns that hold the parent variables of the
 // name, in pattern order; none for a top-level resource.
 func (m *Model) ParentColumns() []*Field {

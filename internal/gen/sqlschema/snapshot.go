@@ -188,10 +188,11 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			}
 			// The reference's variables name a row of the referenced
 			// table, which cannot be deleted while referred to.
-			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + f.Column), RefTable: f.RefersTo.Table, NameColumn: f.Column, NamePattern: f.RefersTo.Name.NamePattern}
+			rows := f.RefRows()
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + f.Column), RefTable: rows.Table, NameColumn: f.Column, NamePattern: f.RefersTo.Name.NamePattern}
 			for i, p := range f.RefParts {
 				fk.Columns = append(fk.Columns, p.Column)
-				fk.RefColumns = append(fk.RefColumns, f.RefersTo.Name.NameParts[i].Column)
+				fk.RefColumns = append(fk.RefColumns, rows.Name.NameParts[i].Column)
 			}
 			t.ForeignKeys = append(t.ForeignKeys, fk)
 		}

@@ -72,6 +72,9 @@ func (p *populator) message(mi *modelInfo, seed int) (proto.Message, error) {
 		if target := mi.resRefs[fd]; target != nil {
 			if name, ok := p.parents[target]; ok {
 				msg.Set(fd, name) // a stored resource's name
+			} else if target.singleton && target.parentName != "" {
+				// A singleton exists with its parent, written or not.
+				msg.Set(fd, protoreflect.ValueOfString(target.singletonName()))
 			}
 			continue
 		}

@@ -91,6 +91,9 @@ var singletonServiceCRUDPublisherResource = crudrt.Resource{
 		{"Name":"aipsingleton.v1.PublisherSettings","Table":"publisher_settings","Columns":["publisher"],"Singleton":true,"Stays":true},
 		{"Name":"aipsingleton.v1.Shelf","Table":"shelves","Columns":["publisher"]}
 	],
+	"Referrers": [
+		{"Name":"aipsingleton.v1.Shelf.style_from","Table":"shelves","Column":"style_from","Keys":["style_from_publisher"]}
+	],
 	"IDField": "publisher_id",
 	"Methods": [
 		{"Name":"aipsingleton.v1.SingletonService.GetPublisher","Op":"Get","Request":"aipsingleton.v1.GetPublisherRequest","Response":"aipsingleton.v1.Publisher","Key":"name"},
@@ -136,7 +139,12 @@ var singletonServiceCRUDShelfResource = crudrt.Resource{
 	"Columns": [
 		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
 		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
-		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"style_from","Name":"style_from","GoField":"StyleFrom","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aipsingleton.v1.PublisherSettings","Table":"publishers","Pattern":"publishers/{publisher}/settings","Columns":["publisher"],"DeleteTime":"delete_time"}},
+		{"Path":"style_from","Name":"style_from_publisher","GoField":"StyleFromPublisher","Type":"string","Role":"reference","Nullable":true}
+	],
+	"Indexes": [
+		{"Name":"idx_shelves_style_from_publisher","Columns":["style_from_publisher"]}
 	],
 	"Operations": "Get|Create|Delete",
 	"Parent": {"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"]},

@@ -117,6 +117,11 @@ type ShelfModel struct {
 	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipsingleton.v1.Shelf.name,name"`
 	Name      string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipsingleton.v1.Shelf.name,name"`
 	Theme     string `gorm:"column:theme;not null" protoforge:"aipsingleton.v1.Shelf.theme"`
+	// The settings whose style the shelf follows: those of any publisher,
+	// written or not.
+	StyleFrom string `gorm:"column:style_from;not null" protoforge:"aipsingleton.v1.Shelf.style_from"`
+	// StyleFromPublisher holds a variable of the PublisherSettings name in StyleFrom, for the foreign key.
+	StyleFromPublisher *string `gorm:"column:style_from_publisher;size:255;index:idx_shelves_style_from_publisher" protoforge:"aipsingleton.v1.Shelf.style_from,name"`
 }
 
 // TableName is the table of ShelfModel.
@@ -135,6 +140,9 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	if err = ormrt.ScanName("publishers/{publisher}/shelves/{shelf}", x.Name, "aipsingleton.v1.Shelf.name", &m.Publisher, &m.Name); err != nil {
 		return nil, err
+	}
+	if ids := ormrt.RefIDs("publishers/{publisher}/settings", x.GetStyleFrom()); ids != nil {
+		m.StyleFromPublisher = &ids[0]
 	}
 	return m, nil
 }

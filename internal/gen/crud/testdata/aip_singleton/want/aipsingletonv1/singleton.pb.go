@@ -187,9 +187,12 @@ func (x *PublisherSettings) GetEtag() string {
 
 // A shelf of a publisher, removed when deleted.
 type Shelf struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Theme         string                 `protobuf:"bytes,2,opt,name=theme,proto3" json:"theme,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Theme string                 `protobuf:"bytes,2,opt,name=theme,proto3" json:"theme,omitempty"`
+	// The settings whose style the shelf follows: those of any publisher,
+	// written or not.
+	StyleFrom     string `protobuf:"bytes,3,opt,name=style_from,json=styleFrom,proto3" json:"style_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -234,6 +237,13 @@ func (x *Shelf) GetName() string {
 func (x *Shelf) GetTheme() string {
 	if x != nil {
 		return x.Theme
+	}
+	return ""
+}
+
+func (x *Shelf) GetStyleFrom() string {
+	if x != nil {
+		return x.StyleFrom
 	}
 	return ""
 }
@@ -1072,10 +1082,13 @@ const file_singleton_proto_rawDesc = "" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:s\xeaAp\n" +
-	"'singleton.example.com/PublisherSettings\x12\x1fpublishers/{publisher}/settings*\x11publisherSettings2\x11publisherSettings\"\x81\x01\n" +
+	"'singleton.example.com/PublisherSettings\x12\x1fpublishers/{publisher}/settings*\x11publisherSettings2\x11publisherSettings\"\xce\x01\n" +
 	"\x05Shelf\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
-	"\x05theme\x18\x02 \x01(\tR\x05theme:H\xeaAE\n" +
+	"\x05theme\x18\x02 \x01(\tR\x05theme\x12K\n" +
+	"\n" +
+	"style_from\x18\x03 \x01(\tB,\xfaA)\n" +
+	"'singleton.example.com/PublisherSettingsR\tstyleFrom:H\xeaAE\n" +
 	"\x1bsingleton.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\xb2\x01\n" +
 	"\vShelfConfig\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x1a\n" +

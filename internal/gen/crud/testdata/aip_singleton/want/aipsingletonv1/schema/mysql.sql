@@ -29,7 +29,11 @@ CREATE TABLE `shelves` (
   `publisher` varchar(255) NOT NULL,
   `shelf` varchar(255) NOT NULL,
   `theme` longtext NOT NULL DEFAULT (''),
+  `style_from` longtext NOT NULL DEFAULT (''),
+  `style_from_publisher` varchar(255) NULL,
   PRIMARY KEY (`publisher`, `shelf`),
+  INDEX `idx_shelves_style_from_publisher` (`style_from_publisher`),
+  CONSTRAINT `fk_shelves_style_from` FOREIGN KEY (`style_from_publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `shelf_configs` (

@@ -29,9 +29,13 @@ CREATE TABLE "shelves" (
   "publisher" character varying(255) NOT NULL,
   "shelf" character varying(255) NOT NULL,
   "theme" text NOT NULL DEFAULT '',
+  "style_from" text NOT NULL DEFAULT '',
+  "style_from_publisher" character varying(255) NULL,
   PRIMARY KEY ("publisher", "shelf"),
+  CONSTRAINT "fk_shelves_style_from" FOREIGN KEY ("style_from_publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT "fk_shelves_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
+CREATE INDEX "idx_shelves_style_from_publisher" ON "shelves" ("style_from_publisher");
 CREATE TABLE "shelf_configs" (
   "publisher" character varying(255) NOT NULL,
   "shelf" character varying(255) NOT NULL,

@@ -25,11 +25,16 @@ CREATE TABLE `shelves` (
   `publisher` text NOT NULL,
   `shelf` text NOT NULL,
   `theme` text NOT NULL DEFAULT (''),
+  `style_from` text NOT NULL DEFAULT (''),
+  `style_from_publisher` text NULL,
   PRIMARY KEY (`publisher`, `shelf`),
+  CONSTRAINT `fk_shelves_style_from` FOREIGN KEY (`style_from_publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_shelves_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255),
-  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
+  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255),
+  CONSTRAINT `chk_shelves_style_from_publisher_size` CHECK (instr("style_from_publisher", char(0)) > 0 OR length("style_from_publisher") <= 255)
 );
+CREATE INDEX `idx_shelves_style_from_publisher` ON `shelves` (`style_from_publisher`);
 CREATE TABLE `shelf_configs` (
   `publisher` text NOT NULL,
   `shelf` text NOT NULL,
