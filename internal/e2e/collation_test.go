@@ -2,12 +2,15 @@ package e2e_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	"github.com/protoforge/protoforge/internal/testdb"
@@ -18,8 +21,28 @@ import (
 // key, through the example's migrations, and filters them, on every
 // database: strings compare byte by byte everywhere (MySQL/MariaDB's
 // default collations pad and fold case, PostgreSQL's and SQLite's do not).
+//
+// They order alike too, byte by byte, in order_by, in range filters and
+// through pages, on a PostgreSQL database whose locale does not (ICU
+// en-US puts "a" before "B"): the schema makes PostgreSQL's string columns
+// COLLATE "C".
 func TestStringsCompareAlike(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+	testdb.Each(t, stringsCompareAlike)
+	t.Run("postgres_icu", func(t *testing.T) {
+		db, err := gorm.Open(postgres.Open(testdb.PostgresDSNWith(t, "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' TEMPLATE template0")), &gorm.Config{Logger: logger.Discard})
+		require.NoError(t, err)
+		sqlDB, err := db.DB()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sqlDB.Close() })
+		var n int
+		require.NoError(t, db.Raw(`SELECT count(*) FROM (VALUES ('a'), ('B')) v(s) WHERE s < 'B'`).Scan(&n).Error)
+		require.Equal(t, 1, n, "the database's own collation puts a before B")
+		stringsCompareAlike(t, db)
+	})
+}
+
+func stringsCompareAlike(t *testing.T, db *gorm.DB) {
+	{
 		c := serve(t, db)
 		ctx := context.Background()
 		a, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Anon"}})
@@ -47,5 +70,50 @@ func TestStringsCompareAlike(t *testing.T) {
 			got = append(got, b.Title)
 		}
 		assert.Equal(t, []string{"a", "a ", "a  ", "a\u0301"}, got, "a prefix, in byte order")
-	})
+
+		for i, title := range []string{"B", "b", "Z", "[", "é", "e"} {
+			_, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: title, AuthorId: a.Id, Isbn: uint64(100 + i)}})
+			require.NoError(t, err)
+			titles = append(titles, title)
+		}
+		sorted := slices.Clone(titles)
+		slices.Sort(sorted) // byte order
+		var paged []string
+		req := &libraryv1.ListBooksRequest{OrderBy: "title", PageSize: 2}
+		for {
+			list, err := c.books.ListBooks(ctx, req)
+			require.NoError(t, err)
+			for _, b := range list.Books {
+				paged = append(paged, b.Title)
+			}
+			if list.NextPageToken == "" {
+				break
+			}
+			req.PageToken = list.NextPageToken
+		}
+		assert.Equal(t, sorted, paged, "order_by title, two by two")
+		list, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: "author_id, title desc", PageSize: 100})
+		require.NoError(t, err)
+		got = nil
+		for _, b := range list.Books {
+			got = append(got, b.Title)
+		}
+		slices.Reverse(got)
+		assert.Equal(t, sorted, got, "order_by author_id, title desc (one author)")
+		for _, bound := range []string{"B", "Z", "a", "e"} {
+			list, err := c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{Filter: `title > "` + bound + `"`, OrderBy: "title", PageSize: 100})
+			require.NoError(t, err)
+			got = nil
+			for _, b := range list.Books {
+				got = append(got, b.Title)
+			}
+			var want []string
+			for _, s := range sorted {
+				if s > bound {
+					want = append(want, s)
+				}
+			}
+			assert.Equal(t, want, got, "title > %q", bound)
+		}
+	}
 }

@@ -53,6 +53,26 @@ type plan struct {
 	// backfills are the references whose new key columns are filled from
 	// the names already stored.
 	backfills []backfill
+	// pgCollations are the columns whose PostgreSQL collation changes,
+	// which Atlas's differ does not compare.
+	pgCollations []pgCollation
+}
+
+// pgCollation is a string column whose PostgreSQL collation changes:
+// table and column are the new names, from and to the collations (empty
+// for the database's default).
+type pgCollation struct {
+	table, column, typ string
+	from, to           string
+}
+
+// sql alters the column to collation c.
+func (c pgCollation) sql(to string) string {
+	coll := `"default"`
+	if to != "" {
+		coll = ormrt.QuoteIdent(ormrt.Postgres, to)
+	}
+	return "ALTER TABLE " + ormrt.QuoteIdent(ormrt.Postgres, c.table) + " ALTER COLUMN " + ormrt.QuoteIdent(ormrt.Postgres, c.column) + " TYPE " + c.typ + " COLLATE " + coll
 }
 
 type rename struct{ from, to string }
@@ -114,6 +134,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			continue
 		}
 		rt := ro.Table(nt.Name)
+		byteOrder := false
 		for _, nc := range nt.Columns {
 			oc := ot.ColumnOf(nc)
 			if oc == nil {
@@ -134,6 +155,16 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			} else if describe(oc) != describe(nc) {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc))})
 			}
+			if oc.PostgresCollation != nc.PostgresCollation {
+				typ, _ := sqlschema.ParseType(nc.Type)
+				p.pgCollations = append(p.pgCollations, pgCollation{table: nt.Name, column: nc.Name, typ: typ.SQL(ormrt.Postgres, nc.Size), from: oc.PostgresCollation, to: nc.PostgresCollation})
+				if oc.PostgresCollation == "" && nc.PostgresCollation == sqlschema.PostgresByteOrder {
+					byteOrder = true
+				}
+			}
+		}
+		if byteOrder {
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings order byte by byte (PostgreSQL: COLLATE \"C\")", nt.Name)})
 		}
 		for _, oc := range ot.Columns {
 			if nt.ColumnOf(oc) != nil {
@@ -242,6 +273,9 @@ func describe(c *sqlschema.Column) string {
 	}
 	if c.MySQLCollation != "" {
 		s += " (MySQL: COLLATE " + c.MySQLCollation + ")"
+	}
+	if c.PostgresCollation != "" && c.PostgresCollation != sqlschema.PostgresByteOrder {
+		s += " (PostgreSQL: COLLATE " + ormrt.QuoteIdent(ormrt.Postgres, c.PostgresCollation) + ")"
 	}
 	return s
 }
@@ -390,6 +424,15 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	var collate []string
+	if d == ormrt.Postgres {
+		// After the changes that give the columns their new names and
+		// types; undone before the changes that take them back.
+		for _, c := range p.pgCollations {
+			up = append(up, c.sql(c.to))
+			collate = append(collate, c.sql(c.from))
+		}
+	}
 	for _, b := range p.backfills {
 		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
 	}
@@ -402,6 +445,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	down = append(collate, down...)
 	if d == ormrt.MySQL {
 		// ALTER TABLE … COLLATE would change the default of new columns
 		// only: CONVERT changes every string column.

@@ -501,7 +501,7 @@ func (b *builder) refPartsOf(f *Field, t *Model) []*Field {
 		pc := &Field{
 			Field: &spf, Model: f.Model, Storage: StorageColumn, RefPartOf: f,
 			Column: identifier(f.Column + "_" + vars[i]), Type: k.Type, Size: k.Size,
-			MySQLCollation: k.MySQLCollation, Presence: PresenceOptional,
+			MySQLCollation: k.MySQLCollation, PostgresCollation: k.PostgresCollation, Presence: PresenceOptional,
 		}
 		b.fieldOpts[pc] = &protoforgev1.FieldOptions{}
 		f.RefParts = append(f.RefParts, pc)
@@ -843,6 +843,16 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 			f.MySQLCollation = c
 		}
 	}
+	if c := opts.GetPostgresCollation(); c != "" {
+		switch {
+		case f.Storage != StorageColumn || f.Type != TypeString:
+			bad("(protoforge.v1.field).postgres_collation applies to string columns, not to a %s field; remove it", kind)
+		case !pgCollationRE.MatchString(c):
+			bad("(protoforge.v1.field).postgres_collation %q is not a collation name; write one such as \"und-x-icu\"", c)
+		default:
+			f.PostgresCollation = c
+		}
+	}
 	if opts.GetTenant() {
 		switch {
 		case f.Storage == StorageColumn && f.Presence != PresenceNone:
@@ -1004,6 +1014,10 @@ func (b *builder) key(m *Model) {
 }
 
 var collationRE = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+
+// pgCollationRE matches the names of PostgreSQL collations ("C",
+// "en_US.utf8", "und-x-icu"), which the schema quotes.
+var pgCollationRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}$`)
 
 // maxKeyBytes is the longest key InnoDB indexes (MySQL, MariaDB).
 const maxKeyBytes = 3072

@@ -266,6 +266,9 @@ type Field struct {
 	// MySQLCollation is the column's MySQL/MariaDB collation when the
 	// option picks one, else empty (the tables' binary collation).
 	MySQLCollation string
+	// PostgresCollation is the column's PostgreSQL collation when the
+	// option picks one, else empty ("C": byte order).
+	PostgresCollation string
 	// NoCheck turns off derived CHECK constraints.
 	NoCheck bool
 	// Rules are the field's validation rules that shape the column.

@@ -141,6 +141,9 @@ func column(d ormrt.Dialect, c *Column) (*schema.Column, error) {
 	if c.MySQLCollation != "" && d == ormrt.MySQL {
 		col.AddAttrs(&schema.Charset{V: "utf8mb4"}, &schema.Collation{V: c.MySQLCollation})
 	}
+	if c.PostgresCollation != "" && d == ormrt.Postgres {
+		col.AddAttrs(&schema.Collation{V: c.PostgresCollation})
+	}
 	return col, nil
 }
 

@@ -6,6 +6,7 @@ package sqlschema
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,7 +72,16 @@ type Column struct {
 	Default *Value `json:"default,omitempty"`
 	// MySQLCollation is the column's own MySQL/MariaDB collation, if any.
 	MySQLCollation string `json:"mysql_collation,omitempty"`
+	// PostgresCollation is the collation of a string column on
+	// PostgreSQL: PostgresByteOrder unless the field picks another, or
+	// empty for the database's default (columns of earlier snapshots).
+	PostgresCollation string `json:"postgres_collation,omitempty"`
 }
+
+// PostgresByteOrder is the PostgreSQL collation of string columns, unless
+// a field picks another: byte order, as strings compare on MySQL/MariaDB
+// (MySQLCollation) and SQLite, whatever the database's locale.
+const PostgresByteOrder = "C"
 
 // Value is a default value and its kind.
 type Value struct {
@@ -153,6 +163,9 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 				Size:           f.Size,
 				Nullable:       f.Nullable(),
 				MySQLCollation: f.MySQLCollation,
+			}
+			if f.Type == model.TypeString || f.Type == model.TypeEnumName {
+				c.PostgresCollation = cmp.Or(f.PostgresCollation, PostgresByteOrder)
 			}
 			if f.PrimaryKey && m.AutoIncrement {
 				c.AutoIncrement = true

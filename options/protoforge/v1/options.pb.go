@@ -414,8 +414,15 @@ type FieldOptions struct {
 	// included, on every database; PostgreSQL and SQLite keep that order
 	// whatever this says. Filters and order_by compare as the column does.
 	MysqlCollation string `protobuf:"bytes,17,opt,name=mysql_collation,json=mysqlCollation,proto3" json:"mysql_collation,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The PostgreSQL collation of a string column, e.g. "und-x-icu" for the
+	// Unicode order of an ICU build. By default string columns are
+	// COLLATE "C" on PostgreSQL: they order byte by byte, as on MySQL/MariaDB
+	// and SQLite, whatever the database's locale. MySQL/MariaDB and SQLite
+	// keep that order whatever this says. Filters and order_by compare as
+	// the column does.
+	PostgresCollation string `protobuf:"bytes,18,opt,name=postgres_collation,json=postgresCollation,proto3" json:"postgres_collation,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *FieldOptions) Reset() {
@@ -563,6 +570,13 @@ func (x *FieldOptions) GetTenant() bool {
 func (x *FieldOptions) GetMysqlCollation() string {
 	if x != nil {
 		return x.MysqlCollation
+	}
+	return ""
+}
+
+func (x *FieldOptions) GetPostgresCollation() string {
+	if x != nil {
+		return x.PostgresCollation
 	}
 	return ""
 }
@@ -760,7 +774,7 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\x05Index\x12\x16\n" +
 	"\x06fields\x18\x01 \x03(\tR\x06fields\x12\x16\n" +
 	"\x06unique\x18\x02 \x01(\bR\x06unique\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xd6\x04\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\x85\x05\n" +
 	"\fFieldOptions\x12\x1f\n" +
 	"\vprimary_key\x18\x01 \x01(\bR\n" +
 	"primaryKey\x12\x16\n" +
@@ -785,7 +799,8 @@ const file_protoforge_v1_options_proto_rawDesc = "" +
 	"\bno_check\x18\x0e \x01(\bR\anoCheck\x12\x18\n" +
 	"\adefault\x18\x0f \x01(\tR\adefault\x12\x16\n" +
 	"\x06tenant\x18\x10 \x01(\bR\x06tenant\x12'\n" +
-	"\x0fmysql_collation\x18\x11 \x01(\tR\x0emysqlCollationB\x11\n" +
+	"\x0fmysql_collation\x18\x11 \x01(\tR\x0emysqlCollation\x12-\n" +
+	"\x12postgres_collation\x18\x12 \x01(\tR\x11postgresCollationB\x11\n" +
 	"\x0f_auto_increment\"&\n" +
 	"\x0eServiceOptions\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"n\n" +

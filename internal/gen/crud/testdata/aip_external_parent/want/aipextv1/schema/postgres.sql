@@ -3,19 +3,19 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "instances" (
-  "project" character varying(255) NOT NULL,
-  "location" character varying(255) NOT NULL,
-  "instance" character varying(255) NOT NULL,
-  "display_name" text NOT NULL DEFAULT '',
+  "project" character varying(255) NOT NULL COLLATE "C",
+  "location" character varying(255) NOT NULL COLLATE "C",
+  "instance" character varying(255) NOT NULL COLLATE "C",
+  "display_name" text NOT NULL DEFAULT '' COLLATE "C",
   "node_count" integer NOT NULL DEFAULT 0,
   "create_time" timestamptz NULL,
   "update_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project", "location", "instance")
 );
 CREATE TABLE "keys" (
-  "project" character varying(255) NOT NULL,
-  "key" character varying(255) NOT NULL,
-  "algorithm" text NOT NULL DEFAULT '',
+  "project" character varying(255) NOT NULL COLLATE "C",
+  "key" character varying(255) NOT NULL COLLATE "C",
+  "algorithm" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project", "key")
 );

@@ -3,13 +3,13 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "instances" (
-  "instance" character varying(255) NOT NULL,
-  "display_name" text NOT NULL DEFAULT '',
+  "instance" character varying(255) NOT NULL COLLATE "C",
+  "display_name" text NOT NULL DEFAULT '' COLLATE "C",
   "node_count" bigint NOT NULL DEFAULT 0,
   "create_time" timestamptz NULL,
   "update_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
-  "ip_address" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
+  "ip_address" text NOT NULL DEFAULT '' COLLATE "C",
   "peers" jsonb NOT NULL DEFAULT '[]',
   "zones" jsonb NOT NULL DEFAULT '{}',
   "primary" jsonb NULL,

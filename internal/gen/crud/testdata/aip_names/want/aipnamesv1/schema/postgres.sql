@@ -3,12 +3,12 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "shelves" (
-  "shelf" character varying(255) NOT NULL,
-  "theme" text NOT NULL DEFAULT '',
+  "shelf" character varying(255) NOT NULL COLLATE "C",
+  "theme" text NOT NULL DEFAULT '' COLLATE "C",
   "create_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
-  "uid" text NOT NULL DEFAULT '',
-  "secret" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
+  "uid" text NOT NULL DEFAULT '' COLLATE "C",
+  "secret" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("shelf")
 );
 CREATE TABLE "aipnames_v1_request_ids" (

@@ -3,10 +3,10 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "publishers" (
-  "publisher" character varying(255) NOT NULL,
-  "display_name" text NOT NULL DEFAULT '',
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "display_name" text NOT NULL DEFAULT '' COLLATE "C",
   "delete_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("publisher")
 );
 CREATE TABLE "aipnested_v1_request_ids" (
@@ -20,26 +20,26 @@ CREATE TABLE "aipnested_v1_request_ids" (
 );
 CREATE INDEX "idx_aipnested_v1_request_ids_create_time" ON "aipnested_v1_request_ids" ("create_time");
 CREATE TABLE "shelves" (
-  "publisher" character varying(255) NOT NULL,
-  "shelf" character varying(255) NOT NULL,
-  "theme" text NOT NULL DEFAULT '',
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "shelf" character varying(255) NOT NULL COLLATE "C",
+  "theme" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("publisher", "shelf"),
   CONSTRAINT "fk_shelves_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE TABLE "books" (
-  "publisher" character varying(255) NOT NULL,
-  "shelf" character varying(255) NOT NULL,
-  "book" character varying(255) NOT NULL,
-  "title" text NOT NULL DEFAULT '',
-  "isbn" text NOT NULL DEFAULT '',
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "shelf" character varying(255) NOT NULL COLLATE "C",
+  "book" character varying(255) NOT NULL COLLATE "C",
+  "title" text NOT NULL DEFAULT '' COLLATE "C",
+  "isbn" text NOT NULL DEFAULT '' COLLATE "C",
   "pages" bigint NOT NULL DEFAULT 0,
   "create_time" timestamptz NULL,
   "update_time" timestamptz NULL,
   "delete_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
-  "previous_shelf" text NOT NULL DEFAULT '',
-  "previous_shelf_publisher" character varying(255) NULL,
-  "previous_shelf_shelf" character varying(255) NULL,
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
+  "previous_shelf" text NOT NULL DEFAULT '' COLLATE "C",
+  "previous_shelf_publisher" character varying(255) NULL COLLATE "C",
+  "previous_shelf_shelf" character varying(255) NULL COLLATE "C",
   "print_run" bigint NULL,
   "ebook" jsonb NULL,
   PRIMARY KEY ("publisher", "shelf", "book"),

@@ -3,42 +3,42 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "publishers" (
-  "publisher" character varying(255) NOT NULL,
-  "display_name" text NOT NULL DEFAULT '',
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "display_name" text NOT NULL DEFAULT '' COLLATE "C",
   "delete_time" timestamptz NULL,
   PRIMARY KEY ("publisher")
 );
 CREATE TABLE "project_settings" (
-  "project" character varying(255) NOT NULL,
-  "region" text NOT NULL DEFAULT '',
-  "owner" text NOT NULL DEFAULT '',
+  "project" character varying(255) NOT NULL COLLATE "C",
+  "region" text NOT NULL DEFAULT '' COLLATE "C",
+  "owner" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project")
 );
 CREATE TABLE "publisher_settings" (
-  "publisher" character varying(255) NOT NULL,
-  "locale" text NOT NULL DEFAULT '',
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "locale" text NOT NULL DEFAULT '' COLLATE "C",
   "page_size" integer NOT NULL DEFAULT 0,
   "labels" jsonb NOT NULL DEFAULT '{}',
   "create_time" timestamptz NULL,
   "update_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("publisher"),
   CONSTRAINT "fk_publisher_settings_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE TABLE "shelves" (
-  "publisher" character varying(255) NOT NULL,
-  "shelf" character varying(255) NOT NULL,
-  "theme" text NOT NULL DEFAULT '',
-  "style_from" text NOT NULL DEFAULT '',
-  "style_from_publisher" character varying(255) NULL,
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "shelf" character varying(255) NOT NULL COLLATE "C",
+  "theme" text NOT NULL DEFAULT '' COLLATE "C",
+  "style_from" text NOT NULL DEFAULT '' COLLATE "C",
+  "style_from_publisher" character varying(255) NULL COLLATE "C",
   PRIMARY KEY ("publisher", "shelf"),
   CONSTRAINT "fk_shelves_style_from" FOREIGN KEY ("style_from_publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT "fk_shelves_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE INDEX "idx_shelves_style_from_publisher" ON "shelves" ("style_from_publisher");
 CREATE TABLE "shelf_configs" (
-  "publisher" character varying(255) NOT NULL,
-  "shelf" character varying(255) NOT NULL,
+  "publisher" character varying(255) NOT NULL COLLATE "C",
+  "shelf" character varying(255) NOT NULL COLLATE "C",
   "capacity" integer NOT NULL DEFAULT 0,
   "locked" boolean NOT NULL DEFAULT false,
   PRIMARY KEY ("publisher", "shelf"),

@@ -19,7 +19,7 @@ CREATE TABLE "reviews" (
 CREATE INDEX "idx_reviews_meta_id" ON "reviews" ("meta_id");
 CREATE TABLE "meta" (
   "id" numeric(20) NOT NULL,
-  "other" text NULL,
+  "other" text NULL COLLATE "C",
   "text" integer NULL,
   "other_2" bigint NULL,
   "sub5" jsonb NULL,
@@ -28,12 +28,12 @@ CREATE TABLE "meta" (
   "create_time" jsonb NULL,
   "extra" jsonb NULL,
   "other_3" boolean NULL,
-  "when" text NULL,
+  "when" text NULL COLLATE "C",
   "other_4" timestamptz NULL,
   "wrapped" jsonb NULL,
   "sub15" jsonb NULL,
   "sub17" jsonb NULL,
-  "c_uuid" text NULL,
+  "c_uuid" text NULL COLLATE "C",
   "delete_time" timestamptz NULL,
   PRIMARY KEY ("id"),
   CONSTRAINT "chk_meta_id_unsigned" CHECK ("id" >= 0 AND "id" <= 18446744073709551615),

@@ -3,9 +3,9 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "shelf_records" (
-  "id" character varying(255) NOT NULL,
-  "theme" character varying(80) NOT NULL DEFAULT '',
+  "id" character varying(255) NOT NULL COLLATE "C",
+  "theme" character varying(80) NOT NULL DEFAULT '' COLLATE "C",
   "create_time" timestamptz NULL,
-  "etag" text NOT NULL DEFAULT '',
+  "etag" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("id")
 );

@@ -3,15 +3,15 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "shelves" (
-  "shelf_id" character varying(255) NOT NULL,
-  "theme" text NOT NULL DEFAULT '',
+  "shelf_id" character varying(255) NOT NULL COLLATE "C",
+  "theme" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("shelf_id")
 );
 CREATE TABLE "books" (
-  "shelf" character varying(255) NOT NULL,
-  "book" character varying(255) NOT NULL,
-  "author" text NOT NULL DEFAULT '',
-  "title" text NOT NULL DEFAULT '',
+  "shelf" character varying(255) NOT NULL COLLATE "C",
+  "book" character varying(255) NOT NULL COLLATE "C",
+  "author" text NOT NULL DEFAULT '' COLLATE "C",
+  "title" text NOT NULL DEFAULT '' COLLATE "C",
   "read" boolean NOT NULL DEFAULT false,
   PRIMARY KEY ("shelf", "book"),
   CONSTRAINT "fk_books_parent" FOREIGN KEY ("shelf") REFERENCES "shelves" ("shelf_id") ON UPDATE NO ACTION ON DELETE NO ACTION

@@ -3,9 +3,9 @@
 -- dialect: PostgreSQL
 
 CREATE TABLE "queues" (
-  "project" character varying(255) NOT NULL,
-  "location" character varying(255) NOT NULL,
-  "queue" character varying(255) NOT NULL,
+  "project" character varying(255) NOT NULL COLLATE "C",
+  "location" character varying(255) NOT NULL COLLATE "C",
+  "queue" character varying(255) NOT NULL COLLATE "C",
   "app_engine_routing_override" jsonb NULL,
   "rate_limits" jsonb NULL,
   "retry_config" jsonb NULL,
@@ -15,10 +15,10 @@ CREATE TABLE "queues" (
   PRIMARY KEY ("project", "location", "queue")
 );
 CREATE TABLE "tasks" (
-  "project" character varying(192) NOT NULL,
-  "location" character varying(192) NOT NULL,
-  "queue" character varying(192) NOT NULL,
-  "task" character varying(192) NOT NULL,
+  "project" character varying(192) NOT NULL COLLATE "C",
+  "location" character varying(192) NOT NULL COLLATE "C",
+  "queue" character varying(192) NOT NULL COLLATE "C",
+  "task" character varying(192) NOT NULL COLLATE "C",
   "app_engine_http_request" jsonb NULL,
   "http_request" jsonb NULL,
   "schedule_time" timestamptz NULL,

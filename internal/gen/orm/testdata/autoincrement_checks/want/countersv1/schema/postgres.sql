@@ -18,7 +18,7 @@ CREATE TABLE "tallies" (
 );
 CREATE TABLE "marks" (
   "id" bigint NOT NULL,
-  "label" text NOT NULL DEFAULT '',
+  "label" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("id"),
   CONSTRAINT "chk_marks_id_range" CHECK ("id" > 100),
   CONSTRAINT "chk_marks_id_unsigned" CHECK ("id" >= 0 AND "id" <= 4294967295)

@@ -4,7 +4,7 @@
 
 CREATE TABLE "entries" (
   "code" integer NOT NULL,
-  "wrapped" text NULL DEFAULT 'draft',
+  "wrapped" text NULL DEFAULT 'draft' COLLATE "C",
   "text" integer NULL,
   "text_2" bigint NULL,
   "counts" jsonb NOT NULL DEFAULT '{}',
@@ -13,7 +13,7 @@ CREATE TABLE "entries" (
   "by_name" jsonb NOT NULL DEFAULT '{}',
   "wrapped_2" jsonb NULL,
   "text_3" jsonb NULL,
-  "when" text NULL,
+  "when" text NULL COLLATE "C",
   "other" integer NULL,
   "create_time" bigint NULL,
   "extra" jsonb NOT NULL DEFAULT '[]',

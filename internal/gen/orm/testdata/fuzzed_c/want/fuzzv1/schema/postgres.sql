@@ -10,7 +10,7 @@ CREATE TABLE "entries" (
   "sub5" jsonb NULL,
   "attrs" jsonb NOT NULL DEFAULT '{}',
   "kind" integer NOT NULL DEFAULT 0,
-  "blob" text NULL,
+  "blob" text NULL COLLATE "C",
   "when" jsonb NULL,
   "wrapped" jsonb NULL,
   "other" jsonb NULL,
@@ -20,7 +20,7 @@ CREATE TABLE "entries" (
 );
 CREATE UNIQUE INDEX "uniq_entries_id_parent_id_tags" ON "entries" ("id", "parent_id", "tags");
 CREATE TABLE "shelves" (
-  "tenant_id" character varying(255) NOT NULL,
+  "tenant_id" character varying(255) NOT NULL COLLATE "C",
   "local_id" bigint NOT NULL,
   "extra" jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY ("tenant_id", "local_id")
