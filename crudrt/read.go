@@ -228,6 +228,9 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	if req.Skip < 0 {
 		return nil, "", InvalidArgument("", FieldViolation{Field: "skip", Description: "must not be negative"})
 	}
+	if s.singleton {
+		return s.listSingletons(ctx, req, size)
+	}
 	where, err := s.filter(req.Filter)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)

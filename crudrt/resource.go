@@ -157,6 +157,10 @@ type ParentTable struct {
 	// resource of a tenant is created and listed only under a parent of
 	// the same tenant.
 	Tenant string `json:",omitempty"`
+	// DeleteTime is the parent table's delete_time column, if it has one:
+	// a List of singletons across parents lists those of soft-deleted
+	// parents with show_deleted only.
+	DeleteTime string `json:",omitempty"`
 }
 
 // Referrer is a column that holds the names of another resource.

@@ -190,15 +190,16 @@ func queryMask(ctx context.Context) *fieldmaskpb.FieldMask {
 }
 
 // splitMask splits a FieldMask's text form at its commas, except inside a
-// map key quoted in backticks (AIP-161), and drops empty paths.
+// map key quoted in backticks (AIP-161), as protojson reads a FieldMask:
+// spaces around the whole text are dropped, and the empty text is no
+// path; an empty path, or spaces around one inside the text, are kept for
+// the server to refuse (protojson refuses them): a malformed mask never
+// becomes no mask.
 func splitMask(s string) []string {
-	var out []string
-	for _, p := range splitUnquoted(s, ',') {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
 	}
-	return out
+	return splitUnquoted(s, ',')
 }
 
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.

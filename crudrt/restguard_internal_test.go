@@ -41,7 +41,9 @@ func TestDecodeFault(t *testing.T) {
 // TestSplitMask: commas and dots inside a map key quoted in backticks
 // (a doubled backtick is one backtick of the key) split nothing.
 func TestSplitMask(t *testing.T) {
-	assert.Equal(t, []string{"title", "metadata.`a,b`", "metadata.`x``,y`"}, splitMask(" title, ,metadata.`a,b`,metadata.`x``,y`"))
+	assert.Equal(t, []string{"title", "metadata.`a,b`", "metadata.`x``,y`"}, splitMask("title,metadata.`a,b`,metadata.`x``,y`"))
+	assert.Equal(t, []string{"title", " ", "isbn"}, splitMask(" title, ,isbn "), "spaces inside the text and empty paths are kept, to be refused")
+	assert.Equal(t, []string{"", ""}, splitMask(","))
 	assert.Equal(t, []string{"metadata", "`x.y`"}, splitPath("metadata.`x.y`"))
 	assert.Equal(t, []string{"a", "b", "`c``.d`"}, splitPath("a.b.`c``.d`"))
 	assert.Empty(t, splitMask(""))

@@ -3,6 +3,10 @@ package crudrt
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"connectrpc.com/connect"
 	"go.einride.tech/aip/resourcename"
@@ -10,6 +14,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/protoforge/protoforge/crudrt/query"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -31,12 +36,157 @@ func (s *Service) singletonDefault(ctx context.Context, tenant tenantScope, ck r
 	if err := s.ownerOf(ctx, tenant, ids); err != nil {
 		return nil, err
 	}
+	return s.defaultOf(tenant, ids), nil
+}
+
+// defaultOf is the singleton under the parent of ids as it is until its
+// first write: its name (and its tenant), every other field at its
+// default.
+func (s *Service) defaultOf(tenant tenantScope, ids []string) proto.Message {
 	p := newOf(s.res.Message).ProtoReflect()
 	p.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, ids...)))
 	if s.tenant != nil && tenant.col != "" {
 		p.Set(s.tenant.fd, tenant.pv)
 	}
-	return p.Interface(), nil
+	return p.Interface()
+}
+
+// listSingletons is List of a singleton (AIP-156, read as AIP-159 asks):
+// one per parent, written or not, in the order of the parents' keys.
+// The request's parent names the singletons' parent, with "-" in place
+// of an id to read across parents (users/-); a parent named whole gives a
+// page of its one singleton, or NotFound when it does not exist, as Get
+// does. Across parents, a soft-deleted parent's singleton is listed with
+// show_deleted only, as the parent is. The parents are read by keyset on
+// their key, then the rows of their singletons that were written.
+func (s *Service) listSingletons(ctx context.Context, req ListRequest, size int32) ([]proto.Message, string, error) {
+	p := s.res.Parent
+	if p == nil || len(p.Columns) != len(s.keyColumns) {
+		return nil, "", Errorf(connect.CodeUnimplemented, "%s is a singleton whose parent this package does not store: its parents cannot be listed", s.res.Name).WithReason("METHOD_NOT_IMPLEMENTED", "resource", s.res.Name, "method", OpList.String())
+	}
+	if strings.TrimSpace(req.Filter) != "" {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "filter", Description: "a List of singletons (AIP-156) takes no filter: it lists one per parent"})
+	}
+	if strings.TrimSpace(req.OrderBy) != "" {
+		return nil, "", InvalidArgument("", FieldViolation{Field: "order_by", Description: "a List of singletons (AIP-156) is in the order of their parents' keys, and takes no order_by"})
+	}
+	ids, err := scanIDs(s.ownerPattern, req.Parent, len(s.keyColumns))
+	if err != nil {
+		desc := nameProblem(s.ownerPattern, req.Parent)
+		if req.Parent == "" {
+			desc = "required: the parent, " + s.ownerPattern
+		}
+		return nil, "", InvalidArgument("", FieldViolation{Field: "parent", Description: desc})
+	}
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	across := slices.Contains(ids, "-")
+	if problem := s.idProblem(ids); problem != "" {
+		if !across {
+			return nil, "", Errorf(connect.CodeNotFound, "parent %q not found: %s", req.Parent, problem).WithReason("PARENT_NOT_FOUND", "parent", req.Parent)
+		}
+		return []proto.Message{}, "", nil // no parent has such an id
+	}
+	quoted := make([]string, len(p.Columns))
+	terms := make([]query.OrderTerm, len(p.Columns))
+	for i, c := range p.Columns {
+		quoted[i] = ormrt.QuoteIdent(s.dialect, c)
+		terms[i] = query.OrderTerm{Column: &query.Column{Path: c, Name: c, Kind: query.KindString}}
+	}
+	var where []query.Condition
+	for i, id := range ids {
+		if id != "-" {
+			where = append(where, query.Condition{SQL: quoted[i] + " = ?", Args: []any{id}})
+		}
+	}
+	if p.Tenant != "" && tenant.col != "" {
+		where = append(where, query.Condition{SQL: ormrt.QuoteIdent(s.dialect, p.Tenant) + " = ?", Args: []any{tenant.v}})
+	}
+	if p.DeleteTime != "" && across && !req.ShowDeleted {
+		where = append(where, query.Condition{SQL: ormrt.QuoteIdent(s.dialect, p.DeleteTime) + " IS NULL"})
+	}
+	qid := fmt.Sprintf("%s\x00singletons\x00%q\x00%t\x00%v", s.res.Name, req.Parent, req.ShowDeleted, tenant.v)
+	if req.PageToken != "" {
+		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		phs := strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ")
+		where = append(where, query.Condition{SQL: "(" + strings.Join(quoted, ", ") + ") > (" + phs + ")", Args: last})
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + strings.Join(quoted, ", ") + " FROM " + ormrt.QuoteIdent(s.dialect, p.Table))
+	var args []any
+	if len(where) > 0 {
+		b.WriteString(" WHERE ")
+		args = whereSQL(&b, where)
+	}
+	b.WriteString(" ORDER BY " + strings.Join(quoted, ", ") + " LIMIT " + strconv.Itoa(int(size)+1))
+	if req.Skip > 0 {
+		b.WriteString(" OFFSET " + strconv.Itoa(int(req.Skip)))
+	}
+	var owners [][]string
+	err = gormQuerier{s.db.WithContext(ctx)}.Query(b.String(), args, func() []any {
+		row := make([]string, len(quoted))
+		owners = append(owners, row)
+		dest := make([]any, len(row))
+		for i := range row {
+			dest[i] = &row[i]
+		}
+		return dest
+	})
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	if len(owners) == 0 && !across && req.PageToken == "" && req.Skip == 0 {
+		if err := s.ownerOf(ctx, tenant, ids); err != nil {
+			return nil, "", err
+		}
+	}
+	next := ""
+	if len(owners) > int(size) {
+		owners = owners[:size]
+		last := make([]any, len(quoted))
+		for i, id := range owners[len(owners)-1] {
+			last[i] = id
+		}
+		if next, err = query.EncodeToken(s.opt.tokenKey, qid, terms, last); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	}
+	out := make([]proto.Message, 0, len(owners))
+	if len(owners) == 0 {
+		return out, next, nil
+	}
+	keys := make([]rowKey, len(owners))
+	for i, o := range owners {
+		keys[i] = make(rowKey, len(o))
+		for j, id := range o {
+			keys[i][j] = id
+		}
+	}
+	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{s.keysCond(keys), tenant.cond()}, "", 0, 0, false)
+	if err != nil {
+		return nil, "", s.fail(ctx, err)
+	}
+	written := make(map[string]proto.Message, len(rows))
+	for _, m := range rows {
+		msg, err := s.toProto(m)
+		if err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+		written[msg.ProtoReflect().Get(s.key.fd).String()] = msg
+	}
+	for _, o := range owners {
+		if msg, ok := written[ormrt.NameOf(s.key.NamePattern, o...)]; ok {
+			out = append(out, msg)
+		} else {
+			out = append(out, s.defaultOf(tenant, o))
+		}
+	}
+	return out, next, nil
 }
 
 // writeSingleton is the first Update of a singleton, whose row does not

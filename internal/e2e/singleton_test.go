@@ -242,3 +242,118 @@ func assertJSONMessage(t *testing.T, want proto.Message, body []byte) {
 	require.NoError(t, protojson.Unmarshal(body, got), "%s", body)
 	assert.True(t, proto.Equal(want, got), "want %v, got %s", want, body)
 }
+
+// TestSingletonList lists singletons (AIP-156) as AIP-159 reads across
+// collections, over gRPC and REST on every database: one per parent,
+// written or not, in the order of the parents' keys, page by page; a
+// parent named whole gives its one singleton (NotFound when it does not
+// exist); across parents, a soft-deleted parent's singleton only with
+// show_deleted; filter and order_by are refused, and a page token is
+// bound to its parent.
+func TestSingletonList(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveSingletons(t, db)
+		ctx := context.Background()
+		for _, id := range []string{"b", "a", "c"} {
+			_, err := c.CreatePublisher(ctx, &singletonv1.CreatePublisherRequest{PublisherId: id, Publisher: &singletonv1.Publisher{DisplayName: id}})
+			require.NoError(t, err)
+		}
+		written, err := c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{PublisherSettings: &singletonv1.PublisherSettings{Name: "publishers/b/settings", Locale: "fr", Labels: map[string]string{"k": "v"}}})
+		require.NoError(t, err)
+		def := func(p string) *singletonv1.PublisherSettings {
+			return &singletonv1.PublisherSettings{Name: "publishers/" + p + "/settings"}
+		}
+		list := func(req *singletonv1.ListPublisherSettingsRequest) []proto.Message {
+			t.Helper()
+			var all []proto.Message
+			for page := 0; ; page++ {
+				res, err := c.ListPublisherSettings(ctx, req)
+				require.NoError(t, err)
+				assert.LessOrEqual(t, len(res.PublisherSettings), max(int(req.PageSize), 1))
+				for _, s := range res.PublisherSettings {
+					all = append(all, s)
+				}
+				if res.NextPageToken == "" {
+					return all
+				}
+				require.Less(t, page, 10)
+				req.PageToken = res.NextPageToken
+			}
+		}
+		assertList := func(want []proto.Message, got []proto.Message, msg string) {
+			t.Helper()
+			require.Len(t, got, len(want), "%s: %v", msg, got)
+			for i := range want {
+				assert.True(t, proto.Equal(want[i], got[i]), "%s [%d]: want %v, got %v", msg, i, want[i], got[i])
+			}
+		}
+		assertList([]proto.Message{def("a"), written, def("c")}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/-", PageSize: 2}), "across parents, two by two")
+		assertList([]proto.Message{written}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/b"}), "under b")
+		assertList([]proto.Message{def("c")}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/c"}), "under c, never written")
+
+		_, err = c.ListPublisherSettings(ctx, &singletonv1.ListPublisherSettingsRequest{Parent: "publishers/nobody"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+		for _, parent := range []string{"", "publishers", "publishers/b/settings", "projects/b", "publishers/b/x"} {
+			_, err = c.ListPublisherSettings(ctx, &singletonv1.ListPublisherSettingsRequest{Parent: parent})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent %q: %v", parent, err)
+		}
+
+		// A page token is bound to its parent.
+		res, err := c.ListPublisherSettings(ctx, &singletonv1.ListPublisherSettingsRequest{Parent: "publishers/-", PageSize: 1})
+		require.NoError(t, err)
+		require.NotEmpty(t, res.NextPageToken)
+		_, err = c.ListPublisherSettings(ctx, &singletonv1.ListPublisherSettingsRequest{Parent: "publishers/b", PageSize: 1, PageToken: res.NextPageToken})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+
+		// A soft-deleted parent: across parents with show_deleted only;
+		// named whole, as Get answers it.
+		_, err = c.DeletePublisher(ctx, &singletonv1.DeletePublisherRequest{Name: "publishers/a"})
+		require.NoError(t, err)
+		assertList([]proto.Message{written, def("c")}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/-", PageSize: 1}), "across parents, a deleted")
+		assertList([]proto.Message{def("a"), written, def("c")}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/-", PageSize: 1, ShowDeleted: true}), "across parents, show_deleted")
+		assertList([]proto.Message{def("a")}, list(&singletonv1.ListPublisherSettingsRequest{Parent: "publishers/a"}), "under deleted a")
+
+		// REST: GET /v1/{parent=publishers/*}/publisherSettings.
+		resp, body := restDo(t, "GET", base+"/v1/publishers/-/publisherSettings?pageSize=5&showDeleted=true", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var rest singletonv1.ListPublisherSettingsResponse
+		require.NoError(t, protojson.Unmarshal(body, &rest), "%s", body)
+		assertList([]proto.Message{def("a"), written, def("c")}, []proto.Message{rest.PublisherSettings[0], rest.PublisherSettings[1], rest.PublisherSettings[2]}, "REST")
+		assert.Len(t, rest.PublisherSettings, 3)
+		resp, body = restDo(t, "GET", base+"/v1/publishers/nobody/publisherSettings", "")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s", body)
+
+		// Two levels down: a shelf's config, under one publisher or all.
+		for _, sh := range []struct{ pub, id string }{{"b", "s2"}, {"b", "s1"}, {"c", "s1"}} {
+			_, err := c.CreateShelf(ctx, &singletonv1.CreateShelfRequest{Parent: "publishers/" + sh.pub, ShelfId: sh.id, Shelf: &singletonv1.Shelf{}})
+			require.NoError(t, err)
+		}
+		cfg, err := c.UpdateShelfConfig(ctx, &singletonv1.UpdateShelfConfigRequest{ShelfConfig: &singletonv1.ShelfConfig{Name: "publishers/b/shelves/s2/config", Capacity: 7}})
+		require.NoError(t, err)
+		configs := func(parent string) []string {
+			res, err := c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: parent, PageSize: 10})
+			require.NoError(t, err, parent)
+			var names []string
+			for _, s := range res.ShelfConfigs {
+				names = append(names, s.Name)
+				if s.Name == cfg.Name {
+					assert.True(t, proto.Equal(cfg, s), "want %v, got %v", cfg, s)
+				}
+			}
+			return names
+		}
+		assert.Equal(t, []string{"publishers/b/shelves/s1/config", "publishers/b/shelves/s2/config", "publishers/c/shelves/s1/config"}, configs("publishers/-/shelves/-"))
+		assert.Equal(t, []string{"publishers/b/shelves/s1/config", "publishers/b/shelves/s2/config"}, configs("publishers/b/shelves/-"))
+		assert.Equal(t, []string{"publishers/b/shelves/s1/config", "publishers/c/shelves/s1/config"}, configs("publishers/-/shelves/s1"))
+		_, err = c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: "publishers/-/shelves/-", Filter: "capacity > 1"})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Contains(t, status.Convert(err).Message(), "filter")
+		_, err = c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: "publishers/-/shelves/-", OrderBy: "capacity"})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Contains(t, status.Convert(err).Message(), "order_by")
+
+		// Its parents are not stored here: left to the user.
+		_, err = c.ListProjectSettings(ctx, &singletonv1.ListProjectSettingsRequest{Parent: "projects/-"})
+		assert.Equal(t, codes.Unimplemented, status.Code(err), "%v", err)
+	})
+}

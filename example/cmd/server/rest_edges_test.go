@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -258,6 +261,43 @@ func TestEmptyUpdateMask(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"title":"Children of Dune"`)
 	assert.Contains(t, body, `"sf"`)
+}
+
+// TestMalformedUpdateMask: a mask with an empty path, or spaces around a
+// path inside it, is InvalidArgument naming update_mask over REST (query),
+// Connect JSON (body) and gRPC alike, and nothing is written: it never
+// becomes no mask, nor a mask of the trimmed paths. Spaces around the
+// whole text of a JSON or query mask are dropped, as protojson drops them.
+func TestMalformedUpdateMask(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, `,"metadata":{"k":"v"}`, "Dune")
+	const js = "application/json"
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	c := libraryv1.NewBookServiceClient(conn)
+	for _, mask := range []string{",", "title,", ",title", "title,,isbn", "title ,isbn", "title, isbn", " , "} {
+		code, body := do(t, "PATCH", s.url("/v1/books/1?update_mask="+url.QueryEscape(mask)), js, `{"title":"Changed","metadata":{"c":"d"}}`)
+		assert.Equal(t, 400, code, "REST %q: %s", mask, body)
+		assert.Contains(t, body, "update_mask", "REST %q", mask)
+		code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"1","title":"Changed","authorId":"1"},"updateMask":`+strconv.Quote(mask)+`}`)
+		assert.Equal(t, 400, code, "Connect %q: %s", mask, body)
+		_, err := c.UpdateBook(context.Background(), &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: 1, Title: "Changed", AuthorId: 1}, UpdateMask: &fieldmaskpb.FieldMask{Paths: strings.Split(mask, ",")}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "gRPC %q: %v", mask, err)
+	}
+	code, body := do(t, "GET", s.url("/v1/books/1"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Dune"`, "nothing was written")
+	assert.Contains(t, body, `"metadata":{"k":"v"}`)
+
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=%20title%20"), js, `{"title":"Padded","metadata":{"c":"d"}}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Padded"`)
+	assert.Contains(t, body, `"metadata":{"k":"v"}`, "outside the mask")
+	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"1","title":"Padded again","metadata":{"c":"d"}},"updateMask":" title "}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Padded again"`)
+	assert.Contains(t, body, `"metadata":{"k":"v"}`, "outside the mask")
 }
 
 // TestUpdateMapEntryMask updates one entry of a map over REST (query) and

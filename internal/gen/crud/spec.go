@@ -50,6 +50,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		if p.Tenant != nil {
 			r.Parent.Tenant = p.Tenant.Column
 		}
+		if p.SoftDelete != nil && m.Singleton() {
+			r.Parent.DeleteTime = p.SoftDelete.Column
+		}
 	}
 	for _, f := range m.Referrers {
 		r.Referrers = append(r.Referrers, referrerSpec(f))

@@ -486,8 +486,8 @@ func TestSingletonMethods(t *testing.T) {
 	_, buf, code := generate(t, "single/v1/single.proto", singletonProto)
 	for _, want := range []string{
 		`single/v1/single.proto:18:1: message single.v1.Global: resource "single.example.com/Global" (pattern "global") is not generated: pattern "global" does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key`,
-		`method single.v1.ConfigService.CreateConfig: not generated: single.v1.Config is a singleton (AIP-156, pattern "users/{user}/config"), which the standard methods serve with Get and Update only: it exists as long as its parent does; it answers Unimplemented until you implement it`,
-		`method single.v1.ConfigService.ListConfigs: not generated: single.v1.Config is a singleton (AIP-156`,
+		`method single.v1.ConfigService.CreateConfig: not generated: single.v1.Config is a singleton (AIP-156, pattern "users/{user}/config"), which the standard methods serve with Get, Update and List only: it exists as long as its parent does; it answers Unimplemented until you implement it`,
+		`method single.v1.ConfigService.ListConfigs: not generated: single.v1.Config is a singleton (AIP-156, pattern "users/{user}/config") whose parent this package does not store: its List would list parents it does not know`,
 		`field single.v1.Note.config: resource_reference "single.example.com/Config" is not checked: single.v1.Config is a singleton (AIP-156) whose parent this package does not store, so it always exists; the name is stored as sent`,
 	} {
 		if !strings.Contains(buf.String(), want) {

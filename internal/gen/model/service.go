@@ -616,10 +616,16 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 		}
 	}
-	if model.Singleton() && op != OpGet && op != OpUpdate {
+	if model.Singleton() && op == OpList && model.Parent == nil {
+		// AIP-156 lists singletons across their parents (AIP-159),
+		// which are listed where they are stored.
+		report(f, m.Desc, "%s is a singleton (AIP-156, pattern %q) whose parent this package does not store: its List would list parents it does not know", model.Desc.FullName(), model.Name.NamePattern)
+		return nil
+	}
+	if model.Singleton() && op != OpGet && op != OpUpdate && op != OpList {
 		// AIP-156: a singleton exists with its parent; it is not
-		// created, deleted or listed on its own.
-		report(f, m.Desc, "%s is a singleton (AIP-156, pattern %q), which the standard methods serve with Get and Update only: it exists as long as its parent does", model.Desc.FullName(), model.Name.NamePattern)
+		// created or deleted on its own.
+		report(f, m.Desc, "%s is a singleton (AIP-156, pattern %q), which the standard methods serve with Get, Update and List only: it exists as long as its parent does", model.Desc.FullName(), model.Name.NamePattern)
 		return nil
 	}
 	if why := model.UnservedKey(); why != "" {
@@ -1016,6 +1022,11 @@ func defaultRoute(m *Method) *Route {
 	}
 	if p := m.Model.ParentPattern(); p != "" && m.Parent != nil {
 		collection = "/v1/{" + string(m.Parent.Desc.Name()) + "=" + globOf(p) + "}/" + c
+		if m.Model.Singleton() {
+			// AIP-156: singletons are listed under their parent by
+			// their plural, /v1/{parent=users/*}/configs.
+			collection = "/v1/{" + string(m.Parent.Desc.Name()) + "=" + globOf(p) + "}/" + singletonPlural(m)
+		}
 	}
 	switch m.Op {
 	case OpGet:
@@ -1044,6 +1055,20 @@ func defaultRoute(m *Method) *Route {
 		return &Route{"POST", collection + ":batchDelete", "*"}
 	}
 	return nil
+}
+
+// singletonPlural is the plural of a singleton resource, which AIP-156
+// asks resources to declare: its google.api.resource plural, else the
+// List method's noun in lowerCamelCase (ListConfigs: configs).
+func singletonPlural(m *Method) string {
+	if r, _ := proto.GetExtension(m.Model.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r.GetPlural() != "" {
+		return r.GetPlural()
+	}
+	noun := strings.TrimPrefix(m.GoName, "List")
+	if noun == "" {
+		return m.Model.Collection
+	}
+	return strings.ToLower(noun[:1]) + noun[1:]
 }
 
 // uniqueRoutes drops the default REST route of a standard method that

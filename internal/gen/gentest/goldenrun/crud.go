@@ -154,8 +154,9 @@ func (x *exercise) newServices(s Service) ([]*service, error) {
 				mi = nil // as before: the services' models decide
 			}
 		}
-		if mi != nil && mi.singleton && o != opGet && o != opUpdate {
-			// AIP-156: the generated type leaves it to the user.
+		if mi != nil && mi.singleton && o != opGet && o != opUpdate && (o != opList || mi.parent == nil) {
+			// AIP-156: the generated type leaves it to the user (a List
+			// lists the parents, which must be models of the case).
 			custom = append(custom, &method{name: goName, desc: md})
 			continue
 		}

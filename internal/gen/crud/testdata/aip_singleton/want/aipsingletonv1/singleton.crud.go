@@ -120,11 +120,12 @@ var singletonServiceCRUDPublisherSettingsResource = crudrt.Resource{
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|Update",
-	"Parent": {"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"]},
+	"Operations": "Get|List|Update",
+	"Parent": {"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"],"DeleteTime":"delete_time"},
 	"Methods": [
 		{"Name":"aipsingleton.v1.SingletonService.GetPublisherSettings","Op":"Get","Request":"aipsingleton.v1.GetPublisherSettingsRequest","Response":"aipsingleton.v1.PublisherSettings","Key":"name","ReadMask":"read_mask"},
-		{"Name":"aipsingleton.v1.SingletonService.UpdatePublisherSettings","Op":"Update","Request":"aipsingleton.v1.UpdatePublisherSettingsRequest","Response":"aipsingleton.v1.PublisherSettings","Resource":"publisher_settings","Mask":"update_mask"}
+		{"Name":"aipsingleton.v1.SingletonService.UpdatePublisherSettings","Op":"Update","Request":"aipsingleton.v1.UpdatePublisherSettingsRequest","Response":"aipsingleton.v1.PublisherSettings","Resource":"publisher_settings","Mask":"update_mask"},
+		{"Name":"aipsingleton.v1.SingletonService.ListPublisherSettings","Op":"List","Request":"aipsingleton.v1.ListPublisherSettingsRequest","Response":"aipsingleton.v1.ListPublisherSettingsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","ShowDeleted":"show_deleted","Items":"publisher_settings","NextPageToken":"next_page_token"}
 	]
 }`,
 }
@@ -173,11 +174,12 @@ var singletonServiceCRUDShelfConfigResource = crudrt.Resource{
 		{"Path":"capacity","Name":"capacity","GoField":"Capacity","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"locked","Name":"locked","GoField":"Locked","Type":"bool","Queryable":true}
 	],
-	"Operations": "Get|Update",
+	"Operations": "Get|List|Update",
 	"Parent": {"Name":"aipsingleton.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"]},
 	"Methods": [
 		{"Name":"aipsingleton.v1.SingletonService.GetShelfConfig","Op":"Get","Request":"aipsingleton.v1.GetShelfConfigRequest","Response":"aipsingleton.v1.ShelfConfig","Key":"name"},
-		{"Name":"aipsingleton.v1.SingletonService.UpdateShelfConfig","Op":"Update","Request":"aipsingleton.v1.UpdateShelfConfigRequest","Response":"aipsingleton.v1.ShelfConfig","Resource":"shelf_config","Mask":"update_mask"}
+		{"Name":"aipsingleton.v1.SingletonService.UpdateShelfConfig","Op":"Update","Request":"aipsingleton.v1.UpdateShelfConfigRequest","Response":"aipsingleton.v1.ShelfConfig","Resource":"shelf_config","Mask":"update_mask"},
+		{"Name":"aipsingleton.v1.SingletonService.ListShelfConfigs","Op":"List","Request":"aipsingleton.v1.ListShelfConfigsRequest","Response":"aipsingleton.v1.ListShelfConfigsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"shelf_configs","NextPageToken":"next_page_token"}
 	]
 }`,
 }
@@ -226,6 +228,10 @@ func (s *SingletonServiceCRUD) UpdatePublisherSettings(ctx context.Context, req 
 	return crudrt.Call[*PublisherSettings](ctx, s.svcPublisherSettings, 1, req)
 }
 
+func (s *SingletonServiceCRUD) ListPublisherSettings(ctx context.Context, req *ListPublisherSettingsRequest) (*ListPublisherSettingsResponse, error) {
+	return crudrt.Call[*ListPublisherSettingsResponse](ctx, s.svcPublisherSettings, 2, req)
+}
+
 func (s *SingletonServiceCRUD) GetShelf(ctx context.Context, req *GetShelfRequest) (*Shelf, error) {
 	return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)
 }
@@ -246,6 +252,10 @@ func (s *SingletonServiceCRUD) UpdateShelfConfig(ctx context.Context, req *Updat
 	return crudrt.Call[*ShelfConfig](ctx, s.svcShelfConfig, 1, req)
 }
 
+func (s *SingletonServiceCRUD) ListShelfConfigs(ctx context.Context, req *ListShelfConfigsRequest) (*ListShelfConfigsResponse, error) {
+	return crudrt.Call[*ListShelfConfigsResponse](ctx, s.svcShelfConfig, 2, req)
+}
+
 func (s *SingletonServiceCRUD) GetProjectSettings(ctx context.Context, req *GetProjectSettingsRequest) (*ProjectSettings, error) {
 	return crudrt.Call[*ProjectSettings](ctx, s.svcProjectSettings, 0, req)
 }
@@ -262,6 +272,14 @@ func (s *SingletonServiceCRUD) DeleteShelfConfig(context.Context, *DeleteShelfCo
 	return nil, crudrt.Unimplemented("aipsingleton.v1.SingletonService.DeleteShelfConfig")
 }
 
+// Its parents are not stored here: left to the user.
+//
+// Not a standard method: it answers Unimplemented. Embed SingletonServiceCRUD in your own type
+// and implement it there.
+func (s *SingletonServiceCRUD) ListProjectSettings(context.Context, *ListProjectSettingsRequest) (*ListProjectSettingsResponse, error) {
+	return nil, crudrt.Unimplemented("aipsingleton.v1.SingletonService.ListProjectSettings")
+}
+
 // SingletonServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of SingletonService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func SingletonServiceRESTRules() []*annotations.HttpRule {
@@ -275,11 +293,13 @@ var singletonServiceRESTRoutes = []crudrt.Route{
 	{Selector: "aipsingleton.v1.SingletonService.UndeletePublisher", Verb: "POST", Path: "/v1/{name=publishers/*}:undelete", Body: "*"},
 	{Selector: "aipsingleton.v1.SingletonService.GetPublisherSettings", Verb: "GET", Path: "/v1/{name=publishers/*/settings}"},
 	{Selector: "aipsingleton.v1.SingletonService.UpdatePublisherSettings", Verb: "PATCH", Path: "/v1/{publisher_settings.name=publishers/*/settings}", Body: "publisher_settings"},
+	{Selector: "aipsingleton.v1.SingletonService.ListPublisherSettings", Verb: "GET", Path: "/v1/{parent=publishers/*}/publisherSettings"},
 	{Selector: "aipsingleton.v1.SingletonService.GetShelf", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*}"},
 	{Selector: "aipsingleton.v1.SingletonService.CreateShelf", Verb: "POST", Path: "/v1/{parent=publishers/*}/shelves", Body: "shelf"},
 	{Selector: "aipsingleton.v1.SingletonService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=publishers/*/shelves/*}"},
 	{Selector: "aipsingleton.v1.SingletonService.GetShelfConfig", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*/config}"},
 	{Selector: "aipsingleton.v1.SingletonService.UpdateShelfConfig", Verb: "PATCH", Path: "/v1/{shelf_config.name=publishers/*/shelves/*/config}", Body: "shelf_config"},
+	{Selector: "aipsingleton.v1.SingletonService.ListShelfConfigs", Verb: "GET", Path: "/v1/{parent=publishers/*/shelves/*}/shelfConfigs"},
 }
 
 //go:embed singleton.openapi.json
