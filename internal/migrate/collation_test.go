@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/protoforge/protoforge/internal/gen/sqlschema"
 	"github.com/protoforge/protoforge/internal/migrate"
 	"github.com/protoforge/protoforge/internal/testdb"
 	"github.com/protoforge/protoforge/ormrt"
@@ -27,34 +28,9 @@ import (
 // "B" (ICU en-US), the order of rows shows it, and the catalog equals the
 // declarative schema's.
 func TestPostgresByteOrderFromEarlierSnapshots(t *testing.T) {
-	work := t.TempDir()
-	schemaPath := generateSchema(t, "testdata/evolutions/17_request_ids", work)
-	data, err := os.ReadFile(schemaPath)
-	require.NoError(t, err)
-	var snap map[string]any
-	require.NoError(t, json.Unmarshal(data, &snap))
-	stripped := 0
-	for _, tab := range snap["tables"].([]any) {
-		for _, c := range tab.(map[string]any)["columns"].([]any) {
-			if _, ok := c.(map[string]any)["postgres_collation"]; ok {
-				delete(c.(map[string]any), "postgres_collation")
-				stripped++
-			}
-		}
-	}
-	require.Greater(t, stripped, 5, "the snapshot has string columns")
-	earlier, err := json.Marshal(snap)
-	require.NoError(t, err)
-	earlierPath := filepath.Join(work, "earlier.json")
-	require.NoError(t, os.WriteFile(earlierPath, earlier, 0o644))
-
-	dir := t.TempDir()
-	var out bytes.Buffer
-	require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: earlierPath, Dir: dir, Name: "earlier", Format: migrate.FormatGoose, Out: &out}), "%s", out.String())
-	out.Reset()
-	require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: schemaPath, Dir: dir, Name: "byte_order", Format: migrate.FormatGoose, Out: &out}), "%s", out.String())
+	schemaPath, dir, plan := fromEarlierSnapshot(t, "postgres_collation")
 	for _, table := range []string{"authors", "titles", "stores", "shelves"} {
-		assert.Contains(t, out.String(), "~ table "+table+`: strings order byte by byte (PostgreSQL: COLLATE "C")`)
+		assert.Contains(t, plan, "~ table "+table+`: strings order byte by byte (PostgreSQL: COLLATE "C")`)
 	}
 
 	open := func() *sql.DB {
@@ -65,6 +41,7 @@ func TestPostgresByteOrderFromEarlierSnapshots(t *testing.T) {
 	}
 	db := open()
 	ctx := context.Background()
+	var err error
 	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS(filepath.Join(dir, "postgres")))
 	require.NoError(t, err)
 	_, err = p.UpTo(ctx, 1)
@@ -114,4 +91,105 @@ func TestPostgresByteOrderFromEarlierSnapshots(t *testing.T) {
 	_, err = p.UpTo(ctx, 2)
 	require.NoError(t, err)
 	assert.Equal(t, bytewise, order(4))
+}
+
+// fromEarlierSnapshot writes, into a goose directory (returned), the
+// migration to an earlier form of evolution 17's snapshot, one without
+// the members strip names, then the migration from it to the snapshot
+// (whose path it returns, with that migration's plan).
+func fromEarlierSnapshot(t *testing.T, strip ...string) (schemaPath, dir, plan string) {
+	t.Helper()
+	work := t.TempDir()
+	schemaPath = generateSchema(t, "testdata/evolutions/17_request_ids", work)
+	data, err := os.ReadFile(schemaPath)
+	require.NoError(t, err)
+	var snap map[string]any
+	require.NoError(t, json.Unmarshal(data, &snap))
+	stripped := 0
+	for _, tab := range snap["tables"].([]any) {
+		objs := []any{tab}
+		objs = append(objs, tab.(map[string]any)["columns"].([]any)...)
+		for _, o := range objs {
+			for _, k := range strip {
+				if _, ok := o.(map[string]any)[k]; ok {
+					delete(o.(map[string]any), k)
+					stripped++
+				}
+			}
+		}
+	}
+	require.Greater(t, stripped, 3, "the snapshot has %v", strip)
+	earlier, err := json.Marshal(snap)
+	require.NoError(t, err)
+	earlierPath := filepath.Join(work, "earlier.json")
+	require.NoError(t, os.WriteFile(earlierPath, earlier, 0o644))
+	dir = t.TempDir()
+	var out bytes.Buffer
+	require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: earlierPath, Dir: dir, Name: "earlier", Format: migrate.FormatGoose, Out: &out}), "%s", out.String())
+	out.Reset()
+	require.NoError(t, migrate.Diff(migrate.DiffOptions{Schema: schemaPath, Dir: dir, Name: "byte_order", Format: migrate.FormatGoose, Out: &out}), "%s", out.String())
+	return schemaPath, dir, out.String()
+}
+
+// TestMySQLBinaryFromEarlierSnapshots: tables of a snapshot written before
+// tables compared strings without padding were utf8mb4_bin; the migration
+// to the current snapshot converts them, resources under parents
+// included, whose string keys foreign keys hold (MariaDB refuses to
+// convert a column of a foreign key: the keys are dropped around it and
+// added back), and its down migration converts them back. Rows keep
+// their keys, the foreign keys hold, and the catalog equals the
+// declarative schema's.
+func TestMySQLBinaryFromEarlierSnapshots(t *testing.T) {
+	schemaPath, dir, plan := fromEarlierSnapshot(t, "collation")
+	for _, table := range []string{"authors", "titles", "stores", "shelves"} {
+		assert.Contains(t, plan, "~ table "+table+": strings compare byte by byte")
+	}
+	// The earlier generator created its tables utf8mb4_bin.
+	first, err := filepath.Glob(filepath.Join(dir, "mysql", "000001_*.sql"))
+	require.NoError(t, err)
+	require.Len(t, first, 1)
+	b, err := os.ReadFile(first[0])
+	require.NoError(t, err)
+	require.Contains(t, string(b), sqlschema.MySQLCollation)
+	require.NoError(t, os.WriteFile(first[0], bytes.ReplaceAll(b, []byte(sqlschema.MySQLCollation), []byte("COLLATE utf8mb4_bin")), 0o644))
+
+	gdb := testdb.Open(t, ormrt.MySQL)
+	db, err := gdb.DB()
+	require.NoError(t, err)
+	ctx := context.Background()
+	p, err := goose.NewProvider(goose.DialectMySQL, db, os.DirFS(filepath.Join(dir, "mysql")))
+	require.NoError(t, err)
+	_, err = p.UpTo(ctx, 1)
+	require.NoError(t, err)
+	for _, s := range []string{
+		"INSERT INTO authors (id, name) VALUES (1, 'a')",
+		"INSERT INTO stores (store) VALUES ('a'), ('B')",
+		"INSERT INTO shelves (store, shelf) VALUES ('a', 'x'), ('B', 'x')",
+		"INSERT INTO titles (id, headline, author_id, isbn, shelf, shelf_store, shelf_shelf) VALUES (1, 'a', 1, 1, 'stores/a/shelves/x', 'a', 'x')",
+	} {
+		_, err := db.Exec(s)
+		require.NoError(t, err, s)
+	}
+	earlier := inspect(t, ormrt.MySQL, db)
+	_, err = p.UpTo(ctx, 2)
+	require.NoError(t, err)
+	declarative := testdb.Open(t, ormrt.MySQL)
+	ddb, err := declarative.DB()
+	require.NoError(t, err)
+	applyFile(t, ddb, filepath.Join(filepath.Dir(schemaPath), "mysql.sql"))
+	assertSameCatalog(t, ormrt.MySQL, inspect(t, ormrt.MySQL, ddb), inspect(t, ormrt.MySQL, db), "migrated vs the declarative schema")
+	_, err = db.Exec("INSERT INTO stores (store) VALUES ('a ')")
+	assert.NoError(t, err, "after the migration, 'a ' is another key than 'a'")
+	_, err = db.Exec("DELETE FROM stores WHERE store = 'a'")
+	assert.Error(t, err, "the foreign keys hold")
+	_, err = db.Exec("DELETE FROM stores WHERE store = 'a '")
+	require.NoError(t, err)
+
+	_, err = p.DownTo(ctx, 1)
+	require.NoError(t, err)
+	assertSameCatalog(t, ormrt.MySQL, earlier, inspect(t, ormrt.MySQL, db), "after down")
+	_, err = db.Exec("INSERT INTO titles (id, headline, author_id, isbn, shelf, shelf_store, shelf_shelf) VALUES (2, 'b', 1, 2, 'stores/none/shelves/x', 'none', 'x')")
+	assert.Error(t, err, "after down, the foreign keys hold")
+	_, err = p.UpTo(ctx, 2)
+	require.NoError(t, err)
 }

@@ -190,6 +190,11 @@ func seed(t *testing.T, db *gorm.DB, v int) {
 	case 1:
 		require.NoError(t, db.Exec("INSERT INTO authors (id, name) VALUES (1, 'Ursula')").Error)
 		require.NoError(t, db.Exec("INSERT INTO books (id, title, author_id) VALUES (1, 'The Dispossessed', 1)").Error)
+	case 19:
+		// Up again after down: the imprint column went, the row stays.
+		require.NoError(t, db.Exec("DELETE FROM imprints").Error)
+		require.NoError(t, db.Exec("INSERT INTO imprints (code, label) VALUES ('i1', 'Ace')").Error)
+		require.NoError(t, db.Exec("UPDATE titles SET imprint_code = 'i1' WHERE id = 1").Error)
 	case 15:
 		// Up again after down: the titles kept their rows, not their shelf.
 		require.NoError(t, db.Exec("DELETE FROM titles WHERE id > 1").Error)
@@ -209,9 +214,9 @@ var backfillNames = []string{"stores/s1/shelves/a", "stores/s1/shelves/missing",
 // checkBackfill checks that the titles' shelf keys were read from their
 // names where the name has the pattern's form and the shelf exists, are
 // NULL elsewhere, and hold the shelf they name.
-func checkBackfill(t *testing.T, db *gorm.DB) {
+func checkBackfill(t *testing.T, db *gorm.DB, v int) {
 	t.Helper()
-	rows, err := db.Raw("SELECT id, shelf_store, shelf_shelf FROM titles ORDER BY id").Rows()
+	rows, err := db.Raw(fmt.Sprintf("SELECT id, shelf_store, shelf_shelf FROM titles ORDER BY id /* v%d */", v)).Rows()
 	require.NoError(t, err)
 	defer rows.Close()
 	got := map[int64]string{}
@@ -252,7 +257,14 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 	assert.Equal(t, "The Dispossessed", got.Title, "version %d: %s.%s kept", v, table, title)
 	assert.EqualValues(t, 1, got.AuthorID)
 	if v >= 16 {
-		checkBackfill(t, db)
+		checkBackfill(t, db, v)
+	}
+	if v >= 19 {
+		var code string
+		require.NoError(t, db.Raw(fmt.Sprintf("SELECT imprint_code FROM titles WHERE id = 1 /* v%d */", v)).Scan(&code).Error)
+		assert.Equal(t, "i1", code, "version %d: the reference to an imprint kept", v)
+		assert.Error(t, db.Exec("DELETE FROM imprints WHERE code = 'i1'").Error, "version %d: held by the foreign key", v)
+		assert.Error(t, db.Exec("DELETE FROM stores WHERE store = 's1'").Error, "version %d: held by the shelves' foreign key", v)
 	}
 	if v >= 3 {
 		var rank int64

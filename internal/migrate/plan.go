@@ -11,7 +11,9 @@
 package migrate
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -420,10 +422,21 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 		return nil, nil, err
 	}
 	renames, unrenames := p.renameChanges(oldS, renamedS)
-	up, err = planAll(d, "up", renames, forward)
+	var dropUp, addUp, dropDown, addDown []string
+	if d == ormrt.MySQL {
+		dropUp, addUp = mysqlKeysAround(forward, p.renamedOld, p.new, p.collated)
+		dropDown, addDown = mysqlKeysAround(backward, p.new, p.renamedOld, p.collated)
+	}
+	up, err = planAll(d, "up", renames)
 	if err != nil {
 		return nil, nil, err
 	}
+	up = append(up, dropUp...)
+	more, err := planAll(d, "up", forward)
+	if err != nil {
+		return nil, nil, err
+	}
+	up = append(up, more...)
 	var collate []string
 	if d == ormrt.Postgres {
 		// After the changes that give the columns their new names and
@@ -436,26 +449,141 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	for _, b := range p.backfills {
 		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
 	}
-	more, err := planAll(d, "up", keys)
-	if err != nil {
+	if more, err = planAll(d, "up", keys); err != nil {
 		return nil, nil, err
 	}
 	up = append(up, more...)
-	down, err = planAll(d, "down", backward, unrenames)
-	if err != nil {
+	if more, err = planAll(d, "down", backward); err != nil {
 		return nil, nil, err
 	}
-	down = append(collate, down...)
+	down = append(append(collate, dropDown...), more...)
 	if d == ormrt.MySQL {
 		// ALTER TABLE … COLLATE would change the default of new columns
-		// only: CONVERT changes every string column.
+		// only: CONVERT changes every string column. Under the new names,
+		// before the renames are undone.
+		// CONVERT also gives the table's collation to the columns that
+		// have their own, which get it back.
 		for _, t := range p.collated {
 			q := ormrt.QuoteIdent(d, t)
 			up = append(up, "ALTER TABLE "+q+" CONVERT TO CHARACTER SET utf8mb4 "+sqlschema.MySQLCollation)
 			down = append(down, "ALTER TABLE "+q+" CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+			own, err := ownCollations(d, newS, p.new.Table(t))
+			if err != nil {
+				return nil, nil, err
+			}
+			up = append(up, own...)
+			if own, err = ownCollations(d, renamedS, p.renamedOld.Table(t)); err != nil {
+				return nil, nil, err
+			}
+			down = append(down, own...)
 		}
 	}
-	return up, down, nil
+	up = append(up, addUp...)
+	down = append(down, addDown...)
+	if more, err = planAll(d, "down", unrenames); err != nil {
+		return nil, nil, err
+	}
+	return up, append(down, more...), nil
+}
+
+// mysqlKeysAround returns the statements that drop, before changes, the
+// foreign keys that MySQL/MariaDB would not let them change a column of
+// (error 1833: a key's column or the column it references modified, or a
+// table's strings converted to another collation), and those that add
+// them back afterwards, as they are in both snapshots. Keys the changes
+// drop or add themselves are theirs.
+func mysqlKeysAround(changes []schema.Change, from, to *sqlschema.Snapshot, converted []string) (drop, add []string) {
+	type col struct{ table, column string }
+	affected := map[col]bool{}
+	touched := map[string]bool{}
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		for _, tc := range mt.Changes {
+			switch tc := tc.(type) {
+			case *schema.ModifyColumn:
+				affected[col{mt.T.Name, tc.From.Name}] = true
+				affected[col{mt.T.Name, tc.To.Name}] = true
+			case *schema.DropForeignKey:
+				touched[mt.T.Name+"."+tc.F.Symbol] = true
+			case *schema.AddForeignKey:
+				touched[mt.T.Name+"."+tc.F.Symbol] = true
+			case *schema.ModifyForeignKey:
+				touched[mt.T.Name+"."+tc.From.Symbol] = true
+				touched[mt.T.Name+"."+tc.To.Symbol] = true
+			}
+		}
+	}
+	for _, name := range converted {
+		if t := from.Table(name); t != nil {
+			for _, c := range t.Columns {
+				affected[col{name, c.Name}] = true
+			}
+		}
+	}
+	q := func(s string) string { return ormrt.QuoteIdent(ormrt.MySQL, s) }
+	list := func(names []string) string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = q(n)
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, ft := range from.Tables {
+		tt := to.Table(ft.Name)
+		if tt == nil {
+			continue
+		}
+		for _, fk := range ft.ForeignKeys {
+			if touched[ft.Name+"."+fk.Name] || !slices.ContainsFunc(tt.ForeignKeys, func(o *sqlschema.ForeignKey) bool { return sameKey(fk, o) }) {
+				continue
+			}
+			hit := false
+			for i, c := range fk.Columns {
+				hit = hit || affected[col{ft.Name, c}] || i < len(fk.RefColumns) && affected[col{fk.RefTable, fk.RefColumns[i]}]
+			}
+			if !hit {
+				continue
+			}
+			drop = append(drop, "ALTER TABLE "+q(ft.Name)+" DROP FOREIGN KEY "+q(fk.Name))
+			add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s",
+				q(ft.Name), q(fk.Name), list(fk.Columns), q(fk.RefTable), list(fk.RefColumns), cmp.Or(fk.OnUpdate, "NO ACTION"), cmp.Or(fk.OnDelete, "NO ACTION")))
+		}
+	}
+	return drop, add
+}
+
+// ownCollations modifies the columns of table t (of snapshot schema sch)
+// that have a MySQL/MariaDB collation of their own back to it.
+func ownCollations(d ormrt.Dialect, sch *schema.Schema, t *sqlschema.Table) ([]string, error) {
+	if t == nil {
+		return nil, nil
+	}
+	at, ok := sch.Table(t.Name)
+	if !ok {
+		return nil, nil
+	}
+	var cols []schema.Change
+	for _, c := range t.Columns {
+		if c.MySQLCollation == "" {
+			continue
+		}
+		if ac, ok := at.Column(c.Name); ok {
+			cols = append(cols, &schema.ModifyColumn{From: ac, To: ac, Change: schema.ChangeCollate})
+		}
+	}
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	return sqlschema.Plan(d, "collate", []schema.Change{&schema.ModifyTable{T: at, Changes: cols}})
+}
+
+// sameKey reports whether two foreign keys are one.
+func sameKey(a, b *sqlschema.ForeignKey) bool {
+	return a.Name == b.Name && slices.Equal(a.Columns, b.Columns) && a.RefTable == b.RefTable && slices.Equal(a.RefColumns, b.RefColumns) &&
+		cmp.Or(a.OnDelete, "NO ACTION") == cmp.Or(b.OnDelete, "NO ACTION") && cmp.Or(a.OnUpdate, "NO ACTION") == cmp.Or(b.OnUpdate, "NO ACTION")
 }
 
 // dropMissedIndexes adds the index drops and creations Atlas leaves out: its MySQL

@@ -319,6 +319,53 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	return nil
 }
 
+// keyCollations gives the columns of a foreign key the collations of the
+// key they hold, parents first: the parent columns of a resource under a
+// parent (a singleton's included) and the fields with references.
+// MySQL/MariaDB refuses a foreign key between strings of different
+// collations, and PostgreSQL would compare them apart. A collation the
+// referring field sets itself must be the key's.
+func (b *builder) keyCollations() {
+	depth := func(m *Model) int {
+		n := 0
+		for p := m.Parent; p != nil && n < 100; p = p.Parent {
+			n++
+		}
+		return n
+	}
+	models := slices.Clone(b.s.Models)
+	slices.SortStableFunc(models, func(x, y *Model) int { return depth(x) - depth(y) })
+	same := func(f, k *Field, what string) {
+		if f.Type != TypeString || k.Type != TypeString {
+			return
+		}
+		for _, c := range []struct {
+			name      string
+			mine, key *string
+		}{{"mysql_collation", &f.MySQLCollation, &k.MySQLCollation}, {"postgres_collation", &f.PostgresCollation, &k.PostgresCollation}} {
+			switch {
+			case *c.mine == *c.key:
+			case *c.mine == "" || f.Synthetic():
+				*c.mine = *c.key
+			default:
+				b.errorf(f.Model.File, f.Desc, "(protoforge.v1.field).%s %q differs from that of %s, the key it holds (%q): a foreign key joins strings of one collation; give both the same", c.name, *c.mine, what, *c.key)
+			}
+		}
+	}
+	for _, m := range models {
+		if p := m.Parent; p != nil && len(p.PrimaryKey) == len(m.ParentColumns()) {
+			for i, c := range m.ParentColumns() {
+				same(c, p.PrimaryKey[i], string(p.Desc.FullName())+"."+p.PrimaryKey[i].Column)
+			}
+		}
+		for _, f := range m.Columns {
+			if t := f.References; t != nil && len(t.PrimaryKey) == 1 {
+				same(f, t.PrimaryKey[0], string(t.Desc.FullName())+"."+t.PrimaryKey[0].Column)
+			}
+		}
+	}
+}
+
 // patternVars returns the variables of an AIP-122 pattern of collections
 // and ids, "shelves/{shelf}/books/{book}" → shelf, book, or why the
 // pattern cannot name stored rows.
@@ -370,6 +417,7 @@ func (b *builder) parents() {
 			m.Parent = p
 		}
 	}
+	b.keyCollations()
 	byType := map[string]*Model{}
 	for _, m := range b.s.Models {
 		if r, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil && m.Name != nil {
