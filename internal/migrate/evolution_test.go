@@ -193,7 +193,7 @@ func seed(t *testing.T, db *gorm.DB, v int) {
 	case 19:
 		// Up again after down: the imprint column went, the row stays.
 		require.NoError(t, db.Exec("DELETE FROM imprints").Error)
-		require.NoError(t, db.Exec("INSERT INTO imprints (code, label) VALUES ('i1', 'Ace')").Error)
+		require.NoError(t, db.Exec("INSERT INTO imprints (code, label, print_run) VALUES ('i1', 'Ace', 4294967295)").Error)
 		require.NoError(t, db.Exec("UPDATE titles SET imprint_code = 'i1' WHERE id = 1").Error)
 	case 15:
 		// Up again after down: the titles kept their rows, not their shelf.
@@ -263,6 +263,9 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 		var code string
 		require.NoError(t, db.Raw(fmt.Sprintf("SELECT imprint_code FROM titles WHERE id = 1 /* v%d */", v)).Scan(&code).Error)
 		assert.Equal(t, "i1", code, "version %d: the reference to an imprint kept", v)
+		var run uint64
+		require.NoError(t, db.Raw(fmt.Sprintf("SELECT print_run FROM imprints WHERE code = 'i1' /* v%d */", v)).Scan(&run).Error)
+		assert.EqualValues(t, 4294967295, run, "version %d: the largest uint32 kept", v)
 		assert.Error(t, db.Exec("DELETE FROM imprints WHERE code = 'i1'").Error, "version %d: held by the foreign key", v)
 		assert.Error(t, db.Exec("DELETE FROM stores WHERE store = 's1'").Error, "version %d: held by the shelves' foreign key", v)
 	}

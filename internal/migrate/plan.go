@@ -58,6 +58,9 @@ type plan struct {
 	// pgCollations are the columns whose PostgreSQL collation changes,
 	// which Atlas's differ does not compare.
 	pgCollations []pgCollation
+	// toUint64 are the integer columns that become uint64, which SQLite
+	// stores as 20 zero-padded digits: table and column, new names.
+	toUint64 [][2]string
 }
 
 // pgCollation is a string column whose PostgreSQL collation changes:
@@ -149,13 +152,19 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ rename column %s.%s → %s (field %d)", nt.Name, oc.Name, nc.Name, nc.Field)})
 				renameColumn(rt, oc.Name, nc.Name)
 			}
-			if why := narrowing(oc, nc); why != "" {
+			if why := reencoding(oc, nc); why != "" {
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc)), Destructive: true})
+				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d): %s", nt.Name, nc.Name, nc.Field, why))
+			} else if why := narrowing(oc, nc); why != "" {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc)), Destructive: true})
 				if !opts.Force {
 					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d): %s; pass --force if the data allows it", nt.Name, nc.Name, nc.Field, why))
 				}
 			} else if describe(oc) != describe(nc) {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc))})
+			}
+			if nc.Type == "uint64" && oc.Type != "uint64" {
+				p.toUint64 = append(p.toUint64, [2]string{nt.Name, nc.Name})
 			}
 			if oc.PostgresCollation != nc.PostgresCollation {
 				typ, _ := sqlschema.ParseType(nc.Type)
@@ -299,6 +308,23 @@ func narrowing(oc, nc *sqlschema.Column) string {
 	return fmt.Sprintf("the type changes from %s to %s, which cannot hold every %s value", oc.Type, nc.Type, oc.Type)
 }
 
+// reencoding explains why changing oc into nc is refused even with
+// --force, or returns "": the column's values would be read in another
+// unit or form than they were written in (a Timestamp or Duration gaining
+// or losing keep_nanos, or becoming another type), which no migration
+// here converts.
+func reencoding(oc, nc *sqlschema.Column) string {
+	times := map[string]string{
+		"timestamp": "a Timestamp", "timestamp_nanos": "a Timestamp in nanoseconds (keep_nanos)",
+		"duration": "a Duration in microseconds", "duration_nanos": "a Duration in nanoseconds (keep_nanos)",
+	}
+	if oc.Type == nc.Type || times[oc.Type] == "" && times[nc.Type] == "" {
+		return ""
+	}
+	form := func(t string) string { return cmp.Or(times[t], t) }
+	return fmt.Sprintf("the stored values are %s, and would be read as %s; no migration converts them, even with --force: keep the field as it was, or add a field of the new form (copy the values yourself) and reserve this one", form(oc.Type), form(nc.Type))
+}
+
 func sizeName(n int) string {
 	if n == 0 {
 		return "unlimited"
@@ -437,6 +463,9 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 		return nil, nil, err
 	}
 	up = append(up, more...)
+	if d == ormrt.SQLite {
+		up = sqliteUint64Copies(up, p.toUint64)
+	}
 	var collate []string
 	if d == ormrt.Postgres {
 		// After the changes that give the columns their new names and
@@ -553,6 +582,66 @@ func mysqlKeysAround(changes []schema.Change, from, to *sqlschema.Snapshot, conv
 		}
 	}
 	return drop, add
+}
+
+// sqliteUint64Copies makes the copies of SQLite's table rebuilds write the
+// integers of columns that become uint64 as the 20 zero-padded digits
+// uint64 columns hold there (a copy as it is fails their CHECK).
+func sqliteUint64Copies(stmts []string, cols [][2]string) []string {
+	for _, tc := range cols {
+		// Atlas quotes SQLite's names in backticks.
+		bq := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+		prefix := "INSERT INTO " + bq("new_"+tc[0]) + " ("
+		from := " FROM " + bq(tc[0])
+		q := bq(tc[1])
+		for i, st := range stmts {
+			sel := strings.Index(st, ") SELECT ")
+			end := strings.LastIndex(st, from)
+			if !strings.HasPrefix(st, prefix) || sel < 0 || end < sel {
+				continue
+			}
+			items := splitTop(st[sel+len(") SELECT ") : end])
+			for j, it := range items {
+				expr, ok := strings.CutSuffix(it, " AS "+q)
+				if !ok && it != q {
+					continue
+				}
+				if !ok {
+					expr = q
+				}
+				items[j] = "CASE WHEN " + expr + " IS NULL THEN NULL ELSE printf('%020d', " + expr + ") END AS " + q
+			}
+			stmts[i] = st[:sel+len(") SELECT ")] + strings.Join(items, ", ") + st[end:]
+		}
+	}
+	return stmts
+}
+
+// splitTop splits a SELECT list at the commas outside parentheses and
+// quotes.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '`' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, strings.TrimSpace(s[start:]))
 }
 
 // ownCollations modifies the columns of table t (of snapshot schema sch)

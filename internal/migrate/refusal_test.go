@@ -423,6 +423,41 @@ func TestNarrowingNeedsForce(t *testing.T) {
 	}
 }
 
+// TestReencodingIsRefused: a Timestamp or a Duration that gains or loses
+// keep_nanos, or becomes another type, would have its stored values read
+// in another unit or form: refused even with --force, naming the field,
+// and nothing is written.
+func TestReencodingIsRefused(t *testing.T) {
+	const imports = "import \"google/protobuf/timestamp.proto\";\nimport \"google/protobuf/duration.proto\";\n\n"
+	const base = `  int64 id = 1;
+  google.protobuf.Timestamp at = 2;
+  google.protobuf.Duration ttl = 3;
+`
+	for _, c := range []struct{ name, from, to, refusal string }{{
+		name: "Timestamp gains keep_nanos", from: "Timestamp at = 2;", to: "Timestamp at = 2 [(protoforge.v1.field) = {keep_nanos: true}];",
+		refusal: "column books.at (field 2): the stored values are a Timestamp, and would be read as a Timestamp in nanoseconds (keep_nanos); no migration converts them, even with --force",
+	}, {
+		name: "Duration gains keep_nanos", from: "Duration ttl = 3;", to: "Duration ttl = 3 [(protoforge.v1.field) = {keep_nanos: true}];",
+		refusal: "column books.ttl (field 3): the stored values are a Duration in microseconds, and would be read as a Duration in nanoseconds (keep_nanos)",
+	}, {
+		name: "Duration becomes int64", from: "google.protobuf.Duration ttl = 3;", to: "int64 ttl = 3;",
+		refusal: "column books.ttl (field 3): the stored values are a Duration in microseconds, and would be read as int64",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(t)
+			p.start(t, imports+book(base))
+			p.generate(t, imports+book(strings.Replace(base, c.from, c.to, 1)))
+			before := tree(t, p.dir)
+			for _, opts := range []migrate.Options{{}, {Force: true}, {Force: true, AllowDrop: true}} {
+				_, err := p.diff("reencode", opts)
+				require.ErrorIs(t, err, migrate.ErrRefused, "%+v", opts)
+				assert.Contains(t, err.Error(), c.refusal)
+				assert.Equal(t, before, tree(t, p.dir), "a refused diff writes nothing")
+			}
+		})
+	}
+}
+
 func TestWideningIsNotRefused(t *testing.T) {
 	const base = `  int64 id = 1;
   string title = 2 [(protoforge.v1.field) = {size: 100}];

@@ -8,7 +8,9 @@ ALTER TABLE `shelves` MODIFY COLUMN `store` varchar(255) NOT NULL COLLATE utf8mb
 CREATE TABLE `imprints` (
   `code` varchar(20) NOT NULL,
   `label` longtext NOT NULL DEFAULT (''),
-  PRIMARY KEY (`code`)
+  `print_run` int unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY (`code`),
+  CONSTRAINT `chk_imprints_print_run_unsigned` CHECK (`print_run` >= 0 AND `print_run` <= 4294967295)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 ALTER TABLE `titles` MODIFY COLUMN `shelf_store` varchar(255) NULL COLLATE utf8mb4_unicode_ci, ADD COLUMN `imprint_code` varchar(20) NULL, ADD INDEX `idx_titles_imprint_code` (`imprint_code`), ADD CONSTRAINT `fk_titles_imprint_code` FOREIGN KEY (`imprint_code`) REFERENCES `imprints` (`code`) ON UPDATE NO ACTION ON DELETE NO ACTION;
 ALTER TABLE `titles` ADD CONSTRAINT `fk_titles_shelf` FOREIGN KEY (`shelf_store`, `shelf_shelf`) REFERENCES `shelves` (`store`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION;

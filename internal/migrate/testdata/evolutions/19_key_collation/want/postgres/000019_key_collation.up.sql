@@ -4,7 +4,9 @@
 CREATE TABLE "imprints" (
   "code" character varying(20) NOT NULL COLLATE "C",
   "label" text NOT NULL DEFAULT '' COLLATE "C",
-  PRIMARY KEY ("code")
+  "print_run" bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY ("code"),
+  CONSTRAINT "chk_imprints_print_run_unsigned" CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
 );
 ALTER TABLE "titles" ADD COLUMN "imprint_code" character varying(20) NULL COLLATE "C", ADD
 CONSTRAINT "fk_titles_imprint_code" FOREIGN KEY ("imprint_code") REFERENCES "imprints" ("code") ON UPDATE NO ACTION ON DELETE NO ACTION;

@@ -33,7 +33,9 @@ CREATE INDEX `idx_titles_shelf_store_shelf_shelf` ON `titles` (`shelf_store`, `s
 CREATE TABLE `imprints` (
   `code` text NOT NULL,
   `label` text NOT NULL DEFAULT (''),
+  `print_run` integer NOT NULL DEFAULT (0),
   PRIMARY KEY (`code`),
-  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20)
+  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20),
+  CONSTRAINT `chk_imprints_print_run_unsigned` CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
 );
 PRAGMA foreign_keys = on;

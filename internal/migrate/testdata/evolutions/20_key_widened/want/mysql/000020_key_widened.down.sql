@@ -3,5 +3,5 @@
 
 ALTER TABLE `titles` DROP FOREIGN KEY `fk_titles_imprint_code`;
 ALTER TABLE `titles` MODIFY COLUMN `imprint_code` varchar(20) NULL;
-ALTER TABLE `imprints` MODIFY COLUMN `code` varchar(20) NOT NULL;
+ALTER TABLE `imprints` MODIFY COLUMN `code` varchar(20) NOT NULL, MODIFY COLUMN `print_run` int unsigned NOT NULL DEFAULT 0, DROP CONSTRAINT `chk_imprints_print_run_unsigned`, ADD CONSTRAINT `chk_imprints_print_run_unsigned` CHECK (`print_run` >= 0 AND `print_run` <= 4294967295);
 ALTER TABLE `titles` ADD CONSTRAINT `fk_titles_imprint_code` FOREIGN KEY (`imprint_code`) REFERENCES `imprints` (`code`) ON UPDATE NO ACTION ON DELETE NO ACTION;

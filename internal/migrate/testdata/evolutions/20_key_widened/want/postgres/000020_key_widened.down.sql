@@ -2,4 +2,4 @@
 -- postgres migration 000020_key_widened (down)
 
 ALTER TABLE "titles" ALTER COLUMN "imprint_code" TYPE character varying(20) COLLATE "C";
-ALTER TABLE "imprints" ALTER COLUMN "code" TYPE character varying(20) COLLATE "C";
+ALTER TABLE "imprints" DROP CONSTRAINT "chk_imprints_print_run_unsigned", ALTER COLUMN "code" TYPE character varying(20) COLLATE "C", ALTER COLUMN "print_run" TYPE bigint, ADD CONSTRAINT "chk_imprints_print_run_unsigned" CHECK ("print_run" >= 0 AND "print_run" <= 4294967295);

@@ -4,6 +4,17 @@
 -- dropping the old table cascades (golang-migrate: x-no-tx-wrap=true in the sqlite URL).
 
 PRAGMA foreign_keys = off;
+CREATE TABLE `new_imprints` (
+  `code` text NOT NULL,
+  `label` text NOT NULL DEFAULT (''),
+  `print_run` integer NOT NULL DEFAULT (0),
+  PRIMARY KEY (`code`),
+  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20),
+  CONSTRAINT `chk_imprints_print_run_unsigned` CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
+);
+INSERT INTO `new_imprints` (`code`, `label`, `print_run`) SELECT `code`, `label`, IFNULL(`print_run`, (0)) AS `print_run` FROM `imprints`;
+DROP TABLE `imprints`;
+ALTER TABLE `new_imprints` RENAME TO `imprints`;
 CREATE TABLE `new_titles` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `headline` text NOT NULL DEFAULT (''),
@@ -30,13 +41,4 @@ CREATE UNIQUE INDEX `uniq_titles_isbn` ON `titles` (`isbn`);
 CREATE INDEX `idx_titles_author_id` ON `titles` (`author_id`);
 CREATE INDEX `idx_titles_imprint_code` ON `titles` (`imprint_code`);
 CREATE INDEX `idx_titles_shelf_store_shelf_shelf` ON `titles` (`shelf_store`, `shelf_shelf`);
-CREATE TABLE `new_imprints` (
-  `code` text NOT NULL,
-  `label` text NOT NULL DEFAULT (''),
-  PRIMARY KEY (`code`),
-  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20)
-);
-INSERT INTO `new_imprints` (`code`, `label`) SELECT `code`, `label` FROM `imprints`;
-DROP TABLE `imprints`;
-ALTER TABLE `new_imprints` RENAME TO `imprints`;
 PRAGMA foreign_keys = on;

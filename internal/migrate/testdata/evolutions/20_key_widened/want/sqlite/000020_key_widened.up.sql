@@ -4,6 +4,17 @@
 -- dropping the old table cascades (golang-migrate: x-no-tx-wrap=true in the sqlite URL).
 
 PRAGMA foreign_keys = off;
+CREATE TABLE `new_imprints` (
+  `code` text NOT NULL,
+  `label` text NOT NULL DEFAULT (''),
+  `print_run` text NOT NULL DEFAULT ('00000000000000000000'),
+  PRIMARY KEY (`code`),
+  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 40),
+  CONSTRAINT `chk_imprints_print_run_unsigned` CHECK (length("print_run") = 20 AND "print_run" NOT GLOB '*[^0-9]*')
+);
+INSERT INTO `new_imprints` (`code`, `label`, `print_run`) SELECT `code`, `label`, CASE WHEN IFNULL(`print_run`, ('00000000000000000000')) IS NULL THEN NULL ELSE printf('%020d', IFNULL(`print_run`, ('00000000000000000000'))) END AS `print_run` FROM `imprints`;
+DROP TABLE `imprints`;
+ALTER TABLE `new_imprints` RENAME TO `imprints`;
 CREATE TABLE `new_titles` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `headline` text NOT NULL DEFAULT (''),
@@ -30,13 +41,4 @@ CREATE UNIQUE INDEX `uniq_titles_isbn` ON `titles` (`isbn`);
 CREATE INDEX `idx_titles_author_id` ON `titles` (`author_id`);
 CREATE INDEX `idx_titles_imprint_code` ON `titles` (`imprint_code`);
 CREATE INDEX `idx_titles_shelf_store_shelf_shelf` ON `titles` (`shelf_store`, `shelf_shelf`);
-CREATE TABLE `new_imprints` (
-  `code` text NOT NULL,
-  `label` text NOT NULL DEFAULT (''),
-  PRIMARY KEY (`code`),
-  CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 40)
-);
-INSERT INTO `new_imprints` (`code`, `label`) SELECT `code`, `label` FROM `imprints`;
-DROP TABLE `imprints`;
-ALTER TABLE `new_imprints` RENAME TO `imprints`;
 PRAGMA foreign_keys = on;
