@@ -336,6 +336,7 @@ func sizeName(n int) string {
 var widenings = map[string]bool{
 	"int32→int64": true, "uint32→int64": true, "uint32→uint64": true,
 	"enum→int32": true, "int32→enum": true, "enum→int64": true,
+	"float→double": true,
 }
 
 func clone(s *sqlschema.Snapshot) *sqlschema.Snapshot {

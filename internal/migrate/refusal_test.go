@@ -463,11 +463,13 @@ func TestWideningIsNotRefused(t *testing.T) {
   string title = 2 [(protoforge.v1.field) = {size: 100}];
   int32 count = 3;
   string code = 4;
+  float weight = 5;
 `
 	const wider = `  int64 id = 1;
   string title = 2 [(protoforge.v1.field) = {size: 200}];
   int64 count = 3;
   optional string code = 4;
+  double weight = 5;
 `
 	p := newProject(t)
 	p.start(t, book(base))
@@ -482,6 +484,7 @@ func TestWideningIsNotRefused(t *testing.T) {
 	assert.Contains(t, up, `ALTER COLUMN "title" TYPE character varying(200)`)
 	assert.Contains(t, up, `ALTER COLUMN "count" TYPE bigint`)
 	assert.Contains(t, up, `ALTER COLUMN "code" DROP NOT NULL`)
+	assert.Contains(t, up, `ALTER COLUMN "weight" TYPE double precision`, "a double holds every float")
 }
 
 // TestInconsistentDirectory breaks a directory in the ways hands and
