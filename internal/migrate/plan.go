@@ -145,6 +145,11 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			if oc == nil {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
+				if fk := keyOf(nt, nc.Name); fk != nil && !nc.Nullable && !opts.Force {
+					// Every row would get the column's default, which
+					// names no row of the key's table.
+					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) is a new foreign key to %s without presence: the rows the table already has would hold its zero value, which names none, and the migration fails on them; declare the field `optional`, or pass --force if the table is empty", nt.Name, nc.Name, nc.Field, fk.RefTable))
+				}
 				continue
 			}
 			if oc.Name != nc.Name {
@@ -306,6 +311,16 @@ func narrowing(oc, nc *sqlschema.Column) string {
 		return ""
 	}
 	return fmt.Sprintf("the type changes from %s to %s, which cannot hold every %s value", oc.Type, nc.Type, oc.Type)
+}
+
+// keyOf is the foreign key of t that column is a column of, or nil.
+func keyOf(t *sqlschema.Table, column string) *sqlschema.ForeignKey {
+	for _, fk := range t.ForeignKeys {
+		if slices.Contains(fk.Columns, column) {
+			return fk
+		}
+	}
+	return nil
 }
 
 // reencoding explains why changing oc into nc is refused even with

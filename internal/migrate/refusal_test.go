@@ -458,6 +458,31 @@ func TestReencodingIsRefused(t *testing.T) {
 	}
 }
 
+// TestNewForeignKeyWithoutPresence: a foreign key column without presence
+// added to an existing table would give its rows a zero value that names
+// no row, and the migration would fail on them: refused unless --force
+// (the table is empty) or the field is optional.
+func TestNewForeignKeyWithoutPresence(t *testing.T) {
+	const base = "  int64 id = 1;\n"
+	author := modelMsg("Author", "  int64 id = 1;\n")
+	p := newProject(t)
+	p.start(t, author+book(base))
+	p.generate(t, author+book(base+`  int64 author_id = 2 [(protoforge.v1.field) = {references: "Author"}];`+"\n"))
+	before := tree(t, p.dir)
+	_, err := p.diff("author", migrate.Options{})
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	assert.Equal(t, "migration refused:\n  column books.author_id (field 2) is a new foreign key to authors without presence: the rows the table already has would hold its zero value, which names none, and the migration fails on them; declare the field `optional`, or pass --force if the table is empty", err.Error())
+	assert.Equal(t, before, tree(t, p.dir))
+	out, err := p.diff("author", migrate.Options{Force: true})
+	require.NoError(t, err, "%s", out)
+
+	q := newProject(t)
+	q.start(t, author+book(base))
+	q.generate(t, author+book(base+`  optional int64 author_id = 2 [(protoforge.v1.field) = {references: "Author"}];`+"\n"))
+	out, err = q.diff("author", migrate.Options{})
+	require.NoError(t, err, "an optional one is NULL in the rows there are: %s", out)
+}
+
 func TestWideningIsNotRefused(t *testing.T) {
 	const base = `  int64 id = 1;
   string title = 2 [(protoforge.v1.field) = {size: 100}];
