@@ -592,14 +592,26 @@ func (s *Service) keysCond(keys []rowKey) query.Condition {
 		}
 		return query.Condition{SQL: s.key.quoted + " IN ?", Args: []any{args}}
 	}
-	parts := make([]string, len(keys))
-	var args []any
-	for i, k := range keys {
-		c := s.keyCond(k)
-		parts[i] = "(" + c.SQL + ")"
-		args = append(args, c.Args...)
+	// One row-value IN, not an OR per key: SQLite refuses expressions
+	// deeper than 1000 terms, and takes a list of row values only from a
+	// subquery (VALUES), where PostgreSQL would type the values as text.
+	cols := make([]string, 0, len(s.parents)+1)
+	for _, c := range s.parents {
+		cols = append(cols, c.quoted)
 	}
-	return query.Condition{SQL: strings.Join(parts, " OR "), Args: args}
+	cols = append(cols, s.key.quoted)
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	tuples := make([]string, len(keys))
+	args := make([]any, 0, len(keys)*len(cols))
+	for i, k := range keys {
+		tuples[i] = tuple
+		args = append(args, k...)
+	}
+	list := strings.Join(tuples, ", ")
+	if s.dialect == query.SQLite {
+		list = "VALUES " + list
+	}
+	return query.Condition{SQL: "(" + strings.Join(cols, ", ") + ") IN (" + list + ")", Args: args}
 }
 
 // keyString is the canonical spelling of a key value, whatever Go type

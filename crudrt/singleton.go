@@ -83,17 +83,24 @@ func (s *Service) listSingletons(ctx context.Context, req ListRequest, size int3
 		return nil, "", err
 	}
 	across := slices.Contains(ids, "-")
-	if problem := s.idProblem(ids); problem != "" {
-		if !across {
-			return nil, "", Errorf(connect.CodeNotFound, "parent %q not found: %s", req.Parent, problem).WithReason("PARENT_NOT_FOUND", "parent", req.Parent)
-		}
-		return []proto.Message{}, "", nil // no parent has such an id
-	}
 	quoted := make([]string, len(p.Columns))
 	terms := make([]query.OrderTerm, len(p.Columns))
 	for i, c := range p.Columns {
 		quoted[i] = ormrt.QuoteIdent(s.dialect, c)
 		terms[i] = query.OrderTerm{Column: &query.Column{Path: c, Name: c, Kind: query.KindString}}
+	}
+	qid := fmt.Sprintf("%s\x00singletons\x00%q\x00%t\x00%v", s.res.Name, req.Parent, req.ShowDeleted, tenant.v)
+	var last []any
+	if req.PageToken != "" {
+		if last, err = query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken); err != nil {
+			return nil, "", s.fail(ctx, err)
+		}
+	}
+	if problem := s.idProblem(ids); problem != "" {
+		if !across {
+			return nil, "", Errorf(connect.CodeNotFound, "parent %q not found: %s", req.Parent, problem).WithReason("PARENT_NOT_FOUND", "parent", req.Parent)
+		}
+		return []proto.Message{}, "", nil // no parent has such an id
 	}
 	var where []query.Condition
 	for i, id := range ids {
@@ -107,12 +114,7 @@ func (s *Service) listSingletons(ctx context.Context, req ListRequest, size int3
 	if p.DeleteTime != "" && across && !req.ShowDeleted {
 		where = append(where, query.Condition{SQL: ormrt.QuoteIdent(s.dialect, p.DeleteTime) + " IS NULL"})
 	}
-	qid := fmt.Sprintf("%s\x00singletons\x00%q\x00%t\x00%v", s.res.Name, req.Parent, req.ShowDeleted, tenant.v)
-	if req.PageToken != "" {
-		last, err := query.DecodeToken(s.opt.tokenKey, qid, terms, req.PageToken)
-		if err != nil {
-			return nil, "", s.fail(ctx, err)
-		}
+	if last != nil {
 		phs := strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ")
 		where = append(where, query.Condition{SQL: "(" + strings.Join(quoted, ", ") + ") > (" + phs + ")", Args: last})
 	}
@@ -148,11 +150,11 @@ func (s *Service) listSingletons(ctx context.Context, req ListRequest, size int3
 	next := ""
 	if len(owners) > int(size) {
 		owners = owners[:size]
-		last := make([]any, len(quoted))
+		end := make([]any, len(quoted))
 		for i, id := range owners[len(owners)-1] {
-			last[i] = id
+			end[i] = id
 		}
-		if next, err = query.EncodeToken(s.opt.tokenKey, qid, terms, last); err != nil {
+		if next, err = query.EncodeToken(s.opt.tokenKey, qid, terms, end); err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
 	}

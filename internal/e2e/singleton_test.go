@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -351,6 +352,31 @@ func TestSingletonList(t *testing.T) {
 		_, err = c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: "publishers/-/shelves/-", OrderBy: "capacity"})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 		assert.Contains(t, status.Convert(err).Message(), "order_by")
+
+		// A page of 1000 singletons with two-column keys, on every
+		// database (the written rows are read with one row-value IN).
+		var b strings.Builder
+		b.WriteString("INSERT INTO shelves (publisher, shelf) VALUES ")
+		for i := range 1000 {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "('c', 'm%04d')", i)
+		}
+		require.NoError(t, db.Exec(b.String()).Error)
+		big, err := c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: "publishers/-/shelves/-", PageSize: 1000})
+		require.NoError(t, err)
+		require.Len(t, big.ShelfConfigs, 1000)
+		assert.NotEmpty(t, big.NextPageToken, "1003 configs in all")
+		for _, s := range big.ShelfConfigs {
+			if s.Name == cfg.Name {
+				assert.True(t, proto.Equal(cfg, s), "want %v, got %v", cfg, s)
+			}
+		}
+		// A token is read before anything else: a bad one is refused
+		// even where no parent can match.
+		_, err = c.ListShelfConfigs(ctx, &singletonv1.ListShelfConfigsRequest{Parent: "publishers/-/shelves/" + strings.Repeat("x", 256), PageToken: "garbage"})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 
 		// Its parents are not stored here: left to the user.
 		_, err = c.ListProjectSettings(ctx, &singletonv1.ListProjectSettingsRequest{Parent: "projects/-"})
