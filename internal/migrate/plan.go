@@ -145,9 +145,11 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			if oc == nil {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
-				if fk := keyOf(nt, nc.Name); fk != nil && !nc.Nullable && !opts.Force {
-					// Every row would get the column's default, which
-					// names no row of the key's table.
+				zero := nc.Default == nil || nc.Default.V == "0" || nc.Default.V == ""
+				if fk := keyOf(nt, nc.Name); fk != nil && !nc.Nullable && zero && !opts.Force {
+					// Every row would get the column's zero value, which
+					// names no row of the key's table (a default of the
+					// field's own may name one).
 					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) is a new foreign key to %s without presence: the rows the table already has would hold its zero value, which names none, and the migration fails on them; declare the field `optional`, or pass --force if the table is empty", nt.Name, nc.Name, nc.Field, fk.RefTable))
 				}
 				continue
@@ -464,11 +466,9 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 		return nil, nil, err
 	}
 	renames, unrenames := p.renameChanges(oldS, renamedS)
-	var dropUp, addUp, dropDown, addDown []string
-	if d == ormrt.MySQL {
-		dropUp, addUp = mysqlKeysAround(forward, p.renamedOld, p.new, p.collated)
-		dropDown, addDown = mysqlKeysAround(backward, p.new, p.renamedOld, p.collated)
-	}
+	// The foreign keys of the columns the changes modify go around them.
+	forward, dropUp, addUp := keysAround(d, forward, p.renamedOld, mid, p.collated)
+	backward, dropDown, addDown := keysAround(d, backward, p.new, p.renamedOld, p.collated)
 	up, err = planAll(d, "up", renames)
 	if err != nil {
 		return nil, nil, err
@@ -491,23 +491,17 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 			collate = append(collate, c.sql(c.from))
 		}
 	}
-	for _, b := range p.backfills {
-		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
-	}
-	if more, err = planAll(d, "up", keys); err != nil {
-		return nil, nil, err
-	}
-	up = append(up, more...)
 	if more, err = planAll(d, "down", backward); err != nil {
 		return nil, nil, err
 	}
 	down = append(append(collate, dropDown...), more...)
 	if d == ormrt.MySQL {
 		// ALTER TABLE … COLLATE would change the default of new columns
-		// only: CONVERT changes every string column. Under the new names,
-		// before the renames are undone.
-		// CONVERT also gives the table's collation to the columns that
-		// have their own, which get it back.
+		// only: CONVERT changes every string column, before the names
+		// are filled and the keys added, which join strings of one
+		// collation, and under the new names, before the renames are
+		// undone. CONVERT also gives the table's collation to the
+		// columns that have their own, which get it back.
 		for _, t := range p.collated {
 			q := ormrt.QuoteIdent(d, t)
 			up = append(up, "ALTER TABLE "+q+" CONVERT TO CHARACTER SET utf8mb4 "+sqlschema.MySQLCollation)
@@ -523,7 +517,13 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 			down = append(down, own...)
 		}
 	}
-	up = append(up, addUp...)
+	for _, b := range p.backfills {
+		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
+	}
+	if more, err = planAll(d, "up", keys); err != nil {
+		return nil, nil, err
+	}
+	up = append(append(up, more...), addUp...)
 	down = append(down, addDown...)
 	if more, err = planAll(d, "down", unrenames); err != nil {
 		return nil, nil, err
@@ -531,44 +531,74 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	return up, append(down, more...), nil
 }
 
-// mysqlKeysAround returns the statements that drop, before changes, the
-// foreign keys that MySQL/MariaDB would not let them change a column of
-// (error 1833: a key's column or the column it references modified, or a
-// table's strings converted to another collation), and those that add
-// them back afterwards, as they are in both snapshots. Keys the changes
-// drop or add themselves are theirs.
-func mysqlKeysAround(changes []schema.Change, from, to *sqlschema.Snapshot, converted []string) (drop, add []string) {
+// keysAround takes over, from changes that lead from snapshot from to
+// snapshot to, the foreign keys of the columns they modify: it returns
+// the changes without those keys, the statements that drop them before
+// the changes, and those that add them after. MySQL/MariaDB refuses to
+// modify a column of a key or a column a key references (error 1833),
+// to convert a table that holds one to another collation, and to create a
+// key between columns of different collations (errno 150); PostgreSQL
+// refuses to change the type of one side of a key to a type the other
+// side cannot be compared with. So on MySQL/MariaDB every key with a
+// column, or a referenced column, that the changes modify or convert
+// (converted: the tables converted to the binary collation), and on
+// PostgreSQL every such key whose column changes type, is dropped before
+// the changes and added after them, whatever the changes do with it
+// (drop, add, modify, create with a table). SQLite rebuilds tables with
+// their keys: nothing to do.
+func keysAround(d ormrt.Dialect, changes []schema.Change, from, to *sqlschema.Snapshot, converted []string) ([]schema.Change, []string, []string) {
+	if d == ormrt.SQLite {
+		return changes, nil, nil
+	}
 	type col struct{ table, column string }
 	affected := map[col]bool{}
-	touched := map[string]bool{}
 	for _, c := range changes {
 		mt, ok := c.(*schema.ModifyTable)
 		if !ok {
 			continue
 		}
 		for _, tc := range mt.Changes {
-			switch tc := tc.(type) {
-			case *schema.ModifyColumn:
-				affected[col{mt.T.Name, tc.From.Name}] = true
-				affected[col{mt.T.Name, tc.To.Name}] = true
-			case *schema.DropForeignKey:
-				touched[mt.T.Name+"."+tc.F.Symbol] = true
-			case *schema.AddForeignKey:
-				touched[mt.T.Name+"."+tc.F.Symbol] = true
-			case *schema.ModifyForeignKey:
-				touched[mt.T.Name+"."+tc.From.Symbol] = true
-				touched[mt.T.Name+"."+tc.To.Symbol] = true
+			if mc, ok := tc.(*schema.ModifyColumn); ok && (d == ormrt.MySQL || mc.Change.Is(schema.ChangeType) && baseType(mc.From.Type.Type) != baseType(mc.To.Type.Type)) {
+				affected[col{mt.T.Name, mc.From.Name}] = true
+				affected[col{mt.T.Name, mc.To.Name}] = true
 			}
 		}
 	}
-	for _, name := range converted {
-		if t := from.Table(name); t != nil {
-			for _, c := range t.Columns {
-				affected[col{name, c.Name}] = true
+	if d == ormrt.MySQL {
+		for _, name := range converted {
+			for _, snap := range []*sqlschema.Snapshot{from, to} {
+				if t := snap.Table(name); t != nil {
+					for _, c := range t.Columns {
+						affected[col{name, c.Name}] = true
+					}
+				}
 			}
 		}
 	}
-	q := func(s string) string { return ormrt.QuoteIdent(ormrt.MySQL, s) }
+	hit := func(table string, fk *sqlschema.ForeignKey) bool {
+		for i, c := range fk.Columns {
+			if affected[col{table, c}] || i < len(fk.RefColumns) && affected[col{fk.RefTable, fk.RefColumns[i]}] {
+				return true
+			}
+		}
+		return false
+	}
+	// A key of one name on one table is taken over on both sides, so
+	// that the changes neither drop nor add it.
+	taken := map[string]bool{}
+	for _, snap := range []*sqlschema.Snapshot{from, to} {
+		for _, t := range snap.Tables {
+			for _, fk := range t.ForeignKeys {
+				if hit(t.Name, fk) {
+					taken[t.Name+"."+fk.Name] = true
+				}
+			}
+		}
+	}
+	if len(taken) == 0 {
+		return changes, nil, nil
+	}
+	q := func(s string) string { return ormrt.QuoteIdent(d, s) }
 	list := func(names []string) string {
 		out := make([]string, len(names))
 		for i, n := range names {
@@ -576,28 +606,85 @@ func mysqlKeysAround(changes []schema.Change, from, to *sqlschema.Snapshot, conv
 		}
 		return strings.Join(out, ", ")
 	}
-	for _, ft := range from.Tables {
-		tt := to.Table(ft.Name)
-		if tt == nil {
-			continue
-		}
-		for _, fk := range ft.ForeignKeys {
-			if touched[ft.Name+"."+fk.Name] || !slices.ContainsFunc(tt.ForeignKeys, func(o *sqlschema.ForeignKey) bool { return sameKey(fk, o) }) {
-				continue
+	dropWord := " DROP CONSTRAINT "
+	if d == ormrt.MySQL {
+		dropWord = " DROP FOREIGN KEY "
+	}
+	var drop, add []string
+	for _, t := range from.Tables {
+		for _, fk := range t.ForeignKeys {
+			if taken[t.Name+"."+fk.Name] {
+				drop = append(drop, "ALTER TABLE "+q(t.Name)+dropWord+q(fk.Name))
 			}
-			hit := false
-			for i, c := range fk.Columns {
-				hit = hit || affected[col{ft.Name, c}] || i < len(fk.RefColumns) && affected[col{fk.RefTable, fk.RefColumns[i]}]
-			}
-			if !hit {
-				continue
-			}
-			drop = append(drop, "ALTER TABLE "+q(ft.Name)+" DROP FOREIGN KEY "+q(fk.Name))
-			add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s",
-				q(ft.Name), q(fk.Name), list(fk.Columns), q(fk.RefTable), list(fk.RefColumns), cmp.Or(fk.OnUpdate, "NO ACTION"), cmp.Or(fk.OnDelete, "NO ACTION")))
 		}
 	}
-	return drop, add
+	for _, t := range to.Tables {
+		for _, fk := range t.ForeignKeys {
+			if taken[t.Name+"."+fk.Name] {
+				add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s",
+					q(t.Name), q(fk.Name), list(fk.Columns), q(fk.RefTable), list(fk.RefColumns), cmp.Or(fk.OnUpdate, "NO ACTION"), cmp.Or(fk.OnDelete, "NO ACTION")))
+			}
+		}
+	}
+	out := make([]schema.Change, 0, len(changes))
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *schema.ModifyTable:
+			kept := c.Changes[:0:0]
+			for _, tc := range c.Changes {
+				switch tc := tc.(type) {
+				case *schema.DropForeignKey:
+					if taken[c.T.Name+"."+tc.F.Symbol] {
+						continue
+					}
+				case *schema.AddForeignKey:
+					if taken[c.T.Name+"."+tc.F.Symbol] {
+						continue
+					}
+				case *schema.ModifyForeignKey:
+					if taken[c.T.Name+"."+tc.From.Symbol] || taken[c.T.Name+"."+tc.To.Symbol] {
+						continue
+					}
+				}
+				kept = append(kept, tc)
+			}
+			if len(kept) == 0 {
+				continue
+			}
+			c.Changes = kept
+		case *schema.AddTable:
+			// Created without them; they are added after.
+			fks := c.T.ForeignKeys[:0:0]
+			for _, fk := range c.T.ForeignKeys {
+				if !taken[c.T.Name+"."+fk.Symbol] {
+					fks = append(fks, fk)
+				}
+			}
+			c.T.ForeignKeys = fks
+		}
+		out = append(out, c)
+	}
+	return out, drop, add
+}
+
+// baseType names a column type without its size: a longer varchar is the
+// same type to a key on PostgreSQL, a bigint that becomes numeric is not.
+func baseType(t schema.Type) string {
+	switch t := t.(type) {
+	case *schema.StringType:
+		return t.T
+	case *schema.IntegerType:
+		return t.T
+	case *schema.DecimalType:
+		return t.T
+	case *schema.BinaryType:
+		return t.T
+	case *schema.TimeType:
+		return t.T
+	case *schema.FloatType:
+		return t.T
+	}
+	return fmt.Sprintf("%T", t)
 }
 
 // sqliteUint64Copies makes the copies of SQLite's table rebuilds write the
@@ -683,12 +770,6 @@ func ownCollations(d ormrt.Dialect, sch *schema.Schema, t *sqlschema.Table) ([]s
 		return nil, nil
 	}
 	return sqlschema.Plan(d, "collate", []schema.Change{&schema.ModifyTable{T: at, Changes: cols}})
-}
-
-// sameKey reports whether two foreign keys are one.
-func sameKey(a, b *sqlschema.ForeignKey) bool {
-	return a.Name == b.Name && slices.Equal(a.Columns, b.Columns) && a.RefTable == b.RefTable && slices.Equal(a.RefColumns, b.RefColumns) &&
-		cmp.Or(a.OnDelete, "NO ACTION") == cmp.Or(b.OnDelete, "NO ACTION") && cmp.Or(a.OnUpdate, "NO ACTION") == cmp.Or(b.OnUpdate, "NO ACTION")
 }
 
 // dropMissedIndexes adds the index drops and creations Atlas leaves out: its MySQL

@@ -481,6 +481,12 @@ func TestNewForeignKeyWithoutPresence(t *testing.T) {
 	q.generate(t, author+book(base+`  optional int64 author_id = 2 [(protoforge.v1.field) = {references: "Author"}];`+"\n"))
 	out, err = q.diff("author", migrate.Options{})
 	require.NoError(t, err, "an optional one is NULL in the rows there are: %s", out)
+
+	r := newProject(t)
+	r.start(t, author+book(base))
+	r.generate(t, author+book(base+`  int64 author_id = 2 [(protoforge.v1.field) = {references: "Author", default: "1"}];`+"\n"))
+	out, err = r.diff("author", migrate.Options{})
+	require.NoError(t, err, "a default of its own may name a row: %s", out)
 }
 
 func TestWideningIsNotRefused(t *testing.T) {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -335,33 +336,59 @@ func (b *builder) keyCollations() {
 	}
 	models := slices.Clone(b.s.Models)
 	slices.SortStableFunc(models, func(x, y *Model) int { return depth(x) - depth(y) })
-	same := func(f, k *Field, what string) {
-		if f.Type != TypeString || k.Type != TypeString {
-			return
+	// PostgreSQL's default is "C": naming it is no other collation.
+	pgEffective := func(c string) string { return cmp.Or(c, "C") }
+	// own marks the collations a field sets itself, which must be the
+	// key's; the others follow the key.
+	own := map[*Field][2]bool{}
+	for _, m := range models {
+		for _, f := range m.Columns {
+			own[f] = [2]bool{f.MySQLCollation != "" && !f.Synthetic(), f.PostgresCollation != "" && !f.Synthetic()}
 		}
-		for _, c := range []struct {
+	}
+	reported := map[*Field]bool{}
+	same := func(f, k *Field, what string) bool {
+		if f.Type != TypeString || k.Type != TypeString {
+			return false
+		}
+		changed := false
+		for i, c := range []struct {
 			name      string
 			mine, key *string
-		}{{"mysql_collation", &f.MySQLCollation, &k.MySQLCollation}, {"postgres_collation", &f.PostgresCollation, &k.PostgresCollation}} {
+			eq        func(a, b string) bool
+		}{
+			{"mysql_collation", &f.MySQLCollation, &k.MySQLCollation, func(a, b string) bool { return a == b }},
+			{"postgres_collation", &f.PostgresCollation, &k.PostgresCollation, func(a, b string) bool { return pgEffective(a) == pgEffective(b) }},
+		} {
 			switch {
-			case *c.mine == *c.key:
-			case *c.mine == "" || f.Synthetic():
-				*c.mine = *c.key
-			default:
+			case c.eq(*c.mine, *c.key):
+			case !own[f][i]:
+				*c.mine, changed = *c.key, true
+			case !reported[f]:
+				reported[f] = true
 				b.errorf(f.Model.File, f.Desc, "(protoforge.v1.field).%s %q differs from that of %s, the key it holds (%q): a foreign key joins strings of one collation; give both the same", c.name, *c.mine, what, *c.key)
 			}
 		}
+		return changed
 	}
-	for _, m := range models {
-		if p := m.Parent; p != nil && len(p.PrimaryKey) == len(m.ParentColumns()) {
-			for i, c := range m.ParentColumns() {
-				same(c, p.PrimaryKey[i], string(p.Desc.FullName())+"."+p.PrimaryKey[i].Column)
+	// Until nothing changes: a key may itself hold another (references
+	// in a chain, in any order of the files).
+	for range len(models) + 1 {
+		changed := false
+		for _, m := range models {
+			if p := m.Parent; p != nil && len(p.PrimaryKey) == len(m.ParentColumns()) {
+				for i, c := range m.ParentColumns() {
+					changed = same(c, p.PrimaryKey[i], string(p.Desc.FullName())+"."+p.PrimaryKey[i].Column) || changed
+				}
+			}
+			for _, f := range m.Columns {
+				if t := f.References; t != nil && len(t.PrimaryKey) == 1 {
+					changed = same(f, t.PrimaryKey[0], string(t.Desc.FullName())+"."+t.PrimaryKey[0].Column) || changed
+				}
 			}
 		}
-		for _, f := range m.Columns {
-			if t := f.References; t != nil && len(t.PrimaryKey) == 1 {
-				same(f, t.PrimaryKey[0], string(t.Desc.FullName())+"."+t.PrimaryKey[0].Column)
-			}
+		if !changed {
+			return
 		}
 	}
 }

@@ -1,0 +1,1 @@
+INSERT INTO notes (id, profile_code) VALUES (2, 'zz')

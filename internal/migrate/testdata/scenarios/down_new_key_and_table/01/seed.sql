@@ -1,0 +1,2 @@
+INSERT INTO publishers (code) VALUES ('p1')
+INSERT INTO books (id) VALUES (1)

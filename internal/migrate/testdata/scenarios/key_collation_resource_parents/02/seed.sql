@@ -1,0 +1,3 @@
+INSERT INTO stores (store) VALUES ('s')
+INSERT INTO shelves (store, shelf) VALUES ('s', 'a')
+INSERT INTO titles (id, shelf, shelf_store, shelf_shelf) VALUES (1, 'stores/s/shelves/a', 's', 'a')

@@ -1,0 +1,5 @@
+INSERT INTO stores (store) VALUES ('s1')
+INSERT INTO configs (store, mode) VALUES ('s1', 'm')
+INSERT INTO titles (id, config, config_store, store, store_store) VALUES (1, 'stores/s1/config', 's1', 'stores/s1', 's1')
+INSERT INTO publishers (code) VALUES ('p1')
+INSERT INTO books (id, publisher_code, publisher2) VALUES (1, 'p1', 'p1')

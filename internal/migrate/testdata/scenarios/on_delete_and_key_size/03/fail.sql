@@ -1,0 +1,5 @@
+INSERT INTO titles (id, config, config_store, store, store_store) VALUES (9, '', 'zz', '', NULL)
+INSERT INTO titles (id, config, config_store, store, store_store) VALUES (9, '', NULL, '', 'zz')
+INSERT INTO configs (store, mode) VALUES ('zz', 'm')
+INSERT INTO books (id, publisher_code, publisher2) VALUES (9, 'zz', 'p1')
+INSERT INTO books (id, publisher_code, publisher2) VALUES (9, 'p1', 'zz')

@@ -1,0 +1,1 @@
+INSERT INTO books (id, imprint_code) VALUES (9, 'zz')

@@ -1,0 +1,1 @@
+INSERT INTO imprints (code, parent_code) VALUES ('p9', 'zz')
