@@ -141,7 +141,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 		rt := ro.Table(nt.Name)
 		byteOrder := false
 		for _, nc := range nt.Columns {
-			oc := ot.ColumnOf(nc)
+			oc := continued(ot, nt, nc)
 			if oc == nil {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
@@ -185,17 +185,31 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings order byte by byte (PostgreSQL: COLLATE \"C\")", nt.Name)})
 		}
 		for _, oc := range ot.Columns {
-			if nt.ColumnOf(oc) != nil {
+			if continued(nt, ot, oc) != nil {
 				continue
 			}
-			reserved := oc.Field != 0 && nt.IsReserved(oc.Field)
+			field := oc.Field
+			if field == 0 {
+				// A variable of a reference's name goes with the
+				// reference's field.
+				for _, fk := range ot.ForeignKeys {
+					if c := ot.Column(fk.NameColumn); c != nil && slices.Contains(fk.Columns, oc.Name) {
+						field = c.Field
+					}
+				}
+			}
+			reserved := field != 0 && nt.IsReserved(field)
 			note := ""
 			if reserved {
 				note = ", reserved"
 			}
-			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- column %s.%s (field %d%s)", nt.Name, oc.Name, oc.Field, note), Destructive: true})
-			if !reserved && !opts.AllowDrop {
-				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) would be dropped with its data; declare `reserved %d;` in %s to confirm, or pass --allow-drop", nt.Name, oc.Name, oc.Field, oc.Field, nt.Message))
+			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- column %s.%s (field %d%s)", nt.Name, oc.Name, field, note), Destructive: true})
+			switch {
+			case reserved || opts.AllowDrop:
+			case field == 0:
+				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s would be dropped with its data; pass --allow-drop", nt.Name, oc.Name))
+			default:
+				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) would be dropped with its data; declare `reserved %d;` in %s to confirm, or pass --allow-drop", nt.Name, oc.Name, field, field, nt.Message))
 			}
 		}
 		p.indexChanges(ot, nt)
@@ -313,6 +327,34 @@ func narrowing(oc, nc *sqlschema.Column) string {
 		return ""
 	}
 	return fmt.Sprintf("the type changes from %s to %s, which cannot hold every %s value", oc.Type, nc.Type, oc.Type)
+}
+
+// continued is the column of table a that column c of table b continues
+// (or is continued by): the one of its field number, or, for a column of
+// the variables of a reference's name (no field of its own), the one at
+// its place among the variables of the same reference in a, found by the
+// reference's field, whose column may have been renamed.
+func continued(a, b *sqlschema.Table, c *sqlschema.Column) *sqlschema.Column {
+	if ac := a.ColumnOf(c); ac != nil || c.Field != 0 {
+		return ac
+	}
+	for _, fk := range b.ForeignKeys {
+		i := slices.Index(fk.Columns, c.Name)
+		name := b.Column(fk.NameColumn)
+		if i < 0 || name == nil || name.Field == 0 {
+			continue
+		}
+		an := a.ColumnOf(name)
+		if an == nil {
+			continue
+		}
+		for _, afk := range a.ForeignKeys {
+			if afk.NameColumn == an.Name && len(afk.Columns) == len(fk.Columns) {
+				return a.Column(afk.Columns[i])
+			}
+		}
+	}
+	return nil
 }
 
 // keyOf is the foreign key of t that column is a column of, or nil.

@@ -1,0 +1,1 @@
+INSERT INTO titles (id, headline, author_id, rank, isbn, shelf, shelf_store, shelf_shelf) VALUES (2, 'h', 1, 0, '00000000000000000002', 'stores/s1/shelves/x', 's1', 'x')

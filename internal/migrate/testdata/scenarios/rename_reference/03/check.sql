@@ -1,0 +1,1 @@
+DELETE FROM shelves WHERE store = 's1' AND shelf = 'a'
