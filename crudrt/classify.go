@@ -240,6 +240,13 @@ func SQLStateKind(sqlstate, message string) DBErrorKind {
 		return DBErrorConflict
 	case "57P01", "57P02", "57P03", "53300": // admin or crash shutdown, starting up, too many connections
 		return DBErrorUnavailable
+	case "0A000": // feature_not_supported
+		if strings.Contains(message, "cached plan must not change result type") {
+			// A statement the connection prepared before a migration
+			// changed the table's columns (a rolling upgrade): the
+			// driver prepares it anew, and the call can run again.
+			return DBErrorConflict
+		}
 	case "57014": // query_canceled: by statement_timeout, or by an operator
 		if strings.Contains(message, "statement timeout") {
 			return DBErrorTimeout

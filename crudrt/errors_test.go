@@ -74,6 +74,8 @@ func dbErrorCases() []dbErrorCase {
 		// Conflicts roll the transaction back: retry.
 		{"pg serialization failure", live, pg("40001", "could not serialize access"), connect.CodeAborted},
 		{"pg deadlock", live, pg("40P01", "deadlock detected"), connect.CodeAborted},
+		{"pg plan prepared before a migration", live, pg("0A000", "cached plan must not change result type"), connect.CodeAborted},
+		{"pg feature not supported", live, pg("0A000", "LOCK TABLE is not supported"), connect.CodeInternal},
 		{"pg cancelled by an operator", live, pg("57014", "canceling statement due to user request"), connect.CodeAborted},
 		{"pg statement timeout", live, pg("57014", "canceling statement due to statement timeout"), connect.CodeDeadlineExceeded},
 		{"mysql deadlock", live, my(1213), connect.CodeAborted},

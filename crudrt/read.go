@@ -112,8 +112,23 @@ func (s *Service) into(out *[]any) func() []any {
 	}
 }
 
-// scanRows runs q and scans its rows into models.
+// scanRows runs q and scans its rows into models. A read outside a
+// transaction runs again, up to conflictAttempts times in all, where the
+// database refused it for a conflict: on PostgreSQL, a statement a
+// connection prepared before a migration changed the table's columns
+// (SQLStateKind), which the driver then prepares anew.
 func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]any, error) {
+	_, pooled := tx.Statement.ConnPool.(*sql.DB)
+	for attempt := 1; ; attempt++ {
+		out, err := s.scanRowsOnce(tx, q, args)
+		if err == nil || !pooled || attempt == conflictAttempts || classify(err) != DBErrorConflict || tx.Statement.Context != nil && tx.Statement.Context.Err() != nil {
+			return out, err
+		}
+	}
+}
+
+// scanRowsOnce is one run of scanRows.
+func (s *Service) scanRowsOnce(tx *gorm.DB, q string, args []any) ([]any, error) {
 	var out []any
 	dest := s.into(&out)
 	if r, ok := rowReaders.Load(s.dialect); ok && !s.opt.gormOnly {

@@ -2,12 +2,14 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -115,5 +117,43 @@ func stringsCompareAlike(t *testing.T, db *gorm.DB) {
 			}
 			assert.Equal(t, want, got, "title > %q", bound)
 		}
+	}
+}
+
+// TestMigrationUnderRunningServer: on PostgreSQL, a migration that changes
+// a table's columns while a server runs (a rolling upgrade: the example's
+// 000007 applied, then undone) makes the statements the server's
+// connections prepared before it refuse to run ("cached plan must not
+// change result type"). Reads and writes run again and succeed, never
+// Internal.
+func TestMigrationUnderRunningServer(t *testing.T) {
+	db := testdb.Open(t, testdb.Postgres)
+	c := serve(t, db)
+	ctx := context.Background()
+	a, err := c.authors.CreateAuthor(ctx, &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Anon"}})
+	require.NoError(t, err)
+	b, err := c.books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "a", AuthorId: a.Id, Isbn: 1}})
+	require.NoError(t, err)
+	calls := func(step string) {
+		t.Helper()
+		for i := 0; i < 4; i++ { // several connections may hold the statements
+			_, err := c.books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+			require.NoError(t, err, "%s: Get", step)
+			_, err = c.grpcBooks.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+			require.NoError(t, err, "%s: Get over gRPC", step)
+			_, err = c.books.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: "title"})
+			require.NoError(t, err, "%s: List", step)
+			_, err = c.authors.ListAuthors(ctx, &libraryv1.ListAuthorsRequest{})
+			require.NoError(t, err, "%s: ListAuthors", step)
+			got, err := c.books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: fmt.Sprintf("a%d", i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+			require.NoError(t, err, "%s: Update", step)
+			require.Equal(t, fmt.Sprintf("a%d", i), got.Title)
+		}
+	}
+	calls("before")
+	for _, step := range []string{`"default"`, `"C"`} {
+		require.NoError(t, db.Exec(`ALTER TABLE "books" ALTER COLUMN "title" TYPE VARCHAR(300) COLLATE `+step).Error)
+		require.NoError(t, db.Exec(`ALTER TABLE "authors" ALTER COLUMN "display_name" TYPE VARCHAR(200) COLLATE `+step).Error)
+		calls("after COLLATE " + step)
 	}
 }
