@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
@@ -208,5 +209,84 @@ func TestTenantParents(t *testing.T) {
 		assert.Len(t, res.Docs, 1)
 		_, err = acme.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/plans", Requests: []*tenantv1.CreateDocRequest{{DocId: "b", Doc: &tenantv1.Doc{Text: "b"}}}})
 		require.NoError(t, err, "the owner writes under its folder")
+	})
+}
+
+// TestTenantSingletons: a singleton (AIP-156) of a tenant's parent is the
+// tenant's: Get of one never written answers its defaults with the
+// caller's tenant, its first Update stores it with the tenant, another
+// tenant's Get, Update and List under the parent are NotFound as under a
+// parent that does not exist, and a List across parents holds the
+// caller's parents only.
+func TestTenantSingletons(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+		mux := http.NewServeMux()
+		mux.Handle(tenantv1connect.NewFolderServiceHandler(
+			tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
+			connect.WithInterceptors(tenantInterceptor())))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		acme := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme"))
+		globex := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
+		ctx := context.Background()
+		for _, f := range []string{"b", "a"} {
+			_, err := acme.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: f, Folder: &tenantv1.Folder{Title: f}})
+			require.NoError(t, err)
+		}
+		_, err := globex.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "g", Folder: &tenantv1.Folder{Title: "g"}})
+		require.NoError(t, err)
+
+		got, err := acme.GetFolderSettings(ctx, &tenantv1.GetFolderSettingsRequest{Name: "folders/a/settings"})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/a/settings", TenantId: "acme"}, got), "defaults with the tenant: %v", got)
+		written, err := acme.UpdateFolderSettings(ctx, &tenantv1.UpdateFolderSettingsRequest{FolderSettings: &tenantv1.FolderSettings{Name: "folders/a/settings", Color: "red", TenantId: "globex"}})
+		require.NoError(t, err)
+		assert.Equal(t, "acme", written.TenantId, "stamped from the caller")
+		assert.Equal(t, "red", written.Color)
+
+		for what, err := range map[string]error{
+			"get another tenant's": func() error {
+				_, err := globex.GetFolderSettings(ctx, &tenantv1.GetFolderSettingsRequest{Name: "folders/a/settings"})
+				return err
+			}(),
+			"get another tenant's, never written": func() error {
+				_, err := globex.GetFolderSettings(ctx, &tenantv1.GetFolderSettingsRequest{Name: "folders/b/settings"})
+				return err
+			}(),
+			"update another tenant's": func() error {
+				_, err := globex.UpdateFolderSettings(ctx, &tenantv1.UpdateFolderSettingsRequest{FolderSettings: &tenantv1.FolderSettings{Name: "folders/a/settings", Color: "blue"}})
+				return err
+			}(),
+			"first write under another tenant's folder": func() error {
+				_, err := globex.UpdateFolderSettings(ctx, &tenantv1.UpdateFolderSettingsRequest{FolderSettings: &tenantv1.FolderSettings{Name: "folders/b/settings", Color: "blue"}})
+				return err
+			}(),
+			"list under another tenant's folder": func() error {
+				_, err := globex.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/a"})
+				return err
+			}(),
+		} {
+			assert.Equal(t, connect.CodeNotFound, codeOf(err), "%s: %v", what, err)
+		}
+		var n int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM folder_settings").Scan(&n).Error)
+		assert.EqualValues(t, 1, n, "only acme's settings were written")
+
+		res, err := acme.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/-", PageSize: 1})
+		require.NoError(t, err)
+		require.Len(t, res.FolderSettings, 1)
+		assert.True(t, proto.Equal(written, res.FolderSettings[0]), "first page: %v", res.FolderSettings)
+		res, err = acme.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/-", PageSize: 1, PageToken: res.NextPageToken})
+		require.NoError(t, err)
+		require.Len(t, res.FolderSettings, 1)
+		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/b/settings", TenantId: "acme"}, res.FolderSettings[0]), "second page: %v", res.FolderSettings)
+		assert.Empty(t, res.NextPageToken, "acme has two folders")
+		_, err = globex.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/-", PageSize: 1, PageToken: res.NextPageToken})
+		assert.NoError(t, err)
+		gres, err := globex.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/-"})
+		require.NoError(t, err)
+		require.Len(t, gres.FolderSettings, 1)
+		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/g/settings", TenantId: "globex"}, gres.FolderSettings[0]), "globex's own: %v", gres.FolderSettings)
 	})
 }

@@ -14,26 +14,28 @@ import (
 )
 
 // FolderServiceCRUD implements the standard methods of tenant.v1.FolderService on GORM, for
-// tenant.v1.Folder, tenant.v1.Doc. Its methods serve grpc-go and connect-go (simple mode) alike.
+// tenant.v1.Folder, tenant.v1.Doc, tenant.v1.FolderSettings. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type FolderServiceCRUD struct {
 	UnimplementedFolderServiceServer
-	svcFolder *crudrt.Service
-	svcDoc    *crudrt.Service
+	svcFolder         *crudrt.Service
+	svcDoc            *crudrt.Service
+	svcFolderSettings *crudrt.Service
 }
 
 // NewFolderServiceCRUD returns the standard methods of FolderService on db.
 func NewFolderServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FolderServiceCRUD {
 	return &FolderServiceCRUD{
-		svcFolder: crudrt.NewServiceOf[*Folder, *FolderModel](db, &folderServiceCRUDFolderResource, opts...),
-		svcDoc:    crudrt.NewServiceOf[*Doc, *DocModel](db, &folderServiceCRUDDocResource, opts...),
+		svcFolder:         crudrt.NewServiceOf[*Folder, *FolderModel](db, &folderServiceCRUDFolderResource, opts...),
+		svcDoc:            crudrt.NewServiceOf[*Doc, *DocModel](db, &folderServiceCRUDDocResource, opts...),
+		svcFolderSettings: crudrt.NewServiceOf[*FolderSettings, *FolderSettingsModel](db, &folderServiceCRUDFolderSettingsResource, opts...),
 	}
 }
 
 // CRUDServices returns the runtimes of the resources FolderServiceCRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *FolderServiceCRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svcFolder, s.svcDoc}
+	return []*crudrt.Service{s.svcFolder, s.svcDoc, s.svcFolderSettings}
 }
 
 // folderServiceCRUDFolderResource describes tenant.v1.Folder to the runtime.
@@ -53,7 +55,8 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 	],
 	"Operations": "Create",
 	"Children": [
-		{"Name":"tenant.v1.Doc","Table":"docs","Columns":["folder"]}
+		{"Name":"tenant.v1.Doc","Table":"docs","Columns":["folder"]},
+		{"Name":"tenant.v1.FolderSettings","Table":"folder_settings","Columns":["folder"],"Singleton":true,"Stays":true}
 	],
 	"IDField": "folder_id",
 	"Methods": [
@@ -89,6 +92,31 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 }`,
 }
 
+// folderServiceCRUDFolderSettingsResource describes tenant.v1.FolderSettings to the runtime.
+var folderServiceCRUDFolderSettingsResource = crudrt.Resource{
+	Spec: `{
+	"Name": "tenant.v1.FolderSettings",
+	"Table": "folder_settings",
+	"Collection": "{folder}",
+	"Field": "folder_settings",
+	"Columns": [
+		{"Path":"name","Name":"folder","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"folders/{folder}/settings"},
+		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
+		{"Path":"color","Name":"color","GoField":"Color","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Indexes": [
+		{"Name":"idx_folder_settings_tenant_id","Columns":["tenant_id"]}
+	],
+	"Operations": "Get|List|Update",
+	"Parent": {"Name":"tenant.v1.Folder","Table":"folders","Columns":["folder"],"Tenant":"tenant_id"},
+	"Methods": [
+		{"Name":"tenant.v1.FolderService.GetFolderSettings","Op":"Get","Request":"tenant.v1.GetFolderSettingsRequest","Response":"tenant.v1.FolderSettings","Key":"name"},
+		{"Name":"tenant.v1.FolderService.UpdateFolderSettings","Op":"Update","Request":"tenant.v1.UpdateFolderSettingsRequest","Response":"tenant.v1.FolderSettings","Resource":"folder_settings","Mask":"update_mask"},
+		{"Name":"tenant.v1.FolderService.ListFolderSettings","Op":"List","Request":"tenant.v1.ListFolderSettingsRequest","Response":"tenant.v1.ListFolderSettingsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"folder_settings","NextPageToken":"next_page_token"}
+	]
+}`,
+}
+
 // AIP-133: the response is the created resource.
 func (s *FolderServiceCRUD) CreateFolder(ctx context.Context, req *CreateFolderRequest) (*Folder, error) {
 	return crudrt.Call[*Folder](ctx, s.svcFolder, 0, req)
@@ -107,6 +135,18 @@ func (s *FolderServiceCRUD) BatchCreateDocs(ctx context.Context, req *BatchCreat
 	return crudrt.Call[*BatchCreateDocsResponse](ctx, s.svcDoc, 2, req)
 }
 
+func (s *FolderServiceCRUD) GetFolderSettings(ctx context.Context, req *GetFolderSettingsRequest) (*FolderSettings, error) {
+	return crudrt.Call[*FolderSettings](ctx, s.svcFolderSettings, 0, req)
+}
+
+func (s *FolderServiceCRUD) UpdateFolderSettings(ctx context.Context, req *UpdateFolderSettingsRequest) (*FolderSettings, error) {
+	return crudrt.Call[*FolderSettings](ctx, s.svcFolderSettings, 1, req)
+}
+
+func (s *FolderServiceCRUD) ListFolderSettings(ctx context.Context, req *ListFolderSettingsRequest) (*ListFolderSettingsResponse, error) {
+	return crudrt.Call[*ListFolderSettingsResponse](ctx, s.svcFolderSettings, 2, req)
+}
+
 // FolderServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of FolderService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func FolderServiceRESTRules() []*annotations.HttpRule {
@@ -118,6 +158,9 @@ var folderServiceRESTRoutes = []crudrt.Route{
 	{Selector: "tenant.v1.FolderService.CreateDoc", Verb: "POST", Path: "/v1/{parent=folders/*}/docs", Body: "doc"},
 	{Selector: "tenant.v1.FolderService.ListDocs", Verb: "GET", Path: "/v1/{parent=folders/*}/docs"},
 	{Selector: "tenant.v1.FolderService.BatchCreateDocs", Verb: "POST", Path: "/v1/{parent=folders/*}/docs:batchCreate", Body: "*"},
+	{Selector: "tenant.v1.FolderService.GetFolderSettings", Verb: "GET", Path: "/v1/{name=folders/*/settings}"},
+	{Selector: "tenant.v1.FolderService.UpdateFolderSettings", Verb: "PATCH", Path: "/v1/{folder_settings.name=folders/*/settings}", Body: "folder_settings"},
+	{Selector: "tenant.v1.FolderService.ListFolderSettings", Verb: "GET", Path: "/v1/{parent=folders/*}/folderSettings"},
 }
 
 //go:embed folders.openapi.json

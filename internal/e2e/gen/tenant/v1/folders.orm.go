@@ -108,3 +108,51 @@ func (m *DocModel) ToProto() (*Doc, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *DocModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// FolderSettingsModel is the GORM model of tenant.v1.FolderSettings, stored in table folder_settings.
+//
+// The settings of a folder (AIP-156): one per folder, of its tenant.
+type FolderSettingsModel struct {
+	Name string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"tenant.v1.FolderSettings.name,name"`
+	// Stamped by the server from the caller's tenant.
+	TenantId string `gorm:"column:tenant_id;not null;size:64;index:idx_folder_settings_tenant_id" protoforge:"tenant.v1.FolderSettings.tenant_id"`
+	Color    string `gorm:"column:color;not null" protoforge:"tenant.v1.FolderSettings.color"`
+}
+
+// TableName is the table of FolderSettingsModel.
+func (FolderSettingsModel) TableName() string { return "folder_settings" }
+
+// ToModel converts FolderSettings to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *FolderSettings) ToModel() (*FolderSettingsModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &FolderSettingsModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("folders/{folder}/settings", x.Name, "tenant.v1.FolderSettings.name", &m.Name); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to FolderSettings. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *FolderSettingsModel) ToProto() (*FolderSettings, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &FolderSettings{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("folders/{folder}/settings", m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *FolderSettingsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -14,6 +14,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -151,6 +152,68 @@ func (x *Doc) GetText() string {
 	return ""
 }
 
+// The settings of a folder (AIP-156): one per folder, of its tenant.
+type FolderSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Stamped by the server from the caller's tenant.
+	TenantId      string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Color         string `protobuf:"bytes,3,opt,name=color,proto3" json:"color,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FolderSettings) Reset() {
+	*x = FolderSettings{}
+	mi := &file_tenant_v1_folders_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FolderSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FolderSettings) ProtoMessage() {}
+
+func (x *FolderSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_tenant_v1_folders_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FolderSettings.ProtoReflect.Descriptor instead.
+func (*FolderSettings) Descriptor() ([]byte, []int) {
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FolderSettings) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FolderSettings) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *FolderSettings) GetColor() string {
+	if x != nil {
+		return x.Color
+	}
+	return ""
+}
+
 type CreateFolderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FolderId      string                 `protobuf:"bytes,1,opt,name=folder_id,json=folderId,proto3" json:"folder_id,omitempty"`
@@ -161,7 +224,7 @@ type CreateFolderRequest struct {
 
 func (x *CreateFolderRequest) Reset() {
 	*x = CreateFolderRequest{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[2]
+	mi := &file_tenant_v1_folders_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -173,7 +236,7 @@ func (x *CreateFolderRequest) String() string {
 func (*CreateFolderRequest) ProtoMessage() {}
 
 func (x *CreateFolderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[2]
+	mi := &file_tenant_v1_folders_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -186,7 +249,7 @@ func (x *CreateFolderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFolderRequest.ProtoReflect.Descriptor instead.
 func (*CreateFolderRequest) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{2}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateFolderRequest) GetFolderId() string {
@@ -214,7 +277,7 @@ type CreateDocRequest struct {
 
 func (x *CreateDocRequest) Reset() {
 	*x = CreateDocRequest{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[3]
+	mi := &file_tenant_v1_folders_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +289,7 @@ func (x *CreateDocRequest) String() string {
 func (*CreateDocRequest) ProtoMessage() {}
 
 func (x *CreateDocRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[3]
+	mi := &file_tenant_v1_folders_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +302,7 @@ func (x *CreateDocRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDocRequest.ProtoReflect.Descriptor instead.
 func (*CreateDocRequest) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{3}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateDocRequest) GetParent() string {
@@ -274,7 +337,7 @@ type ListDocsRequest struct {
 
 func (x *ListDocsRequest) Reset() {
 	*x = ListDocsRequest{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[4]
+	mi := &file_tenant_v1_folders_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +349,7 @@ func (x *ListDocsRequest) String() string {
 func (*ListDocsRequest) ProtoMessage() {}
 
 func (x *ListDocsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[4]
+	mi := &file_tenant_v1_folders_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +362,7 @@ func (x *ListDocsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDocsRequest.ProtoReflect.Descriptor instead.
 func (*ListDocsRequest) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{4}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDocsRequest) GetParent() string {
@@ -333,7 +396,7 @@ type ListDocsResponse struct {
 
 func (x *ListDocsResponse) Reset() {
 	*x = ListDocsResponse{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[5]
+	mi := &file_tenant_v1_folders_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -345,7 +408,7 @@ func (x *ListDocsResponse) String() string {
 func (*ListDocsResponse) ProtoMessage() {}
 
 func (x *ListDocsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[5]
+	mi := &file_tenant_v1_folders_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -358,7 +421,7 @@ func (x *ListDocsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDocsResponse.ProtoReflect.Descriptor instead.
 func (*ListDocsResponse) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{5}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListDocsResponse) GetDocs() []*Doc {
@@ -385,7 +448,7 @@ type BatchCreateDocsRequest struct {
 
 func (x *BatchCreateDocsRequest) Reset() {
 	*x = BatchCreateDocsRequest{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[6]
+	mi := &file_tenant_v1_folders_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +460,7 @@ func (x *BatchCreateDocsRequest) String() string {
 func (*BatchCreateDocsRequest) ProtoMessage() {}
 
 func (x *BatchCreateDocsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[6]
+	mi := &file_tenant_v1_folders_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +473,7 @@ func (x *BatchCreateDocsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateDocsRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateDocsRequest) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{6}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BatchCreateDocsRequest) GetParent() string {
@@ -436,7 +499,7 @@ type BatchCreateDocsResponse struct {
 
 func (x *BatchCreateDocsResponse) Reset() {
 	*x = BatchCreateDocsResponse{}
-	mi := &file_tenant_v1_folders_proto_msgTypes[7]
+	mi := &file_tenant_v1_folders_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +511,7 @@ func (x *BatchCreateDocsResponse) String() string {
 func (*BatchCreateDocsResponse) ProtoMessage() {}
 
 func (x *BatchCreateDocsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tenant_v1_folders_proto_msgTypes[7]
+	mi := &file_tenant_v1_folders_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +524,7 @@ func (x *BatchCreateDocsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateDocsResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateDocsResponse) Descriptor() ([]byte, []int) {
-	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{7}
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BatchCreateDocsResponse) GetDocs() []*Doc {
@@ -471,11 +534,220 @@ func (x *BatchCreateDocsResponse) GetDocs() []*Doc {
 	return nil
 }
 
+type GetFolderSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFolderSettingsRequest) Reset() {
+	*x = GetFolderSettingsRequest{}
+	mi := &file_tenant_v1_folders_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFolderSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFolderSettingsRequest) ProtoMessage() {}
+
+func (x *GetFolderSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tenant_v1_folders_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFolderSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetFolderSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetFolderSettingsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type UpdateFolderSettingsRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	FolderSettings *FolderSettings        `protobuf:"bytes,1,opt,name=folder_settings,json=folderSettings,proto3" json:"folder_settings,omitempty"`
+	UpdateMask     *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UpdateFolderSettingsRequest) Reset() {
+	*x = UpdateFolderSettingsRequest{}
+	mi := &file_tenant_v1_folders_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateFolderSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateFolderSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateFolderSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tenant_v1_folders_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateFolderSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateFolderSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdateFolderSettingsRequest) GetFolderSettings() *FolderSettings {
+	if x != nil {
+		return x.FolderSettings
+	}
+	return nil
+}
+
+func (x *UpdateFolderSettingsRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type ListFolderSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// folders/- lists the settings of every folder of the caller's tenant.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFolderSettingsRequest) Reset() {
+	*x = ListFolderSettingsRequest{}
+	mi := &file_tenant_v1_folders_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFolderSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFolderSettingsRequest) ProtoMessage() {}
+
+func (x *ListFolderSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tenant_v1_folders_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFolderSettingsRequest.ProtoReflect.Descriptor instead.
+func (*ListFolderSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListFolderSettingsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListFolderSettingsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListFolderSettingsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListFolderSettingsResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	FolderSettings []*FolderSettings      `protobuf:"bytes,1,rep,name=folder_settings,json=folderSettings,proto3" json:"folder_settings,omitempty"`
+	NextPageToken  string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListFolderSettingsResponse) Reset() {
+	*x = ListFolderSettingsResponse{}
+	mi := &file_tenant_v1_folders_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFolderSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFolderSettingsResponse) ProtoMessage() {}
+
+func (x *ListFolderSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tenant_v1_folders_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFolderSettingsResponse.ProtoReflect.Descriptor instead.
+func (*ListFolderSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_tenant_v1_folders_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListFolderSettingsResponse) GetFolderSettings() []*FolderSettings {
+	if x != nil {
+		return x.FolderSettings
+	}
+	return nil
+}
+
+func (x *ListFolderSettingsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_tenant_v1_folders_proto protoreflect.FileDescriptor
 
 const file_tenant_v1_folders_proto_rawDesc = "" +
 	"\n" +
-	"\x17tenant/v1/folders.proto\x12\ttenant.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bprotoforge/v1/options.proto\"\x92\x01\n" +
+	"\x17tenant/v1/folders.proto\x12\ttenant.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\x92\x01\n" +
 	"\x06Folder\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12&\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\t\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x14\n" +
@@ -485,7 +757,12 @@ const file_tenant_v1_folders_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text:8\xeaA5\n" +
-	"\x16tenant.example.com/Doc\x12\x1bfolders/{folder}/docs/{doc}\"c\n" +
+	"\x16tenant.example.com/Doc\x12\x1bfolders/{folder}/docs/{doc}\"\xcf\x01\n" +
+	"\x0eFolderSettings\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
+	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x14\n" +
+	"\x05color\x18\x03 \x01(\tR\x05color:a\xeaA^\n" +
+	"!tenant.example.com/FolderSettings\x12\x19folders/{folder}/settings*\x0efolderSettings2\x0efolderSettings\"c\n" +
 	"\x13CreateFolderRequest\x12\x1b\n" +
 	"\tfolder_id\x18\x01 \x01(\tR\bfolderId\x12/\n" +
 	"\x06folder\x18\x02 \x01(\v2\x11.tenant.v1.FolderB\x04\xe2A\x01\x02R\x06folder\"o\n" +
@@ -505,12 +782,29 @@ const file_tenant_v1_folders_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12=\n" +
 	"\brequests\x18\x02 \x03(\v2\x1b.tenant.v1.CreateDocRequestB\x04\xe2A\x01\x02R\brequests\"=\n" +
 	"\x17BatchCreateDocsResponse\x12\"\n" +
-	"\x04docs\x18\x01 \x03(\v2\x0e.tenant.v1.DocR\x04docs2\xab\x02\n" +
+	"\x04docs\x18\x01 \x03(\v2\x0e.tenant.v1.DocR\x04docs\"4\n" +
+	"\x18GetFolderSettingsRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\xa4\x01\n" +
+	"\x1bUpdateFolderSettingsRequest\x12H\n" +
+	"\x0ffolder_settings\x18\x01 \x01(\v2\x19.tenant.v1.FolderSettingsB\x04\xe2A\x01\x02R\x0efolderSettings\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"u\n" +
+	"\x19ListFolderSettingsRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x88\x01\n" +
+	"\x1aListFolderSettingsResponse\x12B\n" +
+	"\x0ffolder_settings\x18\x01 \x03(\v2\x19.tenant.v1.FolderSettingsR\x0efolderSettings\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xbe\x04\n" +
 	"\rFolderService\x12A\n" +
 	"\fCreateFolder\x12\x1e.tenant.v1.CreateFolderRequest\x1a\x11.tenant.v1.Folder\x128\n" +
 	"\tCreateDoc\x12\x1b.tenant.v1.CreateDocRequest\x1a\x0e.tenant.v1.Doc\x12C\n" +
 	"\bListDocs\x12\x1a.tenant.v1.ListDocsRequest\x1a\x1b.tenant.v1.ListDocsResponse\x12X\n" +
-	"\x0fBatchCreateDocs\x12!.tenant.v1.BatchCreateDocsRequest\x1a\".tenant.v1.BatchCreateDocsResponseBFZDgithub.com/protoforge/protoforge/internal/e2e/gen/tenant/v1;tenantv1b\x06proto3"
+	"\x0fBatchCreateDocs\x12!.tenant.v1.BatchCreateDocsRequest\x1a\".tenant.v1.BatchCreateDocsResponse\x12S\n" +
+	"\x11GetFolderSettings\x12#.tenant.v1.GetFolderSettingsRequest\x1a\x19.tenant.v1.FolderSettings\x12Y\n" +
+	"\x14UpdateFolderSettings\x12&.tenant.v1.UpdateFolderSettingsRequest\x1a\x19.tenant.v1.FolderSettings\x12a\n" +
+	"\x12ListFolderSettings\x12$.tenant.v1.ListFolderSettingsRequest\x1a%.tenant.v1.ListFolderSettingsResponseBFZDgithub.com/protoforge/protoforge/internal/e2e/gen/tenant/v1;tenantv1b\x06proto3"
 
 var (
 	file_tenant_v1_folders_proto_rawDescOnce sync.Once
@@ -524,36 +818,51 @@ func file_tenant_v1_folders_proto_rawDescGZIP() []byte {
 	return file_tenant_v1_folders_proto_rawDescData
 }
 
-var file_tenant_v1_folders_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tenant_v1_folders_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_tenant_v1_folders_proto_goTypes = []any{
-	(*Folder)(nil),                  // 0: tenant.v1.Folder
-	(*Doc)(nil),                     // 1: tenant.v1.Doc
-	(*CreateFolderRequest)(nil),     // 2: tenant.v1.CreateFolderRequest
-	(*CreateDocRequest)(nil),        // 3: tenant.v1.CreateDocRequest
-	(*ListDocsRequest)(nil),         // 4: tenant.v1.ListDocsRequest
-	(*ListDocsResponse)(nil),        // 5: tenant.v1.ListDocsResponse
-	(*BatchCreateDocsRequest)(nil),  // 6: tenant.v1.BatchCreateDocsRequest
-	(*BatchCreateDocsResponse)(nil), // 7: tenant.v1.BatchCreateDocsResponse
+	(*Folder)(nil),                      // 0: tenant.v1.Folder
+	(*Doc)(nil),                         // 1: tenant.v1.Doc
+	(*FolderSettings)(nil),              // 2: tenant.v1.FolderSettings
+	(*CreateFolderRequest)(nil),         // 3: tenant.v1.CreateFolderRequest
+	(*CreateDocRequest)(nil),            // 4: tenant.v1.CreateDocRequest
+	(*ListDocsRequest)(nil),             // 5: tenant.v1.ListDocsRequest
+	(*ListDocsResponse)(nil),            // 6: tenant.v1.ListDocsResponse
+	(*BatchCreateDocsRequest)(nil),      // 7: tenant.v1.BatchCreateDocsRequest
+	(*BatchCreateDocsResponse)(nil),     // 8: tenant.v1.BatchCreateDocsResponse
+	(*GetFolderSettingsRequest)(nil),    // 9: tenant.v1.GetFolderSettingsRequest
+	(*UpdateFolderSettingsRequest)(nil), // 10: tenant.v1.UpdateFolderSettingsRequest
+	(*ListFolderSettingsRequest)(nil),   // 11: tenant.v1.ListFolderSettingsRequest
+	(*ListFolderSettingsResponse)(nil),  // 12: tenant.v1.ListFolderSettingsResponse
+	(*fieldmaskpb.FieldMask)(nil),       // 13: google.protobuf.FieldMask
 }
 var file_tenant_v1_folders_proto_depIdxs = []int32{
-	0, // 0: tenant.v1.CreateFolderRequest.folder:type_name -> tenant.v1.Folder
-	1, // 1: tenant.v1.CreateDocRequest.doc:type_name -> tenant.v1.Doc
-	1, // 2: tenant.v1.ListDocsResponse.docs:type_name -> tenant.v1.Doc
-	3, // 3: tenant.v1.BatchCreateDocsRequest.requests:type_name -> tenant.v1.CreateDocRequest
-	1, // 4: tenant.v1.BatchCreateDocsResponse.docs:type_name -> tenant.v1.Doc
-	2, // 5: tenant.v1.FolderService.CreateFolder:input_type -> tenant.v1.CreateFolderRequest
-	3, // 6: tenant.v1.FolderService.CreateDoc:input_type -> tenant.v1.CreateDocRequest
-	4, // 7: tenant.v1.FolderService.ListDocs:input_type -> tenant.v1.ListDocsRequest
-	6, // 8: tenant.v1.FolderService.BatchCreateDocs:input_type -> tenant.v1.BatchCreateDocsRequest
-	0, // 9: tenant.v1.FolderService.CreateFolder:output_type -> tenant.v1.Folder
-	1, // 10: tenant.v1.FolderService.CreateDoc:output_type -> tenant.v1.Doc
-	5, // 11: tenant.v1.FolderService.ListDocs:output_type -> tenant.v1.ListDocsResponse
-	7, // 12: tenant.v1.FolderService.BatchCreateDocs:output_type -> tenant.v1.BatchCreateDocsResponse
-	9, // [9:13] is the sub-list for method output_type
-	5, // [5:9] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: tenant.v1.CreateFolderRequest.folder:type_name -> tenant.v1.Folder
+	1,  // 1: tenant.v1.CreateDocRequest.doc:type_name -> tenant.v1.Doc
+	1,  // 2: tenant.v1.ListDocsResponse.docs:type_name -> tenant.v1.Doc
+	4,  // 3: tenant.v1.BatchCreateDocsRequest.requests:type_name -> tenant.v1.CreateDocRequest
+	1,  // 4: tenant.v1.BatchCreateDocsResponse.docs:type_name -> tenant.v1.Doc
+	2,  // 5: tenant.v1.UpdateFolderSettingsRequest.folder_settings:type_name -> tenant.v1.FolderSettings
+	13, // 6: tenant.v1.UpdateFolderSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 7: tenant.v1.ListFolderSettingsResponse.folder_settings:type_name -> tenant.v1.FolderSettings
+	3,  // 8: tenant.v1.FolderService.CreateFolder:input_type -> tenant.v1.CreateFolderRequest
+	4,  // 9: tenant.v1.FolderService.CreateDoc:input_type -> tenant.v1.CreateDocRequest
+	5,  // 10: tenant.v1.FolderService.ListDocs:input_type -> tenant.v1.ListDocsRequest
+	7,  // 11: tenant.v1.FolderService.BatchCreateDocs:input_type -> tenant.v1.BatchCreateDocsRequest
+	9,  // 12: tenant.v1.FolderService.GetFolderSettings:input_type -> tenant.v1.GetFolderSettingsRequest
+	10, // 13: tenant.v1.FolderService.UpdateFolderSettings:input_type -> tenant.v1.UpdateFolderSettingsRequest
+	11, // 14: tenant.v1.FolderService.ListFolderSettings:input_type -> tenant.v1.ListFolderSettingsRequest
+	0,  // 15: tenant.v1.FolderService.CreateFolder:output_type -> tenant.v1.Folder
+	1,  // 16: tenant.v1.FolderService.CreateDoc:output_type -> tenant.v1.Doc
+	6,  // 17: tenant.v1.FolderService.ListDocs:output_type -> tenant.v1.ListDocsResponse
+	8,  // 18: tenant.v1.FolderService.BatchCreateDocs:output_type -> tenant.v1.BatchCreateDocsResponse
+	2,  // 19: tenant.v1.FolderService.GetFolderSettings:output_type -> tenant.v1.FolderSettings
+	2,  // 20: tenant.v1.FolderService.UpdateFolderSettings:output_type -> tenant.v1.FolderSettings
+	12, // 21: tenant.v1.FolderService.ListFolderSettings:output_type -> tenant.v1.ListFolderSettingsResponse
+	15, // [15:22] is the sub-list for method output_type
+	8,  // [8:15] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_tenant_v1_folders_proto_init() }
@@ -567,7 +876,7 @@ func file_tenant_v1_folders_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tenant_v1_folders_proto_rawDesc), len(file_tenant_v1_folders_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,10 +22,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FolderService_CreateFolder_FullMethodName    = "/tenant.v1.FolderService/CreateFolder"
-	FolderService_CreateDoc_FullMethodName       = "/tenant.v1.FolderService/CreateDoc"
-	FolderService_ListDocs_FullMethodName        = "/tenant.v1.FolderService/ListDocs"
-	FolderService_BatchCreateDocs_FullMethodName = "/tenant.v1.FolderService/BatchCreateDocs"
+	FolderService_CreateFolder_FullMethodName         = "/tenant.v1.FolderService/CreateFolder"
+	FolderService_CreateDoc_FullMethodName            = "/tenant.v1.FolderService/CreateDoc"
+	FolderService_ListDocs_FullMethodName             = "/tenant.v1.FolderService/ListDocs"
+	FolderService_BatchCreateDocs_FullMethodName      = "/tenant.v1.FolderService/BatchCreateDocs"
+	FolderService_GetFolderSettings_FullMethodName    = "/tenant.v1.FolderService/GetFolderSettings"
+	FolderService_UpdateFolderSettings_FullMethodName = "/tenant.v1.FolderService/UpdateFolderSettings"
+	FolderService_ListFolderSettings_FullMethodName   = "/tenant.v1.FolderService/ListFolderSettings"
 )
 
 // FolderServiceClient is the client API for FolderService service.
@@ -44,6 +47,9 @@ type FolderServiceClient interface {
 	CreateDoc(ctx context.Context, in *CreateDocRequest, opts ...grpc.CallOption) (*Doc, error)
 	ListDocs(ctx context.Context, in *ListDocsRequest, opts ...grpc.CallOption) (*ListDocsResponse, error)
 	BatchCreateDocs(ctx context.Context, in *BatchCreateDocsRequest, opts ...grpc.CallOption) (*BatchCreateDocsResponse, error)
+	GetFolderSettings(ctx context.Context, in *GetFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error)
+	UpdateFolderSettings(ctx context.Context, in *UpdateFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error)
+	ListFolderSettings(ctx context.Context, in *ListFolderSettingsRequest, opts ...grpc.CallOption) (*ListFolderSettingsResponse, error)
 }
 
 type folderServiceClient struct {
@@ -94,6 +100,36 @@ func (c *folderServiceClient) BatchCreateDocs(ctx context.Context, in *BatchCrea
 	return out, nil
 }
 
+func (c *folderServiceClient) GetFolderSettings(ctx context.Context, in *GetFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FolderSettings)
+	err := c.cc.Invoke(ctx, FolderService_GetFolderSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *folderServiceClient) UpdateFolderSettings(ctx context.Context, in *UpdateFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FolderSettings)
+	err := c.cc.Invoke(ctx, FolderService_UpdateFolderSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *folderServiceClient) ListFolderSettings(ctx context.Context, in *ListFolderSettingsRequest, opts ...grpc.CallOption) (*ListFolderSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFolderSettingsResponse)
+	err := c.cc.Invoke(ctx, FolderService_ListFolderSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FolderServiceServer is the server API for FolderService service.
 // All implementations must embed UnimplementedFolderServiceServer
 // for forward compatibility.
@@ -110,6 +146,9 @@ type FolderServiceServer interface {
 	CreateDoc(context.Context, *CreateDocRequest) (*Doc, error)
 	ListDocs(context.Context, *ListDocsRequest) (*ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *BatchCreateDocsRequest) (*BatchCreateDocsResponse, error)
+	GetFolderSettings(context.Context, *GetFolderSettingsRequest) (*FolderSettings, error)
+	UpdateFolderSettings(context.Context, *UpdateFolderSettingsRequest) (*FolderSettings, error)
+	ListFolderSettings(context.Context, *ListFolderSettingsRequest) (*ListFolderSettingsResponse, error)
 	mustEmbedUnimplementedFolderServiceServer()
 }
 
@@ -131,6 +170,15 @@ func (UnimplementedFolderServiceServer) ListDocs(context.Context, *ListDocsReque
 }
 func (UnimplementedFolderServiceServer) BatchCreateDocs(context.Context, *BatchCreateDocsRequest) (*BatchCreateDocsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchCreateDocs not implemented")
+}
+func (UnimplementedFolderServiceServer) GetFolderSettings(context.Context, *GetFolderSettingsRequest) (*FolderSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFolderSettings not implemented")
+}
+func (UnimplementedFolderServiceServer) UpdateFolderSettings(context.Context, *UpdateFolderSettingsRequest) (*FolderSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateFolderSettings not implemented")
+}
+func (UnimplementedFolderServiceServer) ListFolderSettings(context.Context, *ListFolderSettingsRequest) (*ListFolderSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFolderSettings not implemented")
 }
 func (UnimplementedFolderServiceServer) mustEmbedUnimplementedFolderServiceServer() {}
 func (UnimplementedFolderServiceServer) testEmbeddedByValue()                       {}
@@ -225,6 +273,60 @@ func _FolderService_BatchCreateDocs_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FolderService_GetFolderSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFolderSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FolderServiceServer).GetFolderSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FolderService_GetFolderSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FolderServiceServer).GetFolderSettings(ctx, req.(*GetFolderSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FolderService_UpdateFolderSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateFolderSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FolderServiceServer).UpdateFolderSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FolderService_UpdateFolderSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FolderServiceServer).UpdateFolderSettings(ctx, req.(*UpdateFolderSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FolderService_ListFolderSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFolderSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FolderServiceServer).ListFolderSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FolderService_ListFolderSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FolderServiceServer).ListFolderSettings(ctx, req.(*ListFolderSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FolderService_ServiceDesc is the grpc.ServiceDesc for FolderService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -247,6 +349,18 @@ var FolderService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchCreateDocs",
 			Handler:    _FolderService_BatchCreateDocs_Handler,
+		},
+		{
+			MethodName: "GetFolderSettings",
+			Handler:    _FolderService_GetFolderSettings_Handler,
+		},
+		{
+			MethodName: "UpdateFolderSettings",
+			Handler:    _FolderService_UpdateFolderSettings_Handler,
+		},
+		{
+			MethodName: "ListFolderSettings",
+			Handler:    _FolderService_ListFolderSettings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

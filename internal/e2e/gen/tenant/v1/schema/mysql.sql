@@ -39,3 +39,11 @@ CREATE TABLE `docs` (
   INDEX `idx_docs_tenant_id` (`tenant_id`),
   CONSTRAINT `fk_docs_parent` FOREIGN KEY (`folder`) REFERENCES `folders` (`folder`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `folder_settings` (
+  `folder` varchar(255) NOT NULL,
+  `tenant_id` varchar(64) NOT NULL DEFAULT (''),
+  `color` longtext NOT NULL DEFAULT (''),
+  PRIMARY KEY (`folder`),
+  INDEX `idx_folder_settings_tenant_id` (`tenant_id`),
+  CONSTRAINT `fk_folder_settings_parent` FOREIGN KEY (`folder`) REFERENCES `folders` (`folder`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

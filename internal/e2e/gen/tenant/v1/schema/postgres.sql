@@ -39,3 +39,11 @@ CREATE TABLE "docs" (
   CONSTRAINT "fk_docs_parent" FOREIGN KEY ("folder") REFERENCES "folders" ("folder") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE INDEX "idx_docs_tenant_id" ON "docs" ("tenant_id");
+CREATE TABLE "folder_settings" (
+  "folder" character varying(255) NOT NULL COLLATE "C",
+  "tenant_id" character varying(64) NOT NULL DEFAULT '' COLLATE "C",
+  "color" text NOT NULL DEFAULT '' COLLATE "C",
+  PRIMARY KEY ("folder"),
+  CONSTRAINT "fk_folder_settings_parent" FOREIGN KEY ("folder") REFERENCES "folders" ("folder") ON UPDATE NO ACTION ON DELETE NO ACTION
+);
+CREATE INDEX "idx_folder_settings_tenant_id" ON "folder_settings" ("tenant_id");

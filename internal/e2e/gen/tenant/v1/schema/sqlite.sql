@@ -23,6 +23,16 @@ CREATE TABLE `docs` (
   CONSTRAINT `chk_docs_tenant_id_size` CHECK (instr("tenant_id", char(0)) > 0 OR length("tenant_id") <= 64)
 );
 CREATE INDEX `idx_docs_tenant_id` ON `docs` (`tenant_id`);
+CREATE TABLE `folder_settings` (
+  `folder` text NOT NULL,
+  `tenant_id` text NOT NULL DEFAULT (''),
+  `color` text NOT NULL DEFAULT (''),
+  PRIMARY KEY (`folder`),
+  CONSTRAINT `fk_folder_settings_parent` FOREIGN KEY (`folder`) REFERENCES `folders` (`folder`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `chk_folder_settings_folder_size` CHECK (instr("folder", char(0)) > 0 OR length("folder") <= 255),
+  CONSTRAINT `chk_folder_settings_tenant_id_size` CHECK (instr("tenant_id", char(0)) > 0 OR length("tenant_id") <= 64)
+);
+CREATE INDEX `idx_folder_settings_tenant_id` ON `folder_settings` (`tenant_id`);
 CREATE TABLE `notes` (
   `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
   `tenant_id` text NOT NULL DEFAULT (''),

@@ -46,6 +46,15 @@ const (
 	// FolderServiceBatchCreateDocsProcedure is the fully-qualified name of the FolderService's
 	// BatchCreateDocs RPC.
 	FolderServiceBatchCreateDocsProcedure = "/tenant.v1.FolderService/BatchCreateDocs"
+	// FolderServiceGetFolderSettingsProcedure is the fully-qualified name of the FolderService's
+	// GetFolderSettings RPC.
+	FolderServiceGetFolderSettingsProcedure = "/tenant.v1.FolderService/GetFolderSettings"
+	// FolderServiceUpdateFolderSettingsProcedure is the fully-qualified name of the FolderService's
+	// UpdateFolderSettings RPC.
+	FolderServiceUpdateFolderSettingsProcedure = "/tenant.v1.FolderService/UpdateFolderSettings"
+	// FolderServiceListFolderSettingsProcedure is the fully-qualified name of the FolderService's
+	// ListFolderSettings RPC.
+	FolderServiceListFolderSettingsProcedure = "/tenant.v1.FolderService/ListFolderSettings"
 )
 
 // FolderServiceClient is a client for the tenant.v1.FolderService service.
@@ -60,6 +69,9 @@ type FolderServiceClient interface {
 	CreateDoc(context.Context, *v1.CreateDocRequest) (*v1.Doc, error)
 	ListDocs(context.Context, *v1.ListDocsRequest) (*v1.ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *v1.BatchCreateDocsRequest) (*v1.BatchCreateDocsResponse, error)
+	GetFolderSettings(context.Context, *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error)
+	UpdateFolderSettings(context.Context, *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error)
+	ListFolderSettings(context.Context, *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error)
 }
 
 // NewFolderServiceClient constructs a client for the tenant.v1.FolderService service. By default,
@@ -97,15 +109,36 @@ func NewFolderServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(folderServiceMethods.ByName("BatchCreateDocs")),
 			connect.WithClientOptions(opts...),
 		),
+		getFolderSettings: connect.NewClient[v1.GetFolderSettingsRequest, v1.FolderSettings](
+			httpClient,
+			baseURL+FolderServiceGetFolderSettingsProcedure,
+			connect.WithSchema(folderServiceMethods.ByName("GetFolderSettings")),
+			connect.WithClientOptions(opts...),
+		),
+		updateFolderSettings: connect.NewClient[v1.UpdateFolderSettingsRequest, v1.FolderSettings](
+			httpClient,
+			baseURL+FolderServiceUpdateFolderSettingsProcedure,
+			connect.WithSchema(folderServiceMethods.ByName("UpdateFolderSettings")),
+			connect.WithClientOptions(opts...),
+		),
+		listFolderSettings: connect.NewClient[v1.ListFolderSettingsRequest, v1.ListFolderSettingsResponse](
+			httpClient,
+			baseURL+FolderServiceListFolderSettingsProcedure,
+			connect.WithSchema(folderServiceMethods.ByName("ListFolderSettings")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // folderServiceClient implements FolderServiceClient.
 type folderServiceClient struct {
-	createFolder    *connect.Client[v1.CreateFolderRequest, v1.Folder]
-	createDoc       *connect.Client[v1.CreateDocRequest, v1.Doc]
-	listDocs        *connect.Client[v1.ListDocsRequest, v1.ListDocsResponse]
-	batchCreateDocs *connect.Client[v1.BatchCreateDocsRequest, v1.BatchCreateDocsResponse]
+	createFolder         *connect.Client[v1.CreateFolderRequest, v1.Folder]
+	createDoc            *connect.Client[v1.CreateDocRequest, v1.Doc]
+	listDocs             *connect.Client[v1.ListDocsRequest, v1.ListDocsResponse]
+	batchCreateDocs      *connect.Client[v1.BatchCreateDocsRequest, v1.BatchCreateDocsResponse]
+	getFolderSettings    *connect.Client[v1.GetFolderSettingsRequest, v1.FolderSettings]
+	updateFolderSettings *connect.Client[v1.UpdateFolderSettingsRequest, v1.FolderSettings]
+	listFolderSettings   *connect.Client[v1.ListFolderSettingsRequest, v1.ListFolderSettingsResponse]
 }
 
 // CreateFolder calls tenant.v1.FolderService.CreateFolder.
@@ -144,6 +177,33 @@ func (c *folderServiceClient) BatchCreateDocs(ctx context.Context, req *v1.Batch
 	return nil, err
 }
 
+// GetFolderSettings calls tenant.v1.FolderService.GetFolderSettings.
+func (c *folderServiceClient) GetFolderSettings(ctx context.Context, req *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error) {
+	response, err := c.getFolderSettings.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// UpdateFolderSettings calls tenant.v1.FolderService.UpdateFolderSettings.
+func (c *folderServiceClient) UpdateFolderSettings(ctx context.Context, req *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error) {
+	response, err := c.updateFolderSettings.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListFolderSettings calls tenant.v1.FolderService.ListFolderSettings.
+func (c *folderServiceClient) ListFolderSettings(ctx context.Context, req *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error) {
+	response, err := c.listFolderSettings.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // FolderServiceHandler is an implementation of the tenant.v1.FolderService service.
 type FolderServiceHandler interface {
 	// AIP-133: the response is the created resource.
@@ -156,6 +216,9 @@ type FolderServiceHandler interface {
 	CreateDoc(context.Context, *v1.CreateDocRequest) (*v1.Doc, error)
 	ListDocs(context.Context, *v1.ListDocsRequest) (*v1.ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *v1.BatchCreateDocsRequest) (*v1.BatchCreateDocsResponse, error)
+	GetFolderSettings(context.Context, *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error)
+	UpdateFolderSettings(context.Context, *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error)
+	ListFolderSettings(context.Context, *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error)
 }
 
 // NewFolderServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -189,6 +252,24 @@ func NewFolderServiceHandler(svc FolderServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(folderServiceMethods.ByName("BatchCreateDocs")),
 		connect.WithHandlerOptions(opts...),
 	)
+	folderServiceGetFolderSettingsHandler := connect.NewUnaryHandlerSimple(
+		FolderServiceGetFolderSettingsProcedure,
+		svc.GetFolderSettings,
+		connect.WithSchema(folderServiceMethods.ByName("GetFolderSettings")),
+		connect.WithHandlerOptions(opts...),
+	)
+	folderServiceUpdateFolderSettingsHandler := connect.NewUnaryHandlerSimple(
+		FolderServiceUpdateFolderSettingsProcedure,
+		svc.UpdateFolderSettings,
+		connect.WithSchema(folderServiceMethods.ByName("UpdateFolderSettings")),
+		connect.WithHandlerOptions(opts...),
+	)
+	folderServiceListFolderSettingsHandler := connect.NewUnaryHandlerSimple(
+		FolderServiceListFolderSettingsProcedure,
+		svc.ListFolderSettings,
+		connect.WithSchema(folderServiceMethods.ByName("ListFolderSettings")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tenant.v1.FolderService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case FolderServiceCreateFolderProcedure:
@@ -199,6 +280,12 @@ func NewFolderServiceHandler(svc FolderServiceHandler, opts ...connect.HandlerOp
 			folderServiceListDocsHandler.ServeHTTP(w, r)
 		case FolderServiceBatchCreateDocsProcedure:
 			folderServiceBatchCreateDocsHandler.ServeHTTP(w, r)
+		case FolderServiceGetFolderSettingsProcedure:
+			folderServiceGetFolderSettingsHandler.ServeHTTP(w, r)
+		case FolderServiceUpdateFolderSettingsProcedure:
+			folderServiceUpdateFolderSettingsHandler.ServeHTTP(w, r)
+		case FolderServiceListFolderSettingsProcedure:
+			folderServiceListFolderSettingsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -222,4 +309,16 @@ func (UnimplementedFolderServiceHandler) ListDocs(context.Context, *v1.ListDocsR
 
 func (UnimplementedFolderServiceHandler) BatchCreateDocs(context.Context, *v1.BatchCreateDocsRequest) (*v1.BatchCreateDocsResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenant.v1.FolderService.BatchCreateDocs is not implemented"))
+}
+
+func (UnimplementedFolderServiceHandler) GetFolderSettings(context.Context, *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenant.v1.FolderService.GetFolderSettings is not implemented"))
+}
+
+func (UnimplementedFolderServiceHandler) UpdateFolderSettings(context.Context, *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenant.v1.FolderService.UpdateFolderSettings is not implemented"))
+}
+
+func (UnimplementedFolderServiceHandler) ListFolderSettings(context.Context, *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenant.v1.FolderService.ListFolderSettings is not implemented"))
 }
