@@ -135,10 +135,12 @@ func (s *FolderServiceCRUD) BatchCreateDocs(ctx context.Context, req *BatchCreat
 	return crudrt.Call[*BatchCreateDocsResponse](ctx, s.svcDoc, 2, req)
 }
 
+// AIP-131: the response is the resource itself.
 func (s *FolderServiceCRUD) GetFolderSettings(ctx context.Context, req *GetFolderSettingsRequest) (*FolderSettings, error) {
 	return crudrt.Call[*FolderSettings](ctx, s.svcFolderSettings, 0, req)
 }
 
+// AIP-134: the response is the updated resource.
 func (s *FolderServiceCRUD) UpdateFolderSettings(ctx context.Context, req *UpdateFolderSettingsRequest) (*FolderSettings, error) {
 	return crudrt.Call[*FolderSettings](ctx, s.svcFolderSettings, 1, req)
 }

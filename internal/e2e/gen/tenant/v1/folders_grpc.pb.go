@@ -47,7 +47,13 @@ type FolderServiceClient interface {
 	CreateDoc(ctx context.Context, in *CreateDocRequest, opts ...grpc.CallOption) (*Doc, error)
 	ListDocs(ctx context.Context, in *ListDocsRequest, opts ...grpc.CallOption) (*ListDocsResponse, error)
 	BatchCreateDocs(ctx context.Context, in *BatchCreateDocsRequest, opts ...grpc.CallOption) (*BatchCreateDocsResponse, error)
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetFolderSettings(ctx context.Context, in *GetFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateFolderSettings(ctx context.Context, in *UpdateFolderSettingsRequest, opts ...grpc.CallOption) (*FolderSettings, error)
 	ListFolderSettings(ctx context.Context, in *ListFolderSettingsRequest, opts ...grpc.CallOption) (*ListFolderSettingsResponse, error)
 }
@@ -146,7 +152,13 @@ type FolderServiceServer interface {
 	CreateDoc(context.Context, *CreateDocRequest) (*Doc, error)
 	ListDocs(context.Context, *ListDocsRequest) (*ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *BatchCreateDocsRequest) (*BatchCreateDocsResponse, error)
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetFolderSettings(context.Context, *GetFolderSettingsRequest) (*FolderSettings, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateFolderSettings(context.Context, *UpdateFolderSettingsRequest) (*FolderSettings, error)
 	ListFolderSettings(context.Context, *ListFolderSettingsRequest) (*ListFolderSettingsResponse, error)
 	mustEmbedUnimplementedFolderServiceServer()

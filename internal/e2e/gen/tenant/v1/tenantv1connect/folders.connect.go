@@ -69,7 +69,13 @@ type FolderServiceClient interface {
 	CreateDoc(context.Context, *v1.CreateDocRequest) (*v1.Doc, error)
 	ListDocs(context.Context, *v1.ListDocsRequest) (*v1.ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *v1.BatchCreateDocsRequest) (*v1.BatchCreateDocsResponse, error)
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetFolderSettings(context.Context, *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateFolderSettings(context.Context, *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error)
 	ListFolderSettings(context.Context, *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error)
 }
@@ -216,7 +222,13 @@ type FolderServiceHandler interface {
 	CreateDoc(context.Context, *v1.CreateDocRequest) (*v1.Doc, error)
 	ListDocs(context.Context, *v1.ListDocsRequest) (*v1.ListDocsResponse, error)
 	BatchCreateDocs(context.Context, *v1.BatchCreateDocsRequest) (*v1.BatchCreateDocsResponse, error)
+	// AIP-131: the response is the resource itself.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetFolderSettings(context.Context, *v1.GetFolderSettingsRequest) (*v1.FolderSettings, error)
+	// AIP-134: the response is the updated resource.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UpdateFolderSettings(context.Context, *v1.UpdateFolderSettingsRequest) (*v1.FolderSettings, error)
 	ListFolderSettings(context.Context, *v1.ListFolderSettingsRequest) (*v1.ListFolderSettingsResponse, error)
 }
