@@ -161,15 +161,7 @@ func TestTenantIsolation(t *testing.T) {
 // and nothing is written.
 func TestTenantParents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
-		mux := http.NewServeMux()
-		mux.Handle(tenantv1connect.NewFolderServiceHandler(
-			tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
-			connect.WithInterceptors(tenantInterceptor())))
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
-		acme := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme"))
-		globex := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
+		acme, globex := serveFolders(t, db)
 		ctx := context.Background()
 
 		_, err := acme.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "plans", Folder: &tenantv1.Folder{Title: "plans"}})
@@ -220,15 +212,7 @@ func TestTenantParents(t *testing.T) {
 // caller's parents only.
 func TestTenantSingletons(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
-		mux := http.NewServeMux()
-		mux.Handle(tenantv1connect.NewFolderServiceHandler(
-			tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
-			connect.WithInterceptors(tenantInterceptor())))
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
-		acme := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme"))
-		globex := tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
+		acme, globex := serveFolders(t, db)
 		ctx := context.Background()
 		for _, f := range []string{"b", "a"} {
 			_, err := acme.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: f, Folder: &tenantv1.Folder{Title: f}})
@@ -289,4 +273,20 @@ func TestTenantSingletons(t *testing.T) {
 		require.Len(t, gres.FolderSettings, 1)
 		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/g/settings", TenantId: "globex"}, gres.FolderSettings[0]), "globex's own: %v", gres.FolderSettings)
 	})
+}
+
+// serveFolders applies the tenant schema to db and serves FolderService
+// over Connect, with the tenant from a header: clients of tenants acme and
+// globex.
+func serveFolders(t *testing.T, db *gorm.DB) (acme, globex tenantv1connect.FolderServiceClient) {
+	t.Helper()
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+	mux := http.NewServeMux()
+	mux.Handle(tenantv1connect.NewFolderServiceHandler(
+		tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
+		connect.WithInterceptors(tenantInterceptor())))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme")),
+		tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
 }
