@@ -169,6 +169,94 @@ func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
 	return out
 }
 
+// canonicalValue is v in the form AIP-202 lets a service normalize a value of
+// format f to, when v has that format: a UUID in lowercase, an IPv4
+// address without leading zeros, an IPv6 address as RFC 5952 writes it
+// (lowercase, zeros compressed); v itself otherwise. Values are stored in
+// this form, and keys and filters compare in it, so that two spellings of
+// one value are one value (AIP-202: not a comparison of text).
+func canonicalValue(v string, f annotations.FieldInfo_Format) string {
+	switch f {
+	case annotations.FieldInfo_UUID4:
+		if isUUID4(v) {
+			return strings.ToLower(v)
+		}
+	case annotations.FieldInfo_IPV4:
+		if isIPv4(v) {
+			return canonicalIPv4(v)
+		}
+	case annotations.FieldInfo_IPV6:
+		if isIPv6(v) {
+			return netip.MustParseAddr(v).String()
+		}
+	case annotations.FieldInfo_IPV4_OR_IPV6:
+		switch {
+		case isIPv4(v):
+			return canonicalIPv4(v)
+		case isIPv6(v):
+			return netip.MustParseAddr(v).String()
+		}
+	}
+	return v
+}
+
+// canonicalIPv4 is an IPv4 address (isIPv4) without leading zeros.
+func canonicalIPv4(v string) string {
+	parts := strings.Split(v, ".")
+	for i, p := range parts {
+		n, _ := strconv.Atoi(p)
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ".")
+}
+
+// canonicalizeFormats writes the values of m that have their field's
+// format, at any depth, in their canonical form (see canonicalValue).
+func canonicalizeFormats(m protoreflect.Message) {
+	p := formatPlanOf(m.Descriptor())
+	if p == nil {
+		return
+	}
+	for _, f := range p.fields {
+		if !m.Has(f.fd) {
+			continue
+		}
+		switch v := m.Get(f.fd); {
+		case f.fd.IsList():
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				l.Set(i, protoreflect.ValueOfString(canonicalValue(l.Get(i).String(), f.format)))
+			}
+		case f.fd.IsMap():
+			mp := v.Map()
+			for _, k := range sortedKeys(mp) {
+				mp.Set(k, protoreflect.ValueOfString(canonicalValue(mp.Get(k).String(), f.format)))
+			}
+		default:
+			if c := canonicalValue(v.String(), f.format); c != v.String() {
+				m.Set(f.fd, protoreflect.ValueOfString(c))
+			}
+		}
+	}
+	for _, fd := range p.nested {
+		if !m.Has(fd) {
+			continue
+		}
+		switch v := m.Get(fd); {
+		case fd.IsList():
+			for i, l := 0, v.List(); i < l.Len(); i++ {
+				canonicalizeFormats(l.Get(i).Message())
+			}
+		case fd.IsMap():
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				canonicalizeFormats(mv.Message())
+				return true
+			})
+		default:
+			canonicalizeFormats(v.Message())
+		}
+	}
+}
+
 // sortedKeys are m's keys in order, so that violations are listed the
 // same way every time.
 func sortedKeys(m protoreflect.Map) []protoreflect.MapKey {

@@ -24,6 +24,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -281,6 +282,10 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			if c.fd.Enum() != nil {
 				qc.Enum = c.fd.Enum()
 			}
+			if f := formatOf(c.fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED && !c.fd.IsList() && !c.fd.IsMap() {
+				// Stored in its canonical form, and compared in it.
+				qc.Canonical = func(v string) string { return canonicalValue(v, f) }
+			}
 			s.table.Columns = append(s.table.Columns, qc)
 		}
 		if fd := c.fd; c.Type == "JSON" && c.Role == RoleOrdinary && fd != nil && fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !slices.Contains(s.fb.inputOnly, fd) {
@@ -416,6 +421,11 @@ func (s *Service) columnKey(key any) (rowKey, error) {
 // columnKeyAt is columnKey of a key the request holds at field.
 func (s *Service) columnKeyAt(field string, key any) (rowKey, error) {
 	if s.key.NamePattern == "" {
+		if k, ok := key.(string); ok && s.key.fd != nil {
+			// A key with an AIP-202 format is stored in its canonical
+			// form: another spelling of it names the same row.
+			key = canonicalValue(k, formatOf(s.key.fd))
+		}
 		return rowKey{keyArg(key)}, nil
 	}
 	name, _ := key.(string)

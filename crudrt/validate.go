@@ -32,9 +32,11 @@ func (s *Service) immutable(stored, next proto.Message) error {
 	return nil
 }
 
-// validate checks p against its protovalidate and protoc-gen-validate
-// rules, its REQUIRED fields and the columns' own limits, and lists every
-// violation.
+// validate checks p, the message a write stores, against its
+// protovalidate and protoc-gen-validate rules, its REQUIRED fields and the
+// columns' own limits, and lists every violation. A valid p's values with
+// an AIP-202 format are then written in their canonical form, as stored
+// (see canonical).
 func (s *Service) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
@@ -74,6 +76,9 @@ func (s *Service) validate(p proto.Message) error {
 	}
 	if len(vs) > 0 {
 		return InvalidArgument("", vs...)
+	}
+	if s.rules.formats {
+		canonicalizeFormats(r)
 	}
 	return nil
 }

@@ -417,6 +417,10 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
 	}
 	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
+	if s.rules.formats {
+		// Another spelling of an IMMUTABLE field's value is the value.
+		canonicalizeFormats(next.ProtoReflect())
+	}
 	if err := s.immutable(stored, next); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 			switch c.Kind {
 			case KindString:
 				lit, err := p.stringLiteral(rhs, v.StringValue, equality)
+				if s, ok := lit.(string); ok && c.Canonical != nil {
+					lit = c.Canonical(s)
+				}
 				if err != nil || c.Prefix == "" {
 					return lit, err
 				}

@@ -128,6 +128,10 @@ type Column struct {
 	Name string
 	// Kind is how the column stores the field.
 	Kind Kind
+	// Canonical, when set on a string column, is the form its values are
+	// stored in: a string literal compared with the column is put in that
+	// form first (a UUID in lowercase, AIP-202).
+	Canonical func(string) string `json:"-"`
 	// Enum is the enum type of a KindEnum or KindEnumName column.
 	Enum protoreflect.EnumDescriptor
 	// Nullable reports whether the column may be NULL (the field may be

@@ -1,0 +1,75 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"connectrpc.com/connect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	formatsv1 "github.com/protoforge/protoforge/internal/e2e/gen/formats/v1"
+	"github.com/protoforge/protoforge/internal/e2e/gen/formats/v1/formatsv1connect"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// TestFormatSpellings: values with an AIP-202 format are stored in their
+// canonical form (a UUID in lowercase, an IPv4 address without leading
+// zeros, an IPv6 address as RFC 5952 writes it), and compared in it: a
+// UUID key in capitals names the same row for Get, Update and Delete and
+// is taken by Create, a filter finds a value however it is spelled, and
+// another spelling of an IMMUTABLE value is the value; on every database.
+func TestFormatSpellings(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/formats/v1/schema", db.Dialector.Name()+".sql"))
+		mux := http.NewServeMux()
+		mux.Handle(formatsv1connect.NewDeviceServiceHandler(formatsv1.NewDeviceServiceCRUD(db)))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		c := formatsv1connect.NewDeviceServiceClient(srv.Client(), srv.URL)
+		ctx := context.Background()
+		const (
+			upper = "F47AC10B-58CC-4372-8567-0E02B2C3D479"
+			lower = "f47ac10b-58cc-4372-8567-0e02b2c3d479"
+			owner = "9B2E4E4A-1C1D-4F6A-9D7E-2A3B4C5D6E7F"
+		)
+		d, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: upper, Ip: "010.001.002.003", Peers: []string{"2001:0DB8:0::0001"}, Owner: owner, Label: "a"}})
+		require.NoError(t, err)
+		want := &formatsv1.Device{Id: lower, Ip: "10.1.2.3", Peers: []string{"2001:db8::1"}, Owner: "9b2e4e4a-1c1d-4f6a-9d7e-2a3b4c5d6e7f", Label: "a"}
+		assert.True(t, proto.Equal(want, d), "stored in canonical form: %v", d)
+
+		for _, id := range []string{upper, lower} {
+			got, err := c.GetDevice(ctx, &formatsv1.GetDeviceRequest{Id: id})
+			require.NoError(t, err, id)
+			assert.True(t, proto.Equal(want, got), "Get %s: %v", id, got)
+		}
+		_, err = c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: lower, Owner: owner}})
+		assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "the same UUID in lowercase: %v", err)
+
+		for _, filter := range []string{`id = "` + upper + `"`, `id = "` + lower + `"`, `ip = "10.1.2.3"`, `ip = "010.001.002.003"`, `owner = "` + owner + `"`} {
+			res, err := c.ListDevices(ctx, &formatsv1.ListDevicesRequest{Filter: filter})
+			require.NoError(t, err, filter)
+			assert.Len(t, res.Devices, 1, "filter %s", filter)
+		}
+
+		// Another spelling of the IMMUTABLE owner is the owner.
+		up, err := c.UpdateDevice(ctx, &formatsv1.UpdateDeviceRequest{Device: &formatsv1.Device{Id: upper, Owner: owner, Label: "b"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner", "label"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "b", up.Label)
+		assert.Equal(t, want.Owner, up.Owner)
+		_, err = c.UpdateDevice(ctx, &formatsv1.UpdateDeviceRequest{Device: &formatsv1.Device{Id: upper, Owner: "00000000-0000-4000-8000-000000000000"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "another owner: %v", err)
+
+		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: upper})
+		require.NoError(t, err)
+		_, err = c.GetDevice(ctx, &formatsv1.GetDeviceRequest{Id: lower})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err), "deleted by its id in capitals: %v", err)
+	})
+}
