@@ -24,7 +24,7 @@ import (
 // canonical form (a UUID in lowercase, an IPv4 address without leading
 // zeros, an IPv6 address as RFC 5952 writes it), and compared in it: a
 // UUID key in capitals names the same row for Get, Update and Delete and
-// is taken by Create, a filter finds a value however it is spelled, and
+// is taken by Create (and BatchGet finds it), a filter finds a value however it is spelled, and
 // another spelling of an IMMUTABLE value is the value; on every database.
 func TestFormatSpellings(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -50,6 +50,10 @@ func TestFormatSpellings(t *testing.T) {
 			require.NoError(t, err, id)
 			assert.True(t, proto.Equal(want, got), "Get %s: %v", id, got)
 		}
+		batch, err := c.BatchGetDevices(ctx, &formatsv1.BatchGetDevicesRequest{Ids: []string{upper, lower}})
+		require.NoError(t, err)
+		require.Len(t, batch.Devices, 2)
+		assert.True(t, proto.Equal(want, batch.Devices[0]) && proto.Equal(want, batch.Devices[1]), "BatchGet: %v", batch.Devices)
 		_, err = c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: lower, Owner: owner}})
 		assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "the same UUID in lowercase: %v", err)
 

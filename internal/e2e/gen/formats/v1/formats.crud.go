@@ -49,13 +49,14 @@ var deviceServiceCRUDResource = crudrt.Resource{
 		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|List|Create|Update|Delete",
+	"Operations": "Get|List|Create|Update|Delete|BatchGet",
 	"Methods": [
 		{"Name":"formats.v1.DeviceService.CreateDevice","Op":"Create","Request":"formats.v1.CreateDeviceRequest","Response":"formats.v1.Device","Resource":"device"},
 		{"Name":"formats.v1.DeviceService.GetDevice","Op":"Get","Request":"formats.v1.GetDeviceRequest","Response":"formats.v1.Device","Key":"id"},
 		{"Name":"formats.v1.DeviceService.ListDevices","Op":"List","Request":"formats.v1.ListDevicesRequest","Response":"formats.v1.ListDevicesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"devices","NextPageToken":"next_page_token"},
 		{"Name":"formats.v1.DeviceService.UpdateDevice","Op":"Update","Request":"formats.v1.UpdateDeviceRequest","Response":"formats.v1.Device","Resource":"device","Mask":"update_mask"},
-		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true}
+		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true},
+		{"Name":"formats.v1.DeviceService.BatchGetDevices","Op":"BatchGet","Request":"formats.v1.BatchGetDevicesRequest","Response":"formats.v1.BatchGetDevicesResponse","Keys":"ids","Items":"devices"}
 	]
 }`,
 }
@@ -80,6 +81,10 @@ func (s *DeviceServiceCRUD) DeleteDevice(ctx context.Context, req *DeleteDeviceR
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
+func (s *DeviceServiceCRUD) BatchGetDevices(ctx context.Context, req *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error) {
+	return crudrt.Call[*BatchGetDevicesResponse](ctx, s.svc, 5, req)
+}
+
 // DeviceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
 // of DeviceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
 func DeviceServiceRESTRules() []*annotations.HttpRule {
@@ -92,6 +97,7 @@ var deviceServiceRESTRoutes = []crudrt.Route{
 	{Selector: "formats.v1.DeviceService.ListDevices", Verb: "GET", Path: "/v1/devices"},
 	{Selector: "formats.v1.DeviceService.UpdateDevice", Verb: "PATCH", Path: "/v1/devices/{device.id}", Body: "device"},
 	{Selector: "formats.v1.DeviceService.DeleteDevice", Verb: "DELETE", Path: "/v1/devices/{id}"},
+	{Selector: "formats.v1.DeviceService.BatchGetDevices", Verb: "GET", Path: "/v1/devices:batchGet"},
 }
 
 //go:embed formats.openapi.json

@@ -402,6 +402,94 @@ func (x *DeleteDeviceRequest) GetId() string {
 	return ""
 }
 
+type BatchGetDevicesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ids           []string               `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetDevicesRequest) Reset() {
+	*x = BatchGetDevicesRequest{}
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetDevicesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetDevicesRequest) ProtoMessage() {}
+
+func (x *BatchGetDevicesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetDevicesRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetDevicesRequest) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *BatchGetDevicesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+type BatchGetDevicesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Devices       []*Device              `protobuf:"bytes,1,rep,name=devices,proto3" json:"devices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetDevicesResponse) Reset() {
+	*x = BatchGetDevicesResponse{}
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetDevicesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetDevicesResponse) ProtoMessage() {}
+
+func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetDevicesResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetDevicesResponse) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BatchGetDevicesResponse) GetDevices() []*Device {
+	if x != nil {
+		return x.Devices
+	}
+	return nil
+}
+
 var File_formats_v1_formats_proto protoreflect.FileDescriptor
 
 const file_formats_v1_formats_proto_rawDesc = "" +
@@ -431,13 +519,18 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"/\n" +
 	"\x13DeleteDeviceRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id2\xf1\x02\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\"4\n" +
+	"\x16BatchGetDevicesRequest\x12\x1a\n" +
+	"\x03ids\x18\x01 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x03ids\"G\n" +
+	"\x17BatchGetDevicesResponse\x12,\n" +
+	"\adevices\x18\x01 \x03(\v2\x12.formats.v1.DeviceR\adevices2\xcd\x03\n" +
 	"\rDeviceService\x12C\n" +
 	"\fCreateDevice\x12\x1f.formats.v1.CreateDeviceRequest\x1a\x12.formats.v1.Device\x12=\n" +
 	"\tGetDevice\x12\x1c.formats.v1.GetDeviceRequest\x1a\x12.formats.v1.Device\x12N\n" +
 	"\vListDevices\x12\x1e.formats.v1.ListDevicesRequest\x1a\x1f.formats.v1.ListDevicesResponse\x12C\n" +
 	"\fUpdateDevice\x12\x1f.formats.v1.UpdateDeviceRequest\x1a\x12.formats.v1.Device\x12G\n" +
-	"\fDeleteDevice\x12\x1f.formats.v1.DeleteDeviceRequest\x1a\x16.google.protobuf.EmptyBHZFgithub.com/protoforge/protoforge/internal/e2e/gen/formats/v1;formatsv1b\x06proto3"
+	"\fDeleteDevice\x12\x1f.formats.v1.DeleteDeviceRequest\x1a\x16.google.protobuf.Empty\x12Z\n" +
+	"\x0fBatchGetDevices\x12\".formats.v1.BatchGetDevicesRequest\x1a#.formats.v1.BatchGetDevicesResponseBHZFgithub.com/protoforge/protoforge/internal/e2e/gen/formats/v1;formatsv1b\x06proto3"
 
 var (
 	file_formats_v1_formats_proto_rawDescOnce sync.Once
@@ -451,38 +544,43 @@ func file_formats_v1_formats_proto_rawDescGZIP() []byte {
 	return file_formats_v1_formats_proto_rawDescData
 }
 
-var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_formats_v1_formats_proto_goTypes = []any{
-	(*Device)(nil),                // 0: formats.v1.Device
-	(*CreateDeviceRequest)(nil),   // 1: formats.v1.CreateDeviceRequest
-	(*GetDeviceRequest)(nil),      // 2: formats.v1.GetDeviceRequest
-	(*ListDevicesRequest)(nil),    // 3: formats.v1.ListDevicesRequest
-	(*ListDevicesResponse)(nil),   // 4: formats.v1.ListDevicesResponse
-	(*UpdateDeviceRequest)(nil),   // 5: formats.v1.UpdateDeviceRequest
-	(*DeleteDeviceRequest)(nil),   // 6: formats.v1.DeleteDeviceRequest
-	(*fieldmaskpb.FieldMask)(nil), // 7: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),         // 8: google.protobuf.Empty
+	(*Device)(nil),                  // 0: formats.v1.Device
+	(*CreateDeviceRequest)(nil),     // 1: formats.v1.CreateDeviceRequest
+	(*GetDeviceRequest)(nil),        // 2: formats.v1.GetDeviceRequest
+	(*ListDevicesRequest)(nil),      // 3: formats.v1.ListDevicesRequest
+	(*ListDevicesResponse)(nil),     // 4: formats.v1.ListDevicesResponse
+	(*UpdateDeviceRequest)(nil),     // 5: formats.v1.UpdateDeviceRequest
+	(*DeleteDeviceRequest)(nil),     // 6: formats.v1.DeleteDeviceRequest
+	(*BatchGetDevicesRequest)(nil),  // 7: formats.v1.BatchGetDevicesRequest
+	(*BatchGetDevicesResponse)(nil), // 8: formats.v1.BatchGetDevicesResponse
+	(*fieldmaskpb.FieldMask)(nil),   // 9: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),           // 10: google.protobuf.Empty
 }
 var file_formats_v1_formats_proto_depIdxs = []int32{
-	0, // 0: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
-	0, // 1: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
-	0, // 2: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
-	7, // 3: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1, // 4: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
-	2, // 5: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
-	3, // 6: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
-	5, // 7: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
-	6, // 8: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
-	0, // 9: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
-	0, // 10: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
-	4, // 11: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
-	0, // 12: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
-	8, // 13: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
-	9, // [9:14] is the sub-list for method output_type
-	4, // [4:9] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	0,  // 0: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
+	0,  // 1: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
+	0,  // 2: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
+	9,  // 3: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 4: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
+	1,  // 5: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
+	2,  // 6: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
+	3,  // 7: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
+	5,  // 8: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
+	6,  // 9: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
+	7,  // 10: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
+	0,  // 11: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
+	0,  // 12: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
+	4,  // 13: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
+	0,  // 14: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
+	10, // 15: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
+	8,  // 16: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
+	11, // [11:17] is the sub-list for method output_type
+	5,  // [5:11] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_formats_v1_formats_proto_init() }
@@ -496,7 +594,7 @@ func file_formats_v1_formats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_formats_v1_formats_proto_rawDesc), len(file_formats_v1_formats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

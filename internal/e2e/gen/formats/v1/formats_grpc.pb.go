@@ -24,11 +24,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DeviceService_CreateDevice_FullMethodName = "/formats.v1.DeviceService/CreateDevice"
-	DeviceService_GetDevice_FullMethodName    = "/formats.v1.DeviceService/GetDevice"
-	DeviceService_ListDevices_FullMethodName  = "/formats.v1.DeviceService/ListDevices"
-	DeviceService_UpdateDevice_FullMethodName = "/formats.v1.DeviceService/UpdateDevice"
-	DeviceService_DeleteDevice_FullMethodName = "/formats.v1.DeviceService/DeleteDevice"
+	DeviceService_CreateDevice_FullMethodName    = "/formats.v1.DeviceService/CreateDevice"
+	DeviceService_GetDevice_FullMethodName       = "/formats.v1.DeviceService/GetDevice"
+	DeviceService_ListDevices_FullMethodName     = "/formats.v1.DeviceService/ListDevices"
+	DeviceService_UpdateDevice_FullMethodName    = "/formats.v1.DeviceService/UpdateDevice"
+	DeviceService_DeleteDevice_FullMethodName    = "/formats.v1.DeviceService/DeleteDevice"
+	DeviceService_BatchGetDevices_FullMethodName = "/formats.v1.DeviceService/BatchGetDevices"
 )
 
 // DeviceServiceClient is the client API for DeviceService service.
@@ -40,6 +41,7 @@ type DeviceServiceClient interface {
 	ListDevices(ctx context.Context, in *ListDevicesRequest, opts ...grpc.CallOption) (*ListDevicesResponse, error)
 	UpdateDevice(ctx context.Context, in *UpdateDeviceRequest, opts ...grpc.CallOption) (*Device, error)
 	DeleteDevice(ctx context.Context, in *DeleteDeviceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	BatchGetDevices(ctx context.Context, in *BatchGetDevicesRequest, opts ...grpc.CallOption) (*BatchGetDevicesResponse, error)
 }
 
 type deviceServiceClient struct {
@@ -100,6 +102,16 @@ func (c *deviceServiceClient) DeleteDevice(ctx context.Context, in *DeleteDevice
 	return out, nil
 }
 
+func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, in *BatchGetDevicesRequest, opts ...grpc.CallOption) (*BatchGetDevicesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetDevicesResponse)
+	err := c.cc.Invoke(ctx, DeviceService_BatchGetDevices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeviceServiceServer is the server API for DeviceService service.
 // All implementations must embed UnimplementedDeviceServiceServer
 // for forward compatibility.
@@ -109,6 +121,7 @@ type DeviceServiceServer interface {
 	ListDevices(context.Context, *ListDevicesRequest) (*ListDevicesResponse, error)
 	UpdateDevice(context.Context, *UpdateDeviceRequest) (*Device, error)
 	DeleteDevice(context.Context, *DeleteDeviceRequest) (*emptypb.Empty, error)
+	BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error)
 	mustEmbedUnimplementedDeviceServiceServer()
 }
 
@@ -133,6 +146,9 @@ func (UnimplementedDeviceServiceServer) UpdateDevice(context.Context, *UpdateDev
 }
 func (UnimplementedDeviceServiceServer) DeleteDevice(context.Context, *DeleteDeviceRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteDevice not implemented")
+}
+func (UnimplementedDeviceServiceServer) BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetDevices not implemented")
 }
 func (UnimplementedDeviceServiceServer) mustEmbedUnimplementedDeviceServiceServer() {}
 func (UnimplementedDeviceServiceServer) testEmbeddedByValue()                       {}
@@ -245,6 +261,24 @@ func _DeviceService_DeleteDevice_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeviceService_BatchGetDevices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetDevicesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeviceServiceServer).BatchGetDevices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeviceService_BatchGetDevices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeviceServiceServer).BatchGetDevices(ctx, req.(*BatchGetDevicesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DeviceService_ServiceDesc is the grpc.ServiceDesc for DeviceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -271,6 +305,10 @@ var DeviceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteDevice",
 			Handler:    _DeviceService_DeleteDevice_Handler,
+		},
+		{
+			MethodName: "BatchGetDevices",
+			Handler:    _DeviceService_BatchGetDevices_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

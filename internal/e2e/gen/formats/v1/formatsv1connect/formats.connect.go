@@ -52,6 +52,9 @@ const (
 	// DeviceServiceDeleteDeviceProcedure is the fully-qualified name of the DeviceService's
 	// DeleteDevice RPC.
 	DeviceServiceDeleteDeviceProcedure = "/formats.v1.DeviceService/DeleteDevice"
+	// DeviceServiceBatchGetDevicesProcedure is the fully-qualified name of the DeviceService's
+	// BatchGetDevices RPC.
+	DeviceServiceBatchGetDevicesProcedure = "/formats.v1.DeviceService/BatchGetDevices"
 )
 
 // DeviceServiceClient is a client for the formats.v1.DeviceService service.
@@ -61,6 +64,7 @@ type DeviceServiceClient interface {
 	ListDevices(context.Context, *v1.ListDevicesRequest) (*v1.ListDevicesResponse, error)
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
+	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
 }
 
 // NewDeviceServiceClient constructs a client for the formats.v1.DeviceService service. By default,
@@ -104,16 +108,23 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(deviceServiceMethods.ByName("DeleteDevice")),
 			connect.WithClientOptions(opts...),
 		),
+		batchGetDevices: connect.NewClient[v1.BatchGetDevicesRequest, v1.BatchGetDevicesResponse](
+			httpClient,
+			baseURL+DeviceServiceBatchGetDevicesProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // deviceServiceClient implements DeviceServiceClient.
 type deviceServiceClient struct {
-	createDevice *connect.Client[v1.CreateDeviceRequest, v1.Device]
-	getDevice    *connect.Client[v1.GetDeviceRequest, v1.Device]
-	listDevices  *connect.Client[v1.ListDevicesRequest, v1.ListDevicesResponse]
-	updateDevice *connect.Client[v1.UpdateDeviceRequest, v1.Device]
-	deleteDevice *connect.Client[v1.DeleteDeviceRequest, emptypb.Empty]
+	createDevice    *connect.Client[v1.CreateDeviceRequest, v1.Device]
+	getDevice       *connect.Client[v1.GetDeviceRequest, v1.Device]
+	listDevices     *connect.Client[v1.ListDevicesRequest, v1.ListDevicesResponse]
+	updateDevice    *connect.Client[v1.UpdateDeviceRequest, v1.Device]
+	deleteDevice    *connect.Client[v1.DeleteDeviceRequest, emptypb.Empty]
+	batchGetDevices *connect.Client[v1.BatchGetDevicesRequest, v1.BatchGetDevicesResponse]
 }
 
 // CreateDevice calls formats.v1.DeviceService.CreateDevice.
@@ -161,6 +172,15 @@ func (c *deviceServiceClient) DeleteDevice(ctx context.Context, req *v1.DeleteDe
 	return nil, err
 }
 
+// BatchGetDevices calls formats.v1.DeviceService.BatchGetDevices.
+func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, req *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error) {
+	response, err := c.batchGetDevices.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // DeviceServiceHandler is an implementation of the formats.v1.DeviceService service.
 type DeviceServiceHandler interface {
 	CreateDevice(context.Context, *v1.CreateDeviceRequest) (*v1.Device, error)
@@ -168,6 +188,7 @@ type DeviceServiceHandler interface {
 	ListDevices(context.Context, *v1.ListDevicesRequest) (*v1.ListDevicesResponse, error)
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
+	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
 }
 
 // NewDeviceServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -207,6 +228,12 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(deviceServiceMethods.ByName("DeleteDevice")),
 		connect.WithHandlerOptions(opts...),
 	)
+	deviceServiceBatchGetDevicesHandler := connect.NewUnaryHandlerSimple(
+		DeviceServiceBatchGetDevicesProcedure,
+		svc.BatchGetDevices,
+		connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/formats.v1.DeviceService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DeviceServiceCreateDeviceProcedure:
@@ -219,6 +246,8 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 			deviceServiceUpdateDeviceHandler.ServeHTTP(w, r)
 		case DeviceServiceDeleteDeviceProcedure:
 			deviceServiceDeleteDeviceHandler.ServeHTTP(w, r)
+		case DeviceServiceBatchGetDevicesProcedure:
+			deviceServiceBatchGetDevicesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -246,4 +275,8 @@ func (UnimplementedDeviceServiceHandler) UpdateDevice(context.Context, *v1.Updat
 
 func (UnimplementedDeviceServiceHandler) DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.DeleteDevice is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.BatchGetDevices is not implemented"))
 }
