@@ -55,6 +55,10 @@ func jsonColumns(path, name string, md protoreflect.MessageDescriptor) []query.C
 				if !query.Spellable(c.Zero) {
 					continue
 				}
+				if f := formatOf(fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+					// Stored in its canonical form, and compared in it.
+					c.Canonical = func(v string) string { return canonicalValue(v, f) }
+				}
 			case protoreflect.BoolKind:
 				c.Kind, c.Zero = query.KindBool, strconv.FormatBool(fd.Default().Bool())
 			case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:

@@ -47,7 +47,8 @@ var deviceServiceCRUDResource = crudrt.Resource{
 		{"Path":"ip","Name":"ip","GoField":"Ip","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"peers","Name":"peers","GoField":"Peers","Type":"JSON","Queryable":true,"Kind":"string_list"},
 		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"}
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"primary","Name":"primary","GoField":"Primary","Type":"JSON","Nullable":true}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet",
 	"Methods": [

@@ -19,6 +19,8 @@ type DeviceModel struct {
 	Peers ormrt.JSON `gorm:"column:peers;not null" protoforge:"formats.v1.Device.peers"`
 	Owner string     `gorm:"column:owner;not null" protoforge:"formats.v1.Device.owner"`
 	Label string     `gorm:"column:label;not null" protoforge:"formats.v1.Device.label"`
+	// Stored as JSON.
+	Primary ormrt.JSON `gorm:"column:primary" protoforge:"formats.v1.Device.primary"`
 }
 
 // TableName is the table of DeviceModel.

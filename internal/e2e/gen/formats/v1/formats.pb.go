@@ -31,12 +31,14 @@ const (
 
 // A device, keyed by a UUID its client chooses.
 type Device struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Ip            string                 `protobuf:"bytes,2,opt,name=ip,proto3" json:"ip,omitempty"`
-	Peers         []string               `protobuf:"bytes,3,rep,name=peers,proto3" json:"peers,omitempty"`
-	Owner         string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
-	Label         string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Ip    string                 `protobuf:"bytes,2,opt,name=ip,proto3" json:"ip,omitempty"`
+	Peers []string               `protobuf:"bytes,3,rep,name=peers,proto3" json:"peers,omitempty"`
+	Owner string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	Label string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`
+	// Stored as JSON.
+	Primary       *Endpoint `protobuf:"bytes,6,opt,name=primary,proto3" json:"primary,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -106,6 +108,58 @@ func (x *Device) GetLabel() string {
 	return ""
 }
 
+func (x *Device) GetPrimary() *Endpoint {
+	if x != nil {
+		return x.Primary
+	}
+	return nil
+}
+
+// Where a device answers.
+type Endpoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ip            string                 `protobuf:"bytes,1,opt,name=ip,proto3" json:"ip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Endpoint) Reset() {
+	*x = Endpoint{}
+	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Endpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Endpoint) ProtoMessage() {}
+
+func (x *Endpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
+func (*Endpoint) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Endpoint) GetIp() string {
+	if x != nil {
+		return x.Ip
+	}
+	return ""
+}
+
 type CreateDeviceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Device        *Device                `protobuf:"bytes,1,opt,name=device,proto3" json:"device,omitempty"`
@@ -115,7 +169,7 @@ type CreateDeviceRequest struct {
 
 func (x *CreateDeviceRequest) Reset() {
 	*x = CreateDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	mi := &file_formats_v1_formats_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -127,7 +181,7 @@ func (x *CreateDeviceRequest) String() string {
 func (*CreateDeviceRequest) ProtoMessage() {}
 
 func (x *CreateDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	mi := &file_formats_v1_formats_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -140,7 +194,7 @@ func (x *CreateDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeviceRequest.ProtoReflect.Descriptor instead.
 func (*CreateDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{1}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateDeviceRequest) GetDevice() *Device {
@@ -159,7 +213,7 @@ type GetDeviceRequest struct {
 
 func (x *GetDeviceRequest) Reset() {
 	*x = GetDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[2]
+	mi := &file_formats_v1_formats_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +225,7 @@ func (x *GetDeviceRequest) String() string {
 func (*GetDeviceRequest) ProtoMessage() {}
 
 func (x *GetDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[2]
+	mi := &file_formats_v1_formats_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +238,7 @@ func (x *GetDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeviceRequest.ProtoReflect.Descriptor instead.
 func (*GetDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{2}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetDeviceRequest) GetId() string {
@@ -205,7 +259,7 @@ type ListDevicesRequest struct {
 
 func (x *ListDevicesRequest) Reset() {
 	*x = ListDevicesRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[3]
+	mi := &file_formats_v1_formats_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -217,7 +271,7 @@ func (x *ListDevicesRequest) String() string {
 func (*ListDevicesRequest) ProtoMessage() {}
 
 func (x *ListDevicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[3]
+	mi := &file_formats_v1_formats_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -230,7 +284,7 @@ func (x *ListDevicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevicesRequest.ProtoReflect.Descriptor instead.
 func (*ListDevicesRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{3}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListDevicesRequest) GetPageSize() int32 {
@@ -264,7 +318,7 @@ type ListDevicesResponse struct {
 
 func (x *ListDevicesResponse) Reset() {
 	*x = ListDevicesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[4]
+	mi := &file_formats_v1_formats_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +330,7 @@ func (x *ListDevicesResponse) String() string {
 func (*ListDevicesResponse) ProtoMessage() {}
 
 func (x *ListDevicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[4]
+	mi := &file_formats_v1_formats_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +343,7 @@ func (x *ListDevicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevicesResponse.ProtoReflect.Descriptor instead.
 func (*ListDevicesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{4}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDevicesResponse) GetDevices() []*Device {
@@ -316,7 +370,7 @@ type UpdateDeviceRequest struct {
 
 func (x *UpdateDeviceRequest) Reset() {
 	*x = UpdateDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[5]
+	mi := &file_formats_v1_formats_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -328,7 +382,7 @@ func (x *UpdateDeviceRequest) String() string {
 func (*UpdateDeviceRequest) ProtoMessage() {}
 
 func (x *UpdateDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[5]
+	mi := &file_formats_v1_formats_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -341,7 +395,7 @@ func (x *UpdateDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeviceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{5}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateDeviceRequest) GetDevice() *Device {
@@ -367,7 +421,7 @@ type DeleteDeviceRequest struct {
 
 func (x *DeleteDeviceRequest) Reset() {
 	*x = DeleteDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[6]
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +433,7 @@ func (x *DeleteDeviceRequest) String() string {
 func (*DeleteDeviceRequest) ProtoMessage() {}
 
 func (x *DeleteDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[6]
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +446,7 @@ func (x *DeleteDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDeviceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{6}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteDeviceRequest) GetId() string {
@@ -411,7 +465,7 @@ type BatchGetDevicesRequest struct {
 
 func (x *BatchGetDevicesRequest) Reset() {
 	*x = BatchGetDevicesRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +477,7 @@ func (x *BatchGetDevicesRequest) String() string {
 func (*BatchGetDevicesRequest) ProtoMessage() {}
 
 func (x *BatchGetDevicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +490,7 @@ func (x *BatchGetDevicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDevicesRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetDevicesRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{7}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BatchGetDevicesRequest) GetIds() []string {
@@ -455,7 +509,7 @@ type BatchGetDevicesResponse struct {
 
 func (x *BatchGetDevicesResponse) Reset() {
 	*x = BatchGetDevicesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	mi := &file_formats_v1_formats_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +521,7 @@ func (x *BatchGetDevicesResponse) String() string {
 func (*BatchGetDevicesResponse) ProtoMessage() {}
 
 func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	mi := &file_formats_v1_formats_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +534,7 @@ func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDevicesResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetDevicesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{8}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BatchGetDevicesResponse) GetDevices() []*Device {
@@ -495,13 +549,16 @@ var File_formats_v1_formats_proto protoreflect.FileDescriptor
 const file_formats_v1_formats_proto_rawDesc = "" +
 	"\n" +
 	"\x18formats/v1/formats.proto\x12\n" +
-	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xa4\x01\n" +
+	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xd4\x01\n" +
 	"\x06Device\x12 \n" +
 	"\x02id\x18\x01 \x01(\tB\x10\xe2\xdd\x19\x04\b\x01\x18$\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\x12\x18\n" +
 	"\x02ip\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x04R\x02ip\x12\x1e\n" +
 	"\x05peers\x18\x03 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x03R\x05peers\x12\"\n" +
 	"\x05owner\x18\x04 \x01(\tB\f\xe2A\x01\x05\xe2\x8c\xcf\xd7\b\x02\b\x01R\x05owner\x12\x14\n" +
-	"\x05label\x18\x05 \x01(\tR\x05label:\x04\xe2\xdd\x19\x00\"G\n" +
+	"\x05label\x18\x05 \x01(\tR\x05label\x12.\n" +
+	"\aprimary\x18\x06 \x01(\v2\x14.formats.v1.EndpointR\aprimary:\x04\xe2\xdd\x19\x00\"$\n" +
+	"\bEndpoint\x12\x18\n" +
+	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"G\n" +
 	"\x13CreateDeviceRequest\x120\n" +
 	"\x06device\x18\x01 \x01(\v2\x12.formats.v1.DeviceB\x04\xe2A\x01\x02R\x06device\",\n" +
 	"\x10GetDeviceRequest\x12\x18\n" +
@@ -544,43 +601,45 @@ func file_formats_v1_formats_proto_rawDescGZIP() []byte {
 	return file_formats_v1_formats_proto_rawDescData
 }
 
-var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_formats_v1_formats_proto_goTypes = []any{
 	(*Device)(nil),                  // 0: formats.v1.Device
-	(*CreateDeviceRequest)(nil),     // 1: formats.v1.CreateDeviceRequest
-	(*GetDeviceRequest)(nil),        // 2: formats.v1.GetDeviceRequest
-	(*ListDevicesRequest)(nil),      // 3: formats.v1.ListDevicesRequest
-	(*ListDevicesResponse)(nil),     // 4: formats.v1.ListDevicesResponse
-	(*UpdateDeviceRequest)(nil),     // 5: formats.v1.UpdateDeviceRequest
-	(*DeleteDeviceRequest)(nil),     // 6: formats.v1.DeleteDeviceRequest
-	(*BatchGetDevicesRequest)(nil),  // 7: formats.v1.BatchGetDevicesRequest
-	(*BatchGetDevicesResponse)(nil), // 8: formats.v1.BatchGetDevicesResponse
-	(*fieldmaskpb.FieldMask)(nil),   // 9: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 10: google.protobuf.Empty
+	(*Endpoint)(nil),                // 1: formats.v1.Endpoint
+	(*CreateDeviceRequest)(nil),     // 2: formats.v1.CreateDeviceRequest
+	(*GetDeviceRequest)(nil),        // 3: formats.v1.GetDeviceRequest
+	(*ListDevicesRequest)(nil),      // 4: formats.v1.ListDevicesRequest
+	(*ListDevicesResponse)(nil),     // 5: formats.v1.ListDevicesResponse
+	(*UpdateDeviceRequest)(nil),     // 6: formats.v1.UpdateDeviceRequest
+	(*DeleteDeviceRequest)(nil),     // 7: formats.v1.DeleteDeviceRequest
+	(*BatchGetDevicesRequest)(nil),  // 8: formats.v1.BatchGetDevicesRequest
+	(*BatchGetDevicesResponse)(nil), // 9: formats.v1.BatchGetDevicesResponse
+	(*fieldmaskpb.FieldMask)(nil),   // 10: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),           // 11: google.protobuf.Empty
 }
 var file_formats_v1_formats_proto_depIdxs = []int32{
-	0,  // 0: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
-	0,  // 1: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
-	0,  // 2: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
-	9,  // 3: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 4: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
-	1,  // 5: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
-	2,  // 6: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
-	3,  // 7: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
-	5,  // 8: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
-	6,  // 9: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
-	7,  // 10: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
-	0,  // 11: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
-	0,  // 12: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
-	4,  // 13: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
-	0,  // 14: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
-	10, // 15: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
-	8,  // 16: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	1,  // 0: formats.v1.Device.primary:type_name -> formats.v1.Endpoint
+	0,  // 1: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
+	0,  // 2: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
+	0,  // 3: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
+	10, // 4: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 5: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
+	2,  // 6: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
+	3,  // 7: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
+	4,  // 8: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
+	6,  // 9: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
+	7,  // 10: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
+	8,  // 11: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
+	0,  // 12: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
+	0,  // 13: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
+	5,  // 14: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
+	0,  // 15: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
+	11, // 16: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
+	9,  // 17: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
+	12, // [12:18] is the sub-list for method output_type
+	6,  // [6:12] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_formats_v1_formats_proto_init() }
@@ -594,7 +653,7 @@ func file_formats_v1_formats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_formats_v1_formats_proto_rawDesc), len(file_formats_v1_formats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,5 +8,6 @@ CREATE TABLE `devices` (
   `peers` json NOT NULL DEFAULT ('[]'),
   `owner` longtext NOT NULL DEFAULT (''),
   `label` longtext NOT NULL DEFAULT (''),
+  `primary` json NULL,
   PRIMARY KEY (`id`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

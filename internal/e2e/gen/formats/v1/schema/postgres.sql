@@ -8,5 +8,6 @@ CREATE TABLE "devices" (
   "peers" jsonb NOT NULL DEFAULT '[]',
   "owner" text NOT NULL DEFAULT '' COLLATE "C",
   "label" text NOT NULL DEFAULT '' COLLATE "C",
+  "primary" jsonb NULL,
   PRIMARY KEY ("id")
 );

@@ -8,6 +8,7 @@ CREATE TABLE `devices` (
   `peers` text NOT NULL DEFAULT ('[]'),
   `owner` text NOT NULL DEFAULT (''),
   `label` text NOT NULL DEFAULT (''),
+  `primary` text NULL,
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_devices_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 36)
 );
