@@ -193,7 +193,7 @@ func seed(t *testing.T, db *gorm.DB, v int) {
 	case 19:
 		// Up again after down: the imprint column went, the row stays.
 		require.NoError(t, db.Exec("DELETE FROM imprints").Error)
-		require.NoError(t, db.Exec("INSERT INTO imprints (code, label, print_run) VALUES ('i1', 'Ace', 4294967295)").Error)
+		require.NoError(t, db.Exec("INSERT INTO imprints (code, label, print_run, ref) VALUES ('i1', 'Ace', 4294967295, 'F47AC10B-58CC-4372-8567-0E02B2C3D479'), ('i2', 'Tor', 0, 'Not-A-UUID')").Error)
 		require.NoError(t, db.Exec("UPDATE titles SET imprint_code = 'i1' WHERE id = 1").Error)
 	case 15:
 		// Up again after down: the titles kept their rows, not their shelf.
@@ -266,6 +266,23 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 		var run uint64
 		require.NoError(t, db.Raw(fmt.Sprintf("SELECT print_run FROM imprints WHERE code = 'i1' /* v%d */", v)).Scan(&run).Error)
 		assert.EqualValues(t, 4294967295, run, "version %d: the largest uint32 kept", v)
+		refs := map[string]string{}
+		rows, err := db.Raw(fmt.Sprintf("SELECT code, ref FROM imprints ORDER BY code /* v%d */", v)).Rows()
+		require.NoError(t, err)
+		for rows.Next() {
+			var code, ref string
+			require.NoError(t, rows.Scan(&code, &ref))
+			refs[code] = ref
+		}
+		require.NoError(t, rows.Close())
+		assert.Equal(t, "Not-A-UUID", refs["i2"], "version %d: a value that is no UUID is kept", v)
+		if v >= 21 {
+			assert.Equal(t, "f47ac10b-58cc-4372-8567-0e02b2c3d479", refs["i1"], "version %d: UUIDs in lowercase", v)
+		} else {
+			// Down from 21 keeps them in lowercase: a UUID's case is no
+			// information (AIP-202).
+			assert.True(t, strings.EqualFold("F47AC10B-58CC-4372-8567-0E02B2C3D479", refs["i1"]), "version %d: %q", v, refs["i1"])
+		}
 		assert.Error(t, db.Exec("DELETE FROM imprints WHERE code = 'i1'").Error, "version %d: held by the foreign key", v)
 		assert.Error(t, db.Exec("DELETE FROM stores WHERE store = 's1'").Error, "version %d: held by the shelves' foreign key", v)
 	}

@@ -61,6 +61,10 @@ type plan struct {
 	// toUint64 are the integer columns that become uint64, which SQLite
 	// stores as 20 zero-padded digits: table and column, new names.
 	toUint64 [][2]string
+	// lowercased are the columns of UUIDs that the server now stores in
+	// lowercase (sqlschema.CanonicalLowercase): table and column, new
+	// names.
+	lowercased [][2]string
 }
 
 // pgCollation is a string column whose PostgreSQL collation changes:
@@ -172,6 +176,10 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			}
 			if nc.Type == "uint64" && oc.Type != "uint64" {
 				p.toUint64 = append(p.toUint64, [2]string{nt.Name, nc.Name})
+			}
+			if nc.Canonical == sqlschema.CanonicalLowercase && oc.Canonical != nc.Canonical {
+				p.lowercased = append(p.lowercased, [2]string{nt.Name, nc.Name})
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: UUIDs stored in lowercase (AIP-202)", nt.Name, nc.Name)})
 			}
 			if oc.PostgresCollation != nc.PostgresCollation {
 				typ, _ := sqlschema.ParseType(nc.Type)
@@ -558,6 +566,11 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 			}
 			down = append(down, own...)
 		}
+	}
+	for _, c := range p.lowercased {
+		// The UUIDs stored before in capitals; other values as they are.
+		q := ormrt.QuoteIdent(d, c[1])
+		up = append(up, "UPDATE "+ormrt.QuoteIdent(d, c[0])+" SET "+q+" = LOWER("+q+") WHERE "+q+" <> LOWER("+q+") AND "+q+" LIKE '________-____-____-____-____________'")
 	}
 	for _, b := range p.backfills {
 		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -72,11 +74,20 @@ type Column struct {
 	Default *Value `json:"default,omitempty"`
 	// MySQLCollation is the column's own MySQL/MariaDB collation, if any.
 	MySQLCollation string `json:"mysql_collation,omitempty"`
+	// Canonical is CanonicalLowercase on a string column of UUIDs
+	// (AIP-202 format UUID4), which the server stores in lowercase; empty
+	// on other columns and on columns of earlier snapshots, which may hold
+	// UUIDs in capitals.
+	Canonical string `json:"canonical,omitempty"`
 	// PostgresCollation is the collation of a string column on
 	// PostgreSQL: PostgresByteOrder unless the field picks another, or
 	// empty for the database's default (columns of earlier snapshots).
 	PostgresCollation string `json:"postgres_collation,omitempty"`
 }
+
+// CanonicalLowercase marks a column whose values the server stores in
+// lowercase (see Column.Canonical).
+const CanonicalLowercase = "lowercase"
 
 // PostgresByteOrder is the PostgreSQL collation of string columns, unless
 // a field picks another: byte order, as strings compare on MySQL/MariaDB
@@ -166,6 +177,9 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			}
 			if f.Type == model.TypeString || f.Type == model.TypeEnumName {
 				c.PostgresCollation = cmp.Or(f.PostgresCollation, PostgresByteOrder)
+			}
+			if holdsUUIDs(f) {
+				c.Canonical = CanonicalLowercase
 			}
 			if f.PrimaryKey && m.AutoIncrement {
 				c.AutoIncrement = true
@@ -506,4 +520,18 @@ func (t *Table) IsReserved(n int32) bool {
 		}
 	}
 	return false
+}
+
+// holdsUUIDs reports whether f is a string column of UUIDs: a field with
+// the AIP-202 format UUID4 that holds no resource names, whose values the
+// server stores in lowercase.
+func holdsUUIDs(f *model.Field) bool {
+	if f.Storage != model.StorageColumn || f.Type != model.TypeString || f.Synthetic() || f.NamePattern != "" || f.Desc.IsList() || f.Desc.IsMap() {
+		return false
+	}
+	if proto.HasExtension(f.Desc.Options(), annotations.E_ResourceReference) {
+		return false
+	}
+	info, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+	return info.GetFormat() == annotations.FieldInfo_UUID4
 }

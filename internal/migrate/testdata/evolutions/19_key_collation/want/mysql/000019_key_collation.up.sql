@@ -9,6 +9,7 @@ CREATE TABLE `imprints` (
   `code` varchar(20) NOT NULL,
   `label` longtext NOT NULL DEFAULT (''),
   `print_run` int unsigned NOT NULL DEFAULT 0,
+  `ref` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`code`),
   CONSTRAINT `chk_imprints_print_run_unsigned` CHECK (`print_run` >= 0 AND `print_run` <= 4294967295)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -5,6 +5,7 @@ CREATE TABLE "imprints" (
   "code" character varying(20) NOT NULL COLLATE "C",
   "label" text NOT NULL DEFAULT '' COLLATE "C",
   "print_run" bigint NOT NULL DEFAULT 0,
+  "ref" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("code"),
   CONSTRAINT "chk_imprints_print_run_unsigned" CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
 );

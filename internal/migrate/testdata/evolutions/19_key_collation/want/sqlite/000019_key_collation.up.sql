@@ -34,6 +34,7 @@ CREATE TABLE `imprints` (
   `code` text NOT NULL,
   `label` text NOT NULL DEFAULT (''),
   `print_run` integer NOT NULL DEFAULT (0),
+  `ref` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`code`),
   CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20),
   CONSTRAINT `chk_imprints_print_run_unsigned` CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)

@@ -8,11 +8,12 @@ CREATE TABLE `new_imprints` (
   `code` text NOT NULL,
   `label` text NOT NULL DEFAULT (''),
   `print_run` integer NOT NULL DEFAULT (0),
+  `ref` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`code`),
   CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20),
   CONSTRAINT `chk_imprints_print_run_unsigned` CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
 );
-INSERT INTO `new_imprints` (`code`, `label`, `print_run`) SELECT `code`, `label`, IFNULL(`print_run`, (0)) AS `print_run` FROM `imprints`;
+INSERT INTO `new_imprints` (`code`, `label`, `print_run`, `ref`) SELECT `code`, `label`, IFNULL(`print_run`, (0)) AS `print_run`, `ref` FROM `imprints`;
 DROP TABLE `imprints`;
 ALTER TABLE `new_imprints` RENAME TO `imprints`;
 CREATE TABLE `new_titles` (
