@@ -181,6 +181,8 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 		r.Clear(m.validateOnly)
 	}
 	canonical(r)
+	// Two spellings of a UUID or an IP address are one value (AIP-202).
+	canonicalizeFormats(r)
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
 		return "", nil, err

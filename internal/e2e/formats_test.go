@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -71,6 +72,15 @@ func TestFormatSpellings(t *testing.T) {
 		assert.Equal(t, want.Owner, up.Owner)
 		_, err = c.UpdateDevice(ctx, &formatsv1.UpdateDeviceRequest{Device: &formatsv1.Device{Id: upper, Owner: "00000000-0000-4000-8000-000000000000"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}})
 		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "another owner: %v", err)
+
+		// A request repeated with its request_id (AIP-155) is the same
+		// request whatever the spelling of its values.
+		rid := "6F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"
+		first, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{RequestId: rid, Device: &formatsv1.Device{Id: "0A1B2C3D-4E5F-4A6B-8C7D-8E9F0A1B2C3D", Ip: "010.0.0.1", Owner: owner}})
+		require.NoError(t, err)
+		again, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{RequestId: strings.ToLower(rid), Device: &formatsv1.Device{Id: "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d", Ip: "10.0.0.1", Owner: strings.ToLower(owner)}})
+		require.NoError(t, err, "the same request, spelled otherwise")
+		assert.True(t, proto.Equal(first, again), "replayed: %v, first %v", again, first)
 
 		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: upper})
 		require.NoError(t, err)

@@ -52,13 +52,14 @@ var deviceServiceCRUDResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet",
 	"Methods": [
-		{"Name":"formats.v1.DeviceService.CreateDevice","Op":"Create","Request":"formats.v1.CreateDeviceRequest","Response":"formats.v1.Device","Resource":"device"},
+		{"Name":"formats.v1.DeviceService.CreateDevice","Op":"Create","Request":"formats.v1.CreateDeviceRequest","Response":"formats.v1.Device","Resource":"device","IdempotencyKey":"request_id"},
 		{"Name":"formats.v1.DeviceService.GetDevice","Op":"Get","Request":"formats.v1.GetDeviceRequest","Response":"formats.v1.Device","Key":"id"},
 		{"Name":"formats.v1.DeviceService.ListDevices","Op":"List","Request":"formats.v1.ListDevicesRequest","Response":"formats.v1.ListDevicesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"devices","NextPageToken":"next_page_token"},
 		{"Name":"formats.v1.DeviceService.UpdateDevice","Op":"Update","Request":"formats.v1.UpdateDeviceRequest","Response":"formats.v1.Device","Resource":"device","Mask":"update_mask"},
 		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true},
 		{"Name":"formats.v1.DeviceService.BatchGetDevices","Op":"BatchGet","Request":"formats.v1.BatchGetDevicesRequest","Response":"formats.v1.BatchGetDevicesResponse","Keys":"ids","Items":"devices"}
-	]
+	],
+	"RequestIDTable": "formats_v1_request_ids"
 }`,
 }
 

@@ -163,6 +163,7 @@ func (x *Endpoint) GetIp() string {
 type CreateDeviceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Device        *Device                `protobuf:"bytes,1,opt,name=device,proto3" json:"device,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -202,6 +203,13 @@ func (x *CreateDeviceRequest) GetDevice() *Device {
 		return x.Device
 	}
 	return nil
+}
+
+func (x *CreateDeviceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type GetDeviceRequest struct {
@@ -558,9 +566,11 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\x05label\x18\x05 \x01(\tR\x05label\x12.\n" +
 	"\aprimary\x18\x06 \x01(\v2\x14.formats.v1.EndpointR\aprimary:\x04\xe2\xdd\x19\x00\"$\n" +
 	"\bEndpoint\x12\x18\n" +
-	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"G\n" +
+	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"p\n" +
 	"\x13CreateDeviceRequest\x120\n" +
-	"\x06device\x18\x01 \x01(\v2\x12.formats.v1.DeviceB\x04\xe2A\x01\x02R\x06device\",\n" +
+	"\x06device\x18\x01 \x01(\v2\x12.formats.v1.DeviceB\x04\xe2A\x01\x02R\x06device\x12'\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\",\n" +
 	"\x10GetDeviceRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\"h\n" +
 	"\x12ListDevicesRequest\x12\x1b\n" +

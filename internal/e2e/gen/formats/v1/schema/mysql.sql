@@ -11,3 +11,13 @@ CREATE TABLE `devices` (
   `primary` json NULL,
   PRIMARY KEY (`id`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `formats_v1_request_ids` (
+  `tenant` varchar(64) NOT NULL,
+  `request_id` varchar(64) NOT NULL,
+  `method` varchar(255) NOT NULL,
+  `request_hash` longblob NOT NULL,
+  `response` longblob NOT NULL,
+  `create_time` datetime(6) NOT NULL,
+  PRIMARY KEY (`tenant`, `request_id`),
+  INDEX `idx_formats_v1_request_ids_create_time` (`create_time`)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

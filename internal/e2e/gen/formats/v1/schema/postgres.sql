@@ -11,3 +11,13 @@ CREATE TABLE "devices" (
   "primary" jsonb NULL,
   PRIMARY KEY ("id")
 );
+CREATE TABLE "formats_v1_request_ids" (
+  "tenant" character varying(64) NOT NULL,
+  "request_id" character varying(64) NOT NULL,
+  "method" character varying(255) NOT NULL,
+  "request_hash" bytea NOT NULL,
+  "response" bytea NOT NULL,
+  "create_time" timestamptz NOT NULL,
+  PRIMARY KEY ("tenant", "request_id")
+);
+CREATE INDEX "idx_formats_v1_request_ids_create_time" ON "formats_v1_request_ids" ("create_time");

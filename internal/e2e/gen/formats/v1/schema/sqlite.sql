@@ -12,3 +12,13 @@ CREATE TABLE `devices` (
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_devices_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 36)
 );
+CREATE TABLE `formats_v1_request_ids` (
+  `tenant` text NOT NULL,
+  `request_id` text NOT NULL,
+  `method` text NOT NULL,
+  `request_hash` blob NOT NULL,
+  `response` blob NOT NULL,
+  `create_time` datetime NOT NULL,
+  PRIMARY KEY (`tenant`, `request_id`)
+);
+CREATE INDEX `idx_formats_v1_request_ids_create_time` ON `formats_v1_request_ids` (`create_time`);
