@@ -200,6 +200,15 @@ func canonicalValue(v string, f annotations.FieldInfo_Format) string {
 	return v
 }
 
+// keyFormat is the AIP-202 format of the resource's key, when it is no
+// resource name.
+func (s *Service) keyFormat() annotations.FieldInfo_Format {
+	if s.key == nil || s.key.fd == nil || s.key.NamePattern != "" {
+		return annotations.FieldInfo_FORMAT_UNSPECIFIED
+	}
+	return formatOf(s.key.fd)
+}
+
 // canonicalIPv4 is an IPv4 address (isIPv4) without leading zeros.
 func canonicalIPv4(v string) string {
 	parts := strings.Split(v, ".")

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -181,8 +182,23 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 		r.Clear(m.validateOnly)
 	}
 	canonical(r)
-	// Two spellings of a UUID or an IP address are one value (AIP-202).
+	// Two spellings of a UUID or an IP address are one value (AIP-202),
+	// the resource's key the request names included.
 	canonicalizeFormats(r)
+	if f := s.keyFormat(); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+		for _, fd := range []protoreflect.FieldDescriptor{m.key, m.keys} {
+			if fd == nil || fd.Kind() != protoreflect.StringKind {
+				continue
+			}
+			if fd.IsList() {
+				for i, l := 0, r.Mutable(fd).List(); i < l.Len(); i++ {
+					l.Set(i, protoreflect.ValueOfString(canonicalValue(l.Get(i).String(), f)))
+				}
+			} else if r.Has(fd) {
+				r.Set(fd, protoreflect.ValueOfString(canonicalValue(r.Get(fd).String(), f)))
+			}
+		}
+	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
 		return "", nil, err

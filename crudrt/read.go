@@ -556,8 +556,8 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 	}
 	used := make(map[string]bool, len(keys))
 	for i, k := range keys {
-		if v, ok := k.(string); ok && s.key.NamePattern == "" && s.key.fd != nil {
-			k = canonicalValue(v, formatOf(s.key.fd)) // as stored
+		if v, ok := k.(string); ok {
+			k = canonicalValue(v, s.keyFormat()) // as stored
 		}
 		ks := keyString(k)
 		p, ok := found[ks]

@@ -421,10 +421,10 @@ func (s *Service) columnKey(key any) (rowKey, error) {
 // columnKeyAt is columnKey of a key the request holds at field.
 func (s *Service) columnKeyAt(field string, key any) (rowKey, error) {
 	if s.key.NamePattern == "" {
-		if k, ok := key.(string); ok && s.key.fd != nil {
+		if k, ok := key.(string); ok {
 			// A key with an AIP-202 format is stored in its canonical
 			// form: another spelling of it names the same row.
-			key = canonicalValue(k, formatOf(s.key.fd))
+			key = canonicalValue(k, s.keyFormat())
 		}
 		return rowKey{keyArg(key)}, nil
 	}

@@ -34,12 +34,18 @@ func (s *Service) immutable(stored, next proto.Message) error {
 
 // validate checks p, the message a write stores, against its
 // protovalidate and protoc-gen-validate rules, its REQUIRED fields and the
-// columns' own limits, and lists every violation. A valid p's values with
-// an AIP-202 format are then written in their canonical form, as stored
-// (see canonical).
+// columns' own limits, and lists every violation. p's values with an
+// AIP-202 format are first written in their canonical form, as stored
+// (see canonicalValue).
 func (s *Service) validate(p proto.Message) error {
 	var vs []FieldViolation
 	r := p.ProtoReflect()
+	if s.rules.formats {
+		// What is checked is what is stored: a canonical form may be
+		// longer or shorter than the value sent. A value without its
+		// format is left as it is, for the check to name.
+		canonicalizeFormats(r)
+	}
 	// A key the database assigns is not there yet on a Create: its rules
 	// (`gt: 0` on an id, say) hold for the value the database gives it.
 	unassigned := ""
@@ -76,9 +82,6 @@ func (s *Service) validate(p proto.Message) error {
 	}
 	if len(vs) > 0 {
 		return InvalidArgument("", vs...)
-	}
-	if s.rules.formats {
-		canonicalizeFormats(r)
 	}
 	return nil
 }

@@ -418,8 +418,13 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 	}
 	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
 	if s.rules.formats {
-		// Another spelling of an IMMUTABLE field's value is the value.
+		// Another spelling of an IMMUTABLE field's value is the value,
+		// stored in it before values were canonical or sent in it now.
 		canonicalizeFormats(next.ProtoReflect())
+		if len(s.fb.immutable) > 0 {
+			stored = proto.Clone(stored)
+			canonicalizeFormats(stored.ProtoReflect())
+		}
 	}
 	if err := s.immutable(stored, next); err != nil {
 		return nil, err

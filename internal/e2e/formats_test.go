@@ -82,8 +82,29 @@ func TestFormatSpellings(t *testing.T) {
 		require.NoError(t, err, "the same request, spelled otherwise")
 		assert.True(t, proto.Equal(first, again), "replayed: %v, first %v", again, first)
 
-		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: upper})
+		// What is checked against a column's size is what is stored.
+		_, err = c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: "1A1B2C3D-4E5F-4A6B-8C7D-8E9F0A1B2C3D", Owner: owner, ShortV6: "::ffff:0:1"}})
+		assert.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		assert.Contains(t, badRequestFields(t, err), "device.short_v6", "%v", err)
+		sv, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: "1A1B2C3D-4E5F-4A6B-8C7D-8E9F0A1B2C3D", Owner: owner, ShortV4: "010.001.002.003"}})
+		require.NoError(t, err, "15 characters sent, 8 stored")
+		assert.Equal(t, "10.1.2.3", sv.ShortV4)
+
+		// A row stored before values were canonical: an Update that does
+		// not name its IMMUTABLE owner keeps it, and writes it canonical.
+		legacy := "2a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+		require.NoError(t, db.Exec("INSERT INTO devices (id, ip, peers, owner, label, short_v6, short_v4) VALUES (?, '010.000.000.009', '[]', ?, 'old', '', '')", legacy, owner).Error)
+		healed, err := c.UpdateDevice(ctx, &formatsv1.UpdateDeviceRequest{Device: &formatsv1.Device{Id: legacy, Label: "new"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"label"}}})
 		require.NoError(t, err)
+		assert.Equal(t, want.Owner, healed.Owner)
+		assert.Equal(t, "10.0.0.9", healed.Ip)
+
+		// A Delete repeated with its request_id and the key in another
+		// spelling is the same request.
+		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: upper, RequestId: "7F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})
+		require.NoError(t, err)
+		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: lower, RequestId: "7F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})
+		require.NoError(t, err, "replayed")
 		_, err = c.GetDevice(ctx, &formatsv1.GetDeviceRequest{Id: lower})
 		assert.Equal(t, connect.CodeNotFound, codeOf(err), "deleted by its id in capitals: %v", err)
 	})

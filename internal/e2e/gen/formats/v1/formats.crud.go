@@ -48,7 +48,9 @@ var deviceServiceCRUDResource = crudrt.Resource{
 		{"Path":"peers","Name":"peers","GoField":"Peers","Type":"JSON","Queryable":true,"Kind":"string_list"},
 		{"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"primary","Name":"primary","GoField":"Primary","Type":"JSON","Nullable":true}
+		{"Path":"primary","Name":"primary","GoField":"Primary","Type":"JSON","Nullable":true},
+		{"Path":"short_v6","Name":"short_v6","GoField":"ShortV6","Type":"string","Queryable":true,"Kind":"string","MaxLen":12},
+		{"Path":"short_v4","Name":"short_v4","GoField":"ShortV4","Type":"string","Queryable":true,"Kind":"string","MaxLen":12}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet",
 	"Methods": [
@@ -56,7 +58,7 @@ var deviceServiceCRUDResource = crudrt.Resource{
 		{"Name":"formats.v1.DeviceService.GetDevice","Op":"Get","Request":"formats.v1.GetDeviceRequest","Response":"formats.v1.Device","Key":"id"},
 		{"Name":"formats.v1.DeviceService.ListDevices","Op":"List","Request":"formats.v1.ListDevicesRequest","Response":"formats.v1.ListDevicesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"devices","NextPageToken":"next_page_token"},
 		{"Name":"formats.v1.DeviceService.UpdateDevice","Op":"Update","Request":"formats.v1.UpdateDeviceRequest","Response":"formats.v1.Device","Resource":"device","Mask":"update_mask"},
-		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true},
+		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true,"IdempotencyKey":"request_id"},
 		{"Name":"formats.v1.DeviceService.BatchGetDevices","Op":"BatchGet","Request":"formats.v1.BatchGetDevicesRequest","Response":"formats.v1.BatchGetDevicesResponse","Keys":"ids","Items":"devices"}
 	],
 	"RequestIDTable": "formats_v1_request_ids"

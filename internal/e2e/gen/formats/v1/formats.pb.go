@@ -38,7 +38,11 @@ type Device struct {
 	Owner string                 `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
 	Label string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`
 	// Stored as JSON.
-	Primary       *Endpoint `protobuf:"bytes,6,opt,name=primary,proto3" json:"primary,omitempty"`
+	Primary *Endpoint `protobuf:"bytes,6,opt,name=primary,proto3" json:"primary,omitempty"`
+	// At most 12 characters, as stored: "::ffff:0:1" is "::ffff:0.0.0.1".
+	ShortV6 string `protobuf:"bytes,7,opt,name=short_v6,json=shortV6,proto3" json:"short_v6,omitempty"`
+	// At most 12 characters, as stored: "010.001.002.003" is "10.1.2.3".
+	ShortV4       string `protobuf:"bytes,8,opt,name=short_v4,json=shortV4,proto3" json:"short_v4,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -113,6 +117,20 @@ func (x *Device) GetPrimary() *Endpoint {
 		return x.Primary
 	}
 	return nil
+}
+
+func (x *Device) GetShortV6() string {
+	if x != nil {
+		return x.ShortV6
+	}
+	return ""
+}
+
+func (x *Device) GetShortV4() string {
+	if x != nil {
+		return x.ShortV4
+	}
+	return ""
 }
 
 // Where a device answers.
@@ -423,6 +441,7 @@ func (x *UpdateDeviceRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 type DeleteDeviceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -460,6 +479,13 @@ func (*DeleteDeviceRequest) Descriptor() ([]byte, []int) {
 func (x *DeleteDeviceRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteDeviceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -557,14 +583,16 @@ var File_formats_v1_formats_proto protoreflect.FileDescriptor
 const file_formats_v1_formats_proto_rawDesc = "" +
 	"\n" +
 	"\x18formats/v1/formats.proto\x12\n" +
-	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xd4\x01\n" +
+	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xaa\x02\n" +
 	"\x06Device\x12 \n" +
 	"\x02id\x18\x01 \x01(\tB\x10\xe2\xdd\x19\x04\b\x01\x18$\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\x12\x18\n" +
 	"\x02ip\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x04R\x02ip\x12\x1e\n" +
 	"\x05peers\x18\x03 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x03R\x05peers\x12\"\n" +
 	"\x05owner\x18\x04 \x01(\tB\f\xe2A\x01\x05\xe2\x8c\xcf\xd7\b\x02\b\x01R\x05owner\x12\x14\n" +
 	"\x05label\x18\x05 \x01(\tR\x05label\x12.\n" +
-	"\aprimary\x18\x06 \x01(\v2\x14.formats.v1.EndpointR\aprimary:\x04\xe2\xdd\x19\x00\"$\n" +
+	"\aprimary\x18\x06 \x01(\v2\x14.formats.v1.EndpointR\aprimary\x12)\n" +
+	"\bshort_v6\x18\a \x01(\tB\x0e\xe2\xdd\x19\x02\x18\f\xe2\x8c\xcf\xd7\b\x02\b\x03R\ashortV6\x12)\n" +
+	"\bshort_v4\x18\b \x01(\tB\x0e\xe2\xdd\x19\x02\x18\f\xe2\x8c\xcf\xd7\b\x02\b\x02R\ashortV4:\x04\xe2\xdd\x19\x00\"$\n" +
 	"\bEndpoint\x12\x18\n" +
 	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"p\n" +
 	"\x13CreateDeviceRequest\x120\n" +
@@ -584,9 +612,11 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\x13UpdateDeviceRequest\x120\n" +
 	"\x06device\x18\x01 \x01(\v2\x12.formats.v1.DeviceB\x04\xe2A\x01\x02R\x06device\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"/\n" +
-	"\x13DeleteDeviceRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\"4\n" +
+	"updateMask\"N\n" +
+	"\x13DeleteDeviceRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"4\n" +
 	"\x16BatchGetDevicesRequest\x12\x1a\n" +
 	"\x03ids\x18\x01 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x03ids\"G\n" +
 	"\x17BatchGetDevicesResponse\x12,\n" +

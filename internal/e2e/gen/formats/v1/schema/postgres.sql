@@ -9,6 +9,8 @@ CREATE TABLE "devices" (
   "owner" text NOT NULL DEFAULT '' COLLATE "C",
   "label" text NOT NULL DEFAULT '' COLLATE "C",
   "primary" jsonb NULL,
+  "short_v6" character varying(12) NOT NULL DEFAULT '' COLLATE "C",
+  "short_v4" character varying(12) NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("id")
 );
 CREATE TABLE "formats_v1_request_ids" (

@@ -9,8 +9,12 @@ CREATE TABLE `devices` (
   `owner` text NOT NULL DEFAULT (''),
   `label` text NOT NULL DEFAULT (''),
   `primary` text NULL,
+  `short_v6` text NOT NULL DEFAULT (''),
+  `short_v4` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`),
-  CONSTRAINT `chk_devices_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 36)
+  CONSTRAINT `chk_devices_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 36),
+  CONSTRAINT `chk_devices_short_v6_size` CHECK (instr("short_v6", char(0)) > 0 OR length("short_v6") <= 12),
+  CONSTRAINT `chk_devices_short_v4_size` CHECK (instr("short_v4", char(0)) > 0 OR length("short_v4") <= 12)
 );
 CREATE TABLE `formats_v1_request_ids` (
   `tenant` text NOT NULL,
