@@ -282,7 +282,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			if c.fd.Enum() != nil {
 				qc.Enum = c.fd.Enum()
 			}
-			if f := formatOf(c.fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED && !c.fd.IsList() && !c.fd.IsMap() {
+			if f := formatOf(c.fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
 				// Stored in its canonical form, and compared in it.
 				qc.Canonical = func(v string) string { return canonicalValue(v, f) }
 			}

@@ -593,6 +593,9 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 	if c.Kind == KindStringMap && !star {
 		return p.collectionKey(c, v), nil
 	}
+	if c.Canonical != nil && !star {
+		v = c.Canonical(v) // an element, as stored
+	}
 	q, qq := p.t.quote(c.Name), p.t.From+"."+p.t.quote(c.Name)
 	if star {
 		switch {
@@ -630,6 +633,9 @@ func (p *filterParser) mapValue(c *Column, key, op string, rhs *expr.Expr) (frag
 	v, star, err := p.element(c, op, path, rhs)
 	if err != nil {
 		return frag{}, err
+	}
+	if c.Canonical != nil && !star {
+		v = c.Canonical(v) // a value, as stored
 	}
 	if star {
 		if op != filtering.FunctionHas {

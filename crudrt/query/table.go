@@ -128,8 +128,9 @@ type Column struct {
 	Name string
 	// Kind is how the column stores the field.
 	Kind Kind
-	// Canonical, when set on a string column, is the form its values are
-	// stored in: a string literal compared with the column is put in that
+	// Canonical, when set on a string column (or a list or map of
+	// strings), is the form its values are stored in: a string literal
+	// compared with the column (an element, a map's value) is put in that
 	// form first (a UUID in lowercase, AIP-202).
 	Canonical func(string) string `json:"-"`
 	// Enum is the enum type of a KindEnum or KindEnumName column.

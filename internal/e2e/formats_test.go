@@ -42,9 +42,9 @@ func TestFormatSpellings(t *testing.T) {
 			lower = "f47ac10b-58cc-4372-8567-0e02b2c3d479"
 			owner = "9B2E4E4A-1C1D-4F6A-9D7E-2A3B4C5D6E7F"
 		)
-		d, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: upper, Ip: "010.001.002.003", Peers: []string{"2001:0DB8:0::0001"}, Owner: owner, Label: "a", Primary: &formatsv1.Endpoint{Ip: "192.168.000.001"}}})
+		d, err := c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: upper, Ip: "010.001.002.003", Peers: []string{"2001:0DB8:0::0001"}, Owner: owner, Label: "a", Primary: &formatsv1.Endpoint{Ip: "192.168.000.001"}, Zones: map[string]string{"a": "010.000.000.001"}}})
 		require.NoError(t, err)
-		want := &formatsv1.Device{Id: lower, Ip: "10.1.2.3", Peers: []string{"2001:db8::1"}, Owner: "9b2e4e4a-1c1d-4f6a-9d7e-2a3b4c5d6e7f", Label: "a", Primary: &formatsv1.Endpoint{Ip: "192.168.0.1"}}
+		want := &formatsv1.Device{Id: lower, Ip: "10.1.2.3", Peers: []string{"2001:db8::1"}, Owner: "9b2e4e4a-1c1d-4f6a-9d7e-2a3b4c5d6e7f", Label: "a", Primary: &formatsv1.Endpoint{Ip: "192.168.0.1"}, Zones: map[string]string{"a": "10.0.0.1"}}
 		assert.True(t, proto.Equal(want, d), "stored in canonical form: %v", d)
 
 		for _, id := range []string{upper, lower} {
@@ -59,7 +59,7 @@ func TestFormatSpellings(t *testing.T) {
 		_, err = c.CreateDevice(ctx, &formatsv1.CreateDeviceRequest{Device: &formatsv1.Device{Id: lower, Owner: owner}})
 		assert.Equal(t, connect.CodeAlreadyExists, codeOf(err), "the same UUID in lowercase: %v", err)
 
-		for _, filter := range []string{`id = "` + upper + `"`, `id = "` + lower + `"`, `ip = "10.1.2.3"`, `ip = "010.001.002.003"`, `owner = "` + owner + `"`, `primary.ip = "192.168.000.001"`, `primary.ip = "192.168.0.1"`} {
+		for _, filter := range []string{`id = "` + upper + `"`, `id = "` + lower + `"`, `ip = "10.1.2.3"`, `ip = "010.001.002.003"`, `owner = "` + owner + `"`, `primary.ip = "192.168.000.001"`, `primary.ip = "192.168.0.1"`, `peers:"2001:DB8::1"`, `peers:"2001:db8:0:0:0:0:0:1"`, `zones.a = "010.0.0.1"`, `zones.a:"10.000.0.1"`} {
 			res, err := c.ListDevices(ctx, &formatsv1.ListDevicesRequest{Filter: filter})
 			require.NoError(t, err, filter)
 			assert.Len(t, res.Devices, 1, "filter %s", filter)

@@ -50,7 +50,8 @@ var deviceServiceCRUDResource = crudrt.Resource{
 		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"primary","Name":"primary","GoField":"Primary","Type":"JSON","Nullable":true},
 		{"Path":"short_v6","Name":"short_v6","GoField":"ShortV6","Type":"string","Queryable":true,"Kind":"string","MaxLen":12},
-		{"Path":"short_v4","Name":"short_v4","GoField":"ShortV4","Type":"string","Queryable":true,"Kind":"string","MaxLen":12}
+		{"Path":"short_v4","Name":"short_v4","GoField":"ShortV4","Type":"string","Queryable":true,"Kind":"string","MaxLen":12},
+		{"Path":"zones","Name":"zones","GoField":"Zones","Type":"JSON","Queryable":true,"Kind":"string_map"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet",
 	"Methods": [

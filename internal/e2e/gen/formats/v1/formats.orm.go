@@ -24,7 +24,8 @@ type DeviceModel struct {
 	// At most 12 characters, as stored: "::ffff:0:1" is "::ffff:0.0.0.1".
 	ShortV6 string `gorm:"column:short_v6;not null;size:12" protoforge:"formats.v1.Device.short_v6"`
 	// At most 12 characters, as stored: "010.001.002.003" is "10.1.2.3".
-	ShortV4 string `gorm:"column:short_v4;not null;size:12" protoforge:"formats.v1.Device.short_v4"`
+	ShortV4 string     `gorm:"column:short_v4;not null;size:12" protoforge:"formats.v1.Device.short_v4"`
+	Zones   ormrt.JSON `gorm:"column:zones;not null" protoforge:"formats.v1.Device.zones"`
 }
 
 // TableName is the table of DeviceModel.

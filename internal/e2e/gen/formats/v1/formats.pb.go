@@ -42,7 +42,8 @@ type Device struct {
 	// At most 12 characters, as stored: "::ffff:0:1" is "::ffff:0.0.0.1".
 	ShortV6 string `protobuf:"bytes,7,opt,name=short_v6,json=shortV6,proto3" json:"short_v6,omitempty"`
 	// At most 12 characters, as stored: "010.001.002.003" is "10.1.2.3".
-	ShortV4       string `protobuf:"bytes,8,opt,name=short_v4,json=shortV4,proto3" json:"short_v4,omitempty"`
+	ShortV4       string            `protobuf:"bytes,8,opt,name=short_v4,json=shortV4,proto3" json:"short_v4,omitempty"`
+	Zones         map[string]string `protobuf:"bytes,9,rep,name=zones,proto3" json:"zones,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +132,13 @@ func (x *Device) GetShortV4() string {
 		return x.ShortV4
 	}
 	return ""
+}
+
+func (x *Device) GetZones() map[string]string {
+	if x != nil {
+		return x.Zones
+	}
+	return nil
 }
 
 // Where a device answers.
@@ -583,7 +591,7 @@ var File_formats_v1_formats_proto protoreflect.FileDescriptor
 const file_formats_v1_formats_proto_rawDesc = "" +
 	"\n" +
 	"\x18formats/v1/formats.proto\x12\n" +
-	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xaa\x02\n" +
+	"formats.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/api/field_info.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1bprotoforge/v1/options.proto\"\xa3\x03\n" +
 	"\x06Device\x12 \n" +
 	"\x02id\x18\x01 \x01(\tB\x10\xe2\xdd\x19\x04\b\x01\x18$\xe2\x8c\xcf\xd7\b\x02\b\x01R\x02id\x12\x18\n" +
 	"\x02ip\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x04R\x02ip\x12\x1e\n" +
@@ -592,7 +600,12 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\x05label\x18\x05 \x01(\tR\x05label\x12.\n" +
 	"\aprimary\x18\x06 \x01(\v2\x14.formats.v1.EndpointR\aprimary\x12)\n" +
 	"\bshort_v6\x18\a \x01(\tB\x0e\xe2\xdd\x19\x02\x18\f\xe2\x8c\xcf\xd7\b\x02\b\x03R\ashortV6\x12)\n" +
-	"\bshort_v4\x18\b \x01(\tB\x0e\xe2\xdd\x19\x02\x18\f\xe2\x8c\xcf\xd7\b\x02\b\x02R\ashortV4:\x04\xe2\xdd\x19\x00\"$\n" +
+	"\bshort_v4\x18\b \x01(\tB\x0e\xe2\xdd\x19\x02\x18\f\xe2\x8c\xcf\xd7\b\x02\b\x02R\ashortV4\x12=\n" +
+	"\x05zones\x18\t \x03(\v2\x1d.formats.v1.Device.ZonesEntryB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x05zones\x1a8\n" +
+	"\n" +
+	"ZonesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\x04\xe2\xdd\x19\x00\"$\n" +
 	"\bEndpoint\x12\x18\n" +
 	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"p\n" +
 	"\x13CreateDeviceRequest\x120\n" +
@@ -641,7 +654,7 @@ func file_formats_v1_formats_proto_rawDescGZIP() []byte {
 	return file_formats_v1_formats_proto_rawDescData
 }
 
-var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_formats_v1_formats_proto_goTypes = []any{
 	(*Device)(nil),                  // 0: formats.v1.Device
 	(*Endpoint)(nil),                // 1: formats.v1.Endpoint
@@ -653,33 +666,35 @@ var file_formats_v1_formats_proto_goTypes = []any{
 	(*DeleteDeviceRequest)(nil),     // 7: formats.v1.DeleteDeviceRequest
 	(*BatchGetDevicesRequest)(nil),  // 8: formats.v1.BatchGetDevicesRequest
 	(*BatchGetDevicesResponse)(nil), // 9: formats.v1.BatchGetDevicesResponse
-	(*fieldmaskpb.FieldMask)(nil),   // 10: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 11: google.protobuf.Empty
+	nil,                             // 10: formats.v1.Device.ZonesEntry
+	(*fieldmaskpb.FieldMask)(nil),   // 11: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),           // 12: google.protobuf.Empty
 }
 var file_formats_v1_formats_proto_depIdxs = []int32{
 	1,  // 0: formats.v1.Device.primary:type_name -> formats.v1.Endpoint
-	0,  // 1: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
-	0,  // 2: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
-	0,  // 3: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
-	10, // 4: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 5: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
-	2,  // 6: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
-	3,  // 7: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
-	4,  // 8: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
-	6,  // 9: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
-	7,  // 10: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
-	8,  // 11: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
-	0,  // 12: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
-	0,  // 13: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
-	5,  // 14: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
-	0,  // 15: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
-	11, // 16: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
-	9,  // 17: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	10, // 1: formats.v1.Device.zones:type_name -> formats.v1.Device.ZonesEntry
+	0,  // 2: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
+	0,  // 3: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
+	0,  // 4: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
+	11, // 5: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 6: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
+	2,  // 7: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
+	3,  // 8: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
+	4,  // 9: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
+	6,  // 10: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
+	7,  // 11: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
+	8,  // 12: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
+	0,  // 13: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
+	0,  // 14: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
+	5,  // 15: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
+	0,  // 16: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
+	12, // 17: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
+	9,  // 18: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
+	13, // [13:19] is the sub-list for method output_type
+	7,  // [7:13] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_formats_v1_formats_proto_init() }
@@ -693,7 +708,7 @@ func file_formats_v1_formats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_formats_v1_formats_proto_rawDesc), len(file_formats_v1_formats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

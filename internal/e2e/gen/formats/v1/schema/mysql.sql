@@ -11,6 +11,7 @@ CREATE TABLE `devices` (
   `primary` json NULL,
   `short_v6` varchar(12) NOT NULL DEFAULT (''),
   `short_v4` varchar(12) NOT NULL DEFAULT (''),
+  `zones` json NOT NULL DEFAULT ('{}'),
   PRIMARY KEY (`id`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `formats_v1_request_ids` (

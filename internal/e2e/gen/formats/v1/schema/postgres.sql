@@ -11,6 +11,7 @@ CREATE TABLE "devices" (
   "primary" jsonb NULL,
   "short_v6" character varying(12) NOT NULL DEFAULT '' COLLATE "C",
   "short_v4" character varying(12) NOT NULL DEFAULT '' COLLATE "C",
+  "zones" jsonb NOT NULL DEFAULT '{}',
   PRIMARY KEY ("id")
 );
 CREATE TABLE "formats_v1_request_ids" (

@@ -11,6 +11,7 @@ CREATE TABLE `devices` (
   `primary` text NULL,
   `short_v6` text NOT NULL DEFAULT (''),
   `short_v4` text NOT NULL DEFAULT (''),
+  `zones` text NOT NULL DEFAULT ('{}'),
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_devices_id_size` CHECK (instr("id", char(0)) > 0 OR length("id") <= 36),
   CONSTRAINT `chk_devices_short_v6_size` CHECK (instr("short_v6", char(0)) > 0 OR length("short_v6") <= 12),
