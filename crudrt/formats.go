@@ -200,6 +200,18 @@ func canonicalValue(v string, f annotations.FieldInfo_Format) string {
 	return v
 }
 
+// format is the AIP-202 format of the column's values: its field's, or
+// that of the key it holds (KeyFormat).
+func (c *column) format() annotations.FieldInfo_Format {
+	if c.fd == nil {
+		return annotations.FieldInfo_FORMAT_UNSPECIFIED
+	}
+	if f := formatOf(c.fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+		return f
+	}
+	return annotations.FieldInfo_Format(annotations.FieldInfo_Format_value[c.KeyFormat])
+}
+
 // keyFormat is the AIP-202 format of the resource's key, when it is no
 // resource name.
 func (s *Service) keyFormat() annotations.FieldInfo_Format {

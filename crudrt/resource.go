@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"reflect"
 	"strings"
 
@@ -128,6 +129,11 @@ type Column struct {
 	// RefersTo is set on a google.api.resource_reference field: the
 	// resource whose name it holds must exist when it is written.
 	RefersTo *Reference `json:",omitempty"`
+	// KeyFormat is set on a string column that holds another model's
+	// key with an AIP-202 format ("UUID4", "IPV4", …) when the field has
+	// none of its own: its values are stored and compared in the key's
+	// canonical form, as the key's are.
+	KeyFormat string `json:",omitempty"`
 }
 
 // Reference is the resource a field names: where it is stored and how
@@ -405,6 +411,9 @@ func (r *Resource) check() (*checked, error) {
 		}
 		if c.RefersTo != nil {
 			refs[c.Path] = true
+		}
+		if c.KeyFormat != "" && (annotations.FieldInfo_Format_value[c.KeyFormat] == 0 || fd.Kind() != protoreflect.StringKind || fd.IsList() || fd.IsMap()) {
+			bad("column %q: KeyFormat %q needs a singular string field and an AIP-202 format (UUID4, IPV4, IPV6, IPV4_OR_IPV6)", c.Name, c.KeyFormat)
 		}
 		if c.Role == RoleParent {
 			if c.NamePattern == "" || fd.Kind() != protoreflect.StringKind {

@@ -156,6 +156,9 @@ type Service struct {
 	// ("users/{user}"), which the resource's name ends under.
 	singleton    bool
 	ownerPattern string
+	// keyRefs are the columns that hold another model's key with an
+	// AIP-202 format (Column.KeyFormat).
+	keyRefs []*column
 	// keyColumns are the key's column names: the parents', then the id's.
 	keyColumns []string
 	// insertSQL is insertRow's statement.
@@ -282,7 +285,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			if c.fd.Enum() != nil {
 				qc.Enum = c.fd.Enum()
 			}
-			if f := formatOf(c.fd); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+			if f := c.format(); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
 				// Stored in its canonical form, and compared in it.
 				qc.Canonical = func(v string) string { return canonicalValue(v, f) }
 			}
@@ -301,6 +304,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		if c.RefersTo != nil {
 			s.refs = append(s.refs, c)
+		}
+		if c.KeyFormat != "" && c.fd != nil {
+			s.keyRefs = append(s.keyRefs, c)
 		}
 		switch c.Role {
 		case RoleID:

@@ -46,6 +46,12 @@ func (s *Service) validate(p proto.Message) error {
 		// format is left as it is, for the check to name.
 		canonicalizeFormats(r)
 	}
+	for _, c := range s.keyRefs {
+		// Another model's key, stored as that model stores it.
+		if r.Has(c.fd) {
+			r.Set(c.fd, protoreflect.ValueOfString(canonicalValue(r.Get(c.fd).String(), c.format())))
+		}
+	}
 	// A key the database assigns is not there yet on a Create: its rules
 	// (`gt: 0` on an id, say) hold for the value the database gives it.
 	unassigned := ""

@@ -90,6 +90,17 @@ func TestFormatSpellings(t *testing.T) {
 		require.NoError(t, err, "15 characters sent, 8 stored")
 		assert.Equal(t, "10.1.2.3", sv.ShortV4)
 
+		// A key of a device held by a lease (references:, no format of
+		// its own) is stored and compared as the device's key is.
+		lease, err := c.CreateLease(ctx, &formatsv1.CreateLeaseRequest{Lease: &formatsv1.Lease{DeviceId: upper}})
+		require.NoError(t, err, "the device exists, whatever the spelling")
+		assert.Equal(t, lower, lease.DeviceId)
+		for _, filter := range []string{`device_id = "` + upper + `"`, `device_id = "` + lower + `"`} {
+			res, err := c.ListLeases(ctx, &formatsv1.ListLeasesRequest{Filter: filter})
+			require.NoError(t, err, filter)
+			assert.Len(t, res.Leases, 1, "filter %s", filter)
+		}
+
 		// A row stored before values were canonical: an Update that does
 		// not name its IMMUTABLE owner keeps it, and writes it canonical.
 		legacy := "2a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
@@ -101,6 +112,7 @@ func TestFormatSpellings(t *testing.T) {
 
 		// A Delete repeated with its request_id and the key in another
 		// spelling is the same request.
+		require.NoError(t, db.Exec("DELETE FROM leases").Error)
 		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: upper, RequestId: "7F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})
 		require.NoError(t, err)
 		_, err = c.DeleteDevice(ctx, &formatsv1.DeleteDeviceRequest{Id: lower, RequestId: "7F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})

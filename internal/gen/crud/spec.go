@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
@@ -26,6 +29,11 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 			Nullable: f.Nullable(), MaxLen: f.MaxLen, AutoIncrement: f.PrimaryKey && m.AutoIncrement, NamePattern: f.NamePattern}
 		if f.Queryable {
 			c.Queryable, c.Kind = true, f.QueryKind
+		}
+		if t := f.References; t != nil && f.Type == model.TypeString && len(t.PrimaryKey) == 1 && formatOf(f.Desc) == annotations.FieldInfo_FORMAT_UNSPECIFIED {
+			if kf := formatOf(t.PrimaryKey[0].Desc); kf != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+				c.KeyFormat = kf.String()
+			}
 		}
 		if t := f.RefersTo; t != nil {
 			rows := f.RefRows()
@@ -183,4 +191,14 @@ func specLiteral(r *crudrt.Resource) string {
 		return strconv.Quote(string(top))
 	}
 	return "`" + b.String() + "`"
+}
+
+// formatOf is the AIP-202 format of a singular string field, or
+// FORMAT_UNSPECIFIED.
+func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
+	if fd.Kind() != protoreflect.StringKind || fd.IsList() || fd.IsMap() {
+		return annotations.FieldInfo_FORMAT_UNSPECIFIED
+	}
+	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
+	return info.GetFormat()
 }

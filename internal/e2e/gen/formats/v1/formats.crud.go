@@ -15,28 +15,30 @@ import (
 )
 
 // DeviceServiceCRUD implements the standard methods of formats.v1.DeviceService on GORM, for
-// formats.v1.Device. Its methods serve grpc-go and connect-go (simple mode) alike.
+// formats.v1.Device, formats.v1.Lease. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type DeviceServiceCRUD struct {
 	UnimplementedDeviceServiceServer
-	svc *crudrt.Service
+	svcDevice *crudrt.Service
+	svcLease  *crudrt.Service
 }
 
 // NewDeviceServiceCRUD returns the standard methods of DeviceService on db.
 func NewDeviceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *DeviceServiceCRUD {
 	return &DeviceServiceCRUD{
-		svc: crudrt.NewServiceOf[*Device, *DeviceModel](db, &deviceServiceCRUDResource, opts...),
+		svcDevice: crudrt.NewServiceOf[*Device, *DeviceModel](db, &deviceServiceCRUDDeviceResource, opts...),
+		svcLease:  crudrt.NewServiceOf[*Lease, *LeaseModel](db, &deviceServiceCRUDLeaseResource, opts...),
 	}
 }
 
 // CRUDServices returns the runtimes of the resources DeviceServiceCRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *DeviceServiceCRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svc}
+	return []*crudrt.Service{s.svcDevice, s.svcLease}
 }
 
-// deviceServiceCRUDResource describes formats.v1.Device to the runtime.
-var deviceServiceCRUDResource = crudrt.Resource{
+// deviceServiceCRUDDeviceResource describes formats.v1.Device to the runtime.
+var deviceServiceCRUDDeviceResource = crudrt.Resource{
 	Spec: `{
 	"Name": "formats.v1.Device",
 	"Table": "devices",
@@ -66,28 +68,58 @@ var deviceServiceCRUDResource = crudrt.Resource{
 }`,
 }
 
+// deviceServiceCRUDLeaseResource describes formats.v1.Lease to the runtime.
+var deviceServiceCRUDLeaseResource = crudrt.Resource{
+	Spec: `{
+	"Name": "formats.v1.Lease",
+	"Table": "leases",
+	"Collection": "leases",
+	"Field": "lease",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"device_id","Name":"device_id","GoField":"DeviceId","Type":"string","Queryable":true,"Kind":"string","MaxLen":36,"KeyFormat":"UUID4"}
+	],
+	"Indexes": [
+		{"Name":"idx_leases_device_id","Columns":["device_id"]}
+	],
+	"Operations": "List|Create",
+	"Methods": [
+		{"Name":"formats.v1.DeviceService.CreateLease","Op":"Create","Request":"formats.v1.CreateLeaseRequest","Response":"formats.v1.Lease","Resource":"lease"},
+		{"Name":"formats.v1.DeviceService.ListLeases","Op":"List","Request":"formats.v1.ListLeasesRequest","Response":"formats.v1.ListLeasesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"leases","NextPageToken":"next_page_token"}
+	]
+}`,
+}
+
 func (s *DeviceServiceCRUD) CreateDevice(ctx context.Context, req *CreateDeviceRequest) (*Device, error) {
-	return crudrt.Call[*Device](ctx, s.svc, 0, req)
+	return crudrt.Call[*Device](ctx, s.svcDevice, 0, req)
 }
 
 func (s *DeviceServiceCRUD) GetDevice(ctx context.Context, req *GetDeviceRequest) (*Device, error) {
-	return crudrt.Call[*Device](ctx, s.svc, 1, req)
+	return crudrt.Call[*Device](ctx, s.svcDevice, 1, req)
 }
 
 func (s *DeviceServiceCRUD) ListDevices(ctx context.Context, req *ListDevicesRequest) (*ListDevicesResponse, error) {
-	return crudrt.Call[*ListDevicesResponse](ctx, s.svc, 2, req)
+	return crudrt.Call[*ListDevicesResponse](ctx, s.svcDevice, 2, req)
 }
 
 func (s *DeviceServiceCRUD) UpdateDevice(ctx context.Context, req *UpdateDeviceRequest) (*Device, error) {
-	return crudrt.Call[*Device](ctx, s.svc, 3, req)
+	return crudrt.Call[*Device](ctx, s.svcDevice, 3, req)
 }
 
 func (s *DeviceServiceCRUD) DeleteDevice(ctx context.Context, req *DeleteDeviceRequest) (*emptypb.Empty, error) {
-	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcDevice, 4, req)
 }
 
 func (s *DeviceServiceCRUD) BatchGetDevices(ctx context.Context, req *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error) {
-	return crudrt.Call[*BatchGetDevicesResponse](ctx, s.svc, 5, req)
+	return crudrt.Call[*BatchGetDevicesResponse](ctx, s.svcDevice, 5, req)
+}
+
+func (s *DeviceServiceCRUD) CreateLease(ctx context.Context, req *CreateLeaseRequest) (*Lease, error) {
+	return crudrt.Call[*Lease](ctx, s.svcLease, 0, req)
+}
+
+func (s *DeviceServiceCRUD) ListLeases(ctx context.Context, req *ListLeasesRequest) (*ListLeasesResponse, error) {
+	return crudrt.Call[*ListLeasesResponse](ctx, s.svcLease, 1, req)
 }
 
 // DeviceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
@@ -103,6 +135,8 @@ var deviceServiceRESTRoutes = []crudrt.Route{
 	{Selector: "formats.v1.DeviceService.UpdateDevice", Verb: "PATCH", Path: "/v1/devices/{device.id}", Body: "device"},
 	{Selector: "formats.v1.DeviceService.DeleteDevice", Verb: "DELETE", Path: "/v1/devices/{id}"},
 	{Selector: "formats.v1.DeviceService.BatchGetDevices", Verb: "GET", Path: "/v1/devices:batchGet"},
+	{Selector: "formats.v1.DeviceService.CreateLease", Verb: "POST", Path: "/v1/leases", Body: "lease"},
+	{Selector: "formats.v1.DeviceService.ListLeases", Verb: "GET", Path: "/v1/leases"},
 }
 
 //go:embed formats.openapi.json

@@ -60,3 +60,45 @@ func (m *DeviceModel) ToProto() (*Device, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *DeviceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// LeaseModel is the GORM model of formats.v1.Lease, stored in table leases.
+//
+// A lease of a device, which names it by its key: stored and compared
+// as the device's key is, in lowercase.
+type LeaseModel struct {
+	Id       int64  `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"formats.v1.Lease.id"`
+	DeviceId string `gorm:"column:device_id;not null;size:36;index:idx_leases_device_id" protoforge:"formats.v1.Lease.device_id"`
+}
+
+// TableName is the table of LeaseModel.
+func (LeaseModel) TableName() string { return "leases" }
+
+// ToModel converts Lease to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Lease) ToModel() (*LeaseModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &LeaseModel{}
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Lease. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *LeaseModel) ToProto() (*Lease, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Lease{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *LeaseModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

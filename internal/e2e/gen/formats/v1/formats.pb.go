@@ -141,6 +141,60 @@ func (x *Device) GetZones() map[string]string {
 	return nil
 }
 
+// A lease of a device, which names it by its key: stored and compared
+// as the device's key is, in lowercase.
+type Lease struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	DeviceId      string                 `protobuf:"bytes,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Lease) Reset() {
+	*x = Lease{}
+	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lease) ProtoMessage() {}
+
+func (x *Lease) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lease.ProtoReflect.Descriptor instead.
+func (*Lease) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Lease) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Lease) GetDeviceId() string {
+	if x != nil {
+		return x.DeviceId
+	}
+	return ""
+}
+
 // Where a device answers.
 type Endpoint struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -151,7 +205,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	mi := &file_formats_v1_formats_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -163,7 +217,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[1]
+	mi := &file_formats_v1_formats_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -176,7 +230,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{1}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Endpoint) GetIp() string {
@@ -196,7 +250,7 @@ type CreateDeviceRequest struct {
 
 func (x *CreateDeviceRequest) Reset() {
 	*x = CreateDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[2]
+	mi := &file_formats_v1_formats_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -208,7 +262,7 @@ func (x *CreateDeviceRequest) String() string {
 func (*CreateDeviceRequest) ProtoMessage() {}
 
 func (x *CreateDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[2]
+	mi := &file_formats_v1_formats_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -221,7 +275,7 @@ func (x *CreateDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDeviceRequest.ProtoReflect.Descriptor instead.
 func (*CreateDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{2}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateDeviceRequest) GetDevice() *Device {
@@ -247,7 +301,7 @@ type GetDeviceRequest struct {
 
 func (x *GetDeviceRequest) Reset() {
 	*x = GetDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[3]
+	mi := &file_formats_v1_formats_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -259,7 +313,7 @@ func (x *GetDeviceRequest) String() string {
 func (*GetDeviceRequest) ProtoMessage() {}
 
 func (x *GetDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[3]
+	mi := &file_formats_v1_formats_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -272,7 +326,7 @@ func (x *GetDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeviceRequest.ProtoReflect.Descriptor instead.
 func (*GetDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{3}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetDeviceRequest) GetId() string {
@@ -293,7 +347,7 @@ type ListDevicesRequest struct {
 
 func (x *ListDevicesRequest) Reset() {
 	*x = ListDevicesRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[4]
+	mi := &file_formats_v1_formats_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +359,7 @@ func (x *ListDevicesRequest) String() string {
 func (*ListDevicesRequest) ProtoMessage() {}
 
 func (x *ListDevicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[4]
+	mi := &file_formats_v1_formats_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +372,7 @@ func (x *ListDevicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevicesRequest.ProtoReflect.Descriptor instead.
 func (*ListDevicesRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{4}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDevicesRequest) GetPageSize() int32 {
@@ -352,7 +406,7 @@ type ListDevicesResponse struct {
 
 func (x *ListDevicesResponse) Reset() {
 	*x = ListDevicesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[5]
+	mi := &file_formats_v1_formats_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +418,7 @@ func (x *ListDevicesResponse) String() string {
 func (*ListDevicesResponse) ProtoMessage() {}
 
 func (x *ListDevicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[5]
+	mi := &file_formats_v1_formats_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +431,7 @@ func (x *ListDevicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevicesResponse.ProtoReflect.Descriptor instead.
 func (*ListDevicesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{5}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListDevicesResponse) GetDevices() []*Device {
@@ -404,7 +458,7 @@ type UpdateDeviceRequest struct {
 
 func (x *UpdateDeviceRequest) Reset() {
 	*x = UpdateDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[6]
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +470,7 @@ func (x *UpdateDeviceRequest) String() string {
 func (*UpdateDeviceRequest) ProtoMessage() {}
 
 func (x *UpdateDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[6]
+	mi := &file_formats_v1_formats_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +483,7 @@ func (x *UpdateDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeviceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{6}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateDeviceRequest) GetDevice() *Device {
@@ -456,7 +510,7 @@ type DeleteDeviceRequest struct {
 
 func (x *DeleteDeviceRequest) Reset() {
 	*x = DeleteDeviceRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +522,7 @@ func (x *DeleteDeviceRequest) String() string {
 func (*DeleteDeviceRequest) ProtoMessage() {}
 
 func (x *DeleteDeviceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[7]
+	mi := &file_formats_v1_formats_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +535,7 @@ func (x *DeleteDeviceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDeviceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDeviceRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{7}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteDeviceRequest) GetId() string {
@@ -507,7 +561,7 @@ type BatchGetDevicesRequest struct {
 
 func (x *BatchGetDevicesRequest) Reset() {
 	*x = BatchGetDevicesRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	mi := &file_formats_v1_formats_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +573,7 @@ func (x *BatchGetDevicesRequest) String() string {
 func (*BatchGetDevicesRequest) ProtoMessage() {}
 
 func (x *BatchGetDevicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[8]
+	mi := &file_formats_v1_formats_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +586,7 @@ func (x *BatchGetDevicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDevicesRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetDevicesRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{8}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BatchGetDevicesRequest) GetIds() []string {
@@ -551,7 +605,7 @@ type BatchGetDevicesResponse struct {
 
 func (x *BatchGetDevicesResponse) Reset() {
 	*x = BatchGetDevicesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[9]
+	mi := &file_formats_v1_formats_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -563,7 +617,7 @@ func (x *BatchGetDevicesResponse) String() string {
 func (*BatchGetDevicesResponse) ProtoMessage() {}
 
 func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[9]
+	mi := &file_formats_v1_formats_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -576,7 +630,7 @@ func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDevicesResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetDevicesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{9}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchGetDevicesResponse) GetDevices() []*Device {
@@ -584,6 +638,162 @@ func (x *BatchGetDevicesResponse) GetDevices() []*Device {
 		return x.Devices
 	}
 	return nil
+}
+
+type CreateLeaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lease         *Lease                 `protobuf:"bytes,1,opt,name=lease,proto3" json:"lease,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLeaseRequest) Reset() {
+	*x = CreateLeaseRequest{}
+	mi := &file_formats_v1_formats_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLeaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLeaseRequest) ProtoMessage() {}
+
+func (x *CreateLeaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLeaseRequest.ProtoReflect.Descriptor instead.
+func (*CreateLeaseRequest) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateLeaseRequest) GetLease() *Lease {
+	if x != nil {
+		return x.Lease
+	}
+	return nil
+}
+
+type ListLeasesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Filter        string                 `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLeasesRequest) Reset() {
+	*x = ListLeasesRequest{}
+	mi := &file_formats_v1_formats_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLeasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLeasesRequest) ProtoMessage() {}
+
+func (x *ListLeasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLeasesRequest.ProtoReflect.Descriptor instead.
+func (*ListLeasesRequest) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListLeasesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLeasesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListLeasesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListLeasesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Leases        []*Lease               `protobuf:"bytes,1,rep,name=leases,proto3" json:"leases,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLeasesResponse) Reset() {
+	*x = ListLeasesResponse{}
+	mi := &file_formats_v1_formats_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLeasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLeasesResponse) ProtoMessage() {}
+
+func (x *ListLeasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLeasesResponse.ProtoReflect.Descriptor instead.
+func (*ListLeasesResponse) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListLeasesResponse) GetLeases() []*Lease {
+	if x != nil {
+		return x.Leases
+	}
+	return nil
+}
+
+func (x *ListLeasesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 var File_formats_v1_formats_proto protoreflect.FileDescriptor
@@ -605,7 +815,11 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\n" +
 	"ZonesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\x04\xe2\xdd\x19\x00\"$\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\x04\xe2\xdd\x19\x00\"J\n" +
+	"\x05Lease\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12+\n" +
+	"\tdevice_id\x18\x02 \x01(\tB\x0e\xe2\xdd\x19\n" +
+	"\x18$2\x06DeviceR\bdeviceId:\x04\xe2\xdd\x19\x00\"$\n" +
 	"\bEndpoint\x12\x18\n" +
 	"\x02ip\x18\x01 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x02R\x02ip\"p\n" +
 	"\x13CreateDeviceRequest\x120\n" +
@@ -633,14 +847,27 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\x16BatchGetDevicesRequest\x12\x1a\n" +
 	"\x03ids\x18\x01 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x03ids\"G\n" +
 	"\x17BatchGetDevicesResponse\x12,\n" +
-	"\adevices\x18\x01 \x03(\v2\x12.formats.v1.DeviceR\adevices2\xcd\x03\n" +
+	"\adevices\x18\x01 \x03(\v2\x12.formats.v1.DeviceR\adevices\"C\n" +
+	"\x12CreateLeaseRequest\x12-\n" +
+	"\x05lease\x18\x01 \x01(\v2\x11.formats.v1.LeaseB\x04\xe2A\x01\x02R\x05lease\"g\n" +
+	"\x11ListLeasesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"g\n" +
+	"\x12ListLeasesResponse\x12)\n" +
+	"\x06leases\x18\x01 \x03(\v2\x11.formats.v1.LeaseR\x06leases\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdc\x04\n" +
 	"\rDeviceService\x12C\n" +
 	"\fCreateDevice\x12\x1f.formats.v1.CreateDeviceRequest\x1a\x12.formats.v1.Device\x12=\n" +
 	"\tGetDevice\x12\x1c.formats.v1.GetDeviceRequest\x1a\x12.formats.v1.Device\x12N\n" +
 	"\vListDevices\x12\x1e.formats.v1.ListDevicesRequest\x1a\x1f.formats.v1.ListDevicesResponse\x12C\n" +
 	"\fUpdateDevice\x12\x1f.formats.v1.UpdateDeviceRequest\x1a\x12.formats.v1.Device\x12G\n" +
 	"\fDeleteDevice\x12\x1f.formats.v1.DeleteDeviceRequest\x1a\x16.google.protobuf.Empty\x12Z\n" +
-	"\x0fBatchGetDevices\x12\".formats.v1.BatchGetDevicesRequest\x1a#.formats.v1.BatchGetDevicesResponseBHZFgithub.com/protoforge/protoforge/internal/e2e/gen/formats/v1;formatsv1b\x06proto3"
+	"\x0fBatchGetDevices\x12\".formats.v1.BatchGetDevicesRequest\x1a#.formats.v1.BatchGetDevicesResponse\x12@\n" +
+	"\vCreateLease\x12\x1e.formats.v1.CreateLeaseRequest\x1a\x11.formats.v1.Lease\x12K\n" +
+	"\n" +
+	"ListLeases\x12\x1d.formats.v1.ListLeasesRequest\x1a\x1e.formats.v1.ListLeasesResponseBHZFgithub.com/protoforge/protoforge/internal/e2e/gen/formats/v1;formatsv1b\x06proto3"
 
 var (
 	file_formats_v1_formats_proto_rawDescOnce sync.Once
@@ -654,47 +881,57 @@ func file_formats_v1_formats_proto_rawDescGZIP() []byte {
 	return file_formats_v1_formats_proto_rawDescData
 }
 
-var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_formats_v1_formats_proto_goTypes = []any{
 	(*Device)(nil),                  // 0: formats.v1.Device
-	(*Endpoint)(nil),                // 1: formats.v1.Endpoint
-	(*CreateDeviceRequest)(nil),     // 2: formats.v1.CreateDeviceRequest
-	(*GetDeviceRequest)(nil),        // 3: formats.v1.GetDeviceRequest
-	(*ListDevicesRequest)(nil),      // 4: formats.v1.ListDevicesRequest
-	(*ListDevicesResponse)(nil),     // 5: formats.v1.ListDevicesResponse
-	(*UpdateDeviceRequest)(nil),     // 6: formats.v1.UpdateDeviceRequest
-	(*DeleteDeviceRequest)(nil),     // 7: formats.v1.DeleteDeviceRequest
-	(*BatchGetDevicesRequest)(nil),  // 8: formats.v1.BatchGetDevicesRequest
-	(*BatchGetDevicesResponse)(nil), // 9: formats.v1.BatchGetDevicesResponse
-	nil,                             // 10: formats.v1.Device.ZonesEntry
-	(*fieldmaskpb.FieldMask)(nil),   // 11: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 12: google.protobuf.Empty
+	(*Lease)(nil),                   // 1: formats.v1.Lease
+	(*Endpoint)(nil),                // 2: formats.v1.Endpoint
+	(*CreateDeviceRequest)(nil),     // 3: formats.v1.CreateDeviceRequest
+	(*GetDeviceRequest)(nil),        // 4: formats.v1.GetDeviceRequest
+	(*ListDevicesRequest)(nil),      // 5: formats.v1.ListDevicesRequest
+	(*ListDevicesResponse)(nil),     // 6: formats.v1.ListDevicesResponse
+	(*UpdateDeviceRequest)(nil),     // 7: formats.v1.UpdateDeviceRequest
+	(*DeleteDeviceRequest)(nil),     // 8: formats.v1.DeleteDeviceRequest
+	(*BatchGetDevicesRequest)(nil),  // 9: formats.v1.BatchGetDevicesRequest
+	(*BatchGetDevicesResponse)(nil), // 10: formats.v1.BatchGetDevicesResponse
+	(*CreateLeaseRequest)(nil),      // 11: formats.v1.CreateLeaseRequest
+	(*ListLeasesRequest)(nil),       // 12: formats.v1.ListLeasesRequest
+	(*ListLeasesResponse)(nil),      // 13: formats.v1.ListLeasesResponse
+	nil,                             // 14: formats.v1.Device.ZonesEntry
+	(*fieldmaskpb.FieldMask)(nil),   // 15: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),           // 16: google.protobuf.Empty
 }
 var file_formats_v1_formats_proto_depIdxs = []int32{
-	1,  // 0: formats.v1.Device.primary:type_name -> formats.v1.Endpoint
-	10, // 1: formats.v1.Device.zones:type_name -> formats.v1.Device.ZonesEntry
+	2,  // 0: formats.v1.Device.primary:type_name -> formats.v1.Endpoint
+	14, // 1: formats.v1.Device.zones:type_name -> formats.v1.Device.ZonesEntry
 	0,  // 2: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
 	0,  // 3: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
 	0,  // 4: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
-	11, // 5: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 5: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 6: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
-	2,  // 7: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
-	3,  // 8: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
-	4,  // 9: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
-	6,  // 10: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
-	7,  // 11: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
-	8,  // 12: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
-	0,  // 13: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
-	0,  // 14: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
-	5,  // 15: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
-	0,  // 16: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
-	12, // 17: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
-	9,  // 18: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	1,  // 7: formats.v1.CreateLeaseRequest.lease:type_name -> formats.v1.Lease
+	1,  // 8: formats.v1.ListLeasesResponse.leases:type_name -> formats.v1.Lease
+	3,  // 9: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
+	4,  // 10: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
+	5,  // 11: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
+	7,  // 12: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
+	8,  // 13: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
+	9,  // 14: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
+	11, // 15: formats.v1.DeviceService.CreateLease:input_type -> formats.v1.CreateLeaseRequest
+	12, // 16: formats.v1.DeviceService.ListLeases:input_type -> formats.v1.ListLeasesRequest
+	0,  // 17: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
+	0,  // 18: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
+	6,  // 19: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
+	0,  // 20: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
+	16, // 21: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
+	10, // 22: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
+	1,  // 23: formats.v1.DeviceService.CreateLease:output_type -> formats.v1.Lease
+	13, // 24: formats.v1.DeviceService.ListLeases:output_type -> formats.v1.ListLeasesResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_formats_v1_formats_proto_init() }
@@ -708,7 +945,7 @@ func file_formats_v1_formats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_formats_v1_formats_proto_rawDesc), len(file_formats_v1_formats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,8 @@ const (
 	DeviceService_UpdateDevice_FullMethodName    = "/formats.v1.DeviceService/UpdateDevice"
 	DeviceService_DeleteDevice_FullMethodName    = "/formats.v1.DeviceService/DeleteDevice"
 	DeviceService_BatchGetDevices_FullMethodName = "/formats.v1.DeviceService/BatchGetDevices"
+	DeviceService_CreateLease_FullMethodName     = "/formats.v1.DeviceService/CreateLease"
+	DeviceService_ListLeases_FullMethodName      = "/formats.v1.DeviceService/ListLeases"
 )
 
 // DeviceServiceClient is the client API for DeviceService service.
@@ -42,6 +44,8 @@ type DeviceServiceClient interface {
 	UpdateDevice(ctx context.Context, in *UpdateDeviceRequest, opts ...grpc.CallOption) (*Device, error)
 	DeleteDevice(ctx context.Context, in *DeleteDeviceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	BatchGetDevices(ctx context.Context, in *BatchGetDevicesRequest, opts ...grpc.CallOption) (*BatchGetDevicesResponse, error)
+	CreateLease(ctx context.Context, in *CreateLeaseRequest, opts ...grpc.CallOption) (*Lease, error)
+	ListLeases(ctx context.Context, in *ListLeasesRequest, opts ...grpc.CallOption) (*ListLeasesResponse, error)
 }
 
 type deviceServiceClient struct {
@@ -112,6 +116,26 @@ func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, in *BatchGetD
 	return out, nil
 }
 
+func (c *deviceServiceClient) CreateLease(ctx context.Context, in *CreateLeaseRequest, opts ...grpc.CallOption) (*Lease, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Lease)
+	err := c.cc.Invoke(ctx, DeviceService_CreateLease_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *deviceServiceClient) ListLeases(ctx context.Context, in *ListLeasesRequest, opts ...grpc.CallOption) (*ListLeasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLeasesResponse)
+	err := c.cc.Invoke(ctx, DeviceService_ListLeases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeviceServiceServer is the server API for DeviceService service.
 // All implementations must embed UnimplementedDeviceServiceServer
 // for forward compatibility.
@@ -122,6 +146,8 @@ type DeviceServiceServer interface {
 	UpdateDevice(context.Context, *UpdateDeviceRequest) (*Device, error)
 	DeleteDevice(context.Context, *DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error)
+	CreateLease(context.Context, *CreateLeaseRequest) (*Lease, error)
+	ListLeases(context.Context, *ListLeasesRequest) (*ListLeasesResponse, error)
 	mustEmbedUnimplementedDeviceServiceServer()
 }
 
@@ -149,6 +175,12 @@ func (UnimplementedDeviceServiceServer) DeleteDevice(context.Context, *DeleteDev
 }
 func (UnimplementedDeviceServiceServer) BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchGetDevices not implemented")
+}
+func (UnimplementedDeviceServiceServer) CreateLease(context.Context, *CreateLeaseRequest) (*Lease, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateLease not implemented")
+}
+func (UnimplementedDeviceServiceServer) ListLeases(context.Context, *ListLeasesRequest) (*ListLeasesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLeases not implemented")
 }
 func (UnimplementedDeviceServiceServer) mustEmbedUnimplementedDeviceServiceServer() {}
 func (UnimplementedDeviceServiceServer) testEmbeddedByValue()                       {}
@@ -279,6 +311,42 @@ func _DeviceService_BatchGetDevices_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeviceService_CreateLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateLeaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeviceServiceServer).CreateLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeviceService_CreateLease_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeviceServiceServer).CreateLease(ctx, req.(*CreateLeaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DeviceService_ListLeases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLeasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeviceServiceServer).ListLeases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeviceService_ListLeases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeviceServiceServer).ListLeases(ctx, req.(*ListLeasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DeviceService_ServiceDesc is the grpc.ServiceDesc for DeviceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -309,6 +377,14 @@ var DeviceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchGetDevices",
 			Handler:    _DeviceService_BatchGetDevices_Handler,
+		},
+		{
+			MethodName: "CreateLease",
+			Handler:    _DeviceService_CreateLease_Handler,
+		},
+		{
+			MethodName: "ListLeases",
+			Handler:    _DeviceService_ListLeases_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

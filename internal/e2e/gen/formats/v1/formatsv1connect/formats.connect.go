@@ -55,6 +55,12 @@ const (
 	// DeviceServiceBatchGetDevicesProcedure is the fully-qualified name of the DeviceService's
 	// BatchGetDevices RPC.
 	DeviceServiceBatchGetDevicesProcedure = "/formats.v1.DeviceService/BatchGetDevices"
+	// DeviceServiceCreateLeaseProcedure is the fully-qualified name of the DeviceService's CreateLease
+	// RPC.
+	DeviceServiceCreateLeaseProcedure = "/formats.v1.DeviceService/CreateLease"
+	// DeviceServiceListLeasesProcedure is the fully-qualified name of the DeviceService's ListLeases
+	// RPC.
+	DeviceServiceListLeasesProcedure = "/formats.v1.DeviceService/ListLeases"
 )
 
 // DeviceServiceClient is a client for the formats.v1.DeviceService service.
@@ -65,6 +71,8 @@ type DeviceServiceClient interface {
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
+	CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error)
+	ListLeases(context.Context, *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error)
 }
 
 // NewDeviceServiceClient constructs a client for the formats.v1.DeviceService service. By default,
@@ -114,6 +122,18 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
 			connect.WithClientOptions(opts...),
 		),
+		createLease: connect.NewClient[v1.CreateLeaseRequest, v1.Lease](
+			httpClient,
+			baseURL+DeviceServiceCreateLeaseProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("CreateLease")),
+			connect.WithClientOptions(opts...),
+		),
+		listLeases: connect.NewClient[v1.ListLeasesRequest, v1.ListLeasesResponse](
+			httpClient,
+			baseURL+DeviceServiceListLeasesProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("ListLeases")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -125,6 +145,8 @@ type deviceServiceClient struct {
 	updateDevice    *connect.Client[v1.UpdateDeviceRequest, v1.Device]
 	deleteDevice    *connect.Client[v1.DeleteDeviceRequest, emptypb.Empty]
 	batchGetDevices *connect.Client[v1.BatchGetDevicesRequest, v1.BatchGetDevicesResponse]
+	createLease     *connect.Client[v1.CreateLeaseRequest, v1.Lease]
+	listLeases      *connect.Client[v1.ListLeasesRequest, v1.ListLeasesResponse]
 }
 
 // CreateDevice calls formats.v1.DeviceService.CreateDevice.
@@ -181,6 +203,24 @@ func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, req *v1.Batch
 	return nil, err
 }
 
+// CreateLease calls formats.v1.DeviceService.CreateLease.
+func (c *deviceServiceClient) CreateLease(ctx context.Context, req *v1.CreateLeaseRequest) (*v1.Lease, error) {
+	response, err := c.createLease.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// ListLeases calls formats.v1.DeviceService.ListLeases.
+func (c *deviceServiceClient) ListLeases(ctx context.Context, req *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error) {
+	response, err := c.listLeases.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // DeviceServiceHandler is an implementation of the formats.v1.DeviceService service.
 type DeviceServiceHandler interface {
 	CreateDevice(context.Context, *v1.CreateDeviceRequest) (*v1.Device, error)
@@ -189,6 +229,8 @@ type DeviceServiceHandler interface {
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
+	CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error)
+	ListLeases(context.Context, *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error)
 }
 
 // NewDeviceServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -234,6 +276,18 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
 		connect.WithHandlerOptions(opts...),
 	)
+	deviceServiceCreateLeaseHandler := connect.NewUnaryHandlerSimple(
+		DeviceServiceCreateLeaseProcedure,
+		svc.CreateLease,
+		connect.WithSchema(deviceServiceMethods.ByName("CreateLease")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deviceServiceListLeasesHandler := connect.NewUnaryHandlerSimple(
+		DeviceServiceListLeasesProcedure,
+		svc.ListLeases,
+		connect.WithSchema(deviceServiceMethods.ByName("ListLeases")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/formats.v1.DeviceService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DeviceServiceCreateDeviceProcedure:
@@ -248,6 +302,10 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 			deviceServiceDeleteDeviceHandler.ServeHTTP(w, r)
 		case DeviceServiceBatchGetDevicesProcedure:
 			deviceServiceBatchGetDevicesHandler.ServeHTTP(w, r)
+		case DeviceServiceCreateLeaseProcedure:
+			deviceServiceCreateLeaseHandler.ServeHTTP(w, r)
+		case DeviceServiceListLeasesProcedure:
+			deviceServiceListLeasesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -279,4 +337,12 @@ func (UnimplementedDeviceServiceHandler) DeleteDevice(context.Context, *v1.Delet
 
 func (UnimplementedDeviceServiceHandler) BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.BatchGetDevices is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.CreateLease is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) ListLeases(context.Context, *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.ListLeases is not implemented"))
 }

@@ -24,3 +24,10 @@ CREATE TABLE `formats_v1_request_ids` (
   PRIMARY KEY (`tenant`, `request_id`),
   INDEX `idx_formats_v1_request_ids_create_time` (`create_time`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `leases` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `device_id` varchar(36) NOT NULL DEFAULT (''),
+  PRIMARY KEY (`id`),
+  INDEX `idx_leases_device_id` (`device_id`),
+  CONSTRAINT `fk_leases_device_id` FOREIGN KEY (`device_id`) REFERENCES `devices` (`id`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -17,6 +17,13 @@ CREATE TABLE `devices` (
   CONSTRAINT `chk_devices_short_v6_size` CHECK (instr("short_v6", char(0)) > 0 OR length("short_v6") <= 12),
   CONSTRAINT `chk_devices_short_v4_size` CHECK (instr("short_v4", char(0)) > 0 OR length("short_v4") <= 12)
 );
+CREATE TABLE `leases` (
+  `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+  `device_id` text NOT NULL DEFAULT (''),
+  CONSTRAINT `fk_leases_device_id` FOREIGN KEY (`device_id`) REFERENCES `devices` (`id`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `chk_leases_device_id_size` CHECK (instr("device_id", char(0)) > 0 OR length("device_id") <= 36)
+);
+CREATE INDEX `idx_leases_device_id` ON `leases` (`device_id`);
 CREATE TABLE `formats_v1_request_ids` (
   `tenant` text NOT NULL,
   `request_id` text NOT NULL,
