@@ -117,35 +117,53 @@ func reachesFormat(md protoreflect.MessageDescriptor, seen map[protoreflect.Full
 // their field's AIP-202 format, their paths under prefix. Empty strings
 // are left to REQUIRED.
 func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
-	p := formatPlanOf(m.Descriptor())
-	if p == nil {
-		return nil
-	}
 	var out []FieldViolation
-	check := func(path, v string, f annotations.FieldInfo_Format) {
+	walkFormats(prefix, m, func(path, v string, f annotations.FieldInfo_Format) string {
 		if !hasFormat(v, f) {
 			out = append(out, FieldViolation{Field: path, Description: strconv.Quote(v) + " is not " + formatText[f] + " (AIP-202)"})
 		}
+		return v
+	})
+	return out
+}
+
+// walkFormats calls visit with each value of m, at any depth, whose field
+// has an AIP-202 format (list elements and map values included) and its
+// path under prefix; a value that visit returns changed is written in its
+// place. A field without presence holding "" is not set (REQUIRED says
+// whether it must be); elements, map values and a set optional field
+// are values, "" too.
+func walkFormats(prefix string, m protoreflect.Message, visit func(path, v string, f annotations.FieldInfo_Format) string) {
+	p := formatPlanOf(m.Descriptor())
+	if p == nil {
+		return
 	}
 	for _, f := range p.fields {
 		if !m.Has(f.fd) {
-			// A field without presence holding "" is not set: REQUIRED
-			// says whether it must be. Elements, map values and a set
-			// optional field are values, "" too.
 			continue
 		}
 		path := joinPath(prefix, string(f.fd.Name()))
 		switch v := m.Get(f.fd); {
 		case f.fd.IsList():
 			for i, l := 0, v.List(); i < l.Len(); i++ {
-				check(path+"["+strconv.Itoa(i)+"]", l.Get(i).String(), f.format)
+				old := l.Get(i).String()
+				if nv := visit(path+"["+strconv.Itoa(i)+"]", old, f.format); nv != old {
+					l.Set(i, protoreflect.ValueOfString(nv))
+				}
 			}
 		case f.fd.IsMap():
-			for _, k := range sortedKeys(v.Map()) {
-				check(path+"["+strconv.Quote(k.String())+"]", v.Map().Get(k).String(), f.format)
+			mp := v.Map()
+			for _, k := range sortedKeys(mp) {
+				old := mp.Get(k).String()
+				if nv := visit(path+"["+strconv.Quote(k.String())+"]", old, f.format); nv != old {
+					mp.Set(k, protoreflect.ValueOfString(nv))
+				}
 			}
 		default:
-			check(path, v.String(), f.format)
+			old := v.String()
+			if nv := visit(path, old, f.format); nv != old {
+				m.Set(f.fd, protoreflect.ValueOfString(nv))
+			}
 		}
 	}
 	for _, fd := range p.nested {
@@ -156,17 +174,16 @@ func formatViolations(prefix string, m protoreflect.Message) []FieldViolation {
 		switch v := m.Get(fd); {
 		case fd.IsList():
 			for i, l := 0, v.List(); i < l.Len(); i++ {
-				out = append(out, formatViolations(path+"["+strconv.Itoa(i)+"]", l.Get(i).Message())...)
+				walkFormats(path+"["+strconv.Itoa(i)+"]", l.Get(i).Message(), visit)
 			}
 		case fd.IsMap():
 			for _, k := range sortedKeys(v.Map()) {
-				out = append(out, formatViolations(path+"["+strconv.Quote(k.String())+"]", v.Map().Get(k).Message())...)
+				walkFormats(path+"["+strconv.Quote(k.String())+"]", v.Map().Get(k).Message(), visit)
 			}
 		default:
-			out = append(out, formatViolations(path, v.Message())...)
+			walkFormats(path, v.Message(), visit)
 		}
 	}
-	return out
 }
 
 // canonicalValue is v in the form AIP-202 lets a service normalize a value of
@@ -234,48 +251,7 @@ func canonicalIPv4(v string) string {
 // canonicalizeFormats writes the values of m that have their field's
 // format, at any depth, in their canonical form (see canonicalValue).
 func canonicalizeFormats(m protoreflect.Message) {
-	p := formatPlanOf(m.Descriptor())
-	if p == nil {
-		return
-	}
-	for _, f := range p.fields {
-		if !m.Has(f.fd) {
-			continue
-		}
-		switch v := m.Get(f.fd); {
-		case f.fd.IsList():
-			for i, l := 0, v.List(); i < l.Len(); i++ {
-				l.Set(i, protoreflect.ValueOfString(canonicalValue(l.Get(i).String(), f.format)))
-			}
-		case f.fd.IsMap():
-			mp := v.Map()
-			for _, k := range sortedKeys(mp) {
-				mp.Set(k, protoreflect.ValueOfString(canonicalValue(mp.Get(k).String(), f.format)))
-			}
-		default:
-			if c := canonicalValue(v.String(), f.format); c != v.String() {
-				m.Set(f.fd, protoreflect.ValueOfString(c))
-			}
-		}
-	}
-	for _, fd := range p.nested {
-		if !m.Has(fd) {
-			continue
-		}
-		switch v := m.Get(fd); {
-		case fd.IsList():
-			for i, l := 0, v.List(); i < l.Len(); i++ {
-				canonicalizeFormats(l.Get(i).Message())
-			}
-		case fd.IsMap():
-			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				canonicalizeFormats(mv.Message())
-				return true
-			})
-		default:
-			canonicalizeFormats(v.Message())
-		}
-	}
+	walkFormats("", m, func(_, v string, f annotations.FieldInfo_Format) string { return canonicalValue(v, f) })
 }
 
 // sortedKeys are m's keys in order, so that violations are listed the
