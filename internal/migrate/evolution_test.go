@@ -142,42 +142,70 @@ func TestEvolutions(t *testing.T) {
 	gooseDir, schemaDirs := buildMigrations(t)
 	all := steps(t)
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ctx := context.Background()
-		d := ormrt.DialectOf(db)
-		sqlDB, err := db.DB()
-		require.NoError(t, err)
-		p, err := goose.NewProvider(gooseDialect[d], sqlDB, os.DirFS(filepath.Join(gooseDir, string(d))))
-		require.NoError(t, err)
-
-		catalogs := []*schema.Schema{inspect(t, d, sqlDB)}
-		for _, s := range all {
-			v := int64(s.version)
-			_, err := p.UpTo(ctx, v)
-			require.NoError(t, err, "up to %d (%s)", v, s.name)
-			seed(t, db, s.version)
-			checkData(t, db, s.version)
-			cat := inspect(t, d, sqlDB)
-			fresh := testdb.Open(t, d)
-			freshDB, err := fresh.DB()
-			require.NoError(t, err)
-			applyFile(t, freshDB, filepath.Join(schemaDirs[s.version-1], string(d)+".sql"))
-			assertSameCatalog(t, d, inspect(t, d, freshDB), cat, "migrations up to %d (%s) vs the declarative schema", v, s.name)
-
-			_, err = p.DownTo(ctx, v-1)
-			require.NoError(t, err, "down from %d (%s)", v, s.name)
-			assertSameCatalog(t, d, catalogs[len(catalogs)-1], inspect(t, d, sqlDB), "after down from %d (%s)", v, s.name)
-			if v > 1 {
-				checkData(t, db, s.version-1)
-			}
-
-			_, err = p.UpTo(ctx, v)
-			require.NoError(t, err, "up to %d again (%s)", v, s.name)
-			seed(t, db, s.version)
-			checkData(t, db, s.version)
-			assertSameCatalog(t, d, cat, inspect(t, d, sqlDB), "after up to %d again (%s)", v, s.name)
-			catalogs = append(catalogs, cat)
-		}
+		upDownUp(t, db, gooseDir, schemaDirs, stepHooks{
+			up: func(v int) {
+				seed(t, db, v)
+				checkData(t, db, v)
+			},
+			down: func(v int) {
+				if v > 0 {
+					checkData(t, db, v)
+				}
+			},
+			name: func(v int) string { return all[v-1].name },
+		})
 	})
+}
+
+// stepHooks are what upDownUp runs around the migrations of each version
+// v (1, 2, …): up after each up to v, down after the down to v-1 (given
+// v-1); name names v in messages. earlierFirst skips the comparison of
+// version 1 with its declarative schema (a snapshot of an earlier
+// generator, whose schema this one does not write).
+type stepHooks struct {
+	up, down     func(v int)
+	name         func(v int) string
+	earlierFirst bool
+}
+
+// upDownUp applies the goose migrations of gooseDir version by version on
+// db: up, the hooks, the catalog compared with the version's declarative
+// schema (schemaDirs[v-1]) on an empty database; down, the previous
+// catalog back; up again, the hooks, the same catalog.
+func upDownUp(t *testing.T, db *gorm.DB, gooseDir string, schemaDirs []string, h stepHooks) {
+	t.Helper()
+	ctx := context.Background()
+	d := ormrt.DialectOf(db)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	p, err := goose.NewProvider(gooseDialect[d], sqlDB, os.DirFS(filepath.Join(gooseDir, string(d))))
+	require.NoError(t, err)
+	catalogs := []*schema.Schema{inspect(t, d, sqlDB)}
+	for i := range schemaDirs {
+		v := int64(i + 1)
+		name := h.name(i + 1)
+		_, err := p.UpTo(ctx, v)
+		require.NoError(t, err, "up to %d (%s)", v, name)
+		h.up(i + 1)
+		cat := inspect(t, d, sqlDB)
+		if !(i == 0 && h.earlierFirst) {
+			fresh, err := testdb.Open(t, d).DB()
+			require.NoError(t, err)
+			applyFile(t, fresh, filepath.Join(schemaDirs[i], string(d)+".sql"))
+			assertSameCatalog(t, d, inspect(t, d, fresh), cat, "migrations up to %d (%s) vs the declarative schema", v, name)
+		}
+
+		_, err = p.DownTo(ctx, v-1)
+		require.NoError(t, err, "down from %d (%s)", v, name)
+		assertSameCatalog(t, d, catalogs[len(catalogs)-1], inspect(t, d, sqlDB), "after down from %d (%s)", v, name)
+		h.down(i)
+
+		_, err = p.UpTo(ctx, v)
+		require.NoError(t, err, "up to %d again (%s)", v, name)
+		h.up(i + 1)
+		assertSameCatalog(t, d, cat, inspect(t, d, sqlDB), "after up to %d again (%s)", v, name)
+		catalogs = append(catalogs, cat)
+	}
 }
 
 // seed writes the rows of version v's new tables and columns: the first

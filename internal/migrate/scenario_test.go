@@ -2,7 +2,6 @@ package migrate_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -12,15 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"ariga.io/atlas/sql/schema"
-	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
 	"github.com/protoforge/protoforge/internal/migrate"
 	"github.com/protoforge/protoforge/internal/testdb"
-	"github.com/protoforge/protoforge/ormrt"
 )
 
 // TestMigrationScenarios runs the histories under testdata/scenarios,
@@ -93,46 +89,23 @@ func runScenario(t *testing.T, root string) {
 		require.NoError(t, os.WriteFile(first[0], bytes.ReplaceAll(b, []byte(sqlschema.MySQLCollation), []byte("COLLATE utf8mb4_bin")), 0o644))
 	}
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ctx := context.Background()
-		dialect := ormrt.DialectOf(db)
-		d := string(dialect)
-		sqlDB, err := db.DB()
-		require.NoError(t, err)
-		p, err := goose.NewProvider(gooseDialect[dialect], sqlDB, os.DirFS(filepath.Join(gooseDir, d)))
-		require.NoError(t, err)
-		catalogs := []*schema.Schema{inspect(t, dialect, sqlDB)}
-		stepFiles := func(v int, step string) {
-			t.Helper()
-			runLines(t, db, d, step, "seed", v, func(line string, err error) {})
-			runLines(t, db, d, step, "check", v, func(line string, err error) {
-				require.NoError(t, err, "step %d, check: %s", v, line)
-			})
-			runLines(t, db, d, step, "fail", v, func(line string, err error) {
-				require.Error(t, err, "step %d, must fail: %s", v, line)
-			})
-			expectLines(t, db, d, step, v)
-		}
-		for i, step := range steps {
-			v := int64(i + 1)
-			_, err := p.UpTo(ctx, v)
-			require.NoError(t, err, "up to %d", v)
-			stepFiles(i+1, step)
-			cat := inspect(t, dialect, sqlDB)
-			if !(i == 0 && earlier) {
-				fresh, err := testdb.Open(t, dialect).DB()
-				require.NoError(t, err)
-				applyFile(t, fresh, filepath.Join(schemaDirs[i], d+".sql"))
-				assertSameCatalog(t, dialect, inspect(t, dialect, fresh), cat, "migrations up to %d vs the declarative schema", v)
-			}
-			_, err = p.DownTo(ctx, v-1)
-			require.NoError(t, err, "down from %d", v)
-			assertSameCatalog(t, dialect, catalogs[len(catalogs)-1], inspect(t, dialect, sqlDB), "after down from %d", v)
-			_, err = p.UpTo(ctx, v)
-			require.NoError(t, err, "up to %d again", v)
-			stepFiles(i+1, step)
-			assertSameCatalog(t, dialect, cat, inspect(t, dialect, sqlDB), "after up to %d again", v)
-			catalogs = append(catalogs, cat)
-		}
+		d := db.Dialector.Name()
+		upDownUp(t, db, gooseDir, schemaDirs, stepHooks{
+			up: func(v int) {
+				step := steps[v-1]
+				runLines(t, db, d, step, "seed", v, func(line string, err error) {})
+				runLines(t, db, d, step, "check", v, func(line string, err error) {
+					require.NoError(t, err, "step %d, check: %s", v, line)
+				})
+				runLines(t, db, d, step, "fail", v, func(line string, err error) {
+					require.Error(t, err, "step %d, must fail: %s", v, line)
+				})
+				expectLines(t, db, d, step, v)
+			},
+			down:         func(int) {},
+			name:         func(v int) string { return filepath.Base(steps[v-1]) },
+			earlierFirst: earlier,
+		})
 	})
 }
 
