@@ -18,3 +18,5 @@ func WithoutErrorClassifiers(fn func()) {
 	}()
 	fn()
 }
+
+var Conversions = conversions

@@ -72,7 +72,9 @@ type Resource struct {
 	Message proto.Message `json:"-"`
 	Model   any           `json:"-"`
 	// ToModel and ToProto are the generated conversions, ToModel of a
-	// Message and ToProto of a Model.
+	// Message and ToProto of a Model. When both are nil, NewService takes
+	// the ToModel method of Message's type and the ToProto method of
+	// Model's, as protoc-gen-orm generates them.
 	ToModel func(proto.Message) (any, error) `json:"-"`
 	ToProto func(any) (proto.Message, error) `json:"-"`
 }

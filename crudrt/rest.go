@@ -1,6 +1,10 @@
 package crudrt
 
 import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
 	"google.golang.org/genproto/googleapis/api/annotations"
 )
 
@@ -11,8 +15,23 @@ type Route struct {
 	Selector, Verb, Path, Body string
 }
 
-// RESTRules returns routes as google.api.http rules; generated
-// <Service>RESTRules functions call it. A route with a verb other than
+// RESTRulesOf returns the function a generated <Service>RESTRules is:
+// routes, a JSON array of Route objects as protoc-gen-crud writes them,
+// are read at the first call (a program whose generated routes do not
+// read is wrong, and the call panics saying why), and every call returns
+// new rules.
+func RESTRulesOf(routes string) func() []*annotations.HttpRule {
+	read := sync.OnceValue(func() []Route {
+		var rs []Route
+		if err := json.Unmarshal([]byte(routes), &rs); err != nil {
+			panic(fmt.Sprintf("crudrt: generated REST routes: %v", err))
+		}
+		return rs
+	})
+	return func() []*annotations.HttpRule { return RESTRules(read()...) }
+}
+
+// RESTRules returns routes as google.api.http rules. A route with a verb other than
 // GET, POST, PUT, PATCH or DELETE gets a custom pattern.
 func RESTRules(routes ...Route) []*annotations.HttpRule {
 	out := make([]*annotations.HttpRule, len(routes))

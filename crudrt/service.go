@@ -188,10 +188,12 @@ type Service struct {
 	requestRules *sync.Map
 }
 
-// NewServiceOf is NewService for generated code: the message type P and
-// the model type M give the resource its Message and Model, and their
-// ToModel and ToProto methods its conversions, so that the generated
-// description is data only. res is not modified.
+// NewServiceOf is NewService with the message type P and the model type M
+// as type parameters: they give the resource its Message and Model, and
+// their ToModel and ToProto methods its conversions. res is not
+// modified. (Generated code sets Message and Model in the description and
+// calls NewService, which finds the same methods: a generic call costs the
+// compiler a function per model.)
 func NewServiceOf[P interface {
 	proto.Message
 	ToModel() (M, error)
@@ -210,6 +212,14 @@ func NewServiceOf[P interface {
 // program is wrong otherwise, and NewService panics saying why); it is
 // not modified.
 func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
+	if res.ToModel == nil && res.ToProto == nil && res.Message != nil && res.Model != nil {
+		r := *res
+		var err error
+		if r.ToModel, r.ToProto, err = conversions(r.Message, r.Model); err != nil {
+			panic(fmt.Sprintf("crudrt: resource %T: %v", r.Message, err))
+		}
+		res = &r
+	}
 	ck, err := res.check()
 	if err != nil {
 		panic(err.Error())

@@ -4,6 +4,7 @@
 package crud
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -176,7 +177,7 @@ func genService(g *protogen.GeneratedFile, svc *model.Service, p Params) {
 	g.P("func New", name, "(db *", gormPkg.Ident("DB"), ", opts ...", crudrtPkg.Ident("Option"), ") *", name, " {")
 	g.P("return &", name, "{")
 	for _, sm := range svc.Models {
-		g.P(runtimeField(svc, sm), ": ", crudrtPkg.Ident("NewServiceOf"), "[*", sm.GoIdent, ", *", sm.Ident, "](db, &", resourceVar(svc, sm), ", opts...),")
+		g.P(runtimeField(svc, sm), ": ", crudrtPkg.Ident("NewService"), "(db, &", resourceVar(svc, sm), ", opts...),")
 	}
 	g.P("}")
 	g.P("}")
@@ -236,14 +237,17 @@ func resourceVar(svc *model.Service, sm *model.ServiceModel) string {
 }
 
 // genResource emits the description of a model to the runtime: its
-// Spec, the JSON of every decision the model made (see spec.go). The Go
-// types and their conversions reach the runtime through NewServiceOf's
-// type parameters. Nothing is derived here.
+// Spec, the JSON of every decision the model made (see spec.go), and its
+// message and model types, whose ToModel and ToProto methods the runtime
+// converts with (a generic call would make the compiler instantiate it
+// per model). Nothing is derived here.
 func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.ServiceModel) {
 	m := sm.Model
 	res := resourceVar(svc, sm)
 	g.P("// ", res, " describes ", m.Desc.FullName(), " to the runtime.")
 	g.P("var ", res, " = ", crudrtPkg.Ident("Resource"), "{")
+	g.P("Message: (*", sm.GoIdent, ")(nil),")
+	g.P("Model: (*", sm.Ident, ")(nil),")
 	g.P("Spec: ", specLiteral(resourceSpec(sm)), ",")
 	g.P("}")
 	g.P()
@@ -263,35 +267,45 @@ func softUnder(c, a *model.Model) bool {
 
 // genRESTRules emits the default AIP routes of the standard methods that
 // have no google.api.http annotation, for a transcoder such as
-// connectrpc.com/vanguard (crudrt.ServiceWithRules).
+// connectrpc.com/vanguard (crudrt.ServiceWithRules). <Service>RESTRules is
+// a variable holding the function crudrt.RESTRulesOf makes of the routes'
+// JSON: called as a function, it costs the compiler no function per
+// service.
 func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	var routes []string
 	for _, m := range svc.Methods {
 		if r := m.Route; r != nil {
-			body := ""
-			if r.Body != "" {
-				body = ", Body: " + strconv.Quote(r.Body)
+			b, err := json.Marshal(crudRoute{Selector: string(m.Desc.FullName()), Verb: r.Verb, Path: r.Path, Body: r.Body})
+			if err != nil {
+				panic(err) // strings only
 			}
-			routes = append(routes, "{Selector: "+strconv.Quote(string(m.Desc.FullName()))+", Verb: "+strconv.Quote(r.Verb)+", Path: "+strconv.Quote(r.Path)+body+"},")
+			routes = append(routes, string(b))
 		}
 	}
 	if len(routes) == 0 {
 		return
 	}
 	httpRule := protogen.GoImportPath("google.golang.org/genproto/googleapis/api/annotations")
-	v := strings.ToLower(svc.GoName[:1]) + svc.GoName[1:] + "RESTRoutes"
-	g.P("// ", svc.GoName, "RESTRules are the default REST routes (AIP-127/136) of the standard methods")
-	g.P("// of ", svc.GoName, " without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.")
-	g.P("func ", svc.GoName, "RESTRules() []*", httpRule.Ident("HttpRule"), " {")
-	g.P("return ", crudrtPkg.Ident("RESTRules"), "(", v, "...)")
-	g.P("}")
+	g.P("// ", svc.GoName, "RESTRules returns the default REST routes (AIP-127/136) of the standard")
+	g.P("// methods of ", svc.GoName, " without a google.api.http annotation, e.g. for")
+	g.P("// crudrt.ServiceWithRules.")
+	g.P("var ", svc.GoName, "RESTRules func() []*", httpRule.Ident("HttpRule"), " = ", crudrtPkg.Ident("RESTRulesOf"), "(", routesLiteral(routes), ")")
 	g.P()
-	g.P("var ", v, " = []", crudrtPkg.Ident("Route"), "{")
-	for _, r := range routes {
-		g.P(r)
+}
+
+// routesLiteral is the Go literal of a JSON array of routes, one a line.
+func routesLiteral(routes []string) string {
+	text := "[\n\t" + strings.Join(routes, ",\n\t") + "\n]"
+	if strings.ContainsRune(text, '`') {
+		return strconv.Quote("[" + strings.Join(routes, ",") + "]")
 	}
-	g.P("}")
-	g.P()
+	return "`" + text + "`"
+}
+
+// crudRoute is crudrt.Route as RESTRulesOf reads it.
+type crudRoute struct {
+	Selector, Verb, Path string
+	Body                 string `json:",omitempty"`
 }
 
 // genUnimplemented emits a method that is not a standard method: it
@@ -338,10 +352,12 @@ func genOpenAPI(g *protogen.GeneratedFile, f *protogen.File, svcs []*model.Servi
 	g.P("//go:embed ", base, ".openapi.json")
 	g.P("var ", v, " []byte")
 	g.P()
+	g.P("func ", v, "Document() []byte { return ", v, " }")
+	g.P()
 	for _, svc := range svcs {
-		g.P("// ", svc.GoName, "OpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services")
-		g.P("// of ", f.Desc.Path(), ", ", svc.GoName, " among them, e.g. to serve at /openapi.json.")
-		g.P("func ", svc.GoName, "OpenAPI() []byte { return ", v, " }")
+		g.P("// ", svc.GoName, "OpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the")
+		g.P("// services of ", f.Desc.Path(), ", ", svc.GoName, " among them, e.g. to serve at /openapi.json.")
+		g.P("var ", svc.GoName, "OpenAPI = ", v, "Document")
 		g.P()
 	}
 }

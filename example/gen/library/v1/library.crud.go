@@ -25,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes library.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "library.v1.Book",
 	"Table": "books",
@@ -145,24 +147,21 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 9, req)
 }
 
-// BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func BookServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(bookServiceRESTRoutes...)
-}
-
-var bookServiceRESTRoutes = []crudrt.Route{
-	{Selector: "library.v1.BookService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
-	{Selector: "library.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
-	{Selector: "library.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
-	{Selector: "library.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
-	{Selector: "library.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
-	{Selector: "library.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
-	{Selector: "library.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
-	{Selector: "library.v1.BookService.BatchCreateBooks", Verb: "POST", Path: "/v1/books:batchCreate", Body: "*"},
-	{Selector: "library.v1.BookService.BatchUpdateBooks", Verb: "POST", Path: "/v1/books:batchUpdate", Body: "*"},
-	{Selector: "library.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
-}
+// BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of BookService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"library.v1.BookService.GetBook","Verb":"GET","Path":"/v1/books/{id}"},
+	{"Selector":"library.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},
+	{"Selector":"library.v1.BookService.CreateBook","Verb":"POST","Path":"/v1/books","Body":"book"},
+	{"Selector":"library.v1.BookService.UpdateBook","Verb":"PATCH","Path":"/v1/books/{book.id}","Body":"book"},
+	{"Selector":"library.v1.BookService.DeleteBook","Verb":"DELETE","Path":"/v1/books/{id}"},
+	{"Selector":"library.v1.BookService.UndeleteBook","Verb":"POST","Path":"/v1/books/{id}:undelete","Body":"*"},
+	{"Selector":"library.v1.BookService.BatchGetBooks","Verb":"GET","Path":"/v1/books:batchGet"},
+	{"Selector":"library.v1.BookService.BatchCreateBooks","Verb":"POST","Path":"/v1/books:batchCreate","Body":"*"},
+	{"Selector":"library.v1.BookService.BatchUpdateBooks","Verb":"POST","Path":"/v1/books:batchUpdate","Body":"*"},
+	{"Selector":"library.v1.BookService.BatchDeleteBooks","Verb":"POST","Path":"/v1/books:batchDelete","Body":"*"}
+]`)
 
 // AuthorServiceCRUD implements the standard methods of library.v1.AuthorService on GORM, for
 // library.v1.Author. Its methods serve grpc-go and connect-go (simple mode) alike.
@@ -175,7 +174,7 @@ type AuthorServiceCRUD struct {
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
 	return &AuthorServiceCRUD{
-		svc: crudrt.NewServiceOf[*Author, *AuthorModel](db, &authorServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
 	}
 }
 
@@ -187,6 +186,8 @@ func (s *AuthorServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // authorServiceCRUDResource describes library.v1.Author to the runtime.
 var authorServiceCRUDResource = crudrt.Resource{
+	Message: (*Author)(nil),
+	Model:   (*AuthorModel)(nil),
 	Spec: `{
 	"Name": "library.v1.Author",
 	"Table": "authors",
@@ -234,26 +235,25 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 3, req)
 }
 
-// AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of AuthorService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func AuthorServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(authorServiceRESTRoutes...)
-}
-
-var authorServiceRESTRoutes = []crudrt.Route{
-	{Selector: "library.v1.AuthorService.GetAuthor", Verb: "GET", Path: "/v1/{name=authors/*}"},
-	{Selector: "library.v1.AuthorService.ListAuthors", Verb: "GET", Path: "/v1/authors"},
-	{Selector: "library.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/authors", Body: "author"},
-	{Selector: "library.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/{name=authors/*}"},
-}
+// AuthorServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of AuthorService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"library.v1.AuthorService.GetAuthor","Verb":"GET","Path":"/v1/{name=authors/*}"},
+	{"Selector":"library.v1.AuthorService.ListAuthors","Verb":"GET","Path":"/v1/authors"},
+	{"Selector":"library.v1.AuthorService.CreateAuthor","Verb":"POST","Path":"/v1/authors","Body":"author"},
+	{"Selector":"library.v1.AuthorService.DeleteAuthor","Verb":"DELETE","Path":"/v1/{name=authors/*}"}
+]`)
 
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of library/v1/library.proto, BookService among them, e.g. to serve at /openapi.json.
-func BookServiceOpenAPI() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
 
-// AuthorServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of library/v1/library.proto, AuthorService among them, e.g. to serve at /openapi.json.
-func AuthorServiceOpenAPI() []byte { return libraryOpenAPI }
+// BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of library/v1/library.proto, BookService among them, e.g. to serve at /openapi.json.
+var BookServiceOpenAPI = libraryOpenAPIDocument
+
+// AuthorServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of library/v1/library.proto, AuthorService among them, e.g. to serve at /openapi.json.
+var AuthorServiceOpenAPI = libraryOpenAPIDocument

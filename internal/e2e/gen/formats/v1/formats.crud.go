@@ -26,8 +26,8 @@ type DeviceServiceCRUD struct {
 // NewDeviceServiceCRUD returns the standard methods of DeviceService on db.
 func NewDeviceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *DeviceServiceCRUD {
 	return &DeviceServiceCRUD{
-		svcDevice: crudrt.NewServiceOf[*Device, *DeviceModel](db, &deviceServiceCRUDDeviceResource, opts...),
-		svcLease:  crudrt.NewServiceOf[*Lease, *LeaseModel](db, &deviceServiceCRUDLeaseResource, opts...),
+		svcDevice: crudrt.NewService(db, &deviceServiceCRUDDeviceResource, opts...),
+		svcLease:  crudrt.NewService(db, &deviceServiceCRUDLeaseResource, opts...),
 	}
 }
 
@@ -39,6 +39,8 @@ func (s *DeviceServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // deviceServiceCRUDDeviceResource describes formats.v1.Device to the runtime.
 var deviceServiceCRUDDeviceResource = crudrt.Resource{
+	Message: (*Device)(nil),
+	Model:   (*DeviceModel)(nil),
 	Spec: `{
 	"Name": "formats.v1.Device",
 	"Table": "devices",
@@ -70,6 +72,8 @@ var deviceServiceCRUDDeviceResource = crudrt.Resource{
 
 // deviceServiceCRUDLeaseResource describes formats.v1.Lease to the runtime.
 var deviceServiceCRUDLeaseResource = crudrt.Resource{
+	Message: (*Lease)(nil),
+	Model:   (*LeaseModel)(nil),
 	Spec: `{
 	"Name": "formats.v1.Lease",
 	"Table": "leases",
@@ -122,26 +126,25 @@ func (s *DeviceServiceCRUD) ListLeases(ctx context.Context, req *ListLeasesReque
 	return crudrt.Call[*ListLeasesResponse](ctx, s.svcLease, 1, req)
 }
 
-// DeviceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of DeviceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func DeviceServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(deviceServiceRESTRoutes...)
-}
-
-var deviceServiceRESTRoutes = []crudrt.Route{
-	{Selector: "formats.v1.DeviceService.CreateDevice", Verb: "POST", Path: "/v1/devices", Body: "device"},
-	{Selector: "formats.v1.DeviceService.GetDevice", Verb: "GET", Path: "/v1/devices/{id}"},
-	{Selector: "formats.v1.DeviceService.ListDevices", Verb: "GET", Path: "/v1/devices"},
-	{Selector: "formats.v1.DeviceService.UpdateDevice", Verb: "PATCH", Path: "/v1/devices/{device.id}", Body: "device"},
-	{Selector: "formats.v1.DeviceService.DeleteDevice", Verb: "DELETE", Path: "/v1/devices/{id}"},
-	{Selector: "formats.v1.DeviceService.BatchGetDevices", Verb: "GET", Path: "/v1/devices:batchGet"},
-	{Selector: "formats.v1.DeviceService.CreateLease", Verb: "POST", Path: "/v1/leases", Body: "lease"},
-	{Selector: "formats.v1.DeviceService.ListLeases", Verb: "GET", Path: "/v1/leases"},
-}
+// DeviceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of DeviceService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var DeviceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"formats.v1.DeviceService.CreateDevice","Verb":"POST","Path":"/v1/devices","Body":"device"},
+	{"Selector":"formats.v1.DeviceService.GetDevice","Verb":"GET","Path":"/v1/devices/{id}"},
+	{"Selector":"formats.v1.DeviceService.ListDevices","Verb":"GET","Path":"/v1/devices"},
+	{"Selector":"formats.v1.DeviceService.UpdateDevice","Verb":"PATCH","Path":"/v1/devices/{device.id}","Body":"device"},
+	{"Selector":"formats.v1.DeviceService.DeleteDevice","Verb":"DELETE","Path":"/v1/devices/{id}"},
+	{"Selector":"formats.v1.DeviceService.BatchGetDevices","Verb":"GET","Path":"/v1/devices:batchGet"},
+	{"Selector":"formats.v1.DeviceService.CreateLease","Verb":"POST","Path":"/v1/leases","Body":"lease"},
+	{"Selector":"formats.v1.DeviceService.ListLeases","Verb":"GET","Path":"/v1/leases"}
+]`)
 
 //go:embed formats.openapi.json
 var formatsOpenAPI []byte
 
-// DeviceServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of formats/v1/formats.proto, DeviceService among them, e.g. to serve at /openapi.json.
-func DeviceServiceOpenAPI() []byte { return formatsOpenAPI }
+func formatsOpenAPIDocument() []byte { return formatsOpenAPI }
+
+// DeviceServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of formats/v1/formats.proto, DeviceService among them, e.g. to serve at /openapi.json.
+var DeviceServiceOpenAPI = formatsOpenAPIDocument

@@ -24,7 +24,7 @@ type GadgetServiceCRUD struct {
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
 	return &GadgetServiceCRUD{
-		svc: crudrt.NewServiceOf[*Gadget, *GadgetModel](db, &gadgetServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...),
 	}
 }
 
@@ -42,6 +42,8 @@ func (s *GadgetServiceCRUD) GadgetStore() *crudrt.Store[*Gadget] {
 
 // gadgetServiceCRUDResource describes rules.v1.Gadget to the runtime.
 var gadgetServiceCRUDResource = crudrt.Resource{
+	Message: (*Gadget)(nil),
+	Model:   (*GadgetModel)(nil),
 	Spec: `{
 	"Name": "rules.v1.Gadget",
 	"Table": "gadgets",
@@ -91,21 +93,20 @@ func (s *GadgetServiceCRUD) ArchiveGadget(context.Context, *ArchiveGadgetRequest
 	return nil, crudrt.Unimplemented("rules.v1.GadgetService.ArchiveGadget")
 }
 
-// GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of GadgetService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func GadgetServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(gadgetServiceRESTRoutes...)
-}
-
-var gadgetServiceRESTRoutes = []crudrt.Route{
-	{Selector: "rules.v1.GadgetService.GetGadget", Verb: "GET", Path: "/v1/gadgets/{id}"},
-	{Selector: "rules.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
-	{Selector: "rules.v1.GadgetService.UpdateGadget", Verb: "PATCH", Path: "/v1/gadgets/{gadget.id}", Body: "gadget"},
-}
+// GadgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of GadgetService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"rules.v1.GadgetService.GetGadget","Verb":"GET","Path":"/v1/gadgets/{id}"},
+	{"Selector":"rules.v1.GadgetService.CreateGadget","Verb":"POST","Path":"/v1/gadgets","Body":"gadget"},
+	{"Selector":"rules.v1.GadgetService.UpdateGadget","Verb":"PATCH","Path":"/v1/gadgets/{gadget.id}","Body":"gadget"}
+]`)
 
 //go:embed rules.openapi.json
 var rulesOpenAPI []byte
 
-// GadgetServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json.
-func GadgetServiceOpenAPI() []byte { return rulesOpenAPI }
+func rulesOpenAPIDocument() []byte { return rulesOpenAPI }
+
+// GadgetServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json.
+var GadgetServiceOpenAPI = rulesOpenAPIDocument

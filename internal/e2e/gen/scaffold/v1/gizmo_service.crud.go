@@ -24,7 +24,7 @@ type GizmoServiceCRUD struct {
 // NewGizmoServiceCRUD returns the standard methods of GizmoService on db.
 func NewGizmoServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GizmoServiceCRUD {
 	return &GizmoServiceCRUD{
-		svc: crudrt.NewServiceOf[*Gizmo, *GizmoModel](db, &gizmoServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &gizmoServiceCRUDResource, opts...),
 	}
 }
 
@@ -36,6 +36,8 @@ func (s *GizmoServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // gizmoServiceCRUDResource describes scaffold.v1.Gizmo to the runtime.
 var gizmoServiceCRUDResource = crudrt.Resource{
+	Message: (*Gizmo)(nil),
+	Model:   (*GizmoModel)(nil),
 	Spec: `{
 	"Name": "scaffold.v1.Gizmo",
 	"Table": "gizmos",
@@ -101,24 +103,23 @@ func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmo
 	return crudrt.Call[*Gizmo](ctx, s.svc, 5, req)
 }
 
-// GizmoServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of GizmoService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func GizmoServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(gizmoServiceRESTRoutes...)
-}
-
-var gizmoServiceRESTRoutes = []crudrt.Route{
-	{Selector: "scaffold.v1.GizmoService.GetGizmo", Verb: "GET", Path: "/v1/gizmos/{id}"},
-	{Selector: "scaffold.v1.GizmoService.ListGizmos", Verb: "GET", Path: "/v1/gizmos"},
-	{Selector: "scaffold.v1.GizmoService.CreateGizmo", Verb: "POST", Path: "/v1/gizmos", Body: "gizmo"},
-	{Selector: "scaffold.v1.GizmoService.UpdateGizmo", Verb: "PATCH", Path: "/v1/gizmos/{gizmo.id}", Body: "gizmo"},
-	{Selector: "scaffold.v1.GizmoService.DeleteGizmo", Verb: "DELETE", Path: "/v1/gizmos/{id}"},
-	{Selector: "scaffold.v1.GizmoService.UndeleteGizmo", Verb: "POST", Path: "/v1/gizmos/{id}:undelete", Body: "*"},
-}
+// GizmoServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of GizmoService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var GizmoServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"scaffold.v1.GizmoService.GetGizmo","Verb":"GET","Path":"/v1/gizmos/{id}"},
+	{"Selector":"scaffold.v1.GizmoService.ListGizmos","Verb":"GET","Path":"/v1/gizmos"},
+	{"Selector":"scaffold.v1.GizmoService.CreateGizmo","Verb":"POST","Path":"/v1/gizmos","Body":"gizmo"},
+	{"Selector":"scaffold.v1.GizmoService.UpdateGizmo","Verb":"PATCH","Path":"/v1/gizmos/{gizmo.id}","Body":"gizmo"},
+	{"Selector":"scaffold.v1.GizmoService.DeleteGizmo","Verb":"DELETE","Path":"/v1/gizmos/{id}"},
+	{"Selector":"scaffold.v1.GizmoService.UndeleteGizmo","Verb":"POST","Path":"/v1/gizmos/{id}:undelete","Body":"*"}
+]`)
 
 //go:embed gizmo_service.openapi.json
 var gizmoServiceOpenAPI []byte
 
-// GizmoServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of scaffold/v1/gizmo_service.proto, GizmoService among them, e.g. to serve at /openapi.json.
-func GizmoServiceOpenAPI() []byte { return gizmoServiceOpenAPI }
+func gizmoServiceOpenAPIDocument() []byte { return gizmoServiceOpenAPI }
+
+// GizmoServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of scaffold/v1/gizmo_service.proto, GizmoService among them, e.g. to serve at /openapi.json.
+var GizmoServiceOpenAPI = gizmoServiceOpenAPIDocument

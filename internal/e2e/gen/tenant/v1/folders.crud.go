@@ -26,9 +26,9 @@ type FolderServiceCRUD struct {
 // NewFolderServiceCRUD returns the standard methods of FolderService on db.
 func NewFolderServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FolderServiceCRUD {
 	return &FolderServiceCRUD{
-		svcFolder:         crudrt.NewServiceOf[*Folder, *FolderModel](db, &folderServiceCRUDFolderResource, opts...),
-		svcDoc:            crudrt.NewServiceOf[*Doc, *DocModel](db, &folderServiceCRUDDocResource, opts...),
-		svcFolderSettings: crudrt.NewServiceOf[*FolderSettings, *FolderSettingsModel](db, &folderServiceCRUDFolderSettingsResource, opts...),
+		svcFolder:         crudrt.NewService(db, &folderServiceCRUDFolderResource, opts...),
+		svcDoc:            crudrt.NewService(db, &folderServiceCRUDDocResource, opts...),
+		svcFolderSettings: crudrt.NewService(db, &folderServiceCRUDFolderSettingsResource, opts...),
 	}
 }
 
@@ -40,6 +40,8 @@ func (s *FolderServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // folderServiceCRUDFolderResource describes tenant.v1.Folder to the runtime.
 var folderServiceCRUDFolderResource = crudrt.Resource{
+	Message: (*Folder)(nil),
+	Model:   (*FolderModel)(nil),
 	Spec: `{
 	"Name": "tenant.v1.Folder",
 	"Table": "folders",
@@ -67,6 +69,8 @@ var folderServiceCRUDFolderResource = crudrt.Resource{
 
 // folderServiceCRUDDocResource describes tenant.v1.Doc to the runtime.
 var folderServiceCRUDDocResource = crudrt.Resource{
+	Message: (*Doc)(nil),
+	Model:   (*DocModel)(nil),
 	Spec: `{
 	"Name": "tenant.v1.Doc",
 	"Table": "docs",
@@ -94,6 +98,8 @@ var folderServiceCRUDDocResource = crudrt.Resource{
 
 // folderServiceCRUDFolderSettingsResource describes tenant.v1.FolderSettings to the runtime.
 var folderServiceCRUDFolderSettingsResource = crudrt.Resource{
+	Message: (*FolderSettings)(nil),
+	Model:   (*FolderSettingsModel)(nil),
 	Spec: `{
 	"Name": "tenant.v1.FolderSettings",
 	"Table": "folder_settings",
@@ -149,25 +155,24 @@ func (s *FolderServiceCRUD) ListFolderSettings(ctx context.Context, req *ListFol
 	return crudrt.Call[*ListFolderSettingsResponse](ctx, s.svcFolderSettings, 2, req)
 }
 
-// FolderServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of FolderService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func FolderServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(folderServiceRESTRoutes...)
-}
-
-var folderServiceRESTRoutes = []crudrt.Route{
-	{Selector: "tenant.v1.FolderService.CreateFolder", Verb: "POST", Path: "/v1/folders", Body: "folder"},
-	{Selector: "tenant.v1.FolderService.CreateDoc", Verb: "POST", Path: "/v1/{parent=folders/*}/docs", Body: "doc"},
-	{Selector: "tenant.v1.FolderService.ListDocs", Verb: "GET", Path: "/v1/{parent=folders/*}/docs"},
-	{Selector: "tenant.v1.FolderService.BatchCreateDocs", Verb: "POST", Path: "/v1/{parent=folders/*}/docs:batchCreate", Body: "*"},
-	{Selector: "tenant.v1.FolderService.GetFolderSettings", Verb: "GET", Path: "/v1/{name=folders/*/settings}"},
-	{Selector: "tenant.v1.FolderService.UpdateFolderSettings", Verb: "PATCH", Path: "/v1/{folder_settings.name=folders/*/settings}", Body: "folder_settings"},
-	{Selector: "tenant.v1.FolderService.ListFolderSettings", Verb: "GET", Path: "/v1/{parent=folders/*}/folderSettings"},
-}
+// FolderServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of FolderService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var FolderServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"tenant.v1.FolderService.CreateFolder","Verb":"POST","Path":"/v1/folders","Body":"folder"},
+	{"Selector":"tenant.v1.FolderService.CreateDoc","Verb":"POST","Path":"/v1/{parent=folders/*}/docs","Body":"doc"},
+	{"Selector":"tenant.v1.FolderService.ListDocs","Verb":"GET","Path":"/v1/{parent=folders/*}/docs"},
+	{"Selector":"tenant.v1.FolderService.BatchCreateDocs","Verb":"POST","Path":"/v1/{parent=folders/*}/docs:batchCreate","Body":"*"},
+	{"Selector":"tenant.v1.FolderService.GetFolderSettings","Verb":"GET","Path":"/v1/{name=folders/*/settings}"},
+	{"Selector":"tenant.v1.FolderService.UpdateFolderSettings","Verb":"PATCH","Path":"/v1/{folder_settings.name=folders/*/settings}","Body":"folder_settings"},
+	{"Selector":"tenant.v1.FolderService.ListFolderSettings","Verb":"GET","Path":"/v1/{parent=folders/*}/folderSettings"}
+]`)
 
 //go:embed folders.openapi.json
 var foldersOpenAPI []byte
 
-// FolderServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of tenant/v1/folders.proto, FolderService among them, e.g. to serve at /openapi.json.
-func FolderServiceOpenAPI() []byte { return foldersOpenAPI }
+func foldersOpenAPIDocument() []byte { return foldersOpenAPI }
+
+// FolderServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of tenant/v1/folders.proto, FolderService among them, e.g. to serve at /openapi.json.
+var FolderServiceOpenAPI = foldersOpenAPIDocument

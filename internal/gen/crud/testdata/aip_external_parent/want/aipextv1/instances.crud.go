@@ -25,8 +25,8 @@ type InstanceServiceCRUD struct {
 // NewInstanceServiceCRUD returns the standard methods of InstanceService on db.
 func NewInstanceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *InstanceServiceCRUD {
 	return &InstanceServiceCRUD{
-		svcInstance: crudrt.NewServiceOf[*Instance, *InstanceModel](db, &instanceServiceCRUDInstanceResource, opts...),
-		svcKey:      crudrt.NewServiceOf[*Key, *KeyModel](db, &instanceServiceCRUDKeyResource, opts...),
+		svcInstance: crudrt.NewService(db, &instanceServiceCRUDInstanceResource, opts...),
+		svcKey:      crudrt.NewService(db, &instanceServiceCRUDKeyResource, opts...),
 	}
 }
 
@@ -38,6 +38,8 @@ func (s *InstanceServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // instanceServiceCRUDInstanceResource describes aipext.v1.Instance to the runtime.
 var instanceServiceCRUDInstanceResource = crudrt.Resource{
+	Message: (*Instance)(nil),
+	Model:   (*InstanceModel)(nil),
 	Spec: `{
 	"Name": "aipext.v1.Instance",
 	"Table": "instances",
@@ -67,6 +69,8 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 
 // instanceServiceCRUDKeyResource describes aipext.v1.Key to the runtime.
 var instanceServiceCRUDKeyResource = crudrt.Resource{
+	Message: (*Key)(nil),
+	Model:   (*KeyModel)(nil),
 	Spec: `{
 	"Name": "aipext.v1.Key",
 	"Table": "keys",
@@ -119,26 +123,25 @@ func (s *InstanceServiceCRUD) ListKeys(ctx context.Context, req *ListKeysRequest
 	return crudrt.Call[*ListKeysResponse](ctx, s.svcKey, 2, req)
 }
 
-// InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of InstanceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func InstanceServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(instanceServiceRESTRoutes...)
-}
-
-var instanceServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aipext.v1.InstanceService.GetInstance", Verb: "GET", Path: "/v1/{name=projects/*/locations/*/instances/*}"},
-	{Selector: "aipext.v1.InstanceService.ListInstances", Verb: "GET", Path: "/v1/{parent=projects/*/locations/*}/instances"},
-	{Selector: "aipext.v1.InstanceService.CreateInstance", Verb: "POST", Path: "/v1/{parent=projects/*/locations/*}/instances", Body: "instance"},
-	{Selector: "aipext.v1.InstanceService.UpdateInstance", Verb: "PATCH", Path: "/v1/{instance.name=projects/*/locations/*/instances/*}", Body: "instance"},
-	{Selector: "aipext.v1.InstanceService.DeleteInstance", Verb: "DELETE", Path: "/v1/{name=projects/*/locations/*/instances/*}"},
-	{Selector: "aipext.v1.InstanceService.GetKey", Verb: "GET", Path: "/v1/{path=projects/*/keys/*}"},
-	{Selector: "aipext.v1.InstanceService.CreateKey", Verb: "POST", Path: "/v1/{parent=projects/*}/keys", Body: "key"},
-	{Selector: "aipext.v1.InstanceService.ListKeys", Verb: "GET", Path: "/v1/{parent=projects/*}/keys"},
-}
+// InstanceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of InstanceService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aipext.v1.InstanceService.GetInstance","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/instances/*}"},
+	{"Selector":"aipext.v1.InstanceService.ListInstances","Verb":"GET","Path":"/v1/{parent=projects/*/locations/*}/instances"},
+	{"Selector":"aipext.v1.InstanceService.CreateInstance","Verb":"POST","Path":"/v1/{parent=projects/*/locations/*}/instances","Body":"instance"},
+	{"Selector":"aipext.v1.InstanceService.UpdateInstance","Verb":"PATCH","Path":"/v1/{instance.name=projects/*/locations/*/instances/*}","Body":"instance"},
+	{"Selector":"aipext.v1.InstanceService.DeleteInstance","Verb":"DELETE","Path":"/v1/{name=projects/*/locations/*/instances/*}"},
+	{"Selector":"aipext.v1.InstanceService.GetKey","Verb":"GET","Path":"/v1/{path=projects/*/keys/*}"},
+	{"Selector":"aipext.v1.InstanceService.CreateKey","Verb":"POST","Path":"/v1/{parent=projects/*}/keys","Body":"key"},
+	{"Selector":"aipext.v1.InstanceService.ListKeys","Verb":"GET","Path":"/v1/{parent=projects/*}/keys"}
+]`)
 
 //go:embed instances.openapi.json
 var instancesOpenAPI []byte
 
-// InstanceServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of instances.proto, InstanceService among them, e.g. to serve at /openapi.json.
-func InstanceServiceOpenAPI() []byte { return instancesOpenAPI }
+func instancesOpenAPIDocument() []byte { return instancesOpenAPI }
+
+// InstanceServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of instances.proto, InstanceService among them, e.g. to serve at /openapi.json.
+var InstanceServiceOpenAPI = instancesOpenAPIDocument

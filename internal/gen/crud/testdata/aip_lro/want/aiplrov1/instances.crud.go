@@ -25,7 +25,7 @@ type InstanceServiceCRUD struct {
 // NewInstanceServiceCRUD returns the standard methods of InstanceService on db.
 func NewInstanceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *InstanceServiceCRUD {
 	return &InstanceServiceCRUD{
-		svc: crudrt.NewServiceOf[*Instance, *InstanceModel](db, &instanceServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &instanceServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *InstanceServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // instanceServiceCRUDResource describes aiplro.v1.Instance to the runtime.
 var instanceServiceCRUDResource = crudrt.Resource{
+	Message: (*Instance)(nil),
+	Model:   (*InstanceModel)(nil),
 	Spec: `{
 	"Name": "aiplro.v1.Instance",
 	"Table": "instances",
@@ -98,25 +100,24 @@ func (s *InstanceServiceCRUD) BatchDeleteInstances(ctx context.Context, req *Bat
 	return crudrt.Call[*longrunningpb.Operation](ctx, s.svc, 6, req)
 }
 
-// InstanceServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of InstanceService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func InstanceServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(instanceServiceRESTRoutes...)
-}
-
-var instanceServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aiplro.v1.InstanceService.GetInstance", Verb: "GET", Path: "/v1/{name=instances/*}"},
-	{Selector: "aiplro.v1.InstanceService.ListInstances", Verb: "GET", Path: "/v1/instances"},
-	{Selector: "aiplro.v1.InstanceService.CreateInstance", Verb: "POST", Path: "/v1/instances", Body: "instance"},
-	{Selector: "aiplro.v1.InstanceService.UpdateInstance", Verb: "PATCH", Path: "/v1/{instance.name=instances/*}", Body: "instance"},
-	{Selector: "aiplro.v1.InstanceService.DeleteInstance", Verb: "DELETE", Path: "/v1/{name=instances/*}"},
-	{Selector: "aiplro.v1.InstanceService.BatchCreateInstances", Verb: "POST", Path: "/v1/instances:batchCreate", Body: "*"},
-	{Selector: "aiplro.v1.InstanceService.BatchDeleteInstances", Verb: "POST", Path: "/v1/instances:batchDelete", Body: "*"},
-}
+// InstanceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of InstanceService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aiplro.v1.InstanceService.GetInstance","Verb":"GET","Path":"/v1/{name=instances/*}"},
+	{"Selector":"aiplro.v1.InstanceService.ListInstances","Verb":"GET","Path":"/v1/instances"},
+	{"Selector":"aiplro.v1.InstanceService.CreateInstance","Verb":"POST","Path":"/v1/instances","Body":"instance"},
+	{"Selector":"aiplro.v1.InstanceService.UpdateInstance","Verb":"PATCH","Path":"/v1/{instance.name=instances/*}","Body":"instance"},
+	{"Selector":"aiplro.v1.InstanceService.DeleteInstance","Verb":"DELETE","Path":"/v1/{name=instances/*}"},
+	{"Selector":"aiplro.v1.InstanceService.BatchCreateInstances","Verb":"POST","Path":"/v1/instances:batchCreate","Body":"*"},
+	{"Selector":"aiplro.v1.InstanceService.BatchDeleteInstances","Verb":"POST","Path":"/v1/instances:batchDelete","Body":"*"}
+]`)
 
 //go:embed instances.openapi.json
 var instancesOpenAPI []byte
 
-// InstanceServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of instances.proto, InstanceService among them, e.g. to serve at /openapi.json.
-func InstanceServiceOpenAPI() []byte { return instancesOpenAPI }
+func instancesOpenAPIDocument() []byte { return instancesOpenAPI }
+
+// InstanceServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of instances.proto, InstanceService among them, e.g. to serve at /openapi.json.
+var InstanceServiceOpenAPI = instancesOpenAPIDocument

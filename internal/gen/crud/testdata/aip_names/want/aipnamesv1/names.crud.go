@@ -25,7 +25,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // shelfServiceCRUDResource describes aipnames.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "aipnames.v1.Shelf",
 	"Table": "shelves",
@@ -98,26 +100,25 @@ func (s *ShelfServiceCRUD) BatchUpdateShelves(ctx context.Context, req *BatchUpd
 	return crudrt.Call[*BatchUpdateShelvesResponse](ctx, s.svc, 7, req)
 }
 
-// ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(shelfServiceRESTRoutes...)
-}
-
-var shelfServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aipnames.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
-	{Selector: "aipnames.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-	{Selector: "aipnames.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-	{Selector: "aipnames.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/{shelf.name=shelves/*}", Body: "shelf"},
-	{Selector: "aipnames.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=shelves/*}"},
-	{Selector: "aipnames.v1.ShelfService.BatchGetShelves", Verb: "GET", Path: "/v1/shelves:batchGet"},
-	{Selector: "aipnames.v1.ShelfService.BatchCreateShelves", Verb: "POST", Path: "/v1/shelves:batchCreate", Body: "*"},
-	{Selector: "aipnames.v1.ShelfService.BatchUpdateShelves", Verb: "POST", Path: "/v1/shelves:batchUpdate", Body: "*"},
-}
+// ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ShelfService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aipnames.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/{name=shelves/*}"},
+	{"Selector":"aipnames.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},
+	{"Selector":"aipnames.v1.ShelfService.CreateShelf","Verb":"POST","Path":"/v1/shelves","Body":"shelf"},
+	{"Selector":"aipnames.v1.ShelfService.UpdateShelf","Verb":"PATCH","Path":"/v1/{shelf.name=shelves/*}","Body":"shelf"},
+	{"Selector":"aipnames.v1.ShelfService.DeleteShelf","Verb":"DELETE","Path":"/v1/{name=shelves/*}"},
+	{"Selector":"aipnames.v1.ShelfService.BatchGetShelves","Verb":"GET","Path":"/v1/shelves:batchGet"},
+	{"Selector":"aipnames.v1.ShelfService.BatchCreateShelves","Verb":"POST","Path":"/v1/shelves:batchCreate","Body":"*"},
+	{"Selector":"aipnames.v1.ShelfService.BatchUpdateShelves","Verb":"POST","Path":"/v1/shelves:batchUpdate","Body":"*"}
+]`)
 
 //go:embed names.openapi.json
 var namesOpenAPI []byte
 
-// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of names.proto, ShelfService among them, e.g. to serve at /openapi.json.
-func ShelfServiceOpenAPI() []byte { return namesOpenAPI }
+func namesOpenAPIDocument() []byte { return namesOpenAPI }
+
+// ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of names.proto, ShelfService among them, e.g. to serve at /openapi.json.
+var ShelfServiceOpenAPI = namesOpenAPIDocument

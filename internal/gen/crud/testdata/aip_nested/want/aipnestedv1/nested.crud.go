@@ -27,9 +27,9 @@ type NestedServiceCRUD struct {
 // NewNestedServiceCRUD returns the standard methods of NestedService on db.
 func NewNestedServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NestedServiceCRUD {
 	return &NestedServiceCRUD{
-		svcPublisher: crudrt.NewServiceOf[*Publisher, *PublisherModel](db, &nestedServiceCRUDPublisherResource, opts...),
-		svcShelf:     crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &nestedServiceCRUDShelfResource, opts...),
-		svcBook:      crudrt.NewServiceOf[*Book, *BookModel](db, &nestedServiceCRUDBookResource, opts...),
+		svcPublisher: crudrt.NewService(db, &nestedServiceCRUDPublisherResource, opts...),
+		svcShelf:     crudrt.NewService(db, &nestedServiceCRUDShelfResource, opts...),
+		svcBook:      crudrt.NewService(db, &nestedServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -41,6 +41,8 @@ func (s *NestedServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // nestedServiceCRUDPublisherResource describes aipnested.v1.Publisher to the runtime.
 var nestedServiceCRUDPublisherResource = crudrt.Resource{
+	Message: (*Publisher)(nil),
+	Model:   (*PublisherModel)(nil),
 	Spec: `{
 	"Name": "aipnested.v1.Publisher",
 	"Table": "publishers",
@@ -70,6 +72,8 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 
 // nestedServiceCRUDShelfResource describes aipnested.v1.Shelf to the runtime.
 var nestedServiceCRUDShelfResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "aipnested.v1.Shelf",
 	"Table": "shelves",
@@ -101,6 +105,8 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 
 // nestedServiceCRUDBookResource describes aipnested.v1.Book to the runtime.
 var nestedServiceCRUDBookResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "aipnested.v1.Book",
 	"Table": "books",
@@ -225,38 +231,37 @@ func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDele
 	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 9, req)
 }
 
-// NestedServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of NestedService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func NestedServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(nestedServiceRESTRoutes...)
-}
-
-var nestedServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aipnested.v1.NestedService.GetPublisher", Verb: "GET", Path: "/v1/{name=publishers/*}"},
-	{Selector: "aipnested.v1.NestedService.ListPublishers", Verb: "GET", Path: "/v1/publishers"},
-	{Selector: "aipnested.v1.NestedService.CreatePublisher", Verb: "POST", Path: "/v1/publishers", Body: "publisher"},
-	{Selector: "aipnested.v1.NestedService.DeletePublisher", Verb: "DELETE", Path: "/v1/{name=publishers/*}"},
-	{Selector: "aipnested.v1.NestedService.UndeletePublisher", Verb: "POST", Path: "/v1/{name=publishers/*}:undelete", Body: "*"},
-	{Selector: "aipnested.v1.NestedService.GetShelf", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*}"},
-	{Selector: "aipnested.v1.NestedService.ListShelves", Verb: "GET", Path: "/v1/{parent=publishers/*}/shelves"},
-	{Selector: "aipnested.v1.NestedService.CreateShelf", Verb: "POST", Path: "/v1/{parent=publishers/*}/shelves", Body: "shelf"},
-	{Selector: "aipnested.v1.NestedService.UpdateShelf", Verb: "PATCH", Path: "/v1/{shelf.name=publishers/*/shelves/*}", Body: "shelf"},
-	{Selector: "aipnested.v1.NestedService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=publishers/*/shelves/*}"},
-	{Selector: "aipnested.v1.NestedService.GetBook", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*/books/*}"},
-	{Selector: "aipnested.v1.NestedService.ListBooks", Verb: "GET", Path: "/v1/{parent=publishers/*/shelves/*}/books"},
-	{Selector: "aipnested.v1.NestedService.CreateBook", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books", Body: "book"},
-	{Selector: "aipnested.v1.NestedService.UpdateBook", Verb: "PATCH", Path: "/v1/{book.name=publishers/*/shelves/*/books/*}", Body: "book"},
-	{Selector: "aipnested.v1.NestedService.DeleteBook", Verb: "DELETE", Path: "/v1/{name=publishers/*/shelves/*/books/*}"},
-	{Selector: "aipnested.v1.NestedService.UndeleteBook", Verb: "POST", Path: "/v1/{name=publishers/*/shelves/*/books/*}:undelete", Body: "*"},
-	{Selector: "aipnested.v1.NestedService.BatchGetBooks", Verb: "GET", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchGet"},
-	{Selector: "aipnested.v1.NestedService.BatchCreateBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchCreate", Body: "*"},
-	{Selector: "aipnested.v1.NestedService.BatchUpdateBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchUpdate", Body: "*"},
-	{Selector: "aipnested.v1.NestedService.BatchDeleteBooks", Verb: "POST", Path: "/v1/{parent=publishers/*/shelves/*}/books:batchDelete", Body: "*"},
-}
+// NestedServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of NestedService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var NestedServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aipnested.v1.NestedService.GetPublisher","Verb":"GET","Path":"/v1/{name=publishers/*}"},
+	{"Selector":"aipnested.v1.NestedService.ListPublishers","Verb":"GET","Path":"/v1/publishers"},
+	{"Selector":"aipnested.v1.NestedService.CreatePublisher","Verb":"POST","Path":"/v1/publishers","Body":"publisher"},
+	{"Selector":"aipnested.v1.NestedService.DeletePublisher","Verb":"DELETE","Path":"/v1/{name=publishers/*}"},
+	{"Selector":"aipnested.v1.NestedService.UndeletePublisher","Verb":"POST","Path":"/v1/{name=publishers/*}:undelete","Body":"*"},
+	{"Selector":"aipnested.v1.NestedService.GetShelf","Verb":"GET","Path":"/v1/{name=publishers/*/shelves/*}"},
+	{"Selector":"aipnested.v1.NestedService.ListShelves","Verb":"GET","Path":"/v1/{parent=publishers/*}/shelves"},
+	{"Selector":"aipnested.v1.NestedService.CreateShelf","Verb":"POST","Path":"/v1/{parent=publishers/*}/shelves","Body":"shelf"},
+	{"Selector":"aipnested.v1.NestedService.UpdateShelf","Verb":"PATCH","Path":"/v1/{shelf.name=publishers/*/shelves/*}","Body":"shelf"},
+	{"Selector":"aipnested.v1.NestedService.DeleteShelf","Verb":"DELETE","Path":"/v1/{name=publishers/*/shelves/*}"},
+	{"Selector":"aipnested.v1.NestedService.GetBook","Verb":"GET","Path":"/v1/{name=publishers/*/shelves/*/books/*}"},
+	{"Selector":"aipnested.v1.NestedService.ListBooks","Verb":"GET","Path":"/v1/{parent=publishers/*/shelves/*}/books"},
+	{"Selector":"aipnested.v1.NestedService.CreateBook","Verb":"POST","Path":"/v1/{parent=publishers/*/shelves/*}/books","Body":"book"},
+	{"Selector":"aipnested.v1.NestedService.UpdateBook","Verb":"PATCH","Path":"/v1/{book.name=publishers/*/shelves/*/books/*}","Body":"book"},
+	{"Selector":"aipnested.v1.NestedService.DeleteBook","Verb":"DELETE","Path":"/v1/{name=publishers/*/shelves/*/books/*}"},
+	{"Selector":"aipnested.v1.NestedService.UndeleteBook","Verb":"POST","Path":"/v1/{name=publishers/*/shelves/*/books/*}:undelete","Body":"*"},
+	{"Selector":"aipnested.v1.NestedService.BatchGetBooks","Verb":"GET","Path":"/v1/{parent=publishers/*/shelves/*}/books:batchGet"},
+	{"Selector":"aipnested.v1.NestedService.BatchCreateBooks","Verb":"POST","Path":"/v1/{parent=publishers/*/shelves/*}/books:batchCreate","Body":"*"},
+	{"Selector":"aipnested.v1.NestedService.BatchUpdateBooks","Verb":"POST","Path":"/v1/{parent=publishers/*/shelves/*}/books:batchUpdate","Body":"*"},
+	{"Selector":"aipnested.v1.NestedService.BatchDeleteBooks","Verb":"POST","Path":"/v1/{parent=publishers/*/shelves/*}/books:batchDelete","Body":"*"}
+]`)
 
 //go:embed nested.openapi.json
 var nestedOpenAPI []byte
 
-// NestedServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of nested.proto, NestedService among them, e.g. to serve at /openapi.json.
-func NestedServiceOpenAPI() []byte { return nestedOpenAPI }
+func nestedOpenAPIDocument() []byte { return nestedOpenAPI }
+
+// NestedServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of nested.proto, NestedService among them, e.g. to serve at /openapi.json.
+var NestedServiceOpenAPI = nestedOpenAPIDocument

@@ -29,11 +29,11 @@ type SingletonServiceCRUD struct {
 // NewSingletonServiceCRUD returns the standard methods of SingletonService on db.
 func NewSingletonServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *SingletonServiceCRUD {
 	return &SingletonServiceCRUD{
-		svcPublisher:         crudrt.NewServiceOf[*Publisher, *PublisherModel](db, &singletonServiceCRUDPublisherResource, opts...),
-		svcPublisherSettings: crudrt.NewServiceOf[*PublisherSettings, *PublisherSettingsModel](db, &singletonServiceCRUDPublisherSettingsResource, opts...),
-		svcShelf:             crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &singletonServiceCRUDShelfResource, opts...),
-		svcShelfConfig:       crudrt.NewServiceOf[*ShelfConfig, *ShelfConfigModel](db, &singletonServiceCRUDShelfConfigResource, opts...),
-		svcProjectSettings:   crudrt.NewServiceOf[*ProjectSettings, *ProjectSettingsModel](db, &singletonServiceCRUDProjectSettingsResource, opts...),
+		svcPublisher:         crudrt.NewService(db, &singletonServiceCRUDPublisherResource, opts...),
+		svcPublisherSettings: crudrt.NewService(db, &singletonServiceCRUDPublisherSettingsResource, opts...),
+		svcShelf:             crudrt.NewService(db, &singletonServiceCRUDShelfResource, opts...),
+		svcShelfConfig:       crudrt.NewService(db, &singletonServiceCRUDShelfConfigResource, opts...),
+		svcProjectSettings:   crudrt.NewService(db, &singletonServiceCRUDProjectSettingsResource, opts...),
 	}
 }
 
@@ -75,6 +75,8 @@ func (s *SingletonServiceCRUD) ProjectSettingsStore() *crudrt.Store[*ProjectSett
 
 // singletonServiceCRUDPublisherResource describes aipsingleton.v1.Publisher to the runtime.
 var singletonServiceCRUDPublisherResource = crudrt.Resource{
+	Message: (*Publisher)(nil),
+	Model:   (*PublisherModel)(nil),
 	Spec: `{
 	"Name": "aipsingleton.v1.Publisher",
 	"Table": "publishers",
@@ -106,6 +108,8 @@ var singletonServiceCRUDPublisherResource = crudrt.Resource{
 
 // singletonServiceCRUDPublisherSettingsResource describes aipsingleton.v1.PublisherSettings to the runtime.
 var singletonServiceCRUDPublisherSettingsResource = crudrt.Resource{
+	Message: (*PublisherSettings)(nil),
+	Model:   (*PublisherSettingsModel)(nil),
 	Spec: `{
 	"Name": "aipsingleton.v1.PublisherSettings",
 	"Table": "publisher_settings",
@@ -132,6 +136,8 @@ var singletonServiceCRUDPublisherSettingsResource = crudrt.Resource{
 
 // singletonServiceCRUDShelfResource describes aipsingleton.v1.Shelf to the runtime.
 var singletonServiceCRUDShelfResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "aipsingleton.v1.Shelf",
 	"Table": "shelves",
@@ -163,6 +169,8 @@ var singletonServiceCRUDShelfResource = crudrt.Resource{
 
 // singletonServiceCRUDShelfConfigResource describes aipsingleton.v1.ShelfConfig to the runtime.
 var singletonServiceCRUDShelfConfigResource = crudrt.Resource{
+	Message: (*ShelfConfig)(nil),
+	Model:   (*ShelfConfigModel)(nil),
 	Spec: `{
 	"Name": "aipsingleton.v1.ShelfConfig",
 	"Table": "shelf_configs",
@@ -186,6 +194,8 @@ var singletonServiceCRUDShelfConfigResource = crudrt.Resource{
 
 // singletonServiceCRUDProjectSettingsResource describes aipsingleton.v1.ProjectSettings to the runtime.
 var singletonServiceCRUDProjectSettingsResource = crudrt.Resource{
+	Message: (*ProjectSettings)(nil),
+	Model:   (*ProjectSettingsModel)(nil),
 	Spec: `{
 	"Name": "aipsingleton.v1.ProjectSettings",
 	"Table": "project_settings",
@@ -280,31 +290,30 @@ func (s *SingletonServiceCRUD) ListProjectSettings(context.Context, *ListProject
 	return nil, crudrt.Unimplemented("aipsingleton.v1.SingletonService.ListProjectSettings")
 }
 
-// SingletonServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of SingletonService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func SingletonServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(singletonServiceRESTRoutes...)
-}
-
-var singletonServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aipsingleton.v1.SingletonService.GetPublisher", Verb: "GET", Path: "/v1/{name=publishers/*}"},
-	{Selector: "aipsingleton.v1.SingletonService.CreatePublisher", Verb: "POST", Path: "/v1/publishers", Body: "publisher"},
-	{Selector: "aipsingleton.v1.SingletonService.DeletePublisher", Verb: "DELETE", Path: "/v1/{name=publishers/*}"},
-	{Selector: "aipsingleton.v1.SingletonService.UndeletePublisher", Verb: "POST", Path: "/v1/{name=publishers/*}:undelete", Body: "*"},
-	{Selector: "aipsingleton.v1.SingletonService.GetPublisherSettings", Verb: "GET", Path: "/v1/{name=publishers/*/settings}"},
-	{Selector: "aipsingleton.v1.SingletonService.UpdatePublisherSettings", Verb: "PATCH", Path: "/v1/{publisher_settings.name=publishers/*/settings}", Body: "publisher_settings"},
-	{Selector: "aipsingleton.v1.SingletonService.ListPublisherSettings", Verb: "GET", Path: "/v1/{parent=publishers/*}/publisherSettings"},
-	{Selector: "aipsingleton.v1.SingletonService.GetShelf", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*}"},
-	{Selector: "aipsingleton.v1.SingletonService.CreateShelf", Verb: "POST", Path: "/v1/{parent=publishers/*}/shelves", Body: "shelf"},
-	{Selector: "aipsingleton.v1.SingletonService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=publishers/*/shelves/*}"},
-	{Selector: "aipsingleton.v1.SingletonService.GetShelfConfig", Verb: "GET", Path: "/v1/{name=publishers/*/shelves/*/config}"},
-	{Selector: "aipsingleton.v1.SingletonService.UpdateShelfConfig", Verb: "PATCH", Path: "/v1/{shelf_config.name=publishers/*/shelves/*/config}", Body: "shelf_config"},
-	{Selector: "aipsingleton.v1.SingletonService.ListShelfConfigs", Verb: "GET", Path: "/v1/{parent=publishers/*/shelves/*}/shelfConfigs"},
-}
+// SingletonServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of SingletonService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var SingletonServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aipsingleton.v1.SingletonService.GetPublisher","Verb":"GET","Path":"/v1/{name=publishers/*}"},
+	{"Selector":"aipsingleton.v1.SingletonService.CreatePublisher","Verb":"POST","Path":"/v1/publishers","Body":"publisher"},
+	{"Selector":"aipsingleton.v1.SingletonService.DeletePublisher","Verb":"DELETE","Path":"/v1/{name=publishers/*}"},
+	{"Selector":"aipsingleton.v1.SingletonService.UndeletePublisher","Verb":"POST","Path":"/v1/{name=publishers/*}:undelete","Body":"*"},
+	{"Selector":"aipsingleton.v1.SingletonService.GetPublisherSettings","Verb":"GET","Path":"/v1/{name=publishers/*/settings}"},
+	{"Selector":"aipsingleton.v1.SingletonService.UpdatePublisherSettings","Verb":"PATCH","Path":"/v1/{publisher_settings.name=publishers/*/settings}","Body":"publisher_settings"},
+	{"Selector":"aipsingleton.v1.SingletonService.ListPublisherSettings","Verb":"GET","Path":"/v1/{parent=publishers/*}/publisherSettings"},
+	{"Selector":"aipsingleton.v1.SingletonService.GetShelf","Verb":"GET","Path":"/v1/{name=publishers/*/shelves/*}"},
+	{"Selector":"aipsingleton.v1.SingletonService.CreateShelf","Verb":"POST","Path":"/v1/{parent=publishers/*}/shelves","Body":"shelf"},
+	{"Selector":"aipsingleton.v1.SingletonService.DeleteShelf","Verb":"DELETE","Path":"/v1/{name=publishers/*/shelves/*}"},
+	{"Selector":"aipsingleton.v1.SingletonService.GetShelfConfig","Verb":"GET","Path":"/v1/{name=publishers/*/shelves/*/config}"},
+	{"Selector":"aipsingleton.v1.SingletonService.UpdateShelfConfig","Verb":"PATCH","Path":"/v1/{shelf_config.name=publishers/*/shelves/*/config}","Body":"shelf_config"},
+	{"Selector":"aipsingleton.v1.SingletonService.ListShelfConfigs","Verb":"GET","Path":"/v1/{parent=publishers/*/shelves/*}/shelfConfigs"}
+]`)
 
 //go:embed singleton.openapi.json
 var singletonOpenAPI []byte
 
-// SingletonServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of singleton.proto, SingletonService among them, e.g. to serve at /openapi.json.
-func SingletonServiceOpenAPI() []byte { return singletonOpenAPI }
+func singletonOpenAPIDocument() []byte { return singletonOpenAPI }
+
+// SingletonServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of singleton.proto, SingletonService among them, e.g. to serve at /openapi.json.
+var SingletonServiceOpenAPI = singletonOpenAPIDocument

@@ -24,7 +24,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -36,6 +36,8 @@ func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // shelfServiceCRUDResource describes aipsoft.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "aipsoft.v1.Shelf",
 	"Table": "shelves",
@@ -84,24 +86,23 @@ func (s *ShelfServiceCRUD) UndeleteShelf(ctx context.Context, req *UndeleteShelf
 	return crudrt.Call[*Shelf](ctx, s.svc, 5, req)
 }
 
-// ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(shelfServiceRESTRoutes...)
-}
-
-var shelfServiceRESTRoutes = []crudrt.Route{
-	{Selector: "aipsoft.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/shelves/{id}"},
-	{Selector: "aipsoft.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-	{Selector: "aipsoft.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-	{Selector: "aipsoft.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
-	{Selector: "aipsoft.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
-	{Selector: "aipsoft.v1.ShelfService.UndeleteShelf", Verb: "POST", Path: "/v1/shelves/{id}:undelete", Body: "*"},
-}
+// ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ShelfService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"aipsoft.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/shelves/{id}"},
+	{"Selector":"aipsoft.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},
+	{"Selector":"aipsoft.v1.ShelfService.CreateShelf","Verb":"POST","Path":"/v1/shelves","Body":"shelf"},
+	{"Selector":"aipsoft.v1.ShelfService.UpdateShelf","Verb":"PATCH","Path":"/v1/shelves/{shelf.id}","Body":"shelf"},
+	{"Selector":"aipsoft.v1.ShelfService.DeleteShelf","Verb":"DELETE","Path":"/v1/shelves/{id}"},
+	{"Selector":"aipsoft.v1.ShelfService.UndeleteShelf","Verb":"POST","Path":"/v1/shelves/{id}:undelete","Body":"*"}
+]`)
 
 //go:embed shelves.openapi.json
 var shelvesOpenAPI []byte
 
-// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of shelves.proto, ShelfService among them, e.g. to serve at /openapi.json.
-func ShelfServiceOpenAPI() []byte { return shelvesOpenAPI }
+func shelvesOpenAPIDocument() []byte { return shelvesOpenAPI }
+
+// ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of shelves.proto, ShelfService among them, e.g. to serve at /openapi.json.
+var ShelfServiceOpenAPI = shelvesOpenAPIDocument

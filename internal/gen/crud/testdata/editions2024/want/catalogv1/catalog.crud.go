@@ -25,7 +25,7 @@ type ItemServiceCRUD struct {
 // NewItemServiceCRUD returns the standard methods of ItemService on db.
 func NewItemServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ItemServiceCRUD {
 	return &ItemServiceCRUD{
-		svc: crudrt.NewServiceOf[*Item, *ItemModel](db, &itemServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &itemServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *ItemServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // itemServiceCRUDResource describes catalog.v1.Item to the runtime.
 var itemServiceCRUDResource = crudrt.Resource{
+	Message: (*Item)(nil),
+	Model:   (*ItemModel)(nil),
 	Spec: `{
 	"Name": "catalog.v1.Item",
 	"Table": "items",
@@ -80,23 +82,22 @@ func (s *ItemServiceCRUD) DeleteItem(ctx context.Context, req *DeleteItemRequest
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
-// ItemServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ItemService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ItemServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(itemServiceRESTRoutes...)
-}
-
-var itemServiceRESTRoutes = []crudrt.Route{
-	{Selector: "catalog.v1.ItemService.GetItem", Verb: "GET", Path: "/v1/items/{id}"},
-	{Selector: "catalog.v1.ItemService.ListItems", Verb: "GET", Path: "/v1/items"},
-	{Selector: "catalog.v1.ItemService.CreateItem", Verb: "POST", Path: "/v1/items", Body: "item"},
-	{Selector: "catalog.v1.ItemService.UpdateItem", Verb: "PATCH", Path: "/v1/items/{item.id}", Body: "item"},
-	{Selector: "catalog.v1.ItemService.DeleteItem", Verb: "DELETE", Path: "/v1/items/{id}"},
-}
+// ItemServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ItemService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ItemServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"catalog.v1.ItemService.GetItem","Verb":"GET","Path":"/v1/items/{id}"},
+	{"Selector":"catalog.v1.ItemService.ListItems","Verb":"GET","Path":"/v1/items"},
+	{"Selector":"catalog.v1.ItemService.CreateItem","Verb":"POST","Path":"/v1/items","Body":"item"},
+	{"Selector":"catalog.v1.ItemService.UpdateItem","Verb":"PATCH","Path":"/v1/items/{item.id}","Body":"item"},
+	{"Selector":"catalog.v1.ItemService.DeleteItem","Verb":"DELETE","Path":"/v1/items/{id}"}
+]`)
 
 //go:embed catalog.openapi.json
 var catalogOpenAPI []byte
 
-// ItemServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of catalog.proto, ItemService among them, e.g. to serve at /openapi.json.
-func ItemServiceOpenAPI() []byte { return catalogOpenAPI }
+func catalogOpenAPIDocument() []byte { return catalogOpenAPI }
+
+// ItemServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of catalog.proto, ItemService among them, e.g. to serve at /openapi.json.
+var ItemServiceOpenAPI = catalogOpenAPIDocument

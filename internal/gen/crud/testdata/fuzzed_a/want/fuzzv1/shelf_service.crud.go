@@ -25,7 +25,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *ShelfServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // shelfServiceCRUDResource describes fuzz.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "fuzz.v1.Shelf",
 	"Table": "shelves",
@@ -106,23 +108,22 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
-// ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(shelfServiceRESTRoutes...)
-}
-
-var shelfServiceRESTRoutes = []crudrt.Route{
-	{Selector: "fuzz.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/shelves/{code}"},
-	{Selector: "fuzz.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-	{Selector: "fuzz.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-	{Selector: "fuzz.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.code}", Body: "shelf"},
-	{Selector: "fuzz.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{code}"},
-}
+// ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ShelfService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"fuzz.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/shelves/{code}"},
+	{"Selector":"fuzz.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},
+	{"Selector":"fuzz.v1.ShelfService.CreateShelf","Verb":"POST","Path":"/v1/shelves","Body":"shelf"},
+	{"Selector":"fuzz.v1.ShelfService.UpdateShelf","Verb":"PATCH","Path":"/v1/shelves/{shelf.code}","Body":"shelf"},
+	{"Selector":"fuzz.v1.ShelfService.DeleteShelf","Verb":"DELETE","Path":"/v1/shelves/{code}"}
+]`)
 
 //go:embed shelf_service.openapi.json
 var shelfServiceOpenAPI []byte
 
-// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of shelf_service.proto, ShelfService among them, e.g. to serve at /openapi.json.
-func ShelfServiceOpenAPI() []byte { return shelfServiceOpenAPI }
+func shelfServiceOpenAPIDocument() []byte { return shelfServiceOpenAPI }
+
+// ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of shelf_service.proto, ShelfService among them, e.g. to serve at /openapi.json.
+var ShelfServiceOpenAPI = shelfServiceOpenAPIDocument

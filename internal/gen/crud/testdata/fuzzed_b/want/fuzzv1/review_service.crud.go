@@ -25,7 +25,7 @@ type ReviewServiceCRUD struct {
 // NewReviewServiceCRUD returns the standard methods of ReviewService on db.
 func NewReviewServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ReviewServiceCRUD {
 	return &ReviewServiceCRUD{
-		svc: crudrt.NewServiceOf[*Review, *ReviewModel](db, &reviewServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &reviewServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *ReviewServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // reviewServiceCRUDResource describes fuzz.v1.Review to the runtime.
 var reviewServiceCRUDResource = crudrt.Resource{
+	Message: (*Review)(nil),
+	Model:   (*ReviewModel)(nil),
 	Spec: `{
 	"Name": "fuzz.v1.Review",
 	"Table": "reviews",
@@ -100,23 +102,22 @@ func (s *ReviewServiceCRUD) DeleteReview(ctx context.Context, req *DeleteReviewR
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
-// ReviewServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ReviewService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ReviewServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(reviewServiceRESTRoutes...)
-}
-
-var reviewServiceRESTRoutes = []crudrt.Route{
-	{Selector: "fuzz.v1.ReviewService.GetReview", Verb: "GET", Path: "/v1/reviews/{code}"},
-	{Selector: "fuzz.v1.ReviewService.ListReviews", Verb: "GET", Path: "/v1/reviews"},
-	{Selector: "fuzz.v1.ReviewService.CreateReview", Verb: "POST", Path: "/v1/reviews", Body: "review"},
-	{Selector: "fuzz.v1.ReviewService.UpdateReview", Verb: "PATCH", Path: "/v1/reviews/{review.code}", Body: "review"},
-	{Selector: "fuzz.v1.ReviewService.DeleteReview", Verb: "DELETE", Path: "/v1/reviews/{code}"},
-}
+// ReviewServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ReviewService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ReviewServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"fuzz.v1.ReviewService.GetReview","Verb":"GET","Path":"/v1/reviews/{code}"},
+	{"Selector":"fuzz.v1.ReviewService.ListReviews","Verb":"GET","Path":"/v1/reviews"},
+	{"Selector":"fuzz.v1.ReviewService.CreateReview","Verb":"POST","Path":"/v1/reviews","Body":"review"},
+	{"Selector":"fuzz.v1.ReviewService.UpdateReview","Verb":"PATCH","Path":"/v1/reviews/{review.code}","Body":"review"},
+	{"Selector":"fuzz.v1.ReviewService.DeleteReview","Verb":"DELETE","Path":"/v1/reviews/{code}"}
+]`)
 
 //go:embed review_service.openapi.json
 var reviewServiceOpenAPI []byte
 
-// ReviewServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of review_service.proto, ReviewService among them, e.g. to serve at /openapi.json.
-func ReviewServiceOpenAPI() []byte { return reviewServiceOpenAPI }
+func reviewServiceOpenAPIDocument() []byte { return reviewServiceOpenAPI }
+
+// ReviewServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of review_service.proto, ReviewService among them, e.g. to serve at /openapi.json.
+var ReviewServiceOpenAPI = reviewServiceOpenAPIDocument

@@ -24,7 +24,7 @@ type GadgetServiceCRUD struct {
 // NewGadgetServiceCRUD returns the standard methods of GadgetService on db.
 func NewGadgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *GadgetServiceCRUD {
 	return &GadgetServiceCRUD{
-		svc: crudrt.NewServiceOf[*Gadget, *GadgetModel](db, &gadgetServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &gadgetServiceCRUDResource, opts...),
 	}
 }
 
@@ -36,6 +36,8 @@ func (s *GadgetServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // gadgetServiceCRUDResource describes jsonfilter.v1.Gadget to the runtime.
 var gadgetServiceCRUDResource = crudrt.Resource{
+	Message: (*Gadget)(nil),
+	Model:   (*GadgetModel)(nil),
 	Spec: `{
 	"Name": "jsonfilter.v1.Gadget",
 	"Table": "gadgets",
@@ -68,21 +70,20 @@ func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetR
 	return crudrt.Call[*Gadget](ctx, s.svc, 2, req)
 }
 
-// GadgetServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of GadgetService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func GadgetServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(gadgetServiceRESTRoutes...)
-}
-
-var gadgetServiceRESTRoutes = []crudrt.Route{
-	{Selector: "jsonfilter.v1.GadgetService.GetGadget", Verb: "GET", Path: "/v1/gadgets/{id}"},
-	{Selector: "jsonfilter.v1.GadgetService.ListGadgets", Verb: "GET", Path: "/v1/gadgets"},
-	{Selector: "jsonfilter.v1.GadgetService.CreateGadget", Verb: "POST", Path: "/v1/gadgets", Body: "gadget"},
-}
+// GadgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of GadgetService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"jsonfilter.v1.GadgetService.GetGadget","Verb":"GET","Path":"/v1/gadgets/{id}"},
+	{"Selector":"jsonfilter.v1.GadgetService.ListGadgets","Verb":"GET","Path":"/v1/gadgets"},
+	{"Selector":"jsonfilter.v1.GadgetService.CreateGadget","Verb":"POST","Path":"/v1/gadgets","Body":"gadget"}
+]`)
 
 //go:embed gadgets.openapi.json
 var gadgetsOpenAPI []byte
 
-// GadgetServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of gadgets.proto, GadgetService among them, e.g. to serve at /openapi.json.
-func GadgetServiceOpenAPI() []byte { return gadgetsOpenAPI }
+func gadgetsOpenAPIDocument() []byte { return gadgetsOpenAPI }
+
+// GadgetServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of gadgets.proto, GadgetService among them, e.g. to serve at /openapi.json.
+var GadgetServiceOpenAPI = gadgetsOpenAPIDocument

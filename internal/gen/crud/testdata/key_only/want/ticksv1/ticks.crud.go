@@ -25,7 +25,7 @@ type TickServiceCRUD struct {
 // NewTickServiceCRUD returns the standard methods of TickService on db.
 func NewTickServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *TickServiceCRUD {
 	return &TickServiceCRUD{
-		svc: crudrt.NewServiceOf[*Tick, *TickModel](db, &tickServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &tickServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *TickServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // tickServiceCRUDResource describes ticks.v1.Tick to the runtime.
 var tickServiceCRUDResource = crudrt.Resource{
+	Message: (*Tick)(nil),
+	Model:   (*TickModel)(nil),
 	Spec: `{
 	"Name": "ticks.v1.Tick",
 	"Table": "ticks",
@@ -76,23 +78,22 @@ func (s *TickServiceCRUD) DeleteTick(ctx context.Context, req *DeleteTickRequest
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 4, req)
 }
 
-// TickServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of TickService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func TickServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(tickServiceRESTRoutes...)
-}
-
-var tickServiceRESTRoutes = []crudrt.Route{
-	{Selector: "ticks.v1.TickService.GetTick", Verb: "GET", Path: "/v1/ticks/{id}"},
-	{Selector: "ticks.v1.TickService.ListTicks", Verb: "GET", Path: "/v1/ticks"},
-	{Selector: "ticks.v1.TickService.CreateTick", Verb: "POST", Path: "/v1/ticks", Body: "tick"},
-	{Selector: "ticks.v1.TickService.UpdateTick", Verb: "PATCH", Path: "/v1/ticks/{tick.id}", Body: "tick"},
-	{Selector: "ticks.v1.TickService.DeleteTick", Verb: "DELETE", Path: "/v1/ticks/{id}"},
-}
+// TickServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of TickService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var TickServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"ticks.v1.TickService.GetTick","Verb":"GET","Path":"/v1/ticks/{id}"},
+	{"Selector":"ticks.v1.TickService.ListTicks","Verb":"GET","Path":"/v1/ticks"},
+	{"Selector":"ticks.v1.TickService.CreateTick","Verb":"POST","Path":"/v1/ticks","Body":"tick"},
+	{"Selector":"ticks.v1.TickService.UpdateTick","Verb":"PATCH","Path":"/v1/ticks/{tick.id}","Body":"tick"},
+	{"Selector":"ticks.v1.TickService.DeleteTick","Verb":"DELETE","Path":"/v1/ticks/{id}"}
+]`)
 
 //go:embed ticks.openapi.json
 var ticksOpenAPI []byte
 
-// TickServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of ticks.proto, TickService among them, e.g. to serve at /openapi.json.
-func TickServiceOpenAPI() []byte { return ticksOpenAPI }
+func ticksOpenAPIDocument() []byte { return ticksOpenAPI }
+
+// TickServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of ticks.proto, TickService among them, e.g. to serve at /openapi.json.
+var TickServiceOpenAPI = ticksOpenAPIDocument

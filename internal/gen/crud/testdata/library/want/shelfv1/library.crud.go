@@ -25,7 +25,7 @@ type ShelfServiceCRUD struct {
 // NewShelfServiceCRUD returns the standard methods of ShelfService on db.
 func NewShelfServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *ShelfServiceCRUD {
 	return &ShelfServiceCRUD{
-		svc: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &shelfServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &shelfServiceCRUDResource, opts...),
 	}
 }
 
@@ -43,6 +43,8 @@ func (s *ShelfServiceCRUD) ShelfStore() *crudrt.Store[*Shelf] {
 
 // shelfServiceCRUDResource describes shelf.v1.Shelf to the runtime.
 var shelfServiceCRUDResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "shelf.v1.Shelf",
 	"Table": "shelf_records",
@@ -102,23 +104,22 @@ func (s *ShelfServiceCRUD) GetShelfStats(context.Context, *GetShelfRequest) (*Sh
 	return nil, crudrt.Unimplemented("shelf.v1.ShelfService.GetShelfStats")
 }
 
-// ShelfServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of ShelfService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func ShelfServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(shelfServiceRESTRoutes...)
-}
-
-var shelfServiceRESTRoutes = []crudrt.Route{
-	{Selector: "shelf.v1.ShelfService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
-	{Selector: "shelf.v1.ShelfService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-	{Selector: "shelf.v1.ShelfService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-	{Selector: "shelf.v1.ShelfService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
-	{Selector: "shelf.v1.ShelfService.DeleteShelf", Verb: "DELETE", Path: "/v1/shelves/{id}"},
-}
+// ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of ShelfService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"shelf.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/{name=shelves/*}"},
+	{"Selector":"shelf.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},
+	{"Selector":"shelf.v1.ShelfService.CreateShelf","Verb":"POST","Path":"/v1/shelves","Body":"shelf"},
+	{"Selector":"shelf.v1.ShelfService.UpdateShelf","Verb":"PATCH","Path":"/v1/shelves/{shelf.id}","Body":"shelf"},
+	{"Selector":"shelf.v1.ShelfService.DeleteShelf","Verb":"DELETE","Path":"/v1/shelves/{id}"}
+]`)
 
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-// ShelfServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of library.proto, ShelfService among them, e.g. to serve at /openapi.json.
-func ShelfServiceOpenAPI() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+
+// ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of library.proto, ShelfService among them, e.g. to serve at /openapi.json.
+var ShelfServiceOpenAPI = libraryOpenAPIDocument

@@ -26,8 +26,8 @@ type LibraryServiceCRUD struct {
 // NewLibraryServiceCRUD returns the standard methods of LibraryService on db.
 func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCRUD {
 	return &LibraryServiceCRUD{
-		svcShelf: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &libraryServiceCRUDShelfResource, opts...),
-		svcBook:  crudrt.NewServiceOf[*Book, *BookModel](db, &libraryServiceCRUDBookResource, opts...),
+		svcShelf: crudrt.NewService(db, &libraryServiceCRUDShelfResource, opts...),
+		svcBook:  crudrt.NewService(db, &libraryServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -51,6 +51,8 @@ func (s *LibraryServiceCRUD) BookStore() *crudrt.Store[*Book] {
 
 // libraryServiceCRUDShelfResource describes many.v1.Shelf to the runtime.
 var libraryServiceCRUDShelfResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "many.v1.Shelf",
 	"Table": "shelves",
@@ -75,6 +77,8 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 
 // libraryServiceCRUDBookResource describes many.v1.Book to the runtime.
 var libraryServiceCRUDBookResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "many.v1.Book",
 	"Table": "books",
@@ -165,31 +169,30 @@ func (s *LibraryServiceCRUD) MoveBook(context.Context, *MoveBookRequest) (*Book,
 	return nil, crudrt.Unimplemented("many.v1.LibraryService.MoveBook")
 }
 
-// LibraryServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of LibraryService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func LibraryServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(libraryServiceRESTRoutes...)
-}
-
-var libraryServiceRESTRoutes = []crudrt.Route{
-	{Selector: "many.v1.LibraryService.GetShelf", Verb: "GET", Path: "/v1/{name=shelves/*}"},
-	{Selector: "many.v1.LibraryService.ListShelves", Verb: "GET", Path: "/v1/shelves"},
-	{Selector: "many.v1.LibraryService.CreateShelf", Verb: "POST", Path: "/v1/shelves", Body: "shelf"},
-	{Selector: "many.v1.LibraryService.UpdateShelf", Verb: "PATCH", Path: "/v1/shelves/{shelf.id}", Body: "shelf"},
-	{Selector: "many.v1.LibraryService.DeleteShelf", Verb: "DELETE", Path: "/v1/{name=shelves/*}"},
-	{Selector: "many.v1.LibraryService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
-	{Selector: "many.v1.LibraryService.ListBooks", Verb: "GET", Path: "/v1/books"},
-	{Selector: "many.v1.LibraryService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
-	{Selector: "many.v1.LibraryService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
-	{Selector: "many.v1.LibraryService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
-	{Selector: "many.v1.LibraryService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
-	{Selector: "many.v1.LibraryService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
-	{Selector: "many.v1.LibraryService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
-}
+// LibraryServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of LibraryService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var LibraryServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"many.v1.LibraryService.GetShelf","Verb":"GET","Path":"/v1/{name=shelves/*}"},
+	{"Selector":"many.v1.LibraryService.ListShelves","Verb":"GET","Path":"/v1/shelves"},
+	{"Selector":"many.v1.LibraryService.CreateShelf","Verb":"POST","Path":"/v1/shelves","Body":"shelf"},
+	{"Selector":"many.v1.LibraryService.UpdateShelf","Verb":"PATCH","Path":"/v1/shelves/{shelf.id}","Body":"shelf"},
+	{"Selector":"many.v1.LibraryService.DeleteShelf","Verb":"DELETE","Path":"/v1/{name=shelves/*}"},
+	{"Selector":"many.v1.LibraryService.GetBook","Verb":"GET","Path":"/v1/books/{id}"},
+	{"Selector":"many.v1.LibraryService.ListBooks","Verb":"GET","Path":"/v1/books"},
+	{"Selector":"many.v1.LibraryService.CreateBook","Verb":"POST","Path":"/v1/books","Body":"book"},
+	{"Selector":"many.v1.LibraryService.UpdateBook","Verb":"PATCH","Path":"/v1/books/{book.id}","Body":"book"},
+	{"Selector":"many.v1.LibraryService.DeleteBook","Verb":"DELETE","Path":"/v1/books/{id}"},
+	{"Selector":"many.v1.LibraryService.UndeleteBook","Verb":"POST","Path":"/v1/books/{id}:undelete","Body":"*"},
+	{"Selector":"many.v1.LibraryService.BatchGetBooks","Verb":"GET","Path":"/v1/books:batchGet"},
+	{"Selector":"many.v1.LibraryService.BatchDeleteBooks","Verb":"POST","Path":"/v1/books:batchDelete","Body":"*"}
+]`)
 
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-// LibraryServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of library.proto, LibraryService among them, e.g. to serve at /openapi.json.
-func LibraryServiceOpenAPI() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+
+// LibraryServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of library.proto, LibraryService among them, e.g. to serve at /openapi.json.
+var LibraryServiceOpenAPI = libraryOpenAPIDocument

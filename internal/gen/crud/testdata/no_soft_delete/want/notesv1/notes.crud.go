@@ -25,7 +25,7 @@ type NoteServiceCRUD struct {
 // NewNoteServiceCRUD returns the standard methods of NoteService on db.
 func NewNoteServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *NoteServiceCRUD {
 	return &NoteServiceCRUD{
-		svc: crudrt.NewServiceOf[*Note, *NoteModel](db, &noteServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &noteServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *NoteServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // noteServiceCRUDResource describes notes.v1.Note to the runtime.
 var noteServiceCRUDResource = crudrt.Resource{
+	Message: (*Note)(nil),
+	Model:   (*NoteModel)(nil),
 	Spec: `{
 	"Name": "notes.v1.Note",
 	"Table": "notes",
@@ -99,26 +101,25 @@ func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDelete
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 7, req)
 }
 
-// NoteServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of NoteService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func NoteServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(noteServiceRESTRoutes...)
-}
-
-var noteServiceRESTRoutes = []crudrt.Route{
-	{Selector: "notes.v1.NoteService.GetNote", Verb: "GET", Path: "/v1/notes/{id}"},
-	{Selector: "notes.v1.NoteService.ListNotes", Verb: "GET", Path: "/v1/notes"},
-	{Selector: "notes.v1.NoteService.CreateNote", Verb: "POST", Path: "/v1/notes", Body: "note"},
-	{Selector: "notes.v1.NoteService.UpdateNote", Verb: "PATCH", Path: "/v1/notes/{note.id}", Body: "note"},
-	{Selector: "notes.v1.NoteService.DeleteNote", Verb: "DELETE", Path: "/v1/notes/{id}"},
-	{Selector: "notes.v1.NoteService.BatchGetNotes", Verb: "GET", Path: "/v1/notes:batchGet"},
-	{Selector: "notes.v1.NoteService.BatchCreateNotes", Verb: "POST", Path: "/v1/notes:batchCreate", Body: "*"},
-	{Selector: "notes.v1.NoteService.BatchDeleteNotes", Verb: "POST", Path: "/v1/notes:batchDelete", Body: "*"},
-}
+// NoteServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of NoteService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var NoteServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"notes.v1.NoteService.GetNote","Verb":"GET","Path":"/v1/notes/{id}"},
+	{"Selector":"notes.v1.NoteService.ListNotes","Verb":"GET","Path":"/v1/notes"},
+	{"Selector":"notes.v1.NoteService.CreateNote","Verb":"POST","Path":"/v1/notes","Body":"note"},
+	{"Selector":"notes.v1.NoteService.UpdateNote","Verb":"PATCH","Path":"/v1/notes/{note.id}","Body":"note"},
+	{"Selector":"notes.v1.NoteService.DeleteNote","Verb":"DELETE","Path":"/v1/notes/{id}"},
+	{"Selector":"notes.v1.NoteService.BatchGetNotes","Verb":"GET","Path":"/v1/notes:batchGet"},
+	{"Selector":"notes.v1.NoteService.BatchCreateNotes","Verb":"POST","Path":"/v1/notes:batchCreate","Body":"*"},
+	{"Selector":"notes.v1.NoteService.BatchDeleteNotes","Verb":"POST","Path":"/v1/notes:batchDelete","Body":"*"}
+]`)
 
 //go:embed notes.openapi.json
 var notesOpenAPI []byte
 
-// NoteServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of notes.proto, NoteService among them, e.g. to serve at /openapi.json.
-func NoteServiceOpenAPI() []byte { return notesOpenAPI }
+func notesOpenAPIDocument() []byte { return notesOpenAPI }
+
+// NoteServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of notes.proto, NoteService among them, e.g. to serve at /openapi.json.
+var NoteServiceOpenAPI = notesOpenAPIDocument

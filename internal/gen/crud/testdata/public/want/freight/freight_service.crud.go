@@ -25,9 +25,9 @@ type FreightServiceCRUD struct {
 // NewFreightServiceCRUD returns the standard methods of FreightService on db.
 func NewFreightServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *FreightServiceCRUD {
 	return &FreightServiceCRUD{
-		svcShipper:  crudrt.NewServiceOf[*Shipper, *ShipperModel](db, &freightServiceCRUDShipperResource, opts...),
-		svcSite:     crudrt.NewServiceOf[*Site, *SiteModel](db, &freightServiceCRUDSiteResource, opts...),
-		svcShipment: crudrt.NewServiceOf[*Shipment, *ShipmentModel](db, &freightServiceCRUDShipmentResource, opts...),
+		svcShipper:  crudrt.NewService(db, &freightServiceCRUDShipperResource, opts...),
+		svcSite:     crudrt.NewService(db, &freightServiceCRUDSiteResource, opts...),
+		svcShipment: crudrt.NewService(db, &freightServiceCRUDShipmentResource, opts...),
 	}
 }
 
@@ -39,6 +39,8 @@ func (s *FreightServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // freightServiceCRUDShipperResource describes einride.example.freight.v1.Shipper to the runtime.
 var freightServiceCRUDShipperResource = crudrt.Resource{
+	Message: (*Shipper)(nil),
+	Model:   (*ShipperModel)(nil),
 	Spec: `{
 	"Name": "einride.example.freight.v1.Shipper",
 	"Table": "shippers",
@@ -68,6 +70,8 @@ var freightServiceCRUDShipperResource = crudrt.Resource{
 
 // freightServiceCRUDSiteResource describes einride.example.freight.v1.Site to the runtime.
 var freightServiceCRUDSiteResource = crudrt.Resource{
+	Message: (*Site)(nil),
+	Model:   (*SiteModel)(nil),
 	Spec: `{
 	"Name": "einride.example.freight.v1.Site",
 	"Table": "sites",
@@ -101,6 +105,8 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 
 // freightServiceCRUDShipmentResource describes einride.example.freight.v1.Shipment to the runtime.
 var freightServiceCRUDShipmentResource = crudrt.Resource{
+	Message: (*Shipment)(nil),
+	Model:   (*ShipmentModel)(nil),
 	Spec: `{
 	"Name": "einride.example.freight.v1.Shipment",
 	"Table": "shipments",
@@ -260,6 +266,8 @@ func (s *FreightServiceCRUD) DeleteShipment(ctx context.Context, req *DeleteShip
 //go:embed freight_service.openapi.json
 var freightServiceOpenAPI []byte
 
-// FreightServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of einride/example/freight/v1/freight_service.proto, FreightService among them, e.g. to serve at /openapi.json.
-func FreightServiceOpenAPI() []byte { return freightServiceOpenAPI }
+func freightServiceOpenAPIDocument() []byte { return freightServiceOpenAPI }
+
+// FreightServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of einride/example/freight/v1/freight_service.proto, FreightService among them, e.g. to serve at /openapi.json.
+var FreightServiceOpenAPI = freightServiceOpenAPIDocument

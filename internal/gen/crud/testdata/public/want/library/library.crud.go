@@ -25,8 +25,8 @@ type LibraryServiceCRUD struct {
 // NewLibraryServiceCRUD returns the standard methods of LibraryService on db.
 func NewLibraryServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *LibraryServiceCRUD {
 	return &LibraryServiceCRUD{
-		svcShelf: crudrt.NewServiceOf[*Shelf, *ShelfModel](db, &libraryServiceCRUDShelfResource, opts...),
-		svcBook:  crudrt.NewServiceOf[*Book, *BookModel](db, &libraryServiceCRUDBookResource, opts...),
+		svcShelf: crudrt.NewService(db, &libraryServiceCRUDShelfResource, opts...),
+		svcBook:  crudrt.NewService(db, &libraryServiceCRUDBookResource, opts...),
 	}
 }
 
@@ -50,6 +50,8 @@ func (s *LibraryServiceCRUD) BookStore() *crudrt.Store[*Book] {
 
 // libraryServiceCRUDShelfResource describes google.example.library.v1.Shelf to the runtime.
 var libraryServiceCRUDShelfResource = crudrt.Resource{
+	Message: (*Shelf)(nil),
+	Model:   (*ShelfModel)(nil),
 	Spec: `{
 	"Name": "google.example.library.v1.Shelf",
 	"Table": "shelves",
@@ -74,6 +76,8 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 
 // libraryServiceCRUDBookResource describes google.example.library.v1.Book to the runtime.
 var libraryServiceCRUDBookResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "google.example.library.v1.Book",
 	"Table": "books",
@@ -173,6 +177,8 @@ func (s *LibraryServiceCRUD) MoveBook(context.Context, *MoveBookRequest) (*Book,
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-// LibraryServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of google/example/library/v1/library.proto, LibraryService among them, e.g. to serve at /openapi.json.
-func LibraryServiceOpenAPI() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+
+// LibraryServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of google/example/library/v1/library.proto, LibraryService among them, e.g. to serve at /openapi.json.
+var LibraryServiceOpenAPI = libraryOpenAPIDocument

@@ -26,8 +26,8 @@ type CloudTasksCRUD struct {
 // NewCloudTasksCRUD returns the standard methods of CloudTasks on db.
 func NewCloudTasksCRUD(db *gorm.DB, opts ...crudrt.Option) *CloudTasksCRUD {
 	return &CloudTasksCRUD{
-		svcQueue: crudrt.NewServiceOf[*Queue, *QueueModel](db, &cloudTasksCRUDQueueResource, opts...),
-		svcTask:  crudrt.NewServiceOf[*Task, *TaskModel](db, &cloudTasksCRUDTaskResource, opts...),
+		svcQueue: crudrt.NewService(db, &cloudTasksCRUDQueueResource, opts...),
+		svcTask:  crudrt.NewService(db, &cloudTasksCRUDTaskResource, opts...),
 	}
 }
 
@@ -51,6 +51,8 @@ func (s *CloudTasksCRUD) TaskStore() *crudrt.Store[*Task] {
 
 // cloudTasksCRUDQueueResource describes google.cloud.tasks.v2.Queue to the runtime.
 var cloudTasksCRUDQueueResource = crudrt.Resource{
+	Message: (*Queue)(nil),
+	Model:   (*QueueModel)(nil),
 	Spec: `{
 	"Name": "google.cloud.tasks.v2.Queue",
 	"Table": "queues",
@@ -83,6 +85,8 @@ var cloudTasksCRUDQueueResource = crudrt.Resource{
 
 // cloudTasksCRUDTaskResource describes google.cloud.tasks.v2.Task to the runtime.
 var cloudTasksCRUDTaskResource = crudrt.Resource{
+	Message: (*Task)(nil),
+	Model:   (*TaskModel)(nil),
 	Spec: `{
 	"Name": "google.cloud.tasks.v2.Task",
 	"Table": "tasks",
@@ -349,6 +353,8 @@ func (s *CloudTasksCRUD) RunTask(context.Context, *RunTaskRequest) (*Task, error
 //go:embed cloudtasks.openapi.json
 var cloudtasksOpenAPI []byte
 
-// CloudTasksOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of google/cloud/tasks/v2/cloudtasks.proto, CloudTasks among them, e.g. to serve at /openapi.json.
-func CloudTasksOpenAPI() []byte { return cloudtasksOpenAPI }
+func cloudtasksOpenAPIDocument() []byte { return cloudtasksOpenAPI }
+
+// CloudTasksOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of google/cloud/tasks/v2/cloudtasks.proto, CloudTasks among them, e.g. to serve at /openapi.json.
+var CloudTasksOpenAPI = cloudtasksOpenAPIDocument

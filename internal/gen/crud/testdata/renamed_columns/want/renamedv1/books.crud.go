@@ -25,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes renamed.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "renamed.v1.Book",
 	"Table": "books",
@@ -92,25 +94,24 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 6, req)
 }
 
-// BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func BookServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(bookServiceRESTRoutes...)
-}
-
-var bookServiceRESTRoutes = []crudrt.Route{
-	{Selector: "renamed.v1.BookService.GetBook", Verb: "GET", Path: "/v1/books/{id}"},
-	{Selector: "renamed.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
-	{Selector: "renamed.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
-	{Selector: "renamed.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
-	{Selector: "renamed.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/books/{id}"},
-	{Selector: "renamed.v1.BookService.UndeleteBook", Verb: "POST", Path: "/v1/books/{id}:undelete", Body: "*"},
-	{Selector: "renamed.v1.BookService.BatchDeleteBooks", Verb: "POST", Path: "/v1/books:batchDelete", Body: "*"},
-}
+// BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of BookService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"renamed.v1.BookService.GetBook","Verb":"GET","Path":"/v1/books/{id}"},
+	{"Selector":"renamed.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},
+	{"Selector":"renamed.v1.BookService.CreateBook","Verb":"POST","Path":"/v1/books","Body":"book"},
+	{"Selector":"renamed.v1.BookService.UpdateBook","Verb":"PATCH","Path":"/v1/books/{book.id}","Body":"book"},
+	{"Selector":"renamed.v1.BookService.DeleteBook","Verb":"DELETE","Path":"/v1/books/{id}"},
+	{"Selector":"renamed.v1.BookService.UndeleteBook","Verb":"POST","Path":"/v1/books/{id}:undelete","Body":"*"},
+	{"Selector":"renamed.v1.BookService.BatchDeleteBooks","Verb":"POST","Path":"/v1/books:batchDelete","Body":"*"}
+]`)
 
 //go:embed books.openapi.json
 var booksOpenAPI []byte
 
-// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of books.proto, BookService among them, e.g. to serve at /openapi.json.
-func BookServiceOpenAPI() []byte { return booksOpenAPI }
+func booksOpenAPIDocument() []byte { return booksOpenAPI }
+
+// BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of books.proto, BookService among them, e.g. to serve at /openapi.json.
+var BookServiceOpenAPI = booksOpenAPIDocument

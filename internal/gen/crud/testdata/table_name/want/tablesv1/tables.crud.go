@@ -25,7 +25,7 @@ type BookServiceCRUD struct {
 // NewBookServiceCRUD returns the standard methods of BookService on db.
 func NewBookServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *BookServiceCRUD {
 	return &BookServiceCRUD{
-		svc: crudrt.NewServiceOf[*Book, *BookModel](db, &bookServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &bookServiceCRUDResource, opts...),
 	}
 }
 
@@ -37,6 +37,8 @@ func (s *BookServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // bookServiceCRUDResource describes tables.v1.Book to the runtime.
 var bookServiceCRUDResource = crudrt.Resource{
+	Message: (*Book)(nil),
+	Model:   (*BookModel)(nil),
 	Spec: `{
 	"Name": "tables.v1.Book",
 	"Table": "library_books",
@@ -85,20 +87,17 @@ func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksR
 	return crudrt.Call[*BatchGetBooksResponse](ctx, s.svc, 5, req)
 }
 
-// BookServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of BookService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func BookServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(bookServiceRESTRoutes...)
-}
-
-var bookServiceRESTRoutes = []crudrt.Route{
-	{Selector: "tables.v1.BookService.GetBook", Verb: "GET", Path: "/v1/{name=books/*}"},
-	{Selector: "tables.v1.BookService.ListBooks", Verb: "GET", Path: "/v1/books"},
-	{Selector: "tables.v1.BookService.CreateBook", Verb: "POST", Path: "/v1/books", Body: "book"},
-	{Selector: "tables.v1.BookService.UpdateBook", Verb: "PATCH", Path: "/v1/books/{book.id}", Body: "book"},
-	{Selector: "tables.v1.BookService.DeleteBook", Verb: "DELETE", Path: "/v1/{name=books/*}"},
-	{Selector: "tables.v1.BookService.BatchGetBooks", Verb: "GET", Path: "/v1/books:batchGet"},
-}
+// BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of BookService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"tables.v1.BookService.GetBook","Verb":"GET","Path":"/v1/{name=books/*}"},
+	{"Selector":"tables.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},
+	{"Selector":"tables.v1.BookService.CreateBook","Verb":"POST","Path":"/v1/books","Body":"book"},
+	{"Selector":"tables.v1.BookService.UpdateBook","Verb":"PATCH","Path":"/v1/books/{book.id}","Body":"book"},
+	{"Selector":"tables.v1.BookService.DeleteBook","Verb":"DELETE","Path":"/v1/{name=books/*}"},
+	{"Selector":"tables.v1.BookService.BatchGetBooks","Verb":"GET","Path":"/v1/books:batchGet"}
+]`)
 
 // AuthorServiceCRUD implements the standard methods of tables.v1.AuthorService on GORM, for
 // tables.v1.Author. Its methods serve grpc-go and connect-go (simple mode) alike.
@@ -111,7 +110,7 @@ type AuthorServiceCRUD struct {
 // NewAuthorServiceCRUD returns the standard methods of AuthorService on db.
 func NewAuthorServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *AuthorServiceCRUD {
 	return &AuthorServiceCRUD{
-		svc: crudrt.NewServiceOf[*Author, *AuthorModel](db, &authorServiceCRUDResource, opts...),
+		svc: crudrt.NewService(db, &authorServiceCRUDResource, opts...),
 	}
 }
 
@@ -123,6 +122,8 @@ func (s *AuthorServiceCRUD) CRUDServices() []*crudrt.Service {
 
 // authorServiceCRUDResource describes tables.v1.Author to the runtime.
 var authorServiceCRUDResource = crudrt.Resource{
+	Message: (*Author)(nil),
+	Model:   (*AuthorModel)(nil),
 	Spec: `{
 	"Name": "tables.v1.Author",
 	"Table": "people",
@@ -174,29 +175,28 @@ func (s *AuthorServiceCRUD) BatchDeleteAuthors(ctx context.Context, req *BatchDe
 	return crudrt.Call[*emptypb.Empty](ctx, s.svc, 6, req)
 }
 
-// AuthorServiceRESTRules are the default REST routes (AIP-127/136) of the standard methods
-// of AuthorService without a google.api.http annotation, e.g. for crudrt.ServiceWithRules.
-func AuthorServiceRESTRules() []*annotations.HttpRule {
-	return crudrt.RESTRules(authorServiceRESTRoutes...)
-}
-
-var authorServiceRESTRoutes = []crudrt.Route{
-	{Selector: "tables.v1.AuthorService.GetAuthor", Verb: "GET", Path: "/v1/people/{id}"},
-	{Selector: "tables.v1.AuthorService.ListAuthors", Verb: "GET", Path: "/v1/people"},
-	{Selector: "tables.v1.AuthorService.CreateAuthor", Verb: "POST", Path: "/v1/people", Body: "author"},
-	{Selector: "tables.v1.AuthorService.UpdateAuthor", Verb: "PATCH", Path: "/v1/people/{author.id}", Body: "author"},
-	{Selector: "tables.v1.AuthorService.DeleteAuthor", Verb: "DELETE", Path: "/v1/people/{id}"},
-	{Selector: "tables.v1.AuthorService.BatchGetAuthors", Verb: "GET", Path: "/v1/people:batchGet"},
-	{Selector: "tables.v1.AuthorService.BatchDeleteAuthors", Verb: "POST", Path: "/v1/people:batchDelete", Body: "*"},
-}
+// AuthorServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of AuthorService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"tables.v1.AuthorService.GetAuthor","Verb":"GET","Path":"/v1/people/{id}"},
+	{"Selector":"tables.v1.AuthorService.ListAuthors","Verb":"GET","Path":"/v1/people"},
+	{"Selector":"tables.v1.AuthorService.CreateAuthor","Verb":"POST","Path":"/v1/people","Body":"author"},
+	{"Selector":"tables.v1.AuthorService.UpdateAuthor","Verb":"PATCH","Path":"/v1/people/{author.id}","Body":"author"},
+	{"Selector":"tables.v1.AuthorService.DeleteAuthor","Verb":"DELETE","Path":"/v1/people/{id}"},
+	{"Selector":"tables.v1.AuthorService.BatchGetAuthors","Verb":"GET","Path":"/v1/people:batchGet"},
+	{"Selector":"tables.v1.AuthorService.BatchDeleteAuthors","Verb":"POST","Path":"/v1/people:batchDelete","Body":"*"}
+]`)
 
 //go:embed tables.openapi.json
 var tablesOpenAPI []byte
 
-// BookServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of tables.proto, BookService among them, e.g. to serve at /openapi.json.
-func BookServiceOpenAPI() []byte { return tablesOpenAPI }
+func tablesOpenAPIDocument() []byte { return tablesOpenAPI }
 
-// AuthorServiceOpenAPI is the OpenAPI 3.1 document (JSON) of the REST routes of the services
-// of tables.proto, AuthorService among them, e.g. to serve at /openapi.json.
-func AuthorServiceOpenAPI() []byte { return tablesOpenAPI }
+// BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of tables.proto, BookService among them, e.g. to serve at /openapi.json.
+var BookServiceOpenAPI = tablesOpenAPIDocument
+
+// AuthorServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of tables.proto, AuthorService among them, e.g. to serve at /openapi.json.
+var AuthorServiceOpenAPI = tablesOpenAPIDocument
