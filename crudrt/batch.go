@@ -410,9 +410,11 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 				continue
 			}
 			kc := s.keyCond(p.ck)
-			if err := tx.Model(m).Select(s.updateColumns(p.paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
-				failed = i
-				return err
+			if len(p.paths) > 0 { // else updated left the row as it is
+				if err := tx.Model(m).Select(s.updateColumns(p.paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
+					failed = i
+					return err
+				}
 			}
 			if out[i], err = s.toProto(m); err != nil {
 				return err

@@ -316,8 +316,10 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		// The row is locked since it was read (on SQLite the transaction
 		// holds the database), so the etag checked above is still current.
 		kc := s.keyCond(ck)
-		if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
-			return err
+		if len(paths) > 0 { // else updated left the row as it is
+			if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
+				return err
+			}
 		}
 		out, err = s.toProto(m)
 		return err
@@ -362,6 +364,9 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	m, err := s.updated(c, rows[0], msg, paths)
 	if err != nil {
 		return nil, err
+	}
+	if len(paths) == 0 {
+		return s.toProto(m) // updated left the row as it is
 	}
 	if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
 		if err := h.BeforeSave(s.db); err != nil {
@@ -409,6 +414,12 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
 			return nil, staleEtag(s.res.Name, sent, current)
 		}
+	}
+	if len(paths) == 0 {
+		// Nothing the client may change is named (AIP-134: output-only
+		// fields in the mask are ignored): the resource is as stored, its
+		// etag and update time included, and nothing is written.
+		return cur, nil
 	}
 	next := proto.Clone(stored)
 	s.applyPaths(next, msg, paths)
