@@ -133,6 +133,14 @@ func start(t *testing.T, databaseURL string, extra ...string) *server {
 
 func (s *server) url(path string) string { return "http://" + s.addr + path }
 
+// databaseURLs make a new database of each kind for a test and return
+// the server's --database-url for it.
+var databaseURLs = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "library.db") },
+	"postgres": func(t *testing.T) string { return testdb.DSN(t, testdb.Postgres) },
+	"mysql":    mysqlURL,
+}
+
 func mysqlURL(t *testing.T) string {
 	dsn := testdb.DSN(t, testdb.MySQL)
 	cfg, err := mysqldriver.ParseDSN(dsn)
@@ -165,11 +173,7 @@ func do(t *testing.T, method, url, contentType, body string, header ...string) (
 // SQLite (the default), PostgreSQL and MySQL/MariaDB.
 func TestServer(t *testing.T) {
 	t.Parallel()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "library.db") },
-		"postgres": func(t *testing.T) string { return testdb.DSN(t, testdb.Postgres) },
-		"mysql":    mysqlURL,
-	}
+	urls := databaseURLs
 	for _, name := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -16,7 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
-	"github.com/protoforge/protoforge/internal/testdb"
 )
 
 // TestUpdateNamingNothing sends updates whose mask names only fields the
@@ -27,15 +25,10 @@ import (
 // NotFound.
 func TestUpdateNamingNothing(t *testing.T) {
 	t.Parallel()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "library.db") },
-		"postgres": func(t *testing.T) string { return testdb.DSN(t, testdb.Postgres) },
-		"mysql":    mysqlURL,
-	}
 	for _, name := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := start(t, urls[name](t))
+			s := start(t, databaseURLs[name](t))
 			conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 			require.NoError(t, err)
 			defer conn.Close()
