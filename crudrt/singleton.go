@@ -214,6 +214,11 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 	if err := s.ownerOf(ctx, tenant, ids); err != nil {
 		return nil, err
 	}
+	if len(paths) == 0 {
+		// Nothing the client may change is named: the singleton stays
+		// unwritten, as Get reads it.
+		return s.defaultOf(tenant, ids), nil
+	}
 	next := newOf(s.res.Message)
 	next.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
 	s.applyPaths(next, msg, paths)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/resourcename"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -676,6 +677,27 @@ func maskFieldPath(md protoreflect.MessageDescriptor, p string) (string, bool) {
 	return strings.Join(segs, "."), true
 }
 
+// nestedOutputOnly reports whether path p of message md goes through a
+// field of a message below md marked OUTPUT_ONLY ("ebook.downloads"): the
+// server's, as the resource's own output-only fields are.
+func nestedOutputOnly(md protoreflect.MessageDescriptor, p string) bool {
+	segs := strings.Split(p, ".")
+	for i, seg := range segs {
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil {
+			return false
+		}
+		if i > 0 && slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_OUTPUT_ONLY) {
+			return true
+		}
+		if fd.IsList() || fd.IsMap() || fd.Message() == nil {
+			return false
+		}
+		md = fd.Message()
+	}
+	return false
+}
+
 // maskPaths checks and completes an update mask.
 func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	const field = "update_mask"
@@ -714,8 +736,8 @@ func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]s
 			p = named
 		}
 		top, _, _ := strings.Cut(p, ".")
-		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
-			continue // output-only fields in a mask are ignored (AIP-161)
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) || nestedOutputOnly(s.desc, p) {
+			continue // output-only fields in a mask are ignored (AIP-161, AIP-203), at any depth
 		}
 		paths = append(paths, p)
 	}
