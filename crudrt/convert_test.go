@@ -88,3 +88,25 @@ func TestConversionsRefuseOtherSignatures(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedDocumentAndRules: the generated <Service>OpenAPI and
+// <Service>RESTRules give each caller a value of its own, the same for
+// every service of a file.
+func TestGeneratedDocumentAndRules(t *testing.T) {
+	a, b := libraryv1.BookServiceOpenAPI(), libraryv1.AuthorServiceOpenAPI()
+	if len(a) == 0 || string(a) != string(b) {
+		t.Fatalf("the services of one file have one document: %d and %d bytes", len(a), len(b))
+	}
+	a[0] = 'x'
+	if c := libraryv1.BookServiceOpenAPI(); c[0] == 'x' {
+		t.Error("a caller's change to the document reached the next caller")
+	}
+	r1, r2 := libraryv1.BookServiceRESTRules(), libraryv1.BookServiceRESTRules()
+	if len(r1) != 10 || r1[0].GetGet() != "/v1/books/{id}" || r1[0].GetSelector() != "library.v1.BookService.GetBook" {
+		t.Fatalf("BookServiceRESTRules() = %v", r1)
+	}
+	r1[0].Selector = "changed"
+	if r2[0].GetSelector() != "library.v1.BookService.GetBook" || libraryv1.BookServiceRESTRules()[0].GetSelector() != "library.v1.BookService.GetBook" {
+		t.Error("a caller's change to the rules reached another caller")
+	}
+}

@@ -103,9 +103,10 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	})
 	// The OpenAPI 3.1 document of the REST routes (both services are in
 	// library.proto, which has one document).
+	openapi := libraryv1.BookServiceOpenAPI()
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(libraryv1.BookServiceOpenAPI())
+		_, _ = w.Write(openapi)
 	})
 	// REST answers malformed queries InvalidArgument, as Connect does, and
 	// takes update_mask=*; given the rules, it refuses a query parameter

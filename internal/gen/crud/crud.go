@@ -352,11 +352,12 @@ func genOpenAPI(g *protogen.GeneratedFile, f *protogen.File, svcs []*model.Servi
 	g.P("//go:embed ", base, ".openapi.json")
 	g.P("var ", v, " []byte")
 	g.P()
-	g.P("func ", v, "Document() []byte { return ", v, " }")
+	g.P("func ", v, "Document() []byte { return ", protogen.GoImportPath("bytes").Ident("Clone"), "(", v, ") }")
 	g.P()
 	for _, svc := range svcs {
 		g.P("// ", svc.GoName, "OpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the")
-		g.P("// services of ", f.Desc.Path(), ", ", svc.GoName, " among them, e.g. to serve at /openapi.json.")
+		g.P("// services of ", f.Desc.Path(), ", ", svc.GoName, " among them, e.g. to serve at /openapi.json;")
+		g.P("// each call returns a copy of its own.")
 		g.P("var ", svc.GoName, "OpenAPI = ", v, "Document")
 		g.P()
 	}

@@ -6,6 +6,7 @@
 package libraryv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -248,12 +249,14 @@ var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return bytes.Clone(libraryOpenAPI) }
 
 // BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of library/v1/library.proto, BookService among them, e.g. to serve at /openapi.json.
+// services of library/v1/library.proto, BookService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var BookServiceOpenAPI = libraryOpenAPIDocument
 
 // AuthorServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of library/v1/library.proto, AuthorService among them, e.g. to serve at /openapi.json.
+// services of library/v1/library.proto, AuthorService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var AuthorServiceOpenAPI = libraryOpenAPIDocument

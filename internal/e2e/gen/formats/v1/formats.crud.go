@@ -6,6 +6,7 @@
 package formatsv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -143,8 +144,9 @@ var DeviceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed formats.openapi.json
 var formatsOpenAPI []byte
 
-func formatsOpenAPIDocument() []byte { return formatsOpenAPI }
+func formatsOpenAPIDocument() []byte { return bytes.Clone(formatsOpenAPI) }
 
 // DeviceServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of formats/v1/formats.proto, DeviceService among them, e.g. to serve at /openapi.json.
+// services of formats/v1/formats.proto, DeviceService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var DeviceServiceOpenAPI = formatsOpenAPIDocument

@@ -6,6 +6,7 @@
 package rulesv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -105,8 +106,9 @@ var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed rules.openapi.json
 var rulesOpenAPI []byte
 
-func rulesOpenAPIDocument() []byte { return rulesOpenAPI }
+func rulesOpenAPIDocument() []byte { return bytes.Clone(rulesOpenAPI) }
 
 // GadgetServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json.
+// services of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var GadgetServiceOpenAPI = rulesOpenAPIDocument

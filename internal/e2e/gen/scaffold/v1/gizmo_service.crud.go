@@ -6,6 +6,7 @@
 package scaffoldv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -118,8 +119,9 @@ var GizmoServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed gizmo_service.openapi.json
 var gizmoServiceOpenAPI []byte
 
-func gizmoServiceOpenAPIDocument() []byte { return gizmoServiceOpenAPI }
+func gizmoServiceOpenAPIDocument() []byte { return bytes.Clone(gizmoServiceOpenAPI) }
 
 // GizmoServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of scaffold/v1/gizmo_service.proto, GizmoService among them, e.g. to serve at /openapi.json.
+// services of scaffold/v1/gizmo_service.proto, GizmoService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var GizmoServiceOpenAPI = gizmoServiceOpenAPIDocument

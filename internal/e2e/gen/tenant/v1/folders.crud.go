@@ -6,6 +6,7 @@
 package tenantv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -171,8 +172,9 @@ var FolderServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed folders.openapi.json
 var foldersOpenAPI []byte
 
-func foldersOpenAPIDocument() []byte { return foldersOpenAPI }
+func foldersOpenAPIDocument() []byte { return bytes.Clone(foldersOpenAPI) }
 
 // FolderServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of tenant/v1/folders.proto, FolderService among them, e.g. to serve at /openapi.json.
+// services of tenant/v1/folders.proto, FolderService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var FolderServiceOpenAPI = foldersOpenAPIDocument

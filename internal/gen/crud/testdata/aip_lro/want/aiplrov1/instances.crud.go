@@ -6,6 +6,7 @@
 package aiplrov1
 
 import (
+	bytes "bytes"
 	longrunningpb "cloud.google.com/go/longrunning/autogen/longrunningpb"
 	context "context"
 	_ "embed"
@@ -116,8 +117,9 @@ var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf
 //go:embed instances.openapi.json
 var instancesOpenAPI []byte
 
-func instancesOpenAPIDocument() []byte { return instancesOpenAPI }
+func instancesOpenAPIDocument() []byte { return bytes.Clone(instancesOpenAPI) }
 
 // InstanceServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of instances.proto, InstanceService among them, e.g. to serve at /openapi.json.
+// services of instances.proto, InstanceService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var InstanceServiceOpenAPI = instancesOpenAPIDocument

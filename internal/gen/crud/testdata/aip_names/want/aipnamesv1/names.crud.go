@@ -6,6 +6,7 @@
 package aipnamesv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -117,8 +118,9 @@ var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed names.openapi.json
 var namesOpenAPI []byte
 
-func namesOpenAPIDocument() []byte { return namesOpenAPI }
+func namesOpenAPIDocument() []byte { return bytes.Clone(namesOpenAPI) }
 
 // ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of names.proto, ShelfService among them, e.g. to serve at /openapi.json.
+// services of names.proto, ShelfService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ShelfServiceOpenAPI = namesOpenAPIDocument

@@ -6,6 +6,7 @@
 package aipnestedv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -260,8 +261,9 @@ var NestedServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed nested.openapi.json
 var nestedOpenAPI []byte
 
-func nestedOpenAPIDocument() []byte { return nestedOpenAPI }
+func nestedOpenAPIDocument() []byte { return bytes.Clone(nestedOpenAPI) }
 
 // NestedServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of nested.proto, NestedService among them, e.g. to serve at /openapi.json.
+// services of nested.proto, NestedService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var NestedServiceOpenAPI = nestedOpenAPIDocument

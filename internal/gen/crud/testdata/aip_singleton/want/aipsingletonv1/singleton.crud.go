@@ -6,6 +6,7 @@
 package aipsingletonv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -312,8 +313,9 @@ var SingletonServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesO
 //go:embed singleton.openapi.json
 var singletonOpenAPI []byte
 
-func singletonOpenAPIDocument() []byte { return singletonOpenAPI }
+func singletonOpenAPIDocument() []byte { return bytes.Clone(singletonOpenAPI) }
 
 // SingletonServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of singleton.proto, SingletonService among them, e.g. to serve at /openapi.json.
+// services of singleton.proto, SingletonService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var SingletonServiceOpenAPI = singletonOpenAPIDocument

@@ -6,6 +6,7 @@
 package aipsoftv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -101,8 +102,9 @@ var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed shelves.openapi.json
 var shelvesOpenAPI []byte
 
-func shelvesOpenAPIDocument() []byte { return shelvesOpenAPI }
+func shelvesOpenAPIDocument() []byte { return bytes.Clone(shelvesOpenAPI) }
 
 // ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of shelves.proto, ShelfService among them, e.g. to serve at /openapi.json.
+// services of shelves.proto, ShelfService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ShelfServiceOpenAPI = shelvesOpenAPIDocument

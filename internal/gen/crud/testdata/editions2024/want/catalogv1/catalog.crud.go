@@ -6,6 +6,7 @@
 package catalogv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -96,8 +97,9 @@ var ItemServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed catalog.openapi.json
 var catalogOpenAPI []byte
 
-func catalogOpenAPIDocument() []byte { return catalogOpenAPI }
+func catalogOpenAPIDocument() []byte { return bytes.Clone(catalogOpenAPI) }
 
 // ItemServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of catalog.proto, ItemService among them, e.g. to serve at /openapi.json.
+// services of catalog.proto, ItemService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ItemServiceOpenAPI = catalogOpenAPIDocument

@@ -6,6 +6,7 @@
 package fuzzv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -122,8 +123,9 @@ var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed shelf_service.openapi.json
 var shelfServiceOpenAPI []byte
 
-func shelfServiceOpenAPIDocument() []byte { return shelfServiceOpenAPI }
+func shelfServiceOpenAPIDocument() []byte { return bytes.Clone(shelfServiceOpenAPI) }
 
 // ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of shelf_service.proto, ShelfService among them, e.g. to serve at /openapi.json.
+// services of shelf_service.proto, ShelfService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ShelfServiceOpenAPI = shelfServiceOpenAPIDocument

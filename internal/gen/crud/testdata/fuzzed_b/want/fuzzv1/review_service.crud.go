@@ -6,6 +6,7 @@
 package fuzzv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -116,8 +117,9 @@ var ReviewServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed review_service.openapi.json
 var reviewServiceOpenAPI []byte
 
-func reviewServiceOpenAPIDocument() []byte { return reviewServiceOpenAPI }
+func reviewServiceOpenAPIDocument() []byte { return bytes.Clone(reviewServiceOpenAPI) }
 
 // ReviewServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of review_service.proto, ReviewService among them, e.g. to serve at /openapi.json.
+// services of review_service.proto, ReviewService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ReviewServiceOpenAPI = reviewServiceOpenAPIDocument

@@ -6,6 +6,7 @@
 package jsonfilterv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -82,8 +83,9 @@ var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed gadgets.openapi.json
 var gadgetsOpenAPI []byte
 
-func gadgetsOpenAPIDocument() []byte { return gadgetsOpenAPI }
+func gadgetsOpenAPIDocument() []byte { return bytes.Clone(gadgetsOpenAPI) }
 
 // GadgetServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of gadgets.proto, GadgetService among them, e.g. to serve at /openapi.json.
+// services of gadgets.proto, GadgetService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var GadgetServiceOpenAPI = gadgetsOpenAPIDocument

@@ -6,6 +6,7 @@
 package ticksv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -92,8 +93,9 @@ var TickServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed ticks.openapi.json
 var ticksOpenAPI []byte
 
-func ticksOpenAPIDocument() []byte { return ticksOpenAPI }
+func ticksOpenAPIDocument() []byte { return bytes.Clone(ticksOpenAPI) }
 
 // TickServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of ticks.proto, TickService among them, e.g. to serve at /openapi.json.
+// services of ticks.proto, TickService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var TickServiceOpenAPI = ticksOpenAPIDocument

@@ -6,6 +6,7 @@
 package shelfv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -118,8 +119,9 @@ var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return bytes.Clone(libraryOpenAPI) }
 
 // ShelfServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of library.proto, ShelfService among them, e.g. to serve at /openapi.json.
+// services of library.proto, ShelfService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var ShelfServiceOpenAPI = libraryOpenAPIDocument

@@ -6,6 +6,7 @@
 package manyv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -191,8 +192,9 @@ var LibraryServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(
 //go:embed library.openapi.json
 var libraryOpenAPI []byte
 
-func libraryOpenAPIDocument() []byte { return libraryOpenAPI }
+func libraryOpenAPIDocument() []byte { return bytes.Clone(libraryOpenAPI) }
 
 // LibraryServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of library.proto, LibraryService among them, e.g. to serve at /openapi.json.
+// services of library.proto, LibraryService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var LibraryServiceOpenAPI = libraryOpenAPIDocument

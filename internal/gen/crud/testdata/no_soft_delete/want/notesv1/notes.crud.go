@@ -6,6 +6,7 @@
 package notesv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -118,8 +119,9 @@ var NoteServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed notes.openapi.json
 var notesOpenAPI []byte
 
-func notesOpenAPIDocument() []byte { return notesOpenAPI }
+func notesOpenAPIDocument() []byte { return bytes.Clone(notesOpenAPI) }
 
 // NoteServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of notes.proto, NoteService among them, e.g. to serve at /openapi.json.
+// services of notes.proto, NoteService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var NoteServiceOpenAPI = notesOpenAPIDocument

@@ -6,6 +6,7 @@
 package freight
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -266,8 +267,9 @@ func (s *FreightServiceCRUD) DeleteShipment(ctx context.Context, req *DeleteShip
 //go:embed freight_service.openapi.json
 var freightServiceOpenAPI []byte
 
-func freightServiceOpenAPIDocument() []byte { return freightServiceOpenAPI }
+func freightServiceOpenAPIDocument() []byte { return bytes.Clone(freightServiceOpenAPI) }
 
 // FreightServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of einride/example/freight/v1/freight_service.proto, FreightService among them, e.g. to serve at /openapi.json.
+// services of einride/example/freight/v1/freight_service.proto, FreightService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var FreightServiceOpenAPI = freightServiceOpenAPIDocument

@@ -6,6 +6,7 @@
 package tasks
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -353,8 +354,9 @@ func (s *CloudTasksCRUD) RunTask(context.Context, *RunTaskRequest) (*Task, error
 //go:embed cloudtasks.openapi.json
 var cloudtasksOpenAPI []byte
 
-func cloudtasksOpenAPIDocument() []byte { return cloudtasksOpenAPI }
+func cloudtasksOpenAPIDocument() []byte { return bytes.Clone(cloudtasksOpenAPI) }
 
 // CloudTasksOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of google/cloud/tasks/v2/cloudtasks.proto, CloudTasks among them, e.g. to serve at /openapi.json.
+// services of google/cloud/tasks/v2/cloudtasks.proto, CloudTasks among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var CloudTasksOpenAPI = cloudtasksOpenAPIDocument

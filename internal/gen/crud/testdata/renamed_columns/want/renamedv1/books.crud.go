@@ -6,6 +6,7 @@
 package renamedv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -110,8 +111,9 @@ var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 //go:embed books.openapi.json
 var booksOpenAPI []byte
 
-func booksOpenAPIDocument() []byte { return booksOpenAPI }
+func booksOpenAPIDocument() []byte { return bytes.Clone(booksOpenAPI) }
 
 // BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of books.proto, BookService among them, e.g. to serve at /openapi.json.
+// services of books.proto, BookService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var BookServiceOpenAPI = booksOpenAPIDocument

@@ -6,6 +6,7 @@
 package tablesv1
 
 import (
+	bytes "bytes"
 	context "context"
 	_ "embed"
 	crudrt "github.com/protoforge/protoforge/crudrt"
@@ -191,12 +192,14 @@ var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 //go:embed tables.openapi.json
 var tablesOpenAPI []byte
 
-func tablesOpenAPIDocument() []byte { return tablesOpenAPI }
+func tablesOpenAPIDocument() []byte { return bytes.Clone(tablesOpenAPI) }
 
 // BookServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of tables.proto, BookService among them, e.g. to serve at /openapi.json.
+// services of tables.proto, BookService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var BookServiceOpenAPI = tablesOpenAPIDocument
 
 // AuthorServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
-// services of tables.proto, AuthorService among them, e.g. to serve at /openapi.json.
+// services of tables.proto, AuthorService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
 var AuthorServiceOpenAPI = tablesOpenAPIDocument
