@@ -41,12 +41,12 @@ func TestMaskFieldPath(t *testing.T) {
 		"meta": "meta", "Meta": "meta", "meta.note": "meta.note", "Meta.note": "meta.note",
 		"inner.note": "inner.note", "title": "title", "items": "items",
 	} {
-		if got, ok := maskFieldPath(md, in); !ok || got != want {
-			t.Errorf("maskFieldPath(%q) = %q, %v; want %q", in, got, ok, want)
+		if got, nested, ok := maskFieldPath(md, in); !ok || got != want || nested {
+			t.Errorf("maskFieldPath(%q) = %q, %v, %v; want %q, no output-only field", in, got, nested, ok, want)
 		}
 	}
 	for _, in := range []string{"Inner", "items.note", "title.x", "meta.Note", "nope", "meta."} {
-		if got, ok := maskFieldPath(md, in); ok {
+		if got, _, ok := maskFieldPath(md, in); ok {
 			t.Errorf("maskFieldPath(%q) = %q; want it refused", in, got)
 		}
 	}

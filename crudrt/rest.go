@@ -12,7 +12,8 @@ import (
 // (google.api.http syntax) and the request field that takes the body ("*"
 // for the whole request, "" for none).
 type Route struct {
-	Selector, Verb, Path, Body string
+	Selector, Verb, Path string
+	Body                 string `json:",omitempty"`
 }
 
 // RESTRulesOf returns the function a generated <Service>RESTRules is:

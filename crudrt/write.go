@@ -650,12 +650,15 @@ var mapKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 // segment but the last a singular message field: a path into a list, a
 // map or a scalar names nothing an update can set) and spells it with the
 // fields' names: a group may be named by its message's name too, as text
-// formats name it ("Meta" for the group field meta).
-func maskFieldPath(md protoreflect.MessageDescriptor, p string) (string, bool) {
+// formats name it ("Meta" for the group field meta). nestedOutputOnly
+// reports whether the path goes through an OUTPUT_ONLY field of a message
+// below md ("ebook.downloads"), which is the server's as md's own
+// output-only fields are.
+func maskFieldPath(md protoreflect.MessageDescriptor, p string) (named string, nestedOutputOnly, ok bool) {
 	segs := strings.Split(p, ".")
 	for i, seg := range segs {
 		if md == nil {
-			return "", false
+			return "", false, false
 		}
 		fd := md.Fields().ByName(protoreflect.Name(seg))
 		if fd == nil {
@@ -664,38 +667,20 @@ func maskFieldPath(md protoreflect.MessageDescriptor, p string) (string, bool) {
 			}
 		}
 		if fd == nil {
-			return "", false
+			return "", false, false
 		}
 		segs[i] = string(fd.Name())
+		if i > 0 && slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_OUTPUT_ONLY) {
+			nestedOutputOnly = true
+		}
 		if i < len(segs)-1 {
 			if fd.IsList() || fd.IsMap() || fd.Message() == nil {
-				return "", false
+				return "", false, false
 			}
 			md = fd.Message()
 		}
 	}
-	return strings.Join(segs, "."), true
-}
-
-// nestedOutputOnly reports whether path p of message md goes through a
-// field of a message below md marked OUTPUT_ONLY ("ebook.downloads"): the
-// server's, as the resource's own output-only fields are.
-func nestedOutputOnly(md protoreflect.MessageDescriptor, p string) bool {
-	segs := strings.Split(p, ".")
-	for i, seg := range segs {
-		fd := md.Fields().ByName(protoreflect.Name(seg))
-		if fd == nil {
-			return false
-		}
-		if i > 0 && slices.Contains(fieldBehaviors(fd), annotations.FieldBehavior_OUTPUT_ONLY) {
-			return true
-		}
-		if fd.IsList() || fd.IsMap() || fd.Message() == nil {
-			return false
-		}
-		md = fd.Message()
-	}
-	return false
+	return strings.Join(segs, "."), nestedOutputOnly, true
 }
 
 // maskPaths checks and completes an update mask.
@@ -729,15 +714,18 @@ func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]s
 		if _, _, _, ok, err := s.mapKeyPath(p); err != nil {
 			return nil, InvalidArgument("", FieldViolation{Field: field, Description: err.Error()})
 		} else if !ok {
-			named, ok := maskFieldPath(s.desc, p)
+			named, nested, ok := maskFieldPath(s.desc, p)
 			if !ok {
 				return nil, InvalidArgument("", FieldViolation{Field: field, Description: "invalid field path: " + p})
+			}
+			if nested {
+				continue // output-only fields in a mask are ignored (AIP-203), at any depth
 			}
 			p = named
 		}
 		top, _, _ := strings.Cut(p, ".")
-		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) || nestedOutputOnly(s.desc, p) {
-			continue // output-only fields in a mask are ignored (AIP-161, AIP-203), at any depth
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
+			continue // output-only fields in a mask are ignored (AIP-161)
 		}
 		paths = append(paths, p)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/compiler/protogen"
 
+	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
 	"github.com/protoforge/protoforge/internal/gen/openapi"
 	"github.com/protoforge/protoforge/internal/gen/plugin"
@@ -275,7 +276,7 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	var routes []string
 	for _, m := range svc.Methods {
 		if r := m.Route; r != nil {
-			b, err := json.Marshal(crudRoute{Selector: string(m.Desc.FullName()), Verb: r.Verb, Path: r.Path, Body: r.Body})
+			b, err := json.Marshal(crudrt.Route{Selector: string(m.Desc.FullName()), Verb: r.Verb, Path: r.Path, Body: r.Body})
 			if err != nil {
 				panic(err) // strings only
 			}
@@ -300,12 +301,6 @@ func routesLiteral(routes []string) string {
 		return strconv.Quote("[" + strings.Join(routes, ",") + "]")
 	}
 	return "`" + text + "`"
-}
-
-// crudRoute is crudrt.Route as RESTRulesOf reads it.
-type crudRoute struct {
-	Selector, Verb, Path string
-	Body                 string `json:",omitempty"`
 }
 
 // genUnimplemented emits a method that is not a standard method: it
