@@ -61,7 +61,9 @@ func (s *Service) selectSQL(b *strings.Builder, where []query.Condition, order s
 // index seek and limited to the page, in one statement (UNION ALL), then
 // ordered and limited again; on MySQL and MariaDB one statement per range,
 // in order, until the page is full. With a single range it is selectRows.
-func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int) ([]any, error) {
+// generic asks the reader for a plan made once for any position (see
+// GenericPlan): where holds no filter of the client's.
+func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, order string, limit, offset int, generic bool) ([]any, error) {
 	if len(ranges) < 2 {
 		return s.selectRows(tx, append(where, ranges...), order, limit, offset, false)
 	}
@@ -83,6 +85,9 @@ func (s *Service) selectRanges(tx *gorm.DB, where, ranges []query.Condition, ord
 			return nil, nil
 		}
 		return out[offset:min(len(out), offset+limit)], nil
+	}
+	if generic {
+		tx = tx.WithContext(withGenericPlan(tx.Statement.Context))
 	}
 	var b strings.Builder
 	var args []any
@@ -289,7 +294,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 			conds = append(conds, query.After(t, terms, last))
 		}
 	}
-	rows, err := s.selectRanges(s.db.WithContext(ctx), conds, ranges, query.OrderSQL(t, terms), int(size)+1, int(req.Skip))
+	rows, err := s.selectRanges(s.db.WithContext(ctx), conds, ranges, query.OrderSQL(t, terms), int(size)+1, int(req.Skip), where.SQL == "")
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
 	}

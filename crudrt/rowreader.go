@@ -43,6 +43,26 @@ func RegisterRowWriter(d ormrt.Dialect, w RowReader) { rowWriters.Store(d, w) }
 // pgx's.
 func RegisterRowReader(d ormrt.Dialect, r RowReader) { rowReaders.Store(d, r) }
 
+// GenericPlan reports whether the query a RowReader is given with ctx
+// should be planned once for any values of its arguments (PostgreSQL's
+// generic plan) rather than for the values at hand. crudrt asks for it
+// where the plan cannot depend on the values and planning costs more than
+// running: the page after a token in an order of mixed directions, one
+// index range per term and no filter, which PostgreSQL's plan cache
+// (plan_cache_mode auto) otherwise plans anew on every execution. A reader
+// that cannot choose may ignore it.
+func GenericPlan(ctx context.Context) bool {
+	v, _ := ctx.Value(genericPlanKey{}).(bool)
+	return v
+}
+
+type genericPlanKey struct{}
+
+// withGenericPlan is ctx asking readers for a generic plan.
+func withGenericPlan(ctx context.Context) context.Context {
+	return context.WithValue(ctx, genericPlanKey{}, true)
+}
+
 // A TxConn runs the statements of one transaction of a TxRunner, with ?
 // placeholders as crudrt writes them.
 type TxConn interface {

@@ -78,6 +78,9 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		}
 	}
 	return withConn(ctx, db, func(pc *pgx.Conn) error {
+		if crudrt.GenericPlan(ctx) {
+			return readGeneric(ctx, pc, query, args, dest)
+		}
 		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
 		// without decoding PostgreSQL's binary form into a big number.
 		return scanAll(func() (pgx.Rows, error) {
@@ -85,6 +88,39 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		}, dest)
 	})
 }
+
+// readGeneric runs query with plan_cache_mode force_generic_plan: the
+// setting is local to the implicit transaction of one pipeline (set_config
+// and the statement, sent together), so it ends with the statement, error
+// or not, and costs no round trip of its own. A prepared statement is planned
+// once for any arguments rather than at every execution, which the plan
+// cache does where it estimates the generic plan dearer than the plans for
+// the values at hand, however little those gain (see crudrt.GenericPlan).
+func readGeneric(ctx context.Context, pc *pgx.Conn, query string, args []any, dest func() []any) error {
+	return readAfter(ctx, pc, forceGenericPlan, query, args, dest)
+}
+
+// readAfter sends the statement first and query together, in one
+// pipeline, and scans query's rows into dest: one round trip for both.
+// NUMERIC comes in binary: pgx's batches take no result formats.
+func readAfter(ctx context.Context, pc *pgx.Conn, first, query string, args []any, dest func() []any) error {
+	b := &pgx.Batch{}
+	b.Queue(first)
+	b.Queue(Rebind(query), args...)
+	br := pc.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		err = scanAll(br.Query, dest)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// forceGenericPlan sets plan_cache_mode for the rest of the transaction;
+// SET LOCAL would warn outside a transaction block.
+const forceGenericPlan = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 // isList reports whether a is a slice or array other than bytes.
 func isList(a any) bool {
@@ -165,18 +201,7 @@ func Write(ctx context.Context, db *sql.DB, query string, args []any, dest func(
 			}
 			return cause
 		}
-		b := &pgx.Batch{}
-		b.Queue("BEGIN")
-		b.Queue(Rebind(query), args...)
-		br := pc.SendBatch(ctx, b)
-		_, err := br.Exec()
-		if err == nil {
-			err = scanAll(br.Query, dest)
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := readAfter(ctx, pc, "BEGIN", query, args, dest); err != nil {
 			return rollback(err)
 		}
 		if _, err := pc.Exec(ctx, "COMMIT"); err != nil {
@@ -228,18 +253,7 @@ func (t *txConn) Query(query string, args []any, dest func() []any) error {
 		}, dest)
 	}
 	t.begun = true
-	b := &pgx.Batch{}
-	b.Queue("BEGIN")
-	b.Queue(Rebind(query), args...)
-	br := t.pc.SendBatch(t.ctx, b)
-	_, err := br.Exec()
-	if err == nil {
-		err = scanAll(br.Query, dest)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return readAfter(t.ctx, t.pc, "BEGIN", query, args, dest)
 }
 
 // Exec runs a statement in the transaction and returns the number of rows
