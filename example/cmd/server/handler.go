@@ -71,8 +71,11 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	if err := add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...)); err != nil {
 		return nil, err
 	}
+	// The transcoder reads a REST body whole before connect-go's limit
+	// applies: gzip bodies stop at the same limit once decompressed.
 	transcoder, err := vanguard.NewTranscoder(services,
-		vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
+		vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }),
+		vanguard.WithCompression("gzip", crudrt.GzipCompressor, crudrt.GzipDecompressor(cfg.maxBody)))
 	if err != nil {
 		return nil, err
 	}

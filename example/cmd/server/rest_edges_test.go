@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -500,4 +502,55 @@ func TestRoundTwoEdges(t *testing.T) {
 		assert.Contains(t, status, "3", "%s: %q", ct, b)
 		assert.NotContains(t, status, "13", ct)
 	}
+}
+
+// TestGzipBodyLimit sends a small gzip body that decompresses to 100 MB
+// over REST and Connect: both are ResourceExhausted (429) at the limit on
+// a message, and the server reads no more than the limit: its peak memory
+// grows by far less than the body decompressed.
+func TestGzipBodyLimit(t *testing.T) {
+	s := startWithBooks(t, "", "Dune")
+	peak := func() int64 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+		require.NoError(t, err)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				require.NoError(t, err)
+				return kb << 10
+			}
+		}
+		t.Fatal("no VmHWM")
+		return 0
+	}
+	bomb := func(prefix, suffix string) string {
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		_, _ = zw.Write([]byte(prefix))
+		chunk := bytes.Repeat([]byte("a"), 1<<20)
+		for range 100 {
+			_, _ = zw.Write(chunk)
+		}
+		_, _ = zw.Write([]byte(suffix))
+		_ = zw.Close()
+		return gz.String()
+	}
+	const js = "application/json"
+	before := peak()
+	code, body := do(t, "POST", s.url("/v1/books"), js, bomb(`{"title":"`, `","authorId":"1"}`), "Content-Encoding", "gzip")
+	assert.Equal(t, 429, code, body)
+	assert.Contains(t, body, `"code":8`)
+	if grown := peak() - before; grown > 40<<20 {
+		t.Errorf("REST: the server's peak memory grew by %d MiB for a body of 100 MiB decompressed", grown>>20)
+	}
+	code, body = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, bomb(`{"book":{"title":"`, `","authorId":"1"}}`), "Content-Encoding", "gzip")
+	assert.Equal(t, 429, code, body)
+	assert.Contains(t, body, `"code":"resource_exhausted"`)
+	// A body under the limit once decompressed is read as before.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(`{"title":"Emma","authorId":"1","isbn":"9"}`))
+	_ = zw.Close()
+	code, body = do(t, "POST", s.url("/v1/books"), js, gz.String(), "Content-Encoding", "gzip")
+	assert.Equal(t, 200, code, body)
 }
