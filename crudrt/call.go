@@ -169,6 +169,12 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 			r.requestMask = field(each, m.RequestMask, "google.protobuf.FieldMask")
 		}
 	}
+	// JSON masks are read against the resource (unmarshalJSON).
+	registerMask(in, r.mask, res, nil, nil)
+	registerMask(in, r.readMask, res, nil, nil)
+	if r.requests != nil {
+		registerMask(r.requests.Message(), r.requestMask, res, in, r.requests)
+	}
 	r.items = field(r.resp, m.Items, "repeated "+resName)
 	r.itemsField = -1
 	if r.items != nil {

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -78,13 +80,29 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 // the REST query parameter take them. Such a mask is read in a second
 // pass, spelled in hexadecimal behind maskSentinel, which protojson takes
 // as a path, and read back once the message is decoded.
+//
+// A mask of a request a Service serves (the masks of Update, BatchUpdate
+// and read masks) is also read in that second pass when protojson's
+// reading of it passes through a map or names no field of the resource:
+// protojson turns every segment of a path from camelCase into snake_case,
+// map keys too ("metadata.someKey" would name the key "some_key"), and a
+// segment that names no field comes back as another ("Title" as
+// "_title"). The second pass turns the segments that name fields into
+// their names and keeps map keys, and segments that name nothing, as sent.
 func unmarshalJSON(data []byte, m proto.Message) error {
 	err := protojson.Unmarshal(data, m)
-	if err == nil || !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`) {
+	all := false
+	switch {
+	case err == nil:
+		if !rawMasksNeeded(m.ProtoReflect()) {
+			return nil
+		}
+		all = true
+	case !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`):
 		return err
 	}
 	var out bytes.Buffer
-	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor())
+	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor(), all)
 	if rerr != nil || n == 0 {
 		return err
 	}
@@ -92,8 +110,104 @@ func unmarshalJSON(data []byte, m proto.Message) error {
 	if err := protojson.Unmarshal(out.Bytes(), m); err != nil {
 		return err
 	}
-	decodeMasks(m.ProtoReflect())
+	decodeMasks(m.ProtoReflect(), nil)
 	return nil
+}
+
+// maskTargets holds, for the FieldMask fields of the requests services
+// serve, the message their paths name: maskField → its resource.
+var maskTargets sync.Map
+
+// maskField is a FieldMask field of a request message.
+type maskField struct {
+	msg   protoreflect.FullName
+	field protoreflect.Name
+}
+
+// maskLists holds the repeated message fields of requests whose elements
+// have masks of their own (BatchUpdate's requests): msg → []field.
+var (
+	maskLists   sync.Map
+	maskListsMu sync.Mutex
+)
+
+// registerMask records that the paths of in's FieldMask field fd name
+// fields of target; within is set for a mask of each element of a list
+// field of outer (BatchUpdate's requests).
+func registerMask(in protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor, target protoreflect.MessageDescriptor, outer protoreflect.MessageDescriptor, within protoreflect.FieldDescriptor) {
+	if fd == nil || target == nil {
+		return
+	}
+	maskTargets.Store(maskField{in.FullName(), fd.Name()}, target)
+	if outer == nil || within == nil {
+		return
+	}
+	maskListsMu.Lock()
+	defer maskListsMu.Unlock()
+	var fields []protoreflect.Name
+	if old, ok := maskLists.Load(outer.FullName()); ok {
+		fields = old.([]protoreflect.Name)
+	}
+	if !slices.Contains(fields, within.Name()) {
+		maskLists.Store(outer.FullName(), append(slices.Clip(fields), within.Name()))
+	}
+}
+
+// rawMasksNeeded reports whether a mask of m that a service reads holds a
+// path, as protojson read it, through a map or naming no field.
+func rawMasksNeeded(m protoreflect.Message) bool {
+	md := m.Descriptor()
+	if lists, ok := maskLists.Load(md.FullName()); ok {
+		for _, name := range lists.([]protoreflect.Name) {
+			fd := md.Fields().ByName(name)
+			if fd == nil || !fd.IsList() || fd.Message() == nil {
+				continue
+			}
+			l := m.Get(fd).List()
+			for i := range l.Len() {
+				if rawMasksNeeded(l.Get(i).Message()) {
+					return true
+				}
+			}
+		}
+	}
+	fields := md.Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Message() == nil || fd.Message().FullName() != fieldMaskName || fd.IsList() || !m.Has(fd) {
+			continue
+		}
+		target, ok := maskTargets.Load(maskField{md.FullName(), fd.Name()})
+		if !ok {
+			continue
+		}
+		fm, ok := m.Get(fd).Message().Interface().(*fieldmaskpb.FieldMask)
+		if !ok {
+			continue
+		}
+		for _, p := range fm.Paths {
+			if !plainPath(p, target.(protoreflect.MessageDescriptor)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// plainPath reports whether path names a field of md at each segment and
+// passes through no map.
+func plainPath(path string, md protoreflect.MessageDescriptor) bool {
+	for seg := range strings.SplitSeq(path, ".") {
+		if md == nil {
+			return false
+		}
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil || fd.IsMap() {
+			return false
+		}
+		md = fd.Message()
+	}
+	return true
 }
 
 // maskSentinel starts a FieldMask path that stands for a mask encodeMasks
@@ -103,9 +217,9 @@ const maskSentinel = "xprotoforgemaskx"
 var fieldMaskName = (&fieldmaskpb.FieldMask{}).ProtoReflect().Descriptor().FullName()
 
 // encodeMasks copies the JSON value data of message md to out, with every
-// FieldMask that holds "*" or a backtick spelled behind maskSentinel, and
-// counts them. Members keep their order and repetitions.
-func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor) (int, error) {
+// FieldMask that holds "*" or a backtick (every FieldMask: all) spelled
+// behind maskSentinel, and counts them. Members keep their order and repetitions.
+func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor, all bool) (int, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		out.Write(data)
@@ -139,7 +253,7 @@ func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescript
 		if fd == nil {
 			fd = md.Fields().ByName(protoreflect.Name(key))
 		}
-		c, err := encodeValue(out, raw, fd)
+		c, err := encodeValue(out, raw, fd, all)
 		if err != nil {
 			return 0, err
 		}
@@ -154,7 +268,7 @@ func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescript
 
 // encodeValue copies the JSON value raw of field fd (nil: unknown) to
 // out, as encodeMasks does.
-func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor) (int, error) {
+func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor, all bool) (int, error) {
 	if fd == nil || fd.Message() == nil {
 		out.Write(raw)
 		return 0, nil
@@ -170,7 +284,7 @@ func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDe
 	each := func(item json.RawMessage) (int, error) {
 		var s string
 		if md.FullName() == fieldMaskName && json.Unmarshal(item, &s) == nil {
-			if strings.ContainsAny(s, "*`") {
+			if all || strings.ContainsAny(s, "*`") {
 				b, _ := json.Marshal(maskSentinel + hex.EncodeToString([]byte(s)))
 				out.Write(b)
 				return 1, nil
@@ -182,7 +296,7 @@ func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDe
 			out.Write(item)
 			return 0, nil
 		}
-		return encodeMasks(out, item, md)
+		return encodeMasks(out, item, md, all)
 	}
 	trimmed := bytes.TrimSpace(raw)
 	switch {
@@ -245,8 +359,11 @@ func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDe
 
 // decodeMasks reads back the FieldMasks of m that encodeMasks spelled
 // behind maskSentinel: the paths split at commas outside backticks, their
-// fields' JSON names turned back as protojson does.
-func decodeMasks(m protoreflect.Message) {
+// fields' JSON names turned back as protojson does. target is the message
+// a mask m names, when a service registered it: then the segments that
+// name its fields become their names, and map keys and segments that name
+// nothing stay as sent.
+func decodeMasks(m protoreflect.Message, target protoreflect.MessageDescriptor) {
 	if m.Descriptor().FullName() == fieldMaskName {
 		fm, ok := m.Interface().(*fieldmaskpb.FieldMask)
 		if !ok || len(fm.Paths) != 1 || !strings.HasPrefix(fm.Paths[0], maskSentinel) {
@@ -258,33 +375,70 @@ func decodeMasks(m protoreflect.Message) {
 		}
 		var paths []string
 		for _, p := range splitMask(string(text)) {
-			segs := splitUnquoted(p, '.')
-			for i, seg := range segs {
-				if !strings.HasPrefix(seg, "`") {
-					segs[i] = snakeCase(seg)
-				}
-			}
-			paths = append(paths, strings.Join(segs, "."))
+			paths = append(paths, jsonMaskPath(splitUnquoted(p, '.'), target))
 		}
 		fm.Paths = paths
 		return
 	}
+	md := m.Descriptor().FullName()
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.IsList() && fd.Message() != nil:
 			for i := range v.List().Len() {
-				decodeMasks(v.List().Get(i).Message())
+				decodeMasks(v.List().Get(i).Message(), nil)
 			}
 		case fd.IsMap() && fd.MapValue().Message() != nil:
 			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				decodeMasks(mv.Message())
+				decodeMasks(mv.Message(), nil)
 				return true
 			})
 		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
-			decodeMasks(v.Message())
+			var target protoreflect.MessageDescriptor
+			if t, ok := maskTargets.Load(maskField{md, fd.Name()}); ok {
+				target = t.(protoreflect.MessageDescriptor)
+			}
+			decodeMasks(v.Message(), target)
 		}
 		return true
 	})
+}
+
+// jsonMaskPath is the path of the JSON mask segments segs in message md
+// (nil: not known): a segment that is a field's JSON name becomes the
+// field's name, a map key (the segment after a map field, or one in
+// backticks) is kept as sent, and so is a segment that names no field of
+// a known message, so that the error names what the client sent. Without
+// a message, segments are turned back as protojson does.
+func jsonMaskPath(segs []string, md protoreflect.MessageDescriptor) string {
+	known, key := md != nil, false
+	for i, seg := range segs {
+		switch {
+		case key || strings.HasPrefix(seg, "`"):
+			key = false
+			continue
+		case !known:
+			segs[i] = snakeCase(seg)
+			continue
+		}
+		var fd protoreflect.FieldDescriptor
+		if md != nil {
+			if fd = md.Fields().ByJSONName(seg); fd == nil {
+				fd = md.Fields().ByName(protoreflect.Name(seg))
+			}
+		}
+		if fd == nil {
+			md = nil
+			continue
+		}
+		segs[i] = string(fd.Name())
+		switch {
+		case fd.IsMap():
+			key, md = true, fd.MapValue().Message()
+		default:
+			md = fd.Message()
+		}
+	}
+	return strings.Join(segs, ".")
 }
 
 // snakeCase is the field name of a JSON name, as protojson reads a

@@ -1,0 +1,43 @@
+package main_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestJSONMaskMapKeys: a JSON update_mask naming a map entry whose key is
+// not snake_case ("metadata.someKey") sets that entry, over Connect JSON
+// and in REST's BatchUpdate body, as the REST query parameter and the
+// binary protocols do: protojson alone turns the key into "some_key",
+// which would remove that entry and leave the one named unchanged. A JSON
+// path that names no field is refused naming it as sent.
+func TestJSONMaskMapKeys(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, `,"metadata":{"someKey":"old","some_key":"keep"}`, "Dune", "Emma", "Ivanhoe")
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"1","metadata":{"someKey":"connect"}},"updateMask":"metadata.someKey"}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"someKey":"connect"`)
+	assert.Contains(t, body, `"some_key":"keep"`)
+
+	code, body = do(t, "POST", s.url("/v1/books:batchUpdate"), js, `{"requests":[{"book":{"id":"2","title":"Emma 2","metadata":{"someKey":"rest"}},"updateMask":"metadata.someKey,title"}]}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"someKey":"rest"`)
+	assert.Contains(t, body, `"some_key":"keep"`)
+	assert.Contains(t, body, `"title":"Emma 2"`, "the other path of the mask is read too")
+
+	code, body = do(t, "PATCH", s.url("/v1/books/3?update_mask=metadata.someKey"), js, `{"metadata":{"someKey":"query"}}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"someKey":"query"`)
+	assert.Contains(t, body, `"some_key":"keep"`)
+
+	// A segment naming no field is refused naming it as the client sent
+	// it, not as protojson turned it ("_title").
+	for _, path := range []string{"Title", "metadata.someKey.x.Y"} {
+		code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"1"},"updateMask":"`+path+`"}`)
+		assert.Equal(t, 400, code, body)
+		assert.Contains(t, body, path, "the path as sent")
+	}
+}
