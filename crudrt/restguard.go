@@ -66,7 +66,16 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			}
 		}
-		if q := r.URL.RawQuery; q != "" {
+		if q := r.URL.RawQuery; q == "" {
+			for i := range routes {
+				if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+					if refuseSpaced(w, &routes[i], r.URL.EscapedPath(), nil) {
+						return
+					}
+					break
+				}
+			}
+		} else {
 			vals, err := url.ParseQuery(q)
 			if err != nil {
 				writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", "malformed query string: "+err.Error())
@@ -104,6 +113,9 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					route = &routes[i]
 					break
 				}
+			}
+			if route != nil && refuseSpaced(w, route, r.URL.EscapedPath(), vals) {
+				return
 			}
 			maskKeys := []string{"update_mask", "updateMask", "update_mask.paths", "updateMask.paths"}
 			var masks, spelled []string
@@ -175,6 +187,18 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})
+}
+
+// refuseSpaced answers InvalidArgument, as the other protocols do, to a
+// request whose path or query gives a number or bool field a value with
+// white space around it (see restRoute.spaced), and reports whether it
+// did.
+func refuseSpaced(w http.ResponseWriter, route *restRoute, escapedPath string, vals url.Values) bool {
+	path, kind, v, ok := route.spaced(escapedPath, vals)
+	if ok {
+		writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_REQUEST", fmt.Sprintf("invalid value for %s field %s: %q", kind, path, v))
+	}
+	return ok
 }
 
 // queryMaskKey holds the paths of a REST request's update_mask query

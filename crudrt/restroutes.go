@@ -1,7 +1,9 @@
 package crudrt
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -19,6 +21,7 @@ type restRoute struct {
 	// vars are the field paths (proto names) that path variables set, body
 	// the one the body sets; bodyAll says the body is the whole request.
 	vars    [][]string
+	varSegs [][2]int // the segments (first, count) of each of vars
 	body    []string
 	bodyAll bool
 	input   protoreflect.MessageDescriptor // nil when not linked in
@@ -145,6 +148,7 @@ func parseRESTRule(rule *annotations.HttpRule, input protoreflect.MessageDescrip
 				pattern = "*"
 			}
 			r.vars = append(r.vars, strings.Split(name, "."))
+			r.varSegs = append(r.varSegs, [2]int{len(r.segs), len(strings.Split(pattern, "/"))})
 			r.segs = append(r.segs, strings.Split(pattern, "/")...)
 			continue
 		}
@@ -167,6 +171,57 @@ func (r *restRoute) matches(method, escapedPath string) bool {
 		}
 	}
 	return matchSegments(r.segs, strings.Split(p, "/"))
+}
+
+// spaced finds a value of a number or bool field of the route's request,
+// in a path variable of escapedPath or in the query vals, with white space
+// around it, which the transcoder would read as the number (its values go
+// through encoding/json) and the other protocols refuse: the field's path
+// and kind, and the value.
+func (r *restRoute) spaced(escapedPath string, vals url.Values) (string, protoreflect.Kind, string, bool) {
+	check := func(key, v string) (string, protoreflect.Kind, bool) {
+		if strings.TrimSpace(v) == v {
+			return "", 0, false
+		}
+		parts, fds := r.fields(key)
+		if len(fds) == 0 || len(fds) != len(parts) {
+			return "", 0, false
+		}
+		switch k := fds[len(fds)-1].Kind(); k {
+		case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind, protoreflect.GroupKind:
+			return "", 0, false
+		default:
+			return strings.Join(parts, "."), k, true
+		}
+	}
+	if !slices.Contains(r.segs, "**") {
+		p := strings.TrimPrefix(escapedPath, "/")
+		if r.verb != "" {
+			p = strings.TrimSuffix(p, ":"+r.verb)
+		}
+		parts := strings.Split(p, "/")
+		for i, v := range r.vars {
+			at := r.varSegs[i]
+			if at[1] != 1 || at[0] >= len(parts) {
+				continue
+			}
+			value, err := url.PathUnescape(parts[at[0]])
+			if err != nil {
+				continue
+			}
+			if path, k, ok := check(strings.Join(v, "."), value); ok {
+				return path, k, value, true
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(vals)) {
+		for _, v := range vals[key] {
+			if path, k, ok := check(key, v); ok {
+				return path, k, v, true
+			}
+		}
+	}
+	return "", 0, "", false
 }
 
 func matchSegments(segs, parts []string) bool {

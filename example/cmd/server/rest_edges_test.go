@@ -554,3 +554,36 @@ func TestGzipBodyLimit(t *testing.T) {
 	code, body = do(t, "POST", s.url("/v1/books"), js, gz.String(), "Content-Encoding", "gzip")
 	assert.Equal(t, 200, code, body)
 }
+
+// TestRESTSpacedNumbers: a number or bool given in the URL path or the
+// query with white space around it is InvalidArgument naming the field,
+// as Connect and gRPC answer the same value in a body, where the
+// transcoder (which reads such values as JSON) took " 1" as 1 and would
+// delete book 1 for DELETE /v1/books/%0A1%20. Strings keep their spaces.
+func TestRESTSpacedNumbers(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune", "Emma")
+	for _, tc := range []struct{ method, path, field string }{
+		{"GET", "/v1/books/%201", "id"},
+		{"GET", "/v1/books/1%20", "id"},
+		{"DELETE", "/v1/books/%0A1%20", "id"},
+		{"POST", "/v1/books/%201:undelete", "id"},
+		{"GET", "/v1/books:batchGet?ids=1&ids=%202", "ids"},
+		{"GET", "/v1/books?page_size=%0A1", "page_size"},
+		{"GET", "/v1/books?pageSize=1%09", "page_size"},
+		{"GET", "/v1/books?show_deleted=%20true", "show_deleted"},
+	} {
+		code, body := do(t, tc.method, s.url(tc.path), "application/json", "")
+		assert.Equal(t, 400, code, "%s %s: %s", tc.method, tc.path, body)
+		assert.Contains(t, body, `"code":3`, tc.path)
+		assert.Contains(t, body, "field "+tc.field+":", tc.path)
+	}
+	code, body := do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/json", `{"id":" 1"}`)
+	assert.Equal(t, 400, code, "Connect: %s", body)
+	assert.Contains(t, body, `invalid value for int64 field id: \" 1\"`, "Connect")
+	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+	require.Equal(t, 200, code, "book 1 is still there: %s", body)
+	code, body = do(t, "GET", s.url("/v1/books?page_size=1&filter="+url.QueryEscape(`title = "Dune"`)), "", "")
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Dune"`)
+}
