@@ -138,7 +138,13 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				// backticks or proto names (author_id).
 				var paths []string
 				for _, m := range masks {
-					paths = append(paths, splitMask(m)...)
+					ps := splitMask(m)
+					if len(ps) == 0 && len(masks) > 1 {
+						// An empty one of several: an empty path, which
+						// the service refuses as in "title,".
+						ps = []string{""}
+					}
+					paths = append(paths, ps...)
 				}
 				if slices.Contains(paths, "*") && len(paths) > 1 {
 					writeRESTError(w, http.StatusBadRequest, 3, "INVALID_UPDATE_MASK", "invalid request: update_mask: '*' must not be used with other paths")

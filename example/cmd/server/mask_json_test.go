@@ -41,3 +41,22 @@ func TestJSONMaskMapKeys(t *testing.T) {
 		assert.Contains(t, body, path, "the path as sent")
 	}
 }
+
+// TestRESTEmptyMaskPath: an empty update_mask parameter among several is
+// an empty path, InvalidArgument as "title," is on every protocol; one
+// empty parameter alone is no mask, as an empty mask in a body is.
+func TestRESTEmptyMaskPath(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	const js = "application/json"
+	for _, q := range []string{"update_mask=title&update_mask=", "update_mask=&update_mask=title", "updateMask=title,"} {
+		code, body := do(t, "PATCH", s.url("/v1/books/1?"+q), js, `{"title":"Emma"}`)
+		assert.Equal(t, 400, code, "%s: %s", q, body)
+		assert.Contains(t, body, "invalid field path: ", q)
+	}
+	code, body := do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"1","title":"Emma"},"updateMask":"title,"}`)
+	assert.Equal(t, 400, code, "Connect: %s", body)
+	code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask="), js, `{"title":"Emma"}`)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Emma"`)
+}
