@@ -142,7 +142,9 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		return nil
 	})
 	if err != nil && failed >= 0 {
-		return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
+		prefix := fmt.Sprintf("requests[%d].%s", failed, s.res.Field)
+		err = s.foreignKeyMissing(ctx, prepared[failed], prefix, nil, err)
+		return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, prefix, err), "requests", failed)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -431,8 +433,9 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	if failed < 0 {
 		return nil, s.fail(ctx, err)
 	}
-	err = s.updateDeleted(ctx, tenant, plans[failed].ck, err)
-	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, fmt.Sprintf("requests[%d].%s", failed, s.res.Field), err), "requests", failed)
+	prefix := fmt.Sprintf("requests[%d].%s", failed, s.res.Field)
+	err = s.foreignKeyMissing(ctx, plans[failed].msg, prefix, plans[failed].paths, s.updateDeleted(ctx, tenant, plans[failed].ck, err))
+	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, prefix, err), "requests", failed)
 }
 
 // sameFields reports whether two masks name the same paths, in any order
@@ -477,7 +480,13 @@ func inRequest(err error, field string, i int) error {
 	default:
 		return err
 	}
-	out := Errorf(e.Code(), "%s[%d]: %s", field, i, e.ce.Message())
+	msg := fmt.Sprintf("%s[%d]", field, i)
+	if !strings.HasPrefix(e.ce.Message(), msg) { // else it names the request
+		msg += ": " + e.ce.Message()
+	} else {
+		msg = e.ce.Message()
+	}
+	out := Errorf(e.Code(), "%s", msg)
 	out.details = e.details
 	out.WithReason(e.Reason(), "index", strconv.Itoa(i))
 	for k, v := range e.info.GetMetadata() {

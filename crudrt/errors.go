@@ -105,6 +105,24 @@ func Errorf(code connect.Code, format string, args ...any) *Error {
 	return newError(code, fmt.Sprintf(format, args...))
 }
 
+// referenceMissing is FailedPrecondition (a foreign key's violation, as
+// DESIGN fixes it) naming the fields of the request whose values name no
+// row: the message, a google.rpc.PreconditionFailure with one REFERENCE
+// violation per field (subject: the field's path) and the ErrorInfo's
+// metadata.
+func referenceMissing(resource string, vs []FieldViolation) *Error {
+	pf := &errdetails.PreconditionFailure{}
+	parts := make([]string, len(vs))
+	fields := make([]string, len(vs))
+	for i, v := range vs {
+		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: "REFERENCE", Subject: v.Field, Description: v.Description})
+		parts[i], fields[i] = v.Field+": "+v.Description, v.Field
+	}
+	e := Errorf(connect.CodeFailedPrecondition, "%s", strings.Join(parts, "; ")).WithReason("REFERENCE_VIOLATION", "resource", resource, "fields", strings.Join(fields, ","))
+	e.details = append(e.details, protoadapt.MessageV1Of(pf))
+	return e
+}
+
 // FieldViolation is one invalid field of a request.
 type FieldViolation struct {
 	// Field is the field path, e.g. "book.title".

@@ -136,6 +136,18 @@ type Column struct {
 	// none of its own: its values are stored and compared in the key's
 	// canonical form, as the key's are.
 	KeyFormat string `json:",omitempty"`
+	// ForeignKey is set on a field with (protoforge.v1.field).references:
+	// the model its values are the key of, and where those are stored.
+	// A write that the foreign key refuses is InvalidArgument naming the
+	// field whose value names no row.
+	ForeignKey *ForeignKey `json:",omitempty"`
+}
+
+// ForeignKey is the key column of the model a column's values name.
+type ForeignKey struct {
+	// Name is the referenced message, for errors.
+	Name          string
+	Table, Column string
 }
 
 // Reference is the resource a field names: where it is stored and how

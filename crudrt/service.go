@@ -170,6 +170,8 @@ type Service struct {
 	nested *nestedPlan
 	// refs are the google.api.resource_reference columns.
 	refs []*column
+	// foreignKeys are the (protoforge.v1.field).references columns.
+	foreignKeys []*column
 	// limits are the string columns with a length limit.
 	limits []*column
 	// methods are the resource's Methods, resolved.
@@ -314,6 +316,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		if c.RefersTo != nil {
 			s.refs = append(s.refs, c)
+		}
+		if c.ForeignKey != nil && c.fd != nil {
+			s.foreignKeys = append(s.foreignKeys, c)
 		}
 		if c.KeyFormat != "" && c.fd != nil {
 			s.keyRefs = append(s.keyRefs, c)

@@ -102,7 +102,8 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		err = s.retry(ctx, func() error { return insert(s.db) })
 	}
 	if err != nil {
-		return nil, s.fail(ctx, s.parentMissing(s.db.WithContext(ctx), parent, pids, err))
+		err = s.parentMissing(s.db.WithContext(ctx), parent, pids, err)
+		return nil, s.fail(ctx, s.foreignKeyMissing(ctx, p, s.res.Field, nil, err))
 	}
 	out, err := s.toProto(m)
 	if err != nil {
@@ -229,6 +230,45 @@ func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err e
 	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
 }
 
+// foreignKeyMissing turns the foreign key violation of a write of msg
+// into FailedPrecondition naming each (protoforge.v1.field).references field
+// among those written (paths; nil: all) whose value names no row, with
+// prefix before its path; when each names a row the violation is
+// another's, and err is returned as it is. The check reads outside the
+// failed transaction, only once a write failed.
+func (s *Service) foreignKeyMissing(ctx context.Context, msg proto.Message, prefix string, paths []string, err error) error {
+	if classify(err) != DBErrorForeignKey || msg == nil {
+		return err
+	}
+	r := msg.ProtoReflect()
+	var vs []FieldViolation
+	for _, c := range s.foreignKeys {
+		fk := c.ForeignKey
+		if fk == nil || paths != nil && !slices.ContainsFunc(paths, func(p string) bool { return p == c.Path || strings.HasPrefix(p, c.Path+".") }) {
+			continue
+		}
+		if c.fd.HasPresence() && !r.Has(c.fd) {
+			continue // NULL names no row and breaks no key
+		}
+		v := r.Get(c.fd).Interface()
+		found, qerr := s.exists(gormQuerier{s.db.WithContext(ctx)}, fk.Table, []string{fk.Column}, []any{keyArg(v)}, "", false)
+		if qerr != nil {
+			return err
+		}
+		if !found {
+			desc := fmt.Sprintf("%s %v does not exist", fk.Name, v)
+			if str, ok := v.(string); ok {
+				desc = fmt.Sprintf("%s %q does not exist", fk.Name, str)
+			}
+			vs = append(vs, FieldViolation{Field: joinPath(prefix, c.Path), Description: desc})
+		}
+	}
+	if len(vs) == 0 {
+		return err
+	}
+	return referenceMissing(s.res.Name, vs)
+}
+
 // resourceID is AIP-122's syntax of a resource id a client chooses.
 var resourceID = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
@@ -300,7 +340,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		})
 		if !errors.Is(err, ErrNoRowReader) {
 			if err != nil {
-				return nil, s.fail(ctx, s.updateDeleted(ctx, tenant, ck, err))
+				return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, s.updateDeleted(ctx, tenant, ck, err)))
 			}
 			return out, nil
 		}
@@ -326,7 +366,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return err
 	})
 	if err != nil {
-		return nil, s.fail(ctx, s.updateDeleted(ctx, tenant, ck, err))
+		return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, s.updateDeleted(ctx, tenant, ck, err)))
 	}
 	return out, nil
 }

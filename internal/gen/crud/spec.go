@@ -35,6 +35,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 				c.KeyFormat = kf.String()
 			}
 		}
+		if t := f.References; t != nil && len(t.PrimaryKey) == 1 {
+			c.ForeignKey = &crudrt.ForeignKey{Name: string(t.Desc.FullName()), Table: t.Table, Column: t.PrimaryKey[0].Column}
+		}
 		if t := f.RefersTo; t != nil {
 			rows := f.RefRows()
 			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts)}

@@ -48,7 +48,7 @@ var bookServiceCRUDResource = crudrt.Resource{
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":300},
-		{"Path":"author_id","Name":"author_id","GoField":"AuthorId","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"author_id","Name":"author_id","GoField":"AuthorId","Type":"int64","Queryable":true,"Kind":"int","ForeignKey":{"Name":"library.v1.Author","Table":"authors","Column":"id"}},
 		{"Path":"state","Name":"state","GoField":"State","Type":"enum","Queryable":true,"Kind":"enum"},
 		{"Path":"isbn","Name":"isbn","GoField":"Isbn","Type":"uint64","Queryable":true,"Kind":"uint64"},
 		{"Path":"tags","Name":"tags","GoField":"Tags","Type":"JSON","Queryable":true,"Kind":"string_list"},

@@ -82,7 +82,7 @@ var deviceServiceCRUDLeaseResource = crudrt.Resource{
 	"Field": "lease",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"device_id","Name":"device_id","GoField":"DeviceId","Type":"string","Queryable":true,"Kind":"string","MaxLen":36,"KeyFormat":"UUID4"}
+		{"Path":"device_id","Name":"device_id","GoField":"DeviceId","Type":"string","Queryable":true,"Kind":"string","MaxLen":36,"KeyFormat":"UUID4","ForeignKey":{"Name":"formats.v1.Device","Table":"devices","Column":"id"}}
 	],
 	"Indexes": [
 		{"Name":"idx_leases_device_id","Columns":["device_id"]}

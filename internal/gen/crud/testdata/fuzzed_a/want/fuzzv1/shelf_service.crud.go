@@ -47,7 +47,7 @@ var shelfServiceCRUDResource = crudrt.Resource{
 	"Field": "shelf",
 	"Columns": [
 		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Role":"id","Queryable":true,"Kind":"string","MaxLen":64},
-		{"Path":"node_id","Name":"node_id","GoField":"NodeId","Type":"enum","Queryable":true,"Kind":"enum","Nullable":true},
+		{"Path":"node_id","Name":"node_id","GoField":"NodeId","Type":"enum","Queryable":true,"Kind":"enum","Nullable":true,"ForeignKey":{"Name":"fuzz.v1.Node","Table":"nodes","Column":"kind"}},
 		{"Path":"attrs","Name":"attrs","GoField":"Attrs","Type":"JSON"},
 		{"Path":"extra","Name":"extra","GoField":"Extra","Type":"JSON","Nullable":true},
 		{"Path":"other","Name":"other","GoField":"Other","Type":"JSON","Nullable":true},
@@ -55,7 +55,7 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Path":"sub8","Name":"sub8","GoField":"Sub8","Type":"JSON","Nullable":true},
 		{"Path":"rating","Name":"rating","GoField":"Rating","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
 		{"Path":"by_name","Name":"by_name","GoField":"ByName","Type":"JSON"},
-		{"Path":"parent_id","Name":"parent_id","GoField":"ParentId","Type":"string","Queryable":true,"Kind":"string","Nullable":true,"MaxLen":255},
+		{"Path":"parent_id","Name":"parent_id","GoField":"ParentId","Type":"string","Queryable":true,"Kind":"string","Nullable":true,"MaxLen":255,"ForeignKey":{"Name":"fuzz.v1.Shelf","Table":"shelves","Column":"code"}},
 		{"Path":"when","Name":"when","GoField":"When","Type":"float","Queryable":true,"Kind":"float","Nullable":true},
 		{"Path":"uuid","Name":"uuid","GoField":"Uuid","Type":"int64","Queryable":true,"Kind":"int"},
 		{"Path":"number","Name":"number","GoField":"Number","Type":"string","Queryable":true,"Kind":"string","Nullable":true},

@@ -47,7 +47,7 @@ var reviewServiceCRUDResource = crudrt.Resource{
 	"Field": "review",
 	"Columns": [
 		{"Path":"code","Name":"code","GoField":"Code","Type":"int32","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"meta_id","Name":"meta_id","GoField":"MetaId","Type":"uint64","Queryable":true,"Kind":"uint64","Nullable":true},
+		{"Path":"meta_id","Name":"meta_id","GoField":"MetaId","Type":"uint64","Queryable":true,"Kind":"uint64","Nullable":true,"ForeignKey":{"Name":"fuzz.v1.Meta","Table":"meta","Column":"id"}},
 		{"Path":"items","Name":"items","GoField":"Items","Type":"JSON"},
 		{"Path":"sub5","Name":"sub5","GoField":"Sub5","Type":"JSON","Nullable":true},
 		{"Path":"nickname","Name":"nickname","GoField":"Nickname","Type":"float","Queryable":true,"Kind":"float","Nullable":true},

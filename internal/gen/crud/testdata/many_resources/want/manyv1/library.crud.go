@@ -87,7 +87,7 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 	"Field": "book",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"shelf_id","Name":"shelf_id","GoField":"ShelfId","Type":"int64","Queryable":true,"Kind":"int"},
+		{"Path":"shelf_id","Name":"shelf_id","GoField":"ShelfId","Type":"int64","Queryable":true,"Kind":"int","ForeignKey":{"Name":"many.v1.Shelf","Table":"shelves","Column":"id"}},
 		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
