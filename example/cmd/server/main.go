@@ -261,7 +261,11 @@ func mysqlDSN(raw string) (string, error) {
 	cfg.ParseTime, cfg.Loc = true, time.UTC
 	cfg.Collation = "utf8mb4_bin"
 	cfg.Timeout = 5 * time.Second
-	cfg.Params = map[string]string{"charset": "utf8mb4"}
+	// max_sort_length: MariaDB and MySQL sort strings by their first 1024
+	// bytes only (256 characters of utf8mb4), so rows whose strings share
+	// a longer prefix would come out of order and page tokens would skip
+	// or repeat them; the largest value sorts them whole.
+	cfg.Params = map[string]string{"charset": "utf8mb4", "max_sort_length": "8388608"}
 	for k, v := range u.Query() {
 		cfg.Params[k] = v[0]
 	}
