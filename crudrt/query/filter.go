@@ -838,6 +838,14 @@ func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
 		sql = q + " " + not + "GLOB ?"
 		p.args = append(p.args, s.glob())
 	} else {
+		if p.t.Dialect == MySQL && len(s) > 0 && s[0] != "" {
+			// MariaDB (10.11) reads a LIKE with a literal prefix as an
+			// index range whose end is the prefix followed by U+FFFF, which
+			// leaves out the strings whose next character is past it
+			// ("q😀" for "q*"): the column is compared through CONCAT,
+			// which no range is read from.
+			q = "CONCAT(" + q + ")"
+		}
 		sql = q + " " + not + "LIKE ? ESCAPE '!'"
 		p.args = append(p.args, s.like())
 	}

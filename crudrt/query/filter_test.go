@@ -49,7 +49,7 @@ func TestParseFilterSQL(t *testing.T) {
 		filter: `title = "Dune*"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`"order" LIKE ? ESCAPE '!'`, []any{"Dune%"}},
-			MySQL:    {"`order` LIKE ? ESCAPE '!'", []any{"Dune%"}},
+			MySQL:    {"CONCAT(`order`) LIKE ? ESCAPE '!'", []any{"Dune%"}},
 			SQLite:   {`"order" GLOB ?`, []any{"Dune*"}},
 		},
 	}, {
@@ -64,7 +64,7 @@ func TestParseFilterSQL(t *testing.T) {
 		filter: `title = "a\*b?[c]*" OR title = "x\*"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`("order" LIKE ? ESCAPE '!' OR "order" = ?)`, []any{"a*b?[c]%", "x*"}},
-			MySQL:    {"(`order` LIKE ? ESCAPE '!' OR `order` = ?)", []any{"a*b?[c]%", "x*"}},
+			MySQL:    {"(CONCAT(`order`) LIKE ? ESCAPE '!' OR `order` = ?)", []any{"a*b?[c]%", "x*"}},
 			SQLite:   {`("order" GLOB ? OR "order" = ?)`, []any{"a[*]b[?][[]c]*", "x*"}},
 		},
 	}, {

@@ -61,3 +61,45 @@ func TestLongStringsOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestWildcardPastBMP filters indexed titles with a wildcard after a
+// prefix, where the next character is past U+FFFF, on the three
+// databases: every title with the prefix matches (MariaDB's index range
+// for LIKE 'q%' ended at "q" and U+FFFF and left "q😀" out).
+func TestWildcardPastBMP(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := start(t, databaseURLs[name](t))
+			const js = "application/json"
+			code, body := do(t, "POST", s.url("/v1/authors"), js, `{"displayName":"Frank"}`)
+			require.Equal(t, 200, code, body)
+			titles := []string{"q😀", "qz", "q\uffff", "q", "r", "p😀", "😀😁", "😀", "a😀b"}
+			for i, title := range titles {
+				code, body := do(t, "POST", s.url("/v1/books"), js, `{"title":"`+title+`","authorId":"1","isbn":"`+strconv.Itoa(i+1)+`"}`)
+				require.Equal(t, 200, code, body)
+			}
+			for filter, want := range map[string]string{
+				`title = "q*"`:                   "q qz q\uffff q😀",
+				`title = "😀*"`:                   "😀 😀😁",
+				`title = "a*b"`:                  "a😀b",
+				`title = "q*" AND author_id = 1`: "q qz q\uffff q😀",
+			} {
+				code, body := do(t, "GET", s.url("/v1/books?order_by=title&filter="+url.QueryEscape(filter)), "", "")
+				require.Equal(t, 200, code, body)
+				var page struct {
+					Books []struct {
+						Title string `json:"title"`
+					} `json:"books"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(body), &page))
+				var got []string
+				for _, b := range page.Books {
+					got = append(got, b.Title)
+				}
+				assert.Equal(t, want, strings.Join(got, " "), filter)
+			}
+		})
+	}
+}
