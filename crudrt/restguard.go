@@ -297,7 +297,7 @@ func (g *heldWriter) release(body []byte) {
 // Other answers pass through as they are written.
 type guardWriter struct {
 	heldWriter
-	method, path string
+	method, path, contentType string
 }
 
 func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
@@ -305,7 +305,7 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 		heldWriter: heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
 			return status >= 400
 		}},
-		method: r.Method, path: r.URL.EscapedPath(),
+		method: r.Method, path: r.URL.EscapedPath(), contentType: r.Header.Get("Content-Type"),
 	}
 }
 
@@ -355,7 +355,8 @@ func (g *guardWriter) finish() {
 			writeRESTError(g.ResponseWriter, http.StatusNotImplemented, 12, "UNSUPPORTED_COMPRESSION", msg)
 			return
 		}
-		writeRESTError(g.ResponseWriter, g.status, 3, "UNSUPPORTED_MEDIA_TYPE", msg)
+		// The transcoder's message names a "sub-format" of its own.
+		writeRESTError(g.ResponseWriter, g.status, 3, "UNSUPPORTED_MEDIA_TYPE", fmt.Sprintf("content type %q is not supported: send application/json", g.contentType))
 		return
 	case g.status == http.StatusNotFound && plain:
 		g.Header().Del("X-Content-Type-Options")

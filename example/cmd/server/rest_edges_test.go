@@ -587,3 +587,13 @@ func TestRESTSpacedNumbers(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"title":"Dune"`)
 }
+
+// TestRESTMediaTypeMessage: a body of a media type REST does not take is
+// 415 naming the type sent and the one to send.
+func TestRESTMediaTypeMessage(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "")
+	code, body := do(t, "POST", s.url("/v1/books"), "text/plain", `{"title":"A","authorId":"1"}`)
+	assert.Equal(t, 415, code, body)
+	assert.Contains(t, body, `content type \"text/plain\" is not supported: send application/json`)
+}
