@@ -264,8 +264,10 @@ func mysqlDSN(raw string) (string, error) {
 	// max_sort_length: MariaDB and MySQL sort strings by their first 1024
 	// bytes only (256 characters of utf8mb4), so rows whose strings share
 	// a longer prefix would come out of order and page tokens would skip
-	// or repeat them; the largest value sorts them whole.
-	cfg.Params = map[string]string{"charset": "utf8mb4", "max_sort_length": "8388608"}
+	// or repeat them. 4096 bytes sort 1024 characters; much more leaves
+	// too few rows in the sort buffer (2 MiB by default): "Out of sort
+	// memory".
+	cfg.Params = map[string]string{"charset": "utf8mb4", "max_sort_length": "4096"}
 	for k, v := range u.Query() {
 		cfg.Params[k] = v[0]
 	}
