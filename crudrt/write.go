@@ -251,6 +251,11 @@ func (s *Service) foreignKeyMissing(ctx context.Context, msg proto.Message, pref
 			continue // NULL names no row and breaks no key
 		}
 		v := r.Get(c.fd).Interface()
+		if str, ok := v.(string); ok {
+			if f := c.format(); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+				v = canonicalValue(str, f) // as it was written
+			}
+		}
 		found, qerr := s.exists(gormQuerier{s.db.WithContext(ctx)}, fk.Table, []string{fk.Column}, []any{keyArg(v)}, "", false)
 		if qerr != nil {
 			return err
