@@ -77,9 +77,11 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 // own, or one of each of BatchUpdate's requests), what JSON's FieldMask
 // cannot hold: "*" (AIP-134's full replacement, `"updateMask": "*"`) and
 // map keys quoted in backticks (AIP-161, "metadata.`x.y`"), as gRPC and
-// the REST query parameter take them. Such a mask is read in a second
-// pass, spelled in hexadecimal behind maskSentinel, which protojson takes
-// as a path, and read back once the message is decoded.
+// the REST query parameter take them, and proto names and map keys with
+// an underscore ("metadata.a_b"). When protojson refuses a mask, every
+// mask of the request is read in a second pass, spelled in hexadecimal
+// behind maskSentinel, which protojson takes as a path, and read back
+// once the message is decoded.
 //
 // A mask of a request a Service serves (the masks of Update, BatchUpdate
 // and read masks) is also read in that second pass when protojson's
@@ -91,18 +93,20 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 // their names and keeps map keys, and segments that name nothing, as sent.
 func unmarshalJSON(data []byte, m proto.Message) error {
 	err := protojson.Unmarshal(data, m)
-	all := false
 	switch {
 	case err == nil:
 		if !rawMasksNeeded(m.ProtoReflect()) {
 			return nil
 		}
-		all = true
 	case !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`):
 		return err
 	}
+	// Every mask is read again, not only those protojson could not read:
+	// protojson's reading of the others is what the second pass corrects
+	// (a map key in camelCase in one request of a batch whose other
+	// request quotes a key in backticks).
 	var out bytes.Buffer
-	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor(), all)
+	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor())
 	if rerr != nil || n == 0 {
 		return err
 	}
@@ -217,9 +221,8 @@ const maskSentinel = "xprotoforgemaskx"
 var fieldMaskName = (&fieldmaskpb.FieldMask{}).ProtoReflect().Descriptor().FullName()
 
 // encodeMasks copies the JSON value data of message md to out, with every
-// FieldMask that holds "*" or a backtick (every FieldMask: all) spelled
-// behind maskSentinel, and counts them. Members keep their order and repetitions.
-func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor, all bool) (int, error) {
+// FieldMask spelled behind maskSentinel, and counts them. Members keep their order and repetitions.
+func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor) (int, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		out.Write(data)
@@ -253,7 +256,7 @@ func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescript
 		if fd == nil {
 			fd = md.Fields().ByName(protoreflect.Name(key))
 		}
-		c, err := encodeValue(out, raw, fd, all)
+		c, err := encodeValue(out, raw, fd)
 		if err != nil {
 			return 0, err
 		}
@@ -268,7 +271,7 @@ func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescript
 
 // encodeValue copies the JSON value raw of field fd (nil: unknown) to
 // out, as encodeMasks does.
-func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor, all bool) (int, error) {
+func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor) (int, error) {
 	if fd == nil || fd.Message() == nil {
 		out.Write(raw)
 		return 0, nil
@@ -284,19 +287,15 @@ func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDe
 	each := func(item json.RawMessage) (int, error) {
 		var s string
 		if md.FullName() == fieldMaskName && json.Unmarshal(item, &s) == nil {
-			if all || strings.ContainsAny(s, "*`") {
-				b, _ := json.Marshal(maskSentinel + hex.EncodeToString([]byte(s)))
-				out.Write(b)
-				return 1, nil
-			}
-			out.Write(item)
-			return 0, nil
+			b, _ := json.Marshal(maskSentinel + hex.EncodeToString([]byte(s)))
+			out.Write(b)
+			return 1, nil
 		}
 		if strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
 			out.Write(item)
 			return 0, nil
 		}
-		return encodeMasks(out, item, md, all)
+		return encodeMasks(out, item, md)
 	}
 	trimmed := bytes.TrimSpace(raw)
 	switch {
