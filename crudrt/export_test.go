@@ -20,3 +20,15 @@ func WithoutErrorClassifiers(fn func()) {
 }
 
 var Conversions = conversions
+
+// UnmarshalJSON is the JSON codecs' reading of a request.
+var UnmarshalJSON = unmarshalJSON
+
+// ErrorPath is the field path a JSON reading error is put at, if any.
+func ErrorPath(err error) (string, bool) {
+	pe, ok := asPathError(err)
+	if !ok {
+		return "", false
+	}
+	return pe.Path, true
+}

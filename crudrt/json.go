@@ -67,6 +67,10 @@ func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
 // InvalidArgument (vanguard would answer a plain error Unknown, HTTP 500).
 func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 	if err := unmarshalJSON(data, msg); err != nil {
+		if pe, ok := asPathError(err); ok {
+			// The field, in the message the body holds.
+			return InvalidArgument("", FieldViolation{Field: pe.Path, Description: pe.Msg}).WithReason("MALFORMED_JSON")
+		}
 		return Errorf(connect.CodeInvalidArgument, "%v", err).WithReason("MALFORMED_JSON")
 	}
 	return nil
@@ -92,6 +96,7 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 // "_title"). The second pass turns the segments that name fields into
 // their names and keeps map keys, and segments that name nothing, as sent.
 func unmarshalJSON(data []byte, m proto.Message) error {
+	md := m.ProtoReflect().Descriptor()
 	err := protojson.Unmarshal(data, m)
 	switch {
 	case err == nil:
@@ -99,20 +104,20 @@ func unmarshalJSON(data []byte, m proto.Message) error {
 			return nil
 		}
 	case !strings.Contains(err.Error(), `FieldMask.paths contains invalid path`):
-		return err
+		return located(data, md, err)
 	}
 	// Every mask is read again, not only those protojson could not read:
 	// protojson's reading of the others is what the second pass corrects
 	// (a map key in camelCase in one request of a batch whose other
 	// request quotes a key in backticks).
 	var out bytes.Buffer
-	n, rerr := encodeMasks(&out, data, m.ProtoReflect().Descriptor())
+	n, rerr := encodeMasks(&out, data, md)
 	if rerr != nil || n == 0 {
-		return err
+		return located(data, md, err)
 	}
 	proto.Reset(m)
 	if err := protojson.Unmarshal(out.Bytes(), m); err != nil {
-		return err
+		return located(out.Bytes(), md, err)
 	}
 	decodeMasks(m.ProtoReflect(), nil)
 	return nil

@@ -597,3 +597,20 @@ func TestRESTMediaTypeMessage(t *testing.T) {
 	assert.Equal(t, 415, code, body)
 	assert.Contains(t, body, `content type \"text/plain\" is not supported: send application/json`)
 }
+
+// TestJSONErrorsNameTheField: a JSON body protojson cannot read is
+// InvalidArgument naming the field the mistake is in, over Connect (in
+// the message) and REST (with a BadRequest, the path in the body's
+// message), with the position.
+func TestJSONErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "")
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":{"title":"a","tags":["x",3]}}`)
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, `book.tags[1]: invalid value for string field tags: 3 (line 1:34)`, "Connect")
+	code, body = do(t, "POST", s.url("/v1/books"), js, `{"title":"a","state":"NOPE"}`)
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, `"field":"state"`, "REST")
+	assert.Contains(t, body, `invalid value for enum field state: \"NOPE\"`, "REST")
+}
