@@ -190,6 +190,12 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		gw := newGuardWriter(w, r)
+		for i := range routes {
+			if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+				gw.body = strings.Join(routes[i].body, ".")
+				break
+			}
+		}
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})
@@ -298,6 +304,9 @@ func (g *heldWriter) release(body []byte) {
 type guardWriter struct {
 	heldWriter
 	method, path, contentType string
+	// body is the field the route's body sets ("book"), or empty: the
+	// paths of the errors of reading the body start with it.
+	body string
 }
 
 func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
@@ -378,6 +387,12 @@ func (g *guardWriter) finish() {
 		return
 	}
 	g.Header().Set("Content-Type", "application/json")
+	if g.body != "" && st.Code == 3 {
+		if b, ok := bodyFieldPaths(g.buf.Bytes(), g.body); ok {
+			g.release(b)
+			return
+		}
+	}
 	if st.Code == 2 {
 		for _, f := range requestFaults {
 			if strings.Contains(st.Message, f) || decodeFault(st.Message) {
@@ -404,6 +419,53 @@ func (g *guardWriter) finish() {
 		return
 	}
 	g.release(b)
+}
+
+// bodyFieldPaths puts the body's field before the field paths of the
+// error status of reading a body (RESTJSON's MALFORMED_JSON, whose paths
+// start in the message the body holds), so that they name the request's
+// field as Connect's do ("book.state"); ok is false for other errors.
+func bodyFieldPaths(status []byte, body string) ([]byte, bool) {
+	var st map[string]any
+	if json.Unmarshal(status, &st) != nil {
+		return nil, false
+	}
+	details, _ := st["details"].([]any)
+	var info, br map[string]any
+	for _, d := range details {
+		m, _ := d.(map[string]any)
+		switch m["@type"] {
+		case "type.googleapis.com/google.rpc.ErrorInfo":
+			info = m
+		case "type.googleapis.com/google.rpc.BadRequest":
+			br = m
+		}
+	}
+	if info == nil || br == nil || info["reason"] != "MALFORMED_JSON" {
+		return nil, false
+	}
+	violations, _ := br["fieldViolations"].([]any)
+	var fields, parts []string
+	for _, v := range violations {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		f, _ := m["field"].(string)
+		desc, _ := m["description"].(string)
+		m["field"] = body + "." + f
+		fields = append(fields, body+"."+f)
+		parts = append(parts, body+"."+f+": "+desc)
+	}
+	if len(fields) == 0 {
+		return nil, false
+	}
+	if md, ok := info["metadata"].(map[string]any); ok {
+		md["fields"] = strings.Join(fields, ",")
+	}
+	st["message"] = "invalid request: " + strings.Join(parts, "; ")
+	b, err := json.Marshal(st)
+	return b, err == nil
 }
 
 func anySlice(raw []json.RawMessage) []any {

@@ -611,6 +611,6 @@ func TestJSONErrorsNameTheField(t *testing.T) {
 	assert.Contains(t, body, `book.tags[1]: invalid value for string field tags: 3 (line 1:34)`, "Connect")
 	code, body = do(t, "POST", s.url("/v1/books"), js, `{"title":"a","state":"NOPE"}`)
 	assert.Equal(t, 400, code, body)
-	assert.Contains(t, body, `"field":"state"`, "REST")
+	assert.Contains(t, body, `"field":"book.state"`, "REST")
 	assert.Contains(t, body, `invalid value for enum field state: \"NOPE\"`, "REST")
 }
