@@ -600,8 +600,7 @@ func TestRESTMediaTypeMessage(t *testing.T) {
 
 // TestJSONErrorsNameTheField: a JSON body protojson cannot read is
 // InvalidArgument naming the field the mistake is in, over Connect (in
-// the message) and REST (with a BadRequest, the path in the body's
-// message), with the position.
+// the message) and REST (with a BadRequest too), with the position.
 func TestJSONErrorsNameTheField(t *testing.T) {
 	t.Parallel()
 	s := startWithBooks(t, "")
