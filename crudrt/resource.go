@@ -141,6 +141,11 @@ type Column struct {
 	// A write that the foreign key refuses is InvalidArgument naming the
 	// field whose value names no row.
 	ForeignKey *ForeignKey `json:",omitempty"`
+	// MySQLCollation is set on a string column with a MySQL/MariaDB
+	// collation other than the schema's binary one
+	// ((protoforge.v1.field).mysql_collation, or that of the key it
+	// holds): its strings do not order by code point there.
+	MySQLCollation string `json:",omitempty"`
 }
 
 // ForeignKey is the key column of the model a column's values name.

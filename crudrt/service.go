@@ -290,7 +290,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.byPath[c.Path] = c
 		}
 		if c.Queryable {
-			qc := query.Column{Path: c.Path, Name: c.Name, Kind: c.Kind, Nullable: c.Nullable}
+			qc := query.Column{Path: c.Path, Name: c.Name, Kind: c.Kind, Nullable: c.Nullable, Collated: c.MySQLCollation != "" && s.dialect == query.MySQL}
 			if c.NamePattern != "" {
 				qc.Prefix = ormrt.NamePrefix(c.NamePattern)
 			}

@@ -838,18 +838,48 @@ func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
 		sql = q + " " + not + "GLOB ?"
 		p.args = append(p.args, s.glob())
 	} else {
+		var rng string
 		if p.t.Dialect == MySQL && len(s) > 0 && s[0] != "" {
 			// MariaDB (10.11) reads a LIKE with a literal prefix as an
 			// index range whose end is the prefix followed by U+FFFF, which
 			// leaves out the strings whose next character is past it
 			// ("q😀" for "q*"): the column is compared through CONCAT,
-			// which no range is read from.
+			// which no range is read from, and a column that orders by
+			// code point gets the prefix's exact range, which is.
+			if !negative && !c.Collated && c.JSON == nil {
+				rng = q + " >= ? AND "
+				p.args = append(p.args, s[0])
+				if next, ok := successor(s[0]); ok {
+					rng += q + " < ? AND "
+					p.args = append(p.args, next)
+				}
+			}
 			q = "CONCAT(" + q + ")"
 		}
-		sql = q + " " + not + "LIKE ? ESCAPE '!'"
+		sql = rng + q + " " + not + "LIKE ? ESCAPE '!'"
 		p.args = append(p.args, s.like())
+		if rng != "" {
+			sql = "(" + sql + ")"
+		}
 	}
 	return p.nullable(c, sql, negative)
+}
+
+// successor is the least string that orders, by code point, after every
+// string that starts with prefix: its last character that is not the
+// last code point, one code point on (surrogates are no characters).
+func successor(prefix string) (string, bool) {
+	r := []rune(prefix)
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] < utf8.MaxRune {
+			next := r[i] + 1
+			if next >= 0xD800 && next <= 0xDFFF {
+				next = 0xE000
+			}
+			return string(r[:i]) + string(next), true
+		}
+	}
+	return "", false
 }
 
 // pattern is a string literal with wildcards: the literal text between

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -49,7 +50,7 @@ func TestParseFilterSQL(t *testing.T) {
 		filter: `title = "Dune*"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`"order" LIKE ? ESCAPE '!'`, []any{"Dune%"}},
-			MySQL:    {"CONCAT(`order`) LIKE ? ESCAPE '!'", []any{"Dune%"}},
+			MySQL:    {"(`order` >= ? AND `order` < ? AND CONCAT(`order`) LIKE ? ESCAPE '!')", []any{"Dune", "Dunf", "Dune%"}},
 			SQLite:   {`"order" GLOB ?`, []any{"Dune*"}},
 		},
 	}, {
@@ -64,7 +65,7 @@ func TestParseFilterSQL(t *testing.T) {
 		filter: `title = "a\*b?[c]*" OR title = "x\*"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`("order" LIKE ? ESCAPE '!' OR "order" = ?)`, []any{"a*b?[c]%", "x*"}},
-			MySQL:    {"(CONCAT(`order`) LIKE ? ESCAPE '!' OR `order` = ?)", []any{"a*b?[c]%", "x*"}},
+			MySQL:    {"((`order` >= ? AND `order` < ? AND CONCAT(`order`) LIKE ? ESCAPE '!') OR `order` = ?)", []any{"a*b?[c]", "a*b?[c^", "a*b?[c]%", "x*"}},
 			SQLite:   {`("order" GLOB ? OR "order" = ?)`, []any{"a[*]b[?][[]c]*", "x*"}},
 		},
 	}, {
@@ -353,6 +354,37 @@ func TestMapKeyNUL(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "map keys may not contain NUL characters") {
 				t.Errorf("%s %q: %v", d, f, err)
 			}
+		}
+	}
+}
+
+// TestMySQLPrefixRange: on MySQL a wildcard pattern's literal prefix is
+// read as its exact range of code points, the LIKE through CONCAT (no
+// range of MariaDB's own, which ends at U+FFFF), unless the column has a
+// collation of its own, whose order is not by code point; the range ends
+// after the prefix's last character that is not the last code point.
+func TestMySQLPrefixRange(t *testing.T) {
+	for _, tc := range []struct {
+		collated bool
+		filter   string
+		sql      string
+		args     []any
+	}{
+		{false, `s = "q*"`, "(`s` >= ? AND `s` < ? AND CONCAT(`s`) LIKE ? ESCAPE '!')", []any{"q", "r", "q%"}},
+		{false, `s = "q\U0010ffff*"`, "(`s` >= ? AND `s` < ? AND CONCAT(`s`) LIKE ? ESCAPE '!')", []any{"q\U0010ffff", "r", "q\U0010ffff%"}},
+		{false, `s = "\U0010ffff*"`, "(`s` >= ? AND CONCAT(`s`) LIKE ? ESCAPE '!')", []any{"\U0010ffff", "\U0010ffff%"}},
+		{false, `s = "a\ud7ff*"`, "(`s` >= ? AND `s` < ? AND CONCAT(`s`) LIKE ? ESCAPE '!')", []any{"a\ud7ff", "a\ue000", "a\ud7ff%"}},
+		{false, `s = "*q"`, "`s` LIKE ? ESCAPE '!'", []any{"%q"}},
+		{false, `s != "q*"`, "CONCAT(`s`) NOT LIKE ? ESCAPE '!'", []any{"q%"}},
+		{true, `s = "q*"`, "CONCAT(`s`) LIKE ? ESCAPE '!'", []any{"q%"}},
+	} {
+		tb := &Table{Dialect: MySQL, Columns: []Column{{Path: "s", Name: "s", Kind: KindString, Collated: tc.collated}}}
+		c, err := ParseFilter(tb, tc.filter)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		if c.SQL != tc.sql || fmt.Sprint(c.Args) != fmt.Sprint(tc.args) {
+			t.Errorf("%s (collated %v):\n got %s %q\nwant %s %q", tc.filter, tc.collated, c.SQL, c.Args, tc.sql, tc.args)
 		}
 	}
 }

@@ -145,6 +145,10 @@ type Column struct {
 	// name: filters write names ("shelves/1"), and the prefix ("shelves/")
 	// is taken off before comparing.
 	Prefix string
+	// Collated marks a string column that compares in a collation of its
+	// own rather than by code point (MySQL's binary one): a wildcard
+	// pattern's prefix is then not read as a range of code points.
+	Collated bool
 	// KeyOnly marks a key column that filters and order_by do not name
 	// (a parent variable of a resource name): it only breaks ties.
 	KeyOnly bool

@@ -61,7 +61,7 @@ var libraryServiceCRUDShelfResource = crudrt.Resource{
 	"Field": "shelf",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string","MaxLen":80},
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string","MaxLen":80,"MySQLCollation":"utf8mb4_unicode_ci"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],

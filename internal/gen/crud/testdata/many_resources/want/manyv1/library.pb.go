@@ -1057,10 +1057,10 @@ var File_library_proto protoreflect.FileDescriptor
 
 const file_library_proto_rawDesc = "" +
 	"\n" +
-	"\rlibrary.proto\x12\amany.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\x8c\x01\n" +
+	"\rlibrary.proto\x12\amany.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\"\xa1\x01\n" +
 	"\x05Shelf\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1c\n" +
-	"\x05theme\x18\x02 \x01(\tB\x06\xe2\xdd\x19\x02\x18PR\x05theme\x12;\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x121\n" +
+	"\x05theme\x18\x02 \x01(\tB\x1b\xe2\xdd\x19\x17\x18P\x8a\x01\x12utf8mb4_unicode_ciR\x05theme\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag:\x04\xe2\xdd\x19\x00\"\xf5\x01\n" +

@@ -4,7 +4,7 @@
 
 CREATE TABLE `shelves` (
   `id` bigint NOT NULL AUTO_INCREMENT,
-  `theme` varchar(80) NOT NULL DEFAULT (''),
+  `theme` varchar(80) NOT NULL DEFAULT ('') COLLATE utf8mb4_unicode_ci,
   `create_time` datetime(6) NULL,
   `etag` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`id`)
