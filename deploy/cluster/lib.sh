@@ -34,9 +34,11 @@ wsrep_node_address=127.0.0.1:$base
 wsrep_provider_options="base_port=$base;ist.recv_addr=127.0.0.1:$((base + 1))"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$((base + 4))
-# Reads wait until the node has applied what the cluster committed before
-# them: a book created through one server is found through the next.
-wsrep_sync_wait=1
+# Reads (1), updates and deletes (2) and inserts (4) wait until the node has
+# applied what the cluster committed before them: a book created through one
+# server is found through the next, and a book created under an author
+# created through another server finds the author (its foreign key).
+wsrep_sync_wait=7
 CNF
 }
 
