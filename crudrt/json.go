@@ -2,12 +2,12 @@ package crudrt
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -83,9 +83,8 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 // map keys quoted in backticks (AIP-161, "metadata.`x.y`"), as gRPC and
 // the REST query parameter take them, and proto names and map keys with
 // an underscore ("metadata.a_b"). When protojson refuses a mask, every
-// mask of the request is read in a second pass, spelled in hexadecimal
-// behind maskSentinel, which protojson takes as a path, and read back
-// once the message is decoded.
+// mask of the request is read in a second pass: protojson reads the
+// document with the masks blanked, and the masks are set from their text.
 //
 // A mask of a request a Service serves (the masks of Update, BatchUpdate
 // and read masks) is also read in that second pass when protojson's
@@ -109,19 +108,246 @@ func unmarshalJSON(data []byte, m proto.Message) error {
 	// Every mask is read again, not only those protojson could not read:
 	// protojson's reading of the others is what the second pass corrects
 	// (a map key in camelCase in one request of a batch whose other
-	// request quotes a key in backticks).
-	var out bytes.Buffer
-	n, rerr := encodeMasks(&out, data, md)
-	if rerr != nil || n == 0 {
+	// request quotes a key in backticks). Each mask's string is blanked
+	// in place, `""` and as many spaces as it had characters, so that
+	// protojson reads the rest of the document as sent, with its errors at
+	// their places, and the masks are then set from their text.
+	masks := scanMasks(data, md)
+	if len(masks) == 0 {
 		return located(data, md, err)
 	}
-	proto.Reset(m)
-	if err := protojson.Unmarshal(out.Bytes(), m); err != nil {
-		return located(out.Bytes(), md, err)
+	// Masks are in the order of the document; a mask's characters of
+	// several bytes take fewer spaces, so that columns (counted in
+	// characters) stay where they were.
+	blank := make([]byte, 0, len(data))
+	at := 0
+	for _, mk := range masks {
+		blank = append(blank, data[at:mk.start]...)
+		blank = append(blank, '"', '"')
+		for range utf8.RuneCount(data[mk.start:mk.end]) - 2 {
+			blank = append(blank, ' ')
+		}
+		at = mk.end
 	}
-	decodeMasks(m.ProtoReflect(), nil)
+	blank = append(blank, data[at:]...)
+	proto.Reset(m)
+	if err := protojson.Unmarshal(blank, m); err != nil {
+		return located(blank, md, err)
+	}
+	for _, mk := range masks {
+		setMask(m.ProtoReflect(), mk)
+	}
 	return nil
 }
+
+// jsonMask is a FieldMask of a request as JSON spells it: where its string
+// is in the document (the quotes included), the text it holds, and the
+// steps from the request to it.
+type jsonMask struct {
+	start, end int
+	text       string
+	steps      []maskStep
+}
+
+// maskStep is one step from a message to a mask: a field, and in a list
+// its index, in a map its key.
+type maskStep struct {
+	fd    protoreflect.FieldDescriptor
+	index int
+	key   string
+}
+
+// scanMasks finds the FieldMask strings of the JSON document data of
+// message md, as far as the document reads; protojson reports what does
+// not.
+func scanMasks(data []byte, md protoreflect.MessageDescriptor) []jsonMask {
+	sc := &maskScanner{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
+	sc.dec.UseNumber()
+	_ = sc.value(md, nil)
+	return sc.masks
+}
+
+type maskScanner struct {
+	dec   *json.Decoder
+	data  []byte
+	masks []jsonMask
+}
+
+// value reads one JSON value of message md (nil: a value that holds no
+// mask), at steps.
+func (sc *maskScanner) value(md protoreflect.MessageDescriptor, steps []maskStep) error {
+	start := int(sc.dec.InputOffset())
+	for start < len(sc.data) && strings.IndexByte(" \t\r\n,:", sc.data[start]) >= 0 {
+		start++
+	}
+	tok, err := sc.dec.Token()
+	if err != nil {
+		return err
+	}
+	if md != nil && md.FullName() == fieldMaskName {
+		if text, ok := tok.(string); ok {
+			sc.masks = append(sc.masks, jsonMask{start: start, end: int(sc.dec.InputOffset()), text: text, steps: slices.Clone(steps)})
+			return nil
+		}
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if md == nil || d != '{' || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+		return sc.skip(d)
+	}
+	for sc.dec.More() {
+		t, err := sc.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		fd := md.Fields().ByJSONName(key)
+		if fd == nil {
+			fd = md.Fields().ByName(protoreflect.Name(key))
+		}
+		if err := sc.field(fd, append(steps, maskStep{fd: fd})); err != nil {
+			return err
+		}
+	}
+	_, err = sc.dec.Token() // }
+	return err
+}
+
+// field reads the value of field fd (nil: unknown), the last of steps.
+func (sc *maskScanner) field(fd protoreflect.FieldDescriptor, steps []maskStep) error {
+	switch {
+	case fd == nil || fd.Message() == nil && !fd.IsMap():
+		return sc.value(nil, nil)
+	case fd.IsMap():
+		vmd := fd.MapValue().Message()
+		if vmd == nil || fd.MapKey().Kind() != protoreflect.StringKind {
+			return sc.value(nil, nil)
+		}
+		return sc.each('{', func(key string) error {
+			steps[len(steps)-1].key = key
+			return sc.value(vmd, steps)
+		})
+	case fd.IsList():
+		i := 0
+		return sc.each('[', func(string) error {
+			steps[len(steps)-1].index = i
+			i++
+			return sc.value(fd.Message(), steps)
+		})
+	}
+	return sc.value(fd.Message(), steps)
+}
+
+// each reads an object (its members, by name) or an array (its elements)
+// with f; anything else is skipped.
+func (sc *maskScanner) each(open json.Delim, f func(key string) error) error {
+	tok, err := sc.dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != open {
+		if ok {
+			return sc.skip(d)
+		}
+		return nil
+	}
+	for sc.dec.More() {
+		key := ""
+		if open == '{' {
+			t, err := sc.dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ = t.(string)
+		}
+		if err := f(key); err != nil {
+			return err
+		}
+	}
+	_, err = sc.dec.Token()
+	return err
+}
+
+// skip reads past the object or array d opened.
+func (sc *maskScanner) skip(d json.Delim) error {
+	if d != '{' && d != '[' {
+		return nil
+	}
+	for depth := 1; depth > 0; {
+		tok, err := sc.dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// setMask sets the FieldMask mk's steps lead to in m (read from the
+// blanked document, empty) to the paths of its text: split at commas
+// outside backticks, each read against the message the mask names when a
+// service registered it (see jsonMaskPath), else turned back as protojson
+// does.
+func setMask(m protoreflect.Message, mk jsonMask) {
+	for i, st := range mk.steps {
+		last := i == len(mk.steps)-1
+		var v protoreflect.Value
+		switch {
+		case st.fd == nil:
+			return
+		case st.fd.IsList():
+			l := m.Get(st.fd).List()
+			if st.index >= l.Len() {
+				return
+			}
+			v = l.Get(st.index)
+		case st.fd.IsMap():
+			mv := m.Get(st.fd).Map()
+			v = mv.Get(protoreflect.ValueOfString(st.key).MapKey())
+			if !v.IsValid() {
+				return
+			}
+		default:
+			if !m.Has(st.fd) && !last {
+				return
+			}
+			v = m.Get(st.fd)
+		}
+		msg := v.Message()
+		if !last {
+			m = msg
+			continue
+		}
+		fm, ok := msg.Interface().(*fieldmaskpb.FieldMask)
+		if !ok {
+			return
+		}
+		var target protoreflect.MessageDescriptor
+		if t, ok := maskTargets.Load(maskField{m.Descriptor().FullName(), st.fd.Name()}); ok && !st.fd.IsList() && !st.fd.IsMap() {
+			target = t.(protoreflect.MessageDescriptor)
+		}
+		var paths []string
+		for _, p := range splitMask(mk.text) {
+			paths = append(paths, jsonMaskPath(splitUnquoted(p, '.'), target))
+		}
+		if !st.fd.IsList() && !st.fd.IsMap() && !m.Has(st.fd) {
+			// protojson sets a mask read from "" to an empty one.
+			fm = &fieldmaskpb.FieldMask{}
+			m.Set(st.fd, protoreflect.ValueOfMessage(fm.ProtoReflect()))
+		}
+		fm.Paths = paths
+	}
+}
+
+var fieldMaskName = (&fieldmaskpb.FieldMask{}).ProtoReflect().Descriptor().FullName()
 
 // maskTargets holds, for the FieldMask fields of the requests services
 // serve, the message their paths name: maskField → its resource.
@@ -217,194 +443,6 @@ func plainPath(path string, md protoreflect.MessageDescriptor) bool {
 		md = fd.Message()
 	}
 	return true
-}
-
-// maskSentinel starts a FieldMask path that stands for a mask encodeMasks
-// spelled in hexadecimal.
-const maskSentinel = "xprotoforgemaskx"
-
-var fieldMaskName = (&fieldmaskpb.FieldMask{}).ProtoReflect().Descriptor().FullName()
-
-// encodeMasks copies the JSON value data of message md to out, with every
-// FieldMask spelled behind maskSentinel, and counts them. Members keep their order and repetitions.
-func encodeMasks(out *bytes.Buffer, data []byte, md protoreflect.MessageDescriptor) (int, error) {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' {
-		out.Write(data)
-		return 0, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil {
-		return 0, err
-	}
-	n := 0
-	out.WriteByte('{')
-	first := true
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return 0, err
-		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return 0, err
-		}
-		if !first {
-			out.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(key)
-		out.Write(k)
-		out.WriteByte(':')
-		fd := md.Fields().ByJSONName(key)
-		if fd == nil {
-			fd = md.Fields().ByName(protoreflect.Name(key))
-		}
-		c, err := encodeValue(out, raw, fd)
-		if err != nil {
-			return 0, err
-		}
-		n += c
-	}
-	if _, err := dec.Token(); err != nil {
-		return 0, err
-	}
-	out.WriteByte('}')
-	return n, nil
-}
-
-// encodeValue copies the JSON value raw of field fd (nil: unknown) to
-// out, as encodeMasks does.
-func encodeValue(out *bytes.Buffer, raw json.RawMessage, fd protoreflect.FieldDescriptor) (int, error) {
-	if fd == nil || fd.Message() == nil {
-		out.Write(raw)
-		return 0, nil
-	}
-	md := fd.Message()
-	if fd.IsMap() {
-		md = fd.MapValue().Message()
-		if md == nil {
-			out.Write(raw)
-			return 0, nil
-		}
-	}
-	each := func(item json.RawMessage) (int, error) {
-		var s string
-		if md.FullName() == fieldMaskName && json.Unmarshal(item, &s) == nil {
-			b, _ := json.Marshal(maskSentinel + hex.EncodeToString([]byte(s)))
-			out.Write(b)
-			return 1, nil
-		}
-		if strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
-			out.Write(item)
-			return 0, nil
-		}
-		return encodeMasks(out, item, md)
-	}
-	trimmed := bytes.TrimSpace(raw)
-	switch {
-	case fd.IsList() && len(trimmed) > 0 && trimmed[0] == '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return 0, err
-		}
-		n := 0
-		out.WriteByte('[')
-		for i, it := range items {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			c, err := each(it)
-			if err != nil {
-				return 0, err
-			}
-			n += c
-		}
-		out.WriteByte(']')
-		return n, nil
-	case fd.IsMap() && len(trimmed) > 0 && trimmed[0] == '{':
-		// The keys of a map are not fields: copied as they are.
-		dec := json.NewDecoder(bytes.NewReader(trimmed))
-		if _, err := dec.Token(); err != nil {
-			return 0, err
-		}
-		n := 0
-		out.WriteByte('{')
-		for i := 0; dec.More(); i++ {
-			t, err := dec.Token()
-			if err != nil {
-				return 0, err
-			}
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return 0, err
-			}
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			k, _ := json.Marshal(t)
-			out.Write(k)
-			out.WriteByte(':')
-			c, err := each(v)
-			if err != nil {
-				return 0, err
-			}
-			n += c
-		}
-		out.WriteByte('}')
-		return n, nil
-	case fd.IsList() || fd.IsMap():
-		out.Write(raw)
-		return 0, nil
-	}
-	return each(raw)
-}
-
-// decodeMasks reads back the FieldMasks of m that encodeMasks spelled
-// behind maskSentinel: the paths split at commas outside backticks, their
-// fields' JSON names turned back as protojson does. target is the message
-// a mask m names, when a service registered it: then the segments that
-// name its fields become their names, and map keys and segments that name
-// nothing stay as sent.
-func decodeMasks(m protoreflect.Message, target protoreflect.MessageDescriptor) {
-	if m.Descriptor().FullName() == fieldMaskName {
-		fm, ok := m.Interface().(*fieldmaskpb.FieldMask)
-		if !ok || len(fm.Paths) != 1 || !strings.HasPrefix(fm.Paths[0], maskSentinel) {
-			return
-		}
-		text, err := hex.DecodeString(strings.TrimPrefix(fm.Paths[0], maskSentinel))
-		if err != nil {
-			return
-		}
-		var paths []string
-		for _, p := range splitMask(string(text)) {
-			paths = append(paths, jsonMaskPath(splitUnquoted(p, '.'), target))
-		}
-		fm.Paths = paths
-		return
-	}
-	md := m.Descriptor().FullName()
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			for i := range v.List().Len() {
-				decodeMasks(v.List().Get(i).Message(), nil)
-			}
-		case fd.IsMap() && fd.MapValue().Message() != nil:
-			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				decodeMasks(mv.Message(), nil)
-				return true
-			})
-		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
-			var target protoreflect.MessageDescriptor
-			if t, ok := maskTargets.Load(maskField{md, fd.Name()}); ok {
-				target = t.(protoreflect.MessageDescriptor)
-			}
-			decodeMasks(v.Message(), target)
-		}
-		return true
-	})
 }
 
 // jsonMaskPath is the path of the JSON mask segments segs in message md

@@ -45,9 +45,6 @@ func located(data []byte, md protoreflect.MessageDescriptor, err error) error {
 		return err
 	}
 	path := protoPath(segs, md)
-	if path == "" || strings.HasPrefix(path, ".") {
-		return err // a member without a name
-	}
 	msg := strings.TrimPrefix(err.Error(), m[0])
 	return &pathError{Path: path, Msg: msg + " (line " + m[1] + ":" + m[2] + ")"}
 }
@@ -135,7 +132,7 @@ func jsonPathAt(data []byte, off int) ([]any, bool) {
 		if json.NewDecoder(bytes.NewReader(data[off:])).Decode(&k) != nil {
 			return nil, false
 		}
-		stack[n-1].key = k
+		stack[n-1].key, stack[n-1].keyNext = k, false
 	}
 	var segs []any
 	for _, f := range stack {
@@ -172,7 +169,7 @@ func protoPath(segs []any, md protoreflect.MessageDescriptor) string {
 			}
 			switch {
 			case mapKey:
-				b.WriteString(s)
+				b.WriteString(quotedKey(s))
 				mapKey, fd = false, nil
 			case md != nil:
 				fd = md.Fields().ByJSONName(s)
@@ -180,7 +177,7 @@ func protoPath(segs []any, md protoreflect.MessageDescriptor) string {
 					fd = md.Fields().ByName(protoreflect.Name(s))
 				}
 				if fd == nil {
-					b.WriteString(s)
+					b.WriteString(quotedKey(s))
 					md = nil
 					continue
 				}
@@ -194,11 +191,23 @@ func protoPath(segs []any, md protoreflect.MessageDescriptor) string {
 					md = fd.Message()
 				}
 			default:
-				b.WriteString(s)
+				b.WriteString(quotedKey(s))
 			}
 		}
 	}
 	return b.String()
+}
+
+// simpleKey is a map key or name that a path spells as it is.
+var simpleKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// quotedKey spells a map key or unknown name in a path: in backticks
+// (AIP-161) unless it is a simple name, a backtick in it doubled.
+func quotedKey(k string) string {
+	if simpleKey.MatchString(k) {
+		return k
+	}
+	return "`" + strings.ReplaceAll(k, "`", "``") + "`"
 }
 
 // asPathError finds a pathError in err's chain.

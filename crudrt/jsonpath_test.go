@@ -1,6 +1,7 @@
 package crudrt_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
+	"github.com/protoforge/protoforge/internal/testdb"
 )
 
 // TestLocatedJSONErrors: protojson's errors in a request are put at the
@@ -19,7 +21,9 @@ func TestLocatedJSONErrors(t *testing.T) {
 		{`{"book":{"title":"a","state":"NOPE"}}`, "book.state", `invalid value for enum field state: "NOPE" (line 1:30)`},
 		{"{\n  \"book\": {\n    \"authorId\": true\n  }\n}", "book.author_id", `invalid value for int64 field authorId: true (line 3:17)`},
 		{`{"book":{"tags":["a", "b", 3]}}`, "book.tags[2]", `invalid value for string field tags: 3 (line 1:28)`},
-		{`{"book":{"metadata":{"k.x":1}}}`, "book.metadata.k.x", `(line 1:28)`},
+		{`{"book":{"metadata":{"k.x":1}}}`, "book.metadata.`k.x`", `(line 1:28)`},
+		{`{"book":{"metadata":{"":1}}}`, "book.metadata.``", `(line 1:25)`},
+		{`{"book":{"":1}}`, "book.``", `unknown field "" (line 1:10)`},
 		{`{"book":{"title":"é","title":"b"}}`, "book.title", `duplicate field "title" (line 1:22)`},
 		{`{"book":{"createTime":"soon"}}`, "book.create_time", `(line 1:23)`},
 		{`{"book":`, "", "unexpected EOF"},
@@ -59,4 +63,39 @@ func FuzzJSONRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMaskSecondPassKeepsTheDocument: when the masks are read again (one
+// protojson refuses, a map key in backticks or with an underscore), the
+// rest of the document is read as sent: trailing data is refused, an
+// error elsewhere is at its own place (line and column as sent) and
+// blamed on its own field, not on the mask.
+func TestMaskSecondPassKeepsTheDocument(t *testing.T) {
+	for _, tc := range []struct{ body, path, msg string }{
+		{"{\"book\":{\"id\":1,\"title\":\"changed\"},\"updateMask\":\"title,metadata.`x.y`\"} this is not json {{{", "", "invalid value this"},
+		{"{\"updateMask\": \"metadata.`x.y`\",\n \"book\": {\"id\": 2,\n  \"tags\": [\"a\", 3]}}", "book.tags[1]", "(line 3:17)"},
+		{`{"updateMask":"metadata.a_b","book":{"id":1,"title":"x",}}`, "", "(line 1:57)"},
+		{"{\"updateMask\":\"metadata.`é😀`\",\"book\":{\"state\":\"NOPE\"}}", "book.state", "(line 1:47)"},
+	} {
+		err := crudrt.UnmarshalJSON([]byte(tc.body), &libraryv1.UpdateBookRequest{})
+		if err == nil {
+			t.Errorf("%s: no error", tc.body)
+			continue
+		}
+		path, _ := crudrt.ErrorPath(err)
+		if path != tc.path || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "update_mask") {
+			t.Errorf("%s:\n %q at %q; want %q at %q", tc.body, err, path, tc.msg, tc.path)
+		}
+	}
+	// A service reads its masks against its resource.
+	libraryv1.NewBookServiceCRUD(testdb.Open(t, testdb.SQLite))
+	batch := &libraryv1.BatchUpdateBooksRequest{}
+	err := crudrt.UnmarshalJSON([]byte("{\"requests\":[{\"book\":{\"id\":\"1\"},\"updateMask\":\"metadata.`k.dot`\"},\n{\"book\":{\"id\":\"2\"},\"updateMask\":\"metadata.someKey, title\"}], \"updateMask\": \"*\"}"), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(batch.Requests[0].UpdateMask.GetPaths(), batch.Requests[1].UpdateMask.GetPaths(), batch.UpdateMask.GetPaths())
+	if want := "[metadata.`k.dot`] [metadata.someKey  title] [*]"; got != want {
+		t.Errorf("masks %s, want %s", got, want)
+	}
 }

@@ -81,3 +81,20 @@ func TestJSONMaskSecondPassReadsAll(t *testing.T) {
 	assert.Contains(t, body, `"a_b":"X"`)
 	assert.Contains(t, body, `"some_key":"keep"`)
 }
+
+// TestJSONMaskSecondPassRefusesGarbage: a body with data after its JSON
+// value is refused, and nothing written, also when its mask is one that
+// protojson refuses and the server reads again (a map key in backticks).
+func TestJSONMaskSecondPassRefusesGarbage(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	const js = "application/json"
+	code, body := do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, "{\"book\":{\"id\":\"1\",\"title\":\"Changed\"},\"updateMask\":\"title,metadata.`x.y`\"} this is not json {{{")
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, "invalid value this")
+	code, body = do(t, "POST", s.url("/v1/books:batchUpdate"), js, "{\"requests\":[{\"book\":{\"id\":\"1\",\"title\":\"Changed\"},\"updateMask\":\"title,metadata.`x.y`\"}]}{\"another\":1}")
+	assert.Equal(t, 400, code, body)
+	code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"title":"Dune"`, "nothing was written")
+}
