@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // JSON is the connect-go codec (connect.WithCodec) that servers of
@@ -167,6 +168,12 @@ func scanMasks(data []byte, md protoreflect.MessageDescriptor) []jsonMask {
 	return sc.masks
 }
 
+// maxMaskDepth bounds the nesting scanMasks follows, which protojson
+// refuses past 10,000 levels anyway.
+const maxMaskDepth = 10000
+
+var errTooDeep = errors.New("json: nested too deep")
+
 type maskScanner struct {
 	dec   *json.Decoder
 	data  []byte
@@ -185,8 +192,14 @@ func (sc *maskScanner) value(md protoreflect.MessageDescriptor, steps []maskStep
 		return err
 	}
 	if md != nil && md.FullName() == fieldMaskName {
-		if text, ok := tok.(string); ok {
-			sc.masks = append(sc.masks, jsonMask{start: start, end: int(sc.dec.InputOffset()), text: text, steps: slices.Clone(steps)})
+		if _, ok := tok.(string); ok {
+			// The string as protojson reads strings: one it refuses
+			// (invalid UTF-8, a lone surrogate) is left for it to refuse.
+			end := int(sc.dec.InputOffset())
+			var sv wrapperspb.StringValue
+			if protojson.Unmarshal(sc.data[start:end], &sv) == nil {
+				sc.masks = append(sc.masks, jsonMask{start: start, end: end, text: sv.GetValue(), steps: slices.Clone(steps)})
+			}
 			return nil
 		}
 	}
@@ -196,6 +209,10 @@ func (sc *maskScanner) value(md protoreflect.MessageDescriptor, steps []maskStep
 	}
 	if md == nil || d != '{' || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
 		return sc.skip(d)
+	}
+	if len(steps) > maxMaskDepth {
+		// protojson refuses the document past its own limit.
+		return errTooDeep
 	}
 	for sc.dec.More() {
 		t, err := sc.dec.Token()
@@ -295,55 +312,50 @@ func (sc *maskScanner) skip(d json.Delim) error {
 // blanked document, empty) to the paths of its text: split at commas
 // outside backticks, each read against the message the mask names when a
 // service registered it (see jsonMaskPath), else turned back as protojson
-// does.
+// does. It works on any message type, generated or not.
 func setMask(m protoreflect.Message, mk jsonMask) {
+	var fm protoreflect.Message
+	var target protoreflect.MessageDescriptor
 	for i, st := range mk.steps {
-		last := i == len(mk.steps)-1
-		var v protoreflect.Value
-		switch {
-		case st.fd == nil:
+		if st.fd == nil || st.fd.Message() == nil {
 			return
+		}
+		var next protoreflect.Message
+		switch {
 		case st.fd.IsList():
-			l := m.Get(st.fd).List()
+			l := m.Mutable(st.fd).List()
 			if st.index >= l.Len() {
 				return
 			}
-			v = l.Get(st.index)
+			next = l.Get(st.index).Message()
 		case st.fd.IsMap():
-			mv := m.Get(st.fd).Map()
-			v = mv.Get(protoreflect.ValueOfString(st.key).MapKey())
-			if !v.IsValid() {
+			mv := m.Mutable(st.fd).Map()
+			k := protoreflect.ValueOfString(st.key).MapKey()
+			if !mv.Has(k) {
 				return
 			}
+			next = mv.Mutable(k).Message()
 		default:
-			if !m.Has(st.fd) && !last {
+			if i == len(mk.steps)-1 {
+				if t, ok := maskTargets.Load(maskField{m.Descriptor().FullName(), st.fd.Name()}); ok {
+					target = t.(protoreflect.MessageDescriptor)
+				}
+			} else if !m.Has(st.fd) {
 				return
 			}
-			v = m.Get(st.fd)
+			next = m.Mutable(st.fd).Message()
 		}
-		msg := v.Message()
-		if !last {
-			m = msg
-			continue
-		}
-		fm, ok := msg.Interface().(*fieldmaskpb.FieldMask)
-		if !ok {
-			return
-		}
-		var target protoreflect.MessageDescriptor
-		if t, ok := maskTargets.Load(maskField{m.Descriptor().FullName(), st.fd.Name()}); ok && !st.fd.IsList() && !st.fd.IsMap() {
-			target = t.(protoreflect.MessageDescriptor)
-		}
-		var paths []string
-		for _, p := range splitMask(mk.text) {
-			paths = append(paths, jsonMaskPath(splitUnquoted(p, '.'), target))
-		}
-		if !st.fd.IsList() && !st.fd.IsMap() && !m.Has(st.fd) {
-			// protojson sets a mask read from "" to an empty one.
-			fm = &fieldmaskpb.FieldMask{}
-			m.Set(st.fd, protoreflect.ValueOfMessage(fm.ProtoReflect()))
-		}
-		fm.Paths = paths
+		m = next
+	}
+	fm = m
+	paths := fm.Descriptor().Fields().ByName("paths")
+	if fm.Descriptor().FullName() != fieldMaskName || paths == nil {
+		return
+	}
+	l := fm.Mutable(paths).List()
+	l.Truncate(0)
+	for _, p := range splitMask(mk.text) {
+		l.Append(protoreflect.ValueOfString(jsonMaskPath(splitUnquoted(p, '.'), target)))
 	}
 }
 

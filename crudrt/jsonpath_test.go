@@ -5,6 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -97,5 +103,68 @@ func TestMaskSecondPassKeepsTheDocument(t *testing.T) {
 	got := fmt.Sprint(batch.Requests[0].UpdateMask.GetPaths(), batch.Requests[1].UpdateMask.GetPaths(), batch.UpdateMask.GetPaths())
 	if want := "[metadata.`k.dot`] [metadata.someKey  title] [*]"; got != want {
 		t.Errorf("masks %s, want %s", got, want)
+	}
+}
+
+// TestMaskSecondPassStrictAndBounded: in the second pass a mask string
+// protojson refuses (invalid UTF-8, a lone surrogate) is still refused; a
+// deeply nested document is refused at protojson's depth, not followed
+// without bound; and masks of messages that are not generated Go types
+// (dynamicpb) are set too.
+func TestMaskSecondPassStrictAndBounded(t *testing.T) {
+	for _, body := range []string{
+		`{"requests":[{"updateMask":"*"},{"updateMask":"metadata.\ud800"}]}`,
+		"{\"requests\":[{\"updateMask\":\"*\"},{\"updateMask\":\"metadata.\xff\xfe\"}]}",
+		`{"updateMask":"*","requests":[{"updateMask":"metadata.\udc00\ud800"}]}`,
+	} {
+		if err := crudrt.UnmarshalJSON([]byte(body), &libraryv1.BatchUpdateBooksRequest{}); err == nil {
+			t.Errorf("%q: read", body)
+		}
+	}
+
+	// R { R c = 1; google.protobuf.FieldMask mask = 2; repeated google.protobuf.FieldMask masks = 3; }
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("probe/r.proto"), Package: proto.String("probe"), Syntax: proto.String("proto3"),
+		Dependency: []string{"google/protobuf/field_mask.proto"},
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("R"),
+			Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("c"), JsonName: proto.String("c"), Number: proto.Int32(1), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(), TypeName: proto.String(".probe.R")},
+				{Name: proto.String("mask"), JsonName: proto.String("mask"), Number: proto.Int32(2), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(), TypeName: proto.String(".google.protobuf.FieldMask")},
+				{Name: proto.String("masks"), JsonName: proto.String("masks"), Number: proto.Int32(3), Label: descriptorpb.FieldDescriptorProto_LABEL_REPEATED.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(), TypeName: proto.String(".google.protobuf.FieldMask")},
+			},
+		}},
+	}
+	fd, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := fd.Messages().ByName("R")
+	deep := `{"mask":"*",` + strings.Repeat(`"c":{`, 20000) + strings.Repeat(`}`, 20000) + `}`
+	if err := crudrt.UnmarshalJSON([]byte(deep), dynamicpb.NewMessage(rd)); err == nil || !strings.Contains(err.Error(), "depth") {
+		t.Errorf("20,000 levels: %v, want protojson's depth error", err)
+	}
+	m := dynamicpb.NewMessage(rd)
+	if err := crudrt.UnmarshalJSON([]byte("{\"mask\":\"*\",\"c\":{\"mask\":\"a.`x.y`\"},\"masks\":[\"*\",\"b\"]}"), m); err != nil {
+		t.Fatal(err)
+	}
+	paths := func(m protoreflect.Message, name string, i int) string {
+		f := m.Descriptor().Fields().ByName(protoreflect.Name(name))
+		var fm protoreflect.Message
+		if f.IsList() {
+			fm = m.Get(f).List().Get(i).Message()
+		} else {
+			fm = m.Get(f).Message()
+		}
+		l := fm.Get(fm.Descriptor().Fields().ByName("paths")).List()
+		var out []string
+		for j := range l.Len() {
+			out = append(out, l.Get(j).String())
+		}
+		return strings.Join(out, ",")
+	}
+	c := m.Get(rd.Fields().ByName("c")).Message()
+	if got := paths(m, "mask", 0) + " " + paths(c, "mask", 0) + " " + paths(m, "masks", 0) + " " + paths(m, "masks", 1); got != "* a.`x.y` * b" {
+		t.Errorf("dynamic masks: %s", got)
 	}
 }
