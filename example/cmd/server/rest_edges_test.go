@@ -106,13 +106,20 @@ func TestUpdateMaskStar(t *testing.T) {
 func startWithBooks(t *testing.T, extra string, titles ...string) *server {
 	t.Helper()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	addBooks(t, s, extra, titles...)
+	return s
+}
+
+// addBooks creates, on s's new database, the author "Frank" (id 1) and a
+// book of each title by him, as startWithBooks does.
+func addBooks(t *testing.T, s *server, extra string, titles ...string) {
+	t.Helper()
 	code, body := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"Frank"}`)
 	require.Equal(t, 200, code, body)
 	for i, title := range titles {
 		code, body := do(t, "POST", s.url("/v1/books"), "application/json", `{"title":"`+title+`","authorId":"1","isbn":"`+strconv.Itoa(i+1)+`"`+extra+`}`)
 		require.Equal(t, 200, code, body)
 	}
-	return s
 }
 
 // rawRPC posts one framed gRPC (over h2c, with its trailers) or gRPC-Web

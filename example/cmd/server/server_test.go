@@ -133,6 +133,30 @@ func start(t *testing.T, databaseURL string, extra ...string) *server {
 
 func (s *server) url(path string) string { return "http://" + s.addr + path }
 
+// onEachDatabase runs f, in parallel subtests, with a server on a new
+// database of each kind.
+func onEachDatabase(t *testing.T, f func(t *testing.T, s *server)) {
+	t.Helper()
+	for _, name := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t, start(t, databaseURLs[name](t)))
+		})
+	}
+}
+
+// grpcLibrary is a grpc-go client of s's books and an author it created,
+// "Frank".
+func grpcLibrary(t *testing.T, s *server) (libraryv1.BookServiceClient, *libraryv1.Author) {
+	t.Helper()
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	a, err := libraryv1.NewAuthorServiceClient(conn).CreateAuthor(context.Background(), &libraryv1.CreateAuthorRequest{Author: &libraryv1.Author{DisplayName: "Frank"}})
+	require.NoError(t, err)
+	return libraryv1.NewBookServiceClient(conn), a
+}
+
 // databaseURLs make a new database of each kind for a test and return
 // the server's --database-url for it.
 var databaseURLs = map[string]func(t *testing.T) string{
@@ -173,108 +197,103 @@ func do(t *testing.T, method, url, contentType, body string, header ...string) (
 // SQLite (the default), PostgreSQL and MySQL/MariaDB.
 func TestServer(t *testing.T) {
 	t.Parallel()
-	urls := databaseURLs
-	for _, name := range []string{"sqlite", "postgres", "mysql"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s := start(t, urls[name](t))
-			const js = "application/json"
+	onEachDatabase(t, func(t *testing.T, s *server) {
+		const js = "application/json"
 
-			// Connect JSON over HTTP/1.1, as curl sends it.
-			code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
-			require.Equal(t, 200, code, body)
-			var author struct {
-				ID string `json:"id"`
+		// Connect JSON over HTTP/1.1, as curl sends it.
+		code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
+		require.Equal(t, 200, code, body)
+		var author struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &author))
+
+		// REST on the default AIP routes.
+		code, body = do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"18446744073709551615"}`, author.ID))
+		require.Equal(t, 200, code, body)
+		assert.Contains(t, body, `"isbn":"18446744073709551615"`)
+		code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
+		assert.Equal(t, 200, code, body)
+		code, body = do(t, "GET", s.url("/v1/books?filter=isbn%20%3E%209223372036854775807&page_size=10"), "", "")
+		assert.Equal(t, 200, code, body)
+		assert.Contains(t, body, "Dune")
+		code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=title"), js, `{"title":"Dune Messiah"}`)
+		assert.Equal(t, 200, code, body)
+		assert.Contains(t, body, `"etag":"2"`)
+		code, body = do(t, "GET", s.url("/v1/authors/"+author.ID), "", "")
+		assert.Equal(t, 200, code, body)
+		code, _ = do(t, "GET", s.url("/v1/books/999"), "", "")
+		assert.Equal(t, 404, code)
+
+		// grpc-go over h2c on the same port.
+		conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		require.NoError(t, err)
+		defer conn.Close()
+		b, err := libraryv1.NewBookServiceClient(conn).GetBook(context.Background(), &libraryv1.GetBookRequest{Id: 1})
+		require.NoError(t, err)
+		assert.Equal(t, "Dune Messiah", b.Title)
+
+		// gRPC-Web, framed by hand as a browser library would.
+		msg, err := proto.Marshal(&libraryv1.GetBookRequest{Id: 1})
+		require.NoError(t, err)
+		frame := append([]byte{0, 0, 0, 0, 0}, msg...)
+		binary.BigEndian.PutUint32(frame[1:5], uint32(len(msg)))
+		code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/grpc-web+proto", string(frame), "X-Grpc-Web", "1", "Origin", "http://example.test")
+		require.Equal(t, 200, code)
+		require.Greater(t, len(body), 5)
+		var got libraryv1.Book
+		n := binary.BigEndian.Uint32([]byte(body[1:5]))
+		require.NoError(t, proto.Unmarshal([]byte(body[5:5+n]), &got))
+		assert.Equal(t, "Dune Messiah", got.Title)
+		assert.Contains(t, body[5+n:], "grpc-status: 0", "trailers frame")
+
+		// Reflection lists the services; health answers SERVING.
+		h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+			p := new(http.Protocols)
+			p.SetUnencryptedHTTP2(true)
+			return p
+		}()}}
+		rc := grpcreflect.NewClient(h2c, s.url(""))
+		stream := rc.NewStream(context.Background())
+		names, err := stream.ListServices()
+		require.NoError(t, err)
+		_, _ = stream.Close()
+		assert.Contains(t, names, protoreflect.FullName("library.v1.BookService"))
+		code, body = do(t, "POST", s.url("/grpc.health.v1.Health/Check"), js, `{"service":"library.v1.BookService"}`)
+		assert.Equal(t, 200, code, body)
+		assert.Contains(t, body, "SERVING")
+
+		// CORS preflight.
+		req, _ := http.NewRequest("OPTIONS", s.url("/library.v1.BookService/GetBook"), nil)
+		req.Header.Set("Origin", "http://example.test")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, 204, res.StatusCode)
+		assert.Equal(t, "http://example.test", res.Header.Get("Access-Control-Allow-Origin"))
+
+		// Bad input: proper errors, never a crash.
+		code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), js, `{"id":`)
+		assert.Equal(t, 400, code, body)
+		assert.Contains(t, body, "invalid_argument")
+		code, _ = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "text/plain", `hello`)
+		assert.Equal(t, 415, code)
+		code, _ = do(t, "GET", s.url("/v1/nowhere"), "", "")
+		assert.Equal(t, 404, code)
+		code, _ = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":{"title":"`+strings.Repeat("x", 5<<20)+`"}}`)
+		assert.Contains(t, []int{413, 400, 429}, code, "oversized bodies are refused")
+		code, _ = do(t, "GET", s.url("/v1/books/1"), "", "")
+		assert.Equal(t, 200, code, "still serving")
+		// The server logs a request after answering it: the line may
+		// reach its stderr a moment after the client has the answer.
+		testsupport.WaitFor(t, 5*time.Second, "structured request logs", func() error {
+			if !strings.Contains(s.log.String(), "msg=request") {
+				return errors.New("no msg=request in the log")
 			}
-			require.NoError(t, json.Unmarshal([]byte(body), &author))
-
-			// REST on the default AIP routes.
-			code, body = do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"18446744073709551615"}`, author.ID))
-			require.Equal(t, 200, code, body)
-			assert.Contains(t, body, `"isbn":"18446744073709551615"`)
-			code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
-			assert.Equal(t, 200, code, body)
-			code, body = do(t, "GET", s.url("/v1/books?filter=isbn%20%3E%209223372036854775807&page_size=10"), "", "")
-			assert.Equal(t, 200, code, body)
-			assert.Contains(t, body, "Dune")
-			code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=title"), js, `{"title":"Dune Messiah"}`)
-			assert.Equal(t, 200, code, body)
-			assert.Contains(t, body, `"etag":"2"`)
-			code, body = do(t, "GET", s.url("/v1/authors/"+author.ID), "", "")
-			assert.Equal(t, 200, code, body)
-			code, _ = do(t, "GET", s.url("/v1/books/999"), "", "")
-			assert.Equal(t, 404, code)
-
-			// grpc-go over h2c on the same port.
-			conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-			require.NoError(t, err)
-			defer conn.Close()
-			b, err := libraryv1.NewBookServiceClient(conn).GetBook(context.Background(), &libraryv1.GetBookRequest{Id: 1})
-			require.NoError(t, err)
-			assert.Equal(t, "Dune Messiah", b.Title)
-
-			// gRPC-Web, framed by hand as a browser library would.
-			msg, err := proto.Marshal(&libraryv1.GetBookRequest{Id: 1})
-			require.NoError(t, err)
-			frame := append([]byte{0, 0, 0, 0, 0}, msg...)
-			binary.BigEndian.PutUint32(frame[1:5], uint32(len(msg)))
-			code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/grpc-web+proto", string(frame), "X-Grpc-Web", "1", "Origin", "http://example.test")
-			require.Equal(t, 200, code)
-			require.Greater(t, len(body), 5)
-			var got libraryv1.Book
-			n := binary.BigEndian.Uint32([]byte(body[1:5]))
-			require.NoError(t, proto.Unmarshal([]byte(body[5:5+n]), &got))
-			assert.Equal(t, "Dune Messiah", got.Title)
-			assert.Contains(t, body[5+n:], "grpc-status: 0", "trailers frame")
-
-			// Reflection lists the services; health answers SERVING.
-			h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
-				p := new(http.Protocols)
-				p.SetUnencryptedHTTP2(true)
-				return p
-			}()}}
-			rc := grpcreflect.NewClient(h2c, s.url(""))
-			stream := rc.NewStream(context.Background())
-			names, err := stream.ListServices()
-			require.NoError(t, err)
-			_, _ = stream.Close()
-			assert.Contains(t, names, protoreflect.FullName("library.v1.BookService"))
-			code, body = do(t, "POST", s.url("/grpc.health.v1.Health/Check"), js, `{"service":"library.v1.BookService"}`)
-			assert.Equal(t, 200, code, body)
-			assert.Contains(t, body, "SERVING")
-
-			// CORS preflight.
-			req, _ := http.NewRequest("OPTIONS", s.url("/library.v1.BookService/GetBook"), nil)
-			req.Header.Set("Origin", "http://example.test")
-			req.Header.Set("Access-Control-Request-Method", "POST")
-			res, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			res.Body.Close()
-			assert.Equal(t, 204, res.StatusCode)
-			assert.Equal(t, "http://example.test", res.Header.Get("Access-Control-Allow-Origin"))
-
-			// Bad input: proper errors, never a crash.
-			code, body = do(t, "POST", s.url("/library.v1.BookService/GetBook"), js, `{"id":`)
-			assert.Equal(t, 400, code, body)
-			assert.Contains(t, body, "invalid_argument")
-			code, _ = do(t, "POST", s.url("/library.v1.BookService/GetBook"), "text/plain", `hello`)
-			assert.Equal(t, 415, code)
-			code, _ = do(t, "GET", s.url("/v1/nowhere"), "", "")
-			assert.Equal(t, 404, code)
-			code, _ = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, `{"book":{"title":"`+strings.Repeat("x", 5<<20)+`"}}`)
-			assert.Contains(t, []int{413, 400, 429}, code, "oversized bodies are refused")
-			code, _ = do(t, "GET", s.url("/v1/books/1"), "", "")
-			assert.Equal(t, 200, code, "still serving")
-			// The server logs a request after answering it: the line may
-			// reach its stderr a moment after the client has the answer.
-			testsupport.WaitFor(t, 5*time.Second, "structured request logs", func() error {
-				if !strings.Contains(s.log.String(), "msg=request") {
-					return errors.New("no msg=request in the log")
-				}
-				return nil
-			})
+			return nil
 		})
-	}
+	})
 }
 
 // TestGracefulShutdown sends SIGTERM while a request is in flight: the
