@@ -66,14 +66,17 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			}
 		}
+		// The route the request takes, the first that matches (nil: none).
+		var route *restRoute
+		for i := range routes {
+			if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+				route = &routes[i]
+				break
+			}
+		}
 		if q := r.URL.RawQuery; q == "" {
-			for i := range routes {
-				if routes[i].matches(r.Method, r.URL.EscapedPath()) {
-					if refuseSpaced(w, &routes[i], r.URL.EscapedPath(), nil) {
-						return
-					}
-					break
-				}
+			if route != nil && refuseSpaced(w, route, r.URL.EscapedPath(), nil) {
+				return
 			}
 		} else {
 			vals, err := url.ParseQuery(q)
@@ -105,13 +108,6 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					delete(vals, k)
 					r = r.Clone(r.Context())
 					r.URL.RawQuery = vals.Encode()
-				}
-			}
-			var route *restRoute
-			for i := range routes {
-				if routes[i].matches(r.Method, r.URL.EscapedPath()) {
-					route = &routes[i]
-					break
 				}
 			}
 			if route != nil && refuseSpaced(w, route, r.URL.EscapedPath(), vals) {
@@ -190,11 +186,8 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		gw := newGuardWriter(w, r)
-		for i := range routes {
-			if routes[i].matches(r.Method, r.URL.EscapedPath()) {
-				gw.body = strings.Join(routes[i].body, ".")
-				break
-			}
+		if route != nil {
+			gw.body = strings.Join(route.body, ".")
 		}
 		next.ServeHTTP(gw, r)
 		gw.finish()
