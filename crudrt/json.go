@@ -9,7 +9,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -68,11 +67,9 @@ func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
 // InvalidArgument (vanguard would answer a plain error Unknown, HTTP 500).
 func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 	if err := unmarshalJSON(data, msg); err != nil {
-		if pe, ok := asPathError(err); ok {
-			// The field, in the message the body holds.
-			return InvalidArgument("", FieldViolation{Field: pe.Path, Description: pe.Msg}).WithReason("MALFORMED_JSON")
-		}
-		return Errorf(connect.CodeInvalidArgument, "%v", err).WithReason("MALFORMED_JSON")
+		// A field's path starts in the message the body holds; RESTGuard
+		// puts the body's field before it.
+		return malformedJSON(err)
 	}
 	return nil
 }

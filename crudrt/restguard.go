@@ -404,6 +404,14 @@ func (g *guardWriter) finish() {
 			return
 		}
 	}
+	if st.Code == 3 {
+		// connect-go's codec error on a route whose body is the whole
+		// request (":batchCreate"): answered as RESTJSON answers a body.
+		if e, ok := malformedJSONMessage(st.Message); ok {
+			g.release(restErrorJSON(e))
+			return
+		}
+	}
 	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": codeInfo(connect.Code(st.Code)).GetReason(), "domain": ErrorDomain}
 	details := append([]any{info}, anySlice(st.Details)...)
 	b, err := json.Marshal(map[string]any{"code": st.Code, "message": st.Message, "details": details})

@@ -52,7 +52,7 @@ func RPCGuard(next http.Handler) http.Handler {
 			cw.finish()
 			return
 		}
-		pw := &rpcWriter{ResponseWriter: w}
+		pw := &rpcWriter{ResponseWriter: w, json: jsonCodec(r)}
 		// A gRPC answer is HTTP 200 whatever its status: a 404 is the
 		// mux's, or the REST transcoder's for a service no handler has.
 		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, _ http.Header) bool { return status == http.StatusNotFound }}
@@ -63,7 +63,7 @@ func RPCGuard(next http.Handler) http.Handler {
 			return
 		}
 		// gRPC over HTTP/2 sends the status as trailers, set by now.
-		fixProtocolStatus(w.Header(), http.TrailerPrefix)
+		fixProtocolStatus(w.Header(), http.TrailerPrefix, pw.json)
 	})
 }
 
@@ -105,11 +105,11 @@ func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
 		h.Set("Content-Type", r.Header.Get("Content-Type"))
 		h.Set("Grpc-Status", strconv.Itoa(int(connect.CodeUnimplemented)))
 		h.Set("Grpc-Message", url.PathEscape(msg))
-		fixProtocolStatus(h, "")
+		fixProtocolStatus(h, "", false)
 		w.WriteHeader(http.StatusOK)
 	case strings.Contains(seg, "."):
 		body, _ := json.Marshal(map[string]string{"code": connect.CodeUnimplemented.String(), "message": msg})
-		body = withErrorInfo(body)
+		body = withErrorInfo(body, false)
 		h.Set("Content-Type", "application/json")
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusNotFound)
@@ -153,12 +153,13 @@ func connectProcedure(r *http.Request) bool {
 type rpcWriter struct {
 	http.ResponseWriter
 	sent bool
+	json bool // the request's codec is JSON
 }
 
 func (p *rpcWriter) send() {
 	if !p.sent {
 		p.sent = true
-		fixProtocolStatus(p.Header(), "")
+		fixProtocolStatus(p.Header(), "", p.json)
 	}
 }
 
@@ -183,8 +184,10 @@ func (p *rpcWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // fixProtocolStatus turns connect-go's Internal for a malformed envelope
 // into InvalidArgument in h, under the key prefix, and gives an error
-// status without an ErrorInfo one.
-func fixProtocolStatus(h http.Header, prefix string) {
+// status without an ErrorInfo one: for a JSON message the codec could not
+// read (isJSON: the request's codec is JSON), the status every protocol
+// answers (malformedJSON).
+func fixProtocolStatus(h http.Header, prefix string, isJSON bool) {
 	code := h.Get(prefix + "Grpc-Status")
 	if msg, _ := url.PathUnescape(h.Get(prefix + "Grpc-Message")); code == "13" && protocolError(msg) {
 		code = "3"
@@ -209,6 +212,13 @@ func fixProtocolStatus(h http.Header, prefix string) {
 			return
 		}
 	}
+	if isJSON && n == int(connect.CodeInvalidArgument) {
+		if e, ok := malformedJSONMessage(st.Message); ok {
+			h.Set(prefix+"Grpc-Message", url.PathEscape(e.ce.Message()))
+			h.Set(prefix+"Grpc-Status-Details-Bin", grpcStatusBin(e))
+			return
+		}
+	}
 	info, err := anypb.New(codeInfo(connect.Code(n)))
 	if err != nil {
 		return
@@ -227,6 +237,18 @@ func protocolError(msg string) bool {
 		// Frames after one flagged as trailers: connect-go reads the
 		// request as it reads a response.
 		strings.HasPrefix(msg, "corrupt response: ")
+}
+
+// jsonCodec reports whether r's message is in JSON: a Connect GET with
+// encoding=json, or a body whose media type is application/json or ends
+// in +json (gRPC and gRPC-Web with the JSON codec).
+func jsonCodec(r *http.Request) bool {
+	if r.Method == http.MethodGet {
+		return r.URL.Query().Get("encoding") == "json"
+	}
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // codeInfo is the ErrorInfo of an error raised outside the services:
@@ -251,12 +273,14 @@ func (c *connectWriter) finish() {
 		unknownPath(c.ResponseWriter, c.r, false)
 		return
 	}
-	c.release(withErrorInfo(c.buf.Bytes()))
+	c.release(withErrorInfo(c.buf.Bytes(), jsonCodec(c.r)))
 }
 
 // withErrorInfo is the Connect JSON error body with the ErrorInfo of its
-// code first among its details, unless it has one.
-func withErrorInfo(body []byte) []byte {
+// code first among its details, unless it has one; for a JSON message
+// the codec could not read (isJSON: the request's codec is JSON), the
+// status every protocol answers (malformedJSON).
+func withErrorInfo(body []byte, isJSON bool) []byte {
 	var e struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message,omitempty"`
@@ -276,6 +300,11 @@ func withErrorInfo(body []byte) []byte {
 	var code connect.Code
 	if code.UnmarshalText([]byte(e.Code)) != nil {
 		return body
+	}
+	if isJSON && code == connect.CodeInvalidArgument {
+		if me, ok := malformedJSONMessage(e.Message); ok {
+			return connectErrorJSON(me)
+		}
 	}
 	b, err := proto.Marshal(codeInfo(code))
 	if err != nil {

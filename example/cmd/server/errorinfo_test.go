@@ -62,7 +62,7 @@ func TestErrorInfo(t *testing.T) {
 		"Connect not found":  {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
 		"Connect exists":     {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
 		// Raised by connect-go before the service: the code's name.
-		"Connect undecodable":       {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "INVALID_ARGUMENT", nil},
+		"Connect undecodable":       {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "MALFORMED_JSON", nil},
 		"Connect binary":            {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},
 		"Connect unknown procedure": {"POST", "/library.v1.BookService/Nope", "application/json", `{}`, 404, "UNIMPLEMENTED", nil},
 		"Connect unknown service":   {"POST", "/library.v9.Nothing/Get", "application/proto", "", 404, "UNIMPLEMENTED", nil},

@@ -1,0 +1,39 @@
+package crudrt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMalformedJSONMessage reads back the field of connect-go's message
+// for every path a pathError can hold, map keys quoted in backticks with
+// ": ", backticks and new lines in them included; messages at no field
+// keep their words.
+func TestMalformedJSONMessage(t *testing.T) {
+	for _, path := range []string{
+		"book.title", "book.tags[1]", "requests[12].book.metadata.k", "book.metadata.`a: b`",
+		"book.metadata.`x``y`.z", "book.metadata.`line\nbreak`", "book.metadata.`(line 1:2)`", "m[0][1]",
+	} {
+		pe := &pathError{Path: path, Msg: `invalid value for string field x: "a: b" (line 3:14)`}
+		e, ok := malformedJSONMessage(unmarshalPrefix + pe.Error())
+		require.True(t, ok, path)
+		assert.Equal(t, "invalid request: "+pe.Error(), e.ce.Message(), path)
+		assert.Equal(t, "MALFORMED_JSON", e.Reason())
+		assert.Equal(t, path, e.info.GetMetadata()["fields"])
+	}
+	for _, msg := range []string{
+		"proto: unexpected EOF",
+		"proto: (line 1:5): unexpected token }",
+		"proto: syntax error (line 1:2): invalid value x",
+	} {
+		e, ok := malformedJSONMessage(unmarshalPrefix + msg)
+		require.True(t, ok, msg)
+		assert.Equal(t, unmarshalPrefix+msg, e.ce.Message())
+		assert.Empty(t, e.info.GetMetadata()["fields"], msg)
+		assert.Equal(t, "MALFORMED_JSON", e.Reason())
+	}
+	_, ok := malformedJSONMessage("book.title: too long (line 1:2)")
+	assert.False(t, ok, "not connect-go's message")
+}
