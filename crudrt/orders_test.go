@@ -68,6 +68,9 @@ func TestListOrdersOffered(t *testing.T) {
 			{"id desc", rev(byID)},
 			{"title", then(title, byID)},
 			{"title desc, id desc", rev(then(title, byID))},
+			// The reverse without the key: the key follows descending.
+			{"title desc", rev(then(title, byID))},
+			{"title asc", then(title, byID)},
 			{"author_id, title desc", then(author, rev(title), byID)},
 			{"author_id desc, title, id desc", rev(then(author, rev(title), byID))},
 			{"isbn", then(isbn, byID)},
@@ -128,7 +131,7 @@ func TestListOrdersOffered(t *testing.T) {
 				t.Errorf("skip %d after the first page: %v, want %v", skip, got, wantIDs)
 			}
 		}
-		for _, bad := range []string{"title desc", "state", "author_id, title", "author_id", "title, isbn"} {
+		for _, bad := range []string{"title desc, id", "title, id desc", "state", "author_id, title", "author_id", "author_id desc", "title, isbn"} {
 			_, err := books.ListBooks(ctx, &libraryv1.ListBooksRequest{OrderBy: bad})
 			if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), `"author_id, title desc"`) || !strings.Contains(err.Error(), "order_by") {
 				t.Errorf("order_by %q: %v, want InvalidArgument naming the orders offered", bad, err)

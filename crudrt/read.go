@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -271,8 +272,19 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	// was issued to.
 	qid := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%v\x00%q", s.res.Name, req.Filter, req.OrderBy, req.ShowDeleted, tenant.v, parent)
 	indexed, err := s.offered(req.OrderBy, terms)
-	if err != nil {
-		return nil, "", err
+	if err != nil || !indexed {
+		// The key's columns the order does not name end it ascending;
+		// descending where that is what is offered (or index-backed), so
+		// that the reverse of an order may leave out the key ("title
+		// desc" for "title": "title desc, id desc").
+		if rev := keyDescending(terms, req.OrderBy); rev != nil {
+			if ok, rerr := s.offered(req.OrderBy, rev); rerr == nil && ok {
+				terms, indexed, err = rev, true, nil
+			}
+		}
+		if err != nil {
+			return nil, "", err
+		}
 	}
 	var ranges []query.Condition
 	if req.PageToken != "" {
@@ -396,6 +408,24 @@ func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// keyDescending is terms, as query.ParseOrderBy made them of orderBy,
+// with the key's columns it appended (those orderBy does not name)
+// descending; nil when it appended none.
+func keyDescending(terms []query.OrderTerm, orderBy string) []query.OrderTerm {
+	named := 0
+	if strings.TrimSpace(orderBy) != "" {
+		named = len(strings.Split(orderBy, ","))
+	}
+	if named >= len(terms) {
+		return nil
+	}
+	rev := slices.Clone(terms)
+	for i := named; i < len(rev); i++ {
+		rev[i].Desc = true
+	}
+	return rev
 }
 
 // offered refuses an order the resource does not offer (Resource.Orders:
