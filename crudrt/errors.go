@@ -204,7 +204,7 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 		log.WarnContext(ctx, "crud: database unavailable", "resource", resource, "error", err)
 		return Errorf(connect.CodeUnavailable, "the database is unavailable; retry").WithReason("DATABASE_UNAVAILABLE")
 	case DBErrorConflict:
-		return Errorf(connect.CodeAborted, "the transaction conflicted with another and was rolled back; retry").WithReason("TRANSACTION_CONFLICT")
+		return Errorf(connect.CodeAborted, "the transaction conflicted with another (a deadlock, a serialization failure, or a lock held longer than the database waits) and was rolled back; retry").WithReason("TRANSACTION_CONFLICT")
 	case DBErrorTimeout:
 		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows").WithReason("STATEMENT_TIMEOUT")
 	case DBErrorUnstorable:

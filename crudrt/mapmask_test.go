@@ -3,6 +3,7 @@ package crudrt_test
 import (
 	"context"
 	"maps"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -56,6 +57,13 @@ func TestUpdateMapEntries(t *testing.T) {
 				t.Errorf("%q: %v, want InvalidArgument", bad, err)
 			} else {
 				wantInvalid(t, err, "update_mask")
+			}
+		}
+		// A path past an entry says so, whatever the key's spelling.
+		for bad, entry := range map[string]string{"metadata.a.b": "metadata.a", "metadata.`a.b`.c": "metadata.`a.b`", "metadata.`x``y`.z.w": "metadata.`x``y`"} {
+			_, err := update(nil, bad)
+			if want := "a path ends at a map's entry (" + entry + ")"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: %v, want InvalidArgument saying %q", bad, err, want)
 			}
 		}
 	})

@@ -642,6 +642,9 @@ func (s *Service) mapKeyPath(path string) (in []protoreflect.FieldDescriptor, fd
 // mapKey reads the key rest of map fd, at the end of path.
 func mapKey(path string, fd protoreflect.FieldDescriptor, rest string) (_ protoreflect.FieldDescriptor, key protoreflect.MapKey, ok bool, err error) {
 	k := rest
+	if entry, ok := entryPrefix(rest); ok && entry != rest {
+		return nil, key, true, fmt.Errorf("invalid field path: %s: a path ends at a map's entry (%s.%s): the fields of a map's values cannot be named (AIP-161); a key with a dot in it is quoted in backticks", path, fd.Name(), entry)
+	}
 	if strings.HasPrefix(rest, "`") {
 		inner, closed := strings.CutSuffix(rest[1:], "`")
 		if !closed || strings.Contains(strings.ReplaceAll(inner, "``", ""), "`") {
@@ -690,6 +693,30 @@ func mapKey(path string, fd protoreflect.FieldDescriptor, rest string) (_ protor
 
 // mapKeyRE is a map key written in a field path without backticks.
 var mapKeyRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// entryPrefix is the map key that begins rest, the text after a map
+// field in a path, as written (an identifier, or quoted in backticks with
+// backticks in it doubled) when a dot or the end of rest follows it.
+func entryPrefix(rest string) (string, bool) {
+	if strings.HasPrefix(rest, "`") {
+		for i := 1; i < len(rest); i++ {
+			if rest[i] != '`' {
+				continue
+			}
+			if i+1 < len(rest) && rest[i+1] == '`' {
+				i++ // a doubled backtick
+				continue
+			}
+			if i+1 == len(rest) || rest[i+1] == '.' {
+				return rest[:i+1], true
+			}
+			return "", false
+		}
+		return "", false
+	}
+	k, _, _ := strings.Cut(rest, ".")
+	return k, mapKeyRE.MatchString(k)
+}
 
 // maskFieldPath checks a field mask path of field names against md (each
 // segment but the last a singular message field: a path into a list, a
