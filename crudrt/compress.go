@@ -10,17 +10,20 @@ import (
 
 // GzipDecompressor makes decompressors of gzip that stop at limit bytes of
 // decompressed data, for a REST transcoder that reads a whole request body
-// before it hands it on (vanguard.WithCompression("gzip", …)): without it
-// a body of a few megabytes that the limit on the bytes received lets
-// through decompresses to gigabytes in memory before any limit on the
-// message applies. Past limit, reading is ResourceExhausted, as connect-go
-// answers a message over its WithReadMaxBytes.
+// before it hands it on (vanguard.WithCompression("gzip", …)) and for
+// connect-go's handlers (connect.WithCompression("gzip", …)): without it a
+// body of a few megabytes that the limit on the bytes received lets
+// through decompresses to gigabytes, in memory in the transcoder, and
+// to its end in connect-go, which reads a message past its
+// WithReadMaxBytes to the end to report its size. Past limit, reading is
+// ResourceExhausted, as connect-go answers a message over its
+// WithReadMaxBytes.
 func GzipDecompressor(limit int64) func() connect.Decompressor {
 	return func() connect.Decompressor { return &limitedGzip{limit: limit} }
 }
 
 // GzipCompressor makes compressors of gzip at the default level, the
-// other half of vanguard.WithCompression("gzip", …).
+// other half of WithCompression("gzip", …).
 func GzipCompressor() connect.Compressor { return gzip.NewWriter(io.Discard) }
 
 // limitedGzip is a gzip reader that fails past limit decompressed bytes.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -560,6 +562,67 @@ func TestGzipBodyLimit(t *testing.T) {
 	_ = zw.Close()
 	code, body = do(t, "POST", s.url("/v1/books"), js, gz.String(), "Content-Encoding", "gzip")
 	assert.Equal(t, 200, code, body)
+}
+
+// TestGzipBombEveryProtocol sends a gzip body of 3.7 MB (under the limit
+// of 4 MiB) that decompresses to 3.5 GiB, over Connect, gRPC, gRPC-Web and
+// a REST route whose body is the whole request: each is
+// ResourceExhausted, and the server stops decompressing at the limit on a
+// message rather than decompressing the rest to learn its size: it spends
+// a fraction of a second of CPU on the four, where decompressing them
+// whole takes several seconds.
+func TestGzipBombEveryProtocol(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	cpu := func() time.Duration {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+		require.NoError(t, err)
+		// After the command's name, in parentheses: utime and stime are
+		// the 12th and 13th fields, in clock ticks of 10 ms.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		k, _ := strconv.ParseInt(f[12], 10, 64)
+		return time.Duration(u+k) * 10 * time.Millisecond
+	}
+	// gzip members one after another are one stream: 3500 of 1 MiB.
+	var member bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	_, _ = zw.Write(bytes.Repeat([]byte(" "), 1<<20))
+	_ = zw.Close()
+	bomb := bytes.Repeat(member.Bytes(), 3500)
+	frame := make([]byte, 5, 5+len(bomb))
+	frame[0] = 1 // compressed
+	binary.BigEndian.PutUint32(frame[1:], uint32(len(bomb)))
+	frame = append(frame, bomb...)
+
+	before := cpu()
+	code, body := do(t, "POST", s.url("/library.v1.BookService/ListBooks"), "application/json", string(bomb), "Content-Encoding", "gzip")
+	assert.Equal(t, 429, code, "Connect: %s", body)
+	code, body = do(t, "POST", s.url("/v1/books:batchDelete"), "application/json", string(bomb), "Content-Encoding", "gzip")
+	assert.Equal(t, 429, code, "REST: %s", body)
+	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
+		req, err := http.NewRequest("POST", s.url("/library.v1.BookService/ListBooks"), bytes.NewReader(frame))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Grpc-Encoding", "gzip")
+		client := http.DefaultClient
+		if ct == "application/grpc+proto" {
+			req.Header.Set("Te", "trailers")
+			client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+				p := new(http.Protocols)
+				p.SetUnencryptedHTTP2(true)
+				return p
+			}()}}
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err, ct)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		assert.Equal(t, "8", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), ct)
+	}
+	if spent := cpu() - before; spent > time.Second {
+		t.Errorf("the server spent %v of CPU on four bodies it should stop decompressing at 4 MiB", spent)
+	}
 }
 
 // TestRESTSpacedNumbers: a number or bool given in the URL path or the
