@@ -75,7 +75,7 @@ func wait(r *http.Request, slots chan struct{}, d time.Duration) bool {
 func shed(w http.ResponseWriter, r *http.Request, ew *connect.ErrorWriter, limit int) {
 	msg := fmt.Sprintf("server busy: %d requests in flight; retry later", limit)
 	w.Header().Set("Retry-After", "1")
-	rpc := strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc")
+	rpc := strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/grpc")
 	if seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); strings.Contains(seg, ".") {
 		rpc = true // Connect: /package.Service/Method
 	}

@@ -37,7 +37,8 @@ import (
 func RPCGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
-		grpc := strings.HasPrefix(ct, "application/grpc")
+		// Media types are case-insensitive, as connect-go reads them.
+		grpc := strings.HasPrefix(strings.ToLower(ct), "application/grpc")
 		if p := r.URL.Path; p != cleanPath(p) {
 			// No procedure or route has such a path: answered here, where
 			// the mux would redirect to the cleaned one (307).
@@ -46,7 +47,8 @@ func RPCGuard(next http.Handler) http.Handler {
 		}
 		if !grpc {
 			cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
-				return connectProcedure(r) && status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") || unknownProcedure(status, h)
+				return connectProcedure(r) && status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") ||
+					unknownProcedure(status, h) || muxRedirect(status, h, r)
 			}}, r}
 			next.ServeHTTP(cw, r)
 			cw.finish()
@@ -55,10 +57,13 @@ func RPCGuard(next http.Handler) http.Handler {
 		pw := &rpcWriter{ResponseWriter: w, json: jsonCodec(r)}
 		// A gRPC answer is HTTP 200 whatever its status: a 404 is the
 		// mux's, or the REST transcoder's for a service no handler has.
-		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, _ http.Header) bool { return status == http.StatusNotFound }}
+		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, h http.Header) bool {
+			return status == http.StatusNotFound || muxRedirect(status, h, r)
+		}}
 		next.ServeHTTP(uw, r)
 		if uw.held {
 			w.Header().Del("X-Content-Type-Options")
+			w.Header().Del("Location")
 			unknownPath(pw, r, true)
 			return
 		}
@@ -123,6 +128,18 @@ func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
 // for a path no handler serves.
 func unknownProcedure(status int, h http.Header) bool {
 	return status == http.StatusNotFound && strings.HasPrefix(h.Get("Content-Type"), "text/plain")
+}
+
+// muxRedirect reports whether an answer is the mux's redirect of a path
+// without its trailing slash to the subtree of a service's procedures
+// ("/library.v1.BookService" to "/library.v1.BookService/"): no procedure
+// or route has such a path.
+func muxRedirect(status int, h http.Header, r *http.Request) bool {
+	if status < 300 || status > 399 {
+		return false
+	}
+	loc, err := url.Parse(h.Get("Location"))
+	return err == nil && loc.Path == r.URL.Path+"/"
 }
 
 // noRESTRoute reports whether an answer is RESTGuard's 404 for a path no
@@ -268,7 +285,9 @@ func (c *connectWriter) finish() {
 	if !c.held {
 		return
 	}
-	if unknownProcedure(c.status, c.Header()) || connectProcedure(c.r) && noRESTRoute(c.status, c.buf.Bytes()) {
+	if unknownProcedure(c.status, c.Header()) || muxRedirect(c.status, c.Header(), c.r) ||
+		connectProcedure(c.r) && noRESTRoute(c.status, c.buf.Bytes()) {
+		c.Header().Del("Location")
 		c.Header().Del("X-Content-Type-Options")
 		unknownPath(c.ResponseWriter, c.r, false)
 		return

@@ -132,7 +132,7 @@ func rawRPC(t *testing.T, url, contentType, frame string) (*http.Response, []byt
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", contentType)
 	client := http.DefaultClient
-	if strings.HasPrefix(contentType, "application/grpc+") {
+	if strings.HasPrefix(strings.ToLower(contentType), "application/grpc+") {
 		client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
 			p := new(http.Protocols)
 			p.SetUnencryptedHTTP2(true)
@@ -473,6 +473,9 @@ func TestRoundTwoEdges(t *testing.T) {
 		{"POST", "/library.v1.BookService//GetBook", js, `{}`, 404, `"code":"unimplemented"`},
 		{"POST", "/library.v1.BookService/GetBook/extra", js, `{}`, 404, `"code":"unimplemented"`},
 		{"POST", "/library.v1.BookService/", js, `{}`, 404, `"code":"unimplemented"`},
+		// Without the slash: no procedure, where the mux would redirect.
+		{"POST", "/library.v1.BookService", js, `{}`, 404, `"code":"unimplemented"`},
+		{"GET", "/grpc.health.v1.Health", "", ``, 404, `"code":"unimplemented"`},
 	} {
 		t.Run(tc.method+" "+tc.path+" "+tc.contentType, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
@@ -499,10 +502,15 @@ func TestRoundTwoEdges(t *testing.T) {
 	assert.Equal(t, 400, code, body)
 	// gRPC and gRPC-Web: a path that is not clean names no procedure, and
 	// a frame after one flagged as trailers is the request's fault.
-	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
-		resp, b := rawRPC(t, s.url("/library.v1.BookService//GetBook"), ct, "\x00\x00\x00\x00\x00")
-		assert.Equal(t, 200, resp.StatusCode, ct)
-		assert.Equal(t, "12", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), "%s: %q", ct, b)
+	// Media types are case-insensitive: the same answers in capitals.
+	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto", "Application/GRPC+proto", "APPLICATION/GRPC-WEB+PROTO"} {
+		for _, p := range []string{"/library.v1.BookService//GetBook", "/library.v1.BookService", "/library.v1.BookService/Nope"} {
+			resp, b := rawRPC(t, s.url(p), ct, "\x00\x00\x00\x00\x00")
+			assert.Equal(t, 200, resp.StatusCode, "%s %s", ct, p)
+			assert.Equal(t, "12", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), "%s %s: %q", ct, p, b)
+		}
+		resp, b := rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x00\x00\x00\x00\x10\x08\x01")
+		assert.Equal(t, "3", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), "%s: a frame shorter than its length: %q", ct, b)
 		resp, b = rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x02\x08\x02")
 		status := resp.Header.Get("Grpc-Status") + resp.Trailer.Get("Grpc-Status")
 		if status == "" {
