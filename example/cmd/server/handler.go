@@ -124,9 +124,11 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// text mode (base64), the grpc-web JavaScript client's default, is
 	// served through the binary mode (GRPCWebText).
 	// Past --max-in-flight, requests wait a bounded time and are then
-	// turned away; health checks are always answered.
+	// turned away; health checks are always answered. A request takes a
+	// place once its message has arrived (within --body-timeout).
 	limit := cfg.limit
 	limit.Exempt = []string{"/livez", "/readyz", "/grpc.health.v1.Health/"}
+	limit.MaxBodyBytes = cfg.maxBody
 	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
 
