@@ -34,7 +34,9 @@ var rowReaders, rowWriters sync.Map // ormrt.Dialect → RowReader
 // soft-deleted resource as one UPDATE … RETURNING). A RowWriter is a
 // RowReader that runs query in a transaction of its own, which it commits
 // only once every row is read: a call whose caller gave up (a deadline, a
-// cancellation) never commits. Package crudrt/postgres registers pgx's.
+// cancellation) before then does not commit; a COMMIT once sent is not
+// cancelled, so that a write applied is answered as one. Package
+// crudrt/postgres registers pgx's.
 func RegisterRowWriter(d ormrt.Dialect, w RowReader) { rowWriters.Store(d, w) }
 
 // RegisterRowReader makes r read the rows of services on databases of

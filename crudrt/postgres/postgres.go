@@ -195,19 +195,10 @@ var textNumeric = pgx.QueryResultFormatsByOID{pgtype.NumericOID: pgx.TextFormatC
 // cannot be rolled back is discarded.
 func Write(ctx context.Context, db *sql.DB, query string, args []any, dest func() []any) error {
 	return withConn(ctx, db, func(pc *pgx.Conn) error {
-		rollback := func(cause error) error {
-			if _, err := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
-				return fmt.Errorf("%w: %w", driver.ErrBadConn, cause)
-			}
-			return cause
-		}
 		if err := readAfter(ctx, pc, "BEGIN", query, args, dest); err != nil {
-			return rollback(err)
+			return rollback(ctx, pc, err)
 		}
-		if _, err := pc.Exec(ctx, "COMMIT"); err != nil {
-			return rollback(err)
-		}
-		return nil
+		return commit(ctx, pc)
 	})
 }
 
@@ -224,16 +215,34 @@ func Tx(ctx context.Context, db *sql.DB, fn func(crudrt.TxConn) error) error {
 		if !t.begun {
 			return err
 		}
-		if err == nil {
-			if _, err = pc.Exec(ctx, "COMMIT"); err == nil {
-				return nil
-			}
+		if err != nil {
+			return rollback(ctx, pc, err)
 		}
-		if _, rerr := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			return fmt.Errorf("%w: %w", driver.ErrBadConn, err)
-		}
-		return err
+		return commit(ctx, pc)
 	})
+}
+
+// commit ends the transaction on pc: rolled back when the caller has
+// given up by now (ctx is done), committed otherwise, and then whatever
+// becomes of ctx while COMMIT is under way: a COMMIT cancelled on its way
+// may have been applied, and its caller would be told it was not.
+func commit(ctx context.Context, pc *pgx.Conn) error {
+	if err := ctx.Err(); err != nil {
+		return rollback(ctx, pc, err)
+	}
+	if _, err := pc.Exec(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		return rollback(ctx, pc, err)
+	}
+	return nil
+}
+
+// rollback ends the transaction on pc after cause; a connection that
+// cannot be rolled back is discarded (driver.ErrBadConn).
+func rollback(ctx context.Context, pc *pgx.Conn, cause error) error {
+	if _, err := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+		return fmt.Errorf("%w: %w", driver.ErrBadConn, cause)
+	}
+	return cause
 }
 
 // txConn is the connection of one Tx.

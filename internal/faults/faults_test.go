@@ -576,3 +576,40 @@ func TestPostgresRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitOutlivesDeadline: on PostgreSQL, a write whose caller's
+// deadline passes while its COMMIT is under way (made slow here by a
+// deferred trigger) is committed and answered as committed, not
+// DeadlineExceeded: a COMMIT cancelled on its way may have been applied
+// already, and the caller would be told it was not. A deadline that has
+// passed before the COMMIT is sent rolls the write back, and is
+// DeadlineExceeded.
+func TestCommitOutlivesDeadline(t *testing.T) {
+	noLeaks(t)
+	e := serve(t, testdb.Open(t, testdb.Postgres))
+	b := e.create(t, "Slow", 1)
+	require.NoError(t, e.db.Exec(`CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_sleep(0.6); RETURN NULL; END $$`).Error)
+	require.NoError(t, e.db.Exec(`CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON books
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`).Error)
+	ctx := context.Background()
+
+	// The 200 ms deadlines are the behaviour under test (they pass while
+	// the 600 ms COMMIT runs), not pauses.
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	up, err := e.Handler.UpdateBook(dctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: b.Id, Title: "Changed", Etag: b.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+	cancel()
+	require.NoError(t, err, "Update: committed, and answered so")
+	assert.Equal(t, "Changed", up.Title)
+	dctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	del, err := e.Handler.DeleteBook(dctx, &libraryv1.DeleteBookRequest{Id: b.Id})
+	cancel()
+	require.NoError(t, err, "Delete: committed, and answered so")
+	require.NotNil(t, del.DeleteTime)
+
+	got, err := e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+	require.NoError(t, err)
+	assert.Equal(t, "Changed", got.Title)
+	assert.NotNil(t, got.DeleteTime, "deleted as answered")
+	assert.Equal(t, del.Etag, got.Etag)
+}
