@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -86,7 +87,7 @@ func (e *Error) WithReason(reason string, metadata ...string) *Error {
 		if e.info.Metadata == nil {
 			e.info.Metadata = map[string]string{}
 		}
-		e.info.Metadata[metadata[i]] = metadata[i+1]
+		e.info.Metadata[metadata[i]] = capText(metadata[i+1])
 	}
 	return e
 }
@@ -95,7 +96,7 @@ func (e *Error) WithReason(reason string, metadata ...string) *Error {
 // names the cause.
 func newError(code connect.Code, msg string) *Error {
 	return &Error{
-		ce:   connect.NewError(code, errors.New(msg)),
+		ce:   connect.NewError(code, errors.New(capText(msg))),
 		info: codeInfo(code),
 	}
 }
@@ -103,6 +104,25 @@ func newError(code connect.Code, msg string) *Error {
 // Errorf builds an Error with a code and a message for the client.
 func Errorf(code connect.Code, format string, args ...any) *Error {
 	return newError(code, fmt.Sprintf(format, args...))
+}
+
+// maxErrorText bounds each text of an error (its message, a field's path
+// and description, a metadata value), which may quote what the client
+// sent: an answer that repeats a value of megabytes would be megabytes,
+// in headers where gRPC-Web and gRPC put a status sent before any message.
+const maxErrorText = 1024
+
+// capText is s cut to maxErrorText bytes, on a character's boundary,
+// saying how long it was.
+func capText(s string) string {
+	if len(s) <= maxErrorText {
+		return s
+	}
+	cut := maxErrorText - 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
 }
 
 // referenceMissing is FailedPrecondition (a foreign key's violation, as
@@ -134,10 +154,12 @@ type FieldViolation struct {
 // google.rpc.BadRequest that lists every violation.
 func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 	br := &errdetails.BadRequest{}
-	var parts []string
+	var parts, fields []string
 	for _, v := range violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
-		parts = append(parts, v.Field+": "+v.Description)
+		field, desc := capText(v.Field), capText(v.Description)
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: field, Description: desc})
+		parts = append(parts, field+": "+desc)
+		fields = append(fields, field)
 	}
 	if msg == "" {
 		msg = "invalid request: " + strings.Join(parts, "; ")
@@ -145,10 +167,6 @@ func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 	e := newError(connect.CodeInvalidArgument, msg)
 	if len(violations) > 0 {
 		e.details = append(e.details, protoadapt.MessageV1Of(br))
-		fields := make([]string, len(violations))
-		for i, v := range violations {
-			fields[i] = v.Field
-		}
 		e.WithReason("FIELD_VIOLATION", "fields", strings.Join(fields, ","))
 	}
 	return e

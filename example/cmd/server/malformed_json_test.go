@@ -152,3 +152,37 @@ func connectStatus(t *testing.T, body string) *spb.Status {
 	}
 	return st
 }
+
+// TestErrorsBounded: an error that quotes what the client sent (an
+// unknown field's name of 3 MB, a request_id of 70 KB) quotes at most a
+// kilobyte of it, on every protocol: answers stay small, and gRPC-Web's,
+// whose status travels in the headers, stays under the headers' limits
+// of browsers and proxies.
+func TestErrorsBounded(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	huge := strings.Repeat("x", 3<<20)
+	for _, tc := range []struct{ name, path, ct, body string }{
+		{"Connect, unknown field", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"a","` + huge + `":1}}`},
+		{"REST, unknown field", "/v1/books", "application/json", `{"title":"a","` + huge + `":1}`},
+		{"Connect, request_id", "/library.v1.BookService/DeleteBook", "application/json", `{"id":"1","requestId":"` + huge[:70000] + `"}`},
+	} {
+		code, body := do(t, "POST", s.url(tc.path), tc.ct, tc.body)
+		assert.Equal(t, 400, code, tc.name)
+		assert.Less(t, len(body), 8<<10, "%s: an answer of %d bytes", tc.name, len(body))
+		assert.Contains(t, body, "bytes in all)", tc.name)
+	}
+	body := `{"id":"1","requestId":"` + huge[:70000] + `"}`
+	frame := make([]byte, 5, 5+len(body))
+	binary.BigEndian.PutUint32(frame[1:], uint32(len(body)))
+	frame = append(frame, body...)
+	resp, _ := rawRPC(t, s.url("/library.v1.BookService/DeleteBook"), "application/grpc-web+json", string(frame))
+	size := 0
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			size += len(k) + len(v)
+		}
+	}
+	assert.Equal(t, "3", resp.Header.Get("Grpc-Status"))
+	assert.Less(t, size, 8<<10, "gRPC-Web: headers of %d bytes", size)
+}
