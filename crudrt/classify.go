@@ -48,6 +48,10 @@ const (
 	// NotFound. Writes refuse such values before the database (see
 	// ormrt.CheckModel).
 	DBErrorUnstorable
+	// DBErrorTooLarge is a statement larger than the database takes
+	// (MySQL's max_allowed_packet): InvalidArgument. Writes refuse a value
+	// that large before the database (see ormrt.CheckModel).
+	DBErrorTooLarge
 )
 
 // ErrorClassifier reads the errors of one database driver, wherever they

@@ -225,6 +225,8 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 		return Errorf(connect.CodeAborted, "the transaction conflicted with another (a deadlock, a serialization failure, or a lock held longer than the database waits) and was rolled back; retry").WithReason("TRANSACTION_CONFLICT")
 	case DBErrorTimeout:
 		return Errorf(connect.CodeDeadlineExceeded, "the statement took longer than the database allows").WithReason("STATEMENT_TIMEOUT")
+	case DBErrorTooLarge:
+		return InvalidArgument(fmt.Sprintf("%s: the values of the request are larger than the database takes in one statement", resource)).WithReason("STATEMENT_TOO_LARGE", "resource", resource)
 	case DBErrorUnstorable:
 		return Errorf(connect.CodeNotFound, "%s not found", resource).WithReason("RESOURCE_NOT_FOUND", "resource", resource)
 	}

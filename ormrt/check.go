@@ -218,8 +218,11 @@ func CheckFields(tx *gorm.DB, fields []string, values ...any) error {
 // type is string, float32, float64 or JSON, or a pointer to one of the
 // first three (where nil is storable), is checked for the database tx is
 // connected to with CheckString, CheckFloat32, CheckFloat64 or CheckJSON.
-// Fields of other types are stored unchanged by every database. The errors
-// are joined, each naming its field.
+// On MySQL and MariaDB, a text, bytes or JSON value longer than the
+// server's max_allowed_packet, which no statement can carry, is refused
+// too (the server's setting is read once per database). Fields of other
+// types are stored unchanged by every database. The errors are joined,
+// each naming its field.
 func CheckModel(tx *gorm.DB, m any) error {
 	v := reflect.ValueOf(m)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
@@ -234,7 +237,39 @@ func CheckModel(tx *gorm.DB, m any) error {
 			errs = append(errs, err)
 		}
 	}
+	if d == MySQL {
+		if limit := mysqlMaxPacket(tx); limit > 0 {
+			for _, f := range plan.fields {
+				if n := f.size(unsafe.Add(base, f.off)); n > limit {
+					errs = append(errs, fieldErrorf(f.name, "takes %d bytes; MySQL takes at most %d in one value (max_allowed_packet)", n, limit))
+				}
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// mysqlPackets holds the max_allowed_packet of each database CheckModel
+// has checked a model for, by its *gorm.Config (one per gorm.Open).
+var mysqlPackets sync.Map
+
+// mysqlMaxPacket is the server's max_allowed_packet, the most bytes of one
+// value a statement can carry (the driver sends a longer string as
+// several packets, which the server puts together up to that size), read
+// once per database; 0 when it cannot be read.
+func mysqlMaxPacket(tx *gorm.DB) int {
+	if tx.Config == nil {
+		return 0
+	}
+	if n, ok := mysqlPackets.Load(tx.Config); ok {
+		return n.(int)
+	}
+	var n int
+	if err := tx.Session(&gorm.Session{NewDB: true, SkipHooks: true}).Raw("SELECT @@max_allowed_packet").Row().Scan(&n); err != nil || n <= 0 {
+		return 0
+	}
+	mysqlPackets.Store(tx.Config, n)
+	return n
 }
 
 // checkValue checks the field v points to by its type (see CheckFields),
@@ -273,6 +308,7 @@ const (
 	checkedFloat32
 	checkedFloat32Ptr
 	checkedJSON
+	checkedBytes // no check, but a size
 )
 
 var checkedTypes = map[reflect.Type]checkedType{
@@ -283,6 +319,25 @@ var checkedTypes = map[reflect.Type]checkedType{
 	reflect.TypeFor[float32]():  checkedFloat32,
 	reflect.TypeFor[*float32](): checkedFloat32Ptr,
 	reflect.TypeFor[JSON]():     checkedJSON,
+	reflect.TypeFor[[]byte]():   checkedBytes,
+}
+
+// size is the length in bytes of the text or bytes at p as the database
+// receives it; 0 for numbers.
+func (f *checkedField) size(p unsafe.Pointer) int {
+	switch f.typ {
+	case checkedString:
+		return len(*(*string)(p))
+	case checkedStringPtr:
+		if s := *(**string)(p); s != nil {
+			return len(*s)
+		}
+	case checkedBytes:
+		return len(*(*[]byte)(p))
+	case checkedJSON:
+		return len(*(*JSON)(p))
+	}
+	return 0
 }
 
 // check checks the field at p, as checkValue does.
@@ -300,6 +355,8 @@ func (f *checkedField) check(d Dialect, p unsafe.Pointer) error {
 		return CheckFloat32(d, f.name, *(*float32)(p))
 	case checkedFloat32Ptr:
 		return CheckFloat32Ptr(d, f.name, *(**float32)(p))
+	case checkedBytes:
+		return nil
 	}
 	return CheckJSON(d, f.name, *(*JSON)(p))
 }

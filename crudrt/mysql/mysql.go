@@ -17,6 +17,7 @@ package mysql
 
 import (
 	"errors"
+	"strings"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 
@@ -31,7 +32,14 @@ func init() { crudrt.RegisterErrorClassifier(ormrt.MySQL, Classify) }
 func Classify(err error) crudrt.DBErrorKind {
 	var my *mysqldriver.MySQLError
 	if errors.As(err, &my) {
+		if my.Number == 1105 && strings.Contains(my.Message, "max_allowed_packet") {
+			// A value sent in parts (mysql_send_long_data) too long.
+			return crudrt.DBErrorTooLarge
+		}
 		return numberKind(my.Number)
+	}
+	if errors.Is(err, mysqldriver.ErrPktTooLarge) {
+		return crudrt.DBErrorTooLarge
 	}
 	if errors.Is(err, mysqldriver.ErrInvalidConn) {
 		return crudrt.DBErrorUnavailable
@@ -54,6 +62,8 @@ func numberKind(n uint16) crudrt.DBErrorKind {
 		return crudrt.DBErrorUnavailable
 	case 3024, 1969: // max_execution_time (MySQL), max_statement_time (MariaDB)
 		return crudrt.DBErrorTimeout
+	case 1153, 1301: // a packet or a result over max_allowed_packet
+		return crudrt.DBErrorTooLarge
 	}
 	return crudrt.DBErrorUnknown
 }

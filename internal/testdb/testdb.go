@@ -146,6 +146,7 @@ func DSN(t testing.TB, d ormrt.Dialect) string {
 		cfg.Params["charset"] = "utf8mb4"
 		cfg.Params["max_sort_length"] = "4096" // strings sort whole, as the README asks
 		cfg.Collation = "utf8mb4_bin"
+		cfg.MaxAllowedPacket = 0 // the server's, as the example server reads it
 		return cfg.FormatDSN()
 	}
 	t.Fatalf("testdb: unknown dialect %q", d)

@@ -262,6 +262,11 @@ func mysqlDSN(raw string) (string, error) {
 	cfg.ParseTime, cfg.Loc = true, time.UTC
 	cfg.Collation = "utf8mb4_bin"
 	cfg.Timeout = 5 * time.Second
+	// The driver reads the server's max_allowed_packet, and splits the
+	// values of a statement by it, rather than assume 64 MiB and send
+	// packets the server (16 MiB by default) refuses by closing the
+	// connection.
+	cfg.MaxAllowedPacket = 0
 	// max_sort_length: MariaDB and MySQL sort strings by their first 1024
 	// bytes only (256 characters of utf8mb4), so rows whose strings share
 	// a longer prefix would come out of order and page tokens would skip
