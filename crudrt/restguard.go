@@ -143,7 +143,12 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					paths = append(paths, ps...)
 				}
 				if slices.Contains(paths, "*") && len(paths) > 1 {
-					writeRESTError(w, http.StatusBadRequest, 3, "INVALID_UPDATE_MASK", "invalid request: update_mask: '*' must not be used with other paths")
+					// As the service refuses it over gRPC and Connect.
+					b := restErrorJSON(InvalidArgument("", FieldViolation{Field: "update_mask", Description: "invalid field path: '*' must not be used with other paths"}))
+					w.Header().Set("Content-Type", "application/json")
+					w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = w.Write(b)
 					return
 				}
 				paths = route.maskPaths(paths)

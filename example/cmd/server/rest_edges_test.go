@@ -19,10 +19,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -89,6 +91,17 @@ func TestUpdateMaskStar(t *testing.T) {
 	assert.Equal(t, 400, code, "a duplicate key stays refused: %s", body)
 	code, body = do(t, "POST", s.url("/library.v1.BookService/UpdateBook"), js, `{"book":{"id":"2","title":"x","authorId":"1"},"updateMask":"*,title"}`)
 	assert.Equal(t, 400, code, `"*" must be the only path: %s`, body)
+	connectAnswer := answerOf(t, connectStatus(t, body))
+	// The same answer over REST, however the paths are spelled.
+	for _, q := range []string{"update_mask=*,title", "update_mask=*&update_mask=title"} {
+		code, body = do(t, "PATCH", s.url("/v1/books/2?"+q), js, `{"title":"x"}`)
+		require.Equal(t, 400, code, body)
+		var st spb.Status
+		require.NoError(t, protojson.Unmarshal([]byte(body), &st), body)
+		assert.Equal(t, connectAnswer, answerOf(t, &st), "REST %s", q)
+	}
+	assert.Equal(t, "FIELD_VIOLATION", connectAnswer.reason)
+	assert.Equal(t, []string{"update_mask"}, connectAnswer.violations)
 
 	// gRPC: the binary mask holds "*" as it is.
 	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
