@@ -704,3 +704,29 @@ func TestJSONErrorsNameTheField(t *testing.T) {
 	assert.Contains(t, body, `"field":"book.state"`, "REST")
 	assert.Contains(t, body, `invalid value for enum field state: \"NOPE\"`, "REST")
 }
+
+// TestRESTEmptyBody: a request without a body on a route that takes one
+// is read as an empty message, `{}`, on every route, as google.api.http
+// gateways read it: the same answer as the same request with `{}`, where
+// the transcoder read it so on routes with path variables only and
+// refused it on the others (":batchCreate") as malformed JSON.
+func TestRESTEmptyBody(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/v1/books:batchCreate"},
+		{"POST", "/v1/books:batchDelete"},
+		{"POST", "/v1/books:batchUpdate"},
+		{"POST", "/v1/books"},
+		{"POST", "/v1/books/1:undelete"},
+		{"PATCH", "/v1/books/1"},
+	} {
+		for _, ct := range []string{"application/json", ""} {
+			code, body := do(t, tc.method, s.url(tc.path), ct, "")
+			wantCode, want := do(t, tc.method, s.url(tc.path), "application/json", "{}")
+			assert.Equal(t, wantCode, code, "%s %s, Content-Type %q: %s", tc.method, tc.path, ct, body)
+			assert.Equal(t, want, body, "%s %s, Content-Type %q", tc.method, tc.path, ct)
+			assert.NotContains(t, body, "MALFORMED_JSON")
+		}
+	}
+}
