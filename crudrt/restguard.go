@@ -86,8 +86,10 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		if q := r.URL.RawQuery; q == "" {
-			if route != nil && refuseSpaced(w, route, r.URL.EscapedPath(), nil) {
-				return
+			if route != nil {
+				if r = readScalars(w, r, route, nil); r == nil {
+					return
+				}
 			}
 		} else {
 			vals, err := url.ParseQuery(q)
@@ -121,8 +123,13 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					r.URL.RawQuery = vals.Encode()
 				}
 			}
-			if route != nil && refuseSpaced(w, route, r.URL.EscapedPath(), vals) {
-				return
+			if route != nil {
+				if r = readScalars(w, r, route, vals); r == nil {
+					return
+				}
+				if v, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+					vals = v
+				}
 			}
 			maskKeys := []string{"update_mask", "updateMask", "update_mask.paths", "updateMask.paths"}
 			var masks, spelled []string
@@ -210,16 +217,35 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	})
 }
 
-// refuseSpaced answers InvalidArgument, as the other protocols do, to a
-// request whose path or query gives a number or bool field a value with
-// white space around it (see restRoute.spaced), and reports whether it
-// did.
-func refuseSpaced(w http.ResponseWriter, route *restRoute, escapedPath string, vals url.Values) bool {
-	path, kind, v, ok := route.spaced(escapedPath, vals)
-	if ok {
-		writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_REQUEST", fmt.Sprintf("invalid value for %s field %s: %q", kind, path, v))
+// readScalars reads the path and query values of a request on route that
+// set number, bool or enum fields as the other protocols read them (see
+// restRoute.scalars): it answers InvalidArgument, as they do, to a value
+// they refuse, and returns nil; otherwise r, or a copy of r with the
+// numbers in the transcoder's form.
+func readScalars(w http.ResponseWriter, r *http.Request, route *restRoute, vals url.Values) *http.Request {
+	escaped := r.URL.EscapedPath()
+	p, q, e := route.scalars(escaped, vals)
+	if e != nil {
+		b := restErrorJSON(e)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(b)
+		return nil
 	}
-	return ok
+	if p == escaped && q == nil {
+		return r
+	}
+	r = r.Clone(r.Context())
+	if p != escaped {
+		if u, err := url.PathUnescape(p); err == nil {
+			r.URL.Path, r.URL.RawPath = u, p
+		}
+	}
+	if q != nil {
+		r.URL.RawQuery = q.Encode()
+	}
+	return r
 }
 
 // queryMaskKey holds the paths of a REST request's update_mask query

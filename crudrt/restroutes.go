@@ -1,15 +1,19 @@
 package crudrt
 
 import (
+	"encoding/json"
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // restRoute is a REST route as RESTGuard reads it: which requests it
@@ -173,26 +177,39 @@ func (r *restRoute) matches(method, escapedPath string) bool {
 	return matchSegments(r.segs, strings.Split(p, "/"))
 }
 
-// spaced finds a value of a number or bool field of the route's request,
-// in a path variable of escapedPath or in the query vals, with white space
-// around it, which the transcoder would read as the number (its values go
-// through encoding/json) and the other protocols refuse: the field's path
-// and kind, and the value.
-func (r *restRoute) spaced(escapedPath string, vals url.Values) (string, protoreflect.Kind, string, bool) {
-	check := func(key, v string) (string, protoreflect.Kind, bool) {
-		if strings.TrimSpace(v) == v {
-			return "", 0, false
-		}
+// scalars reads the path variables of escapedPath and the query vals that
+// set number, bool or enum fields of the route's request as protojson
+// reads the same values in a JSON body (see scalarValue), so that REST
+// takes and refuses what Connect and gRPC do where the transcoder reads
+// them its own way (" 1" as 1, "1e1" not at all, with encoding/json's
+// words). It returns escapedPath and vals with each number in the form
+// the transcoder reads ("1e1" as "10"; vals nil when none changed), or
+// the error of the first value protojson refuses, naming its field.
+func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Values, *Error) {
+	check := func(key, v string, index int) (string, *Error) {
 		parts, fds := r.fields(key)
 		if len(fds) == 0 || len(fds) != len(parts) {
-			return "", 0, false
+			return v, nil // not a field: the transcoder answers it
 		}
-		switch k := fds[len(fds)-1].Kind(); k {
+		fd := fds[len(fds)-1]
+		switch fd.Kind() {
 		case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind, protoreflect.GroupKind:
-			return "", 0, false
-		default:
-			return strings.Join(parts, "."), k, true
+			return v, nil
 		}
+		if fd.IsMap() {
+			return v, nil
+		}
+		canon, desc, ok := scalarValue(fd, v)
+		if !ok {
+			field := strings.Join(parts, ".")
+			if fd.IsList() && index >= 0 {
+				// The value's place among the key's, as a body's
+				// list names it.
+				field += "[" + strconv.Itoa(index) + "]"
+			}
+			return "", InvalidArgument("", FieldViolation{Field: field, Description: desc}).WithReason("MALFORMED_REQUEST")
+		}
+		return canon, nil
 	}
 	if !slices.Contains(r.segs, "**") {
 		p := strings.TrimPrefix(escapedPath, "/")
@@ -200,28 +217,97 @@ func (r *restRoute) spaced(escapedPath string, vals url.Values) (string, protore
 			p = strings.TrimSuffix(p, ":"+r.verb)
 		}
 		parts := strings.Split(p, "/")
+		changed := false
 		for i, v := range r.vars {
 			at := r.varSegs[i]
 			if at[1] != 1 || at[0] >= len(parts) {
 				continue
 			}
 			value, err := url.PathUnescape(parts[at[0]])
-			if err != nil {
+			if err != nil || strings.Contains(value, "/") {
+				// A slash escaped in one segment: the transcoder finds
+				// no route for it.
 				continue
 			}
-			if path, k, ok := check(strings.Join(v, "."), value); ok {
-				return path, k, value, true
+			canon, e := check(strings.Join(v, "."), value, -1)
+			if e != nil {
+				return "", nil, e
+			}
+			if canon != value {
+				parts[at[0]], changed = url.PathEscape(canon), true
+			}
+		}
+		if changed {
+			escapedPath = "/" + strings.Join(parts, "/")
+			if r.verb != "" {
+				escapedPath += ":" + r.verb
 			}
 		}
 	}
+	var out url.Values
 	for _, key := range slices.Sorted(maps.Keys(vals)) {
-		for _, v := range vals[key] {
-			if path, k, ok := check(key, v); ok {
-				return path, k, v, true
+		for i, v := range vals[key] {
+			canon, e := check(key, v, i)
+			if e != nil {
+				return "", nil, e
+			}
+			if canon != v {
+				if out == nil {
+					out = maps.Clone(vals)
+				}
+				out[key] = slices.Clone(out[key])
+				out[key][i] = canon
 			}
 		}
 	}
-	return "", 0, "", false
+	return escapedPath, out, nil
+}
+
+// scalarValue reads v, the text of a path variable or query parameter that
+// sets field fd (a number, bool or enum, or a list of them), as protojson
+// reads the same value in a JSON body: a number as in a JSON string
+// ("1e1" and "8.0" for an integer, "NaN"; not " 1" nor "01"), a bool as
+// the JSON literal true or false, an enum by name or number. It returns
+// an integer's value in decimal, other values as they are, or protojson's
+// words for a value it refuses.
+func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string, ok bool) {
+	var elem []byte
+	switch {
+	case fd.Kind() == protoreflect.BoolKind && (v == "true" || v == "false"):
+		elem = []byte(v)
+	case fd.Kind() == protoreflect.EnumKind && canonicalInt(v):
+		elem = []byte(v)
+	default:
+		elem, _ = json.Marshal(v)
+	}
+	if fd.IsList() {
+		elem = append(append([]byte{'['}, elem...), ']')
+	}
+	name, _ := json.Marshal(fd.JSONName())
+	doc := append(append(append(append([]byte{'{'}, name...), ':'), elem...), '}')
+	m := dynamicpb.NewMessage(fd.ContainingMessage())
+	if err := protojson.Unmarshal(doc, m); err != nil {
+		return "", protojsonAt.ReplaceAllString(err.Error(), ""), false
+	}
+	val := m.Get(fd)
+	if fd.IsList() {
+		val = val.List().Get(0)
+	}
+	switch fd.Kind() {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return strconv.FormatInt(val.Int(), 10), "", true
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return strconv.FormatUint(val.Uint(), 10), "", true
+	}
+	return v, "", true
+}
+
+// canonicalInt reports whether v is an integer as JSON writes one: an
+// optional minus and digits, without leading zeros.
+func canonicalInt(v string) bool {
+	n, err := strconv.ParseInt(v, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == v
 }
 
 func matchSegments(segs, parts []string) bool {

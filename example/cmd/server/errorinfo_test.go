@@ -53,9 +53,9 @@ func TestErrorInfo(t *testing.T) {
 		"REST no route":       {"GET", "/v1/nowhere", "", "", 404, "NO_REST_ROUTE", nil},
 		"REST override":       {"DELETE", "/v1/books/999?id=1", "", "", 400, "QUERY_OVERRIDES_FIELD", nil},
 		"REST malformed JSON": {"POST", "/v1/books", "application/json", `{"title":"a","title":"b"}`, 400, "MALFORMED_JSON", nil},
-		// Raised by the transcoder before the service: the code's name.
-		"REST path value":    {"GET", "/v1/books/abc", "", "", 400, "INVALID_ARGUMENT", nil},
-		"REST query value":   {"GET", "/v1/books?page_size=abc", "", "", 400, "INVALID_ARGUMENT", nil},
+		// Read by RESTGuard as Connect reads them in a body.
+		"REST path value":    {"GET", "/v1/books/abc", "", "", 400, "MALFORMED_REQUEST", map[string]string{"fields": "id"}},
+		"REST query value":   {"GET", "/v1/books?page_size=abc", "", "", 400, "MALFORMED_REQUEST", map[string]string{"fields": "page_size"}},
 		"REST media type":    {"POST", "/v1/books", "text/plain", `title`, 415, "UNSUPPORTED_MEDIA_TYPE", nil},
 		"REST batch limit":   {"GET", "/v1/books:batchGet?" + strings.Repeat("ids=1&", 1001), "", "", 400, "FIELD_VIOLATION", map[string]string{"fields": "ids"}},
 		"Connect stale etag": {"POST", "/library.v1.BookService/DeleteBook", "application/json", `{"id":"1","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1", "resource": "library.v1.Book"}},

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -659,7 +660,7 @@ func TestRESTSpacedNumbers(t *testing.T) {
 		{"GET", "/v1/books/1%20", "id"},
 		{"DELETE", "/v1/books/%0A1%20", "id"},
 		{"POST", "/v1/books/%201:undelete", "id"},
-		{"GET", "/v1/books:batchGet?ids=1&ids=%202", "ids"},
+		{"GET", "/v1/books:batchGet?ids=1&ids=%202", "ids[1]"},
 		{"GET", "/v1/books?page_size=%0A1", "page_size"},
 		{"GET", "/v1/books?pageSize=1%09", "page_size"},
 		{"GET", "/v1/books?show_deleted=%20true", "show_deleted"},
@@ -667,7 +668,8 @@ func TestRESTSpacedNumbers(t *testing.T) {
 		code, body := do(t, tc.method, s.url(tc.path), "application/json", "")
 		assert.Equal(t, 400, code, "%s %s: %s", tc.method, tc.path, body)
 		assert.Contains(t, body, `"code":3`, tc.path)
-		assert.Contains(t, body, "field "+tc.field+":", tc.path)
+		assert.Contains(t, body, `"field":"`+tc.field+`"`, tc.path)
+		assert.Contains(t, body, "invalid value for", tc.path)
 	}
 	code, body := do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/json", `{"id":" 1"}`)
 	assert.Equal(t, 400, code, "Connect: %s", body)
@@ -677,6 +679,51 @@ func TestRESTSpacedNumbers(t *testing.T) {
 	code, body = do(t, "GET", s.url("/v1/books?page_size=1&filter="+url.QueryEscape(`title = "Dune"`)), "", "")
 	require.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"title":"Dune"`)
+}
+
+// TestRESTScalarsAsConnect gives number, bool and enum fields the same
+// values in the REST path and query as in a Connect JSON body: REST takes
+// what Connect takes ("1e1" and "8.0" for an integer) and refuses what
+// Connect refuses, with Connect's words and a BadRequest naming the
+// field, where the transcoder read them with encoding/json ("invalid
+// character 'a' looking for beginning of value"; "1e1" refused).
+func TestRESTScalarsAsConnect(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune", "Emma")
+	position := regexp.MustCompile(` \(line \d+:\d+\)`)
+	values := []string{"1", "2", "abc", "01", "1e1", "1e0", "8.0", "2.5", " 1", "99999999999", "-0", "+1", "0x10", "€", "null", "t", "TRUE", "true", "false", ""}
+	for _, v := range values {
+		quoted, _ := json.Marshal(v)
+		for _, tc := range []struct {
+			name, rest, connect, body string
+		}{
+			{"page_size", "/v1/books?page_size=" + url.QueryEscape(v), "ListBooks", `{"pageSize":` + string(quoted) + `}`},
+			{"id", "/v1/books/" + url.PathEscape(v), "GetBook", `{"id":` + string(quoted) + `}`},
+			{"ids", "/v1/books:batchGet?ids=1&ids=" + url.QueryEscape(v), "BatchGetBooks", `{"ids":["1",` + string(quoted) + `]}`},
+			{"show_deleted", "/v1/books?show_deleted=" + url.QueryEscape(v), "ListBooks", `{"showDeleted":` + map[bool]string{true: v, false: string(quoted)}[v == "true" || v == "false"] + `}`},
+		} {
+			if v == "" && tc.name == "id" {
+				continue // another route
+			}
+			what := fmt.Sprintf("%s = %q", tc.name, v)
+			cCode, cBody := do(t, "POST", s.url("/library.v1.BookService/"+tc.connect), "application/json", tc.body)
+			rCode, rBody := do(t, "GET", s.url(tc.rest), "", "")
+			if v == "" && cCode == 200 {
+				continue // an empty query value is no value: not comparable
+			}
+			if cCode != 400 {
+				assert.Equal(t, cCode, rCode, "%s: Connect takes it (%d), REST: %s", what, cCode, rBody)
+				continue
+			}
+			require.Equal(t, 400, rCode, "%s: Connect refuses it (%s), REST: %s", what, cBody, rBody)
+			c := answerOf(t, connectStatus(t, cBody))
+			var st spb.Status
+			require.NoError(t, protojson.Unmarshal([]byte(rBody), &st), rBody)
+			r := answerOf(t, &st)
+			assert.Equal(t, c.violations, r.violations, what)
+			assert.Equal(t, position.ReplaceAllString(c.message, ""), r.message, what)
+		}
+	}
 }
 
 // TestRESTMediaTypeMessage: a body of a media type REST does not take is
