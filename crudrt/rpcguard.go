@@ -39,7 +39,7 @@ func RPCGuard(next http.Handler) http.Handler {
 		ct := r.Header.Get("Content-Type")
 		// Media types are case-insensitive, as connect-go reads them.
 		grpc := strings.HasPrefix(strings.ToLower(ct), "application/grpc")
-		if p := r.URL.Path; p != cleanPath(p) {
+		if p := r.URL.Path; p != cleanPath(p) || escapedSlash(r) {
 			// No procedure or route has such a path: answered here, where
 			// the mux would redirect to the cleaned one (307).
 			unknownPath(w, r, grpc)
@@ -72,6 +72,18 @@ func RPCGuard(next http.Handler) http.Handler {
 	})
 }
 
+// escapedSlash reports whether r calls a procedure (gRPC, or a Connect
+// path, whose first segment holds a dot) with a slash escaped in its
+// path (/library.v1.BookService%2FGetBook): no procedure has such a
+// path, which the mux would otherwise hand to another handler.
+func escapedSlash(r *http.Request) bool {
+	raw := strings.ToLower(r.URL.RawPath)
+	if !strings.Contains(raw, "%2f") {
+		return false
+	}
+	return strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/grpc") || connectProcedure(r)
+}
+
 // cleanPath is p as net/http's mux cleans it: no empty, "." or ".."
 // segment; a trailing slash is kept.
 func cleanPath(p string) string {
@@ -92,7 +104,7 @@ func cleanPath(p string) string {
 // with its JSON error, REST a 404 google.rpc.Status; each with its
 // ErrorInfo.
 func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
-	msg := "unknown procedure " + r.URL.Path
+	msg := "unknown procedure " + r.URL.EscapedPath()
 	h := w.Header()
 	h.Del("Content-Length")
 	// The first segment that is not empty or a dot: "//library.v1.X/Get"

@@ -177,7 +177,7 @@ func TestGRPCWebText(t *testing.T) {
 		_ = resp.Body.Close()
 		assert.Less(t, resp.StatusCode, 300)
 		allowed := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
-		for _, h := range []string{"content-type", "x-grpc-web", "x-user-agent"} {
+		for _, h := range []string{"content-type", "x-grpc-web", "x-user-agent", "grpc-encoding", "grpc-accept-encoding", "connect-content-encoding", "connect-accept-encoding", "content-encoding"} {
 			assert.Contains(t, allowed, h)
 		}
 	})

@@ -140,7 +140,11 @@ func withCORS(origins string, next http.Handler) http.Handler {
 		allowed[strings.TrimSpace(o)] = true
 	}
 	methods := strings.Join(append(connectcors.AllowedMethods(), http.MethodPut, http.MethodPatch, http.MethodDelete), ", ")
-	headers := strings.Join(append(connectcors.AllowedHeaders(), "Authorization"), ", ")
+	// Besides connect-go's list: the headers that compress a request or
+	// ask for a compressed answer, in each protocol (a browser may send
+	// them; REST bodies may be gzip).
+	headers := strings.Join(append(connectcors.AllowedHeaders(), "Authorization",
+		"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding", "Content-Encoding"), ", ")
 	exposed := strings.Join(connectcors.ExposedHeaders(), ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")

@@ -490,6 +490,7 @@ func TestRoundTwoEdges(t *testing.T) {
 		// Without the slash: no procedure, where the mux would redirect.
 		{"POST", "/library.v1.BookService", js, `{}`, 404, `"code":"unimplemented"`},
 		{"GET", "/grpc.health.v1.Health", "", ``, 404, `"code":"unimplemented"`},
+		{"POST", "/library.v1.BookService%2FGetBook", js, `{}`, 404, `unknown procedure /library.v1.BookService%2FGetBook`},
 	} {
 		t.Run(tc.method+" "+tc.path+" "+tc.contentType, func(t *testing.T) {
 			code, body := do(t, tc.method, s.url(tc.path), tc.contentType, tc.body)
@@ -518,7 +519,7 @@ func TestRoundTwoEdges(t *testing.T) {
 	// a frame after one flagged as trailers is the request's fault.
 	// Media types are case-insensitive: the same answers in capitals.
 	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto", "Application/GRPC+proto", "APPLICATION/GRPC-WEB+PROTO"} {
-		for _, p := range []string{"/library.v1.BookService//GetBook", "/library.v1.BookService", "/library.v1.BookService/Nope"} {
+		for _, p := range []string{"/library.v1.BookService//GetBook", "/library.v1.BookService", "/library.v1.BookService/Nope", "/library.v1.BookService%2FGetBook"} {
 			resp, b := rawRPC(t, s.url(p), ct, "\x00\x00\x00\x00\x00")
 			assert.Equal(t, 200, resp.StatusCode, "%s %s", ct, p)
 			assert.Equal(t, "12", resp.Header.Get("Grpc-Status")+resp.Trailer.Get("Grpc-Status"), "%s %s: %q", ct, p, b)
