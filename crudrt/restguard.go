@@ -67,12 +67,19 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			}
 		}
-		// The route the request takes, the first that matches (nil: none).
+		// The route the request takes, the first that matches (nil: none);
+		// typed is false when another matches too (of a service linked
+		// into the program that the transcoder may not serve): the types
+		// of its path and query values are then the transcoder's to read.
 		var route *restRoute
+		typed := true
 		for i := range routes {
 			if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+				if route != nil {
+					typed = false
+					break
+				}
 				route = &routes[i]
-				break
 			}
 		}
 		if route != nil && (route.bodyAll || len(route.body) > 0) && r.ContentLength == 0 {
@@ -86,7 +93,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		if q := r.URL.RawQuery; q == "" {
-			if route != nil {
+			if route != nil && typed {
 				if r = readScalars(w, r, route, nil); r == nil {
 					return
 				}
@@ -123,7 +130,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					r.URL.RawQuery = vals.Encode()
 				}
 			}
-			if route != nil {
+			if route != nil && typed {
 				if r = readScalars(w, r, route, vals); r == nil {
 					return
 				}
