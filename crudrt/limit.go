@@ -116,10 +116,13 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit) (_ *http.Request,
 		}
 		buf, err = readUpTo(r.Body, buf, int(limit+1))
 	}
-	if timed {
+	late := errors.Is(err, os.ErrDeadlineExceeded)
+	if timed && !late {
 		_ = rc.SetReadDeadline(time.Time{})
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	if late {
+		// The deadline stays: what the server would read of the body
+		// after the answer fails at once, and it closes the connection.
 		msg := fmt.Sprintf("the request's message did not arrive within %v", l.BodyTimeout)
 		if r.ProtoMajor == 1 {
 			// The connection is given up: what the client sends late

@@ -1,0 +1,85 @@
+package crudrt_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/protoforge/protoforge/crudrt"
+)
+
+// TestLimiterPrefetch: what the Limiter reads of a body before it takes a
+// place reaches the handler unchanged, followed by the rest of the body,
+// whatever the body: whole, over the limit (the handler's own limit
+// refuses it, as before), a gRPC frame cut short or with a length past
+// the body, a stream whose first envelope is followed by more.
+func TestLimiterPrefetch(t *testing.T) {
+	const limit = 64
+	type seen struct {
+		body []byte
+		err  error
+	}
+	got := make(chan seen, 1)
+	h := http.MaxBytesHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		got <- seen{b, err}
+	}), limit)
+	srv := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, MaxBodyBytes: limit, BodyTimeout: time.Second}))
+	defer srv.Close()
+	long := strings.Repeat("x", 3*limit)
+	for _, tc := range []struct {
+		name, ct, body string
+		tooLarge       bool
+	}{
+		{"JSON", "application/json", `{"title":"Dune"}`, false},
+		{"at the limit", "application/json", long[:limit], false},
+		{"over the limit", "application/json", long, true},
+		{"gRPC frame", "application/grpc-web+proto", "\x00\x00\x00\x00\x02\x08\x01", false},
+		{"gRPC frame cut short", "application/grpc-web+proto", "\x00\x00\x00\x00\x64abc", false},
+		{"gRPC header cut short", "application/grpc-web+proto", "\x00\x00\x00", false},
+		{"gRPC length of 4 GB", "application/grpc-web+proto", "\x00\xff\xff\xff\xffabc", false},
+		{"two envelopes", "application/connect+json", "\x00\x00\x00\x00\x02{}\x00\x00\x00\x00\x02{}", false},
+		{"frames over the limit", "application/grpc-web+proto", "\x00\x00\x00\x00\xc0" + long, true},
+	} {
+		resp, err := http.Post(srv.URL+"/library.v1.BookService/CreateBook", tc.ct, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		s := <-got
+		var mbe *http.MaxBytesError
+		switch {
+		case tc.tooLarge && !errors.As(s.err, &mbe):
+			t.Errorf("%s: the handler read %d bytes and %v, want its limit's error", tc.name, len(s.body), s.err)
+		case tc.tooLarge && !bytes.Equal(s.body, []byte(tc.body[:limit])):
+			t.Errorf("%s: the handler read %q before its limit", tc.name, s.body)
+		case !tc.tooLarge && (s.err != nil || string(s.body) != tc.body):
+			t.Errorf("%s: the handler read %q, %v; want %q", tc.name, s.body, s.err, tc.body)
+		}
+	}
+
+	// A body that does not arrive within BodyTimeout is answered
+	// DeadlineExceeded, without reaching the handler.
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{")
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 504") || !strings.Contains(string(b), `"code":4`) || !strings.Contains(string(b), "BODY_TIMEOUT") {
+		t.Errorf("a stalled body: %q", b)
+	}
+	select {
+	case s := <-got:
+		t.Errorf("the handler ran for a stalled body: %q", s.body)
+	default:
+	}
+}
