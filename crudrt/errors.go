@@ -247,9 +247,11 @@ func dbError(ctx context.Context, log *slog.Logger, resource string, prefix stri
 func contextError(ctx context.Context, err error) *Error {
 	cause := err
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 	case ctx != nil && ctx.Err() != nil:
+		// The caller's end decides: a statement may have been cancelled
+		// through a context of the runtime's own (see commitOnce).
 		cause = ctx.Err()
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 	default:
 		return nil
 	}

@@ -52,7 +52,7 @@ func (s *Service) once(ctx context.Context, i int, m *method, req proto.Message,
 	for attempt := 1; ; attempt++ {
 		var out proto.Message
 		err := s.retry(ctx, func() error {
-			return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return commitOnce(ctx, s.db, func(tx *gorm.DB) error {
 				var err error
 				if out, err = s.recorded(tx, m, scope, id, digest); err != nil || out != nil {
 					return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,7 +39,45 @@ func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) (
 	if s.inTx() {
 		return db.Transaction(fn)
 	}
-	return s.retry(ctx, func() error { return db.Transaction(fn) })
+	return s.retry(ctx, func() error { return commitOnce(ctx, s.db, fn) })
+}
+
+// commitOnce runs fn in a transaction of db, as db.Transaction does, but
+// the transaction's context is cancelled by ctx only until COMMIT is
+// sent: a statement still running when the caller gives up is cancelled
+// and the transaction rolled back, a caller that has given up before
+// COMMIT gets its context's error, and a COMMIT once sent is not
+// cancelled (database/sql would then roll back, or leave the caller told
+// that a write that was applied was not). Inside a transaction of the
+// caller's (db's), it is db.Transaction: the caller commits.
+func commitOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if _, nested := db.Statement.ConnPool.(gorm.TxCommitter); nested {
+		return db.WithContext(ctx).Transaction(fn)
+	}
+	txCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	var mu sync.Mutex
+	committing := false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !committing {
+			cancel()
+		}
+	})
+	defer stop()
+	return db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return err // rolled back
+		}
+		committing = true
+		return nil
+	})
 }
 
 // retry runs write, up to conflictAttempts times in all, while the

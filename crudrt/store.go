@@ -62,7 +62,7 @@ func (st *Store[T]) On(tx *gorm.DB) *Store[T] {
 // otherwise. Errors of the database become status errors as the standard
 // methods' do; fn's own status errors are returned as they are.
 func (st *Store[T]) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return st.s.fail(ctx, st.s.db.WithContext(ctx).Transaction(fn))
+	return st.s.fail(ctx, commitOnce(ctx, st.s.db, fn))
 }
 
 // Service returns the untyped runtime of the store.

@@ -590,7 +590,7 @@ func TestCommitOutlivesDeadline(t *testing.T) {
 	b := e.create(t, "Slow", 1)
 	require.NoError(t, e.db.Exec(`CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN PERFORM pg_sleep(0.6); RETURN NULL; END $$`).Error)
-	require.NoError(t, e.db.Exec(`CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON books
+	require.NoError(t, e.db.Exec(`CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON books
 		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`).Error)
 	ctx := context.Background()
 
@@ -612,4 +612,31 @@ func TestCommitOutlivesDeadline(t *testing.T) {
 	assert.Equal(t, "Changed", got.Title)
 	assert.NotNil(t, got.DeleteTime, "deleted as answered")
 	assert.Equal(t, del.Etag, got.Etag)
+
+	// The batch methods run in a GORM transaction (database/sql), whose
+	// COMMIT is not cancelled either.
+	dctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	created, err := e.Handler.BatchCreateBooks(dctx, &libraryv1.BatchCreateBooksRequest{Requests: []*libraryv1.CreateBookRequest{
+		{Book: &libraryv1.Book{Title: "Batch 1", AuthorId: e.author, Isbn: 11}},
+		{Book: &libraryv1.Book{Title: "Batch 2", AuthorId: e.author, Isbn: 12}},
+	}})
+	cancel()
+	require.NoError(t, err, "BatchCreate: committed, and answered so")
+	require.Len(t, created.Books, 2)
+	dctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = e.Handler.BatchUpdateBooks(dctx, &libraryv1.BatchUpdateBooksRequest{Requests: []*libraryv1.UpdateBookRequest{
+		{Book: &libraryv1.Book{Id: created.Books[0].Id, Title: "Batch 1b"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}},
+	}})
+	cancel()
+	require.NoError(t, err, "BatchUpdate: committed, and answered so")
+	dctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = e.Handler.BatchDeleteBooks(dctx, &libraryv1.BatchDeleteBooksRequest{Ids: []int64{created.Books[1].Id}})
+	cancel()
+	require.NoError(t, err, "BatchDelete: committed, and answered so")
+	got, err = e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: created.Books[0].Id})
+	require.NoError(t, err)
+	assert.Equal(t, "Batch 1b", got.Title)
+	got, err = e.Books.GetBook(ctx, &libraryv1.GetBookRequest{Id: created.Books[1].Id})
+	require.NoError(t, err)
+	assert.NotNil(t, got.DeleteTime)
 }
