@@ -8,11 +8,16 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // Limit bounds the requests a server works on at once (see Limiter).
@@ -34,7 +39,22 @@ type Limit struct {
 	// its headers have (0: no bound); past it the request is answered
 	// DeadlineExceeded without a place.
 	BodyTimeout time.Duration
+	// Streams are the paths (by prefix) of procedures whose client streams
+	// that the services linked into the program do not describe (server
+	// reflection's: connect-go's package registers it under another
+	// name); of these, as of the client-streaming procedures the linked
+	// services describe, only the first envelope is read before the
+	// request takes its place.
+	Streams []string
+	// MaxPrefetchBytes bounds the memory of the messages read before they
+	// take a place, all requests together (0: DefaultMaxPrefetchBytes);
+	// past it, a request takes its place with the rest of its body unread
+	// (still due within BodyTimeout).
+	MaxPrefetchBytes int64
 }
+
+// DefaultMaxPrefetchBytes is Limit.MaxPrefetchBytes when none is set.
+const DefaultMaxPrefetchBytes = 64 << 20
 
 // DefaultMaxBodyBytes is Limit.MaxBodyBytes when none is set: connect-go's
 // and the example server's limit on a message.
@@ -58,6 +78,11 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 		return next
 	}
 	slots := make(chan struct{}, l.MaxInFlight)
+	var budget atomic.Int64
+	budget.Store(l.MaxPrefetchBytes)
+	if l.MaxPrefetchBytes <= 0 {
+		budget.Store(DefaultMaxPrefetchBytes)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, p := range l.Exempt {
 			if strings.HasPrefix(r.URL.Path, p) {
@@ -65,10 +90,11 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 				return
 			}
 		}
-		r, ok := prefetch(w, r, l)
+		r, release, ok := prefetch(w, r, l, &budget)
 		if !ok {
 			return
 		}
+		defer release()
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -85,13 +111,19 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 // prefetch reads r's message into memory before it takes a place (see
 // Limiter) and returns a copy of r whose body is what was read, then the
 // rest of r.Body (r itself is left as the server made it: the server
-// reads from it whether the handler left its body unread). A body that
-// stops early or fails is left for the handler to find so; one that does
-// not arrive within l.BodyTimeout is answered DeadlineExceeded here, and
-// ok is false.
-func prefetch(w http.ResponseWriter, r *http.Request, l Limit) (_ *http.Request, ok bool) {
+// reads from it whether the handler left its body unread), and a func
+// that gives back the memory the read took. A body that stops early or
+// fails is left for the handler to find so; one that does not arrive
+// within l.BodyTimeout is answered DeadlineExceeded here, and ok is false.
+//
+// The message is the whole body, except for a procedure whose client
+// streams (its first envelope: the stream may stay open). The bodies read
+// ahead take at most l.MaxPrefetchBytes of memory in all; past it, a body
+// is left to the handler, under the same deadline.
+func prefetch(w http.ResponseWriter, r *http.Request, l Limit, budget *atomic.Int64) (_ *http.Request, release func(), ok bool) {
+	release = func() {}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return r, true
+		return r, release, true
 	}
 	limit := l.MaxBodyBytes
 	if limit <= 0 {
@@ -99,30 +131,38 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit) (_ *http.Request,
 	}
 	rc := http.NewResponseController(w)
 	timed := l.BodyTimeout > 0 && rc.SetReadDeadline(time.Now().Add(l.BodyTimeout)) == nil
+	var taken int64
+	release = func() { budget.Add(taken) }
+	// take reserves n bytes of the budget for the read to come.
+	take := func(n int) bool {
+		if budget.Add(-int64(n)) < 0 {
+			budget.Add(int64(n))
+			return false
+		}
+		taken += int64(n)
+		return true
+	}
 	var buf []byte
 	var err error
-	if enveloped(r.Header.Get("Content-Type")) {
+	stream := enveloped(r.Header.Get("Content-Type")) && (clientStreams(r.URL.Path) || slices.ContainsFunc(l.Streams, func(p string) bool {
+		return strings.HasPrefix(r.URL.Path, p)
+	}))
+	if stream {
 		// The first envelope: its flags and length, then its message.
-		buf, err = readUpTo(r.Body, nil, 5)
-		if err == nil {
+		buf, err = readAhead(r.Body, nil, 5, take)
+		if err == nil && len(buf) == 5 {
 			n := int64(binary.BigEndian.Uint32(buf[1:5]))
-			buf, err = readUpTo(r.Body, buf, int(min(n, limit)))
+			buf, err = readAhead(r.Body, buf, int(min(n, limit)), take)
 		}
 	} else {
 		// The message whole, and one byte past the limit, which tells
 		// the handler a body over it.
-		if r.ContentLength > 0 {
-			buf = make([]byte, 0, min(r.ContentLength, limit)+1)
-		}
-		buf, err = readUpTo(r.Body, buf, int(limit+1))
+		buf, err = readAhead(r.Body, nil, int(limit+1), take)
 	}
-	late := errors.Is(err, os.ErrDeadlineExceeded)
-	if timed && !late {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
-	if late {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// The deadline stays: what the server would read of the body
 		// after the answer fails at once, and it closes the connection.
+		release()
 		msg := fmt.Sprintf("the request's message did not arrive within %v", l.BodyTimeout)
 		if r.ProtoMajor == 1 {
 			// The connection is given up: what the client sends late
@@ -130,17 +170,116 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit) (_ *http.Request,
 			w.Header().Set("Connection", "close")
 		}
 		answer(w, r, connect.CodeDeadlineExceeded, "BODY_TIMEOUT", msg)
-		return r, false
+		return r, func() {}, false
 	}
 	var rest io.Reader = r.Body
-	if err != nil && !errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF):
+		// All read: the server's own reads come after.
+		if timed {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		rest = eof{}
+	case err != nil:
 		rest = errReader{err}
+		if timed {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+	case stream:
+		// The stream may stay open as long as it lasts.
+		if timed {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+	case timed:
+		// The rest (past the budget, or past the limit) is the handler's
+		// to read, by the same deadline, which goes once it is read: the
+		// server then watches the connection with reads of its own.
+		rest = &untilEOF{r: r.Body, done: func() { _ = rc.SetReadDeadline(time.Time{}) }}
 	}
 	body := prefetched{Reader: io.MultiReader(bytes.NewReader(buf), rest), Closer: r.Body}
 	r = r.WithContext(r.Context()) // a copy
 	r.Body = body
-	return r, true
+	return r, release, true
 }
+
+// clientStreams reports whether path names a procedure whose client
+// streams (client or bidirectional streaming) among the services linked
+// into the program: the Limiter reads only the first envelope of its
+// body. Other procedures, and paths that name none, send one message.
+func clientStreams(path string) bool {
+	if v, ok := streamingProcedures.Load(path); ok {
+		return v.(bool)
+	}
+	svc, method, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if !ok {
+		return false
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	if err != nil {
+		return false
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return false
+	}
+	md := sd.Methods().ByName(protoreflect.Name(method))
+	if md == nil {
+		return false
+	}
+	streams := md.IsStreamingClient()
+	streamingProcedures.Store(path, streams) // paths of procedures only: bounded
+	return streams
+}
+
+var streamingProcedures sync.Map // procedure path → bool
+
+// readAhead appends to buf from r until buf holds want more bytes, as
+// take grants memory for them (in reads of up to 32 KiB); io.EOF when r
+// ended first, nil when take refused.
+func readAhead(r io.Reader, buf []byte, want int, take func(int) bool) ([]byte, error) {
+	const chunk = 32 << 10
+	end := len(buf) + want
+	for len(buf) < end {
+		n := min(chunk, end-len(buf))
+		if cap(buf)-len(buf) < n {
+			// Doubled, as append grows, up to what is wanted; the
+			// memory taken is what is allocated.
+			size := min(end, max(2*cap(buf), len(buf)+n))
+			if !take(size - cap(buf)) {
+				return buf, nil
+			}
+			grown := make([]byte, len(buf), size)
+			copy(grown, buf)
+			buf = grown
+		}
+		k, err := r.Read(buf[len(buf) : len(buf)+n])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// untilEOF reads r and calls done once, when r ends or fails.
+type untilEOF struct {
+	r    io.Reader
+	done func()
+	once sync.Once
+}
+
+func (u *untilEOF) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil {
+		u.once.Do(u.done)
+	}
+	return n, err
+}
+
+// eof is a body read to its end.
+type eof struct{}
+
+func (eof) Read([]byte) (int, error) { return 0, io.EOF }
 
 // enveloped reports whether a body of media type ct is a stream of
 // length-prefixed envelopes that may stay open after the first: gRPC,
@@ -149,23 +288,6 @@ func enveloped(ct string) bool {
 	ct = strings.ToLower(ct)
 	return strings.HasPrefix(ct, "application/grpc") && !strings.HasPrefix(ct, "application/grpc-web-text") ||
 		strings.HasPrefix(ct, "application/connect+")
-}
-
-// readUpTo appends to buf from r until buf holds want more bytes; io.EOF
-// when r ended first.
-func readUpTo(r io.Reader, buf []byte, want int) ([]byte, error) {
-	end := len(buf) + want
-	for len(buf) < end {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), end)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
 }
 
 // prefetched is a request body read ahead: what was read, then the rest.

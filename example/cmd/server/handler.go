@@ -129,6 +129,7 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	limit := cfg.limit
 	limit.Exempt = []string{"/livez", "/readyz", "/grpc.health.v1.Health/"}
 	limit.MaxBodyBytes = cfg.maxBody
+	limit.Streams = []string{"/" + grpcreflect.ReflectV1ServiceName + "/", "/" + grpcreflect.ReflectV1AlphaServiceName + "/"}
 	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
 
