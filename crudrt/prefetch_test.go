@@ -64,6 +64,18 @@ func TestLimiterPrefetch(t *testing.T) {
 		}
 	}
 
+	// Past the memory budget, the rest of a body is the handler's to read.
+	small := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, MaxBodyBytes: limit, BodyTimeout: time.Second, MaxPrefetchBytes: 16}))
+	defer small.Close()
+	resp, err := http.Post(small.URL+"/v1/books", "application/json", strings.NewReader(long[:limit]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if s := <-got; s.err != nil || string(s.body) != long[:limit] {
+		t.Errorf("past the budget: the handler read %d bytes, %v", len(s.body), s.err)
+	}
+
 	// A body that does not arrive within BodyTimeout is answered
 	// DeadlineExceeded, without reaching the handler.
 	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
