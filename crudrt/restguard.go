@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -59,6 +60,13 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			r = r.Clone(r.Context())
 			r.Method = http.MethodGet
 		}
+		if raw := r.URL.RawPath; strings.Contains(raw, "%3A") || strings.Contains(raw, "%3a") {
+			// The transcoder reads an escaped colon as the colon before
+			// a custom verb (":undelete"): so does the guard, which
+			// matches routes on the escaped path.
+			r = r.Clone(r.Context())
+			r.URL.RawPath = strings.NewReplacer("%3A", ":", "%3a", ":").Replace(raw)
+		}
 		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 			// Media types and the charset are case-insensitive (RFC 9110
 			// 8.3.1), and JSON is UTF-8: the transcoder takes one spelling.
@@ -82,7 +90,14 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				route = &routes[i]
 			}
 		}
-		if route != nil && (route.bodyAll || len(route.body) > 0) && r.ContentLength == 0 {
+		empty := r.ContentLength == 0
+		if route != nil && (route.bodyAll || len(route.body) > 0) && r.ContentLength < 0 {
+			var body io.ReadCloser
+			empty, body = emptyBody(r)
+			r = r.Clone(r.Context()) // the server's request keeps its body
+			r.Body = body
+		}
+		if route != nil && (route.bodyAll || len(route.body) > 0) && empty {
 			// No body where the route takes one: an empty message, as
 			// google.api.http gateways read it, on every route (the
 			// transcoder did so on routes with path variables only).
@@ -222,6 +237,25 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, r)
 		gw.finish()
 	})
+}
+
+// emptyBody reports whether r's body, of a length not given (chunked, or
+// HTTP/2 without Content-Length), is empty; when it is not, body is r's
+// body with the byte read to tell put back.
+func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true, r.Body
+	}
+	var first [1]byte
+	n, err := io.ReadFull(r.Body, first[:])
+	if n == 0 && errors.Is(err, io.EOF) {
+		return true, r.Body
+	}
+	var rest io.Reader = r.Body
+	if err != nil {
+		rest = errReader{err}
+	}
+	return false, prefetched{Reader: io.MultiReader(bytes.NewReader(first[:n]), rest), Closer: r.Body}
 }
 
 // readScalars reads the path and query values of a request on route that

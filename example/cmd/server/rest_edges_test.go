@@ -776,5 +776,27 @@ func TestRESTEmptyBody(t *testing.T) {
 			assert.Equal(t, want, body, "%s %s, Content-Type %q", tc.method, tc.path, ct)
 			assert.NotContains(t, body, "MALFORMED_JSON")
 		}
+		// Chunked, of no length given.
+		req, err := http.NewRequest(tc.method, s.url(tc.path), io.NopCloser(strings.NewReader("")))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.TransferEncoding = []string{"chunked"}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		wantCode, want := do(t, tc.method, s.url(tc.path), "application/json", "{}")
+		assert.Equal(t, wantCode, res.StatusCode, "%s %s, chunked: %s", tc.method, tc.path, b)
+		assert.Equal(t, want, string(b), "%s %s, chunked", tc.method, tc.path)
 	}
+	// An escaped colon is the colon of a custom verb, as the transcoder
+	// reads it: the guard reads the route the same.
+	code, body := do(t, "POST", s.url("/v1/books%3AbatchDelete"), "", "")
+	assert.Equal(t, 200, code, body)
+	code, body = do(t, "POST", s.url("/v1/books/1%3Aundelete?id=2"), "", "")
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, "QUERY_OVERRIDES_FIELD")
+	code, body = do(t, "GET", s.url("/v1/books%3AbatchGet?ids=%201"), "", "")
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, `invalid value for int64 field ids`)
 }
