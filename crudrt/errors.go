@@ -125,6 +125,23 @@ func capText(s string) string {
 	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
 }
 
+// fieldList joins fields with commas for an ErrorInfo's metadata, as
+// many whole paths as maxErrorText holds, then how many more there are.
+func fieldList(fields []string) string {
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 && b.Len()+1+len(f) > maxErrorText-32 {
+			fmt.Fprintf(&b, ",… (%d more)", len(fields)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
 // referenceMissing is FailedPrecondition (a foreign key's violation, as
 // DESIGN fixes it) naming the fields of the request whose values name no
 // row: the message, a google.rpc.PreconditionFailure with one REFERENCE
@@ -138,7 +155,7 @@ func referenceMissing(resource string, vs []FieldViolation) *Error {
 		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: "REFERENCE", Subject: v.Field, Description: v.Description})
 		parts[i], fields[i] = v.Field+": "+v.Description, v.Field
 	}
-	e := Errorf(connect.CodeFailedPrecondition, "%s", strings.Join(parts, "; ")).WithReason("REFERENCE_VIOLATION", "resource", resource, "fields", strings.Join(fields, ","))
+	e := Errorf(connect.CodeFailedPrecondition, "%s", strings.Join(parts, "; ")).WithReason("REFERENCE_VIOLATION", "resource", resource, "fields", fieldList(fields))
 	e.details = append(e.details, protoadapt.MessageV1Of(pf))
 	return e
 }
@@ -167,7 +184,7 @@ func InvalidArgument(msg string, violations ...FieldViolation) *Error {
 	e := newError(connect.CodeInvalidArgument, msg)
 	if len(violations) > 0 {
 		e.details = append(e.details, protoadapt.MessageV1Of(br))
-		e.WithReason("FIELD_VIOLATION", "fields", strings.Join(fields, ","))
+		e.WithReason("FIELD_VIOLATION", "fields", fieldList(fields))
 	}
 	return e
 }

@@ -1,6 +1,8 @@
 package crudrt
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,4 +38,23 @@ func TestMalformedJSONMessage(t *testing.T) {
 	}
 	_, ok := malformedJSONMessage("book.title: too long (line 1:2)")
 	assert.False(t, ok, "not connect-go's message")
+}
+
+// TestFieldListWhole: the fields of an ErrorInfo's metadata are listed
+// whole, as many as fit, then how many more there are.
+func TestFieldListWhole(t *testing.T) {
+	var vs []FieldViolation
+	for i := range 100 {
+		vs = append(vs, FieldViolation{Field: "requests[" + strconv.Itoa(i) + "].book.title", Description: "is required"})
+	}
+	e := InvalidArgument("", vs...)
+	got := e.info.GetMetadata()["fields"]
+	require.LessOrEqual(t, len(got), maxErrorText)
+	head, more, ok := strings.Cut(got, ",… (")
+	require.True(t, ok, got)
+	paths := strings.Split(head, ",")
+	for i, p := range paths {
+		assert.Equal(t, vs[i].Field, p)
+	}
+	assert.Equal(t, strconv.Itoa(100-len(paths))+" more)", more)
 }

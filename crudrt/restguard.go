@@ -317,7 +317,7 @@ func splitMask(s string) []string {
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.
 func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string) {
 	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": ErrorDomain}
-	b, _ := json.Marshal(map[string]any{"code": code, "message": msg, "details": []any{info}})
+	b, _ := json.Marshal(map[string]any{"code": code, "message": capText(msg), "details": []any{info}})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
@@ -497,7 +497,7 @@ func (g *guardWriter) finish() {
 	}
 	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": codeInfo(connect.Code(st.Code)).GetReason(), "domain": ErrorDomain}
 	details := append([]any{info}, anySlice(st.Details)...)
-	b, err := json.Marshal(map[string]any{"code": st.Code, "message": st.Message, "details": details})
+	b, err := json.Marshal(map[string]any{"code": st.Code, "message": capText(st.Message), "details": details})
 	if err != nil {
 		g.release(g.buf.Bytes())
 		return
@@ -537,17 +537,18 @@ func bodyFieldPaths(status []byte, body string) ([]byte, bool) {
 		}
 		f, _ := m["field"].(string)
 		desc, _ := m["description"].(string)
-		m["field"] = body + "." + f
-		fields = append(fields, body+"."+f)
-		parts = append(parts, body+"."+f+": "+desc)
+		f = capText(body + "." + f)
+		m["field"] = f
+		fields = append(fields, f)
+		parts = append(parts, f+": "+desc)
 	}
 	if len(fields) == 0 {
 		return nil, false
 	}
 	if md, ok := info["metadata"].(map[string]any); ok {
-		md["fields"] = strings.Join(fields, ",")
+		md["fields"] = fieldList(fields)
 	}
-	st["message"] = "invalid request: " + strings.Join(parts, "; ")
+	st["message"] = capText("invalid request: " + strings.Join(parts, "; "))
 	b, err := json.Marshal(st)
 	return b, err == nil
 }

@@ -104,7 +104,7 @@ func cleanPath(p string) string {
 // with its JSON error, REST a 404 google.rpc.Status; each with its
 // ErrorInfo.
 func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
-	msg := "unknown procedure " + r.URL.EscapedPath()
+	msg := capText("unknown procedure " + r.URL.EscapedPath())
 	h := w.Header()
 	h.Del("Content-Length")
 	// The first segment that is not empty or a dot: "//library.v1.X/Get"

@@ -185,4 +185,15 @@ func TestErrorsBounded(t *testing.T) {
 	}
 	assert.Equal(t, "3", resp.Header.Get("Grpc-Status"))
 	assert.Less(t, size, 8<<10, "gRPC-Web: headers of %d bytes", size)
+
+	// Paths and names the client chose, in the guards' own answers.
+	long := strings.Repeat("y", 100<<10)
+	resp, _ = rawRPC(t, s.url("/library.v1.BookService/"+long), "application/grpc-web+proto", "\x00\x00\x00\x00\x00")
+	assert.Equal(t, "12", resp.Header.Get("Grpc-Status"))
+	assert.Less(t, len(resp.Header.Get("Grpc-Message")), 4<<10, "gRPC-Web: an unknown procedure's name")
+	for _, p := range []string{"/v1/" + long, "/library.v1.BookService/" + long, "/v1/books?" + long + "=1"} {
+		code, body := do(t, "GET", s.url(p), "", "")
+		assert.GreaterOrEqual(t, code, 400)
+		assert.Less(t, len(body), 8<<10, "%s…: an answer of %d bytes", p[:20], len(body))
+	}
 }
