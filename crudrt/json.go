@@ -48,8 +48,11 @@ func (JSON) Unmarshal(data []byte, msg any) error {
 }
 
 // RESTJSON is JSON for vanguard's REST transcoding (vanguard.WithCodec):
-// the same strict reading; responses carry every field, as vanguard's
-// default codec writes them.
+// the same strict reading. What it writes is protojson's (fields at their
+// defaults left out, as in Connect's answers): the transcoder writes a
+// REST body again with it before the handler reads it, whose limit on a
+// message (connect.WithReadMaxBytes) the body written again must meet as
+// the body sent met the limit on a request body.
 type RESTJSON struct{}
 
 // Name is "json".
@@ -60,7 +63,7 @@ func (RESTJSON) IsBinary() bool { return false }
 
 // MarshalAppend appends msg as protojson to b.
 func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
-	return protojson.MarshalOptions{EmitUnpopulated: true}.MarshalAppend(b, msg)
+	return protojson.MarshalOptions{}.MarshalAppend(b, msg)
 }
 
 // Unmarshal reads data into msg, strictly; its errors are

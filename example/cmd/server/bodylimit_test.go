@@ -61,4 +61,14 @@ func TestBodyLimit(t *testing.T) {
 	// 429, as google.rpc.Code's HTTP mapping does.
 	assert.Equal(t, http.StatusTooManyRequests, code, body)
 	assert.Contains(t, body, `"code":8`)
+
+	// A REST body at the limit is read: the transcoder writes it again
+	// for the handler without adding the fields it leaves out.
+	meta := `{"title":"At the limit","authorId":"1","metadata":{"k":"`
+	tail := `"}}`
+	at := meta + strings.Repeat("m", 2048-len(meta)-len(tail)) + tail
+	require.Len(t, at, 2048)
+	code, body = do(t, "POST", s.url("/v1/books"), "application/json", at)
+	assert.NotEqual(t, http.StatusTooManyRequests, code, body)
+	assert.NotContains(t, body, "larger than")
 }

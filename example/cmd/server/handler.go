@@ -45,7 +45,12 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// gzip: compressing a single resource costs more CPU than the bytes it
 	// saves on the wire.
 	handlerOpts := []connect.HandlerOption{
-		connect.WithReadMaxBytes(int(cfg.maxBody)),
+		// The limit on a request body is --max-body-bytes (the bytes
+		// received, and gzip once decompressed); a REST body reaches
+		// the handler written again by the transcoder, in the request
+		// message around it ({"book":…}): a little more, which a body at
+		// the limit must not be refused for.
+		connect.WithReadMaxBytes(int(cfg.maxBody) + restRewriteSlack),
 		connect.WithCodec(crudrt.JSON{}),
 		connect.WithCompressMinBytes(compressMinBytes),
 		// gzip that stops at the limit once decompressed: connect-go's own
@@ -132,6 +137,10 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	limit.Streams = []string{"/" + grpcreflect.ReflectV1ServiceName + "/", "/" + grpcreflect.ReflectV1AlphaServiceName + "/"}
 	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
+
+// restRewriteSlack is how much larger than the body received a REST
+// request may reach the handler, written again by the transcoder.
+const restRewriteSlack = 64 << 10
 
 // withCORS answers preflights and marks responses for the allowed origins,
 // with the headers the Connect, gRPC-Web and REST protocols need.
