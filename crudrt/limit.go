@@ -35,9 +35,11 @@ type Limit struct {
 	// What lies past it is left for the handler, whose own limit refuses
 	// it.
 	MaxBodyBytes int64
-	// BodyTimeout bounds the time a request's message has to arrive once
-	// its headers have (0: no bound); past it the request is answered
-	// DeadlineExceeded without a place.
+	// BodyTimeout bounds the time a request's message may go without
+	// bytes arriving while it is read ahead (0: no bound); past it the
+	// request is answered DeadlineExceeded without a place. What is left
+	// of a body once the request has its place (past MaxPrefetchBytes)
+	// is due within BodyTimeout in all.
 	BodyTimeout time.Duration
 	// Streams are the paths (by prefix) of procedures whose client streams
 	// that the services linked into the program do not describe (server
@@ -131,6 +133,17 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit, budget *atomic.In
 	}
 	rc := http.NewResponseController(w)
 	timed := l.BodyTimeout > 0 && rc.SetReadDeadline(time.Now().Add(l.BodyTimeout)) == nil
+	// Each read that brings bytes gives the body BodyTimeout more: a
+	// slow upload that keeps arriving is read, one that stops is not
+	// (it holds no place meanwhile).
+	arrived := func(int) {}
+	if timed {
+		arrived = func(n int) {
+			if n > 0 {
+				_ = rc.SetReadDeadline(time.Now().Add(l.BodyTimeout))
+			}
+		}
+	}
 	var taken int64
 	release = func() { budget.Add(taken) }
 	// take reserves n bytes of the budget for the read to come.
@@ -149,15 +162,15 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit, budget *atomic.In
 	}))
 	if stream {
 		// The first envelope: its flags and length, then its message.
-		buf, err = readAhead(r.Body, nil, 5, take)
+		buf, err = readAhead(r.Body, nil, 5, take, arrived)
 		if err == nil && len(buf) == 5 {
 			n := int64(binary.BigEndian.Uint32(buf[1:5]))
-			buf, err = readAhead(r.Body, buf, int(min(n, limit)), take)
+			buf, err = readAhead(r.Body, buf, int(min(n, limit)), take, arrived)
 		}
 	} else {
 		// The message whole, and one byte past the limit, which tells
 		// the handler a body over it.
-		buf, err = readAhead(r.Body, nil, int(limit+1), take)
+		buf, err = readAhead(r.Body, nil, int(limit+1), take, arrived)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// The deadline stays: what the server would read of the body
@@ -192,9 +205,11 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit, budget *atomic.In
 		}
 	case timed:
 		// The rest (past the budget, or past the limit) is the handler's
-		// to read, by the same deadline, which goes once it is read: the
-		// server then watches the connection with reads of its own.
-		rest = &untilEOF{r: r.Body, done: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+		// to read, while the request holds a place: within BodyTimeout
+		// from now, whatever arrives. The deadline goes once it is read:
+		// the server then watches the connection with reads of its own.
+		_ = rc.SetReadDeadline(time.Now().Add(l.BodyTimeout))
+		rest = &untilEOF{r: r.Body, done: func() { _ = rc.SetReadDeadline(time.Time{}) }, timeout: l.BodyTimeout}
 	}
 	body := prefetched{Reader: io.MultiReader(bytes.NewReader(buf), rest), Closer: r.Body}
 	r = r.WithContext(r.Context()) // a copy
@@ -234,9 +249,10 @@ func clientStreams(path string) bool {
 var streamingProcedures sync.Map // procedure path → bool
 
 // readAhead appends to buf from r until buf holds want more bytes, as
-// take grants memory for them (in reads of up to 32 KiB); io.EOF when r
-// ended first, nil when take refused.
-func readAhead(r io.Reader, buf []byte, want int, take func(int) bool) ([]byte, error) {
+// take grants memory for them (in reads of up to 32 KiB), telling arrived
+// how many each read brought; io.EOF when r ended first, nil when take
+// refused.
+func readAhead(r io.Reader, buf []byte, want int, take func(int) bool, arrived func(int)) ([]byte, error) {
 	const chunk = 32 << 10
 	end := len(buf) + want
 	for len(buf) < end {
@@ -254,6 +270,7 @@ func readAhead(r io.Reader, buf []byte, want int, take func(int) bool) ([]byte, 
 		}
 		k, err := r.Read(buf[len(buf) : len(buf)+n])
 		buf = buf[:len(buf)+k]
+		arrived(k)
 		if err != nil {
 			return buf, err
 		}
@@ -261,17 +278,24 @@ func readAhead(r io.Reader, buf []byte, want int, take func(int) bool) ([]byte, 
 	return buf, nil
 }
 
-// untilEOF reads r and calls done once, when r ends or fails.
+// untilEOF reads r and calls done once, when r ends or fails; a read past
+// its deadline fails with BODY_TIMEOUT, as the Limiter answers a body
+// that did not arrive, not with the connection's error (which names the
+// addresses).
 type untilEOF struct {
-	r    io.Reader
-	done func()
-	once sync.Once
+	r       io.Reader
+	done    func()
+	timeout time.Duration
+	once    sync.Once
 }
 
 func (u *untilEOF) Read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
 	if err != nil {
 		u.once.Do(u.done)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = Errorf(connect.CodeDeadlineExceeded, "the request's message did not arrive within %v", u.timeout).WithReason("BODY_TIMEOUT")
+		}
 	}
 	return n, err
 }

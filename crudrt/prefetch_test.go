@@ -76,6 +76,45 @@ func TestLimiterPrefetch(t *testing.T) {
 		t.Errorf("past the budget: the handler read %d bytes, %v", len(s.body), s.err)
 	}
 
+	// Past the budget, the rest of a body that stops arriving fails the
+	// handler's read with BODY_TIMEOUT, not the connection's error.
+	late, err := net.Dial("tcp", strings.TrimPrefix(small.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	_, _ = io.WriteString(late, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"+long[:30])
+	select {
+	case s := <-got:
+		if s.err == nil || !strings.Contains(s.err.Error(), "did not arrive within 1s") || strings.Contains(s.err.Error(), "127.0.0.1") {
+			t.Errorf("the rest of a body past the budget, late: %v", s.err)
+		}
+	case <-time.After(10 * time.Second): // a bound, not a pause
+		t.Fatal("the handler never read the rest")
+	}
+
+	// A slow upload that keeps arriving is read, however long it takes
+	// in all: each read that brings bytes gives it BodyTimeout more. (The
+	// pauses are the slow client under test, not waits for the server.)
+	slow, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	_, _ = io.WriteString(slow, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n")
+	for _, part := range []string{`{"ti`, `tle"`, `:"ab`, `"}`} {
+		time.Sleep(400 * time.Millisecond)
+		_, _ = io.WriteString(slow, part)
+	}
+	select {
+	case s := <-got:
+		if s.err != nil || string(s.body) != `{"title":"ab"}` {
+			t.Errorf("a slow upload: the handler read %q, %v", s.body, s.err)
+		}
+	case <-time.After(10 * time.Second): // a bound, not a pause
+		t.Fatal("a slow upload never reached the handler")
+	}
+
 	// A body that does not arrive within BodyTimeout is answered
 	// DeadlineExceeded, without reaching the handler.
 	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))

@@ -44,25 +44,33 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// compressMinBytes go out uncompressed, even to clients that accept
 	// gzip: compressing a single resource costs more CPU than the bytes it
 	// saves on the wire.
-	handlerOpts := []connect.HandlerOption{
-		// The limit on a request body is --max-body-bytes (the bytes
-		// received, and gzip once decompressed); a REST body reaches
-		// the handler written again by the transcoder, in the request
-		// message around it ({"book":…}): a little more, which a body at
-		// the limit must not be refused for.
-		connect.WithReadMaxBytes(int(cfg.maxBody) + restRewriteSlack),
-		connect.WithCodec(crudrt.JSON{}),
-		connect.WithCompressMinBytes(compressMinBytes),
-		// gzip that stops at the limit once decompressed: connect-go's own
-		// decompresses a message over the limit to its end to report its
-		// size (a body of 4 MB, gigabytes of work).
-		connect.WithCompression("gzip", crudrt.GzipDecompressor(cfg.maxBody), crudrt.GzipCompressor),
+	handlerOpts := func(limit int64) []connect.HandlerOption {
+		return []connect.HandlerOption{
+			connect.WithReadMaxBytes(int(limit)),
+			connect.WithCodec(crudrt.JSON{}),
+			connect.WithCompressMinBytes(compressMinBytes),
+			// gzip that stops at the limit once decompressed:
+			// connect-go's own decompresses a message over the limit to
+			// its end to report its size (a body of 4 MB, gigabytes of
+			// work).
+			connect.WithCompression("gzip", crudrt.GzipDecompressor(cfg.maxBody), crudrt.GzipCompressor),
+		}
 	}
+	// The limit on a request body is --max-body-bytes: the bytes received
+	// (http.MaxBytesHandler, below), and the message once decompressed,
+	// which the handlers of gRPC, gRPC-Web and Connect check. A REST body
+	// reaches its handler written again by the transcoder, which has read
+	// it within those limits: in the request message around it
+	// ({"book":…}), with protojson's spacing, numbers as strings, enums
+	// by name, a few times its size at most, and decompressed (the
+	// transcoder decompresses a body, within the limit, before it hands
+	// it on: WithNoTargetCompression). Its handlers take that.
+	rpcOpts, restOpts := handlerOpts(cfg.maxBody), handlerOpts(restRewriteFactor*cfg.maxBody)
 
 	mux := http.NewServeMux()
 	var services []*vanguard.Service
 	rules := append(libraryv1.BookServiceRESTRules(), libraryv1.AuthorServiceRESTRules()...)
-	add := func(path string, handler http.Handler) error {
+	add := func(path string, handler, rest http.Handler) error {
 		// gRPC, gRPC-Web and Connect reach connect-go directly; vanguard
 		// serves the REST routes, which the rules give the methods'
 		// descriptors.
@@ -71,13 +79,17 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 		if err != nil {
 			return err
 		}
-		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), handler))
+		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), rest, vanguard.WithNoTargetCompression()))
 		return nil
 	}
-	if err := add(libraryv1connect.NewBookServiceHandler(books, handlerOpts...)); err != nil {
+	path, rpc := libraryv1connect.NewBookServiceHandler(books, rpcOpts...)
+	_, rest := libraryv1connect.NewBookServiceHandler(books, restOpts...)
+	if err := add(path, rpc, rest); err != nil {
 		return nil, err
 	}
-	if err := add(libraryv1connect.NewAuthorServiceHandler(authors, handlerOpts...)); err != nil {
+	path, rpc = libraryv1connect.NewAuthorServiceHandler(authors, rpcOpts...)
+	_, rest = libraryv1connect.NewAuthorServiceHandler(authors, restOpts...)
+	if err := add(path, rpc, rest); err != nil {
 		return nil, err
 	}
 	// The transcoder reads a REST body whole before connect-go's limit
@@ -138,9 +150,10 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
 
-// restRewriteSlack is how much larger than the body received a REST
-// request may reach the handler, written again by the transcoder.
-const restRewriteSlack = 64 << 10
+// restRewriteFactor bounds how much larger than the body received a REST
+// request may reach its handler, written again by the transcoder: an
+// enum list given by numbers ("1,") grows most, to its names.
+const restRewriteFactor = 16
 
 // withCORS answers preflights and marks responses for the allowed origins,
 // with the headers the Connect, gRPC-Web and REST protocols need.
