@@ -248,27 +248,31 @@ func clientStreams(path string) bool {
 
 var streamingProcedures sync.Map // procedure path → bool
 
+// freeAhead is how much of a body is read ahead without taking from the
+// budget.
+const freeAhead = 4 << 10
+
 // readAhead appends to buf from r until buf holds want more bytes, as
-// take grants memory for them (in reads of up to 32 KiB), telling arrived
-// how many each read brought; io.EOF when r ended first, nil when take
-// refused.
+// take grants memory for them, telling arrived how many each read brought;
+// io.EOF when r ended first, nil when take refused.
 func readAhead(r io.Reader, buf []byte, want int, take func(int) bool, arrived func(int)) ([]byte, error) {
-	const chunk = 32 << 10
 	end := len(buf) + want
 	for len(buf) < end {
-		n := min(chunk, end-len(buf))
-		if cap(buf)-len(buf) < n {
-			// Doubled, as append grows, up to what is wanted; the
-			// memory taken is what is allocated.
-			size := min(end, max(2*cap(buf), len(buf)+n))
-			if !take(size - cap(buf)) {
+		if len(buf) == cap(buf) {
+			// Grown once full, doubled as append grows, up to what is
+			// wanted; the budget is taken for what is allocated past the
+			// first freeAhead bytes, which every request may have (as
+			// net/http gives each connection buffers of its own): a body
+			// takes from the budget only as its bytes arrive.
+			size := min(end, max(2*cap(buf), freeAhead))
+			if over := size - max(cap(buf), freeAhead); over > 0 && !take(over) {
 				return buf, nil
 			}
 			grown := make([]byte, len(buf), size)
 			copy(grown, buf)
 			buf = grown
 		}
-		k, err := r.Read(buf[len(buf) : len(buf)+n])
+		k, err := r.Read(buf[len(buf):min(cap(buf), end)])
 		buf = buf[:len(buf)+k]
 		arrived(k)
 		if err != nil {
@@ -278,10 +282,10 @@ func readAhead(r io.Reader, buf []byte, want int, take func(int) bool, arrived f
 	return buf, nil
 }
 
-// untilEOF reads r and calls done once, when r ends or fails; a read past
-// its deadline fails with BODY_TIMEOUT, as the Limiter answers a body
-// that did not arrive, not with the connection's error (which names the
-// addresses).
+// untilEOF reads r and calls done once, when r ends or fails other than
+// by its deadline; a read past its deadline fails with BODY_TIMEOUT, as
+// the Limiter answers a body that did not arrive, not with the
+// connection's error (which names the addresses).
 type untilEOF struct {
 	r       io.Reader
 	done    func()
@@ -291,11 +295,14 @@ type untilEOF struct {
 
 func (u *untilEOF) Read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
-	if err != nil {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The deadline stays: the server's reads of what is left of the
+		// body, once the handler is done, fail at once too, and it
+		// closes the connection.
+		err = Errorf(connect.CodeDeadlineExceeded, "the request's message did not arrive within %v", u.timeout).WithReason("BODY_TIMEOUT")
+	case err != nil:
 		u.once.Do(u.done)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = Errorf(connect.CodeDeadlineExceeded, "the request's message did not arrive within %v", u.timeout).WithReason("BODY_TIMEOUT")
-		}
 	}
 	return n, err
 }

@@ -64,33 +64,46 @@ func TestLimiterPrefetch(t *testing.T) {
 		}
 	}
 
-	// Past the memory budget, the rest of a body is the handler's to read.
-	small := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, MaxBodyBytes: limit, BodyTimeout: time.Second, MaxPrefetchBytes: 16}))
+	// Past the memory budget (beyond the first 4 KiB of each body, which
+	// are read ahead for free), the rest of a body is the handler's to read.
+	const bigLimit = 64 << 10
+	bigGot := make(chan seen, 1)
+	small := httptest.NewServer(crudrt.Limiter(http.MaxBytesHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		bigGot <- seen{b, err}
+	}), bigLimit), crudrt.Limit{MaxInFlight: 1, MaxBodyBytes: bigLimit, BodyTimeout: time.Second, MaxPrefetchBytes: 16}))
 	defer small.Close()
-	resp, err := http.Post(small.URL+"/v1/books", "application/json", strings.NewReader(long[:limit]))
+	big := strings.Repeat("b", 10000)
+	resp, err := http.Post(small.URL+"/v1/books", "application/json", strings.NewReader(big))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if s := <-got; s.err != nil || string(s.body) != long[:limit] {
+	if s := <-bigGot; s.err != nil || string(s.body) != big {
 		t.Errorf("past the budget: the handler read %d bytes, %v", len(s.body), s.err)
 	}
 
 	// Past the budget, the rest of a body that stops arriving fails the
-	// handler's read with BODY_TIMEOUT, not the connection's error.
+	// handler's read with BODY_TIMEOUT, not the connection's error, and
+	// the connection is closed (the deadline stays for the server's own
+	// reads of the rest).
 	late, err := net.Dial("tcp", strings.TrimPrefix(small.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer late.Close()
-	_, _ = io.WriteString(late, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"+long[:30])
+	_, _ = io.WriteString(late, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n"+big[:6000])
 	select {
-	case s := <-got:
+	case s := <-bigGot:
 		if s.err == nil || !strings.Contains(s.err.Error(), "did not arrive within 1s") || strings.Contains(s.err.Error(), "127.0.0.1") {
 			t.Errorf("the rest of a body past the budget, late: %v", s.err)
 		}
 	case <-time.After(10 * time.Second): // a bound, not a pause
 		t.Fatal("the handler never read the rest")
+	}
+	_ = late.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadAll(late); err != nil {
+		t.Errorf("the connection of a late body stays open: %v", err)
 	}
 
 	// A slow upload that keeps arriving is read, however long it takes

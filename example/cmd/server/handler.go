@@ -225,13 +225,16 @@ func (w *statusWriter) Flush() {
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// As the client sent them: the REST transcoder rewrites the
+		// request's URL and headers as it hands it on.
+		method, path, proto, ct := r.Method, r.URL.Path, r.Proto, r.Header.Get("Content-Type")
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 		}
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "proto", r.Proto,
-			"content_type", r.Header.Get("Content-Type"), "status", sw.status, "duration", time.Since(start)}
+		attrs := []any{"method", method, "path", path, "proto", proto,
+			"content_type", ct, "status", sw.status, "duration", time.Since(start)}
 		// gRPC and gRPC-Web answer HTTP 200 and carry their status in
 		// trailers or, for a trailers-only answer, in the headers.
 		if gs := w.Header().Get("Grpc-Status") + w.Header().Get(http.TrailerPrefix+"Grpc-Status"); gs != "" {

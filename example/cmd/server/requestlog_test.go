@@ -35,14 +35,25 @@ func TestRequestLogStatus(t *testing.T) {
 			w.Header().Set("Grpc-Status", "3")
 			w.WriteHeader(http.StatusOK)
 		}, 200, "3"},
+		// The REST transcoder rewrites the request it hands on: the log
+		// names the request as sent.
+		"rewritten": {func(w http.ResponseWriter, r *http.Request) {
+			r.URL.Path, r.Method = "/library.v1.BookService/GetBook", "POST"
+			r.Header.Set("Content-Type", "application/proto")
+		}, 200, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			h := logRequests(slog.New(slog.NewJSONHandler(&buf, nil)), tc.handler)
-			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/x", nil))
+			req := httptest.NewRequest("POST", "/x", nil)
+			req.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(httptest.NewRecorder(), req)
 			var line map[string]any
 			require.NoError(t, json.Unmarshal(buf.Bytes(), &line), buf.String())
 			assert.Equal(t, tc.status, line["status"])
+			assert.Equal(t, "/x", line["path"])
+			assert.Equal(t, "POST", line["method"])
+			assert.Equal(t, "application/json", line["content_type"])
 			if tc.grpcStatus == "" {
 				assert.NotContains(t, line, "grpc_status")
 			} else {
