@@ -86,17 +86,19 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 		budget.Store(DefaultMaxPrefetchBytes)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, p := range l.Exempt {
-			if strings.HasPrefix(r.URL.Path, p) {
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
 		r, release, ok := prefetch(w, r, l, &budget)
 		if !ok {
 			return
 		}
 		defer release()
+		for _, p := range l.Exempt {
+			// Served without a place, once their body (if any) has
+			// arrived as any other's.
+			if strings.HasPrefix(r.URL.Path, p) {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -106,9 +108,37 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 			}
 		}
 		defer func() { <-slots }()
+		if l.BodyTimeout > 0 {
+			w = &writeDeadline{ResponseWriter: w, rc: http.NewResponseController(w), d: l.BodyTimeout}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// writeDeadline bounds each write and flush of an answer to d: a client
+// that does not read its answers (an HTTP/2 window left at 0, a full TCP
+// buffer) fails the handler's write, and the handler gives back its
+// place, where it would block holding it. Between writes there is no
+// deadline (a stream may stay open and quiet).
+type writeDeadline struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (w *writeDeadline) Write(b []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	defer func() { _ = w.rc.SetWriteDeadline(time.Time{}) }()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *writeDeadline) Flush() {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	defer func() { _ = w.rc.SetWriteDeadline(time.Time{}) }()
+	_ = w.rc.Flush()
+}
+
+func (w *writeDeadline) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // prefetch reads r's message into memory before it takes a place (see
 // Limiter) and returns a copy of r whose body is what was read, then the
@@ -169,8 +199,13 @@ func prefetch(w http.ResponseWriter, r *http.Request, l Limit, budget *atomic.In
 		}
 	} else {
 		// The message whole, and one byte past the limit, which tells
-		// the handler a body over it.
-		buf, err = readAhead(r.Body, nil, int(limit+1), take, arrived)
+		// the handler a body over it; no more than its Content-Length
+		// says (and one byte, which tells it ends there).
+		want := limit + 1
+		if r.ContentLength > 0 {
+			want = min(want, r.ContentLength+1)
+		}
+		buf, err = readAhead(r.Body, nil, int(want), take, arrived)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// The deadline stays: what the server would read of the body

@@ -147,3 +147,47 @@ func TestLimiterPrefetch(t *testing.T) {
 	default:
 	}
 }
+
+// TestLimiterSlowReader: a client that does not read its answer holds its
+// place only as long as one write may take (BodyTimeout): the handler's
+// write fails, the place is given back, and the next request is served.
+func TestLimiterSlowReader(t *testing.T) {
+	wrote := make(chan error, 1)
+	big := bytes.Repeat([]byte("z"), 64<<20)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			_, err := w.Write(big)
+			wrote <- err
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	srv := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, MaxWait: 100 * time.Millisecond, BodyTimeout: time.Second}))
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	_, _ = io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	select {
+	case err := <-wrote:
+		if err == nil {
+			t.Fatal("64 MiB written to a client that reads nothing")
+		}
+	case <-time.After(20 * time.Second): // a bound, not a pause
+		t.Fatal("the write to a client that does not read never failed")
+	}
+	resp, err := http.Get(srv.URL + "/small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "ok" {
+		t.Errorf("after the slow reader's write failed: %d %q", resp.StatusCode, b)
+	}
+}
