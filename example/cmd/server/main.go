@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
 	fs.IntVar(&c.limit.MaxInFlight, "max-in-flight", 256, "most requests served at once; past it a request waits --max-queue-wait for a place, then gets ResourceExhausted (HTTP 429, Retry-After); 0: no limit")
 	fs.DurationVar(&c.limit.MaxWait, "max-queue-wait", 2*time.Second, "how long a request past --max-in-flight waits for a place")
-	fs.DurationVar(&c.limit.BodyTimeout, "body-timeout", 30*time.Second, "how long a request's message may go without bytes arriving; a request takes a place among --max-in-flight only once its message has arrived (0: no bound)")
+	fs.DurationVar(&c.limit.BodyTimeout, "body-timeout", 30*time.Second, "how long a request's message may go without bytes arriving (a request takes a place among --max-in-flight only once its message has arrived), and the longest one write of an answer may take (0: no bound)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", 4*runtime.GOMAXPROCS(0), "most connections to PostgreSQL or MySQL/MariaDB; requests beyond them wait for one (default: 4 per core, so that the database's processes do not outnumber the cores many times over)")
 	fs.DurationVar(&c.requestIDRetention, "request-id-retention", 24*time.Hour, "how long a write's AIP-155 request_id is remembered: a repeat within it gets the first response, a later one is a new request; 0: for ever")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/ (goroutines, heap); off when empty, never on the API's port")
