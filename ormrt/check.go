@@ -1,12 +1,14 @@
 package ormrt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -250,25 +252,32 @@ func CheckModel(tx *gorm.DB, m any) error {
 }
 
 // mysqlPackets holds the max_allowed_packet of each database CheckModel
-// has checked a model for, by its *gorm.Config (one per gorm.Open).
+// has checked a model for, by its *sql.DB (the pool, which every session
+// and transaction of one gorm.Open shares).
 var mysqlPackets sync.Map
 
 // mysqlMaxPacket is the server's max_allowed_packet, the most bytes of one
 // value a statement can carry (the driver sends a longer string as
 // several packets, which the server puts together up to that size), read
-// once per database; 0 when it cannot be read.
+// once per pool, on a connection of its own: not in tx's statement or
+// transaction, which a hook is in the middle of. A pool that has no
+// connection to spare within a second leaves the check to a later write;
+// 0 when it cannot be read.
 func mysqlMaxPacket(tx *gorm.DB) int {
-	if tx.Config == nil {
+	pool, err := tx.DB()
+	if err != nil {
 		return 0
 	}
-	if n, ok := mysqlPackets.Load(tx.Config); ok {
+	if n, ok := mysqlPackets.Load(pool); ok {
 		return n.(int)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
 	var n int
-	if err := tx.Session(&gorm.Session{NewDB: true, SkipHooks: true}).Raw("SELECT @@max_allowed_packet").Row().Scan(&n); err != nil || n <= 0 {
+	if err := pool.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&n); err != nil || n <= 0 {
 		return 0
 	}
-	mysqlPackets.Store(tx.Config, n)
+	mysqlPackets.Store(pool, n)
 	return n
 }
 
