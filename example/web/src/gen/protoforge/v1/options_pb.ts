@@ -82,8 +82,10 @@ export type ModelOptions = Message<"protoforge.v1.ModelOptions"> & {
    * deep, is read by index ranges. When set, List answers any other
    * order_by with InvalidArgument naming the orders offered (the key order,
    * order_by empty, and the exact reverse of an offered order up to the
-   * columns rows are distinct on, are offered too); when empty, any stored
-   * field may be ordered by, and only orders an index matches are
+   * columns rows are distinct on, are offered too; the key's columns an
+   * order_by leaves out end it ascending, or descending where that is the
+   * order offered: "title desc" is "title desc, id desc"); when empty, any
+   * stored field may be ordered by, and only orders an index matches are
    * index-backed.
    *
    * @generated from field: repeated string order_by = 6;
