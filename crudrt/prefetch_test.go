@@ -148,6 +148,25 @@ func TestLimiterPrefetch(t *testing.T) {
 	}
 }
 
+// TestLimiterExemptBodies: exempt paths (health checks) take no place, but
+// their bodies are due within BodyTimeout as any other's.
+func TestLimiterExemptBodies(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) })
+	srv := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, BodyTimeout: time.Second, Exempt: []string{"/readyz"}}))
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 504") || !strings.Contains(string(b), "BODY_TIMEOUT") {
+		t.Errorf("a stalled body on an exempt path: %q", b)
+	}
+}
+
 // TestLimiterSlowReader: a client that does not read its answer holds its
 // place only as long as one write may take (BodyTimeout): the handler's
 // write fails, the place is given back, and the next request is served.
