@@ -177,6 +177,9 @@ func walk(err error, fn func(error) bool) bool {
 // error whose reading panics (a classifier's bug, an Error method of a
 // zero value) is DBErrorUnknown: Internal, never a crash of the request.
 func classify(err error) (kind DBErrorKind) {
+	if errors.Is(err, errRowMoved) {
+		return DBErrorConflict
+	}
 	defer func() {
 		if recover() != nil {
 			kind = DBErrorUnknown

@@ -360,11 +360,27 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 			return err
 		}
 		// The row is locked since it was read (on SQLite the transaction
-		// holds the database), so the etag checked above is still current.
+		// holds the database), so the etag checked above is still current;
+		// the UPDATE is guarded by it all the same: on MariaDB Galera the
+		// lock is the node's own, and a read in the transaction after it
+		// (a reference's, say) can move the transaction past a write of
+		// another node that certification would otherwise refuse.
 		kc := s.keyCond(ck)
 		if len(paths) > 0 { // else updated left the row as it is
-			if err := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
-				return err
+			q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...)
+			if s.etag != nil {
+				stored, err := s.toProto(cur)
+				if err != nil {
+					return err
+				}
+				q = q.Where(s.etag.quoted+" = ?", stored.ProtoReflect().Get(s.etag.fd).String())
+			}
+			res := q.Updates(m)
+			if res.Error != nil {
+				return res.Error
+			}
+			if s.etag != nil && res.RowsAffected == 0 {
+				return errRowMoved // read again, and checked again
 			}
 		}
 		out, err = s.toProto(m)
@@ -430,6 +446,10 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	}
 	return s.toProto(m)
 }
+
+// errRowMoved is an Update's guarded write that found its row changed
+// since it read it: a conflict, which the write's retry reads again.
+var errRowMoved = errors.New("crudrt: the row changed since it was read")
 
 // updateDeleted turns the NotFound of an Update whose resource is soft
 // deleted into FailedPrecondition (AIP-164: a soft-deleted resource is
