@@ -87,12 +87,7 @@ func TestLimiterPrefetch(t *testing.T) {
 	// handler's read with BODY_TIMEOUT, not the connection's error, and
 	// the connection is closed (the deadline stays for the server's own
 	// reads of the rest).
-	late, err := net.Dial("tcp", strings.TrimPrefix(small.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer late.Close()
-	_, _ = io.WriteString(late, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n"+big[:6000])
+	late := sendRaw(t, small.URL, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n"+big[:6000])
 	select {
 	case s := <-bigGot:
 		if s.err == nil || !strings.Contains(s.err.Error(), "did not arrive within 1s") || strings.Contains(s.err.Error(), "127.0.0.1") {
@@ -109,12 +104,7 @@ func TestLimiterPrefetch(t *testing.T) {
 	// A slow upload that keeps arriving is read, however long it takes
 	// in all: each read that brings bytes gives it BodyTimeout more. (The
 	// pauses are the slow client under test, not waits for the server.)
-	slow, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
-	_, _ = io.WriteString(slow, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n")
+	slow := sendRaw(t, srv.URL, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n")
 	for _, part := range []string{`{"ti`, `tle"`, `:"ab`, `"}`} {
 		time.Sleep(400 * time.Millisecond)
 		_, _ = io.WriteString(slow, part)
@@ -130,15 +120,8 @@ func TestLimiterPrefetch(t *testing.T) {
 
 	// A body that does not arrive within BodyTimeout is answered
 	// DeadlineExceeded, without reaching the handler.
-	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, _ = io.WriteString(c, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{")
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	b, _ := io.ReadAll(c)
-	if !strings.HasPrefix(string(b), "HTTP/1.1 504") || !strings.Contains(string(b), `"code":4`) || !strings.Contains(string(b), "BODY_TIMEOUT") {
+	b := readAnswer(sendRaw(t, srv.URL, "POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"))
+	if !strings.HasPrefix(b, "HTTP/1.1 504") || !strings.Contains(b, `"code":4`) || !strings.Contains(b, "BODY_TIMEOUT") {
 		t.Errorf("a stalled body: %q", b)
 	}
 	select {
@@ -154,15 +137,8 @@ func TestLimiterExemptBodies(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) })
 	srv := httptest.NewServer(crudrt.Limiter(h, crudrt.Limit{MaxInFlight: 1, BodyTimeout: time.Second, Exempt: []string{"/readyz"}}))
 	defer srv.Close()
-	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, _ = io.WriteString(c, "POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	b, _ := io.ReadAll(c)
-	if !strings.HasPrefix(string(b), "HTTP/1.1 504") || !strings.Contains(string(b), "BODY_TIMEOUT") {
+	b := readAnswer(sendRaw(t, srv.URL, "POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{"))
+	if !strings.HasPrefix(b, "HTTP/1.1 504") || !strings.Contains(b, "BODY_TIMEOUT") {
 		t.Errorf("a stalled body on an exempt path: %q", b)
 	}
 }
@@ -209,4 +185,25 @@ func TestLimiterSlowReader(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "ok" {
 		t.Errorf("after the slow reader's write failed: %d %q", resp.StatusCode, b)
 	}
+}
+
+// sendRaw opens a connection to the test server at srvURL and writes req
+// to it as it is (a request whose body may stop short), closed with the
+// test.
+func sendRaw(t *testing.T, srvURL, req string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srvURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_, _ = io.WriteString(c, req)
+	return c
+}
+
+// readAnswer reads what the server writes on c until it closes it.
+func readAnswer(c net.Conn) string {
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(c)
+	return string(b)
 }

@@ -184,11 +184,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				}
 				if slices.Contains(paths, "*") && len(paths) > 1 {
 					// As the service refuses it over gRPC and Connect.
-					b := restErrorJSON(InvalidArgument("", FieldViolation{Field: "update_mask", Description: "invalid field path: '*' must not be used with other paths"}))
-					w.Header().Set("Content-Type", "application/json")
-					w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-					w.WriteHeader(http.StatusBadRequest)
-					_, _ = w.Write(b)
+					writeRESTJSON(w, http.StatusBadRequest, restErrorJSON(InvalidArgument("", FieldViolation{Field: "update_mask", Description: "invalid field path: '*' must not be used with other paths"})))
 					return
 				}
 				paths = route.maskPaths(paths)
@@ -267,11 +263,7 @@ func readScalars(w http.ResponseWriter, r *http.Request, route *restRoute, vals 
 	escaped := r.URL.EscapedPath()
 	p, q, e := route.scalars(escaped, vals)
 	if e != nil {
-		b := restErrorJSON(e)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write(b)
+		writeRESTJSON(w, http.StatusBadRequest, restErrorJSON(e))
 		return nil
 	}
 	if p == escaped && q == nil {
@@ -318,6 +310,11 @@ func splitMask(s string) []string {
 func writeRESTError(w http.ResponseWriter, status, code int, reason, msg string) {
 	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": ErrorDomain}
 	b, _ := json.Marshal(map[string]any{"code": code, "message": capText(msg), "details": []any{info}})
+	writeRESTJSON(w, status, b)
+}
+
+// writeRESTJSON answers with the JSON body b and HTTP status.
+func writeRESTJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

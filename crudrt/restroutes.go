@@ -271,6 +271,9 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 // an integer's value in decimal, other values as they are, or protojson's
 // words for a value it refuses.
 func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string, ok bool) {
+	if plainScalar(fd.Kind(), v) {
+		return v, "", true // as protojson reads it, and in its canonical form
+	}
 	var elem []byte
 	switch {
 	case fd.Kind() == protoreflect.BoolKind && (v == "true" || v == "false"):
@@ -301,6 +304,33 @@ func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string,
 		return strconv.FormatUint(val.Uint(), 10), "", true
 	}
 	return v, "", true
+}
+
+// plainScalar reports whether v is a value of kind k in the form the
+// transcoder reads as protojson does (decimal integers in range, without
+// leading zeros or a sign other than minus; true or false), which most
+// requests send: no need to ask protojson.
+func plainScalar(k protoreflect.Kind, v string) bool {
+	var err error
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		var n int64
+		n, err = strconv.ParseInt(v, 10, 32)
+		return err == nil && strconv.FormatInt(n, 10) == v
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return canonicalInt(v)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		var n uint64
+		n, err = strconv.ParseUint(v, 10, 32)
+		return err == nil && strconv.FormatUint(n, 10) == v
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		var n uint64
+		n, err = strconv.ParseUint(v, 10, 64)
+		return err == nil && strconv.FormatUint(n, 10) == v
+	case protoreflect.BoolKind:
+		return v == "true" || v == "false"
+	}
+	return false
 }
 
 // canonicalInt reports whether v is an integer as JSON writes one: an

@@ -369,11 +369,12 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if len(paths) > 0 { // else updated left the row as it is
 			q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...)
 			if s.etag != nil {
-				stored, err := s.toProto(cur)
+				f := s.dests[s.etag.index]
+				read, err := f.arg(unsafe.Add(modelBase(cur), f.off))
 				if err != nil {
 					return err
 				}
-				q = q.Where(s.etag.quoted+" = ?", stored.ProtoReflect().Get(s.etag.fd).String())
+				q = q.Where(s.etag.quoted+" = ?", read)
 			}
 			res := q.Updates(m)
 			if res.Error != nil {

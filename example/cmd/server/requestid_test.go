@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -19,13 +18,8 @@ func TestRequestIDs(t *testing.T) {
 	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"), "--request-id-retention", "1s")
 	const js = "application/json"
-	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
-	require.Equal(t, 200, code, body)
-	var author struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &author))
-	code, body = do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"1"}`, author.ID))
+	authorID := connectAuthor(t, s)
+	code, body := do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"1"}`, authorID))
 	require.Equal(t, 200, code, body)
 
 	code, first := do(t, "DELETE", s.url("/v1/books/1?requestId=0b9f3c2e-7a61-4d8e-9f00-1c2d3e4f5a6b"), "", "")

@@ -145,6 +145,19 @@ func onEachDatabase(t *testing.T, f func(t *testing.T, s *server)) {
 	}
 }
 
+// connectAuthor creates the author "Ursula" on s over Connect JSON, as curl
+// would, and returns its id as JSON gives it.
+func connectAuthor(t *testing.T, s *server) string {
+	t.Helper()
+	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), "application/json", `{"author":{"displayName":"Ursula"}}`)
+	require.Equal(t, 200, code, body)
+	var author struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &author))
+	return author.ID
+}
+
 // grpcLibrary is a grpc-go client of s's books and an author it created,
 // "Frank".
 func grpcLibrary(t *testing.T, s *server) (libraryv1.BookServiceClient, *libraryv1.Author) {
@@ -201,15 +214,10 @@ func TestServer(t *testing.T) {
 		const js = "application/json"
 
 		// Connect JSON over HTTP/1.1, as curl sends it.
-		code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
-		require.Equal(t, 200, code, body)
-		var author struct {
-			ID string `json:"id"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(body), &author))
+		authorID := connectAuthor(t, s)
 
 		// REST on the default AIP routes.
-		code, body = do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"18446744073709551615"}`, author.ID))
+		code, body := do(t, "POST", s.url("/v1/books"), js, fmt.Sprintf(`{"title":"Dune","authorId":%q,"isbn":"18446744073709551615"}`, authorID))
 		require.Equal(t, 200, code, body)
 		assert.Contains(t, body, `"isbn":"18446744073709551615"`)
 		code, body = do(t, "GET", s.url("/v1/books/1"), "", "")
@@ -220,7 +228,7 @@ func TestServer(t *testing.T) {
 		code, body = do(t, "PATCH", s.url("/v1/books/1?update_mask=title"), js, `{"title":"Dune Messiah"}`)
 		assert.Equal(t, 200, code, body)
 		assert.Contains(t, body, `"etag":"2"`)
-		code, body = do(t, "GET", s.url("/v1/authors/"+author.ID), "", "")
+		code, body = do(t, "GET", s.url("/v1/authors/"+authorID), "", "")
 		assert.Equal(t, 200, code, body)
 		code, _ = do(t, "GET", s.url("/v1/books/999"), "", "")
 		assert.Equal(t, 404, code)
@@ -486,8 +494,7 @@ func TestStrictJSON(t *testing.T) {
 	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
 	const js = "application/json"
-	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
-	require.Equal(t, 200, code, body)
+	connectAuthor(t, s)
 	for name, tc := range map[string]struct{ restBody, mention string }{
 		"unknown enum name":  {`{"title":"A","authorId":"1","state":"BOOK_STATE_BOGUS"}`, `enum field state: \"BOOK_STATE_BOGUS`},
 		"unknown field":      {`{"title":"A","authorId":"1","colour":"red"}`, `unknown field \"colour`},
@@ -506,7 +513,7 @@ func TestStrictJSON(t *testing.T) {
 			assert.Contains(t, body, tc.mention, "Connect")
 		})
 	}
-	code, body = do(t, "GET", s.url("/v1/books"), "", "")
+	code, body := do(t, "GET", s.url("/v1/books"), "", "")
 	require.Equal(t, 200, code, body)
 	assert.NotContains(t, body, `"title"`, "nothing was stored")
 }
@@ -518,14 +525,9 @@ func TestCompression(t *testing.T) {
 	t.Parallel()
 	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
 	const js = "application/json"
-	code, body := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), js, `{"author":{"displayName":"Ursula"}}`)
-	require.Equal(t, 200, code, body)
-	var author struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &author))
+	authorID := connectAuthor(t, s)
 	for i := range 40 {
-		code, body = do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, fmt.Sprintf(`{"book":{"title":"Book %d","authorId":%q,"isbn":"%d"}}`, i, author.ID, i+1))
+		code, body := do(t, "POST", s.url("/library.v1.BookService/CreateBook"), js, fmt.Sprintf(`{"book":{"title":"Book %d","authorId":%q,"isbn":"%d"}}`, i, authorID, i+1))
 		require.Equal(t, 200, code, body)
 	}
 	// encoding is the response's Content-Encoding, or for gRPC-Web, whose
