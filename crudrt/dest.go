@@ -6,6 +6,8 @@ import (
 	"time"
 	"unsafe"
 
+	"gorm.io/gorm"
+
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -34,6 +36,7 @@ const (
 	destInt32Ptr
 	destUint64
 	destJSON
+	destDeletedAt
 )
 
 var destKinds = map[reflect.Type]destKind{
@@ -49,6 +52,8 @@ var destKinds = map[reflect.Type]destKind{
 	reflect.TypeFor[*int32]():       destInt32Ptr,
 	reflect.TypeFor[ormrt.Uint64](): destUint64,
 	reflect.TypeFor[ormrt.JSON]():   destJSON,
+	// The soft-delete column of a model (AIP-164).
+	reflect.TypeFor[gorm.DeletedAt](): destDeletedAt,
 }
 
 // modelDests locates each column of res in its model struct, by the
@@ -120,6 +125,8 @@ func (f fieldDest) at(p unsafe.Pointer) any {
 		return (*ormrt.Uint64)(p)
 	case destJSON:
 		return (*ormrt.JSON)(p)
+	case destDeletedAt:
+		return (*gorm.DeletedAt)(p)
 	}
 	return reflect.NewAt(f.typ, p).Interface()
 }
@@ -153,6 +160,12 @@ func (f fieldDest) arg(p unsafe.Pointer) (any, error) {
 		return (*(*ormrt.Uint64)(p)).Value()
 	case destJSON:
 		return (*(*ormrt.JSON)(p)).Value()
+	case destDeletedAt:
+		// gorm.DeletedAt's Value.
+		if d := (*gorm.DeletedAt)(p); d.Valid {
+			return d.Time, nil
+		}
+		return nil, nil
 	}
 	return argOf(f.at(p))
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unsafe"
 
+	"gorm.io/gorm"
+
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -28,10 +30,11 @@ func TestArgIsArgOfDest(t *testing.T) {
 		J    ormrt.JSON
 		F32  float32
 		PF   *float64
+		D    gorm.DeletedAt
 	}
 	now, s, i64, i32 := time.Now(), "x", int64(-1), int32(7)
 	pf := 1.5
-	for _, r := range []row{{}, {S: "s", I64: 1 << 62, I32: -3, B: true, F64: 2.5, Bs: []byte{0}, T: &now, PS: &s, PI64: &i64, PI32: &i32, U: 18446744073709551615, J: ormrt.JSON(`{"a":1}`), F32: 3, PF: &pf}} {
+	for _, r := range []row{{}, {S: "s", I64: 1 << 62, I32: -3, B: true, F64: 2.5, Bs: []byte{0}, T: &now, PS: &s, PI64: &i64, PI32: &i32, U: 18446744073709551615, J: ormrt.JSON(`{"a":1}`), F32: 3, PF: &pf, D: gorm.DeletedAt{Time: now, Valid: true}}} {
 		rt := reflect.TypeOf(r)
 		seen := map[destKind]bool{}
 		for i := 0; i < rt.NumField(); i++ {
@@ -51,7 +54,7 @@ func TestArgIsArgOfDest(t *testing.T) {
 				t.Errorf("%s: arg %#v, argOf(dest) %#v", sf.Name, got, want)
 			}
 		}
-		for k := destOther; k <= destJSON; k++ {
+		for k := destOther; k <= destDeletedAt; k++ {
 			if !seen[k] {
 				t.Errorf("no field of dest kind %d", k)
 			}
