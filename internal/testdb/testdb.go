@@ -22,7 +22,7 @@ import (
 	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"gorm.io/driver/mysql"
+	ormmysql "github.com/protoforge/protoforge/ormrt/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -62,6 +62,10 @@ func envOr(name, def string) string {
 	return def
 }
 
+// MySQL8SQLMode is MySQL 8's default sql_mode, which the MariaDB
+// databases of DSN use.
+const MySQL8SQLMode = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+
 // Each runs fn as a subtest on every dialect, with a fresh database each.
 func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
@@ -84,7 +88,10 @@ func Open(t testing.TB, d ormrt.Dialect) *gorm.DB {
 	case Postgres:
 		dial = postgres.Open(dsn)
 	case MySQL:
-		dial = mysql.Open(dsn)
+		var err error
+		if dial, err = ormmysql.Open(dsn); err != nil {
+			t.Fatalf("testdb: %v", err)
+		}
 	}
 	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
@@ -147,6 +154,9 @@ func DSN(t testing.TB, d ormrt.Dialect) string {
 		cfg.Params["max_sort_length"] = "4096" // strings sort whole, as the README asks
 		cfg.Collation = "utf8mb4_bin"
 		cfg.MaxAllowedPacket = 0 // the server's, as the example server reads it
+		// MySQL 8's default modes, which MariaDB's leave out: what is
+		// written must hold on both.
+		cfg.Params["sql_mode"] = "'" + MySQL8SQLMode + "'"
 		return cfg.FormatDSN()
 	}
 	t.Fatalf("testdb: unknown dialect %q", d)

@@ -36,7 +36,6 @@ import (
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
-	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -50,6 +49,8 @@ import (
 	crpg "github.com/protoforge/protoforge/crudrt/postgres"
 	"github.com/protoforge/protoforge/example/migrations"
 	"github.com/protoforge/protoforge/ormrt"
+	// MySQL and MariaDB as the models need them (see ormrt/mysql).
+	"github.com/protoforge/protoforge/ormrt/mysql"
 )
 
 func main() {
@@ -199,7 +200,11 @@ func openDB(ctx context.Context, raw string, maxConns int) (db *gorm.DB, dialect
 		if err != nil {
 			return nil, "", nil, err
 		}
-		dial, dialect = mysql.Open(dsn), "mysql"
+		// The zero instant (Timestamp's least) stored as itself.
+		if dial, err = mysql.Open(dsn); err != nil {
+			return nil, "", nil, fmt.Errorf("--database-url %s: %w", redact(raw), err)
+		}
+		dialect = "mysql"
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if path == "" {

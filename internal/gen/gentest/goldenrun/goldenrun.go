@@ -28,10 +28,11 @@ import (
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/glebarez/sqlite"
 	"google.golang.org/protobuf/proto"
-	"gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/protoforge/protoforge/ormrt/mysql"
 )
 
 // Case is what a driver knows of its golden case: the generated models and
@@ -150,7 +151,10 @@ func open(dialect, dsn string) (*gorm.DB, error) {
 	case "postgres":
 		d = postgres.Open(dsn)
 	case "mysql":
-		d = mysql.Open(dsn)
+		var err error
+		if d, err = mysql.Open(dsn); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", dialect)
 	}
