@@ -141,12 +141,17 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// text mode (base64), the grpc-web JavaScript client's default, is
 	// served through the binary mode (GRPCWebText).
 	// Past --max-in-flight, requests wait a bounded time and are then
-	// turned away; health checks are always answered. A request takes a
+	// turned away; health checks and server reflection are always
+	// answered. A request takes a
 	// place once its message has arrived (within --body-timeout).
 	limit := cfg.limit
-	limit.Exempt = []string{"/livez", "/readyz", "/grpc.health.v1.Health/"}
+	// Server reflection is exempt too: it reads no database, and its
+	// streams stay open as long as a client (grpcurl, an IDE) likes, so
+	// that a few would otherwise hold every place.
+	reflection := []string{"/" + grpcreflect.ReflectV1ServiceName + "/", "/" + grpcreflect.ReflectV1AlphaServiceName + "/"}
+	limit.Exempt = append([]string{"/livez", "/readyz", "/grpc.health.v1.Health/"}, reflection...)
 	limit.MaxBodyBytes = cfg.maxBody
-	limit.Streams = []string{"/" + grpcreflect.ReflectV1ServiceName + "/", "/" + grpcreflect.ReflectV1AlphaServiceName + "/"}
+	limit.Streams = reflection
 	return logRequests(log, withCORS(cfg.corsOrigins, crudrt.Limiter(http.MaxBytesHandler(crudrt.GRPCWebText(crudrt.RPCGuard(mux)), cfg.maxBody), limit))), nil
 }
 

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"database/sql"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -54,33 +55,34 @@ func TestStatelessServers(t *testing.T) {
 	assert.Contains(t, string(out), "--page-token-key: at least 16 bytes")
 }
 
-// holdPlace takes the only place of a server run with --max-in-flight 1:
-// a gRPC server reflection stream (grpcurl's), which holds its place
-// from its first message until it ends. The returned func ends it. It
-// returns once another request is turned away. The stream is itself
-// turned away while the one before it still holds the place: then it is
-// opened again.
-func holdPlace(t *testing.T, s *server) func() {
+// holdPlace takes the only place of a server run with --max-in-flight 1
+// on the SQLite database at path: the test holds the database's write
+// lock, so that a Create waits for it (the server's busy_timeout is 5 s)
+// in its place. The func it returns lets the lock go and checks that the
+// Create was then served.
+func holdPlace(t *testing.T, s *server, path string) func() {
 	t.Helper()
-	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	db, err := sql.Open("sqlite", "file:"+path)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	for attempt := 0; attempt < 50; attempt++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
-		require.NoError(t, err)
-		err = stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
-		if err == nil {
-			_, err = stream.Recv()
-		}
-		if err == nil && placeTaken(t, s) {
-			return cancel
-		}
-		cancel()
-		time.Sleep(20 * time.Millisecond)
+	t.Cleanup(func() { _ = db.Close() })
+	conn, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+	done := make(chan int, 1)
+	go func() {
+		code, _ := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"Held"}`)
+		done <- code
+	}()
+	if !placeTaken(t, s) {
+		t.Fatal("the held request never took the place")
 	}
-	t.Fatal("the held request never took the place")
-	return nil
+	return func() {
+		_, err := conn.ExecContext(context.Background(), "ROLLBACK")
+		require.NoError(t, err)
+		_ = conn.Close()
+		assert.Equal(t, 200, <-done, "the held Create, served once the lock is gone")
+	}
 }
 
 // placeTaken waits until a request to s is turned away.
@@ -95,19 +97,20 @@ func placeTaken(t *testing.T, s *server) bool {
 }
 
 // TestOverload drives the real server past --max-in-flight 1 with
-// --max-queue-wait 0: while one request holds the only place (an open
-// server reflection stream), concurrent requests are turned
+// --max-queue-wait 0: while one request holds the only place (a Create
+// waiting for the database's write lock), concurrent requests are turned
 // away at once with HTTP 429 and Retry-After (REST) or resource_exhausted
 // (Connect), each with the ErrorInfo reason SERVER_BUSY, never queued
 // without bound, and /readyz answers throughout; once the request ends,
 // requests are served again.
 func TestOverload(t *testing.T) {
 	t.Parallel()
-	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"), "--max-in-flight", "1", "--max-queue-wait", "0s")
+	path := filepath.Join(t.TempDir(), "library.db")
+	s := start(t, "sqlite:"+path, "--max-in-flight", "1", "--max-queue-wait", "0s")
 	code, body := do(t, "POST", s.url("/v1/authors"), "application/json", `{"displayName":"Frank"}`)
 	require.Equal(t, 200, code, body)
 
-	end := holdPlace(t, s)
+	end := holdPlace(t, s, path)
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -139,7 +142,7 @@ func TestOverload(t *testing.T) {
 	assert.Equal(t, map[int]int{429: 40}, codes, "every request past the held one is turned away")
 
 	end()
-	// The handler may still be returning as the stream ends: the place
+	// The handler may still be returning as its answer goes: the place
 	// frees a moment later.
 	for i := 0; i < 50; i++ {
 		if code, body = do(t, "POST", s.url("/library.v1.BookService/ListBooks"), "application/json", `{}`); code != 429 {
@@ -149,4 +152,29 @@ func TestOverload(t *testing.T) {
 	}
 	assert.Equal(t, 200, code, "served again once the load is gone: %s", body)
 	assert.NotContains(t, body, "resource_exhausted")
+}
+
+// TestReflectionHoldsNoPlace: open server reflection streams (grpcurl's,
+// an IDE's) take no place of --max-in-flight: a client cannot turn every
+// other request away by keeping streams open.
+func TestReflectionHoldsNoPlace(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"), "--max-in-flight", "1", "--max-queue-wait", "0s")
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < 3; i++ {
+		stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+		require.NoError(t, err)
+		require.NoError(t, stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}))
+		res, err := stream.Recv()
+		require.NoError(t, err)
+		require.NotEmpty(t, res.GetListServicesResponse().GetService())
+	}
+	for i := 0; i < 5; i++ {
+		code, body := do(t, "GET", s.url("/v1/books"), "", "")
+		require.Equal(t, 200, code, "with three reflection streams open: %s", body)
+	}
 }
