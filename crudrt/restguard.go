@@ -377,6 +377,8 @@ func (g *heldWriter) release(body []byte) {
 type guardWriter struct {
 	heldWriter
 	method, path, contentType string
+	// encoded is whether the request's body has a Content-Encoding.
+	encoded bool
 	// body is the field the route's body sets ("book"), or empty: the
 	// paths of the errors of reading the body start with it.
 	body string
@@ -388,14 +390,18 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 			return status >= 400
 		}},
 		method: r.Method, path: r.URL.EscapedPath(), contentType: r.Header.Get("Content-Type"),
+		encoded: r.Header.Get("Content-Encoding") != "",
 	}
 }
 
 // requestFaults are the transcoder's Unknown errors that the request
 // caused.
-var requestFaults = []string{"unknown field in field path", "contains invalid UTF-8", "request should have no body",
-	// A body whose Content-Encoding does not decode (or ends early).
-	"gzip: ", "flate: ", "zlib: ", "unexpected EOF"}
+var requestFaults = append([]string{"unknown field in field path", "contains invalid UTF-8", "request should have no body"},
+	compressionFaults...)
+
+// compressionFaults are the transcoder's words for a body whose
+// Content-Encoding does not decode (or ends early).
+var compressionFaults = []string{"gzip: ", "flate: ", "zlib: ", "unexpected EOF"}
 
 // decodeFault reports whether msg is an error of protojson's decoding of
 // the body, which the transcoder reports as Unknown for some values (a
@@ -470,7 +476,12 @@ func (g *guardWriter) finish() {
 		for _, f := range requestFaults {
 			if strings.Contains(st.Message, f) || decodeFault(st.Message) {
 				g.Header().Del("Content-Length")
-				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, "MALFORMED_REQUEST", st.Message)
+				msg := st.Message
+				if g.encoded && slices.Contains(compressionFaults, f) {
+					// In connect-go's words for the same body.
+					msg = "decompress: " + msg
+				}
+				writeRESTError(g.ResponseWriter, http.StatusBadRequest, 3, "MALFORMED_REQUEST", msg)
 				return
 			}
 		}

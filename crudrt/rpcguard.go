@@ -248,7 +248,7 @@ func fixProtocolStatus(h http.Header, prefix string, isJSON bool) {
 			return
 		}
 	}
-	info, err := anypb.New(codeInfo(connect.Code(n)))
+	info, err := anypb.New(guardInfo(connect.Code(n), st.Message))
 	if err != nil {
 		return
 	}
@@ -284,6 +284,16 @@ func jsonCodec(r *http.Request) bool {
 // the code's name as the reason.
 func codeInfo(code connect.Code) *errdetails.ErrorInfo {
 	return &errdetails.ErrorInfo{Reason: strings.ToUpper(code.String()), Domain: ErrorDomain}
+}
+
+// guardInfo is the ErrorInfo of an error connect-go raised with msg: a
+// body whose Content-Encoding does not decode is MALFORMED_REQUEST, as
+// the REST guard answers the same body, others codeInfo's.
+func guardInfo(code connect.Code, msg string) *errdetails.ErrorInfo {
+	if code == connect.CodeInvalidArgument && (strings.HasPrefix(msg, "decompress: ") || strings.HasPrefix(msg, "get decompressor: ")) {
+		return &errdetails.ErrorInfo{Reason: "MALFORMED_REQUEST", Domain: ErrorDomain}
+	}
+	return codeInfo(code)
 }
 
 // connectWriter holds back a Connect error answer (an HTTP error status
@@ -337,7 +347,7 @@ func withErrorInfo(body []byte, isJSON bool) []byte {
 			return connectErrorJSON(me)
 		}
 	}
-	b, err := proto.Marshal(codeInfo(code))
+	b, err := proto.Marshal(guardInfo(code, e.Message))
 	if err != nil {
 		return body
 	}

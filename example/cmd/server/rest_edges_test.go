@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -799,4 +801,67 @@ func TestRESTEmptyBody(t *testing.T) {
 	code, body = do(t, "GET", s.url("/v1/books%3AbatchGet?ids=%201"), "", "")
 	assert.Equal(t, 400, code, body)
 	assert.Contains(t, body, `invalid value for int64 field ids`)
+}
+
+// TestCorruptGzipEveryProtocol: a body whose gzip does not decode (not
+// gzip at all, or cut short) is InvalidArgument with the reason
+// MALFORMED_REQUEST and connect-go's "decompress" words on every protocol
+// (the REST guard's reason, where Connect, gRPC and gRPC-Web answered
+// INVALID_ARGUMENT).
+func TestCorruptGzipEveryProtocol(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	var whole bytes.Buffer
+	zw := gzip.NewWriter(&whole)
+	_, _ = zw.Write([]byte(`{"ids":["1"]}`))
+	_ = zw.Close()
+	for name, body := range map[string][]byte{"not gzip": []byte("notgzip"), "cut short": whole.Bytes()[:whole.Len()-9]} {
+		t.Run(name, func(t *testing.T) {
+			got := map[string]jsonAnswer{}
+			code, text := do(t, "POST", s.url("/library.v1.BookService/BatchDeleteBooks"), "application/json", string(body), "Content-Encoding", "gzip")
+			require.Equal(t, 400, code, text)
+			got["Connect"] = answerOf(t, connectStatus(t, text))
+			code, text = do(t, "POST", s.url("/v1/books:batchDelete"), "application/json", string(body), "Content-Encoding", "gzip")
+			require.Equal(t, 400, code, text)
+			var st spb.Status
+			require.NoError(t, protojson.Unmarshal([]byte(text), &st), text)
+			got["REST"] = answerOf(t, &st)
+			frame := make([]byte, 5, 5+len(body))
+			frame[0] = 1 // compressed
+			binary.BigEndian.PutUint32(frame[1:], uint32(len(body)))
+			frame = append(frame, body...)
+			for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
+				req, err := http.NewRequest("POST", s.url("/library.v1.BookService/BatchDeleteBooks"), bytes.NewReader(frame))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", ct)
+				req.Header.Set("Grpc-Encoding", "gzip")
+				client := http.DefaultClient
+				if ct == "application/grpc+proto" {
+					req.Header.Set("Te", "trailers")
+					client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+						p := new(http.Protocols)
+						p.SetUnencryptedHTTP2(true)
+						return p
+					}()}}
+				}
+				resp, err := client.Do(req)
+				require.NoError(t, err, ct)
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				raw := resp.Header.Get("Grpc-Status-Details-Bin") + resp.Trailer.Get("Grpc-Status-Details-Bin")
+				b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(raw, "="))
+				require.NoError(t, err, ct)
+				var st spb.Status
+				require.NoError(t, proto.Unmarshal(b, &st), ct)
+				got[ct] = answerOf(t, &st)
+			}
+			for p, a := range got {
+				assert.Equal(t, int32(3), a.code, p)
+				assert.Equal(t, "MALFORMED_REQUEST", a.reason, "%s: %+v", p, a)
+				assert.Contains(t, a.message, "decompress", p)
+			}
+		})
+	}
+	code, text := do(t, "GET", s.url("/v1/books/1"), "", "")
+	assert.Equal(t, 200, code, "nothing was deleted: %s", text)
 }
