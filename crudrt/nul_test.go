@@ -94,3 +94,53 @@ func TestNULElsewhere(t *testing.T) {
 		}
 	})
 }
+
+// TestTrailingNULInOrderedString: a title (an offered order) that ends in
+// NUL is InvalidArgument naming book.title on MySQL and MariaDB, whose
+// sorts of a page pad strings with NUL (a page ordered by title put
+// "f\x00" before "f" and the next page skipped "f"), as on PostgreSQL,
+// which stores no NUL; SQLite stores it and pages through "f", "f\x00"
+// in that order. A NUL inside a title is stored on both.
+func TestTrailingNULInOrderedString(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		books, author := generatedLibrary(t, db)
+		d := ormrt.DialectOf(db)
+		_, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "f\x00", AuthorId: author.Id, Isbn: 1}})
+		if d != ormrt.SQLite {
+			if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "book.title") {
+				t.Fatalf("a title ending in NUL: %v, want InvalidArgument naming book.title", err)
+			}
+			if d == ormrt.Postgres {
+				return
+			}
+			if _, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "f\x00g", AuthorId: author.Id, Isbn: 3}}); err != nil {
+				t.Fatalf("a NUL inside a title: %v", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "f", AuthorId: author.Id, Isbn: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		token := ""
+		for {
+			res, err := books.ListBooks(ctx, &libraryv1.ListBooksRequest{PageSize: 1, OrderBy: "title", PageToken: token, Filter: "author_id = " + strconv.FormatInt(author.Id, 10)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range res.Books {
+				titles = append(titles, b.Title)
+			}
+			if token = res.NextPageToken; token == "" {
+				break
+			}
+		}
+		if strings.Join(titles, "|") != "f|f\x00" {
+			t.Errorf("pages by title: %q", titles)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
 // NonNilBytes returns b, or an empty slice when b is nil, for bytes fields
@@ -178,6 +179,18 @@ func jsonbLoss(j JSON) int {
 	return jsonbNone
 }
 
+// checkSortedMySQL refuses, in a column an index may sort by, a string
+// that ends in NUL: MariaDB's sorts of a page (a filesort under LIMIT)
+// pad strings with NUL, so that "f\x00" and "f" tie and come in the order
+// of their ids, where an index and every comparison put "f" first, and
+// page tokens then skip or repeat rows.
+func checkSortedMySQL(field, s string) error {
+	if strings.HasSuffix(s, "\x00") {
+		return fieldErrorf(field, "MySQL and MariaDB sort a string that ends in NUL (0x00) as if the NUL were not there, so that pages in its order would skip or repeat rows; remove the trailing NUL")
+	}
+	return nil
+}
+
 // mysqlValidUTF8 reports whether MySQL's utf8mb4 accepts s: valid UTF-8,
 // where the three-byte encodings of U+D800 to U+DFFF also count as valid.
 func mysqlValidUTF8(s string) bool {
@@ -305,6 +318,9 @@ type checkedField struct {
 	off  uintptr
 	typ  checkedType
 	name string
+	// sorted is whether the column is in an index (its gorm tag's index,
+	// uniqueIndex, unique or primaryKey): one that orders may sort by it.
+	sorted bool
 }
 
 type checkedType uint8
@@ -353,8 +369,18 @@ func (f *checkedField) size(p unsafe.Pointer) int {
 func (f *checkedField) check(d Dialect, p unsafe.Pointer) error {
 	switch f.typ {
 	case checkedString:
+		if f.sorted && d == MySQL {
+			if err := checkSortedMySQL(f.name, *(*string)(p)); err != nil {
+				return err
+			}
+		}
 		return CheckString(d, f.name, *(*string)(p))
 	case checkedStringPtr:
+		if s := *(**string)(p); f.sorted && d == MySQL && s != nil {
+			if err := checkSortedMySQL(f.name, *s); err != nil {
+				return err
+			}
+		}
 		return CheckStringPtr(d, f.name, *(**string)(p))
 	case checkedFloat64:
 		return CheckFloat64(d, f.name, *(*float64)(p))
@@ -387,7 +413,13 @@ func checkPlanOf(m any, t reflect.Type) *checkPlan {
 		}
 		if ct, ok := checkedTypes[f.Type]; ok {
 			name, _ := tagField(tag)
-			p.fields = append(p.fields, checkedField{off: f.Offset, typ: ct, name: name})
+			settings := schema.ParseTagSetting(f.Tag.Get("gorm"), ";")
+			sorted := false
+			for _, k := range []string{"INDEX", "UNIQUEINDEX", "UNIQUE", "PRIMARYKEY"} {
+				_, in := settings[k]
+				sorted = sorted || in
+			}
+			p.fields = append(p.fields, checkedField{off: f.Offset, typ: ct, name: name, sorted: sorted})
 		}
 	}
 	got, _ := checkPlans.LoadOrStore(key, p)

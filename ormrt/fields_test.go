@@ -115,3 +115,33 @@ func assertFields(t *testing.T, err error, names ...string) {
 		}
 	}
 }
+
+// TestCheckModelSortedNUL: on MySQL and MariaDB, a string that ends in NUL
+// is refused in a column an index may sort by (their sorts of a page pad
+// strings with NUL); elsewhere in the string, in a column of no index, and
+// on SQLite it is stored.
+func TestCheckModelSortedNUL(t *testing.T) {
+	mysql := &gorm.DB{Config: &gorm.Config{Dialector: namedDialector{name: "mysql"}}}
+	sqlite := &gorm.DB{Config: &gorm.Config{Dialector: namedDialector{name: "sqlite"}}}
+	type model struct {
+		Title  string  `gorm:"column:title;index:idx_title_id,priority:1" protoforge:"m.title"`
+		Isbn   string  `gorm:"column:isbn;index:uniq_isbn,unique" protoforge:"m.isbn"`
+		Key    string  `gorm:"column:key;primaryKey" protoforge:"m.key"`
+		Opt    *string `gorm:"column:opt;uniqueIndex" protoforge:"m.opt"`
+		Free   string  `gorm:"column:free" protoforge:"m.free"`
+		Inside string  `gorm:"column:inside;index" protoforge:"m.inside"`
+	}
+	trailing, inside := "f\x00", "f\x00g"
+	m := &model{Title: trailing, Isbn: trailing, Key: trailing, Opt: &trailing, Free: trailing, Inside: inside}
+	err := ormrt.CheckModel(mysql, m)
+	assertFields(t, err, "m.title", "m.isbn", "m.key", "m.opt")
+	if !strings.Contains(err.Error(), "skip or repeat rows") {
+		t.Errorf("the reason is not given: %v", err)
+	}
+	if err := ormrt.CheckModel(sqlite, m); err != nil {
+		t.Errorf("SQLite: %v", err)
+	}
+	if err := ormrt.CheckModel(mysql, &model{Title: "f", Free: trailing, Inside: inside}); err != nil {
+		t.Errorf("MySQL, no trailing NUL in an indexed column: %v", err)
+	}
+}
