@@ -116,14 +116,22 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		out, failed = out[:0], -1 // a retried transaction starts over
+		models := make([]any, len(prepared))
 		for i, p := range prepared {
-			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
-				return err
-			}
 			m, err := s.res.ToModel(p)
 			if err != nil {
 				return err
 			}
+			models[i] = m
+		}
+		if err := s.lockUniqueValues(tx, models); err != nil {
+			return err
+		}
+		for i, p := range prepared {
+			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
+				return err
+			}
+			m := models[i]
 			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
 				if k := classify(err); len(s.parents) > 0 && (k == DBErrorForeignKey || k == DBErrorCheck) {
 					if e := s.batchParentMissing(ctx, i, p, err); e != err {
