@@ -340,6 +340,9 @@ func canonicalInt(v string) bool {
 	return err == nil && strconv.FormatInt(n, 10) == v
 }
 
+// matchSegments matches a route's segments to a path's, as the transcoder
+// does: "*" takes one segment, an empty one too (/v1/books/ is the route
+// /v1/books/{id} with an empty id), "**" any number.
 func matchSegments(segs, parts []string) bool {
 	if len(segs) == 0 {
 		return len(parts) == 0
@@ -353,7 +356,7 @@ func matchSegments(segs, parts []string) bool {
 		}
 		return false
 	case "*":
-		return len(parts) > 0 && parts[0] != "" && matchSegments(segs[1:], parts[1:])
+		return len(parts) > 0 && matchSegments(segs[1:], parts[1:])
 	}
 	if len(parts) == 0 {
 		return false

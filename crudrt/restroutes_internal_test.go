@@ -18,7 +18,10 @@ func TestRESTRouteMatch(t *testing.T) {
 	}{
 		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/7", true, []string{"id"}, []string{"view"}},
 		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/7/x", false, nil, nil},
-		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/", false, nil, nil},
+		// An empty segment is the variable's, as the transcoder reads it
+		// (and the value then refused, naming it).
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books/", true, nil, nil},
+		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "GET", "/v1/books", false, nil, nil},
 		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/books/{id}"}}, "DELETE", "/v1/books/7", false, nil, nil},
 		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*/books/*}"}}, "GET", "/v1/shelves/a/books/b", true, []string{"name"}, []string{"view"}},
 		{&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=shelves/*/books/*}"}}, "GET", "/v1/shelves/a", false, nil, nil},

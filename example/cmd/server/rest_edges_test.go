@@ -865,3 +865,26 @@ func TestCorruptGzipEveryProtocol(t *testing.T) {
 	code, text := do(t, "GET", s.url("/v1/books/1"), "", "")
 	assert.Equal(t, 200, code, "nothing was deleted: %s", text)
 }
+
+// TestRESTEmptyPathValue: an empty path variable of a number field
+// (/v1/books/, which the transcoder reads as the route /v1/books/{id}) is
+// InvalidArgument naming the field with MALFORMED_REQUEST, as any other
+// value the field cannot take, where the transcoder's own words
+// ("unexpected end of JSON input") came with no field.
+func TestRESTEmptyPathValue(t *testing.T) {
+	t.Parallel()
+	s := startWithBooks(t, "", "Dune")
+	for _, tc := range []struct{ method, path, body, field string }{
+		{"GET", "/v1/books/", "", "id"},
+		{"DELETE", "/v1/books/", "", "id"},
+		{"PATCH", "/v1/books/?update_mask=title", `{"title":"x"}`, "book.id"},
+		{"POST", "/v1/books/:undelete", `{}`, "id"},
+	} {
+		code, body := do(t, tc.method, s.url(tc.path), "application/json", tc.body)
+		assert.Equal(t, 400, code, "%s %s: %s", tc.method, tc.path, body)
+		assert.Contains(t, body, `"reason":"MALFORMED_REQUEST"`, tc.path)
+		assert.Contains(t, body, `"field":"`+tc.field+`"`, tc.path)
+	}
+	code, body := do(t, "GET", s.url("/v1/books/1"), "", "")
+	assert.Equal(t, 200, code, body)
+}
