@@ -407,6 +407,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 			}
 			rows[i] = cur
 		}
+		models := make([]any, len(plans))
 		for i, p := range plans {
 			m, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths)
 			if err != nil {
@@ -416,9 +417,25 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 				}
 				continue // every update is checked; none is written
 			}
-			if len(vs) > 0 {
-				continue
+			models[i] = m
+		}
+		if len(vs) > 0 {
+			return InvalidArgument("", vs...)
+		}
+		// The unique values the rows will hold, locked in one order
+		// before any is written (see lockUniqueValues): batches that give
+		// rows the same unique values in other orders would deadlock.
+		var writes []any
+		for i, p := range plans {
+			if len(p.paths) > 0 {
+				writes = append(writes, models[i])
 			}
+		}
+		if err := s.lockUniqueValues(tx, writes); err != nil {
+			return err
+		}
+		for i, p := range plans {
+			m := models[i]
 			kc := s.keyCond(p.ck)
 			if len(p.paths) > 0 { // else updated left the row as it is
 				if err := tx.Model(m).Select(s.updateColumns(p.paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
@@ -426,12 +443,10 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 					return err
 				}
 			}
+			var err error
 			if out[i], err = s.toProto(m); err != nil {
 				return err
 			}
-		}
-		if len(vs) > 0 {
-			return InvalidArgument("", vs...)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -25,17 +26,7 @@ func TestConcurrentBatchCreatesSameUniqueValues(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db0 *gorm.DB) {
 		books, author := generatedLibrary(t, db0)
 		ctx := context.Background()
-		deadlocks := func() int64 { return 0 }
-		if db0.Dialector.Name() == "postgres" {
-			deadlocks = func() (n int64) {
-				_ = db0.Exec("SELECT pg_stat_clear_snapshot()").Error
-				if err := db0.Raw("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").Scan(&n).Error; err != nil {
-					t.Fatal(err)
-				}
-				return n
-			}
-		}
-		before := deadlocks()
+		before := deadlocksOf(t, db0)
 		for round := 0; round < 3; round++ {
 			const batches, size = 8, 6
 			var wg sync.WaitGroup
@@ -70,8 +61,81 @@ func TestConcurrentBatchCreatesSameUniqueValues(t *testing.T) {
 				t.Errorf("round %d: %d batches created, want 1", round, created)
 			}
 		}
-		if n := deadlocks() - before; n > 0 {
+		if n := deadlocksOf(t, db0) - before; n > 0 {
 			t.Errorf("%d deadlocks", n)
 		}
 	})
+}
+
+// TestConcurrentBatchUpdatesSameUniqueValues: batches that give rows of
+// their own the same new ISBNs, half of them in the other order, at once:
+// one batch is applied and every other is AlreadyExists, without
+// deadlocks, on every database.
+func TestConcurrentBatchUpdatesSameUniqueValues(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		books, author := generatedLibrary(t, db)
+		ctx := context.Background()
+		const batches, size = 8, 40
+		ids := make([][]int64, batches)
+		for b := range ids {
+			var reqs []*libraryv1.CreateBookRequest
+			for i := 0; i < size; i++ {
+				reqs = append(reqs, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("b%d i%d", b, i), AuthorId: author.Id, Isbn: uint64(100*b + i + 1)}})
+			}
+			res, err := books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: reqs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bk := range res.Books {
+				ids[b] = append(ids[b], bk.Id)
+			}
+		}
+		before := deadlocksOf(t, db)
+		var wg sync.WaitGroup
+		errs := make([]error, batches)
+		for b := 0; b < batches; b++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var reqs []*libraryv1.UpdateBookRequest
+				for i, id := range ids[b] {
+					reqs = append(reqs, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: id, Isbn: uint64(90000 + i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"isbn"}}})
+				}
+				if b%2 == 1 {
+					slices.Reverse(reqs)
+				}
+				_, errs[b] = books.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{Requests: reqs})
+			}()
+		}
+		wg.Wait()
+		applied := 0
+		for b, err := range errs {
+			switch {
+			case err == nil:
+				applied++
+			case connect.CodeOf(err) != connect.CodeAlreadyExists:
+				t.Errorf("batch %d: %v, want AlreadyExists or applied", b, err)
+			}
+		}
+		if applied != 1 {
+			t.Errorf("%d batches applied, want 1", applied)
+		}
+		if n := deadlocksOf(t, db) - before; n > 0 {
+			t.Errorf("%d deadlocks", n)
+		}
+	})
+}
+
+// deadlocksOf is PostgreSQL's count of the deadlocks of db's database,
+// 0 on other databases.
+func deadlocksOf(t *testing.T, db *gorm.DB) (n int64) {
+	t.Helper()
+	if db.Dialector.Name() != "postgres" {
+		return 0
+	}
+	_ = db.Exec("SELECT pg_stat_clear_snapshot()").Error
+	if err := db.Raw("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
