@@ -230,9 +230,31 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		if route != nil {
 			gw.body = strings.Join(route.body, ".")
 		}
-		next.ServeHTTP(gw, r)
+		next.ServeHTTP(gw, escapedForTranscoder(r, route))
 		gw.finish()
 	})
+}
+
+// escapedForTranscoder is r with its URL's Path in its escaped form,
+// which the transcoder splits into segments and then unescapes, variable
+// by variable, as google.api.http reads a path: an escaped slash is part
+// of its segment, and every escape is read once. The transcoder reads
+// URL.Path, which Go has unescaped already: "/v1/shelves/S%2Fbooks%2FB"
+// took the route of "/v1/shelves/S/books/B" (DeleteBook for DeleteShelf),
+// and "%252F" was read as "/". In a variable of several segments of
+// route ({name=shelves/*}), where google.api.http keeps "%2F" as it is,
+// the transcoder unescapes it too: it is escaped once more for it.
+func escapedForTranscoder(r *http.Request, route *restRoute) *http.Request {
+	escaped := r.URL.EscapedPath()
+	if route != nil && strings.Contains(strings.ToUpper(escaped), "%2F") {
+		escaped = route.keepEscapedSlashes(escaped)
+	}
+	if escaped == r.URL.Path {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.URL.Path, r.URL.RawPath = escaped, ""
+	return r
 }
 
 // emptyBody reports whether r's body, of a length not given (chunked, or

@@ -224,10 +224,8 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 				continue
 			}
 			value, err := url.PathUnescape(parts[at[0]])
-			if err != nil || strings.Contains(value, "/") {
-				// A slash escaped in one segment: the transcoder finds
-				// no route for it.
-				continue
+			if err != nil {
+				continue // the transcoder refuses the escape
 			}
 			canon, e := check(strings.Join(v, "."), value, -1)
 			if e != nil {
@@ -338,6 +336,35 @@ func plainScalar(k protoreflect.Kind, v string) bool {
 func canonicalInt(v string) bool {
 	n, err := strconv.ParseInt(v, 10, 64)
 	return err == nil && strconv.FormatInt(n, 10) == v
+}
+
+// keepEscapedSlashes is escapedPath, which matches the route, with each
+// escaped slash inside a variable of several segments escaped once more
+// ("%252F"), so that the transcoder, which unescapes such variables
+// whole, leaves it "%2F" as google.api.http does.
+func (r *restRoute) keepEscapedSlashes(escapedPath string) string {
+	if slices.Contains(r.segs, "**") {
+		return escapedPath
+	}
+	p := strings.TrimPrefix(escapedPath, "/")
+	verb := ""
+	if r.verb != "" {
+		p, verb = strings.TrimSuffix(p, ":"+r.verb), ":"+r.verb
+	}
+	parts := strings.Split(p, "/")
+	if len(parts) != len(r.segs) {
+		return escapedPath
+	}
+	slash := strings.NewReplacer("%2F", "%252F", "%2f", "%252f")
+	for _, at := range r.varSegs {
+		if at[1] < 2 {
+			continue
+		}
+		for i := at[0]; i < at[0]+at[1] && i < len(parts); i++ {
+			parts[i] = slash.Replace(parts[i])
+		}
+	}
+	return "/" + strings.Join(parts, "/") + verb
 }
 
 // matchSegments matches a route's segments to a path's, as the transcoder

@@ -251,7 +251,9 @@ func TestRESTNoRoute(t *testing.T) {
 	}{
 		{"GET", "/v1/nothing", 404, `"code":5`, ""},
 		{"GET", "/v1/books/1/chapters", 404, `no REST route for GET /v1/books/1/chapters`, ""},
-		{"GET", "/v1/books/1%2Fchapters", 404, `no REST route for GET /v1/books/1%2Fchapters`, ""},
+		// An escaped slash is part of its segment (google.api.http): the
+		// route /v1/books/{id}, whose id cannot be "1/chapters".
+		{"GET", "/v1/books/1%2Fchapters", 400, `"field":"id"`, ""},
 		{"DELETE", "/v1/books", 405, `"code":12`, "GET, POST"},
 		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`, "DELETE, GET, PATCH"},
 		{"GET", "/v1/books/1", 404, `library.v1.Book not found`, ""},
@@ -867,10 +869,11 @@ func TestCorruptGzipEveryProtocol(t *testing.T) {
 }
 
 // TestRESTEmptyPathValue: an empty path variable of a number field
-// (/v1/books/, which the transcoder reads as the route /v1/books/{id}) is
-// InvalidArgument naming the field with MALFORMED_REQUEST, as any other
-// value the field cannot take, where the transcoder's own words
-// ("unexpected end of JSON input") came with no field.
+// (/v1/books/, which the transcoder reads as the route /v1/books/{id}),
+// or one that holds an escaped slash, is InvalidArgument naming the field
+// with MALFORMED_REQUEST, as any other value the field cannot take, where
+// the transcoder's own words ("unexpected end of JSON input") came with no
+// field, or no route.
 func TestRESTEmptyPathValue(t *testing.T) {
 	t.Parallel()
 	s := startWithBooks(t, "", "Dune")
@@ -879,6 +882,9 @@ func TestRESTEmptyPathValue(t *testing.T) {
 		{"DELETE", "/v1/books/", "", "id"},
 		{"PATCH", "/v1/books/?update_mask=title", `{"title":"x"}`, "book.id"},
 		{"POST", "/v1/books/:undelete", `{}`, "id"},
+		// An escaped slash is part of its segment (google.api.http).
+		{"GET", "/v1/books/1%2F2", "", "id"},
+		{"DELETE", "/v1/books/1%2f2", "", "id"},
 	} {
 		code, body := do(t, tc.method, s.url(tc.path), "application/json", tc.body)
 		assert.Equal(t, 400, code, "%s %s: %s", tc.method, tc.path, body)
