@@ -46,6 +46,8 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		return nil, err
 	}
 	prepared := make([]proto.Message, len(msgs))
+	parentOf := make([]string, len(msgs)) // each request's parent, and its ids
+	pidsOf := make([][]string, len(msgs))
 	checked := map[string]bool{} // parents of the caller's tenant
 	var vs []FieldViolation
 	for i, m := range msgs {
@@ -79,6 +81,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 				}
 				return nil, err
 			}
+			parentOf[i], pidsOf[i] = own, pids
 		}
 		p, err := s.prepareCreate(m, tenant, pids, id)
 		if err != nil {
@@ -126,6 +129,16 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		}
 		if err := s.lockUniqueValues(tx, models); err != nil {
 			return err
+		}
+		live := map[string]bool{}
+		for i := range prepared {
+			if k := strings.Join(pidsOf[i], "/"); s.softDeletedParent(pidsOf[i]) && !live[k] {
+				if err := s.parentLive(gormQuerier{tx}, parentOf[i], pidsOf[i]); err != nil {
+					failed = i
+					return err
+				}
+				live[k] = true
+			}
 		}
 		for i, p := range prepared {
 			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {

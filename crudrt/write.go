@@ -87,12 +87,19 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		}
 		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
-	if s.hasRefs(p) || validateOnly(ctx) || s.inTx() {
-		// The resources it refers to are checked and locked in the
-		// insert's transaction; in a transaction of the caller's, a
-		// failed insert is rolled back to a savepoint, which lets what
-		// follows (parentMissing) read.
+	underParent := s.softDeletedParent(pids)
+	if s.hasRefs(p) || validateOnly(ctx) || s.inTx() || underParent {
+		// The resources it refers to, and a parent that may be
+		// soft-deleted, are checked and locked in the insert's
+		// transaction; in a transaction of the caller's, a failed insert
+		// is rolled back to a savepoint, which lets what follows
+		// (parentMissing) read.
 		err = s.transaction(ctx, func(tx *gorm.DB) error {
+			if underParent {
+				if err := s.parentLive(gormQuerier{tx}, parent, pids); err != nil {
+					return err
+				}
+			}
 			if err := s.checkRefs(tx, p, s.res.Field); err != nil {
 				return err
 			}
@@ -212,6 +219,32 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
 	}
 	return nil
+}
+
+// softDeletedParent reports whether a write under the parent of ids pids
+// must check that the parent is not soft-deleted (see parentLive): the
+// parent's table has a delete_time, and pids name one parent.
+func (s *Service) softDeletedParent(pids []string) bool {
+	p := s.res.Parent
+	return p != nil && p.DeleteTime != "" && len(pids) == len(p.Columns) && !slices.Contains(pids, "-")
+}
+
+// parentLive refuses a write of a child under a soft-deleted parent:
+// FailedPrecondition RESOURCE_DELETED (AIP-164: a soft-deleted resource
+// is not mutable; Delete refuses a parent with live children, whose
+// state this would make). The parent's row is share-locked until the
+// write's transaction ends, so that a Delete of it waits and then sees
+// the child. A parent that does not exist is left to the foreign key.
+func (s *Service) parentLive(q querier, parent string, pids []string) error {
+	p := s.res.Parent
+	live, err := s.exists(q, p.Table, p.Columns, anys(pids), p.DeleteTime, true)
+	if err != nil || live {
+		return err
+	}
+	if found, err := s.exists(q, p.Table, p.Columns, anys(pids), "", false); err != nil || !found {
+		return err
+	}
+	return Errorf(connect.CodeFailedPrecondition, "parent %s %q is deleted: undelete it before creating under it (AIP-164)", p.Name, parent).WithReason("RESOURCE_DELETED", "resource", p.Name, "parent", parent)
 }
 
 // parentMissing turns the foreign key violation of an insert under a

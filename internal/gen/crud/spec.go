@@ -62,7 +62,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		if p.Tenant != nil {
 			r.Parent.Tenant = p.Tenant.Column
 		}
-		if p.SoftDelete != nil && m.Singleton() {
+		if p.SoftDelete != nil {
+			// Create refuses a child of a soft-deleted parent; a List of
+			// singletons across parents leaves theirs out.
 			r.Parent.DeleteTime = p.SoftDelete.Column
 		}
 	}

@@ -930,6 +930,103 @@ func (x *CreateShelfRequest) GetShelf() *Shelf {
 	return nil
 }
 
+// AIP-233: shelves under one publisher or several, all or none.
+type BatchCreateShelvesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Requests      []*CreateShelfRequest  `protobuf:"bytes,2,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateShelvesRequest) Reset() {
+	*x = BatchCreateShelvesRequest{}
+	mi := &file_nested_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateShelvesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateShelvesRequest) ProtoMessage() {}
+
+func (x *BatchCreateShelvesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateShelvesRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateShelvesRequest) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *BatchCreateShelvesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchCreateShelvesRequest) GetRequests() []*CreateShelfRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type BatchCreateShelvesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shelves       []*Shelf               `protobuf:"bytes,1,rep,name=shelves,proto3" json:"shelves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateShelvesResponse) Reset() {
+	*x = BatchCreateShelvesResponse{}
+	mi := &file_nested_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateShelvesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateShelvesResponse) ProtoMessage() {}
+
+func (x *BatchCreateShelvesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateShelvesResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateShelvesResponse) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *BatchCreateShelvesResponse) GetShelves() []*Shelf {
+	if x != nil {
+		return x.Shelves
+	}
+	return nil
+}
+
 type UpdateShelfRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Shelf         *Shelf                 `protobuf:"bytes,1,opt,name=shelf,proto3" json:"shelf,omitempty"`
@@ -940,7 +1037,7 @@ type UpdateShelfRequest struct {
 
 func (x *UpdateShelfRequest) Reset() {
 	*x = UpdateShelfRequest{}
-	mi := &file_nested_proto_msgTypes[14]
+	mi := &file_nested_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1049,7 @@ func (x *UpdateShelfRequest) String() string {
 func (*UpdateShelfRequest) ProtoMessage() {}
 
 func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[14]
+	mi := &file_nested_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1062,7 @@ func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateShelfRequest.ProtoReflect.Descriptor instead.
 func (*UpdateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{14}
+	return file_nested_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateShelfRequest) GetShelf() *Shelf {
@@ -994,7 +1091,7 @@ type DeleteShelfRequest struct {
 
 func (x *DeleteShelfRequest) Reset() {
 	*x = DeleteShelfRequest{}
-	mi := &file_nested_proto_msgTypes[15]
+	mi := &file_nested_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1103,7 @@ func (x *DeleteShelfRequest) String() string {
 func (*DeleteShelfRequest) ProtoMessage() {}
 
 func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[15]
+	mi := &file_nested_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1116,7 @@ func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShelfRequest.ProtoReflect.Descriptor instead.
 func (*DeleteShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{15}
+	return file_nested_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteShelfRequest) GetName() string {
@@ -1054,7 +1151,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1163,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1176,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{16}
+	return file_nested_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetBookRequest) GetName() string {
@@ -1112,7 +1209,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1221,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1234,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{17}
+	return file_nested_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListBooksRequest) GetParent() string {
@@ -1208,7 +1305,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1317,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1330,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{18}
+	return file_nested_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -1270,7 +1367,7 @@ type CreateBookRequest struct {
 
 func (x *CreateBookRequest) Reset() {
 	*x = CreateBookRequest{}
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1379,7 @@ func (x *CreateBookRequest) String() string {
 func (*CreateBookRequest) ProtoMessage() {}
 
 func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1392,7 @@ func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{19}
+	return file_nested_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateBookRequest) GetParent() string {
@@ -1339,7 +1436,7 @@ type UpdateBookRequest struct {
 
 func (x *UpdateBookRequest) Reset() {
 	*x = UpdateBookRequest{}
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1448,7 @@ func (x *UpdateBookRequest) String() string {
 func (*UpdateBookRequest) ProtoMessage() {}
 
 func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1461,7 @@ func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{20}
+	return file_nested_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateBookRequest) GetBook() *Book {
@@ -1408,7 +1505,7 @@ type DeleteBookRequest struct {
 
 func (x *DeleteBookRequest) Reset() {
 	*x = DeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1420,7 +1517,7 @@ func (x *DeleteBookRequest) String() string {
 func (*DeleteBookRequest) ProtoMessage() {}
 
 func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1433,7 +1530,7 @@ func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{21}
+	return file_nested_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteBookRequest) GetName() string {
@@ -1474,7 +1571,7 @@ type UndeleteBookRequest struct {
 
 func (x *UndeleteBookRequest) Reset() {
 	*x = UndeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1583,7 @@ func (x *UndeleteBookRequest) String() string {
 func (*UndeleteBookRequest) ProtoMessage() {}
 
 func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1596,7 @@ func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{22}
+	return file_nested_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UndeleteBookRequest) GetName() string {
@@ -1526,7 +1623,7 @@ type BatchGetBooksRequest struct {
 
 func (x *BatchGetBooksRequest) Reset() {
 	*x = BatchGetBooksRequest{}
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1538,7 +1635,7 @@ func (x *BatchGetBooksRequest) String() string {
 func (*BatchGetBooksRequest) ProtoMessage() {}
 
 func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1551,7 +1648,7 @@ func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{23}
+	return file_nested_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BatchGetBooksRequest) GetParent() string {
@@ -1577,7 +1674,7 @@ type BatchGetBooksResponse struct {
 
 func (x *BatchGetBooksResponse) Reset() {
 	*x = BatchGetBooksResponse{}
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1686,7 @@ func (x *BatchGetBooksResponse) String() string {
 func (*BatchGetBooksResponse) ProtoMessage() {}
 
 func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1699,7 @@ func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{24}
+	return file_nested_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BatchGetBooksResponse) GetBooks() []*Book {
@@ -1622,7 +1719,7 @@ type BatchCreateBooksRequest struct {
 
 func (x *BatchCreateBooksRequest) Reset() {
 	*x = BatchCreateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1731,7 @@ func (x *BatchCreateBooksRequest) String() string {
 func (*BatchCreateBooksRequest) ProtoMessage() {}
 
 func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1744,7 @@ func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{25}
+	return file_nested_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BatchCreateBooksRequest) GetParent() string {
@@ -1673,7 +1770,7 @@ type BatchCreateBooksResponse struct {
 
 func (x *BatchCreateBooksResponse) Reset() {
 	*x = BatchCreateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1782,7 @@ func (x *BatchCreateBooksResponse) String() string {
 func (*BatchCreateBooksResponse) ProtoMessage() {}
 
 func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1795,7 @@ func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{26}
+	return file_nested_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BatchCreateBooksResponse) GetBooks() []*Book {
@@ -1722,7 +1819,7 @@ type BatchUpdateBooksRequest struct {
 
 func (x *BatchUpdateBooksRequest) Reset() {
 	*x = BatchUpdateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1831,7 @@ func (x *BatchUpdateBooksRequest) String() string {
 func (*BatchUpdateBooksRequest) ProtoMessage() {}
 
 func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1844,7 @@ func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{27}
+	return file_nested_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BatchUpdateBooksRequest) GetParent() string {
@@ -1787,7 +1884,7 @@ type BatchUpdateBooksResponse struct {
 
 func (x *BatchUpdateBooksResponse) Reset() {
 	*x = BatchUpdateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1896,7 @@ func (x *BatchUpdateBooksResponse) String() string {
 func (*BatchUpdateBooksResponse) ProtoMessage() {}
 
 func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1909,7 @@ func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{28}
+	return file_nested_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
@@ -1834,7 +1931,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_nested_proto_msgTypes[29]
+	mi := &file_nested_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +1943,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[29]
+	mi := &file_nested_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +1956,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{29}
+	return file_nested_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *BatchDeleteBooksRequest) GetParent() string {
@@ -1963,7 +2060,12 @@ const file_nested_proto_rawDesc = "" +
 	"\x12CreateShelfRequest\x12\x1c\n" +
 	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x19\n" +
 	"\bshelf_id\x18\x02 \x01(\tR\ashelfId\x12/\n" +
-	"\x05shelf\x18\x03 \x01(\v2\x13.aipnested.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\"\x82\x01\n" +
+	"\x05shelf\x18\x03 \x01(\v2\x13.aipnested.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\"q\n" +
+	"\x19BatchCreateShelvesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12<\n" +
+	"\brequests\x18\x02 \x03(\v2 .aipnested.v1.CreateShelfRequestR\brequests\"K\n" +
+	"\x1aBatchCreateShelvesResponse\x12-\n" +
+	"\ashelves\x18\x01 \x03(\v2\x13.aipnested.v1.ShelfR\ashelves\"\x82\x01\n" +
 	"\x12UpdateShelfRequest\x12/\n" +
 	"\x05shelf\x18\x01 \x01(\v2\x13.aipnested.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -2031,7 +2133,7 @@ const file_nested_proto_rawDesc = "" +
 	"\x17BatchDeleteBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
 	"\x05names\x18\x02 \x03(\tR\x05names\x12#\n" +
-	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing2\xa9\f\n" +
+	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing2\x92\r\n" +
 	"\rNestedService\x12J\n" +
 	"\fGetPublisher\x12!.aipnested.v1.GetPublisherRequest\x1a\x17.aipnested.v1.Publisher\x12[\n" +
 	"\x0eListPublishers\x12#.aipnested.v1.ListPublishersRequest\x1a$.aipnested.v1.ListPublishersResponse\x12P\n" +
@@ -2042,7 +2144,8 @@ const file_nested_proto_rawDesc = "" +
 	"\vListShelves\x12 .aipnested.v1.ListShelvesRequest\x1a!.aipnested.v1.ListShelvesResponse\x12D\n" +
 	"\vCreateShelf\x12 .aipnested.v1.CreateShelfRequest\x1a\x13.aipnested.v1.Shelf\x12D\n" +
 	"\vUpdateShelf\x12 .aipnested.v1.UpdateShelfRequest\x1a\x13.aipnested.v1.Shelf\x12G\n" +
-	"\vDeleteShelf\x12 .aipnested.v1.DeleteShelfRequest\x1a\x16.google.protobuf.Empty\x12;\n" +
+	"\vDeleteShelf\x12 .aipnested.v1.DeleteShelfRequest\x1a\x16.google.protobuf.Empty\x12g\n" +
+	"\x12BatchCreateShelves\x12'.aipnested.v1.BatchCreateShelvesRequest\x1a(.aipnested.v1.BatchCreateShelvesResponse\x12;\n" +
 	"\aGetBook\x12\x1c.aipnested.v1.GetBookRequest\x1a\x12.aipnested.v1.Book\x12L\n" +
 	"\tListBooks\x12\x1e.aipnested.v1.ListBooksRequest\x1a\x1f.aipnested.v1.ListBooksResponse\x12A\n" +
 	"\n" +
@@ -2069,113 +2172,119 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_nested_proto_goTypes = []any{
-	(*Publisher)(nil),                // 0: aipnested.v1.Publisher
-	(*Shelf)(nil),                    // 1: aipnested.v1.Shelf
-	(*Book)(nil),                     // 2: aipnested.v1.Book
-	(*Ebook)(nil),                    // 3: aipnested.v1.Ebook
-	(*GetPublisherRequest)(nil),      // 4: aipnested.v1.GetPublisherRequest
-	(*ListPublishersRequest)(nil),    // 5: aipnested.v1.ListPublishersRequest
-	(*ListPublishersResponse)(nil),   // 6: aipnested.v1.ListPublishersResponse
-	(*CreatePublisherRequest)(nil),   // 7: aipnested.v1.CreatePublisherRequest
-	(*DeletePublisherRequest)(nil),   // 8: aipnested.v1.DeletePublisherRequest
-	(*UndeletePublisherRequest)(nil), // 9: aipnested.v1.UndeletePublisherRequest
-	(*GetShelfRequest)(nil),          // 10: aipnested.v1.GetShelfRequest
-	(*ListShelvesRequest)(nil),       // 11: aipnested.v1.ListShelvesRequest
-	(*ListShelvesResponse)(nil),      // 12: aipnested.v1.ListShelvesResponse
-	(*CreateShelfRequest)(nil),       // 13: aipnested.v1.CreateShelfRequest
-	(*UpdateShelfRequest)(nil),       // 14: aipnested.v1.UpdateShelfRequest
-	(*DeleteShelfRequest)(nil),       // 15: aipnested.v1.DeleteShelfRequest
-	(*GetBookRequest)(nil),           // 16: aipnested.v1.GetBookRequest
-	(*ListBooksRequest)(nil),         // 17: aipnested.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),        // 18: aipnested.v1.ListBooksResponse
-	(*CreateBookRequest)(nil),        // 19: aipnested.v1.CreateBookRequest
-	(*UpdateBookRequest)(nil),        // 20: aipnested.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),        // 21: aipnested.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),      // 22: aipnested.v1.UndeleteBookRequest
-	(*BatchGetBooksRequest)(nil),     // 23: aipnested.v1.BatchGetBooksRequest
-	(*BatchGetBooksResponse)(nil),    // 24: aipnested.v1.BatchGetBooksResponse
-	(*BatchCreateBooksRequest)(nil),  // 25: aipnested.v1.BatchCreateBooksRequest
-	(*BatchCreateBooksResponse)(nil), // 26: aipnested.v1.BatchCreateBooksResponse
-	(*BatchUpdateBooksRequest)(nil),  // 27: aipnested.v1.BatchUpdateBooksRequest
-	(*BatchUpdateBooksResponse)(nil), // 28: aipnested.v1.BatchUpdateBooksResponse
-	(*BatchDeleteBooksRequest)(nil),  // 29: aipnested.v1.BatchDeleteBooksRequest
-	nil,                              // 30: aipnested.v1.Ebook.LinksEntry
-	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 32: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 33: google.protobuf.Empty
+	(*Publisher)(nil),                  // 0: aipnested.v1.Publisher
+	(*Shelf)(nil),                      // 1: aipnested.v1.Shelf
+	(*Book)(nil),                       // 2: aipnested.v1.Book
+	(*Ebook)(nil),                      // 3: aipnested.v1.Ebook
+	(*GetPublisherRequest)(nil),        // 4: aipnested.v1.GetPublisherRequest
+	(*ListPublishersRequest)(nil),      // 5: aipnested.v1.ListPublishersRequest
+	(*ListPublishersResponse)(nil),     // 6: aipnested.v1.ListPublishersResponse
+	(*CreatePublisherRequest)(nil),     // 7: aipnested.v1.CreatePublisherRequest
+	(*DeletePublisherRequest)(nil),     // 8: aipnested.v1.DeletePublisherRequest
+	(*UndeletePublisherRequest)(nil),   // 9: aipnested.v1.UndeletePublisherRequest
+	(*GetShelfRequest)(nil),            // 10: aipnested.v1.GetShelfRequest
+	(*ListShelvesRequest)(nil),         // 11: aipnested.v1.ListShelvesRequest
+	(*ListShelvesResponse)(nil),        // 12: aipnested.v1.ListShelvesResponse
+	(*CreateShelfRequest)(nil),         // 13: aipnested.v1.CreateShelfRequest
+	(*BatchCreateShelvesRequest)(nil),  // 14: aipnested.v1.BatchCreateShelvesRequest
+	(*BatchCreateShelvesResponse)(nil), // 15: aipnested.v1.BatchCreateShelvesResponse
+	(*UpdateShelfRequest)(nil),         // 16: aipnested.v1.UpdateShelfRequest
+	(*DeleteShelfRequest)(nil),         // 17: aipnested.v1.DeleteShelfRequest
+	(*GetBookRequest)(nil),             // 18: aipnested.v1.GetBookRequest
+	(*ListBooksRequest)(nil),           // 19: aipnested.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),          // 20: aipnested.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),          // 21: aipnested.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),          // 22: aipnested.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),          // 23: aipnested.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),        // 24: aipnested.v1.UndeleteBookRequest
+	(*BatchGetBooksRequest)(nil),       // 25: aipnested.v1.BatchGetBooksRequest
+	(*BatchGetBooksResponse)(nil),      // 26: aipnested.v1.BatchGetBooksResponse
+	(*BatchCreateBooksRequest)(nil),    // 27: aipnested.v1.BatchCreateBooksRequest
+	(*BatchCreateBooksResponse)(nil),   // 28: aipnested.v1.BatchCreateBooksResponse
+	(*BatchUpdateBooksRequest)(nil),    // 29: aipnested.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil),   // 30: aipnested.v1.BatchUpdateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),    // 31: aipnested.v1.BatchDeleteBooksRequest
+	nil,                                // 32: aipnested.v1.Ebook.LinksEntry
+	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 35: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	31, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	31, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	31, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	31, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	33, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	33, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	33, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	33, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: aipnested.v1.Book.ebook:type_name -> aipnested.v1.Ebook
-	30, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
+	32, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
 	0,  // 6: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
 	0,  // 7: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
 	1,  // 8: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
 	1,  // 9: aipnested.v1.CreateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	1,  // 10: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	32, // 11: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 12: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	32, // 13: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
-	2,  // 14: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
-	2,  // 15: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
-	2,  // 16: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	32, // 17: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 18: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	19, // 19: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
-	2,  // 20: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	20, // 21: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	32, // 22: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 23: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	4,  // 24: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	5,  // 25: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	7,  // 26: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	8,  // 27: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	9,  // 28: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	10, // 29: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	11, // 30: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	13, // 31: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	14, // 32: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	15, // 33: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	16, // 34: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	17, // 35: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	19, // 36: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	20, // 37: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	21, // 38: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	22, // 39: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	23, // 40: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	25, // 41: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	27, // 42: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	29, // 43: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 44: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	6,  // 45: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 46: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 47: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 48: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 49: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	12, // 50: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 51: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 52: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	33, // 53: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	2,  // 54: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	18, // 55: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 56: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 57: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 58: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 59: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	24, // 60: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	26, // 61: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	28, // 62: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	33, // 63: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	44, // [44:64] is the sub-list for method output_type
-	24, // [24:44] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	13, // 10: aipnested.v1.BatchCreateShelvesRequest.requests:type_name -> aipnested.v1.CreateShelfRequest
+	1,  // 11: aipnested.v1.BatchCreateShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
+	1,  // 12: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
+	34, // 13: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 14: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	34, // 15: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 16: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
+	2,  // 17: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
+	2,  // 18: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
+	34, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 20: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
+	21, // 21: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	2,  // 22: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
+	22, // 23: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	34, // 24: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 25: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
+	4,  // 26: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	5,  // 27: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	7,  // 28: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	8,  // 29: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	9,  // 30: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	10, // 31: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	11, // 32: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	13, // 33: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	16, // 34: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	17, // 35: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	14, // 36: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
+	18, // 37: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	19, // 38: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	21, // 39: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	22, // 40: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	23, // 41: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	24, // 42: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	25, // 43: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	27, // 44: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	29, // 45: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	31, // 46: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 47: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 48: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 49: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 50: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 51: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 52: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 53: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 54: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 55: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	35, // 56: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	15, // 57: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
+	2,  // 58: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	20, // 59: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 60: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 61: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 62: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 63: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	26, // 64: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	28, // 65: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	30, // 66: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	35, // 67: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	47, // [47:68] is the sub-list for method output_type
+	26, // [26:47] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
@@ -2193,7 +2302,7 @@ func file_nested_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

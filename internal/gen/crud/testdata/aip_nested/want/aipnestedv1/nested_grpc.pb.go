@@ -27,26 +27,27 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NestedService_GetPublisher_FullMethodName      = "/aipnested.v1.NestedService/GetPublisher"
-	NestedService_ListPublishers_FullMethodName    = "/aipnested.v1.NestedService/ListPublishers"
-	NestedService_CreatePublisher_FullMethodName   = "/aipnested.v1.NestedService/CreatePublisher"
-	NestedService_DeletePublisher_FullMethodName   = "/aipnested.v1.NestedService/DeletePublisher"
-	NestedService_UndeletePublisher_FullMethodName = "/aipnested.v1.NestedService/UndeletePublisher"
-	NestedService_GetShelf_FullMethodName          = "/aipnested.v1.NestedService/GetShelf"
-	NestedService_ListShelves_FullMethodName       = "/aipnested.v1.NestedService/ListShelves"
-	NestedService_CreateShelf_FullMethodName       = "/aipnested.v1.NestedService/CreateShelf"
-	NestedService_UpdateShelf_FullMethodName       = "/aipnested.v1.NestedService/UpdateShelf"
-	NestedService_DeleteShelf_FullMethodName       = "/aipnested.v1.NestedService/DeleteShelf"
-	NestedService_GetBook_FullMethodName           = "/aipnested.v1.NestedService/GetBook"
-	NestedService_ListBooks_FullMethodName         = "/aipnested.v1.NestedService/ListBooks"
-	NestedService_CreateBook_FullMethodName        = "/aipnested.v1.NestedService/CreateBook"
-	NestedService_UpdateBook_FullMethodName        = "/aipnested.v1.NestedService/UpdateBook"
-	NestedService_DeleteBook_FullMethodName        = "/aipnested.v1.NestedService/DeleteBook"
-	NestedService_UndeleteBook_FullMethodName      = "/aipnested.v1.NestedService/UndeleteBook"
-	NestedService_BatchGetBooks_FullMethodName     = "/aipnested.v1.NestedService/BatchGetBooks"
-	NestedService_BatchCreateBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchCreateBooks"
-	NestedService_BatchUpdateBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchUpdateBooks"
-	NestedService_BatchDeleteBooks_FullMethodName  = "/aipnested.v1.NestedService/BatchDeleteBooks"
+	NestedService_GetPublisher_FullMethodName       = "/aipnested.v1.NestedService/GetPublisher"
+	NestedService_ListPublishers_FullMethodName     = "/aipnested.v1.NestedService/ListPublishers"
+	NestedService_CreatePublisher_FullMethodName    = "/aipnested.v1.NestedService/CreatePublisher"
+	NestedService_DeletePublisher_FullMethodName    = "/aipnested.v1.NestedService/DeletePublisher"
+	NestedService_UndeletePublisher_FullMethodName  = "/aipnested.v1.NestedService/UndeletePublisher"
+	NestedService_GetShelf_FullMethodName           = "/aipnested.v1.NestedService/GetShelf"
+	NestedService_ListShelves_FullMethodName        = "/aipnested.v1.NestedService/ListShelves"
+	NestedService_CreateShelf_FullMethodName        = "/aipnested.v1.NestedService/CreateShelf"
+	NestedService_UpdateShelf_FullMethodName        = "/aipnested.v1.NestedService/UpdateShelf"
+	NestedService_DeleteShelf_FullMethodName        = "/aipnested.v1.NestedService/DeleteShelf"
+	NestedService_BatchCreateShelves_FullMethodName = "/aipnested.v1.NestedService/BatchCreateShelves"
+	NestedService_GetBook_FullMethodName            = "/aipnested.v1.NestedService/GetBook"
+	NestedService_ListBooks_FullMethodName          = "/aipnested.v1.NestedService/ListBooks"
+	NestedService_CreateBook_FullMethodName         = "/aipnested.v1.NestedService/CreateBook"
+	NestedService_UpdateBook_FullMethodName         = "/aipnested.v1.NestedService/UpdateBook"
+	NestedService_DeleteBook_FullMethodName         = "/aipnested.v1.NestedService/DeleteBook"
+	NestedService_UndeleteBook_FullMethodName       = "/aipnested.v1.NestedService/UndeleteBook"
+	NestedService_BatchGetBooks_FullMethodName      = "/aipnested.v1.NestedService/BatchGetBooks"
+	NestedService_BatchCreateBooks_FullMethodName   = "/aipnested.v1.NestedService/BatchCreateBooks"
+	NestedService_BatchUpdateBooks_FullMethodName   = "/aipnested.v1.NestedService/BatchUpdateBooks"
+	NestedService_BatchDeleteBooks_FullMethodName   = "/aipnested.v1.NestedService/BatchDeleteBooks"
 )
 
 // NestedServiceClient is the client API for NestedService service.
@@ -65,6 +66,7 @@ type NestedServiceClient interface {
 	CreateShelf(ctx context.Context, in *CreateShelfRequest, opts ...grpc.CallOption) (*Shelf, error)
 	UpdateShelf(ctx context.Context, in *UpdateShelfRequest, opts ...grpc.CallOption) (*Shelf, error)
 	DeleteShelf(ctx context.Context, in *DeleteShelfRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error)
 	GetBook(ctx context.Context, in *GetBookRequest, opts ...grpc.CallOption) (*Book, error)
 	ListBooks(ctx context.Context, in *ListBooksRequest, opts ...grpc.CallOption) (*ListBooksResponse, error)
 	CreateBook(ctx context.Context, in *CreateBookRequest, opts ...grpc.CallOption) (*Book, error)
@@ -179,6 +181,16 @@ func (c *nestedServiceClient) DeleteShelf(ctx context.Context, in *DeleteShelfRe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, NestedService_DeleteShelf_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *nestedServiceClient) BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCreateShelvesResponse)
+	err := c.cc.Invoke(ctx, NestedService_BatchCreateShelves_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +313,7 @@ type NestedServiceServer interface {
 	CreateShelf(context.Context, *CreateShelfRequest) (*Shelf, error)
 	UpdateShelf(context.Context, *UpdateShelfRequest) (*Shelf, error)
 	DeleteShelf(context.Context, *DeleteShelfRequest) (*emptypb.Empty, error)
+	BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error)
 	GetBook(context.Context, *GetBookRequest) (*Book, error)
 	ListBooks(context.Context, *ListBooksRequest) (*ListBooksResponse, error)
 	CreateBook(context.Context, *CreateBookRequest) (*Book, error)
@@ -350,6 +363,9 @@ func (UnimplementedNestedServiceServer) UpdateShelf(context.Context, *UpdateShel
 }
 func (UnimplementedNestedServiceServer) DeleteShelf(context.Context, *DeleteShelfRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteShelf not implemented")
+}
+func (UnimplementedNestedServiceServer) BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateShelves not implemented")
 }
 func (UnimplementedNestedServiceServer) GetBook(context.Context, *GetBookRequest) (*Book, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBook not implemented")
@@ -582,6 +598,24 @@ func _NestedService_DeleteShelf_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NestedService_BatchCreateShelves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateShelvesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NestedServiceServer).BatchCreateShelves(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NestedService_BatchCreateShelves_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NestedServiceServer).BatchCreateShelves(ctx, req.(*BatchCreateShelvesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _NestedService_GetBook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetBookRequest)
 	if err := dec(in); err != nil {
@@ -808,6 +842,10 @@ var NestedService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteShelf",
 			Handler:    _NestedService_DeleteShelf_Handler,
+		},
+		{
+			MethodName: "BatchCreateShelves",
+			Handler:    _NestedService_BatchCreateShelves_Handler,
 		},
 		{
 			MethodName: "GetBook",

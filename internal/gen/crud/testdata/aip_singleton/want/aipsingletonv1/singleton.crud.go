@@ -155,7 +155,7 @@ var singletonServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"idx_shelves_style_from_publisher","Columns":["style_from_publisher"]}
 	],
 	"Operations": "Get|Create|Delete",
-	"Parent": {"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"]},
+	"Parent": {"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"],"DeleteTime":"delete_time"},
 	"Children": [
 		{"Name":"aipsingleton.v1.ShelfConfig","Table":"shelf_configs","Columns":["publisher","shelf"],"Singleton":true,"Stays":true}
 	],

@@ -88,7 +88,7 @@ var freightServiceCRUDSiteResource = crudrt.Resource{
 		{"Path":"lat_lng","Name":"lat_lng","GoField":"LatLng","Type":"JSON","Nullable":true}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet",
-	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"]},
+	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"],"DeleteTime":"delete_time"},
 	"Referrers": [
 		{"Name":"einride.example.freight.v1.Shipment.origin_site","Table":"shipments","Column":"origin_site","Keys":["origin_site_shipper","origin_site_site"],"DeleteTime":"delete_time"},
 		{"Name":"einride.example.freight.v1.Shipment.destination_site","Table":"shipments","Column":"destination_site","Keys":["destination_site_shipper","destination_site_site"],"DeleteTime":"delete_time"}
@@ -138,7 +138,7 @@ var freightServiceCRUDShipmentResource = crudrt.Resource{
 		{"Name":"idx_shipments_destination_site_shipper_destination_site_site","Columns":["destination_site_shipper","destination_site_site"]}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
-	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"]},
+	"Parent": {"Name":"einride.example.freight.v1.Shipper","Table":"shippers","Columns":["shipper"],"DeleteTime":"delete_time"},
 	"Methods": [
 		{"Name":"einride.example.freight.v1.FreightService.GetShipment","Op":"Get","Request":"einride.example.freight.v1.GetShipmentRequest","Response":"einride.example.freight.v1.Shipment","Key":"name"},
 		{"Name":"einride.example.freight.v1.FreightService.ListShipments","Op":"List","Request":"einride.example.freight.v1.ListShipmentsRequest","Response":"einride.example.freight.v1.ListShipmentsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"shipments","NextPageToken":"next_page_token"},
