@@ -60,13 +60,6 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			r = r.Clone(r.Context())
 			r.Method = http.MethodGet
 		}
-		if raw := r.URL.RawPath; strings.Contains(raw, "%3A") || strings.Contains(raw, "%3a") {
-			// The transcoder reads an escaped colon as the colon before
-			// a custom verb (":undelete"): so does the guard, which
-			// matches routes on the escaped path.
-			r = r.Clone(r.Context())
-			r.URL.RawPath = strings.NewReplacer("%3A", ":", "%3a", ":").Replace(raw)
-		}
 		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 			// Media types and the charset are case-insensitive (RFC 9110
 			// 8.3.1), and JSON is UTF-8: the transcoder takes one spelling.
@@ -82,7 +75,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		var route *restRoute
 		typed := true
 		for i := range routes {
-			if routes[i].matches(r.Method, r.URL.EscapedPath()) {
+			if routes[i].matches(r.Method, requestPath(r)) {
 				if route != nil {
 					typed = false
 					break
@@ -197,7 +190,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			if len(vals) > 0 {
 				keys := slices.Sorted(maps.Keys(vals))
 				for i := range routes {
-					if !routes[i].matches(r.Method, r.URL.EscapedPath()) {
+					if !routes[i].matches(r.Method, requestPath(r)) {
 						continue
 					}
 					given := map[string][]string{} // the keys of each single-valued field
@@ -245,7 +238,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 // route ({name=shelves/*}), where google.api.http keeps "%2F" as it is,
 // the transcoder unescapes it too: it is escaped once more for it.
 func escapedForTranscoder(r *http.Request, route *restRoute) *http.Request {
-	escaped := r.URL.EscapedPath()
+	escaped := requestPath(r)
 	if route != nil && strings.Contains(strings.ToUpper(escaped), "%2F") {
 		escaped = route.keepEscapedSlashes(escaped)
 	}
@@ -282,7 +275,7 @@ func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
 // they refuse, and returns nil; otherwise r, or a copy of r with the
 // numbers in the transcoder's form.
 func readScalars(w http.ResponseWriter, r *http.Request, route *restRoute, vals url.Values) *http.Request {
-	escaped := r.URL.EscapedPath()
+	escaped := requestPath(r)
 	p, q, e := route.scalars(escaped, vals)
 	if e != nil {
 		writeRESTJSON(w, http.StatusBadRequest, restErrorJSON(e))
@@ -294,6 +287,7 @@ func readScalars(w http.ResponseWriter, r *http.Request, route *restRoute, vals 
 	r = r.Clone(r.Context())
 	if p != escaped {
 		if u, err := url.PathUnescape(p); err == nil {
+			r = withRequestPath(r, p)
 			r.URL.Path, r.URL.RawPath = u, p
 		}
 	}
@@ -411,7 +405,7 @@ func newGuardWriter(w http.ResponseWriter, r *http.Request) *guardWriter {
 		heldWriter: heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
 			return status >= 400
 		}},
-		method: r.Method, path: r.URL.EscapedPath(), contentType: r.Header.Get("Content-Type"),
+		method: r.Method, path: requestPath(r), contentType: r.Header.Get("Content-Type"),
 		encoded: r.Header.Get("Content-Encoding") != "",
 	}
 }

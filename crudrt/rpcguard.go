@@ -39,7 +39,7 @@ func RPCGuard(next http.Handler) http.Handler {
 		ct := r.Header.Get("Content-Type")
 		// Media types are case-insensitive, as connect-go reads them.
 		grpc := strings.HasPrefix(strings.ToLower(ct), "application/grpc")
-		if p := r.URL.Path; p != cleanPath(p) || escapedSlash(r) {
+		if p := requestPath(r); p != cleanPath(p) || escapedSlash(r) {
 			// No procedure or route has such a path: answered here, where
 			// the mux would redirect to the cleaned one (307).
 			unknownPath(w, r, grpc)
@@ -77,7 +77,7 @@ func RPCGuard(next http.Handler) http.Handler {
 // path (/library.v1.BookService%2FGetBook): no procedure has such a
 // path, which the mux would otherwise hand to another handler.
 func escapedSlash(r *http.Request) bool {
-	raw := strings.ToLower(r.URL.RawPath)
+	raw := strings.ToLower(requestPath(r))
 	if !strings.Contains(raw, "%2f") {
 		return false
 	}
@@ -104,7 +104,7 @@ func cleanPath(p string) string {
 // with its JSON error, REST a 404 google.rpc.Status; each with its
 // ErrorInfo.
 func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
-	msg := capText("unknown procedure " + r.URL.EscapedPath())
+	msg := capText("unknown procedure " + requestPath(r))
 	h := w.Header()
 	h.Del("Content-Length")
 	// The first segment that is not empty or a dot: "//library.v1.X/Get"
@@ -132,7 +132,7 @@ func unknownPath(w http.ResponseWriter, r *http.Request, grpc bool) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write(body)
 	default:
-		writeRESTError(w, http.StatusNotFound, 5, "NO_REST_ROUTE", fmt.Sprintf("no REST route for %s %s", r.Method, r.URL.EscapedPath()))
+		writeRESTError(w, http.StatusNotFound, 5, "NO_REST_ROUTE", fmt.Sprintf("no REST route for %s %s", r.Method, requestPath(r)))
 	}
 }
 

@@ -1,9 +1,13 @@
 package e2e_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,4 +66,56 @@ func TestRESTEscapedPath(t *testing.T) {
 			require.NoError(t, err, "the book after %s %s", tc.method, tc.path)
 		}
 	})
+}
+
+// TestRESTRawPathBytes: a path that holds bytes a client should have
+// escaped (a raw "é" or "|") keeps its escaped slashes in their segments:
+// Go's URL.EscapedPath escaped the path again from its unescaped form,
+// every "%2F" then a "/", and DELETE /v1/shelves/café%2Fbooks%2Fcafé
+// deleted book shelves/café/books/café. An escape of an unreserved
+// character in a literal segment is that character (/v1/sh%65lves/S).
+func TestRESTRawPathBytes(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	applySchema(t, db, publicSchema(db, "library"))
+	base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+		libraryv1.RegisterLibraryServiceServer(gs, libraryv1.NewLibraryServiceCRUD(db))
+	}, nil)
+	c := libraryv1.NewLibraryServiceClient(conn)
+	ctx := context.Background()
+	require.NoError(t, db.Exec("INSERT INTO shelves (shelf_id, theme) VALUES ('café', 'x'), ('a|b', 'y')").Error)
+	require.NoError(t, db.Exec("INSERT INTO books (shelf, book, title) VALUES ('café', 'café', 'keep me'), ('a|b', 'x', 'keep me too')").Error)
+	for _, p := range []string{"/v1/shelves/café%2Fbooks%2Fcafé", "/v1/shelves/a|b%2Fbooks%2Fx"} {
+		for _, method := range []string{"DELETE", "GET"} {
+			code, body := rawRequest(t, base, method, p)
+			assert.Equal(t, http.StatusNotFound, code, "%s %s is of the shelf %q: %s", method, p, strings.TrimPrefix(p, "/v1/"), body)
+		}
+	}
+	for _, name := range []string{"shelves/café/books/café", "shelves/a|b/books/x"} {
+		_, err := c.GetBook(ctx, &libraryv1.GetBookRequest{Name: name})
+		assert.NoError(t, err, "%s is still there", name)
+	}
+	code, body := rawRequest(t, base, "GET", "/v1/sh%65lves/caf%C3%A9")
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"theme":"x"`)
+	code, body = rawRequest(t, base, "GET", "/v1/shelves/café/b%6Foks/café")
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "keep me")
+}
+
+// rawRequest sends method and path in the request line as they are (Go's
+// client would escape the path) and reads the answer.
+func rawRequest(t *testing.T, base, method, path string) (int, string) {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	c, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", method, path, u.Host)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

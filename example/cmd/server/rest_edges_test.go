@@ -891,6 +891,14 @@ func TestRESTEmptyPathValue(t *testing.T) {
 		assert.Contains(t, body, `"reason":"MALFORMED_REQUEST"`, tc.path)
 		assert.Contains(t, body, `"field":"`+tc.field+`"`, tc.path)
 	}
+	// A name whose id is an escaped slash is the route's, as Connect
+	// reads the same name, not a path the mux would clean.
+	for _, p := range []string{"/v1/authors/%2F", "/v1/authors/a%2F%2Fb", "/v1/authors/a%2F..%2Fb"} {
+		code, body := do(t, "GET", s.url(p), "", "")
+		assert.Equal(t, 400, code, "%s: %s", p, body)
+		assert.Contains(t, body, `"field":"name"`, p)
+		assert.Contains(t, body, "is not a valid id", p)
+	}
 	code, body := do(t, "GET", s.url("/v1/books/1"), "", "")
 	assert.Equal(t, 200, code, body)
 }
