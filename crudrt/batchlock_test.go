@@ -29,37 +29,19 @@ func TestConcurrentBatchCreatesSameUniqueValues(t *testing.T) {
 		before := deadlocksOf(t, db0)
 		for round := 0; round < 3; round++ {
 			const batches, size = 8, 6
-			var wg sync.WaitGroup
-			errs := make([]error, batches)
-			for b := 0; b < batches; b++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					var reqs []*libraryv1.CreateBookRequest
-					for i := 0; i < size; i++ {
-						reqs = append(reqs, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{
-							Title: fmt.Sprintf("r%d b%d i%d", round, b, i), AuthorId: author.Id, Isbn: uint64(1000*round + i + 1)}})
-					}
-					if b%2 == 1 {
-						slices.Reverse(reqs)
-					}
-					_, err := books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: reqs})
-					errs[b] = err
-				}()
-			}
-			wg.Wait()
-			created := 0
-			for b, err := range errs {
-				switch {
-				case err == nil:
-					created++
-				case connect.CodeOf(err) != connect.CodeAlreadyExists:
-					t.Errorf("round %d, batch %d: %v, want AlreadyExists or created", round, b, err)
+			errs := concurrently(batches, func(b int) error {
+				var reqs []*libraryv1.CreateBookRequest
+				for i := 0; i < size; i++ {
+					reqs = append(reqs, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{
+						Title: fmt.Sprintf("r%d b%d i%d", round, b, i), AuthorId: author.Id, Isbn: uint64(1000*round + i + 1)}})
 				}
-			}
-			if created != 1 {
-				t.Errorf("round %d: %d batches created, want 1", round, created)
-			}
+				if b%2 == 1 {
+					slices.Reverse(reqs)
+				}
+				_, err := books.BatchCreateBooks(ctx, &libraryv1.BatchCreateBooksRequest{Requests: reqs})
+				return err
+			})
+			oneApplied(t, fmt.Sprintf("round %d", round), errs)
 		}
 		if n := deadlocksOf(t, db0) - before; n > 0 {
 			t.Errorf("%d deadlocks", n)
@@ -91,35 +73,18 @@ func TestConcurrentBatchUpdatesSameUniqueValues(t *testing.T) {
 			}
 		}
 		before := deadlocksOf(t, db)
-		var wg sync.WaitGroup
-		errs := make([]error, batches)
-		for b := 0; b < batches; b++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var reqs []*libraryv1.UpdateBookRequest
-				for i, id := range ids[b] {
-					reqs = append(reqs, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: id, Isbn: uint64(90000 + i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"isbn"}}})
-				}
-				if b%2 == 1 {
-					slices.Reverse(reqs)
-				}
-				_, errs[b] = books.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{Requests: reqs})
-			}()
-		}
-		wg.Wait()
-		applied := 0
-		for b, err := range errs {
-			switch {
-			case err == nil:
-				applied++
-			case connect.CodeOf(err) != connect.CodeAlreadyExists:
-				t.Errorf("batch %d: %v, want AlreadyExists or applied", b, err)
+		errs := concurrently(batches, func(b int) error {
+			var reqs []*libraryv1.UpdateBookRequest
+			for i, id := range ids[b] {
+				reqs = append(reqs, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: id, Isbn: uint64(90000 + i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"isbn"}}})
 			}
-		}
-		if applied != 1 {
-			t.Errorf("%d batches applied, want 1", applied)
-		}
+			if b%2 == 1 {
+				slices.Reverse(reqs)
+			}
+			_, err := books.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{Requests: reqs})
+			return err
+		})
+		oneApplied(t, "updates", errs)
 		if n := deadlocksOf(t, db) - before; n > 0 {
 			t.Errorf("%d deadlocks", n)
 		}
@@ -138,4 +103,37 @@ func deadlocksOf(t *testing.T, db *gorm.DB) (n int64) {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// concurrently runs f(0) … f(n-1) at once and returns their errors.
+func concurrently(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// oneApplied checks that exactly one of errs is nil and every other
+// AlreadyExists.
+func oneApplied(t *testing.T, what string, errs []error) {
+	t.Helper()
+	applied := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			applied++
+		case connect.CodeOf(err) != connect.CodeAlreadyExists:
+			t.Errorf("%s, batch %d: %v, want AlreadyExists or applied", what, i, err)
+		}
+	}
+	if applied != 1 {
+		t.Errorf("%s: %d batches applied, want 1", what, applied)
+	}
 }

@@ -142,11 +142,14 @@ func addBooks(t *testing.T, s *server, extra string, titles ...string) {
 
 // rawRPC posts one framed gRPC (over h2c, with its trailers) or gRPC-Web
 // request and returns the response, its body read.
-func rawRPC(t *testing.T, url, contentType, frame string) (*http.Response, []byte) {
+func rawRPC(t *testing.T, url, contentType, frame string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest("POST", url, strings.NewReader(frame))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	client := http.DefaultClient
 	if strings.HasPrefix(strings.ToLower(contentType), "application/grpc+") {
 		client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
@@ -833,23 +836,7 @@ func TestCorruptGzipEveryProtocol(t *testing.T) {
 			binary.BigEndian.PutUint32(frame[1:], uint32(len(body)))
 			frame = append(frame, body...)
 			for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
-				req, err := http.NewRequest("POST", s.url("/library.v1.BookService/BatchDeleteBooks"), bytes.NewReader(frame))
-				require.NoError(t, err)
-				req.Header.Set("Content-Type", ct)
-				req.Header.Set("Grpc-Encoding", "gzip")
-				client := http.DefaultClient
-				if ct == "application/grpc+proto" {
-					req.Header.Set("Te", "trailers")
-					client = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
-						p := new(http.Protocols)
-						p.SetUnencryptedHTTP2(true)
-						return p
-					}()}}
-				}
-				resp, err := client.Do(req)
-				require.NoError(t, err, ct)
-				_, _ = io.Copy(io.Discard, resp.Body)
-				_ = resp.Body.Close()
+				resp, _ := rawRPC(t, s.url("/library.v1.BookService/BatchDeleteBooks"), ct, string(frame), "Grpc-Encoding", "gzip")
 				raw := resp.Header.Get("Grpc-Status-Details-Bin") + resp.Trailer.Get("Grpc-Status-Details-Bin")
 				b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(raw, "="))
 				require.NoError(t, err, ct)
