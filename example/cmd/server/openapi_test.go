@@ -97,6 +97,19 @@ func TestOpenAPI(t *testing.T) {
 	call("POST", "/v1/books/{id}:undelete", map[string]string{"id": "1"}, nil, `{}`, 200)
 	call("POST", "/v1/books:batchDelete", none, nil, `{"ids":["2","3"]}`, 200)
 	callInvalid("POST", "/v1/books", none, nil, `{"title":"","authorId":"1"}`, 400, true)
+	// What the server refuses or ignores, the document says: an id that
+	// is no number, a negative page size, and the times the server sets
+	// (readOnly: a request that sends one has it ignored).
+	callInvalid("GET", "/v1/books/{id}", map[string]string{"id": "abc"}, nil, "", 400, true)
+	callInvalid("GET", "/v1/books", none, url.Values{"page_size": {"-1"}}, "", 400, true)
+	created := call("POST", "/v1/books", none, nil, `{"title":"C","authorId":"1","isbn":"3","createTime":"2001-01-01T00:00:00Z"}`, 200)
+	assert.NotContains(t, created, "2001-01-01", "the server sets create_time")
+	book := doc.Components.Schemas["library.v1.Book"]
+	require.NotNil(t, book)
+	for _, f := range []string{"createTime", "updateTime", "deleteTime"} {
+		assert.True(t, book.Value.Properties[f].Value.ReadOnly, "%s is readOnly", f)
+	}
+	assert.False(t, book.Value.Properties["id"].Value.ReadOnly, "id names the row of a batch update")
 	call("DELETE", "/v1/authors/{name}", map[string]string{"name": "1"}, nil, "", 200)
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {

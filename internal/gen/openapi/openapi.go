@@ -292,7 +292,15 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 			if glob != "*" {
 				desc += fmt.Sprintf(", whose value is `%s` with this segment in place of its wildcard", glob)
 			}
-			p := openapi3.NewPathParameter(name).WithDescription(desc + ".").WithSchema(openapi3.NewStringSchema())
+			schema := openapi3.NewStringSchema()
+			if f := pathField(in, field); glob == "*" && f != nil && !f.Desc.IsList() && !f.Desc.IsMap() && f.Message == nil && f.Enum == nil {
+				// The segment is the field's whole value: a number as
+				// protojson writes one ("7" for an int64).
+				if fs := b.fieldSchema(f); fs.Ref == "" && fs.Value != nil {
+					schema = fs.Value
+				}
+			}
+			p := openapi3.NewPathParameter(name).WithDescription(desc + ".").WithSchema(schema)
 			params = append(params, &openapi3.ParameterRef{Value: p})
 		}
 	}
@@ -362,7 +370,14 @@ func (b *builder) queryParams(in *protogen.Message, bound map[string]bool, prefi
 				continue
 			}
 		}
-		p := openapi3.NewQueryParameter(prefix + name).WithSchema(b.fieldSchema(f).Value)
+		schema := b.fieldSchema(f).Value
+		if n := f.Desc.Name(); prefix == "" && (n == "page_size" || n == "skip") && f.Desc.Kind() == protoreflect.Int32Kind && !f.Desc.IsList() {
+			// AIP-158: a negative page size or skip is refused.
+			c := *schema
+			c.Min = openapi3.Float64Ptr(0)
+			schema = &c
+		}
+		p := openapi3.NewQueryParameter(prefix + name).WithSchema(schema)
 		if d := comment(f.Comments.Leading); d != "" {
 			p.Description = d
 		}
@@ -394,6 +409,59 @@ func (b *builder) messageRef(m *protogen.Message) *openapi3.SchemaRef {
 		*comp.Value = *b.messageSchema(m)
 	}
 	return openapi3.NewSchemaRef("#/components/schemas/"+string(name), comp.Value)
+}
+
+// pathField is the field of m that the dotted path names ("book.id"), or
+// nil.
+func pathField(m *protogen.Message, path string) *protogen.Field {
+	var f *protogen.Field
+	for _, name := range strings.Split(path, ".") {
+		if m == nil {
+			return nil
+		}
+		f = nil
+		for _, c := range m.Fields {
+			if string(c.Desc.Name()) == name {
+				f = c
+			}
+		}
+		if f == nil {
+			return nil
+		}
+		m = f.Message
+	}
+	return f
+}
+
+// Which fields the server sets (serverManaged).
+const (
+	managedNever = iota
+	managedAlways
+	managedOnCreate
+)
+
+// serverManaged tells whether the server sets f of model mod whatever a
+// request holds: always the create, update, delete and purge times, the
+// uid and the tenant; on create a key the database assigns, which
+// requests then name rows by.
+func serverManaged(mod *model.Model, f *protogen.Field) int {
+	if mod == nil {
+		return managedNever
+	}
+	for _, c := range mod.Columns {
+		if c.Field != f {
+			continue
+		}
+		switch c.Role {
+		case model.RoleCreateTime, model.RoleUpdateTime, model.RoleDeleteTime, model.RolePurgeTime, model.RoleUID, model.RoleTenant:
+			return managedAlways
+		case model.RoleID:
+			if mod.AutoIncrement {
+				return managedOnCreate
+			}
+		}
+	}
+	return managedNever
 }
 
 // messageSchema is the object protojson writes for m.
@@ -428,6 +496,15 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 			ref = nullable(ref)
 		}
 		behaviors := fieldBehaviors(f)
+		switch serverManaged(mod, f) {
+		case managedAlways:
+			// The server sets it whatever a request holds (AIP-148).
+			behaviors[annotations.FieldBehavior_OUTPUT_ONLY] = true
+		case managedOnCreate:
+			// The database assigns it on create; an update or a batch
+			// names the row by it.
+			behaviors[annotations.FieldBehavior_IDENTIFIER] = true
+		}
 		desc := comment(f.Comments.Leading)
 		if behaviors[annotations.FieldBehavior_OUTPUT_ONLY] || behaviors[annotations.FieldBehavior_INPUT_ONLY] || behaviors[annotations.FieldBehavior_IDENTIFIER] || behaviors[annotations.FieldBehavior_IMMUTABLE] {
 			// A property with a $ref takes no siblings: wrap it.
