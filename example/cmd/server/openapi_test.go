@@ -110,6 +110,10 @@ func TestOpenAPI(t *testing.T) {
 		assert.True(t, book.Value.Properties[f].Value.ReadOnly, "%s is readOnly", f)
 	}
 	assert.False(t, book.Value.Properties["id"].Value.ReadOnly, "id names the row of a batch update")
+	// A body "*" holds the fields the path does not set (google.api.http).
+	undelete := doc.Paths.Value("/v1/books/{id}:undelete").Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	assert.NotContains(t, undelete.Properties, "id", "the path sets id")
+	assert.Contains(t, undelete.Properties, "etag")
 	call("DELETE", "/v1/authors/{name}", map[string]string{"name": "1"}, nil, "", 200)
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,7 +173,7 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
 	case "*":
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
-			WithJSONSchemaRef(b.messageRef(m.Input))}
+			WithJSONSchemaRef(b.bodyOf(m.Input, r.Path))}
 	default:
 		fd := m.Input.Desc.Fields().ByName(protoreflect.Name(r.Body))
 		if fd == nil {
@@ -199,6 +200,42 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 	}
 	item.SetOperation(r.Verb, op)
 	return nil
+}
+
+// pathVariable matches a variable of a path template: its field path,
+// then its pattern.
+var pathVariable = regexp.MustCompile(`\{([^}=]+)(=[^}]*)?\}`)
+
+// bodyOf is the schema of the body "*" of a request in, on path template
+// tpl: the request without the fields the path sets (google.api.http:
+// the body holds the fields the path does not bind; a field of in that
+// the path sets is ignored in the body).
+func (b *builder) bodyOf(in *protogen.Message, tpl string) *openapi3.SchemaRef {
+	ref := b.messageRef(in)
+	drop := map[string]bool{}
+	for _, v := range pathVariable.FindAllStringSubmatch(tpl, -1) {
+		if f := pathField(in, v[1]); f != nil && !strings.Contains(v[1], ".") {
+			drop[f.Desc.JSONName()] = true
+		}
+	}
+	if len(drop) == 0 || ref.Value == nil {
+		return ref
+	}
+	c := *ref.Value
+	c.Properties = openapi3.Schemas{}
+	for name, p := range ref.Value.Properties {
+		if !drop[name] {
+			c.Properties[name] = p
+		}
+	}
+	var required []string
+	for _, name := range ref.Value.Required {
+		if !drop[name] {
+			required = append(required, name)
+		}
+	}
+	c.Required = required
+	return openapi3.NewSchemaRef("", &c)
 }
 
 // samePath gives path the parameter names of a path already documented
