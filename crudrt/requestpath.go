@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -54,10 +55,10 @@ func unreservedUnescaped(p string) string {
 	var b strings.Builder
 	b.Grow(len(p))
 	for ; i < len(p); i++ {
-		if p[i] == '%' && i+2 < len(p) && ishex(p[i+1]) && ishex(p[i+2]) {
-			if c := unhex(p[i+1])<<4 | unhex(p[i+2]); unreserved(c) {
+		if p[i] == '%' && i+2 < len(p) {
+			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil && unreserved(byte(c)) {
 				b.WriteString(p[:i])
-				b.WriteByte(c)
+				b.WriteByte(byte(c))
 				p, i = p[i+3:], -1
 			}
 		}
@@ -68,18 +69,4 @@ func unreservedUnescaped(p string) string {
 
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

@@ -74,8 +74,9 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		// of its path and query values are then the transcoder's to read.
 		var route *restRoute
 		typed := true
+		escaped := requestPath(r)
 		for i := range routes {
-			if routes[i].matches(r.Method, requestPath(r)) {
+			if routes[i].matches(r.Method, escaped) {
 				if route != nil {
 					typed = false
 					break
@@ -190,7 +191,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			if len(vals) > 0 {
 				keys := slices.Sorted(maps.Keys(vals))
 				for i := range routes {
-					if !routes[i].matches(r.Method, requestPath(r)) {
+					if !routes[i].matches(r.Method, escaped) {
 						continue
 					}
 					given := map[string][]string{} // the keys of each single-valued field

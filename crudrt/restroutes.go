@@ -211,12 +211,7 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 		}
 		return canon, nil
 	}
-	if !slices.Contains(r.segs, "**") {
-		p := strings.TrimPrefix(escapedPath, "/")
-		if r.verb != "" {
-			p = strings.TrimSuffix(p, ":"+r.verb)
-		}
-		parts := strings.Split(p, "/")
+	if parts, ok := r.segments(escapedPath); ok {
 		changed := false
 		for i, v := range r.vars {
 			at := r.varSegs[i]
@@ -236,10 +231,7 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 			}
 		}
 		if changed {
-			escapedPath = "/" + strings.Join(parts, "/")
-			if r.verb != "" {
-				escapedPath += ":" + r.verb
-			}
+			escapedPath = r.joined(parts)
 		}
 	}
 	var out url.Values
@@ -343,16 +335,8 @@ func canonicalInt(v string) bool {
 // ("%252F"), so that the transcoder, which unescapes such variables
 // whole, leaves it "%2F" as google.api.http does.
 func (r *restRoute) keepEscapedSlashes(escapedPath string) string {
-	if slices.Contains(r.segs, "**") {
-		return escapedPath
-	}
-	p := strings.TrimPrefix(escapedPath, "/")
-	verb := ""
-	if r.verb != "" {
-		p, verb = strings.TrimSuffix(p, ":"+r.verb), ":"+r.verb
-	}
-	parts := strings.Split(p, "/")
-	if len(parts) != len(r.segs) {
+	parts, ok := r.segments(escapedPath)
+	if !ok || len(parts) != len(r.segs) {
 		return escapedPath
 	}
 	slash := strings.NewReplacer("%2F", "%252F", "%2f", "%252f")
@@ -364,7 +348,30 @@ func (r *restRoute) keepEscapedSlashes(escapedPath string) string {
 			parts[i] = slash.Replace(parts[i])
 		}
 	}
-	return "/" + strings.Join(parts, "/") + verb
+	return r.joined(parts)
+}
+
+// segments is the escaped path, one of the route's, split into its
+// segments without the custom verb; ok is false for a route with "**",
+// whose variables' places depend on the path.
+func (r *restRoute) segments(escapedPath string) (parts []string, ok bool) {
+	if slices.Contains(r.segs, "**") {
+		return nil, false
+	}
+	p := strings.TrimPrefix(escapedPath, "/")
+	if r.verb != "" {
+		p = strings.TrimSuffix(p, ":"+r.verb)
+	}
+	return strings.Split(p, "/"), true
+}
+
+// joined is the escaped path of segments parts, with the route's verb.
+func (r *restRoute) joined(parts []string) string {
+	p := "/" + strings.Join(parts, "/")
+	if r.verb != "" {
+		p += ":" + r.verb
+	}
+	return p
 }
 
 // matchSegments matches a route's segments to a path's, as the transcoder

@@ -39,7 +39,7 @@ func RPCGuard(next http.Handler) http.Handler {
 		ct := r.Header.Get("Content-Type")
 		// Media types are case-insensitive, as connect-go reads them.
 		grpc := strings.HasPrefix(strings.ToLower(ct), "application/grpc")
-		if p := requestPath(r); p != cleanPath(p) || escapedSlash(r) {
+		if p := requestPath(r); p != cleanPath(p) || escapedSlash(r, p) {
 			// No procedure or route has such a path: answered here, where
 			// the mux would redirect to the cleaned one (307).
 			unknownPath(w, r, grpc)
@@ -76,8 +76,8 @@ func RPCGuard(next http.Handler) http.Handler {
 // path, whose first segment holds a dot) with a slash escaped in its
 // path (/library.v1.BookService%2FGetBook): no procedure has such a
 // path, which the mux would otherwise hand to another handler.
-func escapedSlash(r *http.Request) bool {
-	raw := strings.ToLower(requestPath(r))
+func escapedSlash(r *http.Request, escaped string) bool {
+	raw := strings.ToLower(escaped)
 	if !strings.Contains(raw, "%2f") {
 		return false
 	}

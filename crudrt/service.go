@@ -163,6 +163,9 @@ type Service struct {
 	keyColumns []string
 	// insertSQL is insertRow's statement.
 	insertSQL string
+	// uniqueSets are the columns of each unique value a batch locks
+	// (uniqueSetsOf).
+	uniqueSets [][]int
 	// createClears are the fields Create clears: see clearedOnCreate.
 	createClears []protoreflect.FieldDescriptor
 	// nested are the REQUIRED and OUTPUT_ONLY fields of the messages the
@@ -344,6 +347,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	s.selectList = strings.Join(quoted, ", ")
 	s.insertSQL = insertSQL(s.from, all)
+	s.uniqueSets = uniqueSetsOf(s)
 	s.createClears = s.clearedOnCreate()
 	s.nested = nestedPlanOf(desc, 0)
 	s.hidden = s.hiddenMask()

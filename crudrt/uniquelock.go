@@ -13,24 +13,11 @@ import (
 	"github.com/protoforge/protoforge/ormrt"
 )
 
-// lockUniqueValues takes, in tx, a PostgreSQL advisory lock for each value
-// of the models' unique indexes (and of their key, where the database does
-// not assign it), in one order for every transaction. Writes of several
-// rows that share unique values then wait for each other at the start,
-// where each would insert its rows and wait for the other's uncommitted
-// value: in opposite orders, a deadlock, broken only after
-// deadlock_timeout (1 s by default) and retried. The one that waits meets
-// the other's committed values: AlreadyExists. A lock is a hash of the
-// index and the values, so that two values may share one (and wait for
-// each other needlessly, never wrongly). One model takes no lock: a single
-// row waits for one value at a time. Other databases take none: MySQL and
-// MariaDB lock the index gap of a value they check, and SQLite has one
-// writer.
-func (s *Service) lockUniqueValues(tx *gorm.DB, models []any) error {
-	if s.dialect != ormrt.Postgres || len(models) < 2 {
-		return nil
-	}
-	var sets [][]int // the columns of each unique set, by their index in s.res.Columns
+// uniqueSetsOf lists the columns of each unique index of s's resource,
+// and of its key where the database does not assign it, by their index
+// in s.res.Columns (lockUniqueValues).
+func uniqueSetsOf(s *Service) [][]int {
+	var sets [][]int
 	col := make(map[string]int, len(s.res.Columns))
 	for i, c := range s.res.Columns {
 		col[c.Name] = i
@@ -61,6 +48,27 @@ func (s *Service) lockUniqueValues(tx *gorm.DB, models []any) error {
 		}
 		sets = append(sets, set)
 	}
+	return sets
+}
+
+// lockUniqueValues takes, in tx, a PostgreSQL advisory lock for each value
+// of the models' unique indexes (and of their key, where the database does
+// not assign it), in one order for every transaction. Writes of several
+// rows that share unique values then wait for each other at the start,
+// where each would insert its rows and wait for the other's uncommitted
+// value: in opposite orders, a deadlock, broken only after
+// deadlock_timeout (1 s by default) and retried. The one that waits meets
+// the other's committed values: AlreadyExists. A lock is a hash of the
+// index and the values, so that two values may share one (and wait for
+// each other needlessly, never wrongly). One model takes no lock: a single
+// row waits for one value at a time. Other databases take none: MySQL and
+// MariaDB lock the index gap of a value they check, and SQLite has one
+// writer.
+func (s *Service) lockUniqueValues(tx *gorm.DB, models []any) error {
+	if s.dialect != ormrt.Postgres || len(models) < 2 {
+		return nil
+	}
+	sets := s.uniqueSets
 	if len(sets) == 0 {
 		return nil
 	}

@@ -54,14 +54,9 @@ func TestRESTEscapedPath(t *testing.T) {
 			{"GET", "/v1/shelves/" + sid + "%252Fbooks%252F" + bid},
 			{"DELETE", "/v1/shelves/" + sid + "%252Fbooks%252F" + bid},
 		} {
-			req, err := http.NewRequest(tc.method, base+tc.path, nil)
-			require.NoError(t, err)
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			assert.NotEqual(t, http.StatusOK, resp.StatusCode, "%s %s: %s", tc.method, tc.path, body)
-			assert.Contains(t, string(body), `"code":`+strconv.Itoa(int(want)), "%s %s: as gRPC answers GetShelf of that name (%v)", tc.method, tc.path, want)
+			code, body := rawRequest(t, base, tc.method, tc.path)
+			assert.NotEqual(t, http.StatusOK, code, "%s %s: %s", tc.method, tc.path, body)
+			assert.Contains(t, body, `"code":`+strconv.Itoa(int(want)), "%s %s: as gRPC answers GetShelf of that name (%v)", tc.method, tc.path, want)
 			_, err = c.GetBook(ctx, &libraryv1.GetBookRequest{Name: b.Name})
 			require.NoError(t, err, "the book after %s %s", tc.method, tc.path)
 		}

@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,7 +150,7 @@ func JSON(doc *openapi3.T) ([]byte, error) {
 
 // operation adds the i-th binding r of method m.
 func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i int) error {
-	path, params, bound, err := b.template(r.Path, m.Input)
+	path, params, bound, vars, err := b.template(r.Path, m.Input)
 	if err != nil {
 		return err
 	}
@@ -173,7 +172,7 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
 	case "*":
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
-			WithJSONSchemaRef(b.bodyOf(m.Input, r.Path))}
+			WithJSONSchemaRef(b.bodyOf(m.Input, vars))}
 	default:
 		fd := m.Input.Desc.Fields().ByName(protoreflect.Name(r.Body))
 		if fd == nil {
@@ -202,19 +201,15 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 	return nil
 }
 
-// pathVariable matches a variable of a path template: its field path,
-// then its pattern.
-var pathVariable = regexp.MustCompile(`\{([^}=]+)(=[^}]*)?\}`)
-
-// bodyOf is the schema of the body "*" of a request in, on path template
-// tpl: the request without the fields the path sets (google.api.http:
-// the body holds the fields the path does not bind; a field of in that
-// the path sets is ignored in the body).
-func (b *builder) bodyOf(in *protogen.Message, tpl string) *openapi3.SchemaRef {
+// bodyOf is the schema of the body "*" of a request in whose path sets
+// the fields vars (their paths): the request without those fields
+// (google.api.http: the body holds the fields the path does not bind; a
+// field the path sets is ignored in the body).
+func (b *builder) bodyOf(in *protogen.Message, vars []string) *openapi3.SchemaRef {
 	ref := b.messageRef(in)
 	drop := map[string]bool{}
-	for _, v := range pathVariable.FindAllStringSubmatch(tpl, -1) {
-		if f := pathField(in, v[1]); f != nil && !strings.Contains(v[1], ".") {
+	for _, v := range vars {
+		if f := pathField(in, v); f != nil && !strings.Contains(v, ".") {
 			drop[f.Desc.JSONName()] = true
 		}
 	}
@@ -285,8 +280,9 @@ func skeleton(path string) (string, []string) {
 // path parameters, and the request fields the path binds. A variable of
 // several segments ({name=shelves/*/books/*}) becomes one parameter per
 // wildcard, named after the variables of the resource pattern it matches.
-func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.Parameters, map[string]bool, error) {
+func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.Parameters, map[string]bool, []string, error) {
 	bound := map[string]bool{}
+	var vars []string
 	var params openapi3.Parameters
 	var out strings.Builder
 	seen := map[string]bool{}
@@ -299,13 +295,14 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 		out.WriteString(tpl[:i])
 		j := strings.IndexByte(tpl[i:], '}')
 		if j < 0 {
-			return "", nil, nil, fmt.Errorf("path template %q: unclosed variable", tpl)
+			return "", nil, nil, nil, fmt.Errorf("path template %q: unclosed variable", tpl)
 		}
 		v := tpl[i+1 : i+j]
 		tpl = tpl[i+j+1:]
 		field, glob, _ := strings.Cut(v, "=")
 		top, _, _ := strings.Cut(field, ".")
 		bound[top] = true
+		vars = append(vars, field)
 		if glob == "" {
 			glob = "*"
 		}
@@ -341,7 +338,7 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 			params = append(params, &openapi3.ParameterRef{Value: p})
 		}
 	}
-	return out.String(), params, bound, nil
+	return out.String(), params, bound, vars, nil
 }
 
 // variableNames names the wildcards of glob: the variables of a resource
