@@ -296,6 +296,15 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 			r.Set(m.mask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
 		}
 	}
+	if m.readMask != nil {
+		if qm := queryMaskOf(ctx, m.readMask.Name()); qm != nil && !flag(ctx, recordingKey{}) {
+			// A read mask of a REST request's query (RESTGuard).
+			if r.Has(m.readMask) {
+				return nil, InvalidArgument("", FieldViolation{Field: string(m.readMask.Name()), Description: "given in the query and in the body: give it once"})
+			}
+			r.Set(m.readMask, protoreflect.ValueOfMessage(qm.ProtoReflect()))
+		}
+	}
 	// A field the method does not serve is refused first: its other
 	// checks would have the client fix what it cannot use.
 	if len(m.Unsupported) > 0 {

@@ -18,6 +18,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -36,6 +37,10 @@ import (
 //     InvalidArgument, as over gRPC and Connect), a map key quoted in
 //     backticks (AIP-161, `metadata.`+"`x.y`"+`) or a field's proto name
 //     (`author_id`, which it takes as well as the JSON name `authorId`);
+//   - the read mask (AIP-157) of a method of a service, read as
+//     update_mask is, and given to the service: `?read_mask=*`,
+//     `?read_mask=create_time`, `?read_mask=a&read_mask=b` (a list of
+//     paths), which the transcoder refused or read as the last one;
 //   - a field that holds one value (a scalar, not repeated) given by
 //     more than one query parameter (`?page_size=1&page_size=2`,
 //     `?page_size=1&pageSize=2`), of which the transcoder would keep the
@@ -166,16 +171,7 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				// The mask is read here, not by the transcoder, whose
 				// FieldMask in JSON cannot hold "*", map keys in
 				// backticks or proto names (author_id).
-				var paths []string
-				for _, m := range masks {
-					ps := splitMask(m)
-					if len(ps) == 0 && len(masks) > 1 {
-						// An empty one of several: an empty path, which
-						// the service refuses as in "title,".
-						ps = []string{""}
-					}
-					paths = append(paths, ps...)
-				}
+				paths := queryMaskPaths(masks)
 				if slices.Contains(paths, "*") && len(paths) > 1 {
 					// As the service refuses it over gRPC and Connect.
 					writeRESTJSON(w, http.StatusBadRequest, restErrorJSON(InvalidArgument("", FieldViolation{Field: "update_mask", Description: "invalid field path: '*' must not be used with other paths"})))
@@ -185,7 +181,41 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				for _, k := range maskKeys {
 					delete(vals, k)
 				}
-				r = r.Clone(context.WithValue(r.Context(), queryMaskKey{}, paths))
+				r = withQueryMask(r, "update_mask", paths)
+				r.URL.RawQuery = vals.Encode()
+			}
+			for _, fd := range route.readMasks() {
+				// A read mask (AIP-157) of a service's method, read here
+				// as update_mask is: the transcoder's FieldMask in JSON
+				// takes neither "*", nor proto names (create_time), nor
+				// map keys, and keeps the last of repeated parameters.
+				target, _ := maskTargets.Load(maskField{route.input.FullName(), fd.Name()})
+				var keys []string
+				for _, n := range slices.Compact([]string{string(fd.Name()), fd.JSONName()}) {
+					keys = append(keys, n, n+".paths")
+				}
+				var masks, spelled []string
+				for _, k := range keys {
+					masks = append(masks, vals[k]...)
+					if len(vals[k]) > 0 {
+						spelled = append(spelled, k)
+					}
+				}
+				if len(spelled) == 0 {
+					continue
+				}
+				if len(spelled) > 1 {
+					writeRESTError(w, http.StatusBadRequest, 3, "QUERY_REPEATS_FIELD", fmt.Sprintf("query parameters %s all give field %s; give it under one name", strings.Join(spelled, " and "), fd.Name()))
+					return
+				}
+				paths := queryMaskPaths(masks)
+				for i, p := range paths {
+					paths[i] = jsonMaskPath(splitUnquoted(p, '.'), target.(protoreflect.MessageDescriptor))
+				}
+				for _, k := range keys {
+					delete(vals, k)
+				}
+				r = withQueryMask(r, fd.Name(), paths)
 				r.URL.RawQuery = vals.Encode()
 			}
 			if len(vals) > 0 {
@@ -298,13 +328,46 @@ func readScalars(w http.ResponseWriter, r *http.Request, route *restRoute, vals 
 	return r
 }
 
-// queryMaskKey holds the paths of a REST request's update_mask query
-// parameter, in proto names (see RESTGuard).
+// queryMaskPaths are the paths of the values of a mask's query
+// parameters, a list of paths each: an empty value of several is an
+// empty path, which the service refuses as in "title,".
+func queryMaskPaths(values []string) []string {
+	var paths []string
+	for _, v := range values {
+		ps := splitMask(v)
+		if len(ps) == 0 && len(values) > 1 {
+			ps = []string{""}
+		}
+		paths = append(paths, ps...)
+	}
+	return paths
+}
+
+// queryMaskKey holds the paths of a REST request's mask query parameters
+// (update_mask, and the read masks of services' methods), in proto names,
+// by the request's field (see RESTGuard): map[protoreflect.Name][]string.
 type queryMaskKey struct{}
+
+// withQueryMask is r with the paths of its query's mask for field.
+func withQueryMask(r *http.Request, field protoreflect.Name, paths []string) *http.Request {
+	old, _ := r.Context().Value(queryMaskKey{}).(map[protoreflect.Name][]string)
+	masks := maps.Clone(old)
+	if masks == nil {
+		masks = map[protoreflect.Name][]string{}
+	}
+	masks[field] = paths
+	return r.Clone(context.WithValue(r.Context(), queryMaskKey{}, masks))
+}
 
 // queryMask is the update mask of a REST request's query, or nil.
 func queryMask(ctx context.Context) *fieldmaskpb.FieldMask {
-	if paths, ok := ctx.Value(queryMaskKey{}).([]string); ok && len(paths) > 0 {
+	return queryMaskOf(ctx, "update_mask")
+}
+
+// queryMaskOf is the mask a REST request's query gives field, or nil.
+func queryMaskOf(ctx context.Context, field protoreflect.Name) *fieldmaskpb.FieldMask {
+	masks, _ := ctx.Value(queryMaskKey{}).(map[protoreflect.Name][]string)
+	if paths := masks[field]; len(paths) > 0 {
 		return &fieldmaskpb.FieldMask{Paths: paths}
 	}
 	return nil

@@ -483,6 +483,27 @@ func (r *restRoute) takesMask() bool {
 	return fd != nil && !fd.IsList() && fd.Message() != nil && fd.Message().FullName() == "google.protobuf.FieldMask"
 }
 
+// readMasks are the singular FieldMask fields of the route's request
+// other than update_mask that a service reads (its read mask, AIP-157),
+// in the order of their numbers.
+func (r *restRoute) readMasks() []protoreflect.FieldDescriptor {
+	if r == nil || r.input == nil {
+		return nil
+	}
+	var out []protoreflect.FieldDescriptor
+	fields := r.input.Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Name() == "update_mask" || fd.IsList() || fd.Message() == nil || fd.Message().FullName() != fieldMaskName {
+			continue
+		}
+		if _, ok := maskTargets.Load(maskField{r.input.FullName(), fd.Name()}); ok {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
 // maskPaths spells paths, the update mask of a request of the route, in
 // proto names: each segment that names a field of the updated resource by
 // its JSON name takes the field's name; a map key, and whatever names no
