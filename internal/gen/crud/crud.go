@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -358,22 +359,39 @@ func genOpenAPI(g *protogen.GeneratedFile, f *protogen.File, svcs []*model.Servi
 	}
 }
 
-// openapiVar is the variable of a file's document: "library" →
-// libraryOpenAPI.
+// openapiVar is the variable of a file's document, one name for one
+// file name in a Go package: a name of lowercase words of letters and
+// digits joined by single underscores is spelled in camel case
+// ("library_service" → libraryServiceOpenAPI); any other has each byte
+// other than a lowercase letter or digit spelled as _ and its hex code,
+// after openapi_ ("my-books" → openapi_my_2dbooks, "myBooks" →
+// openapi_my_42ooks, "1st" → openapi_1st), which no name of the first
+// kind and no name of protoc-gen-go spells.
 func openapiVar(base string) string {
-	var b strings.Builder
-	up := false
-	for i, r := range base {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9' && i > 0:
-			if up && r >= 'a' && r <= 'z' {
-				r -= 'a' - 'A'
+	if simpleFileName.MatchString(base) {
+		var b strings.Builder
+		for i := 0; i < len(base); i++ {
+			if base[i] == '_' {
+				i++
+				b.WriteByte(base[i] - ('a' - 'A'))
+				continue
 			}
-			b.WriteRune(r)
-			up = false
-		default:
-			up = b.Len() > 0
+			b.WriteByte(base[i])
+		}
+		return b.String() + "OpenAPI"
+	}
+	var b strings.Builder
+	b.WriteString("openapi_")
+	for i := 0; i < len(base); i++ {
+		if c := base[i]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "_%02x", c)
 		}
 	}
-	return b.String() + "OpenAPI"
+	return b.String()
 }
+
+// simpleFileName matches lowercase words of letters and digits joined by
+// single underscores.
+var simpleFileName = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$`)

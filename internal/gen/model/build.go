@@ -50,6 +50,7 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 
 func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	b.indexMessages(gen)
+	b.goNames = goNames(gen)
 	for _, f := range gen.Files {
 		b.collect(f, f.Messages)
 	}
@@ -177,6 +178,9 @@ type builder struct {
 	// namePatterns are the patterns of the inferred models identified by
 	// their name.
 	namePatterns map[protoreflect.FullName]string
+	// goNames holds, by Go package, the package-level names protoc-gen-go
+	// declares for the files of the request, and what each is.
+	goNames map[protogen.GoImportPath]map[string]string
 	// opts keeps each model's and field's options for the later passes.
 	modelOpts map[*Model]*protoforgev1.ModelOptions
 	fieldOpts map[*Field]*protoforgev1.FieldOptions
@@ -1303,6 +1307,9 @@ func (b *builder) indexes(m *Model) {
 			case f == nil:
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names unknown field %q; use a proto field name of %s, e.g. %q", i, name, m.Desc.Name(), firstColumnName(m))
 				ok = false
+			case slices.Contains(idx.Columns, f):
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names field %q twice", i, name)
+				ok = false
 			case f.Storage != StorageColumn || !f.Type.Indexable():
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names field %q, which is stored as %s and cannot be indexed; index scalar fields", i, name, storageName(f))
 				ok = false
@@ -1558,9 +1565,17 @@ var reserved = map[string]bool{"TableName": true, "ToProto": true, "BeforeSave":
 func (b *builder) names(m *Model) {
 	if other := b.s.byName[m.Desc.ParentFile().Package().Append(protoreflect.Name(m.Ident.GoName))]; other != nil || messageNamed(m.File, m.Ident.GoName) {
 		b.errorf(m.File, m.Desc, "the generated model %s collides with a message of that name; rename the message", m.Ident.GoName)
+	} else if what := b.goDeclared(m.File.GoImportPath, m.Ident.GoName); what != "" {
+		b.errorf(m.File, m.Desc, "the generated model %s collides with the %s of that name in Go package %s; rename one of them", m.Ident.GoName, what, m.File.GoImportPath)
+	}
+	if len(m.Table) > maxIdent {
+		b.errorf(m.File, m.Desc, "its table name %q is %d bytes, past the %d that PostgreSQL keeps (it would cut it) and MySQL accepts; set a shorter (protoforge.v1.model).table", m.Table, len(m.Table), maxIdent)
 	}
 	seen := map[string]*Field{}
 	for _, f := range m.Columns {
+		if len(f.Column) > maxIdent {
+			b.errorf(m.File, f.Desc, "its column name %q is %d bytes, past the %d that PostgreSQL keeps (it would cut it) and MySQL accepts; set a shorter (protoforge.v1.field).column", f.Column, len(f.Column), maxIdent)
+		}
 		key := strings.ToLower(f.Column)
 		if prev := seen[key]; prev != nil {
 			if f.Synthetic() || prev.Synthetic() {
@@ -1609,6 +1624,53 @@ func (b *builder) names(m *Model) {
 		}
 		idx[ix.Name] = true
 	}
+}
+
+// goNames are the package-level names protoc-gen-go declares for the
+// files of gen, by Go package: messages, enums, their values and maps,
+// and oneof wrappers, each with what it is.
+func goNames(gen *protogen.Plugin) map[protogen.GoImportPath]map[string]string {
+	out := map[protogen.GoImportPath]map[string]string{}
+	for _, f := range gen.Files {
+		names := out[f.GoImportPath]
+		if names == nil {
+			names = map[string]string{}
+			out[f.GoImportPath] = names
+		}
+		enums := func(es []*protogen.Enum) {
+			for _, e := range es {
+				what := "Go type of enum " + string(e.Desc.FullName())
+				names[e.GoIdent.GoName] = what
+				names[e.GoIdent.GoName+"_name"] = "name map of enum " + string(e.Desc.FullName())
+				names[e.GoIdent.GoName+"_value"] = "value map of enum " + string(e.Desc.FullName())
+				for _, v := range e.Values {
+					names[v.GoIdent.GoName] = "Go constant of enum value " + string(v.Desc.FullName())
+				}
+			}
+		}
+		var walk func([]*protogen.Message)
+		walk = func(ms []*protogen.Message) {
+			for _, m := range ms {
+				names[m.GoIdent.GoName] = "Go type of message " + string(m.Desc.FullName())
+				for _, fd := range m.Fields {
+					if fd.Oneof != nil && !fd.Oneof.Desc.IsSynthetic() {
+						names[fd.GoIdent.GoName] = "Go wrapper of oneof field " + string(fd.Desc.FullName())
+					}
+				}
+				enums(m.Enums)
+				walk(m.Messages)
+			}
+		}
+		enums(f.Enums)
+		walk(f.Messages)
+	}
+	return out
+}
+
+// goDeclared is what protoc-gen-go declares under name in Go package
+// pkg, or "".
+func (b *builder) goDeclared(pkg protogen.GoImportPath, name string) string {
+	return b.goNames[pkg][name]
 }
 
 func messageNamed(f *protogen.File, goName string) bool {

@@ -251,6 +251,11 @@ func (b *builder) services(f *protogen.File) {
 		}
 		b.unmapped(f, svc)
 		if len(svc.Methods) > 0 {
+			for _, name := range []string{svc.Ident.GoName, "New" + svc.Ident.GoName, s.GoName + "RESTRules", s.GoName + "OpenAPI"} {
+				if what := b.goDeclared(f.GoImportPath, name); what != "" {
+					b.errorf(f, s.Desc, "the generated %s collides with the %s of that name in Go package %s; rename one of them", name, what, f.GoImportPath)
+				}
+			}
 			b.s.Services = append(b.s.Services, svc)
 		}
 	}
@@ -568,7 +573,15 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 		}
 		return nil
 	}
-	return b.resolveIn(f, rest)
+	if t := b.resolveIn(f, rest); t != nil {
+		return t
+	}
+	// The message as the proto spells it: a Go name capitalizes a letter
+	// after a digit (GetMd5sum is GetMd5Sum in Go, for message Md5sum).
+	if r, ok := strings.CutPrefix(string(m.Desc.Name()), op.String()); ok && r != "" {
+		return b.resolveIn(f, r)
+	}
+	return nil
 }
 
 // shape checks the request and response of a recognised method and
@@ -670,6 +683,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		fd := field(m.Input, want)
 		if fd == nil || fd.Message == nil || fd.Message.Desc.FullName() != model.Desc.FullName() {
 			missing(m.Input, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
+			return
+		}
+		if fd.Desc.IsList() {
+			report(f, m.Desc, "request field %s is repeated; %s takes one resource: declare `%s %s = %d;`", fd.Desc.FullName(), op, model.Desc.Name(), want, fd.Desc.Number())
+			ok = false
 			return
 		}
 		mm.Resource = fd
@@ -847,6 +865,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	}
 	if fd := field(m.Input, "read_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && op != OpBatchDelete && !mm.ReturnsEmpty {
 		mm.ReadMask = fd
+	}
+	for _, fd := range []*protogen.Field{mm.Resource, mm.Mask, mm.RequestResource, mm.RequestMask, mm.ReadMask} {
+		if fd != nil && fd.Desc.IsList() {
+			report(f, m.Desc, "request field %s is repeated; the generated %s reads one %s: declare it without `repeated`", fd.Desc.FullName(), op, fd.Message.Desc.FullName())
+			return nil
+		}
 	}
 	switch op {
 	case OpCreate, OpUpdate, OpDelete, OpUndelete, OpBatchCreate, OpBatchUpdate, OpBatchDelete:

@@ -250,7 +250,8 @@ func goCamel(s string) string {
 		c := s[i]
 		switch {
 		case c == '_' && i+1 < len(s) && s[i+1] >= 'a' && s[i+1] <= 'z':
-		case i == 0 || s[i-1] == '_':
+		case i == 0 || s[i-1] == '_' || s[i-1] >= '0' && s[i-1] <= '9':
+			// As protoc-gen-go: a letter after a digit starts a word.
 			if c >= 'a' && c <= 'z' {
 				c -= 'a' - 'A'
 			}
