@@ -82,7 +82,7 @@ func TestProto2Required(t *testing.T) {
 	m := dynamicpb.NewMessage(gadget)
 	m.Set(gadget.Fields().ByName("must"), protoreflect.ValueOfString("x"))
 	m.Mutable(gadget.Fields().ByName("spec")).Message().Set(fd.Messages().ByName("Spec").Fields().ByName("label"), protoreflect.ValueOfString("l"))
-	vs := nestedPlanOf(gadget, 0).requiredViolations(m, "gadget")
+	vs := nestedPlanOf(gadget).requiredViolations(m, "gadget")
 	if len(vs) != 1 || vs[0].Field != "gadget.spec.code" {
 		t.Errorf("violations %v, want gadget.spec.code", vs)
 	}

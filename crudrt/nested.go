@@ -24,27 +24,78 @@ type nestedField struct {
 	plan *nestedPlan
 }
 
-// maxNestedDepth bounds the plan of recursive messages: marks deeper
-// than this are not enforced.
-const maxNestedDepth = 16
-
 // nestedPlanOf is the plan of md's message fields, or nil when no message
-// below md has a mark.
-func nestedPlanOf(md protoreflect.MessageDescriptor, depth int) *nestedPlan {
-	if depth > maxNestedDepth || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
-		return nil
-	}
-	p := &nestedPlan{}
-	if depth > 0 {
-		b := readBehaviors(md)
-		p.required, p.inputOnly = b.required, b.inputOnly
-		fields := md.Fields()
+// below md has a mark. The plans of recursive messages refer to
+// themselves: the walks follow the message they are given, which ends,
+// so that a mark holds at any depth a message has.
+func nestedPlanOf(md protoreflect.MessageDescriptor) *nestedPlan {
+	// The messages below md, their own marks, and the message fields
+	// that lead from each to the next.
+	own := map[protoreflect.FullName]*nestedPlan{}
+	var order []protoreflect.MessageDescriptor
+	var visit func(protoreflect.MessageDescriptor)
+	visit = func(m protoreflect.MessageDescriptor) {
+		if own[m.FullName()] != nil || strings.HasPrefix(string(m.FullName()), "google.protobuf.") {
+			return
+		}
+		b := readBehaviors(m)
+		p := &nestedPlan{required: b.required, inputOnly: b.inputOnly}
+		fields := m.Fields()
 		for i := range fields.Len() {
 			if fd := fields.Get(i); b.outputOnly[fd] {
 				p.outputOnly = append(p.outputOnly, fd)
 			}
 		}
+		own[m.FullName()] = p
+		order = append(order, m)
+		eachMessageField(m, func(_ protoreflect.FieldDescriptor, sub protoreflect.MessageDescriptor) { visit(sub) })
 	}
+	eachMessageField(md, func(_ protoreflect.FieldDescriptor, sub protoreflect.MessageDescriptor) { visit(sub) })
+	// A message matters when it has marks or holds one that matters:
+	// marked messages first, then those that hold them, until none is
+	// added (a cycle adds nothing new).
+	matters := map[protoreflect.FullName]bool{}
+	for _, m := range order {
+		p := own[m.FullName()]
+		matters[m.FullName()] = len(p.required) > 0 || len(p.outputOnly) > 0 || len(p.inputOnly) > 0
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, m := range order {
+			if matters[m.FullName()] {
+				continue
+			}
+			eachMessageField(m, func(_ protoreflect.FieldDescriptor, sub protoreflect.MessageDescriptor) {
+				if matters[sub.FullName()] && !matters[m.FullName()] {
+					matters[m.FullName()], changed = true, true
+				}
+			})
+		}
+	}
+	link := func(m protoreflect.MessageDescriptor, p *nestedPlan) {
+		eachMessageField(m, func(fd protoreflect.FieldDescriptor, sub protoreflect.MessageDescriptor) {
+			if matters[sub.FullName()] {
+				p.sub = append(p.sub, nestedField{fd, own[sub.FullName()]})
+			}
+		})
+	}
+	for _, m := range order {
+		if matters[m.FullName()] {
+			link(m, own[m.FullName()])
+		}
+	}
+	// md's own marks are readBehaviors', not the plan's.
+	root := &nestedPlan{}
+	link(md, root)
+	if len(root.sub) == 0 {
+		return nil
+	}
+	return root
+}
+
+// eachMessageField calls fn with each field of md that holds messages
+// (singular, repeated or map values) and the message it holds.
+func eachMessageField(md protoreflect.MessageDescriptor, fn func(protoreflect.FieldDescriptor, protoreflect.MessageDescriptor)) {
 	fields := md.Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
@@ -52,17 +103,10 @@ func nestedPlanOf(md protoreflect.MessageDescriptor, depth int) *nestedPlan {
 		if fd.IsMap() {
 			m = fd.MapValue().Message()
 		}
-		if m == nil {
-			continue
-		}
-		if sub := nestedPlanOf(m, depth+1); sub != nil {
-			p.sub = append(p.sub, nestedField{fd, sub})
+		if m != nil && !strings.HasPrefix(string(m.FullName()), "google.protobuf.") {
+			fn(fd, m)
 		}
 	}
-	if len(p.required) == 0 && len(p.outputOnly) == 0 && len(p.inputOnly) == 0 && len(p.sub) == 0 {
-		return nil
-	}
-	return p
 }
 
 // each calls fn with every message that field f of m holds, and its path
@@ -190,16 +234,22 @@ func (f nestedField) keep(next, stored protoreflect.Message) {
 // hasInputOnly reports whether a message below the resource has an
 // INPUT_ONLY field.
 func (p *nestedPlan) hasInputOnly() bool {
-	if p == nil {
-		return false
-	}
-	if len(p.inputOnly) > 0 {
-		return true
-	}
-	for _, f := range p.sub {
-		if f.plan.hasInputOnly() {
+	seen := map[*nestedPlan]bool{}
+	var has func(*nestedPlan) bool
+	has = func(q *nestedPlan) bool {
+		if q == nil || seen[q] {
+			return false
+		}
+		seen[q] = true
+		if len(q.inputOnly) > 0 {
 			return true
 		}
+		for _, f := range q.sub {
+			if has(f.plan) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return has(p)
 }

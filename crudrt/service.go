@@ -312,7 +312,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
 			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, fd.Message())...)
 		}
-		if c.MaxLen > 0 && c.Role != RoleReference && c.NamePattern == "" {
+		if c.MaxLen > 0 && c.Role != RoleReference && c.NamePattern == "" && !pvBoundsLength(c.fd, c.MaxLen) {
 			// A variable of a name or a reference is one id of the field:
 			// the field's length is not its own (see idProblem).
 			s.limits = append(s.limits, c)
@@ -349,7 +349,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	s.insertSQL = insertSQL(s.from, all)
 	s.uniqueSets = uniqueSetsOf(s)
 	s.createClears = s.clearedOnCreate()
-	s.nested = nestedPlanOf(desc, 0)
+	s.nested = nestedPlanOf(desc)
 	s.hidden = s.hiddenMask()
 	if res.RequestIDTable != "" {
 		s.requestIDs = ormrt.QuoteIdent(d, res.RequestIDTable)
@@ -653,6 +653,10 @@ func (s *Service) KeysFromNames(names []string) ([]any, error) {
 func joinPath(prefix, path string) string {
 	if prefix == "" {
 		return path
+	}
+	if path == "" {
+		// The message itself: a message-level rule's violation.
+		return prefix
 	}
 	return prefix + "." + path
 }

@@ -17,8 +17,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// immutable refuses changes of IMMUTABLE fields (AIP-203).
-func (s *Service) immutable(stored, next proto.Message) error {
+// immutable lists the changes of IMMUTABLE fields (AIP-203).
+func (s *Service) immutable(stored, next proto.Message) []FieldViolation {
 	var vs []FieldViolation
 	a, b := stored.ProtoReflect(), next.ProtoReflect()
 	for _, fd := range s.fb.immutable {
@@ -26,19 +26,16 @@ func (s *Service) immutable(stored, next proto.Message) error {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, string(fd.Name())), Description: "is immutable: it cannot change after creation"})
 		}
 	}
-	if len(vs) > 0 {
-		return InvalidArgument("", vs...)
-	}
-	return nil
+	return vs
 }
 
 // validate checks p, the message a write stores, against its
 // protovalidate and protoc-gen-validate rules, its REQUIRED fields and the
 // columns' own limits, and lists every violation. p's values with an
 // AIP-202 format are first written in their canonical form, as stored
-// (see canonicalValue).
-func (s *Service) validate(p proto.Message) error {
-	var vs []FieldViolation
+// (see canonicalValue). Violations found before, in vs, are listed
+// first.
+func (s *Service) validate(p proto.Message, vs ...FieldViolation) error {
 	r := p.ProtoReflect()
 	if s.rules.formats {
 		// What is checked is what is stored: a canonical form may be
@@ -92,6 +89,21 @@ func (s *Service) validate(p proto.Message) error {
 	return nil
 }
 
+// pvBoundsLength reports whether fd's protovalidate rules hold its
+// length to at most n characters, as a column of n does: the rule's
+// violation is the column's, which then need not be listed again.
+func pvBoundsLength(fd protoreflect.FieldDescriptor, n int) bool {
+	if fd == nil {
+		return false
+	}
+	rules, ok := proto.GetExtension(fd.Options(), bufvalidate.E_Field).(*bufvalidate.FieldRules)
+	if !ok || rules.GetIgnore() == bufvalidate.Ignore_IGNORE_ALWAYS || !rules.HasString() {
+		return false
+	}
+	str := rules.GetString()
+	return str.HasMaxLen() && str.GetMaxLen() <= uint64(n) || str.HasLen() && str.GetLen() <= uint64(n)
+}
+
 // CheckRequest validates a request's own fields against their
 // protovalidate and protoc-gen-validate rules and its REQUIRED field
 // behaviors (AIP-203), before anything else happens: page sizes, filters,
@@ -112,21 +124,144 @@ func (s *Service) CheckRequest(req proto.Message) error {
 }
 
 // pvViolations are m's violations of its protovalidate rules, their
-// fields under prefix.
+// fields under prefix. A rule that cannot be evaluated for the value it
+// is given (a CEL division by zero, say) is a violation of the field it
+// is on: the value is the client's.
 func (s *Service) pvViolations(prefix string, m proto.Message) ([]FieldViolation, error) {
 	err := s.v.Validate(m)
 	if err == nil {
 		return nil, nil
 	}
-	var ve *protovalidate.ValidationError
-	if !errors.As(err, &ve) {
-		return nil, Errorf(connect.CodeInternal, "validation: %v", err)
+	var re *protovalidate.RuntimeError
+	if errors.As(err, &re) {
+		return s.pvRuntimeViolations(prefix, m)
 	}
-	out := make([]FieldViolation, len(ve.Violations))
-	for i, v := range ve.Violations {
-		out[i] = FieldViolation{Field: joinPath(prefix, protovalidate.FieldPathString(v.Proto.GetField())), Description: v.Proto.GetMessage()}
+	return s.pvResult(prefix, m, err)
+}
+
+// pvResult is pvViolations of the error err of a validation of m, other
+// than a RuntimeError.
+func (s *Service) pvResult(prefix string, m proto.Message, err error) ([]FieldViolation, error) {
+	var ve *protovalidate.ValidationError
+	if errors.As(err, &ve) {
+		out := make([]FieldViolation, len(ve.Violations))
+		for i, v := range ve.Violations {
+			out[i] = FieldViolation{Field: joinPath(prefix, protovalidate.FieldPathString(v.Proto.GetField())), Description: v.Proto.GetMessage()}
+		}
+		return out, nil
+	}
+	// Rules that do not compile are the server's fault, and their text
+	// is the server's own: it is logged, not sent. protoc-gen-crud
+	// refuses such rules, so only descriptors it did not see get here.
+	s.opt.logger.Error("crud: validation rules cannot be applied", "resource", s.res.Name, "message", m.ProtoReflect().Descriptor().FullName(), "error", err)
+	return nil, Errorf(connect.CodeInternal, "the validation rules of %s cannot be applied", m.ProtoReflect().Descriptor().FullName())
+}
+
+// maxRuntimeErrors bounds the validations of one message that end in a
+// RuntimeError: each finds one rule that cannot be evaluated.
+const maxRuntimeErrors = 64
+
+// pvRuntimeViolations validates m again, as often as a rule cannot be
+// evaluated: each time, the field (or message, for a message rule) whose
+// rule failed is the last that protovalidate asked the filter about, and
+// is left out of the next validation, so that the other fields are still
+// checked and every violation is listed at once.
+func (s *Service) pvRuntimeViolations(prefix string, m proto.Message) ([]FieldViolation, error) {
+	type target struct {
+		msg  proto.Message
+		desc protoreflect.Descriptor
+	}
+	var out []FieldViolation
+	skip := map[target]bool{}
+	var last *target
+	filter := protovalidate.FilterFunc(func(msg protoreflect.Message, d protoreflect.Descriptor) bool {
+		t := target{msg.Interface(), d}
+		last = &t
+		return !skip[t]
+	})
+	for range maxRuntimeErrors {
+		last = nil
+		err := s.v.Validate(m, protovalidate.WithFilter(filter))
+		if err == nil {
+			return out, nil
+		}
+		var re *protovalidate.RuntimeError
+		if !errors.As(err, &re) {
+			vs, err := s.pvResult(prefix, m, err)
+			return append(out, vs...), err
+		}
+		field := prefix
+		if last != nil {
+			if path, ok := messagePath(m.ProtoReflect(), last.msg); ok {
+				field = joinPath(prefix, path)
+				if _, isMessage := last.desc.(protoreflect.MessageDescriptor); !isMessage {
+					field = joinPath(field, string(last.desc.Name()))
+				}
+			}
+		}
+		out = append(out, FieldViolation{Field: field, Description: runtimeErrorText(re)})
+		if last == nil || skip[*last] {
+			// Nothing more to leave out: the rest is not checked.
+			return out, nil
+		}
+		skip[*last] = true
 	}
 	return out, nil
+}
+
+// runtimeErrorText describes a RuntimeError ("error evaluating div:
+// division by zero") to the client.
+func runtimeErrorText(re *protovalidate.RuntimeError) string {
+	text := "the rule could not be evaluated"
+	if cause := re.Unwrap(); cause != nil {
+		if rest, ok := strings.CutPrefix(cause.Error(), "error evaluating "); ok {
+			if id, why, ok := strings.Cut(rest, ": "); ok {
+				return fmt.Sprintf("rule %q could not be evaluated for this value: %s", id, why)
+			}
+		}
+		return text + " for this value: " + cause.Error()
+	}
+	return text + " for this value"
+}
+
+// messagePath is the path in root of target, a message root holds at any
+// depth ("" for root itself): "a.b", "a[2]", `a["key"]`.
+func messagePath(root protoreflect.Message, target proto.Message) (string, bool) {
+	if root.Interface() == target {
+		return "", true
+	}
+	var path string
+	found := false
+	root.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		name := string(fd.Name())
+		if fd.IsExtension() {
+			name = "[" + string(fd.FullName()) + "]"
+		}
+		try := func(m protoreflect.Message, at string) {
+			if found {
+				return
+			}
+			if p, ok := messagePath(m, target); ok {
+				path, found = joinPath(at, p), true
+			}
+		}
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				try(l.Get(i).Message(), fmt.Sprintf("%s[%d]", name, i))
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+				try(v.Message(), fmt.Sprintf("%s[%q]", name, k.String()))
+				return !found
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			try(v.Message(), name)
+		}
+		return !found
+	})
+	return path, found
 }
 
 // requestInfoOf finds what checking requests of type md takes.

@@ -537,9 +537,9 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 			canonicalizeFormats(stored.ProtoReflect())
 		}
 	}
-	if err := s.immutable(stored, next); err != nil {
-		return nil, err
-	}
+	// Every violation at once: those of the immutable fields and those
+	// of the message they are part of.
+	changed := s.immutable(stored, next)
 	r := next.ProtoReflect()
 	if s.updateTime != nil {
 		r.Set(s.updateTime.fd, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
@@ -547,7 +547,7 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 	if s.etag != nil {
 		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
 	}
-	if err := s.validate(next); err != nil {
+	if err := s.validate(next, changed...); err != nil {
 		return nil, err
 	}
 	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {

@@ -103,6 +103,76 @@ var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 	{"Selector":"rules.v1.GadgetService.UpdateGadget","Verb":"PATCH","Path":"/v1/gadgets/{gadget.id}","Body":"gadget"}
 ]`)
 
+// WidgetServiceCRUD implements the standard methods of rules.v1.WidgetService on GORM, for
+// rules.v1.Widget. Its methods serve grpc-go and connect-go (simple mode) alike.
+// Embed it in your own type to override a method or add the others.
+type WidgetServiceCRUD struct {
+	UnimplementedWidgetServiceServer
+	svc *crudrt.Service
+}
+
+// NewWidgetServiceCRUD returns the standard methods of WidgetService on db.
+func NewWidgetServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *WidgetServiceCRUD {
+	return &WidgetServiceCRUD{
+		svc: crudrt.NewService(db, &widgetServiceCRUDResource, opts...),
+	}
+}
+
+// CRUDServices returns the runtimes of the resources WidgetServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *WidgetServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
+}
+
+// widgetServiceCRUDResource describes rules.v1.Widget to the runtime.
+var widgetServiceCRUDResource = crudrt.Resource{
+	Message: (*Widget)(nil),
+	Model:   (*WidgetModel)(nil),
+	Spec: `{
+	"Name": "rules.v1.Widget",
+	"Table": "widgets",
+	"Collection": "widgets",
+	"Field": "widget",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"name","Name":"name","GoField":"Name","Type":"string","Queryable":true,"Kind":"string","MaxLen":5},
+		{"Path":"n","Name":"n","GoField":"N","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"fixed","Name":"fixed","GoField":"Fixed","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"lo","Name":"lo","GoField":"Lo","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"hi","Name":"hi","GoField":"Hi","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"root","Name":"root","GoField":"Root","Type":"JSON","Nullable":true},
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","MaxLen":8}
+	],
+	"Operations": "Get|Create|Update",
+	"Methods": [
+		{"Name":"rules.v1.WidgetService.GetWidget","Op":"Get","Request":"rules.v1.GetWidgetRequest","Response":"rules.v1.Widget","Key":"id"},
+		{"Name":"rules.v1.WidgetService.CreateWidget","Op":"Create","Request":"rules.v1.CreateWidgetRequest","Response":"rules.v1.Widget","Resource":"widget"},
+		{"Name":"rules.v1.WidgetService.UpdateWidget","Op":"Update","Request":"rules.v1.UpdateWidgetRequest","Response":"rules.v1.Widget","Resource":"widget","Mask":"update_mask"}
+	]
+}`,
+}
+
+func (s *WidgetServiceCRUD) GetWidget(ctx context.Context, req *GetWidgetRequest) (*Widget, error) {
+	return crudrt.Call[*Widget](ctx, s.svc, 0, req)
+}
+
+func (s *WidgetServiceCRUD) CreateWidget(ctx context.Context, req *CreateWidgetRequest) (*Widget, error) {
+	return crudrt.Call[*Widget](ctx, s.svc, 1, req)
+}
+
+func (s *WidgetServiceCRUD) UpdateWidget(ctx context.Context, req *UpdateWidgetRequest) (*Widget, error) {
+	return crudrt.Call[*Widget](ctx, s.svc, 2, req)
+}
+
+// WidgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of WidgetService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var WidgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"rules.v1.WidgetService.GetWidget","Verb":"GET","Path":"/v1/widgets/{id}"},
+	{"Selector":"rules.v1.WidgetService.CreateWidget","Verb":"POST","Path":"/v1/widgets","Body":"widget"},
+	{"Selector":"rules.v1.WidgetService.UpdateWidget","Verb":"PATCH","Path":"/v1/widgets/{widget.id}","Body":"widget"}
+]`)
+
 //go:embed rules.openapi.json
 var rulesOpenAPI []byte
 
@@ -112,3 +182,8 @@ func rulesOpenAPIDocument() []byte { return bytes.Clone(rulesOpenAPI) }
 // services of rules/v1/rules.proto, GadgetService among them, e.g. to serve at /openapi.json;
 // each call returns a copy of its own.
 var GadgetServiceOpenAPI = rulesOpenAPIDocument
+
+// WidgetServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of rules/v1/rules.proto, WidgetService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
+var WidgetServiceOpenAPI = rulesOpenAPIDocument

@@ -72,3 +72,55 @@ func (m *GadgetModel) ToProto() (*Gadget, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *GadgetModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// WidgetModel is the GORM model of rules.v1.Widget, stored in table widgets.
+//
+// A widget whose rules reach the edges of the validators: a message rule,
+// a rule that cannot be evaluated for some values, an IMMUTABLE field and
+// a recursive message.
+type WidgetModel struct {
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"rules.v1.Widget.id"`
+	// protovalidate's bound is the column's (varchar(5)).
+	Name string `gorm:"column:name;not null;size:5" protoforge:"rules.v1.Widget.name"`
+	// A rule that cannot be evaluated for n = 0.
+	N     int32      `gorm:"column:n;not null" protoforge:"rules.v1.Widget.n"`
+	Fixed string     `gorm:"column:fixed;not null" protoforge:"rules.v1.Widget.fixed"`
+	Lo    int32      `gorm:"column:lo;not null" protoforge:"rules.v1.Widget.lo"`
+	Hi    int32      `gorm:"column:hi;not null" protoforge:"rules.v1.Widget.hi"`
+	Root  ormrt.JSON `gorm:"column:root" protoforge:"rules.v1.Widget.root"`
+	// A column longer than protovalidate's bound (size 8, max_len 10).
+	Label string `gorm:"column:label;not null;size:8" protoforge:"rules.v1.Widget.label"`
+}
+
+// TableName is the table of WidgetModel.
+func (WidgetModel) TableName() string { return "widgets" }
+
+// ToModel converts Widget to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Widget) ToModel() (*WidgetModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &WidgetModel{}
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Widget. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *WidgetModel) ToProto() (*Widget, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Widget{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *WidgetModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -418,6 +418,305 @@ func (x *UpdateGadgetRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+// A widget whose rules reach the edges of the validators: a message rule,
+// a rule that cannot be evaluated for some values, an IMMUTABLE field and
+// a recursive message.
+type Widget struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// protovalidate's bound is the column's (varchar(5)).
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// A rule that cannot be evaluated for n = 0.
+	N     int32  `protobuf:"varint,3,opt,name=n,proto3" json:"n,omitempty"`
+	Fixed string `protobuf:"bytes,4,opt,name=fixed,proto3" json:"fixed,omitempty"`
+	Lo    int32  `protobuf:"varint,5,opt,name=lo,proto3" json:"lo,omitempty"`
+	Hi    int32  `protobuf:"varint,6,opt,name=hi,proto3" json:"hi,omitempty"`
+	Root  *Node  `protobuf:"bytes,7,opt,name=root,proto3" json:"root,omitempty"`
+	// A column longer than protovalidate's bound (size 8, max_len 10).
+	Label         string `protobuf:"bytes,8,opt,name=label,proto3" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Widget) Reset() {
+	*x = Widget{}
+	mi := &file_rules_v1_rules_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Widget) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Widget) ProtoMessage() {}
+
+func (x *Widget) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Widget.ProtoReflect.Descriptor instead.
+func (*Widget) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Widget) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Widget) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Widget) GetN() int32 {
+	if x != nil {
+		return x.N
+	}
+	return 0
+}
+
+func (x *Widget) GetFixed() string {
+	if x != nil {
+		return x.Fixed
+	}
+	return ""
+}
+
+func (x *Widget) GetLo() int32 {
+	if x != nil {
+		return x.Lo
+	}
+	return 0
+}
+
+func (x *Widget) GetHi() int32 {
+	if x != nil {
+		return x.Hi
+	}
+	return 0
+}
+
+func (x *Widget) GetRoot() *Node {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *Widget) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+// A node of a tree of any depth.
+type Node struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Child         *Node                  `protobuf:"bytes,1,opt,name=child,proto3" json:"child,omitempty"`
+	V             string                 `protobuf:"bytes,2,opt,name=v,proto3" json:"v,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Node) Reset() {
+	*x = Node{}
+	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Node) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Node) ProtoMessage() {}
+
+func (x *Node) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Node.ProtoReflect.Descriptor instead.
+func (*Node) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Node) GetChild() *Node {
+	if x != nil {
+		return x.Child
+	}
+	return nil
+}
+
+func (x *Node) GetV() string {
+	if x != nil {
+		return x.V
+	}
+	return ""
+}
+
+type GetWidgetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWidgetRequest) Reset() {
+	*x = GetWidgetRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWidgetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWidgetRequest) ProtoMessage() {}
+
+func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWidgetRequest.ProtoReflect.Descriptor instead.
+func (*GetWidgetRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetWidgetRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type CreateWidgetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Widget        *Widget                `protobuf:"bytes,1,opt,name=widget,proto3" json:"widget,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWidgetRequest) Reset() {
+	*x = CreateWidgetRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWidgetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWidgetRequest) ProtoMessage() {}
+
+func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWidgetRequest.ProtoReflect.Descriptor instead.
+func (*CreateWidgetRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateWidgetRequest) GetWidget() *Widget {
+	if x != nil {
+		return x.Widget
+	}
+	return nil
+}
+
+type UpdateWidgetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Widget        *Widget                `protobuf:"bytes,1,opt,name=widget,proto3" json:"widget,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWidgetRequest) Reset() {
+	*x = UpdateWidgetRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWidgetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWidgetRequest) ProtoMessage() {}
+
+func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWidgetRequest.ProtoReflect.Descriptor instead.
+func (*UpdateWidgetRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdateWidgetRequest) GetWidget() *Widget {
+	if x != nil {
+		return x.Widget
+	}
+	return nil
+}
+
+func (x *UpdateWidgetRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
 var File_rules_v1_rules_proto protoreflect.FileDescriptor
 
 const file_rules_v1_rules_proto_rawDesc = "" +
@@ -453,6 +752,29 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateGadgetRequest\x12(\n" +
 	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xa9\x02\n" +
+	"\x06Widget\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18\x05R\x04name\x12(\n" +
+	"\x01n\x18\x03 \x01(\x05B\x1a\xbaH\x17\xba\x01\x14\n" +
+	"\x03div\x1a\r10 / this > 1R\x01n\x12\x1a\n" +
+	"\x05fixed\x18\x04 \x01(\tB\x04\xe2A\x01\x05R\x05fixed\x12\x0e\n" +
+	"\x02lo\x18\x05 \x01(\x05R\x02lo\x12\x0e\n" +
+	"\x02hi\x18\x06 \x01(\x05R\x02hi\x12\"\n" +
+	"\x04root\x18\a \x01(\v2\x0e.rules.v1.NodeR\x04root\x12#\n" +
+	"\x05label\x18\b \x01(\tB\r\xbaH\x04r\x02\x18\n" +
+	"\xe2\xdd\x19\x02\x18\bR\x05label:;\xbaH4\x1a2\n" +
+	"\x05lo_hi\x12\x15lo must not exceed hi\x1a\x12this.lo <= this.hi\xe2\xdd\x19\x00\"@\n" +
+	"\x04Node\x12$\n" +
+	"\x05child\x18\x01 \x01(\v2\x0e.rules.v1.NodeR\x05child\x12\x12\n" +
+	"\x01v\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x01v\"\"\n" +
+	"\x10GetWidgetRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"?\n" +
+	"\x13CreateWidgetRequest\x12(\n" +
+	"\x06widget\x18\x01 \x01(\v2\x10.rules.v1.WidgetR\x06widget\"|\n" +
+	"\x13UpdateWidgetRequest\x12(\n" +
+	"\x06widget\x18\x01 \x01(\v2\x10.rules.v1.WidgetR\x06widget\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask*B\n" +
 	"\x05Power\x12\x15\n" +
 	"\x11POWER_UNSPECIFIED\x10\x00\x12\x11\n" +
@@ -462,7 +784,11 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\tGetGadget\x12\x1a.rules.v1.GetGadgetRequest\x1a\x10.rules.v1.Gadget\x12?\n" +
 	"\fCreateGadget\x12\x1d.rules.v1.CreateGadgetRequest\x1a\x10.rules.v1.Gadget\x12?\n" +
 	"\fUpdateGadget\x12\x1d.rules.v1.UpdateGadgetRequest\x1a\x10.rules.v1.Gadget\x12f\n" +
-	"\rArchiveGadget\x12\x1e.rules.v1.ArchiveGadgetRequest\x1a\x10.rules.v1.Gadget\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/gadgets/{id}:archiveBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
+	"\rArchiveGadget\x12\x1e.rules.v1.ArchiveGadgetRequest\x1a\x10.rules.v1.Gadget\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/gadgets/{id}:archive2\xcc\x01\n" +
+	"\rWidgetService\x129\n" +
+	"\tGetWidget\x12\x1a.rules.v1.GetWidgetRequest\x1a\x10.rules.v1.Widget\x12?\n" +
+	"\fCreateWidget\x12\x1d.rules.v1.CreateWidgetRequest\x1a\x10.rules.v1.Widget\x12?\n" +
+	"\fUpdateWidget\x12\x1d.rules.v1.UpdateWidgetRequest\x1a\x10.rules.v1.WidgetBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
 
 var (
 	file_rules_v1_rules_proto_rawDescOnce sync.Once
@@ -477,7 +803,7 @@ func file_rules_v1_rules_proto_rawDescGZIP() []byte {
 }
 
 var file_rules_v1_rules_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_rules_v1_rules_proto_goTypes = []any{
 	(Power)(0),                    // 0: rules.v1.Power
 	(*Gadget)(nil),                // 1: rules.v1.Gadget
@@ -485,28 +811,44 @@ var file_rules_v1_rules_proto_goTypes = []any{
 	(*GetGadgetRequest)(nil),      // 3: rules.v1.GetGadgetRequest
 	(*CreateGadgetRequest)(nil),   // 4: rules.v1.CreateGadgetRequest
 	(*UpdateGadgetRequest)(nil),   // 5: rules.v1.UpdateGadgetRequest
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 7: google.protobuf.FieldMask
+	(*Widget)(nil),                // 6: rules.v1.Widget
+	(*Node)(nil),                  // 7: rules.v1.Node
+	(*GetWidgetRequest)(nil),      // 8: rules.v1.GetWidgetRequest
+	(*CreateWidgetRequest)(nil),   // 9: rules.v1.CreateWidgetRequest
+	(*UpdateWidgetRequest)(nil),   // 10: rules.v1.UpdateWidgetRequest
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
 }
 var file_rules_v1_rules_proto_depIdxs = []int32{
-	0, // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
-	6, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
-	1, // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	1, // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	7, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3, // 5: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
-	4, // 6: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
-	5, // 7: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
-	2, // 8: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
-	1, // 9: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
-	1, // 10: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
-	1, // 11: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
-	1, // 12: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
-	9, // [9:13] is the sub-list for method output_type
-	5, // [5:9] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
+	11, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
+	1,  // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
+	12, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 5: rules.v1.Widget.root:type_name -> rules.v1.Node
+	7,  // 6: rules.v1.Node.child:type_name -> rules.v1.Node
+	6,  // 7: rules.v1.CreateWidgetRequest.widget:type_name -> rules.v1.Widget
+	6,  // 8: rules.v1.UpdateWidgetRequest.widget:type_name -> rules.v1.Widget
+	12, // 9: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 10: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
+	4,  // 11: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
+	5,  // 12: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
+	2,  // 13: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
+	8,  // 14: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
+	9,  // 15: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
+	10, // 16: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
+	1,  // 17: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
+	1,  // 18: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
+	1,  // 19: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
+	1,  // 20: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
+	6,  // 21: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
+	6,  // 22: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
+	6,  // 23: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
+	17, // [17:24] is the sub-list for method output_type
+	10, // [10:17] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_rules_v1_rules_proto_init() }
@@ -520,9 +862,9 @@ func file_rules_v1_rules_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rules_v1_rules_proto_rawDesc), len(file_rules_v1_rules_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   10,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_rules_v1_rules_proto_goTypes,
 		DependencyIndexes: file_rules_v1_rules_proto_depIdxs,

@@ -242,3 +242,185 @@ var GadgetService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "rules/v1/rules.proto",
 }
+
+const (
+	WidgetService_GetWidget_FullMethodName    = "/rules.v1.WidgetService/GetWidget"
+	WidgetService_CreateWidget_FullMethodName = "/rules.v1.WidgetService/CreateWidget"
+	WidgetService_UpdateWidget_FullMethodName = "/rules.v1.WidgetService/UpdateWidget"
+)
+
+// WidgetServiceClient is the client API for WidgetService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Manages widgets.
+type WidgetServiceClient interface {
+	GetWidget(ctx context.Context, in *GetWidgetRequest, opts ...grpc.CallOption) (*Widget, error)
+	CreateWidget(ctx context.Context, in *CreateWidgetRequest, opts ...grpc.CallOption) (*Widget, error)
+	UpdateWidget(ctx context.Context, in *UpdateWidgetRequest, opts ...grpc.CallOption) (*Widget, error)
+}
+
+type widgetServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewWidgetServiceClient(cc grpc.ClientConnInterface) WidgetServiceClient {
+	return &widgetServiceClient{cc}
+}
+
+func (c *widgetServiceClient) GetWidget(ctx context.Context, in *GetWidgetRequest, opts ...grpc.CallOption) (*Widget, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Widget)
+	err := c.cc.Invoke(ctx, WidgetService_GetWidget_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *widgetServiceClient) CreateWidget(ctx context.Context, in *CreateWidgetRequest, opts ...grpc.CallOption) (*Widget, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Widget)
+	err := c.cc.Invoke(ctx, WidgetService_CreateWidget_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *widgetServiceClient) UpdateWidget(ctx context.Context, in *UpdateWidgetRequest, opts ...grpc.CallOption) (*Widget, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Widget)
+	err := c.cc.Invoke(ctx, WidgetService_UpdateWidget_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WidgetServiceServer is the server API for WidgetService service.
+// All implementations must embed UnimplementedWidgetServiceServer
+// for forward compatibility.
+//
+// Manages widgets.
+type WidgetServiceServer interface {
+	GetWidget(context.Context, *GetWidgetRequest) (*Widget, error)
+	CreateWidget(context.Context, *CreateWidgetRequest) (*Widget, error)
+	UpdateWidget(context.Context, *UpdateWidgetRequest) (*Widget, error)
+	mustEmbedUnimplementedWidgetServiceServer()
+}
+
+// UnimplementedWidgetServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedWidgetServiceServer struct{}
+
+func (UnimplementedWidgetServiceServer) GetWidget(context.Context, *GetWidgetRequest) (*Widget, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWidget not implemented")
+}
+func (UnimplementedWidgetServiceServer) CreateWidget(context.Context, *CreateWidgetRequest) (*Widget, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateWidget not implemented")
+}
+func (UnimplementedWidgetServiceServer) UpdateWidget(context.Context, *UpdateWidgetRequest) (*Widget, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateWidget not implemented")
+}
+func (UnimplementedWidgetServiceServer) mustEmbedUnimplementedWidgetServiceServer() {}
+func (UnimplementedWidgetServiceServer) testEmbeddedByValue()                       {}
+
+// UnsafeWidgetServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to WidgetServiceServer will
+// result in compilation errors.
+type UnsafeWidgetServiceServer interface {
+	mustEmbedUnimplementedWidgetServiceServer()
+}
+
+func RegisterWidgetServiceServer(s grpc.ServiceRegistrar, srv WidgetServiceServer) {
+	// If the following call panics, it indicates UnimplementedWidgetServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&WidgetService_ServiceDesc, srv)
+}
+
+func _WidgetService_GetWidget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWidgetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WidgetServiceServer).GetWidget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WidgetService_GetWidget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WidgetServiceServer).GetWidget(ctx, req.(*GetWidgetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WidgetService_CreateWidget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWidgetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WidgetServiceServer).CreateWidget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WidgetService_CreateWidget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WidgetServiceServer).CreateWidget(ctx, req.(*CreateWidgetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WidgetService_UpdateWidget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateWidgetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WidgetServiceServer).UpdateWidget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WidgetService_UpdateWidget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WidgetServiceServer).UpdateWidget(ctx, req.(*UpdateWidgetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// WidgetService_ServiceDesc is the grpc.ServiceDesc for WidgetService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var WidgetService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "rules.v1.WidgetService",
+	HandlerType: (*WidgetServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetWidget",
+			Handler:    _WidgetService_GetWidget_Handler,
+		},
+		{
+			MethodName: "CreateWidget",
+			Handler:    _WidgetService_CreateWidget_Handler,
+		},
+		{
+			MethodName: "UpdateWidget",
+			Handler:    _WidgetService_UpdateWidget_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "rules/v1/rules.proto",
+}

@@ -26,6 +26,8 @@ const _ = connect.IsAtLeastVersion1_13_0
 const (
 	// GadgetServiceName is the fully-qualified name of the GadgetService service.
 	GadgetServiceName = "rules.v1.GadgetService"
+	// WidgetServiceName is the fully-qualified name of the WidgetService service.
+	WidgetServiceName = "rules.v1.WidgetService"
 )
 
 // These constants are the fully-qualified names of the RPCs defined in this package. They're
@@ -47,6 +49,14 @@ const (
 	// GadgetServiceArchiveGadgetProcedure is the fully-qualified name of the GadgetService's
 	// ArchiveGadget RPC.
 	GadgetServiceArchiveGadgetProcedure = "/rules.v1.GadgetService/ArchiveGadget"
+	// WidgetServiceGetWidgetProcedure is the fully-qualified name of the WidgetService's GetWidget RPC.
+	WidgetServiceGetWidgetProcedure = "/rules.v1.WidgetService/GetWidget"
+	// WidgetServiceCreateWidgetProcedure is the fully-qualified name of the WidgetService's
+	// CreateWidget RPC.
+	WidgetServiceCreateWidgetProcedure = "/rules.v1.WidgetService/CreateWidget"
+	// WidgetServiceUpdateWidgetProcedure is the fully-qualified name of the WidgetService's
+	// UpdateWidget RPC.
+	WidgetServiceUpdateWidgetProcedure = "/rules.v1.WidgetService/UpdateWidget"
 )
 
 // GadgetServiceClient is a client for the rules.v1.GadgetService service.
@@ -213,4 +223,138 @@ func (UnimplementedGadgetServiceHandler) UpdateGadget(context.Context, *v1.Updat
 
 func (UnimplementedGadgetServiceHandler) ArchiveGadget(context.Context, *v1.ArchiveGadgetRequest) (*v1.Gadget, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.GadgetService.ArchiveGadget is not implemented"))
+}
+
+// WidgetServiceClient is a client for the rules.v1.WidgetService service.
+type WidgetServiceClient interface {
+	GetWidget(context.Context, *v1.GetWidgetRequest) (*v1.Widget, error)
+	CreateWidget(context.Context, *v1.CreateWidgetRequest) (*v1.Widget, error)
+	UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.Widget, error)
+}
+
+// NewWidgetServiceClient constructs a client for the rules.v1.WidgetService service. By default, it
+// uses the Connect protocol with the binary Protobuf Codec, asks for gzipped responses, and sends
+// uncompressed requests. To use the gRPC or gRPC-Web protocols, supply the connect.WithGRPC() or
+// connect.WithGRPCWeb() options.
+//
+// The URL supplied here should be the base URL for the Connect or gRPC server (for example,
+// http://api.acme.com or https://acme.com/grpc).
+func NewWidgetServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...connect.ClientOption) WidgetServiceClient {
+	baseURL = strings.TrimRight(baseURL, "/")
+	widgetServiceMethods := v1.File_rules_v1_rules_proto.Services().ByName("WidgetService").Methods()
+	return &widgetServiceClient{
+		getWidget: connect.NewClient[v1.GetWidgetRequest, v1.Widget](
+			httpClient,
+			baseURL+WidgetServiceGetWidgetProcedure,
+			connect.WithSchema(widgetServiceMethods.ByName("GetWidget")),
+			connect.WithClientOptions(opts...),
+		),
+		createWidget: connect.NewClient[v1.CreateWidgetRequest, v1.Widget](
+			httpClient,
+			baseURL+WidgetServiceCreateWidgetProcedure,
+			connect.WithSchema(widgetServiceMethods.ByName("CreateWidget")),
+			connect.WithClientOptions(opts...),
+		),
+		updateWidget: connect.NewClient[v1.UpdateWidgetRequest, v1.Widget](
+			httpClient,
+			baseURL+WidgetServiceUpdateWidgetProcedure,
+			connect.WithSchema(widgetServiceMethods.ByName("UpdateWidget")),
+			connect.WithClientOptions(opts...),
+		),
+	}
+}
+
+// widgetServiceClient implements WidgetServiceClient.
+type widgetServiceClient struct {
+	getWidget    *connect.Client[v1.GetWidgetRequest, v1.Widget]
+	createWidget *connect.Client[v1.CreateWidgetRequest, v1.Widget]
+	updateWidget *connect.Client[v1.UpdateWidgetRequest, v1.Widget]
+}
+
+// GetWidget calls rules.v1.WidgetService.GetWidget.
+func (c *widgetServiceClient) GetWidget(ctx context.Context, req *v1.GetWidgetRequest) (*v1.Widget, error) {
+	response, err := c.getWidget.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// CreateWidget calls rules.v1.WidgetService.CreateWidget.
+func (c *widgetServiceClient) CreateWidget(ctx context.Context, req *v1.CreateWidgetRequest) (*v1.Widget, error) {
+	response, err := c.createWidget.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// UpdateWidget calls rules.v1.WidgetService.UpdateWidget.
+func (c *widgetServiceClient) UpdateWidget(ctx context.Context, req *v1.UpdateWidgetRequest) (*v1.Widget, error) {
+	response, err := c.updateWidget.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// WidgetServiceHandler is an implementation of the rules.v1.WidgetService service.
+type WidgetServiceHandler interface {
+	GetWidget(context.Context, *v1.GetWidgetRequest) (*v1.Widget, error)
+	CreateWidget(context.Context, *v1.CreateWidgetRequest) (*v1.Widget, error)
+	UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.Widget, error)
+}
+
+// NewWidgetServiceHandler builds an HTTP handler from the service implementation. It returns the
+// path on which to mount the handler and the handler itself.
+//
+// By default, handlers support the Connect, gRPC, and gRPC-Web protocols with the binary Protobuf
+// and JSON codecs. They also support gzip compression.
+func NewWidgetServiceHandler(svc WidgetServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
+	widgetServiceMethods := v1.File_rules_v1_rules_proto.Services().ByName("WidgetService").Methods()
+	widgetServiceGetWidgetHandler := connect.NewUnaryHandlerSimple(
+		WidgetServiceGetWidgetProcedure,
+		svc.GetWidget,
+		connect.WithSchema(widgetServiceMethods.ByName("GetWidget")),
+		connect.WithHandlerOptions(opts...),
+	)
+	widgetServiceCreateWidgetHandler := connect.NewUnaryHandlerSimple(
+		WidgetServiceCreateWidgetProcedure,
+		svc.CreateWidget,
+		connect.WithSchema(widgetServiceMethods.ByName("CreateWidget")),
+		connect.WithHandlerOptions(opts...),
+	)
+	widgetServiceUpdateWidgetHandler := connect.NewUnaryHandlerSimple(
+		WidgetServiceUpdateWidgetProcedure,
+		svc.UpdateWidget,
+		connect.WithSchema(widgetServiceMethods.ByName("UpdateWidget")),
+		connect.WithHandlerOptions(opts...),
+	)
+	return "/rules.v1.WidgetService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case WidgetServiceGetWidgetProcedure:
+			widgetServiceGetWidgetHandler.ServeHTTP(w, r)
+		case WidgetServiceCreateWidgetProcedure:
+			widgetServiceCreateWidgetHandler.ServeHTTP(w, r)
+		case WidgetServiceUpdateWidgetProcedure:
+			widgetServiceUpdateWidgetHandler.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// UnimplementedWidgetServiceHandler returns CodeUnimplemented from all methods.
+type UnimplementedWidgetServiceHandler struct{}
+
+func (UnimplementedWidgetServiceHandler) GetWidget(context.Context, *v1.GetWidgetRequest) (*v1.Widget, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.WidgetService.GetWidget is not implemented"))
+}
+
+func (UnimplementedWidgetServiceHandler) CreateWidget(context.Context, *v1.CreateWidgetRequest) (*v1.Widget, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.WidgetService.CreateWidget is not implemented"))
+}
+
+func (UnimplementedWidgetServiceHandler) UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.Widget, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.WidgetService.UpdateWidget is not implemented"))
 }

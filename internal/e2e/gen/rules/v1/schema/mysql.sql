@@ -24,6 +24,18 @@ CREATE TABLE `gadgets` (
   CONSTRAINT `chk_gadgets_level_range` CHECK (`level` < 5 OR `level` > 10),
   CONSTRAINT `chk_gadgets_ratio_range` CHECK (`ratio` <= 0.5 OR `ratio` >= 1)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `widgets` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `name` varchar(5) NOT NULL DEFAULT (''),
+  `n` int NOT NULL DEFAULT 0,
+  `fixed` longtext NOT NULL DEFAULT (''),
+  `lo` int NOT NULL DEFAULT 0,
+  `hi` int NOT NULL DEFAULT 0,
+  `root` json NULL,
+  `label` varchar(8) NOT NULL DEFAULT (''),
+  PRIMARY KEY (`id`),
+  CONSTRAINT `chk_widgets_name_len` CHECK (char_length(`name`) >= 3)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,
   `request_id` varchar(64) NOT NULL,

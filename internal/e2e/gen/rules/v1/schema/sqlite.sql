@@ -25,6 +25,19 @@ CREATE TABLE `gadgets` (
   CONSTRAINT `chk_gadgets_level_range` CHECK ("level" < 5 OR "level" > 10),
   CONSTRAINT `chk_gadgets_ratio_range` CHECK ("ratio" <= 0.5 OR "ratio" >= 1)
 );
+CREATE TABLE `widgets` (
+  `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+  `name` text NOT NULL DEFAULT (''),
+  `n` integer NOT NULL DEFAULT (0),
+  `fixed` text NOT NULL DEFAULT (''),
+  `lo` integer NOT NULL DEFAULT (0),
+  `hi` integer NOT NULL DEFAULT (0),
+  `root` text NULL,
+  `label` text NOT NULL DEFAULT (''),
+  CONSTRAINT `chk_widgets_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 5),
+  CONSTRAINT `chk_widgets_name_len` CHECK (instr("name", char(0)) > 0 OR length("name") >= 3),
+  CONSTRAINT `chk_widgets_label_size` CHECK (instr("label", char(0)) > 0 OR length("label") <= 8)
+);
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
   `request_id` text NOT NULL,
