@@ -138,6 +138,24 @@ func TestWidgetViolations(t *testing.T) {
 		code, _ := widgetCall(t, c, createWidget(validWidget()))
 		require.Equal(t, connect.Code(0), code)
 
+		t.Run("zero values the rules ignore", func(t *testing.T) {
+			// validWidget leaves every such field zero: the database's
+			// checks, whose defaults these are, let them through.
+			code, vs := widgetCall(t, c, createWidget(validWidget()))
+			assert.Equal(t, connect.Code(0), code, "%v", vs)
+			w := validWidget()
+			w.Opt, w.Code, w.Rank, w.Big, w.Ratio, w.Legacy, w.Loose, w.Maybe = "abc", "abcd", 10, 101, -1, "ab", "x", new("abc")
+			code, vs = widgetCall(t, c, createWidget(w))
+			assert.Equal(t, connect.Code(0), code, "%v", vs)
+			w.Ratio = 1
+			code, vs = widgetCall(t, c, createWidget(w))
+			assert.Equal(t, connect.Code(0), code, "%v", vs)
+			w = validWidget()
+			w.Opt, w.Code, w.Rank, w.Big, w.Ratio, w.Legacy, w.Maybe = "ab", "abc", 9, 100, 0.5, "a", new("")
+			code, vs = widgetCall(t, c, createWidget(w))
+			assert.Equal(t, connect.CodeInvalidArgument, code)
+			assert.ElementsMatch(t, []string{"widget.opt", "widget.code", "widget.rank", "widget.big", "widget.ratio", "widget.legacy", "widget.maybe"}, fieldsOf(vs))
+		})
 		t.Run("message rule names the message", func(t *testing.T) {
 			w := validWidget()
 			w.Lo, w.Hi = 5, 1

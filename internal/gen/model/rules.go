@@ -31,6 +31,15 @@ type Rules struct {
 	// column).
 	Pattern string
 	In      []string
+	// ZeroValid says that the validators accept the field's zero value
+	// whatever the bounds above: a rule that ignores it
+	// (IGNORE_IF_ZERO_VALUE, PGV's ignore_empty, a field of a message
+	// oneof rule) on a field without presence, and no other rule that
+	// refuses it. The zero value is the column's default, so its checks
+	// let it through too.
+	ZeroValid bool
+	// ignoreEmpty is PGV's ignore_empty, while the rules are read.
+	ignoreEmpty bool
 }
 
 // IsZero reports whether no rule applies.
@@ -42,21 +51,83 @@ func (r Rules) IsZero() bool {
 // schema: lengths, bounds, defined enums, required.
 func ReadRules(d protoreflect.FieldDescriptor) Rules { return readRules(d) }
 
-// readRules collects the rules of d from both validation libraries.
+// readRules collects the rules of d from both validation libraries. A
+// protovalidate rule set under IGNORE_ALWAYS is never applied, and
+// bounds nothing.
 func readRules(d protoreflect.FieldDescriptor) Rules {
 	var r Rules
-	if pv, ok := proto.GetExtension(d.Options(), validatepb.E_Field).(*validatepb.FieldRules); ok && pv != nil {
+	// Whether some library ignores the zero value, and whether one that
+	// does not refuses it.
+	ignored, refused := false, false
+	add := func(t Rules, ignoresZero bool) {
+		if ignoresZero {
+			ignored = true
+		} else if t.refusesZero() {
+			refused = true
+		}
+		r.merge(t)
+	}
+	if pv, ok := proto.GetExtension(d.Options(), validatepb.E_Field).(*validatepb.FieldRules); ok && pv != nil && pv.GetIgnore() != validatepb.Ignore_IGNORE_ALWAYS {
 		r.Required = pv.GetRequired()
-		r.merge(typeRules(pv.ProtoReflect()))
+		// protovalidate ignores the zero value of a field of a message
+		// oneof rule unless the field says otherwise.
+		ignore := pv.GetIgnore() == validatepb.Ignore_IGNORE_IF_ZERO_VALUE || !pv.HasIgnore() && inMessageOneof(d)
+		add(typeRules(pv.ProtoReflect()), ignore && !d.HasPresence())
 	}
 	if pgv, ok := proto.GetExtension(d.Options(), pgvpb.E_Rules).(*pgvpb.FieldRules); ok && pgv != nil {
 		if pgv.GetMessage().GetRequired() {
 			r.Required = true
 		}
-		r.merge(typeRules(pgv.ProtoReflect()))
+		t := typeRules(pgv.ProtoReflect())
+		add(t, t.ignoreEmpty && !d.HasPresence())
 	}
+	r.ZeroValid = ignored && !refused
+	r.ignoreEmpty = false
 	return r
 }
+
+// inMessageOneof reports whether d is one of the fields of a
+// (buf.validate.message).oneof rule of its message.
+func inMessageOneof(d protoreflect.FieldDescriptor) bool {
+	md, ok := d.Parent().(protoreflect.MessageDescriptor)
+	if !ok {
+		return false
+	}
+	rules, ok := proto.GetExtension(md.Options(), validatepb.E_Message).(*validatepb.MessageRules)
+	if !ok || rules == nil {
+		return false
+	}
+	for _, o := range rules.GetOneof() {
+		for _, name := range o.GetFields() {
+			if protoreflect.Name(name) == d.Name() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refusesZero reports whether the bounds that shape checks refuse the
+// zero value: an empty string, the number 0.
+func (r Rules) refusesZero() bool {
+	if r.MinLen != nil && *r.MinLen > 0 {
+		return true
+	}
+	return !r.admits("0")
+}
+
+// admits reports whether the numeric bounds let v through.
+func (r Rules) admits(v string) bool {
+	lower := r.Min == "" || compareDecimal(v, r.Min) > 0 || !r.MinExclusive && compareDecimal(v, r.Min) == 0
+	upper := r.Max == "" || compareDecimal(v, r.Max) < 0 || !r.MaxExclusive && compareDecimal(v, r.Max) == 0
+	if r.Outside() {
+		return lower || upper
+	}
+	return lower && upper
+}
+
+// AdmitsZero reports whether the numeric bounds let 0 through.
+func (r Rules) AdmitsZero() bool { return r.admits("0") }
 
 // typeRules reads the kind-specific rules (StringRules, Int64Rules, …) of
 // a FieldRules message of either library. Both spell the bounds with the
@@ -120,6 +191,9 @@ func typeRules(rules protoreflect.Message) Rules {
 	}
 	if v, ok := get("defined_only"); ok && v.Bool() {
 		out.DefinedOnly = true
+	}
+	if v, ok := get("ignore_empty"); ok && v.Bool() {
+		out.ignoreEmpty = true
 	}
 	return out
 }

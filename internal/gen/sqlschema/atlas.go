@@ -340,6 +340,15 @@ func (c *Check) SQL(d ormrt.Dialect) string {
 		}
 		parts = append(parts, col+" IN ("+strings.Join(vals, ", ")+")")
 	}
+	if c.Zero != "" {
+		// The zero value, which the validators ignore, is the column's
+		// default: it passes whatever the bounds.
+		zero := bound(c.Zero)
+		if strings.HasPrefix(c.Zero, `"`) {
+			zero = quote(strings.Trim(c.Zero, `"`))
+		}
+		return col + " = " + zero + " OR (" + strings.Join(parts, " AND ") + ")"
+	}
 	return strings.Join(parts, " AND ")
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -152,6 +153,10 @@ type Check struct {
 	SQLiteOnly bool `json:"sqlite_only,omitempty"`
 	// In lists the allowed values (enum membership).
 	In []string `json:"in,omitempty"`
+	// Zero is the column's zero value (spelled as In's values: strings
+	// quoted), which the check lets through whatever its bounds: the
+	// validators ignore it (model.Rules.ZeroValid).
+	Zero string `json:"zero,omitempty"`
 	// Uint64 marks a uint64 column, which SQLite stores as 20 zero-padded
 	// digits: there the bounds compare as text, and the unsigned check
 	// asks for exactly 20 digits.
@@ -357,6 +362,14 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 	var out []*Check
 	r := f.Rules
 	name := func(kind string) string { return identifier("chk_" + m.Table + "_" + f.Column + "_" + kind) }
+	// rule adds a check of the rules, which lets the zero value through
+	// when the validators ignore it and the check would refuse it.
+	rule := func(c *Check, zero string, refused bool) {
+		if r.ZeroValid && refused {
+			c.Zero = zero
+		}
+		out = append(out, c)
+	}
 	switch f.Type {
 	case model.TypeString:
 		if f.Size > 0 {
@@ -371,11 +384,11 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 			if r.MaxLen != nil && f.Size == 0 {
 				c.MaxLen = r.MaxLen
 			}
-			out = append(out, c)
+			rule(c, `""`, c.MinLen != nil)
 		}
 	case model.TypeInt32, model.TypeInt64, model.TypeUint32, model.TypeUint64, model.TypeFloat32, model.TypeFloat64:
 		if r.Min != "" || r.Max != "" {
-			out = append(out, &Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64})
+			rule(&Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
 		}
 	case model.TypeEnumNumber:
 		if r.DefinedOnly {
@@ -383,15 +396,19 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 			for _, v := range sortedEnumNumbers(f.Enum.Desc) {
 				c.In = append(c.In, strconv.Itoa(int(v)))
 			}
-			out = append(out, c)
+			rule(c, "0", !slices.Contains(c.In, "0"))
 		}
 	case model.TypeEnumName:
 		if r.DefinedOnly {
 			c := &Check{Name: name("enum"), Column: f.Column}
+			zero := `"0"`
 			for _, v := range f.Enum.Values {
 				c.In = append(c.In, strconv.Quote(string(v.Desc.Name())))
+				if v.Desc.Number() == 0 && zero == `"0"` {
+					zero = strconv.Quote(string(v.Desc.Name()))
+				}
 			}
-			out = append(out, c)
+			rule(c, zero, !slices.Contains(c.In, zero))
 		}
 	}
 	// Unsigned ranges: the column types of PostgreSQL and SQLite are

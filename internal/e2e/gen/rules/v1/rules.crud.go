@@ -141,7 +141,15 @@ var widgetServiceCRUDResource = crudrt.Resource{
 		{"Path":"lo","Name":"lo","GoField":"Lo","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"hi","Name":"hi","GoField":"Hi","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"root","Name":"root","GoField":"Root","Type":"JSON","Nullable":true},
-		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","MaxLen":8}
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","MaxLen":8},
+		{"Path":"opt","Name":"opt","GoField":"Opt","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Queryable":true,"Kind":"string","MaxLen":4},
+		{"Path":"rank","Name":"rank","GoField":"Rank","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"big","Name":"big","GoField":"Big","Type":"uint64","Queryable":true,"Kind":"uint64"},
+		{"Path":"ratio","Name":"ratio","GoField":"Ratio","Type":"double","Queryable":true,"Kind":"float"},
+		{"Path":"legacy","Name":"legacy","GoField":"Legacy","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"loose","Name":"loose","GoField":"Loose","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"maybe","Name":"maybe","GoField":"Maybe","Type":"string","Queryable":true,"Kind":"string","Nullable":true}
 	],
 	"Operations": "Get|Create|Update",
 	"Methods": [

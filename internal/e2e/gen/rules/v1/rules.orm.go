@@ -90,6 +90,20 @@ type WidgetModel struct {
 	Root  ormrt.JSON `gorm:"column:root" protoforge:"rules.v1.Widget.root"`
 	// A column longer than protovalidate's bound (size 8, max_len 10).
 	Label string `gorm:"column:label;not null;size:8" protoforge:"rules.v1.Widget.label"`
+	// Rules that ignore the zero value, which is the column's default: the
+	// schema's checks let it through.
+	Opt  string       `gorm:"column:opt;not null" protoforge:"rules.v1.Widget.opt"`
+	Code string       `gorm:"column:code;not null;size:4" protoforge:"rules.v1.Widget.code"`
+	Rank int32        `gorm:"column:rank;not null" protoforge:"rules.v1.Widget.rank"`
+	Big  ormrt.Uint64 `gorm:"column:big;not null" protoforge:"rules.v1.Widget.big"`
+	// An exclusive range: at most -1 or at least 1.
+	Ratio  float64 `gorm:"column:ratio;not null;type:double precision" protoforge:"rules.v1.Widget.ratio"`
+	Legacy string  `gorm:"column:legacy;not null" protoforge:"rules.v1.Widget.legacy"`
+	// Rules that are never applied shape no check.
+	Loose string `gorm:"column:loose;not null" protoforge:"rules.v1.Widget.loose"`
+	// A field with presence: its rules hold when it is set, and NULL passes
+	// the checks.
+	Maybe *string `gorm:"column:maybe" protoforge:"rules.v1.Widget.maybe"`
 }
 
 // TableName is the table of WidgetModel.

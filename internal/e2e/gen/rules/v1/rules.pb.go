@@ -433,7 +433,21 @@ type Widget struct {
 	Hi    int32  `protobuf:"varint,6,opt,name=hi,proto3" json:"hi,omitempty"`
 	Root  *Node  `protobuf:"bytes,7,opt,name=root,proto3" json:"root,omitempty"`
 	// A column longer than protovalidate's bound (size 8, max_len 10).
-	Label         string `protobuf:"bytes,8,opt,name=label,proto3" json:"label,omitempty"`
+	Label string `protobuf:"bytes,8,opt,name=label,proto3" json:"label,omitempty"`
+	// Rules that ignore the zero value, which is the column's default: the
+	// schema's checks let it through.
+	Opt  string `protobuf:"bytes,9,opt,name=opt,proto3" json:"opt,omitempty"`
+	Code string `protobuf:"bytes,10,opt,name=code,proto3" json:"code,omitempty"`
+	Rank int32  `protobuf:"varint,11,opt,name=rank,proto3" json:"rank,omitempty"`
+	Big  uint64 `protobuf:"varint,12,opt,name=big,proto3" json:"big,omitempty"`
+	// An exclusive range: at most -1 or at least 1.
+	Ratio  float64 `protobuf:"fixed64,13,opt,name=ratio,proto3" json:"ratio,omitempty"`
+	Legacy string  `protobuf:"bytes,14,opt,name=legacy,proto3" json:"legacy,omitempty"`
+	// Rules that are never applied shape no check.
+	Loose string `protobuf:"bytes,15,opt,name=loose,proto3" json:"loose,omitempty"`
+	// A field with presence: its rules hold when it is set, and NULL passes
+	// the checks.
+	Maybe         *string `protobuf:"bytes,16,opt,name=maybe,proto3,oneof" json:"maybe,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -520,6 +534,62 @@ func (x *Widget) GetRoot() *Node {
 func (x *Widget) GetLabel() string {
 	if x != nil {
 		return x.Label
+	}
+	return ""
+}
+
+func (x *Widget) GetOpt() string {
+	if x != nil {
+		return x.Opt
+	}
+	return ""
+}
+
+func (x *Widget) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Widget) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *Widget) GetBig() uint64 {
+	if x != nil {
+		return x.Big
+	}
+	return 0
+}
+
+func (x *Widget) GetRatio() float64 {
+	if x != nil {
+		return x.Ratio
+	}
+	return 0
+}
+
+func (x *Widget) GetLegacy() string {
+	if x != nil {
+		return x.Legacy
+	}
+	return ""
+}
+
+func (x *Widget) GetLoose() string {
+	if x != nil {
+		return x.Loose
+	}
+	return ""
+}
+
+func (x *Widget) GetMaybe() string {
+	if x != nil && x.Maybe != nil {
+		return *x.Maybe
 	}
 	return ""
 }
@@ -752,7 +822,7 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateGadgetRequest\x12(\n" +
 	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xa9\x02\n" +
+	"updateMask\"\xcc\x04\n" +
 	"\x06Widget\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18\x05R\x04name\x12(\n" +
@@ -763,8 +833,24 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x02hi\x18\x06 \x01(\x05R\x02hi\x12\"\n" +
 	"\x04root\x18\a \x01(\v2\x0e.rules.v1.NodeR\x04root\x12#\n" +
 	"\x05label\x18\b \x01(\tB\r\xbaH\x04r\x02\x18\n" +
-	"\xe2\xdd\x19\x02\x18\bR\x05label:;\xbaH4\x1a2\n" +
-	"\x05lo_hi\x12\x15lo must not exceed hi\x1a\x12this.lo <= this.hi\xe2\xdd\x19\x00\"@\n" +
+	"\xe2\xdd\x19\x02\x18\bR\x05label\x12\x1c\n" +
+	"\x03opt\x18\t \x01(\tB\n" +
+	"\xbaH\a\xd8\x01\x01r\x02\x10\x03R\x03opt\x12\x1f\n" +
+	"\x04code\x18\n" +
+	" \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x01\x04R\x04code\x12\x1e\n" +
+	"\x04rank\x18\v \x01(\x05B\n" +
+	"\xbaH\a\xd8\x01\x01\x1a\x02(\n" +
+	"R\x04rank\x12\x1c\n" +
+	"\x03big\x18\f \x01(\x04B\n" +
+	"\xbaH\a\xd8\x01\x012\x02 dR\x03big\x120\n" +
+	"\x05ratio\x18\r \x01(\x01B\x1a\xbaH\x17\xd8\x01\x01\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0\xbf)\x00\x00\x00\x00\x00\x00\xf0?R\x05ratio\x12\"\n" +
+	"\x06legacy\x18\x0e \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x02\xd0\x01\x01R\x06legacy\x12 \n" +
+	"\x05loose\x18\x0f \x01(\tB\n" +
+	"\xbaH\a\xd8\x01\x03r\x02\x10\x03R\x05loose\x12\"\n" +
+	"\x05maybe\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x10\x03H\x00R\x05maybe\x88\x01\x01:;\xbaH4\x1a2\n" +
+	"\x05lo_hi\x12\x15lo must not exceed hi\x1a\x12this.lo <= this.hi\xe2\xdd\x19\x00B\b\n" +
+	"\x06_maybe\"@\n" +
 	"\x04Node\x12$\n" +
 	"\x05child\x18\x01 \x01(\v2\x0e.rules.v1.NodeR\x05child\x12\x12\n" +
 	"\x01v\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x01v\"\"\n" +
@@ -856,6 +942,7 @@ func file_rules_v1_rules_proto_init() {
 	if File_rules_v1_rules_proto != nil {
 		return
 	}
+	file_rules_v1_rules_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

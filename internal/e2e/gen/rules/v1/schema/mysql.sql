@@ -33,8 +33,24 @@ CREATE TABLE `widgets` (
   `hi` int NOT NULL DEFAULT 0,
   `root` json NULL,
   `label` varchar(8) NOT NULL DEFAULT (''),
+  `opt` longtext NOT NULL DEFAULT (''),
+  `code` varchar(4) NOT NULL DEFAULT (''),
+  `rank` int NOT NULL DEFAULT 0,
+  `big` bigint unsigned NOT NULL DEFAULT 0,
+  `ratio` double NOT NULL DEFAULT 0,
+  `legacy` longtext NOT NULL DEFAULT (''),
+  `loose` longtext NOT NULL DEFAULT (''),
+  `maybe` longtext NULL,
   PRIMARY KEY (`id`),
-  CONSTRAINT `chk_widgets_name_len` CHECK (char_length(`name`) >= 3)
+  CONSTRAINT `chk_widgets_name_len` CHECK (char_length(`name`) >= 3),
+  CONSTRAINT `chk_widgets_opt_len` CHECK (`opt` = '' OR (char_length(`opt`) >= 3)),
+  CONSTRAINT `chk_widgets_code_len` CHECK (`code` = '' OR (char_length(`code`) >= 4)),
+  CONSTRAINT `chk_widgets_rank_range` CHECK (`rank` = 0 OR (`rank` >= 10)),
+  CONSTRAINT `chk_widgets_big_range` CHECK (`big` = 0 OR (`big` > 100)),
+  CONSTRAINT `chk_widgets_big_unsigned` CHECK (`big` >= 0 AND `big` <= 18446744073709551615),
+  CONSTRAINT `chk_widgets_ratio_range` CHECK (`ratio` = 0 OR ((`ratio` <= -1 OR `ratio` >= 1))),
+  CONSTRAINT `chk_widgets_legacy_len` CHECK (`legacy` = '' OR (char_length(`legacy`) >= 2)),
+  CONSTRAINT `chk_widgets_maybe_len` CHECK (char_length(`maybe`) >= 3)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,

@@ -33,8 +33,24 @@ CREATE TABLE "widgets" (
   "hi" integer NOT NULL DEFAULT 0,
   "root" jsonb NULL,
   "label" character varying(8) NOT NULL DEFAULT '' COLLATE "C",
+  "opt" text NOT NULL DEFAULT '' COLLATE "C",
+  "code" character varying(4) NOT NULL DEFAULT '' COLLATE "C",
+  "rank" integer NOT NULL DEFAULT 0,
+  "big" numeric(20) NOT NULL DEFAULT 0,
+  "ratio" double precision NOT NULL DEFAULT 0,
+  "legacy" text NOT NULL DEFAULT '' COLLATE "C",
+  "loose" text NOT NULL DEFAULT '' COLLATE "C",
+  "maybe" text NULL COLLATE "C",
   PRIMARY KEY ("id"),
-  CONSTRAINT "chk_widgets_name_len" CHECK (char_length("name") >= 3)
+  CONSTRAINT "chk_widgets_name_len" CHECK (char_length("name") >= 3),
+  CONSTRAINT "chk_widgets_opt_len" CHECK ("opt" = '' OR (char_length("opt") >= 3)),
+  CONSTRAINT "chk_widgets_code_len" CHECK ("code" = '' OR (char_length("code") >= 4)),
+  CONSTRAINT "chk_widgets_rank_range" CHECK ("rank" = 0 OR ("rank" >= 10)),
+  CONSTRAINT "chk_widgets_big_range" CHECK ("big" = 0 OR ("big" > 100)),
+  CONSTRAINT "chk_widgets_big_unsigned" CHECK ("big" >= 0 AND "big" <= 18446744073709551615),
+  CONSTRAINT "chk_widgets_ratio_range" CHECK ("ratio" = 0 OR (("ratio" <= -1 OR "ratio" >= 1))),
+  CONSTRAINT "chk_widgets_legacy_len" CHECK ("legacy" = '' OR (char_length("legacy") >= 2)),
+  CONSTRAINT "chk_widgets_maybe_len" CHECK (char_length("maybe") >= 3)
 );
 CREATE TABLE "rules_v1_request_ids" (
   "tenant" character varying(64) NOT NULL,

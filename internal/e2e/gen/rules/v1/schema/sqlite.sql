@@ -34,9 +34,26 @@ CREATE TABLE `widgets` (
   `hi` integer NOT NULL DEFAULT (0),
   `root` text NULL,
   `label` text NOT NULL DEFAULT (''),
+  `opt` text NOT NULL DEFAULT (''),
+  `code` text NOT NULL DEFAULT (''),
+  `rank` integer NOT NULL DEFAULT (0),
+  `big` text NOT NULL DEFAULT ('00000000000000000000'),
+  `ratio` real NOT NULL DEFAULT (0),
+  `legacy` text NOT NULL DEFAULT (''),
+  `loose` text NOT NULL DEFAULT (''),
+  `maybe` text NULL,
   CONSTRAINT `chk_widgets_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 5),
   CONSTRAINT `chk_widgets_name_len` CHECK (instr("name", char(0)) > 0 OR length("name") >= 3),
-  CONSTRAINT `chk_widgets_label_size` CHECK (instr("label", char(0)) > 0 OR length("label") <= 8)
+  CONSTRAINT `chk_widgets_label_size` CHECK (instr("label", char(0)) > 0 OR length("label") <= 8),
+  CONSTRAINT `chk_widgets_opt_len` CHECK ("opt" = '' OR ((instr("opt", char(0)) > 0 OR length("opt") >= 3))),
+  CONSTRAINT `chk_widgets_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 4),
+  CONSTRAINT `chk_widgets_code_len` CHECK ("code" = '' OR ((instr("code", char(0)) > 0 OR length("code") >= 4))),
+  CONSTRAINT `chk_widgets_rank_range` CHECK ("rank" = 0 OR ("rank" >= 10)),
+  CONSTRAINT `chk_widgets_big_range` CHECK ("big" = '00000000000000000000' OR ("big" > '00000000000000000100')),
+  CONSTRAINT `chk_widgets_big_unsigned` CHECK (length("big") = 20 AND "big" NOT GLOB '*[^0-9]*'),
+  CONSTRAINT `chk_widgets_ratio_range` CHECK ("ratio" = 0 OR (("ratio" <= -1 OR "ratio" >= 1))),
+  CONSTRAINT `chk_widgets_legacy_len` CHECK ("legacy" = '' OR ((instr("legacy", char(0)) > 0 OR length("legacy") >= 2))),
+  CONSTRAINT `chk_widgets_maybe_len` CHECK (instr("maybe", char(0)) > 0 OR length("maybe") >= 3)
 );
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
