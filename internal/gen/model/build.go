@@ -84,6 +84,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	}
 	b.uniqueRoutes()
 	b.pgvRules(gen)
+	b.pvRules(gen)
 	// A table name is taken once per proto package and once per Go
 	// package: the models of a Go package share one schema.
 	type tableScope struct{ scope, table string }

@@ -15,6 +15,25 @@ import (
 // every request of a standard method, and of every message they hold, at
 // any depth, is checked once.
 func (b *builder) pgvRules(gen *protogen.Plugin) {
+	b.eachCheckedMessage(gen, func(md protoreflect.MessageDescriptor) {
+		file := gen.FilesByPath[md.ParentFile().Path()]
+		if file == nil {
+			return
+		}
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			fd := fields.Get(i)
+			for _, p := range pgv.Problems(fd) {
+				b.errorf(file, fd, "%s", p)
+			}
+		}
+	})
+}
+
+// eachCheckedMessage calls fn once with every message whose rules the
+// generated servers apply: every model, every request of a standard
+// method, and every message they hold, at any depth.
+func (b *builder) eachCheckedMessage(gen *protogen.Plugin, fn func(protoreflect.MessageDescriptor)) {
 	seen := map[protoreflect.FullName]bool{}
 	var visit func(md protoreflect.MessageDescriptor)
 	visit = func(md protoreflect.MessageDescriptor) {
@@ -22,15 +41,10 @@ func (b *builder) pgvRules(gen *protogen.Plugin) {
 			return
 		}
 		seen[md.FullName()] = true
-		file := gen.FilesByPath[md.ParentFile().Path()]
+		fn(md)
 		fields := md.Fields()
 		for i := 0; i < fields.Len(); i++ {
 			fd := fields.Get(i)
-			if file != nil {
-				for _, p := range pgv.Problems(fd) {
-					b.errorf(file, fd, "%s", p)
-				}
-			}
 			if fd.IsMap() {
 				fd = fd.MapValue()
 			}
