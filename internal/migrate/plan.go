@@ -14,7 +14,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"ariga.io/atlas/sql/schema"
@@ -86,10 +85,11 @@ func (c pgCollation) sql(to string) string {
 
 type rename struct{ from, to string }
 
+// columnRename is one step of the renames of a table's columns, which
+// go one after the other (see orderRenames).
 type columnRename struct {
 	table    string // the new table name
 	from, to string
-	field    int32
 }
 
 // compare matches old and new by identity and collects refusals.
@@ -98,18 +98,38 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 	ro := clone(old)
 	matched := map[string]*sqlschema.Table{} // new name → old table
 	used := map[string]bool{}
+	// A table belongs to its message: a message that stays keeps its
+	// table, whatever names the tables take; renamed_from, or the name,
+	// continues only the table of a message that is gone.
+	stays := func(t *sqlschema.Table) bool {
+		if t.Message == "" {
+			return false
+		}
+		for _, nt := range new.Tables {
+			if nt.Message == t.Message {
+				return true
+			}
+		}
+		return false
+	}
+	var renames []rename
 	for _, nt := range new.Tables {
 		var ot *sqlschema.Table
-		switch {
-		case old.Table(nt.Name) != nil:
-			ot = old.Table(nt.Name)
-		case nt.RenamedFrom != "" && old.Table(nt.RenamedFrom) != nil:
-			ot = old.Table(nt.RenamedFrom)
-		default:
+		if nt.Message != "" {
 			for _, t := range old.Tables {
-				if nt.Message != "" && t.Message == nt.Message && new.Table(t.Name) == nil {
+				if t.Message == nt.Message {
 					ot = t
 				}
+			}
+		}
+		if ot == nil && nt.RenamedFrom != "" {
+			if t := old.Table(nt.RenamedFrom); t != nil && !stays(t) {
+				ot = t
+			}
+		}
+		if ot == nil {
+			if t := old.Table(nt.Name); t != nil && !stays(t) {
+				ot = t
 			}
 		}
 		if ot == nil || used[ot.Name] {
@@ -119,10 +139,27 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 		used[ot.Name] = true
 		matched[nt.Name] = ot
 		if ot.Name != nt.Name {
-			p.tableRenames = append(p.tableRenames, rename{ot.Name, nt.Name})
+			renames = append(renames, rename{ot.Name, nt.Name})
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ rename table %s → %s", ot.Name, nt.Name)})
-			renameTable(ro, ot.Name, nt.Name)
 		}
+	}
+	names, inUse := map[string]bool{}, map[string]bool{}
+	for _, t := range old.Tables {
+		names[t.Name], inUse[t.Name] = true, true
+	}
+	for _, t := range new.Tables {
+		names[t.Name] = true
+	}
+	for _, ot := range old.Tables {
+		if !used[ot.Name] && new.Table(ot.Name) != nil {
+			// A table dropped whose name another table takes: moved
+			// aside first, and dropped under that name.
+			renames = append(renames, rename{ot.Name, tempName(ot.Name, names)})
+		}
+	}
+	p.tableRenames = orderRenames(renames, inUse, names)
+	for _, r := range p.tableRenames {
+		renameTable(ro, r.from, r.to)
 	}
 	for _, ot := range old.Tables {
 		if used[ot.Name] {
@@ -144,8 +181,26 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 		}
 		rt := ro.Table(nt.Name)
 		byteOrder := false
+		// The old column each new one continues: the one of its field
+		// number (or place among a reference's variables), else one of
+		// the same name and type whose number is gone (a field
+		// renumbered: the same column).
+		match := map[*sqlschema.Column]*sqlschema.Column{}
+		taken := map[*sqlschema.Column]bool{}
 		for _, nc := range nt.Columns {
-			oc := continued(ot, nt, nc)
+			if oc := continued(ot, nt, nc); oc != nil {
+				match[nc], taken[oc] = oc, true
+			}
+		}
+		for _, nc := range nt.Columns {
+			if oc := ot.Column(nc.Name); match[nc] == nil && nc.Field != 0 && oc != nil && oc.Field != 0 && !taken[oc] && oc.Type == nc.Type && continued(nt, ot, oc) == nil {
+				match[nc], taken[oc] = oc, true
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: field %d → %d (the same column)", nt.Name, nc.Name, oc.Field, nc.Field)})
+			}
+		}
+		var colRenames []rename
+		for _, nc := range nt.Columns {
+			oc := match[nc]
 			if oc == nil {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
@@ -159,9 +214,8 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				continue
 			}
 			if oc.Name != nc.Name {
-				p.columnRenames = append(p.columnRenames, columnRename{nt.Name, oc.Name, nc.Name, nc.Field})
+				colRenames = append(colRenames, rename{oc.Name, nc.Name})
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ rename column %s.%s → %s (field %d)", nt.Name, oc.Name, nc.Name, nc.Field)})
-				renameColumn(rt, oc.Name, nc.Name)
 			}
 			if why := reencoding(oc, nc); why != "" {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc)), Destructive: true})
@@ -189,11 +243,35 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				}
 			}
 		}
+		colNames := columnNames(nt, columnNames(ot, nil))
+		for _, oc := range ot.Columns {
+			if !taken[oc] && continued(nt, ot, oc) == nil && nt.Column(oc.Name) != nil {
+				// A column dropped whose name another column takes:
+				// moved aside first, and dropped under that name.
+				colRenames = append(colRenames, rename{oc.Name, tempName(oc.Name, colNames)})
+			}
+		}
+		for _, r := range orderRenames(colRenames, columnNames(ot, nil), colNames) {
+			p.columnRenames = append(p.columnRenames, columnRename{table: nt.Name, from: r.from, to: r.to})
+			renameColumn(rt, r.from, r.to)
+			// References to the column, from other tables and its own.
+			for _, t := range ro.Tables {
+				for _, fk := range t.ForeignKeys {
+					if fk.RefTable == nt.Name {
+						for i, c := range fk.RefColumns {
+							if c == r.from {
+								fk.RefColumns[i] = r.to
+							}
+						}
+					}
+				}
+			}
+		}
 		if byteOrder {
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings order byte by byte (PostgreSQL: COLLATE \"C\")", nt.Name)})
 		}
 		for _, oc := range ot.Columns {
-			if continued(nt, ot, oc) != nil {
+			if taken[oc] || continued(nt, ot, oc) != nil {
 				continue
 			}
 			field := oc.Field
@@ -460,20 +538,6 @@ func renameColumn(t *sqlschema.Table, from, to string) {
 
 // statements plans the up and down SQL of p in dialect d.
 func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
-	// References to renamed columns from other tables.
-	for _, r := range p.columnRenames {
-		for _, t := range p.renamedOld.Tables {
-			for _, fk := range t.ForeignKeys {
-				if fk.RefTable == r.table {
-					for i, c := range fk.RefColumns {
-						if c == r.from {
-							fk.RefColumns[i] = r.to
-						}
-					}
-				}
-			}
-		}
-	}
 	oldS, err := p.old.Schema(d)
 	if err != nil {
 		return nil, nil, err
@@ -977,35 +1041,34 @@ func planAll(d ormrt.Dialect, name string, groups ...[]schema.Change) ([]string,
 
 // renameChanges are the Atlas changes that rename tables then columns
 // (up), and the reverse that renames columns then tables back (down),
-// between the old schema and the renamed one.
+// between the old schema and the renamed one. The renames are steps one
+// after the other (with temporary names), each its own change, so that
+// they run in order; down takes the same steps back in reverse.
 func (p *plan) renameChanges(oldS, renamedS *schema.Schema) (up, down []schema.Change) {
 	var upTables, downTables, upCols, downCols []schema.Change
 	for _, r := range p.tableRenames {
-		from, _ := oldS.Table(r.from)
-		to, _ := renamedS.Table(r.to)
+		from, to := schema.NewTable(r.from), schema.NewTable(r.to)
+		from.Schema, to.Schema = oldS, oldS
 		upTables = append(upTables, &schema.RenameTable{From: from, To: to})
-		downTables = append(downTables, &schema.RenameTable{From: to, To: from})
+		downTables = append([]schema.Change{&schema.RenameTable{From: to, To: from}}, downTables...)
 	}
-	byTable := map[string][]columnRename{}
-	var tables []string
-	for _, r := range p.columnRenames {
-		if _, ok := byTable[r.table]; !ok {
-			tables = append(tables, r.table)
+	for i, r := range p.columnRenames {
+		t, _ := renamedS.Table(r.table)
+		// The column as it ends, under each name it takes.
+		final := r.to
+		for _, s := range p.columnRenames[i+1:] {
+			if s.table == r.table && s.from == final {
+				final = s.to
+			}
 		}
-		byTable[r.table] = append(byTable[r.table], r)
-	}
-	sort.Strings(tables)
-	for _, name := range tables {
-		t, _ := renamedS.Table(name)
-		var ups, downs []schema.Change
-		for _, r := range byTable[name] {
-			to, _ := t.Column(r.to)
-			from := &schema.Column{Name: r.from, Type: to.Type, Default: to.Default, Attrs: to.Attrs}
-			ups = append(ups, &schema.RenameColumn{From: from, To: to})
-			downs = append(downs, &schema.RenameColumn{From: to, To: from})
+		c, ok := t.Column(final)
+		if !ok {
+			c = schema.NewColumn(final)
 		}
-		upCols = append(upCols, &schema.ModifyTable{T: t, Changes: ups})
-		downCols = append(downCols, &schema.ModifyTable{T: t, Changes: downs})
+		from := &schema.Column{Name: r.from, Type: c.Type, Default: c.Default, Attrs: c.Attrs}
+		to := &schema.Column{Name: r.to, Type: c.Type, Default: c.Default, Attrs: c.Attrs}
+		upCols = append(upCols, &schema.ModifyTable{T: t, Changes: []schema.Change{&schema.RenameColumn{From: from, To: to}}})
+		downCols = append([]schema.Change{&schema.ModifyTable{T: t, Changes: []schema.Change{&schema.RenameColumn{From: to, To: from}}}}, downCols...)
 	}
 	return append(upTables, upCols...), append(downCols, downTables...)
 }

@@ -28,9 +28,11 @@ import (
 // statement a line: seed.sql (rows written after the step's up; run again
 // after each up, where what is already there may refuse), check.sql
 // (statements that must succeed), fail.sql (statements that must fail:
-// the foreign keys hold) and expect.sql ("query ||| value"); a file named
+// the foreign keys hold) and expect.sql ("query ||| value"), and
+// expect_down.sql, checked after the step's down; a file named
 // <file>.<dialect>.sql replaces <file>.sql on that database. An options
-// file may say "force" (migrate diff --force) and "earlier" (the first
+// file may say "force" (migrate diff --force), "allow-drop" (migrate diff
+// --allow-drop) and "earlier" (the first
 // step is written as the generator before tables compared strings without
 // padding wrote it: no collation of their own in the snapshot, MySQL
 // tables utf8mb4_bin).
@@ -52,6 +54,7 @@ func TestMigrationScenarios(t *testing.T) {
 func runScenario(t *testing.T, root string) {
 	opts, _ := os.ReadFile(filepath.Join(root, "options"))
 	force := bytes.Contains(opts, []byte("force"))
+	allowDrop := bytes.Contains(opts, []byte("allow-drop"))
 	earlier := bytes.Contains(opts, []byte("earlier"))
 	entries, err := os.ReadDir(root)
 	require.NoError(t, err)
@@ -74,9 +77,9 @@ func runScenario(t *testing.T, root string) {
 			require.NoError(t, os.WriteFile(schemaPath, b, 0o644))
 		}
 		var out bytes.Buffer
-		require.NoError(t, migrate.Diff(migrate.DiffOptions{Options: migrate.Options{Force: force}, Schema: schemaPath, Dir: gooseDir, Name: fmt.Sprintf("step%d", i+1), Format: migrate.FormatGoose, Out: &out}), "step %d:\n%s", i+1, out.String())
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Options: migrate.Options{Force: force, AllowDrop: allowDrop}, Schema: schemaPath, Dir: gooseDir, Name: fmt.Sprintf("step%d", i+1), Format: migrate.FormatGoose, Out: &out}), "step %d:\n%s", i+1, out.String())
 		out.Reset()
-		require.NoError(t, migrate.Diff(migrate.DiffOptions{Options: migrate.Options{Force: force}, Schema: schemaPath, Dir: gooseDir, Name: "again", Format: migrate.FormatGoose, Out: &out}))
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Options: migrate.Options{Force: force, AllowDrop: allowDrop}, Schema: schemaPath, Dir: gooseDir, Name: "again", Format: migrate.FormatGoose, Out: &out}))
 		require.Contains(t, out.String(), "No changes", "step %d: a second diff finds nothing", i+1)
 		schemaDirs = append(schemaDirs, filepath.Dir(schemaPath))
 	}
@@ -100,9 +103,10 @@ func runScenario(t *testing.T, root string) {
 				runLines(t, db, d, step, "fail", v, func(line string, err error) {
 					require.Error(t, err, "step %d, must fail: %s", v, line)
 				})
-				expectLines(t, db, d, step, v)
+				expectLines(t, db, d, step, "expect", v)
 			},
-			down:         func(int) {},
+			// After the down from step v+1.
+			down:         func(v int) { expectLines(t, db, d, steps[v], "expect_down", v) },
 			name:         func(v int) string { return filepath.Base(steps[v-1]) },
 			earlierFirst: earlier,
 		})
@@ -138,10 +142,11 @@ func runLines(t *testing.T, db *gorm.DB, d, step, base string, v int, judge func
 	}
 }
 
-// expectLines checks each "query ||| value" of a step's expect file.
-func expectLines(t *testing.T, db *gorm.DB, d, step string, v int) {
+// expectLines checks each "query ||| value" of a step's expect file
+// (base expect or expect_down).
+func expectLines(t *testing.T, db *gorm.DB, d, step, base string, v int) {
 	t.Helper()
-	for _, line := range scenarioFile(t, step, "expect", d) {
+	for _, line := range scenarioFile(t, step, base, d) {
 		q, want, ok := strings.Cut(line, " ||| ")
 		require.True(t, ok, "expect line %q", line)
 		var got sql.NullString
