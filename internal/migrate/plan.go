@@ -594,7 +594,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	}
 	up = append(up, more...)
 	if d == ormrt.SQLite {
-		up = sqliteUint64Copies(up, p.toUint64)
+		up = sqliteUint64Copies(sqliteStrictCopies(up), p.toUint64)
 	}
 	var collate []string
 	if d == ormrt.Postgres {
@@ -647,7 +647,11 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if more, err = planAll(d, "down", unrenames); err != nil {
 		return nil, nil, err
 	}
-	return up, append(down, more...), nil
+	down = append(down, more...)
+	if d == ormrt.SQLite {
+		up, down = sqliteStrictCopies(up), sqliteStrictCopies(down)
+	}
+	return up, down, nil
 }
 
 // keysAround takes over, from changes that lead from snapshot from to
@@ -833,6 +837,37 @@ func sqliteUint64Copies(stmts []string, cols [][2]string) []string {
 				}
 				items[j] = "CASE WHEN " + expr + " IS NULL THEN NULL ELSE printf('%020d', " + expr + ") END AS " + q
 			}
+			stmts[i] = st[:sel+len(") SELECT ")] + strings.Join(items, ", ") + st[end:]
+		}
+	}
+	return stmts
+}
+
+// sqliteStrictCopies makes the copies of SQLite's table rebuilds copy
+// NULL as NULL: Atlas fills a column that becomes NOT NULL with its
+// default (IFNULL), where PostgreSQL and MySQL/MariaDB refuse the change
+// on a row holding NULL. So SQLite refuses it too (the NOT NULL
+// constraint fails), and an absent value never becomes a value.
+func sqliteStrictCopies(stmts []string) []string {
+	for i, st := range stmts {
+		sel := strings.Index(st, ") SELECT ")
+		end := strings.LastIndex(st, " FROM ")
+		if !strings.HasPrefix(st, "INSERT INTO `new_") || sel < 0 || end < sel {
+			continue
+		}
+		items := splitTop(st[sel+len(") SELECT ") : end])
+		changed := false
+		for j, it := range items {
+			k := strings.LastIndex(it, " AS ")
+			if k < 0 {
+				continue
+			}
+			q := it[k+len(" AS "):]
+			if strings.HasPrefix(it, "IFNULL("+q+", ") && strings.HasSuffix(it[:k], ")") {
+				items[j], changed = q, true
+			}
+		}
+		if changed {
 			stmts[i] = st[:sel+len(") SELECT ")] + strings.Join(items, ", ") + st[end:]
 		}
 	}

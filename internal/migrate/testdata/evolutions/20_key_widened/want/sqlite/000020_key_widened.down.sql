@@ -13,7 +13,7 @@ CREATE TABLE `new_imprints` (
   CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 20),
   CONSTRAINT `chk_imprints_print_run_unsigned` CHECK ("print_run" >= 0 AND "print_run" <= 4294967295)
 );
-INSERT INTO `new_imprints` (`code`, `label`, `print_run`, `ref`) SELECT `code`, `label`, IFNULL(`print_run`, (0)) AS `print_run`, `ref` FROM `imprints`;
+INSERT INTO `new_imprints` (`code`, `label`, `print_run`, `ref`) SELECT `code`, `label`, `print_run`, `ref` FROM `imprints`;
 DROP TABLE `imprints`;
 ALTER TABLE `new_imprints` RENAME TO `imprints`;
 CREATE TABLE `new_titles` (

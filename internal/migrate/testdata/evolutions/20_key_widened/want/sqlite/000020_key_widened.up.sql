@@ -13,7 +13,7 @@ CREATE TABLE `new_imprints` (
   CONSTRAINT `chk_imprints_code_size` CHECK (instr("code", char(0)) > 0 OR length("code") <= 40),
   CONSTRAINT `chk_imprints_print_run_unsigned` CHECK (length("print_run") = 20 AND "print_run" NOT GLOB '*[^0-9]*')
 );
-INSERT INTO `new_imprints` (`code`, `label`, `print_run`, `ref`) SELECT `code`, `label`, CASE WHEN IFNULL(`print_run`, ('00000000000000000000')) IS NULL THEN NULL ELSE printf('%020d', IFNULL(`print_run`, ('00000000000000000000'))) END AS `print_run`, `ref` FROM `imprints`;
+INSERT INTO `new_imprints` (`code`, `label`, `print_run`, `ref`) SELECT `code`, `label`, CASE WHEN `print_run` IS NULL THEN NULL ELSE printf('%020d', `print_run`) END AS `print_run`, `ref` FROM `imprints`;
 DROP TABLE `imprints`;
 ALTER TABLE `new_imprints` RENAME TO `imprints`;
 CREATE TABLE `new_titles` (

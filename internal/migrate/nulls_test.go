@@ -1,0 +1,64 @@
+package migrate_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/internal/migrate"
+	"github.com/protoforge/protoforge/internal/testdb"
+	"github.com/protoforge/protoforge/ormrt"
+)
+
+// gooseSteps writes a goose migration for each proto of steps, in turn,
+// and returns the directory.
+func gooseSteps(t *testing.T, opts migrate.Options, steps ...string) string {
+	t.Helper()
+	p := newProject(t)
+	for i, messages := range steps {
+		p.generate(t, messages)
+		var out bytes.Buffer
+		require.NoError(t, migrate.Diff(migrate.DiffOptions{Options: opts, Schema: p.schema, Dir: p.dir, Name: "step", Format: migrate.FormatGoose, Out: &out}), "step %d:\n%s", i+1, out.String())
+	}
+	return p.dir
+}
+
+// gooseProvider opens the goose migrations of dir for db's dialect.
+func gooseProvider(t *testing.T, db *gorm.DB, dir string) *goose.Provider {
+	t.Helper()
+	d := ormrt.DialectOf(db)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	p, err := goose.NewProvider(gooseDialect[d], sqlDB, os.DirFS(filepath.Join(dir, string(d))))
+	require.NoError(t, err)
+	return p
+}
+
+// TestDownToNotNullKeepsNulls: a field that gained presence may hold NULL;
+// the down migration that takes its presence back fails on such a row on
+// every database, SQLite included, instead of turning NULL into the zero
+// value, and leaves the row as it was.
+func TestDownToNotNullKeepsNulls(t *testing.T) {
+	dir := gooseSteps(t, migrate.Options{},
+		book("  int64 id = 1;\n  string t = 2;\n"),
+		book("  int64 id = 1;\n  optional string t = 2;\n"))
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		p := gooseProvider(t, db, dir)
+		_, err := p.Up(ctx)
+		require.NoError(t, err)
+		require.NoError(t, db.Exec("INSERT INTO books (id, t) VALUES (1, NULL)").Error)
+		_, err = p.DownTo(ctx, 1)
+		require.Error(t, err, "NULL in a column that becomes NOT NULL")
+		var nulls int64
+		require.NoError(t, db.Raw("SELECT COUNT(*) FROM books WHERE t IS NULL").Scan(&nulls).Error)
+		assert.EqualValues(t, 1, nulls, "the row keeps its NULL")
+	})
+}
