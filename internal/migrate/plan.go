@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
@@ -235,7 +236,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				p.lowercased = append(p.lowercased, [2]string{nt.Name, nc.Name})
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: UUIDs stored in lowercase (AIP-202)", nt.Name, nc.Name)})
 			}
-			if oc.PostgresCollation != nc.PostgresCollation {
+			if oc.PostgresCollation != nc.PostgresCollation && textual(oc) && textual(nc) {
 				typ, _ := sqlschema.ParseType(nc.Type)
 				p.pgCollations = append(p.pgCollations, pgCollation{table: nt.Name, column: nc.Name, typ: typ.SQL(ormrt.Postgres, nc.Size), from: oc.PostgresCollation, to: nc.PostgresCollation})
 				if oc.PostgresCollation == "" && nc.PostgresCollation == sqlschema.PostgresByteOrder {
@@ -443,6 +444,12 @@ func continued(a, b *sqlschema.Table, c *sqlschema.Column) *sqlschema.Column {
 	return nil
 }
 
+// textual reports whether c is a string column on PostgreSQL, which has a
+// collation (bytes, numbers and JSON have none).
+func textual(c *sqlschema.Column) bool {
+	return c.Type == "string" || c.Type == "enum_name"
+}
+
 // keyOf is the foreign key of t that column is a column of, or nil.
 func keyOf(t *sqlschema.Table, column string) *sqlschema.ForeignKey {
 	for _, fk := range t.ForeignKeys {
@@ -579,6 +586,15 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if backward, err = dropMissedIndexes(d, backward, p.new, p.renamedOld); err != nil {
 		return nil, nil, err
 	}
+	var undefaultUp, undefaultDown []string
+	if d == ormrt.Postgres {
+		if undefaultUp, err = pgConversions(forward); err != nil {
+			return nil, nil, err
+		}
+		if undefaultDown, err = pgConversions(backward); err != nil {
+			return nil, nil, err
+		}
+	}
 	renames, unrenames := p.renameChanges(oldS, renamedS)
 	// The foreign keys of the columns the changes modify go around them.
 	forward, dropUp, addUp := keysAround(d, forward, p.renamedOld, mid, p.collated)
@@ -587,7 +603,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	up = append(up, dropUp...)
+	up = append(append(up, dropUp...), undefaultUp...)
 	more, err := planAll(d, "up", forward)
 	if err != nil {
 		return nil, nil, err
@@ -608,7 +624,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if more, err = planAll(d, "down", backward); err != nil {
 		return nil, nil, err
 	}
-	down = append(append(collate, dropDown...), more...)
+	down = append(append(append(collate, dropDown...), undefaultDown...), more...)
 	if d == ormrt.MySQL {
 		// ALTER TABLE … COLLATE would change the default of new columns
 		// only: CONVERT changes every string column, before the names
@@ -788,6 +804,67 @@ func keysAround(d ormrt.Dialect, changes []schema.Change, from, to *sqlschema.Sn
 		out = append(out, c)
 	}
 	return out, drop, add
+}
+
+// pgConversions gives every change of a column's type on PostgreSQL the
+// USING clause that converts its values, which PostgreSQL asks for when
+// no assignment cast leads from one type to the other (text to integer):
+// strings and bytes convert through their UTF-8 encoding (bytes that are
+// no UTF-8 fail), other types through their cast, which fails on a value
+// the new type cannot hold. USING leaves the column's default to
+// convert by an assignment cast, which may not exist either: the
+// statements it returns drop those defaults first, and the change sets
+// the new one.
+func pgConversions(changes []schema.Change) ([]string, error) {
+	var undefault []string
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		for _, tc := range mt.Changes {
+			mc, ok := tc.(*schema.ModifyColumn)
+			if !ok || !mc.Change.Is(schema.ChangeType) || baseType(mc.From.Type.Type) == baseType(mc.To.Type.Type) || numeric(mc.From.Type.Type) && numeric(mc.To.Type.Type) {
+				continue
+			}
+			q := ormrt.QuoteIdent(ormrt.Postgres, mc.From.Name)
+			_, fromBytes := mc.From.Type.Type.(*schema.BinaryType)
+			_, toBytes := mc.To.Type.Type.(*schema.BinaryType)
+			_, fromString := mc.From.Type.Type.(*schema.StringType)
+			_, toString := mc.To.Type.Type.(*schema.StringType)
+			var x string
+			switch {
+			case fromString && toBytes:
+				x = "convert_to(" + q + ", 'UTF8')"
+			case fromBytes && toString:
+				x = "convert_from(" + q + ", 'UTF8')"
+			default:
+				f, err := postgres.FormatType(mc.To.Type.Type)
+				if err != nil {
+					return nil, err
+				}
+				x = q + "::" + f
+			}
+			mc.Extra = append(mc.Extra, &postgres.ConvertUsing{X: x})
+			if mc.From.Default != nil {
+				undefault = append(undefault, "ALTER TABLE "+ormrt.QuoteIdent(ormrt.Postgres, mt.T.Name)+" ALTER COLUMN "+q+" DROP DEFAULT")
+				if mc.To.Default != nil {
+					mc.Change |= schema.ChangeDefault
+				}
+			}
+		}
+	}
+	return undefault, nil
+}
+
+// numeric reports whether t is a number type, which PostgreSQL converts
+// to another number type by an implicit cast.
+func numeric(t schema.Type) bool {
+	switch t.(type) {
+	case *schema.IntegerType, *schema.DecimalType, *schema.FloatType:
+		return true
+	}
+	return false
 }
 
 // baseType names a column type without its size: a longer varchar is the
