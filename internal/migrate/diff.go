@@ -72,20 +72,41 @@ func Diff(o DiffOptions) error {
 		fmt.Fprintf(o.Out, "No changes: %s is up to date with %s.\n", o.Dir, o.Schema)
 		return nil
 	}
-	printPlan(o.Out, p)
 	if len(p.refusals) > 0 {
+		printPlan(o.Out, p)
 		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(p.refusals, "\n  "))
 	}
 	version := 1
 	if d.state != nil {
 		version = d.state.Version + 1
 	}
-	files := map[string][]byte{}
+	ups, downs := map[ormrt.Dialect][]string{}, map[ormrt.Dialect][]string{}
+	noSQL := true
 	for _, dl := range model.Dialects {
 		up, down, err := p.statements(dl)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dl, err)
 		}
+		ups[dl], downs[dl] = up, down
+		noSQL = noSQL && len(up) == 0 && len(down) == 0
+	}
+	if noSQL && d.state != nil {
+		// Fields reordered or renumbered: the same tables and columns.
+		// The state records the snapshot, whose field numbers identify
+		// the columns from now on; no migration is written.
+		for _, c := range p.changes {
+			fmt.Fprintln(o.Out, c.Text)
+		}
+		fmt.Fprintf(o.Out, "No SQL changes: the tables of %s are those %s leads to; no migration written.\n", o.Schema, o.Dir)
+		if o.DryRun {
+			return nil
+		}
+		return write(o.Dir, d.state, format, d.state.Version, newS, nil, io.Discard)
+	}
+	printPlan(o.Out, p)
+	files := map[string][]byte{}
+	for _, dl := range model.Dialects {
+		up, down := ups[dl], downs[dl]
 		if o.DryRun {
 			fmt.Fprintf(o.Out, "\n-- %s up\n%s\n-- %s down\n%s", dl, joinStmts(up), dl, joinStmts(down))
 			continue

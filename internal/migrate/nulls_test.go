@@ -62,3 +62,36 @@ func TestDownToNotNullKeepsNulls(t *testing.T) {
 		assert.EqualValues(t, 1, nulls, "the row keeps its NULL")
 	})
 }
+
+// TestNoSQLChanges: fields reordered, or a field renumbered under the same
+// name and type, change no table: diff writes no migration and says so,
+// and records the snapshot, so that the new number identifies the column
+// from then on (a later rename of it is a rename).
+func TestNoSQLChanges(t *testing.T) {
+	p := newProject(t)
+	p.start(t, book("  int64 id = 1;\n  string a = 2;\n  string b = 3;\n"))
+	files := tree(t, p.dir)
+
+	p.generate(t, book("  string b = 3;\n  int64 id = 1;\n  string a = 2;\n"))
+	out, err := p.diff("reorder", migrate.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "No SQL changes: the tables of "+p.schema+" are those "+p.dir+" leads to; no migration written.\n", out)
+	assert.ElementsMatch(t, names(files), names(tree(t, p.dir)), "no migration file")
+	assert.Equal(t, 1, p.state(t).Version)
+	out, err = p.check()
+	require.NoError(t, err, "%s", out)
+
+	p.generate(t, book("  reserved 2;\n\n  string b = 3;\n  int64 id = 1;\n  string a = 5;\n"))
+	out, err = p.diff("renumber", migrate.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "~ column books.a: field 2 → 5 (the same column)\nNo SQL changes: the tables of "+p.schema+" are those "+p.dir+" leads to; no migration written.\n", out)
+	assert.ElementsMatch(t, names(files), names(tree(t, p.dir)), "no migration file")
+	st := p.state(t)
+	assert.Equal(t, 1, st.Version)
+	assert.Equal(t, "a", st.Schema.Table("books").ColumnByField(5).Name)
+
+	p.generate(t, book("  reserved 2;\n\n  string b = 3;\n  int64 id = 1;\n  string c = 5;\n"))
+	out, err = p.diff("rename", migrate.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "~ rename column books.a → c (field 5)\nWrote migration 000002 for postgres, mysql and sqlite in "+p.dir+".\n", out)
+}
