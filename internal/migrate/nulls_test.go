@@ -95,3 +95,24 @@ func TestNoSQLChanges(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "~ rename column books.a → c (field 5)\nWrote migration 000002 for postgres, mysql and sqlite in "+p.dir+".\n", out)
 }
+
+// TestMySQLKeyTooLong: an index whose strings take more bytes than a
+// MySQL/MariaDB key holds is refused whatever the flags, naming the index
+// and its fields.
+func TestMySQLKeyTooLong(t *testing.T) {
+	p := newProject(t)
+	p.start(t, book("  int64 id = 1;\n"))
+	p.generate(t, `message Book {
+  option (protoforge.v1.model) = {indexes: {fields: ["a", "b"]}};
+
+  int64 id = 1;
+  string a = 2 [(protoforge.v1.field) = {size: 500}];
+  string b = 3 [(protoforge.v1.field) = {size: 500}];
+}
+`)
+	before := tree(t, p.dir)
+	_, err := p.diff("index", migrate.Options{Force: true, AllowDrop: true})
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	assert.Equal(t, "migration refused:\n  index idx_books_a_b on books (shop.v1.Book): its columns take 4000 bytes of a MySQL/MariaDB key, over its 3072 (a (field 2) 2000 bytes, b (field 3) 2000 bytes; a VARCHAR takes 4 bytes a character in utf8mb4): lower their size or max_len, or index fewer fields", err.Error())
+	assert.Equal(t, before, tree(t, p.dir))
+}

@@ -309,8 +309,58 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ table %s: strings compare byte by byte, trailing spaces included (MySQL/MariaDB collation)", nt.Name)})
 		}
 	}
+	for _, nt := range new.Tables {
+		p.refusals = append(p.refusals, mysqlKeyLengths(nt)...)
+	}
 	p.renamedOld = ro
 	return p
+}
+
+// mysqlMaxKey is InnoDB's limit on the bytes of an index's columns, on
+// MySQL 8 and MariaDB alike (error 1071).
+const mysqlMaxKey = 3072
+
+// mysqlKeyLengths explains the indexes of t whose columns take more bytes
+// than MySQL/MariaDB allows in a key: a VARCHAR 4 bytes a character in
+// utf8mb4, a VARBINARY a byte, numbers and times 8. No flag lets them
+// through: the migration would fail on MySQL/MariaDB whatever the rows.
+func mysqlKeyLengths(t *sqlschema.Table) []string {
+	var out []string
+	check := func(what string, columns []string) {
+		total := 0
+		var parts []string
+		for _, name := range columns {
+			c := t.Column(name)
+			if c == nil {
+				continue
+			}
+			n := 8
+			switch c.Type {
+			case "string", "enum_name":
+				n = 4 * c.Size
+			case "bytes":
+				n = c.Size
+			case "bool":
+				n = 1
+			case "int32", "uint32", "enum", "float":
+				n = 4
+			}
+			total += n
+			field := ""
+			if c.Field != 0 {
+				field = fmt.Sprintf(" (field %d)", c.Field)
+			}
+			parts = append(parts, fmt.Sprintf("%s%s %d bytes", name, field, n))
+		}
+		if total > mysqlMaxKey {
+			out = append(out, fmt.Sprintf("%s on %s (%s): its columns take %d bytes of a MySQL/MariaDB key, over its %d (%s; a VARCHAR takes 4 bytes a character in utf8mb4): lower their size or max_len, or index fewer fields", what, t.Name, holds(t), total, mysqlMaxKey, strings.Join(parts, ", ")))
+		}
+	}
+	check("primary key", t.PrimaryKey)
+	for _, ix := range t.Indexes {
+		check("index "+ix.Name, ix.Columns)
+	}
+	return out
 }
 
 // indexChanges adds readable lines for index changes of a matched table.
