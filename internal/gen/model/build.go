@@ -75,6 +75,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		roles(m)
 		b.inputOnly(m)
 		b.rowSize(m)
+		b.keyLengths(m)
 	}
 	for _, f := range gen.Files {
 		if f.Generate {
@@ -1520,6 +1521,45 @@ func (b *builder) rowSize(m *Model) {
 	total += (nullable + 7) / 8
 	if total > mysqlMaxRow && widest != nil {
 		b.errorf(m.File, widest.Desc, "the columns of table %q take %d bytes of a MySQL row, over its %d (a VARCHAR 4 bytes a character in utf8mb4); this one holds %d characters: lower its size or max_len, or let it be TEXT (no size, a max_len over %d, not a key nor indexed)", m.Table, total, mysqlMaxRow, widest.Size, maxVarchar)
+	}
+}
+
+// mysqlMaxKey is InnoDB's limit on the bytes of an index's columns, on
+// MySQL 8 and MariaDB alike (error 1071).
+const mysqlMaxKey = 3072
+
+// keyLengths refuses a primary key or index whose columns take more bytes
+// than a MySQL/MariaDB key holds (error 1071 when the schema is applied):
+// a VARCHAR 4 bytes a character in utf8mb4, a VARBINARY a byte, numbers
+// and times their width.
+func (b *builder) keyLengths(m *Model) {
+	check := func(what string, columns []*Field) {
+		total := 0
+		var parts []string
+		for _, f := range columns {
+			n := 8
+			switch f.Type {
+			case TypeString:
+				n = 4 * f.Size
+			case TypeEnumName:
+				n = 4 * enumNameSize
+			case TypeBytes:
+				n = f.Size
+			case TypeBool:
+				n = 1
+			case TypeInt32, TypeUint32, TypeEnumNumber, TypeFloat32:
+				n = 4
+			}
+			total += n
+			parts = append(parts, fmt.Sprintf("%s %d bytes", f.Desc.Name(), n))
+		}
+		if total > mysqlMaxKey {
+			b.errorf(m.File, m.Desc, "%s of table %q: its columns take %d bytes of a MySQL/MariaDB key, over its %d (%s; a VARCHAR takes 4 bytes a character in utf8mb4): lower their size or max_len, or index fewer fields", what, m.Table, total, mysqlMaxKey, strings.Join(parts, ", "))
+		}
+	}
+	check("the primary key", m.PrimaryKey)
+	for _, ix := range m.Indexes {
+		check("index "+ix.Name, ix.Columns)
 	}
 }
 
