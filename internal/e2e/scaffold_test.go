@@ -56,7 +56,7 @@ message Swatch {
 }
 `), 0o644))
 	_, err = scaffold.Scaffold([]string{dir, filepath.Join(root, "options")}, "swatch.proto", "Swatch")
-	assert.ErrorContains(t, err, `the key "color" of swatch.v1.Swatch is swatch.v1.Color; standard methods serve keys of string, bytes and integer kinds`)
+	assert.ErrorContains(t, err, `the key "color" of swatch.v1.Swatch is swatch.v1.Color; standard methods serve keys of string and integer kinds`)
 }
 
 // TestScaffoldedService generates from the scaffolded service and calls

@@ -501,3 +501,62 @@ func TestSingletonMethods(t *testing.T) {
 		t.Errorf("CreateConfig does not answer Unimplemented:\n%s", code)
 	}
 }
+
+const nestedProto = `syntax = "proto3";
+
+package nest.v1;
+
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/nest/v1;nestv1";
+
+message Shelf {
+  message Slot {
+    option (protoforge.v1.model) = {};
+    int64 id = 1;
+  }
+}
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+service SlotService {
+  option (protoforge.v1.service) = {model: "nest.v1.Shelf.Slot"};
+  rpc GetSlot(GetSlotRequest) returns (Shelf.Slot);
+}
+
+service BookService {
+  rpc GetBook(GetSlotRequest) returns (Book);
+  rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
+}
+
+message GetSlotRequest {
+  int64 id = 1;
+}
+
+message ListBooksRequest {
+  int32 page_size = 1;
+  string page_token = 2;
+}
+
+message ListBooksResponse {
+  map<int64, Book> books = 1;
+  string next_page_token = 2;
+}
+`
+
+// TestNestedModelAndMapList: a method named after a nested model that
+// its service's option names is generated; a List whose response holds
+// its resources in a map is left to the user with the reason.
+func TestNestedModelAndMapList(t *testing.T) {
+	_, buf, code := generate(t, "nest/v1/nest.proto", nestedProto)
+	if !strings.Contains(code, "return crudrt.Call[*Shelf_Slot](ctx, s.svc, 0, req)") {
+		t.Errorf("GetSlot, of the service's nested model, is not generated:\n%s", code)
+	}
+	want := "protoc-gen-crud: warning: nest/v1/nest.proto:28:3: method nest.v1.BookService.ListBooks: not generated: response field nest.v1.ListBooksResponse.books is a map; a List answers a list in its order: declare `repeated Book books = 1;`; it answers Unimplemented until you implement it on BookServiceCRUD\n"
+	if buf.String() != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}

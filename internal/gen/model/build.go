@@ -1067,6 +1067,10 @@ func (b *builder) key(m *Model) {
 				b.errorf(m.File, f.Desc, "field id has explicit presence (the default of editions), and a key column cannot be NULL; declare it `int64 id = 1 [features.field_presence = IMPLICIT];`")
 				return
 			}
+			if f != nil && f.Storage == StorageColumn && !f.Desc.IsList() && !f.Desc.IsMap() && f.Desc.Message() == nil && (!f.Type.Indexable() || f.Type == TypeFloat32 || f.Type == TypeFloat64) {
+				b.errorf(m.File, f.Desc, "field id is %s, which cannot be a key (keys are single scalar, enum or string fields); declare it `int64 id = %d;` or `string id = %d;`, or mark another field with [(protoforge.v1.field) = {primary_key: true}]", kindName(f.Desc), f.Desc.Number(), f.Desc.Number())
+				return
+			}
 			b.errorf(m.File, m.Desc, "model has no primary key; mark a field with [(protoforge.v1.field) = {primary_key: true}] or add a field `int64 id`")
 			return
 		}

@@ -126,7 +126,7 @@ func (m *Model) UnservedKey() string {
 	if k == nil || crudrt.IsKeyKind(k.Desc.Kind()) {
 		return ""
 	}
-	return fmt.Sprintf("the key %q of %s is %s; standard methods serve keys of string, bytes and integer kinds", k.Desc.Name(), m.Desc.FullName(), kindName(k.Desc))
+	return fmt.Sprintf("the key %q of %s is %s; standard methods serve keys of string and integer kinds", k.Desc.Name(), m.Desc.FullName(), kindName(k.Desc))
 }
 
 // RefRows is the model whose rows the key columns of a reference name:

@@ -351,6 +351,15 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 		if target != nil || (isBatch(op) && svc.only() != nil && !listsMessages(m.Output)) {
 			continue
 		}
+		if op == OpList {
+			for _, fd := range m.Output.Fields {
+				if fd.Desc.IsMap() && fd.Desc.MapValue().Message() != nil {
+					if t := b.s.byName[fd.Desc.MapValue().Message().FullName()]; t != nil {
+						return fmt.Sprintf("response field %s is a map; a List answers a list in its order: declare `repeated %s %s = %d;`", fd.Desc.FullName(), t.Desc.Name(), fd.Desc.Name(), fd.Desc.Number())
+					}
+				}
+			}
+		}
 		// Say what the method's resource is, as the messages show it.
 		var msg *protogen.Message
 		for _, fd := range m.Output.Fields {
@@ -472,6 +481,11 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 			continue
 		}
 		target := b.modelFromMethod(f, m, op)
+		if target == nil && svc.fallback != nil && !isBatch(op) && op != OpList && strings.TrimPrefix(string(m.Desc.Name()), op.String()) == string(svc.fallback.Desc.Name()) {
+			// The service's model, which the method names by its own
+			// name: a nested message (Shelf.Slot for GetSlot).
+			target = svc.fallback
+		}
 		if target == nil && isBatch(op) && m.GoName != op.String() {
 			// BatchDeleteBooks returns Empty: the model named by the
 			// plural, else the service's.
@@ -781,6 +795,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			} else if fd := field(m.Input, "names"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == protoreflect.StringKind {
 				mm.Names = fd
 				mm.Pattern = resourcePattern(model)
+			} else if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil {
+				report(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it `repeated %s %s = %d;`", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc), fd.Desc.Name(), fd.Desc.Number())
+				ok = false
 			} else {
 				missing(m.Input, fmt.Sprintf("repeated key field %q or `names`", string(k.Desc.Name())+"s"), fmt.Sprintf("repeated %s %ss = 1;", kindName(k.Desc), k.Desc.Name()))
 			}
