@@ -130,6 +130,10 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 			return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: "a resource is created under one parent: the wildcard \"-\" is for List (AIP-159)"})
 		}
 	}
+	if p := s.idProblem(parent); p != "" {
+		// A parent this API does not store, whose ids no row bounds.
+		return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: p})
+	}
 	if s.key.NamePattern != "" {
 		// AIP-133: the server names the resource; a name the client sent
 		// is not used.
@@ -143,6 +147,8 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 		case !s.singleton && !resourceID.MatchString(id):
 			// A singleton's id is its parent's, which its name gave.
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)})
+		case !s.singleton && s.key.MaxLen > 0 && len(id) > s.key.MaxLen:
+			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is %d characters long; at most %d are stored", id, len(id), s.key.MaxLen)})
 		}
 		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, append(append([]string{}, parent...), id)...)))
 	}

@@ -8,7 +8,7 @@
 // versions:
 // - protoc-gen-go-grpc v1.6.2
 // - protoc             (unknown)
-// source: instances.proto
+// source: external.proto
 
 package aipextv1
 
@@ -389,5 +389,5 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
-	Metadata: "instances.proto",
+	Metadata: "external.proto",
 }

@@ -8,7 +8,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        (unknown)
-// source: instances.proto
+// source: external.proto
 
 package aipextv1
 
@@ -45,7 +45,7 @@ type Instance struct {
 
 func (x *Instance) Reset() {
 	*x = Instance{}
-	mi := &file_instances_proto_msgTypes[0]
+	mi := &file_external_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -57,7 +57,7 @@ func (x *Instance) String() string {
 func (*Instance) ProtoMessage() {}
 
 func (x *Instance) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[0]
+	mi := &file_external_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -70,7 +70,7 @@ func (x *Instance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instance.ProtoReflect.Descriptor instead.
 func (*Instance) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{0}
+	return file_external_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Instance) GetName() string {
@@ -126,7 +126,7 @@ type Key struct {
 
 func (x *Key) Reset() {
 	*x = Key{}
-	mi := &file_instances_proto_msgTypes[1]
+	mi := &file_external_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -138,7 +138,7 @@ func (x *Key) String() string {
 func (*Key) ProtoMessage() {}
 
 func (x *Key) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[1]
+	mi := &file_external_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -151,7 +151,7 @@ func (x *Key) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Key.ProtoReflect.Descriptor instead.
 func (*Key) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{1}
+	return file_external_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Key) GetPath() string {
@@ -178,7 +178,7 @@ type Topic struct {
 
 func (x *Topic) Reset() {
 	*x = Topic{}
-	mi := &file_instances_proto_msgTypes[2]
+	mi := &file_external_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -190,7 +190,7 @@ func (x *Topic) String() string {
 func (*Topic) ProtoMessage() {}
 
 func (x *Topic) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[2]
+	mi := &file_external_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -203,7 +203,7 @@ func (x *Topic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Topic.ProtoReflect.Descriptor instead.
 func (*Topic) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{2}
+	return file_external_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Topic) GetName() string {
@@ -222,7 +222,7 @@ type GetInstanceRequest struct {
 
 func (x *GetInstanceRequest) Reset() {
 	*x = GetInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[3]
+	mi := &file_external_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +234,7 @@ func (x *GetInstanceRequest) String() string {
 func (*GetInstanceRequest) ProtoMessage() {}
 
 func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[3]
+	mi := &file_external_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +247,7 @@ func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
 func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{3}
+	return file_external_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetInstanceRequest) GetName() string {
@@ -270,7 +270,7 @@ type ListInstancesRequest struct {
 
 func (x *ListInstancesRequest) Reset() {
 	*x = ListInstancesRequest{}
-	mi := &file_instances_proto_msgTypes[4]
+	mi := &file_external_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +282,7 @@ func (x *ListInstancesRequest) String() string {
 func (*ListInstancesRequest) ProtoMessage() {}
 
 func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[4]
+	mi := &file_external_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +295,7 @@ func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesRequest.ProtoReflect.Descriptor instead.
 func (*ListInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{4}
+	return file_external_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListInstancesRequest) GetParent() string {
@@ -343,7 +343,7 @@ type ListInstancesResponse struct {
 
 func (x *ListInstancesResponse) Reset() {
 	*x = ListInstancesResponse{}
-	mi := &file_instances_proto_msgTypes[5]
+	mi := &file_external_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +355,7 @@ func (x *ListInstancesResponse) String() string {
 func (*ListInstancesResponse) ProtoMessage() {}
 
 func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[5]
+	mi := &file_external_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +368,7 @@ func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesResponse.ProtoReflect.Descriptor instead.
 func (*ListInstancesResponse) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{5}
+	return file_external_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListInstancesResponse) GetInstances() []*Instance {
@@ -396,7 +396,7 @@ type CreateInstanceRequest struct {
 
 func (x *CreateInstanceRequest) Reset() {
 	*x = CreateInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[6]
+	mi := &file_external_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -408,7 +408,7 @@ func (x *CreateInstanceRequest) String() string {
 func (*CreateInstanceRequest) ProtoMessage() {}
 
 func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[6]
+	mi := &file_external_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -421,7 +421,7 @@ func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{6}
+	return file_external_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateInstanceRequest) GetParent() string {
@@ -455,7 +455,7 @@ type UpdateInstanceRequest struct {
 
 func (x *UpdateInstanceRequest) Reset() {
 	*x = UpdateInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[7]
+	mi := &file_external_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +467,7 @@ func (x *UpdateInstanceRequest) String() string {
 func (*UpdateInstanceRequest) ProtoMessage() {}
 
 func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[7]
+	mi := &file_external_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +480,7 @@ func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{7}
+	return file_external_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateInstanceRequest) GetInstance() *Instance {
@@ -507,7 +507,7 @@ type DeleteInstanceRequest struct {
 
 func (x *DeleteInstanceRequest) Reset() {
 	*x = DeleteInstanceRequest{}
-	mi := &file_instances_proto_msgTypes[8]
+	mi := &file_external_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +519,7 @@ func (x *DeleteInstanceRequest) String() string {
 func (*DeleteInstanceRequest) ProtoMessage() {}
 
 func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[8]
+	mi := &file_external_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +532,7 @@ func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteInstanceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{8}
+	return file_external_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteInstanceRequest) GetName() string {
@@ -558,7 +558,7 @@ type GetKeyRequest struct {
 
 func (x *GetKeyRequest) Reset() {
 	*x = GetKeyRequest{}
-	mi := &file_instances_proto_msgTypes[9]
+	mi := &file_external_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +570,7 @@ func (x *GetKeyRequest) String() string {
 func (*GetKeyRequest) ProtoMessage() {}
 
 func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[9]
+	mi := &file_external_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +583,7 @@ func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetKeyRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{9}
+	return file_external_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetKeyRequest) GetPath() string {
@@ -604,7 +604,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_instances_proto_msgTypes[10]
+	mi := &file_external_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +616,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[10]
+	mi := &file_external_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +629,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{10}
+	return file_external_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateKeyRequest) GetParent() string {
@@ -664,7 +664,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_instances_proto_msgTypes[11]
+	mi := &file_external_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +676,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[11]
+	mi := &file_external_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +689,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{11}
+	return file_external_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListKeysRequest) GetParent() string {
@@ -723,7 +723,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_instances_proto_msgTypes[12]
+	mi := &file_external_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +735,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_instances_proto_msgTypes[12]
+	mi := &file_external_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +748,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_instances_proto_rawDescGZIP(), []int{12}
+	return file_external_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListKeysResponse) GetKeys() []*Key {
@@ -765,11 +765,11 @@ func (x *ListKeysResponse) GetNextPageToken() string {
 	return ""
 }
 
-var File_instances_proto protoreflect.FileDescriptor
+var File_external_proto protoreflect.FileDescriptor
 
-const file_instances_proto_rawDesc = "" +
+const file_external_proto_rawDesc = "" +
 	"\n" +
-	"\x0finstances.proto\x12\taipext.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x02\n" +
+	"\x0eexternal.proto\x12\taipext.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x02\n" +
 	"\bInstance\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x1d\n" +
@@ -837,19 +837,19 @@ const file_instances_proto_rawDesc = "" +
 	"\bListKeys\x12\x1a.aipext.v1.ListKeysRequest\x1a\x1b.aipext.v1.ListKeysResponseBhZfgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_external_parent/want/aipextv1;aipextv1b\x06proto3"
 
 var (
-	file_instances_proto_rawDescOnce sync.Once
-	file_instances_proto_rawDescData []byte
+	file_external_proto_rawDescOnce sync.Once
+	file_external_proto_rawDescData []byte
 )
 
-func file_instances_proto_rawDescGZIP() []byte {
-	file_instances_proto_rawDescOnce.Do(func() {
-		file_instances_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_instances_proto_rawDesc), len(file_instances_proto_rawDesc)))
+func file_external_proto_rawDescGZIP() []byte {
+	file_external_proto_rawDescOnce.Do(func() {
+		file_external_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_external_proto_rawDesc), len(file_external_proto_rawDesc)))
 	})
-	return file_instances_proto_rawDescData
+	return file_external_proto_rawDescData
 }
 
-var file_instances_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
-var file_instances_proto_goTypes = []any{
+var file_external_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_external_proto_goTypes = []any{
 	(*Instance)(nil),              // 0: aipext.v1.Instance
 	(*Key)(nil),                   // 1: aipext.v1.Key
 	(*Topic)(nil),                 // 2: aipext.v1.Topic
@@ -866,7 +866,7 @@ var file_instances_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 	(*fieldmaskpb.FieldMask)(nil), // 14: google.protobuf.FieldMask
 }
-var file_instances_proto_depIdxs = []int32{
+var file_external_proto_depIdxs = []int32{
 	13, // 0: aipext.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
 	13, // 1: aipext.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: aipext.v1.ListInstancesResponse.instances:type_name -> aipext.v1.Instance
@@ -898,26 +898,26 @@ var file_instances_proto_depIdxs = []int32{
 	0,  // [0:8] is the sub-list for field type_name
 }
 
-func init() { file_instances_proto_init() }
-func file_instances_proto_init() {
-	if File_instances_proto != nil {
+func init() { file_external_proto_init() }
+func file_external_proto_init() {
+	if File_external_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_instances_proto_rawDesc), len(file_instances_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_external_proto_rawDesc), len(file_external_proto_rawDesc)),
 			NumEnums:      0,
 			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_instances_proto_goTypes,
-		DependencyIndexes: file_instances_proto_depIdxs,
-		MessageInfos:      file_instances_proto_msgTypes,
+		GoTypes:           file_external_proto_goTypes,
+		DependencyIndexes: file_external_proto_depIdxs,
+		MessageInfos:      file_external_proto_msgTypes,
 	}.Build()
-	File_instances_proto = out.File
-	file_instances_proto_goTypes = nil
-	file_instances_proto_depIdxs = nil
+	File_external_proto = out.File
+	file_external_proto_goTypes = nil
+	file_external_proto_depIdxs = nil
 }
