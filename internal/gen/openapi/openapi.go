@@ -579,39 +579,69 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 
 // constrained adds the validation rules of f to its schema: string
 // lengths and the bounds of numbers JSON writes as numbers. (64-bit
-// integers are strings in JSON; their bounds stay the server's.)
+// integers are strings in JSON; their bounds stay the server's.) Where
+// the validators accept the zero value whatever the rules (r.ZeroValid:
+// IGNORE_IF_ZERO_VALUE, PGV's ignore_empty, a field of a message oneof
+// rule), the schema does too: the value is either the zero value or
+// within the rules, as protojson writes the zero value of a field
+// without presence.
 func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *openapi3.SchemaRef {
 	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && r.Pattern == "" && len(r.In) == 0) {
 		return ref
 	}
 	c := *ref.Value
+	// t receives the rules: the field's schema itself, or, where the
+	// zero value passes, the second branch of an anyOf.
+	t := &c
+	// zero is the field's zero value as protojson writes it, and passes
+	// whether the rules let it through by themselves.
+	var zero any
+	var passes bool
+	switch f.Desc.Kind() {
+	case protoreflect.StringKind:
+		zero, passes = "", (r.MinLen == nil || *r.MinLen == 0) && r.Pattern == "" && len(r.In) == 0
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
+		protoreflect.FloatKind, protoreflect.DoubleKind:
+		zero, passes = 0, r.AdmitsZero()
+	default:
+		return ref
+	}
+	if r.ZeroValid && !passes {
+		t = &openapi3.Schema{}
+		c.AnyOf = openapi3.SchemaRefs{openapi3.NewSchemaRef("", &openapi3.Schema{Const: zero}), openapi3.NewSchemaRef("", t)}
+	}
 	switch f.Desc.Kind() {
 	case protoreflect.StringKind:
 		switch {
 		case r.Pattern == "":
-		case c.Pattern != "":
+		case t.Pattern != "":
 			// Both the format's pattern and the rule's hold.
-			c.AllOf = append(c.AllOf, openapi3.NewSchemaRef("", &openapi3.Schema{Pattern: r.Pattern}))
+			t.AllOf = append(t.AllOf, openapi3.NewSchemaRef("", &openapi3.Schema{Pattern: r.Pattern}))
 		default:
-			c.Pattern = r.Pattern
+			t.Pattern = r.Pattern
 		}
 		for _, v := range r.In {
-			c.Enum = append(c.Enum, v)
+			t.Enum = append(t.Enum, v)
 		}
 		if r.MinLen != nil {
-			c.MinLength = *r.MinLen
+			t.MinLength = *r.MinLen
 		}
 		if r.MaxLen != nil {
 			n := *r.MaxLen
-			c.MaxLength = &n
+			t.MaxLength = &n
 		}
-	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
-		protoreflect.FloatKind, protoreflect.DoubleKind:
-		lower, upper := &c, &c
+	default:
+		lower, upper := t, t
 		if r.Outside() {
 			// An exclusive range: a value meets either bound.
 			lower, upper = &openapi3.Schema{}, &openapi3.Schema{}
-			c.AnyOf = openapi3.SchemaRefs{openapi3.NewSchemaRef("", upper), openapi3.NewSchemaRef("", lower)}
+			bounds := openapi3.SchemaRefs{openapi3.NewSchemaRef("", upper), openapi3.NewSchemaRef("", lower)}
+			if t == &c {
+				c.AnyOf = bounds
+			} else {
+				// The zero value is a third choice.
+				c.AnyOf = append(c.AnyOf[:1], bounds...)
+			}
 		}
 		if v, err := strconv.ParseFloat(r.Min, 64); err == nil && r.Min != "" {
 			lower.Min = &v
@@ -625,8 +655,6 @@ func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *ope
 				upper.Max, upper.ExclusiveMax = nil, openapi3.ExclusiveBound{Value: &v}
 			}
 		}
-	default:
-		return ref
 	}
 	return openapi3.NewSchemaRef("", &c)
 }
