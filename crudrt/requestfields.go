@@ -67,14 +67,26 @@ type ReadMask struct {
 	res protoreflect.MessageDescriptor
 }
 
-// maskTree is a field mask as a tree of field names; a leaf (nil
-// children) keeps the whole field.
-type maskTree map[protoreflect.Name]maskTree
+// maskTree is a field mask as a tree of field names: a nil node keeps
+// the whole field.
+type maskTree map[protoreflect.Name]*maskNode
+
+// maskNode is the part of a field that a mask keeps: some fields of a
+// message, or some entries of a map (AIP-161 paths such as "labels.env").
+type maskNode struct {
+	fields maskTree
+	// entries are the keys kept, as protoreflect.MapKey.Interface()
+	// gives them (MapKey itself does not compare by value).
+	entries map[any]bool
+}
 
 // ReadMask checks mask, the request's read_mask, against the resource's
-// message: a path that names no field, or goes through a repeated or map
-// field, is InvalidArgument naming read_mask. An empty mask and "*" keep
-// every field (AIP-157).
+// message: a path that names no field, goes through a repeated field or
+// a scalar, or goes past a map's entry, is InvalidArgument naming
+// read_mask. A path may end at one entry of a map ("labels.env", or
+// "labels.`a.b`" for a key that is not an identifier, AIP-161): the map
+// then keeps only the entries named. An empty mask and "*" keep every
+// field (AIP-157).
 func (s *Service) ReadMask(mask *fieldmaskpb.FieldMask) (ReadMask, error) {
 	paths := mask.GetPaths()
 	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
@@ -98,7 +110,8 @@ func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
 	if path == "*" {
 		return fmt.Errorf("%q: \"*\" stands alone in a read mask", path)
 	}
-	segs := strings.Split(path, ".")
+	// A map key in backticks may hold dots.
+	segs := splitUnquoted(path, '.')
 	node := t
 	for i, seg := range segs {
 		fd := md.Fields().ByName(protoreflect.Name(seg))
@@ -106,7 +119,24 @@ func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
 			return fmt.Errorf("%q: %s has no field %q", path, md.FullName(), seg)
 		}
 		last := i == len(segs)-1
-		if !last && (fd.Message() == nil || fd.IsList() || fd.IsMap()) {
+		if !last && fd.IsMap() {
+			// What follows is one key of the map, as in an update mask.
+			_, key, _, err := mapKey(path, fd, strings.Join(segs[i+1:], "."))
+			if err != nil {
+				return err
+			}
+			child, seen := node[fd.Name()]
+			switch {
+			case seen && child == nil:
+				// The whole map is kept already.
+			case !seen:
+				node[fd.Name()] = &maskNode{entries: map[any]bool{key.Interface(): true}}
+			default:
+				child.entries[key.Interface()] = true
+			}
+			return nil
+		}
+		if !last && (fd.Message() == nil || fd.IsList()) {
 			return fmt.Errorf("%q: %s is not a singular message, so a path cannot go into it", path, fd.Name())
 		}
 		child, seen := node[fd.Name()]
@@ -118,10 +148,10 @@ func (t maskTree) add(md protoreflect.MessageDescriptor, path string) error {
 			node[fd.Name()] = nil
 			return nil
 		case !seen:
-			child = maskTree{}
+			child = &maskNode{fields: maskTree{}}
 			node[fd.Name()] = child
 		}
-		node, md = child, fd.Message()
+		node, md = child.fields, fd.Message()
 	}
 	return nil
 }
@@ -167,8 +197,26 @@ func (t maskTree) prune(m protoreflect.Message) {
 		switch {
 		case !keep:
 			m.Clear(fd)
-		case child != nil:
-			child.prune(m.Mutable(fd).Message())
+		case child == nil:
+		case fd.IsMap():
+			// The entries not named go; a key named that the map does
+			// not hold stays absent.
+			entries := m.Mutable(fd).Map()
+			var drop []protoreflect.MapKey
+			entries.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+				if !child.entries[k.Interface()] {
+					drop = append(drop, k)
+				}
+				return true
+			})
+			for _, k := range drop {
+				entries.Clear(k)
+			}
+			if entries.Len() == 0 {
+				m.Clear(fd)
+			}
+		default:
+			child.fields.prune(m.Mutable(fd).Message())
 		}
 		return true
 	})

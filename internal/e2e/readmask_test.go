@@ -2,8 +2,14 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+
+	"connectrpc.com/connect"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
@@ -200,4 +207,89 @@ func grpcViolationFields(t *testing.T, err error) []string {
 		}
 	}
 	return out
+}
+
+// TestReadMaskMapEntries: a read mask path may end at one entry of a map
+// (AIP-161: "ebook.links.pdf", "ebook.links.`x.y`"); the answer holds the
+// map with only the entries named that it has, the same over gRPC,
+// Connect (JSON) and REST, keys as sent; a path past an entry is
+// InvalidArgument naming read_mask, on every database.
+func TestReadMaskMapEntries(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveNested(t, db)
+		connectURL := serveNestedConnect(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		links := map[string]string{"pdf": "p", "epub": "e", "x.y": "d", "it`s": "t", "someKey": "k"}
+		b, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Isbn: "1",
+			Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", Links: links}}}})
+		require.NoError(t, err)
+
+		for _, tc := range []struct {
+			paths []string
+			want  map[string]string
+		}{
+			{[]string{"ebook.links.pdf"}, map[string]string{"pdf": "p"}},
+			{[]string{"ebook.links.pdf", "ebook.links.epub"}, map[string]string{"pdf": "p", "epub": "e"}},
+			{[]string{"ebook.links.`x.y`", "ebook.links.`it``s`"}, map[string]string{"x.y": "d", "it`s": "t"}},
+			{[]string{"ebook.links.someKey"}, map[string]string{"someKey": "k"}},
+			{[]string{"ebook.links.missing", "ebook.links.pdf"}, map[string]string{"pdf": "p"}},
+			{[]string{"ebook.links.missing"}, nil},
+			{[]string{"ebook.links.pdf", "ebook.links"}, links},
+		} {
+			mask := &fieldmaskpb.FieldMask{Paths: append([]string{"title"}, tc.paths...)}
+			got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: mask})
+			require.NoError(t, err, "%q", tc.paths)
+			assert.Equal(t, "Dune", got.Title)
+			assert.Empty(t, got.GetEbook().GetFormat(), "%q: a field outside the mask", tc.paths)
+			assert.Equal(t, tc.want, nonNil(got.GetEbook().GetLinks()), "%q over gRPC", tc.paths)
+			list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: shelf, ReadMask: mask})
+			require.NoError(t, err)
+			require.Len(t, list.Books, 1)
+			assert.True(t, proto.Equal(got, list.Books[0]), "%q: List %v, Get %v", tc.paths, list.Books[0], got)
+
+			q := url.Values{"read_mask": {strings.Join(mask.Paths, ",")}}
+			resp, body := restDo(t, "GET", base+"/v1/"+b.Name+"?"+q.Encode(), "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%q: %s", tc.paths, body)
+			var rest nestedv1.Book
+			require.NoError(t, protojson.Unmarshal(body, &rest))
+			assert.True(t, proto.Equal(got, &rest), "%q: REST %v, gRPC %v", tc.paths, &rest, got)
+
+			resp, body = restDo(t, "POST", connectURL+nestedv1.NestedService_GetBook_FullMethodName, fmt.Sprintf(`{"name":%q,"readMask":%q}`, b.Name, strings.Join(mask.Paths, ",")))
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%q: %s", tc.paths, body)
+			var overConnect nestedv1.Book
+			require.NoError(t, protojson.Unmarshal(body, &overConnect))
+			assert.True(t, proto.Equal(got, &overConnect), "%q: Connect %v, gRPC %v", tc.paths, &overConnect, got)
+		}
+
+		for _, bad := range []string{"ebook.links.pdf.x", "ebook.links.`x.y`.z", "ebook.links.`x", "ebook.links.a-b"} {
+			_, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: b.Name, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{bad}}})
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "%q: %v", bad, err)
+			assert.Equal(t, []string{"read_mask"}, grpcViolationFields(t, err), "%q", bad)
+			resp, body := restDo(t, "GET", base+"/v1/"+b.Name+"?"+url.Values{"read_mask": {bad}}.Encode(), "")
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%q: %s", bad, body)
+			assert.Contains(t, string(body), `"field":"read_mask"`, "%q", bad)
+		}
+	})
+}
+
+// nonNil is m, or nil when m is empty.
+func nonNil(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// serveNestedConnect serves GetBook of aip_nested's NestedService on db
+// over Connect with crudrt's JSON codec, as the example serves its
+// services, and returns the base URL.
+func serveNestedConnect(t *testing.T, db *gorm.DB) string {
+	t.Helper()
+	svc := nestedv1.NewNestedServiceCRUD(db)
+	mux := http.NewServeMux()
+	mux.Handle(nestedv1.NestedService_GetBook_FullMethodName, connect.NewUnaryHandlerSimple(nestedv1.NestedService_GetBook_FullMethodName, svc.GetBook, connect.WithCodec(crudrt.JSON{})))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
