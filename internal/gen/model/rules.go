@@ -40,6 +40,10 @@ type Rules struct {
 	ZeroValid bool
 	// ignoreEmpty is PGV's ignore_empty, while the rules are read.
 	ignoreEmpty bool
+	// unmodeled is set, while the rules are read, when the rules hold one
+	// that the bounds above do not model (a pattern, a list of values, a
+	// prefix, a format…) and that may refuse the zero value.
+	unmodeled bool
 }
 
 // IsZero reports whether no rule applies.
@@ -62,7 +66,7 @@ func readRules(d protoreflect.FieldDescriptor) Rules {
 	add := func(t Rules, ignoresZero bool) {
 		if ignoresZero {
 			ignored = true
-		} else if t.refusesZero() {
+		} else if t.refusesZero() || t.unmodeled {
 			refused = true
 		}
 		r.merge(t)
@@ -82,7 +86,7 @@ func readRules(d protoreflect.FieldDescriptor) Rules {
 		add(t, t.ignoreEmpty && !d.HasPresence())
 	}
 	r.ZeroValid = ignored && !refused
-	r.ignoreEmpty = false
+	r.ignoreEmpty, r.unmodeled = false, false
 	return r
 }
 
@@ -143,6 +147,12 @@ func typeRules(rules protoreflect.Message) Rules {
 		return out
 	}
 	m := rules.Get(fd).Message()
+	m.Range(func(f protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if !zeroSafeRules[f.Name()] {
+			out.unmodeled = true
+		}
+		return true
+	})
 	get := func(name protoreflect.Name) (protoreflect.Value, bool) {
 		f := m.Descriptor().Fields().ByName(name)
 		if f == nil || f.IsList() || !m.Has(f) {
@@ -196,6 +206,14 @@ func typeRules(rules protoreflect.Message) Rules {
 		out.ignoreEmpty = true
 	}
 	return out
+}
+
+// zeroSafeRules are the rules of a kind that refusesZero judges, or that
+// never refuse a zero value.
+var zeroSafeRules = map[protoreflect.Name]bool{
+	"len": true, "min_len": true, "max_len": true, "max_bytes": true,
+	"gt": true, "gte": true, "lt": true, "lte": true,
+	"defined_only": true, "ignore_empty": true,
 }
 
 // numberLiteral spells a bound as a decimal literal; timestamps and

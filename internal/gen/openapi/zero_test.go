@@ -38,6 +38,8 @@ message Thing {
   float ratio = 10 [(buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE, (buf.validate.field).float = {gte: 1, lte: -1}];
   uint32 count = 11 [(buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE, (buf.validate.field).uint32 = {gt: 2, lt: 9}];
   string short = 12 [(buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE, (buf.validate.field).string.max_len = 3];
+  // One library ignores the zero value; the other's pattern refuses it.
+  string both = 13 [(buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE, (buf.validate.field).string.min_len = 3, (validate.rules).string.pattern = "^x+$"];
 }
 
 service ThingService {
@@ -97,6 +99,7 @@ func TestZeroValueIgnored(t *testing.T) {
 		{"ratio", 0.0, true}, {"ratio", 0.5, false}, {"ratio", -1.0, true}, {"ratio", 1.0, true},
 		{"count", 0.0, true}, {"count", 2.0, false}, {"count", 9.0, false}, {"count", 3.0, true},
 		{"short", "", true}, {"short", "abcd", false}, {"short", "abc", true},
+		{"both", "", false}, {"both", "xx", false}, {"both", "xxx", true},
 	} {
 		prop := thing.Properties[c.field]
 		if prop == nil {
