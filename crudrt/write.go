@@ -130,8 +130,10 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 			return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: "a resource is created under one parent: the wildcard \"-\" is for List (AIP-159)"})
 		}
 	}
-	if p := s.idProblem(parent); p != "" {
-		// A parent this API does not store, whose ids no row bounds.
+	if p := s.idProblem(parent); p != "" && s.res.Parent == nil {
+		// A parent this API does not store, whose ids no row bounds (a
+		// stored parent with such ids does not exist: NotFound, see
+		// parentMissing).
 		return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: p})
 	}
 	if s.key.NamePattern != "" {
@@ -260,10 +262,16 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 // exists; other errors are returned as they are.
 func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
 	p := s.res.Parent
-	if k := classify(err); p == nil || len(pids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
+	k := classify(err)
+	if p == nil || len(pids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
 		return err
 	}
 	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
+		if problem := s.idProblem(pids); qerr == nil && k == DBErrorCheck && problem != "" {
+			// A parent whose ids its own table holds, longer than
+			// this table's columns for them.
+			return InvalidArgument("", FieldViolation{Field: "parent", Description: problem})
+		}
 		return err // the violation is another key's
 	}
 	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)

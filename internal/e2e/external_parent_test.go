@@ -50,5 +50,20 @@ func TestExternalParentIDsBounded(t *testing.T) {
 		resp, body := restDo(t, "POST", base+"/v1/projects/"+strings.Repeat("p", 300)+"/locations/x/instances?instance_id=i3", `{}`)
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
 		assert.Contains(t, string(body), `"field":"parent"`)
+
+		// A backup's key holds four ids, in columns shorter than the
+		// instance's: under an instance whose ids do not fit them, a
+		// Create is InvalidArgument naming parent; under a missing
+		// instance, NotFound; under one that fits, it is stored.
+		_, err = c.CreateBackup(ctx, &aipextv1.CreateBackupRequest{Parent: in.Name, BackupId: "b1", Backup: &aipextv1.Backup{}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"parent"}, grpcViolationFields(t, err))
+		_, err = c.CreateBackup(ctx, &aipextv1.CreateBackupRequest{Parent: "projects/p/locations/l/instances/nothing", BackupId: "b1", Backup: &aipextv1.Backup{}})
+		require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+		small, err := c.CreateInstance(ctx, &aipextv1.CreateInstanceRequest{Parent: "projects/p/locations/l", InstanceId: "i4", Instance: &aipextv1.Instance{}})
+		require.NoError(t, err)
+		b, err := c.CreateBackup(ctx, &aipextv1.CreateBackupRequest{Parent: small.Name, BackupId: "b1", Backup: &aipextv1.Backup{}})
+		require.NoError(t, err)
+		assert.Equal(t, small.Name+"/backups/b1", b.Name)
 	})
 }

@@ -15,12 +15,13 @@ import (
 )
 
 // InstanceServiceCRUD implements the standard methods of aipext.v1.InstanceService on GORM, for
-// aipext.v1.Instance, aipext.v1.Key. Its methods serve grpc-go and connect-go (simple mode) alike.
+// aipext.v1.Instance, aipext.v1.Key, aipext.v1.Backup. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type InstanceServiceCRUD struct {
 	UnimplementedInstanceServiceServer
 	svcInstance *crudrt.Service
 	svcKey      *crudrt.Service
+	svcBackup   *crudrt.Service
 }
 
 // NewInstanceServiceCRUD returns the standard methods of InstanceService on db.
@@ -28,13 +29,14 @@ func NewInstanceServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *InstanceService
 	return &InstanceServiceCRUD{
 		svcInstance: crudrt.NewService(db, &instanceServiceCRUDInstanceResource, opts...),
 		svcKey:      crudrt.NewService(db, &instanceServiceCRUDKeyResource, opts...),
+		svcBackup:   crudrt.NewService(db, &instanceServiceCRUDBackupResource, opts...),
 	}
 }
 
 // CRUDServices returns the runtimes of the resources InstanceServiceCRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *InstanceServiceCRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svcInstance, s.svcKey}
+	return []*crudrt.Service{s.svcInstance, s.svcKey, s.svcBackup}
 }
 
 // instanceServiceCRUDInstanceResource describes aipext.v1.Instance to the runtime.
@@ -57,6 +59,9 @@ var instanceServiceCRUDInstanceResource = crudrt.Resource{
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
+	"Children": [
+		{"Name":"aipext.v1.Backup","Table":"backups","Columns":["project","location","instance"]}
+	],
 	"IDField": "instance_id",
 	"Methods": [
 		{"Name":"aipext.v1.InstanceService.GetInstance","Op":"Get","Request":"aipext.v1.GetInstanceRequest","Response":"aipext.v1.Instance","Key":"name"},
@@ -88,6 +93,31 @@ var instanceServiceCRUDKeyResource = crudrt.Resource{
 		{"Name":"aipext.v1.InstanceService.GetKey","Op":"Get","Request":"aipext.v1.GetKeyRequest","Response":"aipext.v1.Key","Key":"path"},
 		{"Name":"aipext.v1.InstanceService.CreateKey","Op":"Create","Request":"aipext.v1.CreateKeyRequest","Response":"aipext.v1.Key","Parent":"parent","ResourceID":"key_id","Resource":"key"},
 		{"Name":"aipext.v1.InstanceService.ListKeys","Op":"List","Request":"aipext.v1.ListKeysRequest","Response":"aipext.v1.ListKeysResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"keys","NextPageToken":"next_page_token"}
+	]
+}`,
+}
+
+// instanceServiceCRUDBackupResource describes aipext.v1.Backup to the runtime.
+var instanceServiceCRUDBackupResource = crudrt.Resource{
+	Message: (*Backup)(nil),
+	Model:   (*BackupModel)(nil),
+	Spec: `{
+	"Name": "aipext.v1.Backup",
+	"Table": "backups",
+	"Collection": "backups",
+	"Field": "backup",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}/backups/{backup}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}/backups/{backup}"},
+		{"Path":"name","Name":"instance","GoField":"Instance","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}/backups/{backup}"},
+		{"Path":"name","Name":"backup","GoField":"Name","Type":"string","Role":"id","MaxLen":192,"NamePattern":"projects/{project}/locations/{location}/instances/{instance}/backups/{backup}"},
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Create",
+	"Parent": {"Name":"aipext.v1.Instance","Table":"instances","Columns":["project","location","instance"]},
+	"IDField": "backup_id",
+	"Methods": [
+		{"Name":"aipext.v1.InstanceService.CreateBackup","Op":"Create","Request":"aipext.v1.CreateBackupRequest","Response":"aipext.v1.Backup","Parent":"parent","ResourceID":"backup_id","Resource":"backup"}
 	]
 }`,
 }
@@ -124,6 +154,10 @@ func (s *InstanceServiceCRUD) ListKeys(ctx context.Context, req *ListKeysRequest
 	return crudrt.Call[*ListKeysResponse](ctx, s.svcKey, 2, req)
 }
 
+func (s *InstanceServiceCRUD) CreateBackup(ctx context.Context, req *CreateBackupRequest) (*Backup, error) {
+	return crudrt.Call[*Backup](ctx, s.svcBackup, 0, req)
+}
+
 // InstanceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of InstanceService without a google.api.http annotation, e.g. for
 // crudrt.ServiceWithRules.
@@ -135,7 +169,8 @@ var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf
 	{"Selector":"aipext.v1.InstanceService.DeleteInstance","Verb":"DELETE","Path":"/v1/{name=projects/*/locations/*/instances/*}"},
 	{"Selector":"aipext.v1.InstanceService.GetKey","Verb":"GET","Path":"/v1/{path=projects/*/keys/*}"},
 	{"Selector":"aipext.v1.InstanceService.CreateKey","Verb":"POST","Path":"/v1/{parent=projects/*}/keys","Body":"key"},
-	{"Selector":"aipext.v1.InstanceService.ListKeys","Verb":"GET","Path":"/v1/{parent=projects/*}/keys"}
+	{"Selector":"aipext.v1.InstanceService.ListKeys","Verb":"GET","Path":"/v1/{parent=projects/*}/keys"},
+	{"Selector":"aipext.v1.InstanceService.CreateBackup","Verb":"POST","Path":"/v1/{parent=projects/*/locations/*/instances/*}/backups","Body":"backup"}
 ]`)
 
 //go:embed external.openapi.json

@@ -65,6 +65,59 @@ func (m *InstanceModel) ToProto() (*Instance, error) {
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *InstanceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
+// BackupModel is the GORM model of aipext.v1.Backup, stored in table backups.
+//
+// A backup of an instance: four ids in its key, whose columns hold fewer
+// characters than the instance's.
+type BackupModel struct {
+	// Project holds {project} of the name projects/{project}/locations/{location}/instances/{instance}/backups/{backup}.
+	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"aipext.v1.Backup.name,name"`
+	// Location holds {location} of the name projects/{project}/locations/{location}/instances/{instance}/backups/{backup}.
+	Location string `gorm:"column:location;primaryKey;not null;size:192" protoforge:"aipext.v1.Backup.name,name"`
+	// Instance holds {instance} of the name projects/{project}/locations/{location}/instances/{instance}/backups/{backup}.
+	Instance string `gorm:"column:instance;primaryKey;not null;size:192" protoforge:"aipext.v1.Backup.name,name"`
+	Name     string `gorm:"column:backup;primaryKey;not null;size:192" protoforge:"aipext.v1.Backup.name,name"`
+	Label    string `gorm:"column:label;not null" protoforge:"aipext.v1.Backup.label"`
+}
+
+// TableName is the table of BackupModel.
+func (BackupModel) TableName() string { return "backups" }
+
+// ToModel converts Backup to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Backup) ToModel() (*BackupModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &BackupModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/locations/{location}/instances/{instance}/backups/{backup}", x.Name, "aipext.v1.Backup.name", &m.Project, &m.Location, &m.Instance, &m.Name); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Backup. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *BackupModel) ToProto() (*Backup, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Backup{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/locations/{location}/instances/{instance}/backups/{backup}", m.Project, m.Location, m.Instance, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *BackupModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
 // KeyModel is the GORM model of aipext.v1.Key, stored in table keys.
 //
 // A key, named by `path`.

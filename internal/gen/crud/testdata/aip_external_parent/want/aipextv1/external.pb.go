@@ -115,6 +115,60 @@ func (x *Instance) GetEtag() string {
 	return ""
 }
 
+// A backup of an instance: four ids in its key, whose columns hold fewer
+// characters than the instance's.
+type Backup struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Backup) Reset() {
+	*x = Backup{}
+	mi := &file_external_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Backup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Backup) ProtoMessage() {}
+
+func (x *Backup) ProtoReflect() protoreflect.Message {
+	mi := &file_external_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Backup.ProtoReflect.Descriptor instead.
+func (*Backup) Descriptor() ([]byte, []int) {
+	return file_external_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Backup) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Backup) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
 // A key, named by `path`.
 type Key struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -126,7 +180,7 @@ type Key struct {
 
 func (x *Key) Reset() {
 	*x = Key{}
-	mi := &file_external_proto_msgTypes[1]
+	mi := &file_external_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -138,7 +192,7 @@ func (x *Key) String() string {
 func (*Key) ProtoMessage() {}
 
 func (x *Key) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[1]
+	mi := &file_external_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -151,7 +205,7 @@ func (x *Key) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Key.ProtoReflect.Descriptor instead.
 func (*Key) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{1}
+	return file_external_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Key) GetPath() string {
@@ -178,7 +232,7 @@ type Topic struct {
 
 func (x *Topic) Reset() {
 	*x = Topic{}
-	mi := &file_external_proto_msgTypes[2]
+	mi := &file_external_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -190,7 +244,7 @@ func (x *Topic) String() string {
 func (*Topic) ProtoMessage() {}
 
 func (x *Topic) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[2]
+	mi := &file_external_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -203,7 +257,7 @@ func (x *Topic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Topic.ProtoReflect.Descriptor instead.
 func (*Topic) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{2}
+	return file_external_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Topic) GetName() string {
@@ -211,6 +265,66 @@ func (x *Topic) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+type CreateBackupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	BackupId      string                 `protobuf:"bytes,2,opt,name=backup_id,json=backupId,proto3" json:"backup_id,omitempty"`
+	Backup        *Backup                `protobuf:"bytes,3,opt,name=backup,proto3" json:"backup,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBackupRequest) Reset() {
+	*x = CreateBackupRequest{}
+	mi := &file_external_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBackupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBackupRequest) ProtoMessage() {}
+
+func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_external_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBackupRequest.ProtoReflect.Descriptor instead.
+func (*CreateBackupRequest) Descriptor() ([]byte, []int) {
+	return file_external_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateBackupRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateBackupRequest) GetBackupId() string {
+	if x != nil {
+		return x.BackupId
+	}
+	return ""
+}
+
+func (x *CreateBackupRequest) GetBackup() *Backup {
+	if x != nil {
+		return x.Backup
+	}
+	return nil
 }
 
 type GetInstanceRequest struct {
@@ -222,7 +336,7 @@ type GetInstanceRequest struct {
 
 func (x *GetInstanceRequest) Reset() {
 	*x = GetInstanceRequest{}
-	mi := &file_external_proto_msgTypes[3]
+	mi := &file_external_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +348,7 @@ func (x *GetInstanceRequest) String() string {
 func (*GetInstanceRequest) ProtoMessage() {}
 
 func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[3]
+	mi := &file_external_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +361,7 @@ func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
 func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{3}
+	return file_external_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetInstanceRequest) GetName() string {
@@ -270,7 +384,7 @@ type ListInstancesRequest struct {
 
 func (x *ListInstancesRequest) Reset() {
 	*x = ListInstancesRequest{}
-	mi := &file_external_proto_msgTypes[4]
+	mi := &file_external_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +396,7 @@ func (x *ListInstancesRequest) String() string {
 func (*ListInstancesRequest) ProtoMessage() {}
 
 func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[4]
+	mi := &file_external_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +409,7 @@ func (x *ListInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesRequest.ProtoReflect.Descriptor instead.
 func (*ListInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{4}
+	return file_external_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListInstancesRequest) GetParent() string {
@@ -343,7 +457,7 @@ type ListInstancesResponse struct {
 
 func (x *ListInstancesResponse) Reset() {
 	*x = ListInstancesResponse{}
-	mi := &file_external_proto_msgTypes[5]
+	mi := &file_external_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +469,7 @@ func (x *ListInstancesResponse) String() string {
 func (*ListInstancesResponse) ProtoMessage() {}
 
 func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[5]
+	mi := &file_external_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +482,7 @@ func (x *ListInstancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstancesResponse.ProtoReflect.Descriptor instead.
 func (*ListInstancesResponse) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{5}
+	return file_external_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListInstancesResponse) GetInstances() []*Instance {
@@ -396,7 +510,7 @@ type CreateInstanceRequest struct {
 
 func (x *CreateInstanceRequest) Reset() {
 	*x = CreateInstanceRequest{}
-	mi := &file_external_proto_msgTypes[6]
+	mi := &file_external_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -408,7 +522,7 @@ func (x *CreateInstanceRequest) String() string {
 func (*CreateInstanceRequest) ProtoMessage() {}
 
 func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[6]
+	mi := &file_external_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -421,7 +535,7 @@ func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{6}
+	return file_external_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateInstanceRequest) GetParent() string {
@@ -455,7 +569,7 @@ type UpdateInstanceRequest struct {
 
 func (x *UpdateInstanceRequest) Reset() {
 	*x = UpdateInstanceRequest{}
-	mi := &file_external_proto_msgTypes[7]
+	mi := &file_external_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +581,7 @@ func (x *UpdateInstanceRequest) String() string {
 func (*UpdateInstanceRequest) ProtoMessage() {}
 
 func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[7]
+	mi := &file_external_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +594,7 @@ func (x *UpdateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{7}
+	return file_external_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateInstanceRequest) GetInstance() *Instance {
@@ -507,7 +621,7 @@ type DeleteInstanceRequest struct {
 
 func (x *DeleteInstanceRequest) Reset() {
 	*x = DeleteInstanceRequest{}
-	mi := &file_external_proto_msgTypes[8]
+	mi := &file_external_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +633,7 @@ func (x *DeleteInstanceRequest) String() string {
 func (*DeleteInstanceRequest) ProtoMessage() {}
 
 func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[8]
+	mi := &file_external_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +646,7 @@ func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteInstanceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{8}
+	return file_external_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteInstanceRequest) GetName() string {
@@ -558,7 +672,7 @@ type GetKeyRequest struct {
 
 func (x *GetKeyRequest) Reset() {
 	*x = GetKeyRequest{}
-	mi := &file_external_proto_msgTypes[9]
+	mi := &file_external_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +684,7 @@ func (x *GetKeyRequest) String() string {
 func (*GetKeyRequest) ProtoMessage() {}
 
 func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[9]
+	mi := &file_external_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +697,7 @@ func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetKeyRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{9}
+	return file_external_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetKeyRequest) GetPath() string {
@@ -604,7 +718,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_external_proto_msgTypes[10]
+	mi := &file_external_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +730,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[10]
+	mi := &file_external_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +743,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{10}
+	return file_external_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateKeyRequest) GetParent() string {
@@ -664,7 +778,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_external_proto_msgTypes[11]
+	mi := &file_external_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +790,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[11]
+	mi := &file_external_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +803,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{11}
+	return file_external_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListKeysRequest) GetParent() string {
@@ -723,7 +837,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_external_proto_msgTypes[12]
+	mi := &file_external_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +849,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_external_proto_msgTypes[12]
+	mi := &file_external_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +862,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_external_proto_rawDescGZIP(), []int{12}
+	return file_external_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListKeysResponse) GetKeys() []*Key {
@@ -780,14 +894,22 @@ const file_external_proto_rawDesc = "" +
 	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x06 \x01(\tR\x04etag:[\xeaAX\n" +
-	"\x18ext.example.com/Instance\x12<projects/{project}/locations/{location}/instances/{instance}\"v\n" +
+	"\x18ext.example.com/Instance\x12<projects/{project}/locations/{location}/instances/{instance}\"\xa4\x01\n" +
+	"\x06Backup\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
+	"\x05label\x18\x02 \x01(\tR\x05label:j\xeaAg\n" +
+	"\x16ext.example.com/Backup\x12Mprojects/{project}/locations/{location}/instances/{instance}/backups/{backup}\"v\n" +
 	"\x03Key\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1c\n" +
 	"\talgorithm\x18\x02 \x01(\tR\talgorithm:=\xeaA:\n" +
 	"\x13ext.example.com/Key\x12\x1dprojects/{project}/keys/{key}\x1a\x04path\"\x87\x01\n" +
 	"\x05Topic\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name:j\xeaAg\n" +
-	"\x15ext.example.com/Topic\x12!projects/{project}/topics/{topic}\x12+organizations/{organization}/topics/{topic}\".\n" +
+	"\x15ext.example.com/Topic\x12!projects/{project}/topics/{topic}\x12+organizations/{organization}/topics/{topic}\"\x81\x01\n" +
+	"\x13CreateBackupRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1b\n" +
+	"\tbackup_id\x18\x02 \x01(\tR\bbackupId\x12/\n" +
+	"\x06backup\x18\x03 \x01(\v2\x11.aipext.v1.BackupB\x04\xe2A\x01\x02R\x06backup\".\n" +
 	"\x12GetInstanceRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\xa3\x01\n" +
 	"\x14ListInstancesRequest\x12\x1c\n" +
@@ -825,7 +947,7 @@ const file_external_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"^\n" +
 	"\x10ListKeysResponse\x12\"\n" +
 	"\x04keys\x18\x01 \x03(\v2\x0e.aipext.v1.KeyR\x04keys\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb6\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xf9\x04\n" +
 	"\x0fInstanceService\x12A\n" +
 	"\vGetInstance\x12\x1d.aipext.v1.GetInstanceRequest\x1a\x13.aipext.v1.Instance\x12R\n" +
 	"\rListInstances\x12\x1f.aipext.v1.ListInstancesRequest\x1a .aipext.v1.ListInstancesResponse\x12G\n" +
@@ -834,7 +956,8 @@ const file_external_proto_rawDesc = "" +
 	"\x0eDeleteInstance\x12 .aipext.v1.DeleteInstanceRequest\x1a\x13.aipext.v1.Instance\x122\n" +
 	"\x06GetKey\x12\x18.aipext.v1.GetKeyRequest\x1a\x0e.aipext.v1.Key\x128\n" +
 	"\tCreateKey\x12\x1b.aipext.v1.CreateKeyRequest\x1a\x0e.aipext.v1.Key\x12C\n" +
-	"\bListKeys\x12\x1a.aipext.v1.ListKeysRequest\x1a\x1b.aipext.v1.ListKeysResponseBhZfgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_external_parent/want/aipextv1;aipextv1b\x06proto3"
+	"\bListKeys\x12\x1a.aipext.v1.ListKeysRequest\x1a\x1b.aipext.v1.ListKeysResponse\x12A\n" +
+	"\fCreateBackup\x12\x1e.aipext.v1.CreateBackupRequest\x1a\x11.aipext.v1.BackupBhZfgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_external_parent/want/aipextv1;aipextv1b\x06proto3"
 
 var (
 	file_external_proto_rawDescOnce sync.Once
@@ -848,54 +971,59 @@ func file_external_proto_rawDescGZIP() []byte {
 	return file_external_proto_rawDescData
 }
 
-var file_external_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_external_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_external_proto_goTypes = []any{
 	(*Instance)(nil),              // 0: aipext.v1.Instance
-	(*Key)(nil),                   // 1: aipext.v1.Key
-	(*Topic)(nil),                 // 2: aipext.v1.Topic
-	(*GetInstanceRequest)(nil),    // 3: aipext.v1.GetInstanceRequest
-	(*ListInstancesRequest)(nil),  // 4: aipext.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil), // 5: aipext.v1.ListInstancesResponse
-	(*CreateInstanceRequest)(nil), // 6: aipext.v1.CreateInstanceRequest
-	(*UpdateInstanceRequest)(nil), // 7: aipext.v1.UpdateInstanceRequest
-	(*DeleteInstanceRequest)(nil), // 8: aipext.v1.DeleteInstanceRequest
-	(*GetKeyRequest)(nil),         // 9: aipext.v1.GetKeyRequest
-	(*CreateKeyRequest)(nil),      // 10: aipext.v1.CreateKeyRequest
-	(*ListKeysRequest)(nil),       // 11: aipext.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),      // 12: aipext.v1.ListKeysResponse
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 14: google.protobuf.FieldMask
+	(*Backup)(nil),                // 1: aipext.v1.Backup
+	(*Key)(nil),                   // 2: aipext.v1.Key
+	(*Topic)(nil),                 // 3: aipext.v1.Topic
+	(*CreateBackupRequest)(nil),   // 4: aipext.v1.CreateBackupRequest
+	(*GetInstanceRequest)(nil),    // 5: aipext.v1.GetInstanceRequest
+	(*ListInstancesRequest)(nil),  // 6: aipext.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil), // 7: aipext.v1.ListInstancesResponse
+	(*CreateInstanceRequest)(nil), // 8: aipext.v1.CreateInstanceRequest
+	(*UpdateInstanceRequest)(nil), // 9: aipext.v1.UpdateInstanceRequest
+	(*DeleteInstanceRequest)(nil), // 10: aipext.v1.DeleteInstanceRequest
+	(*GetKeyRequest)(nil),         // 11: aipext.v1.GetKeyRequest
+	(*CreateKeyRequest)(nil),      // 12: aipext.v1.CreateKeyRequest
+	(*ListKeysRequest)(nil),       // 13: aipext.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),      // 14: aipext.v1.ListKeysResponse
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
 }
 var file_external_proto_depIdxs = []int32{
-	13, // 0: aipext.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
-	13, // 1: aipext.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 2: aipext.v1.ListInstancesResponse.instances:type_name -> aipext.v1.Instance
-	0,  // 3: aipext.v1.CreateInstanceRequest.instance:type_name -> aipext.v1.Instance
-	0,  // 4: aipext.v1.UpdateInstanceRequest.instance:type_name -> aipext.v1.Instance
-	14, // 5: aipext.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 6: aipext.v1.CreateKeyRequest.key:type_name -> aipext.v1.Key
-	1,  // 7: aipext.v1.ListKeysResponse.keys:type_name -> aipext.v1.Key
-	3,  // 8: aipext.v1.InstanceService.GetInstance:input_type -> aipext.v1.GetInstanceRequest
-	4,  // 9: aipext.v1.InstanceService.ListInstances:input_type -> aipext.v1.ListInstancesRequest
-	6,  // 10: aipext.v1.InstanceService.CreateInstance:input_type -> aipext.v1.CreateInstanceRequest
-	7,  // 11: aipext.v1.InstanceService.UpdateInstance:input_type -> aipext.v1.UpdateInstanceRequest
-	8,  // 12: aipext.v1.InstanceService.DeleteInstance:input_type -> aipext.v1.DeleteInstanceRequest
-	9,  // 13: aipext.v1.InstanceService.GetKey:input_type -> aipext.v1.GetKeyRequest
-	10, // 14: aipext.v1.InstanceService.CreateKey:input_type -> aipext.v1.CreateKeyRequest
-	11, // 15: aipext.v1.InstanceService.ListKeys:input_type -> aipext.v1.ListKeysRequest
-	0,  // 16: aipext.v1.InstanceService.GetInstance:output_type -> aipext.v1.Instance
-	5,  // 17: aipext.v1.InstanceService.ListInstances:output_type -> aipext.v1.ListInstancesResponse
-	0,  // 18: aipext.v1.InstanceService.CreateInstance:output_type -> aipext.v1.Instance
-	0,  // 19: aipext.v1.InstanceService.UpdateInstance:output_type -> aipext.v1.Instance
-	0,  // 20: aipext.v1.InstanceService.DeleteInstance:output_type -> aipext.v1.Instance
-	1,  // 21: aipext.v1.InstanceService.GetKey:output_type -> aipext.v1.Key
-	1,  // 22: aipext.v1.InstanceService.CreateKey:output_type -> aipext.v1.Key
-	12, // 23: aipext.v1.InstanceService.ListKeys:output_type -> aipext.v1.ListKeysResponse
-	16, // [16:24] is the sub-list for method output_type
-	8,  // [8:16] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	15, // 0: aipext.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
+	15, // 1: aipext.v1.Instance.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 2: aipext.v1.CreateBackupRequest.backup:type_name -> aipext.v1.Backup
+	0,  // 3: aipext.v1.ListInstancesResponse.instances:type_name -> aipext.v1.Instance
+	0,  // 4: aipext.v1.CreateInstanceRequest.instance:type_name -> aipext.v1.Instance
+	0,  // 5: aipext.v1.UpdateInstanceRequest.instance:type_name -> aipext.v1.Instance
+	16, // 6: aipext.v1.UpdateInstanceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 7: aipext.v1.CreateKeyRequest.key:type_name -> aipext.v1.Key
+	2,  // 8: aipext.v1.ListKeysResponse.keys:type_name -> aipext.v1.Key
+	5,  // 9: aipext.v1.InstanceService.GetInstance:input_type -> aipext.v1.GetInstanceRequest
+	6,  // 10: aipext.v1.InstanceService.ListInstances:input_type -> aipext.v1.ListInstancesRequest
+	8,  // 11: aipext.v1.InstanceService.CreateInstance:input_type -> aipext.v1.CreateInstanceRequest
+	9,  // 12: aipext.v1.InstanceService.UpdateInstance:input_type -> aipext.v1.UpdateInstanceRequest
+	10, // 13: aipext.v1.InstanceService.DeleteInstance:input_type -> aipext.v1.DeleteInstanceRequest
+	11, // 14: aipext.v1.InstanceService.GetKey:input_type -> aipext.v1.GetKeyRequest
+	12, // 15: aipext.v1.InstanceService.CreateKey:input_type -> aipext.v1.CreateKeyRequest
+	13, // 16: aipext.v1.InstanceService.ListKeys:input_type -> aipext.v1.ListKeysRequest
+	4,  // 17: aipext.v1.InstanceService.CreateBackup:input_type -> aipext.v1.CreateBackupRequest
+	0,  // 18: aipext.v1.InstanceService.GetInstance:output_type -> aipext.v1.Instance
+	7,  // 19: aipext.v1.InstanceService.ListInstances:output_type -> aipext.v1.ListInstancesResponse
+	0,  // 20: aipext.v1.InstanceService.CreateInstance:output_type -> aipext.v1.Instance
+	0,  // 21: aipext.v1.InstanceService.UpdateInstance:output_type -> aipext.v1.Instance
+	0,  // 22: aipext.v1.InstanceService.DeleteInstance:output_type -> aipext.v1.Instance
+	2,  // 23: aipext.v1.InstanceService.GetKey:output_type -> aipext.v1.Key
+	2,  // 24: aipext.v1.InstanceService.CreateKey:output_type -> aipext.v1.Key
+	14, // 25: aipext.v1.InstanceService.ListKeys:output_type -> aipext.v1.ListKeysResponse
+	1,  // 26: aipext.v1.InstanceService.CreateBackup:output_type -> aipext.v1.Backup
+	18, // [18:27] is the sub-list for method output_type
+	9,  // [9:18] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_external_proto_init() }
@@ -909,7 +1037,7 @@ func file_external_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_external_proto_rawDesc), len(file_external_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,7 @@ const (
 	InstanceService_GetKey_FullMethodName         = "/aipext.v1.InstanceService/GetKey"
 	InstanceService_CreateKey_FullMethodName      = "/aipext.v1.InstanceService/CreateKey"
 	InstanceService_ListKeys_FullMethodName       = "/aipext.v1.InstanceService/ListKeys"
+	InstanceService_CreateBackup_FullMethodName   = "/aipext.v1.InstanceService/CreateBackup"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -47,6 +48,7 @@ type InstanceServiceClient interface {
 	GetKey(ctx context.Context, in *GetKeyRequest, opts ...grpc.CallOption) (*Key, error)
 	CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*Key, error)
 	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	CreateBackup(ctx context.Context, in *CreateBackupRequest, opts ...grpc.CallOption) (*Backup, error)
 }
 
 type instanceServiceClient struct {
@@ -137,6 +139,16 @@ func (c *instanceServiceClient) ListKeys(ctx context.Context, in *ListKeysReques
 	return out, nil
 }
 
+func (c *instanceServiceClient) CreateBackup(ctx context.Context, in *CreateBackupRequest, opts ...grpc.CallOption) (*Backup, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Backup)
+	err := c.cc.Invoke(ctx, InstanceService_CreateBackup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -149,6 +161,7 @@ type InstanceServiceServer interface {
 	GetKey(context.Context, *GetKeyRequest) (*Key, error)
 	CreateKey(context.Context, *CreateKeyRequest) (*Key, error)
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	CreateBackup(context.Context, *CreateBackupRequest) (*Backup, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -182,6 +195,9 @@ func (UnimplementedInstanceServiceServer) CreateKey(context.Context, *CreateKeyR
 }
 func (UnimplementedInstanceServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedInstanceServiceServer) CreateBackup(context.Context, *CreateBackupRequest) (*Backup, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateBackup not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -348,6 +364,24 @@ func _InstanceService_ListKeys_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_CreateBackup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateBackupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).CreateBackup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_CreateBackup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).CreateBackup(ctx, req.(*CreateBackupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -386,6 +420,10 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListKeys",
 			Handler:    _InstanceService_ListKeys_Handler,
+		},
+		{
+			MethodName: "CreateBackup",
+			Handler:    _InstanceService_CreateBackup_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

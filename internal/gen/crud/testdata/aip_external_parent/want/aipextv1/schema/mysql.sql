@@ -19,3 +19,12 @@ CREATE TABLE `keys` (
   `algorithm` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `key`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `backups` (
+  `project` varchar(192) NOT NULL,
+  `location` varchar(192) NOT NULL,
+  `instance` varchar(192) NOT NULL,
+  `backup` varchar(192) NOT NULL,
+  `label` longtext NOT NULL DEFAULT (''),
+  PRIMARY KEY (`project`, `location`, `instance`, `backup`),
+  CONSTRAINT `fk_backups_parent` FOREIGN KEY (`project`, `location`, `instance`) REFERENCES `instances` (`project`, `location`, `instance`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

@@ -19,3 +19,12 @@ CREATE TABLE "keys" (
   "algorithm" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project", "key")
 );
+CREATE TABLE "backups" (
+  "project" character varying(192) NOT NULL COLLATE "C",
+  "location" character varying(192) NOT NULL COLLATE "C",
+  "instance" character varying(192) NOT NULL COLLATE "C",
+  "backup" character varying(192) NOT NULL COLLATE "C",
+  "label" text NOT NULL DEFAULT '' COLLATE "C",
+  PRIMARY KEY ("project", "location", "instance", "backup"),
+  CONSTRAINT "fk_backups_parent" FOREIGN KEY ("project", "location", "instance") REFERENCES "instances" ("project", "location", "instance") ON UPDATE NO ACTION ON DELETE NO ACTION
+);

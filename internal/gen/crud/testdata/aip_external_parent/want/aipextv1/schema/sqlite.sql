@@ -16,6 +16,19 @@ CREATE TABLE `instances` (
   CONSTRAINT `chk_instances_location_size` CHECK (instr("location", char(0)) > 0 OR length("location") <= 255),
   CONSTRAINT `chk_instances_instance_size` CHECK (instr("instance", char(0)) > 0 OR length("instance") <= 255)
 );
+CREATE TABLE `backups` (
+  `project` text NOT NULL,
+  `location` text NOT NULL,
+  `instance` text NOT NULL,
+  `backup` text NOT NULL,
+  `label` text NOT NULL DEFAULT (''),
+  PRIMARY KEY (`project`, `location`, `instance`, `backup`),
+  CONSTRAINT `fk_backups_parent` FOREIGN KEY (`project`, `location`, `instance`) REFERENCES `instances` (`project`, `location`, `instance`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `chk_backups_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 192),
+  CONSTRAINT `chk_backups_location_size` CHECK (instr("location", char(0)) > 0 OR length("location") <= 192),
+  CONSTRAINT `chk_backups_instance_size` CHECK (instr("instance", char(0)) > 0 OR length("instance") <= 192),
+  CONSTRAINT `chk_backups_backup_size` CHECK (instr("backup", char(0)) > 0 OR length("backup") <= 192)
+);
 CREATE TABLE `keys` (
   `project` text NOT NULL,
   `key` text NOT NULL,
