@@ -212,6 +212,11 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 					// field's own may name one).
 					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) is a new foreign key to %s without presence: the rows the table already has would hold its zero value, which names none, and the migration fails on them; declare the field `optional`, or pass --force if the table is empty", nt.Name, nc.Name, nc.Field, fk.RefTable))
 				}
+				if ck := defaultFailsCheck(nt, nc); ck != nil && !opts.Force {
+					// Every row would get the column's default, which the
+					// check refuses: the column cannot be added to them.
+					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) is new, and its default %s fails its check %s (%s): the rows the table already has would hold the default, and the migration fails on them; declare the field `optional`, let its rules ignore the zero value (IGNORE_IF_ZERO_VALUE), or pass --force if the table is empty", nt.Name, nc.Name, nc.Field, spellDefault(nc.Default), ck.Name, checkText(ck)))
+				}
 				continue
 			}
 			if oc.Name != nc.Name {

@@ -1,0 +1,101 @@
+package migrate_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/internal/migrate"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// validateImport lets a proto of these tests use protovalidate's rules.
+const validateImport = "import \"buf/validate/validate.proto\";\n\n"
+
+// TestNewColumnWhoseDefaultFailsItsCheck: a new field without presence
+// gives the rows already in the table its zero value, the column's
+// default; when its rules give a check that refuses that value, the
+// migration fails on every database as soon as the table has a row. diff
+// refuses it unless --force (the table is empty); a rule that ignores the
+// zero value leaves it out of the check, and the column is added to the
+// rows there are.
+func TestNewColumnWhoseDefaultFailsItsCheck(t *testing.T) {
+	const base = "  int64 id = 1;\n"
+	cases := []struct {
+		name, field, refusal string
+	}{
+		{"qty", `  int32 qty = 2 [(buf.validate.field).int32 = {gt: 0}];` + "\n",
+			`column books.qty (field 2) is new, and its default 0 fails its check chk_books_qty_range ("qty" > 0): the rows the table already has would hold the default, and the migration fails on them; declare the field ` + "`optional`" + `, let its rules ignore the zero value (IGNORE_IF_ZERO_VALUE), or pass --force if the table is empty`},
+		{"code", `  string code = 2 [(buf.validate.field).string = {min_len: 1}];` + "\n",
+			`column books.code (field 2) is new, and its default '' fails its check chk_books_code_len (char_length("code") >= 1): the rows the table already has would hold the default, and the migration fails on them; declare the field ` + "`optional`" + `, let its rules ignore the zero value (IGNORE_IF_ZERO_VALUE), or pass --force if the table is empty`},
+		{"range", `  double w = 2 [(buf.validate.field).double = {gte: 1, lte: 10}];` + "\n",
+			`column books.w (field 2) is new, and its default 0 fails its check chk_books_w_range ("w" >= 1 AND "w" <= 10): the rows the table already has would hold the default, and the migration fails on them; declare the field ` + "`optional`" + `, let its rules ignore the zero value (IGNORE_IF_ZERO_VALUE), or pass --force if the table is empty`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(t)
+			p.start(t, book(base))
+			p.generate(t, validateImport+book(base+c.field))
+			before := tree(t, p.dir)
+			_, err := p.diff("add", migrate.Options{})
+			require.ErrorIs(t, err, migrate.ErrRefused)
+			assert.Equal(t, "migration refused:\n  "+c.refusal, err.Error())
+			assert.Equal(t, before, tree(t, p.dir), "a refused diff writes nothing")
+			out, err := p.diff("add", migrate.Options{Force: true})
+			require.NoError(t, err, "%s", out)
+		})
+	}
+
+	// What the refusal says, on every database: the forced migration
+	// fails on a table with a row, and succeeds on an empty one.
+	forced := gooseSteps(t, migrate.Options{Force: true},
+		book(base),
+		validateImport+book(base+`  int32 qty = 2 [(buf.validate.field).int32 = {gt: 0}];`+"\n"))
+	// The zero value ignored: no refusal, and the rows take it.
+	ignored := gooseSteps(t, migrate.Options{},
+		book(base),
+		validateImport+book(base+`  int32 qty = 2 [(buf.validate.field).int32 = {gt: 0}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE];`+"\n"+
+			`  string code = 3 [(buf.validate.field).string = {min_len: 1}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE];`+"\n"))
+	// A default of presence is NULL, which the check lets through.
+	optional := gooseSteps(t, migrate.Options{},
+		book(base),
+		validateImport+book(base+`  optional int32 qty = 2 [(buf.validate.field).int32 = {gt: 0}];`+"\n"))
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		p := gooseProvider(t, db, forced)
+		_, err := p.UpTo(ctx, 1)
+		require.NoError(t, err)
+		require.NoError(t, db.Exec("INSERT INTO books (id) VALUES (1)").Error)
+		_, err = p.UpTo(ctx, 2)
+		require.Error(t, err, "the row would hold 0, which the check refuses")
+		// A failed SQLite rebuild leaves its copy behind (NO TRANSACTION):
+		// start again, on an empty table.
+		reset := func() {
+			for _, table := range []string{"new_books", "books", "goose_db_version"} {
+				require.NoError(t, db.Exec("DROP TABLE IF EXISTS "+table).Error)
+			}
+		}
+		reset()
+		p = gooseProvider(t, db, forced)
+		_, err = p.Up(ctx)
+		require.NoError(t, err, "an empty table takes the column")
+		require.Error(t, db.Exec("INSERT INTO books (id, qty) VALUES (2, 0)").Error, "the check holds")
+
+		for _, dir := range []string{ignored, optional} {
+			reset()
+			p := gooseProvider(t, db, dir)
+			_, err := p.UpTo(ctx, 1)
+			require.NoError(t, err)
+			require.NoError(t, db.Exec("INSERT INTO books (id) VALUES (1)").Error)
+			_, err = p.Up(ctx)
+			require.NoError(t, err, "the rows take the default the check lets through")
+			_, err = p.DownTo(ctx, 1)
+			require.NoError(t, err)
+			_, err = p.Up(ctx)
+			require.NoError(t, err)
+		}
+	})
+}
