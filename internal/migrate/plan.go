@@ -413,6 +413,16 @@ func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
 			p.changes = append(p.changes, Change{Text: fmt.Sprintf("- foreign key %s on %s", fk.Name, ot.Name)})
 		}
 	}
+	// A key that now references the table of another message, whatever
+	// the names.
+	for _, ofk := range ot.ForeignKeys {
+		for _, nfk := range nt.ForeignKeys {
+			from, to := p.old.Table(ofk.RefTable), p.new.Table(nfk.RefTable)
+			if ofk.Name == nfk.Name && from != nil && to != nil && from.Message != to.Message {
+				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ foreign key %s on %s: references %s (%s), not %s (%s)", nfk.Name, nt.Name, to.Name, holds(to), from.Name, holds(from))})
+			}
+		}
+	}
 	haveCk := map[string]bool{}
 	for _, c := range ot.Checks {
 		haveCk[c.Name] = true
@@ -1077,6 +1087,7 @@ func dropMissedIndexes(d ormrt.Dialect, changes []schema.Change, fromSnap, toSna
 			continue
 		}
 		changes = modifiedChecks(changes, ft, tt)
+		changes = retargetedKeys(d, changes, ft, tt)
 		var missing, added []*schema.Index
 		for _, ix := range ft.Indexes {
 			if _, ok := tt.Index(ix.Name); !ok {
@@ -1166,6 +1177,63 @@ func modifiedChecks(changes []schema.Change, ft, tt *schema.Table) []schema.Chan
 		}
 	}
 	return changes
+}
+
+// retargetedKeys adds the changes of foreign keys whose name and columns
+// stay and whose referenced table changes, which Atlas's differ does not
+// see (it compares the tables that hold the keys). A kept table's key to
+// a table dropped under a temporary name, whose name another table takes,
+// is one: every database makes a key follow the table it references
+// through a rename, so the key would name the dropped table.
+// MySQL/MariaDB cannot drop and add a key of one name in one ALTER TABLE
+// (errno 121): there the key is added by a statement of its own.
+func retargetedKeys(d ormrt.Dialect, changes []schema.Change, ft, tt *schema.Table) []schema.Change {
+	for _, fk := range ft.ForeignKeys {
+		tk, ok := tt.ForeignKey(fk.Symbol)
+		if !ok || fk.RefTable == nil || tk.RefTable == nil || fk.RefTable.Name == tk.RefTable.Name || hasKeyChange(changes, tt.Name, fk.Symbol) {
+			continue
+		}
+		var mod *schema.ModifyTable
+		for _, c := range changes {
+			if m, ok := c.(*schema.ModifyTable); ok && m.T.Name == tt.Name {
+				mod = m
+				break
+			}
+		}
+		if mod == nil {
+			mod = &schema.ModifyTable{T: tt}
+			changes = append(changes, mod)
+		}
+		mod.Changes = append(mod.Changes, &schema.DropForeignKey{F: fk})
+		if d == ormrt.MySQL {
+			changes = append(changes, &schema.ModifyTable{T: tt, Changes: []schema.Change{&schema.AddForeignKey{F: tk}}})
+		} else {
+			mod.Changes = append(mod.Changes, &schema.AddForeignKey{F: tk})
+		}
+	}
+	return changes
+}
+
+func hasKeyChange(changes []schema.Change, table, name string) bool {
+	for _, c := range changes {
+		m, ok := c.(*schema.ModifyTable)
+		if !ok || m.T.Name != table {
+			continue
+		}
+		for _, cc := range m.Changes {
+			switch x := cc.(type) {
+			case *schema.ModifyForeignKey:
+				if x.From.Symbol == name {
+					return true
+				}
+			case *schema.DropForeignKey:
+				if x.F.Symbol == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func hasCheckChange(changes []schema.Change, table, name string) bool {

@@ -1,0 +1,1 @@
+SELECT pen_name FROM authors WHERE id = 1 ||| w

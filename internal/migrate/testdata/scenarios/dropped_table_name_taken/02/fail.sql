@@ -1,0 +1,1 @@
+INSERT INTO books (id, author_id) VALUES (3, 99)
