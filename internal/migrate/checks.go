@@ -1,9 +1,11 @@
 package migrate
 
 import (
+	"fmt"
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
@@ -139,3 +141,62 @@ func spellDefault(v *sqlschema.Value) string {
 
 // checkText spells a check's condition for a message, in PostgreSQL's SQL.
 func checkText(ck *sqlschema.Check) string { return ck.SQL(ormrt.Postgres) }
+
+// numberCopy is a string column that becomes a number: table and column
+// (new names), whether up or down does it, and the SQLite types of the
+// values the number column may hold.
+type numberCopy struct {
+	table, column string
+	up            bool
+	types         []string
+}
+
+// affinity lists the types SQLite gives the values of a column of logical
+// type t that a string converts to: integers, or reals (and the integers
+// a real column keeps as such); nil for other columns.
+func affinity(t string) []string {
+	switch t {
+	case "int32", "int64", "uint32", "enum":
+		return []string{"integer"}
+	case "float", "double":
+		return []string{"real", "integer"}
+	}
+	return nil
+}
+
+// sqliteNumberCopies makes the copies of SQLite's table rebuilds refuse a
+// string that is no number into a column that becomes a number (an enum
+// stored by name that goes back to its number), as PostgreSQL's cast and
+// MySQL/MariaDB's strict mode refuse it: SQLite would keep the text in the
+// number column. A string that spells a number is converted, on every
+// database. A trigger on the copy, dropped after it, aborts the copy on
+// the first such value.
+func sqliteNumberCopies(stmts []string, cols []numberCopy, up bool) []string {
+	for _, nc := range cols {
+		if nc.up != up {
+			continue
+		}
+		bq := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+		prefix := "INSERT INTO " + bq("new_"+nc.table) + " ("
+		for i := 0; i < len(stmts); i++ {
+			st := stmts[i]
+			list, _, ok := strings.Cut(strings.TrimPrefix(st, prefix), ")")
+			if !strings.HasPrefix(st, prefix) || !ok || !slices.Contains(splitTop(list), bq(nc.column)) {
+				continue
+			}
+			trigger := bq("pf_number_" + nc.table + "_" + nc.column)
+			allowed := make([]string, len(nc.types))
+			for j, t := range nc.types {
+				allowed[j] = "'" + t + "'"
+			}
+			msg := fmt.Sprintf("%s.%s holds a string that is no number (an enum value's name?), which its new type cannot hold", nc.table, nc.column)
+			create := "CREATE TRIGGER " + trigger + " BEFORE INSERT ON " + bq("new_"+nc.table) +
+				" WHEN typeof(NEW." + bq(nc.column) + ") NOT IN (" + strings.Join(allowed, ", ") + ", 'null')" +
+				" BEGIN SELECT RAISE(ABORT, '" + strings.ReplaceAll(msg, "'", "''") + "'); END"
+			stmts = slices.Insert(stmts, i+1, "DROP TRIGGER "+trigger)
+			stmts = slices.Insert(stmts, i, create)
+			i += 2
+		}
+	}
+	return stmts
+}

@@ -61,6 +61,9 @@ type plan struct {
 	// toUint64 are the integer columns that become uint64, which SQLite
 	// stores as 20 zero-padded digits: table and column, new names.
 	toUint64 [][2]string
+	// toNumber are the string columns (enum names included) that become
+	// numbers, and the reverse for down: new names.
+	toNumber []numberCopy
 	// lowercased are the columns of UUIDs that the server now stores in
 	// lowercase (sqlschema.CanonicalLowercase): table and column, new
 	// names.
@@ -233,6 +236,12 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				}
 			} else if describe(oc) != describe(nc) {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc))})
+			}
+			if textual(oc) && affinity(nc.Type) != nil {
+				p.toNumber = append(p.toNumber, numberCopy{table: nt.Name, column: nc.Name, up: true, types: affinity(nc.Type)})
+			}
+			if textual(nc) && affinity(oc.Type) != nil {
+				p.toNumber = append(p.toNumber, numberCopy{table: nt.Name, column: nc.Name, types: affinity(oc.Type)})
 			}
 			if nc.Type == "uint64" && oc.Type != "uint64" {
 				p.toUint64 = append(p.toUint64, [2]string{nt.Name, nc.Name})
@@ -731,6 +740,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	down = append(down, more...)
 	if d == ormrt.SQLite {
 		up, down = sqliteStrictCopies(up), sqliteStrictCopies(down)
+		up, down = sqliteNumberCopies(up, p.toNumber, true), sqliteNumberCopies(down, p.toNumber, false)
 	}
 	return up, down, nil
 }
