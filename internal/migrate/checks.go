@@ -200,3 +200,67 @@ func sqliteNumberCopies(stmts []string, cols []numberCopy, up bool) []string {
 	}
 	return stmts
 }
+
+// tightenedChecks lists the checks of new column nc (table nt) that the
+// old column oc (table ot), of the same type, may hold values against:
+// a rule added or tightened, which fails on the rows that break it. A
+// check is kept when one of the old column's checks admits no more than
+// it does.
+func tightenedChecks(ot, nt *sqlschema.Table, oc, nc *sqlschema.Column) []*sqlschema.Check {
+	var out []*sqlschema.Check
+	for _, ck := range nt.Checks {
+		if ck.Column != nc.Name || ck.SQLiteOnly {
+			continue
+		}
+		if !slices.ContainsFunc(ot.Checks, func(old *sqlschema.Check) bool { return old.Column == oc.Name && looser(old, ck) }) {
+			out = append(out, ck)
+		}
+	}
+	return out
+}
+
+// looser reports whether check b admits every value check a admits,
+// judged on their bounds; false when it cannot tell.
+func looser(a, b *sqlschema.Check) bool {
+	if a.SQLiteOnly != b.SQLiteOnly || a.Uint64 != b.Uint64 || a.Outside || b.Outside {
+		return a.Outside && b.Outside && a.Min == b.Min && a.Max == b.Max && a.MinExclusive == b.MinExclusive && a.MaxExclusive == b.MaxExclusive && a.Zero == b.Zero
+	}
+	if b.Zero == "" && a.Zero != "" || b.Zero != "" && a.Zero != "" && !sameLiteral(a.Zero, b.Zero) {
+		return false
+	}
+	bound := func(x, y string, xExcl, yExcl bool, lower bool) bool {
+		if y == "" {
+			return true
+		}
+		if x == "" {
+			return false
+		}
+		rx, ok1 := new(big.Rat).SetString(x)
+		ry, ok2 := new(big.Rat).SetString(y)
+		if !ok1 || !ok2 {
+			return false
+		}
+		c := ry.Cmp(rx)
+		if !lower {
+			c = -c
+		}
+		return c < 0 || c == 0 && (!yExcl || xExcl)
+	}
+	if !bound(a.Min, b.Min, a.MinExclusive, b.MinExclusive, true) || !bound(a.Max, b.Max, a.MaxExclusive, b.MaxExclusive, false) {
+		return false
+	}
+	if b.MinLen != nil && (a.MinLen == nil || *b.MinLen > *a.MinLen) || b.MaxLen != nil && (a.MaxLen == nil || *b.MaxLen < *a.MaxLen) {
+		return false
+	}
+	if len(b.In) > 0 {
+		if len(a.In) == 0 {
+			return false
+		}
+		for _, v := range a.In {
+			if !slices.ContainsFunc(b.In, func(w string) bool { return sameLiteral(v, w) }) {
+				return false
+			}
+		}
+	}
+	return b.NulSafe || !a.NulSafe
+}

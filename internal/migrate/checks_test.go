@@ -149,3 +149,55 @@ func TestEnumNameBackToNumber(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestTightenedCheck: a rule added to an existing column, or tightened,
+// gives a check the values already stored may break; diff refuses it
+// unless --force, as it refuses a shorter length. A rule loosened, or one
+// that ignores the zero value, is not refused. With --force the migration
+// fails on every database when a row breaks the check.
+func TestTightenedCheck(t *testing.T) {
+	const base = "  int64 id = 1;\n"
+	qty := func(rules string) string {
+		return validateImport + book(base+"  int32 qty = 2"+rules+";\n")
+	}
+	const refusal = `column books.qty (field 2): its rules add or tighten the check chk_books_qty_range ("qty" >= 5), which fails on the rows that break it; pass --force if the data allows it`
+	for _, c := range []struct {
+		name, from, to, refused string
+	}{
+		{"added", "", " [(buf.validate.field).int32 = {gte: 5}]", refusal},
+		{"tightened", " [(buf.validate.field).int32 = {gte: 1}]", " [(buf.validate.field).int32 = {gte: 5}]", refusal},
+		{"loosened", " [(buf.validate.field).int32 = {gte: 5}]", " [(buf.validate.field).int32 = {gte: 1}]", ""},
+		{"zero ignored", " [(buf.validate.field).int32 = {gte: 5}]", " [(buf.validate.field).int32 = {gte: 5}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE]", ""},
+		{"bound removed", " [(buf.validate.field).int32 = {gte: 1, lte: 9}]", " [(buf.validate.field).int32 = {gte: 1}]", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(t)
+			p.start(t, qty(c.from))
+			p.generate(t, qty(c.to))
+			out, err := p.diff("rule", migrate.Options{})
+			if c.refused == "" {
+				require.NoError(t, err, "%s", out)
+				return
+			}
+			require.ErrorIs(t, err, migrate.ErrRefused)
+			assert.Equal(t, "migration refused:\n  "+c.refused, err.Error())
+			out, err = p.diff("rule", migrate.Options{Force: true})
+			require.NoError(t, err, "%s", out)
+		})
+	}
+
+	dir := gooseSteps(t, migrate.Options{Force: true}, qty(""), qty(" [(buf.validate.field).int32 = {gte: 5}]"))
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		p := gooseProvider(t, db, dir)
+		_, err := p.UpTo(ctx, 1)
+		require.NoError(t, err)
+		require.NoError(t, db.Exec("INSERT INTO books (id, qty) VALUES (1, 3)").Error)
+		_, err = p.UpTo(ctx, 2)
+		require.Error(t, err, "a row breaks the check")
+		require.NoError(t, db.Exec("DROP TABLE IF EXISTS new_books").Error)
+		require.NoError(t, db.Exec("UPDATE books SET qty = 7").Error)
+		_, err = p.UpTo(ctx, 2)
+		require.NoError(t, err, "the rows meet it")
+	})
+}
