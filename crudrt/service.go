@@ -58,7 +58,8 @@ type options struct {
 	gormOnly        bool
 }
 
-// WithPageTokenKey sets the key that signs page tokens. Services behind a
+// WithPageTokenKey sets the key (at least 16 bytes) from which the keys
+// that encrypt and authenticate page tokens are derived. Services behind a
 // load balancer need the same key everywhere; the default is random per
 // process, so tokens do not survive a restart.
 func WithPageTokenKey(key []byte) Option { return func(o *options) { o.tokenKey = key } }

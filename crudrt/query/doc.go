@@ -1,7 +1,7 @@
 // Package query translates the list parameters of AIP-132 List methods to
 // SQL for GORM: filter (AIP-160) to a WHERE condition, order_by to ORDER BY
-// terms, and page_token to a keyset condition carried in a signed,
-// query-bound token.
+// terms, and page_token to a keyset condition carried in an encrypted,
+// authenticated, query-bound token.
 //
 // A Table lists the columns a resource exposes, by proto field name (the
 // Path) and SQL name, with how each is stored (the Kind), following the

@@ -1,13 +1,15 @@
 package query
 
 import (
-	"crypto/hmac"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"time"
 
@@ -25,11 +27,29 @@ const (
 	MaxTokenLength = 16 << 10
 )
 
-// tokenVersion is the first byte of every token payload.
-const tokenVersion = 1
+// tokenVersion is the first byte of every token; it is authenticated
+// with the rest.
+const tokenVersion = 2
 
-// tokenDomain separates the MAC of page tokens from other uses of a key.
-const tokenDomain = "protoforge crudrt/query page token v1\x00"
+// tokenDomain separates page tokens from other uses of a key: it names the
+// keys derived for them and starts their additional data.
+const tokenDomain = "protoforge crudrt/query page token v2 AES-256-GCM\x00"
+
+// Sizes of a token's parts. A token is, in base64url without padding,
+//
+//	version (1) | nonce (tokenNonceSize) | AES-256-GCM ciphertext of the values | tag (16)
+//
+// Every token has a GCM key and nonce of its own, derived with HKDF-SHA256
+// from the page token key and the token's random nonce, so a GCM key
+// encrypts one token only. Random 96-bit GCM nonces under one key would be
+// safe for 2^32 tokens; a page token key is shared by every server for as
+// long as tokens must stay valid, and two tokens here share a GCM key only
+// if their 128-bit random nonces are equal.
+const (
+	tokenNonceSize = 16
+	tokenHeader    = 1 + tokenNonceSize
+	tokenOverhead  = tokenHeader + 16
+)
 
 // Value tags in a token payload.
 const (
@@ -46,13 +66,14 @@ const (
 // EncodeToken returns the page token that resumes the query after the row
 // whose ordered values are last (one per term, as After takes them).
 //
-// The token is opaque and tamper-evident: base64url without padding of
-// the values, typed by the terms' columns, followed by an HMAC-SHA256 with
-// key over the values, query and terms (each column's Path, kind and
-// direction). query identifies everything that must not change between
-// pages (filter, order_by, show_deleted, parent…) as a canonical string
-// the caller builds. Timestamps are carried to the microsecond, as they
-// are stored.
+// The token is opaque and tamper-evident: the values, typed by the terms'
+// columns, are encrypted with AES-256-GCM under a key derived from key and
+// a random nonce (see tokenNonceSize), and authenticated together with
+// query and terms (each column's Path, kind and direction). query
+// identifies everything that must not change between pages (filter,
+// order_by, show_deleted, parent…) as a canonical string the caller
+// builds. Timestamps are carried to the microsecond, as they are stored.
+// Two tokens for the same position differ; any of them resumes there.
 //
 // Errors here are the program's, not the client's: a short key, values
 // that do not match the terms, or a token longer than MaxTokenLength.
@@ -63,23 +84,19 @@ func EncodeToken(key []byte, query string, terms []OrderTerm, last []any) (strin
 	if len(last) != len(terms) {
 		return "", fmt.Errorf("query: %d page token values for %d terms", len(last), len(terms))
 	}
-	payload := []byte{tokenVersion}
+	var values []byte
 	for i, term := range terms {
 		if last[i] == nil && term.Column.Nullable {
-			payload = append(payload, tagNull)
+			values = append(values, tagNull)
 			continue
 		}
 		v, err := normalize(term.Column, last[i])
 		if err != nil {
 			return "", err
 		}
-		payload = appendValue(payload, v)
+		values = appendValue(values, v)
 	}
-	token := base64.RawURLEncoding.EncodeToString(append(payload, tokenMAC(key, query, terms, payload)...))
-	if len(token) > MaxTokenLength {
-		return "", fmt.Errorf("query: page token would have %d characters, more than %d", len(token), MaxTokenLength)
-	}
-	return token, nil
+	return sealToken(key, query, terms, values)
 }
 
 // DecodeToken verifies token against key, query and terms and returns the
@@ -88,7 +105,7 @@ func EncodeToken(key []byte, query string, terms []OrderTerm, last []any) (strin
 // and enums by name) and time.Time in UTC. They are what After takes.
 //
 // A token that is not one EncodeToken made with the same key, query and
-// terms (edited, truncated, signed with another key, or issued for another
+// terms (edited, truncated, made with another key, or issued for another
 // query) is an *Error with Field "page_token". A key shorter than
 // MinTokenKeyLength is an error that is not an *Error.
 func DecodeToken(key []byte, query string, terms []OrderTerm, token string) ([]any, error) {
@@ -104,46 +121,83 @@ func DecodeToken(key []byte, query string, terms []OrderTerm, token string) ([]a
 	if err != nil || base64.RawURLEncoding.EncodedLen(len(raw)) != len(token) {
 		return nil, invalid
 	}
-	if len(raw) < 1+sha256.Size {
+	if len(raw) < tokenOverhead || raw[0] != tokenVersion {
 		return nil, invalid
 	}
-	payload, mac := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
-	if !hmac.Equal(mac, tokenMAC(key, query, terms, payload)) {
+	aead, nonce, err := tokenAEAD(key, raw[1:tokenHeader])
+	if err != nil {
+		return nil, err
+	}
+	plain, err := aead.Open(nil, nonce, raw[tokenHeader:], tokenAAD(raw[:tokenHeader], query, terms))
+	if err != nil {
 		return nil, invalid
 	}
-	values, err := decodeValues(payload, terms)
+	values, err := decodeValues(plain, terms)
 	if err != nil {
 		return nil, invalid
 	}
 	return values, nil
 }
 
-// tokenMAC authenticates payload for query and terms. Everything before
-// the payload is length-prefixed, so no two inputs share a MAC input.
-func tokenMAC(key []byte, query string, terms []OrderTerm, payload []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(tokenDomain))
-	writeString(m, query)
-	writeUvarint(m, uint64(len(terms)))
+// sealToken returns the token holding the encoded values for query and
+// terms, under a fresh random nonce.
+func sealToken(key []byte, query string, terms []OrderTerm, values []byte) (string, error) {
+	if n := base64.RawURLEncoding.EncodedLen(tokenOverhead + len(values)); n > MaxTokenLength {
+		return "", fmt.Errorf("query: page token would have %d characters, more than %d", n, MaxTokenLength)
+	}
+	raw := make([]byte, tokenHeader, tokenOverhead+len(values))
+	raw[0] = tokenVersion
+	rand.Read(raw[1:tokenHeader])
+	aead, nonce, err := tokenAEAD(key, raw[1:tokenHeader])
+	if err != nil {
+		return "", err
+	}
+	raw = aead.Seal(raw, nonce, values, tokenAAD(raw[:tokenHeader], query, terms))
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// tokenAEAD returns the AES-256-GCM cipher and GCM nonce of the token
+// whose random nonce is nonce: both are derived from key by HKDF-SHA256,
+// with nonce as the salt, so each token is encrypted under a key of its
+// own.
+func tokenAEAD(key, nonce []byte) (cipher.AEAD, []byte, error) {
+	okm, err := hkdf.Key(sha256.New, key, nonce, tokenDomain, 32+12)
+	if err != nil {
+		return nil, nil, fmt.Errorf("query: page token key: %w", err)
+	}
+	block, err := aes.NewCipher(okm[:32])
+	if err != nil {
+		return nil, nil, fmt.Errorf("query: page token cipher: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, nil, fmt.Errorf("query: page token cipher: %w", err)
+	}
+	return aead, okm[32:], nil
+}
+
+// tokenAAD is the data a token authenticates besides its values: its
+// header (version and nonce), query and terms. Each part is
+// length-prefixed, so no two inputs share it.
+func tokenAAD(header []byte, query string, terms []OrderTerm) []byte {
+	b := make([]byte, 0, len(tokenDomain)+len(header)+len(query)+8+len(terms)*16)
+	b = append(b, tokenDomain...)
+	b = append(b, header...)
+	b = appendString(b, query)
+	b = binary.AppendUvarint(b, uint64(len(terms)))
 	for _, term := range terms {
-		writeString(m, term.Column.Path)
+		b = appendString(b, term.Column.Path)
 		dir := byte(0)
 		if term.Desc {
 			dir = 1
 		}
-		m.Write([]byte{byte(term.Column.Kind), dir})
+		b = append(b, byte(term.Column.Kind), dir)
 	}
-	m.Write(payload)
-	return m.Sum(nil)
+	return b
 }
 
-func writeUvarint(h hash.Hash, n uint64) {
-	h.Write(binary.AppendUvarint(nil, n))
-}
-
-func writeString(h hash.Hash, s string) {
-	writeUvarint(h, uint64(len(s)))
-	h.Write([]byte(s))
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // appendValue appends canonical value v (see normalize) to a payload.
@@ -192,10 +246,6 @@ var errBadPayload = errors.New("query: malformed page token payload")
 
 // decodeValues reads the values of terms from a verified payload.
 func decodeValues(b []byte, terms []OrderTerm) ([]any, error) {
-	if len(b) == 0 || b[0] != tokenVersion {
-		return nil, errBadPayload
-	}
-	b = b[1:]
 	out := make([]any, len(terms))
 	for i, term := range terms {
 		if len(b) > 0 && b[0] == tagNull && term.Column.Nullable {

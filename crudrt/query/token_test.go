@@ -2,7 +2,10 @@ package query
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"reflect"
 	"strings"
@@ -201,24 +204,27 @@ func TestDecodeTokenRejects(t *testing.T) {
 	}
 }
 
-// TestDecodeTokenRejectsForgedPayload signs payloads that are malformed
+// TestDecodeTokenRejectsForgedPayload seals payloads that are malformed
 // with the right key: DecodeToken still refuses them.
 func TestDecodeTokenRejectsForgedPayload(t *testing.T) {
 	tb := testTable(SQLite)
 	terms, _ := ParseOrderBy(tb, "title, create_time, active")
 	forge := func(payload []byte) string {
-		return base64.RawURLEncoding.EncodeToString(append(payload, tokenMAC(testKey, "q", terms, payload)...))
+		tok, err := sealToken(testKey, "q", terms, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
 	}
-	good := []byte{tokenVersion, tagString, 1, 'x', tagTime, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, tagBool, 1, tagInt, 0, 0, 0, 0, 0, 0, 0, 5}
+	good := []byte{tagString, 1, 'x', tagTime, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, tagBool, 1, tagInt, 0, 0, 0, 0, 0, 0, 0, 5}
 	if _, err := DecodeToken(testKey, "q", terms, forge(good)); err != nil {
 		t.Fatalf("well-formed forged payload: %v", err)
 	}
 	bad := map[string][]byte{
-		"version":       append([]byte{2}, good[1:]...),
-		"tag":           append([]byte{tokenVersion, tagInt}, good[2:]...),
-		"string length": append([]byte{tokenVersion, tagString, 200}, good[3:]...),
-		"bool value":    append(append(bytes.Clone(good[:18]), 2), good[19:]...),
-		"nanos":         append(append(bytes.Clone(good[:13]), 0x3b, 0x9a, 0xca, 0x00), good[17:]...),
+		"tag":           append([]byte{tagInt}, good[1:]...),
+		"string length": append([]byte{tagString, 200}, good[2:]...),
+		"bool value":    append(append(bytes.Clone(good[:17]), 2), good[18:]...),
+		"nanos":         append(append(bytes.Clone(good[:12]), 0x3b, 0x9a, 0xca, 0x00), good[16:]...),
 		"trailing":      append(bytes.Clone(good), 0),
 		"short":         good[:len(good)-1],
 		"empty":         {},
@@ -231,4 +237,141 @@ func TestDecodeTokenRejectsForgedPayload(t *testing.T) {
 		}
 		asError(t, err, "page_token")
 	}
+}
+
+// TestTokenIsOpaque: a token's bytes hold none of the values it carries,
+// in any encoding a client could read (AIP-158), and two tokens for the
+// same position are unrelated.
+func TestTokenIsOpaque(t *testing.T) {
+	tb := testTable(SQLite)
+	terms, _ := ParseOrderBy(tb, "title, serial, create_time")
+	const title = "acme fiction emma s"
+	created := time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC)
+	last := []any{title, uint64(0x1122334455667788), created, int64(0x0102030405060708)}
+	var plain []byte
+	for i, v := range last {
+		n, err := normalize(terms[i].Column, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain = appendValue(plain, n)
+	}
+	readable := [][]byte{
+		[]byte(title), []byte("acme"), []byte("fiction"), plain,
+		{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88},
+		{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08},
+		binary.BigEndian.AppendUint64(nil, uint64(created.Unix())),
+		[]byte(testQuery), []byte("title"),
+	}
+	seen := map[string]bool{}
+	for range 100 {
+		tok, err := EncodeToken(testKey, testQuery, terms, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[tok] {
+			t.Fatalf("token %q issued twice", tok)
+		}
+		seen[tok] = true
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range readable {
+			if bytes.Contains(raw, r) {
+				t.Fatalf("token %q holds %q", tok, r)
+			}
+		}
+		if strings.Contains(tok, base64.RawURLEncoding.EncodeToString([]byte(title))[:20]) {
+			t.Fatalf("token %q holds %q in base64", tok, title)
+		}
+		if len(raw) != tokenOverhead+len(plain) {
+			t.Fatalf("token of %d bytes for %d bytes of values", len(raw), len(plain))
+		}
+		if got, err := DecodeToken(testKey, testQuery, terms, tok); err != nil || got[0] != title {
+			t.Fatalf("DecodeToken: %v, %v", got, err)
+		}
+	}
+}
+
+// TestDecodeTokenRejectsOtherKeys: a token made with one key is refused
+// under any other, a key that extends it or shares its first 16 bytes
+// included; a copy of the key (another server, after a restart) reads it.
+func TestDecodeTokenRejectsOtherKeys(t *testing.T) {
+	tb := testTable(SQLite)
+	terms, _ := ParseOrderBy(tb, "title, id")
+	tok, err := EncodeToken(testKey, testQuery, terms, []any{"Dune", int64(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeToken(bytes.Clone(testKey), testQuery, terms, tok); err != nil {
+		t.Errorf("a copy of the key: %v", err)
+	}
+	flipped := bytes.Clone(testKey)
+	flipped[len(flipped)-1] ^= 1
+	for name, key := range map[string][]byte{
+		"last bit":  flipped,
+		"prefix":    testKey[:MinTokenKeyLength],
+		"extended":  append(bytes.Clone(testKey), 0),
+		"unrelated": []byte("another key of the same service!"),
+	} {
+		_, err := DecodeToken(key, testQuery, terms, tok)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		asError(t, err, "page_token")
+	}
+}
+
+// TestDecodeTokenRejectsVersion1: tokens of the readable format that came
+// before are refused like any other malformed token.
+func TestDecodeTokenRejectsVersion1(t *testing.T) {
+	tb := testTable(SQLite)
+	terms, _ := ParseOrderBy(tb, "title, id")
+	payload := appendValue(appendValue([]byte{1}, "Dune"), int64(7))
+	m := hmac.New(sha256.New, testKey)
+	m.Write(payload)
+	for _, tok := range []string{
+		base64.RawURLEncoding.EncodeToString(append(payload, m.Sum(nil)...)),
+		base64.RawURLEncoding.EncodeToString(append(payload, make([]byte, tokenOverhead)...)),
+	} {
+		_, err := DecodeToken(testKey, "q", terms, tok)
+		if err == nil {
+			t.Fatalf("accepted %q", tok)
+		}
+		asError(t, err, "page_token")
+	}
+}
+
+// BenchmarkToken measures a page token's round trip for a typical
+// two-term order (a title, then the key).
+func BenchmarkToken(b *testing.B) {
+	tb := testTable(SQLite)
+	terms, err := ParseOrderBy(tb, "title, id")
+	if err != nil {
+		b.Fatal(err)
+	}
+	last := []any{"The Left Hand of Darkness", int64(123456)}
+	tok, err := EncodeToken(testKey, testQuery, terms, last)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(tok)), "chars")
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := EncodeToken(testKey, testQuery, terms, last); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeToken(testKey, testQuery, terms, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
