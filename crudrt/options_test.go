@@ -3,6 +3,8 @@ package crudrt_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -63,6 +65,46 @@ func TestWithPageTokenKey(t *testing.T) {
 	}
 	_, _, err = crudrt.NewService(l.db, bookResource()).List(ctx, crudrt.ListRequest{PageSize: 1, PageToken: next})
 	wantInvalid(t, err, "page_token")
+}
+
+// TestPageTokenIsOpaque: the page token of a List holds none of the
+// values of the row it resumes after, in any readable form (AIP-158), and
+// listing the same page twice gives two different tokens that both resume
+// there.
+func TestPageTokenIsOpaque(t *testing.T) {
+	ctx := context.Background()
+	l := newLibrary(t, testdb.SQLite, crudrt.WithPageTokenKey([]byte("sixteen bytes!!!")))
+	for i, title := range []string{"acme fiction emma", "acme fiction zola", "zz last"} {
+		l.addBook(t, &libraryv1.Book{Title: title, Isbn: uint64(i+1) << 40})
+	}
+	req := crudrt.ListRequest{PageSize: 2, OrderBy: "title, isbn"}
+	var tokens []string
+	for range 2 {
+		page, next, err := l.books.List(ctx, req)
+		if err != nil || len(page) != 2 || next == "" {
+			t.Fatalf("first page: %v, %q, %v", page, next, err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := page[1].(*libraryv1.Book)
+		for _, v := range [][]byte{[]byte(last.Title), []byte("acme"), []byte("fiction"), binary.BigEndian.AppendUint64(nil, last.Isbn)} {
+			if bytes.Contains(raw, v) {
+				t.Errorf("token %q holds %q", next, v)
+			}
+		}
+		tokens = append(tokens, next)
+	}
+	if tokens[0] == tokens[1] {
+		t.Errorf("the same page twice gives the same token %q", tokens[0])
+	}
+	for _, tok := range tokens {
+		rest, _, err := l.books.List(ctx, crudrt.ListRequest{PageSize: 2, OrderBy: "title, isbn", PageToken: tok})
+		if err != nil || len(rest) != 1 || rest[0].(*libraryv1.Book).Title != "zz last" {
+			t.Errorf("next page: %v, %v", rest, err)
+		}
+	}
 }
 
 // TestWithLogger: database errors are logged where WithLogger says, and
