@@ -66,7 +66,7 @@ type config struct {
 	databaseURL string
 	maxBody     int64
 	corsOrigins string
-	// pageTokenKey signs page tokens; servers behind one load balancer
+	// pageTokenKey encrypts and authenticates page tokens; servers behind one load balancer
 	// share it, so that a token one issued is accepted by the others.
 	pageTokenKey string
 	// debugAddr serves net/http/pprof (CPU, goroutines, heap…) on its own
@@ -89,7 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "postgres://…, mysql://… or sqlite:<file> (default sqlite:library.db; env DATABASE_URL)")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 4<<20, "largest request body accepted")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "*", "comma-separated origins allowed by CORS")
-	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that signs page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
+	fs.StringVar(&c.pageTokenKey, "page-token-key", os.Getenv("PAGE_TOKEN_KEY"), "secret that encrypts and authenticates page tokens, shared by every server behind one load balancer (at least 16 bytes; default: random per process; env PAGE_TOKEN_KEY)")
 	fs.IntVar(&c.limit.MaxInFlight, "max-in-flight", 256, "most requests served at once; past it a request waits --max-queue-wait for a place, then gets ResourceExhausted (HTTP 429, Retry-After); 0: no limit")
 	fs.DurationVar(&c.limit.MaxWait, "max-queue-wait", 2*time.Second, "how long a request past --max-in-flight waits for a place")
 	fs.DurationVar(&c.limit.BodyTimeout, "body-timeout", 30*time.Second, "how long a request's message may go without bytes arriving (a request takes a place among --max-in-flight only once its message has arrived), and the longest one write of an answer may take (0: no bound)")
