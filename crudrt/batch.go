@@ -421,8 +421,9 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 			rows[i] = cur
 		}
 		models := make([]any, len(plans))
+		writes := make([]bool, len(plans)) // else updated left the row as it is
 		for i, p := range plans {
-			m, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths)
+			m, write, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths)
 			if err != nil {
 				if err = at(i, err); err != nil {
 					failed = i
@@ -430,7 +431,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 				}
 				continue // every update is checked; none is written
 			}
-			models[i] = m
+			models[i], writes[i] = m, write
 		}
 		if len(vs) > 0 {
 			return InvalidArgument("", vs...)
@@ -438,19 +439,19 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		// The unique values the rows will hold, locked in one order
 		// before any is written (see lockUniqueValues): batches that give
 		// rows the same unique values in other orders would deadlock.
-		var writes []any
-		for i, p := range plans {
-			if len(p.paths) > 0 {
-				writes = append(writes, models[i])
+		var written []any
+		for i := range plans {
+			if writes[i] {
+				written = append(written, models[i])
 			}
 		}
-		if err := s.lockUniqueValues(tx, writes); err != nil {
+		if err := s.lockUniqueValues(tx, written); err != nil {
 			return err
 		}
 		for i, p := range plans {
 			m := models[i]
 			kc := s.keyCond(p.ck)
-			if len(p.paths) > 0 { // else updated left the row as it is
+			if writes[i] {
 				if err := tx.Model(m).Select(s.updateColumns(p.paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...).Updates(m).Error; err != nil {
 					failed = i
 					return err

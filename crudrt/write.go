@@ -1,6 +1,7 @@
 package crudrt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -402,7 +403,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		m, err := s.updated(gormQuerier{tx}, cur, msg, paths)
+		m, write, err := s.updated(gormQuerier{tx}, cur, msg, paths)
 		if err != nil {
 			return err
 		}
@@ -413,7 +414,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		// (a reference's, say) can move the transaction past a write of
 		// another node that certification would otherwise refuse.
 		kc := s.keyCond(ck)
-		if len(paths) > 0 { // else updated left the row as it is
+		if write { // else updated left the row as it is
 			q := tx.Model(m).Select(s.updateColumns(paths)).Omit(clause.Associations).Where(kc.SQL, kc.Args...)
 			if s.etag != nil {
 				f := s.dests[s.etag.index]
@@ -471,11 +472,11 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	if len(rows) == 0 {
 		return nil, gorm.ErrRecordNotFound
 	}
-	m, err := s.updated(c, rows[0], msg, paths)
+	m, write, err := s.updated(c, rows[0], msg, paths)
 	if err != nil {
 		return nil, err
 	}
-	if len(paths) == 0 {
+	if !write {
 		return s.toProto(m) // updated left the row as it is
 	}
 	if h, ok := m.(interface{ BeforeSave(*gorm.DB) error }); ok {
@@ -516,25 +517,27 @@ func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowK
 // updated is the model Update writes over cur, the stored row it read
 // and locked: msg's fields named by paths, the server-managed fields
 // counted on, checked (etag, immutable fields, validation, references on
-// q).
-func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string) (any, error) {
+// q). write is false when no stored value would change: m is then cur,
+// which is left as it is.
+func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string) (m any, write bool, err error) {
 	stored, err := s.toProto(cur)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	current := ""
 	if s.etag != nil {
 		current = stored.ProtoReflect().Get(s.etag.fd).String()
 		if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" && sent != current {
-			return nil, staleEtag(s.res.Name, sent, current)
+			return nil, false, staleEtag(s.res.Name, sent, current)
 		}
 	}
 	if len(paths) == 0 {
 		// Nothing the client may change is named (AIP-134: output-only
 		// fields in the mask are ignored): the resource is as stored, its
 		// etag and update time included, and nothing is written.
-		return cur, nil
+		return cur, false, nil
 	}
+	read := stored
 	next := proto.Clone(stored)
 	s.applyPaths(next, msg, paths)
 	if s.tenant != nil {
@@ -551,6 +554,12 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 			canonicalizeFormats(stored.ProtoReflect())
 		}
 	}
+	if s.unchanged(next, read) {
+		// AIP-134: every field already holds the value sent; the
+		// resource is returned as stored, its etag and update time
+		// included.
+		return cur, false, nil
+	}
 	// Every violation at once: those of the immutable fields and those
 	// of the message they are part of.
 	changed := s.immutable(stored, next)
@@ -562,12 +571,38 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		r.Set(s.etag.fd, protoreflect.ValueOfString(nextEtag(current)))
 	}
 	if err := s.validate(next, changed...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return s.res.ToModel(next)
+	m, err = s.res.ToModel(next)
+	return m, err == nil, err
+}
+
+// unchanged reports whether next, the resource an update would write
+// (its update time and etag still stored's), stores what stored, the
+// resource as read, holds: next is compared as it would be read back,
+// so that a value the column holds less precisely (a timestamp's
+// nanoseconds) or a field that is not stored changes nothing. A value
+// that does not convert is a change, which the write then refuses.
+func (s *Service) unchanged(next, stored proto.Message) bool {
+	m, err := s.res.ToModel(next)
+	if err != nil {
+		return false
+	}
+	back, err := s.res.ToProto(m)
+	if err != nil {
+		return false
+	}
+	// Bytes rather than proto.Equal, for which a NaN differs from itself.
+	o := proto.MarshalOptions{Deterministic: true}
+	a, err := o.Marshal(back)
+	if err != nil {
+		return false
+	}
+	b, err := o.Marshal(stored)
+	return err == nil && bytes.Equal(a, b)
 }
 
 // applyPaths sets the fields of next that paths name (checked by
@@ -583,18 +618,31 @@ func (s *Service) applyPaths(next, msg proto.Message, paths []string) {
 		// AIP-161: one entry of a map, set as the request has it, or
 		// removed when the request has none; the map in the messages the
 		// path goes through.
-		from, to := msg.ProtoReflect(), next.ProtoReflect()
+		from := msg.ProtoReflect()
 		for _, f := range in {
-			from, to = from.Get(f).Message(), to.Mutable(f).Message()
+			from = from.Get(f).Message()
 		}
-		src, dst := from.Get(fd).Map(), to.Mutable(fd).Map()
-		if v := src.Get(key); src.Has(key) {
+		src := from.Get(fd).Map()
+		v, set := src.Get(key), src.Has(key)
+		to := next.ProtoReflect()
+		for _, f := range in {
+			if !set && !to.Has(f) {
+				// No message holds the entry: there is nothing to
+				// remove, and creating the message (which may be a
+				// member of a oneof) would change the resource.
+				to = nil
+				break
+			}
+			to = to.Mutable(f).Message()
+		}
+		switch {
+		case set:
 			if fd.MapValue().Message() != nil {
 				v = protoreflect.ValueOfMessage(proto.Clone(v.Message().Interface()).ProtoReflect())
 			}
-			dst.Set(key, v)
-		} else {
-			dst.Clear(key)
+			to.Mutable(fd).Map().Set(key, v)
+		case to != nil && to.Has(fd):
+			to.Mutable(fd).Map().Clear(key)
 		}
 	}
 	if len(plain) > 0 {

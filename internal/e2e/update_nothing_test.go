@@ -3,17 +3,24 @@ package e2e_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
+	"github.com/protoforge/protoforge/crudrt"
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	singletonv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_singleton/want/aipsingletonv1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
@@ -96,5 +103,96 @@ func TestSingletonFirstUpdateNamingNothing(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "fr", got.Locale)
 		assert.NotEmpty(t, got.Etag, "written")
+	})
+}
+
+// TestUpdateSameValuesWritesNothing: an Update whose masked fields hold
+// the values sent already, or that removes a map entry the book does not
+// have, writes nothing (AIP-134: "all fields match, the existing resource
+// is returned unchanged"): with a mask, without one, with "*", with
+// allow_missing, over REST and as an element of a BatchUpdate, the book
+// comes back as stored, its etag and update_time unchanged. The etag sent
+// is still checked. On PostgreSQL the same holds through GORM
+// (WithGORMOnly) as through pgx.
+func TestUpdateSameValuesWritesNothing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_nested/want/aipnestedv1/schema", db.Dialector.Name()+".sql"))
+		ways := map[string][]crudrt.Option{"default": nil}
+		if db.Dialector.Name() == "postgres" {
+			ways["gorm-only"] = []crudrt.Option{crudrt.WithGORMOnly()}
+		}
+		for way, opts := range ways {
+			t.Run(way, func(t *testing.T) {
+				base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+					nestedv1.RegisterNestedServiceServer(gs, nestedv1.NewNestedServiceCRUD(db, opts...))
+				}, nestedv1.NestedServiceRESTRules())
+				c := nestedv1.NewNestedServiceClient(conn)
+				ctx := context.Background()
+				shelf := nestedShelf(t, c, strings.ReplaceAll(way, "-", ""), "fiction")
+				dune, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "dune", Book: &nestedv1.Book{Title: "Dune", Pages: 412,
+					Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Format: "epub", Links: map[string]string{"pdf": "https://x/pdf"}}}}})
+				require.NoError(t, err)
+				emma, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "emma", Book: &nestedv1.Book{Title: "Emma", Edition: &nestedv1.Book_PrintRun{PrintRun: 5}}})
+				require.NoError(t, err)
+				asStored := func(how string, want, got *nestedv1.Book) {
+					t.Helper()
+					assert.True(t, proto.Equal(want, got), "%s returned %v; want %v", how, got, want)
+					stored, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: want.Name})
+					require.NoError(t, err)
+					assert.True(t, proto.Equal(want, stored), "%s: stored %v; want %v", how, stored, want)
+				}
+				mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+				for _, tc := range []struct {
+					how string
+					req *nestedv1.UpdateBookRequest
+				}{
+					{"same title", &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune", Etag: dune.Etag}, UpdateMask: mask("title")}},
+					{"no mask", &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune", Pages: 412}}},
+					{"all fields", &nestedv1.UpdateBookRequest{Book: proto.Clone(dune).(*nestedv1.Book), UpdateMask: mask("*")}},
+					{"allow_missing", &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune"}, UpdateMask: mask("title"), AllowMissing: true}},
+					{"same map entry", &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name,
+						Edition: &nestedv1.Book_Ebook{Ebook: &nestedv1.Ebook{Links: map[string]string{"pdf": "https://x/pdf"}}}}, UpdateMask: mask("ebook.links.pdf")}},
+					{"absent map entry removed", &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name}, UpdateMask: mask("ebook.links.`a`")}},
+				} {
+					got, err := c.UpdateBook(ctx, tc.req)
+					require.NoError(t, err, tc.how)
+					asStored(tc.how, dune, got)
+				}
+				// A map entry removed from an ebook a printed book does not
+				// have: the book stays printed.
+				got, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: emma.Name}, UpdateMask: mask("ebook.links.pdf")})
+				require.NoError(t, err)
+				asStored("absent ebook's map entry removed", emma, got)
+
+				resp, body := restDo(t, "PATCH", base+"/v1/"+dune.Name+"?update_mask=title,pages", `{"title":"Dune","pages":"412"}`)
+				require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+				var rest nestedv1.Book
+				require.NoError(t, protojson.Unmarshal(body, &rest))
+				asStored("REST", dune, &rest)
+
+				// The etag sent is checked all the same.
+				_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune", Etag: "7"}, UpdateMask: mask("title")})
+				assert.Equal(t, codes.Aborted, status.Code(err), "stale etag: %v", err)
+
+				batch, err := c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{Parent: shelf, Requests: []*nestedv1.UpdateBookRequest{
+					{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune", Etag: dune.Etag}, UpdateMask: mask("title", "ebook.links.`a`")},
+					{Book: &nestedv1.Book{Name: emma.Name, Title: "Emma 2"}, UpdateMask: mask("title")},
+				}})
+				require.NoError(t, err)
+				asStored("BatchUpdate", dune, batch.Books[0])
+				assert.Equal(t, "Emma 2", batch.Books[1].Title)
+				assert.Equal(t, "2", batch.Books[1].Etag, "a changed value is written")
+				_, err = c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{Parent: shelf, Requests: []*nestedv1.UpdateBookRequest{
+					{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune", Etag: "7"}, UpdateMask: mask("title")},
+				}})
+				assert.Equal(t, codes.Aborted, status.Code(err), "BatchUpdate, stale etag: %v", err)
+
+				// A changed value is written, as before.
+				got, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: dune.Name, Title: "Dune II", Etag: dune.Etag}, UpdateMask: mask("title")})
+				require.NoError(t, err)
+				assert.Equal(t, "2", got.Etag)
+				assert.True(t, got.UpdateTime.AsTime().After(dune.UpdateTime.AsTime()), "update_time %v moves past %v", got.UpdateTime.AsTime(), dune.UpdateTime.AsTime())
+			})
+		}
 	})
 }
