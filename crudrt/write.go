@@ -149,7 +149,7 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 			id = u.String()
 		case !s.singleton && !resourceID.MatchString(id):
 			// A singleton's id is its parent's, which its name gave.
-			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)})
+			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: invalidID(id)})
 		case !s.singleton && s.key.MaxLen > 0 && len(id) > s.key.MaxLen:
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is %d characters long; at most %d are stored", id, len(id), s.key.MaxLen)})
 		}
@@ -325,6 +325,11 @@ func (s *Service) foreignKeyMissing(ctx context.Context, msg proto.Message, pref
 // resourceID is AIP-122's syntax of a resource id a client chooses.
 var resourceID = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
+// invalidID says why id, which resourceID does not match, is refused.
+func invalidID(id string) string {
+	return fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)
+}
+
 // is reports whether fd is the field of one of cols.
 func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
 	for _, c := range cols {
@@ -355,10 +360,15 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return s.writeSingleton(ctx, msg, mask)
 	}
 	if err != nil && allowMissing(ctx) && s.key.NamePattern != "" && missing(err) {
-		// AIP-134's upsert: the name gives the parent and the id.
-		ids, nerr := s.nameIDs(s.res.Field+"."+s.key.Path, msg.ProtoReflect().Get(s.key.fd).String())
+		// AIP-134's upsert: the name gives the parent and the id, which
+		// the request names in no field of its own but the name.
+		field := joinPath(s.res.Field, s.key.Path)
+		ids, nerr := s.nameIDs(field, msg.ProtoReflect().Get(s.key.fd).String())
 		if nerr != nil {
 			return nil, nerr
+		}
+		if id := ids[len(ids)-1]; !resourceID.MatchString(id) {
+			return nil, InvalidArgument("", FieldViolation{Field: field, Description: invalidID(id)})
 		}
 		parent := ""
 		if len(s.parents) > 0 {

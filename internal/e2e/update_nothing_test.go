@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -194,5 +195,38 @@ func TestUpdateSameValuesWritesNothing(t *testing.T) {
 				assert.True(t, got.UpdateTime.AsTime().After(dune.UpdateTime.AsTime()), "update_time %v moves past %v", got.UpdateTime.AsTime(), dune.UpdateTime.AsTime())
 			})
 		}
+	})
+}
+
+// TestAllowMissingInvalidID: an Update with allow_missing of a book that
+// does not exist, whose name ends in an id AIP-122 does not allow, is
+// InvalidArgument naming book.name, the request's own field (the request
+// has no book_id), in the BadRequest and the ErrorInfo; nothing is
+// created. BatchUpdate does not serve allow_missing, and says so of the
+// element that sets it.
+func TestAllowMissingInvalidID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		name := shelf + "/books/New_1"
+		_, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "t"}, AllowMissing: true})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Equal(t, []string{"book.name"}, grpcViolationFields(t, err))
+		for _, d := range status.Convert(err).Details() {
+			if info, ok := d.(*errdetails.ErrorInfo); ok {
+				assert.Equal(t, "book.name", info.Metadata["fields"])
+			}
+		}
+		assert.Contains(t, status.Convert(err).Message(), `"New_1" is not a valid resource id`)
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+
+		_, err = c.BatchUpdateBooks(ctx, &nestedv1.BatchUpdateBooksRequest{Parent: shelf, Requests: []*nestedv1.UpdateBookRequest{
+			{Book: &nestedv1.Book{Name: name, Title: "t"}, AllowMissing: true},
+		}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.NotContains(t, status.Convert(err).Message(), "book_id")
+		assert.Contains(t, status.Convert(err).Message(), "requests[0].allow_missing")
 	})
 }
