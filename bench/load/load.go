@@ -427,7 +427,9 @@ func (c *client) step(ctx context.Context, r *Report, books BookClient) {
 }
 
 // update changes the tags of one of the client's rows with the etag it
-// knows; nobody else writes the row, so the etag must match.
+// knows; nobody else writes the row, so the etag must match. The tag
+// names the etag, so that it differs from the one stored (a write of the
+// values stored writes nothing, and leaves the etag where it is).
 func (c *client) update(ctx context.Context, r *Report, books BookClient) {
 	id, ok := c.own()
 	if !ok {
@@ -440,7 +442,7 @@ func (c *client) update(ctx context.Context, r *Report, books BookClient) {
 	var b *libraryv1.Book
 	err := c.call(ctx, r, OpUpdate, func(ctx context.Context) (err error) {
 		b, err = books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{
-			Book:       &libraryv1.Book{Id: id, Tags: []string{"t" + strconv.Itoa(c.rng.IntN(1000))}, Etag: etag},
+			Book:       &libraryv1.Book{Id: id, Tags: []string{"t" + etag}, Etag: etag},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"tags"}},
 		})
 		return err
