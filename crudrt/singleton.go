@@ -219,6 +219,14 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 		// unwritten, as Get reads it.
 		return s.defaultOf(tenant, ids), nil
 	}
+	def := s.defaultOf(tenant, ids)
+	same := proto.Clone(def)
+	s.applyPaths(same, msg, paths)
+	if sameMessage(same, def) {
+		// Every field named holds its default already (AIP-134: all
+		// fields match): the singleton stays unwritten.
+		return def, nil
+	}
 	next := newOf(s.res.Message)
 	next.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
 	s.applyPaths(next, msg, paths)

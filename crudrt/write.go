@@ -602,17 +602,19 @@ func (s *Service) unchanged(next, stored proto.Message) bool {
 		return false
 	}
 	back, err := s.res.ToProto(m)
-	if err != nil {
-		return false
-	}
-	// Bytes rather than proto.Equal, for which a NaN differs from itself.
+	return err == nil && sameMessage(back, stored)
+}
+
+// sameMessage reports whether a and b hold the same values: compared as
+// bytes rather than by proto.Equal, for which a NaN differs from itself.
+func sameMessage(a, b proto.Message) bool {
 	o := proto.MarshalOptions{Deterministic: true}
-	a, err := o.Marshal(back)
+	x, err := o.Marshal(a)
 	if err != nil {
 		return false
 	}
-	b, err := o.Marshal(stored)
-	return err == nil && bytes.Equal(a, b)
+	y, err := o.Marshal(b)
+	return err == nil && bytes.Equal(x, y)
 }
 
 // applyPaths sets the fields of next that paths name (checked by

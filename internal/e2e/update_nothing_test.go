@@ -230,3 +230,35 @@ func TestAllowMissingInvalidID(t *testing.T) {
 		assert.Contains(t, status.Convert(err).Message(), "requests[0].allow_missing")
 	})
 }
+
+// TestSingletonFirstUpdateOfDefaults: the first Update of a singleton
+// whose masked fields hold their defaults already, or that removes a map
+// entry it does not have, leaves it unwritten (AIP-134, AIP-156): it
+// returns what Get returns, and a stale etag is still Aborted.
+func TestSingletonFirstUpdateOfDefaults(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveSingletons(t, db)
+		ctx := context.Background()
+		_, err := c.CreatePublisher(ctx, &singletonv1.CreatePublisherRequest{PublisherId: "acme", Publisher: &singletonv1.Publisher{DisplayName: "acme"}})
+		require.NoError(t, err)
+		const name = "publishers/acme/settings"
+		before, err := c.GetPublisherSettings(ctx, &singletonv1.GetPublisherSettingsRequest{Name: name})
+		require.NoError(t, err)
+		for _, paths := range [][]string{{"locale"}, {"locale", "page_size"}, {"labels.`a`"}, {"*"}} {
+			got, err := c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{
+				PublisherSettings: &singletonv1.PublisherSettings{Name: name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+			require.NoError(t, err, "%v", paths)
+			assert.True(t, proto.Equal(before, got), "%v returned %v; want the unwritten %v", paths, got, before)
+			after, err := c.GetPublisherSettings(ctx, &singletonv1.GetPublisherSettingsRequest{Name: name})
+			require.NoError(t, err)
+			assert.True(t, proto.Equal(before, after), "%v: stored %v; want the unwritten %v", paths, after, before)
+		}
+		_, err = c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{
+			PublisherSettings: &singletonv1.PublisherSettings{Name: name, Etag: "3"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locale"}}})
+		assert.Equal(t, codes.Aborted, status.Code(err), "%v", err)
+		got, err := c.UpdatePublisherSettings(ctx, &singletonv1.UpdatePublisherSettingsRequest{
+			PublisherSettings: &singletonv1.PublisherSettings{Name: name, Locale: "fr"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locale"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "1", got.Etag, "a value that is not the default is written")
+	})
+}
