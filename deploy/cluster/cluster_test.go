@@ -181,7 +181,8 @@ func TestAcrossServers(t *testing.T) {
 // reads and updates of one shared book) while one database node is killed
 // and restarted (it rejoins by IST) and one server is killed and
 // restarted: during the fault only Unavailable, Aborted and
-// DeadlineExceeded are seen, no client sees the shared book's etag go
+// DeadlineExceeded are seen (and AlreadyExists for a create that arrived
+// twice, whose book is then stored once), no client sees the shared book's etag go
 // back, the last seconds are clean, and every acknowledged create is on
 // every node. CLUSTER_LOAD_CLIENTS and CLUSTER_LOAD_SECONDS size it
 // (default 12 clients, 16 s).
@@ -195,6 +196,7 @@ func TestNodeLoss(t *testing.T) {
 
 	var mu sync.Mutex
 	var created []int64
+	var replayed []uint64 // the ISBNs of creates answered AlreadyExists
 	errs := map[connect.Code]int{}
 	shared, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "shared", AuthorId: a.Id, Isbn: uint64(run - 1)}})
 	require.NoError(t, err)
@@ -217,7 +219,19 @@ func TestNodeLoss(t *testing.T) {
 			}
 			for n := 0; time.Now().Before(stop); n++ {
 				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-				b, err := books.CreateBook(cctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("load %d-%d", c, n), AuthorId: a.Id, Isbn: uint64(run + int64(c*100000+n))}})
+				isbn := uint64(run + int64(c*100000+n))
+				b, err := books.CreateBook(cctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprintf("load %d-%d", c, n), AuthorId: a.Id, Isbn: isbn}})
+				if code(err) == connect.CodeAlreadyExists {
+					// A create sent again after its connection broke (by
+					// the load balancer or the client's transport) finds
+					// the row its first sending stored: checked below to
+					// be stored once.
+					cancel()
+					mu.Lock()
+					replayed = append(replayed, isbn)
+					mu.Unlock()
+					continue
+				}
 				if err == nil {
 					_, err = books.GetBook(cctx, &libraryv1.GetBookRequest{Id: b.Id})
 				}
@@ -301,7 +315,16 @@ func TestNodeLoss(t *testing.T) {
 		assert.Equal(t, 3, inc, "node %d", i+1)
 	}
 
-	// Every acknowledged create is on every node.
+	// Every acknowledged create is on every node; a create answered
+	// AlreadyExists is stored once.
+	t.Logf("%d creates answered AlreadyExists, sent again after their connection broke", len(replayed))
+	for i, db := range nodes(t) {
+		for _, isbn := range replayed {
+			var n int
+			require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM books WHERE isbn = ?", strconv.FormatUint(isbn, 10)).Scan(&n))
+			assert.Equal(t, 1, n, "node %d: the book of ISBN %d, whose create was answered AlreadyExists, is stored %d times", i+1, isbn, n)
+		}
+	}
 	for i, db := range nodes(t) {
 		var n int
 		require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM books WHERE author_id = ?", a.Id).Scan(&n))
