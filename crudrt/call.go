@@ -339,7 +339,8 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		}
 	}
 	if m.lro == nil {
-		return s.serve(ctx, m, r, nil)
+		out, err := s.serve(ctx, m, r, nil)
+		return out, s.namedNotFound(m, r, err)
 	}
 	// A long-running method (AIP-151) is done when it answers; its
 	// target is the resource's name before a read mask leaves it out.
@@ -353,6 +354,31 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		target = s.target(m, r, out)
 	}
 	return s.operation(m, out, began, target)
+}
+
+// namedNotFound is err, or, when err is the NotFound of the one resource
+// a Get, Update, Delete or Undelete request names, that NotFound naming
+// it (its name, or its key as the request gives it).
+func (s *Service) namedNotFound(m *method, r protoreflect.Message, err error) error {
+	var e *Error
+	if err == nil || m.Op&(OpGet|OpUpdate|OpDelete|OpUndelete) == 0 || !errors.As(err, &e) || e.Code() != connect.CodeNotFound || e.Reason() != "RESOURCE_NOT_FOUND" {
+		return err
+	}
+	var name string
+	switch {
+	case m.Op == OpUpdate && m.resource != nil:
+		if res := r.Get(m.resource).Message(); res.IsValid() {
+			name = fmt.Sprint(res.Get(s.key.fd).Interface())
+		}
+	case m.key != nil:
+		name = fmt.Sprint(r.Get(m.key).Interface())
+	case m.name != nil:
+		name = r.Get(m.name).String()
+	}
+	if name == "" {
+		return err
+	}
+	return resourceNotFound(s.res.Name, name)
 }
 
 // serve carries out method m of the request r: what call answers, or

@@ -160,6 +160,15 @@ func referenceMissing(resource string, vs []FieldViolation) *Error {
 	return e
 }
 
+// resourceNotFound is NotFound naming the resource a request named
+// (AIP-193): its type and name in the message, in the ErrorInfo's
+// metadata and in a google.rpc.ResourceInfo.
+func resourceNotFound(resource, name string) *Error {
+	e := Errorf(connect.CodeNotFound, "%s %q not found", resource, name).WithReason("RESOURCE_NOT_FOUND", "resource", resource, "name", name)
+	e.details = append(e.details, protoadapt.MessageV1Of(&errdetails.ResourceInfo{ResourceType: resource, ResourceName: capText(name), Description: "not found"}))
+	return e
+}
+
 // FieldViolation is one invalid field of a request.
 type FieldViolation struct {
 	// Field is the field path, e.g. "book.title".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestErrorInfo(t *testing.T) {
 		reason                          string
 		metadata                        map[string]string
 	}{
-		"REST not found":      {"GET", "/v1/books/999", "", "", 404, "RESOURCE_NOT_FOUND", map[string]string{"resource": "library.v1.Book"}},
+		"REST not found":      {"GET", "/v1/books/999", "", "", 404, "RESOURCE_NOT_FOUND", map[string]string{"resource": "library.v1.Book", "name": "999"}},
 		"REST field":          {"POST", "/v1/books", "application/json", `{"authorId":"1","isbn":"5"}`, 400, "FIELD_VIOLATION", map[string]string{"fields": "book.title"}},
 		"REST stale etag":     {"PATCH", "/v1/books/1?update_mask=title", "application/json", `{"title":"x","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1", "resource": "library.v1.Book"}},
 		"REST no route":       {"GET", "/v1/nowhere", "", "", 404, "NO_REST_ROUTE", nil},
@@ -59,7 +60,7 @@ func TestErrorInfo(t *testing.T) {
 		"REST media type":    {"POST", "/v1/books", "text/plain", `title`, 415, "UNSUPPORTED_MEDIA_TYPE", nil},
 		"REST batch limit":   {"GET", "/v1/books:batchGet?" + strings.Repeat("ids=1&", 1001), "", "", 400, "FIELD_VIOLATION", map[string]string{"fields": "ids"}},
 		"Connect stale etag": {"POST", "/library.v1.BookService/DeleteBook", "application/json", `{"id":"1","etag":"99"}`, 409, "ETAG_MISMATCH", map[string]string{"etag": "99", "currentEtag": "1", "resource": "library.v1.Book"}},
-		"Connect not found":  {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", nil},
+		"Connect not found":  {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":"999"}`, 404, "RESOURCE_NOT_FOUND", map[string]string{"resource": "library.v1.Book", "name": "999"}},
 		"Connect exists":     {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
 		// Raised by connect-go before the service: the code's name.
 		"Connect undecodable":       {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "MALFORMED_JSON", nil},
@@ -91,14 +92,33 @@ func TestErrorInfo(t *testing.T) {
 	defer conn.Close()
 	_, err = libraryv1.NewBookServiceClient(conn).GetBook(context.Background(), &libraryv1.GetBookRequest{Id: 999})
 	var n int
+	var res *errdetails.ResourceInfo
 	for _, d := range status.Convert(err).Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok {
 			n++
 			assert.Equal(t, "RESOURCE_NOT_FOUND", info.Reason)
 			assert.Equal(t, crudrt.ErrorDomain, info.Domain)
+			assert.Equal(t, "999", info.Metadata["name"])
+		}
+		if ri, ok := d.(*errdetails.ResourceInfo); ok {
+			res = ri
 		}
 	}
 	assert.Equal(t, 1, n, "gRPC: exactly one ErrorInfo in %v", status.Convert(err).Details())
+	// AIP-193: the resource that was not found, by type and name.
+	if assert.NotNil(t, res, "gRPC: a ResourceInfo in %v", status.Convert(err).Details()) {
+		assert.Equal(t, "library.v1.Book", res.ResourceType)
+		assert.Equal(t, "999", res.ResourceName)
+	}
+	assert.Equal(t, `library.v1.Book "999" not found`, status.Convert(err).Message())
+	// A named resource, on Update and Delete too.
+	ac := libraryv1.NewAuthorServiceClient(conn)
+	_, err = ac.GetAuthor(context.Background(), &libraryv1.GetAuthorRequest{Name: "authors/424242"})
+	assert.Equal(t, `library.v1.Author "authors/424242" not found`, status.Convert(err).Message())
+	_, err = libraryv1.NewBookServiceClient(conn).UpdateBook(context.Background(), &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: 424242, Title: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+	assert.Equal(t, `library.v1.Book "424242" not found`, status.Convert(err).Message())
+	_, err = libraryv1.NewBookServiceClient(conn).DeleteBook(context.Background(), &libraryv1.DeleteBookRequest{Id: 424242})
+	assert.Equal(t, `library.v1.Book "424242" not found`, status.Convert(err).Message())
 
 	// A message connect-go cannot decode, and a procedure no handler
 	// serves, over gRPC (trailers) and gRPC-Web (headers): the ErrorInfo

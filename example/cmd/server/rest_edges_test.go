@@ -259,7 +259,7 @@ func TestRESTNoRoute(t *testing.T) {
 		{"GET", "/v1/books/1%2Fchapters", 400, `"field":"id"`, ""},
 		{"DELETE", "/v1/books", 405, `"code":12`, "GET, POST"},
 		{"PUT", "/v1/books/1", 405, `DELETE, GET, PATCH`, "DELETE, GET, PATCH"},
-		{"GET", "/v1/books/1", 404, `library.v1.Book not found`, ""},
+		{"GET", "/v1/books/1", 404, `library.v1.Book \"1\" not found`, ""},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, s.url(tc.path), nil)
