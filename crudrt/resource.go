@@ -186,6 +186,11 @@ type ParentTable struct {
 	// a List of singletons across parents lists those of soft-deleted
 	// parents with show_deleted only.
 	DeleteTime string `json:",omitempty"`
+	// Ancestors are the parent's own parent, its parent, and so on, each
+	// with the columns of its key (the first ids of the parent's): a List
+	// under "publishers/nobody/shelves/-" is NotFound when publishers/nobody
+	// does not exist (AIP-132).
+	Ancestors []ParentTable `json:",omitempty"`
 }
 
 // Referrer is a column that holds the names of another resource.

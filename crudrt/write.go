@@ -213,10 +213,27 @@ func (s *Service) tenantParents(tenant tenantScope) bool {
 // tenant's parent does not exist.
 func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []string) error {
 	p := s.res.Parent
-	if p == nil || len(pids) != len(p.Columns) || slices.Contains(pids, "-") {
+	if p == nil || len(pids) != len(p.Columns) {
 		return nil
 	}
-	cols, vals := p.Columns, anys(pids)
+	if i := slices.Index(pids, "-"); i >= 0 {
+		// AIP-159: the ids before the first wildcard name an ancestor,
+		// which must exist (publishers/nobody of publishers/nobody/shelves/-).
+		for _, a := range p.Ancestors {
+			if len(a.Columns) == i && i > 0 {
+				segs := strings.Split(parent, "/")
+				return s.tableHolds(q, tenant, &a, strings.Join(segs[:min(2*i, len(segs))], "/"), pids[:i])
+			}
+		}
+		return nil
+	}
+	return s.tableHolds(q, tenant, p, parent, pids)
+}
+
+// tableHolds is NotFound naming name when table p holds no row of ids
+// (of the caller's tenant, where p has a tenant).
+func (s *Service) tableHolds(q querier, tenant tenantScope, p *ParentTable, name string, ids []string) error {
+	cols, vals := p.Columns, anys(ids)
 	if p.Tenant != "" && tenant.col != "" {
 		cols, vals = append(cols[:len(cols):len(cols)], p.Tenant), append(vals, tenant.v)
 	}
@@ -225,7 +242,7 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 		return err
 	}
 	if !found {
-		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
+		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, name).WithReason("PARENT_NOT_FOUND", "parent", name)
 	}
 	return nil
 }

@@ -67,6 +67,13 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 			// singletons across parents leaves theirs out.
 			r.Parent.DeleteTime = p.SoftDelete.Column
 		}
+		for a := p.Parent; a != nil; a = a.Parent {
+			anc := crudrt.ParentTable{Name: string(a.Desc.FullName()), Table: a.Table, Columns: columnNames(a.PrimaryKey)}
+			if a.Tenant != nil {
+				anc.Tenant = a.Tenant.Column
+			}
+			r.Parent.Ancestors = append(r.Parent.Ancestors, anc)
+		}
 	}
 	for _, f := range m.Referrers {
 		r.Referrers = append(r.Referrers, referrerSpec(f))

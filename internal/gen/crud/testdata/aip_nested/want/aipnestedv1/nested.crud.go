@@ -135,7 +135,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"idx_books_previous_shelf_publisher_previous_shelf_shelf","Columns":["previous_shelf_publisher","previous_shelf_shelf"]}
 	],
 	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchCreate|BatchDelete|BatchUpdate",
-	"Parent": {"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"]},
+	"Parent": {"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"],"Ancestors":[{"Name":"aipnested.v1.Publisher","Table":"publishers","Columns":["publisher"]}]},
 	"IDField": "book_id",
 	"Methods": [
 		{"Name":"aipnested.v1.NestedService.GetBook","Op":"Get","Request":"aipnested.v1.GetBookRequest","Response":"aipnested.v1.Book","Key":"name","ReadMask":"read_mask"},

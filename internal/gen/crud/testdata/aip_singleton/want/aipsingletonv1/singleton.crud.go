@@ -184,7 +184,7 @@ var singletonServiceCRUDShelfConfigResource = crudrt.Resource{
 		{"Path":"locked","Name":"locked","GoField":"Locked","Type":"bool","Queryable":true}
 	],
 	"Operations": "Get|List|Update",
-	"Parent": {"Name":"aipsingleton.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"]},
+	"Parent": {"Name":"aipsingleton.v1.Shelf","Table":"shelves","Columns":["publisher","shelf"],"Ancestors":[{"Name":"aipsingleton.v1.Publisher","Table":"publishers","Columns":["publisher"]}]},
 	"Methods": [
 		{"Name":"aipsingleton.v1.SingletonService.GetShelfConfig","Op":"Get","Request":"aipsingleton.v1.GetShelfConfigRequest","Response":"aipsingleton.v1.ShelfConfig","Key":"name"},
 		{"Name":"aipsingleton.v1.SingletonService.UpdateShelfConfig","Op":"Update","Request":"aipsingleton.v1.UpdateShelfConfigRequest","Response":"aipsingleton.v1.ShelfConfig","Resource":"shelf_config","Mask":"update_mask"},
