@@ -167,14 +167,15 @@ func (r *restRoute) matches(method, escapedPath string) bool {
 	if method != r.method || !strings.HasPrefix(escapedPath, "/") {
 		return false
 	}
-	p := escapedPath[1:]
-	if r.verb != "" {
-		var ok bool
-		if p, ok = strings.CutSuffix(p, ":"+r.verb); !ok {
-			return false
-		}
+	// As the transcoder reads a path: what follows the first colon of
+	// the last segment is the verb, which a route without one never
+	// matches (/v1/things/1:peek is not /v1/things/{id}'s).
+	segs := strings.Split(escapedPath[1:], "/")
+	verb := ""
+	if last := segs[len(segs)-1]; strings.Contains(last, ":") {
+		segs[len(segs)-1], verb, _ = strings.Cut(last, ":")
 	}
-	return matchSegments(r.segs, strings.Split(p, "/"))
+	return verb == r.verb && matchSegments(r.segs, segs)
 }
 
 // scalars reads the path variables of escapedPath and the query vals that

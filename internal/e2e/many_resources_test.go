@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"google.golang.org/protobuf/encoding/protojson"
 	"io"
 	"net/http"
 	"net/url"
@@ -116,6 +117,49 @@ func (l library) MoveBook(ctx context.Context, req *manyv1.MoveBookRequest) (*ma
 		return err
 	})
 	return moved, err
+}
+
+// PeekBook reads a book and says in its title the read mask it was
+// given, as a custom method that reads its own request would.
+func (l library) PeekBook(ctx context.Context, req *manyv1.PeekBookRequest) (*manyv1.Book, error) {
+	book, err := l.BookStore().Get(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	book.Title = "mask=" + strings.Join(req.GetReadMask().GetPaths(), "|")
+	return book, nil
+}
+
+// TestCustomMethodReadMaskOverREST: the read mask of a custom method whose
+// path is a standard method's and a verb (/v1/books/{id}:peek beside
+// GetBook's /v1/books/{id}) reaches the method over REST as over gRPC;
+// GetBook's own read mask is read as over gRPC too.
+func TestCustomMethodReadMaskOverREST(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/many_resources/want/manyv1/schema", db.Dialector.Name()+".sql"))
+		impl := library{manyv1.NewLibraryServiceCRUD(db)}
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) { manyv1.RegisterLibraryServiceServer(gs, impl) }, manyv1.LibraryServiceRESTRules())
+		c := manyv1.NewLibraryServiceClient(conn)
+		ctx := context.Background()
+		shelf, err := c.CreateShelf(ctx, &manyv1.CreateShelfRequest{Shelf: &manyv1.Shelf{Theme: "a"}})
+		require.NoError(t, err)
+		book, err := c.CreateBook(ctx, &manyv1.CreateBookRequest{Book: &manyv1.Book{ShelfId: shelf.Id, Title: "Dune"}})
+		require.NoError(t, err)
+
+		viaGRPC, err := c.PeekBook(ctx, &manyv1.PeekBookRequest{Id: book.Id, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"title", "shelf_id"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "mask=title|shelf_id", viaGRPC.Title)
+		resp, body := restDo(t, "GET", fmt.Sprintf("%s/v1/books/%d:peek?read_mask=title,shelfId", base, book.Id), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"title":"mask=title|shelf_id"`)
+
+		resp, body = restDo(t, "GET", fmt.Sprintf("%s/v1/books/%d?read_mask=title", base, book.Id), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var got manyv1.Book
+		require.NoError(t, protojson.Unmarshal(body, &got))
+		assert.Equal(t, "Dune", got.Title)
+		assert.Zero(t, got.ShelfId, "a field outside GetBook's mask")
+	})
 }
 
 // TestCustomMethodWithStores serves a custom method written with the

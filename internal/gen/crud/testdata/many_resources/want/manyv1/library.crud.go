@@ -98,7 +98,7 @@ var libraryServiceCRUDBookResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet|BatchDelete",
 	"Methods": [
-		{"Name":"many.v1.LibraryService.GetBook","Op":"Get","Request":"many.v1.GetBookRequest","Response":"many.v1.Book","Key":"id"},
+		{"Name":"many.v1.LibraryService.GetBook","Op":"Get","Request":"many.v1.GetBookRequest","Response":"many.v1.Book","Key":"id","ReadMask":"read_mask"},
 		{"Name":"many.v1.LibraryService.ListBooks","Op":"List","Request":"many.v1.ListBooksRequest","Response":"many.v1.ListBooksResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","ShowDeleted":"show_deleted","Skip":"skip","Items":"books","NextPageToken":"next_page_token"},
 		{"Name":"many.v1.LibraryService.CreateBook","Op":"Create","Request":"many.v1.CreateBookRequest","Response":"many.v1.Book","Resource":"book"},
 		{"Name":"many.v1.LibraryService.UpdateBook","Op":"Update","Request":"many.v1.UpdateBookRequest","Response":"many.v1.Book","Resource":"book","Mask":"update_mask"},
@@ -168,6 +168,15 @@ func (s *LibraryServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDel
 // and implement it there.
 func (s *LibraryServiceCRUD) MoveBook(context.Context, *MoveBookRequest) (*Book, error) {
 	return nil, crudrt.Unimplemented("many.v1.LibraryService.MoveBook")
+}
+
+// Reads a book as a custom method does: its path is GetBook's and a
+// verb, and it takes a read mask of its own.
+//
+// Not a standard method: it answers Unimplemented. Embed LibraryServiceCRUD in your own type
+// and implement it there.
+func (s *LibraryServiceCRUD) PeekBook(context.Context, *PeekBookRequest) (*Book, error) {
+	return nil, crudrt.Unimplemented("many.v1.LibraryService.PeekBook")
 }
 
 // LibraryServiceRESTRules returns the default REST routes (AIP-127/136) of the standard

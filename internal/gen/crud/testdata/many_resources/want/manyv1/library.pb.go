@@ -184,6 +184,58 @@ func (x *Book) GetEtag() string {
 	return ""
 }
 
+type PeekBookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeekBookRequest) Reset() {
+	*x = PeekBookRequest{}
+	mi := &file_library_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeekBookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeekBookRequest) ProtoMessage() {}
+
+func (x *PeekBookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_library_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeekBookRequest.ProtoReflect.Descriptor instead.
+func (*PeekBookRequest) Descriptor() ([]byte, []int) {
+	return file_library_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PeekBookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *PeekBookRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
+}
+
 type GetShelfRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -193,7 +245,7 @@ type GetShelfRequest struct {
 
 func (x *GetShelfRequest) Reset() {
 	*x = GetShelfRequest{}
-	mi := &file_library_proto_msgTypes[2]
+	mi := &file_library_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -205,7 +257,7 @@ func (x *GetShelfRequest) String() string {
 func (*GetShelfRequest) ProtoMessage() {}
 
 func (x *GetShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[2]
+	mi := &file_library_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -218,7 +270,7 @@ func (x *GetShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShelfRequest.ProtoReflect.Descriptor instead.
 func (*GetShelfRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{2}
+	return file_library_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetShelfRequest) GetName() string {
@@ -240,7 +292,7 @@ type ListShelvesRequest struct {
 
 func (x *ListShelvesRequest) Reset() {
 	*x = ListShelvesRequest{}
-	mi := &file_library_proto_msgTypes[3]
+	mi := &file_library_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -252,7 +304,7 @@ func (x *ListShelvesRequest) String() string {
 func (*ListShelvesRequest) ProtoMessage() {}
 
 func (x *ListShelvesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[3]
+	mi := &file_library_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -265,7 +317,7 @@ func (x *ListShelvesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShelvesRequest.ProtoReflect.Descriptor instead.
 func (*ListShelvesRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{3}
+	return file_library_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListShelvesRequest) GetPageSize() int32 {
@@ -306,7 +358,7 @@ type ListShelvesResponse struct {
 
 func (x *ListShelvesResponse) Reset() {
 	*x = ListShelvesResponse{}
-	mi := &file_library_proto_msgTypes[4]
+	mi := &file_library_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +370,7 @@ func (x *ListShelvesResponse) String() string {
 func (*ListShelvesResponse) ProtoMessage() {}
 
 func (x *ListShelvesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[4]
+	mi := &file_library_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +383,7 @@ func (x *ListShelvesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShelvesResponse.ProtoReflect.Descriptor instead.
 func (*ListShelvesResponse) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{4}
+	return file_library_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListShelvesResponse) GetShelves() []*Shelf {
@@ -357,7 +409,7 @@ type CreateShelfRequest struct {
 
 func (x *CreateShelfRequest) Reset() {
 	*x = CreateShelfRequest{}
-	mi := &file_library_proto_msgTypes[5]
+	mi := &file_library_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +421,7 @@ func (x *CreateShelfRequest) String() string {
 func (*CreateShelfRequest) ProtoMessage() {}
 
 func (x *CreateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[5]
+	mi := &file_library_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +434,7 @@ func (x *CreateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateShelfRequest.ProtoReflect.Descriptor instead.
 func (*CreateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{5}
+	return file_library_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateShelfRequest) GetShelf() *Shelf {
@@ -402,7 +454,7 @@ type UpdateShelfRequest struct {
 
 func (x *UpdateShelfRequest) Reset() {
 	*x = UpdateShelfRequest{}
-	mi := &file_library_proto_msgTypes[6]
+	mi := &file_library_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -414,7 +466,7 @@ func (x *UpdateShelfRequest) String() string {
 func (*UpdateShelfRequest) ProtoMessage() {}
 
 func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[6]
+	mi := &file_library_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -427,7 +479,7 @@ func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateShelfRequest.ProtoReflect.Descriptor instead.
 func (*UpdateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{6}
+	return file_library_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateShelfRequest) GetShelf() *Shelf {
@@ -454,7 +506,7 @@ type DeleteShelfRequest struct {
 
 func (x *DeleteShelfRequest) Reset() {
 	*x = DeleteShelfRequest{}
-	mi := &file_library_proto_msgTypes[7]
+	mi := &file_library_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +518,7 @@ func (x *DeleteShelfRequest) String() string {
 func (*DeleteShelfRequest) ProtoMessage() {}
 
 func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[7]
+	mi := &file_library_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +531,7 @@ func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShelfRequest.ProtoReflect.Descriptor instead.
 func (*DeleteShelfRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{7}
+	return file_library_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteShelfRequest) GetName() string {
@@ -499,13 +551,14 @@ func (x *DeleteShelfRequest) GetEtag() string {
 type GetBookRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_library_proto_msgTypes[8]
+	mi := &file_library_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +570,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[8]
+	mi := &file_library_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +583,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{8}
+	return file_library_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetBookRequest) GetId() int64 {
@@ -538,6 +591,13 @@ func (x *GetBookRequest) GetId() int64 {
 		return x.Id
 	}
 	return 0
+}
+
+func (x *GetBookRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
 }
 
 type ListBooksRequest struct {
@@ -555,7 +615,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_library_proto_msgTypes[9]
+	mi := &file_library_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +627,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[9]
+	mi := &file_library_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +640,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{9}
+	return file_library_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListBooksRequest) GetPageSize() int32 {
@@ -635,7 +695,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_library_proto_msgTypes[10]
+	mi := &file_library_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +707,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[10]
+	mi := &file_library_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +720,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{10}
+	return file_library_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -686,7 +746,7 @@ type CreateBookRequest struct {
 
 func (x *CreateBookRequest) Reset() {
 	*x = CreateBookRequest{}
-	mi := &file_library_proto_msgTypes[11]
+	mi := &file_library_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +758,7 @@ func (x *CreateBookRequest) String() string {
 func (*CreateBookRequest) ProtoMessage() {}
 
 func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[11]
+	mi := &file_library_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +771,7 @@ func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{11}
+	return file_library_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateBookRequest) GetBook() *Book {
@@ -731,7 +791,7 @@ type UpdateBookRequest struct {
 
 func (x *UpdateBookRequest) Reset() {
 	*x = UpdateBookRequest{}
-	mi := &file_library_proto_msgTypes[12]
+	mi := &file_library_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +803,7 @@ func (x *UpdateBookRequest) String() string {
 func (*UpdateBookRequest) ProtoMessage() {}
 
 func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[12]
+	mi := &file_library_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +816,7 @@ func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{12}
+	return file_library_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateBookRequest) GetBook() *Book {
@@ -783,7 +843,7 @@ type DeleteBookRequest struct {
 
 func (x *DeleteBookRequest) Reset() {
 	*x = DeleteBookRequest{}
-	mi := &file_library_proto_msgTypes[13]
+	mi := &file_library_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +855,7 @@ func (x *DeleteBookRequest) String() string {
 func (*DeleteBookRequest) ProtoMessage() {}
 
 func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[13]
+	mi := &file_library_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +868,7 @@ func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{13}
+	return file_library_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteBookRequest) GetId() int64 {
@@ -834,7 +894,7 @@ type UndeleteBookRequest struct {
 
 func (x *UndeleteBookRequest) Reset() {
 	*x = UndeleteBookRequest{}
-	mi := &file_library_proto_msgTypes[14]
+	mi := &file_library_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +906,7 @@ func (x *UndeleteBookRequest) String() string {
 func (*UndeleteBookRequest) ProtoMessage() {}
 
 func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[14]
+	mi := &file_library_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +919,7 @@ func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{14}
+	return file_library_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UndeleteBookRequest) GetId() int64 {
@@ -878,7 +938,7 @@ type BatchGetBooksRequest struct {
 
 func (x *BatchGetBooksRequest) Reset() {
 	*x = BatchGetBooksRequest{}
-	mi := &file_library_proto_msgTypes[15]
+	mi := &file_library_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +950,7 @@ func (x *BatchGetBooksRequest) String() string {
 func (*BatchGetBooksRequest) ProtoMessage() {}
 
 func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[15]
+	mi := &file_library_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +963,7 @@ func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{15}
+	return file_library_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchGetBooksRequest) GetIds() []int64 {
@@ -922,7 +982,7 @@ type BatchGetBooksResponse struct {
 
 func (x *BatchGetBooksResponse) Reset() {
 	*x = BatchGetBooksResponse{}
-	mi := &file_library_proto_msgTypes[16]
+	mi := &file_library_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +994,7 @@ func (x *BatchGetBooksResponse) String() string {
 func (*BatchGetBooksResponse) ProtoMessage() {}
 
 func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[16]
+	mi := &file_library_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1007,7 @@ func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksResponse) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{16}
+	return file_library_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BatchGetBooksResponse) GetBooks() []*Book {
@@ -966,7 +1026,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_library_proto_msgTypes[17]
+	mi := &file_library_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1038,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[17]
+	mi := &file_library_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1051,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{17}
+	return file_library_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BatchDeleteBooksRequest) GetIds() []int64 {
@@ -1011,7 +1071,7 @@ type MoveBookRequest struct {
 
 func (x *MoveBookRequest) Reset() {
 	*x = MoveBookRequest{}
-	mi := &file_library_proto_msgTypes[18]
+	mi := &file_library_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1083,7 @@ func (x *MoveBookRequest) String() string {
 func (*MoveBookRequest) ProtoMessage() {}
 
 func (x *MoveBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_library_proto_msgTypes[18]
+	mi := &file_library_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1096,7 @@ func (x *MoveBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveBookRequest.ProtoReflect.Descriptor instead.
 func (*MoveBookRequest) Descriptor() ([]byte, []int) {
-	return file_library_proto_rawDescGZIP(), []int{18}
+	return file_library_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MoveBookRequest) GetId() int64 {
@@ -1072,7 +1132,10 @@ const file_library_proto_rawDesc = "" +
 	"updateTime\x12;\n" +
 	"\vdelete_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deleteTime\x12\x12\n" +
-	"\x04etag\x18\x06 \x01(\tR\x04etag:\x06\xe2\xdd\x19\x02\x18\x01\"%\n" +
+	"\x04etag\x18\x06 \x01(\tR\x04etag:\x06\xe2\xdd\x19\x02\x18\x01\"Z\n" +
+	"\x0fPeekBookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x127\n" +
+	"\tread_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"%\n" +
 	"\x0fGetShelfRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x83\x01\n" +
 	"\x12ListShelvesRequest\x12\x1b\n" +
@@ -1092,9 +1155,10 @@ const file_library_proto_rawDesc = "" +
 	"updateMask\"<\n" +
 	"\x12DeleteShelfRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\" \n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"Y\n" +
 	"\x0eGetBookRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\"\xb8\x01\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x127\n" +
+	"\tread_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"\xb8\x01\n" +
 	"\x10ListBooksRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1125,7 +1189,7 @@ const file_library_proto_rawDesc = "" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"<\n" +
 	"\x0fMoveBookRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
-	"\bshelf_id\x18\x02 \x01(\x03R\ashelfId2\xcc\a\n" +
+	"\bshelf_id\x18\x02 \x01(\x03R\ashelfId2\x9e\b\n" +
 	"\x0eLibraryService\x124\n" +
 	"\bGetShelf\x12\x18.many.v1.GetShelfRequest\x1a\x0e.many.v1.Shelf\x12H\n" +
 	"\vListShelves\x12\x1b.many.v1.ListShelvesRequest\x1a\x1c.many.v1.ListShelvesResponse\x12:\n" +
@@ -1143,7 +1207,8 @@ const file_library_proto_rawDesc = "" +
 	"\fUndeleteBook\x12\x1c.many.v1.UndeleteBookRequest\x1a\r.many.v1.Book\x12N\n" +
 	"\rBatchGetBooks\x12\x1d.many.v1.BatchGetBooksRequest\x1a\x1e.many.v1.BatchGetBooksResponse\x12L\n" +
 	"\x10BatchDeleteBooks\x12 .many.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty\x12\x80\x01\n" +
-	"\bMoveBook\x12\x18.many.v1.MoveBookRequest\x1a\r.many.v1.Book\"K\x82\xd3\xe4\x93\x02E:\x01*Z+:\x01*\"&/v1/shelves/{shelf_id}/books/{id}:move\"\x13/v1/books/{id}:moveB_Z]github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1;manyv1b\x06proto3"
+	"\bMoveBook\x12\x18.many.v1.MoveBookRequest\x1a\r.many.v1.Book\"K\x82\xd3\xe4\x93\x02E:\x01*Z+:\x01*\"&/v1/shelves/{shelf_id}/books/{id}:move\"\x13/v1/books/{id}:move\x12P\n" +
+	"\bPeekBook\x12\x18.many.v1.PeekBookRequest\x1a\r.many.v1.Book\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/books/{id}:peekB_Z]github.com/protoforge/protoforge/internal/gen/crud/testdata/many_resources/want/manyv1;manyv1b\x06proto3"
 
 var (
 	file_library_proto_rawDescOnce sync.Once
@@ -1157,77 +1222,82 @@ func file_library_proto_rawDescGZIP() []byte {
 	return file_library_proto_rawDescData
 }
 
-var file_library_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_library_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_library_proto_goTypes = []any{
 	(*Shelf)(nil),                   // 0: many.v1.Shelf
 	(*Book)(nil),                    // 1: many.v1.Book
-	(*GetShelfRequest)(nil),         // 2: many.v1.GetShelfRequest
-	(*ListShelvesRequest)(nil),      // 3: many.v1.ListShelvesRequest
-	(*ListShelvesResponse)(nil),     // 4: many.v1.ListShelvesResponse
-	(*CreateShelfRequest)(nil),      // 5: many.v1.CreateShelfRequest
-	(*UpdateShelfRequest)(nil),      // 6: many.v1.UpdateShelfRequest
-	(*DeleteShelfRequest)(nil),      // 7: many.v1.DeleteShelfRequest
-	(*GetBookRequest)(nil),          // 8: many.v1.GetBookRequest
-	(*ListBooksRequest)(nil),        // 9: many.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),       // 10: many.v1.ListBooksResponse
-	(*CreateBookRequest)(nil),       // 11: many.v1.CreateBookRequest
-	(*UpdateBookRequest)(nil),       // 12: many.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),       // 13: many.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),     // 14: many.v1.UndeleteBookRequest
-	(*BatchGetBooksRequest)(nil),    // 15: many.v1.BatchGetBooksRequest
-	(*BatchGetBooksResponse)(nil),   // 16: many.v1.BatchGetBooksResponse
-	(*BatchDeleteBooksRequest)(nil), // 17: many.v1.BatchDeleteBooksRequest
-	(*MoveBookRequest)(nil),         // 18: many.v1.MoveBookRequest
-	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 20: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 21: google.protobuf.Empty
+	(*PeekBookRequest)(nil),         // 2: many.v1.PeekBookRequest
+	(*GetShelfRequest)(nil),         // 3: many.v1.GetShelfRequest
+	(*ListShelvesRequest)(nil),      // 4: many.v1.ListShelvesRequest
+	(*ListShelvesResponse)(nil),     // 5: many.v1.ListShelvesResponse
+	(*CreateShelfRequest)(nil),      // 6: many.v1.CreateShelfRequest
+	(*UpdateShelfRequest)(nil),      // 7: many.v1.UpdateShelfRequest
+	(*DeleteShelfRequest)(nil),      // 8: many.v1.DeleteShelfRequest
+	(*GetBookRequest)(nil),          // 9: many.v1.GetBookRequest
+	(*ListBooksRequest)(nil),        // 10: many.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),       // 11: many.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),       // 12: many.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),       // 13: many.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),       // 14: many.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),     // 15: many.v1.UndeleteBookRequest
+	(*BatchGetBooksRequest)(nil),    // 16: many.v1.BatchGetBooksRequest
+	(*BatchGetBooksResponse)(nil),   // 17: many.v1.BatchGetBooksResponse
+	(*BatchDeleteBooksRequest)(nil), // 18: many.v1.BatchDeleteBooksRequest
+	(*MoveBookRequest)(nil),         // 19: many.v1.MoveBookRequest
+	(*timestamppb.Timestamp)(nil),   // 20: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),   // 21: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),           // 22: google.protobuf.Empty
 }
 var file_library_proto_depIdxs = []int32{
-	19, // 0: many.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
-	19, // 1: many.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	19, // 2: many.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: many.v1.ListShelvesResponse.shelves:type_name -> many.v1.Shelf
-	0,  // 4: many.v1.CreateShelfRequest.shelf:type_name -> many.v1.Shelf
-	0,  // 5: many.v1.UpdateShelfRequest.shelf:type_name -> many.v1.Shelf
-	20, // 6: many.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 7: many.v1.ListBooksResponse.books:type_name -> many.v1.Book
-	1,  // 8: many.v1.CreateBookRequest.book:type_name -> many.v1.Book
-	1,  // 9: many.v1.UpdateBookRequest.book:type_name -> many.v1.Book
-	20, // 10: many.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 11: many.v1.BatchGetBooksResponse.books:type_name -> many.v1.Book
-	2,  // 12: many.v1.LibraryService.GetShelf:input_type -> many.v1.GetShelfRequest
-	3,  // 13: many.v1.LibraryService.ListShelves:input_type -> many.v1.ListShelvesRequest
-	5,  // 14: many.v1.LibraryService.CreateShelf:input_type -> many.v1.CreateShelfRequest
-	6,  // 15: many.v1.LibraryService.UpdateShelf:input_type -> many.v1.UpdateShelfRequest
-	7,  // 16: many.v1.LibraryService.DeleteShelf:input_type -> many.v1.DeleteShelfRequest
-	8,  // 17: many.v1.LibraryService.GetBook:input_type -> many.v1.GetBookRequest
-	9,  // 18: many.v1.LibraryService.ListBooks:input_type -> many.v1.ListBooksRequest
-	11, // 19: many.v1.LibraryService.CreateBook:input_type -> many.v1.CreateBookRequest
-	12, // 20: many.v1.LibraryService.UpdateBook:input_type -> many.v1.UpdateBookRequest
-	13, // 21: many.v1.LibraryService.DeleteBook:input_type -> many.v1.DeleteBookRequest
-	14, // 22: many.v1.LibraryService.UndeleteBook:input_type -> many.v1.UndeleteBookRequest
-	15, // 23: many.v1.LibraryService.BatchGetBooks:input_type -> many.v1.BatchGetBooksRequest
-	17, // 24: many.v1.LibraryService.BatchDeleteBooks:input_type -> many.v1.BatchDeleteBooksRequest
-	18, // 25: many.v1.LibraryService.MoveBook:input_type -> many.v1.MoveBookRequest
-	0,  // 26: many.v1.LibraryService.GetShelf:output_type -> many.v1.Shelf
-	4,  // 27: many.v1.LibraryService.ListShelves:output_type -> many.v1.ListShelvesResponse
-	0,  // 28: many.v1.LibraryService.CreateShelf:output_type -> many.v1.Shelf
-	0,  // 29: many.v1.LibraryService.UpdateShelf:output_type -> many.v1.Shelf
-	21, // 30: many.v1.LibraryService.DeleteShelf:output_type -> google.protobuf.Empty
-	1,  // 31: many.v1.LibraryService.GetBook:output_type -> many.v1.Book
-	10, // 32: many.v1.LibraryService.ListBooks:output_type -> many.v1.ListBooksResponse
-	1,  // 33: many.v1.LibraryService.CreateBook:output_type -> many.v1.Book
-	1,  // 34: many.v1.LibraryService.UpdateBook:output_type -> many.v1.Book
-	1,  // 35: many.v1.LibraryService.DeleteBook:output_type -> many.v1.Book
-	1,  // 36: many.v1.LibraryService.UndeleteBook:output_type -> many.v1.Book
-	16, // 37: many.v1.LibraryService.BatchGetBooks:output_type -> many.v1.BatchGetBooksResponse
-	21, // 38: many.v1.LibraryService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	1,  // 39: many.v1.LibraryService.MoveBook:output_type -> many.v1.Book
-	26, // [26:40] is the sub-list for method output_type
-	12, // [12:26] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	20, // 0: many.v1.Shelf.create_time:type_name -> google.protobuf.Timestamp
+	20, // 1: many.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	20, // 2: many.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	21, // 3: many.v1.PeekBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	0,  // 4: many.v1.ListShelvesResponse.shelves:type_name -> many.v1.Shelf
+	0,  // 5: many.v1.CreateShelfRequest.shelf:type_name -> many.v1.Shelf
+	0,  // 6: many.v1.UpdateShelfRequest.shelf:type_name -> many.v1.Shelf
+	21, // 7: many.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 8: many.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	1,  // 9: many.v1.ListBooksResponse.books:type_name -> many.v1.Book
+	1,  // 10: many.v1.CreateBookRequest.book:type_name -> many.v1.Book
+	1,  // 11: many.v1.UpdateBookRequest.book:type_name -> many.v1.Book
+	21, // 12: many.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 13: many.v1.BatchGetBooksResponse.books:type_name -> many.v1.Book
+	3,  // 14: many.v1.LibraryService.GetShelf:input_type -> many.v1.GetShelfRequest
+	4,  // 15: many.v1.LibraryService.ListShelves:input_type -> many.v1.ListShelvesRequest
+	6,  // 16: many.v1.LibraryService.CreateShelf:input_type -> many.v1.CreateShelfRequest
+	7,  // 17: many.v1.LibraryService.UpdateShelf:input_type -> many.v1.UpdateShelfRequest
+	8,  // 18: many.v1.LibraryService.DeleteShelf:input_type -> many.v1.DeleteShelfRequest
+	9,  // 19: many.v1.LibraryService.GetBook:input_type -> many.v1.GetBookRequest
+	10, // 20: many.v1.LibraryService.ListBooks:input_type -> many.v1.ListBooksRequest
+	12, // 21: many.v1.LibraryService.CreateBook:input_type -> many.v1.CreateBookRequest
+	13, // 22: many.v1.LibraryService.UpdateBook:input_type -> many.v1.UpdateBookRequest
+	14, // 23: many.v1.LibraryService.DeleteBook:input_type -> many.v1.DeleteBookRequest
+	15, // 24: many.v1.LibraryService.UndeleteBook:input_type -> many.v1.UndeleteBookRequest
+	16, // 25: many.v1.LibraryService.BatchGetBooks:input_type -> many.v1.BatchGetBooksRequest
+	18, // 26: many.v1.LibraryService.BatchDeleteBooks:input_type -> many.v1.BatchDeleteBooksRequest
+	19, // 27: many.v1.LibraryService.MoveBook:input_type -> many.v1.MoveBookRequest
+	2,  // 28: many.v1.LibraryService.PeekBook:input_type -> many.v1.PeekBookRequest
+	0,  // 29: many.v1.LibraryService.GetShelf:output_type -> many.v1.Shelf
+	5,  // 30: many.v1.LibraryService.ListShelves:output_type -> many.v1.ListShelvesResponse
+	0,  // 31: many.v1.LibraryService.CreateShelf:output_type -> many.v1.Shelf
+	0,  // 32: many.v1.LibraryService.UpdateShelf:output_type -> many.v1.Shelf
+	22, // 33: many.v1.LibraryService.DeleteShelf:output_type -> google.protobuf.Empty
+	1,  // 34: many.v1.LibraryService.GetBook:output_type -> many.v1.Book
+	11, // 35: many.v1.LibraryService.ListBooks:output_type -> many.v1.ListBooksResponse
+	1,  // 36: many.v1.LibraryService.CreateBook:output_type -> many.v1.Book
+	1,  // 37: many.v1.LibraryService.UpdateBook:output_type -> many.v1.Book
+	1,  // 38: many.v1.LibraryService.DeleteBook:output_type -> many.v1.Book
+	1,  // 39: many.v1.LibraryService.UndeleteBook:output_type -> many.v1.Book
+	17, // 40: many.v1.LibraryService.BatchGetBooks:output_type -> many.v1.BatchGetBooksResponse
+	22, // 41: many.v1.LibraryService.BatchDeleteBooks:output_type -> google.protobuf.Empty
+	1,  // 42: many.v1.LibraryService.MoveBook:output_type -> many.v1.Book
+	1,  // 43: many.v1.LibraryService.PeekBook:output_type -> many.v1.Book
+	29, // [29:44] is the sub-list for method output_type
+	14, // [14:29] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_library_proto_init() }
@@ -1241,7 +1311,7 @@ func file_library_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_library_proto_rawDesc), len(file_library_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -38,6 +38,7 @@ const (
 	LibraryService_BatchGetBooks_FullMethodName    = "/many.v1.LibraryService/BatchGetBooks"
 	LibraryService_BatchDeleteBooks_FullMethodName = "/many.v1.LibraryService/BatchDeleteBooks"
 	LibraryService_MoveBook_FullMethodName         = "/many.v1.LibraryService/MoveBook"
+	LibraryService_PeekBook_FullMethodName         = "/many.v1.LibraryService/PeekBook"
 )
 
 // LibraryServiceClient is the client API for LibraryService service.
@@ -61,6 +62,9 @@ type LibraryServiceClient interface {
 	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Moves a book to another shelf: a custom method (AIP-136).
 	MoveBook(ctx context.Context, in *MoveBookRequest, opts ...grpc.CallOption) (*Book, error)
+	// Reads a book as a custom method does: its path is GetBook's and a
+	// verb, and it takes a read mask of its own.
+	PeekBook(ctx context.Context, in *PeekBookRequest, opts ...grpc.CallOption) (*Book, error)
 }
 
 type libraryServiceClient struct {
@@ -211,6 +215,16 @@ func (c *libraryServiceClient) MoveBook(ctx context.Context, in *MoveBookRequest
 	return out, nil
 }
 
+func (c *libraryServiceClient) PeekBook(ctx context.Context, in *PeekBookRequest, opts ...grpc.CallOption) (*Book, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Book)
+	err := c.cc.Invoke(ctx, LibraryService_PeekBook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LibraryServiceServer is the server API for LibraryService service.
 // All implementations must embed UnimplementedLibraryServiceServer
 // for forward compatibility.
@@ -232,6 +246,9 @@ type LibraryServiceServer interface {
 	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error)
 	// Moves a book to another shelf: a custom method (AIP-136).
 	MoveBook(context.Context, *MoveBookRequest) (*Book, error)
+	// Reads a book as a custom method does: its path is GetBook's and a
+	// verb, and it takes a read mask of its own.
+	PeekBook(context.Context, *PeekBookRequest) (*Book, error)
 	mustEmbedUnimplementedLibraryServiceServer()
 }
 
@@ -283,6 +300,9 @@ func (UnimplementedLibraryServiceServer) BatchDeleteBooks(context.Context, *Batc
 }
 func (UnimplementedLibraryServiceServer) MoveBook(context.Context, *MoveBookRequest) (*Book, error) {
 	return nil, status.Error(codes.Unimplemented, "method MoveBook not implemented")
+}
+func (UnimplementedLibraryServiceServer) PeekBook(context.Context, *PeekBookRequest) (*Book, error) {
+	return nil, status.Error(codes.Unimplemented, "method PeekBook not implemented")
 }
 func (UnimplementedLibraryServiceServer) mustEmbedUnimplementedLibraryServiceServer() {}
 func (UnimplementedLibraryServiceServer) testEmbeddedByValue()                        {}
@@ -557,6 +577,24 @@ func _LibraryService_MoveBook_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LibraryService_PeekBook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PeekBookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LibraryServiceServer).PeekBook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LibraryService_PeekBook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LibraryServiceServer).PeekBook(ctx, req.(*PeekBookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LibraryService_ServiceDesc is the grpc.ServiceDesc for LibraryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -619,6 +657,10 @@ var LibraryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "MoveBook",
 			Handler:    _LibraryService_MoveBook_Handler,
+		},
+		{
+			MethodName: "PeekBook",
+			Handler:    _LibraryService_PeekBook_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
