@@ -391,7 +391,15 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if len(s.parents) > 0 {
 			parent = resourcename.Sprint(s.parentPattern, ids[:len(ids)-1]...)
 		}
-		return s.create(ctx, parent, ids[len(ids)-1], msg)
+		out, err = s.create(ctx, parent, ids[len(ids)-1], msg)
+		var e *Error
+		if errors.As(err, &e) && e.Code() == connect.CodeAlreadyExists {
+			// Created by a concurrent upsert since this one looked:
+			// updated, as it then exists (AIP-134).
+			if again, uerr := s.update(ctx, msg, mask); !missing(uerr) {
+				return again, uerr
+			}
+		}
 	}
 	return out, err
 }
@@ -535,7 +543,13 @@ func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowK
 	if s.deleteTime == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
 		return err
 	}
-	if _, ferr := s.find(s.db.WithContext(ctx), tenant, ck, true, false); ferr != nil {
+	m, ferr := s.find(s.db.WithContext(ctx), tenant, ck, true, false)
+	if ferr != nil {
+		return err
+	}
+	if p, perr := s.toProto(m); perr != nil || !p.ProtoReflect().Has(s.deleteTime.fd) {
+		// Created since the row was looked for, by a concurrent
+		// write: not deleted, and not there when this update read.
 		return err
 	}
 	return Errorf(connect.CodeFailedPrecondition, "%s is deleted: undelete it before updating it (AIP-164)", s.res.Name).WithReason("RESOURCE_DELETED", "resource", s.res.Name)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -314,6 +315,40 @@ func TestNULInNames(t *testing.T) {
 		assert.NotContains(t, err.Error(), "at most 255 characters", "the name is not one column")
 		if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
 			assert.Len(t, grpcViolationFields(t, err), 1, "%v", err)
+		}
+	})
+}
+
+// TestConcurrentUpserts: Updates with allow_missing of one missing book,
+// sent at once, each create it or update it (AIP-134), on every database:
+// the one whose create lost the race updates what the winner created, and
+// a book created meanwhile is not taken for a deleted one.
+func TestConcurrentUpserts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		for round := 0; round < 8; round++ {
+			name := fmt.Sprintf("%s/books/b%d", shelf, round)
+			var wg sync.WaitGroup
+			errs := make([]error, 6)
+			for i := range errs {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					_, errs[i] = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: fmt.Sprintf("t%d", i), Isbn: fmt.Sprint(round)},
+						UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}, AllowMissing: true})
+				}(i)
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil && status.Code(err) != codes.Aborted {
+					t.Errorf("round %d, upsert %d: %v", round, i, err)
+				}
+			}
+			got, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+			require.NoError(t, err)
+			assert.Nil(t, got.DeleteTime)
 		}
 	})
 }
