@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -44,5 +45,23 @@ func TestRespond(t *testing.T) {
 		if !proto.Equal(g, want) {
 			t.Errorf("respond gave %v; want %v", g, want)
 		}
+	}
+}
+
+// TestResourceNotFoundLongName: a NotFound names its resource in the
+// message only when the name is short; a long one is said once, in the
+// details, so that the status fits the trailers clients read.
+func TestResourceNotFoundLongName(t *testing.T) {
+	short := resourceNotFound("x.v1.Book", "shelves/a/books/b")
+	if msg := short.ce.Message(); msg != `x.v1.Book "shelves/a/books/b" not found` {
+		t.Errorf("short name: message %q", msg)
+	}
+	name := "shelves/" + strings.Repeat("é", 800)
+	long := resourceNotFound("x.v1.Book", name)
+	if msg := long.ce.Message(); strings.Contains(msg, "é") || len(msg) > 200 {
+		t.Errorf("long name: message %q repeats it", msg)
+	}
+	if got := long.info.Metadata["name"]; !strings.HasPrefix(got, "shelves/éé") {
+		t.Errorf("long name: metadata name %q", got)
 	}
 }

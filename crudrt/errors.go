@@ -164,10 +164,21 @@ func referenceMissing(resource string, vs []FieldViolation) *Error {
 // (AIP-193): its type and name in the message, in the ErrorInfo's
 // metadata and in a google.rpc.ResourceInfo.
 func resourceNotFound(resource, name string) *Error {
-	e := Errorf(connect.CodeNotFound, "%s %q not found", resource, name).WithReason("RESOURCE_NOT_FOUND", "resource", resource, "name", name)
+	msg := fmt.Sprintf("%s %q not found", resource, name)
+	if len(name) > maxNameInMessage {
+		// Said once, in the details: gRPC over HTTP/1.1 sends the status
+		// in trailers, which clients bound (Go's to 4 KiB), and the
+		// message there is percent-encoded.
+		msg = fmt.Sprintf("%s not found (its name, of %d bytes, is in the details)", resource, len(name))
+	}
+	e := Errorf(connect.CodeNotFound, "%s", msg).WithReason("RESOURCE_NOT_FOUND", "resource", resource, "name", name)
 	e.details = append(e.details, protoadapt.MessageV1Of(&errdetails.ResourceInfo{ResourceType: resource, ResourceName: capText(name), Description: "not found"}))
 	return e
 }
+
+// maxNameInMessage is the longest resource name a NotFound's message
+// repeats.
+const maxNameInMessage = 256
 
 // FieldViolation is one invalid field of a request.
 type FieldViolation struct {
