@@ -109,27 +109,57 @@ func eachMessageField(md protoreflect.MessageDescriptor, fn func(protoreflect.Fi
 	}
 }
 
+// maxRequiredViolations bounds the REQUIRED fields one answer names: a
+// message nested ten thousand deep could miss one at every level.
+const maxRequiredViolations = 100
+
+// nestedPath is the path of a message of a walk, built as it goes deeper
+// one segment at a time and spelled out only for a violation: spelling
+// every prefix would cost the square of the depth.
+type nestedPath struct {
+	parent *nestedPath
+	// seg is the segment ("a", "a[2]", `a["key"]`) after the parent's
+	// path, or the whole path when parent is nil.
+	seg string
+}
+
+// String spells p out.
+func (p *nestedPath) String() string {
+	var segs []string
+	for q := p; q != nil; q = q.parent {
+		segs = append(segs, q.seg)
+	}
+	var b strings.Builder
+	for i := len(segs) - 1; i >= 0; i-- {
+		if b.Len() > 0 && segs[i] != "" {
+			b.WriteByte('.')
+		}
+		b.WriteString(segs[i])
+	}
+	return b.String()
+}
+
 // each calls fn with every message that field f of m holds, and its path
 // under prefix: "a", "a[2]", `a["key"]`.
-func (f nestedField) each(m protoreflect.Message, prefix string, fn func(protoreflect.Message, string)) {
+func (f nestedField) each(m protoreflect.Message, prefix *nestedPath, fn func(protoreflect.Message, *nestedPath)) {
 	if !m.Has(f.fd) {
 		return
 	}
-	path := joinPath(prefix, string(f.fd.Name()))
+	name := string(f.fd.Name())
 	v := m.Get(f.fd)
 	switch {
 	case f.fd.IsList():
 		l := v.List()
 		for i := range l.Len() {
-			fn(l.Get(i).Message(), fmt.Sprintf("%s[%d]", path, i))
+			fn(l.Get(i).Message(), &nestedPath{prefix, fmt.Sprintf("%s[%d]", name, i)})
 		}
 	case f.fd.IsMap():
 		v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-			fn(v.Message(), fmt.Sprintf("%s[%q]", path, k.String()))
+			fn(v.Message(), &nestedPath{prefix, fmt.Sprintf("%s[%q]", name, k.String())})
 			return true
 		})
 	default:
-		fn(m.Mutable(f.fd).Message(), path)
+		fn(m.Mutable(f.fd).Message(), &nestedPath{prefix, name})
 	}
 }
 
@@ -137,21 +167,28 @@ func (f nestedField) each(m protoreflect.Message, prefix string, fn func(protore
 // messages m holds (a REQUIRED field of a message that is not there is
 // not required), with their paths under prefix.
 func (p *nestedPlan) requiredViolations(m protoreflect.Message, prefix string) []FieldViolation {
-	if p == nil {
-		return nil
-	}
 	var vs []FieldViolation
+	p.required1(m, &nestedPath{seg: prefix}, &vs)
+	return vs
+}
+
+func (p *nestedPlan) required1(m protoreflect.Message, prefix *nestedPath, vs *[]FieldViolation) {
+	if p == nil {
+		return
+	}
 	for _, f := range p.sub {
-		f.each(m, prefix, func(sub protoreflect.Message, path string) {
+		f.each(m, prefix, func(sub protoreflect.Message, path *nestedPath) {
+			if len(*vs) >= maxRequiredViolations {
+				return
+			}
 			for _, fd := range f.plan.required {
 				if !sub.Has(fd) {
-					vs = append(vs, FieldViolation{Field: joinPath(path, string(fd.Name())), Description: "is required"})
+					*vs = append(*vs, FieldViolation{Field: joinPath(path.String(), string(fd.Name())), Description: "is required"})
 				}
 			}
-			vs = append(vs, f.plan.requiredViolations(sub, path)...)
+			f.plan.required1(sub, path, vs)
 		})
 	}
-	return vs
 }
 
 // clearOutputOnly clears the OUTPUT_ONLY fields of the messages m holds:
@@ -173,7 +210,7 @@ func (p *nestedPlan) clear(m protoreflect.Message, which func(*nestedPlan) []pro
 		return
 	}
 	for _, f := range p.sub {
-		f.each(m, "", func(sub protoreflect.Message, _ string) {
+		f.each(m, nil, func(sub protoreflect.Message, _ *nestedPath) {
 			for _, fd := range which(f.plan) {
 				sub.Clear(fd)
 			}
@@ -210,7 +247,7 @@ func (p *nestedPlan) keepOutputOnly(next, stored protoreflect.Message, paths []s
 // keep reconciles field f of next with stored's, as keepOutputOnly says.
 func (f nestedField) keep(next, stored protoreflect.Message) {
 	if f.fd.IsList() || f.fd.IsMap() || !stored.Has(f.fd) || !next.Has(f.fd) {
-		f.each(next, "", func(sub protoreflect.Message, _ string) {
+		f.each(next, nil, func(sub protoreflect.Message, _ *nestedPath) {
 			for _, fd := range f.plan.outputOnly {
 				sub.Clear(fd)
 			}

@@ -157,29 +157,35 @@ func (s *Service) pvResult(prefix string, m proto.Message, err error) ([]FieldVi
 	return nil, Errorf(connect.CodeInternal, "the validation rules of %s cannot be applied", m.ProtoReflect().Descriptor().FullName())
 }
 
-// maxRuntimeErrors bounds the validations of one message that end in a
-// RuntimeError: each finds one rule that cannot be evaluated.
-const maxRuntimeErrors = 64
+// maxRuntimeErrors bounds the rules one answer says could not be
+// evaluated: each takes a validation of the whole message.
+const maxRuntimeErrors = 16
 
 // pvRuntimeViolations validates m again, as often as a rule cannot be
 // evaluated: each time, the field (or message, for a message rule) whose
 // rule failed is the last that protovalidate asked the filter about, and
 // is left out of the next validation, so that the other fields are still
-// checked and every violation is listed at once.
+// checked and every violation is listed at once. protovalidate does not
+// ask about each element of a list or map: when the same field fails
+// again, the failure was an element's, and the whole list or map is named
+// and left out instead.
 func (s *Service) pvRuntimeViolations(prefix string, m proto.Message) ([]FieldViolation, error) {
 	type target struct {
 		msg  proto.Message
 		desc protoreflect.Descriptor
 	}
 	var out []FieldViolation
-	skip := map[target]bool{}
+	skip := map[target]int{} // → the index in out of its violation
 	var last *target
 	filter := protovalidate.FilterFunc(func(msg protoreflect.Message, d protoreflect.Descriptor) bool {
 		t := target{msg.Interface(), d}
 		last = &t
-		return !skip[t]
+		_, skipped := skip[t]
+		return !skipped
 	})
-	for range maxRuntimeErrors {
+	// One validation more than the rules it may leave out, so that the
+	// last one reports the other violations.
+	for range maxRuntimeErrors + 1 {
 		last = nil
 		err := s.v.Validate(m, protovalidate.WithFilter(filter))
 		if err == nil {
@@ -190,21 +196,36 @@ func (s *Service) pvRuntimeViolations(prefix string, m proto.Message) ([]FieldVi
 			vs, err := s.pvResult(prefix, m, err)
 			return append(out, vs...), err
 		}
+		if len(skip) == maxRuntimeErrors {
+			return append(out, FieldViolation{Field: prefix, Description: fmt.Sprintf("more rules could not be evaluated for the values sent; %d are named", maxRuntimeErrors)}), nil
+		}
+		if last == nil {
+			return append(out, FieldViolation{Field: prefix, Description: runtimeErrorText(re)}), nil
+		}
+		loc, found := locate(m.ProtoReflect(), last.msg)
+		if i, again := skip[*last]; again {
+			// Not this field's: an element's of the list or map that
+			// holds it, or of one it holds.
+			if !found || loc.collection == nil {
+				return out, nil
+			}
+			col := target{loc.holder.Interface(), loc.collection}
+			if _, done := skip[col]; done {
+				return out, nil
+			}
+			out[i] = FieldViolation{Field: joinPath(prefix, loc.collectionPath()), Description: runtimeErrorText(re)}
+			skip[col] = i
+			continue
+		}
 		field := prefix
-		if last != nil {
-			if path, ok := messagePath(m.ProtoReflect(), last.msg); ok {
-				field = joinPath(prefix, path)
-				if _, isMessage := last.desc.(protoreflect.MessageDescriptor); !isMessage {
-					field = joinPath(field, string(last.desc.Name()))
-				}
+		if found {
+			field = joinPath(prefix, loc.path())
+			if _, isMessage := last.desc.(protoreflect.MessageDescriptor); !isMessage {
+				field = joinPath(field, string(last.desc.Name()))
 			}
 		}
+		skip[*last] = len(out)
 		out = append(out, FieldViolation{Field: field, Description: runtimeErrorText(re)})
-		if last == nil || skip[*last] {
-			// Nothing more to leave out: the rest is not checked.
-			return out, nil
-		}
-		skip[*last] = true
 	}
 	return out, nil
 }
@@ -224,44 +245,75 @@ func runtimeErrorText(re *protovalidate.RuntimeError) string {
 	return text + " for this value"
 }
 
-// messagePath is the path in root of target, a message root holds at any
-// depth ("" for root itself): "a.b", "a[2]", `a["key"]`.
-func messagePath(root protoreflect.Message, target proto.Message) (string, bool) {
-	if root.Interface() == target {
-		return "", true
+// messageLocation is where a message is in the one a validation was
+// given: its path's segments ("a", "b[2]", `c["key"]`), and, when it is
+// an element of a list or a map's value, the message holding that field
+// and the field.
+type messageLocation struct {
+	segs       []string
+	holder     protoreflect.Message
+	collection protoreflect.FieldDescriptor
+}
+
+// path spells the location's path.
+func (l messageLocation) path() string { return strings.Join(l.segs, ".") }
+
+// collectionPath spells the path of the list or map the message is an
+// element of.
+func (l messageLocation) collectionPath() string {
+	segs := slices.Clone(l.segs)
+	last := segs[len(segs)-1]
+	segs[len(segs)-1] = last[:strings.IndexByte(last, '[')]
+	return strings.Join(segs, ".")
+}
+
+// locate finds target, a message root holds at any depth (no segments
+// for root itself), in one walk whose cost is the size of root.
+func locate(root protoreflect.Message, target proto.Message) (messageLocation, bool) {
+	var loc messageLocation
+	var segs []string // the path down to the message being looked in
+	var walk func(m protoreflect.Message) bool
+	walk = func(m protoreflect.Message) bool {
+		if m.Interface() == target {
+			loc.segs = slices.Clone(segs)
+			return true
+		}
+		found := false
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			name := string(fd.Name())
+			if fd.IsExtension() {
+				name = "[" + string(fd.FullName()) + "]"
+			}
+			try := func(sub protoreflect.Message, seg string, element bool) {
+				segs = append(segs, seg)
+				if walk(sub) {
+					found = true
+					if element && len(loc.segs) == len(segs) {
+						loc.holder, loc.collection = m, fd
+					}
+				}
+				segs = segs[:len(segs)-1]
+			}
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len() && !found; i++ {
+					try(l.Get(i).Message(), fmt.Sprintf("%s[%d]", name, i), true)
+				}
+			case fd.IsMap() && fd.MapValue().Message() != nil:
+				v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+					try(v.Message(), fmt.Sprintf("%s[%q]", name, k.String()), true)
+					return !found
+				})
+			case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+				try(v.Message(), name, false)
+			}
+			return !found
+		})
+		return found
 	}
-	var path string
-	found := false
-	root.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		name := string(fd.Name())
-		if fd.IsExtension() {
-			name = "[" + string(fd.FullName()) + "]"
-		}
-		try := func(m protoreflect.Message, at string) {
-			if found {
-				return
-			}
-			if p, ok := messagePath(m, target); ok {
-				path, found = joinPath(at, p), true
-			}
-		}
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len() && !found; i++ {
-				try(l.Get(i).Message(), fmt.Sprintf("%s[%d]", name, i))
-			}
-		case fd.IsMap() && fd.MapValue().Message() != nil:
-			v.Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-				try(v.Message(), fmt.Sprintf("%s[%q]", name, k.String()))
-				return !found
-			})
-		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
-			try(v.Message(), name)
-		}
-		return !found
-	})
-	return path, found
+	ok := walk(root)
+	return loc, ok
 }
 
 // requestInfoOf finds what checking requests of type md takes.

@@ -175,6 +175,38 @@ func TestWidgetViolations(t *testing.T) {
 				}
 			}
 		})
+		t.Run("rule that cannot be evaluated for an element", func(t *testing.T) {
+			// protovalidate does not say which element's rule failed:
+			// the list is named, once, and the other fields are checked.
+			for range 5 {
+				w := validWidget()
+				w.Name = "x"
+				w.Parts = []*rulesv1.Part{{D: 1, S: "ab"}, {D: 0}, {D: 2}}
+				code, vs := widgetCall(t, c, createWidget(w))
+				assert.Equal(t, connect.CodeInvalidArgument, code)
+				assert.ElementsMatch(t, []string{"widget.parts", "widget.name"}, fieldsOf(vs))
+			}
+			w := validWidget()
+			w.Parts = []*rulesv1.Part{{D: 1, S: "ab"}, {D: 3}}
+			code, vs := widgetCall(t, c, createWidget(w))
+			assert.Equal(t, connect.Code(0), code, "%v", vs)
+		})
+		t.Run("REQUIRED missing at every level of a deep tree", func(t *testing.T) {
+			w := validWidget()
+			w.Root = &rulesv1.Node{}
+			leaf := w.Root
+			for range 3000 {
+				leaf.Child = &rulesv1.Node{}
+				leaf = leaf.Child
+			}
+			code, vs := widgetCall(t, c, createWidget(w))
+			assert.Equal(t, connect.CodeInvalidArgument, code)
+			assert.Len(t, vs, 100, "the first hundred are named")
+			if len(vs) > 1 {
+				assert.Equal(t, "widget.root.v", vs[0].field)
+				assert.Equal(t, "widget.root.child.v", vs[1].field)
+			}
+		})
 		t.Run("REQUIRED at any depth", func(t *testing.T) {
 			for _, depth := range []int{1, 16, 17, 40} {
 				w := validWidget()

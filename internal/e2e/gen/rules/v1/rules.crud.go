@@ -149,7 +149,8 @@ var widgetServiceCRUDResource = crudrt.Resource{
 		{"Path":"ratio","Name":"ratio","GoField":"Ratio","Type":"double","Queryable":true,"Kind":"float"},
 		{"Path":"legacy","Name":"legacy","GoField":"Legacy","Type":"string","Queryable":true,"Kind":"string"},
 		{"Path":"loose","Name":"loose","GoField":"Loose","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"maybe","Name":"maybe","GoField":"Maybe","Type":"string","Queryable":true,"Kind":"string","Nullable":true}
+		{"Path":"maybe","Name":"maybe","GoField":"Maybe","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"parts","Name":"parts","GoField":"Parts","Type":"JSON"}
 	],
 	"Operations": "Get|Create|Update",
 	"Methods": [

@@ -104,6 +104,8 @@ type WidgetModel struct {
 	// A field with presence: its rules hold when it is set, and NULL passes
 	// the checks.
 	Maybe *string `gorm:"column:maybe" protoforge:"rules.v1.Widget.maybe"`
+	// A rule on each part that cannot be evaluated for d = 0.
+	Parts ormrt.JSON `gorm:"column:parts;not null" protoforge:"rules.v1.Widget.parts"`
 }
 
 // TableName is the table of WidgetModel.

@@ -447,7 +447,9 @@ type Widget struct {
 	Loose string `protobuf:"bytes,15,opt,name=loose,proto3" json:"loose,omitempty"`
 	// A field with presence: its rules hold when it is set, and NULL passes
 	// the checks.
-	Maybe         *string `protobuf:"bytes,16,opt,name=maybe,proto3,oneof" json:"maybe,omitempty"`
+	Maybe *string `protobuf:"bytes,16,opt,name=maybe,proto3,oneof" json:"maybe,omitempty"`
+	// A rule on each part that cannot be evaluated for d = 0.
+	Parts         []*Part `protobuf:"bytes,17,rep,name=parts,proto3" json:"parts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -594,6 +596,66 @@ func (x *Widget) GetMaybe() string {
 	return ""
 }
 
+func (x *Widget) GetParts() []*Part {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+// A part of a widget.
+type Part struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	D             int32                  `protobuf:"varint,1,opt,name=d,proto3" json:"d,omitempty"`
+	S             string                 `protobuf:"bytes,2,opt,name=s,proto3" json:"s,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Part) Reset() {
+	*x = Part{}
+	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Part) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Part) ProtoMessage() {}
+
+func (x *Part) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Part.ProtoReflect.Descriptor instead.
+func (*Part) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Part) GetD() int32 {
+	if x != nil {
+		return x.D
+	}
+	return 0
+}
+
+func (x *Part) GetS() string {
+	if x != nil {
+		return x.S
+	}
+	return ""
+}
+
 // A node of a tree of any depth.
 type Node struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -605,7 +667,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	mi := &file_rules_v1_rules_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +679,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[6]
+	mi := &file_rules_v1_rules_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +692,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{6}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Node) GetChild() *Node {
@@ -656,7 +718,7 @@ type GetWidgetRequest struct {
 
 func (x *GetWidgetRequest) Reset() {
 	*x = GetWidgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[7]
+	mi := &file_rules_v1_rules_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +730,7 @@ func (x *GetWidgetRequest) String() string {
 func (*GetWidgetRequest) ProtoMessage() {}
 
 func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[7]
+	mi := &file_rules_v1_rules_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +743,7 @@ func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{7}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetWidgetRequest) GetId() int64 {
@@ -700,7 +762,7 @@ type CreateWidgetRequest struct {
 
 func (x *CreateWidgetRequest) Reset() {
 	*x = CreateWidgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[8]
+	mi := &file_rules_v1_rules_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +774,7 @@ func (x *CreateWidgetRequest) String() string {
 func (*CreateWidgetRequest) ProtoMessage() {}
 
 func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[8]
+	mi := &file_rules_v1_rules_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +787,7 @@ func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*CreateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{8}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateWidgetRequest) GetWidget() *Widget {
@@ -745,7 +807,7 @@ type UpdateWidgetRequest struct {
 
 func (x *UpdateWidgetRequest) Reset() {
 	*x = UpdateWidgetRequest{}
-	mi := &file_rules_v1_rules_proto_msgTypes[9]
+	mi := &file_rules_v1_rules_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +819,7 @@ func (x *UpdateWidgetRequest) String() string {
 func (*UpdateWidgetRequest) ProtoMessage() {}
 
 func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rules_v1_rules_proto_msgTypes[9]
+	mi := &file_rules_v1_rules_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +832,7 @@ func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_rules_v1_rules_proto_rawDescGZIP(), []int{9}
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpdateWidgetRequest) GetWidget() *Widget {
@@ -822,7 +884,7 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateGadgetRequest\x12(\n" +
 	"\x06gadget\x18\x01 \x01(\v2\x10.rules.v1.GadgetR\x06gadget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xcc\x04\n" +
+	"updateMask\"\x99\x05\n" +
 	"\x06Widget\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18\x05R\x04name\x12(\n" +
@@ -848,9 +910,14 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\xfaB\ar\x05\x10\x02\xd0\x01\x01R\x06legacy\x12 \n" +
 	"\x05loose\x18\x0f \x01(\tB\n" +
 	"\xbaH\a\xd8\x01\x03r\x02\x10\x03R\x05loose\x12\"\n" +
-	"\x05maybe\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x10\x03H\x00R\x05maybe\x88\x01\x01:;\xbaH4\x1a2\n" +
+	"\x05maybe\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x10\x03H\x00R\x05maybe\x88\x01\x01\x12K\n" +
+	"\x05parts\x18\x11 \x03(\v2\x0e.rules.v1.PartB%\xbaH\"\x92\x01\x1f\"\x1d\xba\x01\x1a\n" +
+	"\apartdiv\x1a\x0f10 / this.d > 0R\x05parts:;\xbaH4\x1a2\n" +
 	"\x05lo_hi\x12\x15lo must not exceed hi\x1a\x12this.lo <= this.hi\xe2\xdd\x19\x00B\b\n" +
-	"\x06_maybe\"@\n" +
+	"\x06_maybe\"+\n" +
+	"\x04Part\x12\f\n" +
+	"\x01d\x18\x01 \x01(\x05R\x01d\x12\x15\n" +
+	"\x01s\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x03R\x01s\"@\n" +
 	"\x04Node\x12$\n" +
 	"\x05child\x18\x01 \x01(\v2\x0e.rules.v1.NodeR\x05child\x12\x12\n" +
 	"\x01v\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x01v\"\"\n" +
@@ -889,7 +956,7 @@ func file_rules_v1_rules_proto_rawDescGZIP() []byte {
 }
 
 var file_rules_v1_rules_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_rules_v1_rules_proto_goTypes = []any{
 	(Power)(0),                    // 0: rules.v1.Power
 	(*Gadget)(nil),                // 1: rules.v1.Gadget
@@ -898,43 +965,45 @@ var file_rules_v1_rules_proto_goTypes = []any{
 	(*CreateGadgetRequest)(nil),   // 4: rules.v1.CreateGadgetRequest
 	(*UpdateGadgetRequest)(nil),   // 5: rules.v1.UpdateGadgetRequest
 	(*Widget)(nil),                // 6: rules.v1.Widget
-	(*Node)(nil),                  // 7: rules.v1.Node
-	(*GetWidgetRequest)(nil),      // 8: rules.v1.GetWidgetRequest
-	(*CreateWidgetRequest)(nil),   // 9: rules.v1.CreateWidgetRequest
-	(*UpdateWidgetRequest)(nil),   // 10: rules.v1.UpdateWidgetRequest
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(*Part)(nil),                  // 7: rules.v1.Part
+	(*Node)(nil),                  // 8: rules.v1.Node
+	(*GetWidgetRequest)(nil),      // 9: rules.v1.GetWidgetRequest
+	(*CreateWidgetRequest)(nil),   // 10: rules.v1.CreateWidgetRequest
+	(*UpdateWidgetRequest)(nil),   // 11: rules.v1.UpdateWidgetRequest
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
 }
 var file_rules_v1_rules_proto_depIdxs = []int32{
 	0,  // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
-	11, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
+	12, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
 	1,  // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	12, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 5: rules.v1.Widget.root:type_name -> rules.v1.Node
-	7,  // 6: rules.v1.Node.child:type_name -> rules.v1.Node
-	6,  // 7: rules.v1.CreateWidgetRequest.widget:type_name -> rules.v1.Widget
-	6,  // 8: rules.v1.UpdateWidgetRequest.widget:type_name -> rules.v1.Widget
-	12, // 9: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 10: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
-	4,  // 11: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
-	5,  // 12: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
-	2,  // 13: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
-	8,  // 14: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
-	9,  // 15: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
-	10, // 16: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
-	1,  // 17: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
-	1,  // 18: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
-	1,  // 19: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
-	1,  // 20: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
-	6,  // 21: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
-	6,  // 22: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
-	6,  // 23: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
-	17, // [17:24] is the sub-list for method output_type
-	10, // [10:17] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 5: rules.v1.Widget.root:type_name -> rules.v1.Node
+	7,  // 6: rules.v1.Widget.parts:type_name -> rules.v1.Part
+	8,  // 7: rules.v1.Node.child:type_name -> rules.v1.Node
+	6,  // 8: rules.v1.CreateWidgetRequest.widget:type_name -> rules.v1.Widget
+	6,  // 9: rules.v1.UpdateWidgetRequest.widget:type_name -> rules.v1.Widget
+	13, // 10: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 11: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
+	4,  // 12: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
+	5,  // 13: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
+	2,  // 14: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
+	9,  // 15: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
+	10, // 16: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
+	11, // 17: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
+	1,  // 18: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
+	1,  // 19: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
+	1,  // 20: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
+	1,  // 21: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
+	6,  // 22: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
+	6,  // 23: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
+	6,  // 24: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
+	18, // [18:25] is the sub-list for method output_type
+	11, // [11:18] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_rules_v1_rules_proto_init() }
@@ -949,7 +1018,7 @@ func file_rules_v1_rules_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rules_v1_rules_proto_rawDesc), len(file_rules_v1_rules_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

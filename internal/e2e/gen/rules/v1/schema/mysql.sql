@@ -41,6 +41,7 @@ CREATE TABLE `widgets` (
   `legacy` longtext NOT NULL DEFAULT (''),
   `loose` longtext NOT NULL DEFAULT (''),
   `maybe` longtext NULL,
+  `parts` json NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_widgets_name_len` CHECK (char_length(`name`) >= 3),
   CONSTRAINT `chk_widgets_opt_len` CHECK (`opt` = '' OR (char_length(`opt`) >= 3)),

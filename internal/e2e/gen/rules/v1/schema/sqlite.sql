@@ -42,6 +42,7 @@ CREATE TABLE `widgets` (
   `legacy` text NOT NULL DEFAULT (''),
   `loose` text NOT NULL DEFAULT (''),
   `maybe` text NULL,
+  `parts` text NOT NULL DEFAULT ('[]'),
   CONSTRAINT `chk_widgets_name_size` CHECK (instr("name", char(0)) > 0 OR length("name") <= 5),
   CONSTRAINT `chk_widgets_name_len` CHECK (instr("name", char(0)) > 0 OR length("name") >= 3),
   CONSTRAINT `chk_widgets_label_size` CHECK (instr("label", char(0)) > 0 OR length("label") <= 8),
