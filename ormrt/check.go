@@ -119,6 +119,12 @@ func checkFloat(d Dialect, field string, v float64, typ string) error {
 // It returns nil when j is storable and a *FieldError naming field
 // otherwise.
 func CheckJSON(d Dialect, field string, j JSON) error {
+	if d == MySQL {
+		if n := jsonDepth(j); n > mysqlMaxJSONDepth {
+			return fieldErrorf(field, "its value is nested %d levels deep; MariaDB's JSON holds %d (its JSON_VALID check refuses more): nest it less", n, mysqlMaxJSONDepth)
+		}
+		return nil
+	}
 	if d != Postgres {
 		return nil
 	}
@@ -129,6 +135,31 @@ func CheckJSON(d Dialect, field string, j JSON) error {
 		return fieldErrorf(field, "PostgreSQL jsonb cannot store negative zero (it would become 0); store 0")
 	}
 	return nil
+}
+
+// mysqlMaxJSONDepth is the deepest nesting of arrays and objects that
+// MariaDB's JSON_VALID accepts (10.11: 31; MySQL 8: 100).
+const mysqlMaxJSONDepth = 31
+
+// jsonDepth is the deepest nesting of arrays and objects in the JSON text
+// j.
+func jsonDepth(j JSON) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(j); i++ {
+		switch c := j[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // What jsonb would lose of a JSON text.

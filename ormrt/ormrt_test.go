@@ -313,3 +313,36 @@ func TestEnumFromNameLongList(t *testing.T) {
 	_, err = ormrt.EnumFromName("NOPE", big, "f")
 	wantFieldError(t, err, "f", "TYPE_UNKNOWN")
 }
+
+// TestCheckJSONDepth: on MySQL and MariaDB, a JSON value nested deeper
+// than MariaDB's JSON_VALID takes is refused naming its field; brackets in
+// strings are text, and PostgreSQL and SQLite take any depth.
+func TestCheckJSONDepth(t *testing.T) {
+	nested := func(n int) ormrt.JSON {
+		return ormrt.JSON(strings.Repeat(`{"a":[`, n/2) + strings.Repeat("[", n%2) + `1` + strings.Repeat("]", n%2) + strings.Repeat(`]}`, n/2))
+	}
+	for _, c := range []struct {
+		j       ormrt.JSON
+		refused bool // on MySQL
+	}{
+		{nested(1), false},
+		{nested(31), false},
+		{nested(32), true},
+		{nested(200), true},
+		{ormrt.JSON(`["` + strings.Repeat("[{", 40) + `"]`), false},
+		{ormrt.JSON(`["\"` + strings.Repeat("[", 40) + `"]`), false},
+	} {
+		err := ormrt.CheckJSON(ormrt.MySQL, "f", c.j)
+		if (err != nil) != c.refused {
+			t.Errorf("%.60s…: MySQL error %v, want refused %v", c.j, err, c.refused)
+		}
+		if err != nil && !strings.Contains(err.Error(), "f") {
+			t.Errorf("the error does not name the field: %v", err)
+		}
+		for _, d := range []ormrt.Dialect{ormrt.Postgres, ormrt.SQLite} {
+			if err := ormrt.CheckJSON(d, "f", c.j); err != nil {
+				t.Errorf("%v refuses %.60s…: %v", d, c.j, err)
+			}
+		}
+	}
+}

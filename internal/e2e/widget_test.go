@@ -191,6 +191,25 @@ func TestWidgetViolations(t *testing.T) {
 			code, vs := widgetCall(t, c, createWidget(w))
 			assert.Equal(t, connect.Code(0), code, "%v", vs)
 		})
+		t.Run("a deep tree as its database holds it", func(t *testing.T) {
+			// The tree is a JSON column: MariaDB's holds 31 levels.
+			for _, depth := range []int{10, 40} {
+				w := validWidget()
+				w.Root = &rulesv1.Node{V: "v"}
+				leaf := w.Root
+				for range depth - 1 {
+					leaf.Child = &rulesv1.Node{V: "v"}
+					leaf = leaf.Child
+				}
+				code, vs := widgetCall(t, c, createWidget(w))
+				if depth > 31 && db.Dialector.Name() == "mysql" {
+					assert.Equal(t, connect.CodeInvalidArgument, code, "depth %d", depth)
+					assert.Equal(t, []string{"widget.root"}, fieldsOf(vs), "depth %d", depth)
+				} else {
+					assert.Equal(t, connect.Code(0), code, "depth %d: %v", depth, vs)
+				}
+			}
+		})
 		t.Run("REQUIRED missing at every level of a deep tree", func(t *testing.T) {
 			w := validWidget()
 			w.Root = &rulesv1.Node{}
