@@ -665,6 +665,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if backward, err = dropMissedIndexes(d, backward, p.new, p.renamedOld); err != nil {
 		return nil, nil, err
 	}
+	forward, keys, backward = dropIndexesFirst(d, forward), dropIndexesFirst(d, keys), dropIndexesFirst(d, backward)
 	var undefaultUp, undefaultDown []string
 	if d == ormrt.Postgres {
 		if undefaultUp, err = pgConversions(forward); err != nil {
@@ -1156,6 +1157,59 @@ func dropMissedIndexes(d ormrt.Dialect, changes []schema.Change, fromSnap, toSna
 		}
 	}
 	return changes, nil
+}
+
+// dropIndexesFirst moves the index drops whose names the changes create
+// again before all the other changes. Index names are schema-wide on
+// PostgreSQL and SQLite: when two tables swap names, each table's new
+// index takes the name the other table's old index holds until it is
+// dropped. MySQL/MariaDB names indexes per table, and refuses to drop the
+// index a foreign key uses before its replacement is added, so its
+// changes keep their order.
+func dropIndexesFirst(d ormrt.Dialect, changes []schema.Change) []schema.Change {
+	if d == ormrt.MySQL {
+		return changes
+	}
+	created := map[string]bool{}
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *schema.AddTable:
+			for _, ix := range c.T.Indexes {
+				created[ix.Name] = true
+			}
+		case *schema.ModifyTable:
+			for _, mc := range c.Changes {
+				if a, ok := mc.(*schema.AddIndex); ok {
+					created[a.I.Name] = true
+				}
+			}
+		}
+	}
+	var drops, rest []schema.Change
+	for _, c := range changes {
+		mod, ok := c.(*schema.ModifyTable)
+		if !ok {
+			rest = append(rest, c)
+			continue
+		}
+		var dropped, kept []schema.Change
+		for _, mc := range mod.Changes {
+			if di, ok := mc.(*schema.DropIndex); ok && created[di.I.Name] {
+				dropped = append(dropped, mc)
+			} else {
+				kept = append(kept, mc)
+			}
+		}
+		if len(dropped) == 0 {
+			rest = append(rest, c)
+			continue
+		}
+		drops = append(drops, &schema.ModifyTable{T: mod.T, Changes: dropped})
+		if len(kept) > 0 {
+			rest = append(rest, &schema.ModifyTable{T: mod.T, Changes: kept})
+		}
+	}
+	return append(drops, rest...)
 }
 
 // modifiedChecks adds the changes of CHECK constraints whose name stays
