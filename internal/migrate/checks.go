@@ -202,21 +202,40 @@ func sqliteNumberCopies(stmts []string, cols []numberCopy, up bool) []string {
 }
 
 // tightenedChecks lists the checks of new column nc (table nt) that the
-// old column oc (table ot), of the same type, may hold values against:
-// a rule added or tightened, which fails on the rows that break it. A
-// check is kept when one of the old column's checks admits no more than
-// it does.
+// old column oc (table ot) may hold values against: a rule added or
+// tightened, which fails on the rows that break it. A check is kept when
+// one of the old column's checks admits no more than it does. When the
+// column changes type, the range its new type implies (unsigned) is the
+// type change's to judge, and the old checks' bounds are compared as
+// the new type stores them.
 func tightenedChecks(ot, nt *sqlschema.Table, oc, nc *sqlschema.Column) []*sqlschema.Check {
 	var out []*sqlschema.Check
 	for _, ck := range nt.Checks {
-		if ck.Column != nc.Name || ck.SQLiteOnly {
+		if ck.Column != nc.Name || ck.SQLiteOnly || oc.Type != nc.Type && typeRange(nc, ck) {
 			continue
 		}
-		if !slices.ContainsFunc(ot.Checks, func(old *sqlschema.Check) bool { return old.Column == oc.Name && looser(old, ck) }) {
+		if !slices.ContainsFunc(ot.Checks, func(old *sqlschema.Check) bool {
+			if old.Column != oc.Name {
+				return false
+			}
+			if oc.Type != nc.Type {
+				as := *old
+				as.Uint64 = ck.Uint64
+				old = &as
+			}
+			return looser(old, ck)
+		}) {
 			out = append(out, ck)
 		}
 	}
 	return out
+}
+
+// typeRange reports whether check ck is the range of column c's unsigned
+// type, which the type itself implies.
+func typeRange(c *sqlschema.Column, ck *sqlschema.Check) bool {
+	max := map[string]string{"uint32": "4294967295", "uint64": "18446744073709551615"}[c.Type]
+	return max != "" && ck.Min == "0" && ck.Max == max && !ck.MinExclusive && !ck.MaxExclusive && !ck.Outside && ck.Zero == "" && ck.MinLen == nil && ck.MaxLen == nil && len(ck.In) == 0
 }
 
 // looser reports whether check b admits every value check a admits,

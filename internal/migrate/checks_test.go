@@ -150,30 +150,37 @@ func TestEnumNameBackToNumber(t *testing.T) {
 	})
 }
 
+// typedQty is a book whose field qty has type typ and rules.
+func typedQty(typ, rules string) string {
+	return validateImport + book("  int64 id = 1;\n  "+typ+" qty = 2"+rules+";\n")
+}
+
 // TestTightenedCheck: a rule added to an existing column, or tightened,
 // gives a check the values already stored may break; diff refuses it
 // unless --force, as it refuses a shorter length. A rule loosened, or one
 // that ignores the zero value, is not refused. With --force the migration
 // fails on every database when a row breaks the check.
 func TestTightenedCheck(t *testing.T) {
-	const base = "  int64 id = 1;\n"
-	qty := func(rules string) string {
-		return validateImport + book(base+"  int32 qty = 2"+rules+";\n")
-	}
+	qty := func(rules string) string { return typedQty("int32", rules) }
 	const refusal = `column books.qty (field 2): its rules add or tighten the check chk_books_qty_range ("qty" >= 5), which fails on the rows that break it; pass --force if the data allows it`
 	for _, c := range []struct {
 		name, from, to, refused string
 	}{
-		{"added", "", " [(buf.validate.field).int32 = {gte: 5}]", refusal},
-		{"tightened", " [(buf.validate.field).int32 = {gte: 1}]", " [(buf.validate.field).int32 = {gte: 5}]", refusal},
-		{"loosened", " [(buf.validate.field).int32 = {gte: 5}]", " [(buf.validate.field).int32 = {gte: 1}]", ""},
-		{"zero ignored", " [(buf.validate.field).int32 = {gte: 5}]", " [(buf.validate.field).int32 = {gte: 5}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE]", ""},
-		{"bound removed", " [(buf.validate.field).int32 = {gte: 1, lte: 9}]", " [(buf.validate.field).int32 = {gte: 1}]", ""},
+		{"added", qty(""), qty(" [(buf.validate.field).int32 = {gte: 5}]"), refusal},
+		{"tightened", qty(" [(buf.validate.field).int32 = {gte: 1}]"), qty(" [(buf.validate.field).int32 = {gte: 5}]"), refusal},
+		{"loosened", qty(" [(buf.validate.field).int32 = {gte: 5}]"), qty(" [(buf.validate.field).int32 = {gte: 1}]"), ""},
+		{"zero ignored", qty(" [(buf.validate.field).int32 = {gte: 5}]"), qty(" [(buf.validate.field).int32 = {gte: 5}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE]"), ""},
+		{"bound removed", qty(" [(buf.validate.field).int32 = {gte: 1, lte: 9}]"), qty(" [(buf.validate.field).int32 = {gte: 1}]"), ""},
+		// A wider type does not lift the refusal of the rule it comes with.
+		{"added with a wider type", qty(""), typedQty("int64", " [(buf.validate.field).int64 = {gte: 5}]"), refusal},
+		{"tightened with a wider type", qty(" [(buf.validate.field).int32 = {gte: 1}]"), typedQty("int64", " [(buf.validate.field).int64 = {gte: 5}]"), refusal},
+		{"the same with an unsigned type", typedQty("uint32", " [(buf.validate.field).uint32 = {gte: 5}]"), typedQty("uint64", " [(buf.validate.field).uint64 = {gte: 5}]"), ""},
+		{"loosened with a wider type", qty(" [(buf.validate.field).int32 = {gte: 5}]"), typedQty("int64", " [(buf.validate.field).int64 = {gte: 1}]"), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newProject(t)
-			p.start(t, qty(c.from))
-			p.generate(t, qty(c.to))
+			p.start(t, c.from)
+			p.generate(t, c.to)
 			out, err := p.diff("rule", migrate.Options{})
 			if c.refused == "" {
 				require.NoError(t, err, "%s", out)

@@ -237,7 +237,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			} else if describe(oc) != describe(nc) {
 				p.changes = append(p.changes, Change{Text: fmt.Sprintf("~ column %s.%s: %s → %s", nt.Name, nc.Name, describe(oc), describe(nc))})
 			}
-			if oc.Type == nc.Type && !opts.Force {
+			if !opts.Force {
 				for _, ck := range tightenedChecks(ot, nt, oc, nc) {
 					p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d): its rules add or tighten the check %s (%s), which fails on the rows that break it; pass --force if the data allows it", nt.Name, nc.Name, nc.Field, ck.Name, checkText(ck)))
 				}
