@@ -13,6 +13,7 @@ package migrate
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -747,8 +748,51 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 	if d == ormrt.SQLite {
 		up, down = sqliteStrictCopies(up), sqliteStrictCopies(down)
 		up, down = sqliteNumberCopies(up, p.toNumber, true), sqliteNumberCopies(down, p.toNumber, false)
+		used := map[string]bool{}
+		for _, s := range []*sqlschema.Snapshot{p.old, p.renamedOld, p.new} {
+			for _, t := range s.Tables {
+				used[t.Name] = true
+			}
+		}
+		up, down = sqliteRebuildNames(up, maps.Clone(used)), sqliteRebuildNames(down, used)
 	}
 	return up, down, nil
+}
+
+// sqliteRebuildNames gives the copy of each SQLite table rebuild another
+// name when a table of the old or new schema has the one the rebuild
+// takes, new_<table>: the copy would collide with that table (a model of
+// table "new_books" next to books). A rebuild runs CREATE TABLE
+// `new_<table>`, the copy's INSERT INTO it (and the triggers on it), and
+// ends with its ALTER TABLE … RENAME TO `<table>`; only those name the
+// copy, where other statements may name the table of that name.
+func sqliteRebuildNames(stmts []string, used map[string]bool) []string {
+	bq := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+	for i, st := range stmts {
+		rest, ok := strings.CutPrefix(st, "ALTER TABLE `new_")
+		if !ok {
+			continue
+		}
+		copied, table, ok := strings.Cut(rest, "` RENAME TO ")
+		if !ok || strings.TrimSuffix(table, ";") != bq(copied) || !used["new_"+copied] {
+			continue
+		}
+		from, to := bq("new_"+copied), bq(tempName("new_"+copied, used))
+		for j := i; j >= 0; j-- {
+			for _, prefix := range []string{"CREATE TABLE %s (", "INSERT INTO %s (", "ALTER TABLE %s RENAME TO "} {
+				if p := fmt.Sprintf(prefix, from); strings.HasPrefix(stmts[j], p) {
+					stmts[j] = fmt.Sprintf(prefix, to) + strings.TrimPrefix(stmts[j], p)
+				}
+			}
+			if strings.HasPrefix(stmts[j], "CREATE TRIGGER ") {
+				stmts[j] = strings.Replace(stmts[j], " BEFORE INSERT ON "+from+" ", " BEFORE INSERT ON "+to+" ", 1)
+			}
+			if strings.HasPrefix(stmts[j], "CREATE TABLE "+to+" (") {
+				break
+			}
+		}
+	}
+	return stmts
 }
 
 // keysAround takes over, from changes that lead from snapshot from to

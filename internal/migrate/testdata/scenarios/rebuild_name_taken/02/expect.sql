@@ -1,0 +1,1 @@
+SELECT id FROM new_books ||| 7
