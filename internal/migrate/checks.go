@@ -223,12 +223,43 @@ func tightenedChecks(ot, nt *sqlschema.Table, oc, nc *sqlschema.Column) []*sqlsc
 				as.Uint64 = ck.Uint64
 				old = &as
 			}
-			return looser(old, ck)
+			return looser(inclusive(oc, old), inclusive(nc, ck))
 		}) {
 			out = append(out, ck)
 		}
 	}
 	return out
+}
+
+// inclusive returns check ck of integer column c with its exclusive
+// bounds made the inclusive ones that admit the same integers (gt: 0 is
+// gte: 1), so that bounds spelled either way compare as equal; ck itself
+// for other columns and bounds.
+func inclusive(c *sqlschema.Column, ck *sqlschema.Check) *sqlschema.Check {
+	switch c.Type {
+	case "int32", "int64", "uint32", "uint64":
+	default:
+		return ck
+	}
+	out := *ck
+	step := func(v string, by int64) (string, bool) {
+		n, ok := new(big.Int).SetString(v, 10)
+		if !ok {
+			return v, false
+		}
+		return n.Add(n, big.NewInt(by)).String(), true
+	}
+	if out.MinExclusive && out.Min != "" {
+		if v, ok := step(out.Min, 1); ok {
+			out.Min, out.MinExclusive = v, false
+		}
+	}
+	if out.MaxExclusive && out.Max != "" {
+		if v, ok := step(out.Max, -1); ok {
+			out.Max, out.MaxExclusive = v, false
+		}
+	}
+	return &out
 }
 
 // typeRange reports whether check ck is the range of column c's unsigned

@@ -171,6 +171,10 @@ func TestTightenedCheck(t *testing.T) {
 		{"loosened", qty(" [(buf.validate.field).int32 = {gte: 5}]"), qty(" [(buf.validate.field).int32 = {gte: 1}]"), ""},
 		{"zero ignored", qty(" [(buf.validate.field).int32 = {gte: 5}]"), qty(" [(buf.validate.field).int32 = {gte: 5}, (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE]"), ""},
 		{"bound removed", qty(" [(buf.validate.field).int32 = {gte: 1, lte: 9}]"), qty(" [(buf.validate.field).int32 = {gte: 1}]"), ""},
+		// Integer bounds compare as the inclusive ones of the same values.
+		{"the same integers", qty(" [(buf.validate.field).int32 = {gt: 0}]"), qty(" [(buf.validate.field).int32 = {gte: 1}]"), ""},
+		{"the same integers below", qty(" [(buf.validate.field).int32 = {lte: 9}]"), qty(" [(buf.validate.field).int32 = {lt: 10}]"), ""},
+		{"one integer fewer", qty(" [(buf.validate.field).int32 = {gte: 4}]"), qty(" [(buf.validate.field).int32 = {gt: 4}]"), `column books.qty (field 2): its rules add or tighten the check chk_books_qty_range ("qty" > 4), which fails on the rows that break it; pass --force if the data allows it`},
 		// A wider type does not lift the refusal of the rule it comes with.
 		{"added with a wider type", qty(""), typedQty("int64", " [(buf.validate.field).int64 = {gte: 5}]"), refusal},
 		{"tightened with a wider type", qty(" [(buf.validate.field).int32 = {gte: 1}]"), typedQty("int64", " [(buf.validate.field).int64 = {gte: 5}]"), refusal},
