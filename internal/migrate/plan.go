@@ -1327,45 +1327,40 @@ func retargetedKeys(d ormrt.Dialect, changes []schema.Change, ft, tt *schema.Tab
 	return changes
 }
 
+// hasKeyChange reports whether changes modify or drop the foreign key
+// name of table.
 func hasKeyChange(changes []schema.Change, table, name string) bool {
-	for _, c := range changes {
-		m, ok := c.(*schema.ModifyTable)
-		if !ok || m.T.Name != table {
-			continue
+	return hasTableChange(changes, table, func(c schema.Change) bool {
+		switch x := c.(type) {
+		case *schema.ModifyForeignKey:
+			return x.From.Symbol == name
+		case *schema.DropForeignKey:
+			return x.F.Symbol == name
 		}
-		for _, cc := range m.Changes {
-			switch x := cc.(type) {
-			case *schema.ModifyForeignKey:
-				if x.From.Symbol == name {
-					return true
-				}
-			case *schema.DropForeignKey:
-				if x.F.Symbol == name {
-					return true
-				}
-			}
-		}
-	}
-	return false
+		return false
+	})
 }
 
+// hasCheckChange reports whether changes modify or drop the check name of
+// table.
 func hasCheckChange(changes []schema.Change, table, name string) bool {
-	for _, c := range changes {
-		m, ok := c.(*schema.ModifyTable)
-		if !ok || m.T.Name != table {
-			continue
+	return hasTableChange(changes, table, func(c schema.Change) bool {
+		switch x := c.(type) {
+		case *schema.ModifyCheck:
+			return x.From.Name == name
+		case *schema.DropCheck:
+			return x.C.Name == name
 		}
-		for _, cc := range m.Changes {
-			switch x := cc.(type) {
-			case *schema.ModifyCheck:
-				if x.From.Name == name {
-					return true
-				}
-			case *schema.DropCheck:
-				if x.C.Name == name {
-					return true
-				}
-			}
+		return false
+	})
+}
+
+// hasTableChange reports whether changes modify table with a change that
+// is.
+func hasTableChange(changes []schema.Change, table string, is func(schema.Change) bool) bool {
+	for _, c := range changes {
+		if m, ok := c.(*schema.ModifyTable); ok && m.T.Name == table && slices.ContainsFunc(m.Changes, is) {
+			return true
 		}
 	}
 	return false
