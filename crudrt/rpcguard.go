@@ -314,7 +314,31 @@ func (c *connectWriter) finish() {
 		unknownPath(c.ResponseWriter, c.r, false)
 		return
 	}
-	c.release(withErrorInfo(c.buf.Bytes(), jsonCodec(c.r)))
+	body := c.buf.Bytes()
+	if c.r.Method == http.MethodGet {
+		if b, ok := malformedQueryMessage(body); ok {
+			c.status, body = http.StatusBadRequest, b
+		}
+	}
+	c.release(withErrorInfo(body, jsonCodec(c.r)))
+}
+
+// malformedQueryMessage is the Connect JSON error body of a GET request
+// whose message query parameter connect-go could not read (base64 that
+// does not decode: "read message: illegal base64 data …"), which it
+// answers Unknown (HTTP 500) as if the server had failed: the same error
+// as InvalidArgument, the request's fault, as a message the codec cannot
+// read is. A GET's message is the query's own string, so reading it fails
+// only on what the client sent. ok is false for another body.
+func malformedQueryMessage(body []byte) ([]byte, bool) {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Code != connect.CodeUnknown.String() || !strings.HasPrefix(e.Message, "read message: ") {
+		return nil, false
+	}
+	return connectErrorJSON(Errorf(connect.CodeInvalidArgument, "%s", e.Message).WithReason("MALFORMED_REQUEST")), true
 }
 
 // withErrorInfo is the Connect JSON error body with the ErrorInfo of its

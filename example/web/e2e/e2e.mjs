@@ -81,11 +81,14 @@ async function check(page, transport, run) {
   page.on("console", (m) => {
     if (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
-  // Every API call the page makes, with its content type.
+  // Every API call the page makes, with its HTTP method and content type
+  // (a Connect GET's is its encoding query parameter).
   const calls = [];
   page.on("request", (r) => {
     const u = new URL(r.url());
-    if (u.pathname.startsWith("/library.v1.")) calls.push({ path: u.pathname, type: r.headers()["content-type"], body: r.postDataBuffer() });
+    if (!u.pathname.startsWith("/library.v1.")) return;
+    const type = r.method() === "GET" ? `encoding=${u.searchParams.get("encoding")}` : r.headers()["content-type"];
+    calls.push({ path: u.pathname, method: r.method(), type, body: r.postDataBuffer() });
   });
 
   const status = page.getByTestId("status");
@@ -231,9 +234,18 @@ async function check(page, transport, run) {
   await page.getByTestId("create-submit").click();
   await expectText("create-title-error", /at least 1 character/);
 
-  // Every call went over the chosen transport.
-  const types = new Set(calls.map((c) => c.type));
-  assert.deepEqual([...types], [contentType], `content types of the API calls: ${[...types]}`);
+  // Every call went over the chosen transport. Over Connect, the methods
+  // the protos mark side-effect free (Get, List, BatchGet) went as GET
+  // with the JSON encoding, the others as POST; gRPC-Web posts them all.
+  const readOnly = /\/(Get|List|BatchGet)[A-Z][A-Za-z]*$/;
+  for (const c of calls) {
+    const get = transport === "connect" && readOnly.test(c.path);
+    assert.equal(c.method, get ? "GET" : "POST", `HTTP method of ${c.path}`);
+    assert.equal(c.type, get ? "encoding=json" : contentType, `content type of ${c.method} ${c.path}`);
+  }
+  if (transport === "connect") {
+    assert.ok(calls.some((c) => c.method === "GET"), "some calls went as Connect GET");
+  }
   assert.deepEqual(problems, [], "no errors in the page");
   return calls.length;
 }

@@ -22,10 +22,13 @@ export interface Api {
 // connect sends Connect's JSON encoding; grpc-web sends gRPC-Web's binary
 // frames. The server answers both on the same routes.
 export function newApi(transport: TransportName, baseUrl: string): Api {
+  // Connect sends the methods marked side-effect free in the protos
+  // (idempotency_level = NO_SIDE_EFFECTS: Get, List, BatchGet) as GET
+  // requests; gRPC-Web has only POST.
   const t: Transport =
     transport === "grpc-web"
       ? createGrpcWebTransport({ baseUrl })
-      : createConnectTransport({ baseUrl });
+      : createConnectTransport({ baseUrl, useHttpGet: true });
   return {
     transport,
     books: createClient(BookService, t),

@@ -1345,24 +1345,24 @@ const file_library_v1_library_proto_rawDesc = "" +
 	"\x16BOOK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10BOOK_STATE_DRAFT\x10\x01\x12\x18\n" +
 	"\x14BOOK_STATE_PUBLISHED\x10\x02\x12\x1b\n" +
-	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\xf5\x05\n" +
-	"\vBookService\x127\n" +
-	"\aGetBook\x12\x1a.library.v1.GetBookRequest\x1a\x10.library.v1.Book\x12H\n" +
-	"\tListBooks\x12\x1c.library.v1.ListBooksRequest\x1a\x1d.library.v1.ListBooksResponse\x12=\n" +
+	"\x17BOOK_STATE_OUT_OF_PRINT\x10\x032\x84\x06\n" +
+	"\vBookService\x12<\n" +
+	"\aGetBook\x12\x1a.library.v1.GetBookRequest\x1a\x10.library.v1.Book\"\x03\x90\x02\x01\x12M\n" +
+	"\tListBooks\x12\x1c.library.v1.ListBooksRequest\x1a\x1d.library.v1.ListBooksResponse\"\x03\x90\x02\x01\x12=\n" +
 	"\n" +
 	"CreateBook\x12\x1d.library.v1.CreateBookRequest\x1a\x10.library.v1.Book\x12=\n" +
 	"\n" +
 	"UpdateBook\x12\x1d.library.v1.UpdateBookRequest\x1a\x10.library.v1.Book\x12=\n" +
 	"\n" +
 	"DeleteBook\x12\x1d.library.v1.DeleteBookRequest\x1a\x10.library.v1.Book\x12A\n" +
-	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book\x12T\n" +
-	"\rBatchGetBooks\x12 .library.v1.BatchGetBooksRequest\x1a!.library.v1.BatchGetBooksResponse\x12]\n" +
+	"\fUndeleteBook\x12\x1f.library.v1.UndeleteBookRequest\x1a\x10.library.v1.Book\x12Y\n" +
+	"\rBatchGetBooks\x12 .library.v1.BatchGetBooksRequest\x1a!.library.v1.BatchGetBooksResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\x10BatchCreateBooks\x12#.library.v1.BatchCreateBooksRequest\x1a$.library.v1.BatchCreateBooksResponse\x12]\n" +
 	"\x10BatchUpdateBooks\x12#.library.v1.BatchUpdateBooksRequest\x1a$.library.v1.BatchUpdateBooksResponse\x12O\n" +
-	"\x10BatchDeleteBooks\x12#.library.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty2\xac\x02\n" +
-	"\rAuthorService\x12=\n" +
-	"\tGetAuthor\x12\x1c.library.v1.GetAuthorRequest\x1a\x12.library.v1.Author\x12N\n" +
-	"\vListAuthors\x12\x1e.library.v1.ListAuthorsRequest\x1a\x1f.library.v1.ListAuthorsResponse\x12C\n" +
+	"\x10BatchDeleteBooks\x12#.library.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.Empty2\xb6\x02\n" +
+	"\rAuthorService\x12B\n" +
+	"\tGetAuthor\x12\x1c.library.v1.GetAuthorRequest\x1a\x12.library.v1.Author\"\x03\x90\x02\x01\x12S\n" +
+	"\vListAuthors\x12\x1e.library.v1.ListAuthorsRequest\x1a\x1f.library.v1.ListAuthorsResponse\"\x03\x90\x02\x01\x12C\n" +
 	"\fCreateAuthor\x12\x1f.library.v1.CreateAuthorRequest\x1a\x12.library.v1.Author\x12G\n" +
 	"\fDeleteAuthor\x12\x1f.library.v1.DeleteAuthorRequest\x1a\x16.google.protobuf.EmptyBCZAgithub.com/protoforge/protoforge/example/gen/library/v1;libraryv1b\x06proto3"
 

@@ -139,12 +139,14 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+BookServiceGetBookProcedure,
 			connect.WithSchema(bookServiceMethods.ByName("GetBook")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listBooks: connect.NewClient[v1.ListBooksRequest, v1.ListBooksResponse](
 			httpClient,
 			baseURL+BookServiceListBooksProcedure,
 			connect.WithSchema(bookServiceMethods.ByName("ListBooks")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		createBook: connect.NewClient[v1.CreateBookRequest, v1.Book](
@@ -175,6 +177,7 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+BookServiceBatchGetBooksProcedure,
 			connect.WithSchema(bookServiceMethods.ByName("BatchGetBooks")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		batchCreateBooks: connect.NewClient[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse](
@@ -361,12 +364,14 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 		BookServiceGetBookProcedure,
 		svc.GetBook,
 		connect.WithSchema(bookServiceMethods.ByName("GetBook")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	bookServiceListBooksHandler := connect.NewUnaryHandlerSimple(
 		BookServiceListBooksProcedure,
 		svc.ListBooks,
 		connect.WithSchema(bookServiceMethods.ByName("ListBooks")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	bookServiceCreateBookHandler := connect.NewUnaryHandlerSimple(
@@ -397,6 +402,7 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 		BookServiceBatchGetBooksProcedure,
 		svc.BatchGetBooks,
 		connect.WithSchema(bookServiceMethods.ByName("BatchGetBooks")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	bookServiceBatchCreateBooksHandler := connect.NewUnaryHandlerSimple(
@@ -527,12 +533,14 @@ func NewAuthorServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			httpClient,
 			baseURL+AuthorServiceGetAuthorProcedure,
 			connect.WithSchema(authorServiceMethods.ByName("GetAuthor")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listAuthors: connect.NewClient[v1.ListAuthorsRequest, v1.ListAuthorsResponse](
 			httpClient,
 			baseURL+AuthorServiceListAuthorsProcedure,
 			connect.WithSchema(authorServiceMethods.ByName("ListAuthors")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		createAuthor: connect.NewClient[v1.CreateAuthorRequest, v1.Author](
@@ -629,12 +637,14 @@ func NewAuthorServiceHandler(svc AuthorServiceHandler, opts ...connect.HandlerOp
 		AuthorServiceGetAuthorProcedure,
 		svc.GetAuthor,
 		connect.WithSchema(authorServiceMethods.ByName("GetAuthor")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	authorServiceListAuthorsHandler := connect.NewUnaryHandlerSimple(
 		AuthorServiceListAuthorsProcedure,
 		svc.ListAuthors,
 		connect.WithSchema(authorServiceMethods.ByName("ListAuthors")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	authorServiceCreateAuthorHandler := connect.NewUnaryHandlerSimple(
