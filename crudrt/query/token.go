@@ -29,26 +29,28 @@ const (
 
 // tokenVersion is the first byte of every token; it is authenticated
 // with the rest.
-const tokenVersion = 2
+const tokenVersion = 3
 
 // tokenDomain separates page tokens from other uses of a key: it names the
 // keys derived for them and starts their additional data.
-const tokenDomain = "protoforge crudrt/query page token v2 AES-256-GCM\x00"
+const tokenDomain = "protoforge crudrt/query page token v3 AES-256-GCM\x00"
 
 // Sizes of a token's parts. A token is, in base64url without padding,
 //
-//	version (1) | nonce (tokenNonceSize) | AES-256-GCM ciphertext of the values | tag (16)
+//	version (1) | salt (tokenSaltSize) | GCM nonce (12) | AES-256-GCM ciphertext of the values | tag (16)
 //
-// Every token has a GCM key and nonce of its own, derived with HKDF-SHA256
-// from the page token key and the token's random nonce, so a GCM key
-// encrypts one token only. Random 96-bit GCM nonces under one key would be
-// safe for 2^32 tokens; a page token key is shared by every server for as
-// long as tokens must stay valid, and two tokens here share a GCM key only
-// if their 128-bit random nonces are equal.
+// Each token is encrypted under a GCM key derived with HKDF-SHA256 from the
+// page token key and the token's random salt, with a random 96-bit GCM
+// nonce (cipher.NewGCMWithRandomNonce, the only GCM that Go's FIPS 140-only
+// mode allows). A page token key is shared by every server for as long as
+// tokens must stay valid; random nonces under one GCM key are safe for 2^32
+// tokens, and the salt spreads the tokens over 2^32 keys, so that the 128
+// random bits of salt and nonce together decide whether two tokens ever
+// share a key and a nonce.
 const (
-	tokenNonceSize = 16
-	tokenHeader    = 1 + tokenNonceSize
-	tokenOverhead  = tokenHeader + 16
+	tokenSaltSize = 4
+	tokenHeader   = 1 + tokenSaltSize
+	tokenOverhead = tokenHeader + 12 + 16
 )
 
 // Value tags in a token payload.
@@ -68,7 +70,7 @@ const (
 //
 // The token is opaque and tamper-evident: the values, typed by the terms'
 // columns, are encrypted with AES-256-GCM under a key derived from key and
-// a random nonce (see tokenNonceSize), and authenticated together with
+// a random salt (see tokenSaltSize), and authenticated together with
 // query and terms (each column's Path, kind and direction). query
 // identifies everything that must not change between pages (filter,
 // order_by, show_deleted, parent…) as a canonical string the caller
@@ -124,11 +126,11 @@ func DecodeToken(key []byte, query string, terms []OrderTerm, token string) ([]a
 	if len(raw) < tokenOverhead || raw[0] != tokenVersion {
 		return nil, invalid
 	}
-	aead, nonce, err := tokenAEAD(key, raw[1:tokenHeader])
+	aead, err := tokenAEAD(key, raw[1:tokenHeader])
 	if err != nil {
 		return nil, err
 	}
-	plain, err := aead.Open(nil, nonce, raw[tokenHeader:], tokenAAD(raw[:tokenHeader], query, terms))
+	plain, err := aead.Open(nil, nil, raw[tokenHeader:], tokenAAD(raw[:tokenHeader], query, terms))
 	if err != nil {
 		return nil, invalid
 	}
@@ -140,7 +142,7 @@ func DecodeToken(key []byte, query string, terms []OrderTerm, token string) ([]a
 }
 
 // sealToken returns the token holding the encoded values for query and
-// terms, under a fresh random nonce.
+// terms, under a fresh random salt and nonce.
 func sealToken(key []byte, query string, terms []OrderTerm, values []byte) (string, error) {
 	if n := base64.RawURLEncoding.EncodedLen(tokenOverhead + len(values)); n > MaxTokenLength {
 		return "", fmt.Errorf("query: page token would have %d characters, more than %d", n, MaxTokenLength)
@@ -148,32 +150,31 @@ func sealToken(key []byte, query string, terms []OrderTerm, values []byte) (stri
 	raw := make([]byte, tokenHeader, tokenOverhead+len(values))
 	raw[0] = tokenVersion
 	rand.Read(raw[1:tokenHeader])
-	aead, nonce, err := tokenAEAD(key, raw[1:tokenHeader])
+	aead, err := tokenAEAD(key, raw[1:tokenHeader])
 	if err != nil {
 		return "", err
 	}
-	raw = aead.Seal(raw, nonce, values, tokenAAD(raw[:tokenHeader], query, terms))
+	raw = aead.Seal(raw, nil, values, tokenAAD(raw[:tokenHeader], query, terms))
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
-// tokenAEAD returns the AES-256-GCM cipher and GCM nonce of the token
-// whose random nonce is nonce: both are derived from key by HKDF-SHA256,
-// with nonce as the salt, so each token is encrypted under a key of its
-// own.
-func tokenAEAD(key, nonce []byte) (cipher.AEAD, []byte, error) {
-	okm, err := hkdf.Key(sha256.New, key, nonce, tokenDomain, 32+12)
+// tokenAEAD returns the AES-256-GCM cipher of the token whose random salt
+// is salt, under the key HKDF-SHA256 derives from key and salt; its Seal
+// prepends a random 96-bit nonce to the ciphertext, which its Open reads.
+func tokenAEAD(key, salt []byte) (cipher.AEAD, error) {
+	okm, err := hkdf.Key(sha256.New, key, salt, tokenDomain, 32)
 	if err != nil {
-		return nil, nil, fmt.Errorf("query: page token key: %w", err)
+		return nil, fmt.Errorf("query: page token key: %w", err)
 	}
-	block, err := aes.NewCipher(okm[:32])
+	block, err := aes.NewCipher(okm)
 	if err != nil {
-		return nil, nil, fmt.Errorf("query: page token cipher: %w", err)
+		return nil, fmt.Errorf("query: page token cipher: %w", err)
 	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := cipher.NewGCMWithRandomNonce(block)
 	if err != nil {
-		return nil, nil, fmt.Errorf("query: page token cipher: %w", err)
+		return nil, fmt.Errorf("query: page token cipher: %w", err)
 	}
-	return aead, okm[32:], nil
+	return aead, nil
 }
 
 // tokenAAD is the data a token authenticates besides its values: its

@@ -96,8 +96,17 @@ func freeAddr(t *testing.T) string {
 // start runs the binary and waits until it listens.
 func start(t *testing.T, databaseURL string, extra ...string) *server {
 	t.Helper()
+	return startEnv(t, nil, databaseURL, extra...)
+}
+
+// startEnv is start with env added to the binary's environment.
+func startEnv(t *testing.T, env []string, databaseURL string, extra ...string) *server {
+	t.Helper()
 	s := &server{addr: freeAddr(t), log: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(serverBin, append([]string{"--addr", s.addr, "--database-url", databaseURL}, extra...)...)
+	if env != nil {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	stdout, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
 	s.cmd.Stderr = s.log
