@@ -413,7 +413,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		// waits for (PostgreSQL breaks such deadlocks a second apart).
 		rows := make([]any, len(plans))
 		for _, i := range keyOrder(plans, func(p planned) rowKey { return p.ck }) {
-			cur, err := s.find(tx, tenant, plans[i].ck, false, true)
+			cur, err := s.find(tx, tenant, plans[i].ck, true, true) // deleted too: updated refuses them
 			if err != nil {
 				failed = i
 				return err
@@ -471,7 +471,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		return nil, s.fail(ctx, err)
 	}
 	prefix := fmt.Sprintf("requests[%d].%s", failed, s.res.Field)
-	err = s.foreignKeyMissing(ctx, plans[failed].msg, prefix, plans[failed].paths, s.updateDeleted(ctx, tenant, plans[failed].ck, err))
+	err = s.foreignKeyMissing(ctx, plans[failed].msg, prefix, plans[failed].paths, err)
 	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, prefix, err), "requests", failed)
 }
 

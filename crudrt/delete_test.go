@@ -2,11 +2,16 @@ package crudrt_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
@@ -184,5 +189,75 @@ func TestBatchDelete(t *testing.T) {
 	}
 	if n := countRows(t, l.db, "authors"); n != 0 {
 		t.Errorf("%d authors left", n)
+	}
+}
+
+// TestUpdateRacingUndelete: an Update or BatchUpdate of a soft-deleted
+// book that an Undelete restores while the update's transaction runs is
+// FailedPrecondition RESOURCE_DELETED, as the book was deleted when the
+// update read it. The update read the live rows only and then looked for
+// a deleted one outside its transaction, found it restored, and answered
+// NotFound for a book that existed all along. The Undelete is sent from
+// inside the update's transaction, after its read: on PostgreSQL, through
+// GORM, where a locking read of no row locks nothing, and on MySQL, where
+// it locks the row it scanned (SQLite's transaction holds the database).
+func TestUpdateRacingUndelete(t *testing.T) {
+	for _, d := range []testdb.Dialect{testdb.Postgres, testdb.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := testdb.Open(t, d)
+			books, a := generatedLibrary(t, db, crudrt.WithGORMOnly())
+			restorer := libraryv1.NewBookServiceCRUD(db)
+			var armed atomic.Int64 // the id of the book to restore
+			var undeleted atomic.Value
+			err := db.Callback().Row().After("gorm:row").Register("test:undelete", func(tx *gorm.DB) {
+				id := armed.Load()
+				if id == 0 || !armed.CompareAndSwap(id, 0) {
+					return
+				}
+				// Blocks on the update's lock where it holds one.
+				c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				defer cancel()
+				_, err := restorer.UndeleteBook(c, &libraryv1.UndeleteBookRequest{Id: id})
+				undeleted.Store(fmt.Sprint("err = ", err))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mask := fieldMask("title")
+			for i, update := range []func(id int64) error{
+				func(id int64) error {
+					_, err := books.UpdateBook(ctx, &libraryv1.UpdateBookRequest{Book: &libraryv1.Book{Id: id, Title: "changed"}, UpdateMask: mask})
+					return err
+				},
+				func(id int64) error {
+					_, err := books.BatchUpdateBooks(ctx, &libraryv1.BatchUpdateBooksRequest{Requests: []*libraryv1.UpdateBookRequest{{Book: &libraryv1.Book{Id: id, Title: "changed"}, UpdateMask: mask}}})
+					return err
+				},
+			} {
+				b, err := books.CreateBook(ctx, &libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: fmt.Sprint("deleted ", i), AuthorId: a.Id, Isbn: uint64(100 + i)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := books.DeleteBook(ctx, &libraryv1.DeleteBookRequest{Id: b.Id}); err != nil {
+					t.Fatal(err)
+				}
+				armed.Store(b.Id)
+				err = update(b.Id)
+				if armed.Load() != 0 {
+					t.Fatalf("update %d read nothing through GORM: %v", i, err)
+				}
+				t.Logf("update %d: %v; the Undelete sent meanwhile: %v", i, err, undeleted.Load())
+				wantCode(t, err, connect.CodeFailedPrecondition)
+				var e *crudrt.Error
+				if !errors.As(err, &e) || e.Reason() != "RESOURCE_DELETED" {
+					t.Errorf("update %d: %v; want reason RESOURCE_DELETED", i, err)
+				}
+				got, err := books.GetBook(ctx, &libraryv1.GetBookRequest{Id: b.Id})
+				if err != nil || got.Title != b.Title {
+					t.Errorf("update %d: stored %v, %v", i, got, err)
+				}
+			}
+		})
 	}
 }

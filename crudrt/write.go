@@ -428,13 +428,14 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		})
 		if !errors.Is(err, ErrNoRowReader) {
 			if err != nil {
-				return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, s.updateDeleted(ctx, tenant, ck, err)))
+				return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, err))
 			}
 			return out, nil
 		}
 	}
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		cur, err := s.find(tx, tenant, ck, false, true)
+		// Deleted rows too: updated refuses them under the lock.
+		cur, err := s.find(tx, tenant, ck, true, true)
 		if err != nil {
 			return err
 		}
@@ -471,7 +472,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		return err
 	})
 	if err != nil {
-		return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, s.updateDeleted(ctx, tenant, ck, err)))
+		return nil, s.fail(ctx, s.foreignKeyMissing(ctx, msg, s.res.Field, paths, err))
 	}
 	return out, nil
 }
@@ -498,7 +499,8 @@ func (s *Service) updateScope(ctx context.Context, msg proto.Message, mask *fiel
 // server-managed ones with an UPDATE of its own.
 func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Message, paths []string) (proto.Message, error) {
 	var b strings.Builder
-	args := s.selectSQL(&b, s.findConds(tenant, ck, false), "", 1, 0)
+	// Deleted rows too: updated refuses them under the lock.
+	args := s.selectSQL(&b, s.findConds(tenant, ck, true), "", 1, 0)
 	b.WriteString(" FOR UPDATE")
 	var rows []any
 	if err := c.Query(b.String(), args, s.into(&rows)); err != nil {
@@ -535,35 +537,28 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 // since it read it: a conflict, which the write's retry reads again.
 var errRowMoved = errors.New("crudrt: the row changed since it was read")
 
-// updateDeleted turns the NotFound of an Update whose resource is soft
-// deleted into FailedPrecondition (AIP-164: a soft-deleted resource is
-// not mutable, and Get still returns it); other errors are returned as
-// they are. The row is looked for only when none was found live.
-func (s *Service) updateDeleted(ctx context.Context, tenant tenantScope, ck rowKey, err error) error {
-	if s.deleteTime == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
-		return err
-	}
-	m, ferr := s.find(s.db.WithContext(ctx), tenant, ck, true, false)
-	if ferr != nil {
-		return err
-	}
-	if p, perr := s.toProto(m); perr != nil || !p.ProtoReflect().Has(s.deleteTime.fd) {
-		// Created since the row was looked for, by a concurrent
-		// write: not deleted, and not there when this update read.
-		return err
-	}
+// deletedErr is the refusal of an Update of a soft-deleted resource
+// (AIP-164: a soft-deleted resource is not mutable, and Get still
+// returns it).
+func (s *Service) deletedErr() error {
 	return Errorf(connect.CodeFailedPrecondition, "%s is deleted: undelete it before updating it (AIP-164)", s.res.Name).WithReason("RESOURCE_DELETED", "resource", s.res.Name)
 }
 
 // updated is the model Update writes over cur, the stored row it read
 // and locked: msg's fields named by paths, the server-managed fields
-// counted on, checked (etag, immutable fields, validation, references on
-// q). write is false when no stored value would change: m is then cur,
-// which is left as it is.
+// counted on, checked (not soft deleted, etag, immutable fields,
+// validation, references on q). write is false when no stored value
+// would change: m is then cur, which is left as it is.
 func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string) (m any, write bool, err error) {
 	stored, err := s.toProto(cur)
 	if err != nil {
 		return nil, false, err
+	}
+	if s.deleteTime != nil && stored.ProtoReflect().Has(s.deleteTime.fd) {
+		// Read with the live rows and locked with them, so that an
+		// Undelete or Delete running meanwhile cannot make a resource
+		// that existed all along look missing.
+		return nil, false, s.deletedErr()
 	}
 	current := ""
 	if s.etag != nil {
