@@ -387,6 +387,15 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if id := ids[len(ids)-1]; !resourceID.MatchString(id) {
 			return nil, InvalidArgument("", FieldViolation{Field: field, Description: invalidID(id)})
 		}
+		if s.etag != nil {
+			// An etag names a version of a resource that exists
+			// (AIP-154): none matches one that does not, and the write
+			// it guards must not create one (as a first write of a
+			// singleton, and a resource deleted since it was read).
+			if sent := msg.ProtoReflect().Get(s.etag.fd).String(); sent != "" {
+				return nil, staleEtag(s.res.Name, sent, "")
+			}
+		}
 		parent := ""
 		if len(s.parents) > 0 {
 			parent = resourcename.Sprint(s.parentPattern, ids[:len(ids)-1]...)

@@ -352,3 +352,44 @@ func TestConcurrentUpserts(t *testing.T) {
 		}
 	})
 }
+
+// TestUpsertWithEtag: an Update with allow_missing of a book that does not
+// exist, sent with an etag, is Aborted ETAG_MISMATCH and creates nothing,
+// over gRPC and REST on every database: the etag names a version of a
+// book that exists (AIP-154), which none does, as the first Update of a
+// singleton answers. It created the book whatever the etag said, so that
+// a client updating what it read resurrected a book deleted meanwhile.
+// Without an etag the book is created, and then updated with its etag.
+func TestUpsertWithEtag(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveNested(t, db)
+		ctx := context.Background()
+		shelf := nestedShelf(t, c, "acme", "fiction")
+		mask := &fieldmaskpb.FieldMask{Paths: []string{"title"}}
+		name := shelf + "/books/emma"
+		for _, etag := range []string{"1", "7", "garbage"} {
+			_, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "Emma", Etag: etag}, UpdateMask: mask, AllowMissing: true})
+			require.Equal(t, codes.Aborted, status.Code(err), "etag %q: %v", etag, err)
+			assert.Equal(t, "ETAG_MISMATCH", errorInfo(err).GetReason())
+			_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+			require.Equal(t, codes.NotFound, status.Code(err), "etag %q: nothing is created: %v", etag, err)
+		}
+		req, err := http.NewRequest(http.MethodPatch, base+"/v1/"+name+"?update_mask=title&allow_missing=true", strings.NewReader(`{"title":"Emma","etag":"1"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "REST: Aborted")
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: name})
+		require.Equal(t, codes.NotFound, status.Code(err), "REST: nothing is created: %v", err)
+
+		created, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "Emma"}, UpdateMask: mask, AllowMissing: true})
+		require.NoError(t, err, "without an etag, created")
+		updated, err := c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "Emma!", Etag: created.Etag}, UpdateMask: mask, AllowMissing: true})
+		require.NoError(t, err, "with the etag it has, updated")
+		assert.Equal(t, "Emma!", updated.Title)
+		_, err = c.UpdateBook(ctx, &nestedv1.UpdateBookRequest{Book: &nestedv1.Book{Name: name, Title: "Emma?", Etag: created.Etag}, UpdateMask: mask, AllowMissing: true})
+		require.Equal(t, codes.Aborted, status.Code(err), "with the etag it had: %v", err)
+	})
+}
