@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,7 +56,9 @@ const (
 //     other operators compare the text as it is, stars included. Wildcard
 //     comparisons use LIKE with ! as escape character on PostgreSQL and
 //     MySQL, and the case-sensitive GLOB on SQLite (whose LIKE ignores
-//     ASCII case, unlike its =). Strings may not contain NUL.
+//     ASCII case, unlike its =); on SQLite a stored string that holds a
+//     NUL, past which GLOB reads nothing, is matched as a BLOB instead.
+//     Literals may not contain NUL.
 //   - timestamp fields: an RFC 3339 string, create_time > "2024-01-01T00:00:00Z",
 //     or timestamp("2024-01-01T00:00:00Z"). Literals are converted as
 //     stored timestamps are (UTC, rounded down to the microsecond), and
@@ -835,8 +838,7 @@ func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
 	}
 	var sql string
 	if p.t.Dialect == SQLite {
-		sql = q + " " + not + "GLOB ?"
-		p.args = append(p.args, s.glob())
+		sql = p.sqliteGlob(c, q, negative, s)
 	} else {
 		var rng string
 		if p.t.Dialect == MySQL && len(s) > 0 && s[0] != "" {
@@ -863,6 +865,67 @@ func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
 		}
 	}
 	return p.nullable(c, sql, negative)
+}
+
+// sqliteGlob matches q against s on SQLite. GLOB stops reading a string
+// at its first NUL, so it is asked only of strings without one
+// ("d\x00lta" GLOB "*lta" is false, "a\x00b" GLOB "*a" true); a string
+// with a NUL is matched byte by byte as a BLOB, which SQLite reads whole:
+// it starts with the first literal, ends with the last, and holds the
+// others in order between them, each found at its first place after the
+// one before (a recursive CTE), which is where a wildcard match can put
+// it. In UTF-8 a literal found at a byte is found at a character. A
+// pattern with a literal prefix also gets that prefix's range of code
+// points, which an index on the column can read (SQLite does not read
+// one for a GLOB inside CASE) unless the column has a collation of its
+// own, whose order is not code points'.
+func (p *filterParser) sqliteGlob(c *Column, q string, negative bool, s pattern) string {
+	var rng string
+	if !negative && !c.Collated && c.JSON == nil && len(s) > 0 && s[0] != "" {
+		rng = q + " >= ? AND "
+		p.args = append(p.args, s[0])
+		if next, ok := successor(s[0]); ok {
+			rng += q + " < ? AND "
+			p.args = append(p.args, next)
+		}
+	}
+	p.args = append(p.args, s.glob())
+	b := "CAST(" + q + " AS BLOB)"
+	first, last := s[0], s[len(s)-1]
+	whole := []string{"length(" + b + ") >= ?"}
+	p.args = append(p.args, int64(len(first)+len(last)))
+	if first != "" {
+		whole = append(whole, "substr("+b+", 1, ?) = CAST(? AS BLOB)")
+		p.args = append(p.args, int64(len(first)), first)
+	}
+	if last != "" {
+		whole = append(whole, "substr("+b+", length("+b+") - ? + 1) = CAST(? AS BLOB)")
+		p.args = append(p.args, int64(len(last)), last)
+	}
+	var middle []string
+	for _, part := range s[1 : len(s)-1] {
+		if part != "" {
+			middle = append(middle, part)
+		}
+	}
+	if len(middle) > 0 {
+		parts, _ := json.Marshal(middle) // strings marshal without error
+		whole = append(whole, "EXISTS (WITH RECURSIVE pf_glob(k, rest) AS ("+
+			"SELECT 0, substr("+b+", ? + 1, length("+b+") - ?) UNION ALL "+
+			"SELECT pf_glob.k + 1, substr(pf_glob.rest, instr(pf_glob.rest, CAST(pf_part.value AS BLOB)) + length(CAST(pf_part.value AS BLOB))) "+
+			"FROM pf_glob JOIN json_each(?) AS pf_part ON pf_part.key = pf_glob.k "+
+			"WHERE instr(pf_glob.rest, CAST(pf_part.value AS BLOB)) > 0) "+
+			"SELECT 1 FROM pf_glob WHERE pf_glob.k = ?)")
+		p.args = append(p.args, int64(len(first)), int64(len(first)+len(last)), string(parts), int64(len(middle)))
+	}
+	sql := "CASE WHEN instr(" + q + ", char(0)) = 0 THEN " + q + " GLOB ? ELSE " + strings.Join(whole, " AND ") + " END"
+	if negative {
+		sql = "NOT " + sql
+	}
+	if rng != "" {
+		sql = "(" + rng + sql + ")"
+	}
+	return sql
 }
 
 // successor is the least string that orders, by code point, after every

@@ -51,14 +51,18 @@ func TestParseFilterSQL(t *testing.T) {
 		want: map[Dialect]dialectSQL{
 			Postgres: {`"order" LIKE ? ESCAPE '!'`, []any{"Dune%"}},
 			MySQL:    {"(`order` >= ? AND `order` < ? AND CONCAT(`order`) LIKE ? ESCAPE '!')", []any{"Dune", "Dunf", "Dune%"}},
-			SQLite:   {`"order" GLOB ?`, []any{"Dune*"}},
+			SQLite: {`("order" >= ? AND "order" < ? AND CASE WHEN instr("order", char(0)) = 0 THEN "order" GLOB ? ` +
+				`ELSE length(CAST("order" AS BLOB)) >= ? AND substr(CAST("order" AS BLOB), 1, ?) = CAST(? AS BLOB) END)`,
+				[]any{"Dune", "Dunf", "Dune*", int64(4), int64(4), "Dune"}},
 		},
 	}, {
 		filter: `title != "*100%_off!"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`"order" NOT LIKE ? ESCAPE '!'`, []any{"%100!%!_off!!"}},
 			MySQL:    {"`order` NOT LIKE ? ESCAPE '!'", []any{"%100!%!_off!!"}},
-			SQLite:   {`"order" NOT GLOB ?`, []any{"*100%_off!"}},
+			SQLite: {`NOT CASE WHEN instr("order", char(0)) = 0 THEN "order" GLOB ? ` +
+				`ELSE length(CAST("order" AS BLOB)) >= ? AND substr(CAST("order" AS BLOB), length(CAST("order" AS BLOB)) - ? + 1) = CAST(? AS BLOB) END`,
+				[]any{"*100%_off!", int64(9), int64(9), "100%_off!"}},
 		},
 	}, {
 		// \* is a literal star; ? and [ are GLOB metacharacters.
@@ -66,7 +70,9 @@ func TestParseFilterSQL(t *testing.T) {
 		want: map[Dialect]dialectSQL{
 			Postgres: {`("order" LIKE ? ESCAPE '!' OR "order" = ?)`, []any{"a*b?[c]%", "x*"}},
 			MySQL:    {"((`order` >= ? AND `order` < ? AND CONCAT(`order`) LIKE ? ESCAPE '!') OR `order` = ?)", []any{"a*b?[c]", "a*b?[c^", "a*b?[c]%", "x*"}},
-			SQLite:   {`("order" GLOB ? OR "order" = ?)`, []any{"a[*]b[?][[]c]*", "x*"}},
+			SQLite: {`(("order" >= ? AND "order" < ? AND CASE WHEN instr("order", char(0)) = 0 THEN "order" GLOB ? ` +
+				`ELSE length(CAST("order" AS BLOB)) >= ? AND substr(CAST("order" AS BLOB), 1, ?) = CAST(? AS BLOB) END) OR "order" = ?)`,
+				[]any{"a*b?[c]", "a*b?[c^", "a[*]b[?][[]c]*", int64(7), int64(7), "a*b?[c]", "x*"}},
 		},
 	}, {
 		// Only = and != take wildcards.

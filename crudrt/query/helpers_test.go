@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"gorm.io/gorm"
 )
 
 // bookState is an enum like generated code's, built from a descriptor.
@@ -93,7 +94,10 @@ var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|O
 	`text|jsonb_build_array|jsonb_build_object|jsonb_array_length|'\{\}'::jsonb|0|1|JSON_CONTAINS|JSON_QUOTE|JSON_KEYS|JSON_OBJECT|JSON_LENGTH|LOCATE|CHAR|92|` +
 	`JSON_TABLE|'\$\[\*\]'|COLUMNS|s LONGTEXT CHARACTER SET utf8mb4 PATH '\$'|[ep] JSON PATH '\$'|JSON_TYPE|'STRING'|BINARY|` +
 	`JSON_EXTRACT|CONCAT|'\$\.'|JSON_UNQUOTE|j\.[sep]|` +
-	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j)*$`)
+	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j|` +
+	// SQLite's wildcard match of strings that hold NUL.
+	`CASE|WHEN|THEN|ELSE|END|instr|char|length|substr|BLOB|\+|-|WITH|RECURSIVE|UNION|ALL|JOIN|ON|` +
+	`pf_glob|pf_glob\.k|pf_glob\.rest|pf_part|pf_part\.value|pf_part\.key|k|rest)*$`)
 
 // checkOnlyPlaceholders fails t unless c's SQL consists of t's quoted
 // column names and sqlWords, with one ? per argument: no text of the
@@ -116,3 +120,19 @@ func checkOnlyPlaceholders(t testing.TB, tb *Table, c Condition) {
 }
 
 func errorsAs(err error, target **Error) bool { return errors.As(err, target) }
+
+// createStringTable creates table name (id BIGINT PRIMARY KEY, title)
+// with title text, VARCHAR(64) in collation on MySQL, and returns db's
+// dialect.
+func createStringTable(t testing.TB, db *gorm.DB, name, collation string) Dialect {
+	t.Helper()
+	d := Dialect(db.Dialector.Name())
+	ddl := "CREATE TABLE " + name + " (id BIGINT PRIMARY KEY, title TEXT NOT NULL)"
+	if d == MySQL {
+		ddl = "CREATE TABLE " + name + " (id BIGINT PRIMARY KEY, title VARCHAR(64) NOT NULL) CHARSET utf8mb4 COLLATE " + collation
+	}
+	if err := db.Exec(ddl).Error; err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

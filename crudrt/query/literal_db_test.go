@@ -50,14 +50,7 @@ func TestDBFilterControlCharacters(t *testing.T) {
 		return []string{`"` + raw + `"`, `"` + hex.String() + `"`, `"` + uni.String() + `"`}
 	}
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		d := Dialect(db.Dialector.Name())
-		ddl := `CREATE TABLE qt_ctl (id BIGINT PRIMARY KEY, title TEXT NOT NULL)`
-		if d == MySQL {
-			ddl = "CREATE TABLE qt_ctl (id BIGINT PRIMARY KEY, title VARCHAR(64) NOT NULL) CHARSET utf8mb4 COLLATE utf8mb4_bin"
-		}
-		if err := db.Exec(ddl).Error; err != nil {
-			t.Fatal(err)
-		}
+		d := createStringTable(t, db, "qt_ctl", "utf8mb4_bin")
 		for _, r := range rows {
 			if err := db.Exec("INSERT INTO qt_ctl (id, title) VALUES (?, ?)", r.id, r.value).Error; err != nil {
 				t.Fatalf("insert %q: %v", r.value, err)
