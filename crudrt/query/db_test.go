@@ -272,6 +272,13 @@ func TestDBFilter(t *testing.T) {
 		{filter: `score < -1000000 OR score = 2.5`, want: []int64{3, 8, 10}},
 		{filter: `score > 0 AND score < 0.001`, want: []int64{9}},
 		{filter: `score >= 3`, keep: func(r dbRow) bool { return r.Score >= 3 }},
+		// Decimals with exponents (AIP-160's 2.997e9), at a double's limits.
+		{filter: `score = 2.5e0 OR score = 325E-2`, want: []int64{3, 5, 8, 11}},
+		{filter: `score > 1e300 OR score < -.5e+300`, want: []int64{10}},
+		{filter: `score >= 1.0e300 AND score < 1.7976931348623157e308`, want: []int64{4}},
+		{filter: `score > 0 AND score <= 1e-300`, want: []int64{9}},
+		{filter: `score = -0.0e0`, want: []int64{2, 7, 12}},
+		{filter: `-score < -1.5e0`, keep: func(r dbRow) bool { return !(r.Score < -1.5) }},
 		// Strings, exact and with wildcards.
 		{filter: `title = "Dune"`, want: []int64{1, 10}},
 		{filter: `title = "Dune*"`, want: []int64{1, 2, 10, 15}},

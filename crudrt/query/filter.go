@@ -49,7 +49,9 @@ const (
 //     before parsing, as a 64-bit magnitude whose sign the parser supplies
 //     (which also admits -9223372036854775808). A literal outside the
 //     compared field's range is an error.
-//   - float fields: integer or decimal literals (no exponents).
+//   - float fields: integer or decimal literals, with an optional
+//     exponent (2.5, 2.997e9, 1E-3); one beyond a double's range is an
+//     error.
 //   - string fields: quoted literals, with the filtering package's escapes.
 //     With = and !=, each * is a wildcard matching any run of characters
 //     (title = "Dune*", title = "*Messiah"); \* is a literal star. The
@@ -98,11 +100,12 @@ func ParseFilter(t *Table, filter string) (Condition, error) {
 		return Condition{}, nil
 	}
 	p := &filterParser{
-		t:    t,
-		src:  filter,
-		lead: len(filter) - len(strings.TrimLeftFunc(filter, unicode.IsSpace)),
-		ints: make(map[int32]uint64),
-		strs: make(map[int32]string),
+		t:      t,
+		src:    filter,
+		lead:   len(filter) - len(strings.TrimLeftFunc(filter, unicode.IsSpace)),
+		ints:   make(map[int32]uint64),
+		strs:   make(map[int32]string),
+		floats: make(map[int32]float64),
 	}
 	prepared, err := p.prepare(trimmed)
 	if err != nil {
@@ -136,6 +139,10 @@ type filterParser struct {
 	ints map[int32]uint64
 	// strs maps the offset of each string literal to its source text.
 	strs map[int32]string
+	// floats maps the offset of each decimal literal, and of a minus sign
+	// directly before one, to its magnitude: the parser, which reads no
+	// exponents, sees zeros in its place.
+	floats map[int32]float64
 
 	positions map[int64]int32 // offset of each parsed expression, by id
 	args      []any
@@ -173,7 +180,11 @@ func (p *filterParser) pos(e *expr.Expr) int32 { return p.positions[e.GetId()] }
 //     ones keep their 0x), so it parses as 1 or -1 whatever its size: the
 //     sign comes from the parser and the magnitude from ints;
 //   - each \* in a string literal becomes \?, a valid escape; the value is
-//     read again from the source text, where \* is a literal star.
+//     read again from the source text, where \* is a literal star;
+//   - each decimal literal, with or without an exponent (AIP-160's
+//     2.997e9, which the parser does not read), becomes 0.0…0, so that it
+//     parses as 0 or -0: the sign comes from the parser and the magnitude
+//     from floats, and a magnitude no double holds (1e309) is refused.
 func (p *filterParser) prepare(f string) (string, error) {
 	var lx filtering.Lexer
 	lx.Init(f)
@@ -190,8 +201,26 @@ func (p *filterParser) prepare(f string) (string, error) {
 	}
 	buf := []byte(f)
 	depth := 0
-	for i, tok := range toks {
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
 		off := tok.Position.Offset
+		if end, text, ok := floatLiteral(toks, i); ok {
+			v, err := strconv.ParseFloat(text, 64)
+			if err != nil {
+				return "", p.errorAt(off, "number %s is out of range (a double holds at most ±1.7976931348623157e308)", quoteText(text))
+			}
+			p.floats[off] = v
+			if i > 0 && toks[i-1].Type == filtering.TokenTypeMinus {
+				p.floats[toks[i-1].Position.Offset] = v
+			}
+			span := buf[off : int(off)+len(text)]
+			for j := range span {
+				span[j] = '0'
+			}
+			span[1] = '.'
+			i = end - 1
+			continue
+		}
 		switch tok.Type {
 		case filtering.TokenTypeLeftParen:
 			if depth++; depth > MaxFilterDepth {
@@ -240,6 +269,70 @@ func (p *filterParser) prepare(f string) (string, error) {
 		}
 	}
 	return string(buf), nil
+}
+
+// floatLiteral reports whether a decimal number starts at toks[i] (a
+// number with a dot, an exponent or both: 2.5, .5, 2., 2.5e10, 1E-3,
+// 1e+3), the index of the token after it, and its text. Its tokens touch
+// each other, and no name or number touches it on either side (x.5 is a
+// field path, 1.5.2 and 1.5x are left to the parser to refuse).
+func floatLiteral(toks []filtering.Token, i int) (end int, text string, ok bool) {
+	touches := func(a, b int) bool {
+		return int(toks[a].Position.Offset)+len(toks[a].Value) == int(toks[b].Position.Offset)
+	}
+	word := func(k int) bool {
+		switch toks[k].Type {
+		case filtering.TokenTypeText, filtering.TokenTypeNumber, filtering.TokenTypeHexNumber, filtering.TokenTypeDot:
+			return true
+		}
+		return false
+	}
+	is := func(k int, t filtering.TokenType) bool {
+		return k < len(toks) && toks[k].Type == t && (k == i || touches(k-1, k))
+	}
+	if i > 0 && word(i-1) && touches(i-1, i) {
+		return 0, "", false
+	}
+	k, dot := i, false
+	if is(k, filtering.TokenTypeNumber) {
+		k++
+	}
+	if is(k, filtering.TokenTypeDot) {
+		k, dot = k+1, true
+		if is(k, filtering.TokenTypeNumber) {
+			k++
+		}
+	}
+	if k == i || (k == i+1 && dot) {
+		return 0, "", false // no digits
+	}
+	exp := false
+	if is(k, filtering.TokenTypeText) {
+		v := toks[k].Value
+		switch {
+		case (v == "e" || v == "E") && is(k+1, filtering.TokenTypeMinus) && is(k+2, filtering.TokenTypeNumber):
+			k, exp = k+3, true
+		case len(v) > 1 && (v[0] == 'e' || v[0] == 'E') && allDigits(strings.TrimPrefix(v[1:], "+")):
+			k, exp = k+1, true
+		}
+	}
+	if !dot && !exp || (k < len(toks) && word(k) && touches(k-1, k)) {
+		return 0, "", false
+	}
+	var b strings.Builder
+	for _, t := range toks[i:k] {
+		b.WriteString(t.Value)
+	}
+	return k, b.String(), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // recordInt records magnitude n of the integer literal toks[i] at its

@@ -30,7 +30,14 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 			return p.intLiteral(c, rhs, v.Int64Value)
 		case *expr.Constant_DoubleValue:
 			if c.Kind == KindFloat {
-				return v.DoubleValue, nil
+				f, ok := p.floats[p.pos(rhs)]
+				if !ok {
+					return v.DoubleValue, nil
+				}
+				if math.Signbit(v.DoubleValue) {
+					f = -f
+				}
+				return f, nil
 			}
 			return nil, p.mismatch(c, rhs, "a decimal number")
 		case *expr.Constant_StringValue:
