@@ -278,6 +278,8 @@ func TestDBFilter(t *testing.T) {
 		{filter: `score >= 1.0e300 AND score < 1.7976931348623157e308`, want: []int64{4}},
 		{filter: `score > 0 AND score <= 1e-300`, want: []int64{9}},
 		{filter: `score = -0.0e0`, want: []int64{2, 7, 12}},
+		// Integers beyond uint64 are numbers a float compares with.
+		{filter: `score > 18446744073709551616 OR score < -99999999999999999999999`, want: []int64{4, 10}},
 		{filter: `-score < -1.5e0`, keep: func(r dbRow) bool { return !(r.Score < -1.5) }},
 		// Strings, exact and with wildcards.
 		{filter: `title = "Dune"`, want: []int64{1, 10}},

@@ -49,9 +49,9 @@ const (
 //     before parsing, as a 64-bit magnitude whose sign the parser supplies
 //     (which also admits -9223372036854775808). A literal outside the
 //     compared field's range is an error.
-//   - float fields: integer or decimal literals, with an optional
-//     exponent (2.5, 2.997e9, 1E-3); one beyond a double's range is an
-//     error.
+//   - float fields: integer literals of any size, or decimal literals with
+//     an optional exponent (2.5, 2.997e9, 1E-3); one beyond a double's
+//     range is an error.
 //   - string fields: quoted literals, with the filtering package's escapes.
 //     With = and !=, each * is a wildcard matching any run of characters
 //     (title = "Dune*", title = "*Messiah"); \* is a literal star. The
@@ -106,6 +106,7 @@ func ParseFilter(t *Table, filter string) (Condition, error) {
 		ints:   make(map[int32]uint64),
 		strs:   make(map[int32]string),
 		floats: make(map[int32]float64),
+		bigs:   make(map[int32]bigInt),
 	}
 	prepared, err := p.prepare(trimmed)
 	if err != nil {
@@ -139,6 +140,10 @@ type filterParser struct {
 	ints map[int32]uint64
 	// strs maps the offset of each string literal to its source text.
 	strs map[int32]string
+	// bigs maps the offset of each decimal integer literal above
+	// 18446744073709551615, and of a minus sign directly before one, to
+	// its text and its value as a double (±Inf beyond a double's range).
+	bigs map[int32]bigInt
 	// floats maps the offset of each decimal literal, and of a minus sign
 	// directly before one, to its magnitude: the parser, which reads no
 	// exponents, sees zeros in its place.
@@ -241,7 +246,13 @@ func (p *filterParser) prepare(f string) (string, error) {
 			}
 			n, err := strconv.ParseUint(tok.Value, 10, 64)
 			if err != nil {
-				return "", p.errorAt(off, "integer %s is out of range (the largest is 18446744073709551615)", quoteText(tok.Value))
+				// Beyond every integer field, but a number a float field
+				// compares with: which one the field is, is known later.
+				f, _ := strconv.ParseFloat(tok.Value, 64)
+				p.bigs[off] = bigInt{tok.Value, f}
+				if i > 0 && toks[i-1].Type == filtering.TokenTypeMinus {
+					p.bigs[toks[i-1].Position.Offset] = p.bigs[off]
+				}
 			}
 			p.recordInt(toks, i, n)
 			placeholder(buf[off : int(off)+len(tok.Value)])
@@ -333,6 +344,12 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// bigInt is an integer literal no integer field holds.
+type bigInt struct {
+	text string
+	f    float64
 }
 
 // recordInt records magnitude n of the integer literal toks[i] at its

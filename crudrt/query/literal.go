@@ -167,6 +167,20 @@ func enumValues(e protoreflect.EnumDescriptor) string {
 // parsing.
 func (p *filterParser) intLiteral(c *Column, rhs *expr.Expr, parsed int64) (any, error) {
 	neg := parsed < 0
+	if big, ok := p.bigs[p.pos(rhs)]; ok {
+		switch {
+		case c.Kind == KindFloat && !math.IsInf(big.f, 0):
+			if neg {
+				return -big.f, nil
+			}
+			return big.f, nil
+		case c.Kind == KindFloat:
+			return nil, p.errorAt(p.pos(rhs), "number %s is out of range (a double holds at most ±1.7976931348623157e308)", quoteText(big.text))
+		case c.Kind == KindInt || c.Kind == KindUint64:
+			return nil, p.errorAt(p.pos(rhs), "integer %s is out of range (the largest is 18446744073709551615)", quoteText(big.text))
+		}
+		return nil, p.mismatch(c, rhs, "an integer")
+	}
 	mag, ok := p.ints[p.pos(rhs)]
 	if !ok {
 		mag = uint64(parsed)
