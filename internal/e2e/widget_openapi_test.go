@@ -1,18 +1,11 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"gorm.io/gorm"
@@ -31,33 +24,12 @@ func TestWidgetOpenAPI(t *testing.T) {
 	doc, err := openapi3.NewLoader().LoadFromData(rulesv1.WidgetServiceOpenAPI())
 	require.NoError(t, err)
 	require.NoError(t, doc.Validate(ctx))
-	const path = "/v1/widgets"
-	item := doc.Paths.Value(path)
-	require.NotNil(t, item, "%s is documented", path)
-	route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: "POST", Operation: item.Post}
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		base := serveWidgetsREST(t, db)
 		create := func(body string, wantStatus int) {
 			t.Helper()
-			req, err := http.NewRequest("POST", base+path, strings.NewReader(body))
-			require.NoError(t, err)
-			req.Header.Set("Content-Type", "application/json")
-			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: map[string]string{}, Route: route}
-			err = openapi3filter.ValidateRequest(ctx, in)
-			if wantStatus == 200 {
-				require.NoError(t, err, "the document accepts %s, which the server accepts", body)
-			} else {
-				require.Error(t, err, "the document refuses %s, which the server refuses", body)
-			}
-			req.Body = io.NopCloser(strings.NewReader(body))
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			b, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			require.Equal(t, wantStatus, resp.StatusCode, "%s: %s", body, b)
-			out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-				Body: io.NopCloser(bytes.NewReader(b))}
-			assert.NoError(t, openapi3filter.ValidateResponse(ctx, out), "the answer %s", b)
+			code, answer := openAPICall(t, doc, base, "POST", "/v1/widgets", map[string]string{}, nil, body, wantStatus == 200)
+			require.Equal(t, wantStatus, code, "%s: %s", body, answer)
 		}
 		const valid = `"name":"abc","n":1,"fixed":"f","lo":1,"hi":2,"label":"l"`
 		// Without the fields whose rules ignore the zero value, and with

@@ -97,6 +97,10 @@ func TestOpenAPI(t *testing.T) {
 	call("POST", "/v1/books/{id}:undelete", map[string]string{"id": "1"}, nil, `{}`, 200)
 	call("POST", "/v1/books:batchDelete", none, nil, `{"ids":["2","3"]}`, 200)
 	callInvalid("POST", "/v1/books", none, nil, `{"title":"","authorId":"1"}`, 400, true)
+	// An enum by number; defined_only refuses a number the enum does not
+	// declare, and so does the document.
+	call("POST", "/v1/books", none, nil, `{"title":"D","authorId":"1","isbn":"4","state":2}`, 200)
+	callInvalid("POST", "/v1/books", none, nil, `{"title":"E","authorId":"1","isbn":"5","state":9}`, 400, true)
 	// What the server refuses or ignores, the document says: an id that
 	// is no number, a negative page size, and the times the server sets
 	// (readOnly: a request that sends one has it ignored).

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 
+	validatepb "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
 	"github.com/getkin/kin-openapi/openapi3"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
@@ -586,10 +588,16 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 // within the rules, as protojson writes the zero value of a field
 // without presence.
 func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *openapi3.SchemaRef {
-	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && r.Pattern == "" && len(r.In) == 0) {
+	float := f.Desc.Kind() == protoreflect.FloatKind || f.Desc.Kind() == protoreflect.DoubleKind
+	if ref.Ref != "" || f.Desc.IsList() || f.Desc.IsMap() || (r.MinLen == nil && r.MaxLen == nil && r.Min == "" && r.Max == "" && r.Pattern == "" && len(r.In) == 0 && !(float && finiteOnly(f.Desc))) {
 		return ref
 	}
 	c := *ref.Value
+	if float && c.Type == nil && len(c.AnyOf) == 2 {
+		// The rules bound the number; which non-finite values they let
+		// through is decided below.
+		c = *c.AnyOf[0].Value
+	}
 	// t receives the rules: the field's schema itself, or, where the
 	// zero value passes, the second branch of an anyOf.
 	t := &c
@@ -656,6 +664,20 @@ func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *ope
 			}
 		}
 	}
+	if float {
+		// NaN meets no bound; an infinity meets the bounds on its side
+		// (either, for a range that excludes an interval).
+		var specials []any
+		if !finiteOnly(f.Desc) {
+			if r.Max == "" || r.Outside() {
+				specials = append(specials, "Infinity")
+			}
+			if r.Min == "" || r.Outside() {
+				specials = append(specials, "-Infinity")
+			}
+		}
+		return openapi3.NewSchemaRef("", withNonFinite(&c, specials))
+	}
 	return openapi3.NewSchemaRef("", &c)
 }
 
@@ -696,12 +718,9 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		return b.messageRef(f.Message)
 	case protoreflect.EnumKind:
-		var names []any
-		for _, v := range f.Enum.Values {
-			names = append(names, string(v.Desc.Name()))
-		}
-		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: names,
-			Description: "A value name of " + string(f.Enum.Desc.FullName()) + "."})
+		return openapi3.NewSchemaRef("", enumSchema(f.Enum.Desc, model.ReadRules(f.Desc).DefinedOnly))
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return openapi3.NewSchemaRef("", withNonFinite(scalar(f.Desc.Kind()), nonFinite))
 	}
 	s := scalar(f.Desc.Kind())
 	if b.requestIDs[f.Desc.FullName()] {
@@ -714,6 +733,97 @@ func (b *builder) singular(f *protogen.Field) *openapi3.SchemaRef {
 		withFormat(s, f.Desc)
 	}
 	return openapi3.NewSchemaRef("", s)
+}
+
+// enumSchema is an enum's value as protojson spells it: its name, which
+// protojson writes, or its number, which it reads too (of a declared
+// value only where defined, a closed enum or a defined_only rule) and
+// writes for a number the enum does not declare. google.protobuf.NullValue
+// is null.
+func enumSchema(e protoreflect.EnumDescriptor, defined bool) *openapi3.Schema {
+	if e.FullName() == "google.protobuf.NullValue" {
+		return &openapi3.Schema{Type: &openapi3.Types{"null"}}
+	}
+	var names, numbers []any
+	seen := map[protoreflect.EnumNumber]bool{}
+	for i := 0; i < e.Values().Len(); i++ {
+		v := e.Values().Get(i)
+		names = append(names, string(v.Name()))
+		if !seen[v.Number()] {
+			seen[v.Number()] = true
+			numbers = append(numbers, int(v.Number()))
+		}
+	}
+	number := &openapi3.Schema{Type: &openapi3.Types{"integer"}, Format: "int32"}
+	desc := "A value name of " + string(e.FullName()) + ", or its number (protojson writes the name; the number of a value the enum does not declare)."
+	if defined {
+		number.Enum = numbers
+		desc = "A value name of " + string(e.FullName()) + ", or its number (protojson writes the name)."
+	}
+	return &openapi3.Schema{Description: desc, AnyOf: openapi3.SchemaRefs{
+		openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: names}),
+		openapi3.NewSchemaRef("", number),
+	}}
+}
+
+// nonFinite are the strings protojson writes and reads for a float's NaN
+// and infinities.
+var nonFinite = []any{"NaN", "Infinity", "-Infinity"}
+
+// withNonFinite is the float schema num that also takes the strings of
+// specials (nonFinite, or those the field's rules let through), or num
+// itself when there are none.
+func withNonFinite(num *openapi3.Schema, specials []any) *openapi3.Schema {
+	if len(specials) == 0 {
+		return num
+	}
+	var names []string
+	for _, v := range specials {
+		names = append(names, `"`+v.(string)+`"`)
+	}
+	return &openapi3.Schema{Description: "A number, or " + strings.Join(names, ", ") + " (protojson).", AnyOf: openapi3.SchemaRefs{
+		openapi3.NewSchemaRef("", num),
+		openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: specials}),
+	}}
+}
+
+// finiteOnly tells whether a validation rule of fd refuses a float's
+// non-finite values other than by its bounds: protovalidate's finite, or
+// any rule the bounds do not model (const, in, not_in), which the
+// document then does not promise to take them.
+func finiteOnly(fd protoreflect.FieldDescriptor) bool {
+	var rules protoreflect.Message
+	if pv, ok := proto.GetExtension(fd.Options(), validatepb.E_Field).(*validatepb.FieldRules); ok && pv != nil && pv.GetIgnore() != validatepb.Ignore_IGNORE_ALWAYS {
+		switch {
+		case pv.GetFloat() != nil:
+			rules = pv.GetFloat().ProtoReflect()
+		case pv.GetDouble() != nil:
+			rules = pv.GetDouble().ProtoReflect()
+		}
+	}
+	other := false
+	check := func(m protoreflect.Message) {
+		m.Range(func(f protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			switch f.Name() {
+			case "gt", "gte", "lt", "lte", "ignore_empty":
+			default:
+				other = true
+			}
+			return true
+		})
+	}
+	if rules != nil {
+		check(rules)
+	}
+	if pgv, ok := proto.GetExtension(fd.Options(), pgvpb.E_Rules).(*pgvpb.FieldRules); ok && pgv != nil {
+		switch {
+		case pgv.GetFloat() != nil:
+			check(pgv.GetFloat().ProtoReflect())
+		case pgv.GetDouble() != nil:
+			check(pgv.GetDouble().ProtoReflect())
+		}
+	}
+	return other
 }
 
 // withFormat documents in s, a string's schema, the AIP-202 format of
@@ -765,6 +875,12 @@ func wellKnown(name protoreflect.FullName) *openapi3.Schema {
 		return &c
 	}
 	wrapper := func(s *openapi3.Schema) *openapi3.Schema {
+		if s.Type == nil {
+			// A float that takes strings too.
+			c := *s
+			c.AnyOf = append(append(openapi3.SchemaRefs{}, s.AnyOf...), openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"null"}}))
+			return &c
+		}
 		c := *s
 		t := append(openapi3.Types{}, (*c.Type)...)
 		t = append(t, "null")
@@ -795,9 +911,9 @@ func wellKnown(name protoreflect.FullName) *openapi3.Schema {
 	case "google.protobuf.UInt64Value":
 		return wrapper(scalar(protoreflect.Uint64Kind))
 	case "google.protobuf.FloatValue":
-		return wrapper(scalar(protoreflect.FloatKind))
+		return wrapper(withNonFinite(scalar(protoreflect.FloatKind), nonFinite))
 	case "google.protobuf.DoubleValue":
-		return wrapper(scalar(protoreflect.DoubleKind))
+		return wrapper(withNonFinite(scalar(protoreflect.DoubleKind), nonFinite))
 	case "google.protobuf.StringValue":
 		return wrapper(scalar(protoreflect.StringKind))
 	case "google.protobuf.BytesValue":

@@ -1,0 +1,115 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+
+	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
+	jsonfilterv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/json_filter/want/jsonfilterv1"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// openAPICall sends a request to a REST server and checks it and the
+// answer against doc: reqValid says whether the document takes the
+// request, and the answer, whatever its status, must be one the
+// document describes. It returns the status and the body.
+func openAPICall(t *testing.T, doc *openapi3.T, base, method, path string, params map[string]string, query url.Values, body string, reqValid bool) (int, string) {
+	t.Helper()
+	ctx := context.Background()
+	item := doc.Paths.Value(path)
+	require.NotNil(t, item, "%s is documented", path)
+	op := item.GetOperation(method)
+	require.NotNil(t, op, "%s %s is documented", method, path)
+	concrete := path
+	for k, v := range params {
+		concrete = strings.ReplaceAll(concrete, "{"+k+"}", v)
+	}
+	u := base + concrete
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route}
+	if err := openapi3filter.ValidateRequest(ctx, in); reqValid {
+		assert.NoError(t, err, "%s %s %s: the document takes the request", method, u, body)
+	} else {
+		assert.Error(t, err, "%s %s %s: the document refuses the request", method, u, body)
+	}
+	req.Body = io.NopCloser(strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Body: io.NopCloser(bytes.NewReader(b))}
+	assert.NoError(t, openapi3filter.ValidateResponse(ctx, out), "%s %s: the answer %s", method, u, b)
+	return resp.StatusCode, string(b)
+}
+
+// TestOpenAPIProtoJSONScalars: the document spells floats and enums as
+// protojson reads and writes them: a float's NaN and infinities are the
+// strings "NaN", "Infinity" and "-Infinity" (those the field's rules let
+// through), and an enum is its value's name or its number (any number
+// for an enum, open or closed, whose unknown numbers the server keeps
+// and writes back as numbers).
+func TestOpenAPIProtoJSONScalars(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/json_filter/want/jsonfilterv1/schema", db.Dialector.Name()+".sql"))
+	base, _ := serveGRPCREST(t, func(gs *grpc.Server) {
+		jsonfilterv1.RegisterGadgetServiceServer(gs, jsonfilterv1.NewGadgetServiceCRUD(db))
+	}, jsonfilterv1.GadgetServiceRESTRules())
+	doc, err := openapi3.NewLoader().LoadFromData(jsonfilterv1.GadgetServiceOpenAPI())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	none := map[string]string{}
+	for _, body := range []string{
+		`{"name":"a","spec":{"color":7,"weight":"NaN","mode":1}}`,
+		`{"name":"b","spec":{"color":"RED","weight":"Infinity"}}`,
+		`{"name":"c","spec":{"weight":"-Infinity"}}`,
+		`{"name":"d","conf":{"level":"LOW","level2":2}}`,
+	} {
+		code, _ := openAPICall(t, doc, base, "POST", "/v1/gadgets", none, nil, body, true)
+		assert.Equal(t, 200, code, body)
+	}
+	code, got := openAPICall(t, doc, base, "GET", "/v1/gadgets/{id}", map[string]string{"id": "1"}, nil, "", true)
+	assert.Equal(t, 200, code)
+	assert.Contains(t, got, `"color":7`, "an unknown number of an open enum is kept")
+	assert.Contains(t, got, `"NaN"`)
+	code, _ = openAPICall(t, doc, base, "GET", "/v1/gadgets", none, url.Values{"page_size": {"10"}}, "", true)
+	assert.Equal(t, 200, code)
+	// protojson keeps an unknown number of a closed enum too.
+	code, got = openAPICall(t, doc, base, "POST", "/v1/gadgets", none, nil, `{"name":"e","conf":{"level":3}}`, true)
+	assert.Equal(t, 200, code)
+	assert.Contains(t, got, `"level":3`)
+
+	// Rules: an exclusive range takes both infinities, never NaN.
+	wdoc, err := openapi3.NewLoader().LoadFromData(rulesv1.WidgetServiceOpenAPI())
+	require.NoError(t, err)
+	wbase := serveWidgetsREST(t, testdb.Open(t, testdb.SQLite))
+	const valid = `"name":"abc","n":1,"fixed":"f","lo":1,"hi":2,"label":"l"`
+	for _, ratio := range []string{`"Infinity"`, `"-Infinity"`} {
+		code, _ := openAPICall(t, wdoc, wbase, "POST", "/v1/widgets", none, nil, `{`+valid+`,"ratio":`+ratio+`}`, true)
+		assert.Equal(t, 200, code, ratio)
+	}
+	code, _ = openAPICall(t, wdoc, wbase, "POST", "/v1/widgets", none, nil, `{`+valid+`,"ratio":"NaN"}`, false)
+	assert.Equal(t, 400, code)
+}
