@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
 	jsonfilterv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/json_filter/want/jsonfilterv1"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
@@ -112,4 +113,30 @@ func TestOpenAPIProtoJSONScalars(t *testing.T) {
 	}
 	code, _ = openAPICall(t, wdoc, wbase, "POST", "/v1/widgets", none, nil, `{`+valid+`,"ratio":"NaN"}`, false)
 	assert.Equal(t, 400, code)
+}
+
+// TestOpenAPIOneof: protojson refuses an object that sets two members of
+// a oneof, and so does the document; one member, the others absent or
+// null, is taken by both.
+func TestOpenAPIOneof(t *testing.T) {
+	base, _ := serveNested(t, testdb.Open(t, testdb.SQLite))
+	doc, err := openapi3.NewLoader().LoadFromData(nestedv1.NestedServiceOpenAPI())
+	require.NoError(t, err)
+	code, body := openAPICall(t, doc, base, "POST", "/v1/publishers", map[string]string{}, url.Values{"publisher_id": {"p"}}, `{"displayName":"P"}`, true)
+	require.Equal(t, 200, code, body)
+	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves", map[string]string{"publisher": "p"}, url.Values{"shelf_id": {"s"}}, `{}`, true)
+	require.Equal(t, 200, code, body)
+	shelf := map[string]string{"publisher": "p", "shelf": "s"}
+	const books = "/v1/publishers/{publisher}/shelves/{shelf}/books"
+	for id, c := range map[string]struct {
+		body string
+		code int
+	}{
+		"a": {`{"title":"T","printRun":"3"}`, 200},
+		"b": {`{"title":"T","printRun":"3","ebook":null}`, 200},
+		"c": {`{"title":"T","printRun":"3","ebook":{"format":"pdf"}}`, 400},
+	} {
+		code, body := openAPICall(t, doc, base, "POST", books, shelf, url.Values{"book_id": {id}}, c.body, c.code == 200)
+		assert.Equal(t, c.code, code, "%s: %s", c.body, body)
+	}
 }

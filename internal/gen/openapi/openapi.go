@@ -503,6 +503,7 @@ func serverManaged(mod *model.Model, f *protogen.Field) int {
 // messageSchema is the object protojson writes for m.
 func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Description: comment(m.Comments.Leading), Properties: openapi3.Schemas{}}
+	var pairs openapi3.SchemaRefs
 	for _, o := range m.Oneofs {
 		if o.Desc.IsSynthetic() {
 			continue
@@ -512,6 +513,18 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 			names = append(names, "`"+f.Desc.JSONName()+"`")
 		}
 		s.Description = strings.TrimSpace(s.Description + "\n\nAt most one of " + strings.Join(names, ", ") + " is set (oneof " + string(o.Desc.Name()) + ").")
+		// protojson refuses an object that sets two members of a oneof
+		// (null sets none).
+		set := openapi3.NewSchemaRef("", &openapi3.Schema{Not: openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"null"}})})
+		for i, a := range o.Fields {
+			for _, c := range o.Fields[i+1:] {
+				x, y := a.Desc.JSONName(), c.Desc.JSONName()
+				pairs = append(pairs, openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{x, y}, Properties: openapi3.Schemas{x: set, y: set}}))
+			}
+		}
+	}
+	if len(pairs) > 0 {
+		s.Not = openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: pairs})
 	}
 	mod := b.schema.ModelByName(m.Desc.FullName())
 	for _, f := range m.Fields {
