@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -138,5 +139,44 @@ func TestOpenAPIOneof(t *testing.T) {
 	} {
 		code, body := openAPICall(t, doc, base, "POST", books, shelf, url.Values{"book_id": {id}}, c.body, c.code == 200)
 		assert.Equal(t, c.code, code, "%s: %s", c.body, body)
+	}
+}
+
+// TestOpenAPIPartial: REQUIRED fields are required where the whole
+// resource is sent (create), and not where a mask leaves them out: the
+// body of an update that names other fields, and an answer under a read
+// mask.
+func TestOpenAPIPartial(t *testing.T) {
+	base, _ := serveNested(t, testdb.Open(t, testdb.SQLite))
+	doc, err := openapi3.NewLoader().LoadFromData(nestedv1.NestedServiceOpenAPI())
+	require.NoError(t, err)
+	none := map[string]string{}
+	code, body := openAPICall(t, doc, base, "POST", "/v1/publishers", none, url.Values{"publisher_id": {"p"}}, `{"displayName":"P"}`, true)
+	require.Equal(t, 200, code, body)
+	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves", map[string]string{"publisher": "p"}, url.Values{"shelf_id": {"s"}}, `{}`, true)
+	require.Equal(t, 200, code, body)
+	shelf := map[string]string{"publisher": "p", "shelf": "s"}
+	book := map[string]string{"publisher": "p", "shelf": "s", "book": "b"}
+	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves/{shelf}/books", shelf, url.Values{"book_id": {"x"}}, `{"pages":"3"}`, false)
+	require.Equal(t, 400, code, body)
+	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves/{shelf}/books", shelf, url.Values{"book_id": {"b"}}, `{"title":"T","pages":"3"}`, true)
+	require.Equal(t, 200, code, body)
+	code, body = openAPICall(t, doc, base, "PATCH", "/v1/publishers/{publisher}/shelves/{shelf}/books/{book}", book, url.Values{"update_mask": {"pages"}}, `{"pages":"4"}`, true)
+	require.Equal(t, 200, code, body)
+	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves/{shelf}/books:batchUpdate", shelf, nil,
+		`{"requests":[{"book":{"name":"publishers/p/shelves/s/books/b","pages":"5"},"updateMask":"pages"}]}`, true)
+	require.Equal(t, 200, code, body)
+	code, body = openAPICall(t, doc, base, "GET", "/v1/publishers/{publisher}/shelves/{shelf}/books/{book}", book, url.Values{"read_mask": {"pages"}}, "", true)
+	require.Equal(t, 200, code, body)
+	// The answer as protojson writes it without unpopulated fields (the
+	// example's codec): the masked fields only.
+	for path, answer := range map[string]string{
+		"/v1/publishers/{publisher}/shelves/{shelf}/books/{book}": `{"pages":"5"}`,
+		"/v1/publishers/{publisher}/shelves/{shelf}/books":        `{"books":[{"pages":"5"}]}`,
+	} {
+		schema := doc.Paths.Value(path).Get.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
+		var v any
+		require.NoError(t, json.Unmarshal([]byte(answer), &v))
+		assert.NoError(t, schema.VisitJSON(v, openapi3.VisitAsResponse()), "%s answers %s under a read mask", path, answer)
 	}
 }

@@ -79,6 +79,9 @@ type builder struct {
 	requestIDs map[protoreflect.FullName]bool
 	// lros are the long-running standard methods, as declared.
 	lros map[*protogen.Method]*model.LRO
+	// updates are the Update and BatchUpdate methods served, as
+	// declared.
+	updates map[*protogen.Method]bool
 }
 
 // Document builds the OpenAPI document of the services of f that
@@ -98,6 +101,7 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 		schema:     s,
 		requestIDs: map[protoreflect.FullName]bool{},
 		lros:       map[*protogen.Method]*model.LRO{},
+		updates:    map[*protogen.Method]bool{},
 	}
 	for _, svc := range svcs {
 		for _, m := range svc.Methods {
@@ -114,6 +118,9 @@ func Document(f *protogen.File, s *model.Schema, svcs []*model.Service) (*openap
 			defaults[m.Declared()] = m.Route
 			if m.LRO != nil {
 				b.lros[m.Declared()] = m.LRO
+			}
+			if m.Op == model.OpUpdate || m.Op == model.OpBatchUpdate {
+				b.updates[m.Declared()] = true
 			}
 		}
 		for _, m := range svc.Service.Methods {
@@ -185,9 +192,26 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		bound[string(fd.Name())] = true
 		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
 	}
+	if b.updates[m] && op.RequestBody != nil {
+		// An update sets the fields its mask names (or those the body
+		// holds): a REQUIRED field it leaves out keeps its value.
+		// The request's own fields stay required (a body "*").
+		body := op.RequestBody.Value.Content.Get("application/json")
+		whole := body.Schema
+		body.Schema = b.partial(whole)
+		if r.Body == "*" && body.Schema != whole && whole.Value != nil {
+			body.Schema.Value.Required = whole.Value.Required
+		}
+	}
+	out := b.messageRef(m.Output)
+	if hasField(m.Input, "read_mask") {
+		// A read mask leaves out the fields it does not name, REQUIRED
+		// ones too (AIP-157).
+		out = b.partial(out)
+	}
 	op.Responses = openapi3.NewResponses()
 	op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").
-		WithJSONSchemaRef(b.messageRef(m.Output))})
+		WithJSONSchemaRef(out)})
 	op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().
 		WithDescription("An error: google.rpc.Status, the HTTP status its code maps to (InvalidArgument 400, NotFound 404, Unimplemented 501, …).").
 		WithJSONSchemaRef(openapi3.NewSchemaRef("#/components/schemas/google.rpc.Status", b.doc.Components.Schemas["google.rpc.Status"].Value))})
@@ -201,6 +225,97 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 	}
 	item.SetOperation(r.Verb, op)
 	return nil
+}
+
+// hasField tells whether m has a field of that name.
+func hasField(m *protogen.Message, name protoreflect.Name) bool {
+	return m.Desc.Fields().ByName(name) != nil
+}
+
+// partialSuffix ends the name of the component that is a message without
+// its required fields ("-" is in no proto name).
+const partialSuffix = "-partial"
+
+// partial is ref with no property required, at any depth: a message's
+// component becomes its "-partial" twin, made on first use. The
+// not-schemas that refuse two members of a oneof keep theirs.
+func (b *builder) partial(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+	if ref == nil {
+		return nil
+	}
+	if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+		if strings.HasSuffix(name, partialSuffix) || !b.requires(ref, map[string]bool{}) {
+			return ref
+		}
+		twin := name + partialSuffix
+		comp, ok := b.doc.Components.Schemas[twin]
+		if !ok {
+			// Registered before it is filled, so that recursion ends.
+			comp = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+			b.doc.Components.Schemas[twin] = comp
+			*comp.Value = *b.partial(openapi3.NewSchemaRef("", b.doc.Components.Schemas[name].Value)).Value
+			comp.Value.Description = strings.TrimSpace(comp.Value.Description + "\n\nAs " + name + ", with only the fields a mask names.")
+		}
+		return openapi3.NewSchemaRef("#/components/schemas/"+twin, comp.Value)
+	}
+	if ref.Value == nil {
+		return ref
+	}
+	c := *ref.Value
+	c.Required = nil
+	if len(c.Properties) > 0 {
+		c.Properties = openapi3.Schemas{}
+		for k, p := range ref.Value.Properties {
+			c.Properties[k] = b.partial(p)
+		}
+	}
+	c.Items = b.partial(c.Items)
+	c.AdditionalProperties.Schema = b.partial(c.AdditionalProperties.Schema)
+	for _, list := range []*openapi3.SchemaRefs{&c.AnyOf, &c.AllOf, &c.OneOf} {
+		if len(*list) > 0 {
+			out := make(openapi3.SchemaRefs, len(*list))
+			for i, r := range *list {
+				out[i] = b.partial(r)
+			}
+			*list = out
+		}
+	}
+	return openapi3.NewSchemaRef("", &c)
+}
+
+// requires tells whether ref requires a property at some depth (the
+// not-schemas of oneofs aside); seen holds the components on the way.
+func (b *builder) requires(ref *openapi3.SchemaRef, seen map[string]bool) bool {
+	if ref == nil {
+		return false
+	}
+	if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+		if seen[name] {
+			return false
+		}
+		seen[name] = true
+		return b.requires(openapi3.NewSchemaRef("", b.doc.Components.Schemas[name].Value), seen)
+	}
+	v := ref.Value
+	if v == nil {
+		return false
+	}
+	if len(v.Required) > 0 || b.requires(v.Items, seen) || b.requires(v.AdditionalProperties.Schema, seen) {
+		return true
+	}
+	for _, p := range v.Properties {
+		if b.requires(p, seen) {
+			return true
+		}
+	}
+	for _, list := range []openapi3.SchemaRefs{v.AnyOf, v.AllOf, v.OneOf} {
+		for _, r := range list {
+			if b.requires(r, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bodyOf is the schema of the body "*" of a request in whose path sets
