@@ -156,6 +156,9 @@ func printPlan(w io.Writer, p *plan) {
 		if c.Destructive {
 			mark = "   (destructive)"
 		}
+		if c.FailsIf != "" {
+			mark += "   (fails if " + c.FailsIf + ")"
+		}
 		fmt.Fprintf(w, "%s%s\n", c.Text, mark)
 	}
 	if len(p.changes) == 0 {

@@ -30,6 +30,10 @@ type Change struct {
 	Text string
 	// Destructive marks changes that can lose data.
 	Destructive bool
+	// FailsIf, when set, is what makes the change fail on the rows a
+	// table already holds (a unique index on duplicates): the schema
+	// cannot tell, only the data can.
+	FailsIf string
 }
 
 // Options are the flags of `migrate diff`.
@@ -204,9 +208,11 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 			}
 		}
 		var colRenames []rename
+		added := map[string]bool{}
 		for _, nc := range nt.Columns {
 			oc := match[nc]
 			if oc == nil {
+				added[nc.Name] = true
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
 				zero := nc.Default == nil || nc.Default.V == "0" || nc.Default.V == ""
@@ -319,7 +325,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				p.refusals = append(p.refusals, fmt.Sprintf("column %s.%s (field %d) would be dropped with its data; declare `reserved %d;` in %s to confirm, or pass --allow-drop", nt.Name, oc.Name, field, field, nt.Message))
 			}
 		}
-		p.indexChanges(ot, nt)
+		p.indexChanges(ot, nt, added, opts)
 		for _, b := range backfills(rt, nt) {
 			p.backfills = append(p.backfills, b)
 			p.changes = append(p.changes, Change{Text: b.describe()})
@@ -383,8 +389,35 @@ func mysqlKeyLengths(t *sqlschema.Table) []string {
 	return out
 }
 
-// indexChanges adds readable lines for index changes of a matched table.
-func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
+// holdsNull reports whether, of nt's columns cols, one is added (new to
+// the table) and nullable: the rows the table holds have NULL in it,
+// which a unique index counts as no value and a foreign key does not
+// check (neither can then fail on them), where a column of the old table,
+// or a new one NOT NULL (its default in every row), can.
+func holdsNull(nt *sqlschema.Table, added map[string]bool, cols []string) bool {
+	for _, name := range cols {
+		if nc := nt.Column(name); nc != nil && nc.Nullable && added[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyAdded reports whether every column of cols is added to nt, and NOT
+// NULL: every row the table holds has the same values in them, their
+// defaults.
+func onlyAdded(nt *sqlschema.Table, added map[string]bool, cols []string) bool {
+	for _, name := range cols {
+		if nc := nt.Column(name); nc == nil || nc.Nullable || !added[name] {
+			return false
+		}
+	}
+	return len(cols) > 0
+}
+
+// indexChanges adds readable lines for index changes of a matched table,
+// whose columns added are new to it.
+func (p *plan) indexChanges(ot, nt *sqlschema.Table, added map[string]bool, opts Options) {
 	have := map[string]bool{}
 	for _, ix := range ot.Indexes {
 		have[ix.Name] = true
@@ -400,7 +433,16 @@ func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
 					parts[i] += " desc"
 				}
 			}
-			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ index %s on %s (%s)", ix.Name, nt.Name, strings.Join(parts, ", "))})
+			c := Change{Text: fmt.Sprintf("+ index %s on %s (%s)", ix.Name, nt.Name, strings.Join(parts, ", "))}
+			if ix.Unique && !holdsNull(nt, added, ix.Columns) {
+				c.FailsIf = "two rows hold the same values"
+				if onlyAdded(nt, added, ix.Columns) && !opts.Force {
+					// Every row would hold the columns' defaults: the
+					// index cannot be built past the first row.
+					p.refusals = append(p.refusals, fmt.Sprintf("unique index %s on %s (%s) covers only new columns without presence: the rows the table already has would all hold their defaults, which the index refuses from the second row on; declare a field `optional`, or pass --force if the table holds at most one row", ix.Name, nt.Name, strings.Join(ix.Columns, ", ")))
+				}
+			}
+			p.changes = append(p.changes, c)
 		}
 	}
 	for _, ix := range ot.Indexes {
@@ -420,7 +462,11 @@ func (p *plan) indexChanges(ot, nt *sqlschema.Table) {
 			if fk.OnDelete != "" {
 				action = " ON DELETE " + fk.OnDelete
 			}
-			p.changes = append(p.changes, Change{Text: fmt.Sprintf("+ foreign key %s: %s.%s → %s.%s%s", fk.Name, nt.Name, strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "), action)})
+			c := Change{Text: fmt.Sprintf("+ foreign key %s: %s.%s → %s.%s%s", fk.Name, nt.Name, strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "), action)}
+			if !holdsNull(nt, added, fk.Columns) {
+				c.FailsIf = "a row refers to a row " + fk.RefTable + " does not hold"
+			}
+			p.changes = append(p.changes, c)
 		}
 	}
 	for _, fk := range ot.ForeignKeys {

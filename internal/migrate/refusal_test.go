@@ -1028,3 +1028,48 @@ func TestBinaryCIGate(t *testing.T) {
 	code, _, _ = run("migrate", "check")
 	assert.Equal(t, 2, code)
 }
+
+// TestPlanMarksChangesTheDataDecides marks the unique indexes and foreign
+// keys a diff adds to a table that holds rows: whether they apply depends
+// on those rows, which the schema cannot tell. Columns the same step
+// adds as nullable hold NULL in every row, which neither a unique index
+// nor a foreign key refuses; a NOT NULL one holds its default in every
+// row, which a unique index refuses from the second row on.
+func TestPlanMarksChangesTheDataDecides(t *testing.T) {
+	p := newProject(t)
+	p.start(t, book(bookV1))
+	p.generate(t, "message Book {\n  option (protoforge.v1.model) = {indexes: [{fields: [\"title\", \"pages\"], unique: true}, {fields: [\"title\", \"sku\"], unique: true}, {fields: [\"isbn\"]}]};\n"+bookV1+`  string code = 4 [(protoforge.v1.field) = {unique: true, size: 20}];
+  optional string sku = 5 [(protoforge.v1.field) = {unique: true, size: 20}];
+  string isbn = 6 [(protoforge.v1.field) = {size: 20}];
+  int64 author_id = 7 [(protoforge.v1.field) = {references: "Author"}];
+  optional int64 editor_id = 8 [(protoforge.v1.field) = {references: "Author"}];
+}
+`+modelMsg("Author", "  int64 id = 1;\n"))
+	// code (new, unique, without presence) would hold '' in every row,
+	// author_id 0, which names no author: both refused without --force.
+	out, err := p.diff("uniques", migrate.Options{})
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	assert.Contains(t, err.Error(), "unique index uniq_books_code on books (code) covers only new columns without presence")
+	assert.Contains(t, err.Error(), "column books.author_id (field 7) is a new foreign key to authors without presence")
+	assert.NotContains(t, err.Error(), "uniq_books_title_pages", "its rows may differ in title and pages")
+	out, err = p.diff("uniques", migrate.Options{Force: true})
+	require.NoError(t, err, "%s", out)
+	const fails = "   (fails if two rows hold the same values)"
+	for line, marked := range map[string]bool{
+		"+ index uniq_books_code on books (code)":                true,  // a new NOT NULL column: '' in every row
+		"+ index uniq_books_sku on books (sku)":                  false, // a new nullable column: NULL in every row
+		"+ index uniq_books_title_pages on books (title, pages)": true,  // columns the rows hold
+		"+ index uniq_books_title_sku on books (title, sku)":     false, // NULL in sku
+		"+ index idx_books_isbn on books (isbn)":                 false, // not unique
+	} {
+		if marked {
+			assert.Contains(t, out, line+fails+"\n")
+		} else {
+			assert.Contains(t, out, line+"\n")
+			assert.NotContains(t, out, line+fails)
+		}
+	}
+	// author_id is new and NOT NULL: 0 in every row, which no author has.
+	assert.Contains(t, out, "+ foreign key fk_books_author_id: books.author_id → authors.id   (fails if a row refers to a row authors does not hold)\n")
+	assert.Contains(t, out, "+ foreign key fk_books_editor_id: books.editor_id → authors.id\n")
+}
