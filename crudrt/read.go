@@ -277,7 +277,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		// descending where that is what is offered (or index-backed), so
 		// that the reverse of an order may leave out the key ("title
 		// desc" for "title": "title desc, id desc").
-		if rev := keyDescending(terms, req.OrderBy); rev != nil {
+		if rev := keyDescending(terms); rev != nil {
 			if ok, rerr := s.offered(req.OrderBy, rev); rerr == nil && ok {
 				terms, indexed, err = rev, true, nil
 			}
@@ -410,20 +410,18 @@ func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 	return n, nil
 }
 
-// keyDescending is terms, as query.ParseOrderBy made them of orderBy,
-// with the key's columns it appended (those orderBy does not name)
-// descending; nil when it appended none.
-func keyDescending(terms []query.OrderTerm, orderBy string) []query.OrderTerm {
-	named := 0
-	if strings.TrimSpace(orderBy) != "" {
-		named = len(strings.Split(orderBy, ","))
-	}
-	if named >= len(terms) {
+// keyDescending is terms, as query.ParseOrderBy made them, with the key's
+// columns it appended (those the order_by does not name) descending; nil
+// when it appended none.
+func keyDescending(terms []query.OrderTerm) []query.OrderTerm {
+	if !slices.ContainsFunc(terms, func(t query.OrderTerm) bool { return t.Implied }) {
 		return nil
 	}
 	rev := slices.Clone(terms)
-	for i := named; i < len(rev); i++ {
-		rev[i].Desc = true
+	for i := range rev {
+		if rev[i].Implied {
+			rev[i].Desc = true
+		}
 	}
 	return rev
 }

@@ -356,13 +356,17 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		s.requestIDs = ormrt.QuoteIdent(d, res.RequestIDTable)
 	}
 	// The key columns break ties in every order, also those filters do
-	// not name.
+	// not name. The name of a resource under a parent spans them: filters
+	// and order_by name it whole, through a column of its own.
+	spanned := len(s.parents) > 0 && s.key.NamePattern != "" && !ormrt.SingletonPattern(s.key.NamePattern)
+	var parts []string
 	for _, c := range append(append([]*column{}, s.parents...), s.key) {
 		path := c.Path
-		if c.Role == RoleParent {
+		if c.Role == RoleParent || spanned {
 			path = c.Path + ":" + c.Name
+			parts = append(parts, path)
 		}
-		if !c.Queryable || c.Role == RoleParent {
+		if !c.Queryable || c.Role == RoleParent || spanned {
 			kind := query.KindString
 			if c.Kind != 0 {
 				kind = c.Kind
@@ -371,6 +375,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		s.table.Key = append(s.table.Key, path)
 		s.keyColumns = append(s.keyColumns, c.Name)
+	}
+	if spanned && !s.key.Queryable {
+		s.table.Columns = append(s.table.Columns, query.Column{Path: s.key.Path, Name: s.key.Name, Kind: query.KindString, Parts: parts, Pattern: s.key.NamePattern})
 	}
 	if s.key.NamePattern != "" {
 		parts := strings.Split(s.key.NamePattern, "/")

@@ -603,6 +603,9 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 		if c.Kind.collection() {
 			return p.collection(c, op, rhs)
 		}
+		if c.Parts != nil {
+			return p.resourceName(c, op, rhs)
+		}
 	case *expr.Expr_SelectExpr:
 		if c, key, ok := p.mapEntry(lhs); ok {
 			if strings.IndexByte(key, 0) >= 0 {
@@ -633,6 +636,88 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 		return p.like(c, op == filtering.FunctionNotEquals, s), nil
 	}
 	return p.compare(c, sqlOps[op], v), nil
+}
+
+// resourceName translates name = "…" and name != "…" for a resource name
+// that spans columns (Column.Parts): each id of the literal is compared
+// with the column of its variable, a bare * matches any id and an id
+// with wildcards matches as a string does; the collections must be the
+// pattern's. A name of another form is an error, which says the form.
+func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag, error) {
+	example := strconv.Quote(c.Pattern)
+	if op != filtering.FunctionEquals && op != filtering.FunctionNotEquals {
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name, %s: it compares only with = and != (a whole name, * for any id), e.g. %s = %s", c.Path, c.Pattern, c.Path, example)
+	}
+	lit := rhs.GetConstExpr()
+	if _, ok := lit.GetConstantKind().(*expr.Constant_StringValue); !ok || rhs.GetCallExpr() != nil {
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name: compare it with a quoted name, e.g. %s = %s", c.Path, c.Path, example)
+	}
+	v, err := p.stringLiteral(rhs, lit.GetStringValue(), true)
+	if err != nil {
+		return frag{}, err
+	}
+	segs := nameSegments(v)
+	form := strings.Split(c.Pattern, "/")
+	bad := func() (frag, error) {
+		return frag{}, p.errorAt(p.pos(rhs), "%s holds resource names of the form %s (* for any id): %s is not one", c.Path, c.Pattern, quoteText(lit.GetStringValue()))
+	}
+	if len(segs) != len(form) {
+		return bad()
+	}
+	var parts []string
+	part := 0
+	for i, want := range form {
+		seg := segs[i]
+		if !strings.HasPrefix(want, "{") {
+			if len(seg) != 1 || seg[0] != want {
+				return bad()
+			}
+			continue
+		}
+		col := p.t.keyColumn(c.Parts[part])
+		part++
+		switch {
+		case len(seg) == 1 && seg[0] == "":
+			return bad() // an empty id
+		case len(seg) == 1:
+			parts = append(parts, p.compare(col, "=", seg[0]).sql)
+		case strings.Join(seg, "") == "":
+			// Only wildcards: any id.
+		default:
+			parts = append(parts, p.like(col, false, seg).sql)
+		}
+	}
+	sql := "1 = 1"
+	if len(parts) > 0 {
+		sql = strings.Join(parts, " AND ")
+	}
+	if op == filtering.FunctionNotEquals {
+		return frag{sql: "NOT (" + sql + ")"}, nil
+	}
+	return frag{sql: "(" + sql + ")", enclosed: true}, nil
+}
+
+// nameSegments splits a string literal, or a pattern of one, at each /
+// into the segments of a resource name, each a pattern: one part where it
+// has no wildcard.
+func nameSegments(v any) []pattern {
+	s, ok := v.(pattern)
+	if !ok {
+		s = pattern{v.(string)}
+	}
+	segs := []pattern{{""}}
+	for i, piece := range s {
+		cur := &segs[len(segs)-1]
+		if i > 0 {
+			*cur = append(*cur, "") // a wildcard between pieces
+		}
+		chunks := strings.Split(piece, "/")
+		(*cur)[len(*cur)-1] += chunks[0]
+		for _, ch := range chunks[1:] {
+			segs = append(segs, pattern{ch})
+		}
+	}
+	return segs
 }
 
 // has translates field:*, the only form of the has operator a column

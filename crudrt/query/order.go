@@ -15,6 +15,9 @@ type OrderTerm struct {
 	Column *Column
 	// Desc reports descending order.
 	Desc bool
+	// Implied marks a key column the order_by did not name, which
+	// ParseOrderBy appended to make the order total.
+	Implied bool
 }
 
 // ParseOrderBy parses an AIP-132 order_by, such as "title desc,
@@ -22,7 +25,8 @@ type OrderTerm struct {
 // followed by "desc" (or "asc", the default); spaces around names and
 // commas do not matter. The columns of t.Key not already ordered are
 // appended in ascending order, so the ordering is total, as keyset
-// pagination needs. An empty order_by gives the key.
+// pagination needs. An empty order_by gives the key. A resource name that
+// spans columns (Column.Parts) orders by them in turn, in its direction.
 //
 // A nullable field orders its NULLs as smaller than any value, on every
 // database: first in ascending order, last in descending order.
@@ -74,12 +78,19 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 				return fail("field %s is named twice", quoteText(path))
 			}
 			seen[path] = true
+			if c.Parts != nil {
+				for _, part := range c.Parts {
+					seen[part] = true
+					terms = append(terms, OrderTerm{Column: t.keyColumn(part), Desc: desc})
+				}
+				continue
+			}
 			terms = append(terms, OrderTerm{Column: c, Desc: desc})
 		}
 	}
 	for _, k := range t.Key {
 		if !seen[k] {
-			terms = append(terms, OrderTerm{Column: t.keyColumn(k)})
+			terms = append(terms, OrderTerm{Column: t.keyColumn(k), Implied: true})
 		}
 	}
 	return terms, nil

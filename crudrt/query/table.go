@@ -150,8 +150,18 @@ type Column struct {
 	// pattern's prefix is then not read as a range of code points.
 	Collated bool
 	// KeyOnly marks a key column that filters and order_by do not name
-	// (a parent variable of a resource name): it only breaks ties.
+	// (a variable of a resource name under a parent): it only breaks ties.
 	KeyOnly bool
+	// Parts is set on the AIP-122 name of a resource named under a
+	// parent, which no one column holds: the Paths of the KeyOnly string
+	// columns that hold the variables of Pattern
+	// ("publishers/{publisher}/books/{book}"), in the pattern's order.
+	// order_by orders by those columns in turn, each as it stores its
+	// ids; a filter compares a whole name with = and != only, variable
+	// by variable, an id holding * wildcards. Name is then the column of
+	// the last variable, and Kind KindString.
+	Parts   []string
+	Pattern string
 	// JSON, when set, makes the column a value inside the JSON object
 	// column Name holds (a message stored as JSON): the keys that lead to
 	// it ("format" for ebook.format), as protojson writes them. Kind is
@@ -257,6 +267,33 @@ func (t *Table) checkColumns() error {
 			}
 		}
 		seen[c.Path] = true
+	}
+	for i := range t.Columns {
+		if c := &t.Columns[i]; c.Parts != nil || c.Pattern != "" {
+			if err := t.checkName(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkName reports a resource name column whose pattern or parts do not
+// fit (see Column.Parts).
+func (t *Table) checkName(c *Column) error {
+	vars := 0
+	for _, seg := range strings.Split(c.Pattern, "/") {
+		if strings.HasPrefix(seg, "{") {
+			vars++
+		}
+	}
+	if c.Kind != KindString || c.Nullable || c.KeyOnly || c.JSON != nil || c.Prefix != "" || c.Presence || vars != len(c.Parts) || vars < 2 {
+		return fmt.Errorf("query: column %q is a resource name, which needs a pattern of two variables or more, one string part each, and nothing else", c.Path)
+	}
+	for _, part := range c.Parts {
+		if k := t.keyColumn(part); k == nil || !k.KeyOnly || k.Kind != KindString {
+			return fmt.Errorf("query: column %q: part %q is not a KeyOnly string column", c.Path, part)
+		}
 	}
 	return nil
 }
