@@ -61,6 +61,10 @@ const (
 //     ASCII case, unlike its =); on SQLite a stored string that holds a
 //     NUL, past which GLOB reads nothing, is matched as a BLOB instead.
 //     Literals may not contain NUL.
+//   - A resource name that spans columns (Column.Parts): = and != with a
+//     whole name of its pattern, compared id by id with the columns of
+//     its variables; an id that is * matches any, an id with * matches as
+//     a string does (a * never matches a /). Another form is an error.
 //   - timestamp fields: an RFC 3339 string, create_time > "2024-01-01T00:00:00Z",
 //     or timestamp("2024-01-01T00:00:00Z"). Literals are converted as
 //     stored timestamps are (UTC, rounded down to the microsecond), and

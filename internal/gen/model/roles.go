@@ -42,9 +42,10 @@ func roles(m *Model) {
 		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos
 		if m.Name != nil && (len(m.Name.NameParts) > 1 || m.Singleton()) && (f == m.Name || f.NameOf != nil) {
-			// A name under a parent spans columns, and a singleton's
-			// ends with its collection: filters and order_by do not name
-			// it.
+			// A name under a parent spans columns, which no one column
+			// can be compared with: the runtime orders and filters by it
+			// through all of them. A singleton's ends with its
+			// collection, and its List takes no filter or order.
 			f.Queryable = false
 		}
 		if hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {
