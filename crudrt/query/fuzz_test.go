@@ -48,7 +48,10 @@ func FuzzParseFilter(f *testing.F) {
 		"tags:\"p\u2029\"", "metadata:\"\u2028\"", "metadata.k != \"<&>\x1f\x7f\""} {
 		f.Add(s)
 	}
-	tables := []*Table{collectionTable(Postgres), collectionTable(MySQL), collectionTable(SQLite)}
+	for _, s := range []string{`name = "publishers/p/books/b"`, `name != "publishers/*/books/b*"`, `name = "publishers/\*/books/**"`, `name > "x"`, `name:*`} {
+		f.Add(s)
+	}
+	tables := []*Table{collectionTable(Postgres), collectionTable(MySQL), collectionTable(SQLite), nameTable(Postgres), nameTable(MySQL), nameTable(SQLite)}
 	f.Fuzz(func(t *testing.T, filter string) {
 		for _, tb := range tables {
 			c, err := ParseFilter(tb, filter)
