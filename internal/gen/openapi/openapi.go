@@ -833,11 +833,32 @@ func (b *builder) fieldSchema(f *protogen.Field) *openapi3.SchemaRef {
 			withFormat(values.Value, f.Desc)
 		}
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"object"},
+			PropertyNames:        mapKeys(f.Message.Fields[0].Desc.Kind()),
 			AdditionalProperties: openapi3.AdditionalProperties{Schema: values}})
 	case f.Desc.IsList():
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: b.singular(f)})
 	}
 	return b.singular(f)
+}
+
+// mapKeys is the schema of the keys of a map whose keys are of kind k, as
+// protojson reads them: decimal integers (a sign allowed where the kind
+// has one, as strconv reads them), true or false; nil for strings, which
+// take any key.
+func mapKeys(k protoreflect.Kind) *openapi3.SchemaRef {
+	var s *openapi3.Schema
+	switch k {
+	case protoreflect.BoolKind:
+		s = &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: []any{"true", "false"}}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		s = &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: `^[+-]?[0-9]+$`, Description: "A decimal integer of the key's type."}
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		s = &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: `^[0-9]+$`, Description: "A decimal integer of the key's type."}
+	default:
+		return nil
+	}
+	return openapi3.NewSchemaRef("", s)
 }
 
 // singular is the schema of one value of f.
