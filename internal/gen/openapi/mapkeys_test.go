@@ -11,9 +11,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
-
-	"github.com/protoforge/protoforge/internal/gen/crud"
-	"github.com/protoforge/protoforge/internal/gen/gentest"
 )
 
 const mapKeysProto = `syntax = "proto3";
@@ -48,27 +45,7 @@ message GetThingRequest {
 // kind of key, and refuses those it refuses but for integers out of the
 // key type's range, which a pattern does not bound.
 func TestMapKeys(t *testing.T) {
-	req, err := gentest.RequestFromSources(map[string]string{"mapkeys/v1/mapkeys.proto": mapKeysProto}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.GetError() != "" {
-		t.Fatal(res.GetError())
-	}
-	var body string
-	for name, content := range gentest.Files(res) {
-		if strings.HasSuffix(name, ".openapi.json") {
-			body = content
-		}
-	}
-	doc, err := openapi3.NewLoader().LoadFromData([]byte(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc, req := document(t, "mapkeys/v1/mapkeys.proto", mapKeysProto)
 	thing := doc.Components.Schemas["mapkeys.v1.Thing"].Value
 	files, err := protodesc.NewFiles(&descriptorpb.FileDescriptorSet{File: req.GetProtoFile()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
@@ -61,27 +62,7 @@ message CreateThingRequest {
 // other values the rules refuse; rules that never apply constrain
 // nothing.
 func TestZeroValueIgnored(t *testing.T) {
-	req, err := gentest.RequestFromSources(map[string]string{"zero/v1/zero.proto": zeroProto}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.GetError() != "" {
-		t.Fatal(res.GetError())
-	}
-	var body string
-	for name, content := range gentest.Files(res) {
-		if strings.HasSuffix(name, ".openapi.json") {
-			body = content
-		}
-	}
-	doc, err := openapi3.NewLoader().LoadFromData([]byte(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc, _ := document(t, "zero/v1/zero.proto", zeroProto)
 	thing := doc.Components.Schemas["zero.v1.Thing"].Value
 	for _, c := range []struct {
 		field string
@@ -118,4 +99,32 @@ func TestZeroValueIgnored(t *testing.T) {
 	if s := thing.Properties["loose"].Value; len(s.AnyOf) != 0 || s.MinLength != 0 {
 		t.Errorf("loose: IGNORE_ALWAYS constrains nothing")
 	}
+}
+
+// document is the OpenAPI document protoc-gen-crud writes for the proto
+// file name holding src, and the request it was generated from.
+func document(t *testing.T, name, src string) (*openapi3.T, *pluginpb.CodeGeneratorRequest) {
+	t.Helper()
+	req, err := gentest.RequestFromSources(map[string]string{name: src}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GetError() != "" {
+		t.Fatal(res.GetError())
+	}
+	var body string
+	for name, content := range gentest.Files(res) {
+		if strings.HasSuffix(name, ".openapi.json") {
+			body = content
+		}
+	}
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, req
 }
