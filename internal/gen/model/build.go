@@ -74,6 +74,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		b.names(m)
 		roles(m)
 		b.inputOnly(m)
+		b.required(m)
 		b.rowSize(m)
 		b.keyLengths(m)
 	}

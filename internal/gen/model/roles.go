@@ -206,3 +206,29 @@ func (b *builder) inputOnly(m *Model) {
 		}
 	}
 }
+
+// required refuses a required field (proto2's `required`, editions'
+// LEGACY_REQUIRED) that a message read back or created could lack: a
+// message without it does not marshal, so that every response holding it
+// would fail, and a write that clears it would be refused whatever the
+// client sent.
+func (b *builder) required(m *Model) {
+	for _, f := range m.Fields {
+		if f.Synthetic() || f.Desc.Cardinality() != protoreflect.Required {
+			continue
+		}
+		const fix = "give it explicit presence: [features.field_presence = EXPLICIT]"
+		switch {
+		case f.Storage == StorageIgnored:
+			b.errorf(m.File, f.Desc, "is required, and (protoforge.v1.field).ignore keeps it out of the table: no message read back would hold it, and a message without it does not marshal; %s, or store it", fix)
+		case f.Storage == StorageBelongsTo:
+			b.errorf(m.File, f.Desc, "is required, and holds model %s, which a read loads only when preloaded (the generated services never do): a message read without it does not marshal; %s", f.Target.Desc.FullName(), fix)
+		case f.Role == RoleDeleteTime || f.Role == RolePurgeTime:
+			b.errorf(m.File, f.Desc, "is required, and the server sets it only when the resource is deleted (%s): a Create, which clears it, would always be refused, and no live resource would marshal; %s", f.Role, fix)
+		case hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) && f.Role != RoleCreateTime && f.Role != RoleUpdateTime:
+			b.errorf(m.File, f.Desc, "is required and OUTPUT_ONLY: a Create clears what the client sent and the server sets nothing in its place, so that every Create would be refused; %s, or remove OUTPUT_ONLY", fix)
+		case hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY):
+			b.errorf(m.File, f.Desc, "is required and INPUT_ONLY: responses leave it out, and a message without it does not marshal; %s, or remove INPUT_ONLY", fix)
+		}
+	}
+}
