@@ -669,6 +669,10 @@ func validIdent(s string) bool { return identRE.MatchString(s) }
 // columns classifies every field and checks the options that concern a
 // single field.
 func (b *builder) columns(m *Model) {
+	if r := m.Desc.ExtensionRanges(); r.Len() > 0 {
+		// Extensions are not fields of the message: no column holds them.
+		b.errorf(m.File, m.Desc, "declares extensions %d to %d, and a model stores its fields only: the values of extensions would be lost on the way to the table; remove the extension range, and hold such values in fields (a message field is stored as JSON)", r.Get(0)[0], r.Get(0)[1]-1)
+	}
 	for _, pf := range m.Message.Fields {
 		opts, _ := proto.GetExtension(pf.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
 		if opts == nil {
