@@ -560,3 +560,43 @@ func TestNestedModelAndMapList(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+// TestResourceNameWithPresence: a resource named by a field with presence
+// (proto2's, editions' default, proto3's optional) is not generated, and
+// the warning says why and how to declare the name.
+func TestResourceNameWithPresence(t *testing.T) {
+	for _, c := range []struct{ header, name, want string }{
+		{`syntax = "proto2";`, `optional string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; every singular field of proto2 has presence: declare the resource in proto3 (`string name = 1;`) or in an edition (`string name = 1 [features.field_presence = IMPLICIT];`)"},
+		{`edition = "2023";`, `string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; explicit presence is the default of editions: declare it `string name = 1 [features.field_presence = IMPLICIT];`"},
+		{`syntax = "proto3";`, `optional string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; remove `optional`: `string name = 1;`"},
+		{`syntax = "proto3";`, `oneof id { string name = 1; }`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; move it out of oneof id"},
+		{`edition = "2023";`, `string name = 1 [features.field_presence = IMPLICIT];`, ""},
+	} {
+		src := c.header + `
+package pres.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pres/v1;presv1";
+message Shelf {
+  option (google.api.resource) = {type: "pres.example.com/Shelf" pattern: "shelves/{shelf}"};
+  ` + c.name + `
+}
+`
+		req, err := gentest.RequestFromSources(map[string]string{"pres/v1/pres.proto": src}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		res, err := gentest.Run(req, crud.Run(crud.Params{GRPC: true, Warnings: &buf}))
+		if err != nil || res.GetError() != "" {
+			t.Fatalf("%s: generation failed: %v %s", c.name, err, res.GetError())
+		}
+		prefix := `protoc-gen-crud: warning: pres/v1/pres.proto:5:1: message pres.v1.Shelf: resource "pres.example.com/Shelf" (pattern "shelves/{shelf}") is not generated: `
+		got := strings.TrimSpace(buf.String())
+		switch {
+		case c.want == "" && strings.Contains(got, "is not generated"):
+			t.Errorf("%s %s: the resource is not generated:\n%s", c.header, c.name, got)
+		case c.want != "" && got != prefix+c.want:
+			t.Errorf("%s %s: warning\n%s\nwant\n%s", c.header, c.name, got, prefix+c.want)
+		}
+	}
+}
