@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -102,5 +105,66 @@ func TestReadMaskMapEntries(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "read_mask") {
 			t.Errorf("%q: got %v; want InvalidArgument naming read_mask", bad, err)
 		}
+	}
+}
+
+// TestReadMaskKeepsRequired checks that a read mask keeps the required
+// fields (proto2's, editions' LEGACY_REQUIRED) that it does not name,
+// of the resource and of a message a path goes into: a message without
+// them does not marshal, so that the answer would fail.
+func TestReadMaskKeepsRequired(t *testing.T) {
+	part := func() *descriptorpb.UninterpretedOption_NamePart {
+		return &descriptorpb.UninterpretedOption_NamePart{NamePart: proto.String("a"), IsExtension: proto.Bool(true)}
+	}
+	s := &Service{desc: part().ProtoReflect().Descriptor()}
+	m, err := s.ReadMask(&fieldmaskpb.FieldMask{Paths: []string{"name_part"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Apply(part(), nil)
+	if err != nil || !proto.Equal(got, part()) {
+		t.Errorf("got %v, %v; want %v", got, err, part())
+	}
+	if _, err := proto.Marshal(got); err != nil {
+		t.Errorf("the masked message does not marshal: %v", err)
+	}
+	// Into a message: its required fields stay, the others go.
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("req.proto"), Package: proto.String("req"), Syntax: proto.String("proto2"),
+		MessageType: []*descriptorpb.DescriptorProto{
+			{Name: proto.String("Outer"), Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("id"), Number: proto.Int32(1), Label: descriptorpb.FieldDescriptorProto_LABEL_REQUIRED.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()},
+				{Name: proto.String("inner"), Number: proto.Int32(2), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(), TypeName: proto.String(".req.Inner")},
+				{Name: proto.String("note"), Number: proto.Int32(3), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum()},
+			}},
+			{Name: proto.String("Inner"), Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("must"), Number: proto.Int32(1), Label: descriptorpb.FieldDescriptorProto_LABEL_REQUIRED.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum()},
+				{Name: proto.String("a"), Number: proto.Int32(2), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum()},
+				{Name: proto.String("b"), Number: proto.Int32(3), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum()},
+			}},
+		},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := fd.Messages().ByName("Outer")
+	msg := func(text string) proto.Message {
+		m := dynamicpb.NewMessage(outer)
+		if err := prototext.Unmarshal([]byte(text), m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	s = &Service{desc: outer}
+	m, err = s.ReadMask(&fieldmaskpb.FieldMask{Paths: []string{"inner.a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = m.Apply(msg(`id: 7 inner {must: "m" a: 1 b: 2} note: "n"`), nil)
+	if want := msg(`id: 7 inner {must: "m" a: 1}`); err != nil || !proto.Equal(got, want) {
+		t.Errorf("got %v, %v; want %v", got, err, want)
+	}
+	if _, err := proto.Marshal(got); err != nil {
+		t.Errorf("the masked message does not marshal: %v", err)
 	}
 }

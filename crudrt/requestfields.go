@@ -53,7 +53,9 @@ func unsupported(m protoreflect.Message, prefix string, path []string, vs []Fiel
 }
 
 // ReadMask is an AIP-157 read mask checked against the resource: Apply
-// leaves in a response only the fields it names. The zero ReadMask (no
+// leaves in a response only the fields it names, and the required fields
+// (proto2's, editions' LEGACY_REQUIRED) of every message it keeps, without
+// which a message does not marshal. The zero ReadMask (no
 // mask, or "*") keeps every field. A ReadMask of Service.ReadMask also
 // clears the resource's INPUT_ONLY fields (AIP-203), as every response of
 // the standard methods does.
@@ -195,6 +197,9 @@ func (t maskTree) prune(m protoreflect.Message) {
 	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
 		child, keep := t[fd.Name()]
 		switch {
+		case !keep && fd.Cardinality() == protoreflect.Required:
+			// proto2's required (editions' LEGACY_REQUIRED): a message
+			// without it does not marshal, so every mask keeps it.
 		case !keep:
 			m.Clear(fd)
 		case child == nil:
