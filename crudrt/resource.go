@@ -122,6 +122,12 @@ type Column struct {
 	// MaxLen is the longest string, in characters, the column holds (0: no
 	// limit); longer values are refused before any write.
 	MaxLen int `json:",omitempty"`
+	// MinLen is the fewest characters the schema's CHECK asks of the
+	// string (0: none). SQLite's length() counts the characters of invalid
+	// UTF-8 otherwise than the rules do, so that on SQLite such a string
+	// is refused before any write, naming the field, rather than by the
+	// CHECK.
+	MinLen int `json:",omitempty"`
 	// AutoIncrement is set on a key the database assigns.
 	AutoIncrement bool `json:",omitempty"`
 	// NamePattern is set on the AIP-122 name of a resource identified by
@@ -458,7 +464,7 @@ func (r *Resource) check() (*checked, error) {
 		if c.Role == RoleTenant && (fd.IsList() || !tenantKinds[fd.Kind()]) {
 			bad("column %q has role tenant, which needs a string, int32 or int64 field, not %s", c.Name, typeOf(fd))
 		}
-		if c.MaxLen > 0 && fd.Kind() != protoreflect.StringKind {
+		if (c.MaxLen > 0 || c.MinLen > 0) && fd.Kind() != protoreflect.StringKind {
 			bad("column %q has a length limit but field %q is not a string", c.Name, c.Path)
 		}
 		isString := func(fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.StringKind }

@@ -178,6 +178,9 @@ type Service struct {
 	foreignKeys []*column
 	// limits are the string columns with a length limit.
 	limits []*column
+	// sqliteMinLens are the string columns with a minimum length CHECK,
+	// on SQLite (see Column.MinLen).
+	sqliteMinLens []*column
 	// methods are the resource's Methods, resolved.
 	methods []method
 	// requestIDs is the quoted table of the resource's AIP-155 request
@@ -317,6 +320,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			// A variable of a name or a reference is one id of the field:
 			// the field's length is not its own (see idProblem).
 			s.limits = append(s.limits, c)
+		}
+		if c.MinLen > 0 && s.dialect == query.SQLite && c.fd != nil {
+			s.sqliteMinLens = append(s.sqliteMinLens, c)
 		}
 		if c.RefersTo != nil {
 			s.refs = append(s.refs, c)

@@ -80,6 +80,13 @@ func (s *Service) validate(p proto.Message, vs ...FieldViolation) error {
 			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, c.Path), Description: fmt.Sprintf("at most %d characters (got %d): the column holds no more", c.MaxLen, n)})
 		}
 	}
+	for _, c := range s.sqliteMinLens {
+		// The CHECK leaves a string that holds NUL to the server, as its
+		// length() stops at the first one.
+		if v := r.Get(c.fd).String(); !utf8.ValidString(v) && !strings.Contains(v, "\x00") {
+			vs = append(vs, FieldViolation{Field: joinPath(s.res.Field, c.Path), Description: fmt.Sprintf("holds invalid UTF-8, whose characters SQLite counts otherwise than the rules do, so that the schema's CHECK (at least %d characters) could refuse it; send valid UTF-8, or use a bytes field", c.MinLen)})
+		}
+	}
 	if unassigned != "" {
 		vs = slices.DeleteFunc(vs, func(v FieldViolation) bool { return v.Field == unassigned })
 	}

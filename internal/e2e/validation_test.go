@@ -121,3 +121,34 @@ func TestValidationRuleFamilies(t *testing.T) {
 		assert.Equal(t, g.Id, got.Id)
 	})
 }
+
+// TestMinLengthInvalidUTF8 writes a string of invalid UTF-8 long enough
+// for its field's min_len (as the rules count it, a character per stray
+// byte) through the generated service, called in process (no decoder
+// checks the UTF-8 first): every database refuses it before the write,
+// naming the field; SQLite's length() counts such strings otherwise, so
+// that its CHECK would refuse it without naming anything.
+func TestMinLengthInvalidUTF8(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/rules/v1/schema", db.Dialector.Name()+".sql"))
+		svc := rulesv1.NewGadgetServiceCRUD(db)
+		ctx := context.Background()
+		for _, name := range []string{"\x80\x80\x80", "\xe2\x82\xe2\x82", "a\x80\x80"} {
+			in := validGadget()
+			in.Name = name
+			_, err := svc.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: in})
+			require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%q: %v", name, err)
+			assert.Equal(t, []string{"gadget.name"}, badRequestFields(t, err), "%q: %v", name, err)
+		}
+		// A string that holds NUL is the server's to count (the CHECK
+		// leaves it alone) wherever the database stores NUL.
+		in := validGadget()
+		in.Name = "\x80\x00"
+		_, err := svc.CreateGadget(ctx, &rulesv1.CreateGadgetRequest{Gadget: in})
+		if db.Dialector.Name() == "sqlite" {
+			require.NoError(t, err)
+		} else {
+			require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		}
+	})
+}

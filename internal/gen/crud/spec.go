@@ -26,7 +26,7 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 	r := &crudrt.Resource{Name: string(m.Desc.FullName()), Table: m.Table, Collection: sm.Collection, Field: sm.ResourceField}
 	for _, f := range m.Columns {
 		c := crudrt.Column{Path: string(f.Desc.Name()), Name: f.Column, GoField: f.GoName, Type: f.Type.String(), Role: f.Role,
-			Nullable: f.Nullable(), MaxLen: f.MaxLen, AutoIncrement: f.PrimaryKey && m.AutoIncrement, NamePattern: f.NamePattern,
+			Nullable: f.Nullable(), MaxLen: f.MaxLen, MinLen: f.MinLen, AutoIncrement: f.PrimaryKey && m.AutoIncrement, NamePattern: f.NamePattern,
 			MySQLCollation: f.MySQLCollation}
 		if f.Queryable {
 			c.Queryable, c.Kind = true, f.QueryKind

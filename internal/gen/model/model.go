@@ -304,6 +304,9 @@ type Field struct {
 	// (for a column of a name, NamePattern set: the longest id)
 	// for the column before writing (its size), 0 for none.
 	MaxLen int
+	// MinLen is the fewest characters the schema's CHECK asks of a string
+	// column (its rules' min_len), 0 for none.
+	MinLen int
 	// Queryable is set on a column that filters and order_by may name, and
 	// QueryKind tells how it compares.
 	Queryable bool

@@ -40,6 +40,10 @@ func roles(m *Model) {
 			// runtime checks the ids of the names requests hold.
 			f.MaxLen = f.Size
 		}
+		if r := f.Rules; f.Type == TypeString && !f.NoCheck && !(f.PrimaryKey && m.AutoIncrement) && r.MinLen != nil {
+			// As the schema's CHECK (see sqlschema's checksOf).
+			f.MinLen = int(*r.MinLen)
+		}
 		timestamp := f.Type == TypeTimestamp || f.Type == TypeTimestampNanos
 		if m.Name != nil && (len(m.Name.NameParts) > 1 || m.Singleton()) && (f == m.Name || f.NameOf != nil) {
 			// A name under a parent spans columns, which no one column

@@ -47,7 +47,7 @@ var bookServiceCRUDResource = crudrt.Resource{
 	"Field": "book",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":300},
+		{"Path":"title","Name":"title","GoField":"Title","Type":"string","Queryable":true,"Kind":"string","MaxLen":300,"MinLen":1},
 		{"Path":"author_id","Name":"author_id","GoField":"AuthorId","Type":"int64","Queryable":true,"Kind":"int","ForeignKey":{"Name":"library.v1.Author","Table":"authors","Column":"id"}},
 		{"Path":"state","Name":"state","GoField":"State","Type":"enum","Queryable":true,"Kind":"enum"},
 		{"Path":"isbn","Name":"isbn","GoField":"Isbn","Type":"uint64","Queryable":true,"Kind":"uint64"},
@@ -196,7 +196,7 @@ var authorServiceCRUDResource = crudrt.Resource{
 	"Field": "author",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string","MaxLen":200},
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string","MaxLen":200,"MinLen":1},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true}
 	],

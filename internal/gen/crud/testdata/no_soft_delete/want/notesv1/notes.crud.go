@@ -47,7 +47,7 @@ var noteServiceCRUDResource = crudrt.Resource{
 	"Field": "note",
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
-		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string","MaxLen":500},
+		{"Path":"text","Name":"text","GoField":"Text","Type":"string","Queryable":true,"Kind":"string","MaxLen":500,"MinLen":1},
 		{"Path":"priority","Name":"priority","GoField":"Priority","Type":"int32","Queryable":true,"Kind":"int"},
 		{"Path":"urgency","Name":"urgency","GoField":"Urgency","Type":"enum","Queryable":true,"Kind":"enum"},
 		{"Path":"code","Name":"code","GoField":"Code","Type":"string","Queryable":true,"Kind":"string"},
