@@ -903,7 +903,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty) || op == OpBatchDelete) {
 		mm.AllowMissing = fd
 	}
-	b.unsupported(f, mm)
+	b.unsupported(f, mm, report)
 	return mm
 }
 
@@ -913,8 +913,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 // it while ignoring the field would drop what the client asked for
 // (AIP-163 validate_only would write, AIP-155 request_id would not be
 // idempotent). A view enum (AIP-157 `view`, `*_view`) is served as the
-// full resource, which every view's fields are part of.
-func (b *builder) unsupported(f *protogen.File, mm *Method) {
+// full resource, which every view's fields are part of. Such a field
+// that is required (proto2's `required`, editions' LEGACY_REQUIRED), as
+// is a response field the method never sets, is reported: every request
+// would set it and be refused, or no response would marshal.
+func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protogen.File, protoreflect.Descriptor, string, ...any)) {
 	// (protoforge.v1.method).ignored_fields: accepted and left unused.
 	ignored := map[string]bool{}
 	mopts, _ := proto.GetExtension(mm.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
@@ -949,6 +952,8 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 			view := fd.Enum != nil && !fd.Desc.IsList() && (name == "view" || strings.HasSuffix(name, "_view"))
 			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
 			switch {
+			case !view && fd.Desc.Cardinality() == protoreflect.Required:
+				report(f, fd.Desc, "is required, and the generated %s refuses a request that sets it, which every request must: each would be refused; give it explicit presence ([features.field_presence = EXPLICIT]), or implement %s yourself", mm.Op, mm.GoName)
 			case b.warnedFields[once]:
 				// A request message that two methods share.
 			case view:
@@ -968,7 +973,14 @@ func (b *builder) unsupported(f *protogen.File, mm *Method) {
 	if mm.Items != nil {
 		for _, fd := range mm.Output.Fields {
 			once := string(fd.Desc.FullName()) + " " + mm.Op.String()
-			if fd == mm.Items || fd == mm.NextPageToken || fd == mm.TotalSize || b.warnedFields[once] {
+			if fd == mm.Items || fd == mm.NextPageToken || fd == mm.TotalSize {
+				continue
+			}
+			if fd.Desc.Cardinality() == protoreflect.Required {
+				report(f, fd.Desc, "is required, and the generated %s never sets it: no response would marshal; give it explicit presence ([features.field_presence = EXPLICIT]), or implement %s yourself", mm.Op, mm.GoName)
+				continue
+			}
+			if b.warnedFields[once] {
 				continue
 			}
 			b.warnedFields[once] = true
