@@ -74,7 +74,9 @@ func jsonColumns(path, name string, md protoreflect.MessageDescriptor) []query.C
 				} else if v := fd.DefaultEnumValue(); v != nil {
 					c.Zero = string(v.Name())
 				}
-			case protoreflect.MessageKind:
+			case protoreflect.MessageKind, protoreflect.GroupKind:
+				// GroupKind: a proto2 group, or a message field of an
+				// edition with DELIMITED encoding; JSON holds both as objects.
 				if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") {
 					continue
 				}

@@ -1,6 +1,8 @@
 package crudrt
 
 import (
+	"maps"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -49,5 +51,38 @@ func TestJSONColumnsBounded(t *testing.T) {
 		if len(cols[i].JSON) > maxJSONDepth {
 			t.Errorf("%s is %d keys deep", cols[i].Path, len(cols[i].JSON))
 		}
+	}
+}
+
+// TestJSONColumnsGroups: a proto2 group (and so a message field of an
+// edition with DELIMITED encoding, which is of the same kind) inside a
+// message stored as JSON gives filters its fields, as a message does.
+func TestJSONColumnsGroups(t *testing.T) {
+	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("group.proto"), Package: proto.String("r"), Syntax: proto.String("proto2"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("Outer"),
+			Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("extra"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_GROUP.Enum(), Label: opt, TypeName: proto.String(".r.Outer.Extra")},
+			},
+			NestedType: []*descriptorpb.DescriptorProto{{
+				Name: proto.String("Extra"),
+				Field: []*descriptorpb.FieldDescriptorProto{
+					{Name: proto.String("a"), Number: proto.Int32(2), Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum(), Label: opt, DefaultValue: proto.String("7")},
+				},
+			}},
+		}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range jsonColumns("legacy", "legacy", fd.Messages().ByName("Outer")) {
+		got[c.Path] = strings.Join(c.JSON, ".") + " " + c.Zero
+	}
+	want := map[string]string{"legacy.extra": "extra ", "legacy.extra.a": "extra.a 7"}
+	if !maps.Equal(got, want) {
+		t.Errorf("columns %v; want %v", got, want)
 	}
 }
