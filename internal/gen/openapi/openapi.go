@@ -654,9 +654,12 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 			}
 		}
 		ref = constrained(ref, f, rules)
-		if f.Desc.HasPresence() && !f.Desc.IsList() {
+		required := f.Desc.Cardinality() == protoreflect.Required
+		if f.Desc.HasPresence() && !f.Desc.IsList() && !required {
 			// protojson reads null as unset, and writes it for unset
-			// fields when it emits unpopulated ones.
+			// fields when it emits unpopulated ones. A required field
+			// (proto2's, editions' LEGACY_REQUIRED) is never unset: a
+			// message without it neither parses nor marshals.
 			ref = nullable(ref)
 		}
 		behaviors := fieldBehaviors(f)
@@ -699,7 +702,7 @@ func (b *builder) messageSchema(m *protogen.Message) *openapi3.Schema {
 			ref = openapi3.NewSchemaRef("", &openapi3.Schema{Description: desc, AllOf: openapi3.SchemaRefs{ref}})
 		}
 		s.Properties[f.Desc.JSONName()] = ref
-		if behaviors[annotations.FieldBehavior_REQUIRED] || rules.Required {
+		if behaviors[annotations.FieldBehavior_REQUIRED] || rules.Required || required {
 			s.Required = append(s.Required, f.Desc.JSONName())
 		}
 	}

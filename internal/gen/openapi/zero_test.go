@@ -101,6 +101,58 @@ func TestZeroValueIgnored(t *testing.T) {
 	}
 }
 
+// TestLegacyRequired: a required field (editions' LEGACY_REQUIRED, proto2's
+// required), without which a message neither parses nor marshals, is
+// required and not nullable in the document; one with explicit presence
+// is neither.
+func TestLegacyRequired(t *testing.T) {
+	src := `edition = "2023";
+package req.v1;
+option go_package = "example.com/req/v1;reqv1";
+import "protoforge/v1/options.proto";
+message Cup {
+  option (protoforge.v1.model) = {};
+  int64 id = 1 [features.field_presence = IMPLICIT];
+  string title = 2 [features.field_presence = LEGACY_REQUIRED];
+  Lid lid = 3 [features.field_presence = LEGACY_REQUIRED];
+  string note = 4;
+}
+message Lid {
+  int32 size = 1 [features.field_presence = LEGACY_REQUIRED];
+}
+service CupService {
+  rpc GetCup(GetCupRequest) returns (Cup);
+}
+message GetCupRequest {
+  int64 id = 1 [features.field_presence = IMPLICIT];
+}
+`
+	doc, _ := document(t, "req/v1/req.proto", src)
+	for _, c := range []struct {
+		schema   string
+		required []string
+		value    map[string]any
+		ok       bool
+	}{
+		{"req.v1.Cup", []string{"lid", "title"}, map[string]any{"title": "t", "lid": map[string]any{"size": 1.0}}, true},
+		{"req.v1.Cup", nil, map[string]any{"title": "t"}, false},
+		{"req.v1.Cup", nil, map[string]any{"title": nil, "lid": map[string]any{"size": 1.0}}, false},
+		{"req.v1.Cup", nil, map[string]any{"title": "t", "lid": map[string]any{"size": 1.0}, "note": nil}, true},
+		{"req.v1.Lid", []string{"size"}, map[string]any{}, false},
+	} {
+		s := doc.Components.Schemas[c.schema].Value
+		if c.required != nil && strings.Join(s.Required, ",") != strings.Join(c.required, ",") {
+			t.Errorf("%s: required %v; want %v", c.schema, s.Required, c.required)
+		}
+		err := s.VisitJSON(c.value, openapi3.EnableJSONSchema2020())
+		if c.ok && err != nil {
+			t.Errorf("%s %v: refused (%v); the server accepts it", c.schema, c.value, err)
+		} else if !c.ok && err == nil {
+			t.Errorf("%s %v: accepted; the server refuses it", c.schema, c.value)
+		}
+	}
+}
+
 // document is the OpenAPI document protoc-gen-crud writes for the proto
 // file name holding src, and the request it was generated from.
 func document(t *testing.T, name, src string) (*openapi3.T, *pluginpb.CodeGeneratorRequest) {
