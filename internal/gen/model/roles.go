@@ -107,8 +107,11 @@ func collectionKind(f *Field) (query.Kind, bool) {
 func outputOnly(f *Field) bool { return hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) }
 
 // hasBehavior reports whether f is marked b (AIP-203).
-func hasBehavior(f *Field, b annotations.FieldBehavior) bool {
-	fb, _ := proto.GetExtension(f.Desc.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+func hasBehavior(f *Field, b annotations.FieldBehavior) bool { return descHasBehavior(f.Desc, b) }
+
+// descHasBehavior reports whether the field fd is marked b (AIP-203).
+func descHasBehavior(fd protoreflect.FieldDescriptor, b annotations.FieldBehavior) bool {
+	fb, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
 	return slices.Contains(fb, b)
 }
 
@@ -234,5 +237,42 @@ func (b *builder) required(m *Model) {
 		case hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY):
 			b.errorf(m.File, f.Desc, "is required and INPUT_ONLY: responses leave it out, and a message without it does not marshal; %s, or remove INPUT_ONLY", fix)
 		}
+	}
+	// The messages stored as JSON: the server clears their OUTPUT_ONLY
+	// fields on writes and their INPUT_ONLY ones in responses too.
+	for _, f := range m.Fields {
+		if f.Storage != StorageColumn || f.Type != TypeJSON {
+			continue
+		}
+		md := f.Desc.Message()
+		if f.Desc.IsMap() {
+			md = f.Desc.MapValue().Message()
+		}
+		seen := map[protoreflect.FullName]bool{}
+		var walk func(md protoreflect.MessageDescriptor, path string)
+		walk = func(md protoreflect.MessageDescriptor, path string) {
+			if md == nil || seen[md.FullName()] || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+				return
+			}
+			seen[md.FullName()] = true
+			fields := md.Fields()
+			for i := 0; i < fields.Len(); i++ {
+				nd := fields.Get(i)
+				p := path + "." + string(nd.Name())
+				switch {
+				case nd.Cardinality() != protoreflect.Required:
+				case descHasBehavior(nd, annotations.FieldBehavior_OUTPUT_ONLY):
+					b.errorf(m.File, f.Desc, "holds %s, whose field %s (%s) is required and OUTPUT_ONLY: a write clears what the client sent, so that every write holding the message would be refused; give %s explicit presence, or remove OUTPUT_ONLY", md.FullName(), nd.Name(), p, nd.Name())
+				case descHasBehavior(nd, annotations.FieldBehavior_INPUT_ONLY):
+					b.errorf(m.File, f.Desc, "holds %s, whose field %s (%s) is required and INPUT_ONLY: responses leave it out, and a message without it does not marshal; give %s explicit presence, or remove INPUT_ONLY", md.FullName(), nd.Name(), p, nd.Name())
+				}
+				if nd.IsMap() {
+					walk(nd.MapValue().Message(), p)
+				} else {
+					walk(nd.Message(), p)
+				}
+			}
+		}
+		walk(md, string(f.Desc.Name()))
 	}
 }
