@@ -600,3 +600,35 @@ message Shelf {
 		}
 	}
 }
+
+// TestEtagWithoutResourceEtag: a Delete (or Get, Undelete) request's etag,
+// when the resource keeps none (AIP-154), is a field the generated method
+// does not serve: a request that sets it is refused, never carried out
+// without the check it asks for.
+func TestEtagWithoutResourceEtag(t *testing.T) {
+	src := `syntax = "proto3";
+package etag.v1;
+import "google/protobuf/empty.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/etag/v1;etagv1";
+message Cup {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+service CupService {
+  rpc DeleteCup(DeleteCupRequest) returns (google.protobuf.Empty);
+}
+message DeleteCupRequest {
+  int64 id = 1;
+  string etag = 2;
+}
+`
+	_, buf, code := generate(t, "etag/v1/etag.proto", src)
+	want := "protoc-gen-crud: warning: etag/v1/etag.proto:15:3: field etag.v1.DeleteCupRequest.etag: not used by the generated Delete: a request that sets it is refused with InvalidArgument; implement DeleteCup yourself to serve it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(code, `"Unsupported":["etag"]`) || strings.Contains(code, `"Etag":"etag"`) {
+		t.Errorf("DeleteCup should refuse etag:\n%s", code)
+	}
+}

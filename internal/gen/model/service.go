@@ -713,14 +713,14 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			report(f, m.Desc, "returns %s; %s returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), op, model.Desc.Name())
 			ok = false
 		}
-		mm.Etag = stringField(field(m.Input, "etag"))
+		mm.Etag = etagField(model, field(m.Input, "etag"))
 		if op == OpUndelete && model.SoftDelete == nil {
 			report(f, m.Desc, "Undelete needs a soft-deleted model; set (protoforge.v1.model).soft_delete on %s", model.Desc.Name())
 			ok = false
 		}
 	case OpDelete:
 		keyOrName()
-		mm.Etag = stringField(field(m.Input, "etag"))
+		mm.Etag = etagField(model, field(m.Input, "etag"))
 		if fd := field(m.Input, "force"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
 			mm.Force = fd
 		}
@@ -996,6 +996,17 @@ func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protoge
 		}
 		check(mm.Requests.Message, string(mm.Requests.Desc.Name())+".")
 	}
+}
+
+// etagField is a request's etag field, a string, when the model keeps an
+// etag (AIP-154) to check it against; else nil, which leaves the field
+// unserved: a request that sets it is refused rather than carried out
+// without the check it asks for.
+func etagField(model *Model, fd *protogen.Field) *protogen.Field {
+	if model.ColumnByRole(RoleEtag) == nil {
+		return nil
+	}
+	return stringField(fd)
 }
 
 func isBatch(op Operation) bool {
