@@ -566,7 +566,7 @@ func TestNestedModelAndMapList(t *testing.T) {
 // the warning says why and how to declare the name.
 func TestResourceNameWithPresence(t *testing.T) {
 	for _, c := range []struct{ header, name, want string }{
-		{`syntax = "proto2";`, `optional string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; every singular field of proto2 has presence: declare the resource in proto3 (`string name = 1;`) or in an edition (`string name = 1 [features.field_presence = IMPLICIT];`)"},
+		{`syntax = "proto2";`, `optional string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; every singular field of proto2 has presence: declare the message in proto3 (`string name = 1;`) or in an edition (`string name = 1 [features.field_presence = IMPLICIT];`)"},
 		{`edition = "2023";`, `string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; explicit presence is the default of editions: declare it `string name = 1 [features.field_presence = IMPLICIT];`"},
 		{`syntax = "proto3";`, `optional string name = 1;`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; remove `optional`: `string name = 1;`"},
 		{`syntax = "proto3";`, `oneof id { string name = 1; }`, "its name field \"name\" has presence, and the columns of a name cannot be NULL; move it out of oneof id"},

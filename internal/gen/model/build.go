@@ -75,6 +75,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		roles(m)
 		b.inputOnly(m)
 		b.required(m)
+		b.managedPresence(m)
 		b.rowSize(m)
 		b.keyLengths(m)
 	}
@@ -306,16 +307,7 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	case nf.HasPresence():
 		// The name is the key, whose columns cannot be NULL.
 		why = fmt.Sprintf("its name field %q has presence, and the columns of a name cannot be NULL", nameField)
-		switch {
-		case nf.ContainingOneof() != nil && !nf.ContainingOneof().IsSynthetic():
-			fix = fmt.Sprintf("move it out of oneof %s", nf.ContainingOneof().Name())
-		case nf.Syntax() == protoreflect.Proto2:
-			fix = fmt.Sprintf("every singular field of proto2 has presence: declare the resource in proto3 (`string %s = %d;`) or in an edition (`string %s = %d [features.field_presence = IMPLICIT];`)", nameField, nf.Number(), nameField, nf.Number())
-		case nf.Syntax() == protoreflect.Editions && !nf.HasOptionalKeyword():
-			fix = fmt.Sprintf("explicit presence is the default of editions: declare it `string %s = %d [features.field_presence = IMPLICIT];`", nameField, nf.Number())
-		default:
-			fix = fmt.Sprintf("remove `optional`: `string %s = %d;`", nameField, nf.Number())
-		}
+		fix = presenceFix(nf)
 	case len(patterns) == 0:
 		why = "it has no pattern"
 	case len(patterns) > 1:

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,6 +213,34 @@ func (b *builder) inputOnly(m *Model) {
 			}
 		}
 	}
+}
+
+// managedPresence refuses an `etag` string field with presence, which
+// roles leaves ordinary: the server would keep a client's etag as sent
+// and check none (AIP-154), though the field says it is the resource's.
+// Presence is the default of editions and of proto2.
+func (b *builder) managedPresence(m *Model) {
+	for _, f := range m.Columns {
+		if f.Synthetic() || f.Type != TypeString || f.Presence == PresenceNone || f.Role != RoleOrdinary || f.Desc.Name() != "etag" {
+			continue
+		}
+		b.errorf(m.File, f.Desc, "has presence, and the server keeps the etag (AIP-154) only in a field without presence: as it is, it would be stored as sent, and no write would check it; %s", presenceFix(f.Desc))
+	}
+}
+
+// presenceFix says how to declare fd, a singular field with presence,
+// without it.
+func presenceFix(fd protoreflect.FieldDescriptor) string {
+	decl := fmt.Sprintf("%s %s = %d", fd.Kind(), fd.Name(), fd.Number())
+	switch {
+	case fd.ContainingOneof() != nil && !fd.ContainingOneof().IsSynthetic():
+		return fmt.Sprintf("move it out of oneof %s", fd.ContainingOneof().Name())
+	case fd.Syntax() == protoreflect.Proto2:
+		return fmt.Sprintf("every singular field of proto2 has presence: declare the message in proto3 (`%s;`) or in an edition (`%s [features.field_presence = IMPLICIT];`)", decl, decl)
+	case fd.Syntax() == protoreflect.Editions && !fd.HasOptionalKeyword():
+		return fmt.Sprintf("explicit presence is the default of editions: declare it `%s [features.field_presence = IMPLICIT];`", decl)
+	}
+	return fmt.Sprintf("remove `optional`: `%s;`", decl)
 }
 
 // required refuses a required field (proto2's `required`, editions'
