@@ -10,8 +10,10 @@ import (
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
 
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
@@ -149,6 +151,60 @@ func TestMinLengthInvalidUTF8(t *testing.T) {
 			require.NoError(t, err)
 		} else {
 			require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+		}
+	})
+}
+
+// TestRulesAgreeWithChecks creates, over a real socket, values at the
+// edges of rules that the schema turns into CHECKs: every value the
+// validators accept is stored and read back (the database never refuses
+// it), and every value they refuse is refused naming its field.
+func TestRulesAgreeWithChecks(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/rules/v1/schema", db.Dialector.Name()+".sql"))
+		mux := http.NewServeMux()
+		mux.Handle(rulesv1connect.NewMeterServiceHandler(rulesv1.NewMeterServiceCRUD(db)))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		c := rulesv1connect.NewMeterServiceClient(http.DefaultClient, srv.URL)
+		ctx := context.Background()
+
+		accepted := map[string]*rulesv1.Meter{
+			// PGV's ignore_empty skips a zero value that is set.
+			"optional zero":         {Level: proto.Int32(0)},
+			"optional empty string": {Label: proto.String("")},
+			"wrapper zero":          {Boxed: wrapperspb.Int32(0)},
+			"oneof empty string":    {Pick: &rulesv1.Meter_Tag{Tag: ""}},
+			"oneof zero":            {Pick: &rulesv1.Meter_Code{Code: 0}},
+			"within the rules": {Level: proto.Int32(10), Label: proto.String("abc"), Boxed: wrapperspb.Int32(10),
+				Pick: &rulesv1.Meter_Code{Code: 101}},
+		}
+		for name, in := range accepted {
+			t.Run(name, func(t *testing.T) {
+				out, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: in})
+				require.NoError(t, err)
+				got, err := c.GetMeter(ctx, &rulesv1.GetMeterRequest{Id: out.Id})
+				require.NoError(t, err)
+				got.Id = 0
+				assert.True(t, proto.Equal(in, got), "want %v, got %v", in, got)
+			})
+		}
+		refused := map[string]struct {
+			in    *rulesv1.Meter
+			field string
+		}{
+			"optional below":     {&rulesv1.Meter{Level: proto.Int32(9)}, "meter.level"},
+			"optional too short": {&rulesv1.Meter{Label: proto.String("ab")}, "meter.label"},
+			"wrapper below":      {&rulesv1.Meter{Boxed: wrapperspb.Int32(-1)}, "meter.boxed"},
+			"oneof too short":    {&rulesv1.Meter{Pick: &rulesv1.Meter_Tag{Tag: "ab"}}, "meter.tag"},
+			"oneof below":        {&rulesv1.Meter{Pick: &rulesv1.Meter_Code{Code: 100}}, "meter.code"},
+		}
+		for name, tc := range refused {
+			t.Run(name, func(t *testing.T) {
+				_, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: tc.in})
+				require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+				assert.Equal(t, []string{tc.field}, badRequestFields(t, err))
+			})
 		}
 	})
 }

@@ -32,11 +32,13 @@ type Rules struct {
 	Pattern string
 	In      []string
 	// ZeroValid says that the validators accept the field's zero value
-	// whatever the bounds above: a rule that ignores it
-	// (IGNORE_IF_ZERO_VALUE, PGV's ignore_empty, a field of a message
-	// oneof rule) on a field without presence, and no other rule that
-	// refuses it. The zero value is the column's default, so its checks
-	// let it through too.
+	// whatever the bounds above: a rule that ignores it, and no other
+	// rule that refuses it. protovalidate ignores it on a field without
+	// presence (IGNORE_IF_ZERO_VALUE, a field of a message oneof rule);
+	// PGV's ignore_empty ignores it whether the field has presence or
+	// not (an optional field, a wrapper or a oneof member set to zero).
+	// The zero value is the column's default, or a value a client sets,
+	// so the column's checks let it through too.
 	ZeroValid bool
 	// ignoreEmpty is PGV's ignore_empty, while the rules are read.
 	ignoreEmpty bool
@@ -82,8 +84,11 @@ func readRules(d protoreflect.FieldDescriptor) Rules {
 		if pgv.GetMessage().GetRequired() {
 			r.Required = true
 		}
+		// PGV skips the rules of a zero value, set or not: its
+		// generated code compares the value, not its presence, with
+		// zero.
 		t := typeRules(pgv.ProtoReflect())
-		add(t, t.ignoreEmpty && !d.HasPresence())
+		add(t, t.ignoreEmpty)
 	}
 	r.ZeroValid = ignored && !refused
 	r.ignoreEmpty, r.unmodeled = false, false

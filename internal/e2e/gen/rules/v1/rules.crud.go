@@ -182,6 +182,68 @@ var WidgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 	{"Selector":"rules.v1.WidgetService.UpdateWidget","Verb":"PATCH","Path":"/v1/widgets/{widget.id}","Body":"widget"}
 ]`)
 
+// MeterServiceCRUD implements the standard methods of rules.v1.MeterService on GORM, for
+// rules.v1.Meter. Its methods serve grpc-go and connect-go (simple mode) alike.
+// Embed it in your own type to override a method or add the others.
+type MeterServiceCRUD struct {
+	UnimplementedMeterServiceServer
+	svc *crudrt.Service
+}
+
+// NewMeterServiceCRUD returns the standard methods of MeterService on db.
+func NewMeterServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *MeterServiceCRUD {
+	return &MeterServiceCRUD{
+		svc: crudrt.NewService(db, &meterServiceCRUDResource, opts...),
+	}
+}
+
+// CRUDServices returns the runtimes of the resources MeterServiceCRUD serves, from which
+// crudrt.StoreOf gives typed stores for the methods you write.
+func (s *MeterServiceCRUD) CRUDServices() []*crudrt.Service {
+	return []*crudrt.Service{s.svc}
+}
+
+// meterServiceCRUDResource describes rules.v1.Meter to the runtime.
+var meterServiceCRUDResource = crudrt.Resource{
+	Message: (*Meter)(nil),
+	Model:   (*MeterModel)(nil),
+	Spec: `{
+	"Name": "rules.v1.Meter",
+	"Table": "meters",
+	"Collection": "meters",
+	"Field": "meter",
+	"Columns": [
+		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
+		{"Path":"level","Name":"level","GoField":"Level","Type":"int32","Queryable":true,"Kind":"int","Nullable":true},
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"boxed","Name":"boxed","GoField":"Boxed","Type":"int32","Queryable":true,"Kind":"int","Nullable":true},
+		{"Path":"tag","Name":"tag","GoField":"Tag","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"code","Name":"code","GoField":"Code","Type":"int64","Queryable":true,"Kind":"int","Nullable":true}
+	],
+	"Operations": "Get|Create",
+	"Methods": [
+		{"Name":"rules.v1.MeterService.GetMeter","Op":"Get","Request":"rules.v1.GetMeterRequest","Response":"rules.v1.Meter","Key":"id"},
+		{"Name":"rules.v1.MeterService.CreateMeter","Op":"Create","Request":"rules.v1.CreateMeterRequest","Response":"rules.v1.Meter","Resource":"meter"}
+	]
+}`,
+}
+
+func (s *MeterServiceCRUD) GetMeter(ctx context.Context, req *GetMeterRequest) (*Meter, error) {
+	return crudrt.Call[*Meter](ctx, s.svc, 0, req)
+}
+
+func (s *MeterServiceCRUD) CreateMeter(ctx context.Context, req *CreateMeterRequest) (*Meter, error) {
+	return crudrt.Call[*Meter](ctx, s.svc, 1, req)
+}
+
+// MeterServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
+// methods of MeterService without a google.api.http annotation, e.g. for
+// crudrt.ServiceWithRules.
+var MeterServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
+	{"Selector":"rules.v1.MeterService.GetMeter","Verb":"GET","Path":"/v1/meters/{id}"},
+	{"Selector":"rules.v1.MeterService.CreateMeter","Verb":"POST","Path":"/v1/meters","Body":"meter"}
+]`)
+
 //go:embed rules.openapi.json
 var rulesOpenAPI []byte
 
@@ -196,3 +258,8 @@ var GadgetServiceOpenAPI = rulesOpenAPIDocument
 // services of rules/v1/rules.proto, WidgetService among them, e.g. to serve at /openapi.json;
 // each call returns a copy of its own.
 var WidgetServiceOpenAPI = rulesOpenAPIDocument
+
+// MeterServiceOpenAPI returns the OpenAPI 3.1 document (JSON) of the REST routes of the
+// services of rules/v1/rules.proto, MeterService among them, e.g. to serve at /openapi.json;
+// each call returns a copy of its own.
+var MeterServiceOpenAPI = rulesOpenAPIDocument

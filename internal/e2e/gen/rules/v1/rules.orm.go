@@ -140,3 +140,51 @@ func (m *WidgetModel) ToProto() (*Widget, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *WidgetModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// MeterModel is the GORM model of rules.v1.Meter, stored in table meters.
+//
+// A meter whose rules meet the schema's checks at their edges: every value
+// the validators accept, the columns' checks accept too.
+type MeterModel struct {
+	Id int64 `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"rules.v1.Meter.id"`
+	// protoc-gen-validate's ignore_empty skips the rules of a zero value
+	// that is set, on fields with presence too.
+	Level *int32  `gorm:"column:level" protoforge:"rules.v1.Meter.level"`
+	Label *string `gorm:"column:label" protoforge:"rules.v1.Meter.label"`
+	Boxed *int32  `gorm:"column:boxed" protoforge:"rules.v1.Meter.boxed"`
+	Tag   *string `gorm:"column:tag" protoforge:"rules.v1.Meter.tag"`
+	Code  *int64  `gorm:"column:code" protoforge:"rules.v1.Meter.code"`
+}
+
+// TableName is the table of MeterModel.
+func (MeterModel) TableName() string { return "meters" }
+
+// ToModel converts Meter to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Meter) ToModel() (*MeterModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &MeterModel{}
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Meter. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *MeterModel) ToProto() (*Meter, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Meter{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *MeterModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

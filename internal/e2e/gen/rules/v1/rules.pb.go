@@ -18,6 +18,7 @@ import (
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
+	wrapperspb "google.golang.org/protobuf/types/known/wrapperspb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -849,11 +850,217 @@ func (x *UpdateWidgetRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+// A meter whose rules meet the schema's checks at their edges: every value
+// the validators accept, the columns' checks accept too.
+type Meter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// protoc-gen-validate's ignore_empty skips the rules of a zero value
+	// that is set, on fields with presence too.
+	Level *int32                 `protobuf:"varint,2,opt,name=level,proto3,oneof" json:"level,omitempty"`
+	Label *string                `protobuf:"bytes,3,opt,name=label,proto3,oneof" json:"label,omitempty"`
+	Boxed *wrapperspb.Int32Value `protobuf:"bytes,4,opt,name=boxed,proto3" json:"boxed,omitempty"`
+	// Types that are valid to be assigned to Pick:
+	//
+	//	*Meter_Tag
+	//	*Meter_Code
+	Pick          isMeter_Pick `protobuf_oneof:"pick"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Meter) Reset() {
+	*x = Meter{}
+	mi := &file_rules_v1_rules_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Meter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Meter) ProtoMessage() {}
+
+func (x *Meter) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Meter.ProtoReflect.Descriptor instead.
+func (*Meter) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Meter) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Meter) GetLevel() int32 {
+	if x != nil && x.Level != nil {
+		return *x.Level
+	}
+	return 0
+}
+
+func (x *Meter) GetLabel() string {
+	if x != nil && x.Label != nil {
+		return *x.Label
+	}
+	return ""
+}
+
+func (x *Meter) GetBoxed() *wrapperspb.Int32Value {
+	if x != nil {
+		return x.Boxed
+	}
+	return nil
+}
+
+func (x *Meter) GetPick() isMeter_Pick {
+	if x != nil {
+		return x.Pick
+	}
+	return nil
+}
+
+func (x *Meter) GetTag() string {
+	if x != nil {
+		if x, ok := x.Pick.(*Meter_Tag); ok {
+			return x.Tag
+		}
+	}
+	return ""
+}
+
+func (x *Meter) GetCode() int64 {
+	if x != nil {
+		if x, ok := x.Pick.(*Meter_Code); ok {
+			return x.Code
+		}
+	}
+	return 0
+}
+
+type isMeter_Pick interface {
+	isMeter_Pick()
+}
+
+type Meter_Tag struct {
+	Tag string `protobuf:"bytes,5,opt,name=tag,proto3,oneof"`
+}
+
+type Meter_Code struct {
+	Code int64 `protobuf:"varint,6,opt,name=code,proto3,oneof"`
+}
+
+func (*Meter_Tag) isMeter_Pick() {}
+
+func (*Meter_Code) isMeter_Pick() {}
+
+type GetMeterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMeterRequest) Reset() {
+	*x = GetMeterRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMeterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMeterRequest) ProtoMessage() {}
+
+func (x *GetMeterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMeterRequest.ProtoReflect.Descriptor instead.
+func (*GetMeterRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetMeterRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type CreateMeterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Meter         *Meter                 `protobuf:"bytes,1,opt,name=meter,proto3" json:"meter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMeterRequest) Reset() {
+	*x = CreateMeterRequest{}
+	mi := &file_rules_v1_rules_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMeterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMeterRequest) ProtoMessage() {}
+
+func (x *CreateMeterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMeterRequest.ProtoReflect.Descriptor instead.
+func (*CreateMeterRequest) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateMeterRequest) GetMeter() *Meter {
+	if x != nil {
+		return x.Meter
+	}
+	return nil
+}
+
 var File_rules_v1_rules_proto protoreflect.FileDescriptor
 
 const file_rules_v1_rules_proto_rawDesc = "" +
 	"\n" +
-	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xd2\x03\n" +
+	"\x14rules/v1/rules.proto\x12\brules.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1bprotoforge/v1/options.proto\x1a\x17validate/validate.proto\"\xd2\x03\n" +
 	"\x06Gadget\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x02\x18(R\x04name\x12\"\n" +
@@ -928,7 +1135,25 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateWidgetRequest\x12(\n" +
 	"\x06widget\x18\x01 \x01(\v2\x10.rules.v1.WidgetR\x06widget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask*B\n" +
+	"updateMask\"\x8b\x02\n" +
+	"\x05Meter\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12$\n" +
+	"\x05level\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04(\n" +
+	"@\x01H\x01R\x05level\x88\x01\x01\x12%\n" +
+	"\x05label\x18\x03 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x03\xd0\x01\x01H\x02R\x05label\x88\x01\x01\x12<\n" +
+	"\x05boxed\x18\x04 \x01(\v2\x1b.google.protobuf.Int32ValueB\t\xfaB\x06\x1a\x04(\n" +
+	"@\x01R\x05boxed\x12\x1e\n" +
+	"\x03tag\x18\x05 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x03\xd0\x01\x01H\x00R\x03tag\x12\x1f\n" +
+	"\x04code\x18\x06 \x01(\x03B\t\xfaB\x06\"\x04 d@\x01H\x00R\x04code:\x04\xe2\xdd\x19\x00B\x06\n" +
+	"\x04pickB\b\n" +
+	"\x06_levelB\b\n" +
+	"\x06_label\"!\n" +
+	"\x0fGetMeterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\";\n" +
+	"\x12CreateMeterRequest\x12%\n" +
+	"\x05meter\x18\x01 \x01(\v2\x0f.rules.v1.MeterR\x05meter*B\n" +
 	"\x05Power\x12\x15\n" +
 	"\x11POWER_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rPOWER_BATTERY\x10\x01\x12\x0f\n" +
@@ -941,7 +1166,10 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\rWidgetService\x129\n" +
 	"\tGetWidget\x12\x1a.rules.v1.GetWidgetRequest\x1a\x10.rules.v1.Widget\x12?\n" +
 	"\fCreateWidget\x12\x1d.rules.v1.CreateWidgetRequest\x1a\x10.rules.v1.Widget\x12?\n" +
-	"\fUpdateWidget\x12\x1d.rules.v1.UpdateWidgetRequest\x1a\x10.rules.v1.WidgetBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
+	"\fUpdateWidget\x12\x1d.rules.v1.UpdateWidgetRequest\x1a\x10.rules.v1.Widget2\x84\x01\n" +
+	"\fMeterService\x126\n" +
+	"\bGetMeter\x12\x19.rules.v1.GetMeterRequest\x1a\x0f.rules.v1.Meter\x12<\n" +
+	"\vCreateMeter\x12\x1c.rules.v1.CreateMeterRequest\x1a\x0f.rules.v1.MeterBDZBgithub.com/protoforge/protoforge/internal/e2e/gen/rules/v1;rulesv1b\x06proto3"
 
 var (
 	file_rules_v1_rules_proto_rawDescOnce sync.Once
@@ -956,7 +1184,7 @@ func file_rules_v1_rules_proto_rawDescGZIP() []byte {
 }
 
 var file_rules_v1_rules_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_rules_v1_rules_proto_goTypes = []any{
 	(Power)(0),                    // 0: rules.v1.Power
 	(*Gadget)(nil),                // 1: rules.v1.Gadget
@@ -970,40 +1198,50 @@ var file_rules_v1_rules_proto_goTypes = []any{
 	(*GetWidgetRequest)(nil),      // 9: rules.v1.GetWidgetRequest
 	(*CreateWidgetRequest)(nil),   // 10: rules.v1.CreateWidgetRequest
 	(*UpdateWidgetRequest)(nil),   // 11: rules.v1.UpdateWidgetRequest
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
+	(*Meter)(nil),                 // 12: rules.v1.Meter
+	(*GetMeterRequest)(nil),       // 13: rules.v1.GetMeterRequest
+	(*CreateMeterRequest)(nil),    // 14: rules.v1.CreateMeterRequest
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
+	(*wrapperspb.Int32Value)(nil), // 17: google.protobuf.Int32Value
 }
 var file_rules_v1_rules_proto_depIdxs = []int32{
 	0,  // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
-	12, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
+	15, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
 	1,  // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	13, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
 	8,  // 5: rules.v1.Widget.root:type_name -> rules.v1.Node
 	7,  // 6: rules.v1.Widget.parts:type_name -> rules.v1.Part
 	8,  // 7: rules.v1.Node.child:type_name -> rules.v1.Node
 	6,  // 8: rules.v1.CreateWidgetRequest.widget:type_name -> rules.v1.Widget
 	6,  // 9: rules.v1.UpdateWidgetRequest.widget:type_name -> rules.v1.Widget
-	13, // 10: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 11: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
-	4,  // 12: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
-	5,  // 13: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
-	2,  // 14: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
-	9,  // 15: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
-	10, // 16: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
-	11, // 17: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
-	1,  // 18: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
-	1,  // 19: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
-	1,  // 20: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
-	1,  // 21: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
-	6,  // 22: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
-	6,  // 23: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
-	6,  // 24: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
-	18, // [18:25] is the sub-list for method output_type
-	11, // [11:18] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	16, // 10: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17, // 11: rules.v1.Meter.boxed:type_name -> google.protobuf.Int32Value
+	12, // 12: rules.v1.CreateMeterRequest.meter:type_name -> rules.v1.Meter
+	3,  // 13: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
+	4,  // 14: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
+	5,  // 15: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
+	2,  // 16: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
+	9,  // 17: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
+	10, // 18: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
+	11, // 19: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
+	13, // 20: rules.v1.MeterService.GetMeter:input_type -> rules.v1.GetMeterRequest
+	14, // 21: rules.v1.MeterService.CreateMeter:input_type -> rules.v1.CreateMeterRequest
+	1,  // 22: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
+	1,  // 23: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
+	1,  // 24: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
+	1,  // 25: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
+	6,  // 26: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
+	6,  // 27: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
+	6,  // 28: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
+	12, // 29: rules.v1.MeterService.GetMeter:output_type -> rules.v1.Meter
+	12, // 30: rules.v1.MeterService.CreateMeter:output_type -> rules.v1.Meter
+	22, // [22:31] is the sub-list for method output_type
+	13, // [13:22] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_rules_v1_rules_proto_init() }
@@ -1012,15 +1250,19 @@ func file_rules_v1_rules_proto_init() {
 		return
 	}
 	file_rules_v1_rules_proto_msgTypes[5].OneofWrappers = []any{}
+	file_rules_v1_rules_proto_msgTypes[11].OneofWrappers = []any{
+		(*Meter_Tag)(nil),
+		(*Meter_Code)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rules_v1_rules_proto_rawDesc), len(file_rules_v1_rules_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   14,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_rules_v1_rules_proto_goTypes,
 		DependencyIndexes: file_rules_v1_rules_proto_depIdxs,

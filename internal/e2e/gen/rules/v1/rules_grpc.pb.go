@@ -424,3 +424,147 @@ var WidgetService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "rules/v1/rules.proto",
 }
+
+const (
+	MeterService_GetMeter_FullMethodName    = "/rules.v1.MeterService/GetMeter"
+	MeterService_CreateMeter_FullMethodName = "/rules.v1.MeterService/CreateMeter"
+)
+
+// MeterServiceClient is the client API for MeterService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Manages meters.
+type MeterServiceClient interface {
+	GetMeter(ctx context.Context, in *GetMeterRequest, opts ...grpc.CallOption) (*Meter, error)
+	CreateMeter(ctx context.Context, in *CreateMeterRequest, opts ...grpc.CallOption) (*Meter, error)
+}
+
+type meterServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewMeterServiceClient(cc grpc.ClientConnInterface) MeterServiceClient {
+	return &meterServiceClient{cc}
+}
+
+func (c *meterServiceClient) GetMeter(ctx context.Context, in *GetMeterRequest, opts ...grpc.CallOption) (*Meter, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Meter)
+	err := c.cc.Invoke(ctx, MeterService_GetMeter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *meterServiceClient) CreateMeter(ctx context.Context, in *CreateMeterRequest, opts ...grpc.CallOption) (*Meter, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Meter)
+	err := c.cc.Invoke(ctx, MeterService_CreateMeter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MeterServiceServer is the server API for MeterService service.
+// All implementations must embed UnimplementedMeterServiceServer
+// for forward compatibility.
+//
+// Manages meters.
+type MeterServiceServer interface {
+	GetMeter(context.Context, *GetMeterRequest) (*Meter, error)
+	CreateMeter(context.Context, *CreateMeterRequest) (*Meter, error)
+	mustEmbedUnimplementedMeterServiceServer()
+}
+
+// UnimplementedMeterServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedMeterServiceServer struct{}
+
+func (UnimplementedMeterServiceServer) GetMeter(context.Context, *GetMeterRequest) (*Meter, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMeter not implemented")
+}
+func (UnimplementedMeterServiceServer) CreateMeter(context.Context, *CreateMeterRequest) (*Meter, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateMeter not implemented")
+}
+func (UnimplementedMeterServiceServer) mustEmbedUnimplementedMeterServiceServer() {}
+func (UnimplementedMeterServiceServer) testEmbeddedByValue()                      {}
+
+// UnsafeMeterServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to MeterServiceServer will
+// result in compilation errors.
+type UnsafeMeterServiceServer interface {
+	mustEmbedUnimplementedMeterServiceServer()
+}
+
+func RegisterMeterServiceServer(s grpc.ServiceRegistrar, srv MeterServiceServer) {
+	// If the following call panics, it indicates UnimplementedMeterServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&MeterService_ServiceDesc, srv)
+}
+
+func _MeterService_GetMeter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMeterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeterServiceServer).GetMeter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeterService_GetMeter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeterServiceServer).GetMeter(ctx, req.(*GetMeterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MeterService_CreateMeter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMeterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MeterServiceServer).CreateMeter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MeterService_CreateMeter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MeterServiceServer).CreateMeter(ctx, req.(*CreateMeterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// MeterService_ServiceDesc is the grpc.ServiceDesc for MeterService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var MeterService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "rules.v1.MeterService",
+	HandlerType: (*MeterServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetMeter",
+			Handler:    _MeterService_GetMeter_Handler,
+		},
+		{
+			MethodName: "CreateMeter",
+			Handler:    _MeterService_CreateMeter_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "rules/v1/rules.proto",
+}

@@ -28,6 +28,8 @@ const (
 	GadgetServiceName = "rules.v1.GadgetService"
 	// WidgetServiceName is the fully-qualified name of the WidgetService service.
 	WidgetServiceName = "rules.v1.WidgetService"
+	// MeterServiceName is the fully-qualified name of the MeterService service.
+	MeterServiceName = "rules.v1.MeterService"
 )
 
 // These constants are the fully-qualified names of the RPCs defined in this package. They're
@@ -57,6 +59,11 @@ const (
 	// WidgetServiceUpdateWidgetProcedure is the fully-qualified name of the WidgetService's
 	// UpdateWidget RPC.
 	WidgetServiceUpdateWidgetProcedure = "/rules.v1.WidgetService/UpdateWidget"
+	// MeterServiceGetMeterProcedure is the fully-qualified name of the MeterService's GetMeter RPC.
+	MeterServiceGetMeterProcedure = "/rules.v1.MeterService/GetMeter"
+	// MeterServiceCreateMeterProcedure is the fully-qualified name of the MeterService's CreateMeter
+	// RPC.
+	MeterServiceCreateMeterProcedure = "/rules.v1.MeterService/CreateMeter"
 )
 
 // GadgetServiceClient is a client for the rules.v1.GadgetService service.
@@ -357,4 +364,108 @@ func (UnimplementedWidgetServiceHandler) CreateWidget(context.Context, *v1.Creat
 
 func (UnimplementedWidgetServiceHandler) UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.Widget, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.WidgetService.UpdateWidget is not implemented"))
+}
+
+// MeterServiceClient is a client for the rules.v1.MeterService service.
+type MeterServiceClient interface {
+	GetMeter(context.Context, *v1.GetMeterRequest) (*v1.Meter, error)
+	CreateMeter(context.Context, *v1.CreateMeterRequest) (*v1.Meter, error)
+}
+
+// NewMeterServiceClient constructs a client for the rules.v1.MeterService service. By default, it
+// uses the Connect protocol with the binary Protobuf Codec, asks for gzipped responses, and sends
+// uncompressed requests. To use the gRPC or gRPC-Web protocols, supply the connect.WithGRPC() or
+// connect.WithGRPCWeb() options.
+//
+// The URL supplied here should be the base URL for the Connect or gRPC server (for example,
+// http://api.acme.com or https://acme.com/grpc).
+func NewMeterServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...connect.ClientOption) MeterServiceClient {
+	baseURL = strings.TrimRight(baseURL, "/")
+	meterServiceMethods := v1.File_rules_v1_rules_proto.Services().ByName("MeterService").Methods()
+	return &meterServiceClient{
+		getMeter: connect.NewClient[v1.GetMeterRequest, v1.Meter](
+			httpClient,
+			baseURL+MeterServiceGetMeterProcedure,
+			connect.WithSchema(meterServiceMethods.ByName("GetMeter")),
+			connect.WithClientOptions(opts...),
+		),
+		createMeter: connect.NewClient[v1.CreateMeterRequest, v1.Meter](
+			httpClient,
+			baseURL+MeterServiceCreateMeterProcedure,
+			connect.WithSchema(meterServiceMethods.ByName("CreateMeter")),
+			connect.WithClientOptions(opts...),
+		),
+	}
+}
+
+// meterServiceClient implements MeterServiceClient.
+type meterServiceClient struct {
+	getMeter    *connect.Client[v1.GetMeterRequest, v1.Meter]
+	createMeter *connect.Client[v1.CreateMeterRequest, v1.Meter]
+}
+
+// GetMeter calls rules.v1.MeterService.GetMeter.
+func (c *meterServiceClient) GetMeter(ctx context.Context, req *v1.GetMeterRequest) (*v1.Meter, error) {
+	response, err := c.getMeter.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// CreateMeter calls rules.v1.MeterService.CreateMeter.
+func (c *meterServiceClient) CreateMeter(ctx context.Context, req *v1.CreateMeterRequest) (*v1.Meter, error) {
+	response, err := c.createMeter.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// MeterServiceHandler is an implementation of the rules.v1.MeterService service.
+type MeterServiceHandler interface {
+	GetMeter(context.Context, *v1.GetMeterRequest) (*v1.Meter, error)
+	CreateMeter(context.Context, *v1.CreateMeterRequest) (*v1.Meter, error)
+}
+
+// NewMeterServiceHandler builds an HTTP handler from the service implementation. It returns the
+// path on which to mount the handler and the handler itself.
+//
+// By default, handlers support the Connect, gRPC, and gRPC-Web protocols with the binary Protobuf
+// and JSON codecs. They also support gzip compression.
+func NewMeterServiceHandler(svc MeterServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
+	meterServiceMethods := v1.File_rules_v1_rules_proto.Services().ByName("MeterService").Methods()
+	meterServiceGetMeterHandler := connect.NewUnaryHandlerSimple(
+		MeterServiceGetMeterProcedure,
+		svc.GetMeter,
+		connect.WithSchema(meterServiceMethods.ByName("GetMeter")),
+		connect.WithHandlerOptions(opts...),
+	)
+	meterServiceCreateMeterHandler := connect.NewUnaryHandlerSimple(
+		MeterServiceCreateMeterProcedure,
+		svc.CreateMeter,
+		connect.WithSchema(meterServiceMethods.ByName("CreateMeter")),
+		connect.WithHandlerOptions(opts...),
+	)
+	return "/rules.v1.MeterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case MeterServiceGetMeterProcedure:
+			meterServiceGetMeterHandler.ServeHTTP(w, r)
+		case MeterServiceCreateMeterProcedure:
+			meterServiceCreateMeterHandler.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// UnimplementedMeterServiceHandler returns CodeUnimplemented from all methods.
+type UnimplementedMeterServiceHandler struct{}
+
+func (UnimplementedMeterServiceHandler) GetMeter(context.Context, *v1.GetMeterRequest) (*v1.Meter, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.MeterService.GetMeter is not implemented"))
+}
+
+func (UnimplementedMeterServiceHandler) CreateMeter(context.Context, *v1.CreateMeterRequest) (*v1.Meter, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rules.v1.MeterService.CreateMeter is not implemented"))
 }

@@ -53,6 +53,20 @@ CREATE TABLE `widgets` (
   CONSTRAINT `chk_widgets_legacy_len` CHECK (`legacy` = '' OR (char_length(`legacy`) >= 2)),
   CONSTRAINT `chk_widgets_maybe_len` CHECK (char_length(`maybe`) >= 3)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `meters` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `level` int NULL,
+  `label` longtext NULL,
+  `boxed` int NULL,
+  `tag` longtext NULL,
+  `code` bigint NULL,
+  PRIMARY KEY (`id`),
+  CONSTRAINT `chk_meters_level_range` CHECK (`level` = 0 OR (`level` >= 10)),
+  CONSTRAINT `chk_meters_label_len` CHECK (`label` = '' OR (char_length(`label`) >= 3)),
+  CONSTRAINT `chk_meters_boxed_range` CHECK (`boxed` = 0 OR (`boxed` >= 10)),
+  CONSTRAINT `chk_meters_tag_len` CHECK (`tag` = '' OR (char_length(`tag`) >= 3)),
+  CONSTRAINT `chk_meters_code_range` CHECK (`code` = 0 OR (`code` > 100))
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,
   `request_id` varchar(64) NOT NULL,

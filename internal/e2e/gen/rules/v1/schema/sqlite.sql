@@ -56,6 +56,19 @@ CREATE TABLE `widgets` (
   CONSTRAINT `chk_widgets_legacy_len` CHECK ("legacy" = '' OR ((instr("legacy", char(0)) > 0 OR length("legacy") >= 2))),
   CONSTRAINT `chk_widgets_maybe_len` CHECK (instr("maybe", char(0)) > 0 OR length("maybe") >= 3)
 );
+CREATE TABLE `meters` (
+  `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+  `level` integer NULL,
+  `label` text NULL,
+  `boxed` integer NULL,
+  `tag` text NULL,
+  `code` integer NULL,
+  CONSTRAINT `chk_meters_level_range` CHECK ("level" = 0 OR ("level" >= 10)),
+  CONSTRAINT `chk_meters_label_len` CHECK ("label" = '' OR ((instr("label", char(0)) > 0 OR length("label") >= 3))),
+  CONSTRAINT `chk_meters_boxed_range` CHECK ("boxed" = 0 OR ("boxed" >= 10)),
+  CONSTRAINT `chk_meters_tag_len` CHECK ("tag" = '' OR ((instr("tag", char(0)) > 0 OR length("tag") >= 3))),
+  CONSTRAINT `chk_meters_code_range` CHECK ("code" = 0 OR ("code" > 100))
+);
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
   `request_id` text NOT NULL,
