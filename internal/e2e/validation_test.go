@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -169,6 +170,17 @@ func TestRulesAgreeWithChecks(t *testing.T) {
 		c := rulesv1connect.NewMeterServiceClient(http.DefaultClient, srv.URL)
 		ctx := context.Background()
 
+		// withLows gives the meters of the cases that leave low and
+		// pv_low unset a value within their rules (at least 0.7).
+		withLows := func(m *rulesv1.Meter) *rulesv1.Meter {
+			if m.Low == 0 {
+				m.Low = 1
+			}
+			if m.PvLow == 0 {
+				m.PvLow = 1
+			}
+			return m
+		}
 		accepted := map[string]*rulesv1.Meter{
 			// PGV's ignore_empty skips a zero value that is set.
 			"optional zero":         {Level: proto.Int32(0)},
@@ -178,10 +190,12 @@ func TestRulesAgreeWithChecks(t *testing.T) {
 			"oneof zero":            {Pick: &rulesv1.Meter_Code{Code: 0}},
 			"within the rules": {Level: proto.Int32(10), Label: proto.String("abc"), Boxed: wrapperspb.Int32(10),
 				Pick: &rulesv1.Meter_Code{Code: 101}},
+			// Float bounds are the float32 the validators compare with.
+			"at the float bounds": {Low: 0.7, High: 0.1, PvLow: 0.7, PvHigh: 0.1},
 		}
 		for name, in := range accepted {
 			t.Run(name, func(t *testing.T) {
-				out, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: in})
+				out, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: withLows(in)})
 				require.NoError(t, err)
 				got, err := c.GetMeter(ctx, &rulesv1.GetMeterRequest{Id: out.Id})
 				require.NoError(t, err)
@@ -193,15 +207,19 @@ func TestRulesAgreeWithChecks(t *testing.T) {
 			in    *rulesv1.Meter
 			field string
 		}{
-			"optional below":     {&rulesv1.Meter{Level: proto.Int32(9)}, "meter.level"},
-			"optional too short": {&rulesv1.Meter{Label: proto.String("ab")}, "meter.label"},
-			"wrapper below":      {&rulesv1.Meter{Boxed: wrapperspb.Int32(-1)}, "meter.boxed"},
-			"oneof too short":    {&rulesv1.Meter{Pick: &rulesv1.Meter_Tag{Tag: "ab"}}, "meter.tag"},
-			"oneof below":        {&rulesv1.Meter{Pick: &rulesv1.Meter_Code{Code: 100}}, "meter.code"},
+			"optional below":            {&rulesv1.Meter{Level: proto.Int32(9)}, "meter.level"},
+			"optional too short":        {&rulesv1.Meter{Label: proto.String("ab")}, "meter.label"},
+			"wrapper below":             {&rulesv1.Meter{Boxed: wrapperspb.Int32(-1)}, "meter.boxed"},
+			"oneof too short":           {&rulesv1.Meter{Pick: &rulesv1.Meter_Tag{Tag: "ab"}}, "meter.tag"},
+			"oneof below":               {&rulesv1.Meter{Pick: &rulesv1.Meter_Code{Code: 100}}, "meter.code"},
+			"float below":               {&rulesv1.Meter{Low: math.Nextafter32(0.7, 0)}, "meter.low"},
+			"float above":               {&rulesv1.Meter{High: math.Nextafter32(0.1, 1)}, "meter.high"},
+			"protovalidate float below": {&rulesv1.Meter{PvLow: math.Nextafter32(0.7, 0)}, "meter.pv_low"},
+			"protovalidate float above": {&rulesv1.Meter{PvHigh: math.Nextafter32(0.1, 1)}, "meter.pv_high"},
 		}
 		for name, tc := range refused {
 			t.Run(name, func(t *testing.T) {
-				_, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: tc.in})
+				_, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: withLows(tc.in)})
 				require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
 				assert.Equal(t, []string{tc.field}, badRequestFields(t, err))
 			})

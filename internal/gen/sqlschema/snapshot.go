@@ -388,7 +388,11 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 		}
 	case model.TypeInt32, model.TypeInt64, model.TypeUint32, model.TypeUint64, model.TypeFloat32, model.TypeFloat64:
 		if r.Min != "" || r.Max != "" {
-			rule(&Check{Name: name("range"), Column: f.Column, Min: r.Min, MinExclusive: r.MinExclusive, Max: r.Max, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
+			lo, hi := r.Min, r.Max
+			if f.Type == model.TypeFloat32 {
+				lo, hi = float32Bound(lo), float32Bound(hi)
+			}
+			rule(&Check{Name: name("range"), Column: f.Column, Min: lo, MinExclusive: r.MinExclusive, Max: hi, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
 		}
 	case model.TypeEnumNumber:
 		if r.DefinedOnly {
@@ -420,6 +424,23 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 		out = append(out, &Check{Name: name("unsigned"), Column: f.Column, Min: "0", Max: "18446744073709551615", Uint64: true})
 	}
 	return out
+}
+
+// float32Bound spells a bound of a float field as the float32 the
+// validators compare with, widened to a double: every database keeps a
+// float in a column whose values it compares as doubles, where the bound's
+// shorter decimal ("0.7") is another number than the float32 nearest to
+// it (0.699999988079071). A value at the bound, which the validators
+// accept, then meets the check too.
+func float32Bound(v string) string {
+	if v == "" {
+		return v
+	}
+	x, err := strconv.ParseFloat(v, 32)
+	if err != nil {
+		return v
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 func sortedEnumNumbers(e protoreflect.EnumDescriptor) []protoreflect.EnumNumber {

@@ -218,7 +218,11 @@ var meterServiceCRUDResource = crudrt.Resource{
 		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
 		{"Path":"boxed","Name":"boxed","GoField":"Boxed","Type":"int32","Queryable":true,"Kind":"int","Nullable":true},
 		{"Path":"tag","Name":"tag","GoField":"Tag","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
-		{"Path":"code","Name":"code","GoField":"Code","Type":"int64","Queryable":true,"Kind":"int","Nullable":true}
+		{"Path":"code","Name":"code","GoField":"Code","Type":"int64","Queryable":true,"Kind":"int","Nullable":true},
+		{"Path":"low","Name":"low","GoField":"Low","Type":"float","Queryable":true,"Kind":"float"},
+		{"Path":"high","Name":"high","GoField":"High","Type":"float","Queryable":true,"Kind":"float"},
+		{"Path":"pv_low","Name":"pv_low","GoField":"PvLow","Type":"float","Queryable":true,"Kind":"float"},
+		{"Path":"pv_high","Name":"pv_high","GoField":"PvHigh","Type":"float","Queryable":true,"Kind":"float"}
 	],
 	"Operations": "Get|Create",
 	"Methods": [

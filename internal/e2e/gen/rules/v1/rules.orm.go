@@ -154,6 +154,12 @@ type MeterModel struct {
 	Boxed *int32  `gorm:"column:boxed" protoforge:"rules.v1.Meter.boxed"`
 	Tag   *string `gorm:"column:tag" protoforge:"rules.v1.Meter.tag"`
 	Code  *int64  `gorm:"column:code" protoforge:"rules.v1.Meter.code"`
+	// Bounds of floats that no float32 holds: the validators compare with
+	// the nearest float32, below the bound for 0.7 and above it for 0.1.
+	Low    float32 `gorm:"column:low;not null;type:real" protoforge:"rules.v1.Meter.low"`
+	High   float32 `gorm:"column:high;not null;type:real" protoforge:"rules.v1.Meter.high"`
+	PvLow  float32 `gorm:"column:pv_low;not null;type:real" protoforge:"rules.v1.Meter.pv_low"`
+	PvHigh float32 `gorm:"column:pv_high;not null;type:real" protoforge:"rules.v1.Meter.pv_high"`
 }
 
 // TableName is the table of MeterModel.

@@ -864,7 +864,13 @@ type Meter struct {
 	//
 	//	*Meter_Tag
 	//	*Meter_Code
-	Pick          isMeter_Pick `protobuf_oneof:"pick"`
+	Pick isMeter_Pick `protobuf_oneof:"pick"`
+	// Bounds of floats that no float32 holds: the validators compare with
+	// the nearest float32, below the bound for 0.7 and above it for 0.1.
+	Low           float32 `protobuf:"fixed32,7,opt,name=low,proto3" json:"low,omitempty"`
+	High          float32 `protobuf:"fixed32,8,opt,name=high,proto3" json:"high,omitempty"`
+	PvLow         float32 `protobuf:"fixed32,9,opt,name=pv_low,json=pvLow,proto3" json:"pv_low,omitempty"`
+	PvHigh        float32 `protobuf:"fixed32,10,opt,name=pv_high,json=pvHigh,proto3" json:"pv_high,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -948,6 +954,34 @@ func (x *Meter) GetCode() int64 {
 		if x, ok := x.Pick.(*Meter_Code); ok {
 			return x.Code
 		}
+	}
+	return 0
+}
+
+func (x *Meter) GetLow() float32 {
+	if x != nil {
+		return x.Low
+	}
+	return 0
+}
+
+func (x *Meter) GetHigh() float32 {
+	if x != nil {
+		return x.High
+	}
+	return 0
+}
+
+func (x *Meter) GetPvLow() float32 {
+	if x != nil {
+		return x.PvLow
+	}
+	return 0
+}
+
+func (x *Meter) GetPvHigh() float32 {
+	if x != nil {
+		return x.PvHigh
 	}
 	return 0
 }
@@ -1135,7 +1169,7 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateWidgetRequest\x12(\n" +
 	"\x06widget\x18\x01 \x01(\v2\x10.rules.v1.WidgetR\x06widget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x8b\x02\n" +
+	"updateMask\"\x91\x03\n" +
 	"\x05Meter\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12$\n" +
 	"\x05level\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04(\n" +
@@ -1146,7 +1180,20 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"@\x01R\x05boxed\x12\x1e\n" +
 	"\x03tag\x18\x05 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x03\xd0\x01\x01H\x00R\x03tag\x12\x1f\n" +
-	"\x04code\x18\x06 \x01(\x03B\t\xfaB\x06\"\x04 d@\x01H\x00R\x04code:\x04\xe2\xdd\x19\x00B\x06\n" +
+	"\x04code\x18\x06 \x01(\x03B\t\xfaB\x06\"\x04 d@\x01H\x00R\x04code\x12\x1c\n" +
+	"\x03low\x18\a \x01(\x02B\n" +
+	"\xfaB\a\n" +
+	"\x05-333?R\x03low\x12\x1e\n" +
+	"\x04high\x18\b \x01(\x02B\n" +
+	"\xfaB\a\n" +
+	"\x05\x1d\xcd\xcc\xcc=R\x04high\x12!\n" +
+	"\x06pv_low\x18\t \x01(\x02B\n" +
+	"\xbaH\a\n" +
+	"\x05-333?R\x05pvLow\x12#\n" +
+	"\apv_high\x18\n" +
+	" \x01(\x02B\n" +
+	"\xbaH\a\n" +
+	"\x05\x1d\xcd\xcc\xcc=R\x06pvHigh:\x04\xe2\xdd\x19\x00B\x06\n" +
 	"\x04pickB\b\n" +
 	"\x06_levelB\b\n" +
 	"\x06_label\"!\n" +

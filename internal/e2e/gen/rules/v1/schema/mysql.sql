@@ -60,12 +60,20 @@ CREATE TABLE `meters` (
   `boxed` int NULL,
   `tag` longtext NULL,
   `code` bigint NULL,
+  `low` double NOT NULL DEFAULT 0,
+  `high` double NOT NULL DEFAULT 0,
+  `pv_low` double NOT NULL DEFAULT 0,
+  `pv_high` double NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_meters_level_range` CHECK (`level` = 0 OR (`level` >= 10)),
   CONSTRAINT `chk_meters_label_len` CHECK (`label` = '' OR (char_length(`label`) >= 3)),
   CONSTRAINT `chk_meters_boxed_range` CHECK (`boxed` = 0 OR (`boxed` >= 10)),
   CONSTRAINT `chk_meters_tag_len` CHECK (`tag` = '' OR (char_length(`tag`) >= 3)),
-  CONSTRAINT `chk_meters_code_range` CHECK (`code` = 0 OR (`code` > 100))
+  CONSTRAINT `chk_meters_code_range` CHECK (`code` = 0 OR (`code` > 100)),
+  CONSTRAINT `chk_meters_low_range` CHECK (`low` >= 0.699999988079071),
+  CONSTRAINT `chk_meters_high_range` CHECK (`high` <= 0.10000000149011612),
+  CONSTRAINT `chk_meters_pv_low_range` CHECK (`pv_low` >= 0.699999988079071),
+  CONSTRAINT `chk_meters_pv_high_range` CHECK (`pv_high` <= 0.10000000149011612)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,

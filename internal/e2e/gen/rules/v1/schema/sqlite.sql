@@ -63,11 +63,19 @@ CREATE TABLE `meters` (
   `boxed` integer NULL,
   `tag` text NULL,
   `code` integer NULL,
+  `low` real NOT NULL DEFAULT (0),
+  `high` real NOT NULL DEFAULT (0),
+  `pv_low` real NOT NULL DEFAULT (0),
+  `pv_high` real NOT NULL DEFAULT (0),
   CONSTRAINT `chk_meters_level_range` CHECK ("level" = 0 OR ("level" >= 10)),
   CONSTRAINT `chk_meters_label_len` CHECK ("label" = '' OR ((instr("label", char(0)) > 0 OR length("label") >= 3))),
   CONSTRAINT `chk_meters_boxed_range` CHECK ("boxed" = 0 OR ("boxed" >= 10)),
   CONSTRAINT `chk_meters_tag_len` CHECK ("tag" = '' OR ((instr("tag", char(0)) > 0 OR length("tag") >= 3))),
-  CONSTRAINT `chk_meters_code_range` CHECK ("code" = 0 OR ("code" > 100))
+  CONSTRAINT `chk_meters_code_range` CHECK ("code" = 0 OR ("code" > 100)),
+  CONSTRAINT `chk_meters_low_range` CHECK ("low" >= 0.699999988079071),
+  CONSTRAINT `chk_meters_high_range` CHECK ("high" <= 0.10000000149011612),
+  CONSTRAINT `chk_meters_pv_low_range` CHECK ("pv_low" >= 0.699999988079071),
+  CONSTRAINT `chk_meters_pv_high_range` CHECK ("pv_high" <= 0.10000000149011612)
 );
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
