@@ -216,6 +216,7 @@ func TestRulesAgreeWithChecks(t *testing.T) {
 			"float above":               {&rulesv1.Meter{High: math.Nextafter32(0.1, 1)}, "meter.high"},
 			"protovalidate float below": {&rulesv1.Meter{PvLow: math.Nextafter32(0.7, 0)}, "meter.pv_low"},
 			"protovalidate float above": {&rulesv1.Meter{PvHigh: math.Nextafter32(0.1, 1)}, "meter.pv_high"},
+			"protovalidate NaN":         {&rulesv1.Meter{PvReading: math.NaN()}, "meter.pv_reading"},
 		}
 		for name, tc := range refused {
 			t.Run(name, func(t *testing.T) {
@@ -224,5 +225,17 @@ func TestRulesAgreeWithChecks(t *testing.T) {
 				assert.Equal(t, []string{tc.field}, badRequestFields(t, err))
 			})
 		}
+		// PGV's bounds let NaN through: PostgreSQL stores it, and the
+		// other databases cannot, which the server says of the field.
+		out, err := c.CreateMeter(ctx, &rulesv1.CreateMeterRequest{Meter: withLows(&rulesv1.Meter{Reading: math.NaN()})})
+		if db.Dialector.Name() != "postgres" {
+			require.Equal(t, connect.CodeInvalidArgument, codeOf(err), "%v", err)
+			assert.Equal(t, []string{"meter.reading"}, badRequestFields(t, err))
+			return
+		}
+		require.NoError(t, err)
+		got, err := c.GetMeter(ctx, &rulesv1.GetMeterRequest{Id: out.Id})
+		require.NoError(t, err)
+		assert.True(t, math.IsNaN(got.Reading), "%v", got.Reading)
 	})
 }

@@ -273,9 +273,9 @@ func typeRange(c *sqlschema.Column, ck *sqlschema.Check) bool {
 // judged on their bounds; false when it cannot tell.
 func looser(a, b *sqlschema.Check) bool {
 	if a.SQLiteOnly != b.SQLiteOnly || a.Uint64 != b.Uint64 || a.Outside || b.Outside {
-		return a.Outside && b.Outside && a.Min == b.Min && a.Max == b.Max && a.MinExclusive == b.MinExclusive && a.MaxExclusive == b.MaxExclusive && a.Zero == b.Zero
+		return a.Outside && b.Outside && a.Min == b.Min && a.Max == b.Max && a.MinExclusive == b.MinExclusive && a.MaxExclusive == b.MaxExclusive && a.Zero == b.Zero && (!a.NaN || b.NaN)
 	}
-	if b.Zero == "" && a.Zero != "" || b.Zero != "" && a.Zero != "" && !sameLiteral(a.Zero, b.Zero) {
+	if b.Zero == "" && a.Zero != "" || b.Zero != "" && a.Zero != "" && !sameLiteral(a.Zero, b.Zero) || a.NaN && !b.NaN {
 		return false
 	}
 	bound := func(x, y string, xExcl, yExcl bool, lower bool) bool {

@@ -40,6 +40,10 @@ type Rules struct {
 	// The zero value is the column's default, or a value a client sets,
 	// so the column's checks let it through too.
 	ZeroValid bool
+	// NaNValid says that the validators let NaN through the numeric
+	// bounds above: PGV's, whose comparisons NaN fails to fail, when
+	// protovalidate (whose bounds refuse NaN) gives none.
+	NaNValid bool
 	// ignoreEmpty is PGV's ignore_empty, while the rules are read.
 	ignoreEmpty bool
 	// unmodeled is set, while the rules are read, when the rules hold one
@@ -73,12 +77,15 @@ func readRules(d protoreflect.FieldDescriptor) Rules {
 		}
 		r.merge(t)
 	}
+	pvBounds := false
 	if pv, ok := proto.GetExtension(d.Options(), validatepb.E_Field).(*validatepb.FieldRules); ok && pv != nil && pv.GetIgnore() != validatepb.Ignore_IGNORE_ALWAYS {
 		r.Required = pv.GetRequired()
 		// protovalidate ignores the zero value of a field of a message
 		// oneof rule unless the field says otherwise.
 		ignore := pv.GetIgnore() == validatepb.Ignore_IGNORE_IF_ZERO_VALUE || !pv.HasIgnore() && inMessageOneof(d)
-		add(typeRules(pv.ProtoReflect()), ignore && !d.HasPresence())
+		t := typeRules(pv.ProtoReflect())
+		pvBounds = t.Min != "" || t.Max != ""
+		add(t, ignore && !d.HasPresence())
 	}
 	if pgv, ok := proto.GetExtension(d.Options(), pgvpb.E_Rules).(*pgvpb.FieldRules); ok && pgv != nil {
 		if pgv.GetMessage().GetRequired() {
@@ -89,10 +96,26 @@ func readRules(d protoreflect.FieldDescriptor) Rules {
 		// zero.
 		t := typeRules(pgv.ProtoReflect())
 		add(t, t.ignoreEmpty)
+		// PGV compares a float with its bounds as Go does, and NaN
+		// is neither below nor above any of them.
+		r.NaNValid = (t.Min != "" || t.Max != "") && !pvBounds && isFloat(d)
 	}
 	r.ZeroValid = ignored && !refused
 	r.ignoreEmpty, r.unmodeled = false, false
 	return r
+}
+
+// isFloat reports whether d holds a float or a double, or a wrapper of
+// one.
+func isFloat(d protoreflect.FieldDescriptor) bool {
+	switch d.Kind() {
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return true
+	case protoreflect.MessageKind:
+		n := d.Message().FullName()
+		return n == "google.protobuf.FloatValue" || n == "google.protobuf.DoubleValue"
+	}
+	return false
 }
 
 // inMessageOneof reports whether d is one of the fields of a

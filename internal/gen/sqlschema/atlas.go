@@ -340,6 +340,7 @@ func (c *Check) SQL(d ormrt.Dialect) string {
 		}
 		parts = append(parts, col+" IN ("+strings.Join(vals, ", ")+")")
 	}
+	var pass []string
 	if c.Zero != "" {
 		// The zero value, which the validators ignore, is the column's
 		// default: it passes whatever the bounds.
@@ -347,7 +348,15 @@ func (c *Check) SQL(d ormrt.Dialect) string {
 		if strings.HasPrefix(c.Zero, `"`) {
 			zero = quote(strings.Trim(c.Zero, `"`))
 		}
-		return col + " = " + zero + " OR (" + strings.Join(parts, " AND ") + ")"
+		pass = append(pass, col+" = "+zero)
+	}
+	if c.NaN && d == ormrt.Postgres {
+		// NaN, which the validators let through, is above every
+		// number on PostgreSQL (and equal to itself).
+		pass = append(pass, col+" = 'NaN'")
+	}
+	if len(pass) > 0 {
+		return strings.Join(pass, " OR ") + " OR (" + strings.Join(parts, " AND ") + ")"
 	}
 	return strings.Join(parts, " AND ")
 }

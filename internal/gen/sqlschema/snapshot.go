@@ -157,6 +157,10 @@ type Check struct {
 	// quoted), which the check lets through whatever its bounds: the
 	// validators ignore it (model.Rules.ZeroValid).
 	Zero string `json:"zero,omitempty"`
+	// NaN lets NaN through the bounds, as the validators do (PGV's
+	// bounds, model.Rules.NaNValid): PostgreSQL keeps NaN, and orders it
+	// above every number. The other databases cannot store NaN.
+	NaN bool `json:"nan,omitempty"`
 	// Uint64 marks a uint64 column, which SQLite stores as 20 zero-padded
 	// digits: there the bounds compare as text, and the unsigned check
 	// asks for exactly 20 digits.
@@ -392,7 +396,8 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 			if f.Type == model.TypeFloat32 {
 				lo, hi = float32Bound(lo), float32Bound(hi)
 			}
-			rule(&Check{Name: name("range"), Column: f.Column, Min: lo, MinExclusive: r.MinExclusive, Max: hi, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
+			nan := r.NaNValid && (f.Type == model.TypeFloat32 || f.Type == model.TypeFloat64)
+			rule(&Check{Name: name("range"), Column: f.Column, Min: lo, MinExclusive: r.MinExclusive, Max: hi, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), NaN: nan, Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
 		}
 	case model.TypeEnumNumber:
 		if r.DefinedOnly {

@@ -222,7 +222,9 @@ var meterServiceCRUDResource = crudrt.Resource{
 		{"Path":"low","Name":"low","GoField":"Low","Type":"float","Queryable":true,"Kind":"float"},
 		{"Path":"high","Name":"high","GoField":"High","Type":"float","Queryable":true,"Kind":"float"},
 		{"Path":"pv_low","Name":"pv_low","GoField":"PvLow","Type":"float","Queryable":true,"Kind":"float"},
-		{"Path":"pv_high","Name":"pv_high","GoField":"PvHigh","Type":"float","Queryable":true,"Kind":"float"}
+		{"Path":"pv_high","Name":"pv_high","GoField":"PvHigh","Type":"float","Queryable":true,"Kind":"float"},
+		{"Path":"reading","Name":"reading","GoField":"Reading","Type":"double","Queryable":true,"Kind":"float"},
+		{"Path":"pv_reading","Name":"pv_reading","GoField":"PvReading","Type":"double","Queryable":true,"Kind":"float"}
 	],
 	"Operations": "Get|Create",
 	"Methods": [

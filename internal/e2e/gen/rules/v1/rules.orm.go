@@ -160,6 +160,9 @@ type MeterModel struct {
 	High   float32 `gorm:"column:high;not null;type:real" protoforge:"rules.v1.Meter.high"`
 	PvLow  float32 `gorm:"column:pv_low;not null;type:real" protoforge:"rules.v1.Meter.pv_low"`
 	PvHigh float32 `gorm:"column:pv_high;not null;type:real" protoforge:"rules.v1.Meter.pv_high"`
+	// protoc-gen-validate's bounds let NaN through, protovalidate's do not.
+	Reading   float64 `gorm:"column:reading;not null;type:double precision" protoforge:"rules.v1.Meter.reading"`
+	PvReading float64 `gorm:"column:pv_reading;not null;type:double precision" protoforge:"rules.v1.Meter.pv_reading"`
 }
 
 // TableName is the table of MeterModel.

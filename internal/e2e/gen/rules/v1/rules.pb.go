@@ -867,10 +867,13 @@ type Meter struct {
 	Pick isMeter_Pick `protobuf_oneof:"pick"`
 	// Bounds of floats that no float32 holds: the validators compare with
 	// the nearest float32, below the bound for 0.7 and above it for 0.1.
-	Low           float32 `protobuf:"fixed32,7,opt,name=low,proto3" json:"low,omitempty"`
-	High          float32 `protobuf:"fixed32,8,opt,name=high,proto3" json:"high,omitempty"`
-	PvLow         float32 `protobuf:"fixed32,9,opt,name=pv_low,json=pvLow,proto3" json:"pv_low,omitempty"`
-	PvHigh        float32 `protobuf:"fixed32,10,opt,name=pv_high,json=pvHigh,proto3" json:"pv_high,omitempty"`
+	Low    float32 `protobuf:"fixed32,7,opt,name=low,proto3" json:"low,omitempty"`
+	High   float32 `protobuf:"fixed32,8,opt,name=high,proto3" json:"high,omitempty"`
+	PvLow  float32 `protobuf:"fixed32,9,opt,name=pv_low,json=pvLow,proto3" json:"pv_low,omitempty"`
+	PvHigh float32 `protobuf:"fixed32,10,opt,name=pv_high,json=pvHigh,proto3" json:"pv_high,omitempty"`
+	// protoc-gen-validate's bounds let NaN through, protovalidate's do not.
+	Reading       float64 `protobuf:"fixed64,11,opt,name=reading,proto3" json:"reading,omitempty"`
+	PvReading     float64 `protobuf:"fixed64,12,opt,name=pv_reading,json=pvReading,proto3" json:"pv_reading,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -982,6 +985,20 @@ func (x *Meter) GetPvLow() float32 {
 func (x *Meter) GetPvHigh() float32 {
 	if x != nil {
 		return x.PvHigh
+	}
+	return 0
+}
+
+func (x *Meter) GetReading() float64 {
+	if x != nil {
+		return x.Reading
+	}
+	return 0
+}
+
+func (x *Meter) GetPvReading() float64 {
+	if x != nil {
+		return x.PvReading
 	}
 	return 0
 }
@@ -1169,7 +1186,7 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x13UpdateWidgetRequest\x12(\n" +
 	"\x06widget\x18\x01 \x01(\v2\x10.rules.v1.WidgetR\x06widget\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x91\x03\n" +
+	"updateMask\"\xfc\x03\n" +
 	"\x05Meter\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12$\n" +
 	"\x05level\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04(\n" +
@@ -1193,7 +1210,10 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\apv_high\x18\n" +
 	" \x01(\x02B\n" +
 	"\xbaH\a\n" +
-	"\x05\x1d\xcd\xcc\xcc=R\x06pvHigh:\x04\xe2\xdd\x19\x00B\x06\n" +
+	"\x05\x1d\xcd\xcc\xcc=R\x06pvHigh\x121\n" +
+	"\areading\x18\v \x01(\x01B\x17\xfaB\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00$@)\x00\x00\x00\x00\x00\x00\x00\x00R\areading\x126\n" +
+	"\n" +
+	"pv_reading\x18\f \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00$@)\x00\x00\x00\x00\x00\x00\x00\x00R\tpvReading:\x04\xe2\xdd\x19\x00B\x06\n" +
 	"\x04pickB\b\n" +
 	"\x06_levelB\b\n" +
 	"\x06_label\"!\n" +

@@ -64,6 +64,8 @@ CREATE TABLE `meters` (
   `high` double NOT NULL DEFAULT 0,
   `pv_low` double NOT NULL DEFAULT 0,
   `pv_high` double NOT NULL DEFAULT 0,
+  `reading` double NOT NULL DEFAULT 0,
+  `pv_reading` double NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`),
   CONSTRAINT `chk_meters_level_range` CHECK (`level` = 0 OR (`level` >= 10)),
   CONSTRAINT `chk_meters_label_len` CHECK (`label` = '' OR (char_length(`label`) >= 3)),
@@ -73,7 +75,9 @@ CREATE TABLE `meters` (
   CONSTRAINT `chk_meters_low_range` CHECK (`low` >= 0.699999988079071),
   CONSTRAINT `chk_meters_high_range` CHECK (`high` <= 0.10000000149011612),
   CONSTRAINT `chk_meters_pv_low_range` CHECK (`pv_low` >= 0.699999988079071),
-  CONSTRAINT `chk_meters_pv_high_range` CHECK (`pv_high` <= 0.10000000149011612)
+  CONSTRAINT `chk_meters_pv_high_range` CHECK (`pv_high` <= 0.10000000149011612),
+  CONSTRAINT `chk_meters_reading_range` CHECK (`reading` >= 0 AND `reading` <= 10),
+  CONSTRAINT `chk_meters_pv_reading_range` CHECK (`pv_reading` >= 0 AND `pv_reading` <= 10)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,

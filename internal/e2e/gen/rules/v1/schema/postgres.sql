@@ -64,16 +64,20 @@ CREATE TABLE "meters" (
   "high" real NOT NULL DEFAULT 0,
   "pv_low" real NOT NULL DEFAULT 0,
   "pv_high" real NOT NULL DEFAULT 0,
+  "reading" double precision NOT NULL DEFAULT 0,
+  "pv_reading" double precision NOT NULL DEFAULT 0,
   PRIMARY KEY ("id"),
   CONSTRAINT "chk_meters_level_range" CHECK ("level" = 0 OR ("level" >= 10)),
   CONSTRAINT "chk_meters_label_len" CHECK ("label" = '' OR (char_length("label") >= 3)),
   CONSTRAINT "chk_meters_boxed_range" CHECK ("boxed" = 0 OR ("boxed" >= 10)),
   CONSTRAINT "chk_meters_tag_len" CHECK ("tag" = '' OR (char_length("tag") >= 3)),
   CONSTRAINT "chk_meters_code_range" CHECK ("code" = 0 OR ("code" > 100)),
-  CONSTRAINT "chk_meters_low_range" CHECK ("low" >= 0.699999988079071),
-  CONSTRAINT "chk_meters_high_range" CHECK ("high" <= 0.10000000149011612),
+  CONSTRAINT "chk_meters_low_range" CHECK ("low" = 'NaN' OR ("low" >= 0.699999988079071)),
+  CONSTRAINT "chk_meters_high_range" CHECK ("high" = 'NaN' OR ("high" <= 0.10000000149011612)),
   CONSTRAINT "chk_meters_pv_low_range" CHECK ("pv_low" >= 0.699999988079071),
-  CONSTRAINT "chk_meters_pv_high_range" CHECK ("pv_high" <= 0.10000000149011612)
+  CONSTRAINT "chk_meters_pv_high_range" CHECK ("pv_high" <= 0.10000000149011612),
+  CONSTRAINT "chk_meters_reading_range" CHECK ("reading" = 'NaN' OR ("reading" >= 0 AND "reading" <= 10)),
+  CONSTRAINT "chk_meters_pv_reading_range" CHECK ("pv_reading" >= 0 AND "pv_reading" <= 10)
 );
 CREATE TABLE "rules_v1_request_ids" (
   "tenant" character varying(64) NOT NULL,

@@ -67,6 +67,8 @@ CREATE TABLE `meters` (
   `high` real NOT NULL DEFAULT (0),
   `pv_low` real NOT NULL DEFAULT (0),
   `pv_high` real NOT NULL DEFAULT (0),
+  `reading` real NOT NULL DEFAULT (0),
+  `pv_reading` real NOT NULL DEFAULT (0),
   CONSTRAINT `chk_meters_level_range` CHECK ("level" = 0 OR ("level" >= 10)),
   CONSTRAINT `chk_meters_label_len` CHECK ("label" = '' OR ((instr("label", char(0)) > 0 OR length("label") >= 3))),
   CONSTRAINT `chk_meters_boxed_range` CHECK ("boxed" = 0 OR ("boxed" >= 10)),
@@ -75,7 +77,9 @@ CREATE TABLE `meters` (
   CONSTRAINT `chk_meters_low_range` CHECK ("low" >= 0.699999988079071),
   CONSTRAINT `chk_meters_high_range` CHECK ("high" <= 0.10000000149011612),
   CONSTRAINT `chk_meters_pv_low_range` CHECK ("pv_low" >= 0.699999988079071),
-  CONSTRAINT `chk_meters_pv_high_range` CHECK ("pv_high" <= 0.10000000149011612)
+  CONSTRAINT `chk_meters_pv_high_range` CHECK ("pv_high" <= 0.10000000149011612),
+  CONSTRAINT `chk_meters_reading_range` CHECK ("reading" >= 0 AND "reading" <= 10),
+  CONSTRAINT `chk_meters_pv_reading_range` CHECK ("pv_reading" >= 0 AND "pv_reading" <= 10)
 );
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
