@@ -215,9 +215,9 @@ var meterServiceCRUDResource = crudrt.Resource{
 	"Columns": [
 		{"Path":"id","Name":"id","GoField":"Id","Type":"int64","Role":"id","Queryable":true,"Kind":"int","AutoIncrement":true},
 		{"Path":"level","Name":"level","GoField":"Level","Type":"int32","Queryable":true,"Kind":"int","Nullable":true},
-		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"label","Name":"label","GoField":"Label","Type":"string","Queryable":true,"Kind":"string","Nullable":true,"MinLen":3},
 		{"Path":"boxed","Name":"boxed","GoField":"Boxed","Type":"int32","Queryable":true,"Kind":"int","Nullable":true},
-		{"Path":"tag","Name":"tag","GoField":"Tag","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"tag","Name":"tag","GoField":"Tag","Type":"string","Queryable":true,"Kind":"string","Nullable":true,"MinLen":3},
 		{"Path":"code","Name":"code","GoField":"Code","Type":"int64","Queryable":true,"Kind":"int","Nullable":true},
 		{"Path":"low","Name":"low","GoField":"Low","Type":"float","Queryable":true,"Kind":"float"},
 		{"Path":"high","Name":"high","GoField":"High","Type":"float","Queryable":true,"Kind":"float"},
