@@ -233,11 +233,18 @@ func tightenedChecks(ot, nt *sqlschema.Table, oc, nc *sqlschema.Column) []*sqlsc
 
 // inclusive returns check ck of integer column c with its exclusive
 // bounds made the inclusive ones that admit the same integers (gt: 0 is
-// gte: 1), so that bounds spelled either way compare as equal; ck itself
-// for other columns and bounds.
+// gte: 1), so that bounds spelled either way compare as equal; of a float
+// column, with its bounds as the float32 they stand for (the short
+// decimal a snapshot of an earlier release holds, 0.1, is the same bound
+// as the float32 widened to a double it holds now, 0.10000000149011612);
+// ck itself for other columns and bounds.
 func inclusive(c *sqlschema.Column, ck *sqlschema.Check) *sqlschema.Check {
 	switch c.Type {
 	case "int32", "int64", "uint32", "uint64":
+	case "float":
+		out := *ck
+		out.Min, out.Max = sqlschema.Float32Bound(out.Min), sqlschema.Float32Bound(out.Max)
+		return &out
 	default:
 		return ck
 	}

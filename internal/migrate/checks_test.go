@@ -3,6 +3,9 @@ package migrate_test
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -185,15 +188,11 @@ func TestTightenedCheck(t *testing.T) {
 			p := newProject(t)
 			p.start(t, c.from)
 			p.generate(t, c.to)
-			out, err := p.diff("rule", migrate.Options{})
-			if c.refused == "" {
+			if err := diffRule(t, p, c.refused); err != nil {
+				assert.Equal(t, "migration refused:\n  "+c.refused, err.Error())
+				out, err := p.diff("rule", migrate.Options{Force: true})
 				require.NoError(t, err, "%s", out)
-				return
 			}
-			require.ErrorIs(t, err, migrate.ErrRefused)
-			assert.Equal(t, "migration refused:\n  "+c.refused, err.Error())
-			out, err = p.diff("rule", migrate.Options{Force: true})
-			require.NoError(t, err, "%s", out)
 		})
 	}
 
@@ -211,4 +210,49 @@ func TestTightenedCheck(t *testing.T) {
 		_, err = p.UpTo(ctx, 2)
 		require.NoError(t, err, "the rows meet it")
 	})
+}
+
+// TestFloatBoundsOfEarlierSnapshots: a float field's bounds were recorded
+// as their short decimals (0.1) before checks spelled the float32 they
+// stand for (0.10000000149011612); a directory whose state holds the
+// earlier form is not taken for a tightened rule, whichever way the
+// float32 lies from the decimal, and a bound really moved still is.
+func TestFloatBoundsOfEarlierSnapshots(t *testing.T) {
+	const rules = " [(buf.validate.field).float = {gte: 0.1, lte: 0.7}]"
+	for _, c := range []struct {
+		name, to, refused string
+	}{
+		{"the same bounds", typedQty("float", rules), ""},
+		{"a bound moved", typedQty("float", " [(buf.validate.field).float = {gte: 0.2, lte: 0.7}]"), "chk_books_qty_range"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(t)
+			p.start(t, typedQty("float", rules))
+			// The state as an earlier release wrote it.
+			st := p.read(t, migrate.StateFile)
+			for _, b := range []struct{ now, then string }{{"0.10000000149011612", "0.1"}, {"0.699999988079071", "0.7"}} {
+				require.Contains(t, st, `"`+b.now+`"`)
+				st = strings.ReplaceAll(st, `"`+b.now+`"`, `"`+b.then+`"`)
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(p.dir, migrate.StateFile), []byte(st), 0o644))
+			p.generate(t, c.to)
+			if err := diffRule(t, p, c.refused); err != nil {
+				assert.Contains(t, err.Error(), c.refused)
+			}
+		})
+	}
+}
+
+// diffRule runs diff on p: without a refusal expected, it must write the
+// migration (and diffRule returns nil); with one, it must refuse, and
+// diffRule returns the refusal.
+func diffRule(t *testing.T, p *project, refused string) error {
+	t.Helper()
+	out, err := p.diff("rule", migrate.Options{})
+	if refused == "" {
+		require.NoError(t, err, "%s", out)
+		return nil
+	}
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	return err
 }

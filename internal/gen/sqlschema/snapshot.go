@@ -394,7 +394,7 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 		if r.Min != "" || r.Max != "" {
 			lo, hi := r.Min, r.Max
 			if f.Type == model.TypeFloat32 {
-				lo, hi = float32Bound(lo), float32Bound(hi)
+				lo, hi = Float32Bound(lo), Float32Bound(hi)
 			}
 			nan := r.NaNValid && (f.Type == model.TypeFloat32 || f.Type == model.TypeFloat64)
 			rule(&Check{Name: name("range"), Column: f.Column, Min: lo, MinExclusive: r.MinExclusive, Max: hi, MaxExclusive: r.MaxExclusive, Outside: r.Outside(), NaN: nan, Uint64: f.Type == model.TypeUint64}, "0", !r.AdmitsZero())
@@ -431,13 +431,13 @@ func checksOf(m *model.Model, f *model.Field) []*Check {
 	return out
 }
 
-// float32Bound spells a bound of a float field as the float32 the
+// Float32Bound spells a bound of a float field as the float32 the
 // validators compare with, widened to a double: every database keeps a
 // float in a column whose values it compares as doubles, where the bound's
 // shorter decimal ("0.7") is another number than the float32 nearest to
 // it (0.699999988079071). A value at the bound, which the validators
 // accept, then meets the check too.
-func float32Bound(v string) string {
+func Float32Bound(v string) string {
 	if v == "" {
 		return v
 	}
