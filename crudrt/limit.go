@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -67,7 +68,12 @@ const DefaultMaxBodyBytes = 4 << 20
 // then answered ResourceExhausted with Retry-After: 1, in its protocol's
 // terms (gRPC and gRPC-Web status 8, Connect and REST HTTP 429), instead
 // of queueing without bound. A request whose client gives up while it
-// waits is not served. Exempt paths (health checks) are always served.
+// waits is not served. A request whose protocol carries a timeout
+// (grpc-timeout, Connect-Timeout-Ms, REST's X-Server-Timeout) waits no
+// longer than it: past it, it is answered DeadlineExceeded (gRPC and
+// gRPC-Web status 4, Connect and REST HTTP 504); served after a wait,
+// it reaches the handler with what is left of its timeout. Exempt paths
+// (health checks) are always served.
 //
 // A request takes its place once its message has arrived: the body whole,
 // or for gRPC and Connect's streaming protocol, whose body is a stream of
@@ -86,6 +92,7 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 		budget.Store(DefaultMaxPrefetchBytes)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Now()
 		r, release, ok := prefetch(w, r, l, &budget)
 		if !ok {
 			return
@@ -102,9 +109,27 @@ func Limiter(next http.Handler, l Limit) http.Handler {
 		select {
 		case slots <- struct{}{}:
 		default:
-			if !wait(r, slots, l.MaxWait) {
+			timeout, timed := requestTimeout(r)
+			maxWait := l.MaxWait
+			if timed {
+				// No longer than the client gives the request: past its
+				// deadline it is DeadlineExceeded, not a request the
+				// server was too busy for.
+				maxWait = min(maxWait, arrived.Add(timeout).Sub(time.Now()))
+			}
+			if !wait(r, slots, maxWait) {
+				if timed && maxWait < l.MaxWait {
+					answer(w, r, connect.CodeDeadlineExceeded, "DEADLINE_EXCEEDED",
+						fmt.Sprintf("the request's deadline (%v) passed while it waited for a place among %d in flight", timeout, l.MaxInFlight))
+					return
+				}
 				shed(w, r, l.MaxInFlight)
 				return
+			}
+			if timed {
+				// The handler's deadline is the client's: what is left of
+				// it, not the whole of it again from now.
+				r = withTimeout(r, arrived.Add(timeout).Sub(time.Now()))
 			}
 		}
 		defer func() { <-slots }()
@@ -382,6 +407,84 @@ func wait(r *http.Request, slots chan struct{}, d time.Duration) bool {
 	case <-r.Context().Done():
 		return false
 	}
+}
+
+// requestTimeout is the time r's client gives it, in its protocol's
+// header: grpc-timeout (gRPC, gRPC-Web), Connect-Timeout-Ms (Connect) or
+// X-Server-Timeout (REST, in seconds, as the transcoder reads it). ok is
+// false without one, or with one that does not parse, which the handler
+// refuses.
+func requestTimeout(r *http.Request) (timeout time.Duration, ok bool) {
+	switch timeoutHeader(r) {
+	case "Grpc-Timeout":
+		v := r.Header.Get("Grpc-Timeout")
+		if len(v) < 2 || len(v) > 9 {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(v[:len(v)-1], 10, 64)
+		unit, known := grpcTimeoutUnits[v[len(v)-1]]
+		if err != nil || !known || n > uint64(math.MaxInt64/unit) {
+			return 0, false // 99999999H: longer than any deadline
+		}
+		return time.Duration(n) * unit, true
+	case "Connect-Timeout-Ms":
+		v := r.Header.Get("Connect-Timeout-Ms")
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || len(v) > 10 {
+			return 0, false
+		}
+		return time.Duration(n) * time.Millisecond, true
+	default:
+		v := r.Header.Get("X-Server-Timeout")
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > float64(math.MaxInt64/int64(time.Second)) {
+			return 0, false // NaN too
+		}
+		return time.Duration(f * float64(time.Second)), true
+	}
+}
+
+// grpcTimeoutUnits are the units of a grpc-timeout header.
+var grpcTimeoutUnits = map[byte]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second, 'm': time.Millisecond, 'u': time.Microsecond, 'n': time.Nanosecond}
+
+// timeoutHeader is the header in which r's protocol sends its timeout.
+func timeoutHeader(r *http.Request) string {
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/grpc") {
+		return "Grpc-Timeout"
+	}
+	if seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); strings.Contains(seg, ".") {
+		return "Connect-Timeout-Ms" // /package.Service/Method
+	}
+	return "X-Server-Timeout"
+}
+
+// withTimeout is r with its protocol's timeout header set to d (0 when d
+// is not positive: already past), in the header's own units.
+func withTimeout(r *http.Request, d time.Duration) *http.Request {
+	d = max(d, 0)
+	key := timeoutHeader(r)
+	var v string
+	switch key {
+	case "Grpc-Timeout":
+		// The finest unit whose count fits the header's 8 digits.
+		for _, u := range []struct {
+			unit time.Duration
+			name string
+		}{{time.Nanosecond, "n"}, {time.Microsecond, "u"}, {time.Millisecond, "m"}, {time.Second, "S"}, {time.Minute, "M"}, {time.Hour, "H"}} {
+			if n := d / u.unit; n < 1e8 {
+				v = strconv.FormatInt(int64(n), 10) + u.name
+				break
+			}
+		}
+	case "Connect-Timeout-Ms":
+		v = strconv.FormatInt(d.Milliseconds(), 10)
+	default:
+		v = strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	}
+	c := r.WithContext(r.Context())
+	c.Header = r.Header.Clone()
+	c.Header.Set(key, v)
+	return c
 }
 
 // shed answers a request turned away by Limiter.

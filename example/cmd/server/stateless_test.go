@@ -62,13 +62,7 @@ func TestStatelessServers(t *testing.T) {
 // Create was then served.
 func holdPlace(t *testing.T, s *server, path string) func() {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	conn, err := db.Conn(context.Background())
-	require.NoError(t, err)
-	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
-	require.NoError(t, err)
+	unlock := holdWriteLock(t, path)
 	done := make(chan int, 1)
 	go func() {
 		for {
@@ -89,10 +83,26 @@ func holdPlace(t *testing.T, s *server, path string) func() {
 		}
 	}
 	return func() {
+		unlock()
+		assert.Equal(t, 200, <-done, "the held Create, served once the lock is gone")
+	}
+}
+
+// holdWriteLock takes the write lock of the SQLite database at path, as
+// another process would; the func it returns lets it go.
+func holdWriteLock(t *testing.T, path string) func() {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	conn, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+	return func() {
 		_, err := conn.ExecContext(context.Background(), "ROLLBACK")
 		require.NoError(t, err)
 		_ = conn.Close()
-		assert.Equal(t, 200, <-done, "the held Create, served once the lock is gone")
 	}
 }
 
