@@ -435,12 +435,7 @@ func requestTimeout(r *http.Request) (timeout time.Duration, ok bool) {
 		}
 		return time.Duration(n) * time.Millisecond, true
 	default:
-		v := r.Header.Get("X-Server-Timeout")
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > float64(math.MaxInt64/int64(time.Second)) {
-			return 0, false // NaN too
-		}
-		return time.Duration(f * float64(time.Second)), true
+		return serverTimeout(r.Header.Get("X-Server-Timeout"))
 	}
 }
 

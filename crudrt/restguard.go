@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
@@ -59,6 +61,15 @@ import (
 func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	routes := restRoutes(rules)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("X-Server-Timeout"); v != "" {
+			if _, ok := serverTimeout(v); !ok {
+				// The transcoder answers one that is not a number in
+				// plain text, and a negative one that rounds to 0 ms as
+				// a timeout of 0 (DeadlineExceeded).
+				writeRESTError(w, http.StatusBadRequest, 3, "INVALID_ARGUMENT", fmt.Sprintf("X-Server-Timeout must be a number of seconds, not negative: got %q", v))
+				return
+			}
+		}
 		if r.Method == http.MethodHead {
 			// RFC 9110 (9.3.2): HEAD is GET without the body, which the
 			// server does not send.
@@ -384,6 +395,20 @@ func splitMask(s string) []string {
 		return nil
 	}
 	return splitUnquoted(s, ',')
+}
+
+// serverTimeout reads REST's X-Server-Timeout header, a number of seconds
+// (as the transcoder reads it); ok is false for one that is not a number,
+// or is negative. One longer than a time.Duration holds is the longest.
+func serverTimeout(v string) (d time.Duration, ok bool) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0) { // NaN too
+		return 0, false
+	}
+	if f >= float64(math.MaxInt64)/float64(time.Second) {
+		return math.MaxInt64, true
+	}
+	return time.Duration(f * float64(time.Second)), true
 }
 
 // writeRESTError writes a google.rpc.Status as vanguard's REST errors are.

@@ -103,3 +103,39 @@ func TestDeadlineWhileQueued(t *testing.T) {
 	unlock()
 	assert.Equal(t, 200, <-held, "the held Create, served once the lock is gone")
 }
+
+// TestMalformedTimeout: a timeout header that is not one is
+// InvalidArgument on every protocol (gRPC and gRPC-Web status 3, Connect
+// and REST HTTP 400 with the ErrorInfo every error carries), REST's
+// X-Server-Timeout too, where the transcoder answered plain text, or a
+// small negative one as a timeout of 0 (DeadlineExceeded).
+func TestMalformedTimeout(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	for _, v := range []string{"abc", "-1", "-0.0001", "NaN", "1e400"} {
+		res, err := http.DefaultClient.Do(func() *http.Request {
+			req, err := http.NewRequest("GET", s.url("/v1/books/1"), nil)
+			require.NoError(t, err)
+			req.Header.Set("X-Server-Timeout", v)
+			return req
+		}())
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		assert.Equal(t, 400, res.StatusCode, "X-Server-Timeout %q: %s", v, b)
+		assert.Equal(t, "application/json", res.Header.Get("Content-Type"), "X-Server-Timeout %q", v)
+		assert.Contains(t, string(b), `"code":3`, "X-Server-Timeout %q", v)
+		assert.Contains(t, string(b), `"reason":"INVALID_ARGUMENT"`, "X-Server-Timeout %q", v)
+	}
+	// The same mistake on the other protocols.
+	code, body := do(t, "POST", s.url("/library.v1.BookService/GetBook"), "application/json", `{"id":"1"}`, "Connect-Timeout-Ms", "abc")
+	assert.Equal(t, 400, code, body)
+	assert.Contains(t, body, `"code":"invalid_argument"`)
+	for _, ct := range []string{"application/grpc+proto", "application/grpc-web+proto"} {
+		res, _ := rawRPC(t, s.url("/library.v1.BookService/GetBook"), ct, "\x00\x00\x00\x00\x00", "Grpc-Timeout", "abc")
+		assert.Equal(t, "3", res.Header.Get("Grpc-Status")+res.Trailer.Get("Grpc-Status"), ct)
+	}
+	// A valid one is served.
+	code, body = do(t, "GET", s.url("/v1/books/1"), "", "", "X-Server-Timeout", "2.5")
+	assert.Equal(t, 404, code, body)
+}
