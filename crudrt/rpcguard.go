@@ -58,12 +58,17 @@ func RPCGuard(next http.Handler) http.Handler {
 		// A gRPC answer is HTTP 200 whatever its status: a 404 is the
 		// mux's, or the REST transcoder's for a service no handler has.
 		uw := &heldWriter{ResponseWriter: pw, hold: func(status int, h http.Header) bool {
-			return status == http.StatusNotFound || muxRedirect(status, h, r)
+			return status == http.StatusNotFound || muxRedirect(status, h, r) ||
+				status == http.StatusUnsupportedMediaType && r.Method == http.MethodPost && grpcMediaBase(r) != ""
 		}}
 		next.ServeHTTP(uw, r)
 		if uw.held {
 			w.Header().Del("X-Content-Type-Options")
 			w.Header().Del("Location")
+			if uw.status == http.StatusUnsupportedMediaType {
+				unsupportedCodec(pw, r)
+				return
+			}
 			unknownPath(pw, r, true)
 			return
 		}
@@ -95,6 +100,44 @@ func cleanPath(p string) string {
 		c += "/"
 	}
 	return c
+}
+
+// unsupportedCodec answers a gRPC or gRPC-Web request whose content type
+// names a codec the handlers lack (application/grpc+xml), which
+// connect-go answers with a bare HTTP 415 that gRPC clients read as
+// Unknown: InvalidArgument in the protocol's own form, a trailers-only
+// answer, with the reason REST gives a media type it does not take
+// (UNSUPPORTED_MEDIA_TYPE), naming the content types of the protocol
+// that are served.
+func unsupportedCodec(w http.ResponseWriter, r *http.Request) {
+	ct, base := r.Header.Get("Content-Type"), grpcMediaBase(r)
+	var served []string
+	for _, t := range strings.Split(w.Header().Get("Accept-Post"), ",") {
+		t = strings.TrimSpace(t)
+		if b, _, _ := strings.Cut(t, "+"); b == base && !strings.Contains(t, ";") {
+			served = append(served, t)
+		}
+	}
+	if base == "application/grpc-web-text" {
+		served = []string{"application/grpc-web-text", "application/grpc-web-text+proto"} // GRPCWebText's
+	}
+	w.Header().Del("Content-Length")
+	msg := fmt.Sprintf("content type %q is not supported: send %s", ct, strings.Join(served, ", "))
+	webTextError(w, ct, strconv.Itoa(int(connect.CodeInvalidArgument)), "UNSUPPORTED_MEDIA_TYPE", capText(msg))
+}
+
+// grpcMediaBase is the media type of r's gRPC or gRPC-Web content type
+// without its codec ("application/grpc-web" for
+// "application/grpc-web+xml"), or "" for a content type of neither
+// protocol (application/grpc-foo, which gRPC answers 415).
+func grpcMediaBase(r *http.Request) string {
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(mt)), "+")
+	switch base {
+	case "application/grpc", "application/grpc-web", "application/grpc-web-text":
+		return base
+	}
+	return ""
 }
 
 // unknownPath answers a request for a path that names no procedure or
