@@ -139,3 +139,43 @@ func TestMalformedTimeout(t *testing.T) {
 	code, body = do(t, "GET", s.url("/v1/books/1"), "", "", "X-Server-Timeout", "2.5")
 	assert.Equal(t, 404, code, body)
 }
+
+// TestCORSTimeouts: a browser may send each protocol's timeout, REST's
+// X-Server-Timeout too, and read Retry-After, which the server sends
+// with ResourceExhausted.
+func TestCORSTimeouts(t *testing.T) {
+	t.Parallel()
+	s := start(t, "sqlite:"+filepath.Join(t.TempDir(), "library.db"))
+	res := preflight(t, s.url("/v1/books/1"), "PATCH", "content-type,x-server-timeout")
+	assert.Equal(t, 204, res.StatusCode)
+	allowed := strings.ToLower(res.Header.Get("Access-Control-Allow-Headers"))
+	for _, h := range []string{"x-server-timeout", "connect-timeout-ms", "grpc-timeout"} {
+		assert.Contains(t, allowed, h)
+	}
+
+	req, err := http.NewRequest("GET", s.url("/v1/books"), nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://example.test")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	exposed := strings.ToLower(res.Header.Get("Access-Control-Expose-Headers"))
+	for _, h := range []string{"retry-after", "grpc-status", "grpc-message", "grpc-status-details-bin"} {
+		assert.Contains(t, exposed, h)
+	}
+}
+
+// preflight sends the CORS preflight a browser at http://example.test
+// sends before a call of method with headers to url.
+func preflight(t *testing.T, url, method, headers string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("OPTIONS", url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://example.test")
+	req.Header.Set("Access-Control-Request-Method", method)
+	req.Header.Set("Access-Control-Request-Headers", headers)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	return res
+}

@@ -167,14 +167,7 @@ func TestGRPCWebText(t *testing.T) {
 	})
 
 	t.Run("CORS preflight", func(t *testing.T) {
-		req, err := http.NewRequest("OPTIONS", s.url("/library.v1.BookService/GetBook"), nil)
-		require.NoError(t, err)
-		req.Header.Set("Origin", "http://example.test")
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "content-type,x-grpc-web,x-user-agent")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		_ = resp.Body.Close()
+		resp := preflight(t, s.url("/library.v1.BookService/GetBook"), "POST", "content-type,x-grpc-web,x-user-agent")
 		assert.Less(t, resp.StatusCode, 300)
 		allowed := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
 		for _, h := range []string{"content-type", "x-grpc-web", "x-user-agent", "grpc-encoding", "grpc-accept-encoding", "connect-content-encoding", "connect-accept-encoding", "content-encoding"} {

@@ -170,10 +170,13 @@ func withCORS(origins string, next http.Handler) http.Handler {
 	methods := strings.Join(append(connectcors.AllowedMethods(), http.MethodPut, http.MethodPatch, http.MethodDelete), ", ")
 	// Besides connect-go's list: the headers that compress a request or
 	// ask for a compressed answer, in each protocol (a browser may send
-	// them; REST bodies may be gzip).
+	// them; REST bodies may be gzip), and REST's timeout.
 	headers := strings.Join(append(connectcors.AllowedHeaders(), "Authorization",
-		"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding", "Content-Encoding"), ", ")
-	exposed := strings.Join(connectcors.ExposedHeaders(), ", ")
+		"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding", "Content-Encoding",
+		"X-Server-Timeout"), ", ")
+	// Retry-After: when to try again after ResourceExhausted (HTTP 429)
+	// or Unavailable, which a script reads only if exposed.
+	exposed := strings.Join(append(connectcors.ExposedHeaders(), "Retry-After"), ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		if origin != "" && (allowed["*"] || allowed[origin]) {
