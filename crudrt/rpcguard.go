@@ -31,7 +31,12 @@ import (
 //     and gRPC-Web a trailers-only answer with grpc-status 12 (as grpc-go
 //     answers an unknown method), Connect a 404 with a JSON error, each
 //     with its ErrorInfo; so is a path that is not clean (`//`, `/./`),
-//     which the mux would redirect.
+//     which the mux would redirect;
+//   - a gRPC or gRPC-Web content type that names a codec the handlers
+//     lack (application/grpc+xml), which connect-go answers with a bare
+//     HTTP 415 that gRPC clients read as Unknown, is InvalidArgument in
+//     the protocol's own form (see unsupportedCodec);
+//   - a Connect GET sent as HEAD is served as GET, without the body.
 //
 // Other requests and answers pass through untouched.
 func RPCGuard(next http.Handler) http.Handler {
@@ -46,6 +51,13 @@ func RPCGuard(next http.Handler) http.Handler {
 			return
 		}
 		if !grpc {
+			if r.Method == http.MethodHead && connectProcedure(r) {
+				// RFC 9110 (9.3.2): HEAD is GET without the body, which
+				// the server does not send; connect-go answers it 405,
+				// where REST serves it.
+				r = r.Clone(r.Context())
+				r.Method = http.MethodGet
+			}
 			cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
 				return connectProcedure(r) && status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") ||
 					unknownProcedure(status, h) || muxRedirect(status, h, r)

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -96,6 +97,23 @@ func TestConnectGET(t *testing.T) {
 	code, body := do(t, "GET", s.url("/library.v1.AuthorService/GetAuthor?"+q.Encode()), "", "")
 	assert.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"displayName":"Frank"`)
+	// HEAD is GET without the body (RFC 9110), as over REST; a method
+	// with side effects takes neither.
+	for path, want := range map[string]int{
+		"/library.v1.AuthorService/GetAuthor?" + q.Encode():                                                                     200,
+		"/library.v1.AuthorService/GetAuthor?" + url.Values{"encoding": {"json"}, "message": {`{"name":"authors/9"}`}}.Encode(): 404,
+		"/library.v1.BookService/CreateBook?" + url.Values{"encoding": {"json"}, "message": {`{}`}}.Encode():                    405,
+	} {
+		res, err := http.Head(s.url(path))
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		assert.Equal(t, want, res.StatusCode, "HEAD %s", path)
+		assert.Empty(t, b, "HEAD %s: no body", path)
+		if want != 405 {
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"), "HEAD %s", path)
+		}
+	}
 
 	for name, tc := range map[string]struct {
 		query   url.Values
