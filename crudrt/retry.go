@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // conflictAttempts bounds how often a write of the service's own is run
@@ -66,17 +69,56 @@ func commitOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) er
 		}
 	})
 	defer stop()
-	return db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
-		if err := fn(tx); err != nil {
+	return withinDeadline(ctx, db, func(db *gorm.DB) error {
+		return db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err := ctx.Err(); err != nil {
+				return err // rolled back
+			}
+			committing = true
+			return nil
+		})
+	})
+}
+
+// withinDeadline runs write on db, or, on SQLite when ctx's deadline comes
+// before the connection's busy_timeout ends, on a connection of db's whose
+// busy_timeout ends just past the deadline, restored afterwards. SQLite
+// waits for its write lock in a busy handler that no cancellation reaches
+// (sqlite3_interrupt included): a write would otherwise wait out the
+// whole busy_timeout (seconds) after its caller's deadline, and be
+// answered DeadlineExceeded only then.
+func withinDeadline(ctx context.Context, db *gorm.DB, write func(db *gorm.DB) error) error {
+	deadline, ok := ctx.Deadline()
+	if !ok || ormrt.DialectOf(db) != ormrt.SQLite {
+		return write(db)
+	}
+	return db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		// Each statement from a new one: Connection's DB keeps the
+		// statement it built last.
+		conn = conn.Session(&gorm.Session{NewDB: true})
+		var configured int64
+		if err := conn.Raw("PRAGMA busy_timeout").Row().Scan(&configured); err != nil {
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err := ctx.Err(); err != nil {
-			return err // rolled back
+		// A millisecond past the deadline: a write that finds the lock
+		// still held fails once its context has ended, DeadlineExceeded.
+		left := time.Until(deadline).Milliseconds() + 1
+		if left >= configured {
+			return write(conn)
 		}
-		committing = true
-		return nil
+		if err := conn.Exec("PRAGMA busy_timeout = " + strconv.FormatInt(max(left, 0), 10)).Error; err != nil {
+			return err
+		}
+		defer func() {
+			// Whatever became of ctx: the connection goes back to the pool.
+			_ = conn.WithContext(context.WithoutCancel(ctx)).Exec("PRAGMA busy_timeout = " + strconv.FormatInt(configured, 10)).Error
+		}()
+		return write(conn)
 	})
 }
 

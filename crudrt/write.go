@@ -107,7 +107,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 			return insert(tx)
 		})
 	} else {
-		err = s.retry(ctx, func() error { return insert(s.db) })
+		err = s.retry(ctx, func() error { return withinDeadline(ctx, s.db, insert) })
 	}
 	if err != nil {
 		err = s.parentMissing(s.db.WithContext(ctx), parent, pids, err)

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +180,68 @@ func preflight(t *testing.T, url, method, headers string) *http.Response {
 	require.NoError(t, err)
 	_ = res.Body.Close()
 	return res
+}
+
+// TestDeadlineWhileLocked: a write waiting for SQLite's write lock ends
+// at its caller's deadline, DeadlineExceeded on every protocol, where it
+// waited out the whole busy_timeout (5 s) first: SQLite's busy handler
+// sees no cancellation. A Create's transaction so cut short writes
+// nothing, and the connection's busy_timeout is the server's again for
+// the writes that follow, which wait for the lock as long as before.
+func TestDeadlineWhileLocked(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "library.db")
+	s := start(t, "sqlite:"+path)
+	authorID := connectAuthor(t, s)
+	create, err := proto.Marshal(&libraryv1.CreateBookRequest{Book: &libraryv1.Book{Title: "Timed out", AuthorId: 1, Isbn: 1}})
+	require.NoError(t, err)
+	envelope := string(binary.BigEndian.AppendUint32([]byte{0}, uint32(len(create)))) + string(create)
+
+	unlock := holdWriteLock(t, path)
+	for _, c := range []struct {
+		name string
+		call func() string // the status, as the protocol spells it
+	}{
+		{"Connect (insert)", func() string {
+			code, _ := do(t, "POST", s.url("/library.v1.AuthorService/CreateAuthor"), "application/json", `{"author":{"displayName":"Late"}}`, "Connect-Timeout-Ms", "300")
+			return strconv.Itoa(code)
+		}},
+		{"REST (transaction)", func() string {
+			code, _ := do(t, "POST", s.url("/v1/books"), "application/json", fmt.Sprintf(`{"title":"Timed out","authorId":%q,"isbn":"1"}`, authorID), "X-Server-Timeout", "0.3")
+			return strconv.Itoa(code)
+		}},
+		{"gRPC (transaction)", func() string {
+			res, _ := rawRPC(t, s.url("/library.v1.BookService/CreateBook"), "application/grpc+proto", envelope, "Grpc-Timeout", "300m")
+			return res.Header.Get("Grpc-Status") + res.Trailer.Get("Grpc-Status")
+		}},
+		{"gRPC-Web (transaction)", func() string {
+			res, _ := rawRPC(t, s.url("/library.v1.BookService/CreateBook"), "application/grpc-web+proto", envelope, "Grpc-Timeout", "300m")
+			return res.Header.Get("Grpc-Status")
+		}},
+	} {
+		begin := time.Now()
+		got := c.call()
+		took := time.Since(begin)
+		assert.Contains(t, []string{"504", "4"}, got, "%s: DeadlineExceeded", c.name)
+		assert.Less(t, took, 2*time.Second, "%s: answered at its deadline, not after busy_timeout", c.name)
+	}
+
+	// Writes without a deadline wait for the lock as before, on the
+	// connections the cut-short writes used too.
+	unlock()
+	// Held longer than the timeouts above, then let go.
+	time.AfterFunc(700*time.Millisecond, holdWriteLock(t, path))
+	codes := make(chan int, 4)
+	for i := range 4 {
+		go func() {
+			code, _ := do(t, "POST", s.url("/v1/authors"), "application/json", fmt.Sprintf(`{"displayName":"Patient %d"}`, i))
+			codes <- code
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, 200, <-codes, "a write without a deadline waits for the lock")
+	}
+	code, body := do(t, "GET", s.url("/v1/books"), "", "")
+	assert.Equal(t, 200, code, body)
+	assert.NotContains(t, body, "Timed out", "a transaction cut short writes nothing")
 }
