@@ -36,7 +36,9 @@ import (
 //     lack (application/grpc+xml), which connect-go answers with a bare
 //     HTTP 415 that gRPC clients read as Unknown, is InvalidArgument in
 //     the protocol's own form (see unsupportedCodec);
-//   - a Connect GET sent as HEAD is served as GET, without the body.
+//   - a Connect GET sent as HEAD is served as GET, without the body;
+//     a Connect GET with a body is InvalidArgument, as REST answers a
+//     GET with a body, where connect-go answers a bare 415.
 //
 // Other requests and answers pass through untouched.
 func RPCGuard(next http.Handler) http.Handler {
@@ -57,6 +59,19 @@ func RPCGuard(next http.Handler) http.Handler {
 				// where REST serves it.
 				r = r.Clone(r.Context())
 				r.Method = http.MethodGet
+			}
+			if r.Method == http.MethodGet && connectProcedure(r) {
+				// The message is the query's: a body is the client's
+				// mistake, InvalidArgument as over REST, where
+				// connect-go answers a bare 415.
+				if empty, _ := emptyBody(r); !empty {
+					b := connectErrorJSON(Errorf(connect.CodeInvalidArgument, "a Connect GET request has no body: its message is the query's message parameter").WithReason("MALFORMED_REQUEST"))
+					w.Header().Set("Content-Type", "application/json")
+					w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = w.Write(b)
+					return
+				}
 			}
 			cw := &connectWriter{heldWriter{ResponseWriter: w, hold: func(status int, h http.Header) bool {
 				return connectProcedure(r) && status >= 400 && strings.HasPrefix(h.Get("Content-Type"), "application/json") ||

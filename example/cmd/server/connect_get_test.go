@@ -137,6 +137,18 @@ func TestConnectGET(t *testing.T) {
 		})
 	}
 
+	// A body on a GET is the client's mistake: InvalidArgument, as over
+	// REST, whether or not it says its media type.
+	for _, ct := range []string{"", "application/json"} {
+		q := url.Values{"encoding": {"json"}, "message": {`{"id":"1"}`}}
+		code, body := do(t, "GET", s.url("/library.v1.BookService/GetBook?"+q.Encode()), ct, `{"id":"2"}`)
+		assert.Equal(t, 400, code, "Connect GET with a body, Content-Type %q: %s", ct, body)
+		assert.Contains(t, body, `"code":"invalid_argument"`)
+		code, body = do(t, "GET", s.url("/v1/books/1"), ct, `{"id":"2"}`)
+		assert.Equal(t, 400, code, "REST GET with a body, Content-Type %q: %s", ct, body)
+		assert.Contains(t, body, `"code":3`)
+	}
+
 	// CreateBook has side effects: not served over GET.
 	q = url.Values{"encoding": {"json"}, "message": {`{"book":{"title":"X","authorId":"1"}}`}}
 	code, body = do(t, "GET", s.url("/library.v1.BookService/CreateBook?"+q.Encode()), "", "")
