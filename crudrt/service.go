@@ -84,7 +84,8 @@ func WithTenant(tenant func(ctx context.Context) (any, error)) Option {
 // the defaults; a request over a limit is InvalidArgument naming the field.
 type Limits struct {
 	// MaxFilterLength is the longest filter in bytes (default and ceiling:
-	// query.MaxFilterLength, 4096; nesting is capped at query.MaxFilterDepth).
+	// query.MaxFilterLength, 4096; nesting is capped at query.MaxFilterDepth,
+	// wildcards at query.MaxFilterWildcards).
 	MaxFilterLength int
 	// MaxOrderByTerms is the most order_by terms (default 8).
 	MaxOrderByTerms int

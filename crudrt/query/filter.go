@@ -21,6 +21,13 @@ const (
 	// MaxFilterDepth is the deepest nesting of parentheses ParseFilter
 	// accepts.
 	MaxFilterDepth = 32
+	// MaxFilterWildcards is the most * wildcards ParseFilter accepts in
+	// the string comparisons of one filter. Each costs a pass over the
+	// compared string (on SQLite, a string that holds NUL is matched
+	// literal by literal, copying what is left of it at each one), so
+	// that a filter of many would make every row cost its size that many
+	// times over.
+	MaxFilterWildcards = 32
 )
 
 // ParseFilter parses an AIP-160 filter and translates it to a Condition
@@ -127,6 +134,9 @@ func ParseFilter(t *Table, filter string) (Condition, error) {
 	if err != nil {
 		return Condition{}, err
 	}
+	if p.wildcards > MaxFilterWildcards {
+		return Condition{}, &Error{Field: "filter", Msg: fmt.Sprintf("%d wildcards (*) in its strings, more than %d", p.wildcards, MaxFilterWildcards)}
+	}
 	if err := p.typeCheck(parsed); err != nil {
 		return Condition{}, err
 	}
@@ -154,6 +164,9 @@ type filterParser struct {
 	floats map[int32]float64
 
 	positions map[int64]int32 // offset of each parsed expression, by id
+	// wildcards counts the * wildcards of the string comparisons
+	// translated so far (MaxFilterWildcards).
+	wildcards int
 	args      []any
 }
 
@@ -1030,6 +1043,7 @@ func (p *filterParser) nullable(c *Column, sql string, negative bool) frag {
 
 // like translates a string comparison with wildcards.
 func (p *filterParser) like(c *Column, negative bool, s pattern) frag {
+	p.wildcards += len(s) - 1
 	q := p.operand(c)
 	not := ""
 	if negative {

@@ -271,6 +271,19 @@ func TestParseFilterLimits(t *testing.T) {
 		t.Fatalf("chain: %v, %d args", err, len(c.Args))
 	}
 	checkOnlyPlaceholders(t, tb, c)
+	// Wildcards, each a pass over the compared string, are counted over
+	// the whole filter; escaped stars and bare ids are none.
+	for _, d := range dialects {
+		tb := testTable(d)
+		at := `title = "` + strings.Repeat("a*", MaxFilterWildcards/2) + `b" OR title = "` + strings.Repeat(`*\*`, MaxFilterWildcards/2) + `"`
+		if _, err := ParseFilter(tb, at); err != nil {
+			t.Errorf("%s: %d wildcards: %v", d, MaxFilterWildcards, err)
+		}
+		_, err := ParseFilter(tb, at+` OR title != "x*"`)
+		if e := asError(t, err, "filter"); e.Msg != "33 wildcards (*) in its strings, more than 32" {
+			t.Errorf("%s: got %q", d, e.Msg)
+		}
+	}
 }
 
 func TestParseFilterBadTable(t *testing.T) {
