@@ -81,8 +81,7 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		if crudrt.GenericPlan(ctx) {
 			return readGeneric(ctx, pc, query, args, dest)
 		}
-		// NUMERIC (uint64 columns) as text: what ormrt.Uint64 scans,
-		// without decoding PostgreSQL's binary form into a big number.
+		// NUMERIC (uint64 columns) as text (see textNumeric).
 		return scanAll(func() (pgx.Rows, error) {
 			return pc.Query(ctx, Rebind(query), append([]any{textNumeric}, args...)...)
 		}, dest)
@@ -185,7 +184,26 @@ func withConn(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
 	})
 }
 
-var textNumeric = pgx.QueryResultFormatsByOID{pgtype.NumericOID: pgx.TextFormatCode}
+// textNumeric are the result formats of the reads of Read and Tx: NUMERIC
+// (uint64 columns) as text, what ormrt.Uint64 scans, without decoding
+// PostgreSQL's binary form into a big number, and the other types the
+// columns of a model hold in the format pgx prefers for them (binary for
+// all of these), as it reads them without result formats. A type left out
+// of the map is read as text.
+var textNumeric = func() pgx.QueryResultFormatsByOID {
+	m := pgtype.NewMap()
+	out := pgx.QueryResultFormatsByOID{}
+	for _, oid := range []uint32{
+		pgtype.BoolOID, pgtype.ByteaOID, pgtype.QCharOID, pgtype.NameOID, pgtype.Int8OID, pgtype.Int2OID,
+		pgtype.Int4OID, pgtype.TextOID, pgtype.OIDOID, pgtype.JSONOID, pgtype.Float4OID, pgtype.Float8OID,
+		pgtype.BPCharOID, pgtype.VarcharOID, pgtype.DateOID, pgtype.TimeOID, pgtype.TimestampOID,
+		pgtype.TimestamptzOID, pgtype.IntervalOID, pgtype.UUIDOID, pgtype.JSONBOID,
+	} {
+		out[oid] = m.FormatCodeForOID(oid)
+	}
+	out[pgtype.NumericOID] = pgx.TextFormatCode
+	return out
+}()
 
 // Write is crudrt's RowWriter for pools of pgx's database/sql driver: it
 // sends BEGIN and the statement together, reads the rows the statement
