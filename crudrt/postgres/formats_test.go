@@ -7,12 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/protoforge/protoforge/crudrt"
-	"github.com/protoforge/protoforge/internal/testdb"
 	"github.com/protoforge/protoforge/ormrt"
 )
 
@@ -21,19 +17,7 @@ import (
 // binary, as pgx reads them by default, each into the value stored.
 func TestResultFormats(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testdb.DSN(t, testdb.Postgres))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db, err := Open(pool, &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, db, sqlDB := openPool(t)
 	// pgx's own choice for each type (binary for numbers and times), but
 	// NUMERIC as text.
 	def := pgtype.NewMap()

@@ -16,13 +16,11 @@ import (
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
-// TestOpenUsesThePool: on a database of Open, Read, Write and Tx take the
-// pool's connections directly, never database/sql's; GORM works over the
-// same pool; a connection a failed write leaves in a transaction is not
-// reused.
-func TestOpenUsesThePool(t *testing.T) {
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testdb.DSN(t, testdb.Postgres))
+// openPool opens a pgx pool on a database of the test's own, and GORM on
+// it with Open.
+func openPool(t *testing.T) (*pgxpool.Pool, *gorm.DB, *sql.DB) {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), testdb.DSN(t, testdb.Postgres))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,11 +29,21 @@ func TestOpenUsesThePool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Exec(`CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)`).Error; err != nil {
-		t.Fatal(err)
-	}
 	sqlDB, err := db.DB()
 	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, db, sqlDB
+}
+
+// TestOpenUsesThePool: on a database of Open, Read, Write and Tx take the
+// pool's connections directly, never database/sql's; GORM works over the
+// same pool; a connection a failed write leaves in a transaction is not
+// reused.
+func TestOpenUsesThePool(t *testing.T) {
+	ctx := context.Background()
+	pool, db, sqlDB := openPool(t)
+	if err := db.Exec(`CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)`).Error; err != nil {
 		t.Fatal(err)
 	}
 	before, acquired := sqlDB.Stats(), pool.Stat().AcquireCount()
@@ -48,7 +56,7 @@ func TestOpenUsesThePool(t *testing.T) {
 	if err := Read(ctx, sqlDB, `SELECT v FROM t WHERE id = ?`, []any{int64(1)}, func() []any { return []any{&v} }); err != nil || v != "a" {
 		t.Fatalf("Read: %q, %v", v, err)
 	}
-	err = Tx(ctx, sqlDB, func(c crudrt.TxConn) error {
+	err := Tx(ctx, sqlDB, func(c crudrt.TxConn) error {
 		n, err := c.Exec(`UPDATE t SET v = ? WHERE id = ?`, []any{"b", int64(1)})
 		if err == nil && n != 1 {
 			t.Errorf("Tx: %d rows changed, want 1", n)
