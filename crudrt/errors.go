@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -128,6 +129,13 @@ func capText(s string) string {
 // fieldList joins fields with commas for an ErrorInfo's metadata, as
 // many whole paths as maxErrorText holds, then how many more there are.
 func fieldList(fields []string) string {
+	// A field with several violations is named once.
+	seen := make(map[string]bool, len(fields))
+	fields = slices.DeleteFunc(slices.Clone(fields), func(f string) bool {
+		dup := seen[f]
+		seen[f] = true
+		return dup
+	})
 	var b strings.Builder
 	for i, f := range fields {
 		if i > 0 && b.Len()+1+len(f) > maxErrorText-32 {

@@ -58,3 +58,16 @@ func TestFieldListWhole(t *testing.T) {
 	}
 	assert.Equal(t, strconv.Itoa(100-len(paths))+" more)", more)
 }
+
+// TestFieldListOnce: a field with several violations (immutable and
+// required, say) is named once in the ErrorInfo's metadata, in the order
+// of its first violation; the BadRequest keeps every violation.
+func TestFieldListOnce(t *testing.T) {
+	e := InvalidArgument("",
+		FieldViolation{Field: "gadget.owner", Description: "is immutable"},
+		FieldViolation{Field: "gadget.name", Description: "is required"},
+		FieldViolation{Field: "gadget.owner", Description: "is required"},
+	)
+	assert.Equal(t, "gadget.owner,gadget.name", e.info.GetMetadata()["fields"])
+	assert.Contains(t, e.Error(), "gadget.owner: is immutable; gadget.name: is required; gadget.owner: is required")
+}
