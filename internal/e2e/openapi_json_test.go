@@ -163,6 +163,13 @@ func TestOpenAPIPartial(t *testing.T) {
 	require.Equal(t, 200, code, body)
 	code, body = openAPICall(t, doc, base, "PATCH", "/v1/publishers/{publisher}/shelves/{shelf}/books/{book}", book, url.Values{"update_mask": {"pages"}}, `{"pages":"4"}`, true)
 	require.Equal(t, 200, code, body)
+	// With the mask *, the same body lacks a REQUIRED field: the schema
+	// cannot say so, the description does, and the server names it.
+	code, body = openAPICall(t, doc, base, "PATCH", "/v1/publishers/{publisher}/shelves/{shelf}/books/{book}", book, url.Values{"update_mask": {"*"}}, `{"pages":"4"}`, true)
+	require.Equal(t, 400, code, body)
+	assert.Contains(t, body, "book.title")
+	patch := doc.Paths.Value("/v1/publishers/{publisher}/shelves/{shelf}/books/{book}").Patch.RequestBody.Value
+	assert.Contains(t, patch.Description, "An update mask of `*` replaces the whole resource (AIP-134): its REQUIRED fields are required then")
 	code, body = openAPICall(t, doc, base, "POST", "/v1/publishers/{publisher}/shelves/{shelf}/books:batchUpdate", shelf, nil,
 		`{"requests":[{"book":{"name":"publishers/p/shelves/s/books/b","pages":"5"},"updateMask":"pages"}]}`, true)
 	require.Equal(t, 200, code, body)

@@ -202,6 +202,12 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		if r.Body == "*" && body.Schema != whole && whole.Value != nil {
 			body.Schema.Value.Required = whole.Value.Required
 		}
+		if body.Schema != whole {
+			// A schema cannot make fields required by a query parameter.
+			op.RequestBody.Value.Description = strings.TrimSpace(op.RequestBody.Value.Description + "\n\n" +
+				"The fields the update mask names; REQUIRED fields may be left out, and keep their value. " +
+				"An update mask of `*` replaces the whole resource (AIP-134): its REQUIRED fields are required then, and a body without one is InvalidArgument naming it.")
+		}
 	}
 	out := b.messageRef(m.Output)
 	if hasField(m.Input, "read_mask") {
