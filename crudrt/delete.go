@@ -31,6 +31,13 @@ func (s *Service) DeleteForce(ctx context.Context, key any, etag string, force b
 	if err := s.implements(OpDelete); err != nil {
 		return nil, err
 	}
+	return s.deleteOrMissing(ctx, key, etag, force)
+}
+
+// deleteOrMissing is DeleteForce without the check that the resource
+// declares it, for Store: under AllowMissing a resource that does not
+// exist is deleted already.
+func (s *Service) deleteOrMissing(ctx context.Context, key any, etag string, force bool) (proto.Message, error) {
 	out, err := s.delete(ctx, key, etag, force)
 	if err != nil && allowMissing(ctx) && missing(err) {
 		return nil, nil

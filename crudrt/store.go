@@ -113,12 +113,21 @@ func (st *Store[T]) CreateIn(ctx context.Context, parent, id string, msg T) (T, 
 	return One[T](st.s.create(ctx, parent, id, msg))
 }
 
-// Update applies the fields of msg named by mask (see Service.Update).
+// Update applies the fields of msg named by mask (see Service.Update): the
+// first Update of a singleton never written stores it, and under
+// AllowMissing a resource that does not exist is created.
 func (st *Store[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMask) (T, error) {
-	return One[T](st.s.update(ctx, msg, mask))
+	return One[T](st.s.updateOrWrite(ctx, msg, mask))
 }
 
-// Delete deletes the resource with key, checking etag when given.
+// Delete deletes the resource with key, checking etag when given. Under
+// AllowMissing a resource that does not exist is deleted already: Delete
+// returns the zero T and no error.
 func (st *Store[T]) Delete(ctx context.Context, key any, etag string) (T, error) {
-	return One[T](st.s.delete(ctx, key, etag, false))
+	m, err := st.s.deleteOrMissing(ctx, key, etag, false)
+	if m == nil && err == nil {
+		var zero T
+		return zero, nil
+	}
+	return One[T](m, err)
 }

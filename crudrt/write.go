@@ -370,6 +370,13 @@ func (s *Service) Update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if err := s.implements(OpUpdate); err != nil {
 		return nil, err
 	}
+	return s.updateOrWrite(ctx, msg, mask)
+}
+
+// updateOrWrite is Update without the check that the resource declares
+// it, for Store: a singleton never written, and a resource missing under
+// AllowMissing, are written as Update writes them.
+func (s *Service) updateOrWrite(ctx context.Context, msg proto.Message, mask *fieldmaskpb.FieldMask) (proto.Message, error) {
 	out, err := s.update(ctx, msg, mask)
 	if err != nil && s.singleton && missing(err) {
 		// A singleton exists with its parent (AIP-156): its first

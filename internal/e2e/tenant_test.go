@@ -291,3 +291,82 @@ func serveFolders(t *testing.T, db *gorm.DB) (acme, globex tenantv1connect.Folde
 	return tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("acme")),
 		tenantv1connect.NewFolderServiceClient(srv.Client(), srv.URL, asTenant("globex"))
 }
+
+// TestTenantStores: the typed stores of the methods a user writes have
+// the standard Update's and Delete's semantics: Store.Update's first
+// write of a singleton stores it (NotFound naming the parent when the
+// parent is missing or another tenant's), and under crudrt.AllowMissing
+// Store.Update creates a resource that does not exist, under the
+// caller's parents only, and Store.Delete of one succeeds.
+func TestTenantStores(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+		folderSvc := tenantv1.NewFolderServiceCRUD(db, crudrt.WithTenant(tenantFromContext))
+		noteSvc := tenantv1.NewNoteServiceCRUD(db, crudrt.WithTenant(tenantFromContext))
+		acme := context.WithValue(context.Background(), tenantKey{}, "acme")
+		globex := context.WithValue(context.Background(), tenantKey{}, "globex")
+		folders, err := crudrt.StoreOf[*tenantv1.Folder](folderSvc)
+		require.NoError(t, err)
+		docs, err := crudrt.StoreOf[*tenantv1.Doc](folderSvc)
+		require.NoError(t, err)
+		settings, err := crudrt.StoreOf[*tenantv1.FolderSettings](folderSvc)
+		require.NoError(t, err)
+		notes, err := crudrt.StoreOf[*tenantv1.Note](noteSvc)
+		require.NoError(t, err)
+		count := func(table string) int64 {
+			t.Helper()
+			var n int64
+			require.NoError(t, db.Raw("SELECT COUNT(*) FROM "+table).Scan(&n).Error)
+			return n
+		}
+		notFoundNaming := func(err error, name, what string) {
+			t.Helper()
+			assert.Equal(t, connect.CodeNotFound, codeOf(err), "%s: %v", what, err)
+			assert.ErrorContains(t, err, name, what)
+		}
+
+		_, err = folders.CreateWithID(acme, "plans", &tenantv1.Folder{Title: "plans"})
+		require.NoError(t, err)
+
+		// A singleton never written: its first Update stores it.
+		color := &fieldmaskpb.FieldMask{Paths: []string{"color"}}
+		s, err := settings.Update(acme, &tenantv1.FolderSettings{Name: "folders/plans/settings", Color: "red"}, color)
+		require.NoError(t, err, "first write of a singleton through the store")
+		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/plans/settings", Color: "red", TenantId: "acme"}, s), "%v", s)
+		got, err := settings.GetByName(acme, "folders/plans/settings")
+		require.NoError(t, err)
+		assert.Equal(t, "red", got.Color)
+		_, err = settings.Update(acme, &tenantv1.FolderSettings{Name: "folders/none/settings", Color: "red"}, color)
+		notFoundNaming(err, "folders/none", "a singleton under a folder that does not exist")
+		_, err = settings.Update(globex, &tenantv1.FolderSettings{Name: "folders/plans/settings", Color: "blue"}, color)
+		notFoundNaming(err, "folders/plans", "a singleton under another tenant's folder")
+		assert.EqualValues(t, 1, count("folder_settings"))
+
+		// AllowMissing: an upsert under the caller's folder creates the
+		// document; under another tenant's folder it is NotFound.
+		text := &fieldmaskpb.FieldMask{Paths: []string{"text"}}
+		d, err := docs.Update(crudrt.AllowMissing(acme, true), &tenantv1.Doc{Name: "folders/plans/docs/new", Text: "n"}, text)
+		require.NoError(t, err, "upsert through the store")
+		assert.True(t, proto.Equal(&tenantv1.Doc{Name: "folders/plans/docs/new", Text: "n", TenantId: "acme"}, d), "%v", d)
+		_, err = docs.Update(crudrt.AllowMissing(globex, true), &tenantv1.Doc{Name: "folders/plans/docs/g", Text: "g"}, text)
+		notFoundNaming(err, "folders/plans", "an upsert under another tenant's folder")
+		_, err = docs.Update(crudrt.AllowMissing(globex, true), &tenantv1.Doc{Name: "folders/plans/docs/new", Text: "stolen"}, text)
+		notFoundNaming(err, "folders/plans", "an upsert of another tenant's document")
+		assert.EqualValues(t, 1, count("docs"))
+
+		// AllowMissing: Delete of a resource that does not exist, or of
+		// another tenant's, succeeds and deletes nothing.
+		n, err := notes.Create(acme, &tenantv1.Note{Text: "a"})
+		require.NoError(t, err)
+		gone, err := notes.Delete(crudrt.AllowMissing(globex, true), n.Id, "")
+		require.NoError(t, err, "another tenant's note is missing to the caller")
+		assert.Nil(t, gone)
+		_, err = notes.Delete(globex, n.Id, "")
+		assert.Equal(t, connect.CodeNotFound, codeOf(err), "without AllowMissing: %v", err)
+		kept, err := notes.Get(acme, n.Id)
+		require.NoError(t, err)
+		assert.Nil(t, kept.DeleteTime, "acme's note is not deleted")
+		_, err = notes.Delete(crudrt.AllowMissing(acme, true), n.Id+1000, "")
+		require.NoError(t, err, "a note that does not exist")
+	})
+}
