@@ -68,7 +68,15 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
-	if s.tenantParents(tenant) {
+	switch {
+	case s.singleton:
+		// A singleton's key is its parent's (AIP-156), which must exist
+		// and be of the caller's tenant: the foreign key holds any
+		// tenant's parent.
+		if err := s.ownerOf(ctx, tenant, append(slices.Clone(pids), id)); err != nil {
+			return nil, err
+		}
+	case s.tenantParents(tenant):
 		// The foreign key holds any tenant's parent.
 		if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, parent, pids); err != nil {
 			return nil, s.fail(ctx, err)

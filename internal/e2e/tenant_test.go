@@ -294,8 +294,9 @@ func serveFolders(t *testing.T, db *gorm.DB) (acme, globex tenantv1connect.Folde
 
 // TestTenantStores: the typed stores of the methods a user writes have
 // the standard Update's and Delete's semantics: Store.Update's first
-// write of a singleton stores it (NotFound naming the parent when the
-// parent is missing or another tenant's), and under crudrt.AllowMissing
+// write of a singleton stores it and Store.CreateWithID creates one under
+// the parent its id names (NotFound naming the parent when the parent is
+// missing or another tenant's), and under crudrt.AllowMissing
 // Store.Update creates a resource that does not exist, under the
 // caller's parents only, and Store.Delete of one succeeds.
 func TestTenantStores(t *testing.T) {
@@ -341,6 +342,20 @@ func TestTenantStores(t *testing.T) {
 		_, err = settings.Update(globex, &tenantv1.FolderSettings{Name: "folders/plans/settings", Color: "blue"}, color)
 		notFoundNaming(err, "folders/plans", "a singleton under another tenant's folder")
 		assert.EqualValues(t, 1, count("folder_settings"))
+
+		// Store.CreateWithID of a singleton names its parent by the id:
+		// another tenant's parent, or one that does not exist, is
+		// NotFound naming it, and nothing is written.
+		_, err = folders.CreateWithID(acme, "fresh", &tenantv1.Folder{Title: "fresh"})
+		require.NoError(t, err)
+		_, err = settings.CreateWithID(globex, "fresh", &tenantv1.FolderSettings{Color: "blue"})
+		notFoundNaming(err, "folders/fresh", "a singleton created under another tenant's folder")
+		_, err = settings.CreateWithID(globex, "none", &tenantv1.FolderSettings{Color: "blue"})
+		notFoundNaming(err, "folders/none", "a singleton created under a folder that does not exist")
+		assert.EqualValues(t, 1, count("folder_settings"))
+		s, err = settings.CreateWithID(acme, "fresh", &tenantv1.FolderSettings{Color: "green"})
+		require.NoError(t, err, "a singleton created under the caller's folder")
+		assert.True(t, proto.Equal(&tenantv1.FolderSettings{Name: "folders/fresh/settings", Color: "green", TenantId: "acme"}, s), "%v", s)
 
 		// AllowMissing: an upsert under the caller's folder creates the
 		// document; under another tenant's folder it is NotFound.
