@@ -1204,6 +1204,9 @@ func (b *builder) associations(m *Model, kind Storage) {
 
 func (b *builder) belongsTo(f *Field) {
 	m := f.Model
+	if b.otherPackage(f) {
+		return
+	}
 	name := b.fieldOpts[f].GetForeignKey()
 	if name == "" {
 		name = string(f.Desc.Name()) + "_id"
@@ -1228,6 +1231,18 @@ func (b *builder) belongsTo(f *Field) {
 	f.ForeignKey = fk
 }
 
+// otherPackage reports, as an error, an association field f whose model
+// is in another Go package than f's: each package's schema is written on
+// its own, so its foreign key could not be declared.
+func (b *builder) otherPackage(f *Field) bool {
+	m, t := f.Model, f.Target
+	if t.File.GoImportPath == m.File.GoImportPath {
+		return false
+	}
+	b.errorf(m.File, f.Desc, "holds model %s, whose table is in another Go package (%s); each package's schema is written on its own, so an association must stay in the package: keep its key as a plain column and drop this field, or declare %s in the package of %s", t.Desc.FullName(), t.File.GoImportPath, m.Desc.Name(), t.Desc.Name())
+	return true
+}
+
 func keyKind(m *Model) string {
 	if len(m.PrimaryKey) == 1 {
 		return kindName(m.PrimaryKey[0].Desc)
@@ -1237,6 +1252,9 @@ func keyKind(m *Model) string {
 
 func (b *builder) hasMany(f *Field) {
 	m, t := f.Model, f.Target
+	if b.otherPackage(f) {
+		return
+	}
 	if len(m.PrimaryKey) != 1 {
 		if len(m.PrimaryKey) > 1 {
 			b.errorf(m.File, f.Desc, "holds many %s, but %s has a composite key; has-many needs a single-column key", t.Desc.FullName(), m.Desc.Name())
