@@ -237,7 +237,14 @@ func TestResourcesAreModels(t *testing.T) {
 // and returns the request, the warnings and the generated .crud.go.
 func generate(t *testing.T, path, src string) (*pluginpb.CodeGeneratorRequest, *bytes.Buffer, string) {
 	t.Helper()
-	req, err := gentest.RequestFromSources(map[string]string{path: src}, "")
+	return generateSources(t, map[string]string{path: src})
+}
+
+// generateSources runs protoc-gen-crud on srcs, failing the test when it
+// fails, and returns its request, warnings and generated code.
+func generateSources(t *testing.T, srcs map[string]string) (*pluginpb.CodeGeneratorRequest, *bytes.Buffer, string) {
+	t.Helper()
+	req, err := gentest.RequestFromSources(srcs, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -630,5 +637,36 @@ message DeleteCupRequest {
 	}
 	if !strings.Contains(code, `"Unsupported":["etag"]`) || strings.Contains(code, `"Etag":"etag"`) {
 		t.Errorf("DeleteCup should refuse etag:\n%s", code)
+	}
+}
+
+// TestServiceInAnotherPackage: a standard method of a service declared in
+// another package than its resource's model is left to the user with a
+// warning that says so and where to declare the service.
+func TestServiceInAnotherPackage(t *testing.T) {
+	srcs := map[string]string{
+		"r/v1/r.proto": `syntax = "proto3";
+package r.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/r/v1;rv1";
+message Shelf {
+  option (google.api.resource) = {type: "lib.example.com/Shelf" pattern: "shelves/{shelf}" name_field: "shelf_name"};
+  string shelf_name = 1;
+}
+`,
+		"svc/v1/svc.proto": `syntax = "proto3";
+package svc.v1;
+import "r/v1/r.proto";
+option go_package = "example.com/svc/v1;svcv1";
+service ShelfService {
+  rpc GetShelf(GetShelfRequest) returns (r.v1.Shelf);
+}
+message GetShelfRequest { string name = 1; }
+`,
+	}
+	_, buf, _ := generateSources(t, srcs)
+	want := "protoc-gen-crud: warning: svc/v1/svc.proto:6:3: method svc.v1.ShelfService.GetShelf: not generated: its resource r.v1.Shelf is in package r.v1, and the generated service serves the models of its own package (svc.v1); declare service ShelfService in package r.v1; it answers Unimplemented until you implement it on your own implementation of ShelfServiceServer"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }

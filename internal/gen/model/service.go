@@ -387,6 +387,8 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 			desc = packageMessage(f.Desc, protoreflect.Name(rest))
 		}
 		switch {
+		case desc != nil && desc.ParentFile().Package() != f.Desc.Package() && (b.s.byName[desc.FullName()] != nil || proto.HasExtension(desc.Options(), annotations.E_Resource)):
+			return fmt.Sprintf("its resource %s is in package %s, and the generated service serves the models of its own package (%s); declare service %s in package %s", desc.FullName(), desc.ParentFile().Package(), f.Desc.Package(), svc.Service.Desc.Name(), desc.ParentFile().Package())
 		case desc != nil && proto.HasExtension(desc.Options(), annotations.E_Resource):
 			return fmt.Sprintf("its resource %s is not generated (see the warning on the message)", desc.FullName())
 		case desc != nil:
