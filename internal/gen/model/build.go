@@ -1145,7 +1145,7 @@ func (b *builder) references(m *Model) {
 		}
 		target := b.resolve(m, ref)
 		if target == nil {
-			b.errorf(m.File, f.Desc, "(protoforge.v1.field).references names unknown model %q; name a message with option (protoforge.v1.model), e.g. references: %q", ref, someModelName(b.s, m))
+			b.errorf(m.File, f.Desc, "(protoforge.v1.field).references names unknown model %q; name a message with option (protoforge.v1.model), e.g. references: %q", ref, modelLike(b.s, m, ref))
 			continue
 		}
 		if b.keyCompatible(f, target, fmt.Sprintf("(protoforge.v1.field).references %q", ref)) {
@@ -1170,6 +1170,19 @@ func (b *builder) keyCompatible(f *Field, target *Model, what string) bool {
 		return false
 	}
 	return true
+}
+
+// modelLike names the model of m's package that ref, an unknown name,
+// most likely means: one whose name differs from ref's only in case
+// ("author" for Author), else another model of the package.
+func modelLike(s *Schema, m *Model, ref string) string {
+	short := ref[strings.LastIndex(ref, ".")+1:]
+	for _, o := range s.Models {
+		if o.Desc.ParentFile().Package() == m.Desc.ParentFile().Package() && strings.EqualFold(string(o.Desc.Name()), short) {
+			return string(o.Desc.Name())
+		}
+	}
+	return someModelName(s, m)
 }
 
 func someModelName(s *Schema, not *Model) string {
