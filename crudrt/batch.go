@@ -202,7 +202,7 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 			unique = append(unique, i)
 		}
 	}
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.deleteScope(ctx)
 	if err != nil {
 		return err
 	}

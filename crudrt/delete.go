@@ -48,7 +48,7 @@ func (s *Service) deleteOrMissing(ctx context.Context, key any, etag string, for
 // delete is DeleteForce without the check that the resource declares it,
 // for Store.
 func (s *Service) delete(ctx context.Context, key any, etag string, force bool) (proto.Message, error) {
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.deleteScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string, 
 		return nil, err
 	}
 	now := s.opt.now()
-	if err := s.removeChildren(tx, key, ck, force, now); err != nil {
+	if err := s.removeChildren(tx, tenant, key, ck, force, now); err != nil {
 		return nil, err
 	}
 	if err := s.referred(tx, p); err != nil {
@@ -228,8 +228,11 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 // the call FailedPrecondition (any child, deleted or not, when the row is
 // removed, since its foreign keys would refuse); with force, children
 // are deleted the deepest first, soft deleted where they can be when the
-// row itself is.
-func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, now time.Time) error {
+// row itself is. Of a child with a Tenant, the caller's rows are those
+// it sees and deletes; those of other tenants, which the caller may not
+// delete, keep the row from being deleted, and the error neither names
+// nor counts them.
+func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck rowKey, force bool, now time.Time) error {
 	soft := s.deleteTime != nil
 	for _, c := range s.res.Children {
 		live := ""
@@ -242,40 +245,90 @@ func (s *Service) removeChildren(tx *gorm.DB, key any, ck rowKey, force bool, no
 			}
 			live = ""
 		}
+		mine, args, err := s.childRows(c, ck, live, tenant)
+		if err != nil {
+			return err
+		}
+		table := ormrt.QuoteIdent(s.dialect, c.Table)
 		if !force && !c.Singleton {
-			found, err := s.exists(gormQuerier{tx}, c.Table, c.Columns, ck, live, false)
+			found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+table+" WHERE "+mine+" LIMIT 1", args)
 			if err != nil {
 				return err
 			}
 			if found {
 				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 			}
+		} else {
+			if err := s.childReferrers(tx, c, mine, args, live); err != nil {
+				return err
+			}
+			var res *gorm.DB
+			if live != "" {
+				res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, live)+" = ? WHERE "+mine, append([]any{now.UTC().Truncate(time.Microsecond)}, args...)...)
+			} else {
+				res = tx.Exec("DELETE FROM "+table+" WHERE "+mine, args...)
+			}
+			if res.Error != nil {
+				return res.Error
+			}
+		}
+		if c.Tenant == nil {
 			continue
 		}
-		if err := s.childReferrers(tx, c, ck, live); err != nil {
+		// What is left is another tenant's.
+		found, err := s.exists(gormQuerier{tx}, c.Table, c.Columns, ck, live, false)
+		if err != nil {
 			return err
 		}
-		table := ormrt.QuoteIdent(s.dialect, c.Table)
-		var res *gorm.DB
-		if live != "" {
-			res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, live)+" = ? WHERE "+s.match(c.Columns, live), append([]any{now.UTC().Truncate(time.Microsecond)}, ck...)...)
-		} else {
-			res = tx.Exec("DELETE FROM "+table+" WHERE "+s.match(c.Columns, ""), ck...)
-		}
-		if res.Error != nil {
-			return res.Error
+		if found {
+			return Errorf(connect.CodeFailedPrecondition, "%v has children (%s) of other tenants, which this caller cannot delete: it cannot be deleted while they exist", key, c.Name).WithReason("RESOURCE_HAS_OTHER_TENANTS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 		}
 	}
 	return nil
 }
 
-// childReferrers applies referred and detach to the rows of child c of
-// the row ck that a forced delete deletes (the live ones when live, the
-// child's delete_time, is set, since they are soft deleted; else every
-// one, since they are removed): a live row that names one refuses the
-// delete, naming its field; soft-deleted rows that name a removed one
-// lose their keys.
-func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) error {
+// childRows is the condition, and its arguments, that selects the rows of
+// child c under the row ck that a Delete sees: the live ones when live,
+// the child's delete_time column, is set, else all; of the caller's
+// tenant only where c has a Tenant.
+func (s *Service) childRows(c Child, ck rowKey, live string, tenant tenantScope) (string, []any, error) {
+	where, args := s.match(c.Columns, live), []any(ck)
+	t := c.Tenant
+	if t == nil {
+		return where, args, nil
+	}
+	kind := protoreflect.StringKind
+	switch t.Type {
+	case "int32":
+		kind = protoreflect.Int32Kind
+	case "int64":
+		kind = protoreflect.Int64Kind
+	}
+	v, err := tenantValue(kind, t.Column, tenant.caller)
+	if err != nil {
+		// The caller's tenant is not one that column holds: none of
+		// the rows are the caller's.
+		return where + " AND 1 = 0", args, nil
+	}
+	q := func(n string) string { return ormrt.QuoteIdent(s.dialect, n) }
+	if len(t.Key) == 0 {
+		return where + " AND " + q(t.Column) + " = ?", append(args[:len(args):len(args)], v.Interface()), nil
+	}
+	cols, key := make([]string, len(t.Columns)), make([]string, len(t.Key))
+	for i := range t.Columns {
+		cols[i], key[i] = q(t.Columns[i]), q(t.Key[i])
+	}
+	in := " AND (" + strings.Join(cols, ", ") + ") IN (SELECT " + strings.Join(key, ", ") + " FROM " + q(t.Table) + " WHERE " + q(t.Column) + " = ?)"
+	return where + in, append(args[:len(args):len(args)], v.Interface()), nil
+}
+
+// childReferrers applies referred and detach to the rows of child c that
+// a forced delete deletes, those where selects (see childRows; the live
+// ones when live, the child's delete_time, is set, since they are soft
+// deleted; else every one, since they are removed): a live row that names
+// one refuses the delete, naming its field; soft-deleted rows that name a
+// removed one lose their keys.
+func (s *Service) childReferrers(tx *gorm.DB, c Child, where string, args []any, live string) error {
 	if len(c.Referrers) == 0 || len(c.Key) == 0 {
 		return nil
 	}
@@ -289,7 +342,7 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) e
 	}
 	// The child rows' keys, as a derived table: MySQL reads a table
 	// that the same statement updates only through one.
-	rows := "SELECT * FROM (SELECT " + list(c.Key) + " FROM " + q(c.Table) + " WHERE " + s.match(c.Columns, live) + ") AS k"
+	rows := "SELECT * FROM (SELECT " + list(c.Key) + " FROM " + q(c.Table) + " WHERE " + where + ") AS k"
 	for _, r := range c.Referrers {
 		if len(r.Keys) != len(c.Key) {
 			continue
@@ -299,7 +352,7 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) e
 		if r.DeleteTime != "" {
 			cond += " AND " + q(r.DeleteTime) + " IS NULL"
 		}
-		found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", ck)
+		found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", args)
 		if err != nil {
 			return err
 		}
@@ -313,7 +366,7 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, ck rowKey, live string) e
 		for i, k := range r.Keys {
 			set[i] = q(k) + " = NULL"
 		}
-		if err := tx.Exec("UPDATE "+q(r.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+in+" AND "+q(r.DeleteTime)+" IS NOT NULL", ck...).Error; err != nil {
+		if err := tx.Exec("UPDATE "+q(r.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+in+" AND "+q(r.DeleteTime)+" IS NOT NULL", args...).Error; err != nil {
 			return err
 		}
 	}

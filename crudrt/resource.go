@@ -241,6 +241,24 @@ type Child struct {
 	// it stays to come back with it.
 	Singleton bool `json:",omitempty"`
 	Stays     bool `json:",omitempty"`
+	// Tenant is set when the ancestor has no tenant field but the
+	// child's rows belong to tenants: a Delete sees, and a forced one
+	// deletes, only the caller's, and the ancestor is deleted only when
+	// no other tenant's remain.
+	Tenant *ChildTenant `json:",omitempty"`
+}
+
+// ChildTenant tells whose a child's row is: the tenant column of the
+// nearest resource, the child itself or one between it and the ancestor,
+// that has one (a resource under one of a tenant is of that tenant).
+type ChildTenant struct {
+	// Table is the table of that resource, Column its tenant column and
+	// Type the column's field type ("string", "int32" or "int64").
+	Table, Column, Type string
+	// Key is the resource's key columns, and Columns the child's columns
+	// that hold the same ids; both empty when the resource is the child.
+	Key     []string `json:",omitempty"`
+	Columns []string `json:",omitempty"`
 }
 
 // Index is an index of the table, by column names.

@@ -86,6 +86,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		} else if softUnder(c, m) {
 			child.DeleteTime = c.SoftDelete.Column
 		}
+		if m.Tenant == nil {
+			child.Tenant = childTenant(c, m)
+		}
 		if len(c.Referrers) > 0 {
 			child.Key = columnNames(c.Name.NameParts)
 			for _, f := range c.Referrers {
@@ -214,4 +217,22 @@ func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
 	}
 	info, _ := proto.GetExtension(fd.Options(), annotations.E_FieldInfo).(*annotations.FieldInfo)
 	return info.GetFormat()
+}
+
+// childTenant is the Tenant of child c of a model a without a tenant
+// field: the nearest of c and the resources between it and a that has
+// one, or nil when none does.
+func childTenant(c, a *model.Model) *crudrt.ChildTenant {
+	for m := c; m != nil && m != a; m = m.Parent {
+		if m.Tenant == nil {
+			continue
+		}
+		t := &crudrt.ChildTenant{Table: m.Table, Column: m.Tenant.Column, Type: m.Tenant.Type.String()}
+		if m != c {
+			t.Key = columnNames(m.Name.NameParts)
+			t.Columns = columnNames(c.Name.NameParts[:len(m.Name.NameParts)])
+		}
+		return t
+	}
+	return nil
 }
