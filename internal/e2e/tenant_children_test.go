@@ -3,8 +3,6 @@ package e2e_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -15,7 +13,6 @@ import (
 	"github.com/protoforge/protoforge/crudrt"
 	tenantv1 "github.com/protoforge/protoforge/internal/e2e/gen/tenant/v1"
 	"github.com/protoforge/protoforge/internal/e2e/gen/tenant/v1/tenantv1connect"
-	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
 
@@ -26,13 +23,9 @@ import (
 // answer that neither names nor counts them.
 func TestTenantChildrenOfSharedParent(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
-		mux := http.NewServeMux()
-		mux.Handle(tenantv1connect.NewSpaceServiceHandler(
-			tenantv1.NewSpaceServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
-			connect.WithInterceptors(tenantInterceptor())))
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
+		srv := tenantServer(t, db, func(opt connect.HandlerOption) (string, http.Handler) {
+			return tenantv1connect.NewSpaceServiceHandler(tenantv1.NewSpaceServiceCRUD(db, crudrt.WithTenant(tenantFromContext)), opt)
+		})
 		acme := tenantv1connect.NewSpaceServiceClient(srv.Client(), srv.URL, asTenant("acme"))
 		globex := tenantv1connect.NewSpaceServiceClient(srv.Client(), srv.URL, asTenant("globex"))
 		ctx := context.Background()

@@ -55,17 +55,26 @@ func asTenant(tenant string) connect.ClientOption {
 	}))
 }
 
+// tenantServer serves, over a socket, the handler handle makes with the
+// interceptor that reads the caller's tenant, on db with the tenant
+// test package's schema.
+func tenantServer(t *testing.T, db *gorm.DB, handle func(connect.HandlerOption) (string, http.Handler)) *httptest.Server {
+	t.Helper()
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
+	mux := http.NewServeMux()
+	mux.Handle(handle(connect.WithInterceptors(tenantInterceptor())))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestTenantIsolation proves that every CRUD method sees only the caller's
 // tenant: another tenant's row is NotFound, never PermissionDenied.
 func TestTenantIsolation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenant/v1/schema", db.Dialector.Name()+".sql"))
-		mux := http.NewServeMux()
-		mux.Handle(tenantv1connect.NewNoteServiceHandler(
-			tenantv1.NewNoteServiceCRUD(db, crudrt.WithTenant(tenantFromContext)),
-			connect.WithInterceptors(tenantInterceptor())))
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
+		srv := tenantServer(t, db, func(opt connect.HandlerOption) (string, http.Handler) {
+			return tenantv1connect.NewNoteServiceHandler(tenantv1.NewNoteServiceCRUD(db, crudrt.WithTenant(tenantFromContext)), opt)
+		})
 		acme := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL, asTenant("acme"))
 		globex := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL, asTenant("globex"))
 		anon := tenantv1connect.NewNoteServiceClient(srv.Client(), srv.URL)
