@@ -670,3 +670,29 @@ message GetShelfRequest { string name = 1; }
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestPatternEmptySegment: a pattern with an empty segment is refused with
+// the pattern written without it, not with a key to add.
+func TestPatternEmptySegment(t *testing.T) {
+	for _, c := range []struct{ pattern, want string }{
+		{"shelves/{shelf}/", `is not a valid AIP-122 pattern: segment 3 is empty; drop the trailing ` + "`/`" + `: pattern: "shelves/{shelf}"`},
+		{"shelves//{shelf}", `is not a valid AIP-122 pattern: segment 2 is empty; drop the empty segment: pattern: "shelves/{shelf}"`},
+		{"/shelves/{shelf}", `does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key; drop the leading ` + "`/`" + `: pattern: "shelves/{shelf}"`},
+		{"shelves/{shelf}//", `is not a valid AIP-122 pattern: segment 3 is empty; drop the empty segments: pattern: "shelves/{shelf}"`},
+	} {
+		src := `syntax = "proto3";
+package seg.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/seg/v1;segv1";
+message Shelf {
+  option (google.api.resource) = {type: "seg.example.com/Shelf" pattern: "` + c.pattern + `"};
+  string name = 1;
+}
+`
+		_, buf, _ := generate(t, "seg/v1/seg.proto", src)
+		want := `protoc-gen-crud: warning: seg/v1/seg.proto:5:1: message seg.v1.Shelf: resource "seg.example.com/Shelf" (pattern "` + c.pattern + `") is not generated: pattern "` + c.pattern + `" ` + c.want
+		if got := strings.TrimSpace(buf.String()); got != want {
+			t.Errorf("%s: warning\n%s\nwant\n%s", c.pattern, got, want)
+		}
+	}
+}

@@ -316,6 +316,9 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	default:
 		if _, err := patternVars(patterns[0]); err != nil {
 			why = err.Error()
+			if f := emptySegmentFix(patterns[0]); f != "" {
+				fix = f
+			}
 		}
 	}
 	if why == "" {
@@ -403,6 +406,35 @@ func (b *builder) keyCollations() {
 			return
 		}
 	}
+}
+
+// emptySegmentFix suggests how to write a pattern that has empty segments
+// ("shelves/{shelf}/", "shelves//{shelf}") without them, when that makes it
+// valid; it is "" otherwise.
+func emptySegmentFix(pattern string) string {
+	var kept []string
+	for _, s := range strings.Split(pattern, "/") {
+		if s != "" {
+			kept = append(kept, s)
+		}
+	}
+	fixed := strings.Join(kept, "/")
+	if fixed == pattern || fixed == "" {
+		return ""
+	}
+	if _, err := patternVars(fixed); err != nil {
+		return ""
+	}
+	what := "the empty segments"
+	switch inner := strings.Trim(pattern, "/"); {
+	case inner+"/" == pattern:
+		what = "the trailing `/`"
+	case "/"+inner == pattern:
+		what = "the leading `/`"
+	case inner == pattern && strings.Count(pattern, "//") == 1 && !strings.Contains(pattern, "///"):
+		what = "the empty segment"
+	}
+	return fmt.Sprintf("drop %s: pattern: %q", what, fixed)
 }
 
 // patternVars returns the variables of an AIP-122 pattern of collections
