@@ -1068,7 +1068,7 @@ func (b *builder) key(m *Model) {
 			f := fieldByName(m, name)
 			switch {
 			case f == nil:
-				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key[%d] names unknown field %q; use proto field names of %s", i, name, m.Desc.Name())
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key[%d] names unknown field %q; %s", i, name, unknownFieldFix(m, name, fmt.Sprintf("use proto field names of %s", m.Desc.Name())))
 				continue
 			case f.Storage != StorageColumn || !f.Type.Indexable() || f.Presence != PresenceNone || f.Type == TypeFloat32 || f.Type == TypeFloat64:
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).primary_key[%d] names field %q, which cannot be a key; keys are single scalar, enum or string fields without presence", i, name)
@@ -1156,6 +1156,19 @@ func fieldByName(m *Model, name string) *Field {
 		}
 	}
 	return nil
+}
+
+// unknownFieldFix tells how to name the field of m that name, which names
+// none, most likely means: one whose proto name differs from it only in
+// case ("Title" for title) or whose JSON name it is ("displayName" for
+// display_name); else it is fix.
+func unknownFieldFix(m *Model, name, fix string) string {
+	for _, f := range m.Fields {
+		if !f.Synthetic() && (strings.EqualFold(string(f.Desc.Name()), name) || strings.EqualFold(f.Desc.JSONName(), name)) {
+			return fmt.Sprintf("write the proto field name %q", f.Desc.Name())
+		}
+	}
+	return fix
 }
 
 // resolve finds a model by the name written in an option: relative to the
@@ -1384,7 +1397,7 @@ func (b *builder) indexes(m *Model) {
 			f := fieldByName(m, name)
 			switch {
 			case f == nil:
-				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names unknown field %q; use a proto field name of %s, e.g. %q", i, name, m.Desc.Name(), firstColumnName(m))
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names unknown field %q; %s", i, name, unknownFieldFix(m, name, fmt.Sprintf("use a proto field name of %s, e.g. %q", m.Desc.Name(), firstColumnName(m))))
 				ok = false
 			case slices.Contains(idx.Columns, f):
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).indexes[%d] names field %q twice", i, name)
@@ -1473,7 +1486,7 @@ func (b *builder) orders(m *Model) {
 			case !okTerm:
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q: term %q: want a proto field name, optionally followed by \" desc\" (AIP-132)", i, text, strings.TrimSpace(raw))
 			case f == nil:
-				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names unknown field %q; use a proto field name of %s", i, text, name, m.Desc.Name())
+				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names unknown field %q; %s", i, text, name, unknownFieldFix(m, name, fmt.Sprintf("use a proto field name of %s", m.Desc.Name())))
 			case f.Storage != StorageColumn || !orderable(f) || f.Nullable() || (m.Name == f && len(f.NameParts) > 1):
 				b.errorf(m.File, m.Desc, "(protoforge.v1.model).order_by[%d] %q names field %q, which List cannot order by; order by stored scalar, string, enum or Timestamp fields without presence", i, text, name)
 			case seen[f]:
