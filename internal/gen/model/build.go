@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -50,6 +51,7 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 
 func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	b.indexMessages(gen)
+	b.packageDirs(gen)
 	b.goNames = goNames(gen)
 	for _, f := range gen.Files {
 		b.collect(f, f.Messages)
@@ -209,6 +211,35 @@ func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, form
 		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
 		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
 	})
+}
+
+// packageDirs refuses the files of one Go package that would be written
+// into different directories (paths=source_relative of files in different
+// directories): the output of each directory would miss the declarations
+// of the others and not compile, protoc-gen-go's included.
+func (b *builder) packageDirs(gen *protogen.Plugin) {
+	first := map[protogen.GoImportPath]*protogen.File{}
+	for _, f := range gen.Files {
+		if !f.Generate {
+			continue
+		}
+		o, ok := first[f.GoImportPath]
+		if !ok {
+			first[f.GoImportPath] = f
+			continue
+		}
+		dir, odir := path.Dir(f.GeneratedFilenamePrefix), path.Dir(o.GeneratedFilenamePrefix)
+		if dir == odir {
+			continue
+		}
+		loc := f.Desc.SourceLocations().ByPath(protoreflect.SourcePath{8, 11}) // option go_package
+		where := f.Desc.Path()
+		if loc.Path != nil {
+			where = fmt.Sprintf("%s:%d:%d", where, loc.StartLine+1, loc.StartColumn+1)
+		}
+		b.errs = append(b.errs, &posError{file: f.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
+			msg: fmt.Sprintf("%s: Go package %s is also the package of %s, whose code is written into %s/, not %s/, and a Go package is one directory: the code of each would miss the other's declarations; move the files into one directory, or generate with paths=import or module=<module path>", where, f.GoImportPath, o.Desc.Path(), odir, dir)})
+	}
 }
 
 // ownerMessage is the message a field, oneof or message descriptor
