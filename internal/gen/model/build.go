@@ -51,11 +51,11 @@ func Build(gen *protogen.Plugin) (*Schema, error) {
 
 func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 	b.indexMessages(gen)
-	b.packageDirs(gen)
 	b.goNames = goNames(gen)
 	for _, f := range gen.Files {
 		b.collect(f, f.Messages)
 	}
+	b.packageDirs(gen)
 	for _, m := range b.s.Models {
 		b.columns(m)
 		b.key(m)
@@ -213,14 +213,19 @@ func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, form
 	})
 }
 
-// packageDirs refuses the files of one Go package that would be written
-// into different directories (paths=source_relative of files in different
-// directories): the output of each directory would miss the declarations
-// of the others and not compile, protoc-gen-go's included.
+// packageDirs refuses the files of one Go package holding models that
+// would be written into different directories (paths=source_relative of
+// files in different directories): the output of each directory would
+// miss the declarations of the others and not compile. Files without
+// models, for which the plugins write nothing, are left to protoc-gen-go.
 func (b *builder) packageDirs(gen *protogen.Plugin) {
+	withModels := map[*protogen.File]bool{}
+	for _, m := range b.s.Models {
+		withModels[m.File] = true
+	}
 	first := map[protogen.GoImportPath]*protogen.File{}
 	for _, f := range gen.Files {
-		if !f.Generate {
+		if !f.Generate || !withModels[f] {
 			continue
 		}
 		o, ok := first[f.GoImportPath]
