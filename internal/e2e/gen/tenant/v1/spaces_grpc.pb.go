@@ -40,6 +40,7 @@ type SpaceServiceClient interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateSpace(ctx context.Context, in *CreateSpaceRequest, opts ...grpc.CallOption) (*Space, error)
 	// AIP-135: the response is empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteSpace(ctx context.Context, in *DeleteSpaceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
@@ -108,6 +109,7 @@ type SpaceServiceServer interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateSpace(context.Context, *CreateSpaceRequest) (*Space, error)
 	// AIP-135: the response is empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteSpace(context.Context, *DeleteSpaceRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.

@@ -56,6 +56,7 @@ type SpaceServiceClient interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateSpace(context.Context, *v1.CreateSpaceRequest) (*v1.Space, error)
 	// AIP-135: the response is empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteSpace(context.Context, *v1.DeleteSpaceRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
@@ -154,6 +155,7 @@ type SpaceServiceHandler interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateSpace(context.Context, *v1.CreateSpaceRequest) (*v1.Space, error)
 	// AIP-135: the response is empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteSpace(context.Context, *v1.DeleteSpaceRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
