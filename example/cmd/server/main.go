@@ -27,8 +27,10 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -131,13 +133,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.requestIDRetention > 0 {
-		// One table holds the request ids of every service of library.v1.
-		go purgeRequestIDs(ctx, libraryv1.NewBookServiceCRUD(db).CRUDServices()[0], cfg.requestIDRetention, log)
-	}
 	lis, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	if cfg.requestIDRetention > 0 {
+		// One table holds the request ids of every service of library.v1.
+		// The purge ends before the database closes (the deferred calls
+		// run in reverse), so that a server that stops, or fails to
+		// start, logs no failed purge.
+		purgeCtx, stopPurge := context.WithCancel(ctx)
+		var purging sync.WaitGroup
+		defer func() { stopPurge(); purging.Wait() }()
+		purging.Go(func() {
+			purgeRequestIDs(purgeCtx, libraryv1.NewBookServiceCRUD(db).CRUDServices()[0], cfg.requestIDRetention, log)
+		})
 	}
 	// Connections idle past IdleTimeout are closed: each holds a goroutine
 	// and buffers.
@@ -209,6 +219,9 @@ func openDB(ctx context.Context, raw string, maxConns int) (db *gorm.DB, dialect
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if path == "" {
 			return nil, "", nil, errors.New("--database-url sqlite: needs a file, e.g. sqlite:library.db")
+		}
+		if dir := filepath.Dir(path); !isDir(dir) {
+			return nil, "", nil, fmt.Errorf("--database-url %s: the directory %s does not exist (SQLite creates the file, not its directory)", raw, dir)
 		}
 		dial, dialect = sqlite.Open("file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"), "sqlite"
 	default:
@@ -298,6 +311,12 @@ func withParam(raw, key, value string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// isDir reports whether dir is a directory.
+func isDir(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
 }
 
 // redact hides a password in a URL for messages.

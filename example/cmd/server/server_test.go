@@ -409,6 +409,21 @@ func TestStartupFailures(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, string(out), "want postgres://")
 
+	out, err = exec.Command(serverBin, "--addr", freeAddr(t), "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "missing", "library.db")).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "missing does not exist (SQLite creates the file, not its directory)")
+
+	// A port that is taken: the error, and no failed purge of request ids
+	// claiming a fault (the purge ended before the database closed).
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	out, err = exec.Command(serverBin, "--addr", taken.Addr().String(), "--request-id-retention", "1ms", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "library.db")).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "address already in use")
+	assert.NotContains(t, string(out), "level=WARN")
+	assert.NotContains(t, string(out), "ERROR")
+
 	path := filepath.Join(t.TempDir(), "library.db")
 	s := start(t, "sqlite:"+path)
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
