@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -75,6 +78,86 @@ func (RESTJSON) Unmarshal(data []byte, msg proto.Message) error {
 		return malformedJSON(err)
 	}
 	return nil
+}
+
+// MarshalAppendField appends field of msg to b as protojson writes it in
+// msg: the answer of a route whose response_body is a field that is not a
+// message (a string, a list, a map), which vanguard refuses to write
+// without it (HTTP 500). A field that is not set is written at its default
+// value ("", 0, [], {}), as google.api.http gateways write it.
+func (c RESTJSON) MarshalAppendField(b []byte, msg proto.Message, field protoreflect.FieldDescriptor) ([]byte, error) {
+	m := msg.ProtoReflect()
+	if field.Message() != nil && !field.IsList() && !field.IsMap() {
+		return c.MarshalAppend(b, m.Get(field).Message().Interface())
+	}
+	// The field alone in a message of msg's type, written as protojson
+	// writes it in msg (its elements without their unset fields), or at
+	// its default when it is not set.
+	one := m.Type().New()
+	opts := protojson.MarshalOptions{}
+	if m.Has(field) || field.HasPresence() {
+		one.Set(field, m.Get(field))
+	} else {
+		opts.EmitUnpopulated = true
+	}
+	doc, err := opts.Marshal(one.Interface())
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &fields); err != nil {
+		return nil, err
+	}
+	v, ok := fields[field.JSONName()]
+	if !ok {
+		return nil, fmt.Errorf("protojson wrote no %s in %s", field.JSONName(), m.Descriptor().FullName())
+	}
+	return append(b, v...), nil
+}
+
+// UnmarshalField reads data, the body of a route whose body is a field
+// that is not a message (a string, a number), into that field of msg,
+// strictly, as Unmarshal reads a message; its errors name the field, at
+// their place in data.
+func (c RESTJSON) UnmarshalField(data []byte, msg proto.Message, field protoreflect.FieldDescriptor) error {
+	m := msg.ProtoReflect()
+	if field.Message() != nil && !field.IsList() && !field.IsMap() {
+		return c.Unmarshal(data, m.Mutable(field).Message().Interface())
+	}
+	name, _ := json.Marshal(field.JSONName())
+	// The value starts a line of its own, so that the lines protojson
+	// counts in data are one more than data's own.
+	doc := make([]byte, 0, len(name)+len(data)+5)
+	doc = append(append(append(doc, '{'), name...), ":\n"...)
+	doc = append(append(doc, data...), "\n}"...)
+	one := m.Type().New()
+	if err := unmarshalJSON(doc, one.Interface()); err != nil {
+		if pe, ok := asPathError(err); ok {
+			pe.Msg = lineBefore(pe.Msg)
+			return malformedJSON(pe)
+		}
+		return malformedJSON(errors.New(lineBefore(err.Error())))
+	}
+	if one.Has(field) {
+		m.Set(field, one.Get(field))
+	}
+	return nil
+}
+
+// lineAt is the position at the end of the words of a protojson error.
+var lineAt = regexp.MustCompile(`\(line (\d+):(\d+)\)`)
+
+// lineBefore is msg with the line of its position one less: the
+// position in the body of a field that UnmarshalField read a line below.
+func lineBefore(msg string) string {
+	return lineAt.ReplaceAllStringFunc(msg, func(at string) string {
+		m := lineAt.FindStringSubmatch(at)
+		line, _ := strconv.Atoi(m[1])
+		if line > 1 {
+			line--
+		}
+		return "(line " + strconv.Itoa(line) + ":" + m[2] + ")"
+	})
 }
 
 // unmarshalJSON is protojson.Unmarshal that also takes, in a

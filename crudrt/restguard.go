@@ -101,13 +101,13 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		empty := r.ContentLength == 0
-		if route != nil && (route.bodyAll || len(route.body) > 0) && r.ContentLength < 0 {
+		if route != nil && route.bodyIsMessage() && r.ContentLength < 0 {
 			var body io.ReadCloser
 			empty, body = emptyBody(r)
 			r = r.Clone(r.Context()) // the server's request keeps its body
 			r.Body = body
 		}
-		if route != nil && (route.bodyAll || len(route.body) > 0) && empty {
+		if route != nil && route.bodyIsMessage() && empty {
 			// No body where the route takes one: an empty message, as
 			// google.api.http gateways read it, on every route (the
 			// transcoder did so on routes with path variables only).
@@ -262,7 +262,10 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 			}
 		}
 		gw := newGuardWriter(w, r)
-		if route != nil {
+		if route != nil && len(route.body) > 0 && route.bodyIsMessage() {
+			// The errors of a body that is a message name fields inside
+			// it; those of a body that is one value (RESTJSON's
+			// UnmarshalField) name the field itself.
 			gw.body = strings.Join(route.body, ".")
 		}
 		next.ServeHTTP(gw, escapedForTranscoder(r, route))

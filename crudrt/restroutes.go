@@ -161,6 +161,24 @@ func parseRESTRule(rule *annotations.HttpRule, input protoreflect.MessageDescrip
 	return r, true
 }
 
+// bodyIsMessage reports whether the route's body is a message: the whole
+// request, or a field that holds one (not a value such as a string or a
+// number, body: "ratio", which an empty body leaves unset).
+func (r *restRoute) bodyIsMessage() bool {
+	if r.bodyAll {
+		return true
+	}
+	if len(r.body) == 0 {
+		return false
+	}
+	_, fds := r.fields(strings.Join(r.body, "."))
+	if len(fds) != len(r.body) {
+		return true // not linked in: as the transcoder reads it
+	}
+	last := fds[len(fds)-1]
+	return last.Message() != nil && !last.IsList() && !last.IsMap()
+}
+
 // matches reports whether a request with this method and escaped path is
 // one of the route's.
 func (r *restRoute) matches(method, escapedPath string) bool {

@@ -1,0 +1,144 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/vanguard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"gorm.io/gorm"
+
+	"github.com/protoforge/protoforge/crudrt"
+	transcodev1 "github.com/protoforge/protoforge/internal/e2e/gen/transcode/v1"
+	"github.com/protoforge/protoforge/internal/e2e/gen/transcode/v1/transcodev1connect"
+	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/testdb"
+)
+
+// inspectingTranscodes is the generated service with InspectVolume, which
+// answers with the request it was given.
+type inspectingTranscodes struct {
+	*transcodev1.TranscodeServiceCRUD
+}
+
+func (s inspectingTranscodes) InspectVolume(_ context.Context, req *transcodev1.InspectVolumeRequest) (*transcodev1.InspectVolumeResponse, error) {
+	return &transcodev1.InspectVolumeResponse{Request: proto.CloneOf(req)}, nil
+}
+
+// serveTranscode serves TranscodeService on db as the example server
+// mounts its services: Connect, gRPC and gRPC-Web by connect-go with the
+// strict JSON codec, REST by vanguard with crudrt.RESTJSON behind
+// crudrt.RESTGuard, all on one port. It returns the base URL and a
+// Connect (JSON) client.
+func serveTranscode(t *testing.T, db *gorm.DB) (string, transcodev1connect.TranscodeServiceClient) {
+	t.Helper()
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/transcode/v1/schema", db.Dialector.Name()+".sql"))
+	svc := inspectingTranscodes{transcodev1.NewTranscodeServiceCRUD(db)}
+	path, handler := transcodev1connect.NewTranscodeServiceHandler(svc, connect.WithCodec(crudrt.JSON{}))
+	mux := http.NewServeMux()
+	mux.Handle(path, handler)
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(transcodev1connect.TranscodeServiceName)
+	require.NoError(t, err)
+	transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{
+		vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor)), handler),
+	}, vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
+	require.NoError(t, err)
+	mux.Handle("/", crudrt.RESTGuard(transcoder))
+	srv := httptest.NewServer(crudrt.RPCGuard(mux))
+	t.Cleanup(srv.Close)
+	return srv.URL, transcodev1connect.NewTranscodeServiceClient(srv.Client(), srv.URL, connect.WithProtoJSON())
+}
+
+// restCall is restDo for base and path: the status and the body.
+func restCall(t *testing.T, base, method, path, body string) (int, string) {
+	t.Helper()
+	resp, b := restDo(t, method, base+path, body)
+	return resp.StatusCode, string(b)
+}
+
+// TestRESTResponseBody: a binding whose response_body is a field answers
+// with that field alone, in JSON as protojson writes it in the response,
+// whatever its kind (a string, a list of resources, a message), where the
+// transcoder answered 500 for every field that is not a message; a body
+// that is a field holding one value (body: "ratio") sets it. Errors keep
+// their google.rpc.Status. On every database, compared with Connect.
+func TestRESTResponseBody(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveTranscode(t, db)
+		ctx := context.Background()
+		_, err := c.CreateRack(ctx, &transcodev1.CreateRackRequest{RackId: "r1", Rack: &transcodev1.Rack{}})
+		require.NoError(t, err)
+		_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: "v1",
+			Volume: &transcodev1.Volume{Title: "Les \"Misérables\"", Tags: []string{"a"}, Cover: []byte{0, 1}}})
+		require.NoError(t, err)
+		_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: "v2", Volume: &transcodev1.Volume{}})
+		require.NoError(t, err)
+
+		for _, id := range []string{"v1", "v2"} {
+			v, err := c.GetVolume(ctx, &transcodev1.GetVolumeRequest{Name: "racks/r1/volumes/" + id})
+			require.NoError(t, err)
+			code, body := restCall(t, base, "GET", "/v1/racks/r1/volumes/"+id+"/title", "")
+			require.Equal(t, http.StatusOK, code, body)
+			want, _ := json.Marshal(v.Title)
+			assert.JSONEq(t, string(want), body, "the title alone, \"\" when it is empty")
+		}
+		code, body := restCall(t, base, "GET", "/v1/racks/r1/volumes/v9/title", "")
+		assert.Equal(t, http.StatusNotFound, code, body)
+		assert.Contains(t, body, `"RESOURCE_NOT_FOUND"`)
+
+		list, err := c.ListVolumes(ctx, &transcodev1.ListVolumesRequest{Parent: "racks/r1"})
+		require.NoError(t, err)
+		var want []json.RawMessage
+		for _, v := range list.Volumes {
+			b, err := protojson.Marshal(v)
+			require.NoError(t, err)
+			want = append(want, b)
+		}
+		wantList, _ := json.Marshal(want)
+		code, body = restCall(t, base, "GET", "/v1/racks/r1/volumes:titles", "")
+		require.Equal(t, http.StatusOK, code, body)
+		assert.JSONEq(t, string(wantList), body, "the list of volumes alone, each as Connect writes it")
+		code, body = restCall(t, base, "GET", "/v1/racks/r1/volumes:titles?page_size=-1", "")
+		assert.Equal(t, http.StatusBadRequest, code, body)
+		assert.Contains(t, body, `"field":"page_size"`)
+
+		code, body = restCall(t, base, "GET", "/v1/racks/r1/volumes/v1:inspectRequest?tags=x&ratio=2", "")
+		require.Equal(t, http.StatusOK, code, body)
+		assert.JSONEq(t, `{"name":"racks/r1/volumes/v1","tags":["x"],"ratio":2}`, body)
+
+		// A body that is one value.
+		for _, tc := range []struct{ body, want string }{
+			{`2.5`, `{"request":{"name":"racks/r1/volumes/v1","ratio":2.5}}`},
+			{`"NaN"`, `{"request":{"name":"racks/r1/volumes/v1","ratio":"NaN"}}`},
+			{``, `{"request":{"name":"racks/r1/volumes/v1"}}`},
+		} {
+			code, body = restCall(t, base, "POST", "/v1/racks/r1/volumes/v1:inspectRatio", tc.body)
+			require.Equal(t, http.StatusOK, code, "%s: %s", tc.body, body)
+			assert.JSONEq(t, tc.want, body, tc.body)
+		}
+		code, body = restCall(t, base, "POST", "/v1/racks/r1/volumes/v1:inspectRatio", "\n  true")
+		assert.Equal(t, http.StatusBadRequest, code, body)
+		assert.Contains(t, compactJSON(body), `"field":"ratio","description":"invalid value for double field ratio: true (line 2:3)"`)
+	})
+}
+
+// compactJSON is the JSON document s without its spaces between tokens
+// (protojson writes some at random), or s when it is no JSON.
+func compactJSON(s string) string {
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(s)) != nil {
+		return s
+	}
+	return b.String()
+}
