@@ -201,9 +201,15 @@ func (r *restRoute) matches(method, escapedPath string) bool {
 // reads the same values in a JSON body (see scalarValue), so that REST
 // takes and refuses what Connect and gRPC do where the transcoder reads
 // them its own way (" 1" as 1, "1e1" not at all, with encoding/json's
-// words). It returns escapedPath and vals with each number in the form
-// the transcoder reads ("1e1" as "10"; vals nil when none changed), or
-// the error of the first value protojson refuses, naming its field.
+// words). So are query values of the well-known types that JSON writes
+// as a string, a number or a bool (Timestamp, Duration, the wrappers),
+// which the transcoder read with a quote added or not ("\"x\"" as x, and
+// refused the empty StringValue), and which it then gets quoted. A
+// FieldMask given by several query parameters is one list of paths, as
+// update_mask is, where the transcoder kept the last. It returns
+// escapedPath and vals with each value in the form the transcoder reads
+// ("1e1" as "10"; vals nil when none changed), or the error of the first
+// value protojson refuses, naming its field.
 func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Values, *Error) {
 	check := func(key, v string, index int) (string, *Error) {
 		parts, fds := r.fields(key)
@@ -211,12 +217,23 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 			return v, nil // not a field: the transcoder answers it
 		}
 		fd := fds[len(fds)-1]
-		switch fd.Kind() {
-		case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind, protoreflect.GroupKind:
-			return v, nil
-		}
 		if fd.IsMap() {
 			return v, nil
+		}
+		switch fd.Kind() {
+		case protoreflect.StringKind, protoreflect.GroupKind:
+			return v, nil
+		case protoreflect.BytesKind:
+			if index < 0 {
+				return v, nil
+			}
+		case protoreflect.MessageKind:
+			if index < 0 || queryWKT(fd.Message()) == wktNone {
+				return v, nil // the transcoder refuses a message in the path
+			}
+			if fd.Message().FullName() == fieldMaskName && !r.otherMask(key) {
+				return v, nil // RESTGuard reads it
+			}
 		}
 		canon, desc, ok := scalarValue(fd, v)
 		if !ok {
@@ -255,42 +272,115 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 	}
 	var out url.Values
 	for _, key := range slices.Sorted(maps.Keys(vals)) {
-		for i, v := range vals[key] {
+		vs, changed := vals[key], false
+		if len(vs) > 1 && r.otherMask(key) {
+			vs, changed = []string{strings.Join(vs, ",")}, true
+		}
+		for i, v := range vs {
 			canon, e := check(key, v, i)
 			if e != nil {
 				return "", nil, e
 			}
 			if canon != v {
-				if out == nil {
-					out = maps.Clone(vals)
+				if !changed {
+					vs, changed = slices.Clone(vs), true
 				}
-				out[key] = slices.Clone(out[key])
-				out[key][i] = canon
+				vs[i] = canon
 			}
+		}
+		if changed {
+			if out == nil {
+				out = maps.Clone(vals)
+			}
+			out[key] = vs
 		}
 	}
 	return escapedPath, out, nil
 }
 
-// scalarValue reads v, the text of a path variable or query parameter that
-// sets field fd (a number, bool or enum, or a list of them), as protojson
-// reads the same value in a JSON body: a number as in a JSON string
-// ("1e1" and "8.0" for an integer, "NaN"; not " 1" nor "01"), a bool as
-// the JSON literal true or false, an enum by name or number. It returns
-// an integer's value in decimal, other values as they are, or protojson's
-// words for a value it refuses.
-func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string, ok bool) {
-	if plainScalar(fd.Kind(), v) {
-		return v, "", true // as protojson reads it, and in its canonical form
+// otherMask reports whether the query parameter key names a FieldMask of
+// the route's request that RESTGuard does not read itself (update_mask,
+// read masks): one the transcoder reads from a single value.
+func (r *restRoute) otherMask(key string) bool {
+	parts, fds := r.fields(key)
+	if len(fds) == 0 || len(fds) != len(parts) {
+		return false
 	}
+	fd := fds[len(fds)-1]
+	if fd.IsList() || fd.Message() == nil || fd.Message().FullName() != fieldMaskName {
+		return false
+	}
+	if len(fds) == 1 {
+		if fd.Name() == "update_mask" && r.takesMask() {
+			return false
+		}
+		for _, rm := range r.readMasks() {
+			if rm == fd {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Kinds of well-known message types whose JSON is a single value, which a
+// query parameter can set.
+const (
+	wktNone   = iota
+	wktString // written as a JSON string: Timestamp, Duration, FieldMask, StringValue, BytesValue
+	wktValue  // a wrapper of a number or a bool, written as that value
+)
+
+// queryWKT is how a query parameter sets a field of message type md.
+func queryWKT(md protoreflect.MessageDescriptor) int {
+	switch md.FullName() {
+	case "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.StringValue", "google.protobuf.BytesValue",
+		"google.protobuf.FieldMask":
+		return wktString
+	case "google.protobuf.Int32Value", "google.protobuf.Int64Value", "google.protobuf.UInt32Value", "google.protobuf.UInt64Value",
+		"google.protobuf.FloatValue", "google.protobuf.DoubleValue", "google.protobuf.BoolValue":
+		return wktValue
+	}
+	return wktNone
+}
+
+// scalarValue reads v, the text of a path variable or query parameter that
+// sets field fd (a number, bool or enum, a list of them, or a well-known
+// type that JSON writes as one value), as protojson reads the same value
+// in a JSON body: a number as in a JSON string ("1e1" and "8.0" for an
+// integer, "NaN"; not " 1" nor "01"), a bool as the JSON literal true or
+// false, an enum by name or number, a Timestamp, a Duration, a
+// StringValue or a BytesValue as a JSON string. It returns an integer's
+// value in decimal, a value written as a JSON string in JSON (quoted, as
+// the transcoder passes it to protojson), other values as they are, or
+// protojson's words for a value it refuses.
+func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string, ok bool) {
+	kind, inner := fd.Kind(), protoreflect.FieldDescriptor(nil)
 	var elem []byte
-	switch {
-	case fd.Kind() == protoreflect.BoolKind && (v == "true" || v == "false"):
-		elem = []byte(v)
-	case fd.Kind() == protoreflect.EnumKind && canonicalInt(v):
-		elem = []byte(v)
-	default:
+	if kind == protoreflect.MessageKind {
+		switch queryWKT(fd.Message()) {
+		case wktString:
+			elem, _ = json.Marshal(v)
+		case wktValue:
+			inner = fd.Message().Fields().ByName("value")
+			kind = inner.Kind()
+		}
+	}
+	if kind == protoreflect.BytesKind {
 		elem, _ = json.Marshal(v)
+	}
+	if elem == nil {
+		if plainScalar(kind, v) {
+			return v, "", true // as protojson reads it, and in its canonical form
+		}
+		switch {
+		case kind == protoreflect.BoolKind && (v == "true" || v == "false"):
+			elem = []byte(v)
+		case kind == protoreflect.EnumKind && canonicalInt(v):
+			elem = []byte(v)
+		default:
+			elem, _ = json.Marshal(v)
+		}
 	}
 	if fd.IsList() {
 		elem = append(append([]byte{'['}, elem...), ']')
@@ -301,11 +391,21 @@ func scalarValue(fd protoreflect.FieldDescriptor, v string) (canon, desc string,
 	if err := protojson.Unmarshal(doc, m); err != nil {
 		return "", protojsonAt.ReplaceAllString(err.Error(), ""), false
 	}
+	switch kind {
+	case protoreflect.MessageKind:
+		s, _ := json.Marshal(v)
+		return string(s), "", true
+	case protoreflect.BytesKind:
+		return v, "", true // the transcoder reads base64 as protojson does
+	}
 	val := m.Get(fd)
 	if fd.IsList() {
 		val = val.List().Get(0)
 	}
-	switch fd.Kind() {
+	if inner != nil {
+		val = val.Message().Get(inner)
+	}
+	switch kind {
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
 		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
 		return strconv.FormatInt(val.Int(), 10), "", true
@@ -467,16 +567,17 @@ func (r *restRoute) fields(key string) ([]string, []protoreflect.FieldDescriptor
 	return parts, fds
 }
 
-// single reports whether the query parameter key names a scalar field
-// of the route's request that holds one value (not repeated, not a
-// message), and its path in proto names.
+// single reports whether the query parameter key names a field of the
+// route's request that holds one value (not repeated; a scalar, or a
+// well-known type that JSON writes as one value, such as a Timestamp),
+// and its path in proto names.
 func (r *restRoute) single(key string) (string, bool) {
 	parts, fds := r.fields(key)
 	if len(fds) != len(parts) {
 		return "", false
 	}
 	fd := fds[len(fds)-1]
-	return strings.Join(parts, "."), !fd.IsList() && !fd.IsMap() && fd.Message() == nil
+	return strings.Join(parts, "."), !fd.IsList() && !fd.IsMap() && (fd.Message() == nil || queryWKT(fd.Message()) != wktNone)
 }
 
 // intoScalar reports whether the query parameter key goes on past a

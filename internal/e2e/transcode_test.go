@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/vanguard"
@@ -17,6 +19,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -141,4 +147,66 @@ func compactJSON(s string) string {
 		return s
 	}
 	return b.String()
+}
+
+// TestRESTQueryWellKnownTypes: query parameters that set well-known types
+// (google.api.http: a Timestamp in RFC 3339, a Duration, a FieldMask as a
+// comma list, the wrappers, bytes in base64 or base64url) reach the
+// method as the same request sent over Connect does, at the top of the
+// request and inside nested messages. The transcoder read a StringValue
+// or a Timestamp with its quotes taken off ("\"hi\"" became hi), refused
+// the empty StringValue, kept the last of two Timestamps and the last
+// path of a repeated FieldMask, and answered a malformed one without
+// naming its field.
+func TestRESTQueryWellKnownTypes(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	base, c := serveTranscode(t, db)
+	ctx := context.Background()
+	const at = "/v1/racks/r1/volumes/v1:inspect?"
+	name := "racks/r1/volumes/v1"
+	for _, tc := range []struct {
+		query string
+		want  *transcodev1.InspectVolumeRequest
+	}{
+		{"label=", &transcodev1.InspectVolumeRequest{Label: wrapperspb.String("")}},
+		{"label=%22hi%22", &transcodev1.InspectVolumeRequest{Label: wrapperspb.String(`"hi"`)}},
+		{"label=%22", &transcodev1.InspectVolumeRequest{Label: wrapperspb.String(`"`)}},
+		{"label=a%5Cn", &transcodev1.InspectVolumeRequest{Label: wrapperspb.String(`a\n`)}},
+		{"token=-_8&tokens=%2B%2F8%3D&tokens=AAE", &transcodev1.InspectVolumeRequest{Token: []byte{0xfb, 0xff}, Tokens: [][]byte{{0xfb, 0xff}, {0, 1}}}},
+		{"since=2021-02-03T04:05:06.5%2B02:00&within=1.5s", &transcodev1.InspectVolumeRequest{
+			Since: timestamppb.New(time.Date(2021, 2, 3, 2, 5, 6, 5e8, time.UTC)), Within: durationpb.New(1500 * time.Millisecond)}},
+		{"limit=1e1&huge=18446744073709551615&flag=false", &transcodev1.InspectVolumeRequest{
+			Limit: wrapperspb.Int64(10), Huge: wrapperspb.UInt64(math.MaxUint64), Flag: wrapperspb.Bool(false)}},
+		{"fields=title&fields=probe.span,tags", &transcodev1.InspectVolumeRequest{Fields: &fieldmaskpb.FieldMask{Paths: []string{"title", "probe.span", "tags"}}}},
+		{"probe.span.until=1970-01-01T00:00:01Z&probe.label=%22x%22&probe.marks=a&probe.marks=b", &transcodev1.InspectVolumeRequest{
+			Probe: &transcodev1.Probe{Label: `"x"`, Marks: []string{"a", "b"}, Span: &transcodev1.Span{Until: timestamppb.New(time.Unix(1, 0))}}}},
+	} {
+		tc.want.Name = name
+		over, err := c.InspectVolume(ctx, tc.want)
+		require.NoError(t, err)
+		want, err := protojson.Marshal(over)
+		require.NoError(t, err)
+		code, body := restCall(t, base, "GET", at+tc.query, "")
+		require.Equal(t, http.StatusOK, code, "%s: %s", tc.query, body)
+		assert.JSONEq(t, string(want), body, "%s: as Connect reads %v", tc.query, tc.want)
+	}
+	for _, tc := range []struct{ query, field, reason string }{
+		{"since=bad", "since", "MALFORMED_REQUEST"},
+		{"within=1", "within", "MALFORMED_REQUEST"},
+		{"probe.span.until=2020-13-01T00:00:00Z", "probe.span.until", "MALFORMED_REQUEST"},
+		{"limit=x", "limit", "MALFORMED_REQUEST"},
+		{"huge=-1", "huge", "MALFORMED_REQUEST"},
+		{"token=***", "token", "MALFORMED_REQUEST"},
+		{"tokens=AA&tokens=%25", "tokens[1]", "MALFORMED_REQUEST"},
+		{"since=2020-01-01T00:00:00Z&since=2021-01-01T00:00:00Z", "", "QUERY_REPEATS_FIELD"},
+		{"limit=1&limit=2", "", "QUERY_REPEATS_FIELD"},
+		{"label=a&label=b", "", "QUERY_REPEATS_FIELD"},
+	} {
+		code, body := restCall(t, base, "GET", at+tc.query, "")
+		assert.Equal(t, http.StatusBadRequest, code, "%s: %s", tc.query, body)
+		assert.Contains(t, compactJSON(body), `"reason":"`+tc.reason+`"`, tc.query)
+		if tc.field != "" {
+			assert.Contains(t, compactJSON(body), `"fieldViolations":[{"field":"`+tc.field+`"`, tc.query)
+		}
+	}
 }
