@@ -235,11 +235,18 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 					if !routes[i].matches(r.Method, escaped) {
 						continue
 					}
-					given := map[string][]string{} // the keys of each single-valued field
+					given := map[string][]string{}            // the keys of each single-valued field
+					members := map[string]map[string]string{} // by oneof, the key of each member given
 					for _, k := range keys {
-						if field, ok := routes[i].intoScalar(k); ok {
-							writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q names a field inside %s, which is not a message", k, field))
+						if field, what, ok := routes[i].intoScalar(k); ok {
+							writeRESTError(w, http.StatusBadRequest, 3, "MALFORMED_QUERY", fmt.Sprintf("query parameter %q names a field inside %s, which is %s", k, field, what))
 							return
+						}
+						for oneof, member := range routes[i].oneofMembers(k) {
+							if members[oneof] == nil {
+								members[oneof] = map[string]string{}
+							}
+							members[oneof][member] = k
 						}
 						if by, ok := routes[i].conflict(k); ok {
 							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_OVERRIDES_FIELD", fmt.Sprintf("query parameter %q names a field that %s sets", k, by))
@@ -249,6 +256,15 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 							for range vals[k] {
 								given[path] = append(given[path], k)
 							}
+						}
+					}
+					for _, oneof := range slices.Sorted(maps.Keys(members)) {
+						if len(members[oneof]) > 1 {
+							// The transcoder would keep the last member;
+							// a body setting two is refused as well.
+							ks := slices.Sorted(maps.Values(members[oneof]))
+							writeRESTError(w, http.StatusBadRequest, 3, "QUERY_REPEATS_FIELD", fmt.Sprintf("query parameters %s set %d fields of oneof %s; it takes one", strings.Join(ks, " and "), len(ks), oneof))
+							return
 						}
 					}
 					for _, path := range slices.Sorted(maps.Keys(given)) {

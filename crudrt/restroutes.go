@@ -581,16 +581,41 @@ func (r *restRoute) single(key string) (string, bool) {
 }
 
 // intoScalar reports whether the query parameter key goes on past a
-// field of the route's request that holds no fields (`filter.x`), and
-// that field's path.
-func (r *restRoute) intoScalar(key string) (string, bool) {
+// field of the route's request that holds no fields (`filter.x`), or
+// into a map (`attrs.k`, which google.api.http does not map to query
+// parameters and the transcoder answered 500), and that field's path
+// and what it is.
+func (r *restRoute) intoScalar(key string) (field, what string, ok bool) {
 	parts, fds := r.fields(key)
 	for i, fd := range fds {
-		if i < len(parts)-1 && (fd.Message() == nil || fd.IsList()) {
-			return strings.Join(parts[:i+1], "."), true
+		if i == len(parts)-1 {
+			break
+		}
+		switch {
+		case fd.IsMap():
+			return strings.Join(parts[:i+1], "."), "a map, whose entries query parameters do not set", true
+		case fd.Message() == nil || fd.IsList():
+			return strings.Join(parts[:i+1], "."), "not a message", true
 		}
 	}
-	return "", false
+	return "", "", false
+}
+
+// oneofMembers reports, for the query parameter key, the oneofs of the
+// route's request its field path passes through or ends at (by their
+// path and name, "probe.kind") with the member it takes in each.
+func (r *restRoute) oneofMembers(key string) map[string]string {
+	parts, fds := r.fields(key)
+	var out map[string]string
+	for i, fd := range fds {
+		if o := fd.ContainingOneof(); o != nil && !o.IsSynthetic() {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[strings.Join(append(slices.Clone(parts[:i]), string(o.Name())), ".")] = parts[i]
+		}
+	}
+	return out
 }
 
 // takesMask reports whether the route's request has an update_mask, a

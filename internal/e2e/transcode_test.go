@@ -210,3 +210,31 @@ func TestRESTQueryWellKnownTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestRESTQueryMapsAndOneofs: a query parameter into a map field
+// (google.api.http maps none to query parameters) is InvalidArgument, where
+// the transcoder answered 500; two query parameters that set two members
+// of one oneof are refused as Connect refuses the same two fields in a
+// body, where the transcoder kept the last.
+func TestRESTQueryMapsAndOneofs(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	base, c := serveTranscode(t, db)
+	const at = "/v1/racks/r1/volumes/v1:inspect?"
+	code, body := restCall(t, base, "GET", at+"attrs.k=x", "")
+	assert.Equal(t, http.StatusBadRequest, code, body)
+	assert.Contains(t, body, "MALFORMED_QUERY")
+	assert.Contains(t, body, "attrs")
+
+	_, err := c.InspectVolume(context.Background(), &transcodev1.InspectVolumeRequest{})
+	require.NoError(t, err)
+	code, body = restCall(t, base, "POST", "/v1/racks/r1/volumes/v1:inspect", `{"alpha":"x","beta":2}`)
+	assert.Equal(t, http.StatusBadRequest, code, "Connect's JSON codec refuses it: %s", body)
+	for _, q := range []string{"alpha=x&beta=2", "beta=2&alpha=x"} {
+		code, body = restCall(t, base, "GET", at+q, "")
+		assert.Equal(t, http.StatusBadRequest, code, "%s: %s", q, body)
+		assert.Contains(t, body, "oneof choice", q)
+	}
+	code, body = restCall(t, base, "GET", at+"beta=2", "")
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"request":{"name":"racks/r1/volumes/v1","beta":2}}`, body)
+}
