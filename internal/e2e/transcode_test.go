@@ -7,12 +7,14 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/vanguard"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -237,4 +239,52 @@ func TestRESTQueryMapsAndOneofs(t *testing.T) {
 	code, body = restCall(t, base, "GET", at+"beta=2", "")
 	assert.Equal(t, http.StatusOK, code, body)
 	assert.JSONEq(t, `{"request":{"name":"racks/r1/volumes/v1","beta":2}}`, body)
+}
+
+// TestTranscodeOpenAPI: the OpenAPI document describes what the server
+// answers and takes on these bindings: a binding's response_body is the
+// schema of that field (a string, an array), and the query parameters of
+// a route include those inside nested messages (`probe.span.low`) and the
+// wrappers (`limit`), which the server takes, but not a field the path
+// sets inside a message (`probe.label` on /v1/{probe.label=labels/*}).
+func TestTranscodeOpenAPI(t *testing.T) {
+	ctx := context.Background()
+	doc, err := openapi3.NewLoader().LoadFromData(transcodev1.TranscodeServiceOpenAPI())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(ctx))
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveTranscode(t, db)
+		_, err := c.CreateRack(ctx, &transcodev1.CreateRackRequest{RackId: "r1", Rack: &transcodev1.Rack{}})
+		require.NoError(t, err)
+		_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: "v1", Volume: &transcodev1.Volume{Title: "t"}})
+		require.NoError(t, err)
+		vol := map[string]string{"rack": "r1", "volume": "v1"}
+		code, body := openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes/{volume}/title", vol, nil, "", true)
+		assert.Equal(t, http.StatusOK, code, body)
+		code, body = openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes:titles", map[string]string{"rack": "r1"}, nil, "", true)
+		assert.Equal(t, http.StatusOK, code, body)
+		query := url.Values{"probe.span.low": {"3"}, "probe.span.until": {"2020-01-01T00:00:00Z"}, "probe.marks": {"a", "b"},
+			"limit": {"5"}, "label": {"x"}, "flag": {"true"}, "ratio": {"2"}}
+		code, body = openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes/{volume}:inspectRequest", vol, query, "", true)
+		assert.Equal(t, http.StatusOK, code, body)
+		code, body = openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes/{volume}:inspect", vol, query, "", true)
+		assert.Equal(t, http.StatusOK, code, body)
+		code, body = openAPICall(t, doc, base, "GET", "/v1/labels/{label}:inspect", map[string]string{"label": "x"}, url.Values{"probe.span.low": {"3"}}, "", true)
+		assert.Equal(t, http.StatusOK, code, body)
+	})
+	documented := func(path string) []string {
+		var names []string
+		for _, p := range doc.Paths.Value(path).Get.Parameters {
+			if p.Value.In == "query" {
+				names = append(names, p.Value.Name)
+			}
+		}
+		return names
+	}
+	for _, key := range []string{"probe.label", "probe.span.low", "probe.span.until", "probe.span.state", "probe.marks", "limit", "flag", "label", "huge", "alpha", "beta"} {
+		assert.Contains(t, documented("/v1/racks/{rack}/volumes/{volume}:inspect"), key)
+	}
+	assert.NotContains(t, documented("/v1/racks/{rack}/volumes/{volume}:inspect"), "attrs", "a map is no query parameter")
+	assert.NotContains(t, documented("/v1/labels/{label}:inspect"), "probe.label", "the path sets it")
+	assert.Contains(t, documented("/v1/labels/{label}:inspect"), "probe.span.low")
 }

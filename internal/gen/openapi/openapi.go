@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,9 +29,12 @@ import (
 	"github.com/protoforge/protoforge/internal/gen/model"
 )
 
-// Route is one REST binding of a method.
+// Route is one REST binding of a method: ResponseBody is the response
+// field it answers with alone (response_body), or "" for the whole
+// response.
 type Route struct {
 	Verb, Path, Body string
+	ResponseBody     string
 }
 
 // Routes returns the REST bindings of a method as vanguard serves them: its
@@ -42,7 +46,7 @@ func Routes(m *protogen.Method, def *model.Route) []Route {
 		if def == nil {
 			return nil
 		}
-		return []Route{{def.Verb, def.Path, def.Body}}
+		return []Route{{Verb: def.Verb, Path: def.Path, Body: def.Body}}
 	}
 	var out []Route
 	for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
@@ -63,7 +67,7 @@ func Routes(m *protogen.Method, def *model.Route) []Route {
 		default:
 			continue
 		}
-		out = append(out, Route{verb, path, r.GetBody()})
+		out = append(out, Route{Verb: verb, Path: path, Body: r.GetBody(), ResponseBody: r.GetResponseBody()})
 	}
 	return out
 }
@@ -178,7 +182,7 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 	op.Parameters = params
 	switch r.Body {
 	case "":
-		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
+		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "", nil)...)
 	case "*":
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 			WithJSONSchemaRef(b.bodyOf(m.Input, vars))}
@@ -190,7 +194,7 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 			WithJSONSchemaRef(b.fieldSchema(fieldOf(m.Input, fd)))}
 		bound[string(fd.Name())] = true
-		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "")...)
+		op.Parameters = append(op.Parameters, b.queryParams(m.Input, bound, "", nil)...)
 	}
 	if b.updates[m] && op.RequestBody != nil {
 		// An update sets the fields its mask names (or those the body
@@ -214,6 +218,14 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 		// A read mask leaves out the fields it does not name, REQUIRED
 		// ones too (AIP-157).
 		out = b.partial(out)
+	}
+	if r.ResponseBody != "" {
+		// The binding answers with that field of the response alone.
+		fd := m.Output.Desc.Fields().ByName(protoreflect.Name(r.ResponseBody))
+		if fd == nil {
+			return fmt.Errorf("response_body %q is not a field of %s", r.ResponseBody, m.Output.Desc.FullName())
+		}
+		out = b.fieldSchema(fieldOf(m.Output, fd))
 	}
 	op.Responses = openapi3.NewResponses()
 	op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").
@@ -423,8 +435,7 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 		v := tpl[i+1 : i+j]
 		tpl = tpl[i+j+1:]
 		field, glob, _ := strings.Cut(v, "=")
-		top, _, _ := strings.Cut(field, ".")
-		bound[top] = true
+		bound[field] = true
 		vars = append(vars, field)
 		if glob == "" {
 			glob = "*"
@@ -512,22 +523,35 @@ func (b *builder) variableNames(glob, field string) map[int]string {
 	return names
 }
 
-// queryParams are the fields of in not bound by the path or body that a
-// query string can set: scalars, enums, their lists, and the well-known
-// types protojson spells as strings.
-func (b *builder) queryParams(in *protogen.Message, bound map[string]bool, prefix string) openapi3.Parameters {
+// queryParams are the fields of in not bound by the path or body (bound
+// holds their paths) that a query string can set: scalars, enums, their
+// lists, the well-known types protojson spells as one value (a string,
+// a number or a bool), and those inside messages that are not lists
+// (`probe.span.low`, google.api.http), to the depth a message does not
+// repeat itself (seen holds the messages above).
+func (b *builder) queryParams(in *protogen.Message, bound map[string]bool, prefix string, seen []protoreflect.FullName) openapi3.Parameters {
 	var out openapi3.Parameters
+	seen = append(seen, in.Desc.FullName())
 	for _, f := range in.Fields {
 		name := string(f.Desc.Name())
-		if bound[name] || f.Desc.IsMap() {
+		if bound[prefix+name] || f.Desc.IsMap() {
 			continue
 		}
+		var schema *openapi3.Schema
 		if f.Message != nil {
-			if _, ok := stringWKT[f.Message.Desc.FullName()]; !ok {
+			if _, ok := stringWKT[f.Message.Desc.FullName()]; ok {
+				schema = b.fieldSchema(f).Value
+			} else if s := queryWrapper(f.Message.Desc.FullName()); s != nil && !f.Desc.IsList() {
+				schema = s
+			} else {
+				if !f.Desc.IsList() && wellKnown(f.Message.Desc.FullName()) == nil && !slices.Contains(seen, f.Message.Desc.FullName()) {
+					out = append(out, b.queryParams(f.Message, bound, prefix+name+".", seen)...)
+				}
 				continue
 			}
+		} else {
+			schema = b.fieldSchema(f).Value
 		}
-		schema := b.fieldSchema(f).Value
 		if n := f.Desc.Name(); prefix == "" && (n == "page_size" || n == "skip") && f.Desc.Kind() == protoreflect.Int32Kind && !f.Desc.IsList() {
 			// AIP-158: a negative page size or skip is refused.
 			c := *schema
@@ -541,6 +565,27 @@ func (b *builder) queryParams(in *protogen.Message, bound map[string]bool, prefi
 		out = append(out, &openapi3.ParameterRef{Value: p})
 	}
 	return out
+}
+
+// queryWrapper is the schema of a query parameter that sets a wrapper
+// (google.protobuf.Int64Value): its value's, which a query parameter
+// cannot leave null; nil for another message.
+func queryWrapper(name protoreflect.FullName) *openapi3.Schema {
+	kinds := map[protoreflect.FullName]protoreflect.Kind{
+		"google.protobuf.BoolValue": protoreflect.BoolKind, "google.protobuf.StringValue": protoreflect.StringKind,
+		"google.protobuf.BytesValue": protoreflect.BytesKind,
+		"google.protobuf.Int32Value": protoreflect.Int32Kind, "google.protobuf.UInt32Value": protoreflect.Uint32Kind,
+		"google.protobuf.Int64Value": protoreflect.Int64Kind, "google.protobuf.UInt64Value": protoreflect.Uint64Kind,
+		"google.protobuf.FloatValue": protoreflect.FloatKind, "google.protobuf.DoubleValue": protoreflect.DoubleKind,
+	}
+	k, ok := kinds[name]
+	if !ok {
+		return nil
+	}
+	if k == protoreflect.FloatKind || k == protoreflect.DoubleKind {
+		return withNonFinite(scalar(k), nonFinite)
+	}
+	return scalar(k)
 }
 
 // stringWKT are the well-known types protojson writes as JSON strings.
