@@ -32,9 +32,11 @@ func requestPath(r *http.Request) string {
 	}
 	p = unreservedUnescaped(p)
 	if i := strings.LastIndexByte(p, '/'); strings.Contains(p[i+1:], "%3") {
-		// An escaped colon in the last segment is the colon of a custom
-		// verb ("/v1/books/1%3Aundelete"), as clients that escape a
-		// whole segment send it; resource ids hold none (AIP-122).
+		// An escaped colon in the last segment is read as a colon: the
+		// colon of a custom verb ("/v1/books/1%3Aundelete"), as clients
+		// that escape a whole segment send it, when a route has that
+		// verb, and part of the segment otherwise (RESTGuard's
+		// verbColon).
 		p = p[:i+1] + strings.NewReplacer("%3A", ":", "%3a", ":").Replace(p[i+1:])
 	}
 	return p

@@ -60,7 +60,18 @@ import (
 // gRPC, gRPC-Web and Connect requests do not go through it.
 func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	routes := restRoutes(rules)
+	verbs := map[string]bool{}
+	for _, rt := range routes {
+		if rt.verb != "" {
+			verbs[rt.verb] = true
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := requestPath(r); strings.Contains(p[strings.LastIndexByte(p, '/')+1:], ":") {
+			if q := verbColon(p, verbs); q != p {
+				r = withRequestPath(r, q)
+			}
+		}
 		if v := r.Header.Get("X-Server-Timeout"); v != "" {
 			if _, ok := serverTimeout(v); !ok {
 				// The transcoder answers one that is not a number in
@@ -287,6 +298,24 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, escapedForTranscoder(r, route))
 		gw.finish()
 	})
+}
+
+// verbColon is the escaped path p whose last segment holds a colon with
+// only the colon of a custom verb left as it is, the others escaped
+// ("%3A"), as google.api.http gateways read a path: the verb is what
+// follows the last colon, when a route has that verb, and otherwise the
+// colon is part of the segment, as in a resource id ("members/user:ann",
+// "volumes/v:w:inspect" with the verb inspect), where the transcoder took
+// what follows the first colon as the verb, and found no route.
+func verbColon(p string, verbs map[string]bool) string {
+	i := strings.LastIndexByte(p, '/') + 1
+	last := p[i:]
+	j := strings.LastIndexByte(last, ':')
+	colon := strings.NewReplacer(":", "%3A")
+	if verb := last[j+1:]; verbs[verb] {
+		return p[:i] + colon.Replace(last[:j]) + last[j:]
+	}
+	return p[:i] + colon.Replace(last)
 }
 
 // escapedForTranscoder is r with its URL's Path in its escaped form,

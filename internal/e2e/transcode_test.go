@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,4 +288,67 @@ func TestTranscodeOpenAPI(t *testing.T) {
 	assert.NotContains(t, documented("/v1/racks/{rack}/volumes/{volume}:inspect"), "attrs", "a map is no query parameter")
 	assert.NotContains(t, documented("/v1/labels/{label}:inspect"), "probe.label", "the path sets it")
 	assert.Contains(t, documented("/v1/labels/{label}:inspect"), "probe.span.low")
+}
+
+// TestRESTColonInResourceID: a colon in the last segment of a REST path
+// starts a custom verb only when a route has that verb, and the verb is
+// what follows the last colon, as google.api.http gateways read a path
+// (Envoy's transcoder, grpc-gateway); any other colon is part of the
+// segment. A resource whose id holds a colon, which gRPC and Connect
+// reach, was out of REST's reach in every spelling (vanguard took what
+// follows the first colon as a verb and found no route): it is read,
+// updated, inspected (its own verb after the id's colon) and deleted as
+// over Connect, on every database, and no other resource is touched.
+func TestRESTColonInResourceID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveTranscode(t, db)
+		ctx := context.Background()
+		require.NoError(t, db.Exec("INSERT INTO racks (rack, theme) VALUES ('a:b', 'colon'), ('a', 'plain')").Error)
+		for _, v := range []string{"v:w", "v", "w"} {
+			require.NoError(t, db.Exec("INSERT INTO volumes (rack, volume, title) VALUES ('a:b', ?, ?)", v, "title "+v).Error)
+		}
+		for _, p := range []string{"/v1/racks/a:b", "/v1/racks/a%3Ab", "/v1/racks/a%3ab"} {
+			code, body := rawRequest(t, base, "GET", p)
+			require.Equal(t, http.StatusOK, code, "%s: %s", p, body)
+			assert.Contains(t, body, `"theme":"colon"`, p)
+		}
+		want, err := c.GetVolume(ctx, &transcodev1.GetVolumeRequest{Name: "racks/a:b/volumes/v:w"})
+		require.NoError(t, err)
+		for _, p := range []string{"/v1/racks/a:b/volumes/v:w", "/v1/racks/a%3Ab/volumes/v%3Aw", "/v2/racks/a:b/volumes/v:w"} {
+			code, body := rawRequest(t, base, "GET", p)
+			require.Equal(t, http.StatusOK, code, "%s: %s", p, body)
+			assert.Contains(t, body, `"title":"`+want.Title+`"`, p)
+		}
+		for _, p := range []string{"/v1/racks/a:b/volumes/v:w:inspect", "/v1/racks/a%3Ab/volumes/v%3Aw%3Ainspect"} {
+			code, body := rawRequest(t, base, "GET", p)
+			require.Equal(t, http.StatusOK, code, "%s: %s", p, body)
+			assert.JSONEq(t, `{"request":{"name":"racks/a:b/volumes/v:w"}}`, body, p)
+		}
+		// A verb no route has is part of the id: a volume that does not
+		// exist, not the volume v.
+		code, body := rawRequest(t, base, "GET", "/v1/racks/a:b/volumes/v:x")
+		assert.Equal(t, http.StatusNotFound, code, body)
+		assert.Contains(t, body, `racks/a:b/volumes/v:x`)
+		// A verb a route has keeps its meaning on another method.
+		code, body = rawRequest(t, base, "GET", "/v1/racks/a:b/volumes/v:undelete")
+		assert.Equal(t, http.StatusMethodNotAllowed, code, body)
+
+		code, body = restCall(t, base, "PATCH", "/v1/racks/a:b/volumes/v:w?update_mask=title", `{"title":"new"}`)
+		require.Equal(t, http.StatusOK, code, body)
+		code, body = rawRequest(t, base, "DELETE", "/v1/racks/a:b/volumes/v:w")
+		require.Equal(t, http.StatusOK, code, body)
+		got, err := c.ListVolumes(ctx, &transcodev1.ListVolumesRequest{Parent: "racks/a:b", ShowDeleted: true})
+		require.NoError(t, err)
+		for _, v := range got.Volumes {
+			switch v.Name {
+			case "racks/a:b/volumes/v:w":
+				assert.Equal(t, "new", v.Title)
+				assert.NotNil(t, v.DeleteTime, "deleted")
+			default:
+				assert.Nil(t, v.DeleteTime, "%s is not deleted", v.Name)
+				assert.Equal(t, "title "+strings.TrimPrefix(v.Name, "racks/a:b/volumes/"), v.Title)
+			}
+		}
+		assert.Len(t, got.Volumes, 3)
+	})
 }
