@@ -287,6 +287,13 @@ func TestTranscodeOpenAPI(t *testing.T) {
 	}
 	assert.NotContains(t, documented("/v1/racks/{rack}/volumes/{volume}:inspect"), "attrs", "a map is no query parameter")
 	assert.NotContains(t, documented("/v1/labels/{label}:inspect"), "probe.label", "the path sets it")
+	// A "**" parameter takes several segments, sent with their slashes.
+	files := doc.Paths.Value("/v1/files/{path}:inspect").Get.Parameters[0].Value
+	assert.Contains(t, files.Description, "any number of them, their slashes sent as they are")
+	base, _ := serveTranscode(t, testdb.Open(t, testdb.SQLite))
+	code, body := restCall(t, base, "GET", "/v1/files/a/b/c.txt:inspect", "")
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"request":{"path":"files/a/b/c.txt"}}`, body)
 	assert.Contains(t, documented("/v1/labels/{label}:inspect"), "probe.span.low")
 }
 

@@ -457,7 +457,13 @@ func (b *builder) template(tpl string, in *protogen.Message) (string, openapi3.P
 			seen[name] = true
 			out.WriteString("{" + name + "}")
 			desc := fmt.Sprintf("Sets the request field `%s`", field)
-			if glob != "*" {
+			switch {
+			case seg == "**":
+				// google.api.http: "**" takes any number of segments,
+				// and an escaped slash in them stays escaped.
+				desc += fmt.Sprintf(", whose value is `%s` with these segments in place of `**`: any number of them, "+
+					"their slashes sent as they are (a slash escaped as %%2F stays %%2F in the value)", glob)
+			case glob != "*":
 				desc += fmt.Sprintf(", whose value is `%s` with this segment in place of its wildcard", glob)
 			}
 			schema := openapi3.NewStringSchema()
