@@ -1155,6 +1155,9 @@ func (b *builder) uniqueRoutes() {
 			rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
 			for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 				if verb, path := httpRule(r); verb != "" {
+					if fault := bindingFault(m, r, path); fault != "" {
+						b.errorf(svc.File, m.Desc, "google.api.http binding %s %s: %s", verb, path, fault)
+					}
 					if _, ok := taken[routeKey(verb, path)]; !ok {
 						taken[routeKey(verb, path)] = bound{svc, m}
 					}
@@ -1176,6 +1179,50 @@ func (b *builder) uniqueRoutes() {
 			taken[key] = bound{svc, m.Method}
 		}
 	}
+}
+
+// bindingFault is what is wrong in the google.api.http binding r (whose
+// path template is path) of method m, which the REST transcoder would
+// refuse when the server starts, or answer every request of with an
+// error, or "": a path variable must name a field of the request, through
+// messages that are not repeated, that holds one value of a primitive
+// type (not a list, a map or a message); the body a top-level field of the
+// request, or "*"; the response_body a top-level field of the response.
+func bindingFault(m *protogen.Method, r *annotations.HttpRule, path string) string {
+	for rest := path; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			break
+		}
+		field, _, _ := strings.Cut(rest[i+1:j], "=")
+		rest = rest[j+1:]
+		md := m.Input.Desc
+		parts := strings.Split(field, ".")
+		for k, part := range parts {
+			fd := md.Fields().ByName(protoreflect.Name(part))
+			switch {
+			case fd == nil:
+				return fmt.Sprintf("path variable %q names no field of %s (write proto field names)", field, md.FullName())
+			case fd.IsMap():
+				return fmt.Sprintf("path variable %q is the map %s; a path variable sets one value", field, fd.FullName())
+			case fd.IsList():
+				return fmt.Sprintf("path variable %q is the repeated field %s; a path variable sets one value", field, fd.FullName())
+			case k < len(parts)-1 && fd.Message() == nil:
+				return fmt.Sprintf("path variable %q goes past %s, which is not a message", field, fd.FullName())
+			case k == len(parts)-1 && fd.Message() != nil:
+				return fmt.Sprintf("path variable %q is the message %s; a path variable sets a field of a primitive type", field, fd.FullName())
+			}
+			md = fd.Message()
+		}
+	}
+	if body := r.GetBody(); body != "" && body != "*" && m.Input.Desc.Fields().ByName(protoreflect.Name(body)) == nil {
+		return fmt.Sprintf("body %q names no top-level field of %s (or \"*\" for the whole request)", body, m.Input.Desc.FullName())
+	}
+	if rb := r.GetResponseBody(); rb != "" && m.Output.Desc.Fields().ByName(protoreflect.Name(rb)) == nil {
+		return fmt.Sprintf("response_body %q names no top-level field of %s", rb, m.Output.Desc.FullName())
+	}
+	return ""
 }
 
 // httpRule is the verb and path template of a google.api.http rule, or "".
