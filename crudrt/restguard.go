@@ -269,6 +269,21 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 							}
 						}
 					}
+					for _, k := range keys {
+						// A field given whole and a field inside it
+						// (?since=…&since.seconds=5): the transcoder
+						// would keep one of them.
+						outer, known := routes[i].resolve(k)
+						if !known {
+							continue
+						}
+						for _, k2 := range keys {
+							if inner, ok := routes[i].resolve(k2); ok && len(inner) > len(outer) && prefixOf(outer, inner) {
+								writeRESTError(w, http.StatusBadRequest, 3, "QUERY_REPEATS_FIELD", fmt.Sprintf("query parameters %s and %s both give field %s; give it once", k, k2, strings.Join(outer, ".")))
+								return
+							}
+						}
+					}
 					for _, oneof := range slices.Sorted(maps.Keys(members)) {
 						if len(members[oneof]) > 1 {
 							// The transcoder would keep the last member;

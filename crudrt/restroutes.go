@@ -594,7 +594,9 @@ func (r *restRoute) intoScalar(key string) (field, what string, ok bool) {
 		switch {
 		case fd.IsMap():
 			return strings.Join(parts[:i+1], "."), "a map, whose entries query parameters do not set", true
-		case fd.Message() == nil || fd.IsList():
+		case fd.IsList():
+			return strings.Join(parts[:i+1], "."), "a list, whose elements query parameters do not set one field of", true
+		case fd.Message() == nil:
 			return strings.Join(parts[:i+1], "."), "not a message", true
 		}
 	}

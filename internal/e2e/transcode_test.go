@@ -159,8 +159,9 @@ func compactJSON(s string) string {
 // request and inside nested messages. The transcoder read a StringValue
 // or a Timestamp with its quotes taken off ("\"hi\"" became hi), refused
 // the empty StringValue, kept the last of two Timestamps and the last
-// path of a repeated FieldMask, and answered a malformed one without
-// naming its field.
+// path of a repeated FieldMask, and kept one of a Timestamp given whole
+// and a field inside it (since, since.seconds); it answered a malformed
+// one without naming its field.
 func TestRESTQueryWellKnownTypes(t *testing.T) {
 	db := testdb.Open(t, testdb.SQLite)
 	base, c := serveTranscode(t, db)
@@ -204,6 +205,9 @@ func TestRESTQueryWellKnownTypes(t *testing.T) {
 		{"since=2020-01-01T00:00:00Z&since=2021-01-01T00:00:00Z", "", "QUERY_REPEATS_FIELD"},
 		{"limit=1&limit=2", "", "QUERY_REPEATS_FIELD"},
 		{"label=a&label=b", "", "QUERY_REPEATS_FIELD"},
+		// The Timestamp whole and a field inside it: vanguard kept one.
+		{"since.seconds=5&since=2020-01-01T00:00:00Z", "", "QUERY_REPEATS_FIELD"},
+		{"limit.value=5&limit=6", "", "QUERY_REPEATS_FIELD"},
 	} {
 		code, body := restCall(t, base, "GET", at+tc.query, "")
 		assert.Equal(t, http.StatusBadRequest, code, "%s: %s", tc.query, body)
