@@ -64,8 +64,14 @@ func (RESTJSON) Name() string { return "json" }
 // IsBinary is false: JSON is text.
 func (RESTJSON) IsBinary() bool { return false }
 
-// MarshalAppend appends msg as protojson to b.
+// MarshalAppend appends msg as protojson to b: null for a message that is
+// not set (the unset message field a binding's response_body names, which
+// protojson would write as its zero, 0 for a DoubleValue, 1970 for a
+// Timestamp: absence and zero stay distinct).
 func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
+	if !msg.ProtoReflect().IsValid() {
+		return append(b, "null"...), nil
+	}
 	return protojson.MarshalOptions{}.MarshalAppend(b, msg)
 }
 

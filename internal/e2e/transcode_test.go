@@ -80,7 +80,8 @@ func restCall(t *testing.T, base, method, path, body string) (int, string) {
 // with that field alone, in JSON as protojson writes it in the response,
 // whatever its kind (a string, a list of resources, a message), where the
 // transcoder answered 500 for every field that is not a message; a body
-// that is a field holding one value (body: "ratio") sets it. Errors keep
+// that is a field holding one value (body: "ratio") sets it; a message
+// field that is not set is null (not 0, nor 1970). Errors keep
 // their google.rpc.Status. On every database, compared with Connect.
 func TestRESTResponseBody(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -121,6 +122,27 @@ func TestRESTResponseBody(t *testing.T) {
 		code, body = restCall(t, base, "GET", "/v1/racks/r1/volumes:titles?page_size=-1", "")
 		assert.Equal(t, http.StatusBadRequest, code, body)
 		assert.Contains(t, body, `"field":"page_size"`)
+
+		// A message field: null when it is not set, as absence and zero
+		// stay distinct (protojson alone writes 0 and 1970), and the
+		// document says so.
+		doc, err := openapi3.NewLoader().LoadFromData(transcodev1.TranscodeServiceOpenAPI())
+		require.NoError(t, err)
+		_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: "zero",
+			Volume: &transcodev1.Volume{Price: wrapperspb.Double(0), PublishTime: timestamppb.New(time.Unix(0, 0))}})
+		require.NoError(t, err)
+		for _, tc := range []struct{ id, price, published string }{
+			{"v2", `null`, `null`},
+			{"zero", `0`, `"1970-01-01T00:00:00Z"`},
+		} {
+			vol := map[string]string{"rack": "r1", "volume": tc.id}
+			code, body := openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes/{volume}/price", vol, nil, "", true)
+			require.Equal(t, http.StatusOK, code, body)
+			assert.JSONEq(t, tc.price, body, tc.id)
+			code, body = openAPICall(t, doc, base, "GET", "/v1/racks/{rack}/volumes/{volume}/publishTime", vol, nil, "", true)
+			require.Equal(t, http.StatusOK, code, body)
+			assert.JSONEq(t, tc.published, body, tc.id)
+		}
 
 		code, body = restCall(t, base, "GET", "/v1/racks/r1/volumes/v1:inspectRequest?tags=x&ratio=2", "")
 		require.Equal(t, http.StatusOK, code, body)

@@ -226,6 +226,9 @@ func (b *builder) operation(svc *model.Service, m *protogen.Method, r Route, i i
 			return fmt.Errorf("response_body %q is not a field of %s", r.ResponseBody, m.Output.Desc.FullName())
 		}
 		out = b.fieldSchema(fieldOf(m.Output, fd))
+		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !allowsNull(out) {
+			out = nullable(out) // null when the field is not set
+		}
 	}
 	op.Responses = openapi3.NewResponses()
 	op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").
@@ -870,6 +873,23 @@ func constrained(ref *openapi3.SchemaRef, f *protogen.Field, r model.Rules) *ope
 }
 
 // nullable is ref that also accepts null.
+// allowsNull reports whether the inline schema ref takes null already (a
+// wrapper's).
+func allowsNull(ref *openapi3.SchemaRef) bool {
+	if ref.Ref != "" || ref.Value == nil {
+		return false
+	}
+	if ref.Value.Type != nil && ref.Value.Type.Includes("null") {
+		return true
+	}
+	for _, a := range ref.Value.AnyOf {
+		if allowsNull(a) {
+			return true
+		}
+	}
+	return false
+}
+
 func nullable(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
 	if ref.Ref != "" || ref.Value.Type == nil {
 		return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: openapi3.SchemaRefs{ref, openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"null"}})}})
