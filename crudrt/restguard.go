@@ -68,7 +68,10 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := requestPath(r); strings.Contains(p[strings.LastIndexByte(p, '/')+1:], ":") {
-			if q := verbColon(p, verbs); q != p {
+			// Only for a path that a route has so read, and none as the
+			// transcoder reads it: a route the guard was not given keeps
+			// the transcoder's reading.
+			if q := verbColon(p, verbs); q != p && anyRoute(routes, q) && !anyRoute(routes, p) {
 				r = withRequestPath(r, q)
 			}
 		}
@@ -313,6 +316,16 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, escapedForTranscoder(r, route))
 		gw.finish()
 	})
+}
+
+// anyRoute reports whether a route, of any method, has the escaped path.
+func anyRoute(routes []restRoute, escapedPath string) bool {
+	for i := range routes {
+		if routes[i].matchesPath(escapedPath) {
+			return true
+		}
+	}
+	return false
 }
 
 // verbColon is the escaped path p whose last segment holds a colon with

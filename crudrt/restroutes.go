@@ -182,7 +182,13 @@ func (r *restRoute) bodyIsMessage() bool {
 // matches reports whether a request with this method and escaped path is
 // one of the route's.
 func (r *restRoute) matches(method, escapedPath string) bool {
-	if method != r.method || !strings.HasPrefix(escapedPath, "/") {
+	return method == r.method && r.matchesPath(escapedPath)
+}
+
+// matchesPath reports whether a request with this escaped path, of any
+// method, is one of the route's.
+func (r *restRoute) matchesPath(escapedPath string) bool {
+	if !strings.HasPrefix(escapedPath, "/") {
 		return false
 	}
 	// As the transcoder reads a path: what follows the first colon of
