@@ -50,6 +50,15 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	pidsOf := make([][]string, len(msgs))
 	checked := map[string]bool{} // parents of the caller's tenant
 	var vs []FieldViolation
+	// AIP-233: a batch that spans parents may say so with "-" in place
+	// of an id of its parent (publishers/-/shelves/-); each request then
+	// names its own parent, which must lie under the batch's.
+	var spans []string
+	if parent != "" && len(s.parents) > 0 {
+		if ids, err := s.parentIDs("parent", parent); err == nil && slices.Contains(ids, "-") {
+			spans = ids
+		}
+	}
 	for i, m := range msgs {
 		if m == nil || !m.ProtoReflect().IsValid() {
 			vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, s.res.Field), Description: "is required"})
@@ -67,8 +76,17 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 			}
 			field := fmt.Sprintf("requests[%d].parent", i)
 			switch {
+			case own == "" && spans != nil:
+				vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("required: the batch's parent %q spans parents, and a resource is created under one (AIP-233)", parent)})
+				continue
 			case own == "":
 				own, field = parent, "parent"
+			case spans != nil:
+				ids, err := s.parentIDs(field, own)
+				if err == nil && !slices.Contains(ids, "-") && !underParent(idsKey(ids), spans) {
+					vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%q is not under the batch's parent %q (AIP-233)", own, parent)})
+					continue
+				}
 			case parent != "" && own != parent:
 				vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%q differs from the batch's parent %q (AIP-233)", own, parent)})
 				continue
@@ -282,10 +300,24 @@ func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message
 	}
 	pids := ids[:len(ids)-1]
 	parent := resourcename.Sprint(s.parentPattern, pids...)
-	if e := s.parentMissing(s.db.WithContext(ctx), parent, pids, err); e != err {
-		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, e.Error()).WithReason("PARENT_NOT_FOUND", "request", strconv.Itoa(i), "parent", parent)
+	e := s.parentMissing(s.db.WithContext(ctx), parent, pids, err)
+	var pe *Error
+	if e == err || !errors.As(e, &pe) {
+		return e
 	}
-	return err
+	if pe.Code() == connect.CodeNotFound {
+		// The message of the status, not its Error(), which starts with
+		// the code's name.
+		return Errorf(connect.CodeNotFound, "requests[%d]: %s", i, pe.ce.Message()).WithReason("PARENT_NOT_FOUND", "request", strconv.Itoa(i), "parent", parent)
+	}
+	var vs []FieldViolation
+	for _, v := range violationsOf(pe) {
+		vs = append(vs, FieldViolation{Field: fmt.Sprintf("requests[%d].%s", i, v.Field), Description: v.Description})
+	}
+	if len(vs) == 0 {
+		return e
+	}
+	return InvalidArgument("", vs...)
 }
 
 // BatchUpdateItem is one update of a BatchUpdate: the resource, with its
@@ -473,6 +505,15 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	prefix := fmt.Sprintf("requests[%d].%s", failed, s.res.Field)
 	err = s.foreignKeyMissing(ctx, plans[failed].msg, prefix, plans[failed].paths, err)
 	return nil, inRequest(dbError(ctx, s.opt.logger, s.res.Name, prefix, err), "requests", failed)
+}
+
+// idsKey is the ids of a name as the key underParent reads.
+func idsKey(ids []string) rowKey {
+	k := make(rowKey, len(ids))
+	for i, id := range ids {
+		k[i] = id
+	}
+	return k
 }
 
 // sameFields reports whether two masks name the same paths, in any order

@@ -1,0 +1,73 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"gorm.io/gorm"
+
+	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
+)
+
+// TestBatchCreateAcrossParents: a BatchCreate whose parent has "-" in
+// place of an id spans parents (AIP-233: "If the operation spans parents,
+// a dash (-) may be accepted as a wildcard"): each request names its own
+// parent, which must lie under the batch's, over gRPC and REST on every
+// database; a request without one, with a wildcard of its own or outside
+// the batch's parent is InvalidArgument naming it, and a request under a
+// parent that does not exist is NotFound naming it; nothing of a refused
+// batch is written.
+func TestBatchCreateAcrossParents(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "s2", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		nestedShelf(t, c, "q", "s")
+		book := func(parent, id string) *nestedv1.CreateBookRequest {
+			return &nestedv1.CreateBookRequest{Parent: parent, BookId: id, Book: &nestedv1.Book{Title: id}}
+		}
+
+		res, err := c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/p/shelves/-", Requests: []*nestedv1.CreateBookRequest{
+			book("publishers/p/shelves/s2", "a"), book("publishers/p/shelves/s", "b2")}})
+		require.NoError(t, err, "a batch under publishers/p/shelves/-")
+		assert.Equal(t, []string{"publishers/p/shelves/s2/books/a", "publishers/p/shelves/s/books/b2"}, names(res.Books), "in the requests' order")
+
+		resp, body := restDo(t, "POST", base+"/v1/publishers/-/shelves/-/books:batchCreate",
+			`{"requests":[{"parent":"publishers/q/shelves/s","bookId":"c","book":{"title":"c"}},{"parent":"publishers/p/shelves/s","bookId":"d","book":{"title":"d"}}]}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var got nestedv1.BatchCreateBooksResponse
+		require.NoError(t, protojson.Unmarshal(body, &got))
+		assert.Equal(t, []string{"publishers/q/shelves/s/books/c", "publishers/p/shelves/s/books/d"}, names(got.Books))
+
+		for _, tc := range []struct {
+			what, parent string
+			reqs         []*nestedv1.CreateBookRequest
+			field        string
+		}{
+			{"a request without a parent", "publishers/p/shelves/-", []*nestedv1.CreateBookRequest{book("publishers/p/shelves/s", "e1"), book("", "e2")}, "requests[1].parent"},
+			{"a request outside the batch's parent", "publishers/p/shelves/-", []*nestedv1.CreateBookRequest{book("publishers/p/shelves/s", "e1"), book("publishers/q/shelves/s", "e2")}, "requests[1].parent"},
+			{"a request with a wildcard of its own", "publishers/-/shelves/-", []*nestedv1.CreateBookRequest{book("publishers/p/shelves/s", "e1"), book("publishers/p/shelves/-", "e2")}, "requests[1].parent"},
+			{"a request with a wildcard, no batch parent", "", []*nestedv1.CreateBookRequest{book("publishers/-/shelves/s", "e1")}, "requests[0].parent"},
+		} {
+			_, err := c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: tc.parent, Requests: tc.reqs})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", tc.what, err)
+			assert.Equal(t, []string{tc.field}, grpcViolationFields(t, err), "%s", tc.what)
+		}
+
+		_, err = c.BatchCreateBooks(ctx, &nestedv1.BatchCreateBooksRequest{Parent: "publishers/-/shelves/-", Requests: []*nestedv1.CreateBookRequest{
+			book("publishers/p/shelves/s", "e1"), book("publishers/p/shelves/nope", "e2")}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "a parent that does not exist: %v", err)
+		assert.Equal(t, `requests[1]: parent aipnested.v1.Shelf "publishers/p/shelves/nope" not found`, status.Convert(err).Message())
+		assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/-/shelves/-", OrderBy: "name"})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"publishers/p/shelves/s/books/b", "publishers/p/shelves/s/books/b2", "publishers/p/shelves/s/books/d", "publishers/p/shelves/s2/books/a", "publishers/q/shelves/s/books/c"}, names(list.Books), "nothing of a refused batch is written")
+	})
+}
