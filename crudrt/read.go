@@ -549,7 +549,8 @@ func (s *Service) orderValues(m any, terms []query.OrderTerm) ([]any, error) {
 }
 
 // BatchGet returns the resources with keys, in the order asked, with one
-// query; if any is missing the whole call is NotFound (AIP-231).
+// query; if any is missing the whole call is NotFound, and a call without
+// keys is InvalidArgument (AIP-231).
 func (s *Service) BatchGet(ctx context.Context, keys []any) ([]proto.Message, error) {
 	return s.BatchGetIn(ctx, "", keys)
 }
@@ -563,6 +564,11 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 	if err := s.batchSize(s.keysField(OpBatchGet), len(keys)); err != nil {
 		return nil, err
 	}
+	if len(keys) == 0 {
+		// AIP-231: "If no resource names are provided, the API should
+		// error with INVALID_ARGUMENT."
+		return nil, InvalidArgument("", FieldViolation{Field: s.keysField(OpBatchGet), Description: "required: at least one resource to get (AIP-231)"})
+	}
 	cks, err := s.batchKeys(s.keysField(OpBatchGet), parent, keys)
 	if err != nil {
 		return nil, err
@@ -572,9 +578,6 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 		return nil, err
 	}
 	out := make([]proto.Message, 0, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
 	rows, err := s.selectRows(s.db.WithContext(ctx), []query.Condition{s.keysCond(cks), tenant.cond()}, "", 0, 0, false)
 	if err != nil {
 		return nil, s.fail(ctx, err)

@@ -342,9 +342,11 @@ func TestBatchGet(t *testing.T) {
 		t.Errorf("error %q does not give the limit", err)
 	}
 	for _, keys := range [][]any{nil, {}} {
-		got, err := l.books.BatchGet(ctx, keys)
-		if err != nil || got == nil || len(got) != 0 {
-			t.Errorf("BatchGet(%v) = %#v, %v; want an empty slice", keys, got, err)
+		// AIP-231: no names is INVALID_ARGUMENT.
+		_, err := l.books.BatchGet(ctx, keys)
+		wantCode(t, err, connect.CodeInvalidArgument)
+		if !strings.Contains(err.Error(), "ids: required") {
+			t.Errorf("BatchGet(%v): %q does not name the field", keys, err)
 		}
 	}
 	// Soft-deleted books are returned with their delete_time, as Get does.

@@ -71,3 +71,23 @@ func TestBatchCreateAcrossParents(t *testing.T) {
 		assert.Equal(t, []string{"publishers/p/shelves/s/books/b", "publishers/p/shelves/s/books/b2", "publishers/p/shelves/s/books/d", "publishers/p/shelves/s2/books/a", "publishers/q/shelves/s/books/c"}, names(list.Books), "nothing of a refused batch is written")
 	})
 }
+
+// TestBatchGetWithoutNames: a BatchGet that names no resource is
+// InvalidArgument naming `names` (AIP-231: "If no resource names are
+// provided, the API should error with INVALID_ARGUMENT"), over gRPC and
+// REST on every database, with a parent or without.
+func TestBatchGetWithoutNames(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		for _, parent := range []string{"", "publishers/p/shelves/s", "publishers/-/shelves/-"} {
+			_, err := c.BatchGetBooks(ctx, &nestedv1.BatchGetBooksRequest{Parent: parent})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent %q: %v", parent, err)
+			assert.Equal(t, []string{"names"}, grpcViolationFields(t, err), "parent %q", parent)
+		}
+		resp, body := restDo(t, "GET", base+"/v1/publishers/p/shelves/s/books:batchGet", "")
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"field":"names"`)
+		resp, body = restDo(t, "GET", base+"/v1/publishers/p/shelves/s/books:batchGet?names=publishers/p/shelves/s/books/b", "")
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	})
+}
