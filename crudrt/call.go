@@ -441,6 +441,12 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		if m.ReturnsEmpty {
 			return m.respType.New().Interface(), nil
 		}
+		if out == nil {
+			// allow_missing, and nothing to delete.
+			if out, err = s.deletedAlready(ctx, k); err != nil {
+				return nil, err
+			}
+		}
 		return mask.Apply(out, nil)
 	case OpUndelete:
 		k, err := key()

@@ -3,6 +3,7 @@ package crudrt
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -43,6 +44,28 @@ func (s *Service) deleteOrMissing(ctx context.Context, key any, etag string, for
 		return nil, nil
 	}
 	return out, err
+}
+
+// deletedAlready answers a Delete that returns the resource, under
+// AllowMissing, of a resource that is not there to delete: one deleted
+// already (AIP-164: the call succeeds) as it is stored, and one that does
+// not exist (AIP-135: nothing is done) as a message holding its key or
+// name alone.
+func (s *Service) deletedAlready(ctx context.Context, key any) (proto.Message, error) {
+	if s.deleteTime != nil {
+		p, err := s.get(ctx, key) // deleted rows too, of the caller's tenant
+		if err == nil || !missing(err) {
+			return p, err
+		}
+	}
+	p := newOf(s.res.Message).ProtoReflect()
+	if v := protoreflect.ValueOf(key); reflect.TypeOf(v.Interface()) == reflect.TypeOf(s.key.fd.Default().Interface()) {
+		if k, ok := key.(string); ok {
+			v = protoreflect.ValueOfString(canonicalValue(k, s.keyFormat())) // as stored
+		}
+		p.Set(s.key.fd, v)
+	}
+	return p.Interface(), nil
 }
 
 // delete is DeleteForce without the check that the resource declares it,

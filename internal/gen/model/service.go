@@ -134,8 +134,9 @@ type Method struct {
 	ValidateOnly *protogen.Field
 	// AllowMissing is the request's `allow_missing` (bool) of an Update of
 	// a resource identified by its name, without a tenant (AIP-134: it is
-	// created), of a Delete that returns Empty (AIP-135: it succeeds), or
-	// of a BatchDelete (AIP-235: the missing ones are skipped), or nil.
+	// created), of a Delete (AIP-135: it succeeds; AIP-164: so does the
+	// soft Delete of a resource deleted already), or of a BatchDelete
+	// (AIP-235: the missing ones are skipped), or nil.
 	AllowMissing *protogen.Field
 	// IdempotencyKey is the request's AIP-155 `request_id` (string) of a
 	// write, or nil: a request that sets it is carried out once, and its
@@ -902,7 +903,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	}
 	if fd := field(m.Input, "allow_missing"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() &&
-		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || (op == OpDelete && mm.ReturnsEmpty) || op == OpBatchDelete) {
+		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || op == OpDelete || op == OpBatchDelete) {
 		mm.AllowMissing = fd
 	}
 	b.unsupported(f, mm, report)

@@ -1498,7 +1498,10 @@ type DeleteBookRequest struct {
 	Etag         string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	ValidateOnly bool                   `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	// AIP-155: a repeat of the request gets the first one's response.
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// AIP-164: deleting a book deleted already succeeds, and so does
+	// deleting one that does not exist (AIP-135).
+	AllowMissing  bool `protobuf:"varint,5,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1559,6 +1562,13 @@ func (x *DeleteBookRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *DeleteBookRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
 }
 
 type UndeleteBookRequest struct {
@@ -2102,13 +2112,14 @@ const file_nested_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12#\n" +
 	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12#\n" +
-	"\rallow_missing\x18\x04 \x01(\bR\fallowMissing\"\x85\x01\n" +
+	"\rallow_missing\x18\x04 \x01(\bR\fallowMissing\"\xaa\x01\n" +
 	"\x11DeleteBookRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12#\n" +
 	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"C\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12#\n" +
+	"\rallow_missing\x18\x05 \x01(\bR\fallowMissing\"C\n" +
 	"\x13UndeleteBookRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"D\n" +

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
@@ -89,5 +90,56 @@ func TestBatchGetWithoutNames(t *testing.T) {
 		assert.Contains(t, string(body), `"field":"names"`)
 		resp, body = restDo(t, "GET", base+"/v1/publishers/p/shelves/s/books:batchGet?names=publishers/p/shelves/s/books/b", "")
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	})
+}
+
+// TestSoftDeleteAllowMissing: a soft Delete (one that returns the
+// resource) serves allow_missing. AIP-164: deleting a resource deleted
+// already "must succeed if allow_missing is true, and should error with
+// NOT_FOUND if allow_missing is false"; the answer is the resource as
+// stored, which the call leaves as it is. AIP-135: deleting one that does
+// not exist is a no-op, its etag ignored; the answer holds its name.
+// A resource that is there still has its etag checked. Over gRPC and
+// REST on every database.
+func TestSoftDeleteAllowMissing(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		const name = "publishers/p/shelves/s/books/b"
+		_, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, Etag: "7", AllowMissing: true})
+		assert.Equal(t, codes.Aborted, status.Code(err), "a book that is there has its etag checked: %v", err)
+		deleted, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, AllowMissing: true})
+		require.NoError(t, err)
+		require.NotNil(t, deleted.DeleteTime)
+
+		_, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name})
+		assert.Equal(t, codes.NotFound, status.Code(err), "deleted already, without allow_missing: %v", err)
+		again, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, AllowMissing: true})
+		require.NoError(t, err, "deleted already, with allow_missing")
+		assert.True(t, proto.Equal(deleted, again), "answered as stored, unchanged:\n%v\n%v", deleted, again)
+		again, err = c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: name, Etag: "7", AllowMissing: true})
+		require.NoError(t, err, "deleted already: the etag is ignored, as of a resource that is not there (AIP-135)")
+		assert.True(t, proto.Equal(deleted, again))
+
+		resp, body := restDo(t, "DELETE", base+"/v1/"+name+"?allowMissing=true", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var got nestedv1.Book
+		require.NoError(t, protojson.Unmarshal(body, &got))
+		assert.True(t, proto.Equal(deleted, &got), "over REST:\n%v\n%v", deleted, &got)
+
+		gone, err := c.DeleteBook(ctx, &nestedv1.DeleteBookRequest{Name: "publishers/p/shelves/s/books/none", Etag: "3", AllowMissing: true})
+		require.NoError(t, err, "a book that does not exist")
+		assert.True(t, proto.Equal(&nestedv1.Book{Name: "publishers/p/shelves/s/books/none"}, gone), "its name alone: %v", gone)
+		resp, body = restDo(t, "DELETE", base+"/v1/publishers/p/shelves/s/books/none?allow_missing=true", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		got.Reset()
+		require.NoError(t, protojson.Unmarshal(body, &got))
+		assert.True(t, proto.Equal(gone, &got), "over REST: %s", body)
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: "publishers/p/shelves/s/books/none"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "nothing was created: %v", err)
+
+		u, err := c.UndeleteBook(ctx, &nestedv1.UndeleteBookRequest{Name: name})
+		require.NoError(t, err)
+		assert.Nil(t, u.DeleteTime)
+		assert.Equal(t, etagNumber(t, deleted.Etag)+1, etagNumber(t, u.Etag), "the deletes of a deleted book wrote nothing")
 	})
 }
