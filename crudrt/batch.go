@@ -202,48 +202,78 @@ func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 // BatchDeleteIn is BatchDelete under parent (AIP-235): a name that is not
 // under it is InvalidArgument; "" or wildcards allow any parent.
 func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) error {
+	_, err := s.BatchDeleteResources(ctx, parent, keys)
+	return err
+}
+
+// BatchDeleteResources is BatchDeleteIn answering, as AIP-235 has a batch
+// soft delete do, the resources deleted, one per key in the keys' order
+// (a key given twice is answered twice): soft-deleted ones as stored,
+// others as they were. Under AllowMissing a resource deleted already is
+// answered as stored, and one that does not exist as a message holding
+// its key or name alone, as Delete answers them.
+func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys []any) ([]proto.Message, error) {
 	if err := s.implements(OpBatchDelete); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.batchSize(s.keysField(OpBatchDelete), len(keys)); err != nil {
-		return err
+		return nil, err
 	}
 	cks, err := s.batchKeys(s.keysField(OpBatchDelete), parent, keys)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	seen := make(map[string]bool, len(cks))
-	var unique []int // the index of each key's first time
+	seen := make(map[string]int, len(cks))
+	firstOf := make([]int, len(cks)) // the index of each key's first time
+	var unique []int
 	for i, ck := range cks {
-		if k := fmt.Sprintf("%#v", ck); !seen[k] {
-			seen[k] = true
+		k := fmt.Sprintf("%#v", ck)
+		j, ok := seen[k]
+		if !ok {
+			j = i
+			seen[k] = i
 			unique = append(unique, i)
 		}
+		firstOf[i] = j
 	}
 	tenant, err := s.deleteScope(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	done := make([]proto.Message, len(keys))
 	failed := -1
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		failed = -1
+		clear(done) // a retried transaction starts over
 		// In the order of the keys, as BatchUpdate locks its rows.
 		for _, j := range keyOrder(unique, func(i int) rowKey { return cks[i] }) {
 			i := unique[j]
-			if _, err := s.remove(tx, tenant, keys[i], "", false); err != nil {
-				if allowMissing(ctx) && missing(s.fail(ctx, err)) {
-					continue // AIP-235: deleted already
-				}
+			p, err := s.remove(tx, tenant, keys[i], "", false)
+			if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
+				p, err = s.absent(tx, tenant, keys[i], cks[i]) // AIP-235: deleted already
+			}
+			if err != nil {
 				failed = i
 				return err
 			}
+			done[i] = p
 		}
 		return nil
 	})
 	if err != nil && failed >= 0 {
-		return inRequest(s.fail(ctx, err), s.keysField(OpBatchDelete), failed)
+		return nil, inRequest(s.fail(ctx, err), s.keysField(OpBatchDelete), failed)
 	}
-	return s.fail(ctx, err)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := make([]proto.Message, len(keys))
+	for i, j := range firstOf {
+		out[i] = done[j]
+		if j != i {
+			out[i] = proto.Clone(done[j]) // a key given twice gets two messages
+		}
+	}
+	return out, nil
 }
 
 // batchSize refuses a batch of more than MaxBatchSize, naming the

@@ -505,16 +505,18 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 			}
 		}
 		if m.Op == OpBatchDelete {
-			var err error
-			if m.parent != nil {
-				err = s.BatchDeleteIn(ctx, str(m.parent), keys)
-			} else {
-				err = s.BatchDelete(ctx, keys)
-			}
+			items, err := s.BatchDeleteResources(ctx, str(m.parent), keys)
 			if err != nil {
 				return nil, err
 			}
-			return m.respType.New().Interface(), nil
+			if m.items == nil {
+				return m.respType.New().Interface(), nil
+			}
+			resp, err := m.respond(mask.ApplyAll(items, nil))
+			if err != nil {
+				return nil, err
+			}
+			return resp.Interface(), nil
 		}
 		var items []proto.Message
 		var err error

@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -47,15 +48,32 @@ func (s *Service) deleteOrMissing(ctx context.Context, key any, etag string, for
 }
 
 // deletedAlready answers a Delete that returns the resource, under
-// AllowMissing, of a resource that is not there to delete: one deleted
-// already (AIP-164: the call succeeds) as it is stored, and one that does
-// not exist (AIP-135: nothing is done) as a message holding its key or
-// name alone.
+// AllowMissing, of a resource that is not there to delete (see absent).
 func (s *Service) deletedAlready(ctx context.Context, key any) (proto.Message, error) {
+	tenant, ck, err := s.scoped(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.absent(s.db.WithContext(ctx), tenant, key, ck)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return p, nil
+}
+
+// absent is what a Delete under AllowMissing answers, read on tx, for
+// the resource with key (ck, its column key) that is not there to
+// delete: one deleted already (AIP-164: the call succeeds) as it is
+// stored, and one that does not exist (AIP-135: nothing is done) as a
+// message holding its key or name alone.
+func (s *Service) absent(tx *gorm.DB, tenant tenantScope, key any, ck rowKey) (proto.Message, error) {
 	if s.deleteTime != nil {
-		p, err := s.get(ctx, key) // deleted rows too, of the caller's tenant
-		if err == nil || !missing(err) {
-			return p, err
+		row, err := s.find(tx, tenant, ck, true, false)
+		if err == nil {
+			return s.toProto(row)
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
 		}
 	}
 	p := newOf(s.res.Message).ProtoReflect()
@@ -136,11 +154,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err := s.implements(OpUndelete); err != nil {
 		return nil, err
 	}
-	tenant, err := s.tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ck, err := s.columnKey(key)
+	tenant, ck, err := s.scoped(ctx, key)
 	if err != nil {
 		return nil, err
 	}

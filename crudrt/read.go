@@ -181,14 +181,20 @@ func (s *Service) Get(ctx context.Context, key any) (proto.Message, error) {
 	return s.get(ctx, key)
 }
 
+// scoped is the caller's tenant and the column key of key.
+func (s *Service) scoped(ctx context.Context, key any) (tenantScope, rowKey, error) {
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return tenant, nil, err
+	}
+	ck, err := s.columnKey(key)
+	return tenant, ck, err
+}
+
 // get is Get without the check that the resource declares it, for
 // Store.
 func (s *Service) get(ctx context.Context, key any) (proto.Message, error) {
-	tenant, err := s.tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ck, err := s.columnKey(key)
+	tenant, ck, err := s.scoped(ctx, key)
 	if err != nil {
 		return nil, err
 	}

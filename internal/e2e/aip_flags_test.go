@@ -143,3 +143,53 @@ func TestSoftDeleteAllowMissing(t *testing.T) {
 		assert.Equal(t, etagNumber(t, deleted.Etag)+1, etagNumber(t, u.Etag), "the deletes of a deleted book wrote nothing")
 	})
 }
+
+// TestBatchSoftDeleteAnswersBooks: a BatchDelete whose response holds
+// the resources (AIP-235: "If the resource is soft deleted, the response
+// message should be a response message containing the updated
+// resources") answers the books it deleted, one per name in the names'
+// order; under allow_missing a book deleted already is answered as
+// stored and one that does not exist by its name; without it either
+// refuses the whole batch, which deletes nothing. Over gRPC and REST on
+// every database.
+func TestBatchSoftDeleteAnswersBooks(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		const shelf = "publishers/p/shelves/s"
+		for _, id := range []string{"b2", "b3"} {
+			_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: id, Book: &nestedv1.Book{Title: id}})
+			require.NoError(t, err)
+		}
+		res, err := c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Parent: shelf, Names: []string{shelf + "/books/b3", shelf + "/books/b", shelf + "/books/b3"}})
+		require.NoError(t, err)
+		assert.Equal(t, []string{shelf + "/books/b3", shelf + "/books/b", shelf + "/books/b3"}, names(res.Books), "in the names' order")
+		assert.Equal(t, []string{"b3", "b", "b3"}, titles(res.Books))
+		for _, b := range res.Books {
+			assert.NotNil(t, b.DeleteTime, "%s: soft deleted", b.Name)
+		}
+		stored, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: shelf + "/books/b"})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(stored, res.Books[1]), "answered as stored:\n%v\n%v", stored, res.Books[1])
+
+		_, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Names: []string{shelf + "/books/b2", shelf + "/books/b"}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "deleted already, without allow_missing: %v", err)
+		assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
+		live, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: shelf + "/books/b2"})
+		require.NoError(t, err)
+		assert.Nil(t, live.DeleteTime, "a refused batch deletes nothing")
+
+		res, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{AllowMissing: true, Names: []string{shelf + "/books/b", shelf + "/books/none"}})
+		require.NoError(t, err)
+		require.Len(t, res.Books, 2)
+		assert.True(t, proto.Equal(stored, res.Books[0]), "deleted already: as stored, unchanged:\n%v\n%v", stored, res.Books[0])
+		assert.True(t, proto.Equal(&nestedv1.Book{Name: shelf + "/books/none"}, res.Books[1]), "not there: its name alone: %v", res.Books[1])
+
+		resp, body := restDo(t, "POST", base+"/v1/"+shelf+"/books:batchDelete", `{"names":["`+shelf+`/books/b2"]}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var got nestedv1.BatchDeleteBooksResponse
+		require.NoError(t, protojson.Unmarshal(body, &got))
+		require.Len(t, got.Books, 1, "%s", body)
+		assert.Equal(t, shelf+"/books/b2", got.Books[0].Name)
+		assert.NotNil(t, got.Books[0].DeleteTime)
+	})
+}

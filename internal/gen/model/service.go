@@ -808,8 +808,17 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if op == OpBatchGet {
 			b.batchItems(f, m, mm, model, &ok)
 		} else if m.Output.Desc.FullName() != "google.protobuf.Empty" {
-			report(f, m.Desc, "returns %s; BatchDelete returns google.protobuf.Empty", m.Output.Desc.FullName())
-			ok = false
+			// AIP-235: a batch soft delete answers the resources it
+			// deleted.
+			for _, fd := range m.Output.Fields {
+				if fd.Desc.IsList() && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
+					mm.Items = fd
+				}
+			}
+			if mm.Items == nil {
+				report(f, m.Desc, "returns %s; BatchDelete returns google.protobuf.Empty or, as AIP-235 has a soft delete do, a response with the resources: add `repeated %s %s = 1;` to it", m.Output.Desc.FullName(), model.Desc.Name(), model.Table)
+				ok = false
+			}
 		}
 	case OpBatchCreate:
 		fd := field(m.Input, "requests")
@@ -883,7 +892,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	if !ok {
 		return nil
 	}
-	if fd := field(m.Input, "read_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && op != OpBatchDelete && !mm.ReturnsEmpty {
+	if fd := field(m.Input, "read_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && (op != OpBatchDelete || mm.Items != nil) && !mm.ReturnsEmpty {
 		mm.ReadMask = fd
 	}
 	for _, fd := range []*protogen.Field{mm.Resource, mm.Mask, mm.RequestResource, mm.RequestMask, mm.ReadMask} {

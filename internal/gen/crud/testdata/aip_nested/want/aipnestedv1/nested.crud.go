@@ -147,7 +147,7 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
 		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
 		{"Name":"aipnested.v1.NestedService.BatchUpdateBooks","Op":"BatchUpdate","Request":"aipnested.v1.BatchUpdateBooksRequest","Response":"aipnested.v1.BatchUpdateBooksResponse","Parent":"parent","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books","ValidateOnly":"validate_only","Unsupported":["requests.validate_only","requests.allow_missing"]},
-		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent","AllowMissing":"allow_missing"}
+		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"aipnested.v1.BatchDeleteBooksResponse","Keys":"names","Parent":"parent","Items":"books","AllowMissing":"allow_missing"}
 	],
 	"RequestIDTable": "aipnested_v1_request_ids"
 }`,
@@ -233,8 +233,8 @@ func (s *NestedServiceCRUD) BatchUpdateBooks(ctx context.Context, req *BatchUpda
 	return crudrt.Call[*BatchUpdateBooksResponse](ctx, s.svcBook, 8, req)
 }
 
-func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
-	return crudrt.Call[*emptypb.Empty](ctx, s.svcBook, 9, req)
+func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDeleteBooksRequest) (*BatchDeleteBooksResponse, error) {
+	return crudrt.Call[*BatchDeleteBooksResponse](ctx, s.svcBook, 9, req)
 }
 
 // NestedServiceRESTRules returns the default REST routes (AIP-127/136) of the standard

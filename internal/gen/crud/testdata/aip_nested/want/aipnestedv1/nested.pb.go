@@ -1990,6 +1990,51 @@ func (x *BatchDeleteBooksRequest) GetAllowMissing() bool {
 	return false
 }
 
+// AIP-235: a batch soft delete answers the books it deleted.
+type BatchDeleteBooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Books         []*Book                `protobuf:"bytes,1,rep,name=books,proto3" json:"books,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteBooksResponse) Reset() {
+	*x = BatchDeleteBooksResponse{}
+	mi := &file_nested_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteBooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteBooksResponse) ProtoMessage() {}
+
+func (x *BatchDeleteBooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteBooksResponse.ProtoReflect.Descriptor instead.
+func (*BatchDeleteBooksResponse) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *BatchDeleteBooksResponse) GetBooks() []*Book {
+	if x != nil {
+		return x.Books
+	}
+	return nil
+}
+
 var File_nested_proto protoreflect.FileDescriptor
 
 const file_nested_proto_rawDesc = "" +
@@ -2144,7 +2189,9 @@ const file_nested_proto_rawDesc = "" +
 	"\x17BatchDeleteBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
 	"\x05names\x18\x02 \x03(\tR\x05names\x12#\n" +
-	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing2\x92\r\n" +
+	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing\"D\n" +
+	"\x18BatchDeleteBooksResponse\x12(\n" +
+	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books2\xa2\r\n" +
 	"\rNestedService\x12J\n" +
 	"\fGetPublisher\x12!.aipnested.v1.GetPublisherRequest\x1a\x17.aipnested.v1.Publisher\x12[\n" +
 	"\x0eListPublishers\x12#.aipnested.v1.ListPublishersRequest\x1a$.aipnested.v1.ListPublishersResponse\x12P\n" +
@@ -2168,8 +2215,8 @@ const file_nested_proto_rawDesc = "" +
 	"\fUndeleteBook\x12!.aipnested.v1.UndeleteBookRequest\x1a\x12.aipnested.v1.Book\x12X\n" +
 	"\rBatchGetBooks\x12\".aipnested.v1.BatchGetBooksRequest\x1a#.aipnested.v1.BatchGetBooksResponse\x12a\n" +
 	"\x10BatchCreateBooks\x12%.aipnested.v1.BatchCreateBooksRequest\x1a&.aipnested.v1.BatchCreateBooksResponse\x12a\n" +
-	"\x10BatchUpdateBooks\x12%.aipnested.v1.BatchUpdateBooksRequest\x1a&.aipnested.v1.BatchUpdateBooksResponse\x12Q\n" +
-	"\x10BatchDeleteBooks\x12%.aipnested.v1.BatchDeleteBooksRequest\x1a\x16.google.protobuf.EmptyBeZcgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1;aipnestedv1b\x06proto3"
+	"\x10BatchUpdateBooks\x12%.aipnested.v1.BatchUpdateBooksRequest\x1a&.aipnested.v1.BatchUpdateBooksResponse\x12a\n" +
+	"\x10BatchDeleteBooks\x12%.aipnested.v1.BatchDeleteBooksRequest\x1a&.aipnested.v1.BatchDeleteBooksResponseBeZcgithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1;aipnestedv1b\x06proto3"
 
 var (
 	file_nested_proto_rawDescOnce sync.Once
@@ -2183,7 +2230,7 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_nested_proto_goTypes = []any{
 	(*Publisher)(nil),                  // 0: aipnested.v1.Publisher
 	(*Shelf)(nil),                      // 1: aipnested.v1.Shelf
@@ -2217,18 +2264,19 @@ var file_nested_proto_goTypes = []any{
 	(*BatchUpdateBooksRequest)(nil),    // 29: aipnested.v1.BatchUpdateBooksRequest
 	(*BatchUpdateBooksResponse)(nil),   // 30: aipnested.v1.BatchUpdateBooksResponse
 	(*BatchDeleteBooksRequest)(nil),    // 31: aipnested.v1.BatchDeleteBooksRequest
-	nil,                                // 32: aipnested.v1.Ebook.LinksEntry
-	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 35: google.protobuf.Empty
+	(*BatchDeleteBooksResponse)(nil),   // 32: aipnested.v1.BatchDeleteBooksResponse
+	nil,                                // 33: aipnested.v1.Ebook.LinksEntry
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 35: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 36: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	33, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	33, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	33, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	33, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	34, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	34, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	34, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	34, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: aipnested.v1.Book.ebook:type_name -> aipnested.v1.Ebook
-	32, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
+	33, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
 	0,  // 6: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
 	0,  // 7: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
 	1,  // 8: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
@@ -2236,66 +2284,67 @@ var file_nested_proto_depIdxs = []int32{
 	13, // 10: aipnested.v1.BatchCreateShelvesRequest.requests:type_name -> aipnested.v1.CreateShelfRequest
 	1,  // 11: aipnested.v1.BatchCreateShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
 	1,  // 12: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	34, // 13: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	34, // 14: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	34, // 15: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	35, // 13: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 14: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	35, // 15: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
 	2,  // 16: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
 	2,  // 17: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
 	2,  // 18: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	34, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 20: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
 	21, // 21: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
 	2,  // 22: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
 	22, // 23: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	34, // 24: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 24: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 25: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	4,  // 26: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	5,  // 27: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	7,  // 28: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	8,  // 29: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	9,  // 30: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	10, // 31: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	11, // 32: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	13, // 33: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	16, // 34: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	17, // 35: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	14, // 36: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
-	18, // 37: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	19, // 38: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	21, // 39: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	22, // 40: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	23, // 41: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	24, // 42: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	25, // 43: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	27, // 44: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	29, // 45: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	31, // 46: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 47: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	6,  // 48: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 49: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 50: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 51: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 52: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	12, // 53: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 54: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 55: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	35, // 56: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	15, // 57: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
-	2,  // 58: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	20, // 59: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 60: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 61: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 62: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 63: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	26, // 64: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	28, // 65: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	30, // 66: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	35, // 67: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> google.protobuf.Empty
-	47, // [47:68] is the sub-list for method output_type
-	26, // [26:47] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	2,  // 26: aipnested.v1.BatchDeleteBooksResponse.books:type_name -> aipnested.v1.Book
+	4,  // 27: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	5,  // 28: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	7,  // 29: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	8,  // 30: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	9,  // 31: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	10, // 32: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	11, // 33: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	13, // 34: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	16, // 35: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	17, // 36: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	14, // 37: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
+	18, // 38: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	19, // 39: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	21, // 40: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	22, // 41: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	23, // 42: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	24, // 43: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	25, // 44: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	27, // 45: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	29, // 46: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	31, // 47: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 48: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 49: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 50: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 51: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 52: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 53: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 54: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 55: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 56: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	36, // 57: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	15, // 58: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
+	2,  // 59: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	20, // 60: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 61: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 62: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 63: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 64: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	26, // 65: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	28, // 66: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	30, // 67: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	32, // 68: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> aipnested.v1.BatchDeleteBooksResponse
+	48, // [48:69] is the sub-list for method output_type
+	27, // [27:48] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
@@ -2313,7 +2362,7 @@ func file_nested_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

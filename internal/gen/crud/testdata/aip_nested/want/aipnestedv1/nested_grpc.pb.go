@@ -76,7 +76,7 @@ type NestedServiceClient interface {
 	BatchGetBooks(ctx context.Context, in *BatchGetBooksRequest, opts ...grpc.CallOption) (*BatchGetBooksResponse, error)
 	BatchCreateBooks(ctx context.Context, in *BatchCreateBooksRequest, opts ...grpc.CallOption) (*BatchCreateBooksResponse, error)
 	BatchUpdateBooks(ctx context.Context, in *BatchUpdateBooksRequest, opts ...grpc.CallOption) (*BatchUpdateBooksResponse, error)
-	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*BatchDeleteBooksResponse, error)
 }
 
 type nestedServiceClient struct {
@@ -287,9 +287,9 @@ func (c *nestedServiceClient) BatchUpdateBooks(ctx context.Context, in *BatchUpd
 	return out, nil
 }
 
-func (c *nestedServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+func (c *nestedServiceClient) BatchDeleteBooks(ctx context.Context, in *BatchDeleteBooksRequest, opts ...grpc.CallOption) (*BatchDeleteBooksResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(emptypb.Empty)
+	out := new(BatchDeleteBooksResponse)
 	err := c.cc.Invoke(ctx, NestedService_BatchDeleteBooks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ type NestedServiceServer interface {
 	BatchGetBooks(context.Context, *BatchGetBooksRequest) (*BatchGetBooksResponse, error)
 	BatchCreateBooks(context.Context, *BatchCreateBooksRequest) (*BatchCreateBooksResponse, error)
 	BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error)
-	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error)
+	BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*BatchDeleteBooksResponse, error)
 	mustEmbedUnimplementedNestedServiceServer()
 }
 
@@ -394,7 +394,7 @@ func (UnimplementedNestedServiceServer) BatchCreateBooks(context.Context, *Batch
 func (UnimplementedNestedServiceServer) BatchUpdateBooks(context.Context, *BatchUpdateBooksRequest) (*BatchUpdateBooksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchUpdateBooks not implemented")
 }
-func (UnimplementedNestedServiceServer) BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*emptypb.Empty, error) {
+func (UnimplementedNestedServiceServer) BatchDeleteBooks(context.Context, *BatchDeleteBooksRequest) (*BatchDeleteBooksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchDeleteBooks not implemented")
 }
 func (UnimplementedNestedServiceServer) mustEmbedUnimplementedNestedServiceServer() {}
