@@ -191,6 +191,13 @@ func TestTenantParents(t *testing.T) {
 				_, err := globex.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/plans", Requests: []*tenantv1.CreateDocRequest{{DocId: "g1", Doc: &tenantv1.Doc{Text: "g"}}}})
 				return err
 			}(),
+			"batch create across folders, one of them another tenant's": func() error {
+				_, err := globex.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "mine", Folder: &tenantv1.Folder{Title: "mine"}})
+				require.NoError(t, err)
+				_, err = globex.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/-", Requests: []*tenantv1.CreateDocRequest{
+					{Parent: "folders/mine", DocId: "g2", Doc: &tenantv1.Doc{Text: "g"}}, {Parent: "folders/plans", DocId: "g3", Doc: &tenantv1.Doc{Text: "g"}}}})
+				return err
+			}(),
 			"list under another tenant's folder": func() error {
 				_, err := globex.ListDocs(ctx, &tenantv1.ListDocsRequest{Parent: "folders/plans"})
 				return err
@@ -253,6 +260,13 @@ func TestTenantSingletons(t *testing.T) {
 			}(),
 			"first write under another tenant's folder": func() error {
 				_, err := globex.UpdateFolderSettings(ctx, &tenantv1.UpdateFolderSettingsRequest{FolderSettings: &tenantv1.FolderSettings{Name: "folders/b/settings", Color: "blue"}})
+				return err
+			}(),
+			"batch create across folders, one of them another tenant's": func() error {
+				_, err := globex.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "mine", Folder: &tenantv1.Folder{Title: "mine"}})
+				require.NoError(t, err)
+				_, err = globex.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/-", Requests: []*tenantv1.CreateDocRequest{
+					{Parent: "folders/mine", DocId: "g2", Doc: &tenantv1.Doc{Text: "g"}}, {Parent: "folders/plans", DocId: "g3", Doc: &tenantv1.Doc{Text: "g"}}}})
 				return err
 			}(),
 			"list under another tenant's folder": func() error {
