@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	nestedv1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_nested/want/aipnestedv1"
@@ -191,5 +192,52 @@ func TestBatchSoftDeleteAnswersBooks(t *testing.T) {
 		require.Len(t, got.Books, 1, "%s", body)
 		assert.Equal(t, shelf+"/books/b2", got.Books[0].Name)
 		assert.NotNil(t, got.Books[0].DeleteTime)
+	})
+}
+
+// TestBatchReadMask: the read_mask of a BatchGet, and of a BatchDelete
+// that answers the books (AIP-157), leaves each book answered with the
+// fields it names only, over gRPC and REST on every database; a path
+// that names no field is InvalidArgument naming read_mask, before
+// anything is deleted.
+func TestBatchReadMask(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		const shelf = "publishers/p/shelves/s"
+		_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: shelf, BookId: "b2", Book: &nestedv1.Book{Title: "b2", Pages: 7}})
+		require.NoError(t, err)
+		titleOnly := &fieldmaskpb.FieldMask{Paths: []string{"title"}}
+		got, err := c.BatchGetBooks(ctx, &nestedv1.BatchGetBooksRequest{Names: []string{shelf + "/books/b2", shelf + "/books/b"}, ReadMask: titleOnly})
+		require.NoError(t, err)
+		require.Len(t, got.Books, 2)
+		assert.True(t, proto.Equal(&nestedv1.Book{Title: "b2"}, got.Books[0]), "%v", got.Books[0])
+		assert.True(t, proto.Equal(&nestedv1.Book{Title: "b"}, got.Books[1]), "%v", got.Books[1])
+
+		resp, body := restDo(t, "GET", base+"/v1/"+shelf+"/books:batchGet?names="+shelf+"/books/b2&read_mask=name,pages", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var rest nestedv1.BatchGetBooksResponse
+		require.NoError(t, protojson.Unmarshal(body, &rest))
+		require.Len(t, rest.Books, 1)
+		assert.True(t, proto.Equal(&nestedv1.Book{Name: shelf + "/books/b2", Pages: 7}, rest.Books[0]), "%s", body)
+
+		_, err = c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Names: []string{shelf + "/books/b"}, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"nope"}}})
+		assert.Equal(t, []string{"read_mask"}, grpcViolationFields(t, err))
+		live, err := c.GetBook(ctx, &nestedv1.GetBookRequest{Name: shelf + "/books/b"})
+		require.NoError(t, err)
+		assert.Nil(t, live.DeleteTime, "nothing deleted")
+
+		del, err := c.BatchDeleteBooks(ctx, &nestedv1.BatchDeleteBooksRequest{Names: []string{shelf + "/books/b"}, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "delete_time"}}})
+		require.NoError(t, err)
+		require.Len(t, del.Books, 1)
+		assert.Equal(t, shelf+"/books/b", del.Books[0].Name)
+		assert.NotNil(t, del.Books[0].DeleteTime)
+		assert.Empty(t, del.Books[0].Title, "left out by the mask")
+
+		resp, body = restDo(t, "POST", base+"/v1/"+shelf+"/books:batchDelete", `{"names":["`+shelf+`/books/b2"],"readMask":"title"}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		var restDel nestedv1.BatchDeleteBooksResponse
+		require.NoError(t, protojson.Unmarshal(body, &restDel))
+		require.Len(t, restDel.Books, 1)
+		assert.True(t, proto.Equal(&nestedv1.Book{Title: "b2"}, restDel.Books[0]), "%s", body)
 	})
 }

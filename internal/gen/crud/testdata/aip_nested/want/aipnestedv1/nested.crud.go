@@ -144,10 +144,10 @@ var nestedServiceCRUDBookResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.UpdateBook","Op":"Update","Request":"aipnested.v1.UpdateBookRequest","Response":"aipnested.v1.Book","Resource":"book","Mask":"update_mask","ValidateOnly":"validate_only","AllowMissing":"allow_missing"},
 		{"Name":"aipnested.v1.NestedService.DeleteBook","Op":"Delete","Request":"aipnested.v1.DeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag","ValidateOnly":"validate_only","AllowMissing":"allow_missing","IdempotencyKey":"request_id"},
 		{"Name":"aipnested.v1.NestedService.UndeleteBook","Op":"Undelete","Request":"aipnested.v1.UndeleteBookRequest","Response":"aipnested.v1.Book","Key":"name","Etag":"etag"},
-		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books"},
+		{"Name":"aipnested.v1.NestedService.BatchGetBooks","Op":"BatchGet","Request":"aipnested.v1.BatchGetBooksRequest","Response":"aipnested.v1.BatchGetBooksResponse","Keys":"names","Parent":"parent","Items":"books","ReadMask":"read_mask"},
 		{"Name":"aipnested.v1.NestedService.BatchCreateBooks","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateBooksRequest","Response":"aipnested.v1.BatchCreateBooksResponse","Parent":"parent","Requests":"requests","RequestResource":"book","RequestParent":"parent","RequestID":"book_id","Items":"books","Unsupported":["requests.validate_only"]},
 		{"Name":"aipnested.v1.NestedService.BatchUpdateBooks","Op":"BatchUpdate","Request":"aipnested.v1.BatchUpdateBooksRequest","Response":"aipnested.v1.BatchUpdateBooksResponse","Parent":"parent","Mask":"update_mask","Requests":"requests","RequestResource":"book","RequestMask":"update_mask","Items":"books","ValidateOnly":"validate_only","Unsupported":["requests.validate_only","requests.allow_missing"]},
-		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"aipnested.v1.BatchDeleteBooksResponse","Keys":"names","Parent":"parent","Items":"books","AllowMissing":"allow_missing"}
+		{"Name":"aipnested.v1.NestedService.BatchDeleteBooks","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteBooksRequest","Response":"aipnested.v1.BatchDeleteBooksResponse","Keys":"names","Parent":"parent","Items":"books","ReadMask":"read_mask","AllowMissing":"allow_missing"}
 	],
 	"RequestIDTable": "aipnested_v1_request_ids"
 }`,

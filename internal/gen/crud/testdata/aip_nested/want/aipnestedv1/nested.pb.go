@@ -1624,9 +1624,11 @@ func (x *UndeleteBookRequest) GetEtag() string {
 }
 
 type BatchGetBooksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	Names         []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Names  []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	// AIP-157: the fields of each book answered.
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1671,6 +1673,13 @@ func (x *BatchGetBooksRequest) GetParent() string {
 func (x *BatchGetBooksRequest) GetNames() []string {
 	if x != nil {
 		return x.Names
+	}
+	return nil
+}
+
+func (x *BatchGetBooksRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
 	}
 	return nil
 }
@@ -1934,7 +1943,9 @@ type BatchDeleteBooksRequest struct {
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	Names  []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
 	// AIP-235: names of books that do not exist are skipped.
-	AllowMissing  bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	AllowMissing bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	// AIP-157: the fields of each book answered.
+	ReadMask      *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1988,6 +1999,13 @@ func (x *BatchDeleteBooksRequest) GetAllowMissing() bool {
 		return x.AllowMissing
 	}
 	return false
+}
+
+func (x *BatchDeleteBooksRequest) GetReadMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.ReadMask
+	}
+	return nil
 }
 
 // AIP-235: a batch soft delete answers the books it deleted.
@@ -2167,10 +2185,11 @@ const file_nested_proto_rawDesc = "" +
 	"\rallow_missing\x18\x05 \x01(\bR\fallowMissing\"C\n" +
 	"\x13UndeleteBookRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"D\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"}\n" +
 	"\x14BatchGetBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
-	"\x05names\x18\x02 \x03(\tR\x05names\"A\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\x127\n" +
+	"\tread_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"A\n" +
 	"\x15BatchGetBooksResponse\x12(\n" +
 	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"n\n" +
 	"\x17BatchCreateBooksRequest\x12\x16\n" +
@@ -2185,11 +2204,12 @@ const file_nested_proto_rawDesc = "" +
 	"updateMask\x12#\n" +
 	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"D\n" +
 	"\x18BatchUpdateBooksResponse\x12(\n" +
-	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"l\n" +
+	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books\"\xa5\x01\n" +
 	"\x17BatchDeleteBooksRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
 	"\x05names\x18\x02 \x03(\tR\x05names\x12#\n" +
-	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing\"D\n" +
+	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing\x127\n" +
+	"\tread_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"D\n" +
 	"\x18BatchDeleteBooksResponse\x12(\n" +
 	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books2\xa2\r\n" +
 	"\rNestedService\x12J\n" +
@@ -2291,60 +2311,62 @@ var file_nested_proto_depIdxs = []int32{
 	2,  // 17: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
 	2,  // 18: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
 	35, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 20: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	21, // 21: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
-	2,  // 22: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	22, // 23: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	35, // 24: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 25: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	2,  // 26: aipnested.v1.BatchDeleteBooksResponse.books:type_name -> aipnested.v1.Book
-	4,  // 27: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
-	5,  // 28: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
-	7,  // 29: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
-	8,  // 30: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
-	9,  // 31: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
-	10, // 32: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
-	11, // 33: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
-	13, // 34: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	16, // 35: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	17, // 36: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
-	14, // 37: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
-	18, // 38: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	19, // 39: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	21, // 40: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	22, // 41: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	23, // 42: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	24, // 43: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	25, // 44: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	27, // 45: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	29, // 46: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	31, // 47: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 48: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	6,  // 49: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 50: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 51: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 52: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 53: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	12, // 54: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 55: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 56: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	36, // 57: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	15, // 58: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
-	2,  // 59: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	20, // 60: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 61: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 62: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 63: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 64: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	26, // 65: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	28, // 66: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	30, // 67: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	32, // 68: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> aipnested.v1.BatchDeleteBooksResponse
-	48, // [48:69] is the sub-list for method output_type
-	27, // [27:48] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	35, // 20: aipnested.v1.BatchGetBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 21: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
+	21, // 22: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	2,  // 23: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
+	22, // 24: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	35, // 25: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 26: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
+	35, // 27: aipnested.v1.BatchDeleteBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	2,  // 28: aipnested.v1.BatchDeleteBooksResponse.books:type_name -> aipnested.v1.Book
+	4,  // 29: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
+	5,  // 30: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
+	7,  // 31: aipnested.v1.NestedService.CreatePublisher:input_type -> aipnested.v1.CreatePublisherRequest
+	8,  // 32: aipnested.v1.NestedService.DeletePublisher:input_type -> aipnested.v1.DeletePublisherRequest
+	9,  // 33: aipnested.v1.NestedService.UndeletePublisher:input_type -> aipnested.v1.UndeletePublisherRequest
+	10, // 34: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
+	11, // 35: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
+	13, // 36: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
+	16, // 37: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	17, // 38: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	14, // 39: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
+	18, // 40: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	19, // 41: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	21, // 42: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	22, // 43: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	23, // 44: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	24, // 45: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	25, // 46: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	27, // 47: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	29, // 48: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	31, // 49: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 50: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 51: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 52: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 53: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 54: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 55: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 56: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 57: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 58: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	36, // 59: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	15, // 60: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
+	2,  // 61: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	20, // 62: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 63: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 64: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 65: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 66: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	26, // 67: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	28, // 68: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	30, // 69: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	32, // 70: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> aipnested.v1.BatchDeleteBooksResponse
+	50, // [50:71] is the sub-list for method output_type
+	29, // [29:50] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_nested_proto_init() }
