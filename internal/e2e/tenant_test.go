@@ -262,13 +262,6 @@ func TestTenantSingletons(t *testing.T) {
 				_, err := globex.UpdateFolderSettings(ctx, &tenantv1.UpdateFolderSettingsRequest{FolderSettings: &tenantv1.FolderSettings{Name: "folders/b/settings", Color: "blue"}})
 				return err
 			}(),
-			"batch create across folders, one of them another tenant's": func() error {
-				_, err := globex.CreateFolder(ctx, &tenantv1.CreateFolderRequest{FolderId: "mine", Folder: &tenantv1.Folder{Title: "mine"}})
-				require.NoError(t, err)
-				_, err = globex.BatchCreateDocs(ctx, &tenantv1.BatchCreateDocsRequest{Parent: "folders/-", Requests: []*tenantv1.CreateDocRequest{
-					{Parent: "folders/mine", DocId: "g2", Doc: &tenantv1.Doc{Text: "g"}}, {Parent: "folders/plans", DocId: "g3", Doc: &tenantv1.Doc{Text: "g"}}}})
-				return err
-			}(),
 			"list under another tenant's folder": func() error {
 				_, err := globex.ListFolderSettings(ctx, &tenantv1.ListFolderSettingsRequest{Parent: "folders/a"})
 				return err
