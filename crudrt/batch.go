@@ -202,7 +202,7 @@ func (s *Service) BatchDelete(ctx context.Context, keys []any) error {
 // BatchDeleteIn is BatchDelete under parent (AIP-235): a name that is not
 // under it is InvalidArgument; "" or wildcards allow any parent.
 func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) error {
-	_, err := s.BatchDeleteResources(ctx, parent, keys)
+	_, err := s.BatchDeleteResources(ctx, parent, keys, false)
 	return err
 }
 
@@ -211,8 +211,10 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 // (a key given twice is answered twice): soft-deleted ones as stored,
 // others as they were. Under AllowMissing a resource deleted already is
 // answered as stored, and one that does not exist as a message holding
-// its key or name alone, as Delete answers them.
-func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys []any) ([]proto.Message, error) {
+// its key or name alone, as Delete answers them. With force, a resource
+// with children is deleted with them, as DeleteForce deletes it (AIP-135,
+// hoisted as AIP-235 allows); without, it refuses the batch.
+func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys []any, force bool) ([]proto.Message, error) {
 	if err := s.implements(OpBatchDelete); err != nil {
 		return nil, err
 	}
@@ -248,7 +250,7 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 		// In the order of the keys, as BatchUpdate locks its rows.
 		for _, j := range keyOrder(unique, func(i int) rowKey { return cks[i] }) {
 			i := unique[j]
-			p, err := s.remove(tx, tenant, keys[i], "", false)
+			p, err := s.remove(tx, tenant, keys[i], "", force)
 			if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
 				p, err = s.absent(tx, tenant, keys[i], cks[i]) // AIP-235: deleted already
 			}

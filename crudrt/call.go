@@ -37,7 +37,8 @@ type Method struct {
 	Key, NameField string `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
 	Keys, Names string `json:",omitempty"`
-	// Etag is Delete's and Undelete's etag, Force Delete's force.
+	// Etag is Delete's and Undelete's etag, Force Delete's and
+	// BatchDelete's force.
 	Etag, Force string `json:",omitempty"`
 	// Parent is the request's AIP-132/133 parent, ResourceID Create's
 	// `{resource}_id`.
@@ -505,7 +506,7 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 			}
 		}
 		if m.Op == OpBatchDelete {
-			items, err := s.BatchDeleteResources(ctx, str(m.parent), keys)
+			items, err := s.BatchDeleteResources(ctx, str(m.parent), keys, m.force != nil && r.Get(m.force).Bool())
 			if err != nil {
 				return nil, err
 			}

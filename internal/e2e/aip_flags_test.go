@@ -241,3 +241,50 @@ func TestBatchReadMask(t *testing.T) {
 		assert.True(t, proto.Equal(&nestedv1.Book{Title: "b2"}, restDel.Books[0]), "%s", body)
 	})
 }
+
+// TestBatchDeleteForce: BatchDelete serves Delete's force hoisted into
+// the batch (AIP-235 allows fields of the standard Delete to be hoisted;
+// AIP-135: without force a resource with children is FAILED_PRECONDITION):
+// without it a shelf with books refuses the whole batch, naming it, and
+// nothing is deleted; with it the shelves go with their books, in one
+// transaction. Over gRPC and REST on every database.
+func TestBatchDeleteForce(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		for _, id := range []string{"empty", "s3"} {
+			_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: id, Shelf: &nestedv1.Shelf{}})
+			require.NoError(t, err)
+		}
+		_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/s3", BookId: "c", Book: &nestedv1.Book{Title: "c"}})
+		require.NoError(t, err)
+		shelves := func() []string {
+			res, err := c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: "publishers/p", OrderBy: "name"})
+			require.NoError(t, err)
+			var out []string
+			for _, s := range res.Shelves {
+				out = append(out, s.Name)
+			}
+			return out
+		}
+		all := []string{"publishers/p/shelves/empty", "publishers/p/shelves/s", "publishers/p/shelves/s3"}
+		require.Equal(t, all, shelves())
+
+		_, err = c.BatchDeleteShelves(ctx, &nestedv1.BatchDeleteShelvesRequest{Parent: "publishers/p", Names: []string{"publishers/p/shelves/empty", "publishers/p/shelves/s"}})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a shelf with books, without force: %v", err)
+		assert.Equal(t, "1", errorInfo(err).GetMetadata()["index"])
+		assert.Equal(t, all, shelves(), "nothing deleted")
+
+		_, err = c.BatchDeleteShelves(ctx, &nestedv1.BatchDeleteShelvesRequest{Parent: "publishers/p", Force: true, Names: []string{"publishers/p/shelves/empty", "publishers/p/shelves/s"}})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"publishers/p/shelves/s3"}, shelves())
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: "publishers/p/shelves/s/books/b"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "the shelf's book went with it: %v", err)
+
+		resp, body := restDo(t, "POST", base+"/v1/publishers/p/shelves:batchDelete", `{"names":["publishers/p/shelves/s3"],"force":true}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Empty(t, shelves())
+		list, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/-", ShowDeleted: true})
+		require.NoError(t, err)
+		assert.Empty(t, list.Books)
+	})
+}

@@ -805,6 +805,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 				missing(m.Input, fmt.Sprintf("repeated key field %q or `names`", string(k.Desc.Name())+"s"), fmt.Sprintf("repeated %s %ss = 1;", kindName(k.Desc), k.Desc.Name()))
 			}
 		}
+		if fd := field(m.Input, "force"); op == OpBatchDelete && fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
+			mm.Force = fd // AIP-235: hoisted from Delete (AIP-135)
+		}
 		if op == OpBatchGet {
 			b.batchItems(f, m, mm, model, &ok)
 		} else if m.Output.Desc.FullName() != "google.protobuf.Empty" {

@@ -172,12 +172,15 @@ func (x *exercise) newServices(s Service) ([]*service, error) {
 	for _, f := range standard {
 		sv := byModel[f.mi]
 		if sv == nil {
-			// BatchDeleteBooks names its model only in its name.
+			// BatchDeleteBooks names its model only in its name, by the
+			// model's name or by its table's (BatchDeleteShelves).
 			sv = svs[0]
 			best := 0
 			for _, c := range svs {
-				if n := len(c.mi.desc.Name()); strings.Contains(f.m.name, string(c.mi.desc.Name())) && n > best {
-					sv, best = c, n
+				for _, noun := range []string{string(c.mi.desc.Name()), goCamel(c.mi.table)} {
+					if n := len(noun); strings.Contains(f.m.name, noun) && n > best {
+						sv, best = c, n
+					}
 				}
 			}
 		}

@@ -85,7 +85,7 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
 		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|List|Create|Update|Delete|BatchCreate",
+	"Operations": "Get|List|Create|Update|Delete|BatchCreate|BatchDelete",
 	"Parent": {"Name":"aipnested.v1.Publisher","Table":"publishers","Columns":["publisher"],"DeleteTime":"delete_time"},
 	"Children": [
 		{"Name":"aipnested.v1.Book","Table":"books","Columns":["publisher","shelf"],"DeleteTime":"delete_time"}
@@ -100,7 +100,8 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"aipnested.v1.NestedService.CreateShelf","Op":"Create","Request":"aipnested.v1.CreateShelfRequest","Response":"aipnested.v1.Shelf","Parent":"parent","ResourceID":"shelf_id","Resource":"shelf"},
 		{"Name":"aipnested.v1.NestedService.UpdateShelf","Op":"Update","Request":"aipnested.v1.UpdateShelfRequest","Response":"aipnested.v1.Shelf","Resource":"shelf","Mask":"update_mask"},
 		{"Name":"aipnested.v1.NestedService.DeleteShelf","Op":"Delete","Request":"aipnested.v1.DeleteShelfRequest","Response":"google.protobuf.Empty","Key":"name","Force":"force","ReturnsEmpty":true,"AllowMissing":"allow_missing"},
-		{"Name":"aipnested.v1.NestedService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateShelvesRequest","Response":"aipnested.v1.BatchCreateShelvesResponse","Parent":"parent","Requests":"requests","RequestResource":"shelf","RequestParent":"parent","RequestID":"shelf_id","Items":"shelves"}
+		{"Name":"aipnested.v1.NestedService.BatchCreateShelves","Op":"BatchCreate","Request":"aipnested.v1.BatchCreateShelvesRequest","Response":"aipnested.v1.BatchCreateShelvesResponse","Parent":"parent","Requests":"requests","RequestResource":"shelf","RequestParent":"parent","RequestID":"shelf_id","Items":"shelves"},
+		{"Name":"aipnested.v1.NestedService.BatchDeleteShelves","Op":"BatchDelete","Request":"aipnested.v1.BatchDeleteShelvesRequest","Response":"google.protobuf.Empty","Keys":"names","Force":"force","Parent":"parent"}
 	]
 }`,
 }
@@ -197,6 +198,10 @@ func (s *NestedServiceCRUD) BatchCreateShelves(ctx context.Context, req *BatchCr
 	return crudrt.Call[*BatchCreateShelvesResponse](ctx, s.svcShelf, 5, req)
 }
 
+func (s *NestedServiceCRUD) BatchDeleteShelves(ctx context.Context, req *BatchDeleteShelvesRequest) (*emptypb.Empty, error) {
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcShelf, 6, req)
+}
+
 func (s *NestedServiceCRUD) GetBook(ctx context.Context, req *GetBookRequest) (*Book, error) {
 	return crudrt.Call[*Book](ctx, s.svcBook, 0, req)
 }
@@ -252,6 +257,7 @@ var NestedServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 	{"Selector":"aipnested.v1.NestedService.UpdateShelf","Verb":"PATCH","Path":"/v1/{shelf.name=publishers/*/shelves/*}","Body":"shelf"},
 	{"Selector":"aipnested.v1.NestedService.DeleteShelf","Verb":"DELETE","Path":"/v1/{name=publishers/*/shelves/*}"},
 	{"Selector":"aipnested.v1.NestedService.BatchCreateShelves","Verb":"POST","Path":"/v1/{parent=publishers/*}/shelves:batchCreate","Body":"*"},
+	{"Selector":"aipnested.v1.NestedService.BatchDeleteShelves","Verb":"POST","Path":"/v1/{parent=publishers/*}/shelves:batchDelete","Body":"*"},
 	{"Selector":"aipnested.v1.NestedService.GetBook","Verb":"GET","Path":"/v1/{name=publishers/*/shelves/*/books/*}"},
 	{"Selector":"aipnested.v1.NestedService.ListBooks","Verb":"GET","Path":"/v1/{parent=publishers/*/shelves/*}/books"},
 	{"Selector":"aipnested.v1.NestedService.CreateBook","Verb":"POST","Path":"/v1/{parent=publishers/*/shelves/*}/books","Body":"book"},

@@ -1027,6 +1027,67 @@ func (x *BatchCreateShelvesResponse) GetShelves() []*Shelf {
 	return nil
 }
 
+type BatchDeleteShelvesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Names  []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	// AIP-135, hoisted (AIP-235): shelves with books are deleted with them.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteShelvesRequest) Reset() {
+	*x = BatchDeleteShelvesRequest{}
+	mi := &file_nested_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteShelvesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteShelvesRequest) ProtoMessage() {}
+
+func (x *BatchDeleteShelvesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nested_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteShelvesRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteShelvesRequest) Descriptor() ([]byte, []int) {
+	return file_nested_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BatchDeleteShelvesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchDeleteShelvesRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+func (x *BatchDeleteShelvesRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
 type UpdateShelfRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Shelf         *Shelf                 `protobuf:"bytes,1,opt,name=shelf,proto3" json:"shelf,omitempty"`
@@ -1037,7 +1098,7 @@ type UpdateShelfRequest struct {
 
 func (x *UpdateShelfRequest) Reset() {
 	*x = UpdateShelfRequest{}
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1110,7 @@ func (x *UpdateShelfRequest) String() string {
 func (*UpdateShelfRequest) ProtoMessage() {}
 
 func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[16]
+	mi := &file_nested_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1123,7 @@ func (x *UpdateShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateShelfRequest.ProtoReflect.Descriptor instead.
 func (*UpdateShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{16}
+	return file_nested_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateShelfRequest) GetShelf() *Shelf {
@@ -1091,7 +1152,7 @@ type DeleteShelfRequest struct {
 
 func (x *DeleteShelfRequest) Reset() {
 	*x = DeleteShelfRequest{}
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1164,7 @@ func (x *DeleteShelfRequest) String() string {
 func (*DeleteShelfRequest) ProtoMessage() {}
 
 func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[17]
+	mi := &file_nested_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1177,7 @@ func (x *DeleteShelfRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShelfRequest.ProtoReflect.Descriptor instead.
 func (*DeleteShelfRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{17}
+	return file_nested_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteShelfRequest) GetName() string {
@@ -1151,7 +1212,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1163,7 +1224,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[18]
+	mi := &file_nested_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1176,7 +1237,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{18}
+	return file_nested_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetBookRequest) GetName() string {
@@ -1209,7 +1270,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1282,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[19]
+	mi := &file_nested_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1295,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{19}
+	return file_nested_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListBooksRequest) GetParent() string {
@@ -1305,7 +1366,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1378,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[20]
+	mi := &file_nested_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1391,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{20}
+	return file_nested_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -1367,7 +1428,7 @@ type CreateBookRequest struct {
 
 func (x *CreateBookRequest) Reset() {
 	*x = CreateBookRequest{}
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1379,7 +1440,7 @@ func (x *CreateBookRequest) String() string {
 func (*CreateBookRequest) ProtoMessage() {}
 
 func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[21]
+	mi := &file_nested_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1392,7 +1453,7 @@ func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{21}
+	return file_nested_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateBookRequest) GetParent() string {
@@ -1436,7 +1497,7 @@ type UpdateBookRequest struct {
 
 func (x *UpdateBookRequest) Reset() {
 	*x = UpdateBookRequest{}
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1509,7 @@ func (x *UpdateBookRequest) String() string {
 func (*UpdateBookRequest) ProtoMessage() {}
 
 func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[22]
+	mi := &file_nested_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1522,7 @@ func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{22}
+	return file_nested_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateBookRequest) GetBook() *Book {
@@ -1508,7 +1569,7 @@ type DeleteBookRequest struct {
 
 func (x *DeleteBookRequest) Reset() {
 	*x = DeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1520,7 +1581,7 @@ func (x *DeleteBookRequest) String() string {
 func (*DeleteBookRequest) ProtoMessage() {}
 
 func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[23]
+	mi := &file_nested_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1533,7 +1594,7 @@ func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{23}
+	return file_nested_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeleteBookRequest) GetName() string {
@@ -1581,7 +1642,7 @@ type UndeleteBookRequest struct {
 
 func (x *UndeleteBookRequest) Reset() {
 	*x = UndeleteBookRequest{}
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1593,7 +1654,7 @@ func (x *UndeleteBookRequest) String() string {
 func (*UndeleteBookRequest) ProtoMessage() {}
 
 func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[24]
+	mi := &file_nested_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1606,7 +1667,7 @@ func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{24}
+	return file_nested_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UndeleteBookRequest) GetName() string {
@@ -1635,7 +1696,7 @@ type BatchGetBooksRequest struct {
 
 func (x *BatchGetBooksRequest) Reset() {
 	*x = BatchGetBooksRequest{}
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1708,7 @@ func (x *BatchGetBooksRequest) String() string {
 func (*BatchGetBooksRequest) ProtoMessage() {}
 
 func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[25]
+	mi := &file_nested_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1721,7 @@ func (x *BatchGetBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{25}
+	return file_nested_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BatchGetBooksRequest) GetParent() string {
@@ -1693,7 +1754,7 @@ type BatchGetBooksResponse struct {
 
 func (x *BatchGetBooksResponse) Reset() {
 	*x = BatchGetBooksResponse{}
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1766,7 @@ func (x *BatchGetBooksResponse) String() string {
 func (*BatchGetBooksResponse) ProtoMessage() {}
 
 func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[26]
+	mi := &file_nested_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1779,7 @@ func (x *BatchGetBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{26}
+	return file_nested_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BatchGetBooksResponse) GetBooks() []*Book {
@@ -1738,7 +1799,7 @@ type BatchCreateBooksRequest struct {
 
 func (x *BatchCreateBooksRequest) Reset() {
 	*x = BatchCreateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1811,7 @@ func (x *BatchCreateBooksRequest) String() string {
 func (*BatchCreateBooksRequest) ProtoMessage() {}
 
 func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[27]
+	mi := &file_nested_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1824,7 @@ func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{27}
+	return file_nested_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BatchCreateBooksRequest) GetParent() string {
@@ -1789,7 +1850,7 @@ type BatchCreateBooksResponse struct {
 
 func (x *BatchCreateBooksResponse) Reset() {
 	*x = BatchCreateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1862,7 @@ func (x *BatchCreateBooksResponse) String() string {
 func (*BatchCreateBooksResponse) ProtoMessage() {}
 
 func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[28]
+	mi := &file_nested_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1875,7 @@ func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{28}
+	return file_nested_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BatchCreateBooksResponse) GetBooks() []*Book {
@@ -1838,7 +1899,7 @@ type BatchUpdateBooksRequest struct {
 
 func (x *BatchUpdateBooksRequest) Reset() {
 	*x = BatchUpdateBooksRequest{}
-	mi := &file_nested_proto_msgTypes[29]
+	mi := &file_nested_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1850,7 +1911,7 @@ func (x *BatchUpdateBooksRequest) String() string {
 func (*BatchUpdateBooksRequest) ProtoMessage() {}
 
 func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[29]
+	mi := &file_nested_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1863,7 +1924,7 @@ func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{29}
+	return file_nested_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *BatchUpdateBooksRequest) GetParent() string {
@@ -1903,7 +1964,7 @@ type BatchUpdateBooksResponse struct {
 
 func (x *BatchUpdateBooksResponse) Reset() {
 	*x = BatchUpdateBooksResponse{}
-	mi := &file_nested_proto_msgTypes[30]
+	mi := &file_nested_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1915,7 +1976,7 @@ func (x *BatchUpdateBooksResponse) String() string {
 func (*BatchUpdateBooksResponse) ProtoMessage() {}
 
 func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[30]
+	mi := &file_nested_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1928,7 +1989,7 @@ func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{30}
+	return file_nested_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
@@ -1952,7 +2013,7 @@ type BatchDeleteBooksRequest struct {
 
 func (x *BatchDeleteBooksRequest) Reset() {
 	*x = BatchDeleteBooksRequest{}
-	mi := &file_nested_proto_msgTypes[31]
+	mi := &file_nested_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2025,7 @@ func (x *BatchDeleteBooksRequest) String() string {
 func (*BatchDeleteBooksRequest) ProtoMessage() {}
 
 func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[31]
+	mi := &file_nested_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2038,7 @@ func (x *BatchDeleteBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksRequest) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{31}
+	return file_nested_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *BatchDeleteBooksRequest) GetParent() string {
@@ -2018,7 +2079,7 @@ type BatchDeleteBooksResponse struct {
 
 func (x *BatchDeleteBooksResponse) Reset() {
 	*x = BatchDeleteBooksResponse{}
-	mi := &file_nested_proto_msgTypes[32]
+	mi := &file_nested_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2030,7 +2091,7 @@ func (x *BatchDeleteBooksResponse) String() string {
 func (*BatchDeleteBooksResponse) ProtoMessage() {}
 
 func (x *BatchDeleteBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nested_proto_msgTypes[32]
+	mi := &file_nested_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2043,7 +2104,7 @@ func (x *BatchDeleteBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchDeleteBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchDeleteBooksResponse) Descriptor() ([]byte, []int) {
-	return file_nested_proto_rawDescGZIP(), []int{32}
+	return file_nested_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *BatchDeleteBooksResponse) GetBooks() []*Book {
@@ -2138,7 +2199,11 @@ const file_nested_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12<\n" +
 	"\brequests\x18\x02 \x03(\v2 .aipnested.v1.CreateShelfRequestR\brequests\"K\n" +
 	"\x1aBatchCreateShelvesResponse\x12-\n" +
-	"\ashelves\x18\x01 \x03(\v2\x13.aipnested.v1.ShelfR\ashelves\"\x82\x01\n" +
+	"\ashelves\x18\x01 \x03(\v2\x13.aipnested.v1.ShelfR\ashelves\"_\n" +
+	"\x19BatchDeleteShelvesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"\x82\x01\n" +
 	"\x12UpdateShelfRequest\x12/\n" +
 	"\x05shelf\x18\x01 \x01(\v2\x13.aipnested.v1.ShelfB\x04\xe2A\x01\x02R\x05shelf\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -2211,7 +2276,7 @@ const file_nested_proto_rawDesc = "" +
 	"\rallow_missing\x18\x03 \x01(\bR\fallowMissing\x127\n" +
 	"\tread_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\"D\n" +
 	"\x18BatchDeleteBooksResponse\x12(\n" +
-	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books2\xa2\r\n" +
+	"\x05books\x18\x01 \x03(\v2\x12.aipnested.v1.BookR\x05books2\xf9\r\n" +
 	"\rNestedService\x12J\n" +
 	"\fGetPublisher\x12!.aipnested.v1.GetPublisherRequest\x1a\x17.aipnested.v1.Publisher\x12[\n" +
 	"\x0eListPublishers\x12#.aipnested.v1.ListPublishersRequest\x1a$.aipnested.v1.ListPublishersResponse\x12P\n" +
@@ -2223,7 +2288,8 @@ const file_nested_proto_rawDesc = "" +
 	"\vCreateShelf\x12 .aipnested.v1.CreateShelfRequest\x1a\x13.aipnested.v1.Shelf\x12D\n" +
 	"\vUpdateShelf\x12 .aipnested.v1.UpdateShelfRequest\x1a\x13.aipnested.v1.Shelf\x12G\n" +
 	"\vDeleteShelf\x12 .aipnested.v1.DeleteShelfRequest\x1a\x16.google.protobuf.Empty\x12g\n" +
-	"\x12BatchCreateShelves\x12'.aipnested.v1.BatchCreateShelvesRequest\x1a(.aipnested.v1.BatchCreateShelvesResponse\x12;\n" +
+	"\x12BatchCreateShelves\x12'.aipnested.v1.BatchCreateShelvesRequest\x1a(.aipnested.v1.BatchCreateShelvesResponse\x12U\n" +
+	"\x12BatchDeleteShelves\x12'.aipnested.v1.BatchDeleteShelvesRequest\x1a\x16.google.protobuf.Empty\x12;\n" +
 	"\aGetBook\x12\x1c.aipnested.v1.GetBookRequest\x1a\x12.aipnested.v1.Book\x12L\n" +
 	"\tListBooks\x12\x1e.aipnested.v1.ListBooksRequest\x1a\x1f.aipnested.v1.ListBooksResponse\x12A\n" +
 	"\n" +
@@ -2250,7 +2316,7 @@ func file_nested_proto_rawDescGZIP() []byte {
 	return file_nested_proto_rawDescData
 }
 
-var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_nested_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_nested_proto_goTypes = []any{
 	(*Publisher)(nil),                  // 0: aipnested.v1.Publisher
 	(*Shelf)(nil),                      // 1: aipnested.v1.Shelf
@@ -2268,35 +2334,36 @@ var file_nested_proto_goTypes = []any{
 	(*CreateShelfRequest)(nil),         // 13: aipnested.v1.CreateShelfRequest
 	(*BatchCreateShelvesRequest)(nil),  // 14: aipnested.v1.BatchCreateShelvesRequest
 	(*BatchCreateShelvesResponse)(nil), // 15: aipnested.v1.BatchCreateShelvesResponse
-	(*UpdateShelfRequest)(nil),         // 16: aipnested.v1.UpdateShelfRequest
-	(*DeleteShelfRequest)(nil),         // 17: aipnested.v1.DeleteShelfRequest
-	(*GetBookRequest)(nil),             // 18: aipnested.v1.GetBookRequest
-	(*ListBooksRequest)(nil),           // 19: aipnested.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),          // 20: aipnested.v1.ListBooksResponse
-	(*CreateBookRequest)(nil),          // 21: aipnested.v1.CreateBookRequest
-	(*UpdateBookRequest)(nil),          // 22: aipnested.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),          // 23: aipnested.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),        // 24: aipnested.v1.UndeleteBookRequest
-	(*BatchGetBooksRequest)(nil),       // 25: aipnested.v1.BatchGetBooksRequest
-	(*BatchGetBooksResponse)(nil),      // 26: aipnested.v1.BatchGetBooksResponse
-	(*BatchCreateBooksRequest)(nil),    // 27: aipnested.v1.BatchCreateBooksRequest
-	(*BatchCreateBooksResponse)(nil),   // 28: aipnested.v1.BatchCreateBooksResponse
-	(*BatchUpdateBooksRequest)(nil),    // 29: aipnested.v1.BatchUpdateBooksRequest
-	(*BatchUpdateBooksResponse)(nil),   // 30: aipnested.v1.BatchUpdateBooksResponse
-	(*BatchDeleteBooksRequest)(nil),    // 31: aipnested.v1.BatchDeleteBooksRequest
-	(*BatchDeleteBooksResponse)(nil),   // 32: aipnested.v1.BatchDeleteBooksResponse
-	nil,                                // 33: aipnested.v1.Ebook.LinksEntry
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 35: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 36: google.protobuf.Empty
+	(*BatchDeleteShelvesRequest)(nil),  // 16: aipnested.v1.BatchDeleteShelvesRequest
+	(*UpdateShelfRequest)(nil),         // 17: aipnested.v1.UpdateShelfRequest
+	(*DeleteShelfRequest)(nil),         // 18: aipnested.v1.DeleteShelfRequest
+	(*GetBookRequest)(nil),             // 19: aipnested.v1.GetBookRequest
+	(*ListBooksRequest)(nil),           // 20: aipnested.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),          // 21: aipnested.v1.ListBooksResponse
+	(*CreateBookRequest)(nil),          // 22: aipnested.v1.CreateBookRequest
+	(*UpdateBookRequest)(nil),          // 23: aipnested.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),          // 24: aipnested.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),        // 25: aipnested.v1.UndeleteBookRequest
+	(*BatchGetBooksRequest)(nil),       // 26: aipnested.v1.BatchGetBooksRequest
+	(*BatchGetBooksResponse)(nil),      // 27: aipnested.v1.BatchGetBooksResponse
+	(*BatchCreateBooksRequest)(nil),    // 28: aipnested.v1.BatchCreateBooksRequest
+	(*BatchCreateBooksResponse)(nil),   // 29: aipnested.v1.BatchCreateBooksResponse
+	(*BatchUpdateBooksRequest)(nil),    // 30: aipnested.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil),   // 31: aipnested.v1.BatchUpdateBooksResponse
+	(*BatchDeleteBooksRequest)(nil),    // 32: aipnested.v1.BatchDeleteBooksRequest
+	(*BatchDeleteBooksResponse)(nil),   // 33: aipnested.v1.BatchDeleteBooksResponse
+	nil,                                // 34: aipnested.v1.Ebook.LinksEntry
+	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 37: google.protobuf.Empty
 }
 var file_nested_proto_depIdxs = []int32{
-	34, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
-	34, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	34, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	34, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	35, // 0: aipnested.v1.Publisher.delete_time:type_name -> google.protobuf.Timestamp
+	35, // 1: aipnested.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	35, // 2: aipnested.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	35, // 3: aipnested.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: aipnested.v1.Book.ebook:type_name -> aipnested.v1.Ebook
-	33, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
+	34, // 5: aipnested.v1.Ebook.links:type_name -> aipnested.v1.Ebook.LinksEntry
 	0,  // 6: aipnested.v1.ListPublishersResponse.publishers:type_name -> aipnested.v1.Publisher
 	0,  // 7: aipnested.v1.CreatePublisherRequest.publisher:type_name -> aipnested.v1.Publisher
 	1,  // 8: aipnested.v1.ListShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
@@ -2304,21 +2371,21 @@ var file_nested_proto_depIdxs = []int32{
 	13, // 10: aipnested.v1.BatchCreateShelvesRequest.requests:type_name -> aipnested.v1.CreateShelfRequest
 	1,  // 11: aipnested.v1.BatchCreateShelvesResponse.shelves:type_name -> aipnested.v1.Shelf
 	1,  // 12: aipnested.v1.UpdateShelfRequest.shelf:type_name -> aipnested.v1.Shelf
-	35, // 13: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 14: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
-	35, // 15: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	36, // 13: aipnested.v1.UpdateShelfRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 14: aipnested.v1.GetBookRequest.read_mask:type_name -> google.protobuf.FieldMask
+	36, // 15: aipnested.v1.ListBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
 	2,  // 16: aipnested.v1.ListBooksResponse.books:type_name -> aipnested.v1.Book
 	2,  // 17: aipnested.v1.CreateBookRequest.book:type_name -> aipnested.v1.Book
 	2,  // 18: aipnested.v1.UpdateBookRequest.book:type_name -> aipnested.v1.Book
-	35, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 20: aipnested.v1.BatchGetBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	36, // 19: aipnested.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 20: aipnested.v1.BatchGetBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
 	2,  // 21: aipnested.v1.BatchGetBooksResponse.books:type_name -> aipnested.v1.Book
-	21, // 22: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
+	22, // 22: aipnested.v1.BatchCreateBooksRequest.requests:type_name -> aipnested.v1.CreateBookRequest
 	2,  // 23: aipnested.v1.BatchCreateBooksResponse.books:type_name -> aipnested.v1.Book
-	22, // 24: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
-	35, // 25: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 24: aipnested.v1.BatchUpdateBooksRequest.requests:type_name -> aipnested.v1.UpdateBookRequest
+	36, // 25: aipnested.v1.BatchUpdateBooksRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 26: aipnested.v1.BatchUpdateBooksResponse.books:type_name -> aipnested.v1.Book
-	35, // 27: aipnested.v1.BatchDeleteBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
+	36, // 27: aipnested.v1.BatchDeleteBooksRequest.read_mask:type_name -> google.protobuf.FieldMask
 	2,  // 28: aipnested.v1.BatchDeleteBooksResponse.books:type_name -> aipnested.v1.Book
 	4,  // 29: aipnested.v1.NestedService.GetPublisher:input_type -> aipnested.v1.GetPublisherRequest
 	5,  // 30: aipnested.v1.NestedService.ListPublishers:input_type -> aipnested.v1.ListPublishersRequest
@@ -2328,42 +2395,44 @@ var file_nested_proto_depIdxs = []int32{
 	10, // 34: aipnested.v1.NestedService.GetShelf:input_type -> aipnested.v1.GetShelfRequest
 	11, // 35: aipnested.v1.NestedService.ListShelves:input_type -> aipnested.v1.ListShelvesRequest
 	13, // 36: aipnested.v1.NestedService.CreateShelf:input_type -> aipnested.v1.CreateShelfRequest
-	16, // 37: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
-	17, // 38: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
+	17, // 37: aipnested.v1.NestedService.UpdateShelf:input_type -> aipnested.v1.UpdateShelfRequest
+	18, // 38: aipnested.v1.NestedService.DeleteShelf:input_type -> aipnested.v1.DeleteShelfRequest
 	14, // 39: aipnested.v1.NestedService.BatchCreateShelves:input_type -> aipnested.v1.BatchCreateShelvesRequest
-	18, // 40: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
-	19, // 41: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
-	21, // 42: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
-	22, // 43: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
-	23, // 44: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
-	24, // 45: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
-	25, // 46: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
-	27, // 47: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
-	29, // 48: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
-	31, // 49: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
-	0,  // 50: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
-	6,  // 51: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
-	0,  // 52: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 53: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
-	0,  // 54: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
-	1,  // 55: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
-	12, // 56: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
-	1,  // 57: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
-	1,  // 58: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
-	36, // 59: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
-	15, // 60: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
-	2,  // 61: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
-	20, // 62: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
-	2,  // 63: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
-	2,  // 64: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
-	2,  // 65: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
-	2,  // 66: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
-	26, // 67: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
-	28, // 68: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
-	30, // 69: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
-	32, // 70: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> aipnested.v1.BatchDeleteBooksResponse
-	50, // [50:71] is the sub-list for method output_type
-	29, // [29:50] is the sub-list for method input_type
+	16, // 40: aipnested.v1.NestedService.BatchDeleteShelves:input_type -> aipnested.v1.BatchDeleteShelvesRequest
+	19, // 41: aipnested.v1.NestedService.GetBook:input_type -> aipnested.v1.GetBookRequest
+	20, // 42: aipnested.v1.NestedService.ListBooks:input_type -> aipnested.v1.ListBooksRequest
+	22, // 43: aipnested.v1.NestedService.CreateBook:input_type -> aipnested.v1.CreateBookRequest
+	23, // 44: aipnested.v1.NestedService.UpdateBook:input_type -> aipnested.v1.UpdateBookRequest
+	24, // 45: aipnested.v1.NestedService.DeleteBook:input_type -> aipnested.v1.DeleteBookRequest
+	25, // 46: aipnested.v1.NestedService.UndeleteBook:input_type -> aipnested.v1.UndeleteBookRequest
+	26, // 47: aipnested.v1.NestedService.BatchGetBooks:input_type -> aipnested.v1.BatchGetBooksRequest
+	28, // 48: aipnested.v1.NestedService.BatchCreateBooks:input_type -> aipnested.v1.BatchCreateBooksRequest
+	30, // 49: aipnested.v1.NestedService.BatchUpdateBooks:input_type -> aipnested.v1.BatchUpdateBooksRequest
+	32, // 50: aipnested.v1.NestedService.BatchDeleteBooks:input_type -> aipnested.v1.BatchDeleteBooksRequest
+	0,  // 51: aipnested.v1.NestedService.GetPublisher:output_type -> aipnested.v1.Publisher
+	6,  // 52: aipnested.v1.NestedService.ListPublishers:output_type -> aipnested.v1.ListPublishersResponse
+	0,  // 53: aipnested.v1.NestedService.CreatePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 54: aipnested.v1.NestedService.DeletePublisher:output_type -> aipnested.v1.Publisher
+	0,  // 55: aipnested.v1.NestedService.UndeletePublisher:output_type -> aipnested.v1.Publisher
+	1,  // 56: aipnested.v1.NestedService.GetShelf:output_type -> aipnested.v1.Shelf
+	12, // 57: aipnested.v1.NestedService.ListShelves:output_type -> aipnested.v1.ListShelvesResponse
+	1,  // 58: aipnested.v1.NestedService.CreateShelf:output_type -> aipnested.v1.Shelf
+	1,  // 59: aipnested.v1.NestedService.UpdateShelf:output_type -> aipnested.v1.Shelf
+	37, // 60: aipnested.v1.NestedService.DeleteShelf:output_type -> google.protobuf.Empty
+	15, // 61: aipnested.v1.NestedService.BatchCreateShelves:output_type -> aipnested.v1.BatchCreateShelvesResponse
+	37, // 62: aipnested.v1.NestedService.BatchDeleteShelves:output_type -> google.protobuf.Empty
+	2,  // 63: aipnested.v1.NestedService.GetBook:output_type -> aipnested.v1.Book
+	21, // 64: aipnested.v1.NestedService.ListBooks:output_type -> aipnested.v1.ListBooksResponse
+	2,  // 65: aipnested.v1.NestedService.CreateBook:output_type -> aipnested.v1.Book
+	2,  // 66: aipnested.v1.NestedService.UpdateBook:output_type -> aipnested.v1.Book
+	2,  // 67: aipnested.v1.NestedService.DeleteBook:output_type -> aipnested.v1.Book
+	2,  // 68: aipnested.v1.NestedService.UndeleteBook:output_type -> aipnested.v1.Book
+	27, // 69: aipnested.v1.NestedService.BatchGetBooks:output_type -> aipnested.v1.BatchGetBooksResponse
+	29, // 70: aipnested.v1.NestedService.BatchCreateBooks:output_type -> aipnested.v1.BatchCreateBooksResponse
+	31, // 71: aipnested.v1.NestedService.BatchUpdateBooks:output_type -> aipnested.v1.BatchUpdateBooksResponse
+	33, // 72: aipnested.v1.NestedService.BatchDeleteBooks:output_type -> aipnested.v1.BatchDeleteBooksResponse
+	51, // [51:73] is the sub-list for method output_type
+	29, // [29:51] is the sub-list for method input_type
 	29, // [29:29] is the sub-list for extension type_name
 	29, // [29:29] is the sub-list for extension extendee
 	0,  // [0:29] is the sub-list for field type_name
@@ -2384,7 +2453,7 @@ func file_nested_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nested_proto_rawDesc), len(file_nested_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

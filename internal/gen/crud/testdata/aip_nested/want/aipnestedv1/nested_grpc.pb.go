@@ -38,6 +38,7 @@ const (
 	NestedService_UpdateShelf_FullMethodName        = "/aipnested.v1.NestedService/UpdateShelf"
 	NestedService_DeleteShelf_FullMethodName        = "/aipnested.v1.NestedService/DeleteShelf"
 	NestedService_BatchCreateShelves_FullMethodName = "/aipnested.v1.NestedService/BatchCreateShelves"
+	NestedService_BatchDeleteShelves_FullMethodName = "/aipnested.v1.NestedService/BatchDeleteShelves"
 	NestedService_GetBook_FullMethodName            = "/aipnested.v1.NestedService/GetBook"
 	NestedService_ListBooks_FullMethodName          = "/aipnested.v1.NestedService/ListBooks"
 	NestedService_CreateBook_FullMethodName         = "/aipnested.v1.NestedService/CreateBook"
@@ -67,6 +68,7 @@ type NestedServiceClient interface {
 	UpdateShelf(ctx context.Context, in *UpdateShelfRequest, opts ...grpc.CallOption) (*Shelf, error)
 	DeleteShelf(ctx context.Context, in *DeleteShelfRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	BatchCreateShelves(ctx context.Context, in *BatchCreateShelvesRequest, opts ...grpc.CallOption) (*BatchCreateShelvesResponse, error)
+	BatchDeleteShelves(ctx context.Context, in *BatchDeleteShelvesRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	GetBook(ctx context.Context, in *GetBookRequest, opts ...grpc.CallOption) (*Book, error)
 	ListBooks(ctx context.Context, in *ListBooksRequest, opts ...grpc.CallOption) (*ListBooksResponse, error)
 	CreateBook(ctx context.Context, in *CreateBookRequest, opts ...grpc.CallOption) (*Book, error)
@@ -197,6 +199,16 @@ func (c *nestedServiceClient) BatchCreateShelves(ctx context.Context, in *BatchC
 	return out, nil
 }
 
+func (c *nestedServiceClient) BatchDeleteShelves(ctx context.Context, in *BatchDeleteShelvesRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, NestedService_BatchDeleteShelves_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *nestedServiceClient) GetBook(ctx context.Context, in *GetBookRequest, opts ...grpc.CallOption) (*Book, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Book)
@@ -314,6 +326,7 @@ type NestedServiceServer interface {
 	UpdateShelf(context.Context, *UpdateShelfRequest) (*Shelf, error)
 	DeleteShelf(context.Context, *DeleteShelfRequest) (*emptypb.Empty, error)
 	BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error)
+	BatchDeleteShelves(context.Context, *BatchDeleteShelvesRequest) (*emptypb.Empty, error)
 	GetBook(context.Context, *GetBookRequest) (*Book, error)
 	ListBooks(context.Context, *ListBooksRequest) (*ListBooksResponse, error)
 	CreateBook(context.Context, *CreateBookRequest) (*Book, error)
@@ -366,6 +379,9 @@ func (UnimplementedNestedServiceServer) DeleteShelf(context.Context, *DeleteShel
 }
 func (UnimplementedNestedServiceServer) BatchCreateShelves(context.Context, *BatchCreateShelvesRequest) (*BatchCreateShelvesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchCreateShelves not implemented")
+}
+func (UnimplementedNestedServiceServer) BatchDeleteShelves(context.Context, *BatchDeleteShelvesRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDeleteShelves not implemented")
 }
 func (UnimplementedNestedServiceServer) GetBook(context.Context, *GetBookRequest) (*Book, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBook not implemented")
@@ -616,6 +632,24 @@ func _NestedService_BatchCreateShelves_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NestedService_BatchDeleteShelves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteShelvesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NestedServiceServer).BatchDeleteShelves(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NestedService_BatchDeleteShelves_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NestedServiceServer).BatchDeleteShelves(ctx, req.(*BatchDeleteShelvesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _NestedService_GetBook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetBookRequest)
 	if err := dec(in); err != nil {
@@ -846,6 +880,10 @@ var NestedService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchCreateShelves",
 			Handler:    _NestedService_BatchCreateShelves_Handler,
+		},
+		{
+			MethodName: "BatchDeleteShelves",
+			Handler:    _NestedService_BatchDeleteShelves_Handler,
 		},
 		{
 			MethodName: "GetBook",
