@@ -252,7 +252,10 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 			i := unique[j]
 			p, err := s.remove(tx, tenant, keys[i], "", force)
 			if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
-				p, err = s.absent(tx, tenant, keys[i], cks[i]) // AIP-235: deleted already
+				// AIP-235: deleted already.
+				if p, err = s.absent(tx, tenant, cks[i]); p == nil && err == nil {
+					p = s.keyOnly(keys[i])
+				}
 			}
 			if err != nil {
 				failed = i

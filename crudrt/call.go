@@ -443,10 +443,7 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 			return m.respType.New().Interface(), nil
 		}
 		if out == nil {
-			// allow_missing, and nothing to delete.
-			if out, err = s.deletedAlready(ctx, k); err != nil {
-				return nil, err
-			}
+			out = s.keyOnly(k) // allow_missing, and nothing to delete
 		}
 		return mask.Apply(out, nil)
 	case OpUndelete:

@@ -38,44 +38,53 @@ func (s *Service) DeleteForce(ctx context.Context, key any, etag string, force b
 
 // deleteOrMissing is DeleteForce without the check that the resource
 // declares it, for Store: under AllowMissing a resource that does not
-// exist is deleted already.
+// exist is deleted already (nil, nil), and one soft deleted already is
+// answered as stored (AIP-164: the call succeeds).
 func (s *Service) deleteOrMissing(ctx context.Context, key any, etag string, force bool) (proto.Message, error) {
 	out, err := s.delete(ctx, key, etag, force)
 	if err != nil && allowMissing(ctx) && missing(err) {
-		return nil, nil
+		return s.deletedAlready(ctx, key)
 	}
 	return out, err
 }
 
-// deletedAlready answers a Delete that returns the resource, under
-// AllowMissing, of a resource that is not there to delete (see absent).
+// deletedAlready is the resource with key soft deleted already, as
+// stored, or nil when there is none.
 func (s *Service) deletedAlready(ctx context.Context, key any) (proto.Message, error) {
+	if s.deleteTime == nil {
+		return nil, nil
+	}
 	tenant, ck, err := s.scoped(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.absent(s.db.WithContext(ctx), tenant, key, ck)
+	p, err := s.absent(s.db.WithContext(ctx), tenant, ck)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	return p, nil
 }
 
-// absent is what a Delete under AllowMissing answers, read on tx, for
-// the resource with key (ck, its column key) that is not there to
-// delete: one deleted already (AIP-164: the call succeeds) as it is
-// stored, and one that does not exist (AIP-135: nothing is done) as a
-// message holding its key or name alone.
-func (s *Service) absent(tx *gorm.DB, tenant tenantScope, key any, ck rowKey) (proto.Message, error) {
-	if s.deleteTime != nil {
-		row, err := s.find(tx, tenant, ck, true, false)
-		if err == nil {
-			return s.toProto(row)
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
+// absent is deletedAlready read on tx, for the resource whose key column
+// holds ck.
+func (s *Service) absent(tx *gorm.DB, tenant tenantScope, ck rowKey) (proto.Message, error) {
+	if s.deleteTime == nil {
+		return nil, nil
 	}
+	row, err := s.find(tx, tenant, ck, true, false)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.toProto(row)
+}
+
+// keyOnly is the resource with key holding its key (or name) alone: what
+// a Delete that answers the resource answers, under AllowMissing, of one
+// that does not exist (AIP-135: nothing is done).
+func (s *Service) keyOnly(key any) proto.Message {
 	p := newOf(s.res.Message).ProtoReflect()
 	if v := protoreflect.ValueOf(key); reflect.TypeOf(v.Interface()) == reflect.TypeOf(s.key.fd.Default().Interface()) {
 		if k, ok := key.(string); ok {
@@ -83,7 +92,7 @@ func (s *Service) absent(tx *gorm.DB, tenant tenantScope, key any, ck rowKey) (p
 		}
 		p.Set(s.key.fd, v)
 	}
-	return p.Interface(), nil
+	return p.Interface()
 }
 
 // delete is DeleteForce without the check that the resource declares it,

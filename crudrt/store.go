@@ -122,7 +122,8 @@ func (st *Store[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMa
 
 // Delete deletes the resource with key, checking etag when given. Under
 // AllowMissing a resource that does not exist is deleted already: Delete
-// returns the zero T and no error.
+// returns the zero T and no error; one soft deleted already is returned
+// as stored (AIP-164).
 func (st *Store[T]) Delete(ctx context.Context, key any, etag string) (T, error) {
 	m, err := st.s.deleteOrMissing(ctx, key, etag, false)
 	if m == nil && err == nil {

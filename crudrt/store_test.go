@@ -83,6 +83,19 @@ func TestStore(t *testing.T) {
 	if err != nil || d.GetDeleteTime() == nil {
 		t.Fatalf("Delete: %v, %v", d, err)
 	}
+	// AIP-164: a soft Delete of a book deleted already is NotFound, and
+	// succeeds under AllowMissing, returning the book as stored.
+	if _, err := books.Delete(ctx, b.GetId(), ""); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Errorf("Delete of a deleted book: %v; want NotFound", err)
+	}
+	again, err := books.Delete(crudrt.AllowMissing(ctx, true), b.GetId(), "")
+	if err != nil || !proto.Equal(again, d) {
+		t.Errorf("Delete under AllowMissing of a deleted book = %v, %v; want %v", again, err, d)
+	}
+	none, err := books.Delete(crudrt.AllowMissing(ctx, true), b.GetId()+100, "")
+	if err != nil || none != nil {
+		t.Errorf("Delete under AllowMissing of no book = %v, %v; want nil, nil", none, err)
+	}
 }
 
 // TestStoreOf finds the store of a generated type's resource by its
