@@ -935,12 +935,40 @@ func maskFieldPath(md protoreflect.MessageDescriptor, p string) (named string, n
 
 // maskPaths checks and completes an update mask.
 func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
+	paths, err := s.completeMask(msg, mask)
+	if err != nil {
+		return nil, err
+	}
+	// An INPUT_ONLY and IMMUTABLE field (AIP-203) cannot be named in an
+	// update: whether the value sent matches the stored one is what no
+	// response may tell, so an update that names it is refused whatever
+	// it holds.
+	for _, p := range paths {
+		top, _, _ := strings.Cut(p, ".")
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.sealed(fd) {
+			return nil, InvalidArgument("", FieldViolation{Field: joinPath(s.res.Field, top), Description: "is input only and immutable: it is set on create and cannot be named in an update"})
+		}
+	}
+	return paths, nil
+}
+
+// sealed reports whether fd is both INPUT_ONLY and IMMUTABLE (AIP-203):
+// written on Create only, and never read back.
+func (s *Service) sealed(fd protoreflect.FieldDescriptor) bool {
+	return slices.Contains(s.fb.inputOnly, fd) && slices.Contains(s.fb.immutable, fd)
+}
+
+// completeMask is maskPaths before the check of what the paths name.
+func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
 	const field = "update_mask"
 	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
 		var paths []string
 		fields := s.desc.Fields()
 		for i := 0; i < fields.Len(); i++ {
-			if fd := fields.Get(i); !s.managed(fd) {
+			fd := fields.Get(i)
+			// A full replacement built from a read lacks the sealed
+			// fields, which no response holds: left out, they are kept.
+			if !s.managed(fd) && (!s.sealed(fd) || msg.ProtoReflect().Has(fd)) {
 				paths = append(paths, string(fd.Name()))
 			}
 		}

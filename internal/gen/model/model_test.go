@@ -221,7 +221,8 @@ message A {
 
 // TestInputOnlyRefused: INPUT_ONLY (AIP-203) is refused, at the field,
 // where no response could leave it out or where the server would tell the
-// stored value; a plain INPUT_ONLY field is not queryable.
+// stored value; a plain INPUT_ONLY field is not queryable, and one that is
+// also IMMUTABLE is built.
 func TestInputOnlyRefused(t *testing.T) {
 	const h = `syntax = "proto3";
 package t.v1;
@@ -231,13 +232,12 @@ import "protoforge/v1/options.proto";
 option go_package = "example.com/t/v1;tv1";
 `
 	for name, c := range map[string]struct{ src, want string }{
-		"etag":      {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string etag = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.etag: is INPUT_ONLY, and the server manages it"},
-		"key":       {`message A { option (protoforge.v1.model) = {}; int64 id = 1 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.id: is INPUT_ONLY, and the server manages it"},
-		"time":      {`message A { option (protoforge.v1.model) = {}; int64 id = 1; google.protobuf.Timestamp create_time = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.create_time: is INPUT_ONLY"},
-		"immutable": {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = IMMUTABLE]; }`, "t.v1.A.s: is INPUT_ONLY and IMMUTABLE"},
-		"output":    {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = OUTPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and OUTPUT_ONLY"},
-		"unique":    {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (protoforge.v1.field) = {unique: true}]; }`, "t.v1.A.s: is INPUT_ONLY and in index"},
-		"order":     {`message A { option (protoforge.v1.model) = {order_by: ["s"]}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and in"},
+		"etag":   {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string etag = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.etag: is INPUT_ONLY, and the server manages it"},
+		"key":    {`message A { option (protoforge.v1.model) = {}; int64 id = 1 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.id: is INPUT_ONLY, and the server manages it"},
+		"time":   {`message A { option (protoforge.v1.model) = {}; int64 id = 1; google.protobuf.Timestamp create_time = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.create_time: is INPUT_ONLY"},
+		"output": {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = OUTPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and OUTPUT_ONLY"},
+		"unique": {`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (protoforge.v1.field) = {unique: true}]; }`, "t.v1.A.s: is INPUT_ONLY and in index"},
+		"order":  {`message A { option (protoforge.v1.model) = {order_by: ["s"]}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`, "t.v1.A.s: is INPUT_ONLY and in"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := build(t, h+c.src)
@@ -246,6 +246,10 @@ option go_package = "example.com/t/v1;tv1";
 			assert.Contains(t, err.Error(), "t/v1/t.proto:")
 		})
 	}
+	// With IMMUTABLE it is set on Create only: the server refuses every
+	// update that names it, whatever it holds (Cloud Workflows' tags).
+	_, err := build(t, h+`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY, (google.api.field_behavior) = IMMUTABLE]; }`)
+	require.NoError(t, err)
 	s, err := build(t, h+`message A { option (protoforge.v1.model) = {}; int64 id = 1; string s = 2 [(google.api.field_behavior) = INPUT_ONLY]; }`)
 	require.NoError(t, err)
 	for _, c := range s.Models[0].Columns {

@@ -184,9 +184,10 @@ func (f *Field) GormTag() string {
 // inputOnly refuses INPUT_ONLY (AIP-203) where the server cannot keep it
 // out of every response, or where it would tell the stored value: on a
 // field the server manages or that identifies the resource, with
-// OUTPUT_ONLY, IDENTIFIER or IMMUTABLE (an update that names it would
-// answer whether a guess is right), and in a unique index (AlreadyExists
-// would) or any index or declared order, which List never reads it by.
+// OUTPUT_ONLY or IDENTIFIER, and in a unique index (AlreadyExists would)
+// or any index or declared order, which List never reads it by. With
+// IMMUTABLE it is allowed: an update that names it is refused whatever it
+// holds (crudrt), which tells nothing of the stored value.
 func (b *builder) inputOnly(m *Model) {
 	for _, f := range m.Columns {
 		if f.Synthetic() || !hasBehavior(f, annotations.FieldBehavior_INPUT_ONLY) {
@@ -197,8 +198,6 @@ func (b *builder) inputOnly(m *Model) {
 			b.errorf(m.File, f.Desc, "is INPUT_ONLY, and the server manages it or names the resource by it (%s): no response could hold it; remove INPUT_ONLY", f.Role)
 		case hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY), hasBehavior(f, annotations.FieldBehavior_IDENTIFIER):
 			b.errorf(m.File, f.Desc, "is INPUT_ONLY and OUTPUT_ONLY or IDENTIFIER: it could be neither written nor read; keep one behavior")
-		case hasBehavior(f, annotations.FieldBehavior_IMMUTABLE):
-			b.errorf(m.File, f.Desc, "is INPUT_ONLY and IMMUTABLE: an update naming it would answer whether a guess of the stored value is right; remove IMMUTABLE")
 		}
 		for _, ix := range m.Indexes {
 			if slices.Contains(ix.Columns, f) {
