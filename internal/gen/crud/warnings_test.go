@@ -2,6 +2,7 @@ package crud_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
+	"github.com/protoforge/protoforge/internal/gen/orm"
 )
 
 const warnProto = `syntax = "proto3";
@@ -210,17 +212,29 @@ message GetBookRequest {
 // name, or one that cannot be stored as it is, is not generated, and a
 // warning says why; a method of an inferred resource whose shape does not
 // fit is a warning, not an error, so a proto written for others still
-// generates.
+// generates. A field of such a resource holding other resources' messages
+// (Author.shelves) holds copies, stored as JSON: resources refer to each
+// other by name (AIP-122).
 func TestResourcesAreModels(t *testing.T) {
-	_, buf, code := generate(t, "aip/v1/aip.proto", aipProto)
+	req, buf, code := generate(t, "aip/v1/aip.proto", aipProto)
 	want := []string{
-		`protoc-gen-crud: warning: aip/v1/aip.proto:21:1: message aip.v1.Author: resource "library.example.com/Author" is not generated: aip/v1/aip.proto:24:3: field aip.v1.Author.shelves: holds many aip.v1.Shelf, but no field of Shelf references Author; add [(protoforge.v1.field) = {references: "Author"}] to the key field there (e.g. author_id)`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:30:3: method aip.v1.LibraryService.CreateShelf: not generated: request aip.v1.CreateShelfRequest has no field \"shelf\" of type aip.v1.Shelf; add `Shelf shelf = 1;`; it answers Unimplemented until you implement it",
 		`protoc-gen-crud: warning: aip/v1/aip.proto:31:3: method aip.v1.LibraryService.GetPage: not generated: resource aip.v1.Page has parents (pattern "books/{book}/pages/{page}"), and scoping methods to a parent is not supported yet; it answers Unimplemented until you implement it`,
 		"protoc-gen-crud: warning: aip/v1/aip.proto:32:3: method aip.v1.LibraryService.ListShelves: not generated: request aip.v1.ListShelvesRequest has `parent`, and scoping List to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it",
 	}
 	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	ormRes, err := gentest.Run(req, orm.Run)
+	if err != nil || ormRes.GetError() != "" {
+		t.Fatalf("protoc-gen-orm: %v %s", err, ormRes.GetError())
+	}
+	var models string
+	for _, content := range gentest.Files(ormRes) {
+		models += content
+	}
+	if !regexp.MustCompile("Shelves ormrt.JSON `gorm:\"column:shelves;").MatchString(models) {
+		t.Errorf("the Author resource does not keep its copies of shelves as JSON:\n%s", models)
 	}
 	if !strings.Contains(code, "return crudrt.Call[*Shelf](ctx, s.svcShelf, 0, req)") {
 		t.Errorf("the Shelf resource got no Get:\n%s", code)

@@ -833,7 +833,7 @@ var scalarTypes = map[protoreflect.Kind]ColumnType{
 func (b *builder) classify(f *Field, opts *protoforgev1.FieldOptions) {
 	d := f.Desc
 	m := f.Model
-	target := b.targetModel(f)
+	target := b.targetModel(f, opts)
 	if oneof := f.Field.Oneof; oneof != nil && !oneof.Desc.IsSynthetic() {
 		f.Oneof = oneof
 		f.Presence = PresenceOneof
@@ -847,7 +847,7 @@ func (b *builder) classify(f *Field, opts *protoforgev1.FieldOptions) {
 	}
 	switch {
 	case d.IsMap():
-		if vt := b.targetOf(d.MapValue()); vt != nil {
+		if vt := b.targetOf(d.MapValue()); vt != nil && !copied(f, opts) {
 			b.errorf(m.File, d, "map values that are models are not supported (%s is a model); use a repeated field with a foreign key, or a message without (protoforge.v1.model)", vt.Desc.FullName())
 			f.Storage = StorageIgnored
 			return
@@ -905,11 +905,22 @@ func (b *builder) classify(f *Field, opts *protoforgev1.FieldOptions) {
 }
 
 // targetModel returns the model that a message-typed field holds, or nil.
-func (b *builder) targetModel(f *Field) *Model {
-	if f.Desc.IsMap() {
+func (b *builder) targetModel(f *Field, opts *protoforgev1.FieldOptions) *Model {
+	if f.Desc.IsMap() || copied(f, opts) {
 		return nil
 	}
 	return b.targetOf(f.Desc)
+}
+
+// copied tells whether f, a field of a resource inferred from its
+// google.api.resource, holds a copy of the messages it names rather than
+// an association: such an API refers to another resource by its name
+// (AIP-122), and a field of another resource's message type (Cloud KMS's
+// CryptoKey.primary, a CryptoKeyVersion) is a snapshot stored as JSON like
+// any other message. A foreign_key or references option still makes it an
+// association.
+func copied(f *Field, opts *protoforgev1.FieldOptions) bool {
+	return f.Model.Inferred && opts.GetForeignKey() == "" && opts.GetReferences() == ""
 }
 
 func (b *builder) targetOf(d protoreflect.FieldDescriptor) *Model {
