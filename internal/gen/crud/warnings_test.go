@@ -331,6 +331,7 @@ func TestUncheckedReferences(t *testing.T) {
 
 package refs.v1;
 
+import "google/api/field_behavior.proto";
 import "google/api/resource.proto";
 
 option go_package = "example.com/refs/v1;refsv1";
@@ -347,11 +348,18 @@ message Book {
   repeated string shelves = 3 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
   Placement placement = 4;
   string any_shelf = 5 [(google.api.resource_reference).child_type = "refs.example.com/Shelf"];
+  repeated string past_shelves = 6 [(google.api.field_behavior) = OUTPUT_ONLY, (google.api.resource_reference).type = "refs.example.com/Shelf"];
+  Placement last_placement = 7 [(google.api.field_behavior) = OUTPUT_ONLY];
+  Origin origin = 8;
 }
 
 message Placement {
   string shelf = 1 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
   map<string, Placement> others = 2;
+}
+
+message Origin {
+  string shelf = 1 [(google.api.field_behavior) = OUTPUT_ONLY, (google.api.resource_reference).type = "refs.example.com/Shelf"];
 }
 
 service BookService {
@@ -364,12 +372,19 @@ message GetBookRequest {
 `)
 	got := buf.String()
 	for _, want := range []string{
-		`refs/v1/refs.proto:18:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
-		`refs/v1/refs.proto:19:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
-		`refs/v1/refs.proto:20:3: field refs.v1.Book.any_shelf: resource_reference child_type "refs.example.com/Shelf" is not checked`,
+		`refs/v1/refs.proto:19:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
+		`refs/v1/refs.proto:20:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
+		`refs/v1/refs.proto:21:3: field refs.v1.Book.any_shelf: resource_reference child_type "refs.example.com/Shelf" is not checked`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("warnings:\n%s\nwant a line with %s", got, want)
+		}
+	}
+	// No client writes an OUTPUT_ONLY field (AIP-203): the names it holds
+	// are not stored as sent, and no warning says they are.
+	for _, f := range []string{"past_shelves", "last_placement", "origin"} {
+		if strings.Contains(got, "refs.v1.Book."+f+":") {
+			t.Errorf("a warning on the output-only references of %s:\n%s", f, got)
 		}
 	}
 	if strings.Contains(got, "refs.v1.Book.shelf:") {

@@ -581,7 +581,12 @@ func (b *builder) parents() {
 // and the server does not check (AIP-122: the name is stored as sent, and
 // deleting what it names is not refused): f's own when it is repeated or
 // a map (ref), and those of the fields of a message f stores as JSON.
+// OUTPUT_ONLY fields, which no client writes, hold none.
 func (b *builder) uncheckedRefs(m *Model, f *Field, ref *annotations.ResourceReference) {
+	if hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) {
+		// No client sets it (AIP-203): no name is stored as sent.
+		return
+	}
 	if ref != nil {
 		b.warnf(m.File, f.Desc, "resource_reference %q on a %s is not checked: the names are stored as sent, and deleting what they name is not refused; check them in a method of your own", ref.GetType()+ref.GetChildType(), kindOfRepeated(f.Desc))
 		return
@@ -599,6 +604,9 @@ func (b *builder) uncheckedRefs(m *Model, f *Field, ref *annotations.ResourceRef
 		seen[md.FullName()] = true
 		for i := range md.Fields().Len() {
 			fd := md.Fields().Get(i)
+			if descHasBehavior(fd, annotations.FieldBehavior_OUTPUT_ONLY) {
+				continue
+			}
 			path := prefix + "." + string(fd.Name())
 			if proto.HasExtension(fd.Options(), annotations.E_ResourceReference) {
 				paths = append(paths, path)
