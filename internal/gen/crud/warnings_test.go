@@ -725,3 +725,56 @@ message Shelf {
 		}
 	}
 }
+
+// TestCustomVerbNotStandard: a method whose google.api.http rule ends in
+// a custom verb is a custom method (AIP-136) whatever its name reads
+// like: Cloud Workflows' ListWorkflowRevisions, at
+// /v1/{name=…}:listRevisions, lists a workflow's revisions (AIP-162), and
+// a generated List of workflows would refuse its `name`.
+func TestCustomVerbNotStandard(t *testing.T) {
+	_, buf, code := generate(t, "rev/v1/rev.proto", `syntax = "proto3";
+
+package rev.v1;
+
+import "google/api/annotations.proto";
+import "google/api/resource.proto";
+
+option go_package = "example.com/rev/v1;revv1";
+
+message Book {
+  option (google.api.resource) = {type: "rev.example.com/Book" pattern: "books/{book}"};
+  string name = 1;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book) {
+    option (google.api.http) = {get: "/v1/{name=books/*}"};
+  }
+  rpc ListBookRevisions(ListBookRevisionsRequest) returns (ListBookRevisionsResponse) {
+    option (google.api.http) = {get: "/v1/{name=books/*}:listRevisions"};
+  }
+}
+
+message GetBookRequest {
+  string name = 1;
+}
+
+message ListBookRevisionsRequest {
+  string name = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+}
+
+message ListBookRevisionsResponse {
+  repeated Book books = 1;
+  string next_page_token = 2;
+}
+`)
+	want := "protoc-gen-crud: warning: rev/v1/rev.proto:19:3: method rev.v1.BookService.ListBookRevisions: custom method (AIP-136): not generated; it answers Unimplemented until you implement it on BookServiceCRUD"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(code, `crudrt.Unimplemented("rev.v1.BookService.ListBookRevisions")`) {
+		t.Errorf("ListBookRevisions does not answer Unimplemented:\n%s", code)
+	}
+}

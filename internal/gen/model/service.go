@@ -475,6 +475,11 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 		}
 		return op, target
 	}
+	if customVerb(m) {
+		// ListWorkflowRevisions at /v1/{name=…}:listRevisions reads like
+		// a List by its name, and is a custom method (AIP-136, AIP-162).
+		return OpNone, nil
+	}
 	ops := standardOps
 	if batch {
 		ops = batchOps
