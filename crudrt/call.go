@@ -35,6 +35,11 @@ type Method struct {
 	// Key is the request's key field ("id"), NameField the field holding the
 	// resource's AIP-122 name ("name"): Get, Delete and Undelete have one.
 	Key, NameField string `json:",omitempty"`
+	// KeySuffix is set on a Get of a singleton (AIP-156) whose request
+	// names its parent: the singleton's name is the request's key and
+	// KeySuffix (Cloud KMS's GetPublicKey takes a CryptoKeyVersion's name,
+	// and its PublicKey is that name and "/publicKey").
+	KeySuffix string `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
 	Keys, Names string `json:",omitempty"`
 	// Etag is Delete's and Undelete's etag, Force Delete's and
@@ -402,6 +407,9 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		return r.Get(fd).String()
 	}
 	key := func() (any, error) {
+		if m.key != nil && m.KeySuffix != "" {
+			return r.Get(m.key).String() + m.KeySuffix, nil
+		}
 		if m.key != nil {
 			return r.Get(m.key).Interface(), nil
 		}

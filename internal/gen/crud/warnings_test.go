@@ -778,3 +778,51 @@ message ListBookRevisionsResponse {
 		t.Errorf("ListBookRevisions does not answer Unimplemented:\n%s", code)
 	}
 }
+
+// TestSingletonGetByParent: a Get of a singleton (AIP-156) whose request
+// field refers to the singleton's parent, as Cloud KMS's GetPublicKey
+// takes a CryptoKeyVersion's name, reads the singleton named by it and
+// the pattern's last segment; one referring to the singleton itself
+// reads the name as it is.
+func TestSingletonGetByParent(t *testing.T) {
+	_, buf, code := generate(t, "single/v1/single.proto", `syntax = "proto3";
+
+package single.v1;
+
+import "google/api/resource.proto";
+
+option go_package = "example.com/single/v1;singlev1";
+
+message Version {
+  option (google.api.resource) = {type: "single.example.com/Version" pattern: "versions/{version}"};
+  string name = 1;
+}
+
+message PublicKey {
+  option (google.api.resource) = {type: "single.example.com/PublicKey" pattern: "versions/{version}/publicKey"};
+  string name = 1;
+}
+
+service KeyService {
+  rpc GetVersion(GetVersionRequest) returns (Version);
+  rpc GetPublicKey(GetPublicKeyRequest) returns (PublicKey);
+}
+
+message GetVersionRequest {
+  string name = 1 [(google.api.resource_reference).type = "single.example.com/Version"];
+}
+
+message GetPublicKeyRequest {
+  string name = 1 [(google.api.resource_reference).type = "single.example.com/Version"];
+}
+`)
+	if buf.Len() > 0 {
+		t.Errorf("warnings:\n%s", buf)
+	}
+	if !strings.Contains(code, `"Name":"single.v1.KeyService.GetPublicKey","Op":"Get","Request":"single.v1.GetPublicKeyRequest","Response":"single.v1.PublicKey","Key":"name","KeySuffix":"/publicKey"`) {
+		t.Errorf("GetPublicKey does not read the singleton of the version it names:\n%s", code)
+	}
+	if strings.Count(code, "KeySuffix") != 1 {
+		t.Errorf("GetVersion got a KeySuffix:\n%s", code)
+	}
+}

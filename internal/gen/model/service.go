@@ -146,6 +146,11 @@ type Method struct {
 	// (paths from the request, "requests.request_id" inside BatchCreate's
 	// requests): a request that sets one is refused, never half served.
 	Unsupported []string
+	// KeySuffix is set on a Get of a singleton (AIP-156) whose request
+	// field names the singleton's parent (its resource_reference is the
+	// parent's type): what the singleton's name adds to it ("/publicKey"
+	// of Cloud KMS's GetPublicKey, which takes a CryptoKeyVersion's name).
+	KeySuffix string
 	// HasHTTPRule is set when the method declares google.api.http; it
 	// then gets no default REST route.
 	HasHTTPRule bool
@@ -508,6 +513,23 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 	return OpNone, nil
 }
 
+// parentKeySuffix is what the name of model, a singleton (AIP-156), adds
+// to its parent's name, when the request field fd refers to the parent
+// (google.api.resource_reference) rather than to the singleton: "" when
+// it does not.
+func parentKeySuffix(model *Model, fd *protogen.Field) string {
+	if !model.Singleton() || model.Parent == nil {
+		return ""
+	}
+	ref, _ := proto.GetExtension(fd.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+	parent, _ := proto.GetExtension(model.Parent.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if ref.GetType() == "" || parent.GetType() != ref.GetType() {
+		return ""
+	}
+	i := strings.LastIndex(model.Name.NamePattern, "/")
+	return model.Name.NamePattern[i:]
+}
+
 // listsMessages reports whether msg has a repeated message field: a batch
 // response naming its resource, which then is no other.
 func listsMessages(msg *protogen.Message) bool {
@@ -687,6 +709,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 				ok = false
 			}
 			mm.Key = fd
+			if op == OpGet {
+				mm.KeySuffix = parentKeySuffix(model, fd)
+			}
 			return
 		}
 		if fd := field(m.Input, "name"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
