@@ -33,6 +33,8 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-cloudtasks": {"google/cloud/tasks/v2/cloudtasks.proto", "google/cloud/tasks/v2/queue.proto",
 			"google/cloud/tasks/v2/task.proto", "google/cloud/tasks/v2/target.proto"},
 		"google-secretmanager": {"google/cloud/secretmanager/v1/service.proto", "google/cloud/secretmanager/v1/resources.proto"},
+		"google-kms":           {"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"},
+		"google-workflows":     {"google/cloud/workflows/v1/workflows.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -95,6 +97,8 @@ var publicSets = []struct {
 		"google/cloud/tasks/v2/task.proto", "google/cloud/tasks/v2/target.proto"}, map[string]string{
 		"google/iam/v1/iam_policy.proto": "iampb", "google/iam/v1/options.proto": "iampb",
 		"google/iam/v1/policy.proto": "iampb"}},
+	{"kms", "kms", []string{"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"}, nil},
+	{"workflows", "workflows", []string{"google/cloud/workflows/v1/workflows.proto"}, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
