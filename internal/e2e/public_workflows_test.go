@@ -83,7 +83,7 @@ func workflowsScenario(t *testing.T, c workflowsv1.WorkflowsClient, tag string) 
 	// Create refuses what AIP-133 refuses.
 	_, err = c.CreateWorkflow(ctx, &workflowsv1.CreateWorkflowRequest{Parent: loc, WorkflowId: "wf-a", Workflow: &workflowsv1.Workflow{}})
 	assert.Equal(t, codes.AlreadyExists, status.Code(err), "the same workflow_id twice: %v", err)
-	_, err = c.CreateWorkflow(ctx, &workflowsv1.CreateWorkflowRequest{Parent: loc, WorkflowId: "Bad_Id", Workflow: &workflowsv1.Workflow{}})
+	_, err = c.CreateWorkflow(ctx, &workflowsv1.CreateWorkflowRequest{Parent: loc, WorkflowId: "no such id", Workflow: &workflowsv1.Workflow{}})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "an id that is not one: %v", err)
 
 	// List: pages, filter, order_by.
