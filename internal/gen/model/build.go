@@ -754,6 +754,28 @@ func (b *builder) columns(m *Model) {
 		// Extensions are not fields of the message: no column holds them.
 		b.errorf(m.File, m.Desc, "declares extensions %d to %d, and a model stores its fields only: the values of extensions would be lost on the way to the table; remove the extension range, and hold such values in fields (a message field is stored as JSON)", r.Get(0)[0], r.Get(0)[1]-1)
 	}
+	// The columns the message's fields take by their names or options: a
+	// variable of the name is stored under another column when a field
+	// takes its own (Cloud Run's Execution.job, the name of the job in
+	// "…/jobs/{job}/executions/{execution}").
+	taken := map[string]bool{}
+	for _, pf := range m.Message.Fields {
+		taken[strings.ToLower(string(pf.Desc.Name()))] = true
+		if opts, _ := proto.GetExtension(pf.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions); opts.GetColumn() != "" {
+			taken[strings.ToLower(opts.GetColumn())] = true
+		}
+	}
+	varColumn := func(v string, own *protogen.Field) string {
+		if !taken[v] || own != nil && own.Desc.Name() == protoreflect.Name(v) {
+			return v
+		}
+		c := "name_" + v
+		for taken[c] {
+			c += "_"
+		}
+		taken[c] = true
+		return c
+	}
 	for _, pf := range m.Message.Fields {
 		opts, _ := proto.GetExtension(pf.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
 		if opts == nil {
@@ -768,12 +790,13 @@ func (b *builder) columns(m *Model) {
 			// → shelf (a column made for it) and book (the name field's).
 			vars, _ := patternVars(p)
 			f.NamePattern = p
-			f.Column = vars[len(vars)-1]
+			f.Column = varColumn(vars[len(vars)-1], pf)
 			m.Name = f
 			for _, v := range vars[:len(vars)-1] {
 				spf := *pf
-				spf.GoName = camel(v)
-				pc := &Field{Field: &spf, Model: m, Column: v, NamePattern: p, NameOf: f, Type: TypeString, PrimaryKey: true}
+				c := varColumn(v, nil)
+				spf.GoName = camel(c)
+				pc := &Field{Field: &spf, Model: m, Column: c, NamePattern: p, NameOf: f, Type: TypeString, PrimaryKey: true}
 				keySize(pc)
 				b.fieldOpts[pc] = &protoforgev1.FieldOptions{}
 				parents = append(parents, pc)
