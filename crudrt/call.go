@@ -49,7 +49,8 @@ type Method struct {
 	// `{resource}_id`.
 	Parent, ResourceID string `json:",omitempty"`
 	// Resource is the field holding the resource (Create, Update), Mask
-	// Update's update_mask (BatchUpdate's: the mask of all its requests).
+	// Update's update_mask (BatchUpdate's: the mask of all its requests);
+	// an Update without Mask replaces the whole resource.
 	Resource, Mask string `json:",omitempty"`
 	// List's request fields.
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string `json:",omitempty"`
@@ -214,7 +215,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	case OpCreate:
 		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
 	case OpUpdate:
-		need(r.resource != nil && r.mask != nil && r.resp == res, "Resource, Mask and the resource as the response")
+		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
 	case OpList:
 		need(r.items != nil && r.nextPageToken != nil, "Items and NextPageToken")
 	case OpBatchGet, OpBatchDelete:
@@ -432,7 +433,13 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		}
 		return mask.Apply(s.Create(ctx, res))
 	case OpUpdate:
-		return mask.Apply(s.Update(ctx, message(r, m.resource), fieldMask(r, m.mask)))
+		// A request without an update mask replaces the whole resource
+		// (AIP-134: only full replacement is supported).
+		fm := &fieldmaskpb.FieldMask{Paths: []string{"*"}}
+		if m.mask != nil {
+			fm = fieldMask(r, m.mask)
+		}
+		return mask.Apply(s.Update(ctx, message(r, m.resource), fm))
 	case OpDelete:
 		k, err := key()
 		if err != nil {

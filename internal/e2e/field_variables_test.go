@@ -2,7 +2,10 @@ package e2e_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
@@ -91,5 +95,47 @@ func TestFieldsNamedLikeVariables(t *testing.T) {
 		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 		_, err = c.GetExecution(ctx, &varsv1.GetExecutionRequest{Name: j2 + "/executions/e1"})
 		require.NoError(t, err, "another job's execution stays")
+	})
+}
+
+// TestUpdateWithoutMask: an Update whose request has no update_mask, as
+// Cloud Run v2's, supports full replacement only (AIP-134): every field
+// the client may write takes the request's value, over gRPC and REST, on
+// every database.
+func TestUpdateWithoutMask(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_field_variables/want/aipfieldvariablesv1/schema", db.Dialector.Name()+".sql"))
+		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+			varsv1.RegisterJobServiceServer(gs, varsv1.NewJobServiceCRUD(db))
+		}, varsv1.JobServiceRESTRules())
+		c := varsv1.NewJobServiceClient(conn)
+		ctx := context.Background()
+		const loc = "projects/p/locations/l"
+		j, err := c.CreateJob(ctx, &varsv1.CreateJobRequest{Parent: loc, JobId: "j", Job: &varsv1.Job{DisplayName: "J", Description: "first"}})
+		require.NoError(t, err)
+		up, err := c.UpdateJob(ctx, &varsv1.UpdateJobRequest{Job: &varsv1.Job{Name: j.Name, DisplayName: "J2"}})
+		require.NoError(t, err)
+		assert.Equal(t, "J2", up.DisplayName)
+		assert.Empty(t, up.Description, "replaced: the request has none")
+		_, err = c.UpdateJob(ctx, &varsv1.UpdateJobRequest{Job: &varsv1.Job{Name: j.Name, Description: "checked only"}, ValidateOnly: true})
+		require.NoError(t, err)
+		got, err := c.GetJob(ctx, &varsv1.GetJobRequest{Name: j.Name})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(up, got), "Get: %v, updated: %v", got, up)
+		_, err = c.UpdateJob(ctx, &varsv1.UpdateJobRequest{Job: &varsv1.Job{Name: loc + "/jobs/nothing"}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+
+		req, err := http.NewRequest(http.MethodPatch, base+"/v1/"+j.Name, strings.NewReader(`{"description":"over REST"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		rest := &varsv1.Job{}
+		require.NoError(t, protojson.Unmarshal(body, rest))
+		assert.Equal(t, "over REST", rest.Description)
+		assert.Empty(t, rest.DisplayName, "replaced")
 	})
 }

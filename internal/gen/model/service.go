@@ -107,7 +107,8 @@ type Method struct {
 	// Force is Delete's AIP-135 `force` (bool), or nil.
 	Force *protogen.Field
 	// Mask is Update's `update_mask`, or BatchUpdate's (for all its
-	// requests), or nil.
+	// requests), or nil: an Update without one replaces the whole
+	// resource (AIP-134).
 	Mask *protogen.Field
 	// List request fields; nil when absent.
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip *protogen.Field
@@ -513,6 +514,17 @@ func (b *builder) recognise(f *protogen.File, svc *Service, m *protogen.Method, 
 	return OpNone, nil
 }
 
+// hasMask reports whether msg has a FieldMask field other than an AIP-157
+// read_mask: a request meant to carry an update mask.
+func hasMask(msg *protogen.Message) bool {
+	for _, fd := range msg.Fields {
+		if fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" && fd.Desc.Name() != "read_mask" {
+			return true
+		}
+	}
+	return false
+}
+
 // parentKeySuffix is what the name of model, a singleton (AIP-156), adds
 // to its parent's name, when the request field fd refers to the parent
 // (google.api.resource_reference) rather than to the singleton: "" when
@@ -782,9 +794,14 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpUpdate:
 		resource()
-		if fd := field(m.Input, "update_mask"); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask" {
+		switch fd := field(m.Input, "update_mask"); {
+		case fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask":
 			mm.Mask = fd
-		} else {
+		case fd == nil && !hasMask(m.Input):
+			// AIP-134: without a field mask, an Update supports full
+			// replacement only (Cloud Run v2's UpdateService): it is
+			// served as the mask "*" would be.
+		default:
 			missing(m.Input, "field `update_mask` of type google.protobuf.FieldMask", "google.protobuf.FieldMask update_mask = 2;")
 		}
 		if !returnsModel {

@@ -71,16 +71,23 @@ func (s *service) update() {
 	}
 	req := m.newRequest()
 	resFd, maskFd := s.resourceField(m.desc.Input()), m.field("update_mask")
-	if resFd == nil || maskFd == nil {
-		s.x.r.fail(step, "request %s has no %s field or update_mask", m.desc.Input().FullName(), s.mi.desc.Name())
+	if resFd == nil {
+		s.x.r.fail(step, "request %s has no %s field", m.desc.Input().FullName(), s.mi.desc.Name())
 		return
 	}
 	req.Set(resFd, protoreflect.ValueOfMessage(sent.ProtoReflect()))
 	mask := &fieldmaskpb.FieldMask{Paths: []string{string(masked.Name())}}
-	req.Set(maskFd, protoreflect.ValueOfMessage(mask.ProtoReflect()))
 	what := fmt.Sprintf("update_mask %q", masked.Name())
-	if unmasked != nil {
+	switch {
+	case maskFd == nil:
+		// No update mask: a full replacement (AIP-134), which writes
+		// every field sent.
+		what = "full replacement, the request having no update_mask"
+	case unmasked != nil:
 		what += fmt.Sprintf(" (%s changed too, unmasked)", unmasked.Name())
+	}
+	if maskFd != nil {
+		req.Set(maskFd, protoreflect.ValueOfMessage(mask.ProtoReflect()))
 	}
 	got, err := s.call(opUpdate, req)
 	if err != nil {
@@ -89,10 +96,13 @@ func (s *service) update() {
 	}
 	want := proto.Clone(before)
 	want.ProtoReflect().Set(masked, v)
+	if maskFd == nil && unmasked != nil {
+		want.ProtoReflect().Set(unmasked, sent.ProtoReflect().Get(unmasked))
+	}
 	var problems []string
 	problems = append(problems, s.managedMoved(before, got, want)...)
 	if d := diff(want, got); d != "" {
-		problems = append(problems, "want only "+string(masked.Name())+" changed: "+d)
+		problems = append(problems, "want only what was asked changed: "+d)
 	}
 	if len(problems) > 0 {
 		s.x.r.fail(s.step(opUpdate, what), "%s\nbefore: %s\n   got: %s", strings.Join(problems, "; "), text(before), text(got))
@@ -115,7 +125,9 @@ func (s *service) update() {
 		stale.ProtoReflect().Set(s.mi.etag, before.ProtoReflect().Get(s.mi.etag))
 		req := m.newRequest()
 		req.Set(resFd, protoreflect.ValueOfMessage(stale.ProtoReflect()))
-		req.Set(maskFd, protoreflect.ValueOfMessage(mask.ProtoReflect()))
+		if maskFd != nil {
+			req.Set(maskFd, protoreflect.ValueOfMessage(mask.ProtoReflect()))
+		}
 		_, err := s.call(opUpdate, req)
 		ok = s.expectCode(s.step(opUpdate, "stale etag"), err, codes.Aborted) && ok
 		ok = s.expectGet("after an Update with a stale etag", s.keyOf(got), got) && ok

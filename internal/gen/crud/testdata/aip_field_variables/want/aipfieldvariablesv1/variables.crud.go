@@ -53,9 +53,10 @@ var jobServiceCRUDJobResource = crudrt.Resource{
 		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/jobs/{job}"},
 		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/jobs/{job}"},
 		{"Path":"name","Name":"job","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/locations/{location}/jobs/{job}"},
-		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"}
+		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"description","Name":"description","GoField":"Description","Type":"string","Queryable":true,"Kind":"string"}
 	],
-	"Operations": "Get|Create|Delete",
+	"Operations": "Get|Create|Update|Delete",
 	"Children": [
 		{"Name":"aipfieldvariables.v1.Execution","Table":"executions","Columns":["name_project","location","name_job"]},
 		{"Name":"aipfieldvariables.v1.Comment","Table":"comments","Columns":["project","location","job"]}
@@ -67,6 +68,7 @@ var jobServiceCRUDJobResource = crudrt.Resource{
 	"Methods": [
 		{"Name":"aipfieldvariables.v1.JobService.CreateJob","Op":"Create","Request":"aipfieldvariables.v1.CreateJobRequest","Response":"aipfieldvariables.v1.Job","Parent":"parent","ResourceID":"job_id","Resource":"job"},
 		{"Name":"aipfieldvariables.v1.JobService.GetJob","Op":"Get","Request":"aipfieldvariables.v1.GetJobRequest","Response":"aipfieldvariables.v1.Job","Key":"name"},
+		{"Name":"aipfieldvariables.v1.JobService.UpdateJob","Op":"Update","Request":"aipfieldvariables.v1.UpdateJobRequest","Response":"aipfieldvariables.v1.Job","Resource":"job","ValidateOnly":"validate_only"},
 		{"Name":"aipfieldvariables.v1.JobService.DeleteJob","Op":"Delete","Request":"aipfieldvariables.v1.DeleteJobRequest","Response":"google.protobuf.Empty","Key":"name","Force":"force","ReturnsEmpty":true}
 	]
 }`,
@@ -147,9 +149,14 @@ func (s *JobServiceCRUD) GetJob(ctx context.Context, req *GetJobRequest) (*Job, 
 	return crudrt.Call[*Job](ctx, s.svcJob, 1, req)
 }
 
+// Replaces a job.
+func (s *JobServiceCRUD) UpdateJob(ctx context.Context, req *UpdateJobRequest) (*Job, error) {
+	return crudrt.Call[*Job](ctx, s.svcJob, 2, req)
+}
+
 // Deletes a job.
 func (s *JobServiceCRUD) DeleteJob(ctx context.Context, req *DeleteJobRequest) (*emptypb.Empty, error) {
-	return crudrt.Call[*emptypb.Empty](ctx, s.svcJob, 2, req)
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcJob, 3, req)
 }
 
 // Creates an execution.
@@ -203,6 +210,7 @@ func (s *JobServiceCRUD) UpdateComment(ctx context.Context, req *UpdateCommentRe
 var JobServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipfieldvariables.v1.JobService.CreateJob","Verb":"POST","Path":"/v1/{parent=projects/*/locations/*}/jobs","Body":"job"},
 	{"Selector":"aipfieldvariables.v1.JobService.GetJob","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/jobs/*}"},
+	{"Selector":"aipfieldvariables.v1.JobService.UpdateJob","Verb":"PATCH","Path":"/v1/{job.name=projects/*/locations/*/jobs/*}","Body":"job"},
 	{"Selector":"aipfieldvariables.v1.JobService.DeleteJob","Verb":"DELETE","Path":"/v1/{name=projects/*/locations/*/jobs/*}"},
 	{"Selector":"aipfieldvariables.v1.JobService.CreateExecution","Verb":"POST","Path":"/v1/{parent=projects/*/locations/*/jobs/*}/executions","Body":"execution"},
 	{"Selector":"aipfieldvariables.v1.JobService.GetExecution","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/jobs/*/executions/*}"},

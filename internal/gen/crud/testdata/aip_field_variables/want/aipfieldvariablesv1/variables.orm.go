@@ -20,6 +20,7 @@ type JobModel struct {
 	Location    string `gorm:"column:location;primaryKey;not null;size:255" protoforge:"aipfieldvariables.v1.Job.name,name"`
 	Name        string `gorm:"column:job;primaryKey;not null;size:255" protoforge:"aipfieldvariables.v1.Job.name,name"`
 	DisplayName string `gorm:"column:display_name;not null" protoforge:"aipfieldvariables.v1.Job.display_name"`
+	Description string `gorm:"column:description;not null" protoforge:"aipfieldvariables.v1.Job.description"`
 }
 
 // TableName is the table of JobModel.

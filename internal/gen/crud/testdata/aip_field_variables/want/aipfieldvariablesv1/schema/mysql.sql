@@ -7,6 +7,7 @@ CREATE TABLE `jobs` (
   `location` varchar(255) NOT NULL,
   `job` varchar(255) NOT NULL,
   `display_name` longtext NOT NULL DEFAULT (''),
+  `description` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `location`, `job`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `comments` (

@@ -7,6 +7,7 @@ CREATE TABLE "jobs" (
   "location" character varying(255) NOT NULL COLLATE "C",
   "job" character varying(255) NOT NULL COLLATE "C",
   "display_name" text NOT NULL DEFAULT '' COLLATE "C",
+  "description" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project", "location", "job")
 );
 CREATE TABLE "comments" (

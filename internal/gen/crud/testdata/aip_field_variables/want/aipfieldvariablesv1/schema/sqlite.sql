@@ -7,6 +7,7 @@ CREATE TABLE `jobs` (
   `location` text NOT NULL,
   `job` text NOT NULL,
   `display_name` text NOT NULL DEFAULT (''),
+  `description` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `location`, `job`),
   CONSTRAINT `chk_jobs_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
   CONSTRAINT `chk_jobs_location_size` CHECK (instr("location", char(0)) > 0 OR length("location") <= 255),
