@@ -27,7 +27,8 @@ import (
 // the variables of their names (Cloud Run v2's Execution.job, in
 // "…/jobs/{job}/executions/{execution}") on every database: the name and
 // the field are kept apart, the parent is still a key, and both are
-// filtered and updated on their own.
+// filtered and updated on their own. An output-only `id` beside a name
+// under a parent is an ordinary field: the name is the key.
 func TestFieldsNamedLikeVariables(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_field_variables/want/aipfieldvariablesv1/schema", db.Dialector.Name()+".sql"))
@@ -47,6 +48,7 @@ func TestFieldsNamedLikeVariables(t *testing.T) {
 		assert.Equal(t, j1+"/executions/e1", e.Name)
 		assert.Empty(t, e.Job, "job is OUTPUT_ONLY")
 		assert.Equal(t, "the client's", e.Project, "the field, not the name's variable")
+		assert.Empty(t, e.Id, "id is OUTPUT_ONLY, and the name is the key")
 		_, err = c.CreateExecution(ctx, &varsv1.CreateExecutionRequest{Parent: j2, ExecutionId: "e1", Execution: &varsv1.Execution{Project: "other"}})
 		require.NoError(t, err, "the same id under another job")
 		got, err := c.GetExecution(ctx, &varsv1.GetExecutionRequest{Name: e.Name})

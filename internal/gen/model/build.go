@@ -322,20 +322,23 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 		}
 		return nil
 	}
-	for _, fd := range msg.Fields {
-		fo, _ := proto.GetExtension(fd.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
-		if fo.GetPrimaryKey() || fd.Desc.Name() == "id" {
-			return &protoforgev1.ModelOptions{}
-		}
-	}
-	// Identified by its name (AIP-122): the name is the key, stored as the
-	// ids its pattern's variables hold, one column each.
 	nameField := r.GetNameField()
 	if nameField == "" {
 		nameField = "name"
 	}
 	nf := msg.Desc.Fields().ByName(protoreflect.Name(nameField))
 	patterns := r.GetPattern()
+	for _, fd := range msg.Fields {
+		fo, _ := proto.GetExtension(fd.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
+		if fo.GetPrimaryKey() {
+			return &protoforgev1.ModelOptions{}
+		}
+		if fd.Desc.Name() == "id" && !namedUnderParent(nf, patterns) {
+			return &protoforgev1.ModelOptions{}
+		}
+	}
+	// Identified by its name (AIP-122): the name is the key, stored as the
+	// ids its pattern's variables hold, one column each.
 	why, fix := "", "add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it"
 	switch {
 	case nf == nil || nf.Kind() != protoreflect.StringKind || nf.Cardinality() == protoreflect.Repeated:
@@ -369,6 +372,20 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	}
 	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; %s", r.GetType(), strings.Join(patterns, ", "), why, fix)
 	return nil
+}
+
+// namedUnderParent reports whether a resource with name field nf and
+// patterns is named under a parent, by a string name that can be its key:
+// its `id` field, if it has one, is then not the key, which could not
+// scope its rows to their parents (Cloud Notebooks' Instance has an
+// output-only `id` beside its name
+// "projects/{project}/locations/{location}/instances/{instance}").
+func namedUnderParent(nf protoreflect.FieldDescriptor, patterns []string) bool {
+	if nf == nil || nf.Kind() != protoreflect.StringKind || nf.Cardinality() == protoreflect.Repeated || nf.HasPresence() || len(patterns) != 1 {
+		return false
+	}
+	vars, err := patternVars(patterns[0])
+	return err == nil && len(vars) > 1
 }
 
 // keyCollations gives the columns of a foreign key the collations of the

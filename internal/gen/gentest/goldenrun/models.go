@@ -228,7 +228,7 @@ func (reg *registry) read(mi *modelInfo) error {
 		}
 	}
 	if len(mi.keys) == 0 {
-		if fd := fields.ByName("id"); fd != nil {
+		if fd := fields.ByName("id"); fd != nil && (mopts != nil || !namedUnderParent(md)) {
 			mi.keys = append(mi.keys, fd)
 		}
 	}
@@ -263,6 +263,22 @@ func (reg *registry) read(mi *modelInfo) error {
 		}
 	}
 	return nil
+}
+
+// namedUnderParent reports whether md, a google.api.resource without
+// protoforge's option, is identified by its string name under a parent
+// even if it has an `id` field, as protoc-gen-orm reads it.
+func namedUnderParent(md protoreflect.MessageDescriptor) bool {
+	r, ok := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if !ok || len(r.GetPattern()) != 1 || strings.Count(r.GetPattern()[0], "{") < 2 {
+		return false
+	}
+	nameField := r.GetNameField()
+	if nameField == "" {
+		nameField = "name"
+	}
+	fd := md.Fields().ByName(protoreflect.Name(nameField))
+	return fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.HasPresence()
 }
 
 // isKey reports whether fd is part of the primary key.

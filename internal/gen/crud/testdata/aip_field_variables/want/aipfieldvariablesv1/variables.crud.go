@@ -93,7 +93,8 @@ var jobServiceCRUDExecutionResource = crudrt.Resource{
 		{"Path":"job","Name":"job_location","GoField":"JobLocation","Type":"string","Role":"reference","Nullable":true},
 		{"Path":"job","Name":"job_job","GoField":"JobJob","Type":"string","Role":"reference","Nullable":true},
 		{"Path":"project","Name":"project","GoField":"Project","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"attempt","Name":"attempt","GoField":"Attempt","Type":"int32","Queryable":true,"Kind":"int"}
+		{"Path":"attempt","Name":"attempt","GoField":"Attempt","Type":"int32","Queryable":true,"Kind":"int"},
+		{"Path":"id","Name":"id","GoField":"Id","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Indexes": [
 		{"Name":"idx_executions_job_project_job_location_job_job","Columns":["job_project","job_location","job_job"]}

@@ -83,6 +83,9 @@ type ExecutionModel struct {
 	// The project, as a client calls it.
 	Project string `gorm:"column:project;not null" protoforge:"aipfieldvariables.v1.Execution.project"`
 	Attempt int32  `gorm:"column:attempt;not null" protoforge:"aipfieldvariables.v1.Execution.attempt"`
+	// An id the server would give, as Cloud Notebooks' Instance has one:
+	// the name, under a parent, is the key all the same.
+	Id string `gorm:"column:id;not null" protoforge:"aipfieldvariables.v1.Execution.id"`
 }
 
 // TableName is the table of ExecutionModel.

@@ -30,6 +30,7 @@ CREATE TABLE `executions` (
   `job_job` varchar(255) NULL,
   `project` longtext NOT NULL DEFAULT (''),
   `attempt` int NOT NULL DEFAULT 0,
+  `id` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`name_project`, `location`, `name_job`, `execution`),
   INDEX `idx_executions_job_project_job_location_job_job` (`job_project`, `job_location`, `job_job`),
   CONSTRAINT `fk_executions_job` FOREIGN KEY (`job_project`, `job_location`, `job_job`) REFERENCES `jobs` (`project`, `location`, `job`) ON UPDATE NO ACTION ON DELETE NO ACTION,

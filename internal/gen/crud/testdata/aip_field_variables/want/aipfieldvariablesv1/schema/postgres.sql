@@ -30,6 +30,7 @@ CREATE TABLE "executions" (
   "job_job" character varying(255) NULL COLLATE "C",
   "project" text NOT NULL DEFAULT '' COLLATE "C",
   "attempt" integer NOT NULL DEFAULT 0,
+  "id" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("name_project", "location", "name_job", "execution"),
   CONSTRAINT "fk_executions_job" FOREIGN KEY ("job_project", "job_location", "job_job") REFERENCES "jobs" ("project", "location", "job") ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT "fk_executions_parent" FOREIGN KEY ("name_project", "location", "name_job") REFERENCES "jobs" ("project", "location", "job") ON UPDATE NO ACTION ON DELETE NO ACTION
