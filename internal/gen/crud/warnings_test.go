@@ -826,3 +826,30 @@ message GetPublicKeyRequest {
 		t.Errorf("GetVersion got a KeySuffix:\n%s", code)
 	}
 }
+
+// TestResourceAsRequest: a Create that takes the resource itself, as
+// Pub/Sub's CreateSubscription(Subscription) does, is warned of as a
+// request that lacks the resource field, not as a response.
+func TestResourceAsRequest(t *testing.T) {
+	_, buf, _ := generate(t, "sub/v1/sub.proto", `syntax = "proto3";
+
+package sub.v1;
+
+import "google/api/resource.proto";
+
+option go_package = "example.com/sub/v1;subv1";
+
+message Subscription {
+  option (google.api.resource) = {type: "sub.example.com/Subscription" pattern: "subscriptions/{subscription}"};
+  string name = 1;
+}
+
+service Subscriber {
+  rpc CreateSubscription(Subscription) returns (Subscription);
+}
+`)
+	want := "protoc-gen-crud: warning: sub/v1/sub.proto:15:3: method sub.v1.Subscriber.CreateSubscription: not generated: request sub.v1.Subscription has no field \"subscription\" of type sub.v1.Subscription; add `Subscription subscription = 1;`; it answers Unimplemented until you implement it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -1095,10 +1095,12 @@ func (b *builder) batchItems(f *protogen.File, m *protogen.Method, mm *Method, m
 }
 
 func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {
-	if msg == m.Output {
-		return "response"
+	// Pub/Sub's CreateSubscription takes and returns a Subscription: what
+	// lacks a field there is the request.
+	if msg == m.Input {
+		return "request"
 	}
-	return "request"
+	return "response"
 }
 
 func stringField(fd *protogen.Field) *protogen.Field {
