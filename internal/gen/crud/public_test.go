@@ -5,6 +5,7 @@ import (
 	"go/format"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,6 +36,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-secretmanager": {"google/cloud/secretmanager/v1/service.proto", "google/cloud/secretmanager/v1/resources.proto"},
 		"google-kms":           {"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"},
 		"google-workflows":     {"google/cloud/workflows/v1/workflows.proto"},
+		"google-run":           {"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -89,16 +91,23 @@ var publicSets = []struct {
 	// module (Cloud's IAM types): protoc-gen-go writes them into
 	// want/<dir>/<pkg of the dep> beside the set.
 	deps map[string]string
+	// shared are imported files another set generates: the Go package,
+	// under want, of each.
+	shared map[string]string
 }{
-	{"library", "library", []string{"google/example/library/v1/library.proto"}, nil},
+	{"library", "library", []string{"google/example/library/v1/library.proto"}, nil, nil},
 	{"freight", "freight", []string{"einride/example/freight/v1/freight_service.proto", "einride/example/freight/v1/shipment.proto",
-		"einride/example/freight/v1/shipper.proto", "einride/example/freight/v1/site.proto"}, nil},
+		"einride/example/freight/v1/shipper.proto", "einride/example/freight/v1/site.proto"}, nil, nil},
 	{"tasks", "tasks", []string{"google/cloud/tasks/v2/cloudtasks.proto", "google/cloud/tasks/v2/queue.proto",
 		"google/cloud/tasks/v2/task.proto", "google/cloud/tasks/v2/target.proto"}, map[string]string{
 		"google/iam/v1/iam_policy.proto": "iampb", "google/iam/v1/options.proto": "iampb",
-		"google/iam/v1/policy.proto": "iampb"}},
-	{"kms", "kms", []string{"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"}, nil},
-	{"workflows", "workflows", []string{"google/cloud/workflows/v1/workflows.proto"}, nil},
+		"google/iam/v1/policy.proto": "iampb"}, nil},
+	{"kms", "kms", []string{"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"}, nil, nil},
+	{"workflows", "workflows", []string{"google/cloud/workflows/v1/workflows.proto"}, nil, nil},
+	{"run", "run", []string{"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"}, nil, map[string]string{
+		// Cloud Tasks' IAM types: one Go package may register them.
+		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
+		"google/iam/v1/policy.proto": "tasks/iampb"}},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
@@ -114,6 +123,9 @@ func TestPublicGenerated(t *testing.T) {
 			params := []string{"module=" + publicModule}
 			for _, f := range set.files {
 				params = append(params, "M"+f+"="+publicModule+"/"+set.dir+";"+set.pkg)
+			}
+			for f, dir := range set.shared {
+				params = append(params, "M"+f+"="+publicModule+"/"+dir+";"+path.Base(dir))
 			}
 			var deps []string
 			for f, pkg := range set.deps {
