@@ -248,20 +248,42 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 		failed = -1
 		clear(done) // a retried transaction starts over
 		// In the order of the keys, as BatchUpdate locks its rows.
+		var pending []int
 		for _, j := range keyOrder(unique, func(i int) rowKey { return cks[i] }) {
-			i := unique[j]
-			p, err := s.remove(tx, tenant, keys[i], "", force)
-			if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
-				// AIP-235: deleted already.
-				if p, err = s.absent(tx, tenant, cks[i]); p == nil && err == nil {
-					p = s.keyOnly(keys[i])
+			pending = append(pending, unique[j])
+		}
+		for len(pending) > 0 {
+			// A resource referred to by another that the batch deletes
+			// too waits for it: the batch deletes its resources as a
+			// set, whatever their order (AIP-235).
+			var later []int
+			var first error
+			for _, i := range pending {
+				p, err := s.remove(tx, tenant, keys[i], "", force)
+				if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
+					// AIP-235: deleted already.
+					if p, err = s.absent(tx, tenant, cks[i]); p == nil && err == nil {
+						p = s.keyOnly(keys[i])
+					}
 				}
+				var e *Error
+				if err != nil && errors.As(err, &e) && e.Reason() == "RESOURCE_REFERENCED" && len(pending) > 1 {
+					if first == nil {
+						first, failed = err, i
+					}
+					later = append(later, i)
+					continue
+				}
+				if err != nil {
+					failed = i
+					return err
+				}
+				done[i] = p
 			}
-			if err != nil {
-				failed = i
-				return err
+			if len(later) == len(pending) {
+				return first // no resource left that another does not refer to
 			}
-			done[i] = p
+			pending, failed = later, -1
 		}
 		return nil
 	})

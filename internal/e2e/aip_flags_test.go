@@ -288,3 +288,47 @@ func TestBatchDeleteForce(t *testing.T) {
 		assert.Empty(t, list.Books)
 	})
 }
+
+// TestBatchDeleteReferringSet: a BatchDelete deletes its resources as a
+// set: a shelf that a book of another shelf of the batch names (its
+// previous_shelf) goes with that shelf, whichever order the names and
+// keys come in, while one named by a book the batch keeps refuses the
+// batch, naming it, and nothing is deleted. Over gRPC and REST on every
+// database.
+func TestBatchDeleteReferringSet(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		for _, id := range []string{"s3", "s4"} {
+			_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: id, Shelf: &nestedv1.Shelf{}})
+			require.NoError(t, err)
+		}
+		// s3's book names s, and s4's names s3: deleting s before s3,
+		// or s3 before s4, alone is refused.
+		_, err := c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/s3", BookId: "c", Book: &nestedv1.Book{Title: "c", PreviousShelf: "publishers/p/shelves/s"}})
+		require.NoError(t, err)
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/p/shelves/s4", BookId: "d", Book: &nestedv1.Book{Title: "d", PreviousShelf: "publishers/p/shelves/s3"}})
+		require.NoError(t, err)
+		count := func() int {
+			res, err := c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: "publishers/p"})
+			require.NoError(t, err)
+			return len(res.Shelves)
+		}
+
+		_, err = c.BatchDeleteShelves(ctx, &nestedv1.BatchDeleteShelvesRequest{Force: true, Names: []string{"publishers/p/shelves/s", "publishers/p/shelves/s3"}})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "s3 is named by a book the batch keeps: %v", err)
+		assert.Equal(t, "RESOURCE_REFERENCED", errorInfo(err).GetReason())
+		assert.Equal(t, 3, count(), "nothing deleted")
+
+		_, err = c.BatchDeleteShelves(ctx, &nestedv1.BatchDeleteShelvesRequest{Force: true, Names: []string{"publishers/p/shelves/s", "publishers/p/shelves/s3", "publishers/p/shelves/s4"}})
+		require.NoError(t, err, "the three shelves as a set")
+		assert.Equal(t, 0, count())
+
+		nestedShelf(t, c, "q", "a")
+		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/q", ShelfId: "b", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/q/shelves/b", BookId: "e", Book: &nestedv1.Book{Title: "e", PreviousShelf: "publishers/q/shelves/a"}})
+		require.NoError(t, err)
+		resp, body := restDo(t, "POST", base+"/v1/publishers/q/shelves:batchDelete", `{"names":["publishers/q/shelves/a","publishers/q/shelves/b"],"force":true}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	})
+}
