@@ -512,7 +512,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		models := make([]any, len(plans))
 		writes := make([]bool, len(plans)) // else updated left the row as it is
 		for i, p := range plans {
-			m, write, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths)
+			m, write, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths, false)
 			if err != nil {
 				if err = at(i, err); err != nil {
 					failed = i

@@ -96,28 +96,41 @@ func (st *Store[T]) Count(ctx context.Context, req ListRequest) (int64, error) {
 	return st.s.count(ctx, req)
 }
 
+// serverWriteKey marks a write through a Store: the server's own code
+// (a custom method), which writes the OUTPUT_ONLY fields (AIP-203) no
+// client may, such as a state or Cloud KMS's CryptoKey.primary; the
+// fields the runtime keeps (times, etag, uid, key, tenant, delete_time)
+// stay its own.
+type serverWriteKey struct{}
+
+func serverWrite(ctx context.Context) context.Context {
+	return context.WithValue(ctx, serverWriteKey{}, true)
+}
+
 // Create validates msg, sets the server-managed fields and inserts it.
+// The OUTPUT_ONLY fields msg sets are kept: a store writes for the server.
 func (st *Store[T]) Create(ctx context.Context, msg T) (T, error) {
-	return One[T](st.s.create(ctx, "", "", msg))
+	return One[T](st.s.create(serverWrite(ctx), "", "", msg))
 }
 
 // CreateWithID is Create with the id of the resource's name chosen by the
 // client (see Service.CreateWithID).
 func (st *Store[T]) CreateWithID(ctx context.Context, id string, msg T) (T, error) {
-	return One[T](st.s.create(ctx, "", id, msg))
+	return One[T](st.s.create(serverWrite(ctx), "", id, msg))
 }
 
 // CreateIn is CreateWithID under parent, for resources named under a
 // parent (see Service.CreateIn).
 func (st *Store[T]) CreateIn(ctx context.Context, parent, id string, msg T) (T, error) {
-	return One[T](st.s.create(ctx, parent, id, msg))
+	return One[T](st.s.create(serverWrite(ctx), parent, id, msg))
 }
 
 // Update applies the fields of msg named by mask (see Service.Update): the
 // first Update of a singleton never written stores it, and under
-// AllowMissing a resource that does not exist is created.
+// AllowMissing a resource that does not exist is created. OUTPUT_ONLY
+// fields the mask names are written: a store writes for the server.
 func (st *Store[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMask) (T, error) {
-	return One[T](st.s.updateOrWrite(ctx, msg, mask))
+	return One[T](st.s.updateOrWrite(serverWrite(ctx), msg, mask))
 }
 
 // Delete deletes the resource with key, checking etag when given. Under

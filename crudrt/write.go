@@ -68,6 +68,9 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
+	if flag(ctx, serverWriteKey{}) {
+		s.keepServerFields(p, msg)
+	}
 	switch {
 	case s.singleton:
 		// A singleton's key is its parent's (AIP-156), which must exist
@@ -192,6 +195,30 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 		r.Set(s.uid.fd, protoreflect.ValueOfString(u.String()))
 	}
 	return p, nil
+}
+
+// keepServerFields gives p, what a Create through a Store writes, the
+// fields of msg the runtime does not keep itself: OUTPUT_ONLY fields, at
+// any depth, are the server's code's to write (see serverWriteKey).
+func (s *Service) keepServerFields(p, msg proto.Message) {
+	to, from := p.ProtoReflect(), msg.ProtoReflect()
+	fields := s.desc.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		switch {
+		case s.runtimeKeeps(fd):
+		case from.Has(fd):
+			to.Set(fd, from.Get(fd))
+		default:
+			to.Clear(fd)
+		}
+	}
+}
+
+// runtimeKeeps reports whether fd is a field the runtime sets whoever
+// writes: the key, the times, the etag, the tenant, the uid.
+func (s *Service) runtimeKeeps(fd protoreflect.FieldDescriptor) bool {
+	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.purgeTime, s.etag, s.key, s.tenant, s.uid)
 }
 
 // clearedOnCreate are the fields a Create clears, in declaration order:
@@ -367,7 +394,16 @@ func (s *Service) is(fd protoreflect.FieldDescriptor, cols ...*column) bool {
 
 // managed reports whether fd is set by the server only.
 func (s *Service) managed(fd protoreflect.FieldDescriptor) bool {
-	return s.is(fd, s.createTime, s.updateTime, s.deleteTime, s.purgeTime, s.etag, s.key, s.tenant, s.uid) || s.fb.outputOnly[fd]
+	return s.runtimeKeeps(fd) || s.fb.outputOnly[fd]
+}
+
+// managedFor is managed for a write of the server's own code (server,
+// see serverWriteKey), which writes OUTPUT_ONLY fields, or a client's.
+func (s *Service) managedFor(fd protoreflect.FieldDescriptor, server bool) bool {
+	if server {
+		return s.runtimeKeeps(fd)
+	}
+	return s.managed(fd)
 }
 
 // Update applies the fields of msg named by mask to the stored resource,
@@ -446,7 +482,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 	if run, pool, ok := s.txRunner(ctx); ok {
 		err = s.retry(ctx, func() error {
 			return run(ctx, pool, func(c TxConn) (err error) {
-				out, err = s.updateOn(c, tenant, ck, msg, paths)
+				out, err = s.updateOn(c, tenant, ck, msg, paths, flag(ctx, serverWriteKey{}))
 				return err
 			})
 		})
@@ -463,7 +499,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		m, write, err := s.updated(gormQuerier{tx}, cur, msg, paths)
+		m, write, err := s.updated(gormQuerier{tx}, cur, msg, paths, flag(ctx, serverWriteKey{}))
 		if err != nil {
 			return err
 		}
@@ -510,7 +546,7 @@ func (s *Service) updateScope(ctx context.Context, msg proto.Message, mask *fiel
 			mask = qm
 		}
 	}
-	paths, err := s.maskPaths(msg, mask)
+	paths, err := s.maskPathsFor(msg, mask, flag(ctx, serverWriteKey{}))
 	if err != nil {
 		return nil, tenantScope{}, err
 	}
@@ -521,7 +557,7 @@ func (s *Service) updateScope(ctx context.Context, msg proto.Message, mask *fiel
 // updateOn is Update's transaction on a TxRunner's connection c: it reads
 // and locks the row, then writes the columns of paths and the
 // server-managed ones with an UPDATE of its own.
-func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Message, paths []string) (proto.Message, error) {
+func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Message, paths []string, server bool) (proto.Message, error) {
 	var b strings.Builder
 	// Deleted rows too: updated refuses them under the lock.
 	args := s.selectSQL(&b, s.findConds(tenant, ck, true), "", 1, 0)
@@ -533,7 +569,7 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	if len(rows) == 0 {
 		return nil, gorm.ErrRecordNotFound
 	}
-	m, write, err := s.updated(c, rows[0], msg, paths)
+	m, write, err := s.updated(c, rows[0], msg, paths, server)
 	if err != nil {
 		return nil, err
 	}
@@ -572,8 +608,10 @@ func (s *Service) deletedErr() error {
 // and locked: msg's fields named by paths, the server-managed fields
 // counted on, checked (not soft deleted, etag, immutable fields,
 // validation, references on q). write is false when no stored value
-// would change: m is then cur, which is left as it is.
-func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string) (m any, write bool, err error) {
+// would change: m is then cur, which is left as it is. A write of the
+// server's own code (server) writes the OUTPUT_ONLY fields of the
+// messages it holds too.
+func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string, server bool) (m any, write bool, err error) {
 	stored, err := s.toProto(cur)
 	if err != nil {
 		return nil, false, err
@@ -604,7 +642,9 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string)
 		// The tenant of a row never changes.
 		next.ProtoReflect().Set(s.tenant.fd, stored.ProtoReflect().Get(s.tenant.fd))
 	}
-	s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
+	if !server {
+		s.nested.keepOutputOnly(next.ProtoReflect(), stored.ProtoReflect(), paths)
+	}
 	if s.rules.formats {
 		// Another spelling of an IMMUTABLE field's value is the value,
 		// stored in it before values were canonical or sent in it now.
@@ -933,9 +973,15 @@ func maskFieldPath(md protoreflect.MessageDescriptor, p string) (named string, n
 	return strings.Join(segs, "."), nestedOutputOnly, true
 }
 
-// maskPaths checks and completes an update mask.
+// maskPaths checks and completes a client's update mask.
 func (s *Service) maskPaths(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
-	paths, err := s.completeMask(msg, mask)
+	return s.maskPathsFor(msg, mask, false)
+}
+
+// maskPathsFor is maskPaths for a write of the server's own code when
+// server is set: OUTPUT_ONLY fields are then written, not ignored.
+func (s *Service) maskPathsFor(msg proto.Message, mask *fieldmaskpb.FieldMask, server bool) ([]string, error) {
+	paths, err := s.completeMask(msg, mask, server)
 	if err != nil {
 		return nil, err
 	}
@@ -959,7 +1005,7 @@ func (s *Service) sealed(fd protoreflect.FieldDescriptor) bool {
 }
 
 // completeMask is maskPaths before the check of what the paths name.
-func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask) ([]string, error) {
+func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask, server bool) ([]string, error) {
 	const field = "update_mask"
 	if len(mask.GetPaths()) == 1 && mask.GetPaths()[0] == "*" {
 		var paths []string
@@ -968,7 +1014,7 @@ func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask) (
 			fd := fields.Get(i)
 			// A full replacement built from a read lacks the sealed
 			// fields, which no response holds: left out, they are kept.
-			if !s.managed(fd) && (!s.sealed(fd) || msg.ProtoReflect().Has(fd)) {
+			if !s.managedFor(fd, server) && (!s.sealed(fd) || msg.ProtoReflect().Has(fd)) {
 				paths = append(paths, string(fd.Name()))
 			}
 		}
@@ -977,7 +1023,7 @@ func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask) (
 	if len(mask.GetPaths()) == 0 {
 		var paths []string
 		msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-			if !s.managed(fd) {
+			if !s.managedFor(fd, server) {
 				paths = append(paths, string(fd.Name()))
 			}
 			return true
@@ -996,13 +1042,13 @@ func (s *Service) completeMask(msg proto.Message, mask *fieldmaskpb.FieldMask) (
 			if !ok {
 				return nil, InvalidArgument("", FieldViolation{Field: field, Description: "invalid field path: " + p})
 			}
-			if nested {
+			if nested && !server {
 				continue // output-only fields in a mask are ignored (AIP-203), at any depth
 			}
 			p = named
 		}
 		top, _, _ := strings.Cut(p, ".")
-		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managed(fd) {
+		if fd := s.desc.Fields().ByName(protoreflect.Name(top)); fd != nil && s.managedFor(fd, server) {
 			continue // output-only fields in a mask are ignored (AIP-161)
 		}
 		paths = append(paths, p)

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,72 @@ func kmsScenario(t *testing.T, c kmsv1.KeyManagementServiceClient, tag string) {
 	assert.Equal(t, codes.Unimplemented, status.Code(err), "Encrypt: %v", err)
 	_, err = c.DestroyCryptoKeyVersion(ctx, &kmsv1.DestroyCryptoKeyVersionRequest{Name: versions[0].Name})
 	assert.Equal(t, codes.Unimplemented, status.Code(err), "DestroyCryptoKeyVersion: %v", err)
+}
+
+// kmsWithPrimary is what a user writes: the generated service, with
+// UpdateCryptoKeyPrimaryVersion (a custom method, AIP-136) implemented
+// with the resources' stores.
+type kmsWithPrimary struct {
+	*kmsv1.KeyManagementServiceCRUD
+}
+
+// UpdateCryptoKeyPrimaryVersion sets the crypto key's primary, which is
+// OUTPUT_ONLY: no client writes it, the server's own code does.
+func (k kmsWithPrimary) UpdateCryptoKeyPrimaryVersion(ctx context.Context, req *kmsv1.UpdateCryptoKeyPrimaryVersionRequest) (*kmsv1.CryptoKey, error) {
+	v, err := k.CryptoKeyVersionStore().GetByName(ctx, req.Name+"/cryptoKeyVersions/"+req.CryptoKeyVersionId)
+	if err != nil {
+		return nil, err
+	}
+	return k.CryptoKeyStore().Update(ctx, &kmsv1.CryptoKey{Name: req.Name, Primary: v}, &fieldmaskpb.FieldMask{Paths: []string{"primary"}})
+}
+
+// ImportCryptoKeyVersion creates a version whose import_job and
+// import_time, both OUTPUT_ONLY, the server sets.
+func (k kmsWithPrimary) ImportCryptoKeyVersion(ctx context.Context, req *kmsv1.ImportCryptoKeyVersionRequest) (*kmsv1.CryptoKeyVersion, error) {
+	return k.CryptoKeyVersionStore().CreateIn(ctx, req.Parent, "", &kmsv1.CryptoKeyVersion{
+		Algorithm: req.Algorithm, State: kmsv1.CryptoKeyVersion_PENDING_IMPORT,
+		ImportJob: req.ImportJob, ImportTime: timestamppb.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)),
+		CreateTime: timestamppb.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)), Name: "not the runtime's",
+	})
+}
+
+// TestPublicKMSCustomMethod: the stores a custom method is written with
+// (AIP-136) write the OUTPUT_ONLY fields a client cannot (AIP-203), on
+// Create and Update, at any depth; the fields the runtime keeps (times,
+// etag, uid, the name) stay its own.
+func TestPublicKMSCustomMethod(t *testing.T) {
+	servePublic(t, "kms", func(gs *grpc.Server, db *gorm.DB) {
+		kmsv1.RegisterKeyManagementServiceServer(gs, kmsWithPrimary{kmsv1.NewKeyManagementServiceCRUD(db)})
+	}, func(t *testing.T, cc grpc.ClientConnInterface, tag string) {
+		c := kmsv1.NewKeyManagementServiceClient(cc)
+		ctx := context.Background()
+		loc := "projects/c-" + tag + "/locations/global"
+		_, err := c.CreateKeyRing(ctx, &kmsv1.CreateKeyRingRequest{Parent: loc, KeyRingId: "r", KeyRing: &kmsv1.KeyRing{}})
+		require.NoError(t, err)
+		ck, err := c.CreateCryptoKey(ctx, &kmsv1.CreateCryptoKeyRequest{Parent: loc + "/keyRings/r", CryptoKeyId: "k", CryptoKey: &kmsv1.CryptoKey{Purpose: kmsv1.CryptoKey_ENCRYPT_DECRYPT}})
+		require.NoError(t, err)
+		v, err := c.CreateCryptoKeyVersion(ctx, &kmsv1.CreateCryptoKeyVersionRequest{Parent: ck.Name, CryptoKeyVersion: &kmsv1.CryptoKeyVersion{State: kmsv1.CryptoKeyVersion_ENABLED}})
+		require.NoError(t, err)
+		id := v.Name[len(ck.Name+"/cryptoKeyVersions/"):]
+		got, err := c.UpdateCryptoKeyPrimaryVersion(ctx, &kmsv1.UpdateCryptoKeyPrimaryVersionRequest{Name: ck.Name, CryptoKeyVersionId: id})
+		require.NoError(t, err)
+		require.NotNil(t, got.Primary, "the store wrote the output-only primary")
+		assert.Equal(t, v.Name, got.Primary.Name)
+		assert.True(t, proto.Equal(ck.CreateTime, got.CreateTime), "create_time is the runtime's")
+		read, err := c.GetCryptoKey(ctx, &kmsv1.GetCryptoKeyRequest{Name: ck.Name})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(got, read), "Get: %v, updated: %v", read, got)
+		imported, err := c.ImportCryptoKeyVersion(ctx, &kmsv1.ImportCryptoKeyVersionRequest{Parent: ck.Name, Algorithm: kmsv1.CryptoKeyVersion_GOOGLE_SYMMETRIC_ENCRYPTION, ImportJob: loc + "/keyRings/r/importJobs/j"})
+		require.NoError(t, err)
+		assert.Equal(t, loc+"/keyRings/r/importJobs/j", imported.ImportJob, "the store's Create wrote the output-only import_job")
+		assert.Equal(t, 2030, imported.GetImportTime().AsTime().Year())
+		assert.True(t, imported.GetCreateTime().AsTime().After(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), "create_time is the runtime's")
+		assert.True(t, strings.HasPrefix(imported.Name, ck.Name+"/cryptoKeyVersions/"), "the name is the runtime's: %s", imported.Name)
+		// A client still cannot write it.
+		_, err = c.UpdateCryptoKey(ctx, &kmsv1.UpdateCryptoKeyRequest{CryptoKey: &kmsv1.CryptoKey{Name: ck.Name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"primary"}}})
+		require.NoError(t, err)
+		read, err = c.GetCryptoKey(ctx, &kmsv1.GetCryptoKeyRequest{Name: ck.Name})
+		require.NoError(t, err)
+		assert.Equal(t, v.Name, read.GetPrimary().GetName(), "output only for clients: the mask's primary is ignored (AIP-203)")
+	})
 }
