@@ -31,11 +31,7 @@ import (
 // under a parent is an ordinary field: the name is the key.
 func TestFieldsNamedLikeVariables(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_field_variables/want/aipfieldvariablesv1/schema", db.Dialector.Name()+".sql"))
-		_, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			varsv1.RegisterJobServiceServer(gs, varsv1.NewJobServiceCRUD(db))
-		}, nil)
-		c := varsv1.NewJobServiceClient(conn)
+		_, c := serveVariables(t, db)
 		ctx := context.Background()
 		const loc = "projects/p/locations/l"
 		for _, id := range []string{"j1", "j2"} {
@@ -106,11 +102,7 @@ func TestFieldsNamedLikeVariables(t *testing.T) {
 // every database.
 func TestUpdateWithoutMask(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_field_variables/want/aipfieldvariablesv1/schema", db.Dialector.Name()+".sql"))
-		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			varsv1.RegisterJobServiceServer(gs, varsv1.NewJobServiceCRUD(db))
-		}, varsv1.JobServiceRESTRules())
-		c := varsv1.NewJobServiceClient(conn)
+		base, c := serveVariables(t, db)
 		ctx := context.Background()
 		const loc = "projects/p/locations/l"
 		j, err := c.CreateJob(ctx, &varsv1.CreateJobRequest{Parent: loc, JobId: "j", Job: &varsv1.Job{DisplayName: "J", Description: "first"}})
@@ -140,4 +132,15 @@ func TestUpdateWithoutMask(t *testing.T) {
 		assert.Equal(t, "over REST", rest.Description)
 		assert.Empty(t, rest.DisplayName, "replaced")
 	})
+}
+
+// serveVariables applies the aip_field_variables schema to db and serves
+// it over gRPC and REST (its default routes): the REST base URL and a
+// gRPC client.
+func serveVariables(t *testing.T, db *gorm.DB) (string, varsv1.JobServiceClient) {
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_field_variables/want/aipfieldvariablesv1/schema", db.Dialector.Name()+".sql"))
+	base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+		varsv1.RegisterJobServiceServer(gs, varsv1.NewJobServiceCRUD(db))
+	}, varsv1.JobServiceRESTRules())
+	return base, varsv1.NewJobServiceClient(conn)
 }
