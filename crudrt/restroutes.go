@@ -211,8 +211,9 @@ func (r *restRoute) matchesPath(escapedPath string) bool {
 // as a string, a number or a bool (Timestamp, Duration, the wrappers),
 // which the transcoder read with a quote added or not ("\"x\"" as x, and
 // refused the empty StringValue), and which it then gets quoted. A
-// FieldMask given by several query parameters is one list of paths, as
-// update_mask is, where the transcoder kept the last. It returns
+// FieldMask is read as the JSON codec reads one (several query parameters
+// are one list of paths, as update_mask is, where the transcoder kept the
+// last, and proto names are taken). It returns
 // escapedPath and vals with each value in the form the transcoder reads
 // ("1e1" as "10"; vals nil when none changed), or the error of the first
 // value protojson refuses, naming its field.
@@ -279,8 +280,29 @@ func (r *restRoute) scalars(escapedPath string, vals url.Values) (string, url.Va
 	var out url.Values
 	for _, key := range slices.Sorted(maps.Keys(vals)) {
 		vs, changed := vals[key], false
-		if len(vs) > 1 && r.otherMask(key) {
-			vs, changed = []string{strings.Join(vs, ",")}, true
+		if r.otherMask(key) && vals[key+".paths"] == nil {
+			// A FieldMask read as the JSON codec reads one in a body
+			// (crudrt.JSON): comma lists of paths, a list given by
+			// several parameters, each segment in proto names
+			// ("fooBar" as foo_bar, "foo_bar" as it is, map keys in
+			// backticks), handed to the transcoder as its paths, which
+			// it would read with protojson, refusing "foo_bar" and "*".
+			var paths []string
+			for _, v := range vs {
+				for _, p := range splitMask(v) {
+					paths = append(paths, jsonMaskPath(splitUnquoted(p, '.'), nil))
+				}
+			}
+			if out == nil {
+				out = maps.Clone(vals)
+			}
+			delete(out, key)
+			if len(paths) == 0 {
+				out[key] = []string{`""`} // an empty mask, set
+			} else {
+				out[key+".paths"] = paths
+			}
+			continue
 		}
 		for i, v := range vs {
 			canon, e := check(key, v, i)
