@@ -37,7 +37,7 @@ func (JSON) Marshal(msg any) ([]byte, error) {
 	if !ok {
 		return nil, errNotProto
 	}
-	return protojson.Marshal(m)
+	return marshalJSON(nil, m)
 }
 
 // Unmarshal reads data into msg, strictly; connect-go answers its errors
@@ -72,7 +72,75 @@ func (RESTJSON) MarshalAppend(b []byte, msg proto.Message) ([]byte, error) {
 	if !msg.ProtoReflect().IsValid() {
 		return append(b, "null"...), nil
 	}
-	return protojson.MarshalOptions{}.MarshalAppend(b, msg)
+	return marshalJSON(b, msg)
+}
+
+// marshalJSON appends msg as protojson to b, and writes the FieldMasks
+// that protojson refuses to write (AIP-134's "*", a map key quoted in
+// backticks, which unmarshalJSON takes) as the text of their paths joined
+// by commas, which unmarshalJSON reads back the same: the transcoder
+// writes a REST request again (a body "*" on a route with path
+// variables) before its handler reads it, and answered 500 for
+// `{"updateMask": "*"}` in it.
+func marshalJSON(b []byte, msg proto.Message) ([]byte, error) {
+	out, err := protojson.MarshalOptions{}.MarshalAppend(b, msg)
+	if err == nil || !strings.Contains(err.Error(), "FieldMask.paths contains invalid path") {
+		return out, err
+	}
+	c := proto.Clone(msg)
+	var texts []string
+	placeholder := func(i int) string { return "pfmask" + strconv.Itoa(i) + "xq7zk3w9v" }
+	var walk func(m protoreflect.Message)
+	mask := func(fm protoreflect.Message) {
+		paths := fm.Descriptor().Fields().ByName("paths")
+		l := fm.Mutable(paths).List()
+		var text []string
+		for i := range l.Len() {
+			text = append(text, l.Get(i).String())
+		}
+		l.Truncate(0)
+		l.Append(protoreflect.ValueOfString(placeholder(len(texts))))
+		texts = append(texts, strings.Join(text, ","))
+	}
+	visit := func(v protoreflect.Value) {
+		if m := v.Message(); m.Descriptor().FullName() == fieldMaskName {
+			mask(m)
+		} else {
+			walk(m)
+		}
+	}
+	walk = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsMap():
+				if fd.MapValue().Message() != nil {
+					v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+						visit(mv)
+						return true
+					})
+				}
+			case fd.IsList():
+				if fd.Message() != nil {
+					for i := range v.List().Len() {
+						visit(v.List().Get(i))
+					}
+				}
+			case fd.Message() != nil:
+				visit(v)
+			}
+			return true
+		})
+	}
+	walk(c.ProtoReflect())
+	doc, err := protojson.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	for i, text := range texts {
+		q, _ := json.Marshal(text)
+		doc = bytes.Replace(doc, []byte(`"`+placeholder(i)+`"`), q, 1)
+	}
+	return append(b, doc...), nil
 }
 
 // Unmarshal reads data into msg, strictly; its errors are

@@ -475,3 +475,35 @@ func sampleOf(t *testing.T, s *openapi3.Schema) string {
 	t.Fatalf("no sample for %+v", s)
 	return ""
 }
+
+// TestRESTBodyMaskWithPathVariables: a body "*" on a route with path
+// variables (PUT /v1/{volume.name=racks/*/volumes/*}) takes what JSON's
+// FieldMask cannot hold, "updateMask": "*" (AIP-134's full replacement),
+// as Connect does: the transcoder writes such a request again for its
+// handler, and answered 500 where protojson refused to write the mask.
+// On every database, as Connect answers the same update.
+func TestRESTBodyMaskWithPathVariables(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := serveTranscode(t, db)
+		ctx := context.Background()
+		_, err := c.CreateRack(ctx, &transcodev1.CreateRackRequest{RackId: "r1", Rack: &transcodev1.Rack{}})
+		require.NoError(t, err)
+		for _, id := range []string{"rest", "connect"} {
+			_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: id,
+				Volume: &transcodev1.Volume{Title: "old", Tags: []string{"a"}, Price: wrapperspb.Double(2)}})
+			require.NoError(t, err)
+		}
+		for _, mask := range []string{"*", "title,publish_time"} {
+			code, want := restCall(t, base, "POST", "/transcode.v1.TranscodeService/UpdateVolume",
+				`{"volume":{"name":"racks/r1/volumes/connect","title":"new `+mask+`"},"updateMask":"`+mask+`"}`)
+			require.Equal(t, http.StatusOK, code, "Connect, %s: %s", mask, want)
+			code, body := restCall(t, base, "PUT", "/v1/racks/r1/volumes/rest", `{"volume":{"title":"new `+mask+`"},"updateMask":"`+mask+`"}`)
+			require.Equal(t, http.StatusOK, code, "%s: %s", mask, body)
+			assert.JSONEq(t, strings.ReplaceAll(want, "volumes/connect", "volumes/rest"), body, mask)
+		}
+		got, err := c.GetVolume(ctx, &transcodev1.GetVolumeRequest{Name: "racks/r1/volumes/rest"})
+		require.NoError(t, err)
+		assert.Empty(t, got.Tags, "the full replacement cleared them")
+		assert.Nil(t, got.Price, "the full replacement cleared it")
+	})
+}
