@@ -84,9 +84,10 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				return
 			}
 		}
-		if r.Method == http.MethodHead {
+		if r.Method == http.MethodHead && !headRoute(routes, requestPath(r)) {
 			// RFC 9110 (9.3.2): HEAD is GET without the body, which the
-			// server does not send.
+			// server does not send; but a binding of its own (custom
+			// kind "HEAD", google.api.http) takes it as it is.
 			r = r.Clone(r.Context())
 			r.Method = http.MethodGet
 		}
@@ -316,6 +317,16 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, escapedForTranscoder(r, route))
 		gw.finish()
 	})
+}
+
+// headRoute reports whether a route bound to HEAD has the escaped path.
+func headRoute(routes []restRoute, escapedPath string) bool {
+	for i := range routes {
+		if routes[i].matches(http.MethodHead, escapedPath) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyRoute reports whether a route, of any method, has the escaped path.

@@ -507,3 +507,30 @@ func TestRESTBodyMaskWithPathVariables(t *testing.T) {
 		assert.Nil(t, got.Price, "the full replacement cleared it")
 	})
 }
+
+// TestRESTCustomHead: a binding of the custom kind HEAD (google.api.http's
+// example of a custom pattern) serves HEAD, which RESTGuard turned into a
+// GET that no route of that path took (405); HEAD on a GET route stays
+// that GET without its body.
+func TestRESTCustomHead(t *testing.T) {
+	db := testdb.Open(t, testdb.SQLite)
+	base, c := serveTranscode(t, db)
+	ctx := context.Background()
+	_, err := c.CreateRack(ctx, &transcodev1.CreateRackRequest{RackId: "r1", Rack: &transcodev1.Rack{}})
+	require.NoError(t, err)
+	_, err = c.CreateVolume(ctx, &transcodev1.CreateVolumeRequest{Parent: "racks/r1", VolumeId: "v1", Volume: &transcodev1.Volume{}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"HEAD", "/v1/racks/r1/volumes/v1:exists", http.StatusOK},
+		{"HEAD", "/v1/racks/r1/volumes/v9:exists", http.StatusNotFound},
+		{"GET", "/v1/racks/r1/volumes/v1:exists", http.StatusMethodNotAllowed},
+		{"HEAD", "/v1/racks/r1/volumes/v1", http.StatusOK},
+		{"HEAD", "/v1/racks/r1/volumes/v9", http.StatusNotFound},
+	} {
+		code, body := restCall(t, base, tc.method, tc.path, "")
+		assert.Equal(t, tc.status, code, "%s %s: %s", tc.method, tc.path, body)
+	}
+}

@@ -125,7 +125,8 @@ func (s *TranscodeServiceCRUD) CreateVolume(ctx context.Context, req *CreateVolu
 }
 
 // AIP-131: the response is the resource itself; its title alone on a
-// binding of its own (response_body).
+// binding of its own (response_body); HEAD ...:exists tells whether it
+// exists (a custom kind).
 func (s *TranscodeServiceCRUD) GetVolume(ctx context.Context, req *GetVolumeRequest) (*Volume, error) {
 	return crudrt.Call[*Volume](ctx, s.svcVolume, 1, req)
 }

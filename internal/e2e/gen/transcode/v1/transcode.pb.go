@@ -1343,13 +1343,14 @@ const file_transcode_v1_transcode_proto_rawDesc = "" +
 	"\vVolumeState\x12\x1c\n" +
 	"\x18VOLUME_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12VOLUME_STATE_DRAFT\x10\x01\x12\x1a\n" +
-	"\x16VOLUME_STATE_PUBLISHED\x10\x022\xe7\r\n" +
+	"\x16VOLUME_STATE_PUBLISHED\x10\x022\x96\x0e\n" +
 	"\x10TranscodeService\x12Z\n" +
 	"\n" +
 	"CreateRack\x12\x1f.transcode.v1.CreateRackRequest\x1a\x12.transcode.v1.Rack\"\x17\x82\xd3\xe4\x93\x02\x11:\x04rack\"\t/v1/racks\x12W\n" +
 	"\aGetRack\x12\x1c.transcode.v1.GetRackRequest\x1a\x12.transcode.v1.Rack\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=racks/*}\x12\x9f\x01\n" +
-	"\fCreateVolume\x12!.transcode.v1.CreateVolumeRequest\x1a\x14.transcode.v1.Volume\"V\x82\xd3\xe4\x93\x02P:\x06volumeZ(:\x01*\"#/v1/{parent=racks/*}/volumes:create\"\x1c/v1/{parent=racks/*}/volumes\x12\x8e\x02\n" +
-	"\tGetVolume\x12\x1e.transcode.v1.GetVolumeRequest\x1a\x14.transcode.v1.Volume\"\xca\x01\x82\xd3\xe4\x93\x02\xc3\x01Z+b\x05title\x12\"/v1/{name=racks/*/volumes/*}/titleZ+b\x05price\x12\"/v1/{name=racks/*/volumes/*}/priceZ8b\fpublish_time\x12(/v1/{name=racks/*/volumes/*}/publishTimeZ\x0f\x12\r/v2/{name=**}\x12\x1c/v1/{name=racks/*/volumes/*}\x12\xa8\x01\n" +
+	"\fCreateVolume\x12!.transcode.v1.CreateVolumeRequest\x1a\x14.transcode.v1.Volume\"V\x82\xd3\xe4\x93\x02P:\x06volumeZ(:\x01*\"#/v1/{parent=racks/*}/volumes:create\"\x1c/v1/{parent=racks/*}/volumes\x12\xbd\x02\n" +
+	"\tGetVolume\x12\x1e.transcode.v1.GetVolumeRequest\x1a\x14.transcode.v1.Volume\"\xf9\x01\x82\xd3\xe4\x93\x02\xf2\x01Z+b\x05title\x12\"/v1/{name=racks/*/volumes/*}/titleZ+b\x05price\x12\"/v1/{name=racks/*/volumes/*}/priceZ8b\fpublish_time\x12(/v1/{name=racks/*/volumes/*}/publishTimeZ\x0f\x12\r/v2/{name=**}Z-B+\n" +
+	"\x04HEAD\x12#/v1/{name=racks/*/volumes/*}:exists\x12\x1c/v1/{name=racks/*/volumes/*}\x12\xa8\x01\n" +
 	"\vListVolumes\x12 .transcode.v1.ListVolumesRequest\x1a!.transcode.v1.ListVolumesResponse\"T\x82\xd3\xe4\x93\x02NZ.b\avolumes\x12#/v1/{parent=racks/*}/volumes:titles\x12\x1c/v1/{parent=racks/*}/volumes\x12\xa6\x01\n" +
 	"\fUpdateVolume\x12!.transcode.v1.UpdateVolumeRequest\x1a\x14.transcode.v1.Volume\"]\x82\xd3\xe4\x93\x02W:\x06volumeZ(:\x01*\x1a#/v1/{volume.name=racks/*/volumes/*}2#/v1/{volume.name=racks/*/volumes/*}\x12m\n" +
 	"\fDeleteVolume\x12!.transcode.v1.DeleteVolumeRequest\x1a\x14.transcode.v1.Volume\"$\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=racks/*/volumes/*}\x12}\n" +

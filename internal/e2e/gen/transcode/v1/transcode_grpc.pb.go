@@ -55,7 +55,8 @@ type TranscodeServiceClient interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateVolume(ctx context.Context, in *CreateVolumeRequest, opts ...grpc.CallOption) (*Volume, error)
 	// AIP-131: the response is the resource itself; its title alone on a
-	// binding of its own (response_body).
+	// binding of its own (response_body); HEAD ...:exists tells whether it
+	// exists (a custom kind).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetVolume(ctx context.Context, in *GetVolumeRequest, opts ...grpc.CallOption) (*Volume, error)
@@ -206,7 +207,8 @@ type TranscodeServiceServer interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateVolume(context.Context, *CreateVolumeRequest) (*Volume, error)
 	// AIP-131: the response is the resource itself; its title alone on a
-	// binding of its own (response_body).
+	// binding of its own (response_body); HEAD ...:exists tells whether it
+	// exists (a custom kind).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetVolume(context.Context, *GetVolumeRequest) (*Volume, error)

@@ -85,7 +85,8 @@ type TranscodeServiceClient interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateVolume(context.Context, *v1.CreateVolumeRequest) (*v1.Volume, error)
 	// AIP-131: the response is the resource itself; its title alone on a
-	// binding of its own (response_body).
+	// binding of its own (response_body); HEAD ...:exists tells whether it
+	// exists (a custom kind).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetVolume(context.Context, *v1.GetVolumeRequest) (*v1.Volume, error)
@@ -302,7 +303,8 @@ type TranscodeServiceHandler interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateVolume(context.Context, *v1.CreateVolumeRequest) (*v1.Volume, error)
 	// AIP-131: the response is the resource itself; its title alone on a
-	// binding of its own (response_body).
+	// binding of its own (response_body); HEAD ...:exists tells whether it
+	// exists (a custom kind).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetVolume(context.Context, *v1.GetVolumeRequest) (*v1.Volume, error)
