@@ -17,6 +17,9 @@ import (
 // stores and is asked for are relative (AIP-122), and such a name would
 // be read as another one than its text.
 func ScanName(pattern, name, field string, ids ...*string) error {
+	if alts := Patterns(pattern); len(alts) > 1 {
+		return scanNameOf(alts, pattern, name, field, ids)
+	}
 	if strings.HasPrefix(name, "/") {
 		return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s: a relative name has no leading slash", name, pattern)}
 	}
@@ -38,6 +41,10 @@ func ScanName(pattern, name, field string, ids ...*string) error {
 // ScanName: "shelves/1/books/2". A row without its own id (the last) has
 // no name: "".
 func NameOf(pattern string, ids ...string) string {
+	if alts := Patterns(pattern); len(alts) > 1 {
+		// The pattern whose variables the ids hold.
+		return nameOf(alts, pattern, ids)
+	}
 	if len(ids) == 0 || ids[len(ids)-1] == "" {
 		return ""
 	}
@@ -48,6 +55,9 @@ func NameOf(pattern string, ids ...string) string {
 // (AIP-156): it ends with a collection rather than a variable,
 // "users/{user}/config".
 func SingletonPattern(pattern string) bool {
+	if strings.Contains(pattern, "|") {
+		return false
+	}
 	parts := strings.Split(pattern, "/")
 	return len(parts)%2 == 1 && !strings.HasPrefix(parts[len(parts)-1], "{")
 }
@@ -55,10 +65,19 @@ func SingletonPattern(pattern string) bool {
 // NamePrefix is what precedes the first variable of a pattern: "shelves/"
 // of "shelves/{shelf}".
 func NamePrefix(pattern string) string {
-	if i := strings.IndexByte(pattern, '{'); i >= 0 {
-		return pattern[:i]
+	alts := Patterns(pattern)
+	prefix := alts[0]
+	if i := strings.IndexByte(prefix, '{'); i >= 0 {
+		prefix = prefix[:i]
 	}
-	return pattern
+	for _, alt := range alts[1:] {
+		n := 0
+		for n < len(prefix) && n < len(alt) && prefix[n] == alt[n] {
+			n++
+		}
+		prefix = prefix[:n]
+	}
+	return prefix
 }
 
 // RefIDs are the variables of the name a google.api.resource_reference
@@ -69,7 +88,7 @@ func RefIDs(pattern, name string) []string {
 	if name == "" {
 		return nil
 	}
-	ids := make([]string, strings.Count(pattern, "{"))
+	ids := make([]string, len(PatternVars(pattern)))
 	ptrs := make([]*string, len(ids))
 	for i := range ids {
 		ptrs[i] = &ids[i]

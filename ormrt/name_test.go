@@ -2,6 +2,7 @@ package ormrt_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/protoforge/protoforge/ormrt"
@@ -41,5 +42,57 @@ func TestSingletonPattern(t *testing.T) {
 		if got := ormrt.SingletonPattern(pattern); got != want {
 			t.Errorf("SingletonPattern(%q) = %v, want %v", pattern, got, want)
 		}
+	}
+}
+
+func TestPatternSet(t *testing.T) {
+	const secret = "projects/{project}/secrets/{secret}|projects/{project}/locations/{location}/secrets/{secret}"
+	const version = "projects/{project}/secrets/{secret}/versions/{secret_version}|projects/{project}/locations/{location}/secrets/{secret}/versions/{secret_version}"
+	if got := ormrt.PatternVars(secret); !slices.Equal(got, []string{"project", "location", "secret"}) {
+		t.Errorf("PatternVars(secret) = %v", got)
+	}
+	if got := ormrt.PatternVars(version); !slices.Equal(got, []string{"project", "location", "secret", "secret_version"}) {
+		t.Errorf("PatternVars(version) = %v", got)
+	}
+	if got := ormrt.PatternVars("organizations/{organization}/sinks/{sink}|folders/{folder}/sinks/{sink}|projects/{project}/sinks/{sink}"); !slices.Equal(got, []string{"organization", "folder", "project", "sink"}) {
+		t.Errorf("PatternVars(sinks) = %v", got)
+	}
+	if got := ormrt.ParentPattern(secret); got != "projects/{project}|projects/{project}/locations/{location}" {
+		t.Errorf("ParentPattern = %q", got)
+	}
+	if got := ormrt.NamePrefix(secret); got != "projects/" {
+		t.Errorf("NamePrefix = %q", got)
+	}
+	for _, c := range []struct {
+		name string
+		ids  []string
+	}{
+		{"projects/p1/secrets/s1", []string{"p1", "", "s1"}},
+		{"projects/p1/locations/l1/secrets/s1", []string{"p1", "l1", "s1"}},
+		{"projects/p1/locations/secrets/secrets/s1", []string{"p1", "secrets", "s1"}},
+	} {
+		ids := make([]string, 3)
+		if err := ormrt.ScanName(secret, c.name, "name", &ids[0], &ids[1], &ids[2]); err != nil {
+			t.Errorf("ScanName(%q): %v", c.name, err)
+			continue
+		}
+		if !slices.Equal(ids, c.ids) {
+			t.Errorf("ScanName(%q) = %q, want %q", c.name, ids, c.ids)
+		}
+		if got := ormrt.NameOf(secret, ids...); got != c.name {
+			t.Errorf("NameOf(%q) = %q, want %q", ids, got, c.name)
+		}
+	}
+	for _, bad := range []string{"projects/p1", "projects/p1/locations/l1/secrets/", "projects/p1/secrets/s1/x", "/projects/p1/secrets/s1", "folders/f/secrets/s"} {
+		ids := make([]string, 3)
+		if err := ormrt.ScanName(secret, bad, "name", &ids[0], &ids[1], &ids[2]); err == nil {
+			t.Errorf("ScanName(%q) = %q, want an error", bad, ids)
+		}
+	}
+	if got := ormrt.NameOf(secret, "", "l1", "s1"); got != "" {
+		t.Errorf("NameOf of no pattern's ids = %q, want \"\"", got)
+	}
+	if got := ormrt.RefIDs(secret, "projects/p/locations/l/secrets/s"); !slices.Equal(got, []string{"p", "l", "s"}) {
+		t.Errorf("RefIDs = %q", got)
 	}
 }
