@@ -111,3 +111,33 @@ func TestInputOnlyNested(t *testing.T) {
 		assert.Contains(t, stored, "k-123", "an update of other fields keeps it")
 	})
 }
+
+// TestInputOnlyImmutable: an INPUT_ONLY field that is also IMMUTABLE
+// (AIP-203) is set on Create and never changes; an update that names it is
+// InvalidArgument naming it whether the value sent is the stored one or
+// not, since the answer would otherwise tell a guess of it. A full
+// replacement ("*") keeps it. On every database.
+func TestInputOnlyImmutable(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := serveShelves(t, db)
+		ctx := context.Background()
+		stored := func() string {
+			var v string
+			require.NoError(t, db.Raw("SELECT pin FROM shelves WHERE shelf = ?", "p").Scan(&v).Error)
+			return v
+		}
+		created, err := c.CreateShelf(ctx, &aipnamesv1.CreateShelfRequest{ShelfId: "p", Shelf: &aipnamesv1.Shelf{Theme: "t", Pin: "1234"}})
+		require.NoError(t, err)
+		assert.Empty(t, created.Pin, "Create's response")
+		assert.Equal(t, "1234", stored())
+		for _, guess := range []string{"1234", "0000", ""} {
+			_, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/p", Pin: guess}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"pin"}}})
+			require.Equal(t, codes.InvalidArgument, status.Code(err), "guess %q: %v", guess, err)
+			assert.Equal(t, []string{"shelf.pin"}, grpcViolationFields(t, err), "guess %q", guess)
+		}
+		up, err := c.UpdateShelf(ctx, &aipnamesv1.UpdateShelfRequest{Shelf: &aipnamesv1.Shelf{Name: "shelves/p", Theme: "u"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}})
+		require.NoError(t, err)
+		assert.Equal(t, "u", up.Theme)
+		assert.Equal(t, "1234", stored(), "a full replacement keeps it")
+	})
+}

@@ -51,7 +51,8 @@ var shelfServiceCRUDResource = crudrt.Resource{
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"},
 		{"Path":"uid","Name":"uid","GoField":"Uid","Type":"string","Role":"uid","Queryable":true,"Kind":"string"},
-		{"Path":"secret","Name":"secret","GoField":"Secret","Type":"string"}
+		{"Path":"secret","Name":"secret","GoField":"Secret","Type":"string"},
+		{"Path":"pin","Name":"pin","GoField":"Pin","Type":"string"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchCreate|BatchUpdate",
 	"IDField": "shelf_id",

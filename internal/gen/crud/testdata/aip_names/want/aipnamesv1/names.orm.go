@@ -24,6 +24,8 @@ type ShelfModel struct {
 	Uid string `gorm:"column:uid;not null" protoforge:"aipnames.v1.Shelf.uid"`
 	// AIP-203: stored as written, never in a response.
 	Secret string `gorm:"column:secret;not null" protoforge:"aipnames.v1.Shelf.secret"`
+	// AIP-203: set on Create only, never in a response; no update names it.
+	Pin string `gorm:"column:pin;not null" protoforge:"aipnames.v1.Shelf.pin"`
 }
 
 // TableName is the table of ShelfModel.

@@ -40,7 +40,9 @@ type Shelf struct {
 	// AIP-148: a UUID4 the server assigns.
 	Uid string `protobuf:"bytes,5,opt,name=uid,proto3" json:"uid,omitempty"`
 	// AIP-203: stored as written, never in a response.
-	Secret        string `protobuf:"bytes,6,opt,name=secret,proto3" json:"secret,omitempty"`
+	Secret string `protobuf:"bytes,6,opt,name=secret,proto3" json:"secret,omitempty"`
+	// AIP-203: set on Create only, never in a response; no update names it.
+	Pin           string `protobuf:"bytes,7,opt,name=pin,proto3" json:"pin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -113,6 +115,13 @@ func (x *Shelf) GetUid() string {
 func (x *Shelf) GetSecret() string {
 	if x != nil {
 		return x.Secret
+	}
+	return ""
+}
+
+func (x *Shelf) GetPin() string {
+	if x != nil {
+		return x.Pin
 	}
 	return ""
 }
@@ -756,7 +765,7 @@ var File_names_proto protoreflect.FileDescriptor
 
 const file_names_proto_rawDesc = "" +
 	"\n" +
-	"\vnames.proto\x12\vaipnames.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x01\n" +
+	"\vnames.proto\x12\vaipnames.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x02\n" +
 	"\x05Shelf\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
 	"\x05theme\x18\x02 \x01(\tR\x05theme\x12A\n" +
@@ -764,7 +773,8 @@ const file_names_proto_rawDesc = "" +
 	"createTime\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x16\n" +
 	"\x03uid\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\x03uid\x12\x1c\n" +
-	"\x06secret\x18\x06 \x01(\tB\x04\xe2A\x01\x04R\x06secret:/\xeaA,\n" +
+	"\x06secret\x18\x06 \x01(\tB\x04\xe2A\x01\x04R\x06secret\x12\x17\n" +
+	"\x03pin\x18\a \x01(\tB\x05\xe2A\x02\x04\x05R\x03pin:/\xeaA,\n" +
 	"\x19library.example.com/Shelf\x12\x0fshelves/{shelf}\"+\n" +
 	"\x0fGetShelfRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\x83\x01\n" +

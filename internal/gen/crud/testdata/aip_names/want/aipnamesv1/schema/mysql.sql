@@ -9,6 +9,7 @@ CREATE TABLE `shelves` (
   `etag` longtext NOT NULL DEFAULT (''),
   `uid` longtext NOT NULL DEFAULT (''),
   `secret` longtext NOT NULL DEFAULT (''),
+  `pin` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `aipnames_v1_request_ids` (

@@ -9,6 +9,7 @@ CREATE TABLE "shelves" (
   "etag" text NOT NULL DEFAULT '' COLLATE "C",
   "uid" text NOT NULL DEFAULT '' COLLATE "C",
   "secret" text NOT NULL DEFAULT '' COLLATE "C",
+  "pin" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("shelf")
 );
 CREATE TABLE "aipnames_v1_request_ids" (

@@ -9,6 +9,7 @@ CREATE TABLE `shelves` (
   `etag` text NOT NULL DEFAULT (''),
   `uid` text NOT NULL DEFAULT (''),
   `secret` text NOT NULL DEFAULT (''),
+  `pin` text NOT NULL DEFAULT (''),
   PRIMARY KEY (`shelf`),
   CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
 );
