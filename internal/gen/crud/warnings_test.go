@@ -853,3 +853,37 @@ service Subscriber {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestResourceListOfResources: a resource named under a parent (a
+// composite key, which has-many cannot hold) that holds a list of other
+// resources, both inferred from google.api.resource, stores the list as
+// JSON: Secret Manager's Secret.topics, the Pub/Sub topics it names.
+func TestResourceListOfResources(t *testing.T) {
+	src := `syntax = "proto3";
+package held.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/held/v1;heldv1";
+message Secret {
+  option (google.api.resource) = {type: "held.example.com/Secret" pattern: "projects/{project}/secrets/{secret}"};
+  string name = 1;
+  repeated Topic topics = 2;
+}
+message Topic {
+  option (google.api.resource) = {type: "pubsub.example.com/Topic" pattern: "projects/{project}/topics/{topic}"};
+  string name = 1;
+}
+service SecretService {
+  rpc GetSecret(GetSecretRequest) returns (Secret);
+}
+message GetSecretRequest {
+  string name = 1;
+}
+`
+	_, buf, code := generate(t, "held/v1/held.proto", src)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s", got)
+	}
+	if !strings.Contains(code, `{"Path":"topics","Name":"topics","GoField":"Topics","Type":"JSON"}`) {
+		t.Errorf("topics is not stored as JSON:\n%s", code)
+	}
+}

@@ -20,6 +20,8 @@ import (
 	"google.golang.org/protobuf/types/gofeaturespb"
 	"gorm.io/gorm/schema"
 
+	"github.com/protoforge/protoforge/ormrt"
+
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
 )
 
@@ -490,6 +492,16 @@ func emptySegmentFix(pattern string) string {
 	return fmt.Sprintf("drop %s: pattern: %q", what, fixed)
 }
 
+// heldAsValues reports whether a list of target that m holds is stored as
+// JSON rather than as a has-many association: both are resources inferred
+// from google.api.resource (AIP-123), and m is named under a parent, whose
+// composite key has-many cannot hold (Secret Manager's Secret.topics, a
+// list of Pub/Sub topics it names).
+func (b *builder) heldAsValues(m, target *Model) bool {
+	p := b.namePatterns[m.Desc.FullName()]
+	return m.Inferred && target.Inferred && p != "" && len(ormrt.PatternVars(p)) > 1
+}
+
 // patternVars returns the variables of an AIP-122 pattern of collections
 // and ids, "shelves/{shelf}/books/{book}" → shelf, book, or why the
 // pattern cannot name stored rows.
@@ -901,7 +913,7 @@ func (b *builder) classify(f *Field, opts *protoforgev1.FieldOptions) {
 			return
 		}
 		f.Type = TypeJSON
-	case d.IsList() && target != nil:
+	case d.IsList() && target != nil && !b.heldAsValues(m, target):
 		f.Storage = StorageHasMany
 		f.Target = target
 	case d.IsList():
