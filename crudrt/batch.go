@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"go.einride.tech/aip/resourcename"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // BatchCreate validates every resource, reporting all violations with
@@ -116,7 +116,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 		if s.tenantParents(tenant) && len(pids) > 0 && !checked[strings.Join(pids, "/")] {
 			// The foreign key holds any tenant's parent.
 			checked[strings.Join(pids, "/")] = true
-			if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, resourcename.Sprint(s.parentPattern, pids...), pids); err != nil {
+			if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, ormrt.NameOf(s.parentPattern, pids...), pids); err != nil {
 				return nil, s.fail(ctx, err)
 			}
 		}
@@ -356,7 +356,7 @@ func (s *Service) batchParentMissing(ctx context.Context, i int, p proto.Message
 		return err
 	}
 	pids := ids[:len(ids)-1]
-	parent := resourcename.Sprint(s.parentPattern, pids...)
+	parent := ormrt.NameOf(s.parentPattern, pids...)
 	e := s.parentMissing(s.db.WithContext(ctx), parent, pids, err)
 	var pe *Error
 	if e == err || !errors.As(e, &pe) {

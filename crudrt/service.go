@@ -397,6 +397,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		if len(s.parents) > 0 {
 			s.parentPattern = strings.Join(parts[:len(parts)-2], "/")
+			if s.multiPattern() {
+				s.parentPattern = ormrt.ParentPattern(s.key.NamePattern)
+			}
 		}
 	}
 	return s
@@ -543,7 +546,7 @@ func (s *Service) parentIDs(field, parent string) ([]string, error) {
 	if err != nil {
 		desc := nameProblem(s.parentPattern, parent)
 		if parent == "" {
-			desc = "required: the parent, " + s.parentPattern
+			desc = "required: the parent, " + ormrt.PatternText(s.parentPattern)
 		}
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: desc})
 	}
@@ -560,7 +563,7 @@ func (s *Service) idProblem(ids []string) string {
 			c = s.parents[i]
 		}
 		if n := utf8.RuneCountInString(id); c.MaxLen > 0 && n > c.MaxLen && id != "-" {
-			return fmt.Sprintf("{%s} of %s is %d characters long; at most %d are stored", c.Name, s.key.NamePattern, n, c.MaxLen)
+			return fmt.Sprintf("{%s} of %s is %d characters long; at most %d are stored", c.Name, ormrt.PatternText(s.key.NamePattern), n, c.MaxLen)
 		}
 	}
 	return ""
@@ -573,7 +576,14 @@ func nameProblem(pattern, name string) string {
 	if strings.IndexByte(name, 0) >= 0 {
 		return fmt.Sprintf("%q holds a NUL character, which no resource id does (AIP-122)", name)
 	}
-	return fmt.Sprintf("want %s, got %q", pattern, name)
+	return fmt.Sprintf("want %s, got %q", ormrt.PatternText(pattern), name)
+}
+
+// multiPattern reports whether the resource has several patterns
+// (AIP-123), its key's NamePattern their set (ormrt.Patterns): its rows
+// hold "" in the parent columns of the variables their pattern lacks.
+func (s *Service) multiPattern() bool {
+	return s.key != nil && strings.Contains(s.key.NamePattern, "|")
 }
 
 // parentCond selects the rows under the parent of ids (see parentIDs);
@@ -582,9 +592,15 @@ func (s *Service) parentCond(ids []string) query.Condition {
 	var parts []string
 	var args []any
 	for i, id := range ids {
-		if id != "-" {
+		switch {
+		case id != "-":
+			// "" too: the rows of the parent's pattern, which lacks
+			// the variable.
 			parts = append(parts, s.parents[i].quoted+" = ?")
 			args = append(args, id)
+		case s.multiPattern():
+			// Any id of the variable, which rows of other patterns lack.
+			parts = append(parts, s.parents[i].quoted+" <> ''")
 		}
 	}
 	return query.Condition{SQL: strings.Join(parts, " AND "), Args: args}
@@ -594,7 +610,7 @@ func (s *Service) parentCond(ids []string) query.Condition {
 // of ids (wildcards included).
 func underParent(k rowKey, ids []string) bool {
 	for i, id := range ids {
-		if id != "-" && k[i] != id {
+		if id != "-" && k[i] != id || id == "-" && k[i] == "" {
 			return false
 		}
 	}

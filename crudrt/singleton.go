@@ -232,7 +232,7 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 	s.applyPaths(next, msg, paths)
 	parent := ""
 	if len(s.parents) > 0 {
-		parent = resourcename.Sprint(s.parentPattern, ids[:len(ids)-1]...)
+		parent = ormrt.NameOf(s.parentPattern, ids[:len(ids)-1]...)
 	}
 	out, err := s.create(ctx, parent, ids[len(ids)-1], next)
 	var e *Error

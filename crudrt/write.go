@@ -14,7 +14,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"go.einride.tech/aip/fieldmask"
-	"go.einride.tech/aip/resourcename"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -449,7 +448,7 @@ func (s *Service) updateOrWrite(ctx context.Context, msg proto.Message, mask *fi
 		}
 		parent := ""
 		if len(s.parents) > 0 {
-			parent = resourcename.Sprint(s.parentPattern, ids[:len(ids)-1]...)
+			parent = ormrt.NameOf(s.parentPattern, ids[:len(ids)-1]...)
 		}
 		out, err = s.create(ctx, parent, ids[len(ids)-1], msg)
 		var e *Error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -12,6 +13,8 @@ import (
 
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
+
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Limits on filters.
@@ -674,25 +677,33 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 		return frag{}, err
 	}
 	segs := nameSegments(v)
-	form := strings.Split(c.Pattern, "/")
 	bad := func() (frag, error) {
-		return frag{}, p.errorAt(p.pos(rhs), "%s holds resource names of the form %s (* for any id): %s is not one", c.Path, c.Pattern, quoteText(lit.GetStringValue()))
+		return frag{}, p.errorAt(p.pos(rhs), "%s holds resource names of the form %s (* for any id): %s is not one", c.Path, ormrt.PatternText(c.Pattern), quoteText(lit.GetStringValue()))
 	}
-	if len(segs) != len(form) {
+	// The pattern of the name's form: the one of its set whose
+	// collections it has (ormrt.Patterns); the parts of the variables it
+	// lacks hold "".
+	vars := ormrt.PatternVars(c.Pattern)
+	var form []string
+	for _, alt := range ormrt.Patterns(c.Pattern) {
+		if f := strings.Split(alt, "/"); len(f) == len(segs) && sameCollections(f, segs) {
+			form = f
+			break
+		}
+	}
+	if form == nil {
 		return bad()
 	}
 	var parts []string
-	part := 0
+	held := map[int]bool{}
 	for i, want := range form {
 		seg := segs[i]
 		if !strings.HasPrefix(want, "{") {
-			if len(seg) != 1 || seg[0] != want {
-				return bad()
-			}
 			continue
 		}
-		col := p.t.keyColumn(c.Parts[part])
-		part++
+		at := slices.Index(vars, strings.Trim(want, "{}"))
+		held[at] = true
+		col := p.t.keyColumn(c.Parts[at])
 		switch {
 		case len(seg) == 1 && seg[0] == "":
 			return bad() // an empty id
@@ -704,6 +715,11 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 			parts = append(parts, p.like(col, false, seg).sql)
 		}
 	}
+	for i := range vars {
+		if !held[i] {
+			parts = append(parts, p.compare(p.t.keyColumn(c.Parts[i]), "=", "").sql)
+		}
+	}
 	sql := "1 = 1"
 	if len(parts) > 0 {
 		sql = strings.Join(parts, " AND ")
@@ -712,6 +728,17 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 		return frag{sql: "NOT (" + sql + ")"}, nil
 	}
 	return frag{sql: "(" + sql + ")", enclosed: true}, nil
+}
+
+// sameCollections reports whether the segments of a name have the
+// collections of form, a pattern split at its slashes.
+func sameCollections(form []string, segs []pattern) bool {
+	for i, want := range form {
+		if !strings.HasPrefix(want, "{") && (len(segs[i]) != 1 || segs[i][0] != want) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameSegments splits a string literal, or a pattern of one, at each /

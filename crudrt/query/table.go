@@ -155,7 +155,9 @@ type Column struct {
 	// Parts is set on the AIP-122 name of a resource named under a
 	// parent, which no one column holds: the Paths of the KeyOnly string
 	// columns that hold the variables of Pattern
-	// ("publishers/{publisher}/books/{book}"), in the pattern's order.
+	// ("publishers/{publisher}/books/{book}"), in the pattern's order; or
+	// of a set of patterns (ormrt.Patterns), in ormrt.PatternVars order,
+	// a row holding "" in the parts of the variables its pattern lacks.
 	// order_by orders by those columns in turn, each as it stores its
 	// ids; a filter compares a whole name with = and != only, variable
 	// by variable, an id holding * wildcards. Name is then the column of
@@ -281,12 +283,9 @@ func (t *Table) checkColumns() error {
 // checkName reports a resource name column whose pattern or parts do not
 // fit (see Column.Parts).
 func (t *Table) checkName(c *Column) error {
-	vars := 0
-	for _, seg := range strings.Split(c.Pattern, "/") {
-		if strings.HasPrefix(seg, "{") {
-			vars++
-		}
-	}
+	// A pattern set (ormrt.Patterns) has a part for each of its
+	// variables.
+	vars := len(ormrt.PatternVars(c.Pattern))
 	if c.Kind != KindString || c.Nullable || c.KeyOnly || c.JSON != nil || c.Prefix != "" || c.Presence || vars != len(c.Parts) || vars < 2 {
 		return fmt.Errorf("query: column %q is a resource name, which needs a pattern of two variables or more, one string part each, and nothing else", c.Path)
 	}

@@ -276,7 +276,12 @@ func softUnder(c, a *model.Model) bool {
 func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	var routes []string
 	for _, m := range svc.Methods {
-		if r := m.Route; r != nil {
+		if m.Route == nil {
+			continue
+		}
+		// Bindings of one selector after the first are its additional
+		// bindings (crudrt.ServiceWithRules).
+		for _, r := range append([]model.Route{*m.Route}, m.Route.Additional...) {
 			b, err := json.Marshal(crudrt.Route{Selector: string(m.Desc.FullName()), Verb: r.Verb, Path: r.Path, Body: r.Body})
 			if err != nil {
 				panic(err) // strings only

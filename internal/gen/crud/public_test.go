@@ -101,13 +101,17 @@ var publicSets = []struct {
 	{"tasks", "tasks", []string{"google/cloud/tasks/v2/cloudtasks.proto", "google/cloud/tasks/v2/queue.proto",
 		"google/cloud/tasks/v2/task.proto", "google/cloud/tasks/v2/target.proto"}, map[string]string{
 		"google/iam/v1/iam_policy.proto": "iampb", "google/iam/v1/options.proto": "iampb",
-		"google/iam/v1/policy.proto": "iampb"}, nil},
+		"google/iam/v1/policy.proto": "iampb", "google/iam/v1/resource_policy_member.proto": "iampb"}, nil},
 	{"kms", "kms", []string{"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"}, nil, nil},
 	{"workflows", "workflows", []string{"google/cloud/workflows/v1/workflows.proto"}, nil, nil},
 	{"run", "run", []string{"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"}, nil, map[string]string{
 		// Cloud Tasks' IAM types: one Go package may register them.
 		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
 		"google/iam/v1/policy.proto": "tasks/iampb"}},
+	{"secretmanager", "secretmanager", []string{"google/cloud/secretmanager/v1/service.proto", "google/cloud/secretmanager/v1/resources.proto"}, nil, map[string]string{
+		// Cloud Tasks' IAM types, as for Cloud Run.
+		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
+		"google/iam/v1/policy.proto": "tasks/iampb", "google/iam/v1/resource_policy_member.proto": "tasks/iampb"}},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,

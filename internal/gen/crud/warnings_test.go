@@ -854,6 +854,151 @@ service Subscriber {
 	}
 }
 
+// TestPatternSetRefused: a resource of several patterns (AIP-123) is
+// stored when the ids a row holds tell its pattern; patterns that do not
+// are refused with a warning that names them.
+func TestPatternSetRefused(t *testing.T) {
+	for _, c := range []struct{ patterns, want string }{
+		{`pattern: "projects/{project}/a/{x}" pattern: "projects/{project}/b/{x}"`,
+			`patterns "projects/{project}/a/{x}" and "projects/{project}/b/{x}" end differently (a/{x}, b/{x}): the patterns of one resource end with the same collection and id`},
+		{`pattern: "projects/{project}/xs/{x}" pattern: "folders/{project}/xs/{x}"`,
+			`patterns "projects/{project}/xs/{x}" and "folders/{project}/xs/{x}" have the same variables, and the stored ids could not tell which names a row`},
+		{`pattern: "projects/{project}/locations/{location}/xs/{x}" pattern: "locations/{location}/projects/{project}/xs/{x}"`,
+			`patterns "projects/{project}/locations/{location}/xs/{x}" and "locations/{location}/projects/{project}/xs/{x}" have the same variables, and the stored ids could not tell which names a row`},
+		{`pattern: "xs/{x}" pattern: "projects/{project}/xs/{x}"`,
+			`pattern "xs/{x}" has no parent, and a resource of several patterns is stored under its patterns' parents`},
+		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/x"`,
+			`pattern "projects/{project}/x" is a singleton's (AIP-156), which is stored under one pattern only`},
+		{`pattern: "projects/{project}/xs/{x}" pattern: "folders/{folder}/xs/{x}" pattern: "folders/{folder}/locations/{location}/xs/{x}"`, ""},
+	} {
+		src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message X {
+  option (google.api.resource) = {type: "pat.example.com/X" ` + c.patterns + `};
+  string name = 1;
+}
+`
+		_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+		got := strings.TrimSpace(buf.String())
+		if c.want == "" {
+			if got != "" {
+				t.Errorf("%s: warnings:\n%s", c.patterns, got)
+			}
+			continue
+		}
+		if !strings.Contains(got, `pat/v1/pat.proto:5:1: message pat.v1.X: resource "pat.example.com/X" (pattern "`) || !strings.HasSuffix(got, "is not generated: "+c.want+"; keep one pattern, or add `int64 id` (or mark a key with (protoforge.v1.field).primary_key) to store it") {
+			t.Errorf("%s: warning\n%s\nwant it to end\n%s", c.patterns, got, c.want)
+		}
+	}
+}
+
+// TestPatternSetReference: a reference to a resource of several patterns
+// is stored as sent, with a warning: it is not checked.
+func TestPatternSetReference(t *testing.T) {
+	src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message X {
+  option (google.api.resource) = {type: "pat.example.com/X" pattern: "projects/{project}/xs/{x}" pattern: "folders/{folder}/xs/{x}"};
+  string name = 1;
+}
+message Y {
+  option (google.api.resource) = {type: "pat.example.com/Y" pattern: "ys/{y}"};
+  string name = 1;
+  string x = 2 [(google.api.resource_reference).type = "pat.example.com/X"];
+}
+`
+	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+	want := `protoc-gen-crud: warning: pat/v1/pat.proto:12:3: field pat.v1.Y.x: resource_reference "pat.example.com/X" is not checked: pat.v1.X has several patterns (AIP-123), and references to such resources are stored as sent; deleting what it names is not refused`
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestPatternSetPartialParent: a resource whose parent patterns are some of
+// a stored resource's several patterns, not all, is refused: neither the
+// rows of the other patterns nor a check of its parents would hold.
+func TestPatternSetPartialParent(t *testing.T) {
+	for _, c := range []struct{ child, want string }{
+		{`pattern: "projects/{project}/secrets/{secret}/versions/{version}"`,
+			`its parent patterns (projects/{project}/secrets/{secret}) are not those of pat.v1.Secret (projects/{project}/secrets/{secret} or projects/{project}/locations/{location}/secrets/{secret})`},
+		{`pattern: "projects/{project}/secrets/{secret}/versions/{version}" pattern: "projects/{project}/locations/{location}/secrets/{secret}/versions/{version}" pattern: "folders/{folder}/secrets/{secret}/versions/{version}"`,
+			`its parent patterns (projects/{project}/secrets/{secret} or projects/{project}/locations/{location}/secrets/{secret} or folders/{folder}/secrets/{secret}) are not those of pat.v1.Secret`},
+	} {
+		src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Secret {
+  option (google.api.resource) = {type: "pat.example.com/Secret" pattern: "projects/{project}/secrets/{secret}" pattern: "projects/{project}/locations/{location}/secrets/{secret}"};
+  string name = 1;
+}
+message Version {
+  option (google.api.resource) = {type: "pat.example.com/Version" ` + c.child + `};
+  string name = 1;
+}
+`
+		_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+		got := strings.TrimSpace(buf.String())
+		if !strings.HasPrefix(got, `protoc-gen-crud: warning: pat/v1/pat.proto:9:1: message pat.v1.Version: resource "pat.example.com/Version" is not generated: pat/v1/pat.proto:9:1: message pat.v1.Version: `+c.want) {
+			t.Errorf("%s: warning\n%s\nwant it to start with\n%s", c.child, got, c.want)
+		}
+	}
+}
+
+// TestPatternSetUnsupported: what the runtime does not yet combine with
+// several patterns (AIP-123) is refused where it is declared: a tenant
+// field leaves the resource out, a long-running method is left to the
+// user.
+func TestPatternSetUnsupported(t *testing.T) {
+	src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+import "google/longrunning/operations.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Secret {
+  option (google.api.resource) = {type: "pat.example.com/Secret" pattern: "projects/{project}/secrets/{secret}" pattern: "folders/{folder}/secrets/{secret}"};
+  string name = 1;
+}
+message Key {
+  option (google.api.resource) = {type: "pat.example.com/Key" pattern: "projects/{project}/keys/{key}" pattern: "folders/{folder}/keys/{key}"};
+  string name = 1;
+  string owner = 2 [(protoforge.v1.field).tenant = true];
+}
+message Meta {}
+service SecretService {
+  rpc CreateSecret(CreateSecretRequest) returns (google.longrunning.Operation) {
+    option (google.longrunning.operation_info) = {response_type: "Secret" metadata_type: "Meta"};
+  }
+  rpc GetSecret(GetSecretRequest) returns (Secret);
+}
+message CreateSecretRequest {
+  string parent = 1;
+  Secret secret = 2;
+}
+message GetSecretRequest {
+  string name = 1;
+}
+`
+	_, buf, code := generate(t, "pat/v1/pat.proto", src)
+	got := buf.String()
+	for _, want := range []string{
+		`protoc-gen-crud: warning: pat/v1/pat.proto:11:1: message pat.v1.Key: resource "pat.example.com/Key" is not generated: pat/v1/pat.proto:14:3: field pat.v1.Key.owner: (protoforge.v1.field).tenant is not supported yet on a resource of several patterns (AIP-123); keep one pattern to scope it by tenant`,
+		`protoc-gen-crud: warning: pat/v1/pat.proto:18:3: method pat.v1.SecretService.CreateSecret: returns google.longrunning.Operation: long-running methods (AIP-151) of a resource of several patterns (AIP-123) are not generated yet; it answers Unimplemented until you implement it`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings:\n%s\nwant a line\n%s", got, want)
+		}
+	}
+	if !strings.Contains(code, "SecretService.GetSecret") || strings.Contains(code, `"Op":"Create"`) {
+		t.Errorf("GetSecret is served, CreateSecret is not:\n%s", code)
+	}
+}
+
 // TestResourceListOfResources: a resource named under a parent (a
 // composite key, which has-many cannot hold) that holds a list of other
 // resources, both inferred from google.api.resource, stores the list as

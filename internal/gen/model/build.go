@@ -352,8 +352,9 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	case len(patterns) == 0:
 		why = "it has no pattern"
 	case len(patterns) > 1:
-		why = "it has several patterns, and a resource's rows are stored under one"
-		fix = "keep one pattern, or " + fix
+		if why = patternSetProblem(patterns); why != "" {
+			fix = "keep one pattern, or " + fix
+		}
 	default:
 		if _, err := patternVars(patterns[0]); err != nil {
 			why = err.Error()
@@ -366,7 +367,7 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 		if b.namePatterns == nil {
 			b.namePatterns = map[protoreflect.FullName]string{}
 		}
-		b.namePatterns[msg.Desc.FullName()] = patterns[0]
+		b.namePatterns[msg.Desc.FullName()] = strings.Join(patterns, "|")
 		return &protoforgev1.ModelOptions{PrimaryKey: []string{nameField}}
 	}
 	if !f.Generate {
@@ -502,6 +503,47 @@ func (b *builder) heldAsValues(m, target *Model) bool {
 	return m.Inferred && target.Inferred && p != "" && len(ormrt.PatternVars(p)) > 1
 }
 
+// patternSetProblem says why the rows of a resource with several
+// patterns (AIP-123) cannot be stored, or "". Its rows store the union of
+// the patterns' variables, "" where a row's pattern lacks one
+// (ormrt.PatternVars): each pattern must name stored rows, end with the
+// same collection and id, and have a parent; and no two may have the same
+// variables, which would not tell a row's pattern.
+func patternSetProblem(patterns []string) string {
+	seen := map[string]string{}
+	var tail string
+	for i, p := range patterns {
+		if strings.Contains(p, "|") {
+			return fmt.Sprintf("pattern %q holds \"|\"", p)
+		}
+		vars, err := patternVars(p)
+		if err != nil {
+			return err.Error()
+		}
+		parts := strings.Split(p, "/")
+		if ormrt.SingletonPattern(p) {
+			return fmt.Sprintf("pattern %q is a singleton's (AIP-156), which is stored under one pattern only", p)
+		}
+		if len(parts) < 4 {
+			return fmt.Sprintf("pattern %q has no parent, and a resource of several patterns is stored under its patterns' parents", p)
+		}
+		t := parts[len(parts)-2] + "/" + parts[len(parts)-1]
+		if i == 0 {
+			tail = t
+		} else if t != tail {
+			return fmt.Sprintf("patterns %q and %q end differently (%s, %s): the patterns of one resource end with the same collection and id", patterns[0], p, tail, t)
+		}
+		set := slices.Clone(vars)
+		slices.Sort(set)
+		key := strings.Join(set, ",")
+		if q, ok := seen[key]; ok {
+			return fmt.Sprintf("patterns %q and %q have the same variables, and the stored ids could not tell which names a row", q, p)
+		}
+		seen[key] = p
+	}
+	return ""
+}
+
 // patternVars returns the variables of an AIP-122 pattern of collections
 // and ids, "shelves/{shelf}/books/{book}" → shelf, book, or why the
 // pattern cannot name stored rows.
@@ -553,6 +595,9 @@ func (b *builder) parents() {
 			m.Parent = p
 		}
 	}
+	for _, m := range b.s.Models {
+		b.partialParent(m)
+	}
 	b.keyCollations()
 	byType := map[string]*Model{}
 	for _, m := range b.s.Models {
@@ -576,6 +621,10 @@ func (b *builder) parents() {
 				continue
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
+				if t.Name.MultiPattern() {
+					b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s has several patterns (AIP-123), and references to such resources are stored as sent; deleting what it names is not refused", ref.GetType(), t.Desc.FullName())
+					continue
+				}
 				if t.Singleton() && t.Parent == nil {
 					b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s is a singleton (AIP-156) whose parent this package does not store, so it always exists; the name is stored as sent", ref.GetType(), t.Desc.FullName())
 					continue
@@ -603,6 +652,30 @@ func (b *builder) parents() {
 	}
 	for _, m := range b.s.Models {
 		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
+	}
+}
+
+// partialParent refuses a resource whose parent patterns are some of the
+// patterns of a resource of the package, not all (AIP-123): the rows of
+// the parent's other patterns could not be its parents, and those of its
+// own patterns would not be checked against a stored parent.
+func (b *builder) partialParent(m *Model) {
+	pp := m.ParentPattern()
+	if m.Parent != nil || pp == "" {
+		return
+	}
+	for _, t := range b.s.Models {
+		if t == m || t.Name == nil || t.File.GoImportPath != m.File.GoImportPath || !t.Name.MultiPattern() && !m.Name.MultiPattern() {
+			continue
+		}
+		for _, alt := range ormrt.Patterns(pp) {
+			for _, talt := range ormrt.Patterns(t.Name.NamePattern) {
+				if globOf(alt) == globOf(talt) {
+					b.errorf(m.File, m.Desc, "its parent patterns (%s) are not those of %s (%s): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of %s's", ormrt.PatternText(pp), t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern), t.Desc.Name())
+					return
+				}
+			}
+		}
 	}
 }
 
@@ -817,7 +890,7 @@ func (b *builder) columns(m *Model) {
 		if p := b.namePatterns[m.Desc.FullName()]; p != "" && len(b.modelOpts[m].GetPrimaryKey()) == 1 && pf.Desc.Name() == protoreflect.Name(b.modelOpts[m].GetPrimaryKey()[0]) && f.Column == "" {
 			// The name's columns hold the ids: "shelves/{shelf}/books/{book}"
 			// → shelf (a column made for it) and book (the name field's).
-			vars, _ := patternVars(p)
+			vars := ormrt.PatternVars(p)
 			f.NamePattern = p
 			f.Column = varColumn(vars[len(vars)-1], pf)
 			m.Name = f
@@ -1091,6 +1164,8 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 			bad("(protoforge.v1.field).tenant needs a string, int32 or int64 field, not %s", kind)
 		case m.Tenant != nil:
 			bad("(protoforge.v1.field).tenant is also set on %s; a model has one tenant field", m.Tenant.Desc.Name())
+		case strings.Contains(b.namePatterns[m.Desc.FullName()], "|"):
+			bad("(protoforge.v1.field).tenant is not supported yet on a resource of several patterns (AIP-123); keep one pattern to scope it by tenant")
 		default:
 			m.Tenant = f
 		}

@@ -9,6 +9,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/protoforge/protoforge/crudrt"
@@ -169,6 +170,9 @@ func (m *Model) ParentPattern() string {
 	}
 	if m.Name == nil || len(m.Name.NameParts) < 2 {
 		return ""
+	}
+	if m.Name.MultiPattern() {
+		return ormrt.ParentPattern(m.Name.NamePattern)
 	}
 	parts := strings.Split(m.Name.NamePattern, "/")
 	return strings.Join(parts[:len(parts)-2], "/")
@@ -382,4 +386,23 @@ func GoComment(c protogen.Comments) protogen.Comments {
 // of several packages can share one database.
 func RequestIDTableOf(pkg protoreflect.FullName) string {
 	return identifier(strings.ReplaceAll(string(pkg), ".", "_") + "_request_ids")
+}
+
+// MultiPattern reports whether f holds the name of a resource with several
+// patterns (AIP-123), NamePattern their set (see ormrt.Patterns).
+func (f *Field) MultiPattern() bool { return strings.Contains(f.NamePattern, "|") }
+
+// OptionalNamePart reports whether f holds a variable of a resource name
+// that some of the resource's patterns lack (AIP-123): its rows of those
+// patterns hold "".
+func (f *Field) OptionalNamePart() bool {
+	if !f.MultiPattern() {
+		return false
+	}
+	for _, alt := range ormrt.Patterns(f.NamePattern) {
+		if !slices.Contains(ormrt.PatternVars(alt), f.Column) {
+			return true
+		}
+	}
+	return false
 }

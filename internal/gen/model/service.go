@@ -15,6 +15,7 @@ import (
 
 	"github.com/protoforge/protoforge/crudrt"
 	protoforgev1 "github.com/protoforge/protoforge/options/protoforge/v1"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Operation is a standard method: one of the runtime's operations, or
@@ -167,6 +168,9 @@ type Method struct {
 // the request field that takes the body ("*" for the whole request).
 type Route struct {
 	Verb, Path, Body string
+	// Additional are the bindings of the other patterns of a resource
+	// with several (AIP-123), one each, in the order declared.
+	Additional []Route
 }
 
 // services recognises the standard methods of every service of the files
@@ -205,6 +209,11 @@ func (b *builder) services(f *protogen.File) {
 					b.warned[s.Methods[i]] = true
 					continue
 				}
+				if lros[i] != nil && target != nil && target.Name != nil && target.Name.MultiPattern() {
+					b.warnf(f, m.Desc, "returns %s: long-running methods (AIP-151) of a resource of several patterns (AIP-123) are not generated yet; it answers Unimplemented until you implement it", operationName)
+					b.warned[s.Methods[i]] = true
+					continue
+				}
 				if meth := b.shape(f, m, op, target); meth != nil {
 					meth.Model = svc.modelFor(target)
 					meth.LRO = lros[i]
@@ -230,7 +239,8 @@ func (b *builder) services(f *protogen.File) {
 		}
 		for _, sm := range svc.Models {
 			if sm.Name != nil {
-				parts := strings.Split(sm.Name.NamePattern, "/")
+				// The patterns of a resource with several end alike.
+				parts := strings.Split(ormrt.Patterns(sm.Name.NamePattern)[0], "/")
 				sm.Collection = parts[len(parts)-2]
 			}
 			if sm.Collection == "" {
@@ -785,7 +795,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 		if len(model.ParentColumns()) > 0 {
 			if mm.Parent = stringField(field(m.Input, "parent")); mm.Parent == nil {
-				missing(m.Input, "field `parent` (string): "+string(model.Desc.FullName())+" is named under a parent ("+model.Name.NamePattern+")", "string parent = 1;")
+				missing(m.Input, "field `parent` (string): "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
 			}
 		}
 		if !returnsModel {
@@ -927,7 +937,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			mm.Parent = stringField(field(m.Input, "parent"))
 		}
 		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
-			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+model.Name.NamePattern+")", "string parent = 1;")
+			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
 		}
 	} else if fd := field(m.Input, "parent"); fd != nil && ok {
 		// Serving it while ignoring parent would show or write the rows
@@ -1132,6 +1142,34 @@ func defaultRoute(m *Method) *Route {
 	if m.HasHTTPRule || m.Model.Identity() == nil {
 		return nil // a model without a single key is already an error
 	}
+	if n := m.Model.Name; n != nil && n.MultiPattern() {
+		// One binding a pattern: the first's the route, the others'
+		// its additional bindings.
+		var first *Route
+		for _, alt := range ormrt.Patterns(n.NamePattern) {
+			r := defaultRouteOf(m, alt, ormrt.ParentPattern(alt))
+			if r == nil {
+				return nil
+			}
+			if first == nil {
+				first = r
+			} else {
+				first.Additional = append(first.Additional, *r)
+			}
+		}
+		return first
+	}
+	pattern := ""
+	if m.Model.Name != nil {
+		pattern = m.Model.Name.NamePattern
+	}
+	return defaultRouteOf(m, pattern, m.Model.ParentPattern())
+}
+
+// defaultRouteOf is defaultRoute for the resources of one name pattern
+// (empty for a resource not identified by its name) and its parent
+// pattern.
+func defaultRouteOf(m *Method, pattern, parent string) *Route {
 	c := m.Model.Collection
 	named := m.Model.Name != nil
 	item := "/v1/" + c + "/{" + keyPath(m) + "}"
@@ -1141,14 +1179,14 @@ func defaultRoute(m *Method) *Route {
 	if named || m.Name != nil {
 		glob := c + "/*"
 		if named {
-			glob = globOf(m.Model.Name.NamePattern)
+			glob = globOf(pattern)
 		}
 		item = "/v1/{" + keyPath(m) + "=" + glob + "}"
 		if m.Name != nil {
 			item = "/v1/{" + string(m.Name.Desc.Name()) + "=" + glob + "}"
 		}
 	}
-	if p := m.Model.ParentPattern(); p != "" && m.Parent != nil {
+	if p := parent; p != "" && m.Parent != nil {
 		collection = "/v1/{" + string(m.Parent.Desc.Name()) + "=" + globOf(p) + "}/" + c
 		if m.Model.Singleton() {
 			// AIP-156: singletons are listed under their parent by
@@ -1158,29 +1196,29 @@ func defaultRoute(m *Method) *Route {
 	}
 	switch m.Op {
 	case OpGet:
-		return &Route{"GET", item, ""}
+		return &Route{Verb: "GET", Path: item, Body: ""}
 	case OpList:
-		return &Route{"GET", collection, ""}
+		return &Route{Verb: "GET", Path: collection, Body: ""}
 	case OpCreate:
-		return &Route{"POST", collection, string(m.Resource.Desc.Name())}
+		return &Route{Verb: "POST", Path: collection, Body: string(m.Resource.Desc.Name())}
 	case OpUpdate:
 		res := string(m.Resource.Desc.Name())
 		if named {
-			return &Route{"PATCH", "/v1/{" + res + "." + string(m.Model.Name.Desc.Name()) + "=" + globOf(m.Model.Name.NamePattern) + "}", res}
+			return &Route{Verb: "PATCH", Path: "/v1/{" + res + "." + string(m.Model.Name.Desc.Name()) + "=" + globOf(pattern) + "}", Body: res}
 		}
-		return &Route{"PATCH", "/v1/" + c + "/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "}", res}
+		return &Route{Verb: "PATCH", Path: "/v1/" + c + "/{" + res + "." + string(m.Model.PrimaryKey[0].Desc.Name()) + "}", Body: res}
 	case OpDelete:
-		return &Route{"DELETE", item, ""}
+		return &Route{Verb: "DELETE", Path: item, Body: ""}
 	case OpUndelete:
-		return &Route{"POST", item + ":undelete", "*"}
+		return &Route{Verb: "POST", Path: item + ":undelete", Body: "*"}
 	case OpBatchGet:
-		return &Route{"GET", collection + ":batchGet", ""}
+		return &Route{Verb: "GET", Path: collection + ":batchGet", Body: ""}
 	case OpBatchCreate:
-		return &Route{"POST", collection + ":batchCreate", "*"}
+		return &Route{Verb: "POST", Path: collection + ":batchCreate", Body: "*"}
 	case OpBatchUpdate:
-		return &Route{"POST", collection + ":batchUpdate", "*"}
+		return &Route{Verb: "POST", Path: collection + ":batchUpdate", Body: "*"}
 	case OpBatchDelete:
-		return &Route{"POST", collection + ":batchDelete", "*"}
+		return &Route{Verb: "POST", Path: collection + ":batchDelete", Body: "*"}
 	}
 	return nil
 }
@@ -1232,13 +1270,20 @@ func (b *builder) uniqueRoutes() {
 			if m.Route == nil {
 				continue
 			}
-			key := routeKey(m.Route.Verb, m.Route.Path)
-			if prev, ok := taken[key]; ok && prev.m != m.Method {
-				b.warnf(svc.File, m.Desc, "no default REST route: %s %s is %s's already; add a google.api.http binding to serve it over REST (it is served over gRPC, gRPC-Web and Connect)", m.Route.Verb, m.Route.Path, prev.m.Desc.FullName())
+			var dup string
+			for _, r := range append([]Route{*m.Route}, m.Route.Additional...) {
+				if prev, ok := taken[routeKey(r.Verb, r.Path)]; ok && prev.m != m.Method && dup == "" {
+					dup = fmt.Sprintf("%s %s is %s's already", r.Verb, r.Path, prev.m.Desc.FullName())
+				}
+			}
+			if dup != "" {
+				b.warnf(svc.File, m.Desc, "no default REST route: %s; add a google.api.http binding to serve it over REST (it is served over gRPC, gRPC-Web and Connect)", dup)
 				m.Route = nil
 				continue
 			}
-			taken[key] = bound{svc, m.Method}
+			for _, r := range append([]Route{*m.Route}, m.Route.Additional...) {
+				taken[routeKey(r.Verb, r.Path)] = bound{svc, m.Method}
+			}
 		}
 	}
 }
@@ -1335,6 +1380,13 @@ func routeKey(verb, path string) string {
 // globOf is a pattern as a path template matches it: every variable a
 // single segment, "shelves/{shelf}/books/{book}" → "shelves/*/books/*".
 func globOf(pattern string) string {
+	if alts := ormrt.Patterns(pattern); len(alts) > 1 {
+		// A set of patterns (AIP-123): the glob of each.
+		for i, alt := range alts {
+			alts[i] = globOf(alt)
+		}
+		return strings.Join(alts, "|")
+	}
 	parts := strings.Split(pattern, "/")
 	for i, p := range parts {
 		if strings.HasPrefix(p, "{") {

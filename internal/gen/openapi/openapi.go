@@ -27,6 +27,7 @@ import (
 
 	"github.com/protoforge/protoforge/crudrt"
 	"github.com/protoforge/protoforge/internal/gen/model"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 // Route is one REST binding of a method: ResponseBody is the response
@@ -46,7 +47,11 @@ func Routes(m *protogen.Method, def *model.Route) []Route {
 		if def == nil {
 			return nil
 		}
-		return []Route{{Verb: def.Verb, Path: def.Path, Body: def.Body}}
+		out := []Route{{Verb: def.Verb, Path: def.Path, Body: def.Body}}
+		for _, r := range def.Additional {
+			out = append(out, Route{Verb: r.Verb, Path: r.Path, Body: r.Body})
+		}
+		return out
 	}
 	var out []Route
 	for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
@@ -492,11 +497,15 @@ func (b *builder) variableNames(glob, field string) map[int]string {
 	segs := strings.Split(glob, "/")
 	// A pattern of the glob's length first, then the parents in longer ones.
 	for _, exact := range []bool{true, false} {
+		var patterns []string
 		for _, m := range b.schema.Models {
-			if m.Name == nil {
-				continue
+			if m.Name != nil {
+				// Each of the patterns of a resource with several.
+				patterns = append(patterns, ormrt.Patterns(m.Name.NamePattern)...)
 			}
-			pat := strings.Split(m.Name.NamePattern, "/")
+		}
+		for _, pattern := range patterns {
+			pat := strings.Split(pattern, "/")
 			if len(pat) < len(segs) || exact != (len(pat) == len(segs)) {
 				continue
 			}

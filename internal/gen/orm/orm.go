@@ -13,6 +13,7 @@ import (
 	"github.com/protoforge/protoforge/internal/gen/model"
 	"github.com/protoforge/protoforge/internal/gen/plugin"
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
+	"github.com/protoforge/protoforge/ormrt"
 )
 
 const (
@@ -102,7 +103,11 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 		switch f.Storage {
 		case model.StorageColumn:
 			if f.NameOf != nil {
-				g.P("// ", f.GoName, " holds {", f.Column, "} of the name ", f.NamePattern, ".")
+				if f.MultiPattern() {
+					g.P("// ", f.GoName, " holds {", f.Column, "} of the name ", ormrt.PatternText(f.NamePattern), "; \"\" when its pattern has none.")
+				} else {
+					g.P("// ", f.GoName, " holds {", f.Column, "} of the name ", f.NamePattern, ".")
+				}
 				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
 				continue
 			}

@@ -312,8 +312,14 @@ func ParseType(name string) (model.ColumnType, error) {
 
 // defaultOf is the column default: the option's value, or the proto zero
 // value for NOT NULL columns, so that a migration adding the column to a
-// table with rows fills them as proto would read them.
+// table with rows fills them as proto would read them. Keys have none,
+// but for the columns of the variables some patterns of a resource lack.
 func defaultOf(f *model.Field) (*Value, error) {
+	if f.PrimaryKey && f.OptionalNamePart() {
+		// A variable some patterns lack: "" in their rows, and in the
+		// rows a migration that adds the pattern finds.
+		return &Value{Kind: "string", V: ""}, nil
+	}
 	if f.PrimaryKey {
 		return nil, nil
 	}

@@ -234,8 +234,9 @@ func (reg *registry) read(mi *modelInfo) error {
 	}
 	if len(mi.keys) == 0 && mopts == nil {
 		// A google.api.resource identified by its name (AIP-122): the name
-		// is the key, of the form "<collection>/<id>".
-		if r, ok := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) == 1 {
+		// is the key, of the form "<collection>/<id>". Rows are named
+		// under the first of several patterns (AIP-123).
+		if r, ok := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) >= 1 {
 			nameField := r.GetNameField()
 			if nameField == "" {
 				nameField = "name"

@@ -165,3 +165,53 @@ func (m *KeyModel) ToProto() (*Key, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *KeyModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// TopicModel is the GORM model of aipext.v1.Topic, stored in table topics.
+//
+// A topic, under a project or an organization (AIP-123): stored under
+// either pattern; no service serves it.
+type TopicModel struct {
+	// Project holds {project} of the name projects/{project}/topics/{topic} or organizations/{organization}/topics/{topic}; "" when its pattern has none.
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aipext.v1.Topic.name,name"`
+	// Organization holds {organization} of the name projects/{project}/topics/{topic} or organizations/{organization}/topics/{topic}; "" when its pattern has none.
+	Organization string `gorm:"column:organization;primaryKey;not null;size:255" protoforge:"aipext.v1.Topic.name,name"`
+	Name         string `gorm:"column:topic;primaryKey;not null;size:255" protoforge:"aipext.v1.Topic.name,name"`
+}
+
+// TableName is the table of TopicModel.
+func (TopicModel) TableName() string { return "topics" }
+
+// ToModel converts Topic to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Topic) ToModel() (*TopicModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &TopicModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/topics/{topic}|organizations/{organization}/topics/{topic}", x.Name, "aipext.v1.Topic.name", &m.Project, &m.Organization, &m.Name); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Topic. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *TopicModel) ToProto() (*Topic, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Topic{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/topics/{topic}|organizations/{organization}/topics/{topic}", m.Project, m.Organization, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *TopicModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

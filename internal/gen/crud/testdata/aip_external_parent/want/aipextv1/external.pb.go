@@ -222,7 +222,8 @@ func (x *Key) GetAlgorithm() string {
 	return ""
 }
 
-// A topic, under a project or an organization: left out.
+// A topic, under a project or an organization (AIP-123): stored under
+// either pattern; no service serves it.
 type Topic struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`

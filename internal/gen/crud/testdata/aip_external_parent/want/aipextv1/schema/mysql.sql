@@ -19,6 +19,12 @@ CREATE TABLE `keys` (
   `algorithm` longtext NOT NULL DEFAULT (''),
   PRIMARY KEY (`project`, `key`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `topics` (
+  `project` varchar(255) NOT NULL DEFAULT (''),
+  `organization` varchar(255) NOT NULL DEFAULT (''),
+  `topic` varchar(255) NOT NULL,
+  PRIMARY KEY (`project`, `organization`, `topic`)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `backups` (
   `project` varchar(192) NOT NULL,
   `location` varchar(192) NOT NULL,

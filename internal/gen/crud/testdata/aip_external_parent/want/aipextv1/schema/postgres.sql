@@ -19,6 +19,12 @@ CREATE TABLE "keys" (
   "algorithm" text NOT NULL DEFAULT '' COLLATE "C",
   PRIMARY KEY ("project", "key")
 );
+CREATE TABLE "topics" (
+  "project" character varying(255) NOT NULL DEFAULT '' COLLATE "C",
+  "organization" character varying(255) NOT NULL DEFAULT '' COLLATE "C",
+  "topic" character varying(255) NOT NULL COLLATE "C",
+  PRIMARY KEY ("project", "organization", "topic")
+);
 CREATE TABLE "backups" (
   "project" character varying(192) NOT NULL COLLATE "C",
   "location" character varying(192) NOT NULL COLLATE "C",

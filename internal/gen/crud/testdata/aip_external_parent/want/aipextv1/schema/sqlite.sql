@@ -37,3 +37,12 @@ CREATE TABLE `keys` (
   CONSTRAINT `chk_keys_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
   CONSTRAINT `chk_keys_key_size` CHECK (instr("key", char(0)) > 0 OR length("key") <= 255)
 );
+CREATE TABLE `topics` (
+  `project` text NOT NULL DEFAULT (''),
+  `organization` text NOT NULL DEFAULT (''),
+  `topic` text NOT NULL,
+  PRIMARY KEY (`project`, `organization`, `topic`),
+  CONSTRAINT `chk_topics_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
+  CONSTRAINT `chk_topics_organization_size` CHECK (instr("organization", char(0)) > 0 OR length("organization") <= 255),
+  CONSTRAINT `chk_topics_topic_size` CHECK (instr("topic", char(0)) > 0 OR length("topic") <= 255)
+);
