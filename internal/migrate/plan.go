@@ -216,7 +216,7 @@ func compare(old, new *sqlschema.Snapshot, opts Options) *plan {
 				line := fmt.Sprintf("+ column %s.%s %s", nt.Name, nc.Name, describe(nc))
 				p.changes = append(p.changes, Change{Text: line})
 				zero := nc.Default == nil || nc.Default.V == "0" || nc.Default.V == ""
-				if fk := keyOf(nt, nc.Name); fk != nil && !nc.Nullable && zero && !opts.Force {
+				if fk := keyOf(nt, nc.Name); fk != nil && !nc.Nullable && zero && !opts.Force && !zeroNamesRows(fk, nc, new, matched) {
 					// Every row would get the column's zero value, which
 					// names no row of the key's table (a default of the
 					// field's own may name one).
@@ -577,6 +577,22 @@ func textual(c *sqlschema.Column) bool {
 }
 
 // keyOf is the foreign key of t that column is a column of, or nil.
+// zeroNamesRows reports whether the zero value that rows get in nc, a
+// new column of foreign key fk, names the rows they referred to: the
+// column it references is new too, with the same zero value, in the rows
+// the referenced table already has. A resource that gains a pattern
+// (AIP-123) so gains a variable in its key and in its children's, ""
+// in the rows already there.
+func zeroNamesRows(fk *sqlschema.ForeignKey, nc *sqlschema.Column, new *sqlschema.Snapshot, matched map[string]*sqlschema.Table) bool {
+	i := slices.Index(fk.Columns, nc.Name)
+	rt, ot := new.Table(fk.RefTable), matched[fk.RefTable]
+	if i < 0 || i >= len(fk.RefColumns) || rt == nil || ot == nil || ot.Column(fk.RefColumns[i]) != nil {
+		return false
+	}
+	rc := rt.Column(fk.RefColumns[i])
+	return rc != nil && !rc.Nullable && rc.Type == nc.Type && (rc.Default == nil) == (nc.Default == nil) && (rc.Default == nil || *rc.Default == *nc.Default)
+}
+
 func keyOf(t *sqlschema.Table, column string) *sqlschema.ForeignKey {
 	for _, fk := range t.ForeignKeys {
 		if slices.Contains(fk.Columns, column) {
@@ -854,8 +870,9 @@ func sqliteRebuildNames(stmts []string, used map[string]bool) []string {
 // (converted: the tables converted to the binary collation), and on
 // PostgreSQL every such key whose column changes type, is dropped before
 // the changes and added after them, whatever the changes do with it
-// (drop, add, modify, create with a table). SQLite rebuilds tables with
-// their keys: nothing to do.
+// (drop, add, modify, create with a table); and so is every key that
+// references a primary key the changes modify, which both refuse to drop
+// under it. SQLite rebuilds tables with their keys: nothing to do.
 func keysAround(d ormrt.Dialect, changes []schema.Change, from, to *sqlschema.Snapshot, converted []string) ([]schema.Change, []string, []string) {
 	if d == ormrt.SQLite {
 		return changes, nil, nil
@@ -871,6 +888,19 @@ func keysAround(d ormrt.Dialect, changes []schema.Change, from, to *sqlschema.Sn
 			if mc, ok := tc.(*schema.ModifyColumn); ok && (d == ormrt.MySQL || mc.Change.Is(schema.ChangeType) && baseType(mc.From.Type.Type) != baseType(mc.To.Type.Type)) {
 				affected[col{mt.T.Name, mc.From.Name}] = true
 				affected[col{mt.T.Name, mc.To.Name}] = true
+			}
+			switch tc.(type) {
+			case *schema.ModifyPrimaryKey, *schema.AddPrimaryKey, *schema.DropPrimaryKey:
+				// The keys that reference the primary key hold its index,
+				// which the change drops (a resource that gains a
+				// pattern, AIP-123, gains a key column).
+				for _, snap := range []*sqlschema.Snapshot{from, to} {
+					if t := snap.Table(mt.T.Name); t != nil {
+						for _, c := range t.PrimaryKey {
+							affected[col{mt.T.Name, c}] = true
+						}
+					}
+				}
 			}
 		}
 	}

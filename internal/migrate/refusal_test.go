@@ -1073,3 +1073,33 @@ func TestPlanMarksChangesTheDataDecides(t *testing.T) {
 	assert.Contains(t, out, "+ foreign key fk_books_author_id: books.author_id → authors.id   (fails if a row refers to a row authors does not hold)\n")
 	assert.Contains(t, out, "+ foreign key fk_books_editor_id: books.editor_id → authors.id\n")
 }
+
+// TestPatternGained: a resource that gains a pattern (AIP-123) gains a key
+// column, "" in the rows it holds, and so do its children, whose foreign
+// key then names the same rows: not refused as a new foreign key whose
+// zero value names none. The children's key columns shrink (four of them
+// share MySQL's index length), which --force allows.
+func TestPatternGained(t *testing.T) {
+	const imports = "import \"google/api/resource.proto\";\n\n"
+	msgs := func(patterns ...string) string {
+		secret, version := "", ""
+		for _, p := range patterns {
+			secret += ` pattern: "` + p + `/secrets/{secret}"`
+			version += ` pattern: "` + p + `/secrets/{secret}/versions/{version}"`
+		}
+		return imports + "message Secret {\n  option (google.api.resource) = {type: \"shop.example.com/Secret\"" + secret + "};\n  string name = 1;\n}\n\n" +
+			"message Version {\n  option (google.api.resource) = {type: \"shop.example.com/Version\"" + version + "};\n  string name = 1;\n}\n"
+	}
+	p := newProject(t)
+	p.start(t, msgs("projects/{project}"))
+	p.generate(t, msgs("projects/{project}", "projects/{project}/locations/{location}"))
+	_, err := p.diff("located", migrate.Options{})
+	require.ErrorIs(t, err, migrate.ErrRefused)
+	assert.Equal(t, "migration refused:\n"+
+		"  column versions.project (field 0): the length limit shrinks from 255 to 192 characters, which fails or truncates longer values; pass --force if the data allows it\n"+
+		"  column versions.secret (field 0): the length limit shrinks from 255 to 192 characters, which fails or truncates longer values; pass --force if the data allows it\n"+
+		"  column versions.version (field 1): the length limit shrinks from 255 to 192 characters, which fails or truncates longer values; pass --force if the data allows it", err.Error())
+	out, err := p.diff("located", migrate.Options{Force: true})
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, out, "+ column versions.location VARCHAR(192) NOT NULL DEFAULT ''")
+}

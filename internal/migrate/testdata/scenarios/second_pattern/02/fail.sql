@@ -1,0 +1,1 @@
+INSERT INTO versions (project, location, secret, version) VALUES ('p', 'm', 's', 'v')
