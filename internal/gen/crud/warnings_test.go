@@ -865,6 +865,8 @@ func TestPatternSetRefused(t *testing.T) {
 			`patterns "projects/{project}/xs/{x}" and "folders/{project}/xs/{x}" have the same variables, and the stored ids could not tell which names a row`},
 		{`pattern: "projects/{project}/locations/{location}/xs/{x}" pattern: "locations/{location}/projects/{project}/xs/{x}"`,
 			`patterns "projects/{project}/locations/{location}/xs/{x}" and "locations/{location}/projects/{project}/xs/{x}" have the same variables, and the stored ids could not tell which names a row`},
+		{`pattern: "projects/{project}/xs/{x}" pattern: "projects/{owner}/xs/{x}"`,
+			`patterns "projects/{project}/xs/{x}" and "projects/{owner}/xs/{x}" are of one form, and a name could not tell which it is`},
 		{`pattern: "xs/{x}" pattern: "projects/{project}/xs/{x}"`,
 			`pattern "xs/{x}" has no parent, and a resource of several patterns is stored under its patterns' parents`},
 		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/x"`,

@@ -508,9 +508,11 @@ func (b *builder) heldAsValues(m, target *Model) bool {
 // the patterns' variables, "" where a row's pattern lacks one
 // (ormrt.PatternVars): each pattern must name stored rows, end with the
 // same collection and id, and have a parent; and no two may have the same
-// variables, which would not tell a row's pattern.
+// variables, which would not tell a row's pattern, nor the same form,
+// which would not tell a name's.
 func patternSetProblem(patterns []string) string {
-	seen := map[string]string{}
+	// The pattern of each set of variables, and of each form.
+	seen, forms := map[string]string{}, map[string]string{}
 	var tail string
 	for i, p := range patterns {
 		if strings.Contains(p, "|") {
@@ -539,7 +541,10 @@ func patternSetProblem(patterns []string) string {
 		if q, ok := seen[key]; ok {
 			return fmt.Sprintf("patterns %q and %q have the same variables, and the stored ids could not tell which names a row", q, p)
 		}
-		seen[key] = p
+		if q, ok := forms[globOf(p)]; ok {
+			return fmt.Sprintf("patterns %q and %q are of one form, and a name could not tell which it is", q, p)
+		}
+		seen[key], forms[globOf(p)] = p, p
 	}
 	return ""
 }
