@@ -97,10 +97,11 @@ func secretsScenario(t *testing.T, c secretmanager.SecretManagerServiceClient, p
 	assert.Empty(t, listSecrets(t, project+"/locations/l2"))
 	// AIP-159: any location of the project.
 	assert.Equal(t, []string{local.Name}, listSecrets(t, project+"/locations/-"))
-	// A page token is bound to its parent.
+	// A page token is bound to its parent; total_size counts the parent's.
 	page, err := c.ListSecrets(ctx, &secretmanager.ListSecretsRequest{Parent: project, PageSize: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, page.NextPageToken)
+	assert.Equal(t, int32(2), page.TotalSize)
 	_, err = c.ListSecrets(ctx, &secretmanager.ListSecretsRequest{Parent: located, PageSize: 1, PageToken: page.NextPageToken})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "a page token of another parent: %v", err)
 	// A filter by name reads either pattern.
@@ -165,6 +166,11 @@ func secretsScenario(t *testing.T, c secretmanager.SecretManagerServiceClient, p
 	assert.ElementsMatch(t, []string{g1.Name, g2.Name}, listVersions(t, global.Name))
 	assert.Equal(t, []string{l1.Name}, listVersions(t, local.Name))
 	assert.Empty(t, listVersions(t, global2.Name))
+	// AIP-159 across secrets: each pattern's own.
+	assert.ElementsMatch(t, []string{g1.Name, g2.Name}, listVersions(t, project+"/secrets/-"))
+	assert.Equal(t, []string{l1.Name}, listVersions(t, project+"/locations/-/secrets/-"))
+	_, err = c.ListSecretVersions(ctx, &secretmanager.ListSecretVersionsRequest{Parent: located + "/secrets/none"})
+	assert.Equal(t, codes.NotFound, status.Code(err), "versions of a missing secret: %v", err)
 	_, err = c.AddSecretVersion(ctx, &secretmanager.AddSecretVersionRequest{Parent: project + "/locations/l2/secrets/s1"})
 	assert.Equal(t, codes.NotFound, status.Code(err), "a version of a missing secret: %v", err)
 	_, err = c.GetSecretVersion(ctx, &secretmanager.GetSecretVersionRequest{Name: located + "/secrets/s1/versions/" + g1.Name[len(global.Name+"/versions/"):]})
