@@ -1034,3 +1034,44 @@ message GetSecretRequest {
 		t.Errorf("topics is not stored as JSON:\n%s", code)
 	}
 }
+
+// TestWarningInDeclaringFile: a warning about a request field is located
+// in the file that declares the request, not in the service's file
+// (Artifact Registry declares ListVersionsRequest in version.proto and
+// its service in service.proto).
+func TestWarningInDeclaringFile(t *testing.T) {
+	srcs := map[string]string{
+		"lib/v1/shelf.proto": `syntax = "proto3";
+package lib.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/lib/v1;libv1";
+message Shelf {
+  option (google.api.resource) = {type: "lib.example.com/Shelf" pattern: "shelves/{shelf}"};
+  string name = 1;
+}
+enum ShelfView {
+  SHELF_VIEW_UNSPECIFIED = 0;
+  FULL = 1;
+}
+message GetShelfRequest {
+  string name = 1;
+  ShelfView view = 2;
+  string trace_id = 3;
+}
+`,
+		"lib/v1/service.proto": `syntax = "proto3";
+package lib.v1;
+import "lib/v1/shelf.proto";
+option go_package = "example.com/lib/v1;libv1";
+service ShelfService {
+  rpc GetShelf(GetShelfRequest) returns (Shelf);
+}
+`,
+	}
+	_, buf, _ := generateSources(t, srcs)
+	want := "protoc-gen-crud: warning: lib/v1/shelf.proto:15:3: field lib.v1.GetShelfRequest.view: not used by the generated Get: every request is answered with the full resource (AIP-157)\n" +
+		"protoc-gen-crud: warning: lib/v1/shelf.proto:16:3: field lib.v1.GetShelfRequest.trace_id: not used by the generated Get: a request that sets it is refused with InvalidArgument; implement GetShelf yourself to serve it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -208,9 +208,10 @@ func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, form
 		}
 		return
 	}
-	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	src := declaringFile(file, desc)
+	loc := src.SourceLocations().ByDescriptor(desc)
 	b.errs = append(b.errs, &posError{
-		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
+		file: src.Path(), line: loc.StartLine, col: loc.StartColumn,
 		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
 	})
 }
@@ -268,24 +269,36 @@ func ownerMessage(desc protoreflect.Descriptor) protoreflect.FullName {
 // warnf records a warning at the declaration of desc in file: something
 // left to the user that they may not expect.
 func (b *builder) warnf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
-	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	src := declaringFile(file, desc)
+	loc := src.SourceLocations().ByDescriptor(desc)
 	b.warns = append(b.warns, &posError{
-		file: file.Desc.Path(), line: loc.StartLine, col: loc.StartColumn,
+		file: src.Path(), line: loc.StartLine, col: loc.StartColumn,
 		msg: fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...)),
 	})
 }
 
 func (b *builder) line(file *protogen.File, desc protoreflect.Descriptor) int {
-	return file.Desc.SourceLocations().ByDescriptor(desc).StartLine
+	return declaringFile(file, desc).SourceLocations().ByDescriptor(desc).StartLine
 }
 
-// Position is `path:line:col` (1-based) of desc's declaration in file.
+// Position is `path:line:col` (1-based) of desc's declaration: in the file
+// that declares it, which may be another than file (a request message
+// declared beside its resource, used by a service of file).
 func Position(file *protogen.File, desc protoreflect.Descriptor) string {
-	loc := file.Desc.SourceLocations().ByDescriptor(desc)
+	src := declaringFile(file, desc)
+	loc := src.SourceLocations().ByDescriptor(desc)
 	if loc.Path == nil {
-		return file.Desc.Path()
+		return src.Path()
 	}
-	return fmt.Sprintf("%s:%d:%d", file.Desc.Path(), loc.StartLine+1, loc.StartColumn+1)
+	return fmt.Sprintf("%s:%d:%d", src.Path(), loc.StartLine+1, loc.StartColumn+1)
+}
+
+// declaringFile is the file that declares desc, file when desc has none.
+func declaringFile(file *protogen.File, desc protoreflect.Descriptor) protoreflect.FileDescriptor {
+	if pf := desc.ParentFile(); pf != nil {
+		return pf
+	}
+	return file.Desc
 }
 
 func elementKind(desc protoreflect.Descriptor) string {
