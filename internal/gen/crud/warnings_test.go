@@ -1075,3 +1075,49 @@ service ShelfService {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestResourceFieldOfAcronym: the request field that holds a resource is
+// the snake_case of its type's name, a run of capitals one word (AIP-133,
+// 134): Artifact Registry's UpdateVPCSCConfigRequest holds a VPCSCConfig
+// (type `…/VpcscConfig`) in `vpcsc_config`, and an HTTPRoute's Create
+// takes `http_route` and `http_route_id`.
+func TestResourceFieldOfAcronym(t *testing.T) {
+	_, buf, code := generate(t, "acr/v1/acr.proto", `syntax = "proto3";
+package acr.v1;
+import "google/api/resource.proto";
+import "google/protobuf/field_mask.proto";
+option go_package = "example.com/acr/v1;acrv1";
+message VPCSCConfig {
+  option (google.api.resource) = {type: "acr.example.com/VpcscConfig" pattern: "projects/{project}/vpcscConfig"};
+  string name = 1;
+  string policy = 2;
+}
+message HTTPRoute {
+  option (google.api.resource) = {type: "acr.example.com/HTTPRoute" pattern: "projects/{project}/httpRoutes/{http_route}"};
+  string name = 1;
+}
+service Acr {
+  rpc GetVPCSCConfig(GetVPCSCConfigRequest) returns (VPCSCConfig);
+  rpc UpdateVPCSCConfig(UpdateVPCSCConfigRequest) returns (VPCSCConfig);
+  rpc CreateHTTPRoute(CreateHTTPRouteRequest) returns (HTTPRoute);
+}
+message GetVPCSCConfigRequest { string name = 1; }
+message UpdateVPCSCConfigRequest {
+  VPCSCConfig vpcsc_config = 1;
+  google.protobuf.FieldMask update_mask = 2;
+}
+message CreateHTTPRouteRequest {
+  string parent = 1;
+  string http_route_id = 2;
+  HTTPRoute http_route = 3;
+}
+`)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s", got)
+	}
+	for _, want := range []string{`"Resource":"vpcsc_config","Mask":"update_mask"`, `"ResourceID":"http_route_id","Resource":"http_route"`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s:\n%s", want, code)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -747,10 +748,21 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 		missing(m.Input, fmt.Sprintf("key field %q or AIP-122 `name`", k.Desc.Name()), fmt.Sprintf("%s %s = 1;", kindName(k.Desc), k.Desc.Name()))
 	}
+	// resourceIn is the field of msg that holds the resource, under one
+	// of the names AIP-133 and AIP-134 give it; want is the first.
+	names := resourceFieldNames(model)
+	want := names[0]
+	resourceIn := func(msg *protogen.Message) *protogen.Field {
+		for _, name := range names {
+			if fd := field(msg, name); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
+				return fd
+			}
+		}
+		return nil
+	}
 	resource := func() {
-		want := strings.ToLower(snake(string(model.Desc.Name())))
-		fd := field(m.Input, want)
-		if fd == nil || fd.Message == nil || fd.Message.Desc.FullName() != model.Desc.FullName() {
+		fd := resourceIn(m.Input)
+		if fd == nil {
 			missing(m.Input, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
 			return
 		}
@@ -791,7 +803,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		resource()
 		if model.Name != nil {
 			// AIP-133: the id of the name the server assigns.
-			mm.ResourceID = stringField(field(m.Input, snake(string(model.Desc.Name()))+"_id"))
+			if mm.Resource != nil {
+				mm.ResourceID = stringField(field(m.Input, string(mm.Resource.Desc.Name())+"_id"))
+			}
 		}
 		if len(model.ParentColumns()) > 0 {
 			if mm.Parent = stringField(field(m.Input, "parent")); mm.Parent == nil {
@@ -886,11 +900,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			missing(m.Input, "field `requests` (repeated Create"+string(model.Desc.Name())+"Request)", fmt.Sprintf("repeated Create%sRequest requests = 1;", model.Desc.Name()))
 		} else {
 			mm.Requests = fd
-			want := snake(string(model.Desc.Name()))
-			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
+			if rf := resourceIn(fd.Message); rf != nil {
 				mm.RequestResource = rf
 				if model.Name != nil {
-					mm.ResourceID = stringField(field(fd.Message, want+"_id"))
+					mm.ResourceID = stringField(field(fd.Message, string(rf.Desc.Name())+"_id"))
 				}
 				if len(model.ParentColumns()) > 0 {
 					mm.RequestParent = stringField(field(fd.Message, "parent"))
@@ -912,8 +925,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			missing(m.Input, "field `requests` (repeated Update"+string(model.Desc.Name())+"Request)", fmt.Sprintf("repeated Update%sRequest requests = 1;", model.Desc.Name()))
 		} else {
 			mm.Requests = fd
-			want := snake(string(model.Desc.Name()))
-			if rf := field(fd.Message, want); rf != nil && rf.Message != nil && rf.Message.Desc.FullName() == model.Desc.FullName() {
+			if rf := resourceIn(fd.Message); rf != nil {
 				mm.RequestResource = rf
 			} else {
 				missing(fd.Message, fmt.Sprintf("field %q of type %s", want, model.Desc.FullName()), fmt.Sprintf("%s %s = 1;", model.Desc.Name(), want))
@@ -1406,12 +1418,41 @@ func keyPath(m *Method) string {
 	return "id"
 }
 
-// snake turns a Go name into snake_case: "BookEntry" → "book_entry".
+// resourceFieldNames are the names a request field holding model's
+// resource may have, the one AIP-133 and AIP-134 ask for first: the
+// snake_case of the resource's singular (its google.api.resource
+// `singular`, else its type's name: Artifact Registry's message
+// VPCSCConfig is of type `…/VpcscConfig`, held by `vpcsc_config`), then
+// of the message's name.
+func resourceFieldNames(model *Model) []string {
+	var names []string
+	add := func(s string) {
+		if s = snake(s); s != "" && !slices.Contains(names, s) {
+			names = append(names, s)
+		}
+	}
+	if r, _ := proto.GetExtension(model.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil {
+		add(r.GetSingular())
+		if _, typ, ok := strings.Cut(r.GetType(), "/"); ok {
+			add(typ)
+		}
+	}
+	add(string(model.Desc.Name()))
+	return names
+}
+
+// snake turns a Go or lowerCamelCase name into snake_case, a run of
+// capitals being one word: "BookEntry" → "book_entry", "vpcscConfig" and
+// "VPCSCConfig" → "vpcsc_config".
 func snake(s string) string {
 	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
+	rs := []rune(s)
+	upper := func(r rune) bool { return r >= 'A' && r <= 'Z' }
+	for i, r := range rs {
+		if upper(r) {
+			// A word starts at a capital after a lowercase letter or a
+			// digit, or at the last capital of a run before lowercase.
+			if i > 0 && (!upper(rs[i-1]) || i+1 < len(rs) && rs[i+1] >= 'a' && rs[i+1] <= 'z') {
 				b.WriteByte('_')
 			}
 			r += 'a' - 'A'
