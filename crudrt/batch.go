@@ -101,7 +101,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 			}
 			parentOf[i], pidsOf[i] = own, pids
 		}
-		p, err := s.prepareCreate(m, tenant, pids, id)
+		p, err := s.prepareCreate(m, tenant, pids, id, false)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"connectrpc.com/connect"
@@ -63,7 +64,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepareCreate(msg, tenant, pids, id)
+	p, err := s.prepareCreate(msg, tenant, pids, id, flag(ctx, serverWriteKey{}))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,9 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 // prepareCreate copies msg with the server-managed fields set: the key
 // (when the database assigns it), create and update times, no deletion,
 // the first etag, the tenant, the uid, and output-only fields cleared.
-func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []string, id string) (proto.Message, error) {
+// server tells an id the server's own code chose (a Store's write) from
+// one a client chose.
+func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []string, id string, server bool) (proto.Message, error) {
 	p := proto.Clone(msg)
 	r := p.ProtoReflect()
 	for _, pid := range parent {
@@ -157,7 +160,9 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 				return nil, err
 			}
 			id = u.String()
-		case !s.singleton && !resourceID.MatchString(id):
+		case !s.singleton && server && segmentProblem(id) != "":
+			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: segmentProblem(id)})
+		case !s.singleton && !server && !resourceID.MatchString(id):
 			// A singleton's id is its parent's, which its name gave.
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: invalidID(id)})
 		case !s.singleton && s.key.MaxLen > 0 && len(id) > s.key.MaxLen:
@@ -376,6 +381,24 @@ func (s *Service) foreignKeyMissing(ctx context.Context, msg proto.Message, pref
 // resourceID is AIP-122's syntax of a resource id a client chooses.
 var resourceID = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
+// segmentProblem says what keeps id, chosen by the server's own code,
+// from being one segment of a resource name, or "". AIP-122 asks ids a
+// client chooses to have resourceID's syntax; those a service chooses
+// need only be one segment: Artifact Registry names packages and files
+// with their own names encoded (`packages/%40scope%2Fwidget`) and versions
+// with theirs (`versions/1.0.0`).
+func segmentProblem(id string) string {
+	switch {
+	case id == "-":
+		return `"-" is not a resource id: it is List's wildcard (AIP-159)`
+	case strings.ContainsAny(id, "/\x00"):
+		return fmt.Sprintf("%q is not a resource id: it holds a slash or a NUL character, which a segment of a name cannot (AIP-122)", id)
+	case !utf8.ValidString(id):
+		return fmt.Sprintf("%q is not a resource id: it is not UTF-8", id)
+	}
+	return ""
+}
+
 // invalidID says why id, which resourceID does not match, is refused.
 func invalidID(id string) string {
 	return fmt.Sprintf("%q is not a valid resource id: 1 to 63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (AIP-122)", id)
@@ -434,7 +457,11 @@ func (s *Service) updateOrWrite(ctx context.Context, msg proto.Message, mask *fi
 		if nerr != nil {
 			return nil, nerr
 		}
-		if id := ids[len(ids)-1]; !resourceID.MatchString(id) {
+		switch id := ids[len(ids)-1]; {
+		case flag(ctx, serverWriteKey{}):
+			// A store's: the server's id (see segmentProblem), which the
+			// name's scan has checked.
+		case !resourceID.MatchString(id):
 			return nil, InvalidArgument("", FieldViolation{Field: field, Description: invalidID(id)})
 		}
 		if s.etag != nil {
