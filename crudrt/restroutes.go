@@ -85,20 +85,7 @@ func restRoutes(rules []*annotations.HttpRule) []restRoute {
 func parseRESTRule(rule *annotations.HttpRule, input protoreflect.MessageDescriptor) (restRoute, bool) {
 	r := restRoute{input: input}
 	var path string
-	switch p := rule.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		r.method, path = "GET", p.Get
-	case *annotations.HttpRule_Put:
-		r.method, path = "PUT", p.Put
-	case *annotations.HttpRule_Post:
-		r.method, path = "POST", p.Post
-	case *annotations.HttpRule_Delete:
-		r.method, path = "DELETE", p.Delete
-	case *annotations.HttpRule_Patch:
-		r.method, path = "PATCH", p.Patch
-	case *annotations.HttpRule_Custom:
-		r.method, path = p.Custom.GetKind(), p.Custom.GetPath()
-	default:
+	if r.method, path = httpRulePattern(rule); r.method == "" {
 		return r, false
 	}
 	switch body := rule.GetBody(); body {
@@ -483,15 +470,33 @@ func canonicalInt(v string) bool {
 // whole, leaves it "%2F" as google.api.http does.
 func (r *restRoute) keepEscapedSlashes(escapedPath string) string {
 	parts, ok := r.segments(escapedPath)
-	if !ok || len(parts) != len(r.segs) {
+	last := len(r.segs) - 1
+	tail := last >= 0 && r.segs[last] == "**" && !slices.Contains(r.segs[:last], "**")
+	if tail && !ok {
+		// A final "**" takes the segments after the others: its
+		// variable's are read up to the end. The transcoder keeps "%2F"
+		// in such a variable, and reads "%252F" as "%2F" too, as it does
+		// in a variable of one segment, which ServiceWithRules may bind
+		// in its place (see oneSegmentBindings): the path is written so
+		// that either reads the value google.api.http gives.
+		p := strings.TrimPrefix(escapedPath, "/")
+		if r.verb != "" {
+			p = strings.TrimSuffix(p, ":"+r.verb)
+		}
+		parts, ok = strings.Split(p, "/"), len(strings.Split(p, "/")) >= last
+	}
+	if !ok || len(parts) != len(r.segs) && !tail {
 		return escapedPath
 	}
 	slash := strings.NewReplacer("%2F", "%252F", "%2f", "%252f")
 	for _, at := range r.varSegs {
-		if at[1] < 2 {
+		end := at[0] + at[1]
+		if tail && end == len(r.segs) {
+			end = len(parts)
+		} else if at[1] < 2 {
 			continue
 		}
-		for i := at[0]; i < at[0]+at[1] && i < len(parts); i++ {
+		for i := at[0]; i < end && i < len(parts); i++ {
 			parts[i] = slash.Replace(parts[i])
 		}
 	}

@@ -51,3 +51,23 @@ func TestRESTRouteMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepEscapedSlashes: an escaped slash in a variable of several
+// segments, or of a final "**", is escaped once more for the transcoder,
+// which unescapes it in the first and may bind the second for one segment
+// (ServiceWithRules): google.api.http keeps it as it is in both.
+func TestKeepEscapedSlashes(t *testing.T) {
+	for _, tc := range []struct{ tmpl, path, want string }{
+		{"/v1/{name=shelves/*}", "/v1/shelves/a%2Fb", "/v1/shelves/a%252Fb"},
+		{"/v1/books/{id}", "/v1/books/a%2Fb", "/v1/books/a%2Fb"},
+		{"/v1/{name=repos/*/files/**}", "/v1/repos/r/files/a%2Fb", "/v1/repos/r/files/a%252Fb"},
+		{"/v1/{name=repos/*/files/**}", "/v1/repos/r%2Fx/files/c/a%2fb", "/v1/repos/r%252Fx/files/c/a%252fb"},
+		{"/v1/{name=repos/*/files/**}:peek", "/v1/repos/r/files/a%2Fb:peek", "/v1/repos/r/files/a%252Fb:peek"},
+		{"/v1/{name=**}", "/v1/a%2Fb/c", "/v1/a%252Fb/c"},
+		{"/v1/repos/{repo}/**", "/v1/repos/r%2Fx/a%2Fb", "/v1/repos/r%2Fx/a%2Fb"},
+	} {
+		r, ok := parseRESTRule(&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: tc.tmpl}}, nil)
+		assert.True(t, ok, tc.tmpl)
+		assert.Equal(t, tc.want, r.keepEscapedSlashes(tc.path), "%s %s", tc.tmpl, tc.path)
+	}
+}
