@@ -33,11 +33,12 @@ func TestPublicAIPProtos(t *testing.T) {
 			"einride/example/freight/v1/shipper.proto", "einride/example/freight/v1/site.proto"},
 		"google-cloudtasks": {"google/cloud/tasks/v2/cloudtasks.proto", "google/cloud/tasks/v2/queue.proto",
 			"google/cloud/tasks/v2/task.proto", "google/cloud/tasks/v2/target.proto"},
-		"google-secretmanager": {"google/cloud/secretmanager/v1/service.proto", "google/cloud/secretmanager/v1/resources.proto"},
-		"google-kms":           {"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"},
-		"google-workflows":     {"google/cloud/workflows/v1/workflows.proto"},
-		"google-scheduler":     {"google/cloud/scheduler/v1/cloudscheduler.proto", "google/cloud/scheduler/v1/job.proto", "google/cloud/scheduler/v1/target.proto"},
-		"google-run":           {"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"},
+		"google-secretmanager":    {"google/cloud/secretmanager/v1/service.proto", "google/cloud/secretmanager/v1/resources.proto"},
+		"google-kms":              {"google/cloud/kms/v1/service.proto", "google/cloud/kms/v1/resources.proto"},
+		"google-workflows":        {"google/cloud/workflows/v1/workflows.proto"},
+		"google-artifactregistry": {"google/devtools/artifactregistry/v1/apt_artifact.proto", "google/devtools/artifactregistry/v1/artifact.proto", "google/devtools/artifactregistry/v1/attachment.proto", "google/devtools/artifactregistry/v1/export.proto", "google/devtools/artifactregistry/v1/file.proto", "google/devtools/artifactregistry/v1/generic.proto", "google/devtools/artifactregistry/v1/go.proto", "google/devtools/artifactregistry/v1/kfp_artifact.proto", "google/devtools/artifactregistry/v1/package.proto", "google/devtools/artifactregistry/v1/repository.proto", "google/devtools/artifactregistry/v1/rule.proto", "google/devtools/artifactregistry/v1/service.proto", "google/devtools/artifactregistry/v1/settings.proto", "google/devtools/artifactregistry/v1/tag.proto", "google/devtools/artifactregistry/v1/version.proto", "google/devtools/artifactregistry/v1/vpcsc_config.proto", "google/devtools/artifactregistry/v1/yum_artifact.proto"},
+		"google-scheduler":        {"google/cloud/scheduler/v1/cloudscheduler.proto", "google/cloud/scheduler/v1/job.proto", "google/cloud/scheduler/v1/target.proto"},
+		"google-run":              {"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -113,6 +114,10 @@ var publicSets = []struct {
 		// Cloud Tasks' IAM types, as for Cloud Run.
 		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
 		"google/iam/v1/policy.proto": "tasks/iampb", "google/iam/v1/resource_policy_member.proto": "tasks/iampb"}},
+	{"artifactregistry", "artifactregistry", []string{"google/devtools/artifactregistry/v1/apt_artifact.proto", "google/devtools/artifactregistry/v1/artifact.proto", "google/devtools/artifactregistry/v1/attachment.proto", "google/devtools/artifactregistry/v1/export.proto", "google/devtools/artifactregistry/v1/file.proto", "google/devtools/artifactregistry/v1/generic.proto", "google/devtools/artifactregistry/v1/go.proto", "google/devtools/artifactregistry/v1/kfp_artifact.proto", "google/devtools/artifactregistry/v1/package.proto", "google/devtools/artifactregistry/v1/repository.proto", "google/devtools/artifactregistry/v1/rule.proto", "google/devtools/artifactregistry/v1/service.proto", "google/devtools/artifactregistry/v1/settings.proto", "google/devtools/artifactregistry/v1/tag.proto", "google/devtools/artifactregistry/v1/version.proto", "google/devtools/artifactregistry/v1/vpcsc_config.proto", "google/devtools/artifactregistry/v1/yum_artifact.proto"}, nil, map[string]string{
+		// Cloud Tasks' IAM types, as for Cloud Run.
+		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
+		"google/iam/v1/policy.proto": "tasks/iampb"}},
 	{"scheduler", "scheduler", []string{"google/cloud/scheduler/v1/cloudscheduler.proto", "google/cloud/scheduler/v1/job.proto", "google/cloud/scheduler/v1/target.proto"}, nil, nil},
 }
 
