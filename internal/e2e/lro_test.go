@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 
 	aiplrov1 "github.com/protoforge/protoforge/internal/gen/crud/testdata/aip_lro/want/aiplrov1"
@@ -142,16 +143,30 @@ func TestLongRunning(t *testing.T) {
 // OperationMetadata with its times and verb, which it returns.
 func checkOperation(t *testing.T, op *longrunningpb.Operation, resp proto.Message, verb string) *aiplrov1.OperationMetadata {
 	t.Helper()
+	return checkOperationOf(t, op, resp, &aiplrov1.OperationMetadata{}, verb)
+}
+
+// operationMetadata is a metadata message with the times and verb of
+// AIP-151's examples.
+type operationMetadata interface {
+	proto.Message
+	GetVerb() string
+	GetCreateTime() *timestamppb.Timestamp
+	GetEndTime() *timestamppb.Timestamp
+}
+
+// checkOperationOf is checkOperation with the metadata read into meta.
+func checkOperationOf[M operationMetadata](t *testing.T, op *longrunningpb.Operation, resp proto.Message, meta M, verb string) M {
+	t.Helper()
 	require.True(t, op.GetDone(), "%v", op)
 	require.True(t, strings.HasPrefix(op.GetName(), "operations/") && len(op.GetName()) > len("operations/"), "%v", op)
 	require.Nil(t, op.GetError(), "%v", op)
 	require.NoError(t, op.GetResponse().UnmarshalTo(resp), "%v", op)
-	meta := &aiplrov1.OperationMetadata{}
 	require.NoError(t, op.GetMetadata().UnmarshalTo(meta), "%v", op)
-	assert.Equal(t, verb, meta.Verb)
-	require.NotNil(t, meta.CreateTime)
-	require.NotNil(t, meta.EndTime)
-	assert.False(t, meta.EndTime.AsTime().Before(meta.CreateTime.AsTime()), "%v", meta)
+	assert.Equal(t, verb, meta.GetVerb())
+	require.NotNil(t, meta.GetCreateTime())
+	require.NotNil(t, meta.GetEndTime())
+	assert.False(t, meta.GetEndTime().AsTime().Before(meta.GetCreateTime().AsTime()), "%v", meta)
 	return meta
 }
 

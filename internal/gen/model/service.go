@@ -210,11 +210,6 @@ func (b *builder) services(f *protogen.File) {
 					b.warned[s.Methods[i]] = true
 					continue
 				}
-				if lros[i] != nil && target != nil && target.Name != nil && target.Name.MultiPattern() {
-					b.warnf(f, m.Desc, "returns %s: long-running methods (AIP-151) of a resource of several patterns (AIP-123) are not generated yet; it answers Unimplemented until you implement it", operationName)
-					b.warned[s.Methods[i]] = true
-					continue
-				}
 				if meth := b.shape(f, m, op, target); meth != nil {
 					meth.Model = svc.modelFor(target)
 					meth.LRO = lros[i]
