@@ -11,6 +11,7 @@ import (
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	pgvpb "github.com/envoyproxy/protoc-gen-validate/validate"
+	"github.com/protoforge/protoforge/ormrt"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -499,7 +500,7 @@ func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]Fie
 		field := joinPath(prefix, c.Path)
 		ids, err := scanIDs(ref.Pattern, name, len(ref.Columns))
 		if err != nil {
-			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("want a %s name, %s, got %q", ref.Name, ref.Pattern, name)})
+			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("want a %s name, %s, got %q", ref.Name, ormrt.PatternText(ref.Pattern), name)})
 			continue
 		}
 		// The row found stays locked until the write commits, so that a

@@ -26,11 +26,7 @@ import (
 // batches, over gRPC and over the default REST routes of every pattern.
 func TestSeveralPatterns(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_patterns/want/aippatternsv1/schema", db.Dialector.Name()+".sql"))
-		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			patternsv1.RegisterPatternsServiceServer(gs, patternsv1.NewPatternsServiceCRUD(db))
-		}, patternsv1.PatternsServiceRESTRules())
-		c := patternsv1.NewPatternsServiceClient(conn)
+		base, c := servePatterns(t, db)
 		ctx := context.Background()
 		list := func(t *testing.T, parent, filter string) []string {
 			t.Helper()
@@ -136,4 +132,105 @@ func TestSeveralPatterns(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 		assert.Contains(t, string(body), sinks[4].Name+"/runs/r1")
 	})
+}
+
+// TestSeveralPatternsReferences: a resource_reference to a resource of
+// several patterns (AIP-123) holds a name of any of them, checked on every
+// write and held by a foreign key over the columns of all their
+// variables ("" in those the name's pattern lacks): a name of no pattern
+// or of a missing resource is InvalidArgument naming the field, deleting
+// what a route names is FailedPrecondition while a resource of another
+// pattern with the same ids goes, and no write beside the server makes a
+// reference dangle; over gRPC and REST on every database.
+func TestSeveralPatternsReferences(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		base, c := servePatterns(t, db)
+		ctx := context.Background()
+		for _, p := range []string{"projects/x", "folders/x", "organizations/x/locations/x"} {
+			for _, id := range []string{"a", "b"} {
+				_, err := c.CreateSink(ctx, &patternsv1.CreateSinkRequest{Parent: p, SinkId: id, Sink: &patternsv1.Sink{Destination: "d"}})
+				require.NoError(t, err)
+			}
+		}
+		run, err := c.CreateRun(ctx, &patternsv1.CreateRunRequest{Parent: "organizations/x/locations/x/sinks/b", RunId: "r", Run: &patternsv1.Run{}})
+		require.NoError(t, err)
+
+		route, err := c.CreateRoute(ctx, &patternsv1.CreateRouteRequest{Parent: "projects/x", RouteId: "r1", Route: &patternsv1.Route{Sink: "folders/x/sinks/a", Replay: run.Name}})
+		require.NoError(t, err)
+		assert.Equal(t, "folders/x/sinks/a", route.Sink)
+		got, err := c.GetRoute(ctx, &patternsv1.GetRouteRequest{Name: route.Name})
+		require.NoError(t, err)
+		assert.Equal(t, run.Name, got.Replay)
+
+		// Names of no pattern, and of no resource, are refused.
+		for _, bad := range []struct{ sink, replay, field string }{
+			{"organizations/x/sinks/a", "", "route.sink"},
+			{"folders/y/sinks/a", "", "route.sink"},
+			{"organizations/x/locations/y/sinks/a", "", "route.sink"},
+			{"projects/x/sinks/a", "projects/x/sinks/a/runs/r", "route.replay"},
+			{"projects/x/sinks/a", "organizations/x/sinks/b/runs/r", "route.replay"},
+		} {
+			_, err := c.CreateRoute(ctx, &patternsv1.CreateRouteRequest{Parent: "folders/x", RouteId: "bad", Route: &patternsv1.Route{Sink: bad.sink, Replay: bad.replay}})
+			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", bad, err)
+			assert.Equal(t, []string{bad.field}, grpcViolationFields(t, err), "%v", bad)
+		}
+		_, err = c.CreateRoute(ctx, &patternsv1.CreateRouteRequest{Parent: "folders/x", RouteId: "bad", Route: &patternsv1.Route{Sink: "organizations/x/sinks/a"}})
+		assert.Contains(t, status.Convert(err).Message(), "projects/{project}/sinks/{sink} or folders/{folder}/sinks/{sink} or organizations/{organization}/locations/{location}/sinks/{sink}", "the patterns, each")
+
+		// What a route names stays; a resource of another pattern with
+		// the same ids goes.
+		_, err = c.DeleteSink(ctx, &patternsv1.DeleteSinkRequest{Name: "folders/x/sinks/a"})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+		_, err = c.DeleteRun(ctx, &patternsv1.DeleteRunRequest{Name: run.Name})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+		_, err = c.DeleteSink(ctx, &patternsv1.DeleteSinkRequest{Name: "projects/x/sinks/a"})
+		require.NoError(t, err)
+
+		// The foreign key holds beside the server: a key of the other
+		// pattern's columns names no sink.
+		err = db.Exec(`INSERT INTO routes (project, folder, route, sink, sink_project, sink_folder, sink_organization, sink_location, sink_sink) VALUES ('x', '', 'raw', 'folders/y/sinks/a', '', 'y', '', '', 'a')`).Error
+		assert.Error(t, err, "a key of a sink that does not exist")
+		err = db.Exec(`INSERT INTO routes (project, folder, route, sink, sink_project, sink_folder, sink_organization, sink_location, sink_sink) VALUES ('x', '', 'raw', 'folders/x/sinks/b', '', 'x', '', '', 'b')`).Error
+		require.NoError(t, err)
+		got, err = c.GetRoute(ctx, &patternsv1.GetRouteRequest{Name: "projects/x/routes/raw"})
+		require.NoError(t, err)
+		assert.Equal(t, "folders/x/sinks/b", got.Sink)
+
+		// Pointed elsewhere, the route frees what it named.
+		_, err = c.UpdateRoute(ctx, &patternsv1.UpdateRouteRequest{Route: &patternsv1.Route{Name: route.Name, Sink: "organizations/x/locations/x/sinks/a"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"sink", "replay"}}})
+		require.NoError(t, err)
+		_, err = c.DeleteRun(ctx, &patternsv1.DeleteRunRequest{Name: run.Name})
+		require.NoError(t, err)
+		_, err = c.DeleteSink(ctx, &patternsv1.DeleteSinkRequest{Name: "folders/x/sinks/a"})
+		require.NoError(t, err)
+		_, err = c.DeleteSink(ctx, &patternsv1.DeleteSinkRequest{Name: "organizations/x/locations/x/sinks/a"})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+		_, err = c.UpdateRoute(ctx, &patternsv1.UpdateRouteRequest{Route: &patternsv1.Route{Name: route.Name, Sink: "folders/x/sinks/a"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"sink"}}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "a soft-deleted sink: %v", err)
+
+		// REST.
+		resp, body := restDo(t, http.MethodPost, base+"/v1/folders/x/routes?route_id=r2", `{"sink":"projects/x/sinks/b"}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"sink":"projects/x/sinks/b"`)
+		resp, body = restDo(t, http.MethodPost, base+"/v1/folders/x/routes?route_id=r3", `{"sink":"projects/x/locations/x/sinks/b"}`)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), "route.sink")
+		resp, body = restDo(t, http.MethodDelete, base+"/v1/projects/x/sinks/b", "")
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "FAILED_PRECONDITION is 400: %s", body)
+		assert.Contains(t, string(body), `"code":9`)
+		resp, body = restDo(t, http.MethodDelete, base+"/v1/folders/x/routes/r2", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		resp, body = restDo(t, http.MethodDelete, base+"/v1/projects/x/sinks/b", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	})
+}
+
+// servePatterns serves golden case aip_patterns on db over gRPC and REST.
+func servePatterns(t *testing.T, db *gorm.DB) (string, patternsv1.PatternsServiceClient) {
+	t.Helper()
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/aip_patterns/want/aippatternsv1/schema", db.Dialector.Name()+".sql"))
+	base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
+		patternsv1.RegisterPatternsServiceServer(gs, patternsv1.NewPatternsServiceCRUD(db))
+	}, patternsv1.PatternsServiceRESTRules())
+	return base, patternsv1.NewPatternsServiceClient(conn)
 }

@@ -897,7 +897,8 @@ message X {
 }
 
 // TestPatternSetReference: a reference to a resource of several patterns
-// is stored as sent, with a warning: it is not checked.
+// (AIP-123) is checked, without a warning: its key columns are those of
+// every pattern's variables.
 func TestPatternSetReference(t *testing.T) {
 	src := `syntax = "proto3";
 package pat.v1;
@@ -912,11 +913,19 @@ message Y {
   string name = 1;
   string x = 2 [(google.api.resource_reference).type = "pat.example.com/X"];
 }
+service YService {
+  rpc GetY(GetYRequest) returns (Y);
+}
+message GetYRequest {
+  string name = 1;
+}
 `
-	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
-	want := `protoc-gen-crud: warning: pat/v1/pat.proto:12:3: field pat.v1.Y.x: resource_reference "pat.example.com/X" is not checked: pat.v1.X has several patterns (AIP-123), and references to such resources are stored as sent; deleting what it names is not refused`
-	if got := strings.TrimSpace(buf.String()); got != want {
-		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	_, buf, code := generate(t, "pat/v1/pat.proto", src)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s\nwant none", got)
+	}
+	if !strings.Contains(code, `"RefersTo":{"Name":"pat.v1.X","Table":"xes","Pattern":"projects/{project}/xs/{x}|folders/{folder}/xs/{x}","Columns":["project","folder","x"]}`) {
+		t.Errorf("the reference is checked against every pattern's columns:\n%s", code)
 	}
 }
 

@@ -639,10 +639,6 @@ func (b *builder) parents() {
 				continue
 			}
 			if t := byType[ref.GetType()]; t != nil && t.File.GoImportPath == m.File.GoImportPath {
-				if t.Name.MultiPattern() {
-					b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s has several patterns (AIP-123), and references to such resources are stored as sent; deleting what it names is not refused", ref.GetType(), t.Desc.FullName())
-					continue
-				}
 				if t.Singleton() && t.Parent == nil {
 					b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s is a singleton (AIP-156) whose parent this package does not store, so it always exists; the name is stored as sent", ref.GetType(), t.Desc.FullName())
 					continue
@@ -777,7 +773,9 @@ func (b *builder) refParts(m *Model) {
 }
 
 func (b *builder) refPartsOf(f *Field, t *Model) []*Field {
-	vars, _ := patternVars(t.Name.NamePattern)
+	// The variables of every pattern of t (AIP-123): a name of one
+	// holds "" in those its pattern lacks.
+	vars := ormrt.PatternVars(t.Name.NamePattern)
 	for i, k := range t.Name.NameParts {
 		spf := *f.Field
 		spf.GoName = f.GoName + camel(vars[i])

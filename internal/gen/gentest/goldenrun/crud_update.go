@@ -12,7 +12,8 @@ import (
 )
 
 // updateFields are the fields Update may change: stored, set by the
-// client, mutable scalars; strings first.
+// client, mutable scalars that name no other row (a foreign key or a
+// resource_reference holds what names a stored row); strings first.
 func (s *service) updateFields() []protoreflect.FieldDescriptor {
 	var strs, others []protoreflect.FieldDescriptor
 	fields := s.mi.desc.Fields()
@@ -20,7 +21,7 @@ func (s *service) updateFields() []protoreflect.FieldDescriptor {
 		fd := fields.Get(i)
 		mi := s.mi
 		if fd.IsList() || fd.IsMap() || fd.Message() != nil || mi.columns[fd] == "" || mi.serverManaged(fd) ||
-			mi.isKey(fd) || mi.immutable[fd] || fd == mi.tenant || mi.refs[fd] != nil {
+			mi.isKey(fd) || mi.immutable[fd] || fd == mi.tenant || mi.refs[fd] != nil || mi.resRefs[fd] != nil {
 			continue
 		}
 		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {

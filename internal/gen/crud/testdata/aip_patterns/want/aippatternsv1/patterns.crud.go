@@ -16,26 +16,28 @@ import (
 )
 
 // PatternsServiceCRUD implements the standard methods of aippatterns.v1.PatternsService on GORM, for
-// aippatterns.v1.Sink, aippatterns.v1.Run. Its methods serve grpc-go and connect-go (simple mode) alike.
+// aippatterns.v1.Sink, aippatterns.v1.Run, aippatterns.v1.Route. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type PatternsServiceCRUD struct {
 	UnimplementedPatternsServiceServer
-	svcSink *crudrt.Service
-	svcRun  *crudrt.Service
+	svcSink  *crudrt.Service
+	svcRun   *crudrt.Service
+	svcRoute *crudrt.Service
 }
 
 // NewPatternsServiceCRUD returns the standard methods of PatternsService on db.
 func NewPatternsServiceCRUD(db *gorm.DB, opts ...crudrt.Option) *PatternsServiceCRUD {
 	return &PatternsServiceCRUD{
-		svcSink: crudrt.NewService(db, &patternsServiceCRUDSinkResource, opts...),
-		svcRun:  crudrt.NewService(db, &patternsServiceCRUDRunResource, opts...),
+		svcSink:  crudrt.NewService(db, &patternsServiceCRUDSinkResource, opts...),
+		svcRun:   crudrt.NewService(db, &patternsServiceCRUDRunResource, opts...),
+		svcRoute: crudrt.NewService(db, &patternsServiceCRUDRouteResource, opts...),
 	}
 }
 
 // CRUDServices returns the runtimes of the resources PatternsServiceCRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *PatternsServiceCRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svcSink, s.svcRun}
+	return []*crudrt.Service{s.svcSink, s.svcRun, s.svcRoute}
 }
 
 // patternsServiceCRUDSinkResource describes aippatterns.v1.Sink to the runtime.
@@ -62,7 +64,10 @@ var patternsServiceCRUDSinkResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Update|Delete|Undelete|BatchGet",
 	"Children": [
-		{"Name":"aippatterns.v1.Run","Table":"runs","Columns":["project","folder","organization","location","sink"]}
+		{"Name":"aippatterns.v1.Run","Table":"runs","Columns":["project","folder","organization","location","sink"],"Key":["project","folder","organization","location","sink","run"],"Referrers":[{"Name":"aippatterns.v1.Route.replay","Table":"routes","Column":"replay","Keys":["replay_project","replay_folder","replay_organization","replay_location","replay_sink","replay_run"]}]}
+	],
+	"Referrers": [
+		{"Name":"aippatterns.v1.Route.sink","Table":"routes","Column":"sink","Keys":["sink_project","sink_folder","sink_organization","sink_location","sink_sink"]}
 	],
 	"IDField": "sink_id",
 	"Methods": [
@@ -97,12 +102,58 @@ var patternsServiceCRUDRunResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Delete",
 	"Parent": {"Name":"aippatterns.v1.Sink","Table":"sinks","Columns":["project","folder","organization","location","sink"],"DeleteTime":"delete_time"},
+	"Referrers": [
+		{"Name":"aippatterns.v1.Route.replay","Table":"routes","Column":"replay","Keys":["replay_project","replay_folder","replay_organization","replay_location","replay_sink","replay_run"]}
+	],
 	"IDField": "run_id",
 	"Methods": [
 		{"Name":"aippatterns.v1.PatternsService.GetRun","Op":"Get","Request":"aippatterns.v1.GetRunRequest","Response":"aippatterns.v1.Run","Key":"name"},
 		{"Name":"aippatterns.v1.PatternsService.ListRuns","Op":"List","Request":"aippatterns.v1.ListRunsRequest","Response":"aippatterns.v1.ListRunsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"runs","NextPageToken":"next_page_token"},
 		{"Name":"aippatterns.v1.PatternsService.CreateRun","Op":"Create","Request":"aippatterns.v1.CreateRunRequest","Response":"aippatterns.v1.Run","Parent":"parent","ResourceID":"run_id","Resource":"run"},
 		{"Name":"aippatterns.v1.PatternsService.DeleteRun","Op":"Delete","Request":"aippatterns.v1.DeleteRunRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
+	]
+}`,
+}
+
+// patternsServiceCRUDRouteResource describes aippatterns.v1.Route to the runtime.
+var patternsServiceCRUDRouteResource = crudrt.Resource{
+	Message: (*Route)(nil),
+	Model:   (*RouteModel)(nil),
+	Spec: `{
+	"Name": "aippatterns.v1.Route",
+	"Table": "routes",
+	"Collection": "routes",
+	"Field": "route",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/routes/{route}|folders/{folder}/routes/{route}"},
+		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/routes/{route}|folders/{folder}/routes/{route}"},
+		{"Path":"name","Name":"route","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/routes/{route}|folders/{folder}/routes/{route}"},
+		{"Path":"sink","Name":"sink","GoField":"Sink","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aippatterns.v1.Sink","Table":"sinks","Pattern":"projects/{project}/sinks/{sink}|folders/{folder}/sinks/{sink}|organizations/{organization}/locations/{location}/sinks/{sink}","Columns":["project","folder","organization","location","sink"],"DeleteTime":"delete_time"}},
+		{"Path":"sink","Name":"sink_project","GoField":"SinkProject","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"sink","Name":"sink_folder","GoField":"SinkFolder","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"sink","Name":"sink_organization","GoField":"SinkOrganization","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"sink","Name":"sink_location","GoField":"SinkLocation","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"sink","Name":"sink_sink","GoField":"SinkSink","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay","GoField":"Replay","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aippatterns.v1.Run","Table":"runs","Pattern":"projects/{project}/sinks/{sink}/runs/{run}|folders/{folder}/sinks/{sink}/runs/{run}|organizations/{organization}/locations/{location}/sinks/{sink}/runs/{run}","Columns":["project","folder","organization","location","sink","run"]}},
+		{"Path":"replay","Name":"replay_project","GoField":"ReplayProject","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay_folder","GoField":"ReplayFolder","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay_organization","GoField":"ReplayOrganization","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay_location","GoField":"ReplayLocation","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay_sink","GoField":"ReplaySink","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"replay","Name":"replay_run","GoField":"ReplayRun","Type":"string","Role":"reference","Nullable":true}
+	],
+	"Indexes": [
+		{"Name":"idx_routes_sink_project_sink_folder_sink_organization__c2f59663","Columns":["sink_project","sink_folder","sink_organization","sink_location","sink_sink"]},
+		{"Name":"idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0","Columns":["replay_project","replay_folder","replay_organization","replay_location","replay_sink","replay_run"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"IDField": "route_id",
+	"Methods": [
+		{"Name":"aippatterns.v1.PatternsService.GetRoute","Op":"Get","Request":"aippatterns.v1.GetRouteRequest","Response":"aippatterns.v1.Route","Key":"name"},
+		{"Name":"aippatterns.v1.PatternsService.ListRoutes","Op":"List","Request":"aippatterns.v1.ListRoutesRequest","Response":"aippatterns.v1.ListRoutesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"routes","NextPageToken":"next_page_token"},
+		{"Name":"aippatterns.v1.PatternsService.CreateRoute","Op":"Create","Request":"aippatterns.v1.CreateRouteRequest","Response":"aippatterns.v1.Route","Parent":"parent","ResourceID":"route_id","Resource":"route"},
+		{"Name":"aippatterns.v1.PatternsService.UpdateRoute","Op":"Update","Request":"aippatterns.v1.UpdateRouteRequest","Response":"aippatterns.v1.Route","Resource":"route","Mask":"update_mask"},
+		{"Name":"aippatterns.v1.PatternsService.DeleteRoute","Op":"Delete","Request":"aippatterns.v1.DeleteRouteRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true}
 	]
 }`,
 }
@@ -159,6 +210,30 @@ func (s *PatternsServiceCRUD) DeleteRun(ctx context.Context, req *DeleteRunReque
 	return crudrt.Call[*emptypb.Empty](ctx, s.svcRun, 3, req)
 }
 
+// Returns a route (AIP-131).
+func (s *PatternsServiceCRUD) GetRoute(ctx context.Context, req *GetRouteRequest) (*Route, error) {
+	return crudrt.Call[*Route](ctx, s.svcRoute, 0, req)
+}
+
+func (s *PatternsServiceCRUD) ListRoutes(ctx context.Context, req *ListRoutesRequest) (*ListRoutesResponse, error) {
+	return crudrt.Call[*ListRoutesResponse](ctx, s.svcRoute, 1, req)
+}
+
+// Creates a route to a sink of any pattern (AIP-133).
+func (s *PatternsServiceCRUD) CreateRoute(ctx context.Context, req *CreateRouteRequest) (*Route, error) {
+	return crudrt.Call[*Route](ctx, s.svcRoute, 2, req)
+}
+
+// Updates the fields of a route named by the mask (AIP-134).
+func (s *PatternsServiceCRUD) UpdateRoute(ctx context.Context, req *UpdateRouteRequest) (*Route, error) {
+	return crudrt.Call[*Route](ctx, s.svcRoute, 3, req)
+}
+
+// Deletes a route (AIP-135).
+func (s *PatternsServiceCRUD) DeleteRoute(ctx context.Context, req *DeleteRouteRequest) (*emptypb.Empty, error) {
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcRoute, 4, req)
+}
+
 // PatternsServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of PatternsService without a google.api.http annotation, e.g. for
 // crudrt.ServiceWithRules.
@@ -195,7 +270,17 @@ var PatternsServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf
 	{"Selector":"aippatterns.v1.PatternsService.CreateRun","Verb":"POST","Path":"/v1/{parent=organizations/*/locations/*/sinks/*}/runs","Body":"run"},
 	{"Selector":"aippatterns.v1.PatternsService.DeleteRun","Verb":"DELETE","Path":"/v1/{name=projects/*/sinks/*/runs/*}"},
 	{"Selector":"aippatterns.v1.PatternsService.DeleteRun","Verb":"DELETE","Path":"/v1/{name=folders/*/sinks/*/runs/*}"},
-	{"Selector":"aippatterns.v1.PatternsService.DeleteRun","Verb":"DELETE","Path":"/v1/{name=organizations/*/locations/*/sinks/*/runs/*}"}
+	{"Selector":"aippatterns.v1.PatternsService.DeleteRun","Verb":"DELETE","Path":"/v1/{name=organizations/*/locations/*/sinks/*/runs/*}"},
+	{"Selector":"aippatterns.v1.PatternsService.GetRoute","Verb":"GET","Path":"/v1/{name=projects/*/routes/*}"},
+	{"Selector":"aippatterns.v1.PatternsService.GetRoute","Verb":"GET","Path":"/v1/{name=folders/*/routes/*}"},
+	{"Selector":"aippatterns.v1.PatternsService.ListRoutes","Verb":"GET","Path":"/v1/{parent=projects/*}/routes"},
+	{"Selector":"aippatterns.v1.PatternsService.ListRoutes","Verb":"GET","Path":"/v1/{parent=folders/*}/routes"},
+	{"Selector":"aippatterns.v1.PatternsService.CreateRoute","Verb":"POST","Path":"/v1/{parent=projects/*}/routes","Body":"route"},
+	{"Selector":"aippatterns.v1.PatternsService.CreateRoute","Verb":"POST","Path":"/v1/{parent=folders/*}/routes","Body":"route"},
+	{"Selector":"aippatterns.v1.PatternsService.UpdateRoute","Verb":"PATCH","Path":"/v1/{route.name=projects/*/routes/*}","Body":"route"},
+	{"Selector":"aippatterns.v1.PatternsService.UpdateRoute","Verb":"PATCH","Path":"/v1/{route.name=folders/*/routes/*}","Body":"route"},
+	{"Selector":"aippatterns.v1.PatternsService.DeleteRoute","Verb":"DELETE","Path":"/v1/{name=projects/*/routes/*}"},
+	{"Selector":"aippatterns.v1.PatternsService.DeleteRoute","Verb":"DELETE","Path":"/v1/{name=folders/*/routes/*}"}
 ]`)
 
 //go:embed patterns.openapi.json

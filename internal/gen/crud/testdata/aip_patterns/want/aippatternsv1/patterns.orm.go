@@ -125,3 +125,84 @@ func (m *RunModel) ToProto() (*Run, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *RunModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// RouteModel is the GORM model of aippatterns.v1.Route, stored in table routes.
+//
+// A route sends to a sink, and replays a run, of any of their patterns:
+// references checked by foreign keys over the columns of every pattern's
+// variables.
+type RouteModel struct {
+	// Project holds {project} of the name projects/{project}/routes/{route} or folders/{folder}/routes/{route}; "" when its pattern has none.
+	Project string `gorm:"column:project;primaryKey;not null;size:255" protoforge:"aippatterns.v1.Route.name,name"`
+	// Folder holds {folder} of the name projects/{project}/routes/{route} or folders/{folder}/routes/{route}; "" when its pattern has none.
+	Folder string `gorm:"column:folder;primaryKey;not null;size:255" protoforge:"aippatterns.v1.Route.name,name"`
+	Name   string `gorm:"column:route;primaryKey;not null;size:255" protoforge:"aippatterns.v1.Route.name,name"`
+	Sink   string `gorm:"column:sink;not null" protoforge:"aippatterns.v1.Route.sink"`
+	// SinkProject holds a variable of the Sink name in Sink, for the foreign key.
+	SinkProject *string `gorm:"column:sink_project;size:153;index:idx_routes_sink_project_sink_folder_sink_organization__c2f59663,priority:1" protoforge:"aippatterns.v1.Route.sink,name"`
+	// SinkFolder holds a variable of the Sink name in Sink, for the foreign key.
+	SinkFolder *string `gorm:"column:sink_folder;size:153;index:idx_routes_sink_project_sink_folder_sink_organization__c2f59663,priority:2" protoforge:"aippatterns.v1.Route.sink,name"`
+	// SinkOrganization holds a variable of the Sink name in Sink, for the foreign key.
+	SinkOrganization *string `gorm:"column:sink_organization;size:153;index:idx_routes_sink_project_sink_folder_sink_organization__c2f59663,priority:3" protoforge:"aippatterns.v1.Route.sink,name"`
+	// SinkLocation holds a variable of the Sink name in Sink, for the foreign key.
+	SinkLocation *string `gorm:"column:sink_location;size:153;index:idx_routes_sink_project_sink_folder_sink_organization__c2f59663,priority:4" protoforge:"aippatterns.v1.Route.sink,name"`
+	// SinkSink holds a variable of the Sink name in Sink, for the foreign key.
+	SinkSink *string `gorm:"column:sink_sink;size:153;index:idx_routes_sink_project_sink_folder_sink_organization__c2f59663,priority:5" protoforge:"aippatterns.v1.Route.sink,name"`
+	Replay   string  `gorm:"column:replay;not null" protoforge:"aippatterns.v1.Route.replay"`
+	// ReplayProject holds a variable of the Run name in Replay, for the foreign key.
+	ReplayProject *string `gorm:"column:replay_project;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:1" protoforge:"aippatterns.v1.Route.replay,name"`
+	// ReplayFolder holds a variable of the Run name in Replay, for the foreign key.
+	ReplayFolder *string `gorm:"column:replay_folder;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:2" protoforge:"aippatterns.v1.Route.replay,name"`
+	// ReplayOrganization holds a variable of the Run name in Replay, for the foreign key.
+	ReplayOrganization *string `gorm:"column:replay_organization;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:3" protoforge:"aippatterns.v1.Route.replay,name"`
+	// ReplayLocation holds a variable of the Run name in Replay, for the foreign key.
+	ReplayLocation *string `gorm:"column:replay_location;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:4" protoforge:"aippatterns.v1.Route.replay,name"`
+	// ReplaySink holds a variable of the Run name in Replay, for the foreign key.
+	ReplaySink *string `gorm:"column:replay_sink;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:5" protoforge:"aippatterns.v1.Route.replay,name"`
+	// ReplayRun holds a variable of the Run name in Replay, for the foreign key.
+	ReplayRun *string `gorm:"column:replay_run;size:128;index:idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0,priority:6" protoforge:"aippatterns.v1.Route.replay,name"`
+}
+
+// TableName is the table of RouteModel.
+func (RouteModel) TableName() string { return "routes" }
+
+// ToModel converts Route to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Route) ToModel() (*RouteModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &RouteModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/routes/{route}|folders/{folder}/routes/{route}", x.Name, "aippatterns.v1.Route.name", &m.Project, &m.Folder, &m.Name); err != nil {
+		return nil, err
+	}
+	if ids := ormrt.RefIDs("projects/{project}/sinks/{sink}|folders/{folder}/sinks/{sink}|organizations/{organization}/locations/{location}/sinks/{sink}", x.GetSink()); ids != nil {
+		m.SinkProject, m.SinkFolder, m.SinkOrganization, m.SinkLocation, m.SinkSink = &ids[0], &ids[1], &ids[2], &ids[3], &ids[4]
+	}
+	if ids := ormrt.RefIDs("projects/{project}/sinks/{sink}/runs/{run}|folders/{folder}/sinks/{sink}/runs/{run}|organizations/{organization}/locations/{location}/sinks/{sink}/runs/{run}", x.GetReplay()); ids != nil {
+		m.ReplayProject, m.ReplayFolder, m.ReplayOrganization, m.ReplayLocation, m.ReplaySink, m.ReplayRun = &ids[0], &ids[1], &ids[2], &ids[3], &ids[4], &ids[5]
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Route. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *RouteModel) ToProto() (*Route, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Route{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/routes/{route}|folders/{folder}/routes/{route}", m.Project, m.Folder, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *RouteModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -177,6 +177,69 @@ func (x *Run) GetRecords() int64 {
 	return 0
 }
 
+// A route sends to a sink, and replays a run, of any of their patterns:
+// references checked by foreign keys over the columns of every pattern's
+// variables.
+type Route struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Sink          string                 `protobuf:"bytes,2,opt,name=sink,proto3" json:"sink,omitempty"`
+	Replay        string                 `protobuf:"bytes,3,opt,name=replay,proto3" json:"replay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Route) Reset() {
+	*x = Route{}
+	mi := &file_patterns_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Route) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Route) ProtoMessage() {}
+
+func (x *Route) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Route.ProtoReflect.Descriptor instead.
+func (*Route) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Route) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Route) GetSink() string {
+	if x != nil {
+		return x.Sink
+	}
+	return ""
+}
+
+func (x *Route) GetReplay() string {
+	if x != nil {
+		return x.Replay
+	}
+	return ""
+}
+
 type GetSinkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -186,7 +249,7 @@ type GetSinkRequest struct {
 
 func (x *GetSinkRequest) Reset() {
 	*x = GetSinkRequest{}
-	mi := &file_patterns_proto_msgTypes[2]
+	mi := &file_patterns_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -198,7 +261,7 @@ func (x *GetSinkRequest) String() string {
 func (*GetSinkRequest) ProtoMessage() {}
 
 func (x *GetSinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[2]
+	mi := &file_patterns_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -211,7 +274,7 @@ func (x *GetSinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSinkRequest.ProtoReflect.Descriptor instead.
 func (*GetSinkRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{2}
+	return file_patterns_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetSinkRequest) GetName() string {
@@ -235,7 +298,7 @@ type ListSinksRequest struct {
 
 func (x *ListSinksRequest) Reset() {
 	*x = ListSinksRequest{}
-	mi := &file_patterns_proto_msgTypes[3]
+	mi := &file_patterns_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -247,7 +310,7 @@ func (x *ListSinksRequest) String() string {
 func (*ListSinksRequest) ProtoMessage() {}
 
 func (x *ListSinksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[3]
+	mi := &file_patterns_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -260,7 +323,7 @@ func (x *ListSinksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSinksRequest.ProtoReflect.Descriptor instead.
 func (*ListSinksRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{3}
+	return file_patterns_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListSinksRequest) GetParent() string {
@@ -315,7 +378,7 @@ type ListSinksResponse struct {
 
 func (x *ListSinksResponse) Reset() {
 	*x = ListSinksResponse{}
-	mi := &file_patterns_proto_msgTypes[4]
+	mi := &file_patterns_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +390,7 @@ func (x *ListSinksResponse) String() string {
 func (*ListSinksResponse) ProtoMessage() {}
 
 func (x *ListSinksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[4]
+	mi := &file_patterns_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +403,7 @@ func (x *ListSinksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSinksResponse.ProtoReflect.Descriptor instead.
 func (*ListSinksResponse) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{4}
+	return file_patterns_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSinksResponse) GetSinks() []*Sink {
@@ -368,7 +431,7 @@ type CreateSinkRequest struct {
 
 func (x *CreateSinkRequest) Reset() {
 	*x = CreateSinkRequest{}
-	mi := &file_patterns_proto_msgTypes[5]
+	mi := &file_patterns_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +443,7 @@ func (x *CreateSinkRequest) String() string {
 func (*CreateSinkRequest) ProtoMessage() {}
 
 func (x *CreateSinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[5]
+	mi := &file_patterns_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +456,7 @@ func (x *CreateSinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSinkRequest.ProtoReflect.Descriptor instead.
 func (*CreateSinkRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{5}
+	return file_patterns_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateSinkRequest) GetParent() string {
@@ -427,7 +490,7 @@ type UpdateSinkRequest struct {
 
 func (x *UpdateSinkRequest) Reset() {
 	*x = UpdateSinkRequest{}
-	mi := &file_patterns_proto_msgTypes[6]
+	mi := &file_patterns_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -439,7 +502,7 @@ func (x *UpdateSinkRequest) String() string {
 func (*UpdateSinkRequest) ProtoMessage() {}
 
 func (x *UpdateSinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[6]
+	mi := &file_patterns_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -452,7 +515,7 @@ func (x *UpdateSinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSinkRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSinkRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{6}
+	return file_patterns_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateSinkRequest) GetSink() *Sink {
@@ -480,7 +543,7 @@ type DeleteSinkRequest struct {
 
 func (x *DeleteSinkRequest) Reset() {
 	*x = DeleteSinkRequest{}
-	mi := &file_patterns_proto_msgTypes[7]
+	mi := &file_patterns_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -492,7 +555,7 @@ func (x *DeleteSinkRequest) String() string {
 func (*DeleteSinkRequest) ProtoMessage() {}
 
 func (x *DeleteSinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[7]
+	mi := &file_patterns_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -505,7 +568,7 @@ func (x *DeleteSinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSinkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSinkRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{7}
+	return file_patterns_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteSinkRequest) GetName() string {
@@ -538,7 +601,7 @@ type UndeleteSinkRequest struct {
 
 func (x *UndeleteSinkRequest) Reset() {
 	*x = UndeleteSinkRequest{}
-	mi := &file_patterns_proto_msgTypes[8]
+	mi := &file_patterns_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +613,7 @@ func (x *UndeleteSinkRequest) String() string {
 func (*UndeleteSinkRequest) ProtoMessage() {}
 
 func (x *UndeleteSinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[8]
+	mi := &file_patterns_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +626,7 @@ func (x *UndeleteSinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteSinkRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteSinkRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{8}
+	return file_patterns_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UndeleteSinkRequest) GetName() string {
@@ -583,7 +646,7 @@ type BatchGetSinksRequest struct {
 
 func (x *BatchGetSinksRequest) Reset() {
 	*x = BatchGetSinksRequest{}
-	mi := &file_patterns_proto_msgTypes[9]
+	mi := &file_patterns_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +658,7 @@ func (x *BatchGetSinksRequest) String() string {
 func (*BatchGetSinksRequest) ProtoMessage() {}
 
 func (x *BatchGetSinksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[9]
+	mi := &file_patterns_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +671,7 @@ func (x *BatchGetSinksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetSinksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetSinksRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{9}
+	return file_patterns_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchGetSinksRequest) GetParent() string {
@@ -634,7 +697,7 @@ type BatchGetSinksResponse struct {
 
 func (x *BatchGetSinksResponse) Reset() {
 	*x = BatchGetSinksResponse{}
-	mi := &file_patterns_proto_msgTypes[10]
+	mi := &file_patterns_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +709,7 @@ func (x *BatchGetSinksResponse) String() string {
 func (*BatchGetSinksResponse) ProtoMessage() {}
 
 func (x *BatchGetSinksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[10]
+	mi := &file_patterns_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +722,7 @@ func (x *BatchGetSinksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetSinksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetSinksResponse) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{10}
+	return file_patterns_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchGetSinksResponse) GetSinks() []*Sink {
@@ -678,7 +741,7 @@ type GetRunRequest struct {
 
 func (x *GetRunRequest) Reset() {
 	*x = GetRunRequest{}
-	mi := &file_patterns_proto_msgTypes[11]
+	mi := &file_patterns_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +753,7 @@ func (x *GetRunRequest) String() string {
 func (*GetRunRequest) ProtoMessage() {}
 
 func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[11]
+	mi := &file_patterns_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +766,7 @@ func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunRequest.ProtoReflect.Descriptor instead.
 func (*GetRunRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{11}
+	return file_patterns_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetRunRequest) GetName() string {
@@ -724,7 +787,7 @@ type ListRunsRequest struct {
 
 func (x *ListRunsRequest) Reset() {
 	*x = ListRunsRequest{}
-	mi := &file_patterns_proto_msgTypes[12]
+	mi := &file_patterns_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +799,7 @@ func (x *ListRunsRequest) String() string {
 func (*ListRunsRequest) ProtoMessage() {}
 
 func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[12]
+	mi := &file_patterns_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +812,7 @@ func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunsRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{12}
+	return file_patterns_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListRunsRequest) GetParent() string {
@@ -783,7 +846,7 @@ type ListRunsResponse struct {
 
 func (x *ListRunsResponse) Reset() {
 	*x = ListRunsResponse{}
-	mi := &file_patterns_proto_msgTypes[13]
+	mi := &file_patterns_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +858,7 @@ func (x *ListRunsResponse) String() string {
 func (*ListRunsResponse) ProtoMessage() {}
 
 func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[13]
+	mi := &file_patterns_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +871,7 @@ func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunsResponse) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{13}
+	return file_patterns_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListRunsResponse) GetRuns() []*Run {
@@ -836,7 +899,7 @@ type CreateRunRequest struct {
 
 func (x *CreateRunRequest) Reset() {
 	*x = CreateRunRequest{}
-	mi := &file_patterns_proto_msgTypes[14]
+	mi := &file_patterns_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -848,7 +911,7 @@ func (x *CreateRunRequest) String() string {
 func (*CreateRunRequest) ProtoMessage() {}
 
 func (x *CreateRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[14]
+	mi := &file_patterns_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -861,7 +924,7 @@ func (x *CreateRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRunRequest.ProtoReflect.Descriptor instead.
 func (*CreateRunRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{14}
+	return file_patterns_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateRunRequest) GetParent() string {
@@ -894,7 +957,7 @@ type DeleteRunRequest struct {
 
 func (x *DeleteRunRequest) Reset() {
 	*x = DeleteRunRequest{}
-	mi := &file_patterns_proto_msgTypes[15]
+	mi := &file_patterns_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +969,7 @@ func (x *DeleteRunRequest) String() string {
 func (*DeleteRunRequest) ProtoMessage() {}
 
 func (x *DeleteRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patterns_proto_msgTypes[15]
+	mi := &file_patterns_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,10 +982,330 @@ func (x *DeleteRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRunRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRunRequest) Descriptor() ([]byte, []int) {
-	return file_patterns_proto_rawDescGZIP(), []int{15}
+	return file_patterns_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteRunRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type GetRouteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRouteRequest) Reset() {
+	*x = GetRouteRequest{}
+	mi := &file_patterns_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRouteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRouteRequest) ProtoMessage() {}
+
+func (x *GetRouteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRouteRequest.ProtoReflect.Descriptor instead.
+func (*GetRouteRequest) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetRouteRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ListRoutesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Filter        string                 `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRoutesRequest) Reset() {
+	*x = ListRoutesRequest{}
+	mi := &file_patterns_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRoutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRoutesRequest) ProtoMessage() {}
+
+func (x *ListRoutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRoutesRequest.ProtoReflect.Descriptor instead.
+func (*ListRoutesRequest) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListRoutesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListRoutesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRoutesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListRoutesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListRoutesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Routes        []*Route               `protobuf:"bytes,1,rep,name=routes,proto3" json:"routes,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRoutesResponse) Reset() {
+	*x = ListRoutesResponse{}
+	mi := &file_patterns_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRoutesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRoutesResponse) ProtoMessage() {}
+
+func (x *ListRoutesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRoutesResponse.ProtoReflect.Descriptor instead.
+func (*ListRoutesResponse) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListRoutesResponse) GetRoutes() []*Route {
+	if x != nil {
+		return x.Routes
+	}
+	return nil
+}
+
+func (x *ListRoutesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type CreateRouteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	RouteId       string                 `protobuf:"bytes,2,opt,name=route_id,json=routeId,proto3" json:"route_id,omitempty"`
+	Route         *Route                 `protobuf:"bytes,3,opt,name=route,proto3" json:"route,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRouteRequest) Reset() {
+	*x = CreateRouteRequest{}
+	mi := &file_patterns_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRouteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRouteRequest) ProtoMessage() {}
+
+func (x *CreateRouteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRouteRequest.ProtoReflect.Descriptor instead.
+func (*CreateRouteRequest) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateRouteRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateRouteRequest) GetRouteId() string {
+	if x != nil {
+		return x.RouteId
+	}
+	return ""
+}
+
+func (x *CreateRouteRequest) GetRoute() *Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+type UpdateRouteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Route         *Route                 `protobuf:"bytes,1,opt,name=route,proto3" json:"route,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRouteRequest) Reset() {
+	*x = UpdateRouteRequest{}
+	mi := &file_patterns_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRouteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRouteRequest) ProtoMessage() {}
+
+func (x *UpdateRouteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRouteRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRouteRequest) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateRouteRequest) GetRoute() *Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+func (x *UpdateRouteRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type DeleteRouteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRouteRequest) Reset() {
+	*x = DeleteRouteRequest{}
+	mi := &file_patterns_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRouteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRouteRequest) ProtoMessage() {}
+
+func (x *DeleteRouteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patterns_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRouteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRouteRequest) Descriptor() ([]byte, []int) {
+	return file_patterns_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteRouteRequest) GetName() string {
 	if x != nil {
 		return x.Name
 	}
@@ -949,7 +1332,14 @@ const file_patterns_proto_rawDesc = "" +
 	"\x03Run\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x18\n" +
 	"\arecords\x18\x02 \x01(\x03R\arecords:\xbf\x01\xeaA\xbb\x01\n" +
-	"\x18patterns.example.com/Run\x12*projects/{project}/sinks/{sink}/runs/{run}\x12(folders/{folder}/sinks/{sink}/runs/{run}\x12Iorganizations/{organization}/locations/{location}/sinks/{sink}/runs/{run}\"*\n" +
+	"\x18patterns.example.com/Run\x12*projects/{project}/sinks/{sink}/runs/{run}\x12(folders/{folder}/sinks/{sink}/runs/{run}\x12Iorganizations/{organization}/locations/{location}/sinks/{sink}/runs/{run}\"\xf5\x01\n" +
+	"\x05Route\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x126\n" +
+	"\x04sink\x18\x02 \x01(\tB\"\xe2A\x01\x02\xfaA\x1b\n" +
+	"\x19patterns.example.com/SinkR\x04sink\x125\n" +
+	"\x06replay\x18\x03 \x01(\tB\x1d\xfaA\x1a\n" +
+	"\x18patterns.example.com/RunR\x06replay:c\xeaA`\n" +
+	"\x1apatterns.example.com/Route\x12!projects/{project}/routes/{route}\x12\x1ffolders/{folder}/routes/{route}\"*\n" +
 	"\x0eGetSinkRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\xc2\x01\n" +
 	"\x10ListSinksRequest\x12\x1c\n" +
@@ -997,7 +1387,28 @@ const file_patterns_proto_rawDesc = "" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12+\n" +
 	"\x03run\x18\x03 \x01(\v2\x13.aippatterns.v1.RunB\x04\xe2A\x01\x02R\x03run\",\n" +
 	"\x10DeleteRunRequest\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name2\xba\x06\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"+\n" +
+	"\x0fGetRouteRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"\x85\x01\n" +
+	"\x11ListRoutesRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"k\n" +
+	"\x12ListRoutesResponse\x12-\n" +
+	"\x06routes\x18\x01 \x03(\v2\x15.aippatterns.v1.RouteR\x06routes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x80\x01\n" +
+	"\x12CreateRouteRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x19\n" +
+	"\broute_id\x18\x02 \x01(\tR\arouteId\x121\n" +
+	"\x05route\x18\x03 \x01(\v2\x15.aippatterns.v1.RouteB\x04\xe2A\x01\x02R\x05route\"\x84\x01\n" +
+	"\x12UpdateRouteRequest\x121\n" +
+	"\x05route\x18\x01 \x01(\v2\x15.aippatterns.v1.RouteB\x04\xe2A\x01\x02R\x05route\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\".\n" +
+	"\x12DeleteRouteRequest\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name2\xb2\t\n" +
 	"\x0fPatternsService\x12?\n" +
 	"\aGetSink\x12\x1e.aippatterns.v1.GetSinkRequest\x1a\x14.aippatterns.v1.Sink\x12P\n" +
 	"\tListSinks\x12 .aippatterns.v1.ListSinksRequest\x1a!.aippatterns.v1.ListSinksResponse\x12E\n" +
@@ -1012,7 +1423,13 @@ const file_patterns_proto_rawDesc = "" +
 	"\x06GetRun\x12\x1d.aippatterns.v1.GetRunRequest\x1a\x13.aippatterns.v1.Run\x12M\n" +
 	"\bListRuns\x12\x1f.aippatterns.v1.ListRunsRequest\x1a .aippatterns.v1.ListRunsResponse\x12B\n" +
 	"\tCreateRun\x12 .aippatterns.v1.CreateRunRequest\x1a\x13.aippatterns.v1.Run\x12E\n" +
-	"\tDeleteRun\x12 .aippatterns.v1.DeleteRunRequest\x1a\x16.google.protobuf.EmptyBkZigithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_patterns/want/aippatternsv1;aippatternsv1b\x06proto3"
+	"\tDeleteRun\x12 .aippatterns.v1.DeleteRunRequest\x1a\x16.google.protobuf.Empty\x12B\n" +
+	"\bGetRoute\x12\x1f.aippatterns.v1.GetRouteRequest\x1a\x15.aippatterns.v1.Route\x12S\n" +
+	"\n" +
+	"ListRoutes\x12!.aippatterns.v1.ListRoutesRequest\x1a\".aippatterns.v1.ListRoutesResponse\x12H\n" +
+	"\vCreateRoute\x12\".aippatterns.v1.CreateRouteRequest\x1a\x15.aippatterns.v1.Route\x12H\n" +
+	"\vUpdateRoute\x12\".aippatterns.v1.UpdateRouteRequest\x1a\x15.aippatterns.v1.Route\x12I\n" +
+	"\vDeleteRoute\x12\".aippatterns.v1.DeleteRouteRequest\x1a\x16.google.protobuf.EmptyBkZigithub.com/protoforge/protoforge/internal/gen/crud/testdata/aip_patterns/want/aippatternsv1;aippatternsv1b\x06proto3"
 
 var (
 	file_patterns_proto_rawDescOnce sync.Once
@@ -1026,66 +1443,87 @@ func file_patterns_proto_rawDescGZIP() []byte {
 	return file_patterns_proto_rawDescData
 }
 
-var file_patterns_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_patterns_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_patterns_proto_goTypes = []any{
 	(*Sink)(nil),                  // 0: aippatterns.v1.Sink
 	(*Run)(nil),                   // 1: aippatterns.v1.Run
-	(*GetSinkRequest)(nil),        // 2: aippatterns.v1.GetSinkRequest
-	(*ListSinksRequest)(nil),      // 3: aippatterns.v1.ListSinksRequest
-	(*ListSinksResponse)(nil),     // 4: aippatterns.v1.ListSinksResponse
-	(*CreateSinkRequest)(nil),     // 5: aippatterns.v1.CreateSinkRequest
-	(*UpdateSinkRequest)(nil),     // 6: aippatterns.v1.UpdateSinkRequest
-	(*DeleteSinkRequest)(nil),     // 7: aippatterns.v1.DeleteSinkRequest
-	(*UndeleteSinkRequest)(nil),   // 8: aippatterns.v1.UndeleteSinkRequest
-	(*BatchGetSinksRequest)(nil),  // 9: aippatterns.v1.BatchGetSinksRequest
-	(*BatchGetSinksResponse)(nil), // 10: aippatterns.v1.BatchGetSinksResponse
-	(*GetRunRequest)(nil),         // 11: aippatterns.v1.GetRunRequest
-	(*ListRunsRequest)(nil),       // 12: aippatterns.v1.ListRunsRequest
-	(*ListRunsResponse)(nil),      // 13: aippatterns.v1.ListRunsResponse
-	(*CreateRunRequest)(nil),      // 14: aippatterns.v1.CreateRunRequest
-	(*DeleteRunRequest)(nil),      // 15: aippatterns.v1.DeleteRunRequest
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),         // 18: google.protobuf.Empty
+	(*Route)(nil),                 // 2: aippatterns.v1.Route
+	(*GetSinkRequest)(nil),        // 3: aippatterns.v1.GetSinkRequest
+	(*ListSinksRequest)(nil),      // 4: aippatterns.v1.ListSinksRequest
+	(*ListSinksResponse)(nil),     // 5: aippatterns.v1.ListSinksResponse
+	(*CreateSinkRequest)(nil),     // 6: aippatterns.v1.CreateSinkRequest
+	(*UpdateSinkRequest)(nil),     // 7: aippatterns.v1.UpdateSinkRequest
+	(*DeleteSinkRequest)(nil),     // 8: aippatterns.v1.DeleteSinkRequest
+	(*UndeleteSinkRequest)(nil),   // 9: aippatterns.v1.UndeleteSinkRequest
+	(*BatchGetSinksRequest)(nil),  // 10: aippatterns.v1.BatchGetSinksRequest
+	(*BatchGetSinksResponse)(nil), // 11: aippatterns.v1.BatchGetSinksResponse
+	(*GetRunRequest)(nil),         // 12: aippatterns.v1.GetRunRequest
+	(*ListRunsRequest)(nil),       // 13: aippatterns.v1.ListRunsRequest
+	(*ListRunsResponse)(nil),      // 14: aippatterns.v1.ListRunsResponse
+	(*CreateRunRequest)(nil),      // 15: aippatterns.v1.CreateRunRequest
+	(*DeleteRunRequest)(nil),      // 16: aippatterns.v1.DeleteRunRequest
+	(*GetRouteRequest)(nil),       // 17: aippatterns.v1.GetRouteRequest
+	(*ListRoutesRequest)(nil),     // 18: aippatterns.v1.ListRoutesRequest
+	(*ListRoutesResponse)(nil),    // 19: aippatterns.v1.ListRoutesResponse
+	(*CreateRouteRequest)(nil),    // 20: aippatterns.v1.CreateRouteRequest
+	(*UpdateRouteRequest)(nil),    // 21: aippatterns.v1.UpdateRouteRequest
+	(*DeleteRouteRequest)(nil),    // 22: aippatterns.v1.DeleteRouteRequest
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 24: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),         // 25: google.protobuf.Empty
 }
 var file_patterns_proto_depIdxs = []int32{
-	16, // 0: aippatterns.v1.Sink.create_time:type_name -> google.protobuf.Timestamp
-	16, // 1: aippatterns.v1.Sink.update_time:type_name -> google.protobuf.Timestamp
-	16, // 2: aippatterns.v1.Sink.delete_time:type_name -> google.protobuf.Timestamp
+	23, // 0: aippatterns.v1.Sink.create_time:type_name -> google.protobuf.Timestamp
+	23, // 1: aippatterns.v1.Sink.update_time:type_name -> google.protobuf.Timestamp
+	23, // 2: aippatterns.v1.Sink.delete_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: aippatterns.v1.ListSinksResponse.sinks:type_name -> aippatterns.v1.Sink
 	0,  // 4: aippatterns.v1.CreateSinkRequest.sink:type_name -> aippatterns.v1.Sink
 	0,  // 5: aippatterns.v1.UpdateSinkRequest.sink:type_name -> aippatterns.v1.Sink
-	17, // 6: aippatterns.v1.UpdateSinkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 6: aippatterns.v1.UpdateSinkRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 7: aippatterns.v1.BatchGetSinksResponse.sinks:type_name -> aippatterns.v1.Sink
 	1,  // 8: aippatterns.v1.ListRunsResponse.runs:type_name -> aippatterns.v1.Run
 	1,  // 9: aippatterns.v1.CreateRunRequest.run:type_name -> aippatterns.v1.Run
-	2,  // 10: aippatterns.v1.PatternsService.GetSink:input_type -> aippatterns.v1.GetSinkRequest
-	3,  // 11: aippatterns.v1.PatternsService.ListSinks:input_type -> aippatterns.v1.ListSinksRequest
-	5,  // 12: aippatterns.v1.PatternsService.CreateSink:input_type -> aippatterns.v1.CreateSinkRequest
-	6,  // 13: aippatterns.v1.PatternsService.UpdateSink:input_type -> aippatterns.v1.UpdateSinkRequest
-	7,  // 14: aippatterns.v1.PatternsService.DeleteSink:input_type -> aippatterns.v1.DeleteSinkRequest
-	8,  // 15: aippatterns.v1.PatternsService.UndeleteSink:input_type -> aippatterns.v1.UndeleteSinkRequest
-	9,  // 16: aippatterns.v1.PatternsService.BatchGetSinks:input_type -> aippatterns.v1.BatchGetSinksRequest
-	11, // 17: aippatterns.v1.PatternsService.GetRun:input_type -> aippatterns.v1.GetRunRequest
-	12, // 18: aippatterns.v1.PatternsService.ListRuns:input_type -> aippatterns.v1.ListRunsRequest
-	14, // 19: aippatterns.v1.PatternsService.CreateRun:input_type -> aippatterns.v1.CreateRunRequest
-	15, // 20: aippatterns.v1.PatternsService.DeleteRun:input_type -> aippatterns.v1.DeleteRunRequest
-	0,  // 21: aippatterns.v1.PatternsService.GetSink:output_type -> aippatterns.v1.Sink
-	4,  // 22: aippatterns.v1.PatternsService.ListSinks:output_type -> aippatterns.v1.ListSinksResponse
-	0,  // 23: aippatterns.v1.PatternsService.CreateSink:output_type -> aippatterns.v1.Sink
-	0,  // 24: aippatterns.v1.PatternsService.UpdateSink:output_type -> aippatterns.v1.Sink
-	0,  // 25: aippatterns.v1.PatternsService.DeleteSink:output_type -> aippatterns.v1.Sink
-	0,  // 26: aippatterns.v1.PatternsService.UndeleteSink:output_type -> aippatterns.v1.Sink
-	10, // 27: aippatterns.v1.PatternsService.BatchGetSinks:output_type -> aippatterns.v1.BatchGetSinksResponse
-	1,  // 28: aippatterns.v1.PatternsService.GetRun:output_type -> aippatterns.v1.Run
-	13, // 29: aippatterns.v1.PatternsService.ListRuns:output_type -> aippatterns.v1.ListRunsResponse
-	1,  // 30: aippatterns.v1.PatternsService.CreateRun:output_type -> aippatterns.v1.Run
-	18, // 31: aippatterns.v1.PatternsService.DeleteRun:output_type -> google.protobuf.Empty
-	21, // [21:32] is the sub-list for method output_type
-	10, // [10:21] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	2,  // 10: aippatterns.v1.ListRoutesResponse.routes:type_name -> aippatterns.v1.Route
+	2,  // 11: aippatterns.v1.CreateRouteRequest.route:type_name -> aippatterns.v1.Route
+	2,  // 12: aippatterns.v1.UpdateRouteRequest.route:type_name -> aippatterns.v1.Route
+	24, // 13: aippatterns.v1.UpdateRouteRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 14: aippatterns.v1.PatternsService.GetSink:input_type -> aippatterns.v1.GetSinkRequest
+	4,  // 15: aippatterns.v1.PatternsService.ListSinks:input_type -> aippatterns.v1.ListSinksRequest
+	6,  // 16: aippatterns.v1.PatternsService.CreateSink:input_type -> aippatterns.v1.CreateSinkRequest
+	7,  // 17: aippatterns.v1.PatternsService.UpdateSink:input_type -> aippatterns.v1.UpdateSinkRequest
+	8,  // 18: aippatterns.v1.PatternsService.DeleteSink:input_type -> aippatterns.v1.DeleteSinkRequest
+	9,  // 19: aippatterns.v1.PatternsService.UndeleteSink:input_type -> aippatterns.v1.UndeleteSinkRequest
+	10, // 20: aippatterns.v1.PatternsService.BatchGetSinks:input_type -> aippatterns.v1.BatchGetSinksRequest
+	12, // 21: aippatterns.v1.PatternsService.GetRun:input_type -> aippatterns.v1.GetRunRequest
+	13, // 22: aippatterns.v1.PatternsService.ListRuns:input_type -> aippatterns.v1.ListRunsRequest
+	15, // 23: aippatterns.v1.PatternsService.CreateRun:input_type -> aippatterns.v1.CreateRunRequest
+	16, // 24: aippatterns.v1.PatternsService.DeleteRun:input_type -> aippatterns.v1.DeleteRunRequest
+	17, // 25: aippatterns.v1.PatternsService.GetRoute:input_type -> aippatterns.v1.GetRouteRequest
+	18, // 26: aippatterns.v1.PatternsService.ListRoutes:input_type -> aippatterns.v1.ListRoutesRequest
+	20, // 27: aippatterns.v1.PatternsService.CreateRoute:input_type -> aippatterns.v1.CreateRouteRequest
+	21, // 28: aippatterns.v1.PatternsService.UpdateRoute:input_type -> aippatterns.v1.UpdateRouteRequest
+	22, // 29: aippatterns.v1.PatternsService.DeleteRoute:input_type -> aippatterns.v1.DeleteRouteRequest
+	0,  // 30: aippatterns.v1.PatternsService.GetSink:output_type -> aippatterns.v1.Sink
+	5,  // 31: aippatterns.v1.PatternsService.ListSinks:output_type -> aippatterns.v1.ListSinksResponse
+	0,  // 32: aippatterns.v1.PatternsService.CreateSink:output_type -> aippatterns.v1.Sink
+	0,  // 33: aippatterns.v1.PatternsService.UpdateSink:output_type -> aippatterns.v1.Sink
+	0,  // 34: aippatterns.v1.PatternsService.DeleteSink:output_type -> aippatterns.v1.Sink
+	0,  // 35: aippatterns.v1.PatternsService.UndeleteSink:output_type -> aippatterns.v1.Sink
+	11, // 36: aippatterns.v1.PatternsService.BatchGetSinks:output_type -> aippatterns.v1.BatchGetSinksResponse
+	1,  // 37: aippatterns.v1.PatternsService.GetRun:output_type -> aippatterns.v1.Run
+	14, // 38: aippatterns.v1.PatternsService.ListRuns:output_type -> aippatterns.v1.ListRunsResponse
+	1,  // 39: aippatterns.v1.PatternsService.CreateRun:output_type -> aippatterns.v1.Run
+	25, // 40: aippatterns.v1.PatternsService.DeleteRun:output_type -> google.protobuf.Empty
+	2,  // 41: aippatterns.v1.PatternsService.GetRoute:output_type -> aippatterns.v1.Route
+	19, // 42: aippatterns.v1.PatternsService.ListRoutes:output_type -> aippatterns.v1.ListRoutesResponse
+	2,  // 43: aippatterns.v1.PatternsService.CreateRoute:output_type -> aippatterns.v1.Route
+	2,  // 44: aippatterns.v1.PatternsService.UpdateRoute:output_type -> aippatterns.v1.Route
+	25, // 45: aippatterns.v1.PatternsService.DeleteRoute:output_type -> google.protobuf.Empty
+	30, // [30:46] is the sub-list for method output_type
+	14, // [14:30] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_patterns_proto_init() }
@@ -1099,7 +1537,7 @@ func file_patterns_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patterns_proto_rawDesc), len(file_patterns_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,13 +37,18 @@ const (
 	PatternsService_ListRuns_FullMethodName      = "/aippatterns.v1.PatternsService/ListRuns"
 	PatternsService_CreateRun_FullMethodName     = "/aippatterns.v1.PatternsService/CreateRun"
 	PatternsService_DeleteRun_FullMethodName     = "/aippatterns.v1.PatternsService/DeleteRun"
+	PatternsService_GetRoute_FullMethodName      = "/aippatterns.v1.PatternsService/GetRoute"
+	PatternsService_ListRoutes_FullMethodName    = "/aippatterns.v1.PatternsService/ListRoutes"
+	PatternsService_CreateRoute_FullMethodName   = "/aippatterns.v1.PatternsService/CreateRoute"
+	PatternsService_UpdateRoute_FullMethodName   = "/aippatterns.v1.PatternsService/UpdateRoute"
+	PatternsService_DeleteRoute_FullMethodName   = "/aippatterns.v1.PatternsService/DeleteRoute"
 )
 
 // PatternsServiceClient is the client API for PatternsService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Sinks and their runs.
+// Sinks, their runs, and routes to them.
 type PatternsServiceClient interface {
 	// Returns a sink of any pattern (AIP-131).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
@@ -80,6 +85,23 @@ type PatternsServiceClient interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteRun(ctx context.Context, in *DeleteRunRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Returns a route (AIP-131).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	GetRoute(ctx context.Context, in *GetRouteRequest, opts ...grpc.CallOption) (*Route, error)
+	ListRoutes(ctx context.Context, in *ListRoutesRequest, opts ...grpc.CallOption) (*ListRoutesResponse, error)
+	// Creates a route to a sink of any pattern (AIP-133).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	CreateRoute(ctx context.Context, in *CreateRouteRequest, opts ...grpc.CallOption) (*Route, error)
+	// Updates the fields of a route named by the mask (AIP-134).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	UpdateRoute(ctx context.Context, in *UpdateRouteRequest, opts ...grpc.CallOption) (*Route, error)
+	// Deletes a route (AIP-135).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	DeleteRoute(ctx context.Context, in *DeleteRouteRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type patternsServiceClient struct {
@@ -200,11 +222,61 @@ func (c *patternsServiceClient) DeleteRun(ctx context.Context, in *DeleteRunRequ
 	return out, nil
 }
 
+func (c *patternsServiceClient) GetRoute(ctx context.Context, in *GetRouteRequest, opts ...grpc.CallOption) (*Route, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Route)
+	err := c.cc.Invoke(ctx, PatternsService_GetRoute_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *patternsServiceClient) ListRoutes(ctx context.Context, in *ListRoutesRequest, opts ...grpc.CallOption) (*ListRoutesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRoutesResponse)
+	err := c.cc.Invoke(ctx, PatternsService_ListRoutes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *patternsServiceClient) CreateRoute(ctx context.Context, in *CreateRouteRequest, opts ...grpc.CallOption) (*Route, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Route)
+	err := c.cc.Invoke(ctx, PatternsService_CreateRoute_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *patternsServiceClient) UpdateRoute(ctx context.Context, in *UpdateRouteRequest, opts ...grpc.CallOption) (*Route, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Route)
+	err := c.cc.Invoke(ctx, PatternsService_UpdateRoute_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *patternsServiceClient) DeleteRoute(ctx context.Context, in *DeleteRouteRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, PatternsService_DeleteRoute_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PatternsServiceServer is the server API for PatternsService service.
 // All implementations must embed UnimplementedPatternsServiceServer
 // for forward compatibility.
 //
-// Sinks and their runs.
+// Sinks, their runs, and routes to them.
 type PatternsServiceServer interface {
 	// Returns a sink of any pattern (AIP-131).
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
@@ -241,6 +313,23 @@ type PatternsServiceServer interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	DeleteRun(context.Context, *DeleteRunRequest) (*emptypb.Empty, error)
+	// Returns a route (AIP-131).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	GetRoute(context.Context, *GetRouteRequest) (*Route, error)
+	ListRoutes(context.Context, *ListRoutesRequest) (*ListRoutesResponse, error)
+	// Creates a route to a sink of any pattern (AIP-133).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	CreateRoute(context.Context, *CreateRouteRequest) (*Route, error)
+	// Updates the fields of a route named by the mask (AIP-134).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	UpdateRoute(context.Context, *UpdateRouteRequest) (*Route, error)
+	// Deletes a route (AIP-135).
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	DeleteRoute(context.Context, *DeleteRouteRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedPatternsServiceServer()
 }
 
@@ -283,6 +372,21 @@ func (UnimplementedPatternsServiceServer) CreateRun(context.Context, *CreateRunR
 }
 func (UnimplementedPatternsServiceServer) DeleteRun(context.Context, *DeleteRunRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteRun not implemented")
+}
+func (UnimplementedPatternsServiceServer) GetRoute(context.Context, *GetRouteRequest) (*Route, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRoute not implemented")
+}
+func (UnimplementedPatternsServiceServer) ListRoutes(context.Context, *ListRoutesRequest) (*ListRoutesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRoutes not implemented")
+}
+func (UnimplementedPatternsServiceServer) CreateRoute(context.Context, *CreateRouteRequest) (*Route, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRoute not implemented")
+}
+func (UnimplementedPatternsServiceServer) UpdateRoute(context.Context, *UpdateRouteRequest) (*Route, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateRoute not implemented")
+}
+func (UnimplementedPatternsServiceServer) DeleteRoute(context.Context, *DeleteRouteRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteRoute not implemented")
 }
 func (UnimplementedPatternsServiceServer) mustEmbedUnimplementedPatternsServiceServer() {}
 func (UnimplementedPatternsServiceServer) testEmbeddedByValue()                         {}
@@ -503,6 +607,96 @@ func _PatternsService_DeleteRun_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PatternsService_GetRoute_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRouteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PatternsServiceServer).GetRoute(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PatternsService_GetRoute_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PatternsServiceServer).GetRoute(ctx, req.(*GetRouteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PatternsService_ListRoutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRoutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PatternsServiceServer).ListRoutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PatternsService_ListRoutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PatternsServiceServer).ListRoutes(ctx, req.(*ListRoutesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PatternsService_CreateRoute_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRouteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PatternsServiceServer).CreateRoute(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PatternsService_CreateRoute_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PatternsServiceServer).CreateRoute(ctx, req.(*CreateRouteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PatternsService_UpdateRoute_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRouteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PatternsServiceServer).UpdateRoute(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PatternsService_UpdateRoute_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PatternsServiceServer).UpdateRoute(ctx, req.(*UpdateRouteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PatternsService_DeleteRoute_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRouteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PatternsServiceServer).DeleteRoute(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PatternsService_DeleteRoute_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PatternsServiceServer).DeleteRoute(ctx, req.(*DeleteRouteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PatternsService_ServiceDesc is the grpc.ServiceDesc for PatternsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -553,6 +747,26 @@ var PatternsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteRun",
 			Handler:    _PatternsService_DeleteRun_Handler,
+		},
+		{
+			MethodName: "GetRoute",
+			Handler:    _PatternsService_GetRoute_Handler,
+		},
+		{
+			MethodName: "ListRoutes",
+			Handler:    _PatternsService_ListRoutes_Handler,
+		},
+		{
+			MethodName: "CreateRoute",
+			Handler:    _PatternsService_CreateRoute_Handler,
+		},
+		{
+			MethodName: "UpdateRoute",
+			Handler:    _PatternsService_UpdateRoute_Handler,
+		},
+		{
+			MethodName: "DeleteRoute",
+			Handler:    _PatternsService_DeleteRoute_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

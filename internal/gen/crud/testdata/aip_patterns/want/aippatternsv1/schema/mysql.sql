@@ -27,3 +27,26 @@ CREATE TABLE `runs` (
   PRIMARY KEY (`project`, `folder`, `organization`, `location`, `sink`, `run`),
   CONSTRAINT `fk_runs_parent` FOREIGN KEY (`project`, `folder`, `organization`, `location`, `sink`) REFERENCES `sinks` (`project`, `folder`, `organization`, `location`, `sink`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `routes` (
+  `project` varchar(255) NOT NULL DEFAULT (''),
+  `folder` varchar(255) NOT NULL DEFAULT (''),
+  `route` varchar(255) NOT NULL,
+  `sink` longtext NOT NULL DEFAULT (''),
+  `sink_project` varchar(153) NULL,
+  `sink_folder` varchar(153) NULL,
+  `sink_organization` varchar(153) NULL,
+  `sink_location` varchar(153) NULL,
+  `sink_sink` varchar(153) NULL,
+  `replay` longtext NOT NULL DEFAULT (''),
+  `replay_project` varchar(128) NULL,
+  `replay_folder` varchar(128) NULL,
+  `replay_organization` varchar(128) NULL,
+  `replay_location` varchar(128) NULL,
+  `replay_sink` varchar(128) NULL,
+  `replay_run` varchar(128) NULL,
+  PRIMARY KEY (`project`, `folder`, `route`),
+  INDEX `idx_routes_sink_project_sink_folder_sink_organization__c2f59663` (`sink_project`, `sink_folder`, `sink_organization`, `sink_location`, `sink_sink`),
+  INDEX `idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0` (`replay_project`, `replay_folder`, `replay_organization`, `replay_location`, `replay_sink`, `replay_run`),
+  CONSTRAINT `fk_routes_sink` FOREIGN KEY (`sink_project`, `sink_folder`, `sink_organization`, `sink_location`, `sink_sink`) REFERENCES `sinks` (`project`, `folder`, `organization`, `location`, `sink`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_routes_replay` FOREIGN KEY (`replay_project`, `replay_folder`, `replay_organization`, `replay_location`, `replay_sink`, `replay_run`) REFERENCES `runs` (`project`, `folder`, `organization`, `location`, `sink`, `run`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

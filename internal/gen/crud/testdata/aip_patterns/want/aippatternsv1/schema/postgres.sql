@@ -27,3 +27,26 @@ CREATE TABLE "runs" (
   PRIMARY KEY ("project", "folder", "organization", "location", "sink", "run"),
   CONSTRAINT "fk_runs_parent" FOREIGN KEY ("project", "folder", "organization", "location", "sink") REFERENCES "sinks" ("project", "folder", "organization", "location", "sink") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
+CREATE TABLE "routes" (
+  "project" character varying(255) NOT NULL DEFAULT '' COLLATE "C",
+  "folder" character varying(255) NOT NULL DEFAULT '' COLLATE "C",
+  "route" character varying(255) NOT NULL COLLATE "C",
+  "sink" text NOT NULL DEFAULT '' COLLATE "C",
+  "sink_project" character varying(153) NULL COLLATE "C",
+  "sink_folder" character varying(153) NULL COLLATE "C",
+  "sink_organization" character varying(153) NULL COLLATE "C",
+  "sink_location" character varying(153) NULL COLLATE "C",
+  "sink_sink" character varying(153) NULL COLLATE "C",
+  "replay" text NOT NULL DEFAULT '' COLLATE "C",
+  "replay_project" character varying(128) NULL COLLATE "C",
+  "replay_folder" character varying(128) NULL COLLATE "C",
+  "replay_organization" character varying(128) NULL COLLATE "C",
+  "replay_location" character varying(128) NULL COLLATE "C",
+  "replay_sink" character varying(128) NULL COLLATE "C",
+  "replay_run" character varying(128) NULL COLLATE "C",
+  PRIMARY KEY ("project", "folder", "route"),
+  CONSTRAINT "fk_routes_sink" FOREIGN KEY ("sink_project", "sink_folder", "sink_organization", "sink_location", "sink_sink") REFERENCES "sinks" ("project", "folder", "organization", "location", "sink") ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT "fk_routes_replay" FOREIGN KEY ("replay_project", "replay_folder", "replay_organization", "replay_location", "replay_sink", "replay_run") REFERENCES "runs" ("project", "folder", "organization", "location", "sink", "run") ON UPDATE NO ACTION ON DELETE NO ACTION
+);
+CREATE INDEX "idx_routes_sink_project_sink_folder_sink_organization__c2f59663" ON "routes" ("sink_project", "sink_folder", "sink_organization", "sink_location", "sink_sink");
+CREATE INDEX "idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0" ON "routes" ("replay_project", "replay_folder", "replay_organization", "replay_location", "replay_sink", "replay_run");

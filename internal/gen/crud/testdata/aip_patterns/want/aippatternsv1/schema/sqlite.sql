@@ -38,3 +38,40 @@ CREATE TABLE `runs` (
   CONSTRAINT `chk_runs_sink_size` CHECK (instr("sink", char(0)) > 0 OR length("sink") <= 128),
   CONSTRAINT `chk_runs_run_size` CHECK (instr("run", char(0)) > 0 OR length("run") <= 128)
 );
+CREATE TABLE `routes` (
+  `project` text NOT NULL DEFAULT (''),
+  `folder` text NOT NULL DEFAULT (''),
+  `route` text NOT NULL,
+  `sink` text NOT NULL DEFAULT (''),
+  `sink_project` text NULL,
+  `sink_folder` text NULL,
+  `sink_organization` text NULL,
+  `sink_location` text NULL,
+  `sink_sink` text NULL,
+  `replay` text NOT NULL DEFAULT (''),
+  `replay_project` text NULL,
+  `replay_folder` text NULL,
+  `replay_organization` text NULL,
+  `replay_location` text NULL,
+  `replay_sink` text NULL,
+  `replay_run` text NULL,
+  PRIMARY KEY (`project`, `folder`, `route`),
+  CONSTRAINT `fk_routes_sink` FOREIGN KEY (`sink_project`, `sink_folder`, `sink_organization`, `sink_location`, `sink_sink`) REFERENCES `sinks` (`project`, `folder`, `organization`, `location`, `sink`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_routes_replay` FOREIGN KEY (`replay_project`, `replay_folder`, `replay_organization`, `replay_location`, `replay_sink`, `replay_run`) REFERENCES `runs` (`project`, `folder`, `organization`, `location`, `sink`, `run`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `chk_routes_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 255),
+  CONSTRAINT `chk_routes_folder_size` CHECK (instr("folder", char(0)) > 0 OR length("folder") <= 255),
+  CONSTRAINT `chk_routes_route_size` CHECK (instr("route", char(0)) > 0 OR length("route") <= 255),
+  CONSTRAINT `chk_routes_sink_project_size` CHECK (instr("sink_project", char(0)) > 0 OR length("sink_project") <= 153),
+  CONSTRAINT `chk_routes_sink_folder_size` CHECK (instr("sink_folder", char(0)) > 0 OR length("sink_folder") <= 153),
+  CONSTRAINT `chk_routes_sink_organization_size` CHECK (instr("sink_organization", char(0)) > 0 OR length("sink_organization") <= 153),
+  CONSTRAINT `chk_routes_sink_location_size` CHECK (instr("sink_location", char(0)) > 0 OR length("sink_location") <= 153),
+  CONSTRAINT `chk_routes_sink_sink_size` CHECK (instr("sink_sink", char(0)) > 0 OR length("sink_sink") <= 153),
+  CONSTRAINT `chk_routes_replay_project_size` CHECK (instr("replay_project", char(0)) > 0 OR length("replay_project") <= 128),
+  CONSTRAINT `chk_routes_replay_folder_size` CHECK (instr("replay_folder", char(0)) > 0 OR length("replay_folder") <= 128),
+  CONSTRAINT `chk_routes_replay_organization_size` CHECK (instr("replay_organization", char(0)) > 0 OR length("replay_organization") <= 128),
+  CONSTRAINT `chk_routes_replay_location_size` CHECK (instr("replay_location", char(0)) > 0 OR length("replay_location") <= 128),
+  CONSTRAINT `chk_routes_replay_sink_size` CHECK (instr("replay_sink", char(0)) > 0 OR length("replay_sink") <= 128),
+  CONSTRAINT `chk_routes_replay_run_size` CHECK (instr("replay_run", char(0)) > 0 OR length("replay_run") <= 128)
+);
+CREATE INDEX `idx_routes_sink_project_sink_folder_sink_organization__c2f59663` ON `routes` (`sink_project`, `sink_folder`, `sink_organization`, `sink_location`, `sink_sink`);
+CREATE INDEX `idx_routes_replay_project_replay_folder_replay_organiz_b8de6fb0` ON `routes` (`replay_project`, `replay_folder`, `replay_organization`, `replay_location`, `replay_sink`, `replay_run`);
