@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/protoforge/protoforge/internal/gen/sqlschema"
@@ -10,30 +11,30 @@ import (
 
 // backfill is a google.api.resource_reference whose key columns a
 // migration adds to a table whose rows already hold names: the names are
-// read into the new columns before the foreign key is added, so that
-// rows written before are held by it too.
+// read into the key columns before the foreign key is added, so that
+// rows written before are held by it too. That is so of a reference that
+// is new, and of one whose resource gains a pattern (AIP-123), and with
+// it a variable: the rows' names fill the new column ("" where their
+// pattern lacks it) with the others, which they held already.
 type backfill struct {
 	table *sqlschema.Table // the new table
 	fk    *sqlschema.ForeignKey
 }
 
-// backfills finds the references of nt whose key columns are new while
-// their name column was there before (in ot, the old table with renames
-// applied).
+// backfills finds the references of nt with key columns that are new
+// while their name column was there before (in ot, the old table with
+// renames applied).
 func backfills(ot, nt *sqlschema.Table) []backfill {
 	var out []backfill
 	for _, fk := range nt.ForeignKeys {
-		if fk.NameColumn == "" || ot.Column(fk.NameColumn) == nil || len(namePositions(fk.NamePattern)) != len(fk.Columns) {
+		if fk.NameColumn == "" || ot.Column(fk.NameColumn) == nil || len(ormrt.PatternVars(fk.NamePattern)) != len(fk.Columns) || len(fk.RefColumns) != len(fk.Columns) {
 			continue
 		}
-		fresh := true
 		for _, c := range fk.Columns {
-			if ot.Column(c) != nil {
-				fresh = false
+			if ot.Column(c) == nil {
+				out = append(out, backfill{nt, fk})
+				break
 			}
-		}
-		if fresh {
-			out = append(out, backfill{nt, fk})
 		}
 	}
 	return out
@@ -53,16 +54,29 @@ func namePositions(pattern string) []int {
 
 // describe is the plan's line for b.
 func (b backfill) describe() string {
-	return fmt.Sprintf("~ fill %s.%s from the names in %s (%s), where the named row exists", b.table.Name, strings.Join(b.fk.Columns, ", "), b.fk.NameColumn, b.fk.NamePattern)
+	return fmt.Sprintf("~ fill %s.%s from the names in %s (%s), where the named row exists", b.table.Name, strings.Join(b.fk.Columns, ", "), b.fk.NameColumn, ormrt.PatternText(b.fk.NamePattern))
 }
 
-// sql is the statement that fills b's key columns, in dialect d, from the
-// names that have the pattern's form exactly and name a row of the
-// referenced table; other rows keep NULL, which the foreign key allows.
-func (b backfill) sql(d ormrt.Dialect, ref *sqlschema.Table) string {
+// sql are the statements that fill b's key columns, in dialect d, from the
+// names that have a pattern's form exactly and name a row of the
+// referenced table, one a pattern (AIP-123: the columns of the variables
+// a name's pattern lacks are ""); other rows keep what they hold (NULL
+// but for rows written beside the server), which the foreign key allows.
+func (b backfill) sql(d ormrt.Dialect, ref *sqlschema.Table) []string {
+	vars := ormrt.PatternVars(b.fk.NamePattern)
+	var out []string
+	for _, alt := range ormrt.Patterns(b.fk.NamePattern) {
+		out = append(out, b.sqlOf(d, ref, alt, vars))
+	}
+	return out
+}
+
+// sqlOf is the statement of sql for the names of pattern alt, one of the
+// set whose variables are vars.
+func (b backfill) sqlOf(d ormrt.Dialect, ref *sqlschema.Table, alt string, vars []string) string {
 	q := func(s string) string { return ormrt.QuoteIdent(d, s) }
 	src := "t." + q(b.fk.NameColumn)
-	segs := strings.Split(b.fk.NamePattern, "/")
+	segs := strings.Split(alt, "/")
 	// seg is the n-th segment of the name, 1-based.
 	seg := func(n int) string {
 		switch d {
@@ -101,13 +115,25 @@ func (b backfill) sql(d ormrt.Dialect, ref *sqlschema.Table) string {
 	if d == ormrt.MySQL {
 		text = "CHAR"
 	}
+	// The segment of each variable of the set in the names of alt; 0 for
+	// those alt lacks, whose columns hold "".
+	at := make([]int, len(vars))
+	for _, n := range namePositions(alt) {
+		if i := slices.Index(vars, strings.Trim(segs[n-1], "{}")); i >= 0 {
+			at[i] = n
+		}
+	}
 	var match, set []string
-	for i, n := range namePositions(b.fk.NamePattern) {
+	for i, n := range at {
 		rc := "r." + q(b.fk.RefColumns[i])
 		if ref == nil || ref.Column(b.fk.RefColumns[i]) == nil || ref.Column(b.fk.RefColumns[i]).Type != "string" {
 			rc = "CAST(" + rc + " AS " + text + ")"
 		}
-		match = append(match, rc+" = "+seg(n))
+		if n == 0 {
+			match = append(match, rc+" = ''")
+		} else {
+			match = append(match, rc+" = "+seg(n))
+		}
 		col := q(b.fk.Columns[i])
 		if d == ormrt.MySQL {
 			col = "t." + col

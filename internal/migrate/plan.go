@@ -796,7 +796,7 @@ func (p *plan) statements(d ormrt.Dialect) (up, down []string, err error) {
 		up = append(up, "UPDATE "+ormrt.QuoteIdent(d, c[0])+" SET "+q+" = LOWER("+q+") WHERE "+q+" <> LOWER("+q+") AND "+q+" LIKE '________-____-____-____-____________'")
 	}
 	for _, b := range p.backfills {
-		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable)))
+		up = append(up, b.sql(d, p.new.Table(b.fk.RefTable))...)
 	}
 	if more, err = planAll(d, "up", keys); err != nil {
 		return nil, nil, err

@@ -1103,3 +1103,31 @@ func TestPatternGained(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, out, "+ column versions.location VARCHAR(192) NOT NULL DEFAULT ''")
 }
+
+// TestReferencedPatternGained: a reference to a resource that gains a
+// pattern (AIP-123) gains a key column, which the plan fills from the
+// names the rows hold, one statement a pattern, before the foreign key
+// is added back: "" where a name's pattern lacks the variable.
+func TestReferencedPatternGained(t *testing.T) {
+	const imports = "import \"google/api/resource.proto\";\n\n"
+	msgs := func(patterns ...string) string {
+		secret := ""
+		for _, p := range patterns {
+			secret += ` pattern: "` + p + `/secrets/{secret}"`
+		}
+		return imports + "message Secret {\n  option (google.api.resource) = {type: \"shop.example.com/Secret\"" + secret + "};\n  string name = 1;\n}\n\n" +
+			"message Holder {\n  option (google.api.resource) = {type: \"shop.example.com/Holder\" pattern: \"holders/{holder}\"};\n  string name = 1;\n" +
+			"  string pinned = 2 [(google.api.resource_reference).type = \"shop.example.com/Secret\"];\n}\n"
+	}
+	p := newProject(t)
+	p.start(t, msgs("projects/{project}"))
+	p.generate(t, msgs("projects/{project}", "projects/{project}/locations/{location}"))
+	out, err := p.diff("located", migrate.Options{})
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, out, "~ fill holders.pinned_project, pinned_location, pinned_secret from the names in pinned (projects/{project}/secrets/{secret} or projects/{project}/locations/{location}/secrets/{secret}), where the named row exists")
+	up := p.read(t, "postgres/000002_located.up.sql")
+	assert.Contains(t, up, `AND r."location" = '' AND`, "names of the first pattern hold '' in location:\n%s", up)
+	assert.Contains(t, up, `AND r."location" = split_part(t."pinned", '/', 4) AND`, "names of the second hold their location:\n%s", up)
+	fill, key := strings.Index(up, `UPDATE "holders"`), strings.LastIndex(up, `CONSTRAINT "fk_holders_pinned" FOREIGN KEY`)
+	assert.True(t, fill >= 0 && key > fill, "the foreign key is added after the fill:\n%s", up)
+}
