@@ -331,6 +331,12 @@ func batchDelete(ctx context.Context, c nestedv1.NestedServiceClient, parent str
 // restDo sends a JSON request and returns the response and its body.
 func restDo(t *testing.T, method, url, body string) (*http.Response, []byte) {
 	t.Helper()
+	return restDoWith(t, method, url, body, nil)
+}
+
+// restDoWith is restDo with the request's headers set from header.
+func restDoWith(t *testing.T, method, url, body string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -339,6 +345,9 @@ func restDo(t *testing.T, method, url, body string) (*http.Response, []byte) {
 	require.NoError(t, err)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

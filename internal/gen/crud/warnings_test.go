@@ -960,11 +960,10 @@ message Version {
 	}
 }
 
-// TestPatternSetUnsupported: what the runtime does not yet combine with
-// several patterns (AIP-123) is refused where it is declared: a tenant
-// field leaves the resource out. A long-running method (AIP-151) of such
-// a resource is generated, without a warning.
-func TestPatternSetUnsupported(t *testing.T) {
+// TestPatternSetCombined: a tenant field and long-running methods
+// (AIP-151) of resources of several patterns (AIP-123) are generated,
+// without a warning.
+func TestPatternSetCombined(t *testing.T) {
 	src := `syntax = "proto3";
 package pat.v1;
 import "google/api/resource.proto";
@@ -986,6 +985,7 @@ service SecretService {
     option (google.longrunning.operation_info) = {response_type: "Secret" metadata_type: "Meta"};
   }
   rpc GetSecret(GetSecretRequest) returns (Secret);
+  rpc GetKey(GetKeyRequest) returns (Key);
 }
 message CreateSecretRequest {
   string parent = 1;
@@ -994,21 +994,18 @@ message CreateSecretRequest {
 message GetSecretRequest {
   string name = 1;
 }
+message GetKeyRequest {
+  string name = 1;
+}
 `
 	_, buf, code := generate(t, "pat/v1/pat.proto", src)
-	got := buf.String()
-	for _, want := range []string{
-		`protoc-gen-crud: warning: pat/v1/pat.proto:11:1: message pat.v1.Key: resource "pat.example.com/Key" is not generated: pat/v1/pat.proto:14:3: field pat.v1.Key.owner: (protoforge.v1.field).tenant is not supported yet on a resource of several patterns (AIP-123); keep one pattern to scope it by tenant`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("warnings:\n%s\nwant a line\n%s", got, want)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s\nwant none", got)
+	}
+	for _, want := range []string{"SecretService.GetSecret", `"Op":"Create"`, `"OperationMetadata":"pat.v1.Meta"`, "SecretService.GetKey", `"Path":"owner","Name":"owner","GoField":"Owner","Type":"string","Role":"tenant"`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("want %s in the long-running CreateSecret, GetSecret and GetKey of Key's tenant:\n%s", want, code)
 		}
-	}
-	if strings.Contains(got, "CreateSecret") {
-		t.Errorf("warnings:\n%s\nwant none of CreateSecret", got)
-	}
-	if !strings.Contains(code, "SecretService.GetSecret") || !strings.Contains(code, `"Op":"Create"`) || !strings.Contains(code, `"OperationMetadata":"pat.v1.Meta"`) {
-		t.Errorf("GetSecret and the long-running CreateSecret are served:\n%s", code)
 	}
 }
 

@@ -1180,8 +1180,6 @@ func (b *builder) fieldOptions(f *Field, opts *protoforgev1.FieldOptions) {
 			bad("(protoforge.v1.field).tenant needs a string, int32 or int64 field, not %s", kind)
 		case m.Tenant != nil:
 			bad("(protoforge.v1.field).tenant is also set on %s; a model has one tenant field", m.Tenant.Desc.Name())
-		case strings.Contains(b.namePatterns[m.Desc.FullName()], "|"):
-			bad("(protoforge.v1.field).tenant is not supported yet on a resource of several patterns (AIP-123); keep one pattern to scope it by tenant")
 		default:
 			m.Tenant = f
 		}
