@@ -347,7 +347,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	}
 	if m.lro == nil {
 		out, err := s.serve(ctx, m, r, nil)
-		return out, s.namedNotFound(m, r, err)
+		return out, m.ownFieldNames(s.namedNotFound(m, r, err))
 	}
 	// A long-running method (AIP-151) is done when it answers; its
 	// target is the resource's name before a read mask leaves it out.
@@ -355,12 +355,42 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	var target string
 	out, err := s.serve(ctx, m, r, func(res proto.Message) { target = s.target(m, r, res) })
 	if err != nil {
-		return nil, err
+		return nil, m.ownFieldNames(err)
 	}
 	if target == "" {
 		target = s.target(m, r, out)
 	}
 	return s.operation(m, out, began, target)
+}
+
+// ownFieldNames is err, or, when err is an InvalidArgument naming
+// `parent` or `name` where the request names them otherwise (older APIs
+// name them after the parent and the resource: Pub/Sub's
+// ListSubscriptionsRequest.project, GetSubscriptionRequest.subscription),
+// the same naming the request's fields.
+func (m *method) ownFieldNames(err error) error {
+	rename := map[string]string{}
+	if m.parent != nil && m.parent.Name() != "parent" {
+		rename["parent"] = string(m.parent.Name())
+	}
+	if m.name != nil && m.name.Name() != "name" {
+		rename["name"] = string(m.name.Name())
+	}
+	var e *Error
+	if len(rename) == 0 || !errors.As(err, &e) || e.Reason() != "FIELD_VIOLATION" || !strings.HasPrefix(e.ce.Message(), "invalid request: ") {
+		return err
+	}
+	vs := violationsOf(e)
+	changed := false
+	for i, v := range vs {
+		if to, ok := rename[v.Field]; ok {
+			vs[i].Field, changed = to, true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return InvalidArgument("", vs...)
 }
 
 // namedNotFound is err, or, when err is the NotFound of the one resource

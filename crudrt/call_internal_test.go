@@ -1,10 +1,12 @@
 package crudrt
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 )
@@ -63,5 +65,37 @@ func TestResourceNotFoundLongName(t *testing.T) {
 	}
 	if got := long.info.Metadata["name"]; !strings.HasPrefix(got, "shelves/éé") {
 		t.Errorf("long name: metadata name %q", got)
+	}
+}
+
+// TestOwnFieldNames: the violations of `parent` and `name` a method's
+// request names otherwise name its fields (Pub/Sub's
+// ListSubscriptionsRequest.project, GetSubscriptionRequest.subscription);
+// others, and other errors, are left as they are. (FieldDescriptorProto's
+// `extendee` and `type_name` stand for such fields.)
+func TestOwnFieldNames(t *testing.T) {
+	fields := (&descriptorpb.FieldDescriptorProto{}).ProtoReflect().Descriptor().Fields()
+	m := &method{Method: &Method{Name: "List"}, parent: fields.ByName("extendee"), name: fields.ByName("type_name")}
+	err := m.ownFieldNames(InvalidArgument("", FieldViolation{Field: "parent", Description: "want projects/{project}"},
+		FieldViolation{Field: "name", Description: "is required"}, FieldViolation{Field: "filter", Description: "bad"}))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("ownFieldNames = %v; want an *Error", err)
+	}
+	want := []FieldViolation{{"extendee", "want projects/{project}"}, {"type_name", "is required"}, {"filter", "bad"}}
+	if got := violationsOf(e); !reflect.DeepEqual(got, want) {
+		t.Errorf("violations = %v; want %v", got, want)
+	}
+	if want := "invalid request: extendee: want projects/{project}; type_name: is required; filter: bad"; e.ce.Message() != want {
+		t.Errorf("message = %q; want %q", e.ce.Message(), want)
+	}
+	other := Errorf(connect.CodeNotFound, "parent %q not found", "projects/x")
+	if got := m.ownFieldNames(other); got != error(other) {
+		t.Errorf("ownFieldNames of a NotFound = %v; want it unchanged", got)
+	}
+	plain := &method{Method: &Method{Name: "Create"}, resource: fields.ByName("options")}
+	in := InvalidArgument("", FieldViolation{Field: "parent", Description: "x"})
+	if got := plain.ownFieldNames(in); got != error(in) {
+		t.Errorf("ownFieldNames of a method without such fields = %v; want it unchanged", got)
 	}
 }

@@ -1129,3 +1129,66 @@ message CreateHTTPRouteRequest {
 		}
 	}
 }
+
+// TestFieldsNamedAfterResources: older APIs name a standard method's
+// `name` after the resource and its `parent` after the parent, as
+// references (Pub/Sub's GetSubscriptionRequest.subscription,
+// ListSubscriptionsRequest.project): they are read as such; a List of a
+// resource under a parent whose request names no parent is not served,
+// since it would read every parent's rows (AIP-132).
+func TestFieldsNamedAfterResources(t *testing.T) {
+	_, buf, code := generate(t, "old/v1/old.proto", `syntax = "proto3";
+package old.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/old/v1;oldv1";
+message Sub {
+  option (google.api.resource) = {type: "old.example.com/Sub" pattern: "projects/{project}/subs/{sub}"};
+  string name = 1;
+}
+service Subs {
+  rpc GetSub(GetSubRequest) returns (Sub);
+  rpc DeleteSub(DeleteSubRequest) returns (Sub);
+  rpc ListSubs(ListSubsRequest) returns (ListSubsResponse);
+  rpc ListAllSubs(ListAllSubsRequest) returns (ListSubsResponse);
+  rpc CreateSub(CreateSubRequest) returns (Sub);
+}
+message GetSubRequest {
+  string sub = 1 [(google.api.resource_reference) = {type: "old.example.com/Sub"}];
+}
+message DeleteSubRequest {
+  string sub = 1 [(google.api.resource_reference) = {type: "old.example.com/Sub"}];
+  string other = 2 [(google.api.resource_reference) = {type: "old.example.com/Other"}];
+}
+message ListSubsRequest {
+  string project = 1 [(google.api.resource_reference) = {type: "cloudresourcemanager.googleapis.com/Project"}];
+  int32 page_size = 2;
+  string page_token = 3;
+}
+message ListAllSubsRequest {
+  int32 page_size = 2;
+  string page_token = 3;
+}
+message ListSubsResponse {
+  repeated Sub subs = 1;
+  string next_page_token = 2;
+}
+message CreateSubRequest {
+  string where = 1 [(google.api.resource_reference) = {child_type: "old.example.com/Sub"}];
+  Sub sub = 2;
+  string sub_id = 3;
+}
+`)
+	want := "protoc-gen-crud: warning: old/v1/old.proto:13:3: method old.v1.Subs.ListAllSubs: not generated: request old.v1.ListAllSubsRequest has no field `parent` (string): old.v1.Sub is named under a parent (projects/{project}/subs/{sub}), and a List reads one parent's (AIP-132); add `string parent = 1;`; it answers Unimplemented until you implement it\n" +
+		"protoc-gen-crud: warning: old/v1/old.proto:21:3: field old.v1.DeleteSubRequest.other: not used by the generated Delete: a request that sets it is refused with InvalidArgument; implement DeleteSub yourself to serve it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, want := range []string{`"Op":"Get","Request":"old.v1.GetSubRequest","Response":"old.v1.Sub","NameField":"sub"`,
+		`"Op":"Delete","Request":"old.v1.DeleteSubRequest","Response":"old.v1.Sub","NameField":"sub"`,
+		`"Op":"List","Request":"old.v1.ListSubsRequest","Response":"old.v1.ListSubsResponse","Parent":"project"`,
+		`"Op":"Create","Request":"old.v1.CreateSubRequest","Response":"old.v1.Sub","Parent":"where"`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
+	}
+}

@@ -732,7 +732,15 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 			return
 		}
-		if fd := field(m.Input, "name"); fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
+		fd := field(m.Input, "name")
+		if fd == nil && model.Name != nil {
+			// Older APIs name it after the resource (Pub/Sub's
+			// GetTopicRequest.topic), a reference to its type.
+			fd = referenceField(m.Input, func(_ *protogen.Field, ref *annotations.ResourceReference) bool {
+				return ref.GetType() != "" && ref.GetType() == resourceType(model)
+			})
+		}
+		if fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
 			mm.Name = fd
 			mm.Pattern = resourcePattern(model)
 			if parts := strings.Split(mm.Pattern, "/"); model.Name == nil && (len(parts) != 2 || !strings.HasPrefix(parts[1], "{")) {
@@ -803,7 +811,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			}
 		}
 		if len(model.ParentColumns()) > 0 {
-			if mm.Parent = stringField(field(m.Input, "parent")); mm.Parent == nil {
+			if mm.Parent = parentField(m.Input, model); mm.Parent == nil {
 				missing(m.Input, "field `parent` (string): "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
 			}
 		}
@@ -941,7 +949,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	if len(model.ParentColumns()) > 0 {
 		switch op {
 		case OpList, OpBatchGet, OpBatchDelete, OpBatchCreate, OpBatchUpdate:
-			mm.Parent = stringField(field(m.Input, "parent"))
+			mm.Parent = parentField(m.Input, model)
+		}
+		if op == OpList && mm.Parent == nil && !model.Singleton() {
+			// Without it, the List would read every parent's rows.
+			missing(m.Input, "field `parent` (string): "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+"), and a List reads one parent's (AIP-132)", "string parent = 1;")
 		}
 		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
 			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
@@ -1118,6 +1130,63 @@ func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {
 		return "request"
 	}
 	return "response"
+}
+
+// resourceType is the google.api.resource type of m, or "".
+func resourceType(m *Model) string {
+	r, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	return r.GetType()
+}
+
+// referenceField is the one string field of msg whose
+// google.api.resource_reference is, by match, what is looked for, or nil
+// when none or several are.
+func referenceField(msg *protogen.Message, match func(*protogen.Field, *annotations.ResourceReference) bool) *protogen.Field {
+	var found *protogen.Field
+	for _, fd := range msg.Fields {
+		ref, _ := proto.GetExtension(fd.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+		if stringField(fd) == nil || ref == nil || !match(fd, ref) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = fd
+	}
+	return found
+}
+
+// parentField is the field of a request msg that names the parent of
+// model's resources: `parent` (AIP-132, AIP-133), else, as older APIs
+// name it after the parent (Pub/Sub's ListTopicsRequest.project, of
+// projects/{project}/topics/{topic}), the one reference to a child of
+// model's type, to its parent's type, or named as the parent pattern's
+// id (of a type this package does not define: a project).
+func parentField(msg *protogen.Message, model *Model) *protogen.Field {
+	for _, fd := range msg.Fields {
+		if string(fd.Desc.Name()) == "parent" {
+			return stringField(fd)
+		}
+	}
+	typ, pp := resourceType(model), model.ParentPattern()
+	var parentType, lastVar string
+	if model.Parent != nil {
+		parentType = resourceType(model.Parent)
+	}
+	if parts := strings.Split(pp, "/"); typ != "" && len(ormrt.Patterns(pp)) == 1 && strings.HasPrefix(parts[len(parts)-1], "{") {
+		lastVar = strings.Trim(parts[len(parts)-1], "{}")
+	}
+	return referenceField(msg, func(fd *protogen.Field, ref *annotations.ResourceReference) bool {
+		switch {
+		case typ == "":
+			return false
+		case ref.GetChildType() != "":
+			return ref.GetChildType() == typ
+		case parentType != "":
+			return ref.GetType() == parentType
+		}
+		return lastVar != "" && string(fd.Desc.Name()) == lastVar && ref.GetType() != "" && ref.GetType() != typ
+	})
 }
 
 func stringField(fd *protogen.Field) *protogen.Field {
