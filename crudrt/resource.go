@@ -32,6 +32,10 @@ type Resource struct {
 	Table string
 	// Collection is the first segment of resource names ("books").
 	Collection string `json:",omitempty"`
+	// Literals are the names of the resource's patterns without
+	// variables (Pub/Sub's Topic `_deleted-topic_`), which name no stored
+	// resource: such a name is not found, rather than of another form.
+	Literals []string `json:",omitempty"`
 	// Field is the request field that holds the resource in Create and
 	// Update ("book"), which prefixes field paths in errors.
 	Field string `json:",omitempty"`
@@ -175,6 +179,10 @@ type Reference struct {
 	// DeleteTime is its delete_time column when it is soft deleted: a
 	// deleted resource is not referred to.
 	DeleteTime string `json:",omitempty"`
+	// Literals are the names of patterns without variables that the
+	// resource declares beside Pattern (Pub/Sub's `_deleted-topic_`): a
+	// reference may hold one, which names no stored resource.
+	Literals []string `json:",omitempty"`
 }
 
 // ParentTable is where the parent of a resource named under a parent is

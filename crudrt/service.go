@@ -487,6 +487,11 @@ func (s *Service) columnKeyAt(field string, key any) (rowKey, error) {
 // a name that does not match, or that holds the wildcard, is
 // InvalidArgument naming field (see splitName).
 func (s *Service) nameIDs(field, name string) ([]string, error) {
+	if slices.Contains(s.res.Literals, name) {
+		// A name of a pattern without variables, which no stored
+		// resource has.
+		return nil, resourceNotFound(s.res.Name, name)
+	}
 	ids, problem := s.splitName(name)
 	if problem != "" {
 		return nil, InvalidArgument("", FieldViolation{Field: field, Description: problem})

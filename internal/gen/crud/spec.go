@@ -23,7 +23,7 @@ import (
 // resourceSpec is the description of model sm as its service serves it.
 func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 	m := sm.Model
-	r := &crudrt.Resource{Name: string(m.Desc.FullName()), Table: m.Table, Collection: sm.Collection, Field: sm.ResourceField}
+	r := &crudrt.Resource{Name: string(m.Desc.FullName()), Table: m.Table, Collection: sm.Collection, Field: sm.ResourceField, Literals: model.LiteralNames(m)}
 	for _, f := range m.Columns {
 		c := crudrt.Column{Path: string(f.Desc.Name()), Name: f.Column, GoField: f.GoName, Type: f.Type.String(), Role: f.Role,
 			Nullable: f.Nullable(), MaxLen: f.MaxLen, MinLen: f.MinLen, AutoIncrement: f.PrimaryKey && m.AutoIncrement, NamePattern: f.NamePattern,
@@ -41,7 +41,8 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		}
 		if t := f.RefersTo; t != nil {
 			rows := f.RefRows()
-			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts)}
+			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts),
+				Literals: model.LiteralNames(t)}
 			if rows.SoftDelete != nil {
 				c.RefersTo.DeleteTime = rows.SoftDelete.Column
 			}

@@ -1192,3 +1192,45 @@ message CreateSubRequest {
 		}
 	}
 }
+
+// TestLiteralPattern: a pattern without variables beside patterns with
+// (Pub/Sub's Topic has `_deleted-topic_`) is a name that no stored
+// resource has: the resource is stored under its other patterns, and the
+// name is known to it and to the references to it; a resource of such
+// patterns only is not stored.
+func TestLiteralPattern(t *testing.T) {
+	_, buf, code := generate(t, "lit/v1/lit.proto", `syntax = "proto3";
+package lit.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/lit/v1;litv1";
+message Topic {
+  option (google.api.resource) = {type: "lit.example.com/Topic" pattern: "projects/{project}/topics/{topic}" pattern: "_deleted-topic_"};
+  string name = 1;
+}
+message Sub {
+  option (google.api.resource) = {type: "lit.example.com/Sub" pattern: "projects/{project}/subs/{sub}"};
+  string name = 1;
+  string topic = 2 [(google.api.resource_reference) = {type: "lit.example.com/Topic"}];
+}
+message Nowhere {
+  option (google.api.resource) = {type: "lit.example.com/Nowhere" pattern: "_nowhere_"};
+  string name = 1;
+}
+service Lit {
+  rpc GetTopic(GetTopicRequest) returns (Topic);
+  rpc GetSub(GetSubRequest) returns (Sub);
+}
+message GetTopicRequest { string name = 1; }
+message GetSubRequest { string name = 1; }
+`)
+	want := `protoc-gen-crud: warning: lit/v1/lit.proto:14:1: message lit.v1.Nowhere: resource "lit.example.com/Nowhere" (pattern "_nowhere_") is not generated: pattern "_nowhere_" does not end with a variable, nor is it a singleton under a parent (AIP-156); its rows have no key; add ` + "`int64 id`" + ` (or mark a key with (protoforge.v1.field).primary_key) to store it`
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, want := range []string{`"Literals": ["_deleted-topic_"],`,
+		`"RefersTo":{"Name":"lit.v1.Topic","Table":"topics","Pattern":"projects/{project}/topics/{topic}","Columns":["project","topic"],"Literals":["_deleted-topic_"]}`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
+	}
+}

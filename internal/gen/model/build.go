@@ -342,7 +342,7 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 		nameField = "name"
 	}
 	nf := msg.Desc.Fields().ByName(protoreflect.Name(nameField))
-	patterns := r.GetPattern()
+	patterns := StoredPatterns(r)
 	for _, fd := range msg.Fields {
 		fo, _ := proto.GetExtension(fd.Desc.Options(), protoforgev1.E_Field).(*protoforgev1.FieldOptions)
 		if fo.GetPrimaryKey() {
@@ -362,6 +362,10 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 		// The name is the key, whose columns cannot be NULL.
 		why = fmt.Sprintf("its name field %q has presence, and the columns of a name cannot be NULL", nameField)
 		fix = presenceFix(nf)
+	case len(patterns) == 0 && len(r.GetPattern()) > 0:
+		// Only names without variables, which no row can hold.
+		_, err := patternVars(r.GetPattern()[0])
+		why = err.Error()
 	case len(patterns) == 0:
 		why = "it has no pattern"
 	case len(patterns) > 1:
@@ -386,8 +390,39 @@ func (b *builder) resourceModel(f *protogen.File, msg *protogen.Message) *protof
 	if !f.Generate {
 		return nil
 	}
-	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; %s", r.GetType(), strings.Join(patterns, ", "), why, fix)
+	b.warnf(f, msg.Desc, "resource %q (pattern %q) is not generated: %s; %s", r.GetType(), strings.Join(r.GetPattern(), ", "), why, fix)
 	return nil
+}
+
+// StoredPatterns are the patterns of r that name stored rows: all but
+// those without a variable, each of which is one name that no row holds
+// (Pub/Sub's Topic has `_deleted-topic_`, which a subscription names once
+// its topic is deleted). See LiteralNames.
+func StoredPatterns(r *annotations.ResourceDescriptor) []string {
+	var out []string
+	for _, p := range r.GetPattern() {
+		if strings.Contains(p, "{") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// LiteralNames are the patterns of m's google.api.resource without a
+// variable, beside patterns with variables: names that refer to no stored
+// resource, as a reference may hold them (see StoredPatterns).
+func LiteralNames(m *Model) []string {
+	r, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if len(StoredPatterns(r)) == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range r.GetPattern() {
+		if !strings.Contains(p, "{") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // namedUnderParent reports whether a resource with name field nf and

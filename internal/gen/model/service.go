@@ -1206,8 +1206,8 @@ func intField(fd *protogen.Field) *protogen.Field {
 // resourcePattern is the model's resource name pattern: its
 // google.api.resource pattern when it has one, else "<table>/{key}".
 func resourcePattern(m *Model) string {
-	if r, ok := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(r.GetPattern()) > 0 {
-		return r.GetPattern()[0]
+	if r, ok := proto.GetExtension(m.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); ok && len(StoredPatterns(r)) > 0 {
+		return StoredPatterns(r)[0]
 	}
 	return m.Table + "/{" + string(m.PrimaryKey[0].Desc.Name()) + "}"
 }
