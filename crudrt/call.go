@@ -65,6 +65,11 @@ type Method struct {
 	// ReturnsEmpty is set on a Delete whose response is an empty message
 	// rather than the resource.
 	ReturnsEmpty bool `json:",omitempty"`
+	// RequestIsResource is set on a Create whose request is the resource
+	// itself, named by the client (Pub/Sub's CreateTopic(Topic), at PUT
+	// /v1/{name=projects/*/topics/*}): its name gives the parent and the
+	// id, which must have AIP-122's syntax.
+	RequestIsResource bool `json:",omitempty"`
 	// ReadMask (AIP-157), ValidateOnly (AIP-163) and AllowMissing
 	// (AIP-134/135) are the request's fields of those names, when served.
 	ReadMask, ValidateOnly, AllowMissing string `json:",omitempty"`
@@ -213,7 +218,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 		need((r.key == nil) != (r.name == nil), "one of Key and NameField")
 		need(m.Op == OpDelete && m.ReturnsEmpty || r.resp == res, "the resource as the response")
 	case OpCreate:
-		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
+		need((r.resource != nil) != (m.RequestIsResource && r.req == res) && r.resp == res, "one of Resource and RequestIsResource, and the resource as the response")
 	case OpUpdate:
 		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
 	case OpList:
@@ -454,6 +459,9 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		}
 		return mask.Apply(s.Get(ctx, k))
 	case OpCreate:
+		if m.RequestIsResource {
+			return mask.Apply(s.createNamed(ctx, r.Interface()))
+		}
 		res := message(r, m.resource)
 		switch {
 		case m.parent != nil:

@@ -50,6 +50,33 @@ func (s *Service) CreateIn(ctx context.Context, parent, id string, msg proto.Mes
 	return s.create(ctx, parent, id, msg)
 }
 
+// createNamed is Create of msg, named by the client in its name, which
+// gives the parent and the id (see Method.RequestIsResource).
+func (s *Service) createNamed(ctx context.Context, msg proto.Message) (proto.Message, error) {
+	if err := s.implements(OpCreate); err != nil {
+		return nil, err
+	}
+	if msg == nil || !msg.ProtoReflect().IsValid() || s.key.NamePattern == "" {
+		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: "is required"})
+	}
+	name := msg.ProtoReflect().Get(s.key.fd).String()
+	if name == "" {
+		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: "is required: it names the resource to create"})
+	}
+	ids, err := s.nameIDs(s.key.Path, name)
+	if err != nil {
+		return nil, err
+	}
+	if id := ids[len(ids)-1]; !resourceID.MatchString(id) {
+		return nil, InvalidArgument("", FieldViolation{Field: s.key.Path, Description: invalidID(id)})
+	}
+	parent := ""
+	if len(s.parents) > 0 {
+		parent = ormrt.NameOf(s.parentPattern, ids[:len(ids)-1]...)
+	}
+	return s.create(ctx, parent, ids[len(ids)-1], msg)
+}
+
 // create is CreateIn without the check that the resource declares it,
 // for Store.
 func (s *Service) create(ctx context.Context, parent, id string, msg proto.Message) (proto.Message, error) {

@@ -141,7 +141,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent), RequestMask: name(m.RequestMask),
 		Items: name(m.Items), NextPageToken: name(m.NextPageToken), TotalSize: name(m.TotalSize), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
-		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported,
+		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported, RequestIsResource: m.RequestIsResource,
 	}
 	if m.LRO != nil {
 		// Response is the operation's: what the method carries out.

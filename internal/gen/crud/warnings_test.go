@@ -828,10 +828,12 @@ message GetPublicKeyRequest {
 }
 
 // TestResourceAsRequest: a Create that takes the resource itself, as
-// Pub/Sub's CreateSubscription(Subscription) does, is warned of as a
-// request that lacks the resource field, not as a response.
+// Pub/Sub's CreateSubscription(Subscription) does, creates it under the
+// name the client gives it, at PUT /v1/{name=…} without a route of its
+// own; an Update that takes it is warned of as a request that lacks the
+// resource field, not as a response.
 func TestResourceAsRequest(t *testing.T) {
-	_, buf, _ := generate(t, "sub/v1/sub.proto", `syntax = "proto3";
+	_, buf, code := generate(t, "sub/v1/sub.proto", `syntax = "proto3";
 
 package sub.v1;
 
@@ -846,11 +848,18 @@ message Subscription {
 
 service Subscriber {
   rpc CreateSubscription(Subscription) returns (Subscription);
+  rpc UpdateSubscription(Subscription) returns (Subscription);
 }
 `)
-	want := "protoc-gen-crud: warning: sub/v1/sub.proto:15:3: method sub.v1.Subscriber.CreateSubscription: not generated: request sub.v1.Subscription has no field \"subscription\" of type sub.v1.Subscription; add `Subscription subscription = 1;`; it answers Unimplemented until you implement it"
+	want := "protoc-gen-crud: warning: sub/v1/sub.proto:16:3: method sub.v1.Subscriber.UpdateSubscription: not generated: request sub.v1.Subscription has no field \"subscription\" of type sub.v1.Subscription; add `Subscription subscription = 1;`; it answers Unimplemented until you implement it"
 	if got := strings.TrimSpace(buf.String()); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, want := range []string{`"Op":"Create","Request":"sub.v1.Subscription","Response":"sub.v1.Subscription","RequestIsResource":true`,
+		`"Verb":"PUT","Path":"/v1/{name=subscriptions/*}","Body":"*"`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
 	}
 }
 

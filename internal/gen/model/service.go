@@ -121,6 +121,9 @@ type Method struct {
 	Items, NextPageToken, TotalSize *protogen.Field
 	// ReturnsEmpty is set when Delete returns google.protobuf.Empty.
 	ReturnsEmpty bool
+	// RequestIsResource is set on a Create whose request is the resource
+	// itself, named by the client (Pub/Sub's CreateTopic(Topic)).
+	RequestIsResource bool
 	// Keys and Names are a batch request's repeated `ids` (key type) or
 	// `names`; Requests is BatchCreate's or BatchUpdate's repeated
 	// `requests`.
@@ -803,6 +806,18 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			ok = false
 		}
 	case OpCreate:
+		if m.Input.Desc.FullName() == model.Desc.FullName() && model.Name != nil && !model.Singleton() && !model.Name.MultiPattern() {
+			// Older APIs create a resource by sending it whole, named by
+			// the client (Pub/Sub's CreateTopic(Topic), at PUT
+			// /v1/{name=projects/*/topics/*}): its name gives the parent
+			// and the id.
+			mm.RequestIsResource = true
+			if !returnsModel {
+				report(f, m.Desc, "returns %s; Create returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
+				ok = false
+			}
+			break
+		}
 		resource()
 		if model.Name != nil {
 			// AIP-133: the id of the name the server assigns.
@@ -1009,6 +1024,9 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 // is a response field the method never sets, is reported: every request
 // would set it and be refused, or no response would marshal.
 func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protogen.File, protoreflect.Descriptor, string, ...any)) {
+	if mm.RequestIsResource {
+		return // every field of the request is the resource's
+	}
 	// (protoforge.v1.method).ignored_fields: accepted and left unused.
 	ignored := map[string]bool{}
 	mopts, _ := proto.GetExtension(mm.Desc.Options(), protoforgev1.E_Method).(*protoforgev1.MethodOptions)
@@ -1276,6 +1294,10 @@ func defaultRouteOf(m *Method, pattern, parent string) *Route {
 	case OpList:
 		return &Route{Verb: "GET", Path: collection, Body: ""}
 	case OpCreate:
+		if m.RequestIsResource {
+			// The client names it: the resource is put at its name.
+			return &Route{Verb: "PUT", Path: "/v1/{" + string(m.Model.Name.Desc.Name()) + "=" + globOf(pattern) + "}", Body: "*"}
+		}
 		return &Route{Verb: "POST", Path: collection, Body: string(m.Resource.Desc.Name())}
 	case OpUpdate:
 		res := string(m.Resource.Desc.Name())
