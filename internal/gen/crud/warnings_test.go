@@ -1243,3 +1243,29 @@ message GetSubRequest { string name = 1; }
 		}
 	}
 }
+
+// TestListOfNoMessage: a method named as a List whose noun is no message
+// (Pub/Sub's ListTopicSubscriptions answers the names of subscriptions)
+// is warned of as naming no message, not as one to mark as a model.
+func TestListOfNoMessage(t *testing.T) {
+	_, buf, _ := generate(t, "nom/v1/nom.proto", `syntax = "proto3";
+package nom.v1;
+option go_package = "example.com/nom/v1;nomv1";
+service Topics {
+  rpc ListTopicSubscriptions(ListTopicSubscriptionsRequest) returns (ListTopicSubscriptionsResponse);
+}
+message ListTopicSubscriptionsRequest {
+  string topic = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+}
+message ListTopicSubscriptionsResponse {
+  repeated string subscriptions = 1;
+  string next_page_token = 2;
+}
+`)
+	want := "protoc-gen-crud: warning: nom/v1/nom.proto:5:3: method nom.v1.Topics.ListTopicSubscriptions: not generated: List names no model: package nom.v1 has no message TopicSubscriptions; implement it yourself, or map it to a model with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on your own implementation of TopicsServer"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}

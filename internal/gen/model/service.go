@@ -410,7 +410,9 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 		case desc != nil:
 			return fmt.Sprintf("%s is not a model: add option (protoforge.v1.model) to it, or map the method with (protoforge.v1.method).operation", desc.FullName())
 		}
-		return fmt.Sprintf("%s names no model (%s is not a message with option (protoforge.v1.model)); add the option, or map it with (protoforge.v1.method).operation", op, rest)
+		// No message of that name (Pub/Sub's ListTopicSubscriptions
+		// answers names): nothing to add an option to.
+		return fmt.Sprintf("%s names no model: package %s has no message %s; implement it yourself, or map it to a model with (protoforge.v1.method).operation", op, f.Desc.Package(), rest)
 	}
 	return ""
 }
