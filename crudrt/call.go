@@ -360,7 +360,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	var target string
 	out, err := s.serve(ctx, m, r, func(res proto.Message) { target = s.target(m, r, res) })
 	if err != nil {
-		return nil, m.ownFieldNames(err)
+		return nil, m.ownFieldNames(s.namedNotFound(m, r, err))
 	}
 	if target == "" {
 		target = s.target(m, r, out)

@@ -148,6 +148,7 @@ func eventarcScenario(t *testing.T, c eventarcv1.EventarcClient, tag string) {
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 	_, err = c.DeleteTrigger(ctx, &eventarcv1.DeleteTriggerRequest{Name: tr.Name})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), `"`+tr.Name+`" not found`, "a long-running Delete's NotFound names the resource")
 	op, err = c.DeleteTrigger(ctx, &eventarcv1.DeleteTriggerRequest{Name: tr.Name, AllowMissing: true, Etag: "stale"})
 	missing := &eventarcv1.Trigger{}
 	done(op, err, missing, "delete", tr.Name)
