@@ -269,6 +269,18 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 	return s.toProto(m)
 }
 
+// takesForce reports whether a Delete or BatchDelete of the resource
+// takes AIP-135's force, which a refusal of a resource with children
+// then suggests (Artifact Registry's DeleteRepository takes none).
+func (s *Service) takesForce() bool {
+	for _, m := range s.res.Methods {
+		if m.Force != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // removeChildren applies AIP-135 to the children of the row ck on tx,
 // before the row itself is deleted: without force, live children make
 // the call FailedPrecondition (any child, deleted or not, when the row is
@@ -302,7 +314,11 @@ func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck ro
 				return err
 			}
 			if found {
-				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): delete them first, or set force to delete them with it (AIP-135)", key, c.Name).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
+				hint := "delete them first"
+				if s.takesForce() {
+					hint += ", or set force to delete them with it"
+				}
+				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): %s (AIP-135)", key, c.Name, hint).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 			}
 		} else {
 			if err := s.childReferrers(tx, c, mine, args, live); err != nil {

@@ -272,6 +272,10 @@ func artifactRegistryScenario(t *testing.T, c arv1.ArtifactRegistryClient, impl 
 
 	_, err = c.DeleteRepository(ctx, &arv1.DeleteRepositoryRequest{Name: npm.Name})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a repository with packages: %v", err)
+	assert.NotContains(t, status.Convert(err).Message(), "force", "DeleteRepositoryRequest has no force to set")
+	_, err = c.DeleteVersion(ctx, &arv1.DeleteVersionRequest{Name: pkg.Name + "/versions/9.9"})
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), `"`+pkg.Name+`/versions/9.9" not found`, "a long-running Delete's NotFound names the resource")
 	op, err = c.DeleteAttachment(ctx, &arv1.DeleteAttachmentRequest{Name: att.Name})
 	require.NoError(t, err)
 	operationDone(t, op, &emptypb.Empty{}, &arv1.OperationMetadata{})
