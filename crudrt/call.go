@@ -70,6 +70,11 @@ type Method struct {
 	// /v1/{name=projects/*/topics/*}): its name gives the parent and the
 	// id, which must have AIP-122's syntax.
 	RequestIsResource bool `json:",omitempty"`
+	// ParentIn is set on a List of a resource whose name places it under
+	// no parent, and whose field of that name holds its parent (Resource
+	// Manager's Project.parent, `folders/1`): the request's Parent
+	// selects the resources whose field holds it.
+	ParentIn string `json:",omitempty"`
 	// ReadMask (AIP-157), ValidateOnly (AIP-163) and AllowMissing
 	// (AIP-134/135) are the request's fields of those names, when served.
 	ReadMask, ValidateOnly, AllowMissing string `json:",omitempty"`
@@ -223,6 +228,10 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
 	case OpList:
 		need(r.items != nil && r.nextPageToken != nil, "Items and NextPageToken")
+		if m.ParentIn != "" {
+			fd := res.Fields().ByName(protoreflect.Name(m.ParentIn))
+			need(fd != nil && shapeIs(fd, "string") && r.parent != nil, "ParentIn, a string field of the resource, with Parent")
+		}
 	case OpBatchGet, OpBatchDelete:
 		need((r.keys == nil) != (r.names == nil), "one of Keys and Names")
 		need(m.Op == OpBatchDelete || r.items != nil, "Items")
@@ -514,6 +523,7 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 			ShowDeleted: m.showDeleted != nil && r.Get(m.showDeleted).Bool(),
 			Skip:        int32Of(r, m.skip),
 			Parent:      str(m.parent),
+			ParentField: m.ParentIn,
 		}
 		items, next, err := s.List(ctx, lr)
 		resp, err := m.respond(mask.ApplyAll(items, err))

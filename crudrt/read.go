@@ -227,6 +227,11 @@ type ListRequest struct {
 	// AIP-159). It is required for such a resource, and ignored for
 	// others.
 	Parent string
+	// ParentField is, for a resource whose name places it under no
+	// parent, its field (proto name) that holds its parent (Resource
+	// Manager's Project.parent): Parent, when set, lists the resources
+	// whose field holds it.
+	ParentField string
 }
 
 // List returns a page of resources and the token of the next page ("" at
@@ -360,6 +365,14 @@ func (s *Service) selection(ctx context.Context, where query.Condition, req List
 		return nil, tenantScope{}, nil, err
 	}
 	conds := []query.Condition{where, tenant.cond(), s.parentCond(parent)}
+	if req.ParentField != "" && len(s.parents) == 0 && req.Parent != "" {
+		c := s.byPath[req.ParentField]
+		if c == nil || c.fd.Kind() != protoreflect.StringKind {
+			return nil, tenantScope{}, nil, Errorf(connect.CodeInternal, "internal error: %s has no string field %q to hold a parent", s.res.Name, req.ParentField)
+		}
+		conds = append(conds, query.Condition{SQL: c.quoted + " = ?", Args: []any{req.Parent}})
+		parent = []string{req.Parent} // page tokens are bound to it
+	}
 	if !req.ShowDeleted {
 		conds = append(conds, s.notDeleted())
 	}

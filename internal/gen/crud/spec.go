@@ -142,6 +142,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 		Items: name(m.Items), NextPageToken: name(m.NextPageToken), TotalSize: name(m.TotalSize), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
 		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported, RequestIsResource: m.RequestIsResource,
+		ParentIn: fieldName(m.ParentIn),
 	}
 	if m.LRO != nil {
 		// Response is the operation's: what the method carries out.
@@ -236,4 +237,12 @@ func childTenant(c, a *model.Model) *crudrt.ChildTenant {
 		return t
 	}
 	return nil
+}
+
+// fieldName is the proto name of a model's field, or "".
+func fieldName(f *model.Field) string {
+	if f == nil {
+		return ""
+	}
+	return string(f.Desc.Name())
 }

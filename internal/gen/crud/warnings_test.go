@@ -1269,3 +1269,60 @@ message ListTopicSubscriptionsResponse {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestParentHeldInField: a resource named at the top whose parent is a
+// field of its own (Resource Manager's Folder, `folders/{folder}` with
+// `parent`: `organizations/1`) is listed by that field, the List's parent
+// selecting it; a request with `parent` for a resource that holds none,
+// or another method's, is still left to the user.
+func TestParentHeldInField(t *testing.T) {
+	_, buf, code := generate(t, "held/v1/held.proto", `syntax = "proto3";
+package held.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/held/v1;heldv1";
+message Folder {
+  option (google.api.resource) = {type: "held.example.com/Folder" pattern: "folders/{folder}"};
+  string name = 1;
+  string parent = 2;
+}
+message Note {
+  option (google.api.resource) = {type: "held.example.com/Note" pattern: "notes/{note}"};
+  string name = 1;
+}
+service Held {
+  rpc ListFolders(ListFoldersRequest) returns (ListFoldersResponse);
+  rpc CreateFolder(CreateFolderRequest) returns (Folder);
+  rpc ListNotes(ListNotesRequest) returns (ListNotesResponse);
+}
+message ListFoldersRequest {
+  string parent = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+}
+message ListFoldersResponse {
+  repeated Folder folders = 1;
+  string next_page_token = 2;
+}
+message CreateFolderRequest {
+  string parent = 1;
+  Folder folder = 2;
+}
+message ListNotesRequest {
+  string parent = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+}
+message ListNotesResponse {
+  repeated Note notes = 1;
+  string next_page_token = 2;
+}
+`)
+	want := "protoc-gen-crud: warning: held/v1/held.proto:16:3: method held.v1.Held.CreateFolder: not generated: request held.v1.CreateFolderRequest has `parent`, and scoping Create to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it\n" +
+		"protoc-gen-crud: warning: held/v1/held.proto:17:3: method held.v1.Held.ListNotes: not generated: request held.v1.ListNotesRequest has `parent`, and scoping List to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if want := `"Op":"List","Request":"held.v1.ListFoldersRequest","Response":"held.v1.ListFoldersResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"folders","NextPageToken":"next_page_token","ParentIn":"parent"`; !strings.Contains(code, want) {
+		t.Errorf("generated code lacks %s", want)
+	}
+}

@@ -124,6 +124,10 @@ type Method struct {
 	// RequestIsResource is set on a Create whose request is the resource
 	// itself, named by the client (Pub/Sub's CreateTopic(Topic)).
 	RequestIsResource bool
+	// ParentIn is, on a List of a resource whose name places it under no
+	// parent, the resource's own field that holds its parent (Resource
+	// Manager's Project.parent), which the request's Parent selects by.
+	ParentIn *Field
 	// Keys and Names are a batch request's repeated `ids` (key type) or
 	// `names`; Requests is BatchCreate's or BatchUpdate's repeated
 	// `requests`.
@@ -975,7 +979,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
 			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
 		}
-	} else if fd := field(m.Input, "parent"); fd != nil && ok {
+	} else if fd := field(m.Input, "parent"); fd != nil && ok && op == OpList && stringField(fd) != nil && heldParent(model) != nil {
+		// A resource whose name places it under no parent, which a field
+		// of its own names (Resource Manager's Project.parent,
+		// `folders/1`): the List's parent selects by that field.
+		mm.Parent, mm.ParentIn = fd, heldParent(model)
+	} else if fd != nil && ok {
 		// Serving it while ignoring parent would show or write the rows
 		// of every parent: one customer would see another's.
 		report(f, m.Desc, "request %s has `parent`, and scoping %s to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE)", m.Input.Desc.FullName(), op)
@@ -1150,6 +1159,22 @@ func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {
 		return "request"
 	}
 	return "response"
+}
+
+// heldParent is the stored string field `parent` of a resource whose
+// name places it under no parent (Resource Manager's Folder, Project,
+// TagKey: `folders/{folder}`, whose parent is `folders/…` or
+// `organizations/…`), or nil.
+func heldParent(m *Model) *Field {
+	if len(m.ParentColumns()) > 0 {
+		return nil
+	}
+	for _, f := range m.Columns {
+		if f.Desc.Name() == "parent" && f.Type == TypeString && !f.Desc.IsList() && f.Queryable && f != m.Name {
+			return f
+		}
+	}
+	return nil
 }
 
 // resourceType is the google.api.resource type of m, or "".
