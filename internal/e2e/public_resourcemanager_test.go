@@ -1,0 +1,172 @@
+package e2e_test
+
+import (
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"gorm.io/gorm"
+
+	rmv3 "github.com/protoforge/protoforge/internal/gen/crud/testdata/public/want/resourcemanager"
+)
+
+// TestPublicResourceManager serves Google Cloud Resource Manager v3
+// (google/cloud/resourcemanager/v3, unchanged) on every database, over
+// gRPC and over REST through its own google.api.http annotations:
+// folders, projects, tag keys and tag values are named at the top
+// (`folders/{folder}`) and hold their parent in a field of their own
+// (`parent`: `organizations/1`, `folders/2`), by which their List
+// selects (AIP-132); folders and projects are deleted softly and
+// undeleted (AIP-164), every write long-running; tag holds are named
+// under tag values.
+func TestPublicResourceManager(t *testing.T) {
+	servePublic(t, "resourcemanager", func(gs *grpc.Server, db *gorm.DB) {
+		rmv3.RegisterFoldersServer(gs, rmv3.NewFoldersCRUD(db))
+		rmv3.RegisterProjectsServer(gs, rmv3.NewProjectsCRUD(db))
+		rmv3.RegisterTagKeysServer(gs, rmv3.NewTagKeysCRUD(db))
+		rmv3.RegisterTagValuesServer(gs, rmv3.NewTagValuesCRUD(db))
+		rmv3.RegisterTagHoldsServer(gs, rmv3.NewTagHoldsCRUD(db))
+	}, func(t *testing.T, cc grpc.ClientConnInterface, tag string) {
+		resourceManagerScenario(t, rmv3.NewFoldersClient(cc), rmv3.NewProjectsClient(cc), rmv3.NewTagKeysClient(cc),
+			rmv3.NewTagValuesClient(cc), rmv3.NewTagHoldsClient(cc), tag)
+	})
+}
+
+func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects rmv3.ProjectsClient, keys rmv3.TagKeysClient,
+	values rmv3.TagValuesClient, holds rmv3.TagHoldsClient, tag string) {
+	ctx := context.Background()
+	org := "organizations/" + tag
+	listFolders := func(parent string, showDeleted bool) []string {
+		t.Helper()
+		return pageNames(t, func(token string) ([]*rmv3.Folder, string, error) {
+			r, err := folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: parent, PageSize: 1, PageToken: token, ShowDeleted: showDeleted})
+			return r.GetFolders(), r.GetNextPageToken(), err
+		})
+	}
+	newFolder := func(parent, display string) *rmv3.Folder {
+		t.Helper()
+		op, err := folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{Parent: parent, DisplayName: display}})
+		require.NoError(t, err)
+		f := &rmv3.Folder{}
+		operationDone(t, op, f, &rmv3.CreateFolderMetadata{})
+		assert.Regexp(t, regexp.MustCompile(`^folders/`+uuidPart+`$`), f.Name)
+		return f
+	}
+
+	// Folders under the organization and under one another: List selects
+	// by the parent they hold.
+	eng, ops := newFolder(org, "Engineering"), newFolder(org, "Operations")
+	web := newFolder(eng.Name, "Web")
+	got, err := folders.GetFolder(ctx, &rmv3.GetFolderRequest{Name: web.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(web, got), "Get: %v, created: %v", got, web)
+	assert.ElementsMatch(t, []string{eng.Name, ops.Name}, listFolders(org, false), "the organization's folders, by pages of one")
+	assert.Equal(t, []string{web.Name}, listFolders(eng.Name, false), "the folders of Engineering")
+	assert.Empty(t, listFolders(ops.Name, false))
+	page, err := folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: org, PageSize: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.NextPageToken)
+	_, err = folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: eng.Name, PageSize: 1, PageToken: page.NextPageToken})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "a page token of another parent: %v", err)
+	_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{DisplayName: "orphan"}})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent is REQUIRED: %v", err)
+
+	// Update (long-running, with a mask REQUIRED) and soft Delete, Undelete.
+	op, err := folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: web.Name, DisplayName: "Web, renamed", Parent: "not in the mask"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+	require.NoError(t, err)
+	upd := &rmv3.Folder{}
+	operationDone(t, op, upd, &rmv3.UpdateFolderMetadata{})
+	assert.Equal(t, "Web, renamed", upd.DisplayName)
+	assert.Equal(t, eng.Name, upd.Parent)
+	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: web.Name})
+	require.NoError(t, err)
+	del := &rmv3.Folder{}
+	operationDone(t, op, del, &rmv3.DeleteFolderMetadata{})
+	assert.NotNil(t, del.DeleteTime)
+	assert.Empty(t, listFolders(eng.Name, false), "a deleted folder is listed with show_deleted only")
+	assert.Equal(t, []string{web.Name}, listFolders(eng.Name, true))
+	op, err = folders.UndeleteFolder(ctx, &rmv3.UndeleteFolderRequest{Name: web.Name})
+	require.NoError(t, err)
+	und := &rmv3.Folder{}
+	operationDone(t, op, und, &rmv3.UndeleteFolderMetadata{})
+	assert.Nil(t, und.DeleteTime)
+	assert.Equal(t, []string{web.Name}, listFolders(eng.Name, false))
+
+	// Projects, in folders.
+	op, err = projects.CreateProject(ctx, &rmv3.CreateProjectRequest{Project: &rmv3.Project{Parent: web.Name, ProjectId: "web-prod", DisplayName: "Web prod",
+		Labels: map[string]string{"env": "prod"}}})
+	require.NoError(t, err)
+	prj := &rmv3.Project{}
+	operationDone(t, op, prj, &rmv3.CreateProjectMetadata{})
+	assert.Regexp(t, regexp.MustCompile(`^projects/`+uuidPart+`$`), prj.Name)
+	gotPrj, err := projects.GetProject(ctx, &rmv3.GetProjectRequest{Name: prj.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(prj, gotPrj), "Get: %v, created: %v", gotPrj, prj)
+	list, err := projects.ListProjects(ctx, &rmv3.ListProjectsRequest{Parent: web.Name})
+	require.NoError(t, err)
+	require.Len(t, list.Projects, 1)
+	assert.Equal(t, prj.Name, list.Projects[0].Name)
+	list, err = projects.ListProjects(ctx, &rmv3.ListProjectsRequest{Parent: eng.Name})
+	require.NoError(t, err)
+	assert.Empty(t, list.Projects, "a folder's projects, not its subfolders'")
+	_, err = projects.UpdateProject(ctx, &rmv3.UpdateProjectRequest{Project: &rmv3.Project{Name: prj.Name, ProjectId: "other"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"project_id"}}})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "project_id is IMMUTABLE: %v", err)
+	op, err = projects.DeleteProject(ctx, &rmv3.DeleteProjectRequest{Name: prj.Name})
+	require.NoError(t, err)
+	operationDone(t, op, &rmv3.Project{}, &rmv3.DeleteProjectMetadata{})
+	list, err = projects.ListProjects(ctx, &rmv3.ListProjectsRequest{Parent: web.Name, ShowDeleted: true})
+	require.NoError(t, err)
+	require.Len(t, list.Projects, 1)
+	assert.NotNil(t, list.Projects[0].DeleteTime)
+
+	// Tag keys under the organization, tag values under keys, holds under
+	// values.
+	op, err = keys.CreateTagKey(ctx, &rmv3.CreateTagKeyRequest{TagKey: &rmv3.TagKey{Parent: org, ShortName: "env", Description: "environment"}})
+	require.NoError(t, err)
+	key := &rmv3.TagKey{}
+	operationDone(t, op, key, &rmv3.CreateTagKeyMetadata{})
+	keyList, err := keys.ListTagKeys(ctx, &rmv3.ListTagKeysRequest{Parent: org})
+	require.NoError(t, err)
+	require.Len(t, keyList.TagKeys, 1)
+	op, err = values.CreateTagValue(ctx, &rmv3.CreateTagValueRequest{TagValue: &rmv3.TagValue{Parent: key.Name, ShortName: "prod"}})
+	require.NoError(t, err)
+	value := &rmv3.TagValue{}
+	operationDone(t, op, value, &rmv3.CreateTagValueMetadata{})
+	valueList, err := values.ListTagValues(ctx, &rmv3.ListTagValuesRequest{Parent: key.Name})
+	require.NoError(t, err)
+	require.Len(t, valueList.TagValues, 1)
+	assert.Equal(t, value.Name, valueList.TagValues[0].Name)
+	op, err = holds.CreateTagHold(ctx, &rmv3.CreateTagHoldRequest{Parent: value.Name, TagHold: &rmv3.TagHold{Holder: "//compute.googleapis.com/projects/p/instances/i"}})
+	require.NoError(t, err)
+	hold := &rmv3.TagHold{}
+	operationDone(t, op, hold, &rmv3.CreateTagHoldMetadata{})
+	assert.Regexp(t, regexp.MustCompile(`^`+regexp.QuoteMeta(value.Name)+`/tagHolds/`+uuidPart+`$`), hold.Name)
+	holdList, err := holds.ListTagHolds(ctx, &rmv3.ListTagHoldsRequest{Parent: value.Name})
+	require.NoError(t, err)
+	require.Len(t, holdList.TagHolds, 1)
+	_, err = values.DeleteTagValue(ctx, &rmv3.DeleteTagValueRequest{Name: value.Name})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a value with holds: %v", err)
+	op, err = holds.DeleteTagHold(ctx, &rmv3.DeleteTagHoldRequest{Name: hold.Name})
+	require.NoError(t, err)
+	operationDone(t, op, &emptypb.Empty{}, &rmv3.DeleteTagHoldMetadata{})
+	op, err = values.DeleteTagValue(ctx, &rmv3.DeleteTagValueRequest{Name: value.Name})
+	require.NoError(t, err)
+	operationDone(t, op, &rmv3.TagValue{}, &rmv3.DeleteTagValueMetadata{})
+	op, err = keys.DeleteTagKey(ctx, &rmv3.DeleteTagKeyRequest{Name: key.Name})
+	require.NoError(t, err)
+	operationDone(t, op, &rmv3.TagKey{}, &rmv3.DeleteTagKeyMetadata{})
+
+	// The custom methods are the user's (AIP-136): Unimplemented.
+	_, err = folders.MoveFolder(ctx, &rmv3.MoveFolderRequest{Name: web.Name, DestinationParent: ops.Name})
+	assert.Equal(t, codes.Unimplemented, status.Code(err), "MoveFolder: %v", err)
+}
