@@ -141,6 +141,9 @@ func (s *Service) remove(tx *gorm.DB, tenant tenantScope, key any, etag string, 
 	if err := s.removeChildren(tx, tenant, key, ck, force, now); err != nil {
 		return nil, err
 	}
+	if err := s.heldChildren(gormQuerier{tx}, key); err != nil {
+		return nil, err
+	}
 	if err := s.referred(tx, p); err != nil {
 		return nil, err
 	}
@@ -267,6 +270,31 @@ func (s *Service) save(tx *gorm.DB, p proto.Message, ck rowKey, now time.Time) (
 	}
 	// What ToModel stored (times to the microsecond), not what was asked.
 	return s.toProto(m)
+}
+
+// heldChildren refuses the Delete of the resource named key while a live
+// row of a resource that holds its parent in a field names it (Resource
+// Manager's folders, projects and tag values: `parent`), as AIP-135 has
+// a resource with children refused: FailedPrecondition.
+func (s *Service) heldChildren(q querier, key any) error {
+	name, ok := key.(string)
+	if !ok || s.key.NamePattern == "" {
+		return nil
+	}
+	for _, c := range s.res.HeldChildren {
+		where := ormrt.QuoteIdent(s.dialect, c.Column) + " = ?"
+		if c.DeleteTime != "" {
+			where += " AND " + ormrt.QuoteIdent(s.dialect, c.DeleteTime) + " IS NULL"
+		}
+		found, err := anyRow(q, "SELECT 1 FROM "+ormrt.QuoteIdent(s.dialect, c.Table)+" WHERE "+where+" LIMIT 1", []any{name})
+		if err != nil {
+			return err
+		}
+		if found {
+			return Errorf(connect.CodeFailedPrecondition, "%s has children (%s, whose parent it is): delete them first (AIP-135)", name, c.Name).WithReason("RESOURCE_HAS_CHILDREN", "key", name, "children", c.Name)
+		}
+	}
+	return nil
 }
 
 // takesForce reports whether a Delete or BatchDelete of the resource

@@ -57,6 +57,11 @@ type Resource struct {
 	// (AIP-135: Delete refuses while they exist, unless forced, and a
 	// forced Delete deletes them too).
 	Children []Child `json:",omitempty"`
+	// HeldChildren are the resources that may hold this one's name as
+	// their parent in a field (HeldChild): Delete refuses while a live
+	// row of them names it, whatever its force, which deletes the
+	// resources named under it only (AIP-135).
+	HeldChildren []HeldChild `json:",omitempty"`
 	// Referrers are the google.api.resource_reference columns that name
 	// this resource: Delete refuses while a live row refers to it, and
 	// detaches soft-deleted rows that do (see Undelete).
@@ -219,6 +224,19 @@ type Referrer struct {
 	// DeleteTime is the referring table's delete_time column, if any:
 	// soft-deleted rows do not hold the resource.
 	DeleteTime string `json:",omitempty"`
+}
+
+// HeldChild is a resource named at the top whose field holds its parent's
+// name (Resource Manager's Folder and Project, `parent`: `folders/1`):
+// rows of it may name a resource as their parent.
+type HeldChild struct {
+	// Name is its message, for errors.
+	Name string
+	// Table and Column are where the parent's names are; DeleteTime is
+	// its delete_time column when it is soft deleted, whose deleted rows
+	// do not count.
+	Table, Column string
+	DeleteTime    string `json:",omitempty"`
 }
 
 // Child is a resource named under another: its table and the columns

@@ -79,6 +79,10 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{DisplayName: "orphan"}})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent is REQUIRED: %v", err)
 
+	// A folder with a folder in it is not deleted (AIP-135).
+	_, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: eng.Name})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "Engineering holds Web: %v", err)
+
 	// Update (long-running, with a mask REQUIRED) and soft Delete, Undelete.
 	op, err := folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: web.Name, DisplayName: "Web, renamed", Parent: "not in the mask"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
@@ -94,6 +98,9 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	assert.NotNil(t, del.DeleteTime)
 	assert.Empty(t, listFolders(eng.Name, false), "a deleted folder is listed with show_deleted only")
 	assert.Equal(t, []string{web.Name}, listFolders(eng.Name, true))
+	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: ops.Name})
+	require.NoError(t, err, "an empty folder")
+	operationDone(t, op, &rmv3.Folder{}, &rmv3.DeleteFolderMetadata{})
 	op, err = folders.UndeleteFolder(ctx, &rmv3.UndeleteFolderRequest{Name: web.Name})
 	require.NoError(t, err)
 	und := &rmv3.Folder{}
@@ -156,6 +163,8 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	require.Len(t, holdList.TagHolds, 1)
 	_, err = values.DeleteTagValue(ctx, &rmv3.DeleteTagValueRequest{Name: value.Name})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a value with holds: %v", err)
+	_, err = keys.DeleteTagKey(ctx, &rmv3.DeleteTagKeyRequest{Name: key.Name})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "a key with values: %v", err)
 	op, err = holds.DeleteTagHold(ctx, &rmv3.DeleteTagHoldRequest{Name: hold.Name})
 	require.NoError(t, err)
 	operationDone(t, op, &emptypb.Empty{}, &rmv3.DeleteTagHoldMetadata{})

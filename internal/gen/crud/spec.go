@@ -98,6 +98,13 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		}
 		r.Children = append(r.Children, child)
 	}
+	for _, h := range m.HeldChildren {
+		child := crudrt.HeldChild{Name: string(h.Desc.FullName()), Table: h.Table, Column: model.HeldParent(h).Column}
+		if h.SoftDelete != nil {
+			child.DeleteTime = h.SoftDelete.Column
+		}
+		r.HeldChildren = append(r.HeldChildren, child)
+	}
 	for _, meth := range sm.Methods {
 		if meth.ResourceID != nil {
 			r.IDField = string(meth.ResourceID.Desc.Name())

@@ -1293,6 +1293,7 @@ service Held {
   rpc ListFolders(ListFoldersRequest) returns (ListFoldersResponse);
   rpc CreateFolder(CreateFolderRequest) returns (Folder);
   rpc ListNotes(ListNotesRequest) returns (ListNotesResponse);
+  rpc GetNote(GetNoteRequest) returns (Note);
 }
 message ListFoldersRequest {
   string parent = 1;
@@ -1316,6 +1317,7 @@ message ListNotesResponse {
   repeated Note notes = 1;
   string next_page_token = 2;
 }
+message GetNoteRequest { string name = 1; }
 `)
 	want := "protoc-gen-crud: warning: held/v1/held.proto:16:3: method held.v1.Held.CreateFolder: not generated: request held.v1.CreateFolderRequest has `parent`, and scoping Create to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it\n" +
 		"protoc-gen-crud: warning: held/v1/held.proto:17:3: method held.v1.Held.ListNotes: not generated: request held.v1.ListNotesRequest has `parent`, and scoping List to a parent (AIP-132, AIP-133) is not supported yet (to implement it yourself, map it with (protoforge.v1.method).operation: OPERATION_NONE); it answers Unimplemented until you implement it"
@@ -1324,5 +1326,11 @@ message ListNotesResponse {
 	}
 	if want := `"Op":"List","Request":"held.v1.ListFoldersRequest","Response":"held.v1.ListFoldersResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"folders","NextPageToken":"next_page_token","ParentIn":"parent"`; !strings.Contains(code, want) {
 		t.Errorf("generated code lacks %s", want)
+	}
+	// A folder, or a note, may be a folder's parent: their Delete looks
+	// for the folders that name them.
+	held := "\t\"HeldChildren\": [\n\t\t{\"Name\":\"held.v1.Folder\",\"Table\":\"folders\",\"Column\":\"parent\"}\n\t],"
+	if n := strings.Count(code, held); n != 2 {
+		t.Errorf("generated code has %d lists of held children %q; want 2 (Folder's and Note's):\n%s", n, held, code)
 	}
 }

@@ -83,6 +83,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		b.rowSize(m)
 		b.keyLengths(m)
 	}
+	b.heldChildren()
 	for _, f := range gen.Files {
 		if f.Generate {
 			b.services(f)
@@ -687,6 +688,7 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		b.refParts(m)
 	}
+
 	depth := func(m *Model) int {
 		n := 0
 		for p := m.Parent; p != nil && n < 100; p = p.Parent {
@@ -701,6 +703,22 @@ func (b *builder) parents() {
 	}
 	for _, m := range b.s.Models {
 		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
+	}
+}
+
+// heldChildren lists, on each model named by its name, the models of its
+// Go package that hold their parent's name in a field (HeldParent),
+// which may name it.
+func (b *builder) heldChildren() {
+	for _, h := range b.s.Models {
+		if h.Name == nil || HeldParent(h) == nil {
+			continue
+		}
+		for _, m := range b.s.Models {
+			if m.Name != nil && m.File.GoImportPath == h.File.GoImportPath && !m.Singleton() {
+				m.HeldChildren = append(m.HeldChildren, h)
+			}
+		}
 	}
 }
 

@@ -101,6 +101,11 @@ type Model struct {
 	// Referrers are the google.api.resource_reference columns of models
 	// of the same Go package that name this model's resources.
 	Referrers []*Field
+	// HeldChildren are the models of the same Go package named at the top
+	// whose field `parent` holds their parent's name (HeldParent): any
+	// of this model's resources may be their parent (Resource Manager's
+	// folders hold folders and projects).
+	HeldChildren []*Model
 	// Orders are the orders List offers, each backed by an index; empty
 	// when any order is offered.
 	Orders []*Order

@@ -979,11 +979,11 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if op == OpBatchCreate && mm.Parent == nil && mm.RequestParent == nil && mm.Requests != nil {
 			missing(m.Input, "field `parent` (string), nor do its requests: "+string(model.Desc.FullName())+" is named under a parent ("+ormrt.PatternText(model.Name.NamePattern)+")", "string parent = 1;")
 		}
-	} else if fd := field(m.Input, "parent"); fd != nil && ok && op == OpList && stringField(fd) != nil && heldParent(model) != nil {
+	} else if fd := field(m.Input, "parent"); fd != nil && ok && op == OpList && stringField(fd) != nil && HeldParent(model) != nil {
 		// A resource whose name places it under no parent, which a field
 		// of its own names (Resource Manager's Project.parent,
 		// `folders/1`): the List's parent selects by that field.
-		mm.Parent, mm.ParentIn = fd, heldParent(model)
+		mm.Parent, mm.ParentIn = fd, HeldParent(model)
 	} else if fd != nil && ok {
 		// Serving it while ignoring parent would show or write the rows
 		// of every parent: one customer would see another's.
@@ -1161,11 +1161,11 @@ func kindOfMessage(msg *protogen.Message, m *protogen.Method) string {
 	return "response"
 }
 
-// heldParent is the stored string field `parent` of a resource whose
+// HeldParent is the stored string field `parent` of a resource whose
 // name places it under no parent (Resource Manager's Folder, Project,
 // TagKey: `folders/{folder}`, whose parent is `folders/…` or
 // `organizations/…`), or nil.
-func heldParent(m *Model) *Field {
+func HeldParent(m *Model) *Field {
 	if len(m.ParentColumns()) > 0 {
 		return nil
 	}

@@ -62,6 +62,13 @@ var foldersCRUDResource = crudrt.Resource{
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|Undelete",
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.Folders.GetFolder","Op":"Get","Request":"google.cloud.resourcemanager.v3.GetFolderRequest","Response":"google.cloud.resourcemanager.v3.Folder","Key":"name"},
 		{"Name":"google.cloud.resourcemanager.v3.Folders.ListFolders","Op":"List","Request":"google.cloud.resourcemanager.v3.ListFoldersRequest","Response":"google.cloud.resourcemanager.v3.ListFoldersResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","ShowDeleted":"show_deleted","Items":"folders","NextPageToken":"next_page_token","ParentIn":"parent"},

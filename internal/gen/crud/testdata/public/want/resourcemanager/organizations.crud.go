@@ -60,6 +60,13 @@ var organizationsCRUDResource = crudrt.Resource{
 		{"Path":"etag","Name":"etag","GoField":"Etag","Type":"string","Role":"etag","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get",
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.Organizations.GetOrganization","Op":"Get","Request":"google.cloud.resourcemanager.v3.GetOrganizationRequest","Response":"google.cloud.resourcemanager.v3.Organization","Key":"name"}
 	]

@@ -64,6 +64,13 @@ var projectsCRUDResource = crudrt.Resource{
 		{"Path":"labels","Name":"labels","GoField":"Labels","Type":"JSON","Queryable":true,"Kind":"string_map"}
 	],
 	"Operations": "Get|List|Create|Update|Delete|Undelete",
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.Projects.GetProject","Op":"Get","Request":"google.cloud.resourcemanager.v3.GetProjectRequest","Response":"google.cloud.resourcemanager.v3.Project","Key":"name"},
 		{"Name":"google.cloud.resourcemanager.v3.Projects.ListProjects","Op":"List","Request":"google.cloud.resourcemanager.v3.ListProjectsRequest","Response":"google.cloud.resourcemanager.v3.ListProjectsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","ShowDeleted":"show_deleted","Items":"projects","NextPageToken":"next_page_token","ParentIn":"parent"},

@@ -57,6 +57,13 @@ var tagBindingsCRUDResource = crudrt.Resource{
 		{"Path":"tag_value_namespaced_name","Name":"tag_value_namespaced_name","GoField":"TagValueNamespacedName","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "List|Create|Delete",
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.TagBindings.ListTagBindings","Op":"List","Request":"google.cloud.resourcemanager.v3.ListTagBindingsRequest","Response":"google.cloud.resourcemanager.v3.ListTagBindingsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"tag_bindings","NextPageToken":"next_page_token","ParentIn":"parent"},
 		{"Name":"google.cloud.resourcemanager.v3.TagBindings.CreateTagBinding","Op":"Create","Request":"google.cloud.resourcemanager.v3.CreateTagBindingRequest","Response":"google.cloud.resourcemanager.v3.TagBinding","Resource":"tag_binding","ValidateOnly":"validate_only","OperationMetadata":"google.cloud.resourcemanager.v3.CreateTagBindingMetadata"},

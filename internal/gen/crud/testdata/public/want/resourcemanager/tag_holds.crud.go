@@ -54,6 +54,13 @@ var tagHoldsCRUDResource = crudrt.Resource{
 	],
 	"Operations": "List|Create|Delete",
 	"Parent": {"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Columns":["tag_value"]},
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.TagHolds.CreateTagHold","Op":"Create","Request":"google.cloud.resourcemanager.v3.CreateTagHoldRequest","Response":"google.cloud.resourcemanager.v3.TagHold","Parent":"parent","Resource":"tag_hold","ValidateOnly":"validate_only","OperationMetadata":"google.cloud.resourcemanager.v3.CreateTagHoldMetadata"},
 		{"Name":"google.cloud.resourcemanager.v3.TagHolds.DeleteTagHold","Op":"Delete","Request":"google.cloud.resourcemanager.v3.DeleteTagHoldRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true,"ValidateOnly":"validate_only","OperationMetadata":"google.cloud.resourcemanager.v3.DeleteTagHoldMetadata"},

@@ -64,6 +64,13 @@ var tagKeysCRUDResource = crudrt.Resource{
 		{"Path":"purpose_data","Name":"purpose_data","GoField":"PurposeData","Type":"JSON","Queryable":true,"Kind":"string_map"}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.TagKeys.ListTagKeys","Op":"List","Request":"google.cloud.resourcemanager.v3.ListTagKeysRequest","Response":"google.cloud.resourcemanager.v3.ListTagKeysResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"tag_keys","NextPageToken":"next_page_token","ParentIn":"parent"},
 		{"Name":"google.cloud.resourcemanager.v3.TagKeys.GetTagKey","Op":"Get","Request":"google.cloud.resourcemanager.v3.GetTagKeyRequest","Response":"google.cloud.resourcemanager.v3.TagKey","Key":"name"},

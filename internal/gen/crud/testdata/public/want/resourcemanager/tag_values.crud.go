@@ -65,6 +65,13 @@ var tagValuesCRUDResource = crudrt.Resource{
 	"Children": [
 		{"Name":"google.cloud.resourcemanager.v3.TagHold","Table":"tag_holds","Columns":["tag_value"]}
 	],
+	"HeldChildren": [
+		{"Name":"google.cloud.resourcemanager.v3.Folder","Table":"folders","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.Project","Table":"projects","Column":"parent","DeleteTime":"delete_time"},
+		{"Name":"google.cloud.resourcemanager.v3.TagBinding","Table":"tag_bindings","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagKey","Table":"tag_keys","Column":"parent"},
+		{"Name":"google.cloud.resourcemanager.v3.TagValue","Table":"tag_values","Column":"parent"}
+	],
 	"Methods": [
 		{"Name":"google.cloud.resourcemanager.v3.TagValues.ListTagValues","Op":"List","Request":"google.cloud.resourcemanager.v3.ListTagValuesRequest","Response":"google.cloud.resourcemanager.v3.ListTagValuesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"tag_values","NextPageToken":"next_page_token","ParentIn":"parent"},
 		{"Name":"google.cloud.resourcemanager.v3.TagValues.GetTagValue","Op":"Get","Request":"google.cloud.resourcemanager.v3.GetTagValueRequest","Response":"google.cloud.resourcemanager.v3.TagValue","Key":"name"},
