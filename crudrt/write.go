@@ -91,11 +91,12 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepareCreate(msg, tenant, pids, id, flag(ctx, serverWriteKey{}))
+	server := flag(ctx, serverWriteKey{})
+	p, err := s.prepareCreate(msg, tenant, pids, id, server)
 	if err != nil {
 		return nil, err
 	}
-	if flag(ctx, serverWriteKey{}) {
+	if server {
 		s.keepServerFields(p, msg)
 	}
 	switch {
