@@ -17,8 +17,8 @@ import (
 // stores and is asked for are relative (AIP-122), and such a name would
 // be read as another one than its text.
 func ScanName(pattern, name, field string, ids ...*string) error {
-	if alts := Patterns(pattern); len(alts) > 1 {
-		return scanNameOf(alts, pattern, name, field, ids)
+	if severalPatterns(pattern) {
+		return scanNameOf(Patterns(pattern), pattern, name, field, ids)
 	}
 	if strings.HasPrefix(name, "/") {
 		return &FieldError{Field: field, Err: fmt.Errorf("resource name %q does not match %s: a relative name has no leading slash", name, pattern)}
@@ -41,9 +41,9 @@ func ScanName(pattern, name, field string, ids ...*string) error {
 // ScanName: "shelves/1/books/2". A row without its own id (the last) has
 // no name: "".
 func NameOf(pattern string, ids ...string) string {
-	if alts := Patterns(pattern); len(alts) > 1 {
+	if severalPatterns(pattern) {
 		// The pattern whose variables the ids hold.
-		return nameOf(alts, pattern, ids)
+		return nameOf(Patterns(pattern), pattern, ids)
 	}
 	if len(ids) == 0 || ids[len(ids)-1] == "" {
 		return ""
@@ -55,7 +55,7 @@ func NameOf(pattern string, ids ...string) string {
 // (AIP-156): it ends with a collection rather than a variable,
 // "users/{user}/config".
 func SingletonPattern(pattern string) bool {
-	if strings.Contains(pattern, "|") {
+	if severalPatterns(pattern) {
 		return false
 	}
 	parts := strings.Split(pattern, "/")
@@ -88,7 +88,11 @@ func RefIDs(pattern, name string) []string {
 	if name == "" {
 		return nil
 	}
-	ids := make([]string, len(PatternVars(pattern)))
+	n := strings.Count(pattern, "{")
+	if severalPatterns(pattern) {
+		n = len(PatternVars(pattern))
+	}
+	ids := make([]string, n)
 	ptrs := make([]*string, len(ids))
 	for i := range ids {
 		ptrs[i] = &ids[i]

@@ -17,6 +17,11 @@ import (
 // never empty, so the variables a row holds tell its pattern. No two
 // patterns of a set have the same variables.
 
+// severalPatterns reports whether pattern is a set of several patterns:
+// the names of one pattern, read and written per row, skip the set's
+// parsing.
+func severalPatterns(pattern string) bool { return strings.IndexByte(pattern, '|') >= 0 }
+
 // Patterns are the patterns of a pattern set, in the order declared; a
 // single pattern is a set of one.
 func Patterns(pattern string) []string { return strings.Split(pattern, "|") }
