@@ -23,12 +23,7 @@ import (
 // connection to the gRPC server; both close with the test.
 func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule) (string, *grpc.ClientConn) {
 	t.Helper()
-	gs := grpc.NewServer()
-	register(gs)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = gs.Serve(lis) }()
-	t.Cleanup(gs.Stop)
+	gs, conn := serveGRPC(t, register)
 	// The services' descriptors with the rules as their methods'
 	// google.api.http, as the example server mounts them.
 	var services []*vanguard.Service
@@ -42,8 +37,22 @@ func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotatio
 	require.NoError(t, err)
 	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
 	t.Cleanup(srv.Close)
+	return srv.URL, conn
+}
+
+// serveGRPC serves the services register adds to a grpc-go server on a
+// real socket. It returns the server and a client connection to it;
+// both close with the test.
+func serveGRPC(t *testing.T, register func(*grpc.Server)) (*grpc.Server, *grpc.ClientConn) {
+	t.Helper()
+	gs := grpc.NewServer()
+	register(gs)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = gs.Serve(lis) }()
+	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
-	return srv.URL, conn
+	return gs, conn
 }

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
@@ -43,15 +41,7 @@ func serveWidgets(t *testing.T, db *gorm.DB) widgetClients {
 	mux.Handle(rulesv1connect.NewWidgetServiceHandler(svc))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	gs := grpc.NewServer()
-	rulesv1.RegisterWidgetServiceServer(gs, svc)
-	go func() { _ = gs.Serve(lis) }()
-	t.Cleanup(gs.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
+	_, conn := serveGRPC(t, func(gs *grpc.Server) { rulesv1.RegisterWidgetServiceServer(gs, svc) })
 	return widgetClients{
 		connect: rulesv1connect.NewWidgetServiceClient(http.DefaultClient, srv.URL, connect.WithProtoJSON()),
 		grpc:    rulesv1.NewWidgetServiceClient(conn),
