@@ -215,13 +215,42 @@ func (s *Service) BatchDeleteIn(ctx context.Context, parent string, keys []any) 
 // with children is deleted with them, as DeleteForce deletes it (AIP-135,
 // hoisted as AIP-235 allows); without, it refuses the batch.
 func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys []any, force bool) ([]proto.Message, error) {
+	items := make([]BatchDeleteItem, len(keys))
+	for i, k := range keys {
+		items[i].Key = k
+	}
+	return s.BatchDeleteItems(ctx, parent, items, force)
+}
+
+// BatchDeleteItem is one Delete request of a BatchDelete that takes
+// them (AIP-235's `repeated DeleteBookRequest requests`): the resource's
+// key (or name), and the request's etag, force and allow_missing.
+type BatchDeleteItem struct {
+	Key                 any
+	Etag                string
+	Force, AllowMissing bool
+}
+
+// BatchDeleteItems is BatchDeleteResources of Delete requests, each
+// checked as Delete checks it: a stale etag is Aborted and deletes
+// nothing of the batch; an item's Force (or force) deletes its resource's
+// children; under its AllowMissing (or AllowMissing) a resource that does
+// not exist is skipped. A resource named twice is deleted once, with its
+// first item's Force and AllowMissing, and every item's etag checked
+// against it as it was before the batch.
+func (s *Service) BatchDeleteItems(ctx context.Context, parent string, items []BatchDeleteItem, force bool) ([]proto.Message, error) {
 	if err := s.implements(OpBatchDelete); err != nil {
 		return nil, err
 	}
-	if err := s.batchSize(s.keysField(OpBatchDelete), len(keys)); err != nil {
+	field := s.keysField(OpBatchDelete)
+	if err := s.batchSize(field.list, len(items)); err != nil {
 		return nil, err
 	}
-	cks, err := s.batchKeys(s.keysField(OpBatchDelete), parent, keys)
+	keys := make([]any, len(items))
+	for i, it := range items {
+		keys[i] = it.Key
+	}
+	cks, err := s.batchKeys(field, parent, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +276,19 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		failed = -1
 		clear(done) // a retried transaction starts over
+		// Every etag is checked before anything is deleted, in the
+		// order of the keys, as the rows are then locked: a resource
+		// that does not exist is deleted already, its etag ignored
+		// (AIP-135), or NotFound below.
+		for _, i := range keyOrder(cks, func(ck rowKey) rowKey { return ck }) {
+			if items[i].Etag == "" {
+				continue
+			}
+			if _, err := s.load(tx, tenant, cks[i], items[i].Etag, false); err != nil && !missing(s.fail(ctx, err)) {
+				failed = i
+				return err
+			}
+		}
 		// In the order of the keys, as BatchUpdate locks its rows.
 		var pending []int
 		for _, j := range keyOrder(unique, func(i int) rowKey { return cks[i] }) {
@@ -259,8 +301,8 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 			var later []int
 			var first error
 			for _, i := range pending {
-				p, err := s.remove(tx, tenant, keys[i], "", force)
-				if err != nil && allowMissing(ctx) && missing(s.fail(ctx, err)) {
+				p, err := s.remove(tx, tenant, keys[i], "", force || items[i].Force)
+				if err != nil && (items[i].AllowMissing || allowMissing(ctx)) && missing(s.fail(ctx, err)) {
 					// AIP-235: deleted already.
 					if p, err = s.absent(tx, tenant, cks[i]); p == nil && err == nil {
 						p = s.keyOnly(keys[i])
@@ -288,7 +330,10 @@ func (s *Service) BatchDeleteResources(ctx context.Context, parent string, keys 
 		return nil
 	})
 	if err != nil && failed >= 0 {
-		return nil, inRequest(s.fail(ctx, err), s.keysField(OpBatchDelete), failed)
+		if err = s.fail(ctx, err); missing(err) {
+			err = resourceNotFound(s.res.Name, fmt.Sprint(keys[failed])) // as Delete names it
+		}
+		return nil, inRequest(err, field.list, failed)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -312,25 +357,41 @@ func (s *Service) batchSize(field string, n int) error {
 	return nil
 }
 
-// keysField is the request's repeated field of keys or names of the
-// resource's method op (BatchGet, BatchDelete), for errors: as its
+// batchField names the elements of a batch request's repeated field in
+// errors: list[i], or list[i].inner for a list of requests.
+type batchField struct{ list, inner string }
+
+// at is the path of the i-th element's key or name.
+func (f batchField) at(i int) string {
+	if f.inner == "" {
+		return fmt.Sprintf("%s[%d]", f.list, i)
+	}
+	return fmt.Sprintf("%s[%d].%s", f.list, i, f.inner)
+}
+
+// keysField is the request's repeated field of keys, names or requests of
+// the resource's method op (BatchGet, BatchDelete), for errors: as its
 // description names it, else "names" or the key's plural, as
 // protoc-gen-crud recognises them.
-func (s *Service) keysField(op Op) string {
+func (s *Service) keysField(op Op) batchField {
 	for i := range s.methods {
 		if m := &s.methods[i]; m.Op == op {
-			if m.Keys != "" {
-				return m.Keys
-			}
-			if m.Names != "" {
-				return m.Names
+			switch {
+			case m.Keys != "":
+				return batchField{list: m.Keys}
+			case m.Names != "":
+				return batchField{list: m.Names}
+			case m.Requests != "" && m.RequestKey != "":
+				return batchField{m.Requests, m.RequestKey}
+			case m.Requests != "":
+				return batchField{m.Requests, m.RequestName}
 			}
 		}
 	}
 	if s.key.NamePattern != "" {
-		return "names"
+		return batchField{list: "names"}
 	}
-	return s.key.Path + "s"
+	return batchField{list: s.key.Path + "s"}
 }
 
 // violationsOf returns the field violations an InvalidArgument carries.

@@ -56,8 +56,14 @@ type Method struct {
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip string `json:",omitempty"`
 	// Requests is BatchCreate's or BatchUpdate's repeated requests, and
 	// RequestResource, RequestParent, RequestID and RequestMask the fields
-	// of each of them.
+	// of each of them. On a BatchGet or BatchDelete, Requests is the
+	// repeated Get or Delete requests that AIP-231 and AIP-235 allow in
+	// place of Names: RequestKey or RequestName names each one's
+	// resource, RequestEtag, RequestForce and RequestAllowMissing are the
+	// Delete's fields, RequestReadMask the Get's.
 	Requests, RequestResource, RequestParent, RequestID, RequestMask string `json:",omitempty"`
+	RequestKey, RequestName, RequestEtag, RequestForce               string `json:",omitempty"`
+	RequestAllowMissing, RequestReadMask                             string `json:",omitempty"`
 	// Items is the response's repeated resources (List, BatchGet,
 	// BatchCreate, BatchUpdate), NextPageToken List's next page token and
 	// TotalSize its AIP-132 total_size (int32 or int64).
@@ -101,6 +107,8 @@ type method struct {
 	key, name, keys, names, etag, force, parent, resourceID, resource, mask protoreflect.FieldDescriptor
 	pageSize, pageToken, filter, orderBy, showDeleted, skip                 protoreflect.FieldDescriptor
 	requests, requestResource, requestParent, requestID, requestMask        protoreflect.FieldDescriptor
+	requestKey, requestName, requestEtag, requestForce                      protoreflect.FieldDescriptor
+	requestAllowMissing, requestReadMask                                    protoreflect.FieldDescriptor
 	items, nextPageToken, totalSize                                         protoreflect.FieldDescriptor
 	readMask, validateOnly, allowMissing, idempotencyKey                    protoreflect.FieldDescriptor
 	// info is what checking the request takes (CheckRequest).
@@ -184,6 +192,12 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 			r.requestParent = field(each, m.RequestParent, "string")
 			r.requestID = field(each, m.RequestID, "string")
 			r.requestMask = field(each, m.RequestMask, "google.protobuf.FieldMask")
+			r.requestKey = field(each, m.RequestKey, "key")
+			r.requestName = field(each, m.RequestName, "string")
+			r.requestEtag = field(each, m.RequestEtag, "string")
+			r.requestForce = field(each, m.RequestForce, "bool")
+			r.requestAllowMissing = field(each, m.RequestAllowMissing, "bool")
+			r.requestReadMask = field(each, m.RequestReadMask, "google.protobuf.FieldMask")
 		}
 	}
 	// JSON masks are read against the resource (unmarshalJSON).
@@ -191,6 +205,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	registerMask(in, r.readMask, res, nil, nil)
 	if r.requests != nil {
 		registerMask(r.requests.Message(), r.requestMask, res, in, r.requests)
+		registerMask(r.requests.Message(), r.requestReadMask, res, in, r.requests)
 	}
 	r.items = field(r.resp, m.Items, "repeated "+resName)
 	r.itemsField = -1
@@ -233,8 +248,16 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 			need(fd != nil && shapeIs(fd, "string") && r.parent != nil, "ParentIn, a string field of the resource, with Parent")
 		}
 	case OpBatchGet, OpBatchDelete:
-		need((r.keys == nil) != (r.names == nil), "one of Keys and Names")
+		n := 0
+		for _, fd := range []protoreflect.FieldDescriptor{r.keys, r.names, r.requests} {
+			if fd != nil {
+				n++
+			}
+		}
+		need(n == 1 && (r.requests == nil || (r.requestKey == nil) != (r.requestName == nil)), "one of Keys, Names and Requests (with one of RequestKey and RequestName)")
 		need(m.Op == OpBatchDelete || r.items != nil, "Items")
+		need(m.Op == OpBatchDelete || r.requestEtag == nil && r.requestForce == nil && r.requestAllowMissing == nil, "no RequestEtag, RequestForce or RequestAllowMissing (BatchDelete's)")
+		need(m.Op == OpBatchGet || r.requestReadMask == nil, "no RequestReadMask (BatchGet's)")
 	case OpBatchCreate, OpBatchUpdate:
 		need(r.requests != nil && r.requestResource != nil && r.items != nil, "Requests, RequestResource and Items")
 	default:
@@ -445,12 +468,7 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		}
 	}
 	mask := answerMask{hide, seen}
-	str := func(fd protoreflect.FieldDescriptor) string {
-		if fd == nil {
-			return ""
-		}
-		return r.Get(fd).String()
-	}
+	str := func(fd protoreflect.FieldDescriptor) string { return stringOf(r, fd) }
 	key := func() (any, error) {
 		if m.key != nil && m.KeySuffix != "" {
 			return r.Get(m.key).String() + m.KeySuffix, nil
@@ -547,44 +565,42 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		}
 		return resp.Interface(), nil
 	case OpBatchGet, OpBatchDelete:
-		var keys []any
-		if m.keys != nil {
-			list := r.Get(m.keys).List()
-			keys = make([]any, list.Len())
-			for j := range keys {
-				keys[j] = list.Get(j).Interface()
-			}
-		} else {
-			list := r.Get(m.names).List()
-			names := make([]string, list.Len())
-			for j := range names {
-				names[j] = list.Get(j).String()
-			}
-			var err error
-			if keys, err = s.KeysFromNames(names); err != nil {
-				return nil, err
-			}
+		keys, err := s.batchRequestKeys(m, r)
+		if err != nil {
+			return nil, err
 		}
 		if m.Op == OpBatchDelete {
-			items, err := s.BatchDeleteResources(ctx, str(m.parent), keys, m.force != nil && r.Get(m.force).Bool())
+			items := make([]BatchDeleteItem, len(keys))
+			for j, k := range keys {
+				items[j].Key = k
+				if m.requests != nil {
+					each := r.Get(m.requests).List().Get(j).Message()
+					items[j].Etag = stringOf(each, m.requestEtag)
+					items[j].Force = m.requestForce != nil && each.Get(m.requestForce).Bool()
+					items[j].AllowMissing = m.requestAllowMissing != nil && each.Get(m.requestAllowMissing).Bool()
+				}
+			}
+			deleted, err := s.BatchDeleteItems(ctx, str(m.parent), items, m.force != nil && r.Get(m.force).Bool())
 			if err != nil {
 				return nil, err
 			}
 			if m.items == nil {
 				return m.respType.New().Interface(), nil
 			}
-			resp, err := m.respond(mask.ApplyAll(items, nil))
+			resp, err := m.respond(mask.ApplyAll(deleted, nil))
 			if err != nil {
 				return nil, err
 			}
 			return resp.Interface(), nil
 		}
 		var items []proto.Message
-		var err error
 		if m.parent != nil {
 			items, err = s.BatchGetIn(ctx, str(m.parent), keys)
 		} else {
 			items, err = s.BatchGet(ctx, keys)
+		}
+		if err == nil && m.requestReadMask != nil {
+			items, err = s.requestReadMasks(m, r, items)
 		}
 		resp, err := m.respond(mask.ApplyAll(items, err))
 		if err != nil {
@@ -647,6 +663,89 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		return resp.Interface(), nil
 	}
 	return nil, Errorf(connect.CodeInternal, "internal error: %s: operation %v", m.Name, m.Op)
+}
+
+// batchRequestKeys are the keys a BatchGet or BatchDelete request r
+// names: its keys, its names, or those of its requests (AIP-231,
+// AIP-235), errors naming the element (`names[1]`, `requests[1].name`).
+func (s *Service) batchRequestKeys(m *method, r protoreflect.Message) ([]any, error) {
+	switch {
+	case m.keys != nil:
+		list := r.Get(m.keys).List()
+		keys := make([]any, list.Len())
+		for j := range keys {
+			keys[j] = list.Get(j).Interface()
+		}
+		return keys, nil
+	case m.requests != nil && m.requestKey != nil:
+		list := r.Get(m.requests).List()
+		keys := make([]any, list.Len())
+		for j := range keys {
+			keys[j] = list.Get(j).Message().Get(m.requestKey).Interface()
+		}
+		return keys, nil
+	}
+	var names []string
+	field := batchField{list: string(m.names.Name())}
+	if m.requests != nil {
+		list := r.Get(m.requests).List()
+		names = make([]string, list.Len())
+		for j := range names {
+			names[j] = list.Get(j).Message().Get(m.requestName).String()
+		}
+		field = batchField{string(m.requests.Name()), string(m.requestName.Name())}
+	} else {
+		list := r.Get(m.names).List()
+		names = make([]string, list.Len())
+		for j := range names {
+			names[j] = list.Get(j).String()
+		}
+	}
+	if err := s.batchSize(field.list, len(names)); err != nil {
+		return nil, err // before any is parsed
+	}
+	return s.keysFromNames(field, names)
+}
+
+// requestReadMasks applies to each of items the read mask of the request
+// of BatchGet request r that asked for it (AIP-231's GetBookRequest
+// `read_mask`), as Get applies its own: a bad mask is InvalidArgument
+// naming it (`requests[1].read_mask`).
+func (s *Service) requestReadMasks(m *method, r protoreflect.Message, items []proto.Message) ([]proto.Message, error) {
+	list := r.Get(m.requests).List()
+	var vs []FieldViolation
+	for j := range items {
+		each := list.Get(j).Message()
+		if !each.Has(m.requestReadMask) {
+			continue
+		}
+		rm, err := s.ReadMask(fieldMask(each, m.requestReadMask))
+		if err == nil {
+			items[j], err = rm.Apply(items[j], nil)
+		}
+		var e *Error
+		if err != nil && errors.As(err, &e) && e.Code() == connect.CodeInvalidArgument {
+			for _, v := range violationsOf(e) {
+				vs = append(vs, FieldViolation{Field: fmt.Sprintf("%s[%d].%s", m.requests.Name(), j, v.Field), Description: v.Description})
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(vs) > 0 {
+		return nil, InvalidArgument("", vs...)
+	}
+	return items, nil
+}
+
+// str2 is string field fd of r, or "" when fd is nil.
+func stringOf(r protoreflect.Message, fd protoreflect.FieldDescriptor) string {
+	if fd == nil {
+		return ""
+	}
+	return r.Get(fd).String()
 }
 
 // answerMask is the mask of a method's response, which first shows the

@@ -580,15 +580,16 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 	if err := s.implements(OpBatchGet); err != nil {
 		return nil, err
 	}
-	if err := s.batchSize(s.keysField(OpBatchGet), len(keys)); err != nil {
+	field := s.keysField(OpBatchGet)
+	if err := s.batchSize(field.list, len(keys)); err != nil {
 		return nil, err
 	}
 	if len(keys) == 0 {
 		// AIP-231: "If no resource names are provided, the API should
 		// error with INVALID_ARGUMENT."
-		return nil, InvalidArgument("", FieldViolation{Field: s.keysField(OpBatchGet), Description: "required: at least one resource to get (AIP-231)"})
+		return nil, InvalidArgument("", FieldViolation{Field: field.list, Description: "required: at least one resource to get (AIP-231)"})
 	}
-	cks, err := s.batchKeys(s.keysField(OpBatchGet), parent, keys)
+	cks, err := s.batchKeys(field, parent, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -629,8 +630,8 @@ func (s *Service) BatchGetIn(ctx context.Context, parent string, keys []any) ([]
 }
 
 // batchKeys converts the keys of a batch call, checking that each lies
-// under parent when one is given; errors name field[i].
-func (s *Service) batchKeys(field, parent string, keys []any) ([]rowKey, error) {
+// under parent when one is given; errors name field.at(i).
+func (s *Service) batchKeys(field batchField, parent string, keys []any) ([]rowKey, error) {
 	var pids []string
 	if parent != "" {
 		var err error
@@ -646,10 +647,10 @@ func (s *Service) batchKeys(field, parent string, keys []any) ([]rowKey, error) 
 			if name, ok := k.(string); ok && s.key.NamePattern != "" {
 				_, desc = s.splitName(name)
 			}
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: desc})
+			return nil, InvalidArgument("", FieldViolation{Field: field.at(i), Description: desc})
 		}
 		if pids != nil && !underParent(ck, pids) {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("%s[%d]", field, i), Description: fmt.Sprintf("%v is not under parent %q", k, parent)})
+			return nil, InvalidArgument("", FieldViolation{Field: field.at(i), Description: fmt.Sprintf("%v is not under parent %q", k, parent)})
 		}
 		cks[i] = ck
 	}

@@ -675,11 +675,16 @@ func (s *Service) KeyFromName(name string) (any, error) {
 // KeysFromNames parses resource names (see KeyFromName); errors name the
 // failing index.
 func (s *Service) KeysFromNames(names []string) ([]any, error) {
+	return s.keysFromNames(batchField{list: "names"}, names)
+}
+
+// keysFromNames is KeysFromNames, its errors naming field.at(i).
+func (s *Service) keysFromNames(field batchField, names []string) ([]any, error) {
 	keys := make([]any, 0, len(names))
 	for i, n := range names {
 		k, err := s.KeyFromName(n)
 		if err != nil {
-			return nil, InvalidArgument("", FieldViolation{Field: fmt.Sprintf("names[%d]", i), Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, n)})
+			return nil, InvalidArgument("", FieldViolation{Field: field.at(i), Description: fmt.Sprintf("want %s/<id>, got %q", s.res.Collection, n)})
 		}
 		keys = append(keys, k)
 	}

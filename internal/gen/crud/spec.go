@@ -146,6 +146,8 @@ func methodSpec(m *model.Method) crudrt.Method {
 		PageSize: name(m.PageSize), PageToken: name(m.PageToken), Filter: name(m.Filter), OrderBy: name(m.OrderBy),
 		ShowDeleted: name(m.ShowDeleted), Skip: name(m.Skip),
 		Requests: name(m.Requests), RequestResource: name(m.RequestResource), RequestParent: name(m.RequestParent), RequestMask: name(m.RequestMask),
+		RequestKey: name(m.RequestKey), RequestName: name(m.RequestName), RequestEtag: name(m.RequestEtag), RequestForce: name(m.RequestForce),
+		RequestAllowMissing: name(m.RequestAllowMissing), RequestReadMask: name(m.RequestReadMask),
 		Items: name(m.Items), NextPageToken: name(m.NextPageToken), TotalSize: name(m.TotalSize), ReturnsEmpty: m.ReturnsEmpty,
 		ReadMask: name(m.ReadMask), ValidateOnly: name(m.ValidateOnly), AllowMissing: name(m.AllowMissing),
 		IdempotencyKey: name(m.IdempotencyKey), Unsupported: m.Unsupported, RequestIsResource: m.RequestIsResource,

@@ -1334,3 +1334,70 @@ message GetNoteRequest { string name = 1; }
 		t.Errorf("generated code has %d lists of held children %q; want 2 (Folder's and Note's):\n%s", n, held, code)
 	}
 }
+
+// TestBatchRequestsWarnings: AIP-231's and AIP-235's requests form is
+// generated; a field of the requests the generated method does not serve
+// is refused, and a body-less google.api.http binding, whose query cannot
+// hold the requests, is a warning.
+func TestBatchRequestsWarnings(t *testing.T) {
+	const src = `syntax = "proto3";
+
+package warn.v1;
+
+import "google/api/annotations.proto";
+import "google/protobuf/empty.proto";
+import "protoforge/v1/options.proto";
+
+option go_package = "example.com/warn/v1;warnv1";
+
+message Book {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+}
+
+service BookService {
+  rpc BatchGetBooks(BatchGetBooksRequest) returns (BatchGetBooksResponse) {
+    option (google.api.http) = {get: "/v1/books:batchGet"};
+  }
+  rpc BatchDeleteBooks(BatchDeleteBooksRequest) returns (google.protobuf.Empty);
+}
+
+message GetBookRequest {
+  int64 id = 1;
+}
+
+message BatchGetBooksRequest {
+  repeated GetBookRequest requests = 1;
+}
+
+message BatchGetBooksResponse {
+  repeated Book books = 1;
+}
+
+message DeleteBookRequest {
+  int64 id = 1;
+  bool validate_only = 2;
+}
+
+message BatchDeleteBooksRequest {
+  repeated DeleteBookRequest requests = 1;
+}
+`
+	_, buf, code := generate(t, "warn/v1/warn.proto", src)
+	want := []string{
+		`protoc-gen-crud: warning: warn/v1/warn.proto:17:3: method warn.v1.BookService.BatchGetBooks: google.api.http binding GET /v1/books:batchGet has no body, and google.api.http maps no repeated message to query parameters: over REST its ` + "`requests`" + ` cannot be given (every call is an empty batch); bind it with body: "*" (it is served over gRPC, gRPC-Web and Connect)`,
+		"protoc-gen-crud: warning: warn/v1/warn.proto:37:3: field warn.v1.DeleteBookRequest.validate_only: not used by the generated BatchDelete: a request that sets it is refused with InvalidArgument; implement BatchDeleteBooks yourself to serve it",
+	}
+	if got := strings.TrimSpace(buf.String()); got != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	for _, s := range []string{
+		`"Requests":"requests","RequestKey":"id","Items":"books"`,
+		`"Requests":"requests","RequestKey":"id","Unsupported":["requests.validate_only"]`,
+		`{"Selector":"warn.v1.BookService.BatchDeleteBooks","Verb":"POST","Path":"/v1/books:batchDelete","Body":"*"}`,
+	} {
+		if !strings.Contains(code, s) {
+			t.Errorf("the generated code lacks %s:\n%s", s, code)
+		}
+	}
+}

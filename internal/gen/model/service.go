@@ -129,9 +129,18 @@ type Method struct {
 	// Manager's Project.parent), which the request's Parent selects by.
 	ParentIn *Field
 	// Keys and Names are a batch request's repeated `ids` (key type) or
-	// `names`; Requests is BatchCreate's or BatchUpdate's repeated
+	// `names`; Requests is BatchCreate's, BatchUpdate's, or (in place of
+	// names, AIP-231 and AIP-235) BatchGet's or BatchDelete's repeated
 	// `requests`.
 	Keys, Names, Requests *protogen.Field
+	// RequestKey and RequestName are the key field (`id`) or the `name`
+	// of each of BatchGet's or BatchDelete's requests (one is set);
+	// RequestEtag, RequestForce and RequestAllowMissing the `etag`,
+	// `force` and `allow_missing` of each of BatchDelete's, as Delete
+	// serves them, RequestReadMask the `read_mask` of each of BatchGet's;
+	// or nil.
+	RequestKey, RequestName                                         *protogen.Field
+	RequestEtag, RequestForce, RequestAllowMissing, RequestReadMask *protogen.Field
 	// RequestResource is the resource field of each of BatchCreate's or
 	// BatchUpdate's requests, RequestMask the `update_mask` of each of
 	// BatchUpdate's, or nil.
@@ -679,14 +688,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	}
 	mm := &Method{Method: m, Op: op, HasHTTPRule: proto.HasExtension(m.Desc.Options(), annotations.E_Http)}
-	field := func(msg *protogen.Message, name string) *protogen.Field {
-		for _, fd := range msg.Fields {
-			if string(fd.Desc.Name()) == name {
-				return fd
-			}
-		}
-		return nil
-	}
+	field := fieldIn
 	ok := true
 	if model.Inferred && model.Name == nil {
 		if r, _ := proto.GetExtension(model.Desc.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil {
@@ -888,6 +890,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpBatchGet, OpBatchDelete:
 		if k := model.Identity(); k != nil {
+			requests := field(m.Input, "requests")
+			if requests != nil && (!requests.Desc.IsList() || requests.Message == nil) {
+				requests = nil // not AIP-231's or AIP-235's form
+			}
 			if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == k.Desc.Kind() {
 				mm.Keys = fd
 			} else if fd := field(m.Input, "names"); fd != nil && fd.Desc.IsList() && fd.Desc.Kind() == protoreflect.StringKind {
@@ -896,8 +902,20 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			} else if fd := field(m.Input, string(k.Desc.Name())+"s"); fd != nil {
 				report(f, m.Desc, "request field %s is %s, but the key %s is %s; declare it `repeated %s %s = %d;`", fd.Desc.FullName(), kindName(fd.Desc), k.Desc.FullName(), kindName(k.Desc), kindName(k.Desc), fd.Desc.Name(), fd.Desc.Number())
 				ok = false
+			} else if requests != nil {
+				ok = batchRequests(f, m, mm, model, requests, report) && ok
 			} else {
-				missing(m.Input, fmt.Sprintf("repeated key field %q or `names`", string(k.Desc.Name())+"s"), fmt.Sprintf("repeated %s %ss = 1;", kindName(k.Desc), k.Desc.Name()))
+				missing(m.Input, fmt.Sprintf("repeated key field %q, `names` or `requests`", string(k.Desc.Name())+"s"), fmt.Sprintf("repeated %s %ss = 1;", kindName(k.Desc), k.Desc.Name()))
+			}
+			if requests != nil && mm.Requests == nil && ok {
+				// AIP-231 and AIP-235 take one or the other: which one a
+				// client fills, the other left empty, is not to be guessed.
+				given := mm.Keys
+				if given == nil {
+					given = mm.Names
+				}
+				report(f, m.Desc, "request %s has both `%s` and `requests`, which AIP-231 and AIP-235 offer in place of each other: remove one", m.Input.Desc.FullName(), given.Desc.Name())
+				ok = false
 			}
 		}
 		if fd := field(m.Input, "force"); op == OpBatchDelete && fd != nil && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() {
@@ -1054,7 +1072,8 @@ func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protoge
 	used := map[*protogen.Field]bool{}
 	for _, fd := range []*protogen.Field{mm.Key, mm.Name, mm.Resource, mm.ResourceID, mm.Parent, mm.Force, mm.Mask,
 		mm.PageSize, mm.PageToken, mm.Filter, mm.OrderBy, mm.ShowDeleted, mm.Skip, mm.Etag, mm.Keys, mm.Names, mm.Requests,
-		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent, mm.RequestMask, mm.IdempotencyKey} {
+		mm.ReadMask, mm.ValidateOnly, mm.AllowMissing, mm.RequestResource, mm.RequestParent, mm.RequestMask, mm.IdempotencyKey,
+		mm.RequestKey, mm.RequestName, mm.RequestEtag, mm.RequestForce, mm.RequestAllowMissing, mm.RequestReadMask} {
 		if fd != nil {
 			used[fd] = true
 		}
@@ -1110,7 +1129,8 @@ func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protoge
 	if mm.Requests != nil && mm.Requests.Message != nil {
 		// BatchCreate's requests: their resource_id and parent (used
 		// above through ResourceID and RequestParent) and the resource;
-		// BatchUpdate's: the resource and the mask.
+		// BatchUpdate's: the resource and the mask; BatchGet's and
+		// BatchDelete's: the key or name, and what Get and Delete serve.
 		if mm.ResourceID != nil {
 			used[mm.ResourceID] = true
 		}
@@ -1127,6 +1147,48 @@ func etagField(model *Model, fd *protogen.Field) *protogen.Field {
 		return nil
 	}
 	return stringField(fd)
+}
+
+// batchRequests reads fd, the `requests` of a BatchGet or BatchDelete
+// (AIP-231, AIP-235: `repeated GetBookRequest requests`): each names its
+// resource as Get or Delete does, by its key field or its `name`, and a
+// BatchDelete's may carry Delete's `etag`, `force` and `allow_missing`,
+// a BatchGet's Get's `read_mask`.
+func batchRequests(f *protogen.File, m *protogen.Method, mm *Method, model *Model, fd *protogen.Field, report func(*protogen.File, protoreflect.Descriptor, string, ...any)) bool {
+	k := model.Identity()
+	each := fd.Message
+	if kf := fieldIn(each, string(k.Desc.Name())); kf != nil && kf.Desc.Kind() == k.Desc.Kind() && !kf.Desc.IsList() {
+		mm.RequestKey = kf
+	} else if nf := stringField(fieldIn(each, "name")); nf != nil {
+		mm.RequestName = nf
+		mm.Pattern = resourcePattern(model)
+	} else {
+		report(f, m.Desc, "request %s (each of %s) has no key field %q or AIP-122 `name`; add `%s %s = 1;`", each.Desc.FullName(), fd.Desc.FullName(), k.Desc.Name(), kindName(k.Desc), k.Desc.Name())
+		return false
+	}
+	mm.Requests = fd
+	if mm.Op == OpBatchDelete {
+		mm.RequestEtag = etagField(model, fieldIn(each, "etag"))
+		if bf := fieldIn(each, "force"); bf != nil && bf.Desc.Kind() == protoreflect.BoolKind && !bf.Desc.IsList() {
+			mm.RequestForce = bf
+		}
+		if bf := fieldIn(each, "allow_missing"); bf != nil && bf.Desc.Kind() == protoreflect.BoolKind && !bf.Desc.IsList() {
+			mm.RequestAllowMissing = bf
+		}
+	} else if rm := fieldIn(each, "read_mask"); rm != nil && rm.Message != nil && rm.Message.Desc.FullName() == "google.protobuf.FieldMask" && !rm.Desc.IsList() {
+		mm.RequestReadMask = rm
+	}
+	return true
+}
+
+// fieldIn is the field of msg named name, or nil.
+func fieldIn(msg *protogen.Message, name string) *protogen.Field {
+	for _, fd := range msg.Fields {
+		if string(fd.Desc.Name()) == name {
+			return fd
+		}
+	}
+	return nil
 }
 
 func isBatch(op Operation) bool {
@@ -1337,6 +1399,11 @@ func defaultRouteOf(m *Method, pattern, parent string) *Route {
 	case OpUndelete:
 		return &Route{Verb: "POST", Path: item + ":undelete", Body: "*"}
 	case OpBatchGet:
+		if m.Requests != nil {
+			// google.api.http maps no repeated message to query
+			// parameters: AIP-231's requests go in the body.
+			return &Route{Verb: "POST", Path: collection + ":batchGet", Body: "*"}
+		}
 		return &Route{Verb: "GET", Path: collection + ":batchGet", Body: ""}
 	case OpBatchCreate:
 		return &Route{Verb: "POST", Path: collection + ":batchCreate", Body: "*"}
@@ -1392,6 +1459,15 @@ func (b *builder) uniqueRoutes() {
 	}
 	for _, svc := range b.s.Services {
 		for _, m := range svc.Methods {
+			if m.Requests != nil && (m.Op == OpBatchGet || m.Op == OpBatchDelete) {
+				rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
+				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+					if verb, path := httpRule(r); verb != "" && r.GetBody() == "" {
+						// RESTGuard refuses `requests.name` in a query.
+						b.warnf(svc.File, m.Desc, "google.api.http binding %s %s has no body, and google.api.http maps no repeated message to query parameters: over REST its `%s` cannot be given (every call is an empty batch); bind it with body: \"*\" (it is served over gRPC, gRPC-Web and Connect)", verb, path, m.Requests.Desc.Name())
+					}
+				}
+			}
 			if m.Route == nil {
 				continue
 			}
