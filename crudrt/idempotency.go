@@ -186,16 +186,11 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 	// the resource's key the request names included.
 	canonicalizeFormats(r)
 	if f := s.keyFormat(); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
-		for _, fd := range []protoreflect.FieldDescriptor{m.key, m.keys} {
-			if fd == nil || fd.Kind() != protoreflect.StringKind {
-				continue
-			}
-			if fd.IsList() {
-				for i, l := 0, r.Mutable(fd).List(); i < l.Len(); i++ {
-					l.Set(i, protoreflect.ValueOfString(canonicalValue(l.Get(i).String(), f)))
-				}
-			} else if r.Has(fd) {
-				r.Set(fd, protoreflect.ValueOfString(canonicalValue(r.Get(fd).String(), f)))
+		canonicalKeys(r, f, m.key, m.keys)
+		if m.requests != nil && m.requestKey != nil {
+			// The key of each of a BatchDelete's requests (AIP-235).
+			for i, l := 0, r.Get(m.requests).List(); i < l.Len(); i++ {
+				canonicalKeys(l.Get(i).Message(), f, m.requestKey)
 			}
 		}
 	}
@@ -207,6 +202,23 @@ func (s *Service) requestDigest(ctx context.Context, m *method, req proto.Messag
 	fmt.Fprintf(h, "%s\x00%T\x00%v\x00", m.Name, tenant.v, tenant.v)
 	h.Write(b)
 	return scope, h.Sum(nil), nil
+}
+
+// canonicalKeys writes the string keys fds of r (a key, or a list of
+// them) as the key's format f stores them.
+func canonicalKeys(r protoreflect.Message, f annotations.FieldInfo_Format, fds ...protoreflect.FieldDescriptor) {
+	for _, fd := range fds {
+		if fd == nil || fd.Kind() != protoreflect.StringKind {
+			continue
+		}
+		if fd.IsList() {
+			for i, l := 0, r.Mutable(fd).List(); i < l.Len(); i++ {
+				l.Set(i, protoreflect.ValueOfString(canonicalValue(l.Get(i).String(), f)))
+			}
+		} else if r.Has(fd) {
+			r.Set(fd, protoreflect.ValueOfString(canonicalValue(r.Get(fd).String(), f)))
+		}
+	}
 }
 
 // canonical drops the unknown fields of m and of the messages it holds,

@@ -119,5 +119,13 @@ func TestFormatSpellings(t *testing.T) {
 		require.NoError(t, err, "replayed")
 		_, err = c.GetDevice(ctx, &formatsv1.GetDeviceRequest{Id: lower})
 		assert.Equal(t, connect.CodeNotFound, codeOf(err), "deleted by its id in capitals: %v", err)
+		// So is a BatchDelete whose requests (AIP-235) spell the key
+		// another way.
+		_, err = c.BatchDeleteDevices(ctx, &formatsv1.BatchDeleteDevicesRequest{Requests: []*formatsv1.DeleteDeviceRequest{{Id: strings.ToUpper(legacy)}}, RequestId: "8F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})
+		require.NoError(t, err)
+		_, err = c.BatchDeleteDevices(ctx, &formatsv1.BatchDeleteDevicesRequest{Requests: []*formatsv1.DeleteDeviceRequest{{Id: legacy}}, RequestId: "8F1C2B3A-4D5E-4F60-8A7B-9C8D7E6F5A4B"})
+		require.NoError(t, err, "replayed")
+		_, err = c.GetDevice(ctx, &formatsv1.GetDeviceRequest{Id: legacy})
+		assert.Equal(t, connect.CodeNotFound, codeOf(err), "deleted by its id in capitals: %v", err)
 	})
 }

@@ -58,14 +58,15 @@ var deviceServiceCRUDDeviceResource = crudrt.Resource{
 		{"Path":"short_v4","Name":"short_v4","GoField":"ShortV4","Type":"string","Queryable":true,"Kind":"string","MaxLen":12},
 		{"Path":"zones","Name":"zones","GoField":"Zones","Type":"JSON","Queryable":true,"Kind":"string_map"}
 	],
-	"Operations": "Get|List|Create|Update|Delete|BatchGet",
+	"Operations": "Get|List|Create|Update|Delete|BatchGet|BatchDelete",
 	"Methods": [
 		{"Name":"formats.v1.DeviceService.CreateDevice","Op":"Create","Request":"formats.v1.CreateDeviceRequest","Response":"formats.v1.Device","Resource":"device","IdempotencyKey":"request_id"},
 		{"Name":"formats.v1.DeviceService.GetDevice","Op":"Get","Request":"formats.v1.GetDeviceRequest","Response":"formats.v1.Device","Key":"id"},
 		{"Name":"formats.v1.DeviceService.ListDevices","Op":"List","Request":"formats.v1.ListDevicesRequest","Response":"formats.v1.ListDevicesResponse","PageSize":"page_size","PageToken":"page_token","Filter":"filter","Items":"devices","NextPageToken":"next_page_token"},
 		{"Name":"formats.v1.DeviceService.UpdateDevice","Op":"Update","Request":"formats.v1.UpdateDeviceRequest","Response":"formats.v1.Device","Resource":"device","Mask":"update_mask"},
 		{"Name":"formats.v1.DeviceService.DeleteDevice","Op":"Delete","Request":"formats.v1.DeleteDeviceRequest","Response":"google.protobuf.Empty","Key":"id","ReturnsEmpty":true,"IdempotencyKey":"request_id"},
-		{"Name":"formats.v1.DeviceService.BatchGetDevices","Op":"BatchGet","Request":"formats.v1.BatchGetDevicesRequest","Response":"formats.v1.BatchGetDevicesResponse","Keys":"ids","Items":"devices"}
+		{"Name":"formats.v1.DeviceService.BatchGetDevices","Op":"BatchGet","Request":"formats.v1.BatchGetDevicesRequest","Response":"formats.v1.BatchGetDevicesResponse","Keys":"ids","Items":"devices"},
+		{"Name":"formats.v1.DeviceService.BatchDeleteDevices","Op":"BatchDelete","Request":"formats.v1.BatchDeleteDevicesRequest","Response":"google.protobuf.Empty","Requests":"requests","RequestKey":"id","IdempotencyKey":"request_id","Unsupported":["requests.request_id"]}
 	],
 	"RequestIDTable": "formats_v1_request_ids"
 }`,
@@ -119,6 +120,10 @@ func (s *DeviceServiceCRUD) BatchGetDevices(ctx context.Context, req *BatchGetDe
 	return crudrt.Call[*BatchGetDevicesResponse](ctx, s.svcDevice, 5, req)
 }
 
+func (s *DeviceServiceCRUD) BatchDeleteDevices(ctx context.Context, req *BatchDeleteDevicesRequest) (*emptypb.Empty, error) {
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcDevice, 6, req)
+}
+
 func (s *DeviceServiceCRUD) CreateLease(ctx context.Context, req *CreateLeaseRequest) (*Lease, error) {
 	return crudrt.Call[*Lease](ctx, s.svcLease, 0, req)
 }
@@ -137,6 +142,7 @@ var DeviceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`
 	{"Selector":"formats.v1.DeviceService.UpdateDevice","Verb":"PATCH","Path":"/v1/devices/{device.id}","Body":"device"},
 	{"Selector":"formats.v1.DeviceService.DeleteDevice","Verb":"DELETE","Path":"/v1/devices/{id}"},
 	{"Selector":"formats.v1.DeviceService.BatchGetDevices","Verb":"GET","Path":"/v1/devices:batchGet"},
+	{"Selector":"formats.v1.DeviceService.BatchDeleteDevices","Verb":"POST","Path":"/v1/devices:batchDelete","Body":"*"},
 	{"Selector":"formats.v1.DeviceService.CreateLease","Verb":"POST","Path":"/v1/leases","Body":"lease"},
 	{"Selector":"formats.v1.DeviceService.ListLeases","Verb":"GET","Path":"/v1/leases"}
 ]`)

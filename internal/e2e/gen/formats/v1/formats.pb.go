@@ -596,6 +596,59 @@ func (x *BatchGetDevicesRequest) GetIds() []string {
 	return nil
 }
 
+// AIP-235's requests form: each names its device as Delete does.
+type BatchDeleteDevicesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Requests      []*DeleteDeviceRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteDevicesRequest) Reset() {
+	*x = BatchDeleteDevicesRequest{}
+	mi := &file_formats_v1_formats_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteDevicesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteDevicesRequest) ProtoMessage() {}
+
+func (x *BatchDeleteDevicesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_formats_v1_formats_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteDevicesRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteDevicesRequest) Descriptor() ([]byte, []int) {
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchDeleteDevicesRequest) GetRequests() []*DeleteDeviceRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+func (x *BatchDeleteDevicesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type BatchGetDevicesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Devices       []*Device              `protobuf:"bytes,1,rep,name=devices,proto3" json:"devices,omitempty"`
@@ -605,7 +658,7 @@ type BatchGetDevicesResponse struct {
 
 func (x *BatchGetDevicesResponse) Reset() {
 	*x = BatchGetDevicesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[10]
+	mi := &file_formats_v1_formats_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +670,7 @@ func (x *BatchGetDevicesResponse) String() string {
 func (*BatchGetDevicesResponse) ProtoMessage() {}
 
 func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[10]
+	mi := &file_formats_v1_formats_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +683,7 @@ func (x *BatchGetDevicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDevicesResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetDevicesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{10}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchGetDevicesResponse) GetDevices() []*Device {
@@ -649,7 +702,7 @@ type CreateLeaseRequest struct {
 
 func (x *CreateLeaseRequest) Reset() {
 	*x = CreateLeaseRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[11]
+	mi := &file_formats_v1_formats_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +714,7 @@ func (x *CreateLeaseRequest) String() string {
 func (*CreateLeaseRequest) ProtoMessage() {}
 
 func (x *CreateLeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[11]
+	mi := &file_formats_v1_formats_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +727,7 @@ func (x *CreateLeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLeaseRequest.ProtoReflect.Descriptor instead.
 func (*CreateLeaseRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{11}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateLeaseRequest) GetLease() *Lease {
@@ -695,7 +748,7 @@ type ListLeasesRequest struct {
 
 func (x *ListLeasesRequest) Reset() {
 	*x = ListLeasesRequest{}
-	mi := &file_formats_v1_formats_proto_msgTypes[12]
+	mi := &file_formats_v1_formats_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +760,7 @@ func (x *ListLeasesRequest) String() string {
 func (*ListLeasesRequest) ProtoMessage() {}
 
 func (x *ListLeasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[12]
+	mi := &file_formats_v1_formats_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +773,7 @@ func (x *ListLeasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeasesRequest.ProtoReflect.Descriptor instead.
 func (*ListLeasesRequest) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{12}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListLeasesRequest) GetPageSize() int32 {
@@ -754,7 +807,7 @@ type ListLeasesResponse struct {
 
 func (x *ListLeasesResponse) Reset() {
 	*x = ListLeasesResponse{}
-	mi := &file_formats_v1_formats_proto_msgTypes[13]
+	mi := &file_formats_v1_formats_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -766,7 +819,7 @@ func (x *ListLeasesResponse) String() string {
 func (*ListLeasesResponse) ProtoMessage() {}
 
 func (x *ListLeasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_formats_v1_formats_proto_msgTypes[13]
+	mi := &file_formats_v1_formats_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -779,7 +832,7 @@ func (x *ListLeasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeasesResponse.ProtoReflect.Descriptor instead.
 func (*ListLeasesResponse) Descriptor() ([]byte, []int) {
-	return file_formats_v1_formats_proto_rawDescGZIP(), []int{13}
+	return file_formats_v1_formats_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListLeasesResponse) GetLeases() []*Lease {
@@ -845,7 +898,11 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"4\n" +
 	"\x16BatchGetDevicesRequest\x12\x1a\n" +
-	"\x03ids\x18\x01 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x03ids\"G\n" +
+	"\x03ids\x18\x01 \x03(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\x03ids\"\x81\x01\n" +
+	"\x19BatchDeleteDevicesRequest\x12;\n" +
+	"\brequests\x18\x01 \x03(\v2\x1f.formats.v1.DeleteDeviceRequestR\brequests\x12'\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\b\xe2\x8c\xcf\xd7\b\x02\b\x01R\trequestId\"G\n" +
 	"\x17BatchGetDevicesResponse\x12,\n" +
 	"\adevices\x18\x01 \x03(\v2\x12.formats.v1.DeviceR\adevices\"C\n" +
 	"\x12CreateLeaseRequest\x12-\n" +
@@ -857,14 +914,15 @@ const file_formats_v1_formats_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"g\n" +
 	"\x12ListLeasesResponse\x12)\n" +
 	"\x06leases\x18\x01 \x03(\v2\x11.formats.v1.LeaseR\x06leases\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdc\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb1\x05\n" +
 	"\rDeviceService\x12C\n" +
 	"\fCreateDevice\x12\x1f.formats.v1.CreateDeviceRequest\x1a\x12.formats.v1.Device\x12=\n" +
 	"\tGetDevice\x12\x1c.formats.v1.GetDeviceRequest\x1a\x12.formats.v1.Device\x12N\n" +
 	"\vListDevices\x12\x1e.formats.v1.ListDevicesRequest\x1a\x1f.formats.v1.ListDevicesResponse\x12C\n" +
 	"\fUpdateDevice\x12\x1f.formats.v1.UpdateDeviceRequest\x1a\x12.formats.v1.Device\x12G\n" +
 	"\fDeleteDevice\x12\x1f.formats.v1.DeleteDeviceRequest\x1a\x16.google.protobuf.Empty\x12Z\n" +
-	"\x0fBatchGetDevices\x12\".formats.v1.BatchGetDevicesRequest\x1a#.formats.v1.BatchGetDevicesResponse\x12@\n" +
+	"\x0fBatchGetDevices\x12\".formats.v1.BatchGetDevicesRequest\x1a#.formats.v1.BatchGetDevicesResponse\x12S\n" +
+	"\x12BatchDeleteDevices\x12%.formats.v1.BatchDeleteDevicesRequest\x1a\x16.google.protobuf.Empty\x12@\n" +
 	"\vCreateLease\x12\x1e.formats.v1.CreateLeaseRequest\x1a\x11.formats.v1.Lease\x12K\n" +
 	"\n" +
 	"ListLeases\x12\x1d.formats.v1.ListLeasesRequest\x1a\x1e.formats.v1.ListLeasesResponseBHZFgithub.com/protoforge/protoforge/internal/e2e/gen/formats/v1;formatsv1b\x06proto3"
@@ -881,57 +939,61 @@ func file_formats_v1_formats_proto_rawDescGZIP() []byte {
 	return file_formats_v1_formats_proto_rawDescData
 }
 
-var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_formats_v1_formats_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_formats_v1_formats_proto_goTypes = []any{
-	(*Device)(nil),                  // 0: formats.v1.Device
-	(*Lease)(nil),                   // 1: formats.v1.Lease
-	(*Endpoint)(nil),                // 2: formats.v1.Endpoint
-	(*CreateDeviceRequest)(nil),     // 3: formats.v1.CreateDeviceRequest
-	(*GetDeviceRequest)(nil),        // 4: formats.v1.GetDeviceRequest
-	(*ListDevicesRequest)(nil),      // 5: formats.v1.ListDevicesRequest
-	(*ListDevicesResponse)(nil),     // 6: formats.v1.ListDevicesResponse
-	(*UpdateDeviceRequest)(nil),     // 7: formats.v1.UpdateDeviceRequest
-	(*DeleteDeviceRequest)(nil),     // 8: formats.v1.DeleteDeviceRequest
-	(*BatchGetDevicesRequest)(nil),  // 9: formats.v1.BatchGetDevicesRequest
-	(*BatchGetDevicesResponse)(nil), // 10: formats.v1.BatchGetDevicesResponse
-	(*CreateLeaseRequest)(nil),      // 11: formats.v1.CreateLeaseRequest
-	(*ListLeasesRequest)(nil),       // 12: formats.v1.ListLeasesRequest
-	(*ListLeasesResponse)(nil),      // 13: formats.v1.ListLeasesResponse
-	nil,                             // 14: formats.v1.Device.ZonesEntry
-	(*fieldmaskpb.FieldMask)(nil),   // 15: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),           // 16: google.protobuf.Empty
+	(*Device)(nil),                    // 0: formats.v1.Device
+	(*Lease)(nil),                     // 1: formats.v1.Lease
+	(*Endpoint)(nil),                  // 2: formats.v1.Endpoint
+	(*CreateDeviceRequest)(nil),       // 3: formats.v1.CreateDeviceRequest
+	(*GetDeviceRequest)(nil),          // 4: formats.v1.GetDeviceRequest
+	(*ListDevicesRequest)(nil),        // 5: formats.v1.ListDevicesRequest
+	(*ListDevicesResponse)(nil),       // 6: formats.v1.ListDevicesResponse
+	(*UpdateDeviceRequest)(nil),       // 7: formats.v1.UpdateDeviceRequest
+	(*DeleteDeviceRequest)(nil),       // 8: formats.v1.DeleteDeviceRequest
+	(*BatchGetDevicesRequest)(nil),    // 9: formats.v1.BatchGetDevicesRequest
+	(*BatchDeleteDevicesRequest)(nil), // 10: formats.v1.BatchDeleteDevicesRequest
+	(*BatchGetDevicesResponse)(nil),   // 11: formats.v1.BatchGetDevicesResponse
+	(*CreateLeaseRequest)(nil),        // 12: formats.v1.CreateLeaseRequest
+	(*ListLeasesRequest)(nil),         // 13: formats.v1.ListLeasesRequest
+	(*ListLeasesResponse)(nil),        // 14: formats.v1.ListLeasesResponse
+	nil,                               // 15: formats.v1.Device.ZonesEntry
+	(*fieldmaskpb.FieldMask)(nil),     // 16: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),             // 17: google.protobuf.Empty
 }
 var file_formats_v1_formats_proto_depIdxs = []int32{
 	2,  // 0: formats.v1.Device.primary:type_name -> formats.v1.Endpoint
-	14, // 1: formats.v1.Device.zones:type_name -> formats.v1.Device.ZonesEntry
+	15, // 1: formats.v1.Device.zones:type_name -> formats.v1.Device.ZonesEntry
 	0,  // 2: formats.v1.CreateDeviceRequest.device:type_name -> formats.v1.Device
 	0,  // 3: formats.v1.ListDevicesResponse.devices:type_name -> formats.v1.Device
 	0,  // 4: formats.v1.UpdateDeviceRequest.device:type_name -> formats.v1.Device
-	15, // 5: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 6: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
-	1,  // 7: formats.v1.CreateLeaseRequest.lease:type_name -> formats.v1.Lease
-	1,  // 8: formats.v1.ListLeasesResponse.leases:type_name -> formats.v1.Lease
-	3,  // 9: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
-	4,  // 10: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
-	5,  // 11: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
-	7,  // 12: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
-	8,  // 13: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
-	9,  // 14: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
-	11, // 15: formats.v1.DeviceService.CreateLease:input_type -> formats.v1.CreateLeaseRequest
-	12, // 16: formats.v1.DeviceService.ListLeases:input_type -> formats.v1.ListLeasesRequest
-	0,  // 17: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
-	0,  // 18: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
-	6,  // 19: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
-	0,  // 20: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
-	16, // 21: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
-	10, // 22: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
-	1,  // 23: formats.v1.DeviceService.CreateLease:output_type -> formats.v1.Lease
-	13, // 24: formats.v1.DeviceService.ListLeases:output_type -> formats.v1.ListLeasesResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	16, // 5: formats.v1.UpdateDeviceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 6: formats.v1.BatchDeleteDevicesRequest.requests:type_name -> formats.v1.DeleteDeviceRequest
+	0,  // 7: formats.v1.BatchGetDevicesResponse.devices:type_name -> formats.v1.Device
+	1,  // 8: formats.v1.CreateLeaseRequest.lease:type_name -> formats.v1.Lease
+	1,  // 9: formats.v1.ListLeasesResponse.leases:type_name -> formats.v1.Lease
+	3,  // 10: formats.v1.DeviceService.CreateDevice:input_type -> formats.v1.CreateDeviceRequest
+	4,  // 11: formats.v1.DeviceService.GetDevice:input_type -> formats.v1.GetDeviceRequest
+	5,  // 12: formats.v1.DeviceService.ListDevices:input_type -> formats.v1.ListDevicesRequest
+	7,  // 13: formats.v1.DeviceService.UpdateDevice:input_type -> formats.v1.UpdateDeviceRequest
+	8,  // 14: formats.v1.DeviceService.DeleteDevice:input_type -> formats.v1.DeleteDeviceRequest
+	9,  // 15: formats.v1.DeviceService.BatchGetDevices:input_type -> formats.v1.BatchGetDevicesRequest
+	10, // 16: formats.v1.DeviceService.BatchDeleteDevices:input_type -> formats.v1.BatchDeleteDevicesRequest
+	12, // 17: formats.v1.DeviceService.CreateLease:input_type -> formats.v1.CreateLeaseRequest
+	13, // 18: formats.v1.DeviceService.ListLeases:input_type -> formats.v1.ListLeasesRequest
+	0,  // 19: formats.v1.DeviceService.CreateDevice:output_type -> formats.v1.Device
+	0,  // 20: formats.v1.DeviceService.GetDevice:output_type -> formats.v1.Device
+	6,  // 21: formats.v1.DeviceService.ListDevices:output_type -> formats.v1.ListDevicesResponse
+	0,  // 22: formats.v1.DeviceService.UpdateDevice:output_type -> formats.v1.Device
+	17, // 23: formats.v1.DeviceService.DeleteDevice:output_type -> google.protobuf.Empty
+	11, // 24: formats.v1.DeviceService.BatchGetDevices:output_type -> formats.v1.BatchGetDevicesResponse
+	17, // 25: formats.v1.DeviceService.BatchDeleteDevices:output_type -> google.protobuf.Empty
+	1,  // 26: formats.v1.DeviceService.CreateLease:output_type -> formats.v1.Lease
+	14, // 27: formats.v1.DeviceService.ListLeases:output_type -> formats.v1.ListLeasesResponse
+	19, // [19:28] is the sub-list for method output_type
+	10, // [10:19] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_formats_v1_formats_proto_init() }
@@ -945,7 +1007,7 @@ func file_formats_v1_formats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_formats_v1_formats_proto_rawDesc), len(file_formats_v1_formats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,14 +24,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DeviceService_CreateDevice_FullMethodName    = "/formats.v1.DeviceService/CreateDevice"
-	DeviceService_GetDevice_FullMethodName       = "/formats.v1.DeviceService/GetDevice"
-	DeviceService_ListDevices_FullMethodName     = "/formats.v1.DeviceService/ListDevices"
-	DeviceService_UpdateDevice_FullMethodName    = "/formats.v1.DeviceService/UpdateDevice"
-	DeviceService_DeleteDevice_FullMethodName    = "/formats.v1.DeviceService/DeleteDevice"
-	DeviceService_BatchGetDevices_FullMethodName = "/formats.v1.DeviceService/BatchGetDevices"
-	DeviceService_CreateLease_FullMethodName     = "/formats.v1.DeviceService/CreateLease"
-	DeviceService_ListLeases_FullMethodName      = "/formats.v1.DeviceService/ListLeases"
+	DeviceService_CreateDevice_FullMethodName       = "/formats.v1.DeviceService/CreateDevice"
+	DeviceService_GetDevice_FullMethodName          = "/formats.v1.DeviceService/GetDevice"
+	DeviceService_ListDevices_FullMethodName        = "/formats.v1.DeviceService/ListDevices"
+	DeviceService_UpdateDevice_FullMethodName       = "/formats.v1.DeviceService/UpdateDevice"
+	DeviceService_DeleteDevice_FullMethodName       = "/formats.v1.DeviceService/DeleteDevice"
+	DeviceService_BatchGetDevices_FullMethodName    = "/formats.v1.DeviceService/BatchGetDevices"
+	DeviceService_BatchDeleteDevices_FullMethodName = "/formats.v1.DeviceService/BatchDeleteDevices"
+	DeviceService_CreateLease_FullMethodName        = "/formats.v1.DeviceService/CreateLease"
+	DeviceService_ListLeases_FullMethodName         = "/formats.v1.DeviceService/ListLeases"
 )
 
 // DeviceServiceClient is the client API for DeviceService service.
@@ -44,6 +45,7 @@ type DeviceServiceClient interface {
 	UpdateDevice(ctx context.Context, in *UpdateDeviceRequest, opts ...grpc.CallOption) (*Device, error)
 	DeleteDevice(ctx context.Context, in *DeleteDeviceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	BatchGetDevices(ctx context.Context, in *BatchGetDevicesRequest, opts ...grpc.CallOption) (*BatchGetDevicesResponse, error)
+	BatchDeleteDevices(ctx context.Context, in *BatchDeleteDevicesRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateLease(ctx context.Context, in *CreateLeaseRequest, opts ...grpc.CallOption) (*Lease, error)
 	ListLeases(ctx context.Context, in *ListLeasesRequest, opts ...grpc.CallOption) (*ListLeasesResponse, error)
 }
@@ -116,6 +118,16 @@ func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, in *BatchGetD
 	return out, nil
 }
 
+func (c *deviceServiceClient) BatchDeleteDevices(ctx context.Context, in *BatchDeleteDevicesRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, DeviceService_BatchDeleteDevices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *deviceServiceClient) CreateLease(ctx context.Context, in *CreateLeaseRequest, opts ...grpc.CallOption) (*Lease, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Lease)
@@ -146,6 +158,7 @@ type DeviceServiceServer interface {
 	UpdateDevice(context.Context, *UpdateDeviceRequest) (*Device, error)
 	DeleteDevice(context.Context, *DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error)
+	BatchDeleteDevices(context.Context, *BatchDeleteDevicesRequest) (*emptypb.Empty, error)
 	CreateLease(context.Context, *CreateLeaseRequest) (*Lease, error)
 	ListLeases(context.Context, *ListLeasesRequest) (*ListLeasesResponse, error)
 	mustEmbedUnimplementedDeviceServiceServer()
@@ -175,6 +188,9 @@ func (UnimplementedDeviceServiceServer) DeleteDevice(context.Context, *DeleteDev
 }
 func (UnimplementedDeviceServiceServer) BatchGetDevices(context.Context, *BatchGetDevicesRequest) (*BatchGetDevicesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchGetDevices not implemented")
+}
+func (UnimplementedDeviceServiceServer) BatchDeleteDevices(context.Context, *BatchDeleteDevicesRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDeleteDevices not implemented")
 }
 func (UnimplementedDeviceServiceServer) CreateLease(context.Context, *CreateLeaseRequest) (*Lease, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLease not implemented")
@@ -311,6 +327,24 @@ func _DeviceService_BatchGetDevices_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeviceService_BatchDeleteDevices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteDevicesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeviceServiceServer).BatchDeleteDevices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeviceService_BatchDeleteDevices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeviceServiceServer).BatchDeleteDevices(ctx, req.(*BatchDeleteDevicesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DeviceService_CreateLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateLeaseRequest)
 	if err := dec(in); err != nil {
@@ -377,6 +411,10 @@ var DeviceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchGetDevices",
 			Handler:    _DeviceService_BatchGetDevices_Handler,
+		},
+		{
+			MethodName: "BatchDeleteDevices",
+			Handler:    _DeviceService_BatchDeleteDevices_Handler,
 		},
 		{
 			MethodName: "CreateLease",

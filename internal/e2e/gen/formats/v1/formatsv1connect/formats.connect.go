@@ -55,6 +55,9 @@ const (
 	// DeviceServiceBatchGetDevicesProcedure is the fully-qualified name of the DeviceService's
 	// BatchGetDevices RPC.
 	DeviceServiceBatchGetDevicesProcedure = "/formats.v1.DeviceService/BatchGetDevices"
+	// DeviceServiceBatchDeleteDevicesProcedure is the fully-qualified name of the DeviceService's
+	// BatchDeleteDevices RPC.
+	DeviceServiceBatchDeleteDevicesProcedure = "/formats.v1.DeviceService/BatchDeleteDevices"
 	// DeviceServiceCreateLeaseProcedure is the fully-qualified name of the DeviceService's CreateLease
 	// RPC.
 	DeviceServiceCreateLeaseProcedure = "/formats.v1.DeviceService/CreateLease"
@@ -71,6 +74,7 @@ type DeviceServiceClient interface {
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
+	BatchDeleteDevices(context.Context, *v1.BatchDeleteDevicesRequest) (*emptypb.Empty, error)
 	CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error)
 	ListLeases(context.Context, *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error)
 }
@@ -122,6 +126,12 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
 			connect.WithClientOptions(opts...),
 		),
+		batchDeleteDevices: connect.NewClient[v1.BatchDeleteDevicesRequest, emptypb.Empty](
+			httpClient,
+			baseURL+DeviceServiceBatchDeleteDevicesProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("BatchDeleteDevices")),
+			connect.WithClientOptions(opts...),
+		),
 		createLease: connect.NewClient[v1.CreateLeaseRequest, v1.Lease](
 			httpClient,
 			baseURL+DeviceServiceCreateLeaseProcedure,
@@ -139,14 +149,15 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 
 // deviceServiceClient implements DeviceServiceClient.
 type deviceServiceClient struct {
-	createDevice    *connect.Client[v1.CreateDeviceRequest, v1.Device]
-	getDevice       *connect.Client[v1.GetDeviceRequest, v1.Device]
-	listDevices     *connect.Client[v1.ListDevicesRequest, v1.ListDevicesResponse]
-	updateDevice    *connect.Client[v1.UpdateDeviceRequest, v1.Device]
-	deleteDevice    *connect.Client[v1.DeleteDeviceRequest, emptypb.Empty]
-	batchGetDevices *connect.Client[v1.BatchGetDevicesRequest, v1.BatchGetDevicesResponse]
-	createLease     *connect.Client[v1.CreateLeaseRequest, v1.Lease]
-	listLeases      *connect.Client[v1.ListLeasesRequest, v1.ListLeasesResponse]
+	createDevice       *connect.Client[v1.CreateDeviceRequest, v1.Device]
+	getDevice          *connect.Client[v1.GetDeviceRequest, v1.Device]
+	listDevices        *connect.Client[v1.ListDevicesRequest, v1.ListDevicesResponse]
+	updateDevice       *connect.Client[v1.UpdateDeviceRequest, v1.Device]
+	deleteDevice       *connect.Client[v1.DeleteDeviceRequest, emptypb.Empty]
+	batchGetDevices    *connect.Client[v1.BatchGetDevicesRequest, v1.BatchGetDevicesResponse]
+	batchDeleteDevices *connect.Client[v1.BatchDeleteDevicesRequest, emptypb.Empty]
+	createLease        *connect.Client[v1.CreateLeaseRequest, v1.Lease]
+	listLeases         *connect.Client[v1.ListLeasesRequest, v1.ListLeasesResponse]
 }
 
 // CreateDevice calls formats.v1.DeviceService.CreateDevice.
@@ -203,6 +214,15 @@ func (c *deviceServiceClient) BatchGetDevices(ctx context.Context, req *v1.Batch
 	return nil, err
 }
 
+// BatchDeleteDevices calls formats.v1.DeviceService.BatchDeleteDevices.
+func (c *deviceServiceClient) BatchDeleteDevices(ctx context.Context, req *v1.BatchDeleteDevicesRequest) (*emptypb.Empty, error) {
+	response, err := c.batchDeleteDevices.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // CreateLease calls formats.v1.DeviceService.CreateLease.
 func (c *deviceServiceClient) CreateLease(ctx context.Context, req *v1.CreateLeaseRequest) (*v1.Lease, error) {
 	response, err := c.createLease.CallUnary(ctx, connect.NewRequest(req))
@@ -229,6 +249,7 @@ type DeviceServiceHandler interface {
 	UpdateDevice(context.Context, *v1.UpdateDeviceRequest) (*v1.Device, error)
 	DeleteDevice(context.Context, *v1.DeleteDeviceRequest) (*emptypb.Empty, error)
 	BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error)
+	BatchDeleteDevices(context.Context, *v1.BatchDeleteDevicesRequest) (*emptypb.Empty, error)
 	CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error)
 	ListLeases(context.Context, *v1.ListLeasesRequest) (*v1.ListLeasesResponse, error)
 }
@@ -276,6 +297,12 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(deviceServiceMethods.ByName("BatchGetDevices")),
 		connect.WithHandlerOptions(opts...),
 	)
+	deviceServiceBatchDeleteDevicesHandler := connect.NewUnaryHandlerSimple(
+		DeviceServiceBatchDeleteDevicesProcedure,
+		svc.BatchDeleteDevices,
+		connect.WithSchema(deviceServiceMethods.ByName("BatchDeleteDevices")),
+		connect.WithHandlerOptions(opts...),
+	)
 	deviceServiceCreateLeaseHandler := connect.NewUnaryHandlerSimple(
 		DeviceServiceCreateLeaseProcedure,
 		svc.CreateLease,
@@ -302,6 +329,8 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 			deviceServiceDeleteDeviceHandler.ServeHTTP(w, r)
 		case DeviceServiceBatchGetDevicesProcedure:
 			deviceServiceBatchGetDevicesHandler.ServeHTTP(w, r)
+		case DeviceServiceBatchDeleteDevicesProcedure:
+			deviceServiceBatchDeleteDevicesHandler.ServeHTTP(w, r)
 		case DeviceServiceCreateLeaseProcedure:
 			deviceServiceCreateLeaseHandler.ServeHTTP(w, r)
 		case DeviceServiceListLeasesProcedure:
@@ -337,6 +366,10 @@ func (UnimplementedDeviceServiceHandler) DeleteDevice(context.Context, *v1.Delet
 
 func (UnimplementedDeviceServiceHandler) BatchGetDevices(context.Context, *v1.BatchGetDevicesRequest) (*v1.BatchGetDevicesResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.BatchGetDevices is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) BatchDeleteDevices(context.Context, *v1.BatchDeleteDevicesRequest) (*emptypb.Empty, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("formats.v1.DeviceService.BatchDeleteDevices is not implemented"))
 }
 
 func (UnimplementedDeviceServiceHandler) CreateLease(context.Context, *v1.CreateLeaseRequest) (*v1.Lease, error) {
