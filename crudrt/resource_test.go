@@ -133,6 +133,12 @@ func TestResourceCheck(t *testing.T) {
 		{"method without its key", func(t *testing.T, r *crudrt.Resource) {
 			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Book"}}
 		}, []string{"method library.v1.BookService.GetBook (Get) needs one of Key and NameField"}},
+		{"batch get of requests that name no book", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "x.BatchGet", Op: crudrt.OpBatchGet, Request: "library.v1.BatchCreateBooksRequest", Response: "library.v1.BatchGetBooksResponse", Requests: "requests", Items: "books"}}
+		}, []string{"(BatchGet) needs one of Keys, Names and Requests (with one of RequestKey and RequestName)"}},
+		{"batch get of requests whose name is no string", func(t *testing.T, r *crudrt.Resource) {
+			r.Methods = []crudrt.Method{{Name: "x.BatchGet", Op: crudrt.OpBatchGet, Request: "library.v1.BatchUpdateBooksRequest", Response: "library.v1.BatchGetBooksResponse", Requests: "requests", RequestName: "update_mask", Items: "books"}}
+		}, []string{"field library.v1.UpdateBookRequest.update_mask is google.protobuf.FieldMask, want string"}},
 		{"method answering another message", func(t *testing.T, r *crudrt.Resource) {
 			r.Methods = []crudrt.Method{{Name: "library.v1.BookService.GetBook", Op: crudrt.OpGet, Request: "library.v1.GetBookRequest", Response: "library.v1.Author", Key: "id"}}
 		}, []string{"(Get) needs the resource as the response"}},
