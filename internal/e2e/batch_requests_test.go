@@ -192,6 +192,13 @@ func batchRequests(t *testing.T, c batchv1connect.BatchServiceClient, p string) 
 	r = refusalOf(t, err)
 	assert.Equal(t, codes.InvalidArgument, r.code, r.msg)
 	assert.Equal(t, []string{"requests[1].name"}, r.fields)
+	_, err = c.BatchGetStamps(ctx, &batchv1.BatchGetStampsRequest{Requests: []*batchv1.GetStampRequest{{Id: 1}, {}}})
+	r = refusalOf(t, err)
+	assert.Equal(t, codes.NotFound, r.code, "as Get answers id 0: %s", r.msg)
+	_, err = c.BatchDeleteCrates(ctx, &batchv1.BatchDeleteCratesRequest{Requests: []*batchv1.DeleteCrateRequest{{Name: crate("1")}, {}}})
+	r = refusalOf(t, err)
+	assert.Equal(t, codes.InvalidArgument, r.code, r.msg)
+	assert.Equal(t, []string{"requests[1].name"}, r.fields, "REQUIRED in each request")
 
 	// The batch's parent bounds every request; `-` spans crates.
 	_, err = c.BatchGetParcels(ctx, &batchv1.BatchGetParcelsRequest{Parent: crate("1"), Requests: []*batchv1.GetParcelRequest{{Name: parcel("1", "a")}, {Name: parcel("2", "x")}}})
