@@ -11,6 +11,7 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/vanguard"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -339,23 +340,30 @@ func batchRequests(t *testing.T, c batchv1connect.BatchServiceClient, p string) 
 }
 
 // batchRequestsREST: the requests form over REST, at POST …:batchGet
-// and …:batchDelete with the whole request as the body.
+// and …:batchDelete with the whole request as the body, as the OpenAPI
+// document describes them.
 func batchRequestsREST(t *testing.T, base string, c batchv1connect.BatchServiceClient) {
 	ctx := context.Background()
-	_, err := c.CreateCrate(ctx, &batchv1.CreateCrateRequest{CrateId: "r1", Crate: &batchv1.Crate{}})
+	doc, err := openapi3.NewLoader().LoadFromData(batchv1.BatchServiceOpenAPI())
+	require.NoError(t, err)
+	_, err = c.CreateCrate(ctx, &batchv1.CreateCrateRequest{CrateId: "r1", Crate: &batchv1.Crate{}})
 	require.NoError(t, err)
 	for _, id := range []string{"a", "b"} {
 		_, err := c.CreateParcel(ctx, &batchv1.CreateParcelRequest{Parent: "crates/r1", ParcelId: id, Parcel: &batchv1.Parcel{Title: id, Weight: 2}})
 		require.NoError(t, err)
 	}
-	code, body := restCall(t, base, "POST", "/v1/crates/r1/parcels:batchGet", `{"requests":[{"name":"crates/r1/parcels/b","readMask":"title"},{"name":"crates/r1/parcels/a"}]}`)
+	r1 := map[string]string{"crate": "r1"}
+	call := func(path string, params map[string]string, body string, valid bool) (int, string) {
+		t.Helper()
+		return openAPICall(t, doc, base, "POST", path, params, nil, body, valid)
+	}
+	code, body := call("/v1/crates/{crate}/parcels:batchGet", r1, `{"requests":[{"name":"crates/r1/parcels/b","readMask":"title"},{"name":"crates/r1/parcels/a"}]}`, true)
 	require.Equal(t, http.StatusOK, code, body)
 	var got struct {
 		Parcels []struct {
 			Name   string `json:"name"`
 			Title  string `json:"title"`
 			Weight int    `json:"weight"`
-			Etag   string `json:"etag"`
 		} `json:"parcels"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
@@ -364,26 +372,26 @@ func batchRequestsREST(t *testing.T, base string, c batchv1connect.BatchServiceC
 	assert.Zero(t, got.Parcels[0].Weight)
 	assert.Equal(t, "crates/r1/parcels/a", got.Parcels[1].Name)
 
-	code, body = restCall(t, base, "POST", "/v1/crates/r1/parcels:batchGet", `{}`)
+	code, body = call("/v1/crates/{crate}/parcels:batchGet", r1, `{}`, false)
 	assert.Equal(t, http.StatusBadRequest, code, body)
 	assert.Contains(t, body, `"requests"`)
-	code, body = restCall(t, base, "POST", "/v1/crates/r1/parcels:batchDelete", `{"requests":[{"name":"crates/r1/parcels/a"},{"name":"crates/r2/parcels/b"}]}`)
+	code, body = call("/v1/crates/{crate}/parcels:batchDelete", r1, `{"requests":[{"name":"crates/r1/parcels/a"},{"name":"crates/r2/parcels/b"}]}`, true)
 	assert.Equal(t, http.StatusBadRequest, code, body)
 	assert.Contains(t, body, `requests[1].name`)
-	code, body = restCall(t, base, "POST", "/v1/crates/r1/parcels:batchDelete", `{"requests":[{"name":"crates/r1/parcels/a"},{"name":"crates/r1/parcels/b","etag":"99"}]}`)
+	code, body = call("/v1/crates/{crate}/parcels:batchDelete", r1, `{"requests":[{"name":"crates/r1/parcels/a"},{"name":"crates/r1/parcels/b","etag":"99"}]}`, true)
 	assert.Equal(t, http.StatusConflict, code, body)
 	assert.Contains(t, body, "ETAG_MISMATCH")
 	a, err := c.GetParcel(ctx, &batchv1.GetParcelRequest{Name: "crates/r1/parcels/a"})
 	require.NoError(t, err)
 	assert.Nil(t, a.DeleteTime, "nothing of the aborted batch is deleted")
-	code, body = restCall(t, base, "POST", "/v1/crates/r1/parcels:batchDelete", `{"requests":[{"name":"crates/r1/parcels/a","etag":"`+a.Etag+`"},{"name":"crates/r1/parcels/b"}]}`)
+	code, body = call("/v1/crates/{crate}/parcels:batchDelete", r1, `{"requests":[{"name":"crates/r1/parcels/a","etag":"`+a.Etag+`"},{"name":"crates/r1/parcels/b"}]}`, true)
 	require.Equal(t, http.StatusOK, code, body)
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
 	require.Len(t, got.Parcels, 2)
 	assert.Equal(t, "crates/r1/parcels/b", got.Parcels[1].Name)
-	code, body = restCall(t, base, "POST", "/v1/crates:batchDelete", `{"requests":[{"name":"crates/r1","force":true}]}`)
+	code, body = call("/v1/crates:batchDelete", nil, `{"requests":[{"name":"crates/r1","force":true}]}`, true)
 	require.Equal(t, http.StatusOK, code, body)
-	code, body = restCall(t, base, "POST", "/v1/crates:batchGet", `{"requests":[{"name":"crates/r1"}]}`)
+	code, body = call("/v1/crates:batchGet", nil, `{"requests":[{"name":"crates/r1"}]}`, true)
 	assert.Equal(t, http.StatusNotFound, code, body)
 }
 
