@@ -1401,3 +1401,62 @@ message BatchDeleteBooksRequest {
 		}
 	}
 }
+
+// TestBatchRequestsByReference: the requests of a BatchGet or BatchDelete
+// of an older API name their resource as its Get does, by a field named
+// after it that refers to its type (Pub/Sub's GetTopicRequest.topic).
+func TestBatchRequestsByReference(t *testing.T) {
+	const src = `syntax = "proto3";
+
+package ref.v1;
+
+import "google/api/resource.proto";
+import "google/protobuf/empty.proto";
+
+option go_package = "example.com/ref/v1;refv1";
+
+message Topic {
+  option (google.api.resource) = {type: "pubsub.example.com/Topic" pattern: "projects/{project}/topics/{topic}"};
+  string name = 1;
+  string label = 2;
+}
+
+service Publisher {
+  rpc GetTopic(GetTopicRequest) returns (Topic);
+  rpc BatchGetTopics(BatchGetTopicsRequest) returns (BatchGetTopicsResponse);
+  rpc BatchDeleteTopics(BatchDeleteTopicsRequest) returns (google.protobuf.Empty);
+}
+
+message GetTopicRequest {
+  string topic = 1 [(google.api.resource_reference).type = "pubsub.example.com/Topic"];
+}
+
+message BatchGetTopicsRequest {
+  repeated GetTopicRequest requests = 1;
+}
+
+message BatchGetTopicsResponse {
+  repeated Topic topics = 1;
+}
+
+message DeleteTopicRequest {
+  string topic = 1 [(google.api.resource_reference).type = "pubsub.example.com/Topic"];
+}
+
+message BatchDeleteTopicsRequest {
+  repeated DeleteTopicRequest requests = 1;
+}
+`
+	_, buf, code := generate(t, "ref/v1/ref.proto", src)
+	if buf.Len() > 0 {
+		t.Errorf("warnings:\n%s", buf.String())
+	}
+	for _, s := range []string{
+		`"Name":"ref.v1.Publisher.BatchGetTopics","Op":"BatchGet","Request":"ref.v1.BatchGetTopicsRequest","Response":"ref.v1.BatchGetTopicsResponse","Requests":"requests","RequestName":"topic","Items":"topics"`,
+		`"Name":"ref.v1.Publisher.BatchDeleteTopics","Op":"BatchDelete","Request":"ref.v1.BatchDeleteTopicsRequest","Response":"google.protobuf.Empty","Requests":"requests","RequestName":"topic"`,
+	} {
+		if !strings.Contains(code, s) {
+			t.Errorf("the generated code lacks %s:\n%s", s, code)
+		}
+	}
+}

@@ -1162,6 +1162,13 @@ func batchRequests(f *protogen.File, m *protogen.Method, mm *Method, model *Mode
 	} else if nf := stringField(fieldIn(each, "name")); nf != nil {
 		mm.RequestName = nf
 		mm.Pattern = resourcePattern(model)
+	} else if rf := referenceField(each, func(_ *protogen.Field, ref *annotations.ResourceReference) bool {
+		return model.Name != nil && ref.GetType() != "" && ref.GetType() == resourceType(model)
+	}); rf != nil {
+		// Older APIs name it after the resource, as their Get does
+		// (Pub/Sub's GetTopicRequest.topic).
+		mm.RequestName = rf
+		mm.Pattern = resourcePattern(model)
 	} else {
 		report(f, m.Desc, "request %s (each of %s) has no key field %q or AIP-122 `name`; add `%s %s = 1;`", each.Desc.FullName(), fd.Desc.FullName(), k.Desc.Name(), kindName(k.Desc), k.Desc.Name())
 		return false
