@@ -468,6 +468,28 @@ func operationDone(t *testing.T, op *longrunningpb.Operation, resp, meta proto.M
 	}
 }
 
+// cloudMetadata is the OperationMetadata of Google Cloud's APIs.
+type cloudMetadata interface {
+	proto.Message
+	GetVerb() string
+	GetTarget() string
+	GetCreateTime() *timestamppb.Timestamp
+	GetEndTime() *timestamppb.Timestamp
+}
+
+// cloudOperationDone checks a long-running write as operationDone does,
+// after err, and that its metadata meta names the verb and the target
+// and says when the write began and ended.
+func cloudOperationDone(t *testing.T, op *longrunningpb.Operation, err error, resp proto.Message, meta cloudMetadata, verb, target string) {
+	t.Helper()
+	require.NoError(t, err)
+	operationDone(t, op, resp, meta)
+	assert.Equal(t, verb, meta.GetVerb())
+	assert.Equal(t, target, meta.GetTarget())
+	assert.NotNil(t, meta.GetCreateTime())
+	assert.NotNil(t, meta.GetEndTime())
+}
+
 // pageNames lists a collection by pages of one, following next_page_token,
 // and returns the names it saw.
 func pageNames[T interface{ GetName() string }](t *testing.T, list func(token string) ([]T, string, error)) []string {

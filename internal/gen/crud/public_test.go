@@ -43,7 +43,8 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-scheduler":        {"google/cloud/scheduler/v1/cloudscheduler.proto", "google/cloud/scheduler/v1/job.proto", "google/cloud/scheduler/v1/target.proto"},
 		"google-run":              {"google/cloud/run/v2/build.proto", "google/cloud/run/v2/condition.proto", "google/cloud/run/v2/container_status.proto", "google/cloud/run/v2/execution.proto", "google/cloud/run/v2/execution_template.proto", "google/cloud/run/v2/instance.proto", "google/cloud/run/v2/instance_split.proto", "google/cloud/run/v2/job.proto", "google/cloud/run/v2/k8s.min.proto", "google/cloud/run/v2/revision.proto", "google/cloud/run/v2/revision_template.proto", "google/cloud/run/v2/service.proto", "google/cloud/run/v2/status.proto", "google/cloud/run/v2/task.proto", "google/cloud/run/v2/task_template.proto", "google/cloud/run/v2/traffic_target.proto", "google/cloud/run/v2/vendor_settings.proto", "google/cloud/run/v2/worker_pool.proto", "google/cloud/run/v2/worker_pool_revision_template.proto"},
 
-		"google-apikeys": {"google/api/apikeys/v2/apikeys.proto", "google/api/apikeys/v2/resources.proto"},
+		"google-apikeys":            {"google/api/apikeys/v2/apikeys.proto", "google/api/apikeys/v2/resources.proto"},
+		"google-certificatemanager": {"google/cloud/certificatemanager/v1/certificate_issuance_config.proto", "google/cloud/certificatemanager/v1/certificate_manager.proto", "google/cloud/certificatemanager/v1/trust_config.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -131,6 +132,7 @@ var publicSets = []struct {
 		"google/iam/v1/policy.proto": "tasks/iampb"}},
 	{"scheduler", "scheduler", []string{"google/cloud/scheduler/v1/cloudscheduler.proto", "google/cloud/scheduler/v1/job.proto", "google/cloud/scheduler/v1/target.proto"}, nil, nil},
 	{"apikeys", "apikeys", []string{"google/api/apikeys/v2/apikeys.proto", "google/api/apikeys/v2/resources.proto"}, nil, nil},
+	{"certificatemanager", "certificatemanager", []string{"google/cloud/certificatemanager/v1/certificate_issuance_config.proto", "google/cloud/certificatemanager/v1/certificate_manager.proto", "google/cloud/certificatemanager/v1/trust_config.proto"}, nil, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
