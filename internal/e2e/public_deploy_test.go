@@ -197,6 +197,46 @@ func deployScenario(t *testing.T, c deployv1.CloudDeployClient, tag string) {
 	require.NoError(t, err)
 	assert.Empty(t, runsA.AutomationRuns)
 
+	op, err = c.UpdateAutomation(ctx, &deployv1.UpdateAutomationRequest{Automation: &deployv1.Automation{Name: auto.Name, Suspended: true, Etag: auto.Etag},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suspended"}}})
+	upAuto := &deployv1.Automation{}
+	done(op, err, upAuto, "update", auto.Name)
+	assert.True(t, upAuto.Suspended)
+	assert.Equal(t, auto.ServiceAccount, upAuto.ServiceAccount)
+
+	// Custom target types, and deploy policies whose rules hold REQUIRED
+	// fields of their own.
+	op, err = c.CreateCustomTargetType(ctx, &deployv1.CreateCustomTargetTypeRequest{Parent: loc, CustomTargetTypeId: "helm", CustomTargetType: &deployv1.CustomTargetType{
+		Definition: &deployv1.CustomTargetType_CustomActions{CustomActions: &deployv1.CustomTargetSkaffoldActions{DeployAction: "helm-deploy"}}}})
+	ctt := &deployv1.CustomTargetType{}
+	done(op, err, ctt, "create", loc+"/customTargetTypes/helm")
+	_, err = c.CreateCustomTargetType(ctx, &deployv1.CreateCustomTargetTypeRequest{Parent: loc, CustomTargetTypeId: "bare", CustomTargetType: &deployv1.CustomTargetType{
+		Definition: &deployv1.CustomTargetType_CustomActions{CustomActions: &deployv1.CustomTargetSkaffoldActions{}}}})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "custom_actions.deploy_action is REQUIRED: %v", err)
+	op, err = c.UpdateCustomTargetType(ctx, &deployv1.UpdateCustomTargetTypeRequest{CustomTargetType: &deployv1.CustomTargetType{Name: ctt.Name, Description: "Helm charts"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}}})
+	upCtt := &deployv1.CustomTargetType{}
+	done(op, err, upCtt, "update", ctt.Name)
+	assert.Equal(t, "helm-deploy", upCtt.GetCustomActions().GetDeployAction())
+	policy := func(timeZone string) *deployv1.DeployPolicy {
+		return &deployv1.DeployPolicy{Selectors: []*deployv1.DeployPolicyResourceSelector{{Target: &deployv1.TargetAttribute{Id: "prod"}}},
+			Rules: []*deployv1.PolicyRule{{Rule: &deployv1.PolicyRule_RolloutRestriction{RolloutRestriction: &deployv1.RolloutRestriction{
+				Id: "freeze", TimeWindows: &deployv1.TimeWindows{TimeZone: timeZone}}}}}}
+	}
+	op, err = c.CreateDeployPolicy(ctx, &deployv1.CreateDeployPolicyRequest{Parent: loc, DeployPolicyId: "freeze", DeployPolicy: policy("Europe/Paris")})
+	pol := &deployv1.DeployPolicy{}
+	done(op, err, pol, "create", loc+"/deployPolicies/freeze")
+	assert.NotEmpty(t, pol.Etag)
+	_, err = c.CreateDeployPolicy(ctx, &deployv1.CreateDeployPolicyRequest{Parent: loc, DeployPolicyId: "nozone", DeployPolicy: policy("")})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "rules[0].rollout_restriction.time_windows.time_zone is REQUIRED: %v", err)
+	pols, err := c.ListDeployPolicies(ctx, &deployv1.ListDeployPoliciesRequest{Parent: loc})
+	require.NoError(t, err)
+	assert.Equal(t, []string{pol.Name}, namesOf(pols.DeployPolicies))
+	op, err = c.DeleteDeployPolicy(ctx, &deployv1.DeleteDeployPolicyRequest{Name: pol.Name, Etag: pol.Etag})
+	done(op, err, &emptypb.Empty{}, "delete", pol.Name)
+	op, err = c.DeleteCustomTargetType(ctx, &deployv1.DeleteCustomTargetTypeRequest{Name: ctt.Name})
+	done(op, err, &emptypb.Empty{}, "delete", ctt.Name)
+
 	// The config, a singleton of the location.
 	cfg, err := c.GetConfig(ctx, &deployv1.GetConfigRequest{Name: "projects/p-" + tag + "/locations/us-central1/config"})
 	require.NoError(t, err)
