@@ -504,7 +504,11 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		if m.mask != nil {
 			fm = fieldMask(r, m.mask)
 		}
-		return mask.Apply(s.Update(ctx, message(r, m.resource), fm))
+		res, err := s.namedBy(m, message(r, m.resource), str(m.name))
+		if err != nil {
+			return nil, err
+		}
+		return mask.Apply(s.Update(ctx, res, fm))
 	case OpDelete:
 		k, err := key()
 		if err != nil {
@@ -818,6 +822,22 @@ func goField(mt protoreflect.MessageType, fd protoreflect.FieldDescriptor) int {
 		}
 	}
 	return -1
+}
+
+// namedBy is res, the resource of an Update whose request names it beside
+// it (Cloud Logging's UpdateBucketRequest.name, with the bucket in the
+// body), with that name: the name res holds, if any, must be the same.
+func (s *Service) namedBy(m *method, res proto.Message, name string) (proto.Message, error) {
+	if m.name == nil || name == "" || s.key.NamePattern == "" || !res.ProtoReflect().IsValid() {
+		return res, nil // without the resource, Update says it is required
+	}
+	if held := res.ProtoReflect().Get(s.key.fd).String(); held != "" && held != name {
+		return nil, InvalidArgument("", FieldViolation{Field: joinPath(m.Resource, s.key.Path),
+			Description: fmt.Sprintf("is %q, but %s names %q", held, m.NameField, name)})
+	}
+	out := proto.Clone(res)
+	out.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
+	return out, nil
 }
 
 // message is the message field fd of r as its generated type: a nil

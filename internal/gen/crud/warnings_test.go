@@ -1139,6 +1139,71 @@ message CreateHTTPRouteRequest {
 	}
 }
 
+// TestMethodsNamedAfterLastWords: a standard method named after the last
+// words of its resource's message (Cloud Logging's GetBucket returns a
+// LogBucket, its DeleteSink names a LogSink by `sink_name`) is served, the
+// request field holding the resource named after the method's noun
+// (`bucket`, with `bucket_id`), and an Update whose request names the
+// resource beside it serves that name; a method whose noun is longer than
+// the message's name (GetNamespacedBucket) or not its last words
+// (GetLogbucket of a Bucket) stays the user's.
+func TestMethodsNamedAfterLastWords(t *testing.T) {
+	_, buf, code := generate(t, "lw/v1/lw.proto", `syntax = "proto3";
+package lw.v1;
+import "google/api/resource.proto";
+import "google/protobuf/empty.proto";
+import "google/protobuf/field_mask.proto";
+option go_package = "example.com/lw/v1;lwv1";
+message LogBucket {
+  option (google.api.resource) = {type: "lw.example.com/LogBucket" pattern: "projects/{project}/buckets/{bucket}"};
+  string name = 1;
+}
+message LogSink {
+  option (google.api.resource) = {type: "lw.example.com/LogSink" pattern: "projects/{project}/sinks/{sink}"};
+  string name = 1;
+}
+service Config {
+  rpc GetBucket(GetBucketRequest) returns (LogBucket);
+  rpc CreateBucket(CreateBucketRequest) returns (LogBucket);
+  rpc UpdateBucket(UpdateBucketRequest) returns (LogBucket);
+  rpc DeleteBucket(GetBucketRequest) returns (google.protobuf.Empty);
+  rpc DeleteSink(DeleteSinkRequest) returns (google.protobuf.Empty);
+  rpc GetNamespacedBucket(GetBucketRequest) returns (LogBucket);
+  rpc GetLogbucket(GetBucketRequest) returns (LogBucket);
+}
+message GetBucketRequest {
+  string name = 1 [(google.api.resource_reference) = {type: "lw.example.com/LogBucket"}];
+}
+message CreateBucketRequest {
+  string parent = 1;
+  string bucket_id = 2;
+  LogBucket bucket = 3;
+}
+message UpdateBucketRequest {
+  string name = 1 [(google.api.resource_reference) = {type: "lw.example.com/LogBucket"}];
+  LogBucket bucket = 2;
+  google.protobuf.FieldMask update_mask = 3;
+}
+message DeleteSinkRequest {
+  string sink_name = 1 [(google.api.resource_reference) = {type: "lw.example.com/LogSink"}];
+}
+`)
+	want := "protoc-gen-crud: warning: lw/v1/lw.proto:21:3: method lw.v1.Config.GetNamespacedBucket: not generated: Get names no model: package lw.v1 has no message NamespacedBucket; implement it yourself, or map it to a model with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on ConfigCRUD\n" +
+		"protoc-gen-crud: warning: lw/v1/lw.proto:22:3: method lw.v1.Config.GetLogbucket: not generated: Get names no model: package lw.v1 has no message Logbucket; implement it yourself, or map it to a model with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on ConfigCRUD"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, want := range []string{`"Name":"lw.v1.Config.GetBucket","Op":"Get","Request":"lw.v1.GetBucketRequest","Response":"lw.v1.LogBucket"`,
+		`"Op":"Create","Request":"lw.v1.CreateBucketRequest","Response":"lw.v1.LogBucket","Parent":"parent","ResourceID":"bucket_id","Resource":"bucket"`,
+		`"Op":"Update","Request":"lw.v1.UpdateBucketRequest","Response":"lw.v1.LogBucket","NameField":"name","Resource":"bucket","Mask":"update_mask"`,
+		`"Name":"lw.v1.Config.DeleteBucket","Op":"Delete"`,
+		`"Op":"Delete","Request":"lw.v1.DeleteSinkRequest","Response":"google.protobuf.Empty","NameField":"sink_name","ReturnsEmpty":true`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
+	}
+}
+
 // TestFieldsNamedAfterResources: older APIs name a standard method's
 // `name` after the resource and its `parent` after the parent, as
 // references (Pub/Sub's GetSubscriptionRequest.subscription,

@@ -659,9 +659,59 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 	// The message as the proto spells it: a Go name capitalizes a letter
 	// after a digit (GetMd5sum is GetMd5Sum in Go, for message Md5sum).
 	if r, ok := strings.CutPrefix(string(m.Desc.Name()), op.String()); ok && r != "" {
-		return b.resolveIn(f, r)
+		if t := b.resolveIn(f, r); t != nil {
+			return t
+		}
+	}
+	// AIP-131…135 name a standard method after its resource's message
+	// ("should"); an API may drop a prefix its messages share (Cloud
+	// Logging's GetBucket returns a LogBucket, its DeleteBucket names
+	// one): the model of the package the method returns, or that its
+	// request's name refers to, when the method's noun is the last words
+	// of that model's message name.
+	t := b.s.byName[m.Output.Desc.FullName()]
+	if t == nil {
+		// DeleteBucket returns Empty: the model its request names
+		// (`name`, or Cloud Logging's `sink_name`), by reference.
+		if fd := nameReference(m.Input); fd != nil {
+			ref, _ := proto.GetExtension(fd.Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+			t = b.modelOfType(f, ref.GetType())
+		}
+	}
+	if t != nil && t.File.Desc.Package() == f.Desc.Package() && lastWords(string(t.Desc.Name()), rest) {
+		return t
 	}
 	return nil
+}
+
+// nameReference is the string field of msg that refers to a resource by
+// type: `name`, else the only one.
+func nameReference(msg *protogen.Message) *protogen.Field {
+	refers := func(fd *protogen.Field, ref *annotations.ResourceReference) bool { return ref.GetType() != "" }
+	if fd := referenceField(msg, func(fd *protogen.Field, ref *annotations.ResourceReference) bool {
+		return fd.Desc.Name() == "name" && refers(fd, ref)
+	}); fd != nil {
+		return fd
+	}
+	return referenceField(msg, refers)
+}
+
+// modelOfType is the model of file f's package whose google.api.resource
+// type is typ, or nil.
+func (b *builder) modelOfType(f *protogen.File, typ string) *Model {
+	for _, t := range b.s.byName {
+		if t.File.Desc.Package() == f.Desc.Package() && resourceType(t) == typ {
+			return t
+		}
+	}
+	return nil
+}
+
+// lastWords reports whether words, a CamelCase name, is the last words of
+// name, and not all of it: "Bucket" of "LogBucket", not of "Logbucket".
+func lastWords(name, words string) bool {
+	head, ok := strings.CutSuffix(name, words)
+	return ok && head != "" && words[0] >= 'A' && words[0] <= 'Z'
 }
 
 // shape checks the request and response of a recognised method and
@@ -766,6 +816,12 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	// of the names AIP-133 and AIP-134 give it; want is the first.
 	names := resourceFieldNames(model)
 	want := names[0]
+	if noun := snake(strings.TrimPrefix(m.GoName, op.String())); noun != "" && lastWords(string(model.Desc.Name()), strings.TrimPrefix(m.GoName, op.String())) && !slices.Contains(names, noun) {
+		// The noun of a method named after the last words of its
+		// resource's message (modelFromMethod): CreateBucket's `bucket`,
+		// a LogBucket.
+		names = append(names, noun)
+	}
 	resourceIn := func(msg *protogen.Message) *protogen.Field {
 		for _, name := range names {
 			if fd := field(msg, name); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
@@ -844,6 +900,16 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		}
 	case OpUpdate:
 		resource()
+		// Older APIs name the resource beside it (Cloud Logging's
+		// UpdateBucketRequest.name, UpdateSinkRequest.sink_name, with the
+		// resource in the body): that name is the resource's.
+		if fd := field(m.Input, "name"); model.Name != nil && fd != nil && fd.Desc.Kind() == protoreflect.StringKind && !fd.Desc.IsList() {
+			mm.Name = fd
+		} else if fd := referenceField(m.Input, func(_ *protogen.Field, ref *annotations.ResourceReference) bool {
+			return ref.GetType() != "" && ref.GetType() == resourceType(model)
+		}); model.Name != nil && fd != nil {
+			mm.Name = fd
+		}
 		switch fd := field(m.Input, "update_mask"); {
 		case fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == "google.protobuf.FieldMask":
 			mm.Mask = fd
