@@ -41,7 +41,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 	if err := s.batchSize("requests", len(msgs)); err != nil {
 		return nil, err
 	}
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +159,8 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 			}
 		}
 		for i, p := range prepared {
-			if err := s.checkRefs(tx, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field)); err != nil {
-				return err
+			if err := s.checkTargets(gormQuerier{tx}, tenant, p, fmt.Sprintf("requests[%d].%s", i, s.res.Field), nil); err != nil {
+				return inRequest(err, "requests", i)
 			}
 			m := models[i]
 			if err := tx.Omit(clause.Associations).Create(m).Error; err != nil {
@@ -549,7 +549,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 	if len(vs) > 0 {
 		return nil, InvalidArgument("", vs...)
 	}
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -573,7 +573,7 @@ func (s *Service) BatchUpdateIn(ctx context.Context, parent string, mask *fieldm
 		models := make([]any, len(plans))
 		writes := make([]bool, len(plans)) // else updated left the row as it is
 		for i, p := range plans {
-			m, write, err := s.updated(gormQuerier{tx}, rows[i], p.msg, p.paths, false)
+			m, write, err := s.updated(gormQuerier{tx}, tenant, rows[i], p.msg, p.paths, false, fmt.Sprintf("requests[%d].%s", i, s.res.Field))
 			if err != nil {
 				if err = at(i, err); err != nil {
 					failed = i

@@ -167,6 +167,11 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		return nil, err
 	}
 	tenant, ck, err := s.scoped(ctx, key)
+	if err == nil && s.refTenant != "" {
+		// The references it comes back with are checked in the
+		// caller's tenant.
+		tenant, err = s.writeScope(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +201,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		}
 		// A resource it refers to may have been removed while it was
 		// deleted (see detach): it comes back only with its references.
-		vs, err := s.missingRefs(gormQuerier{tx}, p, "")
+		vs, err := s.missingRefs(gormQuerier{tx}, tenant, p, "")
 		if err != nil {
 			return err
 		}
@@ -387,14 +392,7 @@ func (s *Service) childRows(c Child, ck rowKey, live string, tenant tenantScope)
 	if t == nil {
 		return where, args, nil
 	}
-	kind := protoreflect.StringKind
-	switch t.Type {
-	case "int32":
-		kind = protoreflect.Int32Kind
-	case "int64":
-		kind = protoreflect.Int64Kind
-	}
-	v, err := tenantValue(kind, t.Column, tenant.caller)
+	v, err := tenantValue(tenantKind(t.Type), t.Column, tenant.caller)
 	if err != nil {
 		// The caller's tenant is not one that column holds: none of
 		// the rows are the caller's.

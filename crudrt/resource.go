@@ -62,6 +62,11 @@ type Resource struct {
 	// row of them names it, whatever its force, which deletes the
 	// resources named under it only (AIP-135).
 	HeldChildren []HeldChild `json:",omitempty"`
+	// HeldParent is set on a resource named at the top whose field holds
+	// its parent's name (Resource Manager's Folder, `parent`:
+	// `folders/1`): a write of that field is checked to name a parent
+	// that exists.
+	HeldParent *HeldParent `json:",omitempty"`
 	// Referrers are the google.api.resource_reference columns that name
 	// this resource: Delete refuses while a live row refers to it, and
 	// detaches soft-deleted rows that do (see Undelete).
@@ -168,6 +173,16 @@ type ForeignKey struct {
 	// Name is the referenced message, for errors.
 	Name          string
 	Table, Column string
+	// Tenant is set when the referenced model has a tenant field: a
+	// write names only a row of the caller's tenant, which the server
+	// checks before it writes (the foreign key holds any tenant's).
+	Tenant *TenantColumn `json:",omitempty"`
+}
+
+// TenantColumn is the tenant column of another model's table: its name
+// and its field's type ("string", "int32" or "int64").
+type TenantColumn struct {
+	Column, Type string
 }
 
 // Reference is the resource a field names: where it is stored and how
@@ -188,6 +203,22 @@ type Reference struct {
 	// resource declares beside Pattern (Pub/Sub's `_deleted-topic_`): a
 	// reference may hold one, which names no stored resource.
 	Literals []string `json:",omitempty"`
+	// Tenant is set when the referenced rows have a tenant field: a
+	// reference names only a resource of the caller's tenant; another
+	// tenant's does not exist.
+	Tenant *TenantColumn `json:",omitempty"`
+}
+
+// HeldParent is the field of a resource named at the top that holds its
+// parent's name, and the resources of the package that name may name.
+type HeldParent struct {
+	// Field is the string field ("parent").
+	Field string
+	// Parents are the resources a parent may be, by pattern: a name of
+	// one of their patterns names a resource that must exist (live, of
+	// the caller's tenant); a name of none names a resource of another
+	// API, which is stored as sent.
+	Parents []Reference
 }
 
 // ParentTable is where the parent of a resource named under a parent is
@@ -522,6 +553,11 @@ func (r *Resource) check() (*checked, error) {
 	}
 	if _, ok := held[RoleID]; !ok {
 		bad("no column has role id")
+	}
+	if hp := r.HeldParent; hp != nil {
+		if fd := desc.Fields().ByName(protoreflect.Name(hp.Field)); fd == nil || !paths[hp.Field] || typeOf(fd) != "string" {
+			bad("HeldParent.Field %q is not a stored string field", hp.Field)
+		}
 	}
 	if r.Operations&OpUndelete != 0 {
 		if _, ok := held[RoleDeleteTime]; !ok {

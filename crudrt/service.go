@@ -177,6 +177,13 @@ type Service struct {
 	refs []*column
 	// foreignKeys are the (protoforge.v1.field).references columns.
 	foreignKeys []*column
+	// heldParent is the field holding the parent's name of a resource
+	// named at the top (Resource.HeldParent), or nil.
+	heldParent *column
+	// refTenant names a resource with a tenant field that a reference,
+	// a foreign key or the held parent of a resource without one may
+	// name: its writes resolve the caller's tenant (see writeScope).
+	refTenant string
 	// limits are the string columns with a length limit.
 	limits []*column
 	// sqliteMinLens are the string columns with a minimum length CHECK,
@@ -352,6 +359,12 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		case RoleUID:
 			s.uid = c
 		}
+	}
+	if hp := res.HeldParent; hp != nil {
+		s.heldParent = s.byPath[hp.Field]
+	}
+	if s.tenant == nil {
+		s.refTenant = s.tenantOfTargets()
 	}
 	s.selectList = strings.Join(quoted, ", ")
 	s.insertSQL = insertSQL(s.from, all)

@@ -23,9 +23,11 @@ type tenantScope struct {
 	col string
 	v   any
 	pv  protoreflect.Value
-	// caller is the caller's tenant as WithTenant gave it, resolved by
-	// Delete and BatchDelete of a model without a tenant field whose
-	// children have one (see Child.Tenant); nil otherwise.
+	// caller is the caller's tenant as WithTenant gave it: of a model
+	// with a tenant field, and resolved by Delete and BatchDelete of a
+	// model without one whose children have one (see Child.Tenant) and
+	// by writes of a model without one that name resources with one
+	// (see writeScope); nil otherwise.
 	caller any
 }
 
@@ -42,7 +44,7 @@ func (s *Service) tenantOf(ctx context.Context) (tenantScope, error) {
 	if err != nil {
 		return tenantScope{}, Errorf(connect.CodeInternal, "tenant of %s: %v", s.res.Name, err)
 	}
-	return tenantScope{col: s.tenant.quoted, v: pv.Interface(), pv: pv}, nil
+	return tenantScope{col: s.tenant.quoted, v: pv.Interface(), pv: pv, caller: v}, nil
 }
 
 // deleteScope is tenantOf for Delete and BatchDelete, which also resolve

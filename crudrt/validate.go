@@ -15,7 +15,6 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"gorm.io/gorm"
 )
 
 // immutable lists the changes of IMMUTABLE fields (AIP-203).
@@ -466,17 +465,28 @@ func (s *Service) hasRefs(p proto.Message) bool {
 	return false
 }
 
-// checkRefs checks on db that every google.api.resource_reference field
-// of p that is set names a resource that exists (and is not deleted); a
-// name of the wrong form or of a missing resource is InvalidArgument
-// naming the field under prefix.
-func (s *Service) checkRefs(db *gorm.DB, p proto.Message, prefix string) error {
-	return s.checkRefsOn(gormQuerier{db}, p, prefix)
+// checkTargets checks on q, before a Create of p, what p names: its
+// references (checkRefsOn), its foreign keys to models with a tenant
+// field (tenantForeignKeys, of the fields of paths; nil: all) and its held
+// parent (checkHeldParent), in the caller's tenant, with prefix before
+// the fields' paths.
+func (s *Service) checkTargets(q querier, tenant tenantScope, p proto.Message, prefix string, paths []string) error {
+	if err := s.checkRefsOn(q, tenant, p, prefix); err != nil {
+		return err
+	}
+	if err := s.tenantForeignKeys(q, tenant, p, prefix, paths); err != nil {
+		return err
+	}
+	return s.checkHeldParent(q, tenant, p)
 }
 
-// checkRefsOn is checkRefs on q.
-func (s *Service) checkRefsOn(q querier, p proto.Message, prefix string) error {
-	vs, err := s.missingRefs(q, p, prefix)
+// checkRefsOn checks on q that every google.api.resource_reference field
+// of p that is set names a resource that exists (and is not deleted, and
+// is of the caller's tenant where it has a tenant field); a name of the
+// wrong form or of a missing resource is InvalidArgument naming the field
+// under prefix.
+func (s *Service) checkRefsOn(q querier, tenant tenantScope, p proto.Message, prefix string) error {
+	vs, err := s.missingRefs(q, tenant, p, prefix)
 	if err != nil {
 		return err
 	}
@@ -488,7 +498,7 @@ func (s *Service) checkRefsOn(q querier, p proto.Message, prefix string) error {
 
 // missingRefs lists the references of p that checkRefs refuses, and
 // locks the rows of those it accepts.
-func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]FieldViolation, error) {
+func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, prefix string) ([]FieldViolation, error) {
 	r := p.ProtoReflect()
 	var vs []FieldViolation
 	for _, c := range s.refs {
@@ -510,7 +520,8 @@ func (s *Service) missingRefs(db querier, p proto.Message, prefix string) ([]Fie
 		}
 		// The row found stays locked until the write commits, so that a
 		// concurrent Delete of it waits and then sees the reference.
-		found, err := s.exists(db, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
+		// Another tenant's resource does not exist, to the caller.
+		found, err := s.existsInTenant(db, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
 		if err != nil {
 			return nil, err
 		}

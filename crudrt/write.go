@@ -87,7 +87,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
 	underParent := s.softDeletedParent(pids)
-	if s.hasRefs(p) || validateOnly(ctx) || s.inTx() || underParent {
+	if s.checksTargets(p) || validateOnly(ctx) || s.inTx() || underParent {
 		// The resources it refers to, and a parent that may be
 		// soft-deleted, are checked and locked in the insert's
 		// transaction; in a transaction of the caller's, a failed insert
@@ -140,7 +140,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 					return err
 				}
 			}
-			if err := s.checkRefs(tx, p, s.res.Field); err != nil {
+			if err := s.checkTargets(gormQuerier{tx}, tenant, p, s.res.Field, nil); err != nil {
 				return err
 			}
 			return insert(tx)
@@ -309,7 +309,7 @@ func (s *Service) tableHolds(q querier, tenant tenantScope, p *ParentTable, name
 		return err
 	}
 	if !found {
-		return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, name).WithReason("PARENT_NOT_FOUND", "parent", name)
+		return parentNotFound(p.Name, name)
 	}
 	return nil
 }
@@ -337,7 +337,7 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 	if found, err := s.exists(q, p.Table, p.Columns, anys(pids), "", false); err != nil || !found {
 		return err
 	}
-	return Errorf(connect.CodeFailedPrecondition, "parent %s %q is deleted: undelete it before creating under it (AIP-164)", p.Name, parent).WithReason("RESOURCE_DELETED", "resource", p.Name, "parent", parent)
+	return parentDeleted(p.Name, parent)
 }
 
 // parentMissing turns the foreign key violation of an insert under a
@@ -359,7 +359,7 @@ func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err e
 		}
 		return err // the violation is another key's
 	}
-	return Errorf(connect.CodeNotFound, "parent %s %q not found", p.Name, parent).WithReason("PARENT_NOT_FOUND", "parent", parent)
+	return parentNotFound(p.Name, parent)
 }
 
 // foreignKeyMissing turns the foreign key violation of a write of msg
@@ -376,27 +376,15 @@ func (s *Service) foreignKeyMissing(ctx context.Context, msg proto.Message, pref
 	var vs []FieldViolation
 	for _, c := range s.foreignKeys {
 		fk := c.ForeignKey
-		if fk == nil || paths != nil && !slices.ContainsFunc(paths, func(p string) bool { return p == c.Path || strings.HasPrefix(p, c.Path+".") }) {
-			continue
-		}
-		if c.fd.HasPresence() && !r.Has(c.fd) {
+		if !inPaths(paths, c.Path) || c.fd.HasPresence() && !r.Has(c.fd) {
 			continue // NULL names no row and breaks no key
 		}
-		v := r.Get(c.fd).Interface()
-		if str, ok := v.(string); ok {
-			if f := c.format(); f != annotations.FieldInfo_FORMAT_UNSPECIFIED {
-				v = canonicalValue(str, f) // as it was written
-			}
-		}
+		v, desc := keyValue(c, r)
 		found, qerr := s.exists(gormQuerier{s.db.WithContext(ctx)}, fk.Table, []string{fk.Column}, []any{keyArg(v)}, "", false)
 		if qerr != nil {
 			return err
 		}
 		if !found {
-			desc := fmt.Sprintf("%s %v does not exist", fk.Name, v)
-			if str, ok := v.(string); ok {
-				desc = fmt.Sprintf("%s %q does not exist", fk.Name, str)
-			}
 			vs = append(vs, FieldViolation{Field: joinPath(prefix, c.Path), Description: desc})
 		}
 	}
@@ -553,7 +541,7 @@ func (s *Service) update(ctx context.Context, msg proto.Message, mask *fieldmask
 		if err != nil {
 			return err
 		}
-		m, write, err := s.updated(gormQuerier{tx}, cur, msg, paths, flag(ctx, serverWriteKey{}))
+		m, write, err := s.updated(gormQuerier{tx}, tenant, cur, msg, paths, flag(ctx, serverWriteKey{}), s.res.Field)
 		if err != nil {
 			return err
 		}
@@ -604,7 +592,7 @@ func (s *Service) updateScope(ctx context.Context, msg proto.Message, mask *fiel
 	if err != nil {
 		return nil, tenantScope{}, err
 	}
-	tenant, err := s.tenantOf(ctx)
+	tenant, err := s.writeScope(ctx)
 	return paths, tenant, err
 }
 
@@ -623,7 +611,7 @@ func (s *Service) updateOn(c TxConn, tenant tenantScope, ck rowKey, msg proto.Me
 	if len(rows) == 0 {
 		return nil, gorm.ErrRecordNotFound
 	}
-	m, write, err := s.updated(c, rows[0], msg, paths, server)
+	m, write, err := s.updated(c, tenant, rows[0], msg, paths, server, s.res.Field)
 	if err != nil {
 		return nil, err
 	}
@@ -661,11 +649,12 @@ func (s *Service) deletedErr() error {
 // updated is the model Update writes over cur, the stored row it read
 // and locked: msg's fields named by paths, the server-managed fields
 // counted on, checked (not soft deleted, etag, immutable fields,
-// validation, references on q). write is false when no stored value
-// would change: m is then cur, which is left as it is. A write of the
-// server's own code (server) writes the OUTPUT_ONLY fields of the
-// messages it holds too.
-func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string, server bool) (m any, write bool, err error) {
+// validation, references and a changed held parent on q, in the caller's
+// tenant, the foreign keys' errors naming fields under at). write is
+// false when no stored value would change: m is then cur, which is left
+// as it is. A write of the server's own code (server) writes the
+// OUTPUT_ONLY fields of the messages it holds too.
+func (s *Service) updated(q querier, tenant tenantScope, cur any, msg proto.Message, paths []string, server bool, at string) (m any, write bool, err error) {
 	stored, err := s.toProto(cur)
 	if err != nil {
 		return nil, false, err
@@ -727,8 +716,17 @@ func (s *Service) updated(q querier, cur any, msg proto.Message, paths []string,
 	if err := s.validate(next, changed...); err != nil {
 		return nil, false, err
 	}
-	if err := s.checkRefsOn(q, next, s.res.Field); err != nil {
+	if err := s.checkRefsOn(q, tenant, next, s.res.Field); err != nil {
 		return nil, false, err
+	}
+	if err := s.tenantForeignKeys(q, tenant, next, at, paths); err != nil {
+		return nil, false, err
+	}
+	if c := s.heldParent; c != nil && r.Get(c.fd).String() != read.ProtoReflect().Get(c.fd).String() {
+		// Moved: the new parent must exist, as on Create.
+		if err := s.checkHeldParent(q, tenant, next); err != nil {
+			return nil, false, err
+		}
 	}
 	m, err = s.res.ToModel(next)
 	return m, err == nil, err

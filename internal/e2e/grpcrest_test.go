@@ -19,11 +19,12 @@ import (
 // serveGRPCREST serves the services register adds to a grpc-go server on
 // a real socket, and REST (the rules plus the protos' google.api.http)
 // through vanguard behind crudrt.RESTGuard, as the example server
-// mounts it, on another. It returns the REST base URL and a client
-// connection to the gRPC server; both close with the test.
-func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule) (string, *grpc.ClientConn) {
+// mounts it, on another, the gRPC server built with opts. It returns the
+// REST base URL and a client connection to the gRPC server; both close
+// with the test.
+func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule, opts ...grpc.ServerOption) (string, *grpc.ClientConn) {
 	t.Helper()
-	gs, conn := serveGRPC(t, register)
+	gs, conn := serveGRPC(t, register, opts...)
 	// The services' descriptors with the rules as their methods'
 	// google.api.http, as the example server mounts them.
 	var services []*vanguard.Service
@@ -40,12 +41,12 @@ func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotatio
 	return srv.URL, conn
 }
 
-// serveGRPC serves the services register adds to a grpc-go server on a
-// real socket. It returns the server and a client connection to it;
+// serveGRPC serves the services register adds to a grpc-go server,
+// built with opts, on a real socket. It returns the server and a client connection to it;
 // both close with the test.
-func serveGRPC(t *testing.T, register func(*grpc.Server)) (*grpc.Server, *grpc.ClientConn) {
+func serveGRPC(t *testing.T, register func(*grpc.Server), opts ...grpc.ServerOption) (*grpc.Server, *grpc.ClientConn) {
 	t.Helper()
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(opts...)
 	register(gs)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -520,9 +520,11 @@ func pageNames[T interface{ GetName() string }](t *testing.T, list func(token st
 // would: path variables from the request, the body field as JSON, the
 // other fields as query parameters. An error answer is the
 // google.rpc.Status JSON of the code, whose HTTP status it checks.
+// Every request carries header.
 type restConn struct {
-	t    *testing.T
-	base string
+	t      *testing.T
+	base   string
+	header http.Header
 }
 
 var pathVar = regexp.MustCompile(`\{([^}=]+)(=[^}]*)?\}`)
@@ -636,6 +638,9 @@ func (c restConn) Invoke(ctx context.Context, method string, args, reply any, _ 
 	req, err := http.NewRequestWithContext(ctx, verb, target, body)
 	if err != nil {
 		return err
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

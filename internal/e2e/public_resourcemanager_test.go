@@ -26,9 +26,16 @@ import (
 // (`parent`: `organizations/1`, `folders/2`), by which their List
 // selects (AIP-132); folders and projects are deleted softly and
 // undeleted (AIP-164), every write long-running; tag holds are named
-// under tag values.
+// under tag values. A parent held in a field must exist when it names a
+// resource of the package: the organizations, which the API does not
+// create, are stored beforehand as their provisioning would.
 func TestPublicResourceManager(t *testing.T) {
 	servePublic(t, "resourcemanager", func(gs *grpc.Server, db *gorm.DB) {
+		for _, tag := range []string{"g", "r"} {
+			m, err := (&rmv3.Organization{Name: "organizations/" + tag, DisplayName: tag}).ToModel()
+			require.NoError(t, err)
+			require.NoError(t, db.Create(m).Error)
+		}
 		rmv3.RegisterFoldersServer(gs, rmv3.NewFoldersCRUD(db))
 		rmv3.RegisterProjectsServer(gs, rmv3.NewProjectsCRUD(db))
 		rmv3.RegisterTagKeysServer(gs, rmv3.NewTagKeysCRUD(db))
@@ -79,12 +86,46 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{DisplayName: "orphan"}})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent is REQUIRED: %v", err)
 
+	// The parent a field holds exists, as a parent named in the name
+	// must (PARENT_NOT_FOUND), whichever type of the package it names.
+	for _, parent := range []string{"folders/nothing", "organizations/nobody", "projects/none"} {
+		_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{Parent: parent, DisplayName: "orphan"}})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%s: %v", parent, err)
+		assert.Contains(t, status.Convert(err).Message(), `"`+parent+`" not found`)
+	}
+	_, err = projects.CreateProject(ctx, &rmv3.CreateProjectRequest{Project: &rmv3.Project{Parent: "folders/nothing", ProjectId: "orphan"}})
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	_, err = keys.CreateTagKey(ctx, &rmv3.CreateTagKeyRequest{TagKey: &rmv3.TagKey{Parent: "organizations/nobody", ShortName: "orphan"}})
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	// A name of no resource of the package is another API's, stored as
+	// sent, as other references to other APIs are.
+	ext := newFolder("billingAccounts/"+tag, "External")
+	assert.Equal(t, "billingAccounts/"+tag, ext.Parent)
+	// An Update that moves a folder checks its new parent the same way;
+	// one that leaves it does not read it.
+	_, err = folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: ext.Name, Parent: "folders/nothing"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	op, err := folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: ext.Name, Parent: ops.Name},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
+	require.NoError(t, err)
+	moved := &rmv3.Folder{}
+	operationDone(t, op, moved, &rmv3.UpdateFolderMetadata{})
+	assert.Equal(t, ops.Name, moved.Parent)
+	assert.Equal(t, []string{ext.Name}, listFolders(ops.Name, false))
+	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: ext.Name})
+	require.NoError(t, err)
+	operationDone(t, op, &rmv3.Folder{}, &rmv3.DeleteFolderMetadata{})
+	// Nothing is created under a folder that is deleted (AIP-164).
+	_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{Parent: ext.Name, DisplayName: "under deleted"}})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+
 	// A folder with a folder in it is not deleted (AIP-135).
 	_, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: eng.Name})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "Engineering holds Web: %v", err)
 
 	// Update (long-running, with a mask REQUIRED) and soft Delete, Undelete.
-	op, err := folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: web.Name, DisplayName: "Web, renamed", Parent: "not in the mask"},
+	op, err = folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: web.Name, DisplayName: "Web, renamed", Parent: "not in the mask"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
 	require.NoError(t, err)
 	upd := &rmv3.Folder{}

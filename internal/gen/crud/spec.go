@@ -37,15 +37,10 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 			}
 		}
 		if t := f.References; t != nil && len(t.PrimaryKey) == 1 {
-			c.ForeignKey = &crudrt.ForeignKey{Name: string(t.Desc.FullName()), Table: t.Table, Column: t.PrimaryKey[0].Column}
+			c.ForeignKey = &crudrt.ForeignKey{Name: string(t.Desc.FullName()), Table: t.Table, Column: t.PrimaryKey[0].Column, Tenant: tenantColumn(t)}
 		}
 		if t := f.RefersTo; t != nil {
-			rows := f.RefRows()
-			c.RefersTo = &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts),
-				Literals: model.LiteralNames(t)}
-			if rows.SoftDelete != nil {
-				c.RefersTo.DeleteTime = rows.SoftDelete.Column
-			}
+			c.RefersTo = referenceSpec(t, f.RefRows())
 		}
 		r.Columns = append(r.Columns, c)
 	}
@@ -105,6 +100,12 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		}
 		r.HeldChildren = append(r.HeldChildren, child)
 	}
+	if hp := model.HeldParent(m); hp != nil && hp.RefersTo == nil && len(m.HeldParents) > 0 {
+		r.HeldParent = &crudrt.HeldParent{Field: string(hp.Desc.Name())}
+		for _, p := range m.HeldParents {
+			r.HeldParent.Parents = append(r.HeldParent.Parents, *referenceSpec(p, p))
+		}
+	}
 	for _, meth := range sm.Methods {
 		if meth.ResourceID != nil {
 			r.IDField = string(meth.ResourceID.Desc.Name())
@@ -118,6 +119,25 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		}
 	}
 	return r
+}
+
+// referenceSpec describes a reference to the resources of model t, whose
+// rows are those of model rows (t's parent's for a singleton).
+func referenceSpec(t, rows *model.Model) *crudrt.Reference {
+	ref := &crudrt.Reference{Name: string(t.Desc.FullName()), Table: rows.Table, Pattern: t.Name.NamePattern, Columns: columnNames(rows.Name.NameParts),
+		Literals: model.LiteralNames(t), Tenant: tenantColumn(rows)}
+	if rows.SoftDelete != nil {
+		ref.DeleteTime = rows.SoftDelete.Column
+	}
+	return ref
+}
+
+// tenantColumn is the tenant column of model m, or nil when it has none.
+func tenantColumn(m *model.Model) *crudrt.TenantColumn {
+	if m.Tenant == nil {
+		return nil
+	}
+	return &crudrt.TenantColumn{Column: m.Tenant.Column, Type: m.Tenant.Type.String()}
 }
 
 // referrerSpec describes reference field f.

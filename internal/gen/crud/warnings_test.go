@@ -1339,7 +1339,8 @@ message ListTopicSubscriptionsResponse {
 // field of its own (Resource Manager's Folder, `folders/{folder}` with
 // `parent`: `organizations/1`) is listed by that field, the List's parent
 // selecting it; a request with `parent` for a resource that holds none,
-// or another method's, is still left to the user.
+// or another method's, is still left to the user. The parents it may hold
+// are the resources of the package, whose existence its writes check.
 func TestParentHeldInField(t *testing.T) {
 	_, buf, code := generate(t, "held/v1/held.proto", `syntax = "proto3";
 package held.v1;
@@ -1397,6 +1398,12 @@ message GetNoteRequest { string name = 1; }
 	held := "\t\"HeldChildren\": [\n\t\t{\"Name\":\"held.v1.Folder\",\"Table\":\"folders\",\"Column\":\"parent\"}\n\t],"
 	if n := strings.Count(code, held); n != 2 {
 		t.Errorf("generated code has %d lists of held children %q; want 2 (Folder's and Note's):\n%s", n, held, code)
+	}
+	// A folder's Create and Update check that the parent it names, a
+	// folder or a note, exists.
+	parents := `"HeldParent": {"Field":"parent","Parents":[{"Name":"held.v1.Folder","Table":"folders","Pattern":"folders/{folder}","Columns":["folder"]},{"Name":"held.v1.Note","Table":"notes","Pattern":"notes/{note}","Columns":["note"]}]}`
+	if !strings.Contains(code, parents) {
+		t.Errorf("generated code lacks %s:\n%s", parents, code)
 	}
 }
 

@@ -714,9 +714,13 @@ func (b *builder) heldChildren() {
 		if h.Name == nil || HeldParent(h) == nil {
 			continue
 		}
+		ref, _ := proto.GetExtension(HeldParent(h).Desc.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
 		for _, m := range b.s.Models {
 			if m.Name != nil && m.File.GoImportPath == h.File.GoImportPath && !m.Singleton() {
 				m.HeldChildren = append(m.HeldChildren, h)
+				if ref.GetType() == "" {
+					h.HeldParents = append(h.HeldParents, m)
+				}
 			}
 		}
 	}

@@ -106,6 +106,12 @@ type Model struct {
 	// of this model's resources may be their parent (Resource Manager's
 	// folders hold folders and projects).
 	HeldChildren []*Model
+	// HeldParents are, on a model with a HeldParent field, the models of
+	// the same Go package whose names that field may hold, and which are
+	// checked to exist: those of HeldChildren's relation, unless the
+	// field's google.api.resource_reference names one type (a reference
+	// of its own, checked as such when the package stores the type).
+	HeldParents []*Model
 	// Orders are the orders List offers, each backed by an index; empty
 	// when any order is offered.
 	Orders []*Order
