@@ -323,9 +323,10 @@ func TestIgnoredFields(t *testing.T) {
 }
 
 // TestUncheckedReferences: a resource reference the server does not check
-// (on a repeated field, inside a message stored as JSON) is a warning at
-// its field, never silently unchecked; a singular one is checked and not
-// warned of.
+// (on a repeated field, inside a message stored as JSON, of a type the
+// package does not store or of any type) is a warning at its field, never
+// silently unchecked; a singular one to a resource of the package is
+// checked and not warned of.
 func TestUncheckedReferences(t *testing.T) {
 	_, buf, code := generate(t, "refs/v1/refs.proto", `syntax = "proto3";
 
@@ -351,6 +352,9 @@ message Book {
   repeated string past_shelves = 6 [(google.api.field_behavior) = OUTPUT_ONLY, (google.api.resource_reference).type = "refs.example.com/Shelf"];
   Placement last_placement = 7 [(google.api.field_behavior) = OUTPUT_ONLY];
   Origin origin = 8;
+  string kms_key = 9 [(google.api.resource_reference).type = "cloudkms.googleapis.com/CryptoKey"];
+  string backend = 10 [(google.api.resource_reference).type = "*"];
+  string used_key = 11 [(google.api.field_behavior) = OUTPUT_ONLY, (google.api.resource_reference).type = "cloudkms.googleapis.com/CryptoKey"];
 }
 
 message Placement {
@@ -375,6 +379,8 @@ message GetBookRequest {
 		`refs/v1/refs.proto:19:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
 		`refs/v1/refs.proto:20:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
 		`refs/v1/refs.proto:21:3: field refs.v1.Book.any_shelf: resource_reference child_type "refs.example.com/Shelf" is not checked`,
+		`refs/v1/refs.proto:25:3: field refs.v1.Book.kms_key: resource_reference "cloudkms.googleapis.com/CryptoKey" is not checked: no resource of this package has that type (another API's, or one that is not generated); the name is stored as sent, and deleting what it names is not refused`,
+		`refs/v1/refs.proto:26:3: field refs.v1.Book.backend: resource_reference "*" is not checked: it may name a resource of any type; the name is stored as sent`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("warnings:\n%s\nwant a line with %s", got, want)
@@ -382,7 +388,7 @@ message GetBookRequest {
 	}
 	// No client writes an OUTPUT_ONLY field (AIP-203): the names it holds
 	// are not stored as sent, and no warning says they are.
-	for _, f := range []string{"past_shelves", "last_placement", "origin"} {
+	for _, f := range []string{"past_shelves", "last_placement", "origin", "used_key"} {
 		if strings.Contains(got, "refs.v1.Book."+f+":") {
 			t.Errorf("a warning on the output-only references of %s:\n%s", f, got)
 		}
@@ -392,6 +398,43 @@ message GetBookRequest {
 	}
 	if !strings.Contains(code, `"RefersTo":{"Name":"refs.v1.Shelf"`) {
 		t.Errorf("the singular reference is not checked:\n%s", code)
+	}
+}
+
+// TestReferenceToAnotherPackage: a reference to a resource that another
+// Go package stores, whose table no foreign key of this package reaches,
+// is stored as sent, with a warning at its field that says where the
+// resource is.
+func TestReferenceToAnotherPackage(t *testing.T) {
+	srcs := map[string]string{
+		"shelves/v1/shelves.proto": `syntax = "proto3";
+package shelves.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/shelves/v1;shelvesv1";
+message Shelf {
+  option (google.api.resource) = {type: "lib.example.com/Shelf" pattern: "shelves/{shelf}"};
+  string name = 1;
+}
+`,
+		"books/v1/books.proto": `syntax = "proto3";
+package books.v1;
+import "google/api/resource.proto";
+import "shelves/v1/shelves.proto";
+option go_package = "example.com/books/v1;booksv1";
+message Book {
+  option (google.api.resource) = {type: "lib.example.com/Book" pattern: "books/{book}"};
+  string name = 1;
+  string shelf = 2 [(google.api.resource_reference).type = "lib.example.com/Shelf"];
+}
+`,
+	}
+	_, buf, code := generateSources(t, srcs)
+	want := `books/v1/books.proto:9:3: field books.v1.Book.shelf: resource_reference "lib.example.com/Shelf" is not checked: shelves.v1.Shelf is stored by another Go package ("example.com/shelves/v1"), whose table no foreign key of this one reaches; the name is stored as sent, and deleting what it names is not refused`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("warnings:\n%s\nwant a line with %s", buf.String(), want)
+	}
+	if strings.Contains(code, `"RefersTo"`) {
+		t.Errorf("a reference to another package's resource is checked:\n%s", code)
 	}
 }
 

@@ -682,6 +682,17 @@ func (b *builder) parents() {
 				f.RefersTo = t
 				rows := f.RefRows()
 				rows.Referrers = append(rows.Referrers, f)
+			} else if !hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) {
+				// As the references on repeated fields and inside
+				// messages: said, since nothing holds them.
+				why := "no resource of this package has that type (another API's, or one that is not generated)"
+				switch {
+				case ref.GetType() == "*":
+					why = "it may name a resource of any type"
+				case t != nil:
+					why = fmt.Sprintf("%s is stored by another Go package (%s), whose table no foreign key of this one reaches", t.Desc.FullName(), t.File.GoImportPath)
+				}
+				b.warnf(m.File, f.Desc, "resource_reference %q is not checked: %s; the name is stored as sent, and deleting what it names is not refused", ref.GetType(), why)
 			}
 		}
 	}
