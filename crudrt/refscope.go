@@ -160,8 +160,10 @@ func (s *Service) checksTargets(p proto.Message) bool {
 // that is soft deleted FailedPrecondition (RESOURCE_DELETED, AIP-164). Its
 // row stays share-locked until the write commits, so that a Delete of it
 // waits and then sees the child. A name of no pattern of the package
-// names a resource of another API, which is stored as sent.
-func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message) error {
+// names a resource of another API, which is stored as sent. On an Update
+// of the resource named self, a parent that is the resource or one under
+// it is InvalidArgument: a resource is not its own ancestor.
+func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message, self string) error {
 	if s.heldParent == nil {
 		return nil
 	}
@@ -176,8 +178,14 @@ func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message
 			continue
 		}
 		live, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
-		if err != nil || live {
+		if err != nil {
 			return err
+		}
+		if live {
+			if self == "" || ref.Name != s.res.Name {
+				return nil
+			}
+			return s.heldCycle(q, ref, self, name)
 		}
 		if ref.DeleteTime != "" {
 			found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
@@ -189,6 +197,33 @@ func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message
 			}
 		}
 		return parentNotFound(ref.Name, name)
+	}
+	return nil
+}
+
+// heldCycle refuses to place the resource named self under parent, a
+// resource of its own type (ref) that exists, when parent is self or lies
+// under it: the chain of the parents their field holds, read up from
+// parent, reaches self. The chain ends at a parent of another type or
+// API, or one already seen.
+func (s *Service) heldCycle(q querier, ref *Reference, self, parent string) error {
+	seen := map[string]bool{}
+	for name := parent; !seen[name]; {
+		if name == self {
+			return InvalidArgument("", FieldViolation{Field: joinPath(s.res.Field, s.heldParent.Path),
+				Description: fmt.Sprintf("%q is %s or lies under it: a resource cannot be its own ancestor", parent, self)})
+		}
+		seen[name] = true
+		ids, err := scanIDs(ref.Pattern, name, len(ref.Columns))
+		if err != nil {
+			return nil
+		}
+		next, found := "", false
+		q1 := "SELECT " + s.heldParent.quoted + " FROM " + s.from + " WHERE " + s.match(ref.Columns, "")
+		if err := q.Query(q1, anys(ids), func() []any { found = true; return []any{&next} }); err != nil || !found {
+			return err
+		}
+		name = next
 	}
 	return nil
 }

@@ -477,7 +477,7 @@ func (s *Service) checkTargets(q querier, tenant tenantScope, p proto.Message, p
 	if err := s.tenantForeignKeys(q, tenant, p, prefix, paths); err != nil {
 		return err
 	}
-	return s.checkHeldParent(q, tenant, p)
+	return s.checkHeldParent(q, tenant, p, "")
 }
 
 // checkRefsOn checks on q that every google.api.resource_reference field

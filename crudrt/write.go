@@ -723,8 +723,9 @@ func (s *Service) updated(q querier, tenant tenantScope, cur any, msg proto.Mess
 		return nil, false, err
 	}
 	if c := s.heldParent; c != nil && r.Get(c.fd).String() != read.ProtoReflect().Get(c.fd).String() {
-		// Moved: the new parent must exist, as on Create.
-		if err := s.checkHeldParent(q, tenant, next); err != nil {
+		// Moved: the new parent must exist, as on Create, and not lie
+		// under the resource.
+		if err := s.checkHeldParent(q, tenant, next, read.ProtoReflect().Get(s.key.fd).String()); err != nil {
 			return nil, false, err
 		}
 	}

@@ -101,8 +101,7 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	// sent, as other references to other APIs are.
 	ext := newFolder("billingAccounts/"+tag, "External")
 	assert.Equal(t, "billingAccounts/"+tag, ext.Parent)
-	// An Update that moves a folder checks its new parent the same way;
-	// one that leaves it does not read it.
+	// An Update that moves a folder checks its new parent the same way.
 	_, err = folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: ext.Name, Parent: "folders/nothing"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
@@ -113,6 +112,14 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	operationDone(t, op, moved, &rmv3.UpdateFolderMetadata{})
 	assert.Equal(t, ops.Name, moved.Parent)
 	assert.Equal(t, []string{ext.Name}, listFolders(ops.Name, false))
+	// Nor under itself, or a folder under it: a folder is not its own
+	// ancestor.
+	for _, under := range []string{web.Name, eng.Name} {
+		_, err = folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: eng.Name, Parent: under},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%s under %s: %v", eng.Name, under, err)
+		assert.Contains(t, status.Convert(err).Message(), "folder.parent")
+	}
 	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: ext.Name})
 	require.NoError(t, err)
 	operationDone(t, op, &rmv3.Folder{}, &rmv3.DeleteFolderMetadata{})
