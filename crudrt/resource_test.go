@@ -97,6 +97,11 @@ func TestResourceCheck(t *testing.T) {
 			c := &r.Columns[columnIndex(t, r, "author_id")]
 			c.Role, c.Path, c.Nullable = crudrt.RoleReference, "title", true
 		}, []string{`column "author_id" has role reference, which needs a nullable column after the described resource_reference field "title"`}},
+		{"held parent of no string field", func(t *testing.T, r *crudrt.Resource) {
+			r.HeldParent = &crudrt.HeldParent{Field: "author_id"}
+		}, []string{`HeldParent.Field "author_id" is not a stored string field`}},
+		{"held parent of no field", func(t *testing.T, r *crudrt.Resource) { r.HeldParent = &crudrt.HeldParent{Field: "parent"} },
+			[]string{`HeldParent.Field "parent" is not a stored string field`}},
 		{"no id", func(t *testing.T, r *crudrt.Resource) { r.Columns[columnIndex(t, r, "id")].Role = crudrt.RoleOrdinary },
 			[]string{"no column has role id"}},
 		{"undelete without delete_time", func(t *testing.T, r *crudrt.Resource) {

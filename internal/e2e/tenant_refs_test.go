@@ -2,24 +2,32 @@ package e2e_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"gorm.io/gorm"
 
 	"github.com/protoforge/protoforge/crudrt"
 	tenantrefsv1 "github.com/protoforge/protoforge/internal/e2e/gen/tenantrefs/v1"
+	"github.com/protoforge/protoforge/internal/e2e/gen/tenantrefs/v1/tenantrefsv1connect"
 	"github.com/protoforge/protoforge/internal/gen/gentest"
 	"github.com/protoforge/protoforge/internal/testdb"
 )
@@ -34,6 +42,51 @@ func tenantMetadata(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handl
 		}
 	}
 	return handler(ctx, req)
+}
+
+// connectConn is a grpc.ClientConnInterface that calls unary methods over
+// the Connect protocol (binary), with header, its errors turned into the
+// gRPC statuses of the same code, message and details.
+type connectConn struct {
+	base   string
+	header http.Header
+}
+
+// protoBox carries a request to the codec, and a response's bytes back.
+type protoBox struct {
+	m   proto.Message
+	raw []byte
+}
+
+type boxCodec struct{}
+
+func (boxCodec) Name() string                    { return "proto" }
+func (boxCodec) Marshal(v any) ([]byte, error)   { return proto.Marshal(v.(*protoBox).m) }
+func (boxCodec) Unmarshal(b []byte, v any) error { v.(*protoBox).raw = slices.Clone(b); return nil }
+
+func (c connectConn) Invoke(ctx context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
+	client := connect.NewClient[protoBox, protoBox](http.DefaultClient, c.base+method, connect.WithCodec(boxCodec{}))
+	req := connect.NewRequest(&protoBox{m: args.(proto.Message)})
+	for k, v := range c.header {
+		req.Header()[k] = v
+	}
+	res, err := client.CallUnary(ctx, req)
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		st := &spb.Status{Code: int32(ce.Code()), Message: ce.Message()}
+		for _, d := range ce.Details() {
+			st.Details = append(st.Details, &anypb.Any{TypeUrl: "type.googleapis.com/" + d.Type(), Value: d.Bytes()})
+		}
+		return status.ErrorProto(st)
+	}
+	if err != nil {
+		return err
+	}
+	return proto.Unmarshal(res.Msg.raw, reply.(proto.Message))
+}
+
+func (connectConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+	return nil, status.Error(codes.Unimplemented, "connectConn: no streams")
 }
 
 // tenantConn calls as one tenant over gRPC.
@@ -53,7 +106,9 @@ func (c tenantConn) Invoke(ctx context.Context, method string, args, reply any, 
 // on Create, Update, BatchCreate and BatchUpdate, and comes back with
 // them on Undelete; a board every tenant shares names a team of the
 // caller's; a folder's parent, held in a field, is a resource of the
-// caller's tenant (or one every tenant shares, or another API's).
+// caller's tenant (or one every tenant shares, or another API's). Over
+// Connect too, served by the handler with the interceptor that reads the
+// caller's tenant.
 // Another tenant's resource is answered exactly as one that does not
 // exist: the same code, message and details, its name aside.
 func TestTenantReferences(t *testing.T) {
@@ -68,6 +123,15 @@ func TestTenantReferences(t *testing.T) {
 			tenantReferencesScenario(t, func(tenant string) grpc.ClientConnInterface {
 				return restConn{t: t, base: base, header: http.Header{"X-Tenant": {tenant}}}
 			}, "r")
+		})
+		mux := http.NewServeMux()
+		mux.Handle(tenantrefsv1connect.NewRefServiceHandler(crud, connect.WithInterceptors(tenantInterceptor())))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		t.Run("Connect", func(t *testing.T) {
+			tenantReferencesScenario(t, func(tenant string) grpc.ClientConnInterface {
+				return connectConn{base: srv.URL, header: http.Header{"X-Tenant": {tenant}}}
+			}, "c")
 		})
 
 		// A typed store checks the same way: another tenant's team is
@@ -103,10 +167,10 @@ func sameAnswer(t *testing.T, err error, name string, want error, missing string
 func tenantReferencesScenario(t *testing.T, as func(tenant string) grpc.ClientConnInterface, tag string) {
 	ctx := context.Background()
 	acme, globex := tenantrefsv1.NewRefServiceClient(as("acme")), tenantrefsv1.NewRefServiceClient(as("globex"))
-	overGRPC := tag == "g"
+	withStatus := tag != "r" // REST's answer has the code and message only
 	withDetails := func(err error) {
 		t.Helper()
-		if overGRPC {
+		if withStatus {
 			assert.NotEmpty(t, status.Convert(err).Details(), "%v", err)
 		}
 	}
