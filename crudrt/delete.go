@@ -208,6 +208,16 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		if len(vs) > 0 {
 			return Errorf(connect.CodeFailedPrecondition, "%s cannot be restored: %s %s; restore or recreate it first, or update the deleted %s", s.res.Name, vs[0].Field, vs[0].Description, s.res.Name)
 		}
+		// So does the parent its field holds, live (AIP-164: nothing
+		// live under a deleted resource).
+		if err := s.checkHeldParent(gormQuerier{tx}, tenant, p, ""); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return err
+			}
+			parent := e.info.GetMetadata()["parent"]
+			return Errorf(connect.CodeFailedPrecondition, "%s cannot be restored: its parent %q does not exist or is deleted; restore or recreate it first, or update the deleted %s", s.res.Name, parent, s.res.Name).WithReason(e.Reason(), "parent", parent)
+		}
 		out, err = s.save(tx, p, ck, s.opt.now())
 		return err
 	})

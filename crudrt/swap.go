@@ -16,12 +16,12 @@ import (
 
 // canSwap reports whether Delete and Undelete of this resource may run as
 // swapReturning: a soft delete that touches no other table (no children,
-// no references either way), on a row with an etag, outside a
+// no references either way, no parent held in a field), on a row with an etag, outside a
 // transaction the caller opened, on a dialect with a RowWriter. An etag
 // holding NUL, which PostgreSQL cannot compare, takes the path that reads
 // the row, where it is stale.
 func (s *Service) canSwap(ctx context.Context, etag string) bool {
-	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.HeldChildren) > 0 || len(s.res.Referrers) > 0 || len(s.refs) > 0 {
+	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.HeldChildren) > 0 || len(s.res.Referrers) > 0 || len(s.refs) > 0 || s.heldParent != nil {
 		return false
 	}
 	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly || validateOnly(ctx) || strings.IndexByte(etag, 0) >= 0 {

@@ -149,6 +149,10 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: ops.Name})
 	require.NoError(t, err, "an empty folder")
 	operationDone(t, op, &rmv3.Folder{}, &rmv3.DeleteFolderMetadata{})
+	// A folder comes back only under a live parent (AIP-164).
+	_, err = folders.UndeleteFolder(ctx, &rmv3.UndeleteFolderRequest{Name: ext.Name})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "cannot be restored: its parent \""+ops.Name+"\"")
 	op, err = folders.UndeleteFolder(ctx, &rmv3.UndeleteFolderRequest{Name: web.Name})
 	require.NoError(t, err)
 	und := &rmv3.Folder{}
