@@ -258,6 +258,9 @@ func tenantReferencesScenario(t *testing.T, as func(tenant string) grpc.ClientCo
 	_, err = tenantrefsv1.NewRefServiceClient(as("")).CreateBoard(ctx, &tenantrefsv1.CreateBoardRequest{Board: &tenantrefsv1.Board{Title: "b", Team: red}})
 	assert.Equal(t, codes.Unauthenticated, status.Code(err), "a board may name a team of a tenant: the caller has one: %v", err)
 
+	// A task names a board every tenant shares, whoever made it.
+	require.NoError(t, update(&tenantrefsv1.Task{Name: task.Name, Board: board.Name}, "board"))
+
 	// A folder's parent, held in a field: the caller's, shared, or
 	// another API's.
 	createFolder := func(c tenantrefsv1.RefServiceClient, parent string) (*tenantrefsv1.Folder, error) {

@@ -114,12 +114,15 @@ var refServiceCRUDTaskResource = crudrt.Resource{
 		{"Path":"team","Name":"team","GoField":"Team","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"tenantrefs.v1.Team","Table":"teams","Pattern":"teams/{team}","Columns":["team"],"Tenant":{"Column":"tenant_id","Type":"string"}}},
 		{"Path":"team","Name":"team_team","GoField":"TeamTeam","Type":"string","Role":"reference","Nullable":true},
 		{"Path":"owner_id","Name":"owner_id","GoField":"OwnerId","Type":"int64","Queryable":true,"Kind":"int","Nullable":true,"ForeignKey":{"Name":"tenantrefs.v1.Owner","Table":"owners","Column":"id","Tenant":{"Column":"tenant_id","Type":"string"}}},
-		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"board","Name":"board","GoField":"Board","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"tenantrefs.v1.Board","Table":"boards","Pattern":"boards/{board}","Columns":["board"]}},
+		{"Path":"board","Name":"board_board","GoField":"BoardBoard","Type":"string","Role":"reference","Nullable":true}
 	],
 	"Indexes": [
 		{"Name":"idx_tasks_tenant_id","Columns":["tenant_id"]},
 		{"Name":"idx_tasks_owner_id","Columns":["owner_id"]},
-		{"Name":"idx_tasks_team_team","Columns":["team_team"]}
+		{"Name":"idx_tasks_team_team","Columns":["team_team"]},
+		{"Name":"idx_tasks_board_board","Columns":["board_board"]}
 	],
 	"Operations": "Create|Update|Delete|Undelete|BatchCreate|BatchUpdate",
 	"HeldChildren": [
@@ -158,6 +161,9 @@ var refServiceCRUDBoardResource = crudrt.Resource{
 	"Operations": "Create",
 	"HeldChildren": [
 		{"Name":"tenantrefs.v1.Folder","Table":"folders","Column":"parent"}
+	],
+	"Referrers": [
+		{"Name":"tenantrefs.v1.Task.board","Table":"tasks","Column":"board","Keys":["board_board"],"DeleteTime":"delete_time"}
 	],
 	"IDField": "board_id",
 	"Methods": [

@@ -104,7 +104,7 @@ func (m *OwnerModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx,
 // TaskModel is the GORM model of tenantrefs.v1.Task, stored in table tasks.
 //
 // A task of one tenant, which names a team by its name and an owner by
-// its key: both of the same tenant.
+// its key, both of the same tenant, and a board of every tenant.
 type TaskModel struct {
 	Name string `gorm:"column:task;primaryKey;not null;size:255" protoforge:"tenantrefs.v1.Task.name,name"`
 	// Stamped by the server from the caller's tenant.
@@ -117,6 +117,10 @@ type TaskModel struct {
 	// Who answers for it.
 	OwnerId    *int64         `gorm:"column:owner_id;index:idx_tasks_owner_id" protoforge:"tenantrefs.v1.Task.owner_id"`
 	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"tenantrefs.v1.Task.delete_time"`
+	// A board every tenant shares: any.
+	Board string `gorm:"column:board;not null" protoforge:"tenantrefs.v1.Task.board"`
+	// BoardBoard holds a variable of the Board name in Board, for the foreign key.
+	BoardBoard *string `gorm:"column:board_board;size:255;index:idx_tasks_board_board" protoforge:"tenantrefs.v1.Task.board,name"`
 }
 
 // TableName is the table of TaskModel.
@@ -138,6 +142,9 @@ func (x *Task) ToModel() (*TaskModel, error) {
 	}
 	if ids := ormrt.RefIDs("teams/{team}", x.GetTeam()); ids != nil {
 		m.TeamTeam = &ids[0]
+	}
+	if ids := ormrt.RefIDs("boards/{board}", x.GetBoard()); ids != nil {
+		m.BoardBoard = &ids[0]
 	}
 	return m, nil
 }

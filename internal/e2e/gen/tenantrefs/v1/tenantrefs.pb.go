@@ -153,7 +153,7 @@ func (x *Owner) GetDisplayName() string {
 }
 
 // A task of one tenant, which names a team by its name and an owner by
-// its key: both of the same tenant.
+// its key, both of the same tenant, and a board of every tenant.
 type Task struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -163,8 +163,10 @@ type Task struct {
 	// The team that works on it.
 	Team string `protobuf:"bytes,4,opt,name=team,proto3" json:"team,omitempty"`
 	// Who answers for it.
-	OwnerId       *int64                 `protobuf:"varint,5,opt,name=owner_id,json=ownerId,proto3,oneof" json:"owner_id,omitempty"`
-	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	OwnerId    *int64                 `protobuf:"varint,5,opt,name=owner_id,json=ownerId,proto3,oneof" json:"owner_id,omitempty"`
+	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	// A board every tenant shares: any.
+	Board         string `protobuf:"bytes,7,opt,name=board,proto3" json:"board,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -239,6 +241,13 @@ func (x *Task) GetDeleteTime() *timestamppb.Timestamp {
 		return x.DeleteTime
 	}
 	return nil
+}
+
+func (x *Task) GetBoard() string {
+	if x != nil {
+		return x.Board
+	}
+	return ""
 }
 
 // A board every tenant shares, which names a team: the caller's.
@@ -1009,7 +1018,7 @@ const file_tenantrefs_v1_tenantrefs_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12&\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\t\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName:\f\xe2\xdd\x19\b\n" +
-	"\x06owners\"\xc5\x02\n" +
+	"\x06owners\"\xfe\x02\n" +
 	"\x04Task\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x14\n" +
@@ -1018,7 +1027,9 @@ const file_tenantrefs_v1_tenantrefs_proto_rawDesc = "" +
 	"\x1btenantrefs.example.com/TeamR\x04team\x12+\n" +
 	"\bowner_id\x18\x05 \x01(\x03B\v\xe2\xdd\x19\a2\x05OwnerH\x00R\aownerId\x88\x01\x01\x12A\n" +
 	"\vdelete_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"deleteTime:.\xeaA+\n" +
+	"deleteTime\x127\n" +
+	"\x05board\x18\a \x01(\tB!\xfaA\x1e\n" +
+	"\x1ctenantrefs.example.com/BoardR\x05board:.\xeaA+\n" +
 	"\x1btenantrefs.example.com/Task\x12\ftasks/{task}B\v\n" +
 	"\t_owner_id\"\xa0\x01\n" +
 	"\x05Board\x12\x18\n" +

@@ -41,10 +41,14 @@ CREATE TABLE `tasks` (
   `team_team` varchar(255) NULL,
   `owner_id` bigint NULL,
   `delete_time` datetime(6) NULL,
+  `board` longtext NOT NULL DEFAULT (''),
+  `board_board` varchar(255) NULL,
   PRIMARY KEY (`task`),
   INDEX `idx_tasks_tenant_id` (`tenant_id`),
   INDEX `idx_tasks_owner_id` (`owner_id`),
   INDEX `idx_tasks_team_team` (`team_team`),
+  INDEX `idx_tasks_board_board` (`board_board`),
   CONSTRAINT `fk_tasks_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT `fk_tasks_team` FOREIGN KEY (`team_team`) REFERENCES `teams` (`team`) ON UPDATE NO ACTION ON DELETE NO ACTION
+  CONSTRAINT `fk_tasks_team` FOREIGN KEY (`team_team`) REFERENCES `teams` (`team`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_tasks_board` FOREIGN KEY (`board_board`) REFERENCES `boards` (`board`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

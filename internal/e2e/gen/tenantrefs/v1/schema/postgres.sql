@@ -41,10 +41,14 @@ CREATE TABLE "tasks" (
   "team_team" character varying(255) NULL COLLATE "C",
   "owner_id" bigint NULL,
   "delete_time" timestamptz NULL,
+  "board" text NOT NULL DEFAULT '' COLLATE "C",
+  "board_board" character varying(255) NULL COLLATE "C",
   PRIMARY KEY ("task"),
   CONSTRAINT "fk_tasks_owner_id" FOREIGN KEY ("owner_id") REFERENCES "owners" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION,
-  CONSTRAINT "fk_tasks_team" FOREIGN KEY ("team_team") REFERENCES "teams" ("team") ON UPDATE NO ACTION ON DELETE NO ACTION
+  CONSTRAINT "fk_tasks_team" FOREIGN KEY ("team_team") REFERENCES "teams" ("team") ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT "fk_tasks_board" FOREIGN KEY ("board_board") REFERENCES "boards" ("board") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE INDEX "idx_tasks_tenant_id" ON "tasks" ("tenant_id");
 CREATE INDEX "idx_tasks_owner_id" ON "tasks" ("owner_id");
 CREATE INDEX "idx_tasks_team_team" ON "tasks" ("team_team");
+CREATE INDEX "idx_tasks_board_board" ON "tasks" ("board_board");

@@ -26,16 +26,21 @@ CREATE TABLE `tasks` (
   `team_team` text NULL,
   `owner_id` integer NULL,
   `delete_time` datetime NULL,
+  `board` text NOT NULL DEFAULT (''),
+  `board_board` text NULL,
   PRIMARY KEY (`task`),
   CONSTRAINT `fk_tasks_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owners` (`id`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_tasks_team` FOREIGN KEY (`team_team`) REFERENCES `teams` (`team`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_tasks_board` FOREIGN KEY (`board_board`) REFERENCES `boards` (`board`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_tasks_task_size` CHECK (instr("task", char(0)) > 0 OR length("task") <= 255),
   CONSTRAINT `chk_tasks_tenant_id_size` CHECK (instr("tenant_id", char(0)) > 0 OR length("tenant_id") <= 64),
-  CONSTRAINT `chk_tasks_team_team_size` CHECK (instr("team_team", char(0)) > 0 OR length("team_team") <= 255)
+  CONSTRAINT `chk_tasks_team_team_size` CHECK (instr("team_team", char(0)) > 0 OR length("team_team") <= 255),
+  CONSTRAINT `chk_tasks_board_board_size` CHECK (instr("board_board", char(0)) > 0 OR length("board_board") <= 255)
 );
 CREATE INDEX `idx_tasks_tenant_id` ON `tasks` (`tenant_id`);
 CREATE INDEX `idx_tasks_owner_id` ON `tasks` (`owner_id`);
 CREATE INDEX `idx_tasks_team_team` ON `tasks` (`team_team`);
+CREATE INDEX `idx_tasks_board_board` ON `tasks` (`board_board`);
 CREATE TABLE `boards` (
   `board` text NOT NULL,
   `title` text NOT NULL DEFAULT (''),
