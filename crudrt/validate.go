@@ -496,7 +496,7 @@ func (s *Service) checkRefsOn(q querier, tenant tenantScope, p proto.Message, pr
 	return nil
 }
 
-// missingRefs lists the references of p that checkRefs refuses, and
+// missingRefs lists the references of p that checkRefsOn refuses, and
 // locks the rows of those it accepts.
 func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, prefix string) ([]FieldViolation, error) {
 	r := p.ProtoReflect()
