@@ -80,6 +80,9 @@ func declarations(t *Table) (*filtering.Declarations, error) {
 	}
 	for i := range t.Columns {
 		c := &t.Columns[i]
+		if collectionSteps(c.JSON) {
+			continue // opaque to the Checker (filterParser.opaque)
+		}
 		var typ *expr.Type
 		switch c.Kind {
 		case KindBool:

@@ -13,6 +13,7 @@ import (
 
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/protoforge/protoforge/ormrt"
 )
@@ -93,6 +94,16 @@ const (
 //     spells them (escaped or not): jsonb containment on PostgreSQL,
 //     JSON_CONTAINS on MySQL and MariaDB (and JSON_TABLE where the JSON
 //     text holds escapes, see mysqlEither), json_each on SQLite.
+//   - Values inside JSON (Column.JSON): spec.size.width > 3 in a message;
+//     through a list, with the has operator only, as AIP-160 has it:
+//     levels:42 for an element of a list of integers, bools or enums,
+//     events.attribute:"type" for an element of a list of messages whose
+//     field is "type" (each condition finds its own element), levels:*
+//     for a list that is not empty, events.where:* for an element that
+//     holds the field; in maps of any values and keys: counts:"hits" for
+//     a key, counts.hits > 5 for its value (false without the key, !=
+//     being the negation of =), by_source.gcs.count = 2 for a field of a
+//     message value; see traverse.
 //
 // See Column.Nullable for how NULL compares.
 //
@@ -171,6 +182,13 @@ type filterParser struct {
 	// translated so far (MaxFilterWildcards).
 	wildcards int
 	args      []any
+	// aliases counts the subqueries of paths through lists and maps,
+	// which name their rows pf_j1, pf_j2…
+	aliases int
+	// opaque holds the ids of the conditions on paths through lists and
+	// maps, which the Checker's types cannot describe: typeCheck sees
+	// them as true, and the translation alone checks their values.
+	opaque map[int64]bool
 }
 
 // errorAt returns an *Error for the problem at byte offset off of the
@@ -475,6 +493,10 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		return frag{}, p.errorAt(p.pos(e), "unknown function %s", quoteText(call.GetFunction()))
 	case *expr.Expr_IdentExpr:
 		name := k.IdentExpr.GetName()
+		if c, keys, ok := p.traversal(e); ok {
+			p.markOpaque(e)
+			return p.traversalCond(e, c, keys)
+		}
 		c := p.t.column(name)
 		if c == nil {
 			return frag{}, p.unknownField(e, name)
@@ -492,6 +514,10 @@ func (p *filterParser) cond(e *expr.Expr) (frag, error) {
 		}
 		return frag{}, p.errorAt(p.pos(e), "field %s is not a condition; compare it with a value, e.g. %s = …", quoteText(name), name)
 	case *expr.Expr_SelectExpr:
+		if c, keys, ok := p.traversal(e); ok {
+			p.markOpaque(e)
+			return p.traversalCond(e, c, keys)
+		}
 		if c, key, ok := p.mapEntry(e); ok {
 			return frag{}, p.errorAt(p.pos(e), "%s is not a condition; compare it with a value, e.g. %s.%s = \"…\"", quoteText(memberName(e)), c.Path, key)
 		}
@@ -574,11 +600,17 @@ func (p *filterParser) unknownField(e *expr.Expr, name string) error {
 	}
 	// The fields inside messages stored as JSON go under their message.
 	for i := range p.t.Columns {
-		if c := &p.t.Columns[i]; c.Presence && strings.HasPrefix(name, c.Path+".") {
-			hint = fmt.Sprintf("; %s is inside %s, a message stored as JSON, of which filters compare the strings, integers, bools and enums, to four levels", quoteText(name), c.Path)
+		if c := &p.t.Columns[i]; c.Presence && strings.HasPrefix(name, c.Path+".") && !strings.Contains(c.Path, Entry) {
+			what := "a message stored as JSON"
+			if len(c.JSON) > 0 && c.JSON[len(c.JSON)-1] == Each {
+				what = "a list of messages stored as JSON"
+			} else if len(c.JSON) > 0 && c.JSON[len(c.JSON)-1] == Entry {
+				what = "a map of messages stored as JSON"
+			}
+			hint = fmt.Sprintf("; %s is inside %s, %s, of which filters compare the strings, integers, bools and enums, to four levels", quoteText(name), c.Path, what)
 		}
 	}
-	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(func(c *Column) bool { return c.JSON == nil }), hint)
+	return p.errorAt(p.pos(e), "unknown field %s (fields: %s)%s", quoteText(name), p.t.fieldList(topLevel), hint)
 }
 
 // memberName spells a.b.c for an error message.
@@ -614,6 +646,10 @@ var sqlOps = map[string]string{
 
 // comparison translates lhs op rhs.
 func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) (frag, error) {
+	if c, keys, ok := p.traversal(lhs); ok {
+		p.markOpaque(e)
+		return p.traverse(c, keys, op, lhs, rhs)
+	}
 	var c *Column
 	switch k := lhs.GetExprKind().(type) {
 	case *expr.Expr_IdentExpr:
@@ -961,12 +997,17 @@ func mysqlSame(x string) string {
 // compare returns the comparison of column c with canonical value v, with
 // NULL handled as Column.Nullable describes.
 func (p *filterParser) compare(c *Column, op string, v any) frag {
+	return p.nullable(c, p.compareWith(c, p.operand(c), op, v), op == "<>")
+}
+
+// compareWith compares x, a value of column c (its operand), with v.
+func (p *filterParser) compareWith(c *Column, x, op string, v any) string {
 	ph, arg := bind(p.t.Dialect, v)
 	p.args = append(p.args, arg)
 	if c.JSON != nil && p.t.Dialect == MySQL && (c.Kind == KindString || c.Kind == KindEnumName) {
 		ph = "CAST(" + ph + " AS BINARY)"
 	}
-	return p.nullable(c, p.operand(c)+" "+op+" "+ph, op == "<>")
+	return x + " " + op + " " + ph
 }
 
 // operand is the SQL of column c's value: its quoted name, or for a value
@@ -979,15 +1020,32 @@ func (p *filterParser) operand(c *Column) string {
 	if c.JSON == nil {
 		return q
 	}
-	text := jsonAt(p.t.Dialect, q, c.JSON, false)
+	return p.jsonValue(c, jsonAt(p.t.Dialect, q, c.JSON, false))
+}
+
+// jsonValue is the SQL of a value of column c inside JSON, text being
+// its text (NULL where the JSON leaves it out, which is then its field's
+// zero value).
+func (p *filterParser) jsonValue(c *Column, text string) string {
 	switch c.Kind {
-	case KindInt:
-		// Numbers, and 64-bit integers as protojson's strings.
+	case KindInt, KindUint64:
+		// Numbers, and 64-bit integers as protojson's strings; unsigned
+		// ones as numbers on PostgreSQL and MySQL, and on SQLite, whose
+		// integers end at 2^63, as text padded to 20 digits, as ormrt
+		// stores a uint64 column.
 		zero := c.Zero
 		if zero == "" {
 			zero = "0"
 		}
-		return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), " + zero + ")"
+		switch {
+		case c.Kind == KindInt:
+			return "COALESCE(CAST(" + text + " AS " + integerType[p.t.Dialect] + "), " + zero + ")"
+		case p.t.Dialect == Postgres:
+			return "COALESCE(CAST(" + text + " AS NUMERIC), " + zero + ")"
+		case p.t.Dialect == MySQL:
+			return "COALESCE(CAST(" + text + " AS UNSIGNED), " + zero + ")"
+		}
+		return "substr('00000000000000000000' || COALESCE(" + text + ", '" + zero + "'), -20)"
 	case KindBool:
 		zero := "FALSE"
 		if c.Zero == "true" {
@@ -1237,10 +1295,38 @@ func (p *filterParser) typeCheck(parsed *expr.ParsedExpr) error {
 	if err != nil {
 		return nil
 	}
+	e := parsed.GetExpr()
+	if len(p.opaque) > 0 {
+		e = proto.Clone(e).(*expr.Expr)
+		p.hideOpaque(e)
+	}
 	var checker filtering.Checker
-	checker.Init(parsed.GetExpr(), parsed.GetSourceInfo(), decls)
+	checker.Init(e, parsed.GetSourceInfo(), decls)
 	if _, err := checker.Check(); err != nil {
 		return &Error{Field: "filter", Msg: "type error: " + err.Error()}
 	}
 	return nil
 }
+
+// hideOpaque replaces the opaque conditions in e by true.
+func (p *filterParser) hideOpaque(e *expr.Expr) {
+	if p.opaque[e.GetId()] {
+		e.ExprKind = &expr.Expr_ConstExpr{ConstExpr: &expr.Constant{ConstantKind: &expr.Constant_BoolValue{BoolValue: true}}}
+		return
+	}
+	for _, arg := range e.GetCallExpr().GetArgs() {
+		p.hideOpaque(arg)
+	}
+}
+
+// markOpaque marks condition e opaque (see filterParser.opaque).
+func (p *filterParser) markOpaque(e *expr.Expr) {
+	if p.opaque == nil {
+		p.opaque = make(map[int64]bool)
+	}
+	p.opaque[e.GetId()] = true
+}
+
+// topLevel reports whether c is a field of the resource itself, not a
+// value inside one stored as JSON.
+func topLevel(c *Column) bool { return !strings.Contains(c.Path, ".") }

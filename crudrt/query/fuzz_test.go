@@ -51,7 +51,13 @@ func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{`name = "publishers/p/books/b"`, `name != "publishers/*/books/b*"`, `name = "publishers/\*/books/**"`, `name > "x"`, `name:*`} {
 		f.Add(s)
 	}
-	tables := []*Table{collectionTable(Postgres), collectionTable(MySQL), collectionTable(SQLite), nameTable(Postgres), nameTable(MySQL), nameTable(SQLite)}
+	for _, s := range []string{`levels:42`, `levels:*`, `sums:18446744073709551615`, `flags:true`, `phases:BOOK_STATE_DRAFT`, `events.attribute:"a"`,
+		`events.count:1 AND events.count:2`, `events.where.codes:-7`, `events.where:*`, `counts:"hits"`, `counts.hits > 5`, `counts.hits != 5`,
+		`names:-5`, `names.05 = "five"`, `by_flag.true`, `sizes:1`, `by_source.gcs.marks.x:*`, `by_source.gcs.count <= 2`, `spec.items.size:7`,
+		`events.attribute = "a"`, `levels = 1`, `counts.x.y = 1`, "counts:\"\u2028\"", `NOT (levels:1 OR -by_source:"a")`} {
+		f.Add(s)
+	}
+	tables := []*Table{traversalTable(Postgres), traversalTable(MySQL), traversalTable(SQLite), nameTable(Postgres), nameTable(MySQL), nameTable(SQLite)}
 	f.Fuzz(func(t *testing.T, filter string) {
 		for _, tb := range tables {
 			c, err := ParseFilter(tb, filter)

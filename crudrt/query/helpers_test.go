@@ -92,9 +92,13 @@ func asError(t testing.TB, err error, field string) *Error {
 var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|OR|NOT|LIKE|GLOB|ESCAPE|'!'|IS|NULL|CAST|AS|BIGINT|DOUBLE|PRECISION|` +
 	// Lists and maps of strings.
 	`text|jsonb_build_array|jsonb_build_object|jsonb_array_length|'\{\}'::jsonb|0|1|JSON_CONTAINS|JSON_QUOTE|JSON_KEYS|JSON_OBJECT|JSON_LENGTH|LOCATE|CHAR|92|` +
-	`JSON_TABLE|'\$\[\*\]'|COLUMNS|s LONGTEXT CHARACTER SET utf8mb4 PATH '\$'|[ep] JSON PATH '\$'|JSON_TYPE|'STRING'|BINARY|` +
+	`JSON_TABLE|'\$\[\*\]'|COLUMNS|s LONGTEXT CHARACTER SET utf8mb4 PATH '\$'|[epv] JSON PATH '\$'|JSON_TYPE|'STRING'|BINARY|` +
 	`JSON_EXTRACT|CONCAT|'\$\.'|JSON_UNQUOTE|j\.[sep]|` +
 	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j|` +
+	// Paths through lists and maps, and values inside JSON.
+	`pf_j\d+|pf_j\d+\.(?:v|k|s|p|value|key|type)|v|jsonb_array_elements|jsonb_each|jsonb_typeof|'array'|'object'|#>>|#>|'\{\}'|` +
+	`'\{"[A-Za-z_]\w*"(?:,"[A-Za-z_]\w*")*\}'|'\$(?:\.[A-Za-z_]\w*)*(?:\[\*\]|\.)?'|` +
+	`COALESCE|NUMERIC|UNSIGNED|SIGNED|INTEGER|BOOLEAN|TRUE|FALSE|'true'|'0'|''|'00000000000000000000'|\|\||-20|COLLATE|"C"|json_extract|json_type|` +
 	// SQLite's wildcard match of strings that hold NUL.
 	`CASE|WHEN|THEN|ELSE|END|instr|char|length|substr|BLOB|\+|-|WITH|RECURSIVE|UNION|ALL|JOIN|ON|` +
 	`pf_glob|pf_glob\.k|pf_glob\.rest|pf_part|pf_part\.value|pf_part\.key|k|rest)*$`)
@@ -110,6 +114,13 @@ func checkOnlyPlaceholders(t testing.TB, tb *Table, c Condition) {
 	}
 	for _, col := range tb.Columns {
 		rest = strings.ReplaceAll(rest, tb.quote(col.Name), " ")
+		// A value inside JSON that the JSON leaves out is its zero value.
+		if col.Zero != "" {
+			rest = strings.ReplaceAll(rest, "'"+col.Zero+"'", " ")
+		}
+		if col.Enum != nil && col.Enum.Values().ByNumber(0) != nil {
+			rest = strings.ReplaceAll(rest, "'"+string(col.Enum.Values().ByNumber(0).Name())+"'", " ")
+		}
 	}
 	if !sqlWords.MatchString(rest) {
 		t.Fatalf("SQL %q holds more than column names, keywords and placeholders (left: %q)", c.SQL, rest)

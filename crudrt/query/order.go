@@ -72,6 +72,8 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 				return fail("field %s is a %v, and cannot be ordered by", quoteText(path), c.Kind)
 			case c.Presence && c.JSON == nil:
 				return fail("field %s is a message, and cannot be ordered by", quoteText(path))
+			case collectionSteps(c.JSON):
+				return fail("%s", traversalError(path))
 			case c.JSON != nil:
 				return fail("field %s is inside a message stored as JSON, and cannot be ordered by", quoteText(path))
 			case seen[path]:

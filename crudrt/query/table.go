@@ -164,14 +164,25 @@ type Column struct {
 	// the last variable, and Kind KindString.
 	Parts   []string
 	Pattern string
-	// JSON, when set, makes the column a value inside the JSON object
-	// column Name holds (a message stored as JSON): the keys that lead to
-	// it ("format" for ebook.format), as protojson writes them. Kind is
-	// then the value's, one of KindString, KindInt, KindBool and
-	// KindEnumName; a value the object leaves out (protojson leaves out
-	// zero values, and a message that is not set holds none) is its
-	// field's zero value. Filters compare it; order_by does not name it.
+	// JSON, when set, makes the column a value inside the JSON column
+	// Name holds (a message, a list or a map stored as JSON): the steps
+	// that lead to it, as protojson writes them: a member's key ("format"
+	// for ebook.format), Each ("[]", any element of an array) or Entry
+	// ("{}", the entry of a map at a key the filter names, m.key, or any
+	// entry where it names none). Kind is then the value's, one of
+	// KindString, KindInt, KindUint64, KindBool and KindEnumName; a value
+	// the object leaves out (protojson leaves out zero values, and a
+	// message that is not set holds none) is its field's zero value.
+	// Filters compare it, through a list with the has operator only
+	// (some element matches, AIP-160); order_by does not name it. A value
+	// inside a map's messages has the Path of the map, then "{}", then
+	// its fields (m.{}.size), where a filter writes a key (m.k.size).
 	JSON []string
+	// MapKeys holds the kind of the keys of each map on the JSON steps
+	// (one for each Entry), KindString, KindInt, KindUint64 or KindBool:
+	// a filter's key is put in the form protojson writes it (a decimal
+	// string, true or false).
+	MapKeys []Kind
 	// Zero is what a value inside JSON is when the object leaves it out:
 	// its field's default (the zero value but where proto2 or editions
 	// declare another), as text: a string, a decimal integer, true or
@@ -180,8 +191,9 @@ type Column struct {
 	Zero string
 	// Presence marks a column that filters only test for being set: a
 	// nullable column holding a message as JSON (spec:*), or a message
-	// inside one (JSON: spec.size:*); the values are compared through the
-	// columns of its fields.
+	// inside one (JSON: spec.size:*), or a list or map of messages (not
+	// empty, r:*, or holding a key, m:"k"); the values are compared
+	// through the columns of its fields.
 	Presence bool
 }
 
@@ -259,13 +271,22 @@ func (t *Table) checkColumns() error {
 			return fmt.Errorf("query: column %q is tested for presence only, which needs a nullable column or a value inside JSON", c.Path)
 		case c.JSON != nil && (c.Nullable || c.Prefix != "" || c.KeyOnly || !jsonKinds[c.Kind]):
 			return fmt.Errorf("query: column %q is a value inside JSON, which is a string, integer, bool or enum name, never null", c.Path)
+		case c.JSON != nil && collectionSteps(c.JSON) && t.From == "":
+			return fmt.Errorf("query: column %q is inside a list or map, which needs Table.From", c.Path)
+		case countSteps(c.JSON, Entry) != len(c.MapKeys):
+			return fmt.Errorf("query: column %q has %d MapKeys for %d map entries on its JSON steps", c.Path, len(c.MapKeys), countSteps(c.JSON, Entry))
+		}
+		for _, k := range c.MapKeys {
+			if !mapKeyKinds[k] {
+				return fmt.Errorf("query: column %q: map key kind %v is not a string, integer or bool", c.Path, k)
+			}
 		}
 		if !jsonZero(c) {
 			return fmt.Errorf("query: column %q: Zero %q is no %v a filter can spell", c.Path, c.Zero, c.Kind)
 		}
 		for _, k := range c.JSON {
-			if !jsonKey.MatchString(k) {
-				return fmt.Errorf("query: column %q: JSON key %q is not an identifier", c.Path, k)
+			if !jsonKey.MatchString(k) && k != Each && k != Entry {
+				return fmt.Errorf("query: column %q: JSON key %q is not an identifier, %s or %s", c.Path, k, Each, Entry)
 			}
 		}
 		seen[c.Path] = true
@@ -383,7 +404,33 @@ func quoteText(s string) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // jsonKinds are the kinds of values inside JSON that filters compare.
-var jsonKinds = map[Kind]bool{KindString: true, KindInt: true, KindBool: true, KindEnumName: true}
+var jsonKinds = map[Kind]bool{KindString: true, KindInt: true, KindUint64: true, KindBool: true, KindEnumName: true}
+
+// mapKeyKinds are the kinds of map keys filters name.
+var mapKeyKinds = map[Kind]bool{KindString: true, KindInt: true, KindUint64: true, KindBool: true}
+
+// The steps of Column.JSON that are not keys.
+const (
+	// Each is any element of an array (a list).
+	Each = "[]"
+	// Entry is the entry of an object (a map) at a key a filter names.
+	Entry = "{}"
+)
+
+// collectionSteps reports whether steps pass through a list or a map.
+func collectionSteps(steps []string) bool {
+	return countSteps(steps, Each)+countSteps(steps, Entry) > 0
+}
+
+func countSteps(steps []string, step string) int {
+	n := 0
+	for _, s := range steps {
+		if s == step {
+			n++
+		}
+	}
+	return n
+}
 
 // jsonKey is a key a JSON path names without quoting.
 var jsonKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -398,6 +445,9 @@ func jsonZero(c *Column) bool {
 	switch c.Kind {
 	case KindInt:
 		_, err := strconv.ParseInt(z, 10, 64)
+		return err == nil
+	case KindUint64:
+		_, err := strconv.ParseUint(z, 10, 64)
 		return err == nil
 	case KindBool:
 		return z == "true" || z == "false"
