@@ -1,13 +1,20 @@
 package crudrt
 
 import (
+	"context"
 	"maps"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bufbuild/protocompile"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/protoforge/protoforge/internal/gen/gentest"
 )
 
 // TestJSONColumnsBounded: a message that holds itself several times gives
@@ -84,5 +91,116 @@ func TestJSONColumnsGroups(t *testing.T) {
 	want := map[string]string{"legacy.extra": "extra ", "legacy.extra.a": "extra.a 7"}
 	if !maps.Equal(got, want) {
 		t.Errorf("columns %v; want %v", got, want)
+	}
+}
+
+// TestListColumns: a list or map stored as JSON gives filters its
+// elements or values, at an Each or Entry step, with the kinds of its
+// maps' keys; its messages' fields, lists and maps among them, a level
+// down, under the map's key (m.{}.field); floats, bytes, protobuf's own
+// messages and INPUT_ONLY fields are left out.
+func TestListColumns(t *testing.T) {
+	src := `syntax = "proto3";
+package r;
+import "google/api/field_behavior.proto";
+import "google/protobuf/timestamp.proto";
+message M {
+  repeated E events = 1;
+  map<int64, E> by_id = 2;
+  repeated uint64 sums = 3;
+  map<bool, Phase> phases = 4;
+  repeated double weights = 5;
+  repeated google.protobuf.Timestamp times = 6;
+}
+message E {
+  string attribute = 1;
+  repeated int32 codes = 2;
+  map<string, E> kids = 3;
+  bytes blob = 4;
+  string secret = 5 [(google.api.field_behavior) = INPUT_ONLY];
+  fixed64 size = 6;
+}
+enum Phase {
+  PHASE_UNSPECIFIED = 0;
+}
+`
+	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(map[string]string{"m.proto": src})},
+		&protocompile.SourceResolver{ImportPaths: []string{filepath.Join(gentest.RepoRoot(), "third_party")}},
+	})}
+	files, err := c.Compile(context.Background(), "m.proto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through the wire form, as generated code has it, so that options
+	// hold their Go types.
+	wire, err := proto.Marshal(protodesc.ToFileDescriptorProto(files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdp := &descriptorpb.FileDescriptorProto{}
+	if err := proto.Unmarshal(wire, fdp); err != nil {
+		t.Fatal(err)
+	}
+	file, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := file.Messages().ByName("M")
+	got := map[string]string{}
+	for i := 0; i < md.Fields().Len(); i++ {
+		fd := md.Fields().Get(i)
+		for _, c := range listColumns(string(fd.Name()), "col_"+string(fd.Name()), fd) {
+			if c.Name != "col_"+string(fd.Name()) {
+				t.Errorf("%s is in column %s", c.Path, c.Name)
+			}
+			kind, _ := c.Kind.MarshalText()
+			if c.Presence {
+				kind = []byte("set")
+			}
+			var keys []string
+			for _, k := range c.MapKeys {
+				b, _ := k.MarshalText()
+				keys = append(keys, string(b))
+			}
+			got[c.Path] = strings.Join(c.JSON, ".") + " " + string(kind) + " " + strings.Join(keys, ",")
+		}
+	}
+	want := map[string]string{
+		"events":                   "[] set ",
+		"events.attribute":         "[].attribute string ",
+		"events.codes":             "[].codes.[] int ",
+		"events.kids":              "[].kids.{} set string",
+		"events.size":              "[].size uint64 ",
+		"events.kids.{}.attribute": "[].kids.{}.attribute string string",
+		"events.kids.{}.codes":     "[].kids.{}.codes.[] int string",
+		"events.kids.{}.kids":      "[].kids.{}.kids.{} set string,string",
+		"events.kids.{}.size":      "[].kids.{}.size uint64 string",
+		"by_id":                    "{} set int",
+		"by_id.{}.attribute":       "{}.attribute string int",
+		"by_id.{}.codes":           "{}.codes.[] int int",
+		"by_id.{}.kids":            "{}.kids.{} set int,string",
+		"by_id.{}.size":            "{}.size uint64 int",
+		"sums":                     "[] uint64 ",
+		"phases":                   "{} enum_name bool",
+	}
+	// Deeper levels are there too, down to maxJSONDepth fields.
+	for path := range got {
+		if _, ok := want[path]; !ok && strings.Count(path, ".") <= 3 && !strings.Contains(path, "kids.{}.kids") {
+			t.Errorf("unexpected column %s: %s", path, got[path])
+		}
+	}
+	for path, w := range want {
+		if got[path] != w {
+			t.Errorf("%s: %q, want %q", path, got[path], w)
+		}
+	}
+	for path := range got {
+		if strings.Contains(path, "blob") || strings.Contains(path, "secret") || strings.HasPrefix(path, "weights") || strings.HasPrefix(path, "times") {
+			t.Errorf("%s is a column", path)
+		}
+		if n := strings.Count(strings.ReplaceAll(path, ".{}", ""), "."); n > maxJSONDepth {
+			t.Errorf("%s is %d fields deep", path, n)
+		}
 	}
 }

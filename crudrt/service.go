@@ -318,11 +318,19 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			}
 			s.table.Columns = append(s.table.Columns, qc)
 		}
-		if fd := c.fd; c.Type == "JSON" && c.Role == RoleOrdinary && fd != nil && fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !slices.Contains(s.fb.inputOnly, fd) {
-			// A message stored as JSON: filters test whether it is set
-			// (spec:*) and reach into it.
-			s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
-			s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, fd.Message())...)
+		if fd := c.fd; c.Type == "JSON" && c.Role == RoleOrdinary && fd != nil && !c.Queryable && !slices.Contains(s.fb.inputOnly, fd) {
+			switch {
+			case fd.IsList() || fd.IsMap():
+				// A list or map stored as JSON (but of strings, a column
+				// of its own kind): filters test its elements or keys
+				// (r:42, m:"key") and reach into them (r.size:42).
+				s.table.Columns = append(s.table.Columns, listColumns(c.Path, c.Name, fd)...)
+			case fd.Message() != nil:
+				// A message stored as JSON: filters test whether it is set
+				// (spec:*) and reach into it.
+				s.table.Columns = append(s.table.Columns, query.Column{Path: c.Path, Name: c.Name, Kind: query.KindString, Nullable: true, Presence: true})
+				s.table.Columns = append(s.table.Columns, jsonColumns(c.Path, c.Name, fd.Message())...)
+			}
 		}
 		if c.MaxLen > 0 && c.Role != RoleReference && c.NamePattern == "" && !pvBoundsLength(c.fd, c.MaxLen) {
 			// A variable of a name or a reference is one id of the field:

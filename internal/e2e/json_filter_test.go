@@ -33,7 +33,8 @@ import (
 // protojson writes as strings) as numbers, bools, enums by name, and a
 // value the JSON leaves out (a zero value, or a message not set) as its
 // zero value; :* tests that a value is set. What a filter cannot compare
-// there (floats, lists, order_by) is InvalidArgument naming the field.
+// there (floats, a list but with the has operator, order_by) is
+// InvalidArgument naming the field.
 func TestFilterInsideJSON(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/gen/crud/testdata/json_filter/want/jsonfilterv1/schema", db.Dialector.Name()+".sql"))
@@ -104,6 +105,9 @@ func TestFilterInsideJSON(t *testing.T) {
 			{`conf.level2 = HIGH`, []string{"a", "b", "c"}},
 			{`conf.level2 = LOW`, []string{"d"}},
 			{`conf.n:*`, []string{"d"}},
+			// A list inside: the has operator tests its elements.
+			{`spec.parts:"x"`, nil},
+			{`spec.parts:*`, nil},
 		} {
 			res, err := c.ListGadgets(ctx, &jsonfilterv1.ListGadgetsRequest{Filter: tc.filter})
 			require.NoError(t, err, tc.filter)
@@ -137,7 +141,7 @@ func TestFilterInsideJSON(t *testing.T) {
 
 		for _, bad := range []struct{ filter, orderBy string }{
 			{filter: `spec.weight > 1`},
-			{filter: `spec.parts:"x"`},
+			{filter: `spec.parts = "x"`},
 			{filter: `spec.color > RED`},
 			{filter: `spec.nothing = 1`},
 			{filter: `spec.count = "x"`},
