@@ -75,6 +75,8 @@ func (p *filterParser) traverse(c *Column, keys []string, op string, lhs, rhs *e
 	switch {
 	case whole && op != filtering.FunctionHas:
 		return frag{}, p.errorAt(p.pos(rhs), "%s is a map: test for a key with %s:\"…\", or compare a value with %s.key = …", path, path, path)
+	case list && c.Presence && !star:
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a list of messages: test for an element with %s:*, or compare the fields of its elements, e.g. %s.field:…", path, path, path)
 	case list && op != filtering.FunctionHas:
 		return frag{}, p.errorAt(p.pos(rhs), "%s is a list: test for an element with %s:…, or for one at all with %s:*", path, path, path)
 	case through && op != filtering.FunctionHas:

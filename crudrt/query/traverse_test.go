@@ -85,7 +85,7 @@ func TestTraversalErrors(t *testing.T) {
 		`events.attribute = "a"`:            `column 20: events.attribute is inside a list: through a list a filter compares only with the has operator, events.attribute:…`,
 		`events.count > 1`:                  `events.count is inside a list`,
 		`events.where.codes = 1`:            `events.where.codes is a list`,
-		`events:"x"`:                        `events is a message: test whether it is set, events:*`,
+		`events:"x"`:                        `events is a list of messages: test for an element with events:*, or compare the fields of its elements, e.g. events.field:…`,
 		`events.where:1`:                    `events.where is a message`,
 		`counts = 1`:                        `counts is a map: test for a key with counts:"…"`,
 		`counts:1`:                          `counts`,

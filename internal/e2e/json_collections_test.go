@@ -128,6 +128,10 @@ func TestFilterCollections(t *testing.T) {
 			{`events.where:*`, []string{"a"}},
 			{`last.trail.depth:2`, []string{"a"}},
 			{`last.trail:*`, []string{"a"}},
+			// A map inside a message not set, or set without it.
+			{`last.marks:"x"`, nil},
+			{`NOT last.marks:*`, []string{"a", "b", "c", "d", "e"}},
+			{`last.marks.x < 1`, nil},
 			{`last.attribute = "type"`, []string{"a"}},
 			// Unsigned 64-bit integers inside a message, to their top.
 			{`last.size = 18446744073709551615`, []string{"d"}},
@@ -158,6 +162,8 @@ func TestFilterCollections(t *testing.T) {
 			{`names:"7"`, []string{"a"}},
 			{`names.7 = "seven"`, []string{"a"}},
 			{`names.05 = "five"`, []string{"b"}},
+			{`names.7 > "s"`, []string{"a"}},
+			{`names.7 < "s"`, nil},
 			{`by_flag:true`, []string{"a"}},
 			{`by_flag.true = 1`, []string{"a"}},
 			{`by_flag.false = 0`, []string{"b"}},

@@ -88,6 +88,14 @@ func eventarcScenario(t *testing.T, c eventarcv1.EventarcClient, tag string) {
 	assert.Equal(t, []string{tr.Name, tr2.Name}, listTriggers(&eventarcv1.ListTriggersRequest{OrderBy: "name"}))
 	assert.Equal(t, []string{tr2.Name, tr.Name}, listTriggers(&eventarcv1.ListTriggersRequest{OrderBy: "name desc"}))
 	assert.Equal(t, []string{tr2.Name}, listTriggers(&eventarcv1.ListTriggersRequest{Filter: `name = "` + tr2.Name + `"`}))
+	// AIP-160's has operator through the repeated event_filters: an
+	// element whose attribute is "type"; = does not pass through a list.
+	assert.Equal(t, []string{tr.Name, tr2.Name}, listTriggers(&eventarcv1.ListTriggersRequest{OrderBy: "name",
+		Filter: `event_filters.attribute:"type" AND event_filters.value:"google.cloud.pubsub.topic.v1.messagePublished"`}))
+	assert.Empty(t, listTriggers(&eventarcv1.ListTriggersRequest{Filter: `event_filters.attribute:"bucket"`}))
+	_, err = c.ListTriggers(ctx, &eventarcv1.ListTriggersRequest{Parent: loc, Filter: `event_filters.attribute = "type"`})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), `event_filters.attribute:…`)
 
 	// Update: long-running, with a mask, validate_only, an etag is the
 	// server's (OUTPUT_ONLY), allow_missing creates.
