@@ -97,6 +97,7 @@ var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|O
 	`EXISTS|SELECT|FROM|WHERE|json_each|j\.type|'text'|j\.value|j\.key|j|` +
 	// Paths through lists and maps, and values inside JSON.
 	`pf_j\d+|pf_j\d+\.(?:v|k|s|p|value|key|type)|v|jsonb_array_elements|jsonb_each|jsonb_typeof|'array'|'object'|#>>|#>|'\{\}'|` +
+	`jsonb_path_query|'lax \$(?:\[\*\]|\.\*|\."[A-Za-z_]\w*")+'|` +
 	`'\{"[A-Za-z_]\w*"(?:,"[A-Za-z_]\w*")*\}'|'\$(?:\.[A-Za-z_]\w*)*(?:\[\*\]|\.)?'|` +
 	`COALESCE|NUMERIC|UNSIGNED|SIGNED|INTEGER|BOOLEAN|TRUE|FALSE|'true'|'0'|''|'00000000000000000000'|\|\||-20|COLLATE|"C"|json_extract|json_type|` +
 	// SQLite's wildcard match of strings that hold NUL.

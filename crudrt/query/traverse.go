@@ -229,6 +229,9 @@ type jsonRef struct {
 	base string
 	keys []string
 	elem string
+	// args are the arguments of base's placeholders (PostgreSQL's map
+	// keys), bound again wherever base is written (use).
+	args []any
 	// entry marks, on MySQL, the value of a map's entry its subquery
 	// found by its key: there, whatever MariaDB's paths can name (not a
 	// key that starts with "-").
@@ -238,13 +241,16 @@ type jsonRef struct {
 // within returns the condition that the value at the end of c's JSON
 // steps satisfies leaf for some element of each list on the way and for
 // the entry at each key of keys of each map (any entry of the maps past
-// them): nested EXISTS, one per list or map, over jsonb_array_elements
-// and jsonb_each on PostgreSQL, JSON_TABLE on MySQL and MariaDB (a map's
+// them): nested EXISTS, one per list or map (on PostgreSQL see
+// pgWithin), over JSON_TABLE on MySQL and MariaDB (a map's
 // keys through JSON_KEYS, compared decoded and byte for byte, and its
 // value read back at the key as the JSON text spells it, as
 // mysqlEither's decoded form does), json_each on SQLite. A value left
 // out, a list or map that is not there, gives no element.
 func (p *filterParser) within(c *Column, keys []string, leaf func(jsonRef) string) string {
+	if p.t.Dialect == Postgres {
+		return p.pgWithin(c, keys, leaf)
+	}
 	r := jsonRef{base: p.t.From + "." + p.t.quote(c.Name)}
 	var b strings.Builder
 	open := 0
@@ -261,20 +267,6 @@ func (p *filterParser) within(c *Column, keys []string, leaf func(jsonRef) strin
 			keys = keys[1:]
 		}
 		switch p.t.Dialect {
-		case Postgres:
-			at := r.base
-			if len(r.keys) > 0 {
-				at = "(" + r.base + " #> '" + pgPath(r.keys) + "')"
-			}
-			if step == Each {
-				b.WriteString("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(" + at + ") = 'array' THEN " + at + " END) AS " + j + "(v) WHERE ")
-			} else {
-				b.WriteString("EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(" + at + ") = 'object' THEN " + at + " END) AS " + j + "(k, v) WHERE ")
-				if key {
-					b.WriteString(j + ".k = CAST(? AS text) AND ")
-				}
-			}
-			r = jsonRef{base: j + ".v"}
 		case MySQL:
 			path := mysqlPath(r.keys)
 			if step == Each {
@@ -305,6 +297,89 @@ func (p *filterParser) within(c *Column, keys []string, leaf func(jsonRef) strin
 	return b.String()
 }
 
+// pgWithin is within on PostgreSQL. The entry of a map at a key is
+// looked up (->, a jsonb object's keys being its decoded strings), the
+// key bound, with the condition that it is there; the lists and maps
+// read whole are one set-returning function each, jsonb_array_elements
+// or jsonb_each for one, jsonb_path_query (lax, which passes over a
+// member an element lacks) for several in a row (events.where.codes:
+// the codes of every element's where): PostgreSQL plans each as a
+// hundred rows (a thousand for jsonb_path_query) and so costs nested
+// ones as their product, which would have it compile (JIT) even the
+// query of a small table.
+func (p *filterParser) pgWithin(c *Column, keys []string, leaf func(jsonRef) string) string {
+	r := jsonRef{base: p.t.From + "." + p.t.quote(c.Name)}
+	at := func() jsonRef { // r's value where its keys lead, as jsonb
+		if len(r.keys) == 0 {
+			return jsonRef{base: r.base, args: r.args}
+		}
+		return jsonRef{base: "(" + r.base + " #> '" + pgPath(r.keys) + "')", args: r.args}
+	}
+	var b strings.Builder
+	open, guarded := 0, false
+	steps := c.JSON
+	for i := 0; i < len(steps); i++ {
+		step := steps[i]
+		switch {
+		case step != Each && step != Entry:
+			r.keys = append(r.keys, step)
+			continue
+		case step == Entry && len(keys) > 0:
+			x := at()
+			r = jsonRef{base: "(" + x.base + " -> CAST(? AS text))", args: append(x.args[:len(x.args):len(x.args)], keys[0])}
+			keys = keys[1:]
+			b.WriteString(p.use(r) + " IS NOT NULL AND ")
+			guarded = true
+			continue
+		}
+		// The steps read whole from here: up to the last list, or map
+		// without a key, before the next map with one.
+		end := i
+		for k := i; k < len(steps) && !(steps[k] == Entry && len(keys) > 0); k++ {
+			if steps[k] == Each || steps[k] == Entry {
+				end = k
+			}
+		}
+		p.aliases++
+		j := "pf_j" + strconv.Itoa(p.aliases)
+		x := at()
+		switch {
+		case end > i:
+			path := "lax $"
+			for _, s := range steps[i : end+1] {
+				switch s {
+				case Each:
+					path += "[*]"
+				case Entry:
+					path += ".*"
+				default:
+					path += ".\"" + s + "\""
+				}
+			}
+			b.WriteString("EXISTS (SELECT 1 FROM jsonb_path_query(" + p.use(x) + ", '" + path + "') AS " + j + "(v) WHERE ")
+		case step == Each:
+			b.WriteString("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(" + p.use(x) + ") = 'array' THEN " + p.use(x) + " END) AS " + j + "(v) WHERE ")
+		default:
+			b.WriteString("EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(" + p.use(x) + ") = 'object' THEN " + p.use(x) + " END) AS " + j + "(k, v) WHERE ")
+		}
+		r = jsonRef{base: j + ".v"}
+		i = end
+		open++
+	}
+	b.WriteString(leaf(r))
+	b.WriteString(strings.Repeat(")", open))
+	if guarded {
+		return "(" + b.String() + ")"
+	}
+	return b.String()
+}
+
+// use returns r's base for the SQL, adding the arguments it binds.
+func (p *filterParser) use(r jsonRef) string {
+	p.args = append(p.args, r.args...)
+	return r.base
+}
+
 // pgPath spells keys as a PostgreSQL text array literal, each quoted (a
 // bare null in one is NULL).
 func pgPath(keys []string) string {
@@ -324,7 +399,7 @@ func mysqlPath(keys []string) string {
 func (p *filterParser) text(r jsonRef) string {
 	switch p.t.Dialect {
 	case Postgres:
-		return "(" + r.base + " #>> '" + pgPathOrRoot(r.keys) + "')"
+		return "(" + p.use(r) + " #>> '" + pgPathOrRoot(r.keys) + "')"
 	case MySQL:
 		return "JSON_UNQUOTE(JSON_EXTRACT(" + r.base + ", '" + mysqlPath(r.keys) + "'))"
 	}
@@ -338,7 +413,7 @@ func (p *filterParser) text(r jsonRef) string {
 func (p *filterParser) present(r jsonRef) string {
 	switch p.t.Dialect {
 	case Postgres:
-		return "(" + r.base + " #> '" + pgPathOrRoot(r.keys) + "') IS NOT NULL"
+		return "(" + p.use(r) + " #> '" + pgPathOrRoot(r.keys) + "') IS NOT NULL"
 	case MySQL:
 		if r.entry && len(r.keys) == 0 {
 			return "1 = 1"

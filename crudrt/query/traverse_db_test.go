@@ -127,6 +127,10 @@ func TestDBTraversal(t *testing.T) {
 				}
 			}
 			tb := &Table{Dialect: d, From: ormrt.QuoteIdent(d, "qtr_rows"), Key: []string{"id"}, Columns: append([]Column{{Path: "id", Name: "id", Kind: KindInt}}, cols...)}
+			// As many paths through lists and maps as a filter holds: each
+			// is a subquery of its own, nested as deep as its path.
+			cases[strings.TrimSpace(strings.Repeat("by_source.gcs.marks.x:1 ", MaxFilterLength/24))] = []int64{1}
+			cases[strings.TrimSuffix(strings.Repeat("events.where.codes:7 OR ", MaxFilterLength/24), " OR ")] = []int64{2}
 			for filter, want := range cases {
 				c, err := ParseFilter(tb, filter)
 				if err != nil {

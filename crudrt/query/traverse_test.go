@@ -53,7 +53,13 @@ func TestTraversalSQL(t *testing.T) {
 		args   []any
 	}{
 		{Postgres, `levels:42`, `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("qt_rows"."levels") = 'array' THEN "qt_rows"."levels" END) AS pf_j1(v) WHERE COALESCE(CAST((pf_j1.v #>> '{}') AS BIGINT), 0) = CAST(? AS BIGINT))`, []any{int64(42)}},
-		{Postgres, `counts.hits > 5`, `EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof("qt_rows"."counts") = 'object' THEN "qt_rows"."counts" END) AS pf_j1(k, v) WHERE pf_j1.k = CAST(? AS text) AND COALESCE(CAST((pf_j1.v #>> '{}') AS BIGINT), 0) > CAST(? AS BIGINT))`, []any{"hits", int64(5)}},
+		// A map's entry at a key is looked up, there or not.
+		{Postgres, `counts.hits > 5`, `(("qt_rows"."counts" -> CAST(? AS text)) IS NOT NULL AND COALESCE(CAST((("qt_rows"."counts" -> CAST(? AS text)) #>> '{}') AS BIGINT), 0) > CAST(? AS BIGINT))`, []any{"hits", "hits", int64(5)}},
+		{Postgres, `by_source.gcs.marks.x != 1`, `NOT (("qt_rows"."by_source" -> CAST(? AS text)) IS NOT NULL AND ((("qt_rows"."by_source" -> CAST(? AS text)) #> '{"marks"}') -> CAST(? AS text)) IS NOT NULL AND ` +
+			`COALESCE(CAST((((("qt_rows"."by_source" -> CAST(? AS text)) #> '{"marks"}') -> CAST(? AS text)) #>> '{}') AS BIGINT), 0) = CAST(? AS BIGINT))`, []any{"gcs", "gcs", "x", "gcs", "x", int64(1)}},
+		{Postgres, `counts:*`, `EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof("qt_rows"."counts") = 'object' THEN "qt_rows"."counts" END) AS pf_j1(k, v) WHERE (pf_j1.v #> '{}') IS NOT NULL)`, nil},
+		// Lists in a row are one set of values.
+		{Postgres, `events.where.codes:7`, `EXISTS (SELECT 1 FROM jsonb_path_query("qt_rows"."events", 'lax $[*]."where"."codes"[*]') AS pf_j1(v) WHERE COALESCE(CAST((pf_j1.v #>> '{}') AS BIGINT), 0) = CAST(? AS BIGINT))`, []any{int64(7)}},
 		{Postgres, `spec.items.size:18446744073709551615`, `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(("qt_rows"."spec" #> '{"items"}')) = 'array' THEN ("qt_rows"."spec" #> '{"items"}') END) AS pf_j1(v) WHERE COALESCE(CAST((pf_j1.v #>> '{"size"}') AS NUMERIC), 0) = ?)`, []any{"18446744073709551615"}},
 		{MySQL, `events.attribute:"a"`, "EXISTS (SELECT 1 FROM JSON_TABLE(`qt_rows`.`events`, '$[*]' COLUMNS (v JSON PATH '$')) AS pf_j1 WHERE CAST(COALESCE(JSON_UNQUOTE(JSON_EXTRACT(pf_j1.v, '$.attribute')), '') AS BINARY) = CAST(? AS BINARY))", []any{"a"}},
 		{MySQL, `by_source.gcs.marks.x:*`, "EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS(`qt_rows`.`by_source`), '$[*]' COLUMNS (s LONGTEXT CHARACTER SET utf8mb4 PATH '$', p JSON PATH '$')) AS pf_j1 WHERE CAST(pf_j1.s AS BINARY) = CAST(? AS BINARY) AND " +
