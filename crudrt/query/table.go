@@ -204,10 +204,12 @@ type Table struct {
 	// Columns lists the fields filters and order_by may name.
 	Columns []Column
 	// From is the table as the statement's FROM clause names it, quoted:
-	// filters on KindStringList and KindStringMap columns name the column
-	// with it inside their subqueries, on SQLite, where a bare name inside
-	// json_each(…) could mean one of json_each's own columns, and on MySQL
-	// and MariaDB, where a bare name could mean one of JSON_TABLE's.
+	// filters on KindStringList and KindStringMap columns, and on values
+	// inside lists and maps (Column.JSON), name the column with it inside
+	// their subqueries, on SQLite, where a bare name inside
+	// json_each(…) could mean one of json_each's own columns, on MySQL
+	// and MariaDB, where a bare name could mean one of JSON_TABLE's, and
+	// on PostgreSQL, one of jsonb_each's.
 	From string
 	// Key lists the Paths of the primary key columns, in order; they end
 	// every ordering as tie-breakers.
