@@ -679,6 +679,12 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 		return frag{}, p.errorAt(p.pos(lhs), "the left side of %s must be a field name", op)
 	}
 	if op == filtering.FunctionHas {
+		if s := rhs.GetConstExpr(); c.JSON != nil && !c.Presence && (s == nil || s.GetStringValue() != "*") {
+			// AIP-160's m.foo:42 in a message: m.foo = 42, which the
+			// Checker's has operator does not take.
+			p.markOpaque(e)
+			return p.hasValue(c, rhs)
+		}
 		return p.has(c, rhs)
 	}
 	if c.Presence {
@@ -814,6 +820,20 @@ func (p *filterParser) has(c *Column, rhs *expr.Expr) (frag, error) {
 		return frag{}, p.errorAt(p.pos(rhs), "%s:* tests whether a field is set, but %s is always set", c.Path, c.Path)
 	}
 	return frag{sql: p.t.quote(c.Name) + " IS NOT NULL"}, nil
+}
+
+// hasValue translates field:value for a value inside a message stored
+// as JSON: field = value, the value written whole (no wildcards), as the
+// has operator takes it through lists and maps.
+func (p *filterParser) hasValue(c *Column, rhs *expr.Expr) (frag, error) {
+	v, err := p.literal(c, filtering.FunctionEquals, p.bareWord(rhs))
+	if err != nil {
+		return frag{}, err
+	}
+	if _, ok := v.(pattern); ok {
+		return frag{}, p.errorAt(p.pos(rhs), "%s takes no wildcards after ':'; write \\* for a star, or %s = … to match a pattern", c.Path, c.Path)
+	}
+	return p.compare(c, "=", v), nil
 }
 
 // mapEntry reports whether e is m.key for a KindStringMap column m.

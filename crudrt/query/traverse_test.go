@@ -38,6 +38,7 @@ func traversalColumns() []Column {
 		{Path: "by_source.{}.count", Name: "by_source", Kind: KindInt, JSON: []string{Entry, "count"}, MapKeys: str},
 		{Path: "by_source.{}.marks", Name: "by_source", Kind: KindInt, JSON: []string{Entry, "marks", Entry}, MapKeys: []Kind{KindString, KindString}},
 		{Path: "spec", Name: "spec", Kind: KindString, Presence: true, Nullable: true},
+		{Path: "spec.label", Name: "spec", Kind: KindString, JSON: []string{"label"}},
 		{Path: "spec.items", Name: "spec", Kind: KindString, Presence: true, JSON: []string{"items", Each}},
 		{Path: "spec.items.size", Name: "spec", Kind: KindUint64, JSON: []string{"items", Each, "size"}},
 	}
@@ -64,6 +65,8 @@ func TestTraversalSQL(t *testing.T) {
 		{MySQL, `events.attribute:"a"`, "EXISTS (SELECT 1 FROM JSON_TABLE(`qt_rows`.`events`, '$[*]' COLUMNS (v JSON PATH '$')) AS pf_j1 WHERE CAST(COALESCE(JSON_UNQUOTE(JSON_EXTRACT(pf_j1.v, '$.attribute')), '') AS BINARY) = CAST(? AS BINARY))", []any{"a"}},
 		{MySQL, `by_source.gcs.marks.x:*`, "EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS(`qt_rows`.`by_source`), '$[*]' COLUMNS (s LONGTEXT CHARACTER SET utf8mb4 PATH '$', p JSON PATH '$')) AS pf_j1 WHERE CAST(pf_j1.s AS BINARY) = CAST(? AS BINARY) AND " +
 			"EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS(JSON_EXTRACT(`qt_rows`.`by_source`, CONCAT('$.', pf_j1.p)), '$.marks'), '$[*]' COLUMNS (s LONGTEXT CHARACTER SET utf8mb4 PATH '$', p JSON PATH '$')) AS pf_j2 WHERE CAST(pf_j2.s AS BINARY) = CAST(? AS BINARY) AND 1 = 1))", []any{"gcs", "x"}},
+		// In a message, AIP-160's m.foo:42 is m.foo = 42.
+		{SQLite, `spec.label:"x"`, `COALESCE(json_extract("spec", '$.label'), '') = ?`, []any{"x"}},
 		{SQLite, `names:-5`, `EXISTS (SELECT 1 FROM json_each("qt_rows"."names", '$') AS pf_j1 WHERE pf_j1.key = ? AND pf_j1.type IS NOT NULL)`, []any{"-5"}},
 		{SQLite, `sums:5`, `EXISTS (SELECT 1 FROM json_each("qt_rows"."sums", '$') AS pf_j1 WHERE substr('00000000000000000000' || COALESCE(pf_j1.value, '0'), -20) = ?)`, []any{"00000000000000000005"}},
 		{SQLite, `counts.hits != 5`, `NOT EXISTS (SELECT 1 FROM json_each("qt_rows"."counts", '$') AS pf_j1 WHERE pf_j1.key = ? AND COALESCE(CAST(pf_j1.value AS INTEGER), 0) = ?)`, []any{"hits", int64(5)}},
@@ -121,6 +124,8 @@ func TestTraversalErrors(t *testing.T) {
 		`counts:timestamp("2024-01-01T00:00:00Z")`: `the right side of : must be a value`,
 		"counts:\"a\x00\"":                         `NUL`,
 		`events.nothing:1`:                         `unknown field "events.nothing"`,
+		`spec.label:"a*"`:                          `spec.label takes no wildcards after ':'`,
+		`spec.label:1`:                             `spec.label takes a quoted string, not an integer`,
 		`events.where.nothing:1`:                   `unknown field "events.where.nothing"`,
 		`by_source.gcs.nothing = 1`:                `unknown field "by_source.gcs.nothing"`,
 	} {

@@ -105,6 +105,13 @@ func TestFilterInsideJSON(t *testing.T) {
 			{`conf.level2 = HIGH`, []string{"a", "b", "c"}},
 			{`conf.level2 = LOW`, []string{"d"}},
 			{`conf.n:*`, []string{"d"}},
+			// AIP-160's m.foo:42: the value, written whole.
+			{`spec.count:3`, []string{"a"}},
+			{`spec.label:"Alpha"`, []string{"a"}},
+			{`spec.color:RED`, []string{"a"}},
+			{`spec.sealed:true`, []string{"a"}},
+			{`spec.size.width:4000000000`, []string{"a"}},
+			{`spec.label:""`, []string{"c", "d"}},
 			// A list inside: the has operator tests its elements.
 			{`spec.parts:"x"`, nil},
 			{`spec.parts:*`, nil},
@@ -142,6 +149,8 @@ func TestFilterInsideJSON(t *testing.T) {
 		for _, bad := range []struct{ filter, orderBy string }{
 			{filter: `spec.weight > 1`},
 			{filter: `spec.parts = "x"`},
+			{filter: `spec.label:"Al*"`},
+			{filter: `spec.count:"x"`},
 			{filter: `spec.color > RED`},
 			{filter: `spec.nothing = 1`},
 			{filter: `spec.count = "x"`},
