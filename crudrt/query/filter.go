@@ -826,7 +826,10 @@ func (p *filterParser) has(c *Column, rhs *expr.Expr) (frag, error) {
 // as JSON: field = value, the value written whole (no wildcards), as the
 // has operator takes it through lists and maps.
 func (p *filterParser) hasValue(c *Column, rhs *expr.Expr) (frag, error) {
-	v, err := p.literal(c, filtering.FunctionEquals, p.bareWord(rhs))
+	if c.Kind != KindString {
+		rhs = p.bareWord(rhs)
+	}
+	v, err := p.literal(c, filtering.FunctionEquals, rhs)
 	if err != nil {
 		return frag{}, err
 	}

@@ -11,9 +11,8 @@ import (
 
 // traversal resolves the field path e names to a column whose JSON steps
 // pass through a list or a map (Column.JSON), with the keys the path
-// names for its maps (m.k.size: the column m.{}.size, key k), and
-// whether the path ends at a map's entry (m.k) rather than at the map
-// (m).
+// names for its maps (m.k.size: the column m.{}.size, key k; m.k: the
+// column m, key k; m: the column m, no key, the map itself).
 func (p *filterParser) traversal(e *expr.Expr) (c *Column, keys []string, ok bool) {
 	switch e.GetExprKind().(type) {
 	case *expr.Expr_IdentExpr, *expr.Expr_SelectExpr:
@@ -98,7 +97,7 @@ func (p *filterParser) traverse(c *Column, keys []string, op string, lhs, rhs *e
 	if op == filtering.FunctionHas || op == filtering.FunctionNotEquals {
 		cmp = filtering.FunctionEquals
 	}
-	if op == filtering.FunctionHas {
+	if op == filtering.FunctionHas && c.Kind != KindString {
 		rhs = p.bareWord(rhs)
 	}
 	named := *c
@@ -121,7 +120,8 @@ func (p *filterParser) traverse(c *Column, keys []string, op string, lhs, rhs *e
 
 // bareWord is rhs, the right side of the has operator, as a name where
 // it is an unquoted word (flags:true, phases:ACTIVE), which the parser
-// reads as a string there.
+// reads as a string there (as a string it stays for a string field,
+// tags:sf).
 func (p *filterParser) bareWord(rhs *expr.Expr) *expr.Expr {
 	s, ok := rhs.GetConstExpr().GetConstantKind().(*expr.Constant_StringValue)
 	if _, quoted := p.strs[p.pos(rhs)]; !ok || quoted {

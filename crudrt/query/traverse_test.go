@@ -65,6 +65,9 @@ func TestTraversalSQL(t *testing.T) {
 		{MySQL, `events.attribute:"a"`, "EXISTS (SELECT 1 FROM JSON_TABLE(`qt_rows`.`events`, '$[*]' COLUMNS (v JSON PATH '$')) AS pf_j1 WHERE CAST(COALESCE(JSON_UNQUOTE(JSON_EXTRACT(pf_j1.v, '$.attribute')), '') AS BINARY) = CAST(? AS BINARY))", []any{"a"}},
 		{MySQL, `by_source.gcs.marks.x:*`, "EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS(`qt_rows`.`by_source`), '$[*]' COLUMNS (s LONGTEXT CHARACTER SET utf8mb4 PATH '$', p JSON PATH '$')) AS pf_j1 WHERE CAST(pf_j1.s AS BINARY) = CAST(? AS BINARY) AND " +
 			"EXISTS (SELECT 1 FROM JSON_TABLE(JSON_KEYS(JSON_EXTRACT(`qt_rows`.`by_source`, CONCAT('$.', pf_j1.p)), '$.marks'), '$[*]' COLUMNS (s LONGTEXT CHARACTER SET utf8mb4 PATH '$', p JSON PATH '$')) AS pf_j2 WHERE CAST(pf_j2.s AS BINARY) = CAST(? AS BINARY) AND 1 = 1))", []any{"gcs", "x"}},
+		// A string after : may go unquoted, as AIP-160's m:foo.
+		{SQLite, `events.attribute:type`, `EXISTS (SELECT 1 FROM json_each("qt_rows"."events", '$') AS pf_j1 WHERE COALESCE(json_extract(pf_j1.value, '$.attribute'), '') = ?)`, []any{"type"}},
+		{SQLite, `spec.label:x`, `COALESCE(json_extract("spec", '$.label'), '') = ?`, []any{"x"}},
 		// In a message, AIP-160's m.foo:42 is m.foo = 42.
 		{SQLite, `spec.label:"x"`, `COALESCE(json_extract("spec", '$.label'), '') = ?`, []any{"x"}},
 		{SQLite, `names:-5`, `EXISTS (SELECT 1 FROM json_each("qt_rows"."names", '$') AS pf_j1 WHERE pf_j1.key = ? AND pf_j1.type IS NOT NULL)`, []any{"-5"}},

@@ -105,6 +105,8 @@ func TestFilterCollections(t *testing.T) {
 			// One element of b has the attribute, another the value.
 			{`events.attribute:"type" AND events.value:"` + finalized + `"`, []string{"a", "b"}},
 			{`events.attribute:"bucket"`, []string{"b"}},
+			{`events.attribute:type`, []string{"a", "b"}},
+			{`counts:hits`, []string{"a", "b"}},
 			{`events.attribute:"q\"uo\\te` + "\u2028" + `"`, []string{"e"}},
 			{`events.attribute:"TYPE"`, nil},
 			{`events.count:3`, []string{"a"}},
