@@ -99,7 +99,7 @@ var sqlWords = regexp.MustCompile(`^(?:\s+|\(|\)|\?|,|<>|<=|>=|=|<|>|@>|->|AND|O
 	`pf_j\d+|pf_j\d+\.(?:v|k|s|p|value|key|type)|v|jsonb_array_elements|jsonb_each|jsonb_typeof|'array'|'object'|#>>|#>|'\{\}'|` +
 	`jsonb_path_query|'lax \$(?:\[\*\]|\.\*|\."[A-Za-z_]\w*")+'|` +
 	`'\{"[A-Za-z_]\w*"(?:,"[A-Za-z_]\w*")*\}'|'\$(?:\.[A-Za-z_]\w*)*(?:\[\*\]|\.)?'|` +
-	`COALESCE|NUMERIC|UNSIGNED|SIGNED|INTEGER|BOOLEAN|TRUE|FALSE|'true'|'0'|''|'00000000000000000000'|\|\||-20|COLLATE|"C"|json_extract|json_type|` +
+	`numeric|boolean|COALESCE|NUMERIC|UNSIGNED|SIGNED|INTEGER|BOOLEAN|TRUE|FALSE|'true'|'0'|''|'00000000000000000000'|\|\||-20|COLLATE|"C"|json_extract|json_type|` +
 	// SQLite's wildcard match of strings that hold NUL.
 	`CASE|WHEN|THEN|ELSE|END|instr|char|length|substr|BLOB|\+|-|WITH|RECURSIVE|UNION|ALL|JOIN|ON|` +
 	`pf_glob|pf_glob\.k|pf_glob\.rest|pf_part|pf_part\.value|pf_part\.key|k|rest)*$`)

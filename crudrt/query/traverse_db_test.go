@@ -28,7 +28,7 @@ var traversalRows = []struct {
 		"levels": `[1]`, "sums": `["0","9223372036854775808"]`, "events": `[{"attribute":"\u0074ype","where":{"codes":["7",-9223372036854775808]}}]`,
 		"counts": `{"h\u0069ts":7,"x":0}`, "names": `{"5":"\u0066ive"}`, "by_flag": `{"false":true}`, "by_source": `{"g\u0063s":{}}`,
 	}},
-	{3, map[string]string{"flags": `[false,true]`, "phases": `["BOOK_STATE_PUBLISHED"]`, "spec": `{}`}},
+	{3, map[string]string{"sums": `[5]`, "flags": `[false,true]`, "phases": `["BOOK_STATE_PUBLISHED"]`, "spec": `{}`}},
 	{4, map[string]string{"events": `[{"attribute":"type","phase":"BOOK_STATE_DRAFT"},{}]`, "counts": `{"hits ":5,"HITS":5}`}},
 	{5, map[string]string{"events": `[{"value":"type","where":{}}]`, "levels": `[21]`, "by_source": `{"gcs ":{"count":2}}`}},
 }
@@ -47,6 +47,7 @@ func TestDBTraversal(t *testing.T) {
 		`sums:18446744073709551615`:               {1},
 		`sums:9223372036854775808`:                {2},
 		`sums:0`:                                  {2},
+		`sums:5`:                                  {3},
 		`flags:true`:                              {1, 3},
 		`flags:false`:                             {3},
 		`phases:BOOK_STATE_DRAFT`:                 {1},
@@ -131,6 +132,7 @@ func TestDBTraversal(t *testing.T) {
 			// is a subquery of its own, nested as deep as its path.
 			cases[strings.TrimSpace(strings.Repeat("by_source.gcs.marks.x:1 ", MaxFilterLength/24))] = []int64{1}
 			cases[strings.TrimSuffix(strings.Repeat("events.where.codes:7 OR ", MaxFilterLength/24), " OR ")] = []int64{2}
+			cases[strings.TrimSpace(strings.Repeat("levels:12 ", MaxFilterLength/10))] = []int64{1}
 			for filter, want := range cases {
 				c, err := ParseFilter(tb, filter)
 				if err != nil {

@@ -53,7 +53,14 @@ func TestTraversalSQL(t *testing.T) {
 		sql    string
 		args   []any
 	}{
-		{Postgres, `levels:42`, `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("qt_rows"."levels") = 'array' THEN "qt_rows"."levels" END) AS pf_j1(v) WHERE COALESCE(CAST((pf_j1.v #>> '{}') AS BIGINT), 0) = CAST(? AS BIGINT))`, []any{int64(42)}},
+		// A list's element: containment, as a number or as the string
+		// protojson writes for a 64-bit integer.
+		{Postgres, `levels:42`, `("qt_rows"."levels" @> jsonb_build_array(CAST(? AS numeric)) OR "qt_rows"."levels" @> jsonb_build_array(CAST(? AS text)))`, []any{"42", "42"}},
+		{Postgres, `sums:18446744073709551615`, `("qt_rows"."sums" @> jsonb_build_array(CAST(? AS numeric)) OR "qt_rows"."sums" @> jsonb_build_array(CAST(? AS text)))`, []any{"18446744073709551615", "18446744073709551615"}},
+		{Postgres, `flags:true`, `"qt_rows"."flags" @> jsonb_build_array(CAST(? AS boolean))`, []any{true}},
+		{Postgres, `phases:BOOK_STATE_DRAFT`, `"qt_rows"."phases" @> jsonb_build_array(CAST(? AS text))`, []any{"BOOK_STATE_DRAFT"}},
+		{Postgres, `NOT flags:true`, `NOT ("qt_rows"."flags" @> jsonb_build_array(CAST(? AS boolean)))`, []any{true}},
+		{Postgres, `events.attribute:"a"`, `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("qt_rows"."events") = 'array' THEN "qt_rows"."events" END) AS pf_j1(v) WHERE (COALESCE((pf_j1.v #>> '{"attribute"}'), '') COLLATE "C") = ?)`, []any{"a"}},
 		// A map's entry at a key is looked up, there or not.
 		{Postgres, `counts.hits > 5`, `(("qt_rows"."counts" -> CAST(? AS text)) IS NOT NULL AND COALESCE(CAST((("qt_rows"."counts" -> CAST(? AS text)) #>> '{}') AS BIGINT), 0) > CAST(? AS BIGINT))`, []any{"hits", "hits", int64(5)}},
 		{Postgres, `by_source.gcs.marks.x != 1`, `NOT (("qt_rows"."by_source" -> CAST(? AS text)) IS NOT NULL AND ((("qt_rows"."by_source" -> CAST(? AS text)) #> '{"marks"}') -> CAST(? AS text)) IS NOT NULL AND ` +
