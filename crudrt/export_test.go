@@ -32,3 +32,7 @@ func ErrorPath(err error) (string, bool) {
 	}
 	return pe.Path, true
 }
+
+// WithClientFilter is ctx as List gives it to readers for a query that
+// holds a client's filter.
+var WithClientFilter = withClientFilter

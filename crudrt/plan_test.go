@@ -22,20 +22,8 @@ import (
 // usual. The setting does not outlive the statement on the connection.
 func TestMixedOrderPagesPlannedOnce(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(testdb.DSN(t, testdb.Postgres))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = 1 // one connection: its prepared statements are the ones read below
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	db, err := crpg.Open(pool, &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// One connection: its prepared statements are the ones read below.
+	pool, db := onePostgresConn(t, nil)
 	migrateExample(t, db)
 	authors := libraryv1.NewAuthorServiceCRUD(db)
 	books := libraryv1.NewBookServiceCRUD(db)
@@ -95,4 +83,29 @@ func TestMixedOrderPagesPlannedOnce(t *testing.T) {
 			t.Fatalf("plan_cache_mode after the pages: %q, %v; want auto", mode, err)
 		}
 	}
+}
+
+// onePostgresConn is a pool of one connection to a test database of its
+// own on PostgreSQL, its config changed by set (when not nil), and a GORM
+// database on it through crudrt/postgres.Open; both close with the test.
+func onePostgresConn(t *testing.T, set func(*pgxpool.Config)) (*pgxpool.Pool, *gorm.DB) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(testdb.DSN(t, testdb.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	if set != nil {
+		set(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db, err := crpg.Open(pool, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, db
 }

@@ -136,18 +136,24 @@ func (s *Service) scanRows(tx *gorm.DB, q string, args []any) ([]any, error) {
 // scanRowsOnce is one run of scanRows.
 func (s *Service) scanRowsOnce(tx *gorm.DB, q string, args []any) ([]any, error) {
 	var out []any
-	dest := s.into(&out)
+	err := s.read(tx, q, args, s.into(&out))
+	return out, err
+}
+
+// read runs q on tx and scans each row into the destinations dest returns
+// for it: through the dialect's RowReader outside transactions where one
+// is registered (one that cannot serve the pool says so before it reads a
+// row), through GORM otherwise.
+func (s *Service) read(tx *gorm.DB, q string, args []any, dest func() []any) error {
 	if r, ok := rowReaders.Load(s.dialect); ok && !s.opt.gormOnly {
 		if pool, ok := tx.Statement.ConnPool.(*sql.DB); ok {
 			err := r.(RowReader)(tx.Statement.Context, pool, q, args, dest)
 			if !errors.Is(err, ErrNoRowReader) {
-				return out, err
+				return err
 			}
 		}
 	}
-	out = nil
-	err := gormQuerier{tx}.Query(q, args, dest)
-	return out, err
+	return gormQuerier{tx}.Query(q, args, dest)
 }
 
 // find loads the row whose key column holds ck (see columnKey) on tx;
@@ -266,6 +272,9 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 	where, err := s.filter(req.Filter)
 	if err != nil {
 		return nil, "", s.fail(ctx, err)
+	}
+	if where.SQL != "" {
+		ctx = withClientFilter(ctx)
 	}
 	t := &s.table
 	terms, err := query.ParseOrderBy(t, req.OrderBy)
@@ -417,8 +426,11 @@ func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 		b.WriteString(" WHERE " + cond.String())
 	}
 	var n int64
+	if where.SQL != "" {
+		ctx = withClientFilter(ctx)
+	}
 	db := s.db.WithContext(ctx)
-	if err := (gormQuerier{db}).Query(b.String(), args, func() []any { return []any{&n} }); err != nil {
+	if err := s.read(db, b.String(), args, func() []any { return []any{&n} }); err != nil {
 		return 0, s.fail(ctx, err)
 	}
 	if n == 0 {

@@ -65,6 +65,26 @@ func withGenericPlan(ctx context.Context) context.Context {
 	return context.WithValue(ctx, genericPlanKey{}, true)
 }
 
+// ClientFilter reports whether the query a RowReader is given with ctx
+// holds a client's filter (AIP-160). The planner may estimate such a query
+// far dearer than it is (a condition through a list or map stored as JSON
+// is a subquery per row, estimated at a hundred elements each), and
+// PostgreSQL then compiles it (JIT) before running it: for a filter of many
+// such conditions, a second of CPU for a query that runs in a millisecond,
+// at every call. A reader on PostgreSQL runs it with JIT off.
+func ClientFilter(ctx context.Context) bool {
+	v, _ := ctx.Value(clientFilterKey{}).(bool)
+	return v
+}
+
+type clientFilterKey struct{}
+
+// withClientFilter is ctx telling readers that their query holds a
+// client's filter.
+func withClientFilter(ctx context.Context) context.Context {
+	return context.WithValue(ctx, clientFilterKey{}, true)
+}
+
 // A TxConn runs the statements of one transaction of a TxRunner, with ?
 // placeholders as crudrt writes them.
 type TxConn interface {

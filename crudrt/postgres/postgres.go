@@ -78,8 +78,11 @@ func Read(ctx context.Context, db *sql.DB, query string, args []any, dest func()
 		}
 	}
 	return withConn(ctx, db, func(pc *pgx.Conn) error {
-		if crudrt.GenericPlan(ctx) {
+		switch {
+		case crudrt.GenericPlan(ctx):
 			return readGeneric(ctx, pc, query, args, dest)
+		case crudrt.ClientFilter(ctx):
+			return readAfter(ctx, pc, jitOff, query, args, dest)
 		}
 		// NUMERIC (uint64 columns) as text (see textNumeric).
 		return scanAll(func() (pgx.Rows, error) {
@@ -120,6 +123,10 @@ func readAfter(ctx context.Context, pc *pgx.Conn, first, query string, args []an
 // forceGenericPlan sets plan_cache_mode for the rest of the transaction;
 // SET LOCAL would warn outside a transaction block.
 const forceGenericPlan = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
+
+// jitOff turns JIT compilation off for the rest of the transaction, as
+// readAfter sends it: for the statement after it (see crudrt.ClientFilter).
+const jitOff = "SELECT set_config('jit', 'off', true)"
 
 // isList reports whether a is a slice or array other than bytes.
 func isList(a any) bool {
