@@ -175,7 +175,8 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 	if err != nil {
 		return nil, err
 	}
-	if s.canSwap(ctx, etag) {
+	parent, pids, underParent := s.keyParent(key, ck)
+	if s.canSwap(ctx, etag) && !underParent {
 		if out, done, err := s.swapReturning(ctx, tenant, ck, etag, false); done {
 			if err != nil {
 				return nil, s.fail(ctx, err)
@@ -194,6 +195,13 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 			// AIP-164: Undelete of a resource that is not deleted is
 			// ALREADY_EXISTS (HTTP 409).
 			return Errorf(connect.CodeAlreadyExists, "%s is not deleted", s.res.Name).WithReason("RESOURCE_NOT_DELETED", "resource", s.res.Name)
+		}
+		if underParent {
+			// A live resource under a soft-deleted parent is a state
+			// Delete refuses to make (AIP-135, AIP-164), as Create does.
+			if err := s.parentLiveFor(gormQuerier{tx}, parent, pids, "undeleting what it holds"); err != nil {
+				return err
+			}
 		}
 		r.Clear(s.deleteTime.fd)
 		if s.purgeTime != nil {

@@ -193,7 +193,7 @@ func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message
 				return err
 			}
 			if found {
-				return parentDeleted(ref.Name, name)
+				return parentDeleted(ref.Name, name, "creating under it")
 			}
 		}
 		return parentNotFound(ref.Name, name)
@@ -236,7 +236,8 @@ func parentNotFound(resource, parent string) *Error {
 
 // parentDeleted is the refusal of a write under a soft-deleted parent
 // (AIP-164: a soft-deleted resource is not mutable; Delete refuses a
-// parent with live children, whose state this would make).
-func parentDeleted(resource, parent string) *Error {
-	return Errorf(connect.CodeFailedPrecondition, "parent %s %q is deleted: undelete it before creating under it (AIP-164)", resource, parent).WithReason("RESOURCE_DELETED", "resource", resource, "parent", parent)
+// parent with live children, whose state this would make); write is what
+// waits for the parent's Undelete ("creating under it").
+func parentDeleted(resource, parent, write string) *Error {
+	return Errorf(connect.CodeFailedPrecondition, "parent %s %q is deleted: undelete it before %s (AIP-164)", resource, parent, write).WithReason("RESOURCE_DELETED", "resource", resource, "parent", parent)
 }

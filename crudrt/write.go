@@ -128,6 +128,13 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		return tx.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Omit(clause.Associations).Create(m).Error
 	}
 	underParent := s.softDeletedParent(pids)
+	liveParent, liveIDs, write := parent, pids, "creating under it"
+	if s.singleton && s.res.Parent != nil && s.res.Parent.DeleteTime != "" {
+		// The first write of a singleton (AIP-156), whose key is its
+		// parent's: a soft-deleted parent keeps it as it is.
+		underParent, liveIDs = true, append(slices.Clone(pids), id)
+		liveParent, write = singletonParent(p.ProtoReflect().Get(s.key.fd).String()), "updating "+s.res.Name
+	}
 	if s.checksTargets(p) || validateOnly(ctx) || s.inTx() || underParent {
 		// The resources it refers to, and a parent that may be
 		// soft-deleted, are checked and locked in the insert's
@@ -136,7 +143,7 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 		// (parentMissing) read.
 		err = s.transaction(ctx, func(tx *gorm.DB) error {
 			if underParent {
-				if err := s.parentLive(gormQuerier{tx}, parent, pids); err != nil {
+				if err := s.parentLiveFor(gormQuerier{tx}, liveParent, liveIDs, write); err != nil {
 					return err
 				}
 			}
@@ -329,6 +336,12 @@ func (s *Service) softDeletedParent(pids []string) bool {
 // write's transaction ends, so that a Delete of it waits and then sees
 // the child. A parent that does not exist is left to the foreign key.
 func (s *Service) parentLive(q querier, parent string, pids []string) error {
+	return s.parentLiveFor(q, parent, pids, "creating under it")
+}
+
+// parentLiveFor is parentLive for a write that the refusal names as what
+// waits for the parent's Undelete ("creating under it").
+func (s *Service) parentLiveFor(q querier, parent string, pids []string, write string) error {
 	p := s.res.Parent
 	live, err := s.exists(q, p.Table, p.Columns, anys(pids), p.DeleteTime, true)
 	if err != nil || live {
@@ -337,7 +350,38 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 	if found, err := s.exists(q, p.Table, p.Columns, anys(pids), "", false); err != nil || !found {
 		return err
 	}
-	return parentDeleted(p.Name, parent)
+	return parentDeleted(p.Name, parent, write)
+}
+
+// singletonParent is the name of the parent of the singleton named name
+// (AIP-156: its pattern ends with one collection segment).
+func singletonParent(name string) string {
+	return name[:max(strings.LastIndexByte(name, '/'), 0)]
+}
+
+// keyParent is the parent of the resource whose stored key is ck, named
+// by key, when that parent may be soft-deleted (see softDeletedParent):
+// its name and ids.
+func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
+	p := s.res.Parent
+	name, ok := key.(string)
+	if p == nil || p.DeleteTime == "" || !ok || s.key.NamePattern == "" || len(ck) <= len(p.Columns) {
+		return "", nil, false
+	}
+	// The key columns are the parent's, then the resource's own id.
+	pids := make([]string, len(p.Columns))
+	for i := range pids {
+		id, ok := ck[i].(string)
+		if !ok {
+			return "", nil, false
+		}
+		pids[i] = id
+	}
+	segs := strings.Split(name, "/")
+	if len(segs) < 2 {
+		return "", nil, false
+	}
+	return strings.Join(segs[:len(segs)-2], "/"), pids, true
 }
 
 // parentMissing turns the foreign key violation of an insert under a
@@ -664,6 +708,18 @@ func (s *Service) updated(q querier, tenant tenantScope, cur any, msg proto.Mess
 		// Undelete or Delete running meanwhile cannot make a resource
 		// that existed all along look missing.
 		return nil, false, s.deletedErr()
+	}
+	if s.singleton && s.res.Parent != nil && s.res.Parent.DeleteTime != "" {
+		// A singleton stays with its soft-deleted parent, as it is
+		// (AIP-156, AIP-164): its key is the parent's.
+		name := stored.ProtoReflect().Get(s.key.fd).String()
+		ids, err := s.nameIDs(s.key.Path, name)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.parentLiveFor(q, singletonParent(name), ids, "updating "+s.res.Name); err != nil {
+			return nil, false, err
+		}
 	}
 	current := ""
 	if s.etag != nil {
