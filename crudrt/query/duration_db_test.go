@@ -13,7 +13,8 @@ import (
 // TestDBDurations filters and orders Duration columns, one of
 // microseconds (nullable) and one of nanoseconds, with AIP-160 durations,
 // on every database: a literal compares as the column stores it (rounded
-// toward zero to the microsecond), and what is not a duration is refused.
+// toward zero to the microsecond), quoted or not (AIP-160's 20s, 1.2s),
+// and what is not a duration is refused.
 func TestDBDurations(t *testing.T) {
 	rows := []struct {
 		id    int64
@@ -54,6 +55,14 @@ func TestDBDurations(t *testing.T) {
 			`ttl_ns = "1.500000001s"`:      {2},
 			`ttl_ns > "1.5s"`:              {1, 2, 5},
 			`ttl_ns < "-1s"`:               {4},
+			// AIP-160 writes them unquoted: seconds followed by s.
+			`ttl = 90s`:                 {1},
+			`ttl >= 1.5s AND ttl<3600s`: {1, 2},
+			`ttl = 1.5000009s`:          {2},
+			`ttl=.5s OR ttl = -2s`:      {4},
+			`ttl_ns > -1.5s`:            {1, 2, 3, 5},
+			`(ttl_ns<-1s)`:              {4},
+			`NOT ttl = 90s`:             {2, 3, 4, 5},
 		} {
 			where, err := ParseFilter(tb, filter)
 			if err != nil {
@@ -74,6 +83,12 @@ func TestDBDurations(t *testing.T) {
 			`ttl = 90`:                     "ttl",
 			`ttl = duration(90)`:           "duration",
 			`ttl = "2024-01-01T00:00:00Z"`: "invalid duration",
+			`ttl = 90ss`:                   "column 9",
+			`ttl = 90 s`:                   "ttl takes a duration",
+			`ttl = 1.5.2s`:                 "column 10",
+			`ttl = 1h`:                     "column 8",
+			`id = 90s`:                     "id takes an integer, not a duration",
+			`ttl:90s`:                      "ttl:*",
 		} {
 			_, err := ParseFilter(tb, filter)
 			if err == nil || !strings.Contains(err.Error(), mention) {

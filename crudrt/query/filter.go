@@ -132,6 +132,7 @@ func ParseFilter(t *Table, filter string) (Condition, error) {
 		strs:   make(map[int32]string),
 		floats: make(map[int32]float64),
 		bigs:   make(map[int32]bigInt),
+		durs:   make(map[int32]string),
 	}
 	prepared, err := p.prepare(trimmed)
 	if err != nil {
@@ -176,6 +177,9 @@ type filterParser struct {
 	// directly before one, to its magnitude: the parser, which reads no
 	// exponents, sees zeros in its place.
 	floats map[int32]float64
+	// durs maps the offset of each duration literal (AIP-160's 20s,
+	// 1.2s, -1s) to its text: the parser sees a string in its place.
+	durs map[int32]string
 
 	positions map[int64]int32 // offset of each parsed expression, by id
 	// wildcards counts the * wildcards of the string comparisons
@@ -247,6 +251,20 @@ func (p *filterParser) prepare(f string) (string, error) {
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
 		off := tok.Position.Offset
+		if start, end, ok := durationLiteral(toks, i); ok {
+			// AIP-160's 20s, 1.2s, -1s: a string of the same length,
+			// read as a duration from durs.
+			from := toks[start].Position.Offset
+			to := int(toks[end-1].Position.Offset) + len(toks[end-1].Value)
+			p.durs[from] = f[from:to]
+			span := buf[from:to]
+			for j := range span {
+				span[j] = '0'
+			}
+			span[0], span[len(span)-1] = '"', '"'
+			i = end - 1
+			continue
+		}
 		if end, text, ok := floatLiteral(toks, i); ok {
 			v, err := strconv.ParseFloat(text, 64)
 			if err != nil {
@@ -318,6 +336,55 @@ func (p *filterParser) prepare(f string) (string, error) {
 		}
 	}
 	return string(buf), nil
+}
+
+// durationLiteral reports whether AIP-160's duration literal starts at
+// toks[i]: a number in seconds followed by s, its tokens touching each
+// other (20s, 1.2s, .5s, and -20s from its minus where no name or number
+// touches the minus), and no name or number touching it on either side.
+// It returns the indexes of its first token and of the token after it.
+func durationLiteral(toks []filtering.Token, i int) (start, end int, ok bool) {
+	touches := func(a, b int) bool {
+		return int(toks[a].Position.Offset)+len(toks[a].Value) == int(toks[b].Position.Offset)
+	}
+	word := func(k int) bool {
+		switch toks[k].Type {
+		case filtering.TokenTypeText, filtering.TokenTypeNumber, filtering.TokenTypeHexNumber, filtering.TokenTypeDot:
+			return true
+		}
+		return false
+	}
+	start, k := i, i
+	if toks[k].Type == filtering.TokenTypeMinus {
+		if k+1 >= len(toks) || !touches(k, k+1) {
+			return 0, 0, false
+		}
+		k++
+	}
+	if start > 0 && (word(start-1) || toks[start-1].Type == filtering.TokenTypeMinus) && touches(start-1, start) {
+		return 0, 0, false
+	}
+	digits := false
+	if toks[k].Type == filtering.TokenTypeNumber {
+		digits = true
+		k++
+	}
+	if k < len(toks) && toks[k].Type == filtering.TokenTypeDot && touches(k-1, k) {
+		k++
+		if k < len(toks) && toks[k].Type == filtering.TokenTypeNumber && touches(k-1, k) {
+			digits = true
+			k++
+		}
+	}
+	if !digits || k >= len(toks) || k == start || !touches(k-1, k) ||
+		toks[k].Type != filtering.TokenTypeText || toks[k].Value != "s" {
+		return 0, 0, false
+	}
+	k++
+	if k < len(toks) && word(k) && touches(k-1, k) {
+		return 0, 0, false
+	}
+	return start, k, true
 }
 
 // floatLiteral reports whether a decimal number starts at toks[i] (a
@@ -711,6 +778,9 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name, %s: it compares only with = and != (a whole name, * for any id), e.g. %s = %s", c.Path, c.Pattern, c.Path, example)
 	}
 	lit := rhs.GetConstExpr()
+	if _, dur := p.durs[p.pos(rhs)]; dur {
+		return frag{}, p.mismatch(c, rhs, "a duration")
+	}
 	if _, ok := lit.GetConstantKind().(*expr.Constant_StringValue); !ok || rhs.GetCallExpr() != nil {
 		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name: compare it with a quoted name, e.g. %s = %s", c.Path, c.Path, example)
 	}

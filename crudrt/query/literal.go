@@ -17,6 +17,12 @@ import (
 // string with wildcards.
 func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error) {
 	equality := op == filtering.FunctionEquals || op == filtering.FunctionNotEquals
+	if d, ok := p.durs[p.pos(rhs)]; ok && rhs.GetConstExpr() != nil {
+		if c.Kind != KindDuration && c.Kind != KindDurationNanos {
+			return nil, p.mismatch(c, rhs, "a duration")
+		}
+		return p.durationLiteral(c, rhs, d)
+	}
 	switch c.Kind {
 	case KindBool, KindEnum, KindEnumName:
 		if !equality {
