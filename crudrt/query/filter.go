@@ -338,22 +338,29 @@ func (p *filterParser) prepare(f string) (string, error) {
 	return string(buf), nil
 }
 
-// durationLiteral reports whether AIP-160's duration literal starts at
-// toks[i]: a number in seconds followed by s, its tokens touching each
-// other (20s, 1.2s, .5s, and -20s from its minus where no name or number
-// touches the minus), and no name or number touching it on either side.
-// It returns the indexes of its first token and of the token after it.
-func durationLiteral(toks []filtering.Token, i int) (start, end int, ok bool) {
-	touches := func(a, b int) bool {
+// tokenTests are two tests of toks: whether toks[a] ends where toks[b]
+// begins, and whether toks[k] is part of a name or a number.
+func tokenTests(toks []filtering.Token) (touches func(a, b int) bool, word func(k int) bool) {
+	touches = func(a, b int) bool {
 		return int(toks[a].Position.Offset)+len(toks[a].Value) == int(toks[b].Position.Offset)
 	}
-	word := func(k int) bool {
+	word = func(k int) bool {
 		switch toks[k].Type {
 		case filtering.TokenTypeText, filtering.TokenTypeNumber, filtering.TokenTypeHexNumber, filtering.TokenTypeDot:
 			return true
 		}
 		return false
 	}
+	return touches, word
+}
+
+// durationLiteral reports whether AIP-160's duration literal starts at
+// toks[i]: a number in seconds followed by s, its tokens touching each
+// other (20s, 1.2s, .5s, and -20s from its minus where no name or number
+// touches the minus), and no name or number touching it on either side.
+// It returns the indexes of its first token and of the token after it.
+func durationLiteral(toks []filtering.Token, i int) (start, end int, ok bool) {
+	touches, word := tokenTests(toks)
 	start, k := i, i
 	if toks[k].Type == filtering.TokenTypeMinus {
 		if k+1 >= len(toks) || !touches(k, k+1) {
@@ -393,16 +400,7 @@ func durationLiteral(toks []filtering.Token, i int) (start, end int, ok bool) {
 // each other, and no name or number touches it on either side (x.5 is a
 // field path, 1.5.2 and 1.5x are left to the parser to refuse).
 func floatLiteral(toks []filtering.Token, i int) (end int, text string, ok bool) {
-	touches := func(a, b int) bool {
-		return int(toks[a].Position.Offset)+len(toks[a].Value) == int(toks[b].Position.Offset)
-	}
-	word := func(k int) bool {
-		switch toks[k].Type {
-		case filtering.TokenTypeText, filtering.TokenTypeNumber, filtering.TokenTypeHexNumber, filtering.TokenTypeDot:
-			return true
-		}
-		return false
-	}
+	touches, word := tokenTests(toks)
 	is := func(k int, t filtering.TokenType) bool {
 		return k < len(toks) && toks[k].Type == t && (k == i || touches(k-1, k))
 	}
