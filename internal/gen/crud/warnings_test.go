@@ -1012,6 +1012,38 @@ message Version {
 	}
 }
 
+// TestPatternSetParentsOfTwoResources: a resource of several patterns
+// (AIP-123) whose parent patterns are those of two resources of the
+// package (a dataset under a project or directly under its organization)
+// is refused naming both, not as the partial patterns of one of them.
+func TestPatternSetParentsOfTwoResources(t *testing.T) {
+	src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Organization {
+  option (google.api.resource) = {type: "pat.example.com/Organization" pattern: "organizations/{organization}"};
+  string name = 1;
+}
+message Project {
+  option (google.api.resource) = {type: "pat.example.com/Project" pattern: "organizations/{organization}/projects/{project}"};
+  string name = 1;
+}
+message Dataset {
+  option (google.api.resource) = {type: "pat.example.com/Dataset" pattern: "organizations/{organization}/projects/{project}/datasets/{dataset}" pattern: "organizations/{organization}/datasets/{dataset}"};
+  string name = 1;
+}
+`
+	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+	want := `protoc-gen-crud: warning: pat/v1/pat.proto:13:1: message pat.v1.Dataset: resource "pat.example.com/Dataset" is not generated: pat/v1/pat.proto:13:1: message pat.v1.Dataset: ` +
+		`its parent patterns (organizations/{organization}/projects/{project} or organizations/{organization}) are those of different resources, ` +
+		`pat.v1.Organization (organizations/{organization}) and pat.v1.Project (organizations/{organization}/projects/{project}): ` +
+		`a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own`
+	if got := strings.TrimSpace(buf.String()); !strings.HasPrefix(got, want) {
+		t.Errorf("warning\n%s\nwant it to start with\n%s", got, want)
+	}
+}
+
 // TestPatternSetCombined: a tenant field and long-running methods
 // (AIP-151) of resources of several patterns (AIP-123) are generated,
 // without a warning.

@@ -746,18 +746,33 @@ func (b *builder) partialParent(m *Model) {
 	if m.Parent != nil || pp == "" {
 		return
 	}
+	var parents []*Model // the resources some parent pattern is a pattern of
 	for _, t := range b.s.Models {
 		if t == m || t.Name == nil || t.File.GoImportPath != m.File.GoImportPath || !t.Name.MultiPattern() && !m.Name.MultiPattern() {
 			continue
 		}
+	patterns:
 		for _, alt := range ormrt.Patterns(pp) {
 			for _, talt := range ormrt.Patterns(t.Name.NamePattern) {
 				if globOf(alt) == globOf(talt) {
-					b.errorf(m.File, m.Desc, "its parent patterns (%s) are not those of %s (%s): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of %s's", ormrt.PatternText(pp), t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern), t.Desc.Name())
-					return
+					parents = append(parents, t)
+					break patterns
 				}
 			}
 		}
+	}
+	switch {
+	case len(parents) == 1:
+		t := parents[0]
+		b.errorf(m.File, m.Desc, "its parent patterns (%s) are not those of %s (%s): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of %s's", ormrt.PatternText(pp), t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern), t.Desc.Name())
+	case len(parents) > 1:
+		// organizations/{o}/xs/{x} beside organizations/{o}/projects/{p}/xs/{x}:
+		// rows under one parent or the other, which no one key holds.
+		var of []string
+		for _, t := range parents {
+			of = append(of, fmt.Sprintf("%s (%s)", t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern)))
+		}
+		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s: a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "))
 	}
 }
 
