@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ var protojsonAt = regexp.MustCompile(`^proto:[ \x{00a0}](?:syntax error )?\(line
 func located(data []byte, md protoreflect.MessageDescriptor, err error) error {
 	m := protojsonAt.FindStringSubmatch(err.Error())
 	if m == nil {
-		return err
+		return loneSurrogate(data, md, err)
 	}
 	line, _ := strconv.Atoi(m[1])
 	col, _ := strconv.Atoi(m[2])
@@ -47,6 +48,54 @@ func located(data []byte, md protoreflect.MessageDescriptor, err error) error {
 	path := protoPath(segs, md)
 	msg := strings.TrimPrefix(err.Error(), m[0])
 	return &pathError{Path: path, Msg: msg + " (line " + m[1] + ":" + m[2] + ")"}
+}
+
+// loneSurrogate is err, protojson's error without a position, put at the
+// string of data that holds a lone UTF-16 surrogate escape ("\ud800",
+// which no UTF-8 string holds; protojson says "unexpected EOF" of it),
+// or err itself when there is none, or it is in no field.
+func loneSurrogate(data []byte, md protoreflect.MessageDescriptor, err error) error {
+	hex := func(at int) (rune, bool) {
+		if at+6 > len(data) || data[at] != '\\' || data[at+1] != 'u' {
+			return 0, false
+		}
+		v, perr := strconv.ParseUint(string(data[at+2:at+6]), 16, 16)
+		return rune(v), perr == nil
+	}
+	start := -1 // of the string the scan is in, or -1
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case start < 0:
+			if c == '"' {
+				start = i
+			}
+		case c == '"':
+			start = -1
+		case c == '\\':
+			r, ok := hex(i)
+			if !ok {
+				i++ // a one-character escape
+				continue
+			}
+			if r >= 0xd800 && r < 0xdc00 {
+				if low, ok := hex(i + 6); ok && low >= 0xdc00 && low < 0xe000 {
+					i += 11 // a pair
+					continue
+				}
+			}
+			if r >= 0xd800 && r < 0xe000 {
+				segs, ok := jsonPathAt(data, start)
+				if !ok || len(segs) == 0 {
+					return err
+				}
+				line := 1 + bytes.Count(data[:i], []byte("\n"))
+				col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i])
+				return &pathError{Path: protoPath(segs, md), Msg: fmt.Sprintf("invalid escape %s: a lone UTF-16 surrogate, which no string holds (line %d:%d)", data[i:i+6], line, col)}
+			}
+			i += 5
+		}
+	}
+	return err
 }
 
 // offsetOf is the byte offset of a line and a column in characters.

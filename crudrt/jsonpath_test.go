@@ -32,6 +32,9 @@ func TestLocatedJSONErrors(t *testing.T) {
 		{`{"book":{"":1}}`, "book.``", `unknown field "" (line 1:10)`},
 		{`{"book":{"title":"é","title":"b"}}`, "book.title", `duplicate field "title" (line 1:22)`},
 		{`{"book":{"createTime":"soon"}}`, "book.create_time", `(line 1:23)`},
+		{`{"book":{"title":"a\ud800b"}}`, "book.title", `invalid escape \ud800: a lone UTF-16 surrogate, which no string holds (line 1:20)`},
+		{"{\"book\":{\"tags\":[\"\\ud83d\\ude00\",\n \"\\\\\\udc00\"]}}", "book.tags[1]", `invalid escape \udc00: a lone UTF-16 surrogate, which no string holds (line 2:5)`},
+		{`{"book":{"metadata":{"k":"\ud800"}}}`, "book.metadata.k", `invalid escape \ud800`},
 		{`{"book":`, "", "unexpected EOF"},
 		{`{"book":{}} x`, "", "invalid value x"},
 	} {

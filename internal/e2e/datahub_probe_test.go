@@ -147,7 +147,7 @@ func datahubFixture(t *testing.T, c datahubv1.DatahubServiceClient) {
 // written.
 func TestDatahubRefusals(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		_, cs := serveDatahub(t, db)
+		base, cs := serveDatahub(t, db)
 		ctx := context.Background()
 		datahubFixture(t, cs["grpc"])
 		const d1 = "organizations/o1/projects/p1/datasets/d1"
@@ -298,6 +298,16 @@ func TestDatahubRefusals(t *testing.T) {
 					assert.Equal(t, []string{tc.field}, r.fields, "%s over %s: %s", tc.name, p, r.msg)
 				}
 			}
+		}
+		// JSON that no string holds (a lone UTF-16 surrogate) names its
+		// field over REST and Connect, where protojson says "unexpected EOF".
+		for _, at := range []struct{ path, body string }{
+			{"/v1/organizations/o1/projects?projectId=px", `{"displayName":"\ud800"}`},
+			{"/datahub.v1.DatahubService/CreateProject", `{"parent":"organizations/o1","projectId":"px","project":{"displayName":"\ud800"}}`},
+		} {
+			code, body := restCall(t, base, "POST", at.path, at.body)
+			assert.Equal(t, http.StatusBadRequest, code, "%s: %s", at.path, body)
+			assert.Contains(t, body, `project.display_name: invalid escape \\ud800: a lone UTF-16 surrogate`, at.path)
 		}
 		// Nothing was written: the fixture's rows, as they were.
 		got, err := cs["grpc"].GetDataset(ctx, &datahubv1.GetDatasetRequest{Name: d1})
