@@ -40,6 +40,11 @@ type Method struct {
 	// KeySuffix (Cloud KMS's GetPublicKey takes a CryptoKeyVersion's name,
 	// and its PublicKey is that name and "/publicKey").
 	KeySuffix string `json:",omitempty"`
+	// OwnerName is set on a Get or Update of a singleton whose REST route
+	// binds the name's field before the singleton's collection (Cloud
+	// Logging's `/v2/{name=*/*}/settings`): the name of the singleton's
+	// parent, which such a route gives, names the parent's singleton.
+	OwnerName bool `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
 	Keys, Names string `json:",omitempty"`
 	// Etag is Delete's and Undelete's etag, Force Delete's and
@@ -473,8 +478,14 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		if m.key != nil && m.KeySuffix != "" {
 			return r.Get(m.key).String() + m.KeySuffix, nil
 		}
+		if m.key != nil && m.OwnerName {
+			return s.ownedName(r.Get(m.key).String()), nil
+		}
 		if m.key != nil {
 			return r.Get(m.key).Interface(), nil
+		}
+		if m.OwnerName {
+			return s.KeyFromName(s.ownedName(str(m.name)))
 		}
 		return s.KeyFromName(str(m.name))
 	}
@@ -504,7 +515,11 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		if m.mask != nil {
 			fm = fieldMask(r, m.mask)
 		}
-		res, err := s.namedBy(m, message(r, m.resource), str(m.name))
+		name := str(m.name)
+		if m.OwnerName {
+			name = s.ownedName(name)
+		}
+		res, err := s.namedBy(m, message(r, m.resource), name)
 		if err != nil {
 			return nil, err
 		}

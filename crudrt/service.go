@@ -413,14 +413,21 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 			// A singleton keyed like its parent, whose own parent (the
 			// parent variables) its name holds before.
 			s.singleton = true
-			s.ownerPattern = strings.Join(parts[:len(parts)-1], "/")
+			s.ownerPattern = ormrt.OwnerPattern(s.key.NamePattern)
 			parts = parts[:len(parts)-1]
 		}
-		if len(s.parents) > 0 {
+		switch {
+		case len(s.parents) == 0:
+		case s.singleton && s.multiPattern():
+			// Parents of several patterns (AIP-123), of which the
+			// parents' own parents are a set too, or none: such a
+			// singleton is written under the ids of its name (see
+			// writeSingleton).
+			s.parentPattern = ormrt.ParentPattern(s.ownerPattern)
+		case s.multiPattern():
+			s.parentPattern = ormrt.ParentPattern(s.key.NamePattern)
+		default:
 			s.parentPattern = strings.Join(parts[:len(parts)-2], "/")
-			if s.multiPattern() {
-				s.parentPattern = ormrt.ParentPattern(s.key.NamePattern)
-			}
 		}
 	}
 	return s

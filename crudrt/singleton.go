@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
-	"go.einride.tech/aip/resourcename"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -104,8 +103,13 @@ func (s *Service) listSingletons(ctx context.Context, req ListRequest, size int3
 	}
 	var where []query.Condition
 	for i, id := range ids {
-		if id != "-" {
+		switch {
+		case id != "-":
 			where = append(where, query.Condition{SQL: quoted[i] + " = ?", Args: []any{id}})
+		case s.multiPattern():
+			// Any id of the variable, which the parents of other
+			// patterns lack (AIP-123).
+			where = append(where, query.Condition{SQL: quoted[i] + " <> ''"})
 		}
 	}
 	if p.Tenant != "" && tenant.col != "" {
@@ -230,11 +234,14 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 	next := newOf(s.res.Message)
 	next.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
 	s.applyPaths(next, msg, paths)
+	// Written under the ids of its name: those of a singleton of several
+	// patterns (AIP-123) are "" where its pattern lacks a variable, which
+	// no parent name gives.
 	parent := ""
 	if len(s.parents) > 0 {
 		parent = ormrt.NameOf(s.parentPattern, ids[:len(ids)-1]...)
 	}
-	out, err := s.create(ctx, parent, ids[len(ids)-1], next)
+	out, err := s.createUnder(ctx, parent, ids[:len(ids)-1], ids[len(ids)-1], next)
 	var e *Error
 	switch {
 	case err == nil:
@@ -256,7 +263,7 @@ func (s *Service) writeSingleton(ctx context.Context, msg proto.Message, mask *f
 // has no row, and when its ids are longer than the columns hold, as for
 // a Create under such a parent, even where the package does not store it.
 func (s *Service) ownerOf(ctx context.Context, tenant tenantScope, ids []string) error {
-	owner := resourcename.Sprint(s.ownerPattern, ids...)
+	owner := ormrt.NameOf(s.ownerPattern, ids...)
 	if p := s.idProblem(ids); p != "" {
 		return Errorf(connect.CodeNotFound, "parent %q not found: %s", owner, p).WithReason("PARENT_NOT_FOUND", "parent", owner)
 	}
@@ -264,6 +271,21 @@ func (s *Service) ownerOf(ctx context.Context, tenant tenantScope, ids []string)
 		return s.fail(ctx, err)
 	}
 	return nil
+}
+
+// ownedName is the name of the singleton of the parent that name names,
+// or name itself when it names no parent of the singleton (the
+// singleton's own name, or a name of no pattern, which the method
+// refuses as it is).
+func (s *Service) ownedName(name string) string {
+	if !s.singleton {
+		return name
+	}
+	if _, err := scanIDs(s.ownerPattern, name, len(s.keyColumns)); err != nil {
+		return name
+	}
+	alts := ormrt.Patterns(s.key.NamePattern)
+	return name + alts[0][strings.LastIndexByte(alts[0], '/'):]
 }
 
 // newOf is a new, empty message of m's type.

@@ -87,6 +87,13 @@ func (s *Service) create(ctx context.Context, parent, id string, msg proto.Messa
 	if err != nil {
 		return nil, err
 	}
+	return s.createUnder(ctx, parent, pids, id, msg)
+}
+
+// createUnder is create under the parent of ids pids, which parent names
+// (a singleton's first write gives the ids of its name, see
+// writeSingleton).
+func (s *Service) createUnder(ctx context.Context, parent string, pids []string, id string, msg proto.Message) (proto.Message, error) {
 	tenant, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -189,18 +196,20 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 		// AIP-133: the server names the resource; a name the client sent
 		// is not used.
 		switch {
+		case s.singleton:
+			// Its id is its parent's, which its name gave: "" in a
+			// column its pattern lacks, where it has several (AIP-123).
 		case id == "":
 			u, err := uuid.NewV7()
 			if err != nil {
 				return nil, err
 			}
 			id = u.String()
-		case !s.singleton && server && segmentProblem(id) != "":
+		case server && segmentProblem(id) != "":
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: segmentProblem(id)})
-		case !s.singleton && !server && !resourceID.MatchString(id):
-			// A singleton's id is its parent's, which its name gave.
+		case !server && !resourceID.MatchString(id):
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: invalidID(id)})
-		case !s.singleton && s.key.MaxLen > 0 && len(id) > s.key.MaxLen:
+		case s.key.MaxLen > 0 && len(id) > s.key.MaxLen:
 			return nil, InvalidArgument("", FieldViolation{Field: s.res.IDField, Description: fmt.Sprintf("%q is %d characters long; at most %d are stored", id, len(id), s.key.MaxLen)})
 		}
 		r.Set(s.key.fd, protoreflect.ValueOfString(ormrt.NameOf(s.key.NamePattern, append(append([]string{}, parent...), id)...)))

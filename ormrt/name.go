@@ -53,13 +53,29 @@ func NameOf(pattern string, ids ...string) string {
 
 // SingletonPattern reports whether an AIP-122 pattern names a singleton
 // (AIP-156): it ends with a collection rather than a variable,
-// "users/{user}/config".
+// "users/{user}/config". A set of patterns (AIP-123) names one when each
+// of its patterns does: Cloud Logging's settings, "projects/{project}/settings"
+// and "organizations/{organization}/settings".
 func SingletonPattern(pattern string) bool {
-	if severalPatterns(pattern) {
-		return false
+	for _, alt := range Patterns(pattern) {
+		parts := strings.Split(alt, "/")
+		if len(parts)%2 == 0 || strings.HasPrefix(parts[len(parts)-1], "{") {
+			return false
+		}
 	}
-	parts := strings.Split(pattern, "/")
-	return len(parts)%2 == 1 && !strings.HasPrefix(parts[len(parts)-1], "{")
+	return true
+}
+
+// OwnerPattern is the pattern (set) of the parents of the singletons of
+// pattern (AIP-156): each pattern without its last collection,
+// "users/{user}" of "users/{user}/config".
+func OwnerPattern(pattern string) string {
+	alts := Patterns(pattern)
+	out := make([]string, len(alts))
+	for i, alt := range alts {
+		out[i] = alt[:max(strings.LastIndexByte(alt, '/'), 0)]
+	}
+	return strings.Join(out, "|")
 }
 
 // NamePrefix is what precedes the first variable of a pattern: "shelves/"

@@ -38,9 +38,37 @@ func TestSingletonPattern(t *testing.T) {
 		"users/{user}":              false,
 		"users/{user}/books/{book}": false,
 		"{a}":                       false,
+		"projects/{project}/settings|organizations/{organization}/settings": true,
+		"projects/{project}/settings|projects/{project}/xs/{x}":             false,
 	} {
 		if got := ormrt.SingletonPattern(pattern); got != want {
 			t.Errorf("SingletonPattern(%q) = %v, want %v", pattern, got, want)
+		}
+	}
+}
+
+// TestSingletonPatternSet reads the names of singletons of several
+// patterns (AIP-156, AIP-123): keyed by their parents' variables, "" where
+// a name's pattern lacks one.
+func TestSingletonPatternSet(t *testing.T) {
+	const settings = "projects/{project}/settings|organizations/{organization}/settings|projects/{project}/locations/{location}/settings"
+	if got := ormrt.OwnerPattern(settings); got != "projects/{project}|organizations/{organization}|projects/{project}/locations/{location}" {
+		t.Errorf("OwnerPattern = %q", got)
+	}
+	if got := ormrt.PatternVars(settings); !slices.Equal(got, []string{"project", "organization", "location"}) {
+		t.Errorf("PatternVars = %v", got)
+	}
+	for name, ids := range map[string][]string{
+		"projects/p1/settings":              {"p1", "", ""},
+		"organizations/o1/settings":         {"", "o1", ""},
+		"projects/p1/locations/l1/settings": {"p1", "", "l1"},
+	} {
+		got := make([]string, 3)
+		if err := ormrt.ScanName(settings, name, "", &got[0], &got[1], &got[2]); err != nil || !slices.Equal(got, ids) {
+			t.Errorf("ScanName(%q) = %q, %v; want %q", name, got, err, ids)
+		}
+		if back := ormrt.NameOf(settings, ids...); back != name {
+			t.Errorf("NameOf(%q) = %q, want %q", ids, back, name)
 		}
 	}
 }

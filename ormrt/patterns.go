@@ -53,7 +53,8 @@ func ParentPattern(pattern string) string {
 // end with the same variable, the variables of their parents' set, then
 // that one; else each variable where it first appears. A resource's
 // variables so begin with its parent's: Secret's project, location,
-// secret, then SecretVersion's secret_version.
+// secret, then SecretVersion's secret_version. Singletons (AIP-156) have
+// the variables of their parents' set.
 func PatternVars(pattern string) []string {
 	alts := Patterns(pattern)
 	if len(alts) == 1 {
@@ -64,6 +65,10 @@ func PatternVars(pattern string) []string {
 			}
 		}
 		return vars
+	}
+	if SingletonPattern(pattern) {
+		// Singletons (AIP-156) are keyed by their parents' variables.
+		return PatternVars(OwnerPattern(pattern))
 	}
 	last, same := "", true
 	for i, alt := range alts {

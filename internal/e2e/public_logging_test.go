@@ -24,7 +24,8 @@ import (
 // of a LogBucket, DeleteSink of a LogSink by `sink_name`), and its Updates
 // name the resource beside it (UpdateBucketRequest.name, the bucket in
 // the body); buckets, their views and links, sinks and exclusions, each
-// of four patterns (projects, organizations, folders, billing accounts).
+// of four patterns (projects, organizations, folders, billing accounts),
+// and the settings of each such parent, singletons of four patterns.
 func TestPublicLogging(t *testing.T) {
 	servePublic(t, "logging", func(gs *grpc.Server, db *gorm.DB) {
 		loggingv2.RegisterConfigServiceV2Server(gs, loggingv2.NewConfigServiceV2CRUD(db))
@@ -143,6 +144,69 @@ func loggingScenario(t *testing.T, c loggingv2.ConfigServiceV2Client, tag string
 	assert.True(t, upEx.Disabled)
 	_, err = c.DeleteExclusion(ctx, &loggingv2.DeleteExclusionRequest{Name: ex.Name})
 	require.NoError(t, err)
+
+	// Settings and CMEK settings: singletons of four patterns (AIP-156,
+	// AIP-123), under parents this API does not store, which always
+	// exist. One never written is read with its defaults; its first
+	// Update stores it; a project's and an organization's of the same id
+	// are two. The REST routes (/v2/{name=*/*}/settings) bind the
+	// parent's name, which names its singleton; over gRPC the singleton's
+	// own name does, and so does its parent's.
+	same := "x-" + tag
+	named := func(parent, collection string) string {
+		if tag == "r" {
+			return parent
+		}
+		return parent + "/" + collection
+	}
+	for _, parent := range []string{"projects/" + same, "organizations/" + same, "folders/" + same, "billingAccounts/" + same} {
+		s, err := c.GetSettings(ctx, &loggingv2.GetSettingsRequest{Name: named(parent, "settings")})
+		require.NoError(t, err, parent)
+		assert.True(t, proto.Equal(&loggingv2.Settings{Name: parent + "/settings"}, s), "never written: %v", s)
+	}
+	orgOf := "organizations/" + same
+	set, err := c.UpdateSettings(ctx, &loggingv2.UpdateSettingsRequest{Name: named(orgOf, "settings"), Settings: &loggingv2.Settings{StorageLocation: "europe-west1", DisableDefaultSink: true, KmsKeyName: "not in the mask"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"storage_location", "disable_default_sink"}}})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(&loggingv2.Settings{Name: orgOf + "/settings", StorageLocation: "europe-west1", DisableDefaultSink: true}, set), "first Update: %v", set)
+	set, err = c.UpdateSettings(ctx, &loggingv2.UpdateSettingsRequest{Name: orgOf, Settings: &loggingv2.Settings{DisableDefaultSink: false},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"disable_default_sink"}}})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(&loggingv2.Settings{Name: orgOf + "/settings", StorageLocation: "europe-west1"}, set), "second Update, by the parent's name: %v", set)
+	gotSet, err := c.GetSettings(ctx, &loggingv2.GetSettingsRequest{Name: named(orgOf, "settings")})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(set, gotSet), "Get: %v, updated: %v", gotSet, set)
+	gotSet, err = c.GetSettings(ctx, &loggingv2.GetSettingsRequest{Name: named("projects/"+same, "settings")})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(&loggingv2.Settings{Name: "projects/" + same + "/settings"}, gotSet), "the project's of the same id: %v", gotSet)
+	_, err = c.UpdateSettings(ctx, &loggingv2.UpdateSettingsRequest{Name: named(orgOf, "settings"), Settings: &loggingv2.Settings{Name: "folders/" + same + "/settings"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"storage_location"}}})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "the settings hold another name: %v", err)
+	bad := []string{"locations/" + same}
+	if tag != "r" {
+		bad = append(bad, "locations/"+same+"/settings", "projects/"+same+"/cmekSettings", "projects/-/settings", "projects/"+same+"/settings/x")
+	}
+	for _, name := range bad {
+		_, err = c.GetSettings(ctx, &loggingv2.GetSettingsRequest{Name: name})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", name, err)
+		_, err = c.UpdateSettings(ctx, &loggingv2.UpdateSettingsRequest{Name: name, Settings: &loggingv2.Settings{StorageLocation: "x"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"storage_location"}}})
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", name, err)
+	}
+	// An organization's: the REST router takes a PATCH of a billing
+	// account's for the GET route of billingAccounts/* (405), which the
+	// router, not the service, answers.
+	owner := "organizations/" + same
+	cs, err := c.UpdateCmekSettings(ctx, &loggingv2.UpdateCmekSettingsRequest{Name: named(owner, "cmekSettings"), CmekSettings: &loggingv2.CmekSettings{KmsKeyName: "projects/k/locations/l/keyRings/r/cryptoKeys/c"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"kms_key_name"}}})
+	require.NoError(t, err)
+	assert.Equal(t, owner+"/cmekSettings", cs.Name)
+	gotCs, err := c.GetCmekSettings(ctx, &loggingv2.GetCmekSettingsRequest{Name: named(owner, "cmekSettings")})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(cs, gotCs), "Get: %v, updated: %v", gotCs, cs)
+	gotCs, err = c.GetCmekSettings(ctx, &loggingv2.GetCmekSettingsRequest{Name: named("folders/"+same, "cmekSettings")})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(&loggingv2.CmekSettings{Name: "folders/" + same + "/cmekSettings"}, gotCs), "a folder's of the same id, never written: %v", gotCs)
 
 	// UndeleteBucket returns Empty and buckets are not soft deleted
 	// (AIP-164): it is the user's, as are the custom methods.

@@ -870,6 +870,66 @@ message GetPublicKeyRequest {
 	}
 }
 
+// TestSingletonOfSeveralPatterns: a singleton of several patterns (AIP-156,
+// AIP-123), Cloud Logging's settings, is served by Get and Update, keyed
+// by the union of its parents' variables; a Get or Update whose REST
+// route binds the name before the singleton's collection
+// (`/v1/{name=*/*}/settings`) takes the parent's name as its singleton's.
+func TestSingletonOfSeveralPatterns(t *testing.T) {
+	_, buf, code := generate(t, "sets/v1/sets.proto", `syntax = "proto3";
+
+package sets.v1;
+
+import "google/api/annotations.proto";
+import "google/api/resource.proto";
+import "google/protobuf/field_mask.proto";
+
+option go_package = "example.com/sets/v1;setsv1";
+
+message Settings {
+  option (google.api.resource) = {
+    type: "sets.example.com/Settings"
+    pattern: "projects/{project}/settings"
+    pattern: "organizations/{organization}/settings"
+  };
+  string name = 1;
+  string location = 2;
+}
+
+service SettingsService {
+  rpc GetSettings(GetSettingsRequest) returns (Settings) {
+    option (google.api.http) = {get: "/v1/{name=*/*}/settings"};
+  }
+  rpc UpdateSettings(UpdateSettingsRequest) returns (Settings) {
+    option (google.api.http) = {patch: "/v1/{settings.name=projects/*/settings}" body: "settings"};
+  }
+}
+
+message GetSettingsRequest {
+  string name = 1 [(google.api.resource_reference).type = "sets.example.com/Settings"];
+}
+
+message UpdateSettingsRequest {
+  Settings settings = 1;
+  google.protobuf.FieldMask update_mask = 2;
+}
+`)
+	if buf.Len() > 0 {
+		t.Errorf("warnings:\n%s", buf)
+	}
+	for _, want := range []string{
+		`{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings"}`,
+		`{"Path":"name","Name":"organization","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings"}`,
+		`"Operations": "Get|Update"`,
+		`"Response":"sets.v1.Settings","Key":"name","OwnerName":true}`,
+		`"Response":"sets.v1.Settings","Resource":"settings","Mask":"update_mask"}`,
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s:\n%s", want, code)
+		}
+	}
+}
+
 // TestResourceAsRequest: a Create that takes the resource itself, as
 // Pub/Sub's CreateSubscription(Subscription) does, creates it under the
 // name the client gives it, at PUT /v1/{name=…} without a route of its
@@ -921,8 +981,13 @@ func TestPatternSetRefused(t *testing.T) {
 			`patterns "projects/{project}/xs/{x}" and "projects/{owner}/xs/{x}" are of one form, and a name could not tell which it is`},
 		{`pattern: "xs/{x}" pattern: "projects/{project}/xs/{x}"`,
 			`pattern "xs/{x}" has no parent, and a resource of several patterns is stored under its patterns' parents`},
-		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/x"`,
-			`pattern "projects/{project}/x" is a singleton's (AIP-156), which is stored under one pattern only`},
+		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/xs/{x}"`,
+			`patterns "projects/{project}/x" and "folders/{folder}/xs/{x}" are not both singletons' (AIP-156): the patterns of one resource name singletons, one per parent, or resources with ids of their own`},
+		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/y"`,
+			`patterns "projects/{project}/x" and "folders/{folder}/y" end differently (x, y): the patterns of one resource end with the same collection and id`},
+		{`pattern: "projects/{project}/x" pattern: "folders/{project}/x"`,
+			`patterns "projects/{project}/x" and "folders/{project}/x" have the same variables, and the stored ids could not tell which names a row`},
+		{`pattern: "projects/{project}/x" pattern: "folders/{folder}/x" pattern: "folders/{folder}/locations/{location}/x"`, ""},
 		{`pattern: "projects/{project}/xs/{x}" pattern: "folders/{folder}/xs/{x}" pattern: "folders/{folder}/locations/{location}/xs/{x}"`, ""},
 	} {
 		src := `syntax = "proto3";

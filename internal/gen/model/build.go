@@ -556,7 +556,8 @@ func (b *builder) heldAsValues(m, target *Model) bool {
 // patterns (AIP-123) cannot be stored, or "". Its rows store the union of
 // the patterns' variables, "" where a row's pattern lacks one
 // (ormrt.PatternVars): each pattern must name stored rows, end with the
-// same collection and id, and have a parent; and no two may have the same
+// same collection and id (a singleton's: the same collection), and have
+// a parent; and no two may have the same
 // variables, which would not tell a row's pattern, nor the same form,
 // which would not tell a name's.
 func patternSetProblem(patterns []string) string {
@@ -572,13 +573,21 @@ func patternSetProblem(patterns []string) string {
 			return err.Error()
 		}
 		parts := strings.Split(p, "/")
-		if ormrt.SingletonPattern(p) {
-			return fmt.Sprintf("pattern %q is a singleton's (AIP-156), which is stored under one pattern only", p)
+		if ormrt.SingletonPattern(p) != ormrt.SingletonPattern(patterns[0]) {
+			return fmt.Sprintf("patterns %q and %q are not both singletons' (AIP-156): the patterns of one resource name singletons, one per parent, or resources with ids of their own", patterns[0], p)
 		}
-		if len(parts) < 4 {
+		var t string
+		switch {
+		case ormrt.SingletonPattern(p):
+			// A singleton of several parents (Cloud Logging's settings of
+			// projects, folders, organizations): the same collection
+			// after each (patternVars made sure it has a parent).
+			t = parts[len(parts)-1]
+		case len(parts) < 4:
 			return fmt.Sprintf("pattern %q has no parent, and a resource of several patterns is stored under its patterns' parents", p)
+		default:
+			t = parts[len(parts)-2] + "/" + parts[len(parts)-1]
 		}
-		t := parts[len(parts)-2] + "/" + parts[len(parts)-1]
 		if i == 0 {
 			tail = t
 		} else if t != tail {

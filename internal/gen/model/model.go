@@ -176,8 +176,7 @@ func (m *Model) Singleton() bool {
 // parent ("shelves/{shelf}"), or "".
 func (m *Model) ParentPattern() string {
 	if m.Singleton() {
-		parts := strings.Split(m.Name.NamePattern, "/")
-		return strings.Join(parts[:len(parts)-1], "/")
+		return ormrt.OwnerPattern(m.Name.NamePattern)
 	}
 	if m.Name == nil || len(m.Name.NameParts) < 2 {
 		return ""

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -170,6 +171,12 @@ type Method struct {
 	// parent's type): what the singleton's name adds to it ("/publicKey"
 	// of Cloud KMS's GetPublicKey, which takes a CryptoKeyVersion's name).
 	KeySuffix string
+	// OwnerName is set on a Get or Update of a singleton (AIP-156) whose
+	// google.api.http binds the name's field before the singleton's
+	// collection (Cloud Logging's `/v2/{name=*/*}/settings`): a route
+	// puts the name of the singleton's parent in the field, which then
+	// names the parent's singleton.
+	OwnerName bool
 	// HasHTTPRule is set when the method declares google.api.http; it
 	// then gets no default REST route.
 	HasHTTPRule bool
@@ -1104,8 +1111,34 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		((op == OpUpdate && model.Name != nil && model.Tenant == nil) || op == OpDelete || op == OpBatchDelete) {
 		mm.AllowMissing = fd
 	}
+	if model.Singleton() && (op == OpGet || op == OpUpdate) && mm.KeySuffix == "" {
+		mm.OwnerName = ownerBound(m, cmp.Or(mm.Key, mm.Name), model.Name.NamePattern)
+	}
 	b.unsupported(f, mm, report)
 	return mm
+}
+
+// ownerBound reports whether a google.api.http binding of m puts the
+// request field fd before the collection of a singleton of pattern
+// (AIP-156), "/v2/{name=*/*}/settings": such a route gives the field the
+// name of the singleton's parent.
+func ownerBound(m *protogen.Method, fd *protogen.Field, pattern string) bool {
+	rule, _ := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule)
+	if rule == nil || fd == nil {
+		return false
+	}
+	collection := pattern[strings.LastIndexByte(pattern, '/')+1:]
+	for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+		_, path := httpRule(r)
+		// The last variable, and what follows it.
+		last := path[max(strings.LastIndexByte(path, '{'), 0):]
+		v, rest, _ := strings.Cut(strings.TrimPrefix(last, "{"), "}")
+		v, _, _ = strings.Cut(v, "=")
+		if v == string(fd.Desc.Name()) && rest == "/"+collection {
+			return true
+		}
+	}
+	return false
 }
 
 // unsupported lists in mm.Unsupported the request fields that mm does not

@@ -16,7 +16,7 @@ import (
 )
 
 // ConfigServiceV2CRUD implements the standard methods of google.logging.v2.ConfigServiceV2 on GORM, for
-// google.logging.v2.LogBucket, google.logging.v2.LogView, google.logging.v2.LogSink, google.logging.v2.Link, google.logging.v2.LogExclusion. Its methods serve grpc-go and connect-go (simple mode) alike.
+// google.logging.v2.LogBucket, google.logging.v2.LogView, google.logging.v2.LogSink, google.logging.v2.Link, google.logging.v2.LogExclusion, google.logging.v2.CmekSettings, google.logging.v2.Settings. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type ConfigServiceV2CRUD struct {
 	UnimplementedConfigServiceV2Server
@@ -25,6 +25,8 @@ type ConfigServiceV2CRUD struct {
 	svcLogSink      *crudrt.Service
 	svcLink         *crudrt.Service
 	svcLogExclusion *crudrt.Service
+	svcCmekSettings *crudrt.Service
+	svcSettings     *crudrt.Service
 }
 
 // NewConfigServiceV2CRUD returns the standard methods of ConfigServiceV2 on db.
@@ -35,13 +37,15 @@ func NewConfigServiceV2CRUD(db *gorm.DB, opts ...crudrt.Option) *ConfigServiceV2
 		svcLogSink:      crudrt.NewService(db, &configServiceV2CRUDLogSinkResource, opts...),
 		svcLink:         crudrt.NewService(db, &configServiceV2CRUDLinkResource, opts...),
 		svcLogExclusion: crudrt.NewService(db, &configServiceV2CRUDLogExclusionResource, opts...),
+		svcCmekSettings: crudrt.NewService(db, &configServiceV2CRUDCmekSettingsResource, opts...),
+		svcSettings:     crudrt.NewService(db, &configServiceV2CRUDSettingsResource, opts...),
 	}
 }
 
 // CRUDServices returns the runtimes of the resources ConfigServiceV2CRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *ConfigServiceV2CRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svcLogBucket, s.svcLogView, s.svcLogSink, s.svcLink, s.svcLogExclusion}
+	return []*crudrt.Service{s.svcLogBucket, s.svcLogView, s.svcLogSink, s.svcLink, s.svcLogExclusion, s.svcCmekSettings, s.svcSettings}
 }
 
 // LogBucketStore is typed access to google.logging.v2.LogBucket for the methods you write, with the
@@ -72,6 +76,18 @@ func (s *ConfigServiceV2CRUD) LinkStore() *crudrt.Store[*Link] {
 // standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
 func (s *ConfigServiceV2CRUD) LogExclusionStore() *crudrt.Store[*LogExclusion] {
 	return crudrt.NewStore[*LogExclusion](s.svcLogExclusion)
+}
+
+// CmekSettingsStore is typed access to google.logging.v2.CmekSettings for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *ConfigServiceV2CRUD) CmekSettingsStore() *crudrt.Store[*CmekSettings] {
+	return crudrt.NewStore[*CmekSettings](s.svcCmekSettings)
+}
+
+// SettingsStore is typed access to google.logging.v2.Settings for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *ConfigServiceV2CRUD) SettingsStore() *crudrt.Store[*Settings] {
+	return crudrt.NewStore[*Settings](s.svcSettings)
 }
 
 // configServiceV2CRUDLogBucketResource describes google.logging.v2.LogBucket to the runtime.
@@ -256,6 +272,59 @@ var configServiceV2CRUDLogExclusionResource = crudrt.Resource{
 }`,
 }
 
+// configServiceV2CRUDCmekSettingsResource describes google.logging.v2.CmekSettings to the runtime.
+var configServiceV2CRUDCmekSettingsResource = crudrt.Resource{
+	Message: (*CmekSettings)(nil),
+	Model:   (*CmekSettingsModel)(nil),
+	Spec: `{
+	"Name": "google.logging.v2.CmekSettings",
+	"Table": "cmek_settings",
+	"Collection": "{project}",
+	"Field": "cmek_settings",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings"},
+		{"Path":"name","Name":"organization","GoField":"Organization","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings"},
+		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings"},
+		{"Path":"name","Name":"billing_account","GoField":"Name","Type":"string","Role":"id","MaxLen":192,"NamePattern":"projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings"},
+		{"Path":"kms_key_name","Name":"kms_key_name","GoField":"KmsKeyName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"kms_key_version_name","Name":"kms_key_version_name","GoField":"KmsKeyVersionName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"service_account_id","Name":"service_account_id","GoField":"ServiceAccountId","Type":"string","Queryable":true,"Kind":"string"}
+	],
+	"Operations": "Get|Update",
+	"Methods": [
+		{"Name":"google.logging.v2.ConfigServiceV2.GetCmekSettings","Op":"Get","Request":"google.logging.v2.GetCmekSettingsRequest","Response":"google.logging.v2.CmekSettings","Key":"name","OwnerName":true},
+		{"Name":"google.logging.v2.ConfigServiceV2.UpdateCmekSettings","Op":"Update","Request":"google.logging.v2.UpdateCmekSettingsRequest","Response":"google.logging.v2.CmekSettings","NameField":"name","OwnerName":true,"Resource":"cmek_settings","Mask":"update_mask"}
+	]
+}`,
+}
+
+// configServiceV2CRUDSettingsResource describes google.logging.v2.Settings to the runtime.
+var configServiceV2CRUDSettingsResource = crudrt.Resource{
+	Message: (*Settings)(nil),
+	Model:   (*SettingsModel)(nil),
+	Spec: `{
+	"Name": "google.logging.v2.Settings",
+	"Table": "settings",
+	"Collection": "{project}",
+	"Field": "settings",
+	"Columns": [
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings"},
+		{"Path":"name","Name":"organization","GoField":"Organization","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings"},
+		{"Path":"name","Name":"folder","GoField":"Folder","Type":"string","Role":"parent","MaxLen":192,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings"},
+		{"Path":"name","Name":"billing_account","GoField":"Name","Type":"string","Role":"id","MaxLen":192,"NamePattern":"projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings"},
+		{"Path":"kms_key_name","Name":"kms_key_name","GoField":"KmsKeyName","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"kms_service_account_id","Name":"kms_service_account_id","GoField":"KmsServiceAccountId","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"storage_location","Name":"storage_location","GoField":"StorageLocation","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"disable_default_sink","Name":"disable_default_sink","GoField":"DisableDefaultSink","Type":"bool","Queryable":true}
+	],
+	"Operations": "Get|Update",
+	"Methods": [
+		{"Name":"google.logging.v2.ConfigServiceV2.GetSettings","Op":"Get","Request":"google.logging.v2.GetSettingsRequest","Response":"google.logging.v2.Settings","Key":"name","OwnerName":true},
+		{"Name":"google.logging.v2.ConfigServiceV2.UpdateSettings","Op":"Update","Request":"google.logging.v2.UpdateSettingsRequest","Response":"google.logging.v2.Settings","NameField":"name","OwnerName":true,"Resource":"settings","Mask":"update_mask"}
+	]
+}`,
+}
+
 // Lists log buckets.
 func (s *ConfigServiceV2CRUD) ListBuckets(ctx context.Context, req *ListBucketsRequest) (*ListBucketsResponse, error) {
 	return crudrt.Call[*ListBucketsResponse](ctx, s.svcLogBucket, 0, req)
@@ -408,6 +477,73 @@ func (s *ConfigServiceV2CRUD) DeleteExclusion(ctx context.Context, req *DeleteEx
 	return crudrt.Call[*emptypb.Empty](ctx, s.svcLogExclusion, 4, req)
 }
 
+// Gets the Logging CMEK settings for the given resource.
+//
+// Note: CMEK for the Log Router can be configured for Google Cloud projects,
+// folders, organizations and billing accounts. Once configured for an
+// organization, it applies to all projects and folders in the Google Cloud
+// organization.
+//
+// See [Enabling CMEK for Log
+// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+// for more information.
+func (s *ConfigServiceV2CRUD) GetCmekSettings(ctx context.Context, req *GetCmekSettingsRequest) (*CmekSettings, error) {
+	return crudrt.Call[*CmekSettings](ctx, s.svcCmekSettings, 0, req)
+}
+
+// Updates the Log Router CMEK settings for the given resource.
+//
+// Note: CMEK for the Log Router can currently only be configured for Google
+// Cloud organizations. Once configured, it applies to all projects and
+// folders in the Google Cloud organization.
+//
+// [UpdateCmekSettings][google.logging.v2.ConfigServiceV2.UpdateCmekSettings]
+// will fail if 1) `kms_key_name` is invalid, or 2) the associated service
+// account does not have the required
+// `roles/cloudkms.cryptoKeyEncrypterDecrypter` role assigned for the key, or
+// 3) access to the key is disabled.
+//
+// See [Enabling CMEK for Log
+// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+// for more information.
+func (s *ConfigServiceV2CRUD) UpdateCmekSettings(ctx context.Context, req *UpdateCmekSettingsRequest) (*CmekSettings, error) {
+	return crudrt.Call[*CmekSettings](ctx, s.svcCmekSettings, 1, req)
+}
+
+// Gets the Log Router settings for the given resource.
+//
+// Note: Settings for the Log Router can be get for Google Cloud projects,
+// folders, organizations and billing accounts. Currently it can only be
+// configured for organizations. Once configured for an organization, it
+// applies to all projects and folders in the Google Cloud organization.
+//
+// See [Enabling CMEK for Log
+// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+// for more information.
+func (s *ConfigServiceV2CRUD) GetSettings(ctx context.Context, req *GetSettingsRequest) (*Settings, error) {
+	return crudrt.Call[*Settings](ctx, s.svcSettings, 0, req)
+}
+
+// Updates the Log Router settings for the given resource.
+//
+// Note: Settings for the Log Router can currently only be configured for
+// Google Cloud organizations. Once configured, it applies to all projects and
+// folders in the Google Cloud organization.
+//
+// [UpdateSettings][google.logging.v2.ConfigServiceV2.UpdateSettings]
+// will fail if 1) `kms_key_name` is invalid, or 2) the associated service
+// account does not have the required
+// `roles/cloudkms.cryptoKeyEncrypterDecrypter` role assigned for the key, or
+// 3) access to the key is disabled. 4) `location_id` is not supported by
+// Logging. 5) `location_id` violate OrgPolicy.
+//
+// See [Enabling CMEK for Log
+// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+// for more information.
+func (s *ConfigServiceV2CRUD) UpdateSettings(ctx context.Context, req *UpdateSettingsRequest) (*Settings, error) {
+	return crudrt.Call[*Settings](ctx, s.svcSettings, 1, req)
+}
+
 // Creates a log bucket asynchronously that can be used to store log entries.
 //
 // After a bucket has been created, the bucket's location cannot be changed.
@@ -438,85 +574,6 @@ func (s *ConfigServiceV2CRUD) UpdateBucketAsync(context.Context, *UpdateBucketRe
 // and implement it there.
 func (s *ConfigServiceV2CRUD) UndeleteBucket(context.Context, *UndeleteBucketRequest) (*emptypb.Empty, error) {
 	return nil, crudrt.Unimplemented("google.logging.v2.ConfigServiceV2.UndeleteBucket")
-}
-
-// Gets the Logging CMEK settings for the given resource.
-//
-// Note: CMEK for the Log Router can be configured for Google Cloud projects,
-// folders, organizations and billing accounts. Once configured for an
-// organization, it applies to all projects and folders in the Google Cloud
-// organization.
-//
-// See [Enabling CMEK for Log
-// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
-// for more information.
-//
-// Not a standard method: it answers Unimplemented. Embed ConfigServiceV2CRUD in your own type
-// and implement it there.
-func (s *ConfigServiceV2CRUD) GetCmekSettings(context.Context, *GetCmekSettingsRequest) (*CmekSettings, error) {
-	return nil, crudrt.Unimplemented("google.logging.v2.ConfigServiceV2.GetCmekSettings")
-}
-
-// Updates the Log Router CMEK settings for the given resource.
-//
-// Note: CMEK for the Log Router can currently only be configured for Google
-// Cloud organizations. Once configured, it applies to all projects and
-// folders in the Google Cloud organization.
-//
-// [UpdateCmekSettings][google.logging.v2.ConfigServiceV2.UpdateCmekSettings]
-// will fail if 1) `kms_key_name` is invalid, or 2) the associated service
-// account does not have the required
-// `roles/cloudkms.cryptoKeyEncrypterDecrypter` role assigned for the key, or
-// 3) access to the key is disabled.
-//
-// See [Enabling CMEK for Log
-// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
-// for more information.
-//
-// Not a standard method: it answers Unimplemented. Embed ConfigServiceV2CRUD in your own type
-// and implement it there.
-func (s *ConfigServiceV2CRUD) UpdateCmekSettings(context.Context, *UpdateCmekSettingsRequest) (*CmekSettings, error) {
-	return nil, crudrt.Unimplemented("google.logging.v2.ConfigServiceV2.UpdateCmekSettings")
-}
-
-// Gets the Log Router settings for the given resource.
-//
-// Note: Settings for the Log Router can be get for Google Cloud projects,
-// folders, organizations and billing accounts. Currently it can only be
-// configured for organizations. Once configured for an organization, it
-// applies to all projects and folders in the Google Cloud organization.
-//
-// See [Enabling CMEK for Log
-// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
-// for more information.
-//
-// Not a standard method: it answers Unimplemented. Embed ConfigServiceV2CRUD in your own type
-// and implement it there.
-func (s *ConfigServiceV2CRUD) GetSettings(context.Context, *GetSettingsRequest) (*Settings, error) {
-	return nil, crudrt.Unimplemented("google.logging.v2.ConfigServiceV2.GetSettings")
-}
-
-// Updates the Log Router settings for the given resource.
-//
-// Note: Settings for the Log Router can currently only be configured for
-// Google Cloud organizations. Once configured, it applies to all projects and
-// folders in the Google Cloud organization.
-//
-// [UpdateSettings][google.logging.v2.ConfigServiceV2.UpdateSettings]
-// will fail if 1) `kms_key_name` is invalid, or 2) the associated service
-// account does not have the required
-// `roles/cloudkms.cryptoKeyEncrypterDecrypter` role assigned for the key, or
-// 3) access to the key is disabled. 4) `location_id` is not supported by
-// Logging. 5) `location_id` violate OrgPolicy.
-//
-// See [Enabling CMEK for Log
-// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
-// for more information.
-//
-// Not a standard method: it answers Unimplemented. Embed ConfigServiceV2CRUD in your own type
-// and implement it there.
-func (s *ConfigServiceV2CRUD) UpdateSettings(context.Context, *UpdateSettingsRequest) (*Settings, error) {
-	return nil, crudrt.Unimplemented("google.logging.v2.ConfigServiceV2.UpdateSettings")
 }
 
 // Copies a set of log entries from a log bucket to a Cloud Storage bucket.

@@ -515,3 +515,223 @@ func (m *LogExclusionModel) ToProto() (*LogExclusion, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *LogExclusionModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// CmekSettingsModel is the GORM model of google.logging.v2.CmekSettings, stored in table cmek_settings.
+//
+// Describes the customer-managed encryption key (CMEK) settings associated with
+// a project, folder, organization, billing account, or flexible resource.
+//
+// Note: CMEK for the Log Router can currently only be configured for Google
+// Cloud organizations. Once configured, it applies to all projects and folders
+// in the Google Cloud organization.
+//
+// See [Enabling CMEK for Log
+// Router](https://cloud.google.com/logging/docs/routing/managed-encryption) for
+// more information.
+type CmekSettingsModel struct {
+	// Project holds {project} of the name projects/{project}/cmekSettings or organizations/{organization}/cmekSettings or folders/{folder}/cmekSettings or billingAccounts/{billing_account}/cmekSettings; "" when its pattern has none.
+	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"google.logging.v2.CmekSettings.name,name"`
+	// Organization holds {organization} of the name projects/{project}/cmekSettings or organizations/{organization}/cmekSettings or folders/{folder}/cmekSettings or billingAccounts/{billing_account}/cmekSettings; "" when its pattern has none.
+	Organization string `gorm:"column:organization;primaryKey;not null;size:192" protoforge:"google.logging.v2.CmekSettings.name,name"`
+	// Folder holds {folder} of the name projects/{project}/cmekSettings or organizations/{organization}/cmekSettings or folders/{folder}/cmekSettings or billingAccounts/{billing_account}/cmekSettings; "" when its pattern has none.
+	Folder string `gorm:"column:folder;primaryKey;not null;size:192" protoforge:"google.logging.v2.CmekSettings.name,name"`
+	// Output only. The resource name of the CMEK settings.
+	Name string `gorm:"column:billing_account;primaryKey;not null;size:192" protoforge:"google.logging.v2.CmekSettings.name,name"`
+	// The resource name for the configured Cloud KMS key.
+	//
+	// KMS key name format:
+	//
+	//	"projects/[PROJECT_ID]/locations/[LOCATION]/keyRings/[KEYRING]/cryptoKeys/[KEY]"
+	//
+	// For example:
+	//
+	//	`"projects/my-project/locations/us-central1/keyRings/my-ring/cryptoKeys/my-key"`
+	//
+	// To enable CMEK for the Log Router, set this field to a valid
+	// `kms_key_name` for which the associated service account has the required
+	// cloudkms.cryptoKeyEncrypterDecrypter roles assigned for the key.
+	//
+	// The Cloud KMS key used by the Log Router can be updated by changing the
+	// `kms_key_name` to a new valid key name or disabled by setting the key name
+	// to an empty string. Encryption operations that are in progress will be
+	// completed with the key that was in use when they started. Decryption
+	// operations will be completed using the key that was used at the time of
+	// encryption unless access to that key has been revoked.
+	//
+	// To disable CMEK for the Log Router, set this field to an empty string.
+	//
+	// See [Enabling CMEK for Log
+	// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+	// for more information.
+	KmsKeyName string `gorm:"column:kms_key_name;not null" protoforge:"google.logging.v2.CmekSettings.kms_key_name"`
+	// The CryptoKeyVersion resource name for the configured Cloud KMS key.
+	//
+	// KMS key name format:
+	//
+	//	"projects/[PROJECT_ID]/locations/[LOCATION]/keyRings/[KEYRING]/cryptoKeys/[KEY]/cryptoKeyVersions/[VERSION]"
+	//
+	// For example:
+	//
+	//	`"projects/my-project/locations/us-central1/keyRings/my-ring/cryptoKeys/my-key/cryptoKeyVersions/1"`
+	//
+	// This is a read-only field used to convey the specific configured
+	// CryptoKeyVersion of `kms_key` that has been configured. It will be
+	// populated in cases where the CMEK settings are bound to a single key
+	// version.
+	//
+	// If this field is populated, the `kms_key` is tied to a specific
+	// CryptoKeyVersion.
+	KmsKeyVersionName string `gorm:"column:kms_key_version_name;not null" protoforge:"google.logging.v2.CmekSettings.kms_key_version_name"`
+	// Output only. The service account that will be used by the Log Router to
+	// access your Cloud KMS key.
+	//
+	// Before enabling CMEK for Log Router, you must first assign the
+	// cloudkms.cryptoKeyEncrypterDecrypter role to the service account that
+	// the Log Router will use to access your Cloud KMS key. Use
+	// [GetCmekSettings][google.logging.v2.ConfigServiceV2.GetCmekSettings] to
+	// obtain the service account ID.
+	//
+	// See [Enabling CMEK for Log
+	// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+	// for more information.
+	ServiceAccountId string `gorm:"column:service_account_id;not null" protoforge:"google.logging.v2.CmekSettings.service_account_id"`
+}
+
+// TableName is the table of CmekSettingsModel.
+func (CmekSettingsModel) TableName() string { return "cmek_settings" }
+
+// ToModel converts CmekSettings to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *CmekSettings) ToModel() (*CmekSettingsModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &CmekSettingsModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings", x.Name, "google.logging.v2.CmekSettings.name", &m.Project, &m.Organization, &m.Folder, &m.Name); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to CmekSettings. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *CmekSettingsModel) ToProto() (*CmekSettings, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &CmekSettings{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/cmekSettings|organizations/{organization}/cmekSettings|folders/{folder}/cmekSettings|billingAccounts/{billing_account}/cmekSettings", m.Project, m.Organization, m.Folder, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *CmekSettingsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// SettingsModel is the GORM model of google.logging.v2.Settings, stored in table settings.
+//
+// Describes the settings associated with a project, folder, organization,
+// billing account, or flexible resource.
+type SettingsModel struct {
+	// Project holds {project} of the name projects/{project}/settings or organizations/{organization}/settings or folders/{folder}/settings or billingAccounts/{billing_account}/settings; "" when its pattern has none.
+	Project string `gorm:"column:project;primaryKey;not null;size:192" protoforge:"google.logging.v2.Settings.name,name"`
+	// Organization holds {organization} of the name projects/{project}/settings or organizations/{organization}/settings or folders/{folder}/settings or billingAccounts/{billing_account}/settings; "" when its pattern has none.
+	Organization string `gorm:"column:organization;primaryKey;not null;size:192" protoforge:"google.logging.v2.Settings.name,name"`
+	// Folder holds {folder} of the name projects/{project}/settings or organizations/{organization}/settings or folders/{folder}/settings or billingAccounts/{billing_account}/settings; "" when its pattern has none.
+	Folder string `gorm:"column:folder;primaryKey;not null;size:192" protoforge:"google.logging.v2.Settings.name,name"`
+	// Output only. The resource name of the settings.
+	Name string `gorm:"column:billing_account;primaryKey;not null;size:192" protoforge:"google.logging.v2.Settings.name,name"`
+	// Optional. The resource name for the configured Cloud KMS key.
+	//
+	// KMS key name format:
+	//
+	//	"projects/[PROJECT_ID]/locations/[LOCATION]/keyRings/[KEYRING]/cryptoKeys/[KEY]"
+	//
+	// For example:
+	//
+	//	`"projects/my-project/locations/us-central1/keyRings/my-ring/cryptoKeys/my-key"`
+	//
+	// To enable CMEK for the Log Router, set this field to a valid
+	// `kms_key_name` for which the associated service account has the required
+	// `roles/cloudkms.cryptoKeyEncrypterDecrypter` role assigned for the key.
+	//
+	// The Cloud KMS key used by the Log Router can be updated by changing the
+	// `kms_key_name` to a new valid key name. Encryption operations that are in
+	// progress will be completed with the key that was in use when they started.
+	// Decryption operations will be completed using the key that was used at the
+	// time of encryption unless access to that key has been revoked.
+	//
+	// To disable CMEK for the Log Router, set this field to an empty string.
+	//
+	// See [Enabling CMEK for Log
+	// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+	// for more information.
+	KmsKeyName string `gorm:"column:kms_key_name;not null" protoforge:"google.logging.v2.Settings.kms_key_name"`
+	// Output only. The service account that will be used by the Log Router to
+	// access your Cloud KMS key.
+	//
+	// Before enabling CMEK for Log Router, you must first assign the role
+	// `roles/cloudkms.cryptoKeyEncrypterDecrypter` to the service account that
+	// the Log Router will use to access your Cloud KMS key. Use
+	// [GetSettings][google.logging.v2.ConfigServiceV2.GetSettings] to
+	// obtain the service account ID.
+	//
+	// See [Enabling CMEK for Log
+	// Router](https://cloud.google.com/logging/docs/routing/managed-encryption)
+	// for more information.
+	KmsServiceAccountId string `gorm:"column:kms_service_account_id;not null" protoforge:"google.logging.v2.Settings.kms_service_account_id"`
+	// Optional. The Cloud region that will be used for _Default and _Required log
+	// buckets for newly created projects and folders. For example `europe-west1`.
+	// This setting does not affect the location of custom log buckets.
+	StorageLocation string `gorm:"column:storage_location;not null" protoforge:"google.logging.v2.Settings.storage_location"`
+	// Optional. If set to true, the _Default sink in newly created projects and
+	// folders will created in a disabled state. This can be used to automatically
+	// disable log ingestion if there is already an aggregated sink configured in
+	// the hierarchy. The _Default sink can be re-enabled manually if needed.
+	DisableDefaultSink bool `gorm:"column:disable_default_sink;not null" protoforge:"google.logging.v2.Settings.disable_default_sink"`
+}
+
+// TableName is the table of SettingsModel.
+func (SettingsModel) TableName() string { return "settings" }
+
+// ToModel converts Settings to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Settings) ToModel() (*SettingsModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &SettingsModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings", x.Name, "google.logging.v2.Settings.name", &m.Project, &m.Organization, &m.Folder, &m.Name); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Settings. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *SettingsModel) ToProto() (*Settings, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Settings{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/settings|organizations/{organization}/settings|folders/{folder}/settings|billingAccounts/{billing_account}/settings", m.Project, m.Organization, m.Folder, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *SettingsModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -77,6 +77,27 @@ CREATE TABLE `log_exclusions` (
   `update_time` datetime(6) NULL,
   PRIMARY KEY (`project`, `organization`, `folder`, `billing_account`, `exclusion`)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `cmek_settings` (
+  `project` varchar(192) NOT NULL DEFAULT (''),
+  `organization` varchar(192) NOT NULL DEFAULT (''),
+  `folder` varchar(192) NOT NULL DEFAULT (''),
+  `billing_account` varchar(192) NOT NULL DEFAULT (''),
+  `kms_key_name` longtext NOT NULL DEFAULT (''),
+  `kms_key_version_name` longtext NOT NULL DEFAULT (''),
+  `service_account_id` longtext NOT NULL DEFAULT (''),
+  PRIMARY KEY (`project`, `organization`, `folder`, `billing_account`)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `settings` (
+  `project` varchar(192) NOT NULL DEFAULT (''),
+  `organization` varchar(192) NOT NULL DEFAULT (''),
+  `folder` varchar(192) NOT NULL DEFAULT (''),
+  `billing_account` varchar(192) NOT NULL DEFAULT (''),
+  `kms_key_name` longtext NOT NULL DEFAULT (''),
+  `kms_service_account_id` longtext NOT NULL DEFAULT (''),
+  `storage_location` longtext NOT NULL DEFAULT (''),
+  `disable_default_sink` bool NOT NULL DEFAULT 0,
+  PRIMARY KEY (`project`, `organization`, `folder`, `billing_account`)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `log_metrics` (
   `project` varchar(255) NOT NULL,
   `metric` varchar(255) NOT NULL,

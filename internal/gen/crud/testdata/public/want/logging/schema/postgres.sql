@@ -77,6 +77,27 @@ CREATE TABLE "log_exclusions" (
   "update_time" timestamptz NULL,
   PRIMARY KEY ("project", "organization", "folder", "billing_account", "exclusion")
 );
+CREATE TABLE "cmek_settings" (
+  "project" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "organization" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "folder" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "billing_account" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "kms_key_name" text NOT NULL DEFAULT '' COLLATE "C",
+  "kms_key_version_name" text NOT NULL DEFAULT '' COLLATE "C",
+  "service_account_id" text NOT NULL DEFAULT '' COLLATE "C",
+  PRIMARY KEY ("project", "organization", "folder", "billing_account")
+);
+CREATE TABLE "settings" (
+  "project" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "organization" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "folder" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "billing_account" character varying(192) NOT NULL DEFAULT '' COLLATE "C",
+  "kms_key_name" text NOT NULL DEFAULT '' COLLATE "C",
+  "kms_service_account_id" text NOT NULL DEFAULT '' COLLATE "C",
+  "storage_location" text NOT NULL DEFAULT '' COLLATE "C",
+  "disable_default_sink" boolean NOT NULL DEFAULT false,
+  PRIMARY KEY ("project", "organization", "folder", "billing_account")
+);
 CREATE TABLE "log_metrics" (
   "project" character varying(255) NOT NULL COLLATE "C",
   "metric" character varying(255) NOT NULL COLLATE "C",

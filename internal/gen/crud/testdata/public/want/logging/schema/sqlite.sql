@@ -142,6 +142,35 @@ CREATE TABLE `log_exclusions` (
   CONSTRAINT `chk_log_exclusions_billing_account_size` CHECK (instr("billing_account", char(0)) > 0 OR length("billing_account") <= 153),
   CONSTRAINT `chk_log_exclusions_exclusion_size` CHECK (instr("exclusion", char(0)) > 0 OR length("exclusion") <= 153)
 );
+CREATE TABLE `cmek_settings` (
+  `project` text NOT NULL DEFAULT (''),
+  `organization` text NOT NULL DEFAULT (''),
+  `folder` text NOT NULL DEFAULT (''),
+  `billing_account` text NOT NULL DEFAULT (''),
+  `kms_key_name` text NOT NULL DEFAULT (''),
+  `kms_key_version_name` text NOT NULL DEFAULT (''),
+  `service_account_id` text NOT NULL DEFAULT (''),
+  PRIMARY KEY (`project`, `organization`, `folder`, `billing_account`),
+  CONSTRAINT `chk_cmek_settings_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 192),
+  CONSTRAINT `chk_cmek_settings_organization_size` CHECK (instr("organization", char(0)) > 0 OR length("organization") <= 192),
+  CONSTRAINT `chk_cmek_settings_folder_size` CHECK (instr("folder", char(0)) > 0 OR length("folder") <= 192),
+  CONSTRAINT `chk_cmek_settings_billing_account_size` CHECK (instr("billing_account", char(0)) > 0 OR length("billing_account") <= 192)
+);
+CREATE TABLE `settings` (
+  `project` text NOT NULL DEFAULT (''),
+  `organization` text NOT NULL DEFAULT (''),
+  `folder` text NOT NULL DEFAULT (''),
+  `billing_account` text NOT NULL DEFAULT (''),
+  `kms_key_name` text NOT NULL DEFAULT (''),
+  `kms_service_account_id` text NOT NULL DEFAULT (''),
+  `storage_location` text NOT NULL DEFAULT (''),
+  `disable_default_sink` boolean NOT NULL DEFAULT (0),
+  PRIMARY KEY (`project`, `organization`, `folder`, `billing_account`),
+  CONSTRAINT `chk_settings_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 192),
+  CONSTRAINT `chk_settings_organization_size` CHECK (instr("organization", char(0)) > 0 OR length("organization") <= 192),
+  CONSTRAINT `chk_settings_folder_size` CHECK (instr("folder", char(0)) > 0 OR length("folder") <= 192),
+  CONSTRAINT `chk_settings_billing_account_size` CHECK (instr("billing_account", char(0)) > 0 OR length("billing_account") <= 192)
+);
 CREATE TABLE `log_metrics` (
   `project` text NOT NULL,
   `metric` text NOT NULL,
