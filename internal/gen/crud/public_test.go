@@ -47,6 +47,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-certificatemanager": {"google/cloud/certificatemanager/v1/certificate_issuance_config.proto", "google/cloud/certificatemanager/v1/certificate_manager.proto", "google/cloud/certificatemanager/v1/trust_config.proto"},
 		"google-deploy":             {"google/cloud/deploy/v1/automation_payload.proto", "google/cloud/deploy/v1/automationrun_payload.proto", "google/cloud/deploy/v1/cloud_deploy.proto", "google/cloud/deploy/v1/customtargettype_notification_payload.proto", "google/cloud/deploy/v1/deliverypipeline_notification_payload.proto", "google/cloud/deploy/v1/deploypolicy_evaluation_payload.proto", "google/cloud/deploy/v1/deploypolicy_notification_payload.proto", "google/cloud/deploy/v1/jobrun_notification_payload.proto", "google/cloud/deploy/v1/log_enums.proto", "google/cloud/deploy/v1/release_notification_payload.proto", "google/cloud/deploy/v1/release_render_payload.proto", "google/cloud/deploy/v1/rollout_notification_payload.proto", "google/cloud/deploy/v1/rollout_update_payload.proto", "google/cloud/deploy/v1/target_notification_payload.proto"},
 		"google-logging":            {"google/logging/v2/log_entry.proto", "google/logging/v2/logging.proto", "google/logging/v2/logging_config.proto", "google/logging/v2/logging_metrics.proto"},
+		"google-gkehub":             {"google/cloud/gkehub/v1/feature.proto", "google/cloud/gkehub/v1/fleet.proto", "google/cloud/gkehub/v1/membership.proto", "google/cloud/gkehub/v1/service.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -137,6 +138,11 @@ var publicSets = []struct {
 	{"certificatemanager", "certificatemanager", []string{"google/cloud/certificatemanager/v1/certificate_issuance_config.proto", "google/cloud/certificatemanager/v1/certificate_manager.proto", "google/cloud/certificatemanager/v1/trust_config.proto"}, nil, nil},
 	{"deploy", "deploy", []string{"google/cloud/deploy/v1/automation_payload.proto", "google/cloud/deploy/v1/automationrun_payload.proto", "google/cloud/deploy/v1/cloud_deploy.proto", "google/cloud/deploy/v1/customtargettype_notification_payload.proto", "google/cloud/deploy/v1/deliverypipeline_notification_payload.proto", "google/cloud/deploy/v1/deploypolicy_evaluation_payload.proto", "google/cloud/deploy/v1/deploypolicy_notification_payload.proto", "google/cloud/deploy/v1/jobrun_notification_payload.proto", "google/cloud/deploy/v1/log_enums.proto", "google/cloud/deploy/v1/release_notification_payload.proto", "google/cloud/deploy/v1/release_render_payload.proto", "google/cloud/deploy/v1/rollout_notification_payload.proto", "google/cloud/deploy/v1/rollout_update_payload.proto", "google/cloud/deploy/v1/target_notification_payload.proto"}, nil, nil},
 	{"logging", "logging", []string{"google/logging/v2/log_entry.proto", "google/logging/v2/logging.proto", "google/logging/v2/logging_config.proto", "google/logging/v2/logging_metrics.proto"}, nil, nil},
+	{"gkehub", "gkehub", []string{"google/cloud/gkehub/v1/feature.proto", "google/cloud/gkehub/v1/fleet.proto", "google/cloud/gkehub/v1/membership.proto", "google/cloud/gkehub/v1/service.proto"}, map[string]string{
+		// The features' own packages, which the set imports.
+		"google/cloud/gkehub/v1/configmanagement/configmanagement.proto":                 "configmanagementpb",
+		"google/cloud/gkehub/v1/multiclusteringress/multiclusteringress.proto":           "multiclusteringresspb",
+		"google/cloud/gkehub/v1/rbacrolebindingactuation/rbacrolebindingactuation.proto": "rbacrolebindingactuationpb"}, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,

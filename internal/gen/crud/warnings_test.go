@@ -175,7 +175,7 @@ service LibraryService {
 }
 
 message CreateShelfRequest {
-  Shelf resource = 1;
+  Shelf item = 1;
 }
 
 message Page {
@@ -1338,6 +1338,92 @@ message DeleteSinkRequest {
 		`"Op":"Update","Request":"lw.v1.UpdateBucketRequest","Response":"lw.v1.LogBucket","NameField":"name","Resource":"bucket","Mask":"update_mask"`,
 		`"Name":"lw.v1.Config.DeleteBucket","Op":"Delete"`,
 		`"Op":"Delete","Request":"lw.v1.DeleteSinkRequest","Response":"google.protobuf.Empty","NameField":"sink_name","ReturnsEmpty":true`} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
+	}
+}
+
+// TestMethodsNamedAfterParents: a standard method whose noun is its
+// resource's message after the singulars of its parents (GKE Hub's
+// GetScopeNamespace of a Namespace under scopes/{scope}, its Create's
+// `scope_namespace` and `scope_namespace_id`) is the resource's, and so
+// is a Create or Update holding the resource in `resource` (GKE Hub's
+// CreateMembershipRequest.resource, with `membership_id`); a noun that no
+// parent explains, and a `resource` of another type, stay the user's.
+func TestMethodsNamedAfterParents(t *testing.T) {
+	_, buf, code := generate(t, "hub/v1/hub.proto", `syntax = "proto3";
+package hub.v1;
+import "google/api/resource.proto";
+import "google/protobuf/empty.proto";
+import "google/protobuf/field_mask.proto";
+option go_package = "example.com/hub/v1;hubv1";
+message Scope {
+  option (google.api.resource) = {type: "hub.example.com/Scope" pattern: "projects/{project}/scopes/{scope}"};
+  string name = 1;
+}
+message Namespace {
+  option (google.api.resource) = {type: "hub.example.com/Namespace" pattern: "projects/{project}/scopes/{scope}/namespaces/{namespace}"};
+  string name = 1;
+}
+message Membership {
+  option (google.api.resource) = {type: "hub.example.com/Membership" pattern: "projects/{project}/memberships/{membership}"};
+  string name = 1;
+}
+service Hub {
+  rpc GetScopeNamespace(GetScopeNamespaceRequest) returns (Namespace);
+  rpc CreateScopeNamespace(CreateScopeNamespaceRequest) returns (Namespace);
+  rpc UpdateScopeNamespace(UpdateScopeNamespaceRequest) returns (Namespace);
+  rpc DeleteScopeNamespace(GetScopeNamespaceRequest) returns (google.protobuf.Empty);
+  rpc GetProjectScopeNamespace(GetScopeNamespaceRequest) returns (Namespace);
+  rpc GetNamespacedNamespace(GetScopeNamespaceRequest) returns (Namespace);
+  rpc GetMembershipNamespace(GetScopeNamespaceRequest) returns (Namespace);
+  rpc CreateMembership(CreateMembershipRequest) returns (Membership);
+  rpc UpdateMembership(UpdateMembershipRequest) returns (Membership);
+  rpc CreateScope(CreateScopeRequest) returns (Scope);
+}
+message GetScopeNamespaceRequest {
+  string name = 1 [(google.api.resource_reference) = {type: "hub.example.com/Namespace"}];
+}
+message CreateScopeNamespaceRequest {
+  string parent = 1;
+  string scope_namespace_id = 2;
+  Namespace scope_namespace = 3;
+}
+message UpdateScopeNamespaceRequest {
+  Namespace scope_namespace = 1;
+  google.protobuf.FieldMask update_mask = 2;
+}
+message CreateMembershipRequest {
+  string parent = 1;
+  string membership_id = 2;
+  Membership resource = 3;
+}
+message UpdateMembershipRequest {
+  string name = 1 [(google.api.resource_reference) = {type: "hub.example.com/Membership"}];
+  google.protobuf.FieldMask update_mask = 2;
+  Membership resource = 3;
+}
+message CreateScopeRequest {
+  string parent = 1;
+  string scope_id = 2;
+  Membership resource = 3;
+}
+`)
+	want := "protoc-gen-crud: warning: hub/v1/hub.proto:24:3: method hub.v1.Hub.GetProjectScopeNamespace: no default REST route: GET /v1/{name=projects/*/scopes/*/namespaces/*} is hub.v1.Hub.GetScopeNamespace's already; add a google.api.http binding to serve it over REST (it is served over gRPC, gRPC-Web and Connect)\n" +
+		"protoc-gen-crud: warning: hub/v1/hub.proto:25:3: method hub.v1.Hub.GetNamespacedNamespace: not generated: Get names no model: package hub.v1 has no message NamespacedNamespace; implement it yourself, or map it to a model with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on HubCRUD\n" +
+		"protoc-gen-crud: warning: hub/v1/hub.proto:26:3: method hub.v1.Hub.GetMembershipNamespace: not generated: Get names no model: package hub.v1 has no message MembershipNamespace; implement it yourself, or map it to a model with (protoforge.v1.method).operation; it answers Unimplemented until you implement it on HubCRUD\n" +
+		"protoc-gen-crud: warning: hub/v1/hub.proto:29:3: method hub.v1.Hub.CreateScope: not generated: request hub.v1.CreateScopeRequest has no field \"scope\" of type hub.v1.Scope; add `Scope scope = 1;`; it answers Unimplemented until you implement it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, want := range []string{`"Name":"hub.v1.Hub.GetScopeNamespace","Op":"Get","Request":"hub.v1.GetScopeNamespaceRequest","Response":"hub.v1.Namespace","Key":"name"`,
+		`"Name":"hub.v1.Hub.GetProjectScopeNamespace","Op":"Get"`,
+		`"Op":"Create","Request":"hub.v1.CreateScopeNamespaceRequest","Response":"hub.v1.Namespace","Parent":"parent","ResourceID":"scope_namespace_id","Resource":"scope_namespace"`,
+		`"Op":"Update","Request":"hub.v1.UpdateScopeNamespaceRequest","Response":"hub.v1.Namespace","Resource":"scope_namespace","Mask":"update_mask"`,
+		`"Name":"hub.v1.Hub.DeleteScopeNamespace","Op":"Delete"`,
+		`"Op":"Create","Request":"hub.v1.CreateMembershipRequest","Response":"hub.v1.Membership","Parent":"parent","ResourceID":"membership_id","Resource":"resource"`,
+		`"Op":"Update","Request":"hub.v1.UpdateMembershipRequest","Response":"hub.v1.Membership","NameField":"name","Resource":"resource","Mask":"update_mask"`} {
 		if !strings.Contains(code, want) {
 			t.Errorf("generated code lacks %s", want)
 		}

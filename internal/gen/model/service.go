@@ -685,10 +685,40 @@ func (b *builder) modelFromMethod(f *protogen.File, m *protogen.Method, op Opera
 			t = b.modelOfType(f, ref.GetType())
 		}
 	}
-	if t != nil && t.File.Desc.Package() == f.Desc.Package() && lastWords(string(t.Desc.Name()), rest) {
+	if t != nil && t.File.Desc.Package() == f.Desc.Package() && (lastWords(string(t.Desc.Name()), rest) || parentQualified(t, rest)) {
 		return t
 	}
 	return nil
+}
+
+// parentQualified reports whether noun is the name of t's message after
+// the singulars of its parents, as their pattern's variables spell them,
+// the direct parent's last: GKE Hub's GetScopeNamespace returns a
+// Namespace of "…/scopes/{scope}/namespaces/{namespace}", and
+// GetMembershipRBACRoleBinding an RBACRoleBinding of
+// "…/memberships/{membership}/rbacrolebindings/{rbacrolebinding}" (a
+// resource of several patterns, as many methods as parents). A noun that
+// no parent explains (Resource Manager's GetNamespacedTagKey, by a name
+// of another kind) is not.
+func parentQualified(t *Model, noun string) bool {
+	head, ok := strings.CutSuffix(noun, string(t.Desc.Name()))
+	if !ok || head == "" || t.Name == nil {
+		return false
+	}
+	for _, alt := range ormrt.Patterns(t.Name.NamePattern) {
+		vars := ormrt.PatternVars(alt)
+		if !t.Singleton() {
+			vars = vars[:len(vars)-1]
+		}
+		prefix := ""
+		for i := len(vars) - 1; i >= 0; i-- {
+			prefix = camel(vars[i]) + prefix
+			if strings.EqualFold(prefix, head) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nameReference is the string field of msg that refers to a resource by
@@ -823,12 +853,17 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 	// of the names AIP-133 and AIP-134 give it; want is the first.
 	names := resourceFieldNames(model)
 	want := names[0]
-	if noun := snake(strings.TrimPrefix(m.GoName, op.String())); noun != "" && lastWords(string(model.Desc.Name()), strings.TrimPrefix(m.GoName, op.String())) && !slices.Contains(names, noun) {
+	rest := strings.TrimPrefix(m.GoName, op.String())
+	if noun := snake(rest); noun != "" && (lastWords(string(model.Desc.Name()), rest) || parentQualified(model, rest)) && !slices.Contains(names, noun) {
 		// The noun of a method named after the last words of its
-		// resource's message (modelFromMethod): CreateBucket's `bucket`,
-		// a LogBucket.
+		// resource's message, or after its message and its parents
+		// (modelFromMethod): CreateBucket's `bucket`, a LogBucket;
+		// CreateScopeNamespace's `scope_namespace`, a Namespace.
 		names = append(names, noun)
 	}
+	// Older APIs hold it in `resource` (GKE Hub's
+	// CreateMembershipRequest.resource), of the resource's type.
+	names = append(names, "resource")
 	resourceIn := func(msg *protogen.Message) *protogen.Field {
 		for _, name := range names {
 			if fd := field(msg, name); fd != nil && fd.Message != nil && fd.Message.Desc.FullName() == model.Desc.FullName() {
@@ -893,7 +928,14 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if model.Name != nil {
 			// AIP-133: the id of the name the server assigns.
 			if mm.Resource != nil {
-				mm.ResourceID = stringField(field(m.Input, string(mm.Resource.Desc.Name())+"_id"))
+				// `{resource}_id`, after the field holding it or, for
+				// `resource`, after the resource's names (GKE Hub's
+				// `membership_id`).
+				for _, name := range append([]string{string(mm.Resource.Desc.Name())}, names...) {
+					if mm.ResourceID = stringField(field(m.Input, name+"_id")); mm.ResourceID != nil {
+						break
+					}
+				}
 			}
 		}
 		if len(model.ParentColumns()) > 0 {
