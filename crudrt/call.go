@@ -45,6 +45,13 @@ type Method struct {
 	// Logging's `/v2/{name=*/*}/settings`): the name of the singleton's
 	// parent, which such a route gives, names the parent's singleton.
 	OwnerName bool `json:",omitempty"`
+	// Unpaged is set on a List whose messages have no pagination fields
+	// (AIP-158's page_size, page_token and next_page_token; Firestore
+	// Admin's ListDatabases): it answers the whole collection in one
+	// response of at most the largest page (WithPageSizes), and a
+	// collection larger than that is ResourceExhausted naming the bound,
+	// never a response cut short.
+	Unpaged bool `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
 	Keys, Names string `json:",omitempty"`
 	// Etag is Delete's and Undelete's etag, Force Delete's and
@@ -247,7 +254,7 @@ func (m *Method) resolve(res protoreflect.MessageDescriptor) (method, error) {
 	case OpUpdate:
 		need(r.resource != nil && r.resp == res, "Resource and the resource as the response")
 	case OpList:
-		need(r.items != nil && r.nextPageToken != nil, "Items and NextPageToken")
+		need(r.items != nil && (r.nextPageToken != nil || m.Unpaged && r.pageSize == nil && r.pageToken == nil), "Items and NextPageToken, or Unpaged without PageSize and PageToken")
 		if m.ParentIn != "" {
 			fd := res.Fields().ByName(protoreflect.Name(m.ParentIn))
 			need(fd != nil && shapeIs(fd, "string") && r.parent != nil, "ParentIn, a string field of the resource, with Parent")
@@ -562,12 +569,20 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 			Parent:      str(m.parent),
 			ParentField: m.ParentIn,
 		}
+		if m.Unpaged {
+			lr.PageSize = s.opt.maxPageSize
+		}
 		items, next, err := s.List(ctx, lr)
+		if err == nil && m.Unpaged && next != "" {
+			err = s.tooLarge(m, lr)
+		}
 		resp, err := m.respond(mask.ApplyAll(items, err))
 		if err != nil {
 			return nil, err
 		}
-		resp.Set(m.nextPageToken, protoreflect.ValueOfString(next))
+		if m.nextPageToken != nil {
+			resp.Set(m.nextPageToken, protoreflect.ValueOfString(next))
+		}
 		if m.totalSize != nil {
 			// A first page that holds every resource counts them.
 			total := int64(len(items))

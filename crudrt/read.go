@@ -251,6 +251,20 @@ func (s *Service) List(ctx context.Context, req ListRequest) ([]proto.Message, s
 	return s.list(ctx, req)
 }
 
+// tooLarge is the error of an unpaged List (Method.Unpaged) whose
+// collection holds more resources than one response answers: the whole
+// collection or none, never a response cut short that a client would
+// take for all of it.
+func (s *Service) tooLarge(m *method, req ListRequest) error {
+	limit := strconv.Itoa(int(s.opt.maxPageSize))
+	where := "the collection"
+	if req.Parent != "" {
+		where = fmt.Sprintf("%q", req.Parent)
+	}
+	return Errorf(connect.CodeResourceExhausted, "%s has no pagination (AIP-158) and answers at most %s resources in one response; %s holds more: narrow the request, or list with a paginated method", m.Name, limit, where).
+		WithReason("LIST_TOO_LARGE", "method", m.Name, "limit", limit)
+}
+
 // list is List without the check that the resource declares it, for
 // Store.
 func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, string, error) {

@@ -448,8 +448,22 @@ func freightScenario(t *testing.T, c freightv1.FreightServiceClient) {
 // and over REST through restConn; tag ("g", "r") tells the two apart,
 // which share the database.
 func servePublic(t *testing.T, set string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
+	serveEach(t, func(db *gorm.DB) string { return publicSchema(db, set) }, register, scenario)
+}
+
+// serveGenerated is servePublic of a package generated under
+// internal/e2e/gen (dir, "nouns/v1").
+func serveGenerated(t *testing.T, dir string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
+	serveEach(t, func(db *gorm.DB) string {
+		return filepath.Join(gentest.RepoRoot(), "internal/e2e/gen", dir, "schema", db.Dialector.Name()+".sql")
+	}, register, scenario)
+}
+
+// serveEach serves on every database, its schema at schema(db), what
+// register mounts, and runs scenario over gRPC and REST.
+func serveEach(t *testing.T, schema func(*gorm.DB) string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, publicSchema(db, set))
+		applySchema(t, db, schema(db))
 		base, conn := serveGRPCREST(t, func(gs *grpc.Server) { register(gs, db) }, nil)
 		t.Run("gRPC", func(t *testing.T) { scenario(t, conn, "g") })
 		t.Run("REST", func(t *testing.T) { scenario(t, restConn{t: t, base: base}, "r") })

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,8 +14,6 @@ import (
 	"gorm.io/gorm"
 
 	singletonsv1 "github.com/protoforge/protoforge/internal/e2e/gen/singletons/v1"
-	"github.com/protoforge/protoforge/internal/gen/gentest"
-	"github.com/protoforge/protoforge/internal/testdb"
 )
 
 // TestSingletonsOfSeveralPatterns serves singletons of several patterns
@@ -26,15 +23,10 @@ import (
 // the settings of a project or a folder (not stored: they always exist).
 // Names of either pattern with the same ids name different singletons.
 func TestSingletonsOfSeveralPatterns(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/singletons/v1/schema", db.Dialector.Name()+".sql"))
-		base, conn := serveGRPCREST(t, func(gs *grpc.Server) {
-			singletonsv1.RegisterSettingsServiceServer(gs, singletonsv1.NewSettingsServiceCRUD(db))
-		}, nil)
-		t.Run("gRPC", func(t *testing.T) { singletonPatternsScenario(t, singletonsv1.NewSettingsServiceClient(conn), "g") })
-		t.Run("REST", func(t *testing.T) {
-			singletonPatternsScenario(t, singletonsv1.NewSettingsServiceClient(restConn{t: t, base: base}), "r")
-		})
+	serveGenerated(t, "singletons/v1", func(gs *grpc.Server, db *gorm.DB) {
+		singletonsv1.RegisterSettingsServiceServer(gs, singletonsv1.NewSettingsServiceCRUD(db))
+	}, func(t *testing.T, cc grpc.ClientConnInterface, tag string) {
+		singletonPatternsScenario(t, singletonsv1.NewSettingsServiceClient(cc), tag)
 	})
 }
 

@@ -161,7 +161,7 @@ func methodSpec(m *model.Method) crudrt.Method {
 	s := crudrt.Method{
 		Name: string(m.Desc.FullName()), Op: m.Op,
 		Request: string(m.Input.Desc.FullName()), Response: string(m.Output.Desc.FullName()),
-		Key: name(m.Key), KeySuffix: m.KeySuffix, OwnerName: m.OwnerName, NameField: name(m.Name), Keys: name(m.Keys), Names: name(m.Names), Etag: name(m.Etag), Force: name(m.Force),
+		Key: name(m.Key), KeySuffix: m.KeySuffix, OwnerName: m.OwnerName, Unpaged: m.Unpaged, NameField: name(m.Name), Keys: name(m.Keys), Names: name(m.Names), Etag: name(m.Etag), Force: name(m.Force),
 		Parent: name(m.Parent), Resource: name(m.Resource), Mask: name(m.Mask),
 		PageSize: name(m.PageSize), PageToken: name(m.PageToken), Filter: name(m.Filter), OrderBy: name(m.OrderBy),
 		ShowDeleted: name(m.ShowDeleted), Skip: name(m.Skip),

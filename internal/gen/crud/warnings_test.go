@@ -1430,6 +1430,47 @@ message CreateScopeRequest {
 	}
 }
 
+// TestUnpagedList: a List whose messages have none of AIP-158's
+// pagination fields (Firestore Admin's ListDatabases) is served, in one
+// response; one that has some of them but not all is not, naming those
+// it lacks.
+func TestUnpagedList(t *testing.T) {
+	_, buf, code := generate(t, "fs/v1/fs.proto", `syntax = "proto3";
+package fs.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/fs/v1;fsv1";
+message Database {
+  option (google.api.resource) = {type: "fs.example.com/Database" pattern: "projects/{project}/databases/{database}"};
+  string name = 1;
+}
+service Admin {
+  rpc ListDatabases(ListDatabasesRequest) returns (ListDatabasesResponse);
+  rpc ListHalfDatabases(ListHalfDatabasesRequest) returns (ListDatabasesResponse);
+}
+message ListDatabasesRequest {
+  string parent = 1;
+  bool show_deleted = 2;
+}
+message ListHalfDatabasesRequest {
+  string parent = 1;
+  int32 page_size = 2;
+}
+message ListDatabasesResponse {
+  repeated Database databases = 1;
+  repeated string unreachable = 2;
+}
+`)
+	want := "protoc-gen-crud: warning: fs/v1/fs.proto:11:3: method fs.v1.Admin.ListHalfDatabases: not generated: request fs.v1.ListHalfDatabasesRequest has no field `page_token` (string); add `string page_token = 2;`; it answers Unimplemented until you implement it\n" +
+		"protoc-gen-crud: warning: fs/v1/fs.proto:11:3: method fs.v1.Admin.ListHalfDatabases: not generated: response fs.v1.ListDatabasesResponse has no field `next_page_token` (string); add `string next_page_token = 2;`; it answers Unimplemented until you implement it\n" +
+		"protoc-gen-crud: warning: fs/v1/fs.proto:23:3: field fs.v1.ListDatabasesResponse.unreachable: never set by the generated List: it is always empty (implement ListDatabases yourself to fill it)"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if want := `"Op":"List","Request":"fs.v1.ListDatabasesRequest","Response":"fs.v1.ListDatabasesResponse","Unpaged":true,"Parent":"parent","ShowDeleted":"show_deleted","Items":"databases"`; !strings.Contains(code, want) {
+		t.Errorf("generated code lacks %s:\n%s", want, code)
+	}
+}
+
 // TestFieldsNamedAfterResources: older APIs name a standard method's
 // `name` after the resource and its `parent` after the parent, as
 // references (Pub/Sub's GetSubscriptionRequest.subscription,

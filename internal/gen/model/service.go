@@ -171,6 +171,10 @@ type Method struct {
 	// parent's type): what the singleton's name adds to it ("/publicKey"
 	// of Cloud KMS's GetPublicKey, which takes a CryptoKeyVersion's name).
 	KeySuffix string
+	// Unpaged is set on a List whose messages have none of AIP-158's
+	// pagination fields (page_size, page_token, next_page_token): it
+	// answers the whole collection in one response, within a bound.
+	Unpaged bool
 	// OwnerName is set on a Get or Update of a singleton (AIP-156) whose
 	// google.api.http binds the name's field before the singleton's
 	// collection (Cloud Logging's `/v2/{name=*/*}/settings`): a route
@@ -974,6 +978,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			ok = false
 		}
 	case OpList:
+		// AIP-158 asks for pagination, but a List may have none of its
+		// fields (Firestore Admin's ListDatabases): it answers the whole
+		// collection in one response, within a bound (crudrt).
+		mm.Unpaged = field(m.Input, "page_size") == nil && field(m.Input, "page_token") == nil && field(m.Output, "next_page_token") == nil
 		mm.PageSize = intField(field(m.Input, "page_size"))
 		mm.Skip = intField(field(m.Input, "skip"))
 		mm.PageToken = stringField(field(m.Input, "page_token"))
@@ -982,10 +990,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		if fd := field(m.Input, "show_deleted"); fd != nil && fd.Desc.Kind() == protoreflect.BoolKind {
 			mm.ShowDeleted = fd
 		}
-		if mm.PageSize == nil {
+		if mm.PageSize == nil && !mm.Unpaged {
 			missing(m.Input, "field `page_size` (int32)", "int32 page_size = 1;")
 		}
-		if mm.PageToken == nil {
+		if mm.PageToken == nil && !mm.Unpaged {
 			missing(m.Input, "field `page_token` (string)", "string page_token = 2;")
 		}
 		for _, fd := range m.Output.Fields {
@@ -997,7 +1005,7 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 			missing(m.Output, "repeated field of "+string(model.Desc.FullName()), fmt.Sprintf("repeated %s %s = 1;", model.Desc.Name(), snake(m.GoName[len("List"):])))
 		}
 		mm.NextPageToken = stringField(field(m.Output, "next_page_token"))
-		if mm.NextPageToken == nil {
+		if mm.NextPageToken == nil && !mm.Unpaged {
 			missing(m.Output, "field `next_page_token` (string)", "string next_page_token = 2;")
 		}
 		if fd := field(m.Output, "total_size"); fd != nil && !fd.Desc.IsList() && (fd.Desc.Kind() == protoreflect.Int32Kind || fd.Desc.Kind() == protoreflect.Int64Kind) {
