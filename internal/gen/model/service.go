@@ -417,6 +417,13 @@ func (b *builder) whyNotStandard(f *protogen.File, svc *Service, m *protogen.Met
 					msg = fd.Message
 				}
 			}
+			if msg == nil && strings.HasSuffix(rest, string(m.Output.Desc.Name())) && proto.HasExtension(m.Output.Desc.Options(), annotations.E_Resource) && b.s.byName[m.Output.Desc.FullName()] == nil {
+				// A resource it returns that is not generated, its noun
+				// the message's name after others (GKE Hub's
+				// GetScopeRBACRoleBinding of an RBACRoleBinding). A
+				// generated one is another noun's (GetNamespacedTagKey).
+				msg = m.Output
+			}
 		}
 		var desc protoreflect.MessageDescriptor
 		if msg != nil {
