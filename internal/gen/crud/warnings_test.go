@@ -930,6 +930,30 @@ message UpdateSettingsRequest {
 	}
 }
 
+// TestSingletonOfSeveralPatternsPartlyStored: a singleton of several
+// patterns whose parents are a resource of the package under some
+// patterns and none under others is not generated, with a warning naming
+// that resource: the rows of the others could not be checked against it.
+func TestSingletonOfSeveralPatternsPartlyStored(t *testing.T) {
+	_, buf, _ := generate(t, "mx/v1/mx.proto", `syntax = "proto3";
+package mx.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/mx/v1;mxv1";
+message Project {
+  option (google.api.resource) = {type: "mx.example.com/Project" pattern: "projects/{project}"};
+  string name = 1;
+}
+message Settings {
+  option (google.api.resource) = {type: "mx.example.com/Settings" pattern: "projects/{project}/settings" pattern: "folders/{folder}/settings"};
+  string name = 1;
+}
+`)
+	want := `message mx.v1.Settings: its parent patterns (projects/{project} or folders/{folder}) are not those of mx.v1.Project (projects/{project}): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of Project's`
+	if got := buf.String(); !strings.Contains(got, `warning: mx/v1/mx.proto:9:1: message mx.v1.Settings: resource "mx.example.com/Settings" is not generated`) || !strings.Contains(got, want) {
+		t.Errorf("warnings:\n%s\nwant one with:\n%s", got, want)
+	}
+}
+
 // TestResourceAsRequest: a Create that takes the resource itself, as
 // Pub/Sub's CreateSubscription(Subscription) does, creates it under the
 // name the client gives it, at PUT /v1/{name=…} without a route of its
