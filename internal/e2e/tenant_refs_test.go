@@ -44,10 +44,10 @@ func tenantMetadata(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handl
 	return handler(ctx, req)
 }
 
-// connectConn is a grpc.ClientConnInterface that calls unary methods over
+// connectStatusConn is a grpc.ClientConnInterface that calls unary methods over
 // the Connect protocol (binary), with header, its errors turned into the
 // gRPC statuses of the same code, message and details.
-type connectConn struct {
+type connectStatusConn struct {
 	base   string
 	header http.Header
 }
@@ -58,14 +58,14 @@ type protoBox struct {
 	raw []byte
 }
 
-type boxCodec struct{}
+type rawBoxCodec struct{}
 
-func (boxCodec) Name() string                    { return "proto" }
-func (boxCodec) Marshal(v any) ([]byte, error)   { return proto.Marshal(v.(*protoBox).m) }
-func (boxCodec) Unmarshal(b []byte, v any) error { v.(*protoBox).raw = slices.Clone(b); return nil }
+func (rawBoxCodec) Name() string                    { return "proto" }
+func (rawBoxCodec) Marshal(v any) ([]byte, error)   { return proto.Marshal(v.(*protoBox).m) }
+func (rawBoxCodec) Unmarshal(b []byte, v any) error { v.(*protoBox).raw = slices.Clone(b); return nil }
 
-func (c connectConn) Invoke(ctx context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
-	client := connect.NewClient[protoBox, protoBox](http.DefaultClient, c.base+method, connect.WithCodec(boxCodec{}))
+func (c connectStatusConn) Invoke(ctx context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
+	client := connect.NewClient[protoBox, protoBox](http.DefaultClient, c.base+method, connect.WithCodec(rawBoxCodec{}))
 	req := connect.NewRequest(&protoBox{m: args.(proto.Message)})
 	for k, v := range c.header {
 		req.Header()[k] = v
@@ -85,8 +85,8 @@ func (c connectConn) Invoke(ctx context.Context, method string, args, reply any,
 	return proto.Unmarshal(res.Msg.raw, reply.(proto.Message))
 }
 
-func (connectConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
-	return nil, status.Error(codes.Unimplemented, "connectConn: no streams")
+func (connectStatusConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+	return nil, status.Error(codes.Unimplemented, "connectStatusConn: no streams")
 }
 
 // tenantConn calls as one tenant over gRPC.
@@ -130,7 +130,7 @@ func TestTenantReferences(t *testing.T) {
 		t.Cleanup(srv.Close)
 		t.Run("Connect", func(t *testing.T) {
 			tenantReferencesScenario(t, func(tenant string) grpc.ClientConnInterface {
-				return connectConn{base: srv.URL, header: http.Header{"X-Tenant": {tenant}}}
+				return connectStatusConn{base: srv.URL, header: http.Header{"X-Tenant": {tenant}}}
 			}, "c")
 		})
 
