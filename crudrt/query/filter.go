@@ -977,16 +977,31 @@ func (p *filterParser) collection(c *Column, op string, rhs *expr.Expr) (frag, e
 		}
 		return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + "))"}, nil
 	}
-	p.args = append(p.args, v)
-	switch p.t.Dialect {
+	has := listHas(p.t.Dialect, q, qq, v)
+	p.args = append(p.args, has.Args...)
+	return frag{sql: has.SQL, enclosed: p.t.Dialect == MySQL}, nil
+}
+
+// ListHolds is the condition that the list of strings that column name
+// of table from (quoted) stores as a JSON array holds v, tested as
+// filters test tags:"sf": byte for byte, however the JSON text spells it.
+func ListHolds(d Dialect, from, name, v string) Condition {
+	q := ormrt.QuoteIdent(d, name)
+	return listHas(d, q, from+"."+q, v)
+}
+
+// listHas is the test that the list in column q (qq: q qualified by its
+// table) holds v, with its arguments.
+func listHas(d Dialect, q, qq, v string) Condition {
+	switch d {
 	case Postgres:
-		return frag{sql: q + " @> jsonb_build_array(CAST(? AS text))"}, nil
+		return Condition{SQL: q + " @> jsonb_build_array(CAST(? AS text))", Args: []any{v}}
 	case MySQL:
-		return p.mysqlEither(q, "JSON_CONTAINS("+q+", JSON_QUOTE(?))",
+		return Condition{SQL: mysqlEitherSQL(q, "JSON_CONTAINS("+q+", JSON_QUOTE(?))",
 			"EXISTS (SELECT 1 FROM JSON_TABLE("+qq+", '$[*]' COLUMNS ("+mysqlText+" PATH '$', e JSON PATH '$')) AS j "+
-				"WHERE JSON_TYPE(j.e) = 'STRING' AND "+mysqlSame("j.s")+")"), nil
+				"WHERE JSON_TYPE(j.e) = 'STRING' AND "+mysqlSame("j.s")+")"), Args: []any{v, v}}
 	}
-	return frag{sql: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.type = 'text' AND j.value = ?)"}, nil
+	return Condition{SQL: "EXISTS (SELECT 1 FROM json_each(" + qq + ") AS j WHERE j.type = 'text' AND j.value = ?)", Args: []any{v}}
 }
 
 // mapValue translates map.key op rhs: = and != compare the value at key
@@ -1070,7 +1085,13 @@ func (p *filterParser) collectionKey(c *Column, key string) frag {
 func (p *filterParser) mysqlEither(q, fast, decoded string) frag {
 	n := strings.Count(fast, "?")
 	p.args = append(p.args, p.args[len(p.args)-n:]...)
-	return frag{sql: "(" + fast + " OR (LOCATE(CHAR(92), " + q + ") > 0 AND " + decoded + "))", enclosed: true}
+	return frag{sql: mysqlEitherSQL(q, fast, decoded), enclosed: true}
+}
+
+// mysqlEitherSQL is mysqlEither's SQL, whose arguments are fast's, then
+// decoded's.
+func mysqlEitherSQL(q, fast, decoded string) string {
+	return "(" + fast + " OR (LOCATE(CHAR(92), " + q + ") > 0 AND " + decoded + "))"
 }
 
 // mysqlText is the column of JSON_TABLE into which decoded compares a
