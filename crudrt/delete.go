@@ -209,7 +209,7 @@ func (s *Service) Undelete(ctx context.Context, key any, etag string) (proto.Mes
 		}
 		// A resource it refers to may have been removed while it was
 		// deleted (see detach): it comes back only with its references.
-		vs, err := s.missingRefs(gormQuerier{tx}, tenant, p, "")
+		vs, err := s.missingRefs(gormQuerier{tx}, tenant, p, "", nil)
 		if err != nil {
 			return err
 		}
@@ -375,6 +375,9 @@ func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck ro
 			if err := s.childReferrers(tx, c, mine, args, live); err != nil {
 				return err
 			}
+			if err := s.childListReferred(tx, c, mine, args); err != nil {
+				return err
+			}
 			var res *gorm.DB
 			if live != "" {
 				res = tx.Exec("UPDATE "+table+" SET "+ormrt.QuoteIdent(s.dialect, live)+" = ? WHERE "+mine, append([]any{now.UTC().Truncate(time.Microsecond)}, args...)...)
@@ -480,11 +483,11 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, where string, args []any,
 }
 
 // referred refuses the deletion of p while a live row of another
-// resource names it in a google.api.resource_reference field: such a
-// reference is checked when written and kept true here, as a foreign key
-// would.
+// resource names it in a google.api.resource_reference field, or in a
+// list of them (listReferred): such a reference is checked when written
+// and kept true here, as a foreign key would.
 func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
-	if len(s.res.Referrers) == 0 {
+	if len(s.res.Referrers) == 0 && len(s.res.ListReferrers) == 0 {
 		return nil
 	}
 	name := p.ProtoReflect().Get(s.key.fd).String()
@@ -499,6 +502,12 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 		}
 		if found {
 			return Errorf(connect.CodeFailedPrecondition, "%s is referred to by %s of another resource; change or delete that first", name, r.Name).WithReason("RESOURCE_REFERENCED", "resource", name, "referrer", r.Name)
+		}
+	}
+	for _, r := range s.res.ListReferrers {
+		// A list of names holds it.
+		if err := s.listReferred(gormQuerier{tx}, r, name); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -30,14 +30,22 @@ func (s *Service) match(cols []string, deleteTime string) string {
 func (s *Service) exists(db querier, table string, cols []string, vals []any, deleteTime string, lock bool) (bool, error) {
 	q := "SELECT 1 FROM " + ormrt.QuoteIdent(s.dialect, table) + " WHERE " + s.match(cols, deleteTime) + " LIMIT 1"
 	if lock {
-		switch s.dialect {
-		case query.Postgres:
-			q += " FOR SHARE"
-		case query.MySQL:
-			q += " LOCK IN SHARE MODE"
-		}
+		q += s.shareLock()
 	}
 	return anyRow(db, q, vals)
+}
+
+// shareLock is the clause that ends a SELECT whose rows stay share
+// locked until the transaction ends (PostgreSQL and MySQL; SQLite
+// transactions lock the database).
+func (s *Service) shareLock() string {
+	switch s.dialect {
+	case query.Postgres:
+		return " FOR SHARE"
+	case query.MySQL:
+		return " LOCK IN SHARE MODE"
+	}
+	return ""
 }
 
 // anyRow reports whether query q, of one column, returns a row on db.

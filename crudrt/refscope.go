@@ -26,6 +26,11 @@ func (s *Service) tenantOfTargets() string {
 			return c.RefersTo.Name
 		}
 	}
+	for _, c := range s.listRefs {
+		if c.ListRefersTo.Tenant != nil {
+			return c.ListRefersTo.Name
+		}
+	}
 	for _, c := range s.foreignKeys {
 		if c.ForeignKey.Tenant != nil {
 			return c.ForeignKey.Name

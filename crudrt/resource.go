@@ -71,6 +71,10 @@ type Resource struct {
 	// this resource: Delete refuses while a live row refers to it, and
 	// detaches soft-deleted rows that do (see Undelete).
 	Referrers []Referrer `json:",omitempty"`
+	// ListReferrers are the repeated google.api.resource_reference
+	// columns (lists of names, stored as JSON arrays) that name this
+	// resource: Delete refuses while a live row's list names it.
+	ListReferrers []Referrer `json:",omitempty"`
 	// IDField is Create's `{resource}_id` request field ("shelf_id") of a
 	// resource identified by its name, which names the id in errors.
 	IDField string `json:",omitempty"`
@@ -151,6 +155,10 @@ type Column struct {
 	// RefersTo is set on a google.api.resource_reference field: the
 	// resource whose name it holds must exist when it is written.
 	RefersTo *Reference `json:",omitempty"`
+	// ListRefersTo is set on a repeated google.api.resource_reference
+	// string field stored as a JSON array: the resource each of its names
+	// names, which must exist when the list is written.
+	ListRefersTo *Reference `json:",omitempty"`
 	// KeyFormat is set on a string column that holds another model's
 	// key with an AIP-202 format ("UUID4", "IPV4", …) when the field has
 	// none of its own: its values are stored and compared in the key's
@@ -250,8 +258,9 @@ type Referrer struct {
 	Table  string
 	Column string
 	// Keys are the referring table's RoleReference columns: the variables
-	// of the name, a foreign key to this resource's key columns.
-	Keys []string
+	// of the name, a foreign key to this resource's key columns. A list
+	// of names (ListReferrers) has none: Column holds the names.
+	Keys []string `json:",omitempty"`
 	// DeleteTime is the referring table's delete_time column, if any:
 	// soft-deleted rows do not hold the resource.
 	DeleteTime string `json:",omitempty"`
@@ -290,6 +299,12 @@ type Child struct {
 	// that name a child it removes.
 	Key       []string   `json:",omitempty"`
 	Referrers []Referrer `json:",omitempty"`
+	// ListReferrers are the lists of names (Resource.ListReferrers) that
+	// may name a child, and Pattern the child's name pattern, which
+	// spells the names of the children a forced delete deletes: a live
+	// row whose list names one refuses it.
+	ListReferrers []Referrer `json:",omitempty"`
+	Pattern       string     `json:",omitempty"`
 	// Singleton is set on a singleton child (AIP-156), which exists with
 	// its parent: it never refuses a Delete, and goes with the row
 	// whether or not the Delete forces, unless Stays is also set and the
@@ -516,6 +531,9 @@ func (r *Resource) check() (*checked, error) {
 		}
 		if c.RefersTo != nil {
 			refs[c.Path] = true
+		}
+		if c.ListRefersTo != nil && !(fd.IsList() && fd.Kind() == protoreflect.StringKind && c.Type == "JSON") {
+			bad("column %q: ListRefersTo needs a repeated string field stored as JSON", c.Name)
 		}
 		if c.KeyFormat != "" && (annotations.FieldInfo_Format_value[c.KeyFormat] == 0 || fd.Kind() != protoreflect.StringKind || fd.IsList() || fd.IsMap()) {
 			bad("column %q: KeyFormat %q needs a singular string field and an AIP-202 format (UUID4, IPV4, IPV6, IPV4_OR_IPV6)", c.Name, c.KeyFormat)

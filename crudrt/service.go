@@ -175,6 +175,8 @@ type Service struct {
 	nested *nestedPlan
 	// refs are the google.api.resource_reference columns.
 	refs []*column
+	// listRefs are the repeated google.api.resource_reference columns.
+	listRefs []*column
 	// foreignKeys are the (protoforge.v1.field).references columns.
 	foreignKeys []*column
 	// heldParent is the field holding the parent's name of a resource
@@ -342,6 +344,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		}
 		if c.RefersTo != nil {
 			s.refs = append(s.refs, c)
+		}
+		if c.ListRefersTo != nil {
+			s.listRefs = append(s.listRefs, c)
 		}
 		if c.ForeignKey != nil && c.fd != nil {
 			s.foreignKeys = append(s.foreignKeys, c)

@@ -21,7 +21,7 @@ import (
 // holding NUL, which PostgreSQL cannot compare, takes the path that reads
 // the row, where it is stale.
 func (s *Service) canSwap(ctx context.Context, etag string) bool {
-	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.HeldChildren) > 0 || len(s.res.Referrers) > 0 || len(s.refs) > 0 || s.heldParent != nil {
+	if s.deleteTime == nil || s.etag == nil || len(s.res.Children) > 0 || len(s.res.HeldChildren) > 0 || len(s.res.Referrers) > 0 || len(s.res.ListReferrers) > 0 || len(s.refs) > 0 || len(s.listRefs) > 0 || s.heldParent != nil {
 		return false
 	}
 	if _, ok := rowWriters.Load(s.dialect); !ok || s.opt.gormOnly || validateOnly(ctx) || strings.IndexByte(etag, 0) >= 0 {

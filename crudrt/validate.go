@@ -462,6 +462,11 @@ func (s *Service) hasRefs(p proto.Message) bool {
 			return true
 		}
 	}
+	for _, c := range s.listRefs {
+		if p.ProtoReflect().Get(c.fd).List().Len() > 0 {
+			return true
+		}
+	}
 	return false
 }
 
@@ -471,7 +476,7 @@ func (s *Service) hasRefs(p proto.Message) bool {
 // parent (checkHeldParent), in the caller's tenant, with prefix before
 // the fields' paths.
 func (s *Service) checkTargets(q querier, tenant tenantScope, p proto.Message, prefix string, paths []string) error {
-	if err := s.checkRefsOn(q, tenant, p, prefix); err != nil {
+	if err := s.checkRefsOn(q, tenant, p, prefix, paths); err != nil {
 		return err
 	}
 	if err := s.tenantForeignKeys(q, tenant, p, prefix, paths); err != nil {
@@ -482,11 +487,12 @@ func (s *Service) checkTargets(q querier, tenant tenantScope, p proto.Message, p
 
 // checkRefsOn checks on q that every google.api.resource_reference field
 // of p that is set names a resource that exists (and is not deleted, and
-// is of the caller's tenant where it has a tenant field); a name of the
-// wrong form or of a missing resource is InvalidArgument naming the field
-// under prefix.
-func (s *Service) checkRefsOn(q querier, tenant tenantScope, p proto.Message, prefix string) error {
-	vs, err := s.missingRefs(q, tenant, p, prefix)
+// is of the caller's tenant where it has a tenant field), and so does
+// every name of a list of them that a write of paths (nil: all) writes; a
+// name of the wrong form or of a missing resource is InvalidArgument
+// naming the field under prefix (the element, book.authors[2], in a list).
+func (s *Service) checkRefsOn(q querier, tenant tenantScope, p proto.Message, prefix string, paths []string) error {
+	vs, err := s.missingRefs(q, tenant, p, prefix, paths)
 	if err != nil {
 		return err
 	}
@@ -496,9 +502,10 @@ func (s *Service) checkRefsOn(q querier, tenant tenantScope, p proto.Message, pr
 	return nil
 }
 
-// missingRefs lists the references of p that checkRefsOn refuses, and
-// locks the rows of those it accepts.
-func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, prefix string) ([]FieldViolation, error) {
+// missingRefs lists the references of p that checkRefsOn refuses, those
+// of lists of paths (nil: all) included, and locks the rows of those it
+// accepts.
+func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, prefix string, paths []string) ([]FieldViolation, error) {
 	r := p.ProtoReflect()
 	var vs []FieldViolation
 	for _, c := range s.refs {
@@ -528,6 +535,16 @@ func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, p
 		if !found {
 			vs = append(vs, FieldViolation{Field: field, Description: fmt.Sprintf("%s %q does not exist", ref.Name, name)})
 		}
+	}
+	for _, c := range s.listRefs {
+		if !inPaths(paths, c.Path) {
+			continue
+		}
+		missing, err := s.missingInList(db, tenant, c, r.Get(c.fd).List(), joinPath(prefix, c.Path))
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, missing...)
 	}
 	return vs, nil
 }

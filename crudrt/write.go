@@ -781,7 +781,7 @@ func (s *Service) updated(q querier, tenant tenantScope, cur any, msg proto.Mess
 	if err := s.validate(next, changed...); err != nil {
 		return nil, false, err
 	}
-	if err := s.checkRefsOn(q, tenant, next, s.res.Field); err != nil {
+	if err := s.checkRefsOn(q, tenant, next, s.res.Field, paths); err != nil {
 		return nil, false, err
 	}
 	if err := s.tenantForeignKeys(q, tenant, next, at, paths); err != nil {

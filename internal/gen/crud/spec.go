@@ -42,6 +42,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		if t := f.RefersTo; t != nil {
 			c.RefersTo = referenceSpec(t, f.RefRows())
 		}
+		if t := f.ListRefersTo; t != nil {
+			c.ListRefersTo = referenceSpec(t, t)
+		}
 		r.Columns = append(r.Columns, c)
 	}
 	for _, ix := range m.Indexes {
@@ -74,6 +77,9 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 	for _, f := range m.Referrers {
 		r.Referrers = append(r.Referrers, referrerSpec(f))
 	}
+	for _, f := range m.ListReferrers {
+		r.ListReferrers = append(r.ListReferrers, referrerSpec(f))
+	}
 	for _, c := range m.Children {
 		child := crudrt.Child{Name: string(c.Desc.FullName()), Table: c.Table, Columns: columnNames(c.Name.NameParts[:len(m.Name.NameParts)])}
 		if c.Singleton() {
@@ -85,10 +91,16 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		if m.Tenant == nil {
 			child.Tenant = childTenant(c, m)
 		}
-		if len(c.Referrers) > 0 {
+		if len(c.Referrers) > 0 || len(c.ListReferrers) > 0 {
 			child.Key = columnNames(c.Name.NameParts)
 			for _, f := range c.Referrers {
 				child.Referrers = append(child.Referrers, referrerSpec(f))
+			}
+		}
+		if len(c.ListReferrers) > 0 {
+			child.Pattern = c.Name.NamePattern
+			for _, f := range c.ListReferrers {
+				child.ListReferrers = append(child.ListReferrers, referrerSpec(f))
 			}
 		}
 		r.Children = append(r.Children, child)

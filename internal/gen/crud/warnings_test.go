@@ -323,10 +323,11 @@ func TestIgnoredFields(t *testing.T) {
 }
 
 // TestUncheckedReferences: a resource reference the server does not check
-// (on a repeated field, inside a message stored as JSON, of a type the
-// package does not store or of any type) is a warning at its field, never
-// silently unchecked; a singular one to a resource of the package is
-// checked and not warned of.
+// (on a map, by child_type, inside a message stored as JSON, of a type the
+// package does not store, of any type, or a list of names of a singleton)
+// is a warning at its field, never silently unchecked; a singular one and
+// a list of names of a resource of the package are checked and not
+// warned of.
 func TestUncheckedReferences(t *testing.T) {
 	_, buf, code := generate(t, "refs/v1/refs.proto", `syntax = "proto3";
 
@@ -355,6 +356,15 @@ message Book {
   string kms_key = 9 [(google.api.resource_reference).type = "cloudkms.googleapis.com/CryptoKey"];
   string backend = 10 [(google.api.resource_reference).type = "*"];
   string used_key = 11 [(google.api.field_behavior) = OUTPUT_ONLY, (google.api.resource_reference).type = "cloudkms.googleapis.com/CryptoKey"];
+  repeated string any_shelves = 12 [(google.api.resource_reference).child_type = "refs.example.com/Shelf"];
+  repeated string kms_keys = 13 [(google.api.resource_reference).type = "cloudkms.googleapis.com/CryptoKey"];
+  map<string, string> shelf_by_role = 14 [(google.api.resource_reference).type = "refs.example.com/Shelf"];
+  repeated string configs = 15 [(google.api.resource_reference).type = "refs.example.com/ShelfConfig"];
+}
+
+message ShelfConfig {
+  option (google.api.resource) = {type: "refs.example.com/ShelfConfig" pattern: "shelves/{shelf}/config"};
+  string name = 1;
 }
 
 message Placement {
@@ -376,7 +386,10 @@ message GetBookRequest {
 `)
 	got := buf.String()
 	for _, want := range []string{
-		`refs/v1/refs.proto:19:3: field refs.v1.Book.shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
+		`refs/v1/refs.proto:28:3: field refs.v1.Book.any_shelves: resource_reference "refs.example.com/Shelf" on a repeated field is not checked`,
+		`refs/v1/refs.proto:29:3: field refs.v1.Book.kms_keys: resource_reference "cloudkms.googleapis.com/CryptoKey" on a repeated field is not checked`,
+		`refs/v1/refs.proto:30:3: field refs.v1.Book.shelf_by_role: resource_reference "refs.example.com/Shelf" on a map is not checked`,
+		`refs/v1/refs.proto:31:3: field refs.v1.Book.configs: resource_reference "refs.example.com/ShelfConfig" on a repeated field is not checked`,
 		`refs/v1/refs.proto:20:3: field refs.v1.Book.placement: holds resource references inside a message stored as JSON (placement.shelf), which are not checked`,
 		`refs/v1/refs.proto:21:3: field refs.v1.Book.any_shelf: resource_reference child_type "refs.example.com/Shelf" is not checked`,
 		`refs/v1/refs.proto:25:3: field refs.v1.Book.kms_key: resource_reference "cloudkms.googleapis.com/CryptoKey" is not checked: no resource of this package has that type (another API's, or one that is not generated); the name is stored as sent, and deleting what it names is not refused`,
@@ -393,8 +406,11 @@ message GetBookRequest {
 			t.Errorf("a warning on the output-only references of %s:\n%s", f, got)
 		}
 	}
-	if strings.Contains(got, "refs.v1.Book.shelf:") {
-		t.Errorf("the singular reference is checked, and not warned of:\n%s", got)
+	if strings.Contains(got, "refs.v1.Book.shelf:") || strings.Contains(got, "refs.v1.Book.shelves:") {
+		t.Errorf("the singular reference and the list of names are checked, and not warned of:\n%s", got)
+	}
+	if !strings.Contains(code, `"ListRefersTo":{"Name":"refs.v1.Shelf"`) {
+		t.Errorf("the list of names is not checked:\n%s", code)
 	}
 	if !strings.Contains(code, `"RefersTo":{"Name":"refs.v1.Shelf"`) {
 		t.Errorf("the singular reference is not checked:\n%s", code)

@@ -675,6 +675,13 @@ func (b *builder) parents() {
 				continue
 			}
 			if ref == nil || f.Type != TypeString {
+				if t := listRefersTo(f, ref, byType); t != nil {
+					// Each name of the list is checked, and a Delete
+					// of what one names is refused.
+					f.ListRefersTo = t
+					t.ListReferrers = append(t.ListReferrers, f)
+					continue
+				}
 				b.uncheckedRefs(m, f, ref)
 				continue
 			}
@@ -783,6 +790,25 @@ func (b *builder) partialParent(m *Model) {
 		}
 		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s: a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "))
 	}
+}
+
+// listRefersTo is the model a repeated string field f stored as a JSON
+// array names by google.api.resource_reference ref, when its type is a
+// resource stored by f's Go package that is not a singleton (whose name
+// no row holds); nil otherwise, and for an OUTPUT_ONLY field, which no
+// client writes.
+func listRefersTo(f *Field, ref *annotations.ResourceReference, byType map[string]*Model) *Model {
+	if ref == nil || ref.GetType() == "" || hasBehavior(f, annotations.FieldBehavior_OUTPUT_ONLY) {
+		return nil
+	}
+	if _, ok := collectionKind(f); !ok || !f.Desc.IsList() {
+		return nil
+	}
+	t := byType[ref.GetType()]
+	if t == nil || t.File.GoImportPath != f.Model.File.GoImportPath || t.Singleton() {
+		return nil
+	}
+	return t
 }
 
 // uncheckedRefs warns of the resource references that field f of m holds

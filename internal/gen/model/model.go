@@ -101,6 +101,10 @@ type Model struct {
 	// Referrers are the google.api.resource_reference columns of models
 	// of the same Go package that name this model's resources.
 	Referrers []*Field
+	// ListReferrers are the repeated google.api.resource_reference
+	// fields of models of the same Go package that name this model's
+	// resources (ListRefersTo).
+	ListReferrers []*Field
 	// HeldChildren are the models of the same Go package named at the top
 	// whose field `parent` holds their parent's name (HeldParent): any
 	// of this model's resources may be their parent (Resource Manager's
@@ -305,6 +309,12 @@ type Field struct {
 	// field names (a model named by its pattern, in the same Go package):
 	// the server checks on every write that it exists. Nil otherwise.
 	RefersTo *Model
+	// ListRefersTo is the resource each name of a repeated
+	// `google.api.resource_reference` string field names, stored as a
+	// JSON array (a model named by its pattern, in the same Go package,
+	// not a singleton): the server checks on every write that each
+	// exists, and refuses to delete one a live row's list names.
+	ListRefersTo *Model
 	// RefParts are the columns that hold the variables of the name a
 	// RefersTo field holds, in pattern order (synthetic fields, see
 	// RefPartOf): together a foreign key to the referenced resource's key,

@@ -299,7 +299,7 @@ var artifactRegistryCRUDRepositoryResource = crudrt.Resource{
 		{"Name":"google.devtools.artifactregistry.v1.NpmPackage","Table":"npm_packages","Columns":["project","location","repository"]},
 		{"Name":"google.devtools.artifactregistry.v1.PythonPackage","Table":"python_packages","Columns":["project","location","repository"]},
 		{"Name":"google.devtools.artifactregistry.v1.Attachment","Table":"attachments","Columns":["project","location","repository"]},
-		{"Name":"google.devtools.artifactregistry.v1.File","Table":"files","Columns":["project","location","repository"]},
+		{"Name":"google.devtools.artifactregistry.v1.File","Table":"files","Columns":["project","location","repository"],"Key":["project","location","repository","file"],"ListReferrers":[{"Name":"google.devtools.artifactregistry.v1.Attachment.files","Table":"attachments","Column":"files"}],"Pattern":"projects/{project}/locations/{location}/repositories/{repository}/files/{file}"},
 		{"Name":"google.devtools.artifactregistry.v1.GenericArtifact","Table":"generic_artifacts","Columns":["project","location","repository"]},
 		{"Name":"google.devtools.artifactregistry.v1.GoModule","Table":"go_modules","Columns":["project","location","repository"]},
 		{"Name":"google.devtools.artifactregistry.v1.KfpArtifact","Table":"kfp_artifacts","Columns":["project","location","repository"]},
@@ -411,6 +411,9 @@ var artifactRegistryCRUDFileResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Update|Delete",
 	"Parent": {"Name":"google.devtools.artifactregistry.v1.Repository","Table":"repositories","Columns":["project","location","repository"]},
+	"ListReferrers": [
+		{"Name":"google.devtools.artifactregistry.v1.Attachment.files","Table":"attachments","Column":"files"}
+	],
 	"Methods": [
 		{"Name":"google.devtools.artifactregistry.v1.ArtifactRegistry.ListFiles","Op":"List","Request":"google.devtools.artifactregistry.v1.ListFilesRequest","Response":"google.devtools.artifactregistry.v1.ListFilesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"files","NextPageToken":"next_page_token"},
 		{"Name":"google.devtools.artifactregistry.v1.ArtifactRegistry.GetFile","Op":"Get","Request":"google.devtools.artifactregistry.v1.GetFileRequest","Response":"google.devtools.artifactregistry.v1.File","Key":"name"},
@@ -546,7 +549,7 @@ var artifactRegistryCRUDAttachmentResource = crudrt.Resource{
 		{"Path":"annotations","Name":"annotations","GoField":"Annotations","Type":"JSON","Queryable":true,"Kind":"string_map"},
 		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
 		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
-		{"Path":"files","Name":"files","GoField":"Files","Type":"JSON","Queryable":true,"Kind":"string_list"},
+		{"Path":"files","Name":"files","GoField":"Files","Type":"JSON","Queryable":true,"Kind":"string_list","ListRefersTo":{"Name":"google.devtools.artifactregistry.v1.File","Table":"files","Pattern":"projects/{project}/locations/{location}/repositories/{repository}/files/{file}","Columns":["project","location","repository","file"]}},
 		{"Path":"oci_version_name","Name":"oci_version_name","GoField":"OciVersionName","Type":"string","Queryable":true,"Kind":"string"}
 	],
 	"Operations": "Get|List|Create|Delete",

@@ -70,6 +70,9 @@ var certificateManagerCRUDCertificateResource = crudrt.Resource{
 		{"Path":"scope","Name":"scope","GoField":"Scope","Type":"enum","Queryable":true,"Kind":"enum"}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
+	"ListReferrers": [
+		{"Name":"google.cloud.certificatemanager.v1.CertificateMapEntry.certificates","Table":"certificate_map_entries","Column":"certificates"}
+	],
 	"IDField": "certificate_id",
 	"Methods": [
 		{"Name":"google.cloud.certificatemanager.v1.CertificateManager.ListCertificates","Op":"List","Request":"google.cloud.certificatemanager.v1.ListCertificatesRequest","Response":"google.cloud.certificatemanager.v1.ListCertificatesResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Filter":"filter","OrderBy":"order_by","Items":"certificates","NextPageToken":"next_page_token"},
@@ -135,7 +138,7 @@ var certificateManagerCRUDCertificateMapEntryResource = crudrt.Resource{
 		{"Path":"labels","Name":"labels","GoField":"Labels","Type":"JSON","Queryable":true,"Kind":"string_map"},
 		{"Path":"hostname","Name":"hostname","GoField":"Hostname","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
 		{"Path":"matcher","Name":"matcher","GoField":"Matcher","Type":"enum","Queryable":true,"Kind":"enum","Nullable":true},
-		{"Path":"certificates","Name":"certificates","GoField":"Certificates","Type":"JSON","Queryable":true,"Kind":"string_list"},
+		{"Path":"certificates","Name":"certificates","GoField":"Certificates","Type":"JSON","Queryable":true,"Kind":"string_list","ListRefersTo":{"Name":"google.cloud.certificatemanager.v1.Certificate","Table":"certificates","Pattern":"projects/{project}/locations/{location}/certificates/{certificate}","Columns":["project","location","certificate"]}},
 		{"Path":"state","Name":"state","GoField":"State","Type":"enum","Queryable":true,"Kind":"enum"}
 	],
 	"Operations": "Get|List|Create|Update|Delete",
