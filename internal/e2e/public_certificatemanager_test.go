@@ -128,6 +128,15 @@ func certificateManagerScenario(t *testing.T, c certmgr.CertificateManagerClient
 		return r.GetCertificateMapEntries(), r.GetNextPageToken(), err
 	})
 	assert.Equal(t, []string{www.Name, primary.Name}, entries)
+	// An entry's certificates (a repeated resource_reference) each exist,
+	// and one an entry names is not deleted.
+	_, err = c.CreateCertificateMapEntry(ctx, &certmgr.CreateCertificateMapEntryRequest{Parent: cmap.Name, CertificateMapEntryId: "api",
+		CertificateMapEntry: &certmgr.CertificateMapEntry{Match: &certmgr.CertificateMapEntry_Hostname{Hostname: "api.example.com"},
+			Certificates: []string{self.Name, loc + "/certificates/nothing"}}})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "certificate_map_entry.certificates[1]")
+	_, err = c.DeleteCertificate(ctx, &certmgr.DeleteCertificateRequest{Name: managed.Name})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "www names it: %v", err)
 	r, err := c.ListCertificateMapEntries(ctx, &certmgr.ListCertificateMapEntriesRequest{Parent: cmap.Name, Filter: `hostname = "www.example.com"`})
 	require.NoError(t, err)
 	assert.Equal(t, []string{www.Name}, namesOf(r.CertificateMapEntries))
