@@ -181,14 +181,9 @@ func referenceListsScenario(t *testing.T, as func(tenant string) grpc.ClientConn
 // author, on any database.
 func TestReferenceListDuringDelete(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/reflists/v1/schema", db.Dialector.Name()+".sql"))
-		crud := reflistsv1.NewBookServiceCRUD(db, crudrt.WithTenant(tenantFromContext))
-		_, conn := serveGRPC(t, func(gs *grpc.Server) { reflistsv1.RegisterBookServiceServer(gs, crud) }, grpc.UnaryInterceptor(tenantMetadata))
-		c := reflistsv1.NewBookServiceClient(tenantConn{conn, "acme"})
+		_, c := acmePublisher(t, db)
 		ctx := context.Background()
-		_, err := c.CreatePublisher(ctx, &reflistsv1.CreatePublisherRequest{PublisherId: "p", Publisher: &reflistsv1.Publisher{}})
-		require.NoError(t, err)
-		_, err = c.CreateAuthor(ctx, &reflistsv1.CreateAuthorRequest{Parent: "publishers/p", AuthorId: "a1", Author: &reflistsv1.Author{}})
+		_, err := c.CreateAuthor(ctx, &reflistsv1.CreateAuthorRequest{Parent: "publishers/p", AuthorId: "a1", Author: &reflistsv1.Author{}})
 		require.NoError(t, err)
 
 		// The author's deletion, under way: its row is written, not yet
@@ -214,4 +209,45 @@ func TestReferenceListDuringDelete(t *testing.T) {
 		_, err = c.GetBook(ctx, &reflistsv1.GetBookRequest{Name: "books/b1"})
 		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 	})
+}
+
+// TestReferenceListSpelling: the names a list holds are searched exactly
+// on every database, however the JSON text spells them: an author whose
+// id holds U+2028 and a quote (which the stored JSON escapes, and
+// MariaDB's JSON functions compare as spelled) is found in the list that
+// names it, and one whose id spells that escape literally is not.
+func TestReferenceListSpelling(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		crud, c := acmePublisher(t, db)
+		ctx := context.Background()
+		// Ids of the server's own choosing, which need only be segments.
+		authors, err := crudrt.StoreOf[*reflistsv1.Author](crud)
+		require.NoError(t, err)
+		sctx := context.WithValue(ctx, tenantKey{}, "acme")
+		named, literal := "x\u2028\"y", `x\u2028\"y`
+		for _, id := range []string{named, literal} {
+			_, err = authors.CreateIn(sctx, "publishers/p", id, &reflistsv1.Author{})
+			require.NoError(t, err, "%q", id)
+		}
+		_, err = c.CreateBook(ctx, &reflistsv1.CreateBookRequest{BookId: "b", Book: &reflistsv1.Book{Authors: []string{"publishers/p/authors/" + named}}})
+		require.NoError(t, err)
+		_, err = c.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: "publishers/p/authors/" + named})
+		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "the book names it: %v", err)
+		_, err = c.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: "publishers/p/authors/" + literal})
+		assert.NoError(t, err, "no book names it")
+	})
+}
+
+// acmePublisher serves the book service on db over gRPC, and returns it
+// and a client of tenant acme, whose publisher publishers/p it has
+// created.
+func acmePublisher(t *testing.T, db *gorm.DB) (*reflistsv1.BookServiceCRUD, reflistsv1.BookServiceClient) {
+	t.Helper()
+	applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/reflists/v1/schema", db.Dialector.Name()+".sql"))
+	crud := reflistsv1.NewBookServiceCRUD(db, crudrt.WithTenant(tenantFromContext))
+	_, conn := serveGRPC(t, func(gs *grpc.Server) { reflistsv1.RegisterBookServiceServer(gs, crud) }, grpc.UnaryInterceptor(tenantMetadata))
+	c := reflistsv1.NewBookServiceClient(tenantConn{conn, "acme"})
+	_, err := c.CreatePublisher(context.Background(), &reflistsv1.CreatePublisherRequest{PublisherId: "p", Publisher: &reflistsv1.Publisher{}})
+	require.NoError(t, err)
+	return crud, c
 }
