@@ -97,6 +97,9 @@ func TestResourceCheck(t *testing.T) {
 			c := &r.Columns[columnIndex(t, r, "author_id")]
 			c.Role, c.Path, c.Nullable = crudrt.RoleReference, "title", true
 		}, []string{`column "author_id" has role reference, which needs a nullable column after the described resource_reference field "title"`}},
+		{"list of references on a string", func(t *testing.T, r *crudrt.Resource) {
+			r.Columns[columnIndex(t, r, "title")].ListRefersTo = &crudrt.Reference{Name: "library.v1.Author"}
+		}, []string{`column "title": ListRefersTo needs a repeated string field stored as JSON`}},
 		{"held parent of no string field", func(t *testing.T, r *crudrt.Resource) {
 			r.HeldParent = &crudrt.HeldParent{Field: "author_id"}
 		}, []string{`HeldParent.Field "author_id" is not a stored string field`}},

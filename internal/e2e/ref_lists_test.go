@@ -145,6 +145,8 @@ func referenceListsScenario(t *testing.T, as func(tenant string) grpc.ClientConn
 	}
 	_, err = acme.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: a2})
 	referenced(err)
+	_, err = globex.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: a2})
+	assert.Equal(t, codes.NotFound, status.Code(err), "another tenant's author, named or not: %v", err)
 	_, err = acme.DeletePublisher(ctx, &reflistsv1.DeletePublisherRequest{Name: pub, Force: true})
 	referenced(err)
 	_, err = acme.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: a3})
