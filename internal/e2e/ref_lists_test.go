@@ -135,10 +135,10 @@ func referenceListsScenario(t *testing.T, as func(tenant string) grpc.ClientConn
 
 	// Delete of an author a live book names is refused, soft as it is;
 	// so is a forced delete of its publisher, which would delete it.
-	referenced := func(err error) {
+	referenced := func(err error, by ...string) {
 		t.Helper()
 		assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
-		assert.Contains(t, status.Convert(err).Message(), "reflists.v1.Book.authors")
+		assert.Contains(t, status.Convert(err).Message(), append(by, "reflists.v1.Book.authors")[0])
 		if withStatus {
 			assert.Equal(t, "RESOURCE_REFERENCED", errorInfo(err).GetReason())
 		}
@@ -166,6 +166,21 @@ func referenceListsScenario(t *testing.T, as func(tenant string) grpc.ClientConn
 	back, err := acme.UndeleteBook(ctx, &reflistsv1.UndeleteBookRequest{Name: book.Name})
 	require.NoError(t, err)
 	assert.Equal(t, []string{a1, a2, a1}, back.Authors)
+
+	// A BatchDelete deletes its authors as a set: one that another of
+	// the batch names goes with it, whatever the order of the names; one
+	// named by an author the batch keeps refuses it, and nothing goes.
+	m1, m2, m3 := pub+"/authors/m1", pub+"/authors/m2", pub+"/authors/m3"
+	for _, a := range []*reflistsv1.Author{{Name: m1}, {Name: m2, Coauthors: []string{m1}}, {Name: m3, Coauthors: []string{m2}}} {
+		_, err = acme.CreateAuthor(ctx, &reflistsv1.CreateAuthorRequest{Parent: pub, AuthorId: a.Name[len(pub+"/authors/"):], Author: a})
+		require.NoError(t, err)
+	}
+	_, err = acme.BatchDeleteAuthors(ctx, &reflistsv1.BatchDeleteAuthorsRequest{Parent: pub, Names: []string{m1, m2}})
+	referenced(err, "reflists.v1.Author.coauthors")
+	_, err = acme.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: m1})
+	referenced(err, "reflists.v1.Author.coauthors")
+	_, err = acme.BatchDeleteAuthors(ctx, &reflistsv1.BatchDeleteAuthorsRequest{Parent: pub, Names: []string{m1, m3, m2}})
+	require.NoError(t, err)
 
 	// Once the list no longer names them, they go.
 	_, err = update(&reflistsv1.Book{Name: book.Name}, "authors")

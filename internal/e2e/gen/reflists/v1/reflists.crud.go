@@ -58,7 +58,7 @@ var bookServiceCRUDPublisherResource = crudrt.Resource{
 	],
 	"Operations": "Create|Delete",
 	"Children": [
-		{"Name":"reflists.v1.Author","Table":"authors","Columns":["publisher"],"DeleteTime":"delete_time","Key":["publisher","author"],"ListReferrers":[{"Name":"reflists.v1.Book.authors","Table":"books","Column":"authors","DeleteTime":"delete_time"}],"Pattern":"publishers/{publisher}/authors/{author}"}
+		{"Name":"reflists.v1.Author","Table":"authors","Columns":["publisher"],"DeleteTime":"delete_time","Key":["publisher","author"],"ListReferrers":[{"Name":"reflists.v1.Author.coauthors","Table":"authors","Column":"coauthors","DeleteTime":"delete_time"},{"Name":"reflists.v1.Book.authors","Table":"books","Column":"authors","DeleteTime":"delete_time"}],"Pattern":"publishers/{publisher}/authors/{author}"}
 	],
 	"IDField": "publisher_id",
 	"Methods": [
@@ -82,21 +82,24 @@ var bookServiceCRUDAuthorResource = crudrt.Resource{
 		{"Path":"name","Name":"author","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/authors/{author}"},
 		{"Path":"tenant_id","Name":"tenant_id","GoField":"TenantId","Type":"string","Role":"tenant","Queryable":true,"Kind":"string","MaxLen":64},
 		{"Path":"display_name","Name":"display_name","GoField":"DisplayName","Type":"string","Queryable":true,"Kind":"string"},
-		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true}
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"coauthors","Name":"coauthors","GoField":"Coauthors","Type":"JSON","Queryable":true,"Kind":"string_list","ListRefersTo":{"Name":"reflists.v1.Author","Table":"authors","Pattern":"publishers/{publisher}/authors/{author}","Columns":["publisher","author"],"DeleteTime":"delete_time","Tenant":{"Column":"tenant_id","Type":"string"}}}
 	],
 	"Indexes": [
 		{"Name":"idx_authors_tenant_id","Columns":["tenant_id"]}
 	],
-	"Operations": "Create|Delete|Undelete",
+	"Operations": "Create|Delete|Undelete|BatchDelete",
 	"Parent": {"Name":"reflists.v1.Publisher","Table":"publishers","Columns":["publisher"],"Tenant":"tenant_id"},
 	"ListReferrers": [
+		{"Name":"reflists.v1.Author.coauthors","Table":"authors","Column":"coauthors","DeleteTime":"delete_time"},
 		{"Name":"reflists.v1.Book.authors","Table":"books","Column":"authors","DeleteTime":"delete_time"}
 	],
 	"IDField": "author_id",
 	"Methods": [
 		{"Name":"reflists.v1.BookService.CreateAuthor","Op":"Create","Request":"reflists.v1.CreateAuthorRequest","Response":"reflists.v1.Author","Parent":"parent","ResourceID":"author_id","Resource":"author"},
 		{"Name":"reflists.v1.BookService.DeleteAuthor","Op":"Delete","Request":"reflists.v1.DeleteAuthorRequest","Response":"reflists.v1.Author","Key":"name"},
-		{"Name":"reflists.v1.BookService.UndeleteAuthor","Op":"Undelete","Request":"reflists.v1.UndeleteAuthorRequest","Response":"reflists.v1.Author","Key":"name"}
+		{"Name":"reflists.v1.BookService.UndeleteAuthor","Op":"Undelete","Request":"reflists.v1.UndeleteAuthorRequest","Response":"reflists.v1.Author","Key":"name"},
+		{"Name":"reflists.v1.BookService.BatchDeleteAuthors","Op":"BatchDelete","Request":"reflists.v1.BatchDeleteAuthorsRequest","Response":"google.protobuf.Empty","Keys":"names","Parent":"parent"}
 	]
 }`,
 }
@@ -157,6 +160,11 @@ func (s *BookServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorReq
 // AIP-164: the response is the restored resource.
 func (s *BookServiceCRUD) UndeleteAuthor(ctx context.Context, req *UndeleteAuthorRequest) (*Author, error) {
 	return crudrt.Call[*Author](ctx, s.svcAuthor, 2, req)
+}
+
+// AIP-235: the response is google.protobuf.Empty.
+func (s *BookServiceCRUD) BatchDeleteAuthors(ctx context.Context, req *BatchDeleteAuthorsRequest) (*emptypb.Empty, error) {
+	return crudrt.Call[*emptypb.Empty](ctx, s.svcAuthor, 3, req)
 }
 
 // AIP-133: the response is the created resource.

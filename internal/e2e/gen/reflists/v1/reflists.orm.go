@@ -69,6 +69,8 @@ type AuthorModel struct {
 	TenantId    string         `gorm:"column:tenant_id;not null;size:64;index:idx_authors_tenant_id" protoforge:"reflists.v1.Author.tenant_id"`
 	DisplayName string         `gorm:"column:display_name;not null" protoforge:"reflists.v1.Author.display_name"`
 	DeleteTime  gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"reflists.v1.Author.delete_time"`
+	// The authors it writes with.
+	Coauthors ormrt.JSON `gorm:"column:coauthors;not null" protoforge:"reflists.v1.Author.coauthors"`
 }
 
 // TableName is the table of AuthorModel.

@@ -97,9 +97,11 @@ type Author struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Stamped by the server from the caller's tenant.
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	TenantId    string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	DeleteTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	// The authors it writes with.
+	Coauthors     []string `protobuf:"bytes,5,rep,name=coauthors,proto3" json:"coauthors,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -158,6 +160,13 @@ func (x *Author) GetDisplayName() string {
 func (x *Author) GetDeleteTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.DeleteTime
+	}
+	return nil
+}
+
+func (x *Author) GetCoauthors() []string {
+	if x != nil {
+		return x.Coauthors
 	}
 	return nil
 }
@@ -493,6 +502,58 @@ func (x *UndeleteAuthorRequest) GetName() string {
 	return ""
 }
 
+type BatchDeleteAuthorsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Names         []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchDeleteAuthorsRequest) Reset() {
+	*x = BatchDeleteAuthorsRequest{}
+	mi := &file_reflists_v1_reflists_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchDeleteAuthorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchDeleteAuthorsRequest) ProtoMessage() {}
+
+func (x *BatchDeleteAuthorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_reflists_v1_reflists_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchDeleteAuthorsRequest.ProtoReflect.Descriptor instead.
+func (*BatchDeleteAuthorsRequest) Descriptor() ([]byte, []int) {
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BatchDeleteAuthorsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *BatchDeleteAuthorsRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
 type CreateBookRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BookId        string                 `protobuf:"bytes,1,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
@@ -503,7 +564,7 @@ type CreateBookRequest struct {
 
 func (x *CreateBookRequest) Reset() {
 	*x = CreateBookRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[8]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +576,7 @@ func (x *CreateBookRequest) String() string {
 func (*CreateBookRequest) ProtoMessage() {}
 
 func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[8]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +589,7 @@ func (x *CreateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBookRequest.ProtoReflect.Descriptor instead.
 func (*CreateBookRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{8}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateBookRequest) GetBookId() string {
@@ -554,7 +615,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[9]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +627,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[9]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +640,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{9}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetBookRequest) GetName() string {
@@ -599,7 +660,7 @@ type UpdateBookRequest struct {
 
 func (x *UpdateBookRequest) Reset() {
 	*x = UpdateBookRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[10]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +672,7 @@ func (x *UpdateBookRequest) String() string {
 func (*UpdateBookRequest) ProtoMessage() {}
 
 func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[10]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +685,7 @@ func (x *UpdateBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBookRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBookRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{10}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateBookRequest) GetBook() *Book {
@@ -650,7 +711,7 @@ type DeleteBookRequest struct {
 
 func (x *DeleteBookRequest) Reset() {
 	*x = DeleteBookRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[11]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -662,7 +723,7 @@ func (x *DeleteBookRequest) String() string {
 func (*DeleteBookRequest) ProtoMessage() {}
 
 func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[11]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -675,7 +736,7 @@ func (x *DeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{11}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteBookRequest) GetName() string {
@@ -694,7 +755,7 @@ type UndeleteBookRequest struct {
 
 func (x *UndeleteBookRequest) Reset() {
 	*x = UndeleteBookRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[12]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +767,7 @@ func (x *UndeleteBookRequest) String() string {
 func (*UndeleteBookRequest) ProtoMessage() {}
 
 func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[12]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +780,7 @@ func (x *UndeleteBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteBookRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteBookRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{12}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UndeleteBookRequest) GetName() string {
@@ -738,7 +799,7 @@ type BatchCreateBooksRequest struct {
 
 func (x *BatchCreateBooksRequest) Reset() {
 	*x = BatchCreateBooksRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[13]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +811,7 @@ func (x *BatchCreateBooksRequest) String() string {
 func (*BatchCreateBooksRequest) ProtoMessage() {}
 
 func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[13]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +824,7 @@ func (x *BatchCreateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{13}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchCreateBooksRequest) GetRequests() []*CreateBookRequest {
@@ -782,7 +843,7 @@ type BatchCreateBooksResponse struct {
 
 func (x *BatchCreateBooksResponse) Reset() {
 	*x = BatchCreateBooksResponse{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[14]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +855,7 @@ func (x *BatchCreateBooksResponse) String() string {
 func (*BatchCreateBooksResponse) ProtoMessage() {}
 
 func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[14]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +868,7 @@ func (x *BatchCreateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{14}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchCreateBooksResponse) GetBooks() []*Book {
@@ -826,7 +887,7 @@ type BatchUpdateBooksRequest struct {
 
 func (x *BatchUpdateBooksRequest) Reset() {
 	*x = BatchUpdateBooksRequest{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[15]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -838,7 +899,7 @@ func (x *BatchUpdateBooksRequest) String() string {
 func (*BatchUpdateBooksRequest) ProtoMessage() {}
 
 func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[15]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -851,7 +912,7 @@ func (x *BatchUpdateBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksRequest.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksRequest) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{15}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchUpdateBooksRequest) GetRequests() []*UpdateBookRequest {
@@ -870,7 +931,7 @@ type BatchUpdateBooksResponse struct {
 
 func (x *BatchUpdateBooksResponse) Reset() {
 	*x = BatchUpdateBooksResponse{}
-	mi := &file_reflists_v1_reflists_proto_msgTypes[16]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +943,7 @@ func (x *BatchUpdateBooksResponse) String() string {
 func (*BatchUpdateBooksResponse) ProtoMessage() {}
 
 func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_reflists_v1_reflists_proto_msgTypes[16]
+	mi := &file_reflists_v1_reflists_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +956,7 @@ func (x *BatchUpdateBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchUpdateBooksResponse.ProtoReflect.Descriptor instead.
 func (*BatchUpdateBooksResponse) Descriptor() ([]byte, []int) {
-	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{16}
+	return file_reflists_v1_reflists_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BatchUpdateBooksResponse) GetBooks() []*Book {
@@ -914,13 +975,15 @@ const file_reflists_v1_reflists_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title:;\xeaA8\n" +
-	"\x1ereflists.example.com/Publisher\x12\x16publishers/{publisher}\"\xff\x01\n" +
+	"\x1ereflists.example.com/Publisher\x12\x16publishers/{publisher}\"\xbf\x02\n" +
 	"\x06Author\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
 	"\ttenant_id\x18\x02 \x01(\tB\r\xe2A\x01\x03\xe2\xdd\x19\x05\x18@\x80\x01\x01R\btenantId\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12A\n" +
 	"\vdelete_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"deleteTime:I\xeaAF\n" +
+	"deleteTime\x12>\n" +
+	"\tcoauthors\x18\x05 \x03(\tB \xfaA\x1d\n" +
+	"\x1breflists.example.com/AuthorR\tcoauthors:I\xeaAF\n" +
 	"\x1breflists.example.com/Author\x12'publishers/{publisher}/authors/{author}\"\x8f\x02\n" +
 	"\x04Book\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12*\n" +
@@ -944,7 +1007,10 @@ const file_reflists_v1_reflists_proto_rawDesc = "" +
 	"\x13DeleteAuthorRequest\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"1\n" +
 	"\x15UndeleteAuthorRequest\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"Y\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x04name\"U\n" +
+	"\x19BatchDeleteAuthorsRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1a\n" +
+	"\x05names\x18\x02 \x03(\tB\x04\xe2A\x01\x02R\x05names\"Y\n" +
 	"\x11CreateBookRequest\x12\x17\n" +
 	"\abook_id\x18\x01 \x01(\tR\x06bookId\x12+\n" +
 	"\x04book\x18\x02 \x01(\v2\x11.reflists.v1.BookB\x04\xe2A\x01\x02R\x04book\"*\n" +
@@ -965,14 +1031,14 @@ const file_reflists_v1_reflists_proto_rawDesc = "" +
 	"\x17BatchUpdateBooksRequest\x12@\n" +
 	"\brequests\x18\x01 \x03(\v2\x1e.reflists.v1.UpdateBookRequestB\x04\xe2A\x01\x02R\brequests\"C\n" +
 	"\x18BatchUpdateBooksResponse\x12'\n" +
-	"\x05books\x18\x01 \x03(\v2\x11.reflists.v1.BookR\x05books2\xcb\n" +
-	"\n" +
+	"\x05books\x18\x01 \x03(\v2\x11.reflists.v1.BookR\x05books2\xdc\v\n" +
 	"\vBookService\x12q\n" +
 	"\x0fCreatePublisher\x12#.reflists.v1.CreatePublisherRequest\x1a\x16.reflists.v1.Publisher\"!\x82\xd3\xe4\x93\x02\x1b:\tpublisher\"\x0e/v1/publishers\x12o\n" +
 	"\x0fDeletePublisher\x12#.reflists.v1.DeletePublisherRequest\x1a\x16.google.protobuf.Empty\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/v1/{name=publishers/*}\x12x\n" +
 	"\fCreateAuthor\x12 .reflists.v1.CreateAuthorRequest\x1a\x13.reflists.v1.Author\"1\x82\xd3\xe4\x93\x02+:\x06author\"!/v1/{parent=publishers/*}/authors\x12p\n" +
 	"\fDeleteAuthor\x12 .reflists.v1.DeleteAuthorRequest\x1a\x13.reflists.v1.Author\")\x82\xd3\xe4\x93\x02#*!/v1/{name=publishers/*/authors/*}\x12\x80\x01\n" +
-	"\x0eUndeleteAuthor\x12\".reflists.v1.UndeleteAuthorRequest\x1a\x13.reflists.v1.Author\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=publishers/*/authors/*}:undelete\x12X\n" +
+	"\x0eUndeleteAuthor\x12\".reflists.v1.UndeleteAuthorRequest\x1a\x13.reflists.v1.Author\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=publishers/*/authors/*}:undelete\x12\x8e\x01\n" +
+	"\x12BatchDeleteAuthors\x12&.reflists.v1.BatchDeleteAuthorsRequest\x1a\x16.google.protobuf.Empty\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{parent=publishers/*}/authors:batchDelete\x12X\n" +
 	"\n" +
 	"CreateBook\x12\x1e.reflists.v1.CreateBookRequest\x1a\x11.reflists.v1.Book\"\x17\x82\xd3\xe4\x93\x02\x11:\x04book\"\t/v1/books\x12U\n" +
 	"\aGetBook\x12\x1b.reflists.v1.GetBookRequest\x1a\x11.reflists.v1.Book\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=books/*}\x12f\n" +
@@ -996,67 +1062,70 @@ func file_reflists_v1_reflists_proto_rawDescGZIP() []byte {
 	return file_reflists_v1_reflists_proto_rawDescData
 }
 
-var file_reflists_v1_reflists_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_reflists_v1_reflists_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_reflists_v1_reflists_proto_goTypes = []any{
-	(*Publisher)(nil),                // 0: reflists.v1.Publisher
-	(*Author)(nil),                   // 1: reflists.v1.Author
-	(*Book)(nil),                     // 2: reflists.v1.Book
-	(*CreatePublisherRequest)(nil),   // 3: reflists.v1.CreatePublisherRequest
-	(*DeletePublisherRequest)(nil),   // 4: reflists.v1.DeletePublisherRequest
-	(*CreateAuthorRequest)(nil),      // 5: reflists.v1.CreateAuthorRequest
-	(*DeleteAuthorRequest)(nil),      // 6: reflists.v1.DeleteAuthorRequest
-	(*UndeleteAuthorRequest)(nil),    // 7: reflists.v1.UndeleteAuthorRequest
-	(*CreateBookRequest)(nil),        // 8: reflists.v1.CreateBookRequest
-	(*GetBookRequest)(nil),           // 9: reflists.v1.GetBookRequest
-	(*UpdateBookRequest)(nil),        // 10: reflists.v1.UpdateBookRequest
-	(*DeleteBookRequest)(nil),        // 11: reflists.v1.DeleteBookRequest
-	(*UndeleteBookRequest)(nil),      // 12: reflists.v1.UndeleteBookRequest
-	(*BatchCreateBooksRequest)(nil),  // 13: reflists.v1.BatchCreateBooksRequest
-	(*BatchCreateBooksResponse)(nil), // 14: reflists.v1.BatchCreateBooksResponse
-	(*BatchUpdateBooksRequest)(nil),  // 15: reflists.v1.BatchUpdateBooksRequest
-	(*BatchUpdateBooksResponse)(nil), // 16: reflists.v1.BatchUpdateBooksResponse
-	(*timestamppb.Timestamp)(nil),    // 17: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 18: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 19: google.protobuf.Empty
+	(*Publisher)(nil),                 // 0: reflists.v1.Publisher
+	(*Author)(nil),                    // 1: reflists.v1.Author
+	(*Book)(nil),                      // 2: reflists.v1.Book
+	(*CreatePublisherRequest)(nil),    // 3: reflists.v1.CreatePublisherRequest
+	(*DeletePublisherRequest)(nil),    // 4: reflists.v1.DeletePublisherRequest
+	(*CreateAuthorRequest)(nil),       // 5: reflists.v1.CreateAuthorRequest
+	(*DeleteAuthorRequest)(nil),       // 6: reflists.v1.DeleteAuthorRequest
+	(*UndeleteAuthorRequest)(nil),     // 7: reflists.v1.UndeleteAuthorRequest
+	(*BatchDeleteAuthorsRequest)(nil), // 8: reflists.v1.BatchDeleteAuthorsRequest
+	(*CreateBookRequest)(nil),         // 9: reflists.v1.CreateBookRequest
+	(*GetBookRequest)(nil),            // 10: reflists.v1.GetBookRequest
+	(*UpdateBookRequest)(nil),         // 11: reflists.v1.UpdateBookRequest
+	(*DeleteBookRequest)(nil),         // 12: reflists.v1.DeleteBookRequest
+	(*UndeleteBookRequest)(nil),       // 13: reflists.v1.UndeleteBookRequest
+	(*BatchCreateBooksRequest)(nil),   // 14: reflists.v1.BatchCreateBooksRequest
+	(*BatchCreateBooksResponse)(nil),  // 15: reflists.v1.BatchCreateBooksResponse
+	(*BatchUpdateBooksRequest)(nil),   // 16: reflists.v1.BatchUpdateBooksRequest
+	(*BatchUpdateBooksResponse)(nil),  // 17: reflists.v1.BatchUpdateBooksResponse
+	(*timestamppb.Timestamp)(nil),     // 18: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 19: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),             // 20: google.protobuf.Empty
 }
 var file_reflists_v1_reflists_proto_depIdxs = []int32{
-	17, // 0: reflists.v1.Author.delete_time:type_name -> google.protobuf.Timestamp
-	17, // 1: reflists.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
+	18, // 0: reflists.v1.Author.delete_time:type_name -> google.protobuf.Timestamp
+	18, // 1: reflists.v1.Book.delete_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: reflists.v1.CreatePublisherRequest.publisher:type_name -> reflists.v1.Publisher
 	1,  // 3: reflists.v1.CreateAuthorRequest.author:type_name -> reflists.v1.Author
 	2,  // 4: reflists.v1.CreateBookRequest.book:type_name -> reflists.v1.Book
 	2,  // 5: reflists.v1.UpdateBookRequest.book:type_name -> reflists.v1.Book
-	18, // 6: reflists.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 7: reflists.v1.BatchCreateBooksRequest.requests:type_name -> reflists.v1.CreateBookRequest
+	19, // 6: reflists.v1.UpdateBookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 7: reflists.v1.BatchCreateBooksRequest.requests:type_name -> reflists.v1.CreateBookRequest
 	2,  // 8: reflists.v1.BatchCreateBooksResponse.books:type_name -> reflists.v1.Book
-	10, // 9: reflists.v1.BatchUpdateBooksRequest.requests:type_name -> reflists.v1.UpdateBookRequest
+	11, // 9: reflists.v1.BatchUpdateBooksRequest.requests:type_name -> reflists.v1.UpdateBookRequest
 	2,  // 10: reflists.v1.BatchUpdateBooksResponse.books:type_name -> reflists.v1.Book
 	3,  // 11: reflists.v1.BookService.CreatePublisher:input_type -> reflists.v1.CreatePublisherRequest
 	4,  // 12: reflists.v1.BookService.DeletePublisher:input_type -> reflists.v1.DeletePublisherRequest
 	5,  // 13: reflists.v1.BookService.CreateAuthor:input_type -> reflists.v1.CreateAuthorRequest
 	6,  // 14: reflists.v1.BookService.DeleteAuthor:input_type -> reflists.v1.DeleteAuthorRequest
 	7,  // 15: reflists.v1.BookService.UndeleteAuthor:input_type -> reflists.v1.UndeleteAuthorRequest
-	8,  // 16: reflists.v1.BookService.CreateBook:input_type -> reflists.v1.CreateBookRequest
-	9,  // 17: reflists.v1.BookService.GetBook:input_type -> reflists.v1.GetBookRequest
-	10, // 18: reflists.v1.BookService.UpdateBook:input_type -> reflists.v1.UpdateBookRequest
-	11, // 19: reflists.v1.BookService.DeleteBook:input_type -> reflists.v1.DeleteBookRequest
-	12, // 20: reflists.v1.BookService.UndeleteBook:input_type -> reflists.v1.UndeleteBookRequest
-	13, // 21: reflists.v1.BookService.BatchCreateBooks:input_type -> reflists.v1.BatchCreateBooksRequest
-	15, // 22: reflists.v1.BookService.BatchUpdateBooks:input_type -> reflists.v1.BatchUpdateBooksRequest
-	0,  // 23: reflists.v1.BookService.CreatePublisher:output_type -> reflists.v1.Publisher
-	19, // 24: reflists.v1.BookService.DeletePublisher:output_type -> google.protobuf.Empty
-	1,  // 25: reflists.v1.BookService.CreateAuthor:output_type -> reflists.v1.Author
-	1,  // 26: reflists.v1.BookService.DeleteAuthor:output_type -> reflists.v1.Author
-	1,  // 27: reflists.v1.BookService.UndeleteAuthor:output_type -> reflists.v1.Author
-	2,  // 28: reflists.v1.BookService.CreateBook:output_type -> reflists.v1.Book
-	2,  // 29: reflists.v1.BookService.GetBook:output_type -> reflists.v1.Book
-	2,  // 30: reflists.v1.BookService.UpdateBook:output_type -> reflists.v1.Book
-	2,  // 31: reflists.v1.BookService.DeleteBook:output_type -> reflists.v1.Book
-	2,  // 32: reflists.v1.BookService.UndeleteBook:output_type -> reflists.v1.Book
-	14, // 33: reflists.v1.BookService.BatchCreateBooks:output_type -> reflists.v1.BatchCreateBooksResponse
-	16, // 34: reflists.v1.BookService.BatchUpdateBooks:output_type -> reflists.v1.BatchUpdateBooksResponse
-	23, // [23:35] is the sub-list for method output_type
-	11, // [11:23] is the sub-list for method input_type
+	8,  // 16: reflists.v1.BookService.BatchDeleteAuthors:input_type -> reflists.v1.BatchDeleteAuthorsRequest
+	9,  // 17: reflists.v1.BookService.CreateBook:input_type -> reflists.v1.CreateBookRequest
+	10, // 18: reflists.v1.BookService.GetBook:input_type -> reflists.v1.GetBookRequest
+	11, // 19: reflists.v1.BookService.UpdateBook:input_type -> reflists.v1.UpdateBookRequest
+	12, // 20: reflists.v1.BookService.DeleteBook:input_type -> reflists.v1.DeleteBookRequest
+	13, // 21: reflists.v1.BookService.UndeleteBook:input_type -> reflists.v1.UndeleteBookRequest
+	14, // 22: reflists.v1.BookService.BatchCreateBooks:input_type -> reflists.v1.BatchCreateBooksRequest
+	16, // 23: reflists.v1.BookService.BatchUpdateBooks:input_type -> reflists.v1.BatchUpdateBooksRequest
+	0,  // 24: reflists.v1.BookService.CreatePublisher:output_type -> reflists.v1.Publisher
+	20, // 25: reflists.v1.BookService.DeletePublisher:output_type -> google.protobuf.Empty
+	1,  // 26: reflists.v1.BookService.CreateAuthor:output_type -> reflists.v1.Author
+	1,  // 27: reflists.v1.BookService.DeleteAuthor:output_type -> reflists.v1.Author
+	1,  // 28: reflists.v1.BookService.UndeleteAuthor:output_type -> reflists.v1.Author
+	20, // 29: reflists.v1.BookService.BatchDeleteAuthors:output_type -> google.protobuf.Empty
+	2,  // 30: reflists.v1.BookService.CreateBook:output_type -> reflists.v1.Book
+	2,  // 31: reflists.v1.BookService.GetBook:output_type -> reflists.v1.Book
+	2,  // 32: reflists.v1.BookService.UpdateBook:output_type -> reflists.v1.Book
+	2,  // 33: reflists.v1.BookService.DeleteBook:output_type -> reflists.v1.Book
+	2,  // 34: reflists.v1.BookService.UndeleteBook:output_type -> reflists.v1.Book
+	15, // 35: reflists.v1.BookService.BatchCreateBooks:output_type -> reflists.v1.BatchCreateBooksResponse
+	17, // 36: reflists.v1.BookService.BatchUpdateBooks:output_type -> reflists.v1.BatchUpdateBooksResponse
+	24, // [24:37] is the sub-list for method output_type
+	11, // [11:24] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -1073,7 +1142,7 @@ func file_reflists_v1_reflists_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_reflists_v1_reflists_proto_rawDesc), len(file_reflists_v1_reflists_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

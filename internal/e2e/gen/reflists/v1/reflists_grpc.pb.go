@@ -24,18 +24,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BookService_CreatePublisher_FullMethodName  = "/reflists.v1.BookService/CreatePublisher"
-	BookService_DeletePublisher_FullMethodName  = "/reflists.v1.BookService/DeletePublisher"
-	BookService_CreateAuthor_FullMethodName     = "/reflists.v1.BookService/CreateAuthor"
-	BookService_DeleteAuthor_FullMethodName     = "/reflists.v1.BookService/DeleteAuthor"
-	BookService_UndeleteAuthor_FullMethodName   = "/reflists.v1.BookService/UndeleteAuthor"
-	BookService_CreateBook_FullMethodName       = "/reflists.v1.BookService/CreateBook"
-	BookService_GetBook_FullMethodName          = "/reflists.v1.BookService/GetBook"
-	BookService_UpdateBook_FullMethodName       = "/reflists.v1.BookService/UpdateBook"
-	BookService_DeleteBook_FullMethodName       = "/reflists.v1.BookService/DeleteBook"
-	BookService_UndeleteBook_FullMethodName     = "/reflists.v1.BookService/UndeleteBook"
-	BookService_BatchCreateBooks_FullMethodName = "/reflists.v1.BookService/BatchCreateBooks"
-	BookService_BatchUpdateBooks_FullMethodName = "/reflists.v1.BookService/BatchUpdateBooks"
+	BookService_CreatePublisher_FullMethodName    = "/reflists.v1.BookService/CreatePublisher"
+	BookService_DeletePublisher_FullMethodName    = "/reflists.v1.BookService/DeletePublisher"
+	BookService_CreateAuthor_FullMethodName       = "/reflists.v1.BookService/CreateAuthor"
+	BookService_DeleteAuthor_FullMethodName       = "/reflists.v1.BookService/DeleteAuthor"
+	BookService_UndeleteAuthor_FullMethodName     = "/reflists.v1.BookService/UndeleteAuthor"
+	BookService_BatchDeleteAuthors_FullMethodName = "/reflists.v1.BookService/BatchDeleteAuthors"
+	BookService_CreateBook_FullMethodName         = "/reflists.v1.BookService/CreateBook"
+	BookService_GetBook_FullMethodName            = "/reflists.v1.BookService/GetBook"
+	BookService_UpdateBook_FullMethodName         = "/reflists.v1.BookService/UpdateBook"
+	BookService_DeleteBook_FullMethodName         = "/reflists.v1.BookService/DeleteBook"
+	BookService_UndeleteBook_FullMethodName       = "/reflists.v1.BookService/UndeleteBook"
+	BookService_BatchCreateBooks_FullMethodName   = "/reflists.v1.BookService/BatchCreateBooks"
+	BookService_BatchUpdateBooks_FullMethodName   = "/reflists.v1.BookService/BatchUpdateBooks"
 )
 
 // BookServiceClient is the client API for BookService service.
@@ -64,6 +65,10 @@ type BookServiceClient interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteAuthor(ctx context.Context, in *UndeleteAuthorRequest, opts ...grpc.CallOption) (*Author, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	BatchDeleteAuthors(ctx context.Context, in *BatchDeleteAuthorsRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -140,6 +145,16 @@ func (c *bookServiceClient) UndeleteAuthor(ctx context.Context, in *UndeleteAuth
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Author)
 	err := c.cc.Invoke(ctx, BookService_UndeleteAuthor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bookServiceClient) BatchDeleteAuthors(ctx context.Context, in *BatchDeleteAuthorsRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, BookService_BatchDeleteAuthors_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +257,10 @@ type BookServiceServer interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteAuthor(context.Context, *UndeleteAuthorRequest) (*Author, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	BatchDeleteAuthors(context.Context, *BatchDeleteAuthorsRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -288,6 +307,9 @@ func (UnimplementedBookServiceServer) DeleteAuthor(context.Context, *DeleteAutho
 }
 func (UnimplementedBookServiceServer) UndeleteAuthor(context.Context, *UndeleteAuthorRequest) (*Author, error) {
 	return nil, status.Error(codes.Unimplemented, "method UndeleteAuthor not implemented")
+}
+func (UnimplementedBookServiceServer) BatchDeleteAuthors(context.Context, *BatchDeleteAuthorsRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchDeleteAuthors not implemented")
 }
 func (UnimplementedBookServiceServer) CreateBook(context.Context, *CreateBookRequest) (*Book, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateBook not implemented")
@@ -417,6 +439,24 @@ func _BookService_UndeleteAuthor_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(BookServiceServer).UndeleteAuthor(ctx, req.(*UndeleteAuthorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BookService_BatchDeleteAuthors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchDeleteAuthorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BookServiceServer).BatchDeleteAuthors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BookService_BatchDeleteAuthors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BookServiceServer).BatchDeleteAuthors(ctx, req.(*BatchDeleteAuthorsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -573,6 +613,10 @@ var BookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UndeleteAuthor",
 			Handler:    _BookService_UndeleteAuthor_Handler,
+		},
+		{
+			MethodName: "BatchDeleteAuthors",
+			Handler:    _BookService_BatchDeleteAuthors_Handler,
 		},
 		{
 			MethodName: "CreateBook",

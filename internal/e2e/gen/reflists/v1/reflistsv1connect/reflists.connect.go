@@ -53,6 +53,9 @@ const (
 	// BookServiceUndeleteAuthorProcedure is the fully-qualified name of the BookService's
 	// UndeleteAuthor RPC.
 	BookServiceUndeleteAuthorProcedure = "/reflists.v1.BookService/UndeleteAuthor"
+	// BookServiceBatchDeleteAuthorsProcedure is the fully-qualified name of the BookService's
+	// BatchDeleteAuthors RPC.
+	BookServiceBatchDeleteAuthorsProcedure = "/reflists.v1.BookService/BatchDeleteAuthors"
 	// BookServiceCreateBookProcedure is the fully-qualified name of the BookService's CreateBook RPC.
 	BookServiceCreateBookProcedure = "/reflists.v1.BookService/CreateBook"
 	// BookServiceGetBookProcedure is the fully-qualified name of the BookService's GetBook RPC.
@@ -94,6 +97,10 @@ type BookServiceClient interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteAuthor(context.Context, *v1.UndeleteAuthorRequest) (*v1.Author, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	BatchDeleteAuthors(context.Context, *v1.BatchDeleteAuthorsRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -159,6 +166,12 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(bookServiceMethods.ByName("UndeleteAuthor")),
 			connect.WithClientOptions(opts...),
 		),
+		batchDeleteAuthors: connect.NewClient[v1.BatchDeleteAuthorsRequest, emptypb.Empty](
+			httpClient,
+			baseURL+BookServiceBatchDeleteAuthorsProcedure,
+			connect.WithSchema(bookServiceMethods.ByName("BatchDeleteAuthors")),
+			connect.WithClientOptions(opts...),
+		),
 		createBook: connect.NewClient[v1.CreateBookRequest, v1.Book](
 			httpClient,
 			baseURL+BookServiceCreateBookProcedure,
@@ -206,18 +219,19 @@ func NewBookServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 
 // bookServiceClient implements BookServiceClient.
 type bookServiceClient struct {
-	createPublisher  *connect.Client[v1.CreatePublisherRequest, v1.Publisher]
-	deletePublisher  *connect.Client[v1.DeletePublisherRequest, emptypb.Empty]
-	createAuthor     *connect.Client[v1.CreateAuthorRequest, v1.Author]
-	deleteAuthor     *connect.Client[v1.DeleteAuthorRequest, v1.Author]
-	undeleteAuthor   *connect.Client[v1.UndeleteAuthorRequest, v1.Author]
-	createBook       *connect.Client[v1.CreateBookRequest, v1.Book]
-	getBook          *connect.Client[v1.GetBookRequest, v1.Book]
-	updateBook       *connect.Client[v1.UpdateBookRequest, v1.Book]
-	deleteBook       *connect.Client[v1.DeleteBookRequest, v1.Book]
-	undeleteBook     *connect.Client[v1.UndeleteBookRequest, v1.Book]
-	batchCreateBooks *connect.Client[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse]
-	batchUpdateBooks *connect.Client[v1.BatchUpdateBooksRequest, v1.BatchUpdateBooksResponse]
+	createPublisher    *connect.Client[v1.CreatePublisherRequest, v1.Publisher]
+	deletePublisher    *connect.Client[v1.DeletePublisherRequest, emptypb.Empty]
+	createAuthor       *connect.Client[v1.CreateAuthorRequest, v1.Author]
+	deleteAuthor       *connect.Client[v1.DeleteAuthorRequest, v1.Author]
+	undeleteAuthor     *connect.Client[v1.UndeleteAuthorRequest, v1.Author]
+	batchDeleteAuthors *connect.Client[v1.BatchDeleteAuthorsRequest, emptypb.Empty]
+	createBook         *connect.Client[v1.CreateBookRequest, v1.Book]
+	getBook            *connect.Client[v1.GetBookRequest, v1.Book]
+	updateBook         *connect.Client[v1.UpdateBookRequest, v1.Book]
+	deleteBook         *connect.Client[v1.DeleteBookRequest, v1.Book]
+	undeleteBook       *connect.Client[v1.UndeleteBookRequest, v1.Book]
+	batchCreateBooks   *connect.Client[v1.BatchCreateBooksRequest, v1.BatchCreateBooksResponse]
+	batchUpdateBooks   *connect.Client[v1.BatchUpdateBooksRequest, v1.BatchUpdateBooksResponse]
 }
 
 // CreatePublisher calls reflists.v1.BookService.CreatePublisher.
@@ -259,6 +273,15 @@ func (c *bookServiceClient) DeleteAuthor(ctx context.Context, req *v1.DeleteAuth
 // UndeleteAuthor calls reflists.v1.BookService.UndeleteAuthor.
 func (c *bookServiceClient) UndeleteAuthor(ctx context.Context, req *v1.UndeleteAuthorRequest) (*v1.Author, error) {
 	response, err := c.undeleteAuthor.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
+// BatchDeleteAuthors calls reflists.v1.BookService.BatchDeleteAuthors.
+func (c *bookServiceClient) BatchDeleteAuthors(ctx context.Context, req *v1.BatchDeleteAuthorsRequest) (*emptypb.Empty, error) {
+	response, err := c.batchDeleteAuthors.CallUnary(ctx, connect.NewRequest(req))
 	if response != nil {
 		return response.Msg, err
 	}
@@ -350,6 +373,10 @@ type BookServiceHandler interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	UndeleteAuthor(context.Context, *v1.UndeleteAuthorRequest) (*v1.Author, error)
+	// AIP-235: the response is google.protobuf.Empty.
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	BatchDeleteAuthors(context.Context, *v1.BatchDeleteAuthorsRequest) (*emptypb.Empty, error)
 	// AIP-133: the response is the created resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -411,6 +438,12 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(bookServiceMethods.ByName("UndeleteAuthor")),
 		connect.WithHandlerOptions(opts...),
 	)
+	bookServiceBatchDeleteAuthorsHandler := connect.NewUnaryHandlerSimple(
+		BookServiceBatchDeleteAuthorsProcedure,
+		svc.BatchDeleteAuthors,
+		connect.WithSchema(bookServiceMethods.ByName("BatchDeleteAuthors")),
+		connect.WithHandlerOptions(opts...),
+	)
 	bookServiceCreateBookHandler := connect.NewUnaryHandlerSimple(
 		BookServiceCreateBookProcedure,
 		svc.CreateBook,
@@ -465,6 +498,8 @@ func NewBookServiceHandler(svc BookServiceHandler, opts ...connect.HandlerOption
 			bookServiceDeleteAuthorHandler.ServeHTTP(w, r)
 		case BookServiceUndeleteAuthorProcedure:
 			bookServiceUndeleteAuthorHandler.ServeHTTP(w, r)
+		case BookServiceBatchDeleteAuthorsProcedure:
+			bookServiceBatchDeleteAuthorsHandler.ServeHTTP(w, r)
 		case BookServiceCreateBookProcedure:
 			bookServiceCreateBookHandler.ServeHTTP(w, r)
 		case BookServiceGetBookProcedure:
@@ -506,6 +541,10 @@ func (UnimplementedBookServiceHandler) DeleteAuthor(context.Context, *v1.DeleteA
 
 func (UnimplementedBookServiceHandler) UndeleteAuthor(context.Context, *v1.UndeleteAuthorRequest) (*v1.Author, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("reflists.v1.BookService.UndeleteAuthor is not implemented"))
+}
+
+func (UnimplementedBookServiceHandler) BatchDeleteAuthors(context.Context, *v1.BatchDeleteAuthorsRequest) (*emptypb.Empty, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("reflists.v1.BookService.BatchDeleteAuthors is not implemented"))
 }
 
 func (UnimplementedBookServiceHandler) CreateBook(context.Context, *v1.CreateBookRequest) (*v1.Book, error) {

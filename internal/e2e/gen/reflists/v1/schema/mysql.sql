@@ -24,6 +24,7 @@ CREATE TABLE `authors` (
   `tenant_id` varchar(64) NOT NULL DEFAULT (''),
   `display_name` longtext NOT NULL DEFAULT (''),
   `delete_time` datetime(6) NULL,
+  `coauthors` json NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`publisher`, `author`),
   INDEX `idx_authors_tenant_id` (`tenant_id`),
   CONSTRAINT `fk_authors_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION

@@ -24,6 +24,7 @@ CREATE TABLE "authors" (
   "tenant_id" character varying(64) NOT NULL DEFAULT '' COLLATE "C",
   "display_name" text NOT NULL DEFAULT '' COLLATE "C",
   "delete_time" timestamptz NULL,
+  "coauthors" jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY ("publisher", "author"),
   CONSTRAINT "fk_authors_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );

@@ -17,6 +17,7 @@ CREATE TABLE `authors` (
   `tenant_id` text NOT NULL DEFAULT (''),
   `display_name` text NOT NULL DEFAULT (''),
   `delete_time` datetime NULL,
+  `coauthors` text NOT NULL DEFAULT ('[]'),
   PRIMARY KEY (`publisher`, `author`),
   CONSTRAINT `fk_authors_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_authors_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255),
