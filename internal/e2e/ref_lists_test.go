@@ -52,7 +52,7 @@ func TestReferenceLists(t *testing.T) {
 		t.Cleanup(srv.Close)
 		t.Run("Connect", func(t *testing.T) {
 			referenceListsScenario(t, func(tenant string) grpc.ClientConnInterface {
-				return connectConn{base: srv.URL, header: http.Header{"X-Tenant": {tenant}}}
+				return connectStatusConn{base: srv.URL, header: http.Header{"X-Tenant": {tenant}}}
 			}, "c")
 		})
 
