@@ -964,7 +964,7 @@ message Settings {
   string name = 1;
 }
 `)
-	want := `message mx.v1.Settings: its parent patterns (projects/{project} or folders/{folder}) are not those of mx.v1.Project (projects/{project}): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of Project's`
+	want := `is not generated: its parent patterns (projects/{project} or folders/{folder}) are not those of mx.v1.Project (projects/{project}): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of Project's`
 	if got := buf.String(); !strings.Contains(got, `warning: mx/v1/mx.proto:9:1: message mx.v1.Settings: resource "mx.example.com/Settings" is not generated`) || !strings.Contains(got, want) {
 		t.Errorf("warnings:\n%s\nwant one with:\n%s", got, want)
 	}
@@ -1111,7 +1111,7 @@ message Version {
 `
 		_, buf, _ := generate(t, "pat/v1/pat.proto", src)
 		got := strings.TrimSpace(buf.String())
-		if !strings.HasPrefix(got, `protoc-gen-crud: warning: pat/v1/pat.proto:9:1: message pat.v1.Version: resource "pat.example.com/Version" is not generated: pat/v1/pat.proto:9:1: message pat.v1.Version: `+c.want) {
+		if !strings.HasPrefix(got, `protoc-gen-crud: warning: pat/v1/pat.proto:9:1: message pat.v1.Version: resource "pat.example.com/Version" is not generated: `+c.want) {
 			t.Errorf("%s: warning\n%s\nwant it to start with\n%s", c.child, got, c.want)
 		}
 	}
@@ -1140,7 +1140,7 @@ message Dataset {
 }
 `
 	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
-	want := `protoc-gen-crud: warning: pat/v1/pat.proto:13:1: message pat.v1.Dataset: resource "pat.example.com/Dataset" is not generated: pat/v1/pat.proto:13:1: message pat.v1.Dataset: ` +
+	want := `protoc-gen-crud: warning: pat/v1/pat.proto:13:1: message pat.v1.Dataset: resource "pat.example.com/Dataset" is not generated: ` +
 		`its parent patterns (organizations/{organization}/projects/{project} or organizations/{organization}) are those of different resources, ` +
 		`pat.v1.Organization (organizations/{organization}) and pat.v1.Project (organizations/{organization}/projects/{project}): ` +
 		`a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own`

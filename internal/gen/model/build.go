@@ -205,7 +205,13 @@ type builder struct {
 func (b *builder) errorf(file *protogen.File, desc protoreflect.Descriptor, format string, args ...any) {
 	if owner := ownerMessage(desc); owner != "" && b.inferred[owner] {
 		if _, ok := b.failed[owner]; !ok {
-			b.failed[owner] = fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), fmt.Sprintf(format, args...))
+			why := fmt.Sprintf(format, args...)
+			if desc.FullName() != owner {
+				// The warning is at the message: a problem of one of its
+				// parts says where that is.
+				why = fmt.Sprintf("%s: %s %s: %s", Position(file, desc), elementKind(desc), desc.FullName(), why)
+			}
+			b.failed[owner] = why
 		}
 		return
 	}
