@@ -190,7 +190,7 @@ var refServiceCRUDFolderResource = crudrt.Resource{
 	"Indexes": [
 		{"Name":"idx_folders_tenant_id","Columns":["tenant_id"]}
 	],
-	"Operations": "Create|Update",
+	"Operations": "List|Create|Update",
 	"HeldChildren": [
 		{"Name":"tenantrefs.v1.Folder","Table":"folders","Column":"parent"}
 	],
@@ -198,6 +198,7 @@ var refServiceCRUDFolderResource = crudrt.Resource{
 	"IDField": "folder_id",
 	"Methods": [
 		{"Name":"tenantrefs.v1.RefService.CreateFolder","Op":"Create","Request":"tenantrefs.v1.CreateFolderRequest","Response":"tenantrefs.v1.Folder","ResourceID":"folder_id","Resource":"folder"},
+		{"Name":"tenantrefs.v1.RefService.ListFolders","Op":"List","Request":"tenantrefs.v1.ListFoldersRequest","Response":"tenantrefs.v1.ListFoldersResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"folders","NextPageToken":"next_page_token","TotalSize":"total_size","ParentIn":"parent"},
 		{"Name":"tenantrefs.v1.RefService.UpdateFolder","Op":"Update","Request":"tenantrefs.v1.UpdateFolderRequest","Response":"tenantrefs.v1.Folder","Resource":"folder","Mask":"update_mask"}
 	]
 }`,
@@ -251,9 +252,14 @@ func (s *RefServiceCRUD) CreateFolder(ctx context.Context, req *CreateFolderRequ
 	return crudrt.Call[*Folder](ctx, s.svcFolder, 0, req)
 }
 
+// AIP-132: the folders whose parent field holds parent.
+func (s *RefServiceCRUD) ListFolders(ctx context.Context, req *ListFoldersRequest) (*ListFoldersResponse, error) {
+	return crudrt.Call[*ListFoldersResponse](ctx, s.svcFolder, 1, req)
+}
+
 // AIP-134: the response is the updated resource.
 func (s *RefServiceCRUD) UpdateFolder(ctx context.Context, req *UpdateFolderRequest) (*Folder, error) {
-	return crudrt.Call[*Folder](ctx, s.svcFolder, 1, req)
+	return crudrt.Call[*Folder](ctx, s.svcFolder, 2, req)
 }
 
 //go:embed tenantrefs.openapi.json

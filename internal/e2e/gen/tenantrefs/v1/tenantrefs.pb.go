@@ -952,6 +952,128 @@ func (x *CreateFolderRequest) GetFolder() *Folder {
 	return nil
 }
 
+type ListFoldersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the folder, team or board whose folders are listed.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFoldersRequest) Reset() {
+	*x = ListFoldersRequest{}
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFoldersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFoldersRequest) ProtoMessage() {}
+
+func (x *ListFoldersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFoldersRequest.ProtoReflect.Descriptor instead.
+func (*ListFoldersRequest) Descriptor() ([]byte, []int) {
+	return file_tenantrefs_v1_tenantrefs_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListFoldersRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListFoldersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListFoldersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListFoldersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Folders       []*Folder              `protobuf:"bytes,1,rep,name=folders,proto3" json:"folders,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// How many folders in all.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFoldersResponse) Reset() {
+	*x = ListFoldersResponse{}
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFoldersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFoldersResponse) ProtoMessage() {}
+
+func (x *ListFoldersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFoldersResponse.ProtoReflect.Descriptor instead.
+func (*ListFoldersResponse) Descriptor() ([]byte, []int) {
+	return file_tenantrefs_v1_tenantrefs_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListFoldersResponse) GetFolders() []*Folder {
+	if x != nil {
+		return x.Folders
+	}
+	return nil
+}
+
+func (x *ListFoldersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListFoldersResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
 type UpdateFolderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Folder        *Folder                `protobuf:"bytes,1,opt,name=folder,proto3" json:"folder,omitempty"`
@@ -962,7 +1084,7 @@ type UpdateFolderRequest struct {
 
 func (x *UpdateFolderRequest) Reset() {
 	*x = UpdateFolderRequest{}
-	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[17]
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1096,7 @@ func (x *UpdateFolderRequest) String() string {
 func (*UpdateFolderRequest) ProtoMessage() {}
 
 func (x *UpdateFolderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[17]
+	mi := &file_tenantrefs_v1_tenantrefs_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1109,7 @@ func (x *UpdateFolderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateFolderRequest.ProtoReflect.Descriptor instead.
 func (*UpdateFolderRequest) Descriptor() ([]byte, []int) {
-	return file_tenantrefs_v1_tenantrefs_proto_rawDescGZIP(), []int{17}
+	return file_tenantrefs_v1_tenantrefs_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateFolderRequest) GetFolder() *Folder {
@@ -1073,11 +1195,22 @@ const file_tenantrefs_v1_tenantrefs_proto_rawDesc = "" +
 	"\x05board\x18\x02 \x01(\v2\x14.tenantrefs.v1.BoardB\x04\xe2A\x01\x02R\x05board\"g\n" +
 	"\x13CreateFolderRequest\x12\x1b\n" +
 	"\tfolder_id\x18\x01 \x01(\tR\bfolderId\x123\n" +
-	"\x06folder\x18\x02 \x01(\v2\x15.tenantrefs.v1.FolderB\x04\xe2A\x01\x02R\x06folder\"\x87\x01\n" +
+	"\x06folder\x18\x02 \x01(\v2\x15.tenantrefs.v1.FolderB\x04\xe2A\x01\x02R\x06folder\"n\n" +
+	"\x12ListFoldersRequest\x12\x1c\n" +
+	"\x06parent\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8d\x01\n" +
+	"\x13ListFoldersResponse\x12/\n" +
+	"\afolders\x18\x01 \x03(\v2\x15.tenantrefs.v1.FolderR\afolders\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x87\x01\n" +
 	"\x13UpdateFolderRequest\x123\n" +
 	"\x06folder\x18\x01 \x01(\v2\x15.tenantrefs.v1.FolderB\x04\xe2A\x01\x02R\x06folder\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask2\xbc\t\n" +
+	"updateMask2\xa7\n" +
+	"\n" +
 	"\n" +
 	"RefService\x12\\\n" +
 	"\n" +
@@ -1095,7 +1228,8 @@ const file_tenantrefs_v1_tenantrefs_proto_rawDesc = "" +
 	"\x10BatchUpdateTasks\x12&.tenantrefs.v1.BatchUpdateTasksRequest\x1a'.tenantrefs.v1.BatchUpdateTasksResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/tasks:batchUpdate\x12a\n" +
 	"\vCreateBoard\x12!.tenantrefs.v1.CreateBoardRequest\x1a\x14.tenantrefs.v1.Board\"\x19\x82\xd3\xe4\x93\x02\x13:\x05board\"\n" +
 	"/v1/boards\x12f\n" +
-	"\fCreateFolder\x12\".tenantrefs.v1.CreateFolderRequest\x1a\x15.tenantrefs.v1.Folder\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06folder\"\v/v1/folders\x12v\n" +
+	"\fCreateFolder\x12\".tenantrefs.v1.CreateFolderRequest\x1a\x15.tenantrefs.v1.Folder\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06folder\"\v/v1/folders\x12i\n" +
+	"\vListFolders\x12!.tenantrefs.v1.ListFoldersRequest\x1a\".tenantrefs.v1.ListFoldersResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/folders\x12v\n" +
 	"\fUpdateFolder\x12\".tenantrefs.v1.UpdateFolderRequest\x1a\x15.tenantrefs.v1.Folder\"+\x82\xd3\xe4\x93\x02%:\x06folder2\x1b/v1/{folder.name=folders/*}BNZLgithub.com/protoforge/protoforge/internal/e2e/gen/tenantrefs/v1;tenantrefsv1b\x06proto3"
 
 var (
@@ -1110,7 +1244,7 @@ func file_tenantrefs_v1_tenantrefs_proto_rawDescGZIP() []byte {
 	return file_tenantrefs_v1_tenantrefs_proto_rawDescData
 }
 
-var file_tenantrefs_v1_tenantrefs_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_tenantrefs_v1_tenantrefs_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_tenantrefs_v1_tenantrefs_proto_goTypes = []any{
 	(*Team)(nil),                     // 0: tenantrefs.v1.Team
 	(*Owner)(nil),                    // 1: tenantrefs.v1.Owner
@@ -1129,52 +1263,57 @@ var file_tenantrefs_v1_tenantrefs_proto_goTypes = []any{
 	(*BatchUpdateTasksResponse)(nil), // 14: tenantrefs.v1.BatchUpdateTasksResponse
 	(*CreateBoardRequest)(nil),       // 15: tenantrefs.v1.CreateBoardRequest
 	(*CreateFolderRequest)(nil),      // 16: tenantrefs.v1.CreateFolderRequest
-	(*UpdateFolderRequest)(nil),      // 17: tenantrefs.v1.UpdateFolderRequest
-	(*timestamppb.Timestamp)(nil),    // 18: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 19: google.protobuf.FieldMask
+	(*ListFoldersRequest)(nil),       // 17: tenantrefs.v1.ListFoldersRequest
+	(*ListFoldersResponse)(nil),      // 18: tenantrefs.v1.ListFoldersResponse
+	(*UpdateFolderRequest)(nil),      // 19: tenantrefs.v1.UpdateFolderRequest
+	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 21: google.protobuf.FieldMask
 }
 var file_tenantrefs_v1_tenantrefs_proto_depIdxs = []int32{
-	18, // 0: tenantrefs.v1.Task.delete_time:type_name -> google.protobuf.Timestamp
+	20, // 0: tenantrefs.v1.Task.delete_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: tenantrefs.v1.CreateTeamRequest.team:type_name -> tenantrefs.v1.Team
 	1,  // 2: tenantrefs.v1.CreateOwnerRequest.owner:type_name -> tenantrefs.v1.Owner
 	2,  // 3: tenantrefs.v1.CreateTaskRequest.task:type_name -> tenantrefs.v1.Task
 	2,  // 4: tenantrefs.v1.UpdateTaskRequest.task:type_name -> tenantrefs.v1.Task
-	19, // 5: tenantrefs.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 5: tenantrefs.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
 	7,  // 6: tenantrefs.v1.BatchCreateTasksRequest.requests:type_name -> tenantrefs.v1.CreateTaskRequest
 	2,  // 7: tenantrefs.v1.BatchCreateTasksResponse.tasks:type_name -> tenantrefs.v1.Task
 	8,  // 8: tenantrefs.v1.BatchUpdateTasksRequest.requests:type_name -> tenantrefs.v1.UpdateTaskRequest
 	2,  // 9: tenantrefs.v1.BatchUpdateTasksResponse.tasks:type_name -> tenantrefs.v1.Task
 	3,  // 10: tenantrefs.v1.CreateBoardRequest.board:type_name -> tenantrefs.v1.Board
 	4,  // 11: tenantrefs.v1.CreateFolderRequest.folder:type_name -> tenantrefs.v1.Folder
-	4,  // 12: tenantrefs.v1.UpdateFolderRequest.folder:type_name -> tenantrefs.v1.Folder
-	19, // 13: tenantrefs.v1.UpdateFolderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 14: tenantrefs.v1.RefService.CreateTeam:input_type -> tenantrefs.v1.CreateTeamRequest
-	6,  // 15: tenantrefs.v1.RefService.CreateOwner:input_type -> tenantrefs.v1.CreateOwnerRequest
-	7,  // 16: tenantrefs.v1.RefService.CreateTask:input_type -> tenantrefs.v1.CreateTaskRequest
-	8,  // 17: tenantrefs.v1.RefService.UpdateTask:input_type -> tenantrefs.v1.UpdateTaskRequest
-	9,  // 18: tenantrefs.v1.RefService.DeleteTask:input_type -> tenantrefs.v1.DeleteTaskRequest
-	10, // 19: tenantrefs.v1.RefService.UndeleteTask:input_type -> tenantrefs.v1.UndeleteTaskRequest
-	11, // 20: tenantrefs.v1.RefService.BatchCreateTasks:input_type -> tenantrefs.v1.BatchCreateTasksRequest
-	13, // 21: tenantrefs.v1.RefService.BatchUpdateTasks:input_type -> tenantrefs.v1.BatchUpdateTasksRequest
-	15, // 22: tenantrefs.v1.RefService.CreateBoard:input_type -> tenantrefs.v1.CreateBoardRequest
-	16, // 23: tenantrefs.v1.RefService.CreateFolder:input_type -> tenantrefs.v1.CreateFolderRequest
-	17, // 24: tenantrefs.v1.RefService.UpdateFolder:input_type -> tenantrefs.v1.UpdateFolderRequest
-	0,  // 25: tenantrefs.v1.RefService.CreateTeam:output_type -> tenantrefs.v1.Team
-	1,  // 26: tenantrefs.v1.RefService.CreateOwner:output_type -> tenantrefs.v1.Owner
-	2,  // 27: tenantrefs.v1.RefService.CreateTask:output_type -> tenantrefs.v1.Task
-	2,  // 28: tenantrefs.v1.RefService.UpdateTask:output_type -> tenantrefs.v1.Task
-	2,  // 29: tenantrefs.v1.RefService.DeleteTask:output_type -> tenantrefs.v1.Task
-	2,  // 30: tenantrefs.v1.RefService.UndeleteTask:output_type -> tenantrefs.v1.Task
-	12, // 31: tenantrefs.v1.RefService.BatchCreateTasks:output_type -> tenantrefs.v1.BatchCreateTasksResponse
-	14, // 32: tenantrefs.v1.RefService.BatchUpdateTasks:output_type -> tenantrefs.v1.BatchUpdateTasksResponse
-	3,  // 33: tenantrefs.v1.RefService.CreateBoard:output_type -> tenantrefs.v1.Board
-	4,  // 34: tenantrefs.v1.RefService.CreateFolder:output_type -> tenantrefs.v1.Folder
-	4,  // 35: tenantrefs.v1.RefService.UpdateFolder:output_type -> tenantrefs.v1.Folder
-	25, // [25:36] is the sub-list for method output_type
-	14, // [14:25] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	4,  // 12: tenantrefs.v1.ListFoldersResponse.folders:type_name -> tenantrefs.v1.Folder
+	4,  // 13: tenantrefs.v1.UpdateFolderRequest.folder:type_name -> tenantrefs.v1.Folder
+	21, // 14: tenantrefs.v1.UpdateFolderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 15: tenantrefs.v1.RefService.CreateTeam:input_type -> tenantrefs.v1.CreateTeamRequest
+	6,  // 16: tenantrefs.v1.RefService.CreateOwner:input_type -> tenantrefs.v1.CreateOwnerRequest
+	7,  // 17: tenantrefs.v1.RefService.CreateTask:input_type -> tenantrefs.v1.CreateTaskRequest
+	8,  // 18: tenantrefs.v1.RefService.UpdateTask:input_type -> tenantrefs.v1.UpdateTaskRequest
+	9,  // 19: tenantrefs.v1.RefService.DeleteTask:input_type -> tenantrefs.v1.DeleteTaskRequest
+	10, // 20: tenantrefs.v1.RefService.UndeleteTask:input_type -> tenantrefs.v1.UndeleteTaskRequest
+	11, // 21: tenantrefs.v1.RefService.BatchCreateTasks:input_type -> tenantrefs.v1.BatchCreateTasksRequest
+	13, // 22: tenantrefs.v1.RefService.BatchUpdateTasks:input_type -> tenantrefs.v1.BatchUpdateTasksRequest
+	15, // 23: tenantrefs.v1.RefService.CreateBoard:input_type -> tenantrefs.v1.CreateBoardRequest
+	16, // 24: tenantrefs.v1.RefService.CreateFolder:input_type -> tenantrefs.v1.CreateFolderRequest
+	17, // 25: tenantrefs.v1.RefService.ListFolders:input_type -> tenantrefs.v1.ListFoldersRequest
+	19, // 26: tenantrefs.v1.RefService.UpdateFolder:input_type -> tenantrefs.v1.UpdateFolderRequest
+	0,  // 27: tenantrefs.v1.RefService.CreateTeam:output_type -> tenantrefs.v1.Team
+	1,  // 28: tenantrefs.v1.RefService.CreateOwner:output_type -> tenantrefs.v1.Owner
+	2,  // 29: tenantrefs.v1.RefService.CreateTask:output_type -> tenantrefs.v1.Task
+	2,  // 30: tenantrefs.v1.RefService.UpdateTask:output_type -> tenantrefs.v1.Task
+	2,  // 31: tenantrefs.v1.RefService.DeleteTask:output_type -> tenantrefs.v1.Task
+	2,  // 32: tenantrefs.v1.RefService.UndeleteTask:output_type -> tenantrefs.v1.Task
+	12, // 33: tenantrefs.v1.RefService.BatchCreateTasks:output_type -> tenantrefs.v1.BatchCreateTasksResponse
+	14, // 34: tenantrefs.v1.RefService.BatchUpdateTasks:output_type -> tenantrefs.v1.BatchUpdateTasksResponse
+	3,  // 35: tenantrefs.v1.RefService.CreateBoard:output_type -> tenantrefs.v1.Board
+	4,  // 36: tenantrefs.v1.RefService.CreateFolder:output_type -> tenantrefs.v1.Folder
+	18, // 37: tenantrefs.v1.RefService.ListFolders:output_type -> tenantrefs.v1.ListFoldersResponse
+	4,  // 38: tenantrefs.v1.RefService.UpdateFolder:output_type -> tenantrefs.v1.Folder
+	27, // [27:39] is the sub-list for method output_type
+	15, // [15:27] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_tenantrefs_v1_tenantrefs_proto_init() }
@@ -1189,7 +1328,7 @@ func file_tenantrefs_v1_tenantrefs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tenantrefs_v1_tenantrefs_proto_rawDesc), len(file_tenantrefs_v1_tenantrefs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

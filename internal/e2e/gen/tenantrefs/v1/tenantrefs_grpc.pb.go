@@ -32,6 +32,7 @@ const (
 	RefService_BatchUpdateTasks_FullMethodName = "/tenantrefs.v1.RefService/BatchUpdateTasks"
 	RefService_CreateBoard_FullMethodName      = "/tenantrefs.v1.RefService/CreateBoard"
 	RefService_CreateFolder_FullMethodName     = "/tenantrefs.v1.RefService/CreateFolder"
+	RefService_ListFolders_FullMethodName      = "/tenantrefs.v1.RefService/ListFolders"
 	RefService_UpdateFolder_FullMethodName     = "/tenantrefs.v1.RefService/UpdateFolder"
 )
 
@@ -75,6 +76,8 @@ type RefServiceClient interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateFolder(ctx context.Context, in *CreateFolderRequest, opts ...grpc.CallOption) (*Folder, error)
+	// AIP-132: the folders whose parent field holds parent.
+	ListFolders(ctx context.Context, in *ListFoldersRequest, opts ...grpc.CallOption) (*ListFoldersResponse, error)
 	// AIP-134: the response is the updated resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -189,6 +192,16 @@ func (c *refServiceClient) CreateFolder(ctx context.Context, in *CreateFolderReq
 	return out, nil
 }
 
+func (c *refServiceClient) ListFolders(ctx context.Context, in *ListFoldersRequest, opts ...grpc.CallOption) (*ListFoldersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFoldersResponse)
+	err := c.cc.Invoke(ctx, RefService_ListFolders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *refServiceClient) UpdateFolder(ctx context.Context, in *UpdateFolderRequest, opts ...grpc.CallOption) (*Folder, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Folder)
@@ -239,6 +252,8 @@ type RefServiceServer interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateFolder(context.Context, *CreateFolderRequest) (*Folder, error)
+	// AIP-132: the folders whose parent field holds parent.
+	ListFolders(context.Context, *ListFoldersRequest) (*ListFoldersResponse, error)
 	// AIP-134: the response is the updated resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -282,6 +297,9 @@ func (UnimplementedRefServiceServer) CreateBoard(context.Context, *CreateBoardRe
 }
 func (UnimplementedRefServiceServer) CreateFolder(context.Context, *CreateFolderRequest) (*Folder, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateFolder not implemented")
+}
+func (UnimplementedRefServiceServer) ListFolders(context.Context, *ListFoldersRequest) (*ListFoldersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFolders not implemented")
 }
 func (UnimplementedRefServiceServer) UpdateFolder(context.Context, *UpdateFolderRequest) (*Folder, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateFolder not implemented")
@@ -487,6 +505,24 @@ func _RefService_CreateFolder_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RefService_ListFolders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFoldersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RefServiceServer).ListFolders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RefService_ListFolders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RefServiceServer).ListFolders(ctx, req.(*ListFoldersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RefService_UpdateFolder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UpdateFolderRequest)
 	if err := dec(in); err != nil {
@@ -551,6 +587,10 @@ var RefService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateFolder",
 			Handler:    _RefService_CreateFolder_Handler,
+		},
+		{
+			MethodName: "ListFolders",
+			Handler:    _RefService_ListFolders_Handler,
 		},
 		{
 			MethodName: "UpdateFolder",

@@ -58,6 +58,8 @@ const (
 	RefServiceCreateBoardProcedure = "/tenantrefs.v1.RefService/CreateBoard"
 	// RefServiceCreateFolderProcedure is the fully-qualified name of the RefService's CreateFolder RPC.
 	RefServiceCreateFolderProcedure = "/tenantrefs.v1.RefService/CreateFolder"
+	// RefServiceListFoldersProcedure is the fully-qualified name of the RefService's ListFolders RPC.
+	RefServiceListFoldersProcedure = "/tenantrefs.v1.RefService/ListFolders"
 	// RefServiceUpdateFolderProcedure is the fully-qualified name of the RefService's UpdateFolder RPC.
 	RefServiceUpdateFolderProcedure = "/tenantrefs.v1.RefService/UpdateFolder"
 )
@@ -98,6 +100,8 @@ type RefServiceClient interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateFolder(context.Context, *v1.CreateFolderRequest) (*v1.Folder, error)
+	// AIP-132: the folders whose parent field holds parent.
+	ListFolders(context.Context, *v1.ListFoldersRequest) (*v1.ListFoldersResponse, error)
 	// AIP-134: the response is the updated resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -175,6 +179,12 @@ func NewRefServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithSchema(refServiceMethods.ByName("CreateFolder")),
 			connect.WithClientOptions(opts...),
 		),
+		listFolders: connect.NewClient[v1.ListFoldersRequest, v1.ListFoldersResponse](
+			httpClient,
+			baseURL+RefServiceListFoldersProcedure,
+			connect.WithSchema(refServiceMethods.ByName("ListFolders")),
+			connect.WithClientOptions(opts...),
+		),
 		updateFolder: connect.NewClient[v1.UpdateFolderRequest, v1.Folder](
 			httpClient,
 			baseURL+RefServiceUpdateFolderProcedure,
@@ -196,6 +206,7 @@ type refServiceClient struct {
 	batchUpdateTasks *connect.Client[v1.BatchUpdateTasksRequest, v1.BatchUpdateTasksResponse]
 	createBoard      *connect.Client[v1.CreateBoardRequest, v1.Board]
 	createFolder     *connect.Client[v1.CreateFolderRequest, v1.Folder]
+	listFolders      *connect.Client[v1.ListFoldersRequest, v1.ListFoldersResponse]
 	updateFolder     *connect.Client[v1.UpdateFolderRequest, v1.Folder]
 }
 
@@ -289,6 +300,15 @@ func (c *refServiceClient) CreateFolder(ctx context.Context, req *v1.CreateFolde
 	return nil, err
 }
 
+// ListFolders calls tenantrefs.v1.RefService.ListFolders.
+func (c *refServiceClient) ListFolders(ctx context.Context, req *v1.ListFoldersRequest) (*v1.ListFoldersResponse, error) {
+	response, err := c.listFolders.CallUnary(ctx, connect.NewRequest(req))
+	if response != nil {
+		return response.Msg, err
+	}
+	return nil, err
+}
+
 // UpdateFolder calls tenantrefs.v1.RefService.UpdateFolder.
 func (c *refServiceClient) UpdateFolder(ctx context.Context, req *v1.UpdateFolderRequest) (*v1.Folder, error) {
 	response, err := c.updateFolder.CallUnary(ctx, connect.NewRequest(req))
@@ -334,6 +354,8 @@ type RefServiceHandler interface {
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	CreateFolder(context.Context, *v1.CreateFolderRequest) (*v1.Folder, error)
+	// AIP-132: the folders whose parent field holds parent.
+	ListFolders(context.Context, *v1.ListFoldersRequest) (*v1.ListFoldersResponse, error)
 	// AIP-134: the response is the updated resource.
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -407,6 +429,12 @@ func NewRefServiceHandler(svc RefServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithSchema(refServiceMethods.ByName("CreateFolder")),
 		connect.WithHandlerOptions(opts...),
 	)
+	refServiceListFoldersHandler := connect.NewUnaryHandlerSimple(
+		RefServiceListFoldersProcedure,
+		svc.ListFolders,
+		connect.WithSchema(refServiceMethods.ByName("ListFolders")),
+		connect.WithHandlerOptions(opts...),
+	)
 	refServiceUpdateFolderHandler := connect.NewUnaryHandlerSimple(
 		RefServiceUpdateFolderProcedure,
 		svc.UpdateFolder,
@@ -435,6 +463,8 @@ func NewRefServiceHandler(svc RefServiceHandler, opts ...connect.HandlerOption) 
 			refServiceCreateBoardHandler.ServeHTTP(w, r)
 		case RefServiceCreateFolderProcedure:
 			refServiceCreateFolderHandler.ServeHTTP(w, r)
+		case RefServiceListFoldersProcedure:
+			refServiceListFoldersHandler.ServeHTTP(w, r)
 		case RefServiceUpdateFolderProcedure:
 			refServiceUpdateFolderHandler.ServeHTTP(w, r)
 		default:
@@ -484,6 +514,10 @@ func (UnimplementedRefServiceHandler) CreateBoard(context.Context, *v1.CreateBoa
 
 func (UnimplementedRefServiceHandler) CreateFolder(context.Context, *v1.CreateFolderRequest) (*v1.Folder, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenantrefs.v1.RefService.CreateFolder is not implemented"))
+}
+
+func (UnimplementedRefServiceHandler) ListFolders(context.Context, *v1.ListFoldersRequest) (*v1.ListFoldersResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tenantrefs.v1.RefService.ListFolders is not implemented"))
 }
 
 func (UnimplementedRefServiceHandler) UpdateFolder(context.Context, *v1.UpdateFolderRequest) (*v1.Folder, error) {
