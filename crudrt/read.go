@@ -236,7 +236,8 @@ type ListRequest struct {
 	// ParentField is, for a resource whose name places it under no
 	// parent, its field (proto name) that holds its parent (Resource
 	// Manager's Project.parent): Parent, when set, lists the resources
-	// whose field holds it.
+	// whose field holds it, and is NotFound, as a parent in a name, when
+	// it names a resource of the package that does not exist.
 	ParentField string
 }
 
@@ -348,7 +349,7 @@ func (s *Service) list(ctx context.Context, req ListRequest) ([]proto.Message, s
 		// AIP-132: the children of a parent that does not exist are not an
 		// empty page but NOT_FOUND. Asked only when nothing was found, so
 		// that a page with rows costs no more.
-		if err := s.parentOf(gormQuerier{s.db.WithContext(ctx)}, tenant, req.Parent, parent); err != nil {
+		if err := s.parentFound(ctx, gormQuerier{s.db.WithContext(ctx)}, tenant, req, parent); err != nil {
 			return nil, "", s.fail(ctx, err)
 		}
 	}
@@ -402,6 +403,58 @@ func (s *Service) selection(ctx context.Context, where query.Condition, req List
 	return conds, tenant, parent, nil
 }
 
+// parentFound is, for a List request that selects nothing, NotFound
+// naming its parent when the parent does not exist (AIP-132: the children
+// of a parent that does not exist are not an empty page): the parent in a
+// name (parentOf), or the parent a field holds (heldParentOf).
+func (s *Service) parentFound(ctx context.Context, q querier, tenant tenantScope, req ListRequest, parent []string) error {
+	if req.ParentField != "" && len(s.parents) == 0 {
+		if req.Parent == "" {
+			return nil
+		}
+		return s.heldParentOf(ctx, q, tenant, s.byPath[req.ParentField], req.Parent)
+	}
+	return s.parentOf(q, tenant, req.Parent, parent)
+}
+
+// heldParentOf is NotFound naming parent, the parent a List asks for
+// whose field c holds it, when parent is a name of a resource of the
+// package that field may name (its resource_reference, or any of
+// Resource.HeldParent) and no such resource exists in the caller's
+// tenant: another tenant's answers as one that does not exist. As for a
+// parent in a name (parentOf), a soft-deleted parent exists: its
+// children are listed. A name of no pattern of the package names another
+// API's resource, which writes store as sent: its List is a page.
+func (s *Service) heldParentOf(ctx context.Context, q querier, tenant tenantScope, c *column, parent string) error {
+	var refs []Reference
+	switch {
+	case c == nil:
+	case c.RefersTo != nil:
+		refs = []Reference{*c.RefersTo}
+	case c == s.heldParent:
+		refs = s.res.HeldParent.Parents
+	}
+	for i := range refs {
+		ref := &refs[i]
+		ids, err := scanIDs(ref.Pattern, parent, len(ref.Columns))
+		if err != nil {
+			continue
+		}
+		if ref.Tenant != nil && tenant.caller == nil {
+			// The resource has no tenant field; its parent has one.
+			if tenant.caller, err = s.callerTenant(ctx, ref.Name); err != nil {
+				return err
+			}
+		}
+		found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
+		if err != nil || found {
+			return err
+		}
+		return parentNotFound(ref.Name, parent)
+	}
+	return nil
+}
+
 // filter is the condition of an AIP-160 filter.
 func (s *Service) filter(filter string) (query.Condition, error) {
 	if len(filter) > s.opt.limits.MaxFilterLength {
@@ -448,7 +501,7 @@ func (s *Service) count(ctx context.Context, req ListRequest) (int64, error) {
 		return 0, s.fail(ctx, err)
 	}
 	if n == 0 {
-		if err := s.parentOf(gormQuerier{db}, tenant, req.Parent, parent); err != nil {
+		if err := s.parentFound(ctx, gormQuerier{db}, tenant, req, parent); err != nil {
 			return 0, s.fail(ctx, err)
 		}
 	}

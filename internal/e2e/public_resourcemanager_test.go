@@ -101,6 +101,33 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	// sent, as other references to other APIs are.
 	ext := newFolder("billingAccounts/"+tag, "External")
 	assert.Equal(t, "billingAccounts/"+tag, ext.Parent)
+
+	// A List under a parent held in a field that does not exist is
+	// NOT_FOUND as under a parent in a name (AIP-132), whichever type of
+	// the package it names, and so is the List of each resource holding
+	// one; under another API's resource it is a page.
+	notFound := func(parent string, err error) {
+		t.Helper()
+		assert.Equal(t, codes.NotFound, status.Code(err), "%s: %v", parent, err)
+		assert.Contains(t, status.Convert(err).Message(), `"`+parent+`" not found`)
+		if tag == "g" { // restConn reads the code and message
+			assert.Equal(t, "PARENT_NOT_FOUND", errorInfo(err).GetReason())
+			assert.Equal(t, parent, errorInfo(err).GetMetadata()["parent"])
+		}
+	}
+	for _, parent := range []string{"folders/nothing", "organizations/nobody", "projects/none"} {
+		_, err = folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: parent})
+		notFound(parent, err)
+	}
+	_, err = projects.ListProjects(ctx, &rmv3.ListProjectsRequest{Parent: "folders/nothing", ShowDeleted: true})
+	notFound("folders/nothing", err)
+	_, err = keys.ListTagKeys(ctx, &rmv3.ListTagKeysRequest{Parent: "organizations/nobody"})
+	notFound("organizations/nobody", err)
+	_, err = values.ListTagValues(ctx, &rmv3.ListTagValuesRequest{Parent: "tagKeys/nothing"})
+	notFound("tagKeys/nothing", err)
+	assert.Equal(t, []string{ext.Name}, listFolders("billingAccounts/"+tag, false))
+	assert.Empty(t, listFolders("billingAccounts/nobody", false), "another API's resource is not looked up")
+	assert.Empty(t, listFolders(ops.Name, false), "a folder that exists, with no folders in it")
 	// An Update that moves a folder checks its new parent the same way.
 	_, err = folders.UpdateFolder(ctx, &rmv3.UpdateFolderRequest{Folder: &rmv3.Folder{Name: ext.Name, Parent: "folders/nothing"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parent"}}})
@@ -149,6 +176,10 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	op, err = folders.DeleteFolder(ctx, &rmv3.DeleteFolderRequest{Name: ops.Name})
 	require.NoError(t, err, "an empty folder")
 	operationDone(t, op, &rmv3.Folder{}, &rmv3.DeleteFolderMetadata{})
+	// A soft-deleted folder exists (AIP-164): its List is a page, as
+	// under a soft-deleted parent in a name.
+	assert.Empty(t, listFolders(ops.Name, false))
+	assert.Equal(t, []string{ext.Name}, listFolders(ops.Name, true))
 	// A folder comes back only under a live parent (AIP-164).
 	_, err = folders.UndeleteFolder(ctx, &rmv3.UndeleteFolderRequest{Name: ext.Name})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)

@@ -106,7 +106,8 @@ func (c tenantConn) Invoke(ctx context.Context, method string, args, reply any, 
 // on Create, Update, BatchCreate and BatchUpdate, and comes back with
 // them on Undelete; a board every tenant shares names a team of the
 // caller's; a folder's parent, held in a field, is a resource of the
-// caller's tenant (or one every tenant shares, or another API's). Over
+// caller's tenant (or one every tenant shares, or another API's), and
+// a List under another tenant's is NotFound as under a missing one. Over
 // Connect too, served by the handler with the interceptor that reads the
 // caller's tenant.
 // Another tenant's resource is answered exactly as one that does not
@@ -293,4 +294,83 @@ func tenantReferencesScenario(t *testing.T, as func(tenant string) grpc.ClientCo
 	err = moveFolder(gFolder.Name)
 	sameAnswer(t, err, gFolder.Name, moveFolder("folders/none-"+tag), "folders/none-"+tag)
 	require.NoError(t, moveFolder(aFolder.Name))
+
+	// The List of the folders under a parent held in a field: another
+	// tenant's parent answers as one that does not exist (NOT_FOUND,
+	// AIP-132); another API's resource is a page.
+	listFolders := func(c tenantrefsv1.RefServiceClient, parent string) (*tenantrefsv1.ListFoldersResponse, error) {
+		return c.ListFolders(ctx, &tenantrefsv1.ListFoldersRequest{Parent: parent})
+	}
+	for other, missing := range map[string]string{blue: none, gFolder.Name: "folders/none-" + tag} {
+		_, err = listFolders(acme, other)
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+		withDetails(err)
+		_, want := listFolders(acme, missing)
+		sameAnswer(t, err, other, want, missing)
+	}
+	for parent, want := range map[string]string{red: aFolder.Name, aFolder.Name: ext.Name} {
+		page, err := listFolders(acme, parent)
+		require.NoError(t, err)
+		require.Len(t, page.Folders, 1)
+		assert.Equal(t, want, page.Folders[0].Name)
+		assert.EqualValues(t, 1, page.TotalSize)
+	}
+	page, err := listFolders(acme, ext.Name)
+	require.NoError(t, err, "a folder with no folders in it")
+	assert.Empty(t, page.Folders)
+	page, err = listFolders(globex, "billingAccounts/none")
+	require.NoError(t, err, "another API's resource is not looked up")
+	assert.Empty(t, page.Folders)
+	assert.Zero(t, page.TotalSize)
+}
+
+// TestListUnderHeldParent: a List, and its Count (AIP-132's total_size),
+// under a parent held in a field (Resource.HeldParent) is NotFound
+// (PARENT_NOT_FOUND, naming it) when the parent is a resource of the
+// package that does not exist in the caller's tenant, whichever type it
+// names, and asked only when the page is empty; a parent of no pattern
+// of the package is another API's, whose List is a page.
+func TestListUnderHeldParent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenantrefs/v1/schema", db.Dialector.Name()+".sql"))
+		crud := tenantrefsv1.NewRefServiceCRUD(db, crudrt.WithTenant(tenantFromContext))
+		teams, err := crudrt.StoreOf[*tenantrefsv1.Team](crud)
+		require.NoError(t, err)
+		folders, err := crudrt.StoreOf[*tenantrefsv1.Folder](crud)
+		require.NoError(t, err)
+		acme := context.WithValue(context.Background(), tenantKey{}, "acme")
+		globex := context.WithValue(context.Background(), tenantKey{}, "globex")
+		_, err = teams.CreateWithID(globex, "blue", &tenantrefsv1.Team{Title: "globex's"})
+		require.NoError(t, err)
+		under, err := folders.Create(globex, &tenantrefsv1.Folder{Parent: "teams/blue", Title: "g"})
+		require.NoError(t, err)
+		list := func(ctx context.Context, parent string) (int, int64, error, error) {
+			req := crudrt.ListRequest{Parent: parent, ParentField: "parent"}
+			items, _, lerr := folders.List(ctx, req)
+			n, cerr := folders.Count(ctx, req)
+			return len(items), n, lerr, cerr
+		}
+		for _, parent := range []string{"teams/blue", under.Name, "teams/none", "folders/none"} {
+			_, _, lerr, cerr := list(acme, parent)
+			for _, err := range []error{lerr, cerr} {
+				var e *crudrt.Error
+				require.ErrorAs(t, err, &e, parent)
+				assert.Equal(t, connect.CodeNotFound, e.Code(), "%v", err)
+				assert.Equal(t, "PARENT_NOT_FOUND", e.Reason())
+				assert.Contains(t, e.Error(), `"`+parent+`" not found`)
+			}
+		}
+		for parent, want := range map[string]int{"teams/blue": 1, under.Name: 0} {
+			items, n, lerr, cerr := list(globex, parent)
+			require.NoError(t, lerr, parent)
+			require.NoError(t, cerr, parent)
+			assert.Equal(t, want, items, parent)
+			assert.EqualValues(t, want, n, parent)
+		}
+		items, n, lerr, cerr := list(acme, "billingAccounts/1")
+		require.NoError(t, lerr)
+		require.NoError(t, cerr)
+		assert.Zero(t, items)
+		assert.Zero(t, n)
+	})
 }
