@@ -21,13 +21,15 @@ import (
 // whose name they begin: GetShelf's rule would bind GetShelfConfig too,
 // and the transcoder then refuses the two routes GetShelf has twice.
 //
-// A binding whose path ends in "**" is bound for one segment too ("*" in
-// its place) where another binding of the service takes that path with
-// another HTTP method: vanguard answers such a request 405 without trying
-// the "**" route (Artifact Registry's GetFile at
-// `/v1/{name=…/files/**}`, beside DeleteFile and UpdateFile at
-// `…/files/*`). RESTGuard reads the path so that both bindings give the
-// variable the same value.
+// A path that bindings of the service share with another HTTP method
+// is bound for each of them too, so that vanguard's router, which tries
+// literals first and does not go back, reaches them all (see
+// shadowedBindings): PATCH /v2/billingAccounts/x/cmekSettings reaches
+// `/v2/{name=*/*}/cmekSettings` beside a GET of
+// `/v2/{name=billingAccounts/*}/cmekSettings`, and Artifact Registry's
+// GetFile at `/v1/{name=…/files/**}` a file's path of one segment beside
+// DeleteFile and UpdateFile at `…/files/*`. RESTGuard reads the path so
+// that a "**" variable and one of its segments give the same value.
 func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) protoreflect.ServiceDescriptor {
 	bySelector := map[protoreflect.FullName]*annotations.HttpRule{}
 	for _, r := range rules {
@@ -55,7 +57,7 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 			final[i], changed[i] = r, true
 		}
 	}
-	oneSegmentBindings(final, changed)
+	shadowedBindings(final, changed)
 	for i := range methods.Len() {
 		md := methods.Get(i)
 		out.at[i] = md
@@ -72,12 +74,26 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 	return &ruledService{ServiceDescriptor: sd, methods: out}
 }
 
-// oneSegmentBindings adds to rules, the google.api.http rules of a
-// service's methods (nil: none), a binding with "*" in place of the
-// final "**" of each binding's path where another binding takes that path
-// with another HTTP method and none with its own, and marks the rules it
-// changes (copies of them).
-func oneSegmentBindings(rules []*annotations.HttpRule, changed []bool) {
+// shadowedBindings adds to rules, the google.api.http rules of a
+// service's methods (nil: none), the bindings that let vanguard's router
+// reach every binding, and marks the rules it changes (copies of them).
+// The router tries a literal segment before "*" and "**" and does not go
+// back once a path and custom verb match a route of some HTTP method: a
+// PATCH of /v2/billingAccounts/x/cmekSettings meets GetCmekSettings' GET
+// /v2/{name=billingAccounts/*}/cmekSettings and is answered 405, never
+// reaching UpdateCmekSettings' PATCH /v2/{name=*/*}/cmekSettings.
+//
+// So every path that two bindings (or two such paths) share is a route
+// of its own, which takes each HTTP method of the bindings that match all
+// of its requests: each is bound there too, its path with the shared
+// path's literals ("**" with its segments) in place of its "*" (and
+// "**"), its variables' names and its body kept. The router then takes
+// every request to a route of the HTTP method of every binding that
+// matches it. Of two bindings of one HTTP method that match a request
+// (google.api.http gives them no order), the router takes the one with a
+// literal where the other has "*", at the first segment they differ in,
+// as it did before.
+func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
 	type binding struct {
 		method int
 		rule   *annotations.HttpRule
@@ -94,37 +110,155 @@ func oneSegmentBindings(rules []*annotations.HttpRule, changed []bool) {
 			}
 		}
 	}
-	shape := func(rt restRoute) string { return strings.Join(rt.segs, "/") + ":" + rt.verb }
-	taken := map[string]map[string]bool{} // shape → HTTP methods
-	for _, b := range all {
-		if taken[shape(b.route)] == nil {
-			taken[shape(b.route)] = map[string]bool{}
+	type shape struct {
+		segs    []string
+		verb    string
+		methods map[string]bool // the HTTP methods bound at it
+	}
+	key := func(segs []string, verb string) string { return strings.Join(segs, "/") + ":" + verb }
+	shapes := map[string]*shape{}
+	var order []*shape
+	add := func(segs []string, verb string) *shape {
+		k := key(segs, verb)
+		if shapes[k] == nil {
+			shapes[k] = &shape{segs: segs, verb: verb, methods: map[string]bool{}}
+			order = append(order, shapes[k])
 		}
-		taken[shape(b.route)][b.route.method] = true
+		return shapes[k]
 	}
 	for _, b := range all {
-		segs := b.route.segs
-		if len(segs) == 0 || segs[len(segs)-1] != "**" {
-			continue
-		}
-		one := b.route
-		one.segs = append(slices.Clone(segs[:len(segs)-1]), "*")
-		methods := taken[shape(one)]
-		if len(methods) == 0 || methods[one.method] {
-			continue
-		}
-		_, path := httpRulePattern(b.rule)
-		at := strings.LastIndex(path, "**")
-		extra := proto.Clone(b.rule).(*annotations.HttpRule)
-		extra.AdditionalBindings = nil
-		setHTTPRulePath(extra, path[:at]+"*"+path[at+2:])
-		if !changed[b.method] {
-			rules[b.method] = proto.Clone(rules[b.method]).(*annotations.HttpRule)
-			changed[b.method] = true
-		}
-		rules[b.method].AdditionalBindings = append(rules[b.method].AdditionalBindings, extra)
-		methods[one.method] = true
+		add(b.route.segs, b.route.verb).methods[b.route.method] = true
 	}
+	// Shared paths of shared paths too, up to none new.
+	for done := 0; done < len(order); {
+		n := len(order)
+		for i := done; i < n; i++ {
+			for j := range i {
+				a, b := order[i], order[j]
+				if a.verb != b.verb {
+					continue
+				}
+				if segs, ok := sharedSegments(a.segs, b.segs); ok {
+					add(segs, a.verb)
+				}
+			}
+		}
+		done = n
+	}
+	// The bindings with literals first, so that each shared path takes,
+	// of the bindings of one HTTP method, the one the router prefers.
+	slices.SortStableFunc(all, func(a, b binding) int { return compareSegments(a.route.segs, b.route.segs) })
+	for _, s := range order {
+		for _, b := range all {
+			if b.route.verb != s.verb || s.methods[b.route.method] {
+				continue
+			}
+			if segs, ok := sharedSegments(b.route.segs, s.segs); !ok || key(segs, "") != key(s.segs, "") {
+				continue // b does not match all of s's requests
+			}
+			extra := proto.Clone(b.rule).(*annotations.HttpRule)
+			extra.AdditionalBindings = nil
+			_, path := httpRulePattern(b.rule)
+			setHTTPRulePath(extra, specializedPath(path, s.segs))
+			if !changed[b.method] {
+				rules[b.method] = proto.Clone(rules[b.method]).(*annotations.HttpRule)
+				changed[b.method] = true
+			}
+			rules[b.method].AdditionalBindings = append(rules[b.method].AdditionalBindings, extra)
+			s.methods[b.route.method] = true
+		}
+	}
+}
+
+// sharedSegments is the path segments of the requests that match both
+// a and b (literals, "*" and a final "**"); ok is false for none.
+func sharedSegments(a, b []string) (segs []string, ok bool) {
+	for i := 0; ; i++ {
+		switch {
+		case i == len(a) && i == len(b):
+			return segs, true
+		case i < len(b) && b[i] == "**" && (i == len(a) || a[i] != "**"):
+			a, b = b, a
+		}
+		switch {
+		case i < len(a) && a[i] == "**":
+			if i == len(b) {
+				return nil, false // "**" takes one segment at least
+			}
+			return append(segs, b[i:]...), true
+		case i == len(a) || i == len(b):
+			return nil, false
+		case a[i] == "*":
+			segs = append(segs, b[i])
+		case b[i] == "*" || a[i] == b[i]:
+			segs = append(segs, a[i])
+		default:
+			return nil, false
+		}
+	}
+}
+
+// compareSegments orders paths' segments as the router tries them: a
+// literal before "*", "*" before "**", at the first place they differ.
+func compareSegments(a, b []string) int {
+	rank := func(s string) int {
+		switch s {
+		case "*":
+			return 1
+		case "**":
+			return 2
+		}
+		return 0
+	}
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := rank(a[i]) - rank(b[i]); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+// specializedPath is the path template path with segs, which match only
+// requests that path matches, in place of its segments: a "*" becomes
+// segs' literal at its place, a final "**" segs' remaining segments; the
+// variables, their names and the custom verb are kept.
+func specializedPath(path string, segs []string) string {
+	var b strings.Builder
+	at, depth := 0, 0
+	for i := 0; i < len(path); {
+		switch c := path[i]; {
+		case c == ':' && depth == 0:
+			b.WriteString(path[i:])
+			return b.String()
+		case c == '/' || c == '=' || c == '}':
+			if c == '}' {
+				depth--
+			}
+			b.WriteByte(c)
+			i++
+		case c == '{':
+			depth++
+			end := i + strings.IndexAny(path[i:], "=}")
+			b.WriteString(path[i:end])
+			if path[end] == '}' {
+				// {name} is {name=*}.
+				b.WriteString("=" + segs[at])
+				at++
+			}
+			i = end
+		default: // a literal, "*" or "**"
+			end := i + strings.IndexAny(path[i:]+"/", "/}:")
+			if path[i:end] == "**" {
+				b.WriteString(strings.Join(segs[at:], "/"))
+				at = len(segs)
+			} else {
+				b.WriteString(segs[at])
+				at++
+			}
+			i = end
+		}
+	}
+	return b.String()
 }
 
 // httpRulePattern is the HTTP method and the path of a rule's pattern

@@ -477,7 +477,7 @@ func (r *restRoute) keepEscapedSlashes(escapedPath string) string {
 		// variable's are read up to the end. The transcoder keeps "%2F"
 		// in such a variable, and reads "%252F" as "%2F" too, as it does
 		// in a variable of one segment, which ServiceWithRules may bind
-		// in its place (see oneSegmentBindings): the path is written so
+		// in its place (see shadowedBindings): the path is written so
 		// that either reads the value google.api.http gives.
 		p := strings.TrimPrefix(escapedPath, "/")
 		if r.verb != "" {

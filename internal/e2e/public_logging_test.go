@@ -193,10 +193,9 @@ func loggingScenario(t *testing.T, c loggingv2.ConfigServiceV2Client, tag string
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"storage_location"}}})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", name, err)
 	}
-	// An organization's: the REST router takes a PATCH of a billing
-	// account's for the GET route of billingAccounts/* (405), which the
-	// router, not the service, answers.
-	owner := "organizations/" + same
+	// A billing account's: over REST, PATCH /v2/{name=*/*}/cmekSettings
+	// beside GET /v2/{name=billingAccounts/*}/cmekSettings.
+	owner := "billingAccounts/" + same
 	cs, err := c.UpdateCmekSettings(ctx, &loggingv2.UpdateCmekSettingsRequest{Name: named(owner, "cmekSettings"), CmekSettings: &loggingv2.CmekSettings{KmsKeyName: "projects/k/locations/l/keyRings/r/cryptoKeys/c"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"kms_key_name"}}})
 	require.NoError(t, err)

@@ -1,0 +1,165 @@
+package crudrt_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"connectrpc.com/vanguard"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/protoforge/protoforge/crudrt"
+)
+
+// TestServiceWithRulesShadowedBindings serves over a socket, through
+// RESTGuard and vanguard, a service whose bindings have literals where
+// other methods' have "*" or "**": at the first segment and later ones,
+// with the same and with other HTTP methods, with a custom verb, and at
+// two places at once. Every request that a binding's path and HTTP method
+// match reaches its method with the path's value; of two bindings of one
+// HTTP method, the one with a literal where the other has "*" takes it; a
+// method no binding of the path takes is 405.
+func TestServiceWithRulesShadowedBindings(t *testing.T) {
+	rule := func(name string, pattern *annotations.HttpRule) *annotations.HttpRule {
+		pattern.Selector = "router.v1.Router." + name
+		return pattern
+	}
+	get := func(name, path string) *annotations.HttpRule {
+		return rule(name, &annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: path}})
+	}
+	custom := func(name, kind, path string) *annotations.HttpRule {
+		return rule(name, &annotations.HttpRule{Pattern: &annotations.HttpRule_Custom{Custom: &annotations.CustomHttpPattern{Kind: kind, Path: path}}})
+	}
+	rules := []*annotations.HttpRule{
+		// Cloud Logging's CMEK settings.
+		get("GetCmekSettings", "/v2/{name=billingAccounts/*}/cmekSettings"),
+		get("GetCmekSettings", "/v2/{name=projects/*}/cmekSettings"),
+		custom("UpdateCmekSettings", "PATCH", "/v2/{name=*/*}/cmekSettings"),
+		// At the first segment; {name} is {name=*}.
+		get("GetThing", "/things/{name}"),
+		custom("DeleteAny", "DELETE", "/{name=*/*}"),
+		custom("DeleteV5", "DELETE", "/v5/{name}"),
+		get("GetSpecial", "/v5/special"),
+		// One HTTP method: the literal first.
+		get("GetShelf", "/v1/{name=shelves/*}"),
+		get("GetAny", "/v1/{name=*/*}"),
+		custom("PostShelf", "POST", "/v1/{name=shelves/*}"),
+		// A custom verb.
+		custom("ArchiveShelf", "POST", "/v1/{name=shelves/*}:archive"),
+		get("GetArchive", "/v1/{name=*/*}:archive"),
+		// Literals of two bindings at two places.
+		get("GetA", "/v3/{name=a/*/*/*}"),
+		custom("PostB", "POST", "/v3/{name=*/*/b/*}"),
+		custom("PatchAny", "PATCH", "/v3/{name=*/*/*/*}"),
+		// "**" beside literals and "*".
+		get("GetFile", "/v4/{name=files/**}"),
+		custom("DeleteReadme", "DELETE", "/v4/{name=files/readme}"),
+		custom("PutFile", "PUT", "/v4/{name=files/*/*}"),
+	}
+	var methods []*descriptorpb.MethodDescriptorProto
+	seen := map[string]bool{}
+	for _, r := range rules {
+		name := strings.TrimPrefix(r.GetSelector(), "router.v1.Router.")
+		if !seen[name] {
+			seen[name] = true
+			methods = append(methods, &descriptorpb.MethodDescriptorProto{Name: proto.String(name),
+				InputType: proto.String(".router.v1.Req"), OutputType: proto.String(".router.v1.Req")})
+		}
+	}
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("router/v1/router.proto"), Package: proto.String("router.v1"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Req"), Field: []*descriptorpb.FieldDescriptorProto{{
+			Name: proto.String("name"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), JsonName: proto.String("name")}}}},
+		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("Router"), Method: methods}},
+	}, nil)
+	require.NoError(t, err)
+	types := new(protoregistry.Types)
+	require.NoError(t, types.RegisterMessage(dynamicpb.NewMessageType(fd.Messages().ByName("Req"))))
+
+	// The service answers with the method's name and the request's.
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Name string }
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &req)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"name": r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:] + " " + req.Name})
+	})
+	sd := crudrt.ServiceWithRules(fd.Services().ByName("Router"), rules...)
+	bound := func(name string) (paths []string) {
+		r, _ := proto.GetExtension(sd.Methods().ByName(protoreflect.Name(name)).Options(), annotations.E_Http).(*annotations.HttpRule)
+		for _, b := range append([]*annotations.HttpRule{r}, r.GetAdditionalBindings()...) {
+			paths = append(paths, b.GetCustom().GetPath()+b.GetGet())
+		}
+		return paths
+	}
+	assert.Equal(t, []string{"/v2/{name=*/*}/cmekSettings", "/v2/{name=billingAccounts/*}/cmekSettings", "/v2/{name=projects/*}/cmekSettings"}, bound("UpdateCmekSettings"))
+	assert.Equal(t, []string{"/v5/{name}", "/v5/{name=special}"}, bound("DeleteV5"))
+	assert.Equal(t, []string{"/v1/{name=*/*}:archive", "/v1/{name=shelves/*}:archive"}, bound("GetArchive"))
+	assert.Equal(t, []string{"/v4/{name=files/**}", "/v4/{name=files/readme}", "/v4/{name=files/*/*}"}, bound("GetFile"))
+	assert.Equal(t, []string{"/v1/{name=shelves/*}"}, bound("GetShelf"), "a binding no other hides is kept as it is")
+	svc := vanguard.NewServiceWithSchema(sd, backend,
+		vanguard.WithTypeResolver(types), vanguard.WithTargetProtocols(vanguard.ProtocolConnect), vanguard.WithTargetCodecs("json"))
+	transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{svc})
+	require.NoError(t, err)
+	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
+	t.Cleanup(srv.Close)
+
+	for _, tc := range []struct{ method, path, want string }{
+		{"PATCH", "/v2/billingAccounts/x/cmekSettings", "UpdateCmekSettings billingAccounts/x"},
+		{"PATCH", "/v2/projects/x/cmekSettings", "UpdateCmekSettings projects/x"},
+		{"PATCH", "/v2/folders/x/cmekSettings", "UpdateCmekSettings folders/x"},
+		{"GET", "/v2/billingAccounts/x/cmekSettings", "GetCmekSettings billingAccounts/x"},
+		{"GET", "/v2/projects/x/cmekSettings", "GetCmekSettings projects/x"},
+		{"GET", "/v2/folders/x/cmekSettings", "405"},
+		{"PUT", "/v2/billingAccounts/x/cmekSettings", "405"},
+		{"GET", "/things/x", "GetThing x"},
+		{"DELETE", "/things/x", "DeleteAny things/x"},
+		{"DELETE", "/v5/special", "DeleteV5 special"},
+		{"GET", "/v5/special", "GetSpecial "},
+		{"DELETE", "/stuff/x", "DeleteAny stuff/x"},
+		{"GET", "/v1/shelves/x", "GetShelf shelves/x"},
+		{"GET", "/v1/books/x", "GetAny books/x"},
+		{"POST", "/v1/shelves/x", "PostShelf shelves/x"},
+		{"POST", "/v1/shelves/x:archive", "ArchiveShelf shelves/x"},
+		{"GET", "/v1/shelves/x:archive", "GetArchive shelves/x"},
+		{"GET", "/v1/books/x:archive", "GetArchive books/x"},
+		{"POST", "/v1/books/x:archive", "405"},
+		{"GET", "/v3/a/1/b/2", "GetA a/1/b/2"},
+		{"POST", "/v3/a/1/b/2", "PostB a/1/b/2"},
+		{"PATCH", "/v3/a/1/b/2", "PatchAny a/1/b/2"},
+		{"PATCH", "/v3/a/1/c/2", "PatchAny a/1/c/2"},
+		{"PATCH", "/v3/z/1/b/2", "PatchAny z/1/b/2"},
+		{"GET", "/v4/files/readme", "GetFile files/readme"},
+		{"GET", "/v4/files/a/b", "GetFile files/a/b"},
+		{"GET", "/v4/files/a/b/c", "GetFile files/a/b/c"},
+		{"DELETE", "/v4/files/readme", "DeleteReadme files/readme"},
+		{"PUT", "/v4/files/a/b", "PutFile files/a/b"},
+		{"PUT", "/v4/files/readme", "405"},
+	} {
+		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if tc.want == "405" {
+			assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "%s %s: %s", tc.method, tc.path, b)
+			continue
+		}
+		var got struct{ Name string }
+		_ = json.Unmarshal(b, &got)
+		assert.Equal(t, tc.want, got.Name, "%s %s: %d %s", tc.method, tc.path, resp.StatusCode, b)
+	}
+}
