@@ -74,6 +74,10 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 	return &ruledService{ServiceDescriptor: sd, methods: out}
 }
 
+// maxSharedPaths bounds the paths shadowedBindings considers for a
+// service: hundreds of times what public APIs share.
+const maxSharedPaths = 1024
+
 // shadowedBindings adds to rules, the google.api.http rules of a
 // service's methods (nil: none), the bindings that let vanguard's router
 // reach every binding, and marks the rules it changes (copies of them).
@@ -129,11 +133,15 @@ func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
 	for _, b := range all {
 		add(b.route.segs, b.route.verb).methods[b.route.method] = true
 	}
-	// Shared paths of shared paths too, up to none new.
-	for done := 0; done < len(order); {
+	// Shared paths of shared paths too, up to none new, or up to
+	// maxSharedPaths: each round compares every new path with all before
+	// it, and bindings with literals at many positions share paths in
+	// numbers that double with each position (the routes past the bound
+	// stay as the router takes them).
+	for done := 0; done < len(order) && len(order) < maxSharedPaths; {
 		n := len(order)
-		for i := done; i < n; i++ {
-			for j := range i {
+		for i := done; i < n && len(order) < maxSharedPaths; i++ {
+			for j := 0; j < i && len(order) < maxSharedPaths; j++ {
 				a, b := order[i], order[j]
 				if a.verb != b.verb {
 					continue

@@ -2,6 +2,7 @@ package crudrt_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -161,5 +162,45 @@ func TestServiceWithRulesShadowedBindings(t *testing.T) {
 		var got struct{ Name string }
 		_ = json.Unmarshal(b, &got)
 		assert.Equal(t, tc.want, got.Name, "%s %s: %d %s", tc.method, tc.path, resp.StatusCode, b)
+	}
+}
+
+// TestServiceWithRulesManySharedPaths: bindings with literals at many
+// positions share paths in numbers that double with each position (here
+// 2^14); the paths considered are bounded, so that ServiceWithRules ends,
+// and every method keeps its own binding first.
+func TestServiceWithRulesManySharedPaths(t *testing.T) {
+	const n = 14
+	var rules []*annotations.HttpRule
+	var methods []*descriptorpb.MethodDescriptorProto
+	for i := range n + 1 {
+		segs := make([]string, n)
+		for j := range segs {
+			segs[j] = "*"
+		}
+		kind, name := "GET", fmt.Sprintf("Get%d", i)
+		if i < n {
+			segs[i] = fmt.Sprintf("l%d", i)
+		} else {
+			kind, name = "PATCH", "PatchAny"
+		}
+		rules = append(rules, &annotations.HttpRule{Selector: "many.v1.Many." + name,
+			Pattern: &annotations.HttpRule_Custom{Custom: &annotations.CustomHttpPattern{Kind: kind, Path: "/v1/{name=" + strings.Join(segs, "/") + "}"}}})
+		methods = append(methods, &descriptorpb.MethodDescriptorProto{Name: proto.String(name),
+			InputType: proto.String(".many.v1.Req"), OutputType: proto.String(".many.v1.Req")})
+	}
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("many/v1/many.proto"), Package: proto.String("many.v1"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Req"), Field: []*descriptorpb.FieldDescriptorProto{{
+			Name: proto.String("name"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), JsonName: proto.String("name")}}}},
+		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("Many"), Method: methods}},
+	}, nil)
+	require.NoError(t, err)
+	sd := crudrt.ServiceWithRules(fd.Services().ByName("Many"), rules...)
+	for i, r := range rules {
+		got, _ := proto.GetExtension(sd.Methods().Get(i).Options(), annotations.E_Http).(*annotations.HttpRule)
+		assert.Equal(t, r.GetCustom().GetPath(), got.GetCustom().GetPath(), "method %s keeps its binding first", sd.Methods().Get(i).Name())
+		assert.Less(t, len(got.GetAdditionalBindings()), 1<<n, "method %s: the shared paths are bounded", sd.Methods().Get(i).Name())
 	}
 }
