@@ -434,25 +434,22 @@ func (s *Service) heldParentOf(ctx context.Context, q querier, tenant tenantScop
 	case c == s.heldParent:
 		refs = s.res.HeldParent.Parents
 	}
-	for i := range refs {
-		ref := &refs[i]
-		ids, err := scanIDs(ref.Pattern, parent, len(ref.Columns))
-		if err != nil {
-			continue
-		}
-		if ref.Tenant != nil && tenant.caller == nil {
-			// The resource has no tenant field; its parent has one.
-			if tenant.caller, err = s.callerTenant(ctx, ref.Name); err != nil {
-				return err
-			}
-		}
-		found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
-		if err != nil || found {
+	ref, ids, ok := heldParentRef(refs, parent)
+	if !ok {
+		return nil
+	}
+	if ref.Tenant != nil && tenant.caller == nil {
+		// The resource has no tenant field; its parent has one.
+		var err error
+		if tenant.caller, err = s.callerTenant(ctx, ref.Name); err != nil {
 			return err
 		}
-		return parentNotFound(ref.Name, parent)
 	}
-	return nil
+	found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
+	if err != nil || found {
+		return err
+	}
+	return parentNotFound(ref.Name, parent)
 }
 
 // filter is the condition of an AIP-160 filter.

@@ -176,34 +176,42 @@ func (s *Service) checkHeldParent(q querier, tenant tenantScope, p proto.Message
 	if name == "" {
 		return nil
 	}
-	for i := range s.res.HeldParent.Parents {
-		ref := &s.res.HeldParent.Parents[i]
-		ids, err := scanIDs(ref.Pattern, name, len(ref.Columns))
-		if err != nil {
-			continue
+	ref, ids, ok := heldParentRef(s.res.HeldParent.Parents, name)
+	if !ok {
+		return nil
+	}
+	live, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
+	if err != nil {
+		return err
+	}
+	if live {
+		if self == "" || ref.Name != s.res.Name {
+			return nil
 		}
-		live, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), ref.DeleteTime, true)
+		return s.heldCycle(q, ref, self, name)
+	}
+	if ref.DeleteTime != "" {
+		found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
 		if err != nil {
 			return err
 		}
-		if live {
-			if self == "" || ref.Name != s.res.Name {
-				return nil
-			}
-			return s.heldCycle(q, ref, self, name)
+		if found {
+			return parentDeleted(ref.Name, name, "creating under it")
 		}
-		if ref.DeleteTime != "" {
-			found, err := s.existsInTenant(q, ref.Tenant, tenant, ref.Table, ref.Columns, anys(ids), "", false)
-			if err != nil {
-				return err
-			}
-			if found {
-				return parentDeleted(ref.Name, name, "creating under it")
-			}
-		}
-		return parentNotFound(ref.Name, name)
 	}
-	return nil
+	return parentNotFound(ref.Name, name)
+}
+
+// heldParentRef is, of refs, the types a field holding a parent may name,
+// the first whose pattern name matches, and name's ids in it; ok is false
+// for a name of no pattern of the package (another API's resource).
+func heldParentRef(refs []Reference, name string) (_ *Reference, ids []string, ok bool) {
+	for i := range refs {
+		if ids, err := scanIDs(refs[i].Pattern, name, len(refs[i].Columns)); err == nil {
+			return &refs[i], ids, true
+		}
+	}
+	return nil, nil, false
 }
 
 // heldCycle refuses to place the resource named self under parent, a
