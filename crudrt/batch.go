@@ -120,7 +120,7 @@ func (s *Service) BatchCreateIn(ctx context.Context, parent string, parents, ids
 				return nil, s.fail(ctx, err)
 			}
 		}
-		if err := s.validate(prepared[i]); err != nil {
+		if err := s.validateNew(prepared[i]); err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
 				return nil, err

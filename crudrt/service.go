@@ -170,6 +170,10 @@ type Service struct {
 	uniqueSets [][]int
 	// createClears are the fields Create clears: see clearedOnCreate.
 	createClears []protoreflect.FieldDescriptor
+	// timesAfterRules tells that no validation rule can see the create
+	// and update times (rulesSeeTimes), which a Create then sets after
+	// validating (validateNew).
+	timesAfterRules bool
 	// nested are the REQUIRED and OUTPUT_ONLY fields of the messages the
 	// resource holds, or nil.
 	nested *nestedPlan
@@ -383,6 +387,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	s.insertSQL = insertSQL(s.from, all)
 	s.uniqueSets = uniqueSetsOf(s)
 	s.createClears = s.clearedOnCreate()
+	s.timesAfterRules = !s.rulesSeeTimes()
 	s.nested = nestedPlanOf(desc)
 	s.hidden = s.hiddenMask()
 	if res.RequestIDTable != "" {

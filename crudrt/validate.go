@@ -548,3 +548,26 @@ func (s *Service) missingRefs(db querier, tenant tenantScope, p proto.Message, p
 	}
 	return vs, nil
 }
+
+// rulesSeeTimes reports whether a validation rule could see the values of
+// the create and update times: a rule of theirs (protovalidate's,
+// protoc-gen-validate's, a format, REQUIRED), a rule of the resource's
+// message, which may read any field, or a oneof holding one.
+func (s *Service) rulesSeeTimes() bool {
+	md := s.desc
+	if proto.HasExtension(md.Options(), bufvalidate.E_Message) {
+		return true
+	}
+	for _, c := range []*column{s.createTime, s.updateTime} {
+		if c == nil || c.fd == nil {
+			continue
+		}
+		fd := c.fd
+		if fd.ContainingOneof() != nil || slices.Contains(s.fb.required, fd) ||
+			proto.HasExtension(fd.Options(), bufvalidate.E_Field) || proto.HasExtension(fd.Options(), pgvpb.E_Rules) ||
+			formatOf(fd) != annotations.FieldInfo_FORMAT_UNSPECIFIED {
+			return true
+		}
+	}
+	return false
+}

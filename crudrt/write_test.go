@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/protoforge/protoforge/crudrt"
+	"github.com/protoforge/protoforge/crudrt/query"
 	libraryv1 "github.com/protoforge/protoforge/example/gen/library/v1"
 	rulesv1 "github.com/protoforge/protoforge/internal/e2e/gen/rules/v1"
 	"github.com/protoforge/protoforge/internal/testdb"
@@ -353,5 +354,53 @@ func TestUpdateImmutable(t *testing.T) {
 	got, err := svc.Get(ctx, g.Id)
 	if err != nil || !proto.Equal(got, up) {
 		t.Errorf("stored %v, %v; want %v", got, err, up)
+	}
+}
+
+// stampResource describes rules.v1.Stamp, whose create and update times
+// carry rules.
+func stampResource() *crudrt.Resource {
+	return &crudrt.Resource{
+		Name: "rules.v1.Stamp", Table: "stamps", Collection: "stamps", Field: "stamp",
+		Columns: []crudrt.Column{
+			{Path: "id", Name: "id", GoField: "Id", Type: "int64", Role: crudrt.RoleID, Queryable: true, Kind: query.KindInt, AutoIncrement: true},
+			{Path: "label", Name: "label", GoField: "Label", Type: "string", Queryable: true, Kind: query.KindString},
+			{Path: "create_time", Name: "create_time", GoField: "CreateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleCreateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+			{Path: "update_time", Name: "update_time", GoField: "UpdateTime", Type: "google.protobuf.Timestamp", Role: crudrt.RoleUpdateTime, Queryable: true, Kind: query.KindTimestamp, Nullable: true},
+		},
+		Operations: crudrt.OpGet | crudrt.OpCreate | crudrt.OpBatchCreate,
+		Message:    (*rulesv1.Stamp)(nil),
+		Model:      (*rulesv1.StampModel)(nil),
+		ToModel:    func(p proto.Message) (any, error) { return p.(*rulesv1.Stamp).ToModel() },
+		ToProto:    func(m any) (proto.Message, error) { return m.(*rulesv1.StampModel).ToProto() },
+	}
+}
+
+// TestCreateChecksServerTimes: the rules of the create and update times
+// hold for the values the server sets, on Create and BatchCreate: the
+// required create time is there, and a clock ahead of the validator's
+// makes an update time that is not before now.
+func TestCreateChecksServerTimes(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.SQLite)
+	applyE2ESchema(t, db, "rules")
+	svc := crudrt.NewService(db, stampResource())
+	out, err := svc.Create(ctx, &rulesv1.Stamp{Label: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.(*rulesv1.Stamp); s.CreateTime == nil || !proto.Equal(s.CreateTime, s.UpdateTime) {
+		t.Fatalf("created %v", s)
+	}
+	if _, err := svc.BatchCreate(ctx, []proto.Message{&rulesv1.Stamp{Label: "b"}, &rulesv1.Stamp{Label: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	ahead := crudrt.NewService(db, stampResource(), crudrt.WithClock(func() time.Time { return time.Now().Add(time.Hour) }))
+	_, err = ahead.Create(ctx, &rulesv1.Stamp{Label: "d"})
+	wantInvalidSet(t, err, "stamp.update_time")
+	_, err = ahead.BatchCreate(ctx, []proto.Message{&rulesv1.Stamp{Label: "e"}})
+	wantInvalidSet(t, err, "requests[0].stamp.update_time")
+	if got := countRows(t, db, "stamps"); got != 3 {
+		t.Fatalf("%d stamps, want 3", got)
 	}
 }

@@ -197,3 +197,47 @@ func (m *MeterModel) ToProto() (*Meter, error) {
 // BeforeSave refuses values that the connected database would not store
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *MeterModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
+// StampModel is the GORM model of rules.v1.Stamp, stored in table stamps.
+//
+// A record whose server-set times carry rules: a Create checks them with
+// the values the server sets.
+type StampModel struct {
+	Id         int64      `gorm:"column:id;primaryKey;autoIncrement;not null" protoforge:"rules.v1.Stamp.id"`
+	Label      string     `gorm:"column:label;not null" protoforge:"rules.v1.Stamp.label"`
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"rules.v1.Stamp.create_time"`
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"rules.v1.Stamp.update_time"`
+}
+
+// TableName is the table of StampModel.
+func (StampModel) TableName() string { return "stamps" }
+
+// ToModel converts Stamp to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *Stamp) ToModel() (*StampModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &StampModel{}
+	if err := ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ToProto converts the model back to Stamp. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *StampModel) ToProto() (*Stamp, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &Stamp{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *StampModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }

@@ -1107,6 +1107,76 @@ func (x *CreateMeterRequest) GetMeter() *Meter {
 	return nil
 }
 
+// A record whose server-set times carry rules: a Create checks them with
+// the values the server sets.
+type Stamp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stamp) Reset() {
+	*x = Stamp{}
+	mi := &file_rules_v1_rules_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stamp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stamp) ProtoMessage() {}
+
+func (x *Stamp) ProtoReflect() protoreflect.Message {
+	mi := &file_rules_v1_rules_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stamp.ProtoReflect.Descriptor instead.
+func (*Stamp) Descriptor() ([]byte, []int) {
+	return file_rules_v1_rules_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Stamp) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Stamp) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *Stamp) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Stamp) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
 var File_rules_v1_rules_proto protoreflect.FileDescriptor
 
 const file_rules_v1_rules_proto_rawDesc = "" +
@@ -1220,7 +1290,15 @@ const file_rules_v1_rules_proto_rawDesc = "" +
 	"\x0fGetMeterRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\";\n" +
 	"\x12CreateMeterRequest\x12%\n" +
-	"\x05meter\x18\x01 \x01(\v2\x0f.rules.v1.MeterR\x05meter*B\n" +
+	"\x05meter\x18\x01 \x01(\v2\x0f.rules.v1.MeterR\x05meter\"\xcd\x01\n" +
+	"\x05Stamp\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x02id\x12\x14\n" +
+	"\x05label\x18\x02 \x01(\tR\x05label\x12G\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\n" +
+	"\xe2A\x01\x03\xbaH\x03\xc8\x01\x01R\n" +
+	"createTime\x12I\n" +
+	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\f\xe2A\x01\x03\xbaH\x05\xb2\x01\x028\x01R\n" +
+	"updateTime:\x04\xe2\xdd\x19\x00*B\n" +
 	"\x05Power\x12\x15\n" +
 	"\x11POWER_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rPOWER_BATTERY\x10\x01\x12\x0f\n" +
@@ -1251,7 +1329,7 @@ func file_rules_v1_rules_proto_rawDescGZIP() []byte {
 }
 
 var file_rules_v1_rules_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_rules_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_rules_v1_rules_proto_goTypes = []any{
 	(Power)(0),                    // 0: rules.v1.Power
 	(*Gadget)(nil),                // 1: rules.v1.Gadget
@@ -1268,47 +1346,50 @@ var file_rules_v1_rules_proto_goTypes = []any{
 	(*Meter)(nil),                 // 12: rules.v1.Meter
 	(*GetMeterRequest)(nil),       // 13: rules.v1.GetMeterRequest
 	(*CreateMeterRequest)(nil),    // 14: rules.v1.CreateMeterRequest
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
-	(*wrapperspb.Int32Value)(nil), // 17: google.protobuf.Int32Value
+	(*Stamp)(nil),                 // 15: rules.v1.Stamp
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
+	(*wrapperspb.Int32Value)(nil), // 18: google.protobuf.Int32Value
 }
 var file_rules_v1_rules_proto_depIdxs = []int32{
 	0,  // 0: rules.v1.Gadget.power:type_name -> rules.v1.Power
-	15, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
+	16, // 1: rules.v1.Gadget.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: rules.v1.CreateGadgetRequest.gadget:type_name -> rules.v1.Gadget
 	1,  // 3: rules.v1.UpdateGadgetRequest.gadget:type_name -> rules.v1.Gadget
-	16, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17, // 4: rules.v1.UpdateGadgetRequest.update_mask:type_name -> google.protobuf.FieldMask
 	8,  // 5: rules.v1.Widget.root:type_name -> rules.v1.Node
 	7,  // 6: rules.v1.Widget.parts:type_name -> rules.v1.Part
 	8,  // 7: rules.v1.Node.child:type_name -> rules.v1.Node
 	6,  // 8: rules.v1.CreateWidgetRequest.widget:type_name -> rules.v1.Widget
 	6,  // 9: rules.v1.UpdateWidgetRequest.widget:type_name -> rules.v1.Widget
-	16, // 10: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	17, // 11: rules.v1.Meter.boxed:type_name -> google.protobuf.Int32Value
+	17, // 10: rules.v1.UpdateWidgetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	18, // 11: rules.v1.Meter.boxed:type_name -> google.protobuf.Int32Value
 	12, // 12: rules.v1.CreateMeterRequest.meter:type_name -> rules.v1.Meter
-	3,  // 13: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
-	4,  // 14: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
-	5,  // 15: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
-	2,  // 16: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
-	9,  // 17: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
-	10, // 18: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
-	11, // 19: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
-	13, // 20: rules.v1.MeterService.GetMeter:input_type -> rules.v1.GetMeterRequest
-	14, // 21: rules.v1.MeterService.CreateMeter:input_type -> rules.v1.CreateMeterRequest
-	1,  // 22: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
-	1,  // 23: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
-	1,  // 24: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
-	1,  // 25: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
-	6,  // 26: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
-	6,  // 27: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
-	6,  // 28: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
-	12, // 29: rules.v1.MeterService.GetMeter:output_type -> rules.v1.Meter
-	12, // 30: rules.v1.MeterService.CreateMeter:output_type -> rules.v1.Meter
-	22, // [22:31] is the sub-list for method output_type
-	13, // [13:22] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	16, // 13: rules.v1.Stamp.create_time:type_name -> google.protobuf.Timestamp
+	16, // 14: rules.v1.Stamp.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 15: rules.v1.GadgetService.GetGadget:input_type -> rules.v1.GetGadgetRequest
+	4,  // 16: rules.v1.GadgetService.CreateGadget:input_type -> rules.v1.CreateGadgetRequest
+	5,  // 17: rules.v1.GadgetService.UpdateGadget:input_type -> rules.v1.UpdateGadgetRequest
+	2,  // 18: rules.v1.GadgetService.ArchiveGadget:input_type -> rules.v1.ArchiveGadgetRequest
+	9,  // 19: rules.v1.WidgetService.GetWidget:input_type -> rules.v1.GetWidgetRequest
+	10, // 20: rules.v1.WidgetService.CreateWidget:input_type -> rules.v1.CreateWidgetRequest
+	11, // 21: rules.v1.WidgetService.UpdateWidget:input_type -> rules.v1.UpdateWidgetRequest
+	13, // 22: rules.v1.MeterService.GetMeter:input_type -> rules.v1.GetMeterRequest
+	14, // 23: rules.v1.MeterService.CreateMeter:input_type -> rules.v1.CreateMeterRequest
+	1,  // 24: rules.v1.GadgetService.GetGadget:output_type -> rules.v1.Gadget
+	1,  // 25: rules.v1.GadgetService.CreateGadget:output_type -> rules.v1.Gadget
+	1,  // 26: rules.v1.GadgetService.UpdateGadget:output_type -> rules.v1.Gadget
+	1,  // 27: rules.v1.GadgetService.ArchiveGadget:output_type -> rules.v1.Gadget
+	6,  // 28: rules.v1.WidgetService.GetWidget:output_type -> rules.v1.Widget
+	6,  // 29: rules.v1.WidgetService.CreateWidget:output_type -> rules.v1.Widget
+	6,  // 30: rules.v1.WidgetService.UpdateWidget:output_type -> rules.v1.Widget
+	12, // 31: rules.v1.MeterService.GetMeter:output_type -> rules.v1.Meter
+	12, // 32: rules.v1.MeterService.CreateMeter:output_type -> rules.v1.Meter
+	24, // [24:33] is the sub-list for method output_type
+	15, // [15:24] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_rules_v1_rules_proto_init() }
@@ -1327,7 +1408,7 @@ func file_rules_v1_rules_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rules_v1_rules_proto_rawDesc), len(file_rules_v1_rules_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -79,6 +79,13 @@ CREATE TABLE `meters` (
   CONSTRAINT `chk_meters_reading_range` CHECK (`reading` >= 0 AND `reading` <= 10),
   CONSTRAINT `chk_meters_pv_reading_range` CHECK (`pv_reading` >= 0 AND `pv_reading` <= 10)
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `stamps` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `label` longtext NOT NULL DEFAULT (''),
+  `create_time` datetime(6) NULL,
+  `update_time` datetime(6) NULL,
+  PRIMARY KEY (`id`)
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` varchar(64) NOT NULL,
   `request_id` varchar(64) NOT NULL,

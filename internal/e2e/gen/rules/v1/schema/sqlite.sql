@@ -81,6 +81,12 @@ CREATE TABLE `meters` (
   CONSTRAINT `chk_meters_reading_range` CHECK ("reading" >= 0 AND "reading" <= 10),
   CONSTRAINT `chk_meters_pv_reading_range` CHECK ("pv_reading" >= 0 AND "pv_reading" <= 10)
 );
+CREATE TABLE `stamps` (
+  `id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+  `label` text NOT NULL DEFAULT (''),
+  `create_time` datetime NULL,
+  `update_time` datetime NULL
+);
 CREATE TABLE `rules_v1_request_ids` (
   `tenant` text NOT NULL,
   `request_id` text NOT NULL,
