@@ -1,6 +1,7 @@
 package crudrt
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -30,7 +31,40 @@ import (
 // GetFile at `/v1/{name=…/files/**}` a file's path of one segment beside
 // DeleteFile and UpdateFile at `…/files/*`. RESTGuard reads the path so
 // that a "**" variable and one of its segments give the same value.
+//
+// It sees the bindings of sd alone: for a transcoder that serves several
+// services, use ServicesWithRules, which sees them all. Past the bound on
+// shared paths (see ServicesWithRules), it binds those it found, and the
+// routes past them are as the router takes them.
 func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) protoreflect.ServiceDescriptor {
+	out, _ := servicesWithRules([]protoreflect.ServiceDescriptor{sd}, rules)
+	return out[0]
+}
+
+// ServicesWithRules is ServiceWithRules of each of services, for one
+// transcoder that serves them all, as a server that serves the services
+// of an API on one port does: the paths that bindings share are bound
+// across the services, so that a literal of one service's binding does
+// not hide the "*" of another's (a POST of
+// `/v1/projects/special/things/{id}` beside a GET of
+// `/v1/{name=projects/*/things/*}` in another service would otherwise
+// answer that GET of /v1/projects/special/things/x 405). A request that
+// bindings of two services match, of one HTTP method, reaches the one with
+// a literal where the other has "*" ("**") at the first segment they
+// differ in, as within a service; two bindings of one HTTP method and
+// path template are refused by the transcoder.
+//
+// The paths bindings share are bounded (1024 across the services):
+// bindings with literals at many positions share paths in numbers that
+// double with each position. Past the bound it returns an error naming
+// the bindings whose shared paths exceed it.
+func ServicesWithRules(services []protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) ([]protoreflect.ServiceDescriptor, error) {
+	return servicesWithRules(services, rules)
+}
+
+// servicesWithRules is ServicesWithRules; the services it returns are
+// bound up to the bound when it returns an error.
+func servicesWithRules(services []protoreflect.ServiceDescriptor, rules []*annotations.HttpRule) ([]protoreflect.ServiceDescriptor, error) {
 	bySelector := map[protoreflect.FullName]*annotations.HttpRule{}
 	for _, r := range rules {
 		name := protoreflect.FullName(r.GetSelector())
@@ -42,12 +76,16 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 		}
 		bySelector[name] = proto.Clone(r).(*annotations.HttpRule)
 	}
-	methods := sd.Methods()
-	out := &ruledMethods{MethodDescriptors: methods, at: make([]protoreflect.MethodDescriptor, methods.Len())}
-	final := make([]*annotations.HttpRule, methods.Len())
-	changed := make([]bool, methods.Len())
-	for i := range methods.Len() {
-		md := methods.Get(i)
+	// The methods of all the services, one after the other.
+	var all []protoreflect.MethodDescriptor
+	for _, sd := range services {
+		for i := range sd.Methods().Len() {
+			all = append(all, sd.Methods().Get(i))
+		}
+	}
+	final := make([]*annotations.HttpRule, len(all))
+	changed := make([]bool, len(all))
+	for i, md := range all {
 		if own, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule); own != nil {
 			final[i] = own
 			continue
@@ -57,33 +95,40 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 			final[i], changed[i] = r, true
 		}
 	}
-	shadowedBindings(final, changed)
-	for i := range methods.Len() {
-		md := methods.Get(i)
-		out.at[i] = md
-		if !changed[i] {
-			continue
+	err := shadowedBindings(all, final, changed)
+	out := make([]protoreflect.ServiceDescriptor, len(services))
+	at := 0
+	for s, sd := range services {
+		methods := sd.Methods()
+		ruled := &ruledMethods{MethodDescriptors: methods, at: make([]protoreflect.MethodDescriptor, methods.Len())}
+		for i := range methods.Len() {
+			md := all[at]
+			ruled.at[i] = md
+			if changed[at] {
+				opts, _ := proto.Clone(md.Options()).(*descriptorpb.MethodOptions)
+				if opts == nil {
+					opts = &descriptorpb.MethodOptions{}
+				}
+				proto.SetExtension(opts, annotations.E_Http, final[at])
+				ruled.at[i] = &ruledMethod{MethodDescriptor: md, opts: opts}
+			}
+			at++
 		}
-		opts, _ := proto.Clone(md.Options()).(*descriptorpb.MethodOptions)
-		if opts == nil {
-			opts = &descriptorpb.MethodOptions{}
-		}
-		proto.SetExtension(opts, annotations.E_Http, final[i])
-		out.at[i] = &ruledMethod{MethodDescriptor: md, opts: opts}
+		out[s] = &ruledService{ServiceDescriptor: sd, methods: ruled}
 	}
-	return &ruledService{ServiceDescriptor: sd, methods: out}
+	return out, err
 }
 
-// maxSharedPaths bounds the paths shadowedBindings considers for a
-// service: hundreds of times what public APIs share.
+// maxSharedPaths bounds the paths shadowedBindings adds to those of the
+// bindings: hundreds of times what public APIs share.
 const maxSharedPaths = 1024
 
-// shadowedBindings adds to rules, the google.api.http rules of a
-// service's methods (nil: none), the bindings that let vanguard's router
-// reach every binding, and marks the rules it changes (copies of them).
-// The router tries a literal segment before "*" and "**" and does not go
-// back once a path and custom verb match a route of some HTTP method: a
-// PATCH of /v2/billingAccounts/x/cmekSettings meets GetCmekSettings' GET
+// shadowedBindings adds to rules, the google.api.http rules of methods
+// (nil: none), the bindings that let vanguard's router reach every
+// binding, and marks the rules it changes (copies of them). The router
+// tries a literal segment before "*" and "**" and does not go back once a
+// path and custom verb match a route of some HTTP method: a PATCH of
+// /v2/billingAccounts/x/cmekSettings meets GetCmekSettings' GET
 // /v2/{name=billingAccounts/*}/cmekSettings and is answered 405, never
 // reaching UpdateCmekSettings' PATCH /v2/{name=*/*}/cmekSettings.
 //
@@ -97,7 +142,10 @@ const maxSharedPaths = 1024
 // (google.api.http gives them no order), the router takes the one with a
 // literal where the other has "*", at the first segment they differ in,
 // as it did before.
-func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
+//
+// Past maxSharedPaths shared paths, it binds those it found and returns
+// an error naming the bindings that share the next one.
+func shadowedBindings(methods []protoreflect.MethodDescriptor, rules []*annotations.HttpRule, changed []bool) error {
 	type binding struct {
 		method int
 		rule   *annotations.HttpRule
@@ -118,6 +166,7 @@ func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
 		segs    []string
 		verb    string
 		methods map[string]bool // the HTTP methods bound at it
+		from    []int           // the bindings (in all) that share it
 	}
 	key := func(segs []string, verb string) string { return strings.Join(segs, "/") + ":" + verb }
 	shapes := map[string]*shape{}
@@ -130,28 +179,47 @@ func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
 		}
 		return shapes[k]
 	}
-	for _, b := range all {
-		add(b.route.segs, b.route.verb).methods[b.route.method] = true
+	for i, b := range all {
+		s := add(b.route.segs, b.route.verb)
+		s.methods[b.route.method] = true
+		s.from = append(s.from, i)
 	}
 	// Shared paths of shared paths too, up to none new, or up to
-	// maxSharedPaths: each round compares every new path with all before
-	// it, and bindings with literals at many positions share paths in
-	// numbers that double with each position (the routes past the bound
-	// stay as the router takes them).
-	for done := 0; done < len(order) && len(order) < maxSharedPaths; {
+	// maxSharedPaths of them: each round compares every new path with all
+	// before it, and bindings with literals at many positions share paths
+	// in numbers that double with each position.
+	var over []int // the bindings that share a path past the bound
+	for done, bound := 0, len(order)+maxSharedPaths; done < len(order) && over == nil; {
 		n := len(order)
-		for i := done; i < n && len(order) < maxSharedPaths; i++ {
-			for j := 0; j < i && len(order) < maxSharedPaths; j++ {
+		for i := done; i < n && over == nil; i++ {
+			for j := 0; j < i; j++ {
 				a, b := order[i], order[j]
 				if a.verb != b.verb {
 					continue
 				}
-				if segs, ok := sharedSegments(a.segs, b.segs); ok {
-					add(segs, a.verb)
+				segs, ok := sharedSegments(a.segs, b.segs)
+				if !ok || shapes[key(segs, a.verb)] != nil {
+					continue
 				}
+				from := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(a.from), b.from...))))
+				if len(order) == bound {
+					over = from
+					break
+				}
+				add(segs, a.verb).from = from
 			}
 		}
 		done = n
+	}
+	var err error
+	if over != nil {
+		names := make([]string, len(over))
+		for i, b := range over {
+			method, path := httpRulePattern(all[b].rule)
+			names[i] = fmt.Sprintf("%s %s (%s)", method, path, methods[all[b].method].FullName())
+		}
+		err = fmt.Errorf("REST bindings share more than %d paths, each bound as a route of its own so that the router reaches every binding; these bindings share paths past the bound: %s",
+			maxSharedPaths, strings.Join(names, ", "))
 	}
 	// The bindings with literals first, so that each shared path takes,
 	// of the bindings of one HTTP method, the one the router prefers.
@@ -176,6 +244,7 @@ func shadowedBindings(rules []*annotations.HttpRule, changed []bool) {
 			s.methods[b.route.method] = true
 		}
 	}
+	return err
 }
 
 // sharedSegments is the path segments of the requests that match both

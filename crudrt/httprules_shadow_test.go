@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,7 +118,7 @@ func TestServiceWithRulesShadowedBindings(t *testing.T) {
 	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
 	t.Cleanup(srv.Close)
 
-	for _, tc := range []struct{ method, path, want string }{
+	checkRouted(t, srv, []routedCase{
 		{"PATCH", "/v2/billingAccounts/x/cmekSettings", "UpdateCmekSettings billingAccounts/x"},
 		{"PATCH", "/v2/projects/x/cmekSettings", "UpdateCmekSettings projects/x"},
 		{"PATCH", "/v2/folders/x/cmekSettings", "UpdateCmekSettings folders/x"},
@@ -148,7 +149,18 @@ func TestServiceWithRulesShadowedBindings(t *testing.T) {
 		{"DELETE", "/v4/files/readme", "DeleteReadme files/readme"},
 		{"PUT", "/v4/files/a/b", "PutFile files/a/b"},
 		{"PUT", "/v4/files/readme", "405"},
-	} {
+	})
+}
+
+// routedCase is a request and the method and name that answer it
+// ("405": none, and the path has routes of other HTTP methods).
+type routedCase struct{ method, path, want string }
+
+// checkRouted sends each case's request, without a body, to srv, whose
+// services answer with the method's name and the request's name.
+func checkRouted(t *testing.T, srv *httptest.Server, cases []routedCase) {
+	t.Helper()
+	for _, tc := range cases {
 		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		require.NoError(t, err)
 		resp, err := srv.Client().Do(req)
@@ -203,4 +215,124 @@ func TestServiceWithRulesManySharedPaths(t *testing.T) {
 		assert.Equal(t, r.GetCustom().GetPath(), got.GetCustom().GetPath(), "method %s keeps its binding first", sd.Methods().Get(i).Name())
 		assert.Less(t, len(got.GetAdditionalBindings()), 1<<n, "method %s: the shared paths are bounded", sd.Methods().Get(i).Name())
 	}
+}
+
+// TestServicesWithRulesAcrossServices serves over a socket, through
+// RESTGuard and one vanguard transcoder, two services whose bindings have
+// literals where the other's have "*": a request reaches the method of
+// the binding its path and HTTP method match, whichever service has a
+// literal there, and of two bindings of one HTTP method, in two services,
+// the one with a literal where the other has "*" at the first segment
+// they differ in, whatever the order the services are given in.
+func TestServicesWithRulesAcrossServices(t *testing.T) {
+	rule := func(selector, kind, path string) *annotations.HttpRule {
+		return &annotations.HttpRule{Selector: "across.v1." + selector,
+			Pattern: &annotations.HttpRule_Custom{Custom: &annotations.CustomHttpPattern{Kind: kind, Path: path}}}
+	}
+	rules := []*annotations.HttpRule{
+		rule("Things.GetThing", "GET", "/v1/{name=projects/*/things/*}"),
+		rule("Things.DeleteThing", "DELETE", "/v1/{name=projects/*/things/*}"),
+		rule("Things.GetB", "GET", "/v2/{name=*/b}"),
+		rule("Things.ListAll", "GET", "/v3/{name=**}"),
+		rule("Runs.RunSpecial", "POST", "/v1/projects/special/things/{name}"),
+		rule("Runs.GetX", "GET", "/v1/projects/x/things/{name}"),
+		rule("Runs.GetA", "GET", "/v2/a/{name}"),
+		rule("Runs.PatchOne", "PATCH", "/v3/{name=one/*}"),
+	}
+	file := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("across/v1/across.proto"), Package: proto.String("across.v1"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Req"), Field: []*descriptorpb.FieldDescriptorProto{{
+			Name: proto.String("name"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), JsonName: proto.String("name")}}}},
+	}
+	for _, svc := range []string{"Things", "Runs"} {
+		s := &descriptorpb.ServiceDescriptorProto{Name: proto.String(svc)}
+		for _, r := range rules {
+			if name, ok := strings.CutPrefix(r.GetSelector(), "across.v1."+svc+"."); ok {
+				s.Method = append(s.Method, &descriptorpb.MethodDescriptorProto{Name: proto.String(name),
+					InputType: proto.String(".across.v1.Req"), OutputType: proto.String(".across.v1.Req")})
+			}
+		}
+		file.Service = append(file.Service, s)
+	}
+	fd, err := protodesc.NewFile(file, nil)
+	require.NoError(t, err)
+	types := new(protoregistry.Types)
+	require.NoError(t, types.RegisterMessage(dynamicpb.NewMessageType(fd.Messages().ByName("Req"))))
+	// The services answer with the method's service, name and request.
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Name string }
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &req)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"name": strings.TrimPrefix(r.URL.Path, "/across.v1.") + " " + req.Name})
+	})
+	things, runs := fd.Services().ByName("Things"), fd.Services().ByName("Runs")
+	for _, order := range [][]protoreflect.ServiceDescriptor{{things, runs}, {runs, things}} {
+		t.Run(string(order[0].Name())+" first", func(t *testing.T) {
+			sds, err := crudrt.ServicesWithRules(order, rules...)
+			require.NoError(t, err)
+			var services []*vanguard.Service
+			for _, sd := range sds {
+				services = append(services, vanguard.NewServiceWithSchema(sd, backend,
+					vanguard.WithTypeResolver(types), vanguard.WithTargetProtocols(vanguard.ProtocolConnect), vanguard.WithTargetCodecs("json")))
+			}
+			transcoder, err := vanguard.NewTranscoder(services)
+			require.NoError(t, err)
+			srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
+			t.Cleanup(srv.Close)
+			checkRouted(t, srv, []routedCase{
+				// Runs' literals do not hide Things' "*".
+				{"GET", "/v1/projects/special/things/t", "Things/GetThing projects/special/things/t"},
+				{"DELETE", "/v1/projects/special/things/t", "Things/DeleteThing projects/special/things/t"},
+				{"POST", "/v1/projects/special/things/t", "Runs/RunSpecial t"},
+				{"DELETE", "/v1/projects/x/things/t", "Things/DeleteThing projects/x/things/t"},
+				{"GET", "/v1/projects/p/things/t", "Things/GetThing projects/p/things/t"},
+				{"POST", "/v1/projects/p/things/t", "405"},
+				// One HTTP method: the literal at the first segment the
+				// bindings differ in.
+				{"GET", "/v1/projects/x/things/t", "Runs/GetX t"},
+				{"GET", "/v2/a/b", "Runs/GetA b"},
+				{"GET", "/v2/c/b", "Things/GetB c/b"},
+				{"GET", "/v2/a/c", "Runs/GetA c"},
+				// "**" beside another service's "*".
+				{"GET", "/v3/one/t", "Things/ListAll one/t"},
+				{"GET", "/v3/one/t/u", "Things/ListAll one/t/u"},
+				{"PATCH", "/v3/one/t", "Runs/PatchOne one/t"},
+			})
+		})
+	}
+}
+
+// TestServicesWithRulesBound: bindings of two services with literals at
+// many positions share more paths than the bound; ServicesWithRules says
+// so, naming the bindings that share the paths past it.
+func TestServicesWithRulesBound(t *testing.T) {
+	const n = 12
+	file := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("bound/v1/bound.proto"), Package: proto.String("bound.v1"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Req"), Field: []*descriptorpb.FieldDescriptorProto{{
+			Name: proto.String("name"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), JsonName: proto.String("name")}}}},
+		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("Even")}, {Name: proto.String("Odd")}},
+	}
+	var rules []*annotations.HttpRule
+	for i := range n {
+		segs := slices.Repeat([]string{"*"}, n)
+		segs[i] = fmt.Sprintf("l%d", i)
+		svc, name := file.Service[i%2], fmt.Sprintf("Get%d", i)
+		rules = append(rules, &annotations.HttpRule{Selector: "bound.v1." + svc.GetName() + "." + name,
+			Pattern: &annotations.HttpRule_Get{Get: "/v1/{name=" + strings.Join(segs, "/") + "}"}})
+		svc.Method = append(svc.Method, &descriptorpb.MethodDescriptorProto{Name: proto.String(name),
+			InputType: proto.String(".bound.v1.Req"), OutputType: proto.String(".bound.v1.Req")})
+	}
+	fd, err := protodesc.NewFile(file, nil)
+	require.NoError(t, err)
+	_, err = crudrt.ServicesWithRules([]protoreflect.ServiceDescriptor{fd.Services().Get(0), fd.Services().Get(1)}, rules...)
+	require.EqualError(t, err, "REST bindings share more than 1024 paths, each bound as a route of its own so that the router reaches every binding; "+
+		"these bindings share paths past the bound: GET /v1/{name=*/*/l2/*/*/*/*/*/*/*/*/*} (bound.v1.Even.Get2), GET /v1/{name=*/*/*/*/l4/*/*/*/*/*/*/*} (bound.v1.Even.Get4), "+
+		"GET /v1/{name=*/*/*/*/*/*/*/*/l8/*/*/*} (bound.v1.Even.Get8), GET /v1/{name=*/l1/*/*/*/*/*/*/*/*/*/*} (bound.v1.Odd.Get1), GET /v1/{name=*/*/*/*/*/*/*/*/*/l9/*/*} (bound.v1.Odd.Get9)")
+	// Fewer literals share fewer paths: within the bound.
+	_, err = crudrt.ServicesWithRules([]protoreflect.ServiceDescriptor{fd.Services().Get(0), fd.Services().Get(1)}, rules[:9]...)
+	require.NoError(t, err)
 }
