@@ -1,8 +1,10 @@
 package e2e_test
 
 import (
+	"maps"
 	"net"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"connectrpc.com/vanguard"
@@ -25,20 +27,36 @@ import (
 func serveGRPCREST(t *testing.T, register func(*grpc.Server), rules []*annotations.HttpRule, opts ...grpc.ServerOption) (string, *grpc.ClientConn) {
 	t.Helper()
 	gs, conn := serveGRPC(t, register, opts...)
+	return serveREST(t, gs, rules), conn
+}
+
+// serveREST serves REST (the rules plus the protos' google.api.http) for
+// every service of gs through one vanguard transcoder behind
+// crudrt.RESTGuard, as the example server mounts them, on a real socket.
+// It returns the base URL; the server closes with the test.
+func serveREST(t *testing.T, gs *grpc.Server, rules []*annotations.HttpRule) string {
+	t.Helper()
 	// The services' descriptors with the rules as their methods'
-	// google.api.http, as the example server mounts them.
-	var services []*vanguard.Service
-	for name := range gs.GetServiceInfo() {
+	// google.api.http, the paths their bindings share bound across them,
+	// as the example server mounts them.
+	var sds []protoreflect.ServiceDescriptor
+	for _, name := range slices.Sorted(maps.Keys(gs.GetServiceInfo())) {
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
 		require.NoError(t, err)
-		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), gs,
+		sds = append(sds, d.(protoreflect.ServiceDescriptor))
+	}
+	sds, err := crudrt.ServicesWithRules(sds, rules...)
+	require.NoError(t, err)
+	var services []*vanguard.Service
+	for _, sd := range sds {
+		services = append(services, vanguard.NewServiceWithSchema(sd, gs,
 			vanguard.WithTargetProtocols(vanguard.ProtocolGRPC), vanguard.WithTargetCodecs(vanguard.CodecProto)))
 	}
 	transcoder, err := vanguard.NewTranscoder(services)
 	require.NoError(t, err)
 	srv := httptest.NewServer(crudrt.RESTGuard(transcoder, rules...))
 	t.Cleanup(srv.Close)
-	return srv.URL, conn
+	return srv.URL
 }
 
 // serveGRPC serves the services register adds to a grpc-go server,

@@ -68,7 +68,10 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	rpcOpts, restOpts := handlerOpts(cfg.maxBody), handlerOpts(restRewriteFactor*cfg.maxBody)
 
 	mux := http.NewServeMux()
-	var services []*vanguard.Service
+	var (
+		descs []protoreflect.ServiceDescriptor
+		rests []http.Handler
+	)
 	rules := append(libraryv1.BookServiceRESTRules(), libraryv1.AuthorServiceRESTRules()...)
 	add := func(path string, handler, rest http.Handler) error {
 		// gRPC, gRPC-Web and Connect reach connect-go directly; vanguard
@@ -79,7 +82,7 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 		if err != nil {
 			return err
 		}
-		services = append(services, vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor), rules...), rest, vanguard.WithNoTargetCompression()))
+		descs, rests = append(descs, d.(protoreflect.ServiceDescriptor)), append(rests, rest)
 		return nil
 	}
 	path, rpc := libraryv1connect.NewBookServiceHandler(books, rpcOpts...)
@@ -91,6 +94,16 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	_, rest = libraryv1connect.NewAuthorServiceHandler(authors, restOpts...)
 	if err := add(path, rpc, rest); err != nil {
 		return nil, err
+	}
+	// One transcoder serves both services: the paths their bindings share
+	// are bound across them, so that every binding is reached.
+	descs, err := crudrt.ServicesWithRules(descs, rules...)
+	if err != nil {
+		return nil, err
+	}
+	services := make([]*vanguard.Service, len(descs))
+	for i, d := range descs {
+		services[i] = vanguard.NewServiceWithSchema(d, rests[i], vanguard.WithNoTargetCompression())
 	}
 	// The transcoder reads a REST body whole before connect-go's limit
 	// applies: gzip bodies stop at the same limit once decompressed.
