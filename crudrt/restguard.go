@@ -99,22 +99,12 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			}
 		}
-		// The route the request takes, the first that matches (nil: none);
-		// typed is false when another matches too (of a service linked
-		// into the program that the transcoder may not serve): the types
-		// of its path and query values are then the transcoder's to read.
-		var route *restRoute
-		typed := true
+		// The route the request takes (nil: none); typed is false when
+		// another matches too (of a service linked into the program that
+		// the transcoder may not serve): the types of its path and query
+		// values are then the transcoder's to read.
 		escaped := requestPath(r)
-		for i := range routes {
-			if routes[i].matches(r.Method, escaped) {
-				if route != nil {
-					typed = false
-					break
-				}
-				route = &routes[i]
-			}
-		}
+		route, typed := takenRoute(routes, r.Method, escaped)
 		empty := r.ContentLength == 0
 		if route != nil && route.bodyIsMessage() && r.ContentLength < 0 {
 			var body io.ReadCloser
@@ -317,6 +307,30 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		next.ServeHTTP(gw, escapedForTranscoder(r, route))
 		gw.finish()
 	})
+}
+
+// takenRoute is the route of routes that a request with this method and
+// escaped path takes (nil: none), as the transcoder's router chooses it
+// of the bindings that match (ServicesWithRules): the one with a literal
+// where the others have "*" ("*" before "**") at the first segment they
+// differ in, the first of those that are alike. only is false when
+// another route matches too.
+func takenRoute(routes []restRoute, method, escapedPath string) (route *restRoute, only bool) {
+	only = true
+	for i := range routes {
+		if !routes[i].matches(method, escapedPath) {
+			continue
+		}
+		if route == nil {
+			route = &routes[i]
+			continue
+		}
+		only = false
+		if compareSegments(routes[i].segs, route.segs) < 0 {
+			route = &routes[i]
+		}
+	}
+	return route, only
 }
 
 // headRoute reports whether a route bound to HEAD has the escaped path.

@@ -66,7 +66,7 @@ func restRoutes(rules []*annotations.HttpRule) []restRoute {
 		}
 		return true
 	})
-	for name := range services {
+	for _, name := range slices.Sorted(maps.Keys(services)) {
 		d, _ := protoregistry.GlobalFiles.FindDescriptorByName(name)
 		sd, ok := d.(protoreflect.ServiceDescriptor)
 		if !ok {

@@ -1,9 +1,11 @@
 package crudrt
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/api/annotations"
 )
 
@@ -69,5 +71,47 @@ func TestKeepEscapedSlashes(t *testing.T) {
 		r, ok := parseRESTRule(&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: tc.tmpl}}, nil)
 		assert.True(t, ok, tc.tmpl)
 		assert.Equal(t, tc.want, r.keepEscapedSlashes(tc.path), "%s %s", tc.tmpl, tc.path)
+	}
+}
+
+// TestTakenRoute: of the routes that match a request, RESTGuard reads it
+// as the one the transcoder's router takes, whatever their order: a
+// literal before "*", "*" before "**", at the first segment they differ
+// in.
+func TestTakenRoute(t *testing.T) {
+	parse := func(tmpl string) restRoute {
+		r, ok := parseRESTRule(&annotations.HttpRule{Pattern: &annotations.HttpRule_Get{Get: tmpl}}, nil)
+		require.True(t, ok, tmpl)
+		return r
+	}
+	templates := []string{"/v2/{name=*/b}", "/v2/a/{name}", "/v2/{name=**}", "/v1/{name=projects/*/things/*}", "/v1/projects/{p}/things/default"}
+	for _, tc := range []struct {
+		path string
+		want string // "" for none
+		only bool
+	}{
+		{"/v2/a/b", "/v2/a/{name}", false},
+		{"/v2/c/b", "/v2/{name=*/b}", false},
+		{"/v2/a/c", "/v2/a/{name}", false},
+		{"/v2/c/d/e", "/v2/{name=**}", true},
+		{"/v1/projects/p/things/default", "/v1/projects/{p}/things/default", false},
+		{"/v1/projects/p/things/t", "/v1/{name=projects/*/things/*}", true},
+		{"/v3/x", "", true},
+	} {
+		reversed := slices.Clone(templates)
+		slices.Reverse(reversed)
+		for _, order := range [][]string{templates, reversed} {
+			var routes []restRoute
+			for _, tmpl := range order {
+				routes = append(routes, parse(tmpl))
+			}
+			route, only := takenRoute(routes, "GET", tc.path)
+			if tc.want == "" {
+				assert.Nil(t, route, tc.path)
+			} else if assert.NotNil(t, route, tc.path) {
+				assert.Equal(t, parse(tc.want).segs, route.segs, tc.path)
+			}
+			assert.Equal(t, tc.only, only, tc.path)
+		}
 	}
 }
