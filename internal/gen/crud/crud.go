@@ -269,7 +269,7 @@ func softUnder(c, a *model.Model) bool {
 
 // genRESTRules emits the default AIP routes of the standard methods that
 // have no google.api.http annotation, for a transcoder such as
-// connectrpc.com/vanguard (crudrt.ServiceWithRules). <Service>RESTRules is
+// connectrpc.com/vanguard (crudrt.ServicesWithRules). <Service>RESTRules is
 // a variable holding the function crudrt.RESTRulesOf makes of the routes'
 // JSON: called as a function, it costs the compiler no function per
 // service.
@@ -280,7 +280,7 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 			continue
 		}
 		// Bindings of one selector after the first are its additional
-		// bindings (crudrt.ServiceWithRules).
+		// bindings (crudrt.ServicesWithRules).
 		for _, r := range append([]model.Route{*m.Route}, m.Route.Additional...) {
 			b, err := json.Marshal(crudrt.Route{Selector: string(m.Desc.FullName()), Verb: r.Verb, Path: r.Path, Body: r.Body})
 			if err != nil {
@@ -295,7 +295,7 @@ func genRESTRules(g *protogen.GeneratedFile, svc *model.Service) {
 	httpRule := protogen.GoImportPath("google.golang.org/genproto/googleapis/api/annotations")
 	g.P("// ", svc.GoName, "RESTRules returns the default REST routes (AIP-127/136) of the standard")
 	g.P("// methods of ", svc.GoName, " without a google.api.http annotation, e.g. for")
-	g.P("// crudrt.ServiceWithRules.")
+	g.P("// crudrt.ServicesWithRules.")
 	g.P("var ", svc.GoName, "RESTRules func() []*", httpRule.Ident("HttpRule"), " = ", crudrtPkg.Ident("RESTRulesOf"), "(", routesLiteral(routes), ")")
 	g.P()
 }

@@ -150,7 +150,7 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 
 // BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of BookService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"library.v1.BookService.GetBook","Verb":"GET","Path":"/v1/books/{id}"},
 	{"Selector":"library.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},
@@ -238,7 +238,7 @@ func (s *AuthorServiceCRUD) DeleteAuthor(ctx context.Context, req *DeleteAuthorR
 
 // AuthorServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of AuthorService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"library.v1.AuthorService.GetAuthor","Verb":"GET","Path":"/v1/{name=authors/*}"},
 	{"Selector":"library.v1.AuthorService.ListAuthors","Verb":"GET","Path":"/v1/authors"},

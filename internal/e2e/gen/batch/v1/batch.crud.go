@@ -172,7 +172,7 @@ func (s *BatchServiceCRUD) BatchDeleteStamps(ctx context.Context, req *BatchDele
 
 // BatchServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of BatchService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var BatchServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"batch.v1.BatchService.CreateCrate","Verb":"POST","Path":"/v1/crates","Body":"crate"},
 	{"Selector":"batch.v1.BatchService.GetCrate","Verb":"GET","Path":"/v1/{name=crates/*}"},
@@ -251,7 +251,7 @@ func (s *TicketServiceCRUD) BatchDeleteTickets(ctx context.Context, req *BatchDe
 
 // TicketServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of TicketService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var TicketServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"batch.v1.TicketService.CreateTicket","Verb":"POST","Path":"/v1/tickets","Body":"ticket"},
 	{"Selector":"batch.v1.TicketService.BatchGetTickets","Verb":"POST","Path":"/v1/tickets:batchGet","Body":"*"},

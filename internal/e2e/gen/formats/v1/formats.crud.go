@@ -134,7 +134,7 @@ func (s *DeviceServiceCRUD) ListLeases(ctx context.Context, req *ListLeasesReque
 
 // DeviceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of DeviceService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var DeviceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"formats.v1.DeviceService.CreateDevice","Verb":"POST","Path":"/v1/devices","Body":"device"},
 	{"Selector":"formats.v1.DeviceService.GetDevice","Verb":"GET","Path":"/v1/devices/{id}"},

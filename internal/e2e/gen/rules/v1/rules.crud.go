@@ -96,7 +96,7 @@ func (s *GadgetServiceCRUD) ArchiveGadget(context.Context, *ArchiveGadgetRequest
 
 // GadgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of GadgetService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"rules.v1.GadgetService.GetGadget","Verb":"GET","Path":"/v1/gadgets/{id}"},
 	{"Selector":"rules.v1.GadgetService.CreateGadget","Verb":"POST","Path":"/v1/gadgets","Body":"gadget"},
@@ -175,7 +175,7 @@ func (s *WidgetServiceCRUD) UpdateWidget(ctx context.Context, req *UpdateWidgetR
 
 // WidgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of WidgetService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var WidgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"rules.v1.WidgetService.GetWidget","Verb":"GET","Path":"/v1/widgets/{id}"},
 	{"Selector":"rules.v1.WidgetService.CreateWidget","Verb":"POST","Path":"/v1/widgets","Body":"widget"},
@@ -244,7 +244,7 @@ func (s *MeterServiceCRUD) CreateMeter(ctx context.Context, req *CreateMeterRequ
 
 // MeterServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of MeterService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var MeterServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"rules.v1.MeterService.GetMeter","Verb":"GET","Path":"/v1/meters/{id}"},
 	{"Selector":"rules.v1.MeterService.CreateMeter","Verb":"POST","Path":"/v1/meters","Body":"meter"}

@@ -106,7 +106,7 @@ func (s *GizmoServiceCRUD) UndeleteGizmo(ctx context.Context, req *UndeleteGizmo
 
 // GizmoServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of GizmoService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var GizmoServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"scaffold.v1.GizmoService.GetGizmo","Verb":"GET","Path":"/v1/gizmos/{id}"},
 	{"Selector":"scaffold.v1.GizmoService.ListGizmos","Verb":"GET","Path":"/v1/gizmos"},

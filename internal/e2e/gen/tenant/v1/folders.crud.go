@@ -158,7 +158,7 @@ func (s *FolderServiceCRUD) ListFolderSettings(ctx context.Context, req *ListFol
 
 // FolderServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of FolderService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var FolderServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"tenant.v1.FolderService.CreateFolder","Verb":"POST","Path":"/v1/folders","Body":"folder"},
 	{"Selector":"tenant.v1.FolderService.CreateDoc","Verb":"POST","Path":"/v1/{parent=folders/*}/docs","Body":"doc"},

@@ -117,7 +117,7 @@ func (s *NoteServiceCRUD) BatchDeleteNotes(ctx context.Context, req *BatchDelete
 
 // NoteServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of NoteService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var NoteServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"tenant.v1.NoteService.GetNote","Verb":"GET","Path":"/v1/notes/{id}"},
 	{"Selector":"tenant.v1.NoteService.ListNotes","Verb":"GET","Path":"/v1/notes"},

@@ -112,7 +112,7 @@ func (s *SpaceServiceCRUD) ListPages(ctx context.Context, req *ListPagesRequest)
 
 // SpaceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of SpaceService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var SpaceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"tenant.v1.SpaceService.CreateSpace","Verb":"POST","Path":"/v1/spaces","Body":"space"},
 	{"Selector":"tenant.v1.SpaceService.DeleteSpace","Verb":"DELETE","Path":"/v1/{name=spaces/*}"},

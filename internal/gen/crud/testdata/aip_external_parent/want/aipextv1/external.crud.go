@@ -160,7 +160,7 @@ func (s *InstanceServiceCRUD) CreateBackup(ctx context.Context, req *CreateBacku
 
 // InstanceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of InstanceService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipext.v1.InstanceService.GetInstance","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/instances/*}"},
 	{"Selector":"aipext.v1.InstanceService.ListInstances","Verb":"GET","Path":"/v1/{parent=projects/*/locations/*}/instances"},

@@ -207,7 +207,7 @@ func (s *JobServiceCRUD) UpdateComment(ctx context.Context, req *UpdateCommentRe
 
 // JobServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of JobService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var JobServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipfieldvariables.v1.JobService.CreateJob","Verb":"POST","Path":"/v1/{parent=projects/*/locations/*}/jobs","Body":"job"},
 	{"Selector":"aipfieldvariables.v1.JobService.GetJob","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/jobs/*}"},

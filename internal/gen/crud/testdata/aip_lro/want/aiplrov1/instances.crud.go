@@ -103,7 +103,7 @@ func (s *InstanceServiceCRUD) BatchDeleteInstances(ctx context.Context, req *Bat
 
 // InstanceServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of InstanceService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var InstanceServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aiplro.v1.InstanceService.GetInstance","Verb":"GET","Path":"/v1/{name=instances/*}"},
 	{"Selector":"aiplro.v1.InstanceService.ListInstances","Verb":"GET","Path":"/v1/instances"},

@@ -244,7 +244,7 @@ func (s *NestedServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDele
 
 // NestedServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of NestedService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var NestedServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipnested.v1.NestedService.GetPublisher","Verb":"GET","Path":"/v1/{name=publishers/*}"},
 	{"Selector":"aipnested.v1.NestedService.ListPublishers","Verb":"GET","Path":"/v1/publishers"},

@@ -236,7 +236,7 @@ func (s *PatternsServiceCRUD) DeleteRoute(ctx context.Context, req *DeleteRouteR
 
 // PatternsServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of PatternsService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var PatternsServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aippatterns.v1.PatternsService.GetSink","Verb":"GET","Path":"/v1/{name=projects/*/sinks/*}"},
 	{"Selector":"aippatterns.v1.PatternsService.GetSink","Verb":"GET","Path":"/v1/{name=folders/*/sinks/*}"},

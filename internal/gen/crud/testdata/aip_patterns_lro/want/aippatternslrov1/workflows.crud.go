@@ -101,7 +101,7 @@ func (s *WorkflowServiceCRUD) BatchDeleteWorkflows(ctx context.Context, req *Bat
 
 // WorkflowServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of WorkflowService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var WorkflowServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aippatternslro.v1.WorkflowService.GetWorkflow","Verb":"GET","Path":"/v1/{name=projects/*/locations/*/workflows/*}"},
 	{"Selector":"aippatternslro.v1.WorkflowService.GetWorkflow","Verb":"GET","Path":"/v1/{name=folders/*/workflows/*}"},

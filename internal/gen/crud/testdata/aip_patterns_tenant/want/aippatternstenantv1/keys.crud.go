@@ -149,7 +149,7 @@ func (s *KeyServiceCRUD) CreateKeyVersion(ctx context.Context, req *CreateKeyVer
 
 // KeyServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of KeyService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var KeyServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aippatternstenant.v1.KeyService.GetKey","Verb":"GET","Path":"/v1/{name=projects/*/keys/*}"},
 	{"Selector":"aippatternstenant.v1.KeyService.GetKey","Verb":"GET","Path":"/v1/{name=folders/*/keys/*}"},

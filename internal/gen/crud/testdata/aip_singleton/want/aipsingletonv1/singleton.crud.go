@@ -293,7 +293,7 @@ func (s *SingletonServiceCRUD) ListProjectSettings(context.Context, *ListProject
 
 // SingletonServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of SingletonService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var SingletonServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipsingleton.v1.SingletonService.GetPublisher","Verb":"GET","Path":"/v1/{name=publishers/*}"},
 	{"Selector":"aipsingleton.v1.SingletonService.CreatePublisher","Verb":"POST","Path":"/v1/publishers","Body":"publisher"},

@@ -89,7 +89,7 @@ func (s *ShelfServiceCRUD) UndeleteShelf(ctx context.Context, req *UndeleteShelf
 
 // ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ShelfService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"aipsoft.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/shelves/{id}"},
 	{"Selector":"aipsoft.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},

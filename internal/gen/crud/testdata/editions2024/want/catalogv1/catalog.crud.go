@@ -85,7 +85,7 @@ func (s *ItemServiceCRUD) DeleteItem(ctx context.Context, req *DeleteItemRequest
 
 // ItemServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ItemService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ItemServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"catalog.v1.ItemService.GetItem","Verb":"GET","Path":"/v1/items/{id}"},
 	{"Selector":"catalog.v1.ItemService.ListItems","Verb":"GET","Path":"/v1/items"},

@@ -59,7 +59,7 @@ func (s *Md5SumServiceCRUD) GetMd5Sum(ctx context.Context, req *GetMd5SumRequest
 
 // Md5SumServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of Md5SumService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var Md5SumServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"names.v1.Md5sumService.GetMd5sum","Verb":"GET","Path":"/v1/md5_sums/{id}"}
 ]`)

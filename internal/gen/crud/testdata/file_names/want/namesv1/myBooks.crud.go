@@ -59,7 +59,7 @@ func (s *TomeServiceCRUD) GetTome(ctx context.Context, req *GetTomeRequest) (*To
 
 // TomeServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of TomeService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var TomeServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"names.v1.TomeService.GetTome","Verb":"GET","Path":"/v1/tomes/{id}"}
 ]`)

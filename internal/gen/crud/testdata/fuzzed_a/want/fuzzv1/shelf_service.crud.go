@@ -111,7 +111,7 @@ func (s *ShelfServiceCRUD) DeleteShelf(ctx context.Context, req *DeleteShelfRequ
 
 // ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ShelfService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"fuzz.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/shelves/{code}"},
 	{"Selector":"fuzz.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},

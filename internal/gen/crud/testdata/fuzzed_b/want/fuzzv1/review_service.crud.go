@@ -105,7 +105,7 @@ func (s *ReviewServiceCRUD) DeleteReview(ctx context.Context, req *DeleteReviewR
 
 // ReviewServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ReviewService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ReviewServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"fuzz.v1.ReviewService.GetReview","Verb":"GET","Path":"/v1/reviews/{code}"},
 	{"Selector":"fuzz.v1.ReviewService.ListReviews","Verb":"GET","Path":"/v1/reviews"},

@@ -88,7 +88,7 @@ func (s *ProbeServiceCRUD) CreateProbe(ctx context.Context, req *CreateProbeRequ
 
 // ProbeServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ProbeService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ProbeServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"jsoncollections.v1.ProbeService.GetProbe","Verb":"GET","Path":"/v1/probes/{id}"},
 	{"Selector":"jsoncollections.v1.ProbeService.ListProbes","Verb":"GET","Path":"/v1/probes"},

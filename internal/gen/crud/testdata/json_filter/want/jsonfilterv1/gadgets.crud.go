@@ -73,7 +73,7 @@ func (s *GadgetServiceCRUD) CreateGadget(ctx context.Context, req *CreateGadgetR
 
 // GadgetServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of GadgetService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var GadgetServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"jsonfilter.v1.GadgetService.GetGadget","Verb":"GET","Path":"/v1/gadgets/{id}"},
 	{"Selector":"jsonfilter.v1.GadgetService.ListGadgets","Verb":"GET","Path":"/v1/gadgets"},

@@ -81,7 +81,7 @@ func (s *TickServiceCRUD) DeleteTick(ctx context.Context, req *DeleteTickRequest
 
 // TickServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of TickService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var TickServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"ticks.v1.TickService.GetTick","Verb":"GET","Path":"/v1/ticks/{id}"},
 	{"Selector":"ticks.v1.TickService.ListTicks","Verb":"GET","Path":"/v1/ticks"},

@@ -107,7 +107,7 @@ func (s *ShelfServiceCRUD) GetShelfStats(context.Context, *GetShelfRequest) (*Sh
 
 // ShelfServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of ShelfService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var ShelfServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"shelf.v1.ShelfService.GetShelf","Verb":"GET","Path":"/v1/{name=shelves/*}"},
 	{"Selector":"shelf.v1.ShelfService.ListShelves","Verb":"GET","Path":"/v1/shelves"},

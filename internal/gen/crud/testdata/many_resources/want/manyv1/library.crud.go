@@ -181,7 +181,7 @@ func (s *LibraryServiceCRUD) PeekBook(context.Context, *PeekBookRequest) (*Book,
 
 // LibraryServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of LibraryService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var LibraryServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"many.v1.LibraryService.GetShelf","Verb":"GET","Path":"/v1/{name=shelves/*}"},
 	{"Selector":"many.v1.LibraryService.ListShelves","Verb":"GET","Path":"/v1/shelves"},

@@ -97,7 +97,7 @@ func (s *BookServiceCRUD) BatchDeleteBooks(ctx context.Context, req *BatchDelete
 
 // BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of BookService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"renamed.v1.BookService.GetBook","Verb":"GET","Path":"/v1/books/{id}"},
 	{"Selector":"renamed.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},

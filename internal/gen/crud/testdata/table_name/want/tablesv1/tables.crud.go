@@ -90,7 +90,7 @@ func (s *BookServiceCRUD) BatchGetBooks(ctx context.Context, req *BatchGetBooksR
 
 // BookServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of BookService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var BookServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"tables.v1.BookService.GetBook","Verb":"GET","Path":"/v1/{name=books/*}"},
 	{"Selector":"tables.v1.BookService.ListBooks","Verb":"GET","Path":"/v1/books"},
@@ -178,7 +178,7 @@ func (s *AuthorServiceCRUD) BatchDeleteAuthors(ctx context.Context, req *BatchDe
 
 // AuthorServiceRESTRules returns the default REST routes (AIP-127/136) of the standard
 // methods of AuthorService without a google.api.http annotation, e.g. for
-// crudrt.ServiceWithRules.
+// crudrt.ServicesWithRules.
 var AuthorServiceRESTRules func() []*annotations.HttpRule = crudrt.RESTRulesOf(`[
 	{"Selector":"tables.v1.AuthorService.GetAuthor","Verb":"GET","Path":"/v1/people/{id}"},
 	{"Selector":"tables.v1.AuthorService.ListAuthors","Verb":"GET","Path":"/v1/people"},
