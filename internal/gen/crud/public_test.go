@@ -48,6 +48,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-deploy":             {"google/cloud/deploy/v1/automation_payload.proto", "google/cloud/deploy/v1/automationrun_payload.proto", "google/cloud/deploy/v1/cloud_deploy.proto", "google/cloud/deploy/v1/customtargettype_notification_payload.proto", "google/cloud/deploy/v1/deliverypipeline_notification_payload.proto", "google/cloud/deploy/v1/deploypolicy_evaluation_payload.proto", "google/cloud/deploy/v1/deploypolicy_notification_payload.proto", "google/cloud/deploy/v1/jobrun_notification_payload.proto", "google/cloud/deploy/v1/log_enums.proto", "google/cloud/deploy/v1/release_notification_payload.proto", "google/cloud/deploy/v1/release_render_payload.proto", "google/cloud/deploy/v1/rollout_notification_payload.proto", "google/cloud/deploy/v1/rollout_update_payload.proto", "google/cloud/deploy/v1/target_notification_payload.proto"},
 		"google-logging":            {"google/logging/v2/log_entry.proto", "google/logging/v2/logging.proto", "google/logging/v2/logging_config.proto", "google/logging/v2/logging_metrics.proto"},
 		"google-gkehub":             {"google/cloud/gkehub/v1/feature.proto", "google/cloud/gkehub/v1/fleet.proto", "google/cloud/gkehub/v1/membership.proto", "google/cloud/gkehub/v1/service.proto"},
+		"google-workstations":       {"google/cloud/workstations/v1/workstations.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -143,6 +144,7 @@ var publicSets = []struct {
 		"google/cloud/gkehub/v1/configmanagement/configmanagement.proto":                 "configmanagementpb",
 		"google/cloud/gkehub/v1/multiclusteringress/multiclusteringress.proto":           "multiclusteringresspb",
 		"google/cloud/gkehub/v1/rbacrolebindingactuation/rbacrolebindingactuation.proto": "rbacrolebindingactuationpb"}, nil},
+	{"workstations", "workstations", []string{"google/cloud/workstations/v1/workstations.proto"}, nil, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
