@@ -296,6 +296,62 @@ message GetBookRequest {
 }
 `
 
+const partialProto = `syntax = "proto3";
+package part.v1;
+option go_package = "example.com/part/v1;partv1";
+import "google/api/resource.proto";
+
+message Book {
+  option (google.api.resource) = {type: "part.example.com/Book" pattern: "shelves/{shelf}/books/{book}"};
+  string name = 1;
+}
+
+service BookService {
+  rpc GetBook(GetBookRequest) returns (Book);
+  rpc ListBooks(ListBooksRequest) returns (ListBooksResponse);
+  rpc DeleteBook(DeleteBookRequest) returns (Book);
+}
+
+message GetBookRequest {
+  string name = 1;
+  bool return_partial_success = 2;
+}
+
+message ListBooksRequest {
+  string parent = 1;
+  int32 page_size = 2;
+  string page_token = 3;
+  bool return_partial_success = 4;
+}
+
+message ListBooksResponse {
+  repeated Book books = 1;
+  string next_page_token = 2;
+  repeated string unreachable = 3;
+}
+
+message DeleteBookRequest {
+  string name = 1;
+  bool return_partial_success = 2;
+}
+`
+
+// TestReturnPartialSuccess checks AIP-217's return_partial_success on
+// reads: the generated Get and List read one database, where everything
+// is reachable, so they serve it (the answer is whole) without a warning;
+// on a write it is a field like any other, refused and warned of.
+func TestReturnPartialSuccess(t *testing.T) {
+	_, buf, code := generate(t, "part/v1/part.proto", partialProto)
+	want := "protoc-gen-crud: warning: part/v1/part.proto:32:3: field part.v1.ListBooksResponse.unreachable: never set by the generated List: it is always empty (implement ListBooks yourself to fill it)\n" +
+		"protoc-gen-crud: warning: part/v1/part.proto:37:3: field part.v1.DeleteBookRequest.return_partial_success: not used by the generated Delete: a request that sets it is refused with InvalidArgument; implement DeleteBook yourself to serve it"
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Count(code, `"Unsupported":["return_partial_success"]`) != 1 {
+		t.Errorf("only DeleteBook should refuse return_partial_success:\n%s", code)
+	}
+}
+
 // TestIgnoredFields checks (protoforge.v1.method).ignored_fields: the
 // fields it names are accepted and left unused, with no warning, while the
 // method still refuses the others; a name that is no unserved request

@@ -1198,6 +1198,16 @@ func ownerBound(m *protogen.Method, fd *protogen.Field, pattern string) bool {
 	return false
 }
 
+// partialSuccess reports whether fd is the AIP-217 return_partial_success
+// of a read (Get, List, BatchGet): the generated server reads one
+// database, where every resource is reachable, so a request that allows
+// a partial answer is answered in full, with nothing unreachable, as the
+// AIP has it.
+func partialSuccess(mm *Method, fd *protogen.Field) bool {
+	return fd.Desc.Name() == "return_partial_success" && fd.Desc.Kind() == protoreflect.BoolKind && !fd.Desc.IsList() &&
+		fd.Desc.Cardinality() != protoreflect.Required && (mm.Op == crudrt.OpGet || mm.Op == crudrt.OpList || mm.Op == crudrt.OpBatchGet)
+}
+
 // unsupported lists in mm.Unsupported the request fields that mm does not
 // serve, and warns of each at its declaration: the generated method
 // refuses a request that sets one (InvalidArgument naming it), as serving
@@ -1241,7 +1251,7 @@ func (b *builder) unsupported(f *protogen.File, mm *Method, report func(*protoge
 				ignored[prefix+name] = true
 				continue
 			}
-			if used[fd] {
+			if used[fd] || partialSuccess(mm, fd) {
 				continue
 			}
 			view := fd.Enum != nil && !fd.Desc.IsList() && (name == "view" || strings.HasSuffix(name, "_view"))
