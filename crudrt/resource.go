@@ -249,6 +249,12 @@ type ParentTable struct {
 	// under "publishers/nobody/shelves/-" is NotFound when publishers/nobody
 	// does not exist (AIP-132).
 	Ancestors []ParentTable `json:",omitempty"`
+	// Above is set when no message stores the resource's parent (one
+	// declared by google.api.resource_definition alone, Firestore's
+	// collectionGroups/{collection} of indexes): this is the table of the
+	// nearest stored ancestor, whose key is the first of the parent's
+	// ids, and whose row must exist for a child to be created or listed.
+	Above bool `json:",omitempty"`
 }
 
 // Referrer is a column that holds the names of another resource.

@@ -329,6 +329,7 @@ func (s *Service) tenantParents(tenant tenantScope) bool {
 // or belongs to another tenant than the caller's: to a caller, another
 // tenant's parent does not exist.
 func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []string) error {
+	parent, pids = s.storedParent(parent, pids)
 	p := s.res.Parent
 	if p == nil || len(pids) != len(p.Columns) {
 		return nil
@@ -345,6 +346,20 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 		return nil
 	}
 	return s.tableHolds(q, tenant, p, parent, pids)
+}
+
+// storedParent is the name and the ids of the row of the parent table
+// under which parent, of ids pids, is: parent itself, or, where no
+// message stores the parent (ParentTable.Above), the ancestor named by
+// its first ids (projects/p/databases/d of
+// projects/p/databases/d/collectionGroups/c).
+func (s *Service) storedParent(parent string, pids []string) (string, []string) {
+	p := s.res.Parent
+	if p == nil || !p.Above || len(pids) <= len(p.Columns) {
+		return parent, pids
+	}
+	segs := strings.Split(parent, "/")
+	return strings.Join(segs[:min(2*len(p.Columns), len(segs))], "/"), pids[:len(p.Columns)]
 }
 
 // tableHolds is NotFound naming name when table p holds no row of ids
@@ -368,6 +383,7 @@ func (s *Service) tableHolds(q querier, tenant tenantScope, p *ParentTable, name
 // must check that the parent is not soft-deleted (see parentLive): the
 // parent's table has a delete_time, and pids name one parent.
 func (s *Service) softDeletedParent(pids []string) bool {
+	_, pids = s.storedParent("", pids)
 	p := s.res.Parent
 	return p != nil && p.DeleteTime != "" && len(pids) == len(p.Columns) && !slices.Contains(pids, "-")
 }
@@ -385,6 +401,7 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 // parentLiveFor is parentLive for a write that the refusal names as what
 // waits for the parent's Undelete ("creating under it").
 func (s *Service) parentLiveFor(q querier, parent string, pids []string, write string) error {
+	parent, pids = s.storedParent(parent, pids)
 	p := s.res.Parent
 	live, err := s.exists(q, p.Table, p.Columns, anys(pids), p.DeleteTime, true)
 	if err != nil || live {
@@ -424,6 +441,10 @@ func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
 	if len(segs) < 2 {
 		return "", nil, false
 	}
+	if p.Above {
+		// The ancestor's name: its ids come first.
+		return strings.Join(segs[:min(2*len(p.Columns), len(segs))], "/"), pids, true
+	}
 	return strings.Join(segs[:len(segs)-2], "/"), pids, true
 }
 
@@ -433,6 +454,7 @@ func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
 // (a check of the schema, which comes first), when no such parent
 // exists; other errors are returned as they are.
 func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
+	parent, pids = s.storedParent(parent, pids)
 	p := s.res.Parent
 	k := classify(err)
 	if p == nil || len(pids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {

@@ -57,7 +57,7 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		r.Operations |= meth.Op
 	}
 	if p := m.Parent; p != nil {
-		r.Parent = &crudrt.ParentTable{Name: string(p.Desc.FullName()), Table: p.Table, Columns: columnNames(p.PrimaryKey)}
+		r.Parent = &crudrt.ParentTable{Name: string(p.Desc.FullName()), Table: p.Table, Columns: columnNames(p.PrimaryKey), Above: m.ParentAbove}
 		if p.Tenant != nil {
 			r.Parent.Tenant = p.Tenant.Column
 		}

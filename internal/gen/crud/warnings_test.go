@@ -1895,3 +1895,61 @@ message BatchDeleteTopicsRequest {
 		}
 	}
 }
+
+const unstoredParentProto = `syntax = "proto3";
+package above.v1;
+option go_package = "example.com/above/v1;abovev1";
+import "google/api/resource.proto";
+
+option (google.api.resource_definition) = {type: "above.example.com/Group" pattern: "dbs/{db}/groups/{group}"};
+
+message Db {
+  option (google.api.resource) = {type: "above.example.com/Db" pattern: "dbs/{db}"};
+  string name = 1;
+}
+
+message Index {
+  option (google.api.resource) = {type: "above.example.com/Index" pattern: "dbs/{db}/groups/{group}/indexes/{index}"};
+  string name = 1;
+}
+STORED
+service AdminService {
+  rpc GetIndex(GetIndexRequest) returns (Index);
+  rpc GetDb(GetDbRequest) returns (Db);
+}
+
+message GetIndexRequest {
+  string name = 1;
+}
+
+message GetDbRequest {
+  string name = 1;
+}
+`
+
+// TestParentStoredAbove checks a resource whose parent no message stores
+// (declared by google.api.resource_definition alone, as Firestore's
+// collection groups between databases and indexes): its parent table is
+// the nearest stored ancestor's, keyed by the first parent ids, and that
+// ancestor lists it among its children; a parent that a message stores
+// stays the parent.
+func TestParentStoredAbove(t *testing.T) {
+	_, _, code := generate(t, "above/v1/above.proto", strings.Replace(unstoredParentProto, "STORED", "", 1))
+	if !strings.Contains(code, `"Parent": {"Name":"above.v1.Db","Table":"dbs","Columns":["db"],"Above":true}`) {
+		t.Errorf("an index is not under its database:\n%s", code)
+	}
+	if !strings.Contains(code, `{"Name":"above.v1.Index","Table":"indices","Columns":["db"]}`) {
+		t.Errorf("a database does not hold its indexes:\n%s", code)
+	}
+	stored := `
+message Group {
+  option (google.api.resource) = {type: "above.example.com/Group" pattern: "dbs/{db}/groups/{group}"};
+  string name = 1;
+}
+`
+	_, _, code = generate(t, "above/v1/above.proto", strings.Replace(strings.Replace(unstoredParentProto, "STORED", stored, 1),
+		`option (google.api.resource_definition) = {type: "above.example.com/Group" pattern: "dbs/{db}/groups/{group}"};`, "", 1))
+	if !strings.Contains(code, `"Parent": {"Name":"above.v1.Group","Table":"groups","Columns":["db","group"],"Ancestors"`) {
+		t.Errorf("an index is not under its stored group:\n%s", code)
+	}
+}

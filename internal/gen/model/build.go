@@ -662,6 +662,8 @@ func (b *builder) parents() {
 	for _, m := range b.s.Models {
 		if p := byPattern[globOf(m.ParentPattern())]; p != nil && m.ParentPattern() != "" && p != m && p.File.GoImportPath == m.File.GoImportPath {
 			m.Parent = p
+		} else if p == nil && m.ParentPattern() != "" && !m.Singleton() && !m.Name.MultiPattern() {
+			b.parentAbove(m, byPattern)
 		}
 	}
 	for _, m := range b.s.Models {
@@ -736,6 +738,27 @@ func (b *builder) parents() {
 	}
 	for _, m := range b.s.Models {
 		sort.SliceStable(m.Children, func(i, j int) bool { return depth(m.Children[i]) > depth(m.Children[j]) })
+	}
+}
+
+// parentAbove makes the parent of m, whose parent pattern no message
+// stores, the nearest ancestor one of its Go package does (AIP-122: a
+// resource declared by google.api.resource_definition alone, as
+// Firestore's collectionGroups/{collection} between a database and its
+// indexes): a resource is then created only under an ancestor that
+// exists, and Delete of the ancestor knows it. An ancestor stored by
+// another package stops the search, as a parent of another package does.
+func (b *builder) parentAbove(m *Model, byPattern map[string]*Model) {
+	parts := strings.Split(m.ParentPattern(), "/")
+	for n := len(parts) - 2; n >= 2; n -= 2 {
+		p := byPattern[globOf(strings.Join(parts[:n], "/"))]
+		if p == nil {
+			continue
+		}
+		if p != m && p.File.GoImportPath == m.File.GoImportPath && !p.Singleton() {
+			m.Parent, m.ParentAbove = p, true
+		}
+		return
 	}
 }
 

@@ -95,6 +95,13 @@ type Model struct {
 	// that is a model of the same Go package: the parent columns are then
 	// a foreign key to its key. Nil otherwise.
 	Parent *Model
+	// ParentAbove is set when Parent is not the model of the parent
+	// pattern but of an ancestor's: no message stores the parent (a
+	// resource declared by google.api.resource_definition alone, as
+	// Firestore's collectionGroups/{collection} of indexes), and the
+	// nearest stored ancestor is the one whose row must exist; the first
+	// of the parent columns are its key.
+	ParentAbove bool
 	// Children are the models whose Parent chain leads here, the deepest
 	// first: what a forced Delete deletes (AIP-135).
 	Children []*Model
@@ -165,6 +172,9 @@ func (m *Model) ParentColumns() []*Field {
 	if m.Singleton() {
 		// Its key is its parent's.
 		return m.Name.NameParts
+	}
+	if m.ParentAbove {
+		return m.Name.NameParts[:len(m.Parent.Name.NameParts)]
 	}
 	return m.Name.NameParts[:len(m.Name.NameParts)-1]
 }
