@@ -49,6 +49,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-logging":            {"google/logging/v2/log_entry.proto", "google/logging/v2/logging.proto", "google/logging/v2/logging_config.proto", "google/logging/v2/logging_metrics.proto"},
 		"google-gkehub":             {"google/cloud/gkehub/v1/feature.proto", "google/cloud/gkehub/v1/fleet.proto", "google/cloud/gkehub/v1/membership.proto", "google/cloud/gkehub/v1/service.proto"},
 		"google-workstations":       {"google/cloud/workstations/v1/workstations.proto"},
+		"google-firestoreadmin":     {"google/firestore/admin/v1/backup.proto", "google/firestore/admin/v1/database.proto", "google/firestore/admin/v1/field.proto", "google/firestore/admin/v1/firestore_admin.proto", "google/firestore/admin/v1/index.proto", "google/firestore/admin/v1/location.proto", "google/firestore/admin/v1/operation.proto", "google/firestore/admin/v1/realtime_updates.proto", "google/firestore/admin/v1/schedule.proto", "google/firestore/admin/v1/snapshot.proto", "google/firestore/admin/v1/user_creds.proto"},
 		"google-filestore":          {"google/cloud/filestore/v1/cloud_filestore_service.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -146,6 +147,7 @@ var publicSets = []struct {
 		"google/cloud/gkehub/v1/multiclusteringress/multiclusteringress.proto":           "multiclusteringresspb",
 		"google/cloud/gkehub/v1/rbacrolebindingactuation/rbacrolebindingactuation.proto": "rbacrolebindingactuationpb"}, nil},
 	{"workstations", "workstations", []string{"google/cloud/workstations/v1/workstations.proto"}, nil, nil},
+	{"firestoreadmin", "firestoreadmin", []string{"google/firestore/admin/v1/backup.proto", "google/firestore/admin/v1/database.proto", "google/firestore/admin/v1/field.proto", "google/firestore/admin/v1/firestore_admin.proto", "google/firestore/admin/v1/index.proto", "google/firestore/admin/v1/location.proto", "google/firestore/admin/v1/operation.proto", "google/firestore/admin/v1/realtime_updates.proto", "google/firestore/admin/v1/schedule.proto", "google/firestore/admin/v1/snapshot.proto", "google/firestore/admin/v1/user_creds.proto"}, nil, nil},
 	{"filestore", "filestore", []string{"google/cloud/filestore/v1/cloud_filestore_service.proto"}, nil, nil},
 }
 
