@@ -25,8 +25,19 @@ type lroTypes struct {
 	op, meta                     protoreflect.MessageType
 	name, done, response, metaFd protoreflect.FieldDescriptor
 	// The metadata's fields AIP-151's examples give it, where it has
-	// them: create_time and end_time (Timestamp), target and verb (string).
+	// them: create_time and end_time (Timestamp), target and verb (string);
+	// start_time stands for create_time where there is none (Firestore's,
+	// Spanner's metadata).
 	createTime, endTime, target, verb protoreflect.FieldDescriptor
+}
+
+// optionalField is the field name of shape of metadata message md,
+// outside any oneof, or nil.
+func optionalField(md protoreflect.MessageDescriptor, name protoreflect.Name, shape string) protoreflect.FieldDescriptor {
+	if fd := md.Fields().ByName(name); fd != nil && shapeIs(fd, shape) && (fd.ContainingOneof() == nil || fd.ContainingOneof().IsSynthetic()) {
+		return fd
+	}
+	return nil
 }
 
 // resolveLRO finds google.longrunning.Operation and the metadata message
@@ -56,15 +67,12 @@ func resolveLRO(metadata string) (*lroTypes, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	mf := meta.Descriptor().Fields()
-	optional := func(name protoreflect.Name, shape string) protoreflect.FieldDescriptor {
-		if fd := mf.ByName(name); fd != nil && shapeIs(fd, shape) && (fd.ContainingOneof() == nil || fd.ContainingOneof().IsSynthetic()) {
-			return fd
-		}
-		return nil
+	md := meta.Descriptor()
+	l.createTime, l.endTime = optionalField(md, "create_time", "google.protobuf.Timestamp"), optionalField(md, "end_time", "google.protobuf.Timestamp")
+	if l.createTime == nil {
+		l.createTime = optionalField(md, "start_time", "google.protobuf.Timestamp")
 	}
-	l.createTime, l.endTime = optional("create_time", "google.protobuf.Timestamp"), optional("end_time", "google.protobuf.Timestamp")
-	l.target, l.verb = optional("target", "string"), optional("verb", "string")
+	l.target, l.verb = optionalField(md, "target", "string"), optionalField(md, "verb", "string")
 	return l, nil
 }
 
@@ -85,8 +93,14 @@ func (s *Service) operation(m *method, out proto.Message, began time.Time, targe
 	if l.endTime != nil {
 		meta.Set(l.endTime, protoreflect.ValueOfMessage(timestamppb.New(s.opt.now()).ProtoReflect()))
 	}
-	if l.target != nil && target != "" {
-		meta.Set(l.target, protoreflect.ValueOfString(target))
+	targetFd := l.target
+	if targetFd == nil && s.res.Field != "" {
+		// A metadata without target may name the resource by a field
+		// called after it (Firestore's IndexOperationMetadata.index).
+		targetFd = optionalField(l.meta.Descriptor(), protoreflect.Name(s.res.Field), "string")
+	}
+	if targetFd != nil && target != "" {
+		meta.Set(targetFd, protoreflect.ValueOfString(target))
 	}
 	if l.verb != nil {
 		meta.Set(l.verb, protoreflect.ValueOfString(verbs[m.Op]))

@@ -148,8 +148,13 @@ func firestoreAdminScenario(t *testing.T, c firestore.FirestoreAdminClient, db *
 		}
 		op, err := c.CreateIndex(ctx, &firestore.CreateIndexRequest{Parent: group, Index: ix})
 		require.NoError(t, err)
-		out := &firestore.Index{}
-		operationDone(t, op, out, &firestore.IndexOperationMetadata{})
+		out, meta := &firestore.Index{}, &firestore.IndexOperationMetadata{}
+		operationDone(t, op, out, meta)
+		// Its metadata's times are start_time and end_time, its target
+		// the index.
+		assert.Equal(t, out.Name, meta.Index)
+		assert.NotNil(t, meta.StartTime)
+		assert.NotNil(t, meta.EndTime)
 		return out
 	}
 	byAuthor := index(firestore.Index_COLLECTION, "author", "title")
@@ -201,8 +206,10 @@ func firestoreAdminScenario(t *testing.T, c firestore.FirestoreAdminClient, db *
 	op, err = c.UpdateField(ctx, &firestore.UpdateFieldRequest{Field: &firestore.Field{Name: title.Name,
 		IndexConfig: &firestore.Field_IndexConfig{Indexes: []*firestore.Index{{QueryScope: firestore.Index_COLLECTION}}}}, UpdateMask: mask("index_config")})
 	require.NoError(t, err)
-	upTitle := &firestore.Field{}
-	operationDone(t, op, upTitle, &firestore.FieldOperationMetadata{})
+	upTitle, fieldMeta := &firestore.Field{}, &firestore.FieldOperationMetadata{}
+	operationDone(t, op, upTitle, fieldMeta)
+	assert.Equal(t, title.Name, fieldMeta.Field)
+	assert.NotNil(t, fieldMeta.StartTime)
 	assert.Len(t, upTitle.GetIndexConfig().GetIndexes(), 1)
 	_, err = c.UpdateField(ctx, &firestore.UpdateFieldRequest{Field: &firestore.Field{Name: group + "/fields/nothing",
 		TtlConfig: &firestore.Field_TtlConfig{}}, UpdateMask: mask("ttl_config")})
