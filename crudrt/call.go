@@ -340,6 +340,9 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if r.Descriptor() != m.req {
 		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
 	}
+	if path := absentBody(ctx); path != nil && !flag(ctx, recordingKey{}) {
+		clearBodyField(r, path)
+	}
 	if m.mask != nil {
 		if qm := queryMask(ctx); qm != nil && !flag(ctx, recordingKey{}) {
 			// The update_mask query parameter of a REST request, which
@@ -410,6 +413,25 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 		target = s.target(m, r, out)
 	}
 	return s.operation(m, out, began, target)
+}
+
+// clearBodyField clears the field at path (proto names) of a REST
+// request that came without a body, which the binding's body names: the
+// transcoder set it to an empty message (and the URL path's variables
+// inside it), where a gRPC or Connect request without it leaves it
+// absent. A path that r has no such message field at is left alone.
+func clearBodyField(r protoreflect.Message, path []string) {
+	for i, name := range path {
+		fd := r.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() || !r.Has(fd) {
+			return
+		}
+		if i == len(path)-1 {
+			r.Clear(fd)
+			return
+		}
+		r = r.Get(fd).Message()
+	}
 }
 
 // ownFieldNames is err, or, when err is an InvalidArgument naming

@@ -106,20 +106,31 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		escaped := requestPath(r)
 		route, typed := takenRoute(routes, r.Method, escaped)
 		empty := r.ContentLength == 0
-		if route != nil && route.bodyIsMessage() && r.ContentLength < 0 {
+		if route != nil && route.bodyIsMessage() && r.ContentLength != 0 && r.Header.Get("Content-Encoding") == "" {
+			// A body of a length not given (chunked, or HTTP/2 without
+			// Content-Length), or of JSON's white space only, may be no
+			// body.
 			var body io.ReadCloser
-			empty, body = emptyBody(r)
+			empty, body = blankBody(r)
 			r = r.Clone(r.Context()) // the server's request keeps its body
 			r.Body = body
 		}
 		if route != nil && route.bodyIsMessage() && empty {
-			// No body where the route takes one: an empty message, as
-			// google.api.http gateways read it, on every route (the
-			// transcoder did so on routes with path variables only).
+			// No body where the route takes one. A body that is the
+			// whole request: the request without fields, `{}`, on
+			// every route (the transcoder refused it as malformed JSON
+			// on routes without path variables). A body that is one
+			// field: that field absent, as in a gRPC or Connect request
+			// without it (`book is required`), where the transcoder
+			// sets it to an empty message: the service clears it (see
+			// absentBody).
 			r = r.Clone(r.Context())
 			r.Body, r.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
 			if r.Header.Get("Content-Type") == "" {
 				r.Header.Set("Content-Type", "application/json")
+			}
+			if !route.bodyAll {
+				r = r.WithContext(context.WithValue(r.Context(), absentBodyKey{}, route.body))
 			}
 		}
 		if q := r.URL.RawQuery; q == "" {
@@ -412,6 +423,36 @@ func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
 	return false, prefetched{Reader: io.MultiReader(bytes.NewReader(first[:n]), rest), Closer: r.Body}
 }
 
+// jsonSpace is JSON's white space (RFC 8259).
+const jsonSpace = " \t\n\r"
+
+// blankBody reports whether r's body is empty or JSON's white space only
+// (RFC 8259: space, tab, line feed, carriage return); when it is not,
+// body is r's body with the bytes read to tell put back.
+func blankBody(r *http.Request) (blank bool, body io.ReadCloser) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true, r.Body
+	}
+	var read []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := r.Body.Read(buf)
+		read = append(read, buf[:n]...)
+		if len(bytes.Trim(buf[:n], jsonSpace)) > 0 {
+			err = nil
+		} else if err == nil {
+			continue
+		} else if errors.Is(err, io.EOF) {
+			return true, r.Body
+		}
+		var rest io.Reader = r.Body
+		if err != nil {
+			rest = errReader{err}
+		}
+		return false, prefetched{Reader: io.MultiReader(bytes.NewReader(read), rest), Closer: r.Body}
+	}
+}
+
 // readScalars reads the path and query values of a request on route that
 // set number, bool or enum fields as the other protocols read them (see
 // restRoute.scalars): it answers InvalidArgument, as they do, to a value
@@ -453,6 +494,18 @@ func queryMaskPaths(values []string) []string {
 		paths = append(paths, ps...)
 	}
 	return paths
+}
+
+// absentBodyKey holds the path of the field, in proto names, that a REST
+// request's binding takes its body into, when the request has no body
+// (or JSON's white space only): []string.
+type absentBodyKey struct{}
+
+// absentBody is the path of the field that a REST request without a body
+// leaves absent, or nil.
+func absentBody(ctx context.Context) []string {
+	path, _ := ctx.Value(absentBodyKey{}).([]string)
+	return path
 }
 
 // queryMaskKey holds the paths of a REST request's mask query parameters

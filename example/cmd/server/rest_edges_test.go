@@ -760,11 +760,15 @@ func TestJSONErrorsNameTheField(t *testing.T) {
 	assert.Contains(t, body, `invalid value for enum field state: \"NOPE\"`, "REST")
 }
 
-// TestRESTEmptyBody: a request without a body on a route that takes one
-// is read as an empty message, `{}`, on every route, as google.api.http
-// gateways read it: the same answer as the same request with `{}`, where
-// the transcoder read it so on routes with path variables only and
-// refused it on the others (":batchCreate") as malformed JSON.
+// TestRESTEmptyBody: a request without a body on a route that takes one.
+// Where the body is the whole request (`body: "*"`), it is read as the
+// request without fields, `{}`, on every route, where the transcoder read
+// it so on routes with path variables only and refused it on the others
+// (":batchCreate") as malformed JSON. Where the body is one field
+// (`body: "book"`), that field is absent, as in a Connect or gRPC request
+// without it: the same InvalidArgument, "book: is required", where the
+// transcoder created an empty book; a body of only white space is no
+// body either, and `{}` is a present, empty book.
 func TestRESTEmptyBody(t *testing.T) {
 	t.Parallel()
 	s := startWithBooks(t, "", "Dune")
@@ -772,40 +776,71 @@ func TestRESTEmptyBody(t *testing.T) {
 		{"POST", "/v1/books:batchCreate"},
 		{"POST", "/v1/books:batchDelete"},
 		{"POST", "/v1/books:batchUpdate"},
-		{"POST", "/v1/books"},
 		{"POST", "/v1/books/1:undelete"},
-		{"PATCH", "/v1/books/1"},
 	} {
 		for _, ct := range []string{"application/json", ""} {
-			code, body := do(t, tc.method, s.url(tc.path), ct, "")
-			wantCode, want := do(t, tc.method, s.url(tc.path), "application/json", "{}")
-			assert.Equal(t, wantCode, code, "%s %s, Content-Type %q: %s", tc.method, tc.path, ct, body)
-			assert.Equal(t, want, body, "%s %s, Content-Type %q", tc.method, tc.path, ct)
-			assert.NotContains(t, body, "MALFORMED_JSON")
+			for _, blank := range []string{"", " \n\t\r "} {
+				code, body := do(t, tc.method, s.url(tc.path), ct, blank)
+				wantCode, want := do(t, tc.method, s.url(tc.path), "application/json", "{}")
+				assert.Equal(t, wantCode, code, "%s %s, Content-Type %q, body %q: %s", tc.method, tc.path, ct, blank, body)
+				assert.Equal(t, want, body, "%s %s, Content-Type %q, body %q", tc.method, tc.path, ct, blank)
+				assert.NotContains(t, body, "MALFORMED_JSON")
+			}
 		}
-		// Chunked, of no length given.
-		req, err := http.NewRequest(tc.method, s.url(tc.path), io.NopCloser(strings.NewReader("")))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		req.TransferEncoding = []string{"chunked"}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		b, _ := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		wantCode, want := do(t, tc.method, s.url(tc.path), "application/json", "{}")
-		assert.Equal(t, wantCode, res.StatusCode, "%s %s, chunked: %s", tc.method, tc.path, b)
-		assert.Equal(t, want, string(b), "%s %s, chunked", tc.method, tc.path)
 	}
-	// An escaped colon is the colon of a custom verb, as the transcoder
-	// reads it: the guard reads the route the same.
-	code, body := do(t, "POST", s.url("/v1/books%3AbatchDelete"), "", "")
-	assert.Equal(t, 200, code, body)
-	code, body = do(t, "POST", s.url("/v1/books/1%3Aundelete?id=2"), "", "")
+
+	// The body is the book: without it, the answer Connect gives a
+	// request without the book, on REST's terms.
+	type restStatus struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Details []struct {
+			Type   string `json:"@type"`
+			Reason string `json:"reason"`
+		} `json:"details"`
+	}
+	for _, tc := range []struct{ method, path, procedure, request string }{
+		{"POST", "/v1/books", "CreateBook", `{}`},
+		{"PATCH", "/v1/books/1", "UpdateBook", `{}`},
+	} {
+		code, body := do(t, "POST", s.url("/library.v1.BookService/"+tc.procedure), "application/json", tc.request)
+		require.Equal(t, 400, code, body)
+		var connectErr struct{ Code, Message string }
+		require.NoError(t, json.Unmarshal([]byte(body), &connectErr), body)
+		require.Equal(t, "invalid_argument", connectErr.Code, body)
+		require.Equal(t, "invalid request: book: is required", connectErr.Message, body)
+		for _, ct := range []string{"application/json", ""} {
+			for _, blank := range []string{"", " ", "\r\n\t "} {
+				code, body := do(t, tc.method, s.url(tc.path), ct, blank)
+				assert.Equal(t, 400, code, "%s %s, Content-Type %q, body %q: %s", tc.method, tc.path, ct, blank, body)
+				var st restStatus
+				require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+				assert.Equal(t, 3, st.Code, body)
+				assert.Equal(t, connectErr.Message, st.Message, "%s %s, body %q", tc.method, tc.path, blank)
+				require.NotEmpty(t, st.Details, body)
+				assert.Equal(t, "google.rpc.ErrorInfo", strings.TrimPrefix(st.Details[0].Type, "type.googleapis.com/"), body)
+				assert.NotEqual(t, "MALFORMED_JSON", st.Details[0].Reason, body)
+			}
+		}
+	}
+	// A chunked request without a body is no body too.
+	req, err := http.NewRequest("POST", s.url("/v1/books"), io.NopCloser(strings.NewReader("")))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	assert.Equal(t, 400, res.StatusCode, string(b))
+	assert.Contains(t, string(b), `"message":"invalid request: book: is required"`)
+
+	// `{}` is a present, empty book: its title is what is missing.
+	code, body := do(t, "POST", s.url("/v1/books"), "application/json", "{}")
 	assert.Equal(t, 400, code, body)
-	assert.Contains(t, body, "QUERY_OVERRIDES_FIELD")
-	code, body = do(t, "GET", s.url("/v1/books%3AbatchGet?ids=%201"), "", "")
-	assert.Equal(t, 400, code, body)
-	assert.Contains(t, body, `invalid value for int64 field ids`)
+	assert.NotContains(t, body, "book: is required")
+	code, body = do(t, "PATCH", s.url("/v1/books/1"), "application/json", "{}")
+	assert.Equal(t, 200, code, "an Update that changes nothing: %s", body)
+	assert.Contains(t, body, `"title":"Dune"`)
 }
 
 // TestCorruptGzipEveryProtocol: a body whose gzip does not decode (not
