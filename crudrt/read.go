@@ -394,13 +394,63 @@ func (s *Service) selection(ctx context.Context, where query.Condition, req List
 		if c == nil || c.fd.Kind() != protoreflect.StringKind {
 			return nil, tenantScope{}, nil, Errorf(connect.CodeInternal, "internal error: %s has no string field %q to hold a parent", s.res.Name, req.ParentField)
 		}
-		conds = append(conds, query.Condition{SQL: c.quoted + " = ?", Args: []any{req.Parent}})
+		cond, err := s.heldParentCond(c, req.Parent)
+		if err != nil {
+			return nil, tenantScope{}, nil, err
+		}
+		conds = append(conds, cond)
 		parent = []string{req.Parent} // page tokens are bound to it
 	}
 	if !req.ShowDeleted {
 		conds = append(conds, s.notDeleted())
 	}
 	return conds, tenant, parent, nil
+}
+
+// heldRefs are the types of the package that field c, holding a parent,
+// may name: its resource_reference, or any of Resource.HeldParent.
+func (s *Service) heldRefs(c *column) []Reference {
+	switch {
+	case c == nil:
+	case c.RefersTo != nil:
+		return []Reference{*c.RefersTo}
+	case c == s.heldParent:
+		return s.res.HeldParent.Parents
+	}
+	return nil
+}
+
+// heldWildcard reports whether parent, held in field c, is a name of a
+// type of the package with AIP-159's wildcard "-" for an id.
+func (s *Service) heldWildcard(c *column, parent string) bool {
+	_, ids, ok := heldParentRef(s.heldRefs(c), parent)
+	return ok && slices.Contains(ids, "-")
+}
+
+// heldParentCond selects the rows whose field c holds parent. With "-"
+// for its last id (AIP-159, `folders/-`), it reads across the parents of
+// that type: the names with the same segments before it and one more
+// segment, compared as bytes (the column's collation is binary on every
+// dialect), so that a name of another API stored as sent
+// (`folders/a/b`) is not taken. "-" for another id is InvalidArgument:
+// the held name is one string, in which an id before others is not
+// found by range.
+func (s *Service) heldParentCond(c *column, parent string) (query.Condition, error) {
+	if !s.heldWildcard(c, parent) {
+		return query.Condition{SQL: c.quoted + " = ?", Args: []any{parent}}, nil
+	}
+	prefix, last := parent[:strings.LastIndexByte(parent, '/')+1], parent[strings.LastIndexByte(parent, '/')+1:]
+	if last != "-" || slices.Contains(strings.Split(prefix, "/"), "-") {
+		return query.Condition{}, InvalidArgument("", FieldViolation{Field: "parent", Description: fmt.Sprintf(
+			"%q: in a parent held in a field, \"-\" (AIP-159) stands for the last id only, to read across the parents of that type", parent)})
+	}
+	// prefix ends in "/", whose successor is "0": the names that begin
+	// with prefix sort from prefix to it.
+	end := prefix[:len(prefix)-1] + "0"
+	return query.Condition{
+		SQL:  c.quoted + " > ? AND " + c.quoted + " < ? AND LENGTH(" + c.quoted + ") - LENGTH(REPLACE(" + c.quoted + ", '/', '')) = ?",
+		Args: []any{prefix, end, strings.Count(parent, "/")},
+	}, nil
 }
 
 // parentFound is, for a List request that selects nothing, NotFound
@@ -412,7 +462,11 @@ func (s *Service) parentFound(ctx context.Context, q querier, tenant tenantScope
 		if req.Parent == "" {
 			return nil
 		}
-		return s.heldParentOf(ctx, q, tenant, s.byPath[req.ParentField], req.Parent)
+		if c := s.byPath[req.ParentField]; !s.heldWildcard(c, req.Parent) {
+			// Across parents (AIP-159), an empty page is an answer.
+			return s.heldParentOf(ctx, q, tenant, c, req.Parent)
+		}
+		return nil
 	}
 	return s.parentOf(q, tenant, req.Parent, parent)
 }
@@ -426,15 +480,7 @@ func (s *Service) parentFound(ctx context.Context, q querier, tenant tenantScope
 // children are listed. A name of no pattern of the package names another
 // API's resource, which writes store as sent: its List is a page.
 func (s *Service) heldParentOf(ctx context.Context, q querier, tenant tenantScope, c *column, parent string) error {
-	var refs []Reference
-	switch {
-	case c == nil:
-	case c.RefersTo != nil:
-		refs = []Reference{*c.RefersTo}
-	case c == s.heldParent:
-		refs = s.res.HeldParent.Parents
-	}
-	ref, ids, ok := heldParentRef(refs, parent)
+	ref, ids, ok := heldParentRef(s.heldRefs(c), parent)
 	if !ok {
 		return nil
 	}

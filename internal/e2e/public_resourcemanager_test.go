@@ -86,6 +86,30 @@ func resourceManagerScenario(t *testing.T, folders rmv3.FoldersClient, projects 
 	_, err = folders.CreateFolder(ctx, &rmv3.CreateFolderRequest{Folder: &rmv3.Folder{DisplayName: "orphan"}})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "parent is REQUIRED: %v", err)
 
+	// AIP-159: "-" for the id of the parent a field holds reads across
+	// the parents of that type (the other protocol's folders too, on
+	// this database), by pages bound to it; none is NotFound.
+	// A name of another API's resource stored as sent (one segment
+	// more) is not a folder's.
+	deeper := newFolder(eng.Name+"/sub", "Another API's")
+	underOrgs, underFolders := listFolders("organizations/-", false), listFolders("folders/-", false)
+	assert.NotContains(t, underFolders, deeper.Name)
+	assert.Subset(t, underOrgs, []string{eng.Name, ops.Name})
+	assert.NotContains(t, underOrgs, web.Name)
+	assert.Contains(t, underFolders, web.Name)
+	assert.NotContains(t, underFolders, eng.Name)
+	assert.NotContains(t, underFolders, ops.Name)
+	page, err = folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: "organizations/-", PageSize: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.NextPageToken)
+	_, err = folders.ListFolders(ctx, &rmv3.ListFoldersRequest{Parent: org, PageSize: 1, PageToken: page.NextPageToken})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "a page token of the wildcard under one parent: %v", err)
+	projectsAcross, err := projects.ListProjects(ctx, &rmv3.ListProjectsRequest{Parent: "folders/-"})
+	require.NoError(t, err, "no project yet, under any folder: a page, not NotFound")
+	for _, p := range projectsAcross.GetProjects() {
+		assert.Regexp(t, `^folders/[^/]+$`, p.GetParent())
+	}
+
 	// The parent a field holds exists, as a parent named in the name
 	// must (PARENT_NOT_FOUND), whichever type of the package it names.
 	for _, parent := range []string{"folders/nothing", "organizations/nobody", "projects/none"} {
