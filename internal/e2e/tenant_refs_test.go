@@ -329,7 +329,8 @@ func tenantReferencesScenario(t *testing.T, as func(tenant string) grpc.ClientCo
 // (PARENT_NOT_FOUND, naming it) when the parent is a resource of the
 // package that does not exist in the caller's tenant, whichever type it
 // names, and asked only when the page is empty; a parent of no pattern
-// of the package is another API's, whose List is a page.
+// of the package is another API's, whose List is a page; "-" for its id
+// lists across the parents of its type.
 func TestListUnderHeldParent(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, filepath.Join(gentest.RepoRoot(), "internal/e2e/gen/tenantrefs/v1/schema", db.Dialector.Name()+".sql"))
@@ -372,5 +373,18 @@ func TestListUnderHeldParent(t *testing.T) {
 		require.NoError(t, cerr)
 		assert.Zero(t, items)
 		assert.Zero(t, n)
+		// AIP-159: "-" reads across the parents of that type, in the
+		// caller's tenant; none is an empty page, not NotFound.
+		for _, tc := range []struct {
+			ctx    context.Context
+			parent string
+			want   int
+		}{{globex, "teams/-", 1}, {acme, "teams/-", 0}, {globex, "folders/-", 0}} {
+			items, n, lerr, cerr := list(tc.ctx, tc.parent)
+			require.NoError(t, lerr, tc.parent)
+			require.NoError(t, cerr, tc.parent)
+			assert.Equal(t, tc.want, items, tc.parent)
+			assert.EqualValues(t, tc.want, n, tc.parent)
+		}
 	})
 }
