@@ -52,6 +52,16 @@ func malformedJSONMessage(msg string) (*Error, bool) {
 	return malformedJSON(errors.New(rest)), true
 }
 
+// malformedMessage is the status of a request message the codec could
+// not read, from connect-go's error message: malformedJSONMessage for
+// JSON (isJSON), malformedProtoMessage for the binary format.
+func malformedMessage(msg string, isJSON bool) (*Error, bool) {
+	if isJSON {
+		return malformedJSONMessage(msg)
+	}
+	return malformedProtoMessage(msg)
+}
+
 // statusProto is e as a google.rpc.Status, its ErrorInfo first.
 func (e *Error) statusProto() *spb.Status {
 	return e.GRPCStatus().Proto()

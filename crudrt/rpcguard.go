@@ -283,9 +283,9 @@ func (p *rpcWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // fixProtocolStatus turns connect-go's Internal for a malformed envelope
 // into InvalidArgument in h, under the key prefix, and gives an error
-// status without an ErrorInfo one: for a JSON message the codec could not
+// status without an ErrorInfo one: for a message the codec could not
 // read (isJSON: the request's codec is JSON), the status every protocol
-// answers (malformedJSON).
+// answers (malformedJSON, malformedProto).
 func fixProtocolStatus(h http.Header, prefix string, isJSON bool) {
 	code := h.Get(prefix + "Grpc-Status")
 	if msg, _ := url.PathUnescape(h.Get(prefix + "Grpc-Message")); code == "13" && protocolError(msg) {
@@ -311,8 +311,8 @@ func fixProtocolStatus(h http.Header, prefix string, isJSON bool) {
 			return
 		}
 	}
-	if isJSON && n == int(connect.CodeInvalidArgument) {
-		if e, ok := malformedJSONMessage(st.Message); ok {
+	if n == int(connect.CodeInvalidArgument) {
+		if e, ok := malformedMessage(st.Message, isJSON); ok {
 			h.Set(prefix+"Grpc-Message", url.PathEscape(e.ce.Message()))
 			h.Set(prefix+"Grpc-Status-Details-Bin", grpcStatusBin(e))
 			return
@@ -412,9 +412,9 @@ func malformedQueryMessage(body []byte) ([]byte, bool) {
 }
 
 // withErrorInfo is the Connect JSON error body with the ErrorInfo of its
-// code first among its details, unless it has one; for a JSON message
-// the codec could not read (isJSON: the request's codec is JSON), the
-// status every protocol answers (malformedJSON).
+// code first among its details, unless it has one; for a message the
+// codec could not read (isJSON: the request's codec is JSON), the status
+// every protocol answers (malformedJSON, malformedProto).
 func withErrorInfo(body []byte, isJSON bool) []byte {
 	var e struct {
 		Code    string            `json:"code"`
@@ -436,8 +436,8 @@ func withErrorInfo(body []byte, isJSON bool) []byte {
 	if code.UnmarshalText([]byte(e.Code)) != nil {
 		return body
 	}
-	if isJSON && code == connect.CodeInvalidArgument {
-		if me, ok := malformedJSONMessage(e.Message); ok {
+	if code == connect.CodeInvalidArgument {
+		if me, ok := malformedMessage(e.Message, isJSON); ok {
 			return connectErrorJSON(me)
 		}
 	}

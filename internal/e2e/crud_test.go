@@ -60,16 +60,7 @@ type clients struct {
 // generated services over real sockets.
 func serve(t *testing.T, db *gorm.DB) *clients {
 	t.Helper()
-	d := db.Dialector.Name()
-	fsys, err := migrations.FS(d)
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	p, err := goose.NewProvider(map[string]goose.Dialect{"postgres": goose.DialectPostgres, "mysql": goose.DialectMySQL, "sqlite": goose.DialectSQLite3}[d], sqlDB, fsys)
-	require.NoError(t, err)
-	_, err = p.Up(context.Background())
-	require.NoError(t, err)
-
+	migrateExample(t, db)
 	books := libraryv1.NewBookServiceCRUD(db)
 	authors := libraryv1.NewAuthorServiceCRUD(db)
 
@@ -108,6 +99,20 @@ func serve(t *testing.T, db *gorm.DB) *clients {
 		booksH2C:    libraryv1connect.NewBookServiceClient(h2c, srv.URL),
 		authors:     libraryv1connect.NewAuthorServiceClient(h1, srv.URL, connect.WithProtoJSON()),
 	}
+}
+
+// migrateExample applies the example's migrations to db.
+func migrateExample(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	d := db.Dialector.Name()
+	fsys, err := migrations.FS(d)
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	p, err := goose.NewProvider(map[string]goose.Dialect{"postgres": goose.DialectPostgres, "mysql": goose.DialectMySQL, "sqlite": goose.DialectSQLite3}[d], sqlDB, fsys)
+	require.NoError(t, err)
+	_, err = p.Up(context.Background())
+	require.NoError(t, err)
 }
 
 func codeOf(err error) connect.Code {

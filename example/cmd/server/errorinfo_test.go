@@ -64,7 +64,7 @@ func TestErrorInfo(t *testing.T) {
 		"Connect exists":     {"POST", "/library.v1.BookService/CreateBook", "application/json", `{"book":{"title":"Dune 2","authorId":"1","isbn":"1"}}`, 409, "RESOURCE_ALREADY_EXISTS", nil},
 		// Raised by connect-go before the service: the code's name.
 		"Connect undecodable":       {"POST", "/library.v1.BookService/GetBook", "application/json", `{"id":`, 400, "MALFORMED_JSON", nil},
-		"Connect binary":            {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "INVALID_ARGUMENT", nil},
+		"Connect binary":            {"POST", "/library.v1.BookService/GetBook", "application/proto", "\xff\xff", 400, "MALFORMED_PROTOBUF", nil},
 		"Connect unknown procedure": {"POST", "/library.v1.BookService/Nope", "application/json", `{}`, 404, "UNIMPLEMENTED", nil},
 		"Connect unknown service":   {"POST", "/library.v9.Nothing/Get", "application/proto", "", 404, "UNIMPLEMENTED", nil},
 	} {
@@ -128,8 +128,8 @@ func TestErrorInfo(t *testing.T) {
 		code     int32
 		reason   string
 	}{
-		{"application/grpc+proto", "/library.v1.BookService/GetBook", 3, "INVALID_ARGUMENT"},
-		{"application/grpc-web+proto", "/library.v1.BookService/GetBook", 3, "INVALID_ARGUMENT"},
+		{"application/grpc+proto", "/library.v1.BookService/GetBook", 3, "MALFORMED_PROTOBUF"},
+		{"application/grpc-web+proto", "/library.v1.BookService/GetBook", 3, "MALFORMED_PROTOBUF"},
 		{"application/grpc+proto", "/library.v1.BookService/Nope", 12, "UNIMPLEMENTED"},
 		{"application/grpc-web+proto", "/library.v9.Nothing/Get", 12, "UNIMPLEMENTED"},
 	} {

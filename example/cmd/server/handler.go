@@ -48,6 +48,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 		return []connect.HandlerOption{
 			connect.WithReadMaxBytes(int(limit)),
 			connect.WithCodec(crudrt.JSON{}),
+			// A binary message refused at a field names it, as
+			// JSON's errors do.
+			connect.WithCodec(crudrt.Proto{}),
 			connect.WithCompressMinBytes(compressMinBytes),
 			// gzip that stops at the limit once decompressed:
 			// connect-go's own decompresses a message over the limit to
