@@ -108,10 +108,11 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		empty := r.ContentLength == 0
 		if route != nil && route.bodyIsMessage() && r.ContentLength != 0 && r.Header.Get("Content-Encoding") == "" {
 			// A body of a length not given (chunked, or HTTP/2 without
-			// Content-Length), or of JSON's white space only, may be no
-			// body.
+			// Content-Length) may be no body, and so is JSON's white
+			// space only (not that of another media type, an HttpBody's).
+			ct := r.Header.Get("Content-Type")
 			var body io.ReadCloser
-			empty, body = blankBody(r)
+			empty, body = blankBody(r, ct == "" || ct == "application/json")
 			r = r.Clone(r.Context()) // the server's request keeps its body
 			r.Body = body
 		}
@@ -426,10 +427,10 @@ func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
 // jsonSpace is JSON's white space (RFC 8259).
 const jsonSpace = " \t\n\r"
 
-// blankBody reports whether r's body is empty or JSON's white space only
-// (RFC 8259: space, tab, line feed, carriage return); when it is not,
-// body is r's body with the bytes read to tell put back.
-func blankBody(r *http.Request) (blank bool, body io.ReadCloser) {
+// blankBody reports whether r's body is empty, or, with spaces, JSON's
+// white space only (RFC 8259: space, tab, line feed, carriage return);
+// when it is not, body is r's body with the bytes read to tell put back.
+func blankBody(r *http.Request, spaces bool) (blank bool, body io.ReadCloser) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return true, r.Body
 	}
@@ -438,7 +439,7 @@ func blankBody(r *http.Request) (blank bool, body io.ReadCloser) {
 	for {
 		n, err := r.Body.Read(buf)
 		read = append(read, buf[:n]...)
-		if len(bytes.Trim(buf[:n], jsonSpace)) > 0 {
+		if n > 0 && (!spaces || len(bytes.Trim(buf[:n], jsonSpace)) > 0) {
 			err = nil
 		} else if err == nil {
 			continue
