@@ -427,9 +427,14 @@ func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
 // jsonSpace is JSON's white space (RFC 8259).
 const jsonSpace = " \t\n\r"
 
+// maxBlankProbe bounds the white space blankBody holds to tell a blank
+// body.
+const maxBlankProbe = 64 << 10
+
 // blankBody reports whether r's body is empty, or, with spaces, JSON's
 // white space only (RFC 8259: space, tab, line feed, carriage return);
 // when it is not, body is r's body with the bytes read to tell put back.
+// A body of more than maxBlankProbe bytes of white space is not blank.
 func blankBody(r *http.Request, spaces bool) (blank bool, body io.ReadCloser) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return true, r.Body
@@ -439,7 +444,11 @@ func blankBody(r *http.Request, spaces bool) (blank bool, body io.ReadCloser) {
 	for {
 		n, err := r.Body.Read(buf)
 		read = append(read, buf[:n]...)
-		if n > 0 && (!spaces || len(bytes.Trim(buf[:n], jsonSpace)) > 0) {
+		if n > 0 && (!spaces || len(bytes.Trim(buf[:n], jsonSpace)) > 0) || len(read) >= maxBlankProbe {
+			// Something else than white space, or more white space than
+			// a client sends for nothing: the body as it is, which the
+			// transcoder reads (bounded by the server's body limit, not
+			// held here).
 			err = nil
 		} else if err == nil {
 			continue

@@ -1,6 +1,10 @@
 package crudrt
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,4 +51,23 @@ func TestSplitMask(t *testing.T) {
 	assert.Equal(t, []string{"metadata", "`x.y`"}, splitPath("metadata.`x.y`"))
 	assert.Equal(t, []string{"a", "b", "`c``.d`"}, splitPath("a.b.`c``.d`"))
 	assert.Empty(t, splitMask(""))
+}
+
+// TestBlankBodyBound: white space past maxBlankProbe is not held to tell
+// a blank body; the body passes on whole, and a short one is blank.
+func TestBlankBodyBound(t *testing.T) {
+	long := strings.Repeat(" \n", maxBlankProbe)
+	r := httptest.NewRequest(http.MethodPost, "/v1/books", strings.NewReader(long))
+	blank, body := blankBody(r, true)
+	if blank {
+		t.Fatal("a body of more white space than the probe is blank")
+	}
+	got, err := io.ReadAll(body)
+	if err != nil || string(got) != long {
+		t.Fatalf("read back %d bytes, %v; want %d", len(got), err, len(long))
+	}
+	r = httptest.NewRequest(http.MethodPost, "/v1/books", strings.NewReader(" \t\r\n "))
+	if blank, _ := blankBody(r, true); !blank {
+		t.Fatal("white space only is not blank")
+	}
 }
