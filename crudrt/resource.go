@@ -53,6 +53,12 @@ type Resource struct {
 	// Parent is the resource this one is named under, when it is stored
 	// in the same database; nil otherwise.
 	Parent *ParentTable `json:",omitempty"`
+	// Parents are set instead of Parent on a resource whose parent
+	// patterns (AIP-123) are those of different resources stored in the
+	// same database (GKE Hub's RBACRoleBinding, under a Scope or a
+	// Membership): each with the columns that hold its ids here (Of).
+	// A row is under the one whose ids it holds, "" in the others'.
+	Parents []ParentTable `json:",omitempty"`
 	// Children are the resources named under this one, the deepest first
 	// (AIP-135: Delete refuses while they exist, unless forced, and a
 	// forced Delete deletes them too).
@@ -255,6 +261,9 @@ type ParentTable struct {
 	// nearest stored ancestor, whose key is the first of the parent's
 	// ids, and whose row must exist for a child to be created or listed.
 	Above bool `json:",omitempty"`
+	// Of are, in Resource.Parents, the resource's RoleParent columns
+	// that hold the parent's ids, in Columns' order.
+	Of []string `json:",omitempty"`
 }
 
 // Referrer is a column that holds the names of another resource.
@@ -395,9 +404,14 @@ const (
 	// RoleUID is the AIP-148 uid, an output-only string: a UUID4 the
 	// server assigns on Create, which never changes.
 	RoleUID
+	// RoleParentID holds, in a resource whose parents are of several
+	// types (Resource.Parents), the id of one parent type's resource in
+	// the rows under it, NULL in the others: the foreign key to that
+	// parent. ToModel sets it from the name, which is its Path.
+	RoleParentID
 )
 
-var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference", "uid"}
+var roleNames = [...]string{"ordinary", "id", "etag", "delete_time", "create_time", "update_time", "tenant", "purge_time", "parent", "reference", "uid", "parent_id"}
 
 // MarshalText and UnmarshalText spell a role by its name in Spec.
 func (r Role) MarshalText() ([]byte, error) {
@@ -526,7 +540,7 @@ func (r *Resource) check() (*checked, error) {
 			continue
 		case c.Name == "":
 			bad("field %q has no column name", c.Path)
-		case paths[c.Path] && c.Role != RoleParent && c.Role != RoleReference:
+		case paths[c.Path] && c.Role != RoleParent && c.Role != RoleReference && c.Role != RoleParentID:
 			bad("field %q is described twice", c.Path)
 		}
 		if c.Role == RoleReference {
@@ -547,6 +561,12 @@ func (r *Resource) check() (*checked, error) {
 		if c.Role == RoleParent {
 			if c.NamePattern == "" || fd.Kind() != protoreflect.StringKind {
 				bad("column %q has role parent, which needs the string name field and its pattern", c.Name)
+			}
+			continue
+		}
+		if c.Role == RoleParentID {
+			if !c.Nullable || c.Queryable || fd.Kind() != protoreflect.StringKind {
+				bad("column %q has role parent_id, which needs a nullable column of the string name field", c.Name)
 			}
 			continue
 		}
@@ -577,6 +597,27 @@ func (r *Resource) check() (*checked, error) {
 	}
 	if _, ok := held[RoleID]; !ok {
 		bad("no column has role id")
+	}
+	if len(r.Parents) > 0 {
+		parentCols := map[string]bool{}
+		for _, c := range r.Columns {
+			if c.Role == RoleParent {
+				parentCols[c.Name] = true
+			}
+		}
+		if r.Parent != nil {
+			bad("both Parent and Parents are set")
+		}
+		for _, p := range r.Parents {
+			if len(p.Of) != len(p.Columns) {
+				bad("Parents: %s has %d columns and %d Of", p.Name, len(p.Columns), len(p.Of))
+			}
+			for _, c := range p.Of {
+				if !parentCols[c] {
+					bad("Parents: %s: %q is no column of role parent", p.Name, c)
+				}
+			}
+		}
 	}
 	if hp := r.HeldParent; hp != nil {
 		if fd := desc.Fields().ByName(protoreflect.Name(hp.Field)); fd == nil || !paths[hp.Field] || typeOf(fd) != "string" {

@@ -304,6 +304,8 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		switch c.Role {
 		case RoleParent:
 			s.parents = append(s.parents, c)
+		case RoleParentID:
+			// Written with the name, from the model.
 		case RoleReference:
 			ref := s.byPath[c.Path]
 			ref.parts = append(ref.parts, c)

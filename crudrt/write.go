@@ -186,7 +186,7 @@ func (s *Service) prepareCreate(msg proto.Message, tenant tenantScope, parent []
 			return nil, InvalidArgument("", FieldViolation{Field: "parent", Description: "a resource is created under one parent: the wildcard \"-\" is for List (AIP-159)"})
 		}
 	}
-	if p := s.idProblem(parent); p != "" && s.res.Parent == nil {
+	if p := s.idProblem(parent); p != "" && s.res.Parent == nil && len(s.res.Parents) == 0 {
 		// A parent this API does not store, whose ids no row bounds (a
 		// stored parent with such ids does not exist: NotFound, see
 		// parentMissing).
@@ -319,9 +319,52 @@ func (s *Service) clearedOnCreate() []protoreflect.FieldDescriptor {
 }
 
 // tenantParents reports whether the caller's parents must be checked to
-// be of its tenant: the resource and its parent both have one.
+// be of its tenant: the resource and its parent (one of them, of
+// several types) both have one.
 func (s *Service) tenantParents(tenant tenantScope) bool {
-	return tenant.col != "" && s.res.Parent != nil && s.res.Parent.Tenant != ""
+	if tenant.col == "" {
+		return false
+	}
+	for _, p := range s.res.Parents {
+		if p.Tenant != "" {
+			return true
+		}
+	}
+	return s.res.Parent != nil && s.res.Parent.Tenant != ""
+}
+
+// parentTable is the table of the stored parent of the resources under
+// the parent of ids pids (the values of the RoleParent columns, "" in
+// those its pattern lacks), and the parent's ids: Resource.Parent, or
+// of Resource.Parents the one whose ids pids hold (AIP-122: ids are
+// never empty); nil when the package does not store it.
+func (s *Service) parentTable(pids []string) (*ParentTable, []string) {
+	if len(s.res.Parents) == 0 {
+		return s.res.Parent, pids
+	}
+	if len(pids) != len(s.parents) {
+		return nil, nil
+	}
+	held := 0 // the ids the parent's pattern has
+	for _, id := range pids {
+		if id != "" {
+			held++
+		}
+	}
+	for i := range s.res.Parents {
+		p := &s.res.Parents[i]
+		ids := make([]string, 0, len(p.Of))
+		for _, c := range p.Of {
+			if j := slices.IndexFunc(s.parents, func(pc *column) bool { return pc.Name == c }); j >= 0 && pids[j] != "" {
+				ids = append(ids, pids[j])
+			}
+		}
+		if len(ids) == len(p.Of) && len(ids) == held {
+			// Its ids, and none of another parent's.
+			return p, ids
+		}
+	}
+	return nil, nil
 }
 
 // parentOf is NotFound naming parent when the row of pids, the ids of a
@@ -330,7 +373,7 @@ func (s *Service) tenantParents(tenant tenantScope) bool {
 // tenant's parent does not exist.
 func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []string) error {
 	parent, pids = s.storedParent(parent, pids)
-	p := s.res.Parent
+	p, pids := s.parentTable(pids)
 	if p == nil || len(pids) != len(p.Columns) {
 		return nil
 	}
@@ -384,7 +427,7 @@ func (s *Service) tableHolds(q querier, tenant tenantScope, p *ParentTable, name
 // parent's table has a delete_time, and pids name one parent.
 func (s *Service) softDeletedParent(pids []string) bool {
 	_, pids = s.storedParent("", pids)
-	p := s.res.Parent
+	p, pids := s.parentTable(pids)
 	return p != nil && p.DeleteTime != "" && len(pids) == len(p.Columns) && !slices.Contains(pids, "-")
 }
 
@@ -402,7 +445,10 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 // waits for the parent's Undelete ("creating under it").
 func (s *Service) parentLiveFor(q querier, parent string, pids []string, write string) error {
 	parent, pids = s.storedParent(parent, pids)
-	p := s.res.Parent
+	p, pids := s.parentTable(pids)
+	if p == nil {
+		return nil
+	}
 	live, err := s.exists(q, p.Table, p.Columns, anys(pids), p.DeleteTime, true)
 	if err != nil || live {
 		return err
@@ -423,19 +469,22 @@ func singletonParent(name string) string {
 // by key, when that parent may be soft-deleted (see softDeletedParent):
 // its name and ids.
 func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
-	p := s.res.Parent
 	name, ok := key.(string)
-	if p == nil || p.DeleteTime == "" || !ok || s.key.NamePattern == "" || len(ck) <= len(p.Columns) {
+	if !ok || s.key.NamePattern == "" || s.singleton || len(s.parents) == 0 || len(ck) <= len(s.parents) {
 		return "", nil, false
 	}
 	// The key columns are the parent's, then the resource's own id.
-	pids := make([]string, len(p.Columns))
+	pids := make([]string, len(s.parents))
 	for i := range pids {
 		id, ok := ck[i].(string)
 		if !ok {
 			return "", nil, false
 		}
 		pids[i] = id
+	}
+	p, _ := s.parentTable(pids)
+	if p == nil || p.DeleteTime == "" {
+		return "", nil, false
 	}
 	segs := strings.Split(name, "/")
 	if len(segs) < 2 {
@@ -454,13 +503,13 @@ func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
 // (a check of the schema, which comes first), when no such parent
 // exists; other errors are returned as they are.
 func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
-	parent, pids = s.storedParent(parent, pids)
-	p := s.res.Parent
+	parent, spids := s.storedParent(parent, pids)
+	p, ppids := s.parentTable(spids)
 	k := classify(err)
-	if p == nil || len(pids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
+	if p == nil || len(ppids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
 		return err
 	}
-	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(pids), "", false); qerr != nil || found {
+	if found, qerr := s.exists(gormQuerier{db}, p.Table, p.Columns, anys(ppids), "", false); qerr != nil || found {
 		if problem := s.idProblem(pids); qerr == nil && k == DBErrorCheck && problem != "" {
 			// A parent whose ids its own table holds, longer than
 			// this table's columns for them.

@@ -96,6 +96,17 @@ func NamePrefix(pattern string) string {
 	return prefix
 }
 
+// IDOrNull is the id a nullable column holds: nil (NULL) for "", which
+// no name's id is. A resource whose parents are of several types holds
+// its parent's id so (see the foreign keys of protoc-gen-orm's schema),
+// NULL in the rows under a parent of another type.
+func IDOrNull(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return &id
+}
+
 // RefIDs are the variables of the name a google.api.resource_reference
 // field holds, one per variable of pattern, as its foreign key columns
 // store them; nil (NULL columns, no key to check) when the name is empty

@@ -259,7 +259,7 @@ func genResource(g *protogen.GeneratedFile, svc *model.Service, sm *model.Servic
 // ancestor a are soft deleted: then a forced soft delete of a soft
 // deletes c too, else c is removed (a removed row's children go with it).
 func softUnder(c, a *model.Model) bool {
-	for m := c; m != nil && m != a; m = m.Parent {
+	for m := c; m != nil && m != a; m = m.Toward(a) {
 		if m.SoftDelete == nil {
 			return false
 		}

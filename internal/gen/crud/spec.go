@@ -57,22 +57,13 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		r.Operations |= meth.Op
 	}
 	if p := m.Parent; p != nil {
-		r.Parent = &crudrt.ParentTable{Name: string(p.Desc.FullName()), Table: p.Table, Columns: columnNames(p.PrimaryKey), Above: m.ParentAbove}
-		if p.Tenant != nil {
-			r.Parent.Tenant = p.Tenant.Column
-		}
-		if p.SoftDelete != nil {
-			// Create refuses a child of a soft-deleted parent; a List of
-			// singletons across parents leaves theirs out.
-			r.Parent.DeleteTime = p.SoftDelete.Column
-		}
-		for a := p.Parent; a != nil; a = a.Parent {
-			anc := crudrt.ParentTable{Name: string(a.Desc.FullName()), Table: a.Table, Columns: columnNames(a.PrimaryKey)}
-			if a.Tenant != nil {
-				anc.Tenant = a.Tenant.Column
-			}
-			r.Parent.Ancestors = append(r.Parent.Ancestors, anc)
-		}
+		r.Parent = parentSpec(p)
+		r.Parent.Above = m.ParentAbove
+	}
+	for _, l := range m.Parents {
+		p := parentSpec(l.Model)
+		p.Of = columnNames(l.Columns)
+		r.Parents = append(r.Parents, *p)
 	}
 	for _, f := range m.Referrers {
 		r.Referrers = append(r.Referrers, referrerSpec(f))
@@ -81,7 +72,7 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		r.ListReferrers = append(r.ListReferrers, referrerSpec(f))
 	}
 	for _, c := range m.Children {
-		child := crudrt.Child{Name: string(c.Desc.FullName()), Table: c.Table, Columns: columnNames(c.Name.NameParts[:len(m.Name.NameParts)])}
+		child := crudrt.Child{Name: string(c.Desc.FullName()), Table: c.Table, Columns: columnNames(c.KeyColumnsOf(m))}
 		if c.Singleton() {
 			// It goes with its parent, or stays with it (AIP-156).
 			child.Singleton, child.Stays = true, softUnder(c.Parent, m)
@@ -131,6 +122,27 @@ func resourceSpec(sm *model.ServiceModel) *crudrt.Resource {
 		}
 	}
 	return r
+}
+
+// parentSpec describes the table of parent p.
+func parentSpec(p *model.Model) *crudrt.ParentTable {
+	out := &crudrt.ParentTable{Name: string(p.Desc.FullName()), Table: p.Table, Columns: columnNames(p.PrimaryKey)}
+	if p.Tenant != nil {
+		out.Tenant = p.Tenant.Column
+	}
+	if p.SoftDelete != nil {
+		// Create refuses a child of a soft-deleted parent; a List of
+		// singletons across parents leaves theirs out.
+		out.DeleteTime = p.SoftDelete.Column
+	}
+	for a := p.Parent; a != nil; a = a.Parent {
+		anc := crudrt.ParentTable{Name: string(a.Desc.FullName()), Table: a.Table, Columns: columnNames(a.PrimaryKey)}
+		if a.Tenant != nil {
+			anc.Tenant = a.Tenant.Column
+		}
+		out.Ancestors = append(out.Ancestors, anc)
+	}
+	return out
 }
 
 // referenceSpec describes a reference to the resources of model t, whose
@@ -266,14 +278,14 @@ func formatOf(fd protoreflect.FieldDescriptor) annotations.FieldInfo_Format {
 // field: the nearest of c and the resources between it and a that has
 // one, or nil when none does.
 func childTenant(c, a *model.Model) *crudrt.ChildTenant {
-	for m := c; m != nil && m != a; m = m.Parent {
+	for m := c; m != nil && m != a; m = m.Toward(a) {
 		if m.Tenant == nil {
 			continue
 		}
 		t := &crudrt.ChildTenant{Table: m.Table, Column: m.Tenant.Column, Type: m.Tenant.Type.String()}
 		if m != c {
 			t.Key = columnNames(m.Name.NameParts)
-			t.Columns = columnNames(c.Name.NameParts[:len(m.Name.NameParts)])
+			t.Columns = columnNames(c.KeyColumnsOf(m))
 		}
 		return t
 	}

@@ -1174,9 +1174,11 @@ message Version {
 }
 
 // TestPatternSetParentsOfTwoResources: a resource of several patterns
-// (AIP-123) whose parent patterns are those of two resources of the
-// package (a dataset under a project or directly under its organization)
-// is refused naming both, not as the partial patterns of one of them.
+// (AIP-123) whose parent patterns are each the one pattern of a different
+// resource of the package (a dataset under a project or directly under
+// its organization) is generated with a foreign key to each parent type;
+// when a parent has several patterns, it is refused naming both parents
+// and why.
 func TestPatternSetParentsOfTwoResources(t *testing.T) {
 	src := `syntax = "proto3";
 package pat.v1;
@@ -1194,12 +1196,48 @@ message Dataset {
   option (google.api.resource) = {type: "pat.example.com/Dataset" pattern: "organizations/{organization}/projects/{project}/datasets/{dataset}" pattern: "organizations/{organization}/datasets/{dataset}"};
   string name = 1;
 }
+service Data {
+  rpc GetDataset(GetDatasetRequest) returns (Dataset);
+}
+message GetDatasetRequest { string name = 1; }
 `
-	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+	_, buf, code := generate(t, "pat/v1/pat.proto", src)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s", got)
+	}
+	for _, want := range []string{
+		`"Parents": [`,
+		`{"Name":"pat.v1.Project","Table":"projects","Columns":["organization","project"],"Ancestors":[{"Name":"pat.v1.Organization","Table":"organizations","Columns":["organization"]}],"Of":["organization","project"]}`,
+		`{"Name":"pat.v1.Organization","Table":"organizations","Columns":["organization"],"Of":["organization"]}`,
+		`{"Path":"name","Name":"parent_project","GoField":"ParentProject","Type":"string","Role":"parent_id","Nullable":true}`,
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s:\n%s", want, code)
+		}
+	}
+
+	refused := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Team {
+  option (google.api.resource) = {type: "pat.example.com/Team" pattern: "teams/{team}"};
+  string name = 1;
+}
+message Project {
+  option (google.api.resource) = {type: "pat.example.com/Project" pattern: "organizations/{organization}/projects/{project}" pattern: "folders/{folder}/projects/{project}"};
+  string name = 1;
+}
+message Dataset {
+  option (google.api.resource) = {type: "pat.example.com/Dataset" pattern: "organizations/{organization}/projects/{project}/datasets/{dataset}" pattern: "teams/{team}/datasets/{dataset}"};
+  string name = 1;
+}
+`
+	_, buf, _ = generate(t, "pat/v1/pat.proto", refused)
 	want := `protoc-gen-crud: warning: pat/v1/pat.proto:13:1: message pat.v1.Dataset: resource "pat.example.com/Dataset" is not generated: ` +
-		`its parent patterns (organizations/{organization}/projects/{project} or organizations/{organization}) are those of different resources, ` +
-		`pat.v1.Organization (organizations/{organization}) and pat.v1.Project (organizations/{organization}/projects/{project}): ` +
-		`a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own`
+		`its parent patterns (organizations/{organization}/projects/{project} or teams/{team}) are those of different resources, ` +
+		`pat.v1.Team (teams/{team}) and pat.v1.Project (organizations/{organization}/projects/{project} or folders/{folder}/projects/{project}), and Project has several patterns: ` +
+		`a resource under parents of several types is stored when each parent pattern is the one pattern of a resource of the package, so that a foreign key to each holds its rows; give each parent one pattern, or serve it with methods of your own`
 	if got := strings.TrimSpace(buf.String()); !strings.HasPrefix(got, want) {
 		t.Errorf("warning\n%s\nwant it to start with\n%s", got, want)
 	}

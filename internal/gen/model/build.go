@@ -453,13 +453,6 @@ func namedUnderParent(nf protoreflect.FieldDescriptor, patterns []string) bool {
 // collations, and PostgreSQL would compare them apart. A collation the
 // referring field sets itself must be the key's.
 func (b *builder) keyCollations() {
-	depth := func(m *Model) int {
-		n := 0
-		for p := m.Parent; p != nil && n < 100; p = p.Parent {
-			n++
-		}
-		return n
-	}
 	models := slices.Clone(b.s.Models)
 	slices.SortStableFunc(models, func(x, y *Model) int { return depth(x) - depth(y) })
 	// PostgreSQL's default is "C": naming it is no other collation.
@@ -504,6 +497,12 @@ func (b *builder) keyCollations() {
 		for _, m := range models {
 			if p := m.Parent; p != nil && len(p.PrimaryKey) == len(m.ParentColumns()) {
 				for i, c := range m.ParentColumns() {
+					changed = same(c, p.PrimaryKey[i], string(p.Desc.FullName())+"."+p.PrimaryKey[i].Column) || changed
+				}
+			}
+			for _, l := range m.Parents {
+				p := l.Model
+				for i, c := range l.ForeignKey() {
 					changed = same(c, p.PrimaryKey[i], string(p.Desc.FullName())+"."+p.PrimaryKey[i].Column) || changed
 				}
 			}
@@ -667,6 +666,9 @@ func (b *builder) parents() {
 		}
 	}
 	for _, m := range b.s.Models {
+		b.parentLinks(m, byPattern)
+	}
+	for _, m := range b.s.Models {
 		b.partialParent(m)
 	}
 	b.keyCollations()
@@ -724,15 +726,8 @@ func (b *builder) parents() {
 		b.refParts(m)
 	}
 
-	depth := func(m *Model) int {
-		n := 0
-		for p := m.Parent; p != nil && n < 100; p = p.Parent {
-			n++
-		}
-		return n
-	}
 	for _, m := range b.s.Models {
-		for p := m.Parent; p != nil; p = p.Parent {
+		for _, p := range ancestors(m) {
 			p.Children = append(p.Children, m)
 		}
 	}
@@ -762,6 +757,93 @@ func (b *builder) parentAbove(m *Model, byPattern map[string]*Model) {
 	}
 }
 
+// ancestors are m's stored parents, theirs, and so on, each once.
+func ancestors(m *Model) []*Model {
+	var out []*Model
+	var walk func(m *Model, n int)
+	walk = func(m *Model, n int) {
+		for _, p := range m.ParentModels() {
+			if !slices.Contains(out, p) && n < 100 {
+				out = append(out, p)
+				walk(p, n+1)
+			}
+		}
+	}
+	walk(m, 0)
+	return out
+}
+
+// depth is the number of stored resources above m on its longest way up.
+func depth(m *Model) int {
+	var up func(m *Model, n int) int
+	up = func(m *Model, n int) int {
+		d := 0
+		for _, p := range m.ParentModels() {
+			if n < 100 {
+				d = max(d, 1+up(p, n+1))
+			}
+		}
+		return d
+	}
+	return up(m, 0)
+}
+
+// parentLinks gives m its Parents when its parent patterns (AIP-123) are
+// each the one pattern of a different resource of its Go package, none a
+// singleton (GKE Hub's RBACRoleBinding, under a Scope or a Membership):
+// its rows are under one of them, a foreign key to each (see ParentLink).
+// Any other mix is left to partialParent, which says why it is refused.
+func (b *builder) parentLinks(m *Model, byPattern map[string]*Model) {
+	if m.Parent != nil || m.Name == nil || !m.Name.MultiPattern() || m.Singleton() || m.ParentPattern() == "" {
+		return
+	}
+	var links []*ParentLink
+	seen := map[*Model]bool{}
+	vars := ormrt.PatternVars(m.Name.NamePattern)
+	for _, alt := range ormrt.Patterns(m.Name.NamePattern) {
+		pp := ormrt.ParentPattern(alt)
+		t := byPattern[globOf(pp)]
+		if t == nil || t == m || seen[t] || t.File.GoImportPath != m.File.GoImportPath || t.Name.MultiPattern() || t.Singleton() || len(t.Name.NameParts) != len(ormrt.PatternVars(pp)) {
+			return
+		}
+		seen[t] = true
+		l := &ParentLink{Model: t, Pattern: alt}
+		for _, v := range ormrt.PatternVars(pp) {
+			l.Columns = append(l.Columns, m.Name.NameParts[slices.Index(vars, v)])
+		}
+		links = append(links, l)
+	}
+	if len(links) < 2 {
+		return
+	}
+	taken := map[string]bool{}
+	for _, f := range m.Columns {
+		taken[f.Column] = true
+	}
+	var ids []*Field
+	for _, l := range links {
+		k := l.Columns[len(l.Columns)-1]
+		col := identifier("parent_" + k.Column)
+		for taken[col] {
+			col = identifier(col + "_")
+		}
+		taken[col] = true
+		spf := *m.Name.Field
+		spf.GoName = camel(col)
+		l.ID = &Field{Field: &spf, Model: m, Storage: StorageColumn, Column: col, Type: k.Type, Size: k.Size,
+			MySQLCollation: k.MySQLCollation, PostgresCollation: k.PostgresCollation, Presence: PresenceOptional, ParentIDOf: l}
+		b.fieldOpts[l.ID] = &protoforgev1.FieldOptions{}
+		ids = append(ids, l.ID)
+	}
+	m.Parents = links
+	// The ids follow the name, in the struct and in the table.
+	insertAfter := func(fs []*Field) []*Field {
+		i := slices.Index(fs, m.Name)
+		return slices.Insert(fs, i+1, ids...)
+	}
+	m.Fields, m.Columns = insertAfter(m.Fields), insertAfter(m.Columns)
+}
+
 // heldChildren lists, on each model named by its name, the models of its
 // Go package that hold their parent's name in a field (HeldParent),
 // which may name it.
@@ -788,7 +870,7 @@ func (b *builder) heldChildren() {
 // own patterns would not be checked against a stored parent.
 func (b *builder) partialParent(m *Model) {
 	pp := m.ParentPattern()
-	if m.Parent != nil || pp == "" {
+	if m.Parent != nil || len(m.Parents) > 0 || pp == "" {
 		return
 	}
 	var parents []*Model // the resources some parent pattern is a pattern of
@@ -813,11 +895,30 @@ func (b *builder) partialParent(m *Model) {
 	case len(parents) > 1:
 		// organizations/{o}/xs/{x} beside organizations/{o}/projects/{p}/xs/{x}:
 		// rows under one parent or the other, which no one key holds.
-		var of []string
+		// Parents of several types are stored when each parent
+		// pattern is the one pattern of a resource (parentLinks).
+		var of, why []string
 		for _, t := range parents {
 			of = append(of, fmt.Sprintf("%s (%s)", t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern)))
+			switch {
+			case t.Name.MultiPattern():
+				why = append(why, fmt.Sprintf("%s has several patterns", t.Desc.Name()))
+			case t.Singleton():
+				why = append(why, fmt.Sprintf("%s is a singleton (AIP-156)", t.Desc.Name()))
+			}
 		}
-		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s: a resource of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "))
+	alts:
+		for _, alt := range ormrt.Patterns(pp) {
+			for _, t := range parents {
+				for _, talt := range ormrt.Patterns(t.Name.NamePattern) {
+					if globOf(alt) == globOf(talt) {
+						continue alts
+					}
+				}
+			}
+			why = append(why, fmt.Sprintf("%s is the pattern of no resource of the package", alt))
+		}
+		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s, and %s: a resource under parents of several types is stored when each parent pattern is the one pattern of a resource of the package, so that a foreign key to each holds its rows; give each parent one pattern, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "), strings.Join(why, ", "))
 	}
 }
 
@@ -1786,6 +1887,11 @@ func (b *builder) indexes(m *Model) {
 		if len(f.RefParts) > 0 {
 			m.Indexes = append(m.Indexes, &Index{Columns: f.RefParts})
 		}
+	}
+	for _, l := range m.Parents {
+		// The foreign key to each parent type, which no prefix of the
+		// key serves.
+		m.Indexes = append(m.Indexes, &Index{Columns: l.ForeignKey()})
 	}
 	b.orders(m)
 	for _, idx := range m.Indexes {

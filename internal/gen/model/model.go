@@ -102,6 +102,11 @@ type Model struct {
 	// nearest stored ancestor is the one whose row must exist; the first
 	// of the parent columns are its key.
 	ParentAbove bool
+	// Parents are set instead of Parent on a resource whose parent
+	// patterns (AIP-123) are those of different resources of the same Go
+	// package, one pattern each (GKE Hub's RBACRoleBinding, under a Scope
+	// or a Membership): a row is under one of them.
+	Parents []*ParentLink
 	// Children are the models whose Parent chain leads here, the deepest
 	// first: what a forced Delete deletes (AIP-135).
 	Children []*Model
@@ -126,6 +131,82 @@ type Model struct {
 	// Orders are the orders List offers, each backed by an index; empty
 	// when any order is offered.
 	Orders []*Order
+}
+
+// ParentLink is one of the Parents of a resource whose parent patterns
+// are those of different resources. The resource's key columns are the
+// union of its patterns' variables, "" in those a row's pattern lacks,
+// as for any resource of several patterns; the rows under Model hold its
+// ids in Columns, and its own id also in ID, a nullable column that is
+// NULL in the rows under another parent. Columns but the last, then ID,
+// are a foreign key to Model's key, which a row under another parent
+// (ID NULL) does not meet: the databases check a foreign key only when
+// none of its columns is NULL (MATCH SIMPLE).
+type ParentLink struct {
+	// Model is the parent resource, of one pattern.
+	Model *Model
+	// Pattern is the resource's pattern under Model.
+	Pattern string
+	// Columns are the resource's key columns that hold Model's ids, in
+	// Model's key order.
+	Columns []*Field
+	// ID holds Model's own id, the last of Columns, or NULL.
+	ID *Field
+}
+
+// ForeignKey are the columns of the foreign key to the parent's key:
+// Columns, the last replaced by ID.
+func (l *ParentLink) ForeignKey() []*Field {
+	return append(slices.Clone(l.Columns[:len(l.Columns)-1]), l.ID)
+}
+
+// ParentModels are the models of m's stored parents: Parent, or those of
+// Parents; none for a resource whose parent the package does not store.
+func (m *Model) ParentModels() []*Model {
+	if m.Parent != nil {
+		return []*Model{m.Parent}
+	}
+	var out []*Model
+	for _, l := range m.Parents {
+		out = append(out, l.Model)
+	}
+	return out
+}
+
+// Descends reports whether ancestor a is a stored parent of m, or one of
+// theirs.
+func (m *Model) Descends(a *Model) bool {
+	return m.Toward(a) != nil
+}
+
+// Toward is the stored parent of m on the way to its ancestor a (a itself
+// when it is m's parent), or nil when a is not m's ancestor.
+func (m *Model) Toward(a *Model) *Model {
+	for _, p := range m.ParentModels() {
+		if p == a || p.Toward(a) != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// KeyColumnsOf are the key columns of descendant m that hold the ids of
+// its ancestor a's key, in a's key order.
+func (m *Model) KeyColumnsOf(a *Model) []*Field {
+	for _, l := range m.Parents {
+		if l.Model == a || l.Model.Descends(a) {
+			return l.Columns[:len(a.Name.NameParts)]
+		}
+	}
+	if p := m.Parent; p != nil && p != a && len(p.Parents) > 0 && p.Descends(a) {
+		// m's key begins with its parent's, in the same order.
+		var out []*Field
+		for _, c := range p.KeyColumnsOf(a) {
+			out = append(out, m.Name.NameParts[slices.Index(p.Name.NameParts, c)])
+		}
+		return out
+	}
+	return m.Name.NameParts[:len(a.Name.NameParts)]
 }
 
 // Identity is the field that identifies a row in requests: the single
@@ -330,6 +411,9 @@ type Field struct {
 	// RefPartOf): together a foreign key to the referenced resource's key,
 	// so that the database, too, refuses a reference to a missing row.
 	RefParts []*Field
+	// ParentIDOf is set on the column ID of a ParentLink, a field made for
+	// the column (it shares the name field's descriptor): the link.
+	ParentIDOf *ParentLink
 	// RefPartOf is set on a column that holds one variable of the name in
 	// a resource_reference field: a field made for the column (it shares
 	// the reference field's descriptor), the reference field.
@@ -372,12 +456,14 @@ const (
 	RoleParent     = crudrt.RoleParent
 	RoleReference  = crudrt.RoleReference
 	RoleUID        = crudrt.RoleUID
+	RoleParentID   = crudrt.RoleParentID
 )
 
 // Synthetic reports whether f is a column made by the model rather than
-// declared by a proto field: a parent variable of a name (NameOf) or a
-// variable of a reference (RefPartOf).
-func (f *Field) Synthetic() bool { return f.NameOf != nil || f.RefPartOf != nil }
+// declared by a proto field: a parent variable of a name (NameOf), the id
+// of one of several parents (ParentIDOf) or a variable of a reference
+// (RefPartOf).
+func (f *Field) Synthetic() bool { return f.NameOf != nil || f.RefPartOf != nil || f.ParentIDOf != nil }
 
 // Nullable reports whether the column accepts NULL.
 func (f *Field) Nullable() bool { return f.Presence != PresenceNone }

@@ -36,7 +36,7 @@ func roles(m *Model) {
 			// order_by does not name it (see orderable).
 			f.QueryKind, f.Queryable = k, true
 		}
-		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.RefPartOf == nil {
+		if f.Type == TypeString && f.Size > 0 && f.Presence != PresenceWrapper && f.Oneof == nil && f.RefPartOf == nil && f.ParentIDOf == nil {
 			// For a column of a name, the longest id it holds: the
 			// runtime checks the ids of the names requests hold.
 			f.MaxLen = f.Size
@@ -58,12 +58,15 @@ func roles(m *Model) {
 			// a filter or an order either.
 			f.Queryable = false
 		}
-		if f.RefPartOf != nil {
+		if f.RefPartOf != nil || f.ParentIDOf != nil {
 			// A variable of a reference: the runtime writes it with the
-			// reference, and filters name the reference itself.
+			// reference, and filters name the reference itself; so the
+			// id of a parent with the name.
 			f.Queryable = false
 		}
 		switch name := string(f.Desc.Name()); {
+		case f.ParentIDOf != nil:
+			f.Role = RoleParentID
 		case f.RefPartOf != nil:
 			f.Role = RoleReference
 		case f.NameOf != nil:

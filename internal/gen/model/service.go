@@ -1785,7 +1785,7 @@ func keyPath(m *Method) string {
 // snake_case of the resource's singular (its google.api.resource
 // `singular`, else its type's name: Artifact Registry's message
 // VPCSCConfig is of type `…/VpcscConfig`, held by `vpcsc_config`), then
-// of the message's name.
+// of the message's name, then each of those with its words run together.
 func resourceFieldNames(model *Model) []string {
 	var names []string
 	add := func(s string) {
@@ -1800,6 +1800,11 @@ func resourceFieldNames(model *Model) []string {
 		}
 	}
 	add(string(model.Desc.Name()))
+	for _, n := range slices.Clone(names) {
+		// The same words run together, as GKE Hub spells the field of
+		// its RBACRoleBinding: `rbacrolebinding`.
+		add(strings.ReplaceAll(n, "_", ""))
+	}
 	return names
 }
 

@@ -111,6 +111,11 @@ func genStruct(g *protogen.GeneratedFile, m *model.Model) {
 				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
 				continue
 			}
+			if l := f.ParentIDOf; l != nil {
+				g.P("// ", f.GoName, " holds {", l.Columns[len(l.Columns)-1].Column, "} of the name ", l.Pattern, ", for the foreign key to ", l.Model.Desc.Name(), "; nil under another parent.")
+				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
+				continue
+			}
 			if r := f.RefPartOf; r != nil {
 				g.P("// ", f.GoName, " holds a variable of the ", r.RefersTo.Desc.Name(), " name in ", r.GoName, ", for the foreign key.")
 				g.P(f.GoName, " ", goType(g, f), " ", structTag(f))
@@ -211,7 +216,7 @@ func needsErr(m *model.Model) bool {
 // resource name into its columns, and a reference by name into the
 // columns of its foreign key (the reference itself is copied).
 func toModelName(g *protogen.GeneratedFile, f *model.Field) {
-	if f.NameOf != nil || f.RefPartOf != nil {
+	if f.Synthetic() {
 		return // set with the name or the reference
 	}
 	if len(f.RefParts) > 0 {
@@ -231,6 +236,9 @@ func toModelName(g *protogen.GeneratedFile, f *model.Field) {
 			dsts[i] = "&m." + p.GoName
 		}
 		g.P("if err = ", ormrtPkg.Ident("ScanName"), "(", strconv.Quote(f.NamePattern), ", x.", f.GoName, ", ", fieldName(f), ", ", strings.Join(dsts, ", "), "); err != nil { return nil, err }")
+		for _, l := range f.Model.Parents {
+			g.P("m.", l.ID.GoName, " = ", ormrtPkg.Ident("IDOrNull"), "(m.", l.Columns[len(l.Columns)-1].GoName, ")")
+		}
 	}
 }
 
@@ -244,7 +252,7 @@ func genToProto(g *protogen.GeneratedFile, m *model.Model) {
 	for _, f := range m.Fields {
 		switch f.Storage {
 		case model.StorageColumn:
-			if f.NamePattern != "" && f.NameOf == nil && f.RefPartOf == nil {
+			if f.NamePattern != "" && !f.Synthetic() {
 				srcs := make([]string, len(f.NameParts))
 				for i, p := range f.NameParts {
 					srcs[i] = "m." + p.GoName
@@ -288,7 +296,7 @@ func genToProto(g *protogen.GeneratedFile, m *model.Model) {
 func structTag(f *model.Field) string {
 	tag := string(f.Desc.FullName())
 	switch {
-	case f.NamePattern != "" || f.NameOf != nil || f.RefPartOf != nil:
+	case f.NamePattern != "" || f.Synthetic():
 		tag += ",name"
 	case f.Type == model.TypeTimestampNanos || f.Type == model.TypeDurationNanos:
 		tag += ",nanos"

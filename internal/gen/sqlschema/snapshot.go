@@ -242,6 +242,17 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			}
 			t.ForeignKeys = append(t.ForeignKeys, fk)
 		}
+		for _, l := range m.Parents {
+			// One per parent type: a row under another has NULL in
+			// l.ID, and the foreign key (MATCH SIMPLE, as every
+			// dialect checks it) does not apply.
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + l.ID.Column), RefTable: l.Model.Table}
+			for i, c := range l.ForeignKey() {
+				fk.Columns = append(fk.Columns, c.Column)
+				fk.RefColumns = append(fk.RefColumns, l.Model.PrimaryKey[i].Column)
+			}
+			t.ForeignKeys = append(t.ForeignKeys, fk)
+		}
 		for _, k := range m.PrimaryKey {
 			t.PrimaryKey = append(t.PrimaryKey, k.Column)
 		}

@@ -174,6 +174,90 @@ func (m *NamespaceModel) ToProto() (*Namespace, error) {
 // unchanged, naming the field: its text, float and JSON fields.
 func (m *NamespaceModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
 
+// RBACRoleBindingModel is the GORM model of google.cloud.gkehub.v1.RBACRoleBinding, stored in table rbac_role_bindings.
+//
+// RBACRoleBinding represents a rbacrolebinding across the Fleet
+type RBACRoleBindingModel struct {
+	// user is the name of the user as seen by the kubernetes cluster, example
+	// "alice" or "alice@domain.tld"
+	User *string `gorm:"column:user" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.user"`
+	// group is the group, as seen by the kubernetes cluster.
+	Group *string `gorm:"column:group" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.group"`
+	// Project holds {project} of the name projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding} or projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}; "" when its pattern has none.
+	Project string `gorm:"column:project;primaryKey;not null;size:153;index:idx_rbac_role_bindings_project_location_parent_scope,priority:1;index:idx_rbac_role_bindings_project_location_parent_membership,priority:1" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// Location holds {location} of the name projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding} or projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}; "" when its pattern has none.
+	Location string `gorm:"column:location;primaryKey;not null;size:153;index:idx_rbac_role_bindings_project_location_parent_scope,priority:2;index:idx_rbac_role_bindings_project_location_parent_membership,priority:2" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// Scope holds {scope} of the name projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding} or projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}; "" when its pattern has none.
+	Scope string `gorm:"column:scope;primaryKey;not null;size:153" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// Membership holds {membership} of the name projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding} or projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}; "" when its pattern has none.
+	Membership string `gorm:"column:membership;primaryKey;not null;size:153" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// The resource name for the rbacrolebinding
+	// `projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}`
+	// or
+	// `projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}`
+	Name string `gorm:"column:rbacrolebinding;primaryKey;not null;size:153" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// ParentScope holds {scope} of the name projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}, for the foreign key to Scope; nil under another parent.
+	ParentScope *string `gorm:"column:parent_scope;size:153;index:idx_rbac_role_bindings_project_location_parent_scope,priority:3" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// ParentMembership holds {membership} of the name projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}, for the foreign key to Membership; nil under another parent.
+	ParentMembership *string `gorm:"column:parent_membership;size:153;index:idx_rbac_role_bindings_project_location_parent_membership,priority:3" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.name,name"`
+	// Output only. Google-generated UUID for this resource. This is unique across
+	// all rbacrolebinding resources. If a rbacrolebinding resource is deleted and
+	// another resource with the same name is created, it gets a different uid.
+	Uid string `gorm:"column:uid;not null" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.uid"`
+	// Output only. When the rbacrolebinding was created.
+	CreateTime *time.Time `gorm:"column:create_time;precision:6" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.create_time"`
+	// Output only. When the rbacrolebinding was last updated.
+	UpdateTime *time.Time `gorm:"column:update_time;precision:6" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.update_time"`
+	// Output only. When the rbacrolebinding was deleted.
+	DeleteTime gorm.DeletedAt `gorm:"column:delete_time;precision:6" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.delete_time"`
+	// Output only. State of the rbacrolebinding resource.
+	State ormrt.JSON `gorm:"column:state" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.state"`
+	// Required. Role to bind to the principal
+	Role ormrt.JSON `gorm:"column:role" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.role"`
+	// Optional. Labels for this RBACRolebinding.
+	Labels ormrt.JSON `gorm:"column:labels;not null" protoforge:"google.cloud.gkehub.v1.RBACRoleBinding.labels"`
+}
+
+// TableName is the table of RBACRoleBindingModel.
+func (RBACRoleBindingModel) TableName() string { return "rbac_role_bindings" }
+
+// ToModel converts RBACRoleBinding to its GORM model. It fails, naming the field, on values
+// the columns cannot hold. A nil message gives a nil model.
+func (x *RBACRoleBinding) ToModel() (*RBACRoleBindingModel, error) {
+	if x == nil {
+		return nil, nil
+	}
+	m := &RBACRoleBindingModel{}
+	var err error
+	if err = ormrt.CopyToModel(x, m); err != nil {
+		return nil, err
+	}
+	if err = ormrt.ScanName("projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}", x.Name, "google.cloud.gkehub.v1.RBACRoleBinding.name", &m.Project, &m.Location, &m.Scope, &m.Membership, &m.Name); err != nil {
+		return nil, err
+	}
+	m.ParentScope = ormrt.IDOrNull(m.Scope)
+	m.ParentMembership = ormrt.IDOrNull(m.Membership)
+	return m, nil
+}
+
+// ToProto converts the model back to RBACRoleBinding. Associations are converted
+// when they were loaded (see PreloadAssociations). A nil model gives a nil message.
+func (m *RBACRoleBindingModel) ToProto() (*RBACRoleBinding, error) {
+	if m == nil {
+		return nil, nil
+	}
+	x := &RBACRoleBinding{}
+	if err := ormrt.CopyToProto(m, x); err != nil {
+		return nil, err
+	}
+	x.Name = ormrt.NameOf("projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}", m.Project, m.Location, m.Scope, m.Membership, m.Name)
+	return x, nil
+}
+
+// BeforeSave refuses values that the connected database would not store
+// unchanged, naming the field: its text, float and JSON fields.
+func (m *RBACRoleBindingModel) BeforeSave(tx *gorm.DB) error { return ormrt.CheckModel(tx, m) }
+
 // ScopeModel is the GORM model of google.cloud.gkehub.v1.Scope, stored in table scopes.
 //
 // Scope represents a Scope in a Fleet.

@@ -15,7 +15,7 @@ import (
 )
 
 // GkeHubCRUD implements the standard methods of google.cloud.gkehub.v1.GkeHub on GORM, for
-// google.cloud.gkehub.v1.Membership, google.cloud.gkehub.v1.Feature, google.cloud.gkehub.v1.Fleet, google.cloud.gkehub.v1.Namespace, google.cloud.gkehub.v1.Scope, google.cloud.gkehub.v1.MembershipBinding. Its methods serve grpc-go and connect-go (simple mode) alike.
+// google.cloud.gkehub.v1.Membership, google.cloud.gkehub.v1.Feature, google.cloud.gkehub.v1.Fleet, google.cloud.gkehub.v1.Namespace, google.cloud.gkehub.v1.RBACRoleBinding, google.cloud.gkehub.v1.Scope, google.cloud.gkehub.v1.MembershipBinding. Its methods serve grpc-go and connect-go (simple mode) alike.
 // Embed it in your own type to override a method or add the others.
 type GkeHubCRUD struct {
 	UnimplementedGkeHubServer
@@ -23,6 +23,7 @@ type GkeHubCRUD struct {
 	svcFeature           *crudrt.Service
 	svcFleet             *crudrt.Service
 	svcNamespace         *crudrt.Service
+	svcRBACRoleBinding   *crudrt.Service
 	svcScope             *crudrt.Service
 	svcMembershipBinding *crudrt.Service
 }
@@ -34,6 +35,7 @@ func NewGkeHubCRUD(db *gorm.DB, opts ...crudrt.Option) *GkeHubCRUD {
 		svcFeature:           crudrt.NewService(db, &gkeHubCRUDFeatureResource, opts...),
 		svcFleet:             crudrt.NewService(db, &gkeHubCRUDFleetResource, opts...),
 		svcNamespace:         crudrt.NewService(db, &gkeHubCRUDNamespaceResource, opts...),
+		svcRBACRoleBinding:   crudrt.NewService(db, &gkeHubCRUDRBACRoleBindingResource, opts...),
 		svcScope:             crudrt.NewService(db, &gkeHubCRUDScopeResource, opts...),
 		svcMembershipBinding: crudrt.NewService(db, &gkeHubCRUDMembershipBindingResource, opts...),
 	}
@@ -42,7 +44,7 @@ func NewGkeHubCRUD(db *gorm.DB, opts ...crudrt.Option) *GkeHubCRUD {
 // CRUDServices returns the runtimes of the resources GkeHubCRUD serves, from which
 // crudrt.StoreOf gives typed stores for the methods you write.
 func (s *GkeHubCRUD) CRUDServices() []*crudrt.Service {
-	return []*crudrt.Service{s.svcMembership, s.svcFeature, s.svcFleet, s.svcNamespace, s.svcScope, s.svcMembershipBinding}
+	return []*crudrt.Service{s.svcMembership, s.svcFeature, s.svcFleet, s.svcNamespace, s.svcRBACRoleBinding, s.svcScope, s.svcMembershipBinding}
 }
 
 // MembershipStore is typed access to google.cloud.gkehub.v1.Membership for the methods you write, with the
@@ -67,6 +69,12 @@ func (s *GkeHubCRUD) FleetStore() *crudrt.Store[*Fleet] {
 // standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
 func (s *GkeHubCRUD) NamespaceStore() *crudrt.Store[*Namespace] {
 	return crudrt.NewStore[*Namespace](s.svcNamespace)
+}
+
+// RBACRoleBindingStore is typed access to google.cloud.gkehub.v1.RBACRoleBinding for the methods you write, with the
+// standard methods' checks; use On(tx) inside Transaction to change several rows atomically.
+func (s *GkeHubCRUD) RBACRoleBindingStore() *crudrt.Store[*RBACRoleBinding] {
+	return crudrt.NewStore[*RBACRoleBinding](s.svcRBACRoleBinding)
 }
 
 // ScopeStore is typed access to google.cloud.gkehub.v1.Scope for the methods you write, with the
@@ -109,6 +117,7 @@ var gkeHubCRUDMembershipResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Update|Delete",
 	"Children": [
+		{"Name":"google.cloud.gkehub.v1.RBACRoleBinding","Table":"rbac_role_bindings","Columns":["project","location","membership"],"DeleteTime":"delete_time"},
 		{"Name":"google.cloud.gkehub.v1.MembershipBinding","Table":"membership_bindings","Columns":["project","location","membership"],"DeleteTime":"delete_time"}
 	],
 	"IDField": "membership_id",
@@ -238,6 +247,58 @@ var gkeHubCRUDNamespaceResource = crudrt.Resource{
 }`,
 }
 
+// gkeHubCRUDRBACRoleBindingResource describes google.cloud.gkehub.v1.RBACRoleBinding to the runtime.
+var gkeHubCRUDRBACRoleBindingResource = crudrt.Resource{
+	Message: (*RBACRoleBinding)(nil),
+	Model:   (*RBACRoleBindingModel)(nil),
+	Spec: `{
+	"Name": "google.cloud.gkehub.v1.RBACRoleBinding",
+	"Table": "rbac_role_bindings",
+	"Collection": "rbacrolebindings",
+	"Field": "rbacrolebinding",
+	"Columns": [
+		{"Path":"user","Name":"user","GoField":"User","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"group","Name":"group","GoField":"Group","Type":"string","Queryable":true,"Kind":"string","Nullable":true},
+		{"Path":"name","Name":"project","GoField":"Project","Type":"string","Role":"parent","MaxLen":153,"NamePattern":"projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}"},
+		{"Path":"name","Name":"location","GoField":"Location","Type":"string","Role":"parent","MaxLen":153,"NamePattern":"projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}"},
+		{"Path":"name","Name":"scope","GoField":"Scope","Type":"string","Role":"parent","MaxLen":153,"NamePattern":"projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}"},
+		{"Path":"name","Name":"membership","GoField":"Membership","Type":"string","Role":"parent","MaxLen":153,"NamePattern":"projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}"},
+		{"Path":"name","Name":"rbacrolebinding","GoField":"Name","Type":"string","Role":"id","MaxLen":153,"NamePattern":"projects/{project}/locations/{location}/scopes/{scope}/rbacrolebindings/{rbacrolebinding}|projects/{project}/locations/{location}/memberships/{membership}/rbacrolebindings/{rbacrolebinding}"},
+		{"Path":"name","Name":"parent_scope","GoField":"ParentScope","Type":"string","Role":"parent_id","Nullable":true},
+		{"Path":"name","Name":"parent_membership","GoField":"ParentMembership","Type":"string","Role":"parent_id","Nullable":true},
+		{"Path":"uid","Name":"uid","GoField":"Uid","Type":"string","Role":"uid","Queryable":true,"Kind":"string"},
+		{"Path":"create_time","Name":"create_time","GoField":"CreateTime","Type":"google.protobuf.Timestamp","Role":"create_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"update_time","Name":"update_time","GoField":"UpdateTime","Type":"google.protobuf.Timestamp","Role":"update_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"delete_time","Name":"delete_time","GoField":"DeleteTime","Type":"google.protobuf.Timestamp","Role":"delete_time","Queryable":true,"Kind":"timestamp","Nullable":true},
+		{"Path":"state","Name":"state","GoField":"State","Type":"JSON","Nullable":true},
+		{"Path":"role","Name":"role","GoField":"Role","Type":"JSON","Nullable":true},
+		{"Path":"labels","Name":"labels","GoField":"Labels","Type":"JSON","Queryable":true,"Kind":"string_map"}
+	],
+	"Indexes": [
+		{"Name":"idx_rbac_role_bindings_project_location_parent_scope","Columns":["project","location","parent_scope"]},
+		{"Name":"idx_rbac_role_bindings_project_location_parent_membership","Columns":["project","location","parent_membership"]}
+	],
+	"Operations": "Get|List|Create|Update|Delete",
+	"Parents": [
+		{"Name":"google.cloud.gkehub.v1.Scope","Table":"scopes","Columns":["project","location","scope"],"DeleteTime":"delete_time","Of":["project","location","scope"]},
+		{"Name":"google.cloud.gkehub.v1.Membership","Table":"memberships","Columns":["project","location","membership"],"DeleteTime":"delete_time","Of":["project","location","membership"]}
+	],
+	"IDField": "rbacrolebinding_id",
+	"Methods": [
+		{"Name":"google.cloud.gkehub.v1.GkeHub.GetScopeRBACRoleBinding","Op":"Get","Request":"google.cloud.gkehub.v1.GetScopeRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Key":"name"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.CreateScopeRBACRoleBinding","Op":"Create","Request":"google.cloud.gkehub.v1.CreateScopeRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Parent":"parent","ResourceID":"rbacrolebinding_id","Resource":"rbacrolebinding","OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.UpdateScopeRBACRoleBinding","Op":"Update","Request":"google.cloud.gkehub.v1.UpdateScopeRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Resource":"rbacrolebinding","Mask":"update_mask","OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.DeleteScopeRBACRoleBinding","Op":"Delete","Request":"google.cloud.gkehub.v1.DeleteScopeRBACRoleBindingRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true,"OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.ListScopeRBACRoleBindings","Op":"List","Request":"google.cloud.gkehub.v1.ListScopeRBACRoleBindingsRequest","Response":"google.cloud.gkehub.v1.ListScopeRBACRoleBindingsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"rbacrolebindings","NextPageToken":"next_page_token"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.GetMembershipRBACRoleBinding","Op":"Get","Request":"google.cloud.gkehub.v1.GetMembershipRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Key":"name"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.CreateMembershipRBACRoleBinding","Op":"Create","Request":"google.cloud.gkehub.v1.CreateMembershipRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Parent":"parent","ResourceID":"rbacrolebinding_id","Resource":"rbacrolebinding","OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.UpdateMembershipRBACRoleBinding","Op":"Update","Request":"google.cloud.gkehub.v1.UpdateMembershipRBACRoleBindingRequest","Response":"google.cloud.gkehub.v1.RBACRoleBinding","Resource":"rbacrolebinding","Mask":"update_mask","OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.DeleteMembershipRBACRoleBinding","Op":"Delete","Request":"google.cloud.gkehub.v1.DeleteMembershipRBACRoleBindingRequest","Response":"google.protobuf.Empty","Key":"name","ReturnsEmpty":true,"OperationMetadata":"google.cloud.gkehub.v1.OperationMetadata"},
+		{"Name":"google.cloud.gkehub.v1.GkeHub.ListMembershipRBACRoleBindings","Op":"List","Request":"google.cloud.gkehub.v1.ListMembershipRBACRoleBindingsRequest","Response":"google.cloud.gkehub.v1.ListMembershipRBACRoleBindingsResponse","Parent":"parent","PageSize":"page_size","PageToken":"page_token","Items":"rbacrolebindings","NextPageToken":"next_page_token"}
+	]
+}`,
+}
+
 // gkeHubCRUDScopeResource describes google.cloud.gkehub.v1.Scope to the runtime.
 var gkeHubCRUDScopeResource = crudrt.Resource{
 	Message: (*Scope)(nil),
@@ -261,7 +322,8 @@ var gkeHubCRUDScopeResource = crudrt.Resource{
 	],
 	"Operations": "Get|List|Create|Update|Delete",
 	"Children": [
-		{"Name":"google.cloud.gkehub.v1.Namespace","Table":"namespaces","Columns":["project","location","name_scope"],"DeleteTime":"delete_time"}
+		{"Name":"google.cloud.gkehub.v1.Namespace","Table":"namespaces","Columns":["project","location","name_scope"],"DeleteTime":"delete_time"},
+		{"Name":"google.cloud.gkehub.v1.RBACRoleBinding","Table":"rbac_role_bindings","Columns":["project","location","scope"],"DeleteTime":"delete_time"}
 	],
 	"Referrers": [
 		{"Name":"google.cloud.gkehub.v1.Namespace.scope","Table":"namespaces","Column":"scope","Keys":["scope_project","scope_location","scope_scope"],"DeleteTime":"delete_time"},
@@ -428,6 +490,31 @@ func (s *GkeHubCRUD) ListScopeNamespaces(ctx context.Context, req *ListScopeName
 	return crudrt.Call[*ListScopeNamespacesResponse](ctx, s.svcNamespace, 4, req)
 }
 
+// Returns the details of a Scope RBACRoleBinding.
+func (s *GkeHubCRUD) GetScopeRBACRoleBinding(ctx context.Context, req *GetScopeRBACRoleBindingRequest) (*RBACRoleBinding, error) {
+	return crudrt.Call[*RBACRoleBinding](ctx, s.svcRBACRoleBinding, 0, req)
+}
+
+// Creates a Scope RBACRoleBinding.
+func (s *GkeHubCRUD) CreateScopeRBACRoleBinding(ctx context.Context, req *CreateScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 1, req)
+}
+
+// Updates a Scope RBACRoleBinding.
+func (s *GkeHubCRUD) UpdateScopeRBACRoleBinding(ctx context.Context, req *UpdateScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 2, req)
+}
+
+// Deletes a Scope RBACRoleBinding.
+func (s *GkeHubCRUD) DeleteScopeRBACRoleBinding(ctx context.Context, req *DeleteScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 3, req)
+}
+
+// Lists all Scope RBACRoleBindings.
+func (s *GkeHubCRUD) ListScopeRBACRoleBindings(ctx context.Context, req *ListScopeRBACRoleBindingsRequest) (*ListScopeRBACRoleBindingsResponse, error) {
+	return crudrt.Call[*ListScopeRBACRoleBindingsResponse](ctx, s.svcRBACRoleBinding, 4, req)
+}
+
 // Returns the details of a Scope.
 func (s *GkeHubCRUD) GetScope(ctx context.Context, req *GetScopeRequest) (*Scope, error) {
 	return crudrt.Call[*Scope](ctx, s.svcScope, 0, req)
@@ -478,6 +565,31 @@ func (s *GkeHubCRUD) ListMembershipBindings(ctx context.Context, req *ListMember
 	return crudrt.Call[*ListMembershipBindingsResponse](ctx, s.svcMembershipBinding, 4, req)
 }
 
+// Returns the details of a Membership RBACRoleBinding.
+func (s *GkeHubCRUD) GetMembershipRBACRoleBinding(ctx context.Context, req *GetMembershipRBACRoleBindingRequest) (*RBACRoleBinding, error) {
+	return crudrt.Call[*RBACRoleBinding](ctx, s.svcRBACRoleBinding, 5, req)
+}
+
+// Creates a Membership RBACRoleBinding.
+func (s *GkeHubCRUD) CreateMembershipRBACRoleBinding(ctx context.Context, req *CreateMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 6, req)
+}
+
+// Updates a Membership RBACRoleBinding.
+func (s *GkeHubCRUD) UpdateMembershipRBACRoleBinding(ctx context.Context, req *UpdateMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 7, req)
+}
+
+// Deletes a Membership RBACRoleBinding.
+func (s *GkeHubCRUD) DeleteMembershipRBACRoleBinding(ctx context.Context, req *DeleteMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
+	return crudrt.Call[*longrunningpb.Operation](ctx, s.svcRBACRoleBinding, 8, req)
+}
+
+// Lists all Membership RBACRoleBindings.
+func (s *GkeHubCRUD) ListMembershipRBACRoleBindings(ctx context.Context, req *ListMembershipRBACRoleBindingsRequest) (*ListMembershipRBACRoleBindingsResponse, error) {
+	return crudrt.Call[*ListMembershipRBACRoleBindingsResponse](ctx, s.svcRBACRoleBinding, 9, req)
+}
+
 // Lists Memberships bound to a Scope. The response includes relevant
 // Memberships from all regions.
 //
@@ -498,92 +610,12 @@ func (s *GkeHubCRUD) GenerateConnectManifest(context.Context, *GenerateConnectMa
 	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.GenerateConnectManifest")
 }
 
-// Returns the details of a Scope RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) GetScopeRBACRoleBinding(context.Context, *GetScopeRBACRoleBindingRequest) (*RBACRoleBinding, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.GetScopeRBACRoleBinding")
-}
-
-// Creates a Scope RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) CreateScopeRBACRoleBinding(context.Context, *CreateScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.CreateScopeRBACRoleBinding")
-}
-
-// Updates a Scope RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) UpdateScopeRBACRoleBinding(context.Context, *UpdateScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.UpdateScopeRBACRoleBinding")
-}
-
-// Deletes a Scope RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) DeleteScopeRBACRoleBinding(context.Context, *DeleteScopeRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.DeleteScopeRBACRoleBinding")
-}
-
-// Lists all Scope RBACRoleBindings.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) ListScopeRBACRoleBindings(context.Context, *ListScopeRBACRoleBindingsRequest) (*ListScopeRBACRoleBindingsResponse, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.ListScopeRBACRoleBindings")
-}
-
 // Lists permitted Scopes.
 //
 // Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
 // and implement it there.
 func (s *GkeHubCRUD) ListPermittedScopes(context.Context, *ListPermittedScopesRequest) (*ListPermittedScopesResponse, error) {
 	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.ListPermittedScopes")
-}
-
-// Returns the details of a Membership RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) GetMembershipRBACRoleBinding(context.Context, *GetMembershipRBACRoleBindingRequest) (*RBACRoleBinding, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.GetMembershipRBACRoleBinding")
-}
-
-// Creates a Membership RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) CreateMembershipRBACRoleBinding(context.Context, *CreateMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.CreateMembershipRBACRoleBinding")
-}
-
-// Updates a Membership RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) UpdateMembershipRBACRoleBinding(context.Context, *UpdateMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.UpdateMembershipRBACRoleBinding")
-}
-
-// Deletes a Membership RBACRoleBinding.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) DeleteMembershipRBACRoleBinding(context.Context, *DeleteMembershipRBACRoleBindingRequest) (*longrunningpb.Operation, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.DeleteMembershipRBACRoleBinding")
-}
-
-// Lists all Membership RBACRoleBindings.
-//
-// Not a standard method: it answers Unimplemented. Embed GkeHubCRUD in your own type
-// and implement it there.
-func (s *GkeHubCRUD) ListMembershipRBACRoleBindings(context.Context, *ListMembershipRBACRoleBindingsRequest) (*ListMembershipRBACRoleBindingsResponse, error) {
-	return nil, crudrt.Unimplemented("google.cloud.gkehub.v1.GkeHub.ListMembershipRBACRoleBindings")
 }
 
 // Generates a YAML of the  RBAC policies for the specified

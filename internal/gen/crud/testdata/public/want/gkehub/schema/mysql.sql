@@ -117,3 +117,26 @@ CREATE TABLE `namespaces` (
   CONSTRAINT `fk_namespaces_scope` FOREIGN KEY (`scope_project`, `scope_location`, `scope_scope`) REFERENCES `scopes` (`project`, `location`, `scope`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_namespaces_parent` FOREIGN KEY (`project`, `location`, `name_scope`) REFERENCES `scopes` (`project`, `location`, `scope`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
+CREATE TABLE `rbac_role_bindings` (
+  `user` longtext NULL,
+  `group` longtext NULL,
+  `project` varchar(153) NOT NULL,
+  `location` varchar(153) NOT NULL,
+  `scope` varchar(153) NOT NULL DEFAULT (''),
+  `membership` varchar(153) NOT NULL DEFAULT (''),
+  `rbacrolebinding` varchar(153) NOT NULL,
+  `parent_scope` varchar(153) NULL,
+  `parent_membership` varchar(153) NULL,
+  `uid` longtext NOT NULL DEFAULT (''),
+  `create_time` datetime(6) NULL,
+  `update_time` datetime(6) NULL,
+  `delete_time` datetime(6) NULL,
+  `state` json NULL,
+  `role` json NULL,
+  `labels` json NOT NULL DEFAULT ('{}'),
+  PRIMARY KEY (`project`, `location`, `scope`, `membership`, `rbacrolebinding`),
+  INDEX `idx_rbac_role_bindings_project_location_parent_scope` (`project`, `location`, `parent_scope`),
+  INDEX `idx_rbac_role_bindings_project_location_parent_membership` (`project`, `location`, `parent_membership`),
+  CONSTRAINT `fk_rbac_role_bindings_parent_scope` FOREIGN KEY (`project`, `location`, `parent_scope`) REFERENCES `scopes` (`project`, `location`, `scope`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_rbac_role_bindings_parent_membership` FOREIGN KEY (`project`, `location`, `parent_membership`) REFERENCES `memberships` (`project`, `location`, `membership`) ON UPDATE NO ACTION ON DELETE NO ACTION
+) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;

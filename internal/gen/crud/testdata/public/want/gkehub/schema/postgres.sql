@@ -117,3 +117,26 @@ CREATE TABLE "namespaces" (
   CONSTRAINT "fk_namespaces_parent" FOREIGN KEY ("project", "location", "name_scope") REFERENCES "scopes" ("project", "location", "scope") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
 CREATE INDEX "idx_namespaces_scope_project_scope_location_scope_scope" ON "namespaces" ("scope_project", "scope_location", "scope_scope");
+CREATE TABLE "rbac_role_bindings" (
+  "user" text NULL COLLATE "C",
+  "group" text NULL COLLATE "C",
+  "project" character varying(153) NOT NULL COLLATE "C",
+  "location" character varying(153) NOT NULL COLLATE "C",
+  "scope" character varying(153) NOT NULL DEFAULT '' COLLATE "C",
+  "membership" character varying(153) NOT NULL DEFAULT '' COLLATE "C",
+  "rbacrolebinding" character varying(153) NOT NULL COLLATE "C",
+  "parent_scope" character varying(153) NULL COLLATE "C",
+  "parent_membership" character varying(153) NULL COLLATE "C",
+  "uid" text NOT NULL DEFAULT '' COLLATE "C",
+  "create_time" timestamptz NULL,
+  "update_time" timestamptz NULL,
+  "delete_time" timestamptz NULL,
+  "state" jsonb NULL,
+  "role" jsonb NULL,
+  "labels" jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY ("project", "location", "scope", "membership", "rbacrolebinding"),
+  CONSTRAINT "fk_rbac_role_bindings_parent_scope" FOREIGN KEY ("project", "location", "parent_scope") REFERENCES "scopes" ("project", "location", "scope") ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT "fk_rbac_role_bindings_parent_membership" FOREIGN KEY ("project", "location", "parent_membership") REFERENCES "memberships" ("project", "location", "membership") ON UPDATE NO ACTION ON DELETE NO ACTION
+);
+CREATE INDEX "idx_rbac_role_bindings_project_location_parent_scope" ON "rbac_role_bindings" ("project", "location", "parent_scope");
+CREATE INDEX "idx_rbac_role_bindings_project_location_parent_membership" ON "rbac_role_bindings" ("project", "location", "parent_membership");

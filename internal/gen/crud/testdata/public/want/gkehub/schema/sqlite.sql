@@ -70,6 +70,36 @@ CREATE TABLE `namespaces` (
   CONSTRAINT `chk_namespaces_scope_scope_size` CHECK (instr("scope_scope", char(0)) > 0 OR length("scope_scope") <= 255)
 );
 CREATE INDEX `idx_namespaces_scope_project_scope_location_scope_scope` ON `namespaces` (`scope_project`, `scope_location`, `scope_scope`);
+CREATE TABLE `rbac_role_bindings` (
+  `user` text NULL,
+  `group` text NULL,
+  `project` text NOT NULL,
+  `location` text NOT NULL,
+  `scope` text NOT NULL DEFAULT (''),
+  `membership` text NOT NULL DEFAULT (''),
+  `rbacrolebinding` text NOT NULL,
+  `parent_scope` text NULL,
+  `parent_membership` text NULL,
+  `uid` text NOT NULL DEFAULT (''),
+  `create_time` datetime NULL,
+  `update_time` datetime NULL,
+  `delete_time` datetime NULL,
+  `state` text NULL,
+  `role` text NULL,
+  `labels` text NOT NULL DEFAULT ('{}'),
+  PRIMARY KEY (`project`, `location`, `scope`, `membership`, `rbacrolebinding`),
+  CONSTRAINT `fk_rbac_role_bindings_parent_scope` FOREIGN KEY (`project`, `location`, `parent_scope`) REFERENCES `scopes` (`project`, `location`, `scope`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `fk_rbac_role_bindings_parent_membership` FOREIGN KEY (`project`, `location`, `parent_membership`) REFERENCES `memberships` (`project`, `location`, `membership`) ON UPDATE NO ACTION ON DELETE NO ACTION,
+  CONSTRAINT `chk_rbac_role_bindings_project_size` CHECK (instr("project", char(0)) > 0 OR length("project") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_location_size` CHECK (instr("location", char(0)) > 0 OR length("location") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_scope_size` CHECK (instr("scope", char(0)) > 0 OR length("scope") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_membership_size` CHECK (instr("membership", char(0)) > 0 OR length("membership") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_rbacrolebinding_size` CHECK (instr("rbacrolebinding", char(0)) > 0 OR length("rbacrolebinding") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_parent_scope_size` CHECK (instr("parent_scope", char(0)) > 0 OR length("parent_scope") <= 153),
+  CONSTRAINT `chk_rbac_role_bindings_parent_membership_size` CHECK (instr("parent_membership", char(0)) > 0 OR length("parent_membership") <= 153)
+);
+CREATE INDEX `idx_rbac_role_bindings_project_location_parent_scope` ON `rbac_role_bindings` (`project`, `location`, `parent_scope`);
+CREATE INDEX `idx_rbac_role_bindings_project_location_parent_membership` ON `rbac_role_bindings` (`project`, `location`, `parent_membership`);
 CREATE TABLE `scopes` (
   `project` text NOT NULL,
   `location` text NOT NULL,
