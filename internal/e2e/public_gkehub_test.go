@@ -23,8 +23,9 @@ import (
 // resource in `resource` (CreateMembershipRequest.resource, with
 // `membership_id`), and namespaces of a scope, whose methods are named
 // after the scope and the message (GetScopeNamespace of a Namespace,
-// CreateScopeNamespace's `scope_namespace` and `scope_namespace_id`);
-// every write long-running.
+// CreateScopeNamespace's `scope_namespace` and `scope_namespace_id`), and
+// RBAC role bindings under a scope or under a membership (AIP-123, two
+// parent types); every write long-running.
 func TestPublicGKEHub(t *testing.T) {
 	servePublic(t, "gkehub", func(gs *grpc.Server, db *gorm.DB) {
 		gkehubv1.RegisterGkeHubServer(gs, gkehubv1.NewGkeHubCRUD(db))
@@ -102,8 +103,74 @@ func gkehubScenario(t *testing.T, c gkehubv1.GkeHubClient, tag string) {
 	require.NoError(t, err)
 	assert.Empty(t, list.ScopeNamespaces)
 
-	// RBAC role bindings, of scopes and of memberships at once (AIP-123,
-	// under two resources), are the user's.
-	_, err = c.GetScopeRBACRoleBinding(ctx, &gkehubv1.GetScopeRBACRoleBindingRequest{Name: scope.Name + "/rbacrolebindings/r1"})
-	assert.Equal(t, codes.Unimplemented, status.Code(err), "%v", err)
+	// RBAC role bindings (AIP-123), under a scope or under a membership,
+	// two resources: the same id under each is another binding, each
+	// parent lists its own, and each form of name is read, updated and
+	// deleted by its parent's methods.
+	role := func(r gkehubv1.RBACRoleBinding_Role_PredefinedRoles) *gkehubv1.RBACRoleBinding_Role {
+		return &gkehubv1.RBACRoleBinding_Role{PredefinedRole: r}
+	}
+	sb := &gkehubv1.RBACRoleBinding{}
+	op, err = c.CreateScopeRBACRoleBinding(ctx, &gkehubv1.CreateScopeRBACRoleBindingRequest{Parent: scope.Name, RbacrolebindingId: "r1",
+		Rbacrolebinding: &gkehubv1.RBACRoleBinding{Principal: &gkehubv1.RBACRoleBinding_User{User: "alice"}, Role: role(gkehubv1.RBACRoleBinding_Role_VIEW)}})
+	done(op, err, sb, "create", scope.Name+"/rbacrolebindings/r1")
+	assert.Equal(t, "alice", sb.GetUser())
+	assert.NotEmpty(t, sb.Uid)
+	mb := &gkehubv1.RBACRoleBinding{}
+	op, err = c.CreateMembershipRBACRoleBinding(ctx, &gkehubv1.CreateMembershipRBACRoleBindingRequest{Parent: m.Name, RbacrolebindingId: "r1",
+		Rbacrolebinding: &gkehubv1.RBACRoleBinding{Principal: &gkehubv1.RBACRoleBinding_Group{Group: "ops"}, Role: role(gkehubv1.RBACRoleBinding_Role_ADMIN)}})
+	done(op, err, mb, "create", m.Name+"/rbacrolebindings/r1")
+	assert.Equal(t, "ops", mb.GetGroup())
+	_, err = c.CreateScopeRBACRoleBinding(ctx, &gkehubv1.CreateScopeRBACRoleBindingRequest{Parent: loc + "/scopes/nobody", RbacrolebindingId: "r1",
+		Rbacrolebinding: &gkehubv1.RBACRoleBinding{Principal: &gkehubv1.RBACRoleBinding_User{User: "bob"}, Role: role(gkehubv1.RBACRoleBinding_Role_VIEW)}})
+	assert.Equal(t, codes.NotFound, status.Code(err), "under a scope that does not exist: %v", err)
+	_, err = c.CreateMembershipRBACRoleBinding(ctx, &gkehubv1.CreateMembershipRBACRoleBindingRequest{Parent: loc + "/memberships/nobody", RbacrolebindingId: "r1",
+		Rbacrolebinding: &gkehubv1.RBACRoleBinding{Principal: &gkehubv1.RBACRoleBinding_User{User: "bob"}, Role: role(gkehubv1.RBACRoleBinding_Role_VIEW)}})
+	assert.Equal(t, codes.NotFound, status.Code(err), "under a membership that does not exist: %v", err)
+	gotB, err := c.GetScopeRBACRoleBinding(ctx, &gkehubv1.GetScopeRBACRoleBindingRequest{Name: sb.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(sb, gotB), "Get: %v, created: %v", gotB, sb)
+	gotB, err = c.GetMembershipRBACRoleBinding(ctx, &gkehubv1.GetMembershipRBACRoleBindingRequest{Name: mb.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(mb, gotB), "Get: %v, created: %v", gotB, mb)
+	_, err = c.GetMembershipRBACRoleBinding(ctx, &gkehubv1.GetMembershipRBACRoleBindingRequest{Name: loc + "/memberships/nobody/rbacrolebindings/r1"})
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	ls, err := c.ListScopeRBACRoleBindings(ctx, &gkehubv1.ListScopeRBACRoleBindingsRequest{Parent: scope.Name})
+	require.NoError(t, err)
+	assert.Equal(t, []string{sb.Name}, namesOf(ls.Rbacrolebindings))
+	lm, err := c.ListMembershipRBACRoleBindings(ctx, &gkehubv1.ListMembershipRBACRoleBindingsRequest{Parent: m.Name})
+	require.NoError(t, err)
+	assert.Equal(t, []string{mb.Name}, namesOf(lm.Rbacrolebindings))
+
+	upB := &gkehubv1.RBACRoleBinding{}
+	op, err = c.UpdateScopeRBACRoleBinding(ctx, &gkehubv1.UpdateScopeRBACRoleBindingRequest{Rbacrolebinding: &gkehubv1.RBACRoleBinding{Name: sb.Name, Role: role(gkehubv1.RBACRoleBinding_Role_EDIT)},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"role"}}})
+	done(op, err, upB, "update", sb.Name)
+	assert.Equal(t, gkehubv1.RBACRoleBinding_Role_EDIT, upB.GetRole().GetPredefinedRole())
+	assert.Equal(t, "alice", upB.GetUser(), "not in the mask")
+	op, err = c.UpdateMembershipRBACRoleBinding(ctx, &gkehubv1.UpdateMembershipRBACRoleBindingRequest{Rbacrolebinding: &gkehubv1.RBACRoleBinding{Name: mb.Name, Labels: map[string]string{"team": "ops"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}}})
+	done(op, err, upB, "update", mb.Name)
+	assert.Equal(t, map[string]string{"team": "ops"}, upB.Labels)
+	assert.Equal(t, gkehubv1.RBACRoleBinding_Role_ADMIN, upB.GetRole().GetPredefinedRole(), "the membership's binding of the same id")
+
+	for _, del := range []func() (*longrunningpb.Operation, error){
+		func() (*longrunningpb.Operation, error) {
+			return c.DeleteScopeRBACRoleBinding(ctx, &gkehubv1.DeleteScopeRBACRoleBindingRequest{Name: sb.Name})
+		},
+		func() (*longrunningpb.Operation, error) {
+			return c.DeleteMembershipRBACRoleBinding(ctx, &gkehubv1.DeleteMembershipRBACRoleBindingRequest{Name: mb.Name})
+		},
+	} {
+		op, err = del()
+		require.NoError(t, err)
+		require.True(t, op.GetDone(), "%v", op)
+		require.Nil(t, op.GetError(), "%v", op)
+	}
+	ls, err = c.ListScopeRBACRoleBindings(ctx, &gkehubv1.ListScopeRBACRoleBindingsRequest{Parent: scope.Name})
+	require.NoError(t, err)
+	assert.Empty(t, ls.Rbacrolebindings)
+	lm, err = c.ListMembershipRBACRoleBindings(ctx, &gkehubv1.ListMembershipRBACRoleBindingsRequest{Parent: m.Name})
+	require.NoError(t, err)
+	assert.Empty(t, lm.Rbacrolebindings)
 }
