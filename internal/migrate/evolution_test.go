@@ -223,6 +223,12 @@ func seed(t *testing.T, db *gorm.DB, v int) {
 		require.NoError(t, db.Exec("DELETE FROM imprints").Error)
 		require.NoError(t, db.Exec("INSERT INTO imprints (code, label, print_run, ref) VALUES ('i1', 'Ace', 4294967295, 'F47AC10B-58CC-4372-8567-0E02B2C3D479'), ('i2', 'Tor', 0, 'Not-A-UUID')").Error)
 		require.NoError(t, db.Exec("UPDATE titles SET imprint_code = 'i1' WHERE id = 1").Error)
+	case 22:
+		// Labels on a shelf and on a counter, each parent's id also in
+		// its foreign key's column, NULL in the other's.
+		require.NoError(t, db.Exec("INSERT INTO counters (store, counter) VALUES ('s1', 'c1')").Error)
+		require.NoError(t, db.Exec("INSERT INTO labels (store, shelf, counter, label, parent_shelf, parent_counter, text) VALUES ('s1', 'a', '', 'l1', 'a', NULL, 'x'), ('s1', '', 'c1', 'l1', NULL, 'c1', 'y')").Error)
+		assert.Error(t, db.Exec("INSERT INTO labels (store, shelf, counter, label, parent_shelf, parent_counter, text) VALUES ('s1', '', 'c2', 'l1', NULL, 'c2', 'z')").Error, "a label of a counter that does not exist")
 	case 15:
 		// Up again after down: the titles kept their rows, not their shelf.
 		require.NoError(t, db.Exec("DELETE FROM titles WHERE id > 1").Error)
@@ -286,6 +292,11 @@ func checkData(t *testing.T, db *gorm.DB, v int) {
 	assert.EqualValues(t, 1, got.AuthorID)
 	if v >= 16 {
 		checkBackfill(t, db, v)
+	}
+	if v >= 22 {
+		var n int64
+		require.NoError(t, db.Raw(fmt.Sprintf("SELECT count(*) FROM labels /* v%d */", v)).Scan(&n).Error)
+		assert.EqualValues(t, 2, n, "version %d: the labels of a shelf and of a counter", v)
 	}
 	if v >= 19 {
 		var code string
