@@ -27,6 +27,13 @@ type backfill struct {
 func backfills(ot, nt *sqlschema.Table) []backfill {
 	var out []backfill
 	for _, fk := range nt.ForeignKeys {
+		if fk.IDOf != "" {
+			// A parent type's id, which the key column held before.
+			if id := fk.Columns[len(fk.Columns)-1]; ot.Column(id) == nil && ot.Column(fk.IDOf) != nil {
+				out = append(out, backfill{nt, fk})
+			}
+			continue
+		}
 		if fk.NameColumn == "" || ot.Column(fk.NameColumn) == nil || len(ormrt.PatternVars(fk.NamePattern)) != len(fk.Columns) || len(fk.RefColumns) != len(fk.Columns) {
 			continue
 		}
@@ -54,6 +61,9 @@ func namePositions(pattern string) []int {
 
 // describe is the plan's line for b.
 func (b backfill) describe() string {
+	if b.fk.IDOf != "" {
+		return fmt.Sprintf("~ fill %s.%s from %s, in the rows under a row of %s", b.table.Name, b.fk.Columns[len(b.fk.Columns)-1], b.fk.IDOf, b.fk.RefTable)
+	}
 	return fmt.Sprintf("~ fill %s.%s from the names in %s (%s), where the named row exists", b.table.Name, strings.Join(b.fk.Columns, ", "), b.fk.NameColumn, ormrt.PatternText(b.fk.NamePattern))
 }
 
@@ -63,6 +73,9 @@ func (b backfill) describe() string {
 // a name's pattern lacks are ""); other rows keep what they hold (NULL
 // but for rows written beside the server), which the foreign key allows.
 func (b backfill) sql(d ormrt.Dialect, ref *sqlschema.Table) []string {
+	if b.fk.IDOf != "" {
+		return []string{b.idSQL(d)}
+	}
 	vars := ormrt.PatternVars(b.fk.NamePattern)
 	var out []string
 	for _, alt := range ormrt.Patterns(b.fk.NamePattern) {
@@ -149,6 +162,22 @@ func (b backfill) sqlOf(d ormrt.Dialect, ref *sqlschema.Table, alt string, vars 
 		return "UPDATE " + q(b.table.Name) + " AS t SET " + strings.Join(set, ", ") + " FROM " + q(b.fk.RefTable) + " AS r WHERE " +
 			strings.Join(match, " AND ") + " AND " + where
 	}
+}
+
+// idSQL is the statement that fills the id column of a parent type's
+// key (IDOf) from the key column that holds the id, in the rows whose
+// parent of that type exists: "" is no id, and a row written beside the
+// server that names none is left NULL, which the key allows.
+func (b backfill) idSQL(d ormrt.Dialect) string {
+	q := func(s string) string { return ormrt.QuoteIdent(d, s) }
+	n := len(b.fk.Columns)
+	var match []string
+	for i, c := range b.fk.Columns[:n-1] {
+		match = append(match, "r."+q(b.fk.RefColumns[i])+" = t."+q(c))
+	}
+	match = append(match, "r."+q(b.fk.RefColumns[n-1])+" = t."+q(b.fk.IDOf))
+	return "UPDATE " + q(b.table.Name) + " AS t SET " + q(b.fk.Columns[n-1]) + " = t." + q(b.fk.IDOf) + " WHERE t." + q(b.fk.IDOf) + " <> '' AND EXISTS (SELECT 1 FROM " +
+		q(b.fk.RefTable) + " AS r WHERE " + strings.Join(match, " AND ") + ")"
 }
 
 // withoutBackfilledKeys is s without the foreign keys of bs: the schema

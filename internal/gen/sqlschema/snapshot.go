@@ -125,6 +125,12 @@ type ForeignKey struct {
 	// that adds the key to rows that hold names fills it from them.
 	NameColumn  string `json:"name_column,omitempty"`
 	NamePattern string `json:"name_pattern,omitempty"`
+	// IDOf is set on the key to one of the parent types of a resource
+	// whose parents are of several types (AIP-123): the last of Columns
+	// holds the id that key column IDOf holds, in the rows under a parent
+	// of that type (NULL in the others). A migration that adds the column
+	// to rows that hold ids fills it from them.
+	IDOf string `json:"id_of,omitempty"`
 }
 
 // Check is a CHECK constraint on one column, in a structured form that
@@ -246,7 +252,7 @@ func Build(pkg string, models []*model.Model) (*Snapshot, error) {
 			// One per parent type: a row under another has NULL in
 			// l.ID, and the foreign key (MATCH SIMPLE, as every
 			// dialect checks it) does not apply.
-			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + l.ID.Column), RefTable: l.Model.Table}
+			fk := &ForeignKey{Name: identifier("fk_" + m.Table + "_" + l.ID.Column), RefTable: l.Model.Table, IDOf: l.Columns[len(l.Columns)-1].Column}
 			for i, c := range l.ForeignKey() {
 				fk.Columns = append(fk.Columns, c.Column)
 				fk.RefColumns = append(fk.RefColumns, l.Model.PrimaryKey[i].Column)
