@@ -178,6 +178,12 @@ func TestResourceCheck(t *testing.T) {
 		{"method of an unknown message", func(t *testing.T, r *crudrt.Resource) {
 			r.Methods = []crudrt.Method{{Name: "x.Get", Op: crudrt.OpGet, Request: "library.v1.FetchBookRequest", Response: "library.v1.Book", Key: "id"}}
 		}, []string{`method x.Get: request library.v1.FetchBookRequest: `, "not found"}},
+		{"parents of several types, wrongly held", func(t *testing.T, r *crudrt.Resource) {
+			r.Parent = &crudrt.ParentTable{Name: "library.v1.Author", Table: "authors", Columns: []string{"id"}}
+			r.Parents = []crudrt.ParentTable{{Name: "library.v1.Author", Table: "authors", Columns: []string{"id"}, Of: []string{"title", "isbn"}}}
+			r.Columns = append(r.Columns, crudrt.Column{Path: "title", Name: "title_id", GoField: "Title", Type: "string", Role: crudrt.RoleParentID})
+		}, []string{"both Parent and Parents are set", "Parents: library.v1.Author has 1 columns and 2 Of", `Parents: library.v1.Author: "title" is no column of role parent`,
+			`column "title_id" has role parent_id, which needs a nullable column of the string name field`}},
 		{"every error at once", func(t *testing.T, r *crudrt.Resource) {
 			r.Name = "x.Y"
 			r.Columns[columnIndex(t, r, "id")].Role = crudrt.RoleOrdinary
@@ -219,7 +225,7 @@ func TestRoleString(t *testing.T) {
 	for r, want := range map[crudrt.Role]string{
 		crudrt.RoleOrdinary: "ordinary", crudrt.RoleID: "id", crudrt.RoleEtag: "etag", crudrt.RoleDeleteTime: "delete_time",
 		crudrt.RoleCreateTime: "create_time", crudrt.RoleUpdateTime: "update_time", crudrt.RoleTenant: "tenant",
-		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.RoleReference: "reference", crudrt.RoleUID: "uid", crudrt.Role(11): "Role(11)", crudrt.Role(-1): "Role(-1)",
+		crudrt.RolePurgeTime: "purge_time", crudrt.RoleParent: "parent", crudrt.RoleReference: "reference", crudrt.RoleUID: "uid", crudrt.RoleParentID: "parent_id", crudrt.Role(12): "Role(12)", crudrt.Role(-1): "Role(-1)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("Role(%d).String() = %q, want %q", int(r), got, want)

@@ -1243,6 +1243,33 @@ message Dataset {
 	}
 }
 
+// TestPatternSetParentNotStored: a resource under parents of two types
+// of which the package stores one is refused, saying which parent
+// pattern no resource of the package has.
+func TestPatternSetParentNotStored(t *testing.T) {
+	src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Scope {
+  option (google.api.resource) = {type: "pat.example.com/Scope" pattern: "projects/{project}/scopes/{scope}"};
+  string name = 1;
+}
+message Binding {
+  option (google.api.resource) = {type: "pat.example.com/Binding" pattern: "projects/{project}/scopes/{scope}/bindings/{binding}" pattern: "projects/{project}/memberships/{membership}/bindings/{binding}"};
+  string name = 1;
+}
+`
+	_, buf, _ := generate(t, "pat/v1/pat.proto", src)
+	want := `protoc-gen-crud: warning: pat/v1/pat.proto:9:1: message pat.v1.Binding: resource "pat.example.com/Binding" is not generated: ` +
+		`its parent patterns (projects/{project}/scopes/{scope} or projects/{project}/memberships/{membership}) are those of pat.v1.Scope (projects/{project}/scopes/{scope}) ` +
+		`and of no resource of the package (projects/{project}/memberships/{membership}): a resource under parents of several types is stored when each is a resource of the package, ` +
+		`so that a foreign key to each holds its rows; declare those parents as resources here, or serve it with methods of your own`
+	if got := strings.TrimSpace(buf.String()); got != want {
+		t.Errorf("warning\n%s\nwant\n%s", got, want)
+	}
+}
+
 // TestPatternSetCombined: a tenant field and long-running methods
 // (AIP-151) of resources of several patterns (AIP-123) are generated,
 // without a warning.

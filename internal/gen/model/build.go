@@ -889,6 +889,17 @@ func (b *builder) partialParent(m *Model) {
 		}
 	}
 	switch {
+	case len(parents) == 1 && !parents[0].Name.MultiPattern():
+		// shelves/{shelf}/xs/{x} beside counters/{counter}/xs/{x}, when
+		// no resource of the package is a counter.
+		t := parents[0]
+		var others []string
+		for _, alt := range ormrt.Patterns(pp) {
+			if globOf(alt) != globOf(t.Name.NamePattern) {
+				others = append(others, alt)
+			}
+		}
+		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of %s (%s) and of no resource of the package (%s): a resource under parents of several types is stored when each is a resource of the package, so that a foreign key to each holds its rows; declare those parents as resources here, or serve it with methods of your own", ormrt.PatternText(pp), t.Desc.FullName(), t.Name.NamePattern, strings.Join(others, ", "))
 	case len(parents) == 1:
 		t := parents[0]
 		b.errorf(m.File, m.Desc, "its parent patterns (%s) are not those of %s (%s): a resource of several patterns (AIP-123) is stored under every pattern of its parent or under none; give it a pattern under each of %s's", ormrt.PatternText(pp), t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern), t.Desc.Name())
