@@ -1243,6 +1243,54 @@ message Dataset {
 	}
 }
 
+// TestParentTypesOfDescendants: the descendants of a resource under
+// parents of two types are found, for a forced Delete of either parent,
+// by the columns that hold that parent's ids, at any depth.
+func TestParentTypesOfDescendants(t *testing.T) {
+	src := `syntax = "proto3";
+package pat.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/pat/v1;patv1";
+message Scope {
+  option (google.api.resource) = {type: "pat.example.com/Scope" pattern: "projects/{project}/scopes/{scope}"};
+  string name = 1;
+}
+message Membership {
+  option (google.api.resource) = {type: "pat.example.com/Membership" pattern: "projects/{project}/memberships/{membership}"};
+  string name = 1;
+}
+message Binding {
+  option (google.api.resource) = {type: "pat.example.com/Binding" pattern: "projects/{project}/scopes/{scope}/bindings/{binding}" pattern: "projects/{project}/memberships/{membership}/bindings/{binding}"};
+  string name = 1;
+}
+message Note {
+  option (google.api.resource) = {type: "pat.example.com/Note" pattern: "projects/{project}/scopes/{scope}/bindings/{binding}/notes/{note}" pattern: "projects/{project}/memberships/{membership}/bindings/{binding}/notes/{note}"};
+  string name = 1;
+}
+message Mark {
+  option (google.api.resource) = {type: "pat.example.com/Mark" pattern: "projects/{project}/scopes/{scope}/bindings/{binding}/notes/{note}/marks/{mark}" pattern: "projects/{project}/memberships/{membership}/bindings/{binding}/notes/{note}/marks/{mark}"};
+  string name = 1;
+}
+service Hub {
+  rpc DeleteMembership(DeleteMembershipRequest) returns (Membership);
+}
+message DeleteMembershipRequest { string name = 1; bool force = 2; }
+`
+	_, buf, code := generate(t, "pat/v1/pat.proto", src)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s", got)
+	}
+	for _, want := range []string{
+		`{"Name":"pat.v1.Mark","Table":"marks","Columns":["project","membership"]}`,
+		`{"Name":"pat.v1.Note","Table":"notes","Columns":["project","membership"]}`,
+		`{"Name":"pat.v1.Binding","Table":"bindings","Columns":["project","membership"]}`,
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("generated code lacks %s:\n%s", want, code)
+		}
+	}
+}
+
 // TestPatternSetParentNotStored: a resource under parents of two types
 // of which the package stores one is refused, saying which parent
 // pattern no resource of the package has.

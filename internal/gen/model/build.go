@@ -889,7 +889,7 @@ func (b *builder) partialParent(m *Model) {
 		}
 	}
 	switch {
-	case len(parents) == 1 && !parents[0].Name.MultiPattern():
+	case len(parents) == 1 && !parents[0].Name.MultiPattern() && !m.Singleton():
 		// shelves/{shelf}/xs/{x} beside counters/{counter}/xs/{x}, when
 		// no resource of the package is a counter.
 		t := parents[0]
@@ -911,6 +911,13 @@ func (b *builder) partialParent(m *Model) {
 		var of, why []string
 		for _, t := range parents {
 			of = append(of, fmt.Sprintf("%s (%s)", t.Desc.FullName(), ormrt.PatternText(t.Name.NamePattern)))
+		}
+		if m.Singleton() {
+			// Keyed by its parent's key (AIP-156): of one resource.
+			b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s: a singleton of several patterns (AIP-123) is stored under the patterns of one parent; give its patterns one parent, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "))
+			return
+		}
+		for _, t := range parents {
 			switch {
 			case t.Name.MultiPattern():
 				why = append(why, fmt.Sprintf("%s has several patterns", t.Desc.Name()))
@@ -928,6 +935,9 @@ func (b *builder) partialParent(m *Model) {
 				}
 			}
 			why = append(why, fmt.Sprintf("%s is the pattern of no resource of the package", alt))
+		}
+		if len(why) == 0 {
+			why = append(why, "their patterns are not each one resource's")
 		}
 		b.errorf(m.File, m.Desc, "its parent patterns (%s) are those of different resources, %s, and %s: a resource under parents of several types is stored when each parent pattern is the one pattern of a resource of the package, so that a foreign key to each holds its rows; give each parent one pattern, or serve it with methods of your own", ormrt.PatternText(pp), strings.Join(of, " and "), strings.Join(why, ", "))
 	}

@@ -198,8 +198,10 @@ func (m *Model) KeyColumnsOf(a *Model) []*Field {
 			return l.Columns[:len(a.Name.NameParts)]
 		}
 	}
-	if p := m.Parent; p != nil && p != a && len(p.Parents) > 0 && p.Descends(a) {
-		// m's key begins with its parent's, in the same order.
+	if p := m.Parent; p != nil && p != a && p.Descends(a) {
+		// m's key begins with its parent's, in the same order: where
+		// its parent's hold a's, so do its own, whichever of several
+		// parent types a is.
 		var out []*Field
 		for _, c := range p.KeyColumnsOf(a) {
 			out = append(out, m.Name.NameParts[slices.Index(p.Name.NameParts, c)])
