@@ -40,6 +40,16 @@ func (JSON) Marshal(msg any) ([]byte, error) {
 	return marshalJSON(nil, m)
 }
 
+// MarshalAppend is Marshal appending to dst, as connect-go's own codec
+// does, so that connect-go writes answers into its pooled buffers.
+func (JSON) MarshalAppend(dst []byte, msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, errNotProto
+	}
+	return marshalJSON(dst, m)
+}
+
 // Unmarshal reads data into msg, strictly; connect-go answers its errors
 // InvalidArgument.
 func (JSON) Unmarshal(data []byte, msg any) error {

@@ -37,6 +37,16 @@ func (Proto) Marshal(msg any) ([]byte, error) {
 	return proto.Marshal(m)
 }
 
+// MarshalAppend is Marshal appending to dst, as connect-go's own codec
+// does, so that connect-go writes answers into its pooled buffers.
+func (Proto) MarshalAppend(dst []byte, msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, errNotProto
+	}
+	return proto.MarshalOptions{}.MarshalAppend(dst, m)
+}
+
 // Unmarshal reads data into msg; its errors name the field they are at
 // (see Proto).
 func (Proto) Unmarshal(data []byte, msg any) error {

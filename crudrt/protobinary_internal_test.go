@@ -63,3 +63,22 @@ func TestUnmarshalProtoNamesTheField(t *testing.T) {
 	require.NoError(t, unmarshalProto(entry("k", str(3, "é")), s))
 	assert.Equal(t, "é", s.GetFields()["k"].GetStringValue())
 }
+
+// TestCodecsMarshalAppend: Proto and JSON append to the buffer connect-go
+// gives them what Marshal writes, keeping what it held.
+func TestCodecsMarshalAppend(t *testing.T) {
+	msg, err := structpb.NewStruct(map[string]any{"a": "b", "n": 2.5})
+	require.NoError(t, err)
+	for _, c := range []interface {
+		Marshal(any) ([]byte, error)
+		MarshalAppend([]byte, any) ([]byte, error)
+	}{Proto{}, JSON{}} {
+		want, err := c.Marshal(msg)
+		require.NoError(t, err)
+		got, err := c.MarshalAppend([]byte("prefix"), msg)
+		require.NoError(t, err)
+		assert.Equal(t, "prefix"+string(want), string(got))
+		_, err = c.MarshalAppend(nil, "not a message")
+		assert.ErrorIs(t, err, errNotProto)
+	}
+}
