@@ -37,7 +37,7 @@ import (
 // shared paths (see ServicesWithRules), it binds those it found, and the
 // routes past them are as the router takes them.
 func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) protoreflect.ServiceDescriptor {
-	out, _ := servicesWithRules([]protoreflect.ServiceDescriptor{sd}, rules)
+	out, _ := ServicesWithRules([]protoreflect.ServiceDescriptor{sd}, rules...)
 	return out[0]
 }
 
@@ -57,14 +57,9 @@ func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.H
 // The paths bindings share are bounded (1024 across the services):
 // bindings with literals at many positions share paths in numbers that
 // double with each position. Past the bound it returns an error naming
-// the bindings whose shared paths exceed it.
+// the bindings whose shared paths exceed it, with the services bound up
+// to the bound.
 func ServicesWithRules(services []protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) ([]protoreflect.ServiceDescriptor, error) {
-	return servicesWithRules(services, rules)
-}
-
-// servicesWithRules is ServicesWithRules; the services it returns are
-// bound up to the bound when it returns an error.
-func servicesWithRules(services []protoreflect.ServiceDescriptor, rules []*annotations.HttpRule) ([]protoreflect.ServiceDescriptor, error) {
 	bySelector := map[protoreflect.FullName]*annotations.HttpRule{}
 	for _, r := range rules {
 		name := protoreflect.FullName(r.GetSelector())

@@ -372,8 +372,7 @@ func (s *Service) parentTable(pids []string) (*ParentTable, []string) {
 // or belongs to another tenant than the caller's: to a caller, another
 // tenant's parent does not exist.
 func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []string) error {
-	parent, pids = s.storedParent(parent, pids)
-	p, pids := s.parentTable(pids)
+	p, parent, pids := s.parentRow(parent, pids)
 	if p == nil || len(pids) != len(p.Columns) {
 		return nil
 	}
@@ -389,6 +388,16 @@ func (s *Service) parentOf(q querier, tenant tenantScope, parent string, pids []
 		return nil
 	}
 	return s.tableHolds(q, tenant, p, parent, pids)
+}
+
+// parentRow is the table of the stored parent of the resources under
+// parent, of ids pids, with the name and the ids of that parent's row
+// there (storedParent, then parentTable); nil when the package does not
+// store it.
+func (s *Service) parentRow(parent string, pids []string) (*ParentTable, string, []string) {
+	parent, pids = s.storedParent(parent, pids)
+	p, pids := s.parentTable(pids)
+	return p, parent, pids
 }
 
 // storedParent is the name and the ids of the row of the parent table
@@ -426,8 +435,7 @@ func (s *Service) tableHolds(q querier, tenant tenantScope, p *ParentTable, name
 // must check that the parent is not soft-deleted (see parentLive): the
 // parent's table has a delete_time, and pids name one parent.
 func (s *Service) softDeletedParent(pids []string) bool {
-	_, pids = s.storedParent("", pids)
-	p, pids := s.parentTable(pids)
+	p, _, pids := s.parentRow("", pids)
 	return p != nil && p.DeleteTime != "" && len(pids) == len(p.Columns) && !slices.Contains(pids, "-")
 }
 
@@ -444,8 +452,7 @@ func (s *Service) parentLive(q querier, parent string, pids []string) error {
 // parentLiveFor is parentLive for a write that the refusal names as what
 // waits for the parent's Undelete ("creating under it").
 func (s *Service) parentLiveFor(q querier, parent string, pids []string, write string) error {
-	parent, pids = s.storedParent(parent, pids)
-	p, pids := s.parentTable(pids)
+	p, parent, pids := s.parentRow(parent, pids)
 	if p == nil {
 		return nil
 	}
@@ -490,11 +497,8 @@ func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
 	if len(segs) < 2 {
 		return "", nil, false
 	}
-	if p.Above {
-		// The ancestor's name: its ids come first.
-		return strings.Join(segs[:min(2*len(p.Columns), len(segs))], "/"), pids, true
-	}
-	return strings.Join(segs[:len(segs)-2], "/"), pids, true
+	parent, _ := s.storedParent(strings.Join(segs[:len(segs)-2], "/"), pids)
+	return parent, pids, true
 }
 
 // parentMissing turns the foreign key violation of an insert under a
@@ -503,8 +507,7 @@ func (s *Service) keyParent(key any, ck rowKey) (string, []string, bool) {
 // (a check of the schema, which comes first), when no such parent
 // exists; other errors are returned as they are.
 func (s *Service) parentMissing(db *gorm.DB, parent string, pids []string, err error) error {
-	parent, spids := s.storedParent(parent, pids)
-	p, ppids := s.parentTable(spids)
+	p, parent, ppids := s.parentRow(parent, pids)
 	k := classify(err)
 	if p == nil || len(ppids) != len(p.Columns) || k != DBErrorForeignKey && k != DBErrorCheck {
 		return err
