@@ -405,25 +405,6 @@ func escapedForTranscoder(r *http.Request, route *restRoute) *http.Request {
 	return r
 }
 
-// emptyBody reports whether r's body, of a length not given (chunked, or
-// HTTP/2 without Content-Length), is empty; when it is not, body is r's
-// body with the byte read to tell put back.
-func emptyBody(r *http.Request) (empty bool, body io.ReadCloser) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return true, r.Body
-	}
-	var first [1]byte
-	n, err := io.ReadFull(r.Body, first[:])
-	if n == 0 && errors.Is(err, io.EOF) {
-		return true, r.Body
-	}
-	var rest io.Reader = r.Body
-	if err != nil {
-		rest = errReader{err}
-	}
-	return false, prefetched{Reader: io.MultiReader(bytes.NewReader(first[:n]), rest), Closer: r.Body}
-}
-
 // jsonSpace is JSON's white space (RFC 8259).
 const jsonSpace = " \t\n\r"
 

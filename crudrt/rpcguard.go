@@ -64,7 +64,7 @@ func RPCGuard(next http.Handler) http.Handler {
 				// The message is the query's: a body is the client's
 				// mistake, InvalidArgument as over REST, where
 				// connect-go answers a bare 415.
-				if empty, _ := emptyBody(r); !empty {
+				if empty, _ := blankBody(r, false); !empty {
 					b := connectErrorJSON(Errorf(connect.CodeInvalidArgument, "a Connect GET request has no body: its message is the query's message parameter").WithReason("MALFORMED_REQUEST"))
 					w.Header().Set("Content-Type", "application/json")
 					w.Header().Set("Content-Length", strconv.Itoa(len(b)))
