@@ -36,3 +36,7 @@ func ErrorPath(err error) (string, bool) {
 // WithClientFilter is ctx as List gives it to readers for a query that
 // holds a client's filter.
 var WithClientFilter = withClientFilter
+
+// HasQuickRules reports whether s checks its resource's rules quickly
+// before protovalidate (see quickRules).
+func HasQuickRules(s *Service) bool { return s.quick != nil }

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
@@ -124,28 +125,7 @@ enum Phase {
   PHASE_UNSPECIFIED = 0;
 }
 `
-	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
-		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(map[string]string{"m.proto": src})},
-		&protocompile.SourceResolver{ImportPaths: []string{filepath.Join(gentest.RepoRoot(), "third_party")}},
-	})}
-	files, err := c.Compile(context.Background(), "m.proto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Through the wire form, as generated code has it, so that options
-	// hold their Go types.
-	wire, err := proto.Marshal(protodesc.ToFileDescriptorProto(files[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fdp := &descriptorpb.FileDescriptorProto{}
-	if err := proto.Unmarshal(wire, fdp); err != nil {
-		t.Fatal(err)
-	}
-	file, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file := compileProto(t, "m.proto", src)
 	md := file.Messages().ByName("M")
 	got := map[string]string{}
 	for i := 0; i < md.Fields().Len(); i++ {
@@ -203,4 +183,34 @@ enum Phase {
 			t.Errorf("%s is %d fields deep", path, n)
 		}
 	}
+}
+
+// compileProto compiles the proto file src, which may import the
+// well-known types and those of third_party, as generated code holds it:
+// through the wire form, so that options hold their Go types.
+func compileProto(t *testing.T, name, src string) protoreflect.FileDescriptor {
+	t.Helper()
+	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(protocompile.CompositeResolver{
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(map[string]string{name: src})},
+		&protocompile.SourceResolver{ImportPaths: []string{filepath.Join(gentest.RepoRoot(), "third_party")}},
+	})}
+	files, err := c.Compile(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through the wire form, as generated code has it, so that options
+	// hold their Go types.
+	wire, err := proto.Marshal(protodesc.ToFileDescriptorProto(files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdp := &descriptorpb.FileDescriptorProto{}
+	if err := proto.Unmarshal(wire, fdp); err != nil {
+		t.Fatal(err)
+	}
+	file, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

@@ -130,6 +130,9 @@ type Service struct {
 	res *Resource
 	opt options
 	v   protovalidate.Validator
+	// quick spares protovalidate's walk of a resource that passes rules
+	// it computes exactly (nil where it cannot).
+	quick *quickRules
 
 	desc    protoreflect.MessageDescriptor
 	dialect query.Dialect
@@ -294,6 +297,9 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 		s.methods[i].info = s.requestInfoOf(s.methods[i].req)
 	}
 	s.rules = rulesIn(desc, "", map[protoreflect.FullName]bool{})
+	if s.rules.pv {
+		s.quick = newQuickRules(desc)
+	}
 	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))

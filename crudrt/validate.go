@@ -68,7 +68,7 @@ func (s *Service) validate(p proto.Message, vs ...FieldViolation) error {
 	if s.rules.formats {
 		vs = append(vs, formatViolations(s.res.Field, r)...)
 	}
-	if s.rules.pv {
+	if s.rules.pv && !s.quick.holds(r) {
 		pv, err := s.pvViolations(s.res.Field, p)
 		if err != nil {
 			return err
