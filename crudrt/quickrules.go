@@ -57,7 +57,10 @@ func (q *quickRules) holds(m protoreflect.Message) bool {
 
 // newQuickRules is the quick check of md's protovalidate rules, or nil
 // where md (or a message it holds) has a rule quickRules does not compute.
-func newQuickRules(md protoreflect.MessageDescriptor) *quickRules {
+// md's fields that hold a message named skip (a request's resource, which
+// its method validates on its own, see checkRequest) are left out, with
+// their rules.
+func newQuickRules(md protoreflect.MessageDescriptor, skip protoreflect.FullName) *quickRules {
 	if mr, err := protovalidate.ResolveMessageRules(md); err != nil || mr != nil {
 		return nil
 	}
@@ -70,6 +73,9 @@ func newQuickRules(md protoreflect.MessageDescriptor) *quickRules {
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
+		if skip != "" && !fd.IsMap() && fd.Message() != nil && fd.Message().FullName() == skip {
+			continue
+		}
 		fr, err := protovalidate.ResolveFieldRules(fd)
 		if err != nil {
 			return nil

@@ -94,6 +94,13 @@ message WithInnerInList { repeated Inner inner = 1; }
 message WithInnerInMap { map<string, Inner> inner = 1; }
 message WithTimestampRule { google.protobuf.Timestamp t = 1 [(buf.validate.field).timestamp.lt_now = true]; }
 message WithMismatch { sint32 a = 1 [(buf.validate.field).int32.gt = 0]; }
+// A request of the resource Inner: its own rules and the resource's field.
+message Req {
+  Inner inner = 1 [(buf.validate.field).required = true];
+  int32 page_size = 2 [(buf.validate.field).int32 = {gte: 0, lte: 100}];
+  repeated Inner more = 3;
+}
+message BatchReq { repeated Req requests = 1; }
 message WithBytes { bytes a = 1 [(buf.validate.field).bytes.min_len = 1]; }
 `
 
@@ -108,13 +115,45 @@ func TestQuickRulesRefuse(t *testing.T) {
 	file := quickFile(t)
 	for _, name := range []string{"WithCEL", "WithPattern", "WithEmail", "WithFloat", "WithRepeated", "WithMessageRule",
 		"WithOneofRule", "WithInnerRules", "WithInnerInList", "WithInnerInMap", "WithTimestampRule", "WithMismatch", "WithBytes"} {
-		if q := newQuickRules(file.Messages().ByName(protoreflect.Name(name))); q != nil {
+		if q := newQuickRules(file.Messages().ByName(protoreflect.Name(name)), ""); q != nil {
 			t.Errorf("%s: quick rules %+v, want none", name, q.fields)
 		}
 	}
 	for _, name := range []string{"Q", "Exclusive", "Plain", "Inner"} {
-		if newQuickRules(file.Messages().ByName(protoreflect.Name(name))) == nil {
+		if newQuickRules(file.Messages().ByName(protoreflect.Name(name)), "") == nil {
 			t.Errorf("%s: no quick rules", name)
+		}
+	}
+}
+
+// TestQuickRulesOfRequests: a request's fields that hold the resource
+// are left out with their rules, as checkRequest leaves them to the
+// method; a resource held deeper leaves the request to protovalidate.
+func TestQuickRulesOfRequests(t *testing.T) {
+	file := quickFile(t)
+	q := newQuickRules(file.Messages().ByName("Req"), "q.Inner")
+	if q == nil {
+		t.Fatal("Req: no quick rules")
+	}
+	if newQuickRules(file.Messages().ByName("Req"), "") != nil {
+		t.Error("Req: quick rules where the resource is not left out")
+	}
+	if newQuickRules(file.Messages().ByName("BatchReq"), "q.Inner") != nil {
+		t.Error("BatchReq: quick rules of a resource held two levels down")
+	}
+	md := file.Messages().ByName("Req")
+	for _, tc := range []struct {
+		size int32
+		want bool
+	}{{0, true}, {100, true}, {-1, false}, {101, false}} {
+		m := dynamicpb.NewMessage(md)
+		// An invalid resource, and none where it is required: the
+		// method's to judge.
+		inner := dynamicpb.NewMessage(md.Fields().ByName("more").Message())
+		m.Mutable(md.Fields().ByName("more")).List().Append(protoreflect.ValueOfMessage(inner))
+		m.Set(md.Fields().ByName("page_size"), protoreflect.ValueOfInt32(tc.size))
+		if got := q.holds(m); got != tc.want {
+			t.Errorf("page_size %d: quick rules hold %v, want %v", tc.size, got, tc.want)
 		}
 	}
 }
@@ -211,7 +250,7 @@ func TestQuickRulesAgree(t *testing.T) {
 		exact bool
 	}{{"Q", true}, {"Exclusive", false}} {
 		md := file.Messages().ByName(protoreflect.Name(tc.name))
-		q := newQuickRules(md)
+		q := newQuickRules(md, "")
 		base := dynamicpb.NewMessage(md)
 		if tc.name == "Q" {
 			base = validQ(md)
@@ -239,7 +278,7 @@ func TestQuickRulesAgree(t *testing.T) {
 	}
 	// Each field of Q, on its own, both ways.
 	md := file.Messages().ByName("Q")
-	q := newQuickRules(md)
+	q := newQuickRules(md, "")
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)

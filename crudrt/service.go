@@ -298,7 +298,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	}
 	s.rules = rulesIn(desc, "", map[protoreflect.FullName]bool{})
 	if s.rules.pv {
-		s.quick = newQuickRules(desc)
+		s.quick = newQuickRules(desc, "")
 	}
 	s.table = query.Table{Dialect: d, From: s.from}
 	quoted := make([]string, len(res.Columns))
