@@ -109,7 +109,8 @@ func RESTGuard(next http.Handler, rules ...*annotations.HttpRule) http.Handler {
 		if route != nil && route.bodyIsMessage() && r.ContentLength != 0 && r.Header.Get("Content-Encoding") == "" {
 			// A body of a length not given (chunked, or HTTP/2 without
 			// Content-Length) may be no body, and so is JSON's white
-			// space only (not that of another media type, an HttpBody's).
+			// space only, or a JSON null (not that of another media
+			// type, an HttpBody's).
 			ct := r.Header.Get("Content-Type")
 			var body io.ReadCloser
 			empty, body = blankBody(r, ct == "" || ct == "application/json")
@@ -412,11 +413,13 @@ const jsonSpace = " \t\n\r"
 // body.
 const maxBlankProbe = 64 << 10
 
-// blankBody reports whether r's body is empty, or, with spaces, JSON's
-// white space only (RFC 8259: space, tab, line feed, carriage return);
-// when it is not, body is r's body with the bytes read to tell put back.
-// A body of more than maxBlankProbe bytes of white space is not blank.
-func blankBody(r *http.Request, spaces bool) (blank bool, body io.ReadCloser) {
+// blankBody reports whether r's body is empty, or, with json, JSON's
+// white space only (RFC 8259: space, tab, line feed, carriage return) or
+// a JSON null between white space, which proto3's JSON reads as the
+// default of what it stands for: no message. When it is not, body is r's
+// body with the bytes read to tell put back. A body of more than
+// maxBlankProbe bytes of white space is not blank.
+func blankBody(r *http.Request, json bool) (blank bool, body io.ReadCloser) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return true, r.Body
 	}
@@ -425,22 +428,26 @@ func blankBody(r *http.Request, spaces bool) (blank bool, body io.ReadCloser) {
 	for {
 		n, err := r.Body.Read(buf)
 		read = append(read, buf[:n]...)
-		if n > 0 && (!spaces || len(bytes.Trim(buf[:n], jsonSpace)) > 0) || len(read) >= maxBlankProbe {
-			// Something else than white space, or more white space than
-			// a client sends for nothing: the body as it is, which the
-			// transcoder reads (bounded by the server's body limit, not
-			// held here).
+		rest := bytes.Trim(read, jsonSpace)
+		if n > 0 && (!json || !bytes.HasPrefix([]byte("null"), rest)) || len(read) >= maxBlankProbe {
+			// Something else than white space and a null, or more white
+			// space than a client sends for nothing: the body as it is,
+			// which the transcoder reads (bounded by the server's body
+			// limit, not held here).
 			err = nil
 		} else if err == nil {
 			continue
 		} else if errors.Is(err, io.EOF) {
-			return true, r.Body
+			if len(rest) == 0 || string(rest) == "null" {
+				return true, r.Body
+			}
+			err = nil // a null cut short: the transcoder's to refuse
 		}
-		var rest io.Reader = r.Body
+		var more io.Reader = r.Body
 		if err != nil {
-			rest = errReader{err}
+			more = errReader{err}
 		}
-		return false, prefetched{Reader: io.MultiReader(bytes.NewReader(read), rest), Closer: r.Body}
+		return false, prefetched{Reader: io.MultiReader(bytes.NewReader(read), more), Closer: r.Body}
 	}
 }
 

@@ -54,7 +54,8 @@ func TestSplitMask(t *testing.T) {
 }
 
 // TestBlankBodyBound: white space past maxBlankProbe is not held to tell
-// a blank body; the body passes on whole, and a short one is blank.
+// a blank body; the body passes on whole, and a short one is blank, as is
+// a JSON null; anything else passes on whole.
 func TestBlankBodyBound(t *testing.T) {
 	long := strings.Repeat(" \n", maxBlankProbe)
 	r := httptest.NewRequest(http.MethodPost, "/v1/books", strings.NewReader(long))
@@ -66,8 +67,19 @@ func TestBlankBodyBound(t *testing.T) {
 	if err != nil || string(got) != long {
 		t.Fatalf("read back %d bytes, %v; want %d", len(got), err, len(long))
 	}
-	r = httptest.NewRequest(http.MethodPost, "/v1/books", strings.NewReader(" \t\r\n "))
-	if blank, _ := blankBody(r, true); !blank {
-		t.Fatal("white space only is not blank")
+	for body, want := range map[string]bool{" \t\r\n ": true, "null": true, "\n null \r\n": true, "": true,
+		"nul": false, "null x": false, "nullnull": false, "nu ll": false, "{}": false, "[]": false, "n": false} {
+		r = httptest.NewRequest(http.MethodPost, "/v1/books", strings.NewReader(body))
+		blank, rest := blankBody(r, true)
+		if blank != want {
+			t.Errorf("body %q: blank %v, want %v", body, blank, want)
+		}
+		if got, err := io.ReadAll(rest); !blank && (err != nil || string(got) != body) {
+			t.Errorf("body %q read back as %q, %v", body, got, err)
+		}
+	}
+	// Not JSON (a Connect GET's body): any byte is a body.
+	if blank, _ := blankBody(httptest.NewRequest(http.MethodPost, "/", strings.NewReader("null")), false); blank {
+		t.Error("null is blank where the body is not JSON")
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 // TestRESTAbsentBody: over REST, a binding whose body is one field
 // (`body: "project"`) and a request without a body (or with white space
-// only) is that field absent, as a gRPC or Connect request without it:
+// only, or a JSON null) is that field absent, as a gRPC or Connect request without it:
 // the same InvalidArgument, the same message and field, on Create, on
 // Update whose URL path names the resource inside the body's field
 // (`{project.name=…}`), and on a singleton's Update, where the
@@ -66,7 +66,7 @@ func TestRESTAbsentBody(t *testing.T) {
 				}
 				assert.Equal(t, want, r, "%s %s over %s", tc.method, tc.path, p)
 			}
-			for _, body := range []string{"", " ", "\r\n\t "} {
+			for _, body := range []string{"", " ", "\r\n\t ", "null", " null\n"} {
 				for via, base := range bases {
 					code, got := restCall(t, base, tc.method, tc.path, body)
 					assert.Equal(t, http.StatusBadRequest, code, "%s: %s %s, body %q: %s", via, tc.method, tc.path, body, got)
