@@ -340,9 +340,7 @@ func (s *Service) call(ctx context.Context, i int, req proto.Message) (proto.Mes
 	if r.Descriptor() != m.req {
 		return nil, Errorf(connect.CodeInternal, "internal error: %s takes %s, not %s", m.Name, m.req.FullName(), r.Descriptor().FullName())
 	}
-	if path := absentBody(ctx); path != nil && !flag(ctx, recordingKey{}) {
-		clearBodyField(r, path)
-	}
+	leaveBodyAbsent(ctx, req)
 	if m.mask != nil {
 		if qm := queryMask(ctx); qm != nil && !flag(ctx, recordingKey{}) {
 			// The update_mask query parameter of a REST request, which

@@ -32,6 +32,9 @@ import (
 // own interceptors (ChainUnaryInterceptor runs them in order; one set by
 // grpc.UnaryInterceptor runs first, and would see the empty message). A
 // message over the server's size limit stays grpc-go's ResourceExhausted.
+// Behind RESTGuard and a transcoder, a REST request without a body on a
+// binding whose body is one field reaches every method, its own too, with
+// that field absent (see RESTBodies).
 func GRPCServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.ForceServerCodecV2(grpcCodec{encoding.GetCodecV2("proto")}),
@@ -39,6 +42,7 @@ func GRPCServerOptions() []grpc.ServerOption {
 			if err := unreadableRequest(req); err != nil {
 				return nil, err
 			}
+			leaveBodyAbsent(ctx, grpcMessage(req))
 			return handler(ctx, req)
 		}),
 		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {

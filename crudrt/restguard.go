@@ -20,6 +20,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -504,6 +505,34 @@ type absentBodyKey struct{}
 func absentBody(ctx context.Context) []string {
 	path, _ := ctx.Value(absentBodyKey{}).([]string)
 	return path
+}
+
+// RESTBodies is a connect-go interceptor for the handlers a transcoder
+// behind RESTGuard calls: a REST request without a body (or with JSON's
+// white space only, or null) on a binding whose body is one field
+// (`body: "book"`) reaches the method with that field absent, as a gRPC
+// or Connect request without it does, where the transcoder set it to an
+// empty message. Generated standard methods see to it themselves; the
+// interceptor does it for every method, custom methods and methods a
+// service implements itself included. GRPCServerOptions do the same on
+// grpc-go.
+func RESTBodies() connect.Interceptor {
+	return connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if m, ok := req.Any().(proto.Message); ok {
+				leaveBodyAbsent(ctx, m)
+			}
+			return next(ctx, req)
+		}
+	})
+}
+
+// leaveBodyAbsent clears, in req, the field a REST request without a body
+// leaves absent (see absentBody), if any.
+func leaveBodyAbsent(ctx context.Context, req proto.Message) {
+	if path := absentBody(ctx); path != nil && req != nil && !flag(ctx, recordingKey{}) {
+		clearBodyField(req.ProtoReflect(), path)
+	}
 }
 
 // queryMaskKey holds the paths of a REST request's mask query parameters

@@ -45,13 +45,7 @@ func serveDatahub(t *testing.T, db *gorm.DB) (string, map[string]datahubv1.Datah
 	path, handler := datahubv1connect.NewDatahubServiceHandler(svc, connect.WithCodec(crudrt.JSON{}))
 	mux := http.NewServeMux()
 	mux.Handle(path, handler)
-	d, err := protoregistry.GlobalFiles.FindDescriptorByName(datahubv1connect.DatahubServiceName)
-	require.NoError(t, err)
-	transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{
-		vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor)), handler),
-	}, vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
-	require.NoError(t, err)
-	mux.Handle("/", crudrt.RESTGuard(transcoder))
+	mux.Handle("/", datahubREST(t, handler))
 	srv := httptest.NewServer(crudrt.RPCGuard(mux))
 	t.Cleanup(srv.Close)
 
@@ -62,6 +56,20 @@ func serveDatahub(t *testing.T, db *gorm.DB) (string, map[string]datahubv1.Datah
 		"connect-proto": datahubv1.NewDatahubServiceClient(connectConn{client: srv.Client(), base: srv.URL, codec: "proto"}),
 		"rest":          datahubv1.NewDatahubServiceClient(restConn{t: t, base: srv.URL}),
 	}
+}
+
+// datahubREST serves REST for the datahub service's Connect handler, as
+// the example server does: vanguard with crudrt's REST codec, behind
+// crudrt.RESTGuard.
+func datahubREST(t *testing.T, handler http.Handler) http.Handler {
+	t.Helper()
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(datahubv1connect.DatahubServiceName)
+	require.NoError(t, err)
+	transcoder, err := vanguard.NewTranscoder([]*vanguard.Service{
+		vanguard.NewServiceWithSchema(crudrt.ServiceWithRules(d.(protoreflect.ServiceDescriptor)), handler),
+	}, vanguard.WithCodec(func(vanguard.TypeResolver) vanguard.Codec { return crudrt.RESTJSON{} }))
+	require.NoError(t, err)
+	return crudrt.RESTGuard(transcoder)
 }
 
 // connectConn is a grpc.ClientConnInterface that calls unary methods with

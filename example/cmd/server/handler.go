@@ -69,6 +69,9 @@ func newHandler(db *gorm.DB, log *slog.Logger, cfg *config) (http.Handler, error
 	// transcoder decompresses a body, within the limit, before it hands
 	// it on: WithNoTargetCompression). Its handlers take that.
 	rpcOpts, restOpts := handlerOpts(cfg.maxBody), handlerOpts(restRewriteFactor*cfg.maxBody)
+	// A REST request without a body leaves the field its binding's body
+	// names absent, in every method (crudrt.RESTBodies).
+	restOpts = append(restOpts, connect.WithInterceptors(crudrt.RESTBodies()))
 
 	mux := http.NewServeMux()
 	var (
