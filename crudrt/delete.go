@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -342,17 +343,10 @@ func (s *Service) takesForce() bool {
 // delete, keep the row from being deleted, and the error neither names
 // nor counts them.
 func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck rowKey, force bool, now time.Time) error {
-	soft := s.deleteTime != nil
 	for _, c := range s.res.Children {
-		live := ""
-		if soft {
-			live = c.DeleteTime
-		}
-		if c.Singleton {
-			if soft && c.Stays {
-				continue
-			}
-			live = ""
+		live, stays := s.childLive(c)
+		if stays {
+			continue
 		}
 		mine, args, err := s.childRows(c, ck, live, tenant)
 		if err != nil {
@@ -372,7 +366,9 @@ func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck ro
 				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): %s (AIP-135)", key, c.Name, hint).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 			}
 		} else {
-			if err := s.childReferrers(tx, c, mine, args, live); err != nil {
+			if err := s.childReferrers(tx, c, mine, args, live, func(table string) (string, []any, error) {
+				return s.forcedSet(table, ck, tenant)
+			}); err != nil {
 				return err
 			}
 			if err := s.childListReferred(tx, c, mine, args); err != nil {
@@ -401,6 +397,50 @@ func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck ro
 		}
 	}
 	return nil
+}
+
+// childLive is the delete_time column of child c that a forced delete
+// sets on its rows, or "" where it removes them; stays reports a child
+// that the delete leaves as it is (see Child.Singleton).
+func (s *Service) childLive(c Child) (live string, stays bool) {
+	soft := s.deleteTime != nil
+	if c.Singleton {
+		return "", soft && c.Stays
+	}
+	if soft {
+		return c.DeleteTime, false
+	}
+	return "", false
+}
+
+// forcedSet is the condition, and its arguments, on the rows of table
+// that a forced delete of the row ck deletes with it: the row itself, and
+// the rows of its children under it that it deletes (the caller's, see
+// childRows); "" where table holds none of them.
+func (s *Service) forcedSet(table string, ck rowKey, tenant tenantScope) (string, []any, error) {
+	var conds []string
+	var args []any
+	if table == s.res.Table {
+		conds, args = append(conds, s.match(s.keyColumns, "")), append(args, ck...)
+	}
+	for _, c := range s.res.Children {
+		if c.Table != table {
+			continue
+		}
+		live, stays := s.childLive(c)
+		if stays {
+			continue
+		}
+		where, more, err := s.childRows(c, ck, live, tenant)
+		if err != nil {
+			return "", nil, err
+		}
+		conds, args = append(conds, where), append(args, more...)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return "((" + strings.Join(conds, ") OR (") + "))", args, nil
 }
 
 // childRows is the condition, and its arguments, that selects the rows of
@@ -435,9 +475,12 @@ func (s *Service) childRows(c Child, ck rowKey, live string, tenant tenantScope)
 // a forced delete deletes, those where selects (see childRows; the live
 // ones when live, the child's delete_time, is set, since they are soft
 // deleted; else every one, since they are removed): a live row that names
-// one refuses the delete, naming its field; soft-deleted rows that name a
-// removed one lose their keys.
-func (s *Service) childReferrers(tx *gorm.DB, c Child, where string, args []any, live string) error {
+// one refuses the delete, naming its field, unless the delete deletes it
+// too (forced, the rows of a table that it deletes: see forcedSet), in
+// which case it loses its keys where the named row is removed, as its
+// foreign key would keep that row; soft-deleted rows that name a removed
+// one lose their keys.
+func (s *Service) childReferrers(tx *gorm.DB, c Child, where string, args []any, live string, forced func(table string) (string, []any, error)) error {
 	if len(c.Referrers) == 0 || len(c.Key) == 0 {
 		return nil
 	}
@@ -461,19 +504,35 @@ func (s *Service) childReferrers(tx *gorm.DB, c Child, where string, args []any,
 		if r.DeleteTime != "" {
 			cond += " AND " + q(r.DeleteTime) + " IS NULL"
 		}
-		found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", args)
+		gone, goneArgs, err := forced(r.Table)
+		if err != nil {
+			return err
+		}
+		condArgs := args
+		if gone != "" {
+			cond += " AND NOT " + gone
+			condArgs = append(slices.Clip(args), goneArgs...)
+		}
+		found, err := anyRow(gormQuerier{tx}, "SELECT 1 FROM "+q(r.Table)+" WHERE "+cond+" LIMIT 1", condArgs)
 		if err != nil {
 			return err
 		}
 		if found {
 			return Errorf(connect.CodeFailedPrecondition, "%s under it is referred to by %s of another resource; change or delete that first", c.Name, r.Name).WithReason("RESOURCE_REFERENCED", "resource", c.Name, "referrer", r.Name)
 		}
-		if live != "" || r.DeleteTime == "" {
-			continue
-		}
 		set := make([]string, len(r.Keys))
 		for i, k := range r.Keys {
 			set[i] = q(k) + " = NULL"
+		}
+		if gone != "" && live == "" {
+			// Rows the delete deletes too name rows it removes: they
+			// lose their keys first, whatever the order they go in.
+			if err := tx.Exec("UPDATE "+q(r.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+in+" AND "+gone, append(slices.Clip(args), goneArgs...)...).Error; err != nil {
+				return err
+			}
+		}
+		if live != "" || r.DeleteTime == "" {
+			continue
 		}
 		if err := tx.Exec("UPDATE "+q(r.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+in+" AND "+q(r.DeleteTime)+" IS NOT NULL", args...).Error; err != nil {
 			return err
@@ -496,7 +555,14 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 		return err
 	}
 	for _, r := range s.res.Referrers {
-		found, err := s.exists(gormQuerier{tx}, r.Table, r.Keys, ck, r.DeleteTime, false)
+		var found bool
+		if r.Table == s.res.Table {
+			// A row of its own type: not the row itself, which goes.
+			q := "SELECT 1 FROM " + s.from + " WHERE " + s.match(r.Keys, r.DeleteTime) + " AND NOT (" + s.match(s.keyColumns, "") + ") LIMIT 1"
+			found, err = anyRow(gormQuerier{tx}, q, append(slices.Clip(ck), ck...))
+		} else {
+			found, err = s.exists(gormQuerier{tx}, r.Table, r.Keys, ck, r.DeleteTime, false)
+		}
 		if err != nil {
 			return err
 		}
@@ -518,18 +584,28 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 // refuse): the reference itself is kept, and Undelete of such a row is
 // FailedPrecondition until the resource it names exists again. Without
 // this a deleted row would hold its references forever, since nothing
-// purges it.
+// purges it. A row that names itself loses those keys too, which its own
+// foreign key would hold.
 func (s *Service) detach(tx *gorm.DB, ck rowKey) error {
 	for _, r := range s.res.Referrers {
-		if r.DeleteTime == "" || len(r.Keys) != len(ck) {
+		if len(r.Keys) != len(ck) {
 			continue
 		}
 		set := make([]string, len(r.Keys))
 		for i, k := range r.Keys {
 			set[i] = ormrt.QuoteIdent(s.dialect, k) + " = NULL"
 		}
-		q := "UPDATE " + ormrt.QuoteIdent(s.dialect, r.Table) + " SET " + strings.Join(set, ", ") + " WHERE " + s.match(r.Keys, "") + " AND " + ormrt.QuoteIdent(s.dialect, r.DeleteTime) + " IS NOT NULL"
-		if err := tx.Exec(q, ck...).Error; err != nil {
+		update := "UPDATE " + ormrt.QuoteIdent(s.dialect, r.Table) + " SET " + strings.Join(set, ", ") + " WHERE " + s.match(r.Keys, "")
+		if r.Table == s.res.Table {
+			// The row names itself.
+			if err := tx.Exec(update+" AND "+s.match(s.keyColumns, ""), append(slices.Clip(ck), ck...)...).Error; err != nil {
+				return err
+			}
+		}
+		if r.DeleteTime == "" {
+			continue
+		}
+		if err := tx.Exec(update+" AND "+ormrt.QuoteIdent(s.dialect, r.DeleteTime)+" IS NOT NULL", ck...).Error; err != nil {
 			return err
 		}
 	}

@@ -332,3 +332,66 @@ func TestBatchDeleteReferringSet(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	})
 }
+
+// TestForcedDeleteReferringSet: a forced delete (AIP-135) deletes a
+// resource with its children as a set: a shelf named by another shelf the
+// delete deletes too (their neighbor, of the same level), or by itself,
+// goes with it, and the rows that go lose their keys first where rows are
+// removed, whose foreign keys would hold them; one named by a shelf of
+// another publisher, which the delete keeps, refuses it, naming the field,
+// and nothing is deleted. Over gRPC on every database.
+func TestForcedDeleteReferringSet(t *testing.T) {
+	eachSeededNested(t, func(t *testing.T, db *gorm.DB, base string, c nestedv1.NestedServiceClient) {
+		ctx := context.Background()
+		neighbor := func(shelf, of string) {
+			t.Helper()
+			_, err := c.UpdateShelf(ctx, &nestedv1.UpdateShelfRequest{Shelf: &nestedv1.Shelf{Name: shelf, Neighbor: of}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"neighbor"}}})
+			require.NoError(t, err)
+		}
+		shelves := func(publisher string) int {
+			t.Helper()
+			res, err := c.ListShelves(ctx, &nestedv1.ListShelvesRequest{Parent: publisher})
+			require.NoError(t, err)
+			return len(res.Shelves)
+		}
+		// p's shelves s and s2 name each other; a book of s stays on it.
+		_, err := c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/p", ShelfId: "s2", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		neighbor("publishers/p/shelves/s", "publishers/p/shelves/s2")
+		neighbor("publishers/p/shelves/s2", "publishers/p/shelves/s")
+
+		// q's shelf names p's s: p cannot go while it does.
+		nestedShelf(t, c, "q", "a")
+		neighbor("publishers/q/shelves/a", "publishers/p/shelves/s")
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/p", Force: true})
+		require.Equal(t, codes.FailedPrecondition, status.Code(err), "a shelf the delete keeps names s: %v", err)
+		assert.Equal(t, "RESOURCE_REFERENCED", errorInfo(err).GetReason())
+		assert.Contains(t, status.Convert(err).Message(), "neighbor")
+		assert.Equal(t, 2, shelves("publishers/p"), "nothing deleted")
+		_, err = c.GetBook(ctx, &nestedv1.GetBookRequest{Name: "publishers/p/shelves/s/books/b"})
+		require.NoError(t, err, "nothing deleted")
+
+		// Without it, p goes with both shelves and the book.
+		neighbor("publishers/q/shelves/a", "")
+		_, err = c.DeletePublisher(ctx, &nestedv1.DeletePublisherRequest{Name: "publishers/p", Force: true})
+		require.NoError(t, err, "shelves that name each other go as a set")
+		_, err = c.GetShelf(ctx, &nestedv1.GetShelfRequest{Name: "publishers/p/shelves/s"})
+		assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+
+		// A shelf that names itself, with a book, goes on a forced
+		// delete; another shelf naming it keeps it.
+		_, err = c.CreateShelf(ctx, &nestedv1.CreateShelfRequest{Parent: "publishers/q", ShelfId: "self", Shelf: &nestedv1.Shelf{}})
+		require.NoError(t, err)
+		neighbor("publishers/q/shelves/self", "publishers/q/shelves/self")
+		_, err = c.CreateBook(ctx, &nestedv1.CreateBookRequest{Parent: "publishers/q/shelves/self", BookId: "b", Book: &nestedv1.Book{Title: "b", PreviousShelf: "publishers/q/shelves/self"}})
+		require.NoError(t, err)
+		neighbor("publishers/q/shelves/a", "publishers/q/shelves/self")
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/q/shelves/self", Force: true})
+		require.Equal(t, codes.FailedPrecondition, status.Code(err), "shelf a names it: %v", err)
+		assert.Equal(t, 2, shelves("publishers/q"))
+		neighbor("publishers/q/shelves/a", "")
+		_, err = c.DeleteShelf(ctx, &nestedv1.DeleteShelfRequest{Name: "publishers/q/shelves/self", Force: true})
+		require.NoError(t, err, "a shelf that names itself")
+		assert.Equal(t, 1, shelves("publishers/q"))
+	})
+}

@@ -58,7 +58,7 @@ var nestedServiceCRUDPublisherResource = crudrt.Resource{
 	"Operations": "Get|List|Create|Delete|Undelete",
 	"Children": [
 		{"Name":"aipnested.v1.Book","Table":"books","Columns":["publisher"]},
-		{"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher"],"Key":["publisher","shelf"],"Referrers":[{"Name":"aipnested.v1.Book.previous_shelf","Table":"books","Column":"previous_shelf","Keys":["previous_shelf_publisher","previous_shelf_shelf"],"DeleteTime":"delete_time"}]}
+		{"Name":"aipnested.v1.Shelf","Table":"shelves","Columns":["publisher"],"Key":["publisher","shelf"],"Referrers":[{"Name":"aipnested.v1.Shelf.neighbor","Table":"shelves","Column":"neighbor","Keys":["neighbor_publisher","neighbor_shelf"]},{"Name":"aipnested.v1.Book.previous_shelf","Table":"books","Column":"previous_shelf","Keys":["previous_shelf_publisher","previous_shelf_shelf"],"DeleteTime":"delete_time"}]}
 	],
 	"IDField": "publisher_id",
 	"Methods": [
@@ -83,7 +83,13 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 	"Columns": [
 		{"Path":"name","Name":"publisher","GoField":"Publisher","Type":"string","Role":"parent","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
 		{"Path":"name","Name":"shelf","GoField":"Name","Type":"string","Role":"id","MaxLen":255,"NamePattern":"publishers/{publisher}/shelves/{shelf}"},
-		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"}
+		{"Path":"theme","Name":"theme","GoField":"Theme","Type":"string","Queryable":true,"Kind":"string"},
+		{"Path":"neighbor","Name":"neighbor","GoField":"Neighbor","Type":"string","Queryable":true,"Kind":"string","RefersTo":{"Name":"aipnested.v1.Shelf","Table":"shelves","Pattern":"publishers/{publisher}/shelves/{shelf}","Columns":["publisher","shelf"]}},
+		{"Path":"neighbor","Name":"neighbor_publisher","GoField":"NeighborPublisher","Type":"string","Role":"reference","Nullable":true},
+		{"Path":"neighbor","Name":"neighbor_shelf","GoField":"NeighborShelf","Type":"string","Role":"reference","Nullable":true}
+	],
+	"Indexes": [
+		{"Name":"idx_shelves_neighbor_publisher_neighbor_shelf","Columns":["neighbor_publisher","neighbor_shelf"]}
 	],
 	"Operations": "Get|List|Create|Update|Delete|BatchCreate|BatchDelete",
 	"Parent": {"Name":"aipnested.v1.Publisher","Table":"publishers","Columns":["publisher"],"DeleteTime":"delete_time"},
@@ -91,6 +97,7 @@ var nestedServiceCRUDShelfResource = crudrt.Resource{
 		{"Name":"aipnested.v1.Book","Table":"books","Columns":["publisher","shelf"],"DeleteTime":"delete_time"}
 	],
 	"Referrers": [
+		{"Name":"aipnested.v1.Shelf.neighbor","Table":"shelves","Column":"neighbor","Keys":["neighbor_publisher","neighbor_shelf"]},
 		{"Name":"aipnested.v1.Book.previous_shelf","Table":"books","Column":"previous_shelf","Keys":["previous_shelf_publisher","previous_shelf_shelf"],"DeleteTime":"delete_time"}
 	],
 	"IDField": "shelf_id",

@@ -67,6 +67,12 @@ type ShelfModel struct {
 	Publisher string `gorm:"column:publisher;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name,name"`
 	Name      string `gorm:"column:shelf;primaryKey;not null;size:255" protoforge:"aipnested.v1.Shelf.name,name"`
 	Theme     string `gorm:"column:theme;not null" protoforge:"aipnested.v1.Shelf.theme"`
+	// The shelf next to it, of any publisher, or itself.
+	Neighbor string `gorm:"column:neighbor;not null" protoforge:"aipnested.v1.Shelf.neighbor"`
+	// NeighborPublisher holds a variable of the Shelf name in Neighbor, for the foreign key.
+	NeighborPublisher *string `gorm:"column:neighbor_publisher;size:255;index:idx_shelves_neighbor_publisher_neighbor_shelf,priority:1" protoforge:"aipnested.v1.Shelf.neighbor,name"`
+	// NeighborShelf holds a variable of the Shelf name in Neighbor, for the foreign key.
+	NeighborShelf *string `gorm:"column:neighbor_shelf;size:255;index:idx_shelves_neighbor_publisher_neighbor_shelf,priority:2" protoforge:"aipnested.v1.Shelf.neighbor,name"`
 }
 
 // TableName is the table of ShelfModel.
@@ -85,6 +91,9 @@ func (x *Shelf) ToModel() (*ShelfModel, error) {
 	}
 	if err = ormrt.ScanName("publishers/{publisher}/shelves/{shelf}", x.Name, "aipnested.v1.Shelf.name", &m.Publisher, &m.Name); err != nil {
 		return nil, err
+	}
+	if ids := ormrt.RefIDs("publishers/{publisher}/shelves/{shelf}", x.GetNeighbor()); ids != nil {
+		m.NeighborPublisher, m.NeighborShelf = &ids[0], &ids[1]
 	}
 	return m, nil
 }

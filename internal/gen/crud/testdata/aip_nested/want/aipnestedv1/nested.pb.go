@@ -103,9 +103,11 @@ func (x *Publisher) GetEtag() string {
 
 // A shelf of a publisher.
 type Shelf struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Theme         string                 `protobuf:"bytes,2,opt,name=theme,proto3" json:"theme,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Theme string                 `protobuf:"bytes,2,opt,name=theme,proto3" json:"theme,omitempty"`
+	// The shelf next to it, of any publisher, or itself.
+	Neighbor      string `protobuf:"bytes,3,opt,name=neighbor,proto3" json:"neighbor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -150,6 +152,13 @@ func (x *Shelf) GetName() string {
 func (x *Shelf) GetTheme() string {
 	if x != nil {
 		return x.Theme
+	}
+	return ""
+}
+
+func (x *Shelf) GetNeighbor() string {
+	if x != nil {
+		return x.Neighbor
 	}
 	return ""
 }
@@ -2125,10 +2134,12 @@ const file_nested_proto_rawDesc = "" +
 	"\vdelete_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"deleteTime\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag:9\xeaA6\n" +
-	"\x1cnested.example.com/Publisher\x12\x16publishers/{publisher}\"~\n" +
+	"\x1cnested.example.com/Publisher\x12\x16publishers/{publisher}\"\xb9\x01\n" +
 	"\x05Shelf\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
-	"\x05theme\x18\x02 \x01(\tR\x05theme:E\xeaAB\n" +
+	"\x05theme\x18\x02 \x01(\tR\x05theme\x129\n" +
+	"\bneighbor\x18\x03 \x01(\tB\x1d\xfaA\x1a\n" +
+	"\x18nested.example.com/ShelfR\bneighbor:E\xeaAB\n" +
 	"\x18nested.example.com/Shelf\x12&publishers/{publisher}/shelves/{shelf}\"\xb9\x04\n" +
 	"\x04Book\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x1a\n" +

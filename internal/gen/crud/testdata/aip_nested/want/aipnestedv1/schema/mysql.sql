@@ -23,7 +23,12 @@ CREATE TABLE `shelves` (
   `publisher` varchar(255) NOT NULL,
   `shelf` varchar(255) NOT NULL,
   `theme` longtext NOT NULL DEFAULT (''),
+  `neighbor` longtext NOT NULL DEFAULT (''),
+  `neighbor_publisher` varchar(255) NULL,
+  `neighbor_shelf` varchar(255) NULL,
   PRIMARY KEY (`publisher`, `shelf`),
+  INDEX `idx_shelves_neighbor_publisher_neighbor_shelf` (`neighbor_publisher`, `neighbor_shelf`),
+  CONSTRAINT `fk_shelves_neighbor` FOREIGN KEY (`neighbor_publisher`, `neighbor_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION
 ) CHARSET utf8mb4 /*M!100202 COLLATE utf8mb4_nopad_bin */ /*!80000 COLLATE utf8mb4_0900_bin */;
 CREATE TABLE `books` (

@@ -23,9 +23,14 @@ CREATE TABLE "shelves" (
   "publisher" character varying(255) NOT NULL COLLATE "C",
   "shelf" character varying(255) NOT NULL COLLATE "C",
   "theme" text NOT NULL DEFAULT '' COLLATE "C",
+  "neighbor" text NOT NULL DEFAULT '' COLLATE "C",
+  "neighbor_publisher" character varying(255) NULL COLLATE "C",
+  "neighbor_shelf" character varying(255) NULL COLLATE "C",
   PRIMARY KEY ("publisher", "shelf"),
+  CONSTRAINT "fk_shelves_neighbor" FOREIGN KEY ("neighbor_publisher", "neighbor_shelf") REFERENCES "shelves" ("publisher", "shelf") ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT "fk_shelves_parent" FOREIGN KEY ("publisher") REFERENCES "publishers" ("publisher") ON UPDATE NO ACTION ON DELETE NO ACTION
 );
+CREATE INDEX "idx_shelves_neighbor_publisher_neighbor_shelf" ON "shelves" ("neighbor_publisher", "neighbor_shelf");
 CREATE TABLE "books" (
   "publisher" character varying(255) NOT NULL COLLATE "C",
   "shelf" character varying(255) NOT NULL COLLATE "C",

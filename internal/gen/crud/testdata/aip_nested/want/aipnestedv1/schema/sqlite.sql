@@ -14,11 +14,18 @@ CREATE TABLE `shelves` (
   `publisher` text NOT NULL,
   `shelf` text NOT NULL,
   `theme` text NOT NULL DEFAULT (''),
+  `neighbor` text NOT NULL DEFAULT (''),
+  `neighbor_publisher` text NULL,
+  `neighbor_shelf` text NULL,
   PRIMARY KEY (`publisher`, `shelf`),
+  CONSTRAINT `fk_shelves_neighbor` FOREIGN KEY (`neighbor_publisher`, `neighbor_shelf`) REFERENCES `shelves` (`publisher`, `shelf`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `fk_shelves_parent` FOREIGN KEY (`publisher`) REFERENCES `publishers` (`publisher`) ON UPDATE NO ACTION ON DELETE NO ACTION,
   CONSTRAINT `chk_shelves_publisher_size` CHECK (instr("publisher", char(0)) > 0 OR length("publisher") <= 255),
-  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255)
+  CONSTRAINT `chk_shelves_shelf_size` CHECK (instr("shelf", char(0)) > 0 OR length("shelf") <= 255),
+  CONSTRAINT `chk_shelves_neighbor_publisher_size` CHECK (instr("neighbor_publisher", char(0)) > 0 OR length("neighbor_publisher") <= 255),
+  CONSTRAINT `chk_shelves_neighbor_shelf_size` CHECK (instr("neighbor_shelf", char(0)) > 0 OR length("neighbor_shelf") <= 255)
 );
+CREATE INDEX `idx_shelves_neighbor_publisher_neighbor_shelf` ON `shelves` (`neighbor_publisher`, `neighbor_shelf`);
 CREATE TABLE `books` (
   `publisher` text NOT NULL,
   `shelf` text NOT NULL,
