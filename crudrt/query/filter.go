@@ -75,7 +75,9 @@ const (
 //   - A resource name that spans columns (Column.Parts): = and != with a
 //     whole name of its pattern, compared id by id with the columns of
 //     its variables; an id that is * matches any, an id with * matches as
-//     a string does (a * never matches a /). Another form is an error.
+//     a string does (a * never matches a /). <, <=, > and >= with a whole
+//     name, stars as text, compare its ids with the columns in turn, in
+//     the order of order_by name. Another form is an error.
 //   - timestamp fields: an RFC 3339 string, create_time > "2024-01-01T00:00:00Z",
 //     or timestamp("2024-01-01T00:00:00Z"). Literals are converted as
 //     stored timestamps are (UTC, rounded down to the microsecond), and
@@ -772,8 +774,10 @@ func (p *filterParser) comparison(e *expr.Expr, op string, lhs, rhs *expr.Expr) 
 // pattern's. A name of another form is an error, which says the form.
 func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag, error) {
 	example := strconv.Quote(c.Pattern)
-	if op != filtering.FunctionEquals && op != filtering.FunctionNotEquals {
-		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name, %s: it compares only with = and != (a whole name, * for any id), e.g. %s = %s", c.Path, c.Pattern, c.Path, example)
+	ordered := op == filtering.FunctionLessThan || op == filtering.FunctionLessEquals ||
+		op == filtering.FunctionGreaterThan || op == filtering.FunctionGreaterEquals
+	if op != filtering.FunctionEquals && op != filtering.FunctionNotEquals && !ordered {
+		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name, %s: it compares only with = and != (a whole name, * for any id) and with <, <=, > and >= (a whole name), e.g. %s = %s", c.Path, c.Pattern, c.Path, example)
 	}
 	lit := rhs.GetConstExpr()
 	if _, dur := p.durs[p.pos(rhs)]; dur {
@@ -782,7 +786,9 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 	if _, ok := lit.GetConstantKind().(*expr.Constant_StringValue); !ok || rhs.GetCallExpr() != nil {
 		return frag{}, p.errorAt(p.pos(rhs), "%s is a resource name: compare it with a quoted name, e.g. %s = %s", c.Path, c.Path, example)
 	}
-	v, err := p.stringLiteral(rhs, lit.GetStringValue(), true)
+	// An ordering compares the text as it is, stars included, as it does
+	// for a string.
+	v, err := p.stringLiteral(rhs, lit.GetStringValue(), !ordered)
 	if err != nil {
 		return frag{}, err
 	}
@@ -803,6 +809,9 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 	}
 	if form == nil {
 		return bad()
+	}
+	if ordered {
+		return p.nameOrder(c, op, vars, form, segs, bad)
 	}
 	var parts []string
 	held := map[int]bool{}
@@ -838,6 +847,37 @@ func (p *filterParser) resourceName(c *Column, op string, rhs *expr.Expr) (frag,
 		return frag{sql: "NOT (" + sql + ")"}, nil
 	}
 	return frag{sql: "(" + sql + ")", enclosed: true}, nil
+}
+
+// nameOrder translates name < "…", <=, > and >= for a resource name that
+// spans columns: the name's ids, in the order of the pattern's
+// variables, compare with the columns in turn, as order_by name sorts
+// them (an id after the first compares only where those before it are
+// equal), so that name > the last name of a page ordered by name is
+// what follows it. The name is a whole one of form (segs, without
+// wildcards); the variables it lacks compare with "".
+func (p *filterParser) nameOrder(c *Column, op string, vars, form []string, segs []pattern, bad func() (frag, error)) (frag, error) {
+	ids := make([]string, len(vars))
+	for i, want := range form {
+		if strings.HasPrefix(want, "{") {
+			if segs[i][0] == "" {
+				return bad() // an empty id
+			}
+			ids[slices.Index(vars, strings.Trim(want, "{}"))] = segs[i][0]
+		}
+	}
+	strict := sqlOps[op][:1] // < or >
+	var sql strings.Builder
+	for i, id := range ids {
+		col := p.t.keyColumn(c.Parts[i])
+		if i == len(ids)-1 {
+			sql.WriteString(p.compare(col, sqlOps[op], id).sql)
+			break
+		}
+		sql.WriteString("(" + p.compare(col, strict, id).sql + " OR (" + p.compare(col, "=", id).sql + " AND ")
+	}
+	sql.WriteString(strings.Repeat("))", len(ids)-1))
+	return frag{sql: sql.String(), enclosed: true}, nil
 }
 
 // sameCollections reports whether the segments of a name have the

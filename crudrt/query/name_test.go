@@ -57,8 +57,9 @@ func TestOrderByNameParts(t *testing.T) {
 
 // TestFilterNameParts: a name that spans columns compares id by id, a
 // bare * matching any id and an id with wildcards matching as strings do;
-// other operators and names of another form are refused, saying what
-// name takes.
+// <, <=, > and >= compare the ids in turn, as order_by name sorts; the
+// has operator and names of another form are refused, saying what name
+// takes.
 func TestFilterNameParts(t *testing.T) {
 	cases := []struct {
 		filter string
@@ -72,6 +73,12 @@ func TestFilterNameParts(t *testing.T) {
 		{`name != "publishers/*/books/*"`, `NOT (1 = 1)`, nil},
 		{`name = "publishers/p\*/books/b"`, `("publisher" = ? AND "book" = ?)`, []any{"p*", "b"}},
 		{`name = "publishers/p1/books/*x" AND title = "t"`, `(("publisher" = ? AND "book" LIKE ? ESCAPE '!') AND "title" = ?)`, []any{"p1", "%x", "t"}},
+		// Orderings compare id by id, as order_by name sorts: a publisher
+		// "p1-a" follows "p1" however "-" and "/" compare as text.
+		{`name > "publishers/p1/books/b"`, `("publisher" > ? OR ("publisher" = ? AND "book" > ?))`, []any{"p1", "p1", "b"}},
+		{`name >= "publishers/p1/books/b"`, `("publisher" > ? OR ("publisher" = ? AND "book" >= ?))`, []any{"p1", "p1", "b"}},
+		{`name < "publishers/p1/books/b"`, `("publisher" < ? OR ("publisher" = ? AND "book" < ?))`, []any{"p1", "p1", "b"}},
+		{`name <= "publishers/p*/books/b" OR title = "t"`, `(("publisher" < ? OR ("publisher" = ? AND "book" <= ?)) OR "title" = ?)`, []any{"p*", "p*", "b", "t"}},
 	}
 	for _, tc := range cases {
 		c, err := ParseFilter(nameTable(Postgres), tc.filter)
@@ -84,9 +91,11 @@ func TestFilterNameParts(t *testing.T) {
 		}
 	}
 	for filter, want := range map[string]string{
-		`name > "publishers/p/books/b"`:  "name is a resource name, publishers/{publisher}/books/{book}: it compares only with = and != (a whole name, * for any id)",
-		`name <= "publishers/p/books/b"`: "compares only with = and !=",
-		`name:"publishers/p/books/b"`:    "compares only with = and !=",
+		`name:"publishers/p/books/b"`:    "name is a resource name, publishers/{publisher}/books/{book}: it compares only with = and != (a whole name, * for any id) and with <, <=, > and >= (a whole name)",
+		`name > "publishers/p"`:          "is not one",
+		`name > "publishers//books/b"`:   "is not one",
+		`name <= "books/b"`:              "is not one",
+		`name >= 5`:                      "compare it with a quoted name",
 		`name:*`:                         "compares only with = and !=",
 		`name = "books/b"`:               `name holds resource names of the form publishers/{publisher}/books/{book} (* for any id): "books/b" is not one`,
 		`name = "publishers/p"`:          "is not one",

@@ -28,8 +28,9 @@ import (
 // over gRPC and REST on every database: the order is the ids', parents
 // first, each compared as stored (so "publishers/a/…" comes before
 // "publishers/a-b/…", which a sort of the strings puts first), and a
-// filter on name compares a whole name, * standing for any id; other
-// operators and names of another form are InvalidArgument naming filter.
+// filter on name compares a whole name, * standing for any id, and <, <=,
+// > and >= in that order; the has operator and names of another form are
+// InvalidArgument naming filter.
 func TestNameOrderAndFilter(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		base, c := serveNested(t, db)
@@ -144,9 +145,24 @@ func TestNameOrderAndFilter(t *testing.T) {
 		require.NoError(t, protojson.Unmarshal(body, &page))
 		assert.Equal(t, []string{"publishers/a-b/shelves/s-t/books/y", "publishers/a-b/shelves/s-t/books/x-1"}, names(page.Books))
 
+		// <, <=, > and >= compare in the order of order_by name: name >
+		// the last name of a page is what follows it.
+		at := slices.Index(want, one)
+		assert.Equal(t, want[at+1:], pageNames(t, list(across, `name > "`+one+`"`, "name", 1)), ">")
+		assert.Equal(t, want[at:], pageNames(t, list(across, `name >= "`+one+`"`, "", 1)), ">=")
+		assert.Equal(t, want[:at], pageNames(t, list(across, `name < "`+one+`"`, "", 1)), "<")
+		assert.Equal(t, reversed[len(want)-at-1:], pageNames(t, list(across, `name <= "`+one+`"`, "name desc", 1)), "<= by name desc")
+		assert.Equal(t, []string{"publishers/a-b/shelves/s/books/x", "publishers/a-b/shelves/s/books/x-1", "publishers/a-b/shelves/s/books/y"},
+			pageNames(t, list("publishers/a-b/shelves/s", `name < "publishers/a-b/shelves/s-t/books/x"`, "", 1)),
+			"shelf s before s-t (as strings, …/s/… follows …/s-t/…)")
+		assert.Equal(t, []string{"publishers/a-b/shelves/s/books/x", "publishers/a-b/shelves/s/books/x-1", "publishers/a-b/shelves/s/books/y", "publishers/a-b/shelves/s-t/books/x"},
+			pageNames(t, list(across, `name > "publishers/a/shelves/s-t/books/y" AND name < "publishers/a-b/shelves/s-t/books/x-1"`, "", 1)),
+			"after publisher a's last book, before a-b's second on shelf s-t")
+		assert.Empty(t, pageNames(t, list("publishers/a-b/shelves/s", `name > "publishers/a-b/shelves/s-t/books/a"`, "", 1)))
+
 		// Refused, naming filter and what name takes.
 		for _, filter := range []string{
-			`name > "` + one + `"`, `name <= "` + one + `"`, `name:"` + one + `"`, `name:*`,
+			`name > "publishers/a/shelves/s"`, `name:"` + one + `"`, `name:*`,
 			`name = "publishers/a/shelves/s"`, `name = "books/x"`, `name = "publishers/a/shelves/s/books/x/"`, `name = 5`,
 		} {
 			_, err := c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: across, Filter: filter})
