@@ -63,7 +63,8 @@ const (
 //   - float fields: integer literals of any size, or decimal literals with
 //     an optional exponent (2.5, 2.997e9, 1E-3); one beyond a double's
 //     range is an error.
-//   - string fields: quoted literals, with the filtering package's escapes.
+//   - string fields: quoted literals, with the filtering package's escapes,
+//     or a bare word that names no field, the text it spells (env = prod).
 //     With = and !=, each * is a wildcard matching any run of characters
 //     (title = "Dune*", title = "*Messiah"); \* is a literal star. The
 //     other operators compare the text as it is, stars included. Wildcard
@@ -195,6 +196,9 @@ type filterParser struct {
 	// maps, which the Checker's types cannot describe: typeCheck sees
 	// them as true, and the translation alone checks their values.
 	opaque map[int64]bool
+	// texts holds the ids of the bare words read as text (env = prod),
+	// which typeCheck sees as the strings they spell.
+	texts map[int64]string
 }
 
 // errorAt returns an *Error for the problem at byte offset off of the
@@ -1448,7 +1452,7 @@ func (p *filterParser) typeCheck(parsed *expr.ParsedExpr) error {
 		return nil
 	}
 	e := parsed.GetExpr()
-	if len(p.opaque) > 0 {
+	if len(p.opaque) > 0 || len(p.texts) > 0 {
 		e = proto.Clone(e).(*expr.Expr)
 		p.hideOpaque(e)
 	}
@@ -1460,10 +1464,15 @@ func (p *filterParser) typeCheck(parsed *expr.ParsedExpr) error {
 	return nil
 }
 
-// hideOpaque replaces the opaque conditions in e by true.
+// hideOpaque replaces the opaque conditions in e by true, and the bare
+// words read as text by their strings.
 func (p *filterParser) hideOpaque(e *expr.Expr) {
 	if p.opaque[e.GetId()] {
 		e.ExprKind = &expr.Expr_ConstExpr{ConstExpr: &expr.Constant{ConstantKind: &expr.Constant_BoolValue{BoolValue: true}}}
+		return
+	}
+	if text, ok := p.texts[e.GetId()]; ok {
+		e.ExprKind = &expr.Expr_ConstExpr{ConstExpr: &expr.Constant{ConstantKind: &expr.Constant_StringValue{StringValue: text}}}
 		return
 	}
 	for _, arg := range e.GetCallExpr().GetArgs() {

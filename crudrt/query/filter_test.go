@@ -47,6 +47,14 @@ func TestParseFilterSQL(t *testing.T) {
 			SQLite:   {`("u" > ? AND ("u" <= ? OR "u" = ?))`, []any{"09223372036854775807", "18446744073709551615", "00000000000000000016"}},
 		},
 	}, {
+		// A bare word naming no field is text (AIP-160), not a wildcard.
+		filter: `title = Dune AND title != eu_west2`,
+		want: map[Dialect]dialectSQL{
+			Postgres: {`("order" = ? AND "order" <> ?)`, []any{"Dune", "eu_west2"}},
+			MySQL:    {"(`order` = ? AND `order` <> ?)", []any{"Dune", "eu_west2"}},
+			SQLite:   {`("order" = ? AND "order" <> ?)`, []any{"Dune", "eu_west2"}},
+		},
+	}, {
 		filter: `title = "Dune*"`,
 		want: map[Dialect]dialectSQL{
 			Postgres: {`"order" LIKE ? ESCAPE '!'`, []any{"Dune%"}},
@@ -179,7 +187,9 @@ func TestParseFilterErrors(t *testing.T) {
 		{`count = 1)`, `column 10: syntax error: unexpected trailing token )`},
 		{`title = "Dune`, `column 9: syntax error: unterminated string`},
 		{`title = "\q"`, `syntax error: unable to unescape string`},
-		{`title = Dune`, `column 9: bare word "Dune": quote string values, e.g. title = "Dune"`},
+		{`title = *`, `column 9: bare word "*": quote string values, e.g. title = "*"`},
+		{`title = $1`, `column 9: bare word "$1": quote string values, e.g. title = "$1"`},
+		{`title = _x`, `bare word "_x": quote string values`},
 		{`title = count`, `comparing two fields is not supported`},
 		{`title`, `field "title" is not a condition`},
 		{`"Dune"`, `a bare value is not a condition (free-text search is not supported)`},

@@ -87,8 +87,18 @@ func (p *filterParser) literal(c *Column, op string, rhs *expr.Expr) (any, error
 			return nil, p.mismatch(c, rhs, "a bool")
 		case p.t.column(name) != nil:
 			return nil, p.errorAt(p.pos(rhs), "the right side of %s must be a value; comparing two fields is not supported", op)
-		case c.Kind == KindString:
+		case c.Kind == KindString && !textWord(name):
 			return nil, p.errorAt(p.pos(rhs), "bare word %s: quote string values, e.g. %s = %s", quoteText(name), c.Path, strconv.Quote(name))
+		case c.Kind == KindString:
+			// AIP-160's values are text or quoted strings: a word that
+			// names no field is the text it spells (labels.env = prod,
+			// as Google's APIs document their filters), without
+			// wildcards.
+			if p.texts == nil {
+				p.texts = make(map[int64]string)
+			}
+			p.texts[rhs.GetId()] = name
+			return name, nil
 		}
 		return nil, p.errorAt(p.pos(rhs), "unexpected word %s: %s takes %s", quoteText(name), c.Path, takes(c))
 	case *expr.Expr_CallExpr:
@@ -360,4 +370,20 @@ func (p *filterParser) timeLiteral(at *expr.Expr, s string) (any, error) {
 		return nil, p.errorAt(p.pos(at), "timestamp %s is outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z", quoteText(s))
 	}
 	return truncateTime(t), nil
+}
+
+// textWord reports whether a bare word may stand for the text it spells:
+// a letter, then letters, digits and _, as enum-like values are written
+// (gRPC, eu_west). Any other word, which the lexer reads more loosely
+// (*, $1, @x, a quote or a backslash in it), is more likely a mistake
+// than a value, and is refused, saying to quote it; a word with a - is
+// two tokens to the lexer.
+func textWord(w string) bool {
+	for i, r := range w {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '_')) {
+			return false
+		}
+	}
+	return w != ""
 }
