@@ -51,6 +51,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-workstations":       {"google/cloud/workstations/v1/workstations.proto"},
 		"google-firestoreadmin":     {"google/firestore/admin/v1/backup.proto", "google/firestore/admin/v1/database.proto", "google/firestore/admin/v1/field.proto", "google/firestore/admin/v1/firestore_admin.proto", "google/firestore/admin/v1/index.proto", "google/firestore/admin/v1/location.proto", "google/firestore/admin/v1/operation.proto", "google/firestore/admin/v1/realtime_updates.proto", "google/firestore/admin/v1/schedule.proto", "google/firestore/admin/v1/snapshot.proto", "google/firestore/admin/v1/user_creds.proto"},
 		"google-filestore":          {"google/cloud/filestore/v1/cloud_filestore_service.proto"},
+		"google-servicedirectory":   {"google/cloud/servicedirectory/v1/endpoint.proto", "google/cloud/servicedirectory/v1/lookup_service.proto", "google/cloud/servicedirectory/v1/namespace.proto", "google/cloud/servicedirectory/v1/registration_service.proto", "google/cloud/servicedirectory/v1/service.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -149,6 +150,10 @@ var publicSets = []struct {
 	{"workstations", "workstations", []string{"google/cloud/workstations/v1/workstations.proto"}, nil, nil},
 	{"firestoreadmin", "firestoreadmin", []string{"google/firestore/admin/v1/backup.proto", "google/firestore/admin/v1/database.proto", "google/firestore/admin/v1/field.proto", "google/firestore/admin/v1/firestore_admin.proto", "google/firestore/admin/v1/index.proto", "google/firestore/admin/v1/location.proto", "google/firestore/admin/v1/operation.proto", "google/firestore/admin/v1/realtime_updates.proto", "google/firestore/admin/v1/schedule.proto", "google/firestore/admin/v1/snapshot.proto", "google/firestore/admin/v1/user_creds.proto"}, nil, nil},
 	{"filestore", "filestore", []string{"google/cloud/filestore/v1/cloud_filestore_service.proto"}, nil, nil},
+	{"servicedirectory", "servicedirectory", []string{"google/cloud/servicedirectory/v1/endpoint.proto", "google/cloud/servicedirectory/v1/lookup_service.proto", "google/cloud/servicedirectory/v1/namespace.proto", "google/cloud/servicedirectory/v1/registration_service.proto", "google/cloud/servicedirectory/v1/service.proto"}, nil, map[string]string{
+		// Cloud Tasks' IAM types, as for Cloud Run.
+		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
+		"google/iam/v1/policy.proto": "tasks/iampb"}},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
