@@ -21,7 +21,7 @@ func (s *service) updateFields() []protoreflect.FieldDescriptor {
 		fd := fields.Get(i)
 		mi := s.mi
 		if fd.IsList() || fd.IsMap() || fd.Message() != nil || mi.columns[fd] == "" || mi.serverManaged(fd) ||
-			mi.isKey(fd) || mi.immutable[fd] || fd == mi.tenant || mi.refs[fd] != nil || mi.resRefs[fd] != nil {
+			mi.isKey(fd) || mi.immutable[fd] || fd == mi.tenant || mi.refs[fd] != nil || mi.resRefs[fd] != nil || mi.selfRefs[fd] {
 			continue
 		}
 		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {

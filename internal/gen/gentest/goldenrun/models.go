@@ -43,7 +43,11 @@ type modelInfo struct {
 	singleton bool
 	// resRefs are the google.api.resource_reference fields naming a
 	// model of the case, which are set to a stored row's name.
-	resRefs    map[protoreflect.FieldDescriptor]*modelInfo
+	resRefs map[protoreflect.FieldDescriptor]*modelInfo
+	// selfRefs are those naming a resource of the model's own type, left
+	// empty: a row that names another of the run would keep the run's
+	// deletes from deleting it.
+	selfRefs   map[protoreflect.FieldDescriptor]bool
 	parent     *modelInfo
 	parentName string
 	softDelete bool
@@ -112,10 +116,14 @@ func newRegistry(c Case) (*registry, error) {
 	}
 	for _, mi := range reg.models {
 		mi.resRefs = map[protoreflect.FieldDescriptor]*modelInfo{}
+		mi.selfRefs = map[protoreflect.FieldDescriptor]bool{}
 		for i := 0; i < mi.desc.Fields().Len(); i++ {
 			fd := mi.desc.Fields().Get(i)
 			if ref, ok := proto.GetExtension(fd.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference); ok && ref != nil {
-				if t := byType[ref.GetType()]; t != nil && t != mi {
+				switch t := byType[ref.GetType()]; {
+				case t == mi:
+					mi.selfRefs[fd] = true
+				case t != nil:
 					mi.resRefs[fd] = t
 				}
 			}
