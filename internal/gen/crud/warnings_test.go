@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoforge/protoforge/internal/gen/crud"
@@ -838,6 +839,49 @@ message Shelf {
 		if got := strings.TrimSpace(buf.String()); got != want {
 			t.Errorf("%s: warning\n%s\nwant\n%s", c.pattern, got, want)
 		}
+	}
+}
+
+// TestPatternFixedID: a parent's id may be fixed text (API Gateway's
+// "projects/{project}/locations/global/apis/{api}"): the resource and its
+// children are generated, keyed by the variables alone; a fixed id of the
+// resource itself, or one of characters no id has, is still refused.
+func TestPatternFixedID(t *testing.T) {
+	src := func(api, config string) string {
+		return `syntax = "proto3";
+package fixed.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/fixed/v1;fixedv1";
+service Fixed {
+  rpc GetApi(GetApiRequest) returns (Api);
+  rpc GetConfig(GetConfigRequest) returns (Config);
+}
+message GetApiRequest { string name = 1; }
+message GetConfigRequest { string name = 1; }
+message Api {
+  option (google.api.resource) = {type: "fixed.example.com/Api" pattern: "` + api + `"};
+  string name = 1;
+}
+message Config {
+  option (google.api.resource) = {type: "fixed.example.com/Config" pattern: "` + config + `"};
+  string name = 1;
+}
+`
+	}
+	_, buf, code := generate(t, "fixed/v1/fixed.proto", src("projects/{project}/locations/global/apis/{api}",
+		"projects/{project}/locations/global/apis/{api}/configs/{config}"))
+	assert.Empty(t, buf.String())
+	for _, col := range []string{`"Name":"project"`, `"Name":"api"`, `"Name":"config"`} {
+		assert.Contains(t, code, col)
+	}
+	assert.NotContains(t, code, `"Name":"location"`, "a fixed id is held by no column")
+	assert.NotContains(t, code, `"Name":"global"`, "a fixed id is held by no column")
+	for _, c := range []struct{ pattern, want string }{
+		{"projects/{project}/apis/default", `pattern "projects/{project}/apis/default" does not alternate collections and variables`},
+		{"projects/{project}/locations/glo bal/apis/{api}", `pattern "projects/{project}/locations/glo bal/apis/{api}" is not a valid AIP-122 pattern: segment 'glo bal': not a valid DNS name`},
+	} {
+		_, buf, _ := generate(t, "fixed/v1/fixed.proto", src(c.pattern, "configs/{config}"))
+		assert.Contains(t, buf.String(), `message fixed.v1.Api: resource "fixed.example.com/Api" (pattern "`+c.pattern+`") is not generated: `+c.want, c.pattern)
 	}
 }
 

@@ -614,7 +614,11 @@ func patternSetProblem(patterns []string) string {
 
 // patternVars returns the variables of an AIP-122 pattern of collections
 // and ids, "shelves/{shelf}/books/{book}" → shelf, book, or why the
-// pattern cannot name stored rows.
+// pattern cannot name stored rows. An id of a parent may be fixed text
+// rather than a variable (API Gateway's
+// "projects/{project}/locations/global/apis/{api}"): every name has it,
+// so no column stores it, and a name with another one does not match.
+// The resource's own id is a variable, and its collections are not.
 func patternVars(pattern string) ([]string, error) {
 	if err := resourcename.ValidatePattern(pattern); err != nil {
 		return nil, fmt.Errorf("pattern %q is not a valid AIP-122 pattern: %v", pattern, err)
@@ -633,7 +637,15 @@ func patternVars(pattern string) ([]string, error) {
 	seen := map[string]bool{}
 	for i := 0; i < len(parts); i += 2 {
 		c, v := parts[i], parts[i+1]
-		if strings.HasPrefix(c, "{") || !strings.HasPrefix(v, "{") || !validIdent(strings.ReplaceAll(c, "-", "_")) || !validIdent(v[1:len(v)-1]) {
+		if strings.HasPrefix(c, "{") || !validIdent(strings.ReplaceAll(c, "-", "_")) {
+			return nil, fmt.Errorf("pattern %q does not alternate collections and variables", pattern)
+		}
+		if !strings.HasPrefix(v, "{") && i+2 < len(parts) {
+			// A parent's fixed id ("locations/global", its characters
+			// vetted by ValidatePattern), held by no column.
+			continue
+		}
+		if !strings.HasPrefix(v, "{") || !validIdent(v[1:len(v)-1]) {
 			return nil, fmt.Errorf("pattern %q does not alternate collections and variables", pattern)
 		}
 		v = v[1 : len(v)-1]
