@@ -52,6 +52,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-firestoreadmin":     {"google/firestore/admin/v1/backup.proto", "google/firestore/admin/v1/database.proto", "google/firestore/admin/v1/field.proto", "google/firestore/admin/v1/firestore_admin.proto", "google/firestore/admin/v1/index.proto", "google/firestore/admin/v1/location.proto", "google/firestore/admin/v1/operation.proto", "google/firestore/admin/v1/realtime_updates.proto", "google/firestore/admin/v1/schedule.proto", "google/firestore/admin/v1/snapshot.proto", "google/firestore/admin/v1/user_creds.proto"},
 		"google-filestore":          {"google/cloud/filestore/v1/cloud_filestore_service.proto"},
 		"google-servicedirectory":   {"google/cloud/servicedirectory/v1/endpoint.proto", "google/cloud/servicedirectory/v1/lookup_service.proto", "google/cloud/servicedirectory/v1/namespace.proto", "google/cloud/servicedirectory/v1/registration_service.proto", "google/cloud/servicedirectory/v1/service.proto"},
+		"google-apigateway":         {"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -154,6 +155,7 @@ var publicSets = []struct {
 		// Cloud Tasks' IAM types, as for Cloud Run.
 		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
 		"google/iam/v1/policy.proto": "tasks/iampb"}},
+	{"apigateway", "apigateway", []string{"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"}, nil, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
