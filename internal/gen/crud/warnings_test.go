@@ -844,7 +844,8 @@ message Shelf {
 
 // TestPatternFixedID: a parent's id may be fixed text (API Gateway's
 // "projects/{project}/locations/global/apis/{api}"): the resource and its
-// children are generated, keyed by the variables alone; a fixed id of the
+// children are generated, keyed by the variables alone, and their default
+// REST routes keep the fixed id; a fixed id of the
 // resource itself, or one of characters no id has, is still refused.
 func TestPatternFixedID(t *testing.T) {
 	src := func(api, config string) string {
@@ -876,6 +877,7 @@ message Config {
 	}
 	assert.NotContains(t, code, `"Name":"location"`, "a fixed id is held by no column")
 	assert.NotContains(t, code, `"Name":"global"`, "a fixed id is held by no column")
+	assert.Contains(t, code, `"Path":"/v1/{name=projects/*/locations/global/apis/*}"`, "the default route keeps the fixed id")
 	for _, c := range []struct{ pattern, want string }{
 		{"projects/{project}/apis/default", `pattern "projects/{project}/apis/default" does not alternate collections and variables`},
 		{"projects/{project}/locations/glo bal/apis/{api}", `pattern "projects/{project}/locations/glo bal/apis/{api}" is not a valid AIP-122 pattern: segment 'glo bal': not a valid DNS name`},
