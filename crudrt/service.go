@@ -300,7 +300,7 @@ func NewService(db *gorm.DB, res *Resource, opts ...Option) *Service {
 	if s.rules.pv {
 		s.quick = newQuickRules(desc, "")
 	}
-	s.table = query.Table{Dialect: d, From: s.from}
+	s.table = query.Table{Dialect: d, From: s.from, InputOnly: func(path string) bool { return inputOnlyPath(desc, path) }}
 	quoted := make([]string, len(res.Columns))
 	all := make([]*column, len(res.Columns))
 	for i := range res.Columns {

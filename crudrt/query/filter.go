@@ -664,6 +664,9 @@ func (p *filterParser) junction(e *expr.Expr, fn string) (frag, error) {
 }
 
 func (p *filterParser) unknownField(e *expr.Expr, name string) error {
+	if msg := p.t.inputOnlyError(name); msg != "" {
+		return p.errorAt(p.pos(e), "%s", msg)
+	}
 	hint := ""
 	switch strings.ToUpper(name) {
 	case "AND", "OR", "NOT":

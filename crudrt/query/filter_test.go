@@ -427,3 +427,30 @@ func TestMySQLPrefixRange(t *testing.T) {
 		}
 	}
 }
+
+// TestInputOnlyRefused: a filter or order_by naming a path the table's
+// InputOnly reports (an INPUT_ONLY field, or one inside it) is refused
+// saying so, at its position; other unknown fields keep their message.
+func TestInputOnlyRefused(t *testing.T) {
+	tbl := testTable(Postgres)
+	tbl.InputOnly = func(path string) bool { return path == "secret" || strings.HasPrefix(path, "secret.") }
+	for filter, want := range map[string]string{
+		`secret = "x"`:               `filter: column 1: field "secret" is INPUT_ONLY: no answer tells its value`,
+		`count = 1 AND secret.a = 2`: `filter: column 15: field "secret.a" is INPUT_ONLY`,
+		`colour = "red"`:             `filter: column 1: unknown field "colour"`,
+	} {
+		_, err := ParseFilter(tbl, filter)
+		if e := asError(t, err, "filter"); !strings.Contains(e.Error(), want) {
+			t.Errorf("ParseFilter(%q) error\n got %q\nwant it to contain %q", filter, e.Error(), want)
+		}
+	}
+	for orderBy, want := range map[string]string{
+		"title, secret desc": `order_by: field "secret" is INPUT_ONLY: no answer tells its value, so no filter or order_by names it (AIP-203)`,
+		"colour":             `order_by: unknown field "colour"`,
+	} {
+		_, err := ParseOrderBy(tbl, orderBy)
+		if e := asError(t, err, "order_by"); !strings.Contains(e.Error(), want) {
+			t.Errorf("ParseOrderBy(%q) error\n got %q\nwant it to contain %q", orderBy, e.Error(), want)
+		}
+	}
+}

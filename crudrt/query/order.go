@@ -66,6 +66,8 @@ func ParseOrderBy(t *Table, orderBy string) ([]OrderTerm, error) {
 			path := words[0]
 			c := t.column(path)
 			switch {
+			case c == nil && t.inputOnlyError(path) != "":
+				return fail("%s", t.inputOnlyError(path))
 			case c == nil:
 				return fail("unknown field %s (fields: %s)", quoteText(path), t.fieldList(func(c *Column) bool { return !c.Kind.collection() && c.JSON == nil && !c.Presence }))
 			case c.Kind.collection():

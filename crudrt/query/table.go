@@ -214,6 +214,20 @@ type Table struct {
 	// Key lists the Paths of the primary key columns, in order; they end
 	// every ordering as tie-breakers.
 	Key []string
+	// InputOnly, if set, reports whether a field path names an INPUT_ONLY
+	// field of the resource or goes through one (AIP-203). Such a field
+	// has no column, and a filter or order_by that names it is refused
+	// saying so rather than as a field the resource does not have.
+	InputOnly func(path string) bool
+}
+
+// inputOnlyError is why a filter or order_by may not name path, when it
+// is INPUT_ONLY (Table.InputOnly), or "".
+func (t *Table) inputOnlyError(path string) string {
+	if t.InputOnly == nil || !t.InputOnly(path) {
+		return ""
+	}
+	return fmt.Sprintf("field %s is INPUT_ONLY: no answer tells its value, so no filter or order_by names it (AIP-203)", quoteText(path))
 }
 
 // column returns the column filters and order_by name path, or nil.

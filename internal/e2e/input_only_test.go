@@ -60,6 +60,7 @@ func TestInputOnly(t *testing.T) {
 		for _, q := range []*aipnamesv1.ListShelvesRequest{{Filter: `secret = "swordfish"`}, {OrderBy: "secret"}} {
 			_, err = c.ListShelves(ctx, q)
 			assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v: %v", q, err)
+			assert.Contains(t, status.Convert(err).Message(), `field "secret" is INPUT_ONLY`, "%v", q)
 		}
 		// A read mask cannot ask for it.
 		svc := aipnamesv1.NewShelfServiceCRUD(db).CRUDServices()[0]

@@ -170,7 +170,7 @@ func TestFilterInsideJSON(t *testing.T) {
 
 // TestFilterInsideJSONInputOnly: an INPUT_ONLY field of a message stored
 // as JSON is not a field filters know (a filter would tell the stored
-// value); its siblings are.
+// value), and the refusal says why; its siblings are.
 func TestFilterInsideJSONInputOnly(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		_, c := serveNested(t, db)
@@ -183,6 +183,9 @@ func TestFilterInsideJSONInputOnly(t *testing.T) {
 		assert.Len(t, res.Books, 1)
 		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", Filter: `ebook.drm_key = "secret"`})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+		assert.Contains(t, status.Convert(err).Message(), `field "ebook.drm_key" is INPUT_ONLY`)
+		_, err = c.ListBooks(ctx, &nestedv1.ListBooksRequest{Parent: "publishers/p/shelves/s", OrderBy: "ebook.drm_key"})
+		assert.Contains(t, status.Convert(err).Message(), `field "ebook.drm_key" is INPUT_ONLY`)
 	})
 }
 
