@@ -184,6 +184,9 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Equal(t, []string{v2.Name}, listConfigs(shop.Name, `display_name = "two"`, ""))
 	assert.ElementsMatch(t, []string{v1.Name, v2.Name, petsV1.Name}, listConfigs(global+"/apis/-", "", ""), "AIP-159")
 	assert.Equal(t, []string{petsV1.Name, v1.Name}, listConfigs(global+"/apis/-", `display_name = "one"`, "name"))
+	assert.Equal(t, []string{v1.Name, v2.Name}, listConfigs(shop.Name, `grpc_services.source.path:"api.proto"`, ""))
+	_, err = c.ListApiConfigs(ctx, &apigateway.ListApiConfigsRequest{Parent: shop.Name, Filter: `grpc_services.file_descriptor_set.path:"api.pb"`})
+	refused(err, codes.InvalidArgument, `field "grpc_services.file_descriptor_set.path" is INPUT_ONLY`, "no filter tells an INPUT_ONLY value")
 
 	op, err = c.UpdateApiConfig(ctx, &apigateway.UpdateApiConfigRequest{ApiConfig: &apigateway.ApiConfig{Name: v2.Name,
 		Labels: map[string]string{"track": "beta"}, DisplayName: "kept"}, UpdateMask: mask("labels")})
