@@ -448,7 +448,14 @@ func freightScenario(t *testing.T, c freightv1.FreightServiceClient) {
 // and over REST through restConn; tag ("g", "r") tells the two apart,
 // which share the database.
 func servePublic(t *testing.T, set string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
-	serveEach(t, func(db *gorm.DB) string { return publicSchema(db, set) }, register, scenario)
+	serveEach(t, func(db *gorm.DB) string { return publicSchema(db, set) }, register, scenario, nil)
+}
+
+// servePublicHTTP is servePublic, and after the REST scenario calls
+// httpCalls with the server's base URL, for requests written as any HTTP
+// client would write them.
+func servePublicHTTP(t *testing.T, set string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string), httpCalls func(t *testing.T, base string)) {
+	serveEach(t, func(db *gorm.DB) string { return publicSchema(db, set) }, register, scenario, httpCalls)
 }
 
 // serveGenerated is servePublic of a package generated under
@@ -456,17 +463,23 @@ func servePublic(t *testing.T, set string, register func(*grpc.Server, *gorm.DB)
 func serveGenerated(t *testing.T, dir string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
 	serveEach(t, func(db *gorm.DB) string {
 		return filepath.Join(gentest.RepoRoot(), "internal/e2e/gen", dir, "schema", db.Dialector.Name()+".sql")
-	}, register, scenario)
+	}, register, scenario, nil)
 }
 
 // serveEach serves on every database, its schema at schema(db), what
-// register mounts, and runs scenario over gRPC and REST.
-func serveEach(t *testing.T, schema func(*gorm.DB) string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string)) {
+// register mounts, and runs scenario over gRPC and REST, then httpCalls
+// (if not nil) with the server's base URL.
+func serveEach(t *testing.T, schema func(*gorm.DB) string, register func(*grpc.Server, *gorm.DB), scenario func(t *testing.T, cc grpc.ClientConnInterface, tag string), httpCalls func(t *testing.T, base string)) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		applySchema(t, db, schema(db))
 		base, conn := serveGRPCREST(t, func(gs *grpc.Server) { register(gs, db) }, nil)
 		t.Run("gRPC", func(t *testing.T) { scenario(t, conn, "g") })
-		t.Run("REST", func(t *testing.T) { scenario(t, restConn{t: t, base: base}, "r") })
+		t.Run("REST", func(t *testing.T) {
+			scenario(t, restConn{t: t, base: base}, "r")
+			if httpCalls != nil {
+				httpCalls(t, base)
+			}
+		})
 	})
 }
 

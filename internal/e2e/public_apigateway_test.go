@@ -2,6 +2,9 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"testing"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
@@ -20,18 +23,71 @@ import (
 
 // TestPublicAPIGateway serves API Gateway v1 (google/cloud/apigateway/v1,
 // unchanged) on every database, over gRPC and over REST through its own
-// google.api.http annotations: APIs hold API configs, both named under
+// google.api.http annotations (the scenario, then a few requests written
+// as any HTTP client writes them): APIs hold API configs, both named under
 // the fixed location "global" ("projects/{project}/locations/global/apis/{api}"),
 // while gateways, in any location, name the config they serve (a
 // reference, checked and kept from deletion); every write is
 // long-running (AIP-151); GetApiConfig has a view (AIP-157); Delete has
 // no force, so a parent with children is refused (AIP-135).
 func TestPublicAPIGateway(t *testing.T) {
-	servePublic(t, "apigateway", func(gs *grpc.Server, db *gorm.DB) {
+	servePublicHTTP(t, "apigateway", func(gs *grpc.Server, db *gorm.DB) {
 		apigateway.RegisterApiGatewayServiceServer(gs, apigateway.NewApiGatewayServiceCRUD(db))
 	}, func(t *testing.T, cc grpc.ClientConnInterface, tag string) {
 		apigatewayScenario(t, apigateway.NewApiGatewayServiceClient(cc), tag)
-	})
+	}, apigatewayHTTP)
+}
+
+// apigatewayHTTP calls API Gateway's HTTP bindings as any HTTP client
+// would, JSON in lowerCamelCase: Create answers its done operation, the
+// path's fixed location is checked, and errors are google.rpc.Status
+// with their HTTP status.
+func apigatewayHTTP(t *testing.T, base string) {
+	apis := "/v1/projects/p-h/locations/global/apis"
+	decode := func(body string) map[string]any {
+		t.Helper()
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(body), &m), body)
+		return m
+	}
+	code, body := restCall(t, base, http.MethodPost, apis+"?apiId=raw", `{"displayName": "Raw", "labels": {"team": "a"}, "state": "ACTIVE"}`)
+	require.Equal(t, http.StatusOK, code, body)
+	op := decode(body)
+	assert.Equal(t, true, op["done"], body)
+	created, _ := op["response"].(map[string]any)
+	assert.Equal(t, "type.googleapis.com/google.cloud.apigateway.v1.Api", created["@type"], body)
+	assert.Equal(t, "projects/p-h/locations/global/apis/raw", created["name"], body)
+	assert.Equal(t, "STATE_UNSPECIFIED", created["state"], "OUTPUT_ONLY: not taken from the request")
+	code, body = restCall(t, base, http.MethodPost, apis+"?apiId=raw", `{}`)
+	assert.Equal(t, http.StatusConflict, code, body)
+
+	code, body = restCall(t, base, http.MethodGet, apis+"/raw", "")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, "Raw", decode(body)["displayName"], body)
+	code, body = restCall(t, base, http.MethodGet, "/v1/projects/p-h/locations/us-central1/apis/raw", "")
+	assert.Equal(t, http.StatusBadRequest, code, body)
+	assert.Equal(t, float64(codes.InvalidArgument), decode(body)["code"], body)
+	assert.Contains(t, body, `"field":"name"`, "the field the location is refused in")
+
+	code, body = restCall(t, base, http.MethodPatch, apis+"/raw?updateMask=displayName", `{"displayName": "Raw 2", "labels": {}}`)
+	require.Equal(t, http.StatusOK, code, body)
+	updated, _ := decode(body)["response"].(map[string]any)
+	assert.Equal(t, "Raw 2", updated["displayName"], body)
+	assert.Equal(t, map[string]any{"team": "a"}, updated["labels"], "not in the mask")
+
+	code, body = restCall(t, base, http.MethodGet, apis+"?pageSize=1&filter="+url.QueryEscape(`labels.team = "a"`)+"&orderBy=display_name", "")
+	require.Equal(t, http.StatusOK, code, body)
+	list := decode(body)
+	assert.Len(t, list["apis"], 1, body)
+	assert.Equal(t, "", list["nextPageToken"], "one API in all")
+
+	code, body = restCall(t, base, http.MethodGet, apis+"/raw/configs/nothing?view=FULL", "")
+	assert.Equal(t, http.StatusNotFound, code, body)
+	code, body = restCall(t, base, http.MethodDelete, apis+"/raw", "")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, true, decode(body)["done"], body)
+	code, body = restCall(t, base, http.MethodGet, apis+"/raw", "")
+	assert.Equal(t, http.StatusNotFound, code, body)
 }
 
 func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag string) {
