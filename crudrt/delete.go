@@ -366,12 +366,11 @@ func (s *Service) removeChildren(tx *gorm.DB, tenant tenantScope, key any, ck ro
 				return Errorf(connect.CodeFailedPrecondition, "%v has children (%s): %s (AIP-135)", key, c.Name, hint).WithReason("RESOURCE_HAS_CHILDREN", "key", fmt.Sprint(key), "children", c.Name)
 			}
 		} else {
-			if err := s.childReferrers(tx, c, mine, args, live, func(table string) (string, []any, error) {
-				return s.forcedSet(table, ck, tenant)
-			}); err != nil {
+			forced := func(table string) (string, []any, error) { return s.forcedSet(table, ck, tenant) }
+			if err := s.childReferrers(tx, c, mine, args, live, forced); err != nil {
 				return err
 			}
-			if err := s.childListReferred(tx, c, mine, args); err != nil {
+			if err := s.childListReferred(tx, c, mine, args, forced); err != nil {
 				return err
 			}
 			var res *gorm.DB
@@ -572,7 +571,7 @@ func (s *Service) referred(tx *gorm.DB, p proto.Message) error {
 	}
 	for _, r := range s.res.ListReferrers {
 		// A list of names holds it.
-		if err := s.listReferred(gormQuerier{tx}, r, name); err != nil {
+		if err := s.listReferred(gormQuerier{tx}, r, name, ck); err != nil {
 			return err
 		}
 	}

@@ -136,8 +136,13 @@ func stringRows(q querier, sel string, args []any, n int) ([][]string, error) {
 // live row's list of r names it: FailedPrecondition, RESOURCE_REFERENCED,
 // as referred refuses it for a single reference, naming neither the row
 // nor its tenant.
-func (s *Service) listReferred(q querier, r Referrer, name string) error {
-	found, err := s.listNames(q, r, []string{name})
+func (s *Service) listReferred(q querier, r Referrer, name string, ck rowKey) error {
+	except, args := "", []any(nil)
+	if r.Table == s.res.Table {
+		// Not the row itself, which goes.
+		except, args = s.match(s.keyColumns, ""), ck
+	}
+	found, err := s.listNames(q, r, []string{name}, except, args)
 	if err != nil || !found {
 		return err
 	}
@@ -146,8 +151,9 @@ func (s *Service) listReferred(q querier, r Referrer, name string) error {
 
 // listNames reports whether a live row of r holds one of names in its
 // list, each tested as a filter tests tags:"sf" (query.ListHolds):
-// exactly, however the JSON text spells it.
-func (s *Service) listNames(q querier, r Referrer, names []string) (bool, error) {
+// exactly, however the JSON text spells it. Rows where except holds
+// (with its arguments exceptArgs), when it is set, are not searched.
+func (s *Service) listNames(q querier, r Referrer, names []string, except string, exceptArgs []any) (bool, error) {
 	table := ormrt.QuoteIdent(s.dialect, r.Table)
 	for len(names) > 0 {
 		chunk := names[:min(len(names), maxNamesPerQuery)]
@@ -162,6 +168,10 @@ func (s *Service) listNames(q querier, r Referrer, names []string) (bool, error)
 		if r.DeleteTime != "" {
 			where += " AND " + ormrt.QuoteIdent(s.dialect, r.DeleteTime) + " IS NULL"
 		}
+		if except != "" {
+			where += " AND NOT (" + except + ")"
+			args = append(args, exceptArgs...)
+		}
 		found, err := anyRow(q, "SELECT 1 FROM "+table+" WHERE "+where+" LIMIT 1", args)
 		if err != nil || found {
 			return found, err
@@ -172,8 +182,9 @@ func (s *Service) listNames(q querier, r Referrer, names []string) (bool, error)
 
 // childListReferred is listReferred of the children of c that a forced
 // delete deletes, those where selects (see childRows): a live row whose
-// list names one refuses the delete.
-func (s *Service) childListReferred(tx *gorm.DB, c Child, where string, args []any) error {
+// list names one refuses the delete, unless the delete deletes it too
+// (forced: see forcedSet).
+func (s *Service) childListReferred(tx *gorm.DB, c Child, where string, args []any, forced func(table string) (string, []any, error)) error {
 	if len(c.ListReferrers) == 0 || len(c.Key) == 0 {
 		return nil
 	}
@@ -187,7 +198,11 @@ func (s *Service) childListReferred(tx *gorm.DB, c Child, where string, args []a
 		names[i] = ormrt.NameOf(c.Pattern, ids...)
 	}
 	for _, r := range c.ListReferrers {
-		found, err := s.listNames(gormQuerier{tx}, r, names)
+		gone, goneArgs, err := forced(r.Table)
+		if err != nil {
+			return err
+		}
+		found, err := s.listNames(gormQuerier{tx}, r, names, gone, goneArgs)
 		if err != nil {
 			return err
 		}

@@ -268,3 +268,41 @@ func acmePublisher(t *testing.T, db *gorm.DB) (*reflistsv1.BookServiceCRUD, refl
 	require.NoError(t, err)
 	return crud, c
 }
+
+// TestReferenceListForcedSet: a forced delete of a publisher deletes its
+// authors as a set: an author whose coauthors name another of them goes
+// with it, while an author of another publisher naming one keeps the
+// publisher, and nothing is deleted. On every database.
+func TestReferenceListForcedSet(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		_, c := acmePublisher(t, db)
+		ctx := context.Background()
+		author := func(publisher, id string, coauthors ...string) {
+			t.Helper()
+			_, err := c.CreateAuthor(ctx, &reflistsv1.CreateAuthorRequest{Parent: publisher, AuthorId: id, Author: &reflistsv1.Author{Coauthors: coauthors}})
+			require.NoError(t, err)
+		}
+		authors := func(publisher string) int64 {
+			t.Helper()
+			var n int64
+			require.NoError(t, db.Raw("SELECT COUNT(*) FROM authors WHERE publisher = ?", publisher).Scan(&n).Error)
+			return n
+		}
+		author("publishers/p", "a1")
+		author("publishers/p", "a2", "publishers/p/authors/a1")
+		_, err := c.CreatePublisher(ctx, &reflistsv1.CreatePublisherRequest{PublisherId: "q", Publisher: &reflistsv1.Publisher{}})
+		require.NoError(t, err)
+		author("publishers/q", "b1", "publishers/p/authors/a2")
+
+		_, err = c.DeletePublisher(ctx, &reflistsv1.DeletePublisherRequest{Name: "publishers/p", Force: true})
+		require.Equal(t, codes.FailedPrecondition, status.Code(err), "q's author names a2: %v", err)
+		assert.Equal(t, "RESOURCE_REFERENCED", errorInfo(err).GetReason())
+		assert.Equal(t, int64(2), authors("p"), "nothing deleted")
+
+		_, err = c.DeleteAuthor(ctx, &reflistsv1.DeleteAuthorRequest{Name: "publishers/q/authors/b1"})
+		require.NoError(t, err)
+		_, err = c.DeletePublisher(ctx, &reflistsv1.DeletePublisherRequest{Name: "publishers/p", Force: true})
+		require.NoError(t, err, "a2 names a1, and both go")
+		assert.Equal(t, int64(0), authors("p"))
+	})
+}
