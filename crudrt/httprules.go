@@ -2,6 +2,7 @@ package crudrt
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -34,10 +35,15 @@ import (
 //
 // It sees the bindings of sd alone: for a transcoder that serves several
 // services, use ServicesWithRules, which sees them all. Past the bound on
-// shared paths (see ServicesWithRules), it binds those it found, and the
-// routes past them are as the router takes them.
+// shared paths (see ServicesWithRules), it binds those it found, the
+// routes past them are as the router takes them, and it logs
+// ServicesWithRules' error, which names the bindings, as a warning with
+// slog's default logger.
 func ServiceWithRules(sd protoreflect.ServiceDescriptor, rules ...*annotations.HttpRule) protoreflect.ServiceDescriptor {
-	out, _ := ServicesWithRules([]protoreflect.ServiceDescriptor{sd}, rules...)
+	out, err := ServicesWithRules([]protoreflect.ServiceDescriptor{sd}, rules...)
+	if err != nil {
+		slog.Warn("crudrt: ServiceWithRules: some routes stay as the router takes them", "service", sd.FullName(), "error", err)
+	}
 	return out[0]
 }
 

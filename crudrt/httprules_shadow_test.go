@@ -1,9 +1,11 @@
 package crudrt_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -209,7 +211,13 @@ func TestServiceWithRulesManySharedPaths(t *testing.T) {
 		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("Many"), Method: methods}},
 	}, nil)
 	require.NoError(t, err)
+	// Past the bound it says so, with slog's default logger.
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
 	sd := crudrt.ServiceWithRules(fd.Services().ByName("Many"), rules...)
+	assert.Contains(t, logged.String(), "level=WARN")
+	assert.Contains(t, logged.String(), "many.v1.Many")
 	for i, r := range rules {
 		got, _ := proto.GetExtension(sd.Methods().Get(i).Options(), annotations.E_Http).(*annotations.HttpRule)
 		assert.Equal(t, r.GetCustom().GetPath(), got.GetCustom().GetPath(), "method %s keeps its binding first", sd.Methods().Get(i).Name())
