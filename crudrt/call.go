@@ -54,8 +54,8 @@ type Method struct {
 	Unpaged bool `json:",omitempty"`
 	// Keys and Names are a batch request's repeated keys or names.
 	Keys, Names string `json:",omitempty"`
-	// Etag is Delete's and Undelete's etag, Force Delete's and
-	// BatchDelete's force.
+	// Etag is Delete's and Undelete's etag, or Update's beside the
+	// resource, Force Delete's and BatchDelete's force.
 	Etag, Force string `json:",omitempty"`
 	// Parent is the request's AIP-132/133 parent, ResourceID Create's
 	// `{resource}_id`.
@@ -550,6 +550,9 @@ func (s *Service) serve(ctx context.Context, m *method, r protoreflect.Message, 
 		if err != nil {
 			return nil, err
 		}
+		if res, err = s.etagBeside(m, res, str(m.etag)); err != nil {
+			return nil, err
+		}
 		return mask.Apply(s.Update(ctx, res, fm))
 	case OpDelete:
 		k, err := key()
@@ -881,12 +884,29 @@ func (s *Service) namedBy(m *method, res proto.Message, name string) (proto.Mess
 	if m.name == nil || name == "" || s.key.NamePattern == "" || !res.ProtoReflect().IsValid() {
 		return res, nil // without the resource, Update says it is required
 	}
-	if held := res.ProtoReflect().Get(s.key.fd).String(); held != "" && held != name {
-		return nil, InvalidArgument("", FieldViolation{Field: joinPath(m.Resource, s.key.Path),
-			Description: fmt.Sprintf("is %q, but %s names %q", held, m.NameField, name)})
+	return heldAs(m, res, s.key, name, m.NameField+" names")
+}
+
+// etagBeside is res with the etag an Update request sends beside it
+// (m.Etag): the resource's own etag, which Update checks (AIP-154). A
+// resource that holds another etag is refused naming both.
+func (s *Service) etagBeside(m *method, res proto.Message, sent string) (proto.Message, error) {
+	if m.etag == nil || sent == "" || s.etag == nil || !res.ProtoReflect().IsValid() {
+		return res, nil // without the resource, Update says it is required
+	}
+	return heldAs(m, res, s.etag, sent, m.Etag+" is")
+}
+
+// heldAs is res with its string column c set to sent, a value the request
+// gives beside the resource; a resource that holds another value in c is
+// refused, naming c's field and what the request says (says).
+func heldAs(m *method, res proto.Message, c *column, sent, says string) (proto.Message, error) {
+	if held := res.ProtoReflect().Get(c.fd).String(); held != "" && held != sent {
+		return nil, InvalidArgument("", FieldViolation{Field: joinPath(m.Resource, c.Path),
+			Description: fmt.Sprintf("is %q, but %s %q", held, says, sent)})
 	}
 	out := proto.Clone(res)
-	out.ProtoReflect().Set(s.key.fd, protoreflect.ValueOfString(name))
+	out.ProtoReflect().Set(c.fd, protoreflect.ValueOfString(sent))
 	return out, nil
 }
 

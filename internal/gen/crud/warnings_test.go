@@ -785,6 +785,39 @@ message DeleteCupRequest {
 	}
 }
 
+// TestUpdateEtagBeside: an Update request's own etag (Cloud Build v2's
+// UpdateConnectionRequest.etag), of a resource that keeps one, is served
+// as the resource's etag is (AIP-154): no warning, and the method is
+// generated with it.
+func TestUpdateEtagBeside(t *testing.T) {
+	src := `syntax = "proto3";
+package etag.v1;
+import "google/protobuf/field_mask.proto";
+import "protoforge/v1/options.proto";
+option go_package = "example.com/etag/v1;etagv1";
+message Cup {
+  option (protoforge.v1.model) = {};
+  int64 id = 1;
+  string etag = 2;
+}
+service CupService {
+  rpc UpdateCup(UpdateCupRequest) returns (Cup);
+}
+message UpdateCupRequest {
+  Cup cup = 1;
+  google.protobuf.FieldMask update_mask = 2;
+  string etag = 3;
+}
+`
+	_, buf, code := generate(t, "etag/v1/etag.proto", src)
+	if got := strings.TrimSpace(buf.String()); got != "" {
+		t.Errorf("warnings:\n%s\nwant none", got)
+	}
+	if !strings.Contains(code, `"Etag":"etag"`) || strings.Contains(code, `"Unsupported":["etag"]`) {
+		t.Errorf("UpdateCup should serve etag:\n%s", code)
+	}
+}
+
 // TestServiceInAnotherPackage: a standard method of a service declared in
 // another package than its resource's model is left to the user with a
 // warning that says so and where to declare the service.

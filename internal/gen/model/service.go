@@ -115,7 +115,7 @@ type Method struct {
 	Mask *protogen.Field
 	// List request fields; nil when absent.
 	PageSize, PageToken, Filter, OrderBy, ShowDeleted, Skip *protogen.Field
-	// Etag is the request's `etag` field (Delete, Undelete), or nil.
+	// Etag is the request's `etag` field (Delete, Undelete, Update), or nil.
 	Etag *protogen.Field
 	// Items and NextPageToken are List's response fields, TotalSize its
 	// AIP-132 `total_size` (int32 or int64), or nil.
@@ -980,6 +980,10 @@ func (b *builder) shape(f *protogen.File, m *protogen.Method, op Operation, mode
 		default:
 			missing(m.Input, "field `update_mask` of type google.protobuf.FieldMask", "google.protobuf.FieldMask update_mask = 2;")
 		}
+		// Some APIs send the etag beside the resource (Cloud Build v2's
+		// UpdateConnectionRequest.etag): it guards the Update as the
+		// resource's own would (AIP-154).
+		mm.Etag = etagField(model, field(m.Input, "etag"))
 		if !returnsModel {
 			report(f, m.Desc, "returns %s; Update returns the resource: declare `returns (%s)`", m.Output.Desc.FullName(), model.Desc.Name())
 			ok = false
