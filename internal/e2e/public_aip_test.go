@@ -495,6 +495,22 @@ func operationDone(t *testing.T, op *longrunningpb.Operation, resp, meta proto.M
 	}
 }
 
+// refusedFor checks that err has code and that its message names field;
+// why says what the refusal is for.
+func refusedFor(t *testing.T, err error, code codes.Code, field, why string) {
+	t.Helper()
+	assert.Equal(t, code, status.Code(err), "%s: %v", why, err)
+	assert.Contains(t, status.Convert(err).Message(), field, why)
+}
+
+// decodeJSON is body, a JSON object an HTTP call answered, decoded.
+func decodeJSON(t *testing.T, body string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &m), body)
+	return m
+}
+
 // cloudMetadata is the OperationMetadata of Google Cloud's APIs.
 type cloudMetadata interface {
 	proto.Message

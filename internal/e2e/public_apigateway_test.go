@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -44,15 +43,9 @@ func TestPublicAPIGateway(t *testing.T) {
 // with their HTTP status.
 func apigatewayHTTP(t *testing.T, base string) {
 	apis := "/v1/projects/p-h/locations/global/apis"
-	decode := func(body string) map[string]any {
-		t.Helper()
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(body), &m), body)
-		return m
-	}
 	code, body := restCall(t, base, http.MethodPost, apis+"?apiId=raw", `{"displayName": "Raw", "labels": {"team": "a"}, "state": "ACTIVE"}`)
 	require.Equal(t, http.StatusOK, code, body)
-	op := decode(body)
+	op := decodeJSON(t, body)
 	assert.Equal(t, true, op["done"], body)
 	created, _ := op["response"].(map[string]any)
 	assert.Equal(t, "type.googleapis.com/google.cloud.apigateway.v1.Api", created["@type"], body)
@@ -63,21 +56,21 @@ func apigatewayHTTP(t *testing.T, base string) {
 
 	code, body = restCall(t, base, http.MethodGet, apis+"/raw", "")
 	require.Equal(t, http.StatusOK, code, body)
-	assert.Equal(t, "Raw", decode(body)["displayName"], body)
+	assert.Equal(t, "Raw", decodeJSON(t, body)["displayName"], body)
 	code, body = restCall(t, base, http.MethodGet, "/v1/projects/p-h/locations/us-central1/apis/raw", "")
 	assert.Equal(t, http.StatusBadRequest, code, body)
-	assert.Equal(t, float64(codes.InvalidArgument), decode(body)["code"], body)
+	assert.Equal(t, float64(codes.InvalidArgument), decodeJSON(t, body)["code"], body)
 	assert.Contains(t, body, `"field":"name"`, "the field the location is refused in")
 
 	code, body = restCall(t, base, http.MethodPatch, apis+"/raw?updateMask=displayName", `{"displayName": "Raw 2", "labels": {}}`)
 	require.Equal(t, http.StatusOK, code, body)
-	updated, _ := decode(body)["response"].(map[string]any)
+	updated, _ := decodeJSON(t, body)["response"].(map[string]any)
 	assert.Equal(t, "Raw 2", updated["displayName"], body)
 	assert.Equal(t, map[string]any{"team": "a"}, updated["labels"], "not in the mask")
 
 	code, body = restCall(t, base, http.MethodGet, apis+"?pageSize=1&filter="+url.QueryEscape(`labels.team = "a"`)+"&orderBy=display_name", "")
 	require.Equal(t, http.StatusOK, code, body)
-	list := decode(body)
+	list := decodeJSON(t, body)
 	assert.Len(t, list["apis"], 1, body)
 	assert.Equal(t, "", list["nextPageToken"], "one API in all")
 
@@ -85,7 +78,7 @@ func apigatewayHTTP(t *testing.T, base string) {
 	assert.Equal(t, http.StatusNotFound, code, body)
 	code, body = restCall(t, base, http.MethodDelete, apis+"/raw", "")
 	require.Equal(t, http.StatusOK, code, body)
-	assert.Equal(t, true, decode(body)["done"], body)
+	assert.Equal(t, true, decodeJSON(t, body)["done"], body)
 	code, body = restCall(t, base, http.MethodGet, apis+"/raw", "")
 	assert.Equal(t, http.StatusNotFound, code, body)
 }
@@ -99,11 +92,6 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 		cloudOperationDone(t, op, err, resp, &apigateway.OperationMetadata{}, verb, target)
 	}
 	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
-	refused := func(err error, code codes.Code, field, why string) {
-		t.Helper()
-		assert.Equal(t, code, status.Code(err), "%s: %v", why, err)
-		assert.Contains(t, status.Convert(err).Message(), field, why)
-	}
 
 	// APIs, only in the location "global".
 	api := func(id, display string, labels map[string]string) *apigateway.Api {
@@ -125,11 +113,11 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	_, err = c.CreateApi(ctx, &apigateway.CreateApiRequest{Parent: global, ApiId: "shop", Api: &apigateway.Api{}})
 	assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
 	_, err = c.CreateApi(ctx, &apigateway.CreateApiRequest{Parent: global, Api: &apigateway.Api{}})
-	refused(err, codes.InvalidArgument, "api_id", "api_id is REQUIRED")
+	refusedFor(t, err, codes.InvalidArgument, "api_id", "api_id is REQUIRED")
 	_, err = c.CreateApi(ctx, &apigateway.CreateApiRequest{Parent: project + "/locations/us-central1", ApiId: "x", Api: &apigateway.Api{}})
-	refused(err, codes.InvalidArgument, "parent", "an API is only in global")
+	refusedFor(t, err, codes.InvalidArgument, "parent", "an API is only in global")
 	_, err = c.GetApi(ctx, &apigateway.GetApiRequest{Name: project + "/locations/us-central1/apis/shop"})
-	refused(err, codes.InvalidArgument, "name", "an API's name is under global")
+	refusedFor(t, err, codes.InvalidArgument, "name", "an API's name is under global")
 	_, err = c.GetApi(ctx, &apigateway.GetApiRequest{Name: global + "/apis/nothing"})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 
@@ -149,11 +137,11 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Equal(t, []string{pets.Name}, listApis(`name = "`+global+`/apis/p*"`, ""))
 	assert.Equal(t, []string{pets.Name}, listApis(`display_name = "Pets" OR managed_service = "none"`, ""))
 	_, err = c.ListApis(ctx, &apigateway.ListApisRequest{Parent: global, Filter: `display_name = `})
-	refused(err, codes.InvalidArgument, "filter", "a filter without its value")
+	refusedFor(t, err, codes.InvalidArgument, "filter", "a filter without its value")
 	_, err = c.ListApis(ctx, &apigateway.ListApisRequest{Parent: global, OrderBy: "nothing"})
-	refused(err, codes.InvalidArgument, "order_by", "an order on no field")
+	refusedFor(t, err, codes.InvalidArgument, "order_by", "an order on no field")
 	_, err = c.ListApis(ctx, &apigateway.ListApisRequest{Parent: project + "/locations/us-central1"})
-	refused(err, codes.InvalidArgument, "parent", "no API is outside global")
+	refusedFor(t, err, codes.InvalidArgument, "parent", "no API is outside global")
 
 	// Update: the mask's fields; managed_service is IMMUTABLE.
 	op, err := c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: shop.Name, DisplayName: "Shop v2",
@@ -173,15 +161,15 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Empty(t, upPets.Labels, "replaced by none")
 	assert.Equal(t, pets.ManagedService, upPets.ManagedService)
 	_, err = c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: pets.Name, DisplayName: "x"}, UpdateMask: mask("*")})
-	refused(err, codes.InvalidArgument, "managed_service", "managed_service is IMMUTABLE")
+	refusedFor(t, err, codes.InvalidArgument, "managed_service", "managed_service is IMMUTABLE")
 	op, err = c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: pets.Name, DisplayName: "Pets",
 		Labels: map[string]string{"env": "dev"}, ManagedService: pets.ManagedService}, UpdateMask: mask("*")})
 	done(op, err, upPets, "update", pets.Name)
 	_, err = c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: shop.Name, ManagedService: "other"},
 		UpdateMask: mask("managed_service")})
-	refused(err, codes.InvalidArgument, "managed_service", "managed_service is IMMUTABLE")
+	refusedFor(t, err, codes.InvalidArgument, "managed_service", "managed_service is IMMUTABLE")
 	_, err = c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: shop.Name, DisplayName: "x"}, UpdateMask: mask("nothing")})
-	refused(err, codes.InvalidArgument, "update_mask", "a mask of no field")
+	refusedFor(t, err, codes.InvalidArgument, "update_mask", "a mask of no field")
 	_, err = c.UpdateApi(ctx, &apigateway.UpdateApiRequest{Api: &apigateway.Api{Name: global + "/apis/nothing", DisplayName: "x"},
 		UpdateMask: mask("display_name")})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
@@ -226,7 +214,7 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	_, err = c.CreateApiConfig(ctx, &apigateway.CreateApiConfigRequest{Parent: shop.Name, ApiConfigId: "v1", ApiConfig: &apigateway.ApiConfig{}})
 	assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
 	_, err = c.CreateApiConfig(ctx, &apigateway.CreateApiConfigRequest{Parent: shop.Name, ApiConfigId: "Bad_Id", ApiConfig: &apigateway.ApiConfig{}})
-	refused(err, codes.InvalidArgument, "api_config_id", "an id of AIP-122's characters")
+	refusedFor(t, err, codes.InvalidArgument, "api_config_id", "an id of AIP-122's characters")
 
 	listConfigs := func(parent, filter, orderBy string) []string {
 		t.Helper()
@@ -242,7 +230,7 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Equal(t, []string{petsV1.Name, v1.Name}, listConfigs(global+"/apis/-", `display_name = "one"`, "name"))
 	assert.Equal(t, []string{v1.Name, v2.Name}, listConfigs(shop.Name, `grpc_services.source.path:"api.proto"`, ""))
 	_, err = c.ListApiConfigs(ctx, &apigateway.ListApiConfigsRequest{Parent: shop.Name, Filter: `grpc_services.file_descriptor_set.path:"api.pb"`})
-	refused(err, codes.InvalidArgument, `field "grpc_services.file_descriptor_set.path" is INPUT_ONLY`, "no filter tells an INPUT_ONLY value")
+	refusedFor(t, err, codes.InvalidArgument, `field "grpc_services.file_descriptor_set.path" is INPUT_ONLY`, "no filter tells an INPUT_ONLY value")
 
 	op, err = c.UpdateApiConfig(ctx, &apigateway.UpdateApiConfigRequest{ApiConfig: &apigateway.ApiConfig{Name: v2.Name,
 		Labels: map[string]string{"track": "beta"}, DisplayName: "kept"}, UpdateMask: mask("labels")})
@@ -253,7 +241,7 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Len(t, upV2.OpenapiDocuments, 1, "not in the mask")
 	_, err = c.UpdateApiConfig(ctx, &apigateway.UpdateApiConfigRequest{ApiConfig: &apigateway.ApiConfig{Name: v2.Name,
 		GatewayServiceAccount: project + "/serviceAccounts/other"}, UpdateMask: mask("gateway_service_account")})
-	refused(err, codes.InvalidArgument, "gateway_service_account", "gateway_service_account is IMMUTABLE")
+	refusedFor(t, err, codes.InvalidArgument, "gateway_service_account", "gateway_service_account is IMMUTABLE")
 
 	// Gateways in a region serve a config, which must exist.
 	region := project + "/locations/us-central1"
@@ -272,12 +260,12 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.True(t, proto.Equal(west, gotGw), "Get: %v, created: %v", gotGw, west)
 	_, err = c.CreateGateway(ctx, &apigateway.CreateGatewayRequest{Parent: region, GatewayId: "g", Gateway: &apigateway.Gateway{
 		ApiConfig: shop.Name + "/configs/nothing"}})
-	refused(err, codes.InvalidArgument, "gateway.api_config", "a missing config")
+	refusedFor(t, err, codes.InvalidArgument, "gateway.api_config", "a missing config")
 	_, err = c.CreateGateway(ctx, &apigateway.CreateGatewayRequest{Parent: region, GatewayId: "g", Gateway: &apigateway.Gateway{
 		ApiConfig: project + "/locations/us-central1/apis/shop/configs/v1"}})
-	refused(err, codes.InvalidArgument, "gateway.api_config", "a config is named under global")
+	refusedFor(t, err, codes.InvalidArgument, "gateway.api_config", "a config is named under global")
 	_, err = c.CreateGateway(ctx, &apigateway.CreateGatewayRequest{Parent: region, GatewayId: "g", Gateway: &apigateway.Gateway{}})
-	refused(err, codes.InvalidArgument, "gateway.api_config", "api_config is REQUIRED")
+	refusedFor(t, err, codes.InvalidArgument, "gateway.api_config", "api_config is REQUIRED")
 	_, err = c.CreateGateway(ctx, &apigateway.CreateGatewayRequest{Parent: region, GatewayId: "east", Gateway: &apigateway.Gateway{ApiConfig: v1.Name}})
 	assert.Equal(t, codes.AlreadyExists, status.Code(err), "%v", err)
 
@@ -318,7 +306,7 @@ func apigatewayScenario(t *testing.T, c apigateway.ApiGatewayServiceClient, tag 
 	assert.Equal(t, map[string]string{"tier": "b"}, upWest.Labels, "not set")
 	_, err = c.UpdateGateway(ctx, &apigateway.UpdateGatewayRequest{Gateway: &apigateway.Gateway{Name: east.Name, ApiConfig: pets.Name + "/configs/nothing"},
 		UpdateMask: mask("api_config")})
-	refused(err, codes.InvalidArgument, "gateway.api_config", "a missing config")
+	refusedFor(t, err, codes.InvalidArgument, "gateway.api_config", "a missing config")
 
 	// Delete (AIP-135, no force): an API with configs, and a config a
 	// gateway serves, are refused; answers Empty.
