@@ -73,6 +73,9 @@ func cloudbuildScenario(t *testing.T, c cloudbuild.RepositoryManagerClient, tag 
 	refusedFor(t, err, codes.InvalidArgument, "connection_id", "connection_id is REQUIRED")
 	_, err = c.CreateConnection(ctx, &cloudbuild.CreateConnectionRequest{Parent: loc, ConnectionId: "Not An Id", Connection: &cloudbuild.Connection{}})
 	refusedFor(t, err, codes.InvalidArgument, "connection_id", "not an id")
+	_, err = c.CreateConnection(ctx, &cloudbuild.CreateConnectionRequest{Parent: loc, ConnectionId: "ghe", Connection: &cloudbuild.Connection{
+		ConnectionConfig: &cloudbuild.Connection_GithubEnterpriseConfig{GithubEnterpriseConfig: &cloudbuild.GitHubEnterpriseConfig{}}}})
+	refusedFor(t, err, codes.InvalidArgument, "connection.github_enterprise_config.host_uri", "REQUIRED in the config the connection holds")
 	_, err = c.GetConnection(ctx, &cloudbuild.GetConnectionRequest{Name: loc + "/connections/nothing"})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 
@@ -110,6 +113,12 @@ func cloudbuildScenario(t *testing.T, c cloudbuild.RepositoryManagerClient, tag 
 		UpdateMask: mask("disabled"), Etag: upGh.Etag})
 	reGh := &cloudbuild.Connection{}
 	done(op, err, reGh, "update", gh.Name)
+	assert.False(t, reGh.Disabled)
+	op, err = c.UpdateConnection(ctx, &cloudbuild.UpdateConnectionRequest{Connection: &cloudbuild.Connection{Name: gh.Name,
+		ConnectionConfig: &cloudbuild.Connection_GithubConfig{GithubConfig: &cloudbuild.GitHubConfig{AppInstallationId: 21}}}, UpdateMask: mask("github_config.app_installation_id")})
+	reGh = &cloudbuild.Connection{}
+	done(op, err, reGh, "update", gh.Name)
+	assert.Equal(t, int64(21), reGh.GetGithubConfig().GetAppInstallationId(), "a path into the oneof's message")
 	assert.False(t, reGh.Disabled)
 	_, err = c.UpdateConnection(ctx, &cloudbuild.UpdateConnectionRequest{Connection: &cloudbuild.Connection{Name: gh.Name}, UpdateMask: mask("colour")})
 	refusedFor(t, err, codes.InvalidArgument, "colour", "no such field")
@@ -192,6 +201,8 @@ func cloudbuildScenario(t *testing.T, c cloudbuild.RepositoryManagerClient, tag 
 	refusedFor(t, err, codes.InvalidArgument, "colour", "no such field")
 	_, err = c.ListRepositories(ctx, &cloudbuild.ListRepositoriesRequest{Parent: gh.Name, Filter: `remote_uri =`})
 	refusedFor(t, err, codes.InvalidArgument, "filter", "not a filter")
+	_, err = c.ListRepositories(ctx, &cloudbuild.ListRepositoriesRequest{Parent: loc + "/connections/nothing"})
+	assert.Equal(t, codes.NotFound, status.Code(err), "a missing connection: %v", err)
 	_, err = c.GetRepository(ctx, &cloudbuild.GetRepositoryRequest{Name: other.Name + "/repositories/app"})
 	assert.Equal(t, codes.NotFound, status.Code(err), "app is under gh: %v", err)
 
