@@ -54,6 +54,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-servicedirectory":   {"google/cloud/servicedirectory/v1/endpoint.proto", "google/cloud/servicedirectory/v1/lookup_service.proto", "google/cloud/servicedirectory/v1/namespace.proto", "google/cloud/servicedirectory/v1/registration_service.proto", "google/cloud/servicedirectory/v1/service.proto"},
 		"google-apigateway":         {"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"},
 		"google-cloudbuild":         {"google/devtools/cloudbuild/v2/cloudbuild.proto", "google/devtools/cloudbuild/v2/repositories.proto"},
+		"google-batch":              {"google/cloud/batch/v1/batch.proto", "google/cloud/batch/v1/job.proto", "google/cloud/batch/v1/task.proto", "google/cloud/batch/v1/volume.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -158,6 +159,7 @@ var publicSets = []struct {
 		"google/iam/v1/policy.proto": "tasks/iampb"}},
 	{"apigateway", "apigateway", []string{"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"}, nil, nil},
 	{"cloudbuild", "cloudbuild", []string{"google/devtools/cloudbuild/v2/cloudbuild.proto", "google/devtools/cloudbuild/v2/repositories.proto"}, nil, nil},
+	{"batch", "batch", []string{"google/cloud/batch/v1/batch.proto", "google/cloud/batch/v1/job.proto", "google/cloud/batch/v1/task.proto", "google/cloud/batch/v1/volume.proto"}, nil, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
