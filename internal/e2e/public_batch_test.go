@@ -202,6 +202,7 @@ func batchScenario(t *testing.T, c batch.BatchServiceClient, tag string) {
 
 	// A job under an id the server chooses.
 	in2 := batchJob(1, map[string]string{"team": "b"})
+	in2.AllocationPolicy.Location.AllowedLocations = []string{"regions/europe-west1"}
 	auto, err := c.CreateJob(ctx, &batch.CreateJobRequest{Parent: loc, Job: in2})
 	require.NoError(t, err)
 	// AIP-122: an id the server chooses is a UUID.
@@ -263,6 +264,14 @@ func batchScenario(t *testing.T, c batch.BatchServiceClient, tag string) {
 	assert.Equal(t, []string{render.Name}, listJobs(`labels.team = "a"`, ""))
 	assert.Equal(t, []string{render.Name, once.Name}, listJobs("priority >= 5", "name desc"))
 	assert.Equal(t, []string{once.Name, auto.Name, render.Name}, listJobs("", "create_time desc"))
+	// Filters reach into the messages a job holds, through lists with
+	// the has operator (AIP-160).
+	assert.Equal(t, []string{once.Name, render.Name}, listJobs(`allocation_policy.location.allowed_locations:"zones/us-central1-a"`, "create_time desc"))
+	assert.Equal(t, []string{auto.Name}, listJobs(`allocation_policy.location.allowed_locations:"regions/europe-west1"`, ""))
+	assert.ElementsMatch(t, []string{render.Name, auto.Name, once.Name}, listJobs(`task_groups.task_spec.volumes.nfs.server:"10.0.0.2"`, ""))
+	assert.Empty(t, listJobs("status.state = RUNNING", ""), "status is OUTPUT_ONLY: no job has one")
+	_, err = c.ListJobs(ctx, &batch.ListJobsRequest{Parent: loc, Filter: "task_groups.task_count > 1"})
+	refused(err, codes.InvalidArgument, "task_groups.task_count", "through a list only the has operator compares")
 	r, err := c.ListJobs(ctx, &batch.ListJobsRequest{Parent: loc, Filter: `labels.team = "a"`})
 	require.NoError(t, err)
 	require.Len(t, r.Jobs, 1)
