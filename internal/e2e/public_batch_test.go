@@ -284,8 +284,9 @@ func batchScenario(t *testing.T, c batch.BatchServiceClient, tag string) {
 	refused(err, codes.InvalidArgument, "page_token", "a page token the server did not give")
 
 	// Tasks: no method creates them, nor names a job's task groups (their
-	// names are OUTPUT_ONLY), so no task group exists by name; a job's
-	// task groups (AIP-159's "-") list no tasks.
+	// names are OUTPUT_ONLY) or writes them as rows, as generation warns
+	// at Job.task_groups: no task group exists by name, and a job's task
+	// groups (AIP-159's "-") list no tasks.
 	for _, g := range render.TaskGroups {
 		assert.Empty(t, g.Name, "OUTPUT_ONLY, and the server names none")
 	}

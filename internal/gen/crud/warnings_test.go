@@ -2145,3 +2145,48 @@ message Group {
 		t.Errorf("an index is not under its stored group:\n%s", code)
 	}
 }
+
+// TestUnwrittenHeldParent: a resource that a field of its parent holds
+// (a Job's task groups) and no method writes, under which a served
+// resource is named, is a warning at the field: writing the parent writes
+// none of its rows, so nothing under it is found. A method of its own, or
+// no served child, leaves the field unwarned.
+func TestUnwrittenHeldParent(t *testing.T) {
+	src := func(extra string) string {
+		return `syntax = "proto3";
+package jobs.v1;
+import "google/api/resource.proto";
+option go_package = "example.com/jobs/v1;jobsv1";
+message Job {
+  option (google.api.resource) = {type: "jobs.example.com/Job" pattern: "jobs/{job}"};
+  string name = 1;
+  repeated Group groups = 2;
+  Group main = 3;
+}
+message Group {
+  option (google.api.resource) = {type: "jobs.example.com/Group" pattern: "jobs/{job}/groups/{group}"};
+  string name = 1;
+}
+message Step {
+  option (google.api.resource) = {type: "jobs.example.com/Step" pattern: "jobs/{job}/groups/{group}/steps/{step}"};
+  string name = 1;
+}
+service Jobs {
+  rpc GetJob(GetRequest) returns (Job);
+` + extra + `}
+message GetRequest { string name = 1; }
+`
+	}
+	_, buf, _ := generate(t, "jobs/v1/jobs.proto", src("  rpc GetStep(GetRequest) returns (Step);\n"))
+	got := buf.String()
+	for _, want := range []string{
+		"jobs/v1/jobs.proto:8:3: field jobs.v1.Job.groups: holds jobs.v1.Group, the parent of jobs.v1.Step, as JSON in the row of its Job: writing a Job neither names the Groups it holds nor writes them as rows of groups, and no method writes one, so the methods of Step find no Group (NotFound) until your code writes those rows (GroupModel)\n",
+		"jobs/v1/jobs.proto:9:3: field jobs.v1.Job.main: holds jobs.v1.Group, the parent of jobs.v1.Step",
+	} {
+		assert.Contains(t, got, want)
+	}
+	for _, extra := range []string{"", "  rpc GetStep(GetRequest) returns (Step);\n  rpc GetGroup(GetRequest) returns (Group);\n"} {
+		_, buf, _ := generate(t, "jobs/v1/jobs.proto", src(extra))
+		assert.NotContains(t, buf.String(), "holds jobs.v1.Group", "served: %q", extra)
+	}
+}

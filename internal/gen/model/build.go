@@ -91,6 +91,7 @@ func (b *builder) build(gen *protogen.Plugin) (*Schema, error) {
 		}
 	}
 	b.uniqueRoutes()
+	b.unwrittenHeldParents()
 	b.pgvRules(gen)
 	b.pvRules(gen)
 	// A table name is taken once per proto package and once per Go
