@@ -48,11 +48,11 @@ func batchHTTP(t *testing.T, base string) {
 		"maxRunDuration": "60s"}}]}`
 	code, body := restCall(t, base, http.MethodPost, jobs+"?jobId=raw", job)
 	require.Equal(t, http.StatusOK, code, body)
-	created := decodeObject(t, body)
+	created := decodeJSON(t, body)
 	assert.Equal(t, "projects/p-h/locations/us-central1/jobs/raw", created["name"], body)
 	code, body = restCall(t, base, http.MethodGet, jobs+"/raw", "")
 	require.Equal(t, http.StatusOK, code, body)
-	got := decodeObject(t, body)
+	got := decodeJSON(t, body)
 	assert.Equal(t, created, got)
 	spec := got["taskGroups"].([]any)[0].(map[string]any)["taskSpec"].(map[string]any)
 	// Of each oneof, the member set is written and no other (proto3 JSON
@@ -90,18 +90,18 @@ func batchHTTP(t *testing.T, base string) {
 
 	code, body = restCall(t, base, http.MethodGet, jobs+"?pageSize=1&filter="+url.QueryEscape(`labels.team = "a"`)+"&orderBy="+url.QueryEscape("create_time desc"), "")
 	require.Equal(t, http.StatusOK, code, body)
-	list := decodeObject(t, body)
+	list := decodeJSON(t, body)
 	assert.Equal(t, []any{created}, list["jobs"], body)
 	code, body = restCall(t, base, http.MethodGet, jobs+"/raw/taskGroups/-/tasks", "")
 	require.Equal(t, http.StatusOK, code, body)
-	assert.Empty(t, decodeObject(t, body)["tasks"], body)
+	assert.Empty(t, decodeJSON(t, body)["tasks"], body)
 
 	code, body = restCall(t, base, http.MethodDelete, jobs+"/raw?reason=done", "")
 	assert.Equal(t, http.StatusBadRequest, code, body)
 	assert.Contains(t, body, "reason", body)
 	code, body = restCall(t, base, http.MethodDelete, jobs+"/raw", "")
 	require.Equal(t, http.StatusOK, code, body)
-	assert.Equal(t, true, decodeObject(t, body)["done"], body)
+	assert.Equal(t, true, decodeJSON(t, body)["done"], body)
 	code, body = restCall(t, base, http.MethodGet, jobs+"/raw", "")
 	assert.Equal(t, http.StatusNotFound, code, body)
 }
