@@ -55,6 +55,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-apigateway":         {"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"},
 		"google-cloudbuild":         {"google/devtools/cloudbuild/v2/cloudbuild.proto", "google/devtools/cloudbuild/v2/repositories.proto"},
 		"google-batch":              {"google/cloud/batch/v1/batch.proto", "google/cloud/batch/v1/job.proto", "google/cloud/batch/v1/task.proto", "google/cloud/batch/v1/volume.proto"},
+		"google-bqconnection":       {"google/cloud/bigquery/connection/v1/connection.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -160,6 +161,10 @@ var publicSets = []struct {
 	{"apigateway", "apigateway", []string{"google/cloud/apigateway/v1/apigateway.proto", "google/cloud/apigateway/v1/apigateway_service.proto"}, nil, nil},
 	{"cloudbuild", "cloudbuild", []string{"google/devtools/cloudbuild/v2/cloudbuild.proto", "google/devtools/cloudbuild/v2/repositories.proto"}, nil, nil},
 	{"batch", "batch", []string{"google/cloud/batch/v1/batch.proto", "google/cloud/batch/v1/job.proto", "google/cloud/batch/v1/task.proto", "google/cloud/batch/v1/volume.proto"}, nil, nil},
+	{"bqconnection", "bqconnection", []string{"google/cloud/bigquery/connection/v1/connection.proto"}, nil, map[string]string{
+		// Cloud Tasks' IAM types, as for Cloud Run.
+		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
+		"google/iam/v1/policy.proto": "tasks/iampb"}},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
