@@ -511,6 +511,15 @@ func decodeJSON(t *testing.T, body string) map[string]any {
 	return m
 }
 
+// restJSON is restCall of a call that must answer 200 OK: the JSON
+// object it answered, decoded.
+func restJSON(t *testing.T, base, method, path, body string) map[string]any {
+	t.Helper()
+	code, answer := restCall(t, base, method, path, body)
+	require.Equal(t, http.StatusOK, code, answer)
+	return decodeJSON(t, answer)
+}
+
 // cloudMetadata is the OperationMetadata of Google Cloud's APIs.
 type cloudMetadata interface {
 	proto.Message
