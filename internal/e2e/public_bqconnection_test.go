@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 
@@ -96,6 +97,7 @@ func bqconnectionScenario(t *testing.T, c bq.ConnectionServiceClient, tag string
 		assert.Equal(t, loc+"/connections/"+id, created.Name)
 		assert.NotEqual(t, int64(12345), created.CreationTime, "%s: OUTPUT_ONLY: not taken from the request", id)
 		assert.NotEqual(t, int64(12345), created.LastModifiedTime, "%s: OUTPUT_ONLY: not taken from the request", id)
+		assert.False(t, created.HasCredential, "%s: OUTPUT_ONLY: not taken from the request", id)
 		assert.True(t, proto.Equal(members[id][1], bqconnectionOutput(created)), "%s: created %v, want %v", id, created, members[id][1])
 		got, err := c.GetConnection(ctx, &bq.GetConnectionRequest{Name: created.Name})
 		require.NoError(t, err, id)
@@ -138,7 +140,9 @@ func bqconnectionScenario(t *testing.T, c bq.ConnectionServiceClient, tag string
 			return r.GetConnections(), r.GetNextPageToken(), err
 		})
 	}
-	assert.ElementsMatch(t, append([]string{auto.Name}, names...), list())
+	all := append([]string{auto.Name}, names...)
+	sort.Strings(all)
+	assert.Equal(t, all, list(), "by name")
 	r, err := c.ListConnections(ctx, &bq.ListConnectionsRequest{Parent: loc, PageSize: 3})
 	require.NoError(t, err)
 	assert.Len(t, r.Connections, 3)
@@ -213,6 +217,22 @@ func bqconnectionScenario(t *testing.T, c bq.ConnectionServiceClient, tag string
 		UpdateMask: mask("aws.cross_account_role.iam_role_id", "aws.cross_account_role.iam_user_id")})
 	require.NoError(t, err)
 	assert.True(t, proto.Equal(&bq.AwsCrossAccountRole{IamRoleId: "r2"}, up.GetAws().GetCrossAccountRole()), "%v", up)
+	// Switching the nested oneof's member by a path into it.
+	up, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: sqlName, Connection: &bq.Connection{Properties: &bq.Connection_Aws{Aws: &bq.AwsProperties{
+		AuthenticationMethod: &bq.AwsProperties_AccessRole{AccessRole: &bq.AwsAccessRole{IamRoleId: "r3", Identity: "i"}}}}},
+		UpdateMask: mask("aws.access_role.identity")})
+	require.NoError(t, err)
+	assert.Nil(t, up.GetAws().GetCrossAccountRole(), "the nested oneof holds one member: %v", up)
+	assert.True(t, proto.Equal(&bq.AwsAccessRole{Identity: "i"}, up.GetAws().GetAccessRole()), "%v", up)
+	got, err = c.GetConnection(ctx, &bq.GetConnectionRequest{Name: sqlName})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(up, got), "Get %v, updated %v", got, up)
+	// A path into the INPUT_ONLY credential.
+	up, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: sqlName, Connection: &bq.Connection{
+		Properties: &bq.Connection_CloudSql{CloudSql: &bq.CloudSqlProperties{Database: "db3", Credential: &bq.CloudSqlCredential{Password: "p3"}}}},
+		UpdateMask: mask("cloud_sql.database", "cloud_sql.credential.password")})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(&bq.CloudSqlProperties{Database: "db3"}, up.GetCloudSql()), "INPUT_ONLY: never answered: %v", up)
 	got, err = c.GetConnection(ctx, &bq.GetConnectionRequest{Name: sqlName})
 	require.NoError(t, err)
 	assert.True(t, proto.Equal(up, got), "Get %v, updated %v", got, up)
@@ -225,12 +245,16 @@ func bqconnectionScenario(t *testing.T, c bq.ConnectionServiceClient, tag string
 	refusedFor(t, err, codes.InvalidArgument, "colour", "no such field")
 	_, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: sqlName, Connection: &bq.Connection{}, UpdateMask: mask("cloud_sql.colour")})
 	refusedFor(t, err, codes.InvalidArgument, "cloud_sql.colour", "no such field in the member")
+	_, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: sqlName, Connection: &bq.Connection{}, UpdateMask: mask("cloud_sql.credential.colour")})
+	refusedFor(t, err, codes.InvalidArgument, "cloud_sql.credential.colour", "no such field in the credential")
+	_, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: sqlName, Connection: &bq.Connection{}, UpdateMask: mask("description.x")})
+	refusedFor(t, err, codes.InvalidArgument, "description.x", "a path into a string")
 	_, err = c.UpdateConnection(ctx, &bq.UpdateConnectionRequest{Name: loc + "/connections/nothing", Connection: &bq.Connection{Description: "x"},
 		UpdateMask: mask("description")})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 
 	// Delete.
-	for _, name := range append([]string{auto.Name}, names...) {
+	for _, name := range all {
 		_, err = c.DeleteConnection(ctx, &bq.DeleteConnectionRequest{Name: name})
 		require.NoError(t, err, name)
 	}
@@ -257,6 +281,8 @@ func bqconnectionHTTP(t *testing.T, base string) {
 	code, body = restCall(t, base, http.MethodPost, conns+"?connectionId=none", "")
 	assert.Equal(t, http.StatusBadRequest, code, "connection is REQUIRED: %s", body)
 	assert.Contains(t, body, "connection", "connection is REQUIRED")
+	code, body = restCall(t, base, http.MethodPost, conns+"?connectionId=two", `{"aws": {}, "azure": {}}`)
+	assert.Equal(t, http.StatusBadRequest, code, "two members of the oneof: %s", body)
 	auto := restJSON(t, base, http.MethodPost, conns, `{"aws": {"accessRole": {"iamRoleId": "r"}}}`)
 	autoName, _ := auto["name"].(string)
 	require.True(t, strings.HasPrefix(autoName, "projects/p-h/locations/us/connections/"), "%v", auto)
