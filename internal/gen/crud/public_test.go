@@ -56,6 +56,7 @@ func TestPublicAIPProtos(t *testing.T) {
 		"google-cloudbuild":         {"google/devtools/cloudbuild/v2/cloudbuild.proto", "google/devtools/cloudbuild/v2/repositories.proto"},
 		"google-batch":              {"google/cloud/batch/v1/batch.proto", "google/cloud/batch/v1/job.proto", "google/cloud/batch/v1/task.proto", "google/cloud/batch/v1/volume.proto"},
 		"google-bqconnection":       {"google/cloud/bigquery/connection/v1/connection.proto"},
+		"google-metastore":          {"google/cloud/metastore/v1/metastore.proto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Einride's files leave go_package to buf's managed mode.
@@ -165,6 +166,7 @@ var publicSets = []struct {
 		// Cloud Tasks' IAM types, as for Cloud Run.
 		"google/iam/v1/iam_policy.proto": "tasks/iampb", "google/iam/v1/options.proto": "tasks/iampb",
 		"google/iam/v1/policy.proto": "tasks/iampb"}},
+	{"metastore", "metastore", []string{"google/cloud/metastore/v1/metastore.proto"}, nil, nil},
 }
 
 // TestPublicGenerated generates the public proto sets with protoc-gen-go,
