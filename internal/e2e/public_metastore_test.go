@@ -56,7 +56,7 @@ func metastoreService(port int32, tier metastore.Service_Tier, labels map[string
 			},
 			EndpointProtocol: metastore.HiveMetastoreConfig_GRPC,
 			AuxiliaryVersions: map[string]*metastore.AuxiliaryVersionConfig{
-				"aux-2": {Version: "2.3.6", ConfigOverrides: map[string]string{"a": "1"}},
+				"aux2": {Version: "2.3.6", ConfigOverrides: map[string]string{"a": "1"}},
 			},
 		}},
 		Network:           "projects/p/global/networks/default",
@@ -115,6 +115,7 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	inPond := metastoreService(9084, metastore.Service_DEVELOPER, map[string]string{"team": "b"})
 	inPond.ScalingConfig = &metastore.ScalingConfig{ScalingModel: &metastore.ScalingConfig_InstanceSize_{InstanceSize: metastore.ScalingConfig_SMALL}}
 	inPond.GetHiveMetastoreConfig().KerberosConfig = nil
+	inPond.MaintenanceWindow.DayOfWeek = dayofweek.DayOfWeek_MONDAY
 	rid := map[string]string{"g": "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a01", "r": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c02"}[tag]
 	pond := createService("pond", inPond, rid)
 	sameInput(inPond, pond)
@@ -158,6 +159,17 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	assert.Equal(t, []string{lake.Name}, listServices(`tier = ENTERPRISE`, ""))
 	assert.Equal(t, []string{lake.Name}, listServices(`port < 9084`, ""))
 	assert.Equal(t, []string{lake.Name}, listServices(`hive_metastore_config.kerberos_config.principal:*`, ""))
+	// Floats inside a message stored as JSON are not compared: the filter
+	// is refused, naming the field and what filters compare there.
+	_, err = c.ListServices(ctx, &metastore.ListServicesRequest{Parent: loc, Filter: `scaling_config.scaling_factor > 0.25`})
+	refused(err, codes.InvalidArgument, "scaling_config.scaling_factor", "a float inside JSON")
+	assert.Equal(t, []string{pond.Name}, listServices(`scaling_config.instance_size = SMALL`, ""))
+	assert.Equal(t, []string{lake.Name, pond.Name}, listServices(`hive_metastore_config.endpoint_protocol = GRPC`, "name"))
+	assert.Equal(t, []string{lake.Name}, listServices(`hive_metastore_config.auxiliary_versions.aux2.version = "2.3.6" AND maintenance_window.day_of_week = SUNDAY`, ""))
+	assert.Equal(t, []string{pond.Name, lake.Name}, listServices(`network_config.consumers.subnetwork:"projects/p/regions/us-central1/subnetworks/a"`, "release_channel, port desc"))
+	assert.Empty(t, listServices(`network_config.consumers.subnetwork:"subnetworks/a"`, ""), "an element whose value is the text")
+	_, err = c.ListServices(ctx, &metastore.ListServicesRequest{Parent: loc, Filter: `network_config.consumers.subnetwork = "x"`})
+	refused(err, codes.InvalidArgument, "has operator", "through a list, only :")
 	_, err = c.ListServices(ctx, &metastore.ListServicesRequest{Parent: loc, Filter: `nothing = 1`})
 	refused(err, codes.InvalidArgument, "nothing", "a filter on no field")
 	_, err = c.ListServices(ctx, &metastore.ListServicesRequest{Parent: loc, OrderBy: "nothing"})
@@ -178,6 +190,30 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	got, err = c.GetService(ctx, &metastore.GetServiceRequest{Name: lake.Name})
 	require.NoError(t, err)
 	assert.True(t, proto.Equal(upLake, got), "Get:\n%v\nupdated:\n%v", got, upLake)
+	// A mask path into a oneof's member replaces that member; another
+	// member of the same oneof replaces the first.
+	op, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name,
+		ScalingConfig:     &metastore.ScalingConfig{ScalingModel: &metastore.ScalingConfig_InstanceSize_{InstanceSize: metastore.ScalingConfig_LARGE}},
+		MaintenanceWindow: &metastore.MaintenanceWindow{HourOfDay: wrapperspb.Int32(5)},
+		MetastoreConfig: &metastore.Service_HiveMetastoreConfig{HiveMetastoreConfig: &metastore.HiveMetastoreConfig{
+			KerberosConfig:    &metastore.KerberosConfig{Keytab: &metastore.Secret{Value: &metastore.Secret_CloudSecret{CloudSecret: "projects/p/secrets/k2/versions/2"}}},
+			AuxiliaryVersions: map[string]*metastore.AuxiliaryVersionConfig{"aux-3": {Version: "3.0.0"}}}}},
+		UpdateMask: mask("scaling_config.instance_size", "maintenance_window.hour_of_day", "hive_metastore_config.kerberos_config.keytab",
+			"hive_metastore_config.auxiliary_versions")})
+	upLake2 := &metastore.Service{}
+	done(op, err, upLake2, "update", lake.Name)
+	assert.Equal(t, metastore.ScalingConfig_LARGE, upLake2.GetScalingConfig().GetInstanceSize(), "%v", upLake2.GetScalingConfig())
+	assert.Zero(t, upLake2.GetScalingConfig().GetScalingFactor(), "one member of a oneof: %v", upLake2.GetScalingConfig())
+	assert.Equal(t, int32(5), upLake2.GetMaintenanceWindow().GetHourOfDay().GetValue())
+	assert.Equal(t, dayofweek.DayOfWeek_SUNDAY, upLake2.GetMaintenanceWindow().GetDayOfWeek(), "day_of_week is not in the mask")
+	hive := upLake2.GetHiveMetastoreConfig()
+	assert.Equal(t, "projects/p/secrets/k2/versions/2", hive.GetKerberosConfig().GetKeytab().GetCloudSecret())
+	assert.Equal(t, "hive/_HOST@EXAMPLE.COM", hive.GetKerberosConfig().GetPrincipal(), "principal is not in the mask")
+	assert.Equal(t, map[string]string{"x": "y"}, hive.GetConfigOverrides())
+	assert.Equal(t, []string{"aux-3"}, slices.Collect(maps.Keys(hive.GetAuxiliaryVersions())), "a map in the mask is replaced whole")
+	got, err = c.GetService(ctx, &metastore.GetServiceRequest{Name: lake.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(upLake2, got), "Get:\n%v\nupdated:\n%v", got, upLake2)
 	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, Network: "projects/p/global/networks/x"},
 		UpdateMask: mask("network")})
 	refused(err, codes.InvalidArgument, "network", "network is IMMUTABLE")
