@@ -214,6 +214,35 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	got, err = c.GetService(ctx, &metastore.GetServiceRequest{Name: lake.Name})
 	require.NoError(t, err)
 	assert.True(t, proto.Equal(upLake2, got), "Get:\n%v\nupdated:\n%v", got, upLake2)
+	// One entry of a map by a key in backticks (AIP-161); a request_id
+	// repeated answers the first Update and does not apply it again.
+	urid := map[string]string{"g": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c07", "r": "6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a08"}[tag]
+	entry := &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, MetastoreConfig: &metastore.Service_HiveMetastoreConfig{
+		HiveMetastoreConfig: &metastore.HiveMetastoreConfig{ConfigOverrides: map[string]string{"hive.a": "1"}}}},
+		UpdateMask: mask("hive_metastore_config.config_overrides.`hive.a`"), RequestId: urid}
+	op, err = c.UpdateService(ctx, entry)
+	upEntry := &metastore.Service{}
+	done(op, err, upEntry, "update", lake.Name)
+	assert.Equal(t, map[string]string{"x": "y", "hive.a": "1"}, upEntry.GetHiveMetastoreConfig().GetConfigOverrides())
+	op, err = c.UpdateService(ctx, entry)
+	replayed := &metastore.Service{}
+	done(op, err, replayed, "update", lake.Name)
+	assert.True(t, proto.Equal(upEntry, replayed), "a retried Update answers the first: %v", replayed)
+	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, Port: 7}, UpdateMask: mask("port"), RequestId: urid})
+	refused(err, codes.InvalidArgument, "request_id", "a request id names one request")
+	got, err = c.GetService(ctx, &metastore.GetServiceRequest{Name: lake.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(upEntry, got), "Get:\n%v\nupdated once:\n%v", got, upEntry)
+	// A oneof's member in the mask, unset in the request, clears it.
+	op, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: pond.Name}, UpdateMask: mask("hive_metastore_config", "scaling_config")})
+	clearedPond := &metastore.Service{}
+	done(op, err, clearedPond, "update", pond.Name)
+	assert.Nil(t, clearedPond.GetMetastoreConfig(), "%v", clearedPond)
+	assert.Nil(t, clearedPond.GetScalingConfig(), "%v", clearedPond)
+	assert.Equal(t, pond.Port, clearedPond.Port)
+	got, err = c.GetService(ctx, &metastore.GetServiceRequest{Name: pond.Name})
+	require.NoError(t, err)
+	assert.True(t, proto.Equal(clearedPond, got), "Get:\n%v\nupdated:\n%v", got, clearedPond)
 	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, Network: "projects/p/global/networks/x"},
 		UpdateMask: mask("network")})
 	refused(err, codes.InvalidArgument, "network", "network is IMMUTABLE")
@@ -369,6 +398,17 @@ func metastoreHTTP(t *testing.T, base string) {
 	code, body = restCall(t, base, http.MethodPatch, services+"/raw?updateMask=port", `{"port": 9090}`)
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Equal(t, float64(9090), decodeJSON(t, body)["response"].(map[string]any)["port"], body)
+	// A mask in lowerCamelCase, as JSON spells a FieldMask, into a map
+	// entry by a key in backticks and into a oneof's member.
+	code, body = restCall(t, base, http.MethodPatch, services+"/raw?updateMask="+url.QueryEscape("hiveMetastoreConfig.configOverrides.`a.b`,scalingConfig.instanceSize"),
+		`{"hiveMetastoreConfig": {"configOverrides": {"a.b": "c"}}, "scalingConfig": {"instanceSize": "LARGE"}}`)
+	require.Equal(t, http.StatusOK, code, body)
+	patched := decodeJSON(t, body)["response"].(map[string]any)
+	assert.Equal(t, map[string]any{"k": "v", "a.b": "c"}, patched["hiveMetastoreConfig"].(map[string]any)["configOverrides"], body)
+	assert.Equal(t, map[string]any{"instanceSize": "LARGE"}, patched["scalingConfig"], body)
+	code, body = restCall(t, base, http.MethodPatch, services+"/raw?updateMask=releaseChannel", `{"releaseChannel": "CANARY"}`)
+	assert.Equal(t, http.StatusBadRequest, code, body)
+	assert.Contains(t, body, "release_channel", "release_channel is IMMUTABLE: %s", body)
 	code, body = restCall(t, base, http.MethodPost, services+"/raw/backups?backupId=b", `{"description": "B"}`)
 	require.Equal(t, http.StatusOK, code, body)
 	code, body = restCall(t, base, http.MethodDelete, services+"/raw", "")
