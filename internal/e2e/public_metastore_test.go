@@ -309,6 +309,20 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	gotBackup, err := c.GetBackup(ctx, &metastore.GetBackupRequest{Name: weekly.Name})
 	require.NoError(t, err)
 	assert.True(t, proto.Equal(weekly, gotBackup), "Get: %v, created: %v", gotBackup, weekly)
+	// OUTPUT_ONLY fields a client sends are not stored (AIP-203).
+	op, err = c.CreateBackup(ctx, &metastore.CreateBackupRequest{Parent: lake.Name, BackupId: "sent", Backup: &metastore.Backup{Description: "Sent",
+		State: metastore.Backup_ACTIVE, ServiceRevision: inLake, RestoringServices: []string{pond.Name}}})
+	sent := &metastore.Backup{}
+	done(op, err, sent, "create", lake.Name+"/backups/sent")
+	assert.Equal(t, metastore.Backup_STATE_UNSPECIFIED, sent.State)
+	assert.Nil(t, sent.ServiceRevision)
+	assert.Empty(t, sent.RestoringServices)
+	op, err = c.DeleteBackup(ctx, &metastore.DeleteBackupRequest{Name: sent.Name})
+	done(op, err, &emptypb.Empty{}, "delete", sent.Name)
+	_, err = c.ListBackups(ctx, &metastore.ListBackupsRequest{Parent: pond.Name, PageToken: "not-a-token"})
+	refused(err, codes.InvalidArgument, "page_token", "a page token the server did not give")
+	_, err = c.ListBackups(ctx, &metastore.ListBackupsRequest{Parent: pond.Name, PageSize: -1})
+	refused(err, codes.InvalidArgument, "page_size", "a negative page size")
 	_, err = c.CreateBackup(ctx, &metastore.CreateBackupRequest{Parent: pond.Name, Backup: &metastore.Backup{}})
 	refused(err, codes.InvalidArgument, "backup_id", "backup_id is REQUIRED")
 	listBackups := func(parent, filter, orderBy string) []string {
