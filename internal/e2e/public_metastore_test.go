@@ -246,6 +246,14 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, Network: "projects/p/global/networks/x"},
 		UpdateMask: mask("network")})
 	refused(err, codes.InvalidArgument, "network", "network is IMMUTABLE")
+	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name, Port: 3}})
+	refused(err, codes.InvalidArgument, "update_mask", "update_mask is REQUIRED")
+	if tag == "g" {
+		// Over REST the service's name is the path: no binding takes an
+		// empty one.
+		_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{UpdateMask: mask("port")})
+		refused(err, codes.InvalidArgument, "service", "service is REQUIRED")
+	}
 	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: lake.Name}, UpdateMask: mask("nothing")})
 	refused(err, codes.InvalidArgument, "nothing", "a mask path of no field")
 	_, err = c.UpdateService(ctx, &metastore.UpdateServiceRequest{Service: &metastore.Service{Name: loc + "/services/nothing", Port: 2},
