@@ -159,6 +159,10 @@ func metastoreScenario(t *testing.T, c metastore.DataprocMetastoreClient, tag st
 	assert.Equal(t, []string{lake.Name}, listServices(`tier = ENTERPRISE`, ""))
 	assert.Equal(t, []string{lake.Name}, listServices(`port < 9084`, ""))
 	assert.Equal(t, []string{lake.Name}, listServices(`hive_metastore_config.kerberos_config.principal:*`, ""))
+	assert.Equal(t, []string{lake.Name, pond.Name}, listServices(`hive_metastore_config.auxiliary_versions:aux2`, ""))
+	assert.Equal(t, []string{lake.Name}, listServices(`hive_metastore_config.kerberos_config.keytab.cloud_secret:*`, ""))
+	assert.Equal(t, []string{pond.Name}, listServices(`NOT hive_metastore_config.kerberos_config:*`, ""))
+	assert.Equal(t, []string{lake.Name}, listServices(`labels:env AND NOT labels.team = "b"`, ""))
 	// Floats inside a message stored as JSON are not compared: the filter
 	// is refused, naming the field and what filters compare there.
 	_, err = c.ListServices(ctx, &metastore.ListServicesRequest{Parent: loc, Filter: `scaling_config.scaling_factor > 0.25`})
