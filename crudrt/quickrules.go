@@ -213,33 +213,35 @@ func quickTypeRules(fd protoreflect.FieldDescriptor, rules protoreflect.Message)
 	}
 }
 
-// quickString is the check of the StringRules rule name of value v.
+// quickString is the check of the StringRules rule name of value v, its
+// comparison chosen here, once.
 func quickString(name protoreflect.Name, v protoreflect.Value) func(protoreflect.Value) bool {
+	runes := func(s string) uint64 { return uint64(utf8.RuneCountInString(s)) }
+	byteLen := func(s string) uint64 { return uint64(len(s)) }
 	switch name {
-	case "len", "min_len", "max_len":
-		n := v.Uint()
-		return compareCount(name, n, func(s string) uint64 { return uint64(utf8.RuneCountInString(s)) })
-	case "len_bytes", "min_bytes", "max_bytes":
-		n := v.Uint()
-		return compareCount(name, n, func(s string) uint64 { return uint64(len(s)) })
+	case "len", "min_len", "max_len", "len_bytes", "min_bytes", "max_bytes":
+		n, count := v.Uint(), runes
+		if strings.HasSuffix(string(name), "bytes") {
+			count = byteLen
+		}
+		switch name {
+		case "len", "len_bytes":
+			return compareCount(count, func(c uint64) bool { return c == n })
+		case "min_len", "min_bytes":
+			return compareCount(count, func(c uint64) bool { return c >= n })
+		}
+		return compareCount(count, func(c uint64) bool { return c <= n })
 	case "const":
 		want := v.String()
 		return func(x protoreflect.Value) bool { return x.String() == want }
-	case "prefix", "suffix", "contains", "not_contains":
-		a := v.String()
-		return func(x protoreflect.Value) bool {
-			s := x.String()
-			switch name {
-			case "prefix":
-				return strings.HasPrefix(s, a)
-			case "suffix":
-				return strings.HasSuffix(s, a)
-			case "contains":
-				return strings.Contains(s, a)
-			default:
-				return !strings.Contains(s, a)
-			}
-		}
+	case "prefix":
+		return affix(strings.HasPrefix, v.String(), true)
+	case "suffix":
+		return affix(strings.HasSuffix, v.String(), true)
+	case "contains":
+		return affix(strings.Contains, v.String(), true)
+	case "not_contains":
+		return affix(strings.Contains, v.String(), false)
 	case "in", "not_in":
 		list := listOf(v, protoreflect.Value.String)
 		in := name == "in"
@@ -248,19 +250,14 @@ func quickString(name protoreflect.Name, v protoreflect.Value) func(protoreflect
 	return nil
 }
 
-// compareCount checks count(s) against n as the length rule name does.
-func compareCount(name protoreflect.Name, n uint64, count func(string) uint64) func(protoreflect.Value) bool {
-	return func(x protoreflect.Value) bool {
-		c := count(x.String())
-		switch name {
-		case "len", "len_bytes":
-			return c == n
-		case "min_len", "min_bytes":
-			return c >= n
-		default:
-			return c <= n
-		}
-	}
+// compareCount checks a string's count (its characters or bytes) with ok.
+func compareCount(count func(string) uint64, ok func(uint64) bool) func(protoreflect.Value) bool {
+	return func(x protoreflect.Value) bool { return ok(count(x.String())) }
+}
+
+// affix checks that has(value, a) is want.
+func affix(has func(s, a string) bool, a string, want bool) func(protoreflect.Value) bool {
+	return func(x protoreflect.Value) bool { return has(x.String(), a) == want }
 }
 
 // quickEnum is the check of the EnumRules rule name of value v on the
@@ -289,30 +286,28 @@ func quickEnum(fd protoreflect.FieldDescriptor, name protoreflect.Name, v protor
 // its own: a range whose bounds exclude the values between them (gt above
 // lt) is never held here, and protovalidate judges it.
 func quickBound[T int64 | uint64](name protoreflect.Name, v protoreflect.Value, get func(protoreflect.Value) T) func(protoreflect.Value) bool {
-	switch name {
-	case "const", "lt", "lte", "gt", "gte":
-		b := get(v)
-		return func(x protoreflect.Value) bool {
-			n := get(x)
-			switch name {
-			case "const":
-				return n == b
-			case "lt":
-				return n < b
-			case "lte":
-				return n <= b
-			case "gt":
-				return n > b
-			default:
-				return n >= b
-			}
-		}
-	case "in", "not_in":
+	if name == "in" || name == "not_in" {
 		list := listOf(v, get)
 		in := name == "in"
 		return func(x protoreflect.Value) bool { return slices.Contains(list, get(x)) == in }
 	}
-	return nil
+	b := get(v)
+	var ok func(n T) bool
+	switch name {
+	case "const":
+		ok = func(n T) bool { return n == b }
+	case "lt":
+		ok = func(n T) bool { return n < b }
+	case "lte":
+		ok = func(n T) bool { return n <= b }
+	case "gt":
+		ok = func(n T) bool { return n > b }
+	case "gte":
+		ok = func(n T) bool { return n >= b }
+	default:
+		return nil
+	}
+	return func(x protoreflect.Value) bool { return ok(get(x)) }
 }
 
 // listOf is the list value v read element by element with get.
