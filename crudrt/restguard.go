@@ -425,12 +425,12 @@ func blankBody(r *http.Request, json bool) (blank bool, body io.ReadCloser) {
 		return true, r.Body
 	}
 	var read []byte
+	var probe nullProbe
 	buf := make([]byte, 512)
 	for {
 		n, err := r.Body.Read(buf)
 		read = append(read, buf[:n]...)
-		rest := bytes.Trim(read, jsonSpace)
-		if n > 0 && (!json || !bytes.HasPrefix([]byte("null"), rest)) || len(read) >= maxBlankProbe {
+		if n > 0 && (!json || !probe.add(buf[:n])) || len(read) >= maxBlankProbe {
 			// Something else than white space and a null, or more white
 			// space than a client sends for nothing: the body as it is,
 			// which the transcoder reads (bounded by the server's body
@@ -439,7 +439,7 @@ func blankBody(r *http.Request, json bool) (blank bool, body io.ReadCloser) {
 		} else if err == nil {
 			continue
 		} else if errors.Is(err, io.EOF) {
-			if len(rest) == 0 || string(rest) == "null" {
+			if probe.blank() {
 				return true, r.Body
 			}
 			err = nil // a null cut short: the transcoder's to refuse
@@ -451,6 +451,32 @@ func blankBody(r *http.Request, json bool) (blank bool, body io.ReadCloser) {
 		return false, prefetched{Reader: io.MultiReader(bytes.NewReader(read), more), Closer: r.Body}
 	}
 }
+
+// nullProbe reads a body's bytes in turn, each once, and tells whether
+// they are JSON's white space around at most one null.
+type nullProbe struct {
+	word  int  // the bytes of "null" read, white space aside
+	ended bool // white space came after them
+}
+
+// add reads b, and reports false once the body is something else.
+func (p *nullProbe) add(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case strings.IndexByte(jsonSpace, c) >= 0:
+			p.ended = p.ended || p.word > 0
+		case p.ended || p.word == len("null") || "null"[p.word] != c:
+			return false
+		default:
+			p.word++
+		}
+	}
+	return true
+}
+
+// blank reports whether what add read is white space only, or a whole
+// null.
+func (p *nullProbe) blank() bool { return p.word == 0 || p.word == len("null") }
 
 // readScalars reads the path and query values of a request on route that
 // set number, bool or enum fields as the other protocols read them (see
